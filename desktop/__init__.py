@@ -1,0 +1,1 @@
+"""Escrowbook's Qt application: windows, dialogs, table models, export, CLI."""

@@ -1,0 +1,211 @@
+"""Book files: open or create one SQLite file safely, or refuse it untouched.
+
+Opening a book (DESIGN.md): WAL, foreign keys, synchronous=FULL, a busy
+timeout, file mode 0600, an exclusive lock held while it is open (a second
+process is refused), and the migration chain, with a copy of the file taken
+before any migration. A file that is not a book, is damaged, or comes from a
+newer version is refused with a clear message before SQLite writes a byte.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import peewee as pw
+import platformdirs
+
+from .entities import ALL_TABLES, BookInfo, database
+from .errors import BookError
+from .policy import sync_policies
+from .summary import LIVE_VIEW
+
+APPLICATION_ID = 0x45424B31  # "EBK1" in the SQLite header: this file is an Escrowbook book
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 5000
+LOCK_WAIT_MS = 300
+
+
+def _create_schema(db: pw.Database) -> None:
+    db.create_tables(ALL_TABLES)
+    db.execute_sql(LIVE_VIEW)
+    BookInfo.insert(key="created_at", value=datetime.now(UTC).isoformat()).execute()
+
+
+# MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one
+# transaction; the file is copied before the first of them runs on an existing book.
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_create_schema]
+
+
+def schema_version() -> int:
+    return len(MIGRATIONS)
+
+
+def default_book_path() -> Path:
+    return platformdirs.user_data_path("Escrowbook", appauthor=False) / "escrowbook.book"
+
+
+def _refuse(path: Path, why: str, reason: str) -> BookError:
+    return BookError(f"“{path.name}” cannot be opened: {why}", reason=reason)
+
+
+def probe(path: Path) -> int:
+    """Read the SQLite header without opening the file in SQLite; return its schema version.
+
+    Raises BookError for an empty file, a file that is not SQLite, a SQLite
+    file that is not a book, a book from a newer version, or a truncated book.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            header = f.read(100)
+    except OSError as exc:
+        raise _refuse(path, f"it could not be read ({exc.strerror}).", "unreadable") from None
+    if size == 0:
+        raise _refuse(path, "it is an empty file, not an Escrowbook book.", "empty")
+    if len(header) < 100 or header[:16] != SQLITE_MAGIC:
+        raise _refuse(path, "it is not an Escrowbook book.", "not_a_book")
+    app_id = int.from_bytes(header[68:72], "big")
+    version = int.from_bytes(header[60:64], "big", signed=True)
+    if app_id != APPLICATION_ID:
+        raise _refuse(path, "it is a database, but not an Escrowbook book.", "not_a_book")
+    if version > schema_version():
+        raise _refuse(
+            path,
+            f"it was written by a newer version of Escrowbook (book format {version}; "
+            f"this version reads up to {schema_version()}). Install the latest Escrowbook to open it.",
+            "newer",
+        )
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    header_size_valid = header[24:28] == header[92:96]
+    if page_size < 512 or size % page_size or (header_size_valid and size < pages * page_size):
+        raise _refuse(path, "the file is damaged (it is shorter than the book it holds).", "damaged")
+    return version
+
+
+class Book:
+    """An open book. Close it (or use it as a context manager) to release the lock."""
+
+    def __init__(self, path: Path, db: pw.SqliteDatabase):
+        self.path = path
+        self.db = db
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+        if database.obj is self.db:
+            database.initialize(None)
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
+    """Open (or create) the book at `path` and bind the models to it."""
+    path = Path(path).expanduser().absolute()
+    is_new = not path.exists()
+    if is_new:
+        if not create:
+            raise _refuse(path, "there is no such file.", "missing")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        version = 0
+    else:
+        version = probe(path)
+
+    db = pw.SqliteDatabase(str(path), check_same_thread=False, thread_safe=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        db.connect()
+        _lock(db, path)
+        _check_readable(db, path, version)
+        db.execute_sql("PRAGMA journal_mode = WAL")
+        db.execute_sql("PRAGMA synchronous = FULL")
+        db.execute_sql("PRAGMA foreign_keys = ON")
+        db.execute_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        database.initialize(db)
+        _migrate(db, path, version, is_new)
+        with db.atomic():
+            sync_policies()
+    except BaseException:
+        if not db.is_closed():
+            db.close()
+        if database.obj is db:
+            database.initialize(None)
+        if is_new:
+            _remove_quietly(path)
+        raise
+    return Book(path, db)
+
+
+def _lock(db: pw.SqliteDatabase, path: Path) -> None:
+    """Hold an exclusive lock for as long as the book is open (no shared-memory file either)."""
+    db.execute_sql(f"PRAGMA busy_timeout = {LOCK_WAIT_MS}")
+    db.execute_sql("PRAGMA locking_mode = EXCLUSIVE")
+    try:
+        db.execute_sql("BEGIN EXCLUSIVE")
+        db.execute_sql("COMMIT")
+    except pw.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise _refuse(
+                path, "it is already open in another Escrowbook window or program. Close it there first.", "locked"
+            ) from None
+        raise _refuse(path, f"the file is damaged ({exc}).", "damaged") from None
+    except pw.DatabaseError as exc:
+        raise _refuse(path, f"the file is damaged ({exc}).", "damaged") from None
+
+
+def _check_readable(db: pw.SqliteDatabase, path: Path, version: int) -> None:
+    """Read the schema; a book at the current version must hold every table."""
+    try:
+        names = {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except pw.DatabaseError as exc:
+        raise _refuse(path, f"the file is damaged ({exc}).", "damaged") from None
+    if version == schema_version():
+        missing = {m._meta.table_name for m in ALL_TABLES} - names
+        if missing:
+            raise _refuse(path, "the file is damaged (parts of the book are missing).", "damaged")
+
+
+def _migrate(db: pw.SqliteDatabase, path: Path, version: int, is_new: bool) -> None:
+    target = schema_version()
+    if version == target:
+        return
+    if not is_new:
+        backup_path = path.with_name(f"{path.name}.v{version}-before-upgrade")
+        _copy(db, backup_path)
+    for step in range(version, target):
+        try:
+            with db.atomic():
+                MIGRATIONS[step](db)
+                db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute_sql(f"PRAGMA user_version = {step + 1}")
+        except BookError:
+            raise
+        except Exception as exc:
+            where = "" if is_new else f" Your book is unchanged; a copy was kept at {backup_path.name}."
+            raise _refuse(path, f"upgrading it to book format {step + 1} failed ({exc}).{where}", "upgrade") from exc
+
+
+def _copy(db: pw.SqliteDatabase, target: Path) -> None:
+    """A consistent copy of the open book (SQLite's backup API), mode 0600."""
+    if target.exists():
+        target.unlink()
+    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    dest = sqlite3.connect(str(target))
+    try:
+        db.connection().backup(dest)
+    finally:
+        dest.close()
+
+
+def _remove_quietly(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

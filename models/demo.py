@@ -1,0 +1,550 @@
+"""`escrowbook demo`: a realistic demo book at a deterministic seed.
+
+Contracts in every state the rules know: active with work under review,
+active with escrow left after a partial release, ended and closed out, ended
+with a pending escrow refund, disputed (open and resolved), refunded, with and
+without feedback, with closeout items open. For speed it writes with plain
+`executemany` in one transaction (100,000 contracts in a few seconds), then
+derives the summaries with the same SQL the operations use. Every book it
+writes passes `escrowbook check`.
+"""
+
+from __future__ import annotations
+
+import functools
+import queue
+import random
+import sqlite3
+import threading
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import ClassVar
+
+from .book import open_book
+from .clock import add_business_days
+from .entities import Policy
+from .errors import RuleError
+from .money import CURRENCY_EXPONENT, major_to_minor
+from .summary import refresh
+
+# Dates are written as ISO text, as peewee writes them (explicit: Python 3.12 deprecates the default).
+sqlite3.register_adapter(date, date.isoformat)
+
+GIVEN = (
+    "Ana", "Mei", "Tomás", "Priya", "Olu", "Sara", "Jonas", "Amara", "Liam", "Yuki", "Fatima", "Lucas", "Nina", "Diego",
+    "Hana", "Omar", "Ines", "Kofi", "Elena", "Ravi", "Zoe", "Arjun", "Leila", "Marek", "Chloé", "Sven", "Aisha",
+    "Mateo",
+)  # fmt: skip
+FAMILY = (
+    "Ruiz", "Chen", "Silva", "Nair", "Adeyemi", "Lind", "Weber", "Okafor", "Byrne", "Tanaka", "Zahra", "Moreau",
+    "Petrova", "Alvarez", "Kim", "Haddad", "Duarte", "Mensah", "Rossi", "Patel", "Martin", "Rao", "Karimi", "Nowak",
+    "Dubois", "Olsen", "Bello", "Cruz",
+)  # fmt: skip
+AGENCIES = ("", "", "", "Northwind Studio", "Pixel & Co", "Blue Fjord Labs", "Atlas Dev Collective")
+WORK = (
+    "Logo redesign",
+    "Landing page",
+    "Mobile app MVP",
+    "Data pipeline",
+    "Brand guidelines",
+    "Shop migration",
+    "API integration",
+    "Pitch deck",
+    "SEO audit",
+    "Newsletter templates",
+    "Dashboard",
+    "Illustrations",
+    "Translation (ES)",
+    "Video edit",
+    "WordPress theme",
+    "Market research",
+)
+STEPS = ("Wireframes", "First draft", "Revisions", "Implementation", "Testing", "Final delivery", "Handover")
+CURRENCIES = ("USD",) * 12 + ("EUR",) * 3 + ("GBP",) * 2 + ("CAD", "AUD", "JPY", "INR")
+SCENARIOS = (
+    ("active", 36),
+    ("active_review", 8),
+    ("active_leftover", 5),
+    ("ended_closed", 22),
+    ("ended_open", 8),
+    ("ended_pending_refund", 5),
+    ("ended_refund_approved", 4),
+    ("disputed_open", 2),
+    ("disputed_resolved", 2),
+    ("refunded", 8),
+)
+REASONS = ("Work completed", "Work completed", "Project cancelled", "Budget changed", "Freelancer unavailable")
+COLUMNS = {
+    "freelancer": "id, name, agency, email, profile_url, notes",
+    "contract": "id, title, freelancer_id, policy_id, currency, budget, external_id, started_on, ended_on, status, "
+    "end_reason, end_note, feedback_closes_at, notes, created_at",
+    "milestone": "id, contract_id, position, title, description, amount, due_on, state, submitted_on, auto_release_on",
+    "escrow_refund_request": "id, contract_id, amount, requested_on, reply_due, status, answered_on",
+    "dispute": "id, contract_id, request_id, amount, opened_on, answer_due, mediation_ends, answered_on, status, "
+    "resolved_on",
+    "ledger_entry": "id, contract_id, milestone_id, kind, amount, currency, date, memo, payment_id, funding_id, "
+    "reverses_id, dispute_id, created_at",
+    "feedback": "id, contract_id, author, skills, quality, availability, schedule, communication, cooperation, "
+    "comment, private_reason, recommend, submitted_at",
+    "closeout_item": "id, contract_id, kind, label, done_on, note",
+    "access_grant": 'id, contract_id, label, "where", given_on, revoked_on',
+}
+CLOSEOUT = (
+    ("revoke_access", "Change or revoke every password and access given to the freelancer"),
+    ("receive_work", "Receive all work, materials and equipment lent"),
+    ("remind_property", "Remind the freelancer to remove your property from their equipment"),
+    ("leave_feedback", "Leave feedback"),
+)
+
+
+class _Writer:
+    """Rows per table, with ids assigned here so foreign keys need no look-ups."""
+
+    def __init__(self):
+        self.rows: dict[str, list[tuple]] = {t: [] for t in COLUMNS}
+        self.next_id: dict[str, int] = dict.fromkeys(COLUMNS, 1)
+
+    def add(self, table: str, *values) -> int:
+        rid = self.next_id[table]
+        self.next_id[table] = rid + 1
+        self.rows[table].append((rid, *values))
+        return rid
+
+    def take(self, counts: dict[str, int]) -> dict[str, list[tuple]]:
+        """Hand over the rows so far (ids keep counting) and add them to `counts`."""
+        batch = self.rows
+        self.rows = {t: [] for t in COLUMNS}
+        for table, rows in batch.items():
+            counts[table] += len(rows)
+        return batch
+
+
+def _policy_rows() -> dict[str, tuple]:
+    out = {}
+    for p in Policy.select().order_by(Policy.effective_from):
+        out[p.key] = (p.id, p.milestone_minimum, p.fee_rate, p.initiation_fee, p)
+    return out
+
+
+def generate(
+    path: str | Path,
+    contracts: int,
+    *,
+    seed: int = 1,
+    today: date | None = None,
+    progress: Callable[[int, int], bool] | None = None,
+) -> dict[str, int]:
+    """Write a new demo book at `path` with `contracts` contracts; returns row counts.
+
+    `progress(done, total)` may return False to cancel (nothing is written then).
+    """
+    path = Path(path)
+    if path.exists():
+        raise RuleError(f"“{path.name}” already exists: the demo writes a new book only.", field="path")
+    if contracts < 0:
+        raise RuleError("The number of contracts cannot be negative.", field="contracts")
+    today = today or date.today()
+    book = open_book(path)
+    counts = dict.fromkeys(COLUMNS, 0)
+    loader = _BulkLoader(book.db)
+    try:
+        w = _Writer()
+        rng = random.Random(seed)
+        policies = _policy_rows()
+        ids = [w.add("freelancer", *_freelancer(rng, i)) for i in range(max(1, contracts // 8))]
+        weights = [s[1] for s in SCENARIOS]
+        names = [s[0] for s in SCENARIOS]
+        for i in range(contracts):
+            scenario = rng.choices(names, weights)[0]
+            _contract(w, rng, i, scenario, rng.choice(ids), policies, today)
+            if (i + 1) % CHUNK == 0:
+                loader.put(w.take(counts))
+                if progress and progress(i + 1, contracts) is False:
+                    raise KeyboardInterrupt
+        loader.put(w.take(counts))
+        loader.finish()
+    except BaseException:
+        loader.abandon()
+        book.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    book.close()
+    return counts
+
+
+CHUNK = 10_000  # contracts generated per batch handed to the loader thread
+
+
+class _BulkLoader:
+    """Inserts batches in a second thread while the next batch is generated.
+
+    One transaction; indexes dropped first and built once at the end; no journal
+    and foreign-key enforcement off while loading a brand-new file that is
+    deleted if anything fails (`escrowbook check` verifies every reference).
+    """
+
+    def __init__(self, db):
+        self.db = db
+        self.conn = db.connection()
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        self.conn.execute("PRAGMA journal_mode = OFF")
+        self.conn.execute("PRAGMA synchronous = OFF")
+        self.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading and indexing
+        self.conn.execute("PRAGMA temp_store = MEMORY")
+        self.conn.execute("BEGIN")
+        self.indexes = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name NOT IN ('policy', 'book_info')"
+        ).fetchall()
+        for name, _ in self.indexes:
+            self.conn.execute(f'DROP INDEX "{name}"')
+        self.thread = threading.Thread(target=self._run, name="demo-loader", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is not None:
+                continue
+            try:
+                for table, rows in batch.items():
+                    if rows:
+                        marks = ", ".join("?" * len(rows[0]))
+                        self.conn.executemany(f"INSERT INTO {table} ({COLUMNS[table]}) VALUES ({marks})", rows)
+            except BaseException as exc:  # handed back to the generating thread in finish()
+                self.error = exc
+
+    def put(self, batch: dict[str, list[tuple]]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(batch)
+
+    def finish(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        for _, sql in self.indexes:
+            self.conn.execute(sql)
+        refresh(self.db)
+        self.conn.execute("COMMIT")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA cache_size = -2000")
+        self.conn.execute("PRAGMA temp_store = DEFAULT")
+
+    def abandon(self) -> None:
+        if self.thread.is_alive():
+            self.error = self.error or KeyboardInterrupt()
+            self.queue.put(None)
+            self.thread.join()
+
+
+def _freelancer(rng: random.Random, i: int) -> tuple:
+    given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+    handle = f"{given}.{family}".lower().replace("é", "e").replace("á", "a")
+    return (
+        f"{given} {family}",
+        rng.choice(AGENCIES),
+        f"{handle}{i}@example.com",
+        f"https://www.upwork.com/freelancers/~01{i:08d}",
+        "",
+    )
+
+
+def _contract(w: _Writer, rng: random.Random, i: int, scenario: str, freelancer: int, policies, today: date):
+    _ContractGen(w, rng, policies, today).run(i, scenario, freelancer)
+
+
+class _ContractGen:
+    """Writes one contract's rows. Hot path: days are ordinals and ISO text is cached per day."""
+
+    _iso: ClassVar[dict[int, str]] = {}
+
+    def __init__(self, w: _Writer, rng: random.Random, policies, today: date):
+        self.w, self.rng, self.r = w, rng, rng.random
+        self.policies = policies
+        self.today = today.toordinal()
+
+    def day(self, n: int) -> str:
+        text = self._iso.get(n)
+        if text is None:
+            text = self._iso[n] = date.fromordinal(n).isoformat()
+        return text
+
+    def ri(self, low: int, high: int) -> int:
+        return low + int(self.r() * (high - low + 1))
+
+    def run(self, i: int, scenario: str, freelancer: int) -> None:
+        w, r, ri, day, today = self.w, self.r, self.ri, self.day, self.today
+        currency = CURRENCIES[int(r() * len(CURRENCIES))]
+        key = "direct" if r() < 0.2 else "upwork"
+        policy_id, _minimum, _rate, _initiation, policy = self.policies[key]
+        minimum, rate, initiation = _policy_numbers(key, currency, _minimum, _rate, _initiation)
+        ended = scenario.startswith(("ended", "disputed", "refunded"))
+        n_ms = ri(3, 7)
+        span = n_ms * 12 + 30
+        if scenario in ("ended_open", "ended_pending_refund", "disputed_open"):
+            started = today - span - ri(0, 6)
+        elif scenario == "refunded":
+            started = today - span - ri(10, 120)
+        else:
+            started = today - span - ri(0, 900)
+        unit = 10 ** CURRENCY_EXPONENT[currency] * (100 if currency in ("JPY", "INR") else 1)
+        amounts = [max(minimum, (5 * ri(10, 500)) * unit) for _ in range(n_ms)]
+        cid = w.next_id["contract"]
+        ledger = w.rows["ledger_entry"].append
+        lid = w.next_id["ledger_entry"]
+        mid = w.next_id["milestone"]
+        milestones = w.rows["milestone"].append
+        when = started
+        escrow_left = 0
+        payments = []
+        first_fund = True
+        paid = (
+            (n_ms if scenario in ("ended_closed", "ended_open", "refunded") else n_ms - 1) if ended else ri(0, n_ms - 2)
+        )
+        for pos in range(n_ms):
+            amount = amounts[pos]
+            state = "unfunded"
+            submitted = auto = None
+            funded = pos < paid or (pos == paid and (ended or scenario != "active" or r() < 0.7))
+            if funded:
+                escrow_left += amount
+                when = min(when + ri(1, 6), today)
+                d = day(when)
+                stamp = d + " 09:00:00"
+                fund_id = lid
+                ledger((lid, cid, mid, "fund", amount, currency, d, "", None, None, None, None, stamp))
+                lid += 1
+                fee = (2 * amount * rate[0] + rate[1]) // (2 * rate[1])
+                if fee:
+                    ledger((lid, cid, mid, "fee", fee, currency, d, "", None, fund_id, None, None, stamp))
+                    lid += 1
+                if first_fund and initiation:
+                    ledger(
+                        (
+                            lid,
+                            cid,
+                            mid,
+                            "fee",
+                            initiation,
+                            currency,
+                            d,
+                            "Contract initiation fee",
+                            None,
+                            fund_id,
+                            None,
+                            None,
+                            stamp,
+                        )
+                    )
+                    lid += 1
+                first_fund = False
+                if pos < paid:
+                    when = min(when + ri(3, 9), today)
+                    release = amount
+                    if scenario == "active_leftover" and pos == paid - 1:
+                        release = amount - amount // 4
+                    d = day(when)
+                    ledger(
+                        (lid, cid, mid, "release", release, currency, d, "", None, None, None, None, d + " 10:00:00")
+                    )
+                    payments.append((lid, mid, release, when))
+                    lid += 1
+                    escrow_left -= release
+                    state = "paid"
+                elif scenario == "active_review" or (not ended and r() < 0.3):
+                    state = "submitted"
+                    sub = min(when + ri(1, 10), today)
+                    submitted = day(sub)
+                    auto = None if policy.review_days is None else day(sub + policy.review_days)
+                else:
+                    state = "closed" if ended else "active"
+            milestones(
+                (
+                    mid,
+                    cid,
+                    pos + 1,
+                    STEPS[pos % len(STEPS)],
+                    "",
+                    amount,
+                    day(started + 12 * (pos + 1)),
+                    state,
+                    submitted,
+                    auto,
+                )
+            )
+            mid += 1
+        w.next_id["ledger_entry"] = lid
+        w.next_id["milestone"] = mid
+        ended_on = closes = None
+        status = "active"
+        reason = ""
+        if ended:
+            status = "ended"
+            if scenario in ("ended_open", "ended_pending_refund", "disputed_open"):
+                ended_on = max(today - ri(0, 6), when)
+            else:
+                ended_on = min(when + ri(1, 5), today)
+            reason = REASONS[int(r() * len(REASONS))]
+            window = policy.feedback_window_days
+            closes = None if window is None else day(ended_on + window) + " 23:59:59"
+            self.ending(cid, scenario, currency, escrow_left, ended_on, policy, payments)
+            self.closeout(cid, scenario, ended_on)
+        if r() < 0.3:
+            label = ("GitHub org: write access", "Figma team: editor", "Staging server: SSH key")[int(r() * 3)]
+            revoked = day(ended_on) if (ended and scenario != "ended_open") else None
+            w.add("access_grant", cid, label, "", day(started + ri(0, 5)), revoked)
+        w.add(
+            "contract",
+            f"{WORK[int(r() * len(WORK))]} #{i + 1}",
+            freelancer,
+            policy_id,
+            currency,
+            sum(amounts),
+            f"UP-{10_000_000 + i}",
+            day(started),
+            None if ended_on is None else day(ended_on),
+            status,
+            reason,
+            "",
+            closes,
+            "",
+            day(started) + " 08:00:00",
+        )
+
+    def ending(self, cid, scenario, currency, escrow_left, ended_on, policy, payments) -> None:
+        w, ri, day, today = self.w, self.ri, self.day, self.today
+        if escrow_left:
+            reply_days = policy.escrow_refund_reply_days
+            reply_due = None if reply_days is None else day(ended_on + reply_days)
+            status = {
+                "ended_pending_refund": "pending",
+                "disputed_open": "disputed",
+                "disputed_resolved": "disputed",
+            }.get(scenario, "approved")
+            answered = None if status == "pending" else min(ended_on + ri(0, 6), today)
+            rid = w.add(
+                "escrow_refund_request",
+                cid,
+                escrow_left,
+                day(ended_on),
+                reply_due,
+                status,
+                None if answered is None else day(answered),
+            )
+            if status == "approved":
+                w.add(
+                    "ledger_entry",
+                    cid,
+                    None,
+                    "escrow_refund",
+                    escrow_left,
+                    currency,
+                    day(answered),
+                    "Escrow refund approved",
+                    None,
+                    None,
+                    None,
+                    None,
+                    day(answered) + " 12:00:00",
+                )
+            elif status == "disputed":
+                days = policy.dispute_answer_business_days
+                opened = date.fromordinal(answered)
+                answer_due = None if days is None else add_business_days(opened, days).isoformat()
+                mediation = None if policy.mediation_days is None else day(answered + policy.mediation_days)
+                resolved = scenario == "disputed_resolved"
+                did = w.next_id["dispute"]
+                on = min(answered + ri(6, 25), today) if resolved else None
+                w.add(
+                    "dispute",
+                    cid,
+                    rid,
+                    escrow_left,
+                    day(answered),
+                    answer_due,
+                    mediation,
+                    day(min(answered + 2, today)) if resolved else None,
+                    "resolved" if resolved else "open",
+                    None if on is None else day(on),
+                )
+                if resolved:
+                    half = escrow_left // 2
+                    for kind, amount in (("dispute_release", half), ("dispute_refund", escrow_left - half)):
+                        if amount:
+                            w.add(
+                                "ledger_entry",
+                                cid,
+                                None,
+                                kind,
+                                amount,
+                                currency,
+                                day(on),
+                                "Dispute outcome",
+                                None,
+                                None,
+                                None,
+                                did,
+                                day(on) + " 12:00:00",
+                            )
+        if scenario == "refunded" and payments:
+            pay, mid, amount, paid_on = payments[int(self.r() * len(payments))]
+            on = min(paid_on + ri(1, 60), today)
+            w.add(
+                "ledger_entry",
+                cid,
+                mid,
+                "refund",
+                max(1, amount // 5),
+                currency,
+                day(on),
+                "Partial refund",
+                pay,
+                None,
+                None,
+                None,
+                day(on) + " 12:00:00",
+            )
+
+    def closeout(self, cid, scenario, ended_on) -> None:
+        w, r, ri, day, today = self.w, self.r, self.ri, self.day, self.today
+        done_all = scenario in ("ended_closed", "ended_refund_approved", "disputed_resolved", "refunded")
+        client_fb = done_all or r() < 0.2
+        if client_fb:
+            at = day(min(ended_on + ri(0, 10), today)) + " 15:00:00"
+            w.add(
+                "feedback",
+                cid,
+                "client",
+                *(ri(3, 5) for _ in range(6)),
+                "Great work, clear communication.",
+                "Work completed",
+                ri(6, 10),
+                at,
+            )
+        if done_all or r() < 0.3:
+            at = day(min(ended_on + ri(0, 12), today)) + " 16:00:00"
+            w.add(
+                "feedback", cid, "freelancer", *(ri(4, 5) for _ in range(6)), "A pleasure to work with.", "", None, at
+            )
+        done_on = day(min(ended_on + 2, today))
+        for kind, label in CLOSEOUT:
+            done = done_all or (kind == "leave_feedback" and client_fb) or (kind == "receive_work" and r() < 0.5)
+            w.add("closeout_item", cid, kind, label, done_on if done else None, "")
+
+
+@functools.lru_cache(maxsize=64)
+def _policy_numbers(key, currency, minimum, rate, initiation) -> tuple[int, tuple[int, int], int]:
+    """R2 minimum, R3 fee rate (as an exact ratio) and initiation fee, in this currency's minor units."""
+    return (
+        major_to_minor(minimum, currency) or 1,
+        Decimal(rate).as_integer_ratio(),
+        major_to_minor(initiation, currency) or 0,
+    )

@@ -1,0 +1,313 @@
+"""The tables of a book (peewee models on one late-bound DatabaseProxy).
+
+Money columns are integers in minor units (R1). Dates are UTC: DateField for
+calendar dates, DateTimeField holding naive datetimes that mean UTC.
+Balances are not stored here: they are derived from `LedgerEntry` (R12); the
+two maintained summaries (`ContractTotals`, `Clock`) are rebuilt by
+`models.summary` and verified by `escrowbook check`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import peewee as pw
+
+database = pw.DatabaseProxy()
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Policy(BaseModel):
+    """R13: one version of a policy, copied into the book the first time it is used."""
+
+    key = pw.CharField()  # "upwork", "direct"
+    name = pw.CharField()
+    effective_from = pw.DateField()
+    milestone_minimum = pw.CharField(null=True)  # major units as text, e.g. "5.00"
+    fee_rate = pw.CharField(default="0")  # decimal fraction as text, e.g. "0.05"
+    initiation_fee = pw.CharField(default="0")  # major units as text
+    review_days = pw.IntegerField(null=True)
+    escrow_refund_reply_days = pw.IntegerField(null=True)
+    dispute_answer_business_days = pw.IntegerField(null=True)
+    mediation_days = pw.IntegerField(null=True)
+    refund_window_days = pw.IntegerField(null=True)
+    feedback_window_days = pw.IntegerField(null=True)
+    source = pw.TextField()  # the TOML text it was read from
+
+    class Meta:
+        indexes = ((("key", "effective_from"), True),)
+
+
+class Freelancer(BaseModel):
+    name = pw.CharField(index=True)
+    agency = pw.CharField(default="")
+    email = pw.CharField(default="")
+    profile_url = pw.CharField(default="")
+    notes = pw.TextField(default="")
+
+
+class Contract(BaseModel):
+    ACTIVE = "active"
+    ENDED = "ended"
+
+    title = pw.CharField(index=True)
+    freelancer = pw.ForeignKeyField(Freelancer, backref="contracts", index=True)
+    policy = pw.ForeignKeyField(Policy, index=True)
+    currency = pw.CharField(max_length=3, index=True)
+    budget = pw.IntegerField(null=True, index=True)  # minor units
+    external_id = pw.CharField(default="", index=True)
+    started_on = pw.DateField(index=True)
+    ended_on = pw.DateField(null=True, index=True)
+    status = pw.CharField(default=ACTIVE, index=True)
+    end_reason = pw.CharField(default="")
+    end_note = pw.TextField(default="")  # private
+    feedback_closes_at = pw.DateTimeField(null=True)  # R10, UTC, fixed when the contract ends
+    notes = pw.TextField(default="")
+    created_at = pw.DateTimeField()
+
+
+class Milestone(BaseModel):
+    UNFUNDED = "unfunded"
+    ACTIVE = "active"  # funded, escrow held (R4)
+    SUBMITTED = "submitted"  # funded, work submitted, review clock running (R6)
+    PAID = "paid"  # closed by a release (full or partial, R5)
+    CLOSED = "closed"  # closed with its escrow left to the contract (contract ended)
+    OPEN_STATES = (ACTIVE, SUBMITTED)
+
+    contract = pw.ForeignKeyField(Contract, backref="milestones", index=False)  # (contract, position)
+    position = pw.IntegerField()
+    title = pw.CharField()
+    description = pw.TextField(default="")
+    amount = pw.IntegerField()  # minor units
+    due_on = pw.DateField(null=True)
+    state = pw.CharField(default=UNFUNDED)
+    submitted_on = pw.DateField(null=True)
+    auto_release_on = pw.DateField(null=True)  # R6, fixed when work is submitted
+
+    class Meta:
+        indexes = ((("contract", "position"), False),)
+
+
+class EscrowRefundRequest(BaseModel):
+    """R8: escrow left when the contract ended, asked back from the freelancer."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    NO_REPLY = "no_reply"
+    DISPUTED = "disputed"
+
+    contract = pw.ForeignKeyField(Contract, backref="escrow_refund_requests", index=True)
+    amount = pw.IntegerField()
+    requested_on = pw.DateField()
+    reply_due = pw.DateField(null=True)
+    status = pw.CharField(default=PENDING, index=True)
+    answered_on = pw.DateField(null=True)
+
+
+class Dispute(BaseModel):
+    """R8: a disputed escrow refund request, its answer and its outcome."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+    contract = pw.ForeignKeyField(Contract, backref="disputes", index=True)
+    request = pw.ForeignKeyField(EscrowRefundRequest, backref="disputes", unique=True)
+    amount = pw.IntegerField()
+    opened_on = pw.DateField()
+    answer_due = pw.DateField(null=True)
+    mediation_ends = pw.DateField(null=True)
+    answered_on = pw.DateField(null=True)
+    status = pw.CharField(default=OPEN, index=True)
+    resolved_on = pw.DateField(null=True)
+
+
+class LedgerEntry(BaseModel):
+    """R12: an append-only movement of money. Never updated, never deleted."""
+
+    FUND = "fund"  # client -> escrow (R3)
+    FUND_FROM_ESCROW = "fund_from_escrow"  # remaining escrow assigned to a new milestone (R4)
+    FEE = "fee"  # marketplace fee or initiation fee: cost, not escrow (R3)
+    RELEASE = "release"  # escrow -> freelancer: a payment (R5)
+    ESCROW_REFUND = "escrow_refund"  # escrow -> client (R8)
+    REFUND = "refund"  # freelancer -> client, against a payment (R9)
+    DISPUTE_RELEASE = "dispute_release"  # dispute outcome: escrow -> freelancer, a payment (R8)
+    DISPUTE_REFUND = "dispute_refund"  # dispute outcome: escrow -> client (R8)
+    REVERSAL = "reversal"  # undoes the entry it names (R12)
+    KINDS = (
+        FUND,
+        FUND_FROM_ESCROW,
+        FEE,
+        RELEASE,
+        ESCROW_REFUND,
+        REFUND,
+        DISPUTE_RELEASE,
+        DISPUTE_REFUND,
+        REVERSAL,
+    )
+    PAYMENT_KINDS = (RELEASE, DISPUTE_RELEASE)
+
+    contract = pw.ForeignKeyField(Contract, backref="ledger", index=True)
+    milestone = pw.ForeignKeyField(Milestone, null=True, backref="ledger", index=False)  # partial index below
+    kind = pw.CharField()
+    amount = pw.IntegerField()  # minor units, always > 0
+    currency = pw.CharField(max_length=3)
+    date = pw.DateField()
+    memo = pw.TextField(default="")
+    # Links, each with a partial index below (most entries have none of them).
+    payment = pw.ForeignKeyField("self", null=True, backref="refunds", index=False)  # refund -> payment
+    funding = pw.ForeignKeyField("self", null=True, backref="fees", index=False)  # fee -> its fund entry
+    reverses = pw.ForeignKeyField("self", null=True, backref="reversal", index=False)  # reversal -> original
+    dispute = pw.ForeignKeyField(Dispute, null=True, backref="entries", index=False)
+    created_at = pw.DateTimeField()
+
+
+def _partial_indexes(model, *fields, unique=False):
+    for field in fields:
+        model.add_index(model.index(field, unique=unique).where(field.is_null(False)))
+
+
+_partial_indexes(LedgerEntry, LedgerEntry.milestone, LedgerEntry.payment, LedgerEntry.funding, LedgerEntry.dispute)
+_partial_indexes(LedgerEntry, LedgerEntry.reverses, unique=True)  # an entry is reversed at most once
+
+
+class Feedback(BaseModel):
+    """R10: feedback both ways. The client's is sealed once submitted."""
+
+    CLIENT = "client"  # what the client wrote about the freelancer
+    FREELANCER = "freelancer"  # what the freelancer wrote about the client
+    CATEGORIES = (
+        "skills",
+        "quality",
+        "availability",
+        "schedule",
+        "communication",
+        "cooperation",
+    )
+
+    contract = pw.ForeignKeyField(Contract, backref="feedback", index=False)  # (contract, author)
+    author = pw.CharField()
+    skills = pw.IntegerField()
+    quality = pw.IntegerField()
+    availability = pw.IntegerField()
+    schedule = pw.IntegerField()
+    communication = pw.IntegerField()
+    cooperation = pw.IntegerField()
+    comment = pw.TextField(default="")
+    private_reason = pw.CharField(default="")  # private, client only
+    recommend = pw.IntegerField(null=True)  # private, 0-10, client only
+    submitted_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("contract", "author"), True),)
+
+
+class CloseoutItem(BaseModel):
+    """R11: one item of a contract's closeout checklist."""
+
+    REVOKE_ACCESS = "revoke_access"
+    RECEIVE_WORK = "receive_work"
+    REMIND_PROPERTY = "remind_property"
+    LEAVE_FEEDBACK = "leave_feedback"
+    STANDARD = (REVOKE_ACCESS, RECEIVE_WORK, REMIND_PROPERTY, LEAVE_FEEDBACK)
+    LABELS: ClassVar[dict[str, str]] = {
+        REVOKE_ACCESS: "Change or revoke every password and access given to the freelancer",
+        RECEIVE_WORK: "Receive all work, materials and equipment lent",
+        REMIND_PROPERTY: "Remind the freelancer to remove your property from their equipment",
+        LEAVE_FEEDBACK: "Leave feedback",
+    }
+
+    contract = pw.ForeignKeyField(Contract, backref="closeout", index=False)  # (contract, kind)
+    kind = pw.CharField()
+    label = pw.CharField()
+    done_on = pw.DateField(null=True)
+    note = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("contract", "kind"), False),)
+
+
+class AccessGrant(BaseModel):
+    """R11: the access register. A label such as "GitHub org: write access", never a secret."""
+
+    contract = pw.ForeignKeyField(Contract, backref="access", index=True)
+    label = pw.CharField()
+    where = pw.CharField(default="")
+    given_on = pw.DateField()
+    revoked_on = pw.DateField(null=True)
+
+
+class AuditLog(BaseModel):
+    """Non-money edits, for the record (money has the ledger)."""
+
+    at = pw.DateTimeField(index=True)
+    contract = pw.ForeignKeyField(Contract, null=True, backref="audit", index=True)
+    action = pw.CharField()
+    detail = pw.TextField(default="")
+
+
+class ContractTotals(BaseModel):
+    """Maintained summary of the ledger per contract, for sorting 100k contracts fast.
+
+    Rebuilt by `models.summary.refresh` inside every operation's transaction and
+    verified against the ledger by `escrowbook check`.
+    """
+
+    contract = pw.ForeignKeyField(Contract, primary_key=True, backref="totals", on_delete="CASCADE")
+    funded = pw.IntegerField(default=0)  # from the client into escrow
+    released = pw.IntegerField(default=0)  # paid to the freelancer (releases + dispute releases)
+    escrow_refunded = pw.IntegerField(default=0)  # escrow back to the client
+    refunded = pw.IntegerField(default=0)  # refunds of payments (R9)
+    fees = pw.IntegerField(default=0)
+    escrow = pw.IntegerField(default=0, index=True)  # funded - released - escrow_refunded
+    next_due = pw.DateField(null=True, index=True)
+    next_kind = pw.CharField(default="")
+
+
+class Clock(BaseModel):
+    """Maintained list of every running clock of RULES.md, one row per deadline."""
+
+    REVIEW = "review"  # R6
+    ESCROW_REPLY = "escrow_reply"  # R8
+    DISPUTE_ANSWER = "dispute_answer"  # R8
+    MEDIATION = "mediation"  # R8
+    REFUND_WINDOW = "refund_window"  # R9
+    FEEDBACK = "feedback"  # R10
+    CLOSEOUT = "closeout"  # R11
+
+    contract = pw.ForeignKeyField(Contract, backref="clocks", on_delete="CASCADE", index=False)  # (contract, due)
+    kind = pw.CharField()
+    due = pw.DateField(index=True)
+    ref = pw.IntegerField(null=True)  # the milestone, request, dispute or payment it is about
+
+    class Meta:
+        indexes = ((("contract", "due"), False),)
+
+
+class BookInfo(BaseModel):
+    """Key/value facts about the book itself."""
+
+    key = pw.CharField(primary_key=True)
+    value = pw.TextField()
+
+
+ALL_TABLES = [
+    BookInfo,
+    Policy,
+    Freelancer,
+    Contract,
+    Milestone,
+    EscrowRefundRequest,
+    Dispute,
+    LedgerEntry,
+    Feedback,
+    CloseoutItem,
+    AccessGrant,
+    AuditLog,
+    ContractTotals,
+    Clock,
+]

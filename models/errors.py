@@ -1,0 +1,30 @@
+"""The two error types of the books.
+
+RuleError: an operation was refused; its message is in a client's words, names
+the rule (R1..R14) and, where there is one, the field that is wrong. Nothing
+was written.
+
+BookError: a book file could not be opened (not a book, damaged, newer,
+locked). The file was left untouched.
+"""
+
+
+class RuleError(Exception):
+    def __init__(self, message: str, *, rule: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.rule = rule
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BookError(Exception):
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.message = message
+        self.reason = reason  # "not_a_book", "empty", "damaged", "newer", "locked", "unreadable"
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,890 @@
+"""Operations: the only code that writes to a book.
+
+Each operation validates against the rules (R1-R14), writes in one transaction
+and returns, or raises `RuleError` with a message a client understands and
+writes nothing (R14). Each takes `today` (a UTC date) or `now` (a UTC
+datetime) as an argument; the real clock is only the default.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date, datetime, timedelta
+
+from . import queries as q
+from .check import contract_problems
+from .clock import add_business_days, end_of_day, utc_now, utc_today
+from .entities import (
+    AccessGrant,
+    AuditLog,
+    CloseoutItem,
+    Contract,
+    Dispute,
+    EscrowRefundRequest,
+    Feedback,
+    Freelancer,
+    LedgerEntry,
+    Milestone,
+    database,
+)
+from .errors import RuleError
+from .money import check_currency, fee_on, format_money, major_to_minor
+from .policy import policy_for
+from .summary import refresh
+
+MAX_TEXT = 200
+MAX_NOTE = 20_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def operation(fn):
+    """R14 All or nothing: the whole operation in one transaction (a savepoint when nested)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with database.atomic():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _fresh(model, obj_or_id, what: str):
+    """Reload a row from the book, so a stale object never drives a decision."""
+    pk = obj_or_id.id if isinstance(obj_or_id, model) else obj_or_id
+    row = model.get_or_none(model.id == pk)
+    if row is None:
+        raise RuleError(f"That {what} is no longer in the book.")
+    return row
+
+
+def _text(value, field: str, label: str, *, required: bool = True, max_len: int = MAX_TEXT) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise RuleError(f"Enter a {label}.", field=field)
+    if len(text) > max_len:
+        raise RuleError(f"The {label} is too long ({len(text):,} characters; at most {max_len:,}).", field=field)
+    if _CONTROL.search(text if max_len > MAX_TEXT else text.replace("\n", "\x0b")):
+        raise RuleError(f"The {label} contains control characters.", field=field)
+    return text
+
+
+def _amount(value, field: str = "amount") -> int:
+    """R1: an amount is an int number of minor units, above zero."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RuleError("Amounts are whole numbers of cents, never fractions.", rule="R1", field=field)
+    if value <= 0:
+        raise RuleError("An amount must be more than zero.", rule="R1", field=field)
+    return value
+
+
+def _money(contract: Contract, minor: int) -> str:
+    return format_money(minor, contract.currency)
+
+
+def _audit(contract: Contract | None, action: str, detail: str = "", now: datetime | None = None) -> None:
+    AuditLog.create(at=utc_now(now), contract=contract, action=action, detail=detail)
+
+
+def _require_active(contract: Contract, doing: str) -> None:
+    if contract.status != Contract.ACTIVE:
+        raise RuleError(f"“{contract.title}” has ended: you can no longer {doing}.", rule="R5")
+
+
+def _require_not_before(day: date, earliest: date, what: str, field: str = "date") -> None:
+    if day < earliest:
+        raise RuleError(f"The date {day:%d %b %Y} is before {what} ({earliest:%d %b %Y}).", field=field)
+
+
+def _post(contract: Contract, kind: str, amount: int, day: date, **links) -> LedgerEntry:
+    """Append one ledger entry in the contract's currency (R12: append-only, R1: > 0)."""
+    _amount(amount)
+    return LedgerEntry.create(
+        contract=contract,
+        kind=kind,
+        amount=amount,
+        currency=contract.currency,
+        date=day,
+        created_at=utc_now(),
+        **links,
+    )
+
+
+def _settle(contract: Contract) -> None:
+    """Rebuild the contract's summaries and refuse anything that breaks an R12 invariant."""
+    refresh(database, contract.id)
+    problems = contract_problems(contract.id)
+    if problems:
+        raise RuleError(f"That would break the books: {problems[0]}", rule="R12")
+
+
+def _minimum(contract: Contract) -> int | None:
+    """R2: the policy's smallest milestone, in this contract's currency (None: no minimum)."""
+    return major_to_minor(contract.policy.milestone_minimum, contract.currency)
+
+
+def _check_milestone_amount(contract: Contract, amount: int) -> int:
+    _amount(amount)
+    minimum = _minimum(contract)
+    if minimum is not None and amount < minimum:
+        raise RuleError(f"A milestone must be at least {_money(contract, minimum)}.", rule="R2", field="amount")
+    return amount
+
+
+# ------------------------------------------------------------- freelancers
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _freelancer_fields(name, agency, email, profile_url, notes) -> dict:
+    email = _text(email, "email", "email address", required=False)
+    if email and not _EMAIL.match(email):
+        raise RuleError("That email address does not look right (name@example.com).", field="email")
+    return {
+        "name": _text(name, "name", "freelancer's name"),
+        "agency": _text(agency, "agency", "agency", required=False),
+        "email": email,
+        "profile_url": _text(profile_url, "profile_url", "profile link", required=False, max_len=1000),
+        "notes": _text(notes, "notes", "note", required=False, max_len=MAX_NOTE),
+    }
+
+
+@operation
+def create_freelancer(name, agency="", email="", profile_url="", notes="", *, now=None) -> Freelancer:
+    f = Freelancer.create(**_freelancer_fields(name, agency, email, profile_url, notes))
+    _audit(None, "freelancer created", f.name, now)
+    return f
+
+
+@operation
+def edit_freelancer(freelancer, name, agency="", email="", profile_url="", notes="", *, now=None) -> Freelancer:
+    f = _fresh(Freelancer, freelancer, "freelancer")
+    for key, value in _freelancer_fields(name, agency, email, profile_url, notes).items():
+        setattr(f, key, value)
+    f.save()
+    _audit(None, "freelancer edited", f.name, now)
+    return f
+
+
+# --------------------------------------------------------------- contracts
+
+
+@operation
+def create_contract(
+    title,
+    freelancer,
+    *,
+    policy: str = "upwork",
+    currency: str = "USD",
+    budget: int | None = None,
+    external_id: str = "",
+    started_on: date | None = None,
+    notes: str = "",
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Contract:
+    """Create an active contract under the policy in effect on its start date (R13)."""
+    today = utc_today(today)
+    started_on = started_on or today
+    f = _fresh(Freelancer, freelancer, "freelancer")
+    fields = {
+        "title": _text(title, "title", "contract title"),
+        "currency": check_currency(currency),
+        "external_id": _text(external_id, "external_id", "contract id", required=False),
+        "notes": _text(notes, "notes", "note", required=False, max_len=MAX_NOTE),
+        "budget": None if budget is None else _amount(budget, "budget"),
+    }
+    if started_on > today + timedelta(days=366):
+        raise RuleError("The start date is more than a year ahead.", field="started_on")
+    c = Contract.create(
+        freelancer=f,
+        policy=policy_for(policy, started_on),
+        started_on=started_on,
+        status=Contract.ACTIVE,
+        created_at=utc_now(now),
+        **fields,
+    )
+    _audit(c, "contract created", c.title, now)
+    _settle(c)
+    return c
+
+
+@operation
+def edit_contract(contract, *, title=None, freelancer=None, budget=..., external_id=None, notes=None, now=None):
+    """Edit what is not money: title, freelancer, budget, external id, notes."""
+    c = _fresh(Contract, contract, "contract")
+    changed = []
+    if title is not None:
+        c.title = _text(title, "title", "contract title")
+        changed.append("title")
+    if freelancer is not None:
+        c.freelancer = _fresh(Freelancer, freelancer, "freelancer")
+        changed.append("freelancer")
+    if budget is not ...:
+        c.budget = None if budget is None else _amount(budget, "budget")
+        changed.append("budget")
+    if external_id is not None:
+        c.external_id = _text(external_id, "external_id", "contract id", required=False)
+        changed.append("external id")
+    if notes is not None:
+        c.notes = _text(notes, "notes", "note", required=False, max_len=MAX_NOTE)
+        changed.append("notes")
+    c.save()
+    _audit(c, "contract edited", ", ".join(changed), now)
+    return c
+
+
+# -------------------------------------------------------------- milestones
+
+
+def _milestone_fields(contract: Contract, title, amount, due_on, description) -> dict:
+    return {
+        "title": _text(title, "title", "milestone title"),
+        "amount": _check_milestone_amount(contract, amount),
+        "due_on": due_on,
+        "description": _text(description, "description", "description", required=False, max_len=MAX_NOTE),
+    }
+
+
+def _require_unfunded(m: Milestone, doing: str) -> None:
+    """R2: only unfunded milestones can be edited, reordered or deleted."""
+    if m.state != Milestone.UNFUNDED:
+        raise RuleError(f"“{m.title}” is funded: it can no longer be {doing}.", rule="R2")
+
+
+@operation
+def add_milestone(contract, title, amount: int, *, due_on=None, description="", now=None) -> Milestone:
+    """R2: add an unfunded milestone of at least the policy minimum, at the end of the list."""
+    c = _fresh(Contract, contract, "contract")
+    _require_active(c, "add milestones")
+    fields = _milestone_fields(c, title, amount, due_on, description)
+    last = Milestone.select(Milestone.position).where(Milestone.contract == c).order_by(Milestone.position.desc())
+    position = (last.scalar() or 0) + 1
+    m = Milestone.create(contract=c, position=position, state=Milestone.UNFUNDED, **fields)
+    _audit(c, "milestone added", f"{m.title}: {_money(c, m.amount)}", now)
+    return m
+
+
+@operation
+def edit_milestone(milestone, title, amount: int, *, due_on=None, description="", now=None) -> Milestone:
+    m = _fresh(Milestone, milestone, "milestone")
+    _require_unfunded(m, "edited")
+    for key, value in _milestone_fields(m.contract, title, amount, due_on, description).items():
+        setattr(m, key, value)
+    m.save()
+    _audit(m.contract, "milestone edited", f"{m.title}: {_money(m.contract, m.amount)}", now)
+    return m
+
+
+@operation
+def move_milestone(milestone, offset: int, *, now=None) -> Milestone:
+    """R2: move an unfunded milestone up (-1) or down (+1) the list."""
+    m = _fresh(Milestone, milestone, "milestone")
+    _require_unfunded(m, "reordered")
+    order = list(Milestone.select().where(Milestone.contract == m.contract).order_by(Milestone.position))
+    index = next(i for i, row in enumerate(order) if row.id == m.id)
+    target = index + offset
+    if not 0 <= target < len(order):
+        raise RuleError(f"“{m.title}” is already {'first' if offset < 0 else 'last'}.")
+    order.insert(target, order.pop(index))
+    for position, row in enumerate(order, start=1):
+        if row.position != position:
+            Milestone.update(position=position).where(Milestone.id == row.id).execute()
+    _audit(m.contract, "milestone moved", m.title, now)
+    return Milestone.get_by_id(m.id)
+
+
+@operation
+def delete_milestone(milestone, *, now=None) -> None:
+    """R2: unfunded milestones can be deleted; funded ones cannot."""
+    m = _fresh(Milestone, milestone, "milestone")
+    _require_unfunded(m, "deleted")
+    if LedgerEntry.select().where(LedgerEntry.milestone == m).exists():
+        raise RuleError(f"“{m.title}” has entries in the ledger: it cannot be deleted.", rule="R12")
+    contract = m.contract
+    m.delete_instance()
+    _audit(contract, "milestone deleted", m.title, now)
+
+
+def _fund(m: Milestone, today: date, *, from_escrow: bool) -> LedgerEntry:
+    """R3 (and R4 with from_escrow): fund a milestone, with its fees on what is deposited."""
+    c = m.contract
+    policy = c.policy
+    allocated = min(q.unassigned_escrow(c), m.amount) if from_escrow else 0
+    deposit = m.amount - allocated
+    first_funding = (
+        not LedgerEntry.select().where((LedgerEntry.contract == c) & (LedgerEntry.kind == LedgerEntry.FUND)).exists()
+    )
+    entry = None
+    if allocated:
+        entry = _post(
+            c, LedgerEntry.FUND_FROM_ESCROW, allocated, today, milestone=m, memo="Funded from remaining escrow"
+        )
+    if deposit:
+        entry = _post(c, LedgerEntry.FUND, deposit, today, milestone=m, memo="Deposit into escrow")
+        fee = fee_on(deposit, policy.fee_rate)
+        if fee:
+            _post(c, LedgerEntry.FEE, fee, today, milestone=m, funding=entry, memo="Marketplace fee")
+        initiation = major_to_minor(policy.initiation_fee, c.currency) or 0
+        if first_funding and initiation:
+            _post(c, LedgerEntry.FEE, initiation, today, milestone=m, funding=entry, memo="Contract initiation fee")
+    m.state = Milestone.ACTIVE
+    m.save()
+    return entry
+
+
+def funding_preview(contract, amount: int, *, from_escrow: bool) -> dict:
+    """What funding `amount` would take: from remaining escrow, as a deposit, and in fees (R3, R4)."""
+    c = _fresh(Contract, contract, "contract")
+    allocated = min(q.unassigned_escrow(c), amount) if from_escrow else 0
+    deposit = amount - allocated
+    fee = fee_on(deposit, c.policy.fee_rate) if deposit else 0
+    first = (
+        not LedgerEntry.select().where((LedgerEntry.contract == c) & (LedgerEntry.kind == LedgerEntry.FUND)).exists()
+    )
+    initiation = (major_to_minor(c.policy.initiation_fee, c.currency) or 0) if (deposit and first) else 0
+    return {"from_escrow": allocated, "deposit": deposit, "fee": fee, "initiation_fee": initiation}
+
+
+@operation
+def fund_milestone(milestone, *, from_escrow: bool = False, today: date | None = None) -> LedgerEntry:
+    """R3: move the milestone's amount from the client into escrow, with its fees beside it."""
+    today = utc_today(today)
+    m = _fresh(Milestone, milestone, "milestone")
+    c = m.contract
+    _require_active(c, "fund milestones")
+    if m.state != Milestone.UNFUNDED:
+        raise RuleError(f"“{m.title}” is already funded.", rule="R3")
+    _check_milestone_amount(c, m.amount)
+    _require_not_before(today, c.started_on, "the contract started")
+    entry = _fund(m, today, from_escrow=from_escrow)
+    _audit(c, "milestone funded", f"{m.title}: {_money(c, m.amount)}")
+    _settle(c)
+    return entry
+
+
+@operation
+def submit_work(milestone, *, today: date | None = None) -> Milestone:
+    """R6: the freelancer submitted work; the review period's automatic release date is fixed now."""
+    today = utc_today(today)
+    m = _fresh(Milestone, milestone, "milestone")
+    _require_active(m.contract, "record submitted work")
+    if m.state != Milestone.ACTIVE:
+        why = "is not funded yet" if m.state == Milestone.UNFUNDED else "is not waiting for work"
+        raise RuleError(f"“{m.title}” {why}.", rule="R6")
+    days = m.contract.policy.review_days
+    m.state = Milestone.SUBMITTED
+    m.submitted_on = today
+    m.auto_release_on = None if days is None else today + timedelta(days=days)
+    m.save()
+    _audit(m.contract, "work submitted", m.title)
+    _settle(m.contract)
+    return m
+
+
+@operation
+def request_changes(milestone, *, today: date | None = None) -> Milestone:
+    """R6: the client asked for changes; the review clock stops until work is submitted again."""
+    m = _fresh(Milestone, milestone, "milestone")
+    _require_active(m.contract, "ask for changes")
+    if m.state != Milestone.SUBMITTED:
+        raise RuleError(f"No work is waiting for review on “{m.title}”.", rule="R6")
+    m.state = Milestone.ACTIVE
+    m.submitted_on = None
+    m.auto_release_on = None
+    m.save()
+    _audit(m.contract, "changes requested", m.title, None)
+    _settle(m.contract)
+    return m
+
+
+def _release(m: Milestone, amount: int, day: date, memo: str) -> LedgerEntry:
+    """R5: pay the freelancer from an active milestone; the milestone is then paid.
+
+    What a partial release leaves stays in the contract's escrow, outside any
+    active milestone (R4).
+    """
+    c = m.contract
+    _require_active(c, "release payments")
+    if m.state not in Milestone.OPEN_STATES:
+        why = "is not funded" if m.state == Milestone.UNFUNDED else "is no longer active"
+        raise RuleError(f"“{m.title}” {why}: payments are released from active milestones.", rule="R4")
+    available = q.milestone_escrow(m)
+    _amount(amount)
+    if amount > available:
+        raise RuleError(f"You can release at most {_money(c, available)} from “{m.title}”.", rule="R5", field="amount")
+    last_fund = (
+        LedgerEntry.select(LedgerEntry.date)
+        .where((LedgerEntry.milestone == m) & (LedgerEntry.kind.in_(q.FUNDING_KINDS)))
+        .order_by(LedgerEntry.date.desc())
+        .scalar()
+    )
+    if last_fund:
+        _require_not_before(day, last_fund, "the milestone was funded")
+    entry = _post(c, LedgerEntry.RELEASE, amount, day, milestone=m, memo=memo)
+    m.state = Milestone.PAID
+    m.save()
+    return entry
+
+
+@operation
+def release_payment(milestone, amount: int | None = None, *, memo: str = "", today: date | None = None):
+    """R5: release all (default) or part of an active milestone's escrow as a payment."""
+    today = utc_today(today)
+    m = _fresh(Milestone, milestone, "milestone")
+    if amount is None:
+        amount = q.milestone_escrow(m)
+    entry = _release(m, amount, today, _text(memo, "memo", "memo", required=False, max_len=MAX_NOTE))
+    _audit(m.contract, "payment released", f"{m.title}: {_money(m.contract, amount)}")
+    _settle(m.contract)
+    return entry
+
+
+@operation
+def record_automatic_release(milestone, *, today: date | None = None) -> LedgerEntry:
+    """R6: the review period passed; the marketplace released the milestone on its date."""
+    today = utc_today(today)
+    m = _fresh(Milestone, milestone, "milestone")
+    if m.state != Milestone.SUBMITTED or m.auto_release_on is None:
+        raise RuleError(f"“{m.title}” has no review period running.", rule="R6")
+    if today < m.auto_release_on:
+        raise RuleError(
+            f"The review period of “{m.title}” runs until {m.auto_release_on:%d %b %Y}: "
+            "you can still approve or ask for changes.",
+            rule="R6",
+        )
+    entry = _release(m, q.milestone_escrow(m), m.auto_release_on, "Released automatically after the review period")
+    _audit(m.contract, "automatic release recorded", m.title)
+    _settle(m.contract)
+    return entry
+
+
+@operation
+def release_from_remaining_escrow(
+    contract, title, amount: int, *, release: int | None = None, description="", today: date | None = None
+) -> LedgerEntry:
+    """R4: a new milestone of at least the minimum, funded from the remaining escrow, then released.
+
+    Where remaining escrow is short, the difference is deposited with its fees (R3).
+    """
+    today = utc_today(today)
+    c = _fresh(Contract, contract, "contract")
+    _require_active(c, "release payments")
+    m = add_milestone(c, title, amount, description=description)
+    _fund(m, today, from_escrow=True)
+    entry = _release(m, amount if release is None else release, today, "Final payment")
+    _audit(c, "payment released from remaining escrow", f"{m.title}: {_money(c, entry.amount)}")
+    _settle(c)
+    return entry
+
+
+# ---------------------------------------------------------- ending (R7, R8)
+
+
+@operation
+def end_contract(
+    contract,
+    *,
+    agreed: bool,
+    request_escrow_refund: bool = False,
+    reason: str = "",
+    note: str = "",
+    today: date | None = None,
+) -> EscrowRefundRequest | None:
+    """R7: end an active contract the client agreed to end; leftover escrow needs a refund request (R8)."""
+    today = utc_today(today)
+    c = _fresh(Contract, contract, "contract")
+    if c.status != Contract.ACTIVE:
+        raise RuleError(f"“{c.title}” has already ended.", rule="R7")
+    if not agreed:
+        raise RuleError("Confirm that you agreed the ending with the freelancer.", rule="R7", field="agreed")
+    _require_not_before(today, c.started_on, "the contract started")
+    escrow = q.balances(c).escrow
+    if escrow and not request_escrow_refund:
+        raise RuleError(
+            f"{_money(c, escrow)} is still in escrow. Release it first, or end the contract "
+            "and request an escrow refund.",
+            rule="R7",
+            field="escrow",
+        )
+    c.status = Contract.ENDED
+    c.ended_on = today
+    c.end_reason = _text(reason, "reason", "reason", required=False)
+    c.end_note = _text(note, "note", "note", required=False, max_len=MAX_NOTE)
+    days = c.policy.feedback_window_days
+    c.feedback_closes_at = None if days is None else end_of_day(today + timedelta(days=days))
+    c.save()
+    Milestone.update(state=Milestone.CLOSED).where(
+        (Milestone.contract == c) & (Milestone.state.in_(Milestone.OPEN_STATES))
+    ).execute()
+    for kind in CloseoutItem.STANDARD:
+        CloseoutItem.create(contract=c, kind=kind, label=CloseoutItem.LABELS[kind])
+    request = None
+    if escrow:
+        reply_days = c.policy.escrow_refund_reply_days
+        request = EscrowRefundRequest.create(
+            contract=c,
+            amount=escrow,
+            requested_on=today,
+            reply_due=None if reply_days is None else today + timedelta(days=reply_days),
+        )
+    _audit(c, "contract ended", c.end_reason)
+    _settle(c)
+    return request
+
+
+@operation
+def record_escrow_refund_reply(request, outcome: str, *, today: date | None = None):
+    """R8: the freelancer approved, stayed silent past the reply date, or disputed.
+
+    Returns the escrow refund entry, or the Dispute that was opened.
+    """
+    today = utc_today(today)
+    r = _fresh(EscrowRefundRequest, request, "escrow refund request")
+    c = r.contract
+    if r.status != EscrowRefundRequest.PENDING:
+        raise RuleError("That escrow refund request has already been answered.", rule="R8")
+    _require_not_before(today, r.requested_on, "the refund was requested")
+    amount = _money(c, r.amount)
+    if outcome == "approved":
+        result = _post(c, LedgerEntry.ESCROW_REFUND, r.amount, today, memo="Escrow refund approved")
+        r.status = EscrowRefundRequest.APPROVED
+    elif outcome == "no_reply":
+        if r.reply_due is None:
+            raise RuleError("This policy has no reply deadline: record the freelancer's answer.", rule="R8")
+        if today <= r.reply_due:
+            raise RuleError(
+                f"The freelancer has until {r.reply_due:%d %b %Y} to answer; silence counts as approval "
+                "only after that.",
+                rule="R8",
+            )
+        result = _post(
+            c, LedgerEntry.ESCROW_REFUND, r.amount, r.reply_due + timedelta(days=1), memo="No reply: approved"
+        )
+        r.status = EscrowRefundRequest.NO_REPLY
+    elif outcome == "disputed":
+        if r.reply_due is not None and today > r.reply_due:
+            raise RuleError(
+                f"The freelancer could dispute until {r.reply_due:%d %b %Y}; after that silence counts as approval.",
+                rule="R8",
+            )
+        policy = c.policy
+        answer_days = policy.dispute_answer_business_days
+        mediation = policy.mediation_days
+        result = Dispute.create(
+            contract=c,
+            request=r,
+            amount=r.amount,
+            opened_on=today,
+            answer_due=None if answer_days is None else add_business_days(today, answer_days),
+            mediation_ends=None if mediation is None else today + timedelta(days=mediation),
+        )
+        r.status = EscrowRefundRequest.DISPUTED
+    else:
+        raise RuleError(f"Unknown answer “{outcome}”.", rule="R8", field="outcome")
+    r.answered_on = today
+    r.save()
+    _audit(c, f"escrow refund request {r.status}", amount)
+    _settle(c)
+    return result
+
+
+@operation
+def record_dispute_answer(dispute, *, today: date | None = None) -> Dispute:
+    """R8: the client answered the dispute (within 5 business days)."""
+    today = utc_today(today)
+    d = _fresh(Dispute, dispute, "dispute")
+    if d.status != Dispute.OPEN:
+        raise RuleError("That dispute is already resolved.", rule="R8")
+    if d.answered_on is not None:
+        raise RuleError("Your answer to that dispute is already recorded.", rule="R8")
+    _require_not_before(today, d.opened_on, "the dispute was opened")
+    if d.answer_due is not None and today > d.answer_due:
+        raise RuleError(
+            f"Your answer was due by {d.answer_due:%d %b %Y}. Record the dispute's outcome instead.", rule="R8"
+        )
+    d.answered_on = today
+    d.save()
+    _audit(d.contract, "dispute answered")
+    _settle(d.contract)
+    return d
+
+
+@operation
+def resolve_dispute(dispute, *, to_freelancer: int, to_client: int, today: date | None = None) -> Dispute:
+    """R8: the outcome splits the disputed amount; the two parts sum to exactly that amount."""
+    today = utc_today(today)
+    d = _fresh(Dispute, dispute, "dispute")
+    c = d.contract
+    if d.status != Dispute.OPEN:
+        raise RuleError("That dispute is already resolved.", rule="R8")
+    for value, field in ((to_freelancer, "to_freelancer"), (to_client, "to_client")):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise RuleError("Each part of the split is zero or more, in whole cents.", rule="R1", field=field)
+    if to_freelancer + to_client != d.amount:
+        raise RuleError(
+            f"The split must add up to exactly {_money(c, d.amount)}: it adds up to "
+            f"{_money(c, to_freelancer + to_client)}.",
+            rule="R8",
+            field="to_client",
+        )
+    _require_not_before(today, d.opened_on, "the dispute was opened")
+    if to_freelancer:
+        _post(c, LedgerEntry.DISPUTE_RELEASE, to_freelancer, today, dispute=d, memo="Dispute outcome: released")
+    if to_client:
+        _post(c, LedgerEntry.DISPUTE_REFUND, to_client, today, dispute=d, memo="Dispute outcome: refunded")
+    d.status = Dispute.RESOLVED
+    d.resolved_on = today
+    d.save()
+    _audit(c, "dispute resolved", f"{_money(c, to_freelancer)} to the freelancer, {_money(c, to_client)} to you")
+    _settle(c)
+    return d
+
+
+# -------------------------------------------------------------- refunds (R9)
+
+
+@operation
+def record_refund(payment, amount: int, *, memo: str = "", today: date | None = None) -> LedgerEntry:
+    """R9: a refund from the freelancer against one payment, within the policy's 180 days."""
+    today = utc_today(today)
+    p = _fresh(LedgerEntry, payment, "payment")
+    c = p.contract
+    if p.kind not in LedgerEntry.PAYMENT_KINDS or not q.is_live(p):
+        raise RuleError("Refunds are recorded against a payment to the freelancer.", rule="R9")
+    _amount(amount)
+    left = p.amount - q.payment_refunded(p)
+    if amount > left:
+        if left == 0:
+            raise RuleError("That payment has already been refunded in full.", rule="R9", field="amount")
+        raise RuleError(
+            f"At most {_money(c, left)} of that {_money(c, p.amount)} payment is left to refund.",
+            rule="R9",
+            field="amount",
+        )
+    if today < p.date:
+        raise RuleError(
+            f"A refund cannot come before the payment it refunds ({p.date:%d %b %Y}).", rule="R9", field="date"
+        )
+    window = c.policy.refund_window_days
+    if window is not None and (today - p.date).days > window:
+        last = p.date + timedelta(days=window)
+        raise RuleError(
+            f"That payment was made on {p.date:%d %b %Y}: refunds can be recorded only within {window} days "
+            f"of a payment (up to {last:%d %b %Y}). The marketplace's support may still help.",
+            rule="R9",
+            field="date",
+        )
+    entry = _post(
+        c,
+        LedgerEntry.REFUND,
+        amount,
+        today,
+        payment=p,
+        milestone=p.milestone,
+        memo=_text(memo, "memo", "memo", required=False, max_len=MAX_NOTE),
+    )
+    _audit(c, "refund recorded", _money(c, amount))
+    _settle(c)
+    return entry
+
+
+# ------------------------------------------------------------- feedback (R10)
+
+
+def _ratings(ratings: dict) -> dict:
+    out = {}
+    for cat in Feedback.CATEGORIES:
+        value = ratings.get(cat)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise RuleError(f"Give 1 to 5 stars for {cat}.", rule="R10", field=cat)
+        out[cat] = value
+    unknown = set(ratings) - set(Feedback.CATEGORIES)
+    if unknown:
+        raise RuleError(f"Unknown feedback category: {', '.join(sorted(unknown))}.", rule="R10")
+    return out
+
+
+def _require_feedback_window(c: Contract, now: datetime) -> None:
+    if c.status != Contract.ENDED:
+        raise RuleError("Feedback opens when the contract ends.", rule="R10")
+    if not q.feedback_window_open(c, now):
+        raise RuleError(f"The feedback window closed at {c.feedback_closes_at:%d %b %Y %H:%M:%S} UTC.", rule="R10")
+
+
+@operation
+def submit_feedback(
+    contract, ratings: dict, *, comment="", private_reason="", recommend: int | None = None, now=None
+) -> Feedback:
+    """R10: the client's feedback, sealed once submitted, only while the window is open."""
+    now = utc_now(now)
+    c = _fresh(Contract, contract, "contract")
+    if q.client_feedback(c) is not None:
+        raise RuleError("Your feedback on this contract is already submitted and sealed.", rule="R10")
+    _require_feedback_window(c, now)
+    stars = _ratings(ratings)
+    if recommend is not None and (
+        isinstance(recommend, bool) or not isinstance(recommend, int) or not 0 <= recommend <= 10
+    ):
+        raise RuleError("How likely you are to recommend is a number from 0 to 10.", rule="R10", field="recommend")
+    fb = Feedback.create(
+        contract=c,
+        author=Feedback.CLIENT,
+        comment=_text(comment, "comment", "comment", required=False, max_len=5000),
+        private_reason=_text(private_reason, "private_reason", "reason", required=False),
+        recommend=recommend,
+        submitted_at=now,
+        **stars,
+    )
+    CloseoutItem.update(done_on=now.date()).where(
+        (CloseoutItem.contract == c)
+        & (CloseoutItem.kind == CloseoutItem.LEAVE_FEEDBACK)
+        & CloseoutItem.done_on.is_null()
+    ).execute()
+    _audit(c, "feedback submitted", now=now)
+    _settle(c)
+    return fb
+
+
+@operation
+def record_freelancer_feedback(contract, ratings: dict, *, comment="", now=None) -> Feedback:
+    """R10: what the freelancer wrote about the client, recorded when it arrives (shown double-blind)."""
+    now = utc_now(now)
+    c = _fresh(Contract, contract, "contract")
+    if c.status != Contract.ENDED:
+        raise RuleError("Feedback opens when the contract ends.", rule="R10")
+    if q.freelancer_feedback(c) is not None:
+        raise RuleError("The freelancer's feedback is already recorded.", rule="R10")
+    fb = Feedback.create(
+        contract=c,
+        author=Feedback.FREELANCER,
+        comment=_text(comment, "comment", "comment", required=False, max_len=5000),
+        submitted_at=now,
+        **_ratings(ratings),
+    )
+    _audit(c, "freelancer's feedback recorded", now=now)
+    return fb
+
+
+# ------------------------------------------------------------- closeout (R11)
+
+
+@operation
+def add_access(contract, label, *, where="", given_on: date | None = None, today: date | None = None) -> AccessGrant:
+    """R11: register access given to the freelancer: a label, never a secret."""
+    today = utc_today(today)
+    c = _fresh(Contract, contract, "contract")
+    given_on = given_on or today
+    if given_on > today:
+        raise RuleError("Access cannot be given in the future.", rule="R11", field="given_on")
+    grant = AccessGrant.create(
+        contract=c,
+        label=_text(label, "label", "label"),
+        where=_text(where, "where", "place", required=False),
+        given_on=given_on,
+    )
+    _audit(c, "access registered", grant.label)
+    return grant
+
+
+@operation
+def revoke_access(grant, *, today: date | None = None) -> AccessGrant:
+    today = utc_today(today)
+    g = _fresh(AccessGrant, grant, "access entry")
+    if g.revoked_on is not None:
+        raise RuleError(f"“{g.label}” was already revoked on {g.revoked_on:%d %b %Y}.", rule="R11")
+    _require_not_before(today, g.given_on, "the access was given")
+    g.revoked_on = today
+    g.save()
+    _audit(g.contract, "access revoked", g.label)
+    return g
+
+
+@operation
+def complete_closeout_item(item, *, note: str = "", today: date | None = None, now=None) -> CloseoutItem:
+    """R11: tick one closeout item. Access is done only when every register entry is revoked."""
+    today = utc_today(today)
+    i = _fresh(CloseoutItem, item, "closeout item")
+    c = i.contract
+    if i.done_on is not None:
+        raise RuleError(f"“{i.label}” is already done.", rule="R11")
+    _require_not_before(today, c.ended_on, "the contract ended")
+    if i.kind == CloseoutItem.REVOKE_ACCESS:
+        open_grants = AccessGrant.select().where((AccessGrant.contract == c) & AccessGrant.revoked_on.is_null()).count()
+        if open_grants:
+            plural = "entry" if open_grants == 1 else "entries"
+            raise RuleError(f"Revoke the {open_grants} open access {plural} first.", rule="R11")
+    if i.kind == CloseoutItem.LEAVE_FEEDBACK and q.feedback_window_open(c, now or end_of_day(today)):
+        raise RuleError(
+            f"Leave your feedback first: the window is open until {c.feedback_closes_at:%d %b %Y %H:%M} UTC."
+            if c.feedback_closes_at
+            else "Leave your feedback first.",
+            rule="R11",
+        )
+    i.done_on = today
+    i.note = _text(note, "note", "note", required=False, max_len=MAX_NOTE)
+    i.save()
+    _audit(c, "closeout item done", i.label)
+    _settle(c)
+    return i
+
+
+# ------------------------------------------------------------- reversal (R12)
+
+
+@operation
+def reverse_entry(entry, *, memo: str = "", today: date | None = None) -> LedgerEntry:
+    """R12: correct a mistake with a reversal entry that names the original (never an edit)."""
+    today = utc_today(today)
+    e = _fresh(LedgerEntry, entry, "ledger entry")
+    c = e.contract
+    if e.kind == LedgerEntry.REVERSAL:
+        raise RuleError("A reversal cannot itself be reversed: record the entry again instead.", rule="R12")
+    if not q.is_live(e):
+        raise RuleError("That entry has already been reversed.", rule="R12")
+    _require_not_before(today, e.date, "the entry it reverses")
+    memo = _text(memo, "memo", "memo", required=False, max_len=MAX_NOTE)
+    m = e.milestone
+    if e.kind in q.FUNDING_KINDS:
+        _require_active(c, "reverse a funding")
+        if q.milestone_released(m):
+            raise RuleError(f"Payments were released from “{m.title}”: reverse them first.", rule="R12")
+    elif e.kind in LedgerEntry.PAYMENT_KINDS:
+        if q.payment_refunded(e):
+            raise RuleError("That payment has refunds: reverse them first.", rule="R12")
+        if e.kind == LedgerEntry.RELEASE:
+            _require_active(c, "reverse a payment")
+    reversal = _post(c, LedgerEntry.REVERSAL, e.amount, today, reverses=e, milestone=m, memo=memo or "Reversal")
+    if e.kind in q.FUNDING_KINDS:
+        for fee in LedgerEntry.select().where(LedgerEntry.funding == e):
+            if q.is_live(fee):
+                _post(c, LedgerEntry.REVERSAL, fee.amount, today, reverses=fee, milestone=m, memo="Fee reversed")
+        if not q.milestone_funded(m):
+            m.state = Milestone.UNFUNDED
+            m.submitted_on = m.auto_release_on = None
+            m.save()
+    elif e.kind == LedgerEntry.RELEASE:
+        m.state = Milestone.ACTIVE
+        m.save()
+    elif e.kind == LedgerEntry.ESCROW_REFUND:
+        request = (
+            EscrowRefundRequest.select()
+            .where((EscrowRefundRequest.contract == c) & (EscrowRefundRequest.status.in_(("approved", "no_reply"))))
+            .order_by(EscrowRefundRequest.id.desc())
+            .first()
+        )
+        if request is not None:
+            request.status = EscrowRefundRequest.PENDING
+            request.answered_on = None
+            request.save()
+    elif e.dispute_id is not None:
+        for other in LedgerEntry.select().where((LedgerEntry.dispute == e.dispute_id) & (LedgerEntry.id != e.id)):
+            if q.is_live(other):
+                _post(c, LedgerEntry.REVERSAL, other.amount, today, reverses=other, memo="Dispute outcome reversed")
+        Dispute.update(status=Dispute.OPEN, resolved_on=None).where(Dispute.id == e.dispute_id).execute()
+    _audit(c, "entry reversed", f"#{e.id} {e.kind} {_money(c, e.amount)}")
+    _settle(c)
+    return reversal

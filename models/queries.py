@@ -1,0 +1,247 @@
+"""Derived values: balances, escrow per milestone, clocks, attention, visibility.
+
+Nothing here writes. Balances come from the live ledger (R12): entries that are
+neither reversals nor reversed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from .clock import utc_now, utc_today
+from .entities import Clock, Contract, Feedback, LedgerEntry, Milestone, database
+
+FUNDING_KINDS = (LedgerEntry.FUND, LedgerEntry.FUND_FROM_ESCROW)
+
+
+@dataclass(frozen=True)
+class Balances:
+    """Money of one contract, in its currency's minor units."""
+
+    currency: str
+    funded: int  # deposited by the client into escrow (R3)
+    released: int  # paid to the freelancer (R5, R8 outcome)
+    escrow_refunded: int  # escrow returned to the client (R8)
+    refunded: int  # refunds of payments (R9)
+    fees: int  # marketplace and initiation fees (R3)
+
+    @property
+    def escrow(self) -> int:
+        """R12: escrow = funded - released - escrow-refunded."""
+        return self.funded - self.released - self.escrow_refunded
+
+    @property
+    def net_cost(self) -> int:
+        """What the work has cost so far: payments plus fees, less refunds."""
+        return self.released + self.fees - self.refunded
+
+
+_BALANCE_SQL = """
+SELECT
+  COALESCE(SUM(CASE WHEN kind = 'fund' THEN amount END), 0),
+  COALESCE(SUM(CASE WHEN kind IN ('release', 'dispute_release') THEN amount END), 0),
+  COALESCE(SUM(CASE WHEN kind IN ('escrow_refund', 'dispute_refund') THEN amount END), 0),
+  COALESCE(SUM(CASE WHEN kind = 'refund' THEN amount END), 0),
+  COALESCE(SUM(CASE WHEN kind = 'fee' THEN amount END), 0)
+FROM live_entry WHERE contract_id = ?
+"""
+
+
+def balances(contract: Contract | int) -> Balances:
+    c = contract if isinstance(contract, Contract) else Contract.get_by_id(contract)
+    row = database.execute_sql(_BALANCE_SQL, (c.id,)).fetchone()
+    return Balances(c.currency, *row)
+
+
+def _live_sum(where_sql: str, params: tuple) -> int:
+    row = database.execute_sql(f"SELECT COALESCE(SUM(amount), 0) FROM live_entry WHERE {where_sql}", params)
+    return row.fetchone()[0]
+
+
+def milestone_funded(m: Milestone) -> int:
+    return _live_sum("milestone_id = ? AND kind IN ('fund', 'fund_from_escrow')", (m.id,))
+
+
+def milestone_released(m: Milestone) -> int:
+    return _live_sum("milestone_id = ? AND kind IN ('release', 'dispute_release')", (m.id,))
+
+
+def milestone_escrow(m: Milestone) -> int:
+    """R4: the unreleased escrow of a milestone (zero once it is paid or closed)."""
+    if m.state not in Milestone.OPEN_STATES:
+        return 0
+    return milestone_funded(m) - milestone_released(m)
+
+
+def unassigned_escrow(contract: Contract) -> int:
+    """R4: escrow that is not part of an active milestone (left after a partial release)."""
+    in_milestones = sum(milestone_escrow(m) for m in active_milestones(contract))
+    return balances(contract).escrow - in_milestones
+
+
+def active_milestones(contract: Contract) -> list[Milestone]:
+    """R4: funded milestones still holding their escrow, in order."""
+    return list(
+        Milestone.select()
+        .where((Milestone.contract == contract) & (Milestone.state.in_(Milestone.OPEN_STATES)))
+        .order_by(Milestone.position)
+    )
+
+
+def payment_refunded(payment: LedgerEntry) -> int:
+    return _live_sum("payment_id = ? AND kind = 'refund'", (payment.id,))
+
+
+def is_live(entry: LedgerEntry) -> bool:
+    if entry.kind == LedgerEntry.REVERSAL:
+        return False
+    return not LedgerEntry.select().where(LedgerEntry.reverses == entry.id).exists()
+
+
+@dataclass(frozen=True)
+class Payment:
+    entry: LedgerEntry
+    refunded: int
+    refund_window_ends: date | None  # R9: the last day a refund can be recorded
+
+    @property
+    def refundable(self) -> int:
+        return self.entry.amount - self.refunded
+
+
+def refund_window_end(contract: Contract, paid_on: date) -> date | None:
+    days = contract.policy.refund_window_days
+    return None if days is None else paid_on + timedelta(days=days)
+
+
+def payments(contract: Contract) -> list[Payment]:
+    """R9: every payment (release or dispute release) still standing, oldest first."""
+    entries = (
+        LedgerEntry.select()
+        .where((LedgerEntry.contract == contract) & (LedgerEntry.kind.in_(LedgerEntry.PAYMENT_KINDS)))
+        .order_by(LedgerEntry.date, LedgerEntry.id)
+    )
+    return [Payment(e, payment_refunded(e), refund_window_end(contract, e.date)) for e in entries if is_live(e)]
+
+
+def client_feedback(contract: Contract) -> Feedback | None:
+    return Feedback.get_or_none((Feedback.contract == contract) & (Feedback.author == Feedback.CLIENT))
+
+
+def freelancer_feedback(contract: Contract) -> Feedback | None:
+    return Feedback.get_or_none((Feedback.contract == contract) & (Feedback.author == Feedback.FREELANCER))
+
+
+def feedback_window_open(contract: Contract, now: datetime | None = None) -> bool:
+    """R10: open from the end of the contract to 23:59:59 UTC of its 14th day, not a second later."""
+    if contract.status != Contract.ENDED:
+        return False
+    closes = contract.feedback_closes_at
+    return closes is None or utc_now(now).replace(microsecond=0) <= closes
+
+
+def freelancer_feedback_visible(contract: Contract, now: datetime | None = None) -> bool:
+    """R10 double-blind: hidden until the client has submitted theirs or the window has closed."""
+    if client_feedback(contract) is not None:
+        return True
+    closes = contract.feedback_closes_at
+    return contract.status == Contract.ENDED and closes is not None and utc_now(now) > closes
+
+
+def overall_score(fb: Feedback) -> Decimal:
+    """R10: the mean of the six category stars, to two decimals (no floats, R1)."""
+    total = sum(getattr(fb, c) for c in Feedback.CATEGORIES)
+    return (Decimal(total) / len(Feedback.CATEGORIES)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def closeout_open(contract: Contract) -> int:
+    return sum(1 for i in contract.closeout if i.done_on is None)
+
+
+def is_closed_out(contract: Contract) -> bool:
+    """R11: ended, and every item of the closeout checklist done."""
+    return contract.status == Contract.ENDED and closeout_open(contract) == 0
+
+
+CLOCK_LABELS = {
+    Clock.REVIEW: "Review period ends (automatic release)",
+    Clock.ESCROW_REPLY: "Escrow refund: freelancer's reply due",
+    Clock.DISPUTE_ANSWER: "Dispute: your answer due",
+    Clock.MEDIATION: "Dispute: mediation ends",
+    Clock.REFUND_WINDOW: "Refund window closes",
+    Clock.FEEDBACK: "Feedback window closes",
+    Clock.CLOSEOUT: "Closeout items still open",
+}
+
+# How many days ahead a clock starts to need attention. Overdue clocks always do,
+# except those that simply lapse (a refund window or a feedback window that closed).
+WARN_DAYS = {
+    Clock.REVIEW: 3,
+    Clock.ESCROW_REPLY: 2,
+    Clock.DISPUTE_ANSWER: 2,
+    Clock.MEDIATION: 5,
+    Clock.REFUND_WINDOW: 14,
+    Clock.FEEDBACK: 3,
+    Clock.CLOSEOUT: 0,
+}
+LAPSING = (Clock.REFUND_WINDOW, Clock.FEEDBACK)
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    due: date
+    kind: str
+    contract_id: int
+    contract_title: str
+    ref: int | None
+
+    @property
+    def label(self) -> str:
+        return CLOCK_LABELS[self.kind]
+
+    def overdue(self, today: date) -> bool:
+        return self.due < today
+
+
+def contract_clocks(contract: Contract) -> list[Clock]:
+    """Every running clock of one contract, soonest first."""
+    return list(Clock.select().where(Clock.contract == contract).order_by(Clock.due, Clock.kind))
+
+
+def attention(today: date | None = None, limit: int | None = None) -> list[AttentionItem]:
+    """The book's list of what needs attention, soonest first (uses the clock index)."""
+    today = utc_today(today)
+    conds = []
+    params: list = []
+    for kind, warn in WARN_DAYS.items():
+        horizon = (today + timedelta(days=warn)).isoformat()
+        if kind in LAPSING:
+            conds.append("(k.kind = ? AND k.due >= ? AND k.due <= ?)")
+            params += [kind, today.isoformat(), horizon]
+        else:
+            conds.append("(k.kind = ? AND k.due <= ?)")
+            params += [kind, horizon]
+    sql = (
+        "SELECT k.due, k.kind, k.contract_id, c.title, k.ref FROM clock k JOIN contract c ON c.id = k.contract_id "
+        f"WHERE {' OR '.join(conds)} ORDER BY k.due, k.kind, k.contract_id"
+    )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [
+        AttentionItem(date.fromisoformat(d), kind, cid, title, ref)
+        for d, kind, cid, title, ref in database.execute_sql(sql, params)
+    ]
+
+
+def book_totals() -> dict[str, dict[str, int]]:
+    """Totals per currency (never added across currencies, R1), from the maintained summary."""
+    sql = """
+    SELECT c.currency, SUM(t.funded), SUM(t.released), SUM(t.escrow_refunded), SUM(t.refunded),
+           SUM(t.fees), SUM(t.escrow), COUNT(*)
+    FROM contract_totals t JOIN contract c ON c.id = t.contract_id
+    GROUP BY c.currency ORDER BY c.currency
+    """
+    keys = ("funded", "released", "escrow_refunded", "refunded", "fees", "escrow", "contracts")
+    return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in database.execute_sql(sql)}

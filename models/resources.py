@@ -1,0 +1,20 @@
+"""Where `resources/` is: beside the source tree, or inside a frozen bundle.
+
+The one place that knows about PyInstaller's unpack folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def resources_dir() -> Path:
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "resources"
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def resource(*parts: str) -> Path:
+    return resources_dir().joinpath(*parts)

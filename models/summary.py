@@ -1,0 +1,117 @@
+"""The maintained summaries: `contract_totals` and `clock`, derived from the ledger.
+
+Balances and deadlines are facts derived from the ledger and the contract's
+records (R12). To sort and filter 100,000 contracts fast they are also kept in
+two summary tables, rebuilt here by SQL for one contract inside every
+operation's transaction (and for all contracts by the demo generator).
+`escrowbook check` recomputes them from scratch and compares.
+"""
+
+from __future__ import annotations
+
+import peewee as pw
+
+# Entries that still count: neither a reversal nor reversed by one (R12).
+LIVE_VIEW = """
+CREATE VIEW IF NOT EXISTS live_entry AS
+SELECT e.* FROM ledger_entry e
+WHERE e.kind != 'reversal'
+  AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = e.id)
+"""
+
+# Per contract sums of the live ledger (R12): funded is money in from the client.
+_TOTALS_SELECT = """
+SELECT c.id AS contract_id,
+       COALESCE(s.funded, 0) AS funded, COALESCE(s.released, 0) AS released,
+       COALESCE(s.escrow_refunded, 0) AS escrow_refunded, COALESCE(s.refunded, 0) AS refunded,
+       COALESCE(s.fees, 0) AS fees,
+       COALESCE(s.funded, 0) - COALESCE(s.released, 0) - COALESCE(s.escrow_refunded, 0) AS escrow,
+       substr(n.next, 1, 10) AS next_due, COALESCE(substr(n.next, 12), '') AS next_kind
+FROM contract c
+LEFT JOIN (
+    SELECT e.contract_id,
+           SUM(CASE WHEN kind = 'fund' THEN amount ELSE 0 END) AS funded,
+           SUM(CASE WHEN kind IN ('release', 'dispute_release') THEN amount ELSE 0 END) AS released,
+           SUM(CASE WHEN kind IN ('escrow_refund', 'dispute_refund') THEN amount ELSE 0 END) AS escrow_refunded,
+           SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END) AS refunded,
+           SUM(CASE WHEN kind = 'fee' THEN amount ELSE 0 END) AS fees
+    FROM live_entry e WHERE 1 {where_e}
+    GROUP BY e.contract_id
+) s ON s.contract_id = c.id
+LEFT JOIN (
+    -- the soonest deadline that asks something of the client, as "YYYY-MM-DD kind"
+    SELECT k.contract_id, MIN(k.due || ' ' || k.kind) AS next
+    FROM {clock} k WHERE k.kind != 'refund_window' {where_k}
+    GROUP BY k.contract_id
+) n ON n.contract_id = c.id
+WHERE 1 {where_c}
+"""
+
+TOTALS_COLUMNS = "contract_id, funded, released, escrow_refunded, refunded, fees, escrow, next_due, next_kind"
+
+# Every clock of RULES.md, one row per deadline (R6, R8, R9, R10, R11).
+_CLOCKS_SELECT = """
+SELECT m.contract_id AS contract_id, 'review' AS kind, m.auto_release_on AS due, m.id AS ref
+  FROM milestone m JOIN contract c ON c.id = m.contract_id
+ WHERE m.state = 'submitted' AND m.auto_release_on IS NOT NULL AND c.status = 'active' {where_m}
+UNION ALL
+SELECT r.contract_id, 'escrow_reply', r.reply_due, r.id
+  FROM escrow_refund_request r WHERE r.status = 'pending' AND r.reply_due IS NOT NULL {where_r}
+UNION ALL
+SELECT d.contract_id, 'dispute_answer', d.answer_due, d.id
+  FROM dispute d WHERE d.status = 'open' AND d.answered_on IS NULL AND d.answer_due IS NOT NULL {where_d}
+UNION ALL
+SELECT d.contract_id, 'mediation', d.mediation_ends, d.id
+  FROM dispute d WHERE d.status = 'open' AND d.mediation_ends IS NOT NULL {where_d}
+UNION ALL
+SELECT e.contract_id, 'refund_window', date(e.date, '+' || p.refund_window_days || ' days'), e.id
+  FROM live_entry e JOIN contract c ON c.id = e.contract_id JOIN policy p ON p.id = c.policy_id
+ WHERE e.kind IN ('release', 'dispute_release') AND p.refund_window_days IS NOT NULL {where_e}
+   AND e.amount > (SELECT COALESCE(SUM(f.amount), 0) FROM live_entry f
+                    WHERE f.payment_id = e.id AND f.kind = 'refund')
+UNION ALL
+SELECT c.id, 'feedback', date(c.feedback_closes_at), NULL
+  FROM contract c
+ WHERE c.status = 'ended' AND c.feedback_closes_at IS NOT NULL {where_c}
+   AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.contract_id = c.id AND f.author = 'client')
+UNION ALL
+SELECT c.id, 'closeout', c.ended_on, NULL
+  FROM contract c
+ WHERE c.status = 'ended' {where_c}
+   AND EXISTS (SELECT 1 FROM closeout_item i WHERE i.contract_id = c.id AND i.done_on IS NULL)
+"""
+
+
+def _filters(contract_id: int | None) -> dict[str, str]:
+    if contract_id is None:
+        return {k: "" for k in ("where_m", "where_r", "where_d", "where_e", "where_c")}
+    cid = int(contract_id)
+    return {
+        "where_m": f"AND m.contract_id = {cid}",
+        "where_r": f"AND r.contract_id = {cid}",
+        "where_d": f"AND d.contract_id = {cid}",
+        "where_e": f"AND e.contract_id = {cid}",
+        "where_c": f"AND c.id = {cid}",
+    }
+
+
+def clocks_sql(contract_id: int | None = None) -> str:
+    return _CLOCKS_SELECT.format(**_filters(contract_id))
+
+
+def totals_sql(contract_id: int | None = None, clock_table: str = "clock") -> str:
+    f = _filters(contract_id)
+    where_k = f["where_c"].replace("c.id", "k.contract_id")
+    return _TOTALS_SELECT.format(clock=clock_table, where_e=f["where_e"], where_c=f["where_c"], where_k=where_k)
+
+
+def refresh(db: pw.Database, contract_id: int | None = None) -> None:
+    """Rebuild the summaries of one contract (or of every contract) from the ledger."""
+    if contract_id is None:
+        db.execute_sql("DELETE FROM clock")
+        db.execute_sql("DELETE FROM contract_totals")
+    else:
+        db.execute_sql("DELETE FROM clock WHERE contract_id = ?", (contract_id,))
+        db.execute_sql("DELETE FROM contract_totals WHERE contract_id = ?", (contract_id,))
+    db.execute_sql("INSERT INTO clock (contract_id, kind, due, ref) " + clocks_sql(contract_id))
+    db.execute_sql(f"INSERT INTO contract_totals ({TOTALS_COLUMNS}) " + totals_sql(contract_id))
