@@ -117,21 +117,26 @@ def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
             raise _refuse(path, "there is no such file.", "missing")
         path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        version = 0
     else:
-        version = probe(path)
+        probe(path)
 
     db = pw.SqliteDatabase(str(path), check_same_thread=False, thread_safe=False, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         db.connect()
         _lock(db, path)
-        _check_readable(db, path, version)
-        db.execute_sql("PRAGMA journal_mode = WAL")
+        if not is_new:
+            version = _check_readable(db, path)
         db.execute_sql("PRAGMA synchronous = FULL")
         db.execute_sql("PRAGMA foreign_keys = ON")
         db.execute_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         database.initialize(db)
-        _migrate(db, path, version, is_new)
+        if is_new:
+            # Created with a rollback journal, so the file's own header says "book" from the first commit.
+            _migrate(db, path, 0, is_new=True)
+            db.execute_sql("PRAGMA journal_mode = WAL")
+        else:
+            db.execute_sql("PRAGMA journal_mode = WAL")
+            _migrate(db, path, version, is_new=False)
         with db.atomic():
             sync_policies()
     except BaseException:
@@ -162,16 +167,23 @@ def _lock(db: pw.SqliteDatabase, path: Path) -> None:
         raise _refuse(path, f"the file is damaged ({exc}).", "damaged") from None
 
 
-def _check_readable(db: pw.SqliteDatabase, path: Path, version: int) -> None:
-    """Read the schema; a book at the current version must hold every table."""
+def _check_readable(db: pw.SqliteDatabase, path: Path) -> int:
+    """Read the book through SQLite (a write-ahead log included); return its schema version."""
     try:
+        app_id = db.execute_sql("PRAGMA application_id").fetchone()[0]
+        version = db.execute_sql("PRAGMA user_version").fetchone()[0]
         names = {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
     except pw.DatabaseError as exc:
         raise _refuse(path, f"the file is damaged ({exc}).", "damaged") from None
+    if app_id != APPLICATION_ID:
+        raise _refuse(path, "it is a database, but not an Escrowbook book.", "not_a_book")
+    if version > schema_version():
+        raise _refuse(path, f"it was written by a newer version of Escrowbook (book format {version}).", "newer")
     if version == schema_version():
         missing = {m._meta.table_name for m in ALL_TABLES} - names
         if missing:
             raise _refuse(path, "the file is damaged (parts of the book are missing).", "damaged")
+    return version
 
 
 def _migrate(db: pw.SqliteDatabase, path: Path, version: int, is_new: bool) -> None:
@@ -192,6 +204,9 @@ def _migrate(db: pw.SqliteDatabase, path: Path, version: int, is_new: bool) -> N
         except Exception as exc:
             where = "" if is_new else f" Your book is unchanged; a copy was kept at {backup_path.name}."
             raise _refuse(path, f"upgrading it to book format {step + 1} failed ({exc}).{where}", "upgrade") from exc
+    if not is_new:
+        # Put the new format into the file's own header now, not at the next checkpoint.
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _copy(db: pw.SqliteDatabase, target: Path) -> None:

@@ -1,0 +1,69 @@
+"""Shared fixtures. Qt runs offscreen; each test gets its own temporary book file."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from datetime import date  # noqa: E402
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from models import ops  # noqa: E402
+from models.book import open_book  # noqa: E402
+from models.entities import ALL_TABLES, database  # noqa: E402
+
+settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+START = date(2026, 3, 1)  # a Sunday; contracts in the fixtures start here
+
+
+@pytest.fixture
+def book(tmp_path):
+    b = open_book(tmp_path / "test.book")
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def freelancer(book):
+    return ops.create_freelancer("Ana Ruiz", agency="Northwind Studio", email="ana@example.com")
+
+
+@pytest.fixture
+def contract(book, freelancer):
+    """An active USD contract under the marketplace preset (min $5.00, fee 5%, initiation $0.99)."""
+    return ops.create_contract("Logo redesign", freelancer, currency="USD", started_on=START, today=START)
+
+
+@pytest.fixture
+def direct_contract(book, freelancer):
+    """An active EUR contract under the Direct policy: no minimum, no fees, no clocks."""
+    return ops.create_contract("Translation", freelancer, policy="direct", currency="EUR", started_on=START, today=START)
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table of the open book: compare two to prove nothing changed."""
+    out = {}
+    for model in ALL_TABLES:
+        table = model._meta.table_name
+        out[table] = database.execute_sql(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+    return out
+
+
+@pytest.fixture
+def unchanged():
+    """Use as `with unchanged(): ...` around a refused operation: asserts the book is byte-for-byte the same rows."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def guard():
+        before = snapshot()
+        yield
+        assert snapshot() == before, "a refused operation changed the book (R14)"
+
+    return guard

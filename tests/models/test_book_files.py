@@ -1,0 +1,196 @@
+"""Book files: created safely; a text file, an empty file, a foreign database, a truncated book,
+a newer book and a book open elsewhere are each refused with their own message, byte for byte untouched."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from models import book as book_module
+from models import ops
+from models.book import APPLICATION_ID, open_book, schema_version
+from models.entities import Contract
+from models.errors import BookError
+
+from ..conftest import START
+
+
+def _files(path: Path) -> dict[str, bytes]:
+    """The book and any sidecar file SQLite could have left beside it."""
+    return {p.name: p.read_bytes() for p in path.parent.iterdir() if p.name.startswith(path.name)}
+
+
+def _make_book(path: Path, contracts: int = 3) -> None:
+    with open_book(path):
+        f = ops.create_freelancer("Ana Ruiz")
+        for i in range(contracts):
+            c = ops.create_contract(f"Contract {i}", f, started_on=START, today=START)
+            m = ops.add_milestone(c, "Work", 10_000 + i)
+            ops.fund_milestone(m, today=START)
+
+
+def _refused(path: Path, reason: str, match: str) -> None:
+    before = _files(path)
+    with pytest.raises(BookError, match=match) as info:
+        open_book(path, create=False)
+    assert info.value.reason == reason
+    assert _files(path) == before, "a refused file must be left byte for byte untouched"
+
+
+def test_new_book_is_private_wal_and_stamped(tmp_path):
+    path = tmp_path / "new.book"
+    with open_book(path) as b:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert b.db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert b.db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert b.db.execute_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    header = path.read_bytes()[:100]
+    assert int.from_bytes(header[68:72], "big") == APPLICATION_ID
+    assert int.from_bytes(header[60:64], "big") == schema_version()
+
+
+def test_book_keeps_its_data_between_openings(tmp_path):
+    path = tmp_path / "kept.book"
+    _make_book(path)
+    with open_book(path, create=False):
+        assert Contract.select().count() == 3
+
+
+def test_missing_book_is_refused_when_not_creating(tmp_path):
+    with pytest.raises(BookError, match="there is no such file") as info:
+        open_book(tmp_path / "nowhere.book", create=False)
+    assert info.value.reason == "missing"
+    assert not (tmp_path / "nowhere.book").exists()
+
+
+def test_text_file_is_refused_untouched(tmp_path):
+    path = tmp_path / "notes.book"
+    path.write_text("Shopping list: milk, eggs\n" * 20)
+    _refused(path, "not_a_book", "it is not an Escrowbook book")
+
+
+def test_empty_file_is_refused_untouched(tmp_path):
+    path = tmp_path / "empty.book"
+    path.write_bytes(b"")
+    _refused(path, "empty", "it is an empty file")
+
+
+def test_foreign_sqlite_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE songs (title TEXT)")
+    conn.commit()
+    conn.close()
+    _refused(path, "not_a_book", "a database, but not an Escrowbook book")
+
+
+def test_truncated_book_is_refused_untouched(tmp_path):
+    path = tmp_path / "cut.book"
+    _make_book(path, contracts=40)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    _refused(path, "damaged", "the file is damaged")
+
+
+def test_newer_book_is_refused_untouched(tmp_path):
+    path = tmp_path / "future.book"
+    _make_book(path)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {schema_version() + 1}")
+    conn.commit()
+    conn.close()
+    _refused(path, "newer", "written by a newer version of Escrowbook")
+
+
+def test_book_open_in_another_process_is_refused_untouched(tmp_path):
+    path = tmp_path / "busy.book"
+    _make_book(path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import sys
+                from models.book import open_book
+                b = open_book({str(path)!r}, create=False)
+                print("open", flush=True)
+                sys.stdin.readline()
+                b.close()
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        _refused(path, "locked", "already open in another Escrowbook window")
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert holder.returncode == 0
+    with open_book(path, create=False):  # free again once the other process closed it
+        assert Contract.select().count() == 3
+
+
+def test_second_open_in_the_same_process_is_refused(tmp_path):
+    path = tmp_path / "twice.book"
+    first = open_book(path)
+    try:
+        before = path.read_bytes()
+        with pytest.raises(BookError, match="already open"):
+            book_module.open_book(path, create=False)
+        assert path.read_bytes() == before
+    finally:
+        first.close()
+
+
+def test_migration_copies_the_book_first_and_upgrades_it(tmp_path, monkeypatch):
+    path = tmp_path / "old.book"
+    _make_book(path)
+    original = path.read_bytes()
+    steps = [*book_module.MIGRATIONS, lambda db: db.execute_sql("ALTER TABLE contract ADD COLUMN colour TEXT")]
+    monkeypatch.setattr(book_module, "MIGRATIONS", steps)
+    with open_book(path, create=False) as b:
+        assert b.db.execute_sql("PRAGMA user_version").fetchone()[0] == 2
+        assert Contract.select().count() == 3
+    copy = tmp_path / "old.book.v1-before-upgrade"
+    assert copy.exists()
+    assert stat.S_IMODE(os.stat(copy).st_mode) == 0o600
+    conn = sqlite3.connect(copy)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM contract").fetchone()[0] == 3
+    finally:
+        conn.close()
+    assert len(original) > 0
+
+
+def test_failed_migration_leaves_the_book_at_its_version(tmp_path, monkeypatch):
+    path = tmp_path / "old.book"
+    _make_book(path)
+
+    def broken(db):
+        db.execute_sql("ALTER TABLE contract ADD COLUMN colour TEXT")
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(book_module, "MIGRATIONS", [*book_module.MIGRATIONS, broken])
+    with pytest.raises(BookError, match="upgrading it to book format 2 failed") as info:
+        open_book(path, create=False)
+    assert info.value.reason == "upgrade"
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(contract)")]
+        assert "colour" not in columns
+    finally:
+        conn.close()
