@@ -51,7 +51,7 @@ CURRENCY_SYMBOL: dict[str, str] = {
     "UAH": "₴",
 }
 
-# Largest amount the books accept: 10^12 major units (R1 keeps it an int anyway).
+# Amounts must stay below 10^12 major units (R1 keeps them ints anyway; this stops typos).
 MAX_MAJOR = Decimal(10) ** 12
 
 

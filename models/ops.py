@@ -250,7 +250,8 @@ def _milestone_fields(contract: Contract, title, amount, due_on, description) ->
 
 
 def _require_unfunded(m: Milestone, doing: str) -> None:
-    """R2: only unfunded milestones can be edited, reordered or deleted."""
+    """R2: only unfunded milestones of an active contract can be edited, reordered or deleted."""
+    _require_active(m.contract, "change its milestones")
     if m.state != Milestone.UNFUNDED:
         raise RuleError(f"“{m.title}” is funded: it can no longer be {doing}.", rule="R2")
 
@@ -306,6 +307,11 @@ def delete_milestone(milestone, *, now=None) -> None:
         raise RuleError(f"“{m.title}” has entries in the ledger: it cannot be deleted.", rule="R12")
     contract = m.contract
     m.delete_instance()
+    for position, row in enumerate(
+        Milestone.select().where(Milestone.contract == contract).order_by(Milestone.position), start=1
+    ):
+        if row.position != position:
+            Milestone.update(position=position).where(Milestone.id == row.id).execute()
     _audit(contract, "milestone deleted", m.title, now)
 
 
@@ -375,6 +381,9 @@ def submit_work(milestone, *, today: date | None = None) -> Milestone:
     if m.state != Milestone.ACTIVE:
         why = "is not funded yet" if m.state == Milestone.UNFUNDED else "is not waiting for work"
         raise RuleError(f"“{m.title}” {why}.", rule="R6")
+    last_fund = _last_funding(m)
+    if last_fund:
+        _require_not_before(today, last_fund, "the milestone was funded")
     days = m.contract.policy.review_days
     m.state = Milestone.SUBMITTED
     m.submitted_on = today
@@ -392,6 +401,14 @@ def request_changes(milestone, *, today: date | None = None) -> Milestone:
     _require_active(m.contract, "ask for changes")
     if m.state != Milestone.SUBMITTED:
         raise RuleError(f"No work is waiting for review on “{m.title}”.", rule="R6")
+    today = utc_today(today)
+    _require_not_before(today, m.submitted_on, "the work was submitted")
+    if m.auto_release_on is not None and today >= m.auto_release_on:
+        raise RuleError(
+            f"The review period of “{m.title}” ended on {m.auto_release_on:%d %b %Y}: the marketplace released "
+            "it automatically. Record the automatic release instead.",
+            rule="R6",
+        )
     m.state = Milestone.ACTIVE
     m.submitted_on = None
     m.auto_release_on = None
@@ -399,6 +416,15 @@ def request_changes(milestone, *, today: date | None = None) -> Milestone:
     _audit(m.contract, "changes requested", m.title, None)
     _settle(m.contract)
     return m
+
+
+def _last_funding(m: Milestone) -> date | None:
+    return (
+        LedgerEntry.select(LedgerEntry.date)
+        .where((LedgerEntry.milestone == m) & (LedgerEntry.kind.in_(q.FUNDING_KINDS)))
+        .order_by(LedgerEntry.date.desc())
+        .scalar()
+    )
 
 
 def _release(m: Milestone, amount: int, day: date, memo: str) -> LedgerEntry:
@@ -416,12 +442,7 @@ def _release(m: Milestone, amount: int, day: date, memo: str) -> LedgerEntry:
     _amount(amount)
     if amount > available:
         raise RuleError(f"You can release at most {_money(c, available)} from “{m.title}”.", rule="R5", field="amount")
-    last_fund = (
-        LedgerEntry.select(LedgerEntry.date)
-        .where((LedgerEntry.milestone == m) & (LedgerEntry.kind.in_(q.FUNDING_KINDS)))
-        .order_by(LedgerEntry.date.desc())
-        .scalar()
-    )
+    last_fund = _last_funding(m)
     if last_fund:
         _require_not_before(day, last_fund, "the milestone was funded")
     entry = _post(c, LedgerEntry.RELEASE, amount, day, milestone=m, memo=memo)
@@ -473,6 +494,12 @@ def release_from_remaining_escrow(
     today = utc_today(today)
     c = _fresh(Contract, contract, "contract")
     _require_active(c, "release payments")
+    _require_not_before(today, c.started_on, "the contract started")
+    latest = (
+        LedgerEntry.select(LedgerEntry.date).where(LedgerEntry.contract == c).order_by(LedgerEntry.date.desc()).scalar()
+    )
+    if latest:
+        _require_not_before(today, latest, "the latest entry in this contract's ledger")
     m = add_milestone(c, title, amount, description=description)
     _fund(m, today, from_escrow=True)
     entry = _release(m, amount if release is None else release, today, "Final payment")
@@ -806,7 +833,7 @@ def revoke_access(grant, *, today: date | None = None) -> AccessGrant:
 @operation
 def complete_closeout_item(item, *, note: str = "", today: date | None = None, now=None) -> CloseoutItem:
     """R11: tick one closeout item. Access is done only when every register entry is revoked."""
-    today = utc_today(today)
+    today = utc_today(today if today is not None or now is None else utc_now(now).date())
     i = _fresh(CloseoutItem, item, "closeout item")
     c = i.contract
     if i.done_on is not None:

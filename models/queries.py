@@ -147,7 +147,7 @@ def freelancer_feedback_visible(contract: Contract, now: datetime | None = None)
     if client_feedback(contract) is not None:
         return True
     closes = contract.feedback_closes_at
-    return contract.status == Contract.ENDED and closes is not None and utc_now(now) > closes
+    return contract.status == Contract.ENDED and closes is not None and not feedback_window_open(contract, now)
 
 
 def overall_score(fb: Feedback) -> Decimal:

@@ -43,7 +43,9 @@ def contract(book, freelancer):
 @pytest.fixture
 def direct_contract(book, freelancer):
     """An active EUR contract under the Direct policy: no minimum, no fees, no clocks."""
-    return ops.create_contract("Translation", freelancer, policy="direct", currency="EUR", started_on=START, today=START)
+    return ops.create_contract(
+        "Translation", freelancer, policy="direct", currency="EUR", started_on=START, today=START
+    )
 
 
 def snapshot() -> dict[str, list[tuple]]:

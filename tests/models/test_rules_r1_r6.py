@@ -380,7 +380,7 @@ def _positions(contract):
 
 
 def test_r2_move_an_unfunded_milestone_up_and_down(contract):
-    a, b, c = (ops.add_milestone(contract, t, 1_000) for t in ("A", "B", "C"))
+    a, _, c = (ops.add_milestone(contract, t, 1_000) for t in ("A", "B", "C"))
     ops.move_milestone(c, -1)
     assert _positions(contract) == [("A", 1), ("C", 2), ("B", 3)]
     ops.move_milestone(a, +1)
@@ -408,13 +408,15 @@ def test_r2_delete_an_unfunded_milestone(contract):
 
 
 def test_r2_delete_an_unfunded_milestone_renumbers_the_others(contract):
-    a, b, c = (ops.add_milestone(contract, t, 1_000) for t in ("A", "B", "C"))
+    a = ops.add_milestone(contract, "A", 1_000)
+    ops.add_milestone(contract, "B", 1_000)
+    ops.add_milestone(contract, "C", 1_000)
     ops.delete_milestone(a)
     assert _positions(contract) == [("B", 1), ("C", 2)]
 
 
 def test_r2_after_a_delete_new_milestones_still_go_last_and_moves_keep_the_order(contract):
-    a, b, c = (ops.add_milestone(contract, t, 1_000) for t in ("A", "B", "C"))
+    _, b, c = (ops.add_milestone(contract, t, 1_000) for t in ("A", "B", "C"))
     ops.delete_milestone(b)
     ops.add_milestone(contract, "D", 1_000)
     assert [t for t, _ in _positions(contract)] == ["A", "C", "D"]
@@ -898,8 +900,9 @@ def test_r6_resubmitted_work_starts_a_new_review_period(contract, unchanged):
     ops.request_changes(m, today=date(2026, 3, 5))
     ops.submit_work(m, today=date(2026, 3, 10))
     assert fresh(m).auto_release_on == date(2026, 3, 24)
-    with unchanged(), refused(
-        "The review period of “Draft” runs until 24 Mar 2026: you can still approve or ask for changes."
+    with (
+        unchanged(),
+        refused("The review period of “Draft” runs until 24 Mar 2026: you can still approve or ask for changes."),
     ):
         ops.record_automatic_release(m, today=MARCH_15)
 
@@ -988,3 +991,38 @@ def test_r6_review_clocks_of_several_milestones_sorted_by_due_date(contract):
     clocks = [(k.due, k.ref) for k in queries.contract_clocks(contract)]
     assert clocks == [(MARCH_15, b.id), (date(2026, 3, 17), a.id)]
     assert [i.ref for i in queries.attention(today=date(2026, 3, 14))] == [b.id, a.id]
+
+
+def test_r6_request_changes_on_the_last_day_of_the_review_period(contract):
+    m = funded(contract, "Draft", 10_000)
+    ops.submit_work(m, today=START)
+    ops.request_changes(m, today=MARCH_14)
+    assert fresh(m).auto_release_on is None
+
+
+def test_r6_request_changes_after_the_automatic_release_date_is_refused(contract, unchanged):
+    # After 15 March the marketplace has released the milestone: asking for changes then could not have happened.
+    m = funded(contract, "Draft", 10_000)
+    ops.submit_work(m, today=START)
+    with unchanged(), pytest.raises(RuleError, match="15 Mar 2026") as info:
+        ops.request_changes(m, today=date(2026, 3, 20))
+    assert info.value.rule == "R6"
+
+
+def test_r6_submit_work_dated_before_the_milestone_was_funded_is_refused(contract, unchanged):
+    # Otherwise the automatic release date can fall before the funding and can never be recorded.
+    m = funded(contract, "Draft", 10_000, today=date(2026, 3, 20))
+    with unchanged(), pytest.raises(RuleError, match=re.escape("is before the milestone was funded (20 Mar 2026)")):
+        ops.submit_work(m, today=START)
+
+
+def test_r4_release_from_remaining_escrow_dated_before_the_contract_started_is_refused(contract, unchanged):
+    with unchanged(), refused("The date 01 Feb 2026 is before the contract started (01 Mar 2026)."):
+        ops.release_from_remaining_escrow(contract, "Final", 500, today=date(2026, 2, 1))
+
+
+def test_r4_release_from_remaining_escrow_dated_before_the_escrow_was_left_over_is_refused(contract, unchanged):
+    m = funded(contract, "Draft", 10_000)
+    ops.release_payment(m, 6_000, today=date(2026, 3, 10))  # the $40.00 is left over from 10 March
+    with unchanged(), pytest.raises(RuleError, match="is before"):
+        ops.release_from_remaining_escrow(contract, "Final", 500, today=date(2026, 3, 5))

@@ -1,0 +1,103 @@
+"""The headless commands: `escrowbook demo` and `escrowbook check`, as a script would run them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop.cli import main
+from models.book import open_book
+from models.entities import Contract, EscrowRefundRequest, Feedback, LedgerEntry, Milestone
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_demo_writes_a_book_that_passes_check(tmp_path, capsys):
+    path = tmp_path / "demo.book"
+    assert main(["demo", str(path), "--contracts", "400", "--seed", "7"]) == 0
+    assert "400 contracts" in capsys.readouterr().out
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "OK. 400 contracts" in out and "every invariant holds" in out
+
+
+def test_demo_has_contracts_in_every_state(tmp_path):
+    path = tmp_path / "demo.book"
+    assert main(["demo", str(path), "--contracts", "600"]) == 0
+    with open_book(path, create=False):
+        assert Contract.select().where(Contract.status == "active").count() > 0
+        assert Contract.select().where(Contract.status == "ended").count() > 0
+        statuses = {r.status for r in EscrowRefundRequest.select()}
+        assert {"pending", "approved", "disputed"} <= statuses
+        kinds = {e.kind for e in LedgerEntry.select(LedgerEntry.kind).distinct()}
+        assert {"fund", "fee", "release", "escrow_refund", "refund", "dispute_release", "dispute_refund"} <= kinds
+        assert {m.state for m in Milestone.select(Milestone.state).distinct()} >= {"unfunded", "active", "paid"}
+        assert Feedback.select().where(Feedback.author == "client").count() > 0
+        currencies = {c.currency for c in Contract.select(Contract.currency).distinct()}
+        assert len(currencies) >= 4
+
+
+def test_demo_is_deterministic_for_a_seed(tmp_path):
+    a, b = tmp_path / "a.book", tmp_path / "b.book"
+    for path in (a, b):
+        assert main(["demo", str(path), "--contracts", "150", "--seed", "3"]) == 0
+
+    def dump(path):
+        with open_book(path, create=False) as book:
+            return book.db.execute_sql("SELECT * FROM ledger_entry ORDER BY id").fetchall()
+
+    assert dump(a) == dump(b)
+
+
+def test_demo_refuses_to_overwrite_a_file(tmp_path, capsys):
+    path = tmp_path / "mine.book"
+    path.write_text("precious")
+    assert main(["demo", str(path), "--contracts", "5"]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert path.read_text() == "precious"
+
+
+def test_check_exits_1_and_names_the_problem(tmp_path, capsys):
+    path = tmp_path / "demo.book"
+    assert main(["demo", str(path), "--contracts", "50"]) == 0
+    with open_book(path, create=False) as book:
+        entry = LedgerEntry.get(LedgerEntry.kind == "release")
+        book.db.execute_sql("UPDATE ledger_entry SET currency = 'XXX' WHERE id = ?", (entry.id,))
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "problem(s) found" in out and f"entry #{entry.id}" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"hello, world\n", "not an Escrowbook book"), (b"", "empty file")],
+)
+def test_check_refuses_a_file_that_is_not_a_book(tmp_path, capsys, content, message):
+    path = tmp_path / "odd.book"
+    path.write_bytes(content)
+    assert main(["check", str(path)]) == 1
+    assert message in capsys.readouterr().err
+    assert path.read_bytes() == content
+
+
+def test_the_installed_command_runs_headless_without_qt(tmp_path):
+    """`python -m desktop demo/check` work as separate processes and never import Qt."""
+    path = tmp_path / "cli.book"
+    code = (
+        "import sys; from desktop.cli import main; rc = main(sys.argv[1:]); "
+        "assert 'PySide6' not in sys.modules, 'headless commands must not import Qt'; sys.exit(rc)"
+    )
+    for args in (["demo", str(path), "--contracts", "20"], ["check", str(path)]):
+        done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+
+def test_version_flag(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("Escrowbook ")
