@@ -361,7 +361,7 @@ class _ContractGen:
                     state = "paid"
                 elif scenario == "active_review" or (not ended and r() < 0.3):
                     state = "submitted"
-                    sub = min(when + ri(1, 10), today)
+                    sub = max(when, today - ri(0, 16))  # work under review was submitted lately
                     submitted = day(sub)
                     auto = None if policy.review_days is None else day(sub + policy.review_days)
                 else:
