@@ -88,7 +88,11 @@ def parse_amount(text: str, currency: str, *, decimal_sep: str = ".", group_sep:
     if raw.startswith("-"):
         raise RuleError("Amounts are never negative: the kind of entry gives the direction.", rule="R1", field="amount")
     cleaned = raw.replace("\u00a0", "").replace(" ", "")
-    if group_sep and group_sep != decimal_sep:
+    if group_sep and group_sep != decimal_sep and group_sep in cleaned:
+        whole = cleaned.split(decimal_sep, 1)[0]
+        groups = whole.split(group_sep)
+        if not groups[0] or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:]):
+            raise RuleError(f"“{raw}” is not an amount: digits are grouped in threes.", rule="R1", field="amount")
         cleaned = cleaned.replace(group_sep, "")
     if decimal_sep != ".":
         if "." in cleaned:

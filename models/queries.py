@@ -244,4 +244,7 @@ def book_totals() -> dict[str, dict[str, int]]:
     GROUP BY c.currency ORDER BY c.currency
     """
     keys = ("funded", "released", "escrow_refunded", "refunded", "fees", "escrow", "contracts")
-    return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in database.execute_sql(sql)}
+    out = {row[0]: dict(zip(keys, row[1:], strict=True)) for row in database.execute_sql(sql)}
+    for t in out.values():
+        t["net_cost"] = t["released"] + t["fees"] - t["refunded"]  # as Balances.net_cost, per currency
+    return out

@@ -214,3 +214,16 @@ def test_r14_an_error_inside_an_operation_rolls_everything_back(contract, unchan
     monkeypatch.setattr(ops, "_settle", explode)
     with unchanged(), pytest.raises(OSError):
         ops.fund_milestone(m, today=START)
+
+
+def test_r12_book_totals_per_currency_include_net_cost(contract, direct_contract):
+    m = ops.add_milestone(contract, "Draft", 10_000)
+    ops.fund_milestone(m, today=START)
+    payment = ops.release_payment(m, today=START)
+    ops.record_refund(payment, 2_000, today=START)
+    e = ops.add_milestone(direct_contract, "Text", 7_000)
+    ops.fund_milestone(e, today=START)
+    totals = queries.book_totals()
+    assert set(totals) == {"EUR", "USD"}  # R1: never added across currencies
+    assert totals["USD"]["net_cost"] == 10_000 + 500 + 99 - 2_000
+    assert totals["EUR"]["escrow"] == 7_000 and totals["EUR"]["net_cost"] == 0

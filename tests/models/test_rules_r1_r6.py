@@ -307,6 +307,7 @@ def test_r1_book_totals_are_kept_per_currency_never_added_across(book, freelance
         "fees": 0,
         "escrow": 7_500,
         "contracts": 1,
+        "net_cost": 0,
     }
     assert totals["JPY"]["funded"] == 5_000
     assert totals["JPY"]["fees"] == 250 + 1  # 5% of ¥5,000 and the ¥0.99 initiation fee rounded to ¥1
@@ -1026,3 +1027,9 @@ def test_r4_release_from_remaining_escrow_dated_before_the_escrow_was_left_over_
     ops.release_payment(m, 6_000, today=date(2026, 3, 10))  # the $40.00 is left over from 10 March
     with unchanged(), pytest.raises(RuleError, match="is before"):
         ops.release_from_remaining_escrow(contract, "Final", 500, today=date(2026, 3, 5))
+
+
+@pytest.mark.parametrize("text", ["1,2,3", ",123", "1234,567.8", "12,34"])
+def test_r1_digit_groups_must_be_threes(text):
+    with pytest.raises(RuleError, match="grouped in threes"):
+        parse_amount(text, "USD")
