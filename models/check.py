@@ -15,15 +15,14 @@ import sqlite3
 import threading
 import urllib.parse
 
+from .entities import LedgerEntry as E
 from .entities import database
 from .money import format_money
-from .summary import TOTALS_COLUMNS, clocks_sql, totals_sql
+from .summary import TOTALS_COLUMNS, clocks_sql, kinds, total, totals_sql
 
 _MILESTONE_SUMS = """
 SELECT m.id, m.contract_id, m.title, m.state,
-       COALESCE(SUM(CASE WHEN e.kind IN ('fund', 'fund_from_escrow') THEN e.amount END), 0) AS funded,
-       COALESCE(SUM(CASE WHEN e.kind IN ('release', 'dispute_release') THEN e.amount END), 0) AS released,
-       COALESCE(SUM(CASE WHEN e.kind IN ('escrow_refund', 'dispute_refund') THEN e.amount END), 0) AS refunded
+       {funded} AS funded, {released} AS released, {refunded} AS refunded
 FROM milestone m JOIN live_entry e ON e.milestone_id = m.id
 WHERE 1 {where_m}
 GROUP BY m.id
@@ -61,7 +60,13 @@ def contract_problems(contract_id: int | None = None, limit: int = 50, totals: s
         if esc < 0:
             out.append(f"contract #{cid} “{title}”: escrow is {format_money(esc, cur)}, below zero (R12).")
     held: dict[int, int] = {}
-    for mid, cid, title, state, funded, released, refunded in database.execute_sql(_MILESTONE_SUMS.format(**w)):
+    milestone_sums = _MILESTONE_SUMS.format(
+        funded=total(kinds(E.FUNDING_KINDS)),
+        released=total(kinds(E.PAYMENT_KINDS)),
+        refunded=total(kinds(E.ESCROW_REFUND_KINDS)),
+        **w,
+    )
+    for mid, cid, title, state, funded, released, refunded in database.execute_sql(milestone_sums):
         if released + refunded > funded:
             out.append(
                 f"milestone #{mid} “{title}” of contract #{cid}: released and refunded "
@@ -106,9 +111,7 @@ def contract_problems(contract_id: int | None = None, limit: int = 50, totals: s
             lambda r: f"reversal #{r[0]} of contract #{r[1]} does not match the entry it reverses (R12).",
         ),
         (
-            "SELECT e.id, e.contract_id, e.kind FROM ledger_entry e WHERE e.kind NOT IN "
-            "('fund', 'fund_from_escrow', 'fee', 'release', 'escrow_refund', 'refund', 'dispute_release', "
-            "'dispute_refund', 'reversal') {where_e}",
+            f"SELECT e.id, e.contract_id, e.kind FROM ledger_entry e WHERE e.kind NOT IN {kinds(E.KINDS)} {{where_e}}",
             lambda r: f"entry #{r[0]} of contract #{r[1]} has an unknown kind “{r[2]}” (R12).",
         ),
     ]

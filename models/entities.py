@@ -149,7 +149,10 @@ class LedgerEntry(BaseModel):
         DISPUTE_REFUND,
         REVERSAL,
     )
-    PAYMENT_KINDS = (RELEASE, DISPUTE_RELEASE)
+    # How kinds add up (R12): escrow = funded - released - escrow_refunded.
+    FUNDING_KINDS = (FUND, FUND_FROM_ESCROW)  # a milestone's escrow comes from these
+    PAYMENT_KINDS = (RELEASE, DISPUTE_RELEASE)  # paid to the freelancer; refundable (R9)
+    ESCROW_REFUND_KINDS = (ESCROW_REFUND, DISPUTE_REFUND)  # escrow back to the client
 
     contract = pw.ForeignKeyField(Contract, backref="ledger", index=True)
     milestone = pw.ForeignKeyField(Milestone, null=True, backref="ledger", index=False)  # partial index below

@@ -12,8 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .clock import utc_now, utc_today
 from .entities import Clock, Contract, Feedback, LedgerEntry, Milestone, database
+from .summary import BUCKETS, kinds, total
 
-FUNDING_KINDS = (LedgerEntry.FUND, LedgerEntry.FUND_FROM_ESCROW)
+FUNDING_KINDS = LedgerEntry.FUNDING_KINDS
 
 
 @dataclass(frozen=True)
@@ -38,20 +39,11 @@ class Balances:
         return self.released + self.fees - self.refunded
 
 
-_BALANCE_SQL = """
-SELECT
-  COALESCE(SUM(CASE WHEN kind = 'fund' THEN amount END), 0),
-  COALESCE(SUM(CASE WHEN kind IN ('release', 'dispute_release') THEN amount END), 0),
-  COALESCE(SUM(CASE WHEN kind IN ('escrow_refund', 'dispute_refund') THEN amount END), 0),
-  COALESCE(SUM(CASE WHEN kind = 'refund' THEN amount END), 0),
-  COALESCE(SUM(CASE WHEN kind = 'fee' THEN amount END), 0)
-FROM live_entry WHERE contract_id = ?
-"""
-
-
 def balances(contract: Contract | int) -> Balances:
+    """Derived from the live ledger now (not from the maintained summary)."""
     c = contract if isinstance(contract, Contract) else Contract.get_by_id(contract)
-    row = database.execute_sql(_BALANCE_SQL, (c.id,)).fetchone()
+    sums = ", ".join(f"{total(k)}" for k in BUCKETS.values())
+    row = database.execute_sql(f"SELECT {sums} FROM live_entry e WHERE e.contract_id = ?", (c.id,)).fetchone()
     return Balances(c.currency, *row)
 
 
@@ -61,11 +53,11 @@ def _live_sum(where_sql: str, params: tuple) -> int:
 
 
 def milestone_funded(m: Milestone) -> int:
-    return _live_sum("milestone_id = ? AND kind IN ('fund', 'fund_from_escrow')", (m.id,))
+    return _live_sum(f"milestone_id = ? AND kind IN {kinds(FUNDING_KINDS)}", (m.id,))
 
 
 def milestone_released(m: Milestone) -> int:
-    return _live_sum("milestone_id = ? AND kind IN ('release', 'dispute_release')", (m.id,))
+    return _live_sum(f"milestone_id = ? AND kind IN {kinds(LedgerEntry.PAYMENT_KINDS)}", (m.id,))
 
 
 def milestone_escrow(m: Milestone) -> int:

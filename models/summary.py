@@ -11,6 +11,30 @@ from __future__ import annotations
 
 import peewee as pw
 
+from .entities import LedgerEntry as E
+
+
+def kinds(*groups: tuple[str, ...] | str) -> str:
+    """SQL list of ledger kinds: kinds(E.PAYMENT_KINDS) -> "('release', 'dispute_release')"."""
+    names = [k for g in groups for k in ((g,) if isinstance(g, str) else g)]
+    return "(" + ", ".join(f"'{k}'" for k in names) + ")"
+
+
+def total(kinds_sql: str, alias: str = "e") -> str:
+    """SQL: the sum of the amounts of these kinds (0 when none)."""
+    return f"COALESCE(SUM(CASE WHEN {alias}.kind IN {kinds_sql} THEN {alias}.amount END), 0)"
+
+
+# The one place that says which kinds make which per-contract total (R12).
+BUCKETS = {
+    "funded": kinds(E.FUND),  # money in from the client (not what was moved from remaining escrow)
+    "released": kinds(E.PAYMENT_KINDS),
+    "escrow_refunded": kinds(E.ESCROW_REFUND_KINDS),
+    "refunded": kinds(E.REFUND),
+    "fees": kinds(E.FEE),
+}
+BUCKET_SUMS = ",\n           ".join(f"{total(k)} AS {name}" for name, k in BUCKETS.items())
+
 # Entries that still count: neither a reversal nor reversed by one (R12).
 LIVE_VIEW = """
 CREATE VIEW IF NOT EXISTS live_entry AS
@@ -30,11 +54,7 @@ SELECT c.id AS contract_id,
 FROM contract c
 LEFT JOIN (
     SELECT e.contract_id,
-           SUM(CASE WHEN kind = 'fund' THEN amount ELSE 0 END) AS funded,
-           SUM(CASE WHEN kind IN ('release', 'dispute_release') THEN amount ELSE 0 END) AS released,
-           SUM(CASE WHEN kind IN ('escrow_refund', 'dispute_refund') THEN amount ELSE 0 END) AS escrow_refunded,
-           SUM(CASE WHEN kind = 'refund' THEN amount ELSE 0 END) AS refunded,
-           SUM(CASE WHEN kind = 'fee' THEN amount ELSE 0 END) AS fees
+           {bucket_sums}
     FROM live_entry e WHERE 1 {where_e}
     GROUP BY e.contract_id
 ) s ON s.contract_id = c.id
@@ -66,7 +86,7 @@ SELECT d.contract_id, 'mediation', d.mediation_ends, d.id
 UNION ALL
 SELECT e.contract_id, 'refund_window', date(e.date, '+' || p.refund_window_days || ' days'), e.id
   FROM live_entry e JOIN contract c ON c.id = e.contract_id JOIN policy p ON p.id = c.policy_id
- WHERE e.kind IN ('release', 'dispute_release') AND p.refund_window_days IS NOT NULL {where_e}
+ WHERE e.kind IN {payment_kinds} AND p.refund_window_days IS NOT NULL {where_e}
    AND e.amount > (SELECT COALESCE(SUM(f.amount), 0) FROM live_entry f
                     WHERE f.payment_id = e.id AND f.kind = 'refund')
 UNION ALL
@@ -96,13 +116,15 @@ def _filters(contract_id: int | None) -> dict[str, str]:
 
 
 def clocks_sql(contract_id: int | None = None) -> str:
-    return _CLOCKS_SELECT.format(**_filters(contract_id))
+    return _CLOCKS_SELECT.format(payment_kinds=kinds(E.PAYMENT_KINDS), **_filters(contract_id))
 
 
 def totals_sql(contract_id: int | None = None, clock_table: str = "clock") -> str:
     f = _filters(contract_id)
     where_k = f["where_c"].replace("c.id", "k.contract_id")
-    return _TOTALS_SELECT.format(clock=clock_table, where_e=f["where_e"], where_c=f["where_c"], where_k=where_k)
+    return _TOTALS_SELECT.format(
+        clock=clock_table, bucket_sums=BUCKET_SUMS, where_e=f["where_e"], where_c=f["where_c"], where_k=where_k
+    )
 
 
 def refresh(db: pw.Database, contract_id: int | None = None) -> None:
