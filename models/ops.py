@@ -121,14 +121,9 @@ def _settle(contract: Contract) -> None:
         raise RuleError(f"That would break the books: {problems[0]}", rule="R12")
 
 
-def _minimum(contract: Contract) -> int | None:
-    """R2: the policy's smallest milestone, in this contract's currency (None: no minimum)."""
-    return major_to_minor(contract.policy.milestone_minimum, contract.currency)
-
-
 def _check_milestone_amount(contract: Contract, amount: int) -> int:
     _amount(amount)
-    minimum = _minimum(contract)
+    minimum = q.milestone_minimum(contract)
     if minimum is not None and amount < minimum:
         raise RuleError(f"A milestone must be at least {_money(contract, minimum)}.", rule="R2", field="amount")
     return amount

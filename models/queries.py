@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .clock import utc_now, utc_today
 from .entities import Clock, Contract, Feedback, LedgerEntry, Milestone, database
+from .money import major_to_minor
 from .summary import BUCKETS, kinds, total
 
 FUNDING_KINDS = LedgerEntry.FUNDING_KINDS
@@ -45,6 +46,11 @@ def balances(contract: Contract | int) -> Balances:
     sums = ", ".join(f"{total(k)}" for k in BUCKETS.values())
     row = database.execute_sql(f"SELECT {sums} FROM live_entry e WHERE e.contract_id = ?", (c.id,)).fetchone()
     return Balances(c.currency, *row)
+
+
+def milestone_minimum(contract: Contract) -> int | None:
+    """R2: the smallest milestone this contract's policy allows, in minor units (None: no minimum)."""
+    return major_to_minor(contract.policy.milestone_minimum, contract.currency)
 
 
 def _live_sum(where_sql: str, params: tuple) -> int:
