@@ -21,7 +21,7 @@ import platformdirs
 from .entities import ALL_TABLES, BookInfo, database
 from .errors import BookError
 from .policy import sync_policies
-from .summary import LIVE_VIEW
+from .summary import LIVE_VIEW, SEARCH_TABLE
 
 APPLICATION_ID = 0x45424B31  # "EBK1" in the SQLite header: this file is an Escrowbook book
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -32,6 +32,9 @@ LOCK_WAIT_MS = 300
 def _create_schema(db: pw.Database) -> None:
     db.create_tables(ALL_TABLES)
     db.execute_sql(LIVE_VIEW)
+    db.execute_sql(SEARCH_TABLE)
+    # Soonest deadline first, contracts with none last, straight from an index.
+    db.execute_sql("CREATE INDEX contract_totals_next ON contract_totals (next_due IS NULL, next_due)")
     BookInfo.insert(key="created_at", value=datetime.now(UTC).isoformat()).execute()
 
 

@@ -18,7 +18,7 @@ import urllib.parse
 from .entities import LedgerEntry as E
 from .entities import database
 from .money import format_money
-from .summary import TOTALS_COLUMNS, clocks_sql, kinds, total, totals_sql
+from .summary import CLOCK_COLUMNS, TOTALS_COLUMNS, clocks_sql, kinds, search_sql, total, totals_sql
 
 _MILESTONE_SUMS = """
 SELECT m.id, m.contract_id, m.title, m.state,
@@ -124,29 +124,40 @@ def contract_problems(contract_id: int | None = None, limit: int = 50, totals: s
 
 def _fresh_summaries() -> None:
     """temp.fresh_clock and temp.fresh_totals: the summaries derived anew from the ledger."""
-    database.execute_sql("DROP TABLE IF EXISTS temp.fresh_clock")
-    database.execute_sql("DROP TABLE IF EXISTS temp.fresh_totals")
+    _drop_fresh()
     database.execute_sql(f"CREATE TEMP TABLE fresh_clock AS SELECT * FROM ({clocks_sql()})")
     # The totals' next deadline reads the stored clocks, which summary_problems verifies separately.
     database.execute_sql(f"CREATE TEMP TABLE fresh_totals AS SELECT * FROM ({totals_sql()})")
+    database.execute_sql(f"CREATE TEMP TABLE fresh_search AS SELECT * FROM ({search_sql()})")
+    database.execute_sql(
+        "CREATE TEMP VIEW contract_search_rows AS SELECT rowid AS contract_id, title, freelancer, external_id "
+        "FROM main.contract_search"
+    )
 
 
 def _drop_fresh() -> None:
-    database.execute_sql("DROP TABLE IF EXISTS temp.fresh_clock")
-    database.execute_sql("DROP TABLE IF EXISTS temp.fresh_totals")
+    for name in ("fresh_clock", "fresh_totals", "fresh_search"):
+        database.execute_sql(f"DROP TABLE IF EXISTS temp.{name}")
+    database.execute_sql("DROP VIEW IF EXISTS temp.contract_search_rows")
 
 
 def summary_problems(limit: int = 20) -> list[str]:
     """Compare the maintained summaries (clock, contract_totals) with temp.fresh_*."""
     out: list[str] = []
     pairs = (
-        ("contract_id, kind, due, ref", "clock", "fresh_clock", "deadlines differ from its records"),
-        (TOTALS_COLUMNS, "contract_totals", "fresh_totals", "totals differ from its ledger"),
+        (CLOCK_COLUMNS, "main.clock", "temp.fresh_clock", "deadlines differ from its records"),
+        (TOTALS_COLUMNS, "main.contract_totals", "temp.fresh_totals", "totals differ from its ledger"),
+        (
+            "contract_id, title, freelancer, external_id",
+            "temp.contract_search_rows",
+            "temp.fresh_search",
+            "search entry is out of date",
+        ),
     )
     for cols, stored, fresh, what in pairs:
         stale = database.execute_sql(
-            f"SELECT contract_id FROM (SELECT {cols} FROM temp.{fresh} EXCEPT SELECT {cols} FROM main.{stored}) "
-            f"UNION SELECT contract_id FROM (SELECT {cols} FROM main.{stored} EXCEPT SELECT {cols} FROM temp.{fresh}) "
+            f"SELECT contract_id FROM (SELECT {cols} FROM {fresh} EXCEPT SELECT {cols} FROM {stored}) "
+            f"UNION SELECT contract_id FROM (SELECT {cols} FROM {stored} EXCEPT SELECT {cols} FROM {fresh}) "
             f"LIMIT {limit}"
         ).fetchall()
         out += [f"contract #{cid}: its stored {what} (summary out of date)." for (cid,) in stale]

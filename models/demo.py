@@ -64,16 +64,17 @@ WORK = (
 )
 STEPS = ("Wireframes", "First draft", "Revisions", "Implementation", "Testing", "Final delivery", "Handover")
 CURRENCIES = ("USD",) * 12 + ("EUR",) * 3 + ("GBP",) * 2 + ("CAD", "AUD", "JPY", "INR")
+# Weights: most contracts are settled; a realistic few need attention today.
 SCENARIOS = (
-    ("active", 36),
-    ("active_review", 8),
-    ("active_leftover", 5),
-    ("ended_closed", 22),
-    ("ended_open", 8),
-    ("ended_pending_refund", 5),
+    ("active", 38),
+    ("active_review", 2),
+    ("active_leftover", 4),
+    ("ended_closed", 40),
+    ("ended_open", 1.5),
+    ("ended_pending_refund", 1),
     ("ended_refund_approved", 4),
-    ("disputed_open", 2),
-    ("disputed_resolved", 2),
+    ("disputed_open", 0.5),
+    ("disputed_resolved", 1),
     ("refunded", 8),
 )
 REASONS = ("Work completed", "Work completed", "Project cancelled", "Budget changed", "Freelancer unavailable")
@@ -381,7 +382,7 @@ class _ContractGen:
                     lid += 1
                     escrow_left -= release
                     state = "paid"
-                elif scenario == "active_review" or (not ended and r() < 0.3):
+                elif scenario == "active_review" or (not ended and r() < 0.05):
                     state = "submitted"
                     sub = max(when, today - ri(0, 16))  # work under review was submitted lately
                     submitted = day(sub)

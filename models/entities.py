@@ -262,12 +262,12 @@ class ContractTotals(BaseModel):
 
     contract = pw.ForeignKeyField(Contract, primary_key=True, backref="totals", on_delete="CASCADE")
     funded = pw.IntegerField(default=0)  # from the client into escrow
-    released = pw.IntegerField(default=0)  # paid to the freelancer (releases + dispute releases)
+    released = pw.IntegerField(default=0, index=True)  # paid to the freelancer (releases + dispute releases)
     escrow_refunded = pw.IntegerField(default=0)  # escrow back to the client
-    refunded = pw.IntegerField(default=0)  # refunds of payments (R9)
+    refunded = pw.IntegerField(default=0, index=True)  # refunds of payments (R9)
     fees = pw.IntegerField(default=0)
     escrow = pw.IntegerField(default=0, index=True)  # funded - released - escrow_refunded
-    next_due = pw.DateField(null=True, index=True)
+    next_due = pw.DateField(null=True)  # indexed as (next_due IS NULL, next_due) by book.py: soonest first
     next_kind = pw.CharField(default="")
 
 
@@ -284,11 +284,18 @@ class Clock(BaseModel):
 
     contract = pw.ForeignKeyField(Contract, backref="clocks", on_delete="CASCADE", index=False)  # (contract, due)
     kind = pw.CharField()
-    due = pw.DateField(index=True)
+    due = pw.DateField()
     ref = pw.IntegerField(null=True)  # the milestone, request, dispute or payment it is about
+    warn_from = pw.DateField()  # from this day on it needs attention (summary.WARN_DAYS)
+    lapses = pw.BooleanField()  # once due has passed it simply lapses (a window that closed)
 
     class Meta:
-        indexes = ((("contract", "due"), False),)
+        # The attention query reads each half of its OR from one of the last two, never the table.
+        indexes = (
+            (("contract", "due"), False),
+            (("lapses", "warn_from", "contract"), False),
+            (("lapses", "due", "warn_from", "contract"), False),
+        )
 
 
 class BookInfo(BaseModel):

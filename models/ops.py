@@ -31,7 +31,7 @@ from .entities import (
 from .errors import RuleError
 from .money import check_currency, fee_on, format_money, major_to_minor
 from .policy import policy_for
-from .summary import refresh
+from .summary import refresh, refresh_search
 
 MAX_TEXT = 200
 MAX_NOTE = 20_000
@@ -160,6 +160,8 @@ def edit_freelancer(freelancer, name, agency="", email="", profile_url="", notes
     for key, value in _freelancer_fields(name, agency, email, profile_url, notes).items():
         setattr(f, key, value)
     f.save()
+    for (contract_id,) in Contract.select(Contract.id).where(Contract.freelancer == f).tuples():
+        refresh_search(database, contract_id)  # the contracts table finds them by the new name
     _audit(None, "freelancer edited", f.name, now)
     return f
 
@@ -228,6 +230,7 @@ def edit_contract(contract, *, title=None, freelancer=None, budget=..., external
         c.notes = _text(notes, "notes", "note", required=False, max_len=MAX_NOTE)
         changed.append("notes")
     c.save()
+    refresh_search(database, c.id)
     _audit(c, "contract edited", ", ".join(changed), now)
     return c
 

@@ -14,6 +14,8 @@ from .clock import utc_now, utc_today
 from .entities import Clock, Contract, Feedback, LedgerEntry, Milestone, database
 from .money import major_to_minor
 from .summary import BUCKETS, kinds, total
+from .summary import LAPSING as LAPSING  # re-exported: what lapses and when clocks warn
+from .summary import WARN_DAYS as WARN_DAYS
 
 FUNDING_KINDS = LedgerEntry.FUNDING_KINDS
 
@@ -163,6 +165,11 @@ def is_closed_out(contract: Contract) -> bool:
     return contract.status == Contract.ENDED and closeout_open(contract) == 0
 
 
+# A clock needs attention from its warn_from day; one that lapses stops needing it once due has passed.
+ATTENTION_WHERE = (
+    "((k.lapses = 0 AND k.warn_from <= :today) OR (k.lapses = 1 AND k.due >= :today AND k.warn_from <= :today))"
+)
+
 CLOCK_LABELS = {
     Clock.REVIEW: "Review period ends (automatic release)",
     Clock.ESCROW_REPLY: "Escrow refund: freelancer's reply due",
@@ -172,19 +179,6 @@ CLOCK_LABELS = {
     Clock.FEEDBACK: "Feedback window closes",
     Clock.CLOSEOUT: "Closeout items still open",
 }
-
-# How many days ahead a clock starts to need attention. Overdue clocks always do,
-# except those that simply lapse (a refund window or a feedback window that closed).
-WARN_DAYS = {
-    Clock.REVIEW: 3,
-    Clock.ESCROW_REPLY: 2,
-    Clock.DISPUTE_ANSWER: 2,
-    Clock.MEDIATION: 5,
-    Clock.REFUND_WINDOW: 14,
-    Clock.FEEDBACK: 3,
-    Clock.CLOSEOUT: 0,
-}
-LAPSING = (Clock.REFUND_WINDOW, Clock.FEEDBACK)
 
 
 @dataclass(frozen=True)
@@ -209,28 +203,23 @@ def contract_clocks(contract: Contract) -> list[Clock]:
 
 
 def attention(today: date | None = None, limit: int | None = None) -> list[AttentionItem]:
-    """The book's list of what needs attention, soonest first (uses the clock index)."""
-    today = utc_today(today)
-    conds = []
-    params: list = []
-    for kind, warn in WARN_DAYS.items():
-        horizon = (today + timedelta(days=warn)).isoformat()
-        if kind in LAPSING:
-            conds.append("(k.kind = ? AND k.due >= ? AND k.due <= ?)")
-            params += [kind, today.isoformat(), horizon]
-        else:
-            conds.append("(k.kind = ? AND k.due <= ?)")
-            params += [kind, horizon]
+    """The book's list of what needs attention today, soonest first (clock.warn_from is indexed)."""
+    today = utc_today(today).isoformat()
     sql = (
         "SELECT k.due, k.kind, k.contract_id, c.title, k.ref FROM clock k JOIN contract c ON c.id = k.contract_id "
-        f"WHERE {' OR '.join(conds)} ORDER BY k.due, k.kind, k.contract_id"
+        f"WHERE {ATTENTION_WHERE} ORDER BY k.due, k.kind, k.contract_id"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [
         AttentionItem(date.fromisoformat(d), kind, cid, title, ref)
-        for d, kind, cid, title, ref in database.execute_sql(sql, params)
+        for d, kind, cid, title, ref in database.execute_sql(sql, {"today": today})
     ]
+
+
+def attention_count(today: date | None = None) -> int:
+    sql = f"SELECT COUNT(*) FROM clock k WHERE {ATTENTION_WHERE}"
+    return database.execute_sql(sql, {"today": utc_today(today).isoformat()}).fetchone()[0]
 
 
 def book_totals() -> dict[str, dict[str, int]]:

@@ -1,4 +1,4 @@
-"""The maintained summaries: `contract_totals` and `clock`, derived from the ledger.
+"""The maintained summaries: `contract_totals`, `clock` and `contract_search`, derived from the records.
 
 Balances and deadlines are facts derived from the ledger and the contract's
 records (R12). To sort and filter 100,000 contracts fast they are also kept in
@@ -69,8 +69,27 @@ WHERE 1 {where_c}
 
 TOTALS_COLUMNS = "contract_id, funded, released, escrow_refunded, refunded, fees, escrow, next_due, next_kind"
 
+# How many days ahead each clock starts to need attention. Overdue clocks always
+# do, except those that simply lapse (a refund window or a feedback window that closed).
+WARN_DAYS = {
+    "review": 3,  # R6
+    "escrow_reply": 2,  # R8
+    "dispute_answer": 2,  # R8
+    "mediation": 5,  # R8
+    "refund_window": 14,  # R9
+    "feedback": 3,  # R10
+    "closeout": 0,  # R11
+}
+LAPSING = ("refund_window", "feedback")
+_WARN_CASE = "CASE kind " + " ".join(f"WHEN '{k}' THEN {d}" for k, d in WARN_DAYS.items()) + " END"
+
+CLOCK_COLUMNS = "contract_id, kind, due, ref, warn_from, lapses"
+
 # Every clock of RULES.md, one row per deadline (R6, R8, R9, R10, R11).
 _CLOCKS_SELECT = """
+SELECT contract_id, kind, due, ref,
+       date(due, '-' || {warn_case} || ' days') AS warn_from, kind IN {lapsing} AS lapses
+FROM (
 SELECT m.contract_id AS contract_id, 'review' AS kind, m.auto_release_on AS due, m.id AS ref
   FROM milestone m JOIN contract c ON c.id = m.contract_id
  WHERE m.state = 'submitted' AND m.auto_release_on IS NOT NULL AND c.status = 'active' {where_m}
@@ -99,7 +118,19 @@ SELECT c.id, 'closeout', c.ended_on, NULL
   FROM contract c
  WHERE c.status = 'ended' {where_c}
    AND EXISTS (SELECT 1 FROM closeout_item i WHERE i.contract_id = c.id AND i.done_on IS NULL)
+)
 """
+
+# The search index of the contracts table: title, freelancer and external id (FTS5 trigrams).
+SEARCH_TABLE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS contract_search USING fts5(title, freelancer, external_id, tokenize='trigram')"
+)
+_SEARCH_SELECT = """
+SELECT c.id AS contract_id, c.title AS title, f.name AS freelancer, c.external_id AS external_id
+FROM contract c JOIN freelancer f ON f.id = c.freelancer_id
+WHERE 1 {where_c}
+"""
+SEARCH_COLUMNS = "rowid, title, freelancer, external_id"
 
 
 def _filters(contract_id: int | None) -> dict[str, str]:
@@ -116,7 +147,13 @@ def _filters(contract_id: int | None) -> dict[str, str]:
 
 
 def clocks_sql(contract_id: int | None = None) -> str:
-    return _CLOCKS_SELECT.format(payment_kinds=kinds(E.PAYMENT_KINDS), **_filters(contract_id))
+    return _CLOCKS_SELECT.format(
+        payment_kinds=kinds(E.PAYMENT_KINDS), warn_case=_WARN_CASE, lapsing=kinds(LAPSING), **_filters(contract_id)
+    )
+
+
+def search_sql(contract_id: int | None = None) -> str:
+    return _SEARCH_SELECT.format(where_c=_filters(contract_id)["where_c"])
 
 
 def totals_sql(contract_id: int | None = None, clock_table: str = "clock") -> str:
@@ -135,5 +172,15 @@ def refresh(db: pw.Database, contract_id: int | None = None) -> None:
     else:
         db.execute_sql("DELETE FROM clock WHERE contract_id = ?", (contract_id,))
         db.execute_sql("DELETE FROM contract_totals WHERE contract_id = ?", (contract_id,))
-    db.execute_sql("INSERT INTO clock (contract_id, kind, due, ref) " + clocks_sql(contract_id))
+    db.execute_sql(f"INSERT INTO clock ({CLOCK_COLUMNS}) " + clocks_sql(contract_id))
     db.execute_sql(f"INSERT INTO contract_totals ({TOTALS_COLUMNS}) " + totals_sql(contract_id))
+    refresh_search(db, contract_id)
+
+
+def refresh_search(db: pw.Database, contract_id: int | None = None) -> None:
+    """Rebuild the search row of one contract (or of all) from its title, freelancer and external id."""
+    if contract_id is None:
+        db.execute_sql("DELETE FROM contract_search")
+    else:
+        db.execute_sql("DELETE FROM contract_search WHERE rowid = ?", (contract_id,))
+    db.execute_sql(f"INSERT INTO contract_search ({SEARCH_COLUMNS}) " + search_sql(contract_id))
