@@ -18,108 +18,134 @@ import urllib.parse
 from .entities import LedgerEntry as E
 from .entities import database
 from .money import format_money
-from .summary import CLOCK_COLUMNS, TOTALS_COLUMNS, clocks_sql, kinds, search_sql, total, totals_sql
+from .summary import (
+    CLOCK_COLUMNS,
+    MONTH_COLUMNS,
+    TOTALS_COLUMNS,
+    clocks_sql,
+    kinds,
+    months_sql,
+    search_sql,
+    total,
+    totals_sql,
+)
 
-_MILESTONE_SUMS = """
-SELECT m.id, m.contract_id, m.title, m.state,
-       {funded} AS funded, {released} AS released, {refunded} AS refunded
-FROM milestone m JOIN live_entry e ON e.milestone_id = m.id
-WHERE 1 {where_m}
-GROUP BY m.id
+# Per milestone: released + escrow-refunded <= funded (R12). One pass over the ledger, grouped by milestone;
+# only the milestones that break it are looked up.
+_MILESTONE_OVERDRAWN = """
+SELECT m.id, m.contract_id, m.title, c.currency, s.funded, s.released + s.refunded
+FROM (
+    SELECT e.milestone_id AS id, {funded} AS funded, {released} AS released, {refunded} AS refunded
+    FROM live_entry e WHERE e.milestone_id IS NOT NULL {where_e}
+    GROUP BY e.milestone_id
+) s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
+WHERE s.released + s.refunded > s.funded
+"""
+
+# What the active milestones of each contract hold (R4): only they are looked at.
+_HELD = """
+SELECT m.contract_id, c.currency, {funded} - {released} - {refunded}
+FROM milestone m JOIN live_entry e ON e.milestone_id = m.id JOIN contract c ON c.id = m.contract_id
+WHERE m.state IN ('active', 'submitted') {where_m}
+GROUP BY m.contract_id
 """
 
 
 def _where(contract_id: int | None) -> dict[str, str]:
     if contract_id is None:
-        return {"where_c": "", "where_m": "", "where_e": ""}
+        return {"where_c": "", "where_m": "", "where_e": "", "where_f": ""}
     cid = int(contract_id)
     return {
         "where_c": f"AND c.id = {cid}",
         "where_m": f"AND m.contract_id = {cid}",
         "where_e": f"AND e.contract_id = {cid}",
+        "where_f": f"AND f.contract_id = {cid}",
     }
 
 
-def contract_problems(contract_id: int | None = None, limit: int = 50, totals: str | None = None) -> list[str]:
-    """Every R12 invariant broken in one contract (or the whole book), in words.
+def _main_connection(sql: str):
+    return database.execute_sql(sql)
 
-    `totals` names a table already holding fresh totals (the whole-book check
-    computes them once); otherwise they are derived from the ledger here.
+
+def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tuple[list[str], dict[int, tuple]]:
+    """The invariants that need only the ledger (R1, R9, R12), and what active milestones hold per contract.
+
+    `run(sql)` executes a query: the open book's connection, or a second read-only one.
     """
     w = _where(contract_id)
     out: list[str] = []
-    currency = {}
-    escrow = {}
+    held: dict[int, tuple[int, str]] = {}
+    sums = {
+        "funded": total(kinds(E.FUNDING_KINDS)),
+        "released": total(kinds(E.PAYMENT_KINDS)),
+        "refunded": total(kinds(E.ESCROW_REFUND_KINDS)),
+    }
+    for mid, cid, title, cur, funded, out_of_it in run(_MILESTONE_OVERDRAWN.format(**sums, **w)):
+        out.append(
+            f"milestone #{mid} “{title}” of contract #{cid}: released and refunded "
+            f"{format_money(out_of_it, cur)} of {format_money(funded, cur)} funded (R12)."
+        )
+    for cid, cur, amount in run(_HELD.format(**sums, **w)):
+        held[cid] = (amount, cur)
+    refunds = (
+        "SELECT p.id, p.contract_id, p.amount, SUM(f.amount), p.currency FROM live_entry f "
+        f"JOIN ledger_entry p ON p.id = f.payment_id WHERE f.kind = 'refund' {w['where_f']} "
+        "GROUP BY p.id HAVING SUM(f.amount) > p.amount"
+    )
+    for pid, cid, amount, refunded, cur in run(refunds):
+        out.append(
+            f"payment #{pid} of contract #{cid}: refunds of {format_money(refunded, cur)} exceed the "
+            f"payment of {format_money(amount, cur)} (R9, R12)."
+        )
+    known = kinds(E.KINDS)
+    entries = (
+        "SELECT e.id, e.contract_id, e.currency, c.currency, e.amount, e.kind FROM ledger_entry e "
+        "JOIN contract c ON c.id = e.contract_id WHERE (e.currency != c.currency OR e.amount <= 0 "
+        f"OR typeof(e.amount) != 'integer' OR e.kind NOT IN {known}) {w['where_e']}"
+    )
+    for eid, cid, cur, contract_cur, amount, kind in run(entries):
+        if cur != contract_cur:
+            out.append(f"entry #{eid} of contract #{cid} is in {cur}, but the contract is in {contract_cur} (R1, R12).")
+        if not isinstance(amount, int) or amount <= 0:
+            out.append(
+                f"entry #{eid} of contract #{cid} has an amount of {amount!r}, not a positive whole number "
+                "of cents (R1)."
+            )
+        if kind not in E.KINDS:
+            out.append(f"entry #{eid} of contract #{cid} has an unknown kind “{kind}” (R12).")
+    reversals = (
+        "SELECT e.id, e.contract_id FROM ledger_entry e LEFT JOIN ledger_entry o ON o.id = e.reverses_id "
+        f"WHERE e.kind = 'reversal' {w['where_e']} AND (o.id IS NULL OR o.kind = 'reversal' "
+        "OR o.amount != e.amount OR o.contract_id != e.contract_id)"
+    )
+    for eid, cid in run(reversals):
+        out.append(f"reversal #{eid} of contract #{cid} does not match the entry it reverses (R12).")
+    return out, held
+
+
+def escrow_problems(held: dict[int, tuple], contract_id: int | None = None, totals: str | None = None) -> list[str]:
+    """R12 escrow >= 0 per contract, and R4: active milestones hold no more than the escrow."""
+    out: list[str] = []
     source = totals or f"({totals_sql(contract_id)})"
     sums = (
         f"SELECT t.contract_id, c.title, c.currency, t.escrow FROM {source} t JOIN contract c ON c.id = t.contract_id"
     )
     for cid, title, cur, esc in database.execute_sql(sums):
-        currency[cid] = cur
-        escrow[cid] = esc
         if esc < 0:
             out.append(f"contract #{cid} “{title}”: escrow is {format_money(esc, cur)}, below zero (R12).")
-    held: dict[int, int] = {}
-    milestone_sums = _MILESTONE_SUMS.format(
-        funded=total(kinds(E.FUNDING_KINDS)),
-        released=total(kinds(E.PAYMENT_KINDS)),
-        refunded=total(kinds(E.ESCROW_REFUND_KINDS)),
-        **w,
-    )
-    for mid, cid, title, state, funded, released, refunded in database.execute_sql(milestone_sums):
-        if released + refunded > funded:
+        amount = held.get(cid, (0, cur))[0]
+        if amount > esc:
             out.append(
-                f"milestone #{mid} “{title}” of contract #{cid}: released and refunded "
-                f"{format_money(released + refunded, currency[cid])} of {format_money(funded, currency[cid])} "
-                "funded (R12)."
+                f"contract #{cid}: its active milestones hold {format_money(amount, cur)} "
+                f"but its escrow is {format_money(esc, cur)} (R4, R12)."
             )
-        if state in ("active", "submitted"):
-            held[cid] = held.get(cid, 0) + funded - released - refunded
-    for cid, amount in held.items():
-        if amount > escrow[cid]:
-            out.append(
-                f"contract #{cid}: its active milestones hold {format_money(amount, currency[cid])} "
-                f"but its escrow is {format_money(escrow[cid], currency[cid])} (R4, R12)."
-            )
-    sqls = [
-        (
-            "SELECT p.id, p.contract_id, p.amount, SUM(f.amount), p.currency FROM live_entry f "
-            "JOIN ledger_entry p ON p.id = f.payment_id WHERE f.kind = 'refund' {where_f} "
-            "GROUP BY p.id HAVING SUM(f.amount) > p.amount",
-            lambda r: (
-                f"payment #{r[0]} of contract #{r[1]}: refunds of {format_money(r[3], r[4])} exceed the "
-                f"payment of {format_money(r[2], r[4])} (R9, R12)."
-            ),
-        ),
-        (
-            "SELECT e.id, e.contract_id, e.currency, c.currency FROM ledger_entry e "
-            "JOIN contract c ON c.id = e.contract_id WHERE e.currency != c.currency {where_e}",
-            lambda r: f"entry #{r[0]} of contract #{r[1]} is in {r[2]}, but the contract is in {r[3]} (R1, R12).",
-        ),
-        (
-            "SELECT e.id, e.contract_id, e.amount FROM ledger_entry e WHERE "
-            "(e.amount <= 0 OR typeof(e.amount) != 'integer') {where_e}",
-            lambda r: (
-                f"entry #{r[0]} of contract #{r[1]} has an amount of {r[2]!r}, not a positive whole "
-                "number of cents (R1)."
-            ),
-        ),
-        (
-            "SELECT e.id, e.contract_id FROM ledger_entry e LEFT JOIN ledger_entry o ON o.id = e.reverses_id "
-            "WHERE e.kind = 'reversal' {where_e} AND (o.id IS NULL OR o.kind = 'reversal' "
-            "OR o.amount != e.amount OR o.contract_id != e.contract_id)",
-            lambda r: f"reversal #{r[0]} of contract #{r[1]} does not match the entry it reverses (R12).",
-        ),
-        (
-            f"SELECT e.id, e.contract_id, e.kind FROM ledger_entry e WHERE e.kind NOT IN {kinds(E.KINDS)} {{where_e}}",
-            lambda r: f"entry #{r[0]} of contract #{r[1]} has an unknown kind “{r[2]}” (R12).",
-        ),
-    ]
-    for sql, say in sqls:
-        where_f = w["where_e"].replace("e.contract_id", "f.contract_id")
-        for row in database.execute_sql(sql.format(where_e=w["where_e"], where_f=where_f)):
-            out.append(say(row))
-    return out[:limit]
+    return out
+
+
+def contract_problems(contract_id: int | None = None, limit: int = 50) -> list[str]:
+    """Every R12 invariant broken in one contract (or the whole book), in words."""
+    ledger, held = ledger_problems(contract_id)
+    return (escrow_problems(held, contract_id) + ledger)[:limit]
 
 
 def _fresh_summaries() -> None:
@@ -129,6 +155,7 @@ def _fresh_summaries() -> None:
     # The totals' next deadline reads the stored clocks, which summary_problems verifies separately.
     database.execute_sql(f"CREATE TEMP TABLE fresh_totals AS SELECT * FROM ({totals_sql()})")
     database.execute_sql(f"CREATE TEMP TABLE fresh_search AS SELECT * FROM ({search_sql()})")
+    database.execute_sql(f"CREATE TEMP TABLE fresh_month AS SELECT * FROM ({months_sql()})")
     database.execute_sql(
         "CREATE TEMP VIEW contract_search_rows AS SELECT rowid AS contract_id, title, freelancer, external_id "
         "FROM main.contract_search"
@@ -136,7 +163,7 @@ def _fresh_summaries() -> None:
 
 
 def _drop_fresh() -> None:
-    for name in ("fresh_clock", "fresh_totals", "fresh_search"):
+    for name in ("fresh_clock", "fresh_totals", "fresh_search", "fresh_month"):
         database.execute_sql(f"DROP TABLE IF EXISTS temp.{name}")
     database.execute_sql("DROP VIEW IF EXISTS temp.contract_search_rows")
 
@@ -147,6 +174,7 @@ def summary_problems(limit: int = 20) -> list[str]:
     pairs = (
         (CLOCK_COLUMNS, "main.clock", "temp.fresh_clock", "deadlines differ from its records"),
         (TOTALS_COLUMNS, "main.contract_totals", "temp.fresh_totals", "totals differ from its ledger"),
+        (MONTH_COLUMNS, "main.contract_month", "temp.fresh_month", "monthly payments differ from its ledger"),
         (
             "contract_id, title, freelancer, external_id",
             "temp.contract_search_rows",
@@ -164,57 +192,71 @@ def summary_problems(limit: int = 20) -> list[str]:
     return out
 
 
-def integrity_problems(path: str | None = None) -> list[str]:
-    """SQLite's own integrity check, on a second read-only connection when a path is given."""
-    if path is None:
-        rows = [r[0] for r in database.execute_sql("PRAGMA integrity_check")]
-    else:
-        uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        try:
-            rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-        except sqlite3.DatabaseError as exc:
-            rows = [str(exc)]
-        finally:
-            conn.close()
+def integrity_problems(conn: sqlite3.Connection | None = None) -> list[str]:
+    """SQLite's own integrity check (on `conn`, or the open book's connection)."""
+    try:
+        cursor = conn.execute("PRAGMA integrity_check") if conn else database.execute_sql("PRAGMA integrity_check")
+        rows = [r[0] for r in cursor]
+    except sqlite3.DatabaseError as exc:
+        rows = [str(exc)]
     if rows == ["ok"]:
         return []
     return [f"SQLite integrity check: {r}" for r in rows[:20]]
 
 
-def foreign_key_problems(limit: int = 20) -> list[str]:
-    rows = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+def foreign_key_problems(limit: int = 20, run=_main_connection) -> list[str]:
+    rows = run("PRAGMA foreign_key_check").fetchall()
     return [f"table {t} row {rowid} points at a missing {parent} row." for t, rowid, parent, _ in rows[:limit]]
 
 
 def check_book(path: str | None = None) -> list[str]:
     """Everything `escrowbook check` verifies; an empty list means the book is sound.
 
-    With the open book's `path`, SQLite's integrity check runs on a second core
-    (a read-only connection to the fully checkpointed file, which the open book
-    keeps locked against writers) while the invariants are checked here.
+    With the open book's `path`, a second core runs SQLite's integrity check and
+    the ledger's invariants on a second, read-only connection to the fully
+    checkpointed file (the open book keeps it locked against writers), while
+    this connection derives the summaries afresh and compares them.
     """
-    integrity: list[str] = []
+    found: dict[str, list] = {}
+
+    def on_second_core(conn) -> None:
+        try:
+            found["integrity"] = integrity_problems(conn=conn)
+            if not found["integrity"]:
+                found["fk"] = foreign_key_problems(run=conn.execute)
+                found["ledger"] = ledger_problems(run=conn.execute)
+        except sqlite3.DatabaseError as exc:
+            found["integrity"] = [f"SQLite integrity check: {exc}"]
+        finally:
+            conn.close()
+
     worker = None
     if path is not None:
         database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-        def run():
-            integrity.extend(integrity_problems(path))
-
-        worker = threading.Thread(target=run, name="integrity-check")
+        uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        worker = threading.Thread(target=on_second_core, args=(conn,), name="check-second-core")
         worker.start()
-    else:
-        integrity = integrity_problems()
+    problems: list[str] = []
     try:
-        problems = foreign_key_problems()
         _fresh_summaries()
-        problems += contract_problems(totals="temp.fresh_totals") + summary_problems()
-    except Exception as exc:  # a damaged file can fail any query; the integrity check says why
-        problems = [f"the book could not be read through ({exc})."]
+        summary = summary_problems()
+        if worker is None:  # no path: everything on the open book's connection
+            found["integrity"] = integrity_problems()
+            if not found["integrity"]:
+                found["fk"] = foreign_key_problems()
+                found["ledger"] = ledger_problems()
+        else:
+            worker.join()
+        if found.get("integrity"):
+            return found["integrity"]
+        ledger, held = found["ledger"]
+        problems = found["fk"] + escrow_problems(held, totals="temp.fresh_totals") + ledger + summary
+    except sqlite3.DatabaseError as exc:  # a damaged file can fail any query; the integrity check says why
+        if worker is not None:
+            worker.join()
+        problems = found.get("integrity") or [f"the book could not be read through ({exc})."]
     finally:
         with contextlib.suppress(Exception):
             _drop_fresh()
-        if worker is not None:
-            worker.join()
-    return integrity + problems if integrity else problems
+    return problems

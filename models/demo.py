@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import functools
 import itertools
-import queue
+import multiprocessing
 import random
 import sqlite3
-import threading
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import ClassVar
 
 from .book import open_book
@@ -28,6 +28,7 @@ from .clock import add_business_days
 from .entities import Policy
 from .errors import RuleError
 from .money import CURRENCY_EXPONENT, major_to_minor
+from .policy import CLOCK_KEYS
 from .summary import refresh
 
 # Dates are written as ISO text, as peewee writes them (explicit: Python 3.12 deprecates the default).
@@ -91,6 +92,8 @@ COLUMNS = {
     "feedback": "id, contract_id, author, skills, quality, availability, schedule, communication, cooperation, "
     "comment, private_reason, recommend, submitted_at",
     "closeout_item": "id, contract_id, kind, label, done_on, note",
+    "contract_search": "rowid, title, freelancer, external_id",
+    "contract_month": "contract_id, month, currency, paid, refunded",
     "access_grant": 'id, contract_id, label, "where", given_on, revoked_on',
 }
 CLOSEOUT = (
@@ -114,20 +117,24 @@ class _Writer:
         self.rows[table].append((rid, *values))
         return rid
 
-    def take(self, counts: dict[str, int]) -> dict[str, list[tuple]]:
-        """Hand over the rows so far (ids keep counting) and add them to `counts`."""
+    def take(self) -> dict[str, list[tuple]]:
+        """Hand over the rows so far (ids keep counting)."""
         batch = self.rows
         self.rows = {t: [] for t in COLUMNS}
-        for table, rows in batch.items():
-            counts[table] += len(rows)
         return batch
 
 
 def _policy_rows() -> dict[str, tuple]:
+    """Each policy's id and numbers, as plain picklable values for the generating process."""
     out = {}
     for p in Policy.select().order_by(Policy.effective_from):
-        out[p.key] = (p.id, p.milestone_minimum, p.fee_rate, p.initiation_fee, p)
+        clocks = SimpleNamespace(**{k: getattr(p, k) for k in CLOCK_KEYS})
+        out[p.key] = (p.id, p.milestone_minimum, p.fee_rate, p.initiation_fee, clocks)
     return out
+
+
+CHUNK = 10_000  # contracts generated per batch
+IN_PROCESS_UP_TO = 20_000  # larger books are generated in a second process while this one writes
 
 
 def generate(
@@ -141,6 +148,8 @@ def generate(
     """Write a new demo book at `path` with `contracts` contracts; returns row counts.
 
     `progress(done, total)` may return False to cancel (nothing is written then).
+    A large book is generated in a second process (Python code, one core) while
+    this one inserts the batches it sends (SQLite, the other core).
     """
     path = Path(path)
     if path.exists():
@@ -151,48 +160,85 @@ def generate(
     book = open_book(path)
     counts = dict.fromkeys(COLUMNS, 0)
     loader = _BulkLoader(book.db)
+    child = None
     try:
-        w = _Writer()
-        rng = random.Random(seed)
         policies = _policy_rows()
-        ids = [w.add("freelancer", *_freelancer(rng, i)) for i in range(max(1, contracts // 8))]
-        weights = [s[1] for s in SCENARIOS]
-        names = [s[0] for s in SCENARIOS]
-        for i in range(contracts):
-            scenario = rng.choices(names, weights)[0]
-            _contract(w, rng, i, scenario, rng.choice(ids), policies, today)
-            if (i + 1) % CHUNK == 0:
-                loader.put(w.take(counts))
-                if progress and progress(i + 1, contracts) is False:
-                    raise KeyboardInterrupt
-        loader.put(w.take(counts))
+        if contracts <= IN_PROCESS_UP_TO:
+            batches = []
+            _produce(seed, contracts, today, policies, batches.append)
+            batches.append(None)
+            receive = iter(batches).__next__
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            mine, theirs = ctx.Pipe(duplex=False)
+            child = ctx.Process(target=_child, args=(theirs, seed, contracts, today, policies), daemon=True)
+            child.start()
+            theirs.close()
+            receive = mine.recv
+        done = 0
+        while (batch := receive()) is not None:
+            if isinstance(batch, BaseException):
+                raise batch
+            for table, rows in batch.items():
+                counts[table] += len(rows)
+                _insert_rows(loader.conn, table, rows)
+            done = min(done + CHUNK, contracts)
+            if progress and progress(done, contracts) is False:
+                raise KeyboardInterrupt
         loader.finish()
     except BaseException:
+        if child is not None and child.is_alive():
+            child.terminate()
         loader.abandon()
         book.close()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         raise
+    finally:
+        if child is not None:
+            child.join(timeout=10)
     book.close()
     return counts
 
 
-CHUNK = 10_000  # contracts generated per batch handed to the loader thread
+def _child(conn, seed, contracts, today, policies) -> None:
+    """The generating process: sends each batch of rows, then None (or the exception it met)."""
+    try:
+        _produce(seed, contracts, today, policies, conn.send)
+        conn.send(None)
+    except BaseException as exc:  # handed to the writing process, which raises it
+        conn.send(exc)
+    finally:
+        conn.close()
+
+
+def _produce(seed: int, contracts: int, today: date, policies, send: Callable) -> None:
+    """Every row of the demo book, deterministic for a seed, sent in batches of CHUNK contracts."""
+    w = _Writer()
+    rng = random.Random(seed)
+    people = [_freelancer(rng, i) for i in range(max(1, contracts // 8))]
+    ids = [w.add("freelancer", *p) for p in people]
+    names = dict(zip(ids, (p[0] for p in people), strict=True))
+    weights = [s[1] for s in SCENARIOS]
+    scenarios = [s[0] for s in SCENARIOS]
+    gen = _ContractGen(w, rng, policies, today, names)
+    for i in range(contracts):
+        gen.run(i, rng.choices(scenarios, weights)[0], rng.choice(ids))
+        if (i + 1) % CHUNK == 0:
+            send(w.take())
+    send(w.take())
 
 
 class _BulkLoader:
-    """Inserts batches in a second thread while the next batch is generated.
+    """One transaction for the whole load; indexes dropped first and built once at the end.
 
-    One transaction; indexes dropped first and built once at the end; no journal
-    and foreign-key enforcement off while loading a brand-new file that is
-    deleted if anything fails (`escrowbook check` verifies every reference).
+    No journal and foreign-key enforcement off while loading a brand-new file
+    that is deleted if anything fails (`escrowbook check` verifies every reference).
     """
 
     def __init__(self, db):
         self.db = db
         self.conn = db.connection()
-        self.queue: queue.Queue = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
         self.conn.execute("PRAGMA foreign_keys = OFF")
         self.conn.execute("PRAGMA journal_mode = OFF")
         self.conn.execute("PRAGMA synchronous = OFF")
@@ -205,34 +251,14 @@ class _BulkLoader:
         ).fetchall()
         for name, _, _ in self.indexes:
             self.conn.execute(f'DROP INDEX "{name}"')
-        self.thread = threading.Thread(target=self._run, name="demo-loader", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while (batch := self.queue.get()) is not None:
-            if self.error is not None:
-                continue
-            try:
-                for table, rows in batch.items():
-                    _insert_rows(self.conn, table, rows)
-            except BaseException as exc:  # handed back to the generating thread in finish()
-                self.error = exc
-
-    def put(self, batch: dict[str, list[tuple]]) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put(batch)
 
     def finish(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        summaries = ("clock", "contract_totals")  # indexed after they are filled
+        summaries = ("clock", "contract_totals", "contract_month")  # indexed after they are filled
         for _, table, sql in self.indexes:
             if table not in summaries:
                 self.conn.execute(sql)
-        refresh(self.db)
+        # The generator wrote the search rows and monthly sums itself; the rest is derived here.
+        refresh(self.db, only=("clock", "contract_totals"))
         for _, table, sql in self.indexes:
             if table in summaries:
                 self.conn.execute(sql)
@@ -244,10 +270,8 @@ class _BulkLoader:
         self.conn.execute("PRAGMA temp_store = DEFAULT")
 
     def abandon(self) -> None:
-        if self.thread.is_alive():
-            self.error = self.error or KeyboardInterrupt()
-            self.queue.put(None)
-            self.thread.join()
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
 
 ROWS_PER_STATEMENT = 200  # multi-row INSERTs: fewer statements, far fewer hand-overs between threads
@@ -280,17 +304,14 @@ def _freelancer(rng: random.Random, i: int) -> tuple:
     )
 
 
-def _contract(w: _Writer, rng: random.Random, i: int, scenario: str, freelancer: int, policies, today: date):
-    _ContractGen(w, rng, policies, today).run(i, scenario, freelancer)
-
-
 class _ContractGen:
     """Writes one contract's rows. Hot path: days are ordinals and ISO text is cached per day."""
 
     _iso: ClassVar[dict[int, str]] = {}
 
-    def __init__(self, w: _Writer, rng: random.Random, policies, today: date):
+    def __init__(self, w: _Writer, rng: random.Random, policies, today: date, names: dict[int, str]):
         self.w, self.rng, self.r = w, rng, rng.random
+        self.names = names
         self.policies = policies
         self.today = today.toordinal()
 
@@ -321,6 +342,7 @@ class _ContractGen:
         unit = 10 ** CURRENCY_EXPONENT[currency] * (100 if currency in ("JPY", "INR") else 1)
         amounts = [max(minimum, (5 * ri(10, 500)) * unit) for _ in range(n_ms)]
         cid = w.next_id["contract"]
+        first_entry = len(w.rows["ledger_entry"])
         ledger = w.rows["ledger_entry"].append
         lid = w.next_id["ledger_entry"]
         mid = w.next_id["milestone"]
@@ -441,6 +463,16 @@ class _ContractGen:
             "",
             day(started) + " 08:00:00",
         )
+        title, external_id = w.rows["contract"][-1][1], w.rows["contract"][-1][6]
+        w.rows["contract_search"].append((cid, title, self.names[freelancer], external_id))
+        months: dict[str, list[int]] = {}
+        for entry in w.rows["ledger_entry"][first_entry:]:
+            kind = entry[3]
+            if kind in ("release", "dispute_release", "refund"):
+                sums = months.setdefault(entry[6][:7], [0, 0])
+                sums[kind == "refund"] += entry[4]
+        for month, (paid, refunded) in months.items():
+            w.rows["contract_month"].append((cid, month, currency, paid, refunded))
 
     def ending(self, cid, scenario, currency, escrow_left, ended_on, policy, payments) -> None:
         w, ri, day, today = self.w, self.ri, self.day, self.today

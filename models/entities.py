@@ -298,6 +298,20 @@ class Clock(BaseModel):
         )
 
 
+class ContractMonth(BaseModel):
+    """Maintained: what each contract paid and got refunded per month, for "paid this year" in an instant."""
+
+    contract = pw.ForeignKeyField(Contract, on_delete="CASCADE", index=False)
+    month = pw.CharField()  # "YYYY-MM" of the entries' dates
+    currency = pw.CharField(max_length=3)
+    paid = pw.IntegerField()  # payments (R5, R8 outcome) dated that month
+    refunded = pw.IntegerField()  # refunds of payments (R9) dated that month
+
+    class Meta:
+        primary_key = pw.CompositeKey("contract", "month")
+        indexes = ((("month", "currency", "paid", "refunded"), False),)
+
+
 class BookInfo(BaseModel):
     """Key/value facts about the book itself."""
 
@@ -320,4 +334,5 @@ ALL_TABLES = [
     AuditLog,
     ContractTotals,
     Clock,
+    ContractMonth,
 ]

@@ -61,7 +61,7 @@ def _fresh(model, obj_or_id, what: str):
     return row
 
 
-def _text(value, field: str, label: str, *, required: bool = True, max_len: int = MAX_TEXT) -> str:
+def check_text(value, field: str, label: str, *, required: bool = True, max_len: int = MAX_TEXT) -> str:
     text = (value or "").strip()
     if required and not text:
         raise RuleError(f"Enter a {label}.", field=field)
@@ -134,22 +134,22 @@ def _check_milestone_amount(contract: Contract, amount: int) -> int:
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _freelancer_fields(name, agency, email, profile_url, notes) -> dict:
-    email = _text(email, "email", "email address", required=False)
+def check_freelancer_fields(name, agency, email, profile_url, notes) -> dict:
+    email = check_text(email, "email", "email address", required=False)
     if email and not _EMAIL.match(email):
         raise RuleError("That email address does not look right (name@example.com).", field="email")
     return {
-        "name": _text(name, "name", "freelancer's name"),
-        "agency": _text(agency, "agency", "agency", required=False),
+        "name": check_text(name, "name", "freelancer's name"),
+        "agency": check_text(agency, "agency", "agency", required=False),
         "email": email,
-        "profile_url": _text(profile_url, "profile_url", "profile link", required=False, max_len=1000),
-        "notes": _text(notes, "notes", "note", required=False, max_len=MAX_NOTE),
+        "profile_url": check_text(profile_url, "profile_url", "profile link", required=False, max_len=1000),
+        "notes": check_text(notes, "notes", "note", required=False, max_len=MAX_NOTE),
     }
 
 
 @operation
 def create_freelancer(name, agency="", email="", profile_url="", notes="", *, now=None) -> Freelancer:
-    f = Freelancer.create(**_freelancer_fields(name, agency, email, profile_url, notes))
+    f = Freelancer.create(**check_freelancer_fields(name, agency, email, profile_url, notes))
     _audit(None, "freelancer created", f.name, now)
     return f
 
@@ -157,7 +157,7 @@ def create_freelancer(name, agency="", email="", profile_url="", notes="", *, no
 @operation
 def edit_freelancer(freelancer, name, agency="", email="", profile_url="", notes="", *, now=None) -> Freelancer:
     f = _fresh(Freelancer, freelancer, "freelancer")
-    for key, value in _freelancer_fields(name, agency, email, profile_url, notes).items():
+    for key, value in check_freelancer_fields(name, agency, email, profile_url, notes).items():
         setattr(f, key, value)
     f.save()
     for (contract_id,) in Contract.select(Contract.id).where(Contract.freelancer == f).tuples():
@@ -188,10 +188,10 @@ def create_contract(
     started_on = started_on or today
     f = _fresh(Freelancer, freelancer, "freelancer")
     fields = {
-        "title": _text(title, "title", "contract title"),
+        "title": check_text(title, "title", "contract title"),
         "currency": check_currency(currency),
-        "external_id": _text(external_id, "external_id", "contract id", required=False),
-        "notes": _text(notes, "notes", "note", required=False, max_len=MAX_NOTE),
+        "external_id": check_text(external_id, "external_id", "contract id", required=False),
+        "notes": check_text(notes, "notes", "note", required=False, max_len=MAX_NOTE),
         "budget": None if budget is None else _amount(budget, "budget"),
     }
     if started_on > today + timedelta(days=366):
@@ -215,7 +215,7 @@ def edit_contract(contract, *, title=None, freelancer=None, budget=..., external
     c = _fresh(Contract, contract, "contract")
     changed = []
     if title is not None:
-        c.title = _text(title, "title", "contract title")
+        c.title = check_text(title, "title", "contract title")
         changed.append("title")
     if freelancer is not None:
         c.freelancer = _fresh(Freelancer, freelancer, "freelancer")
@@ -224,10 +224,10 @@ def edit_contract(contract, *, title=None, freelancer=None, budget=..., external
         c.budget = None if budget is None else _amount(budget, "budget")
         changed.append("budget")
     if external_id is not None:
-        c.external_id = _text(external_id, "external_id", "contract id", required=False)
+        c.external_id = check_text(external_id, "external_id", "contract id", required=False)
         changed.append("external id")
     if notes is not None:
-        c.notes = _text(notes, "notes", "note", required=False, max_len=MAX_NOTE)
+        c.notes = check_text(notes, "notes", "note", required=False, max_len=MAX_NOTE)
         changed.append("notes")
     c.save()
     refresh_search(database, c.id)
@@ -238,12 +238,12 @@ def edit_contract(contract, *, title=None, freelancer=None, budget=..., external
 # -------------------------------------------------------------- milestones
 
 
-def _milestone_fields(contract: Contract, title, amount, due_on, description) -> dict:
+def check_milestone_fields(contract: Contract, title, amount, due_on, description) -> dict:
     return {
-        "title": _text(title, "title", "milestone title"),
+        "title": check_text(title, "title", "milestone title"),
         "amount": _check_milestone_amount(contract, amount),
         "due_on": due_on,
-        "description": _text(description, "description", "description", required=False, max_len=MAX_NOTE),
+        "description": check_text(description, "description", "description", required=False, max_len=MAX_NOTE),
     }
 
 
@@ -259,7 +259,7 @@ def add_milestone(contract, title, amount: int, *, due_on=None, description="", 
     """R2: add an unfunded milestone of at least the policy minimum, at the end of the list."""
     c = _fresh(Contract, contract, "contract")
     _require_active(c, "add milestones")
-    fields = _milestone_fields(c, title, amount, due_on, description)
+    fields = check_milestone_fields(c, title, amount, due_on, description)
     last = Milestone.select(Milestone.position).where(Milestone.contract == c).order_by(Milestone.position.desc())
     position = (last.scalar() or 0) + 1
     m = Milestone.create(contract=c, position=position, state=Milestone.UNFUNDED, **fields)
@@ -271,7 +271,7 @@ def add_milestone(contract, title, amount: int, *, due_on=None, description="", 
 def edit_milestone(milestone, title, amount: int, *, due_on=None, description="", now=None) -> Milestone:
     m = _fresh(Milestone, milestone, "milestone")
     _require_unfunded(m, "edited")
-    for key, value in _milestone_fields(m.contract, title, amount, due_on, description).items():
+    for key, value in check_milestone_fields(m.contract, title, amount, due_on, description).items():
         setattr(m, key, value)
     m.save()
     _audit(m.contract, "milestone edited", f"{m.title}: {_money(m.contract, m.amount)}", now)
@@ -456,7 +456,7 @@ def release_payment(milestone, amount: int | None = None, *, memo: str = "", tod
     m = _fresh(Milestone, milestone, "milestone")
     if amount is None:
         amount = q.milestone_escrow(m)
-    entry = _release(m, amount, today, _text(memo, "memo", "memo", required=False, max_len=MAX_NOTE))
+    entry = _release(m, amount, today, check_text(memo, "memo", "memo", required=False, max_len=MAX_NOTE))
     _audit(m.contract, "payment released", f"{m.title}: {_money(m.contract, amount)}")
     _settle(m.contract)
     return entry
@@ -537,8 +537,8 @@ def end_contract(
         )
     c.status = Contract.ENDED
     c.ended_on = today
-    c.end_reason = _text(reason, "reason", "reason", required=False)
-    c.end_note = _text(note, "note", "note", required=False, max_len=MAX_NOTE)
+    c.end_reason = check_text(reason, "reason", "reason", required=False)
+    c.end_note = check_text(note, "note", "note", required=False, max_len=MAX_NOTE)
     days = c.policy.feedback_window_days
     c.feedback_closes_at = None if days is None else end_of_day(today + timedelta(days=days))
     c.save()
@@ -710,7 +710,7 @@ def record_refund(payment, amount: int, *, memo: str = "", today: date | None = 
         today,
         payment=p,
         milestone=p.milestone,
-        memo=_text(memo, "memo", "memo", required=False, max_len=MAX_NOTE),
+        memo=check_text(memo, "memo", "memo", required=False, max_len=MAX_NOTE),
     )
     _audit(c, "refund recorded", _money(c, amount))
     _settle(c)
@@ -758,8 +758,8 @@ def submit_feedback(
     fb = Feedback.create(
         contract=c,
         author=Feedback.CLIENT,
-        comment=_text(comment, "comment", "comment", required=False, max_len=5000),
-        private_reason=_text(private_reason, "private_reason", "reason", required=False),
+        comment=check_text(comment, "comment", "comment", required=False, max_len=5000),
+        private_reason=check_text(private_reason, "private_reason", "reason", required=False),
         recommend=recommend,
         submitted_at=now,
         **stars,
@@ -786,7 +786,7 @@ def record_freelancer_feedback(contract, ratings: dict, *, comment="", now=None)
     fb = Feedback.create(
         contract=c,
         author=Feedback.FREELANCER,
-        comment=_text(comment, "comment", "comment", required=False, max_len=5000),
+        comment=check_text(comment, "comment", "comment", required=False, max_len=5000),
         submitted_at=now,
         **_ratings(ratings),
     )
@@ -807,8 +807,8 @@ def add_access(contract, label, *, where="", given_on: date | None = None, today
         raise RuleError("Access cannot be given in the future.", rule="R11", field="given_on")
     grant = AccessGrant.create(
         contract=c,
-        label=_text(label, "label", "label"),
-        where=_text(where, "where", "place", required=False),
+        label=check_text(label, "label", "label"),
+        where=check_text(where, "where", "place", required=False),
         given_on=given_on,
     )
     _audit(c, "access registered", grant.label)
@@ -850,7 +850,7 @@ def complete_closeout_item(item, *, note: str = "", today: date | None = None, n
             rule="R11",
         )
     i.done_on = today
-    i.note = _text(note, "note", "note", required=False, max_len=MAX_NOTE)
+    i.note = check_text(note, "note", "note", required=False, max_len=MAX_NOTE)
     i.save()
     _audit(c, "closeout item done", i.label)
     _settle(c)
@@ -871,7 +871,7 @@ def reverse_entry(entry, *, memo: str = "", today: date | None = None) -> Ledger
     if not q.is_live(e):
         raise RuleError("That entry has already been reversed.", rule="R12")
     _require_not_before(today, e.date, "the entry it reverses")
-    memo = _text(memo, "memo", "memo", required=False, max_len=MAX_NOTE)
+    memo = check_text(memo, "memo", "memo", required=False, max_len=MAX_NOTE)
     m = e.milestone
     if e.kind in q.FUNDING_KINDS:
         _require_active(c, "reverse a funding")

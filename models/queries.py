@@ -222,6 +222,16 @@ def attention_count(today: date | None = None) -> int:
     return database.execute_sql(sql, {"today": utc_today(today).isoformat()}).fetchone()[0]
 
 
+def book_year(year: int) -> dict[str, dict[str, int]]:
+    """Payments and refunds dated in `year`, per currency (never added across currencies, R1)."""
+    sql = (
+        "SELECT currency, SUM(paid), SUM(refunded) FROM contract_month "
+        "WHERE month >= ? AND month <= ? GROUP BY currency ORDER BY currency"
+    )
+    rows = database.execute_sql(sql, (f"{year:04d}-01", f"{year:04d}-12"))
+    return {cur: {"paid": paid, "refunded": refunded} for cur, paid, refunded in rows}
+
+
 def book_totals() -> dict[str, dict[str, int]]:
     """Totals per currency (never added across currencies, R1), from the maintained summary."""
     sql = """

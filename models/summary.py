@@ -121,6 +121,16 @@ SELECT c.id, 'closeout', c.ended_on, NULL
 )
 """
 
+# Payments and refunds per contract and month (R5, R9), for the book's figures of a year.
+MONTH_COLUMNS = "contract_id, month, currency, paid, refunded"
+_MONTHS_SELECT = """
+SELECT e.contract_id AS contract_id, substr(e.date, 1, 7) AS month, e.currency AS currency,
+       {paid} AS paid, {refunded} AS refunded
+FROM live_entry e
+WHERE e.kind IN {kinds} {where_e}
+GROUP BY e.contract_id, substr(e.date, 1, 7)
+"""
+
 # The search index of the contracts table: title, freelancer and external id (FTS5 trigrams).
 SEARCH_TABLE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS contract_search USING fts5(title, freelancer, external_id, tokenize='trigram')"
@@ -152,6 +162,15 @@ def clocks_sql(contract_id: int | None = None) -> str:
     )
 
 
+def months_sql(contract_id: int | None = None) -> str:
+    return _MONTHS_SELECT.format(
+        paid=total(BUCKETS["released"]),
+        refunded=total(BUCKETS["refunded"]),
+        kinds=kinds(E.PAYMENT_KINDS, E.REFUND),
+        where_e=_filters(contract_id)["where_e"],
+    )
+
+
 def search_sql(contract_id: int | None = None) -> str:
     return _SEARCH_SELECT.format(where_c=_filters(contract_id)["where_c"])
 
@@ -164,17 +183,31 @@ def totals_sql(contract_id: int | None = None, clock_table: str = "clock") -> st
     )
 
 
-def refresh(db: pw.Database, contract_id: int | None = None) -> None:
-    """Rebuild the summaries of one contract (or of every contract) from the ledger."""
-    if contract_id is None:
-        db.execute_sql("DELETE FROM clock")
-        db.execute_sql("DELETE FROM contract_totals")
-    else:
-        db.execute_sql("DELETE FROM clock WHERE contract_id = ?", (contract_id,))
-        db.execute_sql("DELETE FROM contract_totals WHERE contract_id = ?", (contract_id,))
-    db.execute_sql(f"INSERT INTO clock ({CLOCK_COLUMNS}) " + clocks_sql(contract_id))
-    db.execute_sql(f"INSERT INTO contract_totals ({TOTALS_COLUMNS}) " + totals_sql(contract_id))
-    refresh_search(db, contract_id)
+SUMMARIES = ("clock", "contract_totals", "contract_month", "contract_search")
+
+
+def refresh(db: pw.Database, contract_id: int | None = None, *, only: tuple[str, ...] = SUMMARIES) -> None:
+    """Rebuild the summaries of one contract (or of every contract) from its records.
+
+    The clock goes first: the totals' "next deadline" is read from it.
+    """
+    derive = {
+        "clock": (CLOCK_COLUMNS, clocks_sql),
+        "contract_totals": (TOTALS_COLUMNS, totals_sql),
+        "contract_month": (MONTH_COLUMNS, months_sql),
+    }
+    for table in SUMMARIES:
+        if table not in only:
+            continue
+        if table == "contract_search":
+            refresh_search(db, contract_id)
+            continue
+        if contract_id is None:
+            db.execute_sql(f"DELETE FROM {table}")
+        else:
+            db.execute_sql(f"DELETE FROM {table} WHERE contract_id = ?", (contract_id,))
+        columns, sql = derive[table]
+        db.execute_sql(f"INSERT INTO {table} ({columns}) " + sql(contract_id))
 
 
 def refresh_search(db: pw.Database, contract_id: int | None = None) -> None:

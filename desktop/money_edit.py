@@ -1,0 +1,187 @@
+"""The one money input (`MoneyEdit`) and the one inline error label (`FieldError`).
+
+`MoneyEdit` turns what a person types, in their locale, into an integer number
+of minor units of one currency (R1: never a float) with `models.money.parse_amount`.
+Its validator refuses, as they are typed, the characters that can never make an
+amount: letters, signs, a second decimal separator, and more decimals than the
+currency has (JPY none, KWD three). Whatever else is wrong (zero, digits grouped
+oddly) is left on screen and explained by `error()`, in the models' words.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QWidget
+
+from models.errors import RuleError
+from models.money import check_currency, exponent, parse_amount
+
+_SPACES = (" ", "\u00a0", "\u202f")  # spaces people (and some locales) use to group digits
+ERROR_COLOR = "#b3261e"  # red with a 5.9:1 contrast on white; the "⚠" says it without colour
+
+
+class FieldError(QLabel):
+    """A message beside a field: red, prefixed with "⚠", word-wrapped, hidden when empty."""
+
+    PREFIX = "⚠ "
+
+    def __init__(self, parent: QWidget | None = None, *, name: str = "", accessible_name: str = ""):
+        super().__init__(parent)
+        self._message: str | None = None
+        if name:
+            self.setObjectName(name)
+        self.setAccessibleName(accessible_name or "Error")
+        self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what the user typed
+        self.setWordWrap(True)
+        self.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setVisible(False)
+
+    def setMessage(self, message: str | None) -> None:
+        message = message or None
+        if message == self._message and self.isHidden() == (message is None):
+            return
+        self._message = message
+        self.setText(f"{self.PREFIX}{message}" if message else "")
+        self.setAccessibleDescription(message or "")
+        self.setVisible(message is not None)
+
+    def message(self) -> str | None:
+        """The message without its "⚠" prefix (None when there is none)."""
+        return self._message
+
+    def clear(self) -> None:
+        self.setMessage(None)
+
+
+class AmountValidator(QValidator):
+    """Refuses what can never become an amount in this currency and locale (Invalid: it is not typed)."""
+
+    def __init__(self, currency: str, locale: QLocale, parent=None):
+        super().__init__(parent)
+        self.currency = currency
+        self.setLocale(locale)
+
+    def separators(self) -> tuple[str, str]:
+        loc = self.locale()
+        return loc.decimalPoint(), loc.groupSeparator()
+
+    def validate(self, text: str, pos: int):
+        decimal_sep, group_sep = self.separators()
+        allowed = set("0123456789") | {decimal_sep, group_sep, *_SPACES}
+        if any(ch not in allowed for ch in text):
+            return QValidator.State.Invalid
+        if text.count(decimal_sep) > 1:
+            return QValidator.State.Invalid
+        if decimal_sep in text:
+            places = exponent(self.currency)
+            fraction = text.split(decimal_sep, 1)[1]
+            if places == 0 or len(fraction) > places or (fraction and not fraction.isdigit()):
+                return QValidator.State.Invalid  # too many decimals, or grouping after the decimal point
+        if not text.strip():
+            return QValidator.State.Intermediate
+        try:
+            parse_amount(text, self.currency, decimal_sep=decimal_sep, group_sep=group_sep)
+        except RuleError:
+            return QValidator.State.Intermediate
+        return QValidator.State.Acceptable
+
+
+class MoneyEdit(QLineEdit):
+    """A right-aligned amount field: value() is int minor units of currency(), or None."""
+
+    valueChanged = Signal(object)  # int | None
+
+    def __init__(self, currency: str = "USD", parent: QWidget | None = None, locale: QLocale | None = None):
+        super().__init__(parent)
+        self._currency = check_currency(currency)
+        self._locale = QLocale(locale) if locale is not None else QLocale()
+        self._required = True
+        self._value: int | None = None
+        self._error: str | None = None
+        self.setLocale(self._locale)
+        self._validator = AmountValidator(self._currency, self._locale, self)
+        self.setValidator(self._validator)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setInputMethodHints(Qt.InputMethodHint.ImhFormattedNumbersOnly)
+        self.setMinimumWidth(140)
+        self.textChanged.connect(self._reparse)
+        self._update_placeholder()
+        self._reparse()
+
+    # ---------------------------------------------------------------- API
+
+    def currency(self) -> str:
+        return self._currency
+
+    def setCurrency(self, code: str) -> None:
+        """Bind the field to another currency; the text stays and is judged again (decimals may now be wrong)."""
+        code = check_currency(code)
+        if code == self._currency:
+            return
+        self._currency = code
+        self._validator.currency = code
+        self._update_placeholder()
+        self._reparse()
+
+    def value(self) -> int | None:
+        """The amount in minor units, or None when the field is empty or does not hold an amount."""
+        return self._value
+
+    def setValue(self, minor: int | None) -> None:
+        """Show an amount (minor units) in the locale's format with the currency's decimals."""
+        self.setText("" if minor is None else self.format(minor))
+
+    def error(self) -> str | None:
+        """What to show beside the field, in the models' words; None when the field is valid."""
+        return self._error
+
+    def isValid(self) -> bool:
+        return self._error is None
+
+    def isRequired(self) -> bool:
+        return self._required
+
+    def setRequired(self, required: bool) -> None:
+        """A required field is invalid when empty ("Enter an amount."); an optional one is valid empty."""
+        self._required = bool(required)
+        self._reparse()
+
+    def format(self, minor: int) -> str:
+        """1234.50 USD -> "1,234.50" (en_US) or "1.234,50" (German): digits grouped in threes, as parsed."""
+        if isinstance(minor, bool) or not isinstance(minor, int):
+            raise TypeError("MoneyEdit amounts are int minor units, never floats (R1).")
+        places = exponent(self._currency)
+        decimal_sep, group_sep = self._validator.separators()
+        whole, frac = divmod(abs(minor), 10**places)
+        text = f"{whole:,}".replace(",", group_sep or "")
+        if places:
+            text += f"{decimal_sep}{frac:0{places}d}"
+        return text
+
+    # ----------------------------------------------------------- internals
+
+    def _update_placeholder(self) -> None:
+        places = exponent(self._currency)
+        decimal_sep, _ = self._validator.separators()
+        self.setPlaceholderText(f"0{decimal_sep}{'0' * places}" if places else "0")
+
+    def _reparse(self, *_args) -> None:
+        text = self.text()
+        decimal_sep, group_sep = self._validator.separators()
+        value: int | None = None
+        error: str | None = None
+        if not text.strip():
+            error = "Enter an amount." if self._required else None
+        else:
+            try:
+                value = parse_amount(text, self._currency, decimal_sep=decimal_sep, group_sep=group_sep)
+            except RuleError as exc:
+                error = exc.message
+        self._error = error
+        self.setAccessibleDescription(error or "")
+        if value != self._value:
+            self._value = value
+            self.valueChanged.emit(value)

@@ -1,0 +1,185 @@
+"""Browsing contracts: one page of the contracts table, sorted, filtered and searched in SQL.
+
+The contracts table of the main window pages through these queries (never a
+proxy model over the whole book). Every sort key has an index, ties are broken
+by contract id, search uses the FTS5 trigram index (three characters or more;
+shorter text does not filter: the window says so), and the
+"Needs attention" filter reads the clock table's covering indexes. Nothing here
+writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .clock import utc_today
+from .entities import database
+from .queries import ATTENTION_WHERE
+
+# key -> SQL sort expressions (each indexed). The freelancer sort walks freelancers by name.
+SORTS: dict[str, tuple[str, ...]] = {
+    "title": ("c.title",),
+    "freelancer": ("f.name", "f.id"),
+    "status": ("c.status",),
+    "currency": ("c.currency",),
+    "budget": ("c.budget",),
+    "escrow": ("t.escrow",),
+    "paid": ("t.released",),
+    "refunded": ("t.refunded",),
+    "started": ("c.started_on",),
+    "ended": ("c.ended_on",),
+    "next": ("t.next_due IS NULL", "t.next_due"),
+}
+FILTERS = ("all", "active", "ended", "attention")
+
+_COLUMNS = """
+c.id, c.title, f.name, c.status, c.currency, c.budget, t.escrow, t.released, t.refunded,
+c.started_on, c.ended_on, t.next_due, t.next_kind,
+(SELECT COUNT(*) FROM closeout_item i WHERE i.contract_id = c.id AND i.done_on IS NULL)
+"""
+
+
+@dataclass(frozen=True)
+class ContractRow:
+    """One line of the contracts table; money in the contract's minor units."""
+
+    id: int
+    title: str
+    freelancer: str
+    status: str
+    currency: str
+    budget: int | None
+    escrow: int
+    paid: int
+    refunded: int
+    started_on: date
+    ended_on: date | None
+    next_due: date | None
+    next_kind: str
+    closeout_open: int
+
+
+def _row(r: tuple) -> ContractRow:
+    def d(v):
+        return None if v is None else date.fromisoformat(v) if isinstance(v, str) else v
+
+    return ContractRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], d(r[9]), d(r[10]), d(r[11]), r[12], r[13])
+
+
+def fts_phrase(text: str) -> str:
+    """User text as one FTS5 phrase (quotes doubled), so nothing typed is read as query syntax."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+MIN_SEARCH = 3  # the trigram index answers from three characters on; shorter text does not filter
+SPARSE = 5000  # up to this many search matches are fetched and sorted; more are tested while walking in order
+
+
+class ContractQuery:
+    """One filter and search over the contracts, read page by page in any order.
+
+    Built once per filter or search change (it asks the search index how many
+    contracts match, once), then `page()` for each sort or scroll and `count()`.
+    """
+
+    def __init__(self, *, filter_: str = "all", search: str = "", today: date | None = None):
+        if filter_ not in FILTERS:
+            raise ValueError(f"unknown filter {filter_!r}")
+        self.filter = filter_
+        self.search = search.strip()
+        self.conds: list[str] = []
+        self.params: dict = {}
+        self.selective = False  # few rows left: let SQLite fetch them and sort
+        self.matches: int | None = None
+        self._count: int | None = None
+        if filter_ in ("active", "ended"):
+            self.conds.append("+c.status = :status")  # unary +: walk the sort index, not the status index
+            self.params["status"] = filter_
+        elif filter_ == "attention":
+            self.conds.append(f"c.id IN (SELECT k.contract_id FROM clock k WHERE {ATTENTION_WHERE})")
+            self.params["today"] = utc_today(today).isoformat()
+            self.selective = True
+        if len(self.search) >= MIN_SEARCH:
+            self.params["match"] = fts_phrase(self.search)
+            self.matches = database.execute_sql(
+                "SELECT COUNT(*) FROM contract_search WHERE contract_search MATCH :match", self.params
+            ).fetchone()[0]
+            sparse = self.matches <= SPARSE
+            # Few matches: fetch and sort them. Many (unary +): walk the sort index and test each row.
+            plus = "" if sparse or self.selective else "+"
+            self.conds.append(f"{plus}c.id IN (SELECT rowid FROM contract_search WHERE contract_search MATCH :match)")
+            self.selective = self.selective or sparse
+            if filter_ == "all":
+                self._count = self.matches
+
+    @property
+    def searching(self) -> bool:
+        return "match" in self.params
+
+    def _where(self, *extra: str) -> str:
+        conds = [*self.conds, *extra]
+        return (" WHERE " + " AND ".join(conds)) if conds else ""
+
+    def _from(self, sort: str) -> str:
+        """Drive the scan from the table whose index gives the order, unless few rows are left."""
+        if sort == "freelancer" and not self.selective:
+            return (
+                " FROM freelancer f CROSS JOIN contract c ON c.freelancer_id = f.id"
+                " JOIN contract_totals t ON t.contract_id = c.id"
+            )
+        if SORTS[sort][-1].startswith("t.") and not self.selective:
+            return (
+                " FROM contract_totals t CROSS JOIN contract c ON c.id = t.contract_id"
+                " JOIN freelancer f ON f.id = c.freelancer_id"
+            )
+        return (
+            " FROM contract c JOIN freelancer f ON f.id = c.freelancer_id"
+            " JOIN contract_totals t ON t.contract_id = c.id"
+        )
+
+    def page(self, *, sort: str = "title", descending: bool = False, offset: int = 0, limit: int = 500):
+        """One page of contracts in the requested order."""
+        if sort not in SORTS:
+            raise ValueError(f"unknown sort {sort!r}")
+        direction = " DESC" if descending else ""
+        # Ties broken by the id of the table the scan walks, which its index already holds in order.
+        tie = "t.contract_id" if SORTS[sort][-1].startswith("t.") else "c.id"
+        order = ", ".join(f"{expr}{direction}" for expr in (*SORTS[sort], tie))
+        sql = (
+            f"SELECT {_COLUMNS}{self._from(sort)}{self._where()} "
+            f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+        return [_row(r) for r in database.execute_sql(sql, self.params)]
+
+    def count(self) -> int:
+        if self._count is None:
+            where = self._where().replace("+c.", "c.")
+            self._count = database.execute_sql(f"SELECT COUNT(*) FROM contract c{where}", self.params).fetchone()[0]
+        return self._count
+
+    def includes(self, contract_id: int) -> bool:
+        """Whether a contract belongs in this filter and search."""
+        params = {**self.params, "one": int(contract_id)}
+        sql = f"SELECT 1 FROM contract c{self._where('c.id = :one')}"
+        return database.execute_sql(sql, params).fetchone() is not None
+
+
+def contracts_page(*, sort="title", descending=False, filter_="all", search="", offset=0, limit=500, today=None):
+    """One page of contracts (a one-off ContractQuery)."""
+    query = ContractQuery(filter_=filter_, search=search, today=today)
+    return query.page(sort=sort, descending=descending, offset=offset, limit=limit)
+
+
+def contracts_count(*, filter_: str = "all", search: str = "", today: date | None = None) -> int:
+    return ContractQuery(filter_=filter_, search=search, today=today).count()
+
+
+def contract_row(contract_id: int) -> ContractRow | None:
+    """The current line of one contract (to update a row after an operation)."""
+    sql = (
+        f"SELECT {_COLUMNS} FROM contract c JOIN freelancer f ON f.id = c.freelancer_id "
+        "JOIN contract_totals t ON t.contract_id = c.id WHERE c.id = :id"
+    )
+    r = database.execute_sql(sql, {"id": int(contract_id)}).fetchone()
+    return None if r is None else _row(r)
