@@ -212,6 +212,22 @@ def _migrate(db: pw.SqliteDatabase, path: Path, version: int, is_new: bool) -> N
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def save_copy(book: Book, target: str | os.PathLike) -> Path:
+    """A consistent copy of the open book at `target` (SQLite's backup API), written to a temporary
+    file and moved into place, mode 0600. Never over the open book itself."""
+    target = Path(target).expanduser().absolute()
+    if target == book.path or (target.exists() and target.samefile(book.path)):
+        raise BookError("A copy cannot be saved over the open book itself: choose another file.", reason="same_file")
+    part = target.with_name(f".{target.name}.part")
+    try:
+        _copy(book.db, part)
+        os.replace(part, target)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise BookError(f"The copy could not be saved to “{target}” ({exc.strerror}).", reason="unwritable") from None
+    return target
+
+
 def _copy(db: pw.SqliteDatabase, target: Path) -> None:
     """A consistent copy of the open book (SQLite's backup API), mode 0600."""
     if target.exists():

@@ -1,0 +1,544 @@
+"""The contract's page: overview (freelancer, policy, money, clocks) and tabs for
+milestones, the ledger, closeout and feedback.
+
+Each button calls one operation of models.ops; a refusal is shown in the
+client's words and changes nothing (R14). After an operation the page reloads
+itself and emits `changed(contract_id)` so the window updates the table row and
+the status bar.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import formatting
+from desktop.icons import icon
+from models import ops, queries
+from models.clock import utc_today
+from models.entities import AccessGrant, Clock, CloseoutItem, Contract, Feedback, LedgerEntry, Milestone
+from models.errors import RuleError
+
+KIND_LABELS = {
+    LedgerEntry.FUND: "Deposit into escrow",
+    LedgerEntry.FUND_FROM_ESCROW: "Funded from remaining escrow",
+    LedgerEntry.FEE: "Fee",
+    LedgerEntry.RELEASE: "Payment released",
+    LedgerEntry.ESCROW_REFUND: "Escrow refunded",
+    LedgerEntry.REFUND: "Refund received",
+    LedgerEntry.DISPUTE_RELEASE: "Dispute: released to freelancer",
+    LedgerEntry.DISPUTE_REFUND: "Dispute: refunded to you",
+    LedgerEntry.REVERSAL: "Reversal",
+}
+STATE_LABELS = {
+    Milestone.UNFUNDED: "Not funded",
+    Milestone.ACTIVE: "Funded",
+    Milestone.SUBMITTED: "Work submitted",
+    Milestone.PAID: "Paid",
+    Milestone.CLOSED: "Closed",
+}
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def ask(parent: QWidget, title: str, text: str, yes: str) -> bool:
+    """A confirmation before anything that moves money or cannot be undone."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(ok)
+    box.exec()
+    return box.clickedButton() is ok
+
+
+def warn(parent: QWidget, title: str, text: str) -> None:
+    QMessageBox.warning(parent, title, text)
+
+
+def _item(text: str, *, right: bool = False, data=None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled)
+    if right:
+        item.setTextAlignment(RIGHT)
+    if data is not None:
+        item.setData(Qt.ItemDataRole.UserRole, data)
+    return item
+
+
+def _table(name: str, headers: list[str], right: set[int]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setObjectName(name)
+    t.setAccessibleName(name)
+    t.setHorizontalHeaderLabels(headers)
+    for col in right:
+        t.horizontalHeaderItem(col).setTextAlignment(RIGHT)
+    t.verticalHeader().setVisible(False)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setAlternatingRowColors(True)
+    t.horizontalHeader().setStretchLastSection(True)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return t
+
+
+class ContractPage(QWidget):
+    changed = Signal(int)  # a contract's records changed through this page
+
+    def __init__(self, parent=None, today: Callable[[], date] | None = None):
+        super().__init__(parent)
+        self.setObjectName("contractPage")
+        self.today = today or utc_today
+        self.ask = ask  # replaced in tests, which cannot click a modal box
+        self.warn = warn
+        self.contract: Contract | None = None
+
+        self.title = QLabel()
+        self.title.setObjectName("contractTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.subtitle = QLabel()
+        self.subtitle.setObjectName("contractSubtitle")
+        self.subtitle.setWordWrap(True)
+
+        self.money = QLabel()
+        self.money.setObjectName("moneySummary")
+        self.money.setAccessibleName("Money summary")
+        self.money.setTextFormat(Qt.TextFormat.RichText)
+        self.clocks = QLabel()
+        self.clocks.setObjectName("clocks")
+        self.clocks.setAccessibleName("Deadlines")
+        self.clocks.setWordWrap(True)
+        self.clocks.setTextFormat(Qt.TextFormat.RichText)
+        self.clocks.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+
+        overview = QGridLayout()
+        overview.setHorizontalSpacing(24)
+        overview.addWidget(self.money, 0, 0, Qt.AlignmentFlag.AlignTop)
+        overview.addWidget(self.clocks, 0, 1)
+        overview.setColumnStretch(1, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("contractTabs")
+        self.tabs.addTab(self._milestones_tab(), "&Milestones")
+        self.tabs.addTab(self._ledger_tab(), "&Ledger")
+        self.tabs.addTab(self._closeout_tab(), "&Closeout")
+        self.tabs.addTab(self._feedback_tab(), "&Feedback")
+
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addLayout(overview)
+        layout.addWidget(line)
+        layout.addWidget(self.tabs, 1)
+        self.show_contract(None)
+
+    # ------------------------------------------------------------ building
+    def _button(self, name: str, text: str, slot, icon_name: str | None = None, tip: str = "") -> QPushButton:
+        b = QPushButton(text)
+        b.setObjectName(name)
+        b.setAccessibleName(text.replace("&", "").rstrip("…"))
+        if icon_name:
+            b.setIcon(icon(icon_name))
+        if tip:
+            b.setToolTip(tip)
+        b.clicked.connect(slot)
+        return b
+
+    def _milestones_tab(self) -> QWidget:
+        w = QWidget()
+        self.milestone_table = _table(
+            "milestoneTable", ["#", "Milestone", "Amount", "In escrow", "Due", "State"], right={2, 3}
+        )
+        self.milestone_table.itemSelectionChanged.connect(self._update_buttons)
+        self.milestone_table.itemDoubleClicked.connect(lambda *_: self.edit_milestone())
+        self.add_button = self._button("addMilestoneButton", "&Add…", self.add_milestone, "new-milestone")
+        self.edit_button = self._button("editMilestoneButton", "&Edit…", self.edit_milestone, "edit")
+        self.up_button = self._button("moveUpButton", "Move &up", lambda: self.move_milestone(-1))
+        self.down_button = self._button("moveDownButton", "Move do&wn", lambda: self.move_milestone(1))
+        self.delete_button = self._button("deleteMilestoneButton", "&Delete…", self.delete_milestone, "delete")
+        self.fund_button = self._button(
+            "fundButton", "F&und…", self.fund_milestone, "fund", "Deposit the amount into escrow, with its fees (R3)"
+        )
+        self.submit_button = self._button(
+            "submitWorkButton",
+            "Work &submitted",
+            self.submit_work,
+            "submit-work",
+            "The freelancer submitted work: the review period starts (R6)",
+        )
+        buttons = QHBoxLayout()
+        for b in (
+            self.add_button,
+            self.edit_button,
+            self.up_button,
+            self.down_button,
+            self.delete_button,
+            self.fund_button,
+            self.submit_button,
+        ):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(w)
+        layout.addLayout(buttons)
+        layout.addWidget(self.milestone_table)
+        return w
+
+    def _ledger_tab(self) -> QWidget:
+        w = QWidget()
+        self.ledger_table = _table("ledgerTable", ["#", "Date", "Entry", "Amount", "Milestone", "Memo"], right={3})
+        self.ledger_table.itemSelectionChanged.connect(self._update_buttons)
+        self.reverse_button = self._button(
+            "reverseButton", "&Reverse entry…", self.reverse_entry, tip="Correct a mistake with a reversal (R12)"
+        )
+        note = QLabel("Entries are never edited or deleted: a mistake is corrected by a reversal that names it.")
+        note.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reverse_button)
+        buttons.addWidget(note, 1)
+        layout = QVBoxLayout(w)
+        layout.addLayout(buttons)
+        layout.addWidget(self.ledger_table)
+        return w
+
+    def _closeout_tab(self) -> QWidget:
+        w = QWidget()
+        self.closeout_label = QLabel()
+        self.closeout_label.setObjectName("closeoutState")
+        self.closeout_label.setWordWrap(True)
+        self.closeout_label.setTextFormat(Qt.TextFormat.RichText)
+        self.closeout_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout = QVBoxLayout(w)
+        layout.addWidget(self.closeout_label, 1)
+        return w
+
+    def _feedback_tab(self) -> QWidget:
+        w = QWidget()
+        self.feedback_label = QLabel()
+        self.feedback_label.setObjectName("feedbackState")
+        self.feedback_label.setWordWrap(True)
+        self.feedback_label.setTextFormat(Qt.TextFormat.RichText)
+        self.feedback_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout = QVBoxLayout(w)
+        layout.addWidget(self.feedback_label, 1)
+        return w
+
+    # ------------------------------------------------------------ showing
+    def show_contract(self, contract_id: int | None) -> None:
+        self.contract = None if contract_id is None else Contract.get_or_none(Contract.id == contract_id)
+        c = self.contract
+        self.setEnabled(c is not None)
+        if c is None:
+            self.title.setText("No contract selected")
+            self.subtitle.setText("Select a contract in the table to see its milestones, ledger and deadlines.")
+            for label in (self.money, self.clocks, self.closeout_label, self.feedback_label):
+                label.clear()
+            self.milestone_table.setRowCount(0)
+            self.ledger_table.setRowCount(0)
+            self._update_buttons()
+            return
+        f = c.freelancer
+        who = f.name + (f" ({f.agency})" if f.agency else "")
+        status = "Active" if c.status == Contract.ACTIVE else f"Ended {formatting.day(c.ended_on)}"
+        ext = f" · {c.external_id}" if c.external_id else ""
+        self.title.setText(c.title)
+        self.subtitle.setText(
+            f"{who}{' · ' + f.email if f.email else ''} · {status} · started {formatting.day(c.started_on)}{ext}\n"
+            f"Policy: {c.policy.name}, in effect from {formatting.day(c.policy.effective_from)} · {c.currency}"
+        )
+        self._show_money(c)
+        self._show_clocks(c)
+        self._show_milestones(c)
+        self._show_ledger(c)
+        self._show_closeout(c)
+        self._show_feedback(c)
+        self._update_buttons()
+
+    def _show_money(self, c: Contract) -> None:
+        b = queries.balances(c)
+        rows = [
+            ("Budget", c.budget),
+            ("Funded", b.funded),
+            ("In escrow", b.escrow),
+            ("Released", b.released),
+            ("Escrow refunded", b.escrow_refunded),
+            ("Refunds", b.refunded),
+            ("Fees", b.fees),
+            ("Net cost", b.net_cost),
+        ]
+
+        def cell(name, value):
+            return f"<td>{name}</td><td align='right'>{html.escape(formatting.money(value, c.currency) or '—')}</td>"
+
+        half = len(rows) // 2
+        cells = "".join(f"<tr>{cell(*rows[i])}<td width='24'></td>{cell(*rows[i + half])}</tr>" for i in range(half))
+        self.money.setText(f"<table cellspacing='0' cellpadding='2'>{cells}</table>")
+
+    def _show_clocks(self, c: Contract) -> None:
+        today = self.today()
+        lines = []
+        for k in queries.contract_clocks(c):
+            if k.kind == Clock.REFUND_WINDOW and k.due < today:
+                continue  # lapsed: nothing left to do
+            when, overdue = formatting.deadline(k.due, k.kind, today)
+            extra = ""
+            if k.kind == Clock.FEEDBACK and c.feedback_closes_at:
+                extra = (
+                    f" — until {formatting.local_time(c.feedback_closes_at)} your time "
+                    f"({formatting.utc_time(c.feedback_closes_at)})"
+                )
+            mark = "⚠ " if overdue else ""
+            style = " style='color:#b42318'" if overdue else ""
+            lines.append(f"<li{style}>{mark}{html.escape(when + extra)}</li>")
+        body = "".join(lines) or "<li>No deadlines running.</li>"
+        self.clocks.setText(f"<b>Deadlines</b><ul style='margin-left:0'>{body}</ul>")
+
+    def _show_milestones(self, c: Contract) -> None:
+        t = self.milestone_table
+        keep = self.selected_milestone_id()
+        milestones = list(Milestone.select().where(Milestone.contract == c).order_by(Milestone.position))
+        t.setRowCount(len(milestones))
+        for r, m in enumerate(milestones):
+            state = STATE_LABELS.get(m.state, m.state)
+            if m.state == Milestone.SUBMITTED and m.auto_release_on:
+                state += f" · released automatically {formatting.day(m.auto_release_on)}"
+            values = [
+                _item(str(m.position), data=m.id),
+                _item(m.title),
+                _item(formatting.money(m.amount, c.currency), right=True),
+                _item(formatting.money(queries.milestone_escrow(m), c.currency), right=True),
+                _item(formatting.day(m.due_on)),
+                _item(state),
+            ]
+            for col, item in enumerate(values):
+                t.setItem(r, col, item)
+            if m.id == keep:
+                t.selectRow(r)
+
+    def _show_ledger(self, c: Contract) -> None:
+        t = self.ledger_table
+        entries = list(
+            LedgerEntry.select()
+            .where(LedgerEntry.contract == c)
+            .order_by(LedgerEntry.date.desc(), LedgerEntry.id.desc())
+        )
+        reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
+        t.setRowCount(len(entries))
+        for r, e in enumerate(entries):
+            label = KIND_LABELS.get(e.kind, e.kind)
+            if e.kind == LedgerEntry.REVERSAL:
+                label = f"Reversal of #{e.reverses_id}"
+            elif e.id in reversed_ids:
+                label += " (reversed)"
+            values = [
+                _item(str(e.id), data=e.id),
+                _item(formatting.day(e.date)),
+                _item(label),
+                _item(formatting.money(e.amount, e.currency), right=True),
+                _item(e.milestone.title if e.milestone_id else ""),
+                _item(e.memo),
+            ]
+            for col, item in enumerate(values):
+                t.setItem(r, col, item)
+
+    def _show_closeout(self, c: Contract) -> None:
+        if c.status != Contract.ENDED:
+            text = "<p>The closeout checklist starts when the contract ends (R11).</p>"
+        else:
+            items = "".join(
+                f"<li>{'✔' if i.done_on else '☐'} {html.escape(i.label)}"
+                f"{' — done ' + formatting.day(i.done_on) if i.done_on else ''}</li>"
+                for i in CloseoutItem.select().where(CloseoutItem.contract == c).order_by(CloseoutItem.id)
+            )
+            state = "Closed out." if queries.is_closed_out(c) else f"{queries.closeout_open(c)} item(s) still open."
+            text = f"<p><b>{state}</b></p><ul>{items}</ul>"
+        grants = list(AccessGrant.select().where(AccessGrant.contract == c).order_by(AccessGrant.given_on))
+        if grants:
+            rows = "".join(
+                f"<li>{html.escape(g.label)}{' (' + html.escape(g.where) + ')' if g.where else ''}: given "
+                f"{formatting.day(g.given_on)}, "
+                f"{'revoked ' + formatting.day(g.revoked_on) if g.revoked_on else '<b>not revoked yet</b>'}</li>"
+                for g in grants
+            )
+            text += f"<p><b>Access register</b></p><ul>{rows}</ul>"
+        text += (
+            "<p><i>Ticking items and revoking access from this tab arrives with the end-of-contract "
+            "release; the state shown here is the book's.</i></p>"
+        )
+        self.closeout_label.setText(text)
+
+    def _show_feedback(self, c: Contract) -> None:
+        mine = queries.client_feedback(c)
+        theirs = queries.freelancer_feedback(c)
+        parts = []
+        if c.status != Contract.ENDED:
+            parts.append("<p>Feedback opens when the contract ends (R10).</p>")
+        elif c.feedback_closes_at:
+            state = "open" if queries.feedback_window_open(c) else "closed"
+            parts.append(
+                f"<p>The feedback window is {state}: it closes {formatting.local_time(c.feedback_closes_at)} your "
+                f"time ({formatting.utc_time(c.feedback_closes_at)}).</p>"
+            )
+        if mine:
+            parts.append(f"<p><b>Your feedback</b> (sealed): {self._stars(mine)}</p>")
+        elif c.status == Contract.ENDED:
+            parts.append("<p>You have not left feedback yet.</p>")
+        if theirs:
+            if queries.freelancer_feedback_visible(c):
+                parts.append(f"<p><b>The freelancer's feedback</b>: {self._stars(theirs)}</p>")
+            else:
+                parts.append(
+                    "<p>The freelancer has left feedback. It stays hidden until you submit yours or the "
+                    "window closes (double-blind).</p>"
+                )
+        parts.append("<p><i>Leaving feedback from this tab arrives with the feedback release.</i></p>")
+        self.feedback_label.setText("".join(parts))
+
+    @staticmethod
+    def _stars(fb: Feedback) -> str:
+        score = queries.overall_score(fb)
+        comment = f" — “{html.escape(fb.comment)}”" if fb.comment else ""
+        return f"{score:.1f} of 5{comment}"
+
+    # ------------------------------------------------------------ selection
+    def selected_milestone_id(self) -> int | None:
+        rows = self.milestone_table.selectionModel().selectedRows() if self.milestone_table.selectionModel() else []
+        if not rows:
+            return None
+        return self.milestone_table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+
+    def selected_milestone(self) -> Milestone | None:
+        mid = self.selected_milestone_id()
+        return None if mid is None else Milestone.get_or_none(Milestone.id == mid)
+
+    def select_milestone(self, milestone_id: int) -> None:
+        for r in range(self.milestone_table.rowCount()):
+            if self.milestone_table.item(r, 0).data(Qt.ItemDataRole.UserRole) == milestone_id:
+                self.milestone_table.selectRow(r)
+                return
+
+    def selected_entry(self) -> LedgerEntry | None:
+        rows = self.ledger_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return LedgerEntry.get_or_none(
+            LedgerEntry.id == self.ledger_table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        )
+
+    def _update_buttons(self) -> None:
+        c = self.contract
+        active = c is not None and c.status == Contract.ACTIVE
+        m = self.selected_milestone() if c is not None else None
+        unfunded = m is not None and m.state == Milestone.UNFUNDED and active
+        self.add_button.setEnabled(active)
+        for b in (self.edit_button, self.up_button, self.down_button, self.delete_button, self.fund_button):
+            b.setEnabled(unfunded)
+        self.submit_button.setEnabled(m is not None and active and m.state == Milestone.ACTIVE)
+        self.reverse_button.setEnabled(self.contract is not None and self.selected_entry() is not None)
+
+    # ------------------------------------------------------------ actions (one operation each)
+    def _run(self, title: str, operation, *args, **kwargs):
+        """Call one operation; on refusal say why (nothing was written); then refresh and announce."""
+        try:
+            result = operation(*args, **kwargs)
+        except RuleError as exc:
+            self.warn(self, title, exc.message)
+            return None
+        self.show_contract(self.contract.id)
+        self.changed.emit(self.contract.id)
+        return result
+
+    def add_milestone(self) -> None:
+        from desktop.dialogs import MilestoneDialog
+
+        if self.contract is None:
+            return
+        dialog = MilestoneDialog(self.contract, self)
+        if dialog.exec() and dialog.milestone is not None:
+            self.show_contract(self.contract.id)
+            self.select_milestone(dialog.milestone.id)
+            self.changed.emit(self.contract.id)
+
+    def edit_milestone(self) -> None:
+        from desktop.dialogs import MilestoneDialog
+
+        m = self.selected_milestone()
+        if m is None or m.state != Milestone.UNFUNDED:
+            return
+        dialog = MilestoneDialog(self.contract, self, milestone=m)
+        if dialog.exec():
+            self.show_contract(self.contract.id)
+            self.select_milestone(m.id)
+            self.changed.emit(self.contract.id)
+
+    def move_milestone(self, offset: int) -> None:
+        m = self.selected_milestone()
+        if m is not None and self._run("Move milestone", ops.move_milestone, m, offset) is not None:
+            self.select_milestone(m.id)
+
+    def delete_milestone(self) -> None:
+        m = self.selected_milestone()
+        if m is None:
+            return
+        text = f"Delete the milestone “{m.title}” ({formatting.money(m.amount, self.contract.currency)})?"
+        if self.ask(self, "Delete milestone", text, "Delete"):
+            self._run("Delete milestone", ops.delete_milestone, m)
+
+    def fund_milestone(self) -> None:
+        m = self.selected_milestone()
+        if m is None:
+            return
+        c = self.contract
+        preview = ops.funding_preview(c, m.amount, from_escrow=False)
+        fees = preview["fee"] + preview["initiation_fee"]
+        text = f"Deposit {formatting.money(m.amount, c.currency)} into escrow for “{m.title}”?"
+        if fees:
+            parts = [f"a marketplace fee of {formatting.money(preview['fee'], c.currency)}"]
+            if preview["initiation_fee"]:
+                parts.append(
+                    f"the contract initiation fee of {formatting.money(preview['initiation_fee'], c.currency)}"
+                )
+            text += "\n\nRecorded beside it: " + " and ".join(parts) + "."
+        if self.ask(self, "Fund milestone", text, "Fund"):
+            self._run("Fund milestone", ops.fund_milestone, m, today=self.today())
+            self.select_milestone(m.id)
+
+    def submit_work(self) -> None:
+        m = self.selected_milestone()
+        if m is not None and self._run("Work submitted", ops.submit_work, m, today=self.today()) is not None:
+            self.select_milestone(m.id)
+
+    def reverse_entry(self) -> None:
+        e = self.selected_entry()
+        if e is None:
+            return
+        label = KIND_LABELS.get(e.kind, e.kind)
+        text = (
+            f"Reverse entry #{e.id}, “{label}” of {formatting.money(e.amount, e.currency)} on "
+            f"{formatting.day(e.date)}?\n\nA reversal entry naming it is added to the ledger; the original stays."
+        )
+        if self.ask(self, "Reverse entry", text, "Reverse"):
+            self._run("Reverse entry", ops.reverse_entry, e, today=self.today())

@@ -1,0 +1,200 @@
+"""The contracts table: a QAbstractTableModel that pages through SQL.
+
+Sorting, filtering and searching happen in SQL (models.browse) with indexes;
+the model holds only the rows fetched so far (500 at a time, more as the view
+scrolls: canFetchMore/fetchMore). Never a QSortFilterProxyModel over the book.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from desktop import formatting
+from models.browse import ContractQuery, ContractRow, contract_row
+from models.clock import utc_today
+
+PAGE = 500
+NO_PARENT = QModelIndex()  # the root: a table has no children
+ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the contract id of a row
+
+# (key in models.browse.SORTS, header, right-aligned?)
+COLUMNS = [
+    ("title", "Title", False),
+    ("freelancer", "Freelancer", False),
+    ("status", "Status", False),
+    ("currency", "Currency", False),
+    ("budget", "Budget", True),
+    ("escrow", "In escrow", True),
+    ("paid", "Paid", True),
+    ("refunded", "Refunded", True),
+    ("started", "Started", False),
+    ("ended", "Ended", False),
+    ("next", "Next deadline", False),
+]
+COLUMN_KEYS = [c[0] for c in COLUMNS]
+
+
+def status_text(row: ContractRow) -> str:
+    if row.status == "active":
+        return "Active"
+    if row.closeout_open:
+        return f"Ended · {row.closeout_open} to close out"
+    return "Ended · closed out"
+
+
+class ContractsModel(QAbstractTableModel):
+    def __init__(self, parent=None, today: date | None = None):
+        super().__init__(parent)
+        self._today = today
+        self.rows: list[ContractRow] = []
+        self.sort_key = "title"
+        self.descending = False
+        self.filter = "all"
+        self.search = ""
+        self.query: ContractQuery | None = None
+        self._total = 0
+
+    # -- what is shown
+    @property
+    def today(self) -> date:
+        return self._today or utc_today()
+
+    def set_today(self, today: date | None) -> None:
+        self._today = today
+
+    def total(self) -> int:
+        """How many contracts match the filter and search (not only those fetched)."""
+        return self._total
+
+    def reload(self) -> None:
+        """Run the query again from the first page (after a filter, search or sort change)."""
+        self.beginResetModel()
+        self.query = ContractQuery(filter_=self.filter, search=self.search, today=self.today)
+        self._total = self.query.count()
+        self.rows = self.query.page(sort=self.sort_key, descending=self.descending, limit=PAGE)
+        self.endResetModel()
+
+    def set_filter(self, filter_: str) -> None:
+        self.filter = filter_
+        self.reload()
+
+    def set_search(self, text: str) -> None:
+        self.search = text
+        self.reload()
+
+    # -- Qt's model interface
+    def rowCount(self, parent=NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section][1]
+            if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[section][2]:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def canFetchMore(self, parent=NO_PARENT) -> bool:
+        return not parent.isValid() and len(self.rows) < self._total
+
+    def fetchMore(self, parent=NO_PARENT) -> None:
+        if parent.isValid() or self.query is None:
+            return
+        more = self.query.page(sort=self.sort_key, descending=self.descending, offset=len(self.rows), limit=PAGE)
+        if not more:
+            self._total = len(self.rows)
+            return
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
+        self.rows.extend(more)
+        self.endInsertRows()
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_key = COLUMN_KEYS[column]
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        key = COLUMN_KEYS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, key)
+        if role == ID_ROLE:
+            return row.id
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if COLUMNS[index.column()][2]:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if key == "next" and row.next_due is not None and row.next_due < self.today:
+            # Overdue: colour *and* the words "overdue since" and an icon, never colour alone.
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(overdue_colour())
+            if role == Qt.ItemDataRole.DecorationRole:
+                from desktop.icons import icon
+
+                return icon("overdue")
+        if role == Qt.ItemDataRole.ToolTipRole and key == "next" and row.next_kind:
+            return formatting.deadline(row.next_due, row.next_kind, self.today)[0]
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._text(row, key)
+        return None
+
+    def _text(self, row: ContractRow, key: str) -> str:
+        if key == "title":
+            return row.title
+        if key == "freelancer":
+            return row.freelancer
+        if key == "status":
+            return status_text(row)
+        if key == "currency":
+            return row.currency
+        if key in ("budget", "escrow", "paid", "refunded"):
+            return formatting.money(getattr(row, key), row.currency)
+        if key == "started":
+            return formatting.day(row.started_on)
+        if key == "ended":
+            return formatting.day(row.ended_on)
+        if key == "next":
+            return formatting.deadline(row.next_due, row.next_kind, self.today, short=True)[0]
+        return ""
+
+    # -- after an operation: one row, not the whole table
+    def row_of(self, contract_id: int) -> int | None:
+        for i, row in enumerate(self.rows):
+            if row.id == contract_id:
+                return i
+        return None
+
+    def contract_changed(self, contract_id: int) -> None:
+        """Update, insert or remove one contract's row after an operation changed it."""
+        i = self.row_of(contract_id)
+        belongs = self.query is not None and self.query.includes(contract_id)
+        fresh = contract_row(contract_id) if belongs else None
+        if i is not None and fresh is not None:
+            self.rows[i] = fresh
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+        elif i is not None:
+            self.beginRemoveRows(QModelIndex(), i, i)
+            del self.rows[i]
+            self._total -= 1
+            self.endRemoveRows()
+        elif fresh is not None:
+            # A new contract: shown at the top until the next sort puts it in its place.
+            self.beginInsertRows(QModelIndex(), 0, 0)
+            self.rows.insert(0, fresh)
+            self._total += 1
+            self.endInsertRows()
+
+
+def overdue_colour() -> QColor:
+    """Red that reads on a light or a dark window."""
+    window = QApplication.palette().color(QPalette.ColorRole.Window)
+    return QColor("#ff6b6b") if window.lightness() < 128 else QColor("#b42318")

@@ -1,0 +1,67 @@
+"""How the app shows money, dates and deadlines: one formatter each."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from PySide6.QtCore import QDate, QDateTime, QLocale, QTimeZone
+
+from models.money import format_money
+from models.queries import CLOCK_LABELS
+
+
+def money(minor: int | None, currency: str) -> str:
+    """R1: integer minor units shown in the contract's currency (the one formatter of models)."""
+    return "" if minor is None else format_money(minor, currency)
+
+
+def day(d: date | None) -> str:
+    """A calendar date in the user's locale, short and unambiguous: 26 Nov 2026."""
+    if d is None:
+        return ""
+    return QLocale().toString(QDate(d.year, d.month, d.day), "d MMM yyyy")
+
+
+def local_time(utc: datetime | None) -> str:
+    """A UTC instant (naive, as the book stores them) in the user's local time."""
+    if utc is None:
+        return ""
+    aware = utc.replace(tzinfo=UTC) if utc.tzinfo is None else utc
+    q = QDateTime.fromSecsSinceEpoch(int(aware.timestamp()), QTimeZone.utc()).toLocalTime()
+    return QLocale().toString(q, "d MMM yyyy, HH:mm")
+
+
+def utc_time(utc: datetime | None) -> str:
+    if utc is None:
+        return ""
+    return f"{utc:%d %b %Y, %H:%M} UTC"
+
+
+# The contracts table's shorter names of the clocks (the contract page uses models' full ones).
+SHORT_LABELS = {
+    "review": "Review ends",
+    "escrow_reply": "Escrow refund reply due",
+    "dispute_answer": "Dispute answer due",
+    "mediation": "Mediation ends",
+    "refund_window": "Refund window closes",
+    "feedback": "Feedback closes",
+    "closeout": "Closeout open",
+}
+
+
+def deadline(due: date | None, kind: str, today: date, *, short: bool = False) -> tuple[str, bool]:
+    """("15 Mar 2026 · Review period ends (automatic release)", overdue?); `short` for the table."""
+    if due is None or not kind:
+        return "", False
+    overdue = due < today
+    what = (SHORT_LABELS if short else CLOCK_LABELS).get(kind, kind)
+    days = (due - today).days
+    if overdue:
+        when = f"overdue since {day(due)}"
+    elif days == 0:
+        when = "today"
+    elif days == 1:
+        when = "tomorrow"
+    else:
+        when = day(due)
+    return f"{when} · {what}", overdue

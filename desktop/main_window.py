@@ -1,0 +1,632 @@
+"""The main window: the contracts table over the whole book, the contract's page,
+menus, toolbar, status bar, and the welcome page of an empty book.
+
+The window shows and asks; every change goes through one operation of
+models.ops (in the dialogs and the contract page). After an operation only the
+contract's row, its page and the status bar are refreshed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import formatting
+from desktop.contract_page import ContractPage
+from desktop.contracts_model import ID_ROLE, ContractsModel
+from desktop.icons import icon
+from models import queries
+from models.book import Book, BookError, default_book_path, open_book, save_copy
+from models.browse import MIN_SEARCH
+from models.clock import utc_today
+from models.entities import Contract
+
+APP_NAME = "Escrowbook"
+MAX_RECENT = 8
+SEARCH_DELAY_MS = 200  # debounce: search when typing pauses
+FILTERS = [("all", "All"), ("active", "Active"), ("ended", "Ended"), ("attention", "Needs attention")]
+# Sensible first widths, one per column of the table; the user's own are kept in QSettings.
+DEFAULT_WIDTHS = [180, 130, 140, 64, 90, 90, 96, 82, 92, 92, 220]
+STATUS_CURRENCIES = 2  # per figure in the status bar; the tooltip has them all
+
+
+class WelcomePage(QWidget):
+    """What an empty book shows: the two ways to start."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("welcomePage")
+        title = QLabel("Welcome to Escrowbook")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        font.setBold(True)
+        title.setFont(font)
+        text = QLabel(
+            "Keep your own books of every fixed-price contract: milestones, escrow, payments, refunds, "
+            "fees and every deadline that follows. Your book is one file on this computer.\n\n"
+            "Start with your first contract, or look around a demo book first."
+        )
+        text.setWordWrap(True)
+        text.setMaximumWidth(560)
+        self.new_button = QPushButton(icon("new-contract"), "&New contract…")
+        self.new_button.setObjectName("welcomeNewContract")
+        self.new_button.setAccessibleName("New contract")
+        self.demo_button = QPushButton(icon("open-book"), "Open a &demo book")
+        self.demo_button.setObjectName("welcomeOpenDemo")
+        self.demo_button.setAccessibleName("Open a demo book")
+        for b in (self.new_button, self.demo_button):
+            b.setMinimumHeight(36)
+            b.setMinimumWidth(200)
+        self.new_button.setDefault(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        app_icon = QLabel()
+        app_icon.setPixmap(icon("app").pixmap(64, 64))
+        inner = QVBoxLayout()
+        inner.addWidget(app_icon)
+        inner.addWidget(title)
+        inner.addSpacing(8)
+        inner.addWidget(text)
+        inner.addSpacing(16)
+        inner.addLayout(buttons)
+        box = QWidget()
+        box.setLayout(inner)
+        box.setMaximumWidth(620)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(box)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, book: Book, *, today: date | None = None, settings: QSettings | None = None):
+        super().__init__()
+        self.book = book
+        self._today = today
+        self.settings = settings or QSettings()
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(icon("app"))
+        self.warn = lambda title, text: QMessageBox.warning(self, title, text)  # tests replace it
+
+        self.model = ContractsModel(self, today=today)
+        self.table = QTableView()
+        self.table.setObjectName("contractsTable")
+        self.table.setAccessibleName("Contracts")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.table.horizontalHeader().setSectionsMovable(True)
+        self.table.horizontalHeader().setHighlightSections(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        for col, width in enumerate(DEFAULT_WIDTHS):
+            self.table.setColumnWidth(col, width)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.selectionModel().currentRowChanged.connect(self._selection_changed)
+
+        self.page = ContractPage(self, today=self.today)
+        self.page.changed.connect(self.contract_changed)
+        self.page.milestone_table.itemSelectionChanged.connect(self._update_actions)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("searchBox")
+        self.search.setAccessibleName("Search contracts")
+        self.search.setPlaceholderText("Search title, freelancer or contract id (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.setMinimumWidth(320)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _: self._search_timer.start())
+        self.search.returnPressed.connect(self.apply_search)
+
+        self.filter_group = QButtonGroup(self)
+        self.filter_buttons: dict[str, QToolButton] = {}
+        filters = QHBoxLayout()
+        filters.setSpacing(2)
+        for key, label in FILTERS:
+            b = QToolButton()
+            b.setText(label)
+            b.setObjectName(f"filter_{key}")
+            b.setAccessibleName(f"Show {label.lower()} contracts")
+            b.setCheckable(True)
+            b.setAutoRaise(False)
+            self.filter_group.addButton(b)
+            self.filter_buttons[key] = b
+            b.clicked.connect(lambda _=False, k=key: self.set_filter(k))
+            filters.addWidget(b)
+        self.filter_buttons["all"].setChecked(True)
+        self.filter_buttons["attention"].setIcon(icon("attention"))
+        self.filter_buttons["attention"].setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        top = QHBoxLayout()
+        top.addLayout(filters)
+        top.addSpacing(12)
+        top.addWidget(self.count_label)
+        top.addStretch(1)
+        top.addWidget(self.search)
+        table_box = QWidget()
+        table_layout = QVBoxLayout(table_box)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addLayout(top)
+        table_layout.addWidget(self.table)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(table_box)
+        self.splitter.addWidget(self.page)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+
+        self.welcome = WelcomePage(self)
+        self.welcome.new_button.clicked.connect(self.new_contract)
+        self.welcome.demo_button.clicked.connect(self.open_demo_book)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.splitter)
+        self.stack.addWidget(self.welcome)
+        self.setCentralWidget(self.stack)
+
+        self.status_money = QLabel()
+        self.status_money.setObjectName("statusTotals")
+        self.status_attention = QLabel()
+        self.status_attention.setObjectName("statusAttention")
+        self.statusBar().addWidget(self.status_money, 1)
+        self.statusBar().addPermanentWidget(self.status_attention)
+
+        self._build_actions()
+        self.resize(1280, 800)
+        self._restore_settings()
+        self.load_book()
+
+    # ------------------------------------------------------------ basics
+    def today(self) -> date:
+        return self._today or utc_today()
+
+    def _build_actions(self) -> None:
+        def action(name, text, slot, shortcut=None, icon_name=None, tip=None):
+            a = QAction(text, self)
+            a.setObjectName(name)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            if icon_name:
+                a.setIcon(icon(icon_name))
+            if tip:
+                a.setStatusTip(tip)
+                a.setToolTip(tip)
+            a.triggered.connect(slot)
+            return a
+
+        self.act_new_book = action("actionNewBook", "&New Book…", self.new_book)
+        self.act_open = action(
+            "actionOpenBook", "&Open Book…", self.choose_book, QKeySequence.StandardKey.Open, "open-book"
+        )
+        self.act_copy = action(
+            "actionSaveCopy",
+            "Save a &Copy…",
+            self.save_copy,
+            None,
+            "save-copy",
+            "Save a consistent copy of this book to another file",
+        )
+        self.act_quit = action(
+            "actionQuit", "&Quit", self.close, "Ctrl+Q"
+        )  # Quit has no standard key on some platforms
+        self.act_new_contract = action(
+            "actionNewContract",
+            "&New Contract…",
+            self.new_contract,
+            QKeySequence.StandardKey.New,
+            "new-contract",
+            "Create a contract",
+        )
+        self.act_edit_contract = action(
+            "actionEditContract", "&Edit Contract…", self.edit_contract, "Ctrl+E", "edit", "Edit the selected contract"
+        )
+        self.act_new_milestone = action(
+            "actionNewMilestone",
+            "New &Milestone…",
+            self.page.add_milestone,
+            "Ctrl+M",
+            "new-milestone",
+            "Add a milestone to the selected contract",
+        )
+        self.act_fund = action(
+            "actionFundMilestone",
+            "&Fund Milestone…",
+            self.page.fund_milestone,
+            None,
+            "fund",
+            "Deposit the selected milestone into escrow",
+        )
+        self.act_submit = action(
+            "actionWorkSubmitted",
+            "Work &Submitted",
+            self.page.submit_work,
+            None,
+            "submit-work",
+            "Record that the freelancer submitted work",
+        )
+        self.act_delete = action(
+            "actionDeleteMilestone",
+            "&Delete Milestone…",
+            self.page.delete_milestone,
+            QKeySequence.StandardKey.Delete,
+            "delete",
+        )
+        self.act_find = action("actionFind", "&Find…", self.focus_search, QKeySequence.StandardKey.Find, "search")
+        self.act_refresh = action(
+            "actionRefresh", "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh, "refresh"
+        )
+        self.act_help = action(
+            "actionHelp", "Escrowbook &Help", self.show_help, QKeySequence.StandardKey.HelpContents, "help"
+        )
+        self.act_about = action("actionAbout", "&About Escrowbook", self.show_about)
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.act_new_book)
+        file_menu.addAction(self.act_open)
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.setObjectName("recentMenu")
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addAction(self.act_copy)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.act_find)
+        edit_menu.addAction(self.act_delete)
+        contract_menu = bar.addMenu("&Contract")
+        for a in (
+            self.act_new_contract,
+            self.act_edit_contract,
+            None,
+            self.act_new_milestone,
+            self.act_fund,
+            self.act_submit,
+        ):
+            contract_menu.addSeparator() if a is None else contract_menu.addAction(a)
+        view_menu = bar.addMenu("&View")
+        self.filter_actions = QActionGroup(self)
+        for n, (key, label) in enumerate(FILTERS, start=1):
+            a = QAction(label, self, checkable=True)
+            a.setObjectName(f"actionFilter_{key}")
+            a.setShortcut(QKeySequence(f"Ctrl+{n}"))
+            a.triggered.connect(lambda _=False, k=key: self.set_filter(k))
+            self.filter_actions.addAction(a)
+            view_menu.addAction(a)
+            if key == "all":
+                a.setChecked(True)
+        view_menu.addSeparator()
+        view_menu.addAction(self.act_refresh)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_help)
+        help_menu.addAction(self.act_about)
+
+        tools = self.addToolBar("Main")
+        tools.setObjectName("mainToolbar")
+        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for a in (
+            self.act_new_contract,
+            self.act_edit_contract,
+            None,
+            self.act_new_milestone,
+            self.act_fund,
+            self.act_submit,
+            None,
+            self.act_copy,
+        ):
+            tools.addSeparator() if a is None else tools.addAction(a)
+
+    # ------------------------------------------------------------ the book
+    def load_book(self) -> None:
+        """Show the open book: welcome page when empty, else the table from its first page."""
+        self.setWindowTitle(f"{self.book.path.name} — {APP_NAME}")
+        self._remember_recent(self.book.path)
+        self.model.reload()
+        empty = self.model.total() == 0 and self.model.filter == "all" and not self.model.search
+        self.stack.setCurrentWidget(self.welcome if empty else self.splitter)
+        self.page.show_contract(None)
+        if not empty:
+            self.table.selectRow(0)
+        self._update_actions()
+        self._update_count()
+        # The status bar's totals follow right after the window is shown.
+        QTimer.singleShot(0, self.update_status)
+
+    def switch_to(self, path: Path, *, create: bool = False) -> bool:
+        """Open another book; on refusal keep the current one open and say why."""
+        path = Path(path)
+        if path.resolve() == self.book.path.resolve():
+            return True
+        current = self.book.path
+        self.book.close()
+        try:
+            self.book = open_book(path, create=create)
+        except BookError as exc:
+            self.book = open_book(current, create=False)
+            self.warn(APP_NAME, str(exc))
+            return False
+        self.load_book()
+        return True
+
+    def choose_book(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open Book", str(self.book.path.parent), "Escrowbook books (*.book);;All files (*)"
+        )
+        if path:
+            self.switch_to(Path(path))
+
+    def new_book(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New Book", str(self.book.path.parent / "new.book"), "Escrowbook books (*.book)"
+        )
+        if not path:
+            return
+        path = Path(path) if path.endswith(".book") else Path(path + ".book")
+        if path.exists():
+            self.warn(APP_NAME, f"“{path.name}” already exists: choose a new name, or open it with Open Book.")
+            return
+        self.switch_to(path, create=True)
+
+    def save_copy(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save a Copy",
+            str(self.book.path.with_name(self.book.path.stem + " copy.book")),
+            "Escrowbook books (*.book)",
+        )
+        if path:
+            self.save_copy_to(Path(path))
+
+    def save_copy_to(self, path: Path) -> bool:
+        try:
+            save_copy(self.book, path)
+        except BookError as exc:
+            self.warn("Save a Copy", str(exc))
+            return False
+        self.statusBar().showMessage(f"Saved a copy of the book to {path}", 8000)
+        return True
+
+    def open_demo_book(self) -> None:
+        from models.demo import generate
+
+        path = default_book_path().with_name("demo.book")
+        if not path.exists():
+            generate(path, 300)
+        self.switch_to(path)
+
+    def _remember_recent(self, path: Path) -> None:
+        recent = [p for p in self.settings.value("recentBooks", [], type=list) if p != str(path)]
+        recent.insert(0, str(path))
+        self.settings.setValue("recentBooks", recent[:MAX_RECENT])
+        self.recent_menu.clear()
+        for p in recent[:MAX_RECENT]:
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda _=False, p=p: self.switch_to(Path(p)))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # ------------------------------------------------------------ table
+    def set_filter(self, key: str) -> None:
+        self.filter_buttons[key].setChecked(True)
+        for a in self.filter_actions.actions():
+            a.setChecked(a.objectName() == f"actionFilter_{key}")
+        keep = self.selected_contract_id()
+        self.model.set_filter(key)
+        self._after_reload(keep)
+
+    def focus_search(self) -> None:
+        self.stack.setCurrentWidget(self.splitter)
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def apply_search(self) -> None:
+        self._search_timer.stop()
+        text = self.search.text().strip()
+        if len(text) < MIN_SEARCH:
+            text = ""  # the search index needs three characters; fewer show everything
+        if text == self.model.search:
+            self._update_count()
+            return
+        keep = self.selected_contract_id()
+        self.model.set_search(text)
+        self._after_reload(keep)
+
+    def _after_reload(self, keep: int | None) -> None:
+        self._update_count()
+        if keep is not None:
+            self.select_contract(keep)
+        self._update_actions()
+
+    def _update_count(self) -> None:
+        typed = self.search.text().strip()
+        total = self.model.total()
+        text = f"{total:,} contract{'s' if total != 1 else ''}"
+        if 0 < len(typed) < MIN_SEARCH:
+            text += f" · type {MIN_SEARCH} or more characters to search"
+        self.count_label.setText(text)
+
+    def selected_contract_id(self) -> int | None:
+        return self.page.contract.id if self.page.contract is not None else None
+
+    def select_contract(self, contract_id: int) -> bool:
+        """Select a contract's row (selection survives a refresh when the row is still there)."""
+        row = self.model.row_of(contract_id)
+        if row is None:
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.scrollTo(index)
+        return True
+
+    def _selection_changed(self, current, _previous) -> None:
+        cid = self.model.data(current, ID_ROLE) if current.isValid() else None
+        if cid != self.selected_contract_id():
+            self.page.show_contract(cid)
+        self._update_actions()
+
+    def _context_menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid():
+            self.table.selectRow(index.row())
+        menu = QMenu(self)
+        for a in (self.act_new_contract, self.act_edit_contract, self.act_new_milestone):
+            menu.addAction(a)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _update_actions(self) -> None:
+        c = self.page.contract
+        self.act_edit_contract.setEnabled(c is not None)
+        self.act_new_milestone.setEnabled(c is not None and c.status == Contract.ACTIVE)
+        self.act_fund.setEnabled(self.page.fund_button.isEnabled())
+        self.act_submit.setEnabled(self.page.submit_button.isEnabled())
+        self.act_delete.setEnabled(self.page.delete_button.isEnabled())
+
+    # ------------------------------------------------------------ after an operation
+    def contract_changed(self, contract_id: int) -> None:
+        """One contract changed: its row, the page and the status bar; not the whole table."""
+        self.model.contract_changed(contract_id)
+        self._update_count()
+        if self.stack.currentWidget() is self.welcome:
+            self.stack.setCurrentWidget(self.splitter)
+        if self.selected_contract_id() != contract_id:
+            self.page.show_contract(contract_id)
+        self.select_contract(contract_id)
+        self._update_actions()
+        self.update_status()
+
+    def refresh_all(self) -> None:
+        keep = self.selected_contract_id()
+        self.model.reload()
+        self._after_reload(keep)
+        if keep is not None:
+            self.page.show_contract(keep)
+        self.update_status()
+
+    def update_status(self) -> None:
+        """Book totals per currency (never added across currencies) and what needs attention."""
+        if self.book.db.is_closed():
+            return
+        totals = queries.book_totals()
+        year = self.today().year
+        this_year = queries.book_year(year)
+
+        def figure(values: dict[str, dict], key: str, *, cap: int | None = None) -> str:
+            shown = [formatting.money(t[key], cur) for cur, t in values.items() if t[key]]
+            if not shown:
+                return "nothing"
+            if cap is not None and len(shown) > cap:
+                return " · ".join(shown[:cap]) + f" · +{len(shown) - cap} more"
+            return " · ".join(shown)
+
+        labels = [("In escrow", totals, "escrow"), (f"Paid in {year}", this_year, "paid")]
+        if any(t["refunded"] for t in this_year.values()):
+            labels.append((f"Refunds in {year}", this_year, "refunded"))
+        self.status_money.setText(
+            "     ".join(f"{name}: {figure(v, k, cap=STATUS_CURRENCIES)}" for name, v, k in labels)
+        )
+        self.status_money.setToolTip("\n".join(f"{name}: {figure(v, k)}" for name, v, k in labels))
+        count = queries.attention_count(self.today())
+        self.status_attention.setText(f"⚠ {count:,} need attention" if count else "Nothing needs attention")
+        self.filter_buttons["attention"].setText(f"Needs attention ({count:,})" if count else "Needs attention")
+
+    # ------------------------------------------------------------ contracts
+    def new_contract(self) -> None:
+        from desktop.dialogs import ContractDialog
+
+        dialog = ContractDialog(self, today=self.today())
+        if dialog.exec() and dialog.contract is not None:
+            self.stack.setCurrentWidget(self.splitter)
+            self.contract_changed(dialog.contract.id)
+            self.page.show_contract(dialog.contract.id)
+
+    def edit_contract(self) -> None:
+        from desktop.dialogs import ContractDialog
+
+        c = self.page.contract
+        if c is None:
+            return
+        dialog = ContractDialog(self, contract=c, today=self.today())
+        if dialog.exec():
+            self.page.show_contract(c.id)
+            self.contract_changed(c.id)
+
+    # ------------------------------------------------------------ help
+    def show_help(self) -> None:
+        from desktop.help import HelpDialog
+
+        HelpDialog(self).show()
+
+    def show_about(self) -> None:
+        from desktop.cli import app_version
+
+        QMessageBox.about(
+            self,
+            "About Escrowbook",
+            f"<b>Escrowbook {app_version()}</b><p>Your own offline books of fixed-price contracts.</p>"
+            f"<p>This book: {self.book.path}</p>",
+        )
+
+    # ------------------------------------------------------------ settings
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry", type=QByteArray)
+        if geometry:
+            self.restoreGeometry(geometry)
+        splitter = self.settings.value("window/splitter", type=QByteArray)
+        if splitter:
+            self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([400, 400])
+        header = self.settings.value("window/header", type=QByteArray)
+        if header:
+            self.table.horizontalHeader().restoreState(header)
+            self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("window/header", self.table.horizontalHeader().saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_settings()
+        self.book.close()
+        super().closeEvent(event)

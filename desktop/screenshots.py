@@ -1,0 +1,97 @@
+"""`make screenshots`: PNGs of the main window (demo book, light and dark), the welcome
+page, the help and each dialog, into docs/screenshots/ (run offscreen).
+
+    python -m desktop.screenshots [OUT_DIR]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
+
+TODAY = date(2026, 11, 26)
+
+
+def grab(widget: QWidget, path: Path) -> None:
+    widget.show()
+    for _ in range(3):
+        QApplication.processEvents()
+    widget.grab().save(str(path))
+    print(path)
+
+
+def main(out: Path) -> None:
+    from desktop.app import apply_scheme, make_app
+    from desktop.dialogs import ContractDialog, FreelancerDialog, MilestoneDialog
+    from desktop.help import HelpDialog
+    from desktop.main_window import MainWindow
+    from models.book import open_book
+    from models.demo import generate
+    from models.entities import Contract, Milestone
+
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_app()
+    tmp = Path(tempfile.mkdtemp(prefix="escrowbook-shots-"))
+    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+
+    empty = open_book(tmp / "empty.book")
+    window = MainWindow(empty, today=TODAY, settings=settings)
+    window.resize(1280, 800)
+    grab(window, out / "welcome.png")
+    window.close()
+
+    generate(tmp / "demo.book", 400, seed=4, today=TODAY)
+    for dark in (False, True):
+        apply_scheme(app, dark=dark)
+        from desktop import icons
+
+        icons.clear_cache()
+        book = open_book(tmp / "demo.book", create=False)
+        window = MainWindow(book, today=TODAY, settings=settings)
+        window.resize(1280, 800)
+        window.show()
+        QApplication.processEvents()
+        active = (
+            Contract.select()
+            .join(Milestone)
+            .where((Contract.status == "active") & (Milestone.state == "submitted"))
+            .first()
+        )
+        window.select_contract(active.id) or window.page.show_contract(active.id)
+        window.page.milestone_table.selectRow(0)
+        grab(window, out / f"main-{'dark' if dark else 'light'}.png")
+        if not dark:
+            window.set_filter("attention")
+            grab(window, out / "main-attention.png")
+            window.set_filter("all")
+            contract = window.page.contract
+            dialogs = {
+                "contract-new": ContractDialog(window, today=TODAY),
+                "contract-edit": ContractDialog(window, contract=contract, today=TODAY),
+                "milestone-new": MilestoneDialog(contract, window),
+                "freelancer-new": FreelancerDialog(window),
+            }
+            below = MilestoneDialog(contract, window)
+            below.title_edit.setText("Final delivery")
+            below.amount_edit.setText("4.99")
+            dialogs["milestone-below-minimum"] = below
+            for name, dialog in dialogs.items():
+                grab(dialog, out / f"{name}.png")
+                dialog.reject()
+            help_dialog = HelpDialog(window)
+            grab(help_dialog, out / "help.png")
+            help_dialog.close()
+        window.close()
+    apply_scheme(app, dark=False)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots"))

@@ -1,0 +1,346 @@
+"""The main window driven as a user would: search, filters, sort, selection, the dialogs,
+funding and submitted work, and the row, page and status bar following each operation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from desktop.contracts_model import COLUMN_KEYS
+from desktop.main_window import MainWindow
+from models import ops
+from models.book import open_book
+from models.entities import Contract, LedgerEntry, Milestone
+
+from ..conftest import snapshot
+
+TODAY = date(2026, 3, 10)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def filled(book):
+    """Three contracts: two active (USD, EUR), one ended with its closeout open."""
+    ana = ops.create_freelancer("Ana Ruiz")
+    bo = ops.create_freelancer("Bo Lindqvist")
+    logo = ops.create_contract("Logo redesign", ana, started_on=date(2026, 3, 1), today=TODAY)
+    m = ops.add_milestone(logo, "Sketches", 30_000)
+    ops.fund_milestone(m, today=date(2026, 3, 2))
+    site = ops.create_contract("Website", bo, currency="EUR", external_id="UP-555", started_on=date(2026, 3, 1),
+                               today=TODAY)  # fmt: skip
+    w = ops.add_milestone(site, "Pages", 80_000)
+    ops.fund_milestone(w, today=date(2026, 3, 2))
+    ops.release_payment(w, today=date(2026, 3, 5))
+    old = ops.create_contract("Annual report", ana, started_on=date(2026, 2, 1), today=TODAY)
+    ops.end_contract(old, agreed=True, today=date(2026, 3, 3))
+    return {"logo": logo, "site": site, "old": old}
+
+
+@pytest.fixture
+def window(qtbot, book, filled, settings):
+    w = MainWindow(book, today=TODAY, settings=settings)
+    qtbot.addWidget(w)
+    w.page.ask = lambda *args: True
+    w.warnings = []
+    w.warn = lambda title, text: w.warnings.append(text)
+    w.page.warn = lambda parent, title, text: w.warnings.append(text)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def titles(window) -> list[str]:
+    return [r.title for r in window.model.rows]
+
+
+def shown(window, row: int, key: str) -> str:
+    return window.model.data(window.model.index(row, COLUMN_KEYS.index(key)))
+
+
+def test_table_lists_every_contract_sorted_by_title(window):
+    assert titles(window) == ["Annual report", "Logo redesign", "Website"]
+    assert window.count_label.text() == "3 contracts"
+    assert window.stack.currentWidget() is window.splitter
+    row = titles(window).index("Website")
+    assert shown(window, row, "paid") == "€800.00"
+    assert shown(window, row, "freelancer") == "Bo Lindqvist"
+    alignment = window.model.data(window.model.index(row, COLUMN_KEYS.index("paid")), Qt.ItemDataRole.TextAlignmentRole)
+    assert alignment & Qt.AlignmentFlag.AlignRight  # amounts right-aligned
+    assert shown(window, titles(window).index("Annual report"), "status") == "Ended · 4 to close out"
+
+
+def test_sort_by_every_column_both_ways(window, qtbot):
+    header = window.table.horizontalHeader()
+    for column, key in enumerate(COLUMN_KEYS):
+        window.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+        up = [r.id for r in window.model.rows]
+        window.table.sortByColumn(column, Qt.SortOrder.DescendingOrder)
+        down = [r.id for r in window.model.rows]
+        assert sorted(up) == sorted(down) == sorted(c.id for c in Contract.select()), key
+        assert header.sortIndicatorSection() == column
+    window.table.sortByColumn(COLUMN_KEYS.index("paid"), Qt.SortOrder.DescendingOrder)
+    assert titles(window)[0] == "Website"  # €800.00 paid, the others nothing
+    window.table.sortByColumn(COLUMN_KEYS.index("escrow"), Qt.SortOrder.DescendingOrder)
+    assert titles(window)[0] == "Logo redesign"
+
+
+def test_search_as_you_type_finds_title_freelancer_and_id(window, qtbot):
+    qtbot.keyClicks(window.search, "web")
+    qtbot.waitUntil(lambda: titles(window) == ["Website"], timeout=2000)
+    assert window.count_label.text() == "1 contract"
+    window.search.clear()
+    qtbot.keyClicks(window.search, "ana ruiz")
+    qtbot.waitUntil(lambda: titles(window) == ["Annual report", "Logo redesign"], timeout=2000)
+    window.search.clear()
+    qtbot.keyClicks(window.search, "UP-555")
+    qtbot.waitUntil(lambda: titles(window) == ["Website"], timeout=2000)
+    window.search.clear()
+    qtbot.keyClicks(window.search, "zz")
+    window.apply_search()
+    assert len(titles(window)) == 3  # fewer than three characters do not filter, and the window says so
+    assert "type 3 or more characters" in window.count_label.text()
+
+
+def test_filters_all_active_ended_and_needs_attention(window, qtbot):
+    qtbot.mouseClick(window.filter_buttons["active"], Qt.MouseButton.LeftButton)
+    assert titles(window) == ["Logo redesign", "Website"]
+    qtbot.mouseClick(window.filter_buttons["ended"], Qt.MouseButton.LeftButton)
+    assert titles(window) == ["Annual report"]
+    qtbot.mouseClick(window.filter_buttons["attention"], Qt.MouseButton.LeftButton)
+    # the ended contract's closeout is open (R11); nothing else is due within its warning period
+    assert titles(window) == ["Annual report"]
+    assert window.filter_buttons["attention"].text() == "Needs attention (1)"
+    window.filter_actions.actions()[0].trigger()  # View → All (Ctrl+1)
+    assert len(titles(window)) == 3
+
+
+def test_selecting_a_contract_shows_its_page(window):
+    window.select_contract(Contract.get(Contract.title == "Website").id)
+    page = window.page
+    assert page.title.text() == "Website"
+    assert "Bo Lindqvist" in page.subtitle.text()
+    assert "€800.00" in page.money.text()
+    assert page.milestone_table.rowCount() == 1
+    assert page.ledger_table.rowCount() == 4  # deposit, 5% fee, initiation fee, release
+    labels = {page.ledger_table.item(r, 2).text() for r in range(page.ledger_table.rowCount())}
+    assert "Payment released" in labels
+
+
+def test_selection_survives_a_refresh_and_a_sort(window):
+    site = Contract.get(Contract.title == "Website").id
+    window.select_contract(site)
+    window.refresh_all()
+    assert window.page.contract.id == site
+    assert window.table.selectionModel().selectedRows()[0].row() == window.model.row_of(site)
+    window.table.sortByColumn(COLUMN_KEYS.index("paid"), Qt.SortOrder.DescendingOrder)
+    window.select_contract(site)
+    assert window.page.contract.id == site
+
+
+def test_status_bar_shows_totals_per_currency_and_attention(window):
+    window.update_status()
+    text = window.status_money.text()
+    assert "In escrow: $300.00" in text  # the USD contract's funded milestone
+    assert "Paid in 2026: €800.00" in text
+    assert window.status_attention.text() == "⚠ 1 need attention"
+
+
+def _in_dialog(qtbot, act):
+    """Run `act(dialog)` on the modal dialog that the next action opens."""
+    done = []
+
+    def later():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, later)
+            return
+        act(dialog)
+        done.append(dialog)
+
+    QTimer.singleShot(0, later)
+    return done
+
+
+def test_create_a_contract_through_the_dialog(window, qtbot):
+    def fill(dialog):
+        qtbot.keyClicks(dialog.title_edit, "Brand book")
+        dialog.freelancer_combo.setCurrentIndex(
+            dialog.freelancer_combo.findText("Bo Lindqvist", Qt.MatchFlag.MatchStartsWith)
+        )
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    done = _in_dialog(qtbot, fill)
+    window.act_new_contract.trigger()
+    assert done
+    brand = Contract.get(Contract.title == "Brand book")
+    assert brand.freelancer.name == "Bo Lindqvist"
+    assert titles(window)[0] == "Brand book"  # new row shown at once, selected, page open
+    assert window.page.contract.id == brand.id
+    assert window.count_label.text() == "4 contracts"
+
+
+def test_a_refused_contract_dialog_changes_nothing(window, qtbot):
+    before = snapshot()
+
+    def try_empty(dialog):
+        assert not dialog.ok_button.isEnabled()  # no title yet: OK stays disabled
+        qtbot.keyClicks(dialog.title_edit, "x")
+        dialog.title_edit.clear()
+        assert dialog.error_text("title") == "Enter a contract title."
+        dialog.reject()
+
+    done = _in_dialog(qtbot, try_empty)
+    window.act_new_contract.trigger()
+    assert done and snapshot() == before
+
+
+def test_add_a_milestone_with_validation_then_fund_and_submit(window, qtbot):
+    logo = Contract.get(Contract.title == "Logo redesign")
+    window.select_contract(logo.id)
+    before = snapshot()
+
+    def below_minimum(dialog):
+        qtbot.keyClicks(dialog.title_edit, "Final files")
+        qtbot.keyClicks(dialog.amount_edit, "4.99")
+        assert dialog.error_text("amount") == "A milestone must be at least $5.00."
+        assert not dialog.ok_button.isEnabled()
+        qtbot.keyClicks(dialog.amount_edit, "abc-")  # letters and signs cannot even be typed
+        assert dialog.amount_edit.text() == "4.99"
+        dialog.reject()
+
+    done = _in_dialog(qtbot, below_minimum)
+    window.act_new_milestone.trigger()
+    assert done and snapshot() == before  # refused input changed nothing
+
+    def five_dollars(dialog):
+        qtbot.keyClicks(dialog.title_edit, "Final files")
+        qtbot.keyClicks(dialog.amount_edit, "5.00")
+        assert dialog.error_text("amount") is None
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    done = _in_dialog(qtbot, five_dollars)
+    window.act_new_milestone.trigger()
+    assert done
+    m = Milestone.get(Milestone.title == "Final files")
+    page = window.page
+    assert page.selected_milestone_id() == m.id
+    assert page.fund_button.isEnabled() and window.act_fund.isEnabled()
+
+    qtbot.mouseClick(page.fund_button, Qt.MouseButton.LeftButton)  # confirmation answered yes
+    assert Milestone.get_by_id(m.id).state == Milestone.ACTIVE
+    row = window.model.row_of(logo.id)
+    assert shown(window, row, "escrow") == "$305.00"  # the row followed without a reload
+    assert "In escrow: $305.00" in window.status_money.text()  # and the status bar
+    assert "$305.00" in page.money.text()  # and the page
+    kinds = [e.kind for e in LedgerEntry.select().where(LedgerEntry.milestone == m)]
+    assert kinds.count("fee") == 1  # 5% of $5.00; the initiation fee was charged with the first funding
+
+    page.select_milestone(m.id)
+    qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
+    assert Milestone.get_by_id(m.id).auto_release_on == date(2026, 3, 24)
+    assert "Review period ends" in page.clocks.text()
+    assert shown(window, window.model.row_of(logo.id), "next") == "24 Mar 2026 · Review ends"
+
+
+def test_a_refused_operation_is_explained_and_changes_nothing(window, qtbot, monkeypatch):
+    logo = Contract.get(Contract.title == "Logo redesign")
+    window.select_contract(logo.id)
+    m = ops.add_milestone(logo, "Extra", 1_000)
+    window.page.show_contract(logo.id)
+    window.page.select_milestone(m.id)
+    ops.end_contract(logo, agreed=True, request_escrow_refund=True, today=TODAY)  # ended elsewhere meanwhile
+    before = snapshot()
+    window.page.fund_milestone()
+    assert window.warnings and "has ended" in window.warnings[-1]
+    assert snapshot() == before
+
+
+def test_delete_key_deletes_an_unfunded_milestone_after_confirming(window, qtbot):
+    logo = Contract.get(Contract.title == "Logo redesign")
+    window.select_contract(logo.id)
+    m = ops.add_milestone(logo, "Spare", 1_000)
+    window.page.show_contract(logo.id)
+    window.page.select_milestone(m.id)
+    window._update_actions()
+    window.act_delete.trigger()
+    assert Milestone.get_or_none(Milestone.id == m.id) is None
+
+
+def test_reverse_a_ledger_entry_from_the_ledger_tab(window):
+    site = Contract.get(Contract.title == "Website")
+    window.select_contract(site.id)
+    release = LedgerEntry.get((LedgerEntry.contract == site) & (LedgerEntry.kind == "release"))
+    table = window.page.ledger_table
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == str(release.id))
+    table.selectRow(row)
+    window.page.reverse_entry()
+    assert shown(window, window.model.row_of(site.id), "paid") == "€0.00"
+    labels = [table.item(r, 2).text() for r in range(table.rowCount())]
+    assert f"Reversal of #{release.id}" in labels and "Payment released (reversed)" in labels
+
+
+def test_empty_book_shows_the_welcome_page(qtbot, tmp_path, settings):
+    book = open_book(tmp_path / "empty.book")
+    w = MainWindow(book, today=TODAY, settings=settings)
+    qtbot.addWidget(w)
+    assert w.stack.currentWidget() is w.welcome
+    buttons = {b.text() for b in w.welcome.findChildren(QPushButton)}
+    assert {"&New contract…", "Open a &demo book"} <= buttons
+    w.close()
+
+
+def test_save_a_copy_writes_a_book_that_opens(window, tmp_path):
+    target = tmp_path / "copy.book"
+    assert window.save_copy_to(target)
+    assert not window.save_copy_to(window.book.path)  # never over the open book
+    assert "cannot be saved over the open book" in window.warnings[-1]
+    window.close()
+    with open_book(target, create=False):
+        assert Contract.select().count() == 3
+
+
+def test_window_layout_persists(window, settings, book, qtbot):
+    window.table.setColumnWidth(0, 333)
+    window.resize(1000, 700)
+    window.close()  # saves settings and closes the book
+    again = MainWindow(open_book(book.path, create=False), today=TODAY, settings=settings)
+    qtbot.addWidget(again)
+    assert again.table.columnWidth(0) == 333
+    assert str(book.path) in settings.value("recentBooks", [], type=list)
+    again.close()
+
+
+def test_keyboard_shortcuts(window):
+    shortcuts = {
+        window.act_new_contract: "Ctrl+N",
+        window.act_find: "Ctrl+F",
+        window.act_open: "Ctrl+O",
+        window.act_quit: "Ctrl+Q",
+        window.act_help: "F1",
+    }
+    for action, keys in shortcuts.items():
+        assert action.shortcut().toString() == keys
+    window.activateWindow()
+    window.act_find.trigger()
+    qtbot_wait = QApplication.processEvents
+    qtbot_wait()
+    assert window.search.hasFocus()
+
+
+def test_every_interactive_widget_is_named(window):
+    from PySide6.QtWidgets import QLineEdit, QTableView, QTableWidget, QToolButton
+
+    widgets = [window.table, window.search, *window.filter_buttons.values()]
+    widgets += window.page.findChildren(QPushButton) + window.page.findChildren(QTableWidget)
+    widgets += [w for w in window.findChildren(QLineEdit) if w is window.search]
+    for widget in widgets:
+        assert widget.objectName(), widget
+        assert widget.accessibleName(), widget.objectName()
+    assert all(isinstance(w, (QTableView, QLineEdit, QToolButton, QPushButton)) for w in widgets)
