@@ -116,9 +116,12 @@ class ContractsModel(QAbstractTableModel):
         self.endInsertRows()
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        self.sort_key = COLUMN_KEYS[column]
-        self.descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        key, descending = COLUMN_KEYS[column], order == Qt.SortOrder.DescendingOrder
+        if self.query is not None and (key, descending) == (self.sort_key, self.descending):
+            return  # the view asks again for the order it has
+        self.sort_key, self.descending = key, descending
+        if self.query is not None:  # before the first load the view is only setting its indicator
+            self.reload()
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

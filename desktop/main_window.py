@@ -47,7 +47,7 @@ MAX_RECENT = 8
 SEARCH_DELAY_MS = 200  # debounce: search when typing pauses
 FILTERS = [("all", "All"), ("active", "Active"), ("ended", "Ended"), ("attention", "Needs attention")]
 # Sensible first widths, one per column of the table; the user's own are kept in QSettings.
-DEFAULT_WIDTHS = [180, 130, 140, 64, 90, 90, 96, 82, 92, 92, 220]
+DEFAULT_WIDTHS = [170, 130, 135, 64, 90, 90, 96, 82, 92, 92, 220]
 STATUS_CURRENCIES = 2  # per figure in the status bar; the tooltip has them all
 
 

@@ -267,8 +267,13 @@ class ContractTotals(BaseModel):
     refunded = pw.IntegerField(default=0, index=True)  # refunds of payments (R9)
     fees = pw.IntegerField(default=0)
     escrow = pw.IntegerField(default=0, index=True)  # funded - released - escrow_refunded
+    currency = pw.CharField(max_length=3)  # the contract's: book totals per currency read this table alone
     next_due = pw.DateField(null=True)  # indexed as (next_due IS NULL, next_due) by book.py: soonest first
     next_kind = pw.CharField(default="")
+
+    class Meta:
+        # The status bar's totals per currency come from this index alone.
+        indexes = ((("currency", "funded", "released", "escrow_refunded", "refunded", "fees", "escrow"), False),)
 
 
 class Clock(BaseModel):

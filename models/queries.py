@@ -235,10 +235,10 @@ def book_year(year: int) -> dict[str, dict[str, int]]:
 def book_totals() -> dict[str, dict[str, int]]:
     """Totals per currency (never added across currencies, R1), from the maintained summary."""
     sql = """
-    SELECT c.currency, SUM(t.funded), SUM(t.released), SUM(t.escrow_refunded), SUM(t.refunded),
+    SELECT t.currency, SUM(t.funded), SUM(t.released), SUM(t.escrow_refunded), SUM(t.refunded),
            SUM(t.fees), SUM(t.escrow), COUNT(*)
-    FROM contract_totals t JOIN contract c ON c.id = t.contract_id
-    GROUP BY c.currency ORDER BY c.currency
+    FROM contract_totals t
+    GROUP BY t.currency ORDER BY t.currency
     """
     keys = ("funded", "released", "escrow_refunded", "refunded", "fees", "escrow", "contracts")
     out = {row[0]: dict(zip(keys, row[1:], strict=True)) for row in database.execute_sql(sql)}

@@ -45,7 +45,7 @@ WHERE e.kind != 'reversal'
 
 # Per contract sums of the live ledger (R12): funded is money in from the client.
 _TOTALS_SELECT = """
-SELECT c.id AS contract_id,
+SELECT c.id AS contract_id, c.currency AS currency,
        COALESCE(s.funded, 0) AS funded, COALESCE(s.released, 0) AS released,
        COALESCE(s.escrow_refunded, 0) AS escrow_refunded, COALESCE(s.refunded, 0) AS refunded,
        COALESCE(s.fees, 0) AS fees,
@@ -67,7 +67,7 @@ LEFT JOIN (
 WHERE 1 {where_c}
 """
 
-TOTALS_COLUMNS = "contract_id, funded, released, escrow_refunded, refunded, fees, escrow, next_due, next_kind"
+TOTALS_COLUMNS = "contract_id, currency, funded, released, escrow_refunded, refunded, fees, escrow, next_due, next_kind"
 
 # How many days ahead each clock starts to need attention. Overdue clocks always
 # do, except those that simply lapse (a refund window or a feedback window that closed).

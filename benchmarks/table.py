@@ -1,0 +1,190 @@
+"""Benchmark: the main window on the big book (100,000 contracts), offscreen.
+
+Figures, each against a baseline measured in the same run:
+- start: process start to the main window painted with the big book, as a ratio to a
+  bare PySide6 window with a 100-row table started the same way (budget <= 1.5x);
+- sort: clicking each column header (both orders) to updated rows (budget <= 50 ms each);
+- search: each keystroke of realistic searches to updated rows (budget <= 50 ms each);
+- memory: resident memory with the big book open vs the empty book (budget <= 1.3x).
+Prints one JSON object on its last line; exits 0 even when over budget ("ok" says so).
+
+    python benchmarks/table.py [--contracts 100000] [--book PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = 5
+
+# Each child prints "ready <rss_kib>" once its window has been painted.
+BARE = r"""
+import time, sys
+t0 = time.perf_counter()
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QTableWidget, QTableWidgetItem
+app = QApplication(sys.argv)
+w = QMainWindow()
+t = QTableWidget(100, 11)
+for r in range(100):
+    for c in range(11):
+        t.setItem(r, c, QTableWidgetItem(f"cell {r}.{c}"))
+w.setCentralWidget(t); w.resize(1280, 800); w.show()
+def painted():
+    rss = int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1])
+    print("ready", rss, flush=True); app.quit()
+QTimer.singleShot(0, painted)
+app.exec()
+"""
+
+APP = r"""
+import time, sys
+from datetime import date
+from PySide6.QtCore import QSettings, QTimer
+from desktop.app import make_app
+from desktop.main_window import MainWindow
+from models.book import open_book
+app = make_app()
+settings = QSettings(sys.argv[2], QSettings.Format.IniFormat)
+w = MainWindow(open_book(sys.argv[1], create=False), settings=settings)
+w.resize(1280, 800); w.show()
+def painted():
+    w.update_status()  # the status bar's totals are part of what is shown
+    rss = int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1])
+    print("ready", rss, flush=True); w.close(); app.quit()
+QTimer.singleShot(0, painted)
+app.exec()
+"""
+
+
+def child(code: str, *args: str) -> tuple[float, int]:
+    """Seconds from process start to painted, and resident memory in KiB."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    took = time.perf_counter() - started
+    line = next((x for x in done.stdout.splitlines() if x.startswith("ready")), None)
+    if line is None:
+        sys.exit(f"child failed:\n{done.stdout}\n{done.stderr}")
+    return took, int(line.split()[1])
+
+
+def figure(value: float, budget: float | None, unit: str, **extra) -> dict:
+    out = {"value": round(value, 3), "unit": unit, **extra}
+    if budget is not None:
+        out.update(budget=budget, ok=value <= budget)
+    return out
+
+
+def in_process(book: Path, settings: Path) -> dict:
+    """Sort and search timings inside one app, as a user clicks and types."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.app import make_app
+    from desktop.contracts_model import COLUMN_KEYS
+    from desktop.main_window import MainWindow
+    from models.book import open_book
+
+    app = make_app()
+    window = MainWindow(open_book(book, create=False), settings=QSettings(str(settings), QSettings.Format.IniFormat))
+    window.resize(1280, 800)
+    window.show()
+    app.processEvents()
+
+    def timed(action) -> float:
+        started = time.perf_counter()
+        action()
+        QApplication.processEvents()  # the view repaints its rows
+        return (time.perf_counter() - started) * 1000
+
+    sorts = {}
+    for column, key in enumerate(COLUMN_KEYS):
+        for order, name in ((Qt.SortOrder.AscendingOrder, "asc"), (Qt.SortOrder.DescendingOrder, "desc")):
+            sorts[f"{key}_{name}"] = timed(lambda c=column, o=order: window.table.sortByColumn(c, o))
+    window.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    searches = {}
+    for term in ("Logo redesign", "Ana Ruiz", "UP-10012345", "pipeline #4242"):
+        window.search.clear()
+        window.apply_search()
+        for n in range(1, len(term) + 1):
+            typed = term[:n]
+
+            def keystroke(t=typed):
+                window.search.setText(t)
+                window.apply_search()  # what the debounce timer calls when typing pauses
+
+            searches[typed] = timed(keystroke)
+    filters = {key: timed(lambda k=key: window.set_filter(k)) for key in ("active", "ended", "attention", "all")}
+    window.close()
+    return {"sorts": sorts, "searches": searches, "filters": filters}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--contracts", type=int, default=100_000)
+    parser.add_argument("--book", type=Path, help="an existing big book (else one is generated)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="escrowbook-table-") as tmp:
+        folder = Path(tmp)
+        book = args.book
+        if book is None:
+            book = folder / "big.book"
+            subprocess.run(
+                [sys.executable, "-m", "desktop", "demo", str(book), "--contracts", str(args.contracts)],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+        empty = folder / "empty.book"
+        subprocess.run([sys.executable, "-m", "desktop", "check", str(book)], cwd=ROOT, check=True, capture_output=True)
+        from models.book import open_book
+
+        open_book(empty).close()
+        settings = str(folder / "settings.ini")
+        bare, big, small = [], [], []
+        for _ in range(RUNS):  # interleaved, so a noisy moment hits both alike
+            bare.append(child(BARE))
+            big.append(child(APP, str(book), settings))
+            small.append(child(APP, str(empty), settings))
+        timings = in_process(book, Path(settings))
+    bare_s = statistics.median(t for t, _ in bare)
+    big_s = statistics.median(t for t, _ in big)
+    big_rss = statistics.median(r for _, r in big)
+    empty_rss = statistics.median(r for _, r in small)
+    sort_worst = max(timings["sorts"], key=timings["sorts"].get)
+    searched = {k: v for k, v in timings["searches"].items()}
+    search_worst = max(searched, key=searched.get)
+    result = {
+        "start_ratio": figure(big_s / bare_s, 1.5, "x", big_book_s=round(big_s, 3), bare_window_s=round(bare_s, 3)),
+        "sort_ms_max": figure(timings["sorts"][sort_worst], 50, "ms", worst=sort_worst),
+        "sort_ms_median": figure(statistics.median(timings["sorts"].values()), 50, "ms"),
+        "search_keystroke_ms_max": figure(searched[search_worst], 50, "ms", worst=search_worst),
+        "filter_ms_max": figure(max(timings["filters"].values()), 50, "ms"),
+        "memory_ratio": figure(
+            big_rss / empty_rss,
+            1.3,
+            "x",
+            big_book_mib=round(big_rss / 1024, 1),
+            empty_book_mib=round(empty_rss / 1024, 1),
+        ),
+        "contracts": {"value": args.contracts if args.book is None else None, "unit": "contracts"},
+    }
+    print(json.dumps(timings), file=sys.stderr)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
