@@ -51,6 +51,12 @@ DEFAULT_WIDTHS = [170, 130, 135, 64, 90, 90, 96, 82, 92, 92, 220]
 STATUS_CURRENCIES = 2  # per figure in the status bar; the tooltip has them all
 
 
+def _add_actions(container, actions) -> None:
+    """Add actions to a menu or toolbar; None is a separator."""
+    for a in actions:
+        container.addSeparator() if a is None else container.addAction(a)
+
+
 class WelcomePage(QWidget):
     """What an empty book shows: the two ways to start."""
 
@@ -312,16 +318,9 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.act_find)
         edit_menu.addAction(self.act_delete)
-        contract_menu = bar.addMenu("&Contract")
-        for a in (
-            self.act_new_contract,
-            self.act_edit_contract,
-            None,
-            self.act_new_milestone,
-            self.act_fund,
-            self.act_submit,
-        ):
-            contract_menu.addSeparator() if a is None else contract_menu.addAction(a)
+        contract_actions = [self.act_new_contract, self.act_edit_contract, None, self.act_new_milestone,
+                            self.act_fund, self.act_submit]  # fmt: skip
+        _add_actions(bar.addMenu("&Contract"), contract_actions)
         view_menu = bar.addMenu("&View")
         self.filter_actions = QActionGroup(self)
         for n, (key, label) in enumerate(FILTERS, start=1):
@@ -342,17 +341,7 @@ class MainWindow(QMainWindow):
         tools = self.addToolBar("Main")
         tools.setObjectName("mainToolbar")
         tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for a in (
-            self.act_new_contract,
-            self.act_edit_contract,
-            None,
-            self.act_new_milestone,
-            self.act_fund,
-            self.act_submit,
-            None,
-            self.act_copy,
-        ):
-            tools.addSeparator() if a is None else tools.addAction(a)
+        _add_actions(tools, [*contract_actions, None, self.act_copy])
 
     # ------------------------------------------------------------ the book
     def load_book(self) -> None:

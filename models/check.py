@@ -23,6 +23,7 @@ from .summary import (
     MONTH_COLUMNS,
     TOTALS_COLUMNS,
     clocks_sql,
+    contract_filters,
     kinds,
     months_sql,
     search_sql,
@@ -51,18 +52,6 @@ GROUP BY m.contract_id
 """
 
 
-def _where(contract_id: int | None) -> dict[str, str]:
-    if contract_id is None:
-        return {"where_c": "", "where_m": "", "where_e": "", "where_f": ""}
-    cid = int(contract_id)
-    return {
-        "where_c": f"AND c.id = {cid}",
-        "where_m": f"AND m.contract_id = {cid}",
-        "where_e": f"AND e.contract_id = {cid}",
-        "where_f": f"AND f.contract_id = {cid}",
-    }
-
-
 def _main_connection(sql: str):
     return database.execute_sql(sql)
 
@@ -72,7 +61,7 @@ def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tup
 
     `run(sql)` executes a query: the open book's connection, or a second read-only one.
     """
-    w = _where(contract_id)
+    w = contract_filters(contract_id)
     out: list[str] = []
     held: dict[int, tuple[int, str]] = {}
     sums = {

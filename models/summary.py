@@ -143,22 +143,25 @@ WHERE 1 {where_c}
 SEARCH_COLUMNS = "rowid, title, freelancer, external_id"
 
 
-def _filters(contract_id: int | None) -> dict[str, str]:
+# The table aliases the summary and check SQL use, and the column that names the contract in each.
+_ALIASES = {"m": "m.contract_id", "r": "r.contract_id", "d": "d.contract_id", "e": "e.contract_id",
+            "f": "f.contract_id", "c": "c.id"}  # fmt: skip
+
+
+def contract_filters(contract_id: int | None) -> dict[str, str]:
+    """{where_m: "AND m.contract_id = 7", ...}: one contract (an int, inlined), or "" for the whole book."""
     if contract_id is None:
-        return {k: "" for k in ("where_m", "where_r", "where_d", "where_e", "where_c")}
+        return {f"where_{a}": "" for a in _ALIASES}
     cid = int(contract_id)
-    return {
-        "where_m": f"AND m.contract_id = {cid}",
-        "where_r": f"AND r.contract_id = {cid}",
-        "where_d": f"AND d.contract_id = {cid}",
-        "where_e": f"AND e.contract_id = {cid}",
-        "where_c": f"AND c.id = {cid}",
-    }
+    return {f"where_{a}": f"AND {column} = {cid}" for a, column in _ALIASES.items()}
 
 
 def clocks_sql(contract_id: int | None = None) -> str:
     return _CLOCKS_SELECT.format(
-        payment_kinds=kinds(E.PAYMENT_KINDS), warn_case=_WARN_CASE, lapsing=kinds(LAPSING), **_filters(contract_id)
+        payment_kinds=kinds(E.PAYMENT_KINDS),
+        warn_case=_WARN_CASE,
+        lapsing=kinds(LAPSING),
+        **contract_filters(contract_id),
     )
 
 
@@ -167,16 +170,16 @@ def months_sql(contract_id: int | None = None) -> str:
         paid=total(BUCKETS["released"]),
         refunded=total(BUCKETS["refunded"]),
         kinds=kinds(E.PAYMENT_KINDS, E.REFUND),
-        where_e=_filters(contract_id)["where_e"],
+        where_e=contract_filters(contract_id)["where_e"],
     )
 
 
 def search_sql(contract_id: int | None = None) -> str:
-    return _SEARCH_SELECT.format(where_c=_filters(contract_id)["where_c"])
+    return _SEARCH_SELECT.format(where_c=contract_filters(contract_id)["where_c"])
 
 
 def totals_sql(contract_id: int | None = None, clock_table: str = "clock") -> str:
-    f = _filters(contract_id)
+    f = contract_filters(contract_id)
     where_k = f["where_c"].replace("c.id", "k.contract_id")
     return _TOTALS_SELECT.format(
         clock=clock_table, bucket_sums=BUCKET_SUMS, where_e=f["where_e"], where_c=f["where_c"], where_k=where_k
