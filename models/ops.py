@@ -313,44 +313,47 @@ def delete_milestone(milestone, *, now=None) -> None:
     _audit(contract, "milestone deleted", m.title, now)
 
 
-def _fund(m: Milestone, today: date, *, from_escrow: bool) -> LedgerEntry:
-    """R3 (and R4 with from_escrow): fund a milestone, with its fees on what is deposited."""
-    c = m.contract
-    policy = c.policy
-    allocated = min(q.unassigned_escrow(c), m.amount) if from_escrow else 0
-    deposit = m.amount - allocated
-    first_funding = (
-        not LedgerEntry.select().where((LedgerEntry.contract == c) & (LedgerEntry.kind == LedgerEntry.FUND)).exists()
-    )
-    entry = None
-    if allocated:
-        entry = _post(
-            c, LedgerEntry.FUND_FROM_ESCROW, allocated, today, milestone=m, memo="Funded from remaining escrow"
-        )
-    if deposit:
-        entry = _post(c, LedgerEntry.FUND, deposit, today, milestone=m, memo="Deposit into escrow")
-        fee = fee_on(deposit, policy.fee_rate)
-        if fee:
-            _post(c, LedgerEntry.FEE, fee, today, milestone=m, funding=entry, memo="Marketplace fee")
-        initiation = major_to_minor(policy.initiation_fee, c.currency) or 0
-        if first_funding and initiation:
-            _post(c, LedgerEntry.FEE, initiation, today, milestone=m, funding=entry, memo="Contract initiation fee")
-    m.state = Milestone.ACTIVE
-    m.save()
-    return entry
-
-
 def funding_preview(contract, amount: int, *, from_escrow: bool) -> dict:
-    """What funding `amount` would take: from remaining escrow, as a deposit, and in fees (R3, R4)."""
+    """What funding `amount` takes (R3, R4): from remaining escrow, as a deposit, and in fees.
+
+    Used by `fund_milestone` itself and by the dialogs that show it before anything is written.
+    """
     c = _fresh(Contract, contract, "contract")
-    allocated = min(q.unassigned_escrow(c), amount) if from_escrow else 0
+    allocated = min(max(q.unassigned_escrow(c), 0), amount) if from_escrow else 0
     deposit = amount - allocated
-    fee = fee_on(deposit, c.policy.fee_rate) if deposit else 0
     first = (
         not LedgerEntry.select().where((LedgerEntry.contract == c) & (LedgerEntry.kind == LedgerEntry.FUND)).exists()
     )
-    initiation = (major_to_minor(c.policy.initiation_fee, c.currency) or 0) if (deposit and first) else 0
-    return {"from_escrow": allocated, "deposit": deposit, "fee": fee, "initiation_fee": initiation}
+    return {
+        "from_escrow": allocated,
+        "deposit": deposit,
+        "fee": fee_on(deposit, c.policy.fee_rate) if deposit else 0,
+        "initiation_fee": (major_to_minor(c.policy.initiation_fee, c.currency) or 0) if (deposit and first) else 0,
+    }
+
+
+def _fund(m: Milestone, today: date, *, from_escrow: bool) -> LedgerEntry:
+    """R3 (and R4 with from_escrow): fund a milestone, with its fees on what is deposited."""
+    c = m.contract
+    plan = funding_preview(c, m.amount, from_escrow=from_escrow)
+    entry = None
+    if plan["from_escrow"]:
+        entry = _post(
+            c,
+            LedgerEntry.FUND_FROM_ESCROW,
+            plan["from_escrow"],
+            today,
+            milestone=m,
+            memo="Funded from remaining escrow",
+        )
+    if plan["deposit"]:
+        entry = _post(c, LedgerEntry.FUND, plan["deposit"], today, milestone=m, memo="Deposit into escrow")
+        for fee, memo in ((plan["fee"], "Marketplace fee"), (plan["initiation_fee"], "Contract initiation fee")):
+            if fee:
+                _post(c, LedgerEntry.FEE, fee, today, milestone=m, funding=entry, memo=memo)
+    m.state = Milestone.ACTIVE
+    m.save()
+    return entry
 
 
 @operation
