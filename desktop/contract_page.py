@@ -109,6 +109,7 @@ class ContractPage(QWidget):
         self.ask = ask  # replaced in tests, which cannot click a modal box
         self.warn = warn
         self.contract: Contract | None = None
+        self.wizard = None
 
         self.title = QLabel()
         self.title.setObjectName("contractTitle")
@@ -183,6 +184,13 @@ class ContractPage(QWidget):
         self.fund_button = self._button(
             "fundButton", "F&und…", self.fund_milestone, "fund", "Deposit the amount into escrow, with its fees (R3)"
         )
+        self.release_button = self._button(
+            "releaseButton",
+            "&Release…",
+            self.release_payment,
+            "release",
+            "Release a payment to the freelancer, in full or in part (R4, R5)",
+        )
         self.submit_button = self._button(
             "submitWorkButton",
             "Work &submitted",
@@ -199,6 +207,7 @@ class ContractPage(QWidget):
             self.delete_button,
             self.fund_button,
             self.submit_button,
+            self.release_button,
         ):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -457,6 +466,7 @@ class ContractPage(QWidget):
         for b in (self.edit_button, self.up_button, self.down_button, self.delete_button, self.fund_button):
             b.setEnabled(unfunded)
         self.submit_button.setEnabled(m is not None and active and m.state == Milestone.ACTIVE)
+        self.release_button.setEnabled(active)
         self.reverse_button.setEnabled(self.contract is not None and self.selected_entry() is not None)
 
     # ------------------------------------------------------------ actions (one operation each)
@@ -530,6 +540,31 @@ class ContractPage(QWidget):
         m = self.selected_milestone()
         if m is not None and self._run("Work submitted", ops.submit_work, m, today=self.today()) is not None:
             self.select_milestone(m.id)
+
+    def release_payment(self) -> None:
+        """Open the release wizard on the selected milestone (or say why a payment cannot be released)."""
+        from desktop.release_wizard import release_or_explain
+
+        if self.contract is None:
+            return
+        m = self.selected_milestone()
+        wizard = release_or_explain(
+            self.contract,
+            self,
+            today=self.today(),
+            milestone_id=m.id if m is not None and m.state in Milestone.OPEN_STATES else None,
+            warn=lambda title, text: self.warn(self, title, text),
+        )
+        if wizard is None:
+            return
+        self.wizard = wizard  # tests reach the open wizard here
+        wizard.contract_changed.connect(self._changed_elsewhere)
+        wizard.exec()
+        self.wizard = None
+
+    def _changed_elsewhere(self, contract_id: int) -> None:
+        self.show_contract(contract_id)
+        self.changed.emit(contract_id)
 
     def reverse_entry(self) -> None:
         e = self.selected_entry()

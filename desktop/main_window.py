@@ -289,6 +289,14 @@ class MainWindow(QMainWindow):
             "submit-work",
             "Record that the freelancer submitted work",
         )
+        self.act_release = action(
+            "actionReleasePayment",
+            "&Release Payment…",
+            self.page.release_payment,
+            "Ctrl+R",
+            "release",
+            "Release a payment to the freelancer (the final-payment wizard)",
+        )
         self.act_delete = action(
             "actionDeleteMilestone",
             "&Delete Milestone…",
@@ -319,7 +327,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.act_find)
         edit_menu.addAction(self.act_delete)
         contract_actions = [self.act_new_contract, self.act_edit_contract, None, self.act_new_milestone,
-                            self.act_fund, self.act_submit]  # fmt: skip
+                            self.act_fund, self.act_submit, self.act_release]  # fmt: skip
         _add_actions(bar.addMenu("&Contract"), contract_actions)
         view_menu = bar.addMenu("&View")
         self.filter_actions = QActionGroup(self)
@@ -497,7 +505,7 @@ class MainWindow(QMainWindow):
         if index.isValid():
             self.table.selectRow(index.row())
         menu = QMenu(self)
-        for a in (self.act_new_contract, self.act_edit_contract, self.act_new_milestone):
+        for a in (self.act_new_contract, self.act_edit_contract, self.act_new_milestone, self.act_release):
             menu.addAction(a)
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
@@ -507,6 +515,7 @@ class MainWindow(QMainWindow):
         self.act_new_milestone.setEnabled(c is not None and c.status == Contract.ACTIVE)
         self.act_fund.setEnabled(self.page.fund_button.isEnabled())
         self.act_submit.setEnabled(self.page.submit_button.isEnabled())
+        self.act_release.setEnabled(self.page.release_button.isEnabled())
         self.act_delete.setEnabled(self.page.delete_button.isEnabled())
 
     # ------------------------------------------------------------ after an operation

@@ -28,6 +28,33 @@ def grab(widget: QWidget, path: Path) -> None:
     print(path)
 
 
+def wizard_pages(window, contract, out: Path) -> None:
+    """Each page of the release wizard, on a contract with a funded milestone and leftover escrow."""
+    from desktop.release_wizard import ReleaseWizard
+    from models import queries
+
+    active = queries.active_milestones(contract)
+    wizard = ReleaseWizard(contract, window, today=TODAY, milestone_id=active[0].id if active else None)
+    wizard.resize(620, 480)
+    grab(wizard, out / "release-1-milestone.png")
+    wizard.choose.new_choice.setChecked(True)
+    wizard.choose.new_title.setText("Final payment")
+    wizard.choose.new_amount.setText("50.00")
+    grab(wizard, out / "release-1-new-milestone.png")
+    wizard.next()
+    wizard.amount.partial.setChecked(True)
+    wizard.amount.part.setText("60.00")
+    grab(wizard, out / "release-2-amount-refused.png")
+    wizard.amount.part.setText("30.00")
+    grab(wizard, out / "release-2-amount.png")
+    wizard.next()
+    grab(wizard, out / "release-3-review.png")
+    wizard.next()  # Pay now (a temporary demo book)
+    wizard.done_page.agreed.setChecked(True)
+    grab(wizard, out / "release-4-done.png")
+    wizard.accept()
+
+
 def main(out: Path) -> None:
     from desktop.app import apply_scheme, make_app
     from desktop.dialogs import ContractDialog, FreelancerDialog, MilestoneDialog
@@ -86,6 +113,7 @@ def main(out: Path) -> None:
             for name, dialog in dialogs.items():
                 grab(dialog, out / f"{name}.png")
                 dialog.reject()
+            wizard_pages(window, contract, out)
             help_dialog = HelpDialog(window)
             grab(help_dialog, out / "help.png")
             help_dialog.close()

@@ -90,6 +90,13 @@ def active_milestones(contract: Contract) -> list[Milestone]:
     )
 
 
+def release_blocker(contract: Contract) -> str | None:
+    """Why no payment can be released on this contract (R5: only on an active contract), or None."""
+    if contract.status != Contract.ACTIVE:
+        return f"“{contract.title}” has ended: payments can no longer be released."
+    return None
+
+
 def payment_refunded(payment: LedgerEntry) -> int:
     return _live_sum("payment_id = ? AND kind = 'refund'", (payment.id,))
 

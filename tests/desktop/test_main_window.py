@@ -344,3 +344,43 @@ def test_every_interactive_widget_is_named(window):
         assert widget.objectName(), widget
         assert widget.accessibleName(), widget.objectName()
     assert all(isinstance(w, (QTableView, QLineEdit, QToolButton, QPushButton)) for w in widgets)
+
+
+def test_release_wizard_is_reached_from_toolbar_menu_context_menu_and_milestones_tab(window, qtbot):
+    from PySide6.QtWidgets import QToolBar
+
+    from desktop.release_wizard import ReleaseWizard
+
+    toolbar = window.findChild(QToolBar, "mainToolbar")
+    assert window.act_release in toolbar.actions()
+    contract_menu = next(m for m in window.menuBar().actions() if m.text() == "&Contract").menu()
+    assert window.act_release in contract_menu.actions()
+    assert window.page.release_button.objectName() == "releaseButton"
+
+    logo = Contract.get(Contract.title == "Logo redesign")
+    window.select_contract(logo.id)
+    sketches = Milestone.get(Milestone.title == "Sketches")
+    window.page.select_milestone(sketches.id)
+
+    def pay_all(wizard):
+        assert isinstance(wizard, ReleaseWizard) and wizard.choose.choice() == sketches.id
+        wizard.next()
+        wizard.next()
+        wizard.next()  # Pay now
+        wizard.accept()  # Keep it open
+
+    done = _in_dialog(qtbot, pay_all)
+    qtbot.mouseClick(window.page.release_button, Qt.MouseButton.LeftButton)
+    assert done
+    assert Milestone.get_by_id(sketches.id).state == Milestone.PAID
+    row = window.model.row_of(logo.id)
+    assert shown(window, row, "paid") == "$300.00" and shown(window, row, "escrow") == "$0.00"
+    assert "Paid in 2026: €800.00 · $300.00" in window.status_money.text()
+
+
+def test_release_on_an_ended_contract_explains_instead(window):
+    old = Contract.get(Contract.title == "Annual report")
+    window.select_contract(old.id)
+    assert not window.act_release.isEnabled()
+    window.page.release_payment()
+    assert window.warnings[-1] == "“Annual report” has ended: payments can no longer be released."

@@ -1,0 +1,434 @@
+"""Release a payment: the article's "release a final payment" as a wizard (R2, R3, R4, R5, R7, R14).
+
+1. Milestone: an active milestone, or a new one (for escrow that is not part of
+   an active milestone; where the remaining escrow is short, a deposit with its
+   fees is shown).
+2. Amount: all of it, or part of it; what stays in escrow afterwards.
+3. Review: every figure in plain words, and "Pay now", the only button that
+   writes, calling one operation in one transaction.
+4. Done: "End the contract now" (after confirming the ending was agreed), or "Keep it open".
+
+Cancel or close on any page before "Pay now" leaves the book exactly as it was.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from desktop import formatting
+from desktop.money_edit import FieldError, MoneyEdit
+from models import ops, queries
+from models.entities import Contract, Milestone
+from models.errors import RuleError
+
+NEW = 0  # the "add a new milestone" choice (milestone ids start at 1; -1 would ask Qt for an id)
+
+
+def _label(text: str = "", name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    if name:
+        label.setObjectName(name)
+        label.setAccessibleName(name)
+    return label
+
+
+class ReleaseWizard(QWizard):
+    """Construct, then `exec()`; `released` holds the payment entry once "Pay now" succeeded."""
+
+    contract_changed = Signal(int)
+
+    def __init__(self, contract: Contract, parent=None, *, today: date | None = None, milestone_id: int | None = None):
+        super().__init__(parent)
+        self.setObjectName("releaseWizard")
+        self.setWindowTitle(f"Release a payment — {contract.title}")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "&Pay now")
+        self.setButtonText(QWizard.WizardButton.FinishButton, "&Keep it open")
+        self.contract = contract
+        self.today = today
+        self.released = None
+        self.ended = False
+        self.choose = ChoosePage(self, milestone_id)
+        self.amount = AmountPage(self)
+        self.review = ReviewPage(self)
+        self.done_page = DonePage(self)
+        for page in (self.choose, self.amount, self.review, self.done_page):
+            self.addPage(page)
+        self.resize(620, 480)
+
+    # What the pages decided, in minor units of the contract's currency.
+    def money(self, minor: int) -> str:
+        return formatting.money(minor, self.contract.currency)
+
+    def available(self) -> int:
+        """How much can be released: the chosen milestone's escrow, or the new milestone's amount."""
+        if self.choose.choice() == NEW:
+            return self.choose.new_amount.value() or 0
+        m = self.choose.milestone()
+        return queries.milestone_escrow(m) if m else 0
+
+    def release_amount(self) -> int | None:
+        return self.available() if self.amount.full.isChecked() else self.amount.part.value()
+
+    def plan(self) -> dict:
+        """For a new milestone: how it is funded (from remaining escrow, deposit, fees)."""
+        if self.choose.choice() != NEW:
+            return {"from_escrow": 0, "deposit": 0, "fee": 0, "initiation_fee": 0}
+        return ops.funding_preview(self.contract, self.choose.new_amount.value() or 0, from_escrow=True)
+
+    def escrow_after(self) -> int:
+        plan = self.plan()
+        return queries.balances(self.contract).escrow + plan["deposit"] - (self.release_amount() or 0)
+
+    def pay(self) -> bool:
+        """The only write: one operation, all or nothing (R14)."""
+        amount = self.release_amount()
+        try:
+            if self.choose.choice() == NEW:
+                self.released = ops.release_from_remaining_escrow(
+                    self.contract,
+                    self.choose.new_title.text(),
+                    self.choose.new_amount.value(),
+                    release=amount,
+                    description=self.choose.new_details.toPlainText(),
+                    today=self.today,
+                )
+            else:
+                self.released = ops.release_payment(self.choose.milestone(), amount, today=self.today)
+        except RuleError as exc:
+            self.review.error.setMessage(exc.message)
+            return False
+        self.contract_changed.emit(self.contract.id)
+        return True
+
+    def end_contract(self) -> bool:
+        escrow = queries.balances(self.contract).escrow
+        try:
+            ops.end_contract(
+                self.contract,
+                agreed=self.done_page.agreed.isChecked(),
+                request_escrow_refund=escrow > 0,
+                today=self.today,
+            )
+        except RuleError as exc:
+            self.done_page.error.setMessage(exc.message)
+            return False
+        self.ended = True
+        self.contract_changed.emit(self.contract.id)
+        return True
+
+
+class ChoosePage(QWizardPage):
+    def __init__(self, wizard: ReleaseWizard, milestone_id: int | None):
+        super().__init__()
+        self.w = wizard
+        c = wizard.contract
+        self.setTitle("Which milestone?")
+        self.setSubTitle("Payments are released from an active milestone (R4).")
+        balances = queries.balances(c)
+        self.loose = max(queries.unassigned_escrow(c), 0)
+        summary = _label(
+            f"In escrow on this contract: <b>{html.escape(wizard.money(balances.escrow))}</b>"
+            + (
+                f", of which {html.escape(wizard.money(self.loose))} is not part of an active milestone"
+                f" (left over after a partial release)."
+                if self.loose
+                else "."
+            ),
+            "escrowSummary",
+        )
+        self.group = QButtonGroup(self)
+        self.active = queries.active_milestones(c)
+        layout = QVBoxLayout(self)
+        layout.addWidget(summary)
+        for m in self.active:
+            b = QRadioButton(f"“{m.title}” — {wizard.money(queries.milestone_escrow(m))} unreleased")
+            b.setObjectName(f"milestone_{m.id}")
+            b.setAccessibleName(f"Release from {m.title}")
+            self.group.addButton(b, m.id)
+            layout.addWidget(b)
+        self.new_choice = QRadioButton("Add a new milestone and release it")
+        self.new_choice.setObjectName("newMilestoneChoice")
+        self.new_choice.setAccessibleName("Add a new milestone")
+        self.group.addButton(self.new_choice, NEW)
+        layout.addWidget(self.new_choice)
+
+        self.new_box = QWidget()
+        form = QFormLayout(self.new_box)
+        form.setContentsMargins(24, 0, 0, 0)
+        self.new_title = QLineEdit()
+        self.new_title.setObjectName("newTitleEdit")
+        self.new_title.setAccessibleName("New milestone title")
+        self.new_title.setPlaceholderText("e.g. Final payment")
+        self.new_details = QPlainTextEdit()
+        self.new_details.setObjectName("newDetailsEdit")
+        self.new_details.setAccessibleName("New milestone details")
+        self.new_details.setTabChangesFocus(True)
+        self.new_details.setFixedHeight(54)
+        self.new_amount = MoneyEdit(c.currency)
+        self.new_amount.setObjectName("newAmountEdit")
+        self.new_amount.setAccessibleName("New milestone amount")
+        self.new_error = FieldError(name="newAmountError", accessible_name="New milestone amount message")
+        self.funding_note = _label(name="fundingNote")
+        form.addRow("&Title:", self.new_title)
+        form.addRow("&Details:", self.new_details)
+        form.addRow(f"&Amount ({c.currency}):", self.new_amount)
+        form.addRow("", self.new_error)
+        form.addRow("", self.funding_note)
+        layout.addWidget(self.new_box)
+        layout.addStretch(1)
+
+        self.group.idToggled.connect(lambda *_: self._changed())
+        self.new_title.textChanged.connect(self._changed)
+        self.new_amount.textChanged.connect(self._changed)
+        chosen = self.group.button(milestone_id) if milestone_id is not None else None
+        (chosen or (self.group.buttons()[0] if self.active else self.new_choice)).setChecked(True)
+        self._changed()
+
+    def choice(self) -> int | None:
+        return self.group.checkedId() if self.group.checkedButton() else None
+
+    def milestone(self) -> Milestone | None:
+        cid = self.choice()
+        return None if cid in (None, NEW) else Milestone.get_or_none(Milestone.id == cid)
+
+    def new_problem(self) -> str | None:
+        """R2: a new milestone has a title and at least the policy minimum."""
+        if not self.new_title.text().strip():
+            return "Enter a title for the new milestone."
+        amount = self.new_amount.value()
+        if amount is None:
+            return self.new_amount.error() or "Enter an amount."
+        minimum = queries.milestone_minimum(self.w.contract)
+        if minimum is not None and amount < minimum:
+            return f"A milestone must be at least {self.w.money(minimum)}."
+        return None
+
+    def _changed(self) -> None:
+        new = self.choice() == NEW
+        self.new_box.setVisible(new)
+        problem = self.new_problem() if new else None
+        touched = bool(self.new_amount.text() or self.new_title.text())
+        self.new_error.setMessage(problem if touched else None)
+        note = ""
+        if new and problem is None:
+            plan = self.w.plan()
+            if plan["deposit"]:
+                fees = plan["fee"] + plan["initiation_fee"]
+                note = (
+                    f"Remaining escrow is {self.w.money(self.loose)}: a deposit of "
+                    f"<b>{self.w.money(plan['deposit'])}</b> will be funded"
+                    + (f", with fees of {self.w.money(fees)} (R3)." if fees else ".")
+                )
+            else:
+                note = f"Paid from the remaining escrow ({self.w.money(self.loose)}); no new deposit, no fee."
+        self.funding_note.setText(note)
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        if self.choice() is None:
+            return False
+        return self.new_problem() is None if self.choice() == NEW else True
+
+
+class AmountPage(QWizardPage):
+    def __init__(self, wizard: ReleaseWizard):
+        super().__init__()
+        self.w = wizard
+        self.setTitle("How much?")
+        self.setSubTitle("Release all of it, or part of it. A partial release closes the milestone (R5).")
+        self.group = QButtonGroup(self)
+        self.full = QRadioButton()
+        self.full.setObjectName("fullRelease")
+        self.full.setAccessibleName("Release all of it")
+        self.partial = QRadioButton("Release &part of it:")
+        self.partial.setObjectName("partialRelease")
+        self.partial.setAccessibleName("Release part of it")
+        self.group.addButton(self.full)
+        self.group.addButton(self.partial)
+        self.part = MoneyEdit(wizard.contract.currency)
+        self.part.setObjectName("partialAmountEdit")
+        self.part.setAccessibleName("Amount to release")
+        self.part.setMaximumWidth(200)
+        self.error = FieldError(name="amountError", accessible_name="Amount message")
+        self.after = _label(name="escrowAfter")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.full)
+        layout.addWidget(self.partial)
+        row = QFormLayout()
+        row.setContentsMargins(24, 0, 0, 0)
+        row.addRow(self.part)
+        row.addRow(self.error)
+        layout.addLayout(row)
+        layout.addSpacing(12)
+        layout.addWidget(self.after)
+        layout.addStretch(1)
+        self.full.toggled.connect(self._changed)
+        self.part.textChanged.connect(self._changed)
+
+    def initializePage(self) -> None:
+        self.full.setText(f"Release &all of it: {self.w.money(self.w.available())}")
+        self.full.setChecked(True)
+        self._changed()
+
+    def problem(self) -> str | None:
+        """R5: 0 < amount <= what is available."""
+        if self.full.isChecked():
+            return None
+        amount = self.part.value()
+        if amount is None:
+            return self.part.error() or "Enter an amount."
+        available = self.w.available()
+        if amount > available:
+            return f"You can release at most {self.w.money(available)}."
+        return None
+
+    def _changed(self, *_) -> None:
+        self.part.setEnabled(self.partial.isChecked())
+        problem = self.problem()
+        self.error.setMessage(problem if (self.partial.isChecked() and self.part.text()) else None)
+        if problem is None:
+            self.after.setText(f"Afterwards <b>{self.w.money(self.w.escrow_after())}</b> stays in escrow.")
+        else:
+            self.after.setText("")
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.problem() is None
+
+
+class ReviewPage(QWizardPage):
+    def __init__(self, wizard: ReleaseWizard):
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Review and approve")
+        self.setSubTitle("Nothing is recorded until you choose Pay now.")
+        self.setCommitPage(True)
+        self.text = _label(name="reviewText")
+        self.error = FieldError(name="reviewError", accessible_name="Payment message")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        w = self.w
+        c = w.contract
+        amount = w.release_amount() or 0
+        who = html.escape(c.freelancer.name)
+        lines = []
+        if w.choose.choice() == NEW:
+            title = html.escape(w.choose.new_title.text().strip())
+            plan = w.plan()
+            new_amount = w.choose.new_amount.value() or 0
+            funding = []
+            if plan["from_escrow"]:
+                funding.append(f"{w.money(plan['from_escrow'])} from the remaining escrow")
+            if plan["deposit"]:
+                funding.append(f"a deposit of {w.money(plan['deposit'])}")
+            lines.append(f"Add the milestone “{title}” of {w.money(new_amount)}, funded with {' and '.join(funding)}.")
+            fees = plan["fee"] + plan["initiation_fee"]
+            if fees:
+                lines.append(f"Fees recorded with the deposit: {w.money(fees)}.")
+        else:
+            title = html.escape(w.choose.milestone().title)
+        lines.append(
+            f"<b>Release {w.money(amount)} to {who} from “{title}”.</b> {w.money(w.escrow_after())} stays in escrow."
+        )
+        self.text.setText("".join(f"<p>{line}</p>" for line in lines))
+        self.error.clear()
+
+    def validatePage(self) -> bool:
+        return self.w.pay()
+
+
+class DonePage(QWizardPage):
+    """After paying: "End the contract now" (once the ending is agreed, R7) or "Keep it open" (Finish)."""
+
+    def __init__(self, wizard: ReleaseWizard):
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Payment released")
+        self.setFinalPage(True)
+        self.text = _label(name="doneText")
+        self.agreed = QCheckBox("I have &agreed the ending with the freelancer")
+        self.agreed.setObjectName("agreedCheck")
+        self.agreed.setAccessibleName("I agreed the ending with the freelancer")
+        self.end_button = QPushButton("&End the contract now")
+        self.end_button.setObjectName("endNowButton")
+        self.end_button.setAccessibleName("End the contract now")
+        self.end_button.setAutoDefault(False)
+        self.end_note = _label(name="endNote")
+        self.error = FieldError(name="endError", accessible_name="End contract message")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addSpacing(8)
+        layout.addWidget(_label("To end the contract too:"))
+        layout.addWidget(self.agreed)
+        row = QHBoxLayout()
+        row.addWidget(self.end_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(self.end_note)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        layout.addWidget(_label("Or choose <b>Keep it open</b> to finish here."))
+        self.agreed.toggled.connect(self._changed)
+        self.end_button.clicked.connect(self._end)
+
+    def initializePage(self) -> None:
+        w = self.w
+        entry = w.released
+        self.text.setText(
+            f"<p>{w.money(entry.amount)} was released to {html.escape(w.contract.freelancer.name)} on "
+            f"{formatting.day(entry.date)}. The freelancer can refund it within the refund window if needed.</p>"
+        )
+        escrow = queries.balances(w.contract).escrow
+        note = "Ending a contract to avoid marketplace fees is circumvention and against the marketplace's terms."
+        if escrow:
+            note = (
+                f"{w.money(escrow)} is still in escrow: ending now sends the freelancer an escrow refund request "
+                f"for it; they have 7 days to approve or dispute, and silence counts as approval (R8). " + note
+            )
+        self.end_note.setText(note)
+        self._changed()
+
+    def _changed(self, *_) -> None:
+        self.end_button.setEnabled(self.agreed.isChecked())
+        self.error.clear()
+
+    def _end(self) -> None:
+        if self.w.end_contract():
+            self.w.accept()
+
+
+def release_or_explain(contract: Contract, parent=None, *, today=None, milestone_id=None, warn=None):
+    """Open the wizard, or say why no payment can be released (instead of a wizard that dead-ends)."""
+    reason = queries.release_blocker(contract)
+    if reason:
+        if warn:
+            warn("Release a payment", reason)
+        return None
+    return ReleaseWizard(contract, parent, today=today, milestone_id=milestone_id)
