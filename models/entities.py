@@ -244,6 +244,21 @@ class AccessGrant(BaseModel):
     revoked_on = pw.DateField(null=True)
 
 
+class Deliverable(BaseModel):
+    """R11: work, materials or equipment to receive back when the contract ends."""
+
+    WORK = "work"
+    MATERIAL = "material"
+    EQUIPMENT = "equipment"
+    KINDS = (WORK, MATERIAL, EQUIPMENT)
+
+    contract = pw.ForeignKeyField(Contract, backref="deliverables", index=True)
+    label = pw.CharField()
+    kind = pw.CharField(default=WORK)
+    received_on = pw.DateField(null=True)
+    note = pw.TextField(default="")
+
+
 class AuditLog(BaseModel):
     """Non-money edits, for the record (money has the ledger)."""
 
@@ -336,6 +351,7 @@ ALL_TABLES = [
     Feedback,
     CloseoutItem,
     AccessGrant,
+    Deliverable,
     AuditLog,
     ContractTotals,
     Clock,

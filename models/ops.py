@@ -20,6 +20,7 @@ from .entities import (
     AuditLog,
     CloseoutItem,
     Contract,
+    Deliverable,
     Dispute,
     EscrowRefundRequest,
     Feedback,
@@ -818,6 +819,27 @@ def add_access(contract, label, *, where="", given_on: date | None = None, today
     return grant
 
 
+_SECRET_WORDS = re.compile(r"(?i)\b(password|passwd|pwd|passcode|pin|token|secret|api[ _-]?key|private key)\s*[:=]")
+_SECRET_SHAPES = re.compile(
+    r"(ghp_|gho_|github_pat_|sk_live_|sk_test_|xox[bpas]-|AKIA)[A-Za-z0-9_\-]{8,}"  # well-known token prefixes
+    r"|(?=[A-Za-z0-9+/_\-]{20,})(?=\S*\d)(?=\S*[A-Za-z])[A-Za-z0-9+/_\-]{20,}"  # a long random-looking string
+)
+
+
+def secret_warning(label: str) -> str | None:
+    """R11: the access register holds labels such as "GitHub org: write access", never a secret.
+
+    A warning (not a refusal) when a label looks like it contains a password, token or key.
+    """
+    text = label or ""
+    if _SECRET_WORDS.search(text) or _SECRET_SHAPES.search(text):
+        return (
+            "This looks like a password, token or key. The access register should name the access "
+            "(“GitHub org: write access”), never hold the secret itself: remove it before saving."
+        )
+    return None
+
+
 @operation
 def revoke_access(grant, *, today: date | None = None) -> AccessGrant:
     today = utc_today(today)
@@ -829,6 +851,36 @@ def revoke_access(grant, *, today: date | None = None) -> AccessGrant:
     g.save()
     _audit(g.contract, "access revoked", g.label)
     return g
+
+
+@operation
+def add_deliverable(contract, label, *, kind: str = Deliverable.WORK, note: str = "") -> Deliverable:
+    """R11: something to receive back: work, materials or equipment lent to the freelancer."""
+    c = _fresh(Contract, contract, "contract")
+    if kind not in Deliverable.KINDS:
+        raise RuleError("Choose work, material or equipment.", rule="R11", field="kind")
+    d = Deliverable.create(
+        contract=c,
+        label=check_text(label, "label", "label"),
+        kind=kind,
+        note=check_text(note, "note", "note", required=False, max_len=MAX_NOTE),
+    )
+    _audit(c, "deliverable added", d.label)
+    return d
+
+
+@operation
+def mark_received(deliverable, *, today: date | None = None) -> Deliverable:
+    """R11: the work, material or equipment is back, on this date."""
+    today = utc_today(today)
+    d = _fresh(Deliverable, deliverable, "item")
+    if d.received_on is not None:
+        raise RuleError(f"“{d.label}” was already received on {d.received_on:%d %b %Y}.", rule="R11")
+    _require_not_before(today, d.contract.started_on, "the contract started")
+    d.received_on = today
+    d.save()
+    _audit(d.contract, "deliverable received", d.label)
+    return d
 
 
 @operation
@@ -845,6 +897,10 @@ def complete_closeout_item(item, *, note: str = "", today: date | None = None, n
         if open_grants:
             plural = "entry" if open_grants == 1 else "entries"
             raise RuleError(f"Revoke the {open_grants} open access {plural} first.", rule="R11")
+    if i.kind == CloseoutItem.RECEIVE_WORK:
+        waiting = Deliverable.select().where((Deliverable.contract == c) & Deliverable.received_on.is_null()).count()
+        if waiting:
+            raise RuleError(f"Mark the {waiting} item(s) still to receive as received first.", rule="R11")
     if i.kind == CloseoutItem.LEAVE_FEEDBACK and q.feedback_window_open(c, now or end_of_day(today)):
         raise RuleError(
             f"Leave your feedback first: the window is open until {c.feedback_closes_at:%d %b %Y %H:%M} UTC."

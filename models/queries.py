@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from .clock import utc_now, utc_today
-from .entities import Clock, Contract, Feedback, LedgerEntry, Milestone, database
+from .entities import Clock, Contract, EscrowRefundRequest, Feedback, LedgerEntry, Milestone, database
 from .money import major_to_minor
 from .summary import BUCKETS, kinds, total
 from .summary import LAPSING as LAPSING  # re-exported: what lapses and when clocks warn
@@ -161,6 +161,31 @@ def overall_score(fb: Feedback) -> Decimal:
     """R10: the mean of the six category stars, to two decimals (no floats, R1)."""
     total = sum(getattr(fb, c) for c in Feedback.CATEGORIES)
     return (Decimal(total) / len(Feedback.CATEGORIES)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def escrow_refund_email(contract: Contract) -> tuple[str, str]:
+    """The email to the freelancer about ending, the escrow refund request (R8) and the closeout (R11)."""
+    from .money import format_money
+
+    f = contract.freelancer
+    request = contract.escrow_refund_requests.order_by(EscrowRefundRequest.id.desc()).first()
+    subject = f"Ending our contract “{contract.title}”"
+    lines = [f"Hello {f.name},", "", f"Thank you for your work on “{contract.title}”. I have ended the contract."]
+    if request is not None:
+        lines += [
+            "",
+            f"{format_money(request.amount, contract.currency)} was left in escrow, so the marketplace will ask you "
+            "to approve an escrow refund of it to me."
+            + (f" Please approve it by {request.reply_due:%d %B %Y}." if request.reply_due else ""),
+        ]
+    lines += [
+        "",
+        "To close out, please send any remaining work files, return anything I lent you, and remove my "
+        "documents, files and accounts from your equipment. I am revoking the access I gave you.",
+        "",
+        "Best regards",
+    ]
+    return subject, "\n".join(lines)
 
 
 def closeout_open(contract: Contract) -> int:
