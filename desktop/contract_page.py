@@ -34,7 +34,7 @@ from desktop import formatting
 from desktop.icons import icon
 from models import ops, queries
 from models.clock import utc_today
-from models.entities import AccessGrant, Clock, CloseoutItem, Contract, Feedback, LedgerEntry, Milestone
+from models.entities import Clock, Contract, Feedback, LedgerEntry, Milestone
 from models.errors import RuleError
 
 KIND_LABELS = {
@@ -143,7 +143,16 @@ class ContractPage(QWidget):
         self.tabs.setObjectName("contractTabs")
         self.tabs.addTab(self._milestones_tab(), "&Milestones")
         self.tabs.addTab(self._ledger_tab(), "&Ledger")
-        self.tabs.addTab(self._closeout_tab(), "&Closeout")
+        from desktop.escrow_panel import EscrowPanel
+
+        self.escrow_panel = EscrowPanel(self, today=self.today)
+        self.escrow_panel.changed.connect(self._changed_elsewhere)
+        self.tabs.addTab(self.escrow_panel, "E&scrow refund")
+        from desktop.closeout_tab import CloseoutTab
+
+        self.closeout_tab = CloseoutTab(self, today=self.today)
+        self.closeout_tab.changed.connect(self._changed_elsewhere)
+        self.tabs.addTab(self.closeout_tab, "&Closeout")
         self.tabs.addTab(self._feedback_tab(), "&Feedback")
 
         line = QFrame()
@@ -233,17 +242,6 @@ class ContractPage(QWidget):
         layout.addWidget(self.ledger_table)
         return w
 
-    def _closeout_tab(self) -> QWidget:
-        w = QWidget()
-        self.closeout_label = QLabel()
-        self.closeout_label.setObjectName("closeoutState")
-        self.closeout_label.setWordWrap(True)
-        self.closeout_label.setTextFormat(Qt.TextFormat.RichText)
-        self.closeout_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        layout = QVBoxLayout(w)
-        layout.addWidget(self.closeout_label, 1)
-        return w
-
     def _feedback_tab(self) -> QWidget:
         w = QWidget()
         self.feedback_label = QLabel()
@@ -263,10 +261,12 @@ class ContractPage(QWidget):
         if c is None:
             self.title.setText("No contract selected")
             self.subtitle.setText("Select a contract in the table to see its milestones, ledger and deadlines.")
-            for label in (self.money, self.clocks, self.closeout_label, self.feedback_label):
+            for label in (self.money, self.clocks, self.feedback_label):
                 label.clear()
             self.milestone_table.setRowCount(0)
             self.ledger_table.setRowCount(0)
+            self.escrow_panel.show_contract(None)
+            self.closeout_tab.show_contract(None)
             self._update_buttons()
             return
         f = c.freelancer
@@ -282,8 +282,9 @@ class ContractPage(QWidget):
         self._show_clocks(c)
         self._show_milestones(c)
         self._show_ledger(c)
-        self._show_closeout(c)
         self._show_feedback(c)
+        self.escrow_panel.show_contract(c)
+        self.closeout_tab.show_contract(c)
         self._update_buttons()
 
     def _show_money(self, c: Contract) -> None:
@@ -372,32 +373,6 @@ class ContractPage(QWidget):
             ]
             for col, item in enumerate(values):
                 t.setItem(r, col, item)
-
-    def _show_closeout(self, c: Contract) -> None:
-        if c.status != Contract.ENDED:
-            text = "<p>The closeout checklist starts when the contract ends (R11).</p>"
-        else:
-            items = "".join(
-                f"<li>{'✔' if i.done_on else '☐'} {html.escape(i.label)}"
-                f"{' — done ' + formatting.day(i.done_on) if i.done_on else ''}</li>"
-                for i in CloseoutItem.select().where(CloseoutItem.contract == c).order_by(CloseoutItem.id)
-            )
-            state = "Closed out." if queries.is_closed_out(c) else f"{queries.closeout_open(c)} item(s) still open."
-            text = f"<p><b>{state}</b></p><ul>{items}</ul>"
-        grants = list(AccessGrant.select().where(AccessGrant.contract == c).order_by(AccessGrant.given_on))
-        if grants:
-            rows = "".join(
-                f"<li>{html.escape(g.label)}{' (' + html.escape(g.where) + ')' if g.where else ''}: given "
-                f"{formatting.day(g.given_on)}, "
-                f"{'revoked ' + formatting.day(g.revoked_on) if g.revoked_on else '<b>not revoked yet</b>'}</li>"
-                for g in grants
-            )
-            text += f"<p><b>Access register</b></p><ul>{rows}</ul>"
-        text += (
-            "<p><i>Ticking items and revoking access from this tab arrives with the end-of-contract "
-            "release; the state shown here is the book's.</i></p>"
-        )
-        self.closeout_label.setText(text)
 
     def _show_feedback(self, c: Contract) -> None:
         mine = queries.client_feedback(c)

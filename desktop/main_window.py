@@ -297,6 +297,14 @@ class MainWindow(QMainWindow):
             "release",
             "Release a payment to the freelancer (the final-payment wizard)",
         )
+        self.act_end = action(
+            "actionEndContract",
+            "E&nd Contract…",
+            self.end_contract,
+            None,
+            "end-contract",
+            "End the selected contract: agree it, settle the escrow, then close out",
+        )
         self.act_delete = action(
             "actionDeleteMilestone",
             "&Delete Milestone…",
@@ -309,9 +317,12 @@ class MainWindow(QMainWindow):
             "actionRefresh", "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh, "refresh"
         )
         self.act_help = action(
-            "actionHelp", "Escrowbook &Help", self.show_help, QKeySequence.StandardKey.HelpContents, "help"
+            "actionHelp", "Escrowbook &Help", lambda: self.show_help(), QKeySequence.StandardKey.HelpContents, "help"
         )
         self.act_about = action("actionAbout", "&About Escrowbook", self.show_about)
+        self.act_help_ending = action(
+            "actionHelpEnding", "&Ending a Fixed-Price Contract", lambda: self.show_help("ending.html")
+        )
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
@@ -327,7 +338,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.act_find)
         edit_menu.addAction(self.act_delete)
         contract_actions = [self.act_new_contract, self.act_edit_contract, None, self.act_new_milestone,
-                            self.act_fund, self.act_submit, self.act_release]  # fmt: skip
+                            self.act_fund, self.act_submit, self.act_release, None, self.act_end]  # fmt: skip
         _add_actions(bar.addMenu("&Contract"), contract_actions)
         view_menu = bar.addMenu("&View")
         self.filter_actions = QActionGroup(self)
@@ -344,6 +355,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.act_refresh)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.act_help)
+        help_menu.addAction(self.act_help_ending)
         help_menu.addAction(self.act_about)
 
         tools = self.addToolBar("Main")
@@ -505,7 +517,13 @@ class MainWindow(QMainWindow):
         if index.isValid():
             self.table.selectRow(index.row())
         menu = QMenu(self)
-        for a in (self.act_new_contract, self.act_edit_contract, self.act_new_milestone, self.act_release):
+        for a in (
+            self.act_new_contract,
+            self.act_edit_contract,
+            self.act_new_milestone,
+            self.act_release,
+            self.act_end,
+        ):
             menu.addAction(a)
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
@@ -516,6 +534,7 @@ class MainWindow(QMainWindow):
         self.act_fund.setEnabled(self.page.fund_button.isEnabled())
         self.act_submit.setEnabled(self.page.submit_button.isEnabled())
         self.act_release.setEnabled(self.page.release_button.isEnabled())
+        self.act_end.setEnabled(c is not None and c.status == Contract.ACTIVE)
         self.act_delete.setEnabled(self.page.delete_button.isEnabled())
 
     # ------------------------------------------------------------ after an operation
@@ -525,7 +544,7 @@ class MainWindow(QMainWindow):
         self._update_count()
         if self.stack.currentWidget() is self.welcome:
             self.stack.setCurrentWidget(self.splitter)
-        if self.selected_contract_id() != contract_id:
+        if self.sender() is not self.page:  # the page refreshed itself before announcing the change
             self.page.show_contract(contract_id)
         self.select_contract(contract_id)
         self._update_actions()
@@ -587,11 +606,34 @@ class MainWindow(QMainWindow):
             self.page.show_contract(c.id)
             self.contract_changed(c.id)
 
+    def end_contract(self) -> None:
+        """The end-contract confirmation (R7, R8): one operation when the client confirms."""
+        from desktop.end_contract_dialog import EndContractDialog
+
+        c = self.page.contract
+        if c is None:
+            return
+        c = Contract.get_by_id(c.id)
+        if c.status != Contract.ACTIVE:
+            self.warn("End contract", f"“{c.title}” has already ended.")
+            return
+        dialog = EndContractDialog(c, self, today=self.today())
+        dialog.contract_changed.connect(self.contract_changed)
+        self.end_dialog = dialog  # tests reach the open confirmation here
+        dialog.exec()
+        self.end_dialog = None
+        if dialog.ended:
+            self.page.show_contract(c.id)
+            if dialog.go_to_closeout:
+                self.page.tabs.setCurrentWidget(self.page.closeout_tab)
+
     # ------------------------------------------------------------ help
-    def show_help(self) -> None:
+    def show_help(self, page: str = "index.html") -> None:
         from desktop.help import HelpDialog
 
-        HelpDialog(self).show()
+        actions = {"release": self.page.release_payment, "end": self.end_contract}
+        self.help_dialog = HelpDialog(self, page, actions=actions)
+        self.help_dialog.show()
 
     def show_about(self) -> None:
         from desktop.cli import app_version

@@ -6,7 +6,7 @@
 2. Amount: all of it, or part of it; what stays in escrow afterwards.
 3. Review: every figure in plain words, and "Pay now", the only button that
    writes, calling one operation in one transaction.
-4. Done: "End the contract now" (after confirming the ending was agreed), or "Keep it open".
+4. Done: "End the contract now…" (the end-contract confirmation), or "Keep it open".
 
 Cancel or close on any page before "Pay now" leaves the book exactly as it was.
 """
@@ -19,7 +19,6 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCheckBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -57,7 +56,15 @@ class ReleaseWizard(QWizard):
 
     contract_changed = Signal(int)
 
-    def __init__(self, contract: Contract, parent=None, *, today: date | None = None, milestone_id: int | None = None):
+    def __init__(
+        self,
+        contract: Contract,
+        parent=None,
+        *,
+        today: date | None = None,
+        milestone_id: int | None = None,
+        offer_end: bool = True,
+    ):
         super().__init__(parent)
         self.setObjectName("releaseWizard")
         self.setWindowTitle(f"Release a payment — {contract.title}")
@@ -68,8 +75,11 @@ class ReleaseWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Keep it open")
         self.contract = contract
         self.today = today
+        self.offer_end = offer_end  # False when opened from the end-contract confirmation itself
         self.released = None
         self.ended = False
+        self.go_to_closeout = False
+        self.end_dialog = None
         self.choose = ChoosePage(self, milestone_id)
         self.amount = AmountPage(self)
         self.review = ReviewPage(self)
@@ -124,20 +134,19 @@ class ReleaseWizard(QWizard):
         return True
 
     def end_contract(self) -> bool:
-        escrow = queries.balances(self.contract).escrow
-        try:
-            ops.end_contract(
-                self.contract,
-                agreed=self.done_page.agreed.isChecked(),
-                request_escrow_refund=escrow > 0,
-                today=self.today,
-            )
-        except RuleError as exc:
-            self.done_page.error.setMessage(exc.message)
-            return False
-        self.ended = True
-        self.contract_changed.emit(self.contract.id)
-        return True
+        """Open the end-contract confirmation (R7); when the contract ended there, the wizard is done."""
+        from desktop.end_contract_dialog import EndContractDialog
+
+        dialog = EndContractDialog(Contract.get_by_id(self.contract.id), self, today=self.today)
+        dialog.contract_changed.connect(self.contract_changed)
+        self.end_dialog = dialog  # tests reach the open confirmation here
+        dialog.exec()
+        self.end_dialog = None
+        self.ended = dialog.ended
+        self.go_to_closeout = dialog.go_to_closeout
+        if self.ended:
+            self.accept()
+        return self.ended
 
 
 class ChoosePage(QWizardPage):
@@ -365,7 +374,7 @@ class ReviewPage(QWizardPage):
 
 
 class DonePage(QWizardPage):
-    """After paying: "End the contract now" (once the ending is agreed, R7) or "Keep it open" (Finish)."""
+    """After paying: "End the contract now…" (the end-contract confirmation, R7) or "Keep it open" (Finish)."""
 
     def __init__(self, wizard: ReleaseWizard):
         super().__init__()
@@ -373,30 +382,22 @@ class DonePage(QWizardPage):
         self.setTitle("Payment released")
         self.setFinalPage(True)
         self.text = _label(name="doneText")
-        self.agreed = QCheckBox("I have &agreed the ending with the freelancer")
-        self.agreed.setObjectName("agreedCheck")
-        self.agreed.setAccessibleName("I agreed the ending with the freelancer")
-        self.end_button = QPushButton("&End the contract now")
+        self.end_button = QPushButton("&End the contract now…")
         self.end_button.setObjectName("endNowButton")
         self.end_button.setAccessibleName("End the contract now")
         self.end_button.setAutoDefault(False)
         self.end_note = _label(name="endNote")
-        self.error = FieldError(name="endError", accessible_name="End contract message")
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
         layout.addSpacing(8)
-        layout.addWidget(_label("To end the contract too:"))
-        layout.addWidget(self.agreed)
         row = QHBoxLayout()
         row.addWidget(self.end_button)
         row.addStretch(1)
         layout.addLayout(row)
         layout.addWidget(self.end_note)
-        layout.addWidget(self.error)
         layout.addStretch(1)
         layout.addWidget(_label("Or choose <b>Keep it open</b> to finish here."))
-        self.agreed.toggled.connect(self._changed)
-        self.end_button.clicked.connect(self._end)
+        self.end_button.clicked.connect(self.w.end_contract)
 
     def initializePage(self) -> None:
         w = self.w
@@ -406,22 +407,15 @@ class DonePage(QWizardPage):
             f"{formatting.day(entry.date)}. The freelancer can refund it within the refund window if needed.</p>"
         )
         escrow = queries.balances(w.contract).escrow
-        note = "Ending a contract to avoid marketplace fees is circumvention and against the marketplace's terms."
-        if escrow:
-            note = (
-                f"{w.money(escrow)} is still in escrow: ending now sends the freelancer an escrow refund request "
-                f"for it; they have 7 days to approve or dispute, and silence counts as approval (R8). " + note
-            )
-        self.end_note.setText(note)
-        self._changed()
-
-    def _changed(self, *_) -> None:
-        self.end_button.setEnabled(self.agreed.isChecked())
-        self.error.clear()
-
-    def _end(self) -> None:
-        if self.w.end_contract():
-            self.w.accept()
+        self.end_button.setVisible(w.offer_end)
+        if not w.offer_end:
+            w.setButtonText(QWizard.WizardButton.FinishButton, "&Back to ending the contract")
+            self.end_note.setText(f"{w.money(escrow)} is left in escrow. Finish to go back to ending the contract.")
+            return
+        self.end_note.setText(
+            "Ending asks you to confirm you agreed it with the freelancer"
+            + (f", and what to do with the {w.money(escrow)} still in escrow." if escrow else ".")
+        )
 
 
 def release_or_explain(contract: Contract, parent=None, *, today=None, milestone_id=None, warn=None):

@@ -28,6 +28,37 @@ def grab(widget: QWidget, path: Path) -> None:
     print(path)
 
 
+def ending(window, out: Path) -> None:
+    """The end-contract confirmation (with and without escrow), its after view, and the two tabs it leads to."""
+    from desktop.end_contract_dialog import EndContractDialog
+    from models import queries
+    from models.entities import Contract, EscrowRefundRequest
+
+    active = [c for c in Contract.select().where(Contract.status == "active").limit(200)]
+    with_escrow = next(c for c in active if queries.balances(c).escrow > 0)
+    without = next(c for c in active if queries.balances(c).escrow == 0)
+    dialog = EndContractDialog(with_escrow, window, today=TODAY)
+    dialog.agreed.setChecked(True)
+    dialog.refund_choice.setChecked(True)
+    grab(dialog, out / "end-contract-with-escrow.png")
+    dialog.reject()
+    dialog = EndContractDialog(without, window, today=TODAY)
+    grab(dialog, out / "end-contract-no-escrow.png")
+    dialog.agreed.setChecked(True)
+    dialog.end_button.click()  # a temporary demo book
+    grab(dialog, out / "end-contract-after.png")
+    dialog.accept()
+    pending = EscrowRefundRequest.select().where(EscrowRefundRequest.status == "pending").first()
+    window.page.show_contract(pending.contract_id)
+    window.page.tabs.setCurrentWidget(window.page.escrow_panel)
+    grab(window, out / "escrow-refund-tab.png")
+    ended = Contract.select().where(Contract.status == "ended").order_by(Contract.ended_on.desc()).first()
+    window.page.show_contract(ended.id)
+    window.page.tabs.setCurrentWidget(window.page.closeout_tab)
+    grab(window, out / "closeout-tab.png")
+    window.page.tabs.setCurrentIndex(0)
+
+
 def wizard_pages(window, contract, out: Path) -> None:
     """Each page of the release wizard, on a contract with a funded milestone and leftover escrow."""
     from desktop.release_wizard import ReleaseWizard
@@ -50,7 +81,6 @@ def wizard_pages(window, contract, out: Path) -> None:
     wizard.next()
     grab(wizard, out / "release-3-review.png")
     wizard.next()  # Pay now (a temporary demo book)
-    wizard.done_page.agreed.setChecked(True)
     grab(wizard, out / "release-4-done.png")
     wizard.accept()
 
@@ -113,10 +143,14 @@ def main(out: Path) -> None:
             for name, dialog in dialogs.items():
                 grab(dialog, out / f"{name}.png")
                 dialog.reject()
+            ending(window, out)
             wizard_pages(window, contract, out)
             help_dialog = HelpDialog(window)
             grab(help_dialog, out / "help.png")
             help_dialog.close()
+            help_ending = HelpDialog(window, "ending.html")
+            grab(help_ending, out / "help-ending.png")
+            help_ending.close()
         window.close()
     apply_scheme(app, dark=False)
 

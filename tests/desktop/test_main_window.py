@@ -384,3 +384,58 @@ def test_release_on_an_ended_contract_explains_instead(window):
     assert not window.act_release.isEnabled()
     window.page.release_payment()
     assert window.warnings[-1] == "“Annual report” has ended: payments can no longer be released."
+
+
+def test_end_contract_from_the_window_requests_the_escrow_refund_and_opens_closeout(window, qtbot):
+    from PySide6.QtWidgets import QToolBar
+
+    from models.check import check_book
+
+    assert window.act_end in window.findChild(QToolBar, "mainToolbar").actions()
+    logo = Contract.get(Contract.title == "Logo redesign")
+    window.select_contract(logo.id)
+    assert window.act_end.isEnabled()
+
+    def confirm():
+        d = window.end_dialog
+        d.agreed.setChecked(True)
+        d.refund_choice.setChecked(True)
+        d.end_button.click()
+        d.closeout_button.click()
+
+    QTimer.singleShot(0, confirm)
+    window.act_end.trigger()
+    c = Contract.get_by_id(logo.id)
+    assert c.status == Contract.ENDED and [r.amount for r in c.escrow_refund_requests] == [30_000]
+    assert window.page.tabs.currentWidget() is window.page.closeout_tab
+    assert shown(window, window.model.row_of(logo.id), "status") == "Ended · 4 to close out"
+    assert not window.act_end.isEnabled() and not window.act_release.isEnabled()
+    assert check_book() == []
+
+
+def test_escrow_refund_and_closeout_tabs_follow_the_selected_contract(window):
+    old = Contract.get(Contract.title == "Annual report")
+    window.select_contract(old.id)
+    tabs = [window.page.tabs.tabText(i).replace("&", "") for i in range(window.page.tabs.count())]
+    assert tabs == ["Milestones", "Ledger", "Escrow refund", "Closeout", "Feedback"]
+    assert window.page.closeout_tab.progress.text() == "0 of 4 done"
+    assert window.page.closeout_tab.contract.id == old.id
+    assert window.page.escrow_panel.contract.id == old.id
+
+
+def test_help_on_ending_a_contract_links_to_the_wizard_and_the_confirmation(window, monkeypatch):
+    from PySide6.QtCore import QUrl
+
+    opened = []
+    monkeypatch.setattr(window.page, "release_payment", lambda: opened.append("release"))
+    monkeypatch.setattr(window, "end_contract", lambda: opened.append("end"))
+    help_menu = next(m for m in window.menuBar().actions() if m.text() == "&Help").menu()
+    assert window.act_help_ending in help_menu.actions()
+    window.act_help_ending.trigger()
+    text = window.help_dialog.browser.toPlainText()
+    assert "Ending a fixed-price contract" in text and "escrow refund" in text
+    window.help_dialog.actions = {"release": window.page.release_payment, "end": window.end_contract}
+    window.help_dialog.follow(QUrl("action:release"))
+    window.help_dialog.follow(QUrl("action:end"))
+    assert opened == ["release", "end"]
+    window.help_dialog.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QWizard
 
@@ -187,21 +187,41 @@ def test_r14_closing_the_window_before_pay_now_changes_nothing(qtbot, funded):
     assert books_money_and_milestones() == before
 
 
-def test_r7_end_the_contract_now_with_an_escrow_refund_request(qtbot, funded):
+def test_r7_end_the_contract_now_opens_the_confirmation_and_requests_the_escrow_refund(qtbot, funded):
     contract, final = funded
     w = open_wizard(qtbot, contract, milestone_id=final.id)
     qtbot_click(next_button(w))
     qtbot_click(next_button(w))
     pay(w)
     page = w.done_page
-    assert not page.end_button.isEnabled()  # the ending must be agreed first (R7)
-    assert "$40.00 is still in escrow" in seen(page.end_note) and "circumvention" in seen(page.end_note)
-    page.agreed.setChecked(True)
+    assert "and what to do with the $40.00 still in escrow" in seen(page.end_note)
+
+    def confirm():
+        dialog = w.end_dialog
+        assert not dialog.end_button.isEnabled()  # the ending must be agreed first (R7)
+        dialog.agreed.setChecked(True)
+        dialog.refund_choice.setChecked(True)
+        dialog.end_button.click()
+        dialog.close_button.click()
+
+    QTimer.singleShot(0, confirm)
     qtbot_click(page.end_button)
     c = Contract.get_by_id(contract.id)
     assert c.status == Contract.ENDED and c.ended_on == TODAY
     assert [r.amount for r in c.escrow_refund_requests] == [4_000]
     assert w.ended and not w.isVisible()
+
+
+def test_r7_cancelling_the_confirmation_keeps_the_wizard_and_the_contract_open(qtbot, funded):
+    contract, final = funded
+    w = open_wizard(qtbot, contract, milestone_id=final.id)
+    for _ in range(3):
+        QApplication.processEvents()
+        (w.button(QWizard.WizardButton.CommitButton) if w.currentPage() is w.review else next_button(w)).click()
+    QTimer.singleShot(0, lambda: w.end_dialog.cancel_button.click())
+    qtbot_click(w.done_page.end_button)
+    assert Contract.get_by_id(contract.id).status == Contract.ACTIVE
+    assert w.isVisible() and w.currentPage() is w.done_page
 
 
 def test_r5_an_ended_contract_gets_a_message_not_a_wizard(contract):
@@ -226,7 +246,7 @@ def test_keyboard_only_tab_space_and_enter(qtbot, contract):
         for _ in range(times):
             qtbot.keyClick(QApplication.focusWidget(), k)
 
-    def tab_to(widget, limit=15):
+    def tab_to(widget, limit=20):
         for _ in range(limit):
             if QApplication.focusWidget() is widget:
                 return
@@ -243,11 +263,24 @@ def test_keyboard_only_tab_space_and_enter(qtbot, contract):
     assert w.currentPage() is w.review
     key(Qt.Key.Key_Return)  # Pay now
     assert w.currentPage() is w.done_page
-    tab_to(w.done_page.agreed)
-    key(Qt.Key.Key_Space)
-    assert w.done_page.agreed.isChecked()
     tab_to(w.done_page.end_button)
-    key(Qt.Key.Key_Space)
+    confirmed = []
+
+    def confirm_with_keys():
+        dialog = w.end_dialog
+        dialog.activateWindow()
+        QApplication.processEvents()
+        tab_to(dialog.agreed)
+        key(Qt.Key.Key_Space)
+        tab_to(dialog.end_button)
+        key(Qt.Key.Key_Space)  # End contract
+        tab_to(dialog.close_button)
+        key(Qt.Key.Key_Space)
+        confirmed.append(True)
+
+    QTimer.singleShot(0, confirm_with_keys)
+    key(Qt.Key.Key_Space)  # End the contract now…
+    assert confirmed
     c = Contract.get_by_id(contract.id)
-    assert c.status == Contract.ENDED
+    assert c.status == Contract.ENDED and not w.isVisible()
     assert queries.balances(c).released == 500 and queries.balances(c).fees == 25 + 99

@@ -1,0 +1,544 @@
+"""The contract page's "Closeout" tab (R11): the checklist, the access register, the things to receive back.
+
+The checklist exists once the contract has ended; the access register and the things to receive back can
+be kept from the start. Each button calls exactly one operation of `models.ops`; a refusal (RuleError) is
+shown in the client's words through `warn` and the book is unchanged (R14). After every operation the tab
+reloads itself and emits `changed(contract_id)`.
+
+`ask`, `warn` and `get_note` are attributes so tests (which cannot click a modal box) can replace them.
+The two small dialogs are opened with `open()` (never a blocking `exec()`) and kept in `self.dialog`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import formatting
+from desktop.dialogs import FormDialog, rule_message
+from desktop.money_edit import FieldError
+from models import ops, queries
+from models.clock import utc_today
+from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
+from models.errors import RuleError
+
+BEFORE_END = (
+    "The checklist starts when the contract ends; the access register and the things to receive back "
+    "can be kept from the start."
+)
+CLOSED_OUT = "Closed out"
+WARNING_COLOR = "#8a4b00"  # dark amber, 6.6:1 on white: a warning, not an error; the "⚠" says it without colour
+KIND_LABELS = {Deliverable.WORK: "work", Deliverable.MATERIAL: "material", Deliverable.EQUIPMENT: "equipment"}
+
+
+def _page():
+    """desktop.contract_page, imported when first needed: it embeds this tab, so either may be imported first."""
+    from desktop import contract_page
+
+    return contract_page
+
+
+def get_note(parent: QWidget, item_label: str) -> str | None:
+    """Ask for an optional note on a closeout item; None when the user cancels."""
+    box = QInputDialog(parent)
+    box.setObjectName("noteDialog")
+    box.setAccessibleName("Mark done")
+    box.setWindowTitle("Mark done")
+    box.setLabelText(f"“{item_label}”\n\nNote (optional):")
+    box.setOkButtonText("Mark done")
+    box.setTextValue("")
+    try:
+        return box.textValue() if box.exec() else None
+    finally:
+        box.deleteLater()
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def progress_text(contract: Contract | None) -> str:
+    """The tab's progress line: what the client reads first (words, never colour alone)."""
+    if contract is None:
+        return "No contract selected."
+    if contract.status != Contract.ENDED:
+        return BEFORE_END
+    if queries.is_closed_out(contract):
+        return CLOSED_OUT
+    total = contract.closeout.count()
+    return f"{total - queries.closeout_open(contract)} of {total} done"
+
+
+# ---------------------------------------------------------------------------------------------- dialogs
+
+
+class AccessDialog(FormDialog):
+    """Register access given to the freelancer (ops.add_access): a label, where, and the day it was given.
+
+    As the user types the label, `ops.secret_warning` is shown under it: a warning, never a block (OK stays
+    enabled). After OK, `.grant` holds the entry as written.
+    """
+
+    def __init__(self, contract: Contract, parent: QWidget | None = None, *, today: date | None = None):
+        super().__init__(parent, name="accessDialog", title=f"Access given for “{contract.title}”", ok_text="Add")
+        self.contract = contract
+        self.today = utc_today(today)
+        self.grant: AccessGrant | None = None
+
+        self.label_edit = QLineEdit()
+        self.label_edit.setObjectName("accessLabelEdit")
+        self.label_edit.setAccessibleName("Access")
+        self.label_edit.setPlaceholderText("GitHub org: write access")
+        self.label_edit.setMinimumWidth(240)
+        self.secret_warning = FieldError(self, name="secretWarning", accessible_name="Warning about the access label")
+        self.secret_warning.setStyleSheet(f"color: {WARNING_COLOR};")
+        label_column = QVBoxLayout()
+        label_column.setContentsMargins(0, 0, 0, 0)
+        label_column.setSpacing(3)
+        label_column.addWidget(self.label_edit)
+        label_column.addWidget(self.secret_warning)
+
+        self.where_edit = QLineEdit()
+        self.where_edit.setObjectName("accessWhereEdit")
+        self.where_edit.setAccessibleName("Where")
+        self.where_edit.setPlaceholderText("Optional, e.g. github.com/acme")
+        self.given_on_edit = QDateEdit()
+        self.given_on_edit.setObjectName("accessGivenOnEdit")
+        self.given_on_edit.setAccessibleName("Given on")
+        self.given_on_edit.setCalendarPopup(True)
+        self.given_on_edit.setDisplayFormat("d MMM yyyy")
+        self.given_on_edit.setMinimumWidth(140)
+        self.given_on_edit.setMaximumDate(_qdate(self.today))  # ops: access cannot be given in the future
+        self.given_on_edit.setDate(_qdate(self.today))
+        given_row = QHBoxLayout()
+        given_row.setContentsMargins(0, 0, 0, 0)
+        given_row.addWidget(self.given_on_edit)
+        given_row.addStretch(1)
+
+        note = QLabel("Name the access, never the password or key itself.")
+        note.setObjectName("accessHint")
+        note.setWordWrap(True)
+        self.layout().insertWidget(1, note)
+
+        self.add_row("label", "&Access:", label_column, buddy=self.label_edit)
+        self.add_row("where", "&Where:", self.where_edit)
+        self.add_row("given_on", "&Given on:", given_row, buddy=self.given_on_edit)
+        self.watch("label", self.label_edit.textChanged)
+        self.watch("where", self.where_edit.textChanged)
+        self.watch("given_on", self.given_on_edit.dateChanged)
+        self.finish()
+
+    def given_on(self) -> date:
+        return self.given_on_edit.date().toPython()
+
+    def warning(self) -> str | None:
+        """The secret warning shown now (None when none is)."""
+        return None if self.secret_warning.isHidden() else self.secret_warning.message()
+
+    def problems(self) -> dict[str, str]:
+        out = {}
+        label = rule_message(ops.check_text, self.label_edit.text(), "label", "label")
+        where = rule_message(ops.check_text, self.where_edit.text(), "where", "place", required=False)
+        if label:
+            out["label"] = label
+        if where:
+            out["where"] = where
+        if self.given_on() > self.today:
+            out["given_on"] = "Access cannot be given in the future."
+        return out
+
+    def refresh(self) -> bool:
+        self.secret_warning.setMessage(ops.secret_warning(self.label_edit.text()))  # a warning: OK is not affected
+        return super().refresh()
+
+    def submit(self) -> None:
+        self.grant = ops.add_access(
+            self.contract,
+            self.label_edit.text(),
+            where=self.where_edit.text(),
+            given_on=self.given_on(),
+            today=self.today,
+        )
+
+
+class DeliverableDialog(FormDialog):
+    """Something to receive back (ops.add_deliverable): a label and its kind. After OK, `.deliverable` holds it."""
+
+    def __init__(self, contract: Contract, parent: QWidget | None = None):
+        super().__init__(
+            parent, name="deliverableDialog", title=f"To receive back from “{contract.title}”", ok_text="Add"
+        )
+        self.contract = contract
+        self.deliverable: Deliverable | None = None
+
+        self.label_edit = QLineEdit()
+        self.label_edit.setObjectName("deliverableLabelEdit")
+        self.label_edit.setAccessibleName("What")
+        self.label_edit.setPlaceholderText("Source files of the logo")
+        self.label_edit.setMinimumWidth(240)
+        self.kind_combo = QComboBox()
+        self.kind_combo.setObjectName("deliverableKindCombo")
+        self.kind_combo.setAccessibleName("Kind")
+        for kind in Deliverable.KINDS:
+            self.kind_combo.addItem(KIND_LABELS[kind], kind)
+        kind_row = QHBoxLayout()
+        kind_row.setContentsMargins(0, 0, 0, 0)
+        kind_row.addWidget(self.kind_combo)
+        kind_row.addStretch(1)
+
+        self.add_row("label", "&What:", self.label_edit)
+        self.add_row("kind", "&Kind:", kind_row, buddy=self.kind_combo)
+        self.watch("label", self.label_edit.textChanged)
+        self.watch("kind", self.kind_combo.currentIndexChanged)
+        self.finish()
+
+    def kind(self) -> str:
+        return self.kind_combo.currentData()
+
+    def problems(self) -> dict[str, str]:
+        label = rule_message(ops.check_text, self.label_edit.text(), "label", "label")
+        return {"label": label} if label else {}
+
+    def submit(self) -> None:
+        self.deliverable = ops.add_deliverable(self.contract, self.label_edit.text(), kind=self.kind())
+
+
+# ------------------------------------------------------------------------------------------------- tab
+
+
+class CloseoutTab(QWidget):
+    """R11 for one contract. `show_contract(contract or id or None)`; `changed(contract_id)` after each operation."""
+
+    changed = Signal(int)
+
+    def __init__(self, parent=None, today: Callable[[], date] | None = None):
+        super().__init__(parent)
+        self.setObjectName("closeoutTab")
+        self.setAccessibleName("Closeout")
+        self.today = today or utc_today
+        page = _page()
+        self.ask = page.ask  # replaced in tests, which cannot click a modal box
+        self.warn = page.warn
+        self.get_note = get_note
+        self.contract: Contract | None = None
+        self.dialog: AccessDialog | DeliverableDialog | None = None  # the open dialog (tests reach it here)
+
+        self.progress = QLabel()
+        self.progress.setObjectName("closeoutProgress")
+        self.progress.setAccessibleName("Closeout progress")
+        self.progress.setWordWrap(True)
+        self.progress.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.progress.font()
+        font.setBold(True)
+        self.progress.setFont(font)
+
+        # The checklist.
+        self.checklist_table = self._table(
+            "checklistTable", "Closeout checklist", ["Item", "Done on", "Note"], stretch=2
+        )
+        self.mark_done_button = self._button(
+            "markDoneButton", "Mark &done…", self.mark_done, "Tick the selected item, with an optional note (R11)"
+        )
+        self.checklist_table.itemDoubleClicked.connect(lambda *_: self.mark_done())
+
+        # The access register.
+        self.access_table = self._table(
+            "accessTable", "Access register", ["Access", "Where", "Given on", "Revoked on"], stretch=0
+        )
+        self.add_access_button = self._button(
+            "addAccessButton", "Add a&ccess…", self.add_access, "Register access given to the freelancer (a label)"
+        )
+        self.revoke_button = self._button(
+            "revokeButton", "Re&voke…", self.revoke, "Record that the selected access was changed or revoked today"
+        )
+
+        # The things to receive back.
+        self.deliverables_table = self._table(
+            "deliverablesTable", "Things to receive back", ["What", "Kind", "Received on"], stretch=0
+        )
+        self.add_deliverable_button = self._button(
+            "addDeliverableButton", "Add…", self.add_deliverable, "Work, material or equipment to receive back"
+        )
+        self.add_deliverable_button.setAccessibleName("Add a thing to receive back")
+        self.received_button = self._button(
+            "receivedButton", "Mark &received", self.mark_received, "Record that the selected thing is back, today"
+        )
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(8)
+        layout.addWidget(self.progress)
+        layout.addSpacing(4)
+        layout.addLayout(self._section("Checklist", self.checklist_table, [self.mark_done_button]))
+        layout.addWidget(self.checklist_table)
+        lower = QHBoxLayout()
+        lower.setSpacing(16)
+        access = QVBoxLayout()
+        access.setSpacing(8)
+        access.addLayout(
+            self._section("Access register", self.access_table, [self.add_access_button, self.revoke_button])
+        )
+        access.addWidget(self.access_table, 1)
+        things = QVBoxLayout()
+        things.setSpacing(8)
+        things.addLayout(
+            self._section(
+                "Things to receive back", self.deliverables_table, [self.add_deliverable_button, self.received_button]
+            )
+        )
+        things.addWidget(self.deliverables_table, 1)
+        lower.addLayout(access, 3)
+        lower.addLayout(things, 2)
+        layout.addLayout(lower, 1)
+
+        for table in (self.checklist_table, self.access_table, self.deliverables_table):
+            table.itemSelectionChanged.connect(self._update_buttons)
+        self.show_contract(None)
+
+    # ------------------------------------------------------------ building
+    def _button(self, name: str, text: str, slot, tip: str = "") -> QPushButton:
+        b = QPushButton(text)
+        b.setObjectName(name)
+        b.setAccessibleName(text.replace("&", "").rstrip("…"))
+        if tip:
+            b.setToolTip(tip)
+        b.clicked.connect(slot)
+        return b
+
+    @staticmethod
+    def _table(name: str, accessible: str, headers: list[str], *, stretch: int) -> QTableWidget:
+        t = _page()._table(name, headers, right=set())
+        t.setAccessibleName(accessible)
+        header = t.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        t.setWordWrap(False)
+        t.setTextElideMode(Qt.TextElideMode.ElideRight)
+        return t
+
+    @staticmethod
+    def _section(title: str, table: QTableWidget, buttons: list[QPushButton]) -> QHBoxLayout:
+        heading = QLabel(f"<b>{title}</b>")
+        heading.setObjectName(f"{table.objectName()}Heading")
+        heading.setBuddy(table)
+        row = QHBoxLayout()
+        row.addWidget(heading)
+        row.addStretch(1)
+        for b in buttons:
+            row.addWidget(b)
+        return row
+
+    # ------------------------------------------------------------ showing
+    def show_contract(self, contract: Contract | int | None) -> None:
+        """Show a contract (or its id), read afresh from the book; None shows nothing."""
+        cid = contract.id if isinstance(contract, Contract) else contract
+        self.contract = None if cid is None else Contract.get_or_none(Contract.id == cid)
+        c = self.contract
+        self.setEnabled(c is not None)
+        self.progress.setText(progress_text(c))
+        self._show_checklist(c)
+        self._show_access(c)
+        self._show_deliverables(c)
+        self._update_buttons()
+
+    @staticmethod
+    def _fill(table: QTableWidget, rows: list[tuple[int | None, list[str]]], *, dimmed: bool = False) -> None:
+        keep = CloseoutTab._selected_id(table)
+        make = _page()._item
+        table.clearSelection()
+        table.setRowCount(len(rows))
+        for r, (row_id, texts) in enumerate(rows):
+            for col, text in enumerate(texts):
+                item = make(text, data=row_id if col == 0 else None)
+                item.setToolTip(text)
+                if dimmed:  # shown, not selectable, in the palette's disabled text colour
+                    item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                    item.setForeground(table.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+                table.setItem(r, col, item)
+            if row_id is not None and row_id == keep:
+                table.selectRow(r)
+        if dimmed:
+            table.setCurrentCell(-1, -1)  # nothing to act on: no focus frame on a greyed row
+
+    def _show_checklist(self, c: Contract | None) -> None:
+        if c is None:
+            self._fill(self.checklist_table, [])
+        elif c.status != Contract.ENDED:
+            # What the checklist will hold, greyed: its items are created when the contract ends.
+            rows = [(None, [CloseoutItem.LABELS[k], "after the end", ""]) for k in CloseoutItem.STANDARD]
+            self._fill(self.checklist_table, rows, dimmed=True)
+        else:
+            items = CloseoutItem.select().where(CloseoutItem.contract == c).order_by(CloseoutItem.id)
+            rows = [
+                (i.id, [i.label, formatting.day(i.done_on) if i.done_on else "not done yet", i.note]) for i in items
+            ]
+            self._fill(self.checklist_table, rows)
+        self._fit_height(self.checklist_table)
+
+    def _show_access(self, c: Contract | None) -> None:
+        grants = (
+            []
+            if c is None
+            else AccessGrant.select().where(AccessGrant.contract == c).order_by(AccessGrant.given_on, AccessGrant.id)
+        )
+        rows = [
+            (
+                g.id,
+                [
+                    g.label,
+                    g.where,
+                    formatting.day(g.given_on),
+                    formatting.day(g.revoked_on) if g.revoked_on else "not revoked yet",
+                ],
+            )
+            for g in grants
+        ]
+        self._fill(self.access_table, rows)
+
+    def _show_deliverables(self, c: Contract | None) -> None:
+        things = [] if c is None else Deliverable.select().where(Deliverable.contract == c).order_by(Deliverable.id)
+        rows = [
+            (
+                d.id,
+                [
+                    d.label,
+                    KIND_LABELS.get(d.kind, d.kind),
+                    formatting.day(d.received_on) if d.received_on else "not received yet",
+                ],
+            )
+            for d in things
+        ]
+        self._fill(self.deliverables_table, rows)
+
+    @staticmethod
+    def _fit_height(table: QTableWidget) -> None:
+        """Tall enough for every checklist row (four), so it never scrolls."""
+        rows = max(table.rowCount(), len(CloseoutItem.STANDARD))
+        height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+        height += rows * table.verticalHeader().defaultSectionSize()
+        table.setFixedHeight(height)
+
+    # ------------------------------------------------------------ selection
+    @staticmethod
+    def _selected_id(table: QTableWidget) -> int | None:
+        model = table.selectionModel()
+        rows = model.selectedRows() if model is not None else []
+        if not rows:
+            return None
+        item = table.item(rows[0].row(), 0)
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+
+    def selected_item(self) -> CloseoutItem | None:
+        iid = self._selected_id(self.checklist_table)
+        return None if iid is None else CloseoutItem.get_or_none(CloseoutItem.id == iid)
+
+    def selected_grant(self) -> AccessGrant | None:
+        gid = self._selected_id(self.access_table)
+        return None if gid is None else AccessGrant.get_or_none(AccessGrant.id == gid)
+
+    def selected_deliverable(self) -> Deliverable | None:
+        did = self._selected_id(self.deliverables_table)
+        return None if did is None else Deliverable.get_or_none(Deliverable.id == did)
+
+    @staticmethod
+    def _select(table: QTableWidget, row_id: int) -> None:
+        for r in range(table.rowCount()):
+            if table.item(r, 0).data(Qt.ItemDataRole.UserRole) == row_id:
+                table.selectRow(r)
+                return
+
+    def select_item(self, item_id: int) -> None:
+        self._select(self.checklist_table, item_id)
+
+    def select_grant(self, grant_id: int) -> None:
+        self._select(self.access_table, grant_id)
+
+    def select_deliverable(self, deliverable_id: int) -> None:
+        self._select(self.deliverables_table, deliverable_id)
+
+    def _update_buttons(self) -> None:
+        c = self.contract
+        ended = c is not None and c.status == Contract.ENDED
+        item = self.selected_item() if ended else None
+        grant = self.selected_grant() if c is not None else None
+        thing = self.selected_deliverable() if c is not None else None
+        self.mark_done_button.setEnabled(item is not None and item.done_on is None)
+        self.add_access_button.setEnabled(c is not None)
+        self.revoke_button.setEnabled(grant is not None and grant.revoked_on is None)
+        self.add_deliverable_button.setEnabled(c is not None)
+        self.received_button.setEnabled(thing is not None and thing.received_on is None)
+
+    # ------------------------------------------------------------ actions (one operation each)
+    def _run(self, title: str, operation, *args, **kwargs):
+        """Call one operation; on refusal say why (nothing was written); then reload and announce."""
+        try:
+            result = operation(*args, **kwargs)
+        except RuleError as exc:
+            self.warn(self, title, exc.message)
+            return None
+        self._done()
+        return result
+
+    def _done(self, *_args) -> None:
+        cid = self.contract.id
+        self.show_contract(cid)
+        self.changed.emit(cid)
+
+    def mark_done(self) -> None:
+        item = self.selected_item()
+        if item is None or item.done_on is not None or not self.mark_done_button.isEnabled():
+            return
+        note = self.get_note(self, item.label)
+        if note is None:
+            return
+        if self._run("Mark done", ops.complete_closeout_item, item, note=note, today=self.today()) is not None:
+            self.select_item(item.id)
+
+    def revoke(self) -> None:
+        grant = self.selected_grant()
+        if grant is None or grant.revoked_on is not None:
+            return
+        where = f" ({grant.where})" if grant.where else ""
+        text = (
+            f"Have you changed or revoked “{grant.label}”{where}?\n\n"
+            f"It is recorded as revoked on {formatting.day(self.today())}."
+        )
+        if self.ask(self, "Revoke access", text, "Revoked"):
+            self._run("Revoke access", ops.revoke_access, grant, today=self.today())
+
+    def mark_received(self) -> None:
+        thing = self.selected_deliverable()
+        if thing is None or thing.received_on is not None:
+            return
+        if self._run("Mark received", ops.mark_received, thing, today=self.today()) is not None:
+            self.select_deliverable(thing.id)
+
+    def _open(self, dialog: AccessDialog | DeliverableDialog) -> None:
+        self.dialog = dialog
+        dialog.accepted.connect(self._done)
+        dialog.finished.connect(lambda *_: setattr(self, "dialog", None))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def add_access(self) -> None:
+        if self.contract is not None:
+            self._open(AccessDialog(self.contract, self, today=self.today()))
+
+    def add_deliverable(self) -> None:
+        if self.contract is not None:
+            self._open(DeliverableDialog(self.contract, self))

@@ -1,0 +1,590 @@
+"""The contract page's "Escrow refund" tab: the R8 escrow refund request and its dispute.
+
+When a contract ends with escrow left, the client asks for that escrow back
+(models.ops.end_contract). This panel shows each such request with its clocks
+(reply due; for a dispute: answer due in business days, mediation end) and
+records, one operation per button, what happened next:
+
+- the freelancer approved → ops.record_escrow_refund_reply(r, "approved")
+- no answer once the reply date has passed → ... "no_reply" (silence is approval)
+- the freelancer disputed, up to the reply date → ... "disputed"
+- the client answered the dispute → ops.record_dispute_answer(d)
+- mediation decided the split → DisputeOutcomeDialog → ops.resolve_dispute(d, ...)
+
+The buttons are enabled from the same dates the operations check, and say in
+their tooltips from or until when; the operation still decides. A refusal
+(RuleError) is shown in the client's words and changes nothing (R14).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import formatting
+from desktop.contract_page import ask, warn
+from desktop.dialogs import FormDialog
+from desktop.money_edit import FieldError, MoneyEdit
+from models import ops, queries
+from models.clock import utc_today
+from models.entities import Contract, Dispute, EscrowRefundRequest, LedgerEntry
+from models.errors import RuleError
+
+NO_REQUEST = "Ending a contract with escrow left sends an escrow refund request."
+
+STATUS_WORDS = {
+    EscrowRefundRequest.PENDING: "Waiting for the freelancer",
+    EscrowRefundRequest.APPROVED: "Approved",
+    EscrowRefundRequest.NO_REPLY: "No answer: approved",
+    EscrowRefundRequest.DISPUTED: "Disputed",
+}
+OUTCOME_WORDS = {
+    LedgerEntry.DISPUTE_RELEASE: "Released to the freelancer",
+    LedgerEntry.DISPUTE_REFUND: "Refunded to you",
+}
+
+
+def _when(due: date, today: date) -> str:
+    """How far a deadline is, for the view: "in 3 days", "tomorrow", "today", "passed"."""
+    days = (due - today).days
+    if days < 0:
+        return "passed"
+    if days == 0:
+        return "today"
+    return "tomorrow" if days == 1 else f"in {days} days"
+
+
+def _with(text: str, *notes: str) -> str:
+    """A date with its notes, if any, escaped for the view: "3 Apr 2026 (5 business days; in 4 days)"."""
+    notes = [n for n in notes if n]
+    return html.escape(f"{text} ({'; '.join(notes)})" if notes else text)
+
+
+def _resolve_today(today: Callable[[], date] | date | None) -> date:
+    if callable(today):
+        return today()
+    return utc_today(today)
+
+
+# ------------------------------------------------------------------ the outcome dialog
+
+
+class DisputeOutcomeDialog(FormDialog):
+    """Record how mediation split a disputed amount: one call of ops.resolve_dispute on OK.
+
+    The rule for the two parts: each is an amount typed in the contract's currency,
+    or ticked "Nothing" (zero). An empty field is not zero: it is an unfinished
+    form, so OK stays disabled. The two parts must add up to exactly the disputed
+    amount (R8); the line under them says how far off they are as the user types.
+    After OK, `.dispute` holds the dispute as written (resolved).
+    """
+
+    PARTS = (
+        ("to_freelancer", "toFreelancer", "Released to the &freelancer:", "Released to the freelancer"),
+        ("to_client", "toClient", "Refunded to &you:", "Refunded to you"),
+    )
+
+    def __init__(
+        self,
+        dispute: Dispute,
+        parent: QWidget | None = None,
+        *,
+        today: Callable[[], date] | date | None = None,
+    ):
+        self.dispute = Dispute.get_by_id(dispute.id if isinstance(dispute, Dispute) else dispute)
+        self.contract: Contract = self.dispute.contract
+        self.currency = self.contract.currency
+        self._today = today
+        amount = self._money(self.dispute.amount)
+        super().__init__(
+            parent,
+            name="disputeOutcomeDialog",
+            title=f"Outcome of the dispute over {amount}",
+            ok_text="&Record outcome",
+        )
+        intro = QLabel(
+            f"Mediation on “{self.contract.title}” split the disputed {amount}. Enter both parts "
+            f"as the marketplace decided them: together they must make exactly {amount}. "
+            "Tick “Nothing” for a part that is zero."
+        )
+        intro.setObjectName("outcomeIntro")
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        self.layout().insertWidget(1, intro)  # under the general message, above the form
+
+        self.edits: dict[str, MoneyEdit] = {}
+        self.nothing: dict[str, QCheckBox] = {}
+        for key, name, label, accessible in self.PARTS:
+            edit = MoneyEdit(self.currency)
+            edit.setObjectName(f"{name}Edit")
+            edit.setAccessibleName(f"{accessible}, in {self.currency}")
+            edit.setMaximumWidth(200)
+            check = QCheckBox("Nothing")
+            check.setObjectName(f"{name}NothingCheck")
+            check.setAccessibleName(f"Nothing {accessible[0].lower()}{accessible[1:]}")
+            check.toggled.connect(lambda on, e=edit: self._nothing_toggled(e, on))
+            row = QHBoxLayout()
+            row.setSpacing(10)
+            row.addWidget(edit)
+            row.addWidget(check)
+            row.addStretch(1)
+            self.add_row(key, label, row, buddy=edit, focusable=[edit, check])
+            self.watch(key, edit.textChanged)
+            self.watch(key, check.toggled)
+            self.edits[key] = edit
+            self.nothing[key] = check
+        self.to_freelancer_edit = self.edits["to_freelancer"]
+        self.to_client_edit = self.edits["to_client"]
+
+        self.sum_line = QLabel()
+        self.sum_line.setObjectName("sumLine")
+        self.sum_line.setAccessibleName("Sum of the two parts")
+        self.sum_line.setTextFormat(Qt.TextFormat.PlainText)
+        self.sum_error = FieldError(self, name="sumError", accessible_name="Sum of the two parts error")
+        total = QVBoxLayout()
+        total.setContentsMargins(0, 0, 0, 0)
+        total.setSpacing(3)
+        total.addWidget(self.sum_line)
+        total.addWidget(self.sum_error)
+        self.form.addRow("", total)
+        self.finish()
+
+    def _money(self, minor: int) -> str:
+        return formatting.money(minor, self.currency)
+
+    def _nothing_toggled(self, edit: MoneyEdit, on: bool) -> None:
+        edit.setEnabled(not on)
+        if on:
+            edit.clear()
+        else:
+            edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ---------------------------------------------------------- the rule
+
+    def part(self, key: str) -> int | None:
+        """A part in minor units: 0 when "Nothing" is ticked, None while the field is empty or wrong."""
+        if self.nothing[key].isChecked():
+            return 0
+        return self.edits[key].value() if self.edits[key].isValid() else None
+
+    def split(self) -> tuple[int | None, int | None]:
+        return self.part("to_freelancer"), self.part("to_client")
+
+    def sum_problem(self) -> str | None:
+        """Why the two parts do not make the disputed amount (None when they do, or a part is missing)."""
+        parts = self.split()
+        total, disputed = sum(p for p in parts if p is not None), self.dispute.amount
+        if total == disputed or (None in parts and total < disputed):
+            return None  # still being typed: only a sum already too large is worth saying
+        gap = disputed - total
+        off = f"{self._money(gap)} is still to split" if gap > 0 else f"{self._money(-gap)} too much"
+        return f"The two parts must add up to exactly {self._money(disputed)}: {off}."
+
+    def problems(self) -> dict[str, str]:
+        out = {}
+        for key, *_ in self.PARTS:
+            edit = self.edits[key]
+            if self.nothing[key].isChecked() or edit.isValid():
+                continue
+            if not edit.text().strip():
+                out[key] = "Enter an amount, or tick “Nothing”."
+            elif "more than zero" in edit.error():
+                out[key] = f"{edit.error()} Tick “Nothing” for a part that is zero."
+            else:
+                out[key] = edit.error()
+        problem = self.sum_problem()
+        if problem:
+            out["sum"] = problem
+        return out
+
+    def refresh(self) -> bool:
+        parts = self.split()
+        known = sum(p for p in parts if p is not None)
+        text = f"Adds up to {self._money(known)} of {self._money(self.dispute.amount)} disputed"
+        if known == self.dispute.amount and parts.count(None) == 1:
+            text += " — tick “Nothing” for the other part"
+        self.sum_line.setText(text)
+        problem = self.sum_problem()
+        self.sum_error.setMessage(problem)
+        self.sum_line.setAccessibleDescription(problem or "")
+        return super().refresh()
+
+    def submit(self) -> None:
+        to_freelancer, to_client = self.split()
+        self.dispute = ops.resolve_dispute(
+            self.dispute,
+            to_freelancer=to_freelancer,
+            to_client=to_client,
+            today=_resolve_today(self._today),
+        )
+
+
+# ------------------------------------------------------------------ the panel
+
+
+class EscrowPanel(QWidget):
+    """The escrow refund request(s) of one contract, their dispute, and a button per thing that can happen next."""
+
+    changed = Signal(int)  # a contract's records changed through this panel (its id)
+
+    def __init__(self, parent=None, today: Callable[[], date] | None = None):
+        super().__init__(parent)
+        self.setObjectName("escrowPanel")
+        self.setAccessibleName("Escrow refund")
+        self.today = today or utc_today
+        self.ask = ask  # replaced in tests, which cannot click a modal box
+        self.warn = warn
+        self.contract: Contract | None = None
+        self.request: EscrowRefundRequest | None = None  # the pending one the reply buttons act on
+        self.dispute: Dispute | None = None  # the open one the dispute buttons act on
+        self.dialog: DisputeOutcomeDialog | None = None  # the outcome dialog while it is open
+
+        self.status_line = QLabel()
+        self.status_line.setObjectName("statusLine")
+        self.status_line.setAccessibleName("What happens next")
+        self.status_line.setWordWrap(True)
+        self.status_line.setTextFormat(Qt.TextFormat.PlainText)
+        self.status_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.approved_button = self._button(
+            "approvedButton", "Freelancer &approved", self.record_approved, "The freelancer approved the refund"
+        )
+        self.no_reply_button = self._button(
+            "noReplyButton", "&No answer in 7 days", self.record_no_reply, "Silence counts as approval"
+        )
+        self.disputed_button = self._button(
+            "disputedButton", "Freelancer &disputed", self.record_disputed, "The freelancer disputed the refund"
+        )
+        self.answered_button = self._button(
+            "answeredButton", "I a&nswered the dispute", self.record_answer, "You answered the dispute"
+        )
+        self.outcome_button = self._button(
+            "outcomeButton", "Record the &outcome…", self.record_outcome, "Mediation decided how the amount is split"
+        )
+        self.reply_buttons = QWidget()
+        self.reply_buttons.setObjectName("replyButtons")
+        row = QHBoxLayout(self.reply_buttons)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Freelancer's reply:"))
+        for b in (self.approved_button, self.no_reply_button, self.disputed_button):
+            row.addWidget(b)
+        row.addStretch(1)
+        self.dispute_buttons = QWidget()
+        self.dispute_buttons.setObjectName("disputeButtons")
+        row = QHBoxLayout(self.dispute_buttons)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Dispute:"))
+        for b in (self.answered_button, self.outcome_button):
+            row.addWidget(b)
+        row.addStretch(1)
+
+        self.view = QTextBrowser()
+        self.view.setObjectName("requestView")
+        self.view.setAccessibleName("Escrow refund requests")
+        self.view.setOpenLinks(False)
+        self.view.setFrameShape(QTextBrowser.Shape.NoFrame)
+        self.view.viewport().setAutoFillBackground(False)
+        self.view.document().setDocumentMargin(0)  # its text lines up with the line above
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status_line)
+        layout.addWidget(self.reply_buttons)
+        layout.addWidget(self.dispute_buttons)
+        layout.addWidget(self.view, 1)
+        self.show_contract(None)
+
+    def _button(self, name: str, text: str, slot, accessible_description: str) -> QPushButton:
+        b = QPushButton(text)
+        b.setObjectName(name)
+        b.setAccessibleName(text.replace("&", "").rstrip("…"))
+        b.setAccessibleDescription(accessible_description)
+        b.clicked.connect(slot)
+        return b
+
+    # ------------------------------------------------------------ showing
+    def show_contract(self, contract: Contract | int | None) -> None:
+        """Show a contract's escrow refund requests (a Contract, its id, or None for nothing)."""
+        cid = contract.id if isinstance(contract, Contract) else contract
+        self.contract = None if cid is None else Contract.get_or_none(Contract.id == cid)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the book again and show what it holds today."""
+        c = self.contract = None if self.contract is None else Contract.get_or_none(Contract.id == self.contract.id)
+        today = self.today()
+        requests = [] if c is None else self.requests(c)
+        self.request = next((r for r in reversed(requests) if r.status == EscrowRefundRequest.PENDING), None)
+        disputes = [d for r in requests for d in r.disputes]
+        self.dispute = next((d for d in reversed(disputes) if d.status == Dispute.OPEN), None)
+        if c is None:
+            self.view.setHtml("<p>No contract selected.</p>")
+        elif not requests:
+            self.view.setHtml(f"<p>No escrow refund request on this contract. {html.escape(NO_REQUEST)}</p>")
+        else:
+            self.view.setHtml(self._html(c, requests, today))
+        self.status_line.setText(self._next_step(c, requests, today))
+        self._update_buttons(today)
+
+    @staticmethod
+    def requests(contract: Contract) -> list[EscrowRefundRequest]:
+        return list(
+            EscrowRefundRequest.select()
+            .where(EscrowRefundRequest.contract == contract)
+            .order_by(EscrowRefundRequest.requested_on, EscrowRefundRequest.id)
+        )
+
+    def _html(self, c: Contract, requests: list[EscrowRefundRequest], today: date) -> str:
+        def money(minor: int) -> str:
+            return html.escape(formatting.money(minor, c.currency))
+
+        def row(name: str, value: str) -> str:
+            return f"<tr><td style='padding-right:18px'>{name}</td><td>{value}</td></tr>"
+
+        def head(text: str) -> str:
+            return f"<tr><td colspan='2' style='padding-top:10px'><b>{text}</b></td></tr>"
+
+        parts = [f"<p>In escrow on this contract now: <b>{money(queries.balances(c).escrow)}</b></p>"]
+        policy = c.policy
+        for r in requests:
+            rows = [row("Requested on", formatting.day(r.requested_on))]
+            if r.reply_due is not None:
+                due = formatting.day(r.reply_due)
+                rows.append(row("Reply due", _with(due, _when(r.reply_due, today) if r.status == r.PENDING else "")))
+            else:
+                rows.append(row("Reply due", "no deadline under this policy"))
+            status = STATUS_WORDS.get(r.status, r.status)
+            if r.status != r.PENDING and r.answered_on is not None:
+                status += f" on {formatting.day(r.answered_on)}"
+            if r.status in (r.APPROVED, r.NO_REPLY):
+                status += ". The refund reaches your payment method within about 5 business days."
+            rows.append(row("Status", f"<b>{html.escape(status)}</b>"))
+            for d in r.disputes:  # one table, so the dispute's dates line up with the request's
+                rows.append(head(f"Dispute over {money(d.amount)}"))
+                rows += self._dispute_rows(d, policy, today, row, money)
+            parts.append(f"<h3>Escrow refund request: {money(r.amount)}</h3>")
+            parts.append(f"<table cellspacing='0' cellpadding='2'>{''.join(rows)}</table>")
+        return "".join(parts)
+
+    @staticmethod
+    def _dispute_rows(d: Dispute, policy, today: date, row, money) -> list[str]:
+        is_open = d.status == Dispute.OPEN
+        rows = [row("Opened on", formatting.day(d.opened_on))]
+        if d.answer_due is not None:
+            days = policy.dispute_answer_business_days
+            rule = f"{days} business days, Monday to Friday" if days else ""
+            when = _when(d.answer_due, today) if is_open and d.answered_on is None else ""
+            rows.append(row("Your answer due", _with(formatting.day(d.answer_due), rule, when)))
+        if d.mediation_ends is not None:
+            when = _when(d.mediation_ends, today) if is_open else ""
+            rows.append(row("Mediation ends", _with(formatting.day(d.mediation_ends), when)))
+        if d.answered_on is not None:
+            rows.append(row("Answered on", formatting.day(d.answered_on)))
+        else:
+            rows.append(row("Answered on", "not recorded yet" if is_open else "no answer recorded"))
+        entries = list(
+            LedgerEntry.select()
+            .where((LedgerEntry.dispute == d) & (LedgerEntry.kind.in_(tuple(OUTCOME_WORDS))))
+            .order_by(LedgerEntry.id)
+        )
+        if is_open:
+            outcome = "Mediation under way"
+        else:
+            lines = [
+                f"{OUTCOME_WORDS[e.kind]}: <b>{money(e.amount)}</b>{'' if queries.is_live(e) else ' (reversed)'}"
+                for e in entries
+            ]
+            kinds = {e.kind for e in entries}
+            lines += [f"{words}: {money(0)}" for kind, words in OUTCOME_WORDS.items() if kind not in kinds]
+            outcome = f"Resolved on {formatting.day(d.resolved_on)}<br>" + "<br>".join(lines)
+        rows.append(row("Outcome", outcome))
+        return rows
+
+    def _next_step(self, c: Contract | None, requests: list[EscrowRefundRequest], today: date) -> str:
+        if c is None:
+            return "Select a contract to see its escrow refund request."
+        if not requests:
+            return NO_REQUEST
+        r, d = self.request, self.dispute
+        if r is not None:
+            if r.reply_due is None:
+                return "Record the freelancer's answer when it comes: this policy has no reply deadline."
+            due = formatting.day(r.reply_due)
+            if today <= r.reply_due:
+                return (
+                    f"The freelancer has until {due} to approve or dispute the refund. If they stay silent, "
+                    f"record “No answer” from {formatting.day(self._after(r.reply_due))}: silence counts as approval."
+                )
+            return (
+                f"The reply date ({due}) has passed: silence counts as approval. Record “No answer”, "
+                "or “Freelancer approved” if they did."
+            )
+        if d is not None:
+            parts = []
+            if d.answered_on is None and d.answer_due is not None:
+                if today <= d.answer_due:
+                    parts.append(
+                        f"Answer the dispute on the marketplace by {formatting.day(d.answer_due)}, then "
+                        "record that you did."
+                    )
+                else:
+                    parts.append(f"Your answer was due by {formatting.day(d.answer_due)}.")
+            elif d.answered_on is not None:
+                parts.append(f"You answered on {formatting.day(d.answered_on)}.")
+            ends = f" (by {formatting.day(d.mediation_ends)})" if d.mediation_ends else ""
+            parts.append(f"Record the outcome when mediation ends{ends}.")
+            return " ".join(parts)
+        return "Nothing left to do here: the escrow refund request is settled."
+
+    @staticmethod
+    def _after(d: date) -> date:
+        return d + timedelta(days=1)
+
+    def _update_buttons(self, today: date) -> None:
+        r, d = self.request, self.dispute
+        self.reply_buttons.setVisible(r is not None)
+        self.dispute_buttons.setVisible(d is not None)
+        self.approved_button.setEnabled(r is not None)
+        self.approved_button.setToolTip("The freelancer approved: the amount comes back to you" if r else "")
+        if r is not None and r.reply_due is not None:
+            days = (r.reply_due - r.requested_on).days
+            self.no_reply_button.setText(f"&No answer in {days} days")
+            self.no_reply_button.setAccessibleName(f"No answer in {days} days")
+            after = self._after(r.reply_due)
+            self.no_reply_button.setEnabled(today >= after)
+            self.no_reply_button.setToolTip(
+                f"From {formatting.day(after)} on, silence counts as approval"
+                if today < after
+                else f"The freelancer did not answer by {formatting.day(r.reply_due)}: silence counts as approval"
+            )
+            self.disputed_button.setEnabled(today <= r.reply_due)
+            self.disputed_button.setToolTip(
+                f"The freelancer can dispute until {formatting.day(r.reply_due)}"
+                if today <= r.reply_due
+                else f"The freelancer could dispute until {formatting.day(r.reply_due)}; silence now counts as approval"
+            )
+        else:
+            self.no_reply_button.setEnabled(False)
+            self.no_reply_button.setToolTip("This policy has no reply deadline" if r is not None else "")
+            self.disputed_button.setEnabled(r is not None)
+            self.disputed_button.setToolTip("")
+        for b in (self.no_reply_button, self.disputed_button):
+            b.setAccessibleDescription(b.toolTip())
+
+        can_answer = d is not None and d.answered_on is None and (d.answer_due is None or today <= d.answer_due)
+        self.answered_button.setEnabled(can_answer)
+        if d is None:
+            tip = ""
+        elif d.answered_on is not None:
+            tip = f"Your answer is recorded: {formatting.day(d.answered_on)}"
+        elif d.answer_due is not None and today > d.answer_due:
+            tip = f"Your answer was due by {formatting.day(d.answer_due)}: record the outcome instead"
+        else:
+            tip = f"You answered the dispute (due by {formatting.day(d.answer_due)})" if d.answer_due else ""
+        self.answered_button.setToolTip(tip)
+        self.answered_button.setAccessibleDescription(tip)
+        self.outcome_button.setEnabled(d is not None and self.dialog is None)
+        self.outcome_button.setToolTip("Enter how mediation split the disputed amount" if d else "")
+
+    # ------------------------------------------------------------ actions (one operation each)
+    def _run(self, title: str, operation, *args, **kwargs):
+        """Call one operation; on refusal say why (nothing was written); then refresh and announce."""
+        contract_id = self.contract.id
+        try:
+            result = operation(*args, **kwargs)
+        except RuleError as exc:
+            self.warn(self, title, exc.message)
+            self.refresh()
+            return None
+        self.refresh()
+        self.changed.emit(contract_id)
+        return result
+
+    def _reply(self, outcome: str, title: str, text: str, yes: str) -> None:
+        r = self.request
+        if r is None:
+            return
+        if self.ask(self, title, text, yes):
+            self._run(title, ops.record_escrow_refund_reply, r, outcome, today=self.today())
+
+    def _amount(self, minor: int) -> str:
+        return formatting.money(minor, self.contract.currency)
+
+    def record_approved(self) -> None:
+        r = self.request
+        if r is None:
+            return
+        self._reply(
+            "approved",
+            "Freelancer approved",
+            f"Record that the freelancer approved the escrow refund of {self._amount(r.amount)}?\n\n"
+            "It comes back to you; it reaches your payment method within about 5 business days.",
+            "Record approval",
+        )
+
+    def record_no_reply(self) -> None:
+        r = self.request
+        if r is None:
+            return
+        due = formatting.day(r.reply_due) if r.reply_due else "the reply date"
+        self._reply(
+            "no_reply",
+            "No answer",
+            f"Record that the freelancer did not answer by {due}?\n\n"
+            f"Silence counts as approval: the {self._amount(r.amount)} comes back to you.",
+            "Record no answer",
+        )
+
+    def record_disputed(self) -> None:
+        r = self.request
+        if r is None:
+            return
+        self._reply(
+            "disputed",
+            "Freelancer disputed",
+            f"Record that the freelancer disputed the escrow refund of {self._amount(r.amount)}?\n\n"
+            "A dispute opens: you have 5 business days to answer it on the marketplace.",
+            "Record dispute",
+        )
+
+    def record_answer(self) -> None:
+        d = self.dispute
+        if d is None:
+            return
+        text = f"Record that you answered the dispute over {self._amount(d.amount)} on the marketplace today?"
+        if self.ask(self, "Dispute answered", text, "Record answer"):
+            self._run("Dispute answered", ops.record_dispute_answer, d, today=self.today())
+
+    def record_outcome(self) -> DisputeOutcomeDialog | None:
+        """Open the outcome dialog (window-modal, not blocking); OK there records the outcome."""
+        d = self.dispute
+        if d is None or self.dialog is not None:
+            return None
+        dialog = DisputeOutcomeDialog(d, self, today=self.today)
+        dialog.accepted.connect(lambda cid=d.contract_id: self._outcome_recorded(cid))
+        dialog.finished.connect(self._dialog_closed)
+        self.dialog = dialog  # tests reach the open dialog here
+        self.outcome_button.setEnabled(False)
+        dialog.open()
+        return dialog
+
+    def _outcome_recorded(self, contract_id: int) -> None:
+        self.refresh()
+        self.changed.emit(contract_id)
+
+    def _dialog_closed(self, _result: int) -> None:
+        dialog, self.dialog = self.dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+        self.refresh()

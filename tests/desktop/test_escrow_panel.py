@@ -1,0 +1,373 @@
+"""The "Escrow refund" panel walked through every R8 path: approved, no answer, disputed, answer, outcome (R14)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QTextBrowser
+
+from desktop.escrow_panel import NO_REQUEST, DisputeOutcomeDialog, EscrowPanel
+from models import ops, queries
+from models.check import check_book
+from models.entities import Dispute, EscrowRefundRequest, LedgerEntry
+
+ENDED = date(2026, 3, 20)  # a Friday: the request's reply is due 27 March (7 days)
+REPLY_DUE = date(2026, 3, 27)
+
+
+@pytest.fixture
+def ended(contract):
+    """A $200.00 milestone funded, then the contract ended on 20 March with an escrow refund request."""
+    m = ops.add_milestone(contract, "Final logo", 20_000)
+    ops.fund_milestone(m, today=date(2026, 3, 2))
+    request = ops.end_contract(contract, agreed=True, request_escrow_refund=True, today=ENDED)
+    assert request.amount == 20_000 and request.reply_due == REPLY_DUE
+    return contract, request
+
+
+class Day:
+    """The panel's `today`: a date the test sets (the clock is never patched)."""
+
+    def __init__(self, d: date):
+        self.value = d
+
+    def __call__(self) -> date:
+        return self.value
+
+
+@pytest.fixture
+def panel(qtbot):
+    """An EscrowPanel on 22 March whose confirmations say yes and whose warnings are collected."""
+    day = Day(date(2026, 3, 22))
+    p = EscrowPanel(today=day)
+    p.day = day
+    p.asked = []
+    p.warnings = []
+    p.answer = True
+    p.ask = lambda parent, title, text, yes: p.asked.append(text) or p.answer
+    p.warn = lambda parent, title, text: p.warnings.append(text)
+    p.emitted = []
+    p.changed.connect(p.emitted.append)
+    qtbot.addWidget(p)
+    p.resize(900, 420)
+    p.show()
+    return p
+
+
+def on(panel, d: date, contract) -> None:
+    panel.day.value = d
+    panel.show_contract(contract)
+
+
+def seen(panel) -> str:
+    """The request view as the user reads it."""
+    return " ".join(panel.view.toPlainText().split())
+
+
+def click(button) -> None:
+    assert button.isVisible() and button.isEnabled(), button.objectName()
+    button.click()
+    QApplication.processEvents()
+
+
+def request_of(contract) -> EscrowRefundRequest:
+    return EscrowRefundRequest.get(EscrowRefundRequest.contract == contract)
+
+
+def open_dispute(panel, contract) -> Dispute:
+    on(panel, REPLY_DUE, contract)
+    click(panel.disputed_button)
+    return Dispute.get(Dispute.contract == contract)
+
+
+def open_outcome_dialog(panel) -> DisputeOutcomeDialog:
+    click(panel.outcome_button)
+    dialog = panel.dialog
+    assert isinstance(dialog, DisputeOutcomeDialog) and dialog.isVisible()
+    assert dialog.objectName() == "disputeOutcomeDialog"
+    return dialog
+
+
+# ------------------------------------------------------------------ showing
+
+
+def test_without_a_request_the_panel_says_how_one_comes(panel, contract):
+    panel.show_contract(contract)
+    assert NO_REQUEST in seen(panel)
+    assert panel.status_line.text() == NO_REQUEST
+    assert not panel.reply_buttons.isVisible() and not panel.dispute_buttons.isVisible()
+    panel.show_contract(None)
+    assert "No contract selected" in seen(panel)
+    assert not panel.approved_button.isEnabled() and not panel.outcome_button.isEnabled()
+
+
+def test_r8_pending_request_shows_amount_dates_and_status_in_words(panel, ended):
+    contract, _ = ended
+    panel.show_contract(contract.id)  # an id works as well as the contract
+    text = seen(panel)
+    assert "Escrow refund request: $200.00" in text
+    assert "Requested on 20 Mar 2026" in text
+    assert "Reply due 27 Mar 2026 (in 5 days)" in text
+    assert "Status Waiting for the freelancer" in text
+    assert "In escrow on this contract now: $200.00" in text
+    assert "until 27 Mar 2026" in panel.status_line.text()
+    assert panel.reply_buttons.isVisible() and not panel.dispute_buttons.isVisible()
+    assert panel.no_reply_button.text().replace("&", "") == "No answer in 7 days"
+
+
+# ------------------------------------------------------------------ approved
+
+
+def test_r8_freelancer_approved_returns_the_escrow(panel, ended):
+    contract, request = ended
+    panel.show_contract(contract)
+    click(panel.approved_button)
+    assert "$200.00" in panel.asked[0]
+    assert queries.balances(contract).escrow == 0
+    assert queries.balances(contract).escrow_refunded == 20_000
+    assert request_of(contract).status == EscrowRefundRequest.APPROVED
+    assert "Status Approved on 22 Mar 2026. The refund reaches your payment method" in seen(panel)
+    assert "In escrow on this contract now: $0.00" in seen(panel)
+    assert panel.emitted == [contract.id]
+    assert not panel.reply_buttons.isVisible()
+    assert check_book() == []
+
+
+def test_r14_saying_no_to_the_confirmation_records_nothing(panel, ended, unchanged):
+    contract, _ = ended
+    panel.show_contract(contract)
+    panel.answer = False
+    with unchanged():
+        click(panel.approved_button)
+        click(panel.disputed_button)
+    assert len(panel.asked) == 2 and panel.emitted == [] and panel.warnings == []
+    assert "Waiting for the freelancer" in seen(panel)
+
+
+def test_r8_r14_a_reply_dated_before_the_request_is_refused(panel, ended, unchanged):
+    contract, _ = ended
+    on(panel, date(2026, 3, 19), contract)
+    with unchanged():
+        click(panel.approved_button)
+    assert panel.warnings == ["The date 19 Mar 2026 is before the refund was requested (20 Mar 2026)."]
+    assert panel.emitted == []
+    assert check_book() == []
+
+
+# ------------------------------------------------------------------ no answer
+
+
+def test_r8_no_answer_is_disabled_and_refused_on_the_reply_date(panel, ended, unchanged):
+    contract, _ = ended
+    on(panel, REPLY_DUE, contract)
+    assert not panel.no_reply_button.isEnabled()
+    assert "From 28 Mar 2026" in panel.no_reply_button.toolTip()
+    assert "from 28 Mar 2026" in panel.status_line.text()
+    with unchanged():
+        panel.record_no_reply()  # what the button would do: the operation refuses it
+    assert panel.warnings == [
+        "The freelancer has until 27 Mar 2026 to answer; silence counts as approval only after that."
+    ]
+    assert panel.emitted == []
+    assert request_of(contract).status == EscrowRefundRequest.PENDING
+    assert check_book() == []
+
+
+def test_r8_no_answer_is_accepted_the_day_after_the_reply_date(panel, ended):
+    contract, _ = ended
+    on(panel, date(2026, 3, 28), contract)
+    assert panel.no_reply_button.isEnabled()
+    click(panel.no_reply_button)
+    assert request_of(contract).status == EscrowRefundRequest.NO_REPLY
+    assert queries.balances(contract).escrow == 0
+    refund = LedgerEntry.get((LedgerEntry.contract == contract) & (LedgerEntry.kind == LedgerEntry.ESCROW_REFUND))
+    assert refund.amount == 20_000 and refund.date == date(2026, 3, 28)
+    assert "Status No answer: approved on 28 Mar 2026" in seen(panel)
+    assert panel.emitted == [contract.id]
+    assert check_book() == []
+
+
+# ------------------------------------------------------------------ disputed
+
+
+def test_r8_disputed_on_the_reply_date_opens_a_dispute_with_its_clocks(panel, ended):
+    contract, _ = ended
+    on(panel, REPLY_DUE, contract)
+    assert panel.disputed_button.isEnabled()
+    dispute = open_dispute(panel, contract)
+    assert dispute.amount == 20_000
+    assert dispute.answer_due == date(2026, 4, 3)  # Friday + 5 business days = next Friday
+    assert dispute.mediation_ends == date(2026, 4, 26)
+    text = seen(panel)
+    assert "Status Disputed on 27 Mar 2026" in text
+    assert "Dispute over $200.00" in text
+    assert "Opened on 27 Mar 2026" in text
+    assert "Your answer due 3 Apr 2026 (5 business days, Monday to Friday; in 7 days)" in text
+    assert "Mediation ends 26 Apr 2026 (in 30 days)" in text
+    assert "Answered on not recorded yet" in text
+    assert "Outcome Mediation under way" in text
+    assert "by 3 Apr 2026" in panel.status_line.text()
+    assert panel.dispute_buttons.isVisible() and not panel.reply_buttons.isVisible()
+    assert panel.answered_button.isEnabled() and panel.outcome_button.isEnabled()
+    assert panel.emitted == [contract.id]
+    assert check_book() == []
+
+
+def test_r8_dispute_is_disabled_and_refused_after_the_reply_date(panel, ended, unchanged):
+    contract, _ = ended
+    on(panel, date(2026, 3, 28), contract)
+    assert not panel.disputed_button.isEnabled()
+    assert "until 27 Mar 2026" in panel.disputed_button.toolTip()
+    with unchanged():
+        panel.record_disputed()
+    assert panel.warnings == ["The freelancer could dispute until 27 Mar 2026; after that silence counts as approval."]
+    assert panel.emitted == []
+    assert check_book() == []
+
+
+def test_r8_record_the_dispute_answer(panel, ended):
+    contract, _ = ended
+    dispute = open_dispute(panel, contract)
+    on(panel, date(2026, 3, 30), contract)
+    click(panel.answered_button)
+    assert Dispute.get_by_id(dispute.id).answered_on == date(2026, 3, 30)
+    assert "Answered on 30 Mar 2026" in seen(panel)
+    assert "You answered on 30 Mar 2026" in panel.status_line.text()
+    assert not panel.answered_button.isEnabled()
+    assert "30 Mar 2026" in panel.answered_button.toolTip()
+    assert panel.outcome_button.isEnabled()
+    assert panel.emitted == [contract.id, contract.id]
+    assert check_book() == []
+
+
+def test_r8_r14_an_answer_after_its_due_date_is_disabled_and_refused(panel, ended, unchanged):
+    contract, _ = ended
+    open_dispute(panel, contract)
+    on(panel, date(2026, 4, 6), contract)
+    assert not panel.answered_button.isEnabled()
+    with unchanged():
+        panel.record_answer()
+    assert panel.warnings == ["Your answer was due by 03 Apr 2026. Record the dispute's outcome instead."]
+    assert panel.emitted == [contract.id]  # only the dispute itself
+
+
+# ------------------------------------------------------------------ the outcome
+
+
+def test_r8_a_split_that_does_not_sum_is_refused_with_ok_disabled(panel, ended, qtbot, unchanged):
+    contract, _ = ended
+    dispute = open_dispute(panel, contract)
+    dialog = open_outcome_dialog(panel)
+    assert not dialog.ok_button.isEnabled()
+    assert dialog.sum_line.text() == "Adds up to $0.00 of $200.00 disputed"
+    with unchanged():
+        qtbot.keyClicks(dialog.to_freelancer_edit, "120")
+        qtbot.keyClicks(dialog.to_client_edit, "50")
+        assert dialog.sum_line.text() == "Adds up to $170.00 of $200.00 disputed"
+        assert dialog.sum_error.isVisible()
+        assert dialog.sum_error.message() == "The two parts must add up to exactly $200.00: $30.00 is still to split."
+        assert not dialog.ok_button.isEnabled()
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        dialog.accept()  # even forced, OK does not call the operation while the sum is wrong
+        assert dialog.isVisible()
+        dialog.to_client_edit.setText("100")
+        assert dialog.sum_line.text() == "Adds up to $220.00 of $200.00 disputed"
+        assert dialog.sum_error.message() == "The two parts must add up to exactly $200.00: $20.00 too much."
+        assert not dialog.ok_button.isEnabled()
+    assert Dispute.get_by_id(dispute.id).status == Dispute.OPEN
+    assert panel.emitted == [contract.id]
+    dialog.reject()
+    QApplication.processEvents()
+    assert panel.dialog is None and panel.outcome_button.isEnabled()
+
+
+def test_r8_a_split_of_120_and_80_is_recorded_and_shown(panel, ended, qtbot):
+    contract, _ = ended
+    dispute = open_dispute(panel, contract)
+    on(panel, date(2026, 4, 10), contract)
+    dialog = open_outcome_dialog(panel)
+    qtbot.keyClicks(dialog.to_freelancer_edit, "120")
+    qtbot.keyClicks(dialog.to_client_edit, "80")
+    assert dialog.sum_line.text() == "Adds up to $200.00 of $200.00 disputed"
+    assert dialog.sum_error.isHidden()
+    assert dialog.ok_button.isEnabled()
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    QApplication.processEvents()
+    assert panel.dialog is None
+    resolved = Dispute.get_by_id(dispute.id)
+    assert resolved.status == Dispute.RESOLVED and resolved.resolved_on == date(2026, 4, 10)
+    b = queries.balances(contract)
+    assert b.escrow == 0
+    assert b.released == 12_000 and b.escrow_refunded == 8_000
+    text = seen(panel)
+    assert "Resolved on 10 Apr 2026" in text
+    assert "Released to the freelancer: $120.00" in text
+    assert "Refunded to you: $80.00" in text
+    assert "In escrow on this contract now: $0.00" in text
+    assert not panel.dispute_buttons.isVisible()
+    assert "settled" in panel.status_line.text()
+    assert panel.emitted == [contract.id, contract.id]
+    assert check_book() == []
+
+
+def test_r8_a_zero_part_is_ticked_nothing_never_typed_or_left_empty(panel, ended, qtbot):
+    contract, _ = ended
+    open_dispute(panel, contract)
+    dialog = open_outcome_dialog(panel)
+    qtbot.keyClicks(dialog.to_freelancer_edit, "200")
+    assert "tick “Nothing” for the other part" in dialog.sum_line.text()
+    assert not dialog.ok_button.isEnabled()  # an empty field is not zero
+    qtbot.keyClicks(dialog.to_client_edit, "0")
+    assert dialog.error_text("to_client") == "An amount must be more than zero. Tick “Nothing” for a part that is zero."
+    assert not dialog.ok_button.isEnabled()
+    dialog.nothing["to_client"].setChecked(True)
+    assert not dialog.to_client_edit.isEnabled() and dialog.to_client_edit.text() == ""
+    assert dialog.split() == (20_000, 0)
+    assert dialog.ok_button.isEnabled()
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    QApplication.processEvents()
+    assert queries.balances(contract).released == 20_000 and queries.balances(contract).escrow == 0
+    text = seen(panel)
+    assert "Released to the freelancer: $200.00" in text and "Refunded to you: $0.00" in text
+    assert check_book() == []
+
+
+def test_r14_a_refused_outcome_is_shown_in_the_dialog_and_changes_nothing(panel, ended, qtbot, unchanged):
+    contract, _ = ended
+    dispute = open_dispute(panel, contract)
+    on(panel, date(2026, 3, 26), contract)  # the panel's today is before the dispute was opened
+    dialog = open_outcome_dialog(panel)
+    qtbot.keyClicks(dialog.to_freelancer_edit, "120")
+    qtbot.keyClicks(dialog.to_client_edit, "80")
+    with unchanged():
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    assert dialog.general_error.message() == "The date 26 Mar 2026 is before the dispute was opened (27 Mar 2026)."
+    assert not dialog.ok_button.isEnabled()
+    assert Dispute.get_by_id(dispute.id).status == Dispute.OPEN
+    assert panel.emitted == [contract.id]
+    assert check_book() == []
+    dialog.reject()
+
+
+# ------------------------------------------------------------------ accessibility
+
+
+def test_every_interactive_widget_has_an_object_name_and_accessible_name(panel, ended):
+    contract, _ = ended
+    open_dispute(panel, contract)
+    dialog = open_outcome_dialog(panel)
+    for root in (panel, dialog):
+        widgets = root.findChildren(QAbstractButton) + root.findChildren(QLineEdit) + root.findChildren(QTextBrowser)
+        assert widgets
+        for w in widgets:
+            if w.parent() is not None and w.parent().inherits("QAbstractSpinBox"):
+                continue
+            assert w.objectName(), w
+            assert w.accessibleName(), w.objectName()
+    names = {w.objectName() for w in dialog.findChildren(QLineEdit)}
+    assert {"toFreelancerEdit", "toClientEdit"} <= names
+    assert dialog.findChild(QAbstractButton, "okButton") is dialog.ok_button
+    dialog.reject()
