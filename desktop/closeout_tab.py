@@ -36,7 +36,6 @@ from desktop.money_edit import FieldError
 from models import ops, queries
 from models.clock import utc_today
 from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
-from models.errors import RuleError
 
 BEFORE_END = (
     "The checklist starts when the contract ends; the access register and the things to receive back "
@@ -485,14 +484,9 @@ class CloseoutTab(QWidget):
 
     # ------------------------------------------------------------ actions (one operation each)
     def _run(self, title: str, operation, *args, **kwargs):
-        """Call one operation; on refusal say why (nothing was written); then reload and announce."""
-        try:
-            result = operation(*args, **kwargs)
-        except RuleError as exc:
-            self.warn(self, title, exc.message)
-            return None
-        self._done()
-        return result
+        from desktop.contract_page import run_operation
+
+        return run_operation(self, title, operation, *args, **kwargs)
 
     def _done(self, *_args) -> None:
         cid = self.contract.id

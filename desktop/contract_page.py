@@ -72,6 +72,25 @@ def warn(parent: QWidget, title: str, text: str) -> None:
     QMessageBox.warning(parent, title, text)
 
 
+def run_operation(widget, title: str, operation, *args, **kwargs):
+    """One user action = one operation of models.ops, for a contract view (the page and its tabs).
+
+    The widget has `.contract`, `.warn(parent, title, text)`, `.show_contract(id)` and a
+    `changed(int)` signal. A refusal is shown in the client's words (nothing was written); either
+    way the view is read again, and after a success the change is announced.
+    """
+    contract_id = widget.contract.id
+    try:
+        result = operation(*args, **kwargs)
+    except RuleError as exc:
+        widget.warn(widget, title, exc.message)
+        widget.show_contract(contract_id)
+        return None
+    widget.show_contract(contract_id)
+    widget.changed.emit(contract_id)
+    return result
+
+
 def _item(text: str, *, right: bool = False, data=None) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled)
@@ -446,15 +465,7 @@ class ContractPage(QWidget):
 
     # ------------------------------------------------------------ actions (one operation each)
     def _run(self, title: str, operation, *args, **kwargs):
-        """Call one operation; on refusal say why (nothing was written); then refresh and announce."""
-        try:
-            result = operation(*args, **kwargs)
-        except RuleError as exc:
-            self.warn(self, title, exc.message)
-            return None
-        self.show_contract(self.contract.id)
-        self.changed.emit(self.contract.id)
-        return result
+        return run_operation(self, title, operation, *args, **kwargs)
 
     def add_milestone(self) -> None:
         from desktop.dialogs import MilestoneDialog

@@ -40,7 +40,6 @@ from desktop.money_edit import FieldError, MoneyEdit
 from models import ops, queries
 from models.clock import utc_today
 from models.entities import Contract, Dispute, EscrowRefundRequest, LedgerEntry
-from models.errors import RuleError
 
 NO_REQUEST = "Ending a contract with escrow left sends an escrow refund request."
 
@@ -499,17 +498,9 @@ class EscrowPanel(QWidget):
 
     # ------------------------------------------------------------ actions (one operation each)
     def _run(self, title: str, operation, *args, **kwargs):
-        """Call one operation; on refusal say why (nothing was written); then refresh and announce."""
-        contract_id = self.contract.id
-        try:
-            result = operation(*args, **kwargs)
-        except RuleError as exc:
-            self.warn(self, title, exc.message)
-            self.refresh()
-            return None
-        self.refresh()
-        self.changed.emit(contract_id)
-        return result
+        from desktop.contract_page import run_operation
+
+        return run_operation(self, title, operation, *args, **kwargs)
 
     def _reply(self, outcome: str, title: str, text: str, yes: str) -> None:
         r = self.request
