@@ -133,7 +133,7 @@ def _policy_rows() -> dict[str, tuple]:
     return out
 
 
-CHUNK = 10_000  # contracts generated per batch
+CHUNK = 5_000  # contracts generated per batch
 IN_PROCESS_UP_TO = 20_000  # larger books are generated in a second process while this one writes
 
 
@@ -157,28 +157,32 @@ def generate(
     if contracts < 0:
         raise RuleError("The number of contracts cannot be negative.", field="contracts")
     today = today or date.today()
+    child = policies_to_child = None
+    if contracts > IN_PROCESS_UP_TO:
+        # Started before the book is opened, so nothing of SQLite crosses into it (fork where there is one).
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        rows_in, rows_out = ctx.Pipe(duplex=False)
+        policies_in, policies_to_child = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_child, args=(policies_in, rows_out, seed, contracts, today), daemon=True)
+        child.start()
+        rows_out.close()
+        policies_in.close()
     book = open_book(path)
     counts = dict.fromkeys(COLUMNS, 0)
     loader = _BulkLoader(book.db)
-    child = None
     try:
         policies = _policy_rows()
-        if contracts <= IN_PROCESS_UP_TO:
+        if child is None:
             batches = []
             _produce(seed, contracts, today, policies, batches.append)
             batches.append(None)
             receive = iter(batches).__next__
         else:
-            ctx = multiprocessing.get_context("spawn")
-            mine, theirs = ctx.Pipe(duplex=False)
-            child = ctx.Process(target=_child, args=(theirs, seed, contracts, today, policies), daemon=True)
-            child.start()
-            theirs.close()
-            receive = mine.recv
+            policies_to_child.send(policies)
+            receive = rows_in.recv
         done = 0
-        while (batch := receive()) is not None:
-            if isinstance(batch, BaseException):
-                raise batch
+        while (batch := _next_batch(receive)) is not None:
             for table, rows in batch.items():
                 counts[table] += len(rows)
                 _insert_rows(loader.conn, table, rows)
@@ -201,15 +205,27 @@ def generate(
     return counts
 
 
-def _child(conn, seed, contracts, today, policies) -> None:
-    """The generating process: sends each batch of rows, then None (or the exception it met)."""
+def _next_batch(receive: Callable):
     try:
-        _produce(seed, contracts, today, policies, conn.send)
-        conn.send(None)
+        batch = receive()
+    except EOFError:
+        raise RuntimeError("The demo generator stopped unexpectedly; nothing was written.") from None
+    if isinstance(batch, BaseException):
+        raise batch
+    return batch
+
+
+def _child(policies_in, rows_out, seed, contracts, today) -> None:
+    """The generating process: waits for the book's policies, sends each batch of rows, then None
+    (or the exception it met)."""
+    try:
+        policies = policies_in.recv()
+        _produce(seed, contracts, today, policies, rows_out.send)
+        rows_out.send(None)
     except BaseException as exc:  # handed to the writing process, which raises it
-        conn.send(exc)
+        rows_out.send(exc)
     finally:
-        conn.close()
+        rows_out.close()
 
 
 def _produce(seed: int, contracts: int, today: date, policies, send: Callable) -> None:
@@ -244,6 +260,7 @@ class _BulkLoader:
         self.conn.execute("PRAGMA synchronous = OFF")
         self.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading and indexing
         self.conn.execute("PRAGMA temp_store = MEMORY")
+        self.conn.execute("PRAGMA threads = 2")  # index builds sort on both cores (the generator is done by then)
         self.conn.execute("BEGIN")
         self.indexes = self.conn.execute(
             "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
@@ -268,6 +285,7 @@ class _BulkLoader:
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute("PRAGMA cache_size = -2000")
         self.conn.execute("PRAGMA temp_store = DEFAULT")
+        self.conn.execute("PRAGMA threads = 0")
 
     def abandon(self) -> None:
         if self.conn.in_transaction:

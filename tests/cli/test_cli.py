@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,22 @@ def test_version_flag(capsys):
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("Escrowbook ")
+
+
+def test_demo_in_a_second_process_writes_the_same_book(tmp_path, monkeypatch):
+    """Large books are generated in a child process; the rows are the same as in-process for a seed."""
+    from models import demo
+    from models.check import check_book
+
+    here, there = tmp_path / "here.book", tmp_path / "there.book"
+    demo.generate(here, 300, seed=5, today=date(2026, 11, 26))
+    monkeypatch.setattr(demo, "IN_PROCESS_UP_TO", 0)
+    counts = demo.generate(there, 300, seed=5, today=date(2026, 11, 26))
+    assert counts["contract"] == 300
+
+    def dump(path):
+        with open_book(path, create=False) as book:
+            assert check_book(str(path)) == []
+            return [book.db.execute_sql(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in demo.COLUMNS]
+
+    assert dump(here) == dump(there)
