@@ -246,10 +246,9 @@ class ChoosePage(QWizardPage):
             plan = self.w.plan()
             if plan["deposit"]:
                 fees = plan["fee"] + plan["initiation_fee"]
-                note = (
-                    f"Remaining escrow is {self.w.money(self.loose)}: a deposit of "
-                    f"<b>{self.w.money(plan['deposit'])}</b> will be funded"
-                    + (f", with fees of {self.w.money(fees)} (R3)." if fees else ".")
+                lead = f"Remaining escrow is {self.w.money(self.loose)}: a deposit" if self.loose else "A deposit"
+                note = f"{lead} of <b>{self.w.money(plan['deposit'])}</b> will be funded" + (
+                    f", with fees of {self.w.money(fees)} (R3)." if fees else "."
                 )
             else:
                 note = f"Paid from the remaining escrow ({self.w.money(self.loose)}); no new deposit, no fee."
