@@ -916,6 +916,20 @@ def complete_closeout_item(item, *, note: str = "", today: date | None = None, n
     return i
 
 
+@operation
+def record_automatic_events(*, today: date | None = None) -> int:
+    """R6, R8: record, in one transaction, everything the marketplace did by itself while the book
+    was closed (review periods that ended, escrow refund requests left unanswered). Returns how many."""
+    today = utc_today(today)
+    events = q.overdue_automatic_events(today)
+    for e in events:
+        if e.kind == "auto_release":
+            record_automatic_release(e.ref, today=today)
+        else:
+            record_escrow_refund_reply(e.ref, "no_reply", today=today)
+    return len(events)
+
+
 # ------------------------------------------------------------- reversal (R12)
 
 

@@ -254,6 +254,70 @@ def attention_count(today: date | None = None) -> int:
     return database.execute_sql(sql, {"today": utc_today(today).isoformat()}).fetchone()[0]
 
 
+@dataclass(frozen=True)
+class AutomaticEvent:
+    """Something the marketplace did by itself once a clock ran out, not yet in the book."""
+
+    kind: str  # "auto_release" (R6) or "escrow_no_reply" (R8)
+    contract_id: int
+    contract_title: str
+    ref: int  # the milestone or the escrow refund request
+    on: date  # the day it happened
+    amount: int
+    currency: str
+
+    @property
+    def text(self) -> str:
+        from .money import format_money
+
+        money = format_money(self.amount, self.currency)
+        if self.kind == "auto_release":
+            return (
+                f"“{self.contract_title}”: the review period ended; {money} was released automatically "
+                f"on {self.on:%d %b %Y}."
+            )
+        return (
+            f"“{self.contract_title}”: the freelancer did not answer the escrow refund request; {money} was "
+            f"refunded to you (silence counts as approval) on {self.on:%d %b %Y}."
+        )
+
+
+def overdue_automatic_events(today: date | None = None) -> list[AutomaticEvent]:
+    """R6 and R8: review periods that ended and escrow refund requests left unanswered, oldest first."""
+    today = utc_today(today)
+    out = []
+    for m in (
+        Milestone.select(Milestone, Contract)
+        .join(Contract)
+        .where(
+            (Milestone.state == Milestone.SUBMITTED)
+            & Milestone.auto_release_on.is_null(False)
+            & (Milestone.auto_release_on <= today)
+            & (Contract.status == Contract.ACTIVE)
+        )
+    ):
+        c = m.contract
+        out.append(
+            AutomaticEvent("auto_release", c.id, c.title, m.id, m.auto_release_on, milestone_escrow(m), c.currency)
+        )
+    for r in (
+        EscrowRefundRequest.select(EscrowRefundRequest, Contract)
+        .join(Contract)
+        .where(
+            (EscrowRefundRequest.status == EscrowRefundRequest.PENDING)
+            & EscrowRefundRequest.reply_due.is_null(False)
+            & (EscrowRefundRequest.reply_due < today)
+        )
+    ):
+        c = r.contract
+        out.append(
+            AutomaticEvent(
+                "escrow_no_reply", c.id, c.title, r.id, r.reply_due + timedelta(days=1), r.amount, c.currency
+            )
+        )
+    return sorted(out, key=lambda e: (e.on, e.contract_id, e.ref))
+
+
 def book_year(year: int) -> dict[str, dict[str, int]]:
     """Payments and refunds dated in `year`, per currency (never added across currencies, R1)."""
     sql = (

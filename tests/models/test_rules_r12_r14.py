@@ -227,3 +227,25 @@ def test_r12_book_totals_per_currency_include_net_cost(contract, direct_contract
     assert set(totals) == {"EUR", "USD"}  # R1: never added across currencies
     assert totals["USD"]["net_cost"] == 10_000 + 500 + 99 - 2_000
     assert totals["EUR"]["escrow"] == 7_000 and totals["EUR"]["net_cost"] == 0
+
+
+def test_r6_r8_overdue_automatic_events_are_listed_and_recorded_in_one_go(contract, book, freelancer):
+    m = ops.add_milestone(contract, "Draft", 10_000)
+    ops.fund_milestone(m, today=START)
+    ops.submit_work(m, today=date(2026, 3, 2))  # released automatically on 16 March
+    other = ops.create_contract("Website", freelancer, started_on=START, today=START)
+    w = ops.add_milestone(other, "Pages", 20_000)
+    ops.fund_milestone(w, today=START)
+    request = ops.end_contract(other, agreed=True, request_escrow_refund=True, today=date(2026, 3, 5))  # reply by 12th
+    assert queries.overdue_automatic_events(date(2026, 3, 12)) == []
+    events = queries.overdue_automatic_events(date(2026, 3, 20))
+    assert [(e.kind, e.on) for e in events] == [
+        ("escrow_no_reply", date(2026, 3, 13)),
+        ("auto_release", date(2026, 3, 16)),
+    ]
+    assert "released automatically on 16 Mar 2026" in events[1].text
+    assert ops.record_automatic_events(today=date(2026, 3, 20)) == 2
+    assert Milestone.get_by_id(m.id).state == Milestone.PAID
+    assert request.__class__.get_by_id(request.id).status == "no_reply"
+    assert queries.overdue_automatic_events(date(2026, 3, 20)) == []
+    assert check_book() == []
