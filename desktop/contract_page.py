@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -34,7 +34,7 @@ from desktop import formatting
 from desktop.icons import icon
 from models import ops, queries
 from models.clock import utc_today
-from models.entities import Clock, Contract, Feedback, LedgerEntry, Milestone
+from models.entities import Clock, Contract, LedgerEntry, Milestone
 from models.errors import RuleError
 
 KIND_LABELS = {
@@ -125,6 +125,12 @@ class ContractPage(QWidget):
         super().__init__(parent)
         self.setObjectName("contractPage")
         self.today = today or utc_today
+        # The instant used for R10's window: the real clock, or noon UTC of a fixed `today` (tests, screenshots).
+        self.now = (
+            (lambda: datetime.now(UTC))
+            if today is None
+            else (lambda: datetime.combine(self.today(), time(12, 0), tzinfo=UTC))
+        )
         self.ask = ask  # replaced in tests, which cannot click a modal box
         self.warn = warn
         self.contract: Contract | None = None
@@ -172,7 +178,11 @@ class ContractPage(QWidget):
         self.closeout_tab = CloseoutTab(self, today=self.today)
         self.closeout_tab.changed.connect(self._changed_elsewhere)
         self.tabs.addTab(self.closeout_tab, "&Closeout")
-        self.tabs.addTab(self._feedback_tab(), "&Feedback")
+        from desktop.feedback import FeedbackTab
+
+        self.feedback_tab = FeedbackTab(self, now=self.now)
+        self.feedback_tab.changed.connect(self._changed_elsewhere)
+        self.tabs.addTab(self.feedback_tab, "&Feedback")
 
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
@@ -253,23 +263,19 @@ class ContractPage(QWidget):
         )
         note = QLabel("Entries are never edited or deleted: a mistake is corrected by a reversal that names it.")
         note.setWordWrap(True)
+        self.refund_button = self._button(
+            "recordRefundButton",
+            "Record re&fund…",
+            self.record_refund,
+            tip="A refund from the freelancer against a payment of the past 180 days (R9)",
+        )
         buttons = QHBoxLayout()
+        buttons.addWidget(self.refund_button)
         buttons.addWidget(self.reverse_button)
         buttons.addWidget(note, 1)
         layout = QVBoxLayout(w)
         layout.addLayout(buttons)
         layout.addWidget(self.ledger_table)
-        return w
-
-    def _feedback_tab(self) -> QWidget:
-        w = QWidget()
-        self.feedback_label = QLabel()
-        self.feedback_label.setObjectName("feedbackState")
-        self.feedback_label.setWordWrap(True)
-        self.feedback_label.setTextFormat(Qt.TextFormat.RichText)
-        self.feedback_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        layout = QVBoxLayout(w)
-        layout.addWidget(self.feedback_label, 1)
         return w
 
     # ------------------------------------------------------------ showing
@@ -280,8 +286,9 @@ class ContractPage(QWidget):
         if c is None:
             self.title.setText("No contract selected")
             self.subtitle.setText("Select a contract in the table to see its milestones, ledger and deadlines.")
-            for label in (self.money, self.clocks, self.feedback_label):
+            for label in (self.money, self.clocks):
                 label.clear()
+            self.feedback_tab.show_contract(None)
             self.milestone_table.setRowCount(0)
             self.ledger_table.setRowCount(0)
             self.escrow_panel.show_contract(None)
@@ -301,7 +308,7 @@ class ContractPage(QWidget):
         self._show_clocks(c)
         self._show_milestones(c)
         self._show_ledger(c)
-        self._show_feedback(c)
+        self.feedback_tab.show_contract(c)
         self.escrow_panel.show_contract(c)
         self.closeout_tab.show_contract(c)
         self._update_buttons()
@@ -393,39 +400,6 @@ class ContractPage(QWidget):
             for col, item in enumerate(values):
                 t.setItem(r, col, item)
 
-    def _show_feedback(self, c: Contract) -> None:
-        mine = queries.client_feedback(c)
-        theirs = queries.freelancer_feedback(c)
-        parts = []
-        if c.status != Contract.ENDED:
-            parts.append("<p>Feedback opens when the contract ends (R10).</p>")
-        elif c.feedback_closes_at:
-            state = "open" if queries.feedback_window_open(c) else "closed"
-            parts.append(
-                f"<p>The feedback window is {state}: it closes {formatting.local_time(c.feedback_closes_at)} your "
-                f"time ({formatting.utc_time(c.feedback_closes_at)}).</p>"
-            )
-        if mine:
-            parts.append(f"<p><b>Your feedback</b> (sealed): {self._stars(mine)}</p>")
-        elif c.status == Contract.ENDED:
-            parts.append("<p>You have not left feedback yet.</p>")
-        if theirs:
-            if queries.freelancer_feedback_visible(c):
-                parts.append(f"<p><b>The freelancer's feedback</b>: {self._stars(theirs)}</p>")
-            else:
-                parts.append(
-                    "<p>The freelancer has left feedback. It stays hidden until you submit yours or the "
-                    "window closes (double-blind).</p>"
-                )
-        parts.append("<p><i>Leaving feedback from this tab arrives with the feedback release.</i></p>")
-        self.feedback_label.setText("".join(parts))
-
-    @staticmethod
-    def _stars(fb: Feedback) -> str:
-        score = queries.overall_score(fb)
-        comment = f" — “{html.escape(fb.comment)}”" if fb.comment else ""
-        return f"{score:.1f} of 5{comment}"
-
     # ------------------------------------------------------------ selection
     def selected_milestone_id(self) -> int | None:
         rows = self.milestone_table.selectionModel().selectedRows() if self.milestone_table.selectionModel() else []
@@ -462,6 +436,7 @@ class ContractPage(QWidget):
         self.submit_button.setEnabled(m is not None and active and m.state == Milestone.ACTIVE)
         self.release_button.setEnabled(active)
         self.reverse_button.setEnabled(self.contract is not None and self.selected_entry() is not None)
+        self.refund_button.setEnabled(self.contract is not None)
 
     # ------------------------------------------------------------ actions (one operation each)
     def _run(self, title: str, operation, *args, **kwargs):
@@ -526,6 +501,18 @@ class ContractPage(QWidget):
         m = self.selected_milestone()
         if m is not None and self._run("Work submitted", ops.submit_work, m, today=self.today()) is not None:
             self.select_milestone(m.id)
+
+    def record_refund(self) -> None:
+        """R9: the refund dialog; one operation when the client confirms it."""
+        from desktop.refund_dialog import RefundDialog
+
+        if self.contract is None:
+            return
+        dialog = RefundDialog(self.contract, self, today=self.today())
+        self.refund_dialog = dialog  # tests reach the open dialog here
+        if dialog.exec() and dialog.refund is not None:
+            self._changed_elsewhere(self.contract.id)
+        self.refund_dialog = None
 
     def release_payment(self) -> None:
         """Open the release wizard on the selected milestone (or say why a payment cannot be released)."""

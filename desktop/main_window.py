@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -209,6 +210,21 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.welcome)
         self.setCentralWidget(self.stack)
 
+        from desktop.attention import AttentionPanel
+
+        self.attention = AttentionPanel(self, today=self.today)
+        self.attention.open_requested.connect(self.open_attention_item)
+        self.attention_dock = QDockWidget("Needs attention", self)
+        self.attention_dock.setObjectName("attentionDock")
+        self.attention.setMinimumWidth(420)
+        self.attention.list.setWordWrap(True)  # whole sentences, not cut at the dock's edge
+        self.attention_dock.setWidget(self.attention)
+        self.attention_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.attention_dock)
+        self.attention_dock.hide()  # View → Needs Attention Panel (F9) shows it
+
         self.status_money = QLabel()
         self.status_money.setObjectName("statusTotals")
         self.status_attention = QLabel()
@@ -305,6 +321,14 @@ class MainWindow(QMainWindow):
             "end-contract",
             "End the selected contract: agree it, settle the escrow, then close out",
         )
+        self.act_refund = action(
+            "actionRecordRefund",
+            "Record Re&fund…",
+            lambda: self.page.record_refund(),
+            None,
+            None,
+            "A refund from the freelancer against a payment of the past 180 days",
+        )
         self.act_delete = action(
             "actionDeleteMilestone",
             "&Delete Milestone…",
@@ -338,7 +362,8 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.act_find)
         edit_menu.addAction(self.act_delete)
         contract_actions = [self.act_new_contract, self.act_edit_contract, None, self.act_new_milestone,
-                            self.act_fund, self.act_submit, self.act_release, None, self.act_end]  # fmt: skip
+                            self.act_fund, self.act_submit, self.act_release, self.act_refund, None,
+                            self.act_end]  # fmt: skip
         _add_actions(bar.addMenu("&Contract"), contract_actions)
         view_menu = bar.addMenu("&View")
         self.filter_actions = QActionGroup(self)
@@ -352,6 +377,11 @@ class MainWindow(QMainWindow):
             if key == "all":
                 a.setChecked(True)
         view_menu.addSeparator()
+        panel = self.attention_dock.toggleViewAction()
+        panel.setText("Needs Attention &Panel")
+        panel.setObjectName("actionAttentionPanel")
+        panel.setShortcut(QKeySequence("F9"))
+        view_menu.addAction(panel)
         view_menu.addAction(self.act_refresh)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.act_help)
@@ -376,8 +406,10 @@ class MainWindow(QMainWindow):
             self.table.selectRow(0)
         self._update_actions()
         self._update_count()
-        # The status bar's totals follow right after the window is shown.
+        # The status bar's totals follow right after the window is shown, then anything the marketplace
+        # did by itself while the book was closed (R6, R8) is offered for recording on one confirmation.
         QTimer.singleShot(0, self.update_status)
+        QTimer.singleShot(0, self.offer_overdue_events)
 
     def switch_to(self, path: Path, *, create: bool = False) -> bool:
         """Open another book; on refusal keep the current one open and say why."""
@@ -535,6 +567,7 @@ class MainWindow(QMainWindow):
         self.act_submit.setEnabled(self.page.submit_button.isEnabled())
         self.act_release.setEnabled(self.page.release_button.isEnabled())
         self.act_end.setEnabled(c is not None and c.status == Contract.ACTIVE)
+        self.act_refund.setEnabled(c is not None)
         self.act_delete.setEnabled(self.page.delete_button.isEnabled())
 
     # ------------------------------------------------------------ after an operation
@@ -584,6 +617,41 @@ class MainWindow(QMainWindow):
         count = queries.attention_count(self.today())
         self.status_attention.setText(f"⚠ {count:,} need attention" if count else "Nothing needs attention")
         self.filter_buttons["attention"].setText(f"Needs attention ({count:,})" if count else "Needs attention")
+        if self.attention_dock.isVisible():
+            self.attention.refresh()
+
+    # ------------------------------------------------------------ what needs attention
+    def offer_overdue_events(self) -> None:
+        from desktop.attention import overdue_events_dialog
+
+        if self.book.db.is_closed():
+            return
+        dialog = overdue_events_dialog(self, self.today())
+        if dialog is None:
+            return
+        self.overdue_dialog = dialog  # tests reach it here
+        dialog.accepted.connect(self.refresh_all)
+        dialog.open()
+
+    def open_attention_item(self, kind: str, contract_id: int, ref) -> None:
+        """Open the contract an attention line is about, on the tab or dialog that deals with it."""
+        self.stack.setCurrentWidget(self.splitter)
+        if not self.select_contract(contract_id):
+            self.page.show_contract(contract_id)
+            self._update_actions()
+        page = self.page
+        if kind == "review":
+            page.tabs.setCurrentIndex(0)
+            if ref is not None:
+                page.select_milestone(ref)
+        elif kind in ("escrow_reply", "dispute_answer", "mediation"):
+            page.tabs.setCurrentWidget(page.escrow_panel)
+        elif kind == "closeout":
+            page.tabs.setCurrentWidget(page.closeout_tab)
+        elif kind == "feedback":
+            page.tabs.setCurrentWidget(page.feedback_tab)
+        elif kind == "refund_window":
+            page.record_refund()
 
     # ------------------------------------------------------------ contracts
     def new_contract(self) -> None:
@@ -655,6 +723,9 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         else:
             self.splitter.setSizes([400, 400])
+        state = self.settings.value("window/state", type=QByteArray)
+        if state:
+            self.restoreState(state)
         header = self.settings.value("window/header", type=QByteArray)
         if header:
             self.table.horizontalHeader().restoreState(header)
@@ -664,6 +735,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("window/header", self.table.horizontalHeader().saveState())
+        self.settings.setValue("window/state", self.saveState())  # docks: the attention panel
         self.settings.sync()
 
     def closeEvent(self, event) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -26,6 +26,50 @@ def grab(widget: QWidget, path: Path) -> None:
         QApplication.processEvents()
     widget.grab().save(str(path))
     print(path)
+
+
+def feedback_and_refunds(window, out: Path) -> None:
+    """The feedback dialog (empty, filled, sealed), both feedbacks revealed, the refund dialog, the attention panel."""
+    from datetime import datetime, time
+
+    from desktop.feedback import FeedbackDialog
+    from desktop.refund_dialog import RefundDialog
+    from models import queries
+    from models.entities import Contract, Feedback
+
+    now = datetime.combine(TODAY, time(12, 0), tzinfo=UTC)
+    ended = Contract.select().where(Contract.status == "ended").order_by(Contract.ended_on.desc())
+    open_window = next(c for c in ended if queries.feedback_window_open(c, now) and not queries.client_feedback(c))
+    dialog = FeedbackDialog(open_window, window, now=now)
+    grab(dialog, out / "feedback-empty.png")
+    for n, stars in enumerate(dialog.stars.values()):
+        stars.setValue((5, 4, 4, 5, 3, 5)[n])
+    dialog.comment_edit.setPlainText("Clear communication and on-time delivery. Would hire again.")
+    grab(dialog, out / "feedback-filled.png")
+    dialog.reject()
+    both = (
+        Contract.select()
+        .join(Feedback)
+        .where(Feedback.author == "freelancer")
+        .switch(Contract)
+        .where(Contract.id.in_(Feedback.select(Feedback.contract).where(Feedback.author == "client")))
+        .first()
+    )
+    sealed = FeedbackDialog(both, window, now=now)
+    grab(sealed, out / "feedback-sealed.png")
+    sealed.reject()
+    window.page.show_contract(both.id)
+    window.page.tabs.setCurrentWidget(window.page.feedback_tab)
+    grab(window, out / "feedback-revealed.png")
+    paid = next(c for c in Contract.select().where(Contract.status == "active") if queries.payments(c))
+    refund = RefundDialog(paid, window, today=TODAY)
+    grab(refund, out / "refund-dialog.png")
+    refund.reject()
+    window.page.tabs.setCurrentIndex(0)
+    window.attention_dock.show()
+    window.update_status()
+    grab(window, out / "attention-panel.png")
+    window.attention_dock.hide()
 
 
 def ending(window, out: Path) -> None:
@@ -144,6 +188,7 @@ def main(out: Path) -> None:
                 grab(dialog, out / f"{name}.png")
                 dialog.reject()
             ending(window, out)
+            feedback_and_refunds(window, out)
             wizard_pages(window, contract, out)
             help_dialog = HelpDialog(window)
             grab(help_dialog, out / "help.png")

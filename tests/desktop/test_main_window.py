@@ -439,3 +439,63 @@ def test_help_on_ending_a_contract_links_to_the_wizard_and_the_confirmation(wind
     window.help_dialog.follow(QUrl("action:end"))
     assert opened == ["release", "end"]
     window.help_dialog.close()
+
+
+def test_attention_panel_lines_open_the_right_place(window):
+    window.attention_dock.show()
+    window.update_status()
+    lines = window.attention.lines()
+    assert lines and "Annual report" in lines[0]  # its closeout is open (R11)
+    old = Contract.get(Contract.title == "Annual report")
+    window.open_attention_item("closeout", old.id, None)
+    assert window.page.contract.id == old.id
+    assert window.page.tabs.currentWidget() is window.page.closeout_tab
+    window.open_attention_item("feedback", old.id, None)
+    assert window.page.tabs.currentWidget() is window.page.feedback_tab
+    window.open_attention_item("escrow_reply", old.id, None)
+    assert window.page.tabs.currentWidget() is window.page.escrow_panel
+
+
+def test_overdue_automatic_events_are_offered_on_opening_and_recorded(qtbot, book, settings):
+    from models.check import check_book
+
+    ana = ops.create_freelancer("Ana Ruiz")
+    c = ops.create_contract("Logo redesign", ana, started_on=date(2026, 2, 1), today=date(2026, 2, 1))
+    m = ops.add_milestone(c, "Draft", 10_000)
+    ops.fund_milestone(m, today=date(2026, 2, 2))
+    ops.submit_work(m, today=date(2026, 2, 3))  # released automatically on 17 Feb, before TODAY
+    w = MainWindow(book, today=TODAY, settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: getattr(w, "overdue_dialog", None) is not None, timeout=2000)
+    dialog = w.overdue_dialog
+    assert "released automatically on 17 Feb 2026" in dialog.texts()[0]
+    dialog.record_button.click()
+    assert Milestone.get_by_id(m.id).state == Milestone.PAID
+    assert shown(w, w.model.row_of(c.id), "paid") == "$100.00"
+    assert check_book() == []
+    w.close()
+
+
+def test_record_refund_from_the_contract_menu(window, qtbot):
+    from PySide6.QtWidgets import QLineEdit, QRadioButton
+
+    site = Contract.get(Contract.title == "Website")
+    window.select_contract(site.id)
+    assert window.act_refund.isEnabled()
+
+    def refund():
+        d = window.page.refund_dialog
+        assert d.selected_payment() is not None  # the one refundable payment is chosen for you
+        d.findChild(QRadioButton, "partRadio").setChecked(True)
+        amount = d.findChild(QLineEdit, "amountEdit")
+        amount.clear()
+        qtbot.keyClicks(amount, "150.00")
+        d.ok_button.click()
+
+    QTimer.singleShot(0, refund)
+    window.act_refund.trigger()
+    refunds = list(LedgerEntry.select().where(LedgerEntry.kind == "refund"))
+    assert [(r.amount, r.currency) for r in refunds] == [(15_000, "EUR")]
+    assert shown(window, window.model.row_of(site.id), "refunded") == "€150.00"
+    assert "Refunds in 2026: €150.00" in window.status_money.text()

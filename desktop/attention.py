@@ -1,0 +1,270 @@
+"""What needs attention: the book's running clocks, and what the marketplace did while the book was closed.
+
+AttentionPanel lists queries.attention(today), soonest first, one line per clock in the client's words
+("Feedback for “Logo redesign” closes in 2 days — 28 Nov 2026, 23:59 UTC"). An overdue line carries the
+"overdue" icon and says so in words ("was due 3 days ago"), never by colour alone. Activating a line
+(double click or Enter) asks the window to open what it is about: open_requested(kind, contract_id, ref).
+The panel only reads.
+
+OverdueEventsDialog lists queries.overdue_automatic_events(today): review periods that ended (R6) and
+escrow refund requests left unanswered (R8). "Record them" is its one write, ops.record_automatic_events,
+all in one transaction; a refusal is shown at the top and changes nothing (R14). "Not now" changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import formatting
+from desktop.icons import icon
+from desktop.money_edit import FieldError
+from models import ops, queries
+from models.clock import end_of_day, utc_today
+from models.entities import Clock
+from models.errors import RuleError
+
+LIMIT = 200
+"""The panel shows at most this many lines, then "…and N more"."""
+
+EMPTY = "Nothing needs attention."
+
+OVERDUE_INTRO = (
+    "While this book was closed, these clocks ran out and the marketplace acted on its own. "
+    "It has already happened there: record it here so the book matches the marketplace."
+)
+
+ITEM_ROLE = Qt.ItemDataRole.UserRole
+"""On each clock's line: (kind, contract_id, ref)."""
+
+
+def _ahead(days: int) -> str:
+    if days == 0:
+        return "today"
+    return "tomorrow" if days == 1 else f"in {days} days"
+
+
+def _ago(days: int) -> str:
+    return "yesterday" if days == 1 else f"{days} days ago"
+
+
+def attention_text(item: queries.AttentionItem, today: date) -> str:
+    """One attention line in the client's words, with the date it is counted to."""
+    title = f"“{item.contract_title}”"
+    days = (item.due - today).days
+    late = days < 0
+    on = formatting.day(item.due)
+    when = _ago(-days) if late else _ahead(days)
+    kind = item.kind
+    if kind == Clock.REVIEW:
+        verb = "ended" if late else "ends"
+        return f"Review period of {title} {verb} {when} (automatic release) — {on}"
+    if kind == Clock.ESCROW_REPLY:
+        return f"Escrow refund reply for {title} {'was' if late else 'is'} due {when} — {on}"
+    if kind == Clock.DISPUTE_ANSWER:
+        return f"Your answer to the dispute on {title} {'was' if late else 'is'} due {when} — {on}"
+    if kind == Clock.MEDIATION:
+        return f"Mediation of the dispute on {title} {'ended' if late else 'ends'} {when} — {on}"
+    if kind == Clock.REFUND_WINDOW:
+        return f"Refund window for a payment on {title} {'closed' if late else 'closes'} {when} — {on}"
+    if kind == Clock.FEEDBACK:
+        closes = end_of_day(item.due)  # the marketplace counts this window in UTC (R10)
+        return f"Feedback for {title} {'closed' if late else 'closes'} {when} — {on}, {closes:%H:%M} UTC"
+    if kind == Clock.CLOSEOUT:
+        return f"Closeout of {title} still has open items — the contract ended {on}"
+    return f"{item.label}: {title} — {on}"
+
+
+def is_overdue(item: queries.AttentionItem, today: date) -> bool:
+    """A deadline that passed. Closeout has no deadline (its date is when the contract ended)."""
+    return item.kind != Clock.CLOSEOUT and item.overdue(today)
+
+
+def _tooltip(item: queries.AttentionItem, text: str, overdue: bool) -> str:
+    lines = [("Overdue: " if overdue else "") + text]
+    if item.kind == Clock.FEEDBACK:
+        lines.append(f"Your time: {formatting.local_time(end_of_day(item.due))}")
+    lines.append("Double-click or press Enter to open the contract.")
+    return "\n".join(lines)
+
+
+class AttentionPanel(QWidget):
+    """The book's "needs attention" list. Reads only; `refresh()` after any change to the book."""
+
+    open_requested = Signal(str, int, object)  # kind, contract_id, ref (milestone, request, dispute, payment or None)
+
+    def __init__(self, parent: QWidget | None = None, today: Callable[[], date] | None = None):
+        super().__init__(parent)
+        self.setObjectName("attentionPanel")
+        self._today = today
+        self.items: list[queries.AttentionItem] = []
+        self.total = 0
+
+        self.header = QLabel()
+        self.header.setObjectName("attentionHeader")
+        font = self.header.font()
+        font.setBold(True)
+        self.header.setFont(font)
+
+        self.list = QListWidget()
+        self.list.setObjectName("attentionList")
+        self.list.setAccessibleName("Needs attention")
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setAlternatingRowColors(True)
+        self.list.setSpacing(1)
+        self.list.setIconSize(QSize(20, 20))
+        self.list.itemActivated.connect(self._activated)
+        self.header.setBuddy(self.list)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addWidget(self.header)
+        layout.addWidget(self.list, 1)
+        self.refresh()
+
+    def today(self) -> date:
+        return self._today() if self._today is not None else utc_today()
+
+    def refresh(self) -> None:
+        today = self.today()
+        self.items = queries.attention(today, limit=LIMIT)
+        self.total = len(self.items) if len(self.items) < LIMIT else queries.attention_count(today)
+        self.list.clear()
+        overdue = 0
+        for item in self.items:
+            text = attention_text(item, today)
+            late = is_overdue(item, today)
+            overdue += late
+            line = QListWidgetItem(icon("overdue" if late else "attention"), text)
+            line.setData(ITEM_ROLE, (item.kind, item.contract_id, item.ref))
+            line.setToolTip(_tooltip(item, text, late))
+            line.setData(Qt.ItemDataRole.AccessibleTextRole, ("Overdue: " if late else "") + text)
+            self.list.addItem(line)
+        more = self.total - len(self.items)
+        if more > 0:
+            self.list.addItem(self._note(f"…and {more} more"))
+        if not self.items:
+            self.list.addItem(self._note(EMPTY))
+        self.header.setText(self._header_text(overdue, complete=more <= 0 or overdue < len(self.items)))
+        if self.items:
+            self.list.setCurrentRow(0)
+
+    def _header_text(self, overdue: int, *, complete: bool) -> str:
+        if self.total == 0:
+            return "Needs attention"
+        text = f"{self.total} thing{'s need' if self.total != 1 else ' needs'} attention"
+        if overdue and complete:
+            text += f", {overdue} overdue"
+        return text
+
+    def _note(self, text: str) -> QListWidgetItem:
+        """A line that is not a clock: not selectable, opens nothing."""
+        note = QListWidgetItem(text)
+        note.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = note.font()
+        font.setItalic(True)
+        note.setFont(font)
+        return note
+
+    def _activated(self, line: QListWidgetItem) -> None:
+        data = line.data(ITEM_ROLE)
+        if data:
+            kind, contract_id, ref = data
+            self.open_requested.emit(kind, contract_id, ref)
+
+    def lines(self) -> list[str]:
+        """Every line as shown, the notes included."""
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+
+class OverdueEventsDialog(QDialog):
+    """R6, R8: what the marketplace did by itself while the book was closed; one button records it all."""
+
+    def __init__(self, parent: QWidget | None = None, *, today: date | None = None):
+        super().__init__(parent)
+        self.setObjectName("overdueEventsDialog")
+        self.setWindowTitle("Happened at the marketplace")
+        self.today = utc_today(today)
+        self.recorded = 0
+        self.events = queries.overdue_automatic_events(self.today)
+
+        self.error = FieldError(self, name="errorLabel", accessible_name="Problem recording the events")
+
+        n = len(self.events)
+        self.heading = QLabel(f"{n} thing{'s' if n != 1 else ''} happened automatically at the marketplace")
+        self.heading.setObjectName("overdueHeading")
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+
+        self.intro = QLabel(OVERDUE_INTRO)
+        self.intro.setObjectName("overdueIntro")
+        self.intro.setWordWrap(True)
+
+        self.list = QListWidget()
+        self.list.setObjectName("eventsList")
+        self.list.setAccessibleName("Automatic events")
+        self.list.setWordWrap(True)
+        self.list.setSpacing(3)
+        self.list.setIconSize(QSize(20, 20))
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for event in self.events:
+            line = QListWidgetItem(icon("overdue"), event.text)
+            line.setToolTip(event.text)
+            self.list.addItem(line)
+
+        self.record_button = QPushButton("Record them")
+        self.record_button.setObjectName("recordButton")
+        self.record_button.setDefault(True)
+        self.record_button.clicked.connect(self.record)
+        self.later_button = QPushButton("Not now")
+        self.later_button.setObjectName("laterButton")
+        self.later_button.setToolTip("Nothing is recorded; you will be asked again next time.")
+        self.later_button.clicked.connect(self.reject)
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.record_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.later_button, QDialogButtonBox.ButtonRole.RejectRole)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.error)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.intro)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(buttons)
+        self.resize(600, 290)
+
+    def texts(self) -> list[str]:
+        return [e.text for e in self.events]
+
+    def record(self) -> bool:
+        """The only write of this dialog: one operation, all or nothing (R14)."""
+        try:
+            self.recorded = ops.record_automatic_events(today=self.today)
+        except RuleError as exc:
+            self.error.setMessage(f"Nothing was recorded: {exc.message}")
+            return False
+        self.accept()
+        return True
+
+
+def overdue_events_dialog(parent: QWidget | None, today: date | None) -> OverdueEventsDialog | None:
+    """The dialog when the marketplace did something the book has not recorded yet; None when it did not."""
+    if not queries.overdue_automatic_events(utc_today(today)):
+        return None
+    return OverdueEventsDialog(parent, today=today)

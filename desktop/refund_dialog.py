@@ -1,0 +1,326 @@
+"""Record a refund the freelancer gave against one payment (R9).
+
+The client picks the payment from a table that shows, for each payment, its date,
+amount, what has already been refunded and how much of its refund window is left
+on the date the refund was received. Payments that cannot be refunded on that date
+(outside the window, refunded in full, or paid later) are shown disabled with the
+reason; a note says the marketplace's support may still help with older payments.
+
+Full or part: a part refund is never above what is left of the payment (inline
+message, OK disabled). OK calls `ops.record_refund` once; a refusal is shown at the
+top and the dialog stays open with the book unchanged (R14). After OK, `.refund`
+holds the refund entry.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models import ops, queries
+from models.clock import utc_today
+from models.entities import Contract, LedgerEntry
+from models.errors import RuleError
+
+from .dialogs import FormDialog, rule_message
+from .formatting import day, money
+from .money_edit import MoneyEdit
+
+REFUND_DIALOG_WIDTH = 680
+COLUMNS = ("Paid on", "Milestone", "Amount", "Refunded", "Refund window")
+PAYMENT_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def window_text(p: queries.Payment, on: date) -> tuple[str, bool]:
+    """(what the "Refund window" column says for payment `p` on date `on`, can it be refunded then?)."""
+    end = p.refund_window_ends
+    if p.refundable <= 0:
+        return "Refunded in full", False
+    if on < p.entry.date:
+        return f"Paid after {day(on)}", False
+    if end is None:
+        return "No time limit", True
+    if on > end:
+        return f"Window closed on {day(end)}", False
+    left = (end - on).days
+    if left == 0:
+        return f"Last day (until {day(end)})", True
+    return f"{left} day{'s' if left != 1 else ''} left (until {day(end)})", True
+
+
+class RefundDialog(FormDialog):
+    """Record a refund against one payment of `contract` (ops.record_refund); `.refund` after OK."""
+
+    def __init__(self, contract: Contract, parent: QWidget | None = None, *, today: date | None = None):
+        super().__init__(parent, name="refundDialog", title="Record a refund", ok_text="&Record refund")
+        self.setMinimumWidth(REFUND_DIALOG_WIDTH)
+        self.contract = Contract.get_by_id(contract.id if isinstance(contract, Contract) else contract)
+        self.today = utc_today(today)
+        self.refund: LedgerEntry | None = None
+        self._payments: list[queries.Payment] = []
+        currency = self.contract.currency
+        self.window_days = self.contract.policy.refund_window_days
+
+        intro = QLabel(
+            f"A refund from {self.contract.freelancer.name} against one payment of “{self.contract.title}”."
+            + (
+                f" Refunds can be recorded within {self.window_days} days of a payment."
+                if self.window_days is not None
+                else " This contract's policy has no time limit for refunds."
+            )
+        )
+        intro.setObjectName("introLabel")
+        intro.setWordWrap(True)
+        self.layout().insertWidget(1, intro)
+
+        # -- the payments
+        self.payment_list = QTableWidget(0, len(COLUMNS))
+        self.payment_list.setObjectName("paymentList")
+        self.payment_list.setAccessibleName("Payments")
+        self.payment_list.setHorizontalHeaderLabels(COLUMNS)
+        self.payment_list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.payment_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.payment_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.payment_list.setTabKeyNavigation(False)
+        self.payment_list.setWordWrap(False)
+        self.payment_list.setAlternatingRowColors(True)
+        self.payment_list.verticalHeader().setVisible(False)
+        header = self.payment_list.horizontalHeader()
+        header.setHighlightSections(False)
+        for col in range(len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.payment_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.window_note = QLabel()
+        self.window_note.setObjectName("windowNote")
+        self.window_note.setWordWrap(True)
+        self.window_note.setVisible(False)
+        payment_box = QWidget()
+        payment_column = QVBoxLayout(payment_box)
+        payment_column.setContentsMargins(0, 0, 0, 0)
+        payment_column.setSpacing(4)
+        payment_column.addWidget(self.payment_list)
+        payment_column.addWidget(self.window_note)
+        payment_column.addStretch(1)
+
+        # -- full or part, and the amount
+        self.full_radio = QRadioButton("&Full")
+        self.full_radio.setObjectName("fullRadio")
+        self.full_radio.setAccessibleName("Full refund of what is left")
+        self.part_radio = QRadioButton("&Part")
+        self.part_radio.setObjectName("partRadio")
+        self.part_radio.setAccessibleName("Part refund")
+        self.kind_group = QButtonGroup(self)
+        self.kind_group.addButton(self.full_radio)
+        self.kind_group.addButton(self.part_radio)
+        self.full_radio.setChecked(True)
+        self.amount_edit = MoneyEdit(currency)
+        self.amount_edit.setObjectName("amountEdit")
+        self.amount_edit.setAccessibleName(f"Refund amount in {currency}")
+        self.amount_edit.setMaximumWidth(180)
+        self.left_label = QLabel()
+        self.left_label.setObjectName("leftLabel")
+        amount_row = QHBoxLayout()
+        amount_row.setSpacing(12)
+        amount_row.addWidget(self.full_radio)
+        amount_row.addWidget(self.part_radio)
+        amount_row.addSpacing(8)
+        amount_row.addWidget(self.amount_edit)
+        amount_row.addWidget(self.left_label)
+        amount_row.addStretch(1)
+
+        # -- date received and memo
+        self.received_on_edit = QDateEdit()
+        self.received_on_edit.setObjectName("receivedOnEdit")
+        self.received_on_edit.setAccessibleName("Date the refund was received")
+        self.received_on_edit.setCalendarPopup(True)
+        self.received_on_edit.setDisplayFormat("d MMM yyyy")
+        self.received_on_edit.setMinimumWidth(140)
+        self.received_on_edit.setMaximumWidth(180)
+        self.received_on_edit.setDateRange(_qdate(min(self.contract.started_on, self.today)), _qdate(self.today))
+        self.received_on_edit.setDate(_qdate(self.today))
+        self.memo_edit = QLineEdit()
+        self.memo_edit.setObjectName("memoEdit")
+        self.memo_edit.setAccessibleName("Memo")
+        self.memo_edit.setPlaceholderText("Optional, e.g. why the freelancer refunded")
+
+        self.add_row("payment", "Pa&yment:", payment_box, buddy=self.payment_list)
+        caption = self.findChild(QLabel, "paymentLabel")
+        if caption is not None:  # line the caption up with the table's header, not the table's middle
+            caption.setContentsMargins(0, self.payment_list.frameWidth() + 3, 0, 0)
+        self.add_row(
+            "amount",
+            f"&Amount ({currency}):",
+            amount_row,
+            buddy=self.amount_edit,
+            focusable=[self.full_radio, self.part_radio, self.amount_edit],
+        )
+        self.add_row("date", "Date &received:", self.received_on_edit)
+        self.add_row("memo", "&Memo:", self.memo_edit)
+
+        self.load_payments()
+        self.payment_list.itemSelectionChanged.connect(self._payment_chosen)
+        self.kind_group.buttonToggled.connect(self._kind_chosen)
+        self.received_on_edit.dateChanged.connect(self._date_chosen)
+        self.watch("payment", self.payment_list.itemSelectionChanged)
+        self.watch("amount", self.kind_group.buttonToggled)
+        self.watch("amount", self.amount_edit.textChanged)
+        self.watch("date", self.received_on_edit.dateChanged)
+        self.watch("memo", self.memo_edit.textChanged)
+        self._kind_chosen()
+        self.finish()
+        self.resize(REFUND_DIALOG_WIDTH, self.sizeHint().height())
+
+    # ------------------------------------------------------------ payments
+
+    def received_on(self) -> date:
+        return self.received_on_edit.date().toPython()
+
+    def load_payments(self) -> None:
+        """Read the payments from the book and show each as refundable on the date received, or why not."""
+        keep = self.selected_payment()
+        keep_id = keep.entry.id if keep is not None else None
+        self._payments = queries.payments(self.contract)
+        on = self.received_on()
+        table = self.payment_list
+        table.blockSignals(True)
+        table.clearSelection()
+        table.setRowCount(len(self._payments))
+        currency = self.contract.currency
+        selectable_rows = []
+        out_of_window = False
+        for row, p in enumerate(self._payments):
+            status, ok = window_text(p, on)
+            if not ok and p.refundable > 0 and p.refund_window_ends is not None and on > p.refund_window_ends:
+                out_of_window = True
+            milestone = p.entry.milestone.title if p.entry.milestone_id else ""
+            cells = (
+                day(p.entry.date),
+                milestone,
+                money(p.entry.amount, currency),
+                money(p.refunded, currency) if p.refunded else "—",
+                status,
+            )
+            tip = f"{money(p.refundable, currency)} left to refund" if p.refundable > 0 else status
+            if not ok:
+                tip = f"Cannot be refunded on {day(on)}: {status}"
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(PAYMENT_ROLE, p.entry.id)
+                item.setToolTip(tip)
+                if col in (2, 3):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                item.setFlags(flags if ok else Qt.ItemFlag.NoItemFlags)
+                table.setItem(row, col, item)
+            if ok:
+                selectable_rows.append(row)
+        target = next((r for r in selectable_rows if self._payments[r].entry.id == keep_id), None)
+        if target is None and len(selectable_rows) == 1:
+            target = selectable_rows[0]
+        if target is not None:
+            table.selectRow(target)
+            table.setCurrentCell(target, 0)
+        table.blockSignals(False)
+        if out_of_window:
+            self.window_note.setText(
+                f"Payments older than {self.window_days} days cannot be refunded here. "
+                "The marketplace's support may still help with those."
+            )
+        elif not self._payments:
+            self.window_note.setText("This contract has no payments to refund yet.")
+        self.window_note.setVisible(out_of_window or not self._payments)
+        visible_rows = max(1, min(len(self._payments), 6))
+        table.setFixedHeight(
+            table.horizontalHeader().sizeHint().height()
+            + visible_rows * table.verticalHeader().defaultSectionSize()
+            + 2 * table.frameWidth()
+        )
+        self._payment_chosen()
+
+    def selected_payment(self) -> queries.Payment | None:
+        if not hasattr(self, "payment_list"):
+            return None
+        rows = {i.row() for i in self.payment_list.selectedItems()}
+        if len(rows) != 1:
+            return None
+        row = rows.pop()
+        return self._payments[row] if 0 <= row < len(self._payments) else None
+
+    def _payment_chosen(self) -> None:
+        p = self.selected_payment()
+        currency = self.contract.currency
+        self.left_label.setText(f"of {money(p.refundable, currency)} left" if p is not None else "")
+        if self.full_radio.isChecked():
+            self.amount_edit.setValue(p.refundable if p is not None else None)
+
+    def _kind_chosen(self, *_args) -> None:
+        full = self.full_radio.isChecked()
+        self.amount_edit.setReadOnly(full)
+        self.amount_edit.setEnabled(not full)
+        if full:
+            p = self.selected_payment()
+            self.amount_edit.setValue(p.refundable if p is not None else None)
+        else:
+            self.amount_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.amount_edit.selectAll()
+
+    def _date_chosen(self, *_args) -> None:
+        self.load_payments()
+
+    # ---------------------------------------------------------- validation
+
+    def problems(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        p = self.selected_payment()
+        currency = self.contract.currency
+        if p is None:
+            out["payment"] = (
+                "Choose the payment the freelancer refunded."
+                if any(window_text(x, self.received_on())[1] for x in self._payments)
+                else "No payment can be refunded on this date."
+            )
+        if self.amount_edit.error():
+            out["amount"] = self.amount_edit.error()
+        elif p is not None and self.amount_edit.value() > p.refundable:
+            out["amount"] = (
+                f"At most {money(p.refundable, currency)} of that {money(p.entry.amount, currency)} "
+                "payment is left to refund."
+            )
+        if self.received_on() > self.today:
+            out["date"] = f"The refund cannot be received after today ({day(self.today)})."
+        memo = rule_message(ops.check_text, self.memo_edit.text(), "memo", "memo", required=False, max_len=ops.MAX_NOTE)
+        if memo:
+            out["memo"] = memo
+        return out
+
+    def submit(self) -> None:
+        p = self.selected_payment()
+        try:
+            self.refund = ops.record_refund(
+                p.entry, self.amount_edit.value(), memo=self.memo_edit.text(), today=self.received_on()
+            )
+        except RuleError as exc:
+            # Shown at the top (field None); the table is read again so it shows the book as it is now.
+            self.load_payments()
+            raise RuleError(exc.message, rule=exc.rule) from exc

@@ -1,0 +1,248 @@
+"""The "needs attention" panel (every kind of clock, soonest first) and the overdue automatic events dialog."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from desktop.attention import (
+    EMPTY,
+    ITEM_ROLE,
+    AttentionPanel,
+    OverdueEventsDialog,
+    overdue_events_dialog,
+)
+from models import ops, queries
+from models.check import check_book
+from models.entities import EscrowRefundRequest, Milestone
+from models.errors import RuleError
+from tests.conftest import START
+
+TODAY = date(2026, 9, 1)  # a Tuesday
+SHOTS = "/tmp/attention"
+
+
+@pytest.fixture
+def busy_book(contract, freelancer):
+    """Three contracts whose clocks all need attention on 1 September 2026.
+
+    - “Logo redesign” (active): a payment on 10 March (refund window closes 6 Sep) and work submitted
+      on 20 August (review ends 3 Sep).
+    - “Website” (ended 20 Aug with escrow left): reply was due 27 Aug, feedback closes 3 Sep, closeout open.
+    - “Brochure” (ended 24 Aug, the freelancer disputed on 26 Aug): answer due Wed 2 Sep, closeout open.
+    """
+    logo = ops.add_milestone(contract, "Concepts", 10_000)
+    ops.fund_milestone(logo, today=date(2026, 3, 2))
+    ops.release_payment(logo, today=date(2026, 3, 10))
+    icons = ops.add_milestone(contract, "Icons", 5_000)
+    ops.fund_milestone(icons, today=date(2026, 8, 20))
+    ops.submit_work(icons, today=date(2026, 8, 20))
+
+    website = ops.create_contract("Website", freelancer, started_on=START, today=START)
+    pages = ops.add_milestone(website, "Pages", 20_000)
+    ops.fund_milestone(pages, today=date(2026, 3, 2))
+    request = ops.end_contract(website, agreed=True, request_escrow_refund=True, today=date(2026, 8, 20))
+
+    brochure = ops.create_contract("Brochure", freelancer, started_on=START, today=START)
+    layout = ops.add_milestone(brochure, "Layout", 8_000)
+    ops.fund_milestone(layout, today=date(2026, 3, 2))
+    brochure_request = ops.end_contract(brochure, agreed=True, request_escrow_refund=True, today=date(2026, 8, 24))
+    dispute = ops.record_escrow_refund_reply(brochure_request, "disputed", today=date(2026, 8, 26))
+    return {
+        "logo": contract,
+        "icons": icons,
+        "website": website,
+        "request": request,
+        "brochure": brochure,
+        "dispute": dispute,
+    }
+
+
+@pytest.fixture
+def panel(qtbot):
+    def make():
+        p = AttentionPanel(today=lambda: TODAY)
+        qtbot.addWidget(p)
+        p.resize(720, 300)
+        p.show()
+        p.opened = []
+        p.open_requested.connect(lambda *args: p.opened.append(args))
+        return p
+
+    return make
+
+
+def shot(widget, name: str) -> None:
+    os.makedirs(SHOTS, exist_ok=True)
+    QApplication.processEvents()
+    assert widget.grab().save(f"{SHOTS}/{name}.png")
+
+
+# ------------------------------------------------------------------ the panel
+
+
+def test_the_panel_lists_every_kind_of_clock_soonest_first_in_words(panel, busy_book):
+    p = panel()
+    b = busy_book
+    assert [(i.kind, i.contract_id) for i in p.items] == [
+        ("closeout", b["website"].id),
+        ("closeout", b["brochure"].id),
+        ("escrow_reply", b["website"].id),
+        ("dispute_answer", b["brochure"].id),
+        ("feedback", b["website"].id),
+        ("review", b["logo"].id),
+        ("refund_window", b["logo"].id),
+    ]
+    assert p.lines() == [
+        "Closeout of “Website” still has open items — the contract ended 20 Aug 2026",
+        "Closeout of “Brochure” still has open items — the contract ended 24 Aug 2026",
+        "Escrow refund reply for “Website” was due 5 days ago — 27 Aug 2026",
+        "Your answer to the dispute on “Brochure” is due tomorrow — 2 Sep 2026",
+        "Feedback for “Website” closes in 2 days — 3 Sep 2026, 23:59 UTC",
+        "Review period of “Logo redesign” ends in 2 days (automatic release) — 3 Sep 2026",
+        "Refund window for a payment on “Logo redesign” closes in 5 days — 6 Sep 2026",
+    ]
+    assert p.header.text() == "7 things need attention, 1 overdue"
+    # Overdue is said in words and with the overdue icon, not by colour alone.
+    overdue = p.list.item(2)
+    assert overdue.data(Qt.ItemDataRole.AccessibleTextRole).startswith("Overdue: ")
+    assert overdue.toolTip().startswith("Overdue: ")
+    assert not overdue.icon().isNull()
+    assert overdue.icon().cacheKey() != p.list.item(3).icon().cacheKey()
+    shot(p, "panel")
+
+
+def test_activating_a_line_asks_to_open_what_it_is_about(panel, busy_book, qtbot):
+    p = panel()
+    b = busy_book
+    p.list.itemActivated.emit(p.list.item(3))
+    assert p.opened == [("dispute_answer", b["brochure"].id, b["dispute"].id)]
+
+    p.list.setFocus()
+    p.list.setCurrentRow(2)
+    qtbot.keyClick(p.list, Qt.Key.Key_Return)
+    assert p.opened[-1] == ("escrow_reply", b["website"].id, b["request"].id)
+
+    rect = p.list.visualItemRect(p.list.item(5))
+    qtbot.mouseClick(p.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(p.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert p.opened[-1] == ("review", b["logo"].id, b["icons"].id)
+
+    p.list.itemActivated.emit(p.list.item(0))
+    assert p.opened[-1] == ("closeout", b["website"].id, None)
+    assert p.list.item(0).data(ITEM_ROLE) == ("closeout", b["website"].id, None)
+
+
+def test_the_panel_says_when_nothing_needs_attention_and_refreshes(panel, contract):
+    p = panel()
+    assert p.lines() == [EMPTY]
+    assert p.header.text() == "Needs attention"
+    p.list.itemActivated.emit(p.list.item(0))
+    assert p.opened == []
+
+    m = ops.add_milestone(contract, "Draft", 10_000)
+    ops.fund_milestone(m, today=date(2026, 8, 20))
+    ops.submit_work(m, today=date(2026, 8, 20))
+    p.refresh()
+    assert p.lines() == ["Review period of “Logo redesign” ends in 2 days (automatic release) — 3 Sep 2026"]
+    assert p.header.text() == "1 thing needs attention"
+
+
+def test_the_panel_shows_at_most_its_limit_then_how_many_more(panel, contract, monkeypatch):
+    import desktop.attention as attention
+
+    for title in ("One", "Two", "Three"):
+        m = ops.add_milestone(contract, title, 10_000)
+        ops.fund_milestone(m, today=date(2026, 8, 20))
+        ops.submit_work(m, today=date(2026, 8, 20))
+    monkeypatch.setattr(attention, "LIMIT", 2)
+    p = panel()
+    assert len(p.items) == 2
+    assert p.lines()[-1] == "…and 1 more"
+    assert p.header.text() == "3 things need attention"
+    p.list.itemActivated.emit(p.list.item(2))
+    assert p.opened == []
+
+
+# ------------------------------------------------------------------ the overdue events dialog
+
+
+@pytest.fixture
+def overdue(contract, freelancer):
+    """As in the models' test: a review period that ended 16 March, a reply that was due 12 March."""
+    m = ops.add_milestone(contract, "Draft", 10_000)
+    ops.fund_milestone(m, today=START)
+    ops.submit_work(m, today=date(2026, 3, 2))
+    other = ops.create_contract("Website", freelancer, started_on=START, today=START)
+    w = ops.add_milestone(other, "Pages", 20_000)
+    ops.fund_milestone(w, today=START)
+    request = ops.end_contract(other, agreed=True, request_escrow_refund=True, today=date(2026, 3, 5))
+    return m, request
+
+
+LATER = date(2026, 3, 20)
+
+
+def test_no_dialog_when_there_is_nothing_to_record(book, contract):
+    assert overdue_events_dialog(None, LATER) is None
+
+
+def test_the_dialog_lists_the_events_and_records_them_all_at_once(overdue, qtbot):
+    m, request = overdue
+    dialog = overdue_events_dialog(None, LATER)
+    assert isinstance(dialog, OverdueEventsDialog)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.objectName() == "overdueEventsDialog"
+    texts = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    assert texts == [e.text for e in queries.overdue_automatic_events(LATER)]
+    assert "did not answer the escrow refund request" in texts[0]
+    assert "released automatically on 16 Mar 2026" in texts[1]
+    assert "happened automatically at the marketplace" in dialog.heading.text()
+    assert "while this book was closed" in dialog.intro.text().lower()
+    shot(dialog, "overdue_dialog")
+
+    dialog.findChild(type(dialog.record_button), "recordButton").click()
+    assert dialog.recorded == 2
+    assert dialog.result() == OverdueEventsDialog.DialogCode.Accepted
+    assert Milestone.get_by_id(m.id).state == Milestone.PAID
+    assert EscrowRefundRequest.get_by_id(request.id).status == "no_reply"
+    assert queries.overdue_automatic_events(LATER) == []
+    assert check_book() == []
+    assert overdue_events_dialog(None, LATER) is None
+
+
+def test_not_now_changes_nothing(overdue, qtbot, unchanged):
+    with unchanged():
+        dialog = OverdueEventsDialog(today=LATER)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.findChild(type(dialog.later_button), "laterButton").click()
+        assert dialog.recorded == 0
+        assert dialog.result() == OverdueEventsDialog.DialogCode.Rejected
+    assert len(queries.overdue_automatic_events(LATER)) == 2
+
+
+def test_a_refusal_is_shown_at_the_top_and_changes_nothing(overdue, qtbot, unchanged, monkeypatch):
+    calls = []
+
+    def refuse(*, today):
+        calls.append(today)
+        raise RuleError("The book changed meanwhile.", rule="R6")
+
+    monkeypatch.setattr(ops, "record_automatic_events", refuse)
+    dialog = OverdueEventsDialog(today=LATER)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with unchanged():
+        dialog.record_button.click()
+    assert calls == [LATER]
+    assert dialog.isVisible() and dialog.recorded == 0
+    assert dialog.error.isVisible()
+    assert dialog.error.message() == "Nothing was recorded: The book changed meanwhile."
+    assert dialog.layout().itemAt(0).widget() is dialog.error
+    shot(dialog, "overdue_dialog_refused")

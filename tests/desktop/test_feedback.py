@@ -1,0 +1,329 @@
+"""Feedback (R10), driven as a user would: stars by keyboard and mouse, Submit, a confirmation, the tab's reveal.
+
+Time comes in as `now=` (aware UTC datetimes); refusals are wrapped in `unchanged` (R14); after each flow the
+whole book still passes `check_book`. Set FEEDBACK_SHOTS=/tmp/feedback to keep the screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import QAbstractButton
+
+from desktop.feedback import HIDDEN_TEXT, FeedbackDialog, FeedbackTab, FreelancerFeedbackDialog, StarRating
+from models import ops, queries
+from models.check import check_book
+from models.entities import Contract, Feedback
+
+ENDED = date(2026, 3, 10)  # the window then closes at 23:59:59 UTC on 24 March (day 14)
+ENDED_AT_NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+LAST_SECOND = datetime(2026, 3, 24, 23, 59, 59, tzinfo=UTC)
+MIDNIGHT_AFTER = datetime(2026, 3, 25, 0, 0, 0, tzinfo=UTC)
+GOOD = {"skills": 5, "quality": 4, "availability": 4, "schedule": 5, "communication": 3, "cooperation": 5}
+THEIRS = {"skills": 4, "quality": 4, "availability": 5, "schedule": 4, "communication": 5, "cooperation": 5}
+
+
+@pytest.fixture(autouse=True)
+def en_us():
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    yield
+    QLocale.setDefault(before)
+
+
+@pytest.fixture
+def ended(contract) -> Contract:
+    ops.end_contract(contract, agreed=True, today=ENDED)
+    return Contract.get_by_id(contract.id)
+
+
+@dataclass
+class Harness:
+    tab: FeedbackTab
+    now: datetime = ENDED_AT_NOON
+    answer: bool = True
+    asked: list[str] = field(default_factory=list)
+    warned: list[tuple[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def ui(qtbot, ended) -> Harness:
+    h = Harness(tab=None)
+    tab = FeedbackTab(now=lambda: h.now)
+    h.tab = tab
+    tab.ask = lambda parent, title, text, yes: h.asked.append(text) or h.answer
+    tab.warn = lambda parent, title, text: h.warned.append((title, text))
+    qtbot.addWidget(tab)
+    tab.resize(900, 560)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.show_contract(ended)
+    return h
+
+
+def click(qtbot, button: QAbstractButton) -> None:
+    assert button.isVisible() and button.isEnabled(), f"{button.objectName()} cannot be clicked"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def dialog_for(qtbot, contract, *, now, answer=True, kind=FeedbackDialog):
+    dialog = kind(contract, now=now)
+    asked = []
+    dialog.ask = lambda parent, title, text, yes: asked.append(text) or answer
+    dialog.asked = asked
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def rate(qtbot, dialog, ratings: dict[str, int]) -> None:
+    """Give each category its stars by keyboard: focus it, type the digit."""
+    for cat, value in ratings.items():
+        stars = dialog.findChild(StarRating, f"stars_{cat}")
+        stars.setFocus()
+        qtbot.keyClick(stars, Qt.Key(Qt.Key.Key_0 + value))
+
+
+def submit(qtbot, dialog) -> None:
+    click(qtbot, dialog.findChild(QAbstractButton, "submitButton"))
+
+
+def leave_feedback_at(qtbot, contract, now) -> FeedbackDialog:
+    dialog = dialog_for(qtbot, contract, now=now)
+    rate(qtbot, dialog, GOOD)
+    dialog.comment_edit.setPlainText("Clear, on time, great logo.")
+    submit(qtbot, dialog)
+    return dialog
+
+
+# ------------------------------------------------------------------ the window (R10)
+
+
+def test_feedback_submitted_on_the_day_the_contract_ended_is_accepted(qtbot, ended):
+    dialog = leave_feedback_at(qtbot, ended, ENDED_AT_NOON)
+    fb = queries.client_feedback(ended)
+    assert fb is not None and dialog.feedback == fb
+    assert {c: getattr(fb, c) for c in Feedback.CATEGORIES} == GOOD
+    assert fb.comment == "Clear, on time, great logo."
+    assert len(dialog.asked) == 1 and "sealed" in dialog.asked[0]
+    assert dialog.result() == FeedbackDialog.DialogCode.Accepted
+    assert check_book() == []
+
+
+def test_feedback_submitted_at_the_last_second_of_day_14_is_accepted(qtbot, ended):
+    dialog = dialog_for(qtbot, ended, now=LAST_SECOND)
+    assert "until 24 Mar 2026, 23:59 UTC" in dialog.blind_note.text()
+    assert "once they have left theirs or the window closes" in dialog.blind_note.text()
+    rate(qtbot, dialog, GOOD)
+    dialog.recommend_spin.setValue(9)
+    dialog.private_reason_edit.setText("Work delivered")
+    submit(qtbot, dialog)
+    fb = queries.client_feedback(ended)
+    assert fb is not None and fb.recommend == 9 and fb.private_reason == "Work delivered"
+    assert fb.submitted_at == datetime(2026, 3, 24, 23, 59, 59)
+    assert check_book() == []
+
+
+def test_feedback_at_midnight_utc_after_day_14_is_refused_and_changes_nothing(qtbot, ended, unchanged):
+    dialog = dialog_for(qtbot, ended, now=MIDNIGHT_AFTER)
+    assert "closed" in dialog.blind_note.text()
+    rate(qtbot, dialog, GOOD)
+    with unchanged():
+        submit(qtbot, dialog)
+    assert dialog.general_error.isVisible()
+    assert dialog.general_error.message() == "The feedback window closed at 24 Mar 2026 23:59:59 UTC."
+    assert dialog.isVisible() and dialog.feedback is None
+    assert queries.client_feedback(ended) is None
+    assert check_book() == []
+
+
+def test_declining_the_confirmation_writes_nothing(qtbot, ended, unchanged):
+    dialog = dialog_for(qtbot, ended, now=ENDED_AT_NOON, answer=False)
+    rate(qtbot, dialog, GOOD)
+    with unchanged():
+        submit(qtbot, dialog)
+    assert len(dialog.asked) == 1 and dialog.isVisible()
+
+
+def test_submit_is_disabled_until_every_category_is_rated(qtbot, ended):
+    dialog = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+    submit_button = dialog.findChild(QAbstractButton, "submitButton")
+    assert not submit_button.isEnabled()
+    rate(qtbot, dialog, {c: v for c, v in GOOD.items() if c != "cooperation"})
+    assert not submit_button.isEnabled()
+    rate(qtbot, dialog, {"cooperation": 2})
+    assert submit_button.isEnabled()
+
+
+# ------------------------------------------------------------------ the dialog
+
+
+def test_overall_score_updates_as_stars_change(qtbot, ended):
+    dialog = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+    overall = dialog.findChild(type(dialog.overall_label), "overallLabel")
+    assert "0 of 6" in overall.text()
+    rate(qtbot, dialog, GOOD)  # 5, 4, 4, 5, 3, 5
+    assert overall.text() == "Overall: 4.3 of 5"
+    rate(qtbot, dialog, {"communication": 5})
+    assert overall.text() == "Overall: 4.7 of 5"
+    rate(qtbot, dialog, {c: 1 for c in Feedback.CATEGORIES})
+    assert overall.text() == "Overall: 1.0 of 5"
+
+
+def test_keyboard_changes_a_star_rating(qtbot):
+    stars = StarRating("Skills")
+    qtbot.addWidget(stars)
+    stars.show()
+    seen = []
+    stars.valueChanged.connect(seen.append)
+    assert stars.focusPolicy() & Qt.FocusPolicy.TabFocus
+    stars.setFocus()
+    qtbot.keyClick(stars, Qt.Key.Key_3)
+    qtbot.keyClick(stars, Qt.Key.Key_Right)
+    assert stars.value() == 4
+    assert stars.accessibleName() == "Skills: 4 of 5 stars"
+    assert stars.text() == "★★★★☆ 4 of 5"
+    qtbot.keyClick(stars, Qt.Key.Key_Right)
+    qtbot.keyClick(stars, Qt.Key.Key_Right)  # stays at 5
+    qtbot.keyClick(stars, Qt.Key.Key_Space)  # cycles back to 1
+    assert stars.value() == 1
+    qtbot.keyClick(stars, Qt.Key.Key_Left)  # never below 1
+    qtbot.keyClick(stars, Qt.Key.Key_Space)
+    assert seen == [3, 4, 5, 1, 2]
+
+
+def test_mouse_click_sets_a_star_rating_and_read_only_ignores_input(qtbot):
+    stars = StarRating("Quality of work")
+    qtbot.addWidget(stars)
+    stars.show()
+    qtbot.mouseClick(stars, Qt.MouseButton.LeftButton, pos=stars.star_rect(2).center().toPoint())
+    assert stars.value() == 2
+    stars.setReadOnly(True)
+    qtbot.mouseClick(stars, Qt.MouseButton.LeftButton, pos=stars.star_rect(5).center().toPoint())
+    stars.setFocus()
+    qtbot.keyClick(stars, Qt.Key.Key_4)
+    assert stars.value() == 2
+
+
+def test_sealed_dialog_is_read_only(qtbot, ended, unchanged):
+    leave_feedback_at(qtbot, ended, ENDED_AT_NOON)
+    with unchanged():
+        dialog = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+        assert dialog.sealed and dialog.sealed_note.isVisible() and "Sealed" in dialog.sealed_note.text()
+        assert not dialog.findChild(QAbstractButton, "submitButton").isVisible()
+        for cat, value in GOOD.items():
+            stars = dialog.findChild(StarRating, f"stars_{cat}")
+            assert stars.value() == value and not stars.isEnabled() and stars.isReadOnly()
+        for w in (dialog.comment_edit, dialog.private_reason_edit, dialog.recommend_spin):
+            assert not w.isEnabled()
+        assert dialog.comment_edit.toPlainText() == "Clear, on time, great logo."
+        dialog.accept()  # even called directly, nothing is submitted
+        assert dialog.asked == []
+    assert check_book() == []
+
+
+def test_freelancer_feedback_dialog_records_it(qtbot, ended):
+    dialog = dialog_for(qtbot, ended, now=ENDED_AT_NOON, kind=FreelancerFeedbackDialog)
+    rate(qtbot, dialog, THEIRS)
+    dialog.comment_edit.setPlainText("Great client.")
+    submit(qtbot, dialog)
+    fb = queries.freelancer_feedback(ended)
+    assert fb is not None and fb.comment == "Great client." and fb.skills == 4
+    assert check_book() == []
+
+
+# ------------------------------------------------------------------ the tab: double-blind
+
+
+def test_freelancer_feedback_hidden_before_the_client_submits_then_shown_after(qtbot, ui):
+    tab = ui.tab
+    changes = []
+    tab.changed.connect(changes.append)
+    click(qtbot, tab.findChild(QAbstractButton, "recordTheirsButton"))
+    record = tab.dialog
+    assert isinstance(record, FreelancerFeedbackDialog)
+    rate(qtbot, record, THEIRS)
+    record.comment_edit.setPlainText("Great client.")
+    submit(qtbot, record)
+    assert queries.freelancer_feedback(tab.contract) is not None
+    assert changes == [tab.contract.id]
+
+    assert tab.theirs_state.text() == HIDDEN_TEXT
+    assert not tab.freelancer_feedback_shown()
+    assert all("Great client." not in w.text() for w in tab.findChildren(type(tab.theirs_state)))
+    assert not tab.findChild(QAbstractButton, "recordTheirsButton").isVisible()
+
+    click(qtbot, tab.findChild(QAbstractButton, "leaveFeedbackButton"))
+    mine = tab.dialog
+    assert isinstance(mine, FeedbackDialog)
+    rate(qtbot, mine, GOOD)
+    submit(qtbot, mine)
+    assert ui.asked and queries.client_feedback(tab.contract) is not None
+    assert tab.freelancer_feedback_shown() and tab.mine_view.isVisible()
+    assert tab.theirs_view.comment.text() == "“Great client.”"
+    assert tab.theirs_view.overall.text() == "Overall: 4.5 of 5"
+    assert tab.mine_view.overall.text() == "Overall: 4.3 of 5"
+    assert not tab.findChild(QAbstractButton, "leaveFeedbackButton").isVisible()
+    assert check_book() == []
+
+
+def test_freelancer_feedback_shown_after_the_window_closes_when_the_client_never_submitted(qtbot, ui):
+    tab = ui.tab
+    ops.record_freelancer_feedback(tab.contract, THEIRS, comment="Great client.", now=ENDED_AT_NOON)
+    ui.now = LAST_SECOND
+    tab.show_contract(tab.contract.id)
+    assert not tab.freelancer_feedback_shown() and tab.theirs_state.text() == HIDDEN_TEXT
+    assert tab.findChild(QAbstractButton, "leaveFeedbackButton").isVisible()
+
+    ui.now = MIDNIGHT_AFTER
+    tab.show_contract(tab.contract.id)
+    assert tab.freelancer_feedback_shown()
+    assert tab.theirs_view.comment.text() == "“Great client.”"
+    assert not tab.findChild(QAbstractButton, "leaveFeedbackButton").isVisible()
+    assert "closed" in tab.window_label.text() and "24 Mar 2026, 23:59 UTC" in tab.window_label.text()
+    assert queries.client_feedback(tab.contract) is None
+    assert check_book() == []
+
+
+def test_tab_before_the_contract_ends_and_with_no_contract(qtbot, contract):
+    tab = FeedbackTab(now=lambda: ENDED_AT_NOON)
+    qtbot.addWidget(tab)
+    tab.show()
+    tab.show_contract(contract)
+    assert tab.window_label.text() == "Feedback opens when the contract ends."
+    assert not tab.findChild(QAbstractButton, "leaveFeedbackButton").isVisible()
+    assert not tab.findChild(QAbstractButton, "recordTheirsButton").isVisible()
+    tab.show_contract(None)
+    assert not tab.isEnabled() and tab.contract is None
+
+
+# ------------------------------------------------------------------ screenshots
+
+
+def test_screenshots(qtbot, ended, tmp_path):
+    out = Path(os.environ.get("FEEDBACK_SHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    empty = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+    assert empty.grab().save(str(out / "empty.png"))
+    filled = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+    rate(qtbot, filled, GOOD)
+    filled.comment_edit.setPlainText("Clear, on time, great logo.")
+    filled.recommend_spin.setValue(9)
+    assert filled.grab().save(str(out / "filled.png"))
+    submit(qtbot, filled)
+    ops.record_freelancer_feedback(ended, THEIRS, comment="Great client, quick answers.", now=ENDED_AT_NOON)
+    sealed = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+    assert sealed.grab().save(str(out / "sealed.png"))
+    tab = FeedbackTab(now=lambda: ENDED_AT_NOON)
+    qtbot.addWidget(tab)
+    tab.resize(900, 520)
+    tab.show()
+    tab.show_contract(ended)
+    assert tab.freelancer_feedback_shown()
+    assert tab.grab().save(str(out / "tab_revealed.png"))
