@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -407,8 +408,10 @@ class FeedbackDialog(_StarsDialog):
         self.comment_edit.setPlainText(fb.comment)
         self.private_reason_edit.setText(fb.private_reason)
         self.recommend_spin.setValue(-1 if fb.recommend is None else fb.recommend)
-        for w in (*self.stars.values(), self.comment_edit, self.private_reason_edit, self.recommend_spin):
-            w.setEnabled(False)
+        # Read-only, not disabled: sealed feedback stays readable at full contrast.
+        for w in (self.comment_edit, self.private_reason_edit, self.recommend_spin):
+            w.setReadOnly(True)
+        self.recommend_spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
         self.sealed_note.setText(
             f"Sealed: you submitted this feedback on {formatting.local_time(fb.submitted_at)} your time "
             f"({formatting.utc_time(fb.submitted_at)}). It can no longer be changed."

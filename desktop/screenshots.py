@@ -61,7 +61,11 @@ def feedback_and_refunds(window, out: Path) -> None:
     window.page.show_contract(both.id)
     window.page.tabs.setCurrentWidget(window.page.feedback_tab)
     grab(window, out / "feedback-revealed.png")
-    paid = next(c for c in Contract.select().where(Contract.status == "active") if queries.payments(c))
+    paid = next(
+        c
+        for c in Contract.select().where(Contract.status == "active")
+        if any(p.refund_window_ends and p.refund_window_ends >= TODAY for p in queries.payments(c))
+    )
     refund = RefundDialog(paid, window, today=TODAY)
     grab(refund, out / "refund-dialog.png")
     refund.reject()
