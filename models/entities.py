@@ -176,6 +176,8 @@ def _partial_indexes(model, *fields, unique=False):
 
 _partial_indexes(LedgerEntry, LedgerEntry.milestone, LedgerEntry.payment, LedgerEntry.funding, LedgerEntry.dispute)
 _partial_indexes(LedgerEntry, LedgerEntry.reverses, unique=True)  # an entry is reversed at most once
+# Work under review (R6): found at once on opening a book, when automatic releases are offered for recording.
+Milestone.add_index(Milestone.index(Milestone.auto_release_on).where(Milestone.state == Milestone.SUBMITTED))
 
 
 class Feedback(BaseModel):

@@ -286,16 +286,13 @@ def overdue_automatic_events(today: date | None = None) -> list[AutomaticEvent]:
     """R6 and R8: review periods that ended and escrow refund requests left unanswered, oldest first."""
     today = utc_today(today)
     out = []
-    for m in (
-        Milestone.select(Milestone, Contract)
-        .join(Contract)
-        .where(
-            (Milestone.state == Milestone.SUBMITTED)
-            & Milestone.auto_release_on.is_null(False)
-            & (Milestone.auto_release_on <= today)
-            & (Contract.status == Contract.ACTIVE)
-        )
-    ):
+    # Found through the partial index of work under review (unary + keeps SQLite off the status index).
+    due = database.execute_sql(
+        "SELECT m.id FROM milestone m JOIN contract c ON c.id = m.contract_id WHERE m.state = 'submitted' "
+        "AND m.auto_release_on IS NOT NULL AND m.auto_release_on <= ? AND +c.status = 'active'",
+        (today.isoformat(),),
+    ).fetchall()
+    for m in Milestone.select(Milestone, Contract).join(Contract).where(Milestone.id.in_([r[0] for r in due])):
         c = m.contract
         out.append(
             AutomaticEvent("auto_release", c.id, c.title, m.id, m.auto_release_on, milestone_escrow(m), c.currency)
