@@ -246,3 +246,21 @@ def test_a_refusal_is_shown_at_the_top_and_changes_nothing(overdue, qtbot, uncha
     assert dialog.error.message() == "Nothing was recorded: The book changed meanwhile."
     assert dialog.layout().itemAt(0).widget() is dialog.error
     shot(dialog, "overdue_dialog_refused")
+
+
+def test_a_mediation_ending_soon_is_listed_too(panel, contract, freelancer):
+    """The seventh kind of clock: a dispute, answered, whose mediation ends within five days (R8)."""
+    flyer = ops.create_contract("Flyer", freelancer, started_on=START, today=START)
+    m = ops.add_milestone(flyer, "Art", 9_000)
+    ops.fund_milestone(m, today=date(2026, 3, 2))
+    request = ops.end_contract(flyer, agreed=True, request_escrow_refund=True, today=date(2026, 8, 1))
+    dispute = ops.record_escrow_refund_reply(request, "disputed", today=date(2026, 8, 5))
+    ops.record_dispute_answer(dispute, today=date(2026, 8, 6))
+    p = panel()
+    kinds = [(i.kind, i.contract_id, i.due) for i in p.items]
+    assert ("mediation", flyer.id, date(2026, 9, 4)) in kinds
+    line = next(text for text in p.lines() if "Flyer" in text and "ediation" in text)
+    assert "4 Sep 2026" in line
+    p.list.setCurrentRow([i.kind for i in p.items].index("mediation"))
+    p.list.itemActivated.emit(p.list.currentItem())
+    assert p.opened[-1][:2] == ("mediation", flyer.id)
