@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import platform
 import sys
+import traceback
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -50,6 +52,44 @@ def apply_scheme(app: QApplication, dark: bool | None = None) -> None:
     app.setPalette(dark_palette() if dark else app.style().standardPalette())
 
 
+def crash_report(exc_type, exc, tb) -> str:
+    """The details a user can copy into a bug report (no book contents, only the error and where it was)."""
+    from desktop.cli import app_version
+
+    lines = traceback.format_exception(exc_type, exc, tb)
+    return f"Escrowbook {app_version()}, Python {sys.version.split()[0]}, {platform.platform()}\n\n" + "".join(lines)
+
+
+def show_crash(exc_type, exc, tb, parent=None) -> QMessageBox:
+    """An unexpected error: say so plainly, with the details to copy. The book stays consistent because
+    every operation is one transaction (R14): whatever was under way was rolled back."""
+    box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, "Something went wrong in Escrowbook.", parent=parent)
+    box.setObjectName("crashDialog")
+    box.setInformativeText(
+        "Nothing half-done was saved: every change to your book is all or nothing. You can keep working; "
+        "if this happens again, please send the details below to support."
+    )
+    box.setDetailedText(crash_report(exc_type, exc, tb))
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.open()
+    return box
+
+
+def install_crash_dialog() -> None:
+    """Uncaught exceptions (in Qt slots too) show the crash dialog instead of vanishing into a terminal."""
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb):
+        if issubclass(exc_type, KeyboardInterrupt):
+            previous(exc_type, exc, tb)
+            return
+        previous(exc_type, exc, tb)  # still printed, for whoever runs it from a terminal
+        if QApplication.instance() is not None:
+            show_crash(exc_type, exc, tb, QApplication.activeWindow())
+
+    sys.excepthook = hook
+
+
 def make_app() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
@@ -62,6 +102,7 @@ def make_app() -> QApplication:
 
 def run(book_path: str | None = None) -> int:
     app = make_app()
+    install_crash_dialog()
     path = Path(book_path) if book_path else default_book_path()
     try:
         book = open_book(path)

@@ -24,3 +24,29 @@ def test_dark_and_light_schemes(qtbot):
     assert qt.palette().color(QPalette.ColorRole.Window).lightness() < 80
     app.apply_scheme(qt, dark=False)
     assert qt.palette().color(QPalette.ColorRole.Window).lightness() > 180
+
+
+def test_an_unexpected_error_shows_a_crash_dialog_with_copyable_details(qtbot):
+    try:
+        raise ValueError("boom")
+    except ValueError as exc:
+        box = app.show_crash(type(exc), exc, exc.__traceback__)
+    qtbot.addWidget(box)
+    assert box.objectName() == "crashDialog"
+    assert box.text() == "Something went wrong in Escrowbook."
+    assert "Nothing half-done was saved" in box.informativeText()
+    details = box.detailedText()
+    assert details.startswith("Escrowbook ") and "ValueError: boom" in details
+    box.close()
+
+
+def test_the_crash_hook_shows_the_dialog_and_still_prints(qtbot, monkeypatch, capsys):
+    import sys
+
+    shown = []
+    monkeypatch.setattr(sys, "excepthook", lambda *args: print("printed", args[0].__name__))
+    monkeypatch.setattr(app, "show_crash", lambda *args: shown.append(args[0]))
+    app.install_crash_dialog()
+    sys.excepthook(RuntimeError, RuntimeError("x"), None)
+    assert shown == [RuntimeError]
+    assert "printed RuntimeError" in capsys.readouterr().out
