@@ -464,9 +464,6 @@ class CloseoutTab(QWidget):
     def select_item(self, item_id: int) -> None:
         self._select(self.checklist_table, item_id)
 
-    def select_grant(self, grant_id: int) -> None:
-        self._select(self.access_table, grant_id)
-
     def select_deliverable(self, deliverable_id: int) -> None:
         self._select(self.deliverables_table, deliverable_id)
 

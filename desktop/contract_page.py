@@ -222,6 +222,12 @@ class ContractPage(QWidget):
         self.fund_button = self._button(
             "fundButton", "F&und…", self.fund_milestone, "fund", "Deposit the amount into escrow, with its fees (R3)"
         )
+        self.changes_button = self._button(
+            "requestChangesButton",
+            "Ask for c&hanges",
+            self.request_changes,
+            tip="You asked the freelancer for changes: the review clock stops until work is submitted again (R6)",
+        )
         self.release_button = self._button(
             "releaseButton",
             "&Release…",
@@ -245,6 +251,7 @@ class ContractPage(QWidget):
             self.delete_button,
             self.fund_button,
             self.submit_button,
+            self.changes_button,
             self.release_button,
         ):
             buttons.addWidget(b)
@@ -434,6 +441,7 @@ class ContractPage(QWidget):
         for b in (self.edit_button, self.up_button, self.down_button, self.delete_button, self.fund_button):
             b.setEnabled(unfunded)
         self.submit_button.setEnabled(m is not None and active and m.state == Milestone.ACTIVE)
+        self.changes_button.setEnabled(m is not None and active and m.state == Milestone.SUBMITTED)
         self.release_button.setEnabled(active)
         self.reverse_button.setEnabled(self.contract is not None and self.selected_entry() is not None)
         self.refund_button.setEnabled(self.contract is not None)
@@ -538,6 +546,11 @@ class ContractPage(QWidget):
     def _changed_elsewhere(self, contract_id: int) -> None:
         self.show_contract(contract_id)
         self.changed.emit(contract_id)
+
+    def request_changes(self) -> None:
+        m = self.selected_milestone()
+        if m is not None and self._run("Ask for changes", ops.request_changes, m, today=self.today()) is not None:
+            self.select_milestone(m.id)
 
     def reverse_entry(self) -> None:
         e = self.selected_entry()

@@ -63,9 +63,6 @@ class ContractsModel(QAbstractTableModel):
     def today(self) -> date:
         return self._today or utc_today()
 
-    def set_today(self, today: date | None) -> None:
-        self._today = today
-
     def total(self) -> int:
         """How many contracts match the filter and search (not only those fetched)."""
         return self._total

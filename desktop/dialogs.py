@@ -261,8 +261,6 @@ class FreelancerDialog(FormDialog):
     After OK, `.freelancer` holds the freelancer as written (None until then when creating).
     """
 
-    FIELDS = ("name", "agency", "email", "profile_url", "notes")
-
     def __init__(self, parent: QWidget | None = None, freelancer: Freelancer | None = None):
         super().__init__(
             parent,

@@ -62,10 +62,6 @@ def _page():
     return contract_page
 
 
-def _utc(now: datetime | None) -> datetime:
-    return now if now is not None else datetime.now(UTC)
-
-
 def stars_text(value: int) -> str:
     """ "★★★★☆ 4 of 5" — glyphs and the number, never colour alone."""
     return f"{FULL * value}{EMPTY * (5 - value)} {value} of 5" if value else f"{EMPTY * 5} not rated"

@@ -660,8 +660,7 @@ class MainWindow(QMainWindow):
         dialog = ContractDialog(self, today=self.today())
         if dialog.exec() and dialog.contract is not None:
             self.stack.setCurrentWidget(self.splitter)
-            self.contract_changed(dialog.contract.id)
-            self.page.show_contract(dialog.contract.id)
+            self.contract_changed(dialog.contract.id)  # shows its row and its page
 
     def edit_contract(self) -> None:
         from desktop.dialogs import ContractDialog
@@ -671,8 +670,7 @@ class MainWindow(QMainWindow):
             return
         dialog = ContractDialog(self, contract=c, today=self.today())
         if dialog.exec():
-            self.page.show_contract(c.id)
-            self.contract_changed(c.id)
+            self.contract_changed(c.id)  # its row and its page
 
     def end_contract(self) -> None:
         """The end-contract confirmation (R7, R8): one operation when the client confirms."""
@@ -690,10 +688,9 @@ class MainWindow(QMainWindow):
         self.end_dialog = dialog  # tests reach the open confirmation here
         dialog.exec()
         self.end_dialog = None
-        if dialog.ended:
-            self.page.show_contract(c.id)
-            if dialog.go_to_closeout:
-                self.page.tabs.setCurrentWidget(self.page.closeout_tab)
+        # contract_changed (from the dialog's signal) already refreshed the row and the page.
+        if dialog.ended and dialog.go_to_closeout:
+            self.page.tabs.setCurrentWidget(self.page.closeout_tab)
 
     # ------------------------------------------------------------ help
     def show_help(self, page: str = "index.html") -> None:

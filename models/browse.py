@@ -113,10 +113,6 @@ class ContractQuery:
             if filter_ == "all":
                 self._count = self.matches
 
-    @property
-    def searching(self) -> bool:
-        return "match" in self.params
-
     def _where(self, *extra: str) -> str:
         conds = [*self.conds, *extra]
         return (" WHERE " + " AND ".join(conds)) if conds else ""
@@ -163,16 +159,6 @@ class ContractQuery:
         params = {**self.params, "one": int(contract_id)}
         sql = f"SELECT 1 FROM contract c{self._where('c.id = :one')}"
         return database.execute_sql(sql, params).fetchone() is not None
-
-
-def contracts_page(*, sort="title", descending=False, filter_="all", search="", offset=0, limit=500, today=None):
-    """One page of contracts (a one-off ContractQuery)."""
-    query = ContractQuery(filter_=filter_, search=search, today=today)
-    return query.page(sort=sort, descending=descending, offset=offset, limit=limit)
-
-
-def contracts_count(*, filter_: str = "all", search: str = "", today: date | None = None) -> int:
-    return ContractQuery(filter_=filter_, search=search, today=today).count()
 
 
 def contract_row(contract_id: int) -> ContractRow | None:

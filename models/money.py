@@ -112,14 +112,6 @@ def parse_amount(text: str, currency: str, *, decimal_sep: str = ".", group_sep:
     return minor
 
 
-def decimal_text(minor: int, currency: str) -> str:
-    """Plain decimal text (no symbol, no grouping): 1234.50 for 123450 USD."""
-    exp = exponent(currency)
-    sign = "-" if minor < 0 else ""
-    whole, frac = divmod(abs(int(minor)), 10**exp)
-    return f"{sign}{whole}.{frac:0{exp}d}" if exp else f"{sign}{whole}"
-
-
 def format_money(minor: int, currency: str) -> str:
     """The one formatter: $1,234.50, €5.00, ¥500, 12.500 KWD -> '12.500 KWD'."""
     currency = check_currency(currency)

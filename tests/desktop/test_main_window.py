@@ -499,3 +499,17 @@ def test_record_refund_from_the_contract_menu(window, qtbot):
     assert [(r.amount, r.currency) for r in refunds] == [(15_000, "EUR")]
     assert shown(window, window.model.row_of(site.id), "refunded") == "€150.00"
     assert "Refunds in 2026: €150.00" in window.status_money.text()
+
+
+def test_r6_asking_for_changes_stops_the_review_clock(window):
+    logo = Contract.get(Contract.title == "Logo redesign")
+    sketches = Milestone.get(Milestone.title == "Sketches")
+    ops.submit_work(sketches, today=date(2026, 3, 5))
+    window.select_contract(logo.id)
+    window.page.show_contract(logo.id)
+    window.page.select_milestone(sketches.id)
+    assert window.page.changes_button.isEnabled()
+    window.page.changes_button.click()
+    assert Milestone.get_by_id(sketches.id).state == Milestone.ACTIVE
+    assert "Review period" not in window.page.clocks.text()
+    assert window.page.submit_button.isEnabled() and not window.page.changes_button.isEnabled()
