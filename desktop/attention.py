@@ -135,7 +135,13 @@ class AttentionPanel(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.header)
         layout.addWidget(self.list, 1)
-        self.refresh()
+        # Filled when first shown, not when built: the panel starts hidden, and on a big book its
+        # list costs more than the whole window's first paint.
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not event.spontaneous():
+            self.refresh()
 
     def today(self) -> date:
         return self._today() if self._today is not None else utc_today()

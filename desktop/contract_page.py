@@ -168,21 +168,14 @@ class ContractPage(QWidget):
         self.tabs.setObjectName("contractTabs")
         self.tabs.addTab(self._milestones_tab(), "&Milestones")
         self.tabs.addTab(self._ledger_tab(), "&Ledger")
-        from desktop.escrow_panel import EscrowPanel
-
-        self.escrow_panel = EscrowPanel(self, today=self.today)
-        self.escrow_panel.changed.connect(self._changed_elsewhere)
-        self.tabs.addTab(self.escrow_panel, "E&scrow refund")
-        from desktop.closeout_tab import CloseoutTab
-
-        self.closeout_tab = CloseoutTab(self, today=self.today)
-        self.closeout_tab.changed.connect(self._changed_elsewhere)
-        self.tabs.addTab(self.closeout_tab, "&Closeout")
-        from desktop.feedback import FeedbackTab
-
-        self.feedback_tab = FeedbackTab(self, now=self.now)
-        self.feedback_tab.changed.connect(self._changed_elsewhere)
-        self.tabs.addTab(self.feedback_tab, "&Feedback")
+        # The other tabs are built when first shown (or first reached from code): on start-up only the
+        # milestones tab is seen, and their modules and widgets would double the page's cost.
+        self._lazy_tabs: dict[str, tuple[int, str, Callable[[], QWidget]]] = {}
+        self._built_tabs: dict[str, QWidget] = {}
+        self._lazy_tab("escrow_panel", "E&scrow refund", self._make_escrow_panel)
+        self._lazy_tab("closeout_tab", "&Closeout", self._make_closeout_tab)
+        self._lazy_tab("feedback_tab", "&Feedback", self._make_feedback_tab)
+        self.tabs.currentChanged.connect(self._tab_shown)
 
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
@@ -196,6 +189,65 @@ class ContractPage(QWidget):
         self.show_contract(None)
 
     # ------------------------------------------------------------ building
+    def _lazy_tab(self, attr: str, label: str, factory: Callable[[], QWidget]) -> None:
+        index = self.tabs.addTab(QWidget(), label)
+        self._lazy_tabs[attr] = (index, label, factory)
+
+    def _tab(self, attr: str) -> QWidget:
+        """The lazily built tab `attr`, built now if it was not yet, showing the page's contract."""
+        built = self._built_tabs.get(attr)
+        if built is None:
+            index, label, factory = self._lazy_tabs[attr]
+            built = self._built_tabs[attr] = factory()
+            current = self.tabs.currentIndex()
+            blocked = self.tabs.blockSignals(True)
+            placeholder = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            placeholder.deleteLater()
+            self.tabs.insertTab(index, built, label)
+            self.tabs.setCurrentIndex(current)
+            self.tabs.blockSignals(blocked)
+            built.show_contract(self.contract)
+        return built
+
+    def _tab_shown(self, index: int) -> None:
+        for attr, (i, _, _) in self._lazy_tabs.items():
+            if i == index:
+                self._tab(attr)
+
+    @property
+    def escrow_panel(self):
+        return self._tab("escrow_panel")
+
+    @property
+    def closeout_tab(self):
+        return self._tab("closeout_tab")
+
+    @property
+    def feedback_tab(self):
+        return self._tab("feedback_tab")
+
+    def _make_escrow_panel(self) -> QWidget:
+        from desktop.escrow_panel import EscrowPanel
+
+        panel = EscrowPanel(self, today=self.today)
+        panel.changed.connect(self._changed_elsewhere)
+        return panel
+
+    def _make_closeout_tab(self) -> QWidget:
+        from desktop.closeout_tab import CloseoutTab
+
+        tab = CloseoutTab(self, today=self.today)
+        tab.changed.connect(self._changed_elsewhere)
+        return tab
+
+    def _make_feedback_tab(self) -> QWidget:
+        from desktop.feedback import FeedbackTab
+
+        tab = FeedbackTab(self, now=self.now)
+        tab.changed.connect(self._changed_elsewhere)
+        return tab
+
     def _button(self, name: str, text: str, slot, icon_name: str | None = None, tip: str = "") -> QPushButton:
         b = QPushButton(text)
         b.setObjectName(name)
@@ -295,11 +347,10 @@ class ContractPage(QWidget):
             self.subtitle.setText("Select a contract in the table to see its milestones, ledger and deadlines.")
             for label in (self.money, self.clocks):
                 label.clear()
-            self.feedback_tab.show_contract(None)
             self.milestone_table.setRowCount(0)
             self.ledger_table.setRowCount(0)
-            self.escrow_panel.show_contract(None)
-            self.closeout_tab.show_contract(None)
+            for tab in self._built_tabs.values():
+                tab.show_contract(None)
             self._update_buttons()
             return
         f = c.freelancer
@@ -315,9 +366,8 @@ class ContractPage(QWidget):
         self._show_clocks(c)
         self._show_milestones(c)
         self._show_ledger(c)
-        self.feedback_tab.show_contract(c)
-        self.escrow_panel.show_contract(c)
-        self.closeout_tab.show_contract(c)
+        for tab in self._built_tabs.values():
+            tab.show_contract(c)
         self._update_buttons()
 
     def _show_money(self, c: Contract) -> None:

@@ -2,8 +2,9 @@
 
 The SVGs stroke in pure black (`#000000`) because Qt's SVG renderer ignores `currentColor`; `icon()`
 swaps that black for the current palette's text colour, so one set of files serves light and dark themes.
-Each icon carries crisp pixmaps at the usual sizes for the screen's device pixel ratio, plus a disabled
-state in the palette's disabled text colour and a selected state in the highlighted text colour.
+Each icon is drawn from its SVG at exactly the size and device pixel ratio asked for (so it is crisp on
+HiDPI screens), the first time that size is shown, plus a disabled state in the palette's disabled text
+colour and a selected state in the highlighted text colour.
 The application icon (`"app"`) keeps its own colours.
 
 Icons are cached per name and colours: after a palette change, call `icon()` again for re-coloured ones.
@@ -11,8 +12,8 @@ Icons are cached per name and colours: after a palette change, call `icon()` aga
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
@@ -39,7 +40,7 @@ ICON_NAMES: tuple[str, ...] = (
 """Every icon in `resources/icons/`."""
 
 SIZES: tuple[int, ...] = (16, 24, 32, 48)
-"""Logical sizes (in device-independent pixels) rendered into every icon."""
+"""Logical sizes (in device-independent pixels) an icon offers; any size asked for is drawn exactly."""
 
 APP_SIZES: tuple[int, ...] = (*SIZES, 64, 128, 256)
 """The application icon also serves the window manager, task bar and dock."""
@@ -52,22 +53,57 @@ _FIXED_COLOURS = frozenset({"app"})
 _cache: dict[tuple, QIcon] = {}
 
 
+class _SvgEngine(QIconEngine):
+    """Draws an icon from its SVG when Qt first asks for a size, mode and device pixel ratio, and keeps
+    the pixmap: nothing is rendered for sizes never shown (start-up renders a handful, not hundreds)."""
+
+    def __init__(self, renderers: dict, sizes: tuple[int, ...]):
+        super().__init__()
+        self._renderers = renderers  # QIcon.Mode -> (QSvgRenderer, opacity); Normal always present
+        self._sizes = sizes
+        self._pixmaps: dict[tuple, QPixmap] = {}
+
+    def _renderer(self, mode: QIcon.Mode) -> tuple[QSvgRenderer, float]:
+        return self._renderers.get(mode) or self._renderers[QIcon.Mode.Normal]
+
+    def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:
+        side = min(size.width(), size.height())
+        key = (side, mode, scale)
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            renderer, opacity = self._renderer(mode)
+            pixmap = self._pixmaps[key] = _render(renderer, side, scale, opacity)
+        return pixmap
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        scale = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, scale))
+
+    def availableSizes(self, mode: QIcon.Mode = QIcon.Mode.Normal, state: QIcon.State = QIcon.State.Off):
+        return [QSize(s, s) for s in self._sizes]
+
+    def clone(self) -> QIconEngine:
+        return _SvgEngine(self._renderers, self._sizes)
+
+
 def icon(name: str) -> QIcon:
     """The icon `resources/icons/<name>.svg`, coloured for the current palette.
 
     Needs a QApplication (or QGuiApplication). Raises FileNotFoundError for an unknown name.
     """
     palette = QApplication.palette()
-    ratios = _device_pixel_ratios()
     if name in _FIXED_COLOURS:
-        key: tuple = (name, None, ratios)
+        key: tuple = (name, None)
     else:
         colours = (
             palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText),
             palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText),
             palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.HighlightedText),
         )
-        key = (name, tuple(c.name(QColor.NameFormat.HexArgb) for c in colours), ratios)
+        key = (name, tuple(c.name(QColor.NameFormat.HexArgb) for c in colours))
     cached = _cache.get(key)
     if cached is not None:
         return cached
@@ -77,42 +113,19 @@ def icon(name: str) -> QIcon:
         raise FileNotFoundError(f"no icon named {name!r} (looked for {path})")
     svg = path.read_bytes()
 
-    result = QIcon()
     if name in _FIXED_COLOURS:
-        renderer = _renderer(svg)
-        for size in APP_SIZES:
-            for ratio in ratios:
-                result.addPixmap(_render(renderer, size, ratio), QIcon.Mode.Normal)
+        engine = _SvgEngine({QIcon.Mode.Normal: (_renderer(svg), 1.0)}, APP_SIZES)
     else:
         normal, disabled, selected = colours
-        for mode, colour in (
-            (QIcon.Mode.Normal, normal),
-            (QIcon.Mode.Disabled, disabled),
-            (QIcon.Mode.Selected, selected),
-        ):
-            renderer = _renderer(_recolour(svg, colour))
-            for size in SIZES:
-                for ratio in ratios:
-                    result.addPixmap(_render(renderer, size, ratio, colour.alphaF()), mode)
-    _cache[key] = result
+        modes = ((QIcon.Mode.Normal, normal), (QIcon.Mode.Disabled, disabled), (QIcon.Mode.Selected, selected))
+        engine = _SvgEngine({mode: (_renderer(_recolour(svg, c)), c.alphaF()) for mode, c in modes}, SIZES)
+    result = _cache[key] = QIcon(engine)
     return result
 
 
 def clear_cache() -> None:
-    """Forget every rendered icon (they are re-rendered on the next `icon()` call)."""
+    """Forget every icon (they are made again on the next `icon()` call)."""
     _cache.clear()
-
-
-def _device_pixel_ratios() -> tuple[float, ...]:
-    """1x always, plus every screen's ratio (fractional ones too: each gets pixmaps drawn at its exact size)."""
-    ratios = {1.0}
-    app = QApplication.instance()
-    if app is not None:
-        for screen in app.screens():
-            ratio = screen.devicePixelRatio()
-            if ratio > 1:
-                ratios.add(round(ratio, 2))
-    return tuple(sorted(ratios))
 
 
 def _recolour(svg: bytes, colour: QColor) -> bytes:

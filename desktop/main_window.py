@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,6 +56,24 @@ def _add_actions(container, actions) -> None:
     """Add actions to a menu or toolbar; None is a separator."""
     for a in actions:
         container.addSeparator() if a is None else container.addAction(a)
+
+
+class AfterFirstPaint(QObject):
+    """Calls each of `then`, once, right after `widget` is next painted: what can wait does not delay the
+    window's first appearance on screen. A window that is never shown never needs them."""
+
+    def __init__(self, widget: QWidget, *then):
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            obj.removeEventFilter(self)
+            for fn in self.then:
+                QTimer.singleShot(0, fn)
+            self.deleteLater()
+        return False
 
 
 class WelcomePage(QWidget):
@@ -406,10 +424,10 @@ class MainWindow(QMainWindow):
             self.table.selectRow(0)
         self._update_actions()
         self._update_count()
-        # The status bar's totals follow right after the window is shown, then anything the marketplace
+        # The status bar's totals follow right after the book is on screen, then anything the marketplace
         # did by itself while the book was closed (R6, R8) is offered for recording on one confirmation.
-        QTimer.singleShot(0, self.update_status)
-        QTimer.singleShot(0, self.offer_overdue_events)
+        shown = self.table.viewport() if self.stack.currentWidget() is self.splitter else self.welcome
+        AfterFirstPaint(shown, self.update_status, self.offer_overdue_events)
 
     def switch_to(self, path: Path, *, create: bool = False) -> bool:
         """Open another book; on refusal keep the current one open and say why."""

@@ -113,8 +113,7 @@ def test_the_app_icon_keeps_its_own_colours(palette):
     assert icons.icon("app").availableSizes()[-1].width() >= 256
 
 
-def test_icons_carry_pixmaps_drawn_for_a_high_dpi_screen(qapp, monkeypatch):
-    monkeypatch.setattr(icons, "_device_pixel_ratios", lambda: (1.0, 2.0))
+def test_icons_carry_pixmaps_drawn_for_a_high_dpi_screen(qapp):
     icons.clear_cache()
     try:
         pixmap = icons.icon("refresh").pixmap(QSize(48, 48), 2.0)

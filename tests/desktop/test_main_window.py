@@ -53,6 +53,7 @@ def window(qtbot, book, filled, settings):
     w.page.warn = lambda parent, title, text: w.warnings.append(text)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.status_attention.text() != "")  # filled in once the book is on screen
     return w
 
 
