@@ -36,6 +36,7 @@ from desktop.money_edit import FieldError
 from models import ops, queries
 from models.clock import utc_today
 from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
+from models.labels import DELIVERABLE_KINDS as KIND_LABELS
 
 BEFORE_END = (
     "The checklist starts when the contract ends; the access register and the things to receive back "
@@ -43,7 +44,6 @@ BEFORE_END = (
 )
 CLOSED_OUT = "Closed out"
 WARNING_COLOR = "#8a4b00"  # dark amber, 6.6:1 on white: a warning, not an error; the "⚠" says it without colour
-KIND_LABELS = {Deliverable.WORK: "work", Deliverable.MATERIAL: "material", Deliverable.EQUIPMENT: "equipment"}
 
 
 def _page():

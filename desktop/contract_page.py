@@ -36,25 +36,9 @@ from models import ops, queries
 from models.clock import utc_today
 from models.entities import Clock, Contract, LedgerEntry, Milestone
 from models.errors import RuleError
+from models.labels import ENTRY_KINDS as KIND_LABELS
+from models.labels import MILESTONE_STATES as STATE_LABELS
 
-KIND_LABELS = {
-    LedgerEntry.FUND: "Deposit into escrow",
-    LedgerEntry.FUND_FROM_ESCROW: "Funded from remaining escrow",
-    LedgerEntry.FEE: "Fee",
-    LedgerEntry.RELEASE: "Payment released",
-    LedgerEntry.ESCROW_REFUND: "Escrow refunded",
-    LedgerEntry.REFUND: "Refund received",
-    LedgerEntry.DISPUTE_RELEASE: "Dispute: released to freelancer",
-    LedgerEntry.DISPUTE_REFUND: "Dispute: refunded to you",
-    LedgerEntry.REVERSAL: "Reversal",
-}
-STATE_LABELS = {
-    Milestone.UNFUNDED: "Not funded",
-    Milestone.ACTIVE: "Funded",
-    Milestone.SUBMITTED: "Work submitted",
-    Milestone.PAID: "Paid",
-    Milestone.CLOSED: "Closed",
-}
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 

@@ -40,20 +40,10 @@ from desktop.money_edit import FieldError, MoneyEdit
 from models import ops, queries
 from models.clock import utc_today
 from models.entities import Contract, Dispute, EscrowRefundRequest, LedgerEntry
+from models.labels import DISPUTE_OUTCOMES as OUTCOME_WORDS
+from models.labels import REQUEST_STATUSES as STATUS_WORDS
 
 NO_REQUEST = "Ending a contract with escrow left sends an escrow refund request."
-
-STATUS_WORDS = {
-    EscrowRefundRequest.PENDING: "Waiting for the freelancer",
-    EscrowRefundRequest.APPROVED: "Approved",
-    EscrowRefundRequest.NO_REPLY: "No answer: approved",
-    EscrowRefundRequest.DISPUTED: "Disputed",
-}
-OUTCOME_WORDS = {
-    LedgerEntry.DISPUTE_RELEASE: "Released to the freelancer",
-    LedgerEntry.DISPUTE_REFUND: "Refunded to you",
-}
-
 
 def _when(due: date, today: date) -> str:
     """How far a deadline is, for the view: "in 3 days", "tomorrow", "today", "passed"."""

@@ -39,15 +39,8 @@ from desktop import formatting
 from desktop.dialogs import FormDialog, rule_message
 from models import ops, queries
 from models.entities import Contract, Feedback
+from models.labels import FEEDBACK_CATEGORIES as CATEGORY_LABELS
 
-CATEGORY_LABELS = {
-    "skills": "Skills",
-    "quality": "Quality of work",
-    "availability": "Availability",
-    "schedule": "Adherence to schedule",
-    "communication": "Communication",
-    "cooperation": "Cooperation",
-}
 STAR_COLOR = "#8a4b00"  # dark amber, 6.6:1 on white; the ★/☆ shapes and the number say it without colour
 FULL, EMPTY = "★", "☆"
 HIDDEN_TEXT = "The freelancer has left feedback; it stays hidden until you submit yours or the window closes."
