@@ -1,0 +1,276 @@
+"""A contract's summary, assembled for export: everything a PDF (or a printer) needs, and no Qt.
+
+`contract_summary()` reads one contract and returns plain data: texts, dates and integer
+minor units with the contract's currency (R1). The desktop lays it out (desktop/summary_pdf.py);
+nothing here decides fonts or pages.
+
+Private things (the contract's and the freelancer's notes, the private end note, the private
+part of the client's feedback) are included only when `include_private` is set. The freelancer's
+feedback appears only when R10 lets the client see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import peewee as pw
+
+from . import queries
+from .clock import utc_now
+from .entities import (
+    AccessGrant,
+    CloseoutItem,
+    Contract,
+    Deliverable,
+    Dispute,
+    EscrowRefundRequest,
+    Feedback,
+    LedgerEntry,
+    Milestone,
+    database,
+)
+from .labels import (
+    DELIVERABLE_KINDS,
+    DISPUTE_OUTCOMES,
+    ENTRY_KINDS,
+    FEEDBACK_CATEGORIES,
+    MILESTONE_STATES,
+    REQUEST_STATUSES,
+)
+from .summary import kinds, total
+
+# How each kind moves the contract's escrow (R12: escrow = deposits - payments - escrow refunds).
+# Fees and refunds of payments are outside escrow; moving remaining escrow to a milestone keeps it.
+ESCROW_SIGN = {
+    LedgerEntry.FUND: 1,
+    LedgerEntry.RELEASE: -1,
+    LedgerEntry.DISPUTE_RELEASE: -1,
+    LedgerEntry.ESCROW_REFUND: -1,
+    LedgerEntry.DISPUTE_REFUND: -1,
+}
+
+
+@dataclass(frozen=True)
+class MilestoneLine:
+    position: int
+    title: str
+    amount: int
+    funded: int  # live deposits and remaining escrow assigned to it
+    released: int  # live payments from it
+    due_on: date | None
+    state: str  # as the client reads it
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    id: int
+    date: date
+    entry: str  # the kind as the client reads it, with "(reversed)" or "Reversal of #n"
+    milestone: str
+    memo: str
+    amount: int
+    escrow_after: int  # the contract's escrow once this entry is counted, in date order
+
+
+@dataclass(frozen=True)
+class RequestLine:
+    amount: int
+    requested_on: date
+    reply_due: date | None
+    status: str
+    answered_on: date | None
+
+
+@dataclass(frozen=True)
+class DisputeLine:
+    amount: int
+    opened_on: date
+    answer_due: date | None
+    answered_on: date | None
+    mediation_ends: date | None
+    status: str  # "Open" or "Resolved on …"
+    outcome: list[tuple[str, int]]  # (what, amount) of each live dispute entry
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    author: str  # "client" or "freelancer"
+    ratings: list[tuple[str, int]]  # (category as read, stars 1-5)
+    score: str  # the mean to two decimals, e.g. "4.50"
+    comment: str
+    submitted_at: datetime
+    private: list[tuple[str, str]]  # (what, text), only with include_private
+
+
+@dataclass(frozen=True)
+class ContractSummary:
+    contract_id: int
+    title: str
+    external_id: str
+    freelancer: str
+    agency: str
+    email: str
+    policy: str
+    currency: str
+    status: str  # "Active" or "Ended"
+    started_on: date
+    ended_on: date | None
+    end_reason: str
+    money: list[tuple[str, int | None]]  # (what, minor units); the budget may be unset
+    milestones: list[MilestoneLine]
+    ledger: list[LedgerLine]
+    requests: list[RequestLine]
+    disputes: list[DisputeLine]
+    closeout: list[tuple[str, date | None, str]]  # (item, done on, note)
+    access: list[tuple[str, str, date, date | None]]  # (what, where, given on, revoked on)
+    deliverables: list[tuple[str, str, date | None, str]]  # (what, kind, received on, note)
+    client_feedback: FeedbackView | None
+    freelancer_feedback: FeedbackView | None
+    freelancer_feedback_note: str  # why it is not shown, when it is not
+    private_notes: list[tuple[str, str]] = field(default_factory=list)  # only with include_private
+    generated_at: datetime | None = None
+    include_private: bool = False
+
+
+_MILESTONE_SUMS = f"""
+SELECT e.milestone_id, {total(kinds(LedgerEntry.FUNDING_KINDS))}, {total(kinds(LedgerEntry.PAYMENT_KINDS))}
+FROM live_entry e WHERE e.contract_id = ? AND e.milestone_id IS NOT NULL GROUP BY e.milestone_id
+"""
+
+
+def contract_summary(
+    contract: Contract | int, *, include_private: bool = False, now: datetime | None = None
+) -> ContractSummary:
+    """Everything the summary of one contract shows, read in one transaction."""
+    now = utc_now(now)
+    with database.atomic():
+        c = contract if isinstance(contract, Contract) else Contract.get_by_id(contract)
+        return _summary(c, include_private, now)
+
+
+def _summary(c: Contract, include_private: bool, now: datetime) -> ContractSummary:
+    f = c.freelancer
+    b = queries.balances(c)
+    money = [
+        ("Budget", c.budget),
+        ("Funded", b.funded),
+        ("Released", b.released),
+        ("Escrow left", b.escrow),
+        ("Escrow refunded", b.escrow_refunded),
+        ("Refunds", b.refunded),
+        ("Fees", b.fees),
+        ("Net cost", b.net_cost),
+    ]
+    sums = {mid: (funded, released) for mid, funded, released in database.execute_sql(_MILESTONE_SUMS, (c.id,))}
+    milestones = [
+        MilestoneLine(
+            m.position,
+            m.title,
+            m.amount,
+            *sums.get(m.id, (0, 0)),
+            m.due_on,
+            MILESTONE_STATES.get(m.state, m.state),
+        )
+        for m in c.milestones.order_by(Milestone.position)
+    ]
+    private = []
+    if include_private:
+        private = [
+            (what, text)
+            for what, text in (
+                ("Notes on the contract", c.notes),
+                ("Private note on ending", c.end_note),
+                (f"Notes on {f.name}", f.notes),
+            )
+            if text.strip()
+        ]
+    client = queries.client_feedback(c)
+    theirs = queries.freelancer_feedback(c)
+    visible = theirs is not None and queries.freelancer_feedback_visible(c, now)
+    if theirs is None:
+        theirs_note = "The freelancer's feedback has not been recorded."
+    elif not visible:
+        theirs_note = "The freelancer has left feedback; it stays hidden until you submit yours or the window closes (R10)."
+    else:
+        theirs_note = ""
+    return ContractSummary(
+        contract_id=c.id,
+        title=c.title,
+        external_id=c.external_id,
+        freelancer=f.name,
+        agency=f.agency,
+        email=f.email,
+        policy=f"{c.policy.name}, in effect from {c.policy.effective_from:%d %b %Y}",
+        currency=c.currency,
+        status="Active" if c.status == Contract.ACTIVE else "Ended",
+        started_on=c.started_on,
+        ended_on=c.ended_on,
+        end_reason=c.end_reason,
+        money=money,
+        milestones=milestones,
+        ledger=_ledger(c),
+        requests=[
+            RequestLine(r.amount, r.requested_on, r.reply_due, REQUEST_STATUSES.get(r.status, r.status), r.answered_on)
+            for r in c.escrow_refund_requests.order_by(EscrowRefundRequest.id)
+        ],
+        disputes=[_dispute(d) for d in c.disputes.order_by(Dispute.id)],
+        closeout=[(i.label, i.done_on, i.note) for i in c.closeout.order_by(CloseoutItem.id)],
+        access=[(a.label, a.where, a.given_on, a.revoked_on) for a in c.access.order_by(AccessGrant.id)],
+        deliverables=[
+            (d.label, DELIVERABLE_KINDS.get(d.kind, d.kind), d.received_on, d.note)
+            for d in c.deliverables.order_by(Deliverable.id)
+        ],
+        client_feedback=None if client is None else _feedback(client, include_private),
+        freelancer_feedback=_feedback(theirs, False) if visible else None,
+        freelancer_feedback_note=theirs_note,
+        private_notes=private,
+        generated_at=now,
+        include_private=include_private,
+    )
+
+
+def _ledger(c: Contract) -> list[LedgerLine]:
+    """Every entry in date order with the escrow after it: a reversal takes back what its original did."""
+    entries = list(
+        LedgerEntry.select(LedgerEntry, Milestone.title.alias("milestone_title"))
+        .join(Milestone, pw.JOIN.LEFT_OUTER, on=(LedgerEntry.milestone == Milestone.id))
+        .where(LedgerEntry.contract == c)
+        .order_by(LedgerEntry.date, LedgerEntry.id)
+        .objects()
+    )
+    by_id = {e.id: e for e in entries}
+    reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
+    escrow = 0
+    lines = []
+    for e in entries:
+        if e.kind == LedgerEntry.REVERSAL:
+            original = by_id.get(e.reverses_id)
+            escrow -= ESCROW_SIGN.get(original.kind, 0) * original.amount if original else 0
+            label = f"Reversal of #{e.reverses_id}"
+        else:
+            escrow += ESCROW_SIGN.get(e.kind, 0) * e.amount
+            label = ENTRY_KINDS.get(e.kind, e.kind) + (" (reversed)" if e.id in reversed_ids else "")
+        lines.append(LedgerLine(e.id, e.date, label, e.milestone_title or "", e.memo, e.amount, escrow))
+    return lines
+
+
+def _dispute(d: Dispute) -> DisputeLine:
+    outcome = [
+        (DISPUTE_OUTCOMES[e.kind], e.amount)
+        for e in d.entries.where(LedgerEntry.kind.in_(tuple(DISPUTE_OUTCOMES))).order_by(LedgerEntry.id)
+        if queries.is_live(e)
+    ]
+    status = "Open" if d.status == Dispute.OPEN else f"Resolved on {d.resolved_on:%d %b %Y}"
+    return DisputeLine(d.amount, d.opened_on, d.answer_due, d.answered_on, d.mediation_ends, status, outcome)
+
+
+def _feedback(fb: Feedback, include_private: bool) -> FeedbackView:
+    ratings = [(FEEDBACK_CATEGORIES[cat], getattr(fb, cat)) for cat in Feedback.CATEGORIES]
+    private = []
+    if include_private and fb.author == Feedback.CLIENT:
+        if fb.private_reason:
+            private.append(("Private reason for ending", fb.private_reason))
+        if fb.recommend is not None:
+            private.append(("Would recommend (0-10, private)", str(fb.recommend)))
+    return FeedbackView(fb.author, ratings, str(queries.overall_score(fb)), fb.comment, fb.submitted_at, private)
