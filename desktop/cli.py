@@ -3,8 +3,11 @@
     escrowbook [--book PATH]                         open the app
     escrowbook demo PATH --contracts N [--seed S]    write a demo book
     escrowbook check PATH                            verify a book (exit 1 if anything is wrong)
+    escrowbook export-pdf --book PATH (--contract ID ...|--all|--status S) --out DIR|FILE.pdf
+               [--combined] [--include-private]      contract summaries to PDF
 
-Headless commands never import Qt, so they start fast and run without a display.
+Headless commands never need a display: `demo` and `check` never import Qt, and `export-pdf`
+lays out its pages with Qt offscreen.
 """
 
 from __future__ import annotations
@@ -33,7 +36,70 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (same seed, same book)")
     check = sub.add_parser("check", help="verify a book: SQLite integrity and every R12 invariant")
     check.add_argument("path", metavar="PATH", help="the book to check")
+    pdf = sub.add_parser("export-pdf", help="write contract summaries to PDF")
+    pdf.add_argument("--book", dest="pdf_book", metavar="PATH", required=True, help="the book to read")
+    which = pdf.add_mutually_exclusive_group(required=True)
+    which.add_argument("--contract", type=int, nargs="+", metavar="ID", help="these contracts (their numbers)")
+    which.add_argument("--all", action="store_true", help="every contract of the book")
+    which.add_argument("--status", choices=("active", "ended"), help="every active, or every ended, contract")
+    pdf.add_argument("--out", required=True, metavar="DIR|FILE.pdf", help="a folder (one PDF each) or a .pdf file")
+    pdf.add_argument("--combined", action="store_true", help="one PDF with a contents page, written to --out")
+    pdf.add_argument("--include-private", action="store_true", help="include private notes and private feedback")
     return parser
+
+
+def cmd_export_pdf(args) -> int:
+    import os
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from models.book import open_book
+    from models.errors import BookError, RuleError
+    from models.report import select_contracts
+
+    def fail(message: str) -> int:
+        print(f"escrowbook export-pdf: {message}", file=sys.stderr)
+        return 1
+
+    out = Path(args.out)
+    if args.combined and out.suffix.lower() != ".pdf":
+        return fail(f"with --combined, --out names the PDF file to write (ending in .pdf), not “{out}”.")
+    if not args.combined and out.suffix.lower() == ".pdf":
+        return fail("--out names a folder for one PDF per contract; add --combined to write one PDF file.")
+    if args.combined and not out.parent.is_dir():
+        return fail(f"the folder {out.parent} does not exist.")
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop.summary_pdf import export_summaries
+
+    app = QGuiApplication.instance() or QGuiApplication(["escrowbook"])  # noqa: F841 - fonts need it
+    started = time.perf_counter()
+    try:
+        book = open_book(args.pdf_book, create=False)
+    except BookError as exc:
+        return fail(str(exc))
+    try:
+        ids = select_contracts(ids=args.contract, status=args.status)
+        if not ids:
+            return fail("no contract matches: nothing was written.")
+        written = export_summaries(
+            ids,
+            out,
+            book_name=book.path.name,
+            combined=args.combined,
+            include_private=args.include_private,
+            now=datetime.now(UTC),
+        )
+    except (RuleError, OSError) as exc:
+        return fail(str(exc))
+    finally:
+        book.close()
+    took = time.perf_counter() - started
+    where = out if args.combined else f"{len(written):,} file{'s' if len(written) != 1 else ''} in {out}"
+    print(f"Wrote {len(ids):,} summar{'ies' if len(ids) != 1 else 'y'} to {where} in {took:.1f} s.")
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -89,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_demo(args)
     if args.command == "check":
         return cmd_check(args)
+    if args.command == "export-pdf":
+        return cmd_export_pdf(args)
     from desktop.app import run
 
     return run(args.book)

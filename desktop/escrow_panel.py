@@ -45,6 +45,7 @@ from models.labels import REQUEST_STATUSES as STATUS_WORDS
 
 NO_REQUEST = "Ending a contract with escrow left sends an escrow refund request."
 
+
 def _when(due: date, today: date) -> str:
     """How far a deadline is, for the view: "in 3 days", "tomorrow", "today", "passed"."""
     days = (due - today).days

@@ -285,6 +285,22 @@ class MainWindow(QMainWindow):
             "save-copy",
             "Save a consistent copy of this book to another file",
         )
+        self.act_export_pdf = action(
+            "actionExportPdf",
+            "&Export Summaries to PDF…",
+            self.export_pdf,
+            "Ctrl+Shift+E",
+            None,
+            "Write contract summaries to PDF: one each into a folder, or one file with a contents page",
+        )
+        self.act_print = action(
+            "actionPrintSummary",
+            "&Print Summary…",
+            self.print_summary,
+            QKeySequence.StandardKey.Print,
+            None,
+            "Print the selected contract's summary, with a preview first",
+        )
         self.act_quit = action(
             "actionQuit", "&Quit", self.close, "Ctrl+Q"
         )  # Quit has no standard key on some platforms
@@ -374,6 +390,9 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("recentMenu")
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(self.act_copy)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_export_pdf)
+        file_menu.addAction(self.act_print)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit_menu = bar.addMenu("&Edit")
@@ -474,6 +493,55 @@ class MainWindow(QMainWindow):
         if path:
             self.save_copy_to(Path(path))
 
+    # ------------------------------------------------------------ summaries on paper
+    def export_dialog(self):
+        """The export dialog for the selected contract, the contracts the table shows, or every one."""
+        from desktop.export_dialog import Choice, ExportDialog
+        from models.report import select_contracts
+
+        choices = []
+        cid = self.selected_contract_id()
+        if cid is not None:
+            title = self.page.contract.title
+            choices.append(Choice("selected", f"The selected contract, “{title}”", 1, lambda: [cid]))
+        model = self.model
+        shown = model.total()
+        what = dict(FILTERS)[model.filter].lower()
+        if model.search:
+            what += f", matching “{model.search}”"
+        choices.append(
+            Choice(
+                "shown",
+                f"The {shown:,} contract{'s' if shown != 1 else ''} the table shows ({what})",
+                shown,
+                lambda: model.query.ids(sort=model.sort_key, descending=model.descending),
+            )
+        )
+        everything = Contract.select().count()
+        choices.append(Choice("all", f"Every contract in the book ({everything:,})", everything, select_contracts))
+        folder = Path(self.settings.value("exportFolder", str(Path.home())))
+        return ExportDialog(self, choices=choices, book_name=self.book.path.name, folder=folder)
+
+    def export_pdf(self) -> None:
+        dialog = self.export_dialog()
+        if dialog.exec():
+            self.after_export(dialog)
+
+    def after_export(self, dialog) -> None:
+        self.settings.setValue("exportFolder", str(dialog.folder))
+        n = len(dialog.written)
+        where = dialog.written[0] if n == 1 else dialog.folder
+        self.statusBar().showMessage(f"Exported {n:,} contract summar{'ies' if n != 1 else 'y'} to {where}", 10000)
+
+    def print_summary(self) -> None:
+        from desktop.export_dialog import print_preview
+
+        cid = self.selected_contract_id()
+        if cid is None:
+            return
+        dialog = print_preview(self, cid, book_name=self.book.path.name)
+        dialog.exec()
+
     def save_copy_to(self, path: Path) -> bool:
         try:
             save_copy(self.book, path)
@@ -573,8 +641,11 @@ class MainWindow(QMainWindow):
             self.act_new_milestone,
             self.act_release,
             self.act_end,
+            None,
+            self.act_export_pdf,
+            self.act_print,
         ):
-            menu.addAction(a)
+            menu.addSeparator() if a is None else menu.addAction(a)
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _update_actions(self) -> None:
@@ -586,6 +657,7 @@ class MainWindow(QMainWindow):
         self.act_release.setEnabled(self.page.release_button.isEnabled())
         self.act_end.setEnabled(c is not None and c.status == Contract.ACTIVE)
         self.act_refund.setEnabled(c is not None)
+        self.act_print.setEnabled(c is not None)
         self.act_delete.setEnabled(self.page.delete_button.isEnabled())
 
     # ------------------------------------------------------------ after an operation

@@ -23,8 +23,8 @@ from PySide6.QtCore import QLocale, QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
-    QPageLayout,
     QPagedPaintDevice,
+    QPageLayout,
     QPageSize,
     QPainter,
     QPdfWriter,
@@ -164,10 +164,17 @@ def summary_html(s: ContractSummary) -> str:
             _table(
                 ["#", "Milestone", "Due", "Amount", "Funded", "Released", "State"],
                 (
-                    [str(m.position), _e(m.title), _day(m.due_on), money(m.amount), money(m.funded),
-                     money(m.released), _e(m.state)]
+                    [
+                        str(m.position),
+                        _e(m.title),
+                        _day(m.due_on),
+                        money(m.amount),
+                        money(m.funded),
+                        money(m.released),
+                        _e(m.state),
+                    ]
                     for m in s.milestones
-                ),  # fmt: skip
+                ),
                 numeric={0, 3, 4, 5},
                 nowrap={2},
                 widths=[4, 31, 14, 13, 13, 13, 12],
@@ -182,10 +189,17 @@ def summary_html(s: ContractSummary) -> str:
             _table(
                 ["Date", "#", "Entry", "Milestone", "Memo", "Amount", "Escrow after"],
                 (
-                    [_day(e.date), str(e.id), _e(e.entry), _e(e.milestone), _e(e.memo), money(e.amount),
-                     money(e.escrow_after)]
+                    [
+                        _day(e.date),
+                        str(e.id),
+                        _e(e.entry),
+                        _e(e.milestone),
+                        _e(e.memo),
+                        money(e.amount),
+                        money(e.escrow_after),
+                    ]
                     for e in s.ledger
-                ),  # fmt: skip
+                ),
                 numeric={1, 5, 6},
                 nowrap={0},
                 widths=[14, 6, 19, 15, 18, 14, 14],
@@ -199,8 +213,10 @@ def summary_html(s: ContractSummary) -> str:
         out.append(
             _table(
                 ["Requested", "Amount", "Reply due", "Status", "Answered"],
-                ([_day(r.requested_on), money(r.amount), _day(r.reply_due), _e(r.status), _day(r.answered_on)]
-                 for r in s.requests),  # fmt: skip
+                (
+                    [_day(r.requested_on), money(r.amount), _day(r.reply_due), _e(r.status), _day(r.answered_on)]
+                    for r in s.requests
+                ),
                 numeric={1},
                 nowrap={0, 2, 4},
             )
@@ -212,8 +228,17 @@ def summary_html(s: ContractSummary) -> str:
         out.append(
             _table(
                 ["Dispute opened", "Amount", "Your answer due", "Answered", "Mediation ends", "Status", "Outcome"],
-                [[_day(d.opened_on), money(d.amount), _day(d.answer_due), _day(d.answered_on),
-                  _day(d.mediation_ends), _e(d.status), outcome]],  # fmt: skip
+                [
+                    [
+                        _day(d.opened_on),
+                        money(d.amount),
+                        _day(d.answer_due),
+                        _day(d.answered_on),
+                        _day(d.mediation_ends),
+                        _e(d.status),
+                        outcome,
+                    ]
+                ],
                 numeric={1},
                 nowrap={0, 2, 3, 4},
             )
@@ -235,8 +260,10 @@ def summary_html(s: ContractSummary) -> str:
         out.append(
             _table(
                 ["Access given", "Where", "Given on", "Revoked on"],
-                ([_e(label), _e(where), _day(given), _day(revoked) or "not revoked"]
-                 for label, where, given, revoked in s.access),  # fmt: skip
+                (
+                    [_e(label), _e(where), _day(given), _day(revoked) or "not revoked"]
+                    for label, where, given, revoked in s.access
+                ),
                 widths=[40, 30, 15, 15],
                 nowrap={2, 3},
             )
@@ -247,8 +274,10 @@ def summary_html(s: ContractSummary) -> str:
         out.append(
             _table(
                 ["To receive back", "Kind", "Received on", "Note"],
-                ([_e(label), _e(kind), _day(received) or "not yet", _e(note)]
-                 for label, kind, received, note in s.deliverables),  # fmt: skip
+                (
+                    [_e(label), _e(kind), _day(received) or "not yet", _e(note)]
+                    for label, kind, received, note in s.deliverables
+                ),
                 widths=[40, 13, 15, 32],
                 nowrap={2},
             )
@@ -285,10 +314,7 @@ def _feedback_html(heading: str, fb: FeedbackView | None, missing: str) -> str:
 
 
 def contents_html(entries: list[tuple[ContractSummary, int]]) -> str:
-    rows = (
-        [_e(s.title), _e(s.freelancer), _e(s.status), str(page)]
-        for s, page in entries
-    )
+    rows = ([_e(s.title), _e(s.freelancer), _e(s.status), str(page)] for s, page in entries)
     table = _table(["Contract", "Freelancer", "Status", "Page"], rows, numeric={3}, widths=[48, 30, 12, 10])
     return (
         f"<html><head><style>{STYLE}</style></head><body><h1>Contract summaries</h1>"
@@ -324,11 +350,15 @@ class Pages:
     def __init__(self, device: QPagedPaintDevice, footer_left: str):
         self.device = device
         self.footer_left = footer_left
-        dpi = device.resolution() if isinstance(device, QPdfWriter) else device.logicalDpiY()
+        dpi = device.resolution()  # QPdfWriter and QPrinter both have one
         self.rect = device.pageLayout().paintRectPixels(dpi)
         self.body_font = QFont()
         self.body_font.setFamilies(FONT_FAMILIES)
         self.body_font.setPointSizeF(BODY_PT)
+        # No Latin ligatures: "fi" stays two letters, so the PDF's text is searched and copied as written.
+        # (Scripts that join their letters, such as Arabic, are still shaped.)
+        for tag in ("liga", "clig"):
+            self.body_font.setFeature(QFont.Tag(tag), 0)
         self.footer_font = QFont(self.body_font)
         self.footer_font.setPointSizeF(FOOTER_PT)
         line = QFontMetricsF(self.footer_font, device).height()
@@ -450,7 +480,9 @@ class Pages:
         painter.setPen(pen)
         painter.drawLine(0, int(top - 4), int(self.body.width()), int(top - 4))
         painter.drawText(box, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self.footer_left)
-        painter.drawText(box, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"Page {number} of {total}")
+        painter.drawText(
+            box, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"Page {number} of {total}"
+        )
         painter.restore()
 
 
@@ -462,7 +494,9 @@ def _writer(path: Path, title: str, page_size: QPageSize | None) -> QPdfWriter:
     writer = QPdfWriter(str(path))
     writer.setResolution(RESOLUTION)
     writer.setPageLayout(
-        QPageLayout(page_size or page_size_for(), QPageLayout.Orientation.Portrait, MARGINS_MM, QPageLayout.Unit.Millimeter)
+        QPageLayout(
+            page_size or page_size_for(), QPageLayout.Orientation.Portrait, MARGINS_MM, QPageLayout.Unit.Millimeter
+        )
     )
     writer.setTitle(title)
     writer.setCreator("Escrowbook")
@@ -527,10 +561,10 @@ def write_pdf(
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
-def file_name(s: ContractSummary) -> str:
+def file_name(contract_id: int, title: str) -> str:
     """A file name that says which contract it is and is valid on every system."""
-    title = _UNSAFE.sub(" ", s.title).strip().strip(".")[:80].strip() or "contract"
-    return f"{s.contract_id:05d} {title}.pdf"
+    title = _UNSAFE.sub(" ", title).strip().strip(".")[:80].strip() or "contract"
+    return f"{contract_id:05d} {title}.pdf"
 
 
 def export_summaries(
@@ -570,7 +604,7 @@ def export_summaries(
         if cancelled():
             break
         s = contract_summary(cid, include_private=include_private, now=now)
-        target = out / file_name(s)
+        target = out / file_name(s.contract_id, s.title)
         if write_pdf(target, [s], book_name=book_name, generated_at=now, page_size=page_size, cancelled=cancelled):
             written.append(target)
         progress(n, total)

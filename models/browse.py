@@ -148,6 +148,10 @@ class ContractQuery:
         )
         return [_row(r) for r in database.execute_sql(sql, self.params)]
 
+    def ids(self, *, sort: str = "title", descending: bool = False) -> list[int]:
+        """Every matching contract's number, in the requested order (to export what the table shows)."""
+        return [row.id for row in self.page(sort=sort, descending=descending, limit=-1)]
+
     def count(self) -> int:
         if self._count is None:
             where = self._where().replace("+c.", "c.")

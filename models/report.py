@@ -133,6 +133,23 @@ class ContractSummary:
     include_private: bool = False
 
 
+def select_contracts(*, ids: list[int] | None = None, status: str | None = None) -> list[int]:
+    """The contracts to export, by number: these `ids` (each must exist), every one with `status`, or all."""
+    from .errors import RuleError
+
+    if ids:
+        found = {c.id for c in Contract.select(Contract.id).where(Contract.id.in_(ids))}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            listed = ", ".join(f"#{i}" for i in missing)
+            raise RuleError(f"This book has no contract {listed}: nothing was written.", field="contract")
+        return list(dict.fromkeys(ids))
+    query = Contract.select(Contract.id).order_by(Contract.id)
+    if status:
+        query = query.where(Contract.status == status)
+    return [c.id for c in query]
+
+
 _MILESTONE_SUMS = f"""
 SELECT e.milestone_id, {total(kinds(LedgerEntry.FUNDING_KINDS))}, {total(kinds(LedgerEntry.PAYMENT_KINDS))}
 FROM live_entry e WHERE e.contract_id = ? AND e.milestone_id IS NOT NULL GROUP BY e.milestone_id
@@ -191,7 +208,9 @@ def _summary(c: Contract, include_private: bool, now: datetime) -> ContractSumma
     if theirs is None:
         theirs_note = "The freelancer's feedback has not been recorded."
     elif not visible:
-        theirs_note = "The freelancer has left feedback; it stays hidden until you submit yours or the window closes (R10)."
+        theirs_note = (
+            "The freelancer has left feedback; it stays hidden until you submit yours or the window closes (R10)."
+        )
     else:
         theirs_note = ""
     return ContractSummary(
