@@ -91,6 +91,9 @@ class ExportDialog(QDialog):
         self.separate.setChecked(True)
         files_layout.addWidget(self.separate)
         files_layout.addWidget(self.combined)
+        self.files = files
+        self.which.buttonToggled.connect(lambda *_: self._one_or_many())
+        self._one_or_many()
 
         self.private = QCheckBox("Include private notes")
         self.private.setObjectName("includePrivate")
@@ -118,6 +121,11 @@ class ExportDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
+    def _one_or_many(self) -> None:
+        """One contract is always one PDF file: the choice of files is for several."""
+        checked = self.which.checkedButton()
+        self.files.setEnabled(checked is not None and self.chosen().count > 1)
+
     def chosen(self) -> Choice:
         return next(self.choices[k] for k, b in self.choice_buttons.items() if b.isChecked())
 
@@ -125,13 +133,14 @@ class ExportDialog(QDialog):
         """Ask where, then write; the dialog closes once the files are there (or stays, saying why not)."""
         ids = self.chosen().ids()
         combined: bool | None
-        if self.combined.isChecked() or len(ids) == 1:
-            suggested = "Contract summaries.pdf" if self.combined.isChecked() else file_name(*_title_of(ids[0]))
+        combine = self.combined.isChecked() and len(ids) > 1
+        if combine or len(ids) == 1:
+            suggested = "Contract summaries.pdf" if combine else file_name(*_title_of(ids[0]))
             target = self.choose_file(suggested)
             if not target:
                 return
             out = Path(target if target.lower().endswith(".pdf") else target + ".pdf")
-            combined = True if self.combined.isChecked() else None  # None: the one summary, to this file
+            combined = True if combine else None  # None: the one summary, to this file
             self.folder = out.parent
         else:
             target = self.choose_folder()

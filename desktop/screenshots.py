@@ -1,5 +1,6 @@
 """`make screenshots`: PNGs of the main window (demo book, light and dark), the welcome
-page, the help and each dialog, into docs/screenshots/ (run offscreen).
+page, the help, each dialog and the pages of two PDF summaries, into docs/screenshots/
+(run offscreen; the PDF pages need poppler-utils' pdftoppm).
 
     python -m desktop.screenshots [OUT_DIR]
 """
@@ -26,6 +27,50 @@ def grab(widget: QWidget, path: Path) -> None:
         QApplication.processEvents()
     widget.grab().save(str(path))
     print(path)
+
+
+def summaries(window, out: Path) -> None:
+    """The export dialog, and the pages of a short and a three-page PDF summary (via poppler's pdftoppm)."""
+    import subprocess
+    from datetime import datetime, time, timedelta
+
+    from peewee import fn
+
+    from desktop.summary_pdf import write_pdf
+    from models import ops, report
+    from models.entities import Contract, Freelancer, LedgerEntry
+
+    dialog = window.export_dialog()
+    grab(dialog, out / "export-dialog.png")
+    dialog.reject()
+    now = datetime.combine(TODAY, time(14, 5), tzinfo=UTC)
+    short = (
+        Contract.select()
+        .join(LedgerEntry)
+        .where(Contract.status == "active")
+        .group_by(Contract)
+        .having(fn.COUNT(LedgerEntry.id).between(4, 6))
+        .order_by(Contract.id)
+        .first()
+    )
+    start = TODAY - timedelta(days=130)
+    long = ops.create_contract(
+        "Website rebuild", Freelancer.select().first(), budget=250_000, external_id="UP-77001234",
+        started_on=start, today=start,
+    )  # fmt: skip
+    for n in range(1, 19):
+        m = ops.add_milestone(long, f"Weekly batch {n}", 9_500 + 125 * n, due_on=start + timedelta(days=7 * n))
+        ops.fund_milestone(m, today=start + timedelta(days=7 * n - 6))
+        ops.release_payment(m, today=start + timedelta(days=7 * n))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, contract in (("summary-short", short), ("summary-long", long)):
+            for stale in out.glob(f"{name}-*.png"):
+                stale.unlink()
+            pdf = Path(tmp) / f"{name}.pdf"
+            write_pdf(pdf, [report.contract_summary(contract.id, now=now)], book_name="demo.book", generated_at=now)
+            subprocess.run(["pdftoppm", "-png", "-r", "80", str(pdf), str(out / name)], check=True)
+            for page in sorted(out.glob(f"{name}-*.png")):
+                print(page)
 
 
 def feedback_and_refunds(window, out: Path) -> None:
@@ -194,6 +239,7 @@ def main(out: Path) -> None:
             ending(window, out)
             feedback_and_refunds(window, out)
             wizard_pages(window, contract, out)
+            summaries(window, out)
             help_dialog = HelpDialog(window)
             grab(help_dialog, out / "help.png")
             help_dialog.close()

@@ -155,8 +155,18 @@ def summary_html(s: ContractSummary) -> str:
     out.append(f'<table class="facts" width="100%" cellspacing="0" cellpadding="2">{rows}</table>')
 
     out.append("<h2>Money</h2>")
-    money_rows = [[_e(k), money(v) if v is not None else "not set"] for k, v in s.money]
-    out.append(_table(["", f"Amount ({s.currency})"], money_rows, numeric={1}, widths=[60, 40], width=55))
+    figures = [[_e(k), money(v) if v is not None else "not set"] for k, v in s.money]
+    half = (len(figures) + 1) // 2
+    pairs = [left + right for left, right in zip(figures[:half], [*figures[half:], ["", ""]], strict=False)]
+    out.append(
+        _table(
+            ["", f"Amount ({s.currency})", "", f"Amount ({s.currency})"],
+            pairs,
+            numeric={1, 3},
+            widths=[27, 23, 27, 23],
+            width=75,
+        )
+    )
 
     out.append("<h2>Milestones</h2>")
     if s.milestones:
@@ -284,8 +294,13 @@ def summary_html(s: ContractSummary) -> str:
         )
 
     out.append("<h2>Feedback</h2>")
-    out.append(_feedback_html("Your feedback on the freelancer", s.client_feedback, "You have not left feedback."))
-    out.append(_feedback_html("The freelancer's feedback on you", s.freelancer_feedback, s.freelancer_feedback_note))
+    if s.status == "Active" and s.client_feedback is None and s.freelancer_feedback is None:
+        out.append(_none("Feedback is left when the contract ends (R10)."))
+    else:
+        out.append(_feedback_html("Your feedback on the freelancer", s.client_feedback, "You have not left feedback."))
+        out.append(
+            _feedback_html("The freelancer's feedback on you", s.freelancer_feedback, s.freelancer_feedback_note)
+        )
 
     if s.include_private:
         out.append("<h2>Private notes</h2>")

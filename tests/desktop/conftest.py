@@ -1,0 +1,50 @@
+"""The desktop tests' shared book and window: three contracts, and the main window on them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from desktop.main_window import MainWindow
+from models import ops
+
+TODAY = date(2026, 3, 10)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def filled(book):
+    """Three contracts: two active (USD, EUR), one ended with its closeout open."""
+    ana = ops.create_freelancer("Ana Ruiz")
+    bo = ops.create_freelancer("Bo Lindqvist")
+    logo = ops.create_contract("Logo redesign", ana, started_on=date(2026, 3, 1), today=TODAY)
+    m = ops.add_milestone(logo, "Sketches", 30_000)
+    ops.fund_milestone(m, today=date(2026, 3, 2))
+    site = ops.create_contract("Website", bo, currency="EUR", external_id="UP-555", started_on=date(2026, 3, 1),
+                               today=TODAY)  # fmt: skip
+    w = ops.add_milestone(site, "Pages", 80_000)
+    ops.fund_milestone(w, today=date(2026, 3, 2))
+    ops.release_payment(w, today=date(2026, 3, 5))
+    old = ops.create_contract("Annual report", ana, started_on=date(2026, 2, 1), today=TODAY)
+    ops.end_contract(old, agreed=True, today=date(2026, 3, 3))
+    return {"logo": logo, "site": site, "old": old}
+
+
+@pytest.fixture
+def window(qtbot, book, filled, settings):
+    w = MainWindow(book, today=TODAY, settings=settings)
+    qtbot.addWidget(w)
+    w.page.ask = lambda *args: True
+    w.warnings = []
+    w.warn = lambda title, text: w.warnings.append(text)
+    w.page.warn = lambda parent, title, text: w.warnings.append(text)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.status_attention.text() != "")  # filled in once the book is on screen
+    return w
