@@ -5,9 +5,12 @@
     escrowbook check PATH                            verify a book (exit 1 if anything is wrong)
     escrowbook export-pdf --book PATH (--contract ID ...|--all|--status S) --out DIR|FILE.pdf
                [--combined] [--include-private]      contract summaries to PDF
+    escrowbook export-csv --book PATH --out DIR      contracts, milestones and ledger as CSV
+    escrowbook import-csv --book PATH --from DIR [--dry-run]
+                                                     the same CSV files back (all or nothing)
 
-Headless commands never need a display: `demo` and `check` never import Qt, and `export-pdf`
-lays out its pages with Qt offscreen.
+Headless commands never need a display: only `export-pdf` imports Qt, to lay out its pages
+offscreen.
 """
 
 from __future__ import annotations
@@ -45,7 +48,64 @@ def build_parser() -> argparse.ArgumentParser:
     pdf.add_argument("--out", required=True, metavar="DIR|FILE.pdf", help="a folder (one PDF each) or a .pdf file")
     pdf.add_argument("--combined", action="store_true", help="one PDF with a contents page, written to --out")
     pdf.add_argument("--include-private", action="store_true", help="include private notes and private feedback")
+    csv_out = sub.add_parser("export-csv", help="write contracts.csv, milestones.csv and ledger.csv")
+    csv_out.add_argument("--book", dest="csv_book", metavar="PATH", required=True, help="the book to read")
+    csv_out.add_argument("--out", required=True, metavar="DIR", help="the folder to write the three files into")
+    csv_in = sub.add_parser("import-csv", help="import contracts.csv, milestones.csv and ledger.csv")
+    csv_in.add_argument("--book", dest="csv_book", metavar="PATH", required=True, help="the book to import into")
+    csv_in.add_argument("--from", dest="source", required=True, metavar="DIR", help="the folder holding the files")
+    csv_in.add_argument("--dry-run", action="store_true", help="check everything, import nothing")
     return parser
+
+
+def cmd_export_csv(args) -> int:
+    from models.book import open_book
+    from models.csv_io import export_csv
+    from models.errors import BookError
+
+    started = time.perf_counter()
+    try:
+        book = open_book(args.csv_book, create=False)
+    except BookError as exc:
+        print(f"escrowbook export-csv: {exc}", file=sys.stderr)
+        return 1
+    try:
+        counts = export_csv(args.out)
+    except OSError as exc:
+        print(f"escrowbook export-csv: could not write into {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    finally:
+        book.close()
+    took = time.perf_counter() - started
+    rows = ", ".join(f"{n:,} rows in {name}" for name, n in counts.items())
+    print(f"Wrote {rows} to {args.out} in {took:.1f} s.")
+    return 0
+
+
+def cmd_import_csv(args) -> int:
+    from models.book import open_book
+    from models.csv_io import import_folder
+    from models.errors import BookError, RuleError
+
+    try:
+        book = open_book(args.csv_book, create=False)
+    except BookError as exc:
+        print(f"escrowbook import-csv: {exc}", file=sys.stderr)
+        return 1
+    try:
+        plan = import_folder(args.source, dry_run=args.dry_run)
+    except RuleError as exc:
+        print(f"escrowbook import-csv: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        book.close()
+    n = plan.counts
+    what = f"{n['contracts']:,} contracts, {n['milestones']:,} milestones and {n['entries']:,} ledger entries"
+    if args.dry_run:
+        print(f"Dry run: {what} would be imported; nothing was written.")
+    else:
+        print(f"Imported {what} into {args.csv_book}.")
+    return 0
 
 
 def cmd_export_pdf(args) -> int:
@@ -157,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_check(args)
     if args.command == "export-pdf":
         return cmd_export_pdf(args)
+    if args.command == "export-csv":
+        return cmd_export_csv(args)
+    if args.command == "import-csv":
+        return cmd_import_csv(args)
     from desktop.app import run
 
     return run(args.book)

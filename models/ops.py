@@ -986,3 +986,84 @@ def reverse_entry(entry, *, memo: str = "", today: date | None = None) -> Ledger
     _audit(c, "entry reversed", f"#{e.id} {e.kind} {_money(c, e.amount)}")
     _settle(c)
     return reversal
+
+
+# ----------------------------------------------------------------- CSV import
+
+
+class _DryRun(Exception):
+    """Rolls back an import that was only a rehearsal."""
+
+
+def import_records(plan, *, dry_run: bool = False, now: datetime | None = None) -> dict[str, int]:
+    """Write a checked CSV import (models.csv_io.ImportPlan): new contracts with their milestones and
+    ledger, in one transaction. Each contract must then satisfy every R12 invariant, or nothing is
+    imported (the message names its row of contracts.csv). `dry_run` does it all and rolls it back."""
+    from .csv_io import ImportRefused
+
+    now = utc_now(now)
+    try:
+        with database.atomic():
+            problems = _import(plan, now)
+            if problems:
+                raise ImportRefused(problems)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return plan.counts
+
+
+def _import(plan, now: datetime) -> list[str]:
+    freelancers: dict[tuple, Freelancer] = {}
+    contracts: dict[int, Contract] = {}
+    for c in plan.contracts:
+        name, agency, email = c.freelancer
+        f = freelancers.get(c.freelancer) or Freelancer.get_or_none(
+            (Freelancer.name == name) & (Freelancer.agency == agency) & (Freelancer.email == email)
+        )
+        if f is None:
+            f = Freelancer.create(name=name, agency=agency, email=email)
+        freelancers[c.freelancer] = f
+        contracts[c.number] = Contract.create(
+            title=c.title,
+            freelancer=f,
+            policy=c.policy,
+            currency=c.currency,
+            budget=c.budget,
+            external_id=c.external_id,
+            started_on=c.started_on,
+            ended_on=c.ended_on,
+            status=c.status,
+            end_reason=c.end_reason,
+            feedback_closes_at=c.feedback_closes_at,
+            created_at=now,
+        )
+    milestones: dict[tuple[int, int], Milestone] = {}
+    for m in plan.milestones:
+        milestones[(m.contract, m.position)] = Milestone.create(
+            contract=contracts[m.contract],
+            position=m.position,
+            title=m.title,
+            description=m.description,
+            amount=m.amount,
+            due_on=m.due_on,
+            state=m.state,
+            submitted_on=m.submitted_on,
+            auto_release_on=m.auto_release_on,
+        )
+    entries: dict[int, LedgerEntry] = {}
+    for e in plan.entries:
+        links = {k: entries[getattr(e, k)] for k in ("payment", "funding", "reverses") if getattr(e, k) is not None}
+        if e.milestone is not None:
+            links["milestone"] = milestones[(e.contract, e.milestone)]
+        entries[e.number] = _post(contracts[e.contract], e.kind, e.amount, e.date, memo=e.memo, **links)
+    problems = []
+    for c in plan.contracts:
+        contract = contracts[c.number]
+        _audit(contract, "contract imported", f"from contracts.csv row {c.row}", now)
+        refresh(database, contract.id)
+        found = contract_problems(contract.id)
+        if found:
+            problems.append(f"contracts.csv row {c.row}: contract {c.number}'s ledger breaks R12: {found[0]}")
+    return problems
