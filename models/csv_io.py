@@ -364,10 +364,8 @@ def read_folder(folder: str | os.PathLike, *, today: date | None = None) -> Impo
         if c is not None:
             contracts[c.number] = c
             plan.contracts.append(c)
-    positions: dict = {"listed": set()}  # (contract, position) -> MilestoneIn; "listed": every pair read
+    positions: dict[tuple[int, int], MilestoneIn] = {}
     for number, cells in raw["milestones.csv"]:
-        if cells["contract"].strip().isdigit() and cells["position"].strip().isdigit():
-            positions["listed"].add((int(cells["contract"]), int(cells["position"])))
         m = _milestone(_Row(plan, "milestones.csv", number, cells), raw["contracts.csv"], contracts, positions)
         if m is not None:
             positions[(m.contract, m.position)] = m
@@ -376,7 +374,7 @@ def read_folder(folder: str | os.PathLike, *, today: date | None = None) -> Impo
     listed: set[str] = set()  # every entry number read so far, whether its row was right or not
     for number, cells in raw["ledger.csv"]:
         row = _Row(plan, "ledger.csv", number, cells)
-        e = _entry(row, raw["contracts.csv"], contracts, positions, entries, listed)
+        e = _entry(row, raw, contracts, positions, entries, listed)
         listed.add(cells["entry"].strip())
         if e is not None:
             entries[e.number] = e
@@ -467,11 +465,11 @@ def _milestone(r: _Row, contract_rows, contracts, positions) -> MilestoneIn | No
     return MilestoneIn(r.number, c.number, position, title, description, amount, due, state, submitted, auto)
 
 
-def _entry(r: _Row, contract_rows, contracts, positions, entries: dict[int, EntryIn], listed) -> EntryIn | None:
+def _entry(r: _Row, raw, contracts, positions, entries: dict[int, EntryIn], listed: set[str]) -> EntryIn | None:
     number = r.integer("entry")
     if number is not None and number in entries:
         r.problem("entry", f"entry {number} is listed twice (first on row {entries[number].row}).")
-    c = _owner(r, contract_rows, contracts)
+    c = _owner(r, raw["contracts.csv"], contracts)
     day = r.day("date")
     if c is not None and day is not None and day < c.started_on:
         r.problem("date", f"{day.isoformat()} is before contract {c.number} started ({c.started_on.isoformat()}).")
@@ -479,7 +477,8 @@ def _entry(r: _Row, contract_rows, contracts, positions, entries: dict[int, Entr
     amount = r.amount("amount", c.currency if c else None)
     milestone = r.integer("milestone", required=False)
     if c is not None and milestone is not None and (c.number, milestone) not in positions:
-        if (c.number, milestone) in positions.get("listed", ()):
+        mentioned = ((cells["contract"].strip(), cells["position"].strip()) for _, cells in raw["milestones.csv"])
+        if (str(c.number), str(milestone)) in mentioned:
             r.ok = False  # that milestone's own row has a problem, reported there
         else:
             r.problem("milestone", f"contract {c.number} has no milestone at position {milestone} in milestones.csv.")
