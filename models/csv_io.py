@@ -44,6 +44,7 @@ from pathlib import Path
 from .entities import Contract, LedgerEntry, Milestone, Policy, database
 from .errors import RuleError
 from .money import CURRENCY_EXPONENT, MAX_MAJOR, to_minor
+from .ops import MAX_NOTE, MAX_TEXT, check_text
 
 FILES = ("contracts.csv", "milestones.csv", "ledger.csv")
 HEADERS = {
@@ -236,15 +237,13 @@ class _Row:
         self.plan.problems.append(f"{where}: {message}")
         self.ok = False
 
-    def text(self, column: str, *, required: bool = False, max_len: int = 200) -> str:
-        value = unsafe_cell(self.cells[column])
-        if required and not value.strip():
-            self.problem(column, "is empty; it must be filled in.")
-        elif len(value) > max_len:
-            self.problem(column, f"is {len(value):,} characters long; at most {max_len:,} are allowed.")
-        elif re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
-            self.problem(column, "holds control characters.")
-        return value.strip()
+    def text(self, column: str, *, required: bool = False, max_len: int = MAX_TEXT) -> str:
+        """Checked as the operations check what is typed (ops.check_text): the same limits, the same words."""
+        try:
+            return check_text(unsafe_cell(self.cells[column]), column, column, required=required, max_len=max_len)
+        except RuleError as exc:
+            self.problem(column, exc.message)
+            return ""
 
     def integer(self, column: str, *, required: bool = True) -> int | None:
         raw = self.cells[column].strip()
@@ -451,7 +450,7 @@ def _milestone(r: _Row, contract_rows, contracts, positions) -> MilestoneIn | No
     if c is not None and position is not None and (c.number, position) in positions:
         r.problem("position", f"contract {c.number} already has a milestone at position {position}.")
     title = r.text("title", required=True)
-    description = r.text("description", max_len=20_000)
+    description = r.text("description", max_len=MAX_NOTE)
     amount = r.amount("amount", c.currency if c else None)
     due = r.day("due_on", required=False)
     states = (Milestone.UNFUNDED, Milestone.ACTIVE, Milestone.SUBMITTED, Milestone.PAID, Milestone.CLOSED)
@@ -493,7 +492,7 @@ def _entry(r: _Row, raw, contracts, positions, entries: dict[int, EntryIn], list
             r.problem(column, f"entry {linked} is not an earlier row of ledger.csv.")
         elif c is not None and earlier.contract != c.number:
             r.problem(column, f"entry {linked} belongs to contract {earlier.contract}, not {c.number}.")
-    memo = r.text("memo", max_len=20_000)
+    memo = r.text("memo", max_len=MAX_NOTE)
     if not r.ok or c is None:
         return None
     return EntryIn(r.number, number, c.number, day, kind, amount, milestone, links["payment"], links["funding"],
