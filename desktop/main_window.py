@@ -301,6 +301,22 @@ class MainWindow(QMainWindow):
             None,
             "Print the selected contract's summary, with a preview first",
         )
+        self.act_export_csv = action(
+            "actionExportCsv",
+            "Export &CSV…",
+            self.export_csv,
+            None,
+            None,
+            "Write contracts.csv, milestones.csv and ledger.csv into a folder, for a spreadsheet",
+        )
+        self.act_import_csv = action(
+            "actionImportCsv",
+            "&Import CSV…",
+            self.import_csv,
+            None,
+            None,
+            "Add contracts from contracts.csv, milestones.csv and ledger.csv, after a preview",
+        )
         self.act_quit = action(
             "actionQuit", "&Quit", self.close, "Ctrl+Q"
         )  # Quit has no standard key on some platforms
@@ -393,6 +409,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.act_export_pdf)
         file_menu.addAction(self.act_print)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_export_csv)
+        file_menu.addAction(self.act_import_csv)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit_menu = bar.addMenu("&Edit")
@@ -532,6 +551,55 @@ class MainWindow(QMainWindow):
         n = len(dialog.written)
         where = dialog.written[0] if n == 1 else dialog.folder
         self.statusBar().showMessage(f"Exported {n:,} contract summar{'ies' if n != 1 else 'y'} to {where}", 10000)
+
+    def export_csv(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Export CSV Into Folder", self.settings.value("exportFolder", "")
+        )
+        if folder:
+            self.export_csv_to(Path(folder))
+
+    def export_csv_to(self, folder: Path) -> bool:
+        from models.csv_io import FILES, export_csv
+
+        there = [name for name in FILES if (folder / name).exists()]
+        if there and not self.page.ask(
+            self, "Export CSV", f"{', '.join(there)} already in {folder} will be replaced.", "Replace"
+        ):
+            return False
+        try:
+            counts = export_csv(folder)
+        except OSError as exc:
+            self.warn("Export CSV", f"The CSV files could not be written into {folder}: {exc.strerror or exc}.")
+            return False
+        self.settings.setValue("exportFolder", str(folder))
+        rows = ", ".join(f"{n:,} rows in {name}" for name, n in counts.items())
+        self.statusBar().showMessage(f"Exported {rows} to {folder}", 10000)
+        return True
+
+    def import_csv(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Import CSV From Folder", self.settings.value("exportFolder", "")
+        )
+        if folder:
+            dialog = self.import_dialog(Path(folder))
+            if dialog.exec():
+                self.after_import(dialog)
+
+    def import_dialog(self, folder: Path):
+        from desktop.csv_dialog import ImportDialog
+
+        return ImportDialog(self, folder)
+
+    def after_import(self, dialog) -> None:
+        n = dialog.plan.counts
+        self.refresh_all()
+        self.stack.setCurrentWidget(self.splitter)
+        self.statusBar().showMessage(
+            f"Imported {n['contracts']:,} contracts, {n['milestones']:,} milestones and {n['entries']:,} ledger "
+            f"entries from {dialog.folder}",
+            10000,
+        )
 
     def print_summary(self) -> None:
         from desktop.export_dialog import print_preview
