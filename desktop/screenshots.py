@@ -73,6 +73,45 @@ def summaries(window, out: Path) -> None:
                 print(page)
 
 
+def csv_import(window, out: Path) -> None:
+    """The import preview: ready to import, and refused with its problems by row."""
+    import csv
+
+    from desktop.csv_dialog import ImportDialog
+    from models.csv_io import FILES, HEADERS
+
+    people = [("Kim Lee", "Podcast edit"), ("Noor Haddad", "Brand photos"), ("Ola Berg", "Data cleanup")]
+    rows = {name: [] for name in FILES}
+    for n, (who, title) in enumerate(people, start=1):
+        rows["contracts.csv"].append([str(n), f"UP-99{n:05d}", title, who, "", "", "upwork", "2026-01-01", "USD", "",
+                                      "active", "2026-09-01", "", "", ""])  # fmt: skip
+        rows["milestones.csv"].append([str(n), "1", "First delivery", "", "450.00", "USD", "", "paid", "", ""])
+        rows["ledger.csv"] += [
+            [str(2 * n - 1), str(n), "2026-09-02", "fund", "450.00", "USD", "1", "", "", "", ""],
+            [str(2 * n), str(n), "2026-09-20", "release", "450.00", "USD", "1", "", "", "", "Delivered"],
+        ]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+
+        def save():
+            for name in FILES:
+                with open(folder / name, "w", encoding="utf-8-sig", newline="") as f:
+                    csv.writer(f).writerows([HEADERS[name], *rows[name]])
+
+        save()
+        dialog = ImportDialog(window, folder)
+        grab(dialog, out / "import-ready.png")
+        dialog.reject()
+        rows["ledger.csv"][1][4] = "450,00"
+        rows["ledger.csv"].append(["7", "9", "2026-09-21", "refund", "50.00", "USD", "", "2", "", "", ""])
+        rows["contracts.csv"][2][12] = "2026-08-01"
+        rows["contracts.csv"][2][10] = "ended"
+        save()
+        dialog = ImportDialog(window, folder)
+        grab(dialog, out / "import-problems.png")
+        dialog.reject()
+
+
 def feedback_and_refunds(window, out: Path) -> None:
     """The feedback dialog (empty, filled, sealed), both feedbacks revealed, the refund dialog, the attention panel."""
     from datetime import datetime, time
@@ -240,6 +279,7 @@ def main(out: Path) -> None:
             feedback_and_refunds(window, out)
             wizard_pages(window, contract, out)
             summaries(window, out)
+            csv_import(window, out)
             help_dialog = HelpDialog(window)
             grab(help_dialog, out / "help.png")
             help_dialog.close()
