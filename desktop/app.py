@@ -7,7 +7,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -100,7 +100,7 @@ def make_app() -> QApplication:
     return app
 
 
-def run(book_path: str | None = None) -> int:
+def run(book_path: str | None = None, *, quit_when_shown: bool = False) -> int:
     app = make_app()
     install_crash_dialog()
     path = Path(book_path) if book_path else default_book_path()
@@ -113,4 +113,12 @@ def run(book_path: str | None = None) -> int:
 
     window = MainWindow(book)
     window.show()
+    if quit_when_shown:  # benchmarks/startup.py: start-up to the window shown, frozen and from source
+
+        def shown() -> None:
+            print("shown", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, shown)
     return app.exec()

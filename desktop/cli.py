@@ -3,6 +3,7 @@
     escrowbook [--book PATH]                         open the app
     escrowbook demo PATH --contracts N [--seed S]    write a demo book
     escrowbook check PATH                            verify a book (exit 1 if anything is wrong)
+    escrowbook --smoke-test                          check this copy of the app works (exit 0 if it does)
 
 Headless commands never import Qt, so they start fast and run without a display.
 """
@@ -26,6 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="escrowbook", description="Offline books for fixed-price contracts.")
     parser.add_argument("--version", action="version", version=f"Escrowbook {app_version()}")
     parser.add_argument("--book", metavar="PATH", help="the book file to open (default: your user data folder)")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open a demo book offscreen in a temporary folder, then close; exit 0 if all of it worked",
+    )
+    # For benchmarks/startup.py: print "shown" once the window is on screen, then quit.
+    parser.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="write a realistic demo book")
     demo.add_argument("path", metavar="PATH", help="where to write the new book (must not exist)")
@@ -89,9 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_demo(args)
     if args.command == "check":
         return cmd_check(args)
+    if args.smoke_test:
+        from desktop.smoke import run_smoke_test
+
+        return run_smoke_test()
     from desktop.app import run
 
-    return run(args.book)
+    return run(args.book, quit_when_shown=args.quit_when_shown)
 
 
 if __name__ == "__main__":  # pragma: no cover
