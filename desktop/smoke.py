@@ -158,8 +158,8 @@ def run_smoke_test(out=None, err=None) -> int:
         test = SmokeTest(Path(tmp), out)
 
         def too_slow() -> None:
-            print(f"escrowbook --smoke-test: FAILED at {test.step}: no answer after {TIME_LIMIT_S} s", file=err)
-            err.flush()
+            message = f"escrowbook --smoke-test: FAILED at {test.step}: no answer after {TIME_LIMIT_S} s"
+            print(message, file=err, flush=True)  # (a windowed app on Windows has no stderr: exit code only)
             os._exit(1)
 
         watchdog = threading.Timer(TIME_LIMIT_S, too_slow)
