@@ -15,6 +15,8 @@ from models.book import default_book_path, open_book
 from models.errors import BookError
 
 APP_NAME = "Escrowbook"
+APP_ID = "org.escrowbook.Escrowbook"
+"""The desktop's name for the app: its .desktop file, AppStream id, icon name and macOS bundle id."""
 
 
 def dark_palette() -> QPalette:
@@ -95,6 +97,7 @@ def make_app() -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setOrganizationDomain("escrowbook.app")
+    app.setDesktopFileName(APP_ID)  # the desktop matches the window to its launcher and icon
     apply_scheme(app)
     QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _: apply_scheme(app))
     return app
