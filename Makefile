@@ -1,12 +1,16 @@
 # Two commands are the whole set-up on a fresh machine:
 #   make run    creates .venv if missing, installs Escrowbook into it, opens the app
 #   make test   the same set-up, then ruff and the whole test suite (offscreen)
+# Installers (README, "Build installers"):
+#   make dist       the frozen app (PyInstaller, build.spec) in dist/escrowbook/ and, on Linux, the .deb
+#   make test-dist  the frozen app's smoke test and tests/packaging (the .deb's contents and metadata)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DIST_STAMP := $(VENV)/.installed-dist
 
-.PHONY: run test lint bench screenshots clean
+.PHONY: run test lint bench bench-startup screenshots dist test-dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +20,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(DIST_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
+	touch $(DIST_STAMP)
+
 run: $(STAMP)
 	$(BIN)/python -m desktop $(ARGS)
 
@@ -23,12 +31,25 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# tests/packaging checks what `make dist` built: `make test-dist` runs it.
 test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest --ignore=tests/packaging $(PYTEST_ARGS)
+
+dist: $(DIST_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/icons.py build/icons
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller build.spec
+	@if [ "$$(uname -s)" = Linux ]; then $(BIN)/python packaging/linux/build_deb.py; fi
+
+test-dist: $(DIST_STAMP)
+	dist/escrowbook/escrowbook --smoke-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/packaging $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/demo_and_check.py
 	$(BIN)/python benchmarks/table.py
+
+bench-startup: $(STAMP)
+	$(BIN)/python benchmarks/startup.py
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m desktop.screenshots docs/screenshots

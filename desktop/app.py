@@ -7,7 +7,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -15,6 +15,8 @@ from models.book import default_book_path, open_book
 from models.errors import BookError
 
 APP_NAME = "Escrowbook"
+APP_ID = "org.escrowbook.Escrowbook"
+"""The desktop's name for the app: its .desktop file, AppStream id, icon name and macOS bundle id."""
 
 
 def dark_palette() -> QPalette:
@@ -95,12 +97,13 @@ def make_app() -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setOrganizationDomain("escrowbook.app")
+    app.setDesktopFileName(APP_ID)  # the desktop matches the window to its launcher and icon
     apply_scheme(app)
     QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _: apply_scheme(app))
     return app
 
 
-def run(book_path: str | None = None) -> int:
+def run(book_path: str | None = None, *, quit_when_shown: bool = False) -> int:
     app = make_app()
     install_crash_dialog()
     path = Path(book_path) if book_path else default_book_path()
@@ -113,4 +116,12 @@ def run(book_path: str | None = None) -> int:
 
     window = MainWindow(book)
     window.show()
+    if quit_when_shown:  # benchmarks/startup.py: start-up to the window shown, frozen and from source
+
+        def shown() -> None:
+            print("shown", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, shown)
     return app.exec()

@@ -8,6 +8,7 @@
     escrowbook export-csv --book PATH --out DIR      contracts, milestones and ledger as CSV
     escrowbook import-csv --book PATH --from DIR [--dry-run]
                                                      the same CSV files back (all or nothing)
+    escrowbook --smoke-test                          check this copy of the app works (exit 0 if it does)
 
 Headless commands never need a display: only `export-pdf` imports Qt, to lay out its pages
 offscreen.
@@ -32,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="escrowbook", description="Offline books for fixed-price contracts.")
     parser.add_argument("--version", action="version", version=f"Escrowbook {app_version()}")
     parser.add_argument("--book", metavar="PATH", help="the book file to open (default: your user data folder)")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open a demo book offscreen in a temporary folder, then close; exit 0 if all of it worked",
+    )
+    # For benchmarks/startup.py: print "shown" once the window is on screen, then quit.
+    parser.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="write a realistic demo book")
     demo.add_argument("path", metavar="PATH", help="where to write the new book (must not exist)")
@@ -221,9 +229,13 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_export_csv(args)
     if args.command == "import-csv":
         return cmd_import_csv(args)
+    if args.smoke_test:
+        from desktop.smoke import run_smoke_test
+
+        return run_smoke_test()
     from desktop.app import run
 
-    return run(args.book)
+    return run(args.book, quit_when_shown=args.quit_when_shown)
 
 
 if __name__ == "__main__":  # pragma: no cover

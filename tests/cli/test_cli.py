@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from datetime import date
 from pathlib import Path
 
@@ -97,11 +98,13 @@ def test_the_installed_command_runs_headless_without_qt(tmp_path):
         assert done.returncode == 0, done.stderr
 
 
-def test_version_flag(capsys):
+def test_version_flag_shows_the_version_of_pyproject(capsys):
+    """One version number, written in pyproject.toml only (the frozen app: tests/packaging)."""
     with pytest.raises(SystemExit) as info:
         main(["--version"])
     assert info.value.code == 0
-    assert capsys.readouterr().out.startswith("Escrowbook ")
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert capsys.readouterr().out.strip() == f"Escrowbook {version}"
 
 
 def test_demo_in_a_second_process_writes_the_same_book(tmp_path, monkeypatch):

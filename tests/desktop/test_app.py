@@ -50,3 +50,13 @@ def test_the_crash_hook_shows_the_dialog_and_still_prints(qtbot, monkeypatch, ca
     sys.excepthook(RuntimeError, RuntimeError("x"), None)
     assert shown == [RuntimeError]
     assert "printed RuntimeError" in capsys.readouterr().out
+
+
+def test_the_app_names_the_desktop_file_the_deb_installs(qtbot):
+    from pathlib import Path
+
+    qt = app.make_app()
+    assert qt.desktopFileName() == app.APP_ID
+    linux = Path(__file__).resolve().parents[2] / "packaging" / "linux"
+    assert (linux / f"{app.APP_ID}.desktop").is_file()
+    assert (linux / f"{app.APP_ID}.metainfo.xml.in").is_file()

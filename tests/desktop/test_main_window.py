@@ -475,3 +475,18 @@ def test_r6_asking_for_changes_stops_the_review_clock(window):
     assert Milestone.get_by_id(sketches.id).state == Milestone.ACTIVE
     assert "Review period" not in window.page.clocks.text()
     assert window.page.submit_button.isEnabled() and not window.page.changes_button.isEnabled()
+
+
+def test_help_about_shows_the_version_of_pyproject(window, monkeypatch):
+    import tomllib
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append((title, text)))
+    window.act_about.trigger()
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    version = tomllib.loads(pyproject.read_text())["project"]["version"]
+    assert shown and shown[0][0] == "About Escrowbook"
+    assert f"Escrowbook {version}</b>" in shown[0][1]
