@@ -19,6 +19,7 @@ from pathlib import Path
 import peewee as pw
 import platformdirs
 
+from . import chain
 from .entities import ALL_TABLES, BookInfo, database
 from .errors import BookError
 from .policy import sync_policies
@@ -39,9 +40,17 @@ def _create_schema(db: pw.Database) -> None:
     BookInfo.insert(key="created_at", value=datetime.now(UTC).isoformat()).execute()
 
 
+def _chain_ledger(db: pw.Database) -> None:
+    """Book format 2: every ledger entry carries a hash chaining it to the one before (models/chain.py)."""
+    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(ledger_entry)")}
+    if "hash" not in columns:  # a new book has it from _create_schema already
+        db.execute_sql("ALTER TABLE ledger_entry ADD COLUMN hash BLOB")
+    chain.backfill(db)
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_create_schema]
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_create_schema, _chain_ledger]
 
 
 def schema_version() -> int:
