@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import formatting
+from desktop.backup_dialog import restore_from_backup, schedule_backup
 from desktop.contract_page import ContractPage
 from desktop.contracts_model import ID_ROLE, ContractsModel
 from desktop.icons import icon
@@ -267,6 +268,14 @@ class MainWindow(QMainWindow):
             "save-copy",
             "Save a consistent copy of this book to another file",
         )
+        self.act_restore = action(
+            "actionRestoreBackup",
+            "Restore from &Backup…",
+            lambda: restore_from_backup(self),
+            None,
+            None,
+            "Restore one of this book's automatic backups into a new file",
+        )
         self.act_quit = action(
             "actionQuit", "&Quit", self.close, "Ctrl+Q"
         )  # Quit has no standard key on some platforms
@@ -356,6 +365,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("recentMenu")
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(self.act_copy)
+        file_menu.addAction(self.act_restore)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         edit_menu = bar.addMenu("&Edit")
@@ -410,6 +420,7 @@ class MainWindow(QMainWindow):
         # did by itself while the book was closed (R6, R8) is offered for recording on one confirmation.
         QTimer.singleShot(0, self.update_status)
         QTimer.singleShot(0, self.offer_overdue_events)
+        schedule_backup(self)  # the daily backup, a few seconds after the book is shown (desktop/backup_dialog.py)
 
     def switch_to(self, path: Path, *, create: bool = False) -> bool:
         """Open another book; on refusal keep the current one open and say why."""
