@@ -221,3 +221,15 @@ def test_demo_book_is_chained(tmp_path):
         assert check_book(str(book.path)) == []
     _edit(path, f"UPDATE ledger_entry SET memo = 'changed' WHERE id = {last.id // 2}")
     assert any(p.startswith(f"ledger entry #{last.id // 2} of contract #") for p in _check(path))
+
+
+@pytest.mark.parametrize("chunk", [1, 4, 5])
+def test_r12_the_chain_is_verified_across_the_chunks_it_is_read_in(ledger, monkeypatch, chunk):
+    monkeypatch.setattr(chain, "CHUNK", chunk)
+    assert _check(ledger) == []
+    _edit(ledger, "UPDATE ledger_entry SET hash = NULL WHERE id = 5")
+    problems = _check(ledger)
+    assert [p.split(" (")[0] for p in problems if "does not match its hash" in p] == [
+        "ledger entry #5 of contract #1",
+        "ledger entry #6 of contract #1",  # its predecessor's hash is gone: it cannot be verified either
+    ]
