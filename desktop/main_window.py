@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import formatting
+from desktop.backup_dialog import restore_from_backup, schedule_backup
 from desktop.contract_page import ContractPage
 from desktop.contracts_model import ID_ROLE, ContractsModel
 from desktop.icons import icon
@@ -317,6 +318,14 @@ class MainWindow(QMainWindow):
             None,
             "Add contracts from contracts.csv, milestones.csv and ledger.csv, after a preview",
         )
+        self.act_restore = action(
+            "actionRestoreBackup",
+            "Restore from &Backup…",
+            lambda: restore_from_backup(self),
+            None,
+            None,
+            "Restore one of this book's automatic backups into a new file",
+        )
         self.act_quit = action(
             "actionQuit", "&Quit", self.close, "Ctrl+Q"
         )  # Quit has no standard key on some platforms
@@ -406,6 +415,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("recentMenu")
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(self.act_copy)
+        file_menu.addAction(self.act_restore)
         file_menu.addSeparator()
         file_menu.addAction(self.act_export_pdf)
         file_menu.addAction(self.act_print)
@@ -466,6 +476,7 @@ class MainWindow(QMainWindow):
         # did by itself while the book was closed (R6, R8) is offered for recording on one confirmation.
         shown = self.table.viewport() if self.stack.currentWidget() is self.splitter else self.welcome
         AfterFirstPaint(shown, self.update_status, self.offer_overdue_events)
+        schedule_backup(self)  # the daily backup, a few seconds after the book is shown (desktop/backup_dialog.py)
 
     def switch_to(self, path: Path, *, create: bool = False) -> bool:
         """Open another book; on refusal keep the current one open and say why."""

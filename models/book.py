@@ -2,9 +2,10 @@
 
 Opening a book (DESIGN.md): WAL, foreign keys, synchronous=FULL, a busy
 timeout, file mode 0600, an exclusive lock held while it is open (a second
-process is refused), and the migration chain, with a copy of the file taken
-before any migration. A file that is not a book, is damaged, or comes from a
-newer version is refused with a clear message before SQLite writes a byte.
+process is refused), and the migration chain, with a backup of the file taken
+before any migration (kept in the book's backups folder, models/backup.py). A
+file that is not a book, is damaged, or comes from a newer version is refused
+with a clear message before SQLite writes a byte.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import peewee as pw
 import platformdirs
 
+from . import chain
 from .entities import ALL_TABLES, BookInfo, database
 from .errors import BookError
 from .policy import sync_policies
@@ -38,9 +40,17 @@ def _create_schema(db: pw.Database) -> None:
     BookInfo.insert(key="created_at", value=datetime.now(UTC).isoformat()).execute()
 
 
-# MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one
-# transaction; the file is copied before the first of them runs on an existing book.
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_create_schema]
+def _chain_ledger(db: pw.Database) -> None:
+    """Book format 2: every ledger entry carries a hash chaining it to the one before (models/chain.py)."""
+    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(ledger_entry)")}
+    if "hash" not in columns:  # a new book has it from _create_schema already
+        db.execute_sql("ALTER TABLE ledger_entry ADD COLUMN hash BLOB")
+    chain.backfill(db)
+
+
+# MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
+# existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_create_schema, _chain_ledger]
 
 
 def schema_version() -> int:
@@ -194,8 +204,9 @@ def _migrate(db: pw.SqliteDatabase, path: Path, version: int, is_new: bool) -> N
     if version == target:
         return
     if not is_new:
-        backup_path = path.with_name(f"{path.name}.v{version}-before-upgrade")
-        _copy(db, backup_path)
+        from .backup import before_upgrade  # backup.py builds on this module
+
+        backup_path = before_upgrade(db, path, version)
     for step in range(version, target):
         try:
             with db.atomic():
@@ -205,7 +216,7 @@ def _migrate(db: pw.SqliteDatabase, path: Path, version: int, is_new: bool) -> N
         except BookError:
             raise
         except Exception as exc:
-            where = "" if is_new else f" Your book is unchanged; a copy was kept at {backup_path.name}."
+            where = "" if is_new else f" Your book is unchanged; a copy was kept at {backup_path}."
             raise _refuse(path, f"upgrading it to book format {step + 1} failed ({exc}).{where}", "upgrade") from exc
     if not is_new:
         # Put the new format into the file's own header now, not at the next checkpoint.
@@ -218,14 +229,22 @@ def save_copy(book: Book, target: str | os.PathLike) -> Path:
     target = Path(target).expanduser().absolute()
     if target == book.path or (target.exists() and target.samefile(book.path)):
         raise BookError("A copy cannot be saved over the open book itself: choose another file.", reason="same_file")
-    part = target.with_name(f".{target.name}.part")
     try:
-        _copy(book.db, part)
-        os.replace(part, target)
+        _copy_into_place(book.db, target)
     except OSError as exc:
-        part.unlink(missing_ok=True)
         raise BookError(f"The copy could not be saved to “{target}” ({exc.strerror}).", reason="unwritable") from None
     return target
+
+
+def _copy_into_place(db: pw.SqliteDatabase, target: Path) -> None:
+    """`_copy` to a temporary name beside `target`, then renamed: `target` is never half written."""
+    part = target.with_name(f".{target.name}.part")
+    try:
+        _copy(db, part)
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 def _copy(db: pw.SqliteDatabase, target: Path) -> None:

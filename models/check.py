@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import urllib.parse
 
+from .chain import chain_problems
 from .entities import LedgerEntry as E
 from .entities import database
 from .money import format_money
@@ -52,8 +53,11 @@ GROUP BY m.contract_id
 """
 
 
-def _main_connection(sql: str):
-    return database.execute_sql(sql)
+MMAP_BYTES = 1 << 30
+
+
+def _main_connection(sql: str, params=()):
+    return database.execute_sql(sql, params)
 
 
 def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tuple[list[str], dict[int, tuple]]:
@@ -201,48 +205,66 @@ def foreign_key_problems(limit: int = 20, run=_main_connection) -> list[str]:
 def check_book(path: str | None = None) -> list[str]:
     """Everything `escrowbook check` verifies; an empty list means the book is sound.
 
-    With the open book's `path`, a second core runs SQLite's integrity check and
-    the ledger's invariants on a second, read-only connection to the fully
-    checkpointed file (the open book keeps it locked against writers), while
-    this connection derives the summaries afresh and compares them.
+    With the open book's `path`, two more read-only connections to the fully
+    checkpointed file (the open book keeps it locked against writers) share the
+    work with this one: one runs SQLite's integrity check and the foreign keys,
+    one verifies the ledger's hash chain (models/chain.py) and the ledger's
+    invariants, while this connection derives the summaries afresh and compares
+    them. What is found on a file that fails the integrity check is not trusted:
+    only the integrity check's findings are reported then.
     """
     found: dict[str, list] = {}
 
-    def on_second_core(conn) -> None:
+    def integrity(conn) -> None:
         try:
             found["integrity"] = integrity_problems(conn=conn)
             if not found["integrity"]:
                 found["fk"] = foreign_key_problems(run=conn.execute)
-                found["ledger"] = ledger_problems(run=conn.execute)
         except sqlite3.DatabaseError as exc:
             found["integrity"] = [f"SQLite integrity check: {exc}"]
         finally:
             conn.close()
 
-    worker = None
+    def ledger(conn) -> None:
+        try:
+            found["chain"] = chain_problems(run=conn.execute)
+            found["ledger"] = ledger_problems(run=conn.execute)
+        except sqlite3.DatabaseError:
+            pass  # a damaged file: the integrity check says why
+        finally:
+            conn.close()
+
+    workers = []
     if path is not None:
         database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        worker = threading.Thread(target=on_second_core, args=(conn,), name="check-second-core")
-        worker.start()
+        for target, name in ((integrity, "check-integrity"), (ledger, "check-ledger")):
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # read-only: mapped pages read with no copying
+            workers.append(threading.Thread(target=target, args=(conn,), name=name))
+            workers[-1].start()
     problems: list[str] = []
     try:
         _fresh_summaries()
         summary = summary_problems()
-        if worker is None:  # no path: everything on the open book's connection
+        if not workers:  # no path: everything on the open book's connection
             found["integrity"] = integrity_problems()
             if not found["integrity"]:
                 found["fk"] = foreign_key_problems()
+                found["chain"] = chain_problems(run=_main_connection)
                 found["ledger"] = ledger_problems()
         else:
-            worker.join()
+            for worker in workers:
+                worker.join()
         if found.get("integrity"):
             return found["integrity"]
-        ledger, held = found["ledger"]
-        problems = found["fk"] + escrow_problems(held, totals="temp.fresh_totals") + ledger + summary
+        if "ledger" not in found:
+            return ["the book could not be read through (its ledger could not be read)."]
+        ledger_found, held = found["ledger"]
+        problems = found["fk"] + escrow_problems(held, totals="temp.fresh_totals") + ledger_found
+        problems += found["chain"] + summary
     except sqlite3.DatabaseError as exc:  # a damaged file can fail any query; the integrity check says why
-        if worker is not None:
+        for worker in workers:
             worker.join()
         problems = found.get("integrity") or [f"the book could not be read through ({exc})."]
     finally:

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import ClassVar
 
+from . import chain
 from .book import open_book
 from .clock import add_business_days
 from .entities import Policy
@@ -87,8 +88,7 @@ COLUMNS = {
     "escrow_refund_request": "id, contract_id, amount, requested_on, reply_due, status, answered_on",
     "dispute": "id, contract_id, request_id, amount, opened_on, answer_due, mediation_ends, answered_on, status, "
     "resolved_on",
-    "ledger_entry": "id, contract_id, milestone_id, kind, amount, currency, date, memo, payment_id, funding_id, "
-    "reverses_id, dispute_id, created_at",
+    "ledger_entry": ", ".join((*chain.COLUMNS, "hash")),  # the hash chain (R12) is computed by the generator
     "feedback": "id, contract_id, author, skills, quality, availability, schedule, communication, cooperation, "
     "comment, private_reason, recommend, submitted_at",
     "closeout_item": "id, contract_id, kind, label, done_on, note",
@@ -110,6 +110,7 @@ class _Writer:
     def __init__(self):
         self.rows: dict[str, list[tuple]] = {t: [] for t in COLUMNS}
         self.next_id: dict[str, int] = dict.fromkeys(COLUMNS, 1)
+        self.last_hash = chain.ZERO
 
     def add(self, table: str, *values) -> int:
         rid = self.next_id[table]
@@ -118,9 +119,15 @@ class _Writer:
         return rid
 
     def take(self) -> dict[str, list[tuple]]:
-        """Hand over the rows so far (ids keep counting)."""
+        """Hand over the rows so far (ids keep counting), each ledger entry with its hash.
+
+        Hashed here, in the generating process (the chain is sequential by id; rows come in id order):
+        measured on 100,000 contracts, hashing in the writing process instead, between its inserts,
+        made the demo about a second slower; here it adds about 1 s of the generator's time, of
+        which the writer waits for about half."""
         batch = self.rows
         self.rows = {t: [] for t in COLUMNS}
+        batch["ledger_entry"], self.last_hash = chain.chain_rows(batch["ledger_entry"], self.last_hash)
         return batch
 
 
@@ -182,13 +189,20 @@ def generate(
             policies_to_child.send(policies)
             receive = rows_in.recv
         done = 0
+        last_entry = None
         while (batch := _next_batch(receive)) is not None:
             for table, rows in batch.items():
                 counts[table] += len(rows)
                 _insert_rows(loader.conn, table, rows)
+            last_entry = batch["ledger_entry"][-1] if batch["ledger_entry"] else last_entry
             done = min(done + CHUNK, contracts)
             if progress and progress(done, contracts) is False:
                 raise KeyboardInterrupt
+        if last_entry is not None:
+            loader.conn.execute(
+                "INSERT OR REPLACE INTO book_info (key, value) VALUES (?, ?)",
+                (chain.HEAD_KEY, chain.head_value(last_entry[0], last_entry[-1])),
+            )
         loader.finish()
     except BaseException:
         if child is not None and child.is_alive():

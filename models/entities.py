@@ -167,6 +167,7 @@ class LedgerEntry(BaseModel):
     reverses = pw.ForeignKeyField("self", null=True, backref="reversal", index=False)  # reversal -> original
     dispute = pw.ForeignKeyField(Dispute, null=True, backref="entries", index=False)
     created_at = pw.DateTimeField()
+    hash = pw.BlobField(null=True)  # chains the entry to the one before (models/chain.py); set by ops._post
 
 
 def _partial_indexes(model, *fields, unique=False):

@@ -12,6 +12,7 @@ import functools
 import re
 from datetime import date, datetime, timedelta
 
+from . import chain
 from . import queries as q
 from .check import contract_problems
 from .clock import add_business_days, end_of_day, utc_now, utc_today
@@ -101,9 +102,10 @@ def _require_not_before(day: date, earliest: date, what: str, field: str = "date
 
 
 def _post(contract: Contract, kind: str, amount: int, day: date, **links) -> LedgerEntry:
-    """Append one ledger entry in the contract's currency (R12: append-only, R1: > 0)."""
+    """Append one ledger entry in the contract's currency (R12: append-only, R1: > 0), chained to the
+    entry before it by its hash (models/chain.py), so an edit outside the app shows in `escrowbook check`."""
     _amount(amount)
-    return LedgerEntry.create(
+    entry = LedgerEntry.create(
         contract=contract,
         kind=kind,
         amount=amount,
@@ -112,6 +114,8 @@ def _post(contract: Contract, kind: str, amount: int, day: date, **links) -> Led
         created_at=utc_now(),
         **links,
     )
+    entry.hash = chain.append_entry(database, entry.id)
+    return entry
 
 
 def _settle(contract: Contract) -> None:

@@ -22,6 +22,14 @@ settings.load_profile("escrowbook")
 START = date(2026, 3, 1)  # a Sunday; contracts in the fixtures start here
 
 
+@pytest.fixture(autouse=True)
+def backups_folder(tmp_path, monkeypatch):
+    """Backups (daily, before an upgrade) go to the test's own folder, never the user's data folder."""
+    folder = tmp_path / "backups"
+    monkeypatch.setenv("ESCROWBOOK_BACKUPS", str(folder))
+    return folder
+
+
 @pytest.fixture
 def book(tmp_path):
     b = open_book(tmp_path / "test.book")

@@ -15,6 +15,7 @@ import pytest
 
 from models import book as book_module
 from models import ops
+from models.backup import backups_of
 from models.book import APPLICATION_ID, open_book, schema_version
 from models.entities import Contract
 from models.errors import BookError
@@ -154,25 +155,27 @@ def test_second_open_in_the_same_process_is_refused(tmp_path):
         first.close()
 
 
-def test_migration_copies_the_book_first_and_upgrades_it(tmp_path, monkeypatch):
+def test_migration_backs_the_book_up_first_and_upgrades_it(tmp_path, monkeypatch, backups_folder):
     path = tmp_path / "old.book"
     _make_book(path)
-    original = path.read_bytes()
+    version = schema_version()
     steps = [*book_module.MIGRATIONS, lambda db: db.execute_sql("ALTER TABLE contract ADD COLUMN colour TEXT")]
     monkeypatch.setattr(book_module, "MIGRATIONS", steps)
     with open_book(path, create=False) as b:
-        assert b.db.execute_sql("PRAGMA user_version").fetchone()[0] == 2
+        assert b.db.execute_sql("PRAGMA user_version").fetchone()[0] == version + 1
         assert Contract.select().count() == 3
-    copy = tmp_path / "old.book.v1-before-upgrade"
-    assert copy.exists()
-    assert stat.S_IMODE(os.stat(copy).st_mode) == 0o600
-    conn = sqlite3.connect(copy)
+    (copy,) = backups_of(path)
+    assert copy.path.parent.parent == backups_folder
+    assert copy.before_upgrade_from == version
+    assert copy.path.name.endswith(f"-format{version}-before-upgrade.book")
+    assert stat.S_IMODE(os.stat(copy.path).st_mode) == 0o600
+    conn = sqlite3.connect(copy.path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
         assert conn.execute("SELECT COUNT(*) FROM contract").fetchone()[0] == 3
+        assert "colour" not in [r[1] for r in conn.execute("PRAGMA table_info(contract)")]
     finally:
         conn.close()
-    assert len(original) > 0
 
 
 def test_failed_migration_leaves_the_book_at_its_version(tmp_path, monkeypatch):
@@ -183,13 +186,16 @@ def test_failed_migration_leaves_the_book_at_its_version(tmp_path, monkeypatch):
         db.execute_sql("ALTER TABLE contract ADD COLUMN colour TEXT")
         raise RuntimeError("disk on fire")
 
+    version = schema_version()
     monkeypatch.setattr(book_module, "MIGRATIONS", [*book_module.MIGRATIONS, broken])
-    with pytest.raises(BookError, match="upgrading it to book format 2 failed") as info:
+    with pytest.raises(BookError, match=f"upgrading it to book format {version + 1} failed") as info:
         open_book(path, create=False)
     assert info.value.reason == "upgrade"
+    (copy,) = backups_of(path)
+    assert f"Your book is unchanged; a copy was kept at {copy.path}." in str(info.value)
     conn = sqlite3.connect(path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
         columns = [r[1] for r in conn.execute("PRAGMA table_info(contract)")]
         assert "colour" not in columns
     finally:

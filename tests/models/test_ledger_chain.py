@@ -1,0 +1,235 @@
+"""R12 tamper evidence: each ledger entry is chained to the one before by its hash, so an entry edited,
+deleted, reordered or added outside the app (plain sqlite3 on the file) is named by `escrowbook check`;
+book format 2 adds the chain to a format-1 book."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from datetime import date
+
+import pytest
+
+from desktop.cli import main
+from models import chain, ops
+from models.backup import backups_of
+from models.book import open_book, schema_version
+from models.check import check_book
+from models.entities import LedgerEntry
+
+from ..conftest import START
+
+PAID = date(2026, 3, 5)
+
+
+def _build(path):
+    """A book with one contract: fund (#1), fee (#2), initiation fee (#3), release (#4), then a second
+    milestone funded (#5 fund, #6 fee)."""
+    with open_book(path):
+        f = ops.create_freelancer("Ana Ruiz")
+        c = ops.create_contract("Logo redesign", f, started_on=START, today=START)
+        m = ops.add_milestone(c, "Sketches", 20_000)
+        ops.fund_milestone(m, today=START)
+        ops.release_payment(m, today=PAID)
+        m2 = ops.add_milestone(c, "Final files", 10_000)
+        ops.fund_milestone(m2, today=PAID)
+        return [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)]
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    path = tmp_path / "tampered.book"
+    entries = _build(path)
+    assert [k for _, k, _ in entries] == ["fund", "fee", "fee", "release", "fund", "fee"]
+    return path
+
+
+def _edit(path, *statements):
+    """Edit the closed book with plain sqlite3, as someone outside the app would."""
+    conn = sqlite3.connect(path)
+    try:
+        for sql in statements:
+            conn.execute(sql)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _check(path) -> list[str]:
+    with open_book(path, create=False) as book:
+        return check_book(str(book.path))
+
+
+def test_r12_a_sound_book_passes_its_chain_check(ledger):
+    assert _check(ledger) == []
+    with open_book(ledger, create=False):
+        assert all(len(e.hash) == 32 for e in LedgerEntry.select())
+        assert check_book() == []  # on the open connection alone, too
+
+
+def test_r12_check_names_an_entry_whose_amount_was_edited(ledger):
+    _edit(ledger, "UPDATE ledger_entry SET amount = 900 WHERE id = 2")
+    problems = _check(ledger)
+    assert (
+        "ledger entry #2 of contract #1 (2026-03-01, fee, $9.00) does not match its hash: it was edited, moved "
+        "or added outside Escrowbook, or the entry before it was (R12)."
+    ) in problems
+    assert not any("ledger entry #1 " in p or "ledger entry #3 " in p for p in problems)
+
+
+def test_r12_check_names_a_deleted_entry(ledger):
+    _edit(ledger, "DELETE FROM ledger_entry WHERE id = 3")
+    problems = _check(ledger)
+    assert (
+        "entry #3 is missing from the ledger: deleted outside Escrowbook (ledger entry #4 of contract #1 "
+        "(2026-03-05, release, $200.00) no longer follows the entry before it) (R12)."
+    ) in problems
+
+
+def test_r12_check_names_the_last_entries_deleted(ledger):
+    _edit(ledger, "DELETE FROM ledger_entry WHERE id >= 5")
+    assert "the ledger's last entries #5–#6 were deleted outside Escrowbook (R12)." in _check(ledger)
+
+
+def test_r12_check_names_two_entries_whose_fields_were_swapped(ledger):
+    """Swapping the two fees' amounts keeps every total and invariant: only the chain sees it."""
+    _edit(
+        ledger,
+        "UPDATE ledger_entry SET amount = (SELECT SUM(amount) FROM ledger_entry WHERE id IN (2, 3)) - amount "
+        "WHERE id IN (2, 3)",
+    )
+    assert _check(ledger) == [
+        "ledger entry #2 of contract #1 (2026-03-01, fee, $0.99) does not match its hash: it was edited, moved "
+        "or added outside Escrowbook, or the entry before it was (R12).",
+        "ledger entry #3 of contract #1 (2026-03-01, fee, $10.00) does not match its hash: it was edited, moved "
+        "or added outside Escrowbook, or the entry before it was (R12).",
+    ]
+
+
+def test_r12_check_names_an_entry_moved_to_another_date(ledger):
+    _edit(ledger, "UPDATE ledger_entry SET date = '2026-02-27' WHERE id = 4")
+    assert (
+        "ledger entry #4 of contract #1 (2026-02-27, release, $200.00) does not match its hash: it was edited, "
+        "moved or added outside Escrowbook, or the entry before it was (R12)."
+    ) in _check(ledger)
+
+
+def test_r12_check_names_an_entry_added_outside_the_app(ledger):
+    _edit(
+        ledger,
+        "INSERT INTO ledger_entry (id, contract_id, milestone_id, kind, amount, currency, date, memo, created_at, "
+        "hash) SELECT 7, contract_id, milestone_id, 'fee', 500, currency, date, '', created_at, hash "
+        "FROM ledger_entry WHERE id = 6",
+    )
+    problems = _check(ledger)
+    assert any(p.startswith("ledger entry #7 of contract #1 (2026-03-05, fee, $5.00) does not match") for p in problems)
+    assert (
+        "ledger entry #7 of contract #1 (2026-03-05, fee, $5.00) was added outside Escrowbook: the ledger's last "
+        "entry was #6 (R12)."
+    ) in problems
+
+
+def test_r12_a_rewritten_chain_is_caught_by_the_recorded_head(ledger):
+    """Someone who edits an entry and recomputes every hash, but not the book's record of its head."""
+    conn = sqlite3.connect(ledger)
+    conn.execute("UPDATE ledger_entry SET amount = 900 WHERE id = 2")
+    previous = chain.ZERO
+    for entry_id, payload in conn.execute(f"SELECT id, {chain.PAYLOAD_SQL} FROM ledger_entry ORDER BY id").fetchall():
+        previous = chain.link(previous, payload)
+        conn.execute("UPDATE ledger_entry SET hash = ? WHERE id = ?", (previous, entry_id))
+    conn.commit()
+    conn.close()
+    problems = _check(ledger)
+    assert (
+        "ledger entry #6 of contract #1 (2026-03-05, fee, $5.00) does not match the ledger's recorded last entry: "
+        "the ledger was rewritten outside Escrowbook (R12)."
+    ) in problems
+    assert not any("does not match its hash" in p for p in problems)
+
+
+def test_r12_check_command_exits_1_naming_the_edited_entry(ledger, capsys):
+    _edit(ledger, "UPDATE ledger_entry SET amount = 19000 WHERE id = 4")
+    assert main(["check", str(ledger)]) == 1
+    out = capsys.readouterr().out
+    assert "problem(s) found" in out
+    assert "ledger entry #4 of contract #1 (2026-03-05, release, $190.00) does not match its hash" in out
+
+
+def test_r12_operations_chain_each_new_entry_to_the_last(ledger):
+    """An entry appended by an operation after a reopening follows the chain, and the head moves to it."""
+    with open_book(ledger, create=False) as book:
+        payment = LedgerEntry.get(LedgerEntry.kind == "release")
+        refund = ops.record_refund(payment, 1_000, today=PAID)
+        head = book.db.execute_sql("SELECT value FROM book_info WHERE key = 'ledger_head'").fetchone()[0]
+        assert head == f"{refund.id}:{refund.hash.hex()}"
+        assert check_book(str(book.path)) == []
+
+
+# ------------------------------------------------------------------ book format 2
+
+
+def _as_format_1(path) -> None:
+    """Turn a book into what format 1 was: no hash column, no recorded head."""
+    _edit(
+        path,
+        "ALTER TABLE ledger_entry DROP COLUMN hash",
+        "DELETE FROM book_info WHERE key = 'ledger_head'",
+        "PRAGMA user_version = 1",
+    )
+
+
+def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path, backups_folder):
+    path = tmp_path / "old.book"
+    entries = _build(path)
+    _as_format_1(path)
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 2
+        assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
+        assert all(len(e.hash) == 32 for e in LedgerEntry.select())
+        assert check_book(str(book.path)) == []
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 1 and backup.kind == "Before upgrade (book format 1)"
+    assert stat.S_IMODE(os.stat(backup.path).st_mode) == 0o600
+    conn = sqlite3.connect(backup.path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert "hash" not in [r[1] for r in conn.execute("PRAGMA table_info(ledger_entry)")]
+        assert conn.execute("SELECT COUNT(*) FROM ledger_entry").fetchone()[0] == len(entries)
+    finally:
+        conn.close()
+    _edit(path, "UPDATE ledger_entry SET amount = 900 WHERE id = 2")  # and the migrated chain holds
+    assert any(p.startswith("ledger entry #2 of contract #1 (2026-03-01, fee, $9.00)") for p in _check(path))
+
+
+def test_format_2_migration_of_an_empty_format_1_book(tmp_path):
+    path = tmp_path / "empty.book"
+    open_book(path).close()
+    _as_format_1(path)
+    with open_book(path, create=False) as book:
+        assert check_book(str(book.path)) == []
+        assert book.db.execute_sql("SELECT value FROM book_info WHERE key = 'ledger_head'").fetchone() is None
+
+
+def test_demo_book_is_chained(tmp_path):
+    path = tmp_path / "demo.book"
+    assert main(["demo", str(path), "--contracts", "60"]) == 0
+    with open_book(path, create=False) as book:
+        last = LedgerEntry.select().order_by(LedgerEntry.id.desc()).get()
+        head = book.db.execute_sql("SELECT value FROM book_info WHERE key = 'ledger_head'").fetchone()[0]
+        assert head == f"{last.id}:{last.hash.hex()}"
+        assert check_book(str(book.path)) == []
+    _edit(path, f"UPDATE ledger_entry SET memo = 'changed' WHERE id = {last.id // 2}")
+    assert any(p.startswith(f"ledger entry #{last.id // 2} of contract #") for p in _check(path))
+
+
+@pytest.mark.parametrize("chunk", [1, 4, 5])
+def test_r12_the_chain_is_verified_across_the_chunks_it_is_read_in(ledger, monkeypatch, chunk):
+    monkeypatch.setattr(chain, "CHUNK", chunk)
+    assert _check(ledger) == []
+    _edit(ledger, "UPDATE ledger_entry SET hash = NULL WHERE id = 5")
+    problems = _check(ledger)
+    assert [p.split(" (")[0] for p in problems if "does not match its hash" in p] == [
+        "ledger entry #5 of contract #1",
+        "ledger entry #6 of contract #1",  # its predecessor's hash is gone: it cannot be verified either
+    ]
