@@ -90,8 +90,9 @@ def progress_text(contract: Contract | None) -> str:
 class AccessDialog(FormDialog):
     """Register access given to the freelancer (ops.add_access): a label, where, and the day it was given.
 
-    As the user types the label, `ops.secret_warning` is shown under it: a warning, never a block (OK stays
-    enabled). After OK, `.grant` holds the entry as written.
+    As the user types, a label or place that holds a secret is refused beside the field (R11,
+    `ops.check_access_text`); one that only may hold one gets `ops.secret_warning` under it, a warning
+    that leaves OK enabled. After OK, `.grant` holds the entry as written.
     """
 
     def __init__(self, contract: Contract, parent: QWidget | None = None, *, today: date | None = None):
@@ -152,8 +153,8 @@ class AccessDialog(FormDialog):
 
     def problems(self) -> dict[str, str]:
         out = {}
-        label = rule_message(ops.check_text, self.label_edit.text(), "label", "label")
-        where = rule_message(ops.check_text, self.where_edit.text(), "where", "place", required=False)
+        label = rule_message(ops.check_access_text, self.label_edit.text(), "label", "label")
+        where = rule_message(ops.check_access_text, self.where_edit.text(), "where", "place", required=False)
         if label:
             out["label"] = label
         if where:
@@ -163,7 +164,9 @@ class AccessDialog(FormDialog):
         return out
 
     def refresh(self) -> bool:
-        self.secret_warning.setMessage(ops.secret_warning(self.label_edit.text()))  # a warning: OK is not affected
+        text = self.label_edit.text()
+        refused = rule_message(ops.check_access_text, text, "label", "label") is not None
+        self.secret_warning.setMessage(None if refused else ops.secret_warning(text))  # a warning: OK stays enabled
         return super().refresh()
 
     def submit(self) -> None:

@@ -815,8 +815,8 @@ def add_access(contract, label, *, where="", given_on: date | None = None, today
         raise RuleError("Access cannot be given in the future.", rule="R11", field="given_on")
     grant = AccessGrant.create(
         contract=c,
-        label=check_text(label, "label", "label"),
-        where=check_text(where, "where", "place", required=False),
+        label=check_access_text(label, "label", "label"),
+        where=check_access_text(where, "where", "place", required=False),
         given_on=given_on,
     )
     _audit(c, "access registered", grant.label)
@@ -830,10 +830,33 @@ _SECRET_SHAPES = re.compile(
 )
 
 
+# What is certainly a secret, and refused: a password-like word with a one-word value after it
+# ("password: hunter2", "token=abc123"), a token in a well-known format, a private key block.
+_SECRET_VALUE = re.compile(
+    r"(?i)\b(password|passwd|pwd|passcode|pin|token|secret|api[ _-]?key|private key)\s*[:=]\s*\S+\s*$"
+    r"|(ghp_|gho_|github_pat_|sk_live_|sk_test_|xox[bpas]-|AKIA)[A-Za-z0-9_\-]{8,}"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+)
+
+
+def check_access_text(value, field: str, label: str, *, required: bool = True) -> str:
+    """R11: an entry of the access register names the access; a text that holds a secret is refused."""
+    text = check_text(value, field, label, required=required)
+    if _SECRET_VALUE.search(text):
+        raise RuleError(
+            "This holds a password, token or key. Name the access (“GitHub org: write access”), "
+            "never the secret itself: the access register never stores one.",
+            rule="R11",
+            field=field,
+        )
+    return text
+
+
 def secret_warning(label: str) -> str | None:
     """R11: the access register holds labels such as "GitHub org: write access", never a secret.
 
-    A warning (not a refusal) when a label looks like it contains a password, token or key.
+    A warning when a label may contain a password, token or key but is not certainly one (those are
+    refused by `check_access_text`): "CI deploy token: kept in the team vault" names a token, it is not one.
     """
     text = label or ""
     if _SECRET_WORDS.search(text) or _SECRET_SHAPES.search(text):

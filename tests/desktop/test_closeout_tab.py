@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.closeout_tab import BEFORE_END, AccessDialog, CloseoutTab, DeliverableDialog
+from desktop.money_edit import FieldError
 from models import ops, queries
 from models.check import check_book
 from models.clock import end_of_day
@@ -186,16 +187,18 @@ def test_access_cannot_be_dated_after_today_in_the_dialog(qtbot, ui, contract):
     assert given.date() == QDate(2026, 3, 5)
 
 
-def test_the_secret_warning_shows_for_a_password_and_the_user_fixes_the_label_before_ok(qtbot, ui, contract, unchanged):
+def test_a_password_is_refused_beside_the_label_and_the_user_fixes_it_before_ok(qtbot, ui, contract, unchanged):
     ui.tab.show_contract(contract)
     dialog = opened(qtbot, ui.tab, ui.tab.add_access_button, AccessDialog)
     label = child(dialog, "accessLabelEdit")
     with unchanged():
         qtbot.keyClicks(label, "password: hunter2")
-        assert shown_warning(dialog) == ops.secret_warning("password: hunter2")
-        assert child(dialog, "okButton").isEnabled()  # a warning, not a block
+        assert "never the secret itself" in dialog.findChild(FieldError, "labelError").text()  # R11
+        assert shown_warning(dialog) is None
+        assert not child(dialog, "okButton").isEnabled()
         retype(qtbot, label, "GitHub org: write access")
         assert shown_warning(dialog) is None
+        assert child(dialog, "okButton").isEnabled()
     click(qtbot, child(dialog, "okButton"))
     assert [g.label for g in AccessGrant.select()] == ["GitHub org: write access"]
     assert "hunter2" not in repr(texts(ui.tab.access_table))

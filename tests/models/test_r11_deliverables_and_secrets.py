@@ -51,8 +51,22 @@ def test_r11_deliverable_needs_a_label_and_a_known_kind(contract, unchanged):
     "label",
     ["password: hunter2", "db pwd: x", "ghp_abcdefghijklmnopqrstuv12", "AWS AKIAABCDEFGHIJKLMNOP", "token=abc123"],
 )
-def test_r11_a_label_that_looks_like_a_secret_gets_a_warning(label):
+def test_r11_a_label_or_place_that_holds_a_secret_is_refused(contract, unchanged, label):
+    with unchanged():
+        with pytest.raises(RuleError, match="never the secret itself") as refused:
+            ops.add_access(contract, label, today=START)
+        assert (refused.value.rule, refused.value.field) == ("R11", "label")
+        with pytest.raises(RuleError, match="never the secret itself") as refused:
+            ops.add_access(contract, "Staging database", where=label, today=START)
+        assert refused.value.field == "where"
+
+
+@pytest.mark.parametrize(
+    "label", ["CI deploy token: kept in the team vault", "Build runner 9f8a7b6c5d4e3f2a1b0c9d8e7f"]
+)
+def test_r11_a_label_that_only_may_hold_a_secret_gets_a_warning_and_is_kept(contract, label):
     assert "never hold the secret itself" in ops.secret_warning(label)
+    assert ops.add_access(contract, label, today=START).label == label
 
 
 @pytest.mark.parametrize("label", ["GitHub org: write access", "Staging server: SSH key", "Figma team: editor"])
