@@ -145,7 +145,14 @@ def in_process(book: Path, settings: Path) -> dict:
     window = MainWindow(open_book(book, create=False), settings=QSettings(str(settings), QSettings.Format.IniFormat))
     window.resize(1280, 800)
     window.show()
+    # Let the window settle: what it fills in after its first paint (the status bar, the offer of the
+    # marketplace's overdue events), so that the first timed click measures only itself.
+    deadline = time.perf_counter() + 30
+    while not window.status_attention.text() and time.perf_counter() < deadline:
+        app.processEvents()
     app.processEvents()
+    if getattr(window, "overdue_dialog", None) is not None:
+        window.overdue_dialog.reject()
 
     def timed(action) -> float:
         started = time.perf_counter()
