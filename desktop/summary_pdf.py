@@ -42,7 +42,6 @@ FONT_FAMILIES = ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica", "sans-s
 BODY_PT = 9.0
 FOOTER_PT = 7.5
 FOOTER_GAP_MM = 4  # between the body and the footer line
-RULE_ALLOWANCE = 3  # device pixels past the middle of the gap between two rows: the rule stays whole above a cut
 
 # Countries that print on US Letter; everyone else on A4.
 LETTER_TERRITORIES = {
@@ -58,13 +57,15 @@ LETTER_TERRITORIES = {
     QLocale.Country.PuertoRico,
 }
 
-# Styled with HTML attributes and a few inline styles, not a style sheet: Qt matches a style sheet's
-# selectors against every cell, which costs more than the rest of the layout.
+# Styled with HTML attributes and a few inline styles, not a style sheet (Qt matches a style sheet's
+# selectors against every cell), and tables are banded rather than ruled: cell borders, collapsed,
+# cost Qt more than the rest of the layout and painting together. Both greys print in black and white.
 H1 = '<h1 style="font-size: 16pt; margin-top: 0px; margin-bottom: 3px;">'
 H2 = '<h2 style="font-size: 11pt; margin-top: 18px; margin-bottom: 5px;">'
 GREY = "#444444"
-TABLE_STYLE = "border-collapse: collapse; border-color: #8c8c8c; font-size: 8.5pt; margin-bottom: 6px;"
-HEADER_FILL = "#e6e6e6"
+TABLE_STYLE = "font-size: 8.5pt; margin-bottom: 6px;"
+HEADER_FILL = "#d6d6d6"
+BAND_FILL = "#f0f0f0"  # every other row
 
 
 def page_size_for(locale: QLocale | None = None) -> QPageSize:
@@ -107,9 +108,14 @@ def _table(
         f'<th bgcolor="{HEADER_FILL}" align="{"right" if i in numeric else "left"}"{_width(widths, i)}>{_e(h)}</th>'
         for i, h in enumerate(headers)
     )
-    body = "".join("<tr>" + "".join(f"<td{attrs(i)}>{cell}</td>" for i, cell in enumerate(r)) + "</tr>" for r in rows)
+    body = "".join(
+        (f'<tr bgcolor="{BAND_FILL}">' if n % 2 else "<tr>")
+        + "".join(f"<td{attrs(i)}>{cell}</td>" for i, cell in enumerate(r))
+        + "</tr>"
+        for n, r in enumerate(rows)
+    )
     return (
-        f'<table border="1" width="{width}%" cellspacing="0" cellpadding="3" style="{TABLE_STYLE}">'
+        f'<table border="0" width="{width}%" cellspacing="0" cellpadding="4" style="{TABLE_STYLE}">'
         f"<thead><tr>{cols}</tr></thead><tbody>{body}</tbody></table>"
     )
 
@@ -153,14 +159,14 @@ def summary_html(s: ContractSummary) -> str:
     out.append(f"{H2}Money</h2>")
     figures = [[_e(k), money(v) if v is not None else "not set"] for k, v in s.money]
     half = (len(figures) + 1) // 2
-    pairs = [left + right for left, right in zip(figures[:half], [*figures[half:], ["", ""]], strict=False)]
+    pairs = [[*left, "", *right] for left, right in zip(figures[:half], [*figures[half:], ["", ""]], strict=False)]
     out.append(
         _table(
-            ["", f"Amount ({s.currency})", "", f"Amount ({s.currency})"],
+            ["", f"Amount ({s.currency})", "", "", f"Amount ({s.currency})"],
             pairs,
-            numeric={1, 3},
-            widths=[27, 23, 27, 23],
-            width=75,
+            numeric={1, 4},
+            widths=[25, 21, 6, 27, 21],
+            width=78,
         )
     )
 
@@ -206,9 +212,9 @@ def summary_html(s: ContractSummary) -> str:
                     ]
                     for e in s.ledger
                 ),
-                numeric={1, 5, 6},
-                nowrap={0},
-                widths=[14, 6, 19, 15, 18, 14, 14],
+                numeric={5, 6},
+                nowrap={0, 1},
+                widths=[13, 6, 19, 18, 16, 14, 14],
             )
         )
     else:
@@ -413,7 +419,7 @@ class Pages:
 
     @staticmethod
     def _table_cuts(table: QTextTable, layout, *, allow_first: bool) -> list[tuple[float, Slice | None]]:
-        """Cuts between rows, on the rule between them; the header row repeats after each."""
+        """Cuts between rows, halfway between one row's text and the next; the header row repeats after each."""
 
         def cells(r: int):
             return [table.cellAt(r, c) for c in range(table.columns())]
@@ -424,13 +430,13 @@ class Pages:
         def bottom(r: int) -> float:
             return max(layout.blockBoundingRect(c.lastCursorPosition().block()).bottom() for c in cells(r))
 
-        def rule(r: int) -> float:  # just below the rule between row r - 1 and row r
-            return (bottom(r - 1) + top(r)) / 2 + RULE_ALLOWANCE
+        def rule(r: int) -> float:  # between row r - 1 and row r
+            return (bottom(r - 1) + top(r)) / 2
 
         frame = layout.frameBoundingRect(table)
         cuts = [(frame.top(), None)] if allow_first else []
         headers = table.format().headerRowCount()
-        header = (frame.top() - RULE_ALLOWANCE, rule(headers)) if 0 < headers < table.rows() else None
+        header = (frame.top(), rule(headers)) if 0 < headers < table.rows() else None
         for r in range(headers + 1, table.rows()):
             cuts.append((rule(r), header))
         return cuts

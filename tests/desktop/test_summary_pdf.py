@@ -182,9 +182,9 @@ def write_and_return(summary, path: Path) -> Path:
 
 @pytest.fixture
 def long_contract(book, freelancer):
-    """A contract whose summary runs over three pages: 21 milestones funded and paid."""
+    """A contract whose summary runs over three pages: 17 milestones funded and paid."""
     contract = ops.create_contract("Website build", freelancer, currency="USD", started_on=START, today=START)
-    for n in range(1, 22):
+    for n in range(1, 18):
         m = ops.add_milestone(contract, f"Weekly batch {n}", 10_000 + n)
         day = START + timedelta(days=n)
         ops.fund_milestone(m, today=day)
