@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.icons import icon
 from desktop.money_edit import FieldError
-from models import ops, queries
+from models import queries
 from models.clock import end_of_day, utc_today
 from models.entities import Clock
 from models.errors import RuleError
@@ -260,6 +260,8 @@ class OverdueEventsDialog(QDialog):
 
     def record(self) -> bool:
         """The only write of this dialog: one operation, all or nothing (R14)."""
+        from models import ops  # here, not on start-up: the panel is built with the window
+
         try:
             self.recorded = ops.record_automatic_events(today=self.today)
         except RuleError as exc:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop import formatting
 from desktop.icons import icon
-from models import ops, queries
+from models import queries  # (models.ops is imported where an action needs it, not on start-up)
 from models.clock import utc_today
 from models.entities import Clock, Contract, LedgerEntry, Milestone
 from models.errors import RuleError
@@ -508,11 +508,15 @@ class ContractPage(QWidget):
             self.changed.emit(self.contract.id)
 
     def move_milestone(self, offset: int) -> None:
+        from models import ops
+
         m = self.selected_milestone()
         if m is not None and self._run("Move milestone", ops.move_milestone, m, offset) is not None:
             self.select_milestone(m.id)
 
     def delete_milestone(self) -> None:
+        from models import ops
+
         m = self.selected_milestone()
         if m is None:
             return
@@ -521,6 +525,8 @@ class ContractPage(QWidget):
             self._run("Delete milestone", ops.delete_milestone, m)
 
     def fund_milestone(self) -> None:
+        from models import ops
+
         m = self.selected_milestone()
         if m is None:
             return
@@ -540,6 +546,8 @@ class ContractPage(QWidget):
             self.select_milestone(m.id)
 
     def submit_work(self) -> None:
+        from models import ops
+
         m = self.selected_milestone()
         if m is not None and self._run("Work submitted", ops.submit_work, m, today=self.today()) is not None:
             self.select_milestone(m.id)
@@ -582,11 +590,15 @@ class ContractPage(QWidget):
         self.changed.emit(contract_id)
 
     def request_changes(self) -> None:
+        from models import ops
+
         m = self.selected_milestone()
         if m is not None and self._run("Ask for changes", ops.request_changes, m, today=self.today()) is not None:
             self.select_milestone(m.id)
 
     def reverse_entry(self) -> None:
+        from models import ops
+
         e = self.selected_entry()
         if e is None:
             return

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import formatting
-from desktop.backup_dialog import restore_from_backup, schedule_backup
 from desktop.contract_page import ContractPage
 from desktop.contracts_model import ID_ROLE, ContractsModel
 from desktop.icons import icon
@@ -321,7 +320,7 @@ class MainWindow(QMainWindow):
         self.act_restore = action(
             "actionRestoreBackup",
             "Restore from &Backup…",
-            lambda: restore_from_backup(self),
+            self.restore_from_backup,
             None,
             None,
             "Restore one of this book's automatic backups into a new file",
@@ -473,10 +472,21 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self._update_count()
         # The status bar's totals follow right after the book is on screen, then anything the marketplace
-        # did by itself while the book was closed (R6, R8) is offered for recording on one confirmation.
+        # did by itself while the book was closed (R6, R8) is offered for recording on one confirmation,
+        # and the daily backup is scheduled.
         shown = self.table.viewport() if self.stack.currentWidget() is self.splitter else self.welcome
-        AfterFirstPaint(shown, self.update_status, self.offer_overdue_events)
-        schedule_backup(self)  # the daily backup, a few seconds after the book is shown (desktop/backup_dialog.py)
+        AfterFirstPaint(shown, self.update_status, self.offer_overdue_events, self.schedule_backup)
+
+    def schedule_backup(self) -> None:
+        """The daily backup, a few seconds after the book is shown (desktop/backup_dialog.py)."""
+        from desktop.backup_dialog import schedule_backup
+
+        schedule_backup(self)
+
+    def restore_from_backup(self):
+        from desktop.backup_dialog import restore_from_backup
+
+        return restore_from_backup(self)
 
     def switch_to(self, path: Path, *, create: bool = False) -> bool:
         """Open another book; on refusal keep the current one open and say why."""

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import peewee as pw
-import platformdirs
 
 from . import chain
 from .entities import ALL_TABLES, BookInfo, database
@@ -58,6 +57,8 @@ def schema_version() -> int:
 
 
 def default_book_path() -> Path:
+    import platformdirs  # only here: not on the way to the window
+
     return platformdirs.user_data_path("Escrowbook", appauthor=False) / "escrowbook.book"
 
 
