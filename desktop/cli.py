@@ -66,16 +66,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_export_csv(args) -> int:
+def _open(path: str, command: str):
+    """The book at `path`, or None after saying on stderr why it cannot be opened (it is left untouched)."""
     from models.book import open_book
-    from models.csv_io import export_csv
     from models.errors import BookError
 
-    started = time.perf_counter()
     try:
-        book = open_book(args.csv_book, create=False)
+        return open_book(path, create=False)
     except BookError as exc:
-        print(f"escrowbook export-csv: {exc}", file=sys.stderr)
+        print(f"escrowbook {command}: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_export_csv(args) -> int:
+    from models.csv_io import export_csv
+
+    started = time.perf_counter()
+    book = _open(args.csv_book, "export-csv")
+    if book is None:
         return 1
     try:
         counts = export_csv(args.out)
@@ -91,14 +99,11 @@ def cmd_export_csv(args) -> int:
 
 
 def cmd_import_csv(args) -> int:
-    from models.book import open_book
     from models.csv_io import import_folder
-    from models.errors import BookError, RuleError
+    from models.errors import RuleError
 
-    try:
-        book = open_book(args.csv_book, create=False)
-    except BookError as exc:
-        print(f"escrowbook import-csv: {exc}", file=sys.stderr)
+    book = _open(args.csv_book, "import-csv")
+    if book is None:
         return 1
     try:
         plan = import_folder(args.source, dry_run=args.dry_run)
@@ -121,8 +126,7 @@ def cmd_export_pdf(args) -> int:
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from models.book import open_book
-    from models.errors import BookError, RuleError
+    from models.errors import RuleError
     from models.report import select_contracts
 
     def fail(message: str) -> int:
@@ -144,10 +148,9 @@ def cmd_export_pdf(args) -> int:
 
     app = QGuiApplication.instance() or QGuiApplication(["escrowbook"])  # noqa: F841 - fonts need it
     started = time.perf_counter()
-    try:
-        book = open_book(args.pdf_book, create=False)
-    except BookError as exc:
-        return fail(str(exc))
+    book = _open(args.pdf_book, "export-pdf")
+    if book is None:
+        return 1
     try:
         ids = select_contracts(ids=args.contract, status=args.status)
         if not ids:
@@ -189,16 +192,12 @@ def cmd_demo(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from models.book import open_book
     from models.check import check_book
-    from models.errors import BookError
     from models.queries import book_totals
 
     started = time.perf_counter()
-    try:
-        book = open_book(args.path, create=False)
-    except BookError as exc:
-        print(f"escrowbook check: {exc}", file=sys.stderr)
+    book = _open(args.path, "check")
+    if book is None:
         return 1
     try:
         problems = check_book(str(book.path))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 from . import chain
@@ -1042,6 +1043,7 @@ def import_records(plan, *, dry_run: bool = False, now: datetime | None = None) 
 
 
 def _import(plan, now: datetime) -> list[str]:
+    """Rows of an ImportPlan into the book; each field of a ContractIn and a MilestoneIn is a column."""
     freelancers: dict[tuple, Freelancer] = {}
     contracts: dict[int, Contract] = {}
     for c in plan.contracts:
@@ -1052,33 +1054,12 @@ def _import(plan, now: datetime) -> list[str]:
         if f is None:
             f = Freelancer.create(name=name, agency=agency, email=email)
         freelancers[c.freelancer] = f
-        contracts[c.number] = Contract.create(
-            title=c.title,
-            freelancer=f,
-            policy=c.policy,
-            currency=c.currency,
-            budget=c.budget,
-            external_id=c.external_id,
-            started_on=c.started_on,
-            ended_on=c.ended_on,
-            status=c.status,
-            end_reason=c.end_reason,
-            feedback_closes_at=c.feedback_closes_at,
-            created_at=now,
-        )
+        fields = {k: v for k, v in asdict(c).items() if k not in ("row", "number", "freelancer")}
+        contracts[c.number] = Contract.create(freelancer=f, created_at=now, **fields)
     milestones: dict[tuple[int, int], Milestone] = {}
     for m in plan.milestones:
-        milestones[(m.contract, m.position)] = Milestone.create(
-            contract=contracts[m.contract],
-            position=m.position,
-            title=m.title,
-            description=m.description,
-            amount=m.amount,
-            due_on=m.due_on,
-            state=m.state,
-            submitted_on=m.submitted_on,
-            auto_release_on=m.auto_release_on,
-        )
+        fields = {k: v for k, v in asdict(m).items() if k not in ("row", "contract")}
+        milestones[(m.contract, m.position)] = Milestone.create(contract=contracts[m.contract], **fields)
     entries: dict[int, LedgerEntry] = {}
     for e in plan.entries:
         links = {k: entries[getattr(e, k)] for k in ("payment", "funding", "reverses") if getattr(e, k) is not None}
