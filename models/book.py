@@ -9,6 +9,7 @@ newer version is refused with a clear message before SQLite writes a byte.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Callable
@@ -114,32 +115,23 @@ class Book:
 def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
     """Open (or create) the book at `path` and bind the models to it."""
     path = Path(path).expanduser().absolute()
-    is_new = not path.exists()
-    if is_new:
+    if not path.exists():
         if not create:
             raise _refuse(path, "there is no such file.", "missing")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    else:
-        probe(path)
+        _create(path)
+    version = probe(path)
 
     db = pw.SqliteDatabase(str(path), check_same_thread=False, thread_safe=False, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         db.connect()
         _lock(db, path)
-        if not is_new:
-            version = _check_readable(db, path)
+        version = _check_readable(db, path)
         db.execute_sql("PRAGMA synchronous = FULL")
         db.execute_sql("PRAGMA foreign_keys = ON")
         db.execute_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         database.initialize(db)
-        if is_new:
-            # Created with a rollback journal, so the file's own header says "book" from the first commit.
-            _migrate(db, path, 0, is_new=True)
-            db.execute_sql("PRAGMA journal_mode = WAL")
-        else:
-            db.execute_sql("PRAGMA journal_mode = WAL")
-            _migrate(db, path, version, is_new=False)
+        db.execute_sql("PRAGMA journal_mode = WAL")
+        _migrate(db, path, version, is_new=False)
         with db.atomic():
             sync_policies()
     except BaseException:
@@ -147,10 +139,68 @@ def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
             db.close()
         if database.obj is db:
             database.initialize(None)
-        if is_new:
-            _remove_quietly(path)
         raise
     return Book(path, db)
+
+
+def _create(path: Path) -> None:
+    """A new, empty book at `path`, all or nothing: built beside it under a temporary name, then moved
+    into place in one step, so a crash or a kill while creating leaves either no book or a whole one
+    (never an empty or half-made file that the next start would refuse)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.creating")
+    _remove_quietly(part)  # what a killed creation left behind
+    os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    db = pw.SqliteDatabase(str(part), check_same_thread=False, thread_safe=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        db.connect()
+        db.execute_sql("PRAGMA synchronous = FULL")
+        db.execute_sql("PRAGMA foreign_keys = ON")
+        with _bound(db):
+            # Created with a rollback journal, so the file's own header says "book" from the first commit.
+            _migrate(db, part, 0, is_new=True)
+            with db.atomic():
+                sync_policies()
+        db.execute_sql("PRAGMA journal_mode = WAL")
+        db.close()  # the last connection: SQLite folds the write-ahead log into the file and removes it
+        try:
+            os.link(part, path)  # never over a file that appeared meanwhile
+        except FileExistsError:
+            raise _refuse(path, "another program created a file of that name meanwhile.", "exists") from None
+        except OSError:  # a file system without hard links
+            if path.exists():
+                raise _refuse(path, "another program created a file of that name meanwhile.", "exists") from None
+            os.replace(part, path)
+        _sync_folder(path.parent)
+    finally:
+        if not db.is_closed():
+            db.close()
+        _remove_quietly(part)
+
+
+@contextlib.contextmanager
+def _bound(db: pw.SqliteDatabase):
+    """The models bound to `db` for a while (the book being created), then to what they were bound to."""
+    previous = database.obj
+    database.initialize(db)
+    try:
+        yield
+    finally:
+        database.initialize(previous)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a new name in `folder` survive a power cut (where the system allows opening a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _lock(db: pw.SqliteDatabase, path: Path) -> None:
