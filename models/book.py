@@ -87,9 +87,42 @@ def probe(path: Path) -> int:
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     header_size_valid = header[24:28] == header[92:96]
-    if page_size < 512 or size % page_size or (header_size_valid and size < pages * page_size):
+    if page_size < 512 or size % page_size:
+        raise _refuse(path, "the file is damaged (it is shorter than the book it holds).", "damaged")
+    if header_size_valid and size < pages * page_size and not _log_holds(path, size // page_size + 1, pages):
         raise _refuse(path, "the file is damaged (it is shorter than the book it holds).", "damaged")
     return version
+
+
+WAL_MAGIC = (0x377F0682, 0x377F0683)
+
+
+def _log_holds(path: Path, first: int, last: int) -> bool:
+    """Whether the write-ahead log beside the book holds pages first..last (the frames of its current run).
+
+    A book shorter than its header says is cut off, unless a crash interrupted a checkpoint: SQLite copies
+    the log into the file page by page, page 1 (with the new page count) first, so the file has its new
+    length only once the last page is written. The pages beyond its end are then still in the log.
+    """
+    try:
+        with open(f"{path}-wal", "rb") as log:
+            header = log.read(32)
+            if len(header) < 32 or int.from_bytes(header[:4], "big") not in WAL_MAGIC:
+                return False
+            page_size = int.from_bytes(header[8:12], "big")
+            salts = header[16:24]
+            found: set[int] = set()
+            offset = 32
+            while True:
+                log.seek(offset)
+                frame = log.read(24)
+                if len(frame) < 24 or frame[8:16] != salts:
+                    break
+                found.add(int.from_bytes(frame[:4], "big"))
+                offset += 24 + page_size
+    except OSError:
+        return False
+    return all(page in found for page in range(first, last + 1))
 
 
 class Book:

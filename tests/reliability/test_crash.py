@@ -227,3 +227,46 @@ def test_r14_a_book_killed_while_being_created_is_a_whole_book_or_no_file(tmp_pa
         with open_book(path) as b:  # either way the user can start again
             assert check_book(str(b.path)) == []
     CRASH.update(creation_kills=CREATION_KILLS, creation_made=made, creation_damaged=damaged)
+
+
+def test_r14_a_book_killed_in_the_middle_of_a_checkpoint_opens_whole(tmp_path):
+    """A kill while SQLite folds the write-ahead log into the book (a checkpoint) leaves the file's first page
+    new and the rest old: SQLite writes the pages in order, page 1 first, and the file reaches its new length
+    only with its last page. The log still holds every page, so the book is whole; it must open as such.
+
+    A random kill rarely lands in those few milliseconds, so this test makes that moment itself: the book and
+    its log as they are when the checkpoint starts, with page 1 as the checkpoint writes it."""
+    book = tmp_path / "checkpoint.book"
+    with open_book(book):
+        for n in range(200):
+            workload.run_step(n)
+    before, after, cut = tmp_path / "before", tmp_path / "after", tmp_path / "cut"
+    with open_book(book, create=False) as b:
+        b.db.execute_sql("PRAGMA wal_autocheckpoint = 0")  # the log grows; the book file stays as it was
+        for n in range(200, 600):
+            workload.run_step(n)
+        expected = snapshot(REAL_CLOCK)
+        for folder in (before, after, cut):
+            folder.mkdir()
+            for suffix in ("", "-wal"):
+                (folder / f"b.book{suffix}").write_bytes(Path(f"{book}{suffix}").read_bytes())
+    with open_book(after / "b.book", create=False) as b:  # the checkpoint done, for its page 1
+        b.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = int.from_bytes((before / "b.book").read_bytes()[16:18], "big")
+    killed = before / "b.book"
+    new_first_page = (after / "b.book").read_bytes()[:page_size]
+    assert (after / "b.book").stat().st_size > killed.stat().st_size, "the checkpoint should grow the file"
+    with open(killed, "r+b") as f:
+        f.write(new_first_page)
+
+    with open_book(killed, create=False) as b:
+        assert check_book(str(b.path)) == []
+        assert snapshot(REAL_CLOCK) == expected
+
+    # A book really cut short is still refused, log or not, and left as it was.
+    data = (cut / "b.book").read_bytes()
+    (cut / "b.book").write_bytes(data[: len(data) // 2 // page_size * page_size])
+    files = {p.name: p.read_bytes() for p in cut.iterdir()}
+    with pytest.raises(BookError, match="the file is damaged"):
+        open_book(cut / "b.book", create=False)
+    assert {p.name: p.read_bytes() for p in cut.iterdir()} == files
