@@ -87,7 +87,14 @@ def parse_amount(text: str, currency: str, *, decimal_sep: str = ".", group_sep:
         raise RuleError("Enter an amount.", rule="R1", field="amount")
     if raw.startswith("-"):
         raise RuleError("Amounts are never negative: the kind of entry gives the direction.", rule="R1", field="amount")
-    cleaned = raw.replace("\u00a0", "").replace(" ", "")
+    cleaned = raw.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if group_sep and decimal_sep in cleaned and group_sep in cleaned.split(decimal_sep, 1)[1]:
+        raise RuleError(
+            f"“{raw}” is not an amount: here “{group_sep}” groups thousands and “{decimal_sep}” marks the "
+            f"decimals, as in 1{group_sep}234{decimal_sep}56.",
+            rule="R1",
+            field="amount",
+        )
     if group_sep and group_sep != decimal_sep and group_sep in cleaned:
         whole = cleaned.split(decimal_sep, 1)[0]
         groups = whole.split(group_sep)

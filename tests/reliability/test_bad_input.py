@@ -174,16 +174,41 @@ GOOD_FIELDS = {
 DIALOG_ROWS = [
     # -- amounts (R1, R2), typed as a user types them in an en_US locale
     pytest.param("milestone", "amountEdit", "amountError", "erase", "12", "Enter an amount.", id="r1-amount-empty"),
+    pytest.param(
+        "milestone", "amountEdit", "amountError", "type", "abc", "“abc” is not an amount", id="r1-amount-letters"
+    ),
+    pytest.param("milestone", "amountEdit", "amountError", "type", "-50", "never negative", id="r1-amount-negative"),
     pytest.param("milestone", "amountEdit", "amountError", "type", "0", "more than zero", id="r1-amount-zero"),
     pytest.param("milestone", "amountEdit", "amountError", "type", "0.00", "more than zero", id="r1-amount-zero-cents"),
     pytest.param(
+        "milestone", "amountEdit", "amountError", "type", "12.345", "at most 2 decimals", id="r1-amount-three-decimals"
+    ),
+    pytest.param(
         "milestone", "amountEdit", "amountError", "type", "1000000000000", "too large", id="r1-amount-10-to-the-12"
+    ),
+    pytest.param(
+        "milestone", "amountEdit", "amountError", "type", "1e5", "“1e5” is not an amount", id="r1-amount-exponent"
+    ),
+    pytest.param(
+        "milestone",
+        "amountEdit",
+        "amountError",
+        "paste",
+        "1.234,56",
+        "“,” groups thousands",
+        id="r1-amount-german-separators",
     ),
     pytest.param(
         "milestone", "amountEdit", "amountError", "type", "12,34", "grouped in threes", id="r1-amount-odd-grouping"
     ),
     pytest.param(
+        "milestone", "amountEdit", "amountError", "type", "$5", "“$5” is not an amount", id="r1-amount-currency-sign"
+    ),
+    pytest.param(
         "milestone", "amountEdit", "amountError", "type", "4.99", "at least $5.00", id="r2-amount-below-minimum"
+    ),
+    pytest.param(
+        "contract", "budgetEdit", "budgetError", "type", "ten thousand", "is not an amount", id="r1-budget-words"
     ),
     # -- text
     pytest.param("contract", "titleEdit", "titleError", "erase", "Logo", "Enter a contract title.", id="title-empty"),
@@ -290,6 +315,7 @@ REFUND_ROWS = [
         TODAY, "300.01", "amountError", "At most $300.00 of that $300.00 payment", id="r9-refund-above-payment"
     ),
     pytest.param(TODAY, "0", "amountError", "more than zero", id="r9-refund-zero"),
+    pytest.param(TODAY, "-20", "amountError", "never negative", id="r9-refund-negative"),
 ]
 
 
