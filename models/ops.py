@@ -36,7 +36,7 @@ from .summary import refresh, refresh_search
 
 MAX_TEXT = 200
 MAX_NOTE = 20_000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls (tab and line feed aside)
 
 
 def operation(fn):

@@ -237,6 +237,15 @@ DIALOG_ROWS = [
         id="title-terminal-escape",
     ),
     pytest.param(
+        "contract",
+        "titleEdit",
+        "titleError",
+        "paste",
+        "Logo\x85redesign",
+        "control characters",
+        id="title-c1-next-line",
+    ),
+    pytest.param(
         "milestone", "titleEdit", "titleError", "paste", "Sketch\x00es", "control characters", id="milestone-title-nul"
     ),
     pytest.param(
@@ -432,6 +441,12 @@ OPERATION_ROWS = [
         "control characters",
         None,
         id="title-delete-character",
+    ),
+    pytest.param(
+        lambda w: ops.create_contract("Logo\x9b31m", w.freelancer, today=TODAY),
+        "control characters",
+        None,
+        id="title-c1-escape",
     ),
     pytest.param(
         lambda w: ops.create_freelancer("   "), "Enter a freelancer's name.", None, id="freelancer-blank-name"
