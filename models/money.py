@@ -66,6 +66,11 @@ def exponent(currency: str) -> int:
     return CURRENCY_EXPONENT[check_currency(currency)]
 
 
+def max_minor(currency: str) -> int:
+    """The smallest amount, in minor units of `currency`, that is too large: 10^12 units of the currency."""
+    return int(MAX_MAJOR.scaleb(exponent(currency)))
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
     """An exact Decimal in major units -> int minor units; refuses extra decimals."""
     exp = exponent(currency)

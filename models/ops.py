@@ -30,7 +30,7 @@ from .entities import (
     database,
 )
 from .errors import RuleError
-from .money import check_currency, fee_on, format_money, major_to_minor
+from .money import check_currency, fee_on, format_money, major_to_minor, max_minor
 from .policy import policy_for
 from .summary import refresh, refresh_search
 
@@ -73,12 +73,14 @@ def check_text(value, field: str, label: str, *, required: bool = True, max_len:
     return text
 
 
-def _amount(value, field: str = "amount") -> int:
-    """R1: an amount is an int number of minor units, above zero."""
+def _amount(value, field: str = "amount", *, currency: str) -> int:
+    """R1: an amount is an int number of minor units, above zero and below 10^12 units of its currency."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise RuleError("Amounts are whole numbers of cents, never fractions.", rule="R1", field=field)
     if value <= 0:
         raise RuleError("An amount must be more than zero.", rule="R1", field=field)
+    if value >= max_minor(currency):
+        raise RuleError("That amount is too large for a contract.", rule="R1", field=field)
     return value
 
 
@@ -102,7 +104,7 @@ def _require_not_before(day: date, earliest: date, what: str, field: str = "date
 
 def _post(contract: Contract, kind: str, amount: int, day: date, **links) -> LedgerEntry:
     """Append one ledger entry in the contract's currency (R12: append-only, R1: > 0)."""
-    _amount(amount)
+    _amount(amount, currency=contract.currency)
     return LedgerEntry.create(
         contract=contract,
         kind=kind,
@@ -123,7 +125,7 @@ def _settle(contract: Contract) -> None:
 
 
 def _check_milestone_amount(contract: Contract, amount: int) -> int:
-    _amount(amount)
+    _amount(amount, currency=contract.currency)
     minimum = q.milestone_minimum(contract)
     if minimum is not None and amount < minimum:
         raise RuleError(f"A milestone must be at least {_money(contract, minimum)}.", rule="R2", field="amount")
@@ -193,7 +195,7 @@ def create_contract(
         "currency": check_currency(currency),
         "external_id": check_text(external_id, "external_id", "contract id", required=False),
         "notes": check_text(notes, "notes", "note", required=False, max_len=MAX_NOTE),
-        "budget": None if budget is None else _amount(budget, "budget"),
+        "budget": None if budget is None else _amount(budget, "budget", currency=check_currency(currency)),
     }
     if started_on > today + timedelta(days=366):
         raise RuleError("The start date is more than a year ahead.", field="started_on")
@@ -222,7 +224,7 @@ def edit_contract(contract, *, title=None, freelancer=None, budget=..., external
         c.freelancer = _fresh(Freelancer, freelancer, "freelancer")
         changed.append("freelancer")
     if budget is not ...:
-        c.budget = None if budget is None else _amount(budget, "budget")
+        c.budget = None if budget is None else _amount(budget, "budget", currency=c.currency)
         changed.append("budget")
     if external_id is not None:
         c.external_id = check_text(external_id, "external_id", "contract id", required=False)
@@ -441,7 +443,7 @@ def _release(m: Milestone, amount: int, day: date, memo: str) -> LedgerEntry:
         why = "is not funded" if m.state == Milestone.UNFUNDED else "is no longer active"
         raise RuleError(f"“{m.title}” {why}: payments are released from active milestones.", rule="R4")
     available = q.milestone_escrow(m)
-    _amount(amount)
+    _amount(amount, currency=c.currency)
     if amount > available:
         raise RuleError(f"You can release at most {_money(c, available)} from “{m.title}”.", rule="R5", field="amount")
     last_fund = _last_funding(m)
@@ -684,7 +686,7 @@ def record_refund(payment, amount: int, *, memo: str = "", today: date | None = 
     c = p.contract
     if p.kind not in LedgerEntry.PAYMENT_KINDS or not q.is_live(p):
         raise RuleError("Refunds are recorded against a payment to the freelancer.", rule="R9")
-    _amount(amount)
+    _amount(amount, currency=c.currency)
     left = p.amount - q.payment_refunded(p)
     if amount > left:
         if left == 0:

@@ -408,6 +408,12 @@ OPERATION_ROWS = [
         lambda w: ops.add_milestone(w.contract, "Logo", -500), "more than zero", "R1", id="r1-negative-amount"
     ),
     pytest.param(
+        lambda w: ops.add_milestone(w.contract, "Logo", 10**14), "too large", "R1", id="r1-amount-10-to-the-12-dollars"
+    ),
+    pytest.param(
+        lambda w: ops.add_milestone(w.contract, "Logo", 10**20), "too large", "R1", id="r1-amount-beyond-sqlite"
+    ),
+    pytest.param(
         lambda w: ops.create_contract("Logo", w.freelancer, currency="XYZ", today=TODAY),
         "not a currency",
         "R1",
