@@ -279,6 +279,27 @@ DIALOG_ROWS = [
         id="freelancer-email-space",
     ),
     # -- dates
+    pytest.param(
+        "contract",
+        "startedOnEdit",
+        "startedOnError",
+        "date",
+        date(9999, 12, 31),
+        "more than a year ahead",
+        id="start-date-year-9999",
+    ),
+    pytest.param(
+        "milestone",
+        "dueDateEdit",
+        "dueOnError",
+        "date",
+        date(2026, 2, 1),
+        "before the contract started",
+        id="due-date-before-start",
+    ),
+    pytest.param(
+        "milestone", "dueDateEdit", "dueOnError", "date", date(9999, 12, 31), "too far ahead", id="due-date-year-9999"
+    ),
 ]
 
 
@@ -492,6 +513,30 @@ OPERATION_ROWS = [
         "more than a year ahead",
         None,
         id="start-year-9999",
+    ),
+    pytest.param(
+        lambda w: ops.end_contract(w.contract, agreed=True, request_escrow_refund=True, today=date(9999, 12, 31)),
+        "too far ahead",
+        None,
+        id="r7-end-in-year-9999",
+    ),
+    pytest.param(
+        lambda w: ops.submit_work(w.funded, today=date(9999, 12, 31)),
+        "too far ahead",
+        None,
+        id="r6-work-submitted-in-year-9999",
+    ),
+    pytest.param(
+        lambda w: ops.fund_milestone(w.unfunded, today=date(9999, 12, 31)),
+        "too far ahead",
+        None,
+        id="r3-funded-in-year-9999",
+    ),
+    pytest.param(
+        lambda w: ops.add_milestone(w.contract, "Logo", 10_000, due_on=date(9999, 12, 31)),
+        "too far ahead",
+        None,
+        id="due-in-year-9999",
     ),
     pytest.param(
         lambda w: ops.add_access(w.ended, "GitHub org", given_on=TODAY + timedelta(days=1), today=TODAY),
