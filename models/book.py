@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,6 +154,7 @@ def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
             raise _refuse(path, "there is no such file.", "missing")
         _create(path)
     version = probe(path)
+    _check_writable(path)
 
     db = pw.SqliteDatabase(str(path), check_same_thread=False, thread_safe=False, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
@@ -174,6 +176,20 @@ def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
             database.initialize(None)
         raise
     return Book(path, db)
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a book its owner marked read-only (root too, who could write it anyway: the mark is the owner's
+    wish), one this user may not write, and one in a folder where SQLite cannot put its log beside it."""
+    if not path.stat().st_mode & stat.S_IWUSR or not os.access(path, os.W_OK):
+        raise _refuse(path, "it is read-only. Make the file writable, or open a copy of it.", "read_only")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise _refuse(
+            path,
+            "its folder is read-only, and a book needs to keep a log file beside it while it is open. "
+            "Copy it to a folder you can write to.",
+            "read_only",
+        )
 
 
 def _create(path: Path) -> None:
