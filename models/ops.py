@@ -12,6 +12,8 @@ import functools
 import re
 from datetime import date, datetime, timedelta
 
+import peewee as pw
+
 from . import queries as q
 from .check import contract_problems
 from .clock import add_business_days, end_of_day, utc_now, utc_today
@@ -42,14 +44,46 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls (t
 
 
 def operation(fn):
-    """R14 All or nothing: the whole operation in one transaction (a savepoint when nested)."""
+    """R14 All or nothing: the whole operation in one transaction (a savepoint when nested).
+
+    When the disk cannot take the write (full, failing, become read-only), SQLite rolls the transaction back
+    and the operation is refused like any other, in words, instead of ending in a crash dialog.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with database.atomic():
-            return fn(*args, **kwargs)
+        try:
+            with database.atomic():
+                return fn(*args, **kwargs)
+        except pw.OperationalError as exc:
+            refusal = _storage_refusal(exc)
+            if refusal is None:
+                raise
+            raise refusal from exc
 
     return wrapper
+
+
+# SQLite's words for a write the disk did not take, and ours.
+_STORAGE_FAILURES = (
+    ("database or disk is full", "the disk that holds the book is full. Free some space, then try again."),
+    ("disk I/O error", "the book could not be written (disk I/O error). Check the disk, then try again."),
+    ("readonly database", "the book can no longer be written (its file or disk has become read-only)."),
+)
+
+
+def _storage_refusal(exc: BaseException) -> RuleError | None:
+    """The refusal for a storage failure anywhere in `exc`'s chain (peewee's own rollback then fails too, as
+    SQLite has already rolled back), or None when it is not one."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, RuleError):
+            return seen  # a nested operation said it already
+        for words, why in _STORAGE_FAILURES:
+            if words in str(seen):
+                return RuleError(f"Nothing was recorded: {why}", rule="R14")
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 # ----------------------------------------------------------------- helpers

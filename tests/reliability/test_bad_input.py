@@ -20,6 +20,8 @@ way in (CSV import, for one) is one more table and one more test at the end of t
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -40,10 +42,12 @@ from desktop.refund_dialog import RefundDialog
 from desktop.release_wizard import ReleaseWizard
 from models import ops
 from models.book import open_book, schema_version
+from models.check import check_book
 from models.entities import Contract, Feedback, Freelancer, Milestone
 from models.errors import RuleError
 
-from ..conftest import START
+from ..conftest import START, snapshot
+from . import full_disk
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNDED_ON = START  # 1 Mar 2026
@@ -863,6 +867,96 @@ def test_book_open_elsewhere_is_refused_by_the_window(window, tmp_path):
         assert files_in(path.parent) == before
     finally:
         holder.release()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MiB disk of its own (tmpfs; the tests run as root), or None where mounting is impossible."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        yield None
+        return
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def fill(disk: Path) -> Path:
+    """Take every free byte of the disk with one file (what another program's download would do)."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        for chunk in (b"\0" * 65536, b"\0" * 4096, b"\0"):
+            try:
+                while os.write(fd, chunk):
+                    pass
+            except OSError:
+                pass  # this size no longer fits: a smaller one may
+    finally:
+        os.close(fd)
+    return filler
+
+
+def assert_refused_in_a_child_whose_files_may_not_grow(tmp_path: Path) -> None:
+    """full_disk.py in a child process under RLIMIT_FSIZE: the refusal, the book unchanged by it, and whole."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.reliability.full_disk", str(tmp_path / "limited.book")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["message"] in (
+        "Nothing was recorded: the book could not be written (disk I/O error). Check the disk, then try again.",
+        "Nothing was recorded: the disk that holds the book is full. Free some space, then try again.",
+    )
+    assert result["rule"] == "R14" and result["unchanged"] and result["problems"] == []
+    assert result["reopened"] == result["added"] + 1  # every milestone before the refusal, and the one after
+
+
+def test_r14_a_book_whose_file_may_not_grow_refuses_with_a_clear_message_and_stays_whole(tmp_path):
+    """A size limit on the user's files (a quota) refuses the write the way a full disk does."""
+    assert_refused_in_a_child_whose_files_may_not_grow(tmp_path)
+
+
+def test_r14_a_book_on_a_full_disk_refuses_with_a_clear_message_and_stays_whole(qtbot, small_disk, tmp_path):
+    if small_disk is None:  # no mounting here: the limited child stands in for the full disk
+        assert_refused_in_a_child_whose_files_may_not_grow(tmp_path)
+        return
+    path = small_disk / "full.book"
+    with open_book(path) as book:
+        contract = full_disk.new_book(path)
+        filler = fill(small_disk)
+        refusal, unchanged, added = full_disk.until_refused(contract)
+        assert refusal.message == (
+            "Nothing was recorded: the disk that holds the book is full. Free some space, then try again."
+        )
+        assert refusal.rule == "R14" and unchanged
+
+        # What a user sees: the dialog says it at the top, stays open, and the book is as it was.
+        before = snapshot()
+        d = show(qtbot, MilestoneDialog(contract, today=TODAY))
+        enter(qtbot, child(d, "titleEdit"), "type", "Final files")
+        enter(qtbot, child(d, "amountEdit"), "type", "150.00")
+        enter(qtbot, child(d, "descriptionEdit"), "paste", full_disk.NOTES)
+        qtbot.mouseClick(child(d, "okButton"), Qt.MouseButton.LeftButton)
+        assert beside(d, "generalError") == refusal.message
+        assert d.isVisible() and d.milestone is None
+        assert snapshot() == before
+
+        filler.unlink()  # room again: the same OK now works
+        enter(qtbot, child(d, "titleEdit"), "type", "Final files")
+        qtbot.mouseClick(child(d, "okButton"), Qt.MouseButton.LeftButton)
+        assert d.result() == QDialog.DialogCode.Accepted
+        assert check_book(str(book.path)) == []
+    with open_book(path, create=False) as book:
+        assert check_book(str(book.path)) == []
+        assert Milestone.select().count() == added + 1
 
 
 # ============================================================ good text: accepted, stored and shown exactly
