@@ -775,6 +775,13 @@ CLI_ROWS = [
     pytest.param(
         no_file, ["demo", "{path}", "--contracts", "1e5"], 2, "invalid int value: '1e5'", id="demo-contracts-exponent"
     ),
+    pytest.param(
+        no_file,
+        ["demo", "{path}", "--contracts", "99999999999"],
+        1,
+        "at most 1,000,000 contracts",
+        id="demo-absurdly-many-contracts",
+    ),
 ]
 
 
