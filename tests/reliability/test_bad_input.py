@@ -973,6 +973,7 @@ GOOD_TEXT_ROWS = [
     pytest.param("עיצוב לוגו חדש", id="hebrew-title"),
     pytest.param("Logo 🎨 redesign ✨👩🏽‍💻", id="emoji-title"),
     pytest.param("Logo für محمد (v2) 🚀", id="mixed-scripts-title"),
+    pytest.param("<b>Logo</b> & <i>brand</i>", id="markup-shown-as-typed"),
 ]
 
 
@@ -997,6 +998,9 @@ def test_right_to_left_emoji_and_markup_are_accepted_stored_and_shown_exactly(qt
     window.page.show_contract(stored.id)
     assert window.page.milestone_table.item(0, 1).text() == title
     assert Milestone.get_by_id(m.id).title == title
+    intro = child(show(qtbot, RefundDialog(stored, today=TODAY)), "introLabel")
+    assert f"“{title}”" in intro.text()
+    assert intro.textFormat() == Qt.TextFormat.PlainText or "<" not in title, "markup must show as typed"
 
 
 def test_right_to_left_freelancer_name_is_stored_and_shown(qtbot, window):
