@@ -30,8 +30,17 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QDate, QLocale, QPoint, QSettings, Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDateEdit, QDialog, QPlainTextEdit, QWidget, QWizard
+from PySide6.QtCore import QLocale, QPoint, QSettings, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QPlainTextEdit,
+    QWidget,
+    QWizard,
+)
 
 from desktop.contracts_model import COLUMN_KEYS
 from desktop.dialogs import ContractDialog, FreelancerDialog, MilestoneDialog
@@ -69,8 +78,8 @@ def en_us():
 
 @pytest.fixture
 def world(contract):
-    """An active contract with an unfunded, a funded and a paid milestone; and an ended one with escrow refunded
-    on request and an unfunded milestone it never funded."""
+    """An active contract with an unfunded, a funded and a paid milestone; and a contract ended with an escrow
+    refund requested (its reply due 17 Mar 2026) and a milestone it never funded."""
     w = SimpleNamespace(contract=contract, freelancer=contract.freelancer)
     w.unfunded = ops.add_milestone(contract, "Icons", 10_000)
     w.funded = ops.add_milestone(contract, "Sketches", 20_000)
@@ -123,10 +132,9 @@ def beside(parent: QWidget, name: str) -> str | None:
 
 
 def enter(qtbot, widget: QWidget, how: str, value) -> None:
-    """What the user does to the field: type, paste (Ctrl+V), erase what they typed, or pick a date."""
+    """What the user does to the field: type, paste (Ctrl+V), erase what they typed, or (a date field) pick."""
     if isinstance(widget, QDateEdit):
-        widget.setFocus()
-        widget.setDate(QDate(value.year, value.month, value.day))
+        pick_date(qtbot, widget, value)
         return
     widget.setFocus()
     widget.selectAll()
@@ -142,6 +150,21 @@ def enter(qtbot, widget: QWidget, how: str, value) -> None:
             qtbot.keyClick(widget, Qt.Key.Key_Backspace)
     else:  # pragma: no cover - a typo in a row
         raise AssertionError(how)
+
+
+def pick_date(qtbot, edit: QDateEdit, day: date) -> None:
+    """Type the year, step the month with the arrow keys, type the day, then Tab away: as on a keyboard."""
+    edit.setFocus()
+    edit.setSelectedSection(QDateTimeEdit.Section.YearSection)
+    qtbot.keyClicks(edit, str(day.year))
+    month = edit.date().month()
+    edit.setSelectedSection(QDateTimeEdit.Section.MonthSection)
+    for _ in range(abs(day.month - month)):
+        qtbot.keyClick(edit, Qt.Key.Key_Up if day.month > month else Qt.Key.Key_Down)
+    edit.setSelectedSection(QDateTimeEdit.Section.DaySection)
+    qtbot.keyClicks(edit, str(day.day))
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+    assert edit.date().toPython() == day, f"could not pick {day} in {edit.objectName()}"
 
 
 def click(qtbot, button: QAbstractButton) -> None:
