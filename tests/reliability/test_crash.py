@@ -117,6 +117,7 @@ def differences(actual: dict, expected: dict) -> str:
     return ", ".join(f"{t} ({len(actual.get(t, []))} rows, expected {len(expected[t])})" for t in tables)
 
 
+@pytest.mark.timeout(600)  # 100 kills take about 30 s here; a machine busy with other work may need longer
 def test_r14_every_operation_survives_sigkill_whole_or_not_at_all(tmp_path):
     seed = crash_seed()
     rng = random.Random(seed)
