@@ -122,6 +122,7 @@ class ContractPage(QWidget):
 
         self.title = QLabel()
         self.title.setObjectName("contractTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # a title is shown as typed, "<b>" and all
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
@@ -129,6 +130,7 @@ class ContractPage(QWidget):
         self.title.setFont(font)
         self.subtitle = QLabel()
         self.subtitle.setObjectName("contractSubtitle")
+        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
         self.subtitle.setWordWrap(True)
 
         self.money = QLabel()

@@ -516,6 +516,10 @@ class ContractDialog(FormDialog):
             out["freelancer"] = "Choose a freelancer, or add a new one."
         if self.budget_edit.error():
             out["budget"] = self.budget_edit.error()
+        if self._editing is None:
+            started_on = rule_message(ops.check_started_on, self.started_on_edit.date().toPython(), self._today)
+            if started_on:
+                out["started_on"] = started_on
         return out
 
     def submit(self) -> None:
@@ -651,6 +655,9 @@ class MilestoneDialog(FormDialog):
             out["title"] = title
         if description:
             out["description"] = description
+        due_on = rule_message(ops.check_due_on, self.contract, self.due_on())
+        if due_on:
+            out["due_on"] = due_on
         return out
 
     def submit(self) -> None:

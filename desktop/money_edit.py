@@ -2,10 +2,11 @@
 
 `MoneyEdit` turns what a person types, in their locale, into an integer number
 of minor units of one currency (R1: never a float) with `models.money.parse_amount`.
-Its validator refuses, as they are typed, the characters that can never make an
-amount: letters, signs, a second decimal separator, and more decimals than the
-currency has (JPY none, KWD three). Whatever else is wrong (zero, digits grouped
-oddly) is left on screen and explained by `error()`, in the models' words.
+What is typed or pasted stays on screen as it is, and whatever is wrong with it
+(letters, a sign, an exponent, a third decimal, another locale's separators, zero)
+is explained by `error()`, in the models' words, for the dialog to show beside the
+field. Nothing is dropped silently: refusing keystrokes turned "1e5" into 15.00
+and "1.234,56" into 1.23 without a word.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QWidget
 from models.errors import RuleError
 from models.money import check_currency, exponent, parse_amount
 
-_SPACES = (" ", "\u00a0", "\u202f")  # spaces people (and some locales) use to group digits
 ERROR_COLOR = "#b3261e"  # red with a 5.9:1 contrast on white; the "⚠" says it without colour
 
 
@@ -57,7 +57,8 @@ class FieldError(QLabel):
 
 
 class AmountValidator(QValidator):
-    """Refuses what can never become an amount in this currency and locale (Invalid: it is not typed)."""
+    """Acceptable when the text is an amount in this currency and locale; anything else is Intermediate, so it
+    stays on screen to be explained (never Invalid: a refused keystroke would change the amount unseen)."""
 
     def __init__(self, currency: str, locale: QLocale, parent=None):
         super().__init__(parent)
@@ -70,18 +71,6 @@ class AmountValidator(QValidator):
 
     def validate(self, text: str, pos: int):
         decimal_sep, group_sep = self.separators()
-        allowed = set("0123456789") | {decimal_sep, group_sep, *_SPACES}
-        if any(ch not in allowed for ch in text):
-            return QValidator.State.Invalid
-        if text.count(decimal_sep) > 1:
-            return QValidator.State.Invalid
-        if decimal_sep in text:
-            places = exponent(self.currency)
-            fraction = text.split(decimal_sep, 1)[1]
-            if places == 0 or len(fraction) > places or (fraction and not fraction.isdigit()):
-                return QValidator.State.Invalid  # too many decimals, or grouping after the decimal point
-        if not text.strip():
-            return QValidator.State.Intermediate
         try:
             parse_amount(text, self.currency, decimal_sep=decimal_sep, group_sep=group_sep)
         except RuleError:

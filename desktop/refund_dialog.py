@@ -90,6 +90,7 @@ class RefundDialog(FormDialog):
             )
         )
         intro.setObjectName("introLabel")
+        intro.setTextFormat(Qt.TextFormat.PlainText)  # names and titles as typed
         intro.setWordWrap(True)
         self.layout().insertWidget(1, intro)
 

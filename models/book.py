@@ -10,8 +10,10 @@ with a clear message before SQLite writes a byte.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,9 +99,42 @@ def probe(path: Path) -> int:
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     header_size_valid = header[24:28] == header[92:96]
-    if page_size < 512 or size % page_size or (header_size_valid and size < pages * page_size):
+    if page_size < 512 or size % page_size:
+        raise _refuse(path, "the file is damaged (it is shorter than the book it holds).", "damaged")
+    if header_size_valid and size < pages * page_size and not _log_holds(path, size // page_size + 1, pages):
         raise _refuse(path, "the file is damaged (it is shorter than the book it holds).", "damaged")
     return version
+
+
+WAL_MAGIC = (0x377F0682, 0x377F0683)
+
+
+def _log_holds(path: Path, first: int, last: int) -> bool:
+    """Whether the write-ahead log beside the book holds pages first..last (the frames of its current run).
+
+    A book shorter than its header says is cut off, unless a crash interrupted a checkpoint: SQLite copies
+    the log into the file page by page, page 1 (with the new page count) first, so the file has its new
+    length only once the last page is written. The pages beyond its end are then still in the log.
+    """
+    try:
+        with open(f"{path}-wal", "rb") as log:
+            header = log.read(32)
+            if len(header) < 32 or int.from_bytes(header[:4], "big") not in WAL_MAGIC:
+                return False
+            page_size = int.from_bytes(header[8:12], "big")
+            salts = header[16:24]
+            found: set[int] = set()
+            offset = 32
+            while True:
+                log.seek(offset)
+                frame = log.read(24)
+                if len(frame) < 24 or frame[8:16] != salts:
+                    break
+                found.add(int.from_bytes(frame[:4], "big"))
+                offset += 24 + page_size
+    except OSError:
+        return False
+    return all(page in found for page in range(first, last + 1))
 
 
 class Book:
@@ -125,32 +160,24 @@ class Book:
 def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
     """Open (or create) the book at `path` and bind the models to it."""
     path = Path(path).expanduser().absolute()
-    is_new = not path.exists()
-    if is_new:
+    if not path.exists():
         if not create:
             raise _refuse(path, "there is no such file.", "missing")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    else:
-        probe(path)
+        _create(path)
+    version = probe(path)
+    _check_writable(path)
 
     db = pw.SqliteDatabase(str(path), check_same_thread=False, thread_safe=False, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         db.connect()
         _lock(db, path)
-        if not is_new:
-            version = _check_readable(db, path)
+        version = _check_readable(db, path)
         db.execute_sql("PRAGMA synchronous = FULL")
         db.execute_sql("PRAGMA foreign_keys = ON")
         db.execute_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         database.initialize(db)
-        if is_new:
-            # Created with a rollback journal, so the file's own header says "book" from the first commit.
-            _migrate(db, path, 0, is_new=True)
-            db.execute_sql("PRAGMA journal_mode = WAL")
-        else:
-            db.execute_sql("PRAGMA journal_mode = WAL")
-            _migrate(db, path, version, is_new=False)
+        db.execute_sql("PRAGMA journal_mode = WAL")
+        _migrate(db, path, version, is_new=False)
         with db.atomic():
             sync_policies()
     except BaseException:
@@ -158,10 +185,82 @@ def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
             db.close()
         if database.obj is db:
             database.initialize(None)
-        if is_new:
-            _remove_quietly(path)
         raise
     return Book(path, db)
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a book its owner marked read-only (root too, who could write it anyway: the mark is the owner's
+    wish), one this user may not write, and one in a folder where SQLite cannot put its log beside it."""
+    if not path.stat().st_mode & stat.S_IWUSR or not os.access(path, os.W_OK):
+        raise _refuse(path, "it is read-only. Make the file writable, or open a copy of it.", "read_only")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise _refuse(
+            path,
+            "its folder is read-only, and a book needs to keep a log file beside it while it is open. "
+            "Copy it to a folder you can write to.",
+            "read_only",
+        )
+
+
+def _create(path: Path) -> None:
+    """A new, empty book at `path`, all or nothing: built beside it under a temporary name, then moved
+    into place in one step, so a crash or a kill while creating leaves either no book or a whole one
+    (never an empty or half-made file that the next start would refuse)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.creating")
+    _remove_quietly(part)  # what a killed creation left behind
+    os.close(os.open(part, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    db = pw.SqliteDatabase(str(part), check_same_thread=False, thread_safe=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        db.connect()
+        db.execute_sql("PRAGMA synchronous = FULL")
+        db.execute_sql("PRAGMA foreign_keys = ON")
+        with _bound(db):
+            # Created with a rollback journal, so the file's own header says "book" from the first commit.
+            _migrate(db, part, 0, is_new=True)
+            with db.atomic():
+                sync_policies()
+        db.execute_sql("PRAGMA journal_mode = WAL")
+        db.close()  # the last connection: SQLite folds the write-ahead log into the file and removes it
+        try:
+            os.link(part, path)  # never over a file that appeared meanwhile
+        except FileExistsError:
+            raise _refuse(path, "another program created a file of that name meanwhile.", "exists") from None
+        except OSError:  # a file system without hard links
+            if path.exists():
+                raise _refuse(path, "another program created a file of that name meanwhile.", "exists") from None
+            os.replace(part, path)
+        _sync_folder(path.parent)
+    finally:
+        if not db.is_closed():
+            db.close()
+        _remove_quietly(part)
+
+
+@contextlib.contextmanager
+def _bound(db: pw.SqliteDatabase):
+    """The models bound to `db` for a while (the book being created), then to what they were bound to."""
+    previous = database.obj
+    database.initialize(db)
+    try:
+        yield
+    finally:
+        database.initialize(previous)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a new name in `folder` survive a power cut (where the system allows opening a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _lock(db: pw.SqliteDatabase, path: Path) -> None:

@@ -5,7 +5,7 @@ the rule (R1..R14) and, where there is one, the field that is wrong. Nothing
 was written.
 
 BookError: a book file could not be opened (not a book, damaged, newer,
-locked). The file was left untouched.
+locked, read-only). The file was left untouched.
 """
 
 
@@ -24,7 +24,7 @@ class BookError(Exception):
     def __init__(self, message: str, *, reason: str):
         super().__init__(message)
         self.message = message
-        self.reason = reason  # "not_a_book", "empty", "damaged", "newer", "locked", "unreadable"
+        self.reason = reason  # "not_a_book", "empty", "damaged", "newer", "locked", "unreadable", "read_only", ...
 
     def __str__(self) -> str:
         return self.message

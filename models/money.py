@@ -66,6 +66,11 @@ def exponent(currency: str) -> int:
     return CURRENCY_EXPONENT[check_currency(currency)]
 
 
+def max_minor(currency: str) -> int:
+    """The smallest amount, in minor units of `currency`, that is too large: 10^12 units of the currency."""
+    return int(MAX_MAJOR.scaleb(exponent(currency)))
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
     """An exact Decimal in major units -> int minor units; refuses extra decimals."""
     exp = exponent(currency)
@@ -87,7 +92,14 @@ def parse_amount(text: str, currency: str, *, decimal_sep: str = ".", group_sep:
         raise RuleError("Enter an amount.", rule="R1", field="amount")
     if raw.startswith("-"):
         raise RuleError("Amounts are never negative: the kind of entry gives the direction.", rule="R1", field="amount")
-    cleaned = raw.replace("\u00a0", "").replace(" ", "")
+    cleaned = raw.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if group_sep and decimal_sep in cleaned and group_sep in cleaned.split(decimal_sep, 1)[1]:
+        raise RuleError(
+            f"“{raw}” is not an amount: here “{group_sep}” groups thousands and “{decimal_sep}” marks the "
+            f"decimals, as in 1{group_sep}234{decimal_sep}56.",
+            rule="R1",
+            field="amount",
+        )
     if group_sep and group_sep != decimal_sep and group_sep in cleaned:
         whole = cleaned.split(decimal_sep, 1)[0]
         groups = whole.split(group_sep)

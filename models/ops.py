@@ -13,6 +13,8 @@ import re
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
+import peewee as pw
+
 from . import chain
 from . import queries as q
 from .check import contract_problems
@@ -32,24 +34,58 @@ from .entities import (
     database,
 )
 from .errors import RuleError
-from .money import check_currency, fee_on, format_money, major_to_minor
+from .money import check_currency, fee_on, format_money, major_to_minor, max_minor
 from .policy import policy_for
 from .summary import refresh, refresh_search
 
 MAX_TEXT = 200
 MAX_NOTE = 20_000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+LATEST_DAY = date(2999, 12, 31)  # no operation is dated later
+DUE_WITHIN_DAYS = 3653  # a milestone is due within ten years of the contract's start
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls (tab and line feed aside)
 
 
 def operation(fn):
-    """R14 All or nothing: the whole operation in one transaction (a savepoint when nested)."""
+    """R14 All or nothing: the whole operation in one transaction (a savepoint when nested).
+
+    When the disk cannot take the write (full, failing, become read-only), SQLite rolls the transaction back
+    and the operation is refused like any other, in words, instead of ending in a crash dialog.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with database.atomic():
-            return fn(*args, **kwargs)
+        try:
+            with database.atomic():
+                return fn(*args, **kwargs)
+        except pw.OperationalError as exc:
+            refusal = _storage_refusal(exc)
+            if refusal is None:
+                raise
+            raise refusal from exc
 
     return wrapper
+
+
+# SQLite's words for a write the disk did not take, and ours.
+_STORAGE_FAILURES = (
+    ("database or disk is full", "the disk that holds the book is full. Free some space, then try again."),
+    ("disk I/O error", "the book could not be written (disk I/O error). Check the disk, then try again."),
+    ("readonly database", "the book can no longer be written (its file or disk has become read-only)."),
+)
+
+
+def _storage_refusal(exc: BaseException) -> RuleError | None:
+    """The refusal for a storage failure anywhere in `exc`'s chain (peewee's own rollback then fails too, as
+    SQLite has already rolled back), or None when it is not one."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, RuleError):
+            return seen  # a nested operation said it already
+        for words, why in _STORAGE_FAILURES:
+            if words in str(seen):
+                return RuleError(f"Nothing was recorded: {why}", rule="R14")
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 # ----------------------------------------------------------------- helpers
@@ -75,12 +111,14 @@ def check_text(value, field: str, label: str, *, required: bool = True, max_len:
     return text
 
 
-def _amount(value, field: str = "amount") -> int:
-    """R1: an amount is an int number of minor units, above zero."""
+def _amount(value, field: str = "amount", *, currency: str) -> int:
+    """R1: an amount is an int number of minor units, above zero and below 10^12 units of its currency."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise RuleError("Amounts are whole numbers of cents, never fractions.", rule="R1", field=field)
     if value <= 0:
         raise RuleError("An amount must be more than zero.", rule="R1", field=field)
+    if value >= max_minor(currency):
+        raise RuleError("That amount is too large for a contract.", rule="R1", field=field)
     return value
 
 
@@ -102,10 +140,50 @@ def _require_not_before(day: date, earliest: date, what: str, field: str = "date
         raise RuleError(f"The date {day:%d %b %Y} is before {what} ({earliest:%d %b %Y}).", field=field)
 
 
+def _too_far_ahead(day: date, what: str, field: str) -> None:
+    if day > LATEST_DAY:
+        raise RuleError(f"{what} {day:%d %b %Y} is too far ahead: check the year.", field=field)
+
+
+def _today(today: date | None) -> date:
+    """The operation's date (the real clock by default), refused when absurdly far ahead: its deadlines could
+    not even be counted (a year 9999 ending raised OverflowError)."""
+    day = utc_today(today)
+    _too_far_ahead(day, "The date", "date")
+    return day
+
+
+def _now(now: datetime | None) -> datetime:
+    moment = utc_now(now)
+    _too_far_ahead(moment.date(), "The date", "date")
+    return moment
+
+
+def check_started_on(started_on: date, today: date | None = None) -> date:
+    """A contract starts at most a year ahead of today (a typo in the year, most likely)."""
+    if started_on > utc_today(today) + timedelta(days=366):
+        raise RuleError("The start date is more than a year ahead.", field="started_on")
+    return started_on
+
+
+def check_due_on(contract: Contract, due_on: date | None) -> date | None:
+    """A milestone is due on or after its contract started, within ten years of it."""
+    if due_on is None:
+        return None
+    _require_not_before(due_on, contract.started_on, "the contract started", field="due_on")
+    if due_on > contract.started_on + timedelta(days=DUE_WITHIN_DAYS):
+        raise RuleError(
+            f"The due date {due_on:%d %b %Y} is too far ahead (more than ten years after the contract started): "
+            "check the year.",
+            field="due_on",
+        )
+    return due_on
+
+
 def _post(contract: Contract, kind: str, amount: int, day: date, **links) -> LedgerEntry:
     """Append one ledger entry in the contract's currency (R12: append-only, R1: > 0), chained to the
     entry before it by its hash (models/chain.py), so an edit outside the app shows in `escrowbook check`."""
-    _amount(amount)
+    _amount(amount, currency=contract.currency)
     entry = LedgerEntry.create(
         contract=contract,
         kind=kind,
@@ -128,7 +206,7 @@ def _settle(contract: Contract) -> None:
 
 
 def _check_milestone_amount(contract: Contract, amount: int) -> int:
-    _amount(amount)
+    _amount(amount, currency=contract.currency)
     minimum = q.milestone_minimum(contract)
     if minimum is not None and amount < minimum:
         raise RuleError(f"A milestone must be at least {_money(contract, minimum)}.", rule="R2", field="amount")
@@ -190,7 +268,7 @@ def create_contract(
     now: datetime | None = None,
 ) -> Contract:
     """Create an active contract under the policy in effect on its start date (R13)."""
-    today = utc_today(today)
+    today = _today(today)
     started_on = started_on or today
     f = _fresh(Freelancer, freelancer, "freelancer")
     fields = {
@@ -198,10 +276,9 @@ def create_contract(
         "currency": check_currency(currency),
         "external_id": check_text(external_id, "external_id", "contract id", required=False),
         "notes": check_text(notes, "notes", "note", required=False, max_len=MAX_NOTE),
-        "budget": None if budget is None else _amount(budget, "budget"),
+        "budget": None if budget is None else _amount(budget, "budget", currency=check_currency(currency)),
     }
-    if started_on > today + timedelta(days=366):
-        raise RuleError("The start date is more than a year ahead.", field="started_on")
+    check_started_on(started_on, today)
     c = Contract.create(
         freelancer=f,
         policy=policy_for(policy, started_on),
@@ -227,7 +304,7 @@ def edit_contract(contract, *, title=None, freelancer=None, budget=..., external
         c.freelancer = _fresh(Freelancer, freelancer, "freelancer")
         changed.append("freelancer")
     if budget is not ...:
-        c.budget = None if budget is None else _amount(budget, "budget")
+        c.budget = None if budget is None else _amount(budget, "budget", currency=c.currency)
         changed.append("budget")
     if external_id is not None:
         c.external_id = check_text(external_id, "external_id", "contract id", required=False)
@@ -248,7 +325,7 @@ def check_milestone_fields(contract: Contract, title, amount, due_on, descriptio
     return {
         "title": check_text(title, "title", "milestone title"),
         "amount": _check_milestone_amount(contract, amount),
-        "due_on": due_on,
+        "due_on": check_due_on(contract, due_on),
         "description": check_text(description, "description", "description", required=False, max_len=MAX_NOTE),
     }
 
@@ -365,7 +442,7 @@ def _fund(m: Milestone, today: date, *, from_escrow: bool) -> LedgerEntry:
 @operation
 def fund_milestone(milestone, *, from_escrow: bool = False, today: date | None = None) -> LedgerEntry:
     """R3: move the milestone's amount from the client into escrow, with its fees beside it."""
-    today = utc_today(today)
+    today = _today(today)
     m = _fresh(Milestone, milestone, "milestone")
     c = m.contract
     _require_active(c, "fund milestones")
@@ -382,7 +459,7 @@ def fund_milestone(milestone, *, from_escrow: bool = False, today: date | None =
 @operation
 def submit_work(milestone, *, today: date | None = None) -> Milestone:
     """R6: the freelancer submitted work; the review period's automatic release date is fixed now."""
-    today = utc_today(today)
+    today = _today(today)
     m = _fresh(Milestone, milestone, "milestone")
     _require_active(m.contract, "record submitted work")
     if m.state != Milestone.ACTIVE:
@@ -408,7 +485,7 @@ def request_changes(milestone, *, today: date | None = None) -> Milestone:
     _require_active(m.contract, "ask for changes")
     if m.state != Milestone.SUBMITTED:
         raise RuleError(f"No work is waiting for review on “{m.title}”.", rule="R6")
-    today = utc_today(today)
+    today = _today(today)
     _require_not_before(today, m.submitted_on, "the work was submitted")
     if m.auto_release_on is not None and today >= m.auto_release_on:
         raise RuleError(
@@ -446,7 +523,7 @@ def _release(m: Milestone, amount: int, day: date, memo: str) -> LedgerEntry:
         why = "is not funded" if m.state == Milestone.UNFUNDED else "is no longer active"
         raise RuleError(f"“{m.title}” {why}: payments are released from active milestones.", rule="R4")
     available = q.milestone_escrow(m)
-    _amount(amount)
+    _amount(amount, currency=c.currency)
     if amount > available:
         raise RuleError(f"You can release at most {_money(c, available)} from “{m.title}”.", rule="R5", field="amount")
     last_fund = _last_funding(m)
@@ -461,7 +538,7 @@ def _release(m: Milestone, amount: int, day: date, memo: str) -> LedgerEntry:
 @operation
 def release_payment(milestone, amount: int | None = None, *, memo: str = "", today: date | None = None):
     """R5: release all (default) or part of an active milestone's escrow as a payment."""
-    today = utc_today(today)
+    today = _today(today)
     m = _fresh(Milestone, milestone, "milestone")
     if amount is None:
         amount = q.milestone_escrow(m)
@@ -474,7 +551,7 @@ def release_payment(milestone, amount: int | None = None, *, memo: str = "", tod
 @operation
 def record_automatic_release(milestone, *, today: date | None = None) -> LedgerEntry:
     """R6: the review period passed; the marketplace released the milestone on its date."""
-    today = utc_today(today)
+    today = _today(today)
     m = _fresh(Milestone, milestone, "milestone")
     if m.state != Milestone.SUBMITTED or m.auto_release_on is None:
         raise RuleError(f"“{m.title}” has no review period running.", rule="R6")
@@ -498,7 +575,7 @@ def release_from_remaining_escrow(
 
     Where remaining escrow is short, the difference is deposited with its fees (R3).
     """
-    today = utc_today(today)
+    today = _today(today)
     c = _fresh(Contract, contract, "contract")
     _require_active(c, "release payments")
     _require_not_before(today, c.started_on, "the contract started")
@@ -529,7 +606,7 @@ def end_contract(
     today: date | None = None,
 ) -> EscrowRefundRequest | None:
     """R7: end an active contract the client agreed to end; leftover escrow needs a refund request (R8)."""
-    today = utc_today(today)
+    today = _today(today)
     c = _fresh(Contract, contract, "contract")
     if c.status != Contract.ACTIVE:
         raise RuleError(f"“{c.title}” has already ended.", rule="R7")
@@ -576,7 +653,7 @@ def record_escrow_refund_reply(request, outcome: str, *, today: date | None = No
 
     Returns the escrow refund entry, or the Dispute that was opened.
     """
-    today = utc_today(today)
+    today = _today(today)
     r = _fresh(EscrowRefundRequest, request, "escrow refund request")
     c = r.contract
     if r.status != EscrowRefundRequest.PENDING:
@@ -629,7 +706,7 @@ def record_escrow_refund_reply(request, outcome: str, *, today: date | None = No
 @operation
 def record_dispute_answer(dispute, *, today: date | None = None) -> Dispute:
     """R8: the client answered the dispute (within 5 business days)."""
-    today = utc_today(today)
+    today = _today(today)
     d = _fresh(Dispute, dispute, "dispute")
     if d.status != Dispute.OPEN:
         raise RuleError("That dispute is already resolved.", rule="R8")
@@ -650,7 +727,7 @@ def record_dispute_answer(dispute, *, today: date | None = None) -> Dispute:
 @operation
 def resolve_dispute(dispute, *, to_freelancer: int, to_client: int, today: date | None = None) -> Dispute:
     """R8: the outcome splits the disputed amount; the two parts sum to exactly that amount."""
-    today = utc_today(today)
+    today = _today(today)
     d = _fresh(Dispute, dispute, "dispute")
     c = d.contract
     if d.status != Dispute.OPEN:
@@ -684,12 +761,12 @@ def resolve_dispute(dispute, *, to_freelancer: int, to_client: int, today: date 
 @operation
 def record_refund(payment, amount: int, *, memo: str = "", today: date | None = None) -> LedgerEntry:
     """R9: a refund from the freelancer against one payment, within the policy's 180 days."""
-    today = utc_today(today)
+    today = _today(today)
     p = _fresh(LedgerEntry, payment, "payment")
     c = p.contract
     if p.kind not in LedgerEntry.PAYMENT_KINDS or not q.is_live(p):
         raise RuleError("Refunds are recorded against a payment to the freelancer.", rule="R9")
-    _amount(amount)
+    _amount(amount, currency=c.currency)
     left = p.amount - q.payment_refunded(p)
     if amount > left:
         if left == 0:
@@ -754,7 +831,7 @@ def submit_feedback(
     contract, ratings: dict, *, comment="", private_reason="", recommend: int | None = None, now=None
 ) -> Feedback:
     """R10: the client's feedback, sealed once submitted, only while the window is open."""
-    now = utc_now(now)
+    now = _now(now)
     c = _fresh(Contract, contract, "contract")
     if q.client_feedback(c) is not None:
         raise RuleError("Your feedback on this contract is already submitted and sealed.", rule="R10")
@@ -786,7 +863,7 @@ def submit_feedback(
 @operation
 def record_freelancer_feedback(contract, ratings: dict, *, comment="", now=None) -> Feedback:
     """R10: what the freelancer wrote about the client, recorded when it arrives (shown double-blind)."""
-    now = utc_now(now)
+    now = _now(now)
     c = _fresh(Contract, contract, "contract")
     if c.status != Contract.ENDED:
         raise RuleError("Feedback opens when the contract ends.", rule="R10")
@@ -809,7 +886,7 @@ def record_freelancer_feedback(contract, ratings: dict, *, comment="", now=None)
 @operation
 def add_access(contract, label, *, where="", given_on: date | None = None, today: date | None = None) -> AccessGrant:
     """R11: register access given to the freelancer: a label, never a secret."""
-    today = utc_today(today)
+    today = _today(today)
     c = _fresh(Contract, contract, "contract")
     given_on = given_on or today
     if given_on > today:
@@ -870,7 +947,7 @@ def secret_warning(label: str) -> str | None:
 
 @operation
 def revoke_access(grant, *, today: date | None = None) -> AccessGrant:
-    today = utc_today(today)
+    today = _today(today)
     g = _fresh(AccessGrant, grant, "access entry")
     if g.revoked_on is not None:
         raise RuleError(f"“{g.label}” was already revoked on {g.revoked_on:%d %b %Y}.", rule="R11")
@@ -900,7 +977,7 @@ def add_deliverable(contract, label, *, kind: str = Deliverable.WORK, note: str 
 @operation
 def mark_received(deliverable, *, today: date | None = None) -> Deliverable:
     """R11: the work, material or equipment is back, on this date."""
-    today = utc_today(today)
+    today = _today(today)
     d = _fresh(Deliverable, deliverable, "item")
     if d.received_on is not None:
         raise RuleError(f"“{d.label}” was already received on {d.received_on:%d %b %Y}.", rule="R11")
@@ -914,7 +991,7 @@ def mark_received(deliverable, *, today: date | None = None) -> Deliverable:
 @operation
 def complete_closeout_item(item, *, note: str = "", today: date | None = None, now=None) -> CloseoutItem:
     """R11: tick one closeout item. Access is done only when every register entry is revoked."""
-    today = utc_today(today if today is not None or now is None else utc_now(now).date())
+    today = _today(today if today is not None or now is None else utc_now(now).date())
     i = _fresh(CloseoutItem, item, "closeout item")
     c = i.contract
     if i.done_on is not None:
@@ -948,7 +1025,7 @@ def complete_closeout_item(item, *, note: str = "", today: date | None = None, n
 def record_automatic_events(*, today: date | None = None) -> int:
     """R6, R8: record, in one transaction, everything the marketplace did by itself while the book
     was closed (review periods that ended, escrow refund requests left unanswered). Returns how many."""
-    today = utc_today(today)
+    today = _today(today)
     events = q.overdue_automatic_events(today)
     for e in events:
         if e.kind == "auto_release":
@@ -964,7 +1041,7 @@ def record_automatic_events(*, today: date | None = None) -> int:
 @operation
 def reverse_entry(entry, *, memo: str = "", today: date | None = None) -> LedgerEntry:
     """R12: correct a mistake with a reversal entry that names the original (never an edit)."""
-    today = utc_today(today)
+    today = _today(today)
     e = _fresh(LedgerEntry, entry, "ledger entry")
     c = e.contract
     if e.kind == LedgerEntry.REVERSAL:

@@ -56,12 +56,17 @@ def direct_contract(book, freelancer):
     )
 
 
-def snapshot() -> dict[str, list[tuple]]:
-    """Every row of every table of the open book: compare two to prove nothing changed."""
+def snapshot(ignore: dict[str, set[str]] | None = None) -> dict[str, list[tuple]]:
+    """Every row of every table of the open book: compare two to prove nothing changed.
+
+    `ignore` leaves columns out (table name -> column names), such as those stamped with the real clock.
+    """
     out = {}
     for model in ALL_TABLES:
         table = model._meta.table_name
-        out[table] = database.execute_sql(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+        skip = (ignore or {}).get(table, set())
+        columns = ", ".join(f.column_name for f in model._meta.sorted_fields if f.column_name not in skip)
+        out[table] = database.execute_sql(f"SELECT {columns if skip else '*'} FROM {table} ORDER BY rowid").fetchall()
     return out
 
 

@@ -173,8 +173,10 @@ def test_add_a_milestone_with_validation_then_fund_and_submit(window, qtbot):
         qtbot.keyClicks(dialog.amount_edit, "4.99")
         assert dialog.error_text("amount") == "A milestone must be at least $5.00."
         assert not dialog.ok_button.isEnabled()
-        qtbot.keyClicks(dialog.amount_edit, "abc-")  # letters and signs cannot even be typed
-        assert dialog.amount_edit.text() == "4.99"
+        qtbot.keyClicks(dialog.amount_edit, "abc-")  # letters and signs stay on screen and are explained
+        assert dialog.amount_edit.text() == "4.99abc-"
+        assert dialog.error_text("amount") == "“4.99abc-” is not an amount: use digits and “.” only."
+        assert not dialog.ok_button.isEnabled()
         dialog.reject()
 
     done = _in_dialog(qtbot, below_minimum)

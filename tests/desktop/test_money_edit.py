@@ -25,13 +25,36 @@ def money(qtbot):
     return make
 
 
-def test_r1_letters_and_minus_signs_cannot_be_typed(qtbot, money):
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("-12", "Amounts are never negative: the kind of entry gives the direction."),
+        ("12abc", "“12abc” is not an amount: use digits and “.” only."),
+        ("1e5", "“1e5” is not an amount: use digits and “.” only."),
+        ("+5", "“+5” is not an amount: use digits and “.” only."),
+        ("12.3.4", "“12.3.4” is not an amount: use digits and “.” only."),
+    ],
+)
+def test_r1_letters_signs_and_exponents_stay_on_screen_and_are_explained(qtbot, money, typed, message):
+    """Nothing typed is dropped: "1e5" never silently becomes 15.00."""
     edit = money()
-    qtbot.keyClicks(edit, "-1a2b,3x4e5.-5+0")
-    assert edit.text() == "12,345.50"
-    assert edit.value() == 1_234_550
-    assert isinstance(edit.value(), int)
-    assert edit.error() is None and edit.isValid()
+    qtbot.keyClicks(edit, typed)
+    assert edit.text() == typed
+    assert edit.value() is None and not edit.isValid()
+    assert edit.error() == message
+
+
+def test_r1_another_locales_separators_are_explained(qtbot, money):
+    edit = money()
+    qtbot.keyClicks(edit, "1.234,56")
+    assert edit.text() == "1.234,56" and edit.value() is None
+    assert (
+        edit.error()
+        == "“1.234,56” is not an amount: here “,” groups thousands and “.” marks the decimals, as in 1,234.56."
+    )
+    edit.clear()
+    qtbot.keyClicks(edit, "12.5,0")  # a group separator after the decimal point is never an amount
+    assert edit.value() is None and "“,” groups thousands" in edit.error()
 
 
 def test_r1_grouped_amount_in_en_us_is_minor_units(qtbot, money):
@@ -55,24 +78,28 @@ def test_r1_german_locale_reads_dot_groups_and_decimal_comma(qtbot, money):
 def test_r1_third_decimal_is_refused_for_usd(qtbot, money):
     edit = money("USD")
     qtbot.keyClicks(edit, "1.234")
-    assert edit.text() == "1.23"
-    assert edit.value() == 123
+    assert edit.text() == "1.234"
+    assert edit.value() is None
+    assert edit.error() == "Amounts in USD take at most 2 decimals."
 
 
 def test_r1_jpy_takes_no_decimals(qtbot, money):
     edit = money("JPY")
-    qtbot.keyClicks(edit, "500.")
-    assert edit.text() == "500"
-    assert edit.value() == 500
+    qtbot.keyClicks(edit, "500.5")
+    assert edit.value() is None
+    assert edit.error() == "Amounts in JPY take no decimals."
     edit.setValue(1500)
     assert edit.text() == "1,500"
+    assert edit.value() == 1500
 
 
 def test_r1_kwd_takes_three_decimals(qtbot, money):
     edit = money("KWD")
-    qtbot.keyClicks(edit, "12.5009")
-    assert edit.text() == "12.500"
+    qtbot.keyClicks(edit, "12.500")
     assert edit.value() == 12500
+    qtbot.keyClicks(edit, "9")
+    assert edit.value() is None
+    assert edit.error() == "Amounts in KWD take at most 3 decimals."
 
 
 def test_r1_switching_currency_judges_the_text_again(qtbot, money):

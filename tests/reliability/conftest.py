@@ -1,0 +1,46 @@
+"""Issue 9, reliability: the figures of the crash test and the bad-input catalogue, printed at the end of
+every run that includes them (in the terminal summary, so they show without -s)."""
+
+from __future__ import annotations
+
+from .figures import BAD_INPUT, CRASH
+
+BAD_INPUT_FILE = "tests/reliability/test_bad_input.py"
+
+
+def pytest_runtest_logreport(report):
+    """Count each row of the bad-input catalogue that ran, and each that passed (refused as it should); the
+    right-to-left and emoji rows apart, as they are good input, to be accepted."""
+    if report.when == "call" and report.nodeid.startswith(BAD_INPUT_FILE):
+        kind = "good" if "right_to_left" in report.nodeid else "bad"
+        BAD_INPUT[f"{kind}_tried"] += 1
+        BAD_INPUT[f"{kind}_passed"] += int(report.passed)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not CRASH and not BAD_INPUT["bad_tried"] + BAD_INPUT["good_tried"]:
+        return
+    tr = terminalreporter
+    tr.section("reliability (issue 9)")
+    c = CRASH
+    if "seed" in c:
+        tr.write_line(
+            f"crash safety (seed {c['seed']}): {c['kills']} SIGKILLs survived of {c['planned']} planned "
+            f"({c['inside']} inside an operation, {c['between']} between operations, {c['opening']} while "
+            f"opening the book), books found damaged: {c['damaged']}, operations half-applied: "
+            f"{c['half_applied']}, reports lost then found whole: {c['lost_reports']}; "
+            f"{c['steps']:,} operations committed on one growing book in {c['seconds']:.1f} s"
+        )
+    if "creation_kills" in c:
+        tr.write_line(
+            f"book creation: {c['creation_kills']} SIGKILLs while a new book was being created "
+            f"({c['creation_made']} left a whole empty book, the others no file), books left that could not "
+            f"be opened: {c['creation_damaged']}"
+        )
+    if BAD_INPUT["bad_tried"] + BAD_INPUT["good_tried"]:
+        b = BAD_INPUT
+        tr.write_line(
+            f"bad inputs tried: {b['bad_tried']}, refused with their message and the book unchanged: "
+            f"{b['bad_passed']}; right-to-left, emoji and markup text tried: {b['good_tried']}, accepted, stored "
+            f"and shown exactly: {b['good_passed']}"
+        )
