@@ -38,8 +38,9 @@ KILLS = 30 if IN_CI else 100
 CREATION_KILLS = 10 if IN_CI else 25
 MAX_DELAY = 0.15  # seconds after the child has opened the book: up to about 60 operations
 EARLY = 0.1  # the share of kills sent without waiting for the child to open the book
-# Stamped with the real clock (not the plan's today/now), so they differ between the two books.
-REAL_CLOCK = {"ledger_entry": {"created_at"}, "audit_log": {"at"}, "book_info": {"value"}}
+# Stamped with the real clock (not the plan's today/now), so they differ between the two books; an
+# entry's hash covers its created_at, so it differs too (`check`, run after every kill, verifies the chain).
+REAL_CLOCK = {"ledger_entry": {"created_at", "hash"}, "audit_log": {"at"}, "book_info": {"value"}}
 WAIT = 60  # seconds to wait for a child that should be up at once (a guard, not a measurement)
 
 
