@@ -13,13 +13,17 @@ Tables, one per way in:
 - GOOD_TEXT_ROWS: right-to-left scripts, emoji and markup are not bad input: accepted, stored exactly and
   shown as typed in the table and on the contract page.
 
+- CSV_ROWS: a CSV import (models/csv_io.py) with one bad cell, line or file: the file and row named, nothing
+  imported.
+
 The rule a row is about is named in its id (R2, R5, R9, ...). Each table has its own parametrized test; a new
-way in (CSV import, for one) is one more table and one more test at the end of this file, reusing
-`assert_refused` and the `unchanged` fixture.
+way in is one more table and one more test at the end of this file, reusing `assert_refused` and the
+`unchanged` fixture.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -52,6 +56,7 @@ from desktop.release_wizard import ReleaseWizard
 from models import ops
 from models.book import open_book, schema_version
 from models.check import check_book
+from models.csv_io import FILES, HEADERS, import_folder
 from models.entities import Contract, Feedback, Freelancer, Milestone
 from models.errors import RuleError
 
@@ -1038,5 +1043,70 @@ def test_right_to_left_freelancer_name_is_stored_and_shown(qtbot, window):
 
 
 # ============================================================ CSV import
-# Bad CSV rows join this catalogue here, as their own table and parametrized test (each row: the CSV text,
-# the message the import shows, and `unchanged` around it), once the CSV import lands.
+# A folder of contracts.csv, milestones.csv and ledger.csv (models/csv_io.py), one cell or line made bad; the
+# import refuses it naming the file and row, and nothing is imported (the book unchanged, R14).
+
+CSV_GOOD = {
+    "contracts.csv": [["1", "UP-1", "Logo", "Ana Ruiz", "", "", "upwork", "2026-01-01", "USD", "", "active",
+                       "2026-03-01", "", "", ""]],
+    "milestones.csv": [["1", "1", "Sketches", "", "300.00", "USD", "", "active", "", ""]],
+    "ledger.csv": [["1", "1", "2026-03-02", "fund", "300.00", "USD", "1", "", "", "", ""]],
+}  # fmt: skip
+
+
+def csv_cell(name: str, column: str, value: str):
+    def change(rows: dict) -> None:
+        rows[name][0][HEADERS[name].index(column)] = value
+
+    return change
+
+
+def csv_line(name: str, cells: list[str]):
+    def change(rows: dict) -> None:
+        rows[name].append(cells)
+
+    return change
+
+
+CSV_ROWS = [
+    pytest.param(csv_cell("ledger.csv", "amount", "300,00"), "ledger.csv row 2, amount: “300,00” is not a plain amount",
+                 id="R1-comma-decimal"),
+    pytest.param(csv_cell("ledger.csv", "amount", "3e2"), "ledger.csv row 2, amount: “3e2” is not a plain amount",
+                 id="R1-exponent"),
+    pytest.param(csv_cell("ledger.csv", "amount", "-300.00"), "ledger.csv row 2, amount: “-300.00”", id="R1-negative"),
+    pytest.param(csv_cell("milestones.csv", "amount", "0"), "more than zero (R1)", id="R1-zero"),
+    pytest.param(csv_cell("ledger.csv", "amount", "300.005"), "take at most 2 decimals", id="R1-too-many-decimals"),
+    pytest.param(csv_cell("contracts.csv", "budget", "2000000000000"), "too large for a contract", id="R1-too-large"),
+    pytest.param(csv_cell("ledger.csv", "contract", "7"), "ledger.csv row 2, contract: contract 7 is not in",
+                 id="unknown-contract"),
+    pytest.param(csv_cell("ledger.csv", "currency", "EUR"), "“EUR” is not the currency of contract 1 (USD)",
+                 id="R1-other-currency"),
+    pytest.param(csv_cell("ledger.csv", "date", "2026-02-30"), "“2026-02-30” is not a date", id="impossible-date"),
+    pytest.param(csv_cell("contracts.csv", "title", ""), "contracts.csv row 2, title: Enter a title", id="empty-title"),
+    pytest.param(csv_cell("contracts.csv", "title", "Logo\x07"), "contains control characters", id="control-char"),
+    pytest.param(csv_cell("contracts.csv", "title", LONG_TITLE), "too long (10,000 characters", id="long-title"),
+    pytest.param(csv_line("ledger.csv", ["2", "1", "2026-03-03", "release", "900.00", "USD", "1", "", "", "", ""]),
+                 "contracts.csv row 2: contract 1's ledger breaks R12", id="R12-release-beyond-escrow"),
+    pytest.param(csv_line("ledger.csv", ["2", "1", "2026-03-03"]), "ledger.csv row 3: 3 cells; every row has 11",
+                 id="short-row"),
+    pytest.param("headers", "contracts.csv row 1: the headers must be exactly", id="wrong-headers"),
+    pytest.param("latin-1", "contracts.csv row 2: the file is not UTF-8 text", id="wrong-encoding"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "expected"), CSV_ROWS)
+def test_bad_csv_import_names_file_and_row_and_imports_nothing(world, unchanged, tmp_path, change, expected):
+    rows = {name: [list(r) for r in cells] for name, cells in CSV_GOOD.items()}
+    if callable(change):
+        change(rows)
+    rows["contracts.csv"][0][3] = "Ana Ruíz"  # an accent, so a file in another encoding shows
+    for name in FILES:
+        headers = list(HEADERS[name])
+        if change == "headers" and name == "contracts.csv":
+            headers[0] = "id"
+        encoding = "latin-1" if change == "latin-1" and name == "contracts.csv" else "utf-8-sig"
+        with open(tmp_path / name, "w", encoding=encoding, newline="") as f:
+            csv.writer(f, lineterminator="\r\n").writerows([headers, *rows[name]])
+    with unchanged():
+        refused = assert_refused(lambda: import_folder(tmp_path), "Nothing was imported")
+    assert any(expected in problem for problem in refused.problems), refused.problems
