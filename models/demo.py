@@ -11,6 +11,7 @@ writes passes `escrowbook check`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import multiprocessing
@@ -174,7 +175,10 @@ def generate(
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         rows_in, rows_out = ctx.Pipe(duplex=False)
         policies_in, policies_to_child = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_child, args=(policies_in, rows_out, seed, contracts, today), daemon=True)
+        parent_ends = (rows_in, policies_to_child)
+        child = ctx.Process(
+            target=_child, args=(policies_in, rows_out, seed, contracts, today, parent_ends), daemon=True
+        )
         child.start()
         rows_out.close()
         policies_in.close()
@@ -232,15 +236,24 @@ def _next_batch(receive: Callable):
     return batch
 
 
-def _child(policies_in, rows_out, seed, contracts, today) -> None:
+def _child(policies_in, rows_out, seed, contracts, today, parent_ends=()) -> None:
     """The generating process: waits for the book's policies, sends each batch of rows, then None
-    (or the exception it met)."""
+    (or the exception it met).
+
+    It first closes its copies of the writing process's ends of the two pipes (a forked child holds them
+    too): then, if that process dies, the next receive ends with EOF and the next send with a broken pipe,
+    and this one ends instead of waiting forever."""
+    for end in parent_ends:
+        end.close()
     try:
         policies = policies_in.recv()
         _produce(seed, contracts, today, policies, rows_out.send)
         rows_out.send(None)
+    except (EOFError, BrokenPipeError):
+        return  # the writing process is gone: nobody to hand anything to
     except BaseException as exc:  # handed to the writing process, which raises it
-        rows_out.send(exc)
+        with contextlib.suppress(OSError):
+            rows_out.send(exc)
     finally:
         rows_out.close()
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -124,3 +126,39 @@ def test_demo_in_a_second_process_writes_the_same_book(tmp_path, monkeypatch):
             return [book.db.execute_sql(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in demo.COLUMNS]
 
     assert dump(here) == dump(there)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_demo_killed_midway_leaves_no_generator_running(tmp_path):
+    """The demo's generating process ends when the command is killed, instead of running on for ever."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "desktop", "demo", str(tmp_path / "big.book"), "--contracts", "300000"],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not (generators := _children(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert generators, "the demo command started no generating process"
+    time.sleep(0.5)  # both are at work now
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(g) for g in generators) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(g) for g in generators), "the generator outlived the demo command"
