@@ -73,6 +73,23 @@ def summaries(window, out: Path) -> None:
                 print(page)
 
 
+def restore_dialog(window, out: Path) -> None:
+    """File → Restore from Backup… with three daily backups of the demo book (in a temporary folder)."""
+    from datetime import datetime, time, timedelta
+
+    from desktop.backup_dialog import RestoreBackupDialog
+    from models.backup import backup_if_due
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for days in (2, 1, 0):
+            when = datetime.combine(TODAY - timedelta(days=days), time(9, 30), tzinfo=UTC)
+            backup_if_due(window.book, now=when, root=root)
+        dialog = RestoreBackupDialog(window.book.path, window, root=root)
+        grab(dialog, out / "restore-backup.png")
+        dialog.reject()
+
+
 def csv_import(window, out: Path) -> None:
     """The import preview: ready to import, and refused with its problems by row."""
     import csv
@@ -280,6 +297,7 @@ def main(out: Path) -> None:
             wizard_pages(window, contract, out)
             summaries(window, out)
             csv_import(window, out)
+            restore_dialog(window, out)
             help_dialog = HelpDialog(window)
             grab(help_dialog, out / "help.png")
             help_dialog.close()
