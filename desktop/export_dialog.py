@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.money_edit import FieldError
-from desktop.summary_pdf import export_summaries, file_name, paint_summaries
+from desktop.summary_pdf import export_summaries, file_name, paint_summaries, write_pdf
 from models.report import contract_summary
 
 PRIVATE_HINT = "Private notes and private feedback (R10) are left out unless you tick this."
@@ -202,8 +202,6 @@ def run_export(
     now = datetime.now(UTC)
     try:
         if combined is None:
-            from desktop.summary_pdf import write_pdf
-
             summary = contract_summary(ids[0], include_private=include_private, now=now)
             written = [out] if write_pdf(out, [summary], book_name=book_name, generated_at=now) else []
         else:

@@ -30,6 +30,7 @@ from .entities import (
     Milestone,
     database,
 )
+from .errors import RuleError
 from .labels import (
     DELIVERABLE_KINDS,
     DISPUTE_OUTCOMES,
@@ -135,8 +136,6 @@ class ContractSummary:
 
 def select_contracts(*, ids: list[int] | None = None, status: str | None = None) -> list[int]:
     """The contracts to export, by number: these `ids` (each must exist), every one with `status`, or all."""
-    from .errors import RuleError
-
     if ids:
         found = {c.id for c in Contract.select(Contract.id).where(Contract.id.in_(ids))}
         missing = [i for i in ids if i not in found]
