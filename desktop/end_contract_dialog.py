@@ -225,7 +225,7 @@ class EndContractDialog(QDialog):
         self.note = _named(QPlainTextEdit(), "noteEdit", "Private note")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(NOTE_HEIGHT)
-        self.note.setPlaceholderText("Private: kept in this book only, never exported.")
+        self.note.setPlaceholderText("Private: left out of summaries and exports unless you include private notes.")
         reason_label = QLabel("Reason for &ending:")
         reason_label.setBuddy(self.reason)
         note_label = QLabel("Private &note:")
