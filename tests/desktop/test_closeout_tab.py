@@ -28,6 +28,7 @@ from models.check import check_book
 from models.clock import end_of_day
 from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
 from tests.conftest import START
+from tests.ui import child, click
 
 ENDED = date(2026, 3, 10)  # the feedback window then closes at 23:59:59 UTC on 24 March (R10)
 LAST_FEEDBACK_DAY = date(2026, 3, 24)
@@ -91,11 +92,6 @@ def select(qtbot, table: QTableWidget, first_column: str) -> None:
     raise AssertionError(f"no row {first_column!r} in {table.objectName()}")
 
 
-def click(qtbot, button: QAbstractButton) -> None:
-    assert button.isEnabled(), f"{button.objectName()} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
 def retype(qtbot, edit: QLineEdit, text: str) -> None:
     edit.selectAll()
     qtbot.keyClick(edit, Qt.Key.Key_Backspace)
@@ -109,12 +105,6 @@ def opened(qtbot, tab: CloseoutTab, button: QAbstractButton, kind: type):
     assert isinstance(dialog, kind)
     qtbot.waitExposed(dialog)
     return dialog
-
-
-def child(widget: QWidget, name: str) -> QWidget:
-    found = widget.findChild(QWidget, name)
-    assert found is not None, f"no widget named {name}"
-    return found
 
 
 def shown_warning(dialog: AccessDialog) -> str | None:

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.dialogs import ContractDialog, FreelancerDialog, MilestoneDialog
-from desktop.money_edit import FieldError
 from models import ops
 from models.entities import Contract, Freelancer, Milestone
 from models.errors import RuleError
 from tests.conftest import START
+from tests.ui import beside, child
 
 INTERACTIVE = (QLineEdit, QComboBox, QAbstractButton, QAbstractSpinBox, QPlainTextEdit)
 
@@ -48,28 +48,12 @@ def show(qtbot):
     return opened
 
 
-def field(dialog: QDialog, name: str) -> QWidget:
-    widget = dialog.findChild(QWidget, name)
-    assert widget is not None, f"no widget named {name}"
-    return widget
-
-
-def message(dialog: QDialog, name: str) -> str | None:
-    """The message a user sees beside a field (None when none is shown)."""
-    label = dialog.findChild(FieldError, name)
-    assert label is not None, f"no FieldError named {name}"
-    if not label.isVisible():
-        return None
-    assert label.text().startswith("⚠ ")
-    return label.text().removeprefix("⚠ ")
-
-
 def click_ok(qtbot, dialog: QDialog) -> None:
-    qtbot.mouseClick(field(dialog, "okButton"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(child(dialog, "okButton"), Qt.MouseButton.LeftButton)
 
 
 def ok_enabled(dialog: QDialog) -> bool:
-    return field(dialog, "okButton").isEnabled()
+    return child(dialog, "okButton").isEnabled()
 
 
 def retype(qtbot, widget: QLineEdit, text: str) -> None:
@@ -82,7 +66,7 @@ def retype(qtbot, widget: QLineEdit, text: str) -> None:
 def tab_chain(dialog: QDialog, names: list[str]) -> list[str]:
     """The order in which Tab visits the named widgets."""
     seen = []
-    widget = field(dialog, names[0])
+    widget = child(dialog, names[0])
     for _ in range(500):
         if widget.objectName() in names and widget.objectName() not in seen:
             seen.append(widget.objectName())
@@ -109,23 +93,23 @@ def test_freelancer_dialog_shows_messages_beside_fields_and_ok_waits(qtbot, show
     with unchanged():
         dialog = show(FreelancerDialog())
         assert not ok_enabled(dialog)
-        assert message(dialog, "nameError") is None  # nothing red before the user has typed
-        name = field(dialog, "nameEdit")
+        assert beside(dialog, "nameError") is None  # nothing red before the user has typed
+        name = child(dialog, "nameEdit")
         qtbot.keyClicks(name, "A")
         retype(qtbot, name, "")
-        assert message(dialog, "nameError") == "Enter a freelancer's name."
-        qtbot.keyClicks(field(dialog, "emailEdit"), "ana@example")
-        assert message(dialog, "emailError") == "That email address does not look right (name@example.com)."
+        assert beside(dialog, "nameError") == "Enter a freelancer's name."
+        qtbot.keyClicks(child(dialog, "emailEdit"), "ana@example")
+        assert beside(dialog, "emailError") == "That email address does not look right (name@example.com)."
         qtbot.keyClicks(name, "Ana Ruiz")
-        assert message(dialog, "nameError") is None
+        assert beside(dialog, "nameError") is None
         assert not ok_enabled(dialog)
         click_ok(qtbot, dialog)  # disabled: nothing happens
         assert dialog.isVisible()
-    qtbot.keyClicks(field(dialog, "emailEdit"), ".com")
-    assert message(dialog, "emailError") is None
-    qtbot.keyClicks(field(dialog, "agencyEdit"), "Northwind Studio")
-    qtbot.keyClicks(field(dialog, "profileUrlEdit"), "https://example.com/ana")
-    qtbot.keyClicks(field(dialog, "notesEdit"), "Prefers email.")
+    qtbot.keyClicks(child(dialog, "emailEdit"), ".com")
+    assert beside(dialog, "emailError") is None
+    qtbot.keyClicks(child(dialog, "agencyEdit"), "Northwind Studio")
+    qtbot.keyClicks(child(dialog, "profileUrlEdit"), "https://example.com/ana")
+    qtbot.keyClicks(child(dialog, "notesEdit"), "Prefers email.")
     assert ok_enabled(dialog)
     click_ok(qtbot, dialog)
     assert dialog.result() == QDialog.DialogCode.Accepted
@@ -141,10 +125,10 @@ def test_freelancer_dialog_shows_messages_beside_fields_and_ok_waits(qtbot, show
 
 def test_freelancer_dialog_edits_an_existing_freelancer(qtbot, show, freelancer):
     dialog = show(FreelancerDialog(freelancer=freelancer))
-    assert field(dialog, "nameEdit").text() == "Ana Ruiz"
-    assert field(dialog, "emailEdit").text() == "ana@example.com"
+    assert child(dialog, "nameEdit").text() == "Ana Ruiz"
+    assert child(dialog, "emailEdit").text() == "ana@example.com"
     assert ok_enabled(dialog)
-    retype(qtbot, field(dialog, "agencyEdit"), "Ruiz Design")
+    retype(qtbot, child(dialog, "agencyEdit"), "Ruiz Design")
     click_ok(qtbot, dialog)
     assert Freelancer.get_by_id(freelancer.id).agency == "Ruiz Design"
     assert Freelancer.select().count() == 1
@@ -153,9 +137,9 @@ def test_freelancer_dialog_edits_an_existing_freelancer(qtbot, show, freelancer)
 def test_escape_cancels_and_writes_nothing(qtbot, show, book, unchanged):
     with unchanged():
         dialog = show(FreelancerDialog())
-        qtbot.keyClicks(field(dialog, "nameEdit"), "Ana Ruiz")
+        qtbot.keyClicks(child(dialog, "nameEdit"), "Ana Ruiz")
         assert ok_enabled(dialog)
-        qtbot.keyClick(field(dialog, "nameEdit"), Qt.Key.Key_Escape)
+        qtbot.keyClick(child(dialog, "nameEdit"), Qt.Key.Key_Escape)
         assert not dialog.isVisible()
         assert dialog.result() == QDialog.DialogCode.Rejected
         assert dialog.freelancer is None
@@ -193,41 +177,41 @@ def test_contract_dialog_offers_freelancers_by_name_policies_and_currencies(qtbo
     for name in ("carla Diaz", "Bea Lind", "Ana Ruiz"):
         ops.create_freelancer(name)
     dialog = show(ContractDialog(today=START))
-    combo = field(dialog, "freelancerCombo")
+    combo = child(dialog, "freelancerCombo")
     assert [combo.itemText(i) for i in range(combo.count())] == ["Ana Ruiz", "Bea Lind", "carla Diaz"]
-    policy = field(dialog, "policyCombo")
+    policy = child(dialog, "policyCombo")
     assert [policy.itemText(i) for i in range(policy.count())] == [
         "Marketplace (Upwork fixed-price)",
         "Direct (no marketplace)",
     ]
-    assert field(dialog, "currencyCombo").currentText() == "USD"
-    assert field(dialog, "startedOnEdit").date() == QDate(2026, 3, 1)
-    assert field(dialog, "startedOnEdit").calendarPopup()
+    assert child(dialog, "currencyCombo").currentText() == "USD"
+    assert child(dialog, "startedOnEdit").date() == QDate(2026, 3, 1)
+    assert child(dialog, "startedOnEdit").calendarPopup()
     assert not ok_enabled(dialog)  # no title yet
 
 
 def test_create_contract_with_a_new_freelancer_inline(qtbot, show, book):
     dialog = show(ContractDialog(today=START))
-    assert field(dialog, "freelancerCombo").count() == 0
-    qtbot.keyClicks(field(dialog, "titleEdit"), "Website copy")
+    assert child(dialog, "freelancerCombo").count() == 0
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Website copy")
     assert not ok_enabled(dialog)  # no freelancer chosen
-    qtbot.mouseClick(field(dialog, "newFreelancerButton"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(child(dialog, "newFreelancerButton"), Qt.MouseButton.LeftButton)
     inner = dialog.new_freelancer_dialog
     qtbot.waitExposed(inner)
     assert inner.isVisible()
-    qtbot.keyClicks(field(inner, "nameEdit"), "Bea Lind")
+    qtbot.keyClicks(child(inner, "nameEdit"), "Bea Lind")
     click_ok(qtbot, inner)
     assert not inner.isVisible()
-    combo = field(dialog, "freelancerCombo")
+    combo = child(dialog, "freelancerCombo")
     assert combo.currentText() == "Bea Lind"
-    policy = field(dialog, "policyCombo")
+    policy = child(dialog, "policyCombo")
     policy.setCurrentIndex(policy.findText("Direct (no marketplace)"))
-    currency = field(dialog, "currencyCombo")
+    currency = child(dialog, "currencyCombo")
     currency.setCurrentIndex(currency.findText("EUR"))
-    assert dialog.form.labelForField(field(dialog, "budgetRow")).text() == "&Budget (EUR):"
-    qtbot.keyClicks(field(dialog, "budgetEdit"), "1,500.00")
-    qtbot.keyClicks(field(dialog, "externalIdEdit"), "C-42")
-    field(dialog, "startedOnEdit").setDate(QDate(2026, 3, 2))
+    assert dialog.form.labelForField(child(dialog, "budgetRow")).text() == "&Budget (EUR):"
+    qtbot.keyClicks(child(dialog, "budgetEdit"), "1,500.00")
+    qtbot.keyClicks(child(dialog, "externalIdEdit"), "C-42")
+    child(dialog, "startedOnEdit").setDate(QDate(2026, 3, 2))
     assert ok_enabled(dialog)
     click_ok(qtbot, dialog)
     assert dialog.result() == QDialog.DialogCode.Accepted
@@ -245,39 +229,39 @@ def test_create_contract_with_a_new_freelancer_inline(qtbot, show, book):
 
 def test_contract_title_is_required(qtbot, show, freelancer):
     dialog = show(ContractDialog(today=START))
-    title = field(dialog, "titleEdit")
+    title = child(dialog, "titleEdit")
     qtbot.keyClicks(title, "L")
     assert ok_enabled(dialog)
     retype(qtbot, title, "   ")
-    assert message(dialog, "titleError") == "Enter a contract title."
+    assert beside(dialog, "titleError") == "Enter a contract title."
     assert not ok_enabled(dialog)
 
 
 def test_budget_follows_the_chosen_currency(qtbot, show, freelancer):
     dialog = show(ContractDialog(today=START))
-    qtbot.keyClicks(field(dialog, "titleEdit"), "Logo")
-    budget = field(dialog, "budgetEdit")
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Logo")
+    budget = child(dialog, "budgetEdit")
     qtbot.keyClicks(budget, "12.50")
     assert ok_enabled(dialog)
-    currency = field(dialog, "currencyCombo")
+    currency = child(dialog, "currencyCombo")
     currency.setCurrentIndex(currency.findText("JPY"))
     assert budget.currency() == "JPY"
-    assert message(dialog, "budgetError") == "Amounts in JPY take no decimals."
+    assert beside(dialog, "budgetError") == "Amounts in JPY take no decimals."
     assert not ok_enabled(dialog)
     retype(qtbot, budget, "1250")
     assert budget.text() == "1250"
-    assert message(dialog, "budgetError") is None
+    assert beside(dialog, "budgetError") is None
     click_ok(qtbot, dialog)
     assert (dialog.contract.currency, dialog.contract.budget) == ("JPY", 1250)
 
 
 def test_editing_a_contract_changes_its_title(qtbot, show, contract):
     dialog = show(ContractDialog(contract=contract, today=START))
-    assert field(dialog, "titleEdit").text() == "Logo redesign"
+    assert child(dialog, "titleEdit").text() == "Logo redesign"
     for name in ("policyCombo", "currencyCombo", "startedOnEdit"):
-        assert not field(dialog, name).isEnabled()
-    assert field(dialog, "fixedNote").isVisible()
-    retype(qtbot, field(dialog, "titleEdit"), "Logo and icons")
+        assert not child(dialog, name).isEnabled()
+    assert child(dialog, "fixedNote").isVisible()
+    retype(qtbot, child(dialog, "titleEdit"), "Logo and icons")
     click_ok(qtbot, dialog)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert Contract.get_by_id(contract.id).title == "Logo and icons"
@@ -288,9 +272,9 @@ def test_a_contract_with_ledger_entries_says_why_policy_and_currency_are_fixed(q
     m = ops.add_milestone(contract, "Draft", 50000)
     ops.fund_milestone(m, today=START)
     dialog = show(ContractDialog(contract=contract, today=START))
-    assert "entries in the ledger" in field(dialog, "fixedNote").text()
+    assert "entries in the ledger" in child(dialog, "fixedNote").text()
     for name in ("policyCombo", "currencyCombo", "startedOnEdit"):
-        assert not field(dialog, name).isEnabled()
+        assert not child(dialog, name).isEnabled()
 
 
 def test_a_refusal_is_shown_beside_the_field_it_names_and_the_dialog_stays_open(
@@ -301,17 +285,17 @@ def test_a_refusal_is_shown_beside_the_field_it_names_and_the_dialog_stays_open(
 
     monkeypatch.setattr(ops, "create_contract", refuse)
     dialog = show(ContractDialog(today=START))
-    qtbot.keyClicks(field(dialog, "titleEdit"), "Logo")
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Logo")
     with unchanged():
         click_ok(qtbot, dialog)
     assert dialog.isVisible()
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.contract is None
-    assert message(dialog, "titleError") == "There is already a contract called “Logo”."
-    assert message(dialog, "generalError") is None
+    assert beside(dialog, "titleError") == "There is already a contract called “Logo”."
+    assert beside(dialog, "generalError") is None
     assert not ok_enabled(dialog)  # until the title changes
-    qtbot.keyClicks(field(dialog, "titleEdit"), " 2")
-    assert message(dialog, "titleError") is None
+    qtbot.keyClicks(child(dialog, "titleEdit"), " 2")
+    assert beside(dialog, "titleError") is None
     assert ok_enabled(dialog)
 
 
@@ -321,24 +305,24 @@ def test_a_refusal_without_a_field_is_shown_at_the_top(qtbot, show, freelancer, 
 
     monkeypatch.setattr(ops, "create_contract", refuse)
     dialog = show(ContractDialog(today=START))
-    qtbot.keyClicks(field(dialog, "titleEdit"), "Logo")
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Logo")
     with unchanged():
         click_ok(qtbot, dialog)
     assert dialog.isVisible()
-    assert message(dialog, "generalError") == "That freelancer is no longer in the book."
-    assert message(dialog, "titleError") is None
+    assert beside(dialog, "generalError") == "That freelancer is no longer in the book."
+    assert beside(dialog, "titleError") is None
 
 
 def test_the_operations_own_refusal_lands_beside_the_start_date(qtbot, show, freelancer, unchanged):
     dialog = show(ContractDialog(today=START))
-    qtbot.keyClicks(field(dialog, "titleEdit"), "Next year's logo")
-    field(dialog, "startedOnEdit").setDate(QDate(2027, 6, 1))
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Next year's logo")
+    child(dialog, "startedOnEdit").setDate(QDate(2027, 6, 1))
     with unchanged():
         click_ok(qtbot, dialog)
     assert dialog.isVisible()
-    assert message(dialog, "startedOnError") == "The start date is more than a year ahead."
-    field(dialog, "startedOnEdit").setDate(QDate(2026, 3, 8))
-    assert message(dialog, "startedOnError") is None
+    assert beside(dialog, "startedOnError") == "The start date is more than a year ahead."
+    child(dialog, "startedOnEdit").setDate(QDate(2026, 3, 8))
+    assert beside(dialog, "startedOnError") is None
     click_ok(qtbot, dialog)
     assert dialog.contract.started_on == START + timedelta(days=7)
 
@@ -349,11 +333,11 @@ def test_the_operations_own_refusal_lands_beside_the_start_date(qtbot, show, fre
 def test_r2_milestone_below_the_minimum_shows_the_minimum_and_ok_stays_disabled(qtbot, show, contract, unchanged):
     with unchanged():
         dialog = show(MilestoneDialog(contract, today=START))
-        qtbot.keyClicks(field(dialog, "titleEdit"), "Sketches")
-        amount = field(dialog, "amountEdit")
+        qtbot.keyClicks(child(dialog, "titleEdit"), "Sketches")
+        amount = child(dialog, "amountEdit")
         qtbot.keyClicks(amount, "4.99")
         assert amount.value() == 499
-        assert message(dialog, "amountError") == "A milestone must be at least $5.00."
+        assert beside(dialog, "amountError") == "A milestone must be at least $5.00."
         assert not ok_enabled(dialog)
         click_ok(qtbot, dialog)
         qtbot.keyClick(amount, Qt.Key.Key_Return)
@@ -363,9 +347,9 @@ def test_r2_milestone_below_the_minimum_shows_the_minimum_and_ok_stays_disabled(
 
 def test_r2_milestone_of_the_minimum_is_accepted_and_written(qtbot, show, contract):
     dialog = show(MilestoneDialog(contract, today=START))
-    qtbot.keyClicks(field(dialog, "titleEdit"), "Sketches")
-    qtbot.keyClicks(field(dialog, "amountEdit"), "5.00")
-    assert message(dialog, "amountError") is None
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Sketches")
+    qtbot.keyClicks(child(dialog, "amountEdit"), "5.00")
+    assert beside(dialog, "amountError") is None
     assert ok_enabled(dialog)
     click_ok(qtbot, dialog)
     assert dialog.result() == QDialog.DialogCode.Accepted
@@ -376,36 +360,36 @@ def test_r2_milestone_of_the_minimum_is_accepted_and_written(qtbot, show, contra
 
 def test_r2_direct_contract_has_no_minimum(qtbot, show, direct_contract):
     dialog = show(MilestoneDialog(direct_contract, today=START))
-    assert dialog.form.labelForField(field(dialog, "amountRow")).text() == "&Amount (EUR):"
-    qtbot.keyClicks(field(dialog, "titleEdit"), "One page")
-    qtbot.keyClicks(field(dialog, "amountEdit"), "0.01")
-    assert message(dialog, "amountError") is None
+    assert dialog.form.labelForField(child(dialog, "amountRow")).text() == "&Amount (EUR):"
+    qtbot.keyClicks(child(dialog, "titleEdit"), "One page")
+    qtbot.keyClicks(child(dialog, "amountEdit"), "0.01")
+    assert beside(dialog, "amountError") is None
     click_ok(qtbot, dialog)
     assert Milestone.get(Milestone.contract == direct_contract).amount == 1
 
 
 def test_milestone_title_and_amount_are_required(qtbot, show, contract):
     dialog = show(MilestoneDialog(contract, today=START))
-    amount = field(dialog, "amountEdit")
+    amount = child(dialog, "amountEdit")
     qtbot.keyClicks(amount, "7")
     retype(qtbot, amount, "")
-    assert message(dialog, "amountError") == "Enter an amount."
-    title = field(dialog, "titleEdit")
+    assert beside(dialog, "amountError") == "Enter an amount."
+    title = child(dialog, "titleEdit")
     qtbot.keyClicks(title, "x")
     retype(qtbot, title, "")
-    assert message(dialog, "titleError") == "Enter a milestone title."
+    assert beside(dialog, "titleError") == "Enter a milestone title."
     assert not ok_enabled(dialog)
 
 
 def test_milestone_due_date_is_optional(qtbot, show, contract):
     dialog = show(MilestoneDialog(contract, today=START))
-    assert not field(dialog, "dueDateEdit").isEnabled()
-    qtbot.keyClicks(field(dialog, "titleEdit"), "Final files")
-    qtbot.keyClicks(field(dialog, "amountEdit"), "250")
-    qtbot.mouseClick(field(dialog, "dueCheck"), Qt.MouseButton.LeftButton)
-    assert field(dialog, "dueDateEdit").isEnabled()
-    field(dialog, "dueDateEdit").setDate(QDate(2026, 4, 15))
-    qtbot.keyClicks(field(dialog, "descriptionEdit"), "All source files.")
+    assert not child(dialog, "dueDateEdit").isEnabled()
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Final files")
+    qtbot.keyClicks(child(dialog, "amountEdit"), "250")
+    qtbot.mouseClick(child(dialog, "dueCheck"), Qt.MouseButton.LeftButton)
+    assert child(dialog, "dueDateEdit").isEnabled()
+    child(dialog, "dueDateEdit").setDate(QDate(2026, 4, 15))
+    qtbot.keyClicks(child(dialog, "descriptionEdit"), "All source files.")
     click_ok(qtbot, dialog)
     m = dialog.milestone
     assert (m.amount, m.due_on, m.description) == (25000, date(2026, 4, 15), "All source files.")
@@ -414,9 +398,9 @@ def test_milestone_due_date_is_optional(qtbot, show, contract):
 def test_editing_a_milestone_shows_its_amount_and_saves_the_new_one(qtbot, show, contract):
     m = ops.add_milestone(contract, "Draft", 123450, due_on=date(2026, 3, 20))
     dialog = show(MilestoneDialog(contract, milestone=m, today=START))
-    amount = field(dialog, "amountEdit")
+    amount = child(dialog, "amountEdit")
     assert amount.text() == "1,234.50"
-    assert field(dialog, "dueCheck").isChecked()
+    assert child(dialog, "dueCheck").isChecked()
     retype(qtbot, amount, "1,300")
     click_ok(qtbot, dialog)
     assert Milestone.get_by_id(m.id).amount == 130000
@@ -427,8 +411,8 @@ def test_editing_a_funded_milestone_is_refused_at_the_top(qtbot, show, contract,
     m = ops.add_milestone(contract, "Draft", 50000)
     ops.fund_milestone(m, today=START)
     dialog = show(MilestoneDialog(contract, milestone=Milestone.get_by_id(m.id), today=START))
-    qtbot.keyClicks(field(dialog, "titleEdit"), " v2")
+    qtbot.keyClicks(child(dialog, "titleEdit"), " v2")
     with unchanged():
         click_ok(qtbot, dialog)
     assert dialog.isVisible()
-    assert message(dialog, "generalError") == "“Draft” is funded: it can no longer be edited."
+    assert beside(dialog, "generalError") == "“Draft” is funded: it can no longer be edited."

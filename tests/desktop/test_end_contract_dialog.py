@@ -24,6 +24,7 @@ from desktop.release_wizard import ReleaseWizard
 from models import ops, queries
 from models.check import check_book
 from models.entities import Contract, EscrowRefundRequest, Milestone
+from tests.ui import press
 
 TODAY = date(2026, 3, 10)
 
@@ -50,12 +51,6 @@ def seen(label) -> str:
     return " ".join(doc.toPlainText().split())
 
 
-def click(button) -> None:
-    assert button.isEnabled() and button.isVisible(), button.objectName()
-    button.click()
-    QApplication.processEvents()
-
-
 def emitted(d: EndContractDialog) -> list[int]:
     ids: list[int] = []
     d.contract_changed.connect(ids.append)
@@ -80,10 +75,10 @@ def in_wizard(act) -> list:
 
 def release_all(w: ReleaseWizard) -> None:
     """Release all of the first active milestone and stop at the done page."""
-    click(w.button(QWizard.WizardButton.NextButton))
+    press(w.button(QWizard.WizardButton.NextButton))
     assert w.amount.full.isChecked()
-    click(w.button(QWizard.WizardButton.NextButton))
-    click(w.button(QWizard.WizardButton.CommitButton))  # Pay now
+    press(w.button(QWizard.WizardButton.NextButton))
+    press(w.button(QWizard.WizardButton.CommitButton))  # Pay now
     assert w.currentPage() is w.done_page
 
 
@@ -97,7 +92,7 @@ def test_r7_ending_with_no_escrow(qtbot, contract):
     assert d.end_hint.text() == "To end the contract, tick that you agreed the ending."
     d.agreed.setChecked(True)
     d.note.setPlainText("Paid on time; would hire again.")
-    click(d.end_button)
+    press(d.end_button)
     c = Contract.get_by_id(contract.id)
     assert c.status == Contract.ENDED and c.ended_on == TODAY
     assert c.end_reason == "Work completed" and c.end_note == "Paid on time; would hire again."
@@ -106,7 +101,7 @@ def test_r7_ending_with_no_escrow(qtbot, contract):
     assert "“Logo redesign” has ended on 10 Mar 2026." in seen(d.ended_text)
     assert seen(d.request_text) == "No escrow was left, so no escrow refund was requested."
     assert EscrowRefundRequest.select().count() == 0
-    click(d.close_button)
+    press(d.close_button)
     assert d.result() == QDialog.DialogCode.Accepted and not d.go_to_closeout
     assert check_book() == []
 
@@ -123,7 +118,7 @@ def test_r8_ending_with_escrow_requests_an_escrow_refund(qtbot, funded):
     d.agreed.setChecked(True)
     d.refund_choice.setChecked(True)
     d.reason.setCurrentText("Project cancelled")
-    click(d.end_button)
+    press(d.end_button)
     c = Contract.get_by_id(funded.id)
     assert c.status == Contract.ENDED and c.end_reason == "Project cancelled"
     [request] = list(c.escrow_refund_requests)
@@ -147,16 +142,16 @@ def test_r7_release_it_first_through_the_wizard_then_end_without_a_request(qtbot
 
     def pay_and_keep_open(w):
         release_all(w)
-        click(w.button(QWizard.WizardButton.FinishButton))  # Keep it open
+        press(w.button(QWizard.WizardButton.FinishButton))  # Keep it open
 
     done = in_wizard(pay_and_keep_open)
-    click(d.release_button)
+    press(d.release_button)
     assert done
     assert queries.balances(funded).escrow == 0 and ids == [funded.id]
     assert not d.choices.isVisible() and "Nothing is left in escrow" in seen(d.escrow_text)
     assert Contract.get_by_id(funded.id).status == Contract.ACTIVE
     assert d.end_button.isEnabled()
-    click(d.end_button)
+    press(d.end_button)
     c = Contract.get_by_id(funded.id)
     assert c.status == Contract.ENDED and d.request is None
     assert EscrowRefundRequest.select().count() == 0
@@ -169,20 +164,20 @@ def test_r7_a_partial_release_leaves_the_choices_with_the_new_amount(qtbot, fund
     d.release_choice.setChecked(True)
 
     def pay_part(w):
-        click(w.button(QWizard.WizardButton.NextButton))
+        press(w.button(QWizard.WizardButton.NextButton))
         w.amount.partial.setChecked(True)
         qtbot.keyClicks(w.amount.part, "200.00")
-        click(w.button(QWizard.WizardButton.NextButton))
-        click(w.button(QWizard.WizardButton.CommitButton))
-        click(w.button(QWizard.WizardButton.FinishButton))
+        press(w.button(QWizard.WizardButton.NextButton))
+        press(w.button(QWizard.WizardButton.CommitButton))
+        press(w.button(QWizard.WizardButton.FinishButton))
 
     done = in_wizard(pay_part)
-    click(d.release_button)
+    press(d.release_button)
     assert done and d.escrow == 5_000 and d.choices.isVisible()
     assert d.refund_choice.text().replace("&", "") == "End and request an escrow refund of $50.00"
     d.agreed.setChecked(True)
     d.refund_choice.setChecked(True)
-    click(d.end_button)
+    press(d.end_button)
     assert d.request.amount == 5_000
     assert check_book() == []
 
@@ -196,10 +191,10 @@ def test_r7_the_wizard_opened_from_here_returns_here_to_end(qtbot, funded):
         release_all(w)
         assert not w.done_page.end_button.isVisible()
         assert w.button(QWizard.WizardButton.FinishButton).text() == "&Back to ending the contract"
-        click(w.button(QWizard.WizardButton.FinishButton))
+        press(w.button(QWizard.WizardButton.FinishButton))
 
     done = in_wizard(pay_and_return)
-    click(d.release_button)
+    press(d.release_button)
     assert done and Contract.get_by_id(funded.id).status == Contract.ACTIVE
     assert not d.ended and d.stack.currentWidget() is d.before_page
     assert check_book() == []
@@ -240,7 +235,7 @@ def test_r14_cancel_changes_nothing(qtbot, funded, unchanged):
         d.refund_choice.setChecked(True)
         d.reason.setCurrentText("Budget changed")
         d.note.setPlainText("Never mind.")
-        click(d.cancel_button)
+        press(d.cancel_button)
         assert d.result() == QDialog.DialogCode.Rejected and not d.isVisible() and not d.ended
     assert Contract.get_by_id(funded.id).status == Contract.ACTIVE
 
@@ -267,7 +262,7 @@ def test_other_reason_needs_its_text(qtbot, contract):
     d.reason_other.clear()
     qtbot.keyClicks(d.reason_other, "Moved the work in-house")
     assert d.end_button.isEnabled()
-    click(d.end_button)
+    press(d.end_button)
     assert Contract.get_by_id(contract.id).end_reason == "Moved the work in-house"
     assert check_book() == []
 
@@ -279,7 +274,7 @@ def ended_with_request(qtbot, funded) -> EndContractDialog:
     d = open_dialog(qtbot, funded)
     d.agreed.setChecked(True)
     d.refund_choice.setChecked(True)
-    click(d.end_button)
+    press(d.end_button)
     assert d.ended and check_book() == []
     return d
 
@@ -288,7 +283,7 @@ def test_r8_mailto_link_carries_title_amount_and_name(qtbot, funded):
     d = ended_with_request(qtbot, funded)
     opened: list[QUrl] = []
     d.open_url = lambda url: opened.append(url) or True
-    click(d.email_button)
+    press(d.email_button)
     [url] = opened
     assert url == mailto_url(funded)
     assert url.scheme() == "mailto" and url.path() == "ana@example.com"
@@ -313,14 +308,14 @@ def test_mailto_keeps_plus_and_ampersand_in_a_title(qtbot, freelancer):
 def test_email_app_missing_points_to_copy(qtbot, funded):
     d = ended_with_request(qtbot, funded)
     d.open_url = lambda url: False
-    click(d.email_button)
+    press(d.email_button)
     assert d.email_status.isVisible() and "Copy email" in d.email_status.text()
 
 
 def test_copy_email_puts_subject_and_body_on_the_clipboard(qtbot, funded):
     d = ended_with_request(qtbot, funded)
     QApplication.clipboard().clear()
-    click(d.copy_button)
+    press(d.copy_button)
     subject, body = queries.escrow_refund_email(funded)
     assert QApplication.clipboard().text() == f"Subject: {subject}\n\n{body}"
     assert d.email_status.text() == "The email is on the clipboard."
@@ -329,7 +324,7 @@ def test_copy_email_puts_subject_and_body_on_the_clipboard(qtbot, funded):
 def test_r11_closeout_button_asks_for_the_checklist(qtbot, funded):
     d = ended_with_request(qtbot, funded)
     assert not d.go_to_closeout
-    click(d.closeout_button)
+    press(d.closeout_button)
     assert d.go_to_closeout and d.result() == QDialog.DialogCode.Accepted and not d.isVisible()
 
 
@@ -348,7 +343,7 @@ def test_r14_refusal_when_the_contract_ended_elsewhere_is_shown_at_the_top(qtbot
     ops.end_contract(contract, agreed=True, today=TODAY)  # another window got there first
     d.agreed.setChecked(True)
     with unchanged():
-        click(d.end_button)
+        press(d.end_button)
     assert d.error.isVisible() and d.error.message() == "“Logo redesign” has already ended."
     assert d.error.geometry().top() < d.stack.geometry().top()  # at the top
     assert d.isVisible() and d.stack.currentWidget() is d.before_page
@@ -362,13 +357,13 @@ def test_r14_escrow_that_appeared_meanwhile_is_refused_and_then_offered(qtbot, c
     ops.fund_milestone(m, today=TODAY)  # funded in another window
     d.agreed.setChecked(True)
     with unchanged():
-        click(d.end_button)
+        press(d.end_button)
     assert d.error.message() == (
         "$10.00 is still in escrow. Release it first, or end the contract and request an escrow refund."
     )
     assert d.choices.isVisible() and not d.end_button.isEnabled() and not d.ended
     d.refund_choice.setChecked(True)
-    click(d.end_button)
+    press(d.end_button)
     assert d.request.amount == 1_000 and not d.error.isVisible()
     assert Milestone.get_by_id(m.id).state == Milestone.CLOSED
     assert check_book() == []
@@ -379,7 +374,7 @@ def test_release_first_on_an_ended_contract_says_why(qtbot, funded, unchanged):
     ops.end_contract(funded, agreed=True, request_escrow_refund=True, today=TODAY)
     d.release_choice.setChecked(True)
     with unchanged():
-        click(d.release_button)  # no wizard opens: it would dead-end
+        press(d.release_button)  # no wizard opens: it would dead-end
     assert d.error.message() == "“Logo redesign” has ended: payments can no longer be released."
 
 
@@ -390,7 +385,7 @@ def test_every_interactive_widget_is_named(qtbot, funded):
     d = open_dialog(qtbot, funded)
     d.agreed.setChecked(True)
     d.refund_choice.setChecked(True)
-    click(d.end_button)
+    press(d.end_button)
     widgets = [*d.before_page.findChildren(QWidget), *d.after_page.findChildren(QWidget)]
     interactive = [w for w in widgets if isinstance(w, (QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit))]
     interactive = [w for w in interactive if not isinstance(w.parent(), QComboBox)]  # a combo's own parts

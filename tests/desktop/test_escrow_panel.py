@@ -12,6 +12,7 @@ from desktop.escrow_panel import NO_REQUEST, DisputeOutcomeDialog, EscrowPanel
 from models import ops, queries
 from models.check import check_book
 from models.entities import Dispute, EscrowRefundRequest, LedgerEntry
+from tests.ui import press
 
 ENDED = date(2026, 3, 20)  # a Friday: the request's reply is due 27 March (7 days)
 REPLY_DUE = date(2026, 3, 27)
@@ -66,24 +67,18 @@ def seen(panel) -> str:
     return " ".join(panel.view.toPlainText().split())
 
 
-def click(button) -> None:
-    assert button.isVisible() and button.isEnabled(), button.objectName()
-    button.click()
-    QApplication.processEvents()
-
-
 def request_of(contract) -> EscrowRefundRequest:
     return EscrowRefundRequest.get(EscrowRefundRequest.contract == contract)
 
 
 def open_dispute(panel, contract) -> Dispute:
     on(panel, REPLY_DUE, contract)
-    click(panel.disputed_button)
+    press(panel.disputed_button)
     return Dispute.get(Dispute.contract == contract)
 
 
 def open_outcome_dialog(panel) -> DisputeOutcomeDialog:
-    click(panel.outcome_button)
+    press(panel.outcome_button)
     dialog = panel.dialog
     assert isinstance(dialog, DisputeOutcomeDialog) and dialog.isVisible()
     assert dialog.objectName() == "disputeOutcomeDialog"
@@ -123,7 +118,7 @@ def test_r8_pending_request_shows_amount_dates_and_status_in_words(panel, ended)
 def test_r8_freelancer_approved_returns_the_escrow(panel, ended):
     contract, request = ended
     panel.show_contract(contract)
-    click(panel.approved_button)
+    press(panel.approved_button)
     assert "$200.00" in panel.asked[0]
     assert queries.balances(contract).escrow == 0
     assert queries.balances(contract).escrow_refunded == 20_000
@@ -140,8 +135,8 @@ def test_r14_saying_no_to_the_confirmation_records_nothing(panel, ended, unchang
     panel.show_contract(contract)
     panel.answer = False
     with unchanged():
-        click(panel.approved_button)
-        click(panel.disputed_button)
+        press(panel.approved_button)
+        press(panel.disputed_button)
     assert len(panel.asked) == 2 and panel.emitted == [] and panel.warnings == []
     assert "Waiting for the freelancer" in seen(panel)
 
@@ -150,7 +145,7 @@ def test_r8_r14_a_reply_dated_before_the_request_is_refused(panel, ended, unchan
     contract, _ = ended
     on(panel, date(2026, 3, 19), contract)
     with unchanged():
-        click(panel.approved_button)
+        press(panel.approved_button)
     assert panel.warnings == ["The date 19 Mar 2026 is before the refund was requested (20 Mar 2026)."]
     assert panel.emitted == []
     assert check_book() == []
@@ -179,7 +174,7 @@ def test_r8_no_answer_is_accepted_the_day_after_the_reply_date(panel, ended):
     contract, _ = ended
     on(panel, date(2026, 3, 28), contract)
     assert panel.no_reply_button.isEnabled()
-    click(panel.no_reply_button)
+    press(panel.no_reply_button)
     assert request_of(contract).status == EscrowRefundRequest.NO_REPLY
     assert queries.balances(contract).escrow == 0
     refund = LedgerEntry.get((LedgerEntry.contract == contract) & (LedgerEntry.kind == LedgerEntry.ESCROW_REFUND))
@@ -231,7 +226,7 @@ def test_r8_record_the_dispute_answer(panel, ended):
     contract, _ = ended
     dispute = open_dispute(panel, contract)
     on(panel, date(2026, 3, 30), contract)
-    click(panel.answered_button)
+    press(panel.answered_button)
     assert Dispute.get_by_id(dispute.id).answered_on == date(2026, 3, 30)
     assert "Answered on 30 Mar 2026" in seen(panel)
     assert "You answered on 30 Mar 2026" in panel.status_line.text()

@@ -19,6 +19,7 @@ from desktop.feedback import HIDDEN_TEXT, FeedbackDialog, FeedbackTab, Freelance
 from models import ops, queries
 from models.check import check_book
 from models.entities import Contract, Feedback
+from tests.ui import click
 
 ENDED = date(2026, 3, 10)  # the window then closes at 23:59:59 UTC on 24 March (day 14)
 ENDED_AT_NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -64,11 +65,6 @@ def ui(qtbot, ended) -> Harness:
     qtbot.waitExposed(tab)
     tab.show_contract(ended)
     return h
-
-
-def click(qtbot, button: QAbstractButton) -> None:
-    assert button.isVisible() and button.isEnabled(), f"{button.objectName()} cannot be clicked"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def dialog_for(qtbot, contract, *, now, answer=True, kind=FeedbackDialog):

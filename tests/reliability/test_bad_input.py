@@ -34,9 +34,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QLocale, QPoint, QSettings, Qt
+from PySide6.QtCore import QLocale, QSettings, Qt
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QApplication,
     QDateEdit,
     QDateTimeEdit,
@@ -50,7 +49,6 @@ from desktop.contracts_model import COLUMN_KEYS
 from desktop.dialogs import ContractDialog, FreelancerDialog, MilestoneDialog
 from desktop.end_contract_dialog import EndContractDialog
 from desktop.main_window import MainWindow
-from desktop.money_edit import FieldError
 from desktop.refund_dialog import RefundDialog
 from desktop.release_wizard import ReleaseWizard
 from models import ops
@@ -59,6 +57,7 @@ from models.check import check_book
 from models.csv_io import FILES, HEADERS, import_folder
 from models.entities import Contract, Feedback, Freelancer, Milestone
 from models.errors import RuleError
+from tests.ui import beside, child, click
 
 from ..conftest import START, snapshot
 from . import full_disk
@@ -120,22 +119,6 @@ def show(qtbot, dialog: QWidget) -> QWidget:
     return dialog
 
 
-def child(parent: QWidget, name: str) -> QWidget:
-    widget = parent.findChild(QWidget, name)
-    assert widget is not None, f"no widget named {name}"
-    return widget
-
-
-def beside(parent: QWidget, name: str) -> str | None:
-    """The message a user sees in the FieldError `name` (None when none is shown)."""
-    label = parent.findChild(FieldError, name)
-    assert label is not None, f"no FieldError named {name}"
-    if not label.isVisible():
-        return None
-    assert label.text().startswith("⚠ ")
-    return label.text().removeprefix("⚠ ")
-
-
 def enter(qtbot, widget: QWidget, how: str, value) -> None:
     """What the user does to the field: type, paste (Ctrl+V), erase what they typed, or (a date field) pick."""
     if isinstance(widget, QDateEdit):
@@ -170,12 +153,6 @@ def pick_date(qtbot, edit: QDateEdit, day: date) -> None:
     qtbot.keyClicks(edit, str(day.day))
     qtbot.keyClick(edit, Qt.Key.Key_Tab)
     assert edit.date().toPython() == day, f"could not pick {day} in {edit.objectName()}"
-
-
-def click(qtbot, button: QAbstractButton) -> None:
-    """A click where a user clicks a check box or radio button: on its box, not the empty end of its row."""
-    assert button.isVisible() and button.isEnabled(), f"{button.objectName()} cannot be clicked"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
 
 
 def text_of(widget: QWidget) -> str:
@@ -345,7 +322,7 @@ def test_bad_input_in_a_dialog_is_explained_beside_its_field(
             if name != field:
                 enter(qtbot, child(d, name), "type", good)
         if field == "dueDateEdit":
-            click(qtbot, child(d, "dueCheck"))
+            click(qtbot, child(d, "dueCheck"), on_box=True)
         widget = child(d, field)
         enter(qtbot, widget, how, value)
         if how == "paste":
@@ -396,7 +373,7 @@ def test_bad_refund_is_explained_and_records_nothing(qtbot, world, unchanged, re
         d = show(qtbot, RefundDialog(world.contract, today=max(received, TODAY)))
         enter(qtbot, d.received_on_edit, "date", received)
         if part is not None:
-            click(qtbot, d.part_radio)
+            click(qtbot, d.part_radio, on_box=True)
             enter(qtbot, d.amount_edit, "type", part)
         shown = refund_payments_shown(d) if where == "payments" else beside(d, where)
         assert shown is not None and expected in shown, shown
@@ -412,7 +389,7 @@ def test_r5_release_beyond_escrow_in_the_wizard_is_explained(qtbot, world, uncha
     with unchanged():
         w = show(qtbot, ReleaseWizard(Contract.get_by_id(world.contract.id), today=TODAY, milestone_id=world.funded.id))
         w.button(QWizard.WizardButton.NextButton).click()
-        click(qtbot, w.amount.partial)
+        click(qtbot, w.amount.partial, on_box=True)
         enter(qtbot, w.amount.part, "type", "200.01")
         assert beside(w, "amountError") == "You can release at most $200.00."
         assert not w.button(QWizard.WizardButton.NextButton).isEnabled()
@@ -421,7 +398,7 @@ def test_r5_release_beyond_escrow_in_the_wizard_is_explained(qtbot, world, uncha
 def test_r2_new_milestone_below_minimum_in_the_wizard_is_explained(qtbot, world, unchanged):
     with unchanged():
         w = show(qtbot, ReleaseWizard(Contract.get_by_id(world.contract.id), today=TODAY))
-        click(qtbot, w.choose.new_choice)
+        click(qtbot, w.choose.new_choice, on_box=True)
         enter(qtbot, w.choose.new_title, "type", "Final payment")
         enter(qtbot, w.choose.new_amount, "type", "4.99")
         assert beside(w, "newAmountError") == "A milestone must be at least $5.00."
@@ -432,8 +409,8 @@ def test_r7_ending_an_ended_contract_from_its_dialog_is_refused_at_the_top(qtbot
     d = show(qtbot, EndContractDialog(Contract.get_by_id(world.contract.id), today=TODAY))
     ops.end_contract(world.contract, agreed=True, request_escrow_refund=True, today=TODAY)  # in another window
     with unchanged():
-        click(qtbot, d.agreed)
-        click(qtbot, d.refund_choice)
+        click(qtbot, d.agreed, on_box=True)
+        click(qtbot, d.refund_choice, on_box=True)
         qtbot.mouseClick(d.end_button, Qt.MouseButton.LeftButton)
         assert beside(d, "endError") == "“Logo redesign” has already ended."
         assert not d.ended and d.isVisible()

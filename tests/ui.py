@@ -1,0 +1,42 @@
+"""What the widget tests share: find a widget by name, read the message beside a field, click as a user does."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+
+from desktop.money_edit import FieldError
+
+
+def child(parent: QWidget, name: str) -> QWidget:
+    """The widget called `name` inside `parent` (it must be there)."""
+    widget = parent.findChild(QWidget, name)
+    assert widget is not None, f"no widget named {name}"
+    return widget
+
+
+def beside(parent: QWidget, name: str) -> str | None:
+    """The message a user sees in the FieldError `name` (None when none is shown); never colour alone."""
+    label = parent.findChild(FieldError, name)
+    assert label is not None, f"no FieldError named {name}"
+    if not label.isVisible():
+        return None
+    assert label.text().startswith("⚠ ")
+    return label.text().removeprefix("⚠ ")
+
+
+def click(qtbot, button: QAbstractButton, *, on_box: bool = False) -> None:
+    """A mouse click on a button a user can see and use; `on_box` clicks a check box or radio button on its
+    box, not the empty end of its row."""
+    assert button.isVisible() and button.isEnabled(), f"{button.objectName()} cannot be clicked"
+    if on_box:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+    else:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def press(button: QAbstractButton) -> None:
+    """A button pressed from code (as a keyboard or accessibility action does), the events then handled."""
+    assert button.isVisible() and button.isEnabled(), button.objectName()
+    button.click()
+    QApplication.processEvents()
