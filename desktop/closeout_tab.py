@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.dialogs import FormDialog, rule_message
 from desktop.money_edit import FieldError
+from desktop.widgets import button
 from models import ops, queries
 from models.clock import utc_today
 from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
@@ -254,8 +255,8 @@ class CloseoutTab(QWidget):
         self.checklist_table = self._table(
             "checklistTable", "Closeout checklist", ["Item", "Done on", "Note"], stretch=2
         )
-        self.mark_done_button = self._button(
-            "markDoneButton", "Mark &done…", self.mark_done, "Tick the selected item, with an optional note (R11)"
+        self.mark_done_button = button(
+            "markDoneButton", "Mark &done…", self.mark_done, tip="Tick the selected item, with an optional note (R11)"
         )
         self.checklist_table.itemDoubleClicked.connect(lambda *_: self.mark_done())
 
@@ -263,23 +264,23 @@ class CloseoutTab(QWidget):
         self.access_table = self._table(
             "accessTable", "Access register", ["Access", "Where", "Given on", "Revoked on"], stretch=0
         )
-        self.add_access_button = self._button(
-            "addAccessButton", "Add a&ccess…", self.add_access, "Register access given to the freelancer (a label)"
+        self.add_access_button = button(
+            "addAccessButton", "Add a&ccess…", self.add_access, tip="Register access given to the freelancer (a label)"
         )
-        self.revoke_button = self._button(
-            "revokeButton", "Re&voke…", self.revoke, "Record that the selected access was changed or revoked today"
+        self.revoke_button = button(
+            "revokeButton", "Re&voke…", self.revoke, tip="Record that the selected access was changed or revoked today"
         )
 
         # The things to receive back.
         self.deliverables_table = self._table(
             "deliverablesTable", "Things to receive back", ["What", "Kind", "Received on"], stretch=0
         )
-        self.add_deliverable_button = self._button(
-            "addDeliverableButton", "Add…", self.add_deliverable, "Work, material or equipment to receive back"
+        self.add_deliverable_button = button(
+            "addDeliverableButton", "Add…", self.add_deliverable, tip="Work, material or equipment to receive back"
         )
         self.add_deliverable_button.setAccessibleName("Add a thing to receive back")
-        self.received_button = self._button(
-            "receivedButton", "Mark &received", self.mark_received, "Record that the selected thing is back, today"
+        self.received_button = button(
+            "receivedButton", "Mark &received", self.mark_received, tip="Record that the selected thing is back, today"
         )
 
         layout = QVBoxLayout(self)
@@ -313,14 +314,6 @@ class CloseoutTab(QWidget):
         self.show_contract(None)
 
     # ------------------------------------------------------------ building
-    def _button(self, name: str, text: str, slot, tip: str = "") -> QPushButton:
-        b = QPushButton(text)
-        b.setObjectName(name)
-        b.setAccessibleName(text.replace("&", "").rstrip("…"))
-        if tip:
-            b.setToolTip(tip)
-        b.clicked.connect(slot)
-        return b
 
     @staticmethod
     def _table(name: str, accessible: str, headers: list[str], *, stretch: int) -> QTableWidget:

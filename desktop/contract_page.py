@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import formatting
-from desktop.icons import icon
+from desktop.widgets import button
 from models import queries  # (models.ops is imported where an action needs it, not on start-up)
 from models.clock import utc_today
 from models.entities import Clock, Contract, LedgerEntry, Milestone
@@ -234,17 +233,6 @@ class ContractPage(QWidget):
         tab.changed.connect(self._changed_elsewhere)
         return tab
 
-    def _button(self, name: str, text: str, slot, icon_name: str | None = None, tip: str = "") -> QPushButton:
-        b = QPushButton(text)
-        b.setObjectName(name)
-        b.setAccessibleName(text.replace("&", "").rstrip("…"))
-        if icon_name:
-            b.setIcon(icon(icon_name))
-        if tip:
-            b.setToolTip(tip)
-        b.clicked.connect(slot)
-        return b
-
     def _milestones_tab(self) -> QWidget:
         w = QWidget()
         self.milestone_table = _table(
@@ -252,28 +240,28 @@ class ContractPage(QWidget):
         )
         self.milestone_table.itemSelectionChanged.connect(self._update_buttons)
         self.milestone_table.itemDoubleClicked.connect(lambda *_: self.edit_milestone())
-        self.add_button = self._button("addMilestoneButton", "&Add…", self.add_milestone, "new-milestone")
-        self.edit_button = self._button("editMilestoneButton", "&Edit…", self.edit_milestone, "edit")
-        self.up_button = self._button("moveUpButton", "Move &up", lambda: self.move_milestone(-1))
-        self.down_button = self._button("moveDownButton", "Move do&wn", lambda: self.move_milestone(1))
-        self.delete_button = self._button("deleteMilestoneButton", "&Delete…", self.delete_milestone, "delete")
-        self.fund_button = self._button(
+        self.add_button = button("addMilestoneButton", "&Add…", self.add_milestone, "new-milestone")
+        self.edit_button = button("editMilestoneButton", "&Edit…", self.edit_milestone, "edit")
+        self.up_button = button("moveUpButton", "Move &up", lambda: self.move_milestone(-1))
+        self.down_button = button("moveDownButton", "Move do&wn", lambda: self.move_milestone(1))
+        self.delete_button = button("deleteMilestoneButton", "&Delete…", self.delete_milestone, "delete")
+        self.fund_button = button(
             "fundButton", "F&und…", self.fund_milestone, "fund", "Deposit the amount into escrow, with its fees (R3)"
         )
-        self.changes_button = self._button(
+        self.changes_button = button(
             "requestChangesButton",
             "Ask for c&hanges",
             self.request_changes,
             tip="You asked the freelancer for changes: the review clock stops until work is submitted again (R6)",
         )
-        self.release_button = self._button(
+        self.release_button = button(
             "releaseButton",
             "&Release…",
             self.release_payment,
             "release",
             "Release a payment to the freelancer, in full or in part (R4, R5)",
         )
-        self.submit_button = self._button(
+        self.submit_button = button(
             "submitWorkButton",
             "Work &submitted",
             self.submit_work,
@@ -303,12 +291,12 @@ class ContractPage(QWidget):
         w = QWidget()
         self.ledger_table = _table("ledgerTable", ["#", "Date", "Entry", "Amount", "Milestone", "Memo"], right={3})
         self.ledger_table.itemSelectionChanged.connect(self._update_buttons)
-        self.reverse_button = self._button(
+        self.reverse_button = button(
             "reverseButton", "&Reverse entry…", self.reverse_entry, tip="Correct a mistake with a reversal (R12)"
         )
         note = QLabel("Entries are never edited or deleted: a mistake is corrected by a reversal that names it.")
         note.setWordWrap(True)
-        self.refund_button = self._button(
+        self.refund_button = button(
             "recordRefundButton",
             "Record re&fund…",
             self.record_refund,

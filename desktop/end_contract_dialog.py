@@ -44,6 +44,7 @@ from desktop import formatting
 from desktop.icons import icon
 from desktop.money_edit import FieldError
 from desktop.release_wizard import ReleaseWizard
+from desktop.widgets import named
 from models import ops, queries
 from models.clock import utc_today
 from models.entities import Contract, EscrowRefundRequest
@@ -77,12 +78,6 @@ def _label(text: str = "", name: str = "", *, rich: bool = True) -> QLabel:
     if name:
         label.setObjectName(name)
     return label
-
-
-def _named(widget: QWidget, name: str, accessible: str) -> QWidget:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    return widget
 
 
 def _indented(widget: QWidget) -> QWidget:
@@ -168,7 +163,7 @@ class EndContractDialog(QDialog):
             refunds,
         ]
         layout.addWidget(_label(_bullets(reminders), "remindersText"))
-        self.agreed = _named(
+        self.agreed = named(
             QCheckBox(f"I have &agreed the ending with {c.freelancer.name} (required)"),
             "agreedCheck",
             f"I have agreed the ending with {c.freelancer.name}",
@@ -190,12 +185,12 @@ class EndContractDialog(QDialog):
         choices.setContentsMargins(0, 0, 0, 0)
         choices.setSpacing(4)
         self.group = QButtonGroup(self)
-        self.release_choice = _named(QRadioButton("Re&lease it first"), "releaseFirstChoice", "Release it first")
-        self.release_button = _named(QPushButton("&Release it first…"), "releaseFirstButton", "Release it first")
+        self.release_choice = named(QRadioButton("Re&lease it first"), "releaseFirstChoice", "Release it first")
+        self.release_button = named(QPushButton("&Release it first…"), "releaseFirstButton", "Release it first")
         self.release_button.setIcon(icon("release"))
         self.release_button.setAutoDefault(False)
         self.release_note = _label(name="releaseFirstNote")
-        self.refund_choice = _named(QRadioButton(), "refundChoice", "End and request an escrow refund")
+        self.refund_choice = named(QRadioButton(), "refundChoice", "End and request an escrow refund")
         self.refund_note = _label(name="refundNote")
         self.group.addButton(self.release_choice)
         self.group.addButton(self.refund_choice)
@@ -217,12 +212,12 @@ class EndContractDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(6)
-        self.reason = _named(QComboBox(), "reasonCombo", "Reason for ending")
+        self.reason = named(QComboBox(), "reasonCombo", "Reason for ending")
         self.reason.addItems(REASONS)
-        self.reason_other = _named(QLineEdit(), "reasonOtherEdit", "Other reason for ending")
+        self.reason_other = named(QLineEdit(), "reasonOtherEdit", "Other reason for ending")
         self.reason_other.setPlaceholderText("Say why (required for Other)")
         self.reason_other.setMaxLength(ops.MAX_TEXT)
-        self.note = _named(QPlainTextEdit(), "noteEdit", "Private note")
+        self.note = named(QPlainTextEdit(), "noteEdit", "Private note")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(NOTE_HEIGHT)
         self.note.setPlaceholderText("Private: left out of summaries and exports unless you include private notes.")
@@ -242,8 +237,8 @@ class EndContractDialog(QDialog):
         layout.addWidget(self.end_hint)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.cancel_button = _named(QPushButton("Cancel"), "cancelButton", "Cancel")
-        self.end_button = _named(QPushButton("End contract"), "endButton", "End contract")
+        self.cancel_button = named(QPushButton("Cancel"), "cancelButton", "Cancel")
+        self.end_button = named(QPushButton("End contract"), "endButton", "End contract")
         self.end_button.setIcon(icon("end-contract"))
         for b in (self.cancel_button, self.end_button):
             b.setAutoDefault(False)  # Enter in a field never ends a contract
@@ -413,9 +408,9 @@ class EndContractDialog(QDialog):
         layout.addWidget(self.next_text)
         layout.addSpacing(4)
         row = QHBoxLayout()
-        self.email_button = _named(QPushButton("E&mail the freelancer…"), "emailButton", "Email the freelancer")
-        self.copy_button = _named(QPushButton("&Copy email"), "copyEmailButton", "Copy the email to the clipboard")
-        self.closeout_button = _named(
+        self.email_button = named(QPushButton("E&mail the freelancer…"), "emailButton", "Email the freelancer")
+        self.copy_button = named(QPushButton("&Copy email"), "copyEmailButton", "Copy the email to the clipboard")
+        self.closeout_button = named(
             QPushButton("&Open the closeout checklist"), "closeoutButton", "Open the closeout checklist"
         )
         for b in (self.email_button, self.copy_button, self.closeout_button):
@@ -430,7 +425,7 @@ class EndContractDialog(QDialog):
         layout.addStretch(1)
         close_row = QHBoxLayout()
         close_row.addStretch(1)
-        self.close_button = _named(QPushButton("Close"), "closeButton", "Close")
+        self.close_button = named(QPushButton("Close"), "closeButton", "Close")
         close_row.addWidget(self.close_button)
         layout.addLayout(close_row)
         self.email_button.clicked.connect(self.email_freelancer)

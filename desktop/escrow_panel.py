@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -37,6 +36,7 @@ from desktop import formatting
 from desktop.contract_page import ask, warn
 from desktop.dialogs import FormDialog
 from desktop.money_edit import FieldError, MoneyEdit
+from desktop.widgets import button
 from models import ops, queries
 from models.clock import utc_today
 from models.entities import Contract, Dispute, EscrowRefundRequest, LedgerEntry
@@ -248,20 +248,29 @@ class EscrowPanel(QWidget):
         self.status_line.setTextFormat(Qt.TextFormat.PlainText)
         self.status_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.approved_button = self._button(
-            "approvedButton", "Freelancer &approved", self.record_approved, "The freelancer approved the refund"
+        self.approved_button = button(
+            "approvedButton",
+            "Freelancer &approved",
+            self.record_approved,
+            description="The freelancer approved the refund",
         )
-        self.no_reply_button = self._button(
-            "noReplyButton", "&No answer in 7 days", self.record_no_reply, "Silence counts as approval"
+        self.no_reply_button = button(
+            "noReplyButton", "&No answer in 7 days", self.record_no_reply, description="Silence counts as approval"
         )
-        self.disputed_button = self._button(
-            "disputedButton", "Freelancer &disputed", self.record_disputed, "The freelancer disputed the refund"
+        self.disputed_button = button(
+            "disputedButton",
+            "Freelancer &disputed",
+            self.record_disputed,
+            description="The freelancer disputed the refund",
         )
-        self.answered_button = self._button(
-            "answeredButton", "I a&nswered the dispute", self.record_answer, "You answered the dispute"
+        self.answered_button = button(
+            "answeredButton", "I a&nswered the dispute", self.record_answer, description="You answered the dispute"
         )
-        self.outcome_button = self._button(
-            "outcomeButton", "Record the &outcome…", self.record_outcome, "Mediation decided how the amount is split"
+        self.outcome_button = button(
+            "outcomeButton",
+            "Record the &outcome…",
+            self.record_outcome,
+            description="Mediation decided how the amount is split",
         )
         self.reply_buttons = QWidget()
         self.reply_buttons.setObjectName("replyButtons")
@@ -294,14 +303,6 @@ class EscrowPanel(QWidget):
         layout.addWidget(self.dispute_buttons)
         layout.addWidget(self.view, 1)
         self.show_contract(None)
-
-    def _button(self, name: str, text: str, slot, accessible_description: str) -> QPushButton:
-        b = QPushButton(text)
-        b.setObjectName(name)
-        b.setAccessibleName(text.replace("&", "").rstrip("…"))
-        b.setAccessibleDescription(accessible_description)
-        b.clicked.connect(slot)
-        return b
 
     # ------------------------------------------------------------ showing
     def show_contract(self, contract: Contract | int | None) -> None:
