@@ -17,7 +17,8 @@ from desktop import formatting
 from models.browse import ContractQuery, ContractRow, contract_row
 from models.clock import utc_today
 
-PAGE = 500
+PAGE = 500  # rows fetched each time the view scrolls near the end of what it has
+FIRST_PAGE = 100  # rows read on (re)loading: a few screens' worth, so the table shows at once
 NO_PARENT = QModelIndex()  # the root: a table has no children
 ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the contract id of a row
 
@@ -72,7 +73,7 @@ class ContractsModel(QAbstractTableModel):
         self.beginResetModel()
         self.query = ContractQuery(filter_=self.filter, search=self.search, today=self.today)
         self._total = self.query.count()
-        self.rows = self.query.page(sort=self.sort_key, descending=self.descending, limit=PAGE)
+        self.rows = self.query.page(sort=self.sort_key, descending=self.descending, limit=FIRST_PAGE)
         self.endResetModel()
 
     def set_filter(self, filter_: str) -> None:

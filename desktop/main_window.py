@@ -49,6 +49,7 @@ SEARCH_DELAY_MS = 200  # debounce: search when typing pauses
 FILTERS = [("all", "All"), ("active", "Active"), ("ended", "Ended"), ("attention", "Needs attention")]
 # Sensible first widths, one per column of the table; the user's own are kept in QSettings.
 DEFAULT_WIDTHS = [170, 130, 135, 64, 90, 90, 96, 82, 92, 92, 220]
+SELECT_READS_AHEAD = 5_000  # rows the table reads at most to find a contract to select
 STATUS_CURRENCIES = 2  # per figure in the status bar; the tooltip has them all
 
 
@@ -702,8 +703,12 @@ class MainWindow(QMainWindow):
         return self.page.contract.id if self.page.contract is not None else None
 
     def select_contract(self, contract_id: int) -> bool:
-        """Select a contract's row (selection survives a refresh when the row is still there)."""
+        """Select a contract's row (selection survives a refresh when the row is still there), reading further
+        pages while the row is not among those read yet, up to SELECT_READS_AHEAD rows."""
         row = self.model.row_of(contract_id)
+        while row is None and self.model.rowCount() < SELECT_READS_AHEAD and self.model.canFetchMore():
+            self.model.fetchMore()
+            row = self.model.row_of(contract_id)
         if row is None:
             return False
         index = self.model.index(row, 0)

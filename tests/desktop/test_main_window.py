@@ -492,3 +492,19 @@ def test_help_about_shows_the_version_of_pyproject(window, monkeypatch):
     version = tomllib.loads(pyproject.read_text())["project"]["version"]
     assert shown and shown[0][0] == "About Escrowbook"
     assert f"Escrowbook {version}</b>" in shown[0][1]
+
+
+def test_selection_survives_a_refresh_beyond_the_first_page(qtbot, book, settings):
+    from desktop.contracts_model import FIRST_PAGE
+
+    f = ops.create_freelancer("Ana Ruiz")
+    for n in range(FIRST_PAGE + 30):
+        ops.create_contract(f"Contract {n:04d}", f, started_on=date(2026, 3, 1), today=TODAY)
+    w = MainWindow(book, today=TODAY, settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    far = Contract.get(Contract.title == f"Contract {FIRST_PAGE + 20:04d}")
+    assert w.select_contract(far.id)  # beyond the rows read at first: read on to it
+    w.refresh_all()
+    assert w.selected_contract_id() == far.id
+    assert titles(w)[w.table.currentIndex().row()] == far.title
