@@ -105,3 +105,25 @@ def test_one_contract_is_one_file_so_the_choice_of_files_waits_for_several(windo
     assert dialog.choice_buttons["selected"].isChecked() and not dialog.files.isEnabled()
     dialog.choice_buttons["all"].setChecked(True)
     assert dialog.files.isEnabled()
+
+
+def test_cancelling_a_batch_says_what_was_written_and_leaves_only_whole_files(
+    window, filled, tmp_path, qtbot, monkeypatch
+):
+    from desktop import export_dialog
+
+    asked = []
+
+    def cancel_after_the_first(progress) -> bool:
+        asked.append(1)
+        return len(list(tmp_path.glob("*.pdf"))) >= 1  # the first summary is written: the user clicks Cancel
+
+    monkeypatch.setattr(export_dialog.QProgressDialog, "wasCanceled", cancel_after_the_first)
+    dialog = window.export_dialog()
+    dialog.show()
+    dialog.choice_buttons["all"].setChecked(True)
+    dialog.choose_folder = lambda: str(tmp_path)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert dialog.error.text() == "⚠ Export cancelled: 1 of 3 files were written, each one complete."
+    assert len(list(tmp_path.glob("*.pdf"))) == 1 and list(tmp_path.glob(".*")) == []
