@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import figure  # benchmarks/common.py: these scripts run from this folder
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_BUDGET_S = 10.0
 CHECK_BUDGET_S = 5.0
@@ -45,13 +47,6 @@ def baseline(folder: Path) -> float:
     took = time.perf_counter() - started
     conn.close()
     return took
-
-
-def figure(value: float, budget: float | None, unit: str) -> dict:
-    out = {"value": round(value, 3), "unit": unit}
-    if budget is not None:
-        out.update(budget=budget, ok=value <= budget)
-    return out
 
 
 def main() -> None:

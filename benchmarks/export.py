@@ -24,6 +24,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common import figure  # benchmarks/common.py: these scripts run from this folder
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -32,13 +34,6 @@ ONE_BUDGET_MS = 25
 BATCH_BUDGET_S = 30
 BATCH = 1_000
 SAMPLE = 60  # single summaries timed
-
-
-def figure(value: float, budget: float | None, unit: str, **extra) -> dict:
-    out = {"value": round(value, 3), "unit": unit, **extra}
-    if budget is not None:
-        out.update(budget=budget, ok=value <= budget)
-    return out
 
 
 def main() -> None:

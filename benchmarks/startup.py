@@ -26,15 +26,10 @@ import time
 import tomllib
 from pathlib import Path
 
+from common import figure  # benchmarks/common.py: these scripts run from this folder
+
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "dist" / "escrowbook"
-
-
-def figure(value: float, budget: float | None, unit: str, **extra) -> dict:
-    out = {"value": round(value, 3), "unit": unit, **extra}
-    if budget is not None:
-        out.update(budget=budget, ok=value <= budget)
-    return out
 
 
 def shown_after(command: list[str], env: dict[str, str]) -> float:

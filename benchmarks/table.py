@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import figure  # benchmarks/common.py: these scripts run from this folder
+
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 5
 
@@ -121,13 +123,6 @@ def child(code: str, *args: str) -> tuple[float, float, int]:
     if proc.wait(timeout=120) != 0 or painted is None or ready is None:
         sys.exit(f"child failed:\n{err}")
     return painted, ready[0], ready[1]
-
-
-def figure(value: float, budget: float | None, unit: str, **extra) -> dict:
-    out = {"value": round(value, 3), "unit": unit, **extra}
-    if budget is not None:
-        out.update(budget=budget, ok=value <= budget)
-    return out
 
 
 def in_process(book: Path, settings: Path) -> dict:
