@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def figure(value: float, budget: float | None, unit: str, **extra) -> dict:
     """{"value": …, "unit": …, "budget": …, "ok": …}; without a budget, no verdict."""
@@ -9,3 +15,14 @@ def figure(value: float, budget: float | None, unit: str, **extra) -> dict:
     if budget is not None:
         out.update(budget=budget, ok=value <= budget)
     return out
+
+
+def demo_book(path: Path, contracts: int) -> Path:
+    """Write a demo book with `escrowbook demo`, as a user would (a separate process, from the source tree)."""
+    subprocess.run(
+        [sys.executable, "-m", "desktop", "demo", str(path), "--contracts", str(contracts)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return path

@@ -17,14 +17,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import figure  # benchmarks/common.py: these scripts run from this folder
+from common import demo_book, figure  # benchmarks/common.py: these scripts run from this folder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -56,12 +55,7 @@ def main() -> None:
         book_path = args.book
         if book_path is None:
             book_path = folder / "big.book"
-            subprocess.run(
-                [sys.executable, "-m", "desktop", "demo", str(book_path), "--contracts", str(args.contracts)],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
+            demo_book(book_path, args.contracts)
         book = open_book(book_path, create=False)
         try:
             ids = select_contracts()

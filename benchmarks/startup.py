@@ -26,7 +26,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from common import figure  # benchmarks/common.py: these scripts run from this folder
+from common import demo_book, figure  # benchmarks/common.py: these scripts run from this folder
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "dist" / "escrowbook"
@@ -66,12 +66,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="escrowbook-startup-") as tmp:
         folder = Path(tmp)
         book = folder / "demo.book"
-        subprocess.run(
-            [sys.executable, "-m", "desktop", "demo", str(book), "--contracts", str(args.contracts)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        demo_book(book, args.contracts)
         home = folder / "home"
         env = {
             **os.environ,

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import figure  # benchmarks/common.py: these scripts run from this folder
+from common import demo_book, figure  # benchmarks/common.py: these scripts run from this folder
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 5
@@ -187,12 +187,7 @@ def main() -> None:
         book = args.book
         if book is None:
             book = folder / "big.book"
-            subprocess.run(
-                [sys.executable, "-m", "desktop", "demo", str(book), "--contracts", str(args.contracts)],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
+            demo_book(book, args.contracts)
         empty = folder / "empty.book"
         subprocess.run([sys.executable, "-m", "desktop", "check", str(book)], cwd=ROOT, check=True, capture_output=True)
         from models.book import open_book

@@ -28,6 +28,17 @@ TIME_LIMIT_S = 120
 """A step that hangs (a modal dialog waiting for a click nobody gives) ends the test with a failure."""
 
 
+STEPS = (
+    ("demo book", "demo_book"),
+    ("main window", "main_window"),
+    ("search", "search"),
+    ("help", "help"),
+    ("PDF summary", "pdf_summary"),
+    ("close", "close"),
+)
+"""The steps, in order: what each reports as, and the method of `SmokeTest` that does it."""
+
+
 class SmokeTestError(Exception):
     """A step saw something wrong; the message says what a user would have seen."""
 
@@ -62,18 +73,9 @@ class SmokeTest:
         print(f"ok  {self.step}: {detail}", file=self.out, flush=True)
 
     def run(self) -> None:
-        self.step = "demo book"
-        self.demo_book()
-        self.step = "main window"
-        self.main_window()
-        self.step = "search"
-        self.search()
-        self.step = "help"
-        self.help()
-        self.step = "PDF summary"
-        self.pdf_summary()
-        self.step = "close"
-        self.close()
+        for step, method in STEPS:
+            self.step = step
+            getattr(self, method)()
 
     def demo_book(self) -> None:
         from models.book import open_book
