@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import platform
+import sqlite3
 import sys
-import traceback
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from models.book import default_book_path, open_book
 from models.errors import BookError
 
 APP_NAME = "Escrowbook"
@@ -56,6 +54,9 @@ def apply_scheme(app: QApplication, dark: bool | None = None) -> None:
 
 def crash_report(exc_type, exc, tb) -> str:
     """The details a user can copy into a bug report (no book contents, only the error and where it was)."""
+    import platform
+    import traceback
+
     from desktop.cli import app_version
 
     lines = traceback.format_exception(exc_type, exc, tb)
@@ -103,18 +104,46 @@ def make_app() -> QApplication:
     return app
 
 
+def start(path: str | Path, *, create: bool = True, settings=None, today=None):
+    """The main window on the book at `path` (created if missing and `create`), not yet shown.
+
+    A book already in this version's format is only checked and locked here (models/bookfile.py: no peewee),
+    so the window paints its contracts table first and finishes opening the book right after
+    (MainWindow.finish_opening). A new book, or one to migrate, is opened whole first. Raises BookError."""
+    from desktop.main_window import MainWindow
+    from models import bookfile
+
+    path = Path(path).expanduser().absolute()
+    if path.exists():
+        opened = bookfile.connect(path)
+        if opened.version == bookfile.SCHEMA_VERSION:
+            try:
+                return MainWindow(opened, settings=settings, today=today)
+            except BaseException as exc:
+                opened.conn.close()
+                if isinstance(exc, sqlite3.DatabaseError):  # its first page of contracts could not be read
+                    raise bookfile.refuse(path, f"the file is damaged ({exc}).", "damaged") from None
+                raise
+        opened.conn.close()  # an older format: models.book backs it up and migrates it first
+    from models.book import open_book
+
+    return MainWindow(open_book(path, create=create), settings=settings, today=today)
+
+
 def run(book_path: str | None = None, *, quit_when_shown: bool = False) -> int:
     app = make_app()
     install_crash_dialog()
-    path = Path(book_path) if book_path else default_book_path()
+    if book_path:
+        path = Path(book_path)
+    else:
+        from models.bookfile import default_book_path
+
+        path = default_book_path()
     try:
-        book = open_book(path)
+        window = start(path)
     except BookError as exc:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 1
-    from desktop.main_window import MainWindow
-
-    window = MainWindow(book)
     window.show()
     if quit_when_shown:  # benchmarks/startup.py: start-up to the window shown, frozen and from source
 

@@ -49,7 +49,7 @@ def schedule_backup(window) -> None:
 def backup_when_due(window) -> Path | None:
     """The automatic daily backup of `window.book` (nothing when one was made in the past day)."""
     book = window.book
-    if book.db.is_closed():
+    if book is None or book.db.is_closed():  # (a book refused as it finished opening: nothing to back up)
         return None
     keep = window.settings.value(KEEP_SETTING, DEFAULT_KEEP, type=int)
     window.statusBar().showMessage("Backing up the book…")

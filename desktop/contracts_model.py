@@ -7,6 +7,7 @@ scrolls: canFetchMore/fetchMore). Never a QSortFilterProxyModel over the book.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
@@ -20,7 +21,7 @@ from models.clock import utc_today
 PAGE = 500  # rows fetched each time the view scrolls near the end of what it has
 FIRST_PAGE = 100  # rows read on (re)loading: a few screens' worth, so the table shows at once
 NO_PARENT = QModelIndex()  # the root: a table has no children
-ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the contract id of a row
+ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the contract id of a row
 
 # (key in models.browse.SORTS, header, right-aligned?)
 COLUMNS = [
@@ -37,6 +38,16 @@ COLUMNS = [
     ("next", "Next deadline", False),
 ]
 COLUMN_KEYS = [c[0] for c in COLUMNS]
+NEXT = COLUMN_KEYS.index("next")
+# The roles data() answers, as the plain numbers Qt passes (data() runs for every cell the view paints).
+DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+DECORATION = int(Qt.ItemDataRole.DecorationRole)
+TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
 def status_text(row: ContractRow) -> str:
@@ -51,6 +62,7 @@ class ContractsModel(QAbstractTableModel):
     def __init__(self, parent=None, today: date | None = None):
         super().__init__(parent)
         self._today = today
+        self.conn: sqlite3.Connection | None = None  # the open book's connection (MainWindow.load_book sets it)
         self.rows: list[ContractRow] = []
         self.sort_key = "title"
         self.descending = False
@@ -71,10 +83,15 @@ class ContractsModel(QAbstractTableModel):
     def reload(self) -> None:
         """Run the query again from the first page (after a filter, search or sort change)."""
         self.beginResetModel()
-        self.query = ContractQuery(filter_=self.filter, search=self.search, today=self.today)
-        self._total = self.query.count()
-        self.rows = self.query.page(sort=self.sort_key, descending=self.descending, limit=FIRST_PAGE)
-        self.endResetModel()
+        try:
+            self.query = ContractQuery(self.conn, filter_=self.filter, search=self.search, today=self.today)
+            self._total = self.query.count()
+            self.rows = self.query.page(sort=self.sort_key, descending=self.descending, limit=FIRST_PAGE)
+        except BaseException:  # the book could not be read: show nothing rather than rows of another query
+            self.query, self._total, self.rows = None, 0, []
+            raise
+        finally:
+            self.endResetModel()
 
     def set_filter(self, filter_: str) -> None:
         self.filter = filter_
@@ -121,31 +138,28 @@ class ContractsModel(QAbstractTableModel):
         if self.query is not None:  # before the first load the view is only setting its indicator
             self.reload()
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex, role=DISPLAY):
         if not index.isValid():
             return None
-        row = self.rows[index.row()]
-        key = COLUMN_KEYS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, key)
+        column = index.column()
+        if role in (DISPLAY, ACCESSIBLE):
+            return self._text(self.rows[index.row()], COLUMN_KEYS[column])
+        if role == ALIGNMENT:
+            return RIGHT if COLUMNS[column][2] else LEFT
         if role == ID_ROLE:
-            return row.id
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if COLUMNS[index.column()][2]:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        if key == "next" and row.next_due is not None and row.next_due < self.today:
-            # Overdue: colour *and* the words "overdue since" and an icon, never colour alone.
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(overdue_colour())
-            if role == Qt.ItemDataRole.DecorationRole:
-                from desktop.icons import icon
-
-                return icon("overdue")
-        if role == Qt.ItemDataRole.ToolTipRole and key == "next" and row.next_kind:
+            return self.rows[index.row()].id
+        if column != NEXT:
+            return None
+        row = self.rows[index.row()]
+        if role == TOOLTIP and row.next_kind:
             return formatting.deadline(row.next_due, row.next_kind, self.today)[0]
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._text(row, key)
+        if role in (FOREGROUND, DECORATION) and row.next_due is not None and row.next_due < self.today:
+            # Overdue: colour *and* the words "overdue since" and an icon, never colour alone.
+            if role == FOREGROUND:
+                return QBrush(overdue_colour())
+            from desktop.icons import icon
+
+            return icon("overdue")
         return None
 
     def _text(self, row: ContractRow, key: str) -> str:
@@ -178,7 +192,7 @@ class ContractsModel(QAbstractTableModel):
         """Update, insert or remove one contract's row after an operation changed it."""
         i = self.row_of(contract_id)
         belongs = self.query is not None and self.query.includes(contract_id)
-        fresh = contract_row(contract_id) if belongs else None
+        fresh = contract_row(self.conn, contract_id) if belongs else None
         if i is not None and fresh is not None:
             self.rows[i] = fresh
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))

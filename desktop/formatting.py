@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 from PySide6.QtCore import QDate, QDateTime, QLocale, QTimeZone
 
 from models.money import format_money
-from models.queries import CLOCK_LABELS
 
 
 def money(minor: int | None, currency: str) -> str:
@@ -54,7 +53,12 @@ def deadline(due: date | None, kind: str, today: date, *, short: bool = False) -
     if due is None or not kind:
         return "", False
     overdue = due < today
-    what = (SHORT_LABELS if short else CLOCK_LABELS).get(kind, kind)
+    if short:
+        labels = SHORT_LABELS
+    else:
+        from models.queries import CLOCK_LABELS as labels  # here: the table shows only the short ones
+
+    what = labels.get(kind, kind)
     days = (due - today).days
     if overdue:
         when = f"overdue since {day(due)}"

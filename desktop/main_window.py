@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -34,14 +35,21 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import formatting
-from desktop.contract_page import ContractPage
 from desktop.contracts_model import ID_ROLE, ContractsModel
 from desktop.icons import icon
-from models import queries
-from models.book import Book, BookError, default_book_path, open_book, save_copy
+from models.bookfile import BookFile
 from models.browse import MIN_SEARCH
 from models.clock import utc_today
-from models.entities import Contract
+from models.errors import BookError
+
+if TYPE_CHECKING:
+    from desktop.attention import AttentionPanel
+    from desktop.contract_page import ContractPage
+    from models.book import Book
+
+# On start-up only the contracts table needs the book (through its SQLite connection, models/browse.py):
+# peewee, the tables and the contract's page load right after the window is first painted
+# (MainWindow.finish_opening). Everything else imports them where it needs them.
 
 APP_NAME = "Escrowbook"
 MAX_RECENT = 8
@@ -132,9 +140,16 @@ class WelcomePage(QWidget):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, book: Book, *, today: date | None = None, settings: QSettings | None = None):
+    def __init__(self, book: Book | BookFile, *, today: date | None = None, settings: QSettings | None = None):
+        """`book` is an open Book, or a BookFile that desktop.app.start opened and locked without peewee: the
+        window then shows the table at once and finishes opening the book right after its first paint, or
+        before any action that needs it, should one come first (`finish_opening`, `_with_book`)."""
         super().__init__()
-        self.book = book
+        # Exactly one of these is set: the book, or the file still to finish opening.
+        self.book: Book | None = None if isinstance(book, BookFile) else book
+        self._opening: BookFile | None = book if isinstance(book, BookFile) else None
+        self.page: ContractPage | None = None  # the contract's page and the attention panel: with the book
+        self.attention: AttentionPanel | None = None
         self._today = today
         self.settings = settings or QSettings()
         self.setObjectName("mainWindow")
@@ -162,10 +177,6 @@ class MainWindow(QMainWindow):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().currentRowChanged.connect(self._selection_changed)
-
-        self.page = ContractPage(self, today=self.today)
-        self.page.changed.connect(self.contract_changed)
-        self.page.milestone_table.itemSelectionChanged.connect(self._update_actions)
 
         self.search = QLineEdit()
         self.search.setObjectName("searchBox")
@@ -216,28 +227,21 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(table_box)
-        self.splitter.addWidget(self.page)
+        self.splitter.addWidget(QWidget())  # the contract's page, once the book is open
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
 
         self.welcome = WelcomePage(self)
-        self.welcome.new_button.clicked.connect(self.new_contract)
-        self.welcome.demo_button.clicked.connect(self.open_demo_book)
+        self.welcome.new_button.clicked.connect(self._with_book(self.new_contract))
+        self.welcome.demo_button.clicked.connect(self._with_book(self.open_demo_book))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.splitter)
         self.stack.addWidget(self.welcome)
         self.setCentralWidget(self.stack)
 
-        from desktop.attention import AttentionPanel
-
-        self.attention = AttentionPanel(self, today=self.today)
-        self.attention.open_requested.connect(self.open_attention_item)
-        self.attention_dock = QDockWidget("Needs attention", self)
+        self.attention_dock = QDockWidget("Needs attention", self)  # its panel comes with the book
         self.attention_dock.setObjectName("attentionDock")
-        self.attention.setMinimumWidth(420)
-        self.attention.list.setWordWrap(True)  # whole sentences, not cut at the dock's edge
-        self.attention_dock.setWidget(self.attention)
         self.attention_dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable
         )
@@ -251,10 +255,58 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_money, 1)
         self.statusBar().addPermanentWidget(self.status_attention)
 
+        if self.book is not None:
+            self._build_book_parts()
         self._build_actions()
         self.resize(1280, 800)
         self._restore_settings()
         self.load_book()
+
+    def _build_book_parts(self) -> None:
+        """The contract's page and the attention panel: the parts that need peewee and the tables."""
+        from desktop.attention import AttentionPanel
+        from desktop.contract_page import ContractPage
+
+        self.page = ContractPage(self, today=self.today)
+        self.page.changed.connect(self.contract_changed)
+        self.page.milestone_table.itemSelectionChanged.connect(self._update_actions)
+        self.splitter.replaceWidget(1, self.page).deleteLater()
+        self.attention = AttentionPanel(self, today=self.today)
+        self.attention.open_requested.connect(self.open_attention_item)
+        self.attention.setMinimumWidth(420)
+        self.attention.list.setWordWrap(True)  # whole sentences, not cut at the dock's edge
+        self.attention_dock.setWidget(self.attention)
+
+    def _with_book(self, slot):
+        """`slot` for an action or button: run once the book has finished opening (should the user act in the
+        moment between the window's first paint and `finish_opening`, it finishes first)."""
+
+        def run(*_):
+            if self.finish_opening():
+                slot()
+
+        return run
+
+    def finish_opening(self) -> bool:
+        """Put peewee over the book the window was started with (models.book.adopt), then build the contract's
+        page showing the selected contract. Does nothing once done; False if the book was refused after all
+        (the window then says why and closes)."""
+        if self._opening is None:
+            return self.book is not None
+        opening, self._opening = self._opening, None
+        from models.book import adopt
+
+        try:
+            self.book = adopt(opening)
+        except BookError as exc:
+            opening.conn.close()  # (adopt closed it already; the lock is released either way)
+            QMessageBox.critical(self, APP_NAME, str(exc))
+            self.close()
+            return False
+        self._build_book_parts()
+        self.page.show_contract(None)
+        self._selection_changed(self.table.currentIndex(), None)
+        return True
 
     # ------------------------------------------------------------ basics
     def today(self) -> date:
@@ -271,7 +323,7 @@ class MainWindow(QMainWindow):
             if tip:
                 a.setStatusTip(tip)
                 a.setToolTip(tip)
-            a.triggered.connect(slot)
+            a.triggered.connect(self._with_book(slot))
             return a
 
         self.act_new_book = action("actionNewBook", "&New Book…", self.new_book)
@@ -343,7 +395,7 @@ class MainWindow(QMainWindow):
         self.act_new_milestone = action(
             "actionNewMilestone",
             "New &Milestone…",
-            self.page.add_milestone,
+            lambda: self.page.add_milestone(),
             "Ctrl+M",
             "new-milestone",
             "Add a milestone to the selected contract",
@@ -351,7 +403,7 @@ class MainWindow(QMainWindow):
         self.act_fund = action(
             "actionFundMilestone",
             "&Fund Milestone…",
-            self.page.fund_milestone,
+            lambda: self.page.fund_milestone(),
             None,
             "fund",
             "Deposit the selected milestone into escrow",
@@ -359,7 +411,7 @@ class MainWindow(QMainWindow):
         self.act_submit = action(
             "actionWorkSubmitted",
             "Work &Submitted",
-            self.page.submit_work,
+            lambda: self.page.submit_work(),
             None,
             "submit-work",
             "Record that the freelancer submitted work",
@@ -367,7 +419,7 @@ class MainWindow(QMainWindow):
         self.act_release = action(
             "actionReleasePayment",
             "&Release Payment…",
-            self.page.release_payment,
+            lambda: self.page.release_payment(),
             "Ctrl+R",
             "release",
             "Release a payment to the freelancer (the final-payment wizard)",
@@ -391,7 +443,7 @@ class MainWindow(QMainWindow):
         self.act_delete = action(
             "actionDeleteMilestone",
             "&Delete Milestone…",
-            self.page.delete_milestone,
+            lambda: self.page.delete_milestone(),
             QKeySequence.StandardKey.Delete,
             "delete",
         )
@@ -462,12 +514,15 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ the book
     def load_book(self) -> None:
         """Show the open book: welcome page when empty, else the table from its first page."""
-        self.setWindowTitle(f"{self.book.path.name} — {APP_NAME}")
-        self._remember_recent(self.book.path)
+        opened = self.book or self._opening
+        self.setWindowTitle(f"{opened.path.name} — {APP_NAME}")
+        self._remember_recent(opened.path)
+        self.model.conn = opened.conn
         self.model.reload()
         empty = self.model.total() == 0 and self.model.filter == "all" and not self.model.search
         self.stack.setCurrentWidget(self.welcome if empty else self.splitter)
-        self.page.show_contract(None)
+        if self.page is not None:
+            self.page.show_contract(None)
         if not empty:
             self.table.selectRow(0)
         self._update_actions()
@@ -476,10 +531,13 @@ class MainWindow(QMainWindow):
         # did by itself while the book was closed (R6, R8) is offered for recording on one confirmation,
         # and the daily backup is scheduled.
         shown = self.table.viewport() if self.stack.currentWidget() is self.splitter else self.welcome
-        AfterFirstPaint(shown, self.update_status, self.offer_overdue_events, self.schedule_backup)
+        after = [self.update_status, self.offer_overdue_events, self.schedule_backup]
+        AfterFirstPaint(shown, *([self.finish_opening] if self._opening is not None else []), *after)
 
     def schedule_backup(self) -> None:
         """The daily backup, a few seconds after the book is shown (desktop/backup_dialog.py)."""
+        if self.book is None:  # refused as it finished opening
+            return
         from desktop.backup_dialog import schedule_backup
 
         schedule_backup(self)
@@ -492,8 +550,12 @@ class MainWindow(QMainWindow):
     def switch_to(self, path: Path, *, create: bool = False) -> bool:
         """Open another book; on refusal keep the current one open and say why."""
         path = Path(path)
+        if not self.finish_opening():
+            return False
         if path.resolve() == self.book.path.resolve():
             return True
+        from models.book import open_book
+
         current = self.book.path
         self.book.close()
         try:
@@ -538,6 +600,7 @@ class MainWindow(QMainWindow):
     def export_dialog(self):
         """The export dialog for the selected contract, the contracts the table shows, or every one."""
         from desktop.export_dialog import Choice, ExportDialog
+        from models.entities import Contract
         from models.report import select_contracts
 
         choices = []
@@ -633,6 +696,8 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def save_copy_to(self, path: Path) -> bool:
+        from models.book import save_copy
+
         try:
             save_copy(self.book, path)
         except BookError as exc:
@@ -642,6 +707,7 @@ class MainWindow(QMainWindow):
         return True
 
     def open_demo_book(self) -> None:
+        from models.book import default_book_path
         from models.demo import generate
 
         path = default_book_path().with_name("demo.book")
@@ -700,6 +766,8 @@ class MainWindow(QMainWindow):
         self.count_label.setText(text)
 
     def selected_contract_id(self) -> int | None:
+        if self.page is None:
+            return None
         return self.page.contract.id if self.page.contract is not None else None
 
     def select_contract(self, contract_id: int) -> bool:
@@ -722,7 +790,7 @@ class MainWindow(QMainWindow):
 
     def _selection_changed(self, current, _previous) -> None:
         cid = self.model.data(current, ID_ROLE) if current.isValid() else None
-        if cid != self.selected_contract_id():
+        if self.page is not None and cid != self.selected_contract_id():
             self.page.show_contract(cid)
         self._update_actions()
 
@@ -745,13 +813,19 @@ class MainWindow(QMainWindow):
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _update_actions(self) -> None:
+        if self.page is None:  # the book is still opening: nothing is selected yet
+            for a in (self.act_edit_contract, self.act_new_milestone, self.act_fund, self.act_submit):
+                a.setEnabled(False)
+            for a in (self.act_release, self.act_end, self.act_refund, self.act_print, self.act_delete):
+                a.setEnabled(False)
+            return
         c = self.page.contract
         self.act_edit_contract.setEnabled(c is not None)
-        self.act_new_milestone.setEnabled(c is not None and c.status == Contract.ACTIVE)
+        self.act_new_milestone.setEnabled(c is not None and c.status == c.ACTIVE)
         self.act_fund.setEnabled(self.page.fund_button.isEnabled())
         self.act_submit.setEnabled(self.page.submit_button.isEnabled())
         self.act_release.setEnabled(self.page.release_button.isEnabled())
-        self.act_end.setEnabled(c is not None and c.status == Contract.ACTIVE)
+        self.act_end.setEnabled(c is not None and c.status == c.ACTIVE)
         self.act_refund.setEnabled(c is not None)
         self.act_print.setEnabled(c is not None)
         self.act_delete.setEnabled(self.page.delete_button.isEnabled())
@@ -779,8 +853,10 @@ class MainWindow(QMainWindow):
 
     def update_status(self) -> None:
         """Book totals per currency (never added across currencies) and what needs attention."""
-        if self.book.db.is_closed():
+        if self.book is None or self.book.db.is_closed():
             return
+        from models import queries
+
         totals = queries.book_totals()
         year = self.today().year
         this_year = queries.book_year(year)
@@ -810,7 +886,7 @@ class MainWindow(QMainWindow):
     def offer_overdue_events(self) -> None:
         from desktop.attention import overdue_events_dialog
 
-        if self.book.db.is_closed():
+        if self.book is None or self.book.db.is_closed():
             return
         dialog = overdue_events_dialog(self, self.today())
         if dialog is None:
@@ -865,8 +941,8 @@ class MainWindow(QMainWindow):
         c = self.page.contract
         if c is None:
             return
-        c = Contract.get_by_id(c.id)
-        if c.status != Contract.ACTIVE:
+        c = type(c).get_by_id(c.id)
+        if c.status != c.ACTIVE:
             self.warn("End contract", f"“{c.title}” has already ended.")
             return
         dialog = EndContractDialog(c, self, today=self.today())
@@ -923,5 +999,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_settings()
-        self.book.close()
+        if self.book is not None:
+            self.book.close()
+        elif self._opening is not None:  # closed before the book finished opening: release its lock
+            self._opening.conn.close()
+            self._opening = None
         super().closeEvent(event)

@@ -93,17 +93,17 @@ class SmokeTest:
     def main_window(self) -> None:
         from PySide6.QtCore import QSettings
 
-        from desktop.app import make_app
-        from desktop.main_window import MainWindow
-        from models.book import open_book
+        from desktop.app import make_app, start
 
         make_app()
         settings = QSettings(str(self.folder / "settings.ini"), QSettings.Format.IniFormat)
-        self.window = window = MainWindow(open_book(self.book_path, create=False), settings=settings)
+        self.window = window = start(self.book_path, create=False, settings=settings)  # as a double-click does
         window.resize(1100, 700)
         window.show()
         shown = wait_for(lambda: window.windowHandle() is not None and window.windowHandle().isExposed())
         expect(shown and window.isVisible(), "the main window did not appear")
+        opened = wait_for(lambda: window.page is not None and window.page.contract is not None)
+        expect(opened and window.book is not None, "the book did not finish opening after the window appeared")
         expect(not window.windowIcon().isNull(), "the window has no icon (resources/icons or the SVG plugin)")
         expect(window.model.total() == SMOKE_CONTRACTS, f"the table lists {window.model.total()} contracts")
         self.contract_id = window.selected_contract_id()

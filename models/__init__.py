@@ -1,49 +1,44 @@
 """Escrowbook's books: peewee models, every bookkeeping rule (RULES.md R1-R14), every write.
 
 Never imports Qt. `desktop` imports this package, never the reverse.
+
+The names below are loaded on first use (PEP 562), so that importing one light
+module (models.bookfile, models.browse, models.clock) does not import peewee and
+every table first: the window shows the contracts table before it needs them.
 """
 
-from .book import Book, default_book_path, open_book, schema_version
-from .entities import (
-    AccessGrant,
-    AuditLog,
-    Clock,
-    CloseoutItem,
-    Contract,
-    ContractTotals,
-    Dispute,
-    EscrowRefundRequest,
-    Feedback,
-    Freelancer,
-    LedgerEntry,
-    Milestone,
-    Policy,
-    database,
-)
-from .errors import BookError, RuleError
-from .money import format_money, parse_amount
+from __future__ import annotations
 
-__all__ = [
-    "AccessGrant",
-    "AuditLog",
-    "Book",
-    "BookError",
-    "Clock",
-    "CloseoutItem",
-    "Contract",
-    "ContractTotals",
-    "Dispute",
-    "EscrowRefundRequest",
-    "Feedback",
-    "Freelancer",
-    "LedgerEntry",
-    "Milestone",
-    "Policy",
-    "RuleError",
-    "database",
-    "default_book_path",
-    "format_money",
-    "open_book",
-    "parse_amount",
-    "schema_version",
-]
+import importlib
+
+_WHERE = {
+    "Book": "book",
+    "default_book_path": "book",
+    "open_book": "book",
+    "schema_version": "book",
+    "AccessGrant": "entities",
+    "AuditLog": "entities",
+    "Clock": "entities",
+    "CloseoutItem": "entities",
+    "Contract": "entities",
+    "ContractTotals": "entities",
+    "Dispute": "entities",
+    "EscrowRefundRequest": "entities",
+    "Feedback": "entities",
+    "Freelancer": "entities",
+    "LedgerEntry": "entities",
+    "Milestone": "entities",
+    "Policy": "entities",
+    "database": "entities",
+    "BookError": "errors",
+    "RuleError": "errors",
+    "format_money": "money",
+    "parse_amount": "money",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'models' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)

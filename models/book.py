@@ -5,7 +5,9 @@ timeout, file mode 0600, an exclusive lock held while it is open (a second
 process is refused), and the migration chain, with a backup of the file taken
 before any migration (kept in the book's backups folder, models/backup.py). A
 file that is not a book, is damaged, or comes from a newer version is refused
-with a clear message before SQLite writes a byte.
+with a clear message before SQLite writes a byte. Those checks and the lock are
+in models/bookfile.py, which needs no peewee; this module puts peewee over the
+connection it opened (`adopt`), migrates the book and binds the models to it.
 """
 
 from __future__ import annotations
@@ -13,23 +15,20 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import peewee as pw
 
-from . import chain
+from . import bookfile, chain
 from .entities import ALL_TABLES, BookInfo, database
 from .errors import BookError
 from .policy import sync_policies
 from .summary import LIVE_VIEW, SEARCH_TABLE
 
-APPLICATION_ID = 0x45424B31  # "EBK1" in the SQLite header: this file is an Escrowbook book
-SQLITE_MAGIC = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 5000
-LOCK_WAIT_MS = 300
+APPLICATION_ID = bookfile.APPLICATION_ID  # (re-exported: the tests and backups read it from here)
+BUSY_TIMEOUT_MS = bookfile.BUSY_TIMEOUT_MS
 
 
 def _create_schema(db: pw.Database) -> None:
@@ -58,91 +57,27 @@ def schema_version() -> int:
     return len(MIGRATIONS)
 
 
-def default_book_path() -> Path:
-    import platformdirs  # only here: not on the way to the window
-
-    return platformdirs.user_data_path("Escrowbook", appauthor=False) / "escrowbook.book"
+default_book_path = bookfile.default_book_path
 
 
-def _refuse(path: Path, why: str, reason: str) -> BookError:
-    return BookError(f"“{path.name}” cannot be opened: {why}", reason=reason)
+_refuse = bookfile.refuse
 
 
 def probe(path: Path) -> int:
-    """Read the SQLite header without opening the file in SQLite; return its schema version.
-
-    Raises BookError for an empty file, a file that is not SQLite, a SQLite
-    file that is not a book, a book from a newer version, or a truncated book.
-    """
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            header = f.read(100)
-    except OSError as exc:
-        raise _refuse(path, f"it could not be read ({exc.strerror}).", "unreadable") from None
-    if size == 0:
-        raise _refuse(path, "it is an empty file, not an Escrowbook book.", "empty")
-    if len(header) < 100 or header[:16] != SQLITE_MAGIC:
-        raise _refuse(path, "it is not an Escrowbook book.", "not_a_book")
-    app_id = int.from_bytes(header[68:72], "big")
-    version = int.from_bytes(header[60:64], "big", signed=True)
-    if app_id != APPLICATION_ID:
-        raise _refuse(path, "it is a database, but not an Escrowbook book.", "not_a_book")
-    if version > schema_version():
-        raise _refuse(
-            path,
-            f"it was written by a newer version of Escrowbook (book format {version}; "
-            f"this version reads up to {schema_version()}). Install the latest Escrowbook to open it.",
-            "newer",
-        )
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(header[28:32], "big")
-    header_size_valid = header[24:28] == header[92:96]
-    if page_size < 512 or size % page_size:
-        raise _refuse(path, "the file is damaged (it is shorter than the book it holds).", "damaged")
-    if header_size_valid and size < pages * page_size and not _log_holds(path, size // page_size + 1, pages):
-        raise _refuse(path, "the file is damaged (it is shorter than the book it holds).", "damaged")
-    return version
-
-
-WAL_MAGIC = (0x377F0682, 0x377F0683)
-
-
-def _log_holds(path: Path, first: int, last: int) -> bool:
-    """Whether the write-ahead log beside the book holds pages first..last (the frames of its current run).
-
-    A book shorter than its header says is cut off, unless a crash interrupted a checkpoint: SQLite copies
-    the log into the file page by page, page 1 (with the new page count) first, so the file has its new
-    length only once the last page is written. The pages beyond its end are then still in the log.
-    """
-    try:
-        with open(f"{path}-wal", "rb") as log:
-            header = log.read(32)
-            if len(header) < 32 or int.from_bytes(header[:4], "big") not in WAL_MAGIC:
-                return False
-            page_size = int.from_bytes(header[8:12], "big")
-            salts = header[16:24]
-            found: set[int] = set()
-            offset = 32
-            while True:
-                log.seek(offset)
-                frame = log.read(24)
-                if len(frame) < 24 or frame[8:16] != salts:
-                    break
-                found.add(int.from_bytes(frame[:4], "big"))
-                offset += 24 + page_size
-    except OSError:
-        return False
-    return all(page in found for page in range(first, last + 1))
+    """The file's header checked as bytes (models/bookfile.py); its schema version."""
+    return bookfile.probe(path, schema_version())
 
 
 class Book:
-    """An open book. Close it (or use it as a context manager) to release the lock."""
+    """An open book. Close it (or use it as a context manager) to release the lock.
 
-    def __init__(self, path: Path, db: pw.SqliteDatabase):
+    `db` is peewee's database, to which the models are bound; `conn` is the SQLite
+    connection under it (the contracts table reads through it: models/browse.py)."""
+
+    def __init__(self, path: Path, db: pw.SqliteDatabase, conn: sqlite3.Connection):
         self.path = path
         self.db = db
+        self.conn = conn
 
     def close(self) -> None:
         if not self.db.is_closed():
@@ -157,6 +92,21 @@ class Book:
         self.close()
 
 
+class _BookDatabase(pw.SqliteDatabase):
+    """peewee over the connection models/bookfile.py opened and locked: its first connect adopts that one."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        super().__init__(str(path), check_same_thread=False, thread_safe=False, timeout=BUSY_TIMEOUT_MS / 1000)
+        self._adopt = conn
+
+    def _connect(self):
+        conn, self._adopt = self._adopt, None
+        if conn is None:
+            return super()._connect()
+        self._add_conn_hooks(conn)
+        return conn
+
+
 def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
     """Open (or create) the book at `path` and bind the models to it."""
     path = Path(path).expanduser().absolute()
@@ -164,43 +114,28 @@ def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
         if not create:
             raise _refuse(path, "there is no such file.", "missing")
         _create(path)
-    version = probe(path)
-    _check_writable(path)
+    return adopt(bookfile.connect(path, schema_version()))
 
-    db = pw.SqliteDatabase(str(path), check_same_thread=False, thread_safe=False, timeout=BUSY_TIMEOUT_MS / 1000)
+
+def adopt(opened: bookfile.BookFile) -> Book:
+    """Bind the models to a book models/bookfile.py has opened and locked; migrate it to this version's
+    format and copy in the policies it lacks. On failure the connection is closed (the lock released)."""
+    path, conn, version = opened.path, opened.conn, opened.version
+    db = _BookDatabase(path, conn)
     try:
         db.connect()
-        _lock(db, path)
-        version = _check_readable(db, path)
-        db.execute_sql("PRAGMA synchronous = FULL")
-        db.execute_sql("PRAGMA foreign_keys = ON")
-        db.execute_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         database.initialize(db)
-        db.execute_sql("PRAGMA journal_mode = WAL")
         _migrate(db, path, version, is_new=False)
         with db.atomic():
             sync_policies()
     except BaseException:
         if not db.is_closed():
             db.close()
+        conn.close()
         if database.obj is db:
             database.initialize(None)
         raise
-    return Book(path, db)
-
-
-def _check_writable(path: Path) -> None:
-    """Refuse a book its owner marked read-only (root too, who could write it anyway: the mark is the owner's
-    wish), one this user may not write, and one in a folder where SQLite cannot put its log beside it."""
-    if not path.stat().st_mode & stat.S_IWUSR or not os.access(path, os.W_OK):
-        raise _refuse(path, "it is read-only. Make the file writable, or open a copy of it.", "read_only")
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise _refuse(
-            path,
-            "its folder is read-only, and a book needs to keep a log file beside it while it is open. "
-            "Copy it to a folder you can write to.",
-            "read_only",
-        )
+    return Book(path, db, conn)
 
 
 def _create(path: Path) -> None:
@@ -261,42 +196,6 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _lock(db: pw.SqliteDatabase, path: Path) -> None:
-    """Hold an exclusive lock for as long as the book is open (no shared-memory file either)."""
-    db.execute_sql(f"PRAGMA busy_timeout = {LOCK_WAIT_MS}")
-    db.execute_sql("PRAGMA locking_mode = EXCLUSIVE")
-    try:
-        db.execute_sql("BEGIN EXCLUSIVE")
-        db.execute_sql("COMMIT")
-    except pw.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise _refuse(
-                path, "it is already open in another Escrowbook window or program. Close it there first.", "locked"
-            ) from None
-        raise _refuse(path, f"the file is damaged ({exc}).", "damaged") from None
-    except pw.DatabaseError as exc:
-        raise _refuse(path, f"the file is damaged ({exc}).", "damaged") from None
-
-
-def _check_readable(db: pw.SqliteDatabase, path: Path) -> int:
-    """Read the book through SQLite (a write-ahead log included); return its schema version."""
-    try:
-        app_id = db.execute_sql("PRAGMA application_id").fetchone()[0]
-        version = db.execute_sql("PRAGMA user_version").fetchone()[0]
-        names = {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except pw.DatabaseError as exc:
-        raise _refuse(path, f"the file is damaged ({exc}).", "damaged") from None
-    if app_id != APPLICATION_ID:
-        raise _refuse(path, "it is a database, but not an Escrowbook book.", "not_a_book")
-    if version > schema_version():
-        raise _refuse(path, f"it was written by a newer version of Escrowbook (book format {version}).", "newer")
-    if version == schema_version():
-        missing = {m._meta.table_name for m in ALL_TABLES} - names
-        if missing:
-            raise _refuse(path, "the file is damaged (parts of the book are missing).", "damaged")
-    return version
 
 
 def _migrate(db: pw.SqliteDatabase, path: Path, version: int, is_new: bool) -> None:

@@ -6,16 +6,25 @@ by contract id, search uses the FTS5 trigram index (three characters or more;
 shorter text does not filter: the window says so), and the
 "Needs attention" filter reads the clock table's covering indexes. Nothing here
 writes.
+
+It reads through the book's SQLite connection (`Book.conn`, or the one
+models/bookfile.py opened before peewee is imported), and imports neither peewee
+nor the tables: the window shows the table's first page before loading them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sqlite3
 from datetime import date
+from typing import NamedTuple
 
 from .clock import utc_today
-from .entities import database
-from .queries import ATTENTION_WHERE
+
+# A clock needs attention from its warn_from day; one that lapses stops needing it once due has passed
+# (the clocks of RULES.md and their warning periods: models/summary.py). models/queries.py reads it too.
+ATTENTION_WHERE = (
+    "((k.lapses = 0 AND k.warn_from <= :today) OR (k.lapses = 1 AND k.due >= :today AND k.warn_from <= :today))"
+)
 
 # key -> SQL sort expressions (each indexed). The freelancer sort walks freelancers by name.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -40,8 +49,7 @@ c.started_on, c.ended_on, t.next_due, t.next_kind,
 """
 
 
-@dataclass(frozen=True)
-class ContractRow:
+class ContractRow(NamedTuple):
     """One line of the contracts table; money in the contract's minor units."""
 
     id: int
@@ -83,9 +91,10 @@ class ContractQuery:
     contracts match, once), then `page()` for each sort or scroll and `count()`.
     """
 
-    def __init__(self, *, filter_: str = "all", search: str = "", today: date | None = None):
+    def __init__(self, conn: sqlite3.Connection, *, filter_: str = "all", search: str = "", today: date | None = None):
         if filter_ not in FILTERS:
             raise ValueError(f"unknown filter {filter_!r}")
+        self.conn = conn
         self.filter = filter_
         self.search = search.strip()
         self.conds: list[str] = []
@@ -102,7 +111,7 @@ class ContractQuery:
             self.selective = True
         if len(self.search) >= MIN_SEARCH:
             self.params["match"] = fts_phrase(self.search)
-            self.matches = database.execute_sql(
+            self.matches = self.conn.execute(
                 "SELECT COUNT(*) FROM contract_search WHERE contract_search MATCH :match", self.params
             ).fetchone()[0]
             sparse = self.matches <= SPARSE
@@ -146,7 +155,7 @@ class ContractQuery:
             f"SELECT {_COLUMNS}{self._from(sort)}{self._where()} "
             f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
         )
-        return [_row(r) for r in database.execute_sql(sql, self.params)]
+        return [_row(r) for r in self.conn.execute(sql, self.params)]
 
     def ids(self, *, sort: str = "title", descending: bool = False) -> list[int]:
         """Every matching contract's number, in the requested order (to export what the table shows)."""
@@ -155,21 +164,21 @@ class ContractQuery:
     def count(self) -> int:
         if self._count is None:
             where = self._where().replace("+c.", "c.")
-            self._count = database.execute_sql(f"SELECT COUNT(*) FROM contract c{where}", self.params).fetchone()[0]
+            self._count = self.conn.execute(f"SELECT COUNT(*) FROM contract c{where}", self.params).fetchone()[0]
         return self._count
 
     def includes(self, contract_id: int) -> bool:
         """Whether a contract belongs in this filter and search."""
         params = {**self.params, "one": int(contract_id)}
         sql = f"SELECT 1 FROM contract c{self._where('c.id = :one')}"
-        return database.execute_sql(sql, params).fetchone() is not None
+        return self.conn.execute(sql, params).fetchone() is not None
 
 
-def contract_row(contract_id: int) -> ContractRow | None:
+def contract_row(conn: sqlite3.Connection, contract_id: int) -> ContractRow | None:
     """The current line of one contract (to update a row after an operation)."""
     sql = (
         f"SELECT {_COLUMNS} FROM contract c JOIN freelancer f ON f.id = c.freelancer_id "
         "JOIN contract_totals t ON t.contract_id = c.id WHERE c.id = :id"
     )
-    r = database.execute_sql(sql, {"id": int(contract_id)}).fetchone()
+    r = conn.execute(sql, {"id": int(contract_id)}).fetchone()
     return None if r is None else _row(r)

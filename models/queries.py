@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from .browse import ATTENTION_WHERE
 from .clock import utc_now, utc_today
 from .entities import Clock, Contract, EscrowRefundRequest, Feedback, LedgerEntry, Milestone, database
 from .money import major_to_minor
@@ -196,11 +197,6 @@ def is_closed_out(contract: Contract) -> bool:
     """R11: ended, and every item of the closeout checklist done."""
     return contract.status == Contract.ENDED and closeout_open(contract) == 0
 
-
-# A clock needs attention from its warn_from day; one that lapses stops needing it once due has passed.
-ATTENTION_WHERE = (
-    "((k.lapses = 0 AND k.warn_from <= :today) OR (k.lapses = 1 AND k.due >= :today AND k.warn_from <= :today))"
-)
 
 CLOCK_LABELS = {
     Clock.REVIEW: "Review period ends (automatic release)",

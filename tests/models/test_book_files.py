@@ -200,3 +200,22 @@ def test_failed_migration_leaves_the_book_at_its_version(tmp_path, monkeypatch):
         assert "colour" not in columns
     finally:
         conn.close()
+
+
+def test_bookfile_knows_this_versions_format_and_every_table():
+    """models/bookfile.py opens books without peewee, so it keeps its own copy of the two facts it checks."""
+    from models import bookfile
+    from models.entities import ALL_TABLES
+
+    assert bookfile.SCHEMA_VERSION == len(book_module.MIGRATIONS) == schema_version()
+    assert {m._meta.table_name for m in ALL_TABLES} == bookfile.TABLES
+
+
+def test_a_book_missing_a_table_is_refused_as_damaged_and_left_untouched(tmp_path):
+    path = tmp_path / "mine.book"
+    _make_book(path)
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE audit_log")
+    conn.commit()
+    conn.close()
+    _refused(path, "damaged", "parts of the book are missing")

@@ -1,0 +1,169 @@
+"""Start-up as a user double-clicks the app (desktop.app.start): the window paints the contracts table from
+the book's SQLite connection, before peewee and the tables are loaded, then finishes opening the book right
+after its first paint, or before any action that comes sooner. Nothing is lost either way."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from desktop.app import start
+from models import ops
+from models.book import open_book
+from models.errors import BookError
+
+from .conftest import TODAY
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def book_path(tmp_path, backups_folder) -> Path:
+    """A closed book with two contracts, one of them with a milestone in escrow."""
+    path = tmp_path / "mine.book"
+    with open_book(path):
+        ana = ops.create_freelancer("Ana Ruiz")
+        logo = ops.create_contract("Logo redesign", ana, started_on=date(2026, 3, 1), today=TODAY)
+        ops.fund_milestone(ops.add_milestone(logo, "Sketches", 30_000), today=date(2026, 3, 2))
+        ops.create_contract("Annual report", ana, started_on=date(2026, 2, 1), today=TODAY)
+    return path
+
+
+def titles(window) -> list[str]:
+    return [r.title for r in window.model.rows]
+
+
+def test_the_table_is_shown_before_the_book_finishes_opening_then_the_page_follows(book_path, qtbot, settings):
+    window = start(book_path, create=False, settings=settings, today=TODAY)
+    qtbot.addWidget(window)
+    # Before the first paint: the table, its count and the title are there; the book is not open in peewee yet.
+    assert window.book is None and window.page is None
+    assert titles(window) == ["Annual report", "Logo redesign"]
+    assert window.count_label.text() == "2 contracts"
+    assert window.windowTitle() == "mine.book — Escrowbook"
+    assert not window.act_edit_contract.isEnabled() and not window.act_release.isEnabled()
+    window.show()
+    qtbot.waitUntil(lambda: window.page is not None and window.page.contract is not None)
+    assert window.book is not None and window.book.path == book_path
+    assert window.page.contract.title == "Annual report"  # the first row, selected
+    assert window.splitter.widget(1) is window.page
+    assert window.act_edit_contract.isEnabled()
+    qtbot.waitUntil(lambda: window.status_attention.text() != "")
+    assert "$300.00" in window.status_money.text()  # in escrow
+
+
+def test_an_action_before_the_book_finished_opening_finishes_it_first(book_path, qtbot, settings):
+    window = start(book_path, create=False, settings=settings, today=TODAY)  # never painted
+    qtbot.addWidget(window)
+    window.select_contract(window.model.rows[1].id)  # a click on a row meanwhile
+    window.act_refresh.trigger()
+    assert window.book is not None
+    assert window.page.contract.title == "Logo redesign"  # the row the user had clicked
+    window.warn = lambda title, text: pytest.fail(text)
+    assert window.switch_to(book_path) is True  # the same book: nothing to do, and nothing refused
+
+
+def test_closing_before_the_book_finished_opening_releases_it(book_path, qtbot, settings):
+    window = start(book_path, create=False, settings=settings, today=TODAY)
+    qtbot.addWidget(window)
+    window.close()
+    assert window.book is None
+    with open_book(book_path, create=False) as book:  # not refused as open elsewhere
+        assert book.path == book_path
+
+
+def test_a_book_open_elsewhere_is_refused_at_start_and_left_untouched(book_path, qtbot, settings):
+    window = start(book_path, create=False, settings=settings, today=TODAY)
+    qtbot.addWidget(window)
+    before = book_path.read_bytes()
+    with pytest.raises(BookError, match="already open in another Escrowbook window"):
+        start(book_path, create=False, settings=settings, today=TODAY)
+    assert book_path.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_book_is_refused_at_start(tmp_path, qtbot, settings):
+    path = tmp_path / "notes.book"
+    path.write_text("shopping list")
+    with pytest.raises(BookError, match="it is not an Escrowbook book"):
+        start(path, create=False, settings=settings)
+    assert path.read_text() == "shopping list"
+
+
+def test_a_book_whose_contracts_cannot_be_read_is_refused_at_start_and_released(book_path, qtbot, settings):
+    conn = sqlite3.connect(book_path)
+    conn.execute("ALTER TABLE contract RENAME COLUMN title TO name")  # edited outside the app
+    conn.commit()
+    conn.close()
+    with pytest.raises(BookError, match="the file is damaged"):
+        start(book_path, create=False, settings=settings)
+    sqlite3.connect(book_path).execute("BEGIN EXCLUSIVE").connection.close()  # the lock was released
+
+
+def test_a_book_in_an_older_format_is_migrated_before_the_window_is_built(book_path, qtbot, settings):
+    conn = sqlite3.connect(book_path)  # what book format 1 was: no hash chain
+    conn.executescript(
+        "ALTER TABLE ledger_entry DROP COLUMN hash; DELETE FROM book_info WHERE key = 'ledger_head';"
+        "PRAGMA user_version = 1;"
+    )
+    conn.close()
+    window = start(book_path, create=False, settings=settings, today=TODAY)
+    qtbot.addWidget(window)
+    assert window.book is not None and window.page is not None  # opened whole, migrated
+    assert window.book.db.execute_sql("PRAGMA user_version").fetchone()[0] == 2
+    assert titles(window) == ["Annual report", "Logo redesign"]
+
+
+def test_a_book_refused_while_finishing_says_why_and_the_window_closes(book_path, qtbot, settings, monkeypatch):
+    def refused(opened):
+        opened.conn.close()
+        raise BookError("“mine.book” cannot be opened: upgrading it failed.", reason="upgrade")
+
+    said = []
+    monkeypatch.setattr("models.book.adopt", refused)
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: said.append(text))
+    window = start(book_path, create=False, settings=settings, today=TODAY)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert said == ["“mine.book” cannot be opened: upgrading it failed."]
+    assert window.book is None and window.page is None
+    assert window.act_refresh.isEnabled()  # (an action now does nothing: there is no book)
+    window.act_refresh.trigger()
+    assert window.book is None
+
+
+def test_a_new_book_is_created_whole_and_shows_the_welcome_page(tmp_path, qtbot, settings):
+    window = start(tmp_path / "new.book", settings=settings)
+    qtbot.addWidget(window)
+    assert window.book is not None
+    assert window.stack.currentWidget() is window.welcome
+
+
+def test_the_start_up_path_imports_neither_peewee_nor_the_tables(book_path):
+    """The regression this guards: any import of peewee before the first paint costs the start-up budget
+    (benchmarks/table.py, issue 3): about 40 ms of the 55 ms the window has over a bare one."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from desktop.app import make_app, start
+        app = make_app()
+        window = start(sys.argv[1], create=False)
+        loaded = sorted(m for m in sys.modules if m == "peewee" or m in ("models.entities", "models.ops"))
+        print(",".join(loaded) or "none", len(window.model.rows))
+        window.close()
+        """
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(book_path.parent / "config")}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(book_path)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["none", "2"]
