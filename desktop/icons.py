@@ -55,16 +55,23 @@ _cache: dict[tuple, QIcon] = {}
 
 class _SvgEngine(QIconEngine):
     """Draws an icon from its SVG when Qt first asks for a size, mode and device pixel ratio, and keeps
-    the pixmap: nothing is rendered for sizes never shown (start-up renders a handful, not hundreds)."""
+    the pixmap: nothing is parsed or rendered for modes and sizes never shown (start-up renders a
+    handful, not hundreds)."""
 
-    def __init__(self, renderers: dict, sizes: tuple[int, ...]):
+    def __init__(self, sources: dict, sizes: tuple[int, ...]):
         super().__init__()
-        self._renderers = renderers  # QIcon.Mode -> (QSvgRenderer, opacity); Normal always present
+        self._sources = sources  # QIcon.Mode -> (SVG bytes, opacity); Normal always present
+        self._renderers: dict = {}  # QIcon.Mode -> (QSvgRenderer, opacity), each parsed when first drawn
         self._sizes = sizes
         self._pixmaps: dict[tuple, QPixmap] = {}
 
     def _renderer(self, mode: QIcon.Mode) -> tuple[QSvgRenderer, float]:
-        return self._renderers.get(mode) or self._renderers[QIcon.Mode.Normal]
+        mode = mode if mode in self._sources else QIcon.Mode.Normal
+        found = self._renderers.get(mode)
+        if found is None:
+            svg, opacity = self._sources[mode]
+            found = self._renderers[mode] = (_renderer(svg), opacity)
+        return found
 
     def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:
         side = min(size.width(), size.height())
@@ -79,14 +86,16 @@ class _SvgEngine(QIconEngine):
         return self.scaledPixmap(size, mode, state, 1.0)
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        scale = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        # Drawn for the sharpest screen. (Not painter.device()'s own ratio: handing a paint device to Python
+        # makes PySide look through every kind of paint device, some 8 ms the first time.)
+        scale = QApplication.instance().devicePixelRatio()
         painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, scale))
 
     def availableSizes(self, mode: QIcon.Mode = QIcon.Mode.Normal, state: QIcon.State = QIcon.State.Off):
         return [QSize(s, s) for s in self._sizes]
 
     def clone(self) -> QIconEngine:
-        return _SvgEngine(self._renderers, self._sizes)
+        return _SvgEngine(self._sources, self._sizes)
 
 
 def icon(name: str) -> QIcon:
@@ -114,11 +123,11 @@ def icon(name: str) -> QIcon:
     svg = path.read_bytes()
 
     if name in _FIXED_COLOURS:
-        engine = _SvgEngine({QIcon.Mode.Normal: (_renderer(svg), 1.0)}, APP_SIZES)
+        engine = _SvgEngine({QIcon.Mode.Normal: (svg, 1.0)}, APP_SIZES)
     else:
         normal, disabled, selected = colours
         modes = ((QIcon.Mode.Normal, normal), (QIcon.Mode.Disabled, disabled), (QIcon.Mode.Selected, selected))
-        engine = _SvgEngine({mode: (_renderer(_recolour(svg, c)), c.alphaF()) for mode, c in modes}, SIZES)
+        engine = _SvgEngine({mode: (_recolour(svg, c), c.alphaF()) for mode, c in modes}, SIZES)
     result = _cache[key] = QIcon(engine)
     return result
 

@@ -232,12 +232,9 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
 
-        self.welcome = WelcomePage(self)
-        self.welcome.new_button.clicked.connect(self._with_book(self.new_contract))
-        self.welcome.demo_button.clicked.connect(self._with_book(self.open_demo_book))
+        self._welcome: WelcomePage | None = None  # built the first time a book is empty
         self.stack = QStackedWidget()
         self.stack.addWidget(self.splitter)
-        self.stack.addWidget(self.welcome)
         self.setCentralWidget(self.stack)
 
         self.attention_dock = QDockWidget("Needs attention", self)  # its panel comes with the book
@@ -262,6 +259,16 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self.load_book()
 
+    @property
+    def welcome(self) -> WelcomePage:
+        """The page an empty book shows instead of the table."""
+        if self._welcome is None:
+            self._welcome = WelcomePage(self)
+            self._welcome.new_button.clicked.connect(self._with_book(self.new_contract))
+            self._welcome.demo_button.clicked.connect(self._with_book(self.open_demo_book))
+            self.stack.addWidget(self._welcome)
+        return self._welcome
+
     def _build_book_parts(self) -> None:
         """The contract's page and the attention panel: the parts that need peewee and the tables."""
         from desktop.attention import AttentionPanel
@@ -271,6 +278,7 @@ class MainWindow(QMainWindow):
         self.page.changed.connect(self.contract_changed)
         self.page.milestone_table.itemSelectionChanged.connect(self._update_actions)
         self.splitter.replaceWidget(1, self.page).deleteLater()
+        self.splitter.setStretchFactor(1, 2)  # (a stretch factor is the widget's own: the page takes it over)
         self.attention = AttentionPanel(self, today=self.today)
         self.attention.open_requested.connect(self.open_attention_item)
         self.attention.setMinimumWidth(420)
@@ -530,8 +538,11 @@ class MainWindow(QMainWindow):
         # The status bar's totals follow right after the book is on screen, then anything the marketplace
         # did by itself while the book was closed (R6, R8) is offered for recording on one confirmation,
         # and the daily backup is scheduled.
-        shown = self.table.viewport() if self.stack.currentWidget() is self.splitter else self.welcome
         after = [self.update_status, self.offer_overdue_events, self.schedule_backup]
+        if not self.isVisible():  # starting: the window's own first paint (the table's comes with it)
+            shown = self
+        else:  # another book in a window on screen: what now shows it
+            shown = self.table.viewport() if self.stack.currentWidget() is self.splitter else self.welcome
         AfterFirstPaint(shown, *([self.finish_opening] if self._opening is not None else []), *after)
 
     def schedule_backup(self) -> None:
@@ -835,7 +846,7 @@ class MainWindow(QMainWindow):
         """One contract changed: its row, the page and the status bar; not the whole table."""
         self.model.contract_changed(contract_id)
         self._update_count()
-        if self.stack.currentWidget() is self.welcome:
+        if self.stack.currentWidget() is not self.splitter:  # the welcome page
             self.stack.setCurrentWidget(self.splitter)
         if self.sender() is not self.page:  # the page refreshed itself before announcing the change
             self.page.show_contract(contract_id)

@@ -167,3 +167,26 @@ def test_the_start_up_path_imports_neither_peewee_nor_the_tables(book_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["none", "2"]
+
+
+def test_opening_another_book_in_the_window_shows_it_whole(book_path, tmp_path, qtbot, settings):
+    other = tmp_path / "other.book"
+    with open_book(other):
+        bo = ops.create_freelancer("Bo Lindqvist")
+        site = ops.create_contract("Website", bo, currency="EUR", started_on=date(2026, 3, 1), today=TODAY)
+        ops.fund_milestone(ops.add_milestone(site, "Pages", 80_000), today=date(2026, 3, 2))
+    window = start(book_path, create=False, settings=settings, today=TODAY)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: "$300.00" in window.status_money.text())
+    assert window.switch_to(other) is True  # File → Open Book, or a recent book
+    assert window.windowTitle() == "other.book — Escrowbook"
+    assert titles(window) == ["Website"] and window.page.contract.title == "Website"
+    qtbot.waitUntil(lambda: "€800.00" in window.status_money.text())  # once the new book is on screen
+    assert "$" not in window.status_money.text()
+    said = []
+    window.warn = lambda title, text: said.append(text)
+    (tmp_path / "notes.book").write_text("shopping list")
+    assert window.switch_to(tmp_path / "notes.book") is False  # refused: the open book stays
+    assert said == ["“notes.book” cannot be opened: it is not an Escrowbook book."]
+    assert window.book.path == other and titles(window) == ["Website"]
