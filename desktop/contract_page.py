@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -142,11 +143,21 @@ class ContractPage(QWidget):
         self.clocks.setWordWrap(True)
         self.clocks.setTextFormat(Qt.TextFormat.RichText)
         self.clocks.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # The deadlines scroll beyond the money summary's height, so the page keeps one height whatever the
+        # contract: the table above does not shrink and grow as the user goes from contract to contract.
+        self.clocks_area = QScrollArea()
+        self.clocks_area.setObjectName("clocksArea")
+        self.clocks_area.setWidget(self.clocks)
+        self.clocks_area.setWidgetResizable(True)
+        self.clocks_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.clocks_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.clocks_area.viewport().setAutoFillBackground(False)
+        self.clocks.setAutoFillBackground(False)
 
         overview = QGridLayout()
         overview.setHorizontalSpacing(24)
         overview.addWidget(self.money, 0, 0, Qt.AlignmentFlag.AlignTop)
-        overview.addWidget(self.clocks, 0, 1)
+        overview.addWidget(self.clocks_area, 0, 1)
         overview.setColumnStretch(1, 1)
 
         self.tabs = QTabWidget()
@@ -363,6 +374,7 @@ class ContractPage(QWidget):
         half = len(rows) // 2
         cells = "".join(f"<tr>{cell(*rows[i])}<td width='24'></td>{cell(*rows[i + half])}</tr>" for i in range(half))
         self.money.setText(f"<table cellspacing='0' cellpadding='2'>{cells}</table>")
+        self.clocks_area.setMaximumHeight(self.money.sizeHint().height())  # (the summary has 4 rows, always)
 
     def _show_clocks(self, c: Contract) -> None:
         today = self.today()

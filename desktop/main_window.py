@@ -56,9 +56,21 @@ MAX_RECENT = 8
 SEARCH_DELAY_MS = 200  # debounce: search when typing pauses
 FILTERS = [("all", "All"), ("active", "Active"), ("ended", "Ended"), ("attention", "Needs attention")]
 # Sensible first widths, one per column of the table; the user's own are kept in QSettings.
-DEFAULT_WIDTHS = [170, 130, 135, 64, 90, 90, 96, 82, 92, 92, 220]
+DEFAULT_WIDTHS = [160, 125, 140, 60, 100, 96, 100, 84, 88, 88, 200]
 SELECT_READS_AHEAD = 2_000  # rows the table reads at most to find a contract to keep selected (about 40 ms)
-STATUS_CURRENCIES = 2  # per figure in the status bar; the tooltip has them all
+STATUS_CURRENCIES = 2  # at most, per figure in the status bar (fewer if they do not fit); the tooltip has them all
+
+
+def status_figure(values: dict[str, dict], key: str, *, cap: int | None = None) -> str:
+    """One status bar total per currency (never added across currencies), at most `cap` of them."""
+    shown = [formatting.money(t[key], cur) for cur, t in values.items() if t[key]]
+    if not shown:
+        return "nothing"
+    if cap == 0 and len(shown) > 1:
+        return f"{len(shown)} currencies"
+    if cap is not None and len(shown) > cap:
+        return " · ".join(shown[:cap]) + f" · +{len(shown) - cap} more"
+    return " · ".join(shown)
 
 
 def _add_actions(container, actions) -> None:
@@ -872,26 +884,34 @@ class MainWindow(QMainWindow):
         year = self.today().year
         this_year = queries.book_year(year)
 
-        def figure(values: dict[str, dict], key: str, *, cap: int | None = None) -> str:
-            shown = [formatting.money(t[key], cur) for cur, t in values.items() if t[key]]
-            if not shown:
-                return "nothing"
-            if cap is not None and len(shown) > cap:
-                return " · ".join(shown[:cap]) + f" · +{len(shown) - cap} more"
-            return " · ".join(shown)
-
         labels = [("In escrow", totals, "escrow"), (f"Paid in {year}", this_year, "paid")]
         if any(t["refunded"] for t in this_year.values()):
             labels.append((f"Refunds in {year}", this_year, "refunded"))
-        self.status_money.setText(
-            "     ".join(f"{name}: {figure(v, k, cap=STATUS_CURRENCIES)}" for name, v, k in labels)
-        )
-        self.status_money.setToolTip("\n".join(f"{name}: {figure(v, k)}" for name, v, k in labels))
+        self.status_money.setToolTip("\n".join(f"{name}: {status_figure(v, k)}" for name, v, k in labels))
         count = queries.attention_count(self.today())
         self.status_attention.setText(f"⚠ {count:,} need attention" if count else "Nothing needs attention")
+        self._status_totals = labels
+        self._fit_status()
         self.filter_buttons["attention"].setText(f"Needs attention ({count:,})" if count else "Needs attention")
         if self.attention_dock.isVisible():
             self.attention.refresh()
+
+    def _fit_status(self) -> None:
+        """The totals in as many currencies as fit beside the attention count, never cut off."""
+        labels = getattr(self, "_status_totals", None)
+        if not labels:
+            return
+        room = self.statusBar().width() - self.status_attention.sizeHint().width() - 32
+        metrics = self.status_money.fontMetrics()
+        for cap in range(STATUS_CURRENCIES, -1, -1):
+            text = "     ".join(f"{name}: {status_figure(v, k, cap=cap)}" for name, v, k in labels)
+            if metrics.horizontalAdvance(text) <= room:
+                break
+        self.status_money.setText(text)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_status()
 
     # ------------------------------------------------------------ what needs attention
     def offer_overdue_events(self) -> None:

@@ -114,6 +114,49 @@ def test_status_bar_shows_totals_per_currency_and_attention(window):
     assert window.status_attention.text() == "⚠ 1 need attention"
 
 
+def test_status_bar_totals_shrink_to_fit_never_cut_off(window, qtbot, filled):
+    ana = filled["logo"].freelancer
+    for currency in ("GBP", "CAD", "AUD", "CHF", "SEK", "NOK"):  # eight currencies in all
+        c = ops.create_contract(f"Work in {currency}", ana, currency=currency, started_on=date(2026, 3, 1), today=TODAY)
+        m = ops.add_milestone(c, "All of it", 123_456_789)
+        ops.fund_milestone(m, today=date(2026, 3, 2))
+        paid = ops.release_payment(m, 23_456_789, today=date(2026, 3, 5))
+        ops.record_refund(paid, 1_234_567, today=date(2026, 3, 6))
+    window.update_status()
+
+    def fits() -> bool:
+        room = window.statusBar().width() - window.status_attention.sizeHint().width()
+        return window.status_money.fontMetrics().horizontalAdvance(window.status_money.text()) <= room
+
+    assert fits() and "more" in window.status_money.text()
+    wide = window.status_money.text()
+    window.resize(window.minimumSizeHint().width(), 700)
+    qtbot.waitUntil(lambda: window.status_money.text() != wide)
+    assert fits()
+    assert window.status_money.text().startswith("In escrow: ")
+    tip = window.status_money.toolTip()  # every total, in every currency
+    assert "$300.00" in tip and "€800.00" in tip and "12,345.67 NOK" in tip
+
+
+def test_the_page_keeps_its_height_from_contract_to_contract(window, qtbot, filled):
+    """Many deadlines scroll inside the page: the table above does not shrink as the user goes down the list."""
+    ana = filled["logo"].freelancer
+    busy = ops.create_contract("Many reviews", ana, started_on=date(2026, 3, 1), today=TODAY)
+    for i in range(10):
+        m = ops.add_milestone(busy, f"Part {i + 1}", 10_000)
+        ops.fund_milestone(m, today=date(2026, 3, 2))
+        ops.submit_work(m, today=date(2026, 3, 3 + i))
+    window.resize(1280, 720)
+    window.select_contract(filled["logo"].id)
+    qtbot.wait(50)
+    assert window.page.clocks.text().count("<li") == 1
+    with_one = window.splitter.sizes()
+    window.contract_changed(busy.id)
+    qtbot.wait(50)
+    assert window.page.clocks.text().count("<li") == 10
+    assert window.splitter.sizes() == with_one
+
+
 def _in_dialog(qtbot, act):
     """Run `act(dialog)` on the modal dialog that the next action opens."""
     done = []
