@@ -425,6 +425,8 @@ class ContractPage(QWidget):
             .order_by(LedgerEntry.date.desc(), LedgerEntry.id.desc())
         )
         reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
+        # One query for the milestones' titles, not one per entry.
+        titles = dict(Milestone.select(Milestone.id, Milestone.title).where(Milestone.contract == c).tuples())
         t.setRowCount(len(entries))
         for r, e in enumerate(entries):
             label = KIND_LABELS.get(e.kind, e.kind)
@@ -437,7 +439,7 @@ class ContractPage(QWidget):
                 _item(formatting.day(e.date)),
                 _item(label),
                 _item(formatting.money(e.amount, e.currency), right=True),
-                _item(e.milestone.title if e.milestone_id else ""),
+                _item(titles.get(e.milestone_id, "")),
                 _item(e.memo),
             ]
             for col, item in enumerate(values):

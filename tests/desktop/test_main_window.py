@@ -93,6 +93,8 @@ def test_selecting_a_contract_shows_its_page(window):
     assert page.ledger_table.rowCount() == 4  # deposit, 5% fee, initiation fee, release
     labels = {page.ledger_table.item(r, 2).text() for r in range(page.ledger_table.rowCount())}
     assert "Payment released" in labels
+    ledger = {page.ledger_table.item(r, 2).text(): page.ledger_table.item(r, 4).text() for r in range(4)}
+    assert ledger["Payment released"] == "Pages"  # the milestone each entry belongs to
 
 
 def test_selection_survives_a_refresh_and_a_sort(window):
