@@ -31,7 +31,7 @@ from pathlib import Path
 from common import demo_book, figure  # benchmarks/common.py: these scripts run from this folder
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = 5
+RUNS = 9  # children of each kind: the medians of nine are steady from run to run here
 
 # Each child prints "painted" once the window's first paint (the window and every widget in it, the
 # table's rows included: Qt paints them in one pass) is done, then "ready <rss_kib>" once everything the

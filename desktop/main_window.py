@@ -323,6 +323,10 @@ class MainWindow(QMainWindow):
             QMessageBox.critical(self, APP_NAME, str(exc))
             self.close()
             return False
+        except BaseException:  # unexpected: no half-open window; the crash dialog has the details
+            opening.conn.close()
+            self.close()
+            raise
         self._build_book_parts()
         self.page.show_contract(None)
         self._selection_changed(self.table.currentIndex(), None)

@@ -190,3 +190,19 @@ def test_opening_another_book_in_the_window_shows_it_whole(book_path, tmp_path, 
     assert window.switch_to(tmp_path / "notes.book") is False  # refused: the open book stays
     assert said == ["“notes.book” cannot be opened: it is not an Escrowbook book."]
     assert window.book.path == other and titles(window) == ["Website"]
+
+
+def test_an_unexpected_error_while_finishing_closes_the_window_and_releases_the_book(book_path, qtbot, settings,
+                                                                                       monkeypatch):  # fmt: skip
+    def broken(opened):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("models.book.adopt", broken)
+    window = start(book_path, create=False, settings=settings, today=TODAY)
+    qtbot.addWidget(window)
+    with pytest.raises(OSError, match="Input/output error"):
+        window.finish_opening()  # (from a timer, this reaches the crash dialog)
+    assert not window.isVisible() and window.book is None
+    monkeypatch.undo()
+    with open_book(book_path, create=False) as book:  # the lock was released
+        assert book.path == book_path
