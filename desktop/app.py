@@ -121,8 +121,11 @@ def start(path: str | Path, *, create: bool = True, settings=None, today=None):
                 return MainWindow(opened, settings=settings, today=today)
             except BaseException as exc:
                 opened.conn.close()
-                if isinstance(exc, sqlite3.DatabaseError):  # its first page of contracts could not be read
-                    raise bookfile.refuse(path, f"the file is damaged ({exc}).", "damaged") from None
+                # Its first page of contracts could not be read: a file damaged or edited outside the app.
+                # (Misusing the connection, a ProgrammingError, is our bug: the crash dialog says so.)
+                if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.ProgrammingError):
+                    why = f"it could not be read ({exc}); the file may be damaged."
+                    raise bookfile.refuse(path, why, "damaged") from None
                 raise
         opened.conn.close()  # an older format: models.book backs it up and migrates it first
     from models.book import open_book

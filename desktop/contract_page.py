@@ -102,6 +102,22 @@ def _table(name: str, headers: list[str], right: set[int]) -> QTableWidget:
     return t
 
 
+def _money_html(pairs: list[tuple[str, str]]) -> str:
+    """The money summary: eight (name, amount) pairs in two columns of four rows."""
+
+    def cell(name: str, text: str) -> str:
+        return f"<td>{name}</td><td align='right'>{html.escape(text)}</td>"
+
+    half = len(pairs) // 2
+    cells = "".join(f"<tr>{cell(*pairs[i])}<td width='24'></td>{cell(*pairs[i + half])}</tr>" for i in range(half))
+    return f"<table cellspacing='0' cellpadding='2'>{cells}</table>"
+
+
+def _clocks_html(items: list[str]) -> str:
+    """The deadlines, one <li> each, with no space above or below the list."""
+    return f"<ul style='margin-left:0; margin-top:0; margin-bottom:0'>{''.join(items)}</ul>"
+
+
 class ContractPage(QWidget):
     changed = Signal(int)  # a contract's records changed through this page
 
@@ -137,6 +153,10 @@ class ContractPage(QWidget):
         self.money.setObjectName("moneySummary")
         self.money.setAccessibleName("Money summary")
         self.money.setTextFormat(Qt.TextFormat.RichText)
+        self.clocks_heading = QLabel("Deadlines")
+        bold = self.clocks_heading.font()
+        bold.setBold(True)
+        self.clocks_heading.setFont(bold)
         self.clocks = QLabel()
         self.clocks.setObjectName("clocks")
         self.clocks.setAccessibleName("Deadlines")
@@ -153,11 +173,17 @@ class ContractPage(QWidget):
         self.clocks_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.clocks_area.viewport().setAutoFillBackground(False)
         self.clocks.setAutoFillBackground(False)
+        deadlines = QVBoxLayout()
+        deadlines.setSpacing(2)
+        deadlines.addWidget(self.clocks_heading)
+        deadlines.addWidget(self.clocks_area)
+        deadlines.addStretch(1)
+        self._fit_deadlines()
 
         overview = QGridLayout()
         overview.setHorizontalSpacing(24)
         overview.addWidget(self.money, 0, 0, Qt.AlignmentFlag.AlignTop)
-        overview.addWidget(self.clocks_area, 0, 1)
+        overview.addLayout(deadlines, 0, 1)
         overview.setColumnStretch(1, 1)
 
         self.tabs = QTabWidget()
@@ -185,6 +211,20 @@ class ContractPage(QWidget):
         self.show_contract(None)
 
     # ------------------------------------------------------------ building
+    def _fit_deadlines(self) -> None:
+        """The deadlines list shows as many whole lines as fit beside the money summary (always 4 rows)."""
+        self.money.setText(_money_html([("Escrow refunded", "$0.00")] * 8))
+        beside = self.money.sizeHint().height() - self.clocks_heading.sizeHint().height() - 2
+        self.money.clear()
+        heights = []
+        for n in (1, 2):
+            self.clocks.setText(_clocks_html(["<li>9 Dec 2026</li>"] * n))
+            heights.append(self.clocks.sizeHint().height())
+        self.clocks.clear()
+        line = heights[1] - heights[0]
+        base = heights[0] - line
+        self.clocks_area.setMaximumHeight(base + max(2, (beside - base) // line) * line)
+
     def _lazy_tab(self, attr: str, label: str, factory: Callable[[], QWidget]) -> None:
         index = self.tabs.addTab(QWidget(), label)
         self._lazy_tabs[attr] = (index, label, factory)
@@ -368,13 +408,7 @@ class ContractPage(QWidget):
             ("Net cost", b.net_cost),
         ]
 
-        def cell(name, value):
-            return f"<td>{name}</td><td align='right'>{html.escape(formatting.money(value, c.currency) or '—')}</td>"
-
-        half = len(rows) // 2
-        cells = "".join(f"<tr>{cell(*rows[i])}<td width='24'></td>{cell(*rows[i + half])}</tr>" for i in range(half))
-        self.money.setText(f"<table cellspacing='0' cellpadding='2'>{cells}</table>")
-        self.clocks_area.setMaximumHeight(self.money.sizeHint().height())  # (the summary has 4 rows, always)
+        self.money.setText(_money_html([(name, formatting.money(value, c.currency) or "—") for name, value in rows]))
 
     def _show_clocks(self, c: Contract) -> None:
         today = self.today()
@@ -392,8 +426,7 @@ class ContractPage(QWidget):
             mark = "⚠ " if overdue else ""
             style = " style='color:#b42318'" if overdue else ""
             lines.append(f"<li{style}>{mark}{html.escape(when + extra)}</li>")
-        body = "".join(lines) or "<li>No deadlines running.</li>"
-        self.clocks.setText(f"<b>Deadlines</b><ul style='margin-left:0'>{body}</ul>")
+        self.clocks.setText(_clocks_html(lines or ["<li>No deadlines running.</li>"]))
 
     def _show_milestones(self, c: Contract) -> None:
         t = self.milestone_table

@@ -524,12 +524,12 @@ class FeedbackView(QWidget):
         self.comment.setWordWrap(True)
         self.comment.setTextFormat(Qt.TextFormat.PlainText)
         self.comment.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        grid.addWidget(self.comment, n + 1, 0, 1, 2)
+        grid.addWidget(self.comment, n + 1, 0, 1, 3)  # the whole width, not only the stars' columns
         self.private = QLabel()
         self.private.setObjectName(f"{prefix}Private")
         self.private.setWordWrap(True)
         self.private.setTextFormat(Qt.TextFormat.PlainText)
-        grid.addWidget(self.private, n + 2, 0, 1, 2)
+        grid.addWidget(self.private, n + 2, 0, 1, 3)
         grid.setColumnStretch(2, 1)
 
     def show_feedback(self, fb: Feedback, *, private: bool = False) -> None:

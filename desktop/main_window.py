@@ -337,7 +337,7 @@ class MainWindow(QMainWindow):
         return self._today or utc_today()
 
     def _build_actions(self) -> None:
-        def action(name, text, slot, shortcut=None, icon_name=None, tip=None):
+        def action(name, text, slot, shortcut=None, icon_name=None, tip=None, needs_book=True):
             a = QAction(text, self)
             a.setObjectName(name)
             if shortcut is not None:
@@ -347,7 +347,7 @@ class MainWindow(QMainWindow):
             if tip:
                 a.setStatusTip(tip)
                 a.setToolTip(tip)
-            a.triggered.connect(self._with_book(slot))
+            a.triggered.connect(self._with_book(slot) if needs_book else slot)
             return a
 
         self.act_new_book = action("actionNewBook", "&New Book…", self.new_book)
@@ -402,9 +402,9 @@ class MainWindow(QMainWindow):
             None,
             "Restore one of this book's automatic backups into a new file",
         )
-        self.act_quit = action(
-            "actionQuit", "&Quit", self.close, "Ctrl+Q"
-        )  # Quit has no standard key on some platforms
+        self.act_quit = action(  # Quit has no standard key on some platforms
+            "actionQuit", "&Quit", self.close, "Ctrl+Q", needs_book=False
+        )
         self.act_new_contract = action(
             "actionNewContract",
             "&New Contract…",
@@ -588,7 +588,11 @@ class MainWindow(QMainWindow):
         try:
             self.book = open_book(path, create=create)
         except BookError as exc:
+            keep = self.selected_contract_id()
             self.book = open_book(current, create=False)
+            self.model.conn = self.book.conn  # the table reads through the book's new connection
+            self.model.reload()
+            self._after_reload(keep)
             self.warn(APP_NAME, str(exc))
             return False
         self.load_book()

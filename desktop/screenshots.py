@@ -21,6 +21,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 TODAY = date(2026, 11, 26)
 
 
+def show(window, contract_id: int) -> None:
+    """Select a contract's row as a user would (its page follows); only its page if the table has not read it."""
+    if not window.select_contract(contract_id):
+        window.page.show_contract(contract_id)
+
+
 def grab(widget: QWidget, path: Path) -> None:
     widget.show()
     for _ in range(3):
@@ -159,7 +165,7 @@ def feedback_and_refunds(window, out: Path) -> None:
     sealed = FeedbackDialog(both, window, now=now)
     grab(sealed, out / "feedback-sealed.png")
     sealed.reject()
-    window.page.show_contract(both.id)
+    show(window, both.id)
     window.page.tabs.setCurrentWidget(window.page.feedback_tab)
     grab(window, out / "feedback-revealed.png")
     paid = next(
@@ -198,11 +204,11 @@ def ending(window, out: Path) -> None:
     grab(dialog, out / "end-contract-after.png")
     dialog.accept()
     pending = EscrowRefundRequest.select().where(EscrowRefundRequest.status == "pending").first()
-    window.page.show_contract(pending.contract_id)
+    show(window, pending.contract_id)
     window.page.tabs.setCurrentWidget(window.page.escrow_panel)
     grab(window, out / "escrow-refund-tab.png")
     ended = Contract.select().where(Contract.status == "ended").order_by(Contract.ended_on.desc()).first()
-    window.page.show_contract(ended.id)
+    show(window, ended.id)
     window.page.tabs.setCurrentWidget(window.page.closeout_tab)
     grab(window, out / "closeout-tab.png")
     window.page.tabs.setCurrentIndex(0)
@@ -271,7 +277,7 @@ def main(out: Path) -> None:
             .where((Contract.status == "active") & (Milestone.state == "submitted"))
             .first()
         )
-        window.select_contract(active.id) or window.page.show_contract(active.id)
+        show(window, active.id)
         window.page.milestone_table.selectRow(0)
         grab(window, out / f"main-{'dark' if dark else 'light'}.png")
         if not dark:

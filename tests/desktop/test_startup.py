@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMessageBox
 from desktop.app import start
 from models import ops
 from models.book import open_book
+from models.entities import Contract
 from models.errors import BookError
 
 from .conftest import TODAY
@@ -71,10 +72,12 @@ def test_an_action_before_the_book_finished_opening_finishes_it_first(book_path,
     assert window.switch_to(book_path) is True  # the same book: nothing to do, and nothing refused
 
 
-def test_closing_before_the_book_finished_opening_releases_it(book_path, qtbot, settings):
+def test_quitting_before_the_book_finished_opening_releases_it(book_path, qtbot, settings, monkeypatch):
     window = start(book_path, create=False, settings=settings, today=TODAY)
     qtbot.addWidget(window)
-    window.close()
+    monkeypatch.setattr("models.book.adopt", lambda opened: pytest.fail("quitting needs no book"))
+    window.act_quit.trigger()  # File → Quit, Ctrl+Q
+    monkeypatch.undo()
     assert window.book is None
     with open_book(book_path, create=False) as book:  # not refused as open elsewhere
         assert book.path == book_path
@@ -102,7 +105,7 @@ def test_a_book_whose_contracts_cannot_be_read_is_refused_at_start_and_released(
     conn.execute("ALTER TABLE contract RENAME COLUMN title TO name")  # edited outside the app
     conn.commit()
     conn.close()
-    with pytest.raises(BookError, match="the file is damaged"):
+    with pytest.raises(BookError, match=r"could not be read \(no such column: c.title\); the file may be damaged"):
         start(book_path, create=False, settings=settings)
     sqlite3.connect(book_path).execute("BEGIN EXCLUSIVE").connection.close()  # the lock was released
 
@@ -190,6 +193,13 @@ def test_opening_another_book_in_the_window_shows_it_whole(book_path, tmp_path, 
     assert window.switch_to(tmp_path / "notes.book") is False  # refused: the open book stays
     assert said == ["“notes.book” cannot be opened: it is not an Escrowbook book."]
     assert window.book.path == other and titles(window) == ["Website"]
+    assert window.page.contract.title == "Website"  # still selected
+    window.set_filter("active")  # the table still reads the book (through its reopened connection)
+    assert titles(window) == ["Website"]
+    window.set_filter("all")
+    quick = ops.create_contract("Quick fix", Contract.get(Contract.title == "Website").freelancer, today=TODAY)
+    window.contract_changed(quick.id)  # a contract made after the refusal shows in the table
+    assert "Quick fix" in titles(window)
 
 
 def test_an_unexpected_error_while_finishing_closes_the_window_and_releases_the_book(book_path, qtbot, settings,
