@@ -22,6 +22,18 @@ settings.load_profile("escrowbook")
 START = date(2026, 3, 1)  # a Sunday; contracts in the fixtures start here
 
 
+@pytest.fixture
+def en_us():
+    """Amounts are typed, and dates read, as in the United States ("10 Mar 2026"), whatever the machine's
+    locale. Modules whose tests type amounts or read dates use it for every test (`pytestmark`)."""
+    from PySide6.QtCore import QLocale
+
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    yield
+    QLocale.setDefault(before)
+
+
 @pytest.fixture(autouse=True)
 def backups_folder(tmp_path, monkeypatch):
     """Backups (daily, before an upgrade) go to the test's own folder, never the user's data folder."""

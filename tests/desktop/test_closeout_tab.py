@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QDate, QLocale, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -36,13 +36,7 @@ INTERACTIVE = (QLineEdit, QComboBox, QAbstractButton, QAbstractSpinBox, QTableWi
 COMPOSITE = (QAbstractSpinBox, QComboBox, QAbstractItemView)
 
 
-@pytest.fixture(autouse=True)
-def en_us():
-    """Dates read as in the United States ("10 Mar 2026"), whatever the machine's locale."""
-    before = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
-    yield
-    QLocale.setDefault(before)
+pytestmark = pytest.mark.usefixtures("en_us")  # tests/conftest.py
 
 
 @dataclass

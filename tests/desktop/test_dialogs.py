@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from PySide6.QtCore import QDate, QLocale, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -26,13 +26,7 @@ from tests.ui import beside, child
 INTERACTIVE = (QLineEdit, QComboBox, QAbstractButton, QAbstractSpinBox, QPlainTextEdit)
 
 
-@pytest.fixture(autouse=True)
-def en_us():
-    """Amounts are typed as in the United States, whatever the machine's locale."""
-    before = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
-    yield
-    QLocale.setDefault(before)
+pytestmark = pytest.mark.usefixtures("en_us")  # tests/conftest.py
 
 
 @pytest.fixture

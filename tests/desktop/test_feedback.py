@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton
 
 from desktop.feedback import HIDDEN_TEXT, FeedbackDialog, FeedbackTab, FreelancerFeedbackDialog, StarRating
@@ -29,12 +29,7 @@ GOOD = {"skills": 5, "quality": 4, "availability": 4, "schedule": 5, "communicat
 THEIRS = {"skills": 4, "quality": 4, "availability": 5, "schedule": 4, "communication": 5, "cooperation": 5}
 
 
-@pytest.fixture(autouse=True)
-def en_us():
-    before = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
-    yield
-    QLocale.setDefault(before)
+pytestmark = pytest.mark.usefixtures("en_us")  # tests/conftest.py
 
 
 @pytest.fixture

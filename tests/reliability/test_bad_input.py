@@ -34,7 +34,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QLocale, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QDateEdit,
@@ -71,13 +71,7 @@ GOOD_STARS = dict.fromkeys(Feedback.CATEGORIES, 5)
 LONG_TITLE = "Logo" * 2_500  # 10,000 characters
 
 
-@pytest.fixture(autouse=True)
-def en_us():
-    """Amounts are typed as in the United States, whatever the machine's locale."""
-    before = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
-    yield
-    QLocale.setDefault(before)
+pytestmark = pytest.mark.usefixtures("en_us")  # tests/conftest.py
 
 
 @pytest.fixture
