@@ -26,3 +26,8 @@ def demo_book(path: Path, contracts: int) -> Path:
         capture_output=True,
     )
     return path
+
+
+def given_or_demo(given: Path | None, folder: Path, contracts: int) -> Path:
+    """The book given with --book, or else a demo book of `contracts` written into `folder`."""
+    return given if given is not None else demo_book(folder / "big.book", contracts)

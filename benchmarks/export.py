@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common import demo_book, figure  # benchmarks/common.py: these scripts run from this folder
+from common import figure, given_or_demo  # benchmarks/common.py: these scripts run from this folder
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -52,10 +52,7 @@ def main() -> None:
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="escrowbook-export-") as tmp:
         folder = Path(tmp)
-        book_path = args.book
-        if book_path is None:
-            book_path = folder / "big.book"
-            demo_book(book_path, args.contracts)
+        book_path = given_or_demo(args.book, folder, args.contracts)
         book = open_book(book_path, create=False)
         try:
             ids = select_contracts()

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import demo_book, figure  # benchmarks/common.py: these scripts run from this folder
+from common import figure, given_or_demo  # benchmarks/common.py: these scripts run from this folder
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 9  # children of each kind: the medians of nine are steady from run to run here
@@ -190,10 +190,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="escrowbook-table-") as tmp:
         folder = Path(tmp)
-        book = args.book
-        if book is None:
-            book = folder / "big.book"
-            demo_book(book, args.contracts)
+        book = given_or_demo(args.book, folder, args.contracts)
         empty = folder / "empty.book"
         subprocess.run([sys.executable, "-m", "desktop", "check", str(book)], cwd=ROOT, check=True, capture_output=True)
         from models.book import open_book
