@@ -8,6 +8,7 @@ scrolls: canFetchMore/fetchMore). Never a QSortFilterProxyModel over the book.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
@@ -59,10 +60,10 @@ def status_text(row: ContractRow) -> str:
 
 
 class ContractsModel(QAbstractTableModel):
-    def __init__(self, parent=None, today: date | None = None):
+    def __init__(self, connection: Callable[[], sqlite3.Connection], parent=None, today: date | None = None):
         super().__init__(parent)
         self._today = today
-        self.conn: sqlite3.Connection | None = None  # the open book's connection (MainWindow.load_book sets it)
+        self.connection = connection  # the open book's connection, asked for at each reload (books change)
         self.rows: list[ContractRow] = []
         self.sort_key = "title"
         self.descending = False
@@ -84,7 +85,7 @@ class ContractsModel(QAbstractTableModel):
         """Run the query again from the first page (after a filter, search or sort change)."""
         self.beginResetModel()
         try:
-            self.query = ContractQuery(self.conn, filter_=self.filter, search=self.search, today=self.today)
+            self.query = ContractQuery(self.connection(), filter_=self.filter, search=self.search, today=self.today)
             self._total = self.query.count()
             self.rows = self.query.page(sort=self.sort_key, descending=self.descending, limit=FIRST_PAGE)
         except BaseException:  # the book could not be read: show nothing rather than rows of another query
@@ -192,7 +193,7 @@ class ContractsModel(QAbstractTableModel):
         """Update, insert or remove one contract's row after an operation changed it."""
         i = self.row_of(contract_id)
         belongs = self.query is not None and self.query.includes(contract_id)
-        fresh = contract_row(self.conn, contract_id) if belongs else None
+        fresh = contract_row(self.query.conn, contract_id) if belongs else None
         if i is not None and fresh is not None:
             self.rows[i] = fresh
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))

@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         self.warn = lambda title, text: QMessageBox.warning(self, title, text)  # tests replace it
 
-        self.model = ContractsModel(self, today=today)
+        self.model = ContractsModel(lambda: (self.book or self._opening).conn, self, today=today)
         self.table = QTableView()
         self.table.setObjectName("contractsTable")
         self.table.setAccessibleName("Contracts")
@@ -541,7 +541,6 @@ class MainWindow(QMainWindow):
         opened = self.book or self._opening
         self.setWindowTitle(f"{opened.path.name} — {APP_NAME}")
         self._remember_recent(opened.path)
-        self.model.conn = opened.conn
         self.model.reload()
         empty = self.model.total() == 0 and self.model.filter == "all" and not self.model.search
         self.stack.setCurrentWidget(self.welcome if empty else self.splitter)
@@ -590,8 +589,7 @@ class MainWindow(QMainWindow):
         except BookError as exc:
             keep = self.selected_contract_id()
             self.book = open_book(current, create=False)
-            self.model.conn = self.book.conn  # the table reads through the book's new connection
-            self.model.reload()
+            self.model.reload()  # through the book's new connection
             self._after_reload(keep)
             self.warn(APP_NAME, str(exc))
             return False
@@ -845,9 +843,8 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         if self.page is None:  # the book is still opening: nothing is selected yet
-            for a in (self.act_edit_contract, self.act_new_milestone, self.act_fund, self.act_submit):
-                a.setEnabled(False)
-            for a in (self.act_release, self.act_end, self.act_refund, self.act_print, self.act_delete):
+            for a in (self.act_edit_contract, self.act_new_milestone, self.act_fund, self.act_submit, self.act_release,
+                      self.act_end, self.act_refund, self.act_print, self.act_delete):  # fmt: skip
                 a.setEnabled(False)
             return
         c = self.page.contract
