@@ -114,23 +114,25 @@ def start(path: str | Path, *, create: bool = True, settings=None, today=None):
     from models import bookfile
 
     path = Path(path).expanduser().absolute()
-    if path.exists():
-        opened = bookfile.connect(path)
-        if opened.version == bookfile.SCHEMA_VERSION:
-            try:
-                return MainWindow(opened, settings=settings, today=today)
-            except BaseException as exc:
-                opened.conn.close()
-                # Its first page of contracts could not be read: a file damaged or edited outside the app.
-                # (Misusing the connection, a ProgrammingError, is our bug: the crash dialog says so.)
-                if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.ProgrammingError):
-                    why = f"it could not be read ({exc}); the file may be damaged."
-                    raise bookfile.refuse(path, why, "damaged") from None
-                raise
-        opened.conn.close()  # an older format: models.book backs it up and migrates it first
-    from models.book import open_book
+    if not path.exists():
+        from models.book import open_book
 
-    return MainWindow(open_book(path, create=create), settings=settings, today=today)
+        return MainWindow(open_book(path, create=create), settings=settings, today=today)
+    opened = bookfile.connect(path)
+    if opened.version < bookfile.SCHEMA_VERSION:  # an older format: models.book backs it up and migrates it
+        from models.book import adopt
+
+        return MainWindow(adopt(opened), settings=settings, today=today)
+    try:
+        return MainWindow(opened, settings=settings, today=today)
+    except BaseException as exc:
+        opened.conn.close()
+        # Its first page of contracts could not be read: a file damaged or edited outside the app.
+        # (Misusing the connection, a ProgrammingError, is our bug: the crash dialog says so.)
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.ProgrammingError):
+            why = f"it could not be read ({exc}); the file may be damaged."
+            raise bookfile.refuse(path, why, "damaged") from None
+        raise
 
 
 def run(book_path: str | None = None, *, quit_when_shown: bool = False) -> int:
