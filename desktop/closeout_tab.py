@@ -34,7 +34,7 @@ from desktop import formatting
 from desktop.dialogs import FormDialog, rule_message
 from desktop.money_edit import FieldError
 from desktop.widgets import button
-from models import ops, queries
+from models import fields, ops, queries
 from models.clock import utc_today
 from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
 from models.labels import DELIVERABLE_KINDS as KIND_LABELS
@@ -92,7 +92,7 @@ class AccessDialog(FormDialog):
     """Register access given to the freelancer (ops.add_access): a label, where, and the day it was given.
 
     As the user types, a label or place that holds a secret is refused beside the field (R11,
-    `ops.check_access_text`); one that only may hold one gets `ops.secret_warning` under it, a warning
+    `fields.check_access_text`); one that only may hold one gets `fields.secret_warning` under it, a warning
     that leaves OK enabled. After OK, `.grant` holds the entry as written.
     """
 
@@ -154,8 +154,8 @@ class AccessDialog(FormDialog):
 
     def problems(self) -> dict[str, str]:
         out = {}
-        label = rule_message(ops.check_access_text, self.label_edit.text(), "label", "label")
-        where = rule_message(ops.check_access_text, self.where_edit.text(), "where", "place", required=False)
+        label = rule_message(fields.check_access_text, self.label_edit.text(), "label", "label")
+        where = rule_message(fields.check_access_text, self.where_edit.text(), "where", "place", required=False)
         if label:
             out["label"] = label
         if where:
@@ -166,8 +166,8 @@ class AccessDialog(FormDialog):
 
     def refresh(self) -> bool:
         text = self.label_edit.text()
-        refused = rule_message(ops.check_access_text, text, "label", "label") is not None
-        self.secret_warning.setMessage(None if refused else ops.secret_warning(text))  # a warning: OK stays enabled
+        refused = rule_message(fields.check_access_text, text, "label", "label") is not None
+        self.secret_warning.setMessage(None if refused else fields.secret_warning(text))  # a warning: OK stays enabled
         return super().refresh()
 
     def submit(self) -> None:
@@ -215,7 +215,7 @@ class DeliverableDialog(FormDialog):
         return self.kind_combo.currentData()
 
     def problems(self) -> dict[str, str]:
-        label = rule_message(ops.check_text, self.label_edit.text(), "label", "label")
+        label = rule_message(fields.check_text, self.label_edit.text(), "label", "label")
         return {"label": label} if label else {}
 
     def submit(self) -> None:

@@ -8,8 +8,8 @@ under the field it names (or at the top) and the dialog stays open with the
 book unchanged (R14).
 
 The messages come from the models: the same field checks the operations run
-(`ops.check_freelancer_fields`, `ops.check_milestone_fields`, `ops.check_text`) are run here
-on each keystroke, and `money.parse_amount` through `MoneyEdit`.
+(`models.fields`: one field at a time, with the value typed) are run here on each keystroke,
+and `money.parse_amount` through `MoneyEdit`.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import ops, queries
+from models import fields, ops, queries
 from models.clock import utc_today
 from models.entities import Contract, Freelancer, LedgerEntry, Milestone, Policy
 from models.errors import RuleError
-from models.money import CURRENCY_EXPONENT, format_money
+from models.money import CURRENCY_EXPONENT
 
 from .money_edit import FieldError, MoneyEdit
 
@@ -304,12 +304,10 @@ class FreelancerDialog(FormDialog):
         }
 
     def problems(self) -> dict[str, str]:
-        # The operation's own field checks, one field at a time (the others given harmless values).
-        values = self.values()
-        harmless = {"name": "x", "agency": "", "email": "", "profile_url": "", "notes": ""}
+        # The operation's own field checks, one field at a time.
         out = {}
-        for key, value in values.items():
-            message = rule_message(ops.check_freelancer_fields, **{**harmless, key: value})
+        for key, value in self.values().items():
+            message = rule_message(fields.freelancer_field, key, value)
             if message:
                 out[key] = message
         return out
@@ -503,13 +501,13 @@ class ContractDialog(FormDialog):
 
     def problems(self) -> dict[str, str]:
         out = {}
-        checks = {
-            "title": (self.title_edit.text(), "contract title", True, ops.MAX_TEXT),
-            "external_id": (self.external_id_edit.text(), "contract id", False, ops.MAX_TEXT),
-            "notes": (self.notes_edit.toPlainText(), "note", False, ops.MAX_NOTE),
+        texts = {
+            "title": self.title_edit.text(),
+            "external_id": self.external_id_edit.text(),
+            "notes": self.notes_edit.toPlainText(),
         }
-        for key, (value, label, required, max_len) in checks.items():
-            message = rule_message(ops.check_text, value, key, label, required=required, max_len=max_len)
+        for key, value in texts.items():
+            message = rule_message(fields.contract_field, key, value)
             if message:
                 out[key] = message
         if self.freelancer_combo.currentData() is None:
@@ -517,7 +515,7 @@ class ContractDialog(FormDialog):
         if self.budget_edit.error():
             out["budget"] = self.budget_edit.error()
         if self._editing is None:
-            started_on = rule_message(ops.check_started_on, self.started_on_edit.date().toPython(), self._today)
+            started_on = rule_message(fields.check_started_on, self.started_on_edit.date().toPython(), self._today)
             if started_on:
                 out["started_on"] = started_on
         return out
@@ -638,26 +636,19 @@ class MilestoneDialog(FormDialog):
 
     def problems(self) -> dict[str, str]:
         out = {}
-        amount = self.amount_edit.value()
         if self.amount_edit.error():
             out["amount"] = self.amount_edit.error()
-        elif self.minimum is not None and amount < self.minimum:
-            out["amount"] = f"A milestone must be at least {format_money(self.minimum, self.contract.currency)}."
-        # The operation's own checks of title and description (with an amount it accepts).
-        harmless_amount = max(self.minimum or 1, 1)
-        title = rule_message(
-            ops.check_milestone_fields, self.contract, self.title_edit.text(), harmless_amount, None, ""
-        )
-        description = rule_message(
-            ops.check_milestone_fields, self.contract, "x", harmless_amount, None, self.description_edit.toPlainText()
-        )
-        if title:
-            out["title"] = title
-        if description:
-            out["description"] = description
-        due_on = rule_message(ops.check_due_on, self.contract, self.due_on())
-        if due_on:
-            out["due_on"] = due_on
+        values = {
+            "title": self.title_edit.text(),
+            "due_on": self.due_on(),
+            "description": self.description_edit.toPlainText(),
+        }
+        if not self.amount_edit.error():
+            values["amount"] = self.amount_edit.value()  # R2: at least the policy's minimum, in its words
+        for key, value in values.items():
+            message = rule_message(fields.milestone_field, self.contract, key, value)
+            if message:
+                out[key] = message
         return out
 
     def submit(self) -> None:

@@ -45,7 +45,7 @@ from desktop.icons import icon
 from desktop.money_edit import FieldError
 from desktop.release_wizard import ReleaseWizard
 from desktop.widgets import named
-from models import ops, queries
+from models import fields, ops, queries
 from models.clock import utc_today
 from models.entities import Contract, EscrowRefundRequest
 from models.errors import RuleError
@@ -216,7 +216,7 @@ class EndContractDialog(QDialog):
         self.reason.addItems(REASONS)
         self.reason_other = named(QLineEdit(), "reasonOtherEdit", "Other reason for ending")
         self.reason_other.setPlaceholderText("Say why (required for Other)")
-        self.reason_other.setMaxLength(ops.MAX_TEXT)
+        self.reason_other.setMaxLength(fields.MAX_TEXT)
         self.note = named(QPlainTextEdit(), "noteEdit", "Private note")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(NOTE_HEIGHT)

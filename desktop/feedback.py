@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from desktop import formatting
 from desktop.dialogs import FormDialog, rule_message
-from models import ops, queries
+from models import fields, ops, queries
 from models.entities import Contract, Feedback
 from models.labels import FEEDBACK_CATEGORIES as CATEGORY_LABELS
 
@@ -45,7 +45,6 @@ STAR_COLOR = "#8a4b00"  # dark amber, 6.6:1 on white; the ★/☆ shapes and the
 FULL, EMPTY = "★", "☆"
 HIDDEN_TEXT = "The freelancer has left feedback; it stays hidden until you submit yours or the window closes."
 NOT_RECORDED = "The freelancer's feedback has not been recorded."
-MAX_COMMENT = 5000  # what ops.submit_feedback accepts
 
 
 def _page():
@@ -289,7 +288,12 @@ class _StarsDialog(FormDialog):
             if not value
         }
         comment = rule_message(
-            ops.check_text, self.comment_edit.toPlainText(), "comment", "comment", required=False, max_len=MAX_COMMENT
+            fields.check_text,
+            self.comment_edit.toPlainText(),
+            "comment",
+            "comment",
+            required=False,
+            max_len=fields.MAX_COMMENT,
         )
         if comment:
             out["comment"] = comment
@@ -427,7 +431,7 @@ class FeedbackDialog(_StarsDialog):
             return {}
         out = super().problems()
         reason = rule_message(
-            ops.check_text, self.private_reason_edit.text(), "private_reason", "reason", required=False
+            fields.check_text, self.private_reason_edit.text(), "private_reason", "reason", required=False
         )
         if reason:
             out["private_reason"] = reason

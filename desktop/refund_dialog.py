@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import ops, queries
+from models import fields, ops, queries
 from models.clock import utc_today
 from models.entities import Contract, LedgerEntry
 from models.errors import RuleError
@@ -310,7 +310,9 @@ class RefundDialog(FormDialog):
             )
         if self.received_on() > self.today:
             out["date"] = f"The refund cannot be received after today ({day(self.today)})."
-        memo = rule_message(ops.check_text, self.memo_edit.text(), "memo", "memo", required=False, max_len=ops.MAX_NOTE)
+        memo = rule_message(
+            fields.check_text, self.memo_edit.text(), "memo", "memo", required=False, max_len=fields.MAX_NOTE
+        )
         if memo:
             out["memo"] = memo
         return out

@@ -12,7 +12,7 @@ When:
   are kept always, outside the rolling rule: each is the only copy of the book in its old format,
   and there is one per upgrade, so they stay few.
 
-How: SQLite's backup API on the book's own connection (`book._copy`): an open book holds an
+How: SQLite's backup API on the book's own connection (`bookfile.copy_into_place`): an open book holds an
 exclusive lock, so no second connection could read it. Each backup is written under a temporary
 name and renamed, so a backup in the folder is always whole. File names carry the UTC time:
 `20260310T121500Z.book`, `20260310T121500Z-format1-before-upgrade.book`.
@@ -33,13 +33,17 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import peewee as pw
 import platformdirs
 
-from .book import Book, _copy_into_place, probe
+from .bookfile import copy_into_place, probe
 from .clock import utc_now
 from .errors import BookError, RuleError
+
+if TYPE_CHECKING:  # for the annotations only: book.py imports this module
+    from .book import Book
 
 ROOT_ENV = "ESCROWBOOK_BACKUPS"
 DEFAULT_KEEP = 10
@@ -146,7 +150,7 @@ def _make(db: pw.SqliteDatabase, book_path: Path, now: datetime, suffix: str, ro
     try:
         folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.mkdir(mode=0o700, exist_ok=True)
-        _copy_into_place(db, target)
+        copy_into_place(db.connection(), target)
     except (OSError, sqlite3.Error) as exc:
         why = getattr(exc, "strerror", None) or str(exc)
         raise BookError(

@@ -229,33 +229,10 @@ def save_copy(book: Book, target: str | os.PathLike) -> Path:
     if target == book.path or (target.exists() and target.samefile(book.path)):
         raise BookError("A copy cannot be saved over the open book itself: choose another file.", reason="same_file")
     try:
-        _copy_into_place(book.db, target)
+        bookfile.copy_into_place(book.db.connection(), target)
     except OSError as exc:
         raise BookError(f"The copy could not be saved to “{target}” ({exc.strerror}).", reason="unwritable") from None
     return target
-
-
-def _copy_into_place(db: pw.SqliteDatabase, target: Path) -> None:
-    """`_copy` to a temporary name beside `target`, then renamed: `target` is never half written."""
-    part = target.with_name(f".{target.name}.part")
-    try:
-        _copy(db, part)
-        os.replace(part, target)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-
-
-def _copy(db: pw.SqliteDatabase, target: Path) -> None:
-    """A consistent copy of the open book (SQLite's backup API), mode 0600."""
-    if target.exists():
-        target.unlink()
-    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    dest = sqlite3.connect(str(target))
-    try:
-        db.connection().backup(dest)
-    finally:
-        dest.close()
 
 
 def _remove_quietly(path: Path) -> None:

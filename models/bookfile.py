@@ -207,3 +207,26 @@ def _check_readable(conn: sqlite3.Connection, path: Path, current: int) -> int:
     if version == current and TABLES - names:
         raise refuse(path, "the file is damaged (parts of the book are missing).", "damaged")
     return version
+
+
+def copy_into_place(conn: sqlite3.Connection, target: Path) -> None:
+    """`_copy` to a temporary name beside `target`, then renamed: `target` is never half written."""
+    part = target.with_name(f".{target.name}.part")
+    try:
+        _copy(conn, part)
+        os.replace(part, target)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def _copy(conn: sqlite3.Connection, target: Path) -> None:
+    """A consistent copy of the open book on `conn` (SQLite's backup API), mode 0600."""
+    if target.exists():
+        target.unlink()
+    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    dest = sqlite3.connect(str(target))
+    try:
+        conn.backup(dest)
+    finally:
+        dest.close()

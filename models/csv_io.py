@@ -42,9 +42,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from .entities import Contract, LedgerEntry, Milestone, Policy, database
-from .errors import RuleError
+from .errors import ImportRefused, RuleError
+from .fields import MAX_NOTE, MAX_TEXT, check_text
 from .money import CURRENCY_EXPONENT, MAX_MAJOR, to_minor
-from .ops import MAX_NOTE, MAX_TEXT, check_text
 
 FILES = ("contracts.csv", "milestones.csv", "ledger.csv")
 HEADERS = {
@@ -238,7 +238,7 @@ class _Row:
         self.ok = False
 
     def text(self, column: str, *, required: bool = False, max_len: int = MAX_TEXT) -> str:
-        """Checked as the operations check what is typed (ops.check_text): the same limits, the same words."""
+        """Checked as the operations check what is typed (fields.check_text): the same limits, the same words."""
         try:
             return check_text(unsafe_cell(self.cells[column]), column, column, required=required, max_len=max_len)
         except RuleError as exc:
@@ -511,14 +511,3 @@ def import_folder(folder: str | os.PathLike, *, dry_run: bool = False, now: date
         raise ImportRefused(plan.problems)
     ops.import_records(plan, dry_run=dry_run, now=now or datetime.now(UTC))
     return plan
-
-
-class ImportRefused(RuleError):
-    """An import with problems: each names its file and row. Nothing was imported."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        shown = "\n".join(f"• {p}" for p in problems[:20])
-        more = f"\n…and {len(problems) - 20} more." if len(problems) > 20 else ""
-        n = len(problems)
-        super().__init__(f"Nothing was imported: {n} problem{'s' if n != 1 else ''} found.\n{shown}{more}")

@@ -9,7 +9,6 @@ datetime) as an argument; the real clock is only the default.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
@@ -33,16 +32,24 @@ from .entities import (
     Milestone,
     database,
 )
-from .errors import RuleError
-from .money import check_currency, fee_on, format_money, major_to_minor, max_minor
+from .errors import ImportRefused, RuleError
+from .fields import (
+    MAX_COMMENT,
+    MAX_NOTE,
+    check_access_text,
+    check_amount,
+    check_freelancer_fields,
+    check_milestone_amount,
+    check_milestone_fields,
+    check_started_on,
+    check_text,
+    contract_field,
+    require_not_before,
+    require_not_too_far_ahead,
+)
+from .money import check_currency, fee_on, format_money, major_to_minor
 from .policy import policy_for
 from .summary import refresh, refresh_search
-
-MAX_TEXT = 200
-MAX_NOTE = 20_000
-LATEST_DAY = date(2999, 12, 31)  # no operation is dated later
-DUE_WITHIN_DAYS = 3653  # a milestone is due within ten years of the contract's start
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls (tab and line feed aside)
 
 
 def operation(fn):
@@ -100,28 +107,6 @@ def _fresh(model, obj_or_id, what: str):
     return row
 
 
-def check_text(value, field: str, label: str, *, required: bool = True, max_len: int = MAX_TEXT) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise RuleError(f"Enter a {label}.", field=field)
-    if len(text) > max_len:
-        raise RuleError(f"The {label} is too long ({len(text):,} characters; at most {max_len:,}).", field=field)
-    if _CONTROL.search(text if max_len > MAX_TEXT else text.replace("\n", "\x0b")):
-        raise RuleError(f"The {label} contains control characters.", field=field)
-    return text
-
-
-def _amount(value, field: str = "amount", *, currency: str) -> int:
-    """R1: an amount is an int number of minor units, above zero and below 10^12 units of its currency."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RuleError("Amounts are whole numbers of cents, never fractions.", rule="R1", field=field)
-    if value <= 0:
-        raise RuleError("An amount must be more than zero.", rule="R1", field=field)
-    if value >= max_minor(currency):
-        raise RuleError("That amount is too large for a contract.", rule="R1", field=field)
-    return value
-
-
 def _money(contract: Contract, minor: int) -> str:
     return format_money(minor, contract.currency)
 
@@ -135,55 +120,24 @@ def _require_active(contract: Contract, doing: str) -> None:
         raise RuleError(f"“{contract.title}” has ended: you can no longer {doing}.", rule="R5")
 
 
-def _require_not_before(day: date, earliest: date, what: str, field: str = "date") -> None:
-    if day < earliest:
-        raise RuleError(f"The date {day:%d %b %Y} is before {what} ({earliest:%d %b %Y}).", field=field)
-
-
-def _too_far_ahead(day: date, what: str, field: str) -> None:
-    if day > LATEST_DAY:
-        raise RuleError(f"{what} {day:%d %b %Y} is too far ahead: check the year.", field=field)
-
-
 def _today(today: date | None) -> date:
     """The operation's date (the real clock by default), refused when absurdly far ahead: its deadlines could
     not even be counted (a year 9999 ending raised OverflowError)."""
     day = utc_today(today)
-    _too_far_ahead(day, "The date", "date")
+    require_not_too_far_ahead(day, "The date", "date")
     return day
 
 
 def _now(now: datetime | None) -> datetime:
     moment = utc_now(now)
-    _too_far_ahead(moment.date(), "The date", "date")
+    require_not_too_far_ahead(moment.date(), "The date", "date")
     return moment
-
-
-def check_started_on(started_on: date, today: date | None = None) -> date:
-    """A contract starts at most a year ahead of today (a typo in the year, most likely)."""
-    if started_on > utc_today(today) + timedelta(days=366):
-        raise RuleError("The start date is more than a year ahead.", field="started_on")
-    return started_on
-
-
-def check_due_on(contract: Contract, due_on: date | None) -> date | None:
-    """A milestone is due on or after its contract started, within ten years of it."""
-    if due_on is None:
-        return None
-    _require_not_before(due_on, contract.started_on, "the contract started", field="due_on")
-    if due_on > contract.started_on + timedelta(days=DUE_WITHIN_DAYS):
-        raise RuleError(
-            f"The due date {due_on:%d %b %Y} is too far ahead (more than ten years after the contract started): "
-            "check the year.",
-            field="due_on",
-        )
-    return due_on
 
 
 def _post(contract: Contract, kind: str, amount: int, day: date, **links) -> LedgerEntry:
     """Append one ledger entry in the contract's currency (R12: append-only, R1: > 0), chained to the
     entry before it by its hash (models/chain.py), so an edit outside the app shows in `escrowbook check`."""
-    _amount(amount, currency=contract.currency)
+    check_amount(amount, currency=contract.currency)
     entry = LedgerEntry.create(
         contract=contract,
         kind=kind,
@@ -205,30 +159,7 @@ def _settle(contract: Contract) -> None:
         raise RuleError(f"That would break the books: {problems[0]}", rule="R12")
 
 
-def _check_milestone_amount(contract: Contract, amount: int) -> int:
-    _amount(amount, currency=contract.currency)
-    minimum = q.milestone_minimum(contract)
-    if minimum is not None and amount < minimum:
-        raise RuleError(f"A milestone must be at least {_money(contract, minimum)}.", rule="R2", field="amount")
-    return amount
-
-
 # ------------------------------------------------------------- freelancers
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def check_freelancer_fields(name, agency, email, profile_url, notes) -> dict:
-    email = check_text(email, "email", "email address", required=False)
-    if email and not _EMAIL.match(email):
-        raise RuleError("That email address does not look right (name@example.com).", field="email")
-    return {
-        "name": check_text(name, "name", "freelancer's name"),
-        "agency": check_text(agency, "agency", "agency", required=False),
-        "email": email,
-        "profile_url": check_text(profile_url, "profile_url", "profile link", required=False, max_len=1000),
-        "notes": check_text(notes, "notes", "note", required=False, max_len=MAX_NOTE),
-    }
 
 
 @operation
@@ -272,11 +203,11 @@ def create_contract(
     started_on = started_on or today
     f = _fresh(Freelancer, freelancer, "freelancer")
     fields = {
-        "title": check_text(title, "title", "contract title"),
+        "title": contract_field("title", title),
         "currency": check_currency(currency),
-        "external_id": check_text(external_id, "external_id", "contract id", required=False),
-        "notes": check_text(notes, "notes", "note", required=False, max_len=MAX_NOTE),
-        "budget": None if budget is None else _amount(budget, "budget", currency=check_currency(currency)),
+        "external_id": contract_field("external_id", external_id),
+        "notes": contract_field("notes", notes),
+        "budget": None if budget is None else check_amount(budget, "budget", currency=check_currency(currency)),
     }
     check_started_on(started_on, today)
     c = Contract.create(
@@ -298,19 +229,19 @@ def edit_contract(contract, *, title=None, freelancer=None, budget=..., external
     c = _fresh(Contract, contract, "contract")
     changed = []
     if title is not None:
-        c.title = check_text(title, "title", "contract title")
+        c.title = contract_field("title", title)
         changed.append("title")
     if freelancer is not None:
         c.freelancer = _fresh(Freelancer, freelancer, "freelancer")
         changed.append("freelancer")
     if budget is not ...:
-        c.budget = None if budget is None else _amount(budget, "budget", currency=c.currency)
+        c.budget = None if budget is None else check_amount(budget, "budget", currency=c.currency)
         changed.append("budget")
     if external_id is not None:
-        c.external_id = check_text(external_id, "external_id", "contract id", required=False)
+        c.external_id = contract_field("external_id", external_id)
         changed.append("external id")
     if notes is not None:
-        c.notes = check_text(notes, "notes", "note", required=False, max_len=MAX_NOTE)
+        c.notes = contract_field("notes", notes)
         changed.append("notes")
     c.save()
     refresh_search(database, c.id)
@@ -319,15 +250,6 @@ def edit_contract(contract, *, title=None, freelancer=None, budget=..., external
 
 
 # -------------------------------------------------------------- milestones
-
-
-def check_milestone_fields(contract: Contract, title, amount, due_on, description) -> dict:
-    return {
-        "title": check_text(title, "title", "milestone title"),
-        "amount": _check_milestone_amount(contract, amount),
-        "due_on": check_due_on(contract, due_on),
-        "description": check_text(description, "description", "description", required=False, max_len=MAX_NOTE),
-    }
 
 
 def _require_unfunded(m: Milestone, doing: str) -> None:
@@ -448,8 +370,8 @@ def fund_milestone(milestone, *, from_escrow: bool = False, today: date | None =
     _require_active(c, "fund milestones")
     if m.state != Milestone.UNFUNDED:
         raise RuleError(f"“{m.title}” is already funded.", rule="R3")
-    _check_milestone_amount(c, m.amount)
-    _require_not_before(today, c.started_on, "the contract started")
+    check_milestone_amount(c, m.amount)
+    require_not_before(today, c.started_on, "the contract started")
     entry = _fund(m, today, from_escrow=from_escrow)
     _audit(c, "milestone funded", f"{m.title}: {_money(c, m.amount)}")
     _settle(c)
@@ -467,7 +389,7 @@ def submit_work(milestone, *, today: date | None = None) -> Milestone:
         raise RuleError(f"“{m.title}” {why}.", rule="R6")
     last_fund = _last_funding(m)
     if last_fund:
-        _require_not_before(today, last_fund, "the milestone was funded")
+        require_not_before(today, last_fund, "the milestone was funded")
     days = m.contract.policy.review_days
     m.state = Milestone.SUBMITTED
     m.submitted_on = today
@@ -486,7 +408,7 @@ def request_changes(milestone, *, today: date | None = None) -> Milestone:
     if m.state != Milestone.SUBMITTED:
         raise RuleError(f"No work is waiting for review on “{m.title}”.", rule="R6")
     today = _today(today)
-    _require_not_before(today, m.submitted_on, "the work was submitted")
+    require_not_before(today, m.submitted_on, "the work was submitted")
     if m.auto_release_on is not None and today >= m.auto_release_on:
         raise RuleError(
             f"The review period of “{m.title}” ended on {m.auto_release_on:%d %b %Y}: the marketplace released "
@@ -523,12 +445,12 @@ def _release(m: Milestone, amount: int, day: date, memo: str) -> LedgerEntry:
         why = "is not funded" if m.state == Milestone.UNFUNDED else "is no longer active"
         raise RuleError(f"“{m.title}” {why}: payments are released from active milestones.", rule="R4")
     available = q.milestone_escrow(m)
-    _amount(amount, currency=c.currency)
+    check_amount(amount, currency=c.currency)
     if amount > available:
         raise RuleError(f"You can release at most {_money(c, available)} from “{m.title}”.", rule="R5", field="amount")
     last_fund = _last_funding(m)
     if last_fund:
-        _require_not_before(day, last_fund, "the milestone was funded")
+        require_not_before(day, last_fund, "the milestone was funded")
     entry = _post(c, LedgerEntry.RELEASE, amount, day, milestone=m, memo=memo)
     m.state = Milestone.PAID
     m.save()
@@ -578,12 +500,12 @@ def release_from_remaining_escrow(
     today = _today(today)
     c = _fresh(Contract, contract, "contract")
     _require_active(c, "release payments")
-    _require_not_before(today, c.started_on, "the contract started")
+    require_not_before(today, c.started_on, "the contract started")
     latest = (
         LedgerEntry.select(LedgerEntry.date).where(LedgerEntry.contract == c).order_by(LedgerEntry.date.desc()).scalar()
     )
     if latest:
-        _require_not_before(today, latest, "the latest entry in this contract's ledger")
+        require_not_before(today, latest, "the latest entry in this contract's ledger")
     m = add_milestone(c, title, amount, description=description)
     _fund(m, today, from_escrow=True)
     entry = _release(m, amount if release is None else release, today, "Final payment")
@@ -612,7 +534,7 @@ def end_contract(
         raise RuleError(f"“{c.title}” has already ended.", rule="R7")
     if not agreed:
         raise RuleError("Confirm that you agreed the ending with the freelancer.", rule="R7", field="agreed")
-    _require_not_before(today, c.started_on, "the contract started")
+    require_not_before(today, c.started_on, "the contract started")
     escrow = q.balances(c).escrow
     if escrow and not request_escrow_refund:
         raise RuleError(
@@ -658,7 +580,7 @@ def record_escrow_refund_reply(request, outcome: str, *, today: date | None = No
     c = r.contract
     if r.status != EscrowRefundRequest.PENDING:
         raise RuleError("That escrow refund request has already been answered.", rule="R8")
-    _require_not_before(today, r.requested_on, "the refund was requested")
+    require_not_before(today, r.requested_on, "the refund was requested")
     amount = _money(c, r.amount)
     if outcome == "approved":
         result = _post(c, LedgerEntry.ESCROW_REFUND, r.amount, today, memo="Escrow refund approved")
@@ -712,7 +634,7 @@ def record_dispute_answer(dispute, *, today: date | None = None) -> Dispute:
         raise RuleError("That dispute is already resolved.", rule="R8")
     if d.answered_on is not None:
         raise RuleError("Your answer to that dispute is already recorded.", rule="R8")
-    _require_not_before(today, d.opened_on, "the dispute was opened")
+    require_not_before(today, d.opened_on, "the dispute was opened")
     if d.answer_due is not None and today > d.answer_due:
         raise RuleError(
             f"Your answer was due by {d.answer_due:%d %b %Y}. Record the dispute's outcome instead.", rule="R8"
@@ -742,7 +664,7 @@ def resolve_dispute(dispute, *, to_freelancer: int, to_client: int, today: date 
             rule="R8",
             field="to_client",
         )
-    _require_not_before(today, d.opened_on, "the dispute was opened")
+    require_not_before(today, d.opened_on, "the dispute was opened")
     if to_freelancer:
         _post(c, LedgerEntry.DISPUTE_RELEASE, to_freelancer, today, dispute=d, memo="Dispute outcome: released")
     if to_client:
@@ -766,7 +688,7 @@ def record_refund(payment, amount: int, *, memo: str = "", today: date | None = 
     c = p.contract
     if p.kind not in LedgerEntry.PAYMENT_KINDS or not q.is_live(p):
         raise RuleError("Refunds are recorded against a payment to the freelancer.", rule="R9")
-    _amount(amount, currency=c.currency)
+    check_amount(amount, currency=c.currency)
     left = p.amount - q.payment_refunded(p)
     if amount > left:
         if left == 0:
@@ -844,7 +766,7 @@ def submit_feedback(
     fb = Feedback.create(
         contract=c,
         author=Feedback.CLIENT,
-        comment=check_text(comment, "comment", "comment", required=False, max_len=5000),
+        comment=check_text(comment, "comment", "comment", required=False, max_len=MAX_COMMENT),
         private_reason=check_text(private_reason, "private_reason", "reason", required=False),
         recommend=recommend,
         submitted_at=now,
@@ -872,7 +794,7 @@ def record_freelancer_feedback(contract, ratings: dict, *, comment="", now=None)
     fb = Feedback.create(
         contract=c,
         author=Feedback.FREELANCER,
-        comment=check_text(comment, "comment", "comment", required=False, max_len=5000),
+        comment=check_text(comment, "comment", "comment", required=False, max_len=MAX_COMMENT),
         submitted_at=now,
         **_ratings(ratings),
     )
@@ -901,57 +823,13 @@ def add_access(contract, label, *, where="", given_on: date | None = None, today
     return grant
 
 
-_SECRET_WORDS = re.compile(r"(?i)\b(password|passwd|pwd|passcode|pin|token|secret|api[ _-]?key|private key)\s*[:=]")
-_SECRET_SHAPES = re.compile(
-    r"(ghp_|gho_|github_pat_|sk_live_|sk_test_|xox[bpas]-|AKIA)[A-Za-z0-9_\-]{8,}"  # well-known token prefixes
-    r"|(?=[A-Za-z0-9+/_\-]{20,})(?=\S*\d)(?=\S*[A-Za-z])[A-Za-z0-9+/_\-]{20,}"  # a long random-looking string
-)
-
-
-# What is certainly a secret, and refused: a password-like word with a one-word value after it
-# ("password: hunter2", "token=abc123"), a token in a well-known format, a private key block.
-_SECRET_VALUE = re.compile(
-    r"(?i)\b(password|passwd|pwd|passcode|pin|token|secret|api[ _-]?key|private key)\s*[:=]\s*\S+\s*$"
-    r"|(ghp_|gho_|github_pat_|sk_live_|sk_test_|xox[bpas]-|AKIA)[A-Za-z0-9_\-]{8,}"
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
-)
-
-
-def check_access_text(value, field: str, label: str, *, required: bool = True) -> str:
-    """R11: an entry of the access register names the access; a text that holds a secret is refused."""
-    text = check_text(value, field, label, required=required)
-    if _SECRET_VALUE.search(text):
-        raise RuleError(
-            "This holds a password, token or key. Name the access (“GitHub org: write access”), "
-            "never the secret itself: the access register never stores one.",
-            rule="R11",
-            field=field,
-        )
-    return text
-
-
-def secret_warning(label: str) -> str | None:
-    """R11: the access register holds labels such as "GitHub org: write access", never a secret.
-
-    A warning when a label may contain a password, token or key but is not certainly one (those are
-    refused by `check_access_text`): "CI deploy token: kept in the team vault" names a token, it is not one.
-    """
-    text = label or ""
-    if _SECRET_WORDS.search(text) or _SECRET_SHAPES.search(text):
-        return (
-            "This looks like a password, token or key. The access register should name the access "
-            "(“GitHub org: write access”), never hold the secret itself: remove it before saving."
-        )
-    return None
-
-
 @operation
 def revoke_access(grant, *, today: date | None = None) -> AccessGrant:
     today = _today(today)
     g = _fresh(AccessGrant, grant, "access entry")
     if g.revoked_on is not None:
         raise RuleError(f"“{g.label}” was already revoked on {g.revoked_on:%d %b %Y}.", rule="R11")
-    _require_not_before(today, g.given_on, "the access was given")
+    require_not_before(today, g.given_on, "the access was given")
     g.revoked_on = today
     g.save()
     _audit(g.contract, "access revoked", g.label)
@@ -981,7 +859,7 @@ def mark_received(deliverable, *, today: date | None = None) -> Deliverable:
     d = _fresh(Deliverable, deliverable, "item")
     if d.received_on is not None:
         raise RuleError(f"“{d.label}” was already received on {d.received_on:%d %b %Y}.", rule="R11")
-    _require_not_before(today, d.contract.started_on, "the contract started")
+    require_not_before(today, d.contract.started_on, "the contract started")
     d.received_on = today
     d.save()
     _audit(d.contract, "deliverable received", d.label)
@@ -996,7 +874,7 @@ def complete_closeout_item(item, *, note: str = "", today: date | None = None, n
     c = i.contract
     if i.done_on is not None:
         raise RuleError(f"“{i.label}” is already done.", rule="R11")
-    _require_not_before(today, c.ended_on, "the contract ended")
+    require_not_before(today, c.ended_on, "the contract ended")
     if i.kind == CloseoutItem.REVOKE_ACCESS:
         open_grants = AccessGrant.select().where((AccessGrant.contract == c) & AccessGrant.revoked_on.is_null()).count()
         if open_grants:
@@ -1048,7 +926,7 @@ def reverse_entry(entry, *, memo: str = "", today: date | None = None) -> Ledger
         raise RuleError("A reversal cannot itself be reversed: record the entry again instead.", rule="R12")
     if not q.is_live(e):
         raise RuleError("That entry has already been reversed.", rule="R12")
-    _require_not_before(today, e.date, "the entry it reverses")
+    require_not_before(today, e.date, "the entry it reverses")
     memo = check_text(memo, "memo", "memo", required=False, max_len=MAX_NOTE)
     m = e.milestone
     if e.kind in q.FUNDING_KINDS:
@@ -1104,8 +982,6 @@ def import_records(plan, *, dry_run: bool = False, now: datetime | None = None) 
     """Write a checked CSV import (models.csv_io.ImportPlan): new contracts with their milestones and
     ledger, in one transaction. Each contract must then satisfy every R12 invariant, or nothing is
     imported (the message names its row of contracts.csv). `dry_run` does it all and rolls it back."""
-    from .csv_io import ImportRefused
-
     now = utc_now(now)
     try:
         with database.atomic():

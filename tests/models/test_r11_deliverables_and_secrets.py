@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from models import ops, queries
+from models import fields, ops, queries
 from models.entities import CloseoutItem, Deliverable
 from models.errors import RuleError
 
@@ -65,13 +65,13 @@ def test_r11_a_label_or_place_that_holds_a_secret_is_refused(contract, unchanged
     "label", ["CI deploy token: kept in the team vault", "Build runner 9f8a7b6c5d4e3f2a1b0c9d8e7f"]
 )
 def test_r11_a_label_that_only_may_hold_a_secret_gets_a_warning_and_is_kept(contract, label):
-    assert "never hold the secret itself" in ops.secret_warning(label)
+    assert "never hold the secret itself" in fields.secret_warning(label)
     assert ops.add_access(contract, label, today=START).label == label
 
 
 @pytest.mark.parametrize("label", ["GitHub org: write access", "Staging server: SSH key", "Figma team: editor"])
 def test_r11_an_ordinary_access_label_gets_no_warning(label):
-    assert ops.secret_warning(label) is None
+    assert fields.secret_warning(label) is None
 
 
 def test_r11_r8_the_email_names_the_contract_amount_and_freelancer(ended):

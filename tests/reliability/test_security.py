@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
-from models import ops
+from models import fields, ops
 from models.backup import backup_if_due, before_upgrade, restore
 from models.book import open_book, save_copy
 from models.entities import AccessGrant
@@ -75,7 +75,7 @@ def test_r11_demo_books_keep_no_secret_in_their_access_register(tmp_path):
     with open_book(path, create=False):
         grants = list(AccessGrant.select())
         assert grants, "the demo registers some access"
-        assert [g.label for g in grants if ops.secret_warning(g.label) or ops.secret_warning(g.where)] == []
+        assert [g.label for g in grants if fields.secret_warning(g.label) or fields.secret_warning(g.where)] == []
 
 
 NETWORK_MODULES = {"socket", "ssl", "http", "urllib.request", "ftplib", "smtplib", "requests", "PySide6.QtNetwork"}

@@ -1,0 +1,208 @@
+"""Field checks: each field of a form, checked once, here.
+
+The dialogs call these as the user types (one field at a time, with the value the user typed and nothing
+made up for the other fields); the operations in `models.ops` call the same functions when they write.
+Each returns the value as it is stored (texts stripped) or raises `RuleError` naming the field, with a
+message in the client's words. Nothing here touches the book except to read a contract's policy (the R2
+milestone minimum).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from . import queries
+from .entities import Contract
+from .errors import RuleError
+from .money import format_money, max_minor
+
+MAX_TEXT = 200
+MAX_NOTE = 20_000
+MAX_COMMENT = 5000  # a feedback comment
+MAX_LINK = 1000  # a profile link
+LATEST_DAY = date(2999, 12, 31)  # no record is dated later
+DUE_WITHIN_DAYS = 3653  # a milestone is due within ten years of the contract's start
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls (tab and line feed aside)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+# ------------------------------------------------------------------- texts
+
+
+def check_text(value, field: str, label: str, *, required: bool = True, max_len: int = MAX_TEXT) -> str:
+    """A text as stored (stripped): present when `required`, at most `max_len` characters, no control
+    characters (a one-line text takes no line break either)."""
+    text = (value or "").strip()
+    if required and not text:
+        raise RuleError(f"Enter a {label}.", field=field)
+    if len(text) > max_len:
+        raise RuleError(f"The {label} is too long ({len(text):,} characters; at most {max_len:,}).", field=field)
+    if _CONTROL.search(text if max_len > MAX_TEXT else text.replace("\n", "\x0b")):
+        raise RuleError(f"The {label} contains control characters.", field=field)
+    return text
+
+
+def check_email(value, field: str = "email") -> str:
+    email = check_text(value, field, "email address", required=False)
+    if email and not _EMAIL.match(email):
+        raise RuleError("That email address does not look right (name@example.com).", field=field)
+    return email
+
+
+# ------------------------------------------------------------------- money
+
+
+def check_amount(value, field: str = "amount", *, currency: str) -> int:
+    """R1: an amount is an int number of minor units, above zero and below 10^12 units of its currency."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RuleError("Amounts are whole numbers of cents, never fractions.", rule="R1", field=field)
+    if value <= 0:
+        raise RuleError("An amount must be more than zero.", rule="R1", field=field)
+    if value >= max_minor(currency):
+        raise RuleError("That amount is too large for a contract.", rule="R1", field=field)
+    return value
+
+
+def check_milestone_amount(contract: Contract, amount) -> int:
+    """R1 and R2: a milestone's amount is at least the minimum of its contract's policy, in its currency."""
+    check_amount(amount, currency=contract.currency)
+    minimum = queries.milestone_minimum(contract)
+    if minimum is not None and amount < minimum:
+        raise RuleError(
+            f"A milestone must be at least {format_money(minimum, contract.currency)}.", rule="R2", field="amount"
+        )
+    return amount
+
+
+# ------------------------------------------------------------------- dates
+
+
+def require_not_before(day: date, earliest: date, what: str, field: str = "date") -> None:
+    if day < earliest:
+        raise RuleError(f"The date {day:%d %b %Y} is before {what} ({earliest:%d %b %Y}).", field=field)
+
+
+def require_not_too_far_ahead(day: date, what: str, field: str) -> None:
+    if day > LATEST_DAY:
+        raise RuleError(f"{what} {day:%d %b %Y} is too far ahead: check the year.", field=field)
+
+
+def check_started_on(started_on: date, today: date) -> date:
+    """A contract starts at most a year ahead of today (a typo in the year, most likely)."""
+    if started_on > today + timedelta(days=366):
+        raise RuleError("The start date is more than a year ahead.", field="started_on")
+    return started_on
+
+
+def check_due_on(contract: Contract, due_on: date | None) -> date | None:
+    """A milestone is due on or after its contract started, within ten years of it."""
+    if due_on is None:
+        return None
+    require_not_before(due_on, contract.started_on, "the contract started", field="due_on")
+    if due_on > contract.started_on + timedelta(days=DUE_WITHIN_DAYS):
+        raise RuleError(
+            f"The due date {due_on:%d %b %Y} is too far ahead (more than ten years after the contract started): "
+            "check the year.",
+            field="due_on",
+        )
+    return due_on
+
+
+# ------------------------------------------------------------------- forms: one field at a time
+
+# The freelancer's fields, in the order the operation checks them.
+_FREELANCER = {
+    "email": check_email,
+    "name": lambda v: check_text(v, "name", "freelancer's name"),
+    "agency": lambda v: check_text(v, "agency", "agency", required=False),
+    "profile_url": lambda v: check_text(v, "profile_url", "profile link", required=False, max_len=MAX_LINK),
+    "notes": lambda v: check_text(v, "notes", "note", required=False, max_len=MAX_NOTE),
+}
+
+
+def freelancer_field(key: str, value) -> str:
+    """One field of a freelancer (name, agency, email, profile_url, notes), as stored."""
+    return _FREELANCER[key](value)
+
+
+def check_freelancer_fields(name, agency, email, profile_url, notes) -> dict:
+    given = {"name": name, "agency": agency, "email": email, "profile_url": profile_url, "notes": notes}
+    checked = {key: freelancer_field(key, given[key]) for key in _FREELANCER}
+    return {key: checked[key] for key in given}
+
+
+_CONTRACT_TEXTS = {
+    "title": lambda v: check_text(v, "title", "contract title"),
+    "external_id": lambda v: check_text(v, "external_id", "contract id", required=False),
+    "notes": lambda v: check_text(v, "notes", "note", required=False, max_len=MAX_NOTE),
+}
+
+
+def contract_field(key: str, value) -> str:
+    """One text field of a contract (title, external_id, notes), as stored."""
+    return _CONTRACT_TEXTS[key](value)
+
+
+def milestone_field(contract: Contract, key: str, value):
+    """One field of a milestone of `contract` (title, amount, due_on, description), as stored."""
+    if key == "title":
+        return check_text(value, "title", "milestone title")
+    if key == "amount":
+        return check_milestone_amount(contract, value)
+    if key == "due_on":
+        return check_due_on(contract, value)
+    if key == "description":
+        return check_text(value, "description", "description", required=False, max_len=MAX_NOTE)
+    raise KeyError(key)
+
+
+def check_milestone_fields(contract: Contract, title, amount, due_on, description) -> dict:
+    given = {"title": title, "amount": amount, "due_on": due_on, "description": description}
+    return {key: milestone_field(contract, key, value) for key, value in given.items()}
+
+
+# ------------------------------------------------------------------- the access register (R11)
+
+_SECRET_WORDS = re.compile(r"(?i)\b(password|passwd|pwd|passcode|pin|token|secret|api[ _-]?key|private key)\s*[:=]")
+_SECRET_SHAPES = re.compile(
+    r"(ghp_|gho_|github_pat_|sk_live_|sk_test_|xox[bpas]-|AKIA)[A-Za-z0-9_\-]{8,}"  # well-known token prefixes
+    r"|(?=[A-Za-z0-9+/_\-]{20,})(?=\S*\d)(?=\S*[A-Za-z])[A-Za-z0-9+/_\-]{20,}"  # a long random-looking string
+)
+
+
+# What is certainly a secret, and refused: a password-like word with a one-word value after it
+# ("password: hunter2", "token=abc123"), a token in a well-known format, a private key block.
+_SECRET_VALUE = re.compile(
+    r"(?i)\b(password|passwd|pwd|passcode|pin|token|secret|api[ _-]?key|private key)\s*[:=]\s*\S+\s*$"
+    r"|(ghp_|gho_|github_pat_|sk_live_|sk_test_|xox[bpas]-|AKIA)[A-Za-z0-9_\-]{8,}"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+)
+
+
+def check_access_text(value, field: str, label: str, *, required: bool = True) -> str:
+    """R11: an entry of the access register names the access; a text that holds a secret is refused."""
+    text = check_text(value, field, label, required=required)
+    if _SECRET_VALUE.search(text):
+        raise RuleError(
+            "This holds a password, token or key. Name the access (“GitHub org: write access”), "
+            "never the secret itself: the access register never stores one.",
+            rule="R11",
+            field=field,
+        )
+    return text
+
+
+def secret_warning(label: str) -> str | None:
+    """R11: the access register holds labels such as "GitHub org: write access", never a secret.
+
+    A warning when a label may contain a password, token or key but is not certainly one (those are
+    refused by `check_access_text`): "CI deploy token: kept in the team vault" names a token, it is not one.
+    """
+    text = label or ""
+    if _SECRET_WORDS.search(text) or _SECRET_SHAPES.search(text):
+        return (
+            "This looks like a password, token or key. The access register should name the access "
+            "(“GitHub org: write access”), never hold the secret itself: remove it before saving."
+        )
+    return None
