@@ -138,8 +138,8 @@ def in_process(book: Path, settings: Path) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import make_app
-    from desktop.contracts_model import COLUMN_KEYS
-    from desktop.main_window import MainWindow
+    from desktop.window.contracts_model import COLUMN_KEYS
+    from desktop.window.main_window import MainWindow
     from models.book import open_book
 
     app = make_app()

@@ -10,11 +10,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from desktop.version import APP_ID, APP_NAME
 from models.errors import BookError
-
-APP_NAME = "Escrowbook"
-APP_ID = "org.escrowbook.Escrowbook"
-"""The desktop's name for the app: its .desktop file, AppStream id, icon name and macOS bundle id."""
 
 
 def dark_palette() -> QPalette:
@@ -57,7 +54,7 @@ def crash_report(exc_type, exc, tb) -> str:
     import platform
     import traceback
 
-    from desktop.cli import app_version
+    from desktop.version import app_version
 
     lines = traceback.format_exception(exc_type, exc, tb)
     return f"Escrowbook {app_version()}, Python {sys.version.split()[0]}, {platform.platform()}\n\n" + "".join(lines)
@@ -110,7 +107,7 @@ def start(path: str | Path, *, create: bool = True, settings=None, today=None):
     A book already in this version's format is only checked and locked here (models/bookfile.py: no peewee),
     so the window paints its contracts table first and finishes opening the book right after
     (MainWindow.finish_opening). A new book, or one to migrate, is opened whole first. Raises BookError."""
-    from desktop.main_window import MainWindow
+    from desktop.window.main_window import MainWindow
     from models import bookfile
 
     path = Path(path).expanduser().absolute()

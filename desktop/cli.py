@@ -20,14 +20,7 @@ import argparse
 import sys
 import time
 
-
-def app_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version  # here: 20 ms that start-up does without
-
-    try:
-        return version("escrowbook")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0+unknown"
+from desktop.version import app_version
 
 
 class _VersionAction(argparse.Action):

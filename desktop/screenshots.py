@@ -83,7 +83,7 @@ def restore_dialog(window, out: Path) -> None:
     """File → Restore from Backup… with three daily backups of the demo book (in a temporary folder)."""
     from datetime import datetime, time, timedelta
 
-    from desktop.backup_dialog import RestoreBackupDialog
+    from desktop.dialogs.backup import RestoreBackupDialog
     from models.backup import backup_if_due
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +100,7 @@ def csv_import(window, out: Path) -> None:
     """The import preview: ready to import, and refused with its problems by row."""
     import csv
 
-    from desktop.csv_dialog import ImportDialog
+    from desktop.dialogs.csv_import import ImportDialog
     from models.csv_io import FILES, HEADERS
 
     people = [("Kim Lee", "Podcast edit"), ("Noor Haddad", "Brand photos"), ("Ola Berg", "Data cleanup")]
@@ -139,8 +139,8 @@ def feedback_and_refunds(window, out: Path) -> None:
     """The feedback dialog (empty, filled, sealed), both feedbacks revealed, the refund dialog, the attention panel."""
     from datetime import datetime, time
 
-    from desktop.feedback import FeedbackDialog
-    from desktop.refund_dialog import RefundDialog
+    from desktop.dialogs.feedback import FeedbackDialog
+    from desktop.dialogs.refund import RefundDialog
     from models import queries
     from models.entities import Contract, Feedback
 
@@ -185,19 +185,19 @@ def feedback_and_refunds(window, out: Path) -> None:
 
 def ending(window, out: Path) -> None:
     """The end-contract confirmation (with and without escrow), its after view, and the two tabs it leads to."""
-    from desktop.end_contract_dialog import EndContractDialog
+    from desktop.contract.flows import end_contract_dialog
     from models import queries
     from models.entities import Contract, EscrowRefundRequest
 
     active = [c for c in Contract.select().where(Contract.status == "active").limit(200)]
     with_escrow = next(c for c in active if queries.balances(c).escrow > 0)
     without = next(c for c in active if queries.balances(c).escrow == 0)
-    dialog = EndContractDialog(with_escrow, window, today=TODAY)
+    dialog = end_contract_dialog(with_escrow, window, today=TODAY)
     dialog.agreed.setChecked(True)
     dialog.refund_choice.setChecked(True)
     grab(dialog, out / "end-contract-with-escrow.png")
     dialog.reject()
-    dialog = EndContractDialog(without, window, today=TODAY)
+    dialog = end_contract_dialog(without, window, today=TODAY)
     grab(dialog, out / "end-contract-no-escrow.png")
     dialog.agreed.setChecked(True)
     dialog.end_button.click()  # a temporary demo book
@@ -216,11 +216,11 @@ def ending(window, out: Path) -> None:
 
 def wizard_pages(window, contract, out: Path) -> None:
     """Each page of the release wizard, on a contract with a funded milestone and leftover escrow."""
-    from desktop.release_wizard import ReleaseWizard
+    from desktop.contract.flows import release_wizard
     from models import queries
 
     active = queries.active_milestones(contract)
-    wizard = ReleaseWizard(contract, window, today=TODAY, milestone_id=active[0].id if active else None)
+    wizard = release_wizard(contract, window, today=TODAY, milestone_id=active[0].id if active else None)
     wizard.resize(620, 480)
     grab(wizard, out / "release-1-milestone.png")
     wizard.choose.new_choice.setChecked(True)
@@ -242,9 +242,11 @@ def wizard_pages(window, contract, out: Path) -> None:
 
 def main(out: Path) -> None:
     from desktop.app import apply_scheme, make_app
-    from desktop.dialogs import ContractDialog, FreelancerDialog, MilestoneDialog
-    from desktop.help import HelpDialog
-    from desktop.main_window import MainWindow
+    from desktop.dialogs.contract import ContractDialog
+    from desktop.dialogs.freelancer import FreelancerDialog
+    from desktop.dialogs.help import HelpDialog
+    from desktop.dialogs.milestone import MilestoneDialog
+    from desktop.window.main_window import MainWindow
     from models.book import open_book
     from models.demo import generate
     from models.entities import Contract, Milestone
@@ -278,7 +280,7 @@ def main(out: Path) -> None:
             .first()
         )
         show(window, active.id)
-        window.page.milestone_table.selectRow(0)
+        window.page.milestones.milestone_table.selectRow(0)
         grab(window, out / f"main-{'dark' if dark else 'light'}.png")
         if not dark:
             window.set_filter("attention")
@@ -286,8 +288,10 @@ def main(out: Path) -> None:
             window.set_filter("all")
             contract = window.page.contract
             dialogs = {
-                "contract-new": ContractDialog(window, today=TODAY),
-                "contract-edit": ContractDialog(window, contract=contract, today=TODAY),
+                "contract-new": ContractDialog(window, today=TODAY, new_freelancer=FreelancerDialog),
+                "contract-edit": ContractDialog(
+                    window, contract=contract, today=TODAY, new_freelancer=FreelancerDialog
+                ),
                 "milestone-new": MilestoneDialog(contract, window),
                 "freelancer-new": FreelancerDialog(window),
             }

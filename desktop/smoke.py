@@ -125,7 +125,7 @@ class SmokeTest:
         self.say(f"“{title}” finds {found} of {SMOKE_CONTRACTS} contracts")
 
     def help(self) -> None:
-        from desktop.help import HelpDialog
+        from desktop.dialogs.help import HelpDialog
 
         dialog = HelpDialog(self.window)
         dialog.show()
@@ -168,7 +168,7 @@ class SmokeTest:
 
 def run_smoke_test(out=None, err=None) -> int:
     """The `--smoke-test` command: 0 when every step passed, 1 (with the reason) when one did not."""
-    from desktop.cli import app_version
+    from desktop.version import app_version
 
     out, err = out or sys.stdout, err or sys.stderr
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display needed, none touched

@@ -94,3 +94,53 @@ def unchanged():
         assert snapshot() == before, "a refused operation changed the book (R14)"
 
     return guard
+
+
+class Prompts:
+    """What the app asked and said through desktop.widgets.prompts, and what the "user" answers."""
+
+    def __init__(self):
+        self.answer = True  # what the user clicks in every confirmation
+        self.note: str | None = ""  # what the user types when asked for a note (None: Cancel)
+        self.asked: list[str] = []  # the text of each confirmation
+        self.warned: list[tuple[str, str]] = []  # (title, text) of each warning
+        self.warnings: list[str] = []  # the text of each warning
+        self.noted: list[str] = []  # the item each note was asked for
+
+    def ask(self, parent, title, text, yes) -> bool:
+        self.asked.append(text)
+        return self.answer
+
+    def warn(self, parent, title, text) -> None:
+        self.warned.append((title, text))
+        self.warnings.append(text)
+
+    def get_note(self, parent, item_label):
+        self.noted.append(item_label)
+        return self.note
+
+
+@pytest.fixture
+def prompts(monkeypatch, no_modal_prompts) -> Prompts:
+    """Every confirmation, warning and note of the app, answered here instead of in a modal box (which a
+    test cannot click): `prompts.answer`, `prompts.note`; what was asked and said is kept in order."""
+    from desktop.widgets import prompts as module
+
+    p = Prompts()
+    monkeypatch.setattr(module, "ask", p.ask)
+    monkeypatch.setattr(module, "warn", p.warn)
+    monkeypatch.setattr(module, "get_note", p.get_note)
+    return p
+
+
+@pytest.fixture(autouse=True)
+def no_modal_prompts(monkeypatch):
+    """A confirmation, warning or note nobody expected fails the test instead of waiting forever for a click
+    in a modal box. Tests that expect them use the `prompts` fixture, which answers them."""
+    from desktop.widgets import prompts as module
+
+    def unexpected(parent, *words):
+        pytest.fail(f"unexpected prompt: {' / '.join(map(str, words))}")
+
+    for name in ("ask", "warn", "get_note"):
+        monkeypatch.setattr(module, name, unexpected)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
-from desktop.money_edit import FieldError
+from desktop.widgets.fields import FieldError
 
 
 def child(parent: QWidget, name: str) -> QWidget:

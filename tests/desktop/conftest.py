@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QSettings
 
-from desktop.main_window import MainWindow
+from desktop.window.main_window import MainWindow
 from models import ops
 
 TODAY = date(2026, 3, 10)
@@ -37,13 +37,10 @@ def filled(book):
 
 
 @pytest.fixture
-def window(qtbot, book, filled, settings):
+def window(qtbot, book, filled, settings, prompts):
     w = MainWindow(book, today=TODAY, settings=settings)
     qtbot.addWidget(w)
-    w.page.ask = lambda *args: True
-    w.warnings = []
-    w.warn = lambda title, text: w.warnings.append(text)
-    w.page.warn = lambda parent, title, text: w.warnings.append(text)
+    w.warnings = prompts.warnings  # every warning, the window's and its page's (confirmations say yes)
     w.show()
     qtbot.waitExposed(w)
     qtbot.waitUntil(lambda: w.status_attention.text() != "")  # filled in once the book is on screen

@@ -9,13 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop.attention import (
-    EMPTY,
-    ITEM_ROLE,
-    AttentionPanel,
-    OverdueEventsDialog,
-    overdue_events_dialog,
-)
+from desktop.dialogs.overdue_events import OverdueEventsDialog, overdue_events_dialog
+from desktop.window.attention import EMPTY, ITEM_ROLE, AttentionPanel
 from models import ops, queries
 from models.check import check_book
 from models.entities import EscrowRefundRequest, Milestone
@@ -153,7 +148,7 @@ def test_the_panel_says_when_nothing_needs_attention_and_refreshes(panel, contra
 
 
 def test_the_panel_shows_at_most_its_limit_then_how_many_more(panel, contract, monkeypatch):
-    import desktop.attention as attention
+    import desktop.window.attention as attention
 
     for title in ("One", "Two", "Three"):
         m = ops.add_milestone(contract, title, 10_000)

@@ -11,10 +11,10 @@ import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDialog
 
-from desktop import backup_dialog
-from desktop.backup_dialog import RestoreBackupDialog, size_text
+from desktop.dialogs import backup as backup_dialog
+from desktop.dialogs.backup import RestoreBackupDialog, size_text
 from desktop.formatting import local_time
-from desktop.main_window import MainWindow
+from desktop.window.main_window import MainWindow
 from models import ops
 from models.backup import backup_if_due, backups_of
 from models.book import open_book
@@ -42,12 +42,11 @@ def two_backups(book, freelancer):
 
 
 @pytest.fixture
-def dialog(qtbot, book, two_backups):
+def dialog(qtbot, book, two_backups, prompts):
     d = RestoreBackupDialog(book.path)
     qtbot.addWidget(d)
-    d.asked = []
-    d.confirm = lambda title, text: d.asked.append(text) or d.answer
-    d.answer = True
+    d.asked = prompts.asked
+    d.prompts = prompts  # d.prompts.answer: what the user clicks in its confirmations
     d.open()
     return d
 
@@ -91,12 +90,12 @@ def test_replacing_an_existing_file_needs_a_confirmation(dialog, qtbot, tmp_path
     target = tmp_path / "notes.book"
     target.write_text("precious")
     dialog.ask_target = lambda suggested: str(target)
-    dialog.answer = False
+    dialog.prompts.answer = False
     qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
     assert target.read_text() == "precious" and dialog.isVisible()
     assert dialog.asked[0].startswith("“notes.book” already exists. Replace it with the backup of")
     assert dialog.message.isHidden()
-    dialog.answer = True
+    dialog.prompts.answer = True
     qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
     assert dialog.restored == target and target.read_bytes()[:15] == b"SQLite format 3"
 
@@ -118,24 +117,22 @@ def test_a_book_without_backups_says_when_the_first_is_made(qtbot, book):
 # ------------------------------------------------------------------ in the window
 
 
-def _window(qtbot, book, settings) -> MainWindow:
+def _window(qtbot, book, settings, prompts) -> MainWindow:
     w = MainWindow(book, settings=settings)
     qtbot.addWidget(w)
-    w.warnings = []
-    w.warn = lambda title, text: w.warnings.append(text)
+    w.warnings = prompts.warnings
     w.show()
     return w
 
 
-def test_file_menu_restores_a_backup_and_opens_it(qtbot, book, two_backups, settings, tmp_path):
-    window = _window(qtbot, book, settings)
+def test_file_menu_restores_a_backup_and_opens_it(qtbot, book, two_backups, settings, tmp_path, prompts):
+    window = _window(qtbot, book, settings, prompts)
     assert window.act_restore in window.menuBar().actions()[0].menu().actions()
     target = tmp_path / "restored.book"
 
     def drive():
         d = window.restore_dialog
         d.ask_target = lambda suggested: str(target)
-        d.confirm = lambda title, text: True
         d.table.selectRow(1)  # the older backup: one contract
         d.restore_button.click()
 
@@ -146,7 +143,7 @@ def test_file_menu_restores_a_backup_and_opens_it(qtbot, book, two_backups, sett
     window.close()
 
 
-def test_the_daily_backup_is_made_after_the_window_is_shown(qtbot, book, freelancer, settings, monkeypatch):
+def test_the_daily_backup_is_made_after_the_window_is_shown(qtbot, book, freelancer, settings, monkeypatch, prompts):
     """The window runs on the real clock: the old backups are dated from it."""
     ops.create_contract("Logo redesign", freelancer, started_on=START, today=START)
     last = utc_now().replace(microsecond=0) - timedelta(days=2)
@@ -154,7 +151,7 @@ def test_the_daily_backup_is_made_after_the_window_is_shown(qtbot, book, freelan
         backup_if_due(book, now=last - timedelta(days=day))
     settings.setValue("backups/keep", 2)
     monkeypatch.setattr(backup_dialog, "BACKUP_DELAY_MS", 10)
-    window = _window(qtbot, book, settings)
+    window = _window(qtbot, book, settings, prompts)
     assert len(backups_of(book.path)) == 3, "nothing is backed up while the window starts"
     qtbot.waitUntil(lambda: backups_of(book.path)[0].taken_at > last, timeout=10_000)
     kept = backups_of(book.path)
@@ -164,19 +161,19 @@ def test_the_daily_backup_is_made_after_the_window_is_shown(qtbot, book, freelan
     window.close()
 
 
-def test_a_failed_daily_backup_is_reported(qtbot, book, settings, monkeypatch, tmp_path):
+def test_a_failed_daily_backup_is_reported(qtbot, book, settings, monkeypatch, tmp_path, prompts):
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the backups folder should be")
     monkeypatch.setenv("ESCROWBOOK_BACKUPS", str(blocked))
-    window = _window(qtbot, book, settings)
+    window = _window(qtbot, book, settings, prompts)
     assert backup_dialog.backup_when_due(window) is None
     assert window.warnings and "“test.book” could not be backed up to" in window.warnings[0]
     window.close()
 
 
-def test_no_backup_for_a_closed_book(qtbot, tmp_path, settings):
+def test_no_backup_for_a_closed_book(qtbot, tmp_path, settings, prompts):
     book = open_book(tmp_path / "closing.book")
-    window = _window(qtbot, book, settings)
+    window = _window(qtbot, book, settings, prompts)
     book.close()
     assert backup_dialog.backup_when_due(window) is None
     assert backups_of(book.path) == []

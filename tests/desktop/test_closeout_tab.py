@@ -6,7 +6,7 @@ the whole book still passes `escrowbook check`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -21,13 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.closeout_tab import BEFORE_END, AccessDialog, CloseoutTab, DeliverableDialog
-from desktop.money_edit import FieldError
+from desktop.contract.closeout_tab import BEFORE_END, CloseoutTab
+from desktop.dialogs.closeout_item import AccessDialog, DeliverableDialog
+from desktop.widgets.fields import FieldError
 from models import ops, queries
 from models.check import check_book
 from models.clock import end_of_day
 from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
-from tests.conftest import START
+from tests.conftest import START, Prompts
 from tests.ui import child, click
 
 ENDED = date(2026, 3, 10)  # the feedback window then closes at 23:59:59 UTC on 24 March (R10)
@@ -41,25 +42,28 @@ pytestmark = pytest.mark.usefixtures("en_us")  # tests/conftest.py
 
 @dataclass
 class Harness:
-    """The tab, the day it believes it is, and what its replaced boxes were asked and shown."""
+    """The tab, the day it believes it is, and what it asked and said (the `prompts` fixture): `answer` is
+    what the user clicks in a confirmation, `note` what they type as a note (None: Cancel)."""
 
     tab: CloseoutTab
+    prompts: Prompts
     today: date = date(2026, 3, 5)
-    answer: bool = True  # what the user clicks in a confirmation
-    note: str | None = ""  # what the user types as a note (None: Cancel)
-    asked: list[str] = field(default_factory=list)
-    warned: list[tuple[str, str]] = field(default_factory=list)
-    noted: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name):  # asked, warned, noted
+        return getattr(self.prompts, name)
+
+    def __setattr__(self, name, value):
+        if name in ("answer", "note"):
+            setattr(self.prompts, name, value)
+        else:
+            super().__setattr__(name, value)
 
 
 @pytest.fixture
-def ui(qtbot) -> Harness:
-    h = Harness(tab=None)
+def ui(qtbot, prompts) -> Harness:
+    h = Harness(tab=None, prompts=prompts)
     tab = CloseoutTab(today=lambda: h.today)
     h.tab = tab
-    tab.ask = lambda parent, title, text, yes: h.asked.append(text) or h.answer
-    tab.warn = lambda parent, title, text: h.warned.append((title, text))
-    tab.get_note = lambda parent, label: h.noted.append(label) or h.note
     qtbot.addWidget(tab)
     tab.resize(900, 520)
     tab.show()

@@ -22,10 +22,10 @@ def test_export_csv_writes_the_three_files_and_says_so(window, tmp_path):
     assert "3 rows in contracts.csv" in window.statusBar().currentMessage()
 
 
-def test_export_csv_asks_before_replacing_files_and_keeps_them_when_told_no(window, tmp_path):
+def test_export_csv_asks_before_replacing_files_and_keeps_them_when_told_no(window, tmp_path, prompts):
     (tmp_path / "ledger.csv").write_text("mine")
-    asked = []
-    window.page.ask = lambda parent, title, text, yes: asked.append(text) or False
+    asked = prompts.asked
+    prompts.answer = False
     assert not window.export_csv_to(tmp_path)
     assert asked == [f"ledger.csv already in {tmp_path} will be replaced."]
     assert (tmp_path / "ledger.csv").read_text() == "mine"

@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.dialogs import ContractDialog, FreelancerDialog, MilestoneDialog
+from desktop.dialogs.contract import ContractDialog
+from desktop.dialogs.freelancer import FreelancerDialog
+from desktop.dialogs.milestone import MilestoneDialog
 from models import ops
 from models.entities import Contract, Freelancer, Milestone
 from models.errors import RuleError
@@ -140,7 +142,11 @@ def test_escape_cancels_and_writes_nothing(qtbot, show, book, unchanged):
 
 
 def test_every_field_has_an_object_name_and_an_accessible_name(qtbot, show, contract):
-    for dialog in (FreelancerDialog(), ContractDialog(today=START), MilestoneDialog(contract, today=START)):
+    for dialog in (
+        FreelancerDialog(),
+        ContractDialog(today=START, new_freelancer=FreelancerDialog),
+        MilestoneDialog(contract, today=START),
+    ):
         show(dialog)
         assert_named_and_accessible(dialog)
 
@@ -159,7 +165,7 @@ def test_tab_order_follows_the_form(qtbot, show, contract):
         "okButton",
         "cancelButton",
     ]
-    assert tab_chain(show(ContractDialog(today=START)), names) == names
+    assert tab_chain(show(ContractDialog(today=START, new_freelancer=FreelancerDialog)), names) == names
     names = ["titleEdit", "amountEdit", "dueCheck", "dueDateEdit", "descriptionEdit", "okButton", "cancelButton"]
     assert tab_chain(show(MilestoneDialog(contract, today=START)), names) == names
 
@@ -170,7 +176,7 @@ def test_tab_order_follows_the_form(qtbot, show, contract):
 def test_contract_dialog_offers_freelancers_by_name_policies_and_currencies(qtbot, show, book):
     for name in ("carla Diaz", "Bea Lind", "Ana Ruiz"):
         ops.create_freelancer(name)
-    dialog = show(ContractDialog(today=START))
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
     combo = child(dialog, "freelancerCombo")
     assert [combo.itemText(i) for i in range(combo.count())] == ["Ana Ruiz", "Bea Lind", "carla Diaz"]
     policy = child(dialog, "policyCombo")
@@ -185,7 +191,7 @@ def test_contract_dialog_offers_freelancers_by_name_policies_and_currencies(qtbo
 
 
 def test_create_contract_with_a_new_freelancer_inline(qtbot, show, book):
-    dialog = show(ContractDialog(today=START))
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
     assert child(dialog, "freelancerCombo").count() == 0
     qtbot.keyClicks(child(dialog, "titleEdit"), "Website copy")
     assert not ok_enabled(dialog)  # no freelancer chosen
@@ -222,7 +228,7 @@ def test_create_contract_with_a_new_freelancer_inline(qtbot, show, book):
 
 
 def test_contract_title_is_required(qtbot, show, freelancer):
-    dialog = show(ContractDialog(today=START))
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
     title = child(dialog, "titleEdit")
     qtbot.keyClicks(title, "L")
     assert ok_enabled(dialog)
@@ -232,7 +238,7 @@ def test_contract_title_is_required(qtbot, show, freelancer):
 
 
 def test_budget_follows_the_chosen_currency(qtbot, show, freelancer):
-    dialog = show(ContractDialog(today=START))
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
     qtbot.keyClicks(child(dialog, "titleEdit"), "Logo")
     budget = child(dialog, "budgetEdit")
     qtbot.keyClicks(budget, "12.50")
@@ -250,7 +256,7 @@ def test_budget_follows_the_chosen_currency(qtbot, show, freelancer):
 
 
 def test_editing_a_contract_changes_its_title(qtbot, show, contract):
-    dialog = show(ContractDialog(contract=contract, today=START))
+    dialog = show(ContractDialog(contract=contract, today=START, new_freelancer=FreelancerDialog))
     assert child(dialog, "titleEdit").text() == "Logo redesign"
     for name in ("policyCombo", "currencyCombo", "startedOnEdit"):
         assert not child(dialog, name).isEnabled()
@@ -265,7 +271,7 @@ def test_editing_a_contract_changes_its_title(qtbot, show, contract):
 def test_a_contract_with_ledger_entries_says_why_policy_and_currency_are_fixed(qtbot, show, contract):
     m = ops.add_milestone(contract, "Draft", 50000)
     ops.fund_milestone(m, today=START)
-    dialog = show(ContractDialog(contract=contract, today=START))
+    dialog = show(ContractDialog(contract=contract, today=START, new_freelancer=FreelancerDialog))
     assert "entries in the ledger" in child(dialog, "fixedNote").text()
     for name in ("policyCombo", "currencyCombo", "startedOnEdit"):
         assert not child(dialog, name).isEnabled()
@@ -278,7 +284,7 @@ def test_a_refusal_is_shown_beside_the_field_it_names_and_the_dialog_stays_open(
         raise RuleError("There is already a contract called “Logo”.", field="title")
 
     monkeypatch.setattr(ops, "create_contract", refuse)
-    dialog = show(ContractDialog(today=START))
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
     qtbot.keyClicks(child(dialog, "titleEdit"), "Logo")
     with unchanged():
         click_ok(qtbot, dialog)
@@ -298,7 +304,7 @@ def test_a_refusal_without_a_field_is_shown_at_the_top(qtbot, show, freelancer, 
         raise RuleError("That freelancer is no longer in the book.")
 
     monkeypatch.setattr(ops, "create_contract", refuse)
-    dialog = show(ContractDialog(today=START))
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
     qtbot.keyClicks(child(dialog, "titleEdit"), "Logo")
     with unchanged():
         click_ok(qtbot, dialog)
@@ -308,7 +314,7 @@ def test_a_refusal_without_a_field_is_shown_at_the_top(qtbot, show, freelancer, 
 
 
 def test_the_operations_own_refusal_lands_beside_the_start_date(qtbot, show, freelancer, unchanged):
-    dialog = show(ContractDialog(today=START))
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
     qtbot.keyClicks(child(dialog, "titleEdit"), "Next year's logo")
     child(dialog, "startedOnEdit").setDate(QDate(2027, 6, 1))
     with unchanged():

@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from desktop.end_contract_dialog import REASONS, EndContractDialog, mailto_url
-from desktop.release_wizard import ReleaseWizard
+from desktop.contract.flows import end_contract_dialog
+from desktop.dialogs.end_contract import REASONS, EndContractDialog, mailto_url
+from desktop.dialogs.release_wizard import ReleaseWizard
 from models import ops, queries
 from models.check import check_book
 from models.entities import Contract, EscrowRefundRequest, Milestone
@@ -38,7 +39,7 @@ def funded(contract):
 
 
 def open_dialog(qtbot, contract) -> EndContractDialog:
-    d = EndContractDialog(Contract.get_by_id(contract.id), today=TODAY)
+    d = end_contract_dialog(Contract.get_by_id(contract.id), today=TODAY)
     qtbot.addWidget(d)
     d.show()
     return d

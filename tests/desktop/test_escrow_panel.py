@@ -8,7 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QTextBrowser
 
-from desktop.escrow_panel import NO_REQUEST, DisputeOutcomeDialog, EscrowPanel
+from desktop.contract.escrow_tab import NO_REQUEST, EscrowPanel
+from desktop.dialogs.dispute_outcome import DisputeOutcomeDialog
 from models import ops, queries
 from models.check import check_book
 from models.entities import Dispute, EscrowRefundRequest, LedgerEntry
@@ -39,16 +40,14 @@ class Day:
 
 
 @pytest.fixture
-def panel(qtbot):
+def panel(qtbot, prompts):
     """An EscrowPanel on 22 March whose confirmations say yes and whose warnings are collected."""
     day = Day(date(2026, 3, 22))
     p = EscrowPanel(today=day)
     p.day = day
-    p.asked = []
-    p.warnings = []
-    p.answer = True
-    p.ask = lambda parent, title, text, yes: p.asked.append(text) or p.answer
-    p.warn = lambda parent, title, text: p.warnings.append(text)
+    p.asked = prompts.asked
+    p.warnings = prompts.warnings
+    p.prompts = prompts
     p.emitted = []
     p.changed.connect(p.emitted.append)
     qtbot.addWidget(p)
@@ -133,7 +132,7 @@ def test_r8_freelancer_approved_returns_the_escrow(panel, ended):
 def test_r14_saying_no_to_the_confirmation_records_nothing(panel, ended, unchanged):
     contract, _ = ended
     panel.show_contract(contract)
-    panel.answer = False
+    panel.prompts.answer = False
     with unchanged():
         press(panel.approved_button)
         press(panel.disputed_button)

@@ -87,7 +87,7 @@ def test_a_write_that_fails_says_why_beside_the_button(window, filled, tmp_path,
 def test_print_summary_paints_the_same_pages_onto_a_printer(window, filled, tmp_path):
     from PySide6.QtPrintSupport import QPrinter
 
-    from desktop.export_dialog import print_preview
+    from desktop.dialogs.export import print_preview
 
     window.select_contract(filled["site"].id)
     assert window.act_print.isEnabled()
@@ -110,7 +110,7 @@ def test_one_contract_is_one_file_so_the_choice_of_files_waits_for_several(windo
 def test_cancelling_a_batch_says_what_was_written_and_leaves_only_whole_files(
     window, filled, tmp_path, qtbot, monkeypatch
 ):
-    from desktop import export_dialog
+    from desktop.dialogs import export as export_dialog
 
     asked = []
 

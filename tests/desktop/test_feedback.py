@@ -7,7 +7,7 @@ whole book still passes `check_book`. Set FEEDBACK_SHOTS=/tmp/feedback to keep t
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -15,10 +15,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton
 
-from desktop.feedback import HIDDEN_TEXT, FeedbackDialog, FeedbackTab, FreelancerFeedbackDialog, StarRating
+from desktop.contract.feedback_tab import HIDDEN_TEXT, FeedbackTab
+from desktop.dialogs.feedback import FeedbackDialog, FreelancerFeedbackDialog
+from desktop.widgets.star_rating import StarRating
 from models import ops, queries
 from models.check import check_book
 from models.entities import Contract, Feedback
+from tests.conftest import Prompts
 from tests.ui import click
 
 ENDED = date(2026, 3, 10)  # the window then closes at 23:59:59 UTC on 24 March (day 14)
@@ -40,20 +43,26 @@ def ended(contract) -> Contract:
 
 @dataclass
 class Harness:
+    """The tab, the instant it believes it is, and what it asked and said (the `prompts` fixture)."""
+
     tab: FeedbackTab
+    prompts: Prompts
     now: datetime = ENDED_AT_NOON
-    answer: bool = True
-    asked: list[str] = field(default_factory=list)
-    warned: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def asked(self) -> list[str]:
+        return self.prompts.asked
+
+    @property
+    def warned(self) -> list[tuple[str, str]]:
+        return self.prompts.warned
 
 
 @pytest.fixture
-def ui(qtbot, ended) -> Harness:
-    h = Harness(tab=None)
+def ui(qtbot, ended, prompts) -> Harness:
+    h = Harness(tab=None, prompts=prompts)
     tab = FeedbackTab(now=lambda: h.now)
     h.tab = tab
-    tab.ask = lambda parent, title, text, yes: h.asked.append(text) or h.answer
-    tab.warn = lambda parent, title, text: h.warned.append((title, text))
     qtbot.addWidget(tab)
     tab.resize(900, 560)
     tab.show()
@@ -62,15 +71,21 @@ def ui(qtbot, ended) -> Harness:
     return h
 
 
-def dialog_for(qtbot, contract, *, now, answer=True, kind=FeedbackDialog):
-    dialog = kind(contract, now=now)
-    asked = []
-    dialog.ask = lambda parent, title, text, yes: asked.append(text) or answer
-    dialog.asked = asked
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
+@pytest.fixture
+def dialog_for(qtbot, prompts):
+    """Open a feedback dialog whose confirmations answer `answer`; `dialog.asked` is what was asked since."""
+
+    def make(contract, *, now, answer=True, kind=FeedbackDialog):
+        dialog = kind(contract, now=now)
+        prompts.answer = answer
+        prompts.asked.clear()
+        dialog.asked = prompts.asked
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        return dialog
+
+    return make
 
 
 def rate(qtbot, dialog, ratings: dict[str, int]) -> None:
@@ -85,8 +100,8 @@ def submit(qtbot, dialog) -> None:
     click(qtbot, dialog.findChild(QAbstractButton, "submitButton"))
 
 
-def leave_feedback_at(qtbot, contract, now) -> FeedbackDialog:
-    dialog = dialog_for(qtbot, contract, now=now)
+def leave_feedback_at(qtbot, dialog_for, contract, now) -> FeedbackDialog:
+    dialog = dialog_for(contract, now=now)
     rate(qtbot, dialog, GOOD)
     dialog.comment_edit.setPlainText("Clear, on time, great logo.")
     submit(qtbot, dialog)
@@ -96,8 +111,8 @@ def leave_feedback_at(qtbot, contract, now) -> FeedbackDialog:
 # ------------------------------------------------------------------ the window (R10)
 
 
-def test_feedback_submitted_on_the_day_the_contract_ended_is_accepted(qtbot, ended):
-    dialog = leave_feedback_at(qtbot, ended, ENDED_AT_NOON)
+def test_feedback_submitted_on_the_day_the_contract_ended_is_accepted(qtbot, ended, dialog_for):
+    dialog = leave_feedback_at(qtbot, dialog_for, ended, ENDED_AT_NOON)
     fb = queries.client_feedback(ended)
     assert fb is not None and dialog.feedback == fb
     assert {c: getattr(fb, c) for c in Feedback.CATEGORIES} == GOOD
@@ -107,8 +122,8 @@ def test_feedback_submitted_on_the_day_the_contract_ended_is_accepted(qtbot, end
     assert check_book() == []
 
 
-def test_feedback_submitted_at_the_last_second_of_day_14_is_accepted(qtbot, ended):
-    dialog = dialog_for(qtbot, ended, now=LAST_SECOND)
+def test_feedback_submitted_at_the_last_second_of_day_14_is_accepted(qtbot, ended, dialog_for):
+    dialog = dialog_for(ended, now=LAST_SECOND)
     assert "until 24 Mar 2026, 23:59 UTC" in dialog.blind_note.text()
     assert "once they have left theirs or the window closes" in dialog.blind_note.text()
     rate(qtbot, dialog, GOOD)
@@ -121,8 +136,8 @@ def test_feedback_submitted_at_the_last_second_of_day_14_is_accepted(qtbot, ende
     assert check_book() == []
 
 
-def test_feedback_at_midnight_utc_after_day_14_is_refused_and_changes_nothing(qtbot, ended, unchanged):
-    dialog = dialog_for(qtbot, ended, now=MIDNIGHT_AFTER)
+def test_feedback_at_midnight_utc_after_day_14_is_refused_and_changes_nothing(qtbot, ended, unchanged, dialog_for):
+    dialog = dialog_for(ended, now=MIDNIGHT_AFTER)
     assert "closed" in dialog.blind_note.text()
     rate(qtbot, dialog, GOOD)
     with unchanged():
@@ -134,16 +149,16 @@ def test_feedback_at_midnight_utc_after_day_14_is_refused_and_changes_nothing(qt
     assert check_book() == []
 
 
-def test_declining_the_confirmation_writes_nothing(qtbot, ended, unchanged):
-    dialog = dialog_for(qtbot, ended, now=ENDED_AT_NOON, answer=False)
+def test_declining_the_confirmation_writes_nothing(qtbot, ended, unchanged, dialog_for):
+    dialog = dialog_for(ended, now=ENDED_AT_NOON, answer=False)
     rate(qtbot, dialog, GOOD)
     with unchanged():
         submit(qtbot, dialog)
     assert len(dialog.asked) == 1 and dialog.isVisible()
 
 
-def test_submit_is_disabled_until_every_category_is_rated(qtbot, ended):
-    dialog = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+def test_submit_is_disabled_until_every_category_is_rated(qtbot, ended, dialog_for):
+    dialog = dialog_for(ended, now=ENDED_AT_NOON)
     submit_button = dialog.findChild(QAbstractButton, "submitButton")
     assert not submit_button.isEnabled()
     rate(qtbot, dialog, {c: v for c, v in GOOD.items() if c != "cooperation"})
@@ -155,8 +170,8 @@ def test_submit_is_disabled_until_every_category_is_rated(qtbot, ended):
 # ------------------------------------------------------------------ the dialog
 
 
-def test_overall_score_updates_as_stars_change(qtbot, ended):
-    dialog = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+def test_overall_score_updates_as_stars_change(qtbot, ended, dialog_for):
+    dialog = dialog_for(ended, now=ENDED_AT_NOON)
     overall = dialog.findChild(type(dialog.overall_label), "overallLabel")
     assert "0 of 6" in overall.text()
     rate(qtbot, dialog, GOOD)  # 5, 4, 4, 5, 3, 5
@@ -202,10 +217,10 @@ def test_mouse_click_sets_a_star_rating_and_read_only_ignores_input(qtbot):
     assert stars.value() == 2
 
 
-def test_sealed_dialog_is_read_only(qtbot, ended, unchanged):
-    leave_feedback_at(qtbot, ended, ENDED_AT_NOON)
+def test_sealed_dialog_is_read_only(qtbot, ended, unchanged, dialog_for):
+    leave_feedback_at(qtbot, dialog_for, ended, ENDED_AT_NOON)
     with unchanged():
-        dialog = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+        dialog = dialog_for(ended, now=ENDED_AT_NOON)
         assert dialog.sealed and dialog.sealed_note.isVisible() and "Sealed" in dialog.sealed_note.text()
         assert not dialog.findChild(QAbstractButton, "submitButton").isVisible()
         for cat, value in GOOD.items():
@@ -219,8 +234,8 @@ def test_sealed_dialog_is_read_only(qtbot, ended, unchanged):
     assert check_book() == []
 
 
-def test_freelancer_feedback_dialog_records_it(qtbot, ended):
-    dialog = dialog_for(qtbot, ended, now=ENDED_AT_NOON, kind=FreelancerFeedbackDialog)
+def test_freelancer_feedback_dialog_records_it(qtbot, ended, dialog_for):
+    dialog = dialog_for(ended, now=ENDED_AT_NOON, kind=FreelancerFeedbackDialog)
     rate(qtbot, dialog, THEIRS)
     dialog.comment_edit.setPlainText("Great client.")
     submit(qtbot, dialog)
@@ -297,19 +312,19 @@ def test_tab_before_the_contract_ends_and_with_no_contract(qtbot, contract):
 # ------------------------------------------------------------------ screenshots
 
 
-def test_screenshots(qtbot, ended, tmp_path):
+def test_screenshots(qtbot, ended, tmp_path, dialog_for):
     out = Path(os.environ.get("FEEDBACK_SHOTS") or tmp_path)
     out.mkdir(parents=True, exist_ok=True)
-    empty = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+    empty = dialog_for(ended, now=ENDED_AT_NOON)
     assert empty.grab().save(str(out / "empty.png"))
-    filled = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+    filled = dialog_for(ended, now=ENDED_AT_NOON)
     rate(qtbot, filled, GOOD)
     filled.comment_edit.setPlainText("Clear, on time, great logo.")
     filled.recommend_spin.setValue(9)
     assert filled.grab().save(str(out / "filled.png"))
     submit(qtbot, filled)
     ops.record_freelancer_feedback(ended, THEIRS, comment="Great client, quick answers.", now=ENDED_AT_NOON)
-    sealed = dialog_for(qtbot, ended, now=ENDED_AT_NOON)
+    sealed = dialog_for(ended, now=ENDED_AT_NOON)
     assert sealed.grab().save(str(out / "sealed.png"))
     tab = FeedbackTab(now=lambda: ENDED_AT_NOON)
     qtbot.addWidget(tab)

@@ -8,8 +8,8 @@ from datetime import date
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from desktop.contracts_model import COLUMN_KEYS
-from desktop.main_window import MainWindow
+from desktop.window.contracts_model import COLUMN_KEYS
+from desktop.window.main_window import MainWindow
 from models import ops
 from models.book import open_book
 from models.entities import Contract, LedgerEntry, Milestone
@@ -89,11 +89,11 @@ def test_selecting_a_contract_shows_its_page(window):
     assert page.title.text() == "Website"
     assert "Bo Lindqvist" in page.subtitle.text()
     assert "€800.00" in page.money.text()
-    assert page.milestone_table.rowCount() == 1
-    assert page.ledger_table.rowCount() == 4  # deposit, 5% fee, initiation fee, release
-    labels = {page.ledger_table.item(r, 2).text() for r in range(page.ledger_table.rowCount())}
+    assert page.milestones.milestone_table.rowCount() == 1
+    assert page.ledger.ledger_table.rowCount() == 4  # deposit, 5% fee, initiation fee, release
+    labels = {page.ledger.ledger_table.item(r, 2).text() for r in range(page.ledger.ledger_table.rowCount())}
     assert "Payment released" in labels
-    ledger = {page.ledger_table.item(r, 2).text(): page.ledger_table.item(r, 4).text() for r in range(4)}
+    ledger = {page.ledger.ledger_table.item(r, 2).text(): page.ledger.ledger_table.item(r, 4).text() for r in range(4)}
     assert ledger["Payment released"] == "Pages"  # the milestone each entry belongs to
 
 
@@ -239,10 +239,10 @@ def test_add_a_milestone_with_validation_then_fund_and_submit(window, qtbot):
     assert done
     m = Milestone.get(Milestone.title == "Final files")
     page = window.page
-    assert page.selected_milestone_id() == m.id
-    assert page.fund_button.isEnabled() and window.act_fund.isEnabled()
+    assert page.milestones.selected_milestone_id() == m.id
+    assert page.milestones.fund_button.isEnabled() and window.act_fund.isEnabled()
 
-    qtbot.mouseClick(page.fund_button, Qt.MouseButton.LeftButton)  # confirmation answered yes
+    qtbot.mouseClick(page.milestones.fund_button, Qt.MouseButton.LeftButton)  # confirmation answered yes
     assert Milestone.get_by_id(m.id).state == Milestone.ACTIVE
     row = window.model.row_of(logo.id)
     assert shown(window, row, "escrow") == "$305.00"  # the row followed without a reload
@@ -251,8 +251,8 @@ def test_add_a_milestone_with_validation_then_fund_and_submit(window, qtbot):
     kinds = [e.kind for e in LedgerEntry.select().where(LedgerEntry.milestone == m)]
     assert kinds.count("fee") == 1  # 5% of $5.00; the initiation fee was charged with the first funding
 
-    page.select_milestone(m.id)
-    qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
+    page.milestones.select_milestone(m.id)
+    qtbot.mouseClick(page.milestones.submit_button, Qt.MouseButton.LeftButton)
     assert Milestone.get_by_id(m.id).auto_release_on == date(2026, 3, 24)
     assert "Review period ends" in page.clocks.text()
     assert shown(window, window.model.row_of(logo.id), "next") == "24 Mar 2026 · Review ends"
@@ -263,10 +263,10 @@ def test_a_refused_operation_is_explained_and_changes_nothing(window, qtbot, mon
     window.select_contract(logo.id)
     m = ops.add_milestone(logo, "Extra", 1_000)
     window.page.show_contract(logo.id)
-    window.page.select_milestone(m.id)
+    window.page.milestones.select_milestone(m.id)
     ops.end_contract(logo, agreed=True, request_escrow_refund=True, today=TODAY)  # ended elsewhere meanwhile
     before = snapshot()
-    window.page.fund_milestone()
+    window.page.milestones.fund_milestone()
     assert window.warnings and "has ended" in window.warnings[-1]
     assert snapshot() == before
 
@@ -276,7 +276,7 @@ def test_delete_key_deletes_an_unfunded_milestone_after_confirming(window, qtbot
     window.select_contract(logo.id)
     m = ops.add_milestone(logo, "Spare", 1_000)
     window.page.show_contract(logo.id)
-    window.page.select_milestone(m.id)
+    window.page.milestones.select_milestone(m.id)
     window._update_actions()
     window.act_delete.trigger()
     assert Milestone.get_or_none(Milestone.id == m.id) is None
@@ -286,10 +286,10 @@ def test_reverse_a_ledger_entry_from_the_ledger_tab(window):
     site = Contract.get(Contract.title == "Website")
     window.select_contract(site.id)
     release = LedgerEntry.get((LedgerEntry.contract == site) & (LedgerEntry.kind == "release"))
-    table = window.page.ledger_table
+    table = window.page.ledger.ledger_table
     row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == str(release.id))
     table.selectRow(row)
-    window.page.reverse_entry()
+    window.page.ledger.reverse_entry()
     assert shown(window, window.model.row_of(site.id), "paid") == "€0.00"
     labels = [table.item(r, 2).text() for r in range(table.rowCount())]
     assert f"Reversal of #{release.id}" in labels and "Payment released (reversed)" in labels
@@ -358,18 +358,18 @@ def test_every_interactive_widget_is_named(window):
 def test_release_wizard_is_reached_from_toolbar_menu_context_menu_and_milestones_tab(window, qtbot):
     from PySide6.QtWidgets import QToolBar
 
-    from desktop.release_wizard import ReleaseWizard
+    from desktop.dialogs.release_wizard import ReleaseWizard
 
     toolbar = window.findChild(QToolBar, "mainToolbar")
     assert window.act_release in toolbar.actions()
     contract_menu = next(m for m in window.menuBar().actions() if m.text() == "&Contract").menu()
     assert window.act_release in contract_menu.actions()
-    assert window.page.release_button.objectName() == "releaseButton"
+    assert window.page.milestones.release_button.objectName() == "releaseButton"
 
     logo = Contract.get(Contract.title == "Logo redesign")
     window.select_contract(logo.id)
     sketches = Milestone.get(Milestone.title == "Sketches")
-    window.page.select_milestone(sketches.id)
+    window.page.milestones.select_milestone(sketches.id)
 
     def pay_all(wizard):
         assert isinstance(wizard, ReleaseWizard) and wizard.choose.choice() == sketches.id
@@ -379,7 +379,7 @@ def test_release_wizard_is_reached_from_toolbar_menu_context_menu_and_milestones
         wizard.accept()  # Keep it open
 
     done = _in_dialog(qtbot, pay_all)
-    qtbot.mouseClick(window.page.release_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.page.milestones.release_button, Qt.MouseButton.LeftButton)
     assert done
     assert Milestone.get_by_id(sketches.id).state == Milestone.PAID
     row = window.model.row_of(logo.id)
@@ -391,7 +391,7 @@ def test_release_on_an_ended_contract_explains_instead(window):
     old = Contract.get(Contract.title == "Annual report")
     window.select_contract(old.id)
     assert not window.act_release.isEnabled()
-    window.page.release_payment()
+    window.page.milestones.release_payment()
     assert window.warnings[-1] == "“Annual report” has ended: payments can no longer be released."
 
 
@@ -436,14 +436,14 @@ def test_help_on_ending_a_contract_links_to_the_wizard_and_the_confirmation(wind
     from PySide6.QtCore import QUrl
 
     opened = []
-    monkeypatch.setattr(window.page, "release_payment", lambda: opened.append("release"))
+    monkeypatch.setattr(window.page.milestones, "release_payment", lambda: opened.append("release"))
     monkeypatch.setattr(window, "end_contract", lambda: opened.append("end"))
     help_menu = next(m for m in window.menuBar().actions() if m.text() == "&Help").menu()
     assert window.act_help_ending in help_menu.actions()
     window.act_help_ending.trigger()
     text = window.help_dialog.browser.toPlainText()
     assert "Ending a fixed-price contract" in text and "escrow refund" in text
-    window.help_dialog.actions = {"release": window.page.release_payment, "end": window.end_contract}
+    window.help_dialog.actions = {"release": window.page.milestones.release_payment, "end": window.end_contract}
     window.help_dialog.follow(QUrl("action:release"))
     window.help_dialog.follow(QUrl("action:end"))
     assert opened == ["release", "end"]
@@ -494,7 +494,7 @@ def test_record_refund_from_the_contract_menu(window, qtbot):
     assert window.act_refund.isEnabled()
 
     def refund():
-        d = window.page.refund_dialog
+        d = window.page.ledger.refund_dialog
         assert d.selected_payment() is not None  # the one refundable payment is chosen for you
         d.findChild(QRadioButton, "partRadio").setChecked(True)
         amount = d.findChild(QLineEdit, "amountEdit")
@@ -516,12 +516,12 @@ def test_r6_asking_for_changes_stops_the_review_clock(window):
     ops.submit_work(sketches, today=date(2026, 3, 5))
     window.select_contract(logo.id)
     window.page.show_contract(logo.id)
-    window.page.select_milestone(sketches.id)
-    assert window.page.changes_button.isEnabled()
-    window.page.changes_button.click()
+    window.page.milestones.select_milestone(sketches.id)
+    assert window.page.milestones.changes_button.isEnabled()
+    window.page.milestones.changes_button.click()
     assert Milestone.get_by_id(sketches.id).state == Milestone.ACTIVE
     assert "Review period" not in window.page.clocks.text()
-    assert window.page.submit_button.isEnabled() and not window.page.changes_button.isEnabled()
+    assert window.page.milestones.submit_button.isEnabled() and not window.page.milestones.changes_button.isEnabled()
 
 
 def test_help_about_shows_the_version_of_pyproject(window, monkeypatch):
@@ -540,7 +540,7 @@ def test_help_about_shows_the_version_of_pyproject(window, monkeypatch):
 
 
 def test_selection_survives_a_refresh_beyond_the_first_page(qtbot, book, settings):
-    from desktop.contracts_model import FIRST_PAGE
+    from desktop.window.contracts_model import FIRST_PAGE
 
     f = ops.create_freelancer("Ana Ruiz")
     for n in range(FIRST_PAGE + 30):

@@ -6,7 +6,8 @@ import pytest
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from desktop.money_edit import FieldError, MoneyEdit
+from desktop.widgets.fields import FieldError
+from desktop.widgets.money_edit import MoneyEdit
 
 EN_US = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 GERMAN = QLocale(QLocale.Language.German)

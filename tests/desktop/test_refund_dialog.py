@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDateEdit, QLineEdit, QTableWidget
 
-from desktop.refund_dialog import RefundDialog
+from desktop.dialogs.refund import RefundDialog
 from models import ops, queries
 from models.check import check_book
 from models.entities import Contract, LedgerEntry

@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QWizard
 
-from desktop.release_wizard import NEW, ReleaseWizard, release_or_explain
+from desktop.contract.flows import release_wizard
+from desktop.dialogs.release_wizard import NEW, ReleaseWizard, release_or_explain
 from models import ops, queries
 from models.entities import Contract, LedgerEntry, Milestone, database
 
@@ -37,7 +38,7 @@ def funded(contract):
 
 
 def open_wizard(qtbot, contract, **kwargs) -> ReleaseWizard:
-    w = ReleaseWizard(Contract.get_by_id(contract.id), today=TODAY, **kwargs)
+    w = release_wizard(Contract.get_by_id(contract.id), today=TODAY, **kwargs)
     qtbot.addWidget(w)
     w.show()
     return w

@@ -45,12 +45,13 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
-from desktop.contracts_model import COLUMN_KEYS
-from desktop.dialogs import ContractDialog, FreelancerDialog, MilestoneDialog
-from desktop.end_contract_dialog import EndContractDialog
-from desktop.main_window import MainWindow
-from desktop.refund_dialog import RefundDialog
-from desktop.release_wizard import ReleaseWizard
+from desktop.contract.flows import end_contract_dialog, release_wizard
+from desktop.dialogs.contract import ContractDialog
+from desktop.dialogs.freelancer import FreelancerDialog
+from desktop.dialogs.milestone import MilestoneDialog
+from desktop.dialogs.refund import RefundDialog
+from desktop.window.contracts_model import COLUMN_KEYS
+from desktop.window.main_window import MainWindow
 from models import ops
 from models.book import open_book, schema_version
 from models.check import check_book
@@ -158,7 +159,7 @@ def milestone_dialog(w):
 
 
 def contract_dialog(w):
-    return ContractDialog(today=TODAY)
+    return ContractDialog(today=TODAY, new_freelancer=FreelancerDialog)
 
 
 def freelancer_dialog(w):
@@ -381,7 +382,9 @@ def test_bad_refund_is_explained_and_records_nothing(qtbot, world, unchanged, re
 
 def test_r5_release_beyond_escrow_in_the_wizard_is_explained(qtbot, world, unchanged):
     with unchanged():
-        w = show(qtbot, ReleaseWizard(Contract.get_by_id(world.contract.id), today=TODAY, milestone_id=world.funded.id))
+        w = show(
+            qtbot, release_wizard(Contract.get_by_id(world.contract.id), today=TODAY, milestone_id=world.funded.id)
+        )
         w.button(QWizard.WizardButton.NextButton).click()
         click(qtbot, w.amount.partial, on_box=True)
         enter(qtbot, w.amount.part, "type", "200.01")
@@ -391,7 +394,7 @@ def test_r5_release_beyond_escrow_in_the_wizard_is_explained(qtbot, world, uncha
 
 def test_r2_new_milestone_below_minimum_in_the_wizard_is_explained(qtbot, world, unchanged):
     with unchanged():
-        w = show(qtbot, ReleaseWizard(Contract.get_by_id(world.contract.id), today=TODAY))
+        w = show(qtbot, release_wizard(Contract.get_by_id(world.contract.id), today=TODAY))
         click(qtbot, w.choose.new_choice, on_box=True)
         enter(qtbot, w.choose.new_title, "type", "Final payment")
         enter(qtbot, w.choose.new_amount, "type", "4.99")
@@ -400,7 +403,7 @@ def test_r2_new_milestone_below_minimum_in_the_wizard_is_explained(qtbot, world,
 
 
 def test_r7_ending_an_ended_contract_from_its_dialog_is_refused_at_the_top(qtbot, world, unchanged):
-    d = show(qtbot, EndContractDialog(Contract.get_by_id(world.contract.id), today=TODAY))
+    d = show(qtbot, end_contract_dialog(Contract.get_by_id(world.contract.id), today=TODAY))
     ops.end_contract(world.contract, agreed=True, request_escrow_refund=True, today=TODAY)  # in another window
     with unchanged():
         click(qtbot, d.agreed, on_box=True)
@@ -820,16 +823,13 @@ def test_check_of_a_book_open_elsewhere_says_so_and_changes_nothing(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
+def window(qtbot, tmp_path, prompts):
     """The app's window on a good book; warnings are collected instead of shown in a modal box."""
     book = open_book(tmp_path / "mine.book")
     ops.create_contract("Logo redesign", ops.create_freelancer("Ana Ruiz"), started_on=START, today=START)
     w = MainWindow(book, today=TODAY, settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(w)
-    w.warnings = []
-    w.warn = lambda title, text: w.warnings.append(text)
-    w.page.warn = lambda parent, title, text: w.warnings.append(text)
-    w.page.ask = lambda *args: True
+    w.warnings = prompts.warnings
     w.show()
     qtbot.waitExposed(w)
     yield w
@@ -978,7 +978,7 @@ GOOD_TEXT_ROWS = [
 
 @pytest.mark.parametrize("title", GOOD_TEXT_ROWS)
 def test_right_to_left_emoji_and_markup_are_accepted_stored_and_shown_exactly(qtbot, window, title):
-    d = show(qtbot, ContractDialog(window, today=TODAY))
+    d = show(qtbot, ContractDialog(window, today=TODAY, new_freelancer=FreelancerDialog))
     enter(qtbot, child(d, "titleEdit"), "paste", title)
     assert beside(d, "titleError") is None
     assert child(d, "okButton").isEnabled()
@@ -995,7 +995,7 @@ def test_right_to_left_emoji_and_markup_are_accepted_stored_and_shown_exactly(qt
     assert page_title.textFormat() == Qt.TextFormat.PlainText or "<" not in title, "markup must show as typed"
     m = ops.add_milestone(stored, title, 10_000)
     window.page.show_contract(stored.id)
-    assert window.page.milestone_table.item(0, 1).text() == title
+    assert window.page.milestones.milestone_table.item(0, 1).text() == title
     assert Milestone.get_by_id(m.id).title == title
     intro = child(show(qtbot, RefundDialog(stored, today=TODAY)), "introLabel")
     assert f"“{title}”" in intro.text()

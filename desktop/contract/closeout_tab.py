@@ -5,7 +5,7 @@ be kept from the start. Each button calls exactly one operation of `models.ops`;
 shown in the client's words through `warn` and the book is unchanged (R14). After every operation the tab
 reloads itself and emits `changed(contract_id)`.
 
-`ask`, `warn` and `get_note` are attributes so tests (which cannot click a modal box) can replace them.
+Confirmations, warnings and the note go through `desktop.widgets.prompts`.
 The two small dialogs are opened with `open()` (never a blocking `exec()`) and kept in `self.dialog`.
 """
 
@@ -14,28 +14,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableWidget,
     QVBoxLayout,
-    QWidget,
 )
 
 from desktop import formatting
-from desktop.dialogs import FormDialog, rule_message
-from desktop.money_edit import FieldError
-from desktop.widgets import button
-from models import fields, ops, queries
-from models.clock import utc_today
+from desktop.contract.base import ContractTab
+from desktop.dialogs.closeout_item import AccessDialog, DeliverableDialog
+from desktop.widgets import prompts, tables
+from desktop.widgets.fields import button
+from models import ops, queries
 from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
 from models.labels import DELIVERABLE_KINDS as KIND_LABELS
 
@@ -43,34 +38,9 @@ BEFORE_END = (
     "The checklist starts when the contract ends; the access register and the things to receive back "
     "can be kept from the start."
 )
+
+
 CLOSED_OUT = "Closed out"
-WARNING_COLOR = "#8a4b00"  # dark amber, 6.6:1 on white: a warning, not an error; the "⚠" says it without colour
-
-
-def _page():
-    """desktop.contract_page, imported when first needed: it embeds this tab, so either may be imported first."""
-    from desktop import contract_page
-
-    return contract_page
-
-
-def get_note(parent: QWidget, item_label: str) -> str | None:
-    """Ask for an optional note on a closeout item; None when the user cancels."""
-    box = QInputDialog(parent)
-    box.setObjectName("noteDialog")
-    box.setAccessibleName("Mark done")
-    box.setWindowTitle("Mark done")
-    box.setLabelText(f"“{item_label}”\n\nNote (optional):")
-    box.setOkButtonText("Mark done")
-    box.setTextValue("")
-    try:
-        return box.textValue() if box.exec() else None
-    finally:
-        box.deleteLater()
-
-
-def _qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
 
 
 def progress_text(contract: Contract | None) -> str:
@@ -85,161 +55,13 @@ def progress_text(contract: Contract | None) -> str:
     return f"{total - queries.closeout_open(contract)} of {total} done"
 
 
-# ---------------------------------------------------------------------------------------------- dialogs
-
-
-class AccessDialog(FormDialog):
-    """Register access given to the freelancer (ops.add_access): a label, where, and the day it was given.
-
-    As the user types, a label or place that holds a secret is refused beside the field (R11,
-    `fields.check_access_text`); one that only may hold one gets `fields.secret_warning` under it, a warning
-    that leaves OK enabled. After OK, `.grant` holds the entry as written.
-    """
-
-    def __init__(self, contract: Contract, parent: QWidget | None = None, *, today: date | None = None):
-        super().__init__(parent, name="accessDialog", title=f"Access given for “{contract.title}”", ok_text="Add")
-        self.contract = contract
-        self.today = utc_today(today)
-        self.grant: AccessGrant | None = None
-
-        self.label_edit = QLineEdit()
-        self.label_edit.setObjectName("accessLabelEdit")
-        self.label_edit.setAccessibleName("Access")
-        self.label_edit.setPlaceholderText("GitHub org: write access")
-        self.label_edit.setMinimumWidth(240)
-        self.secret_warning = FieldError(self, name="secretWarning", accessible_name="Warning about the access label")
-        self.secret_warning.setStyleSheet(f"color: {WARNING_COLOR};")
-        label_column = QVBoxLayout()
-        label_column.setContentsMargins(0, 0, 0, 0)
-        label_column.setSpacing(3)
-        label_column.addWidget(self.label_edit)
-        label_column.addWidget(self.secret_warning)
-
-        self.where_edit = QLineEdit()
-        self.where_edit.setObjectName("accessWhereEdit")
-        self.where_edit.setAccessibleName("Where")
-        self.where_edit.setPlaceholderText("Optional, e.g. github.com/acme")
-        self.given_on_edit = QDateEdit()
-        self.given_on_edit.setObjectName("accessGivenOnEdit")
-        self.given_on_edit.setAccessibleName("Given on")
-        self.given_on_edit.setCalendarPopup(True)
-        self.given_on_edit.setDisplayFormat("d MMM yyyy")
-        self.given_on_edit.setMinimumWidth(140)
-        self.given_on_edit.setMaximumDate(_qdate(self.today))  # ops: access cannot be given in the future
-        self.given_on_edit.setDate(_qdate(self.today))
-        given_row = QHBoxLayout()
-        given_row.setContentsMargins(0, 0, 0, 0)
-        given_row.addWidget(self.given_on_edit)
-        given_row.addStretch(1)
-
-        note = QLabel("Name the access, never the password or key itself.")
-        note.setObjectName("accessHint")
-        note.setWordWrap(True)
-        self.layout().insertWidget(1, note)
-
-        self.add_row("label", "&Access:", label_column, buddy=self.label_edit)
-        self.add_row("where", "&Where:", self.where_edit)
-        self.add_row("given_on", "&Given on:", given_row, buddy=self.given_on_edit)
-        self.watch("label", self.label_edit.textChanged)
-        self.watch("where", self.where_edit.textChanged)
-        self.watch("given_on", self.given_on_edit.dateChanged)
-        self.finish()
-
-    def given_on(self) -> date:
-        return self.given_on_edit.date().toPython()
-
-    def warning(self) -> str | None:
-        """The secret warning shown now (None when none is)."""
-        return None if self.secret_warning.isHidden() else self.secret_warning.message()
-
-    def problems(self) -> dict[str, str]:
-        out = {}
-        label = rule_message(fields.check_access_text, self.label_edit.text(), "label", "label")
-        where = rule_message(fields.check_access_text, self.where_edit.text(), "where", "place", required=False)
-        if label:
-            out["label"] = label
-        if where:
-            out["where"] = where
-        if self.given_on() > self.today:
-            out["given_on"] = "Access cannot be given in the future."
-        return out
-
-    def refresh(self) -> bool:
-        text = self.label_edit.text()
-        refused = rule_message(fields.check_access_text, text, "label", "label") is not None
-        self.secret_warning.setMessage(None if refused else fields.secret_warning(text))  # a warning: OK stays enabled
-        return super().refresh()
-
-    def submit(self) -> None:
-        self.grant = ops.add_access(
-            self.contract,
-            self.label_edit.text(),
-            where=self.where_edit.text(),
-            given_on=self.given_on(),
-            today=self.today,
-        )
-
-
-class DeliverableDialog(FormDialog):
-    """Something to receive back (ops.add_deliverable): a label and its kind. After OK, `.deliverable` holds it."""
-
-    def __init__(self, contract: Contract, parent: QWidget | None = None):
-        super().__init__(
-            parent, name="deliverableDialog", title=f"To receive back from “{contract.title}”", ok_text="Add"
-        )
-        self.contract = contract
-        self.deliverable: Deliverable | None = None
-
-        self.label_edit = QLineEdit()
-        self.label_edit.setObjectName("deliverableLabelEdit")
-        self.label_edit.setAccessibleName("What")
-        self.label_edit.setPlaceholderText("Source files of the logo")
-        self.label_edit.setMinimumWidth(240)
-        self.kind_combo = QComboBox()
-        self.kind_combo.setObjectName("deliverableKindCombo")
-        self.kind_combo.setAccessibleName("Kind")
-        for kind in Deliverable.KINDS:
-            self.kind_combo.addItem(KIND_LABELS[kind], kind)
-        kind_row = QHBoxLayout()
-        kind_row.setContentsMargins(0, 0, 0, 0)
-        kind_row.addWidget(self.kind_combo)
-        kind_row.addStretch(1)
-
-        self.add_row("label", "&What:", self.label_edit)
-        self.add_row("kind", "&Kind:", kind_row, buddy=self.kind_combo)
-        self.watch("label", self.label_edit.textChanged)
-        self.watch("kind", self.kind_combo.currentIndexChanged)
-        self.finish()
-
-    def kind(self) -> str:
-        return self.kind_combo.currentData()
-
-    def problems(self) -> dict[str, str]:
-        label = rule_message(fields.check_text, self.label_edit.text(), "label", "label")
-        return {"label": label} if label else {}
-
-    def submit(self) -> None:
-        self.deliverable = ops.add_deliverable(self.contract, self.label_edit.text(), kind=self.kind())
-
-
-# ------------------------------------------------------------------------------------------------- tab
-
-
-class CloseoutTab(QWidget):
+class CloseoutTab(ContractTab):
     """R11 for one contract. `show_contract(contract or id or None)`; `changed(contract_id)` after each operation."""
 
-    changed = Signal(int)
-
     def __init__(self, parent=None, today: Callable[[], date] | None = None):
-        super().__init__(parent)
+        super().__init__(parent, today)
         self.setObjectName("closeoutTab")
         self.setAccessibleName("Closeout")
-        self.today = today or utc_today
-        page = _page()
-        self.ask = page.ask  # replaced in tests, which cannot click a modal box
-        self.warn = page.warn
-        self.get_note = get_note
-        self.contract: Contract | None = None
         self.dialog: AccessDialog | DeliverableDialog | None = None  # the open dialog (tests reach it here)
 
         self.progress = QLabel()
@@ -317,7 +139,7 @@ class CloseoutTab(QWidget):
 
     @staticmethod
     def _table(name: str, accessible: str, headers: list[str], *, stretch: int) -> QTableWidget:
-        t = _page()._table(name, headers, right=set())
+        t = tables.table(name, headers, right=set())
         t.setAccessibleName(accessible)
         header = t.horizontalHeader()
         header.setStretchLastSection(False)
@@ -354,7 +176,7 @@ class CloseoutTab(QWidget):
     @staticmethod
     def _fill(table: QTableWidget, rows: list[tuple[int | None, list[str]]], *, dimmed: bool = False) -> None:
         keep = CloseoutTab._selected_id(table)
-        make = _page()._item
+        make = tables.item
         table.clearSelection()
         table.setRowCount(len(rows))
         for r, (row_id, texts) in enumerate(rows):
@@ -476,11 +298,6 @@ class CloseoutTab(QWidget):
         self.received_button.setEnabled(thing is not None and thing.received_on is None)
 
     # ------------------------------------------------------------ actions (one operation each)
-    def _run(self, title: str, operation, *args, **kwargs):
-        from desktop.contract_page import run_operation
-
-        return run_operation(self, title, operation, *args, **kwargs)
-
     def _done(self, *_args) -> None:
         cid = self.contract.id
         self.show_contract(cid)
@@ -490,10 +307,10 @@ class CloseoutTab(QWidget):
         item = self.selected_item()
         if item is None or item.done_on is not None or not self.mark_done_button.isEnabled():
             return
-        note = self.get_note(self, item.label)
+        note = prompts.get_note(self, item.label)
         if note is None:
             return
-        if self._run("Mark done", ops.complete_closeout_item, item, note=note, today=self.today()) is not None:
+        if self.run("Mark done", ops.complete_closeout_item, item, note=note, today=self.today()) is not None:
             self.select_item(item.id)
 
     def revoke(self) -> None:
@@ -505,14 +322,14 @@ class CloseoutTab(QWidget):
             f"Have you changed or revoked “{grant.label}”{where}?\n\n"
             f"It is recorded as revoked on {formatting.day(self.today())}."
         )
-        if self.ask(self, "Revoke access", text, "Revoked"):
-            self._run("Revoke access", ops.revoke_access, grant, today=self.today())
+        if prompts.ask(self, "Revoke access", text, "Revoked"):
+            self.run("Revoke access", ops.revoke_access, grant, today=self.today())
 
     def mark_received(self) -> None:
         thing = self.selected_deliverable()
         if thing is None or thing.received_on is not None:
             return
-        if self._run("Mark received", ops.mark_received, thing, today=self.today()) is not None:
+        if self.run("Mark received", ops.mark_received, thing, today=self.today()) is not None:
             self.select_deliverable(thing.id)
 
     def _open(self, dialog: AccessDialog | DeliverableDialog) -> None:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.money_edit import FieldError
+from desktop.widgets.fields import FieldError
 from models import ops
 from models.csv_io import FILES, ImportPlan, ImportRefused, read_folder
 

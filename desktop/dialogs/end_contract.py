@@ -15,6 +15,7 @@ checklist.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import date, timedelta
 from itertools import pairwise
 from urllib.parse import quote
@@ -42,9 +43,7 @@ from PySide6.QtWidgets import (
 
 from desktop import formatting
 from desktop.icons import icon
-from desktop.money_edit import FieldError
-from desktop.release_wizard import ReleaseWizard
-from desktop.widgets import named
+from desktop.widgets.fields import FieldError, named
 from models import fields, ops, queries
 from models.clock import utc_today
 from models.entities import Contract, EscrowRefundRequest
@@ -102,8 +101,18 @@ class EndContractDialog(QDialog):
 
     contract_changed = Signal(int)
 
-    def __init__(self, contract: Contract, parent: QWidget | None = None, *, today: date | None = None):
+    def __init__(
+        self,
+        contract: Contract,
+        parent: QWidget | None = None,
+        *,
+        today: date | None = None,
+        release_first: Callable[[QWidget, Contract], QDialog] | None = None,
+    ):
+        """`release_first(parent, contract)` makes the release wizard that "Release it first…" opens (one that
+        does not offer to end the contract: the ending happens here). Without it, that button stays disabled."""
         super().__init__(parent)
+        self._release_first = release_first
         self.contract = Contract.get_by_id(contract.id if isinstance(contract, Contract) else contract)
         self.today = today
         self.ended = False
@@ -325,7 +334,7 @@ class EndContractDialog(QDialog):
         grow = other != self.reason_other.isVisibleTo(self)
         self.reason_other.setVisible(other)
         self.reason_other.setEnabled(other)
-        self.release_button.setEnabled(self.release_choice.isChecked())
+        self.release_button.setEnabled(self.release_choice.isChecked() and self._release_first is not None)
         chosen = self.group.checkedButton()
         for b in self.group.buttons():  # Tab enters the two choices at the chosen one; arrows move between them
             b.setFocusPolicy(Qt.FocusPolicy.StrongFocus if chosen in (None, b) else Qt.FocusPolicy.ClickFocus)
@@ -353,7 +362,7 @@ class EndContractDialog(QDialog):
             self._say(blocker)
             return
         self.error.clear()
-        wizard = ReleaseWizard(fresh, self, today=self.today, offer_end=False)  # the ending happens here
+        wizard = self._release_first(self, fresh)
         wizard.contract_changed.connect(self.contract_changed)
         wizard.exec()
         self.contract = Contract.get_by_id(self.contract.id)

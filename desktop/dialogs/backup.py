@@ -23,18 +23,17 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.formatting import local_time
+from desktop.widgets import prompts
+from desktop.widgets.fields import FieldError
 from models.backup import DEFAULT_KEEP, Backup, backup_if_due, backups_of, contracts_in, folder_for, restore
 from models.errors import BookError, RuleError
-
-from .formatting import local_time
-from .money_edit import FieldError
 
 BACKUP_DELAY_MS = 3000  # after the window is shown: its start-up is not slowed
 KEEP_SETTING = "backups/keep"
@@ -95,7 +94,6 @@ class RestoreBackupDialog(QDialog):
         self.restored: Path | None = None
         self.open_restored = False
         self.ask_target = self._ask_target
-        self.confirm = self._confirm
         self.backups: list[Backup] = backups_of(self.book_path, root)
 
         layout = QVBoxLayout(self)
@@ -180,10 +178,6 @@ class RestoreBackupDialog(QDialog):
         )
         return path
 
-    def _confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(self, title, text)
-        return answer == QMessageBox.StandardButton.Yes
-
     def restore_selected(self) -> None:
         backup = self.selected()
         if backup is None:
@@ -197,10 +191,12 @@ class RestoreBackupDialog(QDialog):
             try:
                 restore(backup, target, open_book=self.book_path)
             except BookError as exc:
-                if exc.reason != "exists" or not self.confirm(
+                if exc.reason != "exists" or not prompts.ask(
+                    self,
                     "Replace the file?",
                     f"“{target.name}” already exists. Replace it with the backup of {local_time(backup.taken_at)}? "
                     "What it holds now will be lost.",
+                    "Replace",
                 ):
                     raise
                 restore(backup, target, open_book=self.book_path, replace=True)
@@ -209,9 +205,11 @@ class RestoreBackupDialog(QDialog):
             return
         self.message.setMessage(None)
         self.restored = target
-        self.open_restored = self.confirm(
+        self.open_restored = prompts.ask(
+            self,
             "Backup restored",
             f"The backup of {local_time(backup.taken_at)} was restored to “{target}”. Open it now?",
+            "Open it",
         )
         self.accept()
 

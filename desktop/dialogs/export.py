@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.money_edit import FieldError
 from desktop.summary_pdf import export_summaries, file_name, paint_summaries, write_pdf
+from desktop.widgets.fields import FieldError
 from models.report import contract_summary
 
 PRIVATE_HINT = "Private notes and private feedback (R10) are left out unless you tick this."

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -35,29 +33,36 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import formatting
-from desktop.contracts_model import ID_ROLE, ContractsModel
 from desktop.icons import icon
+from desktop.version import APP_NAME
+from desktop.widgets import prompts
+from desktop.window.actions import FILTER_CHOICES, build_actions
+from desktop.window.contracts_model import ID_ROLE, ContractsModel
+from desktop.window.welcome import WelcomePage
 from models.bookfile import BookFile
 from models.browse import MIN_SEARCH
 from models.clock import utc_today
 from models.errors import BookError
 
 if TYPE_CHECKING:
-    from desktop.attention import AttentionPanel
-    from desktop.contract_page import ContractPage
+    from desktop.contract.page import ContractPage
+    from desktop.window.attention import AttentionPanel
     from models.book import Book
 
-# On start-up only the contracts table needs the book (through its SQLite connection, models/browse.py):
-# peewee, the tables and the contract's page load right after the window is first painted
-# (MainWindow.finish_opening). Everything else imports them where it needs them.
 
-APP_NAME = "Escrowbook"
 MAX_RECENT = 8
+
+
 SEARCH_DELAY_MS = 200  # debounce: search when typing pauses
-FILTERS = [("all", "All"), ("active", "Active"), ("ended", "Ended"), ("attention", "Needs attention")]
+
+
 # Sensible first widths, one per column of the table; the user's own are kept in QSettings.
 DEFAULT_WIDTHS = [160, 125, 140, 60, 100, 96, 100, 84, 88, 88, 200]
+
+
 SELECT_READS_AHEAD = 2_000  # rows the table reads at most to find a contract to keep selected (about 40 ms)
+
+
 STATUS_CURRENCIES = 2  # at most, per figure in the status bar (fewer if they do not fit); the tooltip has them all
 
 
@@ -71,12 +76,6 @@ def status_figure(values: dict[str, dict], key: str, *, cap: int | None = None) 
     if cap is not None and len(shown) > cap:
         return " · ".join(shown[:cap]) + f" · +{len(shown) - cap} more"
     return " · ".join(shown)
-
-
-def _add_actions(container, actions) -> None:
-    """Add actions to a menu or toolbar; None is a separator."""
-    for a in actions:
-        container.addSeparator() if a is None else container.addAction(a)
 
 
 class AfterFirstPaint(QObject):
@@ -97,60 +96,6 @@ class AfterFirstPaint(QObject):
         return False
 
 
-class WelcomePage(QWidget):
-    """What an empty book shows: the two ways to start."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("welcomePage")
-        title = QLabel("Welcome to Escrowbook")
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.8)
-        font.setBold(True)
-        title.setFont(font)
-        text = QLabel(
-            "Keep your own books of every fixed-price contract: milestones, escrow, payments, refunds, "
-            "fees and every deadline that follows. Your book is one file on this computer.\n\n"
-            "Start with your first contract, or look around a demo book first."
-        )
-        text.setWordWrap(True)
-        text.setMaximumWidth(560)
-        self.new_button = QPushButton(icon("new-contract"), "&New contract…")
-        self.new_button.setObjectName("welcomeNewContract")
-        self.new_button.setAccessibleName("New contract")
-        self.demo_button = QPushButton(icon("open-book"), "Open a &demo book")
-        self.demo_button.setObjectName("welcomeOpenDemo")
-        self.demo_button.setAccessibleName("Open a demo book")
-        for b in (self.new_button, self.demo_button):
-            b.setMinimumHeight(36)
-            b.setMinimumWidth(200)
-        self.new_button.setDefault(True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.new_button)
-        buttons.addWidget(self.demo_button)
-        buttons.addStretch(1)
-        app_icon = QLabel()
-        app_icon.setPixmap(icon("app").pixmap(64, 64))
-        inner = QVBoxLayout()
-        inner.addWidget(app_icon)
-        inner.addWidget(title)
-        inner.addSpacing(8)
-        inner.addWidget(text)
-        inner.addSpacing(16)
-        inner.addLayout(buttons)
-        box = QWidget()
-        box.setLayout(inner)
-        box.setMaximumWidth(620)
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(box)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(2)
-
-
 class MainWindow(QMainWindow):
     def __init__(self, book: Book | BookFile, *, today: date | None = None, settings: QSettings | None = None):
         """`book` is an open Book, or a BookFile that desktop.app.start opened and locked without peewee: the
@@ -166,7 +111,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon("app"))
-        self.warn = lambda title, text: QMessageBox.warning(self, title, text)  # tests replace it
 
         self.model = ContractsModel(lambda: (self.book or self._opening).conn, self, today=today)
         self.table = QTableView()
@@ -208,7 +152,7 @@ class MainWindow(QMainWindow):
         self.filter_buttons: dict[str, QToolButton] = {}
         filters = QHBoxLayout()
         filters.setSpacing(2)
-        for key, label in FILTERS:
+        for key, label in FILTER_CHOICES:
             b = QToolButton()
             b.setText(label)
             b.setObjectName(f"filter_{key}")
@@ -266,7 +210,7 @@ class MainWindow(QMainWindow):
 
         if self.book is not None:
             self._build_book_parts()
-        self._build_actions()
+        build_actions(self)
         self.resize(1280, 800)
         self._restore_settings()
         self.load_book()
@@ -283,12 +227,12 @@ class MainWindow(QMainWindow):
 
     def _build_book_parts(self) -> None:
         """The contract's page and the attention panel: the parts that need peewee and the tables."""
-        from desktop.attention import AttentionPanel
-        from desktop.contract_page import ContractPage
+        from desktop.contract.page import ContractPage
+        from desktop.window.attention import AttentionPanel
 
         self.page = ContractPage(self, today=self.today)
         self.page.changed.connect(self.contract_changed)
-        self.page.milestone_table.itemSelectionChanged.connect(self._update_actions)
+        self.page.milestones.milestone_table.itemSelectionChanged.connect(self._update_actions)
         self.splitter.replaceWidget(1, self.page).deleteLater()
         self.splitter.setStretchFactor(1, 2)  # (a stretch factor is the widget's own: the page takes it over)
         self.attention = AttentionPanel(self, today=self.today)
@@ -336,204 +280,8 @@ class MainWindow(QMainWindow):
     def today(self) -> date:
         return self._today or utc_today()
 
-    def _build_actions(self) -> None:
-        def action(name, text, slot, shortcut=None, icon_name=None, tip=None, needs_book=True):
-            a = QAction(text, self)
-            a.setObjectName(name)
-            if shortcut is not None:
-                a.setShortcut(QKeySequence(shortcut))
-            if icon_name:
-                a.setIcon(icon(icon_name))
-            if tip:
-                a.setStatusTip(tip)
-                a.setToolTip(tip)
-            a.triggered.connect(self._with_book(slot) if needs_book else slot)
-            return a
-
-        self.act_new_book = action("actionNewBook", "&New Book…", self.new_book)
-        self.act_open = action(
-            "actionOpenBook", "&Open Book…", self.choose_book, QKeySequence.StandardKey.Open, "open-book"
-        )
-        self.act_copy = action(
-            "actionSaveCopy",
-            "Save a &Copy…",
-            self.save_copy,
-            None,
-            "save-copy",
-            "Save a consistent copy of this book to another file",
-        )
-        self.act_export_pdf = action(
-            "actionExportPdf",
-            "&Export Summaries to PDF…",
-            self.export_pdf,
-            "Ctrl+Shift+E",
-            None,
-            "Write contract summaries to PDF: one each into a folder, or one file with a contents page",
-        )
-        self.act_print = action(
-            "actionPrintSummary",
-            "&Print Summary…",
-            self.print_summary,
-            QKeySequence.StandardKey.Print,
-            None,
-            "Print the selected contract's summary, with a preview first",
-        )
-        self.act_export_csv = action(
-            "actionExportCsv",
-            "Export &CSV…",
-            self.export_csv,
-            None,
-            None,
-            "Write contracts.csv, milestones.csv and ledger.csv into a folder, for a spreadsheet",
-        )
-        self.act_import_csv = action(
-            "actionImportCsv",
-            "&Import CSV…",
-            self.import_csv,
-            None,
-            None,
-            "Add contracts from contracts.csv, milestones.csv and ledger.csv, after a preview",
-        )
-        self.act_restore = action(
-            "actionRestoreBackup",
-            "Restore from &Backup…",
-            self.restore_from_backup,
-            None,
-            None,
-            "Restore one of this book's automatic backups into a new file",
-        )
-        self.act_quit = action(  # Quit has no standard key on some platforms
-            "actionQuit", "&Quit", self.close, "Ctrl+Q", needs_book=False
-        )
-        self.act_new_contract = action(
-            "actionNewContract",
-            "&New Contract…",
-            self.new_contract,
-            QKeySequence.StandardKey.New,
-            "new-contract",
-            "Create a contract",
-        )
-        self.act_edit_contract = action(
-            "actionEditContract", "&Edit Contract…", self.edit_contract, "Ctrl+E", "edit", "Edit the selected contract"
-        )
-        self.act_new_milestone = action(
-            "actionNewMilestone",
-            "New &Milestone…",
-            lambda: self.page.add_milestone(),
-            "Ctrl+M",
-            "new-milestone",
-            "Add a milestone to the selected contract",
-        )
-        self.act_fund = action(
-            "actionFundMilestone",
-            "&Fund Milestone…",
-            lambda: self.page.fund_milestone(),
-            None,
-            "fund",
-            "Deposit the selected milestone into escrow",
-        )
-        self.act_submit = action(
-            "actionWorkSubmitted",
-            "Work &Submitted",
-            lambda: self.page.submit_work(),
-            None,
-            "submit-work",
-            "Record that the freelancer submitted work",
-        )
-        self.act_release = action(
-            "actionReleasePayment",
-            "&Release Payment…",
-            lambda: self.page.release_payment(),
-            "Ctrl+R",
-            "release",
-            "Release a payment to the freelancer (the final-payment wizard)",
-        )
-        self.act_end = action(
-            "actionEndContract",
-            "E&nd Contract…",
-            self.end_contract,
-            None,
-            "end-contract",
-            "End the selected contract: agree it, settle the escrow, then close out",
-        )
-        self.act_refund = action(
-            "actionRecordRefund",
-            "Record Re&fund…",
-            lambda: self.page.record_refund(),
-            None,
-            None,
-            "A refund from the freelancer against a payment of the past 180 days",
-        )
-        self.act_delete = action(
-            "actionDeleteMilestone",
-            "&Delete Milestone…",
-            lambda: self.page.delete_milestone(),
-            QKeySequence.StandardKey.Delete,
-            "delete",
-        )
-        self.act_find = action("actionFind", "&Find…", self.focus_search, QKeySequence.StandardKey.Find, "search")
-        self.act_refresh = action(
-            "actionRefresh", "&Refresh", self.refresh_all, QKeySequence.StandardKey.Refresh, "refresh"
-        )
-        self.act_help = action(
-            "actionHelp", "Escrowbook &Help", lambda: self.show_help(), QKeySequence.StandardKey.HelpContents, "help"
-        )
-        self.act_about = action("actionAbout", "&About Escrowbook", self.show_about)
-        self.act_help_ending = action(
-            "actionHelpEnding", "&Ending a Fixed-Price Contract", lambda: self.show_help("ending.html")
-        )
-
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.act_new_book)
-        file_menu.addAction(self.act_open)
-        self.recent_menu = QMenu("Open &Recent", self)
-        self.recent_menu.setObjectName("recentMenu")
-        file_menu.addMenu(self.recent_menu)
-        file_menu.addAction(self.act_copy)
-        file_menu.addAction(self.act_restore)
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_export_pdf)
-        file_menu.addAction(self.act_print)
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_export_csv)
-        file_menu.addAction(self.act_import_csv)
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_quit)
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addAction(self.act_find)
-        edit_menu.addAction(self.act_delete)
-        contract_actions = [self.act_new_contract, self.act_edit_contract, None, self.act_new_milestone,
-                            self.act_fund, self.act_submit, self.act_release, self.act_refund, None,
-                            self.act_end]  # fmt: skip
-        _add_actions(bar.addMenu("&Contract"), contract_actions)
-        view_menu = bar.addMenu("&View")
-        self.filter_actions = QActionGroup(self)
-        for n, (key, label) in enumerate(FILTERS, start=1):
-            a = QAction(label, self, checkable=True)
-            a.setObjectName(f"actionFilter_{key}")
-            a.setShortcut(QKeySequence(f"Ctrl+{n}"))
-            a.triggered.connect(lambda _=False, k=key: self.set_filter(k))
-            self.filter_actions.addAction(a)
-            view_menu.addAction(a)
-            if key == "all":
-                a.setChecked(True)
-        view_menu.addSeparator()
-        panel = self.attention_dock.toggleViewAction()
-        panel.setText("Needs Attention &Panel")
-        panel.setObjectName("actionAttentionPanel")
-        panel.setShortcut(QKeySequence("F9"))
-        view_menu.addAction(panel)
-        view_menu.addAction(self.act_refresh)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.act_help)
-        help_menu.addAction(self.act_help_ending)
-        help_menu.addAction(self.act_about)
-
-        tools = self.addToolBar("Main")
-        tools.setObjectName("mainToolbar")
-        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        _add_actions(tools, [*contract_actions, None, self.act_copy])
+    def warn(self, title: str, text: str) -> None:
+        prompts.warn(self, title, text)
 
     # ------------------------------------------------------------ the book
     def load_book(self) -> None:
@@ -564,12 +312,12 @@ class MainWindow(QMainWindow):
         """The daily backup, a few seconds after the book is shown (desktop/backup_dialog.py)."""
         if self.book is None:  # refused as it finished opening
             return
-        from desktop.backup_dialog import schedule_backup
+        from desktop.dialogs.backup import schedule_backup
 
         schedule_backup(self)
 
     def restore_from_backup(self):
-        from desktop.backup_dialog import restore_from_backup
+        from desktop.dialogs.backup import restore_from_backup
 
         return restore_from_backup(self)
 
@@ -628,7 +376,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ summaries on paper
     def export_dialog(self):
         """The export dialog for the selected contract, the contracts the table shows, or every one."""
-        from desktop.export_dialog import Choice, ExportDialog
+        from desktop.dialogs.export import Choice, ExportDialog
         from models.entities import Contract
         from models.report import select_contracts
 
@@ -639,7 +387,7 @@ class MainWindow(QMainWindow):
             choices.append(Choice("selected", f"The selected contract, “{title}”", 1, lambda: [cid]))
         model = self.model
         shown = model.total()
-        what = dict(FILTERS)[model.filter].lower()
+        what = dict(FILTER_CHOICES)[model.filter].lower()
         if model.search:
             what += f", matching “{model.search}”"
         choices.append(
@@ -677,7 +425,7 @@ class MainWindow(QMainWindow):
         from models.csv_io import FILES, export_csv
 
         there = [name for name in FILES if (folder / name).exists()]
-        if there and not self.page.ask(
+        if there and not prompts.ask(
             self, "Export CSV", f"{', '.join(there)} already in {folder} will be replaced.", "Replace"
         ):
             return False
@@ -701,7 +449,7 @@ class MainWindow(QMainWindow):
                 self.after_import(dialog)
 
     def import_dialog(self, folder: Path):
-        from desktop.csv_dialog import ImportDialog
+        from desktop.dialogs.csv_import import ImportDialog
 
         return ImportDialog(self, folder)
 
@@ -716,7 +464,7 @@ class MainWindow(QMainWindow):
         )
 
     def print_summary(self) -> None:
-        from desktop.export_dialog import print_preview
+        from desktop.dialogs.export import print_preview
 
         cid = self.selected_contract_id()
         if cid is None:
@@ -850,13 +598,13 @@ class MainWindow(QMainWindow):
         c = self.page.contract
         self.act_edit_contract.setEnabled(c is not None)
         self.act_new_milestone.setEnabled(c is not None and c.status == c.ACTIVE)
-        self.act_fund.setEnabled(self.page.fund_button.isEnabled())
-        self.act_submit.setEnabled(self.page.submit_button.isEnabled())
-        self.act_release.setEnabled(self.page.release_button.isEnabled())
+        self.act_fund.setEnabled(self.page.milestones.fund_button.isEnabled())
+        self.act_submit.setEnabled(self.page.milestones.submit_button.isEnabled())
+        self.act_release.setEnabled(self.page.milestones.release_button.isEnabled())
         self.act_end.setEnabled(c is not None and c.status == c.ACTIVE)
         self.act_refund.setEnabled(c is not None)
         self.act_print.setEnabled(c is not None)
-        self.act_delete.setEnabled(self.page.delete_button.isEnabled())
+        self.act_delete.setEnabled(self.page.milestones.delete_button.isEnabled())
 
     # ------------------------------------------------------------ after an operation
     def contract_changed(self, contract_id: int) -> None:
@@ -920,7 +668,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ what needs attention
     def offer_overdue_events(self) -> None:
-        from desktop.attention import overdue_events_dialog
+        from desktop.dialogs.overdue_events import overdue_events_dialog
 
         if self.book is None or self.book.db.is_closed():
             return
@@ -941,7 +689,7 @@ class MainWindow(QMainWindow):
         if kind == "review":
             page.tabs.setCurrentIndex(0)
             if ref is not None:
-                page.select_milestone(ref)
+                page.milestones.select_milestone(ref)
         elif kind in ("escrow_reply", "dispute_answer", "mediation"):
             page.tabs.setCurrentWidget(page.escrow_panel)
         elif kind == "closeout":
@@ -949,30 +697,32 @@ class MainWindow(QMainWindow):
         elif kind == "feedback":
             page.tabs.setCurrentWidget(page.feedback_tab)
         elif kind == "refund_window":
-            page.record_refund()
+            page.ledger.record_refund()
 
     # ------------------------------------------------------------ contracts
     def new_contract(self) -> None:
-        from desktop.dialogs import ContractDialog
+        from desktop.dialogs.contract import ContractDialog
+        from desktop.dialogs.freelancer import FreelancerDialog
 
-        dialog = ContractDialog(self, today=self.today())
+        dialog = ContractDialog(self, today=self.today(), new_freelancer=FreelancerDialog)
         if dialog.exec() and dialog.contract is not None:
             self.stack.setCurrentWidget(self.splitter)
             self.contract_changed(dialog.contract.id)  # shows its row and its page
 
     def edit_contract(self) -> None:
-        from desktop.dialogs import ContractDialog
+        from desktop.dialogs.contract import ContractDialog
+        from desktop.dialogs.freelancer import FreelancerDialog
 
         c = self.page.contract
         if c is None:
             return
-        dialog = ContractDialog(self, contract=c, today=self.today())
+        dialog = ContractDialog(self, contract=c, today=self.today(), new_freelancer=FreelancerDialog)
         if dialog.exec():
             self.contract_changed(c.id)  # its row and its page
 
     def end_contract(self) -> None:
         """The end-contract confirmation (R7, R8): one operation when the client confirms."""
-        from desktop.end_contract_dialog import EndContractDialog
+        from desktop.contract.flows import end_contract_dialog
 
         c = self.page.contract
         if c is None:
@@ -981,7 +731,7 @@ class MainWindow(QMainWindow):
         if c.status != c.ACTIVE:
             self.warn("End contract", f"“{c.title}” has already ended.")
             return
-        dialog = EndContractDialog(c, self, today=self.today())
+        dialog = end_contract_dialog(c, self, today=self.today())
         dialog.contract_changed.connect(self.contract_changed)
         self.end_dialog = dialog  # tests reach the open confirmation here
         dialog.exec()
@@ -992,14 +742,14 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ help
     def show_help(self, page: str = "index.html") -> None:
-        from desktop.help import HelpDialog
+        from desktop.dialogs.help import HelpDialog
 
-        actions = {"release": self.page.release_payment, "end": self.end_contract}
+        actions = {"release": self.page.milestones.release_payment, "end": self.end_contract}
         self.help_dialog = HelpDialog(self, page, actions=actions)
         self.help_dialog.show()
 
     def show_about(self) -> None:
-        from desktop.cli import app_version
+        from desktop.version import app_version
 
         QMessageBox.about(
             self,

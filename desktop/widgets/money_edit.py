@@ -13,47 +13,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 from models.errors import RuleError
 from models.money import check_currency, exponent, parse_amount
-
-ERROR_COLOR = "#b3261e"  # red with a 5.9:1 contrast on white; the "⚠" says it without colour
-
-
-class FieldError(QLabel):
-    """A message beside a field: red, prefixed with "⚠", word-wrapped, hidden when empty."""
-
-    PREFIX = "⚠ "
-
-    def __init__(self, parent: QWidget | None = None, *, name: str = "", accessible_name: str = ""):
-        super().__init__(parent)
-        self._message: str | None = None
-        if name:
-            self.setObjectName(name)
-        self.setAccessibleName(accessible_name or "Error")
-        self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what the user typed
-        self.setWordWrap(True)
-        self.setStyleSheet(f"color: {ERROR_COLOR};")
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.setVisible(False)
-
-    def setMessage(self, message: str | None) -> None:
-        message = message or None
-        if message == self._message and self.isHidden() == (message is None):
-            return
-        self._message = message
-        self.setText(f"{self.PREFIX}{message}" if message else "")
-        self.setAccessibleDescription(message or "")
-        self.setVisible(message is not None)
-
-    def message(self) -> str | None:
-        """The message without its "⚠" prefix (None when there is none)."""
-        return self._message
-
-    def clear(self) -> None:
-        self.setMessage(None)
 
 
 class AmountValidator(QValidator):

@@ -6,19 +6,24 @@
 2. Amount: all of it, or part of it; what stays in escrow afterwards.
 3. Review: every figure in plain words, and "Pay now", the only button that
    writes, calling one operation in one transaction.
-4. Done: "End the contract now…" (the end-contract confirmation), or "Keep it open".
+4. Done: "End the contract now…" (the end-contract confirmation, when the wizard was given a way to open
+   it), or "Keep it open".
 
-Cancel or close on any page before "Pay now" leaves the book exactly as it was.
+Cancel or close on any page before "Pay now" leaves the book exactly as it was. The pages write the
+client's choices into one `ReleaseChoice` (desktop/dialogs/release_plan.py); every figure shown and the
+payment itself are computed there from that choice alone, without Qt.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -33,12 +38,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import formatting
-from desktop.money_edit import FieldError, MoneyEdit
-from models import ops, queries
+from desktop.dialogs import release_plan
+from desktop.dialogs.release_plan import NEW, ReleaseChoice
+from desktop.widgets.fields import FieldError
+from desktop.widgets.money_edit import MoneyEdit
+from models import queries
 from models.entities import Contract, Milestone
 from models.errors import RuleError
-
-NEW = 0  # the "add a new milestone" choice (milestone ids start at 1; -1 would ask Qt for an id)
 
 
 def _label(text: str = "", name: str = "") -> QLabel:
@@ -63,8 +69,11 @@ class ReleaseWizard(QWizard):
         *,
         today: date | None = None,
         milestone_id: int | None = None,
-        offer_end: bool = True,
+        end_contract: Callable[[QWidget, Contract], QDialog] | None = None,
     ):
+        """`end_contract(parent, contract)` makes the end-contract confirmation that "End the contract now…"
+        opens (it has `ended`, `go_to_closeout` and a `contract_changed` signal). Without it (the wizard was
+        opened from that confirmation) the last page offers to go back to it instead."""
         super().__init__(parent)
         self.setObjectName("releaseWizard")
         self.setWindowTitle(f"Release a payment — {contract.title}")
@@ -75,7 +84,9 @@ class ReleaseWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Keep it open")
         self.contract = contract
         self.today = today
-        self.offer_end = offer_end  # False when opened from the end-contract confirmation itself
+        self._end_contract = end_contract
+        self.offer_end = end_contract is not None
+        self.choice = ReleaseChoice()  # what the pages decided (they write it; release_plan reads it)
         self.released = None
         self.ended = False
         self.go_to_closeout = False
@@ -94,39 +105,22 @@ class ReleaseWizard(QWizard):
 
     def available(self) -> int:
         """How much can be released: the chosen milestone's escrow, or the new milestone's amount."""
-        if self.choose.choice() == NEW:
-            return self.choose.new_amount.value() or 0
-        m = self.choose.milestone()
-        return queries.milestone_escrow(m) if m else 0
+        return release_plan.available(self.contract, self.choice)
 
     def release_amount(self) -> int | None:
-        return self.available() if self.amount.full.isChecked() else self.amount.part.value()
+        return release_plan.release_amount(self.contract, self.choice)
 
     def plan(self) -> dict:
         """For a new milestone: how it is funded (from remaining escrow, deposit, fees)."""
-        if self.choose.choice() != NEW:
-            return {"from_escrow": 0, "deposit": 0, "fee": 0, "initiation_fee": 0}
-        return ops.funding_preview(self.contract, self.choose.new_amount.value() or 0, from_escrow=True)
+        return release_plan.funding(self.contract, self.choice)
 
     def escrow_after(self) -> int:
-        plan = self.plan()
-        return queries.balances(self.contract).escrow + plan["deposit"] - (self.release_amount() or 0)
+        return release_plan.escrow_after(self.contract, self.choice)
 
     def pay(self) -> bool:
         """The only write: one operation, all or nothing (R14)."""
-        amount = self.release_amount()
         try:
-            if self.choose.choice() == NEW:
-                self.released = ops.release_from_remaining_escrow(
-                    self.contract,
-                    self.choose.new_title.text(),
-                    self.choose.new_amount.value(),
-                    release=amount,
-                    description=self.choose.new_details.toPlainText(),
-                    today=self.today,
-                )
-            else:
-                self.released = ops.release_payment(self.choose.milestone(), amount, today=self.today)
+            self.released = release_plan.pay(self.contract, self.choice, today=self.today)
         except RuleError as exc:
             self.review.error.setMessage(exc.message)
             return False
@@ -135,9 +129,9 @@ class ReleaseWizard(QWizard):
 
     def end_contract(self) -> bool:
         """Open the end-contract confirmation (R7); when the contract ended there, the wizard is done."""
-        from desktop.end_contract_dialog import EndContractDialog
-
-        dialog = EndContractDialog(Contract.get_by_id(self.contract.id), self, today=self.today)
+        if self._end_contract is None:
+            return False
+        dialog = self._end_contract(self, Contract.get_by_id(self.contract.id))
         dialog.contract_changed.connect(self.contract_changed)
         self.end_dialog = dialog  # tests reach the open confirmation here
         dialog.exec()
@@ -211,6 +205,7 @@ class ChoosePage(QWizardPage):
 
         self.group.idToggled.connect(lambda *_: self._changed())
         self.new_title.textChanged.connect(self._changed)
+        self.new_details.textChanged.connect(self._changed)
         self.new_amount.textChanged.connect(self._changed)
         chosen = self.group.button(milestone_id) if milestone_id is not None else None
         (chosen or (self.group.buttons()[0] if self.active else self.new_choice)).setChecked(True)
@@ -220,22 +215,23 @@ class ChoosePage(QWizardPage):
         return self.group.checkedId() if self.group.checkedButton() else None
 
     def milestone(self) -> Milestone | None:
-        cid = self.choice()
-        return None if cid in (None, NEW) else Milestone.get_or_none(Milestone.id == cid)
+        return release_plan.milestone(self.w.choice)
 
     def new_problem(self) -> str | None:
         """R2: a new milestone has a title and at least the policy minimum."""
-        if not self.new_title.text().strip():
-            return "Enter a title for the new milestone."
-        amount = self.new_amount.value()
-        if amount is None:
-            return self.new_amount.error() or "Enter an amount."
-        minimum = queries.milestone_minimum(self.w.contract)
-        if minimum is not None and amount < minimum:
-            return f"A milestone must be at least {self.w.money(minimum)}."
-        return None
+        return release_plan.new_milestone_problem(self.w.contract, self.w.choice)
+
+    def write_choice(self) -> None:
+        """What this page holds, into the wizard's ReleaseChoice."""
+        c = self.w.choice
+        c.milestone_id = self.choice()
+        c.new_title = self.new_title.text()
+        c.new_details = self.new_details.toPlainText()
+        c.new_amount = self.new_amount.value()
+        c.new_amount_error = self.new_amount.error()
 
     def _changed(self) -> None:
+        self.write_choice()
         new = self.choice() == NEW
         self.new_box.setVisible(new)
         problem = self.new_problem() if new else None
@@ -243,11 +239,11 @@ class ChoosePage(QWizardPage):
         self.new_error.setMessage(problem if touched else None)
         note = ""
         if new and problem is None:
-            plan = self.w.plan()
-            if plan["deposit"]:
-                fees = plan["fee"] + plan["initiation_fee"]
+            funding = self.w.plan()
+            if funding["deposit"]:
+                fees = funding["fee"] + funding["initiation_fee"]
                 lead = f"Remaining escrow is {self.w.money(self.loose)}: a deposit" if self.loose else "A deposit"
-                note = f"{lead} of <b>{self.w.money(plan['deposit'])}</b> will be funded" + (
+                note = f"{lead} of <b>{self.w.money(funding['deposit'])}</b> will be funded" + (
                     f", with fees of {self.w.money(fees)} (R3)." if fees else "."
                 )
             else:
@@ -256,9 +252,7 @@ class ChoosePage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        if self.choice() is None:
-            return False
-        return self.new_problem() is None if self.choice() == NEW else True
+        return release_plan.choice_problem(self.w.contract, self.w.choice) is None
 
 
 class AmountPage(QWizardPage):
@@ -303,17 +297,17 @@ class AmountPage(QWizardPage):
 
     def problem(self) -> str | None:
         """R5: 0 < amount <= what is available."""
-        if self.full.isChecked():
-            return None
-        amount = self.part.value()
-        if amount is None:
-            return self.part.error() or "Enter an amount."
-        available = self.w.available()
-        if amount > available:
-            return f"You can release at most {self.w.money(available)}."
-        return None
+        return release_plan.amount_problem(self.w.contract, self.w.choice)
+
+    def write_choice(self) -> None:
+        """What this page holds, into the wizard's ReleaseChoice."""
+        c = self.w.choice
+        c.full = self.full.isChecked()
+        c.part = self.part.value()
+        c.part_error = self.part.error()
 
     def _changed(self, *_) -> None:
+        self.write_choice()
         self.part.setEnabled(self.partial.isChecked())
         problem = self.problem()
         self.error.setMessage(problem if (self.partial.isChecked() and self.part.text()) else None)
@@ -347,10 +341,10 @@ class ReviewPage(QWizardPage):
         amount = w.release_amount() or 0
         who = html.escape(c.freelancer.name)
         lines = []
-        if w.choose.choice() == NEW:
-            title = html.escape(w.choose.new_title.text().strip())
+        if w.choice.is_new:
+            title = html.escape(w.choice.new_title.strip())
             plan = w.plan()
-            new_amount = w.choose.new_amount.value() or 0
+            new_amount = w.choice.new_amount or 0
             funding = []
             if plan["from_escrow"]:
                 funding.append(f"{w.money(plan['from_escrow'])} from the remaining escrow")
@@ -417,11 +411,13 @@ class DonePage(QWizardPage):
         )
 
 
-def release_or_explain(contract: Contract, parent=None, *, today=None, milestone_id=None, warn=None):
+def release_or_explain(
+    contract: Contract, parent=None, *, today=None, milestone_id=None, warn=None, end_contract=None
+) -> ReleaseWizard | None:
     """Open the wizard, or say why no payment can be released (instead of a wizard that dead-ends)."""
     reason = queries.release_blocker(contract)
     if reason:
         if warn:
             warn("Release a payment", reason)
         return None
-    return ReleaseWizard(contract, parent, today=today, milestone_id=milestone_id)
+    return ReleaseWizard(contract, parent, today=today, milestone_id=milestone_id, end_contract=end_contract)

@@ -33,14 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.formatting import day, money
+from desktop.widgets.form_dialog import FormDialog, rule_message
+from desktop.widgets.money_edit import MoneyEdit
 from models import fields, ops, queries
 from models.clock import utc_today
 from models.entities import Contract, LedgerEntry
 from models.errors import RuleError
-
-from .dialogs import FormDialog, rule_message
-from .formatting import day, money
-from .money_edit import MoneyEdit
 
 REFUND_DIALOG_WIDTH = 680
 COLUMNS = ("Paid on", "Milestone", "Amount", "Refunded", "Refund window")

@@ -22,9 +22,8 @@ import html
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
     QHBoxLayout,
     QLabel,
     QTextBrowser,
@@ -33,12 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import formatting
-from desktop.contract_page import ask, warn
-from desktop.dialogs import FormDialog
-from desktop.money_edit import FieldError, MoneyEdit
-from desktop.widgets import button
+from desktop.contract.base import ContractTab
+from desktop.dialogs.dispute_outcome import DisputeOutcomeDialog
+from desktop.widgets import prompts
+from desktop.widgets.fields import button
 from models import ops, queries
-from models.clock import utc_today
 from models.entities import Contract, Dispute, EscrowRefundRequest, LedgerEntry
 from models.labels import DISPUTE_OUTCOMES as OUTCOME_WORDS
 from models.labels import REQUEST_STATUSES as STATUS_WORDS
@@ -62,181 +60,13 @@ def _with(text: str, *notes: str) -> str:
     return html.escape(f"{text} ({'; '.join(notes)})" if notes else text)
 
 
-def _resolve_today(today: Callable[[], date] | date | None) -> date:
-    if callable(today):
-        return today()
-    return utc_today(today)
-
-
-# ------------------------------------------------------------------ the outcome dialog
-
-
-class DisputeOutcomeDialog(FormDialog):
-    """Record how mediation split a disputed amount: one call of ops.resolve_dispute on OK.
-
-    The rule for the two parts: each is an amount typed in the contract's currency,
-    or ticked "Nothing" (zero). An empty field is not zero: it is an unfinished
-    form, so OK stays disabled. The two parts must add up to exactly the disputed
-    amount (R8); the line under them says how far off they are as the user types.
-    After OK, `.dispute` holds the dispute as written (resolved).
-    """
-
-    PARTS = (
-        ("to_freelancer", "toFreelancer", "Released to the &freelancer:", "Released to the freelancer"),
-        ("to_client", "toClient", "Refunded to &you:", "Refunded to you"),
-    )
-
-    def __init__(
-        self,
-        dispute: Dispute,
-        parent: QWidget | None = None,
-        *,
-        today: Callable[[], date] | date | None = None,
-    ):
-        self.dispute = Dispute.get_by_id(dispute.id if isinstance(dispute, Dispute) else dispute)
-        self.contract: Contract = self.dispute.contract
-        self.currency = self.contract.currency
-        self._today = today
-        amount = self._money(self.dispute.amount)
-        super().__init__(
-            parent,
-            name="disputeOutcomeDialog",
-            title=f"Outcome of the dispute over {amount}",
-            ok_text="&Record outcome",
-        )
-        intro = QLabel(
-            f"Mediation on “{self.contract.title}” split the disputed {amount}. Enter both parts "
-            f"as the marketplace decided them: together they must make exactly {amount}. "
-            "Tick “Nothing” for a part that is zero."
-        )
-        intro.setObjectName("outcomeIntro")
-        intro.setWordWrap(True)
-        intro.setTextFormat(Qt.TextFormat.PlainText)
-        self.layout().insertWidget(1, intro)  # under the general message, above the form
-
-        self.edits: dict[str, MoneyEdit] = {}
-        self.nothing: dict[str, QCheckBox] = {}
-        for key, name, label, accessible in self.PARTS:
-            edit = MoneyEdit(self.currency)
-            edit.setObjectName(f"{name}Edit")
-            edit.setAccessibleName(f"{accessible}, in {self.currency}")
-            edit.setMaximumWidth(200)
-            check = QCheckBox("Nothing")
-            check.setObjectName(f"{name}NothingCheck")
-            check.setAccessibleName(f"Nothing {accessible[0].lower()}{accessible[1:]}")
-            check.toggled.connect(lambda on, e=edit: self._nothing_toggled(e, on))
-            row = QHBoxLayout()
-            row.setSpacing(10)
-            row.addWidget(edit)
-            row.addWidget(check)
-            row.addStretch(1)
-            self.add_row(key, label, row, buddy=edit, focusable=[edit, check])
-            self.watch(key, edit.textChanged)
-            self.watch(key, check.toggled)
-            self.edits[key] = edit
-            self.nothing[key] = check
-        self.to_freelancer_edit = self.edits["to_freelancer"]
-        self.to_client_edit = self.edits["to_client"]
-
-        self.sum_line = QLabel()
-        self.sum_line.setObjectName("sumLine")
-        self.sum_line.setAccessibleName("Sum of the two parts")
-        self.sum_line.setTextFormat(Qt.TextFormat.PlainText)
-        self.sum_error = FieldError(self, name="sumError", accessible_name="Sum of the two parts error")
-        total = QVBoxLayout()
-        total.setContentsMargins(0, 0, 0, 0)
-        total.setSpacing(3)
-        total.addWidget(self.sum_line)
-        total.addWidget(self.sum_error)
-        self.form.addRow("", total)
-        self.finish()
-
-    def _money(self, minor: int) -> str:
-        return formatting.money(minor, self.currency)
-
-    def _nothing_toggled(self, edit: MoneyEdit, on: bool) -> None:
-        edit.setEnabled(not on)
-        if on:
-            edit.clear()
-        else:
-            edit.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    # ---------------------------------------------------------- the rule
-
-    def part(self, key: str) -> int | None:
-        """A part in minor units: 0 when "Nothing" is ticked, None while the field is empty or wrong."""
-        if self.nothing[key].isChecked():
-            return 0
-        return self.edits[key].value() if self.edits[key].isValid() else None
-
-    def split(self) -> tuple[int | None, int | None]:
-        return self.part("to_freelancer"), self.part("to_client")
-
-    def sum_problem(self) -> str | None:
-        """Why the two parts do not make the disputed amount (None when they do, or a part is missing)."""
-        parts = self.split()
-        total, disputed = sum(p for p in parts if p is not None), self.dispute.amount
-        if total == disputed or (None in parts and total < disputed):
-            return None  # still being typed: only a sum already too large is worth saying
-        gap = disputed - total
-        off = f"{self._money(gap)} is still to split" if gap > 0 else f"{self._money(-gap)} too much"
-        return f"The two parts must add up to exactly {self._money(disputed)}: {off}."
-
-    def problems(self) -> dict[str, str]:
-        out = {}
-        for key, *_ in self.PARTS:
-            edit = self.edits[key]
-            if self.nothing[key].isChecked() or edit.isValid():
-                continue
-            if not edit.text().strip():
-                out[key] = "Enter an amount, or tick “Nothing”."
-            elif "more than zero" in edit.error():
-                out[key] = f"{edit.error()} Tick “Nothing” for a part that is zero."
-            else:
-                out[key] = edit.error()
-        problem = self.sum_problem()
-        if problem:
-            out["sum"] = problem
-        return out
-
-    def refresh(self) -> bool:
-        parts = self.split()
-        known = sum(p for p in parts if p is not None)
-        text = f"Adds up to {self._money(known)} of {self._money(self.dispute.amount)} disputed"
-        if known == self.dispute.amount and parts.count(None) == 1:
-            text += " — tick “Nothing” for the other part"
-        self.sum_line.setText(text)
-        problem = self.sum_problem()
-        self.sum_error.setMessage(problem)
-        self.sum_line.setAccessibleDescription(problem or "")
-        return super().refresh()
-
-    def submit(self) -> None:
-        to_freelancer, to_client = self.split()
-        self.dispute = ops.resolve_dispute(
-            self.dispute,
-            to_freelancer=to_freelancer,
-            to_client=to_client,
-            today=_resolve_today(self._today),
-        )
-
-
-# ------------------------------------------------------------------ the panel
-
-
-class EscrowPanel(QWidget):
+class EscrowPanel(ContractTab):
     """The escrow refund request(s) of one contract, their dispute, and a button per thing that can happen next."""
 
-    changed = Signal(int)  # a contract's records changed through this panel (its id)
-
     def __init__(self, parent=None, today: Callable[[], date] | None = None):
-        super().__init__(parent)
+        super().__init__(parent, today)
         self.setObjectName("escrowPanel")
         self.setAccessibleName("Escrow refund")
-        self.today = today or utc_today
-        self.ask = ask  # replaced in tests, which cannot click a modal box
-        self.warn = warn
-        self.contract: Contract | None = None
         self.request: EscrowRefundRequest | None = None  # the pending one the reply buttons act on
         self.dispute: Dispute | None = None  # the open one the dispute buttons act on
         self.dialog: DisputeOutcomeDialog | None = None  # the outcome dialog while it is open
@@ -489,17 +319,12 @@ class EscrowPanel(QWidget):
         self.outcome_button.setToolTip("Enter how mediation split the disputed amount" if d else "")
 
     # ------------------------------------------------------------ actions (one operation each)
-    def _run(self, title: str, operation, *args, **kwargs):
-        from desktop.contract_page import run_operation
-
-        return run_operation(self, title, operation, *args, **kwargs)
-
     def _reply(self, outcome: str, title: str, text: str, yes: str) -> None:
         r = self.request
         if r is None:
             return
-        if self.ask(self, title, text, yes):
-            self._run(title, ops.record_escrow_refund_reply, r, outcome, today=self.today())
+        if prompts.ask(self, title, text, yes):
+            self.run(title, ops.record_escrow_refund_reply, r, outcome, today=self.today())
 
     def _amount(self, minor: int) -> str:
         return formatting.money(minor, self.contract.currency)
@@ -546,8 +371,8 @@ class EscrowPanel(QWidget):
         if d is None:
             return
         text = f"Record that you answered the dispute over {self._amount(d.amount)} on the marketplace today?"
-        if self.ask(self, "Dispute answered", text, "Record answer"):
-            self._run("Dispute answered", ops.record_dispute_answer, d, today=self.today())
+        if prompts.ask(self, "Dispute answered", text, "Record answer"):
+            self.run("Dispute answered", ops.record_dispute_answer, d, today=self.today())
 
     def record_outcome(self) -> DisputeOutcomeDialog | None:
         """Open the outcome dialog (window-modal, not blocking); OK there records the outcome."""

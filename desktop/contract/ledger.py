@@ -1,0 +1,127 @@
+"""The contract page's "Ledger" tab (R9, R12): every entry, newest first; refunds and reversals.
+
+Entries are never edited or deleted: a mistake is corrected by a reversal that names it (R12). Each button
+calls one operation of `models.ops` (imported where an action needs it); after a change the tab says
+`changed(contract_id)` and the page reads the contract again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop import formatting
+from desktop.contract.base import ContractTab
+from desktop.widgets import prompts
+from desktop.widgets.fields import button
+from desktop.widgets.tables import item, table
+from models.entities import Contract, LedgerEntry, Milestone
+from models.labels import ENTRY_KINDS as KIND_LABELS
+
+
+class LedgerTab(ContractTab):
+    def __init__(self, parent: QWidget | None = None, today: Callable[[], date] | None = None):
+        super().__init__(parent, today)
+        self.setObjectName("ledgerTab")
+        self.refund_dialog = None  # the refund dialog while it is open (tests reach it here)
+        self.ledger_table = table("ledgerTable", ["#", "Date", "Entry", "Amount", "Milestone", "Memo"], right={3})
+        self.ledger_table.itemSelectionChanged.connect(self._update_buttons)
+        self.reverse_button = button(
+            "reverseButton", "&Reverse entry…", self.reverse_entry, tip="Correct a mistake with a reversal (R12)"
+        )
+        note = QLabel("Entries are never edited or deleted: a mistake is corrected by a reversal that names it.")
+        note.setWordWrap(True)
+        self.refund_button = button(
+            "recordRefundButton",
+            "Record re&fund…",
+            self.record_refund,
+            tip="A refund from the freelancer against a payment of the past 180 days (R9)",
+        )
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.refund_button)
+        buttons.addWidget(self.reverse_button)
+        buttons.addWidget(note, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.ledger_table)
+
+    # ------------------------------------------------------------ showing
+    def show_contract(self, contract: Contract | int | None) -> None:
+        if not isinstance(contract, Contract):  # the page hands over the contract it has just read
+            contract = None if contract is None else Contract.get_or_none(Contract.id == contract)
+        self.contract = contract
+        if self.contract is None:
+            self.ledger_table.setRowCount(0)
+        else:
+            self._show(self.contract)
+        self._update_buttons()
+
+    def _show(self, c: Contract) -> None:
+        t = self.ledger_table
+        entries = list(
+            LedgerEntry.select()
+            .where(LedgerEntry.contract == c)
+            .order_by(LedgerEntry.date.desc(), LedgerEntry.id.desc())
+        )
+        reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
+        # One query for the milestones' titles, not one per entry.
+        titles = dict(Milestone.select(Milestone.id, Milestone.title).where(Milestone.contract == c).tuples())
+        t.setRowCount(len(entries))
+        for r, e in enumerate(entries):
+            label = KIND_LABELS.get(e.kind, e.kind)
+            if e.kind == LedgerEntry.REVERSAL:
+                label = f"Reversal of #{e.reverses_id}"
+            elif e.id in reversed_ids:
+                label += " (reversed)"
+            values = [
+                item(str(e.id), data=e.id),
+                item(formatting.day(e.date)),
+                item(label),
+                item(formatting.money(e.amount, e.currency), right=True),
+                item(titles.get(e.milestone_id, "")),
+                item(e.memo),
+            ]
+            for col, cell in enumerate(values):
+                t.setItem(r, col, cell)
+
+    def selected_entry(self) -> LedgerEntry | None:
+        rows = self.ledger_table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return LedgerEntry.get_or_none(
+            LedgerEntry.id == self.ledger_table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        )
+
+    def _update_buttons(self) -> None:
+        self.reverse_button.setEnabled(self.contract is not None and self.selected_entry() is not None)
+        self.refund_button.setEnabled(self.contract is not None)
+
+    # ------------------------------------------------------------ actions (one operation each)
+    def record_refund(self) -> None:
+        """R9: the refund dialog; one operation when the client confirms it."""
+        from desktop.dialogs.refund import RefundDialog
+
+        if self.contract is None:
+            return
+        dialog = RefundDialog(self.contract, self, today=self.today())
+        self.refund_dialog = dialog  # tests reach the open dialog here
+        if dialog.exec() and dialog.refund is not None:
+            self.changed.emit(self.contract.id)
+        self.refund_dialog = None
+
+    def reverse_entry(self) -> None:
+        from models import ops
+
+        e = self.selected_entry()
+        if e is None:
+            return
+        label = KIND_LABELS.get(e.kind, e.kind)
+        text = (
+            f"Reverse entry #{e.id}, “{label}” of {formatting.money(e.amount, e.currency)} on "
+            f"{formatting.day(e.date)}?\n\nA reversal entry naming it is added to the ledger; the original stays."
+        )
+        if prompts.ask(self, "Reverse entry", text, "Reverse"):
+            self.run("Reverse entry", ops.reverse_entry, e, today=self.today())

@@ -1,0 +1,238 @@
+"""The contract page's "Milestones" tab (R2 to R6): add, edit, reorder, delete, fund, work submitted, ask
+for changes, and release (the wizard).
+
+Each button calls one operation of `models.ops` (imported where an action needs it, not on start-up); a
+refusal is shown in the client's words and changes nothing (R14). After a change the tab says
+`changed(contract_id)` and the page reads the contract again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from desktop import formatting
+from desktop.contract.base import ContractTab
+from desktop.widgets import prompts
+from desktop.widgets.fields import button
+from desktop.widgets.tables import item, table
+from models import queries
+from models.entities import Contract, Milestone
+from models.labels import MILESTONE_STATES as STATE_LABELS
+
+
+class MilestonesTab(ContractTab):
+    def __init__(self, parent: QWidget | None = None, today: Callable[[], date] | None = None):
+        super().__init__(parent, today)
+        self.setObjectName("milestonesTab")
+        self.wizard = None  # the release wizard while it is open (tests reach it here)
+        self.milestone_table = table(
+            "milestoneTable", ["#", "Milestone", "Amount", "In escrow", "Due", "State"], right={2, 3}
+        )
+        self.milestone_table.itemSelectionChanged.connect(self._update_buttons)
+        self.milestone_table.itemDoubleClicked.connect(lambda *_: self.edit_milestone())
+        self.add_button = button("addMilestoneButton", "&Add…", self.add_milestone, "new-milestone")
+        self.edit_button = button("editMilestoneButton", "&Edit…", self.edit_milestone, "edit")
+        self.up_button = button("moveUpButton", "Move &up", lambda: self.move_milestone(-1))
+        self.down_button = button("moveDownButton", "Move do&wn", lambda: self.move_milestone(1))
+        self.delete_button = button("deleteMilestoneButton", "&Delete…", self.delete_milestone, "delete")
+        self.fund_button = button(
+            "fundButton", "F&und…", self.fund_milestone, "fund", "Deposit the amount into escrow, with its fees (R3)"
+        )
+        self.changes_button = button(
+            "requestChangesButton",
+            "Ask for c&hanges",
+            self.request_changes,
+            tip="You asked the freelancer for changes: the review clock stops until work is submitted again (R6)",
+        )
+        self.release_button = button(
+            "releaseButton",
+            "&Release…",
+            self.release_payment,
+            "release",
+            "Release a payment to the freelancer, in full or in part (R4, R5)",
+        )
+        self.submit_button = button(
+            "submitWorkButton",
+            "Work &submitted",
+            self.submit_work,
+            "submit-work",
+            "The freelancer submitted work: the review period starts (R6)",
+        )
+        buttons = QHBoxLayout()
+        for b in (
+            self.add_button,
+            self.edit_button,
+            self.up_button,
+            self.down_button,
+            self.delete_button,
+            self.fund_button,
+            self.submit_button,
+            self.changes_button,
+            self.release_button,
+        ):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.milestone_table)
+
+    # ------------------------------------------------------------ showing
+    def show_contract(self, contract: Contract | int | None) -> None:
+        if not isinstance(contract, Contract):  # the page hands over the contract it has just read
+            contract = None if contract is None else Contract.get_or_none(Contract.id == contract)
+        self.contract = contract
+        if self.contract is None:
+            self.milestone_table.setRowCount(0)
+        else:
+            self._show(self.contract)
+        self._update_buttons()
+
+    def _show(self, c: Contract) -> None:
+        t = self.milestone_table
+        keep = self.selected_milestone_id()
+        milestones = list(Milestone.select().where(Milestone.contract == c).order_by(Milestone.position))
+        t.setRowCount(len(milestones))
+        for r, m in enumerate(milestones):
+            state = STATE_LABELS.get(m.state, m.state)
+            if m.state == Milestone.SUBMITTED and m.auto_release_on:
+                state += f" · released automatically {formatting.day(m.auto_release_on)}"
+            values = [
+                item(str(m.position), data=m.id),
+                item(m.title),
+                item(formatting.money(m.amount, c.currency), right=True),
+                item(formatting.money(queries.milestone_escrow(m), c.currency), right=True),
+                item(formatting.day(m.due_on)),
+                item(state),
+            ]
+            for col, cell in enumerate(values):
+                t.setItem(r, col, cell)
+            if m.id == keep:
+                t.selectRow(r)
+
+    # ------------------------------------------------------------ selection
+    def selected_milestone_id(self) -> int | None:
+        rows = self.milestone_table.selectionModel().selectedRows() if self.milestone_table.selectionModel() else []
+        if not rows:
+            return None
+        return self.milestone_table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+
+    def selected_milestone(self) -> Milestone | None:
+        mid = self.selected_milestone_id()
+        return None if mid is None else Milestone.get_or_none(Milestone.id == mid)
+
+    def select_milestone(self, milestone_id: int) -> None:
+        for r in range(self.milestone_table.rowCount()):
+            if self.milestone_table.item(r, 0).data(Qt.ItemDataRole.UserRole) == milestone_id:
+                self.milestone_table.selectRow(r)
+                return
+
+    def _update_buttons(self) -> None:
+        c = self.contract
+        active = c is not None and c.status == Contract.ACTIVE
+        m = self.selected_milestone() if c is not None else None
+        unfunded = m is not None and m.state == Milestone.UNFUNDED and active
+        self.add_button.setEnabled(active)
+        for b in (self.edit_button, self.up_button, self.down_button, self.delete_button, self.fund_button):
+            b.setEnabled(unfunded)
+        self.submit_button.setEnabled(m is not None and active and m.state == Milestone.ACTIVE)
+        self.changes_button.setEnabled(m is not None and active and m.state == Milestone.SUBMITTED)
+        self.release_button.setEnabled(active)
+
+    # ------------------------------------------------------------ actions (one operation each)
+    def add_milestone(self) -> None:
+        from desktop.dialogs.milestone import MilestoneDialog
+
+        if self.contract is None:
+            return
+        dialog = MilestoneDialog(self.contract, self)
+        if dialog.exec() and dialog.milestone is not None:
+            self.changed.emit(self.contract.id)  # the page reads the contract again, this tab with it
+            self.select_milestone(dialog.milestone.id)
+
+    def edit_milestone(self) -> None:
+        from desktop.dialogs.milestone import MilestoneDialog
+
+        m = self.selected_milestone()
+        if m is None or m.state != Milestone.UNFUNDED:
+            return
+        dialog = MilestoneDialog(self.contract, self, milestone=m)
+        if dialog.exec():
+            self.changed.emit(self.contract.id)
+            self.select_milestone(m.id)
+
+    def move_milestone(self, offset: int) -> None:
+        from models import ops
+
+        m = self.selected_milestone()
+        if m is not None and self.run("Move milestone", ops.move_milestone, m, offset) is not None:
+            self.select_milestone(m.id)
+
+    def delete_milestone(self) -> None:
+        from models import ops
+
+        m = self.selected_milestone()
+        if m is None:
+            return
+        text = f"Delete the milestone “{m.title}” ({formatting.money(m.amount, self.contract.currency)})?"
+        if prompts.ask(self, "Delete milestone", text, "Delete"):
+            self.run("Delete milestone", ops.delete_milestone, m)
+
+    def fund_milestone(self) -> None:
+        from models import ops
+
+        m = self.selected_milestone()
+        if m is None:
+            return
+        c = self.contract
+        preview = ops.funding_preview(c, m.amount, from_escrow=False)
+        fees = preview["fee"] + preview["initiation_fee"]
+        text = f"Deposit {formatting.money(m.amount, c.currency)} into escrow for “{m.title}”?"
+        if fees:
+            parts = [f"a marketplace fee of {formatting.money(preview['fee'], c.currency)}"]
+            if preview["initiation_fee"]:
+                parts.append(
+                    f"the contract initiation fee of {formatting.money(preview['initiation_fee'], c.currency)}"
+                )
+            text += "\n\nRecorded beside it: " + " and ".join(parts) + "."
+        if prompts.ask(self, "Fund milestone", text, "Fund"):
+            self.run("Fund milestone", ops.fund_milestone, m, today=self.today())
+            self.select_milestone(m.id)
+
+    def submit_work(self) -> None:
+        from models import ops
+
+        m = self.selected_milestone()
+        if m is not None and self.run("Work submitted", ops.submit_work, m, today=self.today()) is not None:
+            self.select_milestone(m.id)
+
+    def request_changes(self) -> None:
+        from models import ops
+
+        m = self.selected_milestone()
+        if m is not None and self.run("Ask for changes", ops.request_changes, m, today=self.today()) is not None:
+            self.select_milestone(m.id)
+
+    def release_payment(self) -> None:
+        """Open the release wizard on the selected milestone (or say why a payment cannot be released)."""
+        from desktop.contract.flows import release_or_explain
+
+        if self.contract is None:
+            return
+        m = self.selected_milestone()
+        wizard = release_or_explain(
+            self.contract,
+            self,
+            today=self.today(),
+            milestone_id=m.id if m is not None and m.state in Milestone.OPEN_STATES else None,
+            warn=lambda title, text: prompts.warn(self, title, text),
+        )
+        if wizard is None:
+            return
+        self.wizard = wizard  # tests reach the open wizard here
+        wizard.contract_changed.connect(self.changed)
+        wizard.exec()
+        self.wizard = None

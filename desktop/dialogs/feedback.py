@@ -1,0 +1,314 @@
+"""The feedback dialogs (R10): the client's double-blind feedback (sealed once submitted) and the freelancer's,
+as the client transcribes it. Each Submit calls one operation (`ops.submit_feedback`,
+`ops.record_freelancer_feedback`); time is an argument (`now`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from desktop import formatting
+from desktop.widgets import prompts
+from desktop.widgets.form_dialog import FormDialog, rule_message
+from desktop.widgets.star_rating import StarRating
+from models import fields, ops, queries
+from models.entities import Contract, Feedback
+from models.labels import FEEDBACK_CATEGORIES as CATEGORY_LABELS
+
+
+def overall_text(ratings: dict[str, int]) -> str:
+    """The overall score (R10: the mean of the six categories, from the models) to one decimal."""
+    rated = [v for v in ratings.values() if v]
+    if len(rated) < len(Feedback.CATEGORIES):
+        return f"Overall: — ({len(rated)} of {len(Feedback.CATEGORIES)} categories rated)"
+    score = queries.overall_score(Feedback(**ratings)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"Overall: {score} of 5"
+
+
+def window_text(contract: Contract, now: datetime | None) -> str:
+    """Where the contract's feedback window stands, in local time and the UTC deadline."""
+    if contract.status != Contract.ENDED:
+        return "Feedback opens when the contract ends."
+    closes = contract.feedback_closes_at
+    if closes is None:
+        return "The feedback window is open; this contract's policy sets no closing date."
+    when = f"{formatting.local_time(closes)} your time ({formatting.utc_time(closes)})"
+    if queries.feedback_window_open(contract, now):
+        return f"The feedback window is open until {when}."
+    return f"The feedback window closed on {when}."
+
+
+class _StarsDialog(FormDialog):
+    """A form with a StarRating row per category and the overall score under them."""
+
+    def __init__(self, contract: Contract, parent, *, name: str, title: str, ok_text: str, now: datetime | None):
+        super().__init__(parent, name=name, title=title, ok_text=ok_text)
+        self.contract = contract
+        self.now = now
+        self.ok_button.setObjectName("submitButton")
+        self.feedback: Feedback | None = None
+        self.stars: dict[str, StarRating] = {}
+
+    def _add_stars(self) -> None:
+        for cat in Feedback.CATEGORIES:
+            rating = StarRating(CATEGORY_LABELS[cat])
+            rating.setObjectName(f"stars_{cat}")
+            self.stars[cat] = rating
+            self.add_row(cat, f"{CATEGORY_LABELS[cat]}:", rating)
+            self.watch(cat, rating.valueChanged)
+            rating.valueChanged.connect(self._show_overall)
+        self.overall_label = QLabel()
+        self.overall_label.setObjectName("overallLabel")
+        self.overall_label.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.overall_label.font()
+        font.setBold(True)
+        self.overall_label.setFont(font)
+        self.form.addRow("", self.overall_label)
+        self._show_overall()
+
+    def _add_comment(self, accessible: str) -> None:
+        self.comment_edit = QPlainTextEdit()
+        self.comment_edit.setObjectName("commentEdit")
+        self.comment_edit.setAccessibleName(accessible)
+        self.comment_edit.setTabChangesFocus(True)
+        self.comment_edit.setFixedHeight(84)
+        self.add_row("comment", "Comment:", self.comment_edit)
+        self.watch("comment", self.comment_edit.textChanged)
+
+    def refresh(self) -> bool:
+        valid = super().refresh()
+        for cat, rating in self.stars.items():  # keep the value in the description, with any message after it
+            message = self.error_text(cat)
+            rating.setAccessibleDescription(f"{rating.description()} {message}" if message else rating.description())
+        return valid
+
+    def ratings(self) -> dict[str, int]:
+        return {cat: rating.value() for cat, rating in self.stars.items()}
+
+    def _show_overall(self, *_args) -> None:
+        text = overall_text(self.ratings())
+        self.overall_label.setText(text)
+        self.overall_label.setAccessibleName(text)
+
+    def problems(self) -> dict[str, str]:
+        out = {
+            cat: f"Give 1 to 5 stars for {CATEGORY_LABELS[cat].lower()}."
+            for cat, value in self.ratings().items()
+            if not value
+        }
+        comment = rule_message(
+            fields.check_text,
+            self.comment_edit.toPlainText(),
+            "comment",
+            "comment",
+            required=False,
+            max_len=fields.MAX_COMMENT,
+        )
+        if comment:
+            out["comment"] = comment
+        return out
+
+    def _confirmed(self, title: str, text: str, yes: str) -> bool:
+        self._show_all = True
+        return self.refresh() and prompts.ask(self, title, text, yes)
+
+
+class FeedbackDialog(_StarsDialog):
+    """The client's feedback on the freelancer (R10): stars, a comment, and a private part.
+
+    Submit asks first (`prompts.ask`), then calls `ops.submit_feedback(..., now=now)`; after it `.feedback` holds
+    the row. Opened on a contract that already has the client's feedback, it shows that feedback sealed:
+    every field disabled, no Submit.
+    """
+
+    def __init__(self, contract: Contract, parent: QWidget | None = None, *, now: datetime | None = None):
+        super().__init__(
+            contract,
+            parent,
+            name="feedbackDialog",
+            title=f"Feedback on “{contract.title}”",
+            ok_text="&Submit",
+            now=now,
+        )
+        self.existing = queries.client_feedback(contract)
+        self.sealed = self.existing is not None
+
+        self.blind_note = QLabel(self._blind_text())
+        self.blind_note.setObjectName("blindNote")
+        self.blind_note.setWordWrap(True)
+        self.blind_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.blind_note.setAccessibleName("About double-blind feedback")
+        self.sealed_note = QLabel()
+        self.sealed_note.setObjectName("sealedNote")
+        self.sealed_note.setWordWrap(True)
+        self.sealed_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.sealed_note.setAccessibleName("Sealed")
+        self.sealed_note.setFrameShape(QFrame.Shape.StyledPanel)
+        self.sealed_note.setContentsMargins(8, 6, 8, 6)
+        outer = self.layout()
+        outer.insertWidget(1, self.blind_note)
+        outer.insertWidget(2, self.sealed_note)
+
+        self._add_stars()
+        self._add_comment("Public comment")
+        self.comment_edit.setPlaceholderText("What the freelancer and others will read (optional)")
+
+        private = QLabel("Private — only you see this")
+        private.setObjectName("privateHeading")
+        font = private.font()
+        font.setBold(True)
+        private.setFont(font)
+        private.setContentsMargins(0, 8, 0, 0)
+        self.form.addRow(private)
+
+        self.private_reason_edit = QLineEdit(contract.end_reason or "")
+        self.private_reason_edit.setObjectName("privateReasonEdit")
+        self.private_reason_edit.setAccessibleName("Reason for ending (private)")
+        self.private_reason_edit.setPlaceholderText("Why the contract ended (optional)")
+        self.add_row("private_reason", "Reason for ending:", self.private_reason_edit)
+        self.watch("private_reason", self.private_reason_edit.textChanged)
+
+        self.recommend_spin = QSpinBox()
+        self.recommend_spin.setObjectName("recommendSpin")
+        self.recommend_spin.setAccessibleName("How likely you are to recommend the freelancer, 0 to 10 (private)")
+        self.recommend_spin.setRange(-1, 10)
+        self.recommend_spin.setSpecialValueText("Not answered")
+        self.recommend_spin.setValue(-1)
+        self.recommend_spin.setSuffix(" of 10")
+        self.recommend_spin.setMinimumWidth(140)
+        recommend_row = QHBoxLayout()
+        recommend_row.setContentsMargins(0, 0, 0, 0)
+        recommend_row.addWidget(self.recommend_spin)
+        recommend_row.addStretch(1)
+        self.add_row("recommend", "Likely to recommend:", recommend_row, buddy=self.recommend_spin)
+        self.watch("recommend", self.recommend_spin.valueChanged)
+
+        self.finish()
+        if self.sealed:
+            self._seal(self.existing)
+        else:
+            self.sealed_note.hide()
+
+    def _blind_text(self) -> str:
+        c = self.contract
+        closes = c.feedback_closes_at
+        if c.status == Contract.ENDED and closes is not None and queries.feedback_window_open(c, self.now):
+            return (
+                f"Double-blind: you can submit until {formatting.local_time(closes)} your time, that is "
+                f"until {formatting.utc_time(closes)}. The freelancer sees yours once they have left theirs "
+                "or the window closes."
+            )
+        return (
+            f"{window_text(c, self.now)} Double-blind: the freelancer sees your feedback once they have left "
+            "theirs or the window closes."
+        )
+
+    def _seal(self, fb: Feedback) -> None:
+        for cat, rating in self.stars.items():
+            rating.setValue(getattr(fb, cat))
+            rating.setReadOnly(True)
+        self.comment_edit.setPlainText(fb.comment)
+        self.private_reason_edit.setText(fb.private_reason)
+        self.recommend_spin.setValue(-1 if fb.recommend is None else fb.recommend)
+        # Read-only, not disabled: sealed feedback stays readable at full contrast.
+        for w in (self.comment_edit, self.private_reason_edit, self.recommend_spin):
+            w.setReadOnly(True)
+        self.recommend_spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+        self.sealed_note.setText(
+            f"Sealed: you submitted this feedback on {formatting.local_time(fb.submitted_at)} your time "
+            f"({formatting.utc_time(fb.submitted_at)}). It can no longer be changed."
+        )
+        self.sealed_note.show()
+        self.blind_note.setText(
+            "Double-blind: the freelancer sees your feedback once they have left theirs or the window closes."
+        )
+        self.ok_button.hide()
+        self.cancel_button.setText("Close")
+        self.cancel_button.setAccessibleName("Close")
+        self.cancel_button.setDefault(True)
+        self._show_all = False
+        self.refresh()
+        self.adjustSize()
+        self.resize(self.width(), self.sizeHint().height())
+
+    def recommend(self) -> int | None:
+        v = self.recommend_spin.value()
+        return None if v < 0 else v
+
+    def problems(self) -> dict[str, str]:
+        if self.sealed:
+            return {}
+        out = super().problems()
+        reason = rule_message(
+            fields.check_text, self.private_reason_edit.text(), "private_reason", "reason", required=False
+        )
+        if reason:
+            out["private_reason"] = reason
+        return out
+
+    def accept(self) -> None:
+        if self.sealed:
+            return
+        text = (
+            f"Submit your feedback on {self.contract.freelancer.name}? {self.overall_label.text()}.\n\n"
+            "It is sealed once submitted and cannot be changed."
+        )
+        if self._confirmed("Submit feedback", text, "Submit"):
+            super().accept()
+
+    def submit(self) -> None:
+        self.feedback = ops.submit_feedback(
+            self.contract,
+            self.ratings(),
+            comment=self.comment_edit.toPlainText(),
+            private_reason=self.private_reason_edit.text(),
+            recommend=self.recommend(),
+            now=self.now,
+        )
+
+
+class FreelancerFeedbackDialog(_StarsDialog):
+    """Record what the freelancer wrote about the client (`ops.record_freelancer_feedback`). It stays
+    hidden in the app until the client has submitted theirs or the window has closed (R10)."""
+
+    def __init__(self, contract: Contract, parent: QWidget | None = None, *, now: datetime | None = None):
+        super().__init__(
+            contract,
+            parent,
+            name="freelancerFeedbackDialog",
+            title=f"The freelancer's feedback on “{contract.title}”",
+            ok_text="&Record",
+            now=now,
+        )
+        self.note = QLabel(
+            f"Copy the stars and comment {contract.freelancer.name} left about you. Double-blind: they stay "
+            "hidden until you have submitted your feedback or the window closes."
+        )
+        self.note.setObjectName("recordNote")
+        self.note.setWordWrap(True)
+        self.layout().insertWidget(1, self.note)
+        self._add_stars()
+        self._add_comment("The freelancer's comment")
+        self.finish()
+
+    def accept(self) -> None:
+        text = f"Record {self.contract.freelancer.name}'s feedback? It cannot be changed afterwards."
+        if self._confirmed("Record the freelancer's feedback", text, "Record"):
+            super().accept()
+
+    def submit(self) -> None:
+        self.feedback = ops.record_freelancer_feedback(
+            self.contract, self.ratings(), comment=self.comment_edit.toPlainText(), now=self.now
+        )

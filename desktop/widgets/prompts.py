@@ -1,0 +1,40 @@
+"""The small modal questions every room asks: a confirmation, a warning, a note.
+
+Everything in the app asks through these three functions, called through the module
+(`prompts.ask(...)`), so that tests, which cannot click a modal box, replace them in one place
+(the `prompts` fixture in tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+
+
+def ask(parent: QWidget | None, title: str, text: str, yes: str) -> bool:
+    """A confirmation before anything that moves money or cannot be undone: `yes` or Cancel."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(ok)
+    box.exec()
+    return box.clickedButton() is ok
+
+
+def warn(parent: QWidget | None, title: str, text: str) -> None:
+    """Why something could not be done, in the client's words."""
+    QMessageBox.warning(parent, title, text)
+
+
+def get_note(parent: QWidget | None, item_label: str) -> str | None:
+    """Ask for an optional note on a closeout item; None when the user cancels."""
+    box = QInputDialog(parent)
+    box.setObjectName("noteDialog")
+    box.setAccessibleName("Mark done")
+    box.setWindowTitle("Mark done")
+    box.setLabelText(f"“{item_label}”\n\nNote (optional):")
+    box.setOkButtonText("Mark done")
+    box.setTextValue("")
+    try:
+        return box.textValue() if box.exec() else None
+    finally:
+        box.deleteLater()

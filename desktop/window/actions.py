@@ -1,0 +1,168 @@
+"""The main window's actions as a table: each menu item and toolbar button once, with its object name,
+text, shortcut, icon and tip, the window method it calls, and where it appears (menus, toolbar).
+
+`build_actions(window)` makes a QAction for each row, sets it on the window as `window.<attr>`
+(`window.act_release`, …), and fills the menu bar and the toolbar. An action whose `slot` is a dotted
+path ("page.milestones.release_payment") calls what that path names when it is triggered, so it may
+name the parts the window builds once the book has finished opening.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+from desktop.icons import icon
+
+Key = QKeySequence.StandardKey
+
+
+class Action(NamedTuple):
+    attr: str  # the window's attribute for it
+    name: str  # its object name
+    text: str
+    slot: str  # a method of the window, or a dotted path from the window ("page.milestones.add_milestone")
+    shortcut: str | QKeySequence.StandardKey | None = None
+    icon: str | None = None
+    tip: str | None = None
+    args: tuple = ()
+    needs_book: bool = True  # finish opening the book first (MainWindow._with_book)
+
+
+ACTIONS = (
+    Action("act_new_book", "actionNewBook", "&New Book…", "new_book"),
+    Action("act_open", "actionOpenBook", "&Open Book…", "choose_book", Key.Open, "open-book"),
+    Action("act_copy", "actionSaveCopy", "Save a &Copy…", "save_copy", None, "save-copy",
+           "Save a consistent copy of this book to another file"),
+    Action("act_export_pdf", "actionExportPdf", "&Export Summaries to PDF…", "export_pdf", "Ctrl+Shift+E", None,
+           "Write contract summaries to PDF: one each into a folder, or one file with a contents page"),
+    Action("act_print", "actionPrintSummary", "&Print Summary…", "print_summary", Key.Print, None,
+           "Print the selected contract's summary, with a preview first"),
+    Action("act_export_csv", "actionExportCsv", "Export &CSV…", "export_csv", None, None,
+           "Write contracts.csv, milestones.csv and ledger.csv into a folder, for a spreadsheet"),
+    Action("act_import_csv", "actionImportCsv", "&Import CSV…", "import_csv", None, None,
+           "Add contracts from contracts.csv, milestones.csv and ledger.csv, after a preview"),
+    Action("act_restore", "actionRestoreBackup", "Restore from &Backup…", "restore_from_backup", None, None,
+           "Restore one of this book's automatic backups into a new file"),
+    # Quit has no standard key on some platforms.
+    Action("act_quit", "actionQuit", "&Quit", "close", "Ctrl+Q", needs_book=False),
+    Action("act_new_contract", "actionNewContract", "&New Contract…", "new_contract", Key.New, "new-contract",
+           "Create a contract"),
+    Action("act_edit_contract", "actionEditContract", "&Edit Contract…", "edit_contract", "Ctrl+E", "edit",
+           "Edit the selected contract"),
+    Action("act_new_milestone", "actionNewMilestone", "New &Milestone…", "page.milestones.add_milestone", "Ctrl+M",
+           "new-milestone", "Add a milestone to the selected contract"),
+    Action("act_fund", "actionFundMilestone", "&Fund Milestone…", "page.milestones.fund_milestone", None, "fund",
+           "Deposit the selected milestone into escrow"),
+    Action("act_submit", "actionWorkSubmitted", "Work &Submitted", "page.milestones.submit_work", None,
+           "submit-work", "Record that the freelancer submitted work"),
+    Action("act_release", "actionReleasePayment", "&Release Payment…", "page.milestones.release_payment", "Ctrl+R",
+           "release", "Release a payment to the freelancer (the final-payment wizard)"),
+    Action("act_end", "actionEndContract", "E&nd Contract…", "end_contract", None, "end-contract",
+           "End the selected contract: agree it, settle the escrow, then close out"),
+    Action("act_refund", "actionRecordRefund", "Record Re&fund…", "page.ledger.record_refund", None, None,
+           "A refund from the freelancer against a payment of the past 180 days"),
+    Action("act_delete", "actionDeleteMilestone", "&Delete Milestone…", "page.milestones.delete_milestone",
+           Key.Delete, "delete"),
+    Action("act_find", "actionFind", "&Find…", "focus_search", Key.Find, "search"),
+    Action("act_refresh", "actionRefresh", "&Refresh", "refresh_all", Key.Refresh, "refresh"),
+    Action("act_help", "actionHelp", "Escrowbook &Help", "show_help", Key.HelpContents, "help"),
+    Action("act_about", "actionAbout", "&About Escrowbook", "show_about"),
+    Action("act_help_ending", "actionHelpEnding", "&Ending a Fixed-Price Contract", "show_help",
+           args=("ending.html",)),
+)  # fmt: skip
+
+FILTER_CHOICES = [("all", "All"), ("active", "Active"), ("ended", "Ended"), ("attention", "Needs attention")]
+RECENT = "recent"  # File → Open Recent
+FILTERS = "filters"  # View → All / Active / Ended / Needs attention (Ctrl+1 … Ctrl+4)
+ATTENTION = "attention"  # View → Needs Attention Panel (F9)
+CONTRACT_ACTIONS = ["act_new_contract", "act_edit_contract", None, "act_new_milestone", "act_fund", "act_submit",
+                    "act_release", "act_refund", None, "act_end"]  # fmt: skip
+
+# Each menu's entries, in order: an action's attribute, None for a separator, or one of the names above.
+MENUS = (
+    ("&File", ["act_new_book", "act_open", RECENT, "act_copy", "act_restore", None, "act_export_pdf", "act_print",
+               None, "act_export_csv", "act_import_csv", None, "act_quit"]),
+    ("&Edit", ["act_find", "act_delete"]),
+    ("&Contract", CONTRACT_ACTIONS),
+    ("&View", [FILTERS, None, ATTENTION, "act_refresh"]),
+    ("&Help", ["act_help", "act_help_ending", "act_about"]),
+)  # fmt: skip
+TOOLBAR = [*CONTRACT_ACTIONS, None, "act_copy"]
+
+
+def _target(window, path: str, args: tuple):
+    """What the action calls, looked up when it is triggered (the page is built after the first paint)."""
+
+    def call(*_):
+        target = window
+        for part in path.split("."):
+            target = getattr(target, part)
+        return target(*args)
+
+    return call
+
+
+def make_action(window: QMainWindow, spec: Action) -> QAction:
+    a = QAction(spec.text, window)
+    a.setObjectName(spec.name)
+    if spec.shortcut is not None:
+        a.setShortcut(QKeySequence(spec.shortcut))
+    if spec.icon:
+        a.setIcon(icon(spec.icon))
+    if spec.tip:
+        a.setStatusTip(spec.tip)
+        a.setToolTip(spec.tip)
+    slot = _target(window, spec.slot, spec.args)
+    a.triggered.connect(window._with_book(slot) if spec.needs_book else slot)
+    return a
+
+
+def _add(container, window, entries) -> None:
+    """Add actions (by attribute) to a menu or toolbar; None is a separator."""
+    for entry in entries:
+        container.addSeparator() if entry is None else container.addAction(getattr(window, entry))
+
+
+def build_actions(window) -> None:
+    """Every action of the table on `window`, its menu bar and its toolbar."""
+    for spec in ACTIONS:
+        setattr(window, spec.attr, make_action(window, spec))
+    bar = window.menuBar()
+    for title, entries in MENUS:
+        menu = bar.addMenu(title)
+        for entry in entries:
+            if entry == RECENT:
+                window.recent_menu = QMenu("Open &Recent", window)
+                window.recent_menu.setObjectName("recentMenu")
+                menu.addMenu(window.recent_menu)
+            elif entry == FILTERS:
+                _add_filters(window, menu)
+            elif entry == ATTENTION:
+                panel = window.attention_dock.toggleViewAction()
+                panel.setText("Needs Attention &Panel")
+                panel.setObjectName("actionAttentionPanel")
+                panel.setShortcut(QKeySequence("F9"))
+                menu.addAction(panel)
+            else:
+                _add(menu, window, [entry])
+    tools = window.addToolBar("Main")
+    tools.setObjectName("mainToolbar")
+    tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    _add(tools, window, TOOLBAR)
+
+
+def _add_filters(window, menu: QMenu) -> None:
+    window.filter_actions = QActionGroup(window)
+    for n, (key, label) in enumerate(FILTER_CHOICES, start=1):
+        a = QAction(label, window, checkable=True)
+        a.setObjectName(f"actionFilter_{key}")
+        a.setShortcut(QKeySequence(f"Ctrl+{n}"))
+        a.triggered.connect(lambda _=False, k=key: window.set_filter(k))
+        window.filter_actions.addAction(a)
+        menu.addAction(a)
+        if key == "all":
+            a.setChecked(True)
