@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 
 from desktop.widgets.fields import FieldError
 
@@ -40,3 +49,46 @@ def press(button: QAbstractButton) -> None:
     assert button.isVisible() and button.isEnabled(), button.objectName()
     button.click()
     QApplication.processEvents()
+
+
+# ------------------------------------------------------------------ forms (FormDialog)
+
+INTERACTIVE = (QLineEdit, QComboBox, QAbstractButton, QAbstractSpinBox, QPlainTextEdit)
+
+
+def click_ok(qtbot, dialog: QDialog) -> None:
+    qtbot.mouseClick(child(dialog, "okButton"), Qt.MouseButton.LeftButton)
+
+
+def ok_enabled(dialog: QDialog) -> bool:
+    return child(dialog, "okButton").isEnabled()
+
+
+def retype(qtbot, widget: QLineEdit, text: str) -> None:
+    widget.selectAll()
+    qtbot.keyClick(widget, Qt.Key.Key_Backspace)
+    if text:
+        qtbot.keyClicks(widget, text)
+
+
+def tab_chain(dialog: QDialog, names: list[str]) -> list[str]:
+    """The order in which Tab visits the named widgets."""
+    seen = []
+    widget = child(dialog, names[0])
+    for _ in range(500):
+        if widget.objectName() in names and widget.objectName() not in seen:
+            seen.append(widget.objectName())
+        widget = widget.nextInFocusChain()
+        if widget.objectName() == names[0]:
+            break
+    return seen
+
+
+def assert_named_and_accessible(dialog: QDialog) -> None:
+    for widget in dialog.findChildren(QWidget):
+        if not isinstance(widget, INTERACTIVE):
+            continue
+        if isinstance(widget.parentWidget(), (QAbstractSpinBox, QComboBox)):
+            continue  # the line edit inside a date edit or a combo box is part of it
+        assert widget.objectName(), f"{widget!r} has no objectName"
+        assert widget.accessibleName(), f"{widget.objectName()} has no accessibleName"

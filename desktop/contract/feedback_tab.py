@@ -34,8 +34,6 @@ from models.entities import Contract, Feedback
 from models.labels import FEEDBACK_CATEGORIES as CATEGORY_LABELS
 
 HIDDEN_TEXT = "The freelancer has left feedback; it stays hidden until you submit yours or the window closes."
-
-
 NOT_RECORDED = "The freelancer's feedback has not been recorded."
 
 

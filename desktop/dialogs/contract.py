@@ -43,8 +43,6 @@ def _default(fn: Callable, name: str, fallback: str) -> str:
 
 
 DEFAULT_POLICY = _default(ops.create_contract, "policy", "upwork")
-
-
 DEFAULT_CURRENCY = _default(ops.create_contract, "currency", "USD")
 
 

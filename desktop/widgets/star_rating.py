@@ -12,8 +12,6 @@ from PySide6.QtWidgets import (
 )
 
 STAR_COLOR = "#8a4b00"  # dark amber, 6.6:1 on white; the ★/☆ shapes and the number say it without colour
-
-
 FULL, EMPTY = "★", "☆"
 
 

@@ -39,8 +39,6 @@ LIMIT = 200
 
 
 EMPTY = "Nothing needs attention."
-
-
 ITEM_ROLE = Qt.ItemDataRole.UserRole
 
 

@@ -51,18 +51,12 @@ if TYPE_CHECKING:
 
 
 MAX_RECENT = 8
-
-
 SEARCH_DELAY_MS = 200  # debounce: search when typing pauses
 
 
 # Sensible first widths, one per column of the table; the user's own are kept in QSettings.
 DEFAULT_WIDTHS = [160, 125, 140, 60, 100, 96, 100, 84, 88, 88, 200]
-
-
 SELECT_READS_AHEAD = 2_000  # rows the table reads at most to find a contract to keep selected (about 40 ms)
-
-
 STATUS_CURRENCIES = 2  # at most, per figure in the status bar (fewer if they do not fit); the tooltip has them all
 
 

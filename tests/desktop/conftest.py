@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog
 
 from desktop.window.main_window import MainWindow
 from models import ops
@@ -45,3 +46,16 @@ def window(qtbot, book, filled, settings, prompts):
     qtbot.waitExposed(w)
     qtbot.waitUntil(lambda: w.status_attention.text() != "")  # filled in once the book is on screen
     return w
+
+
+@pytest.fixture
+def show(qtbot):
+    """Open a dialog the way the app does (open(), never a blocking exec())."""
+
+    def opened(dialog: QDialog) -> QDialog:
+        qtbot.addWidget(dialog)
+        dialog.open()
+        qtbot.waitExposed(dialog)
+        return dialog
+
+    return opened

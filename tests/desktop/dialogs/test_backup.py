@@ -20,8 +20,7 @@ from models.backup import backup_if_due, backups_of
 from models.book import open_book
 from models.clock import utc_now
 from models.entities import Contract
-
-from ..conftest import START
+from tests.conftest import START
 
 TAKEN = datetime(2026, 3, 10, 9, 30)  # UTC
 

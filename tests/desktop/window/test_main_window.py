@@ -13,9 +13,8 @@ from desktop.window.main_window import MainWindow
 from models import ops
 from models.book import open_book
 from models.entities import Contract, LedgerEntry, Milestone
-
-from ..conftest import snapshot
-from .conftest import TODAY
+from tests.conftest import snapshot
+from tests.desktop.conftest import TODAY
 
 
 def titles(window) -> list[str]:
@@ -533,7 +532,7 @@ def test_help_about_shows_the_version_of_pyproject(window, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append((title, text)))
     window.act_about.trigger()
-    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    pyproject = Path(__file__).resolve().parents[3] / "pyproject.toml"
     version = tomllib.loads(pyproject.read_text())["project"]["version"]
     assert shown and shown[0][0] == "About Escrowbook"
     assert f"Escrowbook {version}</b>" in shown[0][1]

@@ -10,8 +10,7 @@ from PySide6.QtCore import Qt
 
 from models.csv_io import FILES, HEADERS
 from models.entities import Contract
-
-from ..conftest import snapshot
+from tests.conftest import snapshot
 
 
 def test_export_csv_writes_the_three_files_and_says_so(window, tmp_path):

@@ -1,0 +1,177 @@
+"""The contract dialog, driven as a user would: type, choose, read the messages, click OK; a refusal lands
+beside the field it names.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QDialog,
+)
+
+from desktop.dialogs.contract import ContractDialog
+from desktop.dialogs.freelancer import FreelancerDialog
+from models import ops
+from models.entities import Contract
+from models.errors import RuleError
+from tests.conftest import START
+from tests.ui import beside, child, click_ok, ok_enabled, retype
+
+pytestmark = pytest.mark.usefixtures("en_us")  # tests/conftest.py
+
+
+def test_contract_dialog_offers_freelancers_by_name_policies_and_currencies(qtbot, show, book):
+    for name in ("carla Diaz", "Bea Lind", "Ana Ruiz"):
+        ops.create_freelancer(name)
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
+    combo = child(dialog, "freelancerCombo")
+    assert [combo.itemText(i) for i in range(combo.count())] == ["Ana Ruiz", "Bea Lind", "carla Diaz"]
+    policy = child(dialog, "policyCombo")
+    assert [policy.itemText(i) for i in range(policy.count())] == [
+        "Marketplace (Upwork fixed-price)",
+        "Direct (no marketplace)",
+    ]
+    assert child(dialog, "currencyCombo").currentText() == "USD"
+    assert child(dialog, "startedOnEdit").date() == QDate(2026, 3, 1)
+    assert child(dialog, "startedOnEdit").calendarPopup()
+    assert not ok_enabled(dialog)  # no title yet
+
+
+def test_create_contract_with_a_new_freelancer_inline(qtbot, show, book):
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
+    assert child(dialog, "freelancerCombo").count() == 0
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Website copy")
+    assert not ok_enabled(dialog)  # no freelancer chosen
+    qtbot.mouseClick(child(dialog, "newFreelancerButton"), Qt.MouseButton.LeftButton)
+    inner = dialog.new_freelancer_dialog
+    qtbot.waitExposed(inner)
+    assert inner.isVisible()
+    qtbot.keyClicks(child(inner, "nameEdit"), "Bea Lind")
+    click_ok(qtbot, inner)
+    assert not inner.isVisible()
+    combo = child(dialog, "freelancerCombo")
+    assert combo.currentText() == "Bea Lind"
+    policy = child(dialog, "policyCombo")
+    policy.setCurrentIndex(policy.findText("Direct (no marketplace)"))
+    currency = child(dialog, "currencyCombo")
+    currency.setCurrentIndex(currency.findText("EUR"))
+    assert dialog.form.labelForField(child(dialog, "budgetRow")).text() == "&Budget (EUR):"
+    qtbot.keyClicks(child(dialog, "budgetEdit"), "1,500.00")
+    qtbot.keyClicks(child(dialog, "externalIdEdit"), "C-42")
+    child(dialog, "startedOnEdit").setDate(QDate(2026, 3, 2))
+    assert ok_enabled(dialog)
+    click_ok(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    c = Contract.get(Contract.title == "Website copy")
+    assert c.freelancer.name == "Bea Lind"
+    assert (c.policy.key, c.currency, c.budget, c.external_id, c.started_on) == (
+        "direct",
+        "EUR",
+        150000,
+        "C-42",
+        date(2026, 3, 2),
+    )
+    assert dialog.contract.id == c.id
+
+
+def test_contract_title_is_required(qtbot, show, freelancer):
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
+    title = child(dialog, "titleEdit")
+    qtbot.keyClicks(title, "L")
+    assert ok_enabled(dialog)
+    retype(qtbot, title, "   ")
+    assert beside(dialog, "titleError") == "Enter a contract title."
+    assert not ok_enabled(dialog)
+
+
+def test_budget_follows_the_chosen_currency(qtbot, show, freelancer):
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Logo")
+    budget = child(dialog, "budgetEdit")
+    qtbot.keyClicks(budget, "12.50")
+    assert ok_enabled(dialog)
+    currency = child(dialog, "currencyCombo")
+    currency.setCurrentIndex(currency.findText("JPY"))
+    assert budget.currency() == "JPY"
+    assert beside(dialog, "budgetError") == "Amounts in JPY take no decimals."
+    assert not ok_enabled(dialog)
+    retype(qtbot, budget, "1250")
+    assert budget.text() == "1250"
+    assert beside(dialog, "budgetError") is None
+    click_ok(qtbot, dialog)
+    assert (dialog.contract.currency, dialog.contract.budget) == ("JPY", 1250)
+
+
+def test_editing_a_contract_changes_its_title(qtbot, show, contract):
+    dialog = show(ContractDialog(contract=contract, today=START, new_freelancer=FreelancerDialog))
+    assert child(dialog, "titleEdit").text() == "Logo redesign"
+    for name in ("policyCombo", "currencyCombo", "startedOnEdit"):
+        assert not child(dialog, name).isEnabled()
+    assert child(dialog, "fixedNote").isVisible()
+    retype(qtbot, child(dialog, "titleEdit"), "Logo and icons")
+    click_ok(qtbot, dialog)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert Contract.get_by_id(contract.id).title == "Logo and icons"
+    assert Contract.get_by_id(contract.id).currency == "USD"
+
+
+def test_a_contract_with_ledger_entries_says_why_policy_and_currency_are_fixed(qtbot, show, contract):
+    m = ops.add_milestone(contract, "Draft", 50000)
+    ops.fund_milestone(m, today=START)
+    dialog = show(ContractDialog(contract=contract, today=START, new_freelancer=FreelancerDialog))
+    assert "entries in the ledger" in child(dialog, "fixedNote").text()
+    for name in ("policyCombo", "currencyCombo", "startedOnEdit"):
+        assert not child(dialog, name).isEnabled()
+
+
+def test_a_refusal_is_shown_beside_the_field_it_names_and_the_dialog_stays_open(
+    qtbot, show, freelancer, monkeypatch, unchanged
+):
+    def refuse(*args, **kwargs):
+        raise RuleError("There is already a contract called “Logo”.", field="title")
+
+    monkeypatch.setattr(ops, "create_contract", refuse)
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Logo")
+    with unchanged():
+        click_ok(qtbot, dialog)
+    assert dialog.isVisible()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.contract is None
+    assert beside(dialog, "titleError") == "There is already a contract called “Logo”."
+    assert beside(dialog, "generalError") is None
+    assert not ok_enabled(dialog)  # until the title changes
+    qtbot.keyClicks(child(dialog, "titleEdit"), " 2")
+    assert beside(dialog, "titleError") is None
+    assert ok_enabled(dialog)
+
+
+def test_a_refusal_without_a_field_is_shown_at_the_top(qtbot, show, freelancer, monkeypatch, unchanged):
+    def refuse(*args, **kwargs):
+        raise RuleError("That freelancer is no longer in the book.")
+
+    monkeypatch.setattr(ops, "create_contract", refuse)
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Logo")
+    with unchanged():
+        click_ok(qtbot, dialog)
+    assert dialog.isVisible()
+    assert beside(dialog, "generalError") == "That freelancer is no longer in the book."
+    assert beside(dialog, "titleError") is None
+
+
+def test_the_operations_own_refusal_lands_beside_the_start_date(qtbot, show, freelancer, unchanged):
+    dialog = show(ContractDialog(today=START, new_freelancer=FreelancerDialog))
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Next year's logo")
+    child(dialog, "startedOnEdit").setDate(QDate(2027, 6, 1))
+    with unchanged():
+        click_ok(qtbot, dialog)
+    assert dialog.isVisible()
+    assert beside(dialog, "startedOnError") == "The start date is more than a year ahead."
+    child(dialog, "startedOnEdit").setDate(QDate(2026, 3, 8))
+    assert beside(dialog, "startedOnError") is None
+    click_ok(qtbot, dialog)
+    assert dialog.contract.started_on == START + timedelta(days=7)
