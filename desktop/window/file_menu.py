@@ -1,0 +1,218 @@
+"""The File menu's commands, for the main window: books (open, new, a copy, a backup restored, the recent
+ones), contract summaries (PDF, print) and CSV files.
+
+`FileMenu` is a part of `MainWindow` (a mixin): its methods use the window's book, table model, settings,
+status bar and `warn`. Each command that changes the book goes through one function of `models`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog
+
+from desktop.version import APP_NAME
+from desktop.widgets import prompts
+from desktop.window.actions import FILTER_CHOICES
+from models.errors import BookError
+
+MAX_RECENT = 8
+
+
+class FileMenu:
+    """File → Open, New, Save a Copy, Restore from Backup, Open Recent, Export, Print, Export/Import CSV."""
+
+    # ------------------------------------------------------------ books
+    def schedule_backup(self) -> None:
+        """The daily backup, a few seconds after the book is shown (desktop/dialogs/backup.py)."""
+        if self.book is None:  # refused as it finished opening
+            return
+        from desktop.dialogs.backup import schedule_backup
+
+        schedule_backup(self)
+
+    def restore_from_backup(self):
+        from desktop.dialogs.backup import restore_from_backup
+
+        return restore_from_backup(self)
+
+    def switch_to(self, path: Path, *, create: bool = False) -> bool:
+        """Open another book; on refusal keep the current one open and say why."""
+        path = Path(path)
+        if not self.finish_opening():
+            return False
+        if path.resolve() == self.book.path.resolve():
+            return True
+        from models.book import open_book
+
+        current = self.book.path
+        self.book.close()
+        try:
+            self.book = open_book(path, create=create)
+        except BookError as exc:
+            keep = self.selected_contract_id()
+            self.book = open_book(current, create=False)
+            self.model.reload()  # through the book's new connection
+            self._after_reload(keep)
+            self.warn(APP_NAME, str(exc))
+            return False
+        self.load_book()
+        return True
+
+    def choose_book(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open Book", str(self.book.path.parent), "Escrowbook books (*.book);;All files (*)"
+        )
+        if path:
+            self.switch_to(Path(path))
+
+    def new_book(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New Book", str(self.book.path.parent / "new.book"), "Escrowbook books (*.book)"
+        )
+        if not path:
+            return
+        path = Path(path) if path.endswith(".book") else Path(path + ".book")
+        if path.exists():
+            self.warn(APP_NAME, f"“{path.name}” already exists: choose a new name, or open it with Open Book.")
+            return
+        self.switch_to(path, create=True)
+
+    def save_copy(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save a Copy",
+            str(self.book.path.with_name(self.book.path.stem + " copy.book")),
+            "Escrowbook books (*.book)",
+        )
+        if path:
+            self.save_copy_to(Path(path))
+
+    # ------------------------------------------------------------ summaries on paper, CSV
+    def export_dialog(self):
+        """The export dialog for the selected contract, the contracts the table shows, or every one."""
+        from desktop.dialogs.export import Choice, ExportDialog
+        from models.entities import Contract
+        from models.report import select_contracts
+
+        choices = []
+        cid = self.selected_contract_id()
+        if cid is not None:
+            title = self.page.contract.title
+            choices.append(Choice("selected", f"The selected contract, “{title}”", 1, lambda: [cid]))
+        model = self.model
+        shown = model.total()
+        what = dict(FILTER_CHOICES)[model.filter].lower()
+        if model.search:
+            what += f", matching “{model.search}”"
+        choices.append(
+            Choice(
+                "shown",
+                f"The {shown:,} contract{'s' if shown != 1 else ''} the table shows ({what})",
+                shown,
+                lambda: model.query.ids(sort=model.sort_key, descending=model.descending),
+            )
+        )
+        everything = Contract.select().count()
+        choices.append(Choice("all", f"Every contract in the book ({everything:,})", everything, select_contracts))
+        folder = Path(self.settings.value("exportFolder", str(Path.home())))
+        return ExportDialog(self, choices=choices, book_name=self.book.path.name, folder=folder)
+
+    def export_pdf(self) -> None:
+        dialog = self.export_dialog()
+        if dialog.exec():
+            self.after_export(dialog)
+
+    def after_export(self, dialog) -> None:
+        self.settings.setValue("exportFolder", str(dialog.folder))
+        n = len(dialog.written)
+        where = dialog.written[0] if n == 1 else dialog.folder
+        self.statusBar().showMessage(f"Exported {n:,} contract summar{'ies' if n != 1 else 'y'} to {where}", 10000)
+
+    def export_csv(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Export CSV Into Folder", self.settings.value("exportFolder", "")
+        )
+        if folder:
+            self.export_csv_to(Path(folder))
+
+    def export_csv_to(self, folder: Path) -> bool:
+        from models.csv_io import FILES, export_csv
+
+        there = [name for name in FILES if (folder / name).exists()]
+        if there and not prompts.ask(
+            self, "Export CSV", f"{', '.join(there)} already in {folder} will be replaced.", "Replace"
+        ):
+            return False
+        try:
+            counts = export_csv(folder)
+        except OSError as exc:
+            self.warn("Export CSV", f"The CSV files could not be written into {folder}: {exc.strerror or exc}.")
+            return False
+        self.settings.setValue("exportFolder", str(folder))
+        rows = ", ".join(f"{n:,} rows in {name}" for name, n in counts.items())
+        self.statusBar().showMessage(f"Exported {rows} to {folder}", 10000)
+        return True
+
+    def import_csv(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Import CSV From Folder", self.settings.value("exportFolder", "")
+        )
+        if folder:
+            dialog = self.import_dialog(Path(folder))
+            if dialog.exec():
+                self.after_import(dialog)
+
+    def import_dialog(self, folder: Path):
+        from desktop.dialogs.csv_import import ImportDialog
+
+        return ImportDialog(self, folder)
+
+    def after_import(self, dialog) -> None:
+        n = dialog.plan.counts
+        self.refresh_all()
+        self.stack.setCurrentWidget(self.splitter)
+        self.statusBar().showMessage(
+            f"Imported {n['contracts']:,} contracts, {n['milestones']:,} milestones and {n['entries']:,} ledger "
+            f"entries from {dialog.folder}",
+            10000,
+        )
+
+    def print_summary(self) -> None:
+        from desktop.dialogs.export import print_preview
+
+        cid = self.selected_contract_id()
+        if cid is None:
+            return
+        dialog = print_preview(self, cid, book_name=self.book.path.name)
+        dialog.exec()
+
+    def save_copy_to(self, path: Path) -> bool:
+        from models.book import save_copy
+
+        try:
+            save_copy(self.book, path)
+        except BookError as exc:
+            self.warn("Save a Copy", str(exc))
+            return False
+        self.statusBar().showMessage(f"Saved a copy of the book to {path}", 8000)
+        return True
+
+    def open_demo_book(self) -> None:
+        from models.book import default_book_path
+        from models.demo import generate
+
+        path = default_book_path().with_name("demo.book")
+        if not path.exists():
+            generate(path, 300)
+        self.switch_to(path)
+
+    def _remember_recent(self, path: Path) -> None:
+        recent = [p for p in self.settings.value("recentBooks", [], type=list) if p != str(path)]
+        recent.insert(0, str(path))
+        self.settings.setValue("recentBooks", recent[:MAX_RECENT])
+        self.recent_menu.clear()
+        for p in recent[:MAX_RECENT]:
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda _=False, p=p: self.switch_to(Path(p)))
+        self.recent_menu.setEnabled(bool(recent))
