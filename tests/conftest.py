@@ -107,7 +107,7 @@ class Prompts:
         self.warnings: list[str] = []  # the text of each warning
         self.noted: list[str] = []  # the item each note was asked for
 
-    def ask(self, parent, title, text, yes) -> bool:
+    def ask(self, parent, title, text, yes, no=None) -> bool:
         self.asked.append(text)
         return self.answer
 
@@ -133,10 +133,11 @@ def prompts(monkeypatch, no_modal_prompts) -> Prompts:
     return p
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def no_modal_prompts(monkeypatch):
     """A confirmation, warning or note nobody expected fails the test instead of waiting forever for a click
-    in a modal box. Tests that expect them use the `prompts` fixture, which answers them."""
+    in a modal box (autouse in tests/desktop and tests/reliability, which drive windows; the models tests
+    never load Qt). Tests that expect them use the `prompts` fixture, which answers them."""
     from desktop.widgets import prompts as module
 
     def unexpected(parent, *words):

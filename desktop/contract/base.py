@@ -24,7 +24,7 @@ def run_operation(widget, title: str, operation, *args, **kwargs):
 
     The widget has `.contract`, `.show_contract(id)` and a `changed(int)` signal. A refusal is shown in the
     client's words (nothing was written); either way the view is read again, and after a success the change
-    is announced.
+    is announced (the page then reads the contract's other parts again, not this view).
     """
     contract_id = widget.contract.id
     try:
@@ -55,3 +55,8 @@ class ContractTab(QWidget):
     def run(self, title: str, operation, *args, **kwargs):
         """One operation for one user action; a refusal is shown under `title` and nothing was written."""
         return run_operation(self, title, operation, *args, **kwargs)
+
+    def changed_here(self, contract_id: int) -> None:
+        """A dialog this view opened changed the contract: show it again, then say so (as `run` does)."""
+        self.show_contract(contract_id)
+        self.changed.emit(contract_id)

@@ -2,10 +2,8 @@
 
 The checklist exists once the contract has ended; the access register and the things to receive back can
 be kept from the start. Each button calls exactly one operation of `models.ops`; a refusal (RuleError) is
-shown in the client's words through `warn` and the book is unchanged (R14). After every operation the tab
-reloads itself and emits `changed(contract_id)`.
-
-Confirmations, warnings and the note go through `desktop.widgets.prompts`.
+shown in the client's words and the book is unchanged (R14). After every operation the tab reloads itself
+and emits `changed(contract_id)`. Confirmations, warnings and the note go through `desktop.widgets.prompts`.
 The two small dialogs are opened with `open()` (never a blocking `exec()`) and kept in `self.dialog`.
 """
 

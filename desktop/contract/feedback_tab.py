@@ -1,12 +1,9 @@
-"""Feedback (R10): star ratings, the client's double-blind feedback, the freelancer's, and the contract page's tab.
+"""The contract page's "Feedback" tab (R10): the window, the client's feedback and the freelancer's, double-blind.
 
 The rules live in the models: the window (`queries.feedback_window_open`), the double-blind reveal
-(`queries.freelancer_feedback_visible`), the overall score (`queries.overall_score`), and the two writes
-(`ops.submit_feedback`, `ops.record_freelancer_feedback`). Each dialog's Submit calls exactly one of them; a
-refusal (RuleError) is shown in the client's words and the book is unchanged (R14). Time is an argument
+(`queries.freelancer_feedback_visible`) and the overall score (`queries.overall_score`). The tab opens the
+feedback dialogs (desktop/dialogs/feedback.py), whose Submit calls one operation each. Time is an argument
 (`now`), never read here except as the default of the outermost call.
-
-`ask` and `warn` are attributes so tests (which cannot click a modal box) can replace them.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def end_contract_dialog(contract: Contract, parent: QWidget | None = None, *, to
         contract,
         parent,
         today=today,
-        release_first=lambda owner, fresh: ReleaseWizard(fresh, owner, today=today),
+        open_release_wizard=lambda owner, fresh: ReleaseWizard(fresh, owner, today=today, open_end_contract=None),
     )
 
 
@@ -34,7 +34,7 @@ def release_wizard(
     contract: Contract, parent: QWidget | None = None, *, today: date | None = None, milestone_id: int | None = None
 ) -> ReleaseWizard:
     """The release wizard; its last page offers "End the contract now…"."""
-    return ReleaseWizard(contract, parent, today=today, milestone_id=milestone_id, end_contract=_end_opener(today))
+    return ReleaseWizard(contract, parent, today=today, milestone_id=milestone_id, open_end_contract=_end_opener(today))
 
 
 def release_or_explain(
@@ -47,7 +47,7 @@ def release_or_explain(
 ) -> ReleaseWizard | None:
     """`release_wizard`, or None after saying (through `warn`) why no payment can be released."""
     return _release_or_explain(
-        contract, parent, today=today, milestone_id=milestone_id, warn=warn, end_contract=_end_opener(today)
+        contract, parent, today=today, milestone_id=milestone_id, warn=warn, open_end_contract=_end_opener(today)
     )
 
 

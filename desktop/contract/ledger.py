@@ -109,7 +109,7 @@ class LedgerTab(ContractTab):
         dialog = RefundDialog(self.contract, self, today=self.today())
         self.refund_dialog = dialog  # tests reach the open dialog here
         if dialog.exec() and dialog.refund is not None:
-            self.changed.emit(self.contract.id)
+            self.changed_here(self.contract.id)
         self.refund_dialog = None
 
     def reverse_entry(self) -> None:

@@ -150,8 +150,9 @@ class MilestonesTab(ContractTab):
             return
         dialog = MilestoneDialog(self.contract, self)
         if dialog.exec() and dialog.milestone is not None:
-            self.changed.emit(self.contract.id)  # the page reads the contract again, this tab with it
+            self.show_contract(self.contract.id)
             self.select_milestone(dialog.milestone.id)
+            self.changed.emit(self.contract.id)
 
     def edit_milestone(self) -> None:
         from desktop.dialogs.milestone import MilestoneDialog
@@ -161,8 +162,9 @@ class MilestonesTab(ContractTab):
             return
         dialog = MilestoneDialog(self.contract, self, milestone=m)
         if dialog.exec():
-            self.changed.emit(self.contract.id)
+            self.show_contract(self.contract.id)
             self.select_milestone(m.id)
+            self.changed.emit(self.contract.id)
 
     def move_milestone(self, offset: int) -> None:
         from models import ops
@@ -233,6 +235,6 @@ class MilestonesTab(ContractTab):
         if wizard is None:
             return
         self.wizard = wizard  # tests reach the open wizard here
-        wizard.contract_changed.connect(self.changed)
+        wizard.contract_changed.connect(self.changed_here)
         wizard.exec()
         self.wizard = None

@@ -1,10 +1,10 @@
-"""The contract's page: overview (freelancer, policy, money, clocks) and tabs for
-milestones, the ledger, closeout and feedback.
+"""The contract's page: overview (freelancer, policy, money, clocks) and a tab for each part of the
+contract: milestones, the ledger, the escrow refund, closeout and feedback (one file each, on ContractTab).
 
-Each button calls one operation of models.ops; a refusal is shown in the
-client's words and changes nothing (R14). After an operation the page reloads
-itself and emits `changed(contract_id)` so the window updates the table row and
-the status bar.
+The page itself writes nothing: the tabs do, one operation per button. When a tab says `changed`, the page
+reads the overview and the other tabs again and says `changed(contract_id)` itself, so the window updates
+the table row and the status bar. The milestones and ledger tabs are built with the page; the others when
+first shown.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from desktop import formatting
 from desktop.contract.base import ContractTab
 from desktop.contract.ledger import LedgerTab
 from desktop.contract.milestones import MilestonesTab
-from models import queries  # (models.ops is imported where an action needs it, not on start-up)
+from models import queries
 from models.entities import Clock, Contract
 
 
@@ -213,7 +213,9 @@ class ContractPage(ContractTab):
         return tab
 
     # ------------------------------------------------------------ showing
-    def show_contract(self, contract: Contract | int | None) -> None:
+    def show_contract(self, contract: Contract | int | None, *, skip: ContractTab | None = None) -> None:
+        """Show the contract (or none) on the page and on every tab built so far, but `skip` (a tab that has
+        just shown it itself)."""
         contract_id = contract.id if isinstance(contract, Contract) else contract
         self.contract = None if contract_id is None else Contract.get_or_none(Contract.id == contract_id)
         c = self.contract
@@ -238,15 +240,18 @@ class ContractPage(ContractTab):
         self._show_money(c)
         self._show_clocks(c)
         for tab in self._tabs():
-            tab.show_contract(c)
+            if tab is not skip:
+                tab.show_contract(c)
 
     def _tabs(self) -> list[ContractTab]:
         """The tabs built so far: milestones and ledger always, the others once first shown."""
         return [self.milestones, self.ledger, *self._built_tabs.values()]
 
     def _changed_elsewhere(self, contract_id: int) -> None:
-        """A tab (or a dialog it opened) changed the contract: read it all again and say so."""
-        self.show_contract(contract_id)
+        """A tab (or a dialog it opened) changed the contract and has shown it again: read the rest again (the
+        overview and the other tabs) and say so."""
+        source = self.sender()
+        self.show_contract(contract_id, skip=source if isinstance(source, ContractTab) else None)
         self.changed.emit(contract_id)
 
     def _show_money(self, c: Contract) -> None:

@@ -210,6 +210,7 @@ class RestoreBackupDialog(QDialog):
             "Backup restored",
             f"The backup of {local_time(backup.taken_at)} was restored to “{target}”. Open it now?",
             "Open it",
+            "Not now",
         )
         self.accept()
 

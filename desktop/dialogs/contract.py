@@ -61,7 +61,7 @@ class ContractDialog(FormDialog):
         contract: Contract | None = None,
         today: date | None = None,
         *,
-        new_freelancer: Callable[[QWidget], QDialog] | None = None,
+        new_freelancer: Callable[[QWidget], QDialog] | None,
     ):
         super().__init__(
             parent,

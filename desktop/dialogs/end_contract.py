@@ -107,12 +107,12 @@ class EndContractDialog(QDialog):
         parent: QWidget | None = None,
         *,
         today: date | None = None,
-        release_first: Callable[[QWidget, Contract], QDialog] | None = None,
+        open_release_wizard: Callable[[QWidget, Contract], QDialog] | None,
     ):
-        """`release_first(parent, contract)` makes the release wizard that "Release it first…" opens (one that
+        """`open_release_wizard(parent, contract)` makes the release wizard that "Release it first…" opens (one that
         does not offer to end the contract: the ending happens here). Without it, that button stays disabled."""
         super().__init__(parent)
-        self._release_first = release_first
+        self._open_release_wizard = open_release_wizard
         self.contract = Contract.get_by_id(contract.id if isinstance(contract, Contract) else contract)
         self.today = today
         self.ended = False
@@ -334,7 +334,7 @@ class EndContractDialog(QDialog):
         grow = other != self.reason_other.isVisibleTo(self)
         self.reason_other.setVisible(other)
         self.reason_other.setEnabled(other)
-        self.release_button.setEnabled(self.release_choice.isChecked() and self._release_first is not None)
+        self.release_button.setEnabled(self.release_choice.isChecked() and self._open_release_wizard is not None)
         chosen = self.group.checkedButton()
         for b in self.group.buttons():  # Tab enters the two choices at the chosen one; arrows move between them
             b.setFocusPolicy(Qt.FocusPolicy.StrongFocus if chosen in (None, b) else Qt.FocusPolicy.ClickFocus)
@@ -362,7 +362,7 @@ class EndContractDialog(QDialog):
             self._say(blocker)
             return
         self.error.clear()
-        wizard = self._release_first(self, fresh)
+        wizard = self._open_release_wizard(self, fresh)
         wizard.contract_changed.connect(self.contract_changed)
         wizard.exec()
         self.contract = Contract.get_by_id(self.contract.id)

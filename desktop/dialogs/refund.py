@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.formatting import day, money
+from desktop.widgets.fields import qdate
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from desktop.widgets.money_edit import MoneyEdit
 from models import fields, ops, queries
@@ -44,10 +45,6 @@ from models.errors import RuleError
 REFUND_DIALOG_WIDTH = 680
 COLUMNS = ("Paid on", "Milestone", "Amount", "Refunded", "Refund window")
 PAYMENT_ROLE = Qt.ItemDataRole.UserRole
-
-
-def _qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
 
 
 def window_text(p: queries.Payment, on: date) -> tuple[str, bool]:
@@ -157,8 +154,8 @@ class RefundDialog(FormDialog):
         self.received_on_edit.setDisplayFormat("d MMM yyyy")
         self.received_on_edit.setMinimumWidth(140)
         self.received_on_edit.setMaximumWidth(180)
-        self.received_on_edit.setDateRange(_qdate(min(self.contract.started_on, self.today)), _qdate(self.today))
-        self.received_on_edit.setDate(_qdate(self.today))
+        self.received_on_edit.setDateRange(qdate(min(self.contract.started_on, self.today)), qdate(self.today))
+        self.received_on_edit.setDate(qdate(self.today))
         self.memo_edit = QLineEdit()
         self.memo_edit.setObjectName("memoEdit")
         self.memo_edit.setAccessibleName("Memo")

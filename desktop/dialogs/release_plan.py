@@ -3,7 +3,7 @@ that turns them into what is released and what stays in escrow (R2, R3, R4, R5).
 
 The wizard's pages write what the client picked and typed into one `ReleaseChoice`; every figure the
 wizard shows, every message it gives and the one operation "Pay now" calls are computed here from that
-choice and the book alone, so they are tested without a window (tests/desktop/test_release_plan.py).
+choice and the book alone, so they are tested without a window (tests/desktop/dialogs/test_release_plan.py).
 This module imports no Qt.
 """
 

@@ -69,9 +69,9 @@ class ReleaseWizard(QWizard):
         *,
         today: date | None = None,
         milestone_id: int | None = None,
-        end_contract: Callable[[QWidget, Contract], QDialog] | None = None,
+        open_end_contract: Callable[[QWidget, Contract], QDialog] | None,
     ):
-        """`end_contract(parent, contract)` makes the end-contract confirmation that "End the contract now…"
+        """`open_end_contract(parent, contract)` makes the end-contract confirmation that "End the contract now…"
         opens (it has `ended`, `go_to_closeout` and a `contract_changed` signal). Without it (the wizard was
         opened from that confirmation) the last page offers to go back to it instead."""
         super().__init__(parent)
@@ -84,8 +84,8 @@ class ReleaseWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Keep it open")
         self.contract = contract
         self.today = today
-        self._end_contract = end_contract
-        self.offer_end = end_contract is not None
+        self._open_end_contract = open_end_contract
+        self.offer_end = open_end_contract is not None
         self.choice = ReleaseChoice()  # what the pages decided (they write it; release_plan reads it)
         self.released = None
         self.ended = False
@@ -129,9 +129,9 @@ class ReleaseWizard(QWizard):
 
     def end_contract(self) -> bool:
         """Open the end-contract confirmation (R7); when the contract ended there, the wizard is done."""
-        if self._end_contract is None:
+        if self._open_end_contract is None:
             return False
-        dialog = self._end_contract(self, Contract.get_by_id(self.contract.id))
+        dialog = self._open_end_contract(self, Contract.get_by_id(self.contract.id))
         dialog.contract_changed.connect(self.contract_changed)
         self.end_dialog = dialog  # tests reach the open confirmation here
         dialog.exec()
@@ -412,7 +412,7 @@ class DonePage(QWizardPage):
 
 
 def release_or_explain(
-    contract: Contract, parent=None, *, today=None, milestone_id=None, warn=None, end_contract=None
+    contract: Contract, parent=None, *, today=None, milestone_id=None, warn=None, open_end_contract
 ) -> ReleaseWizard | None:
     """Open the wizard, or say why no payment can be released (instead of a wizard that dead-ends)."""
     reason = queries.release_blocker(contract)
@@ -420,4 +420,4 @@ def release_or_explain(
         if warn:
             warn("Release a payment", reason)
         return None
-    return ReleaseWizard(contract, parent, today=today, milestone_id=milestone_id, end_contract=end_contract)
+    return ReleaseWizard(contract, parent, today=today, milestone_id=milestone_id, open_end_contract=open_end_contract)

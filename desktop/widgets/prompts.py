@@ -10,11 +10,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 
-def ask(parent: QWidget | None, title: str, text: str, yes: str) -> bool:
-    """A confirmation before anything that moves money or cannot be undone: `yes` or Cancel."""
+def ask(parent: QWidget | None, title: str, text: str, yes: str, no: str | None = None) -> bool:
+    """A confirmation before anything that moves money or cannot be undone: `yes`, or `no` (Cancel)."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
     ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
+    if no is None:
+        box.addButton(QMessageBox.StandardButton.Cancel)
+    else:
+        box.addButton(no, QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(ok)
     box.exec()
     return box.clickedButton() is ok

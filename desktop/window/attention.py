@@ -4,11 +4,7 @@ AttentionPanel lists queries.attention(today), soonest first, one line per clock
 ("Feedback for “Logo redesign” closes in 2 days — 28 Nov 2026, 23:59 UTC"). An overdue line carries the
 "overdue" icon and says so in words ("was due 3 days ago"), never by colour alone. Activating a line
 (double click or Enter) asks the window to open what it is about: open_requested(kind, contract_id, ref).
-The panel only reads.
-
-OverdueEventsDialog lists queries.overdue_automatic_events(today): review periods that ended (R6) and
-escrow refund requests left unanswered (R8). "Record them" is its one write, ops.record_automatic_events,
-all in one transaction; a refusal is shown at the top and changes nothing (R14). "Not now" changes nothing.
+The panel only reads. What the marketplace did meanwhile is offered by desktop/dialogs/overdue_events.py.
 """
 
 from __future__ import annotations
@@ -32,17 +28,9 @@ from models import queries
 from models.clock import end_of_day, utc_today
 from models.entities import Clock
 
-LIMIT = 200
-
-
-"""The panel shows at most this many lines, then "…and N more"."""
-
-
+LIMIT = 200  # the panel shows at most this many lines, then "…and N more"
 EMPTY = "Nothing needs attention."
-ITEM_ROLE = Qt.ItemDataRole.UserRole
-
-
-"""On each clock's line: (kind, contract_id, ref)."""
+ITEM_ROLE = Qt.ItemDataRole.UserRole  # on each clock's line: (kind, contract_id, ref)
 
 
 def _ahead(days: int) -> str:

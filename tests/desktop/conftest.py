@@ -59,3 +59,8 @@ def show(qtbot):
         return dialog
 
     return opened
+
+
+@pytest.fixture(autouse=True)
+def _prompts_guarded(no_modal_prompts):
+    """No test here waits forever on a modal confirmation nobody answers (tests/conftest.py)."""

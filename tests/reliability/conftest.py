@@ -3,6 +3,8 @@ every run that includes them (in the terminal summary, so they show without -s).
 
 from __future__ import annotations
 
+import pytest
+
 from .figures import BAD_INPUT, CRASH
 
 BAD_INPUT_FILE = "tests/reliability/test_bad_input.py"
@@ -44,3 +46,8 @@ def pytest_terminal_summary(terminalreporter):
             f"{b['bad_passed']}; right-to-left, emoji and markup text tried: {b['good_tried']}, accepted, stored "
             f"and shown exactly: {b['good_passed']}"
         )
+
+
+@pytest.fixture(autouse=True)
+def _prompts_guarded(no_modal_prompts):
+    """No test here waits forever on a modal confirmation nobody answers (tests/conftest.py)."""

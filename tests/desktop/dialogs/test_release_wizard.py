@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QWizard
 
-from desktop.contract.flows import release_wizard
-from desktop.dialogs.release_wizard import NEW, ReleaseWizard, release_or_explain
+from desktop.contract.flows import release_or_explain, release_wizard
+from desktop.dialogs.release_wizard import NEW, ReleaseWizard
 from models import ops, queries
 from models.entities import Contract, LedgerEntry, Milestone, database
 

@@ -1,0 +1,53 @@
+"""The contract page (desktop/contract/page.py): a write in one tab shows everywhere on the page, once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from desktop.contract.page import ContractPage
+from models import ops
+
+pytestmark = pytest.mark.usefixtures("en_us")  # tests/conftest.py
+
+
+@pytest.fixture
+def page(qtbot, contract):
+    p = ContractPage(today=lambda: date(2026, 3, 2))
+    qtbot.addWidget(p)
+    p.resize(1000, 600)
+    p.show()
+    p.show_contract(contract.id)
+    return p
+
+
+def test_funding_in_the_milestones_tab_shows_on_the_page_and_reads_the_tab_once(page, contract, prompts, monkeypatch):
+    m = ops.add_milestone(contract, "Sketches", 30_000)
+    page.show_contract(contract.id)
+    page.milestones.select_milestone(m.id)
+    reads, changes = [], []
+    show = page.milestones._show
+    monkeypatch.setattr(page.milestones, "_show", lambda c: reads.append(c.id) or show(c))
+    page.changed.connect(changes.append)
+
+    page.milestones.fund_button.click()
+
+    assert prompts.asked[0].startswith("Deposit $300.00 into escrow for “Sketches”?")
+    assert reads == [contract.id]  # the tab read the contract once, not once more for the page
+    assert "$300.00" in page.money.text()  # the page's money summary: in escrow
+    assert page.ledger.ledger_table.rowCount() == 3  # the ledger tab too: funding, fee, initiation fee
+    assert page.milestones.selected_milestone_id() == m.id  # the selection stays
+    assert changes == [contract.id]  # and the window is told, once
+
+
+def test_a_refused_operation_is_explained_and_announces_nothing(page, contract, prompts, unchanged):
+    m = ops.add_milestone(contract, "Sketches", 30_000)
+    page.show_contract(contract.id)
+    page.milestones.select_milestone(m.id)
+    changes = []
+    page.changed.connect(changes.append)
+    with unchanged():
+        page.milestones.run("Work submitted", ops.submit_work, m, today=date(2026, 3, 2))  # never funded
+    assert len(prompts.warned) == 1 and prompts.warned[0][0] == "Work submitted"
+    assert changes == []
