@@ -43,6 +43,16 @@ def check_text(value, field: str, label: str, *, required: bool = True, max_len:
     return text
 
 
+def check_memo(value, field: str = "memo") -> str:
+    """The memo of a ledger entry (a release, a refund, a reversal): optional, at most MAX_NOTE."""
+    return check_text(value, field, "memo", required=False, max_len=MAX_NOTE)
+
+
+def check_note(value, field: str = "note") -> str:
+    """A note (on an ending, a thing to receive back, a closeout item): optional, at most MAX_NOTE."""
+    return check_text(value, field, "note", required=False, max_len=MAX_NOTE)
+
+
 def check_email(value, field: str = "email") -> str:
     email = check_text(value, field, "email address", required=False)
     if email and not _EMAIL.match(email):
@@ -162,6 +172,19 @@ def check_milestone_fields(contract: Contract, title, amount, due_on, descriptio
     return {key: milestone_field(contract, key, value) for key, value in given.items()}
 
 
+# ------------------------------------------------------------------- feedback (R10)
+
+_FEEDBACK = {
+    "comment": lambda v: check_text(v, "comment", "comment", required=False, max_len=MAX_COMMENT),
+    "private_reason": lambda v: check_text(v, "private_reason", "reason", required=False),
+}
+
+
+def feedback_field(key: str, value) -> str:
+    """One text of feedback (comment, private_reason), as stored."""
+    return _FEEDBACK[key](value)
+
+
 # ------------------------------------------------------------------- the access register (R11)
 
 _SECRET_WORDS = re.compile(r"(?i)\b(password|passwd|pwd|passcode|pin|token|secret|api[ _-]?key|private key)\s*[:=]")
@@ -206,3 +229,28 @@ def secret_warning(label: str) -> str | None:
             "(“GitHub org: write access”), never hold the secret itself: remove it before saving."
         )
     return None
+
+
+def access_field(key: str, value) -> str:
+    """R11: one text of an access register entry (label, where), as stored; a secret is refused."""
+    if key == "label":
+        return check_access_text(value, "label", "label")
+    if key == "where":
+        return check_access_text(value, "where", "place", required=False)
+    raise KeyError(key)
+
+
+def check_given_on(given_on: date, today: date) -> date:
+    """R11: access is registered on the day it was given, never a day after today."""
+    if given_on > today:
+        raise RuleError("Access cannot be given in the future.", rule="R11", field="given_on")
+    return given_on
+
+
+def deliverable_field(key: str, value) -> str:
+    """R11: one text of something to receive back (label, note), as stored."""
+    if key == "label":
+        return check_text(value, "label", "label")
+    if key == "note":
+        return check_note(value)
+    raise KeyError(key)

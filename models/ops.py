@@ -34,16 +34,19 @@ from .entities import (
 )
 from .errors import ImportRefused, RuleError
 from .fields import (
-    MAX_COMMENT,
-    MAX_NOTE,
-    check_access_text,
+    access_field,
     check_amount,
     check_freelancer_fields,
+    check_given_on,
+    check_memo,
     check_milestone_amount,
     check_milestone_fields,
+    check_note,
     check_started_on,
     check_text,
     contract_field,
+    deliverable_field,
+    feedback_field,
     require_not_before,
     require_not_too_far_ahead,
 )
@@ -464,7 +467,7 @@ def release_payment(milestone, amount: int | None = None, *, memo: str = "", tod
     m = _fresh(Milestone, milestone, "milestone")
     if amount is None:
         amount = q.milestone_escrow(m)
-    entry = _release(m, amount, today, check_text(memo, "memo", "memo", required=False, max_len=MAX_NOTE))
+    entry = _release(m, amount, today, check_memo(memo))
     _audit(m.contract, "payment released", f"{m.title}: {_money(m.contract, amount)}")
     _settle(m.contract)
     return entry
@@ -546,7 +549,7 @@ def end_contract(
     c.status = Contract.ENDED
     c.ended_on = today
     c.end_reason = check_text(reason, "reason", "reason", required=False)
-    c.end_note = check_text(note, "note", "note", required=False, max_len=MAX_NOTE)
+    c.end_note = check_note(note)
     days = c.policy.feedback_window_days
     c.feedback_closes_at = None if days is None else end_of_day(today + timedelta(days=days))
     c.save()
@@ -718,7 +721,7 @@ def record_refund(payment, amount: int, *, memo: str = "", today: date | None = 
         today,
         payment=p,
         milestone=p.milestone,
-        memo=check_text(memo, "memo", "memo", required=False, max_len=MAX_NOTE),
+        memo=check_memo(memo),
     )
     _audit(c, "refund recorded", _money(c, amount))
     _settle(c)
@@ -766,8 +769,8 @@ def submit_feedback(
     fb = Feedback.create(
         contract=c,
         author=Feedback.CLIENT,
-        comment=check_text(comment, "comment", "comment", required=False, max_len=MAX_COMMENT),
-        private_reason=check_text(private_reason, "private_reason", "reason", required=False),
+        comment=feedback_field("comment", comment),
+        private_reason=feedback_field("private_reason", private_reason),
         recommend=recommend,
         submitted_at=now,
         **stars,
@@ -794,7 +797,7 @@ def record_freelancer_feedback(contract, ratings: dict, *, comment="", now=None)
     fb = Feedback.create(
         contract=c,
         author=Feedback.FREELANCER,
-        comment=check_text(comment, "comment", "comment", required=False, max_len=MAX_COMMENT),
+        comment=feedback_field("comment", comment),
         submitted_at=now,
         **_ratings(ratings),
     )
@@ -810,13 +813,11 @@ def add_access(contract, label, *, where="", given_on: date | None = None, today
     """R11: register access given to the freelancer: a label, never a secret."""
     today = _today(today)
     c = _fresh(Contract, contract, "contract")
-    given_on = given_on or today
-    if given_on > today:
-        raise RuleError("Access cannot be given in the future.", rule="R11", field="given_on")
+    given_on = check_given_on(given_on or today, today)
     grant = AccessGrant.create(
         contract=c,
-        label=check_access_text(label, "label", "label"),
-        where=check_access_text(where, "where", "place", required=False),
+        label=access_field("label", label),
+        where=access_field("where", where),
         given_on=given_on,
     )
     _audit(c, "access registered", grant.label)
@@ -844,9 +845,9 @@ def add_deliverable(contract, label, *, kind: str = Deliverable.WORK, note: str 
         raise RuleError("Choose work, material or equipment.", rule="R11", field="kind")
     d = Deliverable.create(
         contract=c,
-        label=check_text(label, "label", "label"),
+        label=deliverable_field("label", label),
         kind=kind,
-        note=check_text(note, "note", "note", required=False, max_len=MAX_NOTE),
+        note=deliverable_field("note", note),
     )
     _audit(c, "deliverable added", d.label)
     return d
@@ -892,7 +893,7 @@ def complete_closeout_item(item, *, note: str = "", today: date | None = None, n
             rule="R11",
         )
     i.done_on = today
-    i.note = check_text(note, "note", "note", required=False, max_len=MAX_NOTE)
+    i.note = check_note(note)
     i.save()
     _audit(c, "closeout item done", i.label)
     _settle(c)
@@ -927,7 +928,7 @@ def reverse_entry(entry, *, memo: str = "", today: date | None = None) -> Ledger
     if not q.is_live(e):
         raise RuleError("That entry has already been reversed.", rule="R12")
     require_not_before(today, e.date, "the entry it reverses")
-    memo = check_text(memo, "memo", "memo", required=False, max_len=MAX_NOTE)
+    memo = check_memo(memo)
     m = e.milestone
     if e.kind in q.FUNDING_KINDS:
         _require_active(c, "reverse a funding")

@@ -91,19 +91,18 @@ class AccessDialog(FormDialog):
 
     def problems(self) -> dict[str, str]:
         out = {}
-        label = rule_message(fields.check_access_text, self.label_edit.text(), "label", "label")
-        where = rule_message(fields.check_access_text, self.where_edit.text(), "where", "place", required=False)
-        if label:
-            out["label"] = label
-        if where:
-            out["where"] = where
-        if self.given_on() > self.today:
-            out["given_on"] = "Access cannot be given in the future."
+        for key, value in (("label", self.label_edit.text()), ("where", self.where_edit.text())):
+            message = rule_message(fields.access_field, key, value)
+            if message:
+                out[key] = message
+        given_on = rule_message(fields.check_given_on, self.given_on(), self.today)
+        if given_on:
+            out["given_on"] = given_on
         return out
 
     def refresh(self) -> bool:
         text = self.label_edit.text()
-        refused = rule_message(fields.check_access_text, text, "label", "label") is not None
+        refused = rule_message(fields.access_field, "label", text) is not None
         self.secret_warning.setMessage(None if refused else fields.secret_warning(text))  # a warning: OK stays enabled
         return super().refresh()
 
@@ -152,7 +151,7 @@ class DeliverableDialog(FormDialog):
         return self.kind_combo.currentData()
 
     def problems(self) -> dict[str, str]:
-        label = rule_message(fields.check_text, self.label_edit.text(), "label", "label")
+        label = rule_message(fields.deliverable_field, "label", self.label_edit.text())
         return {"label": label} if label else {}
 
     def submit(self) -> None:

@@ -108,14 +108,7 @@ class _StarsDialog(FormDialog):
             for cat, value in self.ratings().items()
             if not value
         }
-        comment = rule_message(
-            fields.check_text,
-            self.comment_edit.toPlainText(),
-            "comment",
-            "comment",
-            required=False,
-            max_len=fields.MAX_COMMENT,
-        )
+        comment = rule_message(fields.feedback_field, "comment", self.comment_edit.toPlainText())
         if comment:
             out["comment"] = comment
         return out
@@ -251,9 +244,7 @@ class FeedbackDialog(_StarsDialog):
         if self.sealed:
             return {}
         out = super().problems()
-        reason = rule_message(
-            fields.check_text, self.private_reason_edit.text(), "private_reason", "reason", required=False
-        )
+        reason = rule_message(fields.feedback_field, "private_reason", self.private_reason_edit.text())
         if reason:
             out["private_reason"] = reason
         return out

@@ -306,9 +306,7 @@ class RefundDialog(FormDialog):
             )
         if self.received_on() > self.today:
             out["date"] = f"The refund cannot be received after today ({day(self.today)})."
-        memo = rule_message(
-            fields.check_text, self.memo_edit.text(), "memo", "memo", required=False, max_len=fields.MAX_NOTE
-        )
+        memo = rule_message(fields.check_memo, self.memo_edit.text())
         if memo:
             out["memo"] = memo
         return out

@@ -7,11 +7,16 @@ Everything in the app asks through these three functions, called through the mod
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
 
 
 def ask(parent: QWidget | None, title: str, text: str, yes: str, no: str | None = None) -> bool:
     """A confirmation before anything that moves money or cannot be undone: `yes`, or `no` (Cancel)."""
+    from PySide6.QtWidgets import QMessageBox  # here: PySide sets a type up on first use, not on start-up
+
     box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
     ok = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
     if no is None:
@@ -25,11 +30,15 @@ def ask(parent: QWidget | None, title: str, text: str, yes: str, no: str | None 
 
 def warn(parent: QWidget | None, title: str, text: str) -> None:
     """Why something could not be done, in the client's words."""
+    from PySide6.QtWidgets import QMessageBox
+
     QMessageBox.warning(parent, title, text)
 
 
 def get_note(parent: QWidget | None, item_label: str) -> str | None:
     """Ask for an optional note on a closeout item; None when the user cancels."""
+    from PySide6.QtWidgets import QInputDialog
+
     box = QInputDialog(parent)
     box.setObjectName("noteDialog")
     box.setAccessibleName("Mark done")

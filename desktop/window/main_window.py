@@ -37,7 +37,6 @@ from desktop.widgets import prompts
 from desktop.window.actions import FILTER_CHOICES, build_actions
 from desktop.window.contracts_model import ID_ROLE, ContractsModel
 from desktop.window.file_menu import FileMenu
-from desktop.window.welcome import WelcomePage
 from models.bookfile import BookFile
 from models.browse import MIN_SEARCH
 from models.clock import utc_today
@@ -46,6 +45,7 @@ from models.errors import BookError
 if TYPE_CHECKING:
     from desktop.contract.page import ContractPage
     from desktop.window.attention import AttentionPanel
+    from desktop.window.welcome import WelcomePage
     from models.book import Book
 
 
@@ -211,6 +211,8 @@ class MainWindow(FileMenu, QMainWindow):
     def welcome(self) -> WelcomePage:
         """The page an empty book shows instead of the table."""
         if self._welcome is None:
+            from desktop.window.welcome import WelcomePage  # here: most books are not empty
+
             self._welcome = WelcomePage(self)
             self._welcome.new_button.clicked.connect(self._with_book(self.new_contract))
             self._welcome.demo_button.clicked.connect(self._with_book(self.open_demo_book))
