@@ -33,7 +33,7 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import peewee as pw
 import platformdirs
@@ -42,8 +42,13 @@ from .bookfile import copy_into_place, probe
 from .clock import utc_now
 from .errors import BookError, RuleError
 
-if TYPE_CHECKING:  # for the annotations only: book.py imports this module
-    from .book import Book
+
+class OpenBook(Protocol):
+    """What a backup needs of an open book (models.book.Book, which imports this module)."""
+
+    path: Path
+    db: pw.SqliteDatabase
+
 
 ROOT_ENV = "ESCROWBOOK_BACKUPS"
 DEFAULT_KEEP = 10
@@ -120,7 +125,7 @@ def contracts_in(backup: Backup | str | os.PathLike) -> int | None:
 
 
 def backup_if_due(
-    book: Book, *, now: datetime | None = None, keep: int = DEFAULT_KEEP, root: Path | None = None
+    book: OpenBook, *, now: datetime | None = None, keep: int = DEFAULT_KEEP, root: Path | None = None
 ) -> Path | None:
     """Back the open book up if its newest daily backup is a day old or more; keep the newest `keep`.
 

@@ -19,9 +19,10 @@ import struct
 import sys
 from pathlib import Path
 
+from desktop.version import APP_ID  # one definition (the project is installed: make dist)
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "resources" / "icons" / "app.svg"
-APP_ID = "org.escrowbook.Escrowbook"
 HICOLOR_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 # ICNS element types holding PNG data, by pixel size (the @2x types share sizes with the 1x ones).

@@ -30,9 +30,11 @@ import time
 import tomllib
 from pathlib import Path
 
+from desktop.version import APP_ID  # one definition (the project is installed: make dist)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-APP_ID = "org.escrowbook.Escrowbook"
+
 PACKAGE = "escrowbook"
 MAINTAINER = "Escrowbook maintainers <maintainers@escrowbook.app>"
 SUMMARY = "Offline books for fixed-price freelance contracts"
