@@ -19,25 +19,6 @@ from models.clock import utc_today
 from models.errors import RuleError
 
 
-def run_operation(widget, title: str, operation, *args, **kwargs):
-    """One user action = one operation of models.ops, for a contract view (the page and its tabs).
-
-    The widget has `.contract`, `.show_contract(id)` and a `changed(int)` signal. A refusal is shown in the
-    client's words (nothing was written); either way the view is read again, and after a success the change
-    is announced (the page then reads the contract's other parts again, not this view).
-    """
-    contract_id = widget.contract.id
-    try:
-        result = operation(*args, **kwargs)
-    except RuleError as exc:
-        prompts.warn(widget, title, exc.message)
-        widget.show_contract(contract_id)
-        return None
-    widget.show_contract(contract_id)
-    widget.changed.emit(contract_id)
-    return result
-
-
 class ContractTab(QWidget):
     """A view of one contract: the page, and each tab on it."""
 
@@ -53,10 +34,21 @@ class ContractTab(QWidget):
         raise NotImplementedError
 
     def run(self, title: str, operation, *args, **kwargs):
-        """One operation for one user action; a refusal is shown under `title` and nothing was written."""
-        return run_operation(self, title, operation, *args, **kwargs)
+        """One user action = one operation of models.ops. A refusal is shown in the client's words under
+        `title` (nothing was written) and the view is read again; a success shows here, then is announced
+        (`changed_here`). Returns what the operation returned, or None when it was refused."""
+        contract_id = self.contract.id
+        try:
+            result = operation(*args, **kwargs)
+        except RuleError as exc:
+            prompts.warn(self, title, exc.message)
+            self.show_contract(contract_id)
+            return None
+        self.changed_here(contract_id)
+        return result
 
     def changed_here(self, contract_id: int) -> None:
-        """A dialog this view opened changed the contract: show it again, then say so (as `run` does)."""
+        """This view (or a dialog it opened) changed the contract: show it again here, then say so; the page
+        then reads its other parts again, not this view."""
         self.show_contract(contract_id)
         self.changed.emit(contract_id)

@@ -297,9 +297,7 @@ class CloseoutTab(ContractTab):
 
     # ------------------------------------------------------------ actions (one operation each)
     def _done(self, *_args) -> None:
-        cid = self.contract.id
-        self.show_contract(cid)
-        self.changed.emit(cid)
+        self.changed_here(self.contract.id)
 
     def mark_done(self) -> None:
         item = self.selected_item()

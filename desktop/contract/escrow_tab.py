@@ -380,16 +380,12 @@ class EscrowPanel(ContractTab):
         if d is None or self.dialog is not None:
             return None
         dialog = DisputeOutcomeDialog(d, self, today=self.today)
-        dialog.accepted.connect(lambda cid=d.contract_id: self._outcome_recorded(cid))
+        dialog.accepted.connect(lambda cid=d.contract_id: self.changed_here(cid))
         dialog.finished.connect(self._dialog_closed)
         self.dialog = dialog  # tests reach the open dialog here
         self.outcome_button.setEnabled(False)
         dialog.open()
         return dialog
-
-    def _outcome_recorded(self, contract_id: int) -> None:
-        self.refresh()
-        self.changed.emit(contract_id)
 
     def _dialog_closed(self, _result: int) -> None:
         dialog, self.dialog = self.dialog, None

@@ -238,9 +238,7 @@ class FeedbackTab(ContractTab):
         dialog.open()
 
     def _done(self, *_args) -> None:
-        cid = self.contract.id
-        self.show_contract(cid)
-        self.changed.emit(cid)
+        self.changed_here(self.contract.id)
 
     def leave_feedback(self) -> None:
         if self.contract is not None:

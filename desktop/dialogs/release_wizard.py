@@ -205,7 +205,7 @@ class ChoosePage(QWizardPage):
 
         self.group.idToggled.connect(lambda *_: self._changed())
         self.new_title.textChanged.connect(self._changed)
-        self.new_details.textChanged.connect(self._changed)
+        self.new_details.textChanged.connect(self.write_choice)  # the details change no figure
         self.new_amount.textChanged.connect(self._changed)
         chosen = self.group.button(milestone_id) if milestone_id is not None else None
         (chosen or (self.group.buttons()[0] if self.active else self.new_choice)).setChecked(True)

@@ -31,7 +31,7 @@ TODAY = date(2026, 3, 10)
 
 
 @pytest.fixture
-def funded(contract):
+def funded(contract):  # here, not the wizard tests' one (tests/desktop/dialogs/conftest.py)
     """$250.00 in escrow, all of it in the active milestone “Final delivery”."""
     final = ops.add_milestone(contract, "Final delivery", 25_000)
     ops.fund_milestone(final, today=date(2026, 3, 2))

@@ -15,23 +15,12 @@ import pytest
 
 from desktop.dialogs import release_plan as plan
 from desktop.dialogs.release_plan import NEW, ReleaseChoice
-from models import ops, queries
+from models import queries
 from models.entities import LedgerEntry, Milestone
 from models.errors import RuleError
 
 ROOT = Path(__file__).resolve().parents[3]
 TODAY = date(2026, 3, 10)
-
-
-@pytest.fixture
-def funded(contract):
-    """$250.00 funded in “Final delivery”, and $40.00 left over from a partial release of “Sketches”."""
-    final = ops.add_milestone(contract, "Final delivery", 25_000)
-    ops.fund_milestone(final, today=date(2026, 3, 2))
-    sketches = ops.add_milestone(contract, "Sketches", 10_000)
-    ops.fund_milestone(sketches, today=date(2026, 3, 2))
-    ops.release_payment(sketches, 6_000, today=date(2026, 3, 3))
-    return contract, final
 
 
 def new(title="Final payment", amount=None, **kw) -> ReleaseChoice:
