@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("path", metavar="PATH", help="where to write the new book (must not exist)")
     demo.add_argument("--contracts", type=int, default=200, metavar="N", help="how many contracts (default 200)")
     demo.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (same seed, same book)")
-    check = sub.add_parser("check", help="verify a book: SQLite integrity and every R12 invariant")
+    check = sub.add_parser("check", help="verify a book: SQLite integrity, the ledger's balances and its hash chain")
     check.add_argument("path", metavar="PATH", help="the book to check")
     pdf = sub.add_parser("export-pdf", help="write contract summaries to PDF")
     pdf.add_argument("--book", dest="pdf_book", metavar="PATH", required=True, help="the book to read")

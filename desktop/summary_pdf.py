@@ -297,7 +297,7 @@ def summary_html(s: ContractSummary) -> str:
 
     out.append(f"{H2}Feedback</h2>")
     if s.status == "Active" and s.client_feedback is None and s.freelancer_feedback is None:
-        out.append(_none("Feedback is left when the contract ends (R10)."))
+        out.append(_none("Feedback is left when the contract ends."))
     else:
         out.append(_feedback_html("Your feedback on the freelancer", s.client_feedback, "You have not left feedback."))
         out.append(

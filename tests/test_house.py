@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,33 @@ def test_package_inits_import_nothing(graph):
 def test_the_release_wizards_arithmetic_imports_no_qt(graph):
     assert sorted(m for m in graph["desktop.dialogs.release_plan"] if m.startswith("PySide6")) == []
     assert "desktop.dialogs.release_plan" in own(graph, "desktop.dialogs.release_wizard")
+
+
+RULE_NUMBER = re.compile(r"\bR\d{1,2}\b")
+
+
+def test_no_text_of_desktop_names_a_rule_number():
+    """A client never reads "R9": labels, tooltips, messages, help and PDF text in desktop/ say the rule in
+    words (docstrings and comments, for the code's readers, may name it)."""
+    found = []
+    for name, path in modules().items():
+        if not name.startswith("desktop"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        found += [
+            f"{path.relative_to(ROOT)}:{node.lineno}: {node.value.strip()[:80]}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and RULE_NUMBER.search(node.value)
+        ]
+    assert found == []

@@ -76,7 +76,7 @@ class CloseoutTab(ContractTab):
             "checklistTable", "Closeout checklist", ["Item", "Done on", "Note"], stretch=2
         )
         self.mark_done_button = button(
-            "markDoneButton", "Mark &done…", self.mark_done, tip="Tick the selected item, with an optional note (R11)"
+            "markDoneButton", "Mark &done…", self.mark_done, tip="Tick the selected item, with an optional note"
         )
         self.checklist_table.itemDoubleClicked.connect(lambda *_: self.mark_done())
 

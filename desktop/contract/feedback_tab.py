@@ -119,7 +119,7 @@ class FeedbackTab(ContractTab):
         self.leave_button = QPushButton("&Leave feedback…")
         self.leave_button.setObjectName("leaveFeedbackButton")
         self.leave_button.setAccessibleName("Leave feedback")
-        self.leave_button.setToolTip("Rate the freelancer; sealed once submitted (R10)")
+        self.leave_button.setToolTip("Rate the freelancer; your feedback is sealed once submitted")
         self.leave_button.clicked.connect(self.leave_feedback)
         self.view_button = QPushButton("&View sealed feedback…")
         self.view_button.setObjectName("viewFeedbackButton")
@@ -139,7 +139,9 @@ class FeedbackTab(ContractTab):
         self.record_button = QPushButton("&Record the freelancer's feedback…")
         self.record_button.setObjectName("recordTheirsButton")
         self.record_button.setAccessibleName("Record the freelancer's feedback")
-        self.record_button.setToolTip("Copy in what the freelancer wrote about you; it stays hidden until R10 says")
+        self.record_button.setToolTip(
+            "Copy in what the freelancer wrote about you; it stays hidden until you leave yours or the window closes"
+        )
         self.record_button.clicked.connect(self.record_theirs)
         theirs = QVBoxLayout(self.theirs_box)
         theirs.addWidget(self.theirs_state)

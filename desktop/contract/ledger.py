@@ -30,7 +30,10 @@ class LedgerTab(ContractTab):
         self.ledger_table = table("ledgerTable", ["#", "Date", "Entry", "Amount", "Milestone", "Memo"], right={3})
         self.ledger_table.itemSelectionChanged.connect(self._update_buttons)
         self.reverse_button = button(
-            "reverseButton", "&Reverse entry…", self.reverse_entry, tip="Correct a mistake with a reversal (R12)"
+            "reverseButton",
+            "&Reverse entry…",
+            self.reverse_entry,
+            tip="Correct a mistake with a reversal entry; the original stays",
         )
         note = QLabel("Entries are never edited or deleted: a mistake is corrected by a reversal that names it.")
         note.setWordWrap(True)
@@ -38,7 +41,7 @@ class LedgerTab(ContractTab):
             "recordRefundButton",
             "Record re&fund…",
             self.record_refund,
-            tip="A refund from the freelancer against a payment of the past 180 days (R9)",
+            tip="A refund from the freelancer against a payment of the past 180 days",
         )
         buttons = QHBoxLayout()
         buttons.addWidget(self.refund_button)

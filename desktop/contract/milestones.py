@@ -40,27 +40,31 @@ class MilestonesTab(ContractTab):
         self.down_button = button("moveDownButton", "Move do&wn", lambda: self.move_milestone(1))
         self.delete_button = button("deleteMilestoneButton", "&Delete…", self.delete_milestone, "delete")
         self.fund_button = button(
-            "fundButton", "F&und…", self.fund_milestone, "fund", "Deposit the amount into escrow, with its fees (R3)"
+            "fundButton",
+            "F&und…",
+            self.fund_milestone,
+            "fund",
+            "Deposit the amount into escrow, with its fees",
         )
         self.changes_button = button(
             "requestChangesButton",
             "Ask for c&hanges",
             self.request_changes,
-            tip="You asked the freelancer for changes: the review clock stops until work is submitted again (R6)",
+            tip="You asked the freelancer for changes: the review clock stops until work is submitted again",
         )
         self.release_button = button(
             "releaseButton",
             "&Release…",
             self.release_payment,
             "release",
-            "Release a payment to the freelancer, in full or in part (R4, R5)",
+            "Release a payment to the freelancer from an active milestone, in full or in part",
         )
         self.submit_button = button(
             "submitWorkButton",
             "Work &submitted",
             self.submit_work,
             "submit-work",
-            "The freelancer submitted work: the review period starts (R6)",
+            "The freelancer submitted work: the review period starts",
         )
         buttons = QHBoxLayout()
         for b in (

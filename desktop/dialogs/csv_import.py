@@ -103,8 +103,8 @@ class ImportDialog(QDialog):
                 f"are ready to import from {self.folder}."
             )
             self.note.setText(
-                "Every row was checked, and the ledger of each contract keeps every rule (R12). Import adds them "
-                "to this book in one step; it is not undone by itself, so keep a copy first (File → Save a Copy)."
+                "Every row was checked, and the ledger of each contract keeps every rule of the books. Import adds "
+                "them to this book in one step; it is not undone by itself, so keep a copy first (File → Save a Copy)."
             )
             self._fill(plan)
         else:

@@ -33,7 +33,7 @@ from desktop.summary_pdf import export_summaries, file_name, paint_summaries, wr
 from desktop.widgets.fields import FieldError
 from models.report import contract_summary
 
-PRIVATE_HINT = "Private notes and private feedback (R10) are left out unless you tick this."
+PRIVATE_HINT = "Private notes and private feedback are left out unless you tick this."
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ class ChoosePage(QWizardPage):
         self.w = wizard
         c = wizard.contract
         self.setTitle("Which milestone?")
-        self.setSubTitle("Payments are released from an active milestone (R4).")
+        self.setSubTitle("Payments are released from an active milestone.")
         balances = queries.balances(c)
         self.loose = max(queries.unassigned_escrow(c), 0)
         summary = _label(
@@ -244,7 +244,7 @@ class ChoosePage(QWizardPage):
                 fees = funding["fee"] + funding["initiation_fee"]
                 lead = f"Remaining escrow is {self.w.money(self.loose)}: a deposit" if self.loose else "A deposit"
                 note = f"{lead} of <b>{self.w.money(funding['deposit'])}</b> will be funded" + (
-                    f", with fees of {self.w.money(fees)} (R3)." if fees else "."
+                    f", with fees of {self.w.money(fees)}." if fees else "."
                 )
             else:
                 note = f"Paid from the remaining escrow ({self.w.money(self.loose)}); no new deposit, no fee."
@@ -260,7 +260,7 @@ class AmountPage(QWizardPage):
         super().__init__()
         self.w = wizard
         self.setTitle("How much?")
-        self.setSubTitle("Release all of it, or part of it. A partial release closes the milestone (R5).")
+        self.setSubTitle("Release all of it, or part of it. A partial release closes the milestone.")
         self.group = QButtonGroup(self)
         self.full = QRadioButton()
         self.full.setObjectName("fullRelease")

@@ -104,7 +104,7 @@ class MoneyEdit(QLineEdit):
     def format(self, minor: int) -> str:
         """1234.50 USD -> "1,234.50" (en_US) or "1.234,50" (German): digits grouped in threes, as parsed."""
         if isinstance(minor, bool) or not isinstance(minor, int):
-            raise TypeError("MoneyEdit amounts are int minor units, never floats (R1).")
+            raise TypeError("MoneyEdit amounts are int minor units, never floats.")
         places = exponent(self._currency)
         decimal_sep, group_sep = self._validator.separators()
         whole, frac = divmod(abs(minor), 10**places)

@@ -26,7 +26,7 @@ def test_the_dialog_offers_the_selected_the_shown_and_every_contract(window, fil
     }
     assert dialog.choice_buttons["selected"].isChecked()
     assert not dialog.private.isChecked()  # private notes are left out unless asked for
-    assert "R10" in dialog.findChild(QLabel, "privateHint").text()
+    assert "private feedback are left out unless you tick this" in dialog.findChild(QLabel, "privateHint").text()
 
 
 def test_exporting_the_selected_contract_writes_its_pdf(window, filled, tmp_path, qtbot):

@@ -128,7 +128,7 @@ def test_r3_new_milestone_needing_a_deposit_shows_and_records_its_fee(qtbot, fun
     qtbot.keyClicks(w.choose.new_title, "Extra")
     qtbot.keyClicks(w.choose.new_amount, "60.00")
     assert seen(w.choose.funding_note).startswith("Remaining escrow is $40.00: a deposit of $20.00 will be funded")
-    assert "with fees of $1.00 (R3)" in seen(w.choose.funding_note)
+    assert "with fees of $1.00." in seen(w.choose.funding_note)
     qtbot_click(next_button(w))
     qtbot_click(next_button(w))
     assert "Fees recorded with the deposit: $1.00." in seen(w.review.text)
