@@ -48,9 +48,16 @@ def _chain_ledger(db: pw.Database) -> None:
     chain.backfill(db)
 
 
+def _withdrawable_feedback(db: pw.Database) -> None:
+    """Book format 3: the freelancer's recorded feedback can be withdrawn as recorded in error."""
+    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(feedback)")}
+    if "withdrawn_on" not in columns:  # a new book has it from _create_schema already
+        db.execute_sql("ALTER TABLE feedback ADD COLUMN withdrawn_on DATE")
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_create_schema, _chain_ledger]
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_create_schema, _chain_ledger, _withdrawable_feedback]
 
 
 def schema_version() -> int:

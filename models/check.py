@@ -3,7 +3,8 @@
 Per contract: escrow = funded - released - escrow-refunded >= 0, and the
 escrow held by active milestones is part of it. Per milestone: released +
 refunded <= funded. Per payment: refunds <= payment. Every entry's currency
-is its contract's, every amount > 0, every reversal names a live original.
+is its contract's, every amount > 0, every reversal names a live original, and
+every entry is in the order of events R16 requires (models/order.py).
 `escrowbook check` adds SQLite's integrity check and compares the maintained
 summaries with a fresh derivation from the ledger.
 """
@@ -19,6 +20,7 @@ from .chain import chain_problems
 from .entities import LedgerEntry as E
 from .entities import database
 from .money import format_money
+from .order import order_problems
 from .summary import (
     CLOCK_COLUMNS,
     MONTH_COLUMNS,
@@ -138,7 +140,7 @@ def escrow_problems(held: dict[int, tuple], contract_id: int | None = None, tota
 def contract_problems(contract_id: int | None = None, limit: int = 50) -> list[str]:
     """Every R12 invariant broken in one contract (or the whole book), in words."""
     ledger, held = ledger_problems(contract_id)
-    return (escrow_problems(held, contract_id) + ledger)[:limit]
+    return (escrow_problems(held, contract_id) + ledger + order_problems(contract_id))[:limit]
 
 
 def _fresh_summaries() -> None:
@@ -229,6 +231,7 @@ def check_book(path: str | None = None) -> list[str]:
         try:
             found["chain"] = chain_problems(run=conn.execute)
             found["ledger"] = ledger_problems(run=conn.execute)
+            found["order"] = order_problems(run=conn.execute)
         except sqlite3.DatabaseError:
             pass  # a damaged file: the integrity check says why
         finally:
@@ -253,6 +256,7 @@ def check_book(path: str | None = None) -> list[str]:
                 found["fk"] = foreign_key_problems()
                 found["chain"] = chain_problems(run=_main_connection)
                 found["ledger"] = ledger_problems()
+                found["order"] = order_problems()
         else:
             for worker in workers:
                 worker.join()
@@ -261,7 +265,7 @@ def check_book(path: str | None = None) -> list[str]:
         if "ledger" not in found:
             return ["the book could not be read through (its ledger could not be read)."]
         ledger_found, held = found["ledger"]
-        problems = found["fk"] + escrow_problems(held, totals="temp.fresh_totals") + ledger_found
+        problems = found["fk"] + escrow_problems(held, totals="temp.fresh_totals") + ledger_found + found["order"]
         problems += found["chain"] + summary
     except sqlite3.DatabaseError as exc:  # a damaged file can fail any query; the integrity check says why
         for worker in workers:

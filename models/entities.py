@@ -100,6 +100,7 @@ class EscrowRefundRequest(BaseModel):
     APPROVED = "approved"
     NO_REPLY = "no_reply"
     DISPUTED = "disputed"
+    WITHDRAWN = "withdrawn"  # the ending it came with was recorded in error (corrections.withdraw_ending)
 
     contract = pw.ForeignKeyField(Contract, backref="escrow_refund_requests", index=True)
     amount = pw.IntegerField()
@@ -114,6 +115,7 @@ class Dispute(BaseModel):
 
     OPEN = "open"
     RESOLVED = "resolved"
+    WITHDRAWN = "withdrawn"  # the freelancer's dispute was recorded in error; opened again if recorded again
 
     contract = pw.ForeignKeyField(Contract, backref="disputes", index=True)
     request = pw.ForeignKeyField(EscrowRefundRequest, backref="disputes", unique=True)
@@ -207,6 +209,7 @@ class Feedback(BaseModel):
     private_reason = pw.CharField(default="")  # private, client only
     recommend = pw.IntegerField(null=True)  # private, 0-10, client only
     submitted_at = pw.DateTimeField()
+    withdrawn_on = pw.DateField(null=True)  # the freelancer's, recorded in error (the client's stays sealed)
 
     class Meta:
         indexes = ((("contract", "author"), True),)

@@ -9,12 +9,13 @@ datetime) as an argument; the real clock is only the default.
 from __future__ import annotations
 
 import functools
+import weakref
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from . import chain
+from . import chain, order
 from . import queries as q
 from .check import contract_problems
 from .clock import add_business_days, end_of_day, utc_now, utc_today
@@ -47,12 +48,20 @@ from .fields import (
     contract_field,
     deliverable_field,
     feedback_field,
-    require_not_before,
     require_not_too_far_ahead,
 )
 from .money import check_currency, fee_on, format_money, major_to_minor
 from .policy import policy_for
 from .summary import refresh, refresh_search
+
+_depth = 0  # how many operations are running (one calls another: only the outermost is announced)
+_listeners: list[weakref.WeakMethod] = []
+
+
+def listen(method) -> None:
+    """Call `method(fn, args, kwargs, result)` after each outermost operation that completed (models/undo.py
+    keeps a history of them). Held weakly: a listener goes away with its owner."""
+    _listeners.append(weakref.WeakMethod(method))
 
 
 def operation(fn):
@@ -64,16 +73,32 @@ def operation(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        global _depth
+        _depth += 1
         try:
             with database.atomic():
-                return fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
         except pw.OperationalError as exc:
             refusal = _storage_refusal(exc)
             if refusal is None:
                 raise
             raise refusal from exc
+        finally:
+            _depth -= 1
+        if _depth == 0:
+            _announce(wrapper, args, kwargs, result)
+        return result
 
     return wrapper
+
+
+def _announce(op, args, kwargs, result) -> None:
+    for ref in list(_listeners):
+        method = ref()
+        if method is None:
+            _listeners.remove(ref)
+        else:
+            method(op, args, kwargs, result)
 
 
 # SQLite's words for a write the disk did not take, and ours.
@@ -129,6 +154,12 @@ def _today(today: date | None) -> date:
     day = utc_today(today)
     require_not_too_far_ahead(day, "The date", "date")
     return day
+
+
+def _when(on: date | None, today: date | None) -> date:
+    """R16: the date the event happened (today by default), never later than today."""
+    today = _today(today)
+    return order.happened_on(today if on is None else on, today)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -329,9 +360,8 @@ def funding_preview(contract, amount: int, *, from_escrow: bool) -> dict:
     c = _fresh(Contract, contract, "contract")
     allocated = min(max(q.unassigned_escrow(c), 0), amount) if from_escrow else 0
     deposit = amount - allocated
-    first = (
-        not LedgerEntry.select().where((LedgerEntry.contract == c) & (LedgerEntry.kind == LedgerEntry.FUND)).exists()
-    )
+    # R3: the initiation fee goes with the first funding that still stands (a reversed one does not count).
+    first = order.latest_entry(c, (LedgerEntry.FUND,)) is None
     return {
         "from_escrow": allocated,
         "deposit": deposit,
@@ -365,16 +395,18 @@ def _fund(m: Milestone, today: date, *, from_escrow: bool) -> LedgerEntry:
 
 
 @operation
-def fund_milestone(milestone, *, from_escrow: bool = False, today: date | None = None) -> LedgerEntry:
-    """R3: move the milestone's amount from the client into escrow, with its fees beside it."""
-    today = _today(today)
+def fund_milestone(
+    milestone, *, from_escrow: bool = False, on: date | None = None, today: date | None = None
+) -> LedgerEntry:
+    """R3: move the milestone's amount from the client into escrow, with its fees beside it (dated `on`)."""
+    today = _when(on, today)
     m = _fresh(Milestone, milestone, "milestone")
     c = m.contract
     _require_active(c, "fund milestones")
     if m.state != Milestone.UNFUNDED:
         raise RuleError(f"“{m.title}” is already funded.", rule="R3")
     check_milestone_amount(c, m.amount)
-    require_not_before(today, c.started_on, "the contract started")
+    order.after_start(c, today)
     entry = _fund(m, today, from_escrow=from_escrow)
     _audit(c, "milestone funded", f"{m.title}: {_money(c, m.amount)}")
     _settle(c)
@@ -382,17 +414,15 @@ def fund_milestone(milestone, *, from_escrow: bool = False, today: date | None =
 
 
 @operation
-def submit_work(milestone, *, today: date | None = None) -> Milestone:
-    """R6: the freelancer submitted work; the review period's automatic release date is fixed now."""
-    today = _today(today)
+def submit_work(milestone, *, on: date | None = None, today: date | None = None) -> Milestone:
+    """R6: the freelancer submitted work on `on`; the automatic release counts from this (latest) submission."""
+    today = _when(on, today)
     m = _fresh(Milestone, milestone, "milestone")
     _require_active(m.contract, "record submitted work")
     if m.state != Milestone.ACTIVE:
         why = "is not funded yet" if m.state == Milestone.UNFUNDED else "is not waiting for work"
         raise RuleError(f"“{m.title}” {why}.", rule="R6")
-    last_fund = _last_funding(m)
-    if last_fund:
-        require_not_before(today, last_fund, "the milestone was funded")
+    order.release_after_funding(m, today)
     days = m.contract.policy.review_days
     m.state = Milestone.SUBMITTED
     m.submitted_on = today
@@ -404,20 +434,21 @@ def submit_work(milestone, *, today: date | None = None) -> Milestone:
 
 
 @operation
-def request_changes(milestone, *, today: date | None = None) -> Milestone:
+def request_changes(milestone, *, on: date | None = None, today: date | None = None) -> Milestone:
     """R6: the client asked for changes; the review clock stops until work is submitted again."""
     m = _fresh(Milestone, milestone, "milestone")
     _require_active(m.contract, "ask for changes")
     if m.state != Milestone.SUBMITTED:
         raise RuleError(f"No work is waiting for review on “{m.title}”.", rule="R6")
-    today = _today(today)
-    require_not_before(today, m.submitted_on, "the work was submitted")
+    today = _when(on, today)
+    order.not_before(today, m.submitted_on, f"the work submitted for “{m.title}”")
     if m.auto_release_on is not None and today >= m.auto_release_on:
         raise RuleError(
             f"The review period of “{m.title}” ended on {m.auto_release_on:%d %b %Y}: the marketplace released "
             "it automatically. Record the automatic release instead.",
             rule="R6",
         )
+    m.was_submitted_on = m.submitted_on  # not stored: what undoing the request puts back (models/undo.py)
     m.state = Milestone.ACTIVE
     m.submitted_on = None
     m.auto_release_on = None
@@ -425,15 +456,6 @@ def request_changes(milestone, *, today: date | None = None) -> Milestone:
     _audit(m.contract, "changes requested", m.title, None)
     _settle(m.contract)
     return m
-
-
-def _last_funding(m: Milestone) -> date | None:
-    return (
-        LedgerEntry.select(LedgerEntry.date)
-        .where((LedgerEntry.milestone == m) & (LedgerEntry.kind.in_(q.FUNDING_KINDS)))
-        .order_by(LedgerEntry.date.desc())
-        .scalar()
-    )
 
 
 def _release(m: Milestone, amount: int, day: date, memo: str) -> LedgerEntry:
@@ -451,9 +473,7 @@ def _release(m: Milestone, amount: int, day: date, memo: str) -> LedgerEntry:
     check_amount(amount, currency=c.currency)
     if amount > available:
         raise RuleError(f"You can release at most {_money(c, available)} from “{m.title}”.", rule="R5", field="amount")
-    last_fund = _last_funding(m)
-    if last_fund:
-        require_not_before(day, last_fund, "the milestone was funded")
+    order.release_after_funding(m, day)
     entry = _post(c, LedgerEntry.RELEASE, amount, day, milestone=m, memo=memo)
     m.state = Milestone.PAID
     m.save()
@@ -461,9 +481,11 @@ def _release(m: Milestone, amount: int, day: date, memo: str) -> LedgerEntry:
 
 
 @operation
-def release_payment(milestone, amount: int | None = None, *, memo: str = "", today: date | None = None):
-    """R5: release all (default) or part of an active milestone's escrow as a payment."""
-    today = _today(today)
+def release_payment(
+    milestone, amount: int | None = None, *, memo: str = "", on: date | None = None, today: date | None = None
+):
+    """R5: release all (default) or part of an active milestone's escrow as a payment, dated `on`."""
+    today = _when(on, today)
     m = _fresh(Milestone, milestone, "milestone")
     if amount is None:
         amount = q.milestone_escrow(m)
@@ -494,21 +516,26 @@ def record_automatic_release(milestone, *, today: date | None = None) -> LedgerE
 
 @operation
 def release_from_remaining_escrow(
-    contract, title, amount: int, *, release: int | None = None, description="", today: date | None = None
+    contract,
+    title,
+    amount: int,
+    *,
+    release: int | None = None,
+    description="",
+    on: date | None = None,
+    today: date | None = None,
 ) -> LedgerEntry:
     """R4: a new milestone of at least the minimum, funded from the remaining escrow, then released.
 
     Where remaining escrow is short, the difference is deposited with its fees (R3).
     """
-    today = _today(today)
+    today = _when(on, today)
     c = _fresh(Contract, contract, "contract")
     _require_active(c, "release payments")
-    require_not_before(today, c.started_on, "the contract started")
-    latest = (
-        LedgerEntry.select(LedgerEntry.date).where(LedgerEntry.contract == c).order_by(LedgerEntry.date.desc()).scalar()
-    )
-    if latest:
-        require_not_before(today, latest, "the latest entry in this contract's ledger")
+    order.after_start(c, today)
+    latest = order.latest_entry(c)
+    if latest is not None:  # the escrow it pays from is what was left after the latest entry
+        order.not_before(today, latest.date, order.describe(latest))
     m = add_milestone(c, title, amount, description=description)
     _fund(m, today, from_escrow=True)
     entry = _release(m, amount if release is None else release, today, "Final payment")
@@ -520,6 +547,30 @@ def release_from_remaining_escrow(
 # ---------------------------------------------------------- ending (R7, R8)
 
 
+def automatic_releases_by(contract, on: date) -> list[Milestone]:
+    """R6, R7: work under review whose automatic release date has come by `on` (the marketplace paid it)."""
+    return list(
+        Milestone.select()
+        .where(
+            (Milestone.contract == contract)
+            & (Milestone.state == Milestone.SUBMITTED)
+            & Milestone.auto_release_on.is_null(False)
+            & (Milestone.auto_release_on <= on)
+        )
+        .order_by(Milestone.auto_release_on, Milestone.position)
+    )
+
+
+def ending_preview(contract, *, on: date) -> dict:
+    """R7: what ending on `on` does first, and what escrow is then left to ask back (for the dialog).
+
+    `automatic`: (milestone, amount, date) of each automatic release it records first; `escrow`: what is left.
+    """
+    c = _fresh(Contract, contract, "contract")
+    auto = [(m, q.milestone_escrow(m), m.auto_release_on) for m in automatic_releases_by(c, on)]
+    return {"automatic": auto, "escrow": q.balances(c).escrow - sum(a for _, a, _ in auto)}
+
+
 @operation
 def end_contract(
     contract,
@@ -528,16 +579,24 @@ def end_contract(
     request_escrow_refund: bool = False,
     reason: str = "",
     note: str = "",
+    on: date | None = None,
     today: date | None = None,
 ) -> EscrowRefundRequest | None:
-    """R7: end an active contract the client agreed to end; leftover escrow needs a refund request (R8)."""
-    today = _today(today)
+    """R7: end an active contract the client agreed to end, on `on`.
+
+    First every automatic release the marketplace made by that day is recorded on its own date (money already
+    paid is never asked back); escrow still left then needs an escrow refund request (R8).
+    """
+    today = _when(on, today)
     c = _fresh(Contract, contract, "contract")
     if c.status != Contract.ACTIVE:
         raise RuleError(f"“{c.title}” has already ended.", rule="R7")
     if not agreed:
         raise RuleError("Confirm that you agreed the ending with the freelancer.", rule="R7", field="agreed")
-    require_not_before(today, c.started_on, "the contract started")
+    order.after_start(c, today)
+    for m in automatic_releases_by(c, today):
+        record_automatic_release(m, today=today)
+    order.ending_after_records(c, today)
     escrow = q.balances(c).escrow
     if escrow and not request_escrow_refund:
         raise RuleError(
@@ -556,8 +615,10 @@ def end_contract(
     Milestone.update(state=Milestone.CLOSED).where(
         (Milestone.contract == c) & (Milestone.state.in_(Milestone.OPEN_STATES))
     ).execute()
-    for kind in CloseoutItem.STANDARD:
-        CloseoutItem.create(contract=c, kind=kind, label=CloseoutItem.LABELS[kind])
+    have = {i.kind for i in CloseoutItem.select(CloseoutItem.kind).where(CloseoutItem.contract == c)}
+    for kind in CloseoutItem.STANDARD:  # kept from an ending withdrawn earlier, else new
+        if kind not in have:
+            CloseoutItem.create(contract=c, kind=kind, label=CloseoutItem.LABELS[kind])
     request = None
     if escrow:
         reply_days = c.policy.escrow_refund_reply_days
@@ -567,23 +628,23 @@ def end_contract(
             requested_on=today,
             reply_due=None if reply_days is None else today + timedelta(days=reply_days),
         )
-    _audit(c, "contract ended", c.end_reason)
+    _audit(c, "contract ended", f"on {today:%Y-%m-%d}" + (f": {c.end_reason}" if c.end_reason else ""))
     _settle(c)
     return request
 
 
 @operation
-def record_escrow_refund_reply(request, outcome: str, *, today: date | None = None):
-    """R8: the freelancer approved, stayed silent past the reply date, or disputed.
+def record_escrow_refund_reply(request, outcome: str, *, on: date | None = None, today: date | None = None):
+    """R8: the freelancer approved, stayed silent past the reply date, or disputed (on `on`).
 
     Returns the escrow refund entry, or the Dispute that was opened.
     """
-    today = _today(today)
+    today = _when(on, today)
     r = _fresh(EscrowRefundRequest, request, "escrow refund request")
     c = r.contract
     if r.status != EscrowRefundRequest.PENDING:
         raise RuleError("That escrow refund request has already been answered.", rule="R8")
-    require_not_before(today, r.requested_on, "the refund was requested")
+    order.answer_after_request(r, today)
     amount = _money(c, r.amount)
     if outcome == "approved":
         result = _post(c, LedgerEntry.ESCROW_REFUND, r.amount, today, memo="Escrow refund approved")
@@ -610,14 +671,22 @@ def record_escrow_refund_reply(request, outcome: str, *, today: date | None = No
         policy = c.policy
         answer_days = policy.dispute_answer_business_days
         mediation = policy.mediation_days
-        result = Dispute.create(
-            contract=c,
-            request=r,
-            amount=r.amount,
-            opened_on=today,
-            answer_due=None if answer_days is None else add_business_days(today, answer_days),
-            mediation_ends=None if mediation is None else today + timedelta(days=mediation),
-        )
+        fields = {
+            "contract": c,
+            "amount": r.amount,
+            "opened_on": today,
+            "answer_due": None if answer_days is None else add_business_days(today, answer_days),
+            "mediation_ends": None if mediation is None else today + timedelta(days=mediation),
+            "answered_on": None,
+            "status": Dispute.OPEN,
+            "resolved_on": None,
+        }
+        result = Dispute.get_or_none(Dispute.request == r)  # one withdrawn earlier is opened again
+        if result is None:
+            result = Dispute.create(request=r, **fields)
+        else:
+            Dispute.update(**fields).where(Dispute.id == result.id).execute()
+            result = Dispute.get_by_id(result.id)
         r.status = EscrowRefundRequest.DISPUTED
     else:
         raise RuleError(f"Unknown answer “{outcome}”.", rule="R8", field="outcome")
@@ -629,15 +698,15 @@ def record_escrow_refund_reply(request, outcome: str, *, today: date | None = No
 
 
 @operation
-def record_dispute_answer(dispute, *, today: date | None = None) -> Dispute:
+def record_dispute_answer(dispute, *, on: date | None = None, today: date | None = None) -> Dispute:
     """R8: the client answered the dispute (within 5 business days)."""
-    today = _today(today)
+    today = _when(on, today)
     d = _fresh(Dispute, dispute, "dispute")
     if d.status != Dispute.OPEN:
         raise RuleError("That dispute is already resolved.", rule="R8")
     if d.answered_on is not None:
         raise RuleError("Your answer to that dispute is already recorded.", rule="R8")
-    require_not_before(today, d.opened_on, "the dispute was opened")
+    order.not_before(today, d.opened_on, "the opening of the dispute")
     if d.answer_due is not None and today > d.answer_due:
         raise RuleError(
             f"Your answer was due by {d.answer_due:%d %b %Y}. Record the dispute's outcome instead.", rule="R8"
@@ -650,9 +719,11 @@ def record_dispute_answer(dispute, *, today: date | None = None) -> Dispute:
 
 
 @operation
-def resolve_dispute(dispute, *, to_freelancer: int, to_client: int, today: date | None = None) -> Dispute:
+def resolve_dispute(
+    dispute, *, to_freelancer: int, to_client: int, on: date | None = None, today: date | None = None
+) -> Dispute:
     """R8: the outcome splits the disputed amount; the two parts sum to exactly that amount."""
-    today = _today(today)
+    today = _when(on, today)
     d = _fresh(Dispute, dispute, "dispute")
     c = d.contract
     if d.status != Dispute.OPEN:
@@ -667,7 +738,7 @@ def resolve_dispute(dispute, *, to_freelancer: int, to_client: int, today: date 
             rule="R8",
             field="to_client",
         )
-    require_not_before(today, d.opened_on, "the dispute was opened")
+    order.not_before(today, d.opened_on, "the opening of the dispute")
     if to_freelancer:
         _post(c, LedgerEntry.DISPUTE_RELEASE, to_freelancer, today, dispute=d, memo="Dispute outcome: released")
     if to_client:
@@ -684,9 +755,11 @@ def resolve_dispute(dispute, *, to_freelancer: int, to_client: int, today: date 
 
 
 @operation
-def record_refund(payment, amount: int, *, memo: str = "", today: date | None = None) -> LedgerEntry:
-    """R9: a refund from the freelancer against one payment, within the policy's 180 days."""
-    today = _today(today)
+def record_refund(
+    payment, amount: int, *, memo: str = "", on: date | None = None, today: date | None = None
+) -> LedgerEntry:
+    """R9: a refund from the freelancer against one payment (received on `on`), within the policy's 180 days."""
+    today = _when(on, today)
     p = _fresh(LedgerEntry, payment, "payment")
     c = p.contract
     if p.kind not in LedgerEntry.PAYMENT_KINDS or not q.is_live(p):
@@ -701,10 +774,7 @@ def record_refund(payment, amount: int, *, memo: str = "", today: date | None = 
             rule="R9",
             field="amount",
         )
-    if today < p.date:
-        raise RuleError(
-            f"A refund cannot come before the payment it refunds ({p.date:%d %b %Y}).", rule="R9", field="date"
-        )
+    order.refund_after_payment(p, today)
     window = c.policy.refund_window_days
     if window is not None and (today - p.date).days > window:
         last = p.date + timedelta(days=window)
@@ -761,6 +831,7 @@ def submit_feedback(
     if q.client_feedback(c) is not None:
         raise RuleError("Your feedback on this contract is already submitted and sealed.", rule="R10")
     _require_feedback_window(c, now)
+    order.after_ending(c, now.date())
     stars = _ratings(ratings)
     if recommend is not None and (
         isinstance(recommend, bool) or not isinstance(recommend, int) or not 0 <= recommend <= 10
@@ -786,22 +857,40 @@ def submit_feedback(
 
 
 @operation
-def record_freelancer_feedback(contract, ratings: dict, *, comment="", now=None) -> Feedback:
-    """R10: what the freelancer wrote about the client, recorded when it arrives (shown double-blind)."""
-    now = _now(now)
-    c = _fresh(Contract, contract, "contract")
+def _left_at(c: Contract, on: date | None, now: datetime) -> datetime:
+    """R10, R16: when the freelancer left their feedback: on the day given (not before the ending, not after
+    today); today's is stamped with the current time, an earlier day's with its start."""
     if c.status != Contract.ENDED:
         raise RuleError("Feedback opens when the contract ends.", rule="R10")
+    day = order.happened_on(now.date() if on is None else on, now.date())
+    order.after_ending(c, day)
+    return now if day == now.date() else datetime.combine(day, datetime.min.time())
+
+
+@operation
+def record_freelancer_feedback(contract, ratings: dict, *, comment="", on: date | None = None, now=None) -> Feedback:
+    """R10: what the freelancer wrote about the client, dated the day they left it (shown double-blind).
+
+    It may be recorded after the window has closed. One withdrawn earlier (recorded in error) is replaced.
+    """
+    now = _now(now)
+    c = _fresh(Contract, contract, "contract")
     if q.freelancer_feedback(c) is not None:
-        raise RuleError("The freelancer's feedback is already recorded.", rule="R10")
-    fb = Feedback.create(
-        contract=c,
-        author=Feedback.FREELANCER,
-        comment=feedback_field("comment", comment),
-        submitted_at=now,
+        raise RuleError("The freelancer's feedback is already recorded: correct it instead.", rule="R10")
+    fields = {
+        "comment": feedback_field("comment", comment),
+        "submitted_at": _left_at(c, on, now),
+        "withdrawn_on": None,
         **_ratings(ratings),
-    )
-    _audit(c, "freelancer's feedback recorded", now=now)
+    }
+    old = Feedback.get_or_none((Feedback.contract == c) & (Feedback.author == Feedback.FREELANCER))
+    if old is None:
+        fb = Feedback.create(contract=c, author=Feedback.FREELANCER, **fields)
+    else:
+        Feedback.update(**fields).where(Feedback.id == old.id).execute()
+        fb = Feedback.get_by_id(old.id)
+    _audit(c, "freelancer's feedback recorded", f"left on {fb.submitted_at:%Y-%m-%d}", now=now)
+    _settle(c)
     return fb
 
 
@@ -825,12 +914,13 @@ def add_access(contract, label, *, where="", given_on: date | None = None, today
 
 
 @operation
-def revoke_access(grant, *, today: date | None = None) -> AccessGrant:
-    today = _today(today)
+def revoke_access(grant, *, on: date | None = None, today: date | None = None) -> AccessGrant:
+    """R11: the access was revoked (or its password changed) on `on`."""
+    today = _when(on, today)
     g = _fresh(AccessGrant, grant, "access entry")
     if g.revoked_on is not None:
         raise RuleError(f"“{g.label}” was already revoked on {g.revoked_on:%d %b %Y}.", rule="R11")
-    require_not_before(today, g.given_on, "the access was given")
+    order.not_before(today, g.given_on, f"the access “{g.label}” was given")
     g.revoked_on = today
     g.save()
     _audit(g.contract, "access revoked", g.label)
@@ -854,13 +944,13 @@ def add_deliverable(contract, label, *, kind: str = Deliverable.WORK, note: str 
 
 
 @operation
-def mark_received(deliverable, *, today: date | None = None) -> Deliverable:
-    """R11: the work, material or equipment is back, on this date."""
-    today = _today(today)
+def mark_received(deliverable, *, on: date | None = None, today: date | None = None) -> Deliverable:
+    """R11: the work, material or equipment is back, on `on`."""
+    today = _when(on, today)
     d = _fresh(Deliverable, deliverable, "item")
     if d.received_on is not None:
         raise RuleError(f"“{d.label}” was already received on {d.received_on:%d %b %Y}.", rule="R11")
-    require_not_before(today, d.contract.started_on, "the contract started")
+    order.after_start(d.contract, today)
     d.received_on = today
     d.save()
     _audit(d.contract, "deliverable received", d.label)
@@ -868,14 +958,16 @@ def mark_received(deliverable, *, today: date | None = None) -> Deliverable:
 
 
 @operation
-def complete_closeout_item(item, *, note: str = "", today: date | None = None, now=None) -> CloseoutItem:
-    """R11: tick one closeout item. Access is done only when every register entry is revoked."""
-    today = _today(today if today is not None or now is None else utc_now(now).date())
+def complete_closeout_item(
+    item, *, note: str = "", on: date | None = None, today: date | None = None, now=None
+) -> CloseoutItem:
+    """R11: tick one closeout item, done on `on`. Access is done only when every register entry is revoked."""
+    today = _when(on, today if today is not None or now is None else utc_now(now).date())
     i = _fresh(CloseoutItem, item, "closeout item")
     c = i.contract
     if i.done_on is not None:
         raise RuleError(f"“{i.label}” is already done.", rule="R11")
-    require_not_before(today, c.ended_on, "the contract ended")
+    order.after_ending(c, today)
     if i.kind == CloseoutItem.REVOKE_ACCESS:
         open_grants = AccessGrant.select().where((AccessGrant.contract == c) & AccessGrant.revoked_on.is_null()).count()
         if open_grants:
@@ -918,16 +1010,16 @@ def record_automatic_events(*, today: date | None = None) -> int:
 
 
 @operation
-def reverse_entry(entry, *, memo: str = "", today: date | None = None) -> LedgerEntry:
+def reverse_entry(entry, *, memo: str = "", on: date | None = None, today: date | None = None) -> LedgerEntry:
     """R12: correct a mistake with a reversal entry that names the original (never an edit)."""
-    today = _today(today)
+    today = _when(on, today)
     e = _fresh(LedgerEntry, entry, "ledger entry")
     c = e.contract
     if e.kind == LedgerEntry.REVERSAL:
         raise RuleError("A reversal cannot itself be reversed: record the entry again instead.", rule="R12")
     if not q.is_live(e):
         raise RuleError("That entry has already been reversed.", rule="R12")
-    require_not_before(today, e.date, "the entry it reverses")
+    order.reversal_after_entry(e, today)
     memo = check_memo(memo)
     m = e.milestone
     if e.kind in q.FUNDING_KINDS:
@@ -949,7 +1041,7 @@ def reverse_entry(entry, *, memo: str = "", today: date | None = None) -> Ledger
             m.submitted_on = m.auto_release_on = None
             m.save()
     elif e.kind == LedgerEntry.RELEASE:
-        m.state = Milestone.ACTIVE
+        m.state = Milestone.SUBMITTED if m.submitted_on is not None else Milestone.ACTIVE  # its clock runs again
         m.save()
     elif e.kind == LedgerEntry.ESCROW_REFUND:
         request = (
@@ -962,7 +1054,7 @@ def reverse_entry(entry, *, memo: str = "", today: date | None = None) -> Ledger
             request.status = EscrowRefundRequest.PENDING
             request.answered_on = None
             request.save()
-    elif e.dispute_id is not None:
+    if e.dispute_id is not None:  # an outcome is reversed whole: the dispute is open again
         for other in LedgerEntry.select().where((LedgerEntry.dispute == e.dispute_id) & (LedgerEntry.id != e.id)):
             if q.is_live(other):
                 _post(c, LedgerEntry.REVERSAL, other.amount, today, reverses=other, memo="Dispute outcome reversed")

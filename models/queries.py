@@ -139,7 +139,10 @@ def client_feedback(contract: Contract) -> Feedback | None:
 
 
 def freelancer_feedback(contract: Contract) -> Feedback | None:
-    return Feedback.get_or_none((Feedback.contract == contract) & (Feedback.author == Feedback.FREELANCER))
+    """The freelancer's feedback as recorded (None when none is, or it was withdrawn as recorded in error)."""
+    return Feedback.get_or_none(
+        (Feedback.contract == contract) & (Feedback.author == Feedback.FREELANCER) & Feedback.withdrawn_on.is_null()
+    )
 
 
 def feedback_window_open(contract: Contract, now: datetime | None = None) -> bool:

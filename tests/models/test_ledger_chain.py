@@ -184,7 +184,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 2
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 3
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []

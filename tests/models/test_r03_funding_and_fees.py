@@ -91,7 +91,10 @@ def test_r3_funding_on_an_ended_contract_is_refused(contract, unchanged):
 
 def test_r3_funding_dated_before_the_contract_started_is_refused(contract, unchanged):
     m = ops.add_milestone(contract, "Draft", 10_000)
-    with unchanged(), refused("The date 28 Feb 2026 is before the contract started (01 Mar 2026)."):
+    with (
+        unchanged(),
+        refused("28 Feb 2026 is before the start of the contract on 1 Mar 2026. Choose 1 Mar 2026 or later."),
+    ):
         ops.fund_milestone(m, today=START - timedelta(days=1))
 
 
@@ -148,3 +151,22 @@ def test_r3_funding_preview_writes_nothing(contract, unchanged):
     with unchanged():
         ops.funding_preview(contract, 10_000, from_escrow=False)
         ops.funding_preview(contract, 10_000, from_escrow=True)
+
+
+def test_r3_initiation_fee_goes_with_the_first_funding_that_still_stands(contract):
+    first = ops.add_milestone(contract, "Draft", 10_000)
+    entry = ops.fund_milestone(first, today=START)
+    ops.reverse_entry(entry, memo="Funded the wrong milestone", today=START)
+    second = ops.add_milestone(contract, "Final", 20_000)
+    ops.fund_milestone(second, today=START)
+    live = [e for e in entries(contract, LedgerEntry.FEE) if queries.is_live(e)]
+    assert sorted((e.memo, e.amount) for e in live) == [("Contract initiation fee", 99), ("Marketplace fee", 1_000)]
+    assert ops.funding_preview(contract, 5_000, from_escrow=False)["initiation_fee"] == 0
+    assert queries.balances(contract).fees == 1_099
+
+
+def test_r3_the_preview_shows_the_initiation_fee_again_after_the_only_funding_was_reversed(contract):
+    entry = ops.fund_milestone(ops.add_milestone(contract, "Draft", 10_000), today=START)
+    assert ops.funding_preview(contract, 5_000, from_escrow=False)["initiation_fee"] == 0
+    ops.reverse_entry(entry, today=START)
+    assert ops.funding_preview(contract, 5_000, from_escrow=False)["initiation_fee"] == 99

@@ -155,7 +155,10 @@ def test_r4_release_from_remaining_escrow_releasing_more_than_the_milestone_is_r
 
 
 def test_r4_release_from_remaining_escrow_dated_before_the_contract_started_is_refused(contract, unchanged):
-    with unchanged(), refused("The date 01 Feb 2026 is before the contract started (01 Mar 2026)."):
+    with (
+        unchanged(),
+        refused("1 Feb 2026 is before the start of the contract on 1 Mar 2026. Choose 1 Mar 2026 or later."),
+    ):
         ops.release_from_remaining_escrow(contract, "Final", 500, today=date(2026, 2, 1))
 
 

@@ -76,7 +76,10 @@ def test_r5_release_from_remaining_escrow_on_an_ended_contract_is_refused(contra
 
 def test_r5_release_dated_before_the_funding_is_refused(contract, unchanged):
     m = funded(contract, "Draft", 10_000, today=START + timedelta(days=5))
-    with unchanged(), refused("The date 05 Mar 2026 is before the milestone was funded (06 Mar 2026)."):
+    with (
+        unchanged(),
+        refused("5 Mar 2026 is before the funding of $100.00 for “Draft” on 6 Mar 2026. Choose 6 Mar 2026 or later."),
+    ):
         ops.release_payment(m, today=START + timedelta(days=4))
 
 

@@ -200,7 +200,7 @@ def test_r6_request_changes_after_the_automatic_release_date_is_refused(contract
 def test_r6_submit_work_dated_before_the_milestone_was_funded_is_refused(contract, unchanged):
     # Otherwise the automatic release date can fall before the funding and can never be recorded.
     m = funded(contract, "Draft", 10_000, today=date(2026, 3, 20))
-    with unchanged(), pytest.raises(RuleError, match=re.escape("is before the milestone was funded (20 Mar 2026)")):
+    with unchanged(), pytest.raises(RuleError, match=re.escape("before the funding of $100.00 for “Draft” on 20 Mar")):
         ops.submit_work(m, today=START)
 
 

@@ -101,7 +101,7 @@ def test_r7_ending_an_ended_contract_is_refused(contract, unchanged):
 
 
 def test_r7_end_contract_before_it_started_is_refused(contract, unchanged):
-    with unchanged(), pytest.raises(RuleError, match=r"before the contract started \(01 Mar 2026\)"):
+    with unchanged(), pytest.raises(RuleError, match=r"before the start of the contract on 1 Mar 2026\."):
         ops.end_contract(contract, agreed=True, today=date(2026, 2, 28))
 
 
@@ -169,3 +169,52 @@ def test_r7_release_is_refused_after_the_contract_ended(contract, unchanged):
         ops.add_milestone(contract, "More", 10_000)
     with unchanged(), pytest.raises(RuleError, match=re.escape("has ended: you can no longer fund milestones.")):
         ops.fund_milestone(m, today=START)
+
+
+# ------------------------------------------------- automatic events before the ending
+
+
+def test_r7_ending_after_an_unrecorded_automatic_release_asks_nothing_back_for_the_released_money(contract):
+    """Work submitted on 1 March is released by the marketplace on 15 March; ending on 20 March records that
+    release first (dated 15 March), so no escrow refund is requested for money already paid."""
+    m = funded_milestone(contract, 50_000, today=START)
+    ops.submit_work(m, today=date(2026, 3, 1))
+    request = ops.end_contract(contract, agreed=True, request_escrow_refund=True, today=date(2026, 3, 20))
+    assert request is None
+    releases = [e for e in contract.ledger if e.kind == "release"]
+    assert [(e.amount, e.date, e.memo) for e in releases] == [
+        (50_000, date(2026, 3, 15), "Released automatically after the review period")
+    ]
+    assert queries.balances(contract).escrow == 0
+    assert reload(contract).status == Contract.ENDED
+    from models.check import check_book
+
+    assert check_book() == []
+
+
+def test_r7_ending_asks_back_only_the_escrow_left_after_the_automatic_releases(contract):
+    submitted = funded_milestone(contract, 30_000, title="Design", today=START)
+    funded_milestone(contract, 20_000, title="Build", today=START)
+    ops.submit_work(submitted, today=date(2026, 3, 1))
+    preview = ops.ending_preview(contract, on=date(2026, 3, 20))
+    assert [(m.title, amount, day) for m, amount, day in preview["automatic"]] == [
+        ("Design", 30_000, date(2026, 3, 15))
+    ]
+    assert preview["escrow"] == 20_000
+    request = ops.end_contract(contract, agreed=True, request_escrow_refund=True, today=date(2026, 3, 20))
+    assert request.amount == 20_000
+
+
+def test_r7_ending_the_day_before_the_automatic_release_asks_back_the_whole_escrow(contract):
+    m = funded_milestone(contract, 50_000, today=START)
+    ops.submit_work(m, today=date(2026, 3, 1))
+    assert ops.ending_preview(contract, on=date(2026, 3, 14))["automatic"] == []
+    request = ops.end_contract(contract, agreed=True, request_escrow_refund=True, today=date(2026, 3, 14))
+    assert request.amount == 50_000
+
+
+def test_r7_ending_on_the_automatic_release_day_records_the_release_first(contract):
+    m = funded_milestone(contract, 50_000, today=START)
+    ops.submit_work(m, today=date(2026, 3, 1))
+    assert ops.end_contract(contract, agreed=True, today=date(2026, 3, 15)) is None
+    assert queries.balances(contract).released == 50_000

@@ -75,7 +75,7 @@ def test_r8_approved_is_accepted_any_day_from_the_request(contract, day):
 
 def test_r8_reply_before_the_request_is_refused(contract, unchanged):
     request = ended_with_escrow(contract, today=date(2026, 3, 5))
-    with unchanged(), pytest.raises(RuleError, match=r"before the refund was requested \(05 Mar 2026\)"):
+    with unchanged(), pytest.raises(RuleError, match=r"before the escrow refund request on 5 Mar 2026\."):
         ops.record_escrow_refund_reply(request, "approved", today=date(2026, 3, 4))
 
 
@@ -229,7 +229,7 @@ def test_r8_resolving_a_dispute_twice_is_refused(contract, unchanged):
 
 def test_r8_resolve_dispute_before_it_was_opened_is_refused(contract, unchanged):
     d = disputed(contract)
-    with unchanged(), pytest.raises(RuleError, match=r"before the dispute was opened \(06 Mar 2026\)"):
+    with unchanged(), pytest.raises(RuleError, match=r"before the opening of the dispute on 6 Mar 2026\."):
         ops.resolve_dispute(d, to_freelancer=25_000, to_client=25_000, today=date(2026, 3, 5))
 
 

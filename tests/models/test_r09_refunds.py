@@ -88,10 +88,10 @@ def test_r9_refund_of_zero_or_less_is_refused(contract, unchanged, amount):
 
 def test_r9_refund_dated_before_the_payment_is_refused(contract, unchanged):
     payment = paid(contract, today=date(2026, 3, 10))
-    message = "A refund cannot come before the payment it refunds (10 Mar 2026)."
+    message = "9 Mar 2026 is before the payment of $500.00 for “Draft” on 10 Mar 2026. Choose 10 Mar 2026 or later."
     with unchanged(), pytest.raises(RuleError, match=exact(message)) as e:
         ops.record_refund(payment, 1_000, today=date(2026, 3, 9))
-    assert e.value.rule == "R9"
+    assert e.value.rule == "R16"
 
 
 def test_r9_refund_of_a_reversed_payment_is_refused(contract, unchanged):

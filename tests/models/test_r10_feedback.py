@@ -171,7 +171,7 @@ def test_r10_freelancer_feedback_before_the_contract_ends_is_refused(contract, u
 def test_r10_freelancer_feedback_recorded_twice_is_refused(contract, unchanged):
     ended_on(contract)
     ops.record_freelancer_feedback(contract, STARS, now=datetime(2026, 3, 2, tzinfo=UTC))
-    with unchanged(), pytest.raises(RuleError, match=exact("The freelancer's feedback is already recorded.")):
+    with unchanged(), pytest.raises(RuleError, match="already recorded: correct it instead"):
         ops.record_freelancer_feedback(contract, STARS, now=datetime(2026, 3, 3, tzinfo=UTC))
 
 

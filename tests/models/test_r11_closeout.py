@@ -49,7 +49,7 @@ def test_r11_revoking_twice_is_refused(contract, unchanged):
 
 def test_r11_revoking_before_access_was_given_is_refused(contract, unchanged):
     grant = ops.add_access(contract, "VPN", given_on=date(2026, 3, 5), today=date(2026, 3, 5))
-    with unchanged(), pytest.raises(RuleError, match=r"before the access was given \(05 Mar 2026\)"):
+    with unchanged(), pytest.raises(RuleError, match=r"before the access “VPN” was given on 5 Mar 2026\."):
         ops.revoke_access(grant, today=date(2026, 3, 4))
 
 
@@ -142,7 +142,7 @@ def test_r11_completing_the_feedback_item_after_feedback_was_left_is_refused(con
 
 def test_r11_completing_an_item_before_the_contract_ended_is_refused(contract, unchanged):
     ended_on(contract, today=date(2026, 3, 10))
-    with unchanged(), pytest.raises(RuleError, match=r"before the contract ended \(10 Mar 2026\)"):
+    with unchanged(), pytest.raises(RuleError, match=r"before the end of the contract on 10 Mar 2026\."):
         ops.complete_closeout_item(item(contract, CloseoutItem.RECEIVE_WORK), today=date(2026, 3, 9))
 
 

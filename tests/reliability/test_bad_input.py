@@ -492,26 +492,26 @@ OPERATION_ROWS = [
         lambda w: ops.end_contract(
             w.contract, agreed=True, request_escrow_refund=True, today=START - timedelta(days=1)
         ),
-        "before the contract started",
-        None,
+        "before the start of the contract",
+        "R16",
         id="r7-ended-before-started",
     ),
     pytest.param(
         lambda w: ops.record_refund(w.payment, 1_000, today=PAID_ON - timedelta(days=1)),
-        "cannot come before the payment",
-        "R9",
+        "is before the payment of",
+        "R16",
         id="r9-refund-before-payment",
     ),
     pytest.param(
         lambda w: ops.fund_milestone(w.unfunded, today=START - timedelta(days=1)),
-        "before the contract started",
-        None,
+        "before the start of the contract",
+        "R16",
         id="fund-before-start",
     ),
     pytest.param(
         lambda w: ops.release_payment(w.funded, today=FUNDED_ON - timedelta(days=1)),
-        "before the milestone was funded",
-        None,
+        "is before the funding of",
+        "R16",
         id="release-before-funding",
     ),
     pytest.param(

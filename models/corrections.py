@@ -1,0 +1,313 @@
+"""Corrections: a record that is not money, withdrawn as "recorded in error", with a reason.
+
+Money is corrected only by reversal (R12, `ops.reverse_entry`). Every other record can be withdrawn here: an
+ending (R7: the contract reopens and its escrow refund request is withdrawn with it), work submitted (R6), a
+request for changes (R6), the freelancer's answer to an escrow refund request and a dispute answer (R8), a
+closeout tick (R11), a revocation and a receipt (R11), and the freelancer's recorded feedback (R10). Each
+keeps the original in the audit log with the reason; nothing is deleted. The client's own submitted feedback
+stays sealed. Each function is one operation (R14): all of it, or nothing and a refusal in words.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from . import queries as q
+from .entities import (
+    AccessGrant,
+    CloseoutItem,
+    Contract,
+    Deliverable,
+    Dispute,
+    EscrowRefundRequest,
+    Feedback,
+    Milestone,
+)
+from .errors import RuleError
+from .fields import check_text
+from .ops import _audit, _fresh, _money, _now, _ratings, _settle, _today, feedback_field, operation
+from .ops import _left_at as left_at
+
+IN_ERROR = "recorded in error"
+
+
+def _reason(reason: str) -> str:
+    """Why the record is withdrawn: required, kept in the audit log."""
+    return check_text(reason, "reason", "reason")
+
+
+def _d(day: date | None) -> str:
+    return "no date" if day is None else f"{day:%Y-%m-%d}"
+
+
+# ------------------------------------------------------------------- R7 ending
+
+
+@operation
+def withdraw_ending(contract, *, reason: str, now: datetime | None = None) -> Contract:
+    """R7: the ending was recorded in error. The contract reopens; its escrow refund request is withdrawn.
+
+    Refused while something recorded after the ending depends on it: an answered escrow refund request, a
+    dispute, the client's sealed feedback, the freelancer's feedback, or a closeout item done.
+    """
+    now = _now(now)
+    reason = _reason(reason)
+    c = _fresh(Contract, contract, "contract")
+    if c.status != Contract.ENDED:
+        raise RuleError(f"“{c.title}” has not ended.", rule="R7")
+    requests = list(c.escrow_refund_requests.where(EscrowRefundRequest.status != EscrowRefundRequest.WITHDRAWN))
+    for r in requests:
+        if r.status != EscrowRefundRequest.PENDING:
+            raise RuleError(
+                f"The freelancer's answer to the escrow refund request of {_money(c, r.amount)} is recorded: "
+                "withdraw that answer first (reverse the escrow refund, or withdraw the dispute).",
+                rule="R7",
+            )
+    if q.client_feedback(c) is not None:
+        raise RuleError(
+            "Your feedback on this contract is submitted and sealed, so its ending can no longer be withdrawn.",
+            rule="R10",
+        )
+    if q.freelancer_feedback(c) is not None:
+        raise RuleError("The freelancer's feedback is recorded: withdraw it first.", rule="R10")
+    done = [i.label for i in c.closeout if i.done_on is not None]
+    if done:
+        raise RuleError(f"“{done[0]}” is ticked as done: untick the closeout items first.", rule="R11")
+    ended_on, old_reason = c.ended_on, c.end_reason
+    for r in requests:
+        r.status = EscrowRefundRequest.WITHDRAWN
+        r.save()
+    # Milestones that held escrow when the contract ended hold it again, under review if work was submitted.
+    for m in Milestone.select().where((Milestone.contract == c) & (Milestone.state == Milestone.CLOSED)):
+        m.state = Milestone.SUBMITTED if m.submitted_on is not None else Milestone.ACTIVE
+        m.save()
+    c.status = Contract.ACTIVE
+    c.ended_on = None
+    c.feedback_closes_at = None
+    c.end_reason = ""
+    c.save()
+    withdrawn = "; its escrow refund request withdrawn" if requests else ""
+    _audit(
+        c,
+        f"ending {IN_ERROR}",
+        f"ended on {_d(ended_on)} ({old_reason or 'no reason given'}){withdrawn}. Why: {reason}",
+        now,
+    )
+    _settle(c)
+    return c
+
+
+# --------------------------------------------------------------- R6 submitted work
+
+
+@operation
+def withdraw_submission(milestone, *, reason: str, now: datetime | None = None) -> Milestone:
+    """R6: "work submitted" was recorded in error; the milestone waits for work again, with no review clock."""
+    now = _now(now)
+    reason = _reason(reason)
+    m = _fresh(Milestone, milestone, "milestone")
+    if m.contract.status != Contract.ACTIVE:
+        raise RuleError(f"“{m.contract.title}” has ended: reopen it first.", rule="R6")
+    if m.state != Milestone.SUBMITTED:
+        raise RuleError(f"No submitted work is recorded on “{m.title}”.", rule="R6")
+    submitted, auto = m.submitted_on, m.auto_release_on
+    m.state = Milestone.ACTIVE
+    m.submitted_on = m.auto_release_on = None
+    m.save()
+    _audit(
+        m.contract,
+        f"work submitted {IN_ERROR}",
+        f"{m.title}: submitted on {_d(submitted)}, automatic release on {_d(auto)}. Why: {reason}",
+        now,
+    )
+    _settle(m.contract)
+    return m
+
+
+@operation
+def withdraw_change_request(
+    milestone, *, submitted_on: date, reason: str, today: date | None = None, now: datetime | None = None
+) -> Milestone:
+    """R6: the request for changes was recorded in error; the work submitted on `submitted_on` is under review
+    again, its automatic release counted from that day (it may already have come: record it then)."""
+    now = _now(now)
+    today = _today(today)
+    reason = _reason(reason)
+    m = _fresh(Milestone, milestone, "milestone")
+    if m.contract.status != Contract.ACTIVE:
+        raise RuleError(f"“{m.contract.title}” has ended: reopen it first.", rule="R6")
+    if m.state != Milestone.ACTIVE:
+        raise RuleError(f"“{m.title}” is not waiting for work: nothing to withdraw.", rule="R6")
+    if submitted_on > today:
+        raise RuleError("Work cannot have been submitted later than today.", rule="R16", field="date")
+    days = m.contract.policy.review_days
+    m.state = Milestone.SUBMITTED
+    m.submitted_on = submitted_on
+    m.auto_release_on = None if days is None else submitted_on + timedelta(days=days)
+    m.save()
+    _audit(m.contract, f"request for changes {IN_ERROR}", f"{m.title}. Why: {reason}", now)
+    _settle(m.contract)
+    return m
+
+
+# ------------------------------------------------------------ R8 answers
+
+
+@operation
+def withdraw_dispute(request, *, reason: str, now: datetime | None = None) -> EscrowRefundRequest:
+    """R8: the freelancer's dispute was recorded in error; the escrow refund request waits for an answer again.
+
+    Refused once the dispute has an outcome (reverse it first)."""
+    now = _now(now)
+    reason = _reason(reason)
+    r = _fresh(EscrowRefundRequest, request, "escrow refund request")
+    d = Dispute.get_or_none(Dispute.request == r)
+    if r.status != EscrowRefundRequest.DISPUTED or d is None or d.status == Dispute.WITHDRAWN:
+        raise RuleError("No dispute is recorded on that escrow refund request.", rule="R8")
+    if d.status != Dispute.OPEN:
+        raise RuleError("The dispute has an outcome: reverse the outcome first.", rule="R8")
+    d.status = Dispute.WITHDRAWN
+    d.save()
+    r.status = EscrowRefundRequest.PENDING
+    r.answered_on = None
+    r.save()
+    _audit(r.contract, f"dispute {IN_ERROR}", f"opened on {_d(d.opened_on)}. Why: {reason}", now)
+    _settle(r.contract)
+    return r
+
+
+@operation
+def withdraw_dispute_answer(dispute, *, reason: str, now: datetime | None = None) -> Dispute:
+    """R8: your answer to the dispute was recorded in error; its deadline runs again."""
+    now = _now(now)
+    reason = _reason(reason)
+    d = _fresh(Dispute, dispute, "dispute")
+    if d.status != Dispute.OPEN or d.answered_on is None:
+        raise RuleError("No answer to an open dispute is recorded.", rule="R8")
+    answered = d.answered_on
+    d.answered_on = None
+    d.save()
+    _audit(d.contract, f"dispute answer {IN_ERROR}", f"answered on {_d(answered)}. Why: {reason}", now)
+    _settle(d.contract)
+    return d
+
+
+# ------------------------------------------------------------ R11 closeout
+
+
+@operation
+def untick_closeout_item(item, *, reason: str, now: datetime | None = None) -> CloseoutItem:
+    """R11: a closeout item ticked in error is open again. "Leave feedback" stays done once yours is sealed."""
+    now = _now(now)
+    reason = _reason(reason)
+    i = _fresh(CloseoutItem, item, "closeout item")
+    if i.done_on is None:
+        raise RuleError(f"“{i.label}” is not ticked.", rule="R11")
+    if i.kind == CloseoutItem.LEAVE_FEEDBACK and q.client_feedback(i.contract) is not None:
+        raise RuleError("Your feedback is submitted and sealed: that item stays done.", rule="R10")
+    done_on, note = i.done_on, i.note
+    i.done_on = None
+    i.note = ""
+    i.save()
+    detail = f"{i.label}: done on {_d(done_on)}" + (f" ({note})" if note else "")
+    _audit(i.contract, f"closeout tick {IN_ERROR}", f"{detail}. Why: {reason}", now)
+    _settle(i.contract)
+    return i
+
+
+def _reopen_item(contract: Contract, kind: str, why: str, now: datetime) -> None:
+    """An item that is no longer true (access given back, something not received after all) is open again."""
+    item = CloseoutItem.get_or_none(
+        (CloseoutItem.contract == contract) & (CloseoutItem.kind == kind) & CloseoutItem.done_on.is_null(False)
+    )
+    if item is not None:
+        item.done_on = None
+        item.save()
+        _audit(contract, "closeout item open again", f"{item.label}: {why}", now)
+
+
+@operation
+def undo_revocation(grant, *, reason: str, now: datetime | None = None) -> AccessGrant:
+    """R11: the revocation was recorded in error; the access is open again (and so is its closeout item)."""
+    now = _now(now)
+    reason = _reason(reason)
+    g = _fresh(AccessGrant, grant, "access entry")
+    if g.revoked_on is None:
+        raise RuleError(f"“{g.label}” is not revoked.", rule="R11")
+    revoked = g.revoked_on
+    g.revoked_on = None
+    g.save()
+    _audit(g.contract, f"revocation {IN_ERROR}", f"{g.label}: revoked on {_d(revoked)}. Why: {reason}", now)
+    _reopen_item(g.contract, CloseoutItem.REVOKE_ACCESS, f"“{g.label}” is open again", now)
+    _settle(g.contract)
+    return g
+
+
+@operation
+def undo_receipt(deliverable, *, reason: str, now: datetime | None = None) -> Deliverable:
+    """R11: the receipt was recorded in error; the item is still to receive (and its closeout item is open)."""
+    now = _now(now)
+    reason = _reason(reason)
+    d = _fresh(Deliverable, deliverable, "item")
+    if d.received_on is None:
+        raise RuleError(f"“{d.label}” is not marked received.", rule="R11")
+    received = d.received_on
+    d.received_on = None
+    d.save()
+    _audit(d.contract, f"receipt {IN_ERROR}", f"{d.label}: received on {_d(received)}. Why: {reason}", now)
+    _reopen_item(d.contract, CloseoutItem.RECEIVE_WORK, f"“{d.label}” is still to receive", now)
+    _settle(d.contract)
+    return d
+
+
+# ------------------------------------------------------------ R10 the freelancer's feedback
+
+
+def _freelancers(contract) -> tuple[Contract, Feedback]:
+    c = _fresh(Contract, contract, "contract")
+    fb = q.freelancer_feedback(c)
+    if fb is None:
+        raise RuleError("No feedback from the freelancer is recorded on this contract.", rule="R10")
+    return c, fb
+
+
+def _stars(fb: Feedback) -> str:
+    return ", ".join(f"{cat} {getattr(fb, cat)}" for cat in Feedback.CATEGORIES)
+
+
+@operation
+def correct_freelancer_feedback(
+    contract, ratings: dict, *, comment="", on: date | None = None, reason: str, now: datetime | None = None
+) -> Feedback:
+    """R10: the freelancer's feedback was typed wrong; the corrected one replaces it, the original is kept in
+    the audit log. (The client's own feedback is sealed and cannot be corrected.)"""
+    now = _now(now)
+    reason = _reason(reason)
+    c, fb = _freelancers(contract)
+    before = f"left on {fb.submitted_at:%Y-%m-%d}: {_stars(fb)}; comment: {fb.comment!r}"
+    fb.submitted_at = left_at(c, on if on is not None else fb.submitted_at.date(), now)
+    fb.comment = feedback_field("comment", comment)
+    for cat, value in _ratings(ratings).items():
+        setattr(fb, cat, value)
+    fb.save()
+    _audit(c, f"freelancer's feedback {IN_ERROR}: corrected", f"was {before}. Why: {reason}", now)
+    _settle(c)
+    return fb
+
+
+@operation
+def withdraw_freelancer_feedback(contract, *, reason: str, now: datetime | None = None) -> Feedback:
+    """R10: the freelancer's feedback was recorded in error (it was not theirs, or not left at all)."""
+    now = _now(now)
+    reason = _reason(reason)
+    c, fb = _freelancers(contract)
+    fb.withdrawn_on = now.date()
+    fb.save()
+    _audit(
+        c,
+        f"freelancer's feedback {IN_ERROR}",
+        f"left on {fb.submitted_at:%Y-%m-%d}: {_stars(fb)}; comment: {fb.comment!r}. Why: {reason}",
+        now,
+    )
+    _settle(c)
+    return fb

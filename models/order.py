@@ -1,0 +1,189 @@
+"""R16 Order of events: the one place that says which record may come before which.
+
+Every record carries the date the event happened (the client enters it; today by default, never later than
+today). Every operation asks here before it writes, so the books only hold orders that could have happened:
+nothing before the contract's start; a release not before the funding it pays from; a refund not before its
+payment; an ending not before the latest entry on the contract; feedback not before the ending; an answer to
+an escrow refund request not before the request. The same day is allowed; the day before is refused, naming
+the record it conflicts with and its date. `models/check.py` verifies the same order over a whole book.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .entities import Contract, EscrowRefundRequest, LedgerEntry, Milestone, database
+from .errors import RuleError
+from .fields import require_not_too_far_ahead
+from .money import format_money
+
+# Kinds of entry that can only happen while a contract is active: an ending comes on or after all of them.
+BEFORE_ENDING_KINDS = (LedgerEntry.FUND, LedgerEntry.FUND_FROM_ESCROW, LedgerEntry.RELEASE)
+
+
+def _d(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def happened_on(on: date, today: date) -> date:
+    """R16: the date an event happened is never later than today (nor absurdly far back or ahead)."""
+    require_not_too_far_ahead(on, "The date", "date")
+    if on > today:
+        raise RuleError(
+            f"{_d(on)} is later than today ({_d(today)}): record an event on the day it happened.",
+            rule="R16",
+            field="date",
+        )
+    return on
+
+
+def not_before(on: date, earlier: date | None, record: str, field: str = "date") -> None:
+    """R16: `on` may be the same day as `earlier` (when `record` happened) but not the day before."""
+    if earlier is not None and on < earlier:
+        raise RuleError(
+            f"{_d(on)} is before {record} on {_d(earlier)}. Choose {_d(earlier)} or later.",
+            rule="R16",
+            field=field,
+        )
+
+
+def after_start(contract: Contract, on: date) -> None:
+    not_before(on, contract.started_on, "the start of the contract")
+
+
+def _money(entry: LedgerEntry) -> str:
+    return format_money(entry.amount, entry.currency)
+
+
+_WHAT = {
+    LedgerEntry.FUND: "the funding of {money}",
+    LedgerEntry.FUND_FROM_ESCROW: "the funding of {money} from escrow",
+    LedgerEntry.FEE: "the fee of {money}",
+    LedgerEntry.RELEASE: "the payment of {money}",
+    LedgerEntry.ESCROW_REFUND: "the escrow refund of {money}",
+    LedgerEntry.REFUND: "the refund of {money}",
+    LedgerEntry.DISPUTE_RELEASE: "the payment of {money} after the dispute",
+    LedgerEntry.DISPUTE_REFUND: "the refund of {money} after the dispute",
+    LedgerEntry.REVERSAL: "the reversal of {money}",
+}
+
+
+def describe(entry: LedgerEntry) -> str:
+    """A ledger entry named for a client: "the payment of $200.00 for “Design”"."""
+    text = _WHAT.get(entry.kind, "the entry of {money}").format(money=_money(entry))
+    if entry.milestone_id is not None:
+        title = Milestone.select(Milestone.title).where(Milestone.id == entry.milestone_id).scalar()
+        if title:
+            text += f" for “{title}”"
+    return text
+
+
+def _live_where() -> str:
+    return "NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = e.id) AND e.kind != 'reversal'"
+
+
+def latest_funding(milestone: Milestone) -> LedgerEntry | None:
+    """The funding still standing that a release from `milestone` pays from (the latest one)."""
+    rows = LedgerEntry.raw(
+        "SELECT e.* FROM ledger_entry e WHERE e.milestone_id = ? AND e.kind IN ('fund', 'fund_from_escrow') "
+        f"AND {_live_where()} ORDER BY e.date DESC, e.id DESC LIMIT 1",
+        milestone.id,
+    )
+    return next(iter(rows), None)
+
+
+def release_after_funding(milestone: Milestone, on: date) -> None:
+    """A release (or the work submitted for it) not before the funding it pays from."""
+    funding = latest_funding(milestone)
+    if funding is not None:
+        not_before(on, funding.date, describe(funding))
+
+
+def latest_entry(contract: Contract, kinds: tuple[str, ...] | None = None) -> LedgerEntry | None:
+    """The latest live entry on the contract (of `kinds`, when given)."""
+    where = f"e.contract_id = ? AND {_live_where()}"
+    params: list = [contract.id]
+    if kinds:
+        where += f" AND e.kind IN ({', '.join('?' for _ in kinds)})"
+        params += list(kinds)
+    sql = f"SELECT e.* FROM ledger_entry e WHERE {where} ORDER BY e.date DESC, e.id DESC LIMIT 1"
+    rows = LedgerEntry.raw(sql, *params)
+    return next(iter(rows), None)
+
+
+def latest_submission(contract: Contract) -> Milestone | None:
+    return (
+        Milestone.select()
+        .where((Milestone.contract == contract) & Milestone.submitted_on.is_null(False))
+        .order_by(Milestone.submitted_on.desc())
+        .first()
+    )
+
+
+def ending_after_records(contract: Contract, on: date) -> None:
+    """An ending not before the contract's start, its latest entry or the latest work submitted."""
+    after_start(contract, on)
+    entry = latest_entry(contract)
+    if entry is not None:
+        not_before(on, entry.date, describe(entry))
+    m = latest_submission(contract)
+    if m is not None:
+        not_before(on, m.submitted_on, f"the work submitted for “{m.title}”")
+
+
+def refund_after_payment(payment: LedgerEntry, on: date) -> None:
+    not_before(on, payment.date, describe(payment))
+
+
+def reversal_after_entry(entry: LedgerEntry, on: date) -> None:
+    not_before(on, entry.date, describe(entry))
+
+
+def after_ending(contract: Contract, on: date, doing: str = "") -> None:
+    """Feedback and the closeout come on or after the ending."""
+    if contract.ended_on is not None:
+        not_before(on, contract.ended_on, "the end of the contract")
+
+
+def answer_after_request(request: EscrowRefundRequest, on: date) -> None:
+    not_before(on, request.requested_on, "the escrow refund request")
+
+
+def order_problems(contract_id: int | None = None, run=None) -> list[str]:
+    """R16 over the whole book (or one contract), for `escrowbook check`: every entry after the contract's
+    start, a release after its funding, a refund after its payment, a reversal after what it reverses, an
+    ending after every entry that happens only on an active contract."""
+    run = run or database.execute_sql
+    where = "" if contract_id is None else f" AND e.contract_id = {int(contract_id)}"
+    queries = (
+        (
+            "SELECT e.id, e.contract_id FROM ledger_entry e JOIN contract c ON c.id = e.contract_id "
+            f"WHERE e.date < c.started_on{where}",
+            "entry #{} of contract #{} is dated before the contract started (R16).",
+        ),
+        (
+            "SELECT e.id, e.contract_id FROM ledger_entry e JOIN ledger_entry p ON p.id = e.payment_id "
+            f"WHERE e.date < p.date{where}",
+            "refund #{} of contract #{} is dated before its payment (R16).",
+        ),
+        (
+            "SELECT e.id, e.contract_id FROM ledger_entry e JOIN ledger_entry o ON o.id = e.reverses_id "
+            f"WHERE e.date < o.date{where}",
+            "reversal #{} of contract #{} is dated before the entry it reverses (R16).",
+        ),
+        (
+            "SELECT e.id, e.contract_id FROM ledger_entry e WHERE e.kind = 'release' AND e.milestone_id IS NOT NULL "
+            "AND e.date < (SELECT MIN(f.date) FROM ledger_entry f WHERE f.milestone_id = e.milestone_id "
+            f"AND f.kind IN ('fund', 'fund_from_escrow')){where}",
+            "payment #{} of contract #{} is dated before its milestone was funded (R16).",
+        ),
+        (
+            "SELECT e.id, e.contract_id FROM ledger_entry e JOIN contract c ON c.id = e.contract_id "
+            f"WHERE c.ended_on IS NOT NULL AND e.kind IN {BEFORE_ENDING_KINDS!r} AND e.date > c.ended_on{where}",
+            "entry #{} of contract #{} is dated after the contract ended (R16).",
+        ),
+    )
+    out: list[str] = []
+    for sql, words in queries:
+        out += [words.format(*row) for row in run(sql).fetchall()[:20]]
+    return out
