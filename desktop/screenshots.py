@@ -240,6 +240,46 @@ def wizard_pages(window, contract, out: Path) -> None:
     wizard.accept()
 
 
+def corrections_and_undo(window, out: Path) -> None:
+    """Escrow left outside any milestone, the Edit menu naming what Undo would undo, and the corrections menu."""
+    from models import ops
+    from models.entities import Contract, Milestone
+
+    m = (
+        Milestone.select()
+        .join(Contract)
+        .where((Contract.status == "active") & (Milestone.state == "active"))
+        .order_by(Milestone.id)
+        .first()
+    )
+    other = (
+        Milestone.select()
+        .where((Milestone.contract == m.contract_id) & (Milestone.state == "unfunded"))
+        .first()
+    )
+    ops.release_payment(m, m.amount // 2, today=TODAY)  # a temporary demo book
+    if other is not None:
+        ops.fund_milestone(other, today=TODAY)
+        ops.submit_work(other, today=TODAY)
+    show(window, m.contract_id)
+    window.page.tabs.setCurrentIndex(0)
+    grab(window, out / "milestones-not-in-a-milestone.png")
+    for menu_title, path, fill in (
+        ("&Edit", "menu-undo.png", None),
+        ("&Contract", "menu-corrections.png", window.corrections_menu),
+    ):
+        menu = next(a.menu() for a in window.menuBar().actions() if a.text() == menu_title)
+        menu.popup(window.mapToGlobal(window.menuBar().geometry().bottomLeft()))
+        if fill is not None:
+            fill.popup(menu.geometry().topRight())
+            QApplication.processEvents()
+            grab(fill, out / path)
+            fill.hide()
+        else:
+            grab(menu, out / path)
+        menu.hide()
+
+
 def main(out: Path) -> None:
     from desktop.app import apply_scheme, make_app
     from desktop.dialogs.contract import ContractDialog
@@ -308,6 +348,7 @@ def main(out: Path) -> None:
             summaries(window, out)
             csv_import(window, out)
             restore_dialog(window, out)
+            corrections_and_undo(window, out)
             help_dialog = HelpDialog(window)
             grab(help_dialog, out / "help.png")
             help_dialog.close()

@@ -10,6 +10,9 @@ stays sealed. Each function is one operation (R14): all of it, or nothing and a 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from . import queries as q
@@ -34,6 +37,11 @@ IN_ERROR = "recorded in error"
 def _reason(reason: str) -> str:
     """Why the record is withdrawn: required, kept in the audit log."""
     return check_text(reason, "reason", "reason")
+
+
+def _day(day: date | datetime) -> str:
+    """As the client reads a date: "5 Mar 2026"."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def _d(day: date | None) -> str:
@@ -311,3 +319,94 @@ def withdraw_freelancer_feedback(contract, *, reason: str, now: datetime | None 
     )
     _settle(c)
     return fb
+
+
+# ------------------------------------------------------------ what can be corrected now
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One record of a contract that can be withdrawn now: what the menu says, and the operation (which
+    takes `reason=`)."""
+
+    label: str
+    withdraw: Callable[..., object]
+    kind: str  # "ending", "submission", "dispute", "dispute_answer", "closeout", "revocation", "receipt",
+    # "their_feedback"
+
+
+def available(contract: Contract | int) -> list[Correction]:
+    """Every record of the contract that can be withdrawn as recorded in error now, in the order they happen
+    (the operation may still refuse, saying why, when a later record depends on it)."""
+    c = _fresh(Contract, contract, "contract")
+    out: list[Correction] = []
+    for m in Milestone.select().where((Milestone.contract == c) & (Milestone.state == Milestone.SUBMITTED)):
+        out.append(
+            Correction(
+                f"Work submitted on “{m.title}” ({_day(m.submitted_on)})…",
+                functools.partial(withdraw_submission, m.id),
+                "submission",
+            )
+        )
+    if c.status == Contract.ENDED:
+        out.append(
+            Correction(
+                f"Contract ended on {_day(c.ended_on)}: reopen it…",
+                functools.partial(withdraw_ending, c.id),
+                "ending",
+            )
+        )
+    for r in c.escrow_refund_requests.where(EscrowRefundRequest.status == EscrowRefundRequest.DISPUTED):
+        d = Dispute.get_or_none(Dispute.request == r)
+        if d is not None and d.status == Dispute.OPEN:
+            out.append(
+                Correction(
+                    f"The freelancer's dispute ({_day(d.opened_on)})…",
+                    functools.partial(withdraw_dispute, r.id),
+                    "dispute",
+                )
+            )
+            if d.answered_on is not None:
+                out.append(
+                    Correction(
+                        f"Your answer to the dispute ({_day(d.answered_on)})…",
+                        functools.partial(withdraw_dispute_answer, d.id),
+                        "dispute_answer",
+                    )
+                )
+    for g in AccessGrant.select().where((AccessGrant.contract == c) & AccessGrant.revoked_on.is_null(False)):
+        out.append(
+            Correction(
+                f"“{g.label}” revoked on {_day(g.revoked_on)}…",
+                functools.partial(undo_revocation, g.id),
+                "revocation",
+            )
+        )
+    for d in Deliverable.select().where((Deliverable.contract == c) & Deliverable.received_on.is_null(False)):
+        out.append(
+            Correction(
+                f"“{d.label}” received on {_day(d.received_on)}…",
+                functools.partial(undo_receipt, d.id),
+                "receipt",
+            )
+        )
+    sealed = q.client_feedback(c) is not None
+    for i in c.closeout.order_by(CloseoutItem.id):
+        if i.done_on is not None and not (sealed and i.kind == CloseoutItem.LEAVE_FEEDBACK):
+            out.append(
+                Correction(
+                    f"“{i.label}” done on {_day(i.done_on)}…",
+                    functools.partial(untick_closeout_item, i.id),
+                    "closeout",
+                )
+            )
+    fb = q.freelancer_feedback(c)
+    if fb is not None:
+        out.append(
+            Correction(
+                f"The freelancer's feedback ({_day(fb.submitted_at)})…",
+                functools.partial(withdraw_freelancer_feedback, c.id),
+                "their_feedback",
+            )
+        )
+    return out

@@ -16,6 +16,30 @@ ENTRY_KINDS = {
     LedgerEntry.REVERSAL: "Reversal",
 }
 
+# Where each kind of entry moves the money, as the client reads it (a reversal moves it back).
+ENTRY_DIRECTIONS = {
+    LedgerEntry.FUND: ("You", "escrow"),
+    LedgerEntry.FUND_FROM_ESCROW: ("Escrow", "milestone"),
+    LedgerEntry.FEE: ("You", "marketplace"),
+    LedgerEntry.RELEASE: ("Escrow", "freelancer"),
+    LedgerEntry.ESCROW_REFUND: ("Escrow", "you"),
+    LedgerEntry.REFUND: ("Freelancer", "you"),
+    LedgerEntry.DISPUTE_RELEASE: ("Escrow", "freelancer"),
+    LedgerEntry.DISPUTE_REFUND: ("Escrow", "you"),
+}
+
+
+def direction(kind: str, reversed_kind: str | None = None) -> str:
+    """ "You → escrow"; for a reversal, its original's the other way round ("Escrow → you")."""
+    if kind == LedgerEntry.REVERSAL:
+        if reversed_kind not in ENTRY_DIRECTIONS:
+            return ""
+        source, target = ENTRY_DIRECTIONS[reversed_kind]
+        return f"{target.capitalize()} → {source.lower()}"
+    source, target = ENTRY_DIRECTIONS.get(kind, ("", ""))
+    return f"{source} → {target}" if source else ""
+
+
 MILESTONE_STATES = {
     Milestone.UNFUNDED: "Not funded",
     Milestone.ACTIVE: "Funded",

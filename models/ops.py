@@ -64,6 +64,11 @@ def listen(method) -> None:
     _listeners.append(weakref.WeakMethod(method))
 
 
+def unlisten(method) -> None:
+    """Stop calling `method` after operations."""
+    _listeners[:] = [ref for ref in _listeners if ref() is not None and ref() != method]
+
+
 def operation(fn):
     """R14 All or nothing: the whole operation in one transaction (a savepoint when nested).
 

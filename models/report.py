@@ -38,6 +38,7 @@ from .labels import (
     FEEDBACK_CATEGORIES,
     MILESTONE_STATES,
     REQUEST_STATUSES,
+    direction,
 )
 from .summary import kinds, total
 
@@ -72,6 +73,7 @@ class LedgerLine:
     memo: str
     amount: int
     escrow_after: int  # the contract's escrow once this entry is counted, in date order
+    direction: str = ""  # "You → escrow", "Escrow → freelancer", … (labels.direction)
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ def _summary(c: Contract, include_private: bool, now: datetime) -> ContractSumma
         end_reason=c.end_reason,
         money=money,
         milestones=milestones,
-        ledger=_ledger(c),
+        ledger=ledger_lines(c),
         requests=[
             RequestLine(r.amount, r.requested_on, r.reply_due, REQUEST_STATUSES.get(r.status, r.status), r.answered_on)
             for r in c.escrow_refund_requests.order_by(EscrowRefundRequest.id)
@@ -248,7 +250,7 @@ def _summary(c: Contract, include_private: bool, now: datetime) -> ContractSumma
     )
 
 
-def _ledger(c: Contract) -> list[LedgerLine]:
+def ledger_lines(c: Contract) -> list[LedgerLine]:
     """Every entry in date order with the escrow after it: a reversal takes back what its original did."""
     entries = list(
         LedgerEntry.select(LedgerEntry, Milestone.title.alias("milestone_title"))
@@ -266,10 +268,12 @@ def _ledger(c: Contract) -> list[LedgerLine]:
             original = by_id.get(e.reverses_id)
             escrow -= ESCROW_SIGN.get(original.kind, 0) * original.amount if original else 0
             label = f"Reversal of #{e.reverses_id}"
+            way = direction(e.kind, original.kind if original else None)
         else:
             escrow += ESCROW_SIGN.get(e.kind, 0) * e.amount
             label = ENTRY_KINDS.get(e.kind, e.kind) + (" (reversed)" if e.id in reversed_ids else "")
-        lines.append(LedgerLine(e.id, e.date, label, e.milestone_title or "", e.memo, e.amount, escrow))
+            way = direction(e.kind)
+        lines.append(LedgerLine(e.id, e.date, label, e.milestone_title or "", e.memo, e.amount, escrow, way))
     return lines
 
 

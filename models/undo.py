@@ -19,7 +19,7 @@ from datetime import date
 
 from . import corrections, ops
 from . import queries as q
-from .entities import Dispute, LedgerEntry, Milestone, database
+from .entities import Contract, Dispute, LedgerEntry, Milestone, database
 from .money import format_money
 
 UNDONE = "Undone (Edit, Undo)"
@@ -34,6 +34,7 @@ class Step:
     op: Callable
     args: tuple
     kwargs: dict = field(default_factory=dict)
+    contract_id: int | None = None  # the contract it changed (the window shows it after undo or redo)
 
 
 def _money(entry: LedgerEntry) -> str:
@@ -122,6 +123,23 @@ def _steps(today: Callable[[], date]) -> dict[str, Callable]:
     }
 
 
+# Operations whose first argument is the contract (a Contract or its id).
+_ON_CONTRACT = ("end_contract", "release_from_remaining_escrow", "add_milestone", "record_freelancer_feedback")
+
+
+def _contract_of(op, args: tuple, result) -> int | None:
+    """The contract an operation changed: its result's, or its first argument's."""
+    if op.__name__ in _ON_CONTRACT and args and isinstance(args[0], int):
+        return args[0]
+    for thing in (result, *args[:1]):
+        if isinstance(thing, Contract):
+            return thing.id
+        cid = getattr(thing, "contract_id", None)
+        if cid is not None:
+            return cid
+    return None
+
+
 def _title(record) -> str:
     return getattr(record, "title", None) or getattr(record, "label", "")
 
@@ -129,14 +147,20 @@ def _title(record) -> str:
 class History:
     """The operations of this session that can be undone, and those undone that can be done again."""
 
-    def __init__(self, today: Callable[[], date], limit: int = 100):
+    def __init__(self, today: Callable[[], date], limit: int = 100, on_change: Callable[[], None] | None = None):
         self.today = today
         self.limit = limit
+        self.on_change = on_change or (lambda: None)  # after each change of the lists (the menu's texts)
         self.done: list[Step] = []
         self.undone: list[Step] = []
         self._replaying = False
         self._steps = _steps(today)
         ops.listen(self.record)
+
+    def close(self) -> None:
+        """Stop recording (its window has gone)."""
+        ops.unlisten(self.record)
+        self.on_change = lambda: None
 
     def record(self, op, args, kwargs, result) -> None:
         """Called by `models.ops` after each operation that completed."""
@@ -147,6 +171,7 @@ class History:
         if step is not None:
             self.done.append(step)
             del self.done[: -self.limit]
+        self.on_change()
 
     def _step(self, op, args, kwargs, result) -> Step | None:
         build = self._steps.get(op.__name__)
@@ -154,11 +179,12 @@ class History:
         if made is None:
             return None
         name, undo = made
-        return Step(name, undo, op, args, dict(kwargs))
+        return Step(name, undo, op, args, dict(kwargs), _contract_of(op, args, result))
 
     def clear(self) -> None:
         self.done.clear()
         self.undone.clear()
+        self.on_change()
 
     def undo_text(self) -> str | None:
         return self.done[-1].name if self.done else None
@@ -176,6 +202,7 @@ class History:
         finally:
             self._replaying = False
         self.undone.append(self.done.pop())
+        self.on_change()
         return step
 
     def redo(self) -> Step:
@@ -190,4 +217,5 @@ class History:
         again = self._step(step.op, step.args, step.kwargs, result)
         if again is not None:
             self.done.append(again)
+        self.on_change()
         return step

@@ -106,6 +106,8 @@ class Prompts:
         self.warned: list[tuple[str, str]] = []  # (title, text) of each warning
         self.warnings: list[str] = []  # the text of each warning
         self.noted: list[str] = []  # the item each note was asked for
+        self.reason: str | None = "Recorded in error"  # what the user gives as the reason (None: Cancel)
+        self.reasons_asked: list[str] = []  # the text of each question for a reason
 
     def ask(self, parent, title, text, yes, no=None) -> bool:
         self.asked.append(text)
@@ -119,6 +121,10 @@ class Prompts:
         self.noted.append(item_label)
         return self.note
 
+    def get_reason(self, parent, title, text):
+        self.reasons_asked.append(text)
+        return self.reason
+
 
 @pytest.fixture
 def prompts(monkeypatch, no_modal_prompts) -> Prompts:
@@ -130,6 +136,7 @@ def prompts(monkeypatch, no_modal_prompts) -> Prompts:
     monkeypatch.setattr(module, "ask", p.ask)
     monkeypatch.setattr(module, "warn", p.warn)
     monkeypatch.setattr(module, "get_note", p.get_note)
+    monkeypatch.setattr(module, "get_reason", p.get_reason)
     return p
 
 
@@ -143,5 +150,5 @@ def no_modal_prompts(monkeypatch):
     def unexpected(parent, *words):
         pytest.fail(f"unexpected prompt: {' / '.join(map(str, words))}")
 
-    for name in ("ask", "warn", "get_note"):
+    for name in ("ask", "warn", "get_note", "get_reason"):
         monkeypatch.setattr(module, name, unexpected)

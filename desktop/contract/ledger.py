@@ -18,8 +18,9 @@ from desktop.contract.base import ContractTab
 from desktop.widgets import prompts
 from desktop.widgets.fields import button
 from desktop.widgets.tables import item, table
-from models.entities import Contract, LedgerEntry, Milestone
+from models.entities import Contract, LedgerEntry
 from models.labels import ENTRY_KINDS as KIND_LABELS
+from models.report import ledger_lines
 
 
 class LedgerTab(ContractTab):
@@ -27,7 +28,11 @@ class LedgerTab(ContractTab):
         super().__init__(parent, today)
         self.setObjectName("ledgerTab")
         self.refund_dialog = None  # the refund dialog while it is open (tests reach it here)
-        self.ledger_table = table("ledgerTable", ["#", "Date", "Entry", "Amount", "Milestone", "Memo"], right={3})
+        self.ledger_table = table(
+            "ledgerTable",
+            ["#", "Date", "Entry", "Direction", "Amount", "Escrow after", "Milestone", "Memo"],
+            right={4, 5},
+        )
         self.ledger_table.itemSelectionChanged.connect(self._update_buttons)
         self.reverse_button = button(
             "reverseButton",
@@ -63,28 +68,19 @@ class LedgerTab(ContractTab):
         self._update_buttons()
 
     def _show(self, c: Contract) -> None:
+        """Newest first: each entry with where it moved the money and the contract's escrow after it."""
         t = self.ledger_table
-        entries = list(
-            LedgerEntry.select()
-            .where(LedgerEntry.contract == c)
-            .order_by(LedgerEntry.date.desc(), LedgerEntry.id.desc())
-        )
-        reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
-        # One query for the milestones' titles, not one per entry.
-        titles = dict(Milestone.select(Milestone.id, Milestone.title).where(Milestone.contract == c).tuples())
-        t.setRowCount(len(entries))
-        for r, e in enumerate(entries):
-            label = KIND_LABELS.get(e.kind, e.kind)
-            if e.kind == LedgerEntry.REVERSAL:
-                label = f"Reversal of #{e.reverses_id}"
-            elif e.id in reversed_ids:
-                label += " (reversed)"
+        lines = ledger_lines(c)[::-1]
+        t.setRowCount(len(lines))
+        for r, e in enumerate(lines):
             values = [
                 item(str(e.id), data=e.id),
                 item(formatting.day(e.date)),
-                item(label),
-                item(formatting.money(e.amount, e.currency), right=True),
-                item(titles.get(e.milestone_id, "")),
+                item(e.entry),
+                item(e.direction),
+                item(formatting.money(e.amount, c.currency), right=True),
+                item(formatting.money(e.escrow_after, c.currency), right=True),
+                item(e.milestone),
                 item(e.memo),
             ]
             for col, cell in enumerate(values):

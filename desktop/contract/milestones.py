@@ -29,6 +29,7 @@ class MilestonesTab(ContractTab):
         super().__init__(parent, today)
         self.setObjectName("milestonesTab")
         self.wizard = None  # the release wizard while it is open (tests reach it here)
+        self.leftover = 0  # escrow not in any milestone (R4), in minor units
         self.milestone_table = table(
             "milestoneTable", ["#", "Milestone", "Amount", "In escrow", "Due", "State"], right={2, 3}
         )
@@ -59,6 +60,14 @@ class MilestonesTab(ContractTab):
             "release",
             "Release a payment to the freelancer from an active milestone, in full or in part",
         )
+        self.leftover_button = button(
+            "releaseLeftoverButton",
+            "Release via a new milestone…",
+            lambda: self.release_payment(new_milestone=True),
+            "release",
+            "Escrow left after a partial release is not in any milestone: add a milestone funded from it, "
+            "then release that",
+        )
         self.submit_button = button(
             "submitWorkButton",
             "Work &submitted",
@@ -77,6 +86,7 @@ class MilestonesTab(ContractTab):
             self.submit_button,
             self.changes_button,
             self.release_button,
+            self.leftover_button,
         ):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -91,6 +101,7 @@ class MilestonesTab(ContractTab):
         self.contract = contract
         if self.contract is None:
             self.milestone_table.setRowCount(0)
+            self.leftover = 0
         else:
             self._show(self.contract)
         self._update_buttons()
@@ -99,7 +110,26 @@ class MilestonesTab(ContractTab):
         t = self.milestone_table
         keep = self.selected_milestone_id()
         milestones = list(Milestone.select().where(Milestone.contract == c).order_by(Milestone.position))
-        t.setRowCount(len(milestones))
+        # R4: escrow left after a partial release belongs to no milestone: a row of its own says how much.
+        self.leftover = queries.unassigned_escrow(c) if c.status == Contract.ACTIVE else 0
+        t.setRowCount(len(milestones) + (1 if self.leftover > 0 else 0))
+        if self.leftover > 0:
+            tip = (
+                "Left in escrow after a partial release. It is still yours; release it through a new "
+                "milestone funded from it (Release via a new milestone…), or ask for it back when you end "
+                "the contract."
+            )
+            cells = [
+                item("—", data=None),
+                item("Not in a milestone"),
+                item(""),
+                item(formatting.money(self.leftover, c.currency), right=True),
+                item(""),
+                item("Left after a partial release"),
+            ]
+            for col, cell in enumerate(cells):
+                cell.setToolTip(tip)
+                t.setItem(len(milestones), col, cell)
         for r, m in enumerate(milestones):
             state = STATE_LABELS.get(m.state, m.state)
             if m.state == Milestone.SUBMITTED and m.auto_release_on:
@@ -145,6 +175,7 @@ class MilestonesTab(ContractTab):
         self.submit_button.setEnabled(m is not None and active and m.state == Milestone.ACTIVE)
         self.changes_button.setEnabled(m is not None and active and m.state == Milestone.SUBMITTED)
         self.release_button.setEnabled(active)
+        self.leftover_button.setVisible(active and self.leftover > 0)
 
     # ------------------------------------------------------------ actions (one operation each)
     def add_milestone(self) -> None:
@@ -222,9 +253,11 @@ class MilestonesTab(ContractTab):
         if m is not None and self.run("Ask for changes", ops.request_changes, m, today=self.today()) is not None:
             self.select_milestone(m.id)
 
-    def release_payment(self) -> None:
-        """Open the release wizard on the selected milestone (or say why a payment cannot be released)."""
+    def release_payment(self, new_milestone: bool = False) -> None:
+        """Open the release wizard on the selected milestone, or on a new milestone funded from the escrow left
+        outside any milestone (or say why a payment cannot be released)."""
         from desktop.contract.flows import release_or_explain
+        from desktop.dialogs.release_plan import NEW
 
         if self.contract is None:
             return
@@ -233,7 +266,9 @@ class MilestonesTab(ContractTab):
             self.contract,
             self,
             today=self.today(),
-            milestone_id=m.id if m is not None and m.state in Milestone.OPEN_STATES else None,
+            milestone_id=NEW
+            if new_milestone
+            else (m.id if m is not None and m.state in Milestone.OPEN_STATES else None),
             warn=lambda title, text: prompts.warn(self, title, text),
         )
         if wizard is None:

@@ -268,6 +268,12 @@ class ContractPage(ContractTab):
         ]
 
         self.money.setText(_money_html([(name, formatting.money(value, c.currency) or "—") for name, value in rows]))
+        self.money.setToolTip(
+            "Net cost: what the work has cost you so far: payments released to the freelancer plus fees, "
+            f"less refunds received ({formatting.money(b.released, c.currency)} + "
+            f"{formatting.money(b.fees, c.currency)} − {formatting.money(b.refunded, c.currency)}). "
+            "Money still in escrow is not counted: it is not spent until it is released."
+        )
 
     def _show_clocks(self, c: Contract) -> None:
         today = self.today()

@@ -1,6 +1,6 @@
-"""The small modal questions every room asks: a confirmation, a warning, a note.
+"""The small modal questions every room asks: a confirmation, a warning, a note, a reason.
 
-Everything in the app asks through these three functions, called through the module
+Everything in the app asks through these four functions, called through the module
 (`prompts.ask(...)`), so that tests, which cannot click a modal box, replace them in one place
 (the `prompts` fixture in tests/conftest.py).
 """
@@ -46,6 +46,24 @@ def get_note(parent: QWidget | None, item_label: str) -> str | None:
     box.setLabelText(f"“{item_label}”\n\nNote (optional):")
     box.setOkButtonText("Mark done")
     box.setTextValue("")
+    try:
+        return box.textValue() if box.exec() else None
+    finally:
+        box.deleteLater()
+
+
+def get_reason(parent: QWidget | None, title: str, text: str) -> str | None:
+    """Ask why a record is withdrawn as recorded in error (kept in the book's history); None on Cancel."""
+    from PySide6.QtWidgets import QInputDialog
+
+    box = QInputDialog(parent)
+    box.setObjectName("reasonDialog")
+    box.setAccessibleName(title)
+    box.setWindowTitle(title)
+    box.setLabelText(f"{text}\n\nWhy was it recorded in error? (kept in the book's history)")
+    box.setOkButtonText("Withdraw")
+    box.setTextValue("")
+    box.resize(460, box.sizeHint().height())
     try:
         return box.textValue() if box.exec() else None
     finally:

@@ -67,6 +67,8 @@ ACTIONS = (
            "A refund from the freelancer against a payment of the past 180 days"),
     Action("act_delete", "actionDeleteMilestone", "&Delete Milestone…", "page.milestones.delete_milestone",
            Key.Delete, "delete"),
+    Action("act_undo", "actionUndo", "&Undo", "undo", "Ctrl+Z"),
+    Action("act_redo", "actionRedo", "&Redo", "redo", "Ctrl+Shift+Z"),
     Action("act_find", "actionFind", "&Find…", "focus_search", Key.Find, "search"),
     Action("act_refresh", "actionRefresh", "&Refresh", "refresh_all", Key.Refresh, "refresh"),
     Action("act_help", "actionHelp", "Escrowbook &Help", "show_help", Key.HelpContents, "help"),
@@ -77,17 +79,19 @@ ACTIONS = (
 
 FILTER_CHOICES = [("all", "All"), ("active", "Active"), ("ended", "Ended"), ("attention", "Needs attention")]
 RECENT = "recent"  # File → Open Recent
+CORRECTIONS = "corrections"  # Contract → Correct a Record (filled when it opens)
 FILTERS = "filters"  # View → All / Active / Ended / Needs attention (Ctrl+1 … Ctrl+4)
 ATTENTION = "attention"  # View → Needs Attention Panel (F9)
 CONTRACT_ACTIONS = ["act_new_contract", "act_edit_contract", None, "act_new_milestone", "act_fund", "act_submit",
                     "act_release", "act_refund", None, "act_end"]  # fmt: skip
+CONTRACT_MENU = [*CONTRACT_ACTIONS, None, CORRECTIONS]
 
 # Each menu's entries, in order: an action's attribute, None for a separator, or one of the names above.
 MENUS = (
     ("&File", ["act_new_book", "act_open", RECENT, "act_copy", "act_restore", None, "act_export_pdf", "act_print",
                None, "act_export_csv", "act_import_csv", None, "act_quit"]),
-    ("&Edit", ["act_find", "act_delete"]),
-    ("&Contract", CONTRACT_ACTIONS),
+    ("&Edit", ["act_undo", "act_redo", None, "act_find", "act_delete"]),
+    ("&Contract", CONTRACT_MENU),
     ("&View", [FILTERS, None, ATTENTION, "act_refresh"]),
     ("&Help", ["act_help", "act_help_ending", "act_about"]),
 )  # fmt: skip
@@ -139,6 +143,14 @@ def build_actions(window) -> None:
                 window.recent_menu = QMenu("Open &Recent", window)
                 window.recent_menu.setObjectName("recentMenu")
                 menu.addMenu(window.recent_menu)
+            elif entry == CORRECTIONS:
+                window.corrections_menu = QMenu("Correct a Rec&ord", window)
+                window.corrections_menu.setObjectName("correctionsMenu")
+                window.corrections_menu.setToolTipsVisible(True)
+                window.corrections_menu.aboutToShow.connect(
+                    lambda: window.fill_corrections_menu(window.corrections_menu)
+                )
+                menu.addMenu(window.corrections_menu)
             elif entry == FILTERS:
                 _add_filters(window, menu)
             elif entry == ATTENTION:

@@ -36,6 +36,7 @@ from desktop.version import APP_NAME
 from desktop.widgets import prompts
 from desktop.window.actions import FILTER_CHOICES, build_actions
 from desktop.window.contracts_model import ID_ROLE, ContractsModel
+from desktop.window.edit_menu import EditMenu
 from desktop.window.file_menu import FileMenu
 from models.bookfile import BookFile
 from models.browse import MIN_SEARCH
@@ -88,7 +89,7 @@ class AfterFirstPaint(QObject):
         return False
 
 
-class MainWindow(FileMenu, QMainWindow):
+class MainWindow(FileMenu, EditMenu, QMainWindow):
     def __init__(self, book: Book | BookFile, *, today: date | None = None, settings: QSettings | None = None):
         """`book` is an open Book, or a BookFile that desktop.app.start opened and locked without peewee: the
         window then shows the table at once and finishes opening the book right after its first paint, or
@@ -203,6 +204,7 @@ class MainWindow(FileMenu, QMainWindow):
         if self.book is not None:
             self._build_book_parts()
         build_actions(self)
+        self.update_undo_actions()
         self.resize(1280, 800)
         self._restore_settings()
         self.load_book()
@@ -225,6 +227,7 @@ class MainWindow(FileMenu, QMainWindow):
         from desktop.window.attention import AttentionPanel
 
         self.page = ContractPage(self, today=self.today)
+        self.make_history()
         self.page.changed.connect(self.contract_changed)
         self.page.milestones.milestone_table.itemSelectionChanged.connect(self._update_actions)
         self.splitter.replaceWidget(1, self.page).deleteLater()
@@ -282,6 +285,8 @@ class MainWindow(FileMenu, QMainWindow):
         """Show the open book: welcome page when empty, else the table from its first page."""
         opened = self.book or self._opening
         self.setWindowTitle(f"{opened.path.name} — {APP_NAME}")
+        if self.history is not None:  # what this session did belongs to the book it did it in
+            self.history.clear()
         self._remember_recent(opened.path)
         self.model.reload()
         empty = self.model.total() == 0 and self.model.filter == "all" and not self.model.search

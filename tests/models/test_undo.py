@@ -265,3 +265,10 @@ def test_a_sealed_feedback_is_not_offered_for_undo(contract):
     ended(contract)
     ops.submit_feedback(contract, STARS, now=datetime(2026, 3, 6, 9))
     assert history.undo_text() == "End the contract"
+
+
+def test_each_step_names_the_contract_it_changed(contract, history):
+    m = funded_milestone(contract, 20_000)
+    ops.release_payment(m, today=START)
+    ops.end_contract(contract.id, agreed=True, today=TODAY)
+    assert [s.contract_id for s in history.done[-2:]] == [contract.id, contract.id]

@@ -92,8 +92,12 @@ def test_selecting_a_contract_shows_its_page(window):
     assert page.ledger.ledger_table.rowCount() == 4  # deposit, 5% fee, initiation fee, release
     labels = {page.ledger.ledger_table.item(r, 2).text() for r in range(page.ledger.ledger_table.rowCount())}
     assert "Payment released" in labels
-    ledger = {page.ledger.ledger_table.item(r, 2).text(): page.ledger.ledger_table.item(r, 4).text() for r in range(4)}
-    assert ledger["Payment released"] == "Pages"  # the milestone each entry belongs to
+    t = page.ledger.ledger_table
+    rows = {t.item(r, 2).text(): [t.item(r, c).text() for c in (3, 4, 5, 6)] for r in range(4)}
+    # where the money went, the escrow after it, and the milestone each entry belongs to
+    assert rows["Payment released"] == ["Escrow → freelancer", "€800.00", "€0.00", "Pages"]
+    assert rows["Deposit into escrow"] == ["You → escrow", "€800.00", "€800.00", "Pages"]
+    assert rows["Fee"][:1] == ["You → marketplace"]
 
 
 def test_selection_survives_a_refresh_and_a_sort(window):
