@@ -252,11 +252,7 @@ def corrections_and_undo(window, out: Path) -> None:
         .order_by(Milestone.id)
         .first()
     )
-    other = (
-        Milestone.select()
-        .where((Milestone.contract == m.contract_id) & (Milestone.state == "unfunded"))
-        .first()
-    )
+    other = Milestone.select().where((Milestone.contract == m.contract_id) & (Milestone.state == "unfunded")).first()
     ops.release_payment(m, m.amount // 2, today=TODAY)  # a temporary demo book
     if other is not None:
         ops.fund_milestone(other, today=TODAY)

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from desktop.window.main_window import MainWindow
 from models import ops, queries
 from models.entities import AuditLog, Contract, Feedback, LedgerEntry, Milestone
-from desktop.window.main_window import MainWindow
 from tests.conftest import snapshot
 from tests.desktop.conftest import TODAY
 from tests.models.test_undo import KINDS as UNDO_KINDS
