@@ -259,3 +259,21 @@ def test_a_mediation_ending_soon_is_listed_too(panel, contract, freelancer):
     p.list.setCurrentRow([i.kind for i in p.items].index("mediation"))
     p.list.itemActivated.emit(p.list.currentItem())
     assert p.opened[-1][:2] == ("mediation", flyer.id)
+
+
+def test_r7_not_now_keeps_the_automatic_events_in_needs_attention_until_recorded(overdue, qtbot, contract):
+    """"Not now" leaves the book consistent: the two events stay in the panel, overdue; ending the contract
+    later records the automatic release first, so the escrow it paid is never asked back."""
+    m, request = overdue
+    dialog = OverdueEventsDialog(today=LATER)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.findChild(type(dialog.later_button), "laterButton").click()
+    p = AttentionPanel(today=lambda: LATER)
+    qtbot.addWidget(p)
+    p.show()
+    kinds = sorted((i.kind, i.due) for i in p.items if i.kind != "closeout")
+    assert kinds == [("escrow_reply", date(2026, 3, 12)), ("review", date(2026, 3, 16))]
+    assert ops.end_contract(contract, agreed=True, request_escrow_refund=True, today=LATER) is None
+    assert queries.balances(contract).released == 10_000
+    assert check_book() == []
