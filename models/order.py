@@ -149,41 +149,37 @@ def answer_after_request(request: EscrowRefundRequest, on: date) -> None:
     not_before(on, request.requested_on, "the escrow refund request")
 
 
-def order_problems(contract_id: int | None = None, run=None) -> list[str]:
-    """R16 over the whole book (or one contract), for `escrowbook check`: every entry after the contract's
-    start, a release after its funding, a refund after its payment, a reversal after what it reverses, an
-    ending after every entry that happens only on an active contract."""
+# R16 over the ledger in one pass: each entry against its contract, its payment, what it reverses and (for a
+# release) the first funding of its milestone.
+_CONDITIONS = (
+    ("e.date < c.started_on", "entry #{} of contract #{} is dated before the contract started (R16)."),
+    ("e.date < p.date", "refund #{} of contract #{} is dated before its payment (R16)."),
+    ("e.date < o.date", "reversal #{} of contract #{} is dated before the entry it reverses (R16)."),
+    (
+        "e.kind = 'release' AND e.milestone_id IS NOT NULL AND e.date < (SELECT MIN(f.date) FROM ledger_entry f "
+        "WHERE f.milestone_id = e.milestone_id AND f.kind IN ('fund', 'fund_from_escrow'))",
+        "payment #{} of contract #{} is dated before its milestone was funded (R16).",
+    ),
+    (
+        f"c.ended_on IS NOT NULL AND e.kind IN {BEFORE_ENDING_KINDS!r} AND e.date > c.ended_on",
+        "entry #{} of contract #{} is dated after the contract ended (R16).",
+    ),
+)
+
+
+def order_problems(contract_id: int | None = None, run=None, limit: int = 20) -> list[str]:
+    """R16 over the whole book (or one contract), for `escrowbook check` and every operation: every entry after
+    the contract's start, a release after its funding, a refund after its payment, a reversal after what it
+    reverses, an ending after every entry that happens only on an active contract."""
     run = run or database.execute_sql
-    where = "" if contract_id is None else f" AND e.contract_id = {int(contract_id)}"
-    queries = (
-        (
-            "SELECT e.id, e.contract_id FROM ledger_entry e JOIN contract c ON c.id = e.contract_id "
-            f"WHERE e.date < c.started_on{where}",
-            "entry #{} of contract #{} is dated before the contract started (R16).",
-        ),
-        (
-            "SELECT e.id, e.contract_id FROM ledger_entry e JOIN ledger_entry p ON p.id = e.payment_id "
-            f"WHERE e.date < p.date{where}",
-            "refund #{} of contract #{} is dated before its payment (R16).",
-        ),
-        (
-            "SELECT e.id, e.contract_id FROM ledger_entry e JOIN ledger_entry o ON o.id = e.reverses_id "
-            f"WHERE e.date < o.date{where}",
-            "reversal #{} of contract #{} is dated before the entry it reverses (R16).",
-        ),
-        (
-            "SELECT e.id, e.contract_id FROM ledger_entry e WHERE e.kind = 'release' AND e.milestone_id IS NOT NULL "
-            "AND e.date < (SELECT MIN(f.date) FROM ledger_entry f WHERE f.milestone_id = e.milestone_id "
-            f"AND f.kind IN ('fund', 'fund_from_escrow')){where}",
-            "payment #{} of contract #{} is dated before its milestone was funded (R16).",
-        ),
-        (
-            "SELECT e.id, e.contract_id FROM ledger_entry e JOIN contract c ON c.id = e.contract_id "
-            f"WHERE c.ended_on IS NOT NULL AND e.kind IN {BEFORE_ENDING_KINDS!r} AND e.date > c.ended_on{where}",
-            "entry #{} of contract #{} is dated after the contract ended (R16).",
-        ),
+    where = "" if contract_id is None else f"e.contract_id = {int(contract_id)} AND "
+    flags = ", ".join(f"COALESCE({sql}, 0)" for sql, _ in _CONDITIONS)
+    sql = (
+        f"SELECT e.id, e.contract_id, {flags} FROM ledger_entry e JOIN contract c ON c.id = e.contract_id "
+        "LEFT JOIN ledger_entry p ON p.id = e.payment_id LEFT JOIN ledger_entry o ON o.id = e.reverses_id "
+        f"WHERE {where}({' OR '.join(f'COALESCE({sql}, 0)' for sql, _ in _CONDITIONS)}) LIMIT {int(limit)}"
     )
     out: list[str] = []
-    for sql, words in queries:
-        out += [words.format(*row) for row in run(sql).fetchall()[:20]]
+    for eid, cid, *broken in run(sql).fetchall():
+        out += [words.format(eid, cid) for (_, words), bad in zip(_CONDITIONS, broken, strict=True) if bad]
     return out

@@ -233,3 +233,17 @@ def test_r12_the_chain_is_verified_across_the_chunks_it_is_read_in(ledger, monke
         "ledger entry #5 of contract #1",
         "ledger entry #6 of contract #1",  # its predecessor's hash is gone: it cannot be verified either
     ]
+
+
+def test_format_3_migration_lets_a_format_2_book_withdraw_the_freelancers_feedback(tmp_path, backups_folder):
+    """Book format 3 adds the mark that the freelancer's feedback was recorded in error (models/corrections)."""
+    path = tmp_path / "old.book"
+    entries = _build(path)
+    _edit(path, "ALTER TABLE feedback DROP COLUMN withdrawn_on", "PRAGMA user_version = 2")
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == 3
+        assert "withdrawn_on" in [r[1] for r in book.db.execute_sql("PRAGMA table_info(feedback)")]
+        assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
+        assert check_book(str(book.path)) == []
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 2
