@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from datetime import date
+
+from PySide6.QtCore import QDate, QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
     QApplication,
+    QCalendarWidget,
     QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
     QDialog,
     QLineEdit,
     QPlainTextEdit,
@@ -84,11 +89,51 @@ def tab_chain(dialog: QDialog, names: list[str]) -> list[str]:
     return seen
 
 
+def _inside(widget: QWidget, kind: type) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, kind):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
 def assert_named_and_accessible(dialog: QDialog) -> None:
     for widget in dialog.findChildren(QWidget):
         if not isinstance(widget, INTERACTIVE):
             continue
         if isinstance(widget.parentWidget(), (QAbstractSpinBox, QComboBox)):
             continue  # the line edit inside a date edit or a combo box is part of it
+        if _inside(widget, QCalendarWidget):
+            continue  # a date edit's calendar (Qt's own widget, with its own accessible names)
         assert widget.objectName(), f"{widget!r} has no objectName"
         assert widget.accessibleName(), f"{widget.objectName()} has no accessibleName"
+
+
+# ------------------------------------------------------------------ the day it happened ("On:")
+
+
+def type_date(qtbot, edit: QDateEdit, day: date) -> None:
+    """Type `day` into a date field as a user does: into its first part, "9 Mar 2026" (en_US), then leave it."""
+    edit.setFocus()
+    edit.setSelectedSection(QDateTimeEdit.Section.DaySection)
+    qtbot.keyClicks(edit, f"{day.day} {MONTHS[day.month - 1]} {day.year}")
+    edit.editingFinished.emit()  # as leaving the field does (Tab or a click elsewhere)
+
+
+def shown_date(edit: QDateEdit) -> date:
+    return edit.date().toPython()
+
+
+def record_on(qtbot, dialog: QDialog, day: date | None = None, *, typed: bool = False) -> None:
+    """In a dialog with an "On:" field (`dialog.date_edit`): choose `day` (None: leave today) and click OK."""
+    if day is not None:
+        if typed:
+            type_date(qtbot, dialog.date_edit, day)
+        else:
+            dialog.date_edit.setDate(QDate(day.year, day.month, day.day))
+        assert shown_date(dialog.date_edit) == day
+    click_ok(qtbot, dialog)
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

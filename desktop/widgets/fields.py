@@ -1,16 +1,27 @@
 """The parts of a form every room uses: a message beside a field (`FieldError`), line, notes and date
-edits, and buttons. Every control gets an object name (tests and screenshots find it) and an accessible
-name (screen readers say it)."""
+edits (`event_date_edit`: the day an event happened), and buttons. Every control gets an object name (tests
+and screenshots find it) and an accessible name (screen readers say it)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 NOTES_HEIGHT = 72  # about three lines
+DATE_FORMAT = "d MMM yyyy"  # "9 Mar 2026": the month in words, so 3/9 and 9/3 are never confused
 ERROR_COLOR = "#b3261e"  # red with a 5.9:1 contrast on white; the "⚠" says it without colour
 
 
@@ -75,6 +86,113 @@ class FieldError(QLabel):
 
 def qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
+
+
+class EventDateEdit(QDateEdit):
+    """The day an event happened (R16): from `earliest` (the contract's start) to `today`, today by default,
+    never later than today; a calendar pops up, and a date can be typed ("9 Mar 2026").
+
+    Qt checks a typed date section by section against the range, so with the range alone "28 Feb" could not
+    be typed on 10 March (28 March is past today by the time the 28 is typed). While a date is being typed
+    the field therefore takes any day of the range's years; the arrows and the calendar keep to the range,
+    and once typing ends (Enter, Tab, a click elsewhere) a date in the range puts the range back. A typed
+    date outside it stays as typed, and `problem()` says why it cannot be used (the dialog keeps OK disabled).
+    """
+
+    def __init__(self, earliest: date, today: date, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.latest = today
+        self.earliest = min(earliest, today)  # a contract that starts later than today: today only
+        self.setCalendarPopup(True)
+        self.setDisplayFormat(DATE_FORMAT)
+        self._keep_to_range()
+        self.setDate(qdate(today))
+        self.setMinimumWidth(self.sizeHint().width() + self.fontMetrics().horizontalAdvance("0"))
+        self.setMaximumWidth(self.minimumWidth() + 40)
+        self._typing = False  # a date is being typed (the range is then the whole of its years)
+        self._advanced = False  # the last key typed completed a section, and Qt moved on to the next
+        self.calendarWidget().installEventFilter(self)
+        self.editingFinished.connect(self._typed)
+        self.dateChanged.connect(self._changed)
+
+    def day(self) -> date:
+        return self.date().toPython()
+
+    def problem(self) -> str | None:
+        """Why the date shown cannot be used (typed outside the range), in the models' words; None when it can."""
+        from models import order  # (here: the start-up path never loads the models' tables)
+        from models.errors import RuleError
+
+        try:
+            order.happened_on(self.day(), self.latest)
+            order.not_before(self.day(), self.earliest, "the start of the contract")
+        except RuleError as exc:
+            return exc.message
+        return None
+
+    def _keep_to_range(self) -> None:
+        self.setDateRange(qdate(self.earliest), qdate(self.latest))
+
+    def keyPressEvent(self, event) -> None:
+        text = event.text()
+        if not text or not text.isprintable() or event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._advanced = False
+            super().keyPressEvent(event)
+            return
+        if not text.isalnum() and self._advanced:
+            # "28 Feb": Qt moved on to the month once "28" was complete; the space typed next must not skip it.
+            self._advanced = False
+            event.accept()
+            return
+        # Typing: every day of the range's years, so that each section typed on the way is allowed.
+        self._typing = True
+        self.setDateRange(QDate(self.earliest.year, 1, 1), QDate(self.latest.year, 12, 31))
+        section = self.currentSectionIndex()
+        super().keyPressEvent(event)
+        self._advanced = text.isalnum() and self.currentSectionIndex() != section
+
+    def _typed(self) -> None:
+        """Typing ended: a date in the range puts the range back (one outside it stays, with its problem)."""
+        self._typing = False
+        if self.earliest <= self.day() <= self.latest:
+            self._keep_to_range()
+
+    def _changed(self) -> None:
+        if not self._typing:  # set from code, the calendar or the arrows: always within the range
+            self._keep_to_range()
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
+        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
+        if self.day() < self.latest:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self.day() > self.earliest:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
+
+    def stepBy(self, steps: int) -> None:
+        super().stepBy(steps)
+        self._typed()  # the arrows keep to the range
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and watched is self.calendarWidget():
+            watched.setDateRange(qdate(self.earliest), qdate(self.latest))  # the calendar offers the range only
+        return super().eventFilter(watched, event)
+
+
+def event_date_edit(name: str, accessible: str, earliest: date, today: date) -> EventDateEdit:
+    """The "On:" field of every dialog that records an event: the day it happened (R16)."""
+    edit = EventDateEdit(earliest, today)
+    named(edit, name, accessible)
+    return edit
+
+
+def left(widget: QWidget) -> QHBoxLayout:
+    """`widget` at the start of a form row, at its own width (a date is not as wide as a title)."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row
 
 
 def notes_edit(name: str, accessible: str) -> QPlainTextEdit:
