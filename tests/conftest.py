@@ -101,11 +101,9 @@ class Prompts:
 
     def __init__(self):
         self.answer = True  # what the user clicks in every confirmation
-        self.note: str | None = ""  # what the user types when asked for a note (None: Cancel)
         self.asked: list[str] = []  # the text of each confirmation
         self.warned: list[tuple[str, str]] = []  # (title, text) of each warning
         self.warnings: list[str] = []  # the text of each warning
-        self.noted: list[str] = []  # the item each note was asked for
         self.reason: str | None = "Recorded in error"  # what the user gives as the reason (None: Cancel)
         self.reasons_asked: list[str] = []  # the text of each question for a reason
 
@@ -117,10 +115,6 @@ class Prompts:
         self.warned.append((title, text))
         self.warnings.append(text)
 
-    def get_note(self, parent, item_label):
-        self.noted.append(item_label)
-        return self.note
-
     def get_reason(self, parent, title, text):
         self.reasons_asked.append(text)
         return self.reason
@@ -128,21 +122,20 @@ class Prompts:
 
 @pytest.fixture
 def prompts(monkeypatch, no_modal_prompts) -> Prompts:
-    """Every confirmation, warning and note of the app, answered here instead of in a modal box (which a
-    test cannot click): `prompts.answer`, `prompts.note`; what was asked and said is kept in order."""
+    """Every confirmation, warning and reason of the app, answered here instead of in a modal box (which a test
+    cannot click): `prompts.answer`, `prompts.reason`; what was asked and said is kept in order."""
     from desktop.widgets import prompts as module
 
     p = Prompts()
     monkeypatch.setattr(module, "ask", p.ask)
     monkeypatch.setattr(module, "warn", p.warn)
-    monkeypatch.setattr(module, "get_note", p.get_note)
     monkeypatch.setattr(module, "get_reason", p.get_reason)
     return p
 
 
 @pytest.fixture
 def no_modal_prompts(monkeypatch):
-    """A confirmation, warning or note nobody expected fails the test instead of waiting forever for a click
+    """A confirmation, warning or reason nobody expected fails the test instead of waiting forever for a click
     in a modal box (autouse in tests/desktop and tests/reliability, which drive windows; the models tests
     never load Qt). Tests that expect them use the `prompts` fixture, which answers them."""
     from desktop.widgets import prompts as module
@@ -150,5 +143,5 @@ def no_modal_prompts(monkeypatch):
     def unexpected(parent, *words):
         pytest.fail(f"unexpected prompt: {' / '.join(map(str, words))}")
 
-    for name in ("ask", "warn", "get_note", "get_reason"):
+    for name in ("ask", "warn", "get_reason"):
         monkeypatch.setattr(module, name, unexpected)

@@ -89,10 +89,11 @@ def tab_chain(dialog: QDialog, names: list[str]) -> list[str]:
     return seen
 
 
-def _inside(widget: QWidget, kind: type) -> bool:
+def in_calendar(widget: QWidget) -> bool:
+    """Part of a date edit's pop-up calendar (Qt's own widget, with its own accessible names)."""
     parent = widget.parentWidget()
     while parent is not None:
-        if isinstance(parent, kind):
+        if isinstance(parent, QCalendarWidget):
             return True
         parent = parent.parentWidget()
     return False
@@ -104,8 +105,8 @@ def assert_named_and_accessible(dialog: QDialog) -> None:
             continue
         if isinstance(widget.parentWidget(), (QAbstractSpinBox, QComboBox)):
             continue  # the line edit inside a date edit or a combo box is part of it
-        if _inside(widget, QCalendarWidget):
-            continue  # a date edit's calendar (Qt's own widget, with its own accessible names)
+        if in_calendar(widget):
+            continue
         assert widget.objectName(), f"{widget!r} has no objectName"
         assert widget.accessibleName(), f"{widget.objectName()} has no accessibleName"
 

@@ -3,8 +3,9 @@
 The checklist exists once the contract has ended; the access register and the things to receive back can
 be kept from the start. Each button calls exactly one operation of `models.ops`; a refusal (RuleError) is
 shown in the client's words and the book is unchanged (R14). After every operation the tab reloads itself
-and emits `changed(contract_id)`. Confirmations, warnings and the note go through `desktop.widgets.prompts`.
-The two small dialogs are opened with `open()` (never a blocking `exec()`) and kept in `self.dialog`.
+and emits `changed(contract_id)`. Every event asks the day it happened (R16): a tick in CloseoutItemDialog
+(with its note), a revocation or a receipt in the "On:" dialog (`record_on`). The small dialogs are opened
+with `open()` (never a blocking `exec()`) and kept in `self.dialog` (`self.date_dialog` for "On:").
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from desktop import formatting
 from desktop.contract.base import ContractTab
-from desktop.dialogs.closeout_item import AccessDialog, DeliverableDialog
-from desktop.widgets import prompts, tables
+from desktop.dialogs.closeout_item import AccessDialog, CloseoutItemDialog, DeliverableDialog
+from desktop.widgets import tables
 from desktop.widgets.fields import button
 from models import ops, queries
 from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
@@ -60,7 +61,7 @@ class CloseoutTab(ContractTab):
         super().__init__(parent, today)
         self.setObjectName("closeoutTab")
         self.setAccessibleName("Closeout")
-        self.dialog: AccessDialog | DeliverableDialog | None = None  # the open dialog (tests reach it here)
+        self.dialog: AccessDialog | DeliverableDialog | CloseoutItemDialog | None = None  # the open dialog
 
         self.progress = QLabel()
         self.progress.setObjectName("closeoutProgress")
@@ -76,7 +77,10 @@ class CloseoutTab(ContractTab):
             "checklistTable", "Closeout checklist", ["Item", "Done on", "Note"], stretch=2
         )
         self.mark_done_button = button(
-            "markDoneButton", "Mark &done…", self.mark_done, tip="Tick the selected item, with an optional note"
+            "markDoneButton",
+            "Mark &done…",
+            self.mark_done,
+            tip="Tick the selected item on the day it was done, with an optional note",
         )
         self.checklist_table.itemDoubleClicked.connect(lambda *_: self.mark_done())
 
@@ -88,7 +92,10 @@ class CloseoutTab(ContractTab):
             "addAccessButton", "Add a&ccess…", self.add_access, tip="Register access given to the freelancer (a label)"
         )
         self.revoke_button = button(
-            "revokeButton", "Re&voke…", self.revoke, tip="Record that the selected access was changed or revoked today"
+            "revokeButton",
+            "Re&voke…",
+            self.revoke,
+            tip="Record the day the selected access was changed or revoked",
         )
 
         # The things to receive back.
@@ -100,7 +107,10 @@ class CloseoutTab(ContractTab):
         )
         self.add_deliverable_button.setAccessibleName("Add a thing to receive back")
         self.received_button = button(
-            "receivedButton", "Mark &received", self.mark_received, tip="Record that the selected thing is back, today"
+            "receivedButton",
+            "Mark &received…",
+            self.mark_received,
+            tip="Record the day the selected thing came back",
         )
 
         layout = QVBoxLayout(self)
@@ -299,36 +309,36 @@ class CloseoutTab(ContractTab):
     def _done(self, *_args) -> None:
         self.changed_here(self.contract.id)
 
-    def mark_done(self) -> None:
+    def mark_done(self) -> CloseoutItemDialog | None:
+        """Tick the selected item: the day it was done and an optional note (CloseoutItemDialog)."""
         item = self.selected_item()
         if item is None or item.done_on is not None or not self.mark_done_button.isEnabled():
-            return
-        note = prompts.get_note(self, item.label)
-        if note is None:
-            return
-        if self.run("Mark done", ops.complete_closeout_item, item, note=note, today=self.today()) is not None:
-            self.select_item(item.id)
+            return None
+        dialog = CloseoutItemDialog(item, self, today=self.today())
+        dialog.accepted.connect(lambda: self.select_item(item.id))
+        self._open(dialog)
+        return dialog
 
-    def revoke(self) -> None:
+    def revoke(self):
+        """R11: the day the selected access was changed or revoked."""
         grant = self.selected_grant()
         if grant is None or grant.revoked_on is not None:
-            return
+            return None
         where = f" ({grant.where})" if grant.where else ""
-        text = (
-            f"Have you changed or revoked “{grant.label}”{where}?\n\n"
-            f"It is recorded as revoked on {formatting.day(self.today())}."
-        )
-        if prompts.ask(self, "Revoke access", text, "Revoked"):
-            self.run("Revoke access", ops.revoke_access, grant, today=self.today())
+        text = f"Record that you changed or revoked “{grant.label}”{where}."
+        return self.record_on("Revoke access", text, ops.revoke_access, grant)
 
-    def mark_received(self) -> None:
+    def mark_received(self):
+        """R11: the day the selected thing came back."""
         thing = self.selected_deliverable()
         if thing is None or thing.received_on is not None:
-            return
-        if self.run("Mark received", ops.mark_received, thing, today=self.today()) is not None:
-            self.select_deliverable(thing.id)
+            return None
+        text = f"Record that you received “{thing.label}” back."
+        return self.record_on(
+            "Mark received", text, ops.mark_received, thing, then=lambda _: self.select_deliverable(thing.id)
+        )
 
-    def _open(self, dialog: AccessDialog | DeliverableDialog) -> None:
+    def _open(self, dialog: AccessDialog | DeliverableDialog | CloseoutItemDialog) -> None:
         self.dialog = dialog
         dialog.accepted.connect(self._done)
         dialog.finished.connect(lambda *_: setattr(self, "dialog", None))

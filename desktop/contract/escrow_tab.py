@@ -11,9 +11,12 @@ records, one operation per button, what happened next:
 - the client answered the dispute → ops.record_dispute_answer(d)
 - mediation decided the split → DisputeOutcomeDialog → ops.resolve_dispute(d, ...)
 
-The buttons are enabled from the same dates the operations check, and say in
-their tooltips from or until when; the operation still decides. A refusal
-(RuleError) is shown in the client's words and changes nothing (R14).
+Each button asks the day it happened first (R16: the "On:" dialog of `record_on`,
+the outcome dialog's own "On:" field), so an answer typed in days later is dated
+when it was given. "No answer" waits for the reply date to pass; the others are
+enabled while there is something to answer, and say in their tooltips until when;
+the operation still decides. A refusal (RuleError) is shown in the dialog in the
+client's words and changes nothing (R14).
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.contract.base import ContractTab
 from desktop.dialogs.dispute_outcome import DisputeOutcomeDialog
-from desktop.widgets import prompts
 from desktop.widgets.fields import button
 from models import ops, queries
 from models.entities import Contract, Dispute, EscrowRefundRequest, LedgerEntry
@@ -80,21 +82,21 @@ class EscrowPanel(ContractTab):
 
         self.approved_button = button(
             "approvedButton",
-            "Freelancer &approved",
+            "Freelancer &approved…",
             self.record_approved,
             description="The freelancer approved the refund",
         )
         self.no_reply_button = button(
-            "noReplyButton", "&No answer in 7 days", self.record_no_reply, description="Silence counts as approval"
+            "noReplyButton", "&No answer in 7 days…", self.record_no_reply, description="Silence counts as approval"
         )
         self.disputed_button = button(
             "disputedButton",
-            "Freelancer &disputed",
+            "Freelancer &disputed…",
             self.record_disputed,
             description="The freelancer disputed the refund",
         )
         self.answered_button = button(
-            "answeredButton", "I a&nswered the dispute", self.record_answer, description="You answered the dispute"
+            "answeredButton", "I a&nswered the dispute…", self.record_answer, description="You answered the dispute"
         )
         self.outcome_button = button(
             "outcomeButton",
@@ -280,7 +282,7 @@ class EscrowPanel(ContractTab):
         self.approved_button.setToolTip("The freelancer approved: the amount comes back to you" if r else "")
         if r is not None and r.reply_due is not None:
             days = (r.reply_due - r.requested_on).days
-            self.no_reply_button.setText(f"&No answer in {days} days")
+            self.no_reply_button.setText(f"&No answer in {days} days…")
             self.no_reply_button.setAccessibleName(f"No answer in {days} days")
             after = self._after(r.reply_due)
             self.no_reply_button.setEnabled(today >= after)
@@ -289,11 +291,12 @@ class EscrowPanel(ContractTab):
                 if today < after
                 else f"The freelancer did not answer by {formatting.day(r.reply_due)}: silence counts as approval"
             )
-            self.disputed_button.setEnabled(today <= r.reply_due)
+            self.disputed_button.setEnabled(True)  # on the day they did, which may be days before today
             self.disputed_button.setToolTip(
                 f"The freelancer can dispute until {formatting.day(r.reply_due)}"
                 if today <= r.reply_due
-                else f"The freelancer could dispute until {formatting.day(r.reply_due)}; silence now counts as approval"
+                else f"The freelancer could dispute until {formatting.day(r.reply_due)}: record it with the day "
+                "they did, or record that they did not answer"
             )
         else:
             self.no_reply_button.setEnabled(False)
@@ -303,14 +306,17 @@ class EscrowPanel(ContractTab):
         for b in (self.no_reply_button, self.disputed_button):
             b.setAccessibleDescription(b.toolTip())
 
-        can_answer = d is not None and d.answered_on is None and (d.answer_due is None or today <= d.answer_due)
+        can_answer = d is not None and d.answered_on is None  # on the day you did, which may be days before today
         self.answered_button.setEnabled(can_answer)
         if d is None:
             tip = ""
         elif d.answered_on is not None:
             tip = f"Your answer is recorded: {formatting.day(d.answered_on)}"
         elif d.answer_due is not None and today > d.answer_due:
-            tip = f"Your answer was due by {formatting.day(d.answer_due)}: record the outcome instead"
+            tip = (
+                f"Your answer was due by {formatting.day(d.answer_due)}: record the day you answered, "
+                "or record the outcome"
+            )
         else:
             tip = f"You answered the dispute (due by {formatting.day(d.answer_due)})" if d.answer_due else ""
         self.answered_button.setToolTip(tip)
@@ -319,60 +325,65 @@ class EscrowPanel(ContractTab):
         self.outcome_button.setToolTip("Enter how mediation split the disputed amount" if d else "")
 
     # ------------------------------------------------------------ actions (one operation each)
-    def _reply(self, outcome: str, title: str, text: str, yes: str) -> None:
+    def _reply(self, outcome: str, title: str, text: str, ok_text: str):
+        """The freelancer's answer to the pending request, on the day they gave it (R8, R16)."""
         r = self.request
         if r is None:
-            return
-        if prompts.ask(self, title, text, yes):
-            self.run(title, ops.record_escrow_refund_reply, r, outcome, today=self.today())
+            return None
+        return self.record_on(title, text, ops.record_escrow_refund_reply, r, outcome, ok_text=ok_text)
 
     def _amount(self, minor: int) -> str:
         return formatting.money(minor, self.contract.currency)
 
-    def record_approved(self) -> None:
+    def record_approved(self):
         r = self.request
         if r is None:
-            return
-        self._reply(
+            return None
+        return self._reply(
             "approved",
             "Freelancer approved",
-            f"Record that the freelancer approved the escrow refund of {self._amount(r.amount)}?\n\n"
+            f"Record that the freelancer approved the escrow refund of {self._amount(r.amount)}.\n\n"
             "It comes back to you; it reaches your payment method within about 5 business days.",
-            "Record approval",
+            "&Record approval",
         )
 
-    def record_no_reply(self) -> None:
+    def record_no_reply(self):
         r = self.request
         if r is None:
-            return
+            return None
         due = formatting.day(r.reply_due) if r.reply_due else "the reply date"
-        self._reply(
+        after = f", dated {formatting.day(self._after(r.reply_due))}" if r.reply_due else ""
+        return self._reply(
             "no_reply",
             "No answer",
-            f"Record that the freelancer did not answer by {due}?\n\n"
-            f"Silence counts as approval: the {self._amount(r.amount)} comes back to you.",
-            "Record no answer",
+            f"Record that the freelancer did not answer by {due}.\n\n"
+            f"Silence counts as approval: the {self._amount(r.amount)} comes back to you{after}.",
+            "&Record no answer",
         )
 
-    def record_disputed(self) -> None:
+    def record_disputed(self):
         r = self.request
         if r is None:
-            return
-        self._reply(
+            return None
+        days = self.contract.policy.dispute_answer_business_days
+        answer = (
+            f"A dispute opens that day: you have {days} business days to answer it on the marketplace."
+            if days
+            else "A dispute opens that day: answer it on the marketplace."
+        )
+        return self._reply(
             "disputed",
             "Freelancer disputed",
-            f"Record that the freelancer disputed the escrow refund of {self._amount(r.amount)}?\n\n"
-            "A dispute opens: you have 5 business days to answer it on the marketplace.",
-            "Record dispute",
+            f"Record that the freelancer disputed the escrow refund of {self._amount(r.amount)}.\n\n{answer}",
+            "&Record dispute",
         )
 
-    def record_answer(self) -> None:
+    def record_answer(self):
         d = self.dispute
         if d is None:
-            return
-        text = f"Record that you answered the dispute over {self._amount(d.amount)} on the marketplace today?"
-        if prompts.ask(self, "Dispute answered", text, "Record answer"):
-            self.run("Dispute answered", ops.record_dispute_answer, d, today=self.today())
+            return None
+        text = f"Record that you answered the dispute over {self._amount(d.amount)} on the marketplace."
+        return self.record_on("Dispute answered", text, ops.record_dispute_answer, d, ok_text="&Record answer")
 
     def record_outcome(self) -> DisputeOutcomeDialog | None:
         """Open the outcome dialog (window-modal, not blocking); OK there records the outcome."""

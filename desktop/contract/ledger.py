@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop import formatting
 from desktop.contract.base import ContractTab
-from desktop.widgets import prompts
 from desktop.widgets.fields import button
 from desktop.widgets.tables import item, table
 from models.entities import Contract, LedgerEntry
@@ -111,16 +110,16 @@ class LedgerTab(ContractTab):
             self.changed_here(self.contract.id)
         self.refund_dialog = None
 
-    def reverse_entry(self) -> None:
+    def reverse_entry(self):
+        """R12: a reversal entry naming the selected one, on the day the mistake was corrected."""
         from models import ops
 
         e = self.selected_entry()
         if e is None:
-            return
+            return None
         label = KIND_LABELS.get(e.kind, e.kind)
         text = (
             f"Reverse entry #{e.id}, “{label}” of {formatting.money(e.amount, e.currency)} on "
-            f"{formatting.day(e.date)}?\n\nA reversal entry naming it is added to the ledger; the original stays."
+            f"{formatting.day(e.date)}.\n\nA reversal entry naming it is added to the ledger; the original stays."
         )
-        if prompts.ask(self, "Reverse entry", text, "Reverse"):
-            self.run("Reverse entry", ops.reverse_entry, e, today=self.today())
+        return self.record_on("Reverse entry", text, ops.reverse_entry, e, ok_text="&Reverse")

@@ -45,11 +45,11 @@ class MilestonesTab(ContractTab):
             "F&und…",
             self.fund_milestone,
             "fund",
-            "Deposit the amount into escrow, with its fees",
+            "Deposit the amount into escrow, with its fees, on the day you funded it",
         )
         self.changes_button = button(
             "requestChangesButton",
-            "Ask for c&hanges",
+            "Ask for c&hanges…",
             self.request_changes,
             tip="You asked the freelancer for changes: the review clock stops until work is submitted again",
         )
@@ -70,10 +70,10 @@ class MilestonesTab(ContractTab):
         )
         self.submit_button = button(
             "submitWorkButton",
-            "Work &submitted",
+            "Work &submitted…",
             self.submit_work,
             "submit-work",
-            "The freelancer submitted work: the review period starts",
+            "The freelancer submitted work: the review period starts on the day they did",
         )
         buttons = QHBoxLayout()
         for b in (
@@ -218,40 +218,57 @@ class MilestonesTab(ContractTab):
         if prompts.ask(self, "Delete milestone", text, "Delete"):
             self.run("Delete milestone", ops.delete_milestone, m)
 
-    def fund_milestone(self) -> None:
+    def fund_milestone(self):
+        """R3: the day the milestone was funded, with its fees said in the same sentence; then one operation."""
         from models import ops
 
         m = self.selected_milestone()
         if m is None:
-            return
+            return None
         c = self.contract
         preview = ops.funding_preview(c, m.amount, from_escrow=False)
-        fees = preview["fee"] + preview["initiation_fee"]
-        text = f"Deposit {formatting.money(m.amount, c.currency)} into escrow for “{m.title}”?"
-        if fees:
+        text = f"Deposit {formatting.money(m.amount, c.currency)} into escrow for “{m.title}”."
+        if preview["fee"] + preview["initiation_fee"]:
             parts = [f"a marketplace fee of {formatting.money(preview['fee'], c.currency)}"]
             if preview["initiation_fee"]:
                 parts.append(
                     f"the contract initiation fee of {formatting.money(preview['initiation_fee'], c.currency)}"
                 )
             text += "\n\nRecorded beside it: " + " and ".join(parts) + "."
-        if prompts.ask(self, "Fund milestone", text, "Fund"):
-            self.run("Fund milestone", ops.fund_milestone, m, today=self.today())
-            self.select_milestone(m.id)
+        return self.record_on(
+            "Fund milestone", text, ops.fund_milestone, m, ok_text="&Fund", then=lambda _: self.select_milestone(m.id)
+        )
 
-    def submit_work(self) -> None:
+    def submit_work(self):
+        """R6: the day the freelancer submitted work; the review period counts from it."""
         from models import ops
 
         m = self.selected_milestone()
-        if m is not None and self.run("Work submitted", ops.submit_work, m, today=self.today()) is not None:
-            self.select_milestone(m.id)
+        if m is None:
+            return None
+        days = self.contract.policy.review_days
+        text = f"Record that the freelancer submitted work on “{m.title}”."
+        if days:
+            text += (
+                f"\n\nThe review period starts that day: unless you approve or ask for changes within {days} days, "
+                "the marketplace releases the payment automatically."
+            )
+        return self.record_on("Work submitted", text, ops.submit_work, m, then=lambda _: self.select_milestone(m.id))
 
-    def request_changes(self) -> None:
+    def request_changes(self):
+        """R6: the day the client asked for changes; the review clock stops until work is submitted again."""
         from models import ops
 
         m = self.selected_milestone()
-        if m is not None and self.run("Ask for changes", ops.request_changes, m, today=self.today()) is not None:
-            self.select_milestone(m.id)
+        if m is None:
+            return None
+        text = (
+            f"Record that you asked the freelancer for changes to “{m.title}”.\n\n"
+            "The review period stops until the work is submitted again."
+        )
+        return self.record_on(
+            "Ask for changes", text, ops.request_changes, m, then=lambda _: self.select_milestone(m.id)
+        )
 
     def release_payment(self, new_milestone: bool = False) -> None:
         """Open the release wizard on the selected milestone, or on a new milestone funded from the escrow left

@@ -1,10 +1,12 @@
-"""The closeout tab's two small dialogs (R11): register access given to the freelancer (a label, never a
-secret), and add something to receive back (work, material, equipment)."""
+"""The closeout tab's small dialogs (R11): register access given to the freelancer (a label, never a secret),
+add something to receive back (work, material, equipment), and tick a checklist item on the day it was done
+(R16) with an optional note."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -15,11 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets.fields import FieldError, qdate
+from desktop.widgets.fields import FieldError, event_date_edit, left, line_edit, qdate
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from models import fields, ops
 from models.clock import utc_today
-from models.entities import AccessGrant, Contract, Deliverable
+from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
 from models.labels import DELIVERABLE_KINDS as KIND_LABELS
 
 WARNING_COLOR = "#8a4b00"  # dark amber, 6.6:1 on white: a warning, not an error; the "⚠" says it without colour
@@ -156,3 +158,48 @@ class DeliverableDialog(FormDialog):
 
     def submit(self) -> None:
         self.deliverable = ops.add_deliverable(self.contract, self.label_edit.text(), kind=self.kind())
+
+
+class CloseoutItemDialog(FormDialog):
+    """Tick one checklist item (ops.complete_closeout_item): the day it was done (R16) and an optional note.
+
+    A refusal (an access entry still open, the feedback window still open, a day before the ending) is shown
+    under the date or at the top, and the dialog stays open with nothing written. After OK, `.item` holds the
+    item as written.
+    """
+
+    def __init__(self, item: CloseoutItem, parent: QWidget | None = None, *, today: date):
+        self.item = CloseoutItem.get_by_id(item.id if isinstance(item, CloseoutItem) else item)
+        super().__init__(parent, name="closeoutItemDialog", title="Mark done", ok_text="Mark &done")
+        self.today = today
+        contract = self.item.contract
+        sentence = QLabel(f"Record that “{self.item.label}” is done on “{contract.title}”.")
+        sentence.setObjectName("itemSentence")
+        sentence.setWordWrap(True)
+        sentence.setTextFormat(Qt.TextFormat.PlainText)
+        self.layout().insertWidget(1, sentence)
+
+        self.date_edit = event_date_edit("doneOnEdit", "Date it was done", contract.started_on, today)
+        self.note_edit = line_edit("noteEdit", "Note", "Optional, e.g. how it was done")
+        self.add_row("date", "&On:", left(self.date_edit), buddy=self.date_edit)
+        self.add_row("note", "&Note:", self.note_edit)
+        self.watch("date", self.date_edit.dateChanged)
+        self.watch("note", self.note_edit.textChanged)
+        self.finish()
+        self.date_edit.setFocus()
+
+    def on(self) -> date:
+        return self.date_edit.day()
+
+    def problems(self) -> dict[str, str]:
+        out = {}
+        problem = self.date_edit.problem()
+        if problem:
+            out["date"] = problem
+        note = rule_message(fields.check_note, self.note_edit.text())
+        if note:
+            out["note"] = note
+        return out
+
+    def submit(self) -> None:
+        self.item = ops.complete_closeout_item(self.item, note=self.note_edit.text(), on=self.on(), today=self.today)

@@ -1,4 +1,5 @@
-"""The outcome of a dispute (R8): how mediation split the disputed amount between the freelancer and you."""
+"""The outcome of a dispute (R8): how mediation split the disputed amount between the freelancer and you, and
+the day it was decided (R16)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import formatting
-from desktop.widgets.fields import FieldError
+from desktop.widgets.fields import FieldError, event_date_edit, left
 from desktop.widgets.form_dialog import FormDialog
 from desktop.widgets.money_edit import MoneyEdit
 from models import ops
@@ -54,7 +55,7 @@ class DisputeOutcomeDialog(FormDialog):
         self.dispute = Dispute.get_by_id(dispute.id if isinstance(dispute, Dispute) else dispute)
         self.contract: Contract = self.dispute.contract
         self.currency = self.contract.currency
-        self._today = today
+        self.today = _resolve_today(today)
         amount = self._money(self.dispute.amount)
         super().__init__(
             parent,
@@ -65,7 +66,7 @@ class DisputeOutcomeDialog(FormDialog):
         intro = QLabel(
             f"Mediation on “{self.contract.title}” split the disputed {amount}. Enter both parts "
             f"as the marketplace decided them: together they must make exactly {amount}. "
-            "Tick “Nothing” for a part that is zero."
+            "Tick “Nothing” for a part that is zero, and give the day the outcome was decided."
         )
         intro.setObjectName("outcomeIntro")
         intro.setWordWrap(True)
@@ -93,6 +94,8 @@ class DisputeOutcomeDialog(FormDialog):
             self.watch(key, check.toggled)
             self.edits[key] = edit
             self.nothing[key] = check
+        self.date_edit = event_date_edit("outcomeDateEdit", "Date of the outcome", self.contract.started_on, self.today)
+        self.date_row = left(self.date_edit)  # added under the sum, below
         self.to_freelancer_edit = self.edits["to_freelancer"]
         self.to_client_edit = self.edits["to_client"]
 
@@ -107,6 +110,8 @@ class DisputeOutcomeDialog(FormDialog):
         total.addWidget(self.sum_line)
         total.addWidget(self.sum_error)
         self.form.addRow("", total)
+        self.add_row("date", "&On:", self.date_row, buddy=self.date_edit)
+        self.watch("date", self.date_edit.dateChanged)
         self.finish()
 
     def _money(self, minor: int) -> str:
@@ -155,6 +160,9 @@ class DisputeOutcomeDialog(FormDialog):
         problem = self.sum_problem()
         if problem:
             out["sum"] = problem
+        problem = self.date_edit.problem()
+        if problem:
+            out["date"] = problem
         return out
 
     def refresh(self) -> bool:
@@ -175,5 +183,6 @@ class DisputeOutcomeDialog(FormDialog):
             self.dispute,
             to_freelancer=to_freelancer,
             to_client=to_client,
-            today=_resolve_today(self._today),
+            on=self.date_edit.day(),
+            today=self.today,
         )

@@ -1,6 +1,6 @@
-"""The small modal questions every room asks: a confirmation, a warning, a note, a reason.
+"""The small modal questions every room asks: a confirmation, a warning, a reason.
 
-Everything in the app asks through these four functions, called through the module
+Everything in the app asks through these three functions, called through the module
 (`prompts.ask(...)`), so that tests, which cannot click a modal box, replace them in one place
 (the `prompts` fixture in tests/conftest.py).
 """
@@ -33,23 +33,6 @@ def warn(parent: QWidget | None, title: str, text: str) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     QMessageBox.warning(parent, title, text)
-
-
-def get_note(parent: QWidget | None, item_label: str) -> str | None:
-    """Ask for an optional note on a closeout item; None when the user cancels."""
-    from PySide6.QtWidgets import QInputDialog
-
-    box = QInputDialog(parent)
-    box.setObjectName("noteDialog")
-    box.setAccessibleName("Mark done")
-    box.setWindowTitle("Mark done")
-    box.setLabelText(f"“{item_label}”\n\nNote (optional):")
-    box.setOkButtonText("Mark done")
-    box.setTextValue("")
-    try:
-        return box.textValue() if box.exec() else None
-    finally:
-        box.deleteLater()
 
 
 def get_reason(parent: QWidget | None, title: str, text: str) -> str | None:

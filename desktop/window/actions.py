@@ -57,7 +57,7 @@ ACTIONS = (
            "new-milestone", "Add a milestone to the selected contract"),
     Action("act_fund", "actionFundMilestone", "&Fund Milestone…", "page.milestones.fund_milestone", None, "fund",
            "Deposit the selected milestone into escrow"),
-    Action("act_submit", "actionWorkSubmitted", "Work &Submitted", "page.milestones.submit_work", None,
+    Action("act_submit", "actionWorkSubmitted", "Work &Submitted…", "page.milestones.submit_work", None,
            "submit-work", "Record that the freelancer submitted work"),
     Action("act_release", "actionReleasePayment", "&Release Payment…", "page.milestones.release_payment", "Ctrl+R",
            "release", "Release a payment to the freelancer (the final-payment wizard)"),

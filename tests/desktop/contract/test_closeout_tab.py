@@ -22,14 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.contract.closeout_tab import BEFORE_END, CloseoutTab
-from desktop.dialogs.closeout_item import AccessDialog, DeliverableDialog
+from desktop.dialogs.closeout_item import AccessDialog, CloseoutItemDialog, DeliverableDialog
+from desktop.dialogs.event_date import EventDateDialog
 from desktop.widgets.fields import FieldError
 from models import ops, queries
 from models.check import check_book
 from models.clock import end_of_day
 from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
 from tests.conftest import START, Prompts
-from tests.ui import child, click
+from tests.ui import beside, child, click, ok_enabled, record_on
 
 ENDED = date(2026, 3, 10)  # the feedback window then closes at 23:59:59 UTC on 24 March (R10)
 LAST_FEEDBACK_DAY = date(2026, 3, 24)
@@ -42,21 +43,14 @@ pytestmark = pytest.mark.usefixtures("en_us")  # tests/conftest.py
 
 @dataclass
 class Harness:
-    """The tab, the day it believes it is, and what it asked and said (the `prompts` fixture): `answer` is
-    what the user clicks in a confirmation, `note` what they type as a note (None: Cancel)."""
+    """The tab, the day it believes it is, and what it asked and said (the `prompts` fixture)."""
 
     tab: CloseoutTab
     prompts: Prompts
     today: date = date(2026, 3, 5)
 
-    def __getattr__(self, name):  # asked, warned, noted
+    def __getattr__(self, name):  # asked, warned
         return getattr(self.prompts, name)
-
-    def __setattr__(self, name, value):
-        if name in ("answer", "note"):
-            setattr(self.prompts, name, value)
-        else:
-            super().__setattr__(name, value)
 
 
 @pytest.fixture
@@ -102,6 +96,24 @@ def opened(qtbot, tab: CloseoutTab, button: QAbstractButton, kind: type):
     dialog = tab.dialog
     assert isinstance(dialog, kind)
     qtbot.waitExposed(dialog)
+    return dialog
+
+
+def asked_on(qtbot, tab: CloseoutTab, button: QAbstractButton) -> EventDateDialog:
+    """Click a button that records an event: the "On:" dialog opens."""
+    click(qtbot, button)
+    dialog = tab.date_dialog
+    assert isinstance(dialog, EventDateDialog)
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def tick(qtbot, tab: CloseoutTab, note: str = "", day: date | None = None) -> CloseoutItemDialog:
+    """Mark done… on the selected item: its dialog, the note typed, the day chosen, OK."""
+    dialog = opened(qtbot, tab, tab.mark_done_button, CloseoutItemDialog)
+    if note:
+        qtbot.keyClicks(child(dialog, "noteEdit"), note)
+    record_on(qtbot, dialog, day)
     return dialog
 
 
@@ -217,24 +229,41 @@ def test_an_empty_access_label_keeps_ok_disabled_and_cancel_writes_nothing(qtbot
     assert ui.tab.dialog is None
 
 
-def test_revoke_asks_first_and_no_changes_nothing(qtbot, ui, contract, unchanged):
+def test_revoke_asks_the_day_and_cancel_changes_nothing(qtbot, ui, contract, unchanged):
     ops.add_access(contract, "Figma team: editor", given_on=START, today=START)
     ui.tab.show_contract(contract)
     assert not ui.tab.revoke_button.isEnabled()
     select(qtbot, ui.tab.access_table, "Figma team: editor")
-    ui.answer = False
     with unchanged():
-        click(qtbot, ui.tab.revoke_button)
-    assert len(ui.asked) == 1 and "Figma team: editor" in ui.asked[0]
-    ui.answer = True
+        dialog = asked_on(qtbot, ui.tab, ui.tab.revoke_button)
+        assert child(dialog, "eventSentence").text() == "Record that you changed or revoked “Figma team: editor”."
+        click(qtbot, child(dialog, "cancelButton"))
+    assert ui.tab.date_dialog is None and ui.asked == []  # one question, not a confirmation too
+    dialog = asked_on(qtbot, ui.tab, ui.tab.revoke_button)
     with qtbot.waitSignal(ui.tab.changed, timeout=1000) as signal:
-        click(qtbot, ui.tab.revoke_button)
+        record_on(qtbot, dialog, date(2026, 3, 3))
     assert signal.args == [contract.id]
-    assert AccessGrant.get().revoked_on == date(2026, 3, 5)
-    assert "not revoked yet" not in texts(ui.tab.access_table)[0]
+    assert AccessGrant.get().revoked_on == date(2026, 3, 3)
+    assert texts(ui.tab.access_table)[0][3] == "3 Mar 2026"
     select(qtbot, ui.tab.access_table, "Figma team: editor")
     assert not ui.tab.revoke_button.isEnabled()  # already revoked
     assert check_book() == []
+
+
+def test_r16_a_revocation_dated_before_the_access_was_given_is_refused_under_the_date(qtbot, ui, contract, unchanged):
+    ops.add_access(contract, "Figma team: editor", given_on=date(2026, 3, 3), today=date(2026, 3, 3))
+    ui.tab.show_contract(contract)
+    select(qtbot, ui.tab.access_table, "Figma team: editor")
+    dialog = asked_on(qtbot, ui.tab, ui.tab.revoke_button)
+    with unchanged(), qtbot.assertNotEmitted(ui.tab.changed):
+        record_on(qtbot, dialog, date(2026, 3, 2))
+    assert beside(dialog, "dateError") == (
+        "2 Mar 2026 is before the access “Figma team: editor” was given on 3 Mar 2026. Choose 3 Mar 2026 or later."
+    )
+    assert dialog.isVisible() and not ok_enabled(dialog)
+    assert dialog.date_edit.maximumDate() == QDate(2026, 3, 5)  # never later than today
+    record_on(qtbot, dialog, date(2026, 3, 3))  # the same day is allowed
+    assert AccessGrant.get().revoked_on == date(2026, 3, 3)
 
 
 def test_add_a_thing_to_receive_back_and_mark_it_received(qtbot, ui, contract):
@@ -253,22 +282,29 @@ def test_add_a_thing_to_receive_back_and_mark_it_received(qtbot, ui, contract):
     assert texts(ui.tab.deliverables_table) == [["Test laptop", "equipment", "not received yet"]]
     assert not ui.tab.received_button.isEnabled()
     select(qtbot, ui.tab.deliverables_table, "Test laptop")
+    dialog = asked_on(qtbot, ui.tab, ui.tab.received_button)
+    assert child(dialog, "eventSentence").text() == "Record that you received “Test laptop” back."
     with qtbot.waitSignal(ui.tab.changed, timeout=1000) as signal:
-        click(qtbot, ui.tab.received_button)
+        record_on(qtbot, dialog, date(2026, 3, 4))
     assert signal.args == [contract.id]
-    assert Deliverable.get().received_on == date(2026, 3, 5)
+    assert Deliverable.get().received_on == date(2026, 3, 4)
+    assert texts(ui.tab.deliverables_table) == [["Test laptop", "equipment", "4 Mar 2026"]]
     assert not ui.tab.received_button.isEnabled()  # still selected, already received
     assert check_book() == []
 
 
 def test_mark_received_refused_before_the_contract_started(qtbot, ui, contract, unchanged):
     ops.add_deliverable(contract, "Brand guide", kind=Deliverable.MATERIAL)
-    ui.today = date(2026, 2, 27)
+    ui.today = date(2026, 2, 27)  # the contract starts on 1 March: no day can be chosen but today
     ui.tab.show_contract(contract)
     select(qtbot, ui.tab.deliverables_table, "Brand guide")
+    dialog = asked_on(qtbot, ui.tab, ui.tab.received_button)
     with unchanged(), qtbot.assertNotEmitted(ui.tab.changed):
-        click(qtbot, ui.tab.received_button)
-    assert ui.warned == [("Mark received", "The date 27 Feb 2026 is before the contract started (01 Mar 2026).")]
+        record_on(qtbot, dialog)
+    assert dialog.error_text("date") == (
+        "27 Feb 2026 is before the start of the contract on 1 Mar 2026. Choose 1 Mar 2026 or later."
+    )
+    assert ui.warned == [] and dialog.isVisible()
     assert check_book() == []
 
 
@@ -280,8 +316,9 @@ def test_the_revoke_access_item_is_refused_while_an_entry_is_unrevoked(qtbot, ui
     ui.tab.show_contract(ended)
     select(qtbot, ui.tab.checklist_table, CloseoutItem.LABELS[CloseoutItem.REVOKE_ACCESS])
     with unchanged(), qtbot.assertNotEmitted(ui.tab.changed):
-        click(qtbot, ui.tab.mark_done_button)
-    assert ui.warned == [("Mark done", "Revoke the 1 open access entry first.")]
+        dialog = tick(qtbot, ui.tab)
+    assert beside(dialog, "generalError") == "Revoke the 1 open access entry first."
+    assert dialog.isVisible() and ui.warned == []
     assert texts(ui.tab.checklist_table)[0][1] == "not done yet"
     assert ui.tab.progress.text() == "0 of 4 done"
     assert check_book() == []
@@ -292,24 +329,37 @@ def test_the_receive_work_item_is_refused_while_a_deliverable_is_not_received(qt
     ui.tab.show_contract(ended)
     select(qtbot, ui.tab.checklist_table, CloseoutItem.LABELS[CloseoutItem.RECEIVE_WORK])
     with unchanged(), qtbot.assertNotEmitted(ui.tab.changed):
-        click(qtbot, ui.tab.mark_done_button)
-    assert ui.warned == [("Mark done", "Mark the 1 item(s) still to receive as received first.")]
+        dialog = tick(qtbot, ui.tab)
+    assert beside(dialog, "generalError") == "Mark the 1 item(s) still to receive as received first."
     assert check_book() == []
 
 
+def test_r16_a_tick_dated_before_the_ending_is_refused_under_the_date(qtbot, ui, ended, unchanged):
+    ui.today = date(2026, 3, 12)
+    ui.tab.show_contract(ended)
+    select(qtbot, ui.tab.checklist_table, CloseoutItem.LABELS[CloseoutItem.REMIND_PROPERTY])
+    with unchanged(), qtbot.assertNotEmitted(ui.tab.changed):
+        dialog = tick(qtbot, ui.tab, day=date(2026, 3, 9))
+    assert beside(dialog, "dateError") == (
+        "9 Mar 2026 is before the end of the contract on 10 Mar 2026. Choose 10 Mar 2026 or later."
+    )
+    record_on(qtbot, dialog, date(2026, 3, 10))
+    assert texts(ui.tab.checklist_table)[2][1] == "10 Mar 2026"
+
+
 def test_leave_feedback_is_refused_while_the_feedback_window_is_open(qtbot, ui, ended, unchanged):
-    ui.today = LAST_FEEDBACK_DAY
-    now = end_of_day(ui.today)  # what the operation uses when given only today
-    assert queries.feedback_window_open(ended, now)
+    ui.today = date(2026, 3, 26)
+    assert not queries.feedback_window_open(ended, end_of_day(ui.today))
     ui.tab.show_contract(ended)
     select(qtbot, ui.tab.checklist_table, CloseoutItem.LABELS[CloseoutItem.LEAVE_FEEDBACK])
+    # Dated the last day of the window, the tick is refused: the window was still open that day.
     with unchanged(), qtbot.assertNotEmitted(ui.tab.changed):
-        click(qtbot, ui.tab.mark_done_button)
-    assert ui.warned == [("Mark done", "Leave your feedback first: the window is open until 24 Mar 2026 23:59 UTC.")]
-    # A day later the window has closed: the item can be ticked.
-    ui.today = date(2026, 3, 25)
-    assert not queries.feedback_window_open(ended, end_of_day(ui.today))
-    click(qtbot, ui.tab.mark_done_button)
+        dialog = tick(qtbot, ui.tab, day=LAST_FEEDBACK_DAY)
+    assert beside(dialog, "generalError") == (
+        "Leave your feedback first: the window is open until 24 Mar 2026 23:59 UTC."
+    )
+    # Dated a day later the window had closed: the item is ticked on that day.
+    record_on(qtbot, dialog, date(2026, 3, 25))
     item = CloseoutItem.get((CloseoutItem.contract == ended) & (CloseoutItem.kind == CloseoutItem.LEAVE_FEEDBACK))
     assert item.done_on == date(2026, 3, 25)
     assert check_book() == []
@@ -325,21 +375,22 @@ def test_submitted_feedback_ticks_its_item_and_the_tab_shows_it(qtbot, ui, ended
     assert not ui.tab.mark_done_button.isEnabled()
 
 
-def test_mark_done_records_the_note_and_cancel_changes_nothing(qtbot, ui, ended, unchanged):
+def test_mark_done_records_the_day_and_the_note_and_cancel_changes_nothing(qtbot, ui, ended, unchanged):
     ui.today = date(2026, 3, 12)
     ui.tab.show_contract(ended)
     label = CloseoutItem.LABELS[CloseoutItem.REMIND_PROPERTY]
     select(qtbot, ui.tab.checklist_table, label)
-    ui.note = None
     with unchanged(), qtbot.assertNotEmitted(ui.tab.changed):
-        click(qtbot, ui.tab.mark_done_button)
-    assert ui.noted == [label] and ui.warned == []
-    ui.note = "Emailed them on 12 March"
+        dialog = opened(qtbot, ui.tab, ui.tab.mark_done_button, CloseoutItemDialog)
+        assert child(dialog, "itemSentence").text() == f"Record that “{label}” is done on “Logo redesign”."
+        assert dialog.date_edit.date() == QDate(2026, 3, 12)
+        click(qtbot, child(dialog, "cancelButton"))
+    assert ui.warned == [] and ui.asked == []
     with qtbot.waitSignal(ui.tab.changed, timeout=1000) as signal:
-        click(qtbot, ui.tab.mark_done_button)
+        tick(qtbot, ui.tab, note="Emailed them on 11 March", day=date(2026, 3, 11))
     assert signal.args == [ended.id]
     row = texts(ui.tab.checklist_table)[2]
-    assert row == [label, "12 Mar 2026", "Emailed them on 12 March"]
+    assert row == [label, "11 Mar 2026", "Emailed them on 11 March"]
     assert ui.tab.progress.text() == "1 of 4 done"
     assert not ui.tab.mark_done_button.isEnabled()  # the selection stays on the item, now done
     assert check_book() == []
@@ -369,21 +420,21 @@ def test_every_item_ticked_every_entry_revoked_everything_received_is_closed_out
 
     for label in ("GitHub org: write access", "Figma team: editor"):
         select(qtbot, ui.tab.access_table, label)
-        click(qtbot, ui.tab.revoke_button)
+        record_on(qtbot, asked_on(qtbot, ui.tab, ui.tab.revoke_button))
     select(qtbot, ui.tab.deliverables_table, "Logo source files")
-    click(qtbot, ui.tab.received_button)
+    record_on(qtbot, asked_on(qtbot, ui.tab, ui.tab.received_button))
 
     for n, kind in enumerate(
         (CloseoutItem.REVOKE_ACCESS, CloseoutItem.RECEIVE_WORK, CloseoutItem.REMIND_PROPERTY), start=1
     ):
         select(qtbot, ui.tab.checklist_table, CloseoutItem.LABELS[kind])
-        click(qtbot, ui.tab.mark_done_button)
+        tick(qtbot, ui.tab)
         assert ui.tab.progress.text() == f"{n} of 4 done"
     assert not queries.is_closed_out(fresh(contract))
 
     ui.today = date(2026, 3, 25)  # the feedback window closed at the end of 24 March
     select(qtbot, ui.tab.checklist_table, CloseoutItem.LABELS[CloseoutItem.LEAVE_FEEDBACK])
-    click(qtbot, ui.tab.mark_done_button)
+    tick(qtbot, ui.tab)
 
     assert ui.warned == []
     assert queries.is_closed_out(fresh(contract))
@@ -405,7 +456,7 @@ def test_buttons_are_enabled_only_when_they_apply(qtbot, ui, ended):
     assert not tab.received_button.isEnabled()
     select(qtbot, tab.checklist_table, CloseoutItem.LABELS[CloseoutItem.REMIND_PROPERTY])
     assert tab.mark_done_button.isEnabled()
-    click(qtbot, tab.mark_done_button)
+    tick(qtbot, tab)
     assert not tab.mark_done_button.isEnabled()
     select(qtbot, tab.access_table, "GitHub org: write access")
     assert tab.revoke_button.isEnabled()

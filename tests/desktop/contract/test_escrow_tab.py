@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QTextBrowser
 
 from desktop.contract.escrow_tab import NO_REQUEST, EscrowPanel
 from desktop.dialogs.dispute_outcome import DisputeOutcomeDialog
+from desktop.dialogs.event_date import EventDateDialog
 from models import ops, queries
 from models.check import check_book
 from models.entities import Dispute, EscrowRefundRequest, LedgerEntry
-from tests.ui import press
+from tests.ui import beside, child, in_calendar, ok_enabled, press, record_on
 
 ENDED = date(2026, 3, 20)  # a Friday: the request's reply is due 27 March (7 days)
 REPLY_DUE = date(2026, 3, 27)
@@ -70,9 +71,25 @@ def request_of(contract) -> EscrowRefundRequest:
     return EscrowRefundRequest.get(EscrowRefundRequest.contract == contract)
 
 
+def asked_on(panel, button) -> EventDateDialog:
+    """Press a button that records an event: the "On:" dialog opens (today by default)."""
+    press(button)
+    dialog = panel.date_dialog
+    assert isinstance(dialog, EventDateDialog) and dialog.isVisible()
+    return dialog
+
+
+def answer(qtbot, panel, button, day: date | None = None) -> EventDateDialog:
+    """Press `button`, choose `day` (None: today) and OK."""
+    dialog = asked_on(panel, button)
+    record_on(qtbot, dialog, day)
+    return dialog
+
+
 def open_dispute(panel, contract) -> Dispute:
     on(panel, REPLY_DUE, contract)
-    press(panel.disputed_button)
+    dialog = asked_on(panel, panel.disputed_button)
+    dialog.ok_button.click()
     return Dispute.get(Dispute.contract == contract)
 
 
@@ -108,77 +125,90 @@ def test_r8_pending_request_shows_amount_dates_and_status_in_words(panel, ended)
     assert "In escrow on this contract now: $200.00" in text
     assert "until 27 Mar 2026" in panel.status_line.text()
     assert panel.reply_buttons.isVisible() and not panel.dispute_buttons.isVisible()
-    assert panel.no_reply_button.text().replace("&", "") == "No answer in 7 days"
+    assert panel.no_reply_button.text().replace("&", "") == "No answer in 7 days…"
 
 
 # ------------------------------------------------------------------ approved
 
 
-def test_r8_freelancer_approved_returns_the_escrow(panel, ended):
+def test_r8_freelancer_approved_returns_the_escrow(panel, ended, qtbot):
     contract, request = ended
     panel.show_contract(contract)
-    press(panel.approved_button)
-    assert "$200.00" in panel.asked[0]
+    dialog = asked_on(panel, panel.approved_button)
+    assert "approved the escrow refund of $200.00" in child(dialog, "eventSentence").text()
+    assert dialog.ok_button.text() == "&Record approval"
+    record_on(qtbot, dialog, date(2026, 3, 21))
     assert queries.balances(contract).escrow == 0
     assert queries.balances(contract).escrow_refunded == 20_000
     assert request_of(contract).status == EscrowRefundRequest.APPROVED
-    assert "Status Approved on 22 Mar 2026. The refund reaches your payment method" in seen(panel)
+    refund = LedgerEntry.get((LedgerEntry.contract == contract) & (LedgerEntry.kind == LedgerEntry.ESCROW_REFUND))
+    assert refund.date == date(2026, 3, 21)  # the day they approved, not the day it was typed in
+    assert "Status Approved on 21 Mar 2026. The refund reaches your payment method" in seen(panel)
     assert "In escrow on this contract now: $0.00" in seen(panel)
     assert panel.emitted == [contract.id]
     assert not panel.reply_buttons.isVisible()
+    assert panel.asked == []  # one question: the day (no confirmation besides)
     assert check_book() == []
 
 
-def test_r14_saying_no_to_the_confirmation_records_nothing(panel, ended, unchanged):
+def test_r14_cancel_records_nothing(panel, ended, qtbot, unchanged):
     contract, _ = ended
     panel.show_contract(contract)
-    panel.prompts.answer = False
     with unchanged():
-        press(panel.approved_button)
-        press(panel.disputed_button)
-    assert len(panel.asked) == 2 and panel.emitted == [] and panel.warnings == []
+        for button in (panel.approved_button, panel.disputed_button):
+            dialog = asked_on(panel, button)
+            qtbot.mouseClick(child(dialog, "cancelButton"), Qt.MouseButton.LeftButton)
+            QApplication.processEvents()
+    assert panel.emitted == [] and panel.warnings == [] and panel.date_dialog is None
     assert "Waiting for the freelancer" in seen(panel)
 
 
-def test_r8_r14_a_reply_dated_before_the_request_is_refused(panel, ended, unchanged):
+def test_r16_r14_a_reply_dated_before_the_request_is_refused_under_the_date(panel, ended, qtbot, unchanged):
     contract, _ = ended
-    on(panel, date(2026, 3, 19), contract)
+    panel.show_contract(contract)
     with unchanged():
-        press(panel.approved_button)
-    assert panel.warnings == ["The date 19 Mar 2026 is before the refund was requested (20 Mar 2026)."]
-    assert panel.emitted == []
+        dialog = answer(qtbot, panel, panel.approved_button, date(2026, 3, 19))
+    assert beside(dialog, "dateError") == (
+        "19 Mar 2026 is before the escrow refund request on 20 Mar 2026. Choose 20 Mar 2026 or later."
+    )
+    assert dialog.isVisible() and not ok_enabled(dialog)
+    assert panel.emitted == [] and panel.warnings == []
     assert check_book() == []
 
 
 # ------------------------------------------------------------------ no answer
 
 
-def test_r8_no_answer_is_disabled_and_refused_on_the_reply_date(panel, ended, unchanged):
+def test_r8_no_answer_is_disabled_and_refused_on_the_reply_date(panel, ended, qtbot, unchanged):
     contract, _ = ended
     on(panel, REPLY_DUE, contract)
     assert not panel.no_reply_button.isEnabled()
     assert "From 28 Mar 2026" in panel.no_reply_button.toolTip()
     assert "from 28 Mar 2026" in panel.status_line.text()
+    panel.record_no_reply()  # what the button would do: the operation refuses it
+    dialog = panel.date_dialog
     with unchanged():
-        panel.record_no_reply()  # what the button would do: the operation refuses it
-    assert panel.warnings == [
+        record_on(qtbot, dialog)
+    assert beside(dialog, "generalError") == (
         "The freelancer has until 27 Mar 2026 to answer; silence counts as approval only after that."
-    ]
-    assert panel.emitted == []
+    )
+    assert panel.emitted == [] and panel.warnings == []
     assert request_of(contract).status == EscrowRefundRequest.PENDING
     assert check_book() == []
 
 
-def test_r8_no_answer_is_accepted_the_day_after_the_reply_date(panel, ended):
+def test_r8_no_answer_is_accepted_the_day_after_the_reply_date(panel, ended, qtbot):
     contract, _ = ended
-    on(panel, date(2026, 3, 28), contract)
+    on(panel, date(2026, 3, 30), contract)
     assert panel.no_reply_button.isEnabled()
-    press(panel.no_reply_button)
+    dialog = asked_on(panel, panel.no_reply_button)
+    assert child(dialog, "eventSentence").text().endswith("comes back to you, dated 28 Mar 2026.")
+    record_on(qtbot, dialog)
     assert request_of(contract).status == EscrowRefundRequest.NO_REPLY
     assert queries.balances(contract).escrow == 0
     refund = LedgerEntry.get((LedgerEntry.contract == contract) & (LedgerEntry.kind == LedgerEntry.ESCROW_REFUND))
     assert refund.amount == 20_000 and refund.date == date(2026, 3, 28)
-    assert "Status No answer: approved on 28 Mar 2026" in seen(panel)
+    assert "Status No answer: approved on 30 Mar 2026" in seen(panel)
     assert panel.emitted == [contract.id]
     assert check_book() == []
 
@@ -209,23 +239,30 @@ def test_r8_disputed_on_the_reply_date_opens_a_dispute_with_its_clocks(panel, en
     assert check_book() == []
 
 
-def test_r8_dispute_is_disabled_and_refused_after_the_reply_date(panel, ended, unchanged):
+def test_r16_a_dispute_typed_in_after_the_reply_date_is_dated_the_day_it_came(panel, ended, qtbot, unchanged):
     contract, _ = ended
-    on(panel, date(2026, 3, 28), contract)
-    assert not panel.disputed_button.isEnabled()
-    assert "until 27 Mar 2026" in panel.disputed_button.toolTip()
+    on(panel, date(2026, 3, 30), contract)  # Monday: the freelancer disputed on Thursday, 26 March
+    assert panel.disputed_button.isEnabled()
+    assert "could dispute until 27 Mar 2026" in panel.disputed_button.toolTip()
+    dialog = asked_on(panel, panel.disputed_button)
     with unchanged():
-        panel.record_disputed()
-    assert panel.warnings == ["The freelancer could dispute until 27 Mar 2026; after that silence counts as approval."]
-    assert panel.emitted == []
+        record_on(qtbot, dialog)  # today, after the reply date: refused
+    assert beside(dialog, "generalError") == (
+        "The freelancer could dispute until 27 Mar 2026; after that silence counts as approval."
+    )
+    assert panel.emitted == [] and panel.warnings == []
+    record_on(qtbot, dialog, date(2026, 3, 26))
+    dispute = Dispute.get(Dispute.contract == contract)
+    assert dispute.opened_on == date(2026, 3, 26) and dispute.answer_due == date(2026, 4, 2)
+    assert panel.emitted == [contract.id]
     assert check_book() == []
 
 
-def test_r8_record_the_dispute_answer(panel, ended):
+def test_r8_record_the_dispute_answer(panel, ended, qtbot):
     contract, _ = ended
     dispute = open_dispute(panel, contract)
     on(panel, date(2026, 3, 30), contract)
-    press(panel.answered_button)
+    answer(qtbot, panel, panel.answered_button)
     assert Dispute.get_by_id(dispute.id).answered_on == date(2026, 3, 30)
     assert "Answered on 30 Mar 2026" in seen(panel)
     assert "You answered on 30 Mar 2026" in panel.status_line.text()
@@ -236,15 +273,19 @@ def test_r8_record_the_dispute_answer(panel, ended):
     assert check_book() == []
 
 
-def test_r8_r14_an_answer_after_its_due_date_is_disabled_and_refused(panel, ended, unchanged):
+def test_r16_r14_an_answer_after_its_due_date_is_refused_and_one_on_time_is_recorded(panel, ended, qtbot, unchanged):
     contract, _ = ended
-    open_dispute(panel, contract)
+    dispute = open_dispute(panel, contract)
     on(panel, date(2026, 4, 6), contract)
-    assert not panel.answered_button.isEnabled()
+    assert panel.answered_button.isEnabled()  # answered in time, typed in later
+    assert "record the day you answered" in panel.answered_button.toolTip()
+    dialog = asked_on(panel, panel.answered_button)
     with unchanged():
-        panel.record_answer()
-    assert panel.warnings == ["Your answer was due by 03 Apr 2026. Record the dispute's outcome instead."]
+        record_on(qtbot, dialog)
+    assert beside(dialog, "generalError") == "Your answer was due by 03 Apr 2026. Record the dispute's outcome instead."
     assert panel.emitted == [contract.id]  # only the dispute itself
+    record_on(qtbot, dialog, date(2026, 4, 2))
+    assert Dispute.get_by_id(dispute.id).answered_on == date(2026, 4, 2)
 
 
 # ------------------------------------------------------------------ the outcome
@@ -287,16 +328,17 @@ def test_r8_a_split_of_120_and_80_is_recorded_and_shown(panel, ended, qtbot):
     assert dialog.sum_line.text() == "Adds up to $200.00 of $200.00 disputed"
     assert dialog.sum_error.isHidden()
     assert dialog.ok_button.isEnabled()
-    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.date_edit.date() == QDate(2026, 4, 10)  # today by default
+    record_on(qtbot, dialog, date(2026, 4, 8))
     QApplication.processEvents()
     assert panel.dialog is None
     resolved = Dispute.get_by_id(dispute.id)
-    assert resolved.status == Dispute.RESOLVED and resolved.resolved_on == date(2026, 4, 10)
+    assert resolved.status == Dispute.RESOLVED and resolved.resolved_on == date(2026, 4, 8)
     b = queries.balances(contract)
     assert b.escrow == 0
     assert b.released == 12_000 and b.escrow_refunded == 8_000
     text = seen(panel)
-    assert "Resolved on 10 Apr 2026" in text
+    assert "Resolved on 8 Apr 2026" in text
     assert "Released to the freelancer: $120.00" in text
     assert "Refunded to you: $80.00" in text
     assert "In escrow on this contract now: $0.00" in text
@@ -328,17 +370,19 @@ def test_r8_a_zero_part_is_ticked_nothing_never_typed_or_left_empty(panel, ended
     assert check_book() == []
 
 
-def test_r14_a_refused_outcome_is_shown_in_the_dialog_and_changes_nothing(panel, ended, qtbot, unchanged):
+def test_r16_r14_an_outcome_dated_before_the_dispute_is_refused_under_the_date(panel, ended, qtbot, unchanged):
     contract, _ = ended
     dispute = open_dispute(panel, contract)
-    on(panel, date(2026, 3, 26), contract)  # the panel's today is before the dispute was opened
+    on(panel, date(2026, 4, 10), contract)
     dialog = open_outcome_dialog(panel)
     qtbot.keyClicks(dialog.to_freelancer_edit, "120")
     qtbot.keyClicks(dialog.to_client_edit, "80")
     with unchanged():
-        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        record_on(qtbot, dialog, date(2026, 3, 26))
     assert dialog.isVisible()
-    assert dialog.general_error.message() == "The date 26 Mar 2026 is before the dispute was opened (27 Mar 2026)."
+    assert dialog.error_text("date") == (
+        "26 Mar 2026 is before the opening of the dispute on 27 Mar 2026. Choose 27 Mar 2026 or later."
+    )
     assert not dialog.ok_button.isEnabled()
     assert Dispute.get_by_id(dispute.id).status == Dispute.OPEN
     assert panel.emitted == [contract.id]
@@ -358,6 +402,8 @@ def test_every_interactive_widget_has_an_object_name_and_accessible_name(panel, 
         assert widgets
         for w in widgets:
             if w.parent() is not None and w.parent().inherits("QAbstractSpinBox"):
+                continue
+            if in_calendar(w):
                 continue
             assert w.objectName(), w
             assert w.accessibleName(), w.objectName()

@@ -32,8 +32,15 @@ def test_funding_in_the_milestones_tab_shows_on_the_page_and_reads_the_tab_once(
     page.changed.connect(changes.append)
 
     page.milestones.fund_button.click()
+    dialog = page.milestones.date_dialog  # the day it was funded, with the fees in the same sentence
+    assert dialog.sentence.text() == (
+        "Deposit $300.00 into escrow for “Sketches”.\n\nRecorded beside it: a marketplace fee of $15.00 and "
+        "the contract initiation fee of $0.99."
+    )
+    assert dialog.ok_button.text() == "&Fund"
+    dialog.ok_button.click()
 
-    assert prompts.asked[0].startswith("Deposit $300.00 into escrow for “Sketches”?")
+    assert prompts.asked == []  # asked once, not twice
     assert reads == [contract.id]  # the tab read the contract once, not once more for the page
     assert "$300.00" in page.money.text()  # the page's money summary: in escrow
     assert page.ledger.ledger_table.rowCount() == 3  # the ledger tab too: funding, fee, initiation fee

@@ -15,6 +15,7 @@ from models.book import open_book
 from models.entities import Contract, LedgerEntry, Milestone
 from tests.conftest import snapshot
 from tests.desktop.conftest import TODAY
+from tests.ui import record_on
 
 
 def titles(window) -> list[str]:
@@ -245,7 +246,8 @@ def test_add_a_milestone_with_validation_then_fund_and_submit(window, qtbot):
     assert page.milestones.selected_milestone_id() == m.id
     assert page.milestones.fund_button.isEnabled() and window.act_fund.isEnabled()
 
-    qtbot.mouseClick(page.milestones.fund_button, Qt.MouseButton.LeftButton)  # confirmation answered yes
+    qtbot.mouseClick(page.milestones.fund_button, Qt.MouseButton.LeftButton)
+    record_on(qtbot, page.milestones.date_dialog)  # funded today (the fees are said in the same dialog)
     assert Milestone.get_by_id(m.id).state == Milestone.ACTIVE
     row = window.model.row_of(logo.id)
     assert shown(window, row, "escrow") == "$305.00"  # the row followed without a reload
@@ -256,6 +258,7 @@ def test_add_a_milestone_with_validation_then_fund_and_submit(window, qtbot):
 
     page.milestones.select_milestone(m.id)
     qtbot.mouseClick(page.milestones.submit_button, Qt.MouseButton.LeftButton)
+    record_on(qtbot, page.milestones.date_dialog)
     assert Milestone.get_by_id(m.id).auto_release_on == date(2026, 3, 24)
     assert "Review period ends" in page.clocks.text()
     assert shown(window, window.model.row_of(logo.id), "next") == "24 Mar 2026 · Review ends"
@@ -269,9 +272,13 @@ def test_a_refused_operation_is_explained_and_changes_nothing(window, qtbot, mon
     window.page.milestones.select_milestone(m.id)
     ops.end_contract(logo, agreed=True, request_escrow_refund=True, today=TODAY)  # ended elsewhere meanwhile
     before = snapshot()
-    window.page.milestones.fund_milestone()
-    assert window.warnings and "has ended" in window.warnings[-1]
+    dialog = window.page.milestones.fund_milestone()
+    record_on(qtbot, dialog)
+    assert dialog.isVisible()
+    assert dialog.error_text("date") is None
+    assert dialog.general_error.message() == "“Logo redesign” has ended: you can no longer fund milestones."
     assert snapshot() == before
+    dialog.reject()
 
 
 def test_delete_key_deletes_an_unfunded_milestone_after_confirming(window, qtbot):
@@ -285,14 +292,22 @@ def test_delete_key_deletes_an_unfunded_milestone_after_confirming(window, qtbot
     assert Milestone.get_or_none(Milestone.id == m.id) is None
 
 
-def test_reverse_a_ledger_entry_from_the_ledger_tab(window):
+def test_reverse_a_ledger_entry_from_the_ledger_tab(window, qtbot):
     site = Contract.get(Contract.title == "Website")
     window.select_contract(site.id)
     release = LedgerEntry.get((LedgerEntry.contract == site) & (LedgerEntry.kind == "release"))
     table = window.page.ledger.ledger_table
     row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == str(release.id))
     table.selectRow(row)
-    window.page.ledger.reverse_entry()
+    dialog = window.page.ledger.reverse_entry()
+    assert dialog.ok_button.text() == "&Reverse"
+    record_on(qtbot, dialog, date(2026, 3, 4))  # before the payment: refused under the date
+    assert dialog.error_text("date") == (
+        "4 Mar 2026 is before the payment of €800.00 for “Pages” on 5 Mar 2026. Choose 5 Mar 2026 or later."
+    )
+    record_on(qtbot, dialog, date(2026, 3, 6))
+    reversal = LedgerEntry.get(LedgerEntry.reverses == release)
+    assert reversal.date == date(2026, 3, 6)
     assert shown(window, window.model.row_of(site.id), "paid") == "€0.00"
     labels = [table.item(r, 2).text() for r in range(table.rowCount())]
     assert f"Reversal of #{release.id}" in labels and "Payment released (reversed)" in labels
@@ -513,7 +528,7 @@ def test_record_refund_from_the_contract_menu(window, qtbot):
     assert "Refunds in 2026: €150.00" in window.status_money.text()
 
 
-def test_r6_asking_for_changes_stops_the_review_clock(window):
+def test_r6_asking_for_changes_stops_the_review_clock(window, qtbot):
     logo = Contract.get(Contract.title == "Logo redesign")
     sketches = Milestone.get(Milestone.title == "Sketches")
     ops.submit_work(sketches, today=date(2026, 3, 5))
@@ -522,6 +537,7 @@ def test_r6_asking_for_changes_stops_the_review_clock(window):
     window.page.milestones.select_milestone(sketches.id)
     assert window.page.milestones.changes_button.isEnabled()
     window.page.milestones.changes_button.click()
+    record_on(qtbot, window.page.milestones.date_dialog, date(2026, 3, 7))
     assert Milestone.get_by_id(sketches.id).state == Milestone.ACTIVE
     assert "Review period" not in window.page.clocks.text()
     assert window.page.milestones.submit_button.isEnabled() and not window.page.milestones.changes_button.isEnabled()
