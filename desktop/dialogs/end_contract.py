@@ -1,11 +1,14 @@
 """End a fixed-price contract: the article's "end a contract" as one dialog (R7, R8, R11, R14).
 
 Before: the reminders (agree it first, no ending to dodge fees, refunds stay
-possible), the escrow still held and what to do with it (release it first
-through the release wizard, or end and request an escrow refund), the reason
-and a private note. "End contract" is the only button that writes: one call of
-`ops.end_contract`, all or nothing. A refusal is shown at the top in the
-models' words and the dialog stays open with the book unchanged.
+possible), the day it ended ("On:", today by default, R16), what the marketplace
+released by itself by that day (recorded first, on their own dates), the escrow
+then still held and what to do with it (release it first through the release
+wizard, or end and request an escrow refund), the reason and a private note.
+"End contract" is the only button that writes: one call of `ops.end_contract`,
+all or nothing. A refusal is shown in the models' words, under the day when it
+is about the day, else at the top, and the dialog stays open with the book
+unchanged.
 
 After: the ending date, the escrow refund request and its reply-by date, the
 email to the freelancer (mailto: or clipboard) and the way to the closeout
@@ -43,9 +46,8 @@ from PySide6.QtWidgets import (
 
 from desktop import formatting
 from desktop.icons import icon
-from desktop.widgets.fields import FieldError, named
+from desktop.widgets.fields import FieldError, event_date_edit, left, named
 from models import fields, ops, queries
-from models.clock import utc_today
 from models.entities import Contract, EscrowRefundRequest
 from models.errors import RuleError
 
@@ -114,12 +116,13 @@ class EndContractDialog(QDialog):
         super().__init__(parent)
         self._open_release_wizard = open_release_wizard
         self.contract = Contract.get_by_id(contract.id if isinstance(contract, Contract) else contract)
-        self.today = today
+        self.today = today or date.today()
         self.ended = False
         self.request: EscrowRefundRequest | None = None
         self.go_to_closeout = False
         self.open_url = QDesktopServices.openUrl  # tests replace it
-        self.escrow = queries.balances(self.contract).escrow
+        self.automatic: list = []  # (milestone, amount, date) the marketplace released by the day chosen
+        self.escrow = 0  # what is left in escrow on the day chosen, once those are recorded
         title = f"End contract — {self.contract.title}"
         self.setObjectName("endContractDialog")
         self.setWindowTitle(title)
@@ -140,6 +143,7 @@ class EndContractDialog(QDialog):
         self.stack.addWidget(self.after_page)
         outer.addWidget(self.stack, 1)
 
+        self._read_escrow()
         self._show_escrow()
         self._fit()
         self.agreed.setFocus()
@@ -179,13 +183,28 @@ class EndContractDialog(QDialog):
         )
         layout.addWidget(self.agreed)
 
-        # Escrow: what is left, and the two explicit choices.
+        # The day it ended (R16).
+        self.date_edit = event_date_edit("endDateEdit", "Date the contract ended", c.started_on, self.today)
+        self.date_error = FieldError(self, name="dateError", accessible_name="Date the contract ended message")
+        on_label = QLabel("&On:")
+        on_label.setObjectName("dateLabel")
+        on_label.setBuddy(self.date_edit)
+        date_row = left(self.date_edit)
+        date_row.insertWidget(0, on_label)
+        date_row.insertSpacing(1, 8)
+        layout.addLayout(date_row)
+        layout.addWidget(_indented(self.date_error))
+
+        # Escrow: what the marketplace released by itself, what is left, and the two explicit choices.
         self.escrow_box = QFrame()
         self.escrow_box.setObjectName("escrowBox")
         self.escrow_box.setFrameShape(QFrame.Shape.StyledPanel)
         box = QVBoxLayout(self.escrow_box)
         box.setContentsMargins(12, 10, 12, 10)
         box.setSpacing(6)
+        self.automatic_text = _label(name="automaticText", rich=False)
+        self.automatic_text.setAccessibleName("Released automatically")
+        box.addWidget(self.automatic_text)
         self.escrow_text = _label(name="escrowText")
         box.addWidget(self.escrow_text)
         self.choices = QWidget()
@@ -256,6 +275,7 @@ class EndContractDialog(QDialog):
         layout.addLayout(buttons)
 
         self.agreed.toggled.connect(self._refresh)
+        self.date_edit.dateChanged.connect(self._date_chosen)
         self.group.buttonToggled.connect(self._refresh)
         self.reason.currentIndexChanged.connect(self._refresh)
         self.reason_other.textChanged.connect(self._refresh)
@@ -264,6 +284,7 @@ class EndContractDialog(QDialog):
         self.end_button.clicked.connect(self.end_contract)
         chain = [
             self.agreed,
+            self.date_edit,
             self.release_choice,  # the two choices are one stop: arrow keys move between them
             self.refund_choice,
             self.release_button,
@@ -277,10 +298,34 @@ class EndContractDialog(QDialog):
             QWidget.setTabOrder(first, second)
         return page
 
+    def on(self) -> date:
+        """The day the contract ended, as chosen."""
+        return self.date_edit.day()
+
+    def _read_escrow(self) -> None:
+        """What ending on the day chosen does first, and the escrow then left (ops.ending_preview)."""
+        preview = ops.ending_preview(self.contract, on=self.on())
+        self.automatic = preview["automatic"]
+        self.escrow = preview["escrow"]
+
+    def _date_chosen(self, *_) -> None:
+        self.date_error.setMessage(self.date_edit.problem())  # (a refusal about the day before is now stale)
+        self._read_escrow()
+        self._show_escrow()
+
     def _show_escrow(self) -> None:
-        """Show the escrow held now: the two choices when there is some, one line when there is none."""
+        """Show what the marketplace released by itself by the day chosen, then the escrow left: the two choices
+        when there is some, one line when there is none."""
         c = self.contract
         who = html.escape(c.freelancer.name)
+        self.automatic_text.setText(
+            "\n".join(
+                f"The marketplace released {self.money(amount)} of “{m.title}” automatically on "
+                f"{formatting.day(day)}; it is recorded first."
+                for m, amount, day in self.automatic
+            )
+        )
+        self.automatic_text.setVisible(bool(self.automatic))
         has = self.escrow > 0
         self.choices.setVisible(has)
         if not has:
@@ -289,7 +334,8 @@ class EndContractDialog(QDialog):
             self.refund_choice.setChecked(False)
             self.group.setExclusive(True)
             self.escrow_text.setText(
-                "Nothing is left in escrow on this contract: there is nothing to release or refund."
+                f"Nothing {'else ' if self.automatic else ''}is left in escrow on this contract: there is nothing "
+                "to release or refund."
             )
             self._refresh()
             self._fit()
@@ -305,7 +351,7 @@ class EndContractDialog(QDialog):
         if days is None:
             what_next = f"The marketplace asks {who} to return it. Record their answer when it comes."
         else:
-            due = utc_today(self.today) + timedelta(days=days)
+            due = self.on() + timedelta(days=days)
             what_next = (
                 f"The marketplace emails {who} for you. They have {days} days to approve or dispute it "
                 f"(until {formatting.day(due)}); if they say nothing, that counts as approval."
@@ -319,6 +365,8 @@ class EndContractDialog(QDialog):
         out = []
         if not self.agreed.isChecked():
             out.append("tick that you agreed the ending")
+        if self.date_edit.problem():
+            out.append("choose a day it could have ended on")
         if self.escrow > 0 and not self.refund_choice.isChecked():
             out.append(
                 "release the escrow first (Release it first…)"
@@ -371,7 +419,7 @@ class EndContractDialog(QDialog):
             self.request = self.contract.escrow_refund_requests.order_by(EscrowRefundRequest.id.desc()).first()
             self._show_after()
             return
-        self.escrow = queries.balances(self.contract).escrow
+        self._read_escrow()
         self._show_escrow()
         if self.escrow == 0:
             self.agreed.setFocus()
@@ -387,12 +435,19 @@ class EndContractDialog(QDialog):
                 request_escrow_refund=self.escrow > 0,
                 reason=self.reason_text(),
                 note=self.note.toPlainText(),
+                on=self.on(),
                 today=self.today,
             )
         except RuleError as exc:
+            if exc.field == "date":  # under the day it is about
+                self.error.clear()
+                self.date_error.setMessage(exc.message)
+                self._fit()
+                self.date_edit.setFocus()
+                return False
             self._say(exc.message)
             if exc.field == "escrow":  # escrow changed since it was shown: show it again
-                self.escrow = queries.balances(Contract.get_by_id(self.contract.id)).escrow
+                self._read_escrow()
                 self._show_escrow()
             return False
         self.ended = True

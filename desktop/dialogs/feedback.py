@@ -1,10 +1,11 @@
-"""The feedback dialogs (R10): the client's double-blind feedback (sealed once submitted) and the freelancer's,
-as the client transcribes it. Each Submit calls one operation (`ops.submit_feedback`,
-`ops.record_freelancer_feedback`); time is an argument (`now`)."""
+"""The feedback dialogs (R10): the client's double-blind feedback (sealed once submitted, stamped with the real
+current time) and the freelancer's, as the client transcribes it, dated the day the freelancer left it (R16).
+Each Submit calls one operation (`ops.submit_feedback`, `ops.record_freelancer_feedback`); time is an argument
+(`now`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from PySide6.QtCore import Qt
@@ -21,9 +22,11 @@ from PySide6.QtWidgets import (
 
 from desktop import formatting
 from desktop.widgets import prompts
+from desktop.widgets.fields import event_date_edit, left
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from desktop.widgets.star_rating import StarRating
 from models import fields, ops, queries
+from models.clock import utc_now
 from models.entities import Contract, Feedback
 from models.labels import FEEDBACK_CATEGORIES as CATEGORY_LABELS
 
@@ -271,10 +274,18 @@ class FeedbackDialog(_StarsDialog):
 
 
 class FreelancerFeedbackDialog(_StarsDialog):
-    """Record what the freelancer wrote about the client (`ops.record_freelancer_feedback`). It stays
-    hidden in the app until the client has submitted theirs or the window has closed (R10)."""
+    """Record what the freelancer wrote about the client (`ops.record_freelancer_feedback`), dated the day they
+    left it (R16; today by default, never later than today). It stays hidden in the app until the client has
+    submitted theirs or the window has closed (R10)."""
 
-    def __init__(self, contract: Contract, parent: QWidget | None = None, *, now: datetime | None = None):
+    def __init__(
+        self,
+        contract: Contract,
+        parent: QWidget | None = None,
+        *,
+        now: datetime | None = None,
+        today: date | None = None,
+    ):
         super().__init__(
             contract,
             parent,
@@ -283,23 +294,41 @@ class FreelancerFeedbackDialog(_StarsDialog):
             ok_text="&Record",
             now=now,
         )
+        # The latest day it can be dated: the client's today, and never past the operation's own (UTC) today.
+        self.today = min(today or utc_now(now).date(), utc_now(now).date())
         self.note = QLabel(
-            f"Copy the stars and comment {contract.freelancer.name} left about you. Double-blind: they stay "
-            "hidden until you have submitted your feedback or the window closes."
+            f"Copy the stars and comment {contract.freelancer.name} left about you, and the day they left it. "
+            "Double-blind: they stay hidden until you have submitted your feedback or the window closes."
         )
         self.note.setObjectName("recordNote")
         self.note.setWordWrap(True)
         self.layout().insertWidget(1, self.note)
         self._add_stars()
         self._add_comment("The freelancer's comment")
+        self.date_edit = event_date_edit("leftOnEdit", "Date the freelancer left it", contract.started_on, self.today)
+        self.add_row("date", "&On:", left(self.date_edit), buddy=self.date_edit)
+        self.watch("date", self.date_edit.dateChanged)
         self.finish()
 
+    def on(self) -> date:
+        return self.date_edit.day()
+
+    def problems(self) -> dict[str, str]:
+        out = super().problems()
+        problem = self.date_edit.problem()
+        if problem:
+            out["date"] = problem
+        return out
+
     def accept(self) -> None:
-        text = f"Record {self.contract.freelancer.name}'s feedback? It cannot be changed afterwards."
+        text = (
+            f"Record {self.contract.freelancer.name}'s feedback, left on {formatting.day(self.on())}? "
+            "It cannot be changed afterwards."
+        )
         if self._confirmed("Record the freelancer's feedback", text, "Record"):
             super().accept()
 
     def submit(self) -> None:
         self.feedback = ops.record_freelancer_feedback(
-            self.contract, self.ratings(), comment=self.comment_edit.toPlainText(), now=self.now
+            self.contract, self.ratings(), comment=self.comment_edit.toPlainText(), on=self.on(), now=self.now
         )

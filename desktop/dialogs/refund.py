@@ -20,7 +20,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
-    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.formatting import day, money
-from desktop.widgets.fields import qdate
+from desktop.widgets.fields import event_date_edit, left
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from desktop.widgets.money_edit import MoneyEdit
 from models import fields, ops, queries
@@ -78,7 +77,8 @@ class RefundDialog(FormDialog):
         self.window_days = self.contract.policy.refund_window_days
 
         intro = QLabel(
-            f"A refund from {self.contract.freelancer.name} against one payment of “{self.contract.title}”."
+            f"A refund from {self.contract.freelancer.name} against one payment of “{self.contract.title}”, "
+            "on the day you received it."
             + (
                 f" Refunds can be recorded within {self.window_days} days of a payment."
                 if self.window_days is not None
@@ -146,16 +146,10 @@ class RefundDialog(FormDialog):
         amount_row.addWidget(self.left_label)
         amount_row.addStretch(1)
 
-        # -- date received and memo
-        self.received_on_edit = QDateEdit()
-        self.received_on_edit.setObjectName("receivedOnEdit")
-        self.received_on_edit.setAccessibleName("Date the refund was received")
-        self.received_on_edit.setCalendarPopup(True)
-        self.received_on_edit.setDisplayFormat("d MMM yyyy")
-        self.received_on_edit.setMinimumWidth(140)
-        self.received_on_edit.setMaximumWidth(180)
-        self.received_on_edit.setDateRange(qdate(min(self.contract.started_on, self.today)), qdate(self.today))
-        self.received_on_edit.setDate(qdate(self.today))
+        # -- the day it was received (R16) and memo
+        self.received_on_edit = event_date_edit(
+            "receivedOnEdit", "Date the refund was received", self.contract.started_on, self.today
+        )
         self.memo_edit = QLineEdit()
         self.memo_edit.setObjectName("memoEdit")
         self.memo_edit.setAccessibleName("Memo")
@@ -172,7 +166,7 @@ class RefundDialog(FormDialog):
             buddy=self.amount_edit,
             focusable=[self.full_radio, self.part_radio, self.amount_edit],
         )
-        self.add_row("date", "Date &received:", self.received_on_edit)
+        self.add_row("date", "&On:", left(self.received_on_edit), buddy=self.received_on_edit)
         self.add_row("memo", "&Memo:", self.memo_edit)
 
         self.load_payments()
@@ -191,7 +185,7 @@ class RefundDialog(FormDialog):
     # ------------------------------------------------------------ payments
 
     def received_on(self) -> date:
-        return self.received_on_edit.date().toPython()
+        return self.received_on_edit.day()
 
     def load_payments(self) -> None:
         """Read the payments from the book and show each as refundable on the date received, or why not."""
@@ -304,8 +298,9 @@ class RefundDialog(FormDialog):
                 f"At most {money(p.refundable, currency)} of that {money(p.entry.amount, currency)} "
                 "payment is left to refund."
             )
-        if self.received_on() > self.today:
-            out["date"] = f"The refund cannot be received after today ({day(self.today)})."
+        received = self.received_on_edit.problem()
+        if received:
+            out["date"] = received
         memo = rule_message(fields.check_memo, self.memo_edit.text())
         if memo:
             out["memo"] = memo
@@ -315,9 +310,10 @@ class RefundDialog(FormDialog):
         p = self.selected_payment()
         try:
             self.refund = ops.record_refund(
-                p.entry, self.amount_edit.value(), memo=self.memo_edit.text(), today=self.received_on()
+                p.entry, self.amount_edit.value(), memo=self.memo_edit.text(), on=self.received_on(), today=self.today
             )
         except RuleError as exc:
-            # Shown at the top (field None); the table is read again so it shows the book as it is now.
+            # The table is read again so it shows the book as it is now. A refusal about the day is shown under
+            # the date; any other at the top (the payment or its amount may have changed meanwhile).
             self.load_payments()
-            raise RuleError(exc.message, rule=exc.rule) from exc
+            raise RuleError(exc.message, rule=exc.rule, field="date" if exc.field == "date" else None) from exc

@@ -33,6 +33,7 @@ class ReleaseChoice:
     full: bool = True  # release all that is available, or only `part`
     part: int | None = None
     part_error: str | None = None
+    on: date | None = None  # the day of the payment (R16); None: today
 
     @property
     def is_new(self) -> bool:
@@ -108,7 +109,8 @@ def amount_problem(contract: Contract, choice: ReleaseChoice) -> str | None:
 
 
 def pay(contract: Contract, choice: ReleaseChoice, *, today: date | None = None) -> LedgerEntry:
-    """The only write: one operation, all or nothing (R14). Raises RuleError with the client's words."""
+    """The only write: one operation, all or nothing (R14), dated the day chosen (`choice.on`; R16). Raises
+    RuleError with the client's words."""
     amount = release_amount(contract, choice)
     if choice.is_new:
         return ops.release_from_remaining_escrow(
@@ -117,6 +119,7 @@ def pay(contract: Contract, choice: ReleaseChoice, *, today: date | None = None)
             choice.new_amount,
             release=amount,
             description=choice.new_details,
+            on=choice.on,
             today=today,
         )
-    return ops.release_payment(milestone(choice), amount, today=today)
+    return ops.release_payment(milestone(choice), amount, on=choice.on, today=today)

@@ -4,8 +4,9 @@
    an active milestone; where the remaining escrow is short, a deposit with its
    fees is shown).
 2. Amount: all of it, or part of it; what stays in escrow afterwards.
-3. Review: every figure in plain words, and "Pay now", the only button that
-   writes, calling one operation in one transaction.
+3. Review: every figure in plain words, the day of the payment ("On:", today by
+   default, R16), and "Pay now", the only button that writes, calling one
+   operation in one transaction.
 4. Done: "End the contract now…" (the end-contract confirmation, when the wizard was given a way to open
    it), or "Keep it open".
 
@@ -40,7 +41,7 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.dialogs import release_plan
 from desktop.dialogs.release_plan import NEW, ReleaseChoice
-from desktop.widgets.fields import FieldError
+from desktop.widgets.fields import FieldError, event_date_edit, left
 from desktop.widgets.money_edit import MoneyEdit
 from models import queries
 from models.entities import Contract, Milestone
@@ -83,7 +84,7 @@ class ReleaseWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Pay now")
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Keep it open")
         self.contract = contract
-        self.today = today
+        self.today = today or date.today()
         self._open_end_contract = open_end_contract
         self.offer_end = open_end_contract is not None
         self.choice = ReleaseChoice()  # what the pages decided (they write it; release_plan reads it)
@@ -122,7 +123,7 @@ class ReleaseWizard(QWizard):
         try:
             self.released = release_plan.pay(self.contract, self.choice, today=self.today)
         except RuleError as exc:
-            self.review.error.setMessage(exc.message)
+            (self.review.date_error if exc.field == "date" else self.review.error).setMessage(exc.message)
             return False
         self.contract_changed.emit(self.contract.id)
         return True
@@ -329,11 +330,38 @@ class ReviewPage(QWizardPage):
         self.setSubTitle("Nothing is recorded until you choose Pay now.")
         self.setCommitPage(True)
         self.text = _label(name="reviewText")
+        self.date_edit = event_date_edit(
+            "releaseDateEdit", "Date of the payment", wizard.contract.started_on, wizard.today
+        )
+        self.date_error = FieldError(name="dateError", accessible_name="Date of the payment message")
+        on_label = QLabel("&On:")
+        on_label.setObjectName("dateLabel")
+        on_label.setBuddy(self.date_edit)
+        column = QVBoxLayout()
+        column.setSpacing(3)
+        column.addLayout(left(self.date_edit))
+        column.addWidget(self.date_error)
+        form = QFormLayout()
+        form.setContentsMargins(0, 4, 0, 0)
+        form.addRow(on_label, column)
         self.error = FieldError(name="reviewError", accessible_name="Payment message")
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
+        layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addStretch(1)
+        self.date_edit.dateChanged.connect(self._date_chosen)
+        self._date_chosen()
+
+    def _date_chosen(self, *_) -> None:
+        """The day of the payment, into the wizard's ReleaseChoice; a day outside the range is said under it."""
+        self.w.choice.on = self.date_edit.day()
+        self.date_error.setMessage(self.date_edit.problem())
+        self.error.clear()
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.date_edit.problem() is None
 
     def initializePage(self) -> None:
         w = self.w
@@ -361,6 +389,7 @@ class ReviewPage(QWizardPage):
         )
         self.text.setText("".join(f"<p>{line}</p>" for line in lines))
         self.error.clear()
+        self.date_error.setMessage(self.date_edit.problem())
 
     def validatePage(self) -> bool:
         return self.w.pay()

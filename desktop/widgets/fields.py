@@ -8,9 +8,11 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDateEdit,
+    QDateTimeEdit,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -92,11 +94,13 @@ class EventDateEdit(QDateEdit):
     """The day an event happened (R16): from `earliest` (the contract's start) to `today`, today by default,
     never later than today; a calendar pops up, and a date can be typed ("9 Mar 2026").
 
-    Qt checks a typed date section by section against the range, so with the range alone "28 Feb" could not
-    be typed on 10 March (28 March is past today by the time the 28 is typed). While a date is being typed
-    the field therefore takes any day of the range's years; the arrows and the calendar keep to the range,
-    and once typing ends (Enter, Tab, a click elsewhere) a date in the range puts the range back. A typed
-    date outside it stays as typed, and `problem()` says why it cannot be used (the dialog keeps OK disabled).
+    Qt checks a typed date section by section, against the range and the month shown, so on its own "28 Feb"
+    could not be typed on 10 March (28 March is past today once the 28 is typed), nor "31 Mar" in April. While
+    a date is being typed the field therefore takes any day of the range's years, the day is taken here
+    (`_type_day`), and a space after a complete day does not skip the month. The arrows and the calendar keep
+    to the range, and once typing ends (Enter, Tab, a click elsewhere) a date in the range puts the range
+    back. A typed date outside it stays as typed, and `problem()` says why it cannot be used (the dialog keeps
+    OK disabled).
     """
 
     def __init__(self, earliest: date, today: date, parent: QWidget | None = None):
@@ -147,9 +151,37 @@ class EventDateEdit(QDateEdit):
         # Typing: every day of the range's years, so that each section typed on the way is allowed.
         self._typing = True
         self.setDateRange(QDate(self.earliest.year, 1, 1), QDate(self.latest.year, 12, 31))
+        if text.isdigit() and self._type_day(text):
+            return
         section = self.currentSectionIndex()
         super().keyPressEvent(event)
         self._advanced = text.isalnum() and self.currentSectionIndex() != section
+
+    def _type_day(self, digit: str) -> bool:
+        """A digit typed in the day: taken here, not by Qt, which judges the day against the month shown, before
+        the month is typed ("31 Mar" typed while April shows: there is no 31 April, and Qt would refuse the 1;
+        "30 Jan" while February shows: Qt would move on after the 3). The day goes into the latest month up to
+        the one shown that has it; once it is complete, typing goes on to the month. False: Qt takes the key."""
+        if self.currentSection() != QDateTimeEdit.Section.DaySection:
+            return False
+        typed = digit if self.lineEdit().hasSelectedText() else self.sectionText(self.currentSection()) + digit
+        if not typed.isdigit() or len(typed) > 2 or not 1 <= int(typed) <= 31:
+            return False  # "0" first (as in "03"), or the day's text edited in the middle: Qt's own way
+        day = int(typed)
+        month = QDate(self.date().year(), self.date().month(), 1)
+        while month.daysInMonth() < day:
+            month = month.addMonths(-1)
+        self.setDate(QDate(month.year(), month.month(), day))
+        complete = len(typed) == 2 or day * 10 > 31
+        if complete:  # on to the month, as Qt goes on after a separator typed
+            space = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier, " ")
+            super().keyPressEvent(space)
+        else:
+            self.setCurrentSection(QDateTimeEdit.Section.DaySection)
+            self.lineEdit().deselect()
+            self.lineEdit().setCursorPosition(len(typed))  # the next digit goes after this one
+        self._advanced = complete
+        return True
 
     def _typed(self) -> None:
         """Typing ended: a date in the range puts the range back (one outside it stays, with its problem)."""
@@ -171,7 +203,8 @@ class EventDateEdit(QDateEdit):
 
     def stepBy(self, steps: int) -> None:
         super().stepBy(steps)
-        self._typed()  # the arrows keep to the range
+        self.setDate(qdate(min(max(self.day(), self.earliest), self.latest)))  # the arrows keep to the range
+        self._typed()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Show and watched is self.calendarWidget():

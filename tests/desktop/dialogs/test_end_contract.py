@@ -6,13 +6,15 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs
 
 import pytest
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import QDate, Qt, QTimer, QUrl
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QDialog,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QWidget,
@@ -24,8 +26,8 @@ from desktop.dialogs.end_contract import REASONS, EndContractDialog, mailto_url
 from desktop.dialogs.release_wizard import ReleaseWizard
 from models import ops, queries
 from models.check import check_book
-from models.entities import Contract, EscrowRefundRequest, Milestone
-from tests.ui import press
+from models.entities import Contract, EscrowRefundRequest, LedgerEntry, Milestone
+from tests.ui import beside, in_calendar, press, shown_date, type_date
 
 TODAY = date(2026, 3, 10)
 
@@ -335,6 +337,85 @@ def test_escape_after_the_end_closes_as_accepted(qtbot, funded):
     assert d.result() == QDialog.DialogCode.Accepted and not d.isVisible()
 
 
+# ------------------------------------------------------------- the day it ended (R16)
+
+
+def test_r16_ended_on_a_past_day_typed_in(qtbot, funded):
+    d = open_dialog(qtbot, funded)
+    assert shown_date(d.date_edit) == TODAY and d.findChild(QLabel, "dateLabel").text() == "&On:"
+    type_date(qtbot, d.date_edit, date(2026, 3, 6))
+    assert "(until 13 Mar 2026)" in seen(d.refund_note)  # 7 days from the day it ended
+    d.agreed.setChecked(True)
+    d.refund_choice.setChecked(True)
+    press(d.end_button)
+    c = Contract.get_by_id(funded.id)
+    assert c.ended_on == date(2026, 3, 6)
+    [request] = list(c.escrow_refund_requests)
+    assert (request.requested_on, request.reply_due) == (date(2026, 3, 6), date(2026, 3, 13))
+    assert "has ended on 6 Mar 2026" in seen(d.ended_text)
+    assert check_book() == []
+
+
+def test_r16_an_ending_before_the_latest_entry_is_refused_under_the_date(qtbot, funded, unchanged):
+    d = open_dialog(qtbot, funded)
+    d.date_edit.setDate(QDate(2026, 3, 1))
+    d.agreed.setChecked(True)
+    d.refund_choice.setChecked(True)
+    with unchanged():
+        press(d.end_button)
+    assert beside(d, "dateError") == (
+        "1 Mar 2026 is before the fee of $0.99 for “Final delivery” on 2 Mar 2026. Choose 2 Mar 2026 or later."
+    )
+    assert not d.error.isVisible() and not d.ended and d.stack.currentWidget() is d.before_page
+    d.date_edit.setDate(QDate(2026, 3, 2))  # the same day is allowed
+    assert beside(d, "dateError") is None
+    press(d.end_button)
+    assert Contract.get_by_id(funded.id).ended_on == date(2026, 3, 2)
+
+
+def test_r16_the_day_it_ended_is_never_later_than_today(qtbot, funded):
+    d = open_dialog(qtbot, funded)
+    d.date_edit.setDate(QDate(2026, 3, 11))
+    assert shown_date(d.date_edit) == TODAY and d.date_edit.maximumDate() == QDate(2026, 3, 10)
+    type_date(qtbot, d.date_edit, date(2026, 3, 12))
+    d.agreed.setChecked(True)
+    d.refund_choice.setChecked(True)
+    assert beside(d, "dateError") == (
+        "12 Mar 2026 is later than today (10 Mar 2026): record an event on the day it happened."
+    )
+    assert not d.end_button.isEnabled() and "choose a day it could have ended on" in d.end_hint.text()
+
+
+def test_r7_r16_the_automatic_releases_by_the_day_chosen_are_shown_and_recorded_first(qtbot, funded):
+    """“Design”, submitted on 2 March, is released by the marketplace on 16 March (14 days)."""
+    design = ops.add_milestone(funded, "Design", 30_000)
+    ops.fund_milestone(design, today=date(2026, 3, 2))
+    ops.submit_work(design, today=date(2026, 3, 2))  # the marketplace releases it on 16 March
+    d = open_dialog(qtbot, funded)  # on 10 March: not released yet
+    assert d.automatic_text.isHidden()
+    assert "$550.00 is still in escrow" in seen(d.escrow_text)
+    d.reject()
+    d = end_contract_dialog(Contract.get_by_id(funded.id), today=date(2026, 3, 20))
+    qtbot.addWidget(d)
+    d.show()
+    assert d.automatic_text.text() == (
+        "The marketplace released $300.00 of “Design” automatically on 16 Mar 2026; it is recorded first."
+    )
+    assert "$250.00 is still in escrow" in seen(d.escrow_text)
+    assert d.refund_choice.text().replace("&", "") == "End and request an escrow refund of $250.00"
+    d.date_edit.setDate(QDate(2026, 3, 15))  # a day before it: nothing automatic yet, all of it to ask back
+    assert d.automatic_text.isHidden() and "$550.00 is still in escrow" in seen(d.escrow_text)
+    d.date_edit.setDate(QDate(2026, 3, 18))
+    d.agreed.setChecked(True)
+    d.refund_choice.setChecked(True)
+    press(d.end_button)
+    c = Contract.get_by_id(funded.id)
+    assert c.ended_on == date(2026, 3, 18) and [r.amount for r in c.escrow_refund_requests] == [25_000]
+    release = LedgerEntry.get((LedgerEntry.milestone == design) & (LedgerEntry.kind == LedgerEntry.RELEASE))
+    assert (release.amount, release.date) == (30_000, date(2026, 3, 16))
+    assert check_book() == []
+
+
 # ----------------------------------------------------------------- refusals
 
 
@@ -388,14 +469,18 @@ def test_every_interactive_widget_is_named(qtbot, funded):
     d.refund_choice.setChecked(True)
     press(d.end_button)
     widgets = [*d.before_page.findChildren(QWidget), *d.after_page.findChildren(QWidget)]
-    interactive = [w for w in widgets if isinstance(w, (QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit))]
-    interactive = [w for w in interactive if not isinstance(w.parent(), QComboBox)]  # a combo's own parts
-    assert len(interactive) == 13
+    kinds = (QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit, QAbstractSpinBox)
+    interactive = [w for w in widgets if isinstance(w, kinds)]
+    # a combo box's or a date edit's own parts, and its calendar
+    interactive = [w for w in interactive if not isinstance(w.parent(), (QComboBox, QAbstractSpinBox))]
+    interactive = [w for w in interactive if not in_calendar(w)]
+    assert len(interactive) == 14
     for w in interactive:
         assert w.objectName() and w.accessibleName(), w
     names = {w.objectName() for w in interactive}
     assert names >= {
         "agreedCheck",
+        "endDateEdit",
         "releaseFirstChoice",
         "releaseFirstButton",
         "refundChoice",
@@ -412,13 +497,16 @@ def test_every_interactive_widget_is_named(qtbot, funded):
 
 
 def tab_through(qtbot, d, start, count) -> list[str]:
+    """The widgets Tab reaches from `start`, each once (Tab goes through a date's day, month and year first)."""
     d.activateWindow()
     start.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is start)
     reached = [start.objectName()]
-    for _ in range(count - 1):
+    while len(reached) < count:
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-        reached.append(QApplication.focusWidget().objectName())
+        name = QApplication.focusWidget().objectName()
+        if name != reached[-1]:
+            reached.append(name)
     return reached
 
 
@@ -427,8 +515,9 @@ def test_tab_order_follows_the_page(qtbot, funded):
     d.agreed.setChecked(True)
     d.release_choice.setChecked(True)
     d.reason.setCurrentText("Other…")
-    assert tab_through(qtbot, d, d.agreed, 7) == [
+    assert tab_through(qtbot, d, d.agreed, 8) == [
         "agreedCheck",
+        "endDateEdit",
         "releaseFirstChoice",
         "releaseFirstButton",
         "reasonCombo",
@@ -438,8 +527,9 @@ def test_tab_order_follows_the_page(qtbot, funded):
     ]
     d.refund_choice.setChecked(True)
     qtbot.keyClicks(d.reason_other, "Moved in-house")
-    assert tab_through(qtbot, d, d.agreed, 7) == [
+    assert tab_through(qtbot, d, d.agreed, 8) == [
         "agreedCheck",
+        "endDateEdit",
         "refundChoice",  # the chosen one of the two choices
         "reasonCombo",
         "reasonOtherEdit",
@@ -469,6 +559,9 @@ def test_keyboard_only_space_arrows_and_tab(qtbot, funded):
     key(Qt.Key.Key_Space)
     assert d.agreed.isChecked()
     key(Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is d.date_edit  # the day it ended: today, unless typed
+    for _ in range(3):  # its day, month and year
+        key(Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is d.release_choice
     key(Qt.Key.Key_Down)
     assert QApplication.focusWidget() is d.refund_choice

@@ -7,11 +7,12 @@ whole book still passes `check_book`. Set FEEDBACK_SHOTS=/tmp/feedback to keep t
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from desktop.contract.feedback_tab import FeedbackTab
 from desktop.dialogs.feedback import FeedbackDialog, FreelancerFeedbackDialog
@@ -30,6 +31,7 @@ from tests.desktop.feedback import (
     rate,
     submit,
 )
+from tests.ui import beside, shown_date, type_date
 
 pytestmark = pytest.mark.usefixtures("en_us")  # tests/conftest.py
 
@@ -150,6 +152,46 @@ def test_freelancer_feedback_dialog_records_it(qtbot, ended, dialog_for):
     fb = queries.freelancer_feedback(ended)
     assert fb is not None and fb.comment == "Great client." and fb.skills == 4
     assert check_book() == []
+
+
+def test_r16_the_freelancers_feedback_is_dated_the_day_they_left_it(qtbot, ended, dialog_for):
+    """Typed in on 20 March (UTC), what the freelancer left on 12 March."""
+    dialog = dialog_for(ended, now=datetime(2026, 3, 20, 9, 30, tzinfo=UTC), kind=FreelancerFeedbackDialog)
+    assert dialog.findChild(QLabel, "dateLabel").text() == "&On:"
+    assert shown_date(dialog.date_edit) == date(2026, 3, 20)
+    assert dialog.date_edit.maximumDate() == QDate(2026, 3, 20)  # never later than today
+    rate(qtbot, dialog, THEIRS)
+    type_date(qtbot, dialog.date_edit, date(2026, 3, 12))
+    submit(qtbot, dialog)
+    assert "left on 12 Mar 2026" in dialog.asked[0]
+    fb = queries.freelancer_feedback(ended)
+    assert fb.submitted_at == datetime(2026, 3, 12, 0, 0)  # the start of that day (UTC): its time is not known
+    assert check_book() == []
+
+
+def test_r16_the_freelancers_feedback_dated_before_the_ending_is_refused_under_the_date(
+    qtbot, ended, dialog_for, unchanged
+):
+    dialog = dialog_for(ended, now=datetime(2026, 3, 20, 9, 30, tzinfo=UTC), kind=FreelancerFeedbackDialog)
+    rate(qtbot, dialog, THEIRS)
+    dialog.date_edit.setDate(QDate(2026, 3, 9))
+    with unchanged():
+        submit(qtbot, dialog)
+    assert beside(dialog, "dateError") == (
+        "9 Mar 2026 is before the end of the contract on 10 Mar 2026. Choose 10 Mar 2026 or later."
+    )
+    assert dialog.isVisible() and queries.freelancer_feedback(ended) is None
+
+
+def test_r16_the_latest_day_is_the_clients_today_and_never_past_the_utc_date(qtbot, ended, dialog_for):
+    """At 23:30 UTC on 20 March it is already 21 March in Tokyo, but the operation counts in UTC: 20 March.
+    At 01:00 UTC on 21 March it is still 20 March in New York: the client's own today, 20 March."""
+    tokyo = FreelancerFeedbackDialog(ended, now=datetime(2026, 3, 20, 23, 30, tzinfo=UTC), today=date(2026, 3, 21))
+    qtbot.addWidget(tokyo)
+    assert tokyo.date_edit.maximumDate() == QDate(2026, 3, 20)
+    new_york = FreelancerFeedbackDialog(ended, now=datetime(2026, 3, 21, 1, 0, tzinfo=UTC), today=date(2026, 3, 20))
+    qtbot.addWidget(new_york)
+    assert new_york.date_edit.maximumDate() == QDate(2026, 3, 20)
 
 
 def test_screenshots(qtbot, ended, tmp_path, dialog_for):

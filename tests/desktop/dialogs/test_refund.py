@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDateEdit, QLineEdit, QTableWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDateEdit, QLabel, QLineEdit, QTableWidget
 
 from desktop.dialogs.refund import RefundDialog
 from models import ops, queries
@@ -15,6 +15,7 @@ from models.check import check_book
 from models.entities import Contract, LedgerEntry
 from models.errors import RuleError
 from tests.conftest import START
+from tests.ui import type_date
 
 SHOTS = Path("/tmp/refund")
 DAY_180 = date(2026, 8, 28)  # 1 March 2026 + 180 days
@@ -131,6 +132,29 @@ def test_r9_the_date_received_decides_the_window(qtbot, paid):
     click_ok(d)
     assert d.refund.date == date(2026, 8, 16)
     assert check_book() == []
+
+
+def test_r16_the_day_received_is_the_on_field_and_can_be_typed(qtbot, paid):
+    d = open_dialog(qtbot, paid.contract, date(2026, 4, 10))
+    assert d.findChild(QLabel, "dateLabel").text() == "&On:"
+    assert d.received_on_edit.displayFormat() == "d MMM yyyy" and d.received_on_edit.calendarPopup()
+    type_date(qtbot, d.received_on_edit, date(2026, 3, 28))
+    assert cell(d, 0, 4) == "153 days left (until 28 Aug 2026)"
+    click_ok(d)
+    assert d.refund.date == date(2026, 3, 28)
+
+
+def test_r16_a_day_before_the_payment_leaves_nothing_to_refund(qtbot, contract, unchanged):
+    pay(contract, "Logo concepts", 10_000, date(2026, 4, 1))
+    d = open_dialog(qtbot, contract, date(2026, 4, 10))
+    assert enabled(d, 0)
+    with unchanged():
+        type_date(qtbot, d.received_on_edit, date(2026, 3, 31))
+        assert not enabled(d, 0) and cell(d, 0, 4) == "Paid after 31 Mar 2026"
+        assert not d.ok_button.isEnabled()
+        d.accept()  # even forced, OK records nothing
+        assert d.error_text("payment") == "No payment can be refunded on this date."
+    assert d.isVisible() and d.refund is None
 
 
 def test_r9_in_window_and_out_of_window_payments_side_by_side(qtbot, contract):

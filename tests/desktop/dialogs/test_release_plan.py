@@ -125,3 +125,21 @@ def test_r14_a_refused_payment_changes_nothing(funded, unchanged):
     contract, final = funded
     with unchanged(), pytest.raises(RuleError, match="before"):
         plan.pay(contract, ReleaseChoice(milestone_id=final.id), today=date(2026, 3, 1))
+
+
+def test_r16_pay_is_dated_the_day_chosen(funded):
+    contract, final = funded
+    entry = plan.pay(contract, ReleaseChoice(milestone_id=final.id, on=date(2026, 3, 4)), today=TODAY)
+    assert entry.date == date(2026, 3, 4)
+    m = plan.pay(contract, new(title="Extra", amount=500, on=date(2026, 3, 5)), today=TODAY).milestone
+    assert {e.date for e in LedgerEntry.select().where(LedgerEntry.milestone == m)} == {date(2026, 3, 5)}
+
+
+def test_r16_a_day_before_the_funding_is_refused_naming_it(funded, unchanged):
+    contract, final = funded
+    with unchanged(), pytest.raises(RuleError) as refused:
+        plan.pay(contract, ReleaseChoice(milestone_id=final.id, on=date(2026, 3, 1)), today=TODAY)
+    assert refused.value.field == "date"
+    assert refused.value.message == (
+        "1 Mar 2026 is before the funding of $250.00 for “Final delivery” on 2 Mar 2026. Choose 2 Mar 2026 or later."
+    )

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QApplication, QWizard
+from PySide6.QtWidgets import QApplication, QLabel, QWizard
 
 from desktop.contract.flows import release_or_explain, release_wizard
 from desktop.dialogs.release_wizard import NEW, ReleaseWizard
 from models import ops, queries
 from models.entities import Contract, LedgerEntry, Milestone, database
+from tests.ui import beside, shown_date, type_date
 
 TODAY = date(2026, 3, 10)
 
@@ -212,6 +213,55 @@ def test_r7_cancelling_the_confirmation_keeps_the_wizard_and_the_contract_open(q
     qtbot_click(w.done_page.end_button)
     assert Contract.get_by_id(contract.id).status == Contract.ACTIVE
     assert w.isVisible() and w.currentPage() is w.done_page
+
+
+def test_r16_paid_on_a_past_day_typed_in(qtbot, funded):
+    contract, final = funded
+    w = open_wizard(qtbot, contract, milestone_id=final.id)
+    qtbot_click(next_button(w))
+    qtbot_click(next_button(w))
+    review = w.review
+    assert review.findChild(QLabel, "dateLabel").text() == "&On:"
+    assert shown_date(review.date_edit) == TODAY
+    assert review.date_edit.maximumDate() == QDate(2026, 3, 10)
+    type_date(qtbot, review.date_edit, date(2026, 3, 6))
+    pay(w)
+    entry = LedgerEntry.get((LedgerEntry.milestone == final) & (LedgerEntry.kind == LedgerEntry.RELEASE))
+    assert entry.date == date(2026, 3, 6)
+    assert "was released to Ana Ruiz on 6 Mar 2026" in seen(w.done_page.text)
+
+
+def test_r16_a_day_before_the_funding_is_refused_under_the_date_and_pays_nothing(qtbot, funded):
+    contract, final = funded
+    before = books_money_and_milestones()
+    w = open_wizard(qtbot, contract, milestone_id=final.id)
+    qtbot_click(next_button(w))
+    qtbot_click(next_button(w))
+    w.review.date_edit.setDate(QDate(2026, 3, 1))
+    pay(w)
+    assert w.currentPage() is w.review and w.released is None
+    assert beside(w.review, "dateError") == (
+        "1 Mar 2026 is before the funding of $250.00 for “Final delivery” on 2 Mar 2026. Choose 2 Mar 2026 or later."
+    )
+    assert books_money_and_milestones() == before
+    w.review.date_edit.setDate(QDate(2026, 3, 2))  # the same day is allowed
+    assert beside(w.review, "dateError") is None
+    pay(w)
+    assert w.currentPage() is w.done_page and w.released.date == date(2026, 3, 2)
+
+
+def test_r16_the_day_of_the_payment_is_never_later_than_today(qtbot, funded):
+    contract, final = funded
+    w = open_wizard(qtbot, contract, milestone_id=final.id)
+    qtbot_click(next_button(w))
+    qtbot_click(next_button(w))
+    w.review.date_edit.setDate(QDate(2026, 3, 11))
+    assert shown_date(w.review.date_edit) == TODAY
+    type_date(qtbot, w.review.date_edit, date(2026, 3, 12))
+    assert beside(w.review, "dateError") == (
+        "12 Mar 2026 is later than today (10 Mar 2026): record an event on the day it happened."
+    )
+    assert not w.button(QWizard.WizardButton.CommitButton).isEnabled()
 
 
 def test_r5_an_ended_contract_gets_a_message_not_a_wizard(contract):

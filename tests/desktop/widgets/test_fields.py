@@ -39,10 +39,22 @@ def test_today_by_default_within_the_contracts_start_and_today(edit):
     [date(2026, 3, 9), date(2026, 2, 28), date(2026, 2, 15), date(2026, 3, 1), date(2026, 2, 1), date(2026, 3, 10)],
 )
 def test_r16_a_typed_date_is_taken_even_across_a_month(qtbot, edit, typed):
-    """"28 Feb 2026" typed on 10 March: Qt alone refuses the 28 (28 March is past today) before the month comes."""
+    """ "28 Feb 2026" typed on 10 March: Qt alone refuses the 28 (28 March is past today) before the month comes."""
     type_date(qtbot, edit, typed)
     assert shown_date(edit) == typed and edit.problem() is None
     assert edit.maximumDate() == QDate(2026, 3, 10)  # the range is back once typing ends
+
+
+@pytest.mark.parametrize("typed", [date(2026, 3, 31), date(2026, 1, 31), date(2026, 3, 30)])
+def test_r16_the_31st_can_be_typed_while_a_shorter_month_shows(qtbot, typed):
+    """On 10 April (30 days) "31 Mar" is typed; on 10 February, "31 Jan" or "30 Mar"... of the year before."""
+    for today in (date(2026, 4, 10), date(2026, 2, 10)):
+        if typed > today:
+            continue
+        e = event_date_edit("onEdit", "Date it happened", date(2025, 6, 1), today)
+        qtbot.addWidget(e)
+        type_date(qtbot, e, typed)
+        assert shown_date(e) == typed and e.problem() is None
 
 
 def test_r16_a_typed_day_later_than_today_is_shown_with_why_it_cannot_be_used(qtbot, edit):
