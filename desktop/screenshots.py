@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from datetime import UTC, date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -19,6 +19,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
 TODAY = date(2026, 11, 26)
+NOW = datetime.combine(TODAY, time(12, 0), tzinfo=UTC)  # the windows' clock for feedback: noon UTC of TODAY
 
 
 def show(window, contract_id: int) -> None:
@@ -293,7 +294,7 @@ def main(out: Path) -> None:
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
 
     empty = open_book(tmp / "empty.book")
-    window = MainWindow(empty, today=TODAY, settings=settings)
+    window = MainWindow(empty, today=TODAY, now=lambda: NOW, settings=settings)
     window.resize(1280, 800)
     grab(window, out / "welcome.png")
     window.close()
@@ -305,7 +306,7 @@ def main(out: Path) -> None:
 
         icons.clear_cache()
         book = open_book(tmp / "demo.book", create=False)
-        window = MainWindow(book, today=TODAY, settings=settings)
+        window = MainWindow(book, today=TODAY, now=lambda: NOW, settings=settings)
         window.resize(1280, 800)
         window.show()
         QApplication.processEvents()

@@ -9,7 +9,7 @@ feedback dialogs (desktop/dialogs/feedback.py), whose Submit calls one operation
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -27,6 +27,7 @@ from desktop.contract.base import ContractTab
 from desktop.dialogs.feedback import FeedbackDialog, FreelancerFeedbackDialog, overall_text, window_text
 from desktop.widgets.star_rating import StarRating
 from models import queries
+from models.clock import utc_now
 from models.entities import Contract, Feedback
 from models.labels import FEEDBACK_CATEGORIES as CATEGORY_LABELS
 
@@ -95,9 +96,16 @@ class FeedbackTab(ContractTab):
     The freelancer's feedback stays hidden until `queries.freelancer_feedback_visible(contract, now)`.
     """
 
-    def __init__(self, parent=None, now: Callable[[], datetime] | None = None):
-        super().__init__(parent, today=lambda: self.now().date())
-        self.now = now or (lambda: datetime.now(UTC))
+    def __init__(
+        self,
+        parent=None,
+        now: Callable[[], datetime] | None = None,
+        today: Callable[[], date] | None = None,
+    ):
+        """`now`: the current UTC time (the window, the client's own feedback); `today`: the client's date, the
+        latest day the freelancer's feedback can be dated (by default the UTC date of `now`)."""
+        super().__init__(parent, today=today or (lambda: utc_now(self.now()).date()))
+        self.now = now or utc_now
         self.setObjectName("feedbackTab")
         self.setAccessibleName("Feedback")
         self.dialog: FeedbackDialog | FreelancerFeedbackDialog | None = None
@@ -252,4 +260,4 @@ class FeedbackTab(ContractTab):
 
     def record_theirs(self) -> None:
         if self.contract is not None:
-            self._open(FreelancerFeedbackDialog(self.contract, self, now=self.now()))
+            self._open(FreelancerFeedbackDialog(self.contract, self, now=self.now(), today=self.today()))

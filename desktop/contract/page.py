@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -29,6 +29,7 @@ from desktop.contract.base import ContractTab
 from desktop.contract.ledger import LedgerTab
 from desktop.contract.milestones import MilestonesTab
 from models import queries
+from models.clock import utc_now
 from models.entities import Clock, Contract
 
 
@@ -51,15 +52,17 @@ def _clocks_html(items: list[str]) -> str:
 class ContractPage(ContractTab):
     """The selected contract: what it is, its money and deadlines, and a tab for each part of it."""
 
-    def __init__(self, parent=None, today: Callable[[], date] | None = None):
+    def __init__(
+        self,
+        parent=None,
+        today: Callable[[], date] | None = None,
+        now: Callable[[], datetime] | None = None,
+    ):
         super().__init__(parent, today)
         self.setObjectName("contractPage")
-        # The instant used for R10's window: the real clock, or noon UTC of a fixed `today` (tests, screenshots).
-        self.now = (
-            (lambda: datetime.now(UTC))
-            if today is None
-            else (lambda: datetime.combine(self.today(), time(12, 0), tzinfo=UTC))
-        )
+        # The instant for R10's window and the client's own feedback: the real current UTC time (tests and
+        # screenshots hand in their own).
+        self.now: Callable[[], datetime] = now or utc_now
 
         self.title = QLabel()
         self.title.setObjectName("contractTitle")
@@ -208,7 +211,7 @@ class ContractPage(ContractTab):
     def _make_feedback_tab(self) -> QWidget:
         from desktop.contract.feedback_tab import FeedbackTab
 
-        tab = FeedbackTab(self, now=self.now)
+        tab = FeedbackTab(self, now=self.now, today=self.today)
         tab.changed.connect(self._changed_elsewhere)
         return tab
 

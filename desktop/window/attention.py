@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.icons import icon
 from models import queries
-from models.clock import end_of_day, utc_today
+from models.clock import end_of_day
 from models.entities import Clock
 
 LIMIT = 200  # the panel shows at most this many lines, then "…and N more"
@@ -126,7 +126,7 @@ class AttentionPanel(QWidget):
             self.refresh()
 
     def today(self) -> date:
-        return self._today() if self._today is not None else utc_today()
+        return self._today() if self._today is not None else date.today()
 
     def refresh(self) -> None:
         today = self.today()

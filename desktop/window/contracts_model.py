@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import formatting
 from models.browse import ContractQuery, ContractRow, contract_row
-from models.clock import utc_today
 
 PAGE = 500  # rows fetched each time the view scrolls near the end of what it has
 FIRST_PAGE = 100  # rows read on (re)loading: a few screens' worth, so the table shows at once
@@ -75,7 +74,7 @@ class ContractsModel(QAbstractTableModel):
     # -- what is shown
     @property
     def today(self) -> date:
-        return self._today or utc_today()
+        return self._today or date.today()  # the local date, as the window's
 
     def total(self) -> int:
         """How many contracts match the filter and search (not only those fetched)."""

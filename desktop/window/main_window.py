@@ -8,7 +8,8 @@ contract's row, its page and the status bar are refreshed.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer
@@ -40,7 +41,6 @@ from desktop.window.edit_menu import EditMenu
 from desktop.window.file_menu import FileMenu
 from models.bookfile import BookFile
 from models.browse import MIN_SEARCH
-from models.clock import utc_today
 from models.errors import BookError
 
 if TYPE_CHECKING:
@@ -90,10 +90,20 @@ class AfterFirstPaint(QObject):
 
 
 class MainWindow(FileMenu, EditMenu, QMainWindow):
-    def __init__(self, book: Book | BookFile, *, today: date | None = None, settings: QSettings | None = None):
+    def __init__(
+        self,
+        book: Book | BookFile,
+        *,
+        today: date | None = None,
+        now: Callable[[], datetime] | None = None,
+        settings: QSettings | None = None,
+    ):
         """`book` is an open Book, or a BookFile that desktop.app.start opened and locked without peewee: the
         window then shows the table at once and finishes opening the book right after its first paint, or
-        before any action that needs it, should one come first (`finish_opening`, `_with_book`)."""
+        before any action that needs it, should one come first (`finish_opening`, `_with_book`).
+
+        `today` (the local date) and `now` (the current UTC time, for the feedback window and the client's own
+        feedback) are the real clock unless given (tests, screenshots)."""
         super().__init__()
         # Exactly one of these is set: the book, or the file still to finish opening.
         self.book: Book | None = None if isinstance(book, BookFile) else book
@@ -101,6 +111,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.page: ContractPage | None = None  # the contract's page and the attention panel: with the book
         self.attention: AttentionPanel | None = None
         self._today = today
+        self._now = now
         self.settings = settings or QSettings()
         self.setObjectName("mainWindow")
         self.setWindowIcon(icon("app"))
@@ -226,7 +237,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         from desktop.contract.page import ContractPage
         from desktop.window.attention import AttentionPanel
 
-        self.page = ContractPage(self, today=self.today)
+        self.page = ContractPage(self, today=self.today, now=self._now)
         self.make_history()
         self.page.changed.connect(self.contract_changed)
         self.page.milestones.milestone_table.itemSelectionChanged.connect(self._update_actions)
@@ -275,7 +286,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
 
     # ------------------------------------------------------------ basics
     def today(self) -> date:
-        return self._today or utc_today()
+        """The day it is where the client is (the local date): events are recorded up to it."""
+        return self._today or date.today()
 
     def warn(self, title: str, text: str) -> None:
         prompts.warn(self, title, text)

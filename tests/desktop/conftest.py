@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -12,6 +12,7 @@ from desktop.window.main_window import MainWindow
 from models import ops
 
 TODAY = date(2026, 3, 10)
+NOW = datetime.combine(TODAY, time(12, 0), tzinfo=UTC)  # the window's clock for feedback: noon UTC of TODAY
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def filled(book):
 
 @pytest.fixture
 def window(qtbot, book, filled, settings, prompts):
-    w = MainWindow(book, today=TODAY, settings=settings)
+    w = MainWindow(book, today=TODAY, now=lambda: NOW, settings=settings)
     qtbot.addWidget(w)
     w.warnings = prompts.warnings  # every warning, the window's and its page's (confirmations say yes)
     w.show()

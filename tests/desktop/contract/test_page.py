@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from desktop.contract.page import ContractPage
 from models import ops
+from models.clock import utc_now
 
 pytestmark = pytest.mark.usefixtures("en_us")  # tests/conftest.py
 
@@ -58,3 +59,13 @@ def test_a_refused_operation_is_explained_and_announces_nothing(page, contract, 
         page.milestones.run("Work submitted", ops.submit_work, m, today=date(2026, 3, 2))  # never funded
     assert len(prompts.warned) == 1 and prompts.warned[0][0] == "Work submitted"
     assert changes == []
+
+
+def test_the_feedback_clock_is_the_real_current_utc_time_unless_given(qtbot, page):
+    """The window's `today` may be fixed (tests, screenshots); the instant for R10 is still the real one."""
+    assert abs(page.now() - utc_now()) < timedelta(seconds=5)
+    assert page.feedback_tab.now is page.now
+    fixed = datetime(2026, 3, 2, 8, 15)
+    other = ContractPage(today=lambda: date(2026, 3, 2), now=lambda: fixed)
+    qtbot.addWidget(other)
+    assert other.now() == fixed and other.feedback_tab.now() == fixed

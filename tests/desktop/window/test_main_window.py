@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 
@@ -311,6 +312,27 @@ def test_reverse_a_ledger_entry_from_the_ledger_tab(window, qtbot):
     assert shown(window, window.model.row_of(site.id), "paid") == "€0.00"
     labels = [table.item(r, 2).text() for r in range(table.rowCount())]
     assert f"Reversal of #{release.id}" in labels and "Payment released (reversed)" in labels
+
+
+@pytest.fixture
+def far_from_utc(monkeypatch):
+    """A local time zone whose date is not the UTC date right now (12 hours behind, or 14 ahead)."""
+    import time
+    from datetime import UTC, datetime
+
+    monkeypatch.setenv("TZ", "LOC+12" if datetime.now(UTC).hour < 12 else "LOC-14")  # POSIX: the sign is west
+    time.tzset()
+    assert date.today() != datetime.now(UTC).date()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_today_is_the_local_date_unless_given(qtbot, book, settings, far_from_utc):
+    w = MainWindow(book, settings=settings)
+    qtbot.addWidget(w)
+    assert w.today() == date.today()  # where the client is, not the UTC date
+    assert w.page.milestones.today() == date.today() and w.model.today == date.today()
 
 
 def test_empty_book_shows_the_welcome_page(qtbot, tmp_path, settings):
