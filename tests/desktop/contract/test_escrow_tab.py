@@ -273,6 +273,20 @@ def test_r8_record_the_dispute_answer(panel, ended, qtbot):
     assert check_book() == []
 
 
+def test_r16_an_answer_dated_before_the_dispute_opened_is_refused_under_the_date(panel, ended, qtbot, unchanged):
+    contract, _ = ended
+    dispute = open_dispute(panel, contract)  # opened on 27 March
+    on(panel, date(2026, 3, 30), contract)
+    dialog = asked_on(panel, panel.answered_button)
+    with unchanged():
+        record_on(qtbot, dialog, date(2026, 3, 26))
+    assert beside(dialog, "dateError") == (
+        "26 Mar 2026 is before the opening of the dispute on 27 Mar 2026. Choose 27 Mar 2026 or later."
+    )
+    assert dialog.date_edit.maximumDate() == QDate(2026, 3, 30)  # never later than today
+    assert Dispute.get_by_id(dispute.id).answered_on is None
+
+
 def test_r16_r14_an_answer_after_its_due_date_is_refused_and_one_on_time_is_recorded(panel, ended, qtbot, unchanged):
     contract, _ = ended
     dispute = open_dispute(panel, contract)
