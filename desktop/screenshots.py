@@ -184,6 +184,23 @@ def feedback_and_refunds(window, out: Path) -> None:
     window.attention_dock.hide()
 
 
+def automatic_release_due():
+    """A contract (added to the temporary demo book) whose work the marketplace released by itself 6 days ago."""
+    from datetime import timedelta
+
+    from models import ops
+    from models.entities import Freelancer
+
+    start = TODAY - timedelta(days=40)
+    c = ops.create_contract("Podcast artwork", Freelancer.select().first(), started_on=start, today=start)
+    cover = ops.add_milestone(c, "Cover art", 30_000)
+    episodes = ops.add_milestone(c, "Episode tiles", 12_000)
+    for m in (cover, episodes):
+        ops.fund_milestone(m, on=start + timedelta(days=1), today=TODAY)
+    ops.submit_work(cover, on=TODAY - timedelta(days=20), today=TODAY)
+    return c
+
+
 def ending(window, out: Path) -> None:
     """The end-contract confirmation (with and without escrow), its after view, and the two tabs it leads to."""
     from desktop.contract.flows import end_contract_dialog
@@ -197,6 +214,11 @@ def ending(window, out: Path) -> None:
     dialog.agreed.setChecked(True)
     dialog.refund_choice.setChecked(True)
     grab(dialog, out / "end-contract-with-escrow.png")
+    dialog.reject()
+    dialog = end_contract_dialog(automatic_release_due(), window, today=TODAY)
+    dialog.agreed.setChecked(True)
+    dialog.refund_choice.setChecked(True)
+    grab(dialog, out / "end-contract-automatic.png")
     dialog.reject()
     dialog = end_contract_dialog(without, window, today=TODAY)
     grab(dialog, out / "end-contract-no-escrow.png")
@@ -212,6 +234,54 @@ def ending(window, out: Path) -> None:
     show(window, ended.id)
     window.page.tabs.setCurrentWidget(window.page.closeout_tab)
     grab(window, out / "closeout-tab.png")
+    window.page.tabs.setCurrentIndex(0)
+
+
+def event_dates(window, out: Path) -> None:
+    """The "On:" dialog of the one-click events (work submitted; funding, with its fees; a day refused under the
+    date), and the other dialogs' "On:" rows: a closeout tick, a dispute's outcome, the freelancer's feedback."""
+    from datetime import timedelta
+
+    from desktop.dialogs.closeout_item import CloseoutItemDialog
+    from desktop.dialogs.dispute_outcome import DisputeOutcomeDialog
+    from desktop.dialogs.feedback import FreelancerFeedbackDialog
+    from desktop.widgets.fields import qdate
+    from models import order, queries
+    from models.entities import CloseoutItem, Contract, Dispute, Milestone
+
+    tab = window.page.milestones
+    active = Milestone.select().join(Contract).where((Contract.status == "active") & (Milestone.state == "active"))
+    funded_later = next(m for m in active if order.latest_funding(m).date > m.contract.started_on)
+    show(window, funded_later.contract_id)
+    tab.select_milestone(funded_later.id)
+    dialog = tab.submit_work()
+    grab(dialog, out / "event-date.png")
+    dialog.date_edit.setDate(qdate(order.latest_funding(funded_later).date - timedelta(days=1)))
+    dialog.ok_button.click()  # refused: before the funding
+    grab(dialog, out / "event-date-refused.png")
+    dialog.reject()
+    unfunded = Milestone.select().join(Contract).where((Contract.status == "active") & (Milestone.state == "unfunded"))
+    m = unfunded.first()
+    show(window, m.contract_id)
+    tab.select_milestone(m.id)
+    dialog = tab.fund_milestone()
+    grab(dialog, out / "event-date-fund.png")
+    dialog.reject()
+
+    item = CloseoutItem.select().where(CloseoutItem.done_on.is_null()).first()
+    dialog = CloseoutItemDialog(item, window, today=TODAY)
+    grab(dialog, out / "closeout-item-dialog.png")
+    dialog.reject()
+    dispute = Dispute.select().where(Dispute.status == Dispute.OPEN).first()
+    if dispute is not None:
+        dialog = DisputeOutcomeDialog(dispute, window, today=TODAY)
+        grab(dialog, out / "dispute-outcome-dialog.png")
+        dialog.reject()
+    ended = Contract.select().where(Contract.status == "ended").order_by(Contract.ended_on.desc())
+    without = next(c for c in ended if queries.freelancer_feedback(c) is None)
+    dialog = FreelancerFeedbackDialog(without, window, now=NOW, today=TODAY)
+    grab(dialog, out / "feedback-freelancer.png")
+    dialog.reject()
     window.page.tabs.setCurrentIndex(0)
 
 
@@ -340,6 +410,7 @@ def main(out: Path) -> None:
                 grab(dialog, out / f"{name}.png")
                 dialog.reject()
             ending(window, out)
+            event_dates(window, out)
             feedback_and_refunds(window, out)
             wizard_pages(window, contract, out)
             summaries(window, out)

@@ -181,7 +181,7 @@ class CloseoutItemDialog(FormDialog):
 
         self.date_edit = event_date_edit("doneOnEdit", "Date it was done", contract.started_on, today)
         self.note_edit = line_edit("noteEdit", "Note", "Optional, e.g. how it was done")
-        self.add_row("date", "&On:", left(self.date_edit), buddy=self.date_edit)
+        self.add_row("date", "&On:", left(self.date_edit, "the day it was done"), buddy=self.date_edit)
         self.add_row("note", "&Note:", self.note_edit)
         self.watch("date", self.date_edit.dateChanged)
         self.watch("note", self.note_edit.textChanged)

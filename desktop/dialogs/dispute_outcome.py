@@ -95,7 +95,7 @@ class DisputeOutcomeDialog(FormDialog):
             self.edits[key] = edit
             self.nothing[key] = check
         self.date_edit = event_date_edit("outcomeDateEdit", "Date of the outcome", self.contract.started_on, self.today)
-        self.date_row = left(self.date_edit)  # added under the sum, below
+        self.date_row = left(self.date_edit, "the day it was decided")  # added under the sum, below
         self.to_freelancer_edit = self.edits["to_freelancer"]
         self.to_client_edit = self.edits["to_client"]
 

@@ -54,6 +54,7 @@ from models.errors import RuleError
 DIALOG_WIDTH = 560
 NOTE_HEIGHT = 64  # about three lines
 INDENT = 26  # what a radio button's explanation is indented by, to sit under its text
+FORM_SPACING = 12  # between a form's labels and its fields
 OTHER = "Other…"
 REASONS = ("Work completed", "Project cancelled", "Budget changed", "Freelancer unavailable", OTHER)
 
@@ -186,14 +187,18 @@ class EndContractDialog(QDialog):
         # The day it ended (R16).
         self.date_edit = event_date_edit("endDateEdit", "Date the contract ended", c.started_on, self.today)
         self.date_error = FieldError(self, name="dateError", accessible_name="Date the contract ended message")
-        on_label = QLabel("&On:")
-        on_label.setObjectName("dateLabel")
-        on_label.setBuddy(self.date_edit)
-        date_row = left(self.date_edit)
-        date_row.insertWidget(0, on_label)
-        date_row.insertSpacing(1, 8)
-        layout.addLayout(date_row)
-        layout.addWidget(_indented(self.date_error))
+        self.date_label = QLabel("&On:")
+        self.date_label.setObjectName("dateLabel")
+        self.date_label.setBuddy(self.date_edit)
+        date_column = QVBoxLayout()
+        date_column.setSpacing(3)
+        date_column.addLayout(left(self.date_edit, "the day the contract ended"))
+        date_column.addWidget(self.date_error)
+        date_form = QFormLayout()
+        date_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        date_form.setHorizontalSpacing(FORM_SPACING)
+        date_form.addRow(self.date_label, date_column)
+        layout.addLayout(date_form)
 
         # Escrow: what the marketplace released by itself, what is left, and the two explicit choices.
         self.escrow_box = QFrame()
@@ -204,6 +209,7 @@ class EndContractDialog(QDialog):
         box.setSpacing(6)
         self.automatic_text = _label(name="automaticText", rich=False)
         self.automatic_text.setAccessibleName("Released automatically")
+        self.automatic_text.setContentsMargins(0, 0, 0, 4)
         box.addWidget(self.automatic_text)
         self.escrow_text = _label(name="escrowText")
         box.addWidget(self.escrow_text)
@@ -238,7 +244,7 @@ class EndContractDialog(QDialog):
         # Reason and private note.
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setHorizontalSpacing(12)
+        form.setHorizontalSpacing(FORM_SPACING)
         form.setVerticalSpacing(6)
         self.reason = named(QComboBox(), "reasonCombo", "Reason for ending")
         self.reason.addItems(REASONS)
@@ -253,6 +259,7 @@ class EndContractDialog(QDialog):
         reason_label.setBuddy(self.reason)
         note_label = QLabel("Private &note:")
         note_label.setBuddy(self.note)
+        self.date_label.setMinimumWidth(reason_label.sizeHint().width())  # the day lines up with the fields below
         form.addRow(reason_label, self.reason)
         form.addRow("", self.reason_other)
         form.addRow(note_label, self.note)

@@ -53,7 +53,7 @@ class EventDateDialog(FormDialog):
         self.layout().insertWidget(1, self.sentence)  # under the general message, above the form
 
         self.date_edit = event_date_edit("eventDateEdit", date_name, earliest, today)
-        self.add_row("date", "&On:", left(self.date_edit), buddy=self.date_edit)
+        self.add_row("date", "&On:", left(self.date_edit, "the day it happened"), buddy=self.date_edit)
         self.watch("date", self.date_edit.dateChanged)
         self.finish()
         self.date_edit.setFocus()

@@ -306,7 +306,7 @@ class FreelancerFeedbackDialog(_StarsDialog):
         self._add_stars()
         self._add_comment("The freelancer's comment")
         self.date_edit = event_date_edit("leftOnEdit", "Date the freelancer left it", contract.started_on, self.today)
-        self.add_row("date", "&On:", left(self.date_edit), buddy=self.date_edit)
+        self.add_row("date", "&On:", left(self.date_edit, "the day they left it"), buddy=self.date_edit)
         self.watch("date", self.date_edit.dateChanged)
         self.finish()
 

@@ -166,7 +166,9 @@ class RefundDialog(FormDialog):
             buddy=self.amount_edit,
             focusable=[self.full_radio, self.part_radio, self.amount_edit],
         )
-        self.add_row("date", "&On:", left(self.received_on_edit), buddy=self.received_on_edit)
+        self.add_row(
+            "date", "&On:", left(self.received_on_edit, "the day you received it"), buddy=self.received_on_edit
+        )
         self.add_row("memo", "&Memo:", self.memo_edit)
 
         self.load_payments()

@@ -339,7 +339,7 @@ class ReviewPage(QWizardPage):
         on_label.setBuddy(self.date_edit)
         column = QVBoxLayout()
         column.setSpacing(3)
-        column.addLayout(left(self.date_edit))
+        column.addLayout(left(self.date_edit, "the day you released it"))
         column.addWidget(self.date_error)
         form = QFormLayout()
         form.setContentsMargins(0, 4, 0, 0)

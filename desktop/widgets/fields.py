@@ -219,11 +219,18 @@ def event_date_edit(name: str, accessible: str, earliest: date, today: date) -> 
     return edit
 
 
-def left(widget: QWidget) -> QHBoxLayout:
-    """`widget` at the start of a form row, at its own width (a date is not as wide as a title)."""
+def left(widget: QWidget, hint: str = "") -> QHBoxLayout:
+    """`widget` at the start of a form row, at its own width (a date is not as wide as a title), with a short
+    `hint` after it when given ("the day you received it")."""
     row = QHBoxLayout()
     row.setContentsMargins(0, 0, 0, 0)
     row.addWidget(widget)
+    if hint:
+        label = QLabel(hint)
+        label.setObjectName(f"{widget.objectName()}Hint")
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        row.addSpacing(8)
+        row.addWidget(label)
     row.addStretch(1)
     return row
 
