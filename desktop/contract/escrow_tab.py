@@ -251,7 +251,7 @@ class EscrowPanel(ContractTab):
                 )
             return (
                 f"The reply date ({due}) has passed: silence counts as approval. Record “No answer”, "
-                "or “Freelancer approved” if they did."
+                "or the answer they gave by then, on the day they gave it."
             )
         if d is not None:
             parts = []
