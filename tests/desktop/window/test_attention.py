@@ -262,7 +262,7 @@ def test_a_mediation_ending_soon_is_listed_too(panel, contract, freelancer):
 
 
 def test_r7_not_now_keeps_the_automatic_events_in_needs_attention_until_recorded(overdue, qtbot, contract):
-    """"Not now" leaves the book consistent: the two events stay in the panel, overdue; ending the contract
+    """ "Not now" leaves the book consistent: the two events stay in the panel, overdue; ending the contract
     later records the automatic release first, so the escrow it paid is never asked back."""
     m, request = overdue
     dialog = OverdueEventsDialog(today=LATER)
