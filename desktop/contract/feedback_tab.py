@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.contract.base import ContractTab
 from desktop.dialogs.feedback import FeedbackDialog, FreelancerFeedbackDialog, overall_text, window_text
+from desktop.widgets import prompts
 from desktop.widgets.star_rating import StarRating
 from models import queries
 from models.clock import utc_now
@@ -151,10 +152,20 @@ class FeedbackTab(ContractTab):
             "Copy in what the freelancer wrote about you; it stays hidden until you leave yours or the window closes"
         )
         self.record_button.clicked.connect(self.record_theirs)
+        self.correct_button = QPushButton("C&orrect…")
+        self.correct_button.setObjectName("correctTheirsButton")
+        self.correct_button.setAccessibleName("Correct the freelancer's feedback")
+        self.correct_button.setToolTip("Fix what was typed wrong; what was recorded first stays in the book's history")
+        self.correct_button.clicked.connect(self.correct_theirs)
+        self.withdraw_button = QPushButton("&Withdraw…")
+        self.withdraw_button.setObjectName("withdrawTheirsButton")
+        self.withdraw_button.setAccessibleName("Withdraw the freelancer's feedback")
+        self.withdraw_button.setToolTip("It was recorded in error (not theirs, or not left at all): withdraw it")
+        self.withdraw_button.clicked.connect(self.withdraw_theirs)
         theirs = QVBoxLayout(self.theirs_box)
         theirs.addWidget(self.theirs_state)
         theirs.addWidget(self.theirs_view)
-        theirs.addWidget(self._left(self.record_button))
+        theirs.addWidget(self._left(self.record_button, self.correct_button, self.withdraw_button))
         theirs.addStretch(1)
 
         side_by_side = QHBoxLayout()
@@ -196,7 +207,15 @@ class FeedbackTab(ContractTab):
         self.setEnabled(c is not None)
         if c is None:
             self.window_label.setText("No contract selected.")
-            for w in (self.mine_view, self.theirs_view, self.leave_button, self.view_button, self.record_button):
+            for w in (
+                self.mine_view,
+                self.theirs_view,
+                self.leave_button,
+                self.view_button,
+                self.record_button,
+                self.correct_button,
+                self.withdraw_button,
+            ):
                 w.hide()
             self.mine_state.setText("")
             self.theirs_state.setText("")
@@ -228,12 +247,14 @@ class FeedbackTab(ContractTab):
         if theirs is None:
             self.theirs_state.setText(NOT_RECORDED if ended else "Feedback opens when the contract ends.")
         elif visible:
-            self.theirs_state.setText(f"Recorded {formatting.local_time(theirs.submitted_at)} your time.")
+            self.theirs_state.setText(f"Left on {formatting.day(theirs.submitted_at.date())}.")
             self.theirs_view.show_feedback(theirs)
         else:
             self.theirs_state.setText(HIDDEN_TEXT)
         self.theirs_view.setVisible(visible)
         self.record_button.setVisible(ended and theirs is None)
+        self.correct_button.setVisible(visible)
+        self.withdraw_button.setVisible(theirs is not None)
 
     def freelancer_feedback_shown(self) -> bool:
         return not self.theirs_view.isHidden()
@@ -261,3 +282,27 @@ class FeedbackTab(ContractTab):
     def record_theirs(self) -> None:
         if self.contract is not None:
             self._open(FreelancerFeedbackDialog(self.contract, self, now=self.now(), today=self.today()))
+
+    def correct_theirs(self) -> None:
+        theirs = queries.freelancer_feedback(self.contract) if self.contract is not None else None
+        if theirs is not None:
+            dialog = FreelancerFeedbackDialog(
+                self.contract, self, now=self.now(), today=self.today(), correcting=theirs
+            )
+            self._open(dialog)
+
+    def withdraw_theirs(self) -> None:
+        """The freelancer's feedback was recorded in error: ask why, then withdraw it (kept in the history)."""
+        from models import corrections
+
+        if self.contract is None:
+            return
+        reason = prompts.get_reason(self, "Recorded in error", "Withdraw the freelancer's feedback")
+        if reason is not None:
+            self.run(
+                "Withdraw the freelancer's feedback",
+                corrections.withdraw_freelancer_feedback,
+                self.contract,
+                reason=reason,
+                now=self.now(),
+            )

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 
 from desktop import formatting
 from desktop.widgets import prompts
-from desktop.widgets.fields import event_date_edit, left
+from desktop.widgets.fields import event_date_edit, left, line_edit, qdate
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from desktop.widgets.star_rating import StarRating
-from models import fields, ops, queries
+from models import corrections, fields, ops, queries
 from models.clock import utc_now
 from models.entities import Contract, Feedback
 from models.labels import FEEDBACK_CATEGORIES as CATEGORY_LABELS
@@ -276,7 +276,11 @@ class FeedbackDialog(_StarsDialog):
 class FreelancerFeedbackDialog(_StarsDialog):
     """Record what the freelancer wrote about the client (`ops.record_freelancer_feedback`), dated the day they
     left it (R16; today by default, never later than today). It stays hidden in the app until the client has
-    submitted theirs or the window has closed (R10)."""
+    submitted theirs or the window has closed (R10).
+
+    With `correcting` (the feedback as recorded), it corrects a typing mistake instead
+    (`corrections.correct_freelancer_feedback`): the form starts from what was recorded, asks why, and the
+    original stays in the book's history."""
 
     def __init__(
         self,
@@ -285,13 +289,19 @@ class FreelancerFeedbackDialog(_StarsDialog):
         *,
         now: datetime | None = None,
         today: date | None = None,
+        correcting: Feedback | None = None,
     ):
+        self.correcting = correcting
         super().__init__(
             contract,
             parent,
             name="freelancerFeedbackDialog",
-            title=f"The freelancer's feedback on “{contract.title}”",
-            ok_text="&Record",
+            title=(
+                f"Correct the freelancer's feedback on “{contract.title}”"
+                if correcting
+                else f"The freelancer's feedback on “{contract.title}”"
+            ),
+            ok_text="&Correct" if correcting else "&Record",
             now=now,
         )
         # The latest day it can be dated: the client's today, and never past the operation's own (UTC) today.
@@ -308,6 +318,18 @@ class FreelancerFeedbackDialog(_StarsDialog):
         self.date_edit = event_date_edit("leftOnEdit", "Date the freelancer left it", contract.started_on, self.today)
         self.add_row("date", "&On:", left(self.date_edit, "the day they left it"), buddy=self.date_edit)
         self.watch("date", self.date_edit.dateChanged)
+        if correcting is not None:
+            self.note.setText(
+                "Correct what was typed wrong. The feedback as first recorded stays in the book's history, "
+                "with your reason."
+            )
+            self.reason_edit = line_edit("reasonEdit", "Why it is corrected", "what was typed wrong")
+            self.add_row("reason", "&Why:", self.reason_edit)
+            self.watch("reason", self.reason_edit.textChanged)
+            for cat, rating in self.stars.items():
+                rating.setValue(getattr(correcting, cat))
+            self.comment_edit.setPlainText(correcting.comment)
+            self.date_edit.setDate(qdate(correcting.submitted_at.date()))
         self.finish()
 
     def on(self) -> date:
@@ -318,17 +340,37 @@ class FreelancerFeedbackDialog(_StarsDialog):
         problem = self.date_edit.problem()
         if problem:
             out["date"] = problem
+        if self.correcting is not None:
+            reason = rule_message(fields.check_text, self.reason_edit.text(), "reason", "reason")
+            if reason:
+                out["reason"] = reason
         return out
 
     def accept(self) -> None:
+        name = self.contract.freelancer.name
+        if self.correcting is not None:
+            text = f"Correct {name}'s feedback? What was recorded first stays in the book's history."
+            if self._confirmed("Correct the freelancer's feedback", text, "Correct"):
+                super().accept()
+            return
         text = (
-            f"Record {self.contract.freelancer.name}'s feedback, left on {formatting.day(self.on())}? "
-            "It cannot be changed afterwards."
+            f"Record {name}'s feedback, left on {formatting.day(self.on())}? If you type something wrong, you "
+            "can correct it later."
         )
         if self._confirmed("Record the freelancer's feedback", text, "Record"):
             super().accept()
 
     def submit(self) -> None:
+        if self.correcting is not None:
+            self.feedback = corrections.correct_freelancer_feedback(
+                self.contract,
+                self.ratings(),
+                comment=self.comment_edit.toPlainText(),
+                on=self.on(),
+                reason=self.reason_edit.text(),
+                now=self.now,
+            )
+            return
         self.feedback = ops.record_freelancer_feedback(
             self.contract, self.ratings(), comment=self.comment_edit.toPlainText(), on=self.on(), now=self.now
         )

@@ -118,3 +118,41 @@ def test_tab_before_the_contract_ends_and_with_no_contract(qtbot, contract):
     assert not tab.findChild(QAbstractButton, "recordTheirsButton").isVisible()
     tab.show_contract(None)
     assert not tab.isEnabled() and tab.contract is None
+
+
+# ------------------------------------------------------------ corrections of the freelancer's feedback (R10)
+
+
+def test_r10_the_freelancers_feedback_typed_wrong_is_corrected_with_a_reason(qtbot, ui):
+    tab = ui.tab
+    ops.record_freelancer_feedback(tab.contract, THEIRS, comment="Grate client.", now=ENDED_AT_NOON)
+    ui.now = MIDNIGHT_AFTER  # the window has closed: theirs is shown
+    tab.show_contract(tab.contract.id)
+    assert tab.theirs_state.text() == "Left on 10 Mar 2026."
+    correct = tab.findChild(QAbstractButton, "correctTheirsButton")
+    assert correct.isVisible() and tab.findChild(QAbstractButton, "withdrawTheirsButton").isVisible()
+    click(qtbot, correct)
+    dialog = tab.dialog
+    assert dialog.windowTitle() == "Correct the freelancer's feedback on “Logo redesign”"
+    assert dialog.ratings() == THEIRS and dialog.comment_edit.toPlainText() == "Grate client."
+    assert not dialog.ok_button.isEnabled()  # no reason yet
+    dialog.comment_edit.setPlainText("Great client.")
+    dialog.reason_edit.setText("A typo in the comment")
+    assert dialog.ok_button.isEnabled() and dialog.ok_button.text() == "&Correct"
+    submit(qtbot, dialog)
+    assert ui.asked[-1] == "Correct Ana Ruiz's feedback? What was recorded first stays in the book's history."
+    assert queries.freelancer_feedback(tab.contract).comment == "Great client."
+    assert tab.theirs_view.comment.text() == "“Great client.”"
+    assert check_book() == []
+
+
+def test_r10_the_freelancers_feedback_recorded_in_error_is_withdrawn(qtbot, ui):
+    tab = ui.tab
+    ops.record_freelancer_feedback(tab.contract, THEIRS, comment="Not theirs", now=ENDED_AT_NOON)
+    tab.show_contract(tab.contract.id)
+    ui.prompts.reason = "It was another freelancer's"
+    click(qtbot, tab.findChild(QAbstractButton, "withdrawTheirsButton"))
+    assert ui.prompts.reasons_asked == ["Withdraw the freelancer's feedback"]
+    assert queries.freelancer_feedback(tab.contract) is None
+    assert tab.findChild(QAbstractButton, "recordTheirsButton").isVisible()  # it can be recorded again
+    assert not tab.findChild(QAbstractButton, "withdrawTheirsButton").isVisible()
