@@ -316,7 +316,7 @@ def wizard_pages(window, contract, out: Path) -> None:
 def corrections_and_undo(window, out: Path) -> None:
     """Escrow left outside any milestone, the Edit menu naming what Undo would undo, and the corrections menu."""
     from models import ops
-    from models.entities import Contract, Milestone
+    from models.entities import CloseoutItem, Contract, Milestone
 
     m = (
         Milestone.select()
@@ -331,8 +331,16 @@ def corrections_and_undo(window, out: Path) -> None:
         ops.fund_milestone(other, today=TODAY)
         ops.submit_work(other, today=TODAY)
     show(window, m.contract_id)
+    window.contract_changed(m.contract_id)  # its row too, as after any operation in the window
     window.page.tabs.setCurrentIndex(0)
     grab(window, out / "milestones-not-in-a-milestone.png")
+    closed_out = (
+        Contract.select()
+        .join(CloseoutItem)
+        .where((Contract.status == "ended") & CloseoutItem.done_on.is_null(False))
+        .order_by(Contract.ended_on.desc())
+        .first()
+    )
     for menu_title, path, fill in (
         ("&Edit", "menu-undo.png", None),
         ("&Contract", "menu-corrections.png", window.corrections_menu),
@@ -340,6 +348,7 @@ def corrections_and_undo(window, out: Path) -> None:
         menu = next(a.menu() for a in window.menuBar().actions() if a.text() == menu_title)
         menu.popup(window.mapToGlobal(window.menuBar().geometry().bottomLeft()))
         if fill is not None:
+            show(window, closed_out.id)  # a contract with more to correct: its ending and its closeout
             fill.popup(menu.geometry().topRight())
             QApplication.processEvents()
             grab(fill, out / path)
