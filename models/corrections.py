@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from . import order
 from . import queries as q
 from .entities import (
     AccessGrant,
@@ -28,7 +29,18 @@ from .entities import (
 )
 from .errors import RuleError
 from .fields import check_text
-from .ops import _audit, _fresh, _money, _now, _ratings, _settle, _today, feedback_field, operation
+from .ops import (
+    _audit,
+    _fresh,
+    _money,
+    _now,
+    _ratings,
+    _settle,
+    _today,
+    feedback_field,
+    operation,
+    reopen_closeout_item,
+)
 from .ops import _left_at as left_at
 
 IN_ERROR = "recorded in error"
@@ -146,8 +158,9 @@ def withdraw_change_request(
         raise RuleError(f"“{m.contract.title}” has ended: reopen it first.", rule="R6")
     if m.state != Milestone.ACTIVE:
         raise RuleError(f"“{m.title}” is not waiting for work: nothing to withdraw.", rule="R6")
-    if submitted_on > today:
-        raise RuleError("Work cannot have been submitted later than today.", rule="R16", field="date")
+    order.happened_on(submitted_on, today)
+    order.after_start(m.contract, submitted_on)
+    order.release_after_funding(m, submitted_on)
     days = m.contract.policy.review_days
     m.state = Milestone.SUBMITTED
     m.submitted_on = submitted_on
@@ -223,17 +236,6 @@ def untick_closeout_item(item, *, reason: str, now: datetime | None = None) -> C
     return i
 
 
-def _reopen_item(contract: Contract, kind: str, why: str, now: datetime) -> None:
-    """An item that is no longer true (access given back, something not received after all) is open again."""
-    item = CloseoutItem.get_or_none(
-        (CloseoutItem.contract == contract) & (CloseoutItem.kind == kind) & CloseoutItem.done_on.is_null(False)
-    )
-    if item is not None:
-        item.done_on = None
-        item.save()
-        _audit(contract, "closeout item open again", f"{item.label}: {why}", now)
-
-
 @operation
 def undo_revocation(grant, *, reason: str, now: datetime | None = None) -> AccessGrant:
     """R11: the revocation was recorded in error; the access is open again (and so is its closeout item)."""
@@ -246,7 +248,7 @@ def undo_revocation(grant, *, reason: str, now: datetime | None = None) -> Acces
     g.revoked_on = None
     g.save()
     _audit(g.contract, f"revocation {IN_ERROR}", f"{g.label}: revoked on {_d(revoked)}. Why: {reason}", now)
-    _reopen_item(g.contract, CloseoutItem.REVOKE_ACCESS, f"“{g.label}” is open again", now)
+    reopen_closeout_item(g.contract, CloseoutItem.REVOKE_ACCESS, f"“{g.label}” is open again", now)
     _settle(g.contract)
     return g
 
@@ -263,7 +265,7 @@ def undo_receipt(deliverable, *, reason: str, now: datetime | None = None) -> De
     d.received_on = None
     d.save()
     _audit(d.contract, f"receipt {IN_ERROR}", f"{d.label}: received on {_d(received)}. Why: {reason}", now)
-    _reopen_item(d.contract, CloseoutItem.RECEIVE_WORK, f"“{d.label}” is still to receive", now)
+    reopen_closeout_item(d.contract, CloseoutItem.RECEIVE_WORK, f"“{d.label}” is still to receive", now)
     _settle(d.contract)
     return d
 

@@ -902,12 +902,26 @@ def record_freelancer_feedback(contract, ratings: dict, *, comment="", on: date 
 # ------------------------------------------------------------- closeout (R11)
 
 
+def reopen_closeout_item(contract: Contract, kind: str, why: str, now: datetime | None = None) -> None:
+    """R11: a ticked item that is no longer true (new access to revoke, something more to receive, access or
+    a receipt withdrawn) is open again, and the audit log says why."""
+    item = CloseoutItem.get_or_none(
+        (CloseoutItem.contract == contract) & (CloseoutItem.kind == kind) & CloseoutItem.done_on.is_null(False)
+    )
+    if item is not None:
+        item.done_on = None
+        item.save()
+        _audit(contract, "closeout item open again", f"{item.label}: {why}", now)
+        _settle(contract)
+
+
 @operation
 def add_access(contract, label, *, where="", given_on: date | None = None, today: date | None = None) -> AccessGrant:
     """R11: register access given to the freelancer: a label, never a secret."""
     today = _today(today)
     c = _fresh(Contract, contract, "contract")
     given_on = check_given_on(given_on or today, today)
+    order.not_before(given_on, c.started_on, "the start of the contract", field="given_on")
     grant = AccessGrant.create(
         contract=c,
         label=access_field("label", label),
@@ -915,6 +929,7 @@ def add_access(contract, label, *, where="", given_on: date | None = None, today
         given_on=given_on,
     )
     _audit(c, "access registered", grant.label)
+    reopen_closeout_item(c, CloseoutItem.REVOKE_ACCESS, f"“{grant.label}” is still to revoke")
     return grant
 
 
@@ -945,6 +960,7 @@ def add_deliverable(contract, label, *, kind: str = Deliverable.WORK, note: str 
         note=deliverable_field("note", note),
     )
     _audit(c, "deliverable added", d.label)
+    reopen_closeout_item(c, CloseoutItem.RECEIVE_WORK, f"“{d.label}” is still to receive")
     return d
 
 
@@ -970,6 +986,8 @@ def complete_closeout_item(
     today = _when(on, today if today is not None or now is None else utc_now(now).date())
     i = _fresh(CloseoutItem, item, "closeout item")
     c = i.contract
+    if c.status != Contract.ENDED:
+        raise RuleError(f"“{c.title}” has not ended: the closeout starts when it ends.", rule="R11")
     if i.done_on is not None:
         raise RuleError(f"“{i.label}” is already done.", rule="R11")
     order.after_ending(c, today)

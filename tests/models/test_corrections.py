@@ -205,3 +205,38 @@ def test_r10_your_own_feedback_cannot_be_corrected(contract, unchanged):
     ops.submit_feedback(contract, STARS, now=datetime(2026, 3, 6, 9))
     with unchanged(), pytest.raises(RuleError, match="No feedback from the freelancer"):
         corrections.withdraw_freelancer_feedback(contract, reason="x", now=NOW)
+
+
+# ---------------------------------------------------------------- found by the state machine
+
+
+def test_r11_no_closeout_tick_on_a_contract_whose_ending_was_withdrawn(contract, unchanged):
+    ops.end_contract(contract, agreed=True, today=START)
+    corrections.withdraw_ending(contract, reason="Recorded in error", now=NOW)
+    with unchanged(), pytest.raises(RuleError, match="the closeout starts when it ends"):
+        ops.complete_closeout_item(item(contract, CloseoutItem.REMIND_PROPERTY), today=START)
+
+
+def test_r16_a_withdrawn_request_for_changes_cannot_put_the_submission_before_the_funding(contract, unchanged):
+    m = funded_milestone(contract, today=date(2026, 3, 5))
+    with unchanged(), pytest.raises(RuleError, match="is before the funding of"):
+        corrections.withdraw_change_request(m, submitted_on=date(2026, 3, 4), reason="Recorded in error", today=TODAY)
+
+
+def test_r16_access_is_not_given_before_the_contract_started(contract, unchanged):
+    with unchanged(), pytest.raises(RuleError, match="before the start of the contract") as e:
+        ops.add_access(contract, "VPN", given_on=date(2026, 2, 28), today=START)
+    assert e.value.field == "given_on"
+
+
+@pytest.mark.parametrize("kind", [CloseoutItem.REVOKE_ACCESS, CloseoutItem.RECEIVE_WORK])
+def test_r11_a_new_access_or_thing_to_receive_opens_its_ticked_item_again(contract, kind):
+    ops.end_contract(contract, agreed=True, today=START)
+    ops.complete_closeout_item(item(contract, kind), today=START)
+    if kind == CloseoutItem.REVOKE_ACCESS:
+        ops.add_access(contract, "VPN", given_on=START, today=START)
+    else:
+        ops.add_deliverable(contract, "Laptop", kind="equipment")
+    assert item(contract, kind).done_on is None
+    assert not queries.is_closed_out(reload(contract))
+    assert last_audit(contract)[0] == "closeout item open again"
