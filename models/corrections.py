@@ -51,11 +51,6 @@ def _reason(reason: str) -> str:
     return check_text(reason, "reason", "reason")
 
 
-def _day(day: date | datetime) -> str:
-    """As the client reads a date: "5 Mar 2026"."""
-    return f"{day.day} {day:%b %Y}"
-
-
 def _d(day: date | None) -> str:
     return "no date" if day is None else f"{day:%Y-%m-%d}"
 
@@ -236,37 +231,40 @@ def untick_closeout_item(item, *, reason: str, now: datetime | None = None) -> C
     return i
 
 
+def _undo_day(record, field: str, *, what: str, done: str, is_not: str, kind: str, still: str, reason, now) -> None:
+    """R11: a day recorded in error on an access entry or a thing to receive is cleared; its closeout item is
+    open again; the audit log keeps the day and the reason."""
+    day = getattr(record, field)
+    if day is None:
+        raise RuleError(f"“{record.label}” is not {is_not}.", rule="R11")
+    setattr(record, field, None)
+    record.save()
+    _audit(record.contract, f"{what} {IN_ERROR}", f"{record.label}: {done} on {_d(day)}. Why: {reason}", now)
+    reopen_closeout_item(record.contract, kind, f"“{record.label}” {still}", now)
+    _settle(record.contract)
+
+
 @operation
 def undo_revocation(grant, *, reason: str, now: datetime | None = None) -> AccessGrant:
     """R11: the revocation was recorded in error; the access is open again (and so is its closeout item)."""
-    now = _now(now)
-    reason = _reason(reason)
+    now, reason = _now(now), _reason(reason)
     g = _fresh(AccessGrant, grant, "access entry")
-    if g.revoked_on is None:
-        raise RuleError(f"“{g.label}” is not revoked.", rule="R11")
-    revoked = g.revoked_on
-    g.revoked_on = None
-    g.save()
-    _audit(g.contract, f"revocation {IN_ERROR}", f"{g.label}: revoked on {_d(revoked)}. Why: {reason}", now)
-    reopen_closeout_item(g.contract, CloseoutItem.REVOKE_ACCESS, f"“{g.label}” is open again", now)
-    _settle(g.contract)
+    _undo_day(
+        g, "revoked_on", what="revocation", done="revoked", is_not="revoked",
+        kind=CloseoutItem.REVOKE_ACCESS, still="is open again", reason=reason, now=now,
+    )  # fmt: skip
     return g
 
 
 @operation
 def undo_receipt(deliverable, *, reason: str, now: datetime | None = None) -> Deliverable:
     """R11: the receipt was recorded in error; the item is still to receive (and its closeout item is open)."""
-    now = _now(now)
-    reason = _reason(reason)
+    now, reason = _now(now), _reason(reason)
     d = _fresh(Deliverable, deliverable, "item")
-    if d.received_on is None:
-        raise RuleError(f"“{d.label}” is not marked received.", rule="R11")
-    received = d.received_on
-    d.received_on = None
-    d.save()
-    _audit(d.contract, f"receipt {IN_ERROR}", f"{d.label}: received on {_d(received)}. Why: {reason}", now)
-    reopen_closeout_item(d.contract, CloseoutItem.RECEIVE_WORK, f"“{d.label}” is still to receive", now)
-    _settle(d.contract)
+    _undo_day(
+        d, "received_on", what="receipt", done="received", is_not="marked received",
+        kind=CloseoutItem.RECEIVE_WORK, still="is still to receive", reason=reason, now=now,
+    )  # fmt: skip
     return d
 
 
@@ -345,7 +343,7 @@ def available(contract: Contract | int) -> list[Correction]:
     for m in Milestone.select().where((Milestone.contract == c) & (Milestone.state == Milestone.SUBMITTED)):
         out.append(
             Correction(
-                f"Work submitted on “{m.title}” ({_day(m.submitted_on)})…",
+                f"Work submitted on “{m.title}” ({order.day_text(m.submitted_on)})…",
                 functools.partial(withdraw_submission, m.id),
                 "submission",
             )
@@ -353,7 +351,7 @@ def available(contract: Contract | int) -> list[Correction]:
     if c.status == Contract.ENDED:
         out.append(
             Correction(
-                f"Contract ended on {_day(c.ended_on)}: reopen it…",
+                f"Contract ended on {order.day_text(c.ended_on)}: reopen it…",
                 functools.partial(withdraw_ending, c.id),
                 "ending",
             )
@@ -363,7 +361,7 @@ def available(contract: Contract | int) -> list[Correction]:
         if d is not None and d.status == Dispute.OPEN:
             out.append(
                 Correction(
-                    f"The freelancer's dispute ({_day(d.opened_on)})…",
+                    f"The freelancer's dispute ({order.day_text(d.opened_on)})…",
                     functools.partial(withdraw_dispute, r.id),
                     "dispute",
                 )
@@ -371,7 +369,7 @@ def available(contract: Contract | int) -> list[Correction]:
             if d.answered_on is not None:
                 out.append(
                     Correction(
-                        f"Your answer to the dispute ({_day(d.answered_on)})…",
+                        f"Your answer to the dispute ({order.day_text(d.answered_on)})…",
                         functools.partial(withdraw_dispute_answer, d.id),
                         "dispute_answer",
                     )
@@ -379,7 +377,7 @@ def available(contract: Contract | int) -> list[Correction]:
     for g in AccessGrant.select().where((AccessGrant.contract == c) & AccessGrant.revoked_on.is_null(False)):
         out.append(
             Correction(
-                f"“{g.label}” revoked on {_day(g.revoked_on)}…",
+                f"“{g.label}” revoked on {order.day_text(g.revoked_on)}…",
                 functools.partial(undo_revocation, g.id),
                 "revocation",
             )
@@ -387,7 +385,7 @@ def available(contract: Contract | int) -> list[Correction]:
     for d in Deliverable.select().where((Deliverable.contract == c) & Deliverable.received_on.is_null(False)):
         out.append(
             Correction(
-                f"“{d.label}” received on {_day(d.received_on)}…",
+                f"“{d.label}” received on {order.day_text(d.received_on)}…",
                 functools.partial(undo_receipt, d.id),
                 "receipt",
             )
@@ -397,7 +395,7 @@ def available(contract: Contract | int) -> list[Correction]:
         if i.done_on is not None and not (sealed and i.kind == CloseoutItem.LEAVE_FEEDBACK):
             out.append(
                 Correction(
-                    f"“{i.label}” done on {_day(i.done_on)}…",
+                    f"“{i.label}” done on {order.day_text(i.done_on)}…",
                     functools.partial(untick_closeout_item, i.id),
                     "closeout",
                 )
@@ -406,7 +404,7 @@ def available(contract: Contract | int) -> list[Correction]:
     if fb is not None:
         out.append(
             Correction(
-                f"The freelancer's feedback ({_day(fb.submitted_at)})…",
+                f"The freelancer's feedback ({order.day_text(fb.submitted_at)})…",
                 functools.partial(withdraw_freelancer_feedback, c.id),
                 "their_feedback",
             )

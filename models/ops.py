@@ -902,9 +902,10 @@ def record_freelancer_feedback(contract, ratings: dict, *, comment="", on: date 
 # ------------------------------------------------------------- closeout (R11)
 
 
-def reopen_closeout_item(contract: Contract, kind: str, why: str, now: datetime | None = None) -> None:
+def reopen_closeout_item(contract: Contract, kind: str, why: str, now: datetime | None = None) -> bool:
     """R11: a ticked item that is no longer true (new access to revoke, something more to receive, access or
-    a receipt withdrawn) is open again, and the audit log says why."""
+    a receipt withdrawn) is open again, and the audit log says why. True when one was; the caller then
+    settles the contract (its closeout clock changed)."""
     item = CloseoutItem.get_or_none(
         (CloseoutItem.contract == contract) & (CloseoutItem.kind == kind) & CloseoutItem.done_on.is_null(False)
     )
@@ -912,7 +913,7 @@ def reopen_closeout_item(contract: Contract, kind: str, why: str, now: datetime 
         item.done_on = None
         item.save()
         _audit(contract, "closeout item open again", f"{item.label}: {why}", now)
-        _settle(contract)
+    return item is not None
 
 
 @operation
@@ -929,7 +930,8 @@ def add_access(contract, label, *, where="", given_on: date | None = None, today
         given_on=given_on,
     )
     _audit(c, "access registered", grant.label)
-    reopen_closeout_item(c, CloseoutItem.REVOKE_ACCESS, f"“{grant.label}” is still to revoke")
+    if reopen_closeout_item(c, CloseoutItem.REVOKE_ACCESS, f"“{grant.label}” is still to revoke"):
+        _settle(c)
     return grant
 
 
@@ -960,7 +962,8 @@ def add_deliverable(contract, label, *, kind: str = Deliverable.WORK, note: str 
         note=deliverable_field("note", note),
     )
     _audit(c, "deliverable added", d.label)
-    reopen_closeout_item(c, CloseoutItem.RECEIVE_WORK, f"“{d.label}” is still to receive")
+    if reopen_closeout_item(c, CloseoutItem.RECEIVE_WORK, f"“{d.label}” is still to receive"):
+        _settle(c)
     return d
 
 

@@ -21,7 +21,8 @@ from .money import format_money
 BEFORE_ENDING_KINDS = (LedgerEntry.FUND, LedgerEntry.FUND_FROM_ESCROW, LedgerEntry.RELEASE)
 
 
-def _d(day: date) -> str:
+def day_text(day: date) -> str:
+    """A date as the client reads it: "5 Mar 2026"."""
     return f"{day.day} {day:%b %Y}"
 
 
@@ -30,7 +31,7 @@ def happened_on(on: date, today: date) -> date:
     require_not_too_far_ahead(on, "The date", "date")
     if on > today:
         raise RuleError(
-            f"{_d(on)} is later than today ({_d(today)}): record an event on the day it happened.",
+            f"{day_text(on)} is later than today ({day_text(today)}): record an event on the day it happened.",
             rule="R16",
             field="date",
         )
@@ -41,7 +42,7 @@ def not_before(on: date, earlier: date | None, record: str, field: str = "date")
     """R16: `on` may be the same day as `earlier` (when `record` happened) but not the day before."""
     if earlier is not None and on < earlier:
         raise RuleError(
-            f"{_d(on)} is before {record} on {_d(earlier)}. Choose {_d(earlier)} or later.",
+            f"{day_text(on)} is before {record} on {day_text(earlier)}. Choose {day_text(earlier)} or later.",
             rule="R16",
             field=field,
         )
@@ -78,15 +79,11 @@ def describe(entry: LedgerEntry) -> str:
     return text
 
 
-def _live_where() -> str:
-    return "NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = e.id) AND e.kind != 'reversal'"
-
-
 def latest_funding(milestone: Milestone) -> LedgerEntry | None:
     """The funding still standing that a release from `milestone` pays from (the latest one)."""
     rows = LedgerEntry.raw(
-        "SELECT e.* FROM ledger_entry e WHERE e.milestone_id = ? AND e.kind IN ('fund', 'fund_from_escrow') "
-        f"AND {_live_where()} ORDER BY e.date DESC, e.id DESC LIMIT 1",
+        "SELECT e.* FROM live_entry e WHERE e.milestone_id = ? AND e.kind IN ('fund', 'fund_from_escrow') "
+        "ORDER BY e.date DESC, e.id DESC LIMIT 1",
         milestone.id,
     )
     return next(iter(rows), None)
@@ -101,12 +98,12 @@ def release_after_funding(milestone: Milestone, on: date) -> None:
 
 def latest_entry(contract: Contract, kinds: tuple[str, ...] | None = None) -> LedgerEntry | None:
     """The latest live entry on the contract (of `kinds`, when given)."""
-    where = f"e.contract_id = ? AND {_live_where()}"
+    where = "e.contract_id = ?"
     params: list = [contract.id]
     if kinds:
         where += f" AND e.kind IN ({', '.join('?' for _ in kinds)})"
         params += list(kinds)
-    sql = f"SELECT e.* FROM ledger_entry e WHERE {where} ORDER BY e.date DESC, e.id DESC LIMIT 1"
+    sql = f"SELECT e.* FROM live_entry e WHERE {where} ORDER BY e.date DESC, e.id DESC LIMIT 1"
     rows = LedgerEntry.raw(sql, *params)
     return next(iter(rows), None)
 
