@@ -197,12 +197,16 @@ def cmd_demo(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from models.book import open_to_check
     from models.check import check_book
+    from models.errors import BookError
     from models.queries import book_totals
 
     started = time.perf_counter()
-    book = _open(args.path, "check")
-    if book is None:
+    try:  # read-only: nothing is written to the book or beside it, and it is never migrated
+        book = open_to_check(args.path)
+    except BookError as exc:
+        print(f"escrowbook check: {exc}", file=sys.stderr)
         return 1
     try:
         problems = check_book(str(book.path))

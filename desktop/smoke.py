@@ -175,6 +175,8 @@ def run_smoke_test(out=None, err=None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="escrowbook-smoke-") as tmp:
         test = SmokeTest(Path(tmp), out)
+        # The demo book's ledger head is noted in the temporary folder too (models/anchor.py), not the user's.
+        os.environ["ESCROWBOOK_ANCHORS"] = str(Path(tmp) / "anchors")
 
         def too_slow() -> None:
             message = f"escrowbook --smoke-test: FAILED at {test.step}: no answer after {TIME_LIMIT_S} s"

@@ -13,15 +13,18 @@ connection it opened (`adopt`), migrates the book and binds the models to it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
+import tempfile
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import peewee as pw
 
-from . import bookfile, chain
+from . import anchor, bookfile, chain, schema
 from .entities import ALL_TABLES, BookInfo, database
 from .errors import BookError
 from .policy import sync_policies
@@ -38,6 +41,7 @@ def _create_schema(db: pw.Database) -> None:
     # Soonest deadline first, contracts with none last, straight from an index.
     db.execute_sql("CREATE INDEX contract_totals_next ON contract_totals (next_due IS NULL, next_due)")
     BookInfo.insert(key="created_at", value=datetime.now(UTC).isoformat()).execute()
+    BookInfo.insert(key=anchor.ID_KEY, value=uuid.uuid4().hex).execute()
 
 
 def _chain_ledger(db: pw.Database) -> None:
@@ -58,6 +62,13 @@ def _withdrawable_feedback(db: pw.Database) -> None:
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [_create_schema, _chain_ledger, _withdrawable_feedback]
+# The columns each format added. A book that says it is in an older format but already has a later format's
+# columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
+# it is refused, never migrated.
+ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
+    2: (("ledger_entry", "hash"),),
+    3: (("feedback", "withdrawn_on"),),
+}
 
 
 def schema_version() -> int:
@@ -81,16 +92,29 @@ class Book:
     `db` is peewee's database, to which the models are bound; `conn` is the SQLite
     connection under it (the contracts table reads through it: models/browse.py)."""
 
-    def __init__(self, path: Path, db: pw.SqliteDatabase, conn: sqlite3.Connection):
+    def __init__(self, path: Path, db: pw.SqliteDatabase, conn: sqlite3.Connection, notices: tuple[str, ...] = ()):
         self.path = path
         self.db = db
         self.conn = conn
+        self.notices = notices  # what the user should know about opening it: files set aside, a ledger cut short
+        self.read_only = False  # opened to be checked: nothing is written, no anchor either
+        self.copy_of: Path | None = None  # checked through a private copy (an older format, migrated there)
 
     def close(self) -> None:
+        state = None
+        if not self.db.is_closed() and not self.read_only:
+            with contextlib.suppress(sqlite3.Error, pw.DatabaseError):
+                state = anchor.state(self.db.execute_sql)
         if not self.db.is_closed():
             self.db.close()
         if database.obj is self.db:
             database.initialize(None)
+        if state is not None and not Path(f"{self.path}-wal").exists():
+            _anchor(self.path, state, closed=True)  # closed properly: no log is left that belongs to it
+        if self.copy_of is not None:
+            _remove_quietly(self.path)
+            with contextlib.suppress(OSError):
+                self.path.parent.rmdir()
 
     def __enter__(self) -> Book:
         return self
@@ -133,8 +157,10 @@ def adopt(opened: bookfile.BookFile) -> Book:
         db.connect()
         database.initialize(db)
         _migrate(db, path, version, is_new=False)
+        trusted(db, path)
         with db.atomic():
             sync_policies()
+        cut = _begin_session(db, path)
     except BaseException:
         if not db.is_closed():
             db.close()
@@ -142,7 +168,71 @@ def adopt(opened: bookfile.BookFile) -> Book:
         if database.obj is db:
             database.initialize(None)
         raise
-    return Book(path, db, conn)
+    return Book(path, db, conn, (*opened.notices, *cut))
+
+
+@functools.cache
+def _expected(steps: tuple) -> schema.Structure:
+    """The schema a new book has after the migrations `steps`, made in memory."""
+    db = pw.SqliteDatabase(":memory:")
+    db.connect()
+    with _bound(db):
+        for step in steps:
+            step(db)
+    found = schema.structure(db.execute_sql)
+    db.close()
+    return found
+
+
+def expected_schema() -> schema.Structure:
+    return _expected(tuple(MIGRATIONS))
+
+
+def schema_problems(run) -> list[str]:
+    """How a book's schema differs from the one this version's migrations make, in words."""
+    return schema.differences(schema.structure(run), expected_schema())
+
+
+def trusted(db: pw.SqliteDatabase, path: Path) -> None:
+    """Refuse a book whose schema is not exactly the one the migrations make: a trigger would run its own
+    commands with every operation (before the hash chain is computed), a view redefined would hide entries
+    from every balance, an index or a column changed would change what the operations read."""
+    found = schema_problems(db.execute_sql)
+    if found:
+        raise bookfile.untrusted(path, found)
+
+
+def _begin_session(db: pw.SqliteDatabase, path: Path) -> list[str]:
+    """Give the book an id (if an older version made it without one) and a new session value, folded into
+    the file before the session's own changes go to its write-ahead log, then note both outside the book
+    with the ledger's head (models/anchor.py). Returns, in words, a ledger that no longer extends the head
+    noted when this computer last had the book (which is then kept, not replaced by the shorter one)."""
+    info = dict(db.execute_sql("SELECT key, value FROM book_info WHERE key = ?", (anchor.ID_KEY,)).fetchall())
+    with db.atomic():
+        if anchor.ID_KEY not in info:
+            db.execute_sql("INSERT INTO book_info (key, value) VALUES (?, ?)", (anchor.ID_KEY, uuid.uuid4().hex))
+        db.execute_sql(
+            "INSERT OR REPLACE INTO book_info (key, value) VALUES (?, ?)", (anchor.SESSION_KEY, uuid.uuid4().hex)
+        )
+    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    state = anchor.state(db.execute_sql)
+    cut = anchor.extends(db.execute_sql, anchor.read(state[0]))
+    _anchor(path, state, closed=False, keep_head=bool(cut))
+    return [f"Escrowbook found that {cut[0]} Restore a backup, or keep your own copy of this book safe."] if cut else []
+
+
+def _anchor(path: Path, state: tuple, *, closed: bool, keep_head: bool = False) -> None:
+    book_id, session, count, head_id, head = state
+    if not book_id:
+        return
+    known = anchor.read(book_id)
+    if known is not None and (keep_head or _cut_short(known, head_id, head, count)):
+        count, head_id, head = known.entries, known.head_id, known.head  # the evidence stays
+    anchor.write(anchor.Anchor(book_id, count, head_id, head, session or "", closed, str(path), anchor.now()))
+
+
+def _cut_short(known: anchor.Anchor, head_id: int, head: str, count: int) -> bool:
+    return head_id < known.head_id or count < known.entries or (head_id == known.head_id and head != known.head)
 
 
 def _create(path: Path) -> None:
@@ -210,6 +300,7 @@ def _migrate(db: pw.SqliteDatabase, path: Path, version: int, is_new: bool) -> N
     if version == target:
         return
     if not is_new:
+        _refuse_later_columns(db, path, version)
         from .backup import before_upgrade  # backup.py builds on this module
 
         backup_path = before_upgrade(db, path, version)
@@ -227,6 +318,102 @@ def _migrate(db: pw.SqliteDatabase, path: Path, version: int, is_new: bool) -> N
     if not is_new:
         # Put the new format into the file's own header now, not at the next checkpoint.
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _refuse_later_columns(db: pw.SqliteDatabase, path: Path, version: int) -> None:
+    for later, added in ADDED_COLUMNS.items():
+        if later <= version:
+            continue
+        for table, column in added:
+            columns = {row[1] for row in db.execute_sql(f"PRAGMA table_info({table})")}
+            if column in columns:
+                raise bookfile.untrusted(
+                    path,
+                    [
+                        f"it says it is in book format {version}, but it already has what format {later} added "
+                        f"(the column “{column}” of “{table}”): its format number was changed"
+                    ],
+                )
+
+
+def open_to_check(path: str | os.PathLike) -> Book:
+    """Open a book to be checked, read-only: nothing is written to it or beside it, it is never migrated, and
+    it works on read-only media. The book is locked against other writers while it is checked, as an open
+    book is (where the file may be written at all). A book in an older format is checked through a private
+    copy migrated in a temporary folder. Raises BookError, as opening does."""
+    path = Path(path).expanduser().absolute()
+    version = bookfile.probe(path, schema_version())
+    for suffix, what in (("-journal", "a rollback journal"), ("-wal", "a log of its latest changes")):
+        beside = Path(f"{path}{suffix}")
+        if beside.exists() and beside.stat().st_size > 0:
+            raise _refuse(
+                path,
+                f"{what} lies beside it (“{beside.name}”): it is open in Escrowbook now, or Escrowbook stopped "
+                "before closing it. Close it there, or open it in Escrowbook once, then check it again.",
+                "not_closed",
+            )
+    conn = bookfile.new_connection(path)
+    try:
+        try:
+            bookfile._lock(conn, path)
+        except bookfile.BookError as exc:
+            if exc.reason == "locked":
+                raise
+        except sqlite3.Error:
+            pass  # read-only media: nobody can write it while it is checked either
+        conn.execute("PRAGMA query_only = ON")
+        found = conn.execute("SELECT type, name FROM sqlite_master").fetchall()
+        foreign = bookfile.foreign_objects(found)
+        if foreign:
+            raise bookfile.untrusted(path, foreign)
+        if version < schema_version():
+            return _checked_copy(path, conn)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise _refuse(path, f"the file is damaged ({exc}).", "damaged") from None
+    except BaseException:
+        conn.close()
+        raise
+    db = _BookDatabase(path, conn)
+    db.connect()
+    database.initialize(db)
+    book = Book(path, db, conn)
+    book.read_only = True
+    return book
+
+
+def _checked_copy(path: Path, conn: sqlite3.Connection) -> Book:
+    """An older-format book to check: copied into a private temporary folder, migrated there (no backup: the
+    book itself is not touched), and opened read-only-in-spirit; the copy is removed when it is closed."""
+    folder = Path(tempfile.mkdtemp(prefix="escrowbook-check-"))
+    copy = folder / path.name
+    try:
+        conn.execute("PRAGMA query_only = OFF")  # (the copy is written, not the book: the backup API reads it)
+        bookfile._copy(conn, copy)
+    finally:
+        conn.close()
+    try:
+        opened = bookfile.connect(copy, schema_version())
+        db = _BookDatabase(copy, opened.conn)
+        db.connect()
+        database.initialize(db)
+        _refuse_later_columns(db, path, opened.version)
+        for step in range(opened.version, schema_version()):
+            with db.atomic():
+                MIGRATIONS[step](db)
+                db.execute_sql(f"PRAGMA user_version = {step + 1}")
+    except BaseException:
+        if database.obj is not None and not database.obj.is_closed():
+            database.obj.close()
+        database.initialize(None)
+        _remove_quietly(copy)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+        raise
+    book = Book(copy, db, opened.conn)
+    book.read_only = True
+    book.copy_of = path
+    return book
 
 
 def save_copy(book: Book, target: str | os.PathLike) -> Path:

@@ -16,6 +16,9 @@ import sqlite3
 import threading
 import urllib.parse
 
+import peewee as pw
+
+from . import anchor
 from .chain import chain_problems
 from .entities import LedgerEntry as E
 from .entities import database
@@ -143,8 +146,26 @@ def contract_problems(contract_id: int | None = None, limit: int = 50) -> list[s
     return (escrow_problems(held, contract_id) + ledger + order_problems(contract_id))[:limit]
 
 
+@contextlib.contextmanager
+def _writes_allowed():
+    """A book opened to be checked refuses every write (`PRAGMA query_only`, models.book.open_to_check); the
+    check's own scratch tables live in SQLite's temporary database, never in the book, and its search-index
+    check is rolled back: for those, and only those, writing is allowed."""
+    read_only = database.execute_sql("PRAGMA query_only").fetchone()[0]
+    database.execute_sql("PRAGMA query_only = OFF")
+    try:
+        yield
+    finally:
+        database.execute_sql(f"PRAGMA query_only = {int(read_only)}")
+
+
 def _fresh_summaries() -> None:
     """temp.fresh_clock and temp.fresh_totals: the summaries derived anew from the ledger."""
+    with _writes_allowed():
+        _make_fresh()
+
+
+def _make_fresh() -> None:
     _drop_fresh()
     database.execute_sql(f"CREATE TEMP TABLE fresh_clock AS SELECT * FROM ({clocks_sql()})")
     # The totals' next deadline reads the stored clocks, which summary_problems verifies separately.
@@ -158,6 +179,11 @@ def _fresh_summaries() -> None:
 
 
 def _drop_fresh() -> None:
+    with _writes_allowed():
+        _drop_fresh_tables()
+
+
+def _drop_fresh_tables() -> None:
     for name in ("fresh_clock", "fresh_totals", "fresh_search", "fresh_month"):
         database.execute_sql(f"DROP TABLE IF EXISTS temp.{name}")
     database.execute_sql("DROP VIEW IF EXISTS temp.contract_search_rows")
@@ -204,6 +230,38 @@ def foreign_key_problems(limit: int = 20, run=_main_connection) -> list[str]:
     return [f"table {t} row {rowid} points at a missing {parent} row." for t, rowid, parent, _ in rows[:limit]]
 
 
+def search_index_problems() -> list[str]:
+    """SQLite's own check of the search index against the contracts it indexes (FTS5 'integrity-check').
+
+    It is asked for as a write, so it runs inside a savepoint that is rolled back: nothing is written (and on
+    a book opened read-only, or on read-only media, where it cannot run, the search rows are still compared
+    with the contracts by `summary_problems`)."""
+    try:
+        with _writes_allowed():
+            database.execute_sql("SAVEPOINT search_check")
+            try:
+                database.execute_sql("INSERT INTO contract_search (contract_search) VALUES ('integrity-check')")
+            finally:
+                database.execute_sql("ROLLBACK TO search_check")
+                database.execute_sql("RELEASE search_check")
+    except (sqlite3.DatabaseError, pw.DatabaseError) as exc:
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            return []
+        return [f"the search index does not match the contracts ({exc}): searches may miss contracts."]
+    return []
+
+
+def trust_problems() -> list[str]:
+    """A schema the app's migrations do not make, and a ledger that no longer extends the head noted outside
+    the book when this computer last had it (models/anchor.py)."""
+    from .book import schema_problems  # (book.py opens books; check only reads them)
+
+    run = database.execute_sql
+    out = [f"this book contains a change Escrowbook did not make: {p}." for p in schema_problems(run)]
+    book_id = anchor.state(run)[0]
+    return out + anchor.extends(run, anchor.read(book_id))
+
+
 def check_book(path: str | None = None) -> list[str]:
     """Everything `escrowbook check` verifies; an empty list means the book is sound.
 
@@ -239,7 +297,8 @@ def check_book(path: str | None = None) -> list[str]:
 
     workers = []
     if path is not None:
-        database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not database.execute_sql("PRAGMA query_only").fetchone()[0]:  # (a book opened to be checked has no log)
+            database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
         for target, name in ((integrity, "check-integrity"), (ledger, "check-ledger")):
             conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -248,8 +307,9 @@ def check_book(path: str | None = None) -> list[str]:
             workers[-1].start()
     problems: list[str] = []
     try:
+        trust = trust_problems()
         _fresh_summaries()
-        summary = summary_problems()
+        summary = summary_problems() + search_index_problems()
         if not workers:  # no path: everything on the open book's connection
             found["integrity"] = integrity_problems()
             if not found["integrity"]:
@@ -266,8 +326,8 @@ def check_book(path: str | None = None) -> list[str]:
             return ["the book could not be read through (its ledger could not be read)."]
         ledger_found, held = found["ledger"]
         problems = found["fk"] + escrow_problems(held, totals="temp.fresh_totals") + ledger_found + found["order"]
-        problems += found["chain"] + summary
-    except sqlite3.DatabaseError as exc:  # a damaged file can fail any query; the integrity check says why
+        problems = trust + problems + found["chain"] + summary
+    except (sqlite3.DatabaseError, pw.DatabaseError) as exc:  # a damaged file fails any query: integrity says why
         for worker in workers:
             worker.join()
         problems = found.get("integrity") or [f"the book could not be read through ({exc})."]

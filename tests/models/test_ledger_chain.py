@@ -174,6 +174,7 @@ def _as_format_1(path) -> None:
     _edit(
         path,
         "ALTER TABLE ledger_entry DROP COLUMN hash",
+        "ALTER TABLE feedback DROP COLUMN withdrawn_on",  # (format 3's column: a format 1 book has neither)
         "DELETE FROM book_info WHERE key = 'ledger_head'",
         "PRAGMA user_version = 1",
     )

@@ -757,8 +757,7 @@ CLI_ROWS = [
     pytest.param(
         newer_book, ["check", "{path}"], 1, "written by a newer version of Escrowbook", id="check-a-newer-book"
     ),
-    pytest.param(read_only_book, ["check", "{path}"], 1, "it is read-only", id="check-a-read-only-book"),
-    pytest.param(a_folder, ["check", "{path}"], 1, "could not be read", id="check-a-folder"),
+    pytest.param(a_folder, ["check", "{path}"], 1, "it is a folder, not a book file", id="check-a-folder"),
     pytest.param(good_book, ["check"], 2, "the following arguments are required: PATH", id="check-without-a-path"),
     pytest.param(good_book, ["audit", "{path}"], 2, "invalid choice: 'audit'", id="unknown-command"),
     pytest.param(
@@ -845,7 +844,7 @@ FILE_ROWS = [
     ),
     pytest.param(newer_book, "written by a newer version of Escrowbook", id="open-a-book-from-a-newer-version"),
     pytest.param(read_only_book, "it is read-only", id="open-a-read-only-book"),
-    pytest.param(a_folder, "could not be read", id="open-a-folder"),
+    pytest.param(a_folder, "it is a folder, not a book file", id="open-a-folder"),
 ]
 
 

@@ -231,7 +231,7 @@ def test_r14_a_book_killed_while_being_created_is_a_whole_book_or_no_file(tmp_pa
     CRASH.update(creation_kills=CREATION_KILLS, creation_made=made, creation_damaged=damaged)
 
 
-def test_r14_a_book_killed_in_the_middle_of_a_checkpoint_opens_whole(tmp_path):
+def test_r14_a_book_killed_in_the_middle_of_a_checkpoint_opens_whole(tmp_path, anchors_folder):
     """A kill while SQLite folds the write-ahead log into the book (a checkpoint) leaves the file's first page
     new and the rest old: SQLite writes the pages in order, page 1 first, and the file reaches its new length
     only with its last page. The log still holds every page, so the book is whole; it must open as such.
@@ -252,8 +252,14 @@ def test_r14_a_book_killed_in_the_middle_of_a_checkpoint_opens_whole(tmp_path):
             folder.mkdir()
             for suffix in ("", "-wal"):
                 (folder / f"b.book{suffix}").write_bytes(Path(f"{book}{suffix}").read_bytes())
+        # What the app noted outside the book while it was open (models/anchor.py): as a kill would leave it.
+        killed_notes = {p: p.read_bytes() for p in anchors_folder.iterdir()}
+    for p, data in killed_notes.items():
+        p.write_bytes(data)
     with open_book(after / "b.book", create=False) as b:  # the checkpoint done, for its page 1
         b.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    for p, data in killed_notes.items():
+        p.write_bytes(data)
     page_size = int.from_bytes((before / "b.book").read_bytes()[16:18], "big")
     killed = before / "b.book"
     new_first_page = (after / "b.book").read_bytes()[:page_size]
