@@ -139,9 +139,14 @@ def extends(run, anchor: Anchor | None) -> list[str]:
     (upto,) = run("SELECT COUNT(*) FROM ledger_entry WHERE id <= ?", (anchor.head_id,)).fetchone()
     stored = row[0].hex() if row and isinstance(row[0], bytes) else None
     if stored != anchor.head or upto != anchor.entries:
+        try:
+            day = datetime.fromisoformat(anchor.at).date()
+            when = f"{day.day} {day:%b %Y}"
+        except ValueError:
+            when = "before"
         return [
-            f"ledger entries were removed or rewritten since this book was last closed on this computer "
-            f"({anchor.at[:10]}: it then had {anchor.entries:,} entries; entry #{anchor.head_id} "
+            f"ledger entries were removed or rewritten since Escrowbook last had this book on this computer "
+            f"({when}: it then had {anchor.entries:,} entries; entry #{anchor.head_id} "
             + ("is missing)." if row is None else "is no longer the same).")
         ]
     return []

@@ -218,7 +218,8 @@ def _begin_session(db: pw.SqliteDatabase, path: Path) -> list[str]:
     state = anchor.state(db.execute_sql)
     cut = anchor.extends(db.execute_sql, anchor.read(state[0]))
     _anchor(path, state, closed=False, keep_head=bool(cut))
-    return [f"Escrowbook found that {cut[0]} Restore a backup, or keep your own copy of this book safe."] if cut else []
+    advice = "If you did not remove them yourself, restore this book's latest backup (File, Restore from Backup)."
+    return [f"Escrowbook found that {cut[0]} {advice}"] if cut else []
 
 
 def _anchor(path: Path, state: tuple, *, closed: bool, keep_head: bool = False) -> None:
@@ -368,6 +369,9 @@ def open_to_check(path: str | os.PathLike) -> Book:
             raise bookfile.untrusted(path, foreign)
         if version < schema_version():
             return _checked_copy(path, conn)
+        changed = schema_problems(conn.execute)
+        if changed:  # nothing the book says can be trusted then: no other finding is reported
+            raise bookfile.untrusted(path, changed)
     except sqlite3.Error as exc:
         conn.close()
         raise _refuse(path, f"the file is damaged ({exc}).", "damaged") from None
@@ -402,6 +406,9 @@ def _checked_copy(path: Path, conn: sqlite3.Connection) -> Book:
             with db.atomic():
                 MIGRATIONS[step](db)
                 db.execute_sql(f"PRAGMA user_version = {step + 1}")
+        changed = schema_problems(db.execute_sql)
+        if changed:
+            raise bookfile.untrusted(path, changed)
     except BaseException:
         if database.obj is not None and not database.obj.is_closed():
             database.obj.close()

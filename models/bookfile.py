@@ -114,9 +114,7 @@ def probe(path: Path, current: int = SCHEMA_VERSION) -> int:
     if app_id != APPLICATION_ID:
         raise refuse(path, "it is a database, but not an Escrowbook book.", "not_a_book")
     if version < 1:
-        raise refuse(
-            path, f"the file is damaged (its book format, {version}, is not one Escrowbook writes).", "damaged"
-        )
+        raise refuse(path, f"the file is damaged (its book format, {version}, is not one Escrowbook wrote).", "damaged")
     if version > current:
         raise refuse(
             path,
@@ -405,9 +403,7 @@ def _check_readable(conn: sqlite3.Connection, path: Path, current: int) -> int:
     if version > current:
         raise refuse(path, f"it was written by a newer version of Escrowbook (book format {version}).", "newer")
     if version < 1:
-        raise refuse(
-            path, f"the file is damaged (its book format, {version}, is not one Escrowbook writes).", "damaged"
-        )
+        raise refuse(path, f"the file is damaged (its book format, {version}, is not one Escrowbook wrote).", "damaged")
     if version == current and TABLES - names:
         raise refuse(path, "the file is damaged (parts of the book are missing).", "damaged")
     foreign = foreign_objects(schema)

@@ -312,7 +312,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         # The status bar's totals follow right after the book is on screen, then anything the marketplace
         # did by itself while the book was closed (R6, R8) is offered for recording on one confirmation,
         # and the daily backup is scheduled.
-        after = [self.update_status, self.offer_overdue_events, self.schedule_backup]
+        after = [self.update_status, self.tell_what_opening_found, self.offer_overdue_events, self.schedule_backup]
         if not self.isVisible():  # starting: the window's own first paint (the table's comes with it)
             shown = self
         else:  # another book in a window on screen: what now shows it
@@ -482,6 +482,13 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_status()
+
+    def tell_what_opening_found(self) -> None:
+        """Files set aside beside the book, or a ledger shorter than when this computer last had it
+        (models/bookfile.py, models/anchor.py): said once, when the book has opened."""
+        if self.book is None or not self.book.notices:
+            return
+        self.warn(f"{self.book.path.name} — {APP_NAME}", "\n\n".join(self.book.notices))
 
     # ------------------------------------------------------------ what needs attention
     def offer_overdue_events(self) -> None:
