@@ -124,11 +124,21 @@ def state(run) -> tuple[str | None, str | None, int, int, str]:
     return info.get(ID_KEY), info.get(SESSION_KEY), count, last or 0, head
 
 
-def record(run, path: Path, *, closed: bool, folder: Path | None = None) -> None:
-    """Write down the book's present state as its anchor (after opening, at a backup, when closing)."""
-    book_id, session, count, head_id, head = state(run)
-    if book_id:
-        write(Anchor(book_id, count, head_id, head, session or "", closed, str(path), now()), folder)
+def note(path: Path, found: tuple, *, closed: bool, keep_head: bool = False) -> None:
+    """Write down a book's `state` as its anchor (after opening, at a backup, when closing). A ledger shorter
+    than, or different from, the one anchored (`keep_head`, or found so here) does not replace it: the
+    evidence stays, and is reported at every opening and check, until the user restores a backup."""
+    book_id, session, count, head_id, head = found
+    if not book_id:
+        return
+    known = read(book_id)
+    if known is not None and (keep_head or _cut_short(known, head_id, head, count)):
+        count, head_id, head = known.entries, known.head_id, known.head
+    write(Anchor(book_id, count, head_id, head, session or "", closed, str(path), now()))
+
+
+def _cut_short(known: Anchor, head_id: int, head: str, count: int) -> bool:
+    return head_id < known.head_id or count < known.entries or (head_id == known.head_id and head != known.head)
 
 
 def extends(run, anchor: Anchor | None) -> list[str]:

@@ -110,7 +110,7 @@ class Book:
         if database.obj is self.db:
             database.initialize(None)
         if state is not None and not Path(f"{self.path}-wal").exists():
-            _anchor(self.path, state, closed=True)  # closed properly: no log is left that belongs to it
+            anchor.note(self.path, state, closed=True)  # closed properly: no log is left that belongs to it
         if self.copy_of is not None:
             _remove_quietly(self.path)
             with contextlib.suppress(OSError):
@@ -217,23 +217,9 @@ def _begin_session(db: pw.SqliteDatabase, path: Path) -> list[str]:
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     state = anchor.state(db.execute_sql)
     cut = anchor.extends(db.execute_sql, anchor.read(state[0]))
-    _anchor(path, state, closed=False, keep_head=bool(cut))
+    anchor.note(path, state, closed=False, keep_head=bool(cut))
     advice = "If you did not remove them yourself, restore this book's latest backup (File, Restore from Backup)."
     return [f"Escrowbook found that {cut[0]} {advice}"] if cut else []
-
-
-def _anchor(path: Path, state: tuple, *, closed: bool, keep_head: bool = False) -> None:
-    book_id, session, count, head_id, head = state
-    if not book_id:
-        return
-    known = anchor.read(book_id)
-    if known is not None and (keep_head or _cut_short(known, head_id, head, count)):
-        count, head_id, head = known.entries, known.head_id, known.head  # the evidence stays
-    anchor.write(anchor.Anchor(book_id, count, head_id, head, session or "", closed, str(path), anchor.now()))
-
-
-def _cut_short(known: anchor.Anchor, head_id: int, head: str, count: int) -> bool:
-    return head_id < known.head_id or count < known.entries or (head_id == known.head_id and head != known.head)
 
 
 def _create(path: Path) -> None:
@@ -430,7 +416,7 @@ def save_copy(book: Book, target: str | os.PathLike) -> Path:
     if target == book.path or (target.exists() and target.samefile(book.path)):
         raise BookError("A copy cannot be saved over the open book itself: choose another file.", reason="same_file")
     try:
-        bookfile.copy_into_place(book.db.connection(), target)
+        bookfile.copy_into_place(book.db.connection(), target, new_book=True)
     except OSError as exc:
         raise BookError(f"The copy could not be saved to “{target}” ({exc.strerror}).", reason="unwritable") from None
     return target

@@ -458,3 +458,37 @@ def test_the_window_refuses_a_book_with_sql_of_its_own_and_stays_on_its_book(qtb
     (said,) = prompts.warnings
     assert "this book contains changes Escrowbook did not make: a trigger “forget”" in said
     assert window.book.path.name == "mine.book" and _files(path.parent) == before
+
+
+def test_a_backup_copied_over_a_crashed_book_never_takes_the_crashed_books_log(tmp_path):
+    """The daily backup is taken while the book is open; after a crash, copying it over the book by hand must
+    not merge the log of the session it was taken in."""
+    path = tmp_path / "mine.book"
+    _build(path, contracts=1)
+    _crash_with_log(
+        path,
+        "from models.backup import backup_if_due\n"
+        "        backup_if_due(book)\n"
+        '        ops.create_contract("After the backup", ops.create_freelancer("Bo"), today=date(2026, 3, 6))',
+    )
+    (daily,) = (tmp_path / "backups").rglob("*.book")
+    path.write_bytes(daily.read_bytes())
+    with open_book(path, create=False) as book:
+        (notice,) = book.notices
+        assert "it was written on top of another copy of the book" in notice
+        assert [c.title for c in Contract.select()] == ["Logo 0"]
+        assert check_book(str(book.path)) == []
+
+
+def test_a_saved_copy_is_a_book_of_its_own(tmp_path):
+    from models.book import save_copy
+
+    path = tmp_path / "mine.book"
+    _build(path, contracts=1)
+    with open_book(path, create=False) as book:
+        save_copy(book, tmp_path / "copy.book")
+        mine = book.db.execute_sql("SELECT value FROM book_info WHERE key = 'book_id'").fetchone()[0]
+    with open_book(tmp_path / "copy.book", create=False) as copy:
+        theirs = copy.db.execute_sql("SELECT value FROM book_info WHERE key = 'book_id'").fetchone()[0]
+        assert copy.notices == () and check_book(str(copy.path)) == []
+    assert mine != theirs
