@@ -114,7 +114,7 @@ def test_a_book_in_an_older_format_is_migrated_before_the_window_is_built(book_p
     conn = sqlite3.connect(book_path)  # what book format 1 was: no hash chain
     conn.executescript(
         "ALTER TABLE ledger_entry DROP COLUMN hash; DELETE FROM book_info WHERE key = 'ledger_head';"
-        "PRAGMA user_version = 1;"
+        "ALTER TABLE feedback DROP COLUMN withdrawn_on; PRAGMA user_version = 1;"
     )
     conn.close()
     window = start(book_path, create=False, settings=settings, today=TODAY)
