@@ -499,14 +499,16 @@ def _entry(r: _Row, raw, contracts, positions, entries: dict[int, EntryIn], list
                    links["reverses"], memo)  # fmt: skip
 
 
-def import_folder(folder: str | os.PathLike, *, dry_run: bool = False, now: datetime | None = None) -> ImportPlan:
+def import_folder(
+    folder: str | os.PathLike, *, dry_run: bool = False, now: datetime | None = None, today: date | None = None
+) -> ImportPlan:
     """Read, check and (unless `dry_run`, or anything is wrong) import in one transaction.
 
     Raises RuleError listing every problem with its file and row; then nothing was imported.
     """
     from . import ops
 
-    plan = read_folder(folder)
+    plan = read_folder(folder, today=today)
     if plan.problems:
         raise ImportRefused(plan.problems)
     ops.import_records(plan, dry_run=dry_run, now=now or datetime.now(UTC))
