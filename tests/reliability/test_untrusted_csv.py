@@ -10,7 +10,6 @@ hash chain recomputed so that only the new rule can see it) is reported by `chec
 from __future__ import annotations
 
 import csv
-import io
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -225,10 +224,8 @@ def test_r14_import_on_a_full_disk_is_refused_in_words_and_the_book_unchanged(sm
     from .test_bad_input import fill
 
     memo = "A long memo. " * 1_500  # about 20 kB a row: the import needs pages the disk no longer has
-    ledger = [FUND, FEE, RELEASE] + [
-        ["4", "1", "2026-03-04", "refund", "0.01", "USD", "1", "3", "", "", memo]
-    ]  # fmt: skip
-    ledger += [[str(5 + i), "1", "2026-03-04", "refund", "0.01", "USD", "1", "3", "", "", memo] for i in range(40)]
+    refunds = [[str(4 + i), "1", "2026-03-04", "refund", "0.01", "USD", "1", "3", "", "", memo] for i in range(40)]
+    ledger = [FUND, FEE, RELEASE, *refunds]
     folder = write_folder(tmp_path / "in", ledger=ledger)
     path = small_disk / "full.book"
     with open_book(path) as book:
@@ -304,7 +301,8 @@ def test_r9_check_reports_a_refund_naming_no_payment(paid):
 
 def test_r3_check_reports_a_fee_linked_to_a_release(paid):
     fee = entry_of("fee")
-    tamper(("UPDATE ledger_entry SET funding_id = ?, date = ? WHERE id = ?", (paid["payment"].id, "2026-03-03", fee.id)))
+    release = paid["payment"]
+    tamper(("UPDATE ledger_entry SET funding_id = ?, date = ? WHERE id = ?", (release.id, "2026-03-03", fee.id)))
     only_new_problem("is not linked to the deposit it was charged on")
 
 
@@ -369,4 +367,3 @@ def test_check_reports_nothing_on_books_made_by_operations_only(paid):
     ops.end_contract(c, agreed=True, request_escrow_refund=True, today=date(2026, 3, 7))
     assert Milestone.select().where(Milestone.state.in_(Milestone.OPEN_STATES)).count() == 0
     assert check_book() == []
-
