@@ -128,10 +128,9 @@ def check_whole_number(text: str, what: str, field: str) -> int:
 
 def check_started_on(started_on: date, today: date) -> date:
     """A contract starts at most a year ahead of today (a typo in the year, most likely)."""
-    check_day(started_on, "The start date", "started_on")
     if started_on > today + timedelta(days=366):
         raise RuleError("The start date is more than a year ahead.", field="started_on")
-    return started_on
+    return check_day(started_on, "The start date", "started_on")
 
 
 def check_due_on(contract: Contract, due_on: date | None) -> date | None:
