@@ -54,23 +54,36 @@ WHERE ((e.kind = 'refund' AND (p.id IS NULL OR p.kind NOT IN {_PAYMENTS} OR p.co
 LIMIT {{limit}}
 """
 
-# Each milestone's state beside what its live entries say (one pass over the ledger, grouped by milestone).
-_MILESTONES = f"""
-SELECT m.id, m.contract_id, m.state, c.status, COALESCE(s.funded, 0), COALESCE(s.released, 0)
-FROM milestone m JOIN contract c ON c.id = m.contract_id
-LEFT JOIN (
+# Each milestone's state beside what its live entries say: the milestones with entries from one pass over the
+# ledger grouped by milestone (then looked up by primary key), those with none from one scan of the milestones
+# (each probing the ledger's milestone index). Together they read no more than the R12 per-milestone check.
+_MILESTONE_STATES = """
+    (m.state = 'unfunded' AND s.funded > 0)
+    OR (m.state IN ('active', 'submitted', 'closed') AND s.funded = 0)
+    OR (m.state = 'paid' AND s.released = 0)
+    OR (m.state IN ('active', 'submitted') AND c.status != 'active')
+    OR (m.state = 'closed' AND c.status = 'active')
+"""
+_MILESTONES = (
+    f"""
+SELECT m.id, m.contract_id, m.state, c.status, s.funded, s.released
+FROM (
     SELECT e.milestone_id AS id, SUM(e.kind IN {_FUNDINGS}) AS funded, SUM(e.kind = 'release') AS released
     FROM live_entry e WHERE e.milestone_id IS NOT NULL {{where_e}}
     GROUP BY e.milestone_id
-) s ON s.id = m.id
-WHERE ((m.state = 'unfunded' AND COALESCE(s.funded, 0) > 0)
-    OR (m.state IN ('active', 'submitted', 'closed') AND COALESCE(s.funded, 0) = 0)
-    OR (m.state = 'paid' AND COALESCE(s.released, 0) = 0)
-    OR (m.state IN ('active', 'submitted') AND c.status != 'active')
-    OR (m.state = 'closed' AND c.status = 'active')
-) {{where_m}}
+) s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
+WHERE ({_MILESTONE_STATES}) {{where_m}}
 LIMIT {{limit}}
-"""
+""",
+    f"""
+SELECT m.id, m.contract_id, m.state, c.status, 0, 0
+FROM milestone m JOIN contract c ON c.id = m.contract_id
+WHERE m.state != 'unfunded' {{where_m}}
+  AND NOT EXISTS (SELECT 1 FROM live_entry e WHERE e.milestone_id = m.id)
+  AND ({_MILESTONE_STATES.replace("s.funded", "0").replace("s.released", "0")})
+LIMIT {{limit}}
+""",
+)
 
 
 def _entry_words(row: tuple) -> list[str]:
@@ -138,8 +151,9 @@ def findings(contract_id: int | None = None, run: Callable = _database, limit: i
     out: list[tuple] = []
     for row in run(_ENTRIES.format(where_e=w["where_e"], limit=int(limit))).fetchall():
         out += [("entry", row[0], row[1], words) for words in _entry_words(row)]
-    for row in run(_MILESTONES.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall():
-        out += [("milestone", row[0], row[1], words) for words in _milestone_words(row)]
+    for sql in _MILESTONES:
+        for row in run(sql.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall():
+            out += [("milestone", row[0], row[1], words) for words in _milestone_words(row)]
     return out[:limit]
 
 
