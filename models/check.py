@@ -18,7 +18,7 @@ import urllib.parse
 
 import peewee as pw
 
-from . import anchor
+from . import anchor, consistency
 from .chain import chain_problems
 from .entities import LedgerEntry as E
 from .entities import database
@@ -66,7 +66,7 @@ def _main_connection(sql: str, params=()):
 
 
 def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tuple[list[str], dict[int, tuple]]:
-    """The invariants that need only the ledger (R1, R9, R12), and what active milestones hold per contract.
+    """The invariants that need only the ledger (R1, R3-R5, R9, R12), and what active milestones hold per contract.
 
     `run(sql)` executes a query: the open book's connection, or a second read-only one.
     """
@@ -118,6 +118,7 @@ def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tup
     )
     for eid, cid in run(reversals):
         out.append(f"reversal #{eid} of contract #{cid} does not match the entry it reverses (R12).")
+    out += consistency.problems(contract_id, run=run)  # links, dates and states no operation leaves
     return out, held
 
 

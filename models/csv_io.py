@@ -41,9 +41,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from .entities import Contract, LedgerEntry, Milestone, Policy, database
+from . import order
+from .clock import utc_today
+from .entities import Contract, Freelancer, LedgerEntry, Milestone, Policy, database
 from .errors import ImportRefused, RuleError
-from .fields import MAX_NOTE, MAX_TEXT, check_text
+from .fields import MAX_NOTE, MAX_TEXT, check_day, check_due_on, check_started_on, check_text, check_whole_number
 from .money import CURRENCY_EXPONENT, MAX_MAJOR, to_minor
 
 FILES = ("contracts.csv", "milestones.csv", "ledger.csv")
@@ -63,7 +65,7 @@ HEADERS = {
 }  # fmt: skip
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 _PLAIN_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _INSTANT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -228,8 +230,8 @@ class ImportPlan:
 class _Row:
     """One row being read: each field parsed, or a problem noted with its file, row and column."""
 
-    def __init__(self, plan: ImportPlan, name: str, number: int, cells: dict[str, str]):
-        self.plan, self.name, self.number, self.cells = plan, name, number, cells
+    def __init__(self, plan: ImportPlan, name: str, number: int, cells: dict[str, str], today: date):
+        self.plan, self.name, self.number, self.cells, self.today = plan, name, number, cells, today
         self.ok = True
 
     def problem(self, column: str | None, message: str) -> None:
@@ -246,25 +248,37 @@ class _Row:
             return ""
 
     def integer(self, column: str, *, required: bool = True) -> int | None:
+        """ASCII digits only, within what a book stores (fields.check_whole_number, as the operations)."""
         raw = self.cells[column].strip()
         if not raw and not required:
             return None
-        if not raw.isdigit() or int(raw) <= 0:
-            self.problem(column, f"“{raw}” is not a whole number above zero.")
+        try:
+            return check_whole_number(raw, f"The {column}", column)
+        except RuleError as exc:
+            self.problem(column, exc.message)
             return None
-        return int(raw)
 
-    def day(self, column: str, *, required: bool = True) -> date | None:
+    def day(self, column: str, *, required: bool = True, happened: bool = False) -> date | None:
+        """A date within the days a book holds; when it `happened` (an event), not later than today."""
         raw = self.cells[column].strip()
         if not raw and not required:
             return None
         try:
             if not _ISO_DATE.match(raw):
                 raise ValueError
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
-            self.problem(column, f"“{raw}” is not a date written as YYYY-MM-DD.")
+            shown = raw if len(raw) <= 30 else raw[:30] + "…"
+            self.problem(column, f"“{shown}” is not a date written as YYYY-MM-DD.")
             return None
+        try:
+            check_day(day, "The date", column)
+            if happened:
+                order.happened_on(day, self.today)
+        except RuleError as exc:
+            self.problem(column, exc.message)
+            return None
+        return day
 
     def amount(self, column: str, currency: str | None, *, required: bool = True) -> int | None:
         raw = self.cells[column].strip()
@@ -273,10 +287,12 @@ class _Row:
         if currency is None:
             return None  # the currency's own problem is reported
         if not _PLAIN_DECIMAL.match(raw):
+            raw = raw if len(raw) <= 30 else raw[:30] + "…"
             self.problem(column, f"“{raw}” is not a plain amount like 1234.50 (digits and one point, no sign).")
             return None
         value = Decimal(raw)
         if value >= MAX_MAJOR:
+            raw = raw if len(raw) <= 30 else raw[:30] + "…"
             self.problem(column, f"“{raw}” is too large for a contract.")
             return None
         try:
@@ -316,7 +332,7 @@ def _read(folder: Path, name: str, plan: ImportPlan) -> list[tuple[int, dict[str
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        row = data[: exc.start].count(b"\n") + 1
+        row = _row_at(data[: exc.start].decode("utf-8", errors="replace"))
         plan.problems.append(
             f"{name} row {row}: the file is not UTF-8 text (byte {exc.start + 1}). "
             "Save it as “CSV UTF-8” and try again."
@@ -338,9 +354,10 @@ def _read(folder: Path, name: str, plan: ImportPlan) -> list[tuple[int, dict[str
         )
         return []
     rows = []
+    number = 1  # the spreadsheet's row: one per record, however many lines its quoted cells take
     try:
         for cells in reader:
-            number = reader.line_num
+            number += 1
             if not any(c.strip() for c in cells):
                 continue  # a blank line
             if len(cells) != len(expected):
@@ -348,46 +365,109 @@ def _read(folder: Path, name: str, plan: ImportPlan) -> list[tuple[int, dict[str
                 continue
             rows.append((number, dict(zip(expected, cells, strict=True))))
     except csv.Error as exc:
-        plan.problems.append(f"{name} row {reader.line_num}: {exc}.")
+        plan.problems.append(f"{name} row {number + 1}: {exc}.")
     return rows
+
+
+def _row_at(text: str) -> int:
+    """The spreadsheet row in which `text` (the start of a file) ends: the records before it, plus one."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = 0
+    try:
+        for _ in reader:
+            rows += 1
+    except csv.Error:
+        rows += 1
+    return max(rows, 1) + (1 if text.endswith(("\n", "\r")) else 0)
 
 
 def read_folder(folder: str | os.PathLike, *, today: date | None = None) -> ImportPlan:
     """Read and check contracts.csv, milestones.csv and ledger.csv; nothing is written."""
     folder = Path(folder)
+    today = check_day(utc_today(today), "Today's date", "today")
     plan = ImportPlan()
     raw = {name: _read(folder, name, plan) for name in FILES}
     contracts: dict[int, ContractIn] = {}
+    external_ids: dict[str, int] = {}
     for number, cells in raw["contracts.csv"]:
-        c = _contract(_Row(plan, "contracts.csv", number, cells), contracts)
+        c = _contract(_Row(plan, "contracts.csv", number, cells, today), contracts, external_ids)
         if c is not None:
             contracts[c.number] = c
             plan.contracts.append(c)
     positions: dict[tuple[int, int], MilestoneIn] = {}
     for number, cells in raw["milestones.csv"]:
-        m = _milestone(_Row(plan, "milestones.csv", number, cells), raw["contracts.csv"], contracts, positions)
+        row = _Row(plan, "milestones.csv", number, cells, today)
+        m = _milestone(row, raw["contracts.csv"], contracts, positions)
         if m is not None:
             positions[(m.contract, m.position)] = m
             plan.milestones.append(m)
     entries: dict[int, EntryIn] = {}
     listed: set[str] = set()  # every entry number read so far, whether its row was right or not
     for number, cells in raw["ledger.csv"]:
-        row = _Row(plan, "ledger.csv", number, cells)
+        row = _Row(plan, "ledger.csv", number, cells, today)
         e = _entry(row, raw, contracts, positions, entries, listed)
         listed.add(cells["entry"].strip())
         if e is not None:
             entries[e.number] = e
             plan.entries.append(e)
+    if not plan.problems:
+        plan.problems += _imported_before(plan)
     return plan
 
 
-def _contract(r: _Row, seen: dict[int, ContractIn]) -> ContractIn | None:
+def _signature(title, name, agency, email, started_on, currency, milestones, entries) -> tuple:
+    """What makes a contract the same one: who, what, when, and every milestone and ledger amount."""
+    return (title, name, agency, email, str(started_on), currency, tuple(sorted(milestones)), tuple(sorted(entries)))
+
+
+def _imported_before(plan: ImportPlan) -> list[str]:
+    """Contracts already in the book, found by what they hold (files without marketplace ids, imported twice)."""
+    out = []
+    for c in plan.contracts:
+        name, agency, email = c.freelancer
+        ms = [(m.position, m.title, m.amount) for m in plan.milestones if m.contract == c.number]
+        es = [(str(e.date), e.kind, e.amount) for e in plan.entries if e.contract == c.number]
+        mine = _signature(c.title, name, agency, email, c.started_on, c.currency, ms, es)
+        same = (
+            Contract.select(Contract.id)
+            .join(Freelancer)
+            .where(
+                (Contract.title == c.title)
+                & (Contract.started_on == c.started_on)
+                & (Contract.currency == c.currency)
+                & (Freelancer.name == name)
+            )
+        )
+        for (cid,) in same.tuples():
+            theirs_ms = Milestone.select(Milestone.position, Milestone.title, Milestone.amount).where(
+                Milestone.contract == cid
+            )
+            theirs_es = LedgerEntry.select(LedgerEntry.date, LedgerEntry.kind, LedgerEntry.amount).where(
+                LedgerEntry.contract == cid
+            )
+            theirs = _signature(c.title, name, agency, email, c.started_on, c.currency, list(theirs_ms.tuples()),
+                                [(str(d), k, a) for d, k, a in theirs_es.tuples()])  # fmt: skip
+            if theirs == mine:
+                out.append(
+                    f"contracts.csv row {c.row}: contract {c.number} (“{c.title}” with {name}, started "
+                    f"{c.started_on.isoformat()}) is already in this book as contract #{cid}, with the same "
+                    "milestones and ledger: these files were imported before."
+                )
+                break
+    return out
+
+
+def _contract(r: _Row, seen: dict[int, ContractIn], external_ids: dict[str, int]) -> ContractIn | None:
     number = r.integer("contract")
     if number is not None and number in seen:
         r.problem("contract", f"contract {number} is listed twice (first on row {seen[number].row}).")
     external_id = r.text("external_id")
-    if external_id and Contract.select().where(Contract.external_id == external_id).exists():
+    if external_id and external_id in external_ids:
+        r.problem("external_id", f"“{external_id}” is listed twice (first on row {external_ids[external_id]}).")
+    elif external_id and Contract.select().where(Contract.external_id == external_id).exists():
         r.problem("external_id", f"“{external_id}” is already in this book: it was imported before.")
+    if external_id:
+        external_ids.setdefault(external_id, r.number)
     title = r.text("title", required=True)
     name = r.text("freelancer", required=True)
     agency = r.text("agency")
@@ -405,7 +485,12 @@ def _contract(r: _Row, seen: dict[int, ContractIn]) -> ContractIn | None:
     budget = r.amount("budget", currency, required=False)
     status = r.choice("status", (Contract.ACTIVE, Contract.ENDED))
     started = r.day("started_on")
-    ended = r.day("ended_on", required=False)
+    if started is not None:
+        try:
+            check_started_on(started, r.today)
+        except RuleError as exc:
+            r.problem("started_on", exc.message)
+    ended = r.day("ended_on", required=False, happened=True)
     if status == Contract.ENDED and ended is None and r.cells["ended_on"].strip() == "":
         r.problem("ended_on", "an ended contract needs the date it ended.")
     if status == Contract.ACTIVE and ended is not None:
@@ -418,6 +503,9 @@ def _contract(r: _Row, seen: dict[int, ContractIn]) -> ContractIn | None:
     if closes_raw:
         try:
             closes = datetime.strptime(closes_raw, _INSTANT)
+            check_day(closes.date(), "The date", "feedback_closes_at")
+        except RuleError as exc:
+            r.problem("feedback_closes_at", exc.message)
         except ValueError:
             r.problem("feedback_closes_at", f"“{closes_raw}” is not an instant like 2026-03-15T23:59:59Z.")
     if not r.ok:
@@ -453,9 +541,14 @@ def _milestone(r: _Row, contract_rows, contracts, positions) -> MilestoneIn | No
     description = r.text("description", max_len=MAX_NOTE)
     amount = r.amount("amount", c.currency if c else None)
     due = r.day("due_on", required=False)
+    if c is not None and due is not None:
+        try:
+            check_due_on(c, due)  # the milestone's own rule: on or after the start, within ten years of it
+        except RuleError as exc:
+            r.problem("due_on", exc.message)
     states = (Milestone.UNFUNDED, Milestone.ACTIVE, Milestone.SUBMITTED, Milestone.PAID, Milestone.CLOSED)
     state = r.choice("state", states)
-    submitted = r.day("submitted_on", required=False)
+    submitted = r.day("submitted_on", required=False, happened=True)
     auto = r.day("auto_release_on", required=False)
     if state == Milestone.SUBMITTED and submitted is None:
         r.problem("submitted_on", "work under review needs the day it was submitted.")
@@ -469,7 +562,7 @@ def _entry(r: _Row, raw, contracts, positions, entries: dict[int, EntryIn], list
     if number is not None and number in entries:
         r.problem("entry", f"entry {number} is listed twice (first on row {entries[number].row}).")
     c = _owner(r, raw["contracts.csv"], contracts)
-    day = r.day("date")
+    day = r.day("date", happened=True)
     if c is not None and day is not None and day < c.started_on:
         r.problem("date", f"{day.isoformat()} is before contract {c.number} started ({c.started_on.isoformat()}).")
     kind = r.choice("kind", LedgerEntry.KINDS)
@@ -499,14 +592,16 @@ def _entry(r: _Row, raw, contracts, positions, entries: dict[int, EntryIn], list
                    links["reverses"], memo)  # fmt: skip
 
 
-def import_folder(folder: str | os.PathLike, *, dry_run: bool = False, now: datetime | None = None) -> ImportPlan:
+def import_folder(
+    folder: str | os.PathLike, *, dry_run: bool = False, now: datetime | None = None, today: date | None = None
+) -> ImportPlan:
     """Read, check and (unless `dry_run`, or anything is wrong) import in one transaction.
 
     Raises RuleError listing every problem with its file and row; then nothing was imported.
     """
     from . import ops
 
-    plan = read_folder(folder)
+    plan = read_folder(folder, today=today)
     if plan.problems:
         raise ImportRefused(plan.problems)
     ops.import_records(plan, dry_run=dry_run, now=now or datetime.now(UTC))

@@ -21,9 +21,12 @@ MAX_TEXT = 200
 MAX_NOTE = 20_000
 MAX_COMMENT = 5000  # a feedback comment
 MAX_LINK = 1000  # a profile link
-LATEST_DAY = date(2999, 12, 31)  # no record is dated later
+EARLIEST_DAY = date(1900, 1, 1)  # no record is dated earlier
+LATEST_DAY = date(2999, 12, 31)  # no record is dated later (every deadline counted from it still fits a date)
+MAX_INTEGER = 2**63 - 1  # the largest whole number a book stores (SQLite integers are 64-bit signed)
 DUE_WITHIN_DAYS = 3653  # a milestone is due within ten years of the contract's start
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls (tab and line feed aside)
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # half of a UTF-16 pair: no text can be stored with one
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -40,6 +43,8 @@ def check_text(value, field: str, label: str, *, required: bool = True, max_len:
         raise RuleError(f"The {label} is too long ({len(text):,} characters; at most {max_len:,}).", field=field)
     if _CONTROL.search(text if max_len > MAX_TEXT else text.replace("\n", "\x0b")):
         raise RuleError(f"The {label} contains control characters.", field=field)
+    if _SURROGATE.search(text):
+        raise RuleError(f"The {label} contains a broken character that cannot be stored as text.", field=field)
     return text
 
 
@@ -98,11 +103,34 @@ def require_not_too_far_ahead(day: date, what: str, field: str) -> None:
         raise RuleError(f"{what} {day:%d %b %Y} is too far ahead: check the year.", field=field)
 
 
+def check_day(day: date, what: str = "The date", field: str = "date") -> date:
+    """Any date a book holds, from EARLIEST_DAY to LATEST_DAY (the operations' range, also the import's)."""
+    require_not_too_far_ahead(day, what, field)
+    if day < EARLIEST_DAY:
+        raise RuleError(f"{what} {day.isoformat()} is too far back: check the year.", field=field)
+    return day
+
+
+def check_whole_number(text: str, what: str, field: str) -> int:
+    """A whole number above zero typed as plain ASCII digits (not “²”, “①” or “٣”, which Python's isdigit
+    accepts), at most MAX_INTEGER."""
+    raw = (text or "").strip()
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > len(str(MAX_INTEGER)):
+        shown = raw if len(raw) <= 30 else raw[:30] + "…"
+        raise RuleError(f"“{shown}” is not a whole number above zero.", field=field)
+    value = int(raw)
+    if not 0 < value <= MAX_INTEGER:
+        raise RuleError(
+            f"“{raw}” is not a whole number above zero." if value <= 0 else f"{what} {raw} is too large.", field=field
+        )
+    return value
+
+
 def check_started_on(started_on: date, today: date) -> date:
     """A contract starts at most a year ahead of today (a typo in the year, most likely)."""
     if started_on > today + timedelta(days=366):
         raise RuleError("The start date is more than a year ahead.", field="started_on")
-    return started_on
+    return check_day(started_on, "The start date", "started_on")
 
 
 def check_due_on(contract: Contract, due_on: date | None) -> date | None:

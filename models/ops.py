@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from . import chain, order
+from . import chain, consistency, order
 from . import queries as q
 from .check import contract_problems
 from .clock import add_business_days, end_of_day, utc_now, utc_today
@@ -37,6 +37,7 @@ from .errors import ImportRefused, RuleError
 from .fields import (
     access_field,
     check_amount,
+    check_day,
     check_freelancer_fields,
     check_given_on,
     check_memo,
@@ -48,7 +49,6 @@ from .fields import (
     contract_field,
     deliverable_field,
     feedback_field,
-    require_not_too_far_ahead,
 )
 from .money import check_currency, fee_on, format_money, major_to_minor
 from .policy import policy_for
@@ -157,7 +157,7 @@ def _today(today: date | None) -> date:
     """The operation's date (the real clock by default), refused when absurdly far ahead: its deadlines could
     not even be counted (a year 9999 ending raised OverflowError)."""
     day = utc_today(today)
-    require_not_too_far_ahead(day, "The date", "date")
+    check_day(day, "The date", "date")
     return day
 
 
@@ -169,7 +169,7 @@ def _when(on: date | None, today: date | None) -> date:
 
 def _now(now: datetime | None) -> datetime:
     moment = utc_now(now)
-    require_not_too_far_ahead(moment.date(), "The date", "date")
+    check_day(moment.date(), "The date", "date")
     return moment
 
 
@@ -1100,7 +1100,8 @@ class _DryRun(Exception):
 def import_records(plan, *, dry_run: bool = False, now: datetime | None = None) -> dict[str, int]:
     """Write a checked CSV import (models.csv_io.ImportPlan): new contracts with their milestones and
     ledger, in one transaction. Each contract must then satisfy every R12 invariant, or nothing is
-    imported (the message names its row of contracts.csv). `dry_run` does it all and rolls it back."""
+    imported (the message names the row of the file at fault). `dry_run` does it all and rolls it back.
+    A disk that cannot take the import (full, failing, read-only) refuses it in words, the book unchanged."""
     now = utc_now(now)
     try:
         with database.atomic():
@@ -1111,6 +1112,11 @@ def import_records(plan, *, dry_run: bool = False, now: datetime | None = None) 
                 raise _DryRun
     except _DryRun:
         pass
+    except pw.OperationalError as exc:
+        refusal = _storage_refusal(exc)
+        if refusal is None:
+            raise
+        raise RuleError(refusal.message.replace("Nothing was recorded", "Nothing was imported"), rule="R14") from exc
     return plan.counts
 
 
@@ -1129,21 +1135,35 @@ def _import(plan, now: datetime) -> list[str]:
         fields = {k: v for k, v in asdict(c).items() if k not in ("row", "number", "freelancer")}
         contracts[c.number] = Contract.create(freelancer=f, created_at=now, **fields)
     milestones: dict[tuple[int, int], Milestone] = {}
+    rows: dict[tuple[str, int], str] = {}  # (entry or milestone, its id in the book) -> "file row N"
     for m in plan.milestones:
         fields = {k: v for k, v in asdict(m).items() if k not in ("row", "contract")}
         milestones[(m.contract, m.position)] = Milestone.create(contract=contracts[m.contract], **fields)
+        rows[("milestone", milestones[(m.contract, m.position)].id)] = f"milestones.csv row {m.row}"
     entries: dict[int, LedgerEntry] = {}
     for e in plan.entries:
         links = {k: entries[getattr(e, k)] for k in ("payment", "funding", "reverses") if getattr(e, k) is not None}
         if e.milestone is not None:
             links["milestone"] = milestones[(e.contract, e.milestone)]
         entries[e.number] = _post(contracts[e.contract], e.kind, e.amount, e.date, memo=e.memo, **links)
+        rows[("entry", entries[e.number].id)] = f"ledger.csv row {e.row}"
     problems = []
     for c in plan.contracts:
         contract = contracts[c.number]
         _audit(contract, "contract imported", f"from contracts.csv row {c.row}", now)
         refresh(database, contract.id)
+        # What no operation could record, named by the row that holds it (the same rules as `check`).
+        found = [(what, rid, words) for what, rid, _, words in consistency.findings(contract.id)]
+        found += [("entry", eid, f"this {what} {wrong}.") for eid, _, what, wrong in order.order_findings(contract.id)]
+        if found:
+            problems += [f"{rows[(what, rid)]}: {_subject(what, words)}" for what, rid, words in found]
+            continue
         found = contract_problems(contract.id)
         if found:
             problems.append(f"contracts.csv row {c.row}: contract {c.number}'s ledger breaks R12: {found[0]}")
     return problems
+
+
+def _subject(what: str, words: str) -> str:
+    """A finding of models/consistency.py as a sentence about the row: "this entry is a refund that …"."""
+    return words if words.startswith("this ") else f"this {what} {words}"

@@ -14,7 +14,7 @@ from datetime import date
 
 from .entities import Contract, EscrowRefundRequest, LedgerEntry, Milestone, database
 from .errors import RuleError
-from .fields import require_not_too_far_ahead
+from .fields import check_day
 from .money import format_money
 
 # Kinds of entry that can only happen while a contract is active: an ending comes on or after all of them.
@@ -28,7 +28,7 @@ def day_text(day: date) -> str:
 
 def happened_on(on: date, today: date) -> date:
     """R16: the date an event happened is never later than today (nor absurdly far back or ahead)."""
-    require_not_too_far_ahead(on, "The date", "date")
+    check_day(on, "The date", "date")
     if on > today:
         raise RuleError(
             f"{day_text(on)} is later than today ({day_text(today)}): record an event on the day it happened.",
@@ -148,27 +148,27 @@ def answer_after_request(request: EscrowRefundRequest, on: date) -> None:
 
 # R16 over the ledger, each query reading only what it needs: the entries against their contract (one scan),
 # refunds and reversals through their partial indexes, releases against their milestone's first funding (one
-# pass over the milestone index).
+# pass over the milestone index). Each finds (entry id, contract id); the words are (what it is, what is wrong).
 _QUERIES = (
     (
         "SELECT e.id, e.contract_id FROM ledger_entry e JOIN contract c ON c.id = e.contract_id "
         "WHERE {where}e.date < c.started_on",
-        "entry #{} of contract #{} is dated before the contract started (R16).",
+        ("entry", "is dated before the contract started"),
     ),
     (
         "SELECT e.id, e.contract_id FROM ledger_entry e JOIN contract c ON c.id = e.contract_id "
         f"WHERE {{where}}c.ended_on IS NOT NULL AND e.kind IN {BEFORE_ENDING_KINDS!r} AND e.date > c.ended_on",
-        "entry #{} of contract #{} is dated after the contract ended (R16).",
+        ("entry", "is dated after the contract ended"),
     ),
     (
         "SELECT e.id, e.contract_id FROM ledger_entry e JOIN ledger_entry p ON p.id = e.payment_id "
         "WHERE {where}e.payment_id IS NOT NULL AND e.date < p.date",
-        "refund #{} of contract #{} is dated before its payment (R16).",
+        ("refund", "is dated before its payment"),
     ),
     (
         "SELECT e.id, e.contract_id FROM ledger_entry e JOIN ledger_entry o ON o.id = e.reverses_id "
         "WHERE {where}e.reverses_id IS NOT NULL AND e.date < o.date",
-        "reversal #{} of contract #{} is dated before the entry it reverses (R16).",
+        ("reversal", "is dated before the entry it reverses"),
     ),
     (
         "SELECT s.release_id, s.contract_id FROM (SELECT e.milestone_id, MIN(e.contract_id) AS contract_id, "
@@ -177,19 +177,25 @@ _QUERIES = (
         "MIN(CASE WHEN e.kind = 'release' THEN e.id END) AS release_id "
         "FROM ledger_entry e WHERE {where}e.milestone_id IS NOT NULL GROUP BY e.milestone_id) s "
         "WHERE s.released < s.funded",
-        "payment #{} of contract #{} is dated before its milestone was funded (R16).",
+        ("payment", "is dated before its milestone was funded"),
     ),
 )
+
+
+def order_findings(contract_id: int | None = None, run=None, limit: int = 20) -> list[tuple[int, int, str, str]]:
+    """(entry id, contract id, what it is, what is wrong) for every entry out of the order R16 requires."""
+    run = run or database.execute_sql
+    where = "" if contract_id is None else f"e.contract_id = {int(contract_id)} AND "
+    out: list[tuple[int, int, str, str]] = []
+    for sql, (what, wrong) in _QUERIES:
+        rows = run(sql.format(where=where) + f" LIMIT {int(limit)}").fetchall()
+        out += [(eid, cid, what, wrong) for eid, cid in rows]
+    return out
 
 
 def order_problems(contract_id: int | None = None, run=None, limit: int = 20) -> list[str]:
     """R16 over the whole book (or one contract), for `escrowbook check` and every operation: every entry after
     the contract's start, a release after its funding, a refund after its payment, a reversal after what it
     reverses, an ending after every entry that happens only on an active contract."""
-    run = run or database.execute_sql
-    where = "" if contract_id is None else f"e.contract_id = {int(contract_id)} AND "
-    out: list[str] = []
-    for sql, words in _QUERIES:
-        rows = run(sql.format(where=where) + f" LIMIT {int(limit)}").fetchall()
-        out += [words.format(*row) for row in rows]
-    return out
+    found = order_findings(contract_id, run, limit)
+    return [f"{what} #{eid} of contract #{cid} {wrong} (R16)." for eid, cid, what, wrong in found]

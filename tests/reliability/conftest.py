@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .figures import BAD_INPUT, CRASH
+from .figures import BAD_INPUT, CRASH, CSV_FUZZ
 
 BAD_INPUT_FILE = "tests/reliability/test_bad_input.py"
 
@@ -20,10 +20,18 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not CRASH and not BAD_INPUT["bad_tried"] + BAD_INPUT["good_tried"]:
+    fuzzed = CSV_FUZZ["imported"] + CSV_FUZZ["refused"]
+    if not CRASH and not BAD_INPUT["bad_tried"] + BAD_INPUT["good_tried"] and not fuzzed:
         return
     tr = terminalreporter
-    tr.section("reliability (issue 9)")
+    tr.section("reliability (issues 9 and 16)")
+    if fuzzed:
+        f = CSV_FUZZ
+        tr.write_line(
+            f"CSV import fuzz (max_examples {f['max_examples']:,}): {fuzzed:,} mutated exports tried, "
+            f"{f['imported']:,} imported whole and checked clean, {f['refused']:,} refused by file and row with "
+            f"the book unchanged, in {f['seconds']:.1f} s"
+        )
     c = CRASH
     if "seed" in c:
         tr.write_line(

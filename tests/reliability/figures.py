@@ -6,3 +6,5 @@ from __future__ import annotations
 CRASH: dict[str, object] = {}
 # Filled in by conftest.pytest_runtest_logreport from the rows of test_bad_input.py.
 BAD_INPUT = {"bad_tried": 0, "bad_passed": 0, "good_tried": 0, "good_passed": 0}
+# Filled in by test_csv_fuzz.py: mutated CSV exports imported whole (and checked clean) or refused by file and row.
+CSV_FUZZ: dict[str, float] = {"imported": 0, "refused": 0, "seconds": 0.0, "max_examples": 0}

@@ -1,0 +1,162 @@
+"""Money no operation could record: the ledger's links, dates and the milestones' states, checked the same way
+by `escrowbook check` (models/check.py `ledger_problems`, over a book or one contract, so inside every
+operation too) and by the CSV import (models/ops.py `_import`, which names the file and row instead).
+
+Each finding is (what, id, contract id, words): `what` is "entry" or "milestone", `words` finishes a sentence
+whose subject is that record, in a client's words (no rule numbers: those are in the comments).
+
+What the operations record, and so what is checked here:
+- R9: a refund names one payment to the freelancer (a release or a dispute's release) of its contract; no
+  other entry names a payment.
+- R3: a fee names the deposit (`fund`) it was charged on, of its contract and dated the same day; no other
+  entry names a deposit. Fees come with deposits, so none is dated after the contract ended (R16).
+- R12: only a reversal names an entry it reverses (the reversal itself is checked in check.py).
+- R4, R5: a deposit, a funding from escrow and a release each belong to a milestone of their contract;
+  a milestone named by any entry is one of its contract's.
+- R16: every entry is dated within the days a book holds (fields.EARLIEST_DAY to fields.LATEST_DAY).
+- R2, R4, R5, R7: a milestone's state agrees with its money: "unfunded" with no funding standing; "active",
+  "submitted" and "closed" with one; "paid" with a release standing; "closed" only on an ended contract and
+  "active" or "submitted" only on an active one (ending closes them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .entities import LedgerEntry as E
+from .entities import Milestone as M
+from .entities import database
+from .fields import EARLIEST_DAY, LATEST_DAY
+from .summary import contract_filters, kinds
+
+_PAYMENTS = kinds(E.PAYMENT_KINDS)
+_FUNDINGS = kinds(E.FUNDING_KINDS)
+_IN_A_MILESTONE = kinds((E.FUND, E.FUND_FROM_ESCROW, E.RELEASE))
+
+# One scan of the ledger; each linked entry and milestone is looked up by its primary key.
+_ENTRIES = f"""
+SELECT e.id, e.contract_id, e.kind, e.date, c.ended_on, e.payment_id, p.kind, p.contract_id,
+       e.funding_id, f.kind, f.contract_id, f.date, e.reverses_id, e.milestone_id, m.contract_id
+FROM ledger_entry e JOIN contract c ON c.id = e.contract_id
+LEFT JOIN ledger_entry p ON p.id = e.payment_id
+LEFT JOIN ledger_entry f ON f.id = e.funding_id
+LEFT JOIN milestone m ON m.id = e.milestone_id
+WHERE ((e.kind = 'refund' AND (p.id IS NULL OR p.kind NOT IN {_PAYMENTS} OR p.contract_id != e.contract_id))
+    OR (e.kind != 'refund' AND e.payment_id IS NOT NULL)
+    OR (e.kind = 'fee' AND (f.id IS NULL OR f.kind != 'fund' OR f.contract_id != e.contract_id
+                            OR f.date != e.date OR (c.ended_on IS NOT NULL AND e.date > c.ended_on)))
+    OR (e.kind != 'fee' AND e.funding_id IS NOT NULL)
+    OR (e.kind != 'reversal' AND e.reverses_id IS NOT NULL)
+    OR (e.kind IN {_IN_A_MILESTONE} AND e.milestone_id IS NULL)
+    OR (e.milestone_id IS NOT NULL AND (m.id IS NULL OR m.contract_id != e.contract_id))
+    OR e.date > '{LATEST_DAY.isoformat()}' OR e.date < '{EARLIEST_DAY.isoformat()}'
+) {{where_e}}
+LIMIT {{limit}}
+"""
+
+# Each milestone's state beside what its live entries say: the milestones with entries from one pass over the
+# ledger grouped by milestone (then looked up by primary key), those with none from one scan of the milestones
+# (each probing the ledger's milestone index). Together they read no more than the R12 per-milestone check.
+_MILESTONE_STATES = """
+    (m.state = 'unfunded' AND s.funded > 0)
+    OR (m.state IN ('active', 'submitted', 'closed') AND s.funded = 0)
+    OR (m.state = 'paid' AND s.released = 0)
+    OR (m.state IN ('active', 'submitted') AND c.status != 'active')
+    OR (m.state = 'closed' AND c.status = 'active')
+"""
+_MILESTONES = (
+    f"""
+SELECT m.id, m.contract_id, m.state, c.status, s.funded, s.released
+FROM (
+    SELECT e.milestone_id AS id, SUM(e.kind IN {_FUNDINGS}) AS funded, SUM(e.kind = 'release') AS released
+    FROM live_entry e WHERE e.milestone_id IS NOT NULL {{where_e}}
+    GROUP BY e.milestone_id
+) s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
+WHERE ({_MILESTONE_STATES}) {{where_m}}
+LIMIT {{limit}}
+""",
+    f"""
+SELECT m.id, m.contract_id, m.state, c.status, 0, 0
+FROM milestone m JOIN contract c ON c.id = m.contract_id
+WHERE m.state != 'unfunded' {{where_m}}
+  AND NOT EXISTS (SELECT 1 FROM live_entry e WHERE e.milestone_id = m.id)
+  AND ({_MILESTONE_STATES.replace("s.funded", "0").replace("s.released", "0")})
+LIMIT {{limit}}
+""",
+)
+
+
+def _entry_words(row: tuple) -> list[str]:
+    (_, cid, kind, day, ended_on, payment, p_kind, p_contract, funding, f_kind, f_contract, f_date, reverses,
+     milestone, m_contract) = row  # fmt: skip
+    out = []
+    if kind == E.REFUND and (p_kind is None or p_kind not in E.PAYMENT_KINDS or p_contract != cid):  # R9
+        named = "names no payment" if payment is None else "names an entry that is not one"
+        out.append(f"is a refund that is not against a payment to the freelancer on this contract (it {named}).")
+    if kind != E.REFUND and payment is not None:  # R9
+        out.append("names a payment, but only a refund names a payment.")
+    if kind == E.FEE:  # R3, R16
+        if f_kind != E.FUND or f_contract != cid:
+            out.append("is a fee that is not linked to the deposit it was charged on.")
+        elif f_date != day:
+            out.append(f"is a fee dated {day}, but the deposit it was charged on is dated {f_date}.")
+        if ended_on is not None and day > ended_on:
+            out.append(f"is a fee dated {day}, after the contract ended ({ended_on}).")
+    if kind != E.FEE and funding is not None:  # R3
+        out.append("names a deposit, but only a fee names the deposit it was charged on.")
+    if kind != E.REVERSAL and reverses is not None:  # R12
+        out.append("names an entry it reverses, but it is not a reversal.")
+    if kind in (E.FUND, E.FUND_FROM_ESCROW, E.RELEASE) and milestone is None:  # R4, R5
+        what = "payment" if kind == E.RELEASE else "funding"
+        out.append(f"is a {what} that is not from a milestone: money in escrow is held and paid by milestone.")
+    if milestone is not None and m_contract != cid:
+        out.append("names a milestone that is not one of its contract's milestones.")
+    if str(day) > LATEST_DAY.isoformat() or str(day) < EARLIEST_DAY.isoformat():  # R16
+        out.append(f"is dated {day}, beyond the days a book holds (check the year).")
+    return out
+
+
+_STATE_WORDS = {
+    "unfunded": "is marked unfunded, but it was funded (a funding of it stands).",
+    "no_funding": "is marked funded, but no funding of it stands.",
+    "paid": "is marked paid, but nothing was released from it.",
+    "open_on_ended": "still holds escrow as active, but the contract has ended (an ending closes its milestones).",
+    "closed_on_active": "is marked closed, but the contract has not ended.",
+}
+
+
+def _milestone_words(row: tuple) -> list[str]:
+    _, _, state, status, funded, released = row
+    out = []
+    if state == M.UNFUNDED and funded:  # R2, R3
+        out.append(_STATE_WORDS["unfunded"])
+    if state in (M.ACTIVE, M.SUBMITTED, M.CLOSED) and not funded:  # R4
+        out.append(_STATE_WORDS["no_funding"])
+    if state == M.PAID and not released:  # R5
+        out.append(_STATE_WORDS["paid"])
+    if state in M.OPEN_STATES and status != "active":  # R7
+        out.append(_STATE_WORDS["open_on_ended"])
+    if state == M.CLOSED and status == "active":  # R7
+        out.append(_STATE_WORDS["closed_on_active"])
+    return out
+
+
+def _database(sql: str, params=()):
+    return database.execute_sql(sql, params)
+
+
+def findings(contract_id: int | None = None, run: Callable = _database, limit: int = 50) -> list[tuple]:
+    """(what, id, contract id, words) for every entry and milestone no operation could have left so."""
+    w = contract_filters(contract_id)
+    out: list[tuple] = []
+    for row in run(_ENTRIES.format(where_e=w["where_e"], limit=int(limit))).fetchall():
+        out += [("entry", row[0], row[1], words) for words in _entry_words(row)]
+    for sql in _MILESTONES:
+        for row in run(sql.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall():
+            out += [("milestone", row[0], row[1], words) for words in _milestone_words(row)]
+    return out[:limit]
+
+
+def problems(contract_id: int | None = None, run: Callable = _database, limit: int = 50) -> list[str]:
+    """The findings as `escrowbook check` reports them: "entry #12 of contract #3 is a refund that …"."""
+    return [f"{what} #{rid} of contract #{cid} {words}" for what, rid, cid, words in findings(contract_id, run, limit)]
