@@ -9,11 +9,11 @@ moved into place, so a failed or cancelled export never leaves a half-written PD
 
 from __future__ import annotations
 
+import errno
 import html
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 )
 
 from models.money import format_money
+from models.partfiles import incomplete, remove_leftovers, sync, temporary_beside
 from models.report import ContractSummary, FeedbackView, contract_summary
 
 RESOLUTION = 300  # dots per inch of the PDF's coordinate system (text and lines stay vectors)
@@ -552,36 +553,78 @@ def write_pdf(
     contents: bool = False,
     page_size: QPageSize | None = None,
     cancelled: Callable[[], bool] = lambda: False,
+    tidy: bool = True,
 ) -> bool:
-    """Write one PDF (one summary, or many with `contents`) through a temporary file; False if cancelled."""
+    """Write one PDF (one summary, or many with `contents`) through a temporary file; False if cancelled.
+
+    The temporary is checked whole (`check_pdf`) before it replaces `path`: QPdfWriter says nothing when the
+    disk fills, so a file it could not finish raises OSError here, and whatever was at `path` stays as it was.
+    """
     path = Path(path)
     title = summaries[0].title if len(summaries) == 1 else "Contract summaries"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".pdf.part", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    if tidy:  # (a batch tidies its folder once)
+        remove_leftovers(path.parent)  # what a killed export left here (private notes, maybe)
+    with temporary_beside(path, "pdf") as tmp:
         writer = _writer(tmp, title, page_size)
         done = paint_summaries(
             writer, summaries, book_name=book_name, generated_at=generated_at, contents=contents, cancelled=cancelled
         )
         del writer  # flushes and closes the file
         if not done:
-            tmp.unlink(missing_ok=True)
             return False
+        check_pdf(tmp)
         os.replace(tmp, path)
         return True
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+
+
+def check_pdf(path: Path) -> None:
+    """Raise OSError unless the PDF at `path` is whole: on the disk, not empty, and ending in its trailer
+    (`startxref`, an offset that points at the cross-reference inside the file, `%%EOF`)."""
+    try:
+        sync(path)
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(8)
+            f.seek(max(0, size - 1024))
+            m = _TRAILER.search(f.read())
+            offset = int(m.group(1)) if m else -1
+            xref = b""
+            if 0 < offset < size:
+                f.seek(offset)
+                xref = f.read(32)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise OSError(errno.ENOSPC, "the disk is full", str(path)) from None
         raise
+    if size == 0 or not head.startswith(b"%PDF-") or not (xref.startswith(b"xref") or _XREF_OBJ.match(xref)):
+        raise incomplete(path, "PDF")
 
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+_TRAILER = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
+_XREF_OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")  # a cross-reference stream
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+# Bidi controls (embeddings, overrides, isolates, marks): in a file name they can make "exe.pdf" look like
+# "fdp.exe". They never reach one.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]+")
+NAME_BYTES = 200  # of the title in a file name, in UTF-8: most systems allow 255 bytes for a whole name
 
 
 def file_name(contract_id: int, title: str) -> str:
-    """A file name that says which contract it is and is valid on every system."""
-    title = _UNSAFE.sub(" ", title).strip().strip(".")[:80].strip() or "contract"
+    """A file name that says which contract it is and is valid on every system: no characters a system
+    forbids, no bidi controls, the title cut to 200 bytes of UTF-8 on a character boundary."""
+    title = _UNSAFE.sub(" ", _BIDI.sub("", title)).strip().strip(".")
+    title = _cut(title, NAME_BYTES).strip().strip(".").strip() or "contract"
     return f"{contract_id:05d} {title}.pdf"
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` bytes of UTF-8, never inside a character."""
+    data = text.encode("utf-8", "replace")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", "ignore")
 
 
 def export_summaries(
@@ -599,7 +642,8 @@ def export_summaries(
     """Summaries of these contracts: one PDF each into the folder `out`, or one combined PDF at `out`.
 
     Returns the files written. Cancelling stops at once and removes the file being written; the
-    summaries already finished in a folder stay there, whole.
+    summaries already finished in a folder stay there, whole. A file that cannot be written whole (a full
+    disk) stops the batch with OSError, whose `written` lists the files finished before it.
     """
     out = Path(out)
     total = len(contract_ids)
@@ -616,13 +660,22 @@ def export_summaries(
         )  # fmt: skip
         return [out] if done else []
     out.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)  # what a killed export left here (private notes, maybe)
     written = []
     for n, cid in enumerate(contract_ids, start=1):
         if cancelled():
             break
         s = contract_summary(cid, include_private=include_private, now=now)
         target = out / file_name(s.contract_id, s.title)
-        if write_pdf(target, [s], book_name=book_name, generated_at=now, page_size=page_size, cancelled=cancelled):
+        try:
+            done = write_pdf(
+                target, [s], book_name=book_name, generated_at=now, page_size=page_size, cancelled=cancelled,
+                tidy=False,
+            )  # fmt: skip
+        except OSError as exc:
+            exc.written = written
+            raise
+        if done:
             written.append(target)
         progress(n, total)
     return written
