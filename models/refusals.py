@@ -56,10 +56,7 @@ def in_words(exc: BaseException) -> str | None:
         text = str(exc)
         low = text.lower()
         if "full" in low:
-            return (
-                "The book could not be written: the disk is full. Free some space, then try again; "
-                "nothing half-done was saved."
-            )
+            return "The book could not be written: the disk is full. Free some space, then try again."
         if "locked" in low or "busy" in low:
             return "The book is in use by another program right now: nothing was changed. Try again in a moment."
         if "readonly" in low or "read-only" in low:

@@ -213,3 +213,69 @@ def test_a_copy_over_a_closed_book_replaces_it(demo, tmp_path):
         save_copy(book, other)
     with open_book(other, create=False) as copy:
         assert copy.db.execute_sql("SELECT COUNT(*) FROM contract").fetchone()[0] == 300
+
+
+# ------------------------------------------------------------ the window
+@pytest.fixture
+def hook(qtbot, monkeypatch):
+    """The app's exception hook, as installed when the app runs (put back afterwards)."""
+    from desktop import app
+
+    monkeypatch.setattr(sys, "excepthook", lambda *args: None)
+    app.install_crash_dialog()
+    yield
+    for w in app.QApplication.topLevelWidgets():
+        if w.objectName() in ("refusalDialog", "crashDialog"):
+            w.close()
+
+
+def _dialogs() -> dict[str, list]:
+    from PySide6.QtWidgets import QApplication
+
+    found: dict[str, list] = {"refusalDialog": [], "crashDialog": []}
+    for w in QApplication.topLevelWidgets():
+        if w.objectName() in found and w.isVisible():
+            found[w.objectName()].append(w)
+    return found
+
+
+@pytest.mark.qt_no_exception_capture  # (pytest-qt would take the hook's place)
+@pytest.mark.parametrize(
+    "error, words",
+    [
+        (sqlite3.OperationalError("database or disk is full"), "The book could not be written: the disk is full"),
+        (pw.OperationalError("database or disk is full"), "The book could not be written: the disk is full"),
+        (pw.DatabaseError("database disk image is malformed"), "the file may be damaged"),
+        (OSError(13, "Permission denied", "/backups/x.book"), "you do not have permission"),
+        (UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"), "not valid in its encoding"),
+    ],
+    ids=["sqlite3", "peewee", "peewee damaged", "os", "unicode"],
+)
+def test_a_storage_error_during_an_action_shows_a_refusal_not_the_crash_dialog(error, words, hook, qtbot, tmp_path):
+    from PySide6.QtGui import QAction
+
+    action = QAction("Save")
+
+    def fails():
+        raise error
+
+    action.triggered.connect(fails)
+    action.trigger()  # Qt hands what a slot raised to the exception hook
+    found = _dialogs()
+    assert not found["crashDialog"]
+    [box] = found["refusalDialog"]
+    assert words in box.text() and "Traceback" not in box.text()
+    assert "nothing half-done was saved" in box.informativeText()
+    if isinstance(error, sqlite3.Error):
+        box.grab().save(str(tmp_path / "refusal.png"))  # to look at
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_bug_during_an_action_still_shows_the_crash_dialog(hook, qtbot):
+    from PySide6.QtGui import QAction
+
+    action = QAction("Save")
+    action.triggered.connect(lambda: {}["a bug"])
+    action.trigger()
+    found = _dialogs()
+    assert found["crashDialog"] and not found["refusalDialog"]
