@@ -91,16 +91,14 @@ def _open(path: str, command: str):
 
 
 def _not_a_file(path: str) -> str | None:
-    """Why `path` cannot be a book without opening it (a device such as /dev/full, a folder, a pipe), or None.
+    """Why `path` cannot be a book without opening it (a device such as /dev/full, a pipe), or None.
     Asked of the file's type only: opening a pipe would wait for a writer forever."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return None  # missing or unreadable: opening it says which
-    if stat.S_ISREG(mode):
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # (a folder: opening it says it cannot be read)
         return None
-    if stat.S_ISDIR(mode):
-        return "it is a folder, not an Escrowbook book."
     kind = "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a pipe or socket"
     return f"it is {kind}, not a file, so it is not an Escrowbook book."
 

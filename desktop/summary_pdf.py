@@ -80,6 +80,21 @@ def _e(text) -> str:
     return html.escape(str(text or ""), quote=False)
 
 
+FSI, PDI = "\u2068", "\u2069"  # first strong isolate ... pop directional isolate
+
+
+def isolate(text) -> str:
+    """User text set apart from the text around it (FSI ... PDI): its own direction, whatever it holds, so a
+    U+202E in a marketplace id cannot reverse the rest of a line, and Arabic or Hebrew reads as written."""
+    text = str(text or "")
+    return f"{FSI}{text}{PDI}" if text else ""
+
+
+def _u(text) -> str:
+    """User text, escaped and isolated."""
+    return _e(isolate(text))
+
+
 NBSP = "\u00a0"  # dates and amounts never break across lines
 
 
@@ -132,17 +147,17 @@ def _none(text: str) -> str:
 def summary_html(s: ContractSummary) -> str:
     """The summary of one contract as the rich text Qt lays out."""
     money = lambda minor: "" if minor is None else _e(format_money(minor, s.currency)).replace(" ", NBSP)  # noqa: E731
-    out = [f"{H1}{_e(s.title)}</h1>"]
+    out = [f"{H1}{_u(s.title)}</h1>"]
     sub = [f"Contract #{s.contract_id}"]
     if s.external_id:
-        sub.append(f"marketplace id {_e(s.external_id)}")
+        sub.append(f"marketplace id {_u(s.external_id)}")
     sub.append(s.status + (f" on {_day(s.ended_on)}" if s.ended_on else ""))
     out.append(f'<p style="color: {GREY}; margin-bottom: 8px;">{" · ".join(sub)}</p>')
 
     facts = [
-        ("Freelancer", s.freelancer),
-        ("Agency", s.agency or "none"),
-        ("Email", s.email or "not recorded"),
+        ("Freelancer", isolate(s.freelancer)),
+        ("Agency", isolate(s.agency) or "none"),
+        ("Email", isolate(s.email) or "not recorded"),
         ("Policy", s.policy),
         ("Currency", s.currency),
         ("Status", s.status),
@@ -150,7 +165,7 @@ def summary_html(s: ContractSummary) -> str:
         ("Ended", _day(s.ended_on) or "not ended"),
     ]
     if s.end_reason:
-        facts.append(("End reason", s.end_reason))
+        facts.append(("End reason", isolate(s.end_reason)))
     cells = [f'<td width="17%"><font color="{GREY}">{_e(k)}:</font></td><td width="31%">{_e(v)}</td>' for k, v in facts]
     if len(cells) % 2:
         cells.append("<td></td><td></td>")
@@ -179,7 +194,7 @@ def summary_html(s: ContractSummary) -> str:
                 (
                     [
                         str(m.position),
-                        _e(m.title),
+                        _u(m.title),
                         _day(m.due_on),
                         money(m.amount),
                         money(m.funded),
@@ -206,8 +221,8 @@ def summary_html(s: ContractSummary) -> str:
                         _day(e.date),
                         str(e.id),
                         _e(e.entry),
-                        _e(e.milestone),
-                        _e(e.memo),
+                        _u(e.milestone),
+                        _u(e.memo),
                         money(e.amount),
                         money(e.escrow_after),
                     ]
@@ -262,7 +277,7 @@ def summary_html(s: ContractSummary) -> str:
         out.append(
             _table(
                 ["Checklist item", "Done on", "Note"],
-                ([_e(label), _day(done) or "open", _e(note)] for label, done, note in s.closeout),
+                ([_e(label), _day(done) or "open", _u(note)] for label, done, note in s.closeout),
                 widths=[55, 15, 30],
                 nowrap={1},
             )
@@ -274,7 +289,7 @@ def summary_html(s: ContractSummary) -> str:
             _table(
                 ["Access given", "Where", "Given on", "Revoked on"],
                 (
-                    [_e(label), _e(where), _day(given), _day(revoked) or "not revoked"]
+                    [_u(label), _u(where), _day(given), _day(revoked) or "not revoked"]
                     for label, where, given, revoked in s.access
                 ),
                 widths=[40, 30, 15, 15],
@@ -288,7 +303,7 @@ def summary_html(s: ContractSummary) -> str:
             _table(
                 ["To receive back", "Kind", "Received on", "Note"],
                 (
-                    [_e(label), _e(kind), _day(received) or "not yet", _e(note)]
+                    [_u(label), _e(kind), _day(received) or "not yet", _u(note)]
                     for label, kind, received, note in s.deliverables
                 ),
                 widths=[40, 13, 15, 32],
@@ -311,7 +326,7 @@ def summary_html(s: ContractSummary) -> str:
         notes = s.private_notes + (s.client_feedback.private if s.client_feedback else [])
         if notes:
             for what, text in notes:
-                out.append(f"<p><b>{_e(what)}:</b> {_e(text)}</p>".replace("\n", "<br>"))
+                out.append(f"<p><b>{_e(what)}:</b> {_u(text)}</p>".replace("\n", "<br>"))
         else:
             out.append(_none("No private notes."))
     return f"<html><body>{''.join(out)}</body></html>"
@@ -327,12 +342,12 @@ def _feedback_html(heading: str, fb: FeedbackView | None, missing: str) -> str:
         _table(["Category", "Stars"], rows, numeric={1}, widths=[70, 30], width=55),
     ]
     if fb.comment:
-        parts.append(f"<p>Comment: {_e(fb.comment)}</p>".replace("\n", "<br>"))
+        parts.append(f"<p>Comment: {_u(fb.comment)}</p>".replace("\n", "<br>"))
     return "".join(parts)
 
 
 def contents_html(entries: list[tuple[ContractSummary, int]]) -> str:
-    rows = ([_e(s.title), _e(s.freelancer), _e(s.status), str(page)] for s, page in entries)
+    rows = ([_u(s.title), _u(s.freelancer), _e(s.status), str(page)] for s, page in entries)
     table = _table(["Contract", "Freelancer", "Status", "Page"], rows, numeric={3}, widths=[48, 30, 12, 10])
     return (
         f"<html><body>{H1}Contract summaries</h1>"
@@ -505,7 +520,7 @@ class Pages:
 
 
 def footer_text(book_name: str, generated_at: datetime) -> str:
-    return f"{book_name} · generated {_stamp(generated_at)} by Escrowbook"
+    return f"{isolate(book_name)} · generated {_stamp(generated_at)} by Escrowbook"
 
 
 def _writer(path: Path, title: str, page_size: QPageSize | None) -> QPdfWriter:

@@ -245,3 +245,28 @@ def test_bidi_controls_never_reach_a_file_name():
     name = file_name(7, f"Invoice \u202eFDP.exe{BIDI} final")
     assert not set(BIDI) & set(name)
     assert name == "00007 Invoice FDP.exe final.pdf"
+
+
+# ------------------------------------------------------------ user text is isolated
+def test_a_right_to_left_override_in_a_marketplace_id_does_not_reverse_the_pdf_subtitle(book, freelancer, tmp_path):
+    from desktop.summary_pdf import write_pdf
+    from models.report import contract_summary
+
+    c = ops.create_contract("Logo redesign", freelancer, started_on=START, today=START, external_id="ab\u202ecd-123")
+    pdf = tmp_path / "summary.pdf"
+    write_pdf(pdf, [contract_summary(c.id, now=NOW)], book_name="test.book", generated_at=NOW)
+    text = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    subtitle = next(line for line in text.splitlines() if line.startswith("Contract #"))
+    assert subtitle.endswith("· Active")  # not "abevitcA · 321-dc"
+
+
+def test_the_contract_page_isolates_the_clients_words_in_its_subtitle(qtbot, book, freelancer):
+    from desktop.window.main_window import MainWindow
+
+    c = ops.create_contract("Logo", freelancer, started_on=START, today=START, external_id="ab\u202ecd-123")
+    window = MainWindow(book, today=START)
+    qtbot.addWidget(window)
+    window.finish_opening()
+    window.page.show_contract(c)
+    text = window.page.subtitle.text()
+    assert "\u2068ab\u202ecd-123\u2069" in text and "\u2068Ana Ruiz\u2069" in text
