@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -207,6 +208,9 @@ def copy_book(conn: sqlite3.Connection, target: Path, *, between: Between | None
     with temporary_beside(target, "book") as part:
         dest = sqlite3.connect(str(part))
         try:
+            if between is not None:
+                # Its last step would wait for the disk on the window's thread: pushed to the disk below instead.
+                dest.execute("PRAGMA synchronous = OFF")
             if between is None:
                 conn.backup(dest)
             else:
@@ -215,10 +219,34 @@ def copy_book(conn: sqlite3.Connection, target: Path, *, between: Between | None
             dest.close()
         for suffix in ("-wal", "-shm", "-journal"):  # (a copy has none: closing `dest` folded them in)
             Path(f"{part}{suffix}").unlink(missing_ok=True)
-        sync(part)
+        if between is None:
+            sync(part)
+        else:  # pushing a large copy to the disk takes a while: the window keeps handling its events meanwhile
+            _while_waiting(lambda: sync(part), lambda: between(0, 0))
         if not whole_book(part):
             raise incomplete(part, "copy")
         _replace(part, target)
+
+
+def _while_waiting(work: Callable[[], None], between: Callable[[], None], every_s: float = 0.01) -> None:
+    """Do `work` (which waits on the disk, not on Python) in a thread; call `between` every `every_s` meanwhile.
+    What `work` raised is raised here."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the caller below
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="escrowbook-sync", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(every_s)
+        if thread.is_alive():
+            between()
+    if failed:
+        raise failed[0]
 
 
 def refuse_if_open(target: Path) -> None:

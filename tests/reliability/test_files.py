@@ -4,6 +4,7 @@ valid anywhere and never carry bidi controls."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -270,3 +271,59 @@ def test_the_contract_page_isolates_the_clients_words_in_its_subtitle(qtbot, boo
     window.page.show_contract(c)
     text = window.page.subtitle.text()
     assert "\u2068ab\u202ecd-123\u2069" in text and "\u2068Ana Ruiz\u2069" in text
+
+
+# ------------------------------------------------------------ the daily backup does not block the window
+@pytest.fixture
+def big_window(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from desktop.window.main_window import MainWindow
+
+    path = tmp_path / "big.book"
+    assert main(["demo", str(path), "--contracts", "3000"]) == 0
+    book = open_book(path, create=False)
+    window = MainWindow(book, settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.book.close()
+
+
+def _ticks_during(work) -> tuple[object, list[float], float]:
+    """Run `work` with a timer asking to tick every millisecond: (its result, the ticks during it, how long)."""
+    from PySide6.QtCore import QTimer
+
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(1)
+    started = time.perf_counter()
+    result = work()
+    ended = time.perf_counter()
+    timer.stop()
+    edges = [started, *(t for t in ticks if started < t < ended), ended]
+    longest = max(b - a for a, b in itertools.pairwise(edges))
+    return result, [t for t in ticks if started < t < ended], longest
+
+
+def test_the_daily_backup_lets_the_window_handle_its_events_while_it_copies(big_window, backups_folder):
+    from desktop.dialogs.backup import backup_when_due
+    from models.partfiles import whole_book
+
+    made, ticks, longest = _ticks_during(lambda: backup_when_due(big_window))
+    assert made is not None and whole_book(made)
+    assert len(ticks) >= 3  # the window's timer ran while the book was copied
+    size = big_window.book.path.stat().st_size / 1e6
+    print(f"daily backup of a {size:.0f} MB book: longest block {longest * 1000:.0f} ms")
+
+
+def test_closing_the_book_during_its_backup_stops_it_and_leaves_nothing(big_window, backups_folder):
+    from PySide6.QtCore import QTimer
+
+    from desktop.dialogs.backup import backup_when_due
+
+    book = big_window.book
+    QTimer.singleShot(0, book.close)  # runs between two steps of the copy
+    assert backup_when_due(big_window) is None
+    assert not [p for p in backups_folder.rglob("*") if p.is_file()]
