@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-
-import peewee as pw
-
-STORAGE_ERRORS = (sqlite3.Error, pw.DatabaseError, OSError, UnicodeError)
+import sys
 
 _OS_WORDS = {
     errno.ENOSPC: "the disk is full",
@@ -32,8 +29,11 @@ _OS_WORDS = {
 }
 
 
-def is_storage_error(exc: BaseException) -> bool:
-    return isinstance(exc, STORAGE_ERRORS)
+def storage_errors() -> tuple[type[BaseException], ...]:
+    """The error types refused in words. peewee's is named only once peewee is loaded (before that none of its
+    errors can happen): the window's start-up path does not import it (tests/desktop/test_startup.py)."""
+    pw = sys.modules.get("peewee")
+    return (sqlite3.Error, OSError, UnicodeError, *((pw.DatabaseError,) if pw else ()))
 
 
 def reason(exc: OSError) -> str:
@@ -52,7 +52,7 @@ def in_words(exc: BaseException) -> str | None:
     if isinstance(exc, OSError):
         where = exc.filename or ""
         return f"A file could not be read or written{f' ({where})' if where else ''}: {reason(exc)}."
-    if isinstance(exc, sqlite3.Error | pw.DatabaseError):
+    if isinstance(exc, storage_errors()):  # sqlite3's errors, or peewee's
         text = str(exc)
         low = text.lower()
         if "full" in low:

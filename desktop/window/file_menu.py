@@ -15,7 +15,7 @@ from desktop.version import APP_NAME
 from desktop.widgets import prompts
 from desktop.window.actions import FILTER_CHOICES
 from models.errors import BookError
-from models.refusals import STORAGE_ERRORS, in_words
+from models.refusals import in_words, storage_errors
 
 MAX_RECENT = 8
 
@@ -50,7 +50,7 @@ class FileMenu:
         self.book.close()
         try:
             self.book = open_book(path, create=create)
-        except (BookError, *STORAGE_ERRORS) as exc:
+        except (BookError, *storage_errors()) as exc:
             keep = self.selected_contract_id()
             self.book = open_book(current, create=False)
             self.model.reload()  # through the book's new connection

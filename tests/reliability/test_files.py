@@ -327,3 +327,28 @@ def test_closing_the_book_during_its_backup_stops_it_and_leaves_nothing(big_wind
     QTimer.singleShot(0, book.close)  # runs between two steps of the copy
     assert backup_when_due(big_window) is None
     assert not [p for p in backups_folder.rglob("*") if p.is_file()]
+
+
+def test_the_export_dialog_on_a_full_disk_says_so_and_leaves_only_whole_pdfs(qtbot, demo, small_disk, tmp_path):
+    from PySide6.QtCore import QSettings, Qt
+
+    from desktop.window.main_window import MainWindow
+
+    window = MainWindow(
+        open_book(demo, create=False), settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    window.finish_opening()
+    dialog = window.export_dialog()
+    dialog.show()
+    dialog.choice_buttons["all"].setChecked(True)
+    dialog.choose_folder = lambda: str(small_disk)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    message = dialog.error.text()
+    assert dialog.error.isVisible() and dialog.result() != dialog.DialogCode.Accepted
+    assert "the disk is full" in message and "of 60 files were written before that" in message
+    for p in small_disk.glob("*.pdf"):
+        assert p.read_bytes().rstrip().endswith(b"%%EOF")
+    assert leftovers(small_disk) == []
+    dialog.grab().save(str(tmp_path / "export-full-disk.png"))
+    window.book.close()
