@@ -75,17 +75,51 @@ def show_crash(exc_type, exc, tb, parent=None) -> QMessageBox:
     return box
 
 
+def show_refusal(exc: BaseException, parent=None) -> QMessageBox:
+    """A storage, system or encoding error during a user action (a full disk, a damaged or locked book, a file
+    that cannot be written): not a bug, so no crash dialog, but what happened in words, and that the book
+    is as it was (every change is one transaction)."""
+    from models.refusals import in_words
+
+    box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, in_words(exc) or str(exc), parent=parent)
+    box.setObjectName("refusalDialog")
+    box.setInformativeText("Your book is as it was before: nothing half-done was saved.")
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.open()
+    return box
+
+
+_SHOWN: list[QMessageBox] = []  # a box with no window to own it lives until it is closed
+
+
+def _keep(box: QMessageBox | None) -> None:
+    if box is None:
+        return
+    _SHOWN.append(box)
+    box.finished.connect(lambda *_: _SHOWN.remove(box) if box in _SHOWN else None)
+
+
 def install_crash_dialog() -> None:
-    """Uncaught exceptions (in Qt slots too) show the crash dialog instead of vanishing into a terminal."""
+    """Uncaught exceptions (in Qt slots too) show the crash dialog instead of vanishing into a terminal; a
+    storage, system or encoding error (models/refusals.py) shows a refusal in words instead: the crash
+    dialog is for real bugs only."""
+    from models.refusals import in_words
+
     previous = sys.excepthook
 
     def hook(exc_type, exc, tb):
         if issubclass(exc_type, KeyboardInterrupt):
             previous(exc_type, exc, tb)
             return
+        words = in_words(exc) if exc is not None else None
+        if words is not None:
+            print(f"Escrowbook: {words} ({exc_type.__name__}: {exc})", file=sys.stderr)
+            if QApplication.instance() is not None:
+                _keep(show_refusal(exc, QApplication.activeWindow()))
+            return
         previous(exc_type, exc, tb)  # still printed, for whoever runs it from a terminal
         if QApplication.instance() is not None:
-            show_crash(exc_type, exc, tb, QApplication.activeWindow())
+            _keep(show_crash(exc_type, exc, tb, QApplication.activeWindow()))
 
     sys.excepthook = hook
 

@@ -17,8 +17,11 @@ offscreen.
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 import time
+from pathlib import Path
 
 from desktop.version import app_version
 
@@ -76,11 +79,28 @@ def _open(path: str, command: str):
     from models.book import open_book
     from models.errors import BookError
 
+    why = _not_a_file(path)
+    if why:
+        print(f"escrowbook {command}: “{Path(path).name}” cannot be opened: {why}", file=sys.stderr)
+        return None
     try:
         return open_book(path, create=False)
     except BookError as exc:
         print(f"escrowbook {command}: {exc}", file=sys.stderr)
         return None
+
+
+def _not_a_file(path: str) -> str | None:
+    """Why `path` cannot be a book without opening it (a device such as /dev/full, a pipe), or None.
+    Asked of the file's type only: opening a pipe would wait for a writer forever."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # missing or unreadable: opening it says which
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # (a folder: opening it says it cannot be read)
+        return None
+    kind = "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a pipe or socket"
+    return f"it is {kind}, not a file, so it is not an Escrowbook book."
 
 
 def cmd_export_csv(args) -> int:
@@ -127,9 +147,7 @@ def cmd_import_csv(args) -> int:
 
 
 def cmd_export_pdf(args) -> int:
-    import os
     from datetime import UTC, datetime
-    from pathlib import Path
 
     from models.errors import RuleError
     from models.report import select_contracts
@@ -168,8 +186,18 @@ def cmd_export_pdf(args) -> int:
             include_private=args.include_private,
             now=datetime.now(UTC),
         )
-    except (RuleError, OSError) as exc:
+    except RuleError as exc:
         return fail(str(exc))
+    except OSError as exc:
+        from models.refusals import reason
+
+        done = getattr(exc, "written", None)
+        if done is None:
+            return fail(f"the summaries could not be written to {out}: {reason(exc)}. Nothing was replaced.")
+        return fail(
+            f"the summaries could not all be written into {out}: {reason(exc)}. {len(done):,} of {len(ids):,} "
+            "were written before that, each one whole; no file was replaced by a part-written one."
+        )
     finally:
         book.close()
     took = time.perf_counter() - started
@@ -187,6 +215,11 @@ def cmd_demo(args) -> int:
         counts = generate(args.path, args.contracts, seed=args.seed)
     except (RuleError, BookError) as exc:
         print(f"escrowbook demo: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        from models.refusals import in_words
+
+        print(f"escrowbook demo: the demo book could not be written at {args.path}. {in_words(exc)}", file=sys.stderr)
         return 1
     took = time.perf_counter() - started
     print(
@@ -227,6 +260,23 @@ def cmd_check(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command is None:
+        return _app(args)
+    try:
+        return _command(args)
+    except Exception as exc:
+        # The one boundary of every subcommand: storage, system and encoding errors are refused in words
+        # (exit 1, no traceback); anything else is a bug, and keeps its traceback.
+        from models.refusals import in_words
+
+        words = in_words(exc)
+        if words is None:
+            raise
+        print(f"escrowbook {args.command}: {words}", file=sys.stderr)
+        return 1
+
+
+def _command(args) -> int:
     if args.command == "demo":
         return cmd_demo(args)
     if args.command == "check":
@@ -237,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_export_csv(args)
     if args.command == "import-csv":
         return cmd_import_csv(args)
+    raise AssertionError(f"no such command: {args.command}")
+
+
+def _app(args) -> int:
     if args.smoke_test:
         from desktop.smoke import run_smoke_test
 

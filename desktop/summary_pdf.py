@@ -9,11 +9,11 @@ moved into place, so a failed or cancelled export never leaves a half-written PD
 
 from __future__ import annotations
 
+import errno
 import html
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 )
 
 from models.money import format_money
+from models.partfiles import incomplete, remove_leftovers, sync, temporary_beside
 from models.report import ContractSummary, FeedbackView, contract_summary
 
 RESOLUTION = 300  # dots per inch of the PDF's coordinate system (text and lines stay vectors)
@@ -77,6 +78,21 @@ def page_size_for(locale: QLocale | None = None) -> QPageSize:
 
 def _e(text) -> str:
     return html.escape(str(text or ""), quote=False)
+
+
+FSI, PDI = "\u2068", "\u2069"  # first strong isolate ... pop directional isolate
+
+
+def isolate(text) -> str:
+    """User text set apart from the text around it (FSI ... PDI): its own direction, whatever it holds, so a
+    U+202E in a marketplace id cannot reverse the rest of a line, and Arabic or Hebrew reads as written."""
+    text = str(text or "")
+    return f"{FSI}{text}{PDI}" if text else ""
+
+
+def _u(text) -> str:
+    """User text, escaped and isolated."""
+    return _e(isolate(text))
 
 
 NBSP = "\u00a0"  # dates and amounts never break across lines
@@ -131,17 +147,17 @@ def _none(text: str) -> str:
 def summary_html(s: ContractSummary) -> str:
     """The summary of one contract as the rich text Qt lays out."""
     money = lambda minor: "" if minor is None else _e(format_money(minor, s.currency)).replace(" ", NBSP)  # noqa: E731
-    out = [f"{H1}{_e(s.title)}</h1>"]
+    out = [f"{H1}{_u(s.title)}</h1>"]
     sub = [f"Contract #{s.contract_id}"]
     if s.external_id:
-        sub.append(f"marketplace id {_e(s.external_id)}")
+        sub.append(f"marketplace id {_u(s.external_id)}")
     sub.append(s.status + (f" on {_day(s.ended_on)}" if s.ended_on else ""))
     out.append(f'<p style="color: {GREY}; margin-bottom: 8px;">{" · ".join(sub)}</p>')
 
     facts = [
-        ("Freelancer", s.freelancer),
-        ("Agency", s.agency or "none"),
-        ("Email", s.email or "not recorded"),
+        ("Freelancer", isolate(s.freelancer)),
+        ("Agency", isolate(s.agency) or "none"),
+        ("Email", isolate(s.email) or "not recorded"),
         ("Policy", s.policy),
         ("Currency", s.currency),
         ("Status", s.status),
@@ -149,7 +165,7 @@ def summary_html(s: ContractSummary) -> str:
         ("Ended", _day(s.ended_on) or "not ended"),
     ]
     if s.end_reason:
-        facts.append(("End reason", s.end_reason))
+        facts.append(("End reason", isolate(s.end_reason)))
     cells = [f'<td width="17%"><font color="{GREY}">{_e(k)}:</font></td><td width="31%">{_e(v)}</td>' for k, v in facts]
     if len(cells) % 2:
         cells.append("<td></td><td></td>")
@@ -178,7 +194,7 @@ def summary_html(s: ContractSummary) -> str:
                 (
                     [
                         str(m.position),
-                        _e(m.title),
+                        _u(m.title),
                         _day(m.due_on),
                         money(m.amount),
                         money(m.funded),
@@ -205,8 +221,8 @@ def summary_html(s: ContractSummary) -> str:
                         _day(e.date),
                         str(e.id),
                         _e(e.entry),
-                        _e(e.milestone),
-                        _e(e.memo),
+                        _u(e.milestone),
+                        _u(e.memo),
                         money(e.amount),
                         money(e.escrow_after),
                     ]
@@ -261,7 +277,7 @@ def summary_html(s: ContractSummary) -> str:
         out.append(
             _table(
                 ["Checklist item", "Done on", "Note"],
-                ([_e(label), _day(done) or "open", _e(note)] for label, done, note in s.closeout),
+                ([_e(label), _day(done) or "open", _u(note)] for label, done, note in s.closeout),
                 widths=[55, 15, 30],
                 nowrap={1},
             )
@@ -273,7 +289,7 @@ def summary_html(s: ContractSummary) -> str:
             _table(
                 ["Access given", "Where", "Given on", "Revoked on"],
                 (
-                    [_e(label), _e(where), _day(given), _day(revoked) or "not revoked"]
+                    [_u(label), _u(where), _day(given), _day(revoked) or "not revoked"]
                     for label, where, given, revoked in s.access
                 ),
                 widths=[40, 30, 15, 15],
@@ -287,7 +303,7 @@ def summary_html(s: ContractSummary) -> str:
             _table(
                 ["To receive back", "Kind", "Received on", "Note"],
                 (
-                    [_e(label), _e(kind), _day(received) or "not yet", _e(note)]
+                    [_u(label), _e(kind), _day(received) or "not yet", _u(note)]
                     for label, kind, received, note in s.deliverables
                 ),
                 widths=[40, 13, 15, 32],
@@ -310,7 +326,7 @@ def summary_html(s: ContractSummary) -> str:
         notes = s.private_notes + (s.client_feedback.private if s.client_feedback else [])
         if notes:
             for what, text in notes:
-                out.append(f"<p><b>{_e(what)}:</b> {_e(text)}</p>".replace("\n", "<br>"))
+                out.append(f"<p><b>{_e(what)}:</b> {_u(text)}</p>".replace("\n", "<br>"))
         else:
             out.append(_none("No private notes."))
     return f"<html><body>{''.join(out)}</body></html>"
@@ -326,12 +342,12 @@ def _feedback_html(heading: str, fb: FeedbackView | None, missing: str) -> str:
         _table(["Category", "Stars"], rows, numeric={1}, widths=[70, 30], width=55),
     ]
     if fb.comment:
-        parts.append(f"<p>Comment: {_e(fb.comment)}</p>".replace("\n", "<br>"))
+        parts.append(f"<p>Comment: {_u(fb.comment)}</p>".replace("\n", "<br>"))
     return "".join(parts)
 
 
 def contents_html(entries: list[tuple[ContractSummary, int]]) -> str:
-    rows = ([_e(s.title), _e(s.freelancer), _e(s.status), str(page)] for s, page in entries)
+    rows = ([_u(s.title), _u(s.freelancer), _e(s.status), str(page)] for s, page in entries)
     table = _table(["Contract", "Freelancer", "Status", "Page"], rows, numeric={3}, widths=[48, 30, 12, 10])
     return (
         f"<html><body>{H1}Contract summaries</h1>"
@@ -504,7 +520,7 @@ class Pages:
 
 
 def footer_text(book_name: str, generated_at: datetime) -> str:
-    return f"{book_name} · generated {_stamp(generated_at)} by Escrowbook"
+    return f"{isolate(book_name)} · generated {_stamp(generated_at)} by Escrowbook"
 
 
 def _writer(path: Path, title: str, page_size: QPageSize | None) -> QPdfWriter:
@@ -552,36 +568,78 @@ def write_pdf(
     contents: bool = False,
     page_size: QPageSize | None = None,
     cancelled: Callable[[], bool] = lambda: False,
+    tidy: bool = True,
 ) -> bool:
-    """Write one PDF (one summary, or many with `contents`) through a temporary file; False if cancelled."""
+    """Write one PDF (one summary, or many with `contents`) through a temporary file; False if cancelled.
+
+    The temporary is checked whole (`check_pdf`) before it replaces `path`: QPdfWriter says nothing when the
+    disk fills, so a file it could not finish raises OSError here, and whatever was at `path` stays as it was.
+    """
     path = Path(path)
     title = summaries[0].title if len(summaries) == 1 else "Contract summaries"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".pdf.part", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    if tidy:  # (a batch tidies its folder once)
+        remove_leftovers(path.parent)  # what a killed export left here (private notes, maybe)
+    with temporary_beside(path, "pdf") as tmp:
         writer = _writer(tmp, title, page_size)
         done = paint_summaries(
             writer, summaries, book_name=book_name, generated_at=generated_at, contents=contents, cancelled=cancelled
         )
         del writer  # flushes and closes the file
         if not done:
-            tmp.unlink(missing_ok=True)
             return False
+        check_pdf(tmp)
         os.replace(tmp, path)
         return True
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+
+
+def check_pdf(path: Path) -> None:
+    """Raise OSError unless the PDF at `path` is whole: on the disk, not empty, and ending in its trailer
+    (`startxref`, an offset that points at the cross-reference inside the file, `%%EOF`)."""
+    try:
+        sync(path)
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(8)
+            f.seek(max(0, size - 1024))
+            m = _TRAILER.search(f.read())
+            offset = int(m.group(1)) if m else -1
+            xref = b""
+            if 0 < offset < size:
+                f.seek(offset)
+                xref = f.read(32)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise OSError(errno.ENOSPC, "the disk is full", str(path)) from None
         raise
+    if size == 0 or not head.startswith(b"%PDF-") or not (xref.startswith(b"xref") or _XREF_OBJ.match(xref)):
+        raise incomplete(path, "PDF")
 
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+_TRAILER = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
+_XREF_OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")  # a cross-reference stream
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+# Bidi controls (embeddings, overrides, isolates, marks): in a file name they can make "exe.pdf" look like
+# "fdp.exe". They never reach one.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]+")
+NAME_BYTES = 200  # of the title in a file name, in UTF-8: most systems allow 255 bytes for a whole name
 
 
 def file_name(contract_id: int, title: str) -> str:
-    """A file name that says which contract it is and is valid on every system."""
-    title = _UNSAFE.sub(" ", title).strip().strip(".")[:80].strip() or "contract"
+    """A file name that says which contract it is and is valid on every system: no characters a system
+    forbids, no bidi controls, the title cut to 200 bytes of UTF-8 on a character boundary."""
+    title = _UNSAFE.sub(" ", _BIDI.sub("", title)).strip().strip(".")
+    title = _cut(title, NAME_BYTES).strip().strip(".").strip() or "contract"
     return f"{contract_id:05d} {title}.pdf"
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` bytes of UTF-8, never inside a character."""
+    data = text.encode("utf-8", "replace")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", "ignore")
 
 
 def export_summaries(
@@ -599,7 +657,8 @@ def export_summaries(
     """Summaries of these contracts: one PDF each into the folder `out`, or one combined PDF at `out`.
 
     Returns the files written. Cancelling stops at once and removes the file being written; the
-    summaries already finished in a folder stay there, whole.
+    summaries already finished in a folder stay there, whole. A file that cannot be written whole (a full
+    disk) stops the batch with OSError, whose `written` lists the files finished before it.
     """
     out = Path(out)
     total = len(contract_ids)
@@ -616,13 +675,22 @@ def export_summaries(
         )  # fmt: skip
         return [out] if done else []
     out.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)  # what a killed export left here (private notes, maybe)
     written = []
     for n, cid in enumerate(contract_ids, start=1):
         if cancelled():
             break
         s = contract_summary(cid, include_private=include_private, now=now)
         target = out / file_name(s.contract_id, s.title)
-        if write_pdf(target, [s], book_name=book_name, generated_at=now, page_size=page_size, cancelled=cancelled):
+        try:
+            done = write_pdf(
+                target, [s], book_name=book_name, generated_at=now, page_size=page_size, cancelled=cancelled,
+                tidy=False,
+            )  # fmt: skip
+        except OSError as exc:
+            exc.written = written
+            raise
+        if done:
             written.append(target)
         progress(n, total)
     return written

@@ -13,6 +13,7 @@ connection it opened (`adopt`), migrates the book and binds the models to it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import sqlite3
@@ -411,14 +412,21 @@ def _checked_copy(path: Path, conn: sqlite3.Connection) -> Book:
 
 def save_copy(book: Book, target: str | os.PathLike) -> Path:
     """A consistent copy of the open book at `target` (SQLite's backup API), written to a temporary
-    file and moved into place, mode 0600. Never over the open book itself."""
+    file, checked whole and moved into place, mode 0600. Never over the open book itself, nor over a
+    book open in another window or program; a copy the disk cannot hold is refused, `target` intact."""
+    from .backup import copy_book  # backup.py builds on this module
+
     target = Path(target).expanduser().absolute()
     if target == book.path or (target.exists() and target.samefile(book.path)):
         raise BookError("A copy cannot be saved over the open book itself: choose another file.", reason="same_file")
     try:
-        bookfile.copy_into_place(book.db.connection(), target, new_book=True)
-    except OSError as exc:
-        raise BookError(f"The copy could not be saved to “{target}” ({exc.strerror}).", reason="unwritable") from None
+        copy_book(book.db.connection(), target, new_book=True)
+    except (OSError, sqlite3.Error) as exc:
+        full = "full" in str(exc).lower() or getattr(exc, "errno", None) == errno.ENOSPC
+        why = "the disk is full" if full else (getattr(exc, "strerror", None) or str(exc))
+        raise BookError(
+            f"The copy could not be saved to “{target}” ({why}). Nothing was replaced.", reason="unwritable"
+        ) from None
     return target
 
 

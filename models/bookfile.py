@@ -436,19 +436,6 @@ def untrusted(path: Path, changes: list[str]) -> BookError:
     )
 
 
-def copy_into_place(conn: sqlite3.Connection, target: Path, *, new_book: bool = False) -> None:
-    """`_copy` to a temporary name beside `target`, then renamed: `target` is never half written. The copy
-    carries no session of the open book (`mark_copy`), and with `new_book` an id of its own."""
-    part = target.with_name(f".{target.name}.part")
-    try:
-        _copy(conn, part)
-        mark_copy(part, new_book=new_book)
-        os.replace(part, target)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-
-
 def mark_copy(path: Path, *, new_book: bool = False) -> None:
     """A copy of a book (a backup, a restored backup, a saved copy) is not the open book: a write-ahead log
     the open book leaves after a crash must never be taken for the copy's, so the copy's session value is
@@ -459,6 +446,9 @@ def mark_copy(path: Path, *, new_book: bool = False) -> None:
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         conn.execute("PRAGMA trusted_schema = OFF")
+        foreign = foreign_objects(conn.execute("SELECT type, name FROM sqlite_master").fetchall())
+        if foreign:  # (a trigger would run on the change below)
+            raise untrusted(path, foreign)
         conn.execute("BEGIN")
         conn.execute("DELETE FROM book_info WHERE key = ?", (anchor.SESSION_KEY,))
         if new_book:

@@ -136,10 +136,15 @@ class ContractSummary:
     include_private: bool = False
 
 
+MAX_ROWID = 2**63 - 1
+
+
 def select_contracts(*, ids: list[int] | None = None, status: str | None = None) -> list[int]:
     """The contracts to export, by number: these `ids` (each must exist), every one with `status`, or all."""
     if ids:
-        found = {c.id for c in Contract.select(Contract.id).where(Contract.id.in_(ids))}
+        # A number SQLite cannot hold (beyond 2^63 - 1, or below 1) names no contract: asked for, it is missing.
+        possible = [i for i in ids if 1 <= i <= MAX_ROWID]
+        found = {c.id for c in Contract.select(Contract.id).where(Contract.id.in_(possible))} if possible else set()
         missing = [i for i in ids if i not in found]
         if missing:
             listed = ", ".join(f"#{i}" for i in missing)

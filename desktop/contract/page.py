@@ -232,12 +232,14 @@ class ContractPage(ContractTab):
                 tab.show_contract(None)
             return
         f = c.freelancer
-        who = f.name + (f" ({f.agency})" if f.agency else "")
+        # The client's own words are isolated (FSI ... PDI): a bidi control in one cannot reorder the rest.
+        who = _isolate(f.name) + (f" ({_isolate(f.agency)})" if f.agency else "")
         status = "Active" if c.status == Contract.ACTIVE else f"Ended {formatting.day(c.ended_on)}"
-        ext = f" · {c.external_id}" if c.external_id else ""
+        ext = f" · {_isolate(c.external_id)}" if c.external_id else ""
+        email = f" · {_isolate(f.email)}" if f.email else ""
         self.title.setText(c.title)
         self.subtitle.setText(
-            f"{who}{' · ' + f.email if f.email else ''} · {status} · started {formatting.day(c.started_on)}{ext}\n"
+            f"{who}{email} · {status} · started {formatting.day(c.started_on)}{ext}\n"
             f"Policy: {c.policy.name}, in effect from {formatting.day(c.policy.effective_from)} · {c.currency}"
         )
         self._show_money(c)
@@ -295,3 +297,8 @@ class ContractPage(ContractTab):
             style = " style='color:#b42318'" if overdue else ""
             lines.append(f"<li{style}>{mark}{html.escape(when + extra)}</li>")
         self.clocks.setText(_clocks_html(lines or ["<li>No deadlines running.</li>"]))
+
+
+def _isolate(text: str) -> str:
+    """User text set apart from the text around it (first strong isolate ... pop directional isolate)."""
+    return f"\u2068{text}\u2069"

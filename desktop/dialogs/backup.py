@@ -1,7 +1,8 @@
 """Backups in the window: the automatic daily backup, and File → Restore from Backup….
 
 The automatic backup runs a few seconds after a book is shown (`schedule_backup`, called once by
-the main window for every book it opens), so it never delays the window's start; it is made only
+the main window for every book it opens), so it never delays the window's start, and is copied in
+steps with the window's events handled between them, so it never blocks the window; it is made only
 when the newest daily backup is a day old or more (models/backup.py), keeping the newest
 "backups/keep" of them (a setting, default 10).
 
@@ -45,23 +46,40 @@ def schedule_backup(window) -> None:
     QTimer.singleShot(BACKUP_DELAY_MS, window, lambda: backup_when_due(window))
 
 
+class _Stopped(Exception):
+    """The book was closed (or another opened) while its backup was being copied."""
+
+
 def backup_when_due(window) -> Path | None:
-    """The automatic daily backup of `window.book` (nothing when one was made in the past day)."""
+    """The automatic daily backup of `window.book` (nothing when one was made in the past day).
+
+    Copied in steps of a megabyte or so, the window's events handled between them: the window stays usable
+    while a large book is backed up (models/backup.py, `between`). Work done meanwhile goes into the copy
+    too (SQLite's backup API follows the book's own connection). Closing the book stops the backup."""
     book = window.book
     if book is None or book.db.is_closed():  # (a book refused as it finished opening: nothing to back up)
         return None
+    if getattr(window, "backing_up", False):
+        return None
     keep = window.settings.value(KEEP_SETTING, DEFAULT_KEEP, type=int)
+
+    def between(left: int, total: int) -> None:
+        QApplication.processEvents()
+        if window.book is not book or book.db.is_closed():
+            raise _Stopped
+
     window.statusBar().showMessage("Backing up the book…")
-    window.statusBar().repaint()
-    QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+    window.backing_up = True
     try:
-        made = backup_if_due(book, keep=keep)
+        made = backup_if_due(book, keep=keep, between=between)
+    except _Stopped:
+        return None
     except (BookError, RuleError) as exc:
         window.statusBar().clearMessage()
         window.warn("Backup", str(exc))
         return None
     finally:
-        QApplication.restoreOverrideCursor()
+        window.backing_up = False
     if made is None:
         window.statusBar().clearMessage()
     else:

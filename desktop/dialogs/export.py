@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.summary_pdf import export_summaries, file_name, paint_summaries, write_pdf
 from desktop.widgets.fields import FieldError
+from models.refusals import reason
 from models.report import contract_summary
 
 PRIVATE_HINT = "Private notes and private feedback are left out unless you tick this."
@@ -153,8 +154,17 @@ class ExportDialog(QDialog):
                 self, ids, out, book_name=self.book_name, combined=combined, include_private=self.private.isChecked()
             )
         except OSError as exc:
-            reason = exc.strerror or str(exc)
-            self.error.setMessage(f"The summaries could not be written ({reason}). Nothing half-written was left.")
+            done = getattr(exc, "written", None)
+            self.written = list(done or [])
+            before = (
+                f" {len(self.written):,} of {len(ids):,} files were written before that, each one complete."
+                if self.written
+                else ""
+            )
+            self.error.setMessage(
+                f"The summaries could not be written: {reason(exc)}.{before} Nothing half-written was left, "
+                "and no file was replaced by one."
+            )
             return
         if self.cancelled:
             self.error.setMessage(

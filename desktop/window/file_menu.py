@@ -15,6 +15,7 @@ from desktop.version import APP_NAME
 from desktop.widgets import prompts
 from desktop.window.actions import FILTER_CHOICES
 from models.errors import BookError
+from models.refusals import in_words, storage_errors
 
 MAX_RECENT = 8
 
@@ -49,12 +50,12 @@ class FileMenu:
         self.book.close()
         try:
             self.book = open_book(path, create=create)
-        except BookError as exc:
+        except (BookError, *storage_errors()) as exc:
             keep = self.selected_contract_id()
             self.book = open_book(current, create=False)
             self.model.reload()  # through the book's new connection
             self._after_reload(keep)
-            self.warn(APP_NAME, str(exc))
+            self.warn(APP_NAME, str(exc) if isinstance(exc, BookError) else in_words(exc))
             return False
         self.load_book()
         return True
@@ -147,7 +148,9 @@ class FileMenu:
         try:
             counts = export_csv(folder)
         except OSError as exc:
-            self.warn("Export CSV", f"The CSV files could not be written into {folder}: {exc.strerror or exc}.")
+            from models.refusals import reason
+
+            self.warn("Export CSV", f"The CSV files could not be written into {folder}: {reason(exc)}.")
             return False
         self.settings.setValue("exportFolder", str(folder))
         rows = ", ".join(f"{n:,} rows in {name}" for name, n in counts.items())
