@@ -121,6 +121,7 @@ def contracts_in(backup: Backup | str | os.PathLike) -> int | None:
     path = backup.path if isinstance(backup, Backup) else Path(backup)
     try:
         conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1", uri=True)
+        conn.execute("PRAGMA trusted_schema = OFF")
     except sqlite3.Error:
         return None
     try:
@@ -158,6 +159,8 @@ def backup_if_due(
         return None
     made = _make(book.db, book.path, now, "", root, between)
     _prune(made.parent, keep)
+    # The ledger's head, noted outside the book at each daily backup too (models/anchor.py).
+    anchor.note(Path(book.path), anchor.state(book.db.execute_sql), closed=False)
     return made
 
 
@@ -189,8 +192,6 @@ def _make(
         folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         folder.mkdir(mode=0o700, exist_ok=True)
         copy_book(db.connection(), target, between=between)
-        # The ledger's head, noted outside the book at each backup too (models/anchor.py).
-        anchor.note(Path(book_path), anchor.state(db.execute_sql), closed=False)
     except (OSError, sqlite3.Error) as exc:
         raise BookError(
             f"“{Path(book_path).name}” could not be backed up to {folder} ({_why(exc)}).", reason="backup"
@@ -264,6 +265,7 @@ def refuse_if_open(target: Path) -> None:
         return
     try:
         conn = sqlite3.connect(str(target), timeout=0.2, isolation_level=None)
+        conn.execute("PRAGMA trusted_schema = OFF")
     except sqlite3.Error:
         return
     try:

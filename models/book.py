@@ -134,7 +134,9 @@ class _BookDatabase(pw.SqliteDatabase):
     def _connect(self):
         conn, self._adopt = self._adopt, None
         if conn is None:
-            return super()._connect()
+            conn = super()._connect()
+            conn.execute("PRAGMA trusted_schema = OFF")  # (as bookfile.new_connection does)
+            return conn
         self._add_conn_hooks(conn)
         return conn
 

@@ -19,6 +19,7 @@ import urllib.parse
 import peewee as pw
 
 from . import anchor, consistency
+from .bookfile import new_connection
 from .chain import chain_problems
 from .entities import LedgerEntry as E
 from .entities import database
@@ -302,7 +303,7 @@ def check_book(path: str | None = None) -> list[str]:
             database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
         for target, name in ((integrity, "check-integrity"), (ledger, "check-ledger")):
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            conn = new_connection(uri, uri=True)  # (trusted_schema off, as on every connection to a book)
             conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # read-only: mapped pages read with no copying
             workers.append(threading.Thread(target=target, args=(conn,), name=name))
             workers[-1].start()

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from .figures import BAD_INPUT, CRASH, CSV_FUZZ
+from .figures import BAD_INPUT, CRASH, CSV_FUZZ, UNTRUSTED
 
 BAD_INPUT_FILE = "tests/reliability/test_bad_input.py"
+UNTRUSTED_FILES = tuple(
+    f"tests/reliability/{name}.py"
+    for name in ("test_untrusted_books", "test_untrusted_csv", "test_files", "test_boundaries")
+)
 
 
 def pytest_runtest_logreport(report):
@@ -17,14 +21,22 @@ def pytest_runtest_logreport(report):
         kind = "good" if "right_to_left" in report.nodeid else "bad"
         BAD_INPUT[f"{kind}_tried"] += 1
         BAD_INPUT[f"{kind}_passed"] += int(report.passed)
+    if report.when == "call" and report.nodeid.startswith(UNTRUSTED_FILES):
+        UNTRUSTED["tried"] += 1
+        UNTRUSTED["passed"] += int(report.passed)
 
 
 def pytest_terminal_summary(terminalreporter):
     fuzzed = CSV_FUZZ["imported"] + CSV_FUZZ["refused"]
-    if not CRASH and not BAD_INPUT["bad_tried"] + BAD_INPUT["good_tried"] and not fuzzed:
+    if not CRASH and not BAD_INPUT["bad_tried"] + BAD_INPUT["good_tried"] and not fuzzed and not UNTRUSTED["tried"]:
         return
     tr = terminalreporter
     tr.section("reliability (issues 9 and 16)")
+    if UNTRUSTED["tried"]:
+        tr.write_line(
+            f"untrusted books, files beside them, CSV imports, exports and commands tried: {UNTRUSTED['tried']}, "
+            f"refused in words or kept whole, files left as they were: {UNTRUSTED['passed']}"
+        )
     if fuzzed:
         f = CSV_FUZZ
         tr.write_line(
