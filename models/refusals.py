@@ -65,6 +65,6 @@ def in_words(exc: BaseException) -> str | None:
             return "The book could not be read or written: the disk reported an error. Nothing was changed."
         return (
             f"The book could not be read ({text or type(exc).__name__}): the file may be damaged. "
-            "Nothing was changed; run “escrowbook check” on it, or restore a backup."
+            "Nothing was changed; if it happens again, restore the book's latest backup (File, Restore from Backup)."
         )
     return None
