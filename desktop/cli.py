@@ -262,6 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return _app(args)
+    for name in ("path", "pdf_book", "csv_book", "out", "source"):
+        if getattr(args, name, None) == "":  # ("" would mean the current folder to the system)
+            print(f"escrowbook {args.command}: a file or folder name is needed, not an empty one.", file=sys.stderr)
+            return 1
     try:
         return _command(args)
     except Exception as exc:

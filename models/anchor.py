@@ -5,7 +5,11 @@ rewritten; its head (`book_info.ledger_head`) lives in the same file, so someone
 entries and sets the head to the new last row is not detected by the book alone. The app therefore
 writes down, for each book it opens, what the ledger was when it last had it:
 
-    anchors/<book id>.json   {"book_id", "entries", "head_id", "head", "session", "closed", "path", "at"}
+    anchors/<book id>-<12 hex digits of the book's full path>.json
+        {"book_id", "entries", "head_id", "head", "session", "closed", "path", "at"}
+
+One per book and place: a copy of a book elsewhere (a backup opened as it is, a copy made with the file
+manager) has notes of its own, so opening it never changes what is known of the book itself.
 
 - `entries`, `head_id`, `head`: how many ledger entries the book had and the id and hash of the last one;
   written when the book is opened (after it was verified), at each backup and when it is closed.
@@ -20,13 +24,14 @@ reads anchors before peewee is imported.
 What it detects (`extends`): entries removed, rewritten or reordered since this computer's Escrowbook last
 had the book, even when the hash chain inside the book was rebuilt to match; and a write-ahead log left by a
 crash beside an older or another copy of the book (`wal_belongs` in models/bookfile.py).
-What it does not: a book this computer never opened (there is nothing to compare it with), a book whose
-stored id was changed too (it then looks like another book, never opened here), or edits made by someone who
-can also rewrite the files in the user's data folder.
+What it does not: a book this computer never opened where it now lies (there is nothing to compare it with:
+a book moved or renamed starts afresh), a book whose stored id was changed too (it then looks like another
+book), or edits made by someone who can also rewrite the files in the user's data folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -37,6 +42,7 @@ from pathlib import Path
 ROOT_ENV = "ESCROWBOOK_ANCHORS"
 ID_KEY = "book_id"  # book_info keys
 SESSION_KEY = "session"
+COPY_SESSION = "copy"  # the session value of a backup or a copy: no session of the open book
 
 
 @dataclass(frozen=True)
@@ -60,15 +66,16 @@ def root() -> Path:
     return platformdirs.user_data_path("Escrowbook", appauthor=False) / "anchors"
 
 
-def _file(book_id: str, folder: Path | None = None) -> Path | None:
+def _file(book_id: str, path: Path | str, folder: Path | None = None) -> Path | None:
     if not book_id or not all(ch in "0123456789abcdef" for ch in book_id) or len(book_id) > 64:
         return None  # a book id is hex the app made; anything else is never a file name
-    return (folder or root()) / f"{book_id}.json"
+    place = hashlib.sha256(str(Path(path).absolute()).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return (folder or root()) / f"{book_id}-{place}.json"
 
 
-def read(book_id: str | None, folder: Path | None = None) -> Anchor | None:
-    """The anchor of a book, or None when this computer has none (or it cannot be read)."""
-    target = _file(book_id or "", folder)
+def read(book_id: str | None, path: Path | str, folder: Path | None = None) -> Anchor | None:
+    """The anchor of the book at `path`, or None when this computer has none (or it cannot be read)."""
+    target = _file(book_id or "", path, folder)
     if target is None:
         return None
     try:
@@ -87,12 +94,14 @@ def read(book_id: str | None, folder: Path | None = None) -> Anchor | None:
         return None
 
 
-def write(anchor: Anchor, folder: Path | None = None) -> None:
-    """Replace the anchor of a book (a temporary file renamed, mode 0600). Failing to write it is not worth
-    refusing the user's work for: the book itself is safe; only the evidence for later is missing."""
-    target = _file(anchor.book_id, folder)
+def write(anchor: Anchor, folder: Path | None = None) -> bool:
+    """Replace the anchor of a book (a temporary file renamed, mode 0600); False if it could not be written.
+    That is not worth refusing the user's work for: the book itself is safe, only the evidence for later is
+    missing (and models/book.py then leaves the book without a session value, so that a log a crash leaves
+    is never judged by a note that is out of date)."""
+    target = _file(anchor.book_id, anchor.path, folder)
     if target is None:
-        return
+        return False
     try:
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -106,7 +115,8 @@ def write(anchor: Anchor, folder: Path | None = None) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError:
-        pass
+        return False
+    return True
 
 
 def now() -> str:
@@ -125,17 +135,18 @@ def state(run) -> tuple[str | None, str | None, int, int, str]:
     return info.get(ID_KEY), info.get(SESSION_KEY), count, last or 0, head
 
 
-def note(path: Path, found: tuple, *, closed: bool, keep_head: bool = False) -> None:
+def note(path: Path, found: tuple, *, closed: bool, keep_head: bool = False) -> bool:
     """Write down a book's `state` as its anchor (after opening, at a backup, when closing). A ledger shorter
     than, or different from, the one anchored (`keep_head`, or found so here) does not replace it: the
     evidence stays, and is reported at every opening and check, until the user restores a backup."""
     book_id, session, count, head_id, head = found
     if not book_id:
-        return
-    known = read(book_id)
+        return False
+    path = Path(path).absolute()
+    known = read(book_id, path)
     if known is not None and (keep_head or _cut_short(known, head_id, head, count)):
         count, head_id, head = known.entries, known.head_id, known.head
-    write(Anchor(book_id, count, head_id, head, session or "", closed, str(path), now()))
+    return write(Anchor(book_id, count, head_id, head, session or "", closed, str(path), now()))
 
 
 def _cut_short(known: Anchor, head_id: int, head: str, count: int) -> bool:

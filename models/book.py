@@ -206,21 +206,26 @@ def trusted(db: pw.SqliteDatabase, path: Path) -> None:
 
 
 def _begin_session(db: pw.SqliteDatabase, path: Path) -> list[str]:
-    """Give the book an id (if an older version made it without one) and a new session value, folded into
-    the file before the session's own changes go to its write-ahead log, then note both outside the book
-    with the ledger's head (models/anchor.py). Returns, in words, a ledger that no longer extends the head
-    noted when this computer last had the book (which is then kept, not replaced by the shorter one)."""
+    """Give the book an id (if an older version made it without one) and a new session value: noted outside
+    the book first (models/anchor.py, with the ledger's head), then written into the book and folded into the
+    file before the session's own changes go to its write-ahead log. If the note cannot be written (the user
+    data folder is full, say), the book gets no session value: a log a crash leaves is then never judged
+    against a note that is out of date. Returns, in words, a ledger that no longer extends the head noted
+    when this computer last had the book (that note is kept, not replaced by the shorter ledger)."""
     info = dict(db.execute_sql("SELECT key, value FROM book_info WHERE key = ?", (anchor.ID_KEY,)).fetchall())
-    with db.atomic():
-        if anchor.ID_KEY not in info:
+    if anchor.ID_KEY not in info:
+        with db.atomic():
             db.execute_sql("INSERT INTO book_info (key, value) VALUES (?, ?)", (anchor.ID_KEY, uuid.uuid4().hex))
-        db.execute_sql(
-            "INSERT OR REPLACE INTO book_info (key, value) VALUES (?, ?)", (anchor.SESSION_KEY, uuid.uuid4().hex)
-        )
+    book_id, _, count, head_id, head = anchor.state(db.execute_sql)
+    cut = anchor.extends(db.execute_sql, anchor.read(book_id, path))
+    session = uuid.uuid4().hex
+    noted = anchor.note(path, (book_id, session, count, head_id, head), closed=False, keep_head=bool(cut))
+    with db.atomic():
+        if noted:
+            db.execute_sql("INSERT OR REPLACE INTO book_info (key, value) VALUES (?, ?)", (anchor.SESSION_KEY, session))
+        else:
+            db.execute_sql("DELETE FROM book_info WHERE key = ?", (anchor.SESSION_KEY,))
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    state = anchor.state(db.execute_sql)
-    cut = anchor.extends(db.execute_sql, anchor.read(state[0]))
-    anchor.note(path, state, closed=False, keep_head=bool(cut))
     advice = "If you did not remove them yourself, restore this book's latest backup (File, Restore from Backup)."
     return [f"Escrowbook found that {cut[0]} {advice}"] if cut else []
 
@@ -327,10 +332,12 @@ def _refuse_later_columns(db: pw.SqliteDatabase, path: Path, version: int) -> No
 
 
 def open_to_check(path: str | os.PathLike) -> Book:
-    """Open a book to be checked, read-only: nothing is written to it or beside it, it is never migrated, and
-    it works on read-only media. The book is locked against other writers while it is checked, as an open
-    book is (where the file may be written at all). A book in an older format is checked through a private
-    copy migrated in a temporary folder. Raises BookError, as opening does."""
+    """Open a book to be checked, read-only: nothing is written to it, it is never migrated, and it works on
+    read-only media. Where the book may be written at all, it is locked against the app while it is checked,
+    with the lock an open book takes (SQLite may create an empty log beside it for that moment, removed when
+    the check ends); on read-only media nobody can write it meanwhile, and it is read as it lies, with no lock
+    and no file made beside it. A book in an older format is checked through a private copy migrated in a
+    temporary folder. Raises BookError, as opening does."""
     path = Path(path).expanduser().absolute()
     version = bookfile.probe(path, schema_version())
     for suffix, what in (("-journal", "a rollback journal"), ("-wal", "a log of its latest changes")):
@@ -342,15 +349,14 @@ def open_to_check(path: str | os.PathLike) -> Book:
                 "before closing it. Close it there, or open it in Escrowbook once, then check it again.",
                 "not_closed",
             )
-    conn = bookfile.new_connection(path)
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+    if writable:
+        conn = bookfile.new_connection(path)
+    else:
+        conn = bookfile.new_connection(bookfile.read_only_uri(path, immutable=True), uri=True)
     try:
-        try:
-            bookfile._lock(conn, path)
-        except bookfile.BookError as exc:
-            if exc.reason == "locked":
-                raise
-        except sqlite3.Error:
-            pass  # read-only media: nobody can write it while it is checked either
+        if writable:
+            bookfile._lock(conn, path)  # (refused in words when the app has it open)
         conn.execute("PRAGMA query_only = ON")
         found = conn.execute("SELECT type, name FROM sqlite_master").fetchall()
         foreign = bookfile.foreign_objects(found)

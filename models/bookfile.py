@@ -279,9 +279,11 @@ def wal_foreign(path: Path, log: Path) -> str | None:
     if ids is None:
         return None
     book_id, session = ids
-    known = anchor.read(book_id)
+    known = anchor.read(book_id, path)
     if known is None:
-        return None  # a book never opened on this computer: nothing to compare the log with
+        return None  # a book never opened here on this computer: nothing to compare the log with
+    if not session:
+        return None  # its session could not be noted when it was opened (models/book.py): nothing to go by
     if known.closed:
         return "the book was closed properly since, so the log is from another copy of it"
     if session != known.session:
@@ -438,8 +440,8 @@ def untrusted(path: Path, changes: list[str]) -> BookError:
 
 def mark_copy(path: Path, *, new_book: bool = False) -> None:
     """A copy of a book (a backup, a restored backup, a saved copy) is not the open book: a write-ahead log
-    the open book leaves after a crash must never be taken for the copy's, so the copy's session value is
-    cleared (models/anchor.py). A copy that becomes a book of its own (saved, restored) gets a new book id,
+    the open book leaves after a crash must never be taken for the copy's, so the copy's session value says
+    it is a copy (models/anchor.py). A copy that becomes a book of its own (saved, restored) gets a new book id,
     so that what this computer noted about the original is never held against it."""
     import uuid
 
@@ -450,7 +452,9 @@ def mark_copy(path: Path, *, new_book: bool = False) -> None:
         if foreign:  # (a trigger would run on the change below)
             raise untrusted(path, foreign)
         conn.execute("BEGIN")
-        conn.execute("DELETE FROM book_info WHERE key = ?", (anchor.SESSION_KEY,))
+        conn.execute(
+            "INSERT OR REPLACE INTO book_info (key, value) VALUES (?, ?)", (anchor.SESSION_KEY, anchor.COPY_SESSION)
+        )
         if new_book:
             conn.execute(
                 "INSERT OR REPLACE INTO book_info (key, value) VALUES (?, ?)", (anchor.ID_KEY, uuid.uuid4().hex)

@@ -253,15 +253,17 @@ def search_index_problems() -> list[str]:
     return []
 
 
-def trust_problems() -> list[str]:
+def trust_problems(path: str | None = None) -> list[str]:
     """A schema the app's migrations do not make, and a ledger that no longer extends the head noted outside
     the book when this computer last had it (models/anchor.py)."""
     from .book import schema_problems  # (book.py opens books; check only reads them)
 
     run = database.execute_sql
     out = [f"this book contains a change Escrowbook did not make: {p}." for p in schema_problems(run)]
+    if path is None:  # (the open book's own connection only: no file to look its notes up by)
+        return out
     book_id = anchor.state(run)[0]
-    return out + anchor.extends(run, anchor.read(book_id))
+    return out + anchor.extends(run, anchor.read(book_id, path))
 
 
 def check_book(path: str | None = None) -> list[str]:
@@ -309,7 +311,7 @@ def check_book(path: str | None = None) -> list[str]:
             workers[-1].start()
     problems: list[str] = []
     try:
-        trust = trust_problems()
+        trust = trust_problems(path)
         _fresh_summaries()
         summary = summary_problems() + search_index_problems()
         if not workers:  # no path: everything on the open book's connection

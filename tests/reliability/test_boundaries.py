@@ -279,3 +279,20 @@ def test_a_bug_during_an_action_still_shows_the_crash_dialog(hook, qtbot):
     action.trigger()
     found = _dialogs()
     assert found["crashDialog"] and not found["refusalDialog"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", ""],
+        ["demo", ""],
+        ["export-csv", "--book", "", "--out", "x"],
+        ["import-csv", "--book", "b", "--from", ""],
+    ],
+    ids=["check", "demo", "export-csv", "import-csv"],
+)
+def test_an_empty_file_name_is_refused_in_words(tmp_path, capsys, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 1
+    assert "a file or folder name is needed, not an empty one" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

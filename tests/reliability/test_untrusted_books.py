@@ -66,7 +66,7 @@ def _check_cli(path: Path, capsys) -> tuple[int, str]:
     return code, out.out + out.err
 
 
-def _crash_with_log(path: Path, statements: str) -> None:
+def _crash_with_log(path: Path, statements: str, **env: str) -> None:
     """Open the book in a child process, make changes through the app's operations, and kill it before it
     closes: the changes stay in the write-ahead log beside the book, as after a crash."""
     code = textwrap.dedent(
@@ -82,7 +82,7 @@ def _crash_with_log(path: Path, statements: str) -> None:
         os._exit(0)
         """
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **env}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT, timeout=60)
     assert Path(f"{path}-wal").stat().st_size > 0
 
@@ -169,6 +169,43 @@ def test_the_log_a_crash_left_is_kept_and_the_work_in_it_is_there(tmp_path):
     with open_book(path, create=False) as book:
         assert book.notices == ()
         assert [c.title for c in Contract.select().order_by(Contract.id)] == ["Logo 0", "After the copy"]
+        assert check_book(str(book.path)) == []
+    assert not list(tmp_path.glob("*.set-aside-*"))
+
+
+WORK = 'ops.create_contract("Work of the crashed session", ops.create_freelancer("Bo"), today=date(2026, 3, 6))'
+
+
+def _work_is_there() -> bool:
+    return Contract.select().where(Contract.title == "Work of the crashed session").exists()
+
+
+def test_the_log_is_kept_when_its_session_could_not_be_noted(tmp_path):
+    """The user data folder could not be written when the book was opened (a full disk, say): the book then
+    has no session value, and the log its crash left is kept, never judged by the older note."""
+    path = tmp_path / "mine.book"
+    _build(path, contracts=1)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    _crash_with_log(path, WORK, ESCROWBOOK_ANCHORS=str(blocker / "anchors"))
+    with open_book(path, create=False) as book:
+        assert book.notices == () and _work_is_there()
+        assert check_book(str(book.path)) == []
+
+
+@pytest.mark.parametrize("elsewhere", ["a backup opened as it is", "a copy made with the file manager"])
+def test_opening_another_copy_of_the_book_never_costs_the_crashed_books_log(tmp_path, elsewhere):
+    path = tmp_path / "mine.book"
+    _build(path, contracts=1)
+    copy = tmp_path / "copy.book"
+    copy.write_bytes(path.read_bytes())
+    _crash_with_log(path, "from models.backup import backup_if_due\n        backup_if_due(book)\n        " + WORK)
+    if elsewhere == "a backup opened as it is":
+        (copy,) = (tmp_path / "backups").rglob("*.book")
+    with open_book(copy, create=False):
+        pass
+    with open_book(path, create=False) as book:
+        assert book.notices == () and _work_is_there()
         assert check_book(str(book.path)) == []
     assert not list(tmp_path.glob("*.set-aside-*"))
 
@@ -492,3 +529,35 @@ def test_a_saved_copy_is_a_book_of_its_own(tmp_path):
         theirs = copy.db.execute_sql("SELECT value FROM book_info WHERE key = 'book_id'").fetchone()[0]
         assert copy.notices == () and check_book(str(copy.path)) == []
     assert mine != theirs
+
+
+@pytest.fixture
+def read_only_media(tmp_path):
+    """A folder on a file system mounted read-only (as a backup disk or a CD would be); `put(files)` first
+    puts files there, then makes it read-only."""
+    mount = tmp_path / "media"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)]).returncode:
+        pytest.fail("a tmpfs could not be mounted (these tests run as root, in CI too)")
+
+    def put(*files: Path) -> Path:
+        for f in files:
+            (mount / f.name).write_bytes(f.read_bytes())
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        return mount
+
+    yield put
+    subprocess.run(["umount", "-l", str(mount)])
+
+
+def test_check_works_on_read_only_media_and_leaves_nothing_beside_the_book(tmp_path, read_only_media, capsys):
+    current, old = tmp_path / "mine.book", tmp_path / "old.book"
+    _build(current, contracts=2)
+    _build(old, contracts=1)
+    _edit(old, "ALTER TABLE feedback DROP COLUMN withdrawn_on", "PRAGMA user_version = 2")
+    media = read_only_media(current, old)
+    before = _files(media)
+    for name, contracts in (("mine.book", 2), ("old.book", 1)):
+        code, said = _check_cli(media / name, capsys)
+        assert code == 0 and f"OK. {contracts} contracts" in said, said
+    assert _files(media) == before
