@@ -34,7 +34,6 @@ import csv
 import io
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -47,6 +46,7 @@ from .entities import Contract, Freelancer, LedgerEntry, Milestone, Policy, data
 from .errors import ImportRefused, RuleError
 from .fields import MAX_NOTE, MAX_TEXT, check_day, check_due_on, check_started_on, check_text, check_whole_number
 from .money import CURRENCY_EXPONENT, MAX_MAJOR, to_minor
+from .partfiles import incomplete, remove_leftovers, temporary_beside
 
 FILES = ("contracts.csv", "milestones.csv", "ledger.csv")
 HEADERS = {
@@ -140,21 +140,25 @@ ROWS = {"contracts.csv": _contract_rows, "milestones.csv": _milestone_rows, "led
 
 
 def write_csv(path: Path, headers: Iterable[str], rows: Iterable[tuple]) -> int:
-    """One CSV file, through a temporary file moved into place; returns the rows written."""
+    """One CSV file, through a temporary file (models/partfiles.py: a killed export's is removed by the next)
+    pushed to the disk and checked whole (as long as what was written) before it is moved into place, so a
+    full disk never replaces a good file with a short one; returns the rows written."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    remove_leftovers(path.parent)
     n = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
+    with temporary_beside(path, "csv") as part:
+        with open(part, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f, lineterminator="\r\n")
             w.writerow(headers)
             for row in rows:
                 w.writerow([safe_cell(v) for v in row])
                 n += 1
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            f.flush()
+            written = f.tell()
+            os.fsync(f.fileno())
+        if part.stat().st_size != written:
+            raise incomplete(part, "CSV file")
+        os.replace(part, path)
     return n
 
 
