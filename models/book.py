@@ -26,7 +26,7 @@ from pathlib import Path
 import peewee as pw
 
 from . import anchor, bookfile, chain, schema
-from .entities import ALL_TABLES, BookInfo, database
+from .entities import ALL_TABLES, BookInfo, Feedback, database
 from .errors import BookError
 from .policy import sync_policies
 from .summary import LIVE_VIEW, SEARCH_TABLE
@@ -60,15 +60,43 @@ def _withdrawable_feedback(db: pw.Database) -> None:
         db.execute_sql("ALTER TABLE feedback ADD COLUMN withdrawn_on DATE")
 
 
+def _second_policy_version(db: pw.Database) -> None:
+    """Book format 4, for the marketplace's second policy version: a per-contract initiation fee (R3), the
+    single-rating feedback form with its private note (R10: the six categories become optional, as the
+    second form has none), and the support cases of refunds made through the marketplace's support (R9)."""
+    from playhouse.migrate import SqliteMigrator, migrate
+
+    from .entities import SupportCase
+
+    contract = {row[1] for row in db.execute_sql("PRAGMA table_info(contract)")}
+    if "initiation_fee" not in contract:  # a new book has these from _create_schema already
+        db.execute_sql("ALTER TABLE contract ADD COLUMN initiation_fee INTEGER")
+    feedback = {row[1]: row for row in db.execute_sql("PRAGMA table_info(feedback)")}
+    if "rating" not in feedback:
+        db.execute_sql("ALTER TABLE feedback ADD COLUMN rating INTEGER")
+        db.execute_sql("ALTER TABLE feedback ADD COLUMN private_note TEXT NOT NULL DEFAULT ''")
+    migrator = SqliteMigrator(db)
+    required = [c for c in Feedback.CATEGORIES if feedback[c][3]]
+    if required:
+        migrate(*(migrator.drop_not_null("feedback", c) for c in required))
+    db.create_tables([SupportCase])
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_create_schema, _chain_ledger, _withdrawable_feedback]
+MIGRATIONS: list[Callable[[pw.Database], None]] = [
+    _create_schema,
+    _chain_ledger,
+    _withdrawable_feedback,
+    _second_policy_version,
+]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
 # it is refused, never migrated.
 ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     2: (("ledger_entry", "hash"),),
     3: (("feedback", "withdrawn_on"),),
+    4: (("contract", "initiation_fee"), ("feedback", "rating")),
 }
 
 

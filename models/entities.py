@@ -69,6 +69,9 @@ class Contract(BaseModel):
     feedback_closes_at = pw.DateTimeField(null=True)  # R10, UTC, fixed when the contract ends
     notes = pw.TextField(default="")
     created_at = pw.DateTimeField()
+    # R3 (v2): the initiation fee set for this contract when it was created, minor units of its currency;
+    # None under a policy whose initiation fee is fixed (v1, "Direct"): the policy's own is charged.
+    initiation_fee = pw.IntegerField(null=True)
 
 
 class Milestone(BaseModel):
@@ -199,15 +202,20 @@ class Feedback(BaseModel):
 
     contract = pw.ForeignKeyField(Contract, backref="feedback", index=False)  # (contract, author)
     author = pw.CharField()
-    skills = pw.IntegerField()
-    quality = pw.IntegerField()
-    availability = pw.IntegerField()
-    schedule = pw.IntegerField()
-    communication = pw.IntegerField()
-    cooperation = pw.IntegerField()
+    # The six categories, 1-5 stars each: the form of contracts under the first marketplace version (R10 v1).
+    skills = pw.IntegerField(null=True)
+    quality = pw.IntegerField(null=True)
+    availability = pw.IntegerField(null=True)
+    schedule = pw.IntegerField(null=True)
+    communication = pw.IntegerField(null=True)
+    cooperation = pw.IntegerField(null=True)
+    rating = pw.IntegerField(null=True)  # the single 1-5 star public rating of the second version (R10 v2)
     comment = pw.TextField(default="")
     private_reason = pw.CharField(default="")  # private, client only
     recommend = pw.IntegerField(null=True)  # private, 0-10, client only
+    # Private, the optional note of the second version's form. (Its SQL default is the one format 4 gave the
+    # column it added to older books, so that a new book's schema and an upgraded one's are the same.)
+    private_note = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
     submitted_at = pw.DateTimeField()
     withdrawn_on = pw.DateField(null=True)  # the freelancer's, recorded in error (the client's stays sealed)
 
@@ -345,6 +353,14 @@ class BookInfo(BaseModel):
     value = pw.TextField()
 
 
+class SupportCase(BaseModel):
+    """R9 (v2): a refund recorded through the marketplace's support (181 to 365 days after its payment), with
+    the support case's reference. One per refund entry; the entry itself stays in the hash-chained ledger."""
+
+    entry = pw.ForeignKeyField(LedgerEntry, unique=True, backref="support_case")
+    reference = pw.CharField()
+
+
 ALL_TABLES = [
     BookInfo,
     Policy,
@@ -362,4 +378,5 @@ ALL_TABLES = [
     ContractTotals,
     Clock,
     ContractMonth,
+    SupportCase,
 ]

@@ -6,8 +6,9 @@ so a later file never rewrites what was recorded under an earlier one.
 
 from __future__ import annotations
 
+import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from .entities import Policy
@@ -50,6 +51,66 @@ def load_policy_files() -> list[PolicyFile]:
         }
         out.append(PolicyFile(data["key"], data["name"], data["effective_from"], fields, text))
     return out
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a policy version says beyond the numbers every version has (the Policy row's columns), read from
+    the copy of its TOML file the book keeps (`Policy.source`). A version that does not name one of these
+    (the first marketplace version, "Direct") gets the value that version meant: any currency, one
+    minimum for every currency, a fixed initiation fee never returned, no support refunds, no dormancy, the
+    six-category feedback form, no net minimum for feedback."""
+
+    currencies: tuple[str, ...] | None = None  # R2: the currencies allowed (None: any ISO 4217 currency)
+    minimums: dict[str, str] = field(default_factory=dict)  # R2: currency -> minimum, major units ("*": any)
+    initiation_fee_range: tuple[str, str] | None = None  # R3: (lowest, highest) per contract, in US dollars
+    initiation_fee_returned: bool = False  # R3: returned when a contract ends with nothing released
+    support_refund_days: int | None = None  # R9: refunds through the marketplace's support up to this day
+    dormant_after_days: int | None = None  # R15
+    mediation_proposal_days: int | None = None  # R8 (v2)
+    mediation_acceptance_days: int | None = None  # R8 (v2)
+    feedback_form: str = "categories"  # R10: "categories" (v1) or "rating" (v2)
+    feedback_minimum_net: str | None = None  # R10 (v2): feedback shown only when the contract netted this much
+
+    def minimum(self, currency: str) -> str | None:
+        """The milestone minimum in `currency`, as text in major units (None: no minimum)."""
+        return self.minimums.get(currency, self.minimums.get("*"))
+
+    def allows(self, currency: str) -> bool:
+        return self.currencies is None or currency in self.currencies
+
+
+def read_terms(source: str, milestone_minimum: str | None = None) -> Terms:
+    """The Terms of a policy version, from its TOML text."""
+    data = tomllib.loads(source)
+    fees, clocks = data.get("fees", {}), data.get("clocks", {})
+    allowed = data.get("currencies", {}).get("allowed")
+    minimums = {str(k): str(v) for k, v in data.get("milestones", {}).get("minimums", {}).items()}
+    if not minimums and milestone_minimum is not None:
+        minimums = {"*": str(milestone_minimum)}  # one minimum, in whatever currency the contract is in
+    low, high = fees.get("contract_initiation_min"), fees.get("contract_initiation_max")
+    return Terms(
+        currencies=None if allowed is None else tuple(str(c) for c in allowed),
+        minimums=minimums,
+        initiation_fee_range=None if low is None or high is None else (str(low), str(high)),
+        initiation_fee_returned=bool(fees.get("contract_initiation_returned", False)),
+        support_refund_days=clocks.get("support_refund_days"),
+        dormant_after_days=clocks.get("dormant_after_days"),
+        mediation_proposal_days=clocks.get("mediation_proposal_days"),
+        mediation_acceptance_days=clocks.get("mediation_acceptance_days"),
+        feedback_form=str(data.get("feedback", {}).get("form", "categories")),
+        feedback_minimum_net=data.get("feedback", {}).get("minimum_net"),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _terms(source: str, milestone_minimum: str | None) -> Terms:
+    return read_terms(source, milestone_minimum)
+
+
+def terms(policy: Policy) -> Terms:
+    """The Terms of a policy version the book holds (read once per version)."""
+    return _terms(policy.source, policy.milestone_minimum)
 
 
 def sync_policies() -> None:

@@ -42,6 +42,45 @@ def backups_folder(tmp_path, monkeypatch):
     return folder
 
 
+# What each book format added, undone: `as_format(path, n)` turns a closed book of this version's format into
+# what format n was, as a book an older version wrote (the tests of each migration start from it).
+UNDO_FORMAT = {
+    4: (
+        "ALTER TABLE contract DROP COLUMN initiation_fee",
+        "DROP TABLE support_case",
+        # Format 3's feedback table, its six categories required, as format 3 made it.
+        "ALTER TABLE feedback RENAME TO feedback_4",
+        'CREATE TABLE "feedback" ("id" INTEGER NOT NULL PRIMARY KEY, "contract_id" INTEGER NOT NULL, '
+        '"author" VARCHAR(255) NOT NULL, "skills" INTEGER NOT NULL, "quality" INTEGER NOT NULL, '
+        '"availability" INTEGER NOT NULL, "schedule" INTEGER NOT NULL, "communication" INTEGER NOT NULL, '
+        '"cooperation" INTEGER NOT NULL, "comment" TEXT NOT NULL, "private_reason" VARCHAR(255) NOT NULL, '
+        '"recommend" INTEGER, "submitted_at" DATETIME NOT NULL, "withdrawn_on" DATE, '
+        'FOREIGN KEY ("contract_id") REFERENCES "contract" ("id"))',
+        "INSERT INTO feedback SELECT id, contract_id, author, skills, quality, availability, schedule, "
+        "communication, cooperation, comment, private_reason, recommend, submitted_at, withdrawn_on FROM feedback_4",
+        "DROP TABLE feedback_4",
+        'CREATE UNIQUE INDEX "feedback_contract_id_author" ON "feedback" ("contract_id", "author")',
+    ),
+    3: ("ALTER TABLE feedback DROP COLUMN withdrawn_on",),
+    2: ("ALTER TABLE ledger_entry DROP COLUMN hash", "DELETE FROM book_info WHERE key = 'ledger_head'"),
+}
+
+
+def as_format(path, version: int) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        for later in sorted(UNDO_FORMAT, reverse=True):
+            if later > version:
+                for sql in UNDO_FORMAT[later]:
+                    conn.execute(sql)
+        conn.execute(f"PRAGMA user_version = {version}")
+        conn.commit()
+    finally:
+        conn.close()
+
+
 @pytest.fixture(autouse=True)
 def anchors_folder(tmp_path, monkeypatch):
     """Where the ledger's head is noted outside each book (models/anchor.py): the test's own folder."""

@@ -21,6 +21,7 @@ from models.book import open_book, schema_version
 from models.entities import Contract
 from models.errors import BookError
 
+from ..conftest import as_format
 from .conftest import TODAY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,16 +112,11 @@ def test_a_book_whose_contracts_cannot_be_read_is_refused_at_start_and_released(
 
 
 def test_a_book_in_an_older_format_is_migrated_before_the_window_is_built(book_path, qtbot, settings):
-    conn = sqlite3.connect(book_path)  # what book format 1 was: no hash chain
-    conn.executescript(
-        "ALTER TABLE ledger_entry DROP COLUMN hash; DELETE FROM book_info WHERE key = 'ledger_head';"
-        "ALTER TABLE feedback DROP COLUMN withdrawn_on; PRAGMA user_version = 1;"
-    )
-    conn.close()
+    as_format(book_path, 1)  # what book format 1 was: no hash chain
     window = start(book_path, create=False, settings=settings, today=TODAY)
     qtbot.addWidget(window)
     assert window.book is not None and window.page is not None  # opened whole, migrated
-    assert window.book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 3
+    assert window.book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 4
     assert titles(window) == ["Annual report", "Logo redesign"]
 
 

@@ -18,7 +18,7 @@ from models.book import open_book, schema_version
 from models.check import check_book
 from models.entities import LedgerEntry
 
-from ..conftest import START
+from ..conftest import START, as_format
 
 PAID = date(2026, 3, 5)
 
@@ -171,13 +171,7 @@ def test_r12_operations_chain_each_new_entry_to_the_last(ledger):
 
 def _as_format_1(path) -> None:
     """Turn a book into what format 1 was: no hash column, no recorded head."""
-    _edit(
-        path,
-        "ALTER TABLE ledger_entry DROP COLUMN hash",
-        "ALTER TABLE feedback DROP COLUMN withdrawn_on",  # (format 3's column: a format 1 book has neither)
-        "DELETE FROM book_info WHERE key = 'ledger_head'",
-        "PRAGMA user_version = 1",
-    )
+    as_format(path, 1)
 
 
 def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path, backups_folder):
@@ -185,7 +179,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 3
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 4
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -240,11 +234,33 @@ def test_format_3_migration_lets_a_format_2_book_withdraw_the_freelancers_feedba
     """Book format 3 adds the mark that the freelancer's feedback was recorded in error (models/corrections)."""
     path = tmp_path / "old.book"
     entries = _build(path)
-    _edit(path, "ALTER TABLE feedback DROP COLUMN withdrawn_on", "PRAGMA user_version = 2")
+    as_format(path, 2)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == 3
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == 4
         assert "withdrawn_on" in [r[1] for r in book.db.execute_sql("PRAGMA table_info(feedback)")]
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert check_book(str(book.path)) == []
     (backup,) = backups_of(path)
     assert backup.before_upgrade_from == 2
+
+
+def test_format_4_migration_makes_room_for_the_second_policy_version(tmp_path, backups_folder):
+    """Book format 4: a per-contract initiation fee (R3), the single-rating feedback form (R10) and the
+    support cases of refunds (R9); a format-3 book's records are kept exactly."""
+    path = tmp_path / "old.book"
+    entries = _build(path)
+    as_format(path, 3)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE x AS SELECT 1")  # (removed again: only to be sure the book is rebuilt as format 3)
+    conn.execute("DROP TABLE x")
+    conn.commit()
+    conn.close()
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == 4
+        assert "initiation_fee" in [r[1] for r in book.db.execute_sql("PRAGMA table_info(contract)")]
+        info = {r[1]: r for r in book.db.execute_sql("PRAGMA table_info(feedback)")}
+        assert "rating" in info and "private_note" in info and info["skills"][3] == 0  # no longer required
+        assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
+        assert check_book(str(book.path)) == []
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 3

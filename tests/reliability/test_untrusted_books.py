@@ -24,7 +24,7 @@ from models.check import check_book
 from models.entities import AuditLog, Contract, LedgerEntry
 from models.errors import BookError
 
-from ..conftest import START
+from ..conftest import START, as_format
 
 ROOT = Path(__file__).resolve().parents[2]
 PAID = date(2026, 3, 5)
@@ -405,7 +405,7 @@ def test_check_writes_nothing_and_works_on_a_read_only_book(tmp_path, anchors_fo
 def test_check_never_migrates_an_older_book(tmp_path, capsys):
     path = tmp_path / "old.book"
     _build(path, contracts=1)
-    _edit(path, "ALTER TABLE feedback DROP COLUMN withdrawn_on", "PRAGMA user_version = 2")
+    as_format(path, 2)
     before = _files(tmp_path)
     code, said = _check_cli(path, capsys)
     assert code == 0 and "OK. 1 contracts" in said
@@ -554,7 +554,7 @@ def test_check_works_on_read_only_media_and_leaves_nothing_beside_the_book(tmp_p
     current, old = tmp_path / "mine.book", tmp_path / "old.book"
     _build(current, contracts=2)
     _build(old, contracts=1)
-    _edit(old, "ALTER TABLE feedback DROP COLUMN withdrawn_on", "PRAGMA user_version = 2")
+    as_format(old, 2)
     media = read_only_media(current, old)
     before = _files(media)
     for name, contracts in (("mine.book", 2), ("old.book", 1)):
