@@ -9,7 +9,7 @@ import pytest
 from models import ops, queries
 from models.entities import Policy
 from models.errors import RuleError
-from models.policy import load_policy_files, sync_policies
+from models.policy import load_policy_files, sync_policies, terms
 
 from ..conftest import START
 
@@ -44,7 +44,7 @@ def test_r13_a_later_policy_never_rewrites_earlier_contracts(book, freelancer):
         mediation_days=30,
         refund_window_days=180,
         feedback_window_days=14,
-        source="test",
+        source='key = "upwork"\nname = "Marketplace 2027"\neffective_from = 2027-01-01\n',
     )
     new = ops.create_contract("New terms", freelancer, started_on=date(2027, 2, 1), today=date(2027, 2, 1))
     assert new.policy.milestone_minimum == "10.00"
@@ -54,7 +54,49 @@ def test_r13_a_later_policy_never_rewrites_earlier_contracts(book, freelancer):
     ops.fund_milestone(m, today=date(2027, 2, 1))
     assert queries.balances(old).fees == 45 + 99
     sync_policies()  # reading the files again changes nothing already recorded
-    assert Policy.select().where(Policy.key == "upwork").count() == 2
+    assert Policy.select().where(Policy.key == "upwork").count() == 3  # the two shipped versions and 2027's
+
+
+def test_r13_a_contract_keeps_the_version_in_force_on_its_start_date(book, freelancer):
+    """Version 2 of the marketplace preset is in force from 1 Dec 2026, beside version 1, in one book."""
+    before = ops.create_contract("Started 30 Nov", freelancer, started_on=date(2026, 11, 30), today=date(2026, 12, 5))
+    after = ops.create_contract("Started 1 Dec", freelancer, started_on=date(2026, 12, 1), today=date(2026, 12, 5))
+    assert before.policy.effective_from == date(2026, 1, 1)
+    assert after.policy.effective_from == date(2026, 12, 1)
+    v1, v2 = terms(before.policy), terms(after.policy)
+    assert (v1.currencies, v1.minimum("EUR"), v1.feedback_form, v1.support_refund_days) == (
+        None,
+        "5.00",
+        "categories",
+        None,
+    )
+    assert (v2.currencies, v2.minimum("USD"), v2.feedback_form, v2.support_refund_days) == (
+        ("USD",),
+        "5.00",
+        "rating",
+        365,
+    )
+    assert v2.initiation_fee_range == ("0.99", "14.99") and v2.initiation_fee_returned
+    assert (v2.dormant_after_days, v2.mediation_proposal_days, v2.mediation_acceptance_days) == (90, 2, 2)
+
+
+def test_r13_each_number_of_the_second_version_names_its_help_page():
+    from models.resources import resource
+
+    text = resource("policies").joinpath("upwork-v2.toml").read_text(encoding="utf-8")
+    for title in (
+        "Fixed-price milestones",
+        "Marketplace fee",
+        "Contract initiation fee",
+        "Fixed-price payment protection",
+        "End a fixed-price contract",
+        "Respond to an escrow dispute",
+        "Streamlined dispute experience for fixed-price contracts",
+        "Request a refund",
+        "Feedback",
+        "Inactive contracts",
+    ):
+        assert f'"{title}"' in text, title
 
 
 def test_r13_unknown_policy_is_refused(book, freelancer, unchanged):
