@@ -63,7 +63,8 @@ def _withdrawable_feedback(db: pw.Database) -> None:
 def _second_policy_version(db: pw.Database) -> None:
     """Book format 4, for the marketplace's second policy version: a per-contract initiation fee (R3), the
     single-rating feedback form with its private note (R10: the six categories become optional, as the
-    second form has none), and the support cases of refunds made through the marketplace's support (R9)."""
+    second form has none), the support cases of refunds made through the marketplace's support (R9), and each
+    policy version's days of inactivity after which a contract is dormant (R15)."""
     from playhouse.migrate import SqliteMigrator, migrate
 
     from .entities import SupportCase
@@ -80,6 +81,9 @@ def _second_policy_version(db: pw.Database) -> None:
     if required:
         migrate(*(migrator.drop_not_null("feedback", c) for c in required))
     db.create_tables([SupportCase])
+    policy = {row[1] for row in db.execute_sql("PRAGMA table_info(policy)")}
+    if "dormant_after_days" not in policy:  # R15: the versions a book already holds have no dormancy
+        db.execute_sql("ALTER TABLE policy ADD COLUMN dormant_after_days INTEGER")
 
 
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an

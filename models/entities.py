@@ -38,6 +38,9 @@ class Policy(BaseModel):
     refund_window_days = pw.IntegerField(null=True)
     feedback_window_days = pw.IntegerField(null=True)
     source = pw.TextField()  # the TOML text it was read from
+    # R15 (v2): days without any recorded activity after which an active contract is dormant (None: never).
+    # Also in `source`; a column because the clock table derives dormancy dates in SQL.
+    dormant_after_days = pw.IntegerField(null=True)
 
     class Meta:
         indexes = ((("key", "effective_from"), True),)
@@ -315,6 +318,7 @@ class Clock(BaseModel):
     REFUND_WINDOW = "refund_window"  # R9
     FEEDBACK = "feedback"  # R10
     CLOSEOUT = "closeout"  # R11
+    DORMANT = "dormant"  # R15 (v2): due is the day the contract becomes (or became) dormant
 
     contract = pw.ForeignKeyField(Contract, backref="clocks", on_delete="CASCADE", index=False)  # (contract, due)
     kind = pw.CharField()

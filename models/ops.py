@@ -930,8 +930,8 @@ def add_access(contract, label, *, where="", given_on: date | None = None, today
         given_on=given_on,
     )
     _audit(c, "access registered", grant.label)
-    if reopen_closeout_item(c, CloseoutItem.REVOKE_ACCESS, f"“{grant.label}” is still to revoke"):
-        _settle(c)
+    reopen_closeout_item(c, CloseoutItem.REVOKE_ACCESS, f"“{grant.label}” is still to revoke")
+    _settle(c)  # its closeout clock, and its dormancy (R15: access given is activity)
     return grant
 
 
@@ -946,6 +946,7 @@ def revoke_access(grant, *, on: date | None = None, today: date | None = None) -
     g.revoked_on = today
     g.save()
     _audit(g.contract, "access revoked", g.label)
+    _settle(g.contract)  # R15: a revocation is activity
     return g
 
 
@@ -978,6 +979,7 @@ def mark_received(deliverable, *, on: date | None = None, today: date | None = N
     d.received_on = today
     d.save()
     _audit(d.contract, "deliverable received", d.label)
+    _settle(d.contract)  # R15: a receipt is activity
     return d
 
 

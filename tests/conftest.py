@@ -48,6 +48,7 @@ UNDO_FORMAT = {
     4: (
         "ALTER TABLE contract DROP COLUMN initiation_fee",
         "DROP TABLE support_case",
+        "ALTER TABLE policy DROP COLUMN dormant_after_days",
         # Format 3's feedback table, its six categories required, as format 3 made it.
         "ALTER TABLE feedback RENAME TO feedback_4",
         'CREATE TABLE "feedback" ("id" INTEGER NOT NULL PRIMARY KEY, "contract_id" INTEGER NOT NULL, '
