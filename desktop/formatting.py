@@ -61,10 +61,10 @@ def deadline(due: date | None, kind: str, today: date, *, short: bool = False) -
 
     what = labels.get(kind, kind)
     days = (due - today).days
-    if kind == "dormant":  # R15: a state from that day on, not a deadline that can be missed
-        if due <= today:
-            return f"Dormant since {day(due)}", False
-        return f"{day(due)} · {'Becomes dormant' if short else 'Becomes dormant if nothing is recorded'}", False
+    if kind == "dormant" and days <= 0:  # R15: a state from that day on, not a deadline that can be missed
+        return f"Dormant since {day(due)}", False
+    if kind == "dormant":
+        what = "Becomes dormant" if short else "Becomes dormant if nothing is recorded"
     if overdue:
         when = f"overdue since {day(due)}"
     elif days == 0:

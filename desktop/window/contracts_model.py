@@ -53,7 +53,7 @@ LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 def status_text(row: ContractRow, today: date | None = None) -> str:
     if row.status == "active":
         if row.dormant_on is not None and today is not None and row.dormant_on <= today:
-            return f"Active · dormant since {formatting.day(row.dormant_on)}"  # R15
+            return f"Dormant since {formatting.day(row.dormant_on)}"  # R15: active, nothing recorded for long
         return "Active"
     if row.closeout_open:
         return f"Ended · {row.closeout_open} to close out"
