@@ -42,6 +42,8 @@ SHORT_LABELS = {
     "escrow_reply": "Escrow refund reply due",
     "dispute_answer": "Dispute answer due",
     "mediation": "Mediation ends",
+    "dispute_proposal": "Proposal due",
+    "dispute_acceptance": "Acceptance due",
     "refund_window": "Refund window closes",
     "feedback": "Feedback closes",
     "closeout": "Closeout open",

@@ -206,6 +206,8 @@ CLOCK_LABELS = {
     Clock.ESCROW_REPLY: "Escrow refund: freelancer's reply due",
     Clock.DISPUTE_ANSWER: "Dispute: your answer due",
     Clock.MEDIATION: "Dispute: mediation ends",
+    Clock.DISPUTE_PROPOSAL: "Dispute: mediator's proposal due",
+    Clock.DISPUTE_ACCEPTANCE: "Dispute: accepting the proposal due",
     Clock.REFUND_WINDOW: "Refund window closes",
     Clock.FEEDBACK: "Feedback window closes",
     Clock.CLOSEOUT: "Closeout items still open",

@@ -76,6 +76,8 @@ WARN_DAYS = {
     "escrow_reply": 2,  # R8
     "dispute_answer": 2,  # R8
     "mediation": 5,  # R8
+    "dispute_proposal": 2,  # R8 v2
+    "dispute_acceptance": 2,  # R8 v2
     "refund_window": 14,  # R9
     "feedback": 3,  # R10
     "closeout": 0,  # R11
@@ -97,7 +99,10 @@ LAST_ACTIVITY = """max(c.started_on,
     COALESCE((SELECT MAX(m.submitted_on) FROM milestone m WHERE m.contract_id = c.id), ''),
     COALESCE((SELECT MAX(max(r.requested_on, COALESCE(r.answered_on, ''))) FROM escrow_refund_request r
                WHERE r.contract_id = c.id AND r.status != 'withdrawn'), ''),
-    COALESCE((SELECT MAX(max(d.opened_on, COALESCE(d.answered_on, ''), COALESCE(d.resolved_on, '')))
+    COALESCE((SELECT MAX(max(d.opened_on, COALESCE(d.answered_on, ''), COALESCE(d.resolved_on, ''),
+                             COALESCE(d.evidence_sent_on, ''), COALESCE(d.proposed_on, ''),
+                             COALESCE(d.freelancer_accepted_on, ''), COALESCE(d.client_accepted_on, ''),
+                             COALESCE(d.arbitration_on, '')))
                 FROM dispute d WHERE d.contract_id = c.id AND d.status != 'withdrawn'), ''),
     COALESCE((SELECT MAX(substr(f.submitted_at, 1, 10)) FROM feedback f
                WHERE f.contract_id = c.id AND f.withdrawn_on IS NULL), ''),
@@ -123,6 +128,12 @@ SELECT d.contract_id, 'dispute_answer', d.answer_due, d.id
 UNION ALL
 SELECT d.contract_id, 'mediation', d.mediation_ends, d.id
   FROM dispute d WHERE d.status = 'open' AND d.mediation_ends IS NOT NULL {where_d}
+UNION ALL
+SELECT d.contract_id, 'dispute_proposal', d.proposal_due, d.id
+  FROM dispute d WHERE d.status = 'open' AND d.proposal_due IS NOT NULL AND d.proposed_on IS NULL {where_d}
+UNION ALL
+SELECT d.contract_id, 'dispute_acceptance', d.acceptance_due, d.id
+  FROM dispute d WHERE d.status = 'open' AND d.acceptance_due IS NOT NULL AND d.arbitration_on IS NULL {where_d}
 UNION ALL
 SELECT e.contract_id, 'refund_window', date(e.date, '+' || p.refund_window_days || ' days'), e.id
   FROM live_entry e JOIN contract c ON c.id = e.contract_id JOIN policy p ON p.id = c.policy_id

@@ -60,6 +60,12 @@ def attention_text(item: queries.AttentionItem, today: date) -> str:
         return f"Your answer to the dispute on {title} {'was' if late else 'is'} due {when} — {on}"
     if kind == Clock.MEDIATION:
         return f"Mediation of the dispute on {title} {'ended' if late else 'ends'} {when} — {on}"
+    if kind == Clock.DISPUTE_PROPOSAL:
+        return f"The mediator's proposal on the dispute on {title} {'was' if late else 'is'} due {when} — {on}"
+    if kind == Clock.DISPUTE_ACCEPTANCE:
+        if late:
+            return f"The proposal on the dispute on {title} was to be accepted by {on}: record the arbitration"
+        return f"Accepting the mediator's proposal on {title} is due {when} — {on}"
     if kind == Clock.REFUND_WINDOW:
         return f"Refund window for a payment on {title} {'closed' if late else 'closes'} {when} — {on}"
     if kind == Clock.FEEDBACK:
