@@ -42,9 +42,12 @@ SHORT_LABELS = {
     "escrow_reply": "Escrow refund reply due",
     "dispute_answer": "Dispute answer due",
     "mediation": "Mediation ends",
+    "dispute_proposal": "Proposal due",
+    "dispute_acceptance": "Acceptance due",
     "refund_window": "Refund window closes",
     "feedback": "Feedback closes",
     "closeout": "Closeout open",
+    "dormant": "Dormant",
 }
 
 
@@ -60,6 +63,10 @@ def deadline(due: date | None, kind: str, today: date, *, short: bool = False) -
 
     what = labels.get(kind, kind)
     days = (due - today).days
+    if kind == "dormant" and days <= 0:  # R15: a state from that day on, not a deadline that can be missed
+        return f"Dormant since {day(due)}", False
+    if kind == "dormant":
+        what = "Becomes dormant" if short else "Becomes dormant if nothing is recorded"
     if overdue:
         when = f"overdue since {day(due)}"
     elif days == 0:

@@ -63,7 +63,9 @@ def _withdrawable_feedback(db: pw.Database) -> None:
 def _second_policy_version(db: pw.Database) -> None:
     """Book format 4, for the marketplace's second policy version: a per-contract initiation fee (R3), the
     single-rating feedback form with its private note (R10: the six categories become optional, as the
-    second form has none), and the support cases of refunds made through the marketplace's support (R9)."""
+    second form has none), the support cases of refunds made through the marketplace's support (R9), and each
+    policy version's days of inactivity after which a contract is dormant (R15), and the dated steps of a
+    dispute's mediation (R8: evidence, proposal, acceptances, arbitration)."""
     from playhouse.migrate import SqliteMigrator, migrate
 
     from .entities import SupportCase
@@ -80,6 +82,15 @@ def _second_policy_version(db: pw.Database) -> None:
     if required:
         migrate(*(migrator.drop_not_null("feedback", c) for c in required))
     db.create_tables([SupportCase])
+    policy = {row[1] for row in db.execute_sql("PRAGMA table_info(policy)")}
+    if "dormant_after_days" not in policy:  # R15: the versions a book already holds have no dormancy
+        db.execute_sql("ALTER TABLE policy ADD COLUMN dormant_after_days INTEGER")
+    from .entities import Dispute
+
+    dispute = {row[1] for row in db.execute_sql("PRAGMA table_info(dispute)")}
+    for name, kind in Dispute.STEP_COLUMNS.items():  # R8 v2: the steps of mediation
+        if name not in dispute:
+            db.execute_sql(f"ALTER TABLE dispute ADD COLUMN {name} {kind}")
 
 
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an

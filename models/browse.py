@@ -45,7 +45,8 @@ FILTERS = ("all", "active", "ended", "attention")
 _COLUMNS = """
 c.id, c.title, f.name, c.status, c.currency, c.budget, t.escrow, t.released, t.refunded,
 c.started_on, c.ended_on, t.next_due, t.next_kind,
-(SELECT COUNT(*) FROM closeout_item i WHERE i.contract_id = c.id AND i.done_on IS NULL)
+(SELECT COUNT(*) FROM closeout_item i WHERE i.contract_id = c.id AND i.done_on IS NULL),
+(SELECT k.due FROM clock k WHERE k.contract_id = c.id AND k.kind = 'dormant')
 """
 
 
@@ -66,13 +67,15 @@ class ContractRow(NamedTuple):
     next_due: date | None
     next_kind: str
     closeout_open: int
+    dormant_on: date | None = None  # R15: the day it becomes (or became) dormant, if nothing is recorded before
 
 
 def _row(r: tuple) -> ContractRow:
     def d(v):
         return None if v is None else date.fromisoformat(v) if isinstance(v, str) else v
 
-    return ContractRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], d(r[9]), d(r[10]), d(r[11]), r[12], r[13])
+    return ContractRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], d(r[9]), d(r[10]), d(r[11]), r[12], r[13],
+                       d(r[14]))  # fmt: skip
 
 
 def fts_phrase(text: str) -> str:

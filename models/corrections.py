@@ -200,6 +200,8 @@ def withdraw_dispute_answer(dispute, *, reason: str, now: datetime | None = None
     d = _fresh(Dispute, dispute, "dispute")
     if d.status != Dispute.OPEN or d.answered_on is None:
         raise RuleError("No answer to an open dispute is recorded.", rule="R8")
+    if d.evidence_sent_on is not None:  # R8 v2, R16: the steps of mediation came after the answer
+        raise RuleError("The steps of mediation came after your answer: it can no longer be withdrawn.", rule="R8")
     answered = d.answered_on
     d.answered_on = None
     d.save()

@@ -38,6 +38,9 @@ class Policy(BaseModel):
     refund_window_days = pw.IntegerField(null=True)
     feedback_window_days = pw.IntegerField(null=True)
     source = pw.TextField()  # the TOML text it was read from
+    # R15 (v2): days without any recorded activity after which an active contract is dormant (None: never).
+    # Also in `source`; a column because the clock table derives dormancy dates in SQL.
+    dormant_after_days = pw.IntegerField(null=True)
 
     class Meta:
         indexes = ((("key", "effective_from"), True),)
@@ -129,6 +132,25 @@ class Dispute(BaseModel):
     answered_on = pw.DateField(null=True)
     status = pw.CharField(default=OPEN, index=True)
     resolved_on = pw.DateField(null=True)
+    # The steps of mediation under the second marketplace version (R8 v2), each dated the day it happened:
+    # both sides' evidence sent, the mediator's proposal (a split) within the policy's days of it, each side's
+    # acceptance within the policy's days of the proposal, and arbitration when it was not accepted by both.
+    evidence_sent_on = pw.DateField(null=True)
+    proposal_due = pw.DateField(null=True)  # evidence_sent_on + mediation_proposal_days
+    proposed_on = pw.DateField(null=True)
+    proposal_release = pw.IntegerField(null=True)  # to the freelancer, minor units
+    proposal_refund = pw.IntegerField(null=True)  # to the client; the two make exactly `amount`
+    acceptance_due = pw.DateField(null=True)  # proposed_on + mediation_acceptance_days
+    freelancer_accepted_on = pw.DateField(null=True)
+    client_accepted_on = pw.DateField(null=True)
+    arbitration_on = pw.DateField(null=True)
+
+    # The columns of the steps, as format 4 adds them to an older book (models/book.py).
+    STEP_COLUMNS: ClassVar[dict[str, str]] = {
+        "evidence_sent_on": "DATE", "proposal_due": "DATE", "proposed_on": "DATE", "proposal_release": "INTEGER",
+        "proposal_refund": "INTEGER", "acceptance_due": "DATE", "freelancer_accepted_on": "DATE",
+        "client_accepted_on": "DATE", "arbitration_on": "DATE",
+    }  # fmt: skip
 
 
 class LedgerEntry(BaseModel):
@@ -315,6 +337,9 @@ class Clock(BaseModel):
     REFUND_WINDOW = "refund_window"  # R9
     FEEDBACK = "feedback"  # R10
     CLOSEOUT = "closeout"  # R11
+    DISPUTE_PROPOSAL = "dispute_proposal"  # R8 v2: the mediator's proposal due
+    DISPUTE_ACCEPTANCE = "dispute_acceptance"  # R8 v2: accepting the proposal due
+    DORMANT = "dormant"  # R15 (v2): due is the day the contract becomes (or became) dormant
 
     contract = pw.ForeignKeyField(Contract, backref="clocks", on_delete="CASCADE", index=False)  # (contract, due)
     kind = pw.CharField()

@@ -685,6 +685,7 @@ def record_escrow_refund_reply(request, outcome: str, *, on: date | None = None,
             "answered_on": None,
             "status": Dispute.OPEN,
             "resolved_on": None,
+            **dict.fromkeys(Dispute.STEP_COLUMNS),  # (a dispute opened again starts its mediation afresh)
         }
         result = Dispute.get_or_none(Dispute.request == r)  # one withdrawn earlier is opened again
         if result is None:
@@ -723,6 +724,22 @@ def record_dispute_answer(dispute, *, on: date | None = None, today: date | None
     return d
 
 
+def check_split(d: Dispute, to_freelancer: int, to_client: int) -> None:
+    """R8: a release to the freelancer and a refund to the client, each zero or more, making exactly the
+    disputed amount (an outcome, or the mediator's proposal of one)."""
+    for value, field in ((to_freelancer, "to_freelancer"), (to_client, "to_client")):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise RuleError("Each part of the split is zero or more, in whole cents.", rule="R1", field=field)
+    if to_freelancer + to_client != d.amount:
+        c = d.contract
+        raise RuleError(
+            f"The split must add up to exactly {_money(c, d.amount)}: it adds up to "
+            f"{_money(c, to_freelancer + to_client)}.",
+            rule="R8",
+            field="to_client",
+        )
+
+
 @operation
 def resolve_dispute(
     dispute, *, to_freelancer: int, to_client: int, on: date | None = None, today: date | None = None
@@ -733,17 +750,9 @@ def resolve_dispute(
     c = d.contract
     if d.status != Dispute.OPEN:
         raise RuleError("That dispute is already resolved.", rule="R8")
-    for value, field in ((to_freelancer, "to_freelancer"), (to_client, "to_client")):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise RuleError("Each part of the split is zero or more, in whole cents.", rule="R1", field=field)
-    if to_freelancer + to_client != d.amount:
-        raise RuleError(
-            f"The split must add up to exactly {_money(c, d.amount)}: it adds up to "
-            f"{_money(c, to_freelancer + to_client)}.",
-            rule="R8",
-            field="to_client",
-        )
+    check_split(d, to_freelancer, to_client)
     order.not_before(today, d.opened_on, "the opening of the dispute")
+    order.after_dispute_steps(d, today)  # R8 v2: not before the latest step of its mediation
     if to_freelancer:
         _post(c, LedgerEntry.DISPUTE_RELEASE, to_freelancer, today, dispute=d, memo="Dispute outcome: released")
     if to_client:
@@ -930,8 +939,8 @@ def add_access(contract, label, *, where="", given_on: date | None = None, today
         given_on=given_on,
     )
     _audit(c, "access registered", grant.label)
-    if reopen_closeout_item(c, CloseoutItem.REVOKE_ACCESS, f"“{grant.label}” is still to revoke"):
-        _settle(c)
+    reopen_closeout_item(c, CloseoutItem.REVOKE_ACCESS, f"“{grant.label}” is still to revoke")
+    _settle(c)  # its closeout clock, and its dormancy (R15: access given is activity)
     return grant
 
 
@@ -946,6 +955,7 @@ def revoke_access(grant, *, on: date | None = None, today: date | None = None) -
     g.revoked_on = today
     g.save()
     _audit(g.contract, "access revoked", g.label)
+    _settle(g.contract)  # R15: a revocation is activity
     return g
 
 
@@ -978,6 +988,7 @@ def mark_received(deliverable, *, on: date | None = None, today: date | None = N
     d.received_on = today
     d.save()
     _audit(d.contract, "deliverable received", d.label)
+    _settle(d.contract)  # R15: a receipt is activity
     return d
 
 

@@ -146,6 +146,25 @@ def answer_after_request(request: EscrowRefundRequest, on: date) -> None:
     not_before(on, request.requested_on, "the escrow refund request")
 
 
+# R8 v2: the steps of a dispute's mediation, in the order they happen, each named for the client.
+DISPUTE_STEPS = (
+    ("answered_on", "your answer to the dispute"),
+    ("evidence_sent_on", "the evidence sent by both sides"),
+    ("proposed_on", "the mediator's proposal"),
+    ("freelancer_accepted_on", "the freelancer's acceptance of the proposal"),
+    ("client_accepted_on", "your acceptance of the proposal"),
+    ("arbitration_on", "the move to arbitration"),
+)
+
+
+def after_dispute_steps(dispute, on: date) -> None:
+    """Not before the latest step of the dispute's mediation recorded so far (R8 v2)."""
+    steps = [(getattr(dispute, f), words) for f, words in DISPUTE_STEPS[1:] if getattr(dispute, f) is not None]
+    if steps:
+        day, words = max(steps, key=lambda s: s[0])
+        not_before(on, day, words)
+
+
 # R16 over the ledger, each query reading only what it needs: the entries against their contract (one scan),
 # refunds and reversals through their partial indexes, releases against their milestone's first funding (one
 # pass over the milestone index). Each finds (entry id, contract id); the words are (what it is, what is wrong).

@@ -22,6 +22,7 @@ CLOCK_KEYS = (
     "mediation_days",
     "refund_window_days",
     "feedback_window_days",
+    "dormant_after_days",  # R15 (v2)
 )
 
 

@@ -206,9 +206,12 @@ CLOCK_LABELS = {
     Clock.ESCROW_REPLY: "Escrow refund: freelancer's reply due",
     Clock.DISPUTE_ANSWER: "Dispute: your answer due",
     Clock.MEDIATION: "Dispute: mediation ends",
+    Clock.DISPUTE_PROPOSAL: "Dispute: mediator's proposal due",
+    Clock.DISPUTE_ACCEPTANCE: "Dispute: accepting the proposal due",
     Clock.REFUND_WINDOW: "Refund window closes",
     Clock.FEEDBACK: "Feedback window closes",
     Clock.CLOSEOUT: "Closeout items still open",
+    Clock.DORMANT: "Dormant: nothing recorded",
 }
 
 
@@ -219,6 +222,7 @@ class AttentionItem:
     contract_id: int
     contract_title: str
     ref: int | None
+    dormant_after_days: int | None = None  # R15: the contract's policy's days of inactivity (its dormancy line)
 
     @property
     def label(self) -> str:
@@ -237,14 +241,15 @@ def attention(today: date | None = None, limit: int | None = None) -> list[Atten
     """The book's list of what needs attention today, soonest first (clock.warn_from is indexed)."""
     today = utc_today(today).isoformat()
     sql = (
-        "SELECT k.due, k.kind, k.contract_id, c.title, k.ref FROM clock k JOIN contract c ON c.id = k.contract_id "
+        "SELECT k.due, k.kind, k.contract_id, c.title, k.ref, p.dormant_after_days FROM clock k "
+        "JOIN contract c ON c.id = k.contract_id JOIN policy p ON p.id = c.policy_id "
         f"WHERE {ATTENTION_WHERE} ORDER BY k.due, k.kind, k.contract_id"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [
-        AttentionItem(date.fromisoformat(d), kind, cid, title, ref)
-        for d, kind, cid, title, ref in database.execute_sql(sql, {"today": today})
+        AttentionItem(date.fromisoformat(d), kind, cid, title, ref, quiet if kind == Clock.DORMANT else None)
+        for d, kind, cid, title, ref, quiet in database.execute_sql(sql, {"today": today})
     ]
 
 

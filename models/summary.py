@@ -76,16 +76,42 @@ WARN_DAYS = {
     "escrow_reply": 2,  # R8
     "dispute_answer": 2,  # R8
     "mediation": 5,  # R8
+    "dispute_proposal": 2,  # R8 v2
+    "dispute_acceptance": 2,  # R8 v2
     "refund_window": 14,  # R9
     "feedback": 3,  # R10
     "closeout": 0,  # R11
+    "dormant": 0,  # R15: from the day it became dormant, until something new is recorded
 }
 LAPSING = ("refund_window", "feedback")
 _WARN_CASE = "CASE kind " + " ".join(f"WHEN '{k}' THEN {d}" for k, d in WARN_DAYS.items()) + " END"
 
 CLOCK_COLUMNS = "contract_id, kind, due, ref, warn_from, lapses"
 
-# Every clock of RULES.md, one row per deadline (R6, R8, R9, R10, R11).
+# R15: the last day anything was recorded on a contract, as 'YYYY-MM-DD': its start, every entry that stands
+# (a reversal and what it reverses were a mistake, not activity), work submitted, the escrow refund requests
+# and disputes with their answers and steps, the freelancer's and the client's feedback, closeout ticks, access
+# given and revoked, items received. Records withdrawn as recorded in error do not count. Each part reads one
+# contract's rows through an index on its contract; only active contracts under a policy with dormancy are
+# asked (SQLite's max() of several values is NULL when one is: hence the COALESCEs).
+LAST_ACTIVITY = """max(c.started_on,
+    COALESCE((SELECT MAX(e.date) FROM live_entry e WHERE e.contract_id = c.id), ''),
+    COALESCE((SELECT MAX(m.submitted_on) FROM milestone m WHERE m.contract_id = c.id), ''),
+    COALESCE((SELECT MAX(max(r.requested_on, COALESCE(r.answered_on, ''))) FROM escrow_refund_request r
+               WHERE r.contract_id = c.id AND r.status != 'withdrawn'), ''),
+    COALESCE((SELECT MAX(max(d.opened_on, COALESCE(d.answered_on, ''), COALESCE(d.resolved_on, ''),
+                             COALESCE(d.evidence_sent_on, ''), COALESCE(d.proposed_on, ''),
+                             COALESCE(d.freelancer_accepted_on, ''), COALESCE(d.client_accepted_on, ''),
+                             COALESCE(d.arbitration_on, '')))
+                FROM dispute d WHERE d.contract_id = c.id AND d.status != 'withdrawn'), ''),
+    COALESCE((SELECT MAX(substr(f.submitted_at, 1, 10)) FROM feedback f
+               WHERE f.contract_id = c.id AND f.withdrawn_on IS NULL), ''),
+    COALESCE((SELECT MAX(i.done_on) FROM closeout_item i WHERE i.contract_id = c.id), ''),
+    COALESCE((SELECT MAX(max(g.given_on, COALESCE(g.revoked_on, ''))) FROM access_grant g
+               WHERE g.contract_id = c.id), ''),
+    COALESCE((SELECT MAX(v.received_on) FROM deliverable v WHERE v.contract_id = c.id), ''))"""
+
+# Every clock of RULES.md, one row per deadline (R6, R8, R9, R10, R11, R15).
 _CLOCKS_SELECT = """
 SELECT contract_id, kind, due, ref,
        date(due, '-' || {warn_case} || ' days') AS warn_from, kind IN {lapsing} AS lapses
@@ -103,6 +129,12 @@ UNION ALL
 SELECT d.contract_id, 'mediation', d.mediation_ends, d.id
   FROM dispute d WHERE d.status = 'open' AND d.mediation_ends IS NOT NULL {where_d}
 UNION ALL
+SELECT d.contract_id, 'dispute_proposal', d.proposal_due, d.id
+  FROM dispute d WHERE d.status = 'open' AND d.proposal_due IS NOT NULL AND d.proposed_on IS NULL {where_d}
+UNION ALL
+SELECT d.contract_id, 'dispute_acceptance', d.acceptance_due, d.id
+  FROM dispute d WHERE d.status = 'open' AND d.acceptance_due IS NOT NULL AND d.arbitration_on IS NULL {where_d}
+UNION ALL
 SELECT e.contract_id, 'refund_window', date(e.date, '+' || p.refund_window_days || ' days'), e.id
   FROM live_entry e JOIN contract c ON c.id = e.contract_id JOIN policy p ON p.id = c.policy_id
  WHERE e.kind IN {payment_kinds} AND p.refund_window_days IS NOT NULL {where_e}
@@ -118,6 +150,10 @@ SELECT c.id, 'closeout', c.ended_on, NULL
   FROM contract c
  WHERE c.status = 'ended' {where_c}
    AND EXISTS (SELECT 1 FROM closeout_item i WHERE i.contract_id = c.id AND i.done_on IS NULL)
+UNION ALL
+SELECT c.id, 'dormant', date({last_activity}, '+' || p.dormant_after_days || ' days'), NULL
+  FROM contract c JOIN policy p ON p.id = c.policy_id
+ WHERE c.status = 'active' AND p.dormant_after_days IS NOT NULL {where_c}
 )
 """
 
@@ -161,6 +197,7 @@ def clocks_sql(contract_id: int | None = None) -> str:
         payment_kinds=kinds(E.PAYMENT_KINDS),
         warn_case=_WARN_CASE,
         lapsing=kinds(LAPSING),
+        last_activity=LAST_ACTIVITY,
         **contract_filters(contract_id),
     )
 

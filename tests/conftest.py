@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 
 from models import ops
 from models.book import open_book
-from models.entities import ALL_TABLES, database
+from models.entities import ALL_TABLES, Dispute, database
 
 # Operations write real files: no per-example deadline on a noisy machine.
 settings.register_profile("escrowbook", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -48,6 +48,8 @@ UNDO_FORMAT = {
     4: (
         "ALTER TABLE contract DROP COLUMN initiation_fee",
         "DROP TABLE support_case",
+        "ALTER TABLE policy DROP COLUMN dormant_after_days",
+        *(f"ALTER TABLE dispute DROP COLUMN {name}" for name in Dispute.STEP_COLUMNS),
         # Format 3's feedback table, its six categories required, as format 3 made it.
         "ALTER TABLE feedback RENAME TO feedback_4",
         'CREATE TABLE "feedback" ("id" INTEGER NOT NULL PRIMARY KEY, "contract_id" INTEGER NOT NULL, '

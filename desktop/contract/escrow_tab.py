@@ -38,10 +38,11 @@ from desktop import formatting
 from desktop.contract.base import ContractTab
 from desktop.dialogs.dispute_outcome import DisputeOutcomeDialog
 from desktop.widgets.fields import button
-from models import ops, queries
+from models import mediation, ops, queries
 from models.entities import Contract, Dispute, EscrowRefundRequest, LedgerEntry
 from models.labels import DISPUTE_OUTCOMES as OUTCOME_WORDS
 from models.labels import REQUEST_STATUSES as STATUS_WORDS
+from models.policy import terms
 
 NO_REQUEST = "Ending a contract with escrow left sends an escrow refund request."
 
@@ -104,6 +105,45 @@ class EscrowPanel(ContractTab):
             self.record_outcome,
             description="Mediation decided how the amount is split",
         )
+        # R8 (second version): the steps of mediation, one button each, shown for a dispute that has them.
+        self.evidence_button = button(
+            "evidenceButton", "&Evidence sent…", self.record_evidence, description="Both sides sent their evidence"
+        )
+        self.proposal_button = button(
+            "proposalButton", "Mediator &proposed…", self.record_proposal, description="The mediator proposed a split"
+        )
+        self.freelancer_accepted_button = button(
+            "freelancerAcceptedButton",
+            "&Freelancer accepted…",
+            lambda: self.record_acceptance("freelancer"),
+            description="The freelancer accepted the proposal",
+        )
+        self.client_accepted_button = button(
+            "clientAcceptedButton",
+            "I a&ccepted…",
+            lambda: self.record_acceptance("client"),
+            description="You accepted the proposal",
+        )
+        self.arbitration_button = button(
+            "arbitrationButton",
+            "Went to a&rbitration…",
+            self.record_arbitration,
+            description="The proposal was not accepted by both",
+        )
+        self.step_buttons = QWidget()
+        self.step_buttons.setObjectName("mediationButtons")
+        row = QHBoxLayout(self.step_buttons)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Mediation:"))
+        for b in (
+            self.evidence_button,
+            self.proposal_button,
+            self.freelancer_accepted_button,
+            self.client_accepted_button,
+            self.arbitration_button,
+        ):
+            row.addWidget(b)
+        row.addStretch(1)
         self.reply_buttons = QWidget()
         self.reply_buttons.setObjectName("replyButtons")
         row = QHBoxLayout(self.reply_buttons)
@@ -133,6 +173,7 @@ class EscrowPanel(ContractTab):
         layout.addWidget(self.status_line)
         layout.addWidget(self.reply_buttons)
         layout.addWidget(self.dispute_buttons)
+        layout.addWidget(self.step_buttons)
         layout.addWidget(self.view, 1)
         self.show_contract(None)
 
@@ -216,6 +257,7 @@ class EscrowPanel(ContractTab):
             rows.append(row("Answered on", formatting.day(d.answered_on)))
         else:
             rows.append(row("Answered on", "not recorded yet" if is_open else "no answer recorded"))
+        rows += EscrowPanel._step_rows(d, today, row, money)
         entries = list(
             LedgerEntry.select()
             .where((LedgerEntry.dispute == d) & (LedgerEntry.kind.in_(tuple(OUTCOME_WORDS))))
@@ -232,6 +274,31 @@ class EscrowPanel(ContractTab):
             lines += [f"{words}: {money(0)}" for kind, words in OUTCOME_WORDS.items() if kind not in kinds]
             outcome = f"Resolved on {formatting.day(d.resolved_on)}<br>" + "<br>".join(lines)
         rows.append(row("Outcome", outcome))
+        return rows
+
+    @staticmethod
+    def _step_rows(d: Dispute, today: date, row, money) -> list[str]:
+        """R8 (second version): each step of mediation recorded so far, and the deadline running."""
+        if not mediation.has_steps(d):
+            return []
+        is_open = d.status == Dispute.OPEN
+        rows = []
+        if d.evidence_sent_on is None:
+            return [row("Evidence sent", "not recorded yet" if is_open else "—")]
+        rows.append(row("Evidence sent", formatting.day(d.evidence_sent_on)))
+        if d.proposed_on is None:
+            when = _when(d.proposal_due, today) if is_open else ""
+            return [*rows, row("Proposal due", _with(formatting.day(d.proposal_due), when))]
+        split = f"{money(d.proposal_release)} to the freelancer, {money(d.proposal_refund)} to you"
+        rows.append(row("Proposed on", f"{html.escape(formatting.day(d.proposed_on))}: {split}"))
+        pending = is_open and d.arbitration_on is None
+        rows.append(
+            row("Accept by", _with(formatting.day(d.acceptance_due), _when(d.acceptance_due, today) if pending else ""))
+        )
+        for name, when in (("Freelancer accepted", d.freelancer_accepted_on), ("You accepted", d.client_accepted_on)):
+            rows.append(row(name, formatting.day(when) if when else "not recorded"))
+        if d.arbitration_on is not None:
+            rows.append(row("Arbitration", f"since {formatting.day(d.arbitration_on)}"))
         return rows
 
     def _next_step(self, c: Contract | None, requests: list[EscrowRefundRequest], today: date) -> str:
@@ -265,10 +332,34 @@ class EscrowPanel(ContractTab):
                     parts.append(f"Your answer was due by {formatting.day(d.answer_due)}.")
             elif d.answered_on is not None:
                 parts.append(f"You answered on {formatting.day(d.answered_on)}.")
+            if mediation.has_steps(d):
+                parts.append(self._mediation_step(d, today))
+                return " ".join(parts)
             ends = f" (by {formatting.day(d.mediation_ends)})" if d.mediation_ends else ""
             parts.append(f"Record the outcome when mediation ends{ends}.")
             return " ".join(parts)
         return "Nothing left to do here: the escrow refund request is settled."
+
+    @staticmethod
+    def _mediation_step(d: Dispute, today: date) -> str:
+        """What comes next in a second-version mediation, in words."""
+        if d.answered_on is None:
+            return "If you decline it, mediation starts: each step is recorded here."
+        if d.evidence_sent_on is None:
+            return "Record when both sides have sent their evidence: the mediator then proposes a split."
+        if d.proposed_on is None:
+            return f"The mediator's proposal is due by {formatting.day(d.proposal_due)}."
+        if d.arbitration_on is not None:
+            return "Record the arbitration's outcome when it comes."
+        if today <= d.acceptance_due:
+            return (
+                f"Each side has until {formatting.day(d.acceptance_due)} to accept the proposal; "
+                "not accepted by both, it goes to arbitration."
+            )
+        return (
+            f"The proposal was to be accepted by both by {formatting.day(d.acceptance_due)}: "
+            "record that it went to arbitration."
+        )
 
     @staticmethod
     def _after(d: date) -> date:
@@ -321,8 +412,27 @@ class EscrowPanel(ContractTab):
             tip = f"You answered the dispute (due by {formatting.day(d.answer_due)})" if d.answer_due else ""
         self.answered_button.setToolTip(tip)
         self.answered_button.setAccessibleDescription(tip)
+        self._update_step_buttons(d)
         self.outcome_button.setEnabled(d is not None and self.dialog is None)
         self.outcome_button.setToolTip("Enter how mediation split the disputed amount" if d else "")
+
+    def _update_step_buttons(self, d: Dispute | None) -> None:
+        steps = d is not None and mediation.has_steps(d)
+        self.step_buttons.setVisible(steps)
+        if not steps:
+            return
+        open_proposal = d.proposed_on is not None and d.arbitration_on is None
+        self.evidence_button.setEnabled(d.answered_on is not None and d.evidence_sent_on is None)
+        self.proposal_button.setEnabled(
+            d.evidence_sent_on is not None and d.proposed_on is None and self.dialog is None
+        )
+        self.freelancer_accepted_button.setEnabled(open_proposal and d.freelancer_accepted_on is None)
+        self.client_accepted_button.setEnabled(open_proposal and d.client_accepted_on is None)
+        self.arbitration_button.setEnabled(open_proposal)
+        due = formatting.day(d.acceptance_due) if d.acceptance_due else ""
+        for b in (self.freelancer_accepted_button, self.client_accepted_button):
+            b.setToolTip(f"Accepted by {due}" if due else "")
+        self.arbitration_button.setToolTip("The proposal was not accepted by both" if open_proposal else "")
 
     # ------------------------------------------------------------ actions (one operation each)
     def _reply(self, outcome: str, title: str, text: str, ok_text: str):
@@ -385,12 +495,43 @@ class EscrowPanel(ContractTab):
         text = f"Record that you answered the dispute over {self._amount(d.amount)} on the marketplace."
         return self.record_on("Dispute answered", text, ops.record_dispute_answer, d, ok_text="&Record answer")
 
-    def record_outcome(self) -> DisputeOutcomeDialog | None:
+    def record_evidence(self):
+        d = self.dispute
+        if d is None:
+            return None
+        text = (
+            "Record the day both sides had sent their evidence (the later of the two).\n\n"
+            f"The mediator proposes a split within {terms(self.contract.policy).mediation_proposal_days} days of it."
+        )
+        return self.record_on("Evidence sent", text, mediation.record_evidence_sent, d, ok_text="&Record")
+
+    def record_proposal(self) -> DisputeOutcomeDialog | None:
+        return self.record_outcome(proposal=True)
+
+    def record_acceptance(self, side: str):
+        d = self.dispute
+        if d is None:
+            return None
+        who = "the freelancer" if side == "freelancer" else "you"
+        text = (
+            f"Record the day {who} accepted the mediator's proposal (by {formatting.day(d.acceptance_due)}).\n\n"
+            "Accepted by both, the proposal is the outcome."
+        )
+        return self.record_on("Proposal accepted", text, mediation.record_proposal_acceptance, d, side)
+
+    def record_arbitration(self):
+        d = self.dispute
+        if d is None:
+            return None
+        text = "Record the day the dispute went to arbitration. Record its outcome when it comes."
+        return self.record_on("Arbitration", text, mediation.record_arbitration, d, ok_text="&Record")
+
+    def record_outcome(self, proposal: bool = False) -> DisputeOutcomeDialog | None:
         """Open the outcome dialog (window-modal, not blocking); OK there records the outcome."""
         d = self.dispute
         if d is None or self.dialog is not None:
             return None
-        dialog = DisputeOutcomeDialog(d, self, today=self.today)
+        dialog = DisputeOutcomeDialog(d, self, today=self.today, proposal=proposal)
         dialog.accepted.connect(lambda cid=d.contract_id: self.changed_here(cid))
         dialog.finished.connect(self._dialog_closed)
         self.dialog = dialog  # tests reach the open dialog here

@@ -19,7 +19,7 @@ from desktop import formatting
 from desktop.widgets.fields import FieldError, event_date_edit, left
 from desktop.widgets.form_dialog import FormDialog
 from desktop.widgets.money_edit import MoneyEdit
-from models import ops
+from models import mediation, ops
 from models.clock import utc_today
 from models.entities import Contract, Dispute
 
@@ -51,20 +51,28 @@ class DisputeOutcomeDialog(FormDialog):
         parent: QWidget | None = None,
         *,
         today: Callable[[], date] | date | None = None,
+        proposal: bool = False,
     ):
         self.dispute = Dispute.get_by_id(dispute.id if isinstance(dispute, Dispute) else dispute)
         self.contract: Contract = self.dispute.contract
         self.currency = self.contract.currency
         self.today = _resolve_today(today)
+        self.proposal = proposal  # the mediator's proposal of a split (R8, second version), not the outcome
         amount = self._money(self.dispute.amount)
         super().__init__(
             parent,
-            name="disputeOutcomeDialog",
-            title=f"Outcome of the dispute over {amount}",
-            ok_text="&Record outcome",
+            name="mediatorProposalDialog" if proposal else "disputeOutcomeDialog",
+            title=f"Mediator's proposal on the dispute over {amount}"
+            if proposal
+            else f"Outcome of the dispute over {amount}",
+            ok_text="&Record proposal" if proposal else "&Record outcome",
         )
         intro = QLabel(
-            f"Mediation on “{self.contract.title}” split the disputed {amount}. Enter both parts "
+            f"The mediator proposed how to split the disputed {amount} on “{self.contract.title}”. Enter both "
+            f"parts as proposed: together they must make exactly {amount}. Tick “Nothing” for a part that is "
+            "zero, and give the day of the proposal. Each side then has its days to accept it."
+            if proposal
+            else f"Mediation on “{self.contract.title}” split the disputed {amount}. Enter both parts "
             f"as the marketplace decided them: together they must make exactly {amount}. "
             "Tick “Nothing” for a part that is zero, and give the day the outcome was decided."
         )
@@ -94,8 +102,11 @@ class DisputeOutcomeDialog(FormDialog):
             self.watch(key, check.toggled)
             self.edits[key] = edit
             self.nothing[key] = check
-        self.date_edit = event_date_edit("outcomeDateEdit", "Date of the outcome", self.contract.started_on, self.today)
-        self.date_row = left(self.date_edit, "the day it was decided")  # added under the sum, below
+        what = "Date of the proposal" if proposal else "Date of the outcome"
+        self.date_edit = event_date_edit("outcomeDateEdit", what, self.contract.started_on, self.today)
+        self.date_row = left(
+            self.date_edit, "when proposed" if proposal else "the day it was decided"
+        )  # added under the sum, below
         self.to_freelancer_edit = self.edits["to_freelancer"]
         self.to_client_edit = self.edits["to_client"]
 
@@ -179,6 +190,15 @@ class DisputeOutcomeDialog(FormDialog):
 
     def submit(self) -> None:
         to_freelancer, to_client = self.split()
+        if self.proposal:
+            self.dispute = mediation.record_mediation_proposal(
+                self.dispute,
+                to_freelancer=to_freelancer,
+                to_client=to_client,
+                on=self.date_edit.day(),
+                today=self.today,
+            )
+            return
         self.dispute = ops.resolve_dispute(
             self.dispute,
             to_freelancer=to_freelancer,

@@ -60,6 +60,12 @@ def attention_text(item: queries.AttentionItem, today: date) -> str:
         return f"Your answer to the dispute on {title} {'was' if late else 'is'} due {when} — {on}"
     if kind == Clock.MEDIATION:
         return f"Mediation of the dispute on {title} {'ended' if late else 'ends'} {when} — {on}"
+    if kind == Clock.DISPUTE_PROPOSAL:
+        return f"The mediator's proposal on the dispute on {title} {'was' if late else 'is'} due {when} — {on}"
+    if kind == Clock.DISPUTE_ACCEPTANCE:
+        if late:
+            return f"The proposal on the dispute on {title} was to be accepted by {on}: record the arbitration"
+        return f"Accepting the mediator's proposal on {title} is due {when} — {on}"
     if kind == Clock.REFUND_WINDOW:
         return f"Refund window for a payment on {title} {'closed' if late else 'closes'} {when} — {on}"
     if kind == Clock.FEEDBACK:
@@ -67,12 +73,25 @@ def attention_text(item: queries.AttentionItem, today: date) -> str:
         return f"Feedback for {title} {'closed' if late else 'closes'} {when} — {on}, {closes:%H:%M} UTC"
     if kind == Clock.CLOSEOUT:
         return f"Closeout of {title} still has open items — the contract ended {on}"
+    if kind == Clock.DORMANT:
+        return dormant_text(item, today)
     return f"{item.label}: {title} — {on}"
 
 
+def dormant_text(item: queries.AttentionItem, today: date) -> str:
+    """A dormant contract's line: "Dormant since 30 May 2027: nothing recorded on “Logo” for 90 days"."""
+    title = f"“{item.contract_title}”"
+    since = formatting.day(item.due)
+    if item.due > today:  # (the panel lists it from that day on; the contract page shows it ahead)
+        return f"{title} becomes dormant {_ahead((item.due - today).days)} if nothing is recorded — {since}"
+    quiet = f" for {item.dormant_after_days + (today - item.due).days} days" if item.dormant_after_days else ""
+    return f"Dormant since {since}: nothing recorded on {title}{quiet}"
+
+
 def is_overdue(item: queries.AttentionItem, today: date) -> bool:
-    """A deadline that passed. Closeout has no deadline (its date is when the contract ended)."""
-    return item.kind != Clock.CLOSEOUT and item.overdue(today)
+    """A deadline that passed. Closeout has no deadline (its date is when the contract ended); a dormant
+    contract is a state that lasts until something is recorded, not a deadline missed."""
+    return item.kind not in (Clock.CLOSEOUT, Clock.DORMANT) and item.overdue(today)
 
 
 def _tooltip(item: queries.AttentionItem, text: str, overdue: bool) -> str:

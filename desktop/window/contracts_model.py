@@ -50,8 +50,10 @@ RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
-def status_text(row: ContractRow) -> str:
+def status_text(row: ContractRow, today: date | None = None) -> str:
     if row.status == "active":
+        if row.dormant_on is not None and today is not None and row.dormant_on <= today:
+            return f"Dormant since {formatting.day(row.dormant_on)}"  # R15: active, nothing recorded for long
         return "Active"
     if row.closeout_open:
         return f"Ended · {row.closeout_open} to close out"
@@ -153,7 +155,8 @@ class ContractsModel(QAbstractTableModel):
         row = self.rows[index.row()]
         if role == TOOLTIP and row.next_kind:
             return formatting.deadline(row.next_due, row.next_kind, self.today)[0]
-        if role in (FOREGROUND, DECORATION) and row.next_due is not None and row.next_due < self.today:
+        late = row.next_due is not None and row.next_due < self.today and row.next_kind != "dormant"
+        if role in (FOREGROUND, DECORATION) and late:
             # Overdue: colour *and* the words "overdue since" and an icon, never colour alone.
             if role == FOREGROUND:
                 return QBrush(overdue_colour())
@@ -168,7 +171,7 @@ class ContractsModel(QAbstractTableModel):
         if key == "freelancer":
             return row.freelancer
         if key == "status":
-            return status_text(row)
+            return status_text(row, self.today)
         if key == "currency":
             return row.currency
         if key in ("budget", "escrow", "paid", "refunded"):

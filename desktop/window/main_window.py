@@ -514,7 +514,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             page.tabs.setCurrentIndex(0)
             if ref is not None:
                 page.milestones.select_milestone(ref)
-        elif kind in ("escrow_reply", "dispute_answer", "mediation"):
+        elif kind in ("escrow_reply", "dispute_answer", "mediation", "dispute_proposal", "dispute_acceptance"):
             page.tabs.setCurrentWidget(page.escrow_panel)
         elif kind == "closeout":
             page.tabs.setCurrentWidget(page.closeout_tab)

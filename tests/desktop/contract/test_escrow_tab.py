@@ -425,3 +425,64 @@ def test_every_interactive_widget_has_an_object_name_and_accessible_name(panel, 
     assert {"toFreelancerEdit", "toClientEdit"} <= names
     assert dialog.findChild(QAbstractButton, "okButton") is dialog.ok_button
     dialog.reject()
+
+
+# ------------------------------------------------------------------ mediation steps (second policy version)
+
+
+def test_r8_v2_each_mediation_step_is_a_button_with_its_deadline(panel, book, freelancer, qtbot):
+    import os
+
+    from models import mediation
+
+    v2 = ops.create_contract("Brand book", freelancer, started_on=date(2026, 12, 1), today=date(2026, 12, 1))
+    m = ops.add_milestone(v2, "Guidelines", 50_000)
+    ops.fund_milestone(m, today=date(2026, 12, 1))
+    request = ops.end_contract(v2, agreed=True, request_escrow_refund=True, today=date(2027, 1, 4))
+    d = ops.record_escrow_refund_reply(request, "disputed", today=date(2027, 1, 6))
+    ops.record_dispute_answer(d, today=date(2027, 1, 8))
+    on(panel, date(2027, 1, 12), v2)
+    assert panel.step_buttons.isVisible() and panel.evidence_button.isEnabled()
+    assert not panel.proposal_button.isEnabled()
+    assert "Record when both sides have sent their evidence" in panel.status_line.text()
+
+    asked_on(panel, panel.evidence_button).ok_button.click()
+    assert "Evidence sent 12 Jan 2027 Proposal due 14 Jan 2027 (in 2 days)" in seen(panel)
+    assert panel.status_line.text().endswith("The mediator's proposal is due by 14 Jan 2027.")
+
+    on(panel, date(2027, 1, 14), v2)
+    press(panel.proposal_button)
+    dialog = panel.dialog
+    assert dialog.objectName() == "mediatorProposalDialog"
+    assert dialog.windowTitle() == "Mediator's proposal on the dispute over $500.00"
+    qtbot.keyClicks(dialog.to_freelancer_edit, "300")
+    qtbot.keyClicks(dialog.to_client_edit, "200")
+    os.makedirs("/tmp/shots-v2-r15", exist_ok=True)
+    assert dialog.grab().save("/tmp/shots-v2-r15/mediator-proposal-dialog.png")
+    record_on(qtbot, dialog)
+    d = Dispute.get_by_id(d.id)
+    assert (d.proposal_release, d.proposal_refund, d.acceptance_due) == (30_000, 20_000, date(2027, 1, 16))
+    assert "Proposed on 14 Jan 2027: $300.00 to the freelancer, $200.00 to you" in seen(panel)
+    assert "Accept by 16 Jan 2027 (in 2 days)" in seen(panel)
+    assert panel.freelancer_accepted_button.isEnabled() and panel.client_accepted_button.isEnabled()
+
+    asked_on(panel, panel.freelancer_accepted_button).ok_button.click()
+    assert not panel.freelancer_accepted_button.isEnabled()
+    panel.resize(1000, 560)
+    QApplication.processEvents()
+    assert panel.grab().save("/tmp/shots-v2-r15/escrow-tab-mediation.png")
+    on(panel, date(2027, 1, 17), v2)  # the day after the 2 days: the client did not accept
+    assert panel.status_line.text().endswith("record that it went to arbitration.")
+    asked_on(panel, panel.arbitration_button).ok_button.click()
+    assert Dispute.get_by_id(d.id).arbitration_on == date(2027, 1, 17)
+    assert "Arbitration since 17 Jan 2027" in seen(panel)
+    assert not panel.arbitration_button.isEnabled() and not panel.client_accepted_button.isEnabled()
+    assert mediation.has_steps(d)
+    assert check_book() == []
+
+
+def test_r8_version_1_disputes_show_no_mediation_steps(panel, ended):
+    contract, _ = ended
+    open_dispute(panel, contract)
+    assert not panel.step_buttons.isVisible()
+    assert "Record the outcome when mediation ends (by" in panel.status_line.text()

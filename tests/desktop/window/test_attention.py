@@ -277,3 +277,42 @@ def test_r7_not_now_keeps_the_automatic_events_in_needs_attention_until_recorded
     assert ops.end_contract(contract, agreed=True, request_escrow_refund=True, today=LATER) is None
     assert queries.balances(contract).released == 10_000
     assert check_book() == []
+
+
+def test_r8_v2_mediation_steps_are_attention_lines_at_their_edges(panel, freelancer):
+    from models import mediation
+
+    v2 = ops.create_contract("Brand book", freelancer, started_on=date(2026, 12, 1), today=date(2026, 12, 1))
+    ops.fund_milestone(ops.add_milestone(v2, "Guidelines", 50_000), today=date(2026, 12, 1))
+    request = ops.end_contract(v2, agreed=True, request_escrow_refund=True, today=date(2027, 1, 4))
+    d = ops.record_escrow_refund_reply(request, "disputed", today=date(2027, 1, 6))
+    ops.record_dispute_answer(d, today=date(2027, 1, 8))
+    mediation.record_evidence_sent(d, today=date(2027, 1, 12))
+
+    def dispute_lines(day):
+        p = panel()
+        p._today = lambda: day
+        p.refresh()
+        return [line for line in p.lines() if "proposal" in line]
+
+    assert dispute_lines(date(2027, 1, 12)) == [
+        "The mediator's proposal on the dispute on “Brand book” is due in 2 days — 14 Jan 2027"
+    ]
+    assert dispute_lines(date(2027, 1, 15)) == [
+        "The mediator's proposal on the dispute on “Brand book” was due yesterday — 14 Jan 2027"
+    ]
+    mediation.record_mediation_proposal(d, to_freelancer=30_000, to_client=20_000, today=date(2027, 1, 15))
+    assert dispute_lines(date(2027, 1, 17)) == [
+        "Accepting the mediator's proposal on “Brand book” is due today — 17 Jan 2027"
+    ]
+    assert dispute_lines(date(2027, 1, 18)) == [
+        "The proposal on the dispute on “Brand book” was to be accepted by 17 Jan 2027: record the arbitration"
+    ]
+    p = panel()
+    p._today = lambda: date(2027, 1, 18)
+    p.refresh()
+    shot(p, "mediation-steps")
+    os.makedirs("/tmp/shots-v2-r15", exist_ok=True)
+    assert p.grab().save("/tmp/shots-v2-r15/attention-mediation.png")
+    mediation.record_arbitration(d, today=date(2027, 1, 18))
+    assert dispute_lines(date(2027, 1, 18)) == []
