@@ -44,7 +44,7 @@ def test_r13_a_later_policy_never_rewrites_earlier_contracts(book, freelancer):
         mediation_days=30,
         refund_window_days=180,
         feedback_window_days=14,
-        source="test",
+        source='key = "upwork"\nname = "Marketplace 2027"\neffective_from = 2027-01-01\n',
     )
     new = ops.create_contract("New terms", freelancer, started_on=date(2027, 2, 1), today=date(2027, 2, 1))
     assert new.policy.milestone_minimum == "10.00"
@@ -54,7 +54,7 @@ def test_r13_a_later_policy_never_rewrites_earlier_contracts(book, freelancer):
     ops.fund_milestone(m, today=date(2027, 2, 1))
     assert queries.balances(old).fees == 45 + 99
     sync_policies()  # reading the files again changes nothing already recorded
-    assert Policy.select().where(Policy.key == "upwork").count() == 2
+    assert Policy.select().where(Policy.key == "upwork").count() == 3  # versions 1 and 2, and this one
 
 
 def test_r13_unknown_policy_is_refused(book, freelancer, unchanged):
