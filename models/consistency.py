@@ -189,4 +189,7 @@ def findings(contract_id: int | None = None, run: Callable = _database, limit: i
 
 def problems(contract_id: int | None = None, run: Callable = _database, limit: int = 50) -> list[str]:
     """The findings as `escrowbook check` reports them: "entry #12 of contract #3 is a refund that …"."""
-    return [f"{what} #{rid} of contract #{cid} {words}" for what, rid, cid, words in findings(contract_id, run, limit)]
+    return [
+        f"contract #{cid} {words}" if what == "contract" else f"{what} #{rid} of contract #{cid} {words}"
+        for what, rid, cid, words in findings(contract_id, run, limit)
+    ]
