@@ -133,3 +133,25 @@ def test_r2_check_reports_a_version_2_contract_in_euros_in_words(book, freelance
         "2026-12-01) allows US dollars only."
     ) in check_book()
     assert Policy.select().where(Policy.key == "upwork").count() == 2
+
+
+# ------------------------------------------------------------------ the demo book under both versions
+
+
+def test_r2_demo_contracts_take_the_version_of_their_start_date_and_version_2_is_in_us_dollars(tmp_path):
+    from models import demo
+    from models.book import open_book
+
+    path = tmp_path / "demo.book"
+    demo.generate(path, 600, seed=3, today=date(2027, 6, 1))  # start dates from early 2025 to June 2027
+    with open_book(path, create=False) as book:
+        rows = book.db.execute_sql(
+            "SELECT p.effective_from, c.started_on, c.currency FROM contract c JOIN policy p ON p.id = c.policy_id "
+            "WHERE p.key = 'upwork'"
+        ).fetchall()
+        assert check_book(str(path)) == []
+    v1 = [(started, currency) for since, started, currency in rows if since == "2026-01-01"]
+    v2 = [(started, currency) for since, started, currency in rows if since == "2026-12-01"]
+    assert v1 and v2
+    assert all(started < "2026-12-01" for started, _ in v1) and {c for _, c in v1} > {"USD", "EUR"}
+    assert all(started >= "2026-12-01" and currency == "USD" for started, currency in v2)
