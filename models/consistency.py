@@ -14,6 +14,8 @@ What the operations record, and so what is checked here:
 - R4, R5: a deposit, a funding from escrow and a release each belong to a milestone of their contract;
   a milestone named by any entry is one of its contract's.
 - R16: every entry is dated within the days a book holds (fields.EARLIEST_DAY to fields.LATEST_DAY).
+- R2: a contract is in a currency its policy version allows (any, under the first marketplace version and
+  "Direct": books holding non-USD contracts under the first version pass).
 - R2, R4, R5, R7: a milestone's state agrees with its money: "unfunded" with no funding standing; "active",
   "submitted" and "closed" with one; "paid" with a release standing; "closed" only on an ended contract and
   "active" or "submitted" only on an active one (ending closes them).
@@ -27,6 +29,8 @@ from .entities import LedgerEntry as E
 from .entities import Milestone as M
 from .entities import database
 from .fields import EARLIEST_DAY, LATEST_DAY
+from .money import CURRENCY_NAME
+from .policy import stored_terms
 from .summary import contract_filters, kinds
 
 _PAYMENTS = kinds(E.PAYMENT_KINDS)
@@ -141,12 +145,37 @@ def _milestone_words(row: tuple) -> list[str]:
     return out
 
 
+def _currency_findings(where_c: str, run: Callable, limit: int) -> list[tuple]:
+    """R2: the contracts in a currency their policy version does not allow. Only versions that name their
+    currencies are looked at (a few rows), then only their contracts (the contract's policy index)."""
+    out: list[tuple] = []
+    for pid, name, since, source, minimum in run(
+        "SELECT id, name, effective_from, source, milestone_minimum FROM policy ORDER BY id"
+    ).fetchall():
+        allowed = stored_terms(source, minimum).currencies
+        if allowed is None:
+            continue
+        marks = ", ".join("?" * len(allowed))
+        rows = run(
+            f"SELECT c.id, c.currency FROM contract c WHERE c.policy_id = ? AND c.currency NOT IN ({marks}) "
+            f"{where_c} LIMIT {int(limit)}",
+            (pid, *allowed),
+        ).fetchall()
+        names = " or ".join(CURRENCY_NAME.get(code, code) for code in allowed)
+        for cid, currency in rows:
+            words = (
+                f"is in {currency}, but its policy “{name}” (the version in force from {since}) allows {names} only."
+            )
+            out.append(("contract", cid, cid, words))
+    return out
+
+
 def _database(sql: str, params=()):
     return database.execute_sql(sql, params)
 
 
 def findings(contract_id: int | None = None, run: Callable = _database, limit: int = 50) -> list[tuple]:
-    """(what, id, contract id, words) for every entry and milestone no operation could have left so."""
+    """(what, id, contract id, words) for every entry, milestone and contract no operation could have left so."""
     w = contract_filters(contract_id)
     out: list[tuple] = []
     for row in run(_ENTRIES.format(where_e=w["where_e"], limit=int(limit))).fetchall():
@@ -154,9 +183,13 @@ def findings(contract_id: int | None = None, run: Callable = _database, limit: i
     for sql in _MILESTONES:
         for row in run(sql.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall():
             out += [("milestone", row[0], row[1], words) for words in _milestone_words(row)]
+    out += _currency_findings(w["where_c"], run, limit)
     return out[:limit]
 
 
 def problems(contract_id: int | None = None, run: Callable = _database, limit: int = 50) -> list[str]:
     """The findings as `escrowbook check` reports them: "entry #12 of contract #3 is a refund that …"."""
-    return [f"{what} #{rid} of contract #{cid} {words}" for what, rid, cid, words in findings(contract_id, run, limit)]
+    return [
+        f"contract #{cid} {words}" if what == "contract" else f"{what} #{rid} of contract #{cid} {words}"
+        for what, rid, cid, words in findings(contract_id, run, limit)
+    ]

@@ -44,7 +44,16 @@ from . import order
 from .clock import utc_today
 from .entities import Contract, Freelancer, LedgerEntry, Milestone, Policy, database
 from .errors import ImportRefused, RuleError
-from .fields import MAX_NOTE, MAX_TEXT, check_day, check_due_on, check_started_on, check_text, check_whole_number
+from .fields import (
+    MAX_NOTE,
+    MAX_TEXT,
+    check_day,
+    check_due_on,
+    check_policy_currency,
+    check_started_on,
+    check_text,
+    check_whole_number,
+)
 from .money import CURRENCY_EXPONENT, MAX_MAJOR, to_minor
 from .partfiles import incomplete, remove_leftovers, temporary_beside
 
@@ -494,6 +503,11 @@ def _contract(r: _Row, seen: dict[int, ContractIn], external_ids: dict[str, int]
             check_started_on(started, r.today)
         except RuleError as exc:
             r.problem("started_on", exc.message)
+    if policy is not None and currency is not None:
+        try:  # R2: the currency its policy version allows, checked as when a contract is created
+            check_policy_currency(policy, currency, started or since)
+        except RuleError as exc:
+            r.problem("currency", exc.message)
     ended = r.day("ended_on", required=False, happened=True)
     if status == Contract.ENDED and ended is None and r.cells["ended_on"].strip() == "":
         r.problem("ended_on", "an ended contract needs the date it ended.")

@@ -30,7 +30,7 @@ from .clock import add_business_days
 from .entities import Policy
 from .errors import RuleError
 from .money import CURRENCY_EXPONENT, major_to_minor
-from .policy import CLOCK_KEYS
+from .policy import CLOCK_KEYS, terms
 from .summary import refresh
 
 # Dates are written as ISO text, as peewee writes them (explicit: Python 3.12 deprecates the default).
@@ -84,7 +84,7 @@ REASONS = ("Work completed", "Work completed", "Project cancelled", "Budget chan
 COLUMNS = {
     "freelancer": "id, name, agency, email, profile_url, notes",
     "contract": "id, title, freelancer_id, policy_id, currency, budget, external_id, started_on, ended_on, status, "
-    "end_reason, end_note, feedback_closes_at, notes, created_at",
+    "end_reason, end_note, feedback_closes_at, notes, created_at, initiation_fee",
     "milestone": "id, contract_id, position, title, description, amount, due_on, state, submitted_on, auto_release_on",
     "escrow_refund_request": "id, contract_id, amount, requested_on, reply_due, status, answered_on",
     "dispute": "id, contract_id, request_id, amount, opened_on, answer_due, mediation_ends, answered_on, status, "
@@ -132,13 +132,37 @@ class _Writer:
         return batch
 
 
-def _policy_rows() -> dict[str, tuple]:
-    """Each policy's id and numbers, as plain picklable values for the generating process."""
-    out = {}
-    for p in Policy.select().order_by(Policy.effective_from):
+def _policy_rows() -> dict[str, list[tuple]]:
+    """Each policy's versions, oldest first, with their numbers, as plain picklable values for the generating
+    process: (first day in force as an ordinal, id, currencies allowed (None: any), minimum per currency,
+    fee rate, initiation fee, initiation fee range (None: fixed), clocks)."""
+    out: dict[str, list[tuple]] = {}
+    for p in Policy.select().order_by(Policy.key, Policy.effective_from):
+        t = terms(p)
         clocks = SimpleNamespace(**{k: getattr(p, k) for k in CLOCK_KEYS})
-        out[p.key] = (p.id, p.milestone_minimum, p.fee_rate, p.initiation_fee, clocks)
+        out.setdefault(p.key, []).append(
+            (
+                p.effective_from.toordinal(),
+                p.id,
+                t.currencies,
+                dict(t.minimums),
+                p.fee_rate,
+                p.initiation_fee,
+                t.initiation_fee_range,
+                clocks,
+            )
+        )
     return out
+
+
+def _version(versions: list[tuple], started: int) -> tuple:
+    """R13: the version in force on the day `started` (an ordinal): the latest that took effect by then (the
+    first one for a contract that started before any did, as `policy.policy_for`)."""
+    chosen = versions[0]
+    for version in versions:
+        if version[0] <= started:
+            chosen = version
+    return chosen
 
 
 CHUNK = 5_000  # contracts generated per batch
@@ -376,8 +400,6 @@ class _ContractGen:
         w, r, ri, day, today = self.w, self.r, self.ri, self.day, self.today
         currency = CURRENCIES[int(r() * len(CURRENCIES))]
         key = "direct" if r() < 0.2 else "upwork"
-        policy_id, _minimum, _rate, _initiation, policy = self.policies[key]
-        minimum, rate, initiation = _policy_numbers(key, currency, _minimum, _rate, _initiation)
         ended = scenario.startswith(("ended", "disputed", "refunded"))
         n_ms = ri(3, 7)
         span = n_ms * 12 + 30
@@ -385,8 +407,20 @@ class _ContractGen:
             started = today - span - ri(0, 6)
         elif scenario == "refunded":
             started = today - span - ri(10, 120)
+        elif scenario == "active" and i % 10 == 0:
+            started = today - ri(0, 40)  # a few started lately (under the policy version in force today)
         else:
             started = today - span - ri(0, 900)
+        # R13: the version in force on the start date; R2: in a currency it allows (version 2: US dollars).
+        _, policy_id, allowed, minimums, _rate, _initiation, fee_range, policy = _version(self.policies[key], started)
+        if allowed is not None and currency not in allowed:
+            currency = allowed[0]
+        _minimum = minimums.get(currency, minimums.get("*"))
+        minimum, rate, initiation = _policy_numbers(key, currency, _minimum, _rate, _initiation)
+        contract_fee = None
+        if fee_range is not None:  # R3 (v2): an initiation fee set per contract, within the policy's range
+            low, high = (major_to_minor(bound, currency) for bound in fee_range)
+            initiation = contract_fee = low + (i * 37) % (high - low + 1)
         unit = 10 ** CURRENCY_EXPONENT[currency] * (100 if currency in ("JPY", "INR") else 1)
         amounts = [max(minimum, (5 * ri(10, 500)) * unit) for _ in range(n_ms)]
         cid = w.next_id["contract"]
@@ -510,6 +544,7 @@ class _ContractGen:
             closes,
             "",
             day(started) + " 08:00:00",
+            contract_fee,
         )
         title, external_id = w.rows["contract"][-1][1], w.rows["contract"][-1][6]
         w.rows["contract_search"].append((cid, title, self.names[freelancer], external_id))

@@ -3,8 +3,8 @@
 The dialogs call these as the user types (one field at a time, with the value the user typed and nothing
 made up for the other fields); the operations in `models.ops` call the same functions when they write.
 Each returns the value as it is stored (texts stripped) or raises `RuleError` naming the field, with a
-message in the client's words. Nothing here touches the book except to read a contract's policy (the R2
-milestone minimum).
+message in the client's words. Nothing here touches the book except to read policies (the R2 milestone
+minimum and the currencies a policy version allows).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import re
 from datetime import date, timedelta
 
 from . import queries
-from .entities import Contract
+from .entities import Contract, Policy
 from .errors import RuleError
-from .money import format_money, max_minor
+from .money import CURRENCY_EXPONENT, CURRENCY_NAME, check_currency, format_money, max_minor
+from .policy import policy_for, terms
 
 MAX_TEXT = 200
 MAX_NOTE = 20_000
@@ -88,6 +89,66 @@ def check_milestone_amount(contract: Contract, amount) -> int:
             f"A milestone must be at least {format_money(minimum, contract.currency)}.", rule="R2", field="amount"
         )
     return amount
+
+
+# ------------------------------------------------------------------- currencies (R2)
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _currencies_in_words(codes) -> str:
+    names = [CURRENCY_NAME.get(code, code) for code in codes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def allowed_currencies(policy: Policy) -> list[str]:
+    """R2: the currencies Escrowbook knows that a contract under this policy version may be in, in the app's
+    order (every one under a version that allows any ISO 4217 currency)."""
+    allowed = terms(policy)
+    return [code for code in CURRENCY_EXPONENT if allowed.allows(code)]
+
+
+def _other_policies(policy: Policy, on: date, currency: str | None) -> list[Policy]:
+    """The other policies of the book, each in its version in force on `on`, that allow `currency` (any
+    currency at all when it is None)."""
+    keys = Policy.select(Policy.key).where(Policy.key != policy.key).distinct().order_by(Policy.key).tuples()
+    versions = [policy_for(key, on) for (key,) in keys]
+    return [v for v in versions if (terms(v).currencies is None if currency is None else terms(v).allows(currency))]
+
+
+def _currency_rule(policy: Policy) -> str:
+    """ "Contracts under “…” that start from 1 Dec 2026 are in US dollars only" (the date only when an earlier
+    version of the policy allowed more)."""
+    earlier = Policy.select().where((Policy.key == policy.key) & (Policy.effective_from < policy.effective_from))
+    when = f" that start from {_day_text(policy.effective_from)}" if earlier.exists() else ""
+    return f"Contracts under “{policy.name}”{when} are in {_currencies_in_words(terms(policy).currencies)} only"
+
+
+def currency_note(policy: Policy, on: date | None = None) -> str | None:
+    """R2: what a policy version says about currencies, in the client's words, with the policy to choose for
+    another currency (in its version in force on `on`); None when the version allows any currency."""
+    if terms(policy).currencies is None:
+        return None
+    others = _other_policies(policy, on or policy.effective_from, None)
+    tail = f" For another currency, choose the policy “{others[0].name}”." if others else ""
+    return f"{_currency_rule(policy)}.{tail}"
+
+
+def check_policy_currency(policy: Policy, currency, on: date | None = None) -> str:
+    """R2: a contract's currency is one Escrowbook knows and one its policy version allows. The refusal names
+    what the version allows and a policy (in its version in force on `on`, the contract's start date) that
+    allows the currency asked for."""
+    code = check_currency(currency)
+    allowed = terms(policy)
+    if allowed.allows(code):
+        return code
+    others = _other_policies(policy, on or policy.effective_from, code)
+    choose = " or ".join(allowed.currencies)
+    if others:
+        choose += f", or the policy “{others[0].name}” for a contract in {CURRENCY_NAME.get(code, code)}"
+    raise RuleError(f"{_currency_rule(policy)}: choose {choose}.", rule="R2", field="currency")
 
 
 # ------------------------------------------------------------------- dates

@@ -51,6 +51,35 @@ CURRENCY_SYMBOL: dict[str, str] = {
     "UAH": "₴",
 }
 
+# Each currency in words (plural, as in "in US dollars only"), for messages about which currencies a policy allows.
+CURRENCY_NAME: dict[str, str] = {
+    "USD": "US dollars",
+    "EUR": "euros",
+    "GBP": "pounds sterling",
+    "CAD": "Canadian dollars",
+    "AUD": "Australian dollars",
+    "NZD": "New Zealand dollars",
+    "CHF": "Swiss francs",
+    "SEK": "Swedish kronor",
+    "NOK": "Norwegian kroner",
+    "DKK": "Danish kroner",
+    "PLN": "Polish złoty",
+    "CZK": "Czech korunas",
+    "INR": "Indian rupees",
+    "BRL": "Brazilian reais",
+    "MXN": "Mexican pesos",
+    "ZAR": "South African rand",
+    "SGD": "Singapore dollars",
+    "HKD": "Hong Kong dollars",
+    "PHP": "Philippine pesos",
+    "UAH": "Ukrainian hryvnias",
+    "JPY": "Japanese yen",
+    "KRW": "South Korean won",
+    "HUF": "Hungarian forints",
+    "KWD": "Kuwaiti dinars",
+    "BHD": "Bahraini dinars",
+}
+
 # Amounts must stay below 10^12 major units (R1 keeps them ints anyway; this stops typos).
 MAX_MAJOR = Decimal(10) ** 12
 

@@ -44,6 +44,7 @@ from .fields import (
     check_milestone_amount,
     check_milestone_fields,
     check_note,
+    check_policy_currency,
     check_started_on,
     check_text,
     contract_field,
@@ -237,13 +238,15 @@ def create_contract(
     today: date | None = None,
     now: datetime | None = None,
 ) -> Contract:
-    """Create an active contract under the policy in effect on its start date (R13)."""
+    """Create an active contract under the policy in effect on its start date (R13), in a currency that
+    version allows (R2)."""
     today = _today(today)
     started_on = started_on or today
     f = _fresh(Freelancer, freelancer, "freelancer")
+    version = policy_for(policy, started_on)
     fields = {
         "title": contract_field("title", title),
-        "currency": check_currency(currency),
+        "currency": check_policy_currency(version, currency, started_on),
         "external_id": contract_field("external_id", external_id),
         "notes": contract_field("notes", notes),
         "budget": None if budget is None else check_amount(budget, "budget", currency=check_currency(currency)),
@@ -251,7 +254,7 @@ def create_contract(
     check_started_on(started_on, today)
     c = Contract.create(
         freelancer=f,
-        policy=policy_for(policy, started_on),
+        policy=version,
         started_on=started_on,
         status=Contract.ACTIVE,
         created_at=utc_now(now),
@@ -1135,6 +1138,7 @@ def _import(plan, now: datetime) -> list[str]:
     """Rows of an ImportPlan into the book; each field of a ContractIn and a MilestoneIn is a column."""
     freelancers: dict[tuple, Freelancer] = {}
     contracts: dict[int, Contract] = {}
+    rows: dict[tuple[str, int], str] = {}  # (contract, milestone or entry, its id in the book) -> "file row N"
     for c in plan.contracts:
         name, agency, email = c.freelancer
         f = freelancers.get(c.freelancer) or Freelancer.get_or_none(
@@ -1145,8 +1149,8 @@ def _import(plan, now: datetime) -> list[str]:
         freelancers[c.freelancer] = f
         fields = {k: v for k, v in asdict(c).items() if k not in ("row", "number", "freelancer")}
         contracts[c.number] = Contract.create(freelancer=f, created_at=now, **fields)
+        rows[("contract", contracts[c.number].id)] = f"contracts.csv row {c.row}"
     milestones: dict[tuple[int, int], Milestone] = {}
-    rows: dict[tuple[str, int], str] = {}  # (entry or milestone, its id in the book) -> "file row N"
     for m in plan.milestones:
         fields = {k: v for k, v in asdict(m).items() if k not in ("row", "contract")}
         milestones[(m.contract, m.position)] = Milestone.create(contract=contracts[m.contract], **fields)

@@ -114,6 +114,12 @@ def terms(policy: Policy) -> Terms:
     return _terms(policy.source, policy.milestone_minimum)
 
 
+def stored_terms(source: str, milestone_minimum: str | None = None) -> Terms:
+    """The Terms of a policy version from its row's `source` and `milestone_minimum` columns, as a query
+    reads them (read once per version)."""
+    return _terms(source, milestone_minimum)
+
+
 def sync_policies() -> None:
     """Copy into the open book any shipped policy version it does not hold yet."""
     for pf in load_policy_files():

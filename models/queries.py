@@ -14,6 +14,7 @@ from .browse import ATTENTION_WHERE
 from .clock import utc_now, utc_today
 from .entities import Clock, Contract, EscrowRefundRequest, Feedback, LedgerEntry, Milestone, database
 from .money import major_to_minor
+from .policy import terms
 from .summary import BUCKETS, kinds, total
 from .summary import LAPSING as LAPSING  # re-exported: what lapses and when clocks warn
 from .summary import WARN_DAYS as WARN_DAYS
@@ -52,8 +53,9 @@ def balances(contract: Contract | int) -> Balances:
 
 
 def milestone_minimum(contract: Contract) -> int | None:
-    """R2: the smallest milestone this contract's policy allows, in minor units (None: no minimum)."""
-    return major_to_minor(contract.policy.milestone_minimum, contract.currency)
+    """R2: the smallest milestone this contract's policy version allows in its currency, in minor units
+    (None: no minimum). Each version names its minimum per currency (policy.Terms.minimum)."""
+    return major_to_minor(terms(contract.policy).minimum(contract.currency), contract.currency)
 
 
 def _live_sum(where_sql: str, params: tuple) -> int:

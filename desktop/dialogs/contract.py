@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -31,7 +32,9 @@ from desktop.widgets.money_edit import MoneyEdit
 from models import fields, ops
 from models.clock import utc_today
 from models.entities import Contract, Freelancer, LedgerEntry, Policy
+from models.errors import RuleError
 from models.money import CURRENCY_EXPONENT
+from models.policy import policy_for
 
 
 def _default(fn: Callable, name: str, fallback: str) -> str:
@@ -107,6 +110,18 @@ class ContractDialog(FormDialog):
         self.currency_combo.setAccessibleName("Currency")
         for code in CURRENCY_EXPONENT:
             self.currency_combo.addItem(code, code)
+        # R2: under a policy version that allows only some currencies, the list offers only those, and this
+        # says why (and which policy takes another currency).
+        self.currency_hint = QLabel()
+        self.currency_hint.setObjectName("currencyHint")
+        self.currency_hint.setAccessibleName("About the currencies offered")
+        self.currency_hint.setWordWrap(True)
+        self.currency_hint.setEnabled(False)  # the palette's quieter text colour
+        self.currency_hint.setVisible(False)
+        currency_row = QVBoxLayout()
+        currency_row.setSpacing(3)
+        currency_row.addWidget(self.currency_combo)
+        currency_row.addWidget(self.currency_hint)
 
         currency = contract.currency if contract is not None else DEFAULT_CURRENCY
         self.budget_edit = MoneyEdit(currency)
@@ -144,7 +159,7 @@ class ContractDialog(FormDialog):
             focusable=[self.freelancer_combo, self.new_freelancer_button][: 2 if new_freelancer else 1],
         )
         self.add_row("policy", "&Policy:", self.policy_combo)
-        self.add_row("currency", "C&urrency:", self.currency_combo)
+        self.add_row("currency", "C&urrency:", currency_row, buddy=self.currency_combo)
         self.add_row("budget", "&Budget:", self.budget_edit)
         self.add_row("external_id", "Contract &id:", self.external_id_edit)
         self.add_row("started_on", "&Start date:", self.started_on_edit)
@@ -154,7 +169,12 @@ class ContractDialog(FormDialog):
         self.load_freelancers(contract.freelancer_id if contract is not None else None)
         self.select_policy(contract.policy.key if contract is not None else DEFAULT_POLICY)
         self.currency_combo.setCurrentIndex(max(0, self.currency_combo.findData(currency)))
-        self.currency_combo.currentIndexChanged.connect(self._currency_chosen)
+        self._wanted_currency = currency  # the user's own choice, offered again when a policy allows it
+        self.currency_combo.currentIndexChanged.connect(self._currency_picked)
+        if contract is None:
+            self.policy_combo.currentIndexChanged.connect(self._offer_currencies)
+            self.started_on_edit.dateChanged.connect(self._offer_currencies)
+            self._offer_currencies()
         self._label_budget()
         if contract is not None:
             self.title_edit.setText(contract.title)
@@ -224,6 +244,43 @@ class ContractDialog(FormDialog):
             self.touch("freelancer")
             self.freelancer_combo.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def _policy_version(self) -> Policy | None:
+        """R13: the version of the chosen policy in force on the start date typed (None: no such policy)."""
+        try:
+            return policy_for(self.policy_combo.currentData(), self.started_on_edit.date().toPython())
+        except RuleError:
+            return None
+
+    def _offer_currencies(self) -> None:
+        """R2: offer the currencies the policy version in force on the start date allows, the user's own
+        choice selected while it is one of them; say why when the list is short."""
+        version = self._policy_version()
+        codes = list(CURRENCY_EXPONENT) if version is None else fields.allowed_currencies(version)
+        combo = self.currency_combo
+        if [combo.itemData(i) for i in range(combo.count())] != codes:
+            before = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            for code in codes:
+                combo.addItem(code, code)
+            for choice in (self._wanted_currency, before, DEFAULT_CURRENCY):
+                if choice in codes:
+                    combo.setCurrentIndex(codes.index(choice))
+                    break
+            combo.blockSignals(False)
+            if combo.currentData() != before:
+                self._currency_chosen()
+        on = self.started_on_edit.date().toPython()
+        note = None if version is None else fields.currency_note(version, on)
+        self.currency_hint.setText(note or "")
+        self.currency_hint.setVisible(note is not None)
+        self.currency_combo.setToolTip(note or "")
+
+    def _currency_picked(self) -> None:
+        """The user chose a currency (the list offered again keeps it while a policy allows it)."""
+        self._wanted_currency = self.currency_combo.currentData()
+        self._currency_chosen()
+
     def _currency_chosen(self) -> None:
         self.budget_edit.setCurrency(self.currency_combo.currentData())
         self._label_budget()
@@ -254,6 +311,16 @@ class ContractDialog(FormDialog):
             started_on = rule_message(fields.check_started_on, self.started_on_edit.date().toPython(), self._today)
             if started_on:
                 out["started_on"] = started_on
+            version = self._policy_version()
+            if version is not None:
+                currency = rule_message(
+                    fields.check_policy_currency,
+                    version,
+                    self.currency_combo.currentData(),
+                    self.started_on_edit.date().toPython(),
+                )
+                if currency:
+                    out["currency"] = currency
         return out
 
     def submit(self) -> None:

@@ -367,3 +367,41 @@ def test_check_reports_nothing_on_books_made_by_operations_only(paid):
     ops.end_contract(c, agreed=True, request_escrow_refund=True, today=date(2026, 3, 7))
     assert Milestone.select().where(Milestone.state.in_(Milestone.OPEN_STATES)).count() == 0
     assert check_book() == []
+
+
+# ------------------------------------------------------------------ currencies per policy version (R2)
+
+V2_EUR = row(CONTRACT, C_HEAD, policy_from="2026-12-01", started_on="2026-12-01", currency="EUR")
+V2_MILESTONE = row(MILESTONE, M_HEAD, currency="EUR", state="active")
+V2_FUND = row(FUND, L_HEAD, date="2026-12-02", currency="EUR")
+
+
+def test_r2_import_refuses_a_version_2_contract_in_euros_naming_its_row(book, contract, tmp_path):
+    folder = write_folder(tmp_path / "in", [V2_EUR], [V2_MILESTONE], [V2_FUND])
+    problems = refused(folder, "contracts.csv row 2, currency: ", today=date(2026, 12, 12))
+    assert (
+        "contracts.csv row 2, currency: Contracts under “Marketplace (Upwork fixed-price)” that start from "
+        "1 Dec 2026 are in US dollars only: choose USD, or the policy “Direct (no marketplace)” for a contract "
+        "in euros."
+    ) in problems
+
+
+def test_r2_import_takes_a_version_1_contract_in_euros_and_checks_clean(book, contract, tmp_path):
+    eur = row(CONTRACT, C_HEAD, currency="EUR")
+    milestone = row(MILESTONE, M_HEAD, currency="EUR")
+    ledger = [row(entry, L_HEAD, currency="EUR") for entry in (FUND, FEE, RELEASE)]
+    plan = import_folder(write_folder(tmp_path / "in", [eur], [milestone], ledger), today=TODAY)
+    assert plan.counts == {"contracts": 1, "milestones": 1, "entries": 3}
+    assert Contract.get(Contract.title == "Logo").currency == "EUR"
+    assert check_book() == []
+
+
+def test_r2_check_reports_a_version_2_contract_written_in_euros_with_sql(book, freelancer):
+    c = ops.create_contract("Site", freelancer, started_on=date(2026, 12, 1), today=date(2026, 12, 5))
+    assert check_book() == []
+    database.execute_sql("UPDATE contract SET currency = 'JPY' WHERE id = ?", (c.id,))
+    refresh(database, c.id)  # its summaries follow, so that only the currency rule can see it
+    assert check_book() == [
+        f"contract #{c.id} is in JPY, but its policy “Marketplace (Upwork fixed-price)” (the version in force "
+        "from 2026-12-01) allows US dollars only."
+    ]

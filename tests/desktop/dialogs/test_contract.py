@@ -5,6 +5,7 @@ beside the field it names.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
@@ -175,3 +176,67 @@ def test_the_operations_own_refusal_lands_beside_the_start_date(qtbot, show, fre
     assert beside(dialog, "startedOnError") is None
     click_ok(qtbot, dialog)
     assert dialog.contract.started_on == START + timedelta(days=7)
+
+
+# ------------------------------------------------------------------ R2: currencies per policy version
+
+SHOTS = Path("/tmp/shots-v2-r2")
+
+
+def offered(dialog) -> list[str]:
+    combo = child(dialog, "currencyCombo")
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def hint(dialog) -> str | None:
+    label = child(dialog, "currencyHint")
+    return label.text() if label.isVisible() else None
+
+
+V2_HINT = (
+    "Contracts under “Marketplace (Upwork fixed-price)” that start from 1 Dec 2026 are in US dollars only. "
+    "For another currency, choose the policy “Direct (no marketplace)”."
+)
+
+
+def test_r2_a_marketplace_contract_starting_1_december_is_offered_us_dollars_only(qtbot, show, freelancer):
+    dialog = show(ContractDialog(today=date(2026, 12, 5), new_freelancer=FreelancerDialog))
+    assert child(dialog, "policyCombo").currentText() == "Marketplace (Upwork fixed-price)"
+    assert offered(dialog) == ["USD"]
+    assert hint(dialog) == V2_HINT
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Website copy")
+    assert ok_enabled(dialog)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    dialog.grab().save(str(SHOTS / "contract-dialog-v2-usd-only.png"))
+    click_ok(qtbot, dialog)
+    assert (dialog.contract.currency, dialog.contract.policy.effective_from) == ("USD", date(2026, 12, 1))
+
+
+def test_r2_the_currency_list_follows_the_start_date_and_the_policy(qtbot, show, freelancer):
+    dialog = show(ContractDialog(today=date(2026, 12, 5), new_freelancer=FreelancerDialog))
+    started = child(dialog, "startedOnEdit")
+    started.setDate(QDate(2026, 11, 30))  # version 1: any currency
+    assert "EUR" in offered(dialog) and len(offered(dialog)) > 20
+    assert hint(dialog) is None
+    currency = child(dialog, "currencyCombo")
+    currency.setCurrentIndex(currency.findText("EUR"))
+    started.setDate(QDate(2026, 12, 1))  # version 2: US dollars only, and the budget follows
+    assert (offered(dialog), currency.currentText(), hint(dialog)) == (["USD"], "USD", V2_HINT)
+    assert dialog.form.labelForField(child(dialog, "budgetRow")).text() == "&Budget (USD):"
+    policy = child(dialog, "policyCombo")
+    policy.setCurrentIndex(policy.findText("Direct (no marketplace)"))  # any currency again: the euro comes back
+    assert (currency.currentText(), hint(dialog)) == ("EUR", None)
+    assert "JPY" in offered(dialog)
+    qtbot.wait(10)  # the form laid out again without the note
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    dialog.grab().save(str(SHOTS / "contract-dialog-direct-eur.png"))
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Translation")
+    click_ok(qtbot, dialog)
+    assert (dialog.contract.policy.key, dialog.contract.currency) == ("direct", "EUR")
+
+
+def test_r2_editing_an_old_euro_contract_shows_its_currency(qtbot, show, freelancer):
+    c = ops.create_contract("Old", freelancer, currency="EUR", started_on=START, today=date(2026, 12, 5))
+    dialog = show(ContractDialog(contract=c, today=date(2026, 12, 5), new_freelancer=FreelancerDialog))
+    assert child(dialog, "currencyCombo").currentText() == "EUR"
+    assert hint(dialog) is None
