@@ -22,6 +22,7 @@ CLOCK_KEYS = (
     "mediation_days",
     "refund_window_days",
     "feedback_window_days",
+    "support_refund_days",
 )
 
 

@@ -47,6 +47,8 @@ def backups_folder(tmp_path, monkeypatch):
 UNDO_FORMAT = {
     4: (
         "ALTER TABLE contract DROP COLUMN initiation_fee",
+        "ALTER TABLE policy DROP COLUMN support_refund_days",
+        "ALTER TABLE milestone DROP COLUMN first_submitted_on",
         "DROP TABLE support_case",
         # Format 3's feedback table, its six categories required, as format 3 made it.
         "ALTER TABLE feedback RENAME TO feedback_4",
