@@ -43,6 +43,7 @@ SHORT_LABELS = {
     "dispute_answer": "Dispute answer due",
     "mediation": "Mediation ends",
     "refund_window": "Refund window closes",
+    "support_refund": "Support refunds end",
     "feedback": "Feedback closes",
     "closeout": "Closeout open",
 }
