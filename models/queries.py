@@ -181,9 +181,7 @@ def payments(contract: Contract) -> list[Payment]:
         .order_by(LedgerEntry.date, LedgerEntry.id)
     )
     return [
-        Payment(
-            e, payment_refunded(e), refund_window_end(contract, e.date), support_refund_end(contract, e.date)
-        )
+        Payment(e, payment_refunded(e), refund_window_end(contract, e.date), support_refund_end(contract, e.date))
         for e in entries
         if is_live(e)
     ]

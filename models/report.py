@@ -39,9 +39,9 @@ from .labels import (
     FEEDBACK_CATEGORIES,
     MILESTONE_STATES,
     REQUEST_STATUSES,
+    direction,
     submissions,
     through_support,
-    direction,
 )
 from .summary import kinds, total
 

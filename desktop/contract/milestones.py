@@ -133,8 +133,8 @@ class MilestonesTab(ContractTab):
         for r, m in enumerate(milestones):
             state = STATE_LABELS.get(m.state, m.state)
             review = labels.submissions(m, formatting.day)  # R6: both dates when work was submitted again
-            if review:
-                state += f" · {review}"
+            if review:  # "Submitted 1 Mar 2026, again 13 Mar 2026; released automatically on 27 Mar 2026"
+                state = review if m.state == Milestone.SUBMITTED else f"{state} · {review}"
             values = [
                 item(str(m.position), data=m.id),
                 item(m.title),

@@ -10,8 +10,8 @@ import pytest
 from models import ops, queries
 from models.check import check_book
 from models.entities import LedgerEntry, SupportCase
-from models.policy import terms
 from models.errors import RuleError
+from models.policy import terms
 from tests.models.rules import ended_on, exact, funded_milestone, paid
 
 from ..conftest import START
@@ -179,8 +179,7 @@ def v2_contract(book, freelancer):
 
 
 def test_r9_v2_days_are_counted_from_the_payment():
-    assert (DAY_180 - V2_START, DAY_181 - V2_START) == (timedelta(days=180), timedelta(days=181))
-    assert (DAY_365 - V2_START, DAY_366 - V2_START) == (timedelta(days=365), timedelta(days=366))
+    assert [(day - V2_START).days for day in (DAY_180, DAY_181, DAY_365, DAY_366)] == [180, 181, 365, 366]
 
 
 def test_r9_v2_refund_on_day_180_is_self_service(v2_contract):
