@@ -45,6 +45,7 @@ SHORT_LABELS = {
     "dispute_proposal": "Proposal due",
     "dispute_acceptance": "Acceptance due",
     "refund_window": "Refund window closes",
+    "support_refund": "Support refunds end",
     "feedback": "Feedback closes",
     "closeout": "Closeout open",
     "dormant": "Dormant",

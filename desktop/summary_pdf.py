@@ -194,7 +194,7 @@ def summary_html(s: ContractSummary) -> str:
                 (
                     [
                         str(m.position),
-                        _u(m.title),
+                        _u(m.title) + (f"<br/><small>{_e(m.submissions)}</small>" if m.submissions else ""),
                         _day(m.due_on),
                         money(m.amount),
                         money(m.funded),
@@ -220,7 +220,7 @@ def summary_html(s: ContractSummary) -> str:
                     [
                         _day(e.date),
                         str(e.id),
-                        _e(e.entry),
+                        _e(e.entry) + (f"<br/><small>{_u(e.support)}</small>" if e.support else ""),
                         _u(e.milestone),
                         _u(e.memo),
                         money(e.amount),

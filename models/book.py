@@ -28,7 +28,7 @@ import peewee as pw
 from . import anchor, bookfile, chain, schema
 from .entities import ALL_TABLES, BookInfo, Feedback, database
 from .errors import BookError
-from .policy import sync_policies
+from .policy import read_terms, sync_policies
 from .summary import LIVE_VIEW, SEARCH_TABLE
 
 APPLICATION_ID = bookfile.APPLICATION_ID  # (re-exported: the tests and backups read it from here)
@@ -63,7 +63,8 @@ def _withdrawable_feedback(db: pw.Database) -> None:
 def _second_policy_version(db: pw.Database) -> None:
     """Book format 4, for the marketplace's second policy version: a per-contract initiation fee (R3), the
     single-rating feedback form with its private note (R10: the six categories become optional, as the
-    second form has none), the support cases of refunds made through the marketplace's support (R9), and each
+    second form has none), the support cases of refunds made through the marketplace's support and each
+    policy version's support refund days (R9), the day work was first submitted on a milestone (R6), each
     policy version's days of inactivity after which a contract is dormant (R15), and the dated steps of a
     dispute's mediation (R8: evidence, proposal, acceptances, arbitration)."""
     from playhouse.migrate import SqliteMigrator, migrate
@@ -91,6 +92,18 @@ def _second_policy_version(db: pw.Database) -> None:
     for name, kind in Dispute.STEP_COLUMNS.items():  # R8 v2: the steps of mediation
         if name not in dispute:
             db.execute_sql(f"ALTER TABLE dispute ADD COLUMN {name} {kind}")
+    if "support_refund_days" not in policy:
+        db.execute_sql("ALTER TABLE policy ADD COLUMN support_refund_days INTEGER")
+        for pid, source in db.execute_sql("SELECT id, source FROM policy").fetchall():
+            days = read_terms(source).support_refund_days
+            if days is not None:
+                db.execute_sql("UPDATE policy SET support_refund_days = ? WHERE id = ?", (days, pid))
+    milestone = {row[1] for row in db.execute_sql("PRAGMA table_info(milestone)")}
+    if "first_submitted_on" not in milestone:
+        db.execute_sql("ALTER TABLE milestone ADD COLUMN first_submitted_on DATE")
+        # Work under review was first submitted on the day known (what came before a request for changes
+        # was not kept by older formats).
+        db.execute_sql("UPDATE milestone SET first_submitted_on = submitted_on WHERE submitted_on IS NOT NULL")
 
 
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
@@ -107,7 +120,12 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
 ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     2: (("ledger_entry", "hash"),),
     3: (("feedback", "withdrawn_on"),),
-    4: (("contract", "initiation_fee"), ("feedback", "rating")),
+    4: (
+        ("contract", "initiation_fee"),
+        ("feedback", "rating"),
+        ("policy", "support_refund_days"),
+        ("milestone", "first_submitted_on"),
+    ),
 }
 
 

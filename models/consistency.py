@@ -19,6 +19,7 @@ What the operations record, and so what is checked here:
 - R2, R4, R5, R7: a milestone's state agrees with its money: "unfunded" with no funding standing; "active",
   "submitted" and "closed" with one; "paid" with a release standing; "closed" only on an ended contract and
   "active" or "submitted" only on an active one (ending closes them).
+- R6: work under review carries the day it was first submitted, never later than its latest submission.
 """
 
 from __future__ import annotations
@@ -88,6 +89,24 @@ WHERE m.state != 'unfunded' {{where_m}}
 LIMIT {{limit}}
 """,
 )
+
+
+# R6: work under review was first submitted on some day, never after its latest submission.
+_SUBMISSIONS = """
+SELECT m.id, m.contract_id, m.first_submitted_on, m.submitted_on
+FROM milestone m
+WHERE ((m.state = 'submitted' AND m.first_submitted_on IS NULL)
+    OR (m.first_submitted_on IS NOT NULL AND m.submitted_on IS NOT NULL AND m.first_submitted_on > m.submitted_on))
+  {where_m}
+LIMIT {limit}
+"""
+
+
+def _submission_words(row: tuple) -> list[str]:
+    _, _, first, latest = row
+    if first is None:
+        return ["is under review, but the day its work was first submitted is missing."]
+    return [f"says its work was first submitted on {first}, after it was last submitted ({latest})."]
 
 
 def _entry_words(row: tuple) -> list[str]:
@@ -184,6 +203,8 @@ def findings(contract_id: int | None = None, run: Callable = _database, limit: i
         for row in run(sql.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall():
             out += [("milestone", row[0], row[1], words) for words in _milestone_words(row)]
     out += _currency_findings(w["where_c"], run, limit)
+    for row in run(_SUBMISSIONS.format(where_m=w["where_m"], limit=int(limit))).fetchall():
+        out += [("milestone", row[0], row[1], words) for words in _submission_words(row)]
     return out[:limit]
 
 

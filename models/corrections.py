@@ -127,6 +127,8 @@ def withdraw_submission(milestone, *, reason: str, now: datetime | None = None) 
         raise RuleError(f"No submitted work is recorded on “{m.title}”.", rule="R6")
     submitted, auto = m.submitted_on, m.auto_release_on
     m.state = Milestone.ACTIVE
+    if m.first_submitted_on is not None and m.first_submitted_on >= submitted:
+        m.first_submitted_on = None  # the only submission was the one recorded in error
     m.submitted_on = m.auto_release_on = None
     m.save()
     _audit(
@@ -159,6 +161,8 @@ def withdraw_change_request(
     days = m.contract.policy.review_days
     m.state = Milestone.SUBMITTED
     m.submitted_on = submitted_on
+    if m.first_submitted_on is None or m.first_submitted_on > submitted_on:
+        m.first_submitted_on = submitted_on
     m.auto_release_on = None if days is None else submitted_on + timedelta(days=days)
     m.save()
     _audit(m.contract, f"request for changes {IN_ERROR}", f"{m.title}. Why: {reason}", now)

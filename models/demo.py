@@ -85,7 +85,10 @@ COLUMNS = {
     "freelancer": "id, name, agency, email, profile_url, notes",
     "contract": "id, title, freelancer_id, policy_id, currency, budget, external_id, started_on, ended_on, status, "
     "end_reason, end_note, feedback_closes_at, notes, created_at, initiation_fee",
-    "milestone": "id, contract_id, position, title, description, amount, due_on, state, submitted_on, auto_release_on",
+    "milestone": (
+        "id, contract_id, position, title, description, amount, due_on, state, submitted_on, auto_release_on, "
+        "first_submitted_on"
+    ),
     "escrow_refund_request": "id, contract_id, amount, requested_on, reply_due, status, answered_on",
     "dispute": "id, contract_id, request_id, amount, opened_on, answer_due, mediation_ends, answered_on, status, "
     "resolved_on",
@@ -505,6 +508,7 @@ class _ContractGen:
                     state,
                     submitted,
                     auto,
+                    submitted,  # first submitted: the demo's work under review was submitted once
                 )
             )
             mid += 1

@@ -37,6 +37,8 @@ class Policy(BaseModel):
     mediation_days = pw.IntegerField(null=True)
     refund_window_days = pw.IntegerField(null=True)
     feedback_window_days = pw.IntegerField(null=True)
+    # R9 (v2): refunds through the marketplace's support up to this day after the payment (None: no support tier).
+    support_refund_days = pw.IntegerField(null=True)
     source = pw.TextField()  # the TOML text it was read from
     # R15 (v2): days without any recorded activity after which an active contract is dormant (None: never).
     # Also in `source`; a column because the clock table derives dormancy dates in SQL.
@@ -94,6 +96,9 @@ class Milestone(BaseModel):
     state = pw.CharField(default=UNFUNDED)
     submitted_on = pw.DateField(null=True)
     auto_release_on = pw.DateField(null=True)  # R6, fixed when work is submitted
+    # R6: the day work was first submitted; stays when the client asks for changes and work is submitted again
+    # (the review clock counts from `submitted_on`, the latest submission).
+    first_submitted_on = pw.DateField(null=True)
 
     class Meta:
         indexes = ((("contract", "position"), False),)
@@ -335,6 +340,7 @@ class Clock(BaseModel):
     DISPUTE_ANSWER = "dispute_answer"  # R8
     MEDIATION = "mediation"  # R8
     REFUND_WINDOW = "refund_window"  # R9
+    SUPPORT_REFUND = "support_refund"  # R9 (v2): refunds through the marketplace's support end
     FEEDBACK = "feedback"  # R10
     CLOSEOUT = "closeout"  # R11
     DISPUTE_PROPOSAL = "dispute_proposal"  # R8 v2: the mediator's proposal due

@@ -261,6 +261,49 @@ def check_milestone_fields(contract: Contract, title, amount, due_on, descriptio
     return {key: milestone_field(contract, key, value) for key, value in given.items()}
 
 
+# ------------------------------------------------------------------- refunds (R9)
+
+
+def check_support_case(value, payment, on: date) -> str | None:
+    """R9 (v2): the support case's reference of a refund of `payment` received on `on`, as stored.
+
+    From day 181 to day 365 after the payment (the policy's numbers) a refund is made only through the
+    marketplace's support, and its case's reference is required. On a day the client can still record the
+    refund themselves, a reference is refused (a support case there would say something that did not happen);
+    an empty one is no reference (None). Days the payment can no longer be refunded are the operation's
+    refusal (their message is about the date, not this field)."""
+    tier = queries.refund_tier(payment, on)
+    text = (value or "").strip()
+    paid = _payment_text(payment)
+    if tier.kind == queries.THROUGH_SUPPORT:
+        if not text:
+            raise RuleError(
+                f"{paid} can be refunded through the marketplace's support until {_day(tier.until)}: "
+                "enter the reference of the support case.",
+                rule="R9",
+                field="support_case",
+            )
+        return check_text(text, "support_case", "support case reference")
+    if text and tier.kind == queries.SELF_SERVICE:
+        until = f" until {_day(tier.until)}" if tier.until is not None else ""
+        raise RuleError(
+            f"{paid} can be refunded without the marketplace's support{until}: a support case is recorded only "
+            "with refunds made through support. Leave the support case empty.",
+            rule="R9",
+            field="support_case",
+        )
+    return None
+
+
+def _payment_text(payment) -> str:
+    """ "The payment of $300.00 on 1 Dec 2026"."""
+    return f"The payment of {format_money(payment.amount, payment.currency)} on {_day(payment.date)}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
 # ------------------------------------------------------------------- feedback (R10)
 
 _FEEDBACK = {

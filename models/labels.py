@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from .entities import Deliverable, EscrowRefundRequest, Feedback, LedgerEntry, Milestone
 
 ENTRY_KINDS = {
@@ -71,3 +74,29 @@ FEEDBACK_CATEGORIES = {
 assert tuple(FEEDBACK_CATEGORIES) == Feedback.CATEGORIES
 
 DELIVERABLE_KINDS = {Deliverable.WORK: "work", Deliverable.MATERIAL: "material", Deliverable.EQUIPMENT: "equipment"}
+
+
+def _day_text(d: date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def submissions(m: Milestone, day: Callable[[date], str] = _day_text) -> str:
+    """R6: the milestone's submissions as the client reads them (both dates when work was submitted again):
+    "Submitted 1 Dec 2026, again 13 Dec 2026; released automatically on 27 Dec 2026"; "" when none is
+    running. `day` writes a date (the window uses the user's locale)."""
+    first, latest = m.first_submitted_on, m.submitted_on
+    if m.state == Milestone.SUBMITTED and latest is not None:
+        text = f"Submitted {day(first or latest)}"
+        if first is not None and first != latest:
+            text += f", again {day(latest)}"
+        if m.auto_release_on is not None:
+            text += f"; released automatically on {day(m.auto_release_on)}"
+        return text
+    if m.state == Milestone.ACTIVE and first is not None:
+        return f"Submitted {day(first)}; changes asked for"
+    return ""
+
+
+def through_support(reference: str | None) -> str:
+    """R9 (v2): what is said beside a refund made through the marketplace's support."""
+    return "" if not reference else f"through the marketplace's support, case {reference}"

@@ -31,6 +31,7 @@ from .entities import (
     Freelancer,
     LedgerEntry,
     Milestone,
+    SupportCase,
     database,
 )
 from .errors import ImportRefused, RuleError
@@ -46,6 +47,7 @@ from .fields import (
     check_note,
     check_policy_currency,
     check_started_on,
+    check_support_case,
     check_text,
     contract_field,
     deliverable_field,
@@ -423,7 +425,8 @@ def fund_milestone(
 
 @operation
 def submit_work(milestone, *, on: date | None = None, today: date | None = None) -> Milestone:
-    """R6: the freelancer submitted work on `on`; the automatic release counts from this (latest) submission."""
+    """R6: the freelancer submitted work on `on`; the automatic release counts from this (latest) submission.
+    The day of the first submission is kept beside it (`first_submitted_on`): the milestone shows both."""
     today = _when(on, today)
     m = _fresh(Milestone, milestone, "milestone")
     _require_active(m.contract, "record submitted work")
@@ -434,6 +437,8 @@ def submit_work(milestone, *, on: date | None = None, today: date | None = None)
     days = m.contract.policy.review_days
     m.state = Milestone.SUBMITTED
     m.submitted_on = today
+    if m.first_submitted_on is None:  # submitted again after changes were asked for: the first stays
+        m.first_submitted_on = today
     m.auto_release_on = None if days is None else today + timedelta(days=days)
     m.save()
     _audit(m.contract, "work submitted", m.title)
@@ -773,9 +778,20 @@ def resolve_dispute(
 
 @operation
 def record_refund(
-    payment, amount: int, *, memo: str = "", on: date | None = None, today: date | None = None
+    payment,
+    amount: int,
+    *,
+    memo: str = "",
+    on: date | None = None,
+    today: date | None = None,
+    support_case: str | None = None,
 ) -> LedgerEntry:
-    """R9: a refund from the freelancer against one payment (received on `on`), within the policy's 180 days."""
+    """R9: a refund from the freelancer against one payment (received on `on`).
+
+    Days are counted from the payment's date to the refund's. Within the policy's refund window (180 days) the
+    client records it; under a policy with a support tier (v2: day 181 to day 365) only with the reference of
+    the marketplace's support case it was made through (`support_case`, stored beside the entry); later, it is
+    refused. A reference given on a day the refund needs no support is refused (models/fields.py)."""
     today = _when(on, today)
     p = _fresh(LedgerEntry, payment, "payment")
     c = p.contract
@@ -793,7 +809,8 @@ def record_refund(
         )
     order.refund_after_payment(p, today)
     window = c.policy.refund_window_days
-    if window is not None and (today - p.date).days > window:
+    tier = q.refund_tier(p, today)
+    if tier.kind == q.CLOSED and c.policy.support_refund_days is None:
         last = p.date + timedelta(days=window)
         raise RuleError(
             f"That payment was made on {p.date:%d %b %Y}: refunds can be recorded only within {window} days "
@@ -801,6 +818,15 @@ def record_refund(
             rule="R9",
             field="date",
         )
+    if tier.kind == q.CLOSED:
+        raise RuleError(
+            f"The payment of {_money(c, p.amount)} on {order.day_text(p.date)} could be refunded through the "
+            f"marketplace's support until {order.day_text(tier.until)}: on {order.day_text(today)} it can no "
+            "longer be refunded.",
+            rule="R9",
+            field="date",
+        )
+    reference = check_support_case(support_case, p, today)
     entry = _post(
         c,
         LedgerEntry.REFUND,
@@ -810,7 +836,10 @@ def record_refund(
         milestone=p.milestone,
         memo=check_memo(memo),
     )
-    _audit(c, "refund recorded", _money(c, amount))
+    if reference is not None:
+        SupportCase.create(entry=entry, reference=reference)
+    through = "" if reference is None else f" through the marketplace's support, case {reference}"
+    _audit(c, "refund recorded", _money(c, amount) + through)
     _settle(c)
     return entry
 
@@ -1078,7 +1107,7 @@ def reverse_entry(entry, *, memo: str = "", on: date | None = None, today: date 
                 _post(c, LedgerEntry.REVERSAL, fee.amount, today, reverses=fee, milestone=m, memo="Fee reversed")
         if not q.milestone_funded(m):
             m.state = Milestone.UNFUNDED
-            m.submitted_on = m.auto_release_on = None
+            m.submitted_on = m.auto_release_on = m.first_submitted_on = None
             m.save()
     elif e.kind == LedgerEntry.RELEASE:
         m.state = Milestone.SUBMITTED if m.submitted_on is not None else Milestone.ACTIVE  # its clock runs again
@@ -1153,6 +1182,8 @@ def _import(plan, now: datetime) -> list[str]:
     milestones: dict[tuple[int, int], Milestone] = {}
     for m in plan.milestones:
         fields = {k: v for k, v in asdict(m).items() if k not in ("row", "contract")}
+        # R6: what an import knows of its submissions is the latest (the first is not in the file).
+        fields["first_submitted_on"] = fields["submitted_on"]
         milestones[(m.contract, m.position)] = Milestone.create(contract=contracts[m.contract], **fields)
         rows[("milestone", milestones[(m.contract, m.position)].id)] = f"milestones.csv row {m.row}"
     entries: dict[int, LedgerEntry] = {}

@@ -23,6 +23,7 @@ CLOCK_KEYS = (
     "refund_window_days",
     "feedback_window_days",
     "dormant_after_days",  # R15 (v2)
+    "support_refund_days",
 )
 
 

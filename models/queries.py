@@ -12,7 +12,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .browse import ATTENTION_WHERE
 from .clock import utc_now, utc_today
-from .entities import Clock, Contract, EscrowRefundRequest, Feedback, LedgerEntry, Milestone, database
+from .entities import (
+    Clock,
+    Contract,
+    EscrowRefundRequest,
+    Feedback,
+    LedgerEntry,
+    Milestone,
+    SupportCase,
+    database,
+)
 from .money import major_to_minor
 from .policy import terms
 from .summary import BUCKETS, kinds, total
@@ -20,6 +29,7 @@ from .summary import LAPSING as LAPSING  # re-exported: what lapses and when clo
 from .summary import WARN_DAYS as WARN_DAYS
 
 FUNDING_KINDS = LedgerEntry.FUNDING_KINDS
+PAYMENT_CLOCKS = f"('{Clock.REFUND_WINDOW}', '{Clock.SUPPORT_REFUND}')"  # clocks whose ref is a payment (R9)
 
 
 @dataclass(frozen=True)
@@ -110,20 +120,59 @@ def is_live(entry: LedgerEntry) -> bool:
     return not LedgerEntry.select().where(LedgerEntry.reverses == entry.id).exists()
 
 
+# R9: the tiers of refunding a payment on a given day.
+SELF_SERVICE = "self_service"  # recorded by the client (up to the policy's refund_window_days)
+THROUGH_SUPPORT = "support"  # v2: only through the marketplace's support, with its case's reference
+CLOSED = "closed"  # no longer refundable
+
+
+@dataclass(frozen=True)
+class RefundTier:
+    """How a payment can be refunded on one day (R9), and until when."""
+
+    kind: str  # SELF_SERVICE, THROUGH_SUPPORT or CLOSED
+    until: date | None  # the last day of this tier (CLOSED: the last day it could be refunded); None: no limit
+
+
 @dataclass(frozen=True)
 class Payment:
     entry: LedgerEntry
     refunded: int
-    refund_window_ends: date | None  # R9: the last day a refund can be recorded
+    refund_window_ends: date | None  # R9: the last day a refund can be recorded by the client (self-service)
+    support_ends: date | None = None  # R9 (v2): the last day a refund can be made through the marketplace's support
 
     @property
     def refundable(self) -> int:
         return self.entry.amount - self.refunded
 
+    def tier(self, on: date) -> RefundTier:
+        """R9: how this payment can be refunded on `on` (on or after the payment's day)."""
+        return _tier(self.refund_window_ends, self.support_ends, on)
+
+
+def _tier(window_ends: date | None, support_ends: date | None, on: date) -> RefundTier:
+    if window_ends is None or on <= window_ends:
+        return RefundTier(SELF_SERVICE, window_ends)
+    if support_ends is not None and on <= support_ends:
+        return RefundTier(THROUGH_SUPPORT, support_ends)
+    return RefundTier(CLOSED, support_ends or window_ends)
+
 
 def refund_window_end(contract: Contract, paid_on: date) -> date | None:
     days = contract.policy.refund_window_days
     return None if days is None else paid_on + timedelta(days=days)
+
+
+def support_refund_end(contract: Contract, paid_on: date) -> date | None:
+    """R9 (v2): the last day a payment of `paid_on` can be refunded through the marketplace's support."""
+    days = contract.policy.support_refund_days
+    return None if days is None else paid_on + timedelta(days=days)
+
+
+def refund_tier(payment: LedgerEntry, on: date) -> RefundTier:
+    """R9: how `payment` can be refunded on `on`: days are counted from the payment's date to the refund's."""
+    c = payment.contract
+    return _tier(refund_window_end(c, payment.date), support_refund_end(c, payment.date), on)
 
 
 def payments(contract: Contract) -> list[Payment]:
@@ -133,7 +182,17 @@ def payments(contract: Contract) -> list[Payment]:
         .where((LedgerEntry.contract == contract) & (LedgerEntry.kind.in_(LedgerEntry.PAYMENT_KINDS)))
         .order_by(LedgerEntry.date, LedgerEntry.id)
     )
-    return [Payment(e, payment_refunded(e), refund_window_end(contract, e.date)) for e in entries if is_live(e)]
+    return [
+        Payment(e, payment_refunded(e), refund_window_end(contract, e.date), support_refund_end(contract, e.date))
+        for e in entries
+        if is_live(e)
+    ]
+
+
+def support_case(refund: LedgerEntry) -> str | None:
+    """R9 (v2): the marketplace's support case a refund was made through (None: self-service)."""
+    row = SupportCase.get_or_none(SupportCase.entry == refund)
+    return None if row is None else row.reference
 
 
 def client_feedback(contract: Contract) -> Feedback | None:
@@ -211,6 +270,7 @@ CLOCK_LABELS = {
     Clock.DISPUTE_PROPOSAL: "Dispute: mediator's proposal due",
     Clock.DISPUTE_ACCEPTANCE: "Dispute: accepting the proposal due",
     Clock.REFUND_WINDOW: "Refund window closes",
+    Clock.SUPPORT_REFUND: "Refunds through the marketplace's support end",
     Clock.FEEDBACK: "Feedback window closes",
     Clock.CLOSEOUT: "Closeout items still open",
     Clock.DORMANT: "Dormant: nothing recorded",
@@ -225,6 +285,8 @@ class AttentionItem:
     contract_title: str
     ref: int | None
     dormant_after_days: int | None = None  # R15: the contract's policy's days of inactivity (its dormancy line)
+    # The payment a refund clock is about (R9): its amount, currency and day; None for other clocks.
+    payment: tuple[int, str, date] | None = None
 
     @property
     def label(self) -> str:
@@ -243,15 +305,24 @@ def attention(today: date | None = None, limit: int | None = None) -> list[Atten
     """The book's list of what needs attention today, soonest first (clock.warn_from is indexed)."""
     today = utc_today(today).isoformat()
     sql = (
-        "SELECT k.due, k.kind, k.contract_id, c.title, k.ref, p.dormant_after_days FROM clock k "
-        "JOIN contract c ON c.id = k.contract_id JOIN policy p ON p.id = c.policy_id "
+        "SELECT k.due, k.kind, k.contract_id, c.title, k.ref, p.dormant_after_days, e.amount, e.currency, e.date "
+        "FROM clock k JOIN contract c ON c.id = k.contract_id JOIN policy p ON p.id = c.policy_id "
+        f"LEFT JOIN ledger_entry e ON e.id = k.ref AND k.kind IN {PAYMENT_CLOCKS} "
         f"WHERE {ATTENTION_WHERE} ORDER BY k.due, k.kind, k.contract_id"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [
-        AttentionItem(date.fromisoformat(d), kind, cid, title, ref, quiet if kind == Clock.DORMANT else None)
-        for d, kind, cid, title, ref, quiet in database.execute_sql(sql, {"today": today})
+        AttentionItem(
+            date.fromisoformat(d),
+            kind,
+            cid,
+            title,
+            ref,
+            dormant_after_days=quiet if kind == Clock.DORMANT else None,
+            payment=None if amount is None else (amount, currency, date.fromisoformat(paid_on)),
+        )
+        for d, kind, cid, title, ref, quiet, amount, currency, paid_on in database.execute_sql(sql, {"today": today})
     ]
 
 

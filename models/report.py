@@ -28,6 +28,7 @@ from .entities import (
     Feedback,
     LedgerEntry,
     Milestone,
+    SupportCase,
     database,
 )
 from .errors import RuleError
@@ -39,6 +40,8 @@ from .labels import (
     MILESTONE_STATES,
     REQUEST_STATUSES,
     direction,
+    submissions,
+    through_support,
 )
 from .summary import kinds, total
 
@@ -62,6 +65,7 @@ class MilestoneLine:
     released: int  # live payments from it
     due_on: date | None
     state: str  # as the client reads it
+    submissions: str = ""  # R6: "Submitted 1 Dec 2026, again 13 Dec 2026; released automatically on 27 Dec 2026"
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class LedgerLine:
     amount: int
     escrow_after: int  # the contract's escrow once this entry is counted, in date order
     direction: str = ""  # "You → escrow", "Escrow → freelancer", … (labels.direction)
+    support: str = ""  # R9 (v2): "through the marketplace's support, case ABC-123" beside such a refund
 
 
 @dataclass(frozen=True)
@@ -194,6 +199,7 @@ def _summary(c: Contract, include_private: bool, now: datetime) -> ContractSumma
             *sums.get(m.id, (0, 0)),
             m.due_on,
             MILESTONE_STATES.get(m.state, m.state),
+            submissions(m),
         )
         for m in c.milestones.order_by(Milestone.position)
     ]
@@ -266,6 +272,11 @@ def ledger_lines(c: Contract) -> list[LedgerLine]:
     )
     by_id = {e.id: e for e in entries}
     reversed_ids = {e.reverses_id for e in entries if e.reverses_id}
+    cases = dict(
+        SupportCase.select(SupportCase.entry, SupportCase.reference)
+        .where(SupportCase.entry.in_([e.id for e in entries if e.kind == LedgerEntry.REFUND]))
+        .tuples()
+    )
     escrow = 0
     lines = []
     for e in entries:
@@ -278,7 +289,8 @@ def ledger_lines(c: Contract) -> list[LedgerLine]:
             escrow += ESCROW_SIGN.get(e.kind, 0) * e.amount
             label = ENTRY_KINDS.get(e.kind, e.kind) + (" (reversed)" if e.id in reversed_ids else "")
             way = direction(e.kind)
-        lines.append(LedgerLine(e.id, e.date, label, e.milestone_title or "", e.memo, e.amount, escrow, way))
+        support = through_support(cases.get(e.id))
+        lines.append(LedgerLine(e.id, e.date, label, e.milestone_title or "", e.memo, e.amount, escrow, way, support))
     return lines
 
 

@@ -61,7 +61,7 @@ LEFT JOIN (
 LEFT JOIN (
     -- the soonest deadline that asks something of the client, as "YYYY-MM-DD kind"
     SELECT k.contract_id, MIN(k.due || ' ' || k.kind) AS next
-    FROM {clock} k WHERE k.kind != 'refund_window' {where_k}
+    FROM {clock} k WHERE k.kind NOT IN ('refund_window', 'support_refund') {where_k}
     GROUP BY k.contract_id
 ) n ON n.contract_id = c.id
 WHERE 1 {where_c}
@@ -79,11 +79,12 @@ WARN_DAYS = {
     "dispute_proposal": 2,  # R8 v2
     "dispute_acceptance": 2,  # R8 v2
     "refund_window": 14,  # R9
+    "support_refund": 14,  # R9 (v2)
     "feedback": 3,  # R10
     "closeout": 0,  # R11
     "dormant": 0,  # R15: from the day it became dormant, until something new is recorded
 }
-LAPSING = ("refund_window", "feedback")
+LAPSING = ("refund_window", "support_refund", "feedback")
 _WARN_CASE = "CASE kind " + " ".join(f"WHEN '{k}' THEN {d}" for k, d in WARN_DAYS.items()) + " END"
 
 CLOCK_COLUMNS = "contract_id, kind, due, ref, warn_from, lapses"
@@ -111,7 +112,7 @@ LAST_ACTIVITY = """max(c.started_on,
                WHERE g.contract_id = c.id), ''),
     COALESCE((SELECT MAX(v.received_on) FROM deliverable v WHERE v.contract_id = c.id), ''))"""
 
-# Every clock of RULES.md, one row per deadline (R6, R8, R9, R10, R11, R15).
+# Every clock of RULES.md, one row per deadline (R6, R8, R9 with its v2 support tier, R10, R11, R15).
 _CLOCKS_SELECT = """
 SELECT contract_id, kind, due, ref,
        date(due, '-' || {warn_case} || ' days') AS warn_from, kind IN {lapsing} AS lapses
@@ -138,6 +139,12 @@ UNION ALL
 SELECT e.contract_id, 'refund_window', date(e.date, '+' || p.refund_window_days || ' days'), e.id
   FROM live_entry e JOIN contract c ON c.id = e.contract_id JOIN policy p ON p.id = c.policy_id
  WHERE e.kind IN {payment_kinds} AND p.refund_window_days IS NOT NULL {where_e}
+   AND e.amount > (SELECT COALESCE(SUM(f.amount), 0) FROM live_entry f
+                    WHERE f.payment_id = e.id AND f.kind = 'refund')
+UNION ALL
+SELECT e.contract_id, 'support_refund', date(e.date, '+' || p.support_refund_days || ' days'), e.id
+  FROM live_entry e JOIN contract c ON c.id = e.contract_id JOIN policy p ON p.id = c.policy_id
+ WHERE e.kind IN {payment_kinds} AND p.support_refund_days IS NOT NULL {where_e}
    AND e.amount > (SELECT COALESCE(SUM(f.amount), 0) FROM live_entry f
                     WHERE f.payment_id = e.id AND f.kind = 'refund')
 UNION ALL

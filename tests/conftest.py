@@ -47,6 +47,8 @@ def backups_folder(tmp_path, monkeypatch):
 UNDO_FORMAT = {
     4: (
         "ALTER TABLE contract DROP COLUMN initiation_fee",
+        "ALTER TABLE policy DROP COLUMN support_refund_days",
+        "ALTER TABLE milestone DROP COLUMN first_submitted_on",
         "DROP TABLE support_case",
         "ALTER TABLE policy DROP COLUMN dormant_after_days",
         *(f"ALTER TABLE dispute DROP COLUMN {name}" for name in Dispute.STEP_COLUMNS),

@@ -19,7 +19,7 @@ from desktop.contract.base import ContractTab
 from desktop.widgets import prompts
 from desktop.widgets.fields import button
 from desktop.widgets.tables import item, table
-from models import queries
+from models import labels, queries
 from models.entities import Contract, Milestone
 from models.labels import MILESTONE_STATES as STATE_LABELS
 
@@ -132,8 +132,9 @@ class MilestonesTab(ContractTab):
                 t.setItem(len(milestones), col, cell)
         for r, m in enumerate(milestones):
             state = STATE_LABELS.get(m.state, m.state)
-            if m.state == Milestone.SUBMITTED and m.auto_release_on:
-                state += f" · released automatically {formatting.day(m.auto_release_on)}"
+            review = labels.submissions(m, formatting.day)  # R6: both dates when work was submitted again
+            if review:  # "Submitted 1 Mar 2026, again 13 Mar 2026; released automatically on 27 Mar 2026"
+                state = review if m.state == Milestone.SUBMITTED else f"{state} · {review}"
             values = [
                 item(str(m.position), data=m.id),
                 item(m.title),

@@ -284,7 +284,7 @@ class ContractPage(ContractTab):
         today = self.today()
         lines = []
         for k in queries.contract_clocks(c):
-            if k.kind == Clock.REFUND_WINDOW and k.due < today:
+            if k.kind in (Clock.REFUND_WINDOW, Clock.SUPPORT_REFUND) and k.due < today:
                 continue  # lapsed: nothing left to do
             when, overdue = formatting.deadline(k.due, k.kind, today)
             extra = ""

@@ -5,6 +5,10 @@ amount, what has already been refunded and how much of its refund window is left
 on the date the refund was received. Payments that cannot be refunded on that date
 (outside the window, refunded in full, or paid later) are shown disabled with the
 reason; a note says the marketplace's support may still help with older payments.
+Under a policy with a support tier (the second marketplace version), a note under
+the table says which tier applies to the chosen payment on the chosen day
+(self-service until a date; through the marketplace's support until a date; no
+longer refundable), and a "Support case" field appears in the support tier.
 
 Full or part: a part refund is never above what is left of the payment (inline
 message, OK disabled). OK calls `ops.record_refund` once; a refusal is shown at the
@@ -55,12 +59,36 @@ def window_text(p: queries.Payment, on: date) -> tuple[str, bool]:
         return f"Paid after {day(on)}", False
     if end is None:
         return "No time limit", True
-    if on > end:
+    tier = p.tier(on)
+    if tier.kind == queries.THROUGH_SUPPORT:  # R9 (v2): day 181 to 365
+        return f"Via support until {day(tier.until)}", True
+    if tier.kind == queries.CLOSED:
+        if p.support_ends is not None:
+            return f"Support ended {day(p.support_ends)}", False
         return f"Window closed on {day(end)}", False
     left = (end - on).days
     if left == 0:
         return f"Last day (until {day(end)})", True
     return f"{left} day{'s' if left != 1 else ''} left (until {day(end)})", True
+
+
+def tier_text(p: queries.Payment, on: date, currency: str) -> str:
+    """R9: which tier applies to payment `p` on `on`, in words, for a policy with a support tier ("" otherwise)."""
+    if p.support_ends is None or p.refund_window_ends is None or on < p.entry.date:
+        return ""
+    paid = f"The payment of {money(p.entry.amount, currency)} on {day(p.entry.date)}"
+    tier = p.tier(on)
+    if tier.kind == queries.SELF_SERVICE:
+        return (
+            f"{paid}: you can record its refund yourself until {day(p.refund_window_ends)}; after that, "
+            f"only through the marketplace's support, until {day(p.support_ends)}."
+        )
+    if tier.kind == queries.THROUGH_SUPPORT:
+        return (
+            f"{paid} can be refunded only through the marketplace's support until {day(p.support_ends)} "
+            f"(self-service ended on {day(p.refund_window_ends)}): enter the support case's reference."
+        )
+    return f"{paid} is no longer refundable: refunds through the marketplace's support ended on {day(p.support_ends)}."
 
 
 class RefundDialog(FormDialog):
@@ -75,12 +103,19 @@ class RefundDialog(FormDialog):
         self._payments: list[queries.Payment] = []
         currency = self.contract.currency
         self.window_days = self.contract.policy.refund_window_days
+        self.support_days = self.contract.policy.support_refund_days  # R9 (v2): None without a support tier
 
         intro = QLabel(
             f"A refund from {self.contract.freelancer.name} against one payment of “{self.contract.title}”, "
             "on the day you received it."
             + (
-                f" Refunds can be recorded within {self.window_days} days of a payment."
+                f" Refunds can be recorded within {self.window_days} days of a payment"
+                + (
+                    f", and from day {self.window_days + 1} to day {self.support_days} only through the "
+                    "marketplace's support."
+                    if self.support_days is not None
+                    else "."
+                )
                 if self.window_days is not None
                 else " This contract's policy has no time limit for refunds."
             )
@@ -118,6 +153,12 @@ class RefundDialog(FormDialog):
         payment_column.setSpacing(4)
         payment_column.addWidget(self.payment_list)
         payment_column.addWidget(self.window_note)
+        self.tier_note = QLabel()  # R9 (v2): which tier applies to the chosen payment on the chosen day
+        self.tier_note.setObjectName("tierNote")
+        self.tier_note.setAccessibleName("How this payment can be refunded")
+        self.tier_note.setWordWrap(True)
+        self.tier_note.setVisible(False)
+        payment_column.addWidget(self.tier_note)
         payment_column.addStretch(1)
 
         # -- full or part, and the amount
@@ -154,6 +195,10 @@ class RefundDialog(FormDialog):
         self.memo_edit.setObjectName("memoEdit")
         self.memo_edit.setAccessibleName("Memo")
         self.memo_edit.setPlaceholderText("Optional, e.g. why the freelancer refunded")
+        self.support_case_edit = QLineEdit()  # R9 (v2): shown only for a refund through the marketplace's support
+        self.support_case_edit.setObjectName("supportCaseEdit")
+        self.support_case_edit.setAccessibleName("Support case")
+        self.support_case_edit.setPlaceholderText("The reference of the marketplace's support case, e.g. ABC-123")
 
         self.add_row("payment", "Pa&yment:", payment_box, buddy=self.payment_list)
         caption = self.findChild(QLabel, "paymentLabel")
@@ -169,6 +214,7 @@ class RefundDialog(FormDialog):
         self.add_row(
             "date", "&On:", left(self.received_on_edit, "the day you received it"), buddy=self.received_on_edit
         )
+        self.add_row("support_case", "Support &case:", self.support_case_edit)
         self.add_row("memo", "&Memo:", self.memo_edit)
 
         self.load_payments()
@@ -180,6 +226,7 @@ class RefundDialog(FormDialog):
         self.watch("amount", self.amount_edit.textChanged)
         self.watch("date", self.received_on_edit.dateChanged)
         self.watch("memo", self.memo_edit.textChanged)
+        self.watch("support_case", self.support_case_edit.textChanged)
         self._kind_chosen()
         self.finish()
         self.resize(REFUND_DIALOG_WIDTH, self.sizeHint().height())
@@ -204,7 +251,7 @@ class RefundDialog(FormDialog):
         out_of_window = False
         for row, p in enumerate(self._payments):
             status, ok = window_text(p, on)
-            if not ok and p.refundable > 0 and p.refund_window_ends is not None and on > p.refund_window_ends:
+            if not ok and p.refundable > 0 and p.refund_window_ends is not None and p.tier(on).kind == queries.CLOSED:
                 out_of_window = True
             milestone = p.entry.milestone.title if p.entry.milestone_id else ""
             cells = (
@@ -237,7 +284,9 @@ class RefundDialog(FormDialog):
         table.blockSignals(False)
         if out_of_window:
             self.window_note.setText(
-                f"Payments older than {self.window_days} days cannot be refunded here. "
+                f"Payments older than {self.support_days} days can no longer be refunded."
+                if self.support_days is not None
+                else f"Payments older than {self.window_days} days cannot be refunded here. "
                 "The marketplace's support may still help with those."
             )
         elif not self._payments:
@@ -264,8 +313,26 @@ class RefundDialog(FormDialog):
         p = self.selected_payment()
         currency = self.contract.currency
         self.left_label.setText(f"of {money(p.refundable, currency)} left" if p is not None else "")
+        self._show_tier()
         if self.full_radio.isChecked():
             self.amount_edit.setValue(p.refundable if p is not None else None)
+
+    def through_support(self) -> bool:
+        """R9 (v2): the chosen payment can be refunded on the chosen day only through the marketplace's support."""
+        p = self.selected_payment()
+        return p is not None and p.tier(self.received_on()).kind == queries.THROUGH_SUPPORT
+
+    def _show_tier(self) -> None:
+        """Say which tier applies to the chosen payment; the "Support case" field only in the support tier."""
+        if not hasattr(self, "support_case_edit"):
+            return
+        p = self.selected_payment()
+        text = tier_text(p, self.received_on(), self.contract.currency) if p is not None else ""
+        self.tier_note.setText(text)
+        self.tier_note.setVisible(bool(text))
+        row = self.findChild(QWidget, "supportCaseRow")
+        if row is not None:
+            self.form.setRowVisible(row, self.through_support())
 
     def _kind_chosen(self, *_args) -> None:
         full = self.full_radio.isChecked()
@@ -306,16 +373,26 @@ class RefundDialog(FormDialog):
         memo = rule_message(fields.check_memo, self.memo_edit.text())
         if memo:
             out["memo"] = memo
+        if p is not None and self.through_support():
+            case = rule_message(fields.check_support_case, self.support_case_edit.text(), p.entry, self.received_on())
+            if case:
+                out["support_case"] = case
         return out
 
     def submit(self) -> None:
         p = self.selected_payment()
         try:
             self.refund = ops.record_refund(
-                p.entry, self.amount_edit.value(), memo=self.memo_edit.text(), on=self.received_on(), today=self.today
+                p.entry,
+                self.amount_edit.value(),
+                memo=self.memo_edit.text(),
+                on=self.received_on(),
+                today=self.today,
+                support_case=self.support_case_edit.text() if self.through_support() else None,
             )
         except RuleError as exc:
             # The table is read again so it shows the book as it is now. A refusal about the day is shown under
             # the date; any other at the top (the payment or its amount may have changed meanwhile).
             self.load_payments()
-            raise RuleError(exc.message, rule=exc.rule, field="date" if exc.field == "date" else None) from exc
+            field = exc.field if exc.field in ("date", "support_case") else None
+            raise RuleError(exc.message, rule=exc.rule, field=field) from exc

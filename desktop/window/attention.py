@@ -66,8 +66,15 @@ def attention_text(item: queries.AttentionItem, today: date) -> str:
         if late:
             return f"The proposal on the dispute on {title} was to be accepted by {on}: record the arbitration"
         return f"Accepting the mediator's proposal on {title} is due {when} — {on}"
-    if kind == Clock.REFUND_WINDOW:
-        return f"Refund window for a payment on {title} {'closed' if late else 'closes'} {when} — {on}"
+    if kind in (Clock.REFUND_WINDOW, Clock.SUPPORT_REFUND):
+        payment = "a payment"
+        if item.payment is not None:
+            amount, currency, paid_on = item.payment
+            payment = f"the payment of {formatting.money(amount, currency)} on {formatting.day(paid_on)}"
+        if kind == Clock.REFUND_WINDOW:
+            return f"Refund window for {payment} on {title} {'closed' if late else 'closes'} {when} — {on}"
+        verb = "ended" if late else "end"
+        return f"Refunds through the marketplace's support for {payment} on {title} {verb} {when} — {on}"
     if kind == Clock.FEEDBACK:
         closes = end_of_day(item.due)  # the marketplace counts this window in UTC (R10)
         return f"Feedback for {title} {'closed' if late else 'closes'} {when} — {on}, {closes:%H:%M} UTC"

@@ -520,7 +520,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             page.tabs.setCurrentWidget(page.closeout_tab)
         elif kind == "feedback":
             page.tabs.setCurrentWidget(page.feedback_tab)
-        elif kind == "refund_window":
+        elif kind in ("refund_window", "support_refund"):
             page.ledger.record_refund()
 
     # ------------------------------------------------------------ contracts

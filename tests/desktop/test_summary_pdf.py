@@ -379,3 +379,22 @@ def test_right_to_left_names_are_written_as_typed(qapp, book, tmp_path):
         text = text.replace(bidi, "")
     assert "سارة المنصور" in text and "שלום סטודיו" in text and "تصميم الشعار" in text
     assert "final files" in text  # no "fi" ligature: the text reads back as written
+
+
+def test_r6_r9_the_pdf_shows_a_support_refund_and_both_submission_dates(qapp, book, freelancer, tmp_path):
+    start = date(2026, 12, 1)  # the marketplace's second policy version
+    c = ops.create_contract("Landing page", freelancer, currency="USD", started_on=start, today=start)
+    design = ops.add_milestone(c, "Design", 30_000)
+    ops.fund_milestone(design, today=start)
+    payment = ops.release_payment(design, today=start)
+    ops.record_refund(payment, 5_000, today=date(2027, 5, 31), support_case="ABC-123")
+    build = ops.add_milestone(c, "Build", 20_000)
+    ops.fund_milestone(build, today=date(2027, 6, 1))
+    ops.submit_work(build, today=date(2027, 6, 1))
+    ops.request_changes(build, today=date(2027, 6, 5))
+    ops.submit_work(build, today=date(2027, 6, 13))
+    text = words(export(c.id, tmp_path / "v2.pdf"))
+    assert "Refund received through the marketplace's support, case ABC-123" in text.replace("\u2068", "").replace(
+        "\u2069", ""
+    )
+    assert "Submitted 1 Jun 2027, again 13 Jun 2027; released automatically on 27 Jun 2027" in text

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import ops, queries
+from models import corrections, labels, ops, queries, report
 from models.check import check_book
 from models.entities import Clock, LedgerEntry, Milestone
 from models.errors import RuleError
@@ -224,3 +224,40 @@ def test_r6_r8_overdue_automatic_events_are_listed_and_recorded_in_one_go(contra
     assert request.__class__.get_by_id(request.id).status == "no_reply"
     assert queries.overdue_automatic_events(date(2026, 3, 20)) == []
     assert check_book() == []
+
+
+def test_r6_resubmission_on_day_13_moves_the_release_and_both_dates_are_shown(contract):
+    m = funded(contract, "Draft", 10_000)
+    ops.submit_work(m, today=START)
+    ops.request_changes(m, today=date(2026, 3, 13))
+    assert fresh(m).first_submitted_on == START  # kept while the client waits for the changes
+    assert labels.submissions(fresh(m)) == "Submitted 1 Mar 2026; changes asked for"
+    ops.submit_work(m, today=date(2026, 3, 13))  # day 13 after the first submission
+    m = fresh(m)
+    assert (m.first_submitted_on, m.submitted_on, m.auto_release_on) == (START, date(2026, 3, 13), date(2026, 3, 27))
+    assert labels.submissions(m) == "Submitted 1 Mar 2026, again 13 Mar 2026; released automatically on 27 Mar 2026"
+    [line] = report.contract_summary(contract.id).milestones
+    assert line.submissions == labels.submissions(m)
+    assert ("review", date(2026, 3, 27)) in {(k.kind, k.due) for k in queries.contract_clocks(contract)}
+    assert check_book() == []
+
+
+def test_r6_a_single_submission_shows_one_date(contract):
+    m = funded(contract, "Draft", 10_000)
+    ops.submit_work(m, today=START)
+    assert labels.submissions(fresh(m)) == "Submitted 1 Mar 2026; released automatically on 15 Mar 2026"
+
+
+def test_r6_withdrawing_the_only_submission_forgets_its_first_date(contract):
+    m = funded(contract, "Draft", 10_000)
+    ops.submit_work(m, today=START)
+    corrections.withdraw_submission(m, reason="Typed on the wrong milestone")
+    assert (fresh(m).first_submitted_on, labels.submissions(fresh(m))) == (None, "")
+    assert check_book() == []
+
+
+def test_r6_check_names_a_first_submission_after_the_latest(contract, book):
+    m = funded(contract, "Draft", 10_000)
+    ops.submit_work(m, today=date(2026, 3, 2))
+    book.db.execute_sql("UPDATE milestone SET first_submitted_on = '2026-03-05' WHERE id = ?", (m.id,))
+    assert any("first submitted on 2026-03-05, after it was last submitted (2026-03-02)" in p for p in check_book())

@@ -1,4 +1,5 @@
-"""R9 Refunds of payments: against one payment, never more than it, within the policy's window."""
+"""R9 Refunds of payments: against one payment, never more than it, within the policy's window; under the
+second policy version, from day 181 to day 365 only through the marketplace's support, with its case."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from datetime import date, timedelta
 import pytest
 
 from models import ops, queries
-from models.entities import LedgerEntry
+from models.check import check_book
+from models.entities import LedgerEntry, SupportCase
 from models.errors import RuleError
+from models.policy import terms
 from tests.models.rules import ended_on, exact, funded_milestone, paid
 
 from ..conftest import START
@@ -156,3 +159,127 @@ def test_r9_refund_window_is_a_clock_until_fully_refunded(contract):
     assert ("refund_window", date(2026, 8, 28)) in {(k.kind, k.due) for k in queries.contract_clocks(contract)}
     ops.record_refund(payment, 50_000, today=START)
     assert "refund_window" not in {k.kind for k in queries.contract_clocks(contract)}
+
+
+# ---------------------------------------------------------------- version 2: the support tier
+
+V2_START = date(2026, 12, 1)  # the marketplace's second policy version is in force from this day
+DAY_180 = date(2027, 5, 30)
+DAY_181 = date(2027, 5, 31)
+DAY_365 = date(2027, 12, 1)
+DAY_366 = date(2027, 12, 2)
+
+
+@pytest.fixture
+def v2_contract(book, freelancer):
+    """An active USD contract started under the marketplace's second policy version."""
+    c = ops.create_contract("Landing page", freelancer, currency="USD", started_on=V2_START, today=V2_START)
+    assert terms(c.policy).support_refund_days == 365
+    return c
+
+
+def test_r9_v2_days_are_counted_from_the_payment():
+    assert [(day - V2_START).days for day in (DAY_180, DAY_181, DAY_365, DAY_366)] == [180, 181, 365, 366]
+
+
+def test_r9_v2_refund_on_day_180_is_self_service(v2_contract):
+    payment = paid(v2_contract, 30_000, today=V2_START)
+    refund = ops.record_refund(payment, 10_000, today=DAY_180)
+    assert refund.date == DAY_180
+    assert queries.support_case(refund) is None
+    assert SupportCase.select().count() == 0
+
+
+def test_r9_v2_refund_on_day_180_refuses_a_support_case(v2_contract, unchanged):
+    payment = paid(v2_contract, 30_000, today=V2_START)
+    message = (
+        "The payment of $300.00 on 1 Dec 2026 can be refunded without the marketplace's support until 30 May 2027: "
+        "a support case is recorded only with refunds made through support. Leave the support case empty."
+    )
+    with unchanged(), pytest.raises(RuleError, match=exact(message)) as e:
+        ops.record_refund(payment, 10_000, today=DAY_180, support_case="ABC-123")
+    assert (e.value.rule, e.value.field) == ("R9", "support_case")
+
+
+@pytest.mark.parametrize("case", [None, "", "   "])
+def test_r9_v2_refund_on_day_181_needs_a_support_case(v2_contract, unchanged, case):
+    payment = paid(v2_contract, 30_000, today=V2_START)
+    message = (
+        "The payment of $300.00 on 1 Dec 2026 can be refunded through the marketplace's support until 1 Dec 2027: "
+        "enter the reference of the support case."
+    )
+    with unchanged(), pytest.raises(RuleError, match=exact(message)) as e:
+        ops.record_refund(payment, 10_000, today=DAY_181, support_case=case)
+    assert (e.value.rule, e.value.field) == ("R9", "support_case")
+
+
+@pytest.mark.parametrize("day", [DAY_181, DAY_365])
+def test_r9_v2_refund_from_day_181_to_365_is_recorded_with_its_support_case(v2_contract, day):
+    payment = paid(v2_contract, 30_000, today=V2_START)
+    refund = ops.record_refund(payment, 10_000, today=day, support_case="  ABC-123 ")
+    assert (refund.kind, refund.amount, refund.date, refund.payment_id) == ("refund", 10_000, day, payment.id)
+    assert queries.support_case(refund) == "ABC-123"
+    assert SupportCase.get(SupportCase.entry == refund).reference == "ABC-123"
+    assert queries.balances(v2_contract).refunded == 10_000
+    assert check_book() == []
+
+
+def test_r9_v2_refund_on_day_366_is_refused(v2_contract, unchanged):
+    payment = paid(v2_contract, 30_000, today=V2_START)
+    message = (
+        "The payment of $300.00 on 1 Dec 2026 could be refunded through the marketplace's support until "
+        "1 Dec 2027: on 2 Dec 2027 it can no longer be refunded."
+    )
+    with unchanged(), pytest.raises(RuleError, match=exact(message)) as e:
+        ops.record_refund(payment, 10_000, today=DAY_366, support_case="ABC-123")
+    assert (e.value.rule, e.value.field) == ("R9", "date")
+
+
+def test_r9_v1_has_no_support_tier_even_with_a_support_case(contract, unchanged):
+    payment = paid(contract)
+    assert terms(contract.policy).support_refund_days is None
+    ops.record_refund(payment, 1_000, today=date(2026, 8, 28))  # day 180, as before
+    with unchanged(), pytest.raises(RuleError, match="only within 180 days") as e:
+        ops.record_refund(payment, 1_000, today=date(2026, 8, 29), support_case="ABC-123")
+    assert e.value.field == "date"
+
+
+def test_r9_v1_and_v2_contracts_side_by_side_in_one_book(contract, v2_contract):
+    old = paid(contract, 50_000, today=START)
+    new = paid(v2_contract, 30_000, today=V2_START)
+    assert [p.support_ends for p in queries.payments(contract)] == [None]
+    [p] = queries.payments(v2_contract)
+    assert (p.refund_window_ends, p.support_ends) == (DAY_180, DAY_365)
+    assert p.tier(DAY_180) == queries.RefundTier(queries.SELF_SERVICE, DAY_180)
+    assert p.tier(DAY_181) == queries.RefundTier(queries.THROUGH_SUPPORT, DAY_365)
+    assert p.tier(DAY_366) == queries.RefundTier(queries.CLOSED, DAY_365)
+    ops.record_refund(old, 1_000, today=date(2026, 8, 28))
+    ops.record_refund(new, 1_000, today=DAY_365, support_case="CASE-9")
+    assert check_book() == []
+
+
+def test_r9_v2_payment_has_a_support_refund_deadline_beside_its_refund_window(v2_contract):
+    payment = paid(v2_contract, 30_000, today=V2_START)
+    clocks = {(k.kind, k.due, k.ref) for k in queries.contract_clocks(v2_contract)}
+    assert ("refund_window", DAY_180, payment.id) in clocks
+    assert ("support_refund", DAY_365, payment.id) in clocks
+    # Each needs attention in its last 14 days, naming its payment; the totals' next deadline ignores both.
+    # (The contract, with nothing recorded since, is dormant by then too: that line is not about a payment.)
+    [window] = [i for i in queries.attention(date(2027, 5, 20)) if i.payment and i.contract_id == v2_contract.id]
+    assert (window.kind, window.payment) == ("refund_window", (30_000, "USD", V2_START))
+    [support] = [i for i in queries.attention(date(2027, 11, 20)) if i.payment and i.contract_id == v2_contract.id]
+    assert (support.kind, support.due, support.payment) == ("support_refund", DAY_365, (30_000, "USD", V2_START))
+    assert [i.kind for i in queries.attention(DAY_366)] == ["dormant"]  # no payment's clock is left
+    ops.record_refund(payment, 30_000, today=DAY_181, support_case="ABC-123")
+    assert queries.contract_clocks(v2_contract) == []
+    assert check_book() == []
+
+
+def test_r9_v2_a_support_refund_reversed_keeps_its_case_and_check_passes(v2_contract):
+    payment = paid(v2_contract, 30_000, today=V2_START)
+    refund = ops.record_refund(payment, 30_000, today=DAY_181, support_case="ABC-123")
+    ops.reverse_entry(refund, memo="Recorded in error", today=DAY_181)
+    assert queries.payments(v2_contract)[0].refunded == 0
+    assert queries.support_case(refund) == "ABC-123"  # the audit trail keeps it
+    assert {k.kind for k in queries.contract_clocks(v2_contract)} == {"refund_window", "support_refund", "dormant"}
+    assert check_book() == []

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate
@@ -123,3 +124,18 @@ def test_r16_changes_asked_before_the_work_was_submitted_are_refused_under_the_d
         "5 Mar 2026 is before the work submitted for “Design” on 6 Mar 2026. Choose 6 Mar 2026 or later."
     )
     assert tab.emitted == []
+
+
+def test_r6_the_milestone_shows_both_submission_dates(qtbot, tab, contract):
+    m = ops.add_milestone(contract, "Draft", 10_000)
+    ops.fund_milestone(m, today=date(2026, 3, 1))
+    ops.submit_work(m, today=date(2026, 3, 1))
+    ops.request_changes(m, today=date(2026, 3, 10))
+    ops.submit_work(m, today=date(2026, 3, 13))  # again on day 13: released automatically 14 days later
+    tab.show_contract(contract.id)
+    state = tab.milestone_table.item(0, 5).text()
+    assert state == "Submitted 1 Mar 2026, again 13 Mar 2026; released automatically on 27 Mar 2026"
+    Path("/tmp/shots-v2-r9").mkdir(parents=True, exist_ok=True)
+    tab.milestone_table.resizeColumnsToContents()
+    tab.resize(1100, 300)
+    assert tab.grab().save("/tmp/shots-v2-r9/milestones-resubmitted.png")

@@ -286,3 +286,101 @@ def test_every_interactive_widget_is_named(qtbot, paid):
                 continue
             assert w.objectName(), w
             assert w.accessibleName(), w.objectName()
+
+
+# ---------------------------------------------------------------- version 2: the support tier
+
+V2_SHOTS = Path("/tmp/shots-v2-r9")
+V2_START = date(2026, 12, 1)  # contracts from this day are under the marketplace's second policy version
+V2_DAY_180, V2_DAY_181 = date(2027, 5, 30), date(2027, 5, 31)
+V2_DAY_365, V2_DAY_366 = date(2027, 12, 1), date(2027, 12, 2)
+
+
+@pytest.fixture
+def v2_paid(book, freelancer) -> LedgerEntry:
+    """$300.00 paid on 1 Dec 2026 on a contract under the second policy version."""
+    c = ops.create_contract("Landing page", freelancer, currency="USD", started_on=V2_START, today=V2_START)
+    return pay(c, "Design", 30_000, V2_START)
+
+
+def v2_shot(d: RefundDialog, name: str) -> None:
+    V2_SHOTS.mkdir(parents=True, exist_ok=True)
+    d.adjustSize()
+    QApplication.processEvents()
+    assert d.grab().save(str(V2_SHOTS / name))
+
+
+def support_row_shown(d: RefundDialog) -> bool:
+    return d.support_case_edit.isVisibleTo(d) and d.findChild(QLabel, "supportCaseLabel").isVisibleTo(d)
+
+
+def test_r9_v2_the_dialog_shows_the_tier_and_updates_with_the_date(qtbot, v2_paid):
+    d = open_dialog(qtbot, v2_paid.contract, V2_DAY_366)
+    intro = d.findChild(QLabel, "introLabel").text()
+    assert "within 180 days of a payment, and from day 181 to day 365 only through the marketplace's support" in intro
+    # Day 366: no longer refundable.
+    assert not enabled(d, 0)
+    assert cell(d, 0, 4) == "Support ended 1 Dec 2027"
+    assert d.window_note.text() == "Payments older than 365 days can no longer be refunded."
+    assert not support_row_shown(d)
+    assert not d.ok_button.isEnabled()
+    v2_shot(d, "refund-v2-day-366-closed.png")
+    # Day 180: self-service, no support case asked.
+    d.received_on_edit.setDate(QDate(2027, 5, 30))
+    QApplication.processEvents()
+    assert enabled(d, 0) and cell(d, 0, 4) == "Last day (until 30 May 2027)"
+    assert d.tier_note.text() == (
+        "The payment of $300.00 on 1 Dec 2026: you can record its refund yourself until 30 May 2027; after that, "
+        "only through the marketplace's support, until 1 Dec 2027."
+    )
+    assert d.tier_note.isVisible() and not support_row_shown(d)
+    assert d.ok_button.isEnabled()
+    v2_shot(d, "refund-v2-day-180-self-service.png")
+    # Day 181: through the marketplace's support, with its case.
+    d.received_on_edit.setDate(QDate(2027, 5, 31))
+    QApplication.processEvents()
+    assert enabled(d, 0) and cell(d, 0, 4) == "Via support until 1 Dec 2027"
+    assert d.tier_note.text() == (
+        "The payment of $300.00 on 1 Dec 2026 can be refunded only through the marketplace's support until "
+        "1 Dec 2027 (self-service ended on 30 May 2027): enter the support case's reference."
+    )
+    assert support_row_shown(d)
+    assert not d.ok_button.isEnabled()  # the support case is required
+    d.support_case_edit.setText("ABC-123")
+    QApplication.processEvents()
+    v2_shot(d, "refund-v2-day-181-support.png")
+    click_ok(d)
+    assert d.refund.date == V2_DAY_181
+    assert queries.support_case(d.refund) == "ABC-123"
+    assert check_book() == []
+
+
+def test_r9_v2_an_empty_support_case_says_what_is_needed(qtbot, v2_paid, unchanged):
+    d = open_dialog(qtbot, v2_paid.contract, V2_DAY_365)
+    assert support_row_shown(d)
+    with unchanged():
+        d.ok_button.setEnabled(True)  # as if clicked: every message shows
+        d.accept()
+        QApplication.processEvents()
+    assert d.error_text("support_case") == (
+        "The payment of $300.00 on 1 Dec 2026 can be refunded through the marketplace's support until 1 Dec 2027: "
+        "enter the reference of the support case."
+    )
+    assert d.isVisible()
+    v2_shot(d, "refund-v2-day-365-support-case-missing.png")
+
+
+def test_r9_v2_a_support_case_typed_then_not_needed_is_not_recorded(qtbot, v2_paid):
+    d = open_dialog(qtbot, v2_paid.contract, V2_DAY_181)
+    d.support_case_edit.setText("ABC-123")
+    d.received_on_edit.setDate(QDate(2027, 5, 30))  # back to self-service: the field goes away
+    QApplication.processEvents()
+    assert not support_row_shown(d)
+    click_ok(d)
+    assert queries.support_case(d.refund) is None
+
+
+def test_r9_v1_dialog_shows_no_support_tier(qtbot, paid):
+    d = open_dialog(qtbot, paid.contract, DAY_180)
+    assert not support_row_shown(d) and not d.tier_note.isVisible()
+    assert "marketplace's support" not in d.findChild(QLabel, "introLabel").text()

@@ -99,7 +99,7 @@ def test_the_panel_lists_every_kind_of_clock_soonest_first_in_words(panel, busy_
         "Your answer to the dispute on “Brochure” is due tomorrow — 2 Sep 2026",
         "Feedback for “Website” closes in 2 days — 3 Sep 2026, 23:59 UTC",
         "Review period of “Logo redesign” ends in 2 days (automatic release) — 3 Sep 2026",
-        "Refund window for a payment on “Logo redesign” closes in 5 days — 6 Sep 2026",
+        "Refund window for the payment of $100.00 on 10 Mar 2026 on “Logo redesign” closes in 5 days — 6 Sep 2026",
     ]
     assert p.header.text() == "7 things need attention, 1 overdue"
     # Overdue is said in words and with the overdue icon, not by colour alone.
