@@ -271,7 +271,8 @@ def test_r9_v2_payment_has_a_support_refund_deadline_beside_its_refund_window(v2
     assert (support.kind, support.due, support.payment) == ("support_refund", DAY_365, (30_000, "USD", V2_START))
     assert [i.kind for i in queries.attention(DAY_366)] == ["dormant"]  # no payment's clock is left
     ops.record_refund(payment, 30_000, today=DAY_181, support_case="ABC-123")
-    assert queries.contract_clocks(v2_contract) == []
+    # Refunded whole: no refund clock is left (only the contract's dormancy, 90 days after that refund).
+    assert [(k.kind, k.due) for k in queries.contract_clocks(v2_contract)] == [("dormant", DAY_181 + timedelta(90))]
     assert check_book() == []
 
 
