@@ -93,13 +93,13 @@ class _StarsDialog(FormDialog):
         self.overall_label.setVisible(not self.single_rating)  # one rating is its own score
         self._show_overall()
 
-    def _add_comment(self, accessible: str) -> None:
+    def _add_comment(self, accessible: str, label: str = "Comment:") -> None:
         self.comment_edit = QPlainTextEdit()
         self.comment_edit.setObjectName("commentEdit")
         self.comment_edit.setAccessibleName(accessible)
         self.comment_edit.setTabChangesFocus(True)
         self.comment_edit.setFixedHeight(84)
-        self.add_row("comment", "Comment:", self.comment_edit)
+        self.add_row("comment", label, self.comment_edit)
         self.watch("comment", self.comment_edit.textChanged)
 
     def refresh(self) -> bool:
@@ -184,7 +184,8 @@ class FeedbackDialog(_StarsDialog):
         outer.insertWidget(2, self.sealed_note)
 
         self._add_stars()
-        self._add_comment("Public comment")
+        # (v2 has a private note beside it: "public" tells the two apart)
+        self._add_comment("Public comment", "Public comment:" if self.single_rating else "Comment:")
         self.comment_edit.setPlaceholderText("What the freelancer and others will read (optional)")
 
         if self.single_rating:

@@ -403,3 +403,90 @@ def test_r10_v1_has_no_net_minimum(contract):
     ops.record_freelancer_feedback(c, STARS, now=datetime(2026, 3, 2, tzinfo=UTC))
     assert queries.feedback_minimum_note(c) is None
     assert queries.freelancer_feedback_visible(c, datetime(2026, 3, 16, tzinfo=UTC))
+
+
+# Both forms in one book: the summary, the exports and `check` follow each contract's form.
+
+
+@pytest.fixture
+def both(contract, v2):
+    """A v1 contract (started 1 Mar 2026) and a v2 one (1 Dec 2026), each with both sides' feedback."""
+    v1 = ended_on(contract)
+    ops.submit_feedback(
+        v1, STARS, comment="Good logo", private_reason="Budget cut", recommend=8, now=datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    ops.record_freelancer_feedback(v1, STARS, comment="Kind client", now=datetime(2026, 3, 2, tzinfo=UTC))
+    ops.submit_feedback(v2, {"rating": 5}, comment="Sharp icons", private_note="PRIVATE-NOTE-42", now=V2_ENDED_AT)
+    ops.record_freelancer_feedback(v2, {"rating": 4}, comment="Clear brief", now=V2_ENDED_AT)
+    return v1, v2
+
+
+def test_r10_both_forms_side_by_side_in_one_book_summary(both):
+    from models.report import contract_summary
+
+    v1, v2 = both
+    s1 = contract_summary(v1, now=AFTER_WINDOW)
+    s2 = contract_summary(v2, now=AFTER_WINDOW)
+    assert [cat for cat, _ in s1.client_feedback.ratings][:2] == ["Skills", "Quality of work"]
+    assert s1.client_feedback.score == "4.00"
+    assert s2.client_feedback.ratings == [("Rating", 5)]
+    assert s2.client_feedback.score == ""
+    assert s2.freelancer_feedback.ratings == [("Rating", 4)]
+    assert s1.freelancer_feedback.comment == "Kind client"
+
+
+def test_r10_private_note_is_never_in_an_export_unless_asked_for(both, tmp_path):
+    from models.csv_io import export_csv
+    from models.report import contract_summary
+
+    _, v2 = both
+    assert contract_summary(v2, now=AFTER_WINDOW).client_feedback.private == []
+    asked = contract_summary(v2, include_private=True, now=AFTER_WINDOW)
+    assert asked.client_feedback.private == [("Private note on the freelancer", "PRIVATE-NOTE-42")]
+    export_csv(tmp_path)
+    written = "".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.csv"))
+    assert written and "PRIVATE-NOTE-42" not in written and "Sharp icons" not in written  # no feedback in the CSV
+
+
+def test_r10_check_passes_on_both_forms_in_one_book(both):
+    from models.check import check_book
+
+    assert check_book() == []
+
+
+@pytest.mark.parametrize(
+    ("which", "sql", "words"),
+    [
+        (
+            "v2",
+            "UPDATE feedback SET skills = 4 WHERE contract_id = {id} AND author = 'client'",
+            "is not in its contract's form: one rating of 1 to 5 stars (no category stars, no reason for ending or "
+            "0 to 10 recommendation).",
+        ),
+        (
+            "v2",
+            "UPDATE feedback SET rating = 6 WHERE contract_id = {id} AND author = 'freelancer'",
+            "is not in its contract's form: one rating of 1 to 5 stars (no category stars, no reason for ending or "
+            "0 to 10 recommendation).",
+        ),
+        (
+            "v1",
+            "UPDATE feedback SET rating = 5 WHERE contract_id = {id} AND author = 'client'",
+            "is not in its contract's form: six categories of 1 to 5 stars (no single rating, no private note).",
+        ),
+        (
+            "v1",
+            "UPDATE feedback SET schedule = NULL WHERE contract_id = {id} AND author = 'freelancer'",
+            "is not in its contract's form: six categories of 1 to 5 stars (no single rating, no private note).",
+        ),
+    ],
+)
+def test_r10_check_finds_feedback_not_in_its_contracts_form(both, which, sql, words):
+    from models.check import check_book
+    from models.entities import database
+
+    c = dict(zip(("v1", "v2"), both, strict=True))[which]
+    database.execute_sql(sql.format(id=c.id))
+    author = Feedback.CLIENT if "'client'" in sql else Feedback.FREELANCER
+    fb = Feedback.get((Feedback.contract == c.id) & (Feedback.author == author))
+    assert [p for p in check_book() if "feedback #" in p] == [f"feedback #{fb.id} of contract #{c.id} {words}"]
