@@ -25,6 +25,7 @@ What the operations record, and so what is checked here:
 from __future__ import annotations
 
 import functools
+import tomllib
 from collections.abc import Callable
 
 from .entities import Feedback as F
@@ -167,7 +168,12 @@ _FEEDBACK_WORDS = {
 
 @functools.lru_cache(maxsize=64)
 def _form(source: str, minimum: str | None) -> str:
-    return read_terms(source, minimum).feedback_form
+    """The feedback form a stored policy version names; one whose text cannot be read (a book is untrusted
+    input) names none, so its contracts are held to the first form, the one every version had before."""
+    try:
+        return read_terms(source, minimum).feedback_form
+    except (tomllib.TOMLDecodeError, TypeError, ValueError):
+        return F.CATEGORIES_FORM
 
 
 def _rating_policies(run: Callable) -> str:
