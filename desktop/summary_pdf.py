@@ -336,10 +336,11 @@ def _feedback_html(heading: str, fb: FeedbackView | None, missing: str) -> str:
     if fb is None:
         return f"<p><b>{_e(heading)}</b></p>" + _none(missing)
     rows = [[_e(cat), f"{stars} of 5"] for cat, stars in fb.ratings]
-    rows.append(["<b>Overall score</b>", f"<b>{fb.score} of 5</b>"])
+    if fb.score:  # the six-category form's mean; the single rating (v2) is its own score
+        rows.append(["<b>Overall score</b>", f"<b>{fb.score} of 5</b>"])
     parts = [
         f"<p><b>{_e(heading)}</b> (submitted {_stamp(fb.submitted_at)})</p>",
-        _table(["Category", "Stars"], rows, numeric={1}, widths=[70, 30], width=55),
+        _table(["Category" if fb.score else "Public rating", "Stars"], rows, numeric={1}, widths=[70, 30], width=55),
     ]
     if fb.comment:
         parts.append(f"<p>Comment: {_u(fb.comment)}</p>".replace("\n", "<br>"))

@@ -16,6 +16,9 @@ What the operations record, and so what is checked here:
 - R16: every entry is dated within the days a book holds (fields.EARLIEST_DAY to fields.LATEST_DAY).
 - R2: a contract is in a currency its policy version allows (any, under the first marketplace version and
   "Direct": books holding non-USD contracts under the first version pass).
+- R10: a feedback row is in its contract's form (the policy version's `feedback_form`): under the six-category
+  form, 1 to 5 stars in each category, no single rating and no private note; under the rating form, a rating of
+  1 to 5, no category stars, no reason for ending and no 0-10 recommendation.
 - R2, R4, R5, R7: a milestone's state agrees with its money: "unfunded" with no funding standing; "active",
   "submitted" and "closed" with one; "paid" with a release standing; "closed" only on an ended contract and
   "active" or "submitted" only on an active one (ending closes them).
@@ -24,14 +27,17 @@ What the operations record, and so what is checked here:
 
 from __future__ import annotations
 
+import functools
+import tomllib
 from collections.abc import Callable
 
+from .entities import Feedback as F
 from .entities import LedgerEntry as E
 from .entities import Milestone as M
 from .entities import database
 from .fields import EARLIEST_DAY, LATEST_DAY
 from .money import CURRENCY_NAME
-from .policy import stored_terms
+from .policy import read_terms, stored_terms
 from .summary import contract_filters, kinds
 
 _PAYMENTS = kinds(E.PAYMENT_KINDS)
@@ -189,6 +195,44 @@ def _currency_findings(where_c: str, run: Callable, limit: int) -> list[tuple]:
     return out
 
 
+_STARS_OK = " AND ".join(f"COALESCE(f.{c} BETWEEN 1 AND 5, 0)" for c in F.CATEGORIES)
+_NO_STARS = " AND ".join(f"f.{c} IS NULL" for c in F.CATEGORIES)
+# Feedback not in its contract's form; {rating_policies}: the policy versions whose form is the single rating.
+_FEEDBACK = f"""
+SELECT f.id, f.contract_id, c.policy_id IN ({{rating_policies}}) FROM feedback f JOIN contract c ON c.id = f.contract_id
+WHERE CASE WHEN c.policy_id IN ({{rating_policies}})
+    THEN NOT (COALESCE(f.rating BETWEEN 1 AND 5, 0) AND {_NO_STARS} AND f.private_reason = '' AND f.recommend IS NULL)
+    ELSE NOT ({_STARS_OK} AND f.rating IS NULL AND f.private_note = '')
+END {{where_f}}
+LIMIT {{limit}}
+"""
+_FEEDBACK_WORDS = {
+    False: "is not in its contract's form: six categories of 1 to 5 stars (no single rating, no private note).",
+    True: "is not in its contract's form: one rating of 1 to 5 stars (no category stars, no reason for ending or "
+    "0 to 10 recommendation).",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _form(source: str, minimum: str | None) -> str:
+    """The feedback form a stored policy version names; one whose text cannot be read (a book is untrusted
+    input) names none, so its contracts are held to the first form, the one every version had before."""
+    try:
+        return read_terms(source, minimum).feedback_form
+    except (tomllib.TOMLDecodeError, TypeError, ValueError):
+        return F.CATEGORIES_FORM
+
+
+def _rating_policies(run: Callable) -> str:
+    """The ids of the policy versions whose feedback form is the single rating, as SQL ("NULL": none)."""
+    ids = [
+        str(int(pid))
+        for pid, source, minimum in run("SELECT id, source, milestone_minimum FROM policy").fetchall()
+        if _form(source, minimum) == F.RATING_FORM
+    ]
+    return ", ".join(ids) or "NULL"
+
+
 def _database(sql: str, params=()):
     return database.execute_sql(sql, params)
 
@@ -205,6 +249,8 @@ def findings(contract_id: int | None = None, run: Callable = _database, limit: i
     out += _currency_findings(w["where_c"], run, limit)
     for row in run(_SUBMISSIONS.format(where_m=w["where_m"], limit=int(limit))).fetchall():
         out += [("milestone", row[0], row[1], words) for words in _submission_words(row)]
+    feedback = _FEEDBACK.format(rating_policies=_rating_policies(run), where_f=w["where_f"], limit=int(limit))
+    out += [("feedback", fid, cid, _FEEDBACK_WORDS[bool(rating)]) for fid, cid, rating in run(feedback).fetchall()]
     return out[:limit]
 
 

@@ -28,16 +28,14 @@ from .entities import (
     Milestone,
 )
 from .errors import RuleError
-from .fields import check_text
+from .fields import check_feedback, check_text
 from .ops import (
     _audit,
     _fresh,
     _money,
     _now,
-    _ratings,
     _settle,
     _today,
-    feedback_field,
     operation,
     reopen_closeout_item,
 )
@@ -286,6 +284,8 @@ def _freelancers(contract) -> tuple[Contract, Feedback]:
 
 
 def _stars(fb: Feedback) -> str:
+    if fb.rating is not None:
+        return f"rating {fb.rating}"
     return ", ".join(f"{cat} {getattr(fb, cat)}" for cat in Feedback.CATEGORIES)
 
 
@@ -294,15 +294,16 @@ def correct_freelancer_feedback(
     contract, ratings: dict, *, comment="", on: date | None = None, reason: str, now: datetime | None = None
 ) -> Feedback:
     """R10: the freelancer's feedback was typed wrong; the corrected one replaces it, the original is kept in
-    the audit log. (The client's own feedback is sealed and cannot be corrected.)"""
+    the audit log. (The client's own feedback is sealed and cannot be corrected.) `ratings` is in the form of
+    the contract's policy version (`fields.check_feedback`), as when it was recorded."""
     now = _now(now)
     reason = _reason(reason)
     c, fb = _freelancers(contract)
     before = f"left on {fb.submitted_at:%Y-%m-%d}: {_stars(fb)}; comment: {fb.comment!r}"
+    form = check_feedback(q.feedback_form(c), ratings, comment=comment)
     fb.submitted_at = left_at(c, on if on is not None else fb.submitted_at.date(), now)
-    fb.comment = feedback_field("comment", comment)
-    for cat, value in _ratings(ratings).items():
-        setattr(fb, cat, value)
+    for column, value in form.items():
+        setattr(fb, column, value)
     fb.save()
     _audit(c, f"freelancer's feedback {IN_ERROR}: corrected", f"was {before}. Why: {reason}", now)
     _settle(c)

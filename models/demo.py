@@ -27,7 +27,7 @@ from typing import ClassVar
 from . import chain
 from .book import open_book
 from .clock import add_business_days
-from .entities import Policy
+from .entities import Feedback, Policy
 from .errors import RuleError
 from .money import CURRENCY_EXPONENT, major_to_minor
 from .policy import CLOCK_KEYS, terms
@@ -94,7 +94,7 @@ COLUMNS = {
     "resolved_on",
     "ledger_entry": ", ".join((*chain.COLUMNS, "hash")),  # the hash chain (R12) is computed by the generator
     "feedback": "id, contract_id, author, skills, quality, availability, schedule, communication, cooperation, "
-    "comment, private_reason, recommend, submitted_at",
+    "rating, comment, private_reason, recommend, private_note, submitted_at",
     "closeout_item": "id, contract_id, kind, label, done_on, note",
     "contract_search": "rowid, title, freelancer, external_id",
     "contract_month": "contract_id, month, currency, paid, refunded",
@@ -142,7 +142,8 @@ def _policy_rows() -> dict[str, list[tuple]]:
     out: dict[str, list[tuple]] = {}
     for p in Policy.select().order_by(Policy.key, Policy.effective_from):
         t = terms(p)
-        clocks = SimpleNamespace(**{k: getattr(p, k) for k in CLOCK_KEYS})
+        # (with the feedback form, R10: six categories, or one rating under the second marketplace version)
+        clocks = SimpleNamespace(**{k: getattr(p, k) for k in CLOCK_KEYS}, feedback_form=t.feedback_form)
         out.setdefault(p.key, []).append(
             (
                 p.effective_from.toordinal(),
@@ -527,7 +528,7 @@ class _ContractGen:
             window = policy.feedback_window_days
             closes = None if window is None else day(ended_on + window) + " 23:59:59"
             self.ending(cid, scenario, currency, escrow_left, ended_on, policy, payments)
-            self.closeout(cid, scenario, ended_on)
+            self.closeout(cid, scenario, ended_on, policy.feedback_form == Feedback.RATING_FORM)
         if r() < 0.3:
             label = ("GitHub org: write access", "Figma team: editor", "Staging server: SSH key")[int(r() * 3)]
             revoked = day(ended_on) if (ended and scenario != "ended_open") else None
@@ -655,27 +656,23 @@ class _ContractGen:
                 day(on) + " 12:00:00",
             )
 
-    def closeout(self, cid, scenario, ended_on) -> None:
+    def closeout(self, cid, scenario, ended_on, single_rating: bool) -> None:
+        """The closeout items and the feedback, in the contract's form (R10): six categories with a private reason
+        and recommendation, or (`single_rating`) one rating with a private note."""
         w, r, ri, day, today = self.w, self.r, self.ri, self.day, self.today
         done_all = scenario in ("ended_closed", "ended_refund_approved", "disputed_resolved", "refunded")
         client_fb = done_all or r() < 0.2
         if client_fb:
             at = day(min(ended_on + ri(0, 10), today)) + " 15:00:00"
-            w.add(
-                "feedback",
-                cid,
-                "client",
-                *(ri(3, 5) for _ in range(6)),
-                "Great work, clear communication.",
-                "Work completed",
-                ri(6, 10),
-                at,
-            )
+            if single_rating:
+                stars, private = (*(None,) * 6, ri(3, 5)), ("", None, "Work completed")
+            else:
+                stars, private = (*(ri(3, 5) for _ in range(6)), None), ("Work completed", ri(6, 10), "")
+            w.add("feedback", cid, "client", *stars, "Great work, clear communication.", *private, at)
         if done_all or r() < 0.3:
             at = day(min(ended_on + ri(0, 12), today)) + " 16:00:00"
-            w.add(
-                "feedback", cid, "freelancer", *(ri(4, 5) for _ in range(6)), "A pleasure to work with.", "", None, at
-            )
+            stars = (*(None,) * 6, ri(4, 5)) if single_rating else (*(ri(4, 5) for _ in range(6)), None)
+            w.add("feedback", cid, "freelancer", *stars, "A pleasure to work with.", "", None, "", at)
         done_on = day(min(ended_on + 2, today))
         for kind, label in CLOSEOUT:
             done = done_all or (kind == "leave_feedback" and client_fb) or (kind == "receive_work" and r() < 0.5)

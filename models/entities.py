@@ -226,6 +226,11 @@ class Feedback(BaseModel):
         "communication",
         "cooperation",
     )
+    # R10: the star fields of each form a policy version names (`policy.Terms.feedback_form`): six categories
+    # under the first marketplace version, one public rating under the second.
+    CATEGORIES_FORM = "categories"
+    RATING_FORM = "rating"
+    STARS: ClassVar[dict[str, tuple[str, ...]]] = {CATEGORIES_FORM: CATEGORIES, RATING_FORM: ("rating",)}
 
     contract = pw.ForeignKeyField(Contract, backref="feedback", index=False)  # (contract, author)
     author = pw.CharField()

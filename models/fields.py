@@ -13,7 +13,7 @@ import re
 from datetime import date, timedelta
 
 from . import queries
-from .entities import Contract, Policy
+from .entities import Contract, Feedback, Policy
 from .errors import RuleError
 from .money import CURRENCY_EXPONENT, CURRENCY_NAME, check_currency, format_money, max_minor
 from .policy import policy_for, terms
@@ -309,12 +309,77 @@ def _day(day: date) -> str:
 _FEEDBACK = {
     "comment": lambda v: check_text(v, "comment", "comment", required=False, max_len=MAX_COMMENT),
     "private_reason": lambda v: check_text(v, "private_reason", "reason", required=False),
+    "private_note": lambda v: check_text(v, "private_note", "private note", required=False, max_len=MAX_COMMENT),
 }
 
 
 def feedback_field(key: str, value) -> str:
-    """One text of feedback (comment, private_reason), as stored."""
+    """One text of feedback (comment, private_reason, private_note), as stored."""
     return _FEEDBACK[key](value)
+
+
+_OTHER_FORM = {  # what a contract of one form says when given the other form's stars
+    Feedback.CATEGORIES_FORM: (
+        "This contract's feedback gives 1 to 5 stars for each of skills, quality, availability, schedule, "
+        "communication and cooperation, as the marketplace's rules did when it started; a single rating is the "
+        "form of contracts started under its later rules."
+    ),
+    Feedback.RATING_FORM: (
+        "This contract's feedback is one rating of 1 to 5 stars, as the marketplace's rules say for contracts "
+        "started when it did; stars for skills, quality and the other categories are the form of older contracts."
+    ),
+}
+
+
+def feedback_star(form: str, key: str, value) -> int:
+    """R10: one star field of a feedback form (a category of the six, or the single rating), 1 to 5."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        what = "the rating" if key == "rating" else key
+        raise RuleError(f"Give 1 to 5 stars for {what}.", rule="R10", field=key)
+    return value
+
+
+def check_feedback(
+    form: str, stars: dict, *, comment="", private_reason="", recommend: int | None = None, private_note=""
+) -> dict:
+    """R10: one feedback in the form of its contract's policy version (`queries.feedback_form`), as the columns
+    to store. The six-category form (v1) takes a star for each category and, privately, a reason for ending
+    and a 0-10 recommendation; the rating form (v2) takes one rating and, privately, a note. The other form's
+    fields are refused in words, never dropped. (The freelancer's feedback has no private part: leave those
+    unset.)"""
+    own = Feedback.STARS[form]
+    other = [k for k in stars if k not in own and any(k in keys for keys in Feedback.STARS.values())]
+    if other:
+        raise RuleError(_OTHER_FORM[form], rule="R10", field=other[0])
+    out = {key: feedback_star(form, key, stars.get(key)) for key in own}
+    unknown = set(stars) - set(own)
+    if unknown:
+        raise RuleError(f"Unknown feedback category: {', '.join(sorted(unknown))}.", rule="R10")
+    if form == Feedback.RATING_FORM:
+        if (private_reason or "").strip() or recommend is not None:
+            raise RuleError(
+                "This contract's feedback has an optional private note, not a reason for ending or a 0 to 10 "
+                "recommendation: write those in the private note.",
+                rule="R10",
+                field="private_reason" if (private_reason or "").strip() else "recommend",
+            )
+        out["private_note"] = feedback_field("private_note", private_note)
+    else:
+        if (private_note or "").strip():
+            raise RuleError(
+                "This contract's feedback has no private note: its private part is the reason for ending and how "
+                "likely you are to recommend the freelancer (0 to 10).",
+                rule="R10",
+                field="private_note",
+            )
+        if recommend is not None and (
+            isinstance(recommend, bool) or not isinstance(recommend, int) or not 0 <= recommend <= 10
+        ):
+            raise RuleError("How likely you are to recommend is a number from 0 to 10.", rule="R10", field="recommend")
+        out["private_reason"] = feedback_field("private_reason", private_reason)
+        out["recommend"] = recommend
+    out["comment"] = feedback_field("comment", comment)
+    return out
 
 
 # ------------------------------------------------------------------- the access register (R11)

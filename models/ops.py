@@ -39,6 +39,7 @@ from .fields import (
     access_field,
     check_amount,
     check_day,
+    check_feedback,
     check_freelancer_fields,
     check_given_on,
     check_memo,
@@ -51,7 +52,6 @@ from .fields import (
     check_text,
     contract_field,
     deliverable_field,
-    feedback_field,
 )
 from .money import check_currency, fee_on, format_money, major_to_minor
 from .policy import policy_for
@@ -847,19 +847,6 @@ def record_refund(
 # ------------------------------------------------------------- feedback (R10)
 
 
-def _ratings(ratings: dict) -> dict:
-    out = {}
-    for cat in Feedback.CATEGORIES:
-        value = ratings.get(cat)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-            raise RuleError(f"Give 1 to 5 stars for {cat}.", rule="R10", field=cat)
-        out[cat] = value
-    unknown = set(ratings) - set(Feedback.CATEGORIES)
-    if unknown:
-        raise RuleError(f"Unknown feedback category: {', '.join(sorted(unknown))}.", rule="R10")
-    return out
-
-
 def _require_feedback_window(c: Contract, now: datetime) -> None:
     if c.status != Contract.ENDED:
         raise RuleError("Feedback opens when the contract ends.", rule="R10")
@@ -869,29 +856,33 @@ def _require_feedback_window(c: Contract, now: datetime) -> None:
 
 @operation
 def submit_feedback(
-    contract, ratings: dict, *, comment="", private_reason="", recommend: int | None = None, now=None
+    contract,
+    ratings: dict,
+    *,
+    comment="",
+    private_reason="",
+    recommend: int | None = None,
+    private_note="",
+    now=None,
 ) -> Feedback:
-    """R10: the client's feedback, sealed once submitted, only while the window is open."""
+    """R10: the client's feedback, sealed once submitted, only while the window is open, in the form of the
+    contract's policy version (`fields.check_feedback`): `ratings` holds a star for each of the six categories
+    with `private_reason` and `recommend` (v1), or {"rating": n} with `private_note` (v2)."""
     now = _now(now)
     c = _fresh(Contract, contract, "contract")
     if q.client_feedback(c) is not None:
         raise RuleError("Your feedback on this contract is already submitted and sealed.", rule="R10")
     _require_feedback_window(c, now)
     order.after_ending(c, now.date())
-    stars = _ratings(ratings)
-    if recommend is not None and (
-        isinstance(recommend, bool) or not isinstance(recommend, int) or not 0 <= recommend <= 10
-    ):
-        raise RuleError("How likely you are to recommend is a number from 0 to 10.", rule="R10", field="recommend")
-    fb = Feedback.create(
-        contract=c,
-        author=Feedback.CLIENT,
-        comment=feedback_field("comment", comment),
-        private_reason=feedback_field("private_reason", private_reason),
+    form = check_feedback(
+        q.feedback_form(c),
+        ratings,
+        comment=comment,
+        private_reason=private_reason,
         recommend=recommend,
-        submitted_at=now,
-        **stars,
+        private_note=private_note,
     )
+    fb = Feedback.create(contract=c, author=Feedback.CLIENT, submitted_at=now, **form)
     CloseoutItem.update(done_on=now.date()).where(
         (CloseoutItem.contract == c)
         & (CloseoutItem.kind == CloseoutItem.LEAVE_FEEDBACK)
@@ -915,19 +906,21 @@ def _left_at(c: Contract, on: date | None, now: datetime) -> datetime:
 
 @operation
 def record_freelancer_feedback(contract, ratings: dict, *, comment="", on: date | None = None, now=None) -> Feedback:
-    """R10: what the freelancer wrote about the client, dated the day they left it (shown double-blind).
+    """R10: what the freelancer wrote about the client, dated the day they left it (shown double-blind), in the
+    form of the contract's policy version: a star for each of the six categories (v1) or {"rating": n} (v2).
 
-    It may be recorded after the window has closed. One withdrawn earlier (recorded in error) is replaced.
+    It may be recorded after the window has closed. One withdrawn earlier (recorded in error) is replaced
+    (every star field is written, so nothing of the withdrawn one's form is left behind).
     """
     now = _now(now)
     c = _fresh(Contract, contract, "contract")
     if q.freelancer_feedback(c) is not None:
         raise RuleError("The freelancer's feedback is already recorded: correct it instead.", rule="R10")
     fields = {
-        "comment": feedback_field("comment", comment),
+        **dict.fromkeys((*Feedback.CATEGORIES, "rating")),
+        **check_feedback(q.feedback_form(c), ratings, comment=comment),
         "submitted_at": _left_at(c, on, now),
         "withdrawn_on": None,
-        **_ratings(ratings),
     }
     old = Feedback.get_or_none((Feedback.contract == c) & (Feedback.author == Feedback.FREELANCER))
     if old is None:

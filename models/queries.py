@@ -22,7 +22,7 @@ from .entities import (
     SupportCase,
     database,
 )
-from .money import major_to_minor
+from .money import format_money, major_to_minor
 from .policy import terms
 from .summary import BUCKETS, kinds, total
 from .summary import LAPSING as LAPSING  # re-exported: what lapses and when clocks warn
@@ -215,15 +215,51 @@ def feedback_window_open(contract: Contract, now: datetime | None = None) -> boo
 
 
 def freelancer_feedback_visible(contract: Contract, now: datetime | None = None) -> bool:
-    """R10 double-blind: hidden until the client has submitted theirs or the window has closed."""
+    """R10 double-blind: hidden until the client has submitted theirs or the window has closed; and (v2) only
+    on a contract that netted the policy's minimum (`feedback_minimum_note`)."""
+    if feedback_minimum_note(contract) is not None:
+        return False
     if client_feedback(contract) is not None:
         return True
     closes = contract.feedback_closes_at
     return contract.status == Contract.ENDED and closes is not None and not feedback_window_open(contract, now)
 
 
+def feedback_form(contract: Contract) -> str:
+    """R10: the feedback form of the contract's policy version: Feedback.CATEGORIES_FORM (six categories, the
+    first marketplace version and "Direct") or Feedback.RATING_FORM (one rating and a private note, v2)."""
+    return terms(contract.policy).feedback_form
+
+
+def feedback_net(contract: Contract) -> int:
+    """R10 (v2): what the contract netted the freelancer, in minor units: every payment released to them (a
+    release or a dispute's release) less the refunds they gave of those payments. Escrow refunded to the client
+    never reached the freelancer, and fees are the client's cost paid to the marketplace, so neither counts."""
+    b = balances(contract)
+    return b.released - b.refunded
+
+
+def feedback_minimum_note(contract: Contract) -> str | None:
+    """R10 (v2): why feedback on this contract is not shown, when the contract netted less than the policy's
+    minimum (None: no minimum, or it netted enough). Counted from the live ledger, so a later refund that takes
+    the net under the minimum hides the feedback again."""
+    minimum = major_to_minor(terms(contract.policy).feedback_minimum_net, contract.currency)
+    if minimum is None:
+        return None
+    net = feedback_net(contract)
+    if net >= minimum:
+        return None
+    return (
+        f"Feedback is shown only for contracts that paid the freelancer at least "
+        f"{format_money(minimum, contract.currency)}; this one paid {format_money(net, contract.currency)}."
+    )
+
+
 def overall_score(fb: Feedback) -> Decimal:
-    """R10: the mean of the six category stars, to two decimals (no floats, R1)."""
+    """R10: the mean of the six category stars (v1), or the single rating itself (v2), to two decimals (no
+    floats, R1)."""
+    if fb.rating is not None:
+        return Decimal(fb.rating).quantize(Decimal("0.01"))
     total = sum(getattr(fb, c) for c in Feedback.CATEGORIES)
     return (Decimal(total) / len(Feedback.CATEGORIES)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 

@@ -104,8 +104,8 @@ class DisputeLine:
 @dataclass(frozen=True)
 class FeedbackView:
     author: str  # "client" or "freelancer"
-    ratings: list[tuple[str, int]]  # (category as read, stars 1-5)
-    score: str  # the mean to two decimals, e.g. "4.50"
+    ratings: list[tuple[str, int]]  # (category as read, stars 1-5); the single ("Rating", n) of the v2 form
+    score: str  # the mean of the six categories to two decimals, e.g. "4.50"; "" for the single rating (v2)
     comment: str
     submitted_at: datetime
     private: list[tuple[str, str]]  # (what, text), only with include_private
@@ -220,8 +220,8 @@ def _summary(c: Contract, include_private: bool, now: datetime) -> ContractSumma
     if theirs is None:
         theirs_note = "The freelancer's feedback has not been recorded."
     elif not visible:
-        theirs_note = (
-            "The freelancer has left feedback; it stays hidden until you submit yours or the window closes (R10)."
+        theirs_note = queries.feedback_minimum_note(c) or (
+            "The freelancer has left feedback; it stays hidden until you submit yours or the window closes."
         )
     else:
         theirs_note = ""
@@ -305,11 +305,17 @@ def _dispute(d: Dispute) -> DisputeLine:
 
 
 def _feedback(fb: Feedback, include_private: bool) -> FeedbackView:
-    ratings = [(FEEDBACK_CATEGORIES[cat], getattr(fb, cat)) for cat in Feedback.CATEGORIES]
+    """R10: the feedback in its own form: six categories and their mean (v1), or the single rating (v2). The
+    private part (reason and recommendation, or the private note) only with `include_private`."""
     private = []
     if include_private and fb.author == Feedback.CLIENT:
         if fb.private_reason:
             private.append(("Private reason for ending", fb.private_reason))
         if fb.recommend is not None:
             private.append(("Would recommend (0-10, private)", str(fb.recommend)))
+        if fb.private_note:
+            private.append(("Private note on the freelancer", fb.private_note))
+    if fb.rating is not None:
+        return FeedbackView(fb.author, [("Rating", fb.rating)], "", fb.comment, fb.submitted_at, private)
+    ratings = [(FEEDBACK_CATEGORIES[cat], getattr(fb, cat)) for cat in Feedback.CATEGORIES]
     return FeedbackView(fb.author, ratings, str(queries.overall_score(fb)), fb.comment, fb.submitted_at, private)

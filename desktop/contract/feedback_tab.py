@@ -37,7 +37,8 @@ NOT_RECORDED = "The freelancer's feedback has not been recorded."
 
 
 class FeedbackView(QWidget):
-    """One feedback, read-only: a StarRating per category, the overall score, the comment."""
+    """One feedback, read-only, in its own form: a StarRating per category and the overall score (v1), or the
+    single "Rating" row (v2); then the comment and, for the client's own, the private part."""
 
     def __init__(self, prefix: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -47,6 +48,7 @@ class FeedbackView(QWidget):
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(2)
         self.stars: dict[str, StarRating] = {}
+        self.captions: dict[str, QLabel] = {}
         for row, cat in enumerate(Feedback.CATEGORIES):
             caption = QLabel(f"{CATEGORY_LABELS[cat]}:")
             rating = StarRating(CATEGORY_LABELS[cat], read_only=True)
@@ -55,7 +57,17 @@ class FeedbackView(QWidget):
             grid.addWidget(caption, row, 0)
             grid.addWidget(rating, row, 1)
             self.stars[cat] = rating
+            self.captions[cat] = caption
         n = len(Feedback.CATEGORIES)
+        caption = QLabel("Rating:")
+        rating = StarRating("Rating", read_only=True)
+        rating.setObjectName(f"{prefix}_rating")
+        caption.setBuddy(rating)
+        grid.addWidget(caption, n, 0)
+        grid.addWidget(rating, n, 1)
+        self.stars["rating"] = rating
+        self.captions["rating"] = caption
+        n += 1
         self.overall = QLabel()
         self.overall.setObjectName(f"{prefix}Overall")
         font = self.overall.font()
@@ -77,11 +89,21 @@ class FeedbackView(QWidget):
         grid.setColumnStretch(2, 1)
 
     def show_feedback(self, fb: Feedback, *, private: bool = False) -> None:
+        single = fb.rating is not None
+        shown = Feedback.STARS[Feedback.RATING_FORM if single else Feedback.CATEGORIES_FORM]
         for cat, rating in self.stars.items():
-            rating.setValue(getattr(fb, cat))
-        text = overall_text({cat: getattr(fb, cat) for cat in Feedback.CATEGORIES})
-        self.overall.setText(text)
+            rating.setValue(getattr(fb, cat) or 0)
+            rating.setVisible(cat in shown)
+            self.captions[cat].setVisible(cat in shown)
+        if not single:
+            self.overall.setText(overall_text({cat: getattr(fb, cat) for cat in Feedback.CATEGORIES}))
+        self.overall.setVisible(not single)  # one rating is its own score
         self.comment.setText(f"“{fb.comment}”" if fb.comment else "No comment.")
+        if single:
+            note = fb.private_note if private and fb.private_note else ""
+            self.private.setText(f"Private note (only you see it): {note}" if note else "")
+            self.private.setVisible(bool(note))
+            return
         parts = []
         if private:
             if fb.private_reason:
@@ -250,7 +272,7 @@ class FeedbackTab(ContractTab):
             self.theirs_state.setText(f"Left on {formatting.day(theirs.submitted_at.date())}.")
             self.theirs_view.show_feedback(theirs)
         else:
-            self.theirs_state.setText(HIDDEN_TEXT)
+            self.theirs_state.setText(queries.feedback_minimum_note(c) or HIDDEN_TEXT)
         self.theirs_view.setVisible(visible)
         self.record_button.setVisible(ended and theirs is None)
         self.correct_button.setVisible(visible)

@@ -1,7 +1,12 @@
 """The feedback dialogs (R10): the client's double-blind feedback (sealed once submitted, stamped with the real
 current time) and the freelancer's, as the client transcribes it, dated the day the freelancer left it (R16).
 Each Submit calls one operation (`ops.submit_feedback`, `ops.record_freelancer_feedback`); time is an argument
-(`now`)."""
+(`now`).
+
+Each follows the form of the contract's policy version (`queries.feedback_form`): six categories of stars with
+their overall score, and a private reason and 0-10 recommendation (v1); or one "Rating" row of stars and a
+private note (v2). The fields are checked by the models' own checks (`fields.feedback_star`,
+`fields.feedback_field`), as the operations check them."""
 
 from __future__ import annotations
 
@@ -53,23 +58,29 @@ def window_text(contract: Contract, now: datetime | None) -> str:
     return f"The feedback window closed on {when}."
 
 
+STAR_LABELS = {**CATEGORY_LABELS, "rating": "Rating"}
+
+
 class _StarsDialog(FormDialog):
-    """A form with a StarRating row per category and the overall score under them."""
+    """A form with a StarRating row per star field of the contract's form: a row per category and the overall
+    score under them (v1), or one "Rating" row (v2)."""
 
     def __init__(self, contract: Contract, parent, *, name: str, title: str, ok_text: str, now: datetime | None):
         super().__init__(parent, name=name, title=title, ok_text=ok_text)
         self.contract = contract
         self.now = now
+        self.form_kind = queries.feedback_form(contract)
+        self.single_rating = self.form_kind == Feedback.RATING_FORM
         self.ok_button.setObjectName("submitButton")
         self.feedback: Feedback | None = None
         self.stars: dict[str, StarRating] = {}
 
     def _add_stars(self) -> None:
-        for cat in Feedback.CATEGORIES:
-            rating = StarRating(CATEGORY_LABELS[cat])
+        for cat in Feedback.STARS[self.form_kind]:
+            rating = StarRating(STAR_LABELS[cat])
             rating.setObjectName(f"stars_{cat}")
             self.stars[cat] = rating
-            self.add_row(cat, f"{CATEGORY_LABELS[cat]}:", rating)
+            self.add_row(cat, f"{STAR_LABELS[cat]}:", rating)
             self.watch(cat, rating.valueChanged)
             rating.valueChanged.connect(self._show_overall)
         self.overall_label = QLabel()
@@ -79,15 +90,16 @@ class _StarsDialog(FormDialog):
         font.setBold(True)
         self.overall_label.setFont(font)
         self.form.addRow("", self.overall_label)
+        self.overall_label.setVisible(not self.single_rating)  # one rating is its own score
         self._show_overall()
 
-    def _add_comment(self, accessible: str) -> None:
+    def _add_comment(self, accessible: str, label: str = "Comment:") -> None:
         self.comment_edit = QPlainTextEdit()
         self.comment_edit.setObjectName("commentEdit")
         self.comment_edit.setAccessibleName(accessible)
         self.comment_edit.setTabChangesFocus(True)
         self.comment_edit.setFixedHeight(84)
-        self.add_row("comment", "Comment:", self.comment_edit)
+        self.add_row("comment", label, self.comment_edit)
         self.watch("comment", self.comment_edit.textChanged)
 
     def refresh(self) -> bool:
@@ -101,16 +113,30 @@ class _StarsDialog(FormDialog):
         return {cat: rating.value() for cat, rating in self.stars.items()}
 
     def _show_overall(self, *_args) -> None:
-        text = overall_text(self.ratings())
+        text = self.score_text()
         self.overall_label.setText(text)
         self.overall_label.setAccessibleName(text)
 
+    def score_text(self) -> str:
+        """ "Overall: 4.5 of 5" (the six categories' mean), or "Rating: 4 of 5" (the single rating)."""
+        if self.single_rating:
+            value = self.stars["rating"].value()
+            return f"Rating: {value} of 5" if value else "Rating: not rated"
+        return overall_text(self.ratings())
+
     def problems(self) -> dict[str, str]:
-        out = {
-            cat: f"Give 1 to 5 stars for {CATEGORY_LABELS[cat].lower()}."
-            for cat, value in self.ratings().items()
-            if not value
-        }
+        if self.single_rating:
+            out = {
+                key: message
+                for key, value in self.ratings().items()
+                if (message := rule_message(fields.feedback_star, self.form_kind, key, value))
+            }
+        else:
+            out = {
+                cat: f"Give 1 to 5 stars for {CATEGORY_LABELS[cat].lower()}."
+                for cat, value in self.ratings().items()
+                if not value
+            }
         comment = rule_message(fields.feedback_field, "comment", self.comment_edit.toPlainText())
         if comment:
             out["comment"] = comment
@@ -158,9 +184,34 @@ class FeedbackDialog(_StarsDialog):
         outer.insertWidget(2, self.sealed_note)
 
         self._add_stars()
-        self._add_comment("Public comment")
+        # (v2 has a private note beside it: "public" tells the two apart)
+        self._add_comment("Public comment", "Public comment:" if self.single_rating else "Comment:")
         self.comment_edit.setPlaceholderText("What the freelancer and others will read (optional)")
 
+        if self.single_rating:
+            self._add_private_note()
+        else:
+            self._add_private_part(contract)
+
+        self.finish()
+        if self.sealed:
+            self._seal(self.existing)
+        else:
+            self.sealed_note.hide()
+
+    def _add_private_note(self) -> None:
+        """The second form's private part: one optional note."""
+        self.private_note_edit = QPlainTextEdit()
+        self.private_note_edit.setObjectName("privateNoteEdit")
+        self.private_note_edit.setAccessibleName("Private note (only you see it)")
+        self.private_note_edit.setPlaceholderText("For your own books; never shown to the freelancer (optional)")
+        self.private_note_edit.setTabChangesFocus(True)
+        self.private_note_edit.setFixedHeight(60)
+        self.add_row("private_note", "Private note\n(only you see it):", self.private_note_edit)
+        self.watch("private_note", self.private_note_edit.textChanged)
+
+    def _add_private_part(self, contract: Contract) -> None:
+        """The six-category form's private part: the reason for ending and how likely you are to recommend."""
         private = QLabel("Private — only you see this")
         private.setObjectName("privateHeading")
         font = private.font()
@@ -191,37 +242,39 @@ class FeedbackDialog(_StarsDialog):
         self.add_row("recommend", "Likely to recommend:", recommend_row, buddy=self.recommend_spin)
         self.watch("recommend", self.recommend_spin.valueChanged)
 
-        self.finish()
-        if self.sealed:
-            self._seal(self.existing)
-        else:
-            self.sealed_note.hide()
-
     def _blind_text(self) -> str:
         c = self.contract
         closes = c.feedback_closes_at
+        below = queries.feedback_minimum_note(c) if c.status == Contract.ENDED else None
         if c.status == Contract.ENDED and closes is not None and queries.feedback_window_open(c, self.now):
-            return (
+            text = (
                 f"Double-blind: you can submit until {formatting.local_time(closes)} your time, that is "
                 f"until {formatting.utc_time(closes)}. The freelancer sees yours once they have left theirs "
                 "or the window closes."
             )
-        return (
-            f"{window_text(c, self.now)} Double-blind: the freelancer sees your feedback once they have left "
-            "theirs or the window closes."
-        )
+        else:
+            text = (
+                f"{window_text(c, self.now)} Double-blind: the freelancer sees your feedback once they have left "
+                "theirs or the window closes."
+            )
+        return f"{text}\n\n{below}" if below else text
 
     def _seal(self, fb: Feedback) -> None:
         for cat, rating in self.stars.items():
-            rating.setValue(getattr(fb, cat))
+            rating.setValue(getattr(fb, cat) or 0)
             rating.setReadOnly(True)
         self.comment_edit.setPlainText(fb.comment)
-        self.private_reason_edit.setText(fb.private_reason)
-        self.recommend_spin.setValue(-1 if fb.recommend is None else fb.recommend)
         # Read-only, not disabled: sealed feedback stays readable at full contrast.
-        for w in (self.comment_edit, self.private_reason_edit, self.recommend_spin):
-            w.setReadOnly(True)
-        self.recommend_spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+        self.comment_edit.setReadOnly(True)
+        if self.single_rating:
+            self.private_note_edit.setPlainText(fb.private_note)
+            self.private_note_edit.setReadOnly(True)
+        else:
+            self.private_reason_edit.setText(fb.private_reason)
+            self.recommend_spin.setValue(-1 if fb.recommend is None else fb.recommend)
+            for w in (self.private_reason_edit, self.recommend_spin):
+                w.setReadOnly(True)
+            self.recommend_spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
         self.sealed_note.setText(
             f"Sealed: you submitted this feedback on {formatting.local_time(fb.submitted_at)} your time "
             f"({formatting.utc_time(fb.submitted_at)}). It can no longer be changed."
@@ -247,6 +300,11 @@ class FeedbackDialog(_StarsDialog):
         if self.sealed:
             return {}
         out = super().problems()
+        if self.single_rating:
+            note = rule_message(fields.feedback_field, "private_note", self.private_note_edit.toPlainText())
+            if note:
+                out["private_note"] = note
+            return out
         reason = rule_message(fields.feedback_field, "private_reason", self.private_reason_edit.text())
         if reason:
             out["private_reason"] = reason
@@ -256,13 +314,22 @@ class FeedbackDialog(_StarsDialog):
         if self.sealed:
             return
         text = (
-            f"Submit your feedback on {self.contract.freelancer.name}? {self.overall_label.text()}.\n\n"
+            f"Submit your feedback on {self.contract.freelancer.name}? {self.score_text()}.\n\n"
             "It is sealed once submitted and cannot be changed."
         )
         if self._confirmed("Submit feedback", text, "Submit"):
             super().accept()
 
     def submit(self) -> None:
+        if self.single_rating:
+            self.feedback = ops.submit_feedback(
+                self.contract,
+                self.ratings(),
+                comment=self.comment_edit.toPlainText(),
+                private_note=self.private_note_edit.toPlainText(),
+                now=self.now,
+            )
+            return
         self.feedback = ops.submit_feedback(
             self.contract,
             self.ratings(),
@@ -307,7 +374,8 @@ class FreelancerFeedbackDialog(_StarsDialog):
         # The latest day it can be dated: the client's today, and never past the operation's own (UTC) today.
         self.today = min(today or utc_now(now).date(), utc_now(now).date())
         self.note = QLabel(
-            f"Copy the stars and comment {contract.freelancer.name} left about you, and the day they left it. "
+            f"Copy the {'rating' if self.single_rating else 'stars'} and comment {contract.freelancer.name} left "
+            "about you, and the day they left it. "
             "Double-blind: they stay hidden until you have submitted your feedback or the window closes."
         )
         self.note.setObjectName("recordNote")
@@ -327,7 +395,7 @@ class FreelancerFeedbackDialog(_StarsDialog):
             self.add_row("reason", "&Why:", self.reason_edit)
             self.watch("reason", self.reason_edit.textChanged)
             for cat, rating in self.stars.items():
-                rating.setValue(getattr(correcting, cat))
+                rating.setValue(getattr(correcting, cat) or 0)
             self.comment_edit.setPlainText(correcting.comment)
             self.date_edit.setDate(qdate(correcting.submitted_at.date()))
         self.finish()

@@ -51,7 +51,18 @@ WHEN = st.one_of(
 # A correction's reason: required, so a blank one is refused.
 REASON = st.sampled_from(["Recorded in error", "Typed on the wrong contract", "", "   "])
 GOOD_STARS = dict.fromkeys(Feedback.CATEGORIES, 4)
-RATINGS = st.sampled_from([GOOD_STARS, dict.fromkeys(Feedback.CATEGORIES, 5), {**GOOD_STARS, "skills": 0}])
+# Both forms of R10: the six categories (v1) and the single rating (v2); a contract refuses the other form's.
+RATINGS = st.sampled_from(
+    [GOOD_STARS, dict.fromkeys(Feedback.CATEGORIES, 5), {**GOOD_STARS, "skills": 0}, {"rating": 4}, {"rating": 0}]
+)
+
+
+def other_form(c: Contract, ratings: dict) -> str:
+    """Why feedback in `ratings` must be refused on `c` when it is in the other form than the contract's (R10)."""
+    own = Feedback.STARS[queries.feedback_form(c)]
+    return "" if set(ratings) == set(own) else f"its stars {sorted(ratings)} are not in the contract's form (R10)"
+
+
 NOON = time(12)
 
 # R16 beyond the ledger (models/check.py verifies the ledger's own order): each query lists the records that
@@ -509,14 +520,24 @@ class LedgerMachine(RuleBasedStateMachine):
         c = self.pick(Contract.select().where(Contract.status == Contract.ENDED), pick)
         if c:
             now = datetime.combine(self.today, time(hour))
-            self.attempt(ops.submit_feedback, c, ratings, comment="Good work", now=now)
+            self.attempt(
+                ops.submit_feedback, c, ratings, comment="Good work", now=now, must_refuse=other_form(c, ratings)
+            )
 
     @rule(pick=PICK, ratings=RATINGS, when=WHEN)
     def record_freelancer_feedback(self, pick, ratings, when):
         c = self.pick(Contract.select().where(Contract.status == Contract.ENDED), pick)
         if c:
             on = self.day(when, c.ended_on)
-            self.attempt(ops.record_freelancer_feedback, c, ratings, comment="Great client", on=on, now=self.now())
+            self.attempt(
+                ops.record_freelancer_feedback,
+                c,
+                ratings,
+                comment="Great client",
+                on=on,
+                now=self.now(),
+                must_refuse=other_form(c, ratings),
+            )
 
     # -- corrections (RULES.md "Corrections"): each withdraws a record as recorded in error, with a reason
     @rule(pick=PICK, fitting=FITTING, reason=REASON)
@@ -600,6 +621,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 on=on,
                 reason=reason,
                 now=self.now(),
+                must_refuse=other_form(c, ratings),
             )
 
     @rule(pick=PICK, fitting=FITTING, reason=REASON)
