@@ -190,9 +190,11 @@ def _append_only(table: str) -> list[tuple]:
 
 
 class LedgerMachine(RuleBasedStateMachine):
+    FIRST_DAY = date(2026, 3, 2)  # the machine's first "today": every contract it makes is under version 1
+
     def __init__(self):
         super().__init__()
-        self.today = date(2026, 3, 2)
+        self.today = self.FIRST_DAY
         self.dir = Path(tempfile.mkdtemp(prefix="escrowbook-stateful-"))
         self.book = open_book(self.dir / "random.book")
         self.history = History(lambda: self.today)  # registers itself with ops.listen
@@ -692,6 +694,18 @@ class LedgerMachine(RuleBasedStateMachine):
         assert h.redo_text() == (h.undone[-1].name if h.undone else None)
 
 
-# Every invariant, check_book() included, runs after every step: 50 runs of 100 steps take about 40 s on two cores.
-LedgerMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=100, deadline=None)
+class LedgerMachineAcrossVersions(LedgerMachine):
+    """The same machine days after the marketplace's second version took effect (1 Dec 2026): the contracts it
+    makes start between 10 Nov and 12 Dec 2026, under both versions side by side in one book (R13), so every
+    step also meets version 2's rules (US dollars only, the contract's own initiation fee, the single-rating
+    feedback form, support refunds, dormancy, the steps of mediation)."""
+
+    FIRST_DAY = date(2026, 12, 10)
+
+
+# Every invariant, check_book() included, runs after every step: 50 runs of 100 steps take about 40 s on two cores,
+# shared between the two machines.
+LedgerMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=100, deadline=None)
+LedgerMachineAcrossVersions.TestCase.settings = settings(max_examples=25, stateful_step_count=100, deadline=None)
 test_r12_r14_r16_random_operations_keep_every_invariant = LedgerMachine.TestCase
+test_r12_r13_r14_r16_random_operations_under_both_policy_versions = LedgerMachineAcrossVersions.TestCase
