@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -136,9 +137,15 @@ class ContractDialog(FormDialog):
         self.initiation_fee_edit.setObjectName("initiationFeeEdit")
         self.initiation_fee_edit.setAccessibleName("Contract initiation fee")
         self.initiation_fee_edit.setMaximumWidth(120)
-        fee_row = left(self.initiation_fee_edit, " ")
-        self.initiation_fee_hint = fee_row.itemAt(2).widget()  # "between $0.99 and $14.99, as …"
+        self.initiation_fee_hint = QLabel()  # "between $0.99 and $14.99, as the marketplace showed it"
         self.initiation_fee_hint.setObjectName("initiationFeeHint")
+        self.initiation_fee_hint.setWordWrap(True)
+        self.initiation_fee_hint.setTextFormat(Qt.TextFormat.PlainText)
+        fee_row = QVBoxLayout()
+        fee_row.setContentsMargins(0, 0, 0, 0)
+        fee_row.setSpacing(2)
+        fee_row.addLayout(left(self.initiation_fee_edit))
+        fee_row.addWidget(self.initiation_fee_hint)
 
         self.fixed_note = QLabel()
         self.fixed_note.setObjectName("fixedNote")

@@ -214,10 +214,6 @@ class EndContractDialog(QDialog):
         box.addWidget(self.automatic_text)
         self.escrow_text = _label(name="escrowText")
         box.addWidget(self.escrow_text)
-        self.fee_text = _label(name="feeReturnedText", rich=False)
-        self.fee_text.setAccessibleName("Initiation fee returned")
-        self.fee_text.setVisible(False)
-        box.addWidget(self.fee_text)
         self.choices = QWidget()
         self.choices.setObjectName("escrowChoices")
         choices = QVBoxLayout(self.choices)
@@ -244,6 +240,11 @@ class EndContractDialog(QDialog):
         choices.addWidget(self.refund_choice)
         choices.addWidget(_indented(self.refund_note))
         box.addWidget(self.choices)
+        self.fee_text = _label(name="feeReturnedText", rich=False)  # R3 (v2), under the choices
+        self.fee_text.setAccessibleName("Initiation fee returned")
+        self.fee_text.setContentsMargins(0, 4, 0, 0)
+        self.fee_text.setVisible(False)
+        box.addWidget(self.fee_text)
         layout.addWidget(self.escrow_box)
 
         # Reason and private note.
