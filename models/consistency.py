@@ -7,7 +7,11 @@ whose subject is that record, in a client's words (no rule numbers: those are in
 
 What the operations record, and so what is checked here:
 - R9: a refund names one payment to the freelancer (a release or a dispute's release) of its contract; no
-  other entry names a payment.
+  other entry names a payment, but a fee refund.
+- R3 (v2): a fee refund (the initiation fee returned when a contract ended with nothing released) names, by its
+  `payment` link, the initiation fee entry it returns: a fee of its contract, of the same amount. Standing, it
+  is the only one on its contract, on a contract that ended on its date, whose policy returns the fee, where
+  the fee it returns still stands and no release stands (releases happen only before an ending).
 - R3: a fee names the deposit (`fund`) it was charged on, of its contract and dated the same day; no other
   entry names a deposit. Fees come with deposits, so none is dated after the contract ended (R16).
 - R12: only a reversal names an entry it reverses (the reversal itself is checked in check.py).
@@ -38,6 +42,7 @@ from .entities import database
 from .fields import EARLIEST_DAY, LATEST_DAY
 from .money import CURRENCY_NAME
 from .policy import read_terms, stored_terms
+from .queries import INITIATION_FEE_MEMO
 from .summary import contract_filters, kinds
 
 _PAYMENTS = kinds(E.PAYMENT_KINDS)
@@ -53,7 +58,7 @@ LEFT JOIN ledger_entry p ON p.id = e.payment_id
 LEFT JOIN ledger_entry f ON f.id = e.funding_id
 LEFT JOIN milestone m ON m.id = e.milestone_id
 WHERE ((e.kind = 'refund' AND (p.id IS NULL OR p.kind NOT IN {_PAYMENTS} OR p.contract_id != e.contract_id))
-    OR (e.kind != 'refund' AND e.payment_id IS NOT NULL)
+    OR (e.kind NOT IN ('refund', 'fee_refund') AND e.payment_id IS NOT NULL)
     OR (e.kind = 'fee' AND (f.id IS NULL OR f.kind != 'fund' OR f.contract_id != e.contract_id
                             OR f.date != e.date OR (c.ended_on IS NOT NULL AND e.date > c.ended_on)))
     OR (e.kind != 'fee' AND e.funding_id IS NOT NULL)
@@ -122,7 +127,7 @@ def _entry_words(row: tuple) -> list[str]:
     if kind == E.REFUND and (p_kind is None or p_kind not in E.PAYMENT_KINDS or p_contract != cid):  # R9
         named = "names no payment" if payment is None else "names an entry that is not one"
         out.append(f"is a refund that is not against a payment to the freelancer on this contract (it {named}).")
-    if kind != E.REFUND and payment is not None:  # R9
+    if kind not in (E.REFUND, E.FEE_REFUND) and payment is not None:  # R9
         out.append("names a payment, but only a refund names a payment.")
     if kind == E.FEE:  # R3, R16
         if f_kind != E.FUND or f_contract != cid:
@@ -233,6 +238,49 @@ def _rating_policies(run: Callable) -> str:
     return ", ".join(ids) or "NULL"
 
 
+# R3 (v2): every fee refund, with the fee it names and what its contract says (there are few: one per contract
+# at most, on contracts that ended with nothing released).
+_FEE_REFUNDS = """
+SELECT e.id, e.contract_id, e.date, e.amount, c.ended_on, p.source, p.milestone_minimum,
+       f.kind, f.contract_id, f.amount, f.memo,
+       EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = e.id) AS reversed,
+       EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = f.id) AS fee_reversed,
+       (SELECT COUNT(*) FROM live_entry o WHERE o.contract_id = e.contract_id AND o.kind = 'fee_refund') AS standing,
+       EXISTS (SELECT 1 FROM live_entry o WHERE o.contract_id = e.contract_id AND o.kind = 'release') AS released
+FROM ledger_entry e JOIN contract c ON c.id = e.contract_id JOIN policy p ON p.id = c.policy_id
+LEFT JOIN ledger_entry f ON f.id = e.payment_id
+WHERE e.kind = 'fee_refund' {where_e}
+"""
+
+
+@functools.lru_cache(maxsize=16)
+def _returns_fee(source: str, minimum: str | None) -> bool:
+    return read_terms(source, minimum).initiation_fee_returned
+
+
+def _fee_refund_words(row: tuple) -> list[str]:
+    (_, cid, day, amount, ended_on, source, minimum, f_kind, f_contract, f_amount, f_memo, reversed_, fee_reversed,
+     standing, released) = row  # fmt: skip
+    out = []
+    if f_kind != E.FEE or f_contract != cid or f_memo != INITIATION_FEE_MEMO:
+        out.append("is a returned initiation fee that does not name the initiation fee it returns.")
+    elif f_amount != amount:
+        out.append("is a returned initiation fee of another amount than the fee it returns.")
+    if reversed_:
+        return out
+    if not _returns_fee(source, minimum):
+        out.append("is a returned initiation fee, but this contract's policy does not return it.")
+    if ended_on is None or str(day) != str(ended_on):
+        out.append("is a returned initiation fee, but it is not dated the day the contract ended.")
+    if standing > 1:
+        out.append("is a returned initiation fee, but another one stands on this contract.")
+    if fee_reversed:
+        out.append("is a returned initiation fee, but the fee it returns was reversed.")
+    if released:
+        out.append("is a returned initiation fee, but payments were released on this contract.")
+    return out
+
+
 def _database(sql: str, params=()):
     return database.execute_sql(sql, params)
 
@@ -243,6 +291,8 @@ def findings(contract_id: int | None = None, run: Callable = _database, limit: i
     out: list[tuple] = []
     for row in run(_ENTRIES.format(where_e=w["where_e"], limit=int(limit))).fetchall():
         out += [("entry", row[0], row[1], words) for words in _entry_words(row)]
+    for row in run(_FEE_REFUNDS.format(where_e=w["where_e"])).fetchall():
+        out += [("entry", row[0], row[1], words) for words in _fee_refund_words(row)]
     for sql in _MILESTONES:
         for row in run(sql.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall():
             out += [("milestone", row[0], row[1], words) for words in _milestone_words(row)]

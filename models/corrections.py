@@ -25,6 +25,7 @@ from .entities import (
     Dispute,
     EscrowRefundRequest,
     Feedback,
+    LedgerEntry,
     Milestone,
 )
 from .errors import RuleError
@@ -34,6 +35,7 @@ from .ops import (
     _fresh,
     _money,
     _now,
+    _post,
     _settle,
     _today,
     operation,
@@ -57,8 +59,10 @@ def _d(day: date | None) -> str:
 
 
 @operation
-def withdraw_ending(contract, *, reason: str, now: datetime | None = None) -> Contract:
-    """R7: the ending was recorded in error. The contract reopens; its escrow refund request is withdrawn.
+def withdraw_ending(contract, *, reason: str, now: datetime | None = None, today: date | None = None) -> Contract:
+    """R7: the ending was recorded in error. The contract reopens; its escrow refund request is withdrawn, and
+    the initiation fee it returned (R3 v2) is charged again: its fee refund is reversed, dated `today` (the
+    day of `now` by default).
 
     Refused while something recorded after the ending depends on it: an answered escrow refund request, a
     dispute, the client's sealed feedback, the freelancer's feedback, or a closeout item done.
@@ -87,6 +91,13 @@ def withdraw_ending(contract, *, reason: str, now: datetime | None = None) -> Co
     if done:
         raise RuleError(f"“{done[0]}” is ticked as done: untick the closeout items first.", rule="R11")
     ended_on, old_reason = c.ended_on, c.end_reason
+    returned = q.fee_returned(c)
+    if returned is not None:
+        day = _today(today if today is not None else now.date())
+        order.reversal_after_entry(returned, day)
+        _post(
+            c, LedgerEntry.REVERSAL, returned.amount, day, reverses=returned, memo="Ending withdrawn: fee charged again"
+        )
     for r in requests:
         r.status = EscrowRefundRequest.WITHDRAWN
         r.save()
@@ -100,6 +111,8 @@ def withdraw_ending(contract, *, reason: str, now: datetime | None = None) -> Co
     c.end_reason = ""
     c.save()
     withdrawn = "; its escrow refund request withdrawn" if requests else ""
+    if returned is not None:
+        withdrawn += f"; the initiation fee of {_money(c, returned.amount)} returned with it charged again"
     _audit(
         c,
         f"ending {IN_ERROR}",

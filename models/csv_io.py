@@ -4,6 +4,7 @@ The format (fixed; the first row of each file is exactly these headers, in this 
 
     contracts.csv   contract, external_id, title, freelancer, agency, email, policy, policy_from,
                     currency, budget, status, started_on, ended_on, end_reason, feedback_closes_at
+                    [, initiation_fee]
     milestones.csv  contract, position, title, description, amount, currency, due_on, state,
                     submitted_on, auto_release_on
     ledger.csv      entry, contract, date, kind, amount, currency, milestone, payment, funding,
@@ -12,7 +13,13 @@ The format (fixed; the first row of each file is exactly these headers, in this 
 - UTF-8 with a byte order mark (spreadsheets then read accents right), comma separated, quoted
   where needed, CRLF line ends.
 - `contract` and `entry` are numbers that tie the files together; `milestone` is the milestone's
-  position within its contract; `payment`, `funding` and `reverses` name earlier entries.
+  position within its contract; `payment`, `funding` and `reverses` name earlier entries (a fee
+  refund's `payment` is the initiation fee it returns).
+- `initiation_fee`, the last column of contracts.csv, is the contract initiation fee set for each
+  contract when it was created (R3, second marketplace version; empty where the policy's fee is
+  fixed). It is written only when the book holds such a contract, so a book of contracts under
+  fixed fees exports exactly as it always did; import reads a contracts.csv with it or without it
+  (without it, a contract under the second version gets the lowest fee of its policy's range).
 - Amounts are plain decimals in major units with the currency's decimals and no grouping
   (1234.50, 500 for JPY, 12.500 for KWD), beside a currency column (R1). Dates are ISO
   (2026-03-01); `feedback_closes_at` is an ISO instant in UTC (2026-03-15T23:59:59Z).
@@ -49,6 +56,7 @@ from .fields import (
     MAX_TEXT,
     check_day,
     check_due_on,
+    check_initiation_fee,
     check_policy_currency,
     check_started_on,
     check_text,
@@ -72,6 +80,8 @@ HEADERS = {
         "reverses", "memo",
     ),
 }  # fmt: skip
+# Columns after the fixed ones, written only when the book needs them (import reads a file with or without).
+EXTRA_COLUMNS = {"contracts.csv": ("initiation_fee",)}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 _PLAIN_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -107,15 +117,16 @@ def _day(d: date | None) -> str:
 def _contract_rows() -> Iterator[tuple]:
     sql = """
     SELECT c.id, c.external_id, c.title, f.name, f.agency, f.email, p.key, p.effective_from, c.currency,
-           c.budget, c.status, c.started_on, c.ended_on, c.end_reason, c.feedback_closes_at
+           c.budget, c.status, c.started_on, c.ended_on, c.end_reason, c.feedback_closes_at, c.initiation_fee
     FROM contract c JOIN freelancer f ON f.id = c.freelancer_id JOIN policy p ON p.id = c.policy_id
     ORDER BY c.id
     """
     for r in database.execute_sql(sql):
-        (cid, ext, title, name, agency, email, key, since, cur, budget, status, started, ended, reason, closes) = r
+        (cid, ext, title, name, agency, email, key, since, cur, budget, status, started, ended, reason, closes,
+         fee) = r  # fmt: skip
         closes_at = "" if not closes else datetime.fromisoformat(str(closes)).strftime(_INSTANT)
         yield (cid, ext, title, name, agency, email, key, since, cur, plain_amount(budget, cur), status, started,
-               ended or "", reason, closes_at)  # fmt: skip
+               ended or "", reason, closes_at, plain_amount(fee, cur))  # fmt: skip
 
 
 def _milestone_rows() -> Iterator[tuple]:
@@ -176,7 +187,17 @@ def export_csv(folder: str | os.PathLike) -> dict[str, int]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     with database.atomic():  # one consistent reading of the three
-        return {name: write_csv(folder / name, HEADERS[name], ROWS[name]()) for name in FILES}
+        return {name: write_csv(folder / name, *_columns(name)) for name in FILES}
+
+
+def _columns(name: str) -> tuple[tuple[str, ...], Iterator[tuple]]:
+    """The headers and rows of one file: the fixed columns, and the extra ones when the book needs them."""
+    headers = HEADERS[name]
+    extra = EXTRA_COLUMNS.get(name, ())
+    if extra and Contract.select().where(Contract.initiation_fee.is_null(False)).exists():
+        headers += extra
+    width = len(headers)
+    return headers, (row[:width] for row in ROWS[name]())
 
 
 # ------------------------------------------------------------------ import: reading and checking
@@ -195,6 +216,7 @@ class ContractIn:
     ended_on: date | None
     end_reason: str
     feedback_closes_at: datetime | None
+    initiation_fee: int | None  # R3 (v2): set per contract; None where the policy's fee is fixed
 
 
 @dataclass
@@ -361,7 +383,10 @@ def _read(folder: Path, name: str, plan: ImportPlan) -> list[tuple[int, dict[str
     if headers is None:
         plan.problems.append(f"{name} row 1: the file is empty; its first row must be the headers.")
         return []
-    if tuple(h.strip() for h in headers) != expected:
+    extra = EXTRA_COLUMNS.get(name, ())
+    if extra and tuple(h.strip() for h in headers) == expected + extra:
+        expected = expected + extra
+    elif tuple(h.strip() for h in headers) != expected:
         plan.problems.append(
             f"{name} row 1: the headers must be exactly “{','.join(expected)}”; found “{','.join(headers)}”."
         )
@@ -376,7 +401,9 @@ def _read(folder: Path, name: str, plan: ImportPlan) -> list[tuple[int, dict[str
             if len(cells) != len(expected):
                 plan.problems.append(f"{name} row {number}: {len(cells)} cells; every row has {len(expected)}.")
                 continue
-            rows.append((number, dict(zip(expected, cells, strict=True))))
+            row = dict.fromkeys(HEADERS[name] + EXTRA_COLUMNS.get(name, ()), "")  # an extra column left out: empty
+            row.update(zip(expected, cells, strict=True))
+            rows.append((number, row))
     except csv.Error as exc:
         plan.problems.append(f"{name} row {number + 1}: {exc}.")
     return rows
@@ -526,10 +553,16 @@ def _contract(r: _Row, seen: dict[int, ContractIn], external_ids: dict[str, int]
             r.problem("feedback_closes_at", exc.message)
         except ValueError:
             r.problem("feedback_closes_at", f"“{closes_raw}” is not an instant like 2026-03-15T23:59:59Z.")
+    fee = r.amount("initiation_fee", currency, required=False)
+    if policy is not None and currency is not None and r.ok:
+        try:
+            fee = check_initiation_fee(policy, fee, currency)
+        except RuleError as exc:
+            r.problem("initiation_fee", exc.message)
     if not r.ok:
         return None
     return ContractIn(r.number, number, external_id, title, (name, agency, email), policy, currency, budget, status,
-                      started, ended, end_reason, closes)  # fmt: skip
+                      started, ended, end_reason, closes, fee)  # fmt: skip
 
 
 def _owner(r: _Row, contract_rows, contracts: dict[int, ContractIn]) -> ContractIn | None:

@@ -164,6 +164,9 @@ class LedgerEntry(BaseModel):
     FUND = "fund"  # client -> escrow (R3)
     FUND_FROM_ESCROW = "fund_from_escrow"  # remaining escrow assigned to a new milestone (R4)
     FEE = "fee"  # marketplace fee or initiation fee: cost, not escrow (R3)
+    # R3 (v2): the initiation fee returned when the contract ended with nothing released; it names the fee it
+    # returns (`payment`), is dated the ending day, and lowers the fees (and so the net cost).
+    FEE_REFUND = "fee_refund"
     RELEASE = "release"  # escrow -> freelancer: a payment (R5)
     ESCROW_REFUND = "escrow_refund"  # escrow -> client (R8)
     REFUND = "refund"  # freelancer -> client, against a payment (R9)
@@ -174,6 +177,7 @@ class LedgerEntry(BaseModel):
         FUND,
         FUND_FROM_ESCROW,
         FEE,
+        FEE_REFUND,
         RELEASE,
         ESCROW_REFUND,
         REFUND,
@@ -194,7 +198,8 @@ class LedgerEntry(BaseModel):
     date = pw.DateField()
     memo = pw.TextField(default="")
     # Links, each with a partial index below (most entries have none of them).
-    payment = pw.ForeignKeyField("self", null=True, backref="refunds", index=False)  # refund -> payment
+    # refund -> the payment it refunds; fee refund -> the initiation fee it returns
+    payment = pw.ForeignKeyField("self", null=True, backref="refunds", index=False)
     funding = pw.ForeignKeyField("self", null=True, backref="fees", index=False)  # fee -> its fund entry
     reverses = pw.ForeignKeyField("self", null=True, backref="reversal", index=False)  # reversal -> original
     dispute = pw.ForeignKeyField(Dispute, null=True, backref="entries", index=False)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from . import queries
 from .entities import Contract, Feedback, Policy
 from .errors import RuleError
-from .money import CURRENCY_EXPONENT, CURRENCY_NAME, check_currency, format_money, max_minor
+from .money import CURRENCY_EXPONENT, CURRENCY_NAME, check_currency, format_money, major_to_minor, max_minor
 from .policy import policy_for, terms
 
 MAX_TEXT = 200
@@ -149,6 +149,53 @@ def check_policy_currency(policy: Policy, currency, on: date | None = None) -> s
     if others:
         choose += f", or the policy “{others[0].name}” for a contract in {CURRENCY_NAME.get(code, code)}"
     raise RuleError(f"{_currency_rule(policy)}: choose {choose}.", rule="R2", field="currency")
+
+
+def initiation_fee_range(policy: Policy, currency: str) -> tuple[int, int] | None:
+    """R3 (v2): the lowest and highest initiation fee a contract under `policy` may be set to, in minor units
+    (None: the policy's fee is fixed, as under the first marketplace version and "Direct")."""
+    bounds = terms(policy).initiation_fee_range
+    if bounds is None:
+        return None
+    low, high = (major_to_minor(text, currency) for text in bounds)
+    return low, high
+
+
+def initiation_fee_hint(policy: Policy, currency: str) -> str:
+    """ "between $0.99 and $14.99, as the marketplace showed it" (empty when the fee is fixed)."""
+    bounds = initiation_fee_range(policy, currency)
+    if bounds is None:
+        return ""
+    low, high = (format_money(v, currency) for v in bounds)
+    return f"between {low} and {high}, as the marketplace showed it"
+
+
+def check_initiation_fee(policy: Policy, amount, currency: str, field: str = "initiation_fee") -> int | None:
+    """R3: the initiation fee set for one contract, as stored (minor units), or None when its policy's fee is
+    fixed. Under a policy with a range (v2) it lies within it, ends included; left out, it is the range's
+    lowest (what the marketplace charges at the least). Under a fixed fee (v1, "Direct") none can be set."""
+    bounds = initiation_fee_range(policy, currency)
+    if bounds is None:
+        if amount is None:
+            return None
+        raise RuleError(
+            "This contract's policy has a fixed contract initiation fee (or none): it cannot be set per contract.",
+            rule="R3",
+            field=field,
+        )
+    low, high = bounds
+    if amount is None:
+        return low
+    check_amount(amount, field, currency=currency)
+    if not low <= amount <= high:
+        raise RuleError(
+            f"The contract initiation fee must be between {format_money(low, currency)} and "
+            f"{format_money(high, currency)}: {format_money(amount, currency)} is "
+            f"{'less' if amount < low else 'more'} than the marketplace charges.",
+            rule="R3",
+            field=field,
+        )
+    return amount
 
 
 # ------------------------------------------------------------------- dates

@@ -42,6 +42,7 @@ from .fields import (
     check_feedback,
     check_freelancer_fields,
     check_given_on,
+    check_initiation_fee,
     check_memo,
     check_milestone_amount,
     check_milestone_fields,
@@ -53,7 +54,7 @@ from .fields import (
     contract_field,
     deliverable_field,
 )
-from .money import check_currency, fee_on, format_money, major_to_minor
+from .money import check_currency, fee_on, format_money
 from .policy import policy_for
 from .summary import refresh, refresh_search
 
@@ -237,11 +238,16 @@ def create_contract(
     external_id: str = "",
     started_on: date | None = None,
     notes: str = "",
+    initiation_fee: int | None = None,
     today: date | None = None,
     now: datetime | None = None,
 ) -> Contract:
     """Create an active contract under the policy in effect on its start date (R13), in a currency that
-    version allows (R2)."""
+    version allows (R2).
+
+    R3: under a policy whose initiation fee is set per contract (v2), `initiation_fee` is that fee in minor
+    units, within the policy's range (left out: the range's lowest); under a fixed fee (v1, "Direct") it is
+    refused."""
     today = _today(today)
     started_on = started_on or today
     f = _fresh(Freelancer, freelancer, "freelancer")
@@ -254,6 +260,8 @@ def create_contract(
         "budget": None if budget is None else check_amount(budget, "budget", currency=check_currency(currency)),
     }
     check_started_on(started_on, today)
+    version = policy_for(policy, started_on)
+    fields["initiation_fee"] = check_initiation_fee(version, initiation_fee, fields["currency"])
     c = Contract.create(
         freelancer=f,
         policy=version,
@@ -268,10 +276,25 @@ def create_contract(
 
 
 @operation
-def edit_contract(contract, *, title=None, freelancer=None, budget=..., external_id=None, notes=None, now=None):
-    """Edit what is not money: title, freelancer, budget, external id, notes."""
+def edit_contract(
+    contract, *, title=None, freelancer=None, budget=..., external_id=None, notes=None, initiation_fee=None, now=None
+):
+    """Edit what is not money: title, freelancer, budget, external id, notes; and (R3 v2) the contract's
+    initiation fee, only while no funding stands (once one does, the fee has been charged)."""
     c = _fresh(Contract, contract, "contract")
     changed = []
+    if initiation_fee is not None and initiation_fee != c.initiation_fee:
+        fee = check_initiation_fee(c.policy, initiation_fee, c.currency)
+        funding = order.latest_entry(c, (LedgerEntry.FUND,))
+        if funding is not None:
+            raise RuleError(
+                f"The contract initiation fee was charged with {order.describe(funding)} on "
+                f"{order.day_text(funding.date)}: it can no longer change.",
+                rule="R3",
+                field="initiation_fee",
+            )
+        c.initiation_fee = fee
+        changed.append(f"initiation fee {_money(c, fee)}")
     if title is not None:
         c.title = contract_field("title", title)
         changed.append("title")
@@ -376,7 +399,7 @@ def funding_preview(contract, amount: int, *, from_escrow: bool) -> dict:
         "from_escrow": allocated,
         "deposit": deposit,
         "fee": fee_on(deposit, c.policy.fee_rate) if deposit else 0,
-        "initiation_fee": (major_to_minor(c.policy.initiation_fee, c.currency) or 0) if (deposit and first) else 0,
+        "initiation_fee": q.initiation_fee(c) if (deposit and first) else 0,
     }
 
 
@@ -396,7 +419,7 @@ def _fund(m: Milestone, today: date, *, from_escrow: bool) -> LedgerEntry:
         )
     if plan["deposit"]:
         entry = _post(c, LedgerEntry.FUND, plan["deposit"], today, milestone=m, memo="Deposit into escrow")
-        for fee, memo in ((plan["fee"], "Marketplace fee"), (plan["initiation_fee"], "Contract initiation fee")):
+        for fee, memo in ((plan["fee"], "Marketplace fee"), (plan["initiation_fee"], q.INITIATION_FEE_MEMO)):
             if fee:
                 _post(c, LedgerEntry.FEE, fee, today, milestone=m, funding=entry, memo=memo)
     m.state = Milestone.ACTIVE
@@ -577,11 +600,17 @@ def automatic_releases_by(contract, on: date) -> list[Milestone]:
 def ending_preview(contract, *, on: date) -> dict:
     """R7: what ending on `on` does first, and what escrow is then left to ask back (for the dialog).
 
-    `automatic`: (milestone, amount, date) of each automatic release it records first; `escrow`: what is left.
+    `automatic`: (milestone, amount, date) of each automatic release it records first; `escrow`: what is left;
+    `fee_returned`: the initiation fee it returns (R3 v2: nothing was released), or 0.
     """
     c = _fresh(Contract, contract, "contract")
     auto = [(m, q.milestone_escrow(m), m.auto_release_on) for m in automatic_releases_by(c, on)]
-    return {"automatic": auto, "escrow": q.balances(c).escrow - sum(a for _, a, _ in auto)}
+    fee = None if any(a for _, a, _ in auto) else q.initiation_fee_to_return(c)
+    return {
+        "automatic": auto,
+        "escrow": q.balances(c).escrow - sum(a for _, a, _ in auto),
+        "fee_returned": 0 if fee is None else fee.amount,
+    }
 
 
 @operation
@@ -598,7 +627,8 @@ def end_contract(
     """R7: end an active contract the client agreed to end, on `on`.
 
     First every automatic release the marketplace made by that day is recorded on its own date (money already
-    paid is never asked back); escrow still left then needs an escrow refund request (R8).
+    paid is never asked back); escrow still left then needs an escrow refund request (R8). R3 (v2): when
+    nothing was released, the initiation fee charged is returned, as a fee refund entry dated the ending day.
     """
     today = _when(on, today)
     c = _fresh(Contract, contract, "contract")
@@ -632,6 +662,9 @@ def end_contract(
     for kind in CloseoutItem.STANDARD:  # kept from an ending withdrawn earlier, else new
         if kind not in have:
             CloseoutItem.create(contract=c, kind=kind, label=CloseoutItem.LABELS[kind])
+    fee = q.initiation_fee_to_return(c)
+    if fee is not None:
+        _post(c, LedgerEntry.FEE_REFUND, fee.amount, today, payment=fee, memo="Contract initiation fee returned")
     request = None
     if escrow:
         reply_days = c.policy.escrow_refund_reply_days
@@ -1079,6 +1112,13 @@ def reverse_entry(entry, *, memo: str = "", on: date | None = None, today: date 
     c = e.contract
     if e.kind == LedgerEntry.REVERSAL:
         raise RuleError("A reversal cannot itself be reversed: record the entry again instead.", rule="R12")
+    returned = q.fee_returned(c) if e.kind in (LedgerEntry.FEE, LedgerEntry.FEE_REFUND) else None
+    if returned is not None and e.id in (returned.id, returned.payment_id):
+        raise RuleError(
+            "The contract initiation fee was returned when the contract ended: withdraw the ending "
+            "(recorded in error) instead.",
+            rule="R3",
+        )
     if not q.is_live(e):
         raise RuleError("That entry has already been reversed.", rule="R12")
     order.reversal_after_entry(e, today)

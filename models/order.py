@@ -60,6 +60,7 @@ _WHAT = {
     LedgerEntry.FUND: "the funding of {money}",
     LedgerEntry.FUND_FROM_ESCROW: "the funding of {money} from escrow",
     LedgerEntry.FEE: "the fee of {money}",
+    LedgerEntry.FEE_REFUND: "the initiation fee of {money} returned",
     LedgerEntry.RELEASE: "the payment of {money}",
     LedgerEntry.ESCROW_REFUND: "the escrow refund of {money}",
     LedgerEntry.REFUND: "the refund of {money}",

@@ -24,7 +24,7 @@ from .entities import (
 )
 from .money import format_money, major_to_minor
 from .policy import terms
-from .summary import BUCKETS, kinds, total
+from .summary import BUCKETS, bucket_sum, kinds
 from .summary import LAPSING as LAPSING  # re-exported: what lapses and when clocks warn
 from .summary import WARN_DAYS as WARN_DAYS
 
@@ -41,7 +41,7 @@ class Balances:
     released: int  # paid to the freelancer (R5, R8 outcome)
     escrow_refunded: int  # escrow returned to the client (R8)
     refunded: int  # refunds of payments (R9)
-    fees: int  # marketplace and initiation fees (R3)
+    fees: int  # marketplace and initiation fees, less initiation fees returned (R3)
 
     @property
     def escrow(self) -> int:
@@ -57,7 +57,7 @@ class Balances:
 def balances(contract: Contract | int) -> Balances:
     """Derived from the live ledger now (not from the maintained summary)."""
     c = contract if isinstance(contract, Contract) else Contract.get_by_id(contract)
-    sums = ", ".join(f"{total(k)}" for k in BUCKETS.values())
+    sums = ", ".join(bucket_sum(name) for name in BUCKETS)
     row = database.execute_sql(f"SELECT {sums} FROM live_entry e WHERE e.contract_id = ?", (c.id,)).fetchone()
     return Balances(c.currency, *row)
 
@@ -108,6 +108,46 @@ def release_blocker(contract: Contract) -> str | None:
     if contract.status != Contract.ACTIVE:
         return f"“{contract.title}” has ended: payments can no longer be released."
     return None
+
+
+INITIATION_FEE_MEMO = "Contract initiation fee"  # the memo that marks a fee entry as the initiation fee (R3)
+
+
+def initiation_fee(contract: Contract) -> int:
+    """R3: the initiation fee this contract is charged with its first funding that stands, in minor units: its
+    own (set when it was created, v2), else its policy's fixed one (v1; none under "Direct")."""
+    if contract.initiation_fee is not None:
+        return contract.initiation_fee
+    return major_to_minor(contract.policy.initiation_fee, contract.currency) or 0
+
+
+def initiation_fee_charged(contract: Contract) -> LedgerEntry | None:
+    """R3: the initiation fee entry still standing on the contract (None when none is)."""
+    rows = LedgerEntry.raw(
+        "SELECT e.* FROM live_entry e WHERE e.contract_id = ? AND e.kind = 'fee' AND e.memo = ? ORDER BY e.id LIMIT 1",
+        contract.id,
+        INITIATION_FEE_MEMO,
+    )
+    return next(iter(rows), None)
+
+
+def initiation_fee_to_return(contract: Contract) -> LedgerEntry | None:
+    """R3 (v2): the initiation fee entry an ending now returns: under a policy that returns it, when it was
+    charged and nothing was released (no payment to the freelancer stands). None otherwise."""
+    if not terms(contract.policy).initiation_fee_returned:
+        return None
+    if _live_sum(f"contract_id = ? AND kind IN {kinds(LedgerEntry.PAYMENT_KINDS)}", (contract.id,)):
+        return None
+    return initiation_fee_charged(contract)
+
+
+def fee_returned(contract: Contract) -> LedgerEntry | None:
+    """R3 (v2): the fee refund entry standing on the contract (the initiation fee returned at its ending)."""
+    rows = LedgerEntry.raw(
+        "SELECT e.* FROM live_entry e WHERE e.contract_id = ? AND e.kind = 'fee_refund' ORDER BY e.id LIMIT 1",
+        contract.id,
+    )
+    return next(iter(rows), None)
 
 
 def payment_refunded(payment: LedgerEntry) -> int:

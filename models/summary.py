@@ -33,7 +33,17 @@ BUCKETS = {
     "refunded": kinds(E.REFUND),
     "fees": kinds(E.FEE),
 }
-BUCKET_SUMS = ",\n           ".join(f"{total(k)} AS {name}" for name, k in BUCKETS.items())
+# What a bucket's total is lowered by: fees less the initiation fees returned (R3 v2).
+LESS = {"fees": kinds(E.FEE_REFUND)}
+
+
+def bucket_sum(name: str, alias: str = "e") -> str:
+    """SQL: the total of one bucket (its kinds' amounts, less those of LESS)."""
+    less = LESS.get(name)
+    return total(BUCKETS[name], alias) + (f" - {total(less, alias)}" if less else "")
+
+
+BUCKET_SUMS = ",\n           ".join(f"{bucket_sum(name)} AS {name}" for name in BUCKETS)
 
 # Entries that still count: neither a reversal nor reversed by one (R12).
 LIVE_VIEW = """

@@ -110,7 +110,7 @@ def _steps(today: Callable[[], date]) -> dict[str, Callable]:
         "request_changes": changes,
         "end_contract": lambda a, k, r: (
             "End the contract",
-            lambda: corrections.withdraw_ending(a[0], reason=UNDONE),
+            lambda: corrections.withdraw_ending(a[0], reason=UNDONE, today=today()),
         ),
         "complete_closeout_item": titled("Tick", corrections.untick_closeout_item),
         "revoke_access": titled("Revoke", corrections.undo_revocation),

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets.fields import line_edit, notes_edit, qdate
+from desktop.widgets.fields import left, line_edit, notes_edit, qdate
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from desktop.widgets.money_edit import MoneyEdit
-from models import fields, ops
+from models import fields, ops, order
 from models.clock import utc_today
 from models.entities import Contract, Freelancer, LedgerEntry, Policy
 from models.errors import RuleError
@@ -144,6 +144,21 @@ class ContractDialog(FormDialog):
 
         self.notes_edit = notes_edit("notesEdit", "Notes")
 
+        # R3 (v2): the initiation fee set for this contract, shown only under a policy version with a range.
+        self.initiation_fee_edit = MoneyEdit(currency)
+        self.initiation_fee_edit.setObjectName("initiationFeeEdit")
+        self.initiation_fee_edit.setAccessibleName("Contract initiation fee")
+        self.initiation_fee_edit.setMaximumWidth(120)
+        self.initiation_fee_hint = QLabel()  # "between $0.99 and $14.99, as the marketplace showed it"
+        self.initiation_fee_hint.setObjectName("initiationFeeHint")
+        self.initiation_fee_hint.setWordWrap(True)
+        self.initiation_fee_hint.setTextFormat(Qt.TextFormat.PlainText)
+        fee_row = QVBoxLayout()
+        fee_row.setContentsMargins(0, 0, 0, 0)
+        fee_row.setSpacing(2)
+        fee_row.addLayout(left(self.initiation_fee_edit))
+        fee_row.addWidget(self.initiation_fee_hint)
+
         self.fixed_note = QLabel()
         self.fixed_note.setObjectName("fixedNote")
         self.fixed_note.setWordWrap(True)
@@ -163,6 +178,7 @@ class ContractDialog(FormDialog):
         self.add_row("budget", "&Budget:", self.budget_edit)
         self.add_row("external_id", "Contract &id:", self.external_id_edit)
         self.add_row("started_on", "&Start date:", self.started_on_edit)
+        self.add_row("initiation_fee", "Contract initiation f&ee:", fee_row, buddy=self.initiation_fee_edit)
         self.form.addRow("", self.fixed_note)
         self.add_row("notes", "N&otes:", self.notes_edit)
 
@@ -201,6 +217,14 @@ class ContractDialog(FormDialog):
         self.watch("external_id", self.external_id_edit.textChanged)
         self.watch("started_on", self.started_on_edit.dateChanged)
         self.watch("notes", self.notes_edit.textChanged)
+        self._show_initiation_fee(initial=True)
+        for signal in (
+            self.policy_combo.currentIndexChanged,
+            self.currency_combo.currentIndexChanged,
+            self.started_on_edit.dateChanged,
+        ):
+            signal.connect(lambda *_: self._show_initiation_fee())
+        self.watch("initiation_fee", self.initiation_fee_edit.textChanged)
         self.finish()
 
     # ------------------------------------------------------------ choices
@@ -290,6 +314,47 @@ class ContractDialog(FormDialog):
         if isinstance(label, QLabel):
             label.setText(f"&Budget ({self.budget_edit.currency()}):")
 
+    # ---------------------------------------------- initiation fee (R3 v2)
+
+    def chosen_policy(self) -> Policy | None:
+        """The policy version the contract is (or will be) under: the chosen policy's on the chosen start date."""
+        if self._editing is not None:
+            return self._editing.policy
+        key = self.policy_combo.currentData()
+        if key is None:
+            return None
+        try:
+            return policy_for(key, self.started_on_edit.date().toPython())
+        except RuleError:
+            return None
+
+    def asks_initiation_fee(self) -> bool:
+        """Whether the contract's initiation fee is set per contract (a second-version marketplace contract)."""
+        policy = self.chosen_policy()
+        currency = self.currency_combo.currentData() or DEFAULT_CURRENCY
+        return policy is not None and fields.initiation_fee_range(policy, currency) is not None
+
+    def _show_initiation_fee(self, *, initial: bool = False) -> None:
+        """Show the initiation fee row only when the contract's policy version sets it per contract, with the
+        range as its hint; prefilled with the contract's fee (or, for a new contract, the range's lowest)."""
+        shown = self.asks_initiation_fee()
+        self.form.setRowVisible(self.initiation_fee_edit.parentWidget(), shown)
+        if not shown:
+            return
+        policy = self.chosen_policy()
+        currency = self.currency_combo.currentData() or DEFAULT_CURRENCY
+        self.initiation_fee_edit.setCurrency(currency)
+        self.initiation_fee_hint.setText(fields.initiation_fee_hint(policy, currency))
+        c = self._editing
+        if initial or self.initiation_fee_edit.value() is None:
+            fee = c.initiation_fee if c is not None and c.initiation_fee is not None else None
+            self.initiation_fee_edit.setValue(
+                fee if fee is not None else fields.check_initiation_fee(policy, None, currency)
+            )
+        if c is not None and initial and order.latest_entry(c, (LedgerEntry.FUND,)) is not None:
+            self.initiation_fee_edit.setEnabled(False)  # a funding stands: the fee was charged with it
+            self.initiation_fee_edit.setToolTip("Charged with the first funding: it can no longer change.")
+
     # --------------------------------------------------------- validation
 
     def problems(self) -> dict[str, str]:
@@ -321,7 +386,20 @@ class ContractDialog(FormDialog):
                 )
                 if currency:
                     out["currency"] = currency
+        if self.asks_initiation_fee() and self.initiation_fee_edit.isEnabled():
+            fee = self.initiation_fee_edit.error() or rule_message(
+                fields.check_initiation_fee,
+                self.chosen_policy(),
+                self.initiation_fee_edit.value(),
+                self.currency_combo.currentData() or DEFAULT_CURRENCY,
+            )
+            if fee:
+                out["initiation_fee"] = fee
         return out
+
+    def initiation_fee(self) -> int | None:
+        """The initiation fee typed, when the contract's policy sets it per contract (else None)."""
+        return self.initiation_fee_edit.value() if self.asks_initiation_fee() else None
 
     def submit(self) -> None:
         freelancer_id = self.freelancer_combo.currentData()
@@ -335,6 +413,7 @@ class ContractDialog(FormDialog):
                 external_id=self.external_id_edit.text(),
                 started_on=self.started_on_edit.date().toPython(),
                 notes=self.notes_edit.toPlainText(),
+                initiation_fee=self.initiation_fee(),
                 today=self._today,
             )
             return
@@ -350,4 +429,7 @@ class ContractDialog(FormDialog):
             changes["external_id"] = self.external_id_edit.text()
         if self.notes_edit.toPlainText() != c.notes:
             changes["notes"] = self.notes_edit.toPlainText()
+        fee = self.initiation_fee()
+        if self.initiation_fee_edit.isEnabled() and fee is not None and fee != c.initiation_fee:
+            changes["initiation_fee"] = fee
         self.contract = ops.edit_contract(c, **changes) if changes else c

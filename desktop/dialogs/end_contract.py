@@ -124,6 +124,7 @@ class EndContractDialog(QDialog):
         self.open_url = QDesktopServices.openUrl  # tests replace it
         self.automatic: list = []  # (milestone, amount, date) the marketplace released by the day chosen
         self.escrow = 0  # what is left in escrow on the day chosen, once those are recorded
+        self.fee_returned = 0  # R3 (v2): the initiation fee ending on that day returns (nothing was released)
         title = f"End contract — {self.contract.title}"
         self.setObjectName("endContractDialog")
         self.setWindowTitle(title)
@@ -239,6 +240,11 @@ class EndContractDialog(QDialog):
         choices.addWidget(self.refund_choice)
         choices.addWidget(_indented(self.refund_note))
         box.addWidget(self.choices)
+        self.fee_text = _label(name="feeReturnedText", rich=False)  # R3 (v2), under the choices
+        self.fee_text.setAccessibleName("Initiation fee returned")
+        self.fee_text.setContentsMargins(0, 4, 0, 0)
+        self.fee_text.setVisible(False)
+        box.addWidget(self.fee_text)
         layout.addWidget(self.escrow_box)
 
         # Reason and private note.
@@ -314,6 +320,7 @@ class EndContractDialog(QDialog):
         preview = ops.ending_preview(self.contract, on=self.on())
         self.automatic = preview["automatic"]
         self.escrow = preview["escrow"]
+        self.fee_returned = preview["fee_returned"]
 
     def _date_chosen(self, *_) -> None:
         self.date_error.setMessage(self.date_edit.problem())  # (a refusal about the day before is now stale)
@@ -333,6 +340,13 @@ class EndContractDialog(QDialog):
             )
         )
         self.automatic_text.setVisible(bool(self.automatic))
+        self.fee_text.setText(
+            f"The contract initiation fee of {self.money(self.fee_returned)} is returned to you, as nothing was "
+            "released."
+            if self.fee_returned
+            else ""
+        )
+        self.fee_text.setVisible(bool(self.fee_returned))
         has = self.escrow > 0
         self.choices.setVisible(has)
         if not has:
@@ -507,6 +521,12 @@ class EndContractDialog(QDialog):
             QWidget.setTabOrder(first, second)
         return page
 
+    def _fee_returned_text(self, c: Contract) -> str:
+        fee = queries.fee_returned(c)
+        if fee is None:
+            return ""
+        return f" The contract initiation fee of {html.escape(self.money(fee.amount))} was returned to you."
+
     def _show_after(self) -> None:
         c = self.contract
         who = html.escape(c.freelancer.name)
@@ -514,7 +534,7 @@ class EndContractDialog(QDialog):
         self.setWindowTitle(f"Contract ended — {c.title}")
         self.ended_text.setText(
             f"<b>“{html.escape(c.title)}” has ended</b> on {formatting.day(c.ended_on)}. Nothing more can be "
-            "released on it; refunds of past payments can still be recorded."
+            "released on it; refunds of past payments can still be recorded." + self._fee_returned_text(c)
         )
         r = self.request
         if r is None:

@@ -5,7 +5,6 @@ beside the field it names.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, Qt
@@ -180,8 +179,6 @@ def test_the_operations_own_refusal_lands_beside_the_start_date(qtbot, show, fre
 
 # ------------------------------------------------------------------ R2: currencies per policy version
 
-SHOTS = Path("/tmp/shots-v2-r2")
-
 
 def offered(dialog) -> list[str]:
     combo = child(dialog, "currencyCombo")
@@ -206,8 +203,6 @@ def test_r2_a_marketplace_contract_starting_1_december_is_offered_us_dollars_onl
     assert hint(dialog) == V2_HINT
     qtbot.keyClicks(child(dialog, "titleEdit"), "Website copy")
     assert ok_enabled(dialog)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    dialog.grab().save(str(SHOTS / "contract-dialog-v2-usd-only.png"))
     click_ok(qtbot, dialog)
     assert (dialog.contract.currency, dialog.contract.policy.effective_from) == ("USD", date(2026, 12, 1))
 
@@ -228,8 +223,6 @@ def test_r2_the_currency_list_follows_the_start_date_and_the_policy(qtbot, show,
     assert (currency.currentText(), hint(dialog)) == ("EUR", None)
     assert "JPY" in offered(dialog)
     qtbot.wait(10)  # the form laid out again without the note
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    dialog.grab().save(str(SHOTS / "contract-dialog-direct-eur.png"))
     qtbot.keyClicks(child(dialog, "titleEdit"), "Translation")
     click_ok(qtbot, dialog)
     assert (dialog.contract.policy.key, dialog.contract.currency) == ("direct", "EUR")
@@ -240,3 +233,58 @@ def test_r2_editing_an_old_euro_contract_shows_its_currency(qtbot, show, freelan
     dialog = show(ContractDialog(contract=c, today=date(2026, 12, 5), new_freelancer=FreelancerDialog))
     assert child(dialog, "currencyCombo").currentText() == "EUR"
     assert hint(dialog) is None
+
+
+V2_START, V2_TODAY = date(2026, 12, 1), date(2026, 12, 5)  # version 2 of the marketplace preset from 1 Dec 2026
+
+
+def test_r3_v2_the_initiation_fee_row_shows_the_range_and_refuses_what_is_outside_it(qtbot, show, freelancer):
+    dialog = show(ContractDialog(today=V2_TODAY, new_freelancer=FreelancerDialog))
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Landing page")
+    fee = child(dialog, "initiationFeeEdit")
+    assert fee.isVisible()
+    assert dialog.form.labelForField(child(dialog, "initiationFeeRow")).text() == "Contract initiation f&ee:"
+    assert child(dialog, "initiationFeeHint").text() == "between $0.99 and $14.99, as the marketplace showed it"
+    assert fee.value() == 99  # the lowest, until the client types what the marketplace showed
+    retype(qtbot, fee, "15.00")
+    assert beside(dialog, "initiationFeeError") == (
+        "The contract initiation fee must be between $0.99 and $14.99: $15.00 is more than the marketplace charges."
+    )
+    assert not ok_enabled(dialog)
+    retype(qtbot, fee, "0.98")
+    assert "$0.98 is less" in beside(dialog, "initiationFeeError")
+    retype(qtbot, fee, "14.99")
+    assert beside(dialog, "initiationFeeError") is None
+    click_ok(qtbot, dialog)
+    assert dialog.contract.initiation_fee == 1_499
+
+
+def test_r3_the_initiation_fee_row_is_hidden_for_a_first_version_or_direct_contract(qtbot, show, freelancer):
+    dialog = show(ContractDialog(today=V2_TODAY, new_freelancer=FreelancerDialog))
+    assert child(dialog, "initiationFeeEdit").isVisible()
+    child(dialog, "startedOnEdit").setDate(QDate(2026, 11, 30))  # under the first version: a fixed $0.99
+    assert not child(dialog, "initiationFeeEdit").isVisible()
+    child(dialog, "startedOnEdit").setDate(QDate(2026, 12, 1))
+    assert child(dialog, "initiationFeeEdit").isVisible()
+    policy = child(dialog, "policyCombo")
+    policy.setCurrentIndex(policy.findText("Direct (no marketplace)"))
+    assert not child(dialog, "initiationFeeEdit").isVisible()
+    qtbot.keyClicks(child(dialog, "titleEdit"), "Translation")
+    click_ok(qtbot, dialog)
+    assert dialog.contract.initiation_fee is None
+
+
+def test_r3_v2_editing_the_fee_is_possible_only_until_a_funding_stands(qtbot, show, freelancer):
+    c = ops.create_contract("Landing page", freelancer, started_on=V2_START, today=V2_TODAY, initiation_fee=499)
+    dialog = show(ContractDialog(contract=c, today=V2_TODAY, new_freelancer=FreelancerDialog))
+    fee = child(dialog, "initiationFeeEdit")
+    assert (fee.isEnabled(), fee.value()) == (True, 499)
+    retype(qtbot, fee, "7.50")
+    click_ok(qtbot, dialog)
+    assert Contract.get_by_id(c.id).initiation_fee == 750
+    m = ops.add_milestone(c, "Design", 10_000)
+    ops.fund_milestone(m, on=V2_START, today=V2_TODAY)
+    dialog = show(ContractDialog(contract=Contract.get_by_id(c.id), today=V2_TODAY, new_freelancer=FreelancerDialog))
+    fee = child(dialog, "initiationFeeEdit")
+    assert (fee.isEnabled(), fee.value()) == (False, 750)
+    assert fee.toolTip() == "Charged with the first funding: it can no longer change."

@@ -574,3 +574,30 @@ def test_keyboard_only_space_arrows_and_tab(qtbot, funded):
     assert d.ended and d.request.amount == 25_000
     assert QApplication.focusWidget() is d.close_button
     assert check_book() == []
+
+
+def test_r3_v2_the_dialog_says_the_initiation_fee_is_returned_when_nothing_was_released(qtbot, freelancer):
+    c = ops.create_contract(
+        "Landing page", freelancer, started_on=date(2026, 12, 1), today=date(2026, 12, 5), initiation_fee=499
+    )
+    m = ops.add_milestone(c, "Design", 10_000)
+    ops.fund_milestone(m, on=date(2026, 12, 2), today=date(2026, 12, 5))
+    d = end_contract_dialog(Contract.get_by_id(c.id), today=date(2026, 12, 5))
+    qtbot.addWidget(d)
+    d.show()
+    fee = d.findChild(QLabel, "feeReturnedText")
+    assert fee.isVisible()
+    assert fee.text() == "The contract initiation fee of $4.99 is returned to you, as nothing was released."
+    d.grab().save("/tmp/shots-v2-r3/end-contract-fee-returned.png")
+    d.agreed.setChecked(True)
+    d.refund_choice.setChecked(True)
+    assert d.end_contract()
+    assert "The contract initiation fee of $4.99 was returned to you." in seen(d.ended_text)
+    assert queries.fee_returned(c).amount == 499
+    d.grab().save("/tmp/shots-v2-r3/end-contract-after-fee-returned.png")
+    assert check_book() == []
+
+
+def test_r3_v1_the_dialog_says_nothing_of_a_returned_fee(qtbot, funded):
+    d = open_dialog(qtbot, funded)
+    assert not d.findChild(QLabel, "feeReturnedText").isVisible()
