@@ -61,7 +61,8 @@ class Terms:
     the copy of its TOML file the book keeps (`Policy.source`). A version that does not name one of these
     (the first marketplace version, "Direct") gets the value that version meant: any currency, one
     minimum for every currency, a fixed initiation fee never returned, no support refunds, no dormancy, the
-    six-category feedback form, no net minimum for feedback."""
+    six-category feedback form, no net minimum for feedback. (The day counts the deadlines' SQL needs are also
+    the version's `Policy` columns, copied from the same file: `support_refund_days`, `dormant_after_days`.)"""
 
     currencies: tuple[str, ...] | None = None  # R2: the currencies allowed (None: any ISO 4217 currency)
     minimums: dict[str, str] = field(default_factory=dict)  # R2: currency -> minimum, major units ("*": any)

@@ -268,17 +268,10 @@ class ContractDialog(FormDialog):
             self.touch("freelancer")
             self.freelancer_combo.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _policy_version(self) -> Policy | None:
-        """R13: the version of the chosen policy in force on the start date typed (None: no such policy)."""
-        try:
-            return policy_for(self.policy_combo.currentData(), self.started_on_edit.date().toPython())
-        except RuleError:
-            return None
-
     def _offer_currencies(self) -> None:
         """R2: offer the currencies the policy version in force on the start date allows, the user's own
         choice selected while it is one of them; say why when the list is short."""
-        version = self._policy_version()
+        version = self.chosen_policy()
         codes = list(CURRENCY_EXPONENT) if version is None else fields.allowed_currencies(version)
         combo = self.currency_combo
         if [combo.itemData(i) for i in range(combo.count())] != codes:
@@ -376,7 +369,7 @@ class ContractDialog(FormDialog):
             started_on = rule_message(fields.check_started_on, self.started_on_edit.date().toPython(), self._today)
             if started_on:
                 out["started_on"] = started_on
-            version = self._policy_version()
+            version = self.chosen_policy()
             if version is not None:
                 currency = rule_message(
                     fields.check_policy_currency,
