@@ -358,6 +358,52 @@ def corrections_and_undo(window, out: Path) -> None:
         menu.hide()
 
 
+def second_version(out: Path, settings) -> None:
+    """The marketplace's second version (contracts started from 1 Dec 2026), in a small book of its own on
+    15 Jun 2027: the single-rating feedback form, the refund dialog in the support tier, a dormant contract."""
+    from datetime import timedelta
+
+    from desktop.dialogs.feedback import FeedbackDialog
+    from desktop.dialogs.refund import RefundDialog
+    from desktop.window.main_window import MainWindow
+    from models import ops
+    from models.book import open_book
+    from models.entities import Contract
+
+    today, start = date(2027, 6, 15), date(2026, 12, 1)
+    now = datetime.combine(today, time(12, 0), tzinfo=UTC)
+    book = open_book(Path(tempfile.mkdtemp(prefix="escrowbook-shots-v2-")) / "v2.book")
+    ana = ops.create_freelancer("Ana Ruiz", agency="Northwind Studio")
+    brand = ops.create_contract("Brand book", ana, started_on=start, today=today, initiation_fee=499)
+    m = ops.add_milestone(brand, "Guidelines", 50_000)
+    ops.fund_milestone(m, on=start, today=today)
+    ops.release_payment(m, on=start + timedelta(days=2), today=today)  # nothing since: dormant 90 days later
+    icons = ops.create_contract("Icon set", ana, started_on=date(2027, 5, 3), today=today, initiation_fee=1_499)
+    m = ops.add_milestone(icons, "Icons", 30_000)
+    ops.fund_milestone(m, on=date(2027, 5, 3), today=today)
+    ops.release_payment(m, on=date(2027, 6, 1), today=today)
+    ops.end_contract(icons, agreed=True, on=date(2027, 6, 10), today=today)
+    window = MainWindow(book, today=today, now=lambda: now, settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    QApplication.processEvents()
+    show(window, brand.id)
+    window.attention_dock.show()
+    window.update_status()
+    grab(window, out / "v2-dormant-contract.png")
+    refund = RefundDialog(brand, window, today=today)  # its payment is 194 days old: through support only
+    refund.support_case_edit.setText("ABC-123")
+    grab(refund, out / "v2-refund-support-tier.png")
+    refund.reject()
+    feedback = FeedbackDialog(Contract.get_by_id(icons.id), window, now=now)
+    feedback.stars["rating"].setValue(4)
+    feedback.comment_edit.setPlainText("Sharp icons, delivered on time.")
+    grab(feedback, out / "v2-feedback.png")
+    feedback.reject()
+    window.close()
+    book.close()
+
+
 def main(out: Path) -> None:
     from desktop.app import apply_scheme, make_app
     from desktop.dialogs.contract import ContractDialog
@@ -436,6 +482,7 @@ def main(out: Path) -> None:
             event_dates(window, out)
         window.close()
     apply_scheme(app, dark=False)
+    second_version(out, settings)
 
 
 if __name__ == "__main__":
