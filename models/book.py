@@ -28,7 +28,7 @@ import peewee as pw
 from . import anchor, bookfile, chain, schema
 from .entities import ALL_TABLES, BookInfo, Feedback, database
 from .errors import BookError
-from .policy import read_terms, sync_policies
+from .policy import stored_terms, sync_policies
 from .summary import LIVE_VIEW, SEARCH_TABLE
 
 APPLICATION_ID = bookfile.APPLICATION_ID  # (re-exported: the tests and backups read it from here)
@@ -94,8 +94,8 @@ def _second_policy_version(db: pw.Database) -> None:
             db.execute_sql(f"ALTER TABLE dispute ADD COLUMN {name} {kind}")
     if "support_refund_days" not in policy:
         db.execute_sql("ALTER TABLE policy ADD COLUMN support_refund_days INTEGER")
-        for pid, source in db.execute_sql("SELECT id, source FROM policy").fetchall():
-            days = read_terms(source).support_refund_days
+        for pid, source, minimum in db.execute_sql("SELECT id, source, milestone_minimum FROM policy").fetchall():
+            days = stored_terms(source, minimum).support_refund_days
             if days is not None:
                 db.execute_sql("UPDATE policy SET support_refund_days = ? WHERE id = ?", (days, pid))
     milestone = {row[1] for row in db.execute_sql("PRAGMA table_info(milestone)")}

@@ -31,8 +31,6 @@ What the operations record, and so what is checked here:
 
 from __future__ import annotations
 
-import functools
-import tomllib
 from collections.abc import Callable
 
 from .entities import Feedback as F
@@ -41,7 +39,7 @@ from .entities import Milestone as M
 from .entities import database
 from .fields import EARLIEST_DAY, LATEST_DAY
 from .money import CURRENCY_NAME
-from .policy import read_terms, stored_terms
+from .policy import stored_terms
 from .queries import INITIATION_FEE_MEMO
 from .summary import contract_filters, kinds
 
@@ -218,14 +216,11 @@ _FEEDBACK_WORDS = {
 }
 
 
-@functools.lru_cache(maxsize=64)
 def _form(source: str, minimum: str | None) -> str:
     """The feedback form a stored policy version names; one whose text cannot be read (a book is untrusted
-    input) names none, so its contracts are held to the first form, the one every version had before."""
-    try:
-        return read_terms(source, minimum).feedback_form
-    except (tomllib.TOMLDecodeError, TypeError, ValueError):
-        return F.CATEGORIES_FORM
+    input) names none, so its contracts are held to the first form, the one every version had before
+    (policy.stored_terms)."""
+    return stored_terms(source, minimum).feedback_form
 
 
 def _rating_policies(run: Callable) -> str:
@@ -246,16 +241,15 @@ SELECT e.id, e.contract_id, e.date, e.amount, c.ended_on, p.source, p.milestone_
        EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = e.id) AS reversed,
        EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = f.id) AS fee_reversed,
        (SELECT COUNT(*) FROM live_entry o WHERE o.contract_id = e.contract_id AND o.kind = 'fee_refund') AS standing,
-       EXISTS (SELECT 1 FROM live_entry o WHERE o.contract_id = e.contract_id AND o.kind = 'release') AS released
+       EXISTS (SELECT 1 FROM live_entry o WHERE o.contract_id = e.contract_id AND o.kind IN {paid}) AS released
 FROM ledger_entry e JOIN contract c ON c.id = e.contract_id JOIN policy p ON p.id = c.policy_id
 LEFT JOIN ledger_entry f ON f.id = e.payment_id
 WHERE e.kind = 'fee_refund' {where_e}
 """
 
 
-@functools.lru_cache(maxsize=16)
 def _returns_fee(source: str, minimum: str | None) -> bool:
-    return read_terms(source, minimum).initiation_fee_returned
+    return stored_terms(source, minimum).initiation_fee_returned
 
 
 def _fee_refund_words(row: tuple) -> list[str]:
@@ -291,7 +285,8 @@ def findings(contract_id: int | None = None, run: Callable = _database, limit: i
     out: list[tuple] = []
     for row in run(_ENTRIES.format(where_e=w["where_e"], limit=int(limit))).fetchall():
         out += [("entry", row[0], row[1], words) for words in _entry_words(row)]
-    for row in run(_FEE_REFUNDS.format(where_e=w["where_e"])).fetchall():
+    paid = "(" + ", ".join(f"'{k}'" for k in E.PAYMENT_KINDS) + ")"
+    for row in run(_FEE_REFUNDS.format(where_e=w["where_e"], paid=paid)).fetchall():
         out += [("entry", row[0], row[1], words) for words in _fee_refund_words(row)]
     for sql in _MILESTONES:
         for row in run(sql.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall():

@@ -796,6 +796,16 @@ def resolve_dispute(
     order.after_dispute_steps(d, today)  # R8 v2: not before the latest step of its mediation
     if to_freelancer:
         _post(c, LedgerEntry.DISPUTE_RELEASE, to_freelancer, today, dispute=d, memo="Dispute outcome: released")
+        returned = q.fee_returned(c)
+        if returned is not None:  # R3 (v2): money reached the freelancer after all: the fee is not returned
+            _post(
+                c,
+                LedgerEntry.REVERSAL,
+                returned.amount,
+                today,
+                reverses=returned,
+                memo="Contract initiation fee not returned: the dispute released money to the freelancer",
+            )
     if to_client:
         _post(c, LedgerEntry.DISPUTE_REFUND, to_client, today, dispute=d, memo="Dispute outcome: refunded")
     d.status = Dispute.RESOLVED

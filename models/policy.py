@@ -108,7 +108,12 @@ def read_terms(source: str, milestone_minimum: str | None = None) -> Terms:
 
 @functools.lru_cache(maxsize=64)
 def _terms(source: str, milestone_minimum: str | None) -> Terms:
-    return read_terms(source, milestone_minimum)
+    """Read once per version. A stored text that cannot be read (a book is untrusted input: someone edited it)
+    gives what every version had before the second: the first version's terms, never a traceback."""
+    try:
+        return read_terms(source, milestone_minimum)
+    except (tomllib.TOMLDecodeError, TypeError, ValueError, AttributeError):
+        return Terms(minimums={} if milestone_minimum is None else {"*": str(milestone_minimum)})
 
 
 def terms(policy: Policy) -> Terms:

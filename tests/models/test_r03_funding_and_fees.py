@@ -11,7 +11,7 @@ from models import corrections, ops, queries
 from models.book import open_book
 from models.check import check_book
 from models.csv_io import HEADERS, export_csv, import_folder
-from models.entities import AuditLog, Contract, LedgerEntry, Milestone
+from models.entities import AuditLog, Contract, EscrowRefundRequest, LedgerEntry, Milestone
 from models.errors import ImportRefused
 from models.labels import ENTRY_KINDS, direction
 from models.undo import History
@@ -442,3 +442,31 @@ def test_r3_import_refuses_a_returned_fee_the_policy_never_returns(book, tmp_pat
         in refusal.value.problems
     )
     assert Contract.select().count() == 0
+
+
+def test_r3_v2_a_dispute_that_pays_the_freelancer_after_all_takes_the_returned_fee_back(book, freelancer):
+    """The fee was returned at the ending because nothing was released; the freelancer then disputed the escrow
+    refund and the outcome released money to them: the return is reversed in the same operation (nothing
+    released is no longer true), and `check` holds the two to the same rule."""
+    c = ended_v2(freelancer, 499)
+    assert [e.amount for e in entries(c, LedgerEntry.FEE_REFUND)] == [499]
+    request = EscrowRefundRequest.get(EscrowRefundRequest.contract == c)
+    dispute = ops.record_escrow_refund_reply(request, "disputed", on=date(2026, 12, 5), today=date(2026, 12, 7))
+    ops.resolve_dispute(dispute, to_freelancer=3_000, to_client=7_000, on=date(2026, 12, 7), today=date(2026, 12, 7))
+    [returned] = entries(c, LedgerEntry.FEE_REFUND)
+    [undone] = LedgerEntry.select().where(LedgerEntry.reverses == returned)
+    assert (undone.date, undone.memo) == (
+        date(2026, 12, 7),
+        "Contract initiation fee not returned: the dispute released money to the freelancer",
+    )
+    assert queries.balances(Contract.get_by_id(c.id)).fees == 500 + 499
+    assert check_book() == []
+
+
+def test_r3_v2_a_dispute_refunded_whole_to_you_keeps_the_fee_returned(book, freelancer):
+    c = ended_v2(freelancer, 499)
+    request = EscrowRefundRequest.get(EscrowRefundRequest.contract == c)
+    dispute = ops.record_escrow_refund_reply(request, "disputed", on=date(2026, 12, 5), today=date(2026, 12, 7))
+    ops.resolve_dispute(dispute, to_freelancer=0, to_client=10_000, on=date(2026, 12, 7), today=date(2026, 12, 7))
+    assert queries.balances(Contract.get_by_id(c.id)).fees == 500
+    assert check_book() == []
