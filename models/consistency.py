@@ -279,6 +279,42 @@ def _database(sql: str, params=()):
     return database.execute_sql(sql, params)
 
 
+# R9: refunds out of their payment's window: after the last self-service day without a support case (v2: until the
+# support tier's last day), after the support tier's, or with a support case on a self-service day; and a support
+# case beside an entry that is not a refund. Days are counted from the payment's date to the refund's.
+_REFUND_WINDOWS = """
+SELECT f.id, f.contract_id, f.kind, CAST(julianday(f.date) - julianday(p.date) AS INTEGER) AS days,
+       pol.refund_window_days, pol.support_refund_days, s.reference IS NOT NULL AS with_case
+FROM support_case s JOIN ledger_entry f ON f.id = s.entry_id
+LEFT JOIN ledger_entry p ON p.id = f.payment_id JOIN contract c ON c.id = f.contract_id
+JOIN policy pol ON pol.id = c.policy_id
+WHERE 1 {where_f}
+UNION
+SELECT f.id, f.contract_id, f.kind, CAST(julianday(f.date) - julianday(p.date) AS INTEGER),
+       pol.refund_window_days, pol.support_refund_days, s.reference IS NOT NULL
+FROM live_entry f JOIN ledger_entry p ON p.id = f.payment_id JOIN contract c ON c.id = f.contract_id
+JOIN policy pol ON pol.id = c.policy_id LEFT JOIN support_case s ON s.entry_id = f.id
+WHERE f.kind = 'refund' AND pol.refund_window_days IS NOT NULL
+  AND julianday(f.date) - julianday(p.date) > pol.refund_window_days {where_f}
+LIMIT {limit}
+"""
+
+
+def _refund_window_words(row: tuple) -> list[str]:
+    _, _, kind, days, window, support, with_case = row
+    if kind != E.REFUND:
+        return ["has a support case, but only a refund is made through the marketplace's support."]
+    if window is None or days is None:
+        return []
+    if days > (support or window):
+        return [f"is a refund {days} days after its payment, when refunds end after day {support or window}."]
+    if days > window and not with_case:
+        return [f"is a refund {days} days after its payment, made through the marketplace's support, without its case."]
+    if days <= window and with_case:
+        return [f"is a refund {days} days after its payment with a support case, when it was made without support."]
+    return []
+
+
 def findings(contract_id: int | None = None, run: Callable = _database, limit: int = 50) -> list[tuple]:
     """(what, id, contract id, words) for every entry, milestone and contract no operation could have left so."""
     w = contract_filters(contract_id)
@@ -292,6 +328,8 @@ def findings(contract_id: int | None = None, run: Callable = _database, limit: i
         for row in run(sql.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall():
             out += [("milestone", row[0], row[1], words) for words in _milestone_words(row)]
     out += _currency_findings(w["where_c"], run, limit)
+    for row in run(_REFUND_WINDOWS.format(where_f=w["where_f"], limit=int(limit))).fetchall():
+        out += [("entry", row[0], row[1], words) for words in _refund_window_words(row)]
     for row in run(_SUBMISSIONS.format(where_m=w["where_m"], limit=int(limit))).fetchall():
         out += [("milestone", row[0], row[1], words) for words in _submission_words(row)]
     feedback = _FEEDBACK.format(rating_policies=_rating_policies(run), where_f=w["where_f"], limit=int(limit))

@@ -6,9 +6,9 @@ The format (fixed; the first row of each file is exactly these headers, in this 
                     currency, budget, status, started_on, ended_on, end_reason, feedback_closes_at
                     [, initiation_fee]
     milestones.csv  contract, position, title, description, amount, currency, due_on, state,
-                    submitted_on, auto_release_on
+                    submitted_on, auto_release_on [, first_submitted_on]
     ledger.csv      entry, contract, date, kind, amount, currency, milestone, payment, funding,
-                    reverses, memo
+                    reverses, memo [, support_case]
 
 - UTF-8 with a byte order mark (spreadsheets then read accents right), comma separated, quoted
   where needed, CRLF line ends.
@@ -20,6 +20,10 @@ The format (fixed; the first row of each file is exactly these headers, in this 
   fixed). It is written only when the book holds such a contract, so a book of contracts under
   fixed fees exports exactly as it always did; import reads a contracts.csv with it or without it
   (without it, a contract under the second version gets the lowest fee of its policy's range).
+  In the same way, `first_submitted_on` (milestones.csv: the day work was first submitted, when it was
+  submitted again after changes were asked for, R6) is written only when a milestone's first
+  submission differs from its latest, and `support_case` (ledger.csv: the reference of the marketplace's
+  support case a refund was made through, R9) only when the book holds one.
 - Amounts are plain decimals in major units with the currency's decimals and no grouping
   (1234.50, 500 for JPY, 12.500 for KWD), beside a currency column (R1). Dates are ISO
   (2026-03-01); `feedback_closes_at` is an ISO instant in UTC (2026-03-15T23:59:59Z).
@@ -81,7 +85,17 @@ HEADERS = {
     ),
 }  # fmt: skip
 # Columns after the fixed ones, written only when the book needs them (import reads a file with or without).
-EXTRA_COLUMNS = {"contracts.csv": ("initiation_fee",)}
+EXTRA_COLUMNS = {
+    "contracts.csv": ("initiation_fee",),
+    "milestones.csv": ("first_submitted_on",),
+    "ledger.csv": ("support_case",),
+}
+# When the book needs a file's extra column (else the file is exactly as before the second marketplace version).
+_EXTRA_NEEDED = {
+    "contracts.csv": "SELECT 1 FROM contract WHERE initiation_fee IS NOT NULL LIMIT 1",
+    "milestones.csv": "SELECT 1 FROM milestone WHERE first_submitted_on IS NOT submitted_on LIMIT 1",
+    "ledger.csv": "SELECT 1 FROM support_case LIMIT 1",
+}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 _PLAIN_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -132,24 +146,25 @@ def _contract_rows() -> Iterator[tuple]:
 def _milestone_rows() -> Iterator[tuple]:
     sql = """
     SELECT m.contract_id, m.position, m.title, m.description, m.amount, c.currency, m.due_on, m.state,
-           m.submitted_on, m.auto_release_on
+           m.submitted_on, m.auto_release_on, m.first_submitted_on
     FROM milestone m JOIN contract c ON c.id = m.contract_id
     ORDER BY m.contract_id, m.position
     """
-    for cid, pos, title, desc, amount, cur, due, state, submitted, auto in database.execute_sql(sql):
-        yield (cid, pos, title, desc, plain_amount(amount, cur), cur, due or "", state, submitted or "", auto or "")
+    for cid, pos, title, desc, amount, cur, due, state, submitted, auto, first in database.execute_sql(sql):
+        yield (cid, pos, title, desc, plain_amount(amount, cur), cur, due or "", state, submitted or "", auto or "",
+               first or "")  # fmt: skip
 
 
 def _ledger_rows() -> Iterator[tuple]:
     sql = """
     SELECT e.id, e.contract_id, e.date, e.kind, e.amount, e.currency, m.position, e.payment_id, e.funding_id,
-           e.reverses_id, e.memo
-    FROM ledger_entry e LEFT JOIN milestone m ON m.id = e.milestone_id
+           e.reverses_id, e.memo, s.reference
+    FROM ledger_entry e LEFT JOIN milestone m ON m.id = e.milestone_id LEFT JOIN support_case s ON s.entry_id = e.id
     ORDER BY e.id
     """
-    for eid, cid, day, kind, amount, cur, pos, payment, funding, reverses, memo in database.execute_sql(sql):
+    for eid, cid, day, kind, amount, cur, pos, payment, funding, reverses, memo, case in database.execute_sql(sql):
         yield (eid, cid, day, kind, plain_amount(amount, cur), cur, _opt(pos), _opt(payment), _opt(funding),
-               _opt(reverses), memo)  # fmt: skip
+               _opt(reverses), memo, case or "")  # fmt: skip
 
 
 def _opt(value) -> str:
@@ -194,7 +209,7 @@ def _columns(name: str) -> tuple[tuple[str, ...], Iterator[tuple]]:
     """The headers and rows of one file: the fixed columns, and the extra ones when the book needs them."""
     headers = HEADERS[name]
     extra = EXTRA_COLUMNS.get(name, ())
-    if extra and Contract.select().where(Contract.initiation_fee.is_null(False)).exists():
+    if extra and database.execute_sql(_EXTRA_NEEDED[name]).fetchone() is not None:
         headers += extra
     width = len(headers)
     return headers, (row[:width] for row in ROWS[name]())
@@ -231,6 +246,7 @@ class MilestoneIn:
     state: str
     submitted_on: date | None
     auto_release_on: date | None
+    first_submitted_on: date | None = None  # R6: left out, the day of the latest submission
 
 
 @dataclass
@@ -246,6 +262,7 @@ class EntryIn:
     funding: int | None
     reverses: int | None
     memo: str
+    support_case: str = ""  # R9 (v2): the support case a refund was made through (checked on import)
 
 
 @dataclass
@@ -603,9 +620,14 @@ def _milestone(r: _Row, contract_rows, contracts, positions) -> MilestoneIn | No
     auto = r.day("auto_release_on", required=False)
     if state == Milestone.SUBMITTED and submitted is None:
         r.problem("submitted_on", "work under review needs the day it was submitted.")
+    first = r.day("first_submitted_on", required=False, happened=True)
+    if first is not None and (submitted is None or first > submitted):
+        r.problem("first_submitted_on", "the first submission is on or before the latest one (submitted_on).")
     if not r.ok or c is None:
         return None
-    return MilestoneIn(r.number, c.number, position, title, description, amount, due, state, submitted, auto)
+    return MilestoneIn(
+        r.number, c.number, position, title, description, amount, due, state, submitted, auto, first or submitted
+    )
 
 
 def _entry(r: _Row, raw, contracts, positions, entries: dict[int, EntryIn], listed: set[str]) -> EntryIn | None:
@@ -637,10 +659,13 @@ def _entry(r: _Row, raw, contracts, positions, entries: dict[int, EntryIn], list
         elif c is not None and earlier.contract != c.number:
             r.problem(column, f"entry {linked} belongs to contract {earlier.contract}, not {c.number}.")
     memo = r.text("memo", max_len=MAX_NOTE)
+    case = r.text("support_case")
+    if case and kind != LedgerEntry.REFUND:
+        r.problem("support_case", "only a refund is made through the marketplace's support.")
     if not r.ok or c is None:
         return None
     return EntryIn(r.number, number, c.number, day, kind, amount, milestone, links["payment"], links["funding"],
-                   links["reverses"], memo)  # fmt: skip
+                   links["reverses"], memo, case)  # fmt: skip
 
 
 def import_folder(

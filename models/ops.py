@@ -1225,8 +1225,6 @@ def _import(plan, now: datetime) -> list[str]:
     milestones: dict[tuple[int, int], Milestone] = {}
     for m in plan.milestones:
         fields = {k: v for k, v in asdict(m).items() if k not in ("row", "contract")}
-        # R6: what an import knows of its submissions is the latest (the first is not in the file).
-        fields["first_submitted_on"] = fields["submitted_on"]
         milestones[(m.contract, m.position)] = Milestone.create(contract=contracts[m.contract], **fields)
         rows[("milestone", milestones[(m.contract, m.position)].id)] = f"milestones.csv row {m.row}"
     entries: dict[int, LedgerEntry] = {}
@@ -1237,6 +1235,16 @@ def _import(plan, now: datetime) -> list[str]:
         entries[e.number] = _post(contracts[e.contract], e.kind, e.amount, e.date, memo=e.memo, **links)
         rows[("entry", entries[e.number].id)] = f"ledger.csv row {e.row}"
     problems = []
+    for e in plan.entries:  # R9 (v2): a refund through the marketplace's support carries its case, as recorded
+        if e.kind != LedgerEntry.REFUND or e.payment is None:
+            continue
+        try:
+            reference = check_support_case(e.support_case, entries[e.payment], e.date)
+        except RuleError as exc:
+            problems.append(f"ledger.csv row {e.row}, support_case: {exc.message}")
+            continue
+        if reference:
+            SupportCase.create(entry=entries[e.number], reference=reference)
     for c in plan.contracts:
         contract = contracts[c.number]
         _audit(contract, "contract imported", f"from contracts.csv row {c.row}", now)

@@ -17,7 +17,7 @@ from models import ops
 from models.book import open_book
 from models.check import check_book
 from models.csv_io import FILES, HEADERS, ImportRefused, export_csv, import_folder, read_folder, safe_cell
-from models.entities import Contract, LedgerEntry
+from models.entities import Contract, LedgerEntry, Milestone, SupportCase
 from tests.conftest import START, snapshot
 
 TRICKY = ["=SUM(A1:A9)", "+31 6 1234", "-minus", "@handle", "'quoted", "=1+1", 'Comma, "quote"\nand newline']
@@ -247,3 +247,54 @@ def test_export_and_import_commands(rich, book, tmp_path):
     again = run_cli("import-csv", "--book", str(tmp_path / "new.book"), "--from", str(out))
     assert again.returncode == 1
     assert "Nothing was imported" in again.stderr and "contracts.csv row 2, external_id" in again.stderr
+
+
+def test_r6_r9_a_round_trip_keeps_first_submissions_and_support_cases(book, freelancer, tmp_path):
+    """A book with the second marketplace version's records: a refund made through the marketplace's support
+    (its case in ledger.csv's extra column) and work submitted again (its first day in milestones.csv's)."""
+    today = date(2027, 6, 15)
+    c = ops.create_contract("Brand book", freelancer, started_on=date(2026, 12, 1), today=today, initiation_fee=499)
+    m = ops.add_milestone(c, "Guidelines", 50_000)
+    ops.fund_milestone(m, on=date(2026, 12, 1), today=today)
+    ops.submit_work(m, on=date(2026, 12, 2), today=today)
+    ops.request_changes(m, on=date(2026, 12, 3), today=today)
+    ops.submit_work(m, on=date(2026, 12, 5), today=today)
+    payment = ops.release_payment(m, on=date(2026, 12, 6), today=today)
+    ops.record_refund(payment, 5_000, on=date(2027, 6, 10), today=today, support_case="CASE-77")
+    first = tmp_path / "first"
+    export_csv(first)
+    assert read_rows(first / "ledger.csv")[0][-1] == "support_case"
+    assert read_rows(first / "milestones.csv")[0][-1] == "first_submitted_on"
+    book.close()
+    with open_book(tmp_path / "empty.book") as other:
+        import_folder(first, today=today)
+        (m2,) = Milestone.select()
+        assert (m2.first_submitted_on, m2.submitted_on) == (date(2026, 12, 2), date(2026, 12, 5))
+        assert [s.reference for s in SupportCase.select()] == ["CASE-77"]
+        assert check_book(str(other.path)) == []
+        second = tmp_path / "second"
+        export_csv(second)
+    for name in FILES:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_r9_an_import_refuses_a_refund_through_support_without_its_case(book, freelancer, tmp_path):
+    today = date(2027, 6, 15)
+    c = ops.create_contract("Brand book", freelancer, started_on=date(2026, 12, 1), today=today)
+    m = ops.add_milestone(c, "Guidelines", 50_000)
+    ops.fund_milestone(m, on=date(2026, 12, 1), today=today)
+    payment = ops.release_payment(m, on=date(2026, 12, 6), today=today)
+    ops.record_refund(payment, 5_000, on=date(2027, 6, 10), today=today, support_case="CASE-77")
+    folder = tmp_path / "files"
+    export_csv(folder)
+    rows = read_rows(folder / "ledger.csv")
+    rows[-1][-1] = ""  # the refund's support case left out
+    write(folder, "ledger.csv", rows)
+    book.close()
+    with open_book(tmp_path / "empty.book"):
+        with pytest.raises(ImportRefused) as info:
+            import_folder(folder, today=today)
+        assert any(
+            "support_case" in p and "enter the reference of the support case" in p for p in info.value.problems
+        ), info.value.problems
+        assert Contract.select().count() == 0

@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from models import ops, queries
+from models.chain import backfill
 from models.check import check_book
-from models.entities import LedgerEntry, SupportCase
+from models.entities import LedgerEntry, SupportCase, database
 from models.errors import RuleError
 from models.policy import terms
 from tests.models.rules import ended_on, exact, funded_milestone, paid
@@ -284,3 +285,20 @@ def test_r9_v2_a_support_refund_reversed_keeps_its_case_and_check_passes(v2_cont
     assert queries.support_case(refund) == "ABC-123"  # the audit trail keeps it
     assert {k.kind for k in queries.contract_clocks(v2_contract)} == {"refund_window", "support_refund", "dormant"}
     assert check_book() == []
+
+
+def test_r9_check_reports_refunds_outside_their_window_written_outside_the_app(v2_contract):
+    """What the operations refuse, written with sqlite3 instead: a v2 refund on day 366, one on day 200 without
+    its support case, and a support case beside a self-service refund are each named by `check`."""
+    p = paid(v2_contract, 30_000, today=V2_START)
+    late = ops.record_refund(p, 1_000, today=DAY_365, support_case="CASE-1")
+    early = ops.record_refund(p, 1_000, today=DAY_180)
+    database.execute_sql("UPDATE ledger_entry SET date = ? WHERE id = ?", (DAY_366.isoformat(), late.id))
+    database.execute_sql("INSERT INTO support_case (entry_id, reference) VALUES (?, 'X-2')", (early.id,))
+    backfill(database)
+    found = check_book()
+    late_words = "is a refund 366 days after its payment, when refunds end after day 365."
+    assert f"entry #{late.id} of contract #{v2_contract.id} {late_words}" in found
+    assert any(
+        f"entry #{early.id}" in f and "with a support case, when it was made without support" in f for f in found
+    )
