@@ -271,13 +271,13 @@ def test_r10_v2_missing_rating_is_refused(v2, unchanged):
 
 
 V2_FORM_WORDS = (
-    "This contract's feedback is one rating of 1 to 5 stars, as the marketplace's rules say for contracts started "
-    "when it did; stars for skills, quality and the other categories are the form of older contracts."
+    "This contract's feedback is one rating of 1 to 5 stars, as for every contract started from 1 Dec 202"
+    "6; stars for skills, quality and the other categories are for contracts started before."
 )
 V1_FORM_WORDS = (
-    "This contract's feedback gives 1 to 5 stars for each of skills, quality, availability, schedule, "
-    "communication and cooperation, as the marketplace's rules did when it started; a single rating is the form "
-    "of contracts started under its later rules."
+    "This contract's feedback gives 1 to 5 stars for each of skills, quality, availability, schedule, com"
+    "munication and cooperation, as for every contract started before 1 Dec 2026; "
+    "a single rating is for contracts started from that day."
 )
 
 

@@ -255,7 +255,7 @@ def test_r9_a_direct_contract_has_no_refund_window(qtbot, direct_contract):
     later = START + timedelta(days=400)
     d = open_dialog(qtbot, direct_contract, later)
     assert enabled(d, 0) and cell(d, 0, 4) == "No time limit"
-    assert cell(d, 0, 2) == "€500.00" or "500.00" in cell(d, 0, 2)
+    assert cell(d, 0, 2) == "€500.00"
     assert not d.window_note.isVisible()
     click_ok(d)
     assert d.refund.amount == 50_000 and d.refund.date == later and d.refund.payment_id == payment.id
