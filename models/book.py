@@ -125,6 +125,8 @@ ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
         ("feedback", "rating"),
         ("policy", "support_refund_days"),
         ("milestone", "first_submitted_on"),
+        ("policy", "dormant_after_days"),
+        ("dispute", "proposed_on"),
     ),
 }
 
