@@ -246,3 +246,29 @@ def test_r8_dispute_release_part_is_a_payment_that_can_be_refunded(contract):
     [payment] = queries.payments(contract)
     assert (payment.refunded, payment.refundable) == (10_000, 20_000)
     assert queries.balances(contract).refunded == 10_000
+
+
+def _v2_ended_with_escrow(freelancer):
+    """A contract under the marketplace's second version (started 1 Dec 2026), ended on 4 Dec 2026 with its
+    $500.00 of escrow asked back: the freelancer may dispute until 11 Dec 2026."""
+    today = date(2026, 12, 20)
+    c = ops.create_contract("Brand book", freelancer, started_on=date(2026, 12, 1), today=today)
+    m = ops.add_milestone(c, "Guidelines", 50_000)
+    ops.fund_milestone(m, on=date(2026, 12, 1), today=today)
+    ops.end_contract(c, agreed=True, request_escrow_refund=True, on=date(2026, 12, 4), today=today)
+    return EscrowRefundRequest.get(EscrowRefundRequest.contract == c)
+
+
+def test_r8_v2_the_freelancer_disputes_on_the_seventh_day_after_the_ending(book, freelancer):
+    request = _v2_ended_with_escrow(freelancer)
+    dispute = ops.record_escrow_refund_reply(request, "disputed", on=date(2026, 12, 11), today=date(2026, 12, 20))
+    assert (dispute.opened_on, dispute.status) == (date(2026, 12, 11), Dispute.OPEN)
+
+
+def test_r8_v2_a_dispute_on_the_eighth_day_is_refused_and_silence_is_approval(book, freelancer, unchanged):
+    request = _v2_ended_with_escrow(freelancer)
+    message = "The freelancer could dispute until 11 Dec 2026; after that silence counts as approval."
+    with unchanged(), pytest.raises(RuleError, match=exact(message)):
+        ops.record_escrow_refund_reply(request, "disputed", on=date(2026, 12, 12), today=date(2026, 12, 20))
+    ops.record_escrow_refund_reply(request, "no_reply", on=date(2026, 12, 12), today=date(2026, 12, 20))
+    assert EscrowRefundRequest.get_by_id(request.id).status != EscrowRefundRequest.PENDING
