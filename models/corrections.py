@@ -449,12 +449,13 @@ def withdraw_freelancer_feedback(contract, *, reason: str, now: datetime | None 
 @dataclass(frozen=True)
 class Correction:
     """One record of a contract that can be withdrawn now: what the menu says, and the operation (which
-    takes `reason=`)."""
+    takes `reason=`, and `today=` when `dated`)."""
 
     label: str
     withdraw: Callable[..., object]
     kind: str  # "ending", "submission", "dispute", "dispute_answer", "mediation_step", "closeout", "revocation",
     # "receipt", "their_feedback"
+    dated: bool = False  # the operation also takes `today=`, the day the withdrawal is recorded
 
 
 def available(contract: Contract | int) -> list[Correction]:
@@ -504,6 +505,7 @@ def available(contract: Contract | int) -> list[Correction]:
                         f"{words[0].upper()}{words[1:]} ({order.day_text(getattr(d, step))})…",
                         functools.partial(withdraw_mediation_step, d.id),
                         "mediation_step",
+                        dated=True,
                     )
                 )
     for g in AccessGrant.select().where((AccessGrant.contract == c) & AccessGrant.revoked_on.is_null(False)):
