@@ -2,10 +2,11 @@
 
 Money is corrected only by reversal (R12, `ops.reverse_entry`). Every other record can be withdrawn here: an
 ending (R7: the contract reopens and its escrow refund request is withdrawn with it), work submitted (R6), a
-request for changes (R6), the freelancer's answer to an escrow refund request and a dispute answer (R8), a
-closeout tick (R11), a revocation and a receipt (R11), and the freelancer's recorded feedback (R10). Each
-keeps the original in the audit log with the reason; nothing is deleted. The client's own submitted feedback
-stays sealed. Each function is one operation (R14): all of it, or nothing and a refusal in words.
+request for changes (R6), the freelancer's answer to an escrow refund request, a dispute answer and the steps
+of a second-version mediation (R8), a closeout tick (R11), a revocation and a receipt (R11), and the
+freelancer's recorded feedback (R10). Each keeps the original in the audit log with the reason; nothing is
+deleted. The client's own submitted feedback stays sealed. Each function is one operation (R14): all of it,
+or nothing and a refusal in words.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .ops import (
     _post,
     _settle,
     _today,
+    _when,
     operation,
     reopen_closeout_item,
 )
@@ -216,11 +218,111 @@ def withdraw_dispute_answer(dispute, *, reason: str, now: datetime | None = None
     if d.status != Dispute.OPEN or d.answered_on is None:
         raise RuleError("No answer to an open dispute is recorded.", rule="R8")
     if d.evidence_sent_on is not None:  # R8 v2, R16: the steps of mediation came after the answer
-        raise RuleError("The steps of mediation came after your answer: it can no longer be withdrawn.", rule="R8")
+        raise RuleError(
+            "The steps of mediation came after your answer: withdraw them first, the latest first.", rule="R8"
+        )
     answered = d.answered_on
     d.answered_on = None
     d.save()
     _audit(d.contract, f"dispute answer {IN_ERROR}", f"answered on {_d(answered)}. Why: {reason}", now)
+    _settle(d.contract)
+    return d
+
+
+# The steps of a second-version mediation (R8 v2), latest first: the dispute's columns each clears, in the
+# words of models/order.py.
+_STEP_WORDS = dict(order.DISPUTE_STEPS)
+_STEP_COLUMNS = {
+    "arbitration_on": ("arbitration_on",),
+    "client_accepted_on": ("client_accepted_on",),
+    "freelancer_accepted_on": ("freelancer_accepted_on",),
+    "proposed_on": ("proposed_on", "proposal_release", "proposal_refund", "acceptance_due"),
+    "evidence_sent_on": ("evidence_sent_on", "proposal_due"),
+}
+
+
+def latest_mediation_step(dispute: Dispute) -> str | None:
+    """R8 v2: the latest step recorded on the dispute's mediation (the column that dates it), None if none:
+    the move to arbitration, else the later acceptance of the proposal, else the proposal, else the evidence."""
+    if dispute.arbitration_on is not None:
+        return "arbitration_on"
+    accepted = [f for f in ("freelancer_accepted_on", "client_accepted_on") if getattr(dispute, f) is not None]
+    if accepted:
+        return max(accepted, key=lambda f: (getattr(dispute, f), f == "client_accepted_on"))
+    for step in ("proposed_on", "evidence_sent_on"):
+        if getattr(dispute, step) is not None:
+            return step
+    return None
+
+
+def _step_detail(d: Dispute, step: str) -> str:
+    """The step as it was recorded, for the audit log."""
+    c = d.contract
+    if step == "evidence_sent_on":
+        return f"sent by both sides on {_d(d.evidence_sent_on)}, the mediator's proposal due by {_d(d.proposal_due)}"
+    if step == "proposed_on":
+        return (
+            f"proposed on {_d(d.proposed_on)}: {_money(c, d.proposal_release)} to the freelancer, "
+            f"{_money(c, d.proposal_refund)} to you, to be accepted by {_d(d.acceptance_due)}"
+        )
+    if step == "arbitration_on":
+        return f"went to arbitration on {_d(d.arbitration_on)}"
+    who = "the freelancer" if step == "freelancer_accepted_on" else "you"
+    return f"accepted by {who} on {_d(getattr(d, step))}"
+
+
+@operation
+def withdraw_mediation_step(
+    dispute,
+    reason: str,
+    *,
+    step: str | None = None,
+    on: date | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Dispute:
+    """R8 v2: the latest step of the dispute's mediation was recorded in error (the move to arbitration, an
+    acceptance of the proposal that did not resolve the dispute, the mediator's proposal with its split and
+    acceptance deadline, or the evidence sent with the proposal's deadline); the step before it stands and
+    its clock runs again. The withdrawal is dated `on` (today, the day of `now` by default), not before the
+    step; the reason is kept in the audit log. `step` (a column of `order.DISPUTE_STEPS`), when given, is the
+    step meant: refused if it is not the latest (Undo names the step it undoes).
+
+    Refused when no step is recorded, and once the dispute has an outcome: an outcome that came from the
+    proposal accepted by both is corrected by reversing its entries (the dispute opens again, the proposal
+    standing, to be accepted again)."""
+    now = _now(now)
+    day = _when(on, today if today is not None else now.date())
+    reason = _reason(reason)
+    d = _fresh(Dispute, dispute, "dispute")
+    latest = latest_mediation_step(d) if d.status != Dispute.WITHDRAWN else None
+    if latest is None:
+        raise RuleError("No step of mediation is recorded on this dispute.", rule="R8")
+    if d.status == Dispute.RESOLVED:
+        if latest in ("freelancer_accepted_on", "client_accepted_on"):
+            raise RuleError(
+                f"The proposal accepted by both on {order.day_text(getattr(d, latest))} is the dispute's outcome: "
+                "to correct it, reverse the outcome's entries in the ledger. The dispute then opens again, "
+                "the proposal standing, and each acceptance can be recorded again.",
+                rule="R8",
+            )
+        raise RuleError("The dispute has an outcome: reverse the outcome first.", rule="R8")
+    if step is not None and step != latest:
+        words = _STEP_WORDS[step]
+        if getattr(d, step) is None:
+            raise RuleError(f"{words[0].upper()}{words[1:]} is not recorded on this dispute.", rule="R8")
+        raise RuleError(
+            f"{words[0].upper()}{words[1:]} is not the latest step of the dispute's mediation: "
+            f"{_STEP_WORDS[latest]} came after it. Withdraw that first.",
+            rule="R8",
+        )
+    order.not_before(day, getattr(d, latest), _STEP_WORDS[latest])
+    detail = _step_detail(d, latest)
+    for column in _STEP_COLUMNS[latest]:
+        setattr(d, column, None)
+    d.save()
+    words = _STEP_WORDS[latest].removeprefix("the ")
+    _audit(d.contract, f"{words} {IN_ERROR}", f"{detail}. Why: {reason}", now)
     _settle(d.contract)
     return d
 
@@ -347,12 +449,13 @@ def withdraw_freelancer_feedback(contract, *, reason: str, now: datetime | None 
 @dataclass(frozen=True)
 class Correction:
     """One record of a contract that can be withdrawn now: what the menu says, and the operation (which
-    takes `reason=`)."""
+    takes `reason=`, and `today=` when `dated`)."""
 
     label: str
     withdraw: Callable[..., object]
-    kind: str  # "ending", "submission", "dispute", "dispute_answer", "closeout", "revocation", "receipt",
-    # "their_feedback"
+    kind: str  # "ending", "submission", "dispute", "dispute_answer", "mediation_step", "closeout", "revocation",
+    # "receipt", "their_feedback"
+    dated: bool = False  # the operation also takes `today=`, the day the withdrawal is recorded
 
 
 def available(contract: Contract | int) -> list[Correction]:
@@ -392,6 +495,17 @@ def available(contract: Contract | int) -> list[Correction]:
                         f"Your answer to the dispute ({order.day_text(d.answered_on)})…",
                         functools.partial(withdraw_dispute_answer, d.id),
                         "dispute_answer",
+                    )
+                )
+            step = latest_mediation_step(d)
+            if step is not None:
+                words = _STEP_WORDS[step]
+                out.append(
+                    Correction(
+                        f"{words[0].upper()}{words[1:]} ({order.day_text(getattr(d, step))})…",
+                        functools.partial(withdraw_mediation_step, d.id),
+                        "mediation_step",
+                        dated=True,
                     )
                 )
     for g in AccessGrant.select().where((AccessGrant.contract == c) & AccessGrant.revoked_on.is_null(False)):

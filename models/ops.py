@@ -1166,14 +1166,37 @@ def reverse_entry(entry, *, memo: str = "", on: date | None = None, today: date 
             request.status = EscrowRefundRequest.PENDING
             request.answered_on = None
             request.save()
+    reopened = ""
     if e.dispute_id is not None:  # an outcome is reversed whole: the dispute is open again
         for other in LedgerEntry.select().where((LedgerEntry.dispute == e.dispute_id) & (LedgerEntry.id != e.id)):
             if q.is_live(other):
                 _post(c, LedgerEntry.REVERSAL, other.amount, today, reverses=other, memo="Dispute outcome reversed")
-        Dispute.update(status=Dispute.OPEN, resolved_on=None).where(Dispute.id == e.dispute_id).execute()
-    _audit(c, "entry reversed", f"#{e.id} {e.kind} {_money(c, e.amount)}")
+        reopened = _reopen_dispute(Dispute.get_by_id(e.dispute_id))
+    _audit(c, "entry reversed", f"#{e.id} {e.kind} {_money(c, e.amount)}{reopened}")
     _settle(c)
     return reversal
+
+
+def _reopen_dispute(d: Dispute) -> str:
+    """R8: the dispute whose outcome was reversed is open again. An outcome that came from the mediator's
+    proposal accepted by both (v2) was recorded with the second acceptance: both acceptances go with it, and
+    the proposal stands, each side able to accept it until its deadline (counted from the proposal, as R8
+    counts it); not accepted by both by then, the dispute goes to arbitration. An outcome after arbitration
+    leaves the steps as they were. Returns the words for the audit log."""
+    from_proposal = (
+        d.freelancer_accepted_on is not None and d.client_accepted_on is not None and d.arbitration_on is None
+    )
+    words = ""
+    if from_proposal:
+        words = (
+            f"; the proposal's acceptances (the freelancer's on {d.freelancer_accepted_on:%Y-%m-%d}, yours on "
+            f"{d.client_accepted_on:%Y-%m-%d}) cleared: the proposal stands, to be accepted by "
+            f"{d.acceptance_due:%Y-%m-%d}"
+        )
+        d.freelancer_accepted_on = d.client_accepted_on = None
+    d.status, d.resolved_on = Dispute.OPEN, None
+    d.save()
+    return words
 
 
 # ----------------------------------------------------------------- CSV import

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from . import corrections, ops
+from . import corrections, mediation, ops
 from . import queries as q
 from .entities import Contract, Dispute, LedgerEntry, Milestone, database
+from .errors import RuleError
 from .money import format_money
 
 UNDONE = "Undone (Edit, Undo)"
@@ -83,6 +84,29 @@ def _steps(today: Callable[[], date]) -> dict[str, Callable]:
 
         return "Record the dispute's outcome", undo
 
+    def step(name, column):  # R8 v2: a step of mediation, undone by its withdrawal (refused if not the latest)
+        return lambda a, k, d: (
+            name,
+            lambda: corrections.withdraw_mediation_step(d.id, UNDONE, step=column, today=today()),
+        )
+
+    def accepted(a, k, d):
+        side = k.get("side", a[1] if len(a) > 1 else "")
+        name = "Record the freelancer's acceptance" if side == mediation.FREELANCER else "Record your acceptance"
+        if d.status != Dispute.RESOLVED:
+            return step(name, f"{side}_accepted_on")(a, k, d)
+        other = mediation.CLIENT if side == mediation.FREELANCER else mediation.FREELANCER
+        first = getattr(d, f"{other}_accepted_on")
+
+        def undo():  # its outcome reversed (which clears both acceptances), the acceptance before it recorded again
+            if Dispute.get_by_id(d.id).status != Dispute.RESOLVED:
+                raise RuleError("The proposal accepted by both is no longer the dispute's outcome.", rule="R8")
+            outcome(a, k, d)[1]()
+            if first is not None:
+                mediation.record_proposal_acceptance(d.id, other, on=first, today=today())
+
+        return name, undo
+
     def titled(verb, undo):
         return lambda a, k, r: (f"{verb} “{_title(r)}”", lambda: undo(r, reason=UNDONE))
 
@@ -106,6 +130,10 @@ def _steps(today: Callable[[], date]) -> dict[str, Callable]:
             "Answer the dispute",
             lambda: corrections.withdraw_dispute_answer(d, reason=UNDONE),
         ),
+        "record_evidence_sent": step("Record the evidence sent", "evidence_sent_on"),
+        "record_mediation_proposal": step("Record the mediator's proposal", "proposed_on"),
+        "record_proposal_acceptance": accepted,
+        "record_arbitration": step("Record the move to arbitration", "arbitration_on"),
         "submit_work": titled("Work submitted on", corrections.withdraw_submission),
         "request_changes": changes,
         "end_contract": lambda a, k, r: (

@@ -90,7 +90,10 @@ class EditMenu:
         if reason is None:
             return False
         try:
-            correction.withdraw(reason=reason)
+            if correction.dated:
+                correction.withdraw(reason=reason, today=self.today())
+            else:
+                correction.withdraw(reason=reason)
         except RuleError as exc:
             self.warn("Recorded in error", exc.message)
             return False

@@ -240,3 +240,27 @@ def test_r11_a_new_access_or_thing_to_receive_opens_its_ticked_item_again(contra
     assert item(contract, kind).done_on is None
     assert not queries.is_closed_out(reload(contract))
     assert last_audit(contract)[0] == "closeout item open again"
+
+
+def test_r8_v2_the_latest_step_of_mediation_is_listed_and_withdrawn_with_its_reason(book, freelancer):
+    from models import mediation
+
+    from .rules import ended_with_escrow
+
+    c = ops.create_contract("Brand book", freelancer, started_on=date(2026, 12, 1), today=date(2026, 12, 1))
+    d = ops.record_escrow_refund_reply(ended_with_escrow(c, today=date(2027, 1, 4)), "disputed", today=date(2027, 1, 6))
+    ops.record_dispute_answer(d, today=date(2027, 1, 8))
+    mediation.record_evidence_sent(d, today=date(2027, 1, 12))
+    mediation.record_mediation_proposal(d, to_freelancer=0, to_client=50_000, today=date(2027, 1, 13))
+    mediation.record_proposal_acceptance(d, "client", today=date(2027, 1, 13))
+    found = corrections.available(c)
+    assert [(x.label, x.kind, x.dated) for x in found[-1:]] == [
+        ("Your acceptance of the proposal (13 Jan 2027)…", "mediation_step", True)
+    ]
+    found[-1].withdraw(reason="The freelancer accepted, not me", today=date(2027, 1, 14))
+    assert last_audit(c) == (
+        "your acceptance of the proposal recorded in error",
+        "accepted by you on 2027-01-13. Why: The freelancer accepted, not me",
+    )
+    assert corrections.available(c)[-1].label == "The mediator's proposal (13 Jan 2027)…"
+    assert check_book() == []

@@ -11,7 +11,7 @@ import pytest
 
 from models import corrections, mediation, ops, queries
 from models.check import check_book
-from models.entities import Clock, Dispute, LedgerEntry
+from models.entities import AuditLog, Clock, Dispute, LedgerEntry
 
 from .rules import ended_with_escrow, entries, refused
 
@@ -122,7 +122,7 @@ def test_r8_v2_each_step_follows_the_one_before(declined):
                                             today=PROPOSED)  # fmt: skip
     with refused("A dispute goes to arbitration when the mediator's proposal is not accepted."):
         mediation.record_arbitration(declined, today=PROPOSED)
-    with refused("The steps of mediation came after your answer: it can no longer be withdrawn."):
+    with refused("The steps of mediation came after your answer: withdraw them first, the latest first."):
         corrections.withdraw_dispute_answer(declined, reason="Typed in error")
 
 
@@ -153,3 +153,176 @@ def test_r8_version_1_disputes_have_no_steps_and_keep_30_days_of_mediation(contr
     ):
         mediation.record_evidence_sent(d, today=START)
     assert {k.kind for k in Clock.select().where(Clock.ref == d.id)} == {Clock.MEDIATION}
+
+
+# ------------------------------------------------------------ corrections: each step withdrawn as recorded in error
+
+WHY = "Typed on the wrong dispute"
+LATER = date(2027, 1, 20)
+
+
+def last_audit(dispute) -> tuple[str, str]:
+    a = AuditLog.select().where(AuditLog.contract == dispute.contract_id).order_by(AuditLog.id.desc()).first()
+    return a.action, a.detail
+
+
+def offered(dispute) -> list[str]:
+    """What Contract, Correct a Record lists for the dispute's contract."""
+    return [c.label for c in corrections.available(dispute.contract_id)]
+
+
+def test_r8_v2_each_step_is_withdrawn_in_turn_latest_first_with_its_reason(declined):
+    d = proposed(declined)
+    mediation.record_proposal_acceptance(d, "freelancer", today=date(2027, 1, 15))
+    d = mediation.record_arbitration(d, today=date(2027, 1, 17))
+    assert "The move to arbitration (17 Jan 2027)…" in offered(d)
+
+    d = corrections.withdraw_mediation_step(d, WHY, today=LATER)
+    assert d.arbitration_on is None and d.freelancer_accepted_on == date(2027, 1, 15)
+    assert last_audit(d) == ("move to arbitration recorded in error", f"went to arbitration on 2027-01-17. Why: {WHY}")
+    assert clocks(d, Clock.DISPUTE_ACCEPTANCE) == [date(2027, 1, 16)]  # its clock runs again (overdue)
+    assert check_book() == []
+    assert "The freelancer's acceptance of the proposal (15 Jan 2027)…" in offered(d)
+
+    d = corrections.withdraw_mediation_step(d, WHY, today=LATER)
+    assert d.freelancer_accepted_on is None
+    assert last_audit(d) == (
+        "freelancer's acceptance of the proposal recorded in error",
+        f"accepted by the freelancer on 2027-01-15. Why: {WHY}",
+    )
+    assert check_book() == []
+    assert "The mediator's proposal (14 Jan 2027)…" in offered(d)
+
+    d = corrections.withdraw_mediation_step(d, WHY, today=LATER)
+    assert (d.proposed_on, d.proposal_release, d.proposal_refund, d.acceptance_due) == (None, None, None, None)
+    assert last_audit(d) == (
+        "mediator's proposal recorded in error",
+        f"proposed on 2027-01-14: $300.00 to the freelancer, $200.00 to you, to be accepted by 2027-01-16. Why: {WHY}",
+    )
+    assert clocks(d, Clock.DISPUTE_ACCEPTANCE) == []
+    assert clocks(d, Clock.DISPUTE_PROPOSAL) == [date(2027, 1, 14)]  # the proposal is due again
+    assert check_book() == []
+    assert "The evidence sent by both sides (12 Jan 2027)…" in offered(d)
+
+    d = corrections.withdraw_mediation_step(d, WHY, today=LATER)
+    assert (d.evidence_sent_on, d.proposal_due) == (None, None)
+    assert last_audit(d) == (
+        "evidence sent by both sides recorded in error",
+        f"sent by both sides on 2027-01-12, the mediator's proposal due by 2027-01-14. Why: {WHY}",
+    )
+    assert clocks(d, Clock.DISPUTE_PROPOSAL) == []
+    assert check_book() == []
+    assert not [label for label in offered(d) if "evidence" in label]
+
+    with refused("No step of mediation is recorded on this dispute."):
+        corrections.withdraw_mediation_step(d, WHY, today=LATER)
+    d = corrections.withdraw_dispute_answer(d, reason=WHY)  # the answer can be withdrawn again
+    assert d.answered_on is None
+    assert check_book() == []
+
+
+def test_r8_v2_the_withdrawn_steps_can_be_recorded_again(declined):
+    d = proposed(declined)
+    corrections.withdraw_mediation_step(d, WHY, today=PROPOSED)
+    d = mediation.record_mediation_proposal(d, to_freelancer=10_000, to_client=40_000, today=date(2027, 1, 13))
+    assert (d.proposal_release, d.proposal_refund, d.acceptance_due) == (10_000, 40_000, date(2027, 1, 15))
+    assert check_book() == []
+
+
+def test_r8_v2_a_withdrawal_needs_a_reason_and_is_not_dated_before_the_step(declined, unchanged):
+    d = proposed(declined)
+    with unchanged(), refused("Enter a reason."):
+        corrections.withdraw_mediation_step(d, "  ", today=LATER)
+    with (
+        unchanged(),
+        refused("13 Jan 2027 is before the mediator's proposal on 14 Jan 2027. Choose 14 Jan 2027 or later."),
+    ):
+        corrections.withdraw_mediation_step(d, WHY, on=date(2027, 1, 13), today=LATER)
+    corrections.withdraw_mediation_step(d, WHY, on=PROPOSED, today=LATER)  # the day of the step itself
+
+
+def test_r8_v2_the_acceptance_that_resolved_the_dispute_is_corrected_by_reversing_the_outcome(declined, unchanged):
+    d = proposed(declined)
+    mediation.record_proposal_acceptance(d, "freelancer", today=date(2027, 1, 15))
+    d = mediation.record_proposal_acceptance(d, "client", today=date(2027, 1, 16))
+    assert not [label for label in offered(d) if "proposal" in label]  # an outcome: nothing to withdraw here
+    with (
+        unchanged(),
+        refused(
+            "The proposal accepted by both on 16 Jan 2027 is the dispute's outcome: to correct it, reverse the "
+            "outcome's entries in the ledger. The dispute then opens again, the proposal standing, and each "
+            "acceptance can be recorded again."
+        ),
+    ):
+        corrections.withdraw_mediation_step(d, WHY, today=LATER)
+
+
+def test_r8_v2_an_outcome_after_arbitration_is_reversed_before_its_steps_are_withdrawn(declined):
+    d = proposed(declined)
+    d = mediation.record_arbitration(d, today=date(2027, 1, 17))
+    ops.resolve_dispute(d, to_freelancer=0, to_client=50_000, today=LATER)
+    with refused("The dispute has an outcome: reverse the outcome first."):
+        corrections.withdraw_mediation_step(d, WHY, today=LATER)
+    (refund,) = entries(d.contract, LedgerEntry.DISPUTE_REFUND)
+    ops.reverse_entry(refund, today=LATER)
+    d = Dispute.get_by_id(d.id)
+    assert (d.status, d.arbitration_on) == (Dispute.OPEN, date(2027, 1, 17))  # the arbitration stands
+    corrections.withdraw_mediation_step(d, WHY, today=LATER)
+    assert check_book() == []
+
+
+def test_r8_v2_reversing_the_outcome_of_an_accepted_proposal_clears_both_acceptances(declined):
+    """The proposal stands: RULES.md counts each side's days to accept from the proposal, so its deadline stays
+    (here already past: the dispute goes to arbitration, recorded when it does)."""
+    d = proposed(declined)
+    mediation.record_proposal_acceptance(d, "freelancer", today=date(2027, 1, 15))
+    d = mediation.record_proposal_acceptance(d, "client", today=date(2027, 1, 16))
+    (release,) = entries(d.contract, LedgerEntry.DISPUTE_RELEASE)
+    ops.reverse_entry(release, today=LATER)
+    d = Dispute.get_by_id(d.id)
+    assert (d.status, d.resolved_on, d.freelancer_accepted_on, d.client_accepted_on) == (Dispute.OPEN, None, None, None)
+    assert (d.proposed_on, d.proposal_release, d.proposal_refund) == (PROPOSED, 30_000, 20_000)
+    assert d.acceptance_due == date(2027, 1, 16)
+    assert clocks(d, Clock.DISPUTE_ACCEPTANCE) == [date(2027, 1, 16)]
+    assert last_audit(d)[1].endswith(
+        "; the proposal's acceptances (the freelancer's on 2027-01-15, yours on 2027-01-16) cleared: the proposal "
+        "stands, to be accepted by 2027-01-16"
+    )
+    assert check_book() == []
+    # Each side may accept again, on the days they did, within the proposal's 2 days...
+    mediation.record_proposal_acceptance(d, "client", on=date(2027, 1, 16), today=LATER)
+    d = mediation.record_proposal_acceptance(d, "freelancer", on=date(2027, 1, 16), today=LATER)
+    assert d.status == Dispute.RESOLVED
+    assert check_book() == []
+
+
+def test_r8_v2_reversed_outcome_of_an_accepted_proposal_past_its_days_goes_to_arbitration(declined):
+    d = proposed(declined)
+    mediation.record_proposal_acceptance(d, "freelancer", today=date(2027, 1, 15))
+    d = mediation.record_proposal_acceptance(d, "client", today=date(2027, 1, 15))
+    (refund,) = entries(d.contract, LedgerEntry.DISPUTE_REFUND)
+    ops.reverse_entry(refund, today=LATER)
+    with refused(
+        "The proposal could be accepted until 16 Jan 2027. Not accepted by both by then, the dispute goes to "
+        "arbitration: record that instead."
+    ):
+        mediation.record_proposal_acceptance(d, "client", today=LATER)
+    d = mediation.record_arbitration(d, today=LATER)
+    assert d.arbitration_on == LATER and check_book() == []
+
+
+def test_r8_version_1_outcome_reversed_opens_the_dispute_as_before(contract):
+    from ..conftest import START
+
+    request = ended_with_escrow(contract, 50_000, today=START)
+    d = ops.record_escrow_refund_reply(request, "disputed", today=START)
+    d = ops.record_dispute_answer(d, today=START)
+    d = ops.resolve_dispute(d, to_freelancer=50_000, to_client=0, today=START)
+    (release,) = entries(d.contract, LedgerEntry.DISPUTE_RELEASE)
+    ops.reverse_entry(release, today=START)
+    d = Dispute.get_by_id(d.id)
+    assert (d.status, d.answered_on, d.mediation_ends) == (Dispute.OPEN, START, START + timedelta(days=30))
+    assert last_audit(d) == ("entry reversed", f"#{release.id} dispute_release $500.00")
+    with refused("No step of mediation is recorded on this dispute."):
+        corrections.withdraw_mediation_step(d, WHY, today=START)
+    assert [c.kind for c in corrections.available(d.contract_id)] == ["ending", "dispute", "dispute_answer"]

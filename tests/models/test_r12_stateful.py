@@ -17,7 +17,7 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from models import corrections, ops, order, queries
+from models import corrections, mediation, ops, order, queries
 from models.book import open_book
 from models.check import check_book
 from models.entities import (
@@ -78,6 +78,11 @@ _LATER_THAN_TODAY = " UNION ALL ".join(
         ("dispute", "dispute", "opened_on"),
         ("answer to dispute", "dispute", "answered_on"),
         ("outcome of dispute", "dispute", "resolved_on"),
+        ("evidence of dispute", "dispute", "evidence_sent_on"),
+        ("proposal of the mediator on dispute", "dispute", "proposed_on"),
+        ("acceptance by the freelancer on dispute", "dispute", "freelancer_accepted_on"),
+        ("acceptance by the client on dispute", "dispute", "client_accepted_on"),
+        ("arbitration of dispute", "dispute", "arbitration_on"),
         ("closeout tick", "closeout_item", "done_on"),
         ("access", "access_grant", "given_on"),
         ("revocation of access", "access_grant", "revoked_on"),
@@ -124,6 +129,18 @@ OUT_OF_ORDER = (
         "SELECT 'dispute #' || d.id FROM dispute d JOIN escrow_refund_request r ON r.id = d.request_id "
         "WHERE d.status != 'withdrawn' AND (d.opened_on < r.requested_on OR d.answered_on < d.opened_on "
         "OR d.resolved_on < d.opened_on)",
+    ),
+    (
+        "a step of mediation (R8 v2) before the one it follows, or one left without the step before it",
+        "SELECT 'dispute #' || id FROM dispute WHERE status != 'withdrawn' AND (evidence_sent_on < answered_on "
+        "OR proposed_on < evidence_sent_on OR freelancer_accepted_on < proposed_on OR client_accepted_on < proposed_on "
+        "OR arbitration_on < proposed_on OR resolved_on < max(COALESCE(evidence_sent_on, ''), "
+        "COALESCE(proposed_on, ''), COALESCE(freelancer_accepted_on, ''), COALESCE(client_accepted_on, ''), "
+        "COALESCE(arbitration_on, '')) "
+        "OR (evidence_sent_on IS NOT NULL AND answered_on IS NULL) OR (proposed_on IS NOT NULL AND evidence_sent_on "
+        "IS NULL) OR ((freelancer_accepted_on IS NOT NULL OR client_accepted_on IS NOT NULL OR arbitration_on IS NOT "
+        "NULL) AND proposed_on IS NULL) OR (status = 'open' AND freelancer_accepted_on IS NOT NULL "
+        "AND client_accepted_on IS NOT NULL AND arbitration_on IS NULL))",
     ),
     (
         "a closeout tick on a contract not ended, or before its ending",
@@ -461,6 +478,44 @@ class LedgerMachine(RuleBasedStateMachine):
                 today=self.today,
             )
 
+    # -- R8 v2: the steps of mediation (refused under version 1, whose mediation has none)
+    def open_dispute(self, fitting, pick, where) -> Dispute | None:
+        return self.pick_fitting(Dispute, (Dispute.status == Dispute.OPEN) & where, fitting, pick)
+
+    @rule(pick=PICK, fitting=FITTING, when=WHEN)
+    def evidence_sent(self, pick, fitting, when):
+        d = self.open_dispute(fitting, pick, Dispute.answered_on.is_null(False) & Dispute.evidence_sent_on.is_null())
+        if d:
+            self.attempt(mediation.record_evidence_sent, d, on=self.day(when, d.answered_on), today=self.today)
+
+    @rule(pick=PICK, fitting=FITTING, share=st.integers(min_value=0, max_value=100), when=WHEN)
+    def mediation_proposal(self, pick, fitting, share, when):
+        d = self.open_dispute(fitting, pick, Dispute.evidence_sent_on.is_null(False) & Dispute.proposed_on.is_null())
+        if d:
+            to_freelancer = d.amount * share // 100
+            on = self.day(when, d.evidence_sent_on)
+            self.attempt(
+                mediation.record_mediation_proposal,
+                d,
+                to_freelancer=to_freelancer,
+                to_client=d.amount - to_freelancer,
+                on=on,
+                today=self.today,
+            )
+
+    @rule(pick=PICK, fitting=FITTING, side=st.sampled_from(["freelancer", "client"]), when=WHEN)
+    def proposal_acceptance(self, pick, fitting, side, when):
+        d = self.open_dispute(fitting, pick, Dispute.proposed_on.is_null(False) & Dispute.arbitration_on.is_null())
+        if d:
+            on = self.day(when, d.proposed_on)
+            self.attempt(mediation.record_proposal_acceptance, d, side, on=on, today=self.today)
+
+    @rule(pick=PICK, fitting=FITTING, when=WHEN)
+    def arbitration(self, pick, fitting, when):
+        d = self.open_dispute(fitting, pick, Dispute.proposed_on.is_null(False) & Dispute.arbitration_on.is_null())
+        if d:
+            self.attempt(mediation.record_arbitration, d, on=self.day(when, d.acceptance_due), today=self.today)
+
     @rule(pick=PICK, amount=AMOUNT, when=WHEN)
     def refund(self, pick, amount, when):
         p = self.pick(LedgerEntry.select().where(LedgerEntry.kind.in_(LedgerEntry.PAYMENT_KINDS)), pick)
@@ -583,6 +638,12 @@ class LedgerMachine(RuleBasedStateMachine):
         d = self.pick_fitting(Dispute, Dispute.answered_on.is_null(False), fitting, pick)
         if d:
             self.correct(corrections.withdraw_dispute_answer, d, reason=reason, now=self.now())
+
+    @rule(pick=PICK, fitting=FITTING, reason=REASON)
+    def withdraw_mediation_step(self, pick, fitting, reason):
+        d = self.pick_fitting(Dispute, Dispute.evidence_sent_on.is_null(False), fitting, pick)
+        if d:
+            self.correct(corrections.withdraw_mediation_step, d, reason=reason, today=self.today, now=self.now())
 
     @rule(pick=PICK, fitting=FITTING, reason=REASON)
     def untick_closeout_item(self, pick, fitting, reason):

@@ -8,11 +8,20 @@ from datetime import date, datetime
 
 import pytest
 
-from models import ops, queries
+from models import corrections, mediation, ops, queries
 from models.check import check_book
-from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable, LedgerEntry, Milestone
+from models.entities import (
+    AccessGrant,
+    AuditLog,
+    CloseoutItem,
+    Contract,
+    Deliverable,
+    Dispute,
+    LedgerEntry,
+    Milestone,
+)
 from models.errors import RuleError
-from models.undo import History
+from models.undo import UNDONE, History
 
 from ..conftest import START
 from .rules import STARS, exact, fresh, funded_milestone, item, reload
@@ -272,3 +281,153 @@ def test_each_step_names_the_contract_it_changed(contract, history):
     ops.release_payment(m, today=START)
     ops.end_contract(contract.id, agreed=True, today=TODAY)
     assert [s.contract_id for s in history.done[-2:]] == [contract.id, contract.id]
+
+
+# R8, second marketplace version: each step of mediation is undone by its withdrawal (recorded in error).
+V2_START, V2_TODAY = date(2026, 12, 1), date(2027, 1, 20)
+EVIDENCE, PROPOSED = date(2027, 1, 12), date(2027, 1, 14)
+
+
+def _declined(book, freelancer):
+    """A dispute over $500.00 on a version 2 contract, answered (declined) by the client."""
+    c = ops.create_contract("Brand book", freelancer, started_on=V2_START, today=V2_START)
+    funded_milestone(c, 50_000, today=date(2027, 1, 4))
+    r = ops.end_contract(c, agreed=True, request_escrow_refund=True, today=date(2027, 1, 4))
+    d = ops.record_escrow_refund_reply(r, "disputed", today=date(2027, 1, 6))
+    return ops.record_dispute_answer(d, today=date(2027, 1, 8))
+
+
+def _dispute(d):
+    return Dispute.get_by_id(d.id)
+
+
+def _propose(d):
+    mediation.record_evidence_sent(d, today=EVIDENCE)
+    return mediation.record_mediation_proposal(d, to_freelancer=30_000, to_client=20_000, today=PROPOSED)
+
+
+def _evidence(d):
+    return (
+        lambda: mediation.record_evidence_sent(d, today=EVIDENCE),
+        "Record the evidence sent",
+        lambda: _dispute(d).evidence_sent_on == EVIDENCE,
+    )
+
+
+def _proposal(d):
+    mediation.record_evidence_sent(d, today=EVIDENCE)
+    return (
+        lambda: mediation.record_mediation_proposal(d, to_freelancer=30_000, to_client=20_000, today=PROPOSED),
+        "Record the mediator's proposal",
+        lambda: _dispute(d).proposal_release == 30_000,
+    )
+
+
+def _freelancers_acceptance(d):
+    _propose(d)
+    return (
+        lambda: mediation.record_proposal_acceptance(d, "freelancer", today=PROPOSED),
+        "Record the freelancer's acceptance",
+        lambda: _dispute(d).freelancer_accepted_on == PROPOSED,
+    )
+
+
+def _your_acceptance(d):
+    _propose(d)
+    return (
+        lambda: mediation.record_proposal_acceptance(d, "client", today=PROPOSED),
+        "Record your acceptance",
+        lambda: _dispute(d).client_accepted_on == PROPOSED,
+    )
+
+
+def _arbitration(d):
+    _propose(d)
+    return (
+        lambda: mediation.record_arbitration(d, today=V2_TODAY),
+        "Record the move to arbitration",
+        lambda: _dispute(d).arbitration_on == V2_TODAY,
+    )
+
+
+STEPS = [_evidence, _proposal, _freelancers_acceptance, _your_acceptance, _arbitration]
+
+
+@pytest.mark.parametrize("setup", STEPS, ids=[k.__name__.strip("_") for k in STEPS])
+def test_r8_v2_each_step_of_mediation_is_undone_by_its_withdrawal_and_redone(book, freelancer, setup):
+    d = _declined(book, freelancer)
+    do, name, done = setup(d)
+    history = History(lambda: V2_TODAY)
+    do()
+    assert history.undo_text() == name
+    assert done()
+    history.undo()
+    assert not done()
+    assert AuditLog.select().order_by(AuditLog.id.desc()).first().detail.endswith("Why: Undone (Edit, Undo)")
+    assert check_book() == []
+    assert (history.undo_text(), history.redo_text()) == (None, name)
+    history.redo()
+    assert done()
+    assert (history.undo_text(), history.redo_text()) == (name, None)
+    assert check_book() == []
+    history.undo()
+    assert not done()
+    assert check_book() == []
+
+
+def test_r8_v2_the_steps_undo_latest_first_back_to_the_answer(book, freelancer):
+    d = _declined(book, freelancer)
+    history = History(lambda: V2_TODAY)
+    _propose(d)
+    mediation.record_proposal_acceptance(d, "client", today=PROPOSED)
+    mediation.record_arbitration(d, today=V2_TODAY)
+    names = []
+    while history.undo_text() is not None:
+        names.append(history.undo().name)
+    assert names == [
+        "Record the move to arbitration",
+        "Record your acceptance",
+        "Record the mediator's proposal",
+        "Record the evidence sent",
+    ]
+    d = _dispute(d)
+    assert (d.evidence_sent_on, d.proposed_on, d.client_accepted_on, d.arbitration_on) == (None, None, None, None)
+    assert d.answered_on == date(2027, 1, 8)
+    assert check_book() == []
+
+
+def test_r8_v2_undoing_the_acceptance_that_resolved_the_dispute_reverses_its_outcome(book, freelancer):
+    d = _declined(book, freelancer)
+    _propose(d)
+    mediation.record_proposal_acceptance(d, "freelancer", today=date(2027, 1, 15))
+    history = History(lambda: V2_TODAY)
+    mediation.record_proposal_acceptance(d, "client", today=date(2027, 1, 16))
+    assert history.undo_text() == "Record your acceptance"
+    history.undo()
+    d = _dispute(d)
+    assert (d.status, d.resolved_on) == (Dispute.OPEN, None)
+    assert (d.freelancer_accepted_on, d.client_accepted_on) == (date(2027, 1, 15), None)  # the first one stands
+    reversals = [e for e in LedgerEntry.select().where(LedgerEntry.kind == "reversal") if e.memo == UNDONE]
+    assert not live(d.contract, "dispute_release") and not live(d.contract, "dispute_refund")
+    assert reversals[0].date == V2_TODAY
+    assert check_book() == []
+    history.redo()
+    d = _dispute(d)
+    assert (d.status, d.resolved_on, d.client_accepted_on) == (Dispute.RESOLVED, date(2027, 1, 16), date(2027, 1, 16))
+    assert [e.amount for e in live(d.contract, "dispute_release")] == [30_000]
+    assert check_book() == []
+    history.undo()  # the acceptance done again undoes too
+    assert _dispute(d).status == Dispute.OPEN
+    assert check_book() == []
+
+
+def test_r8_v2_undoing_a_step_withdrawn_meanwhile_is_refused_and_stays_listed(book, freelancer):
+    d = _declined(book, freelancer)
+    history = History(lambda: V2_TODAY)
+    _propose(d)
+    corrections.withdraw_mediation_step(d, "Not this dispute", today=V2_TODAY)  # Contract, Correct a Record
+    assert history.undo_text() == "Record the mediator's proposal"
+    with pytest.raises(RuleError, match=exact("The mediator's proposal is not recorded on this dispute.")):
+        history.undo()
+    assert history.undo_text() == "Record the mediator's proposal"
+    assert _dispute(d).evidence_sent_on == EVIDENCE  # the evidence stands

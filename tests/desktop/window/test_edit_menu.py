@@ -183,3 +183,35 @@ def test_ctrl_z_and_ctrl_shift_z_for_each_kind_of_operation(qtbot, book, contrac
     assert done()
     assert w.act_undo.text() == f"&Undo {name}"
     assert prompts.warnings == []
+
+
+def test_r8_v2_a_step_of_mediation_is_withdrawn_from_the_menu_dated_the_windows_today(
+    qtbot, book, freelancer, settings, prompts
+):
+    from models import mediation
+    from models.entities import Dispute
+
+    c = ops.create_contract("Brand book", freelancer, started_on=date(2026, 12, 1), today=date(2026, 12, 1))
+    ops.add_milestone(c, "Guide", 50_000)
+    ops.fund_milestone(Milestone.get(Milestone.title == "Guide"), today=date(2027, 1, 4))
+    r = ops.end_contract(c, agreed=True, request_escrow_refund=True, today=date(2027, 1, 4))
+    d = ops.record_escrow_refund_reply(r, "disputed", today=date(2027, 1, 6))
+    ops.record_dispute_answer(d, today=date(2027, 1, 8))
+    mediation.record_evidence_sent(d, today=date(2027, 1, 12))
+    mediation.record_mediation_proposal(d, to_freelancer=30_000, to_client=20_000, today=date(2027, 1, 14))
+    w = MainWindow(book, today=date(2027, 1, 20), settings=settings)
+    qtbot.addWidget(w)
+    w.select_contract(c.id)
+    assert corrections(w)[-1] == "The mediator's proposal (14 Jan 2027)…"
+    prompts.reason = "The mediator's email was about another dispute"
+    trigger(w, "actionCorrect_mediation_step")
+    assert prompts.reasons_asked == ["Withdraw: The mediator's proposal (14 Jan 2027)"]
+    assert prompts.warnings == []
+    assert Dispute.get_by_id(d.id).proposed_on is None
+    last = AuditLog.select().order_by(AuditLog.id.desc()).first()
+    assert (last.action, last.detail) == (
+        "mediator's proposal recorded in error",
+        "proposed on 2027-01-14: $300.00 to the freelancer, $200.00 to you, to be accepted by 2027-01-16. "
+        "Why: The mediator's email was about another dispute",
+    )
+    assert corrections(w)[-1] == "The evidence sent by both sides (12 Jan 2027)…"
