@@ -763,6 +763,21 @@ class LedgerMachineAcrossVersions(LedgerMachine):
 
     FIRST_DAY = date(2026, 12, 10)
 
+    @initialize(evidence=st.booleans())
+    def start_with_a_dispute_in_mediation(self, evidence):
+        """...and from a version-2 contract whose escrow refund the freelancer disputed and the client declined,
+        so that the steps of mediation, their withdrawals, undo and redo have a dispute to work on."""
+        start = date(2026, 12, 1)
+        c = ops.create_contract("Disputed work", self.freelancer, started_on=start, today=self.today)
+        m = ops.add_milestone(c, "Design", 20_000)
+        ops.fund_milestone(m, on=start, today=self.today)
+        ops.end_contract(c, agreed=True, request_escrow_refund=True, on=start + timedelta(days=1), today=self.today)
+        request = EscrowRefundRequest.get(EscrowRefundRequest.contract == c)
+        d = ops.record_escrow_refund_reply(request, "disputed", on=start + timedelta(days=2), today=self.today)
+        ops.record_dispute_answer(d, on=start + timedelta(days=3), today=self.today)
+        if evidence:
+            mediation.record_evidence_sent(d, on=start + timedelta(days=4), today=self.today)
+
 
 # Every invariant, check_book() included, runs after every step: 50 runs of 100 steps take about 40 s on two cores,
 # shared between the two machines.
