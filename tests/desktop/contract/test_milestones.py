@@ -139,3 +139,21 @@ def test_r6_the_milestone_shows_both_submission_dates(qtbot, tab, contract):
     tab.milestone_table.resizeColumnsToContents()
     tab.resize(1100, 300)
     assert tab.grab().save("/tmp/shots-v2-r9/milestones-resubmitted.png")
+
+
+def test_r3_v2_the_fund_dialog_names_the_contracts_own_initiation_fee(qtbot, freelancer, prompts):
+    """Under the marketplace's second version the initiation fee is the contract's own ($7.50 here)."""
+    today = date(2026, 12, 10)
+    c = ops.create_contract("Brand book", freelancer, started_on=date(2026, 12, 1), today=today, initiation_fee=750)
+    m = ops.add_milestone(c, "Guidelines", 30_000)
+    t = MilestonesTab(today=lambda: today)
+    qtbot.addWidget(t)
+    t.show()
+    t.show_contract(c.id)
+    t.select_milestone(m.id)
+    press(t.fund_button)
+    assert child(t.date_dialog, "eventSentence").text() == (
+        "Deposit $300.00 into escrow for “Guidelines”.\n\nRecorded beside it: a marketplace fee of $15.00 and the "
+        "contract initiation fee of $7.50."
+    )
+    t.date_dialog.reject()
