@@ -84,8 +84,12 @@ def _second_policy_version(db: pw.Database) -> None:
         migrate(*(migrator.drop_not_null("feedback", c) for c in required))
     db.create_tables([SupportCase])
     policy = {row[1] for row in db.execute_sql("PRAGMA table_info(policy)")}
-    if "dormant_after_days" not in policy:  # R15: the versions a book already holds have no dormancy
+    if "dormant_after_days" not in policy:  # R15: copied from each version's text, as the support days below
         db.execute_sql("ALTER TABLE policy ADD COLUMN dormant_after_days INTEGER")
+        for pid, source, minimum in db.execute_sql("SELECT id, source, milestone_minimum FROM policy").fetchall():
+            days = stored_terms(source, minimum).dormant_after_days
+            if days is not None:
+                db.execute_sql("UPDATE policy SET dormant_after_days = ? WHERE id = ?", (days, pid))
     from .entities import Dispute
 
     dispute = {row[1] for row in db.execute_sql("PRAGMA table_info(dispute)")}

@@ -253,6 +253,29 @@ def search_index_problems() -> list[str]:
     return []
 
 
+def policy_problems(run=_main_connection) -> list[str]:
+    """The day counts a policy version's deadlines are computed with (its `Policy` columns) must be what the
+    copy of its text the book keeps says (models/policy.py `Terms`): an edited number would move every deadline
+    of its contracts silently."""
+    from .policy import stored_terms
+
+    out = []
+    rows = run(
+        "SELECT name, effective_from, source, milestone_minimum, support_refund_days, dormant_after_days FROM policy"
+    ).fetchall()
+    for name, since, source, minimum, support, dormant in rows:
+        said = stored_terms(source, minimum)
+        for what, stored, text in (
+            ("refunds through the marketplace's support end after", support, said.support_refund_days),
+            ("a contract becomes dormant after", dormant, said.dormant_after_days),
+        ):
+            if stored != text:
+                out.append(
+                    f"the policy “{name}” in force from {since} has {stored} where its text says {what} {text} days."
+                )
+    return out
+
+
 def trust_problems(path: str | None = None) -> list[str]:
     """A schema the app's migrations do not make, and a ledger that no longer extends the head noted outside
     the book when this computer last had it (models/anchor.py)."""
@@ -260,6 +283,7 @@ def trust_problems(path: str | None = None) -> list[str]:
 
     run = database.execute_sql
     out = [f"this book contains a change Escrowbook did not make: {p}." for p in schema_problems(run)]
+    out += policy_problems(run)
     if path is None:  # (the open book's own connection only: no file to look its notes up by)
         return out
     book_id = anchor.state(run)[0]

@@ -102,3 +102,17 @@ def test_r13_each_number_of_the_second_version_names_its_help_page():
 def test_r13_unknown_policy_is_refused(book, freelancer, unchanged):
     with unchanged(), pytest.raises(RuleError, match="no policy called"):
         ops.create_contract("Mystery", freelancer, policy="fiverr", today=START)
+
+
+def test_r13_check_names_a_policy_number_edited_away_from_its_text(book, freelancer):
+    """The support tier's 365 days and dormancy's 90 are copied from the policy's text for the deadlines' SQL:
+    a copy edited outside the app would move every deadline of its contracts, and `check` says so."""
+    from models.check import check_book
+    from models.entities import database
+
+    assert check_book() == []
+    database.execute_sql("UPDATE policy SET dormant_after_days = 30 WHERE effective_from = '2026-12-01'")
+    assert check_book() == [
+        "the policy “Marketplace (Upwork fixed-price)” in force from 2026-12-01 has 30 where its text says a "
+        "contract becomes dormant after 90 days."
+    ]
