@@ -3,7 +3,9 @@
 Contracts in every state the rules know: active with work under review,
 active with escrow left after a partial release, ended and closed out, ended
 with a pending escrow refund, disputed (open and resolved), refunded, with and
-without feedback, with closeout items open. For speed it writes with plain
+without feedback, with closeout items open; under the marketplace's second version also a few with the initiation
+fee returned, a refund through the marketplace's support, work submitted again after changes were asked for, and
+disputes in mediation (proposals, acceptances, arbitration). For speed it writes with plain
 `executemany` in one transaction (100,000 contracts in a few seconds), then
 derives the summaries with the same SQL the operations use. Every book it
 writes passes `escrowbook check`.
@@ -27,7 +29,7 @@ from typing import ClassVar
 from . import chain
 from .book import open_book
 from .clock import add_business_days
-from .entities import Feedback, Policy
+from .entities import Dispute, Feedback, Policy
 from .errors import RuleError
 from .money import CURRENCY_EXPONENT, major_to_minor
 from .policy import CLOCK_KEYS, terms
@@ -91,8 +93,9 @@ COLUMNS = {
     ),
     "escrow_refund_request": "id, contract_id, amount, requested_on, reply_due, status, answered_on",
     "dispute": "id, contract_id, request_id, amount, opened_on, answer_due, mediation_ends, answered_on, status, "
-    "resolved_on",
+    "resolved_on, " + ", ".join(Dispute.STEP_COLUMNS),  # R8 v2: the steps of mediation (NULL under version 1)
     "ledger_entry": ", ".join((*chain.COLUMNS, "hash")),  # the hash chain (R12) is computed by the generator
+    "support_case": "id, entry_id, reference",  # R9 v2: refunds made through the marketplace's support
     "feedback": "id, contract_id, author, skills, quality, availability, schedule, communication, cooperation, "
     "rating, comment, private_reason, recommend, private_note, submitted_at",
     "closeout_item": "id, contract_id, kind, label, done_on, note",
@@ -143,7 +146,14 @@ def _policy_rows() -> dict[str, list[tuple]]:
     for p in Policy.select().order_by(Policy.key, Policy.effective_from):
         t = terms(p)
         # (with the feedback form, R10: six categories, or one rating under the second marketplace version)
-        clocks = SimpleNamespace(**{k: getattr(p, k) for k in CLOCK_KEYS}, feedback_form=t.feedback_form)
+        # and what the second marketplace version added: the initiation fee returned (R3), the steps of mediation (R8)
+        clocks = SimpleNamespace(
+            **{k: getattr(p, k) for k in CLOCK_KEYS},
+            feedback_form=t.feedback_form,
+            returns_fee=t.initiation_fee_returned,
+            proposal_days=t.mediation_proposal_days,
+            acceptance_days=t.mediation_acceptance_days,
+        )
         out.setdefault(p.key, []).append(
             (
                 p.effective_from.toordinal(),
@@ -295,7 +305,9 @@ def _produce(seed: int, contracts: int, today: date, policies, send: Callable) -
     names = dict(zip(ids, (p[0] for p in people), strict=True))
     weights = [s[1] for s in SCENARIOS]
     scenarios = [s[0] for s in SCENARIOS]
-    gen = _ContractGen(w, rng, policies, today, names)
+    # The records only the second marketplace version has are drawn from a second generator, and only for its
+    # contracts: the main one draws exactly as before, so every first-version contract is as it always was.
+    gen = _ContractGen(w, rng, policies, today, names, random.Random(f"escrowbook-demo-v2:{seed}"))
     for i in range(contracts):
         gen.run(i, rng.choices(scenarios, weights)[0], rng.choice(ids))
         if (i + 1) % CHUNK == 0:
@@ -385,8 +397,23 @@ class _ContractGen:
 
     _iso: ClassVar[dict[int, str]] = {}
 
-    def __init__(self, w: _Writer, rng: random.Random, policies, today: date, names: dict[int, str]):
+    # Shares of the second version's contracts carrying what that version added (drawn from `self.v2`).
+    FEE_RETURNED = 0.3  # of those ending with an escrow refund request: nothing released, the fee returned (R3)
+    SUPPORT_REFUND = 0.15  # of those ended and closed out: a refund through the marketplace's support (R9)
+    RESUBMITTED = 0.35  # of work under review: submitted again after changes were asked for (R6)
+    MEDIATED_OPEN = 0.6  # of open disputes: answered, in mediation (R8); every resolved one went through it
+
+    def __init__(
+        self,
+        w: _Writer,
+        rng: random.Random,
+        policies,
+        today: date,
+        names: dict[int, str],
+        v2: random.Random | None = None,
+    ):
         self.w, self.rng, self.r = w, rng, rng.random
+        self.v2 = v2 or random.Random(0)
         self.names = names
         self.policies = policies
         self.today = today.toordinal()
@@ -425,6 +452,16 @@ class _ContractGen:
         if fee_range is not None:  # R3 (v2): an initiation fee set per contract, within the policy's range
             low, high = (major_to_minor(bound, currency) for bound in fee_range)
             initiation = contract_fee = low + (i * 37) % (high - low + 1)
+        # The second version's records: decided here, drawn from their own generator (see _produce).
+        x = self.v2 if policy.proposal_days is not None else None
+        fee_back = (
+            x is not None
+            and policy.returns_fee
+            and bool(initiation)
+            and scenario in ("ended_refund_approved", "ended_pending_refund")
+            and x.random() < self.FEE_RETURNED
+        )
+        initiation_id = None
         unit = 10 ** CURRENCY_EXPONENT[currency] * (100 if currency in ("JPY", "INR") else 1)
         amounts = [max(minimum, (5 * ri(10, 500)) * unit) for _ in range(n_ms)]
         cid = w.next_id["contract"]
@@ -443,9 +480,14 @@ class _ContractGen:
         for pos in range(n_ms):
             amount = amounts[pos]
             state = "unfunded"
-            submitted = auto = None
+            submitted = auto = first = None
             funded = pos < paid or (pos == paid and (ended or scenario != "active" or r() < 0.7))
-            if funded:
+            if funded and fee_back and pos:
+                # Cancelled after the first deposit, nothing delivered: the days pass as they would have
+                when = min(when + ri(1, 6), today)
+                if pos < paid:
+                    when = min(when + ri(3, 9), today)
+            elif funded:
                 escrow_left += amount
                 when = min(when + ri(1, 6), today)
                 d = day(when)
@@ -458,6 +500,7 @@ class _ContractGen:
                     ledger((lid, cid, mid, "fee", fee, currency, d, "", None, fund_id, None, None, stamp))
                     lid += 1
                 if first_fund and initiation:
+                    initiation_id = lid
                     ledger(
                         (
                             lid,
@@ -477,7 +520,10 @@ class _ContractGen:
                     )
                     lid += 1
                 first_fund = False
-                if pos < paid:
+                if pos < paid and fee_back:
+                    when = min(when + ri(3, 9), today)  # the work was never delivered: nothing released
+                    state = "closed"
+                elif pos < paid:
                     when = min(when + ri(3, 9), today)
                     release = amount
                     if scenario == "active_leftover" and pos == paid - 1:
@@ -493,8 +539,10 @@ class _ContractGen:
                 elif scenario == "active_review" or (not ended and r() < 0.05):
                     state = "submitted"
                     sub = max(when, today - ri(0, 16))  # work under review was submitted lately
-                    submitted = day(sub)
+                    submitted = first = day(sub)
                     auto = None if policy.review_days is None else day(sub + policy.review_days)
+                    if x is not None and sub > when and x.random() < self.RESUBMITTED:
+                        first = day(max(when, sub - x.randint(2, 9)))  # submitted again after changes were asked
                 else:
                     state = "closed" if ended else "active"
             milestones(
@@ -509,7 +557,7 @@ class _ContractGen:
                     state,
                     submitted,
                     auto,
-                    submitted,  # first submitted: the demo's work under review was submitted once
+                    first,  # first submitted: earlier than `submitted` when submitted again after changes
                 )
             )
             mid += 1
@@ -525,9 +573,12 @@ class _ContractGen:
             else:
                 ended_on = min(when + ri(1, 5), today)
             reason = REASONS[int(r() * len(REASONS))]
+            if fee_back:
+                reason = "Project cancelled"
             window = policy.feedback_window_days
             closes = None if window is None else day(ended_on + window) + " 23:59:59"
-            self.ending(cid, scenario, currency, escrow_left, ended_on, policy, payments)
+            returned = (initiation_id, initiation) if fee_back else None
+            self.ending(cid, scenario, currency, escrow_left, ended_on, policy, payments, x, returned)
             self.closeout(cid, scenario, ended_on, policy.feedback_form == Feedback.RATING_FORM)
         if r() < 0.3:
             label = ("GitHub org: write access", "Figma team: editor", "Staging server: SSH key")[int(r() * 3)]
@@ -562,8 +613,28 @@ class _ContractGen:
         for month, (paid, refunded) in months.items():
             w.rows["contract_month"].append((cid, month, currency, paid, refunded))
 
-    def ending(self, cid, scenario, currency, escrow_left, ended_on, policy, payments) -> None:
+    def ending(self, cid, scenario, currency, escrow_left, ended_on, policy, payments, x=None, returned=None) -> None:
+        """The ending's records. `x`: the second version's generator (None under the first version);
+        `returned`: (entry id, amount) of the initiation fee returned, nothing having been released (R3 v2)."""
         w, ri, day, today = self.w, self.ri, self.day, self.today
+        if returned is not None:  # as ops.end_contract: dated the ending day, naming the fee it returns
+            fee_id, amount = returned
+            at = day(ended_on)
+            w.add(
+                "ledger_entry",
+                cid,
+                None,
+                "fee_refund",
+                amount,
+                currency,
+                at,
+                "Contract initiation fee returned",
+                fee_id,
+                None,
+                None,
+                None,
+                at + " 11:00:00",
+            )
         if escrow_left:
             reply_days = policy.escrow_refund_reply_days
             reply_due = None if reply_days is None else day(ended_on + reply_days)
@@ -606,6 +677,12 @@ class _ContractGen:
                 resolved = scenario == "disputed_resolved"
                 did = w.next_id["dispute"]
                 on = min(answered + ri(6, 25), today) if resolved else None
+                answered_on = min(answered + 2, today) if resolved else None
+                half = escrow_left // 2
+                steps = (None,) * len(Dispute.STEP_COLUMNS)
+                if x is not None and (resolved or x.random() < self.MEDIATED_OPEN):
+                    answered_on = answered if answered_on is None else answered_on
+                    steps, on, half = self.mediation(x, policy, escrow_left, answered_on, resolved, on)
                 w.add(
                     "dispute",
                     cid,
@@ -614,12 +691,12 @@ class _ContractGen:
                     day(answered),
                     answer_due,
                     mediation,
-                    day(min(answered + 2, today)) if resolved else None,
+                    None if answered_on is None else day(answered_on),
                     "resolved" if resolved else "open",
                     None if on is None else day(on),
+                    *steps,
                 )
                 if resolved:
-                    half = escrow_left // 2
                     for kind, amount in (("dispute_release", half), ("dispute_refund", escrow_left - half)):
                         if amount:
                             w.add(
@@ -655,6 +732,73 @@ class _ContractGen:
                 None,
                 day(on) + " 12:00:00",
             )
+        if (
+            x is not None
+            and scenario == "ended_closed"
+            and policy.support_refund_days is not None
+            and policy.refund_window_days is not None
+            and x.random() < self.SUPPORT_REFUND
+        ):
+            self.support_refund(x, cid, currency, policy, payments)
+
+    def support_refund(self, x, cid, currency, policy, payments) -> None:
+        """R9 v2: a refund of a payment made through the marketplace's support, after the self-service window
+        and within the support tier's days (as ops.record_refund), with its case; only when today is that late."""
+        today, day = self.today, self.day
+        first = policy.refund_window_days + 1
+        late_enough = [p for p in payments if p[3] + first <= today]
+        if not late_enough:
+            return
+        pay, mid, amount, paid_on = late_enough[x.randrange(len(late_enough))]
+        on = paid_on + x.randint(first, min(policy.support_refund_days, today - paid_on))
+        entry = self.w.add(
+            "ledger_entry",
+            cid,
+            mid,
+            "refund",
+            max(1, amount // x.choice((2, 4, 5, 10))),
+            currency,
+            day(on),
+            "Refund through the marketplace's support",
+            pay,
+            None,
+            None,
+            None,
+            day(on) + " 14:00:00",
+        )
+        self.w.add("support_case", entry, f"SUP-{x.randint(10_000, 99_999)}")
+
+    def mediation(self, x, policy, amount, answered_on, resolved, on) -> tuple[tuple, int | None, int]:
+        """R8 v2: a declined dispute's steps of mediation (Dispute.STEP_COLUMNS, each on or after the one before,
+        none after today, as models/mediation.py records them), the day it was resolved (None: open) and the
+        part released to the freelancer. Resolved: the mediator's proposal accepted by both (the outcome, dated
+        the second acceptance) or, not accepted by both within the days, arbitration and its outcome later.
+        Open: somewhere along the way."""
+        today, day = self.today, self.day
+        propose, accept = policy.proposal_days, policy.acceptance_days
+        half = amount // 2
+        evidence = min(answered_on + x.randint(0, 3), today)
+        proposal_due = evidence + propose
+        proposed = freelancer = client = arbitration = release = refund = acceptance_due = None
+        if resolved or x.random() < 0.6:
+            proposed = min(evidence + x.randint(0, propose), today)
+            acceptance_due = proposed + accept
+            release = amount * x.choice((30, 40, 50, 60, 70)) // 100
+            refund = amount - release
+            if x.random() < 0.5:
+                freelancer = min(proposed + x.randint(0, accept), today)
+            going_to_arbitration = acceptance_due + 1 <= today and x.random() < 0.4
+            if resolved and not going_to_arbitration:  # accepted by both: the proposal is the outcome
+                freelancer = freelancer or min(proposed + x.randint(0, accept), today)
+                client = min(proposed + x.randint(0, accept), today)
+                on, half = max(freelancer, client), release
+            elif going_to_arbitration:
+                arbitration = acceptance_due + 1
+                if resolved:
+                    on = min(arbitration + x.randint(5, 20), today)
+        steps = (evidence, proposal_due, proposed, release, refund, acceptance_due, freelancer, client, arbitration)
+        texts = tuple(None if v is None else v if i in (3, 4) else day(v) for i, v in enumerate(steps))
+        return texts, on, half
 
     def closeout(self, cid, scenario, ended_on, single_rating: bool) -> None:
         """The closeout items and the feedback, in the contract's form (R10): six categories with a private reason
