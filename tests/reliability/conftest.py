@@ -3,6 +3,8 @@ every run that includes them (in the terminal summary, so they show without -s).
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from .figures import BAD_INPUT, CRASH, CSV_FUZZ, UNTRUSTED
@@ -71,3 +73,34 @@ def pytest_terminal_summary(terminalreporter):
 @pytest.fixture(autouse=True)
 def _prompts_guarded(no_modal_prompts):
     """No test here waits forever on a modal confirmation nobody answers (tests/conftest.py)."""
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """`tmpfs(size="4m", read_only=False, required=True)`: a file system of its own, in memory, mounted under the
+    test's folder (a small disk to fill, a read-only disk), unmounted after the test. These tests run as root,
+    in CI too: where mounting is impossible a required one fails the test; one that is not required is None
+    (the caller then has a way of its own)."""
+    mounts = []
+
+    def mount(size: str = "4m", *, read_only: bool = False, required: bool = True):
+        folder = tmp_path / f"tmpfs-{len(mounts)}"
+        folder.mkdir()
+        options = f"size={size}" + (",ro" if read_only else "")
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
+        if done.returncode != 0:
+            if required:
+                pytest.fail(f"a tmpfs could not be mounted (these tests run as root): {done.stderr.decode().strip()}")
+            return None
+        mounts.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounts:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+@pytest.fixture
+def small_disk(tmpfs):
+    """A 4 MiB disk of its own to fill."""
+    return tmpfs("4m")

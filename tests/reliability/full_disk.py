@@ -11,6 +11,7 @@ what happened as JSON:
 from __future__ import annotations
 
 import json
+import os
 import resource
 import signal
 import sys
@@ -26,6 +27,24 @@ from ..conftest import START, snapshot
 
 NOTES = "Notes on the drafts. " * 900  # about 19,000 characters: each milestone takes a few pages
 ATTEMPTS = 2_000
+
+
+def fill(disk: Path, leave: int = 0) -> Path:
+    """Take every free byte of the disk but `leave` with one file (what another program's download would do)."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        for chunk in (b"\0" * 65536, b"\0" * 4096, b"\0"):
+            try:
+                while os.write(fd, chunk):
+                    pass
+            except OSError:
+                pass  # this size no longer fits: a smaller one may
+    finally:
+        os.close(fd)
+    if leave:
+        os.truncate(filler, max(0, filler.stat().st_size - leave))
+    return filler
 
 
 def new_book(path: Path) -> Contract:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -875,34 +874,9 @@ def test_book_open_elsewhere_is_refused_by_the_window(window, tmp_path):
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    """A 4 MiB disk of its own (tmpfs; the tests run as root), or None where mounting is impossible."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        yield None
-        return
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
-
-
-def fill(disk: Path) -> Path:
-    """Take every free byte of the disk with one file (what another program's download would do)."""
-    filler = disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        for chunk in (b"\0" * 65536, b"\0" * 4096, b"\0"):
-            try:
-                while os.write(fd, chunk):
-                    pass
-            except OSError:
-                pass  # this size no longer fits: a smaller one may
-    finally:
-        os.close(fd)
-    return filler
+def small_disk(tmpfs):
+    """A 4 MiB disk of its own, or None where mounting is impossible (a limited child process stands in)."""
+    return tmpfs("4m", required=False)
 
 
 def assert_refused_in_a_child_whose_files_may_not_grow(tmp_path: Path) -> None:
@@ -936,7 +910,7 @@ def test_r14_a_book_on_a_full_disk_refuses_with_a_clear_message_and_stays_whole(
     path = small_disk / "full.book"
     with open_book(path) as book:
         contract = full_disk.new_book(path)
-        filler = fill(small_disk)
+        filler = full_disk.fill(small_disk)
         refusal, unchanged, added = full_disk.until_refused(contract)
         assert refusal.message == (
             "Nothing was recorded: the disk that holds the book is full. Free some space, then try again."

@@ -20,6 +20,7 @@ from models import ops
 from models.book import open_book
 
 from ..conftest import START
+from .full_disk import fill
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -32,36 +33,9 @@ def _one_application(qapp):
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    """A disk of 1 MiB of its own (tmpfs: the tests run as root here), or the test is skipped where mounting
-    is impossible."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip("no tmpfs can be mounted here (not root)")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
-
-
-def fill(disk: Path, leave: int = 0) -> Path:
-    """Take every free byte of the disk but `leave` with one file (what another program's download would do)."""
-    filler = disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        for chunk in (b"\0" * 65536, b"\0" * 4096, b"\0"):
-            try:
-                while os.write(fd, chunk):
-                    pass
-            except OSError:
-                pass
-    finally:
-        os.close(fd)
-    if leave:
-        os.truncate(filler, max(0, filler.stat().st_size - leave))
-    return filler
+def small_disk(tmpfs):
+    """A disk of 1 MiB of its own."""
+    return tmpfs("1m")
 
 
 @pytest.fixture
