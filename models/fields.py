@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from . import queries
 from .entities import Contract, Feedback, Policy
 from .errors import RuleError
+from .labels import day_text
 from .money import CURRENCY_EXPONENT, CURRENCY_NAME, check_currency, format_money, major_to_minor, max_minor
 from .policy import policy_for, terms
 
@@ -94,10 +95,6 @@ def check_milestone_amount(contract: Contract, amount) -> int:
 # ------------------------------------------------------------------- currencies (R2)
 
 
-def _day_text(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def _currencies_in_words(codes) -> str:
     names = [CURRENCY_NAME.get(code, code) for code in codes]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
@@ -122,7 +119,7 @@ def _currency_rule(policy: Policy) -> str:
     """ "Contracts under “…” that start from 1 Dec 2026 are in US dollars only" (the date only when an earlier
     version of the policy allowed more)."""
     earlier = Policy.select().where((Policy.key == policy.key) & (Policy.effective_from < policy.effective_from))
-    when = f" that start from {_day_text(policy.effective_from)}" if earlier.exists() else ""
+    when = f" that start from {day_text(policy.effective_from)}" if earlier.exists() else ""
     return f"Contracts under “{policy.name}”{when} are in {_currencies_in_words(terms(policy).currencies)} only"
 
 
@@ -321,18 +318,18 @@ def check_support_case(value, payment, on: date) -> str | None:
     refusal (their message is about the date, not this field)."""
     tier = queries.refund_tier(payment, on)
     text = (value or "").strip()
-    paid = _payment_text(payment)
+    paid = payment_text(payment)
     if tier.kind == queries.THROUGH_SUPPORT:
         if not text:
             raise RuleError(
-                f"{paid} can be refunded through the marketplace's support until {_day(tier.until)}: "
+                f"{paid} can be refunded through the marketplace's support until {day_text(tier.until)}: "
                 "enter the reference of the support case.",
                 rule="R9",
                 field="support_case",
             )
         return check_text(text, "support_case", "support case reference")
     if text and tier.kind == queries.SELF_SERVICE:
-        until = f" until {_day(tier.until)}" if tier.until is not None else ""
+        until = f" until {day_text(tier.until)}" if tier.until is not None else ""
         raise RuleError(
             f"{paid} can be refunded without the marketplace's support{until}: a support case is recorded only "
             "with refunds made through support. Leave the support case empty.",
@@ -342,13 +339,9 @@ def check_support_case(value, payment, on: date) -> str | None:
     return None
 
 
-def _payment_text(payment) -> str:
+def payment_text(payment) -> str:
     """ "The payment of $300.00 on 1 Dec 2026"."""
-    return f"The payment of {format_money(payment.amount, payment.currency)} on {_day(payment.date)}"
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return f"The payment of {format_money(payment.amount, payment.currency)} on {day_text(payment.date)}"
 
 
 # ------------------------------------------------------------------- feedback (R10)

@@ -78,11 +78,12 @@ assert tuple(FEEDBACK_CATEGORIES) == Feedback.CATEGORIES
 DELIVERABLE_KINDS = {Deliverable.WORK: "work", Deliverable.MATERIAL: "material", Deliverable.EQUIPMENT: "equipment"}
 
 
-def _day_text(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
+def day_text(day: date) -> str:
+    """A date as the client reads it: "5 Mar 2026" (the one definition models/ uses in its messages)."""
+    return f"{day.day} {day:%b %Y}"
 
 
-def submissions(m: Milestone, day: Callable[[date], str] = _day_text) -> str:
+def submissions(m: Milestone, day: Callable[[date], str] = day_text) -> str:
     """R6: the milestone's submissions as the client reads them (both dates when work was submitted again):
     "Submitted 1 Dec 2026, again 13 Dec 2026; released automatically on 27 Dec 2026"; "" when none is
     running. `day` writes a date (the window uses the user's locale)."""

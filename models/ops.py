@@ -53,6 +53,7 @@ from .fields import (
     check_text,
     contract_field,
     deliverable_field,
+    payment_text,
 )
 from .money import check_currency, fee_on, format_money
 from .policy import policy_for
@@ -260,7 +261,6 @@ def create_contract(
         "budget": None if budget is None else check_amount(budget, "budget", currency=check_currency(currency)),
     }
     check_started_on(started_on, today)
-    version = policy_for(policy, started_on)
     fields["initiation_fee"] = check_initiation_fee(version, initiation_fee, fields["currency"])
     c = Contract.create(
         freelancer=f,
@@ -863,7 +863,7 @@ def record_refund(
         )
     if tier.kind == q.CLOSED:
         raise RuleError(
-            f"The payment of {_money(c, p.amount)} on {order.day_text(p.date)} could be refunded through the "
+            f"{payment_text(p)} could be refunded through the "
             f"marketplace's support until {order.day_text(tier.until)}: on {order.day_text(today)} it can no "
             "longer be refunded.",
             rule="R9",

@@ -15,15 +15,11 @@ from datetime import date
 from .entities import Contract, EscrowRefundRequest, LedgerEntry, Milestone, database
 from .errors import RuleError
 from .fields import check_day
+from .labels import day_text
 from .money import format_money
 
 # Kinds of entry that can only happen while a contract is active: an ending comes on or after all of them.
 BEFORE_ENDING_KINDS = (LedgerEntry.FUND, LedgerEntry.FUND_FROM_ESCROW, LedgerEntry.RELEASE)
-
-
-def day_text(day: date) -> str:
-    """A date as the client reads it: "5 Mar 2026"."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def happened_on(on: date, today: date) -> date:
