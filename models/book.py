@@ -110,6 +110,14 @@ def _second_policy_version(db: pw.Database) -> None:
         db.execute_sql("UPDATE milestone SET first_submitted_on = submitted_on WHERE submitted_on IS NOT NULL")
 
 
+def _statements(db: pw.Database) -> None:
+    """Book format 5: the marketplace's statements imported into the book, the client's choices of contract for
+    their rows, and their reconciliation with the ledger (models/reconcile.py)."""
+    from .entities import Statement, StatementChoice, StatementLine, StatementMatch
+
+    db.create_tables([Statement, StatementLine, StatementChoice, StatementMatch])
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -117,6 +125,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _chain_ledger,
     _withdrawable_feedback,
     _second_policy_version,
+    _statements,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
@@ -132,6 +141,7 @@ ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
         ("policy", "dormant_after_days"),
         ("dispute", "proposed_on"),
     ),
+    5: (("statement_line", "reference"), ("statement_match", "status")),
 }
 
 

@@ -402,6 +402,74 @@ class SupportCase(BaseModel):
     reference = pw.CharField()
 
 
+class Statement(BaseModel):
+    """A statement of the marketplace (its transaction history, CSV) imported into the book (models/reconcile.py)."""
+
+    name = pw.CharField()  # the file's name
+    format_key = pw.CharField()
+    format_name = pw.CharField()
+    imported_at = pw.DateTimeField()
+    first_day = pw.DateField()  # the period its rows cover
+    last_day = pw.DateField()
+    rows = pw.IntegerField()  # rows read
+    new_lines = pw.IntegerField()  # rows not imported before (by their reference)
+
+
+class StatementLine(BaseModel):
+    """One row of an imported statement, as the marketplace wrote it. Kept as imported; its contract is found
+    when it is imported, or chosen by the client when several fit (`StatementChoice`)."""
+
+    # (Few indexes: a statement has a row per movement of money, and is imported in one go.)
+    statement = pw.ForeignKeyField(Statement, backref="lines", index=False)
+    row = pw.IntegerField()  # the spreadsheet row in its file
+    reference = pw.CharField(unique=True)  # the marketplace's; a fingerprint of the row when it has none
+    day = pw.DateField()
+    kind = pw.CharField()  # models/statements.py KINDS
+    amount = pw.IntegerField()  # minor units, >= 0
+    sign = pw.IntegerField()  # -1 out of the client's account, +1 in, as the statement shows it
+    currency = pw.CharField(max_length=3)
+    type = pw.CharField()  # the transaction type as the statement says it
+    description = pw.TextField()
+    freelancer = pw.CharField()
+    known = pw.BooleanField()  # False: a type no rule of its format names (listed as not kept)
+    contract = pw.ForeignKeyField(Contract, null=True, index=False)  # (contract, day) below
+    candidates = pw.IntegerField()  # contracts it could be: 1 found, 0 none, more: the client chooses
+    choice_key = pw.CharField()  # what a client's choice of contract is remembered by ("" when found by reference)
+    chosen = pw.BooleanField(default=False)  # its contract is the client's choice
+
+    class Meta:
+        indexes = ((("contract", "day"), False),)
+
+
+class StatementChoice(BaseModel):
+    """A contract the client chose for statement rows that fit several: remembered for every later import."""
+
+    key = pw.CharField(unique=True)
+    contract = pw.ForeignKeyField(Contract, index=True)
+    chosen_at = pw.DateTimeField()
+
+
+class StatementMatch(BaseModel):
+    """Derived: the reconciliation of the imported statements with the ledger, rebuilt by `reconcile.reconcile`
+    from the lines, the live ledger and the client's choices. One row per statement line (with its first ledger
+    entry), one more per further entry of a line that covers several, and one per entry in the books only. The
+    link of a line to its entries is the statement's reference on the ledger entry."""
+
+    line = pw.ForeignKeyField(StatementLine, null=True, index=False)  # partial index below
+    entry = pw.ForeignKeyField(LedgerEntry, null=True, index=False)  # partial index below
+    contract = pw.ForeignKeyField(Contract, null=True, index=False)  # (contract, status, day) below
+    status = pw.CharField()  # models/reconcile.py STATUSES
+    day = pw.DateField()  # the line's (the entry's when in the books only)
+    difference = pw.IntegerField(default=0)  # statement minus books: minor units, or days for a date
+    lead = pw.BooleanField()  # the row that counts its line (False: a further entry of the same line)
+
+    class Meta:
+        indexes = ((("status", "day"), False), (("contract", "status", "day"), False))
+
+
+_partial_indexes(StatementMatch, StatementMatch.line, StatementMatch.entry)
+
+
 ALL_TABLES = [
     BookInfo,
     Policy,
@@ -420,4 +488,8 @@ ALL_TABLES = [
     Clock,
     ContractMonth,
     SupportCase,
+    Statement,
+    StatementLine,
+    StatementChoice,
+    StatementMatch,
 ]

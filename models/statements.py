@@ -1,0 +1,745 @@
+"""The marketplace's statements (transaction histories, CSV): their formats, and reading one.
+
+A format is data, one TOML file per format in `resources/statements/` (the ones shipped) or in the user's
+own folder (the ones a client mapped from an unknown header, `save_format`). Each names its headers, the
+column each field is read from, the date layouts and decimal mark of its cells, and how its transaction
+types map to what the books keep (`KINDS`).
+
+Reading is tolerant of what spreadsheets and exports do to a CSV: columns in any order, extra columns, a
+byte order mark, UTF-16, ";" or tab separators, quoted cells across lines, a title line or two above the
+headers, currency symbols, thousands separators, signs or parentheses. It is not tolerant of what it cannot
+read: every such cell is a problem with its row number (spreadsheet rows: the header row's number plus the
+records after it, however many lines a quoted cell takes), and a statement with any problem is refused whole
+(`StatementRefused`). A statement is untrusted input: nothing in it is run or followed.
+
+Amounts are read as positive minor units (R1); the direction comes from the kind. A row whose type the books
+do not keep (hourly work, Connects, subscriptions, taxes, …), or that no rule of its format names, is read as
+`NOT_KEPT` and listed as such, never dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from .errors import RuleError
+from .fields import EARLIEST_DAY, LATEST_DAY
+from .money import CURRENCY_EXPONENT, MAX_MAJOR
+from .resources import resource
+
+# What a statement row can be in the books (R3, R5, R8, R9): each maps to ledger kinds in models/reconcile.py.
+FUND = "fund"  # money into escrow for a milestone
+FEE = "fee"  # the marketplace fee on a funding
+INITIATION_FEE = "initiation_fee"  # the contract initiation fee
+RELEASE = "release"  # escrow paid to the freelancer (also a dispute's outcome in their favour)
+REFUND = "refund"  # a payment refunded by the freelancer
+ESCROW_REFUND = "escrow_refund"  # escrow back to the client (also a dispute's outcome in theirs)
+FEE_REFUND = "fee_refund"  # the initiation fee returned
+NOT_KEPT = "not_kept"  # hourly work, Connects, subscriptions, taxes: not in these books
+KINDS = (FUND, FEE, INITIATION_FEE, RELEASE, REFUND, ESCROW_REFUND, FEE_REFUND, NOT_KEPT)
+KIND_WORDS = {
+    FUND: "escrow funded",
+    FEE: "marketplace fee",
+    INITIATION_FEE: "contract initiation fee",
+    RELEASE: "payment released",
+    REFUND: "refund of a payment",
+    ESCROW_REFUND: "escrow refunded",
+    FEE_REFUND: "initiation fee returned",
+    NOT_KEPT: "not kept in these books",
+}
+# The fields a format reads; the first five are what the mapping step asks for.
+FIELDS = ("date", "amount", "type", "description", "reference", "freelancer", "currency")
+REQUIRED_FIELDS = ("date", "amount", "type")
+FIELD_WORDS = {
+    "date": "Date",
+    "amount": "Amount",
+    "type": "Transaction type",
+    "description": "Description",
+    "reference": "Reference",
+    "freelancer": "Freelancer",
+    "currency": "Currency",
+}
+MAX_PROBLEMS = 50  # reading stops after this many: the file is refused anyway
+MAX_CELL = 4000  # characters in one cell
+MAX_FORMAT_BYTES = 64 * 1024
+HEADER_SEARCH_ROWS = 10  # a header row is looked for in this many first records
+SEPARATORS = (",", ";", "\t")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
+_FULL_MONTHS = {
+    name: i
+    for i, name in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+         "november", "december"),
+        start=1,
+    )
+}  # fmt: skip
+_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "C$": "CAD", "A$": "AUD"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+csv.field_size_limit(1 << 24)  # a long cell is refused by length, with its row, not by the csv module
+
+
+class StatementRefused(RuleError):
+    """A statement (or a format) that cannot be read: each problem names its row. Nothing was recorded."""
+
+    def __init__(self, problems: list[str], *, headline: str = "The statement was not read"):
+        self.problems = problems
+        shown = "\n".join(f"• {p}" for p in problems[:20])
+        more = f"\n…and {len(problems) - 20} more." if len(problems) > 20 else ""
+        n = len(problems)
+        super().__init__(f"{headline}: {n} problem{'s' if n != 1 else ''} found. Nothing was recorded.\n{shown}{more}")
+
+
+class UnknownFormat(StatementRefused):
+    """No format knows this header row: the client maps its columns (`save_format`) and reads it again."""
+
+    def __init__(self, headers: list[str], separator: str, header_row: int):
+        self.headers = headers
+        self.separator = separator
+        self.header_row = header_row
+        shown = ", ".join(f"“{h}”" for h in headers[:30])
+        super().__init__(
+            [f"row {header_row}: these headers are not a statement format Escrowbook knows: {shown}."],
+            headline="The statement's columns need to be matched once",
+        )
+
+
+# ------------------------------------------------------------------ formats
+@dataclass(frozen=True)
+class KindRule:
+    types: frozenset[str]  # normalised type names
+    words: tuple[str, ...]  # lower-case; empty: any description
+    kind: str
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str
+    name: str
+    headers: tuple[str, ...]  # as the export writes them (the writer's order)
+    detect: tuple[str, ...]  # a header row holding all of these is this format
+    columns: dict[str, tuple[str, ...]]  # field -> header names (description: all joined; others: first present)
+    dates: tuple[str, ...]
+    decimal_mark: str
+    currency: str
+    rules: tuple[KindRule, ...]
+    origin: str = ""  # the file it was read from
+    saved: bool = False  # mapped by the client, not shipped
+
+    def kind_of(self, type_text: str, description_lower: str) -> str:
+        t = normal_type(type_text)
+        for rule in self.rules:
+            if t in rule.types and (not rule.words or any(w in description_lower for w in rule.words)):
+                return rule.kind
+        return NOT_KEPT
+
+    def known_type(self, type_text: str) -> bool:
+        t = normal_type(type_text)
+        return any(t in rule.types for rule in self.rules)
+
+
+def normal_type(text: str) -> str:
+    """ "Fixed-price", "fixed  price" and "Fixed Price" are one type."""
+    return " ".join(text.replace("-", " ").replace("_", " ").casefold().split())
+
+
+def _normal_header(text: str) -> str:
+    return " ".join(text.replace("\ufeff", "").casefold().split())
+
+
+def _names(value, where: str, what: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise StatementRefused([f"{where}: “{what}” must be a header name or a list of them."], headline=_BAD_FORMAT)
+    return tuple(v.strip() for v in value)
+
+
+_BAD_FORMAT = "The statement format was not read"
+
+
+def read_format(text: str, origin: str, *, saved: bool = False) -> Format:
+    """A format from its TOML text; anything missing or of the wrong kind is refused, naming the file."""
+    where = Path(origin).name
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StatementRefused([f"{where}: {exc}."], headline=_BAD_FORMAT) from None
+    problems = []
+
+    def text_of(name, default=None):
+        value = data.get(name, default)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{where}: “{name}” must be a text.")
+            return ""
+        return value.strip()
+
+    key, name = text_of("key"), text_of("name")
+    if problems:
+        raise StatementRefused(problems, headline=_BAD_FORMAT)
+    headers = _names(data.get("headers"), where, "headers")
+    detect = _names(data.get("detect", list(headers)), where, "detect")
+    raw_columns = data.get("columns")
+    if not isinstance(raw_columns, dict):
+        raise StatementRefused([f"{where}: a [columns] table is needed."], headline=_BAD_FORMAT)
+    columns = {}
+    for fld, value in raw_columns.items():
+        if fld not in FIELDS:
+            raise StatementRefused([f"{where}: “{fld}” is not a field ({', '.join(FIELDS)})."], headline=_BAD_FORMAT)
+        columns[fld] = _names(value, where, f"columns.{fld}")
+    missing = [f for f in REQUIRED_FIELDS if f not in columns]
+    if missing:
+        raise StatementRefused([f"{where}: [columns] must name {', '.join(missing)}."], headline=_BAD_FORMAT)
+    read = data.get("read", {})
+    if not isinstance(read, dict):
+        raise StatementRefused([f"{where}: [read] must be a table."], headline=_BAD_FORMAT)
+    dates = _names(read.get("dates", ["%Y-%m-%d"]), where, "read.dates")
+    for layout in dates:
+        try:
+            _date_pattern(layout)
+        except ValueError as exc:
+            raise StatementRefused([f"{where}: {exc}"], headline=_BAD_FORMAT) from None
+    mark = read.get("decimal_mark", ".")
+    currency = read.get("currency", "USD")
+    if mark not in (".", ","):
+        raise StatementRefused([f"{where}: “decimal_mark” must be “.” or “,”."], headline=_BAD_FORMAT)
+    if currency not in CURRENCY_EXPONENT:
+        raise StatementRefused([f"{where}: “{currency}” is not a currency Escrowbook knows."], headline=_BAD_FORMAT)
+    rules = []
+    raw_rules = data.get("kinds", [])
+    if not isinstance(raw_rules, list):
+        raise StatementRefused([f"{where}: [[kinds]] must be a list of tables."], headline=_BAD_FORMAT)
+    for i, rule in enumerate(raw_rules, start=1):
+        if not isinstance(rule, dict) or rule.get("kind") not in KINDS:
+            raise StatementRefused(
+                [f"{where}: kinds rule {i} must have a “kind”, one of {', '.join(KINDS)}."], headline=_BAD_FORMAT
+            )
+        types = _names(rule.get("types"), where, f"kinds rule {i} types")
+        words = _names(rule["words"], where, f"kinds rule {i} words") if "words" in rule else ()
+        rules.append(
+            KindRule(frozenset(normal_type(t) for t in types), tuple(w.casefold() for w in words), rule["kind"])
+        )
+    return Format(
+        key=key, name=name, headers=headers, detect=detect, columns=columns, dates=dates, decimal_mark=mark,
+        currency=currency, rules=tuple(rules), origin=origin, saved=saved,
+    )  # fmt: skip
+
+
+def shipped_formats() -> list[Format]:
+    folder = resource("statements")
+    return [read_format(p.read_text(encoding="utf-8"), str(p)) for p in sorted(folder.glob("*.toml"))]
+
+
+def saved_formats(folder: Path | None) -> tuple[list[Format], list[str]]:
+    """The client's own formats, and a sentence for each file there that could not be read (skipped)."""
+    found, skipped = [], []
+    if folder is None or not folder.is_dir():
+        return found, skipped
+    for p in sorted(folder.glob("*.toml")):
+        try:
+            if not p.is_file() or p.stat().st_size > MAX_FORMAT_BYTES:
+                raise StatementRefused([f"{p.name}: not a small text file."], headline=_BAD_FORMAT)
+            found.append(read_format(p.read_text(encoding="utf-8"), str(p), saved=True))
+        except (StatementRefused, OSError, UnicodeError) as exc:
+            skipped.append(f"{p.name} was skipped: {getattr(exc, 'problems', [exc])[0]}")
+    return found, skipped
+
+
+def all_formats(folder: Path | None = None) -> list[Format]:
+    """The shipped formats, then the client's own (a saved one with a shipped key is still listed)."""
+    return shipped_formats() + saved_formats(folder)[0]
+
+
+def format_named(name: str, folder: Path | None = None) -> Format:
+    wanted = name.casefold().strip()
+    for f in all_formats(folder):
+        if wanted in (f.key.casefold(), f.name.casefold()):
+            return f
+    names = ", ".join(f"“{f.key}”" for f in all_formats(folder))
+    raise StatementRefused([f"there is no statement format “{name}”; there are: {names}."], headline=_BAD_FORMAT)
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    return (slug or "format")[:60]
+
+
+def save_format(
+    name: str, headers: list[str], mapping: dict[str, str], folder: Path, *, dates: tuple[str, ...] = (),
+    decimal_mark: str = ".", currency: str = "USD",
+) -> Format:  # fmt: skip
+    """The client's mapping of an unknown header row, saved as a named format (one TOML file in `folder`) and
+    read back as any format is. The type rules are the shipped 2025 format's. `mapping` is field -> header."""
+    name = " ".join(name.split())
+    if not name or len(name) > 80:
+        raise RuleError("Give the format a name of up to 80 characters.", field="name")
+    missing = [FIELD_WORDS[f] for f in REQUIRED_FIELDS if not mapping.get(f)]
+    if missing:
+        raise RuleError(f"Choose the column of: {', '.join(missing)}.", field="mapping")
+    unknown = [h for h in mapping.values() if h and h not in headers]
+    if unknown:
+        raise RuleError(f"The statement has no column “{unknown[0]}”.", field="mapping")
+    if any(f not in FIELDS for f in mapping):
+        raise RuleError("Only the fields of a statement can be mapped.", field="mapping")
+    base = next(f for f in shipped_formats() if f.key == "marketplace-2025")
+    lines = [
+        "# A statement format mapped in Escrowbook from a header row it did not know.",
+        f"key = {_toml(_slug(name))}",
+        f"name = {_toml(name)}",
+        f"headers = [{', '.join(_toml(h) for h in headers)}]",
+        f"detect = [{', '.join(_toml(h) for h in headers if h.strip())}]",
+        "",
+        "[columns]",
+        *(f"{f} = {_toml(h)}" for f, h in mapping.items() if h),
+        "",
+        "[read]",
+        f"dates = [{', '.join(_toml(d) for d in (dates or base.dates))}]",
+        f"decimal_mark = {_toml(decimal_mark)}",
+        f"currency = {_toml(currency)}",
+    ]
+    source = base.origin and Path(base.origin).read_text(encoding="utf-8")
+    kinds = source[source.index("[[kinds]]") :] if "[[kinds]]" in source else ""
+    text = "\n".join(lines) + "\n\n" + kinds
+    fmt = read_format(text, str(folder / f"{_slug(name)}.toml"), saved=True)  # refuses what would not read back
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{_slug(name)}.toml"
+    part = target.with_name(target.name + ".part")
+    part.write_text(text, encoding="utf-8")
+    os.replace(part, target)
+    return fmt
+
+
+def _toml(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def detect(headers: list[str], formats: list[Format]) -> Format | None:
+    """The format whose `detect` headers this row holds (the most specific when several do)."""
+    have = {_normal_header(h) for h in headers}
+    fits = [f for f in formats if all(_normal_header(h) in have for h in f.detect)]
+    if not fits:
+        return None
+    # Most detect headers first; then the one whose own header list is most of this row.
+    return max(fits, key=lambda f: (len(f.detect), sum(_normal_header(h) in have for h in f.headers), f.saved))
+
+
+# ------------------------------------------------------------------ cells
+_DATE_PARTS = {"Y": r"(\d{4})", "m": r"(\d{1,2})", "d": r"(\d{1,2})", "b": r"([A-Za-z]{3})\.?", "B": r"([A-Za-z]+)"}
+
+
+def _date_pattern(layout: str) -> tuple[re.Pattern, tuple[str, ...]]:
+    parts, order, i = [], [], 0
+    while i < len(layout):
+        ch = layout[i]
+        if ch == "%" and i + 1 < len(layout):
+            code = layout[i + 1]
+            if code not in "YmdbB":
+                raise ValueError(f"the date layout “{layout}” uses %{code}; only %Y %m %d %b %B are read.")
+            parts.append(
+                {"Y": r"(\d{4})", "m": r"(\d{1,2})", "d": r"(\d{1,2})", "b": r"([A-Za-z]{3})\.?", "B": r"([A-Za-z]+)"}[
+                    code
+                ]
+            )
+            order.append(code)
+            i += 2
+        else:
+            parts.append(r"\s+" if ch == " " else re.escape(ch))
+            i += 1
+    if sorted(set(order)) != sorted(order) or not {"Y", "d"} <= set(order) or not {"m", "b", "B"} & set(order):
+        raise ValueError(f"the date layout “{layout}” needs a year, a month and a day.")
+    return re.compile("^" + "".join(parts) + "$"), tuple(order)
+
+
+class _Dates:
+    """Date cells read by the format's layouts, each distinct text once (a statement repeats few dates)."""
+
+    def __init__(self, layouts: tuple[str, ...]):
+        self.layouts = layouts
+        self.patterns = [_date_pattern(layout) for layout in layouts]
+        self.seen: dict[str, date | str] = {}
+
+    def __call__(self, text: str) -> date:
+        got = self.seen.get(text)
+        if got is None:
+            got = self.seen[text] = self._read(text)
+        if isinstance(got, str):
+            raise ValueError(got)
+        return got
+
+    def _read(self, text: str) -> date | str:
+        cell = text.strip()
+        if "T" in cell[8:12] or (" " in cell[8:12] and cell[:4].isdigit()):  # "2026-03-01T10:00:00" or with a time
+            cell = cell[:10]
+        for pattern, order in self.patterns:
+            m = pattern.match(cell)
+            if not m:
+                continue
+            values = dict(zip(order, m.groups(), strict=True))
+            if "m" in values:
+                month = int(values["m"])
+            else:
+                word = values.get("b") or values.get("B")
+                month = _MONTHS.get(word[:3].casefold()) if "b" in values else _FULL_MONTHS.get(word.casefold())
+                if month is None:
+                    continue
+            try:
+                day = date(int(values["Y"]), month, int(values["d"]))
+            except ValueError:
+                return f"“{_shown(text)}” is not a day of the calendar."
+            if day < EARLIEST_DAY or day > LATEST_DAY:
+                return f"the date “{_shown(text)}” is not a plausible year."
+            return day
+        if not cell:
+            return "the date is empty."
+        layouts = ", ".join(_example(layout) for layout in self.layouts)
+        return f"“{_shown(text)}” is not a date in a layout this format reads ({layouts})."
+
+
+def _example(layout: str) -> str:
+    return date(2026, 3, 1).strftime(layout.replace("%b", "Mar").replace("%B", "March"))
+
+
+def _shown(text: str) -> str:
+    text = _CONTROL.sub("?", text)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def read_amount(text: str, currency: str, decimal_mark: str = ".") -> tuple[int, int]:
+    """A statement's amount cell -> (sign, minor units ≥ 0): "$1,234.50", "-1 234,50 €", "(12.00)", "12.00-".
+    Raises ValueError with what is wrong."""
+    raw = text.strip()
+    cell = raw.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("\u2212", "-")
+    sign = 1
+    if cell.startswith("(") and cell.endswith(")"):
+        sign, cell = -1, cell[1:-1]
+    for symbol in sorted(_SYMBOLS, key=len, reverse=True):
+        cell = cell.replace(symbol, "")
+    cell = re.sub(r"^[A-Z]{3}|[A-Z]{3}$", "", cell)  # "USD 12.00", "12.00 USD"
+    if cell.startswith(("-", "+")):
+        sign, cell = (-1 if cell[0] == "-" else 1) * sign, cell[1:]
+    elif cell.endswith(("-", "+")):
+        sign, cell = (-1 if cell[-1] == "-" else 1) * sign, cell[:-1]
+    for symbol in sorted(_SYMBOLS, key=len, reverse=True):  # "-$12.00"
+        cell = cell.replace(symbol, "")
+    if not cell:
+        raise ValueError("the amount is empty." if not raw else f"“{_shown(raw)}” is not an amount.")
+    if not re.fullmatch(r"[0-9][0-9.,']*", cell) or not cell.isascii() or not cell[-1].isdigit():
+        raise ValueError(f"“{_shown(raw)}” is not an amount.")
+    cell = cell.replace("'", "")  # 1'234.50 (Swiss grouping)
+    dots, commas = cell.count("."), cell.count(",")
+    if dots and commas:
+        mark = "." if cell.rfind(".") > cell.rfind(",") else ","
+    elif dots or commas:
+        sep = "." if dots else ","
+        tail = cell.rsplit(sep, 1)[1]
+        if (dots + commas) > 1 or (len(tail) == 3 and sep != decimal_mark and CURRENCY_EXPONENT[currency] != 3):
+            mark = "," if sep == "." else "."  # "1.234.567" or "1,234": sep groups thousands
+        else:
+            mark = sep
+    else:
+        mark = "."
+    group = "," if mark == "." else "."
+    whole, _, frac = cell.partition(mark) if mark in cell else (cell, "", "")
+    if mark in frac or group in frac:
+        raise ValueError(f"“{_shown(raw)}” is not an amount.")
+    groups = whole.split(group)
+    if len(groups) > 1 and (not groups[0] or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])):
+        raise ValueError(f"“{_shown(raw)}” is not an amount: its digits are not grouped in threes.")
+    try:
+        value = Decimal("".join(groups) + ("." + frac if frac else ""))
+    except InvalidOperation:
+        raise ValueError(f"“{_shown(raw)}” is not an amount.") from None
+    if value >= MAX_MAJOR:
+        raise ValueError(f"“{_shown(raw)}” is too large an amount.")
+    exp = CURRENCY_EXPONENT[currency]
+    scaled = value.scaleb(exp)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"“{_shown(raw)}” has more decimals than {currency} has ({exp}).")
+    return sign, int(scaled)
+
+
+# ------------------------------------------------------------------ reading
+@dataclass(slots=True)
+class Line:
+    """One row of a statement, read."""
+
+    row: int  # the spreadsheet row
+    reference: str  # the marketplace's reference; for a format without one, a fingerprint of the row
+    day: date
+    kind: str  # one of KINDS
+    amount: int  # minor units, ≥ 0
+    sign: int  # -1: out of the client's account; +1: in (as the statement shows it)
+    currency: str
+    type: str  # as the statement says
+    description: str
+    freelancer: str
+    known: bool = True  # False: a type no rule of the format names (listed as not kept)
+
+
+@dataclass
+class Opened:
+    """A statement file opened: its format, header row and separator, ready to read its lines."""
+
+    path: Path
+    format: Format
+    headers: list[str]
+    separator: str
+    header_row: int
+    encoding: str
+    problems: list[str] = field(default_factory=list)
+
+    def lines(self, progress: Callable[[int], None] | None = None) -> Iterator[Line]:
+        """Every line; problems are collected in `self.problems` (reading stops after MAX_PROBLEMS)."""
+        yield from _lines(self, progress)
+
+
+def _decode_head(path: Path) -> tuple[str, str]:
+    with open(path, "rb") as fh:
+        head = fh.read(64 * 1024)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", head.decode("utf-16", errors="ignore")
+    if b"\x00" in head:
+        raise StatementRefused(["row 1: the file holds binary data, not CSV text."])
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not only a character cut at the end of the sample
+            raise StatementRefused(
+                [
+                    f"row {_row_at(head[: exc.start])}: the file is not UTF-8 text (byte {exc.start + 1}). "
+                    "Save it as “CSV UTF-8” and try again."
+                ]
+            ) from None
+        text = head[: exc.start].decode("utf-8-sig")
+    return "utf-8-sig", text
+
+
+def _row_at(data: bytes) -> int:
+    return data.count(b"\n") + 1
+
+
+def open_statement(path: str | os.PathLike, fmt: Format | None = None, *, folder: Path | None = None) -> Opened:
+    """Open a statement and find its header row and format (`fmt`, or detected among the shipped and the
+    client's own). Raises StatementRefused, or UnknownFormat when no format knows the header row."""
+    path = Path(path)
+    if not path.is_file():
+        raise StatementRefused([f"“{path.name}” is not a file that can be read."])
+    if path.stat().st_size == 0:
+        raise StatementRefused(["row 1: the file is empty; a statement starts with its header row."])
+    encoding, head = _decode_head(path)
+    records = _first_records(head)
+    if not records:
+        raise StatementRefused(["row 1: the file is empty; a statement starts with its header row."])
+    formats = [fmt] if fmt is not None else all_formats(folder)
+    best = None
+    for number, line in records:
+        for sep in SEPARATORS:
+            cells = _split(line, sep)
+            if cells is None or len(cells) < 2:
+                continue
+            found = detect(cells, formats)
+            if found is not None:
+                return Opened(path, found, cells, sep, number, encoding)
+            if best is None or len(cells) > len(best[1]):
+                best = (number, cells, sep)
+    if best is None:
+        raise StatementRefused(["row 1: no header row was found: the file does not look like a CSV table."])
+    number, cells, sep = best
+    if fmt is not None:
+        missing = [h for h in fmt.detect if _normal_header(h) not in {_normal_header(c) for c in cells}]
+        raise StatementRefused(
+            [
+                f"row {number}: the header row has no column {', '.join(f'“{h}”' for h in missing)}, "
+                f"which the format “{fmt.name}” reads."
+            ]
+        )
+    raise UnknownFormat([c.strip() for c in cells], sep, number)
+
+
+def _first_records(head: str) -> list[tuple[int, str]]:
+    """The first physical lines of the file that hold text, with their line numbers (a header row is one line)."""
+    out = []
+    for number, line in enumerate(head.splitlines()[: HEADER_SEARCH_ROWS * 3], start=1):
+        if line.strip().strip(",;\t"):
+            out.append((number, line))
+        if len(out) >= HEADER_SEARCH_ROWS:
+            break
+    return out
+
+
+def _split(line: str, sep: str) -> list[str] | None:
+    try:
+        return next(csv.reader([line.lstrip("\ufeff")], delimiter=sep, strict=True))
+    except (csv.Error, StopIteration):
+        return None
+
+
+def _lines(opened: Opened, progress) -> Iterator[Line]:
+    fmt = opened.format
+    index = {_normal_header(h): i for i, h in reversed(list(enumerate(opened.headers)))}
+    width = len(opened.headers)
+
+    def one(fld: str) -> int | None:
+        for name in fmt.columns.get(fld, ()):
+            if _normal_header(name) in index:
+                return index[_normal_header(name)]
+        return None
+
+    missing = [FIELD_WORDS[f] for f in REQUIRED_FIELDS if one(f) is None]
+    if missing:
+        opened.problems.append(
+            f"row {opened.header_row}: the header row has no column for {', '.join(missing)} "
+            f"(the format “{fmt.name}” has none of them)."
+        )
+        return
+    at_date, at_amount, at_type = one("date"), one("amount"), one("type")
+    at_ref, at_free, at_cur = one("reference"), one("freelancer"), one("currency")
+    at_desc = [index[_normal_header(n)] for n in fmt.columns.get("description", ()) if _normal_header(n) in index]
+    needed = max(i for i in (at_date, at_amount, at_type, at_ref, at_free, at_cur, *at_desc) if i is not None) + 1
+    dates = _Dates(fmt.dates)
+    amounts = _Amounts(fmt.decimal_mark)
+    kinds: dict[str, tuple] = {}
+    fingerprints: dict[str, int] = {}
+    problems = opened.problems
+    with open(opened.path, encoding=opened.encoding, newline="", errors="strict") as fh:
+        reader = csv.reader(fh, delimiter=opened.separator, strict=True)
+        row = 0
+        try:
+            # Skip to the header row (title lines above it are not records of the statement).
+            while reader.line_num < opened.header_row:
+                next(reader)
+            row = opened.header_row
+            for cells in reader:
+                row += 1
+                if progress is not None and row % 50_000 == 0:
+                    progress(row)
+                if len(cells) <= 1 and not (cells and cells[0].strip()):
+                    continue  # a blank line
+                if not any(c.strip() for c in cells):
+                    continue
+                if len(cells) < needed:
+                    problems.append(f"row {row}: {len(cells)} cells; this statement's rows have {width}.")
+                    if len(problems) >= MAX_PROBLEMS:
+                        return
+                    continue
+                at = (at_date, at_amount, at_type, at_ref, at_free, at_cur, at_desc)
+                line = _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, *at)
+                if line is not None:
+                    yield line
+                elif len(problems) >= MAX_PROBLEMS:
+                    return
+        except csv.Error as exc:
+            problems.append(f"row {row + 1}: the CSV could not be read there ({exc}).")
+        except UnicodeDecodeError:
+            problems.append(f"row {row + 1}: the file is not UTF-8 text there. Save it as “CSV UTF-8” and try again.")
+        except StopIteration:
+            problems.append(f"row {opened.header_row}: the header row could not be found again.")
+    if row == opened.header_row and not problems:
+        problems.append(f"row {row}: the statement has a header row but no transactions.")
+
+
+class _Amounts:
+    """Amount cells read once per distinct text and currency (a statement repeats its amounts)."""
+
+    def __init__(self, mark: str):
+        self.mark = mark
+        self.seen: dict[tuple[str, str], tuple[int, int] | str] = {}
+
+    def __call__(self, text: str, currency: str) -> tuple[int, int]:
+        got = self.seen.get((text, currency))
+        if got is None:
+            try:
+                got = read_amount(text, currency, self.mark)
+            except ValueError as exc:
+                got = str(exc)
+            if len(self.seen) > 500_000:
+                self.seen.clear()
+            self.seen[(text, currency)] = got
+        if isinstance(got, str):
+            raise ValueError(got)
+        return got
+
+
+def _clean(text: str) -> str:
+    text = text.strip()
+    return " ".join(text.split()) if ("\n" in text or "\r" in text or "  " in text or "\t" in text) else text
+
+
+def _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, at_date, at_amount, at_type, at_ref,
+          at_free, at_cur, at_desc) -> Line | None:  # fmt: skip
+    wrong = []
+    joined = "".join(cells)
+    if len(joined) > MAX_CELL:
+        long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
+        if long is not None:
+            problems.append(
+                f"row {row}: a cell has {len(cells[long]):,} characters; a statement's cells have at most {MAX_CELL:,}."
+            )
+            return None
+    if _CONTROL.search(joined):
+        problems.append(f"row {row}: a cell holds control characters, which a statement never has.")
+        return None
+    currency = fmt.currency
+    if at_cur is not None:
+        code = cells[at_cur].strip()
+        if code:
+            currency = code.upper()
+            if currency not in CURRENCY_EXPONENT:
+                wrong.append(f"“{_shown(code)}” is not a currency Escrowbook knows")
+                currency = fmt.currency
+    try:
+        day = dates(cells[at_date])
+    except ValueError as exc:
+        wrong.append(str(exc).rstrip("."))
+        day = None
+    try:
+        sign, amount = amounts(cells[at_amount], currency)
+    except ValueError as exc:
+        wrong.append(str(exc).rstrip("."))
+        sign, amount = 1, 0
+    type_text = _clean(cells[at_type])
+    if not type_text:
+        wrong.append("the transaction type is empty")
+    if wrong:
+        problems.append(f"row {row}: " + "; ".join(wrong) + ".")
+        return None
+    description = " · ".join(_clean(cells[i]) for i in at_desc if cells[i].strip())
+    freelancer = _clean(cells[at_free]) if at_free is not None else ""
+    rules = kinds.get(type_text)
+    if rules is None:
+        rules = kinds[type_text] = (
+            [r for r in fmt.rules if normal_type(type_text) in r.types],
+            fmt.known_type(type_text),
+        )
+    kind = NOT_KEPT
+    if rules[0]:
+        lower = None
+        for rule in rules[0]:
+            if rule.words:
+                lower = lower if lower is not None else description.casefold()
+                if not any(w in lower for w in rule.words):
+                    continue
+            kind = rule.kind
+            break
+    reference = cells[at_ref].strip() if at_ref is not None else ""
+    if not reference:
+        # No reference: a fingerprint of what the row says; identical rows are told apart by their order.
+        text = "\x1f".join((day.isoformat(), type_text, description, freelancer, str(sign * amount), currency))
+        digest = hashlib.sha256(text.encode()).hexdigest()[:20]
+        n = fingerprints[digest] = fingerprints.get(digest, 0) + 1
+        reference = f"~{digest}" + (f"-{n}" if n > 1 else "")
+    elif len(reference) > 200:
+        problems.append(f"row {row}: the reference has {len(reference)} characters; at most 200 are kept.")
+        return None
+    return Line(row, reference, day, kind, amount, sign, currency, type_text, description, freelancer, rules[1])
