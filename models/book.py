@@ -116,6 +116,7 @@ def _statements(db: pw.Database) -> None:
     from .entities import Statement, StatementChoice, StatementLine, StatementMatch
 
     db.create_tables([Statement, StatementLine, StatementChoice, StatementMatch])
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "ledger_entry_date" ON "ledger_entry" ("date")')
 
 
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an

@@ -195,7 +195,7 @@ class LedgerEntry(BaseModel):
     kind = pw.CharField()
     amount = pw.IntegerField()  # minor units, always > 0
     currency = pw.CharField(max_length=3)
-    date = pw.DateField()
+    date = pw.DateField(index=True)  # (format 5: reconciling a statement walks the ledger by date)
     memo = pw.TextField(default="")
     # Links, each with a partial index below (most entries have none of them).
     # refund -> the payment it refunds; fee refund -> the initiation fee it returns
@@ -420,7 +420,9 @@ class StatementLine(BaseModel):
     when it is imported, or chosen by the client when several fit (`StatementChoice`)."""
 
     # (Few indexes: a statement has a row per movement of money, and is imported in one go.)
-    statement = pw.ForeignKeyField(Statement, backref="lines", index=False)
+    # Plain numbers where a foreign key would be checked a million times for a big statement: the statement is
+    # the import's own, the contract one `reconcile` found or the client chose (`check` holds both to exist).
+    statement_id = pw.IntegerField()
     row = pw.IntegerField()  # the spreadsheet row in its file
     reference = pw.CharField(unique=True)  # the marketplace's; a fingerprint of the row when it has none
     day = pw.DateField()
@@ -432,13 +434,10 @@ class StatementLine(BaseModel):
     description = pw.TextField()
     freelancer = pw.CharField()
     known = pw.BooleanField()  # False: a type no rule of its format names (listed as not kept)
-    contract = pw.ForeignKeyField(Contract, null=True, index=False)  # (contract, day) below
+    contract_id = pw.IntegerField(null=True, index=True)
     candidates = pw.IntegerField()  # contracts it could be: 1 found, 0 none, more: the client chooses
     choice_key = pw.CharField()  # what a client's choice of contract is remembered by ("" when found by reference)
     chosen = pw.BooleanField(default=False)  # its contract is the client's choice
-
-    class Meta:
-        indexes = ((("contract", "day"), False),)
 
 
 class StatementChoice(BaseModel):
@@ -455,19 +454,21 @@ class StatementMatch(BaseModel):
     entry), one more per further entry of a line that covers several, and one per entry in the books only. The
     link of a line to its entries is the statement's reference on the ledger entry."""
 
-    line = pw.ForeignKeyField(StatementLine, null=True, index=False)  # partial index below
-    entry = pw.ForeignKeyField(LedgerEntry, null=True, index=False)  # partial index below
-    contract = pw.ForeignKeyField(Contract, null=True, index=False)  # (contract, status, day) below
+    # Plain numbers, not foreign keys: the table is derived (rebuilt from the lines and the ledger, which hold the
+    # keys), and a million checks of the keys would double the time a big statement takes to reconcile.
+    line_id = pw.IntegerField(null=True, index=False)  # statement_line.id; partial index below
+    entry_id = pw.IntegerField(null=True, index=False)  # ledger_entry.id; partial index below
+    contract_id = pw.IntegerField(null=True, index=False)  # contract.id; (contract_id, status, day) below
     status = pw.CharField()  # models/reconcile.py STATUSES
     day = pw.DateField()  # the line's (the entry's when in the books only)
     difference = pw.IntegerField(default=0)  # statement minus books: minor units, or days for a date
     lead = pw.BooleanField()  # the row that counts its line (False: a further entry of the same line)
 
     class Meta:
-        indexes = ((("status", "day"), False), (("contract", "status", "day"), False))
+        indexes = ((("status", "day"), False), (("contract_id", "status", "day"), False))
 
 
-_partial_indexes(StatementMatch, StatementMatch.line, StatementMatch.entry)
+_partial_indexes(StatementMatch, StatementMatch.line_id, StatementMatch.entry_id)
 
 
 ALL_TABLES = [

@@ -20,11 +20,14 @@ every rule still applies and a refusal explains itself.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import multiprocessing
 import os
 import re
+import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -86,6 +89,8 @@ STATUS_WORDS = {
 NEAR_DAYS = 45  # a row and an entry this many days apart can still be the same event with its date wrong
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*[A-Za-z0-9]")
 _BATCH = 20_000
+READ_APART_FROM = 16 * 1024 * 1024  # bytes: a statement this big is read in a second process
+BIG_CACHE_KIB = 256 * 1024  # SQLite's page cache while a statement is stored and reconciled
 
 
 # ------------------------------------------------------------------ import
@@ -119,23 +124,25 @@ class _Contracts:
         for cid, ref, name, currency in database.execute_sql(
             "SELECT c.id, c.external_id, f.name, c.currency FROM contract c JOIN freelancer f ON f.id = c.freelancer_id"
         ):
-            if ref.strip():
-                self.by_ref[ref.strip().casefold()].append(cid)
+            ref = ref.strip()
+            if ref:
+                for form in {ref, ref.casefold(), ref.upper()}:
+                    self.by_ref[form].append(cid)
             self.by_name[" ".join(name.casefold().split())].append((cid, currency))
         self.choices = dict(database.execute_sql("SELECT key, contract_id FROM statement_choice").fetchall())
         self.titles: dict[int, list[str]] = {}
 
-    def find(self, line: st.Line) -> tuple[int | None, int, str]:
+    def find(self, description: str, freelancer: str, currency: str) -> tuple[int | None, int, str]:
         """(contract id or None, how many contracts fit, the key a client's choice is remembered by)."""
-        for token in _TOKEN.findall(line.description):
-            found = self.by_ref.get(token.casefold())
+        for token in reversed(_TOKEN.findall(description)):  # (a reference is written last, as a rule)
+            found = self.by_ref.get(token) or self.by_ref.get(token.casefold())
             if found and len(found) == 1:
                 return found[0], 1, ""
-        key = choice_key(line.freelancer, line.description)
-        name = " ".join(line.freelancer.casefold().split())
-        fits = [cid for cid, currency in self.by_name.get(name, ()) if currency == line.currency] if name else []
+        key = choice_key(freelancer, description)
+        name = " ".join(freelancer.casefold().split())
+        fits = [cid for cid, cur in self.by_name.get(name, ()) if cur == currency] if name else []
         if len(fits) > 1:
-            text = line.description.casefold()
+            text = description.casefold()
             named = [cid for cid in fits if any(t in text for t in self._titles(cid))]
             fits = named or fits
         chosen = self.choices.get(key)
@@ -160,9 +167,97 @@ def choice_key(freelancer: str, description: str) -> str:
     return (" ".join(freelancer.casefold().split()) + "|" + " ".join(description.casefold().split()))[:500]
 
 
-_STAGE = """CREATE TEMP TABLE IF NOT EXISTS statement_stage (
-  row INTEGER, reference TEXT, day TEXT, kind TEXT, amount INTEGER, sign INTEGER, currency TEXT, type TEXT,
-  description TEXT, freelancer TEXT, known INTEGER, contract_id INTEGER, candidates INTEGER, choice_key TEXT)"""
+_INSERT_LINE = """INSERT INTO statement_line (statement_id, row, reference, day, kind, amount, sign, currency,
+  type, description, freelancer, known, contract_id, candidates, choice_key, chosen)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)"""
+_LOOKUP = 900  # references looked up in the book at a time (SQLite takes at most 999 parameters in older builds)
+# A stored row, as `_rows` makes it: the columns of _INSERT_LINE in their order.
+_REF, _DAY, _KIND, _AMOUNT, _SIGN, _CURRENCY = 2, 3, 4, 5, 6, 7
+
+
+def _fields(line: st.Line) -> tuple:
+    """A line as it travels from the reading process: the columns of _INSERT_LINE from `row` to `known`."""
+    return (line.row, line.reference, line.day.isoformat(), line.kind, line.amount, line.sign, line.currency,
+            line.type, line.description, line.freelancer, line.known)  # fmt: skip
+
+
+def _rows(batch: list[tuple], contracts: _Contracts, statement_id: int) -> list[tuple]:
+    """Lines (as `_fields` gives them) with their statement and contract: rows of _INSERT_LINE."""
+    find, not_kept, out = contracts.find, st.NOT_KEPT, []
+    for f in batch:
+        found = find(f[8], f[9], f[6]) if f[3] != not_kept else (None, 0, "")
+        out.append((statement_id, *f, *found))
+    return out
+
+
+class _Storer:
+    """Puts rows into the book in batches: a reference seen before (in the book, or earlier in this file) is not
+    stored again; with other figures it is a problem of the statement's."""
+
+    def __init__(self, conn, statement: Statement):
+        self.conn, self.statement = conn, statement
+        self.new = self.already = 0
+        self.first, self.last = "9999-12-31", "0000-01-01"
+        self.repeated: list[str] = []
+        self.problems: list[str] = []
+
+    def store(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        self.first = min(self.first, min(r[_DAY] for r in rows))
+        self.last = max(self.last, max(r[_DAY] for r in rows))
+        # Quick when no reference is in the book yet (a new statement, a new period): the unique index says so.
+        self.conn.execute("SAVEPOINT statement_rows")
+        try:
+            self.conn.executemany(_INSERT_LINE, rows)
+        except sqlite3.IntegrityError:
+            self.conn.execute("ROLLBACK TO statement_rows")
+            self.conn.execute("RELEASE statement_rows")
+            self._store_known(rows)
+        else:
+            self.conn.execute("RELEASE statement_rows")
+            self.new += len(rows)
+
+    def _store_known(self, rows: list[tuple]) -> None:
+        """A batch with a reference seen before: each row is looked up, and only new ones stored."""
+        refs = list({r[_REF] for r in rows})
+        known: dict[str, tuple] = {}
+        for i in range(0, len(refs), _LOOKUP):
+            chunk = refs[i : i + _LOOKUP]
+            for ref, *rest in self.conn.execute(
+                "SELECT reference, statement_id, row, day, kind, amount, sign, currency FROM statement_line "
+                f"WHERE reference IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                known[ref] = tuple(rest)
+        out = []
+        for r in rows:
+            figures = (r[_DAY], r[_KIND], r[_AMOUNT], r[_SIGN], r[_CURRENCY])
+            prior = known.get(r[_REF])
+            if prior is not None:
+                self._seen(r, prior, figures)
+                continue
+            known[r[_REF]] = (self.statement.id, r[1], *figures)
+            out.append(r)
+        self.conn.executemany(_INSERT_LINE, out)
+        self.new += len(out)
+
+    def _seen(self, r: tuple, prior: tuple, figures: tuple) -> None:
+        statement_id, row, *before = prior
+        alike = tuple(before) == figures
+        if statement_id == self.statement.id:  # earlier in this file
+            if alike:
+                self.repeated.append(f"row {r[1]} repeats row {row} (the same reference): it was kept once.")
+            elif len(self.problems) < st.MAX_PROBLEMS:
+                self.problems.append(f"row {r[1]}: it has the reference of row {row} with other figures.")
+        elif alike:
+            self.already += 1
+        elif len(self.problems) < st.MAX_PROBLEMS:
+            day, _, amount, _, currency = before
+            self.problems.append(
+                f"row {r[1]}: the reference “{st._shown(r[_REF])}” was imported before with other "
+                f"figures ({format_money(amount, currency)} on {day_text(date.fromisoformat(day))})."
+            )
 
 
 @ops.operation
@@ -179,92 +274,110 @@ def import_statement(
     figures; then nothing is recorded. `progress(stage, rows)` may raise to cancel (nothing is recorded)."""
     path = Path(path)
     opened = st.open_statement(path, fmt, folder=folder)
+    with _big_cache():
+        return _import(path, opened, now, progress)
+
+
+@contextlib.contextmanager
+def _big_cache():
+    """A larger page cache for SQLite while a statement is stored and reconciled (a million rows and their
+    indexes), given back after: the window's own memory stays as it was."""
+    conn = database.connection()
+    before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {-BIG_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA cache_size = {before}")
+
+
+def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     contracts = _Contracts()
     conn = database.connection()
-    conn.execute(_STAGE)
-    conn.execute("DELETE FROM temp.statement_stage")
-    batch: list[tuple] = []
-    rows = 0
-
-    def flush():
-        conn.executemany("INSERT INTO temp.statement_stage VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch)
-        batch.clear()
-
-    read = opened.lines((lambda n: progress("read", n)) if progress else None)
-    for line in read:
-        rows += 1
-        cid, candidates, key = contracts.find(line) if line.kind != st.NOT_KEPT else (None, 0, "")
-        batch.append(
-            (line.row, line.reference, line.day.isoformat(), line.kind, line.amount, line.sign, line.currency,
-             line.type, line.description, line.freelancer, line.known, cid, candidates, key)
-        )  # fmt: skip
-        if len(batch) >= _BATCH:
-            flush()
-    flush()
-    conn.execute("CREATE INDEX IF NOT EXISTS temp.statement_stage_reference ON statement_stage (reference)")
-    if opened.problems:
-        raise st.StatementRefused(opened.problems)
-    problems, repeated = _conflicts(conn)
-    if problems:
-        raise st.StatementRefused(problems)
-    first, last = conn.execute("SELECT MIN(day), MAX(day) FROM temp.statement_stage").fetchone()
     statement = Statement.create(
         name=path.name[:200], format_key=opened.format.key, format_name=opened.format.name,
-        imported_at=ops._now(now), first_day=first or "1900-01-01", last_day=last or "1900-01-01", rows=rows,
-        new_lines=0,
+        imported_at=ops._now(now), first_day=date.max, last_day=date.min, rows=0, new_lines=0,
     )  # fmt: skip
-    # A reference imported before (or earlier in this file, with the same figures) is left as it is.
-    new = conn.execute(
-        """INSERT OR IGNORE INTO statement_line (statement_id, row, reference, day, kind, amount, sign, currency,
-             type, description, freelancer, known, contract_id, candidates, choice_key, chosen)
-           SELECT ?, row, reference, day, kind, amount, sign, currency, type, description, freelancer, known,
-             contract_id, candidates, choice_key, 0
-           FROM temp.statement_stage ORDER BY rowid""",
-        (statement.id,),
-    ).rowcount
-    conn.execute("DROP TABLE temp.statement_stage")
-    if not new:
+    store = _Storer(conn, statement)
+    rows = 0
+    for batch in _read(opened, progress):
+        rows += len(batch)
+        store.store(_rows(batch, contracts, statement.id))
+        if len(store.problems) >= st.MAX_PROBLEMS:
+            break
+    problems = opened.problems + store.problems
+    if problems:
+        raise st.StatementRefused(sorted(problems, key=_row_of))
+    if not store.new:
         statement.delete_instance()  # nothing new: the book is left as it was
-        statement = None
-    else:
-        Statement.update(new_lines=new).where(Statement.id == statement.id).execute()
-        ops._audit(None, "statement imported", f"{path.name}: {new:,} new rows ({opened.format.name})", now)
-        if progress:
-            progress("match", rows)
-        reconcile()
-    return Imported(statement, opened.format.name, rows, new, rows - new - len(repeated), repeated)
+        return Imported(None, opened.format.name, rows, 0, store.already, store.repeated)
+    Statement.update(first_day=store.first, last_day=store.last, rows=rows, new_lines=store.new).where(
+        Statement.id == statement.id
+    ).execute()
+    ops._audit(None, "statement imported", f"{path.name}: {store.new:,} new rows ({opened.format.name})", now)
+    if progress:
+        progress("match", rows)
+    reconcile()
+    return Imported(statement, opened.format.name, rows, store.new, store.already, store.repeated)
 
 
-_FIGURES = ("day", "kind", "amount", "sign", "currency")
+def _read(opened: st.Opened, progress) -> Iterator[list[tuple]]:
+    """Batches of lines (as `_fields` gives them): read here, or for a big file in a second process (reading is
+    Python work on one core; storing is SQLite's on the other). Problems end up in `opened.problems` either way."""
+    if opened.path.stat().st_size < READ_APART_FROM:
+        rows = map(_fields, opened.lines())
+        n = 0
+        while batch := list(itertools.islice(rows, _BATCH)):
+            n += len(batch)
+            if progress:
+                progress("read", n)
+            yield batch
+        return
+    ctx = multiprocessing.get_context("spawn")  # never fork: this process has the book and the window open
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_read_apart, args=(opened, send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        n = 0
+        while True:
+            try:
+                batch = receive.recv()
+            except EOFError:
+                raise RuleError("Reading the statement stopped unexpectedly; nothing was recorded.") from None
+            if isinstance(batch, tuple):  # ("done", problems)
+                opened.problems.extend(batch[1])
+                return
+            n += len(batch)
+            if progress:
+                progress("read", n)
+            yield batch
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=10)
+        receive.close()
 
 
-def _conflicts(conn) -> tuple[list[str], list[str]]:
-    """Rows whose reference another row of this file, or a row imported before, has with other figures
-    (refused); and rows listed twice in the file with the same figures (kept once)."""
-    same = " AND ".join(f"a.{c} = b.{c}" for c in _FIGURES)
-    problems, repeated = [], []
-    twice = conn.execute(
-        f"""WITH dup AS (SELECT reference, MIN(rowid) AS first FROM temp.statement_stage GROUP BY reference
-                         HAVING COUNT(*) > 1)
-            SELECT b.row, a.row, {same} FROM dup JOIN temp.statement_stage a ON a.rowid = dup.first
-            JOIN temp.statement_stage b ON b.reference = dup.reference AND b.rowid > a.rowid
-            ORDER BY b.row LIMIT 200"""
-    ).fetchall()
-    for row, first, alike in twice:
-        if alike:
-            repeated.append(f"row {row} repeats row {first} (the same reference): it was kept once.")
-        else:
-            problems.append(f"row {row}: it has the reference of row {first} with other figures.")
-    before = conn.execute(
-        f"""SELECT a.row, a.reference, b.day, b.amount, b.currency FROM temp.statement_stage a
-            JOIN statement_line b ON b.reference = a.reference WHERE NOT ({same}) ORDER BY a.row LIMIT 50"""
-    ).fetchall()
-    for row, ref, day, amount, currency in before:
-        problems.append(
-            f"row {row}: the reference “{st._shown(ref)}” was imported before with other figures "
-            f"({format_money(amount, currency)} on {day_text(date.fromisoformat(day))})."
-        )
-    return problems, repeated
+def _read_apart(opened: st.Opened, send) -> None:
+    """The second process: reads the lines and sends them in batches, then ("done", problems)."""
+    try:
+        rows = map(_fields, opened.lines())
+        while batch := list(itertools.islice(rows, 5000)):
+            send.send(batch)
+        send.send(("done", opened.problems))
+    except (EOFError, BrokenPipeError):
+        return  # the reading process is gone
+    except Exception as exc:  # said in words by the other process
+        with contextlib.suppress(OSError):
+            send.send(("done", [f"row 1: the statement could not be read ({exc})."]))
+    finally:
+        send.close()
+
+
+def _row_of(problem: str) -> int:
+    m = re.match(r"row (\d+)", problem)
+    return int(m.group(1)) if m else 0
 
 
 # ------------------------------------------------------------------ reconcile
@@ -285,7 +398,6 @@ def reconcile(contracts: Iterable[int] | None = None) -> None:
     run again on the same book, it writes the same rows."""
     conn = database.connection()
     period = _period()
-    kinds = tuple(ENTRY_CLASS)
     if contracts is None:
         # Rebuilt whole: the indexes are dropped and made again after (quicker than keeping them row by row).
         indexes = conn.execute(
@@ -310,43 +422,64 @@ def reconcile(contracts: Iterable[int] | None = None) -> None:
         where_e, where_l, args = f" AND e.contract_id IN ({marks})", f" AND contract_id IN ({marks})", tuple(ids)
         indexes = []
     if period is not None:
-        first, last = period
-        near_from = (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat()
-        near_to = (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat()
-        entries = conn.execute(
-            f"""SELECT e.contract_id, e.id, e.kind, e.currency, e.amount, e.date, e.funding_id FROM live_entry e
-                WHERE e.kind IN ({",".join("?" * len(kinds))}) AND e.date BETWEEN ? AND ?{where_e}
-                ORDER BY e.contract_id, e.date, e.id""",
-            (*kinds, near_from, near_to, *args),
-        )
-        lines = database.connection().execute(
-            f"""SELECT contract_id, id, kind, currency, amount, day FROM statement_line
-                WHERE contract_id IS NOT NULL AND kind != ?{where_l} ORDER BY contract_id, day, row""",
-            (st.NOT_KEPT, *args),
-        )
-        _merge(conn, entries, lines, first, last)
+        _match_all(conn, period, where_e, where_l, args)
     for _, sql in indexes:
         conn.execute(sql)
 
 
-def _merge(conn, entries, lines, first: str, last: str) -> None:
-    """Walk the entries and the rows, both in contract order, matching each contract's."""
+def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: tuple) -> None:
+    """Walk the rows and the entries day by day, pairing those of the same contract, kind, currency and amount
+    (the n-th row with the n-th entry); what is left, contract by contract, goes to `_match`."""
+    first, last = period
+    near_from = (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat()
+    near_to = (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat()
+    kinds = tuple(ENTRY_CLASS)
+    entries = conn.execute(
+        f"""SELECT e.date, e.contract_id, e.id, e.kind, e.currency, e.amount, e.funding_id FROM live_entry e
+            WHERE e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
+            ORDER BY e.date, e.id""",
+        (near_from, near_to, *kinds, *args),
+    )
+    lines = database.connection().execute(
+        f"""SELECT day, contract_id, id, kind, currency, amount FROM statement_line
+            WHERE contract_id IS NOT NULL AND kind != ?{where_l} ORDER BY day, row""",
+        (st.NOT_KEPT, *args),
+    )
+    left_l: dict[int, list] = defaultdict(list)
+    left_e: dict[int, list] = defaultdict(list)
     out: list[tuple] = []
-    by_contract_e = itertools.groupby(entries, key=lambda r: r[0])
-    by_contract_l = itertools.groupby(lines, key=lambda r: r[0])
-    ce = next(by_contract_e, None)
-    cl = next(by_contract_l, None)
-    while ce is not None or cl is not None:
-        if cl is None or (ce is not None and ce[0] < cl[0]):
-            cid, es, ls = ce[0], list(ce[1]), []
-            ce = next(by_contract_e, None)
-        elif ce is None or cl[0] < ce[0]:
-            cid, es, ls = cl[0], [], list(cl[1])
-            cl = next(by_contract_l, None)
+    days_e = itertools.groupby(entries, key=lambda r: r[0])
+    days_l = itertools.groupby(lines, key=lambda r: r[0])
+    de, dl = next(days_e, None), next(days_l, None)
+    while de is not None or dl is not None:
+        if dl is None or (de is not None and de[0] < dl[0]):
+            day, es, ls = de[0], list(de[1]), ()
+            de = next(days_e, None)
+        elif de is None or dl[0] < de[0]:
+            day, es, ls = dl[0], (), list(dl[1])
+            dl = next(days_l, None)
         else:
-            cid, es, ls = ce[0], list(ce[1]), list(cl[1])
-            ce, cl = next(by_contract_e, None), next(by_contract_l, None)
-        _match(cid, ls, es, first, last, out)
+            day, es, ls = de[0], list(de[1]), list(dl[1])
+            de, dl = next(days_e, None), next(days_l, None)
+        same: dict[tuple, list] = {}
+        for _, cid, eid, kind, cur, amount, funding in es:
+            same.setdefault((cid, ENTRY_CLASS[kind], cur, amount), []).append(
+                (cid, eid, ENTRY_CLASS[kind], cur, amount, day, funding)
+            )
+        for _, cid, lid, kind, cur, amount in ls:
+            cls = KIND_CLASS[kind]
+            found = same.get((cid, cls, cur, amount))
+            if found:
+                out.append((lid, found.pop(0)[1], cid, MATCHED, day, 0, True))
+            else:
+                left_l[cid].append((cid, lid, cls, cur, amount, day))
+        for waiting in same.values():
+            for e in waiting:
+                left_e[e[0]].append(e)
+        if len(out) >= _BATCH:
+            _write(conn, out)
+    for cid in sorted(left_l.keys() | left_e.keys()):
+        _match(cid, left_l.get(cid, ()), sorted(left_e.get(cid, ()), key=lambda e: (e[5], e[1])), first, last, out)
         if len(out) >= _BATCH:
             _write(conn, out)
     _write(conn, out)
@@ -366,10 +499,10 @@ def _days(a: str, b: str) -> int:
 
 
 def _match(cid: int, lines: list, entries: list, first: str, last: str, out: list) -> None:
-    """Match one contract's rows (contract, id, kind, currency, amount, day) with its live entries (contract,
-    id, kind, currency, amount, date, funding), appending StatementMatch rows to `out`."""
-    L = [(lid, KIND_CLASS[kind], cur, amount, day) for _, lid, kind, cur, amount, day in lines]
-    E = {eid: (ENTRY_CLASS[kind], cur, amount, day, funding) for _, eid, kind, cur, amount, day, funding in entries}
+    """Match one contract's rows (contract, id, class, currency, amount, day) with its live entries (contract,
+    id, class, currency, amount, date, funding), appending StatementMatch rows to `out`."""
+    L = [(lid, cls, cur, amount, day) for _, lid, cls, cur, amount, day in lines]
+    E = {eid: (cls, cur, amount, day, funding) for _, eid, cls, cur, amount, day, funding in entries}
     open_l = dict.fromkeys(lid for lid, *_ in L)  # ordered: by day, then row
     open_e = dict.fromkeys(E)  # ordered: by date, then id
     line = {lid: rest for lid, *rest in L}
@@ -467,8 +600,10 @@ def choose_contract(line, contract, *, now: datetime | None = None) -> int:
         (ln.choice_key,),
     ).fetchall()
     settled = (
-        StatementLine.update(contract=c, chosen=True)
-        .where((StatementLine.choice_key == ln.choice_key) & (StatementLine.contract.is_null() | StatementLine.chosen))
+        StatementLine.update(contract_id=c.id, chosen=True)
+        .where(
+            (StatementLine.choice_key == ln.choice_key) & (StatementLine.contract_id.is_null() | StatementLine.chosen)
+        )
         .execute()
     )
     ops._audit(c, "statement rows assigned", f"{settled} row(s) like row {ln.row} of the statement")
@@ -527,7 +662,7 @@ def _fees_on(c: Contract, amount: int) -> int:
 
 
 def _record_line(ln: StatementLine, *, today: date | None) -> LedgerEntry:
-    status = StatementMatch.get_or_none((StatementMatch.line == ln.id) & StatementMatch.lead)
+    status = StatementMatch.get_or_none((StatementMatch.line_id == ln.id) & StatementMatch.lead)
     if status is None or status.status != STATEMENT_ONLY or ln.contract_id is None:
         raise RuleError("It is not on the statement only: there is nothing to record for it.")
     c = Contract.get_by_id(ln.contract_id)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import operator
 import os
 import re
 import tomllib
@@ -86,7 +87,8 @@ _FULL_MONTHS = {
     )
 }  # fmt: skip
 _SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "C$": "CAD", "A$": "AUD"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # (tab, line feed and carriage return are text)
+_UNDECODED = re.compile(r"[\udc80-\udcff]")  # a byte that was not UTF-8 (read with surrogateescape)
 csv.field_size_limit(1 << 24)  # a long cell is refused by length, with its row, not by the csv module
 
 
@@ -510,7 +512,8 @@ def _decode_head(path: Path) -> tuple[str, str]:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", head.decode("utf-16", errors="ignore")
     if b"\x00" in head:
-        raise StatementRefused(["row 1: the file holds binary data, not CSV text."])
+        at = _row_at(head[: head.index(b"\x00")])
+        raise StatementRefused([f"row {at}: the file holds binary data, not CSV text."])
     try:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -612,7 +615,10 @@ def _lines(opened: Opened, progress) -> Iterator[Line]:
     kinds: dict[str, tuple] = {}
     fingerprints: dict[str, int] = {}
     problems = opened.problems
-    with open(opened.path, encoding=opened.encoding, newline="", errors="strict") as fh:
+    errors = "surrogateescape" if opened.encoding != "utf-16" else "strict"  # a bad byte is found in its own row
+    getter = operator.itemgetter(*at_desc) if len(at_desc) > 1 else None
+    records = 0
+    with open(opened.path, encoding=opened.encoding, newline="", errors=errors) as fh:
         reader = csv.reader(fh, delimiter=opened.separator, strict=True)
         row = 0
         try:
@@ -624,16 +630,15 @@ def _lines(opened: Opened, progress) -> Iterator[Line]:
                 row += 1
                 if progress is not None and row % 50_000 == 0:
                     progress(row)
-                if len(cells) <= 1 and not (cells and cells[0].strip()):
-                    continue  # a blank line
-                if not any(c.strip() for c in cells):
-                    continue
+                if (len(cells) < needed or not cells[at_date].strip()) and not "".join(cells).strip():
+                    continue  # a blank line, or one of empty cells
+                records += 1
                 if len(cells) < needed:
                     problems.append(f"row {row}: {len(cells)} cells; this statement's rows have {width}.")
                     if len(problems) >= MAX_PROBLEMS:
                         return
                     continue
-                at = (at_date, at_amount, at_type, at_ref, at_free, at_cur, at_desc)
+                at = (at_date, at_amount, at_type, at_ref, at_free, at_cur, at_desc, getter)
                 line = _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, *at)
                 if line is not None:
                     yield line
@@ -645,8 +650,8 @@ def _lines(opened: Opened, progress) -> Iterator[Line]:
             problems.append(f"row {row + 1}: the file is not UTF-8 text there. Save it as “CSV UTF-8” and try again.")
         except StopIteration:
             problems.append(f"row {opened.header_row}: the header row could not be found again.")
-    if row == opened.header_row and not problems:
-        problems.append(f"row {row}: the statement has a header row but no transactions.")
+    if not records and not problems:
+        problems.append(f"row {opened.header_row}: the statement has a header row but no transactions.")
 
 
 class _Amounts:
@@ -677,7 +682,7 @@ def _clean(text: str) -> str:
 
 
 def _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, at_date, at_amount, at_type, at_ref,
-          at_free, at_cur, at_desc) -> Line | None:  # fmt: skip
+          at_free, at_cur, at_desc, getter) -> Line | None:  # fmt: skip
     wrong = []
     joined = "".join(cells)
     if len(joined) > MAX_CELL:
@@ -689,6 +694,9 @@ def _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, at_dat
             return None
     if _CONTROL.search(joined):
         problems.append(f"row {row}: a cell holds control characters, which a statement never has.")
+        return None
+    if _UNDECODED.search(joined):
+        problems.append(f"row {row}: the file is not UTF-8 text there. Save it as “CSV UTF-8” and try again.")
         return None
     currency = fmt.currency
     if at_cur is not None:
@@ -714,7 +722,12 @@ def _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, at_dat
     if wrong:
         problems.append(f"row {row}: " + "; ".join(wrong) + ".")
         return None
-    description = " · ".join(_clean(cells[i]) for i in at_desc if cells[i].strip())
+    if getter is not None:
+        description = " · ".join(filter(None, map(str.strip, getter(cells))))
+        if "\n" in description or "\r" in description or "\t" in description or "  " in description:
+            description = " · ".join(_clean(cells[i]) for i in at_desc if cells[i].strip())
+    else:
+        description = _clean(cells[at_desc[0]]) if at_desc else ""
     freelancer = _clean(cells[at_free]) if at_free is not None else ""
     rules = kinds.get(type_text)
     if rules is None:

@@ -45,7 +45,10 @@ def backups_folder(tmp_path, monkeypatch):
 # What each book format added, undone: `as_format(path, n)` turns a closed book of this version's format into
 # what format n was, as a book an older version wrote (the tests of each migration start from it).
 UNDO_FORMAT = {
-    5: tuple(f"DROP TABLE {name}" for name in ("statement_match", "statement_choice", "statement_line", "statement")),
+    5: (
+        *(f"DROP TABLE {name}" for name in ("statement_match", "statement_choice", "statement_line", "statement")),
+        "DROP INDEX ledger_entry_date",
+    ),
     4: (
         "ALTER TABLE contract DROP COLUMN initiation_fee",
         "ALTER TABLE policy DROP COLUMN support_refund_days",
