@@ -1,13 +1,18 @@
 """The `escrowbook` command: the app by default, and headless subcommands for scripting.
 
     escrowbook [--book PATH]                         open the app
-    escrowbook demo PATH --contracts N [--seed S]    write a demo book
+    escrowbook demo PATH --contracts N [--seed S] [--statement FILE.csv [--statement-format NAME]]
+                                                     write a demo book (and the marketplace's statement of it)
     escrowbook check PATH                            verify a book (exit 1 if anything is wrong)
     escrowbook export-pdf --book PATH (--contract ID ...|--all|--status S) --out DIR|FILE.pdf
                [--combined] [--include-private]      contract summaries to PDF
     escrowbook export-csv --book PATH --out DIR      contracts, milestones and ledger as CSV
     escrowbook import-csv --book PATH --from DIR [--dry-run]
                                                      the same CSV files back (all or nothing)
+    escrowbook reconcile --book PATH --statement FILE.csv [--format NAME] [--record-missing] [--json]
+                                                     import the marketplace's statement and compare it with
+                                                     the books (exit 0: they agree, 1: they differ,
+                                                     2: the statement or the book cannot be read)
     escrowbook --smoke-test                          check this copy of the app works (exit 0 if it does)
 
 Headless commands never need a display: only `export-pdf` imports Qt, to lay out its pages
@@ -53,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("path", metavar="PATH", help="where to write the new book (must not exist)")
     demo.add_argument("--contracts", type=int, default=200, metavar="N", help="how many contracts (default 200)")
     demo.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (same seed, same book)")
+    demo.add_argument(
+        "--statement", metavar="FILE.csv", help="also write the marketplace's statement of the book (must not exist)"
+    )
+    demo.add_argument(
+        "--statement-format",
+        choices=STATEMENT_FORMATS,
+        default=STATEMENT_FORMATS[0],
+        help=f"the statement's format (default {STATEMENT_FORMATS[0]})",
+    )
     check = sub.add_parser("check", help="verify a book: SQLite integrity, the ledger's balances and its hash chain")
     check.add_argument("path", metavar="PATH", help="the book to check")
     pdf = sub.add_parser("export-pdf", help="write contract summaries to PDF")
@@ -71,7 +85,34 @@ def build_parser() -> argparse.ArgumentParser:
     csv_in.add_argument("--book", dest="csv_book", metavar="PATH", required=True, help="the book to import into")
     csv_in.add_argument("--from", dest="source", required=True, metavar="DIR", help="the folder holding the files")
     csv_in.add_argument("--dry-run", action="store_true", help="check everything, import nothing")
+    rec = sub.add_parser(
+        "reconcile",
+        help="import the marketplace's statement (its transaction history CSV) and compare it with the books",
+        description="Import the marketplace's statement and compare it with the books. Exit 0 when they agree, "
+        "1 when they differ, 2 when the statement or the book cannot be read.",
+    )
+    rec.add_argument("--book", dest="rec_book", metavar="PATH", required=True, help="the book to compare")
+    rec.add_argument("--statement", required=True, metavar="FILE.csv", help="the statement downloaded")
+    rec.add_argument(
+        "--format",
+        dest="statement_format",
+        metavar="NAME",
+        help="the statement's format, by key or name (default: found from its header row)",
+    )
+    rec.add_argument(
+        "--record-missing",
+        action="store_true",
+        help="record what is on the statement only, through the normal operations (each refusal is explained)",
+    )
+    rec.add_argument("--json", action="store_true", help="print the report as one JSON object")
     return parser
+
+
+# The statement formats `demo --statement` writes (models/statement_writer.py FORMATS, named here so that the
+# parser is built without loading the models).
+STATEMENT_FORMATS = ("marketplace-2025", "marketplace-2019")
+# Where the client's own statement formats (columns matched in the app) are, for `reconcile`.
+FORMATS_ENV = "ESCROWBOOK_STATEMENT_FORMATS"
 
 
 def _open(path: str, command: str):
@@ -211,6 +252,13 @@ def cmd_demo(args) -> int:
     from models.errors import BookError, RuleError
 
     started = time.perf_counter()
+    if args.statement is not None and Path(args.statement).exists():
+        print(
+            f"escrowbook demo: “{Path(args.statement).name}” already exists: the demo writes a new statement only. "
+            "Nothing was written.",
+            file=sys.stderr,
+        )
+        return 1
     try:
         counts = generate(args.path, args.contracts, seed=args.seed)
     except (RuleError, BookError) as exc:
@@ -226,6 +274,26 @@ def cmd_demo(args) -> int:
         f"Wrote {args.path}: {counts['contract']:,} contracts, {counts['milestone']:,} milestones, "
         f"{counts['ledger_entry']:,} ledger entries in {took:.1f} s."
     )
+    if args.statement is not None:
+        return _demo_statement(args)
+    return 0
+
+
+def _demo_statement(args) -> int:
+    from models.book import open_book
+    from models.statement_writer import write_statement
+
+    book = open_book(args.path, create=False)
+    try:
+        rows = write_statement(args.statement, args.statement_format)
+    except OSError as exc:
+        from models.refusals import in_words
+
+        print(f"escrowbook demo: the statement could not be written. {in_words(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        book.close()
+    print(f"Wrote {args.statement}: the statement of the book, {rows:,} rows ({args.statement_format}).")
     return 0
 
 
@@ -258,14 +326,136 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_reconcile(args) -> int:
+    import json
+
+    from models import reconcile as rc
+    from models import statements as st
+    from models.errors import RuleError
+    from models.refusals import in_words
+
+    def refuse(message: str | None, problems: list[str] = ()) -> int:
+        """Exit 2: the statement (or the book) could not be read; nothing was recorded."""
+        if message is not None:
+            print(f"escrowbook reconcile: {message}", file=sys.stderr)
+            for p in problems:
+                print(f"  - {p}", file=sys.stderr)
+        if args.json:
+            print(
+                json.dumps({"agrees": None, "refused": message or "", "problems": list(problems)}, ensure_ascii=False)
+            )
+        return 2
+
+    name = Path(args.statement).name
+    folder = Path(os.environ[FORMATS_ENV]) if os.environ.get(FORMATS_ENV) else None
+    book = _open(args.rec_book, "reconcile")  # (says why not on stderr)
+    if book is None:
+        return refuse(None, [f"the book “{Path(args.rec_book).name}” could not be opened."])
+    try:
+        try:
+            fmt = st.format_named(args.statement_format, folder) if args.statement_format else None
+            imported = rc.import_statement(args.statement, fmt, folder=folder)
+        except st.UnknownFormat as exc:
+            keys = ", ".join(f.key for f in st.all_formats(folder))
+            return refuse(
+                f"the statement “{name}” has columns Escrowbook does not know. Match its columns once in the app "
+                f"(File → Reconcile Statement…), or give --format with the format it was exported in ({keys}). "
+                "Nothing was recorded.",
+                exc.problems,
+            )
+        except st.StatementRefused as exc:
+            return refuse(f"the statement “{name}” was not read. Nothing was recorded.", exc.problems)
+        except RuleError as exc:
+            return refuse(f"the statement “{name}” was not imported: {exc}")
+        except (OSError, UnicodeError) as exc:
+            return refuse(f"the statement “{name}” could not be read. {in_words(exc)}")
+        recorded = rc.record_missing() if args.record_missing and not rc.agrees() else []
+        data = rc.report()
+        agrees = data["agrees"]
+        if args.json:
+            data["imported"] = {
+                "file": str(args.statement),
+                "format": imported.format_name,
+                "rows": imported.rows,
+                "new": imported.new_lines,
+                "already": imported.already,
+                "repeated": imported.repeated,
+                "words": imported.words(),
+            }
+            data["recorded"] = [
+                {
+                    "row": r.row,
+                    "recorded": r.entry is not None,
+                    "entry": r.entry.id if r.entry else None,
+                    "words": r.words,
+                }
+                for r in recorded
+            ]
+            print(json.dumps(data, ensure_ascii=False))
+        else:
+            print("\n".join(_reconcile_text(imported, recorded, data)))
+    finally:
+        book.close()
+    return 0 if agrees else 1
+
+
+def _reconcile_text(imported, recorded, data: dict) -> list[str]:
+    """The reconciliation as a client reads it: what was read, what was recorded, counts, totals, differences."""
+    from datetime import date
+
+    from models import reconcile as rc
+    from models.labels import day_text
+    from models.money import format_money
+
+    def day(iso: str | None) -> str:
+        return day_text(date.fromisoformat(iso)) if iso else "—"
+
+    out = [imported.words(), *imported.repeated]
+    if data["period"]:
+        out.append(f"The statements cover {day(data['period']['from'])} to {day(data['period']['to'])}.")
+    if recorded:
+        done = sum(r.entry is not None for r in recorded)
+        out += ["", f"Recorded from the statement: {done:,} of {len(recorded):,}."]
+        out += [f"  {r.words}" for r in recorded]
+    out += ["", "Rows by status:"]
+    out += [f"  {rc.STATUS_WORDS[s]}: {n:,}" for s, n in data["counts"].items() if n]
+    if data["totals"]:
+        out += ["", "Totals (statement / books / difference):"]
+        for t in data["totals"]:
+            cur = t["currency"]
+            diff = "agree" if not t["difference"] else f"differ by {format_money(t['difference'], cur)}"
+            out.append(
+                f"  {cur} {rc.CLASS_WORDS[t['kind']]}: {format_money(t['statement'], cur)} / "
+                f"{format_money(t['books'], cur)}: {diff}"
+            )
+    differences = data["differences"]
+    if differences:
+        total = sum(data["counts"][s] for s in rc.DIFFERENCES)
+        shown = f" (the first {len(differences):,})" if len(differences) < total else ""
+        out += ["", f"Differences: {total:,}{shown}"]
+        for d in differences:
+            cur = d["currency"]
+            where = f"row {d['row']}" if d["row"] is not None else "in the books"
+            what = [where, day(d["date"] or d["books_date"]), d["contract"] or "no contract"]
+            if d["amount"] is not None:
+                what.append(f"statement {format_money(d['amount'], cur)}")
+            if d["books_amount"] is not None:
+                what.append(f"books {format_money(d['books_amount'], cur)}")
+            if d["reference"]:
+                what.append(f"reference {d['reference']}")
+            out.append(f"  {rc.STATUS_WORDS[d['status']]}: {', '.join(what)}. {d['words']}")
+    out += ["", "The books and the statement agree." if data["agrees"] else "The books and the statement differ."]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return _app(args)
-    for name in ("path", "pdf_book", "csv_book", "out", "source"):
+    for name in ("path", "pdf_book", "csv_book", "rec_book", "statement", "out", "source"):
         if getattr(args, name, None) == "":  # ("" would mean the current folder to the system)
             print(f"escrowbook {args.command}: a file or folder name is needed, not an empty one.", file=sys.stderr)
-            return 1
+            return 2 if args.command == "reconcile" else 1  # (reconcile's 1 means the books differ)
     try:
         return _command(args)
     except Exception as exc:
@@ -291,6 +481,8 @@ def _command(args) -> int:
         return cmd_export_csv(args)
     if args.command == "import-csv":
         return cmd_import_csv(args)
+    if args.command == "reconcile":
+        return cmd_reconcile(args)
     raise AssertionError(f"no such command: {args.command}")
 
 

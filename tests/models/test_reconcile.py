@@ -1,0 +1,440 @@
+"""Issue 18, statements in, differences out: a demo book against the statement the marketplace would have written
+for it (models/statement_writer.py), then that statement with rows deleted, altered or repeated, and the books with
+entries reversed (R12: recorded in error). Each difference is reported exactly (its row, its reference, its
+entry), "Record it" brings what can be recorded back through the normal operations, and importing again changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from models import ops
+from models import queries as q
+from models import reconcile as rc
+from models import statements as st
+from models.book import open_book
+from models.check import check_book
+from models.demo import generate
+from models.entities import Contract, LedgerEntry, Milestone, StatementLine
+from models.errors import RuleError
+from models.statement_writer import REFERENCE_BASE, write_statement
+
+from ..conftest import START, snapshot
+
+TODAY = date(2026, 3, 1)
+LATER = date(2027, 9, 1)  # a demo this late holds the second policy version's records too (fees returned, mediation)
+HEAD = list(st.format_named("marketplace-2025").headers)
+DATE, REF, TYPE, SUMMARY, AMOUNT, CURRENCY = (
+    HEAD.index(h) for h in ("Date", "Transaction ID", "Transaction Type", "Transaction Summary", "Amount $", "Currency")
+)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """A demo book of 80 contracts (about 850 statement rows), open."""
+    path = tmp_path / "demo.book"
+    generate(path, 80, seed=1, today=TODAY)
+    book = open_book(path, create=False)
+    yield book
+    book.close()
+
+
+def load(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def save(path: Path, rows: list[list[str]]) -> Path:
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, lineterminator="\r\n").writerows(rows)
+    return path
+
+
+def statement(tmp_path: Path, fmt: str = "marketplace-2025") -> tuple[Path, list[list[str]]]:
+    path = tmp_path / f"{fmt}.csv"
+    write_statement(path, fmt)
+    return path, load(path)
+
+
+def ref(entry: LedgerEntry) -> str:
+    return str(REFERENCE_BASE + entry.id)
+
+
+def entry_of(reference: str) -> int:
+    return int(reference) - REFERENCE_BASE
+
+
+def differences() -> list[tuple]:
+    """(status, spreadsheet row, reference, entry) of every difference, by status then row."""
+    rows = rc.page(rc.DIFFERENCES, limit=100_000)
+    return sorted((r.status, r.row, r.reference, r.entry_id) for r in rows)
+
+
+def middle(rows: list[list[str]], kind: str, type_: str = "Fixed Price", n: int = 1, skip: int = 0) -> list[int]:
+    """Indexes (spreadsheet row - 1) of `n` USD rows from the middle of the statement whose summary starts `kind`."""
+    found = [
+        i
+        for i in range(len(rows) // 4, len(rows))
+        if rows[i][TYPE] == type_ and rows[i][SUMMARY].startswith(kind) and rows[i][CURRENCY] == "USD"
+    ]
+    assert len(found) >= skip + n
+    return found[skip : skip + n]
+
+
+def live_release(*, contract_active: bool = True) -> list[LedgerEntry]:
+    """Releases that can be reversed (an active contract, no refunds), oldest first."""
+    return [
+        e
+        for e in LedgerEntry.select().where(LedgerEntry.kind == LedgerEntry.RELEASE).order_by(LedgerEntry.id)
+        if (e.contract.status == Contract.ACTIVE) == contract_active and q.is_live(e) and not q.payment_refunded(e)
+    ]
+
+
+# ------------------------------------------------------------------ the books and their own statement
+@pytest.mark.parametrize("today", [TODAY, LATER], ids=["first policy", "second policy"])
+@pytest.mark.parametrize("fmt", ["marketplace-2025", "marketplace-2019"])
+def test_a_demo_book_and_its_own_statement_agree(tmp_path, fmt, today):
+    path = tmp_path / "demo.book"
+    generate(path, 80, seed=1, today=today)
+    with open_book(path, create=False):
+        written = write_statement(tmp_path / "s.csv", fmt)
+        got = rc.import_statement(tmp_path / "s.csv")
+        assert (got.rows, got.new_lines, got.already, got.repeated) == (written, written, 0, [])
+        assert got.words() == f"Read {written:,} rows ({st.format_named(fmt).name}); {written:,} new."
+        assert rc.agrees()
+        counts = rc.counts()
+        assert counts[rc.MATCHED] + counts[rc.NOT_KEPT] == written
+        assert all(counts[s] == 0 for s in rc.DIFFERENCES)
+        assert rc.page(rc.DIFFERENCES) == []
+        totals = rc.totals()
+        assert {t.currency for t in totals} >= {"USD", "EUR", "GBP", "JPY"}
+        assert all(t.statement == t.books > 0 and t.difference == 0 for t in totals)
+
+
+def test_rows_of_kinds_these_books_do_not_keep_are_listed_never_dropped(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    hourly = list(rows[5])
+    hourly[REF], hourly[TYPE], hourly[SUMMARY], hourly[AMOUNT] = "NK1", "Hourly", "Invoice for hours worked", "-45.00"
+    connects = list(rows[6])
+    connects[REF], connects[TYPE], connects[SUMMARY], connects[AMOUNT] = "NK2", "Connects", "Connects bundle", "-15.00"
+    save(path, [*rows[:7], hourly, connects, *rows[7:]])
+    rc.import_statement(path)
+    assert rc.agrees()
+    kept = rc.page([rc.NOT_KEPT])
+    assert [(r.row, r.reference, r.type) for r in kept] == [(8, "NK1", "Hourly"), (9, "NK2", "Connects")]
+    assert kept[0].words() == "Not kept in these books (not a fixed-price movement of money)."
+    assert all(t.difference == 0 for t in rc.totals())
+
+
+# ------------------------------------------------------------------ each difference, exactly
+def test_r12_rows_deleted_from_the_statement_are_in_the_books_only(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    gone = [*middle(rows, "Escrow funding", n=2), *middle(rows, "Payment released", n=2, skip=5)]
+    gone += middle(rows, "Marketplace fee", type_="Service Fee", n=1, skip=9)
+    save(path, [r for i, r in enumerate(rows) if i not in gone])
+    rc.import_statement(path)
+    assert not rc.agrees()
+    assert differences() == sorted((rc.BOOKS_ONLY, None, "", entry_of(rows[i][REF])) for i in gone)
+    for r in rc.page([rc.BOOKS_ONLY]):
+        assert r.words() == "It is in the books, not on the statement."
+        assert r.books_amount == LedgerEntry.get_by_id(r.entry_id).amount
+
+
+def test_r12_entries_reversed_after_the_statement_are_on_the_statement_only(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    releases = live_release()[:2]
+    for e in releases:
+        ops.reverse_entry(e, memo="Recorded in error", today=TODAY)
+    rc.import_statement(path)
+    row_of = {r[REF]: n for n, r in enumerate(rows, start=1)}
+    assert differences() == sorted((rc.STATEMENT_ONLY, row_of[ref(e)], ref(e), None) for e in releases)
+    only = rc.page([rc.STATEMENT_ONLY])
+    assert [r.amount for r in only] == [e.amount for e in sorted(releases, key=lambda e: (e.date, e.id))]
+    assert {r.words() for r in only} == {"It is on the statement, not in the books."}
+
+
+def test_r12_reversed_entry_is_not_on_the_statement(demo, tmp_path):
+    release = live_release()[0]
+    ops.reverse_entry(release, memo="Recorded in error", today=TODAY)
+    path, rows = statement(tmp_path)
+    assert ref(release) not in {r[REF] for r in rows}
+    rc.import_statement(path)
+    assert rc.agrees()
+
+
+def test_r1_a_cent_changed_is_one_amount_difference_of_one_minor_unit(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    (i,) = middle(rows, "Escrow funding")
+    rows[i][AMOUNT] = rows[i][AMOUNT][:-1] + str((int(rows[i][AMOUNT][-1]) + 1) % 10)
+    assert rows[i][AMOUNT].endswith(("1", "2", "3", "4", "5", "6", "7", "8", "9"))
+    save(path, rows)
+    rc.import_statement(path)
+    assert differences() == [(rc.AMOUNT_DIFFERS, i + 1, rows[i][REF], entry_of(rows[i][REF]))]
+    (r,) = rc.page(rc.DIFFERENCES)
+    assert (r.difference, r.amount - r.books_amount) == (1, 1)
+    entry = LedgerEntry.get_by_id(entry_of(rows[i][REF]))
+    assert r.books_amount == entry.amount and r.day == entry.date
+    fund = next(t for t in rc.totals() if t.currency == entry.currency and t.cls == "fund")
+    assert fund.difference == 1
+
+
+@pytest.mark.parametrize("days", [4, -3])
+def test_a_date_moved_is_one_date_difference_with_its_day_count(demo, tmp_path, days):
+    path, rows = statement(tmp_path)
+    (i,) = middle(rows, "Payment released")
+    moved = date.fromisoformat(rows[i][DATE]) + timedelta(days=days)
+    rows[i][DATE] = moved.isoformat()
+    save(path, rows)
+    rc.import_statement(path)
+    assert differences() == [(rc.DATE_DIFFERS, i + 1, rows[i][REF], entry_of(rows[i][REF]))]
+    (r,) = rc.page(rc.DIFFERENCES)
+    assert (r.day, r.books_day, r.difference) == (moved, moved - timedelta(days=days), days)
+    n = abs(days)
+    assert r.words().endswith(f"({n} days {'later' if days > 0 else 'earlier'} on the statement).")
+    assert all(t.difference == 0 for t in rc.totals())
+
+
+def test_a_row_duplicated_with_a_new_reference_is_on_the_statement_only(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    (i,) = middle(rows, "Payment released")
+    again = list(rows[i])
+    again[REF] = "799999999"
+    save(path, [*rows, again])
+    got = rc.import_statement(path)
+    assert got.repeated == []
+    assert differences() == [(rc.STATEMENT_ONLY, len(rows) + 1, "799999999", None)]
+    (r,) = rc.page(rc.DIFFERENCES)
+    assert r.contract_id == LedgerEntry.get_by_id(entry_of(rows[i][REF])).contract_id
+
+
+def test_a_row_repeated_verbatim_is_kept_once(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    (i,) = middle(rows, "Payment released")
+    save(path, [*rows, rows[i]])
+    got = rc.import_statement(path)
+    assert (got.rows, got.new_lines, got.already) == (len(rows), len(rows) - 1, 0)
+    assert got.repeated == [f"row {len(rows) + 1} repeats row {i + 1} (the same reference): it was kept once."]
+    assert "1 listed twice in the file, kept once" in got.words()
+    assert rc.agrees()
+    assert StatementLine.select().where(StatementLine.reference == rows[i][REF]).count() == 1
+
+
+def test_every_kind_of_difference_at_once_is_each_reported(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    (cent,) = middle(rows, "Escrow funding")
+    (moved,) = middle(rows, "Payment released")
+    (gone,) = middle(rows, "Payment released", skip=3)
+    rows[cent][AMOUNT] = f"{float(rows[cent][AMOUNT]) - 0.01:.2f}"
+    rows[moved][DATE] = (date.fromisoformat(rows[moved][DATE]) - timedelta(days=2)).isoformat()
+    extra = list(rows[moved])
+    extra[REF] = "799999998"
+    kept = [r for n, r in enumerate(rows) if n != gone]
+    save(path, [*kept, extra])
+    rc.import_statement(path)
+    shift = lambda n: n + 1 - (n > gone)  # noqa: E731 - spreadsheet row after the deletion
+    assert differences() == sorted([
+        (rc.AMOUNT_DIFFERS, shift(cent), rows[cent][REF], entry_of(rows[cent][REF])),
+        (rc.DATE_DIFFERS, shift(moved), rows[moved][REF], entry_of(rows[moved][REF])),
+        (rc.BOOKS_ONLY, None, "", entry_of(rows[gone][REF])),
+        (rc.STATEMENT_ONLY, len(kept) + 1, "799999998", None),
+    ])  # fmt: skip
+    counts = rc.counts()
+    assert counts[rc.MATCHED] == len(rows) - 1 - 3
+
+
+# ------------------------------------------------------------------ "Record it"
+def test_record_it_recreates_a_missing_release_and_the_book_passes_check(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    release = live_release()[0]
+    milestone = release.milestone
+    ops.reverse_entry(release, memo="Recorded in error", today=TODAY)
+    rc.import_statement(path)
+    (line,) = [r.line_id for r in rc.page([rc.STATEMENT_ONLY])]
+    (done,) = rc.record_missing(today=TODAY)
+    assert done.line_id == line and done.entry is not None
+    assert (done.entry.kind, done.entry.amount, done.entry.date) == ("release", release.amount, release.date)
+    assert done.entry.milestone_id == milestone.id
+    assert Milestone.get_by_id(milestone.id).state == Milestone.PAID
+    assert done.words.startswith(f"Row {done.row}: recorded (payment released, ")
+    assert rc.agrees()
+    assert check_book(str(demo.path)) == []
+
+
+def test_record_it_for_a_missing_funding_records_its_fees_with_it(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    fund = next(
+        e
+        for e in LedgerEntry.select().where(LedgerEntry.kind == LedgerEntry.FUND).order_by(LedgerEntry.id)
+        if e.contract.status == Contract.ACTIVE and q.is_live(e) and e.milestone.state == Milestone.ACTIVE
+        and not q.milestone_released(e.milestone)
+    )  # fmt: skip
+    fees = [f for f in LedgerEntry.select().where(LedgerEntry.funding == fund)]
+    ops.reverse_entry(fund, memo="Recorded in error", today=TODAY)
+    rc.import_statement(path)
+    missing = [fund, *fees]
+    assert {r.reference for r in rc.page([rc.STATEMENT_ONLY])} == {ref(e) for e in missing}
+    recorded = rc.record_missing(today=TODAY)
+    assert [r.entry is not None for r in recorded] == [True] + [False] * len(fees)  # fees come with the funding
+    assert all("A fee is recorded with the funding it was charged on" in r.words for r in recorded[1:])
+    assert rc.agrees()
+    assert Milestone.get_by_id(fund.milestone_id).state == Milestone.ACTIVE
+    assert check_book(str(demo.path)) == []
+
+
+def test_record_it_refuses_in_words_and_records_nothing_for_that_row(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    ended = live_release(contract_active=False)[0]
+    again = next(list(r) for r in rows if r[REF] == ref(ended))
+    again[REF] = "799999997"
+    save(path, [*rows, again])
+    rc.import_statement(path)
+    ledger = list(LedgerEntry.select().order_by(LedgerEntry.id).tuples())
+    (done,) = rc.record_missing(today=TODAY)
+    assert done.entry is None and done.row == len(rows) + 1
+    assert done.words == (
+        f"Row {len(rows) + 1}: not recorded. “{ended.contract.title}” has no milestone with escrow to release it "
+        "from: release it on the contract."
+    )
+    assert list(LedgerEntry.select().order_by(LedgerEntry.id).tuples()) == ledger
+    assert differences() == [(rc.STATEMENT_ONLY, len(rows) + 1, "799999997", None)]
+
+
+def test_record_it_for_a_fee_alone_explains_where_a_fee_is_recorded(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    (i,) = middle(rows, "Marketplace fee", type_="Service Fee")
+    again = list(rows[i])
+    again[REF] = "799999996"
+    save(path, [*rows, again])
+    rc.import_statement(path)
+    (done,) = rc.record_missing(today=TODAY)
+    assert done.entry is None
+    assert done.words == (
+        f"Row {len(rows) + 1}: not recorded. A fee is recorded with the funding it was charged on: record or "
+        "correct that funding."
+    )
+
+
+# ------------------------------------------------------------------ importing again
+def test_r12_importing_the_same_statement_again_changes_nothing(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    rc.import_statement(path)
+    before = snapshot()
+    got = rc.import_statement(path)
+    assert snapshot() == before
+    assert (got.statement, got.new_lines, got.already, got.rows) == (None, 0, len(rows) - 1, len(rows) - 1)
+    n = len(rows) - 1
+    assert (
+        got.words()
+        == f"Read {n:,} rows (Marketplace transaction history (2025)); {n:,} imported before, left as they were."
+    )
+
+
+def test_the_same_statement_in_the_other_format_adds_nothing(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    rc.import_statement(path)
+    before = snapshot()
+    old, _ = statement(tmp_path, "marketplace-2019")
+    got = rc.import_statement(old)
+    assert snapshot() == before and got.new_lines == 0
+
+
+def test_an_overlapping_statement_adds_only_its_new_rows(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    head, body = rows[0], rows[1:]
+    half = len(body) // 2
+    first = save(tmp_path / "first.csv", [head, *body[:half]])
+    second = save(tmp_path / "second.csv", [head, *body[half // 2 :]])
+    got = rc.import_statement(first)
+    assert got.new_lines == half
+    got = rc.import_statement(second)
+    overlap = half - half // 2
+    assert (got.rows, got.new_lines, got.already) == (len(body) - half // 2, len(body) - half, overlap)
+    assert StatementLine.select().count() == len(body)
+    assert len(rc.statements()) == 2
+    assert rc.agrees()
+    assert rc.counts()[rc.MATCHED] == len(body)
+
+
+# ------------------------------------------------------------------ a statement with columns of its own
+def test_an_unknown_header_mapped_once_reads_as_a_format(demo, tmp_path):
+    _, rows = statement(tmp_path)
+    mine = [["Posted", "Txn", "Kind", "Details", "Payee", "Value", "Cur"]]
+    at = {h: HEAD.index(h) for h in ("Freelancer", "Currency", "Transaction Summary Details")}
+    for r in rows[1:]:
+        details = f"{r[SUMMARY]} - {r[at['Transaction Summary Details']]}"
+        mine.append([r[DATE], r[REF], r[TYPE], details, r[at["Freelancer"]], r[AMOUNT], r[at["Currency"]]])
+    path = save(tmp_path / "bank.csv", mine)
+    folder = tmp_path / "formats"
+    with pytest.raises(st.UnknownFormat) as raised:
+        rc.import_statement(path, folder=folder)
+    mapping = {"date": "Posted", "reference": "Txn", "type": "Kind", "description": "Details", "freelancer": "Payee",
+               "amount": "Value", "currency": "Cur"}  # fmt: skip
+    saved = st.save_format("My bank's export", raised.value.headers, mapping, folder)
+    assert (folder / "my-bank-s-export.toml").is_file() and saved.saved
+    assert st.format_named("My bank's export", folder).key == "my-bank-s-export"
+    got = rc.import_statement(path, folder=folder)
+    assert got.format_name == "My bank's export" and got.new_lines == len(rows) - 1
+    assert rc.agrees()
+
+
+# ------------------------------------------------------------------ the client's choice of contract
+@pytest.fixture
+def two_contracts(book, freelancer):
+    """Two USD contracts with the same freelancer (no fees: the Direct policy), a milestone funded on each."""
+    out = []
+    for title, day in (("Logo redesign", START + timedelta(days=1)), ("Brand guide", START + timedelta(days=2))):
+        c = ops.create_contract(title, freelancer, policy="direct", currency="USD", started_on=START, today=START)
+        m = ops.add_milestone(c, f"{title} sketches", 10_000)
+        ops.fund_milestone(m, on=day, today=day)
+        out.append(c)
+    return out
+
+
+def funding_row(reference: str, day: date) -> list[str]:
+    row = dict.fromkeys(HEAD, "")
+    row.update({"Date": day.isoformat(), "Transaction ID": reference, "Transaction Type": "Fixed Price",
+                "Transaction Summary": "Escrow funding", "Freelancer": "Ana Ruiz", "Amount $": "-100.00",
+                "Currency": "USD"})  # fmt: skip
+    return [row[h] for h in HEAD]
+
+
+def test_a_row_that_fits_two_contracts_asks_and_the_choice_is_remembered_for_later_imports(two_contracts, tmp_path):
+    logo, brand = two_contracts
+    march = save(tmp_path / "march.csv", [HEAD, funding_row("1001", START + timedelta(days=2))])
+    rc.import_statement(march)
+    (r,) = rc.page([rc.CHOOSE])
+    assert (r.row, r.reference, r.contract_id) == (2, "1001", None)
+    assert r.words() == "Several contracts fit it: choose which one it belongs to."
+    assert rc.choose_contract(r.line_id, brand) == 1
+    (r,) = rc.page([rc.MATCHED])
+    assert (r.reference, r.contract_id) == ("1001", brand.id)
+    # A later statement: a row with the same freelancer and description goes to the contract chosen.
+    m = ops.add_milestone(brand, "Brand guide pages", 10_000)
+    ops.fund_milestone(m, on=START + timedelta(days=9), today=START + timedelta(days=9))
+    april = save(tmp_path / "april.csv", [HEAD, funding_row("1002", START + timedelta(days=9))])
+    rc.import_statement(april)
+    assert rc.counts()[rc.CHOOSE] == 0
+    line = StatementLine.get(StatementLine.reference == "1002")
+    assert line.contract_id == brand.id
+    assert {(x.reference, x.status, x.contract_id) for x in rc.page([rc.MATCHED])} == {
+        ("1001", rc.MATCHED, brand.id),
+        ("1002", rc.MATCHED, brand.id),
+    }
+    assert logo.id not in {x.contract_id for x in rc.page(rc.DIFFERENCES) if x.status != rc.BOOKS_ONLY}
+
+
+def test_a_contract_in_another_currency_cannot_be_chosen(two_contracts, tmp_path):
+    logo, _ = two_contracts
+    euro = ops.create_contract("Translation", logo.freelancer, policy="direct", currency="EUR", started_on=START,
+                               today=START)  # fmt: skip
+    rc.import_statement(save(tmp_path / "s.csv", [HEAD, funding_row("1001", START + timedelta(days=2))]))
+    (r,) = rc.page([rc.CHOOSE])
+    with pytest.raises(RuleError) as raised:
+        rc.choose_contract(r.line_id, euro)
+    assert str(raised.value) == "That row is in USD and “Translation” in EUR: choose a contract in USD."
+    assert rc.page([rc.CHOOSE])[0].contract_id is None
