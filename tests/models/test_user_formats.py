@@ -18,4 +18,3 @@ def test_else_it_is_in_the_user_data_folder_beside_the_other_data(monkeypatch):
     monkeypatch.delenv(ROOT_ENV, raising=False)
     folder = statement_formats_folder()
     assert folder == Path(platformdirs.user_data_path("Escrowbook", appauthor=False)) / "statement-formats"
-    assert not folder.exists() or folder.is_dir()  # nothing is made until a format is saved
