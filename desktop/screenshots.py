@@ -2,7 +2,7 @@
 page, the help, each dialog and the pages of two PDF summaries, into docs/screenshots/
 (run offscreen; the PDF pages need poppler-utils' pdftoppm).
 
-    python -m desktop.screenshots [OUT_DIR]
+    python -m desktop.screenshots [OUT_DIR] [--only statements]
 """
 
 from __future__ import annotations
@@ -404,6 +404,106 @@ def second_version(out: Path, settings) -> None:
     book.close()
 
 
+def _altered_statement(path: Path) -> None:
+    """The open book's statement at `path`, with what reconciling should find: a row gone, a cent changed, a
+    date moved, a row whose contract the client chooses; and a release the books have lost (reversed)."""
+    import csv
+    from datetime import timedelta
+
+    from models import ops
+    from models.entities import Contract, LedgerEntry, database
+    from models.statement_writer import write_statement
+
+    write_statement(path)
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    h = rows[0]
+    at = {name: h.index(name) for name in ("Date", "Amount $", "Transaction Summary", "Freelancer", "Currency")}
+    del rows[10]
+    rows[20][at["Amount $"]] = f"{float(rows[20][at['Amount $']]) - 0.01:.2f}"
+    rows[30][at["Date"]] = (date.fromisoformat(rows[30][at["Date"]]) + timedelta(days=3)).isoformat()
+    shared = set(database.execute_sql(
+        "SELECT f.name, c.currency FROM contract c JOIN freelancer f ON f.id = c.freelancer_id "
+        "GROUP BY c.freelancer_id, c.currency HAVING COUNT(*) > 1"
+    ).fetchall())  # fmt: skip
+    row = next(r for r in rows[40:] if (r[at["Freelancer"]], r[at["Currency"]]) in shared)
+    for name in ("Transaction Summary Details", "Description 1", "Ref ID"):
+        row[h.index(name)] = ""
+    row[at["Transaction Summary"]] = "Fixed-price milestone"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    lost = (
+        LedgerEntry.select().join(Contract)
+        .where((LedgerEntry.kind == "release") & (Contract.status == "active"))
+        .order_by(LedgerEntry.date.desc()).first()
+    )  # fmt: skip
+    ops.reverse_entry(lost, memo="Recorded twice by mistake", today=TODAY)
+
+
+def _custom_export(source: Path, target: Path) -> Path:
+    """The statement as another tool would export it: headers no format knows, fewer columns."""
+    import csv
+
+    with open(source, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    at = {name: i for i, name in enumerate(rows[0])}
+    with open(target, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["Posted on", "Txn No", "Category", "Narrative", "Payee", "Value", "Cur", "Running balance"])
+        for r in rows[1:]:
+            cells = [r[at[name]] for name in ("Date", "Transaction ID", "Transaction Type", "Transaction Summary",
+                                              "Freelancer", "Amount $", "Currency", "Current Balance $")]  # fmt: skip
+            cells[3] += f" - {r[at['Transaction Summary Details']]}"
+            out.writerow(cells)
+    return target
+
+
+def statements(out: Path, settings, *, dark: bool = False) -> None:
+    """File → Reconcile Statement… at 1366×768: differences found (light and dark), all matched, the mapping step
+    for an unknown header row, and the contract page's Statement tab; each in a small demo book of its own."""
+    from desktop.window.main_window import MainWindow
+    from models import reconcile
+    from models.book import open_book
+    from models.demo import generate
+    from models.statement_writer import write_statement
+
+    tmp = Path(tempfile.mkdtemp(prefix="escrowbook-shots-statement-"))
+    os.environ.setdefault("ESCROWBOOK_STATEMENT_FORMATS", str(tmp / "formats"))
+    suffix = "-dark" if dark else ""
+    books = (("differences", True),) if dark else (("differences", True), ("matched", False))
+    for name, altered in books:
+        generate(tmp / f"{name}.book", 60, seed=1, today=TODAY)
+        book = open_book(tmp / f"{name}.book", create=False)
+        statement = tmp / f"statement-{name}.csv"
+        _altered_statement(statement) if altered else write_statement(statement)
+        window = MainWindow(book, today=TODAY, now=lambda: NOW, settings=settings)
+        window.resize(1366, 768)
+        window.show()
+        QApplication.processEvents()
+        dialog = window.reconcile_file(statement)
+        dialog.resize(1240, 700)  # as on a 1366×768 screen (the offscreen one is smaller)
+        if altered:
+            view = dialog.view
+            view.table.selectRow(next(i for i, r in enumerate(view.model.rows) if r.status == "statement_only"))
+        grab(dialog, out / f"reconcile-{name}{suffix}.png")
+        dialog.reject()
+        if altered and not dark:
+            missing = reconcile.page(["statement_only"])[0]
+            show(window, missing.contract_id)
+            window.page.tabs.setCurrentWidget(window.page.statement_tab)
+            view = window.page.statement_tab.view
+            view.table.selectRow(0)
+            grab(window, out / "contract-statement-tab.png")
+            mapping = window.reconcile_file(_custom_export(statement, tmp / "bank-export.csv"))
+            for field, header in (("date", "Posted on"), ("currency", "Cur")):
+                mapping.choose(field, header)
+            mapping.name_edit.setText("Bank export (Acme)")
+            grab(mapping, out / "statement-mapping.png")
+            mapping.reject()
+        window.close()
+        book.close()
+
+
 def main(out: Path) -> None:
     from desktop.app import apply_scheme, make_app
     from desktop.dialogs.contract import ContractDialog
@@ -483,7 +583,35 @@ def main(out: Path) -> None:
         window.close()
     apply_scheme(app, dark=False)
     second_version(out, settings)
+    statements_light_and_dark(out, settings)
+
+
+def statements_light_and_dark(out: Path, settings) -> None:
+    from desktop.app import apply_scheme, make_app
+
+    app = make_app()
+    for dark in (False, True):
+        apply_scheme(app, dark=dark)
+        statements(out, settings, dark=dark)
+    apply_scheme(app, dark=False)
+
+
+def only(name: str, out: Path) -> None:
+    """`python -m desktop.screenshots OUT --only statements`: one group of screenshots, not all of them."""
+    groups = {"statements": statements_light_and_dark}
+    if name not in groups:
+        raise SystemExit(f"--only takes one of: {', '.join(groups)}")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="escrowbook-shots-"))
+    groups[name](out, QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots"))
+    args = sys.argv[1:]
+    if "--only" in args:
+        i = args.index("--only")
+        group = args[i + 1] if i + 1 < len(args) else ""
+        del args[i : i + 2]
+        only(group, Path(args[0]) if args else Path("docs/screenshots"))
+    else:
+        main(Path(args[0]) if args else Path("docs/screenshots"))

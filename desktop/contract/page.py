@@ -1,5 +1,6 @@
 """The contract's page: overview (freelancer, policy, money, clocks) and a tab for each part of the
-contract: milestones, the ledger, the escrow refund, closeout and feedback (one file each, on ContractTab).
+contract: milestones, the ledger, the escrow refund, closeout, feedback and the marketplace's statement (one
+file each, on ContractTab).
 
 The page itself writes nothing: the tabs do, one operation per button. When a tab says `changed`, the page
 reads the overview and the other tabs again and says `changed(contract_id)` itself, so the window updates
@@ -128,6 +129,7 @@ class ContractPage(ContractTab):
         self._lazy_tab("escrow_panel", "E&scrow refund", self._make_escrow_panel)
         self._lazy_tab("closeout_tab", "&Closeout", self._make_closeout_tab)
         self._lazy_tab("feedback_tab", "&Feedback", self._make_feedback_tab)
+        self._lazy_tab("statement_tab", "S&tatement", self._make_statement_tab)
         self.tabs.currentChanged.connect(self._tab_shown)
 
         line = QFrame()
@@ -194,6 +196,10 @@ class ContractPage(ContractTab):
     def feedback_tab(self):
         return self._tab("feedback_tab")
 
+    @property
+    def statement_tab(self):
+        return self._tab("statement_tab")
+
     def _make_escrow_panel(self) -> QWidget:
         from desktop.contract.escrow_tab import EscrowPanel
 
@@ -212,6 +218,13 @@ class ContractPage(ContractTab):
         from desktop.contract.feedback_tab import FeedbackTab
 
         tab = FeedbackTab(self, now=self.now, today=self.today)
+        tab.changed.connect(self._changed_elsewhere)
+        return tab
+
+    def _make_statement_tab(self) -> QWidget:
+        from desktop.contract.statement_tab import StatementTab
+
+        tab = StatementTab(self, today=self.today)
         tab.changed.connect(self._changed_elsewhere)
         return tab
 

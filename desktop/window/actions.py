@@ -45,6 +45,8 @@ ACTIONS = (
            "Write contracts.csv, milestones.csv and ledger.csv into a folder, for a spreadsheet"),
     Action("act_import_csv", "actionImportCsv", "&Import CSV…", "import_csv", None, None,
            "Add contracts from contracts.csv, milestones.csv and ledger.csv, after a preview"),
+    Action("act_reconcile", "actionReconcileStatement", "Reconcile &Statement…", "reconcile_statement", None, None,
+           "Compare the marketplace's transaction history (CSV) with these books, row by row"),
     Action("act_restore", "actionRestoreBackup", "Restore from &Backup…", "restore_from_backup", None, None,
            "Restore one of this book's automatic backups into a new file"),
     # Quit has no standard key on some platforms.
@@ -89,7 +91,7 @@ CONTRACT_MENU = [*CONTRACT_ACTIONS, None, CORRECTIONS]
 # Each menu's entries, in order: an action's attribute, None for a separator, or one of the names above.
 MENUS = (
     ("&File", ["act_new_book", "act_open", RECENT, "act_copy", "act_restore", None, "act_export_pdf", "act_print",
-               None, "act_export_csv", "act_import_csv", None, "act_quit"]),
+               None, "act_export_csv", "act_import_csv", "act_reconcile", None, "act_quit"]),
     ("&Edit", ["act_undo", "act_redo", None, "act_find", "act_delete"]),
     ("&Contract", CONTRACT_MENU),
     ("&View", [FILTERS, None, ATTENTION, "act_refresh"]),

@@ -1,5 +1,5 @@
 """The File menu's commands, for the main window: books (open, new, a copy, a backup restored, the recent
-ones), contract summaries (PDF, print) and CSV files.
+ones), contract summaries (PDF, print), CSV files, and the marketplace's statement reconciled.
 
 `FileMenu` is a part of `MainWindow` (a mixin): its methods use the window's book, table model, settings,
 status bar and `warn`. Each command that changes the book goes through one function of `models`.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from desktop.version import APP_NAME
@@ -21,7 +22,11 @@ MAX_RECENT = 8
 
 
 class FileMenu:
-    """File → Open, New, Save a Copy, Restore from Backup, Open Recent, Export, Print, Export/Import CSV."""
+    """File → Open, New, Save a Copy, Restore from Backup, Open Recent, Export, Print, Export/Import CSV,
+    Reconcile Statement."""
+
+    reconcile_dialog = None  # File → Reconcile Statement…'s dialogs while open (tests reach them here)
+    mapping_dialog = None
 
     # ------------------------------------------------------------ books
     def schedule_backup(self) -> None:
@@ -180,6 +185,74 @@ class FileMenu:
             f"entries from {dialog.folder}",
             10000,
         )
+
+    # ------------------------------------------------------------ the marketplace's statement
+    def reconcile_statement(self) -> None:
+        """File → Reconcile Statement…: a CSV chosen, read into the book, and the reconciliation shown."""
+        path = self.choose_statement_file()
+        if path:
+            self.reconcile_file(Path(path))
+
+    def choose_statement_file(self) -> str:
+        """The statement to read ("" when cancelled); replaced in tests, which cannot click a native dialog."""
+        folder = self.settings.value("statementFolder", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Reconcile Statement", folder, "Statements (*.csv *.txt);;All files (*)"
+        )
+        return path
+
+    def reconcile_file(self, path: Path, fmt=None):
+        """Read the statement at `path` (in format `fmt`, or the one its header row names) with a progress
+        window that can cancel, then show the reconciliation. A statement that cannot be read is explained,
+        row by row, and nothing is recorded; one whose columns no format knows opens the mapping step, which
+        saves a format and reads it again. Returns the dialog opened (the reconciliation or the mapping), or
+        None."""
+        from desktop.dialogs.reconcile import import_with_progress
+        from models.errors import RuleError
+        from models.refusals import in_words
+        from models.statements import UnknownFormat
+        from models.user_formats import statement_formats_folder
+
+        folder = statement_formats_folder()
+        try:
+            imported = import_with_progress(self, path, fmt=fmt, folder=folder)
+        except UnknownFormat as exc:
+            return self.map_statement(path, exc, folder)
+        except RuleError as exc:  # a statement refused (its problems by row), or the book could not take it
+            self.warn("Reconcile Statement", exc.message)
+            return None
+        except storage_errors() as exc:
+            self.warn("Reconcile Statement", f"Nothing was recorded from “{path.name}”. {in_words(exc)}")
+            return None
+        if imported is None:
+            self.statusBar().showMessage(f"Reading “{path.name}” was cancelled: nothing was recorded.", 10000)
+            return None
+        self.settings.setValue("statementFolder", str(path.parent))
+        self.statusBar().showMessage(imported.words(), 10000)
+        return self.show_reconciliation(imported)
+
+    def map_statement(self, path: Path, unknown, folder: Path):
+        """The mapping step for a header row no format knows; once saved, the statement is read with it."""
+        from desktop.dialogs.statement_mapping import StatementMappingDialog
+
+        dialog = StatementMappingDialog(self, path=path, unknown=unknown, folder=folder)
+        self.mapping_dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.reconcile_file(path, dialog.format))
+        dialog.open()
+        return dialog
+
+    def show_reconciliation(self, imported=None):
+        """The reconciliation of the whole statement, window-modal; the window refreshes after it recorded."""
+        from desktop.dialogs.contract_picker import pick_contract
+        from desktop.dialogs.reconcile import ReconcileDialog
+
+        dialog = ReconcileDialog(self, imported=imported, today=self.today, pick_contract=pick_contract)
+        dialog.view.changed.connect(lambda _ids: self.refresh_all())
+        self.reconcile_dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def print_summary(self) -> None:
         from desktop.dialogs.export import print_preview

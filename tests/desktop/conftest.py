@@ -50,6 +50,34 @@ def window(qtbot, book, filled, settings, prompts):
 
 
 @pytest.fixture
+def demo(tmp_path):
+    """A demo book of 60 contracts (seed 1) up to 26 Nov 2026, open (models.demo)."""
+    from models.book import open_book
+    from models.demo import generate
+    from tests.desktop.statements import DEMO_TODAY
+
+    path = tmp_path / "demo.book"
+    generate(path, 60, seed=1, today=DEMO_TODAY)
+    b = open_book(path, create=False)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def demo_window(qtbot, demo, settings, prompts):
+    """The main window on the demo book, its clock on the demo's last day."""
+    from tests.desktop.statements import DEMO_TODAY
+
+    noon = datetime.combine(DEMO_TODAY, time(12, 0), tzinfo=UTC)
+    w = MainWindow(demo, today=DEMO_TODAY, now=lambda: noon, settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.status_attention.text() != "")
+    return w
+
+
+@pytest.fixture
 def show(qtbot):
     """Open a dialog the way the app does (open(), never a blocking exec())."""
 
@@ -60,6 +88,14 @@ def show(qtbot):
         return dialog
 
     return opened
+
+
+@pytest.fixture(autouse=True)
+def statement_formats(tmp_path, monkeypatch):
+    """The client's own statement formats (the mapping step saves them there): the test's own folder."""
+    folder = tmp_path / "statement-formats"
+    monkeypatch.setenv("ESCROWBOOK_STATEMENT_FORMATS", str(folder))
+    return folder
 
 
 @pytest.fixture(autouse=True)

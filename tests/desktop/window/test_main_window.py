@@ -466,7 +466,7 @@ def test_escrow_refund_and_closeout_tabs_follow_the_selected_contract(window):
     old = Contract.get(Contract.title == "Annual report")
     window.select_contract(old.id)
     tabs = [window.page.tabs.tabText(i).replace("&", "") for i in range(window.page.tabs.count())]
-    assert tabs == ["Milestones", "Ledger", "Escrow refund", "Closeout", "Feedback"]
+    assert tabs == ["Milestones", "Ledger", "Escrow refund", "Closeout", "Feedback", "Statement"]
     assert window.page.closeout_tab.progress.text() == "0 of 4 done"
     assert window.page.closeout_tab.contract.id == old.id
     assert window.page.escrow_panel.contract.id == old.id
