@@ -29,11 +29,11 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from . import ops
+from . import matching, ops
 from . import statements as st
 from .entities import (
     Contract,
@@ -48,47 +48,27 @@ from .entities import (
 )
 from .errors import RuleError
 from .labels import day_text
+from .matching import (  # noqa: F401 - the reconciliation's words and statuses, for the view and the report
+    _BATCH,
+    AMOUNT_DIFFERS,
+    BOOKS_ONLY,
+    CHOOSE,
+    CLASS_WORDS,
+    DATE_DIFFERS,
+    DIFFERENCES,
+    ENTRY_CLASS,
+    KIND_CLASS,
+    MATCHED,
+    NO_CONTRACT,
+    NOT_KEPT,
+    STATEMENT_ONLY,
+    STATUS_WORDS,
+    STATUSES,
+    _period,
+)  # fmt: skip
 from .money import format_money
 
-# What each statement kind and each ledger kind is, for matching (a dispute's outcome is a release or an
-# escrow refund on the statement; a fund from remaining escrow never leaves the marketplace: no statement row).
-KIND_CLASS = {
-    st.FUND: "fund", st.FEE: "fee", st.INITIATION_FEE: "fee", st.RELEASE: "paid", st.REFUND: "refund",
-    st.ESCROW_REFUND: "back", st.FEE_REFUND: "fee_refund",
-}  # fmt: skip
-ENTRY_CLASS = {
-    LedgerEntry.FUND: "fund", LedgerEntry.FEE: "fee", LedgerEntry.RELEASE: "paid",
-    LedgerEntry.DISPUTE_RELEASE: "paid", LedgerEntry.REFUND: "refund", LedgerEntry.ESCROW_REFUND: "back",
-    LedgerEntry.DISPUTE_REFUND: "back", LedgerEntry.FEE_REFUND: "fee_refund",
-}  # fmt: skip
-CLASS_WORDS = {
-    "fund": "Escrow funded", "fee": "Fees", "paid": "Payments released", "refund": "Refunds of payments",
-    "back": "Escrow refunded", "fee_refund": "Initiation fees returned",
-}  # fmt: skip
-
-MATCHED = "matched"
-AMOUNT_DIFFERS = "amount_differs"
-DATE_DIFFERS = "date_differs"
-STATEMENT_ONLY = "statement_only"
-BOOKS_ONLY = "books_only"
-NO_CONTRACT = "no_contract"
-CHOOSE = "choose_contract"
-NOT_KEPT = "not_kept"
-STATUSES = (AMOUNT_DIFFERS, DATE_DIFFERS, STATEMENT_ONLY, BOOKS_ONLY, CHOOSE, NO_CONTRACT, MATCHED, NOT_KEPT)
-DIFFERENCES = (AMOUNT_DIFFERS, DATE_DIFFERS, STATEMENT_ONLY, BOOKS_ONLY, CHOOSE, NO_CONTRACT)
-STATUS_WORDS = {
-    MATCHED: "Matched",
-    AMOUNT_DIFFERS: "Amounts differ",
-    DATE_DIFFERS: "Dates differ",
-    STATEMENT_ONLY: "On the statement only",
-    BOOKS_ONLY: "In the books only",
-    NO_CONTRACT: "No contract found",
-    CHOOSE: "Choose the contract",
-    NOT_KEPT: "Not kept in these books",
-}
-NEAR_DAYS = 45  # a row and an entry this many days apart can still be the same event with its date wrong
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*[A-Za-z0-9]")
-_BATCH = 20_000
 READ_APART_FROM = 16 * 1024 * 1024  # bytes: a statement this big is read in a second process
 BIG_CACHE_KIB = 256 * 1024  # SQLite's page cache while a statement is stored and reconciled
 
@@ -316,8 +296,8 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     ).execute()
     ops._audit(None, "statement imported", f"{path.name}: {store.new:,} new rows ({opened.format.name})", now)
     if progress:
-        progress("match", rows)
-    reconcile()
+        progress("match", 0)
+    reconcile(progress=progress)
     return Imported(statement, opened.format.name, rows, store.new, store.already, store.repeated)
 
 
@@ -381,199 +361,12 @@ def _row_of(problem: str) -> int:
 
 
 # ------------------------------------------------------------------ reconcile
-def _period() -> tuple[str, str] | None:
-    first, last = database.execute_sql("SELECT MIN(first_day), MAX(last_day) FROM statement").fetchone()
-    return (first, last) if first else None
-
-
-_FREE_ROWS = """INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead)
-SELECT id, NULL, NULL, CASE WHEN kind = ? THEN ? WHEN candidates > 1 THEN ? ELSE ? END, day, 0, 1
-FROM statement_line WHERE (contract_id IS NULL OR kind = ?)"""
-
-
+# ------------------------------------------------------------------ reconcile
 @ops.operation
-def reconcile(contracts: Iterable[int] | None = None) -> None:
-    """Rebuild the reconciliation (`StatementMatch`) from the imported rows, the live ledger and the client's
-    choices: of the whole book, or of some contracts only (after a row was recorded or assigned). Deterministic:
-    run again on the same book, it writes the same rows."""
-    conn = database.connection()
-    period = _period()
-    if contracts is None:
-        # Rebuilt whole: the indexes are dropped and made again after (quicker than keeping them row by row).
-        indexes = conn.execute(
-            "SELECT name, sql FROM sqlite_master "
-            "WHERE type = 'index' AND tbl_name = 'statement_match' AND sql IS NOT NULL"
-        ).fetchall()
-        for name, _ in indexes:
-            conn.execute(f'DROP INDEX "{name}"')
-        conn.execute("DELETE FROM statement_match")
-        conn.execute(_FREE_ROWS, (st.NOT_KEPT, NOT_KEPT, CHOOSE, NO_CONTRACT, st.NOT_KEPT))
-        where_e, where_l, args = "", "", ()
-    else:
-        ids = sorted(set(contracts))
-        if not ids:
-            return
-        marks = ",".join("?" * len(ids))
-        conn.execute(
-            f"DELETE FROM statement_match WHERE contract_id IN ({marks}) OR line_id IN "
-            f"(SELECT id FROM statement_line WHERE contract_id IN ({marks}))",
-            (*ids, *ids),
-        )
-        where_e, where_l, args = f" AND e.contract_id IN ({marks})", f" AND contract_id IN ({marks})", tuple(ids)
-        indexes = []
-    if period is not None:
-        _match_all(conn, period, where_e, where_l, args)
-    for _, sql in indexes:
-        conn.execute(sql)
-
-
-def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: tuple) -> None:
-    """Walk the rows and the entries day by day, pairing those of the same contract, kind, currency and amount
-    (the n-th row with the n-th entry); what is left, contract by contract, goes to `_match`."""
-    first, last = period
-    near_from = (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat()
-    near_to = (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat()
-    kinds = tuple(ENTRY_CLASS)
-    entries = conn.execute(
-        f"""SELECT e.date, e.contract_id, e.id, e.kind, e.currency, e.amount, e.funding_id FROM live_entry e
-            WHERE e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
-            ORDER BY e.date, e.id""",
-        (near_from, near_to, *kinds, *args),
-    )
-    lines = database.connection().execute(
-        f"""SELECT day, contract_id, id, kind, currency, amount FROM statement_line
-            WHERE contract_id IS NOT NULL AND kind != ?{where_l} ORDER BY day, row""",
-        (st.NOT_KEPT, *args),
-    )
-    left_l: dict[int, list] = defaultdict(list)
-    left_e: dict[int, list] = defaultdict(list)
-    out: list[tuple] = []
-    days_e = itertools.groupby(entries, key=lambda r: r[0])
-    days_l = itertools.groupby(lines, key=lambda r: r[0])
-    de, dl = next(days_e, None), next(days_l, None)
-    while de is not None or dl is not None:
-        if dl is None or (de is not None and de[0] < dl[0]):
-            day, es, ls = de[0], list(de[1]), ()
-            de = next(days_e, None)
-        elif de is None or dl[0] < de[0]:
-            day, es, ls = dl[0], (), list(dl[1])
-            dl = next(days_l, None)
-        else:
-            day, es, ls = de[0], list(de[1]), list(dl[1])
-            de, dl = next(days_e, None), next(days_l, None)
-        same: dict[tuple, list] = {}
-        for _, cid, eid, kind, cur, amount, funding in es:
-            same.setdefault((cid, ENTRY_CLASS[kind], cur, amount), []).append(
-                (cid, eid, ENTRY_CLASS[kind], cur, amount, day, funding)
-            )
-        for _, cid, lid, kind, cur, amount in ls:
-            cls = KIND_CLASS[kind]
-            found = same.get((cid, cls, cur, amount))
-            if found:
-                out.append((lid, found.pop(0)[1], cid, MATCHED, day, 0, True))
-            else:
-                left_l[cid].append((cid, lid, cls, cur, amount, day))
-        for waiting in same.values():
-            for e in waiting:
-                left_e[e[0]].append(e)
-        if len(out) >= _BATCH:
-            _write(conn, out)
-    for cid in sorted(left_l.keys() | left_e.keys()):
-        _match(cid, left_l.get(cid, ()), sorted(left_e.get(cid, ()), key=lambda e: (e[5], e[1])), first, last, out)
-        if len(out) >= _BATCH:
-            _write(conn, out)
-    _write(conn, out)
-
-
-def _write(conn, out: list[tuple]) -> None:
-    conn.executemany(
-        "INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead) "
-        "VALUES (?,?,?,?,?,?,?)",
-        out,
-    )
-    out.clear()
-
-
-def _days(a: str, b: str) -> int:
-    return (date.fromisoformat(a) - date.fromisoformat(b)).days
-
-
-def _match(cid: int, lines: list, entries: list, first: str, last: str, out: list) -> None:
-    """Match one contract's rows (contract, id, class, currency, amount, day) with its live entries (contract,
-    id, class, currency, amount, date, funding), appending StatementMatch rows to `out`."""
-    L = [(lid, cls, cur, amount, day) for _, lid, cls, cur, amount, day in lines]
-    E = {eid: (cls, cur, amount, day, funding) for _, eid, cls, cur, amount, day, funding in entries}
-    open_l = dict.fromkeys(lid for lid, *_ in L)  # ordered: by day, then row
-    open_e = dict.fromkeys(E)  # ordered: by date, then id
-    line = {lid: rest for lid, *rest in L}
-
-    def take(lid, eids, status=MATCHED, difference=0):
-        open_l.pop(lid, None)
-        for n, eid in enumerate(eids):
-            open_e.pop(eid, None)
-            out.append((lid, eid, cid, status, line[lid][3], difference, n == 0))
-
-    # 1. The same kind, amount and day.
-    exact = defaultdict(list)
-    for eid in open_e:
-        cls, cur, amount, day, _ = E[eid]
-        exact[(cls, cur, amount, day)].append(eid)
-    for lid in list(open_l):
-        found = exact.get(tuple(line[lid]))
-        if found:
-            take(lid, [found.pop(0)])
-    if open_l:
-        # 2. One row for several entries: a funding with its fees, or a funding's fee and initiation fee.
-        groups = defaultdict(list)
-        for eid in open_e:
-            cls, cur, amount, day, funding = E[eid]
-            if cls == "fee" and funding is not None:
-                groups[funding].append(eid)
-        for lid in list(open_l):
-            cls, cur, amount, day = line[lid]
-            if cls not in ("fund", "fee"):
-                continue
-            for fid, fees in groups.items():
-                fees = [f for f in fees if f in open_e and E[f][3] == day]
-                members = ([fid] if cls == "fund" and fid in open_e and E[fid][3] == day else []) + fees
-                if (cls == "fund" and members[:1] != [fid]) or len(members) < 2:
-                    continue
-                if all(E[m][1] == cur for m in members) and sum(E[m][2] for m in members) == amount:
-                    take(lid, members)
-                    break
-        # 3. Several rows for one entry (the same kind and day, adding up to it).
-        same_day = defaultdict(list)
-        for lid in open_l:
-            cls, cur, amount, day = line[lid]
-            same_day[(cls, cur, day)].append(lid)
-        for eid in list(open_e):
-            cls, cur, amount, day, _ = E[eid]
-            lids = [lid for lid in same_day.get((cls, cur, day), ()) if lid in open_l]
-            if len(lids) >= 2 and sum(line[lid][2] for lid in lids) == amount:
-                for lid in lids:
-                    open_l.pop(lid)
-                    out.append((lid, eid, cid, MATCHED, line[lid][3], 0, True))
-                open_e.pop(eid)
-        # 4. The same amount on another day; 5. the same day with another amount.
-        for lid in list(open_l):
-            cls, cur, amount, day = line[lid]
-            near = [e for e in open_e if E[e][0] == cls and E[e][1] == cur and E[e][2] == amount]
-            near = [e for e in near if abs(_days(day, E[e][3])) <= NEAR_DAYS]
-            if near:
-                eid = min(near, key=lambda e: abs(_days(day, E[e][3])))
-                take(lid, [eid], DATE_DIFFERS, _days(day, E[eid][3]))
-        for lid in list(open_l):
-            cls, cur, amount, day = line[lid]
-            near = [e for e in open_e if E[e][0] == cls and E[e][1] == cur and E[e][3] == day]
-            if near:
-                eid = min(near, key=lambda e: abs(E[e][2] - amount))
-                take(lid, [eid], AMOUNT_DIFFERS, amount - E[eid][2])
-        for lid in open_l:
-            out.append((lid, None, cid, STATEMENT_ONLY, line[lid][3], 0, True))
-    for eid in open_e:
-        day = E[eid][3]
-        if first <= day <= last:
-            out.append((None, eid, cid, BOOKS_ONLY, day, 0, True))
+def reconcile(contracts: Iterable[int] | None = None, progress: Callable[[str, int], None] | None = None) -> None:
+    """Rebuild the reconciliation of the whole book (or of some contracts) in one transaction: models/matching.py.
+    `progress(stage, rows)` may raise to cancel (nothing is written then)."""
+    matching.rebuild(contracts, progress)
 
 
 # ------------------------------------------------------------------ the client's choices
@@ -631,18 +424,23 @@ def record_missing(lines: Iterable[int] | None = None, *, today: date | None = N
             )
         ]
     done = []
-    touched = set()
     for lid in list(lines):
         ln = StatementLine.get_or_none(StatementLine.id == lid)
         if ln is None:
             continue
+        # Each recording rematches its contract (models/matching.py follow): a fee row is matched by then when
+        # the funding it was charged on was recorded from the row before it.
+        status = StatementMatch.get_or_none((StatementMatch.line_id == ln.id) & StatementMatch.lead)
+        if status is not None and status.status == MATCHED:
+            done.append(
+                Recorded(lid, ln.row, None, f"Row {ln.row}: now in the books (it came with a row recorded before it).")
+            )
+            continue
         try:
             entry = _record_line(ln, today=today)
-            touched.add(ln.contract_id)
             done.append(Recorded(lid, ln.row, entry, f"Row {ln.row}: recorded ({_line_words(ln)})."))
         except RuleError as exc:
             done.append(Recorded(lid, ln.row, None, f"Row {ln.row}: not recorded. {exc.message}"))
-    reconcile(touched)
     return done
 
 
@@ -650,10 +448,16 @@ def _line_words(ln: StatementLine) -> str:
     return f"{st.KIND_WORDS[ln.kind]}, {format_money(ln.amount, ln.currency)} on {day_text(ln.day)}"
 
 
-def _named(candidates: list[Milestone], description: str) -> list[Milestone]:
+def _named(candidates: list[Milestone], description: str, contract: Contract) -> list[Milestone]:
+    """The candidates the description names; all of them when it names no milestone of the contract at all (a
+    description naming another milestone of the contract, one already paid say, leaves none)."""
     text = description.casefold()
     named = [m for m in candidates if m.title.strip() and m.title.casefold() in text]
-    return named or candidates
+    if named:
+        return named
+    if any(m.title.strip() and m.title.casefold() in text for m in contract.milestones):
+        return []
+    return candidates
 
 
 def _fees_on(c: Contract, amount: int) -> int:
@@ -670,7 +474,7 @@ def _record_line(ln: StatementLine, *, today: date | None) -> LedgerEntry:
     if ln.kind == st.FUND:
         unfunded = [m for m in c.milestones.order_by(Milestone.position) if m.state == Milestone.UNFUNDED]
         fits = [m for m in unfunded if ln.amount in (m.amount, m.amount + _fees_on(c, m.amount))]
-        fits = _named(fits, ln.description)
+        fits = _named(fits, ln.description, c)
         if len(fits) != 1:
             why = "no" if not fits else "more than one"
             raise RuleError(
@@ -680,7 +484,7 @@ def _record_line(ln: StatementLine, *, today: date | None) -> LedgerEntry:
         return ops.fund_milestone(fits[0], on=on, today=today)
     if ln.kind == st.RELEASE:
         open_ms = [m for m in c.milestones.order_by(Milestone.position) if m.state in Milestone.OPEN_STATES]
-        fits = _named(open_ms, ln.description)
+        fits = _named(open_ms, ln.description, c)
         if len(fits) != 1:
             why = "no milestone with escrow" if not fits else "several milestones with escrow"
             raise RuleError(f"“{c.title}” has {why} to release it from: release it on the contract.")

@@ -280,7 +280,7 @@ def test_record_it_for_a_missing_funding_records_its_fees_with_it(demo, tmp_path
     assert {r.reference for r in rc.page([rc.STATEMENT_ONLY])} == {ref(e) for e in missing}
     recorded = rc.record_missing(today=TODAY)
     assert [r.entry is not None for r in recorded] == [True] + [False] * len(fees)  # fees come with the funding
-    assert all("A fee is recorded with the funding it was charged on" in r.words for r in recorded[1:])
+    assert all("now in the books (it came with a row recorded before it)" in r.words for r in recorded[1:])
     assert rc.agrees()
     assert Milestone.get_by_id(fund.milestone_id).state == Milestone.ACTIVE
     assert check_book(str(demo.path)) == []

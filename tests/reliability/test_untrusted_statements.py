@@ -86,7 +86,7 @@ MALFORMED = [
     ("a byte order mark only", "\ufeff".encode(), 1, "the file is empty"),
     ("only a header", encoded([]), 1, "a header row but no transactions"),
     ("binary garbage", bytes(range(256)) * 40, 1, "binary data"),
-    ("a picture", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(300), 1, "binary data"),
+    ("a picture", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(300), 3, "binary data"),
     ("UTF-16 without a byte order mark", text(good(3)).encode("utf-16-le"), 1, "binary data"),
     ("high bytes, not UTF-8", bytes(range(128, 256)) * 20, 1, "not UTF-8"),
     ("not UTF-8 in row 7", _not_utf8_in_row_7(), 7, "not UTF-8"),

@@ -1,0 +1,267 @@
+"""Matching the marketplace's statement with the ledger: the reconciliation's core, rebuilt from the imported
+rows, the live ledger (R12: a reversed entry and its reversal are not there) and the client's choices.
+
+`rebuild` writes `StatementMatch` for the whole book or for some contracts. `follow` keeps it current: every
+operation that changes a contract's money (models/ops.py `_settle`) rematches that contract, in the same
+transaction, so the reconciliation never shows what the books no longer say. Contract by contract, each row is
+matched with the entries of its kind (`KIND_CLASS`, `ENTRY_CLASS`): same day and amount; one row for a funding
+with its fees (or for a fee and the initiation fee); several rows for one entry; then the same amount on another
+day (the date differs) or the same day with another amount (the amount differs); what is left is on the
+statement only, or in the books only (entries dated within the statements' period).
+
+Imports nothing of the operations (models/ops.py imports this module).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+
+from . import statements as st
+from .entities import LedgerEntry, database
+
+# What each statement kind and each ledger kind is, for matching (a dispute's outcome is a release or an
+# escrow refund on the statement; a fund from remaining escrow never leaves the marketplace: no statement row).
+KIND_CLASS = {
+    st.FUND: "fund", st.FEE: "fee", st.INITIATION_FEE: "fee", st.RELEASE: "paid", st.REFUND: "refund",
+    st.ESCROW_REFUND: "back", st.FEE_REFUND: "fee_refund",
+}  # fmt: skip
+ENTRY_CLASS = {
+    LedgerEntry.FUND: "fund", LedgerEntry.FEE: "fee", LedgerEntry.RELEASE: "paid",
+    LedgerEntry.DISPUTE_RELEASE: "paid", LedgerEntry.REFUND: "refund", LedgerEntry.ESCROW_REFUND: "back",
+    LedgerEntry.DISPUTE_REFUND: "back", LedgerEntry.FEE_REFUND: "fee_refund",
+}  # fmt: skip
+CLASS_WORDS = {
+    "fund": "Escrow funded", "fee": "Fees", "paid": "Payments released", "refund": "Refunds of payments",
+    "back": "Escrow refunded", "fee_refund": "Initiation fees returned",
+}  # fmt: skip
+
+MATCHED = "matched"
+AMOUNT_DIFFERS = "amount_differs"
+DATE_DIFFERS = "date_differs"
+STATEMENT_ONLY = "statement_only"
+BOOKS_ONLY = "books_only"
+NO_CONTRACT = "no_contract"
+CHOOSE = "choose_contract"
+NOT_KEPT = "not_kept"
+STATUSES = (AMOUNT_DIFFERS, DATE_DIFFERS, STATEMENT_ONLY, BOOKS_ONLY, CHOOSE, NO_CONTRACT, MATCHED, NOT_KEPT)
+DIFFERENCES = (AMOUNT_DIFFERS, DATE_DIFFERS, STATEMENT_ONLY, BOOKS_ONLY, CHOOSE, NO_CONTRACT)
+STATUS_WORDS = {
+    MATCHED: "Matched",
+    AMOUNT_DIFFERS: "Amounts differ",
+    DATE_DIFFERS: "Dates differ",
+    STATEMENT_ONLY: "On the statement only",
+    BOOKS_ONLY: "In the books only",
+    NO_CONTRACT: "No contract found",
+    CHOOSE: "Choose the contract",
+    NOT_KEPT: "Not kept in these books",
+}
+NEAR_DAYS = 45  # a row and an entry this many days apart can still be the same event with its date wrong
+_BATCH = 20_000
+
+
+def _period() -> tuple[str, str] | None:
+    first, last = database.execute_sql("SELECT MIN(first_day), MAX(last_day) FROM statement").fetchone()
+    return (first, last) if first else None
+
+
+_FREE_ROWS = """INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead)
+SELECT id, NULL, NULL, CASE WHEN kind = ? THEN ? WHEN candidates > 1 THEN ? ELSE ? END, day, 0, 1
+FROM statement_line WHERE (contract_id IS NULL OR kind = ?)"""
+
+
+def rebuild(contracts: Iterable[int] | None = None, progress: Callable[[str, int], None] | None = None) -> None:
+    """Rebuild the reconciliation (`StatementMatch`) from the imported rows, the live ledger and the client's
+    choices: of the whole book, or of some contracts only (after a row was recorded or assigned). Deterministic:
+    run again on the same book, it writes the same rows."""
+    conn = database.connection()
+    period = _period()
+    if contracts is None:
+        # Rebuilt whole: the indexes are dropped and made again after (quicker than keeping them row by row).
+        indexes = conn.execute(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = 'statement_match' AND sql IS NOT NULL"
+        ).fetchall()
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        conn.execute("DELETE FROM statement_match")
+        conn.execute(_FREE_ROWS, (st.NOT_KEPT, NOT_KEPT, CHOOSE, NO_CONTRACT, st.NOT_KEPT))
+        where_e, where_l, args = "", "", ()
+    else:
+        ids = sorted(set(contracts))
+        if not ids:
+            return
+        marks = ",".join("?" * len(ids))
+        conn.execute(
+            f"DELETE FROM statement_match WHERE contract_id IN ({marks}) OR line_id IN "
+            f"(SELECT id FROM statement_line WHERE contract_id IN ({marks}))",
+            (*ids, *ids),
+        )
+        where_e, where_l, args = f" AND e.contract_id IN ({marks})", f" AND contract_id IN ({marks})", tuple(ids)
+        # (a few contracts: their entries by the contract's index, not the whole period's by date)
+        indexes = []
+    if period is not None:
+        _match_all(conn, period, where_e, where_l, args, progress)
+    for _, sql in indexes:
+        conn.execute(sql)
+
+
+def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: tuple, progress=None) -> None:
+    """Walk the rows and the entries day by day, pairing those of the same contract, kind, currency and amount
+    (the n-th row with the n-th entry); what is left, contract by contract, goes to `_match`."""
+    first, last = period
+    near_from = (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat()
+    near_to = (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat()
+    kinds = tuple(ENTRY_CLASS)
+    entries = conn.execute(
+        f"""SELECT e.date, e.contract_id, e.id, e.kind, e.currency, e.amount, e.funding_id FROM live_entry e
+            WHERE {"+" if where_e else ""}e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
+            ORDER BY e.date, e.id""",
+        (near_from, near_to, *kinds, *args),
+    )
+    lines = database.connection().execute(
+        f"""SELECT day, contract_id, id, kind, currency, amount FROM statement_line
+            WHERE contract_id IS NOT NULL AND kind != ?{where_l} ORDER BY day, row""",
+        (st.NOT_KEPT, *args),
+    )
+    done = 0
+    left_l: dict[int, list] = defaultdict(list)
+    left_e: dict[int, list] = defaultdict(list)
+    out: list[tuple] = []
+    days_e = itertools.groupby(entries, key=lambda r: r[0])
+    days_l = itertools.groupby(lines, key=lambda r: r[0])
+    de, dl = next(days_e, None), next(days_l, None)
+    while de is not None or dl is not None:
+        if dl is None or (de is not None and de[0] < dl[0]):
+            day, es, ls = de[0], list(de[1]), ()
+            de = next(days_e, None)
+        elif de is None or dl[0] < de[0]:
+            day, es, ls = dl[0], (), list(dl[1])
+            dl = next(days_l, None)
+        else:
+            day, es, ls = de[0], list(de[1]), list(dl[1])
+            de, dl = next(days_e, None), next(days_l, None)
+        same: dict[tuple, list] = {}
+        for _, cid, eid, kind, cur, amount, funding in es:
+            same.setdefault((cid, ENTRY_CLASS[kind], cur, amount), []).append(
+                (cid, eid, ENTRY_CLASS[kind], cur, amount, day, funding)
+            )
+        for _, cid, lid, kind, cur, amount in ls:
+            cls = KIND_CLASS[kind]
+            found = same.get((cid, cls, cur, amount))
+            if found:
+                out.append((lid, found.pop(0)[1], cid, MATCHED, day, 0, True))
+            else:
+                left_l[cid].append((cid, lid, cls, cur, amount, day))
+        for waiting in same.values():
+            for e in waiting:
+                left_e[e[0]].append(e)
+        if len(out) >= _BATCH:
+            done += len(out)
+            _write(conn, out)
+            if progress is not None:
+                progress("match", done)
+    for cid in sorted(left_l.keys() | left_e.keys()):
+        _match(cid, left_l.get(cid, ()), sorted(left_e.get(cid, ()), key=lambda e: (e[5], e[1])), first, last, out)
+        if len(out) >= _BATCH:
+            _write(conn, out)
+    _write(conn, out)
+
+
+def _write(conn, out: list[tuple]) -> None:
+    conn.executemany(
+        "INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead) "
+        "VALUES (?,?,?,?,?,?,?)",
+        out,
+    )
+    out.clear()
+
+
+def _days(a: str, b: str) -> int:
+    return (date.fromisoformat(a) - date.fromisoformat(b)).days
+
+
+def _match(cid: int, lines: list, entries: list, first: str, last: str, out: list) -> None:
+    """Match one contract's rows (contract, id, class, currency, amount, day) with its live entries (contract,
+    id, class, currency, amount, date, funding), appending StatementMatch rows to `out`."""
+    L = [(lid, cls, cur, amount, day) for _, lid, cls, cur, amount, day in lines]
+    E = {eid: (cls, cur, amount, day, funding) for _, eid, cls, cur, amount, day, funding in entries}
+    open_l = dict.fromkeys(lid for lid, *_ in L)  # ordered: by day, then row
+    open_e = dict.fromkeys(E)  # ordered: by date, then id
+    line = {lid: rest for lid, *rest in L}
+
+    def take(lid, eids, status=MATCHED, difference=0):
+        open_l.pop(lid, None)
+        for n, eid in enumerate(eids):
+            open_e.pop(eid, None)
+            out.append((lid, eid, cid, status, line[lid][3], difference, n == 0))
+
+    # 1. The same kind, amount and day.
+    exact = defaultdict(list)
+    for eid in open_e:
+        cls, cur, amount, day, _ = E[eid]
+        exact[(cls, cur, amount, day)].append(eid)
+    for lid in list(open_l):
+        found = exact.get(tuple(line[lid]))
+        if found:
+            take(lid, [found.pop(0)])
+    if open_l:
+        # 2. One row for several entries: a funding with its fees, or a funding's fee and initiation fee.
+        groups = defaultdict(list)
+        for eid in open_e:
+            cls, cur, amount, day, funding = E[eid]
+            if cls == "fee" and funding is not None:
+                groups[funding].append(eid)
+        for lid in list(open_l):
+            cls, cur, amount, day = line[lid]
+            if cls not in ("fund", "fee"):
+                continue
+            for fid, fees in groups.items():
+                fees = [f for f in fees if f in open_e and E[f][3] == day]
+                members = ([fid] if cls == "fund" and fid in open_e and E[fid][3] == day else []) + fees
+                if (cls == "fund" and members[:1] != [fid]) or len(members) < 2:
+                    continue
+                if all(E[m][1] == cur for m in members) and sum(E[m][2] for m in members) == amount:
+                    take(lid, members)
+                    break
+        # 3. Several rows for one entry (the same kind and day, adding up to it).
+        same_day = defaultdict(list)
+        for lid in open_l:
+            cls, cur, amount, day = line[lid]
+            same_day[(cls, cur, day)].append(lid)
+        for eid in list(open_e):
+            cls, cur, amount, day, _ = E[eid]
+            lids = [lid for lid in same_day.get((cls, cur, day), ()) if lid in open_l]
+            if len(lids) >= 2 and sum(line[lid][2] for lid in lids) == amount:
+                for lid in lids:
+                    open_l.pop(lid)
+                    out.append((lid, eid, cid, MATCHED, line[lid][3], 0, True))
+                open_e.pop(eid)
+        # 4. The same amount on another day; 5. the same day with another amount.
+        for lid in list(open_l):
+            cls, cur, amount, day = line[lid]
+            near = [e for e in open_e if E[e][0] == cls and E[e][1] == cur and E[e][2] == amount]
+            near = [e for e in near if abs(_days(day, E[e][3])) <= NEAR_DAYS]
+            if near:
+                eid = min(near, key=lambda e: abs(_days(day, E[e][3])))
+                take(lid, [eid], DATE_DIFFERS, _days(day, E[eid][3]))
+        for lid in list(open_l):
+            cls, cur, amount, day = line[lid]
+            near = [e for e in open_e if E[e][0] == cls and E[e][1] == cur and E[e][3] == day]
+            if near:
+                eid = min(near, key=lambda e: abs(E[e][2] - amount))
+                take(lid, [eid], AMOUNT_DIFFERS, amount - E[eid][2])
+        for lid in open_l:
+            out.append((lid, None, cid, STATEMENT_ONLY, line[lid][3], 0, True))
+    for eid in open_e:
+        day = E[eid][3]
+        if first <= day <= last:
+            out.append((None, eid, cid, BOOKS_ONLY, day, 0, True))
+
+
+def follow(contract_id: int) -> None:
+    """Rematch one contract after an operation changed its money (nothing to do when no statement was imported)."""
+    if database.execute_sql("SELECT 1 FROM statement LIMIT 1").fetchone() is not None:
+        rebuild([contract_id])
