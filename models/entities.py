@@ -413,6 +413,7 @@ class Statement(BaseModel):
     last_day = pw.DateField()
     rows = pw.IntegerField()  # rows read
     new_lines = pw.IntegerField()  # rows not imported before (by their reference)
+    totals = pw.TextField(default="{}")  # JSON: currency -> kind -> minor units, of its new rows (kinds kept)
 
 
 class StatementLine(BaseModel):
@@ -468,7 +469,7 @@ class StatementMatch(BaseModel):
         indexes = ((("status", "day"), False), (("contract_id", "status", "day"), False))
 
 
-_partial_indexes(StatementMatch, StatementMatch.line_id, StatementMatch.entry_id)
+_partial_indexes(StatementMatch, StatementMatch.line_id)
 
 
 ALL_TABLES = [

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import multiprocessing
 import os
 import re
@@ -180,6 +181,13 @@ class _Storer:
         self.first, self.last = "9999-12-31", "0000-01-01"
         self.repeated: list[str] = []
         self.problems: list[str] = []
+        self.totals: dict[str, dict[str, int]] = {}  # currency -> statement kind -> amount, of the rows stored
+
+    def _count(self, rows: list[tuple]) -> None:
+        for r in rows:
+            if r[_KIND] != st.NOT_KEPT:
+                kinds = self.totals.setdefault(r[_CURRENCY], {})
+                kinds[r[_KIND]] = kinds.get(r[_KIND], 0) + r[_AMOUNT]
 
     def store(self, rows: list[tuple]) -> None:
         if not rows:
@@ -197,6 +205,7 @@ class _Storer:
         else:
             self.conn.execute("RELEASE statement_rows")
             self.new += len(rows)
+            self._count(rows)
 
     def _store_known(self, rows: list[tuple]) -> None:
         """A batch with a reference seen before: each row is looked up, and only new ones stored."""
@@ -221,6 +230,7 @@ class _Storer:
             out.append(r)
         self.conn.executemany(_INSERT_LINE, out)
         self.new += len(out)
+        self._count(out)
 
     def _seen(self, r: tuple, prior: tuple, figures: tuple) -> None:
         statement_id, row, *before = prior
@@ -291,9 +301,9 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     if not store.new:
         statement.delete_instance()  # nothing new: the book is left as it was
         return Imported(None, opened.format.name, rows, 0, store.already, store.repeated)
-    Statement.update(first_day=store.first, last_day=store.last, rows=rows, new_lines=store.new).where(
-        Statement.id == statement.id
-    ).execute()
+    Statement.update(
+        first_day=store.first, last_day=store.last, rows=rows, new_lines=store.new, totals=json.dumps(store.totals)
+    ).where(Statement.id == statement.id).execute()
     ops._audit(None, "statement imported", f"{path.name}: {store.new:,} new rows ({opened.format.name})", now)
     if progress:
         progress("match", 0)
@@ -645,19 +655,32 @@ def totals(contract: int | None = None) -> list[Total]:
     if contract is not None:
         where_l, where_e, args = " AND contract_id = ?", " AND e.contract_id = ?", (contract,)
     sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for cur, cls, total in database.execute_sql(
-        f"SELECT currency, CASE kind {cases} END AS cls, SUM(amount) FROM statement_line "
-        f"WHERE kind != '{st.NOT_KEPT}'{where_l} GROUP BY currency, cls",
-        args,
-    ):
-        sums[(cur, cls)][0] = total
-    for cur, cls, total in database.execute_sql(
-        f"SELECT e.currency, CASE e.kind {ecases} END AS cls, SUM(e.amount) FROM live_entry e "
-        f"WHERE e.kind IN ({','.join(repr(k) for k in ENTRY_CLASS)}) AND e.date BETWEEN ? AND ?{where_e} "
-        "GROUP BY e.currency, cls",
-        (*period, *args),
-    ):
-        sums[(cur, cls)][1] = total
+    if contract is None:  # each statement's own totals, kept when it was imported
+        for (text,) in database.execute_sql("SELECT totals FROM statement"):
+            for cur, kinds in json.loads(text).items():
+                for kind, total in kinds.items():
+                    sums[(cur, KIND_CLASS[kind])][0] += total
+    else:
+        for cur, cls, total in database.execute_sql(
+            f"SELECT currency, CASE kind {cases} END AS cls, SUM(amount) FROM statement_line "
+            f"WHERE kind != '{st.NOT_KEPT}'{where_l} GROUP BY currency, cls",
+            args,
+        ):
+            sums[(cur, cls)][0] = total
+    # The live entries dated within the period: all of them, less those reversed (few, found by their index).
+    # A long period is read straight through the table; a short one by the index of dates.
+    wide = (date.fromisoformat(period[1]) - date.fromisoformat(period[0])).days > 92 or contract is not None
+    on = "+e.date" if wide else "e.date"
+    kinds = ",".join(repr(k) for k in ENTRY_CLASS)
+    for sql, sign in (
+        (f"SELECT e.currency, CASE e.kind {ecases} END AS cls, SUM(e.amount) FROM ledger_entry e "
+         f"WHERE e.kind IN ({kinds}) AND {on} BETWEEN ? AND ?{where_e} GROUP BY e.currency, cls", 1),
+        (f"SELECT e.currency, CASE e.kind {ecases} END AS cls, SUM(e.amount) FROM ledger_entry e WHERE e.id IN "
+         "(SELECT reverses_id FROM ledger_entry WHERE reverses_id IS NOT NULL) "
+         f"AND e.kind IN ({kinds}) AND e.date BETWEEN ? AND ?{where_e} GROUP BY e.currency, cls", -1),
+    ):  # fmt: skip
+        for cur, cls, total in database.execute_sql(sql, (*period, *args)):
+            sums[(cur, cls)][1] += sign * total
     order = list(CLASS_WORDS)
     return [
         Total(cur, cls, s, b)

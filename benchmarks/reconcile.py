@@ -1,0 +1,109 @@
+"""Benchmark: reconciling the marketplace's statement against the big book (100,000 contracts).
+
+Writes the demo book's own statement (one row per movement of money, about 1.1 million rows), then, in the same
+run and as a user would (separate processes, from the source tree):
+- `escrowbook check` of the book: the baseline (DESIGN.md: reconciliation within 3× of it);
+- `escrowbook reconcile` of the whole statement against a copy of the book (import, matching, report);
+- a 1,000-row statement (the statement's last thousand rows) against another copy, timed in this process from
+  the call to the end of the matching (budget: 1 s).
+Prints one JSON object on its last line and exits 0 even when a figure is over budget (its "ok" says so).
+
+    python benchmarks/reconcile.py [--contracts 100000] [--book PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, figure, given_or_demo  # benchmarks/common.py: these scripts run from this folder
+
+RATIO_BUDGET = 3.0
+SMALL_BUDGET_S = 1.0
+SMALL_ROWS = 1000
+
+
+def timed(args: list[str], ok=(0,)) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "desktop", *args], cwd=ROOT, capture_output=True, text=True)
+    took = time.perf_counter() - started
+    if done.returncode not in ok:
+        said = f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        sys.exit(f"escrowbook {' '.join(args)} failed ({done.returncode}):\n{said}")
+    return took
+
+
+def write_statement(book: Path, out: Path) -> int:
+    sys.path.insert(0, str(ROOT))
+    from models.book import open_book
+    from models.statement_writer import write_statement as write
+
+    opened = open_book(book)
+    try:
+        return write(out)
+    finally:
+        opened.close()
+
+
+def last_rows(statement: Path, out: Path, n: int) -> None:
+    lines = statement.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    out.write_text(lines[0] + "".join(lines[-n:]), encoding="utf-8-sig")
+
+
+def small_import(book: Path, statement: Path) -> tuple[float, dict]:
+    from models import reconcile
+    from models.book import open_book
+
+    opened = open_book(book)
+    try:
+        started = time.perf_counter()
+        reconcile.import_statement(statement)
+        took = time.perf_counter() - started
+        return took, reconcile.counts()
+    finally:
+        opened.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--contracts", type=int, default=100_000)
+    parser.add_argument("--book", type=Path, help="a demo book already written (it is copied, never changed)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="escrowbook-bench-") as tmp:
+        folder = Path(tmp)
+        book = given_or_demo(args.book, folder, args.contracts)
+        statement = folder / "statement.csv"
+        rows = write_statement(book, statement)
+        print(f"statement: {rows:,} rows, {statement.stat().st_size / 1e6:.0f} MB", file=sys.stderr)
+        check = timed(["check", str(book)])
+        big = folder / "reconciled.book"
+        shutil.copyfile(book, big)
+        whole = timed(["reconcile", "--book", str(big), "--statement", str(statement), "--json"], ok=(0, 1))
+        big.unlink()
+        small_statement = folder / "small.csv"
+        last_rows(statement, small_statement, SMALL_ROWS)
+        small_book = folder / "small.book"
+        shutil.copyfile(book, small_book)
+        small, counts = small_import(small_book, small_statement)
+        print(f"check {check:.1f} s, reconcile {whole:.1f} s, 1,000 rows {small * 1000:.0f} ms", file=sys.stderr)
+        print(
+            json.dumps(
+                {
+                    "statement_rows": figure(rows, None, "rows"),
+                    "check_s": figure(check, None, "s"),
+                    "reconcile_s": figure(whole, None, "s"),
+                    "reconcile_vs_check": figure(whole / check, RATIO_BUDGET, "×"),
+                    "small_statement_s": figure(small, SMALL_BUDGET_S, "s", rows=SMALL_ROWS, matched=counts["matched"]),
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
