@@ -382,6 +382,39 @@ def test_an_unknown_header_mapped_once_reads_as_a_format(demo, tmp_path):
     assert rc.agrees()
 
 
+RENAMED = {"Transaction ID": "Transaction Number", "Amount $": "Amount (USD)"}  # (no shipped format knows these)
+SUMMARIES = ["Transaction Summary", "Transaction Summary Details", "Description 1"]
+
+
+@pytest.mark.parametrize("several", [True, False], ids=["several description columns", "the summary alone"])
+def test_a_2025_export_with_renamed_headers_mapped_with_its_description_columns_agrees(demo, tmp_path, several):
+    """The summary says what moved ("Payment released to the freelancer: Sketches"); its details name the
+    contract and its reference, and Description 1 the milestone. Mapped with all three, every row finds its
+    contract and the statement agrees with the books; with the summary alone, rows of a freelancer with several
+    contracts ask which one (and their entries are in the books only until then)."""
+    _, rows = statement(tmp_path)
+    rows[0] = [RENAMED.get(h, h) for h in rows[0]]
+    path = save(tmp_path / "renamed.csv", rows)
+    folder = tmp_path / "formats"
+    with pytest.raises(st.UnknownFormat) as raised:
+        rc.import_statement(path, folder=folder)
+    mapping = {"date": "Date", "reference": "Transaction Number", "type": "Transaction Type",
+               "description": SUMMARIES if several else "Transaction Summary", "freelancer": "Freelancer",
+               "amount": "Amount (USD)", "currency": "Currency"}  # fmt: skip
+    saved = st.save_format("Renamed export", raised.value.headers, mapping, folder)
+    assert saved.columns["description"] == (tuple(SUMMARIES) if several else ("Transaction Summary",))
+    got = rc.import_statement(path, folder=folder)
+    assert got.format_name == "Renamed export" and got.new_lines == len(rows) - 1
+    line = StatementLine.get(StatementLine.row == 2)
+    assert line.description == (" · ".join(rows[1][HEAD.index(h)] for h in SUMMARIES) if several else rows[1][SUMMARY])
+    counts = rc.counts()
+    if several:
+        assert rc.agrees() and all(counts[s] == 0 for s in rc.DIFFERENCES)
+        assert counts[rc.MATCHED] + counts[rc.NOT_KEPT] == len(rows) - 1
+    else:
+        assert not rc.agrees() and counts[rc.CHOOSE] > 0
+
+
 # ------------------------------------------------------------------ the client's choice of contract
 @pytest.fixture
 def two_contracts(book, freelancer):
