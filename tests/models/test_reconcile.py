@@ -319,6 +319,43 @@ def test_record_it_for_a_fee_alone_explains_where_a_fee_is_recorded(demo, tmp_pa
     )
 
 
+# ------------------------------------------------------------------ check
+def test_a_reconciled_book_passes_check(demo, tmp_path):
+    path, _ = statement(tmp_path)
+    rc.import_statement(path)
+    assert StatementLine.select().where(StatementLine.contract_id.is_null(False)).exists()
+    assert check_book(str(demo.path)) == []
+
+
+def test_check_names_statement_rows_whose_statement_or_contract_is_not_in_the_book(tmp_path):
+    """Statement rows hold their statement's and their contract's ids as plain numbers (no foreign key): a book
+    edited outside the app so that they name what is not there is reported, row by row, in words."""
+    import sqlite3
+
+    book_path = tmp_path / "demo.book"
+    generate(book_path, 80, seed=1, today=TODAY)
+    with open_book(book_path, create=False):
+        path, _ = statement(tmp_path)
+        rc.import_statement(path)
+        first, second = (
+            StatementLine.select().where(StatementLine.contract_id.is_null(False)).order_by(StatementLine.row)[:2]
+        )
+    conn = sqlite3.connect(book_path)
+    try:
+        conn.execute("UPDATE statement_line SET contract_id = 999999 WHERE id = ?", (first.id,))
+        conn.execute("UPDATE statement_line SET statement_id = 424242 WHERE id = ?", (second.id,))
+        conn.commit()
+    finally:
+        conn.close()
+    expected = [
+        f"statement row {first.row} of “marketplace-2025.csv” names a contract (#999999) that is not in the book.",
+        f"statement row {second.row} names an imported statement (#424242) that is not in the book.",
+    ]
+    with open_book(book_path, create=False) as book:
+        assert check_book(str(book.path)) == expected
+        assert check_book() == expected  # (on the open book's own connection: the same)
+
+
 # ------------------------------------------------------------------ importing again
 def test_r12_importing_the_same_statement_again_changes_nothing(demo, tmp_path):
     path, rows = statement(tmp_path)
