@@ -111,8 +111,6 @@ def build_parser() -> argparse.ArgumentParser:
 # The statement formats `demo --statement` writes (models/statement_writer.py FORMATS, named here so that the
 # parser is built without loading the models).
 STATEMENT_FORMATS = ("marketplace-2025", "marketplace-2019")
-# Where the client's own statement formats (columns matched in the app) are, for `reconcile`.
-FORMATS_ENV = "ESCROWBOOK_STATEMENT_FORMATS"
 
 
 def _open(path: str, command: str):
@@ -333,6 +331,7 @@ def cmd_reconcile(args) -> int:
     from models import statements as st
     from models.errors import RuleError
     from models.refusals import in_words
+    from models.user_formats import statement_formats_folder
 
     def refuse(message: str | None, problems: list[str] = ()) -> int:
         """Exit 2: the statement (or the book) could not be read; nothing was recorded."""
@@ -347,7 +346,9 @@ def cmd_reconcile(args) -> int:
         return 2
 
     name = Path(args.statement).name
-    folder = Path(os.environ[FORMATS_ENV]) if os.environ.get(FORMATS_ENV) else None
+    # The client's own formats (columns matched in the app): where the app keeps them, or the folder
+    # ESCROWBOOK_STATEMENT_FORMATS names.
+    folder = statement_formats_folder()
     book = _open(args.rec_book, "reconcile")  # (says why not on stderr)
     if book is None:
         return refuse(None, [f"the book “{Path(args.rec_book).name}” could not be opened."])

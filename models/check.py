@@ -5,8 +5,9 @@ escrow held by active milestones is part of it. Per milestone: released +
 refunded <= funded. Per payment: refunds <= payment. Every entry's currency
 is its contract's, every amount > 0, every reversal names a live original, and
 every entry is in the order of events R16 requires (models/order.py).
-`escrowbook check` adds SQLite's integrity check and compares the maintained
-summaries with a fresh derivation from the ledger.
+`escrowbook check` adds SQLite's integrity check, the links no foreign key
+holds (an imported statement's rows name their statement and their contract),
+and compares the maintained summaries with a fresh derivation from the ledger.
 """
 
 from __future__ import annotations
@@ -232,6 +233,32 @@ def foreign_key_problems(limit: int = 20, run=_main_connection) -> list[str]:
     return [f"table {t} row {rowid} points at a missing {parent} row." for t, rowid, parent, _ in rows[:limit]]
 
 
+# Each imported statement row names its statement, and the contract it was found (or chosen) for: plain numbers,
+# not foreign keys (models/entities.py StatementLine), so they are checked here. One scan of the rows, each
+# looked up by primary key. (The reconciliation itself, statement_match, is derived and rebuilt: not checked.)
+_STATEMENT_LINES = """
+SELECT l.row, l.statement_id, s.name, l.contract_id, s.id IS NULL, l.contract_id IS NOT NULL AND c.id IS NULL
+FROM statement_line l
+LEFT JOIN statement s ON s.id = l.statement_id
+LEFT JOIN contract c ON c.id = l.contract_id
+WHERE s.id IS NULL OR (l.contract_id IS NOT NULL AND c.id IS NULL)
+ORDER BY l.id
+LIMIT ?
+"""
+
+
+def statement_problems(limit: int = 20, run=_main_connection) -> list[str]:
+    """Statement rows that name a statement, or a contract, the book does not have."""
+    out = []
+    for row, sid, name, cid, no_statement, no_contract in run(_STATEMENT_LINES, (limit,)).fetchall():
+        if no_statement:
+            out.append(f"statement row {row} names an imported statement (#{sid}) that is not in the book.")
+        if no_contract:
+            of = f" of “{name}”" if name is not None else ""
+            out.append(f"statement row {row}{of} names a contract (#{cid}) that is not in the book.")
+    return out[:limit]
+
+
 def search_index_problems() -> list[str]:
     """SQLite's own check of the search index against the contracts it indexes (FTS5 'integrity-check').
 
@@ -307,7 +334,7 @@ def check_book(path: str | None = None) -> list[str]:
         try:
             found["integrity"] = integrity_problems(conn=conn)
             if not found["integrity"]:
-                found["fk"] = foreign_key_problems(run=conn.execute)
+                found["fk"] = foreign_key_problems(run=conn.execute) + statement_problems(run=conn.execute)
         except sqlite3.DatabaseError as exc:
             found["integrity"] = [f"SQLite integrity check: {exc}"]
         finally:
@@ -341,7 +368,7 @@ def check_book(path: str | None = None) -> list[str]:
         if not workers:  # no path: everything on the open book's connection
             found["integrity"] = integrity_problems()
             if not found["integrity"]:
-                found["fk"] = foreign_key_problems()
+                found["fk"] = foreign_key_problems() + statement_problems()
                 found["chain"] = chain_problems(run=_main_connection)
                 found["ledger"] = ledger_problems()
                 found["order"] = order_problems()

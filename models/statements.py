@@ -278,22 +278,40 @@ def _slug(name: str) -> str:
 
 
 def save_format(
-    name: str, headers: list[str], mapping: dict[str, str], folder: Path, *, dates: tuple[str, ...] = (),
+    name: str, headers: list[str], mapping: dict[str, str | list[str]], folder: Path, *, dates: tuple[str, ...] = (),
     decimal_mark: str = ".", currency: str = "USD",
 ) -> Format:  # fmt: skip
     """The client's mapping of an unknown header row, saved as a named format (one TOML file in `folder`) and
-    read back as any format is. The type rules are the shipped 2025 format's. `mapping` is field -> header."""
+    read back as any format is. The type rules are the shipped 2025 format's. `mapping` is field -> header; the
+    description may be a list of headers (their texts joined, in that order), written as a TOML list."""
     name = " ".join(name.split())
     if not name or len(name) > 80:
         raise RuleError("Give the format a name of up to 80 characters.", field="name")
-    missing = [FIELD_WORDS[f] for f in REQUIRED_FIELDS if not mapping.get(f)]
-    if missing:
-        raise RuleError(f"Choose the column of: {', '.join(missing)}.", field="mapping")
-    unknown = [h for h in mapping.values() if h and h not in headers]
-    if unknown:
-        raise RuleError(f"The statement has no column “{unknown[0]}”.", field="mapping")
     if any(f not in FIELDS for f in mapping):
         raise RuleError("Only the fields of a statement can be mapped.", field="mapping")
+    chosen: dict[str, str | list[str]] = {}
+    for fld, value in mapping.items():
+        if isinstance(value, (list, tuple)):
+            if fld != "description":
+                raise RuleError(f"Choose one column for the {FIELD_WORDS[fld].lower()}.", field="mapping")
+            if not all(isinstance(h, str) for h in value):
+                raise RuleError("A column is named by its header.", field="mapping")
+            value = list(dict.fromkeys(h for h in value if h))  # (each column once, in the order given)
+        elif not isinstance(value, str):
+            raise RuleError("A column is named by its header.", field="mapping")
+        if value:
+            chosen[fld] = value
+    missing = [FIELD_WORDS[f] for f in REQUIRED_FIELDS if f not in chosen]
+    if missing:
+        raise RuleError(f"Choose the column of: {', '.join(missing)}.", field="mapping")
+    named = [h for value in chosen.values() for h in ([value] if isinstance(value, str) else value)]
+    unknown = [h for h in named if h not in headers]
+    if unknown:
+        raise RuleError(f"The statement has no column “{unknown[0]}”.", field="mapping")
+
+    def toml_value(value: str | list[str]) -> str:
+        return _toml(value) if isinstance(value, str) else f"[{', '.join(_toml(h) for h in value)}]"
+
     base = next(f for f in shipped_formats() if f.key == "marketplace-2025")
     lines = [
         "# A statement format mapped in Escrowbook from a header row it did not know.",
@@ -303,7 +321,7 @@ def save_format(
         f"detect = [{', '.join(_toml(h) for h in headers if h.strip())}]",
         "",
         "[columns]",
-        *(f"{f} = {_toml(h)}" for f, h in mapping.items() if h),
+        *(f"{f} = {toml_value(v)}" for f, v in chosen.items()),
         "",
         "[read]",
         f"dates = [{', '.join(_toml(d) for d in (dates or base.dates))}]",

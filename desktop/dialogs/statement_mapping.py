@@ -2,7 +2,9 @@
 
 The client says which column holds each field (the date, amount and transaction type are needed; the
 description, reference, freelancer and currency help to find each row's contract), sees the first rows'
-values under each column chosen, and names the format. OK saves it (models.statements.save_format) into
+values under each column chosen, and names the format. The description may join several columns (a summary,
+its details, a milestone's name): they are ticked in a list, the headers that say "description", "summary"
+or "details" ticked first. OK saves it (models.statements.save_format) into
 the client's own formats folder, where the next import finds it by itself; the window then reads the
 statement again with it.
 """
@@ -15,14 +17,17 @@ import io
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +37,8 @@ from models import statements as st
 from models.errors import RuleError
 
 NONE = "(none)"
+DESCRIPTION = "description"  # the field read from several columns (their texts joined, in the file's order)
+LIST_ROWS = 4  # the description's list shows this many headers at once (it scrolls past them)
 DEFAULT_NAME = "My statement format"
 PREVIEW_ROWS = 3
 PREVIEW_BYTES = 256 * 1024
@@ -43,7 +50,8 @@ GUESSES = {
     "amount": ("amount", "value", "sum", "total"),
     "type": ("type", "kind", "category"),
     "description": ("description", "summary", "details", "memo", "narrative"),
-    "reference": ("reference", "ref", "transaction id", "txn", "id"),
+    # (the row's own number before a "Ref ID": in the 2025 export that one is the contract's reference)
+    "reference": ("reference", "transaction id", "transaction number", "txn", "ref", "id"),
     "freelancer": ("freelancer", "payee", "contractor", "counterparty"),
     "currency": ("currency",),
 }
@@ -90,11 +98,21 @@ def _excluded(header: str) -> bool:
     return any(x in header.casefold() for x in NOT_GUESSED)
 
 
-def guess(headers: list[str]) -> dict[str, str]:
-    """A first choice of column for each field, from the headers' words (each header used once)."""
-    chosen: dict[str, str] = {}
+def guess(headers: list[str]) -> dict[str, str | list[str]]:
+    """A first choice of column for each field, from the headers' words (each header used once); for the
+    description, every header that says one of its words, in the file's order."""
+    chosen: dict[str, str | list[str]] = {}
     used: set[str] = set()
     for fld in st.FIELDS:
+        if fld == DESCRIPTION:
+            fits = [
+                h for h in headers
+                if h and h not in used and not _excluded(h) and any(_says(h, w) for w in GUESSES[fld])
+            ]  # fmt: skip
+            if fits:
+                chosen[fld] = fits
+                used.update(fits)
+            continue
         for word in GUESSES[fld]:
             fits = [h for h in headers if h not in used and _says(h, word) and not _excluded(h)]
             if fits:
@@ -152,6 +170,9 @@ class StatementMappingDialog(QDialog):
             words = st.FIELD_WORDS[fld]
             required = fld in st.REQUIRED_FIELDS
             label = QLabel(MNEMONICS[fld] + (" (needed)" if required else ""))
+            if fld == DESCRIPTION:
+                self._description_row(grid, r, label, guessed.get(fld, []))
+                continue
             combo = QComboBox()
             combo.setObjectName(f"column_{fld}")
             combo.setAccessibleName(f"Column of the {words.lower()}")
@@ -175,6 +196,8 @@ class StatementMappingDialog(QDialog):
             self.combos[fld] = combo
             self.previews[fld] = preview
         grid.setColumnStretch(2, 1)
+        self.combo_width = max(c.sizeHint().width() for c in self.combos.values())
+        self.descriptions.setFixedWidth(self.combo_width)
 
         name_label = QLabel("Format &name")
         self.name_edit = QLineEdit(DEFAULT_NAME)
@@ -216,13 +239,77 @@ class StatementMappingDialog(QDialog):
         self._validate()
         self.resize(max(720, self.sizeHint().width()), self.sizeHint().height())
 
-    # ------------------------------------------------------------ choosing
-    def mapping(self) -> dict[str, str]:
-        """Field -> the header chosen for it (fields left at "(none)" are not in it)."""
-        return {f: c.currentData() for f, c in self.combos.items() if c.currentData()}
+    def _description_row(self, grid: QGridLayout, r: int, label: QLabel, ticked: list[str]) -> None:
+        """The description's row: a list of the headers, each with a box to tick (one or more, or none)."""
+        self.descriptions = QListWidget()
+        self.descriptions.setObjectName("column_description")
+        self.descriptions.setAccessibleName("Columns of the description: tick one or more")
+        self.descriptions.setToolTip("Tick each column that describes the row: their texts are read as one.")
+        self.descriptions.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.descriptions.setUniformItemSizes(True)
+        row_height = self.descriptions.fontMetrics().height() + 6
+        for h in self.headers:
+            if not h:
+                continue  # (a column with no name cannot be named in a format)
+            item = QListWidgetItem(h)
+            item.setData(Qt.ItemDataRole.UserRole, h)
+            item.setSizeHint(QSize(0, row_height))
+            item.setToolTip(h)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if h in ticked else Qt.CheckState.Unchecked)
+            self.descriptions.addItem(item)
+        rows = max(1, min(LIST_ROWS, self.descriptions.count()))
+        self.descriptions.setFixedHeight(rows * row_height + 2 * self.descriptions.frameWidth())
+        first = next((i for i in range(self.descriptions.count()) if self._ticked(i)), 0)
+        self.descriptions.scrollToItem(self.descriptions.item(first), QAbstractItemView.ScrollHint.PositionAtTop)
+        self.descriptions.itemChanged.connect(lambda _: self._changed(DESCRIPTION))
+        label.setText(f"{label.text()}\n(one or more)")
+        label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        label.setContentsMargins(0, 3, 0, 0)  # (level with the first header's text)
+        label.setBuddy(self.descriptions)
+        preview = QLabel()
+        preview.setObjectName(f"preview_{DESCRIPTION}")
+        preview.setAccessibleName("First values of the description")
+        preview.setTextFormat(Qt.TextFormat.PlainText)
+        preview.setMinimumWidth(280)
+        preview.setContentsMargins(0, 3, 0, 0)
+        top = Qt.AlignmentFlag.AlignTop
+        grid.addWidget(label, r, 0, Qt.AlignmentFlag.AlignRight | top)
+        grid.addWidget(self.descriptions, r, 1, top)
+        grid.addWidget(preview, r, 2, top)
+        self.previews[DESCRIPTION] = preview
 
-    def choose(self, fld: str, header: str) -> None:
-        """Choose the column `header` for `fld` (as picking it in the box does); "" for none."""
+    def _ticked(self, i: int) -> bool:
+        return self.descriptions.item(i).checkState() == Qt.CheckState.Checked
+
+    # ------------------------------------------------------------ choosing
+    def mapping(self) -> dict[str, str | list[str]]:
+        """Field -> the header chosen for it (fields left at "(none)" are not in it); the description -> the
+        headers ticked, in the file's order (not in it when none is)."""
+        chosen: dict[str, str | list[str]] = {f: c.currentData() for f, c in self.combos.items() if c.currentData()}
+        ticked = self.description_columns()
+        if ticked:
+            chosen[DESCRIPTION] = ticked
+        return {f: chosen[f] for f in st.FIELDS if f in chosen}
+
+    def description_columns(self) -> list[str]:
+        """The headers ticked for the description, in the file's order."""
+        return [
+            self.descriptions.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.descriptions.count())
+            if self._ticked(i)
+        ]
+
+    def choose(self, fld: str, header: str | list[str]) -> None:
+        """Choose the column `header` for `fld` (as picking it in the box does); "" for none. For the
+        description, the columns ticked are exactly `header` (one header, a list of them, or "" for none)."""
+        if fld == DESCRIPTION:
+            wanted = {header} if isinstance(header, str) else set(header)
+            for i in range(self.descriptions.count()):
+                item = self.descriptions.item(i)
+                on = item.data(Qt.ItemDataRole.UserRole) in wanted
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            return
         combo = self.combos[fld]
         combo.setCurrentIndex(combo.findData(header) if header else 0)
 
@@ -231,6 +318,9 @@ class StatementMappingDialog(QDialog):
         self._validate()
 
     def _show_preview(self, fld: str) -> None:
+        if fld == DESCRIPTION:
+            self._show_description()
+            return
         header = self.combos[fld].currentData()
         label = self.previews[fld]
         if not header:
@@ -241,6 +331,18 @@ class StatementMappingDialog(QDialog):
         values = [" ".join(r[at].split()) for r in self.rows if at < len(r)]
         text = "  ·  ".join(v or "(empty)" for v in values)
         label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, 420))
+        label.setToolTip("\n".join(values))
+
+    def _show_description(self) -> None:
+        """The first rows' descriptions, one a line, each as it will be read (the ticked columns joined)."""
+        label = self.previews[DESCRIPTION]
+        at = [self.headers.index(h) for h in self.description_columns()]
+        values = [" · ".join(" ".join(r[i].split()) for i in at if i < len(r) and r[i].strip()) for r in self.rows]
+        if not at:
+            values = []
+        width = 420
+        label.setText("\n".join(label.fontMetrics().elidedText(v or "(empty)", Qt.TextElideMode.ElideRight, width)
+                                for v in values))  # fmt: skip
         label.setToolTip("\n".join(values))
 
     def _validate(self) -> bool:

@@ -246,6 +246,26 @@ def test_a_format_saved_in_the_formats_folder_is_read(demo, capsys, tmp_path, mo
     assert code == 0 and out.startswith(f"Read {len(rows) - 1:,} rows (Bank); ")
 
 
+def test_without_the_environment_the_formats_are_read_where_the_app_saves_them(demo, capsys, tmp_path, monkeypatch):
+    """No ESCROWBOOK_STATEMENT_FORMATS: `reconcile` reads the formats the app's mapping step saved, in the user
+    data folder (models/user_formats.py), as the app does."""
+    import platformdirs
+
+    book, statement = demo
+    rows = rows_of(statement)
+    rows[0] = [{"Transaction ID": "Txn", "Amount $": "Value"}.get(h, h) for h in rows[0]]
+    path = save(tmp_path / "renamed.csv", rows)
+    monkeypatch.delenv("ESCROWBOOK_STATEMENT_FORMATS")
+    monkeypatch.setattr(platformdirs, "user_data_path", lambda *a, **kw: tmp_path / "user-data")
+    assert reconcile(capsys, "--book", str(book), "--statement", str(path))[0] == 2
+    mapping = {"date": "Date", "reference": "Txn", "type": "Transaction Type", "amount": "Value",
+               "description": ["Transaction Summary", "Transaction Summary Details"], "freelancer": "Freelancer",
+               "currency": "Currency"}  # fmt: skip
+    st.save_format("Renamed", rows[0], mapping, tmp_path / "user-data" / "statement-formats")
+    code, out, _ = reconcile(capsys, "--book", str(book), "--statement", str(path))
+    assert code == 0 and out.startswith(f"Read {len(rows) - 1:,} rows (Renamed); ")
+
+
 def test_a_book_that_cannot_be_opened_exits_2(tmp_path, capsys):
     statement = save(tmp_path / "s.csv", [HEAD])
     code, out, err = reconcile(capsys, "--book", str(tmp_path / "missing.book"), "--statement", str(statement))

@@ -304,6 +304,41 @@ def test_record_it_refuses_in_words_and_records_nothing_for_that_row(demo, tmp_p
     assert differences() == [(rc.STATEMENT_ONLY, len(rows) + 1, "799999997", None)]
 
 
+def test_record_it_never_releases_a_row_naming_a_paid_milestone_from_another_one(demo, tmp_path):
+    """A release listed twice under a new reference, its description naming a milestone already paid: the
+    contract has another milestone with escrow enough for it, but the row does not name that one, so nothing
+    is released from it; the refusal says why and the ledger is as it was."""
+    path, rows = statement(tmp_path)
+
+    def only_other(e: LedgerEntry) -> Milestone | None:
+        """The contract's one other milestone with escrow, with enough for the release."""
+        others = [m for m in e.contract.milestones if m.state in Milestone.OPEN_STATES]
+        return others[0] if len(others) == 1 and others[0].amount >= e.amount else None
+
+    paid = next(e for e in live_release() if only_other(e) is not None)
+    other = only_other(paid)
+    funded = LedgerEntry.get((LedgerEntry.milestone == other) & (LedgerEntry.kind == LedgerEntry.FUND)).date
+    again = next(list(r) for r in rows if r[REF] == ref(paid))
+    again[REF] = "799999995"
+    again[DATE] = max(funded, paid.date).isoformat()  # (a day the other milestone's escrow could pay it)
+    assert paid.milestone.title in again[SUMMARY] and other.title not in " ".join(again)
+    save(path, [*rows, again])
+    rc.import_statement(path)
+    assert differences() == [(rc.STATEMENT_ONLY, len(rows) + 1, "799999995", None)]
+    ledger = list(LedgerEntry.select().order_by(LedgerEntry.id).tuples())
+    before = snapshot()
+    (done,) = rc.record_missing(today=TODAY)
+    assert done.entry is None
+    assert done.words == (
+        f"Row {len(rows) + 1}: not recorded. “{paid.contract.title}” has no milestone with escrow to release it "
+        "from: release it on the contract."
+    )
+    assert list(LedgerEntry.select().order_by(LedgerEntry.id).tuples()) == ledger
+    assert snapshot() == before
+    assert Milestone.get_by_id(other.id).state == other.state
+    assert differences() == [(rc.STATEMENT_ONLY, len(rows) + 1, "799999995", None)]
+
+
 def test_record_it_for_a_fee_alone_explains_where_a_fee_is_recorded(demo, tmp_path):
     path, rows = statement(tmp_path)
     (i,) = middle(rows, "Marketplace fee", type_="Service Fee")
@@ -317,6 +352,110 @@ def test_record_it_for_a_fee_alone_explains_where_a_fee_is_recorded(demo, tmp_pa
         f"Row {len(rows) + 1}: not recorded. A fee is recorded with the funding it was charged on: record or "
         "correct that funding."
     )
+
+
+# ------------------------------------------------------------------ the reconciliation follows the books
+def test_a_release_reversed_after_the_import_is_on_the_statement_only_without_importing_again(demo, tmp_path):
+    """Every money operation rematches its contract: reversing a matched release (R12: recorded in error) makes
+    exactly its row "on the statement only" at once, and recording the release again, on the statement's date,
+    makes the statement and the books agree again; undone and redone, the same."""
+    from models.undo import History
+
+    path, rows = statement(tmp_path)
+    rc.import_statement(path)
+    assert rc.agrees()
+    matched = rc.counts()[rc.MATCHED]
+    release = live_release()[0]
+    row = next(n for n, r in enumerate(rows, start=1) if r[REF] == ref(release))
+    ops.reverse_entry(release, memo="Recorded in error", today=TODAY)
+    assert differences() == [(rc.STATEMENT_ONLY, row, ref(release), None)]
+    assert rc.counts()[rc.MATCHED] == matched - 1
+    (only,) = rc.page([rc.STATEMENT_ONLY])
+    assert (only.amount, only.day, only.contract_id) == (release.amount, release.date, release.contract_id)
+    history = History(lambda: TODAY)
+    try:
+        again = ops.release_payment(Milestone.get_by_id(release.milestone_id), release.amount, on=release.date,
+                                    today=TODAY)  # fmt: skip
+        assert rc.agrees() and rc.counts()[rc.MATCHED] == matched
+        (r,) = [x for x in rc.page([rc.MATCHED], limit=100_000) if x.row == row]
+        assert r.entry_id == again.id
+        history.undo()  # the release recorded again is reversed: its row is on the statement only once more
+        assert differences() == [(rc.STATEMENT_ONLY, row, ref(release), None)]
+        history.redo()
+        assert rc.agrees() and rc.counts()[rc.MATCHED] == matched
+    finally:
+        history.close()
+    assert check_book(str(demo.path)) == []
+
+
+# ------------------------------------------------------------------ progress, and cancelling
+def test_matching_reports_its_progress_after_reading(demo, tmp_path):
+    path, rows = statement(tmp_path)
+    seen = []
+    rc.import_statement(path, progress=lambda stage, n: seen.append((stage, n)))
+    stages = [stage for stage, _ in seen]
+    assert "read" in stages and "match" in stages
+    assert stages.index("match") > max(i for i, s in enumerate(stages) if s == "read")  # matched once read
+    assert seen[stages.index("match")] == ("match", 0)  # (it reports every 20,000 rows: this book has fewer)
+    assert ("read", len(rows) - 1) in seen
+
+
+class Cancelled(Exception):
+    """The client pressed Cancel."""
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, Cancelled], ids=["Ctrl+C", "Cancel"])
+def test_cancelled_while_matching_the_book_is_unchanged(demo, tmp_path, stop):
+    path, rows = statement(tmp_path)
+    before = snapshot()
+
+    def progress(stage: str, n: int) -> None:
+        if stage == "match":
+            raise stop()
+
+    with pytest.raises(stop):
+        rc.import_statement(path, progress=progress)
+    assert snapshot() == before
+    assert rc.statements() == [] and StatementLine.select().count() == 0
+    got = rc.import_statement(path)  # and the book is still there to import into
+    assert got.new_lines == len(rows) - 1 and rc.agrees()
+
+
+# ------------------------------------------------------------------ check
+def test_a_reconciled_book_passes_check(demo, tmp_path):
+    path, _ = statement(tmp_path)
+    rc.import_statement(path)
+    assert StatementLine.select().where(StatementLine.contract_id.is_null(False)).exists()
+    assert check_book(str(demo.path)) == []
+
+
+def test_check_names_statement_rows_whose_statement_or_contract_is_not_in_the_book(tmp_path):
+    """Statement rows hold their statement's and their contract's ids as plain numbers (no foreign key): a book
+    edited outside the app so that they name what is not there is reported, row by row, in words."""
+    import sqlite3
+
+    book_path = tmp_path / "demo.book"
+    generate(book_path, 80, seed=1, today=TODAY)
+    with open_book(book_path, create=False):
+        path, _ = statement(tmp_path)
+        rc.import_statement(path)
+        first, second = (
+            StatementLine.select().where(StatementLine.contract_id.is_null(False)).order_by(StatementLine.row)[:2]
+        )
+    conn = sqlite3.connect(book_path)
+    try:
+        conn.execute("UPDATE statement_line SET contract_id = 999999 WHERE id = ?", (first.id,))
+        conn.execute("UPDATE statement_line SET statement_id = 424242 WHERE id = ?", (second.id,))
+        conn.commit()
+    finally:
+        conn.close()
+    expected = [
+        f"statement row {first.row} of “marketplace-2025.csv” names a contract (#999999) that is not in the book.",
+        f"statement row {second.row} names an imported statement (#424242) that is not in the book.",
+    ]
+    with open_book(book_path, create=False) as book:
+        assert check_book(str(book.path)) == expected
+        assert check_book() == expected  # (on the open book's own connection: the same)
 
 
 # ------------------------------------------------------------------ importing again
@@ -380,6 +519,39 @@ def test_an_unknown_header_mapped_once_reads_as_a_format(demo, tmp_path):
     got = rc.import_statement(path, folder=folder)
     assert got.format_name == "My bank's export" and got.new_lines == len(rows) - 1
     assert rc.agrees()
+
+
+RENAMED = {"Transaction ID": "Transaction Number", "Amount $": "Amount (USD)"}  # (no shipped format knows these)
+SUMMARIES = ["Transaction Summary", "Transaction Summary Details", "Description 1"]
+
+
+@pytest.mark.parametrize("several", [True, False], ids=["several description columns", "the summary alone"])
+def test_a_2025_export_with_renamed_headers_mapped_with_its_description_columns_agrees(demo, tmp_path, several):
+    """The summary says what moved ("Payment released to the freelancer: Sketches"); its details name the
+    contract and its reference, and Description 1 the milestone. Mapped with all three, every row finds its
+    contract and the statement agrees with the books; with the summary alone, rows of a freelancer with several
+    contracts ask which one (and their entries are in the books only until then)."""
+    _, rows = statement(tmp_path)
+    rows[0] = [RENAMED.get(h, h) for h in rows[0]]
+    path = save(tmp_path / "renamed.csv", rows)
+    folder = tmp_path / "formats"
+    with pytest.raises(st.UnknownFormat) as raised:
+        rc.import_statement(path, folder=folder)
+    mapping = {"date": "Date", "reference": "Transaction Number", "type": "Transaction Type",
+               "description": SUMMARIES if several else "Transaction Summary", "freelancer": "Freelancer",
+               "amount": "Amount (USD)", "currency": "Currency"}  # fmt: skip
+    saved = st.save_format("Renamed export", raised.value.headers, mapping, folder)
+    assert saved.columns["description"] == (tuple(SUMMARIES) if several else ("Transaction Summary",))
+    got = rc.import_statement(path, folder=folder)
+    assert got.format_name == "Renamed export" and got.new_lines == len(rows) - 1
+    line = StatementLine.get(StatementLine.row == 2)
+    assert line.description == (" · ".join(rows[1][HEAD.index(h)] for h in SUMMARIES) if several else rows[1][SUMMARY])
+    counts = rc.counts()
+    if several:
+        assert rc.agrees() and all(counts[s] == 0 for s in rc.DIFFERENCES)
+        assert counts[rc.MATCHED] + counts[rc.NOT_KEPT] == len(rows) - 1
+    else:
+        assert not rc.agrees() and counts[rc.CHOOSE] > 0
 
 
 # ------------------------------------------------------------------ the client's choice of contract

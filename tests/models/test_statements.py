@@ -168,9 +168,44 @@ def test_a_mapped_format_is_saved_and_read_back_like_a_shipped_one(tmp_path):
     assert fmt.kind_of("Service Fee", "") == st.FEE  # the type rules are the marketplace's
 
 
+def test_a_description_of_several_columns_is_saved_as_a_list_and_read_joined(tmp_path):
+    folder = tmp_path / "formats"
+    headers = ["Posted", "Txn", "What", "Value", "Summary", "Details", "Memo"]
+    mapping = {"date": "Posted", "reference": "Txn", "type": "What", "amount": "Value",
+               "description": ["Summary", "Details", "Memo"]}  # fmt: skip
+    fmt = st.save_format("Bank export", headers, mapping, folder)
+    text = (folder / "bank-export.toml").read_text(encoding="utf-8")
+    assert 'description = ["Summary", "Details", "Memo"]' in text.splitlines()
+    assert fmt.columns["description"] == ("Summary", "Details", "Memo")
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "Posted,Txn,What,Value,Summary,Details,Memo\n"
+        "2026-03-02,1,Fixed Price,-300.00,Escrow funding: Sketches,Logo redesign (UP-1),\n",
+        encoding="utf-8",
+    )
+    opened = st.open_statement(path, folder=folder)
+    (line,) = opened.lines()
+    assert opened.format.key == "bank-export"
+    assert line.description == "Escrow funding: Sketches · Logo redesign (UP-1)"  # (an empty column left out)
+
+
+def test_a_single_description_column_is_still_saved_as_one_header(tmp_path):
+    folder = tmp_path / "formats"
+    st.save_format("Mine", ["A", "B", "C", "D"], {"date": "A", "amount": "B", "type": "C", "description": "D"},
+                   folder)  # fmt: skip
+    assert 'description = "D"' in (folder / "mine.toml").read_text(encoding="utf-8").splitlines()
+
+
 @pytest.mark.parametrize(
     ("name", "mapping", "words"),
     [
+        (
+            "Mine",
+            {"date": "A", "amount": "B", "type": "C", "description": ["A", "Z"]},
+            "The statement has no column “Z”.",
+        ),
+        ("Mine", {"date": ["A", "B"], "amount": "B", "type": "C"}, "Choose one column for the date."),
+        ("Mine", {"date": "A", "amount": "B", "type": "C", "description": [3]}, "A column is named by its header."),
         ("", {"date": "A", "amount": "B", "type": "C"}, "Give the format a name"),
         ("x" * 81, {"date": "A", "amount": "B", "type": "C"}, "Give the format a name"),
         ("Mine", {"date": "A", "amount": "B"}, "Choose the column of: Transaction type."),

@@ -79,18 +79,48 @@ def _nul_in_row(row: int) -> bytes:
     return data
 
 
+def _nul_near(row: int) -> bytes:
+    """A NUL byte in the first 64 KiB (looked at whole before any row is read), in spreadsheet row `row`."""
+    lines = encoded(good(row + 3)).split(b"\r\n")
+    lines[row - 1] = lines[row - 1].replace(b"Sketches", b"Sket\x00ches")
+    data = b"\r\n".join(lines)
+    assert data.index(b"\x00") < 64 * 1024
+    return data
+
+
+def _not_utf8_far(row: int) -> bytes:
+    """A byte that is not UTF-8 past the first 64 KiB (found while the rows are read), in row `row`."""
+    lines = encoded(good(row + 3)).split(b"\r\n")
+    lines[row - 1] = lines[row - 1].replace(b"Ana Ruiz", b"Ana Ru\xedz")
+    data = b"\r\n".join(lines)
+    assert data.index(b"\xed") > 64 * 1024
+    return data
+
+
+HEADER_ONLY = text([]).encode()  # (no byte order mark: title lines may come above it)
+
 # (id, the file's bytes, the row named, words of its problem)
 MALFORMED = [
     ("empty file", b"", 1, "the file is empty"),
     ("blank lines only", b"\r\n\r\n  \r\n", 1, "the file is empty"),
     ("a byte order mark only", "\ufeff".encode(), 1, "the file is empty"),
     ("only a header", encoded([]), 1, "a header row but no transactions"),
+    ("a header and blank lines", HEADER_ONLY + b"\r\n\r\n  \r\n", 1, "a header row but no transactions"),
+    ("a header and empty cells", HEADER_ONLY + b",,,\r\n" + b"," * 19 + b"\r\n", 1, "a header row but no transactions"),
+    (
+        "title lines, a header and empty cells",
+        b"Transaction history\r\n\r\n" + HEADER_ONLY + b",,,\r\n\r\n,,,\r\n",
+        3,
+        "a header row but no transactions",
+    ),
     ("binary garbage", bytes(range(256)) * 40, 1, "binary data"),
     ("a picture", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(300), 3, "binary data"),
     ("UTF-16 without a byte order mark", text(good(3)).encode("utf-16-le"), 1, "binary data"),
     ("high bytes, not UTF-8", bytes(range(128, 256)) * 20, 1, "not UTF-8"),
     ("not UTF-8 in row 7", _not_utf8_in_row_7(), 7, "not UTF-8"),
     ("NUL bytes in a row far down", _nul_in_row(1000), 1000, "control characters"),
+    ("a NUL byte in row 5", _nul_near(5), 5, "binary data"),
+    ("not UTF-8 in row 1000", _not_utf8_far(1000), 1000, "not UTF-8"),
     ("an unknown date", with_bad(3, cells("900000001", day="someday")), 5, "is not a date"),
     ("a date in no layout", with_bad(2, cells("900000001", day="01.03.2026")), 4, "is not a date"),
     ("a two-digit year", with_bad(2, cells("900000001", day="03/01/26")), 4, "is not a date"),
@@ -192,6 +222,31 @@ def refused(path: Path, row: int, words: str, **kw) -> st.StatementRefused:
     assert problem is not None, f"no problem names row {row}: {raised.value.problems}"
     assert words in problem, problem
     return raised.value
+
+
+def test_a_file_with_a_header_and_no_transactions_is_refused_naming_its_header_row(book, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"Transaction history\r\n\r\n" + HEADER_ONLY + b",,,\r\n\r\n" + b"," * 19 + b"\r\n")
+    with pytest.raises(st.StatementRefused) as raised:
+        import_statement(path)
+    assert raised.value.problems == ["row 3: the statement has a header row but no transactions."]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (_nul_near(5), "row 5: the file holds binary data, not CSV text."),
+        (_not_utf8_far(1000), "row 1000: the file is not UTF-8 text there. Save it as “CSV UTF-8” and try again."),
+    ],
+    ids=["a NUL byte in row 5", "not UTF-8 in row 1000"],
+)
+def test_a_bad_byte_names_its_own_row_and_only_it(book, tmp_path, data, problem):
+    path = tmp_path / "s.csv"
+    path.write_bytes(data)
+    with pytest.raises(st.StatementRefused) as raised:
+        import_statement(path)
+    assert raised.value.problems == [problem]
+    assert StatementLine.select().count() == 0
 
 
 def test_malformed_statements_are_forty_or_more():
@@ -391,6 +446,36 @@ def test_a_quoted_cell_across_lines_is_one_cell_and_rows_count_records(book, tmp
     lines = imported(book, path)
     assert figures(lines) == EXPECTED
     assert lines[0].description == "Escrow funding: Sketches round two"
+
+
+@pytest.mark.parametrize("head", ["2025", "2019", "one description column"])
+def test_a_quoted_cell_with_a_windows_line_break_is_one_cell_its_lines_joined_by_a_space(book, tmp_path, head):
+    """A description typed across two lines in a spreadsheet on Windows: CR LF inside the quotes."""
+    kw = {}
+    columns = {
+        "2025": HEAD,
+        "2019": HEAD_2019,
+        "one description column": ["Date", "Ref", "Type", "Description", "Amount"],
+    }
+    header = columns[head]
+    if head == "one description column":
+        folder = tmp_path / "formats"
+        mapping = {"date": "Date", "reference": "Ref", "type": "Type", "description": "Description", "amount": "Amount"}
+        kw["fmt"] = st.save_format("Mine", header, mapping, folder)
+    days = ("Mar 2, 2026", "Mar 3, 2026") if head == "2019" else ("2026-03-02", "2026-03-03")
+    rows = [
+        cells("800000001", day=days[0], summary="Escrow funding:\r\nSketches", head=header, Ref="800000001"),
+        cells("800000002", day=days[1], head=header, Ref="800000002"),
+    ]
+    path = tmp_path / "s.csv"
+    path.write_bytes(encoded(rows, head=header))
+    assert b'"Escrow funding:\r\nSketches"' in path.read_bytes()
+    lines = imported(book, path, **kw)
+    assert [(ln.row, ln.reference, ln.day) for ln in lines] == [
+        (2, "800000001", date(2026, 3, 2)),
+        (3, "800000002", date(2026, 3, 3)),
+    ]
+    assert lines[0].description == "Escrow funding: Sketches"
 
 
 def test_title_lines_above_the_header_are_passed_over(book, tmp_path):
