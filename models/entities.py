@@ -469,7 +469,8 @@ class StatementMatch(BaseModel):
         indexes = ((("status", "day"), False), (("contract_id", "status", "day"), False))
 
 
-_partial_indexes(StatementMatch, StatementMatch.line_id)
+# A line's further entries (the rows that are not its lead: few), for the sum of what a line covers.
+StatementMatch.add_index(StatementMatch.index(StatementMatch.line_id).where(StatementMatch.lead == False))  # noqa: E712
 
 
 ALL_TABLES = [

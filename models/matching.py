@@ -15,6 +15,7 @@ Imports nothing of the operations (models/ops.py imports this module).
 from __future__ import annotations
 
 import itertools
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
@@ -104,8 +105,16 @@ def rebuild(contracts: Iterable[int] | None = None, progress: Callable[[str, int
         indexes = []
     if period is not None:
         _match_all(conn, period, where_e, where_l, args, progress)
-    for _, sql in indexes:
-        conn.execute(sql)
+    if indexes:
+        threads = conn.execute("PRAGMA threads").fetchone()[0]
+        conn.execute("PRAGMA threads = 2")  # the index builds sort on both cores
+        for _, sql in indexes:
+            conn.execute(sql)
+        conn.execute(f"PRAGMA threads = {threads}")
+
+
+_LINE_CLASS = "CASE kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in KIND_CLASS.items()) + " END"
+_ENTRY_CLASS = "CASE e.kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in ENTRY_CLASS.items()) + " END"
 
 
 def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: tuple, progress=None) -> None:
@@ -115,56 +124,65 @@ def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: 
     near_from = (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat()
     near_to = (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat()
     kinds = tuple(ENTRY_CLASS)
+    # Columns in this order so that [1:5] is the key both sides share: contract, class, currency, amount.
     entries = conn.execute(
-        f"""SELECT e.date, e.contract_id, e.id, e.kind, e.currency, e.amount, e.funding_id FROM live_entry e
+        f"""SELECT e.date, e.contract_id, {_ENTRY_CLASS}, e.currency, e.amount, e.id, e.funding_id FROM ledger_entry e
             WHERE {"+" if where_e else ""}e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
             ORDER BY e.date, e.id""",
         (near_from, near_to, *kinds, *args),
     )
     lines = database.connection().execute(
-        f"""SELECT day, contract_id, id, kind, currency, amount FROM statement_line
+        f"""SELECT day, contract_id, {_LINE_CLASS}, currency, amount, id FROM statement_line
             WHERE contract_id IS NOT NULL AND kind != ?{where_l} ORDER BY day, row""",
         (st.NOT_KEPT, *args),
     )
+    # The ledger itself is walked (R12: the live entries are those neither reversing nor reversed; a reversal is
+    # of no kind matched here, and the few entries reversed are set aside by their ids).
+    reversed_ids = {
+        eid for (eid,) in conn.execute("SELECT reverses_id FROM ledger_entry WHERE reverses_id IS NOT NULL")
+    }
     done = 0
     left_l: dict[int, list] = defaultdict(list)
     left_e: dict[int, list] = defaultdict(list)
     out: list[tuple] = []
-    days_e = itertools.groupby(entries, key=lambda r: r[0])
-    days_l = itertools.groupby(lines, key=lambda r: r[0])
+    by_day = operator.itemgetter(0)
+    days_e = itertools.groupby(entries, key=by_day)
+    days_l = itertools.groupby(lines, key=by_day)
     de, dl = next(days_e, None), next(days_l, None)
     while de is not None or dl is not None:
         if dl is None or (de is not None and de[0] < dl[0]):
-            day, es, ls = de[0], list(de[1]), ()
-            de = next(days_e, None)
+            day, es, ls = de[0], de[1], ()
         elif de is None or dl[0] < de[0]:
-            day, es, ls = dl[0], (), list(dl[1])
-            dl = next(days_l, None)
+            day, es, ls = dl[0], (), dl[1]
         else:
-            day, es, ls = de[0], list(de[1]), list(dl[1])
-            de, dl = next(days_e, None), next(days_l, None)
+            day, es, ls = de[0], de[1], dl[1]
         same: dict[tuple, list] = {}
-        for _, cid, eid, kind, cur, amount, funding in es:
-            same.setdefault((cid, ENTRY_CLASS[kind], cur, amount), []).append(
-                (cid, eid, ENTRY_CLASS[kind], cur, amount, day, funding)
-            )
-        for _, cid, lid, kind, cur, amount in ls:
-            cls = KIND_CLASS[kind]
-            found = same.get((cid, cls, cur, amount))
+        for r in es:
+            if r[5] not in reversed_ids:
+                same.setdefault(r[1:5], []).append(r)
+        for r in ls:
+            found = same.get(r[1:5])
             if found:
-                out.append((lid, found.pop(0)[1], cid, MATCHED, day, 0, True))
+                out.append((r[5], found.pop(0)[5], r[1], MATCHED, day, 0, True))
             else:
-                left_l[cid].append((cid, lid, cls, cur, amount, day))
+                left_l[r[1]].append((r[1], r[5], r[2], r[3], r[4], day))
         for waiting in same.values():
-            for e in waiting:
-                left_e[e[0]].append(e)
+            for r in waiting:
+                left_e[r[1]].append((r[1], r[5], r[2], r[3], r[4], r[0], r[6]))
+        if es:
+            de = next(days_e, None)
+        if ls:
+            dl = next(days_l, None)
         if len(out) >= _BATCH:
             done += len(out)
             _write(conn, out)
             if progress is not None:
                 progress("match", done)
     for cid in sorted(left_l.keys() | left_e.keys()):
-        _match(cid, left_l.get(cid, ()), sorted(left_e.get(cid, ()), key=lambda e: (e[5], e[1])), first, last, out)
+        if cid not in left_l:  # no row of the statement left for it: what it has within the period is books only
+            out.extend((None, e[1], cid, BOOKS_ONLY, e[5], 0, True) for e in left_e[cid] if first <= e[5] <= last)
+            continue
+        _match(cid, left_l[cid], sorted(left_e.get(cid, ()), key=lambda e: (e[5], e[1])), first, last, out)
         if len(out) >= _BATCH:
             _write(conn, out)
     _write(conn, out)

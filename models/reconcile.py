@@ -26,7 +26,6 @@ import json
 import multiprocessing
 import os
 import re
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -115,7 +114,11 @@ class _Contracts:
 
     def find(self, description: str, freelancer: str, currency: str) -> tuple[int | None, int, str]:
         """(contract id or None, how many contracts fit, the key a client's choice is remembered by)."""
-        for token in reversed(_TOKEN.findall(description)):  # (a reference is written last, as a rule)
+        last = description.rsplit(None, 1)[-1].strip("()[]{}.,;:·#") if description else ""
+        found = self.by_ref.get(last)  # (a reference is written last, as a rule: looked at first)
+        if found and len(found) == 1:
+            return found[0], 1, ""
+        for token in reversed(_TOKEN.findall(description)):
             found = self.by_ref.get(token) or self.by_ref.get(token.casefold())
             if found and len(found) == 1:
                 return found[0], 1, ""
@@ -148,7 +151,7 @@ def choice_key(freelancer: str, description: str) -> str:
     return (" ".join(freelancer.casefold().split()) + "|" + " ".join(description.casefold().split()))[:500]
 
 
-_INSERT_LINE = """INSERT INTO statement_line (statement_id, row, reference, day, kind, amount, sign, currency,
+_INSERT_LINE = """INSERT OR IGNORE INTO statement_line (statement_id, row, reference, day, kind, amount, sign, currency,
   type, description, freelancer, known, contract_id, candidates, choice_key, chosen)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)"""
 _LOOKUP = 900  # references looked up in the book at a time (SQLite takes at most 999 parameters in older builds)
@@ -194,23 +197,19 @@ class _Storer:
             return
         self.first = min(self.first, min(r[_DAY] for r in rows))
         self.last = max(self.last, max(r[_DAY] for r in rows))
-        # Quick when no reference is in the book yet (a new statement, a new period): the unique index says so.
-        self.conn.execute("SAVEPOINT statement_rows")
-        try:
-            self.conn.executemany(_INSERT_LINE, rows)
-        except sqlite3.IntegrityError:
-            self.conn.execute("ROLLBACK TO statement_rows")
-            self.conn.execute("RELEASE statement_rows")
-            self._store_known(rows)
-        else:
-            self.conn.execute("RELEASE statement_rows")
-            self.new += len(rows)
+        # A reference already in the book (imported before, or earlier in this file) is left as it is by the
+        # unique index; when the count says some were, the batch's rows are sorted out by what the book holds.
+        inserted = self.conn.executemany(_INSERT_LINE, rows).rowcount
+        if inserted == len(rows):
+            self.new += inserted
             self._count(rows)
+        else:
+            self._sort_out(rows)
 
-    def _store_known(self, rows: list[tuple]) -> None:
-        """A batch with a reference seen before: each row is looked up, and only new ones stored."""
+    def _sort_out(self, rows: list[tuple]) -> None:
+        """A batch with references seen before: which rows were stored now, which were there already."""
         refs = list({r[_REF] for r in rows})
-        known: dict[str, tuple] = {}
+        stored: dict[str, tuple] = {}
         for i in range(0, len(refs), _LOOKUP):
             chunk = refs[i : i + _LOOKUP]
             for ref, *rest in self.conn.execute(
@@ -218,19 +217,18 @@ class _Storer:
                 f"WHERE reference IN ({','.join('?' * len(chunk))})",
                 chunk,
             ):
-                known[ref] = tuple(rest)
-        out = []
+                stored[ref] = tuple(rest)
+        new = []
         for r in rows:
-            figures = (r[_DAY], r[_KIND], r[_AMOUNT], r[_SIGN], r[_CURRENCY])
-            prior = known.get(r[_REF])
-            if prior is not None:
-                self._seen(r, prior, figures)
-                continue
-            known[r[_REF]] = (self.statement.id, r[1], *figures)
-            out.append(r)
-        self.conn.executemany(_INSERT_LINE, out)
-        self.new += len(out)
-        self._count(out)
+            prior = stored.get(r[_REF])
+            if prior is None:  # (no constraint but the reference's can leave a row out: never seen)
+                raise RuntimeError(f"row {r[1]} of the statement was not stored")
+            if prior[0] == self.statement.id and prior[1] == r[1]:
+                new.append(r)  # this very row
+            else:
+                self._seen(r, prior, (r[_DAY], r[_KIND], r[_AMOUNT], r[_SIGN], r[_CURRENCY]))
+        self.new += len(new)
+        self._count(new)
 
     def _seen(self, r: tuple, prior: tuple, figures: tuple) -> None:
         statement_id, row, *before = prior
@@ -281,6 +279,12 @@ def _big_cache():
         conn.execute(f"PRAGMA cache_size = {before}")
 
 
+_CONTRACT_INDEX = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'statement_line' "
+    "AND sql LIKE '%(\"contract_id\")%'"
+)
+
+
 def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     contracts = _Contracts()
     conn = database.connection()
@@ -290,11 +294,17 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     )  # fmt: skip
     store = _Storer(conn, statement)
     rows = 0
+    big = opened.path.stat().st_size >= READ_APART_FROM
+    if big:  # a big statement: its rows' index of contracts is built once at the end, quicker than row by row
+        index = conn.execute(_CONTRACT_INDEX).fetchone()
+        conn.execute(f'DROP INDEX "{index[0]}"')
     for batch in _read(opened, progress):
         rows += len(batch)
         store.store(_rows(batch, contracts, statement.id))
         if len(store.problems) >= st.MAX_PROBLEMS:
             break
+    if big:
+        conn.execute(index[1])
     problems = opened.problems + store.problems
     if problems:
         raise st.StatementRefused(sorted(problems, key=_row_of))
@@ -440,7 +450,7 @@ def record_missing(lines: Iterable[int] | None = None, *, today: date | None = N
             continue
         # Each recording rematches its contract (models/matching.py follow): a fee row is matched by then when
         # the funding it was charged on was recorded from the row before it.
-        status = StatementMatch.get_or_none((StatementMatch.line_id == ln.id) & StatementMatch.lead)
+        status = _lead(ln)
         if status is not None and status.status == MATCHED:
             done.append(
                 Recorded(lid, ln.row, None, f"Row {ln.row}: now in the books (it came with a row recorded before it).")
@@ -452,6 +462,13 @@ def record_missing(lines: Iterable[int] | None = None, *, today: date | None = N
         except RuleError as exc:
             done.append(Recorded(lid, ln.row, None, f"Row {ln.row}: not recorded. {exc.message}"))
     return done
+
+
+def _lead(ln: StatementLine) -> StatementMatch | None:
+    """A line's own row of the reconciliation (found through its contract's index)."""
+    return StatementMatch.get_or_none(
+        (StatementMatch.contract_id == ln.contract_id) & (StatementMatch.line_id == ln.id) & StatementMatch.lead
+    )
 
 
 def _line_words(ln: StatementLine) -> str:
@@ -476,7 +493,7 @@ def _fees_on(c: Contract, amount: int) -> int:
 
 
 def _record_line(ln: StatementLine, *, today: date | None) -> LedgerEntry:
-    status = StatementMatch.get_or_none((StatementMatch.line_id == ln.id) & StatementMatch.lead)
+    status = _lead(ln)
     if status is None or status.status != STATEMENT_ONLY or ln.contract_id is None:
         raise RuleError("It is not on the statement only: there is nothing to record for it.")
     c = Contract.get_by_id(ln.contract_id)
@@ -580,8 +597,8 @@ SELECT m.status, m.line_id, m.entry_id, m.contract_id, COALESCE(c.title, ''), l.
        l.day, COALESCE(l.kind, e.kind), COALESCE(l.type, ''), COALESCE(l.description, e.memo, ''), l.amount,
        COALESCE(l.currency, e.currency, c.currency, ''), e.date,
        CASE WHEN m.line_id IS NULL THEN e.amount
-            ELSE (SELECT SUM(x.amount) FROM statement_match o JOIN ledger_entry x ON x.id = o.entry_id
-                  WHERE o.line_id = m.line_id AND o.contract_id IS m.contract_id) END,
+            ELSE e.amount + COALESCE((SELECT SUM(x.amount) FROM statement_match o
+                  JOIN ledger_entry x ON x.id = o.entry_id WHERE o.line_id = m.line_id AND o.lead = 0), 0) END,
        m.difference, m.lead
 FROM statement_match m
 LEFT JOIN statement_line l ON l.id = m.line_id

@@ -88,7 +88,7 @@ _FULL_MONTHS = {
 }  # fmt: skip
 _SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "C$": "CAD", "A$": "AUD"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # (tab, line feed and carriage return are text)
-_UNDECODED = re.compile(r"[\udc80-\udcff]")  # a byte that was not UTF-8 (read with surrogateescape)
+_ODD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")  # either of the two
 csv.field_size_limit(1 << 24)  # a long cell is refused by length, with its row, not by the csv module
 
 
@@ -710,20 +710,21 @@ def _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, at_dat
                 f"row {row}: a cell has {len(cells[long]):,} characters; a statement's cells have at most {MAX_CELL:,}."
             )
             return None
-    if _CONTROL.search(joined):
-        problems.append(f"row {row}: a cell holds control characters, which a statement never has.")
-        return None
-    if _UNDECODED.search(joined):
-        problems.append(f"row {row}: the file is not UTF-8 text there. Save it as “CSV UTF-8” and try again.")
+    if _ODD.search(joined):
+        if _CONTROL.search(joined):
+            problems.append(f"row {row}: a cell holds control characters, which a statement never has.")
+        else:
+            problems.append(f"row {row}: the file is not UTF-8 text there. Save it as “CSV UTF-8” and try again.")
         return None
     currency = fmt.currency
     if at_cur is not None:
-        code = cells[at_cur].strip()
-        if code:
-            currency = code.upper()
-            if currency not in CURRENCY_EXPONENT:
-                wrong.append(f"“{_shown(code)}” is not a currency Escrowbook knows")
-                currency = fmt.currency
+        code = cells[at_cur]
+        currency = kinds.get(("currency", code))
+        if currency is None:
+            currency = kinds[("currency", code)] = code.strip().upper() or fmt.currency
+        if currency not in CURRENCY_EXPONENT:
+            wrong.append(f"“{_shown(code.strip())}” is not a currency Escrowbook knows")
+            currency = fmt.currency
     try:
         day = dates(cells[at_date])
     except ValueError as exc:
@@ -734,7 +735,12 @@ def _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, at_dat
     except ValueError as exc:
         wrong.append(str(exc).rstrip("."))
         sign, amount = 1, 0
-    type_text = _clean(cells[at_type])
+    typed = kinds.get(cells[at_type])  # (the type as read, the rules that name it, whether any does)
+    if typed is None:
+        text = _clean(cells[at_type])
+        named = [r for r in fmt.rules if normal_type(text) in r.types]
+        typed = kinds[cells[at_type]] = (text, named, fmt.known_type(text))
+    type_text = typed[0]
     if not type_text:
         wrong.append("the transaction type is empty")
     if wrong:
@@ -747,16 +753,10 @@ def _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, at_dat
     else:
         description = _clean(cells[at_desc[0]]) if at_desc else ""
     freelancer = _clean(cells[at_free]) if at_free is not None else ""
-    rules = kinds.get(type_text)
-    if rules is None:
-        rules = kinds[type_text] = (
-            [r for r in fmt.rules if normal_type(type_text) in r.types],
-            fmt.known_type(type_text),
-        )
     kind = NOT_KEPT
-    if rules[0]:
+    if typed[1]:
         lower = None
-        for rule in rules[0]:
+        for rule in typed[1]:
             if rule.words:
                 lower = lower if lower is not None else description.casefold()
                 if not any(w in lower for w in rule.words):
@@ -773,4 +773,4 @@ def _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, at_dat
     elif len(reference) > 200:
         problems.append(f"row {row}: the reference has {len(reference)} characters; at most 200 are kept.")
         return None
-    return Line(row, reference, day, kind, amount, sign, currency, type_text, description, freelancer, rules[1])
+    return Line(row, reference, day, kind, amount, sign, currency, type_text, description, freelancer, typed[2])
