@@ -610,3 +610,28 @@ def test_a_contract_in_another_currency_cannot_be_chosen(two_contracts, tmp_path
         rc.choose_contract(r.line_id, euro)
     assert str(raised.value) == "That row is in USD and “Translation” in EUR: choose a contract in USD."
     assert rc.page([rc.CHOOSE])[0].contract_id is None
+
+
+# ------------------------------------------------------------------ a big statement: read in a second process
+def test_a_big_statement_is_read_in_a_second_process_with_the_same_result(demo, tmp_path, monkeypatch):
+    """A statement past READ_APART_FROM is read in a second process while this one stores its rows (and the
+    rows' index of contracts is built once at the end): lowered here so that the demo's statement is "big". The
+    result is exactly what reading it here gives, differences and refusals included."""
+    path, rows = statement(tmp_path)
+    (cent,) = middle(rows, "Payment released")
+    rows[cent][AMOUNT] = rows[cent][AMOUNT][:-1] + ("1" if rows[cent][AMOUNT][-1] != "1" else "2")
+    save(path, rows)
+    monkeypatch.setattr(rc, "READ_APART_FROM", 0)
+    seen = []
+    got = rc.import_statement(path, progress=lambda stage, n: seen.append(stage))
+    assert got.new_lines == len(rows) - 1 and "read" in seen and "match" in seen
+    assert [(s, r) for s, r, *_ in differences()] == [(rc.AMOUNT_DIFFERS, cent + 1)]
+    indexes = demo.db.execute_sql("SELECT name FROM sqlite_master WHERE tbl_name = 'statement_line'").fetchall()
+    assert ("statement_line_contract_id",) in indexes  # built again after the rows were stored
+    # Read again apart: nothing new; and a malformed big statement is refused by row with nothing recorded.
+    assert rc.import_statement(path).new_lines == 0
+    rows[5][DATE] = "2026-02-30"
+    before = snapshot()
+    with pytest.raises(st.StatementRefused) as refused:
+        rc.import_statement(save(tmp_path / "bad.csv", rows))
+    assert refused.value.problems[0].startswith("row 6:") and snapshot() == before
