@@ -179,7 +179,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 4
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 5
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -236,7 +236,7 @@ def test_format_3_migration_lets_a_format_2_book_withdraw_the_freelancers_feedba
     entries = _build(path)
     as_format(path, 2)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == 4
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version()
         assert "withdrawn_on" in [r[1] for r in book.db.execute_sql("PRAGMA table_info(feedback)")]
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert check_book(str(book.path)) == []
@@ -256,7 +256,7 @@ def test_format_4_migration_makes_room_for_the_second_policy_version(tmp_path, b
     conn.commit()
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == 4
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version()
         assert "initiation_fee" in [r[1] for r in book.db.execute_sql("PRAGMA table_info(contract)")]
         info = {r[1]: r for r in book.db.execute_sql("PRAGMA table_info(feedback)")}
         assert "rating" in info and "private_note" in info and info["skills"][3] == 0  # no longer required
@@ -264,3 +264,32 @@ def test_format_4_migration_makes_room_for_the_second_policy_version(tmp_path, b
         assert check_book(str(book.path)) == []
     (backup,) = backups_of(path)
     assert backup.before_upgrade_from == 3
+
+
+def test_format_5_migration_makes_room_for_statements_and_keeps_every_record(tmp_path, backups_folder):
+    """Book format 5: the marketplace's statements imported, the client's choices of contract for their rows and
+    their reconciliation (models/reconcile.py), and the ledger indexed by date; a format-4 book's records are kept
+    exactly, and it reconciles a statement like a new book."""
+    path = tmp_path / "old.book"
+    entries = _build(path)
+    as_format(path, 4)
+    conn = sqlite3.connect(path)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
+    assert not tables & {"statement", "statement_line", "statement_choice", "statement_match"}
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == 5
+        names = {r[0] for r in book.db.execute_sql("SELECT name FROM sqlite_master")}
+        assert {"statement", "statement_line", "statement_choice", "statement_match", "ledger_entry_date"} <= names
+        assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
+        assert check_book(str(book.path)) == []
+        from models import reconcile
+        from models.statement_writer import write_statement
+
+        write_statement(tmp_path / "s.csv")
+        assert reconcile.import_statement(tmp_path / "s.csv").new_lines == len(entries) - sum(
+            1 for _, kind, _ in entries if kind in ("reversal", "fund_from_escrow")
+        ) - 2 * sum(1 for _, kind, _ in entries if kind == "reversal")
+        assert reconcile.agrees()
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 4

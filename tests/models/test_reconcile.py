@@ -635,3 +635,91 @@ def test_a_big_statement_is_read_in_a_second_process_with_the_same_result(demo, 
     with pytest.raises(st.StatementRefused) as refused:
         rc.import_statement(save(tmp_path / "bad.csv", rows))
     assert refused.value.problems[0].startswith("row 6:") and snapshot() == before
+
+
+# ------------------------------------------------------------------ one row for several entries, several for one
+def statement_row(reference: str, day: date, type_: str, summary: str, amount: str, freelancer="Ana Ruiz") -> list:
+    row = dict.fromkeys(HEAD, "")
+    row.update({"Date": day.isoformat(), "Transaction ID": reference, "Transaction Type": type_,
+                "Transaction Summary": summary, "Freelancer": freelancer, "Amount $": amount,
+                "Currency": "USD"})  # fmt: skip
+    return [row[h] for h in HEAD]
+
+
+def test_r3_one_row_for_a_funding_with_its_fee_and_initiation_fee_matches_all_three(contract, tmp_path):
+    """The marketplace may show a funding as one charge: the deposit, its fee and the contract initiation fee."""
+    day = START + timedelta(days=3)
+    m = ops.add_milestone(contract, "Logo", 10_000)
+    fund = ops.fund_milestone(m, on=day, today=day)
+    entries = [fund.id, *(f.id for f in LedgerEntry.select().where(LedgerEntry.funding == fund))]
+    assert len(entries) == 3  # $100.00, its 5% fee and the $0.99 initiation fee
+    rc.import_statement(
+        save(tmp_path / "s.csv", [HEAD, statement_row("T1", day, "Fixed Price", "Escrow funding: Logo", "-105.99")])
+    )
+    assert rc.agrees()
+    (row,) = rc.page([rc.MATCHED])
+    assert (row.reference, row.amount, row.books_amount, row.contract_id) == ("T1", 10_599, 10_599, contract.id)
+    linked = contract._meta.database.execute_sql(
+        "SELECT entry_id FROM statement_match WHERE line_id = ? ORDER BY entry_id", (row.line_id,)
+    ).fetchall()
+    assert [e for (e,) in linked] == sorted(entries)  # the statement's reference is on each of the three
+
+
+def test_r5_two_rows_for_one_release_on_its_day_match_it(contract, tmp_path):
+    day = START + timedelta(days=3)
+    m = ops.add_milestone(contract, "Logo", 10_000)
+    ops.fund_milestone(m, on=day, today=day)
+    ops.release_payment(m, on=day + timedelta(days=2), today=day + timedelta(days=2))
+    rows = [
+        statement_row("T1", day, "Fixed Price", "Escrow funding: Logo", "-100.00"),
+        statement_row("T2", day, "Service Fee", "Marketplace fee: Logo", "-5.00"),
+        statement_row("T3", day, "Contract Initiation Fee", "Contract initiation fee", "-0.99"),
+        statement_row("T4", day + timedelta(days=2), "Fixed Price", "Payment released: Logo", "-60.00"),
+        statement_row("T5", day + timedelta(days=2), "Fixed Price", "Payment released: Logo", "-40.00"),
+    ]
+    rc.import_statement(save(tmp_path / "s.csv", [HEAD, *rows]))
+    assert rc.agrees() and rc.counts()[rc.MATCHED] == 5
+    t4, t5 = (r for r in rc.page([rc.MATCHED]) if r.reference in ("T4", "T5"))
+    assert t4.entry_id == t5.entry_id and t4.books_amount == 10_000
+
+
+def test_a_row_goes_to_the_contract_whose_milestone_its_description_names(freelancer, tmp_path):
+    """Two USD contracts of one freelancer: the row naming a milestone of one goes to it, asking nothing."""
+    day = START + timedelta(days=2)
+    found = {}
+    for title, milestone in (("Logo redesign", "Wireframes"), ("Brand guide", "Colour palette")):
+        c = ops.create_contract(title, freelancer, policy="direct", currency="USD", started_on=START, today=START)
+        m = ops.add_milestone(c, milestone, 10_000)
+        ops.fund_milestone(m, on=day, today=day)
+        found[milestone] = c.id
+    rows = [
+        statement_row("T1", day, "Fixed Price", "Escrow funding: Colour palette", "-100.00"),
+        statement_row("T2", day, "Fixed Price", "Escrow funding: Wireframes", "-100.00"),
+    ]
+    rc.import_statement(save(tmp_path / "s.csv", [HEAD, *rows]))
+    assert rc.agrees()
+    assert {(r.reference, r.contract_id) for r in rc.page([rc.MATCHED])} == {
+        ("T1", found["Colour palette"]),
+        ("T2", found["Wireframes"]),
+    }
+
+
+def test_a_row_of_a_freelancer_with_one_contract_goes_to_it_and_of_a_stranger_to_none(contract, tmp_path):
+    day = START + timedelta(days=3)
+    m = ops.add_milestone(contract, "Logo", 10_000)
+    ops.fund_milestone(m, on=day, today=day)
+    rows = [
+        statement_row("T1", day, "Fixed Price", "Escrow funding", "-100.00"),
+        statement_row("T2", day, "Service Fee", "Marketplace fee", "-5.00"),
+        statement_row("T3", day, "Contract Initiation Fee", "Contract initiation fee", "-0.99"),
+        statement_row("T4", day, "Fixed Price", "Escrow funding", "-50.00", freelancer="Somebody Else"),
+    ]
+    rc.import_statement(save(tmp_path / "s.csv", [HEAD, *rows]))
+    assert {(r.reference, r.status, r.contract_id) for r in rc.page()} == {
+        ("T1", rc.MATCHED, contract.id),
+        ("T2", rc.MATCHED, contract.id),
+        ("T3", rc.MATCHED, contract.id),
+        ("T4", rc.NO_CONTRACT, None),
+    }
+    (stranger,) = rc.page([rc.NO_CONTRACT])
+    assert stranger.words() == "No contract of the books fits it: choose its contract, or add the contract."
