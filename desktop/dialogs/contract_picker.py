@@ -12,7 +12,6 @@ from datetime import date
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import formatting
+from desktop.widgets.fields import action_and_cancel
 
 SHOWN = 200  # contracts listed at most; typing narrows them
 SEARCH_DELAY_MS = 150
@@ -77,16 +77,7 @@ class ContractPickerDialog(QDialog):
         self.more = QLabel()
         self.more.setObjectName("pickerMore")
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.addButton("&Choose", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok_button.setObjectName("chooseButton")
-        self.ok_button.setAccessibleName("Choose this contract")
-        self.ok_button.setDefault(True)
-        self.ok_button.clicked.connect(self.pick)
-        cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setObjectName("cancelButton")
-        cancel.setAccessibleName("Cancel")
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = action_and_cancel(self, "&Choose", "chooseButton", "Choose this contract", self.pick)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QGridLayout,
     QLabel,
     QLineEdit,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets.fields import FieldError
+from desktop.widgets.fields import FieldError, action_and_cancel
 from models import statements as st
 from models.errors import RuleError
 
@@ -213,16 +212,9 @@ class StatementMappingDialog(QDialog):
         self.missing.setObjectName("mappingMissing")
         self.missing.setWordWrap(True)
         self.error = FieldError(self, name="mappingError", accessible_name="Problem saving the format")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.addButton("&Save and read", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok_button.setObjectName("saveFormatButton")
-        self.ok_button.setAccessibleName("Save the format and read the statement")
-        self.ok_button.setDefault(True)
-        self.ok_button.clicked.connect(self.save)
-        cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setObjectName("cancelButton")
-        cancel.setAccessibleName("Cancel")
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = action_and_cancel(
+            self, "&Save and read", "saveFormatButton", "Save the format and read the statement", self.save
+        )
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QDateEdit,
     QDateTimeEdit,
+    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -49,6 +50,20 @@ def button(
         b.setAccessibleDescription(description)
     b.clicked.connect(slot)
     return b
+
+
+def action_and_cancel(
+    dialog, text: str, name: str, accessible: str, slot: Callable
+) -> tuple[QDialogButtonBox, QPushButton]:
+    """A dialog's buttons: its one action (the default, named) and Cancel, which rejects the dialog."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    ok = buttons.addButton(text, QDialogButtonBox.ButtonRole.AcceptRole)
+    named(ok, name, accessible)
+    ok.setDefault(True)
+    ok.clicked.connect(slot)
+    named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "cancelButton", "Cancel")
+    buttons.rejected.connect(dialog.reject)
+    return buttons, ok
 
 
 class FieldError(QLabel):
