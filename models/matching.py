@@ -124,10 +124,13 @@ def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: 
     near_from = (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat()
     near_to = (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat()
     kinds = tuple(ENTRY_CLASS)
+    # A few contracts: their entries by the contract's index; a long period: the ledger read straight through and
+    # sorted (quicker than a million visits by the index of dates); a short one: by the index of dates.
+    by_scan = bool(where_e) or (date.fromisoformat(near_to) - date.fromisoformat(near_from)).days > 184
     # Columns in this order so that [1:5] is the key both sides share: contract, class, currency, amount.
     entries = conn.execute(
         f"""SELECT e.date, e.contract_id, {_ENTRY_CLASS}, e.currency, e.amount, e.id, e.funding_id FROM ledger_entry e
-            WHERE {"+" if where_e else ""}e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
+            WHERE {"+" if by_scan else ""}e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
             ORDER BY e.date, e.id""",
         (near_from, near_to, *kinds, *args),
     )

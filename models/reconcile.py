@@ -165,6 +165,24 @@ def _fields(line: st.Line) -> tuple:
             line.type, line.description, line.freelancer, line.known)  # fmt: skip
 
 
+class _Tally:
+    """A statement's period and its totals per currency and kind (the kinds kept), counted where it is read."""
+
+    def __init__(self):
+        self.first, self.last = "9999-12-31", "0000-01-01"
+        self.totals: dict[str, dict[str, int]] = {}
+
+    def add(self, batch: list[tuple], sign: int = 1) -> None:
+        """Count lines as `_fields` gives them (sign -1: take back lines that were not stored after all)."""
+        if sign > 0 and batch:
+            self.first = min(self.first, min(f[2] for f in batch))
+            self.last = max(self.last, max(f[2] for f in batch))
+        for f in batch:
+            if f[3] != st.NOT_KEPT:
+                kinds = self.totals.setdefault(f[6], {})
+                kinds[f[3]] = kinds.get(f[3], 0) + sign * f[4]
+
+
 def _rows(batch: list[tuple], contracts: _Contracts, statement_id: int) -> list[tuple]:
     """Lines (as `_fields` gives them) with their statement and contract: rows of _INSERT_LINE."""
     find, not_kept, out = contracts.find, st.NOT_KEPT, []
@@ -181,28 +199,18 @@ class _Storer:
     def __init__(self, conn, statement: Statement):
         self.conn, self.statement = conn, statement
         self.new = self.already = 0
-        self.first, self.last = "9999-12-31", "0000-01-01"
         self.repeated: list[str] = []
         self.problems: list[str] = []
-        self.totals: dict[str, dict[str, int]] = {}  # currency -> statement kind -> amount, of the rows stored
-
-    def _count(self, rows: list[tuple]) -> None:
-        for r in rows:
-            if r[_KIND] != st.NOT_KEPT:
-                kinds = self.totals.setdefault(r[_CURRENCY], {})
-                kinds[r[_KIND]] = kinds.get(r[_KIND], 0) + r[_AMOUNT]
+        self.skipped: list[tuple] = []  # lines seen before, not stored again
 
     def store(self, rows: list[tuple]) -> None:
         if not rows:
             return
-        self.first = min(self.first, min(r[_DAY] for r in rows))
-        self.last = max(self.last, max(r[_DAY] for r in rows))
         # A reference already in the book (imported before, or earlier in this file) is left as it is by the
         # unique index; when the count says some were, the batch's rows are sorted out by what the book holds.
         inserted = self.conn.executemany(_INSERT_LINE, rows).rowcount
         if inserted == len(rows):
             self.new += inserted
-            self._count(rows)
         else:
             self._sort_out(rows)
 
@@ -227,8 +235,8 @@ class _Storer:
                 new.append(r)  # this very row
             else:
                 self._seen(r, prior, (r[_DAY], r[_KIND], r[_AMOUNT], r[_SIGN], r[_CURRENCY]))
+                self.skipped.append(r[1:12])  # (as `_fields` gives it: not counted in the statement's totals)
         self.new += len(new)
-        self._count(new)
 
     def _seen(self, r: tuple, prior: tuple, figures: tuple) -> None:
         statement_id, row, *before = prior
@@ -269,14 +277,18 @@ def import_statement(
 @contextlib.contextmanager
 def _big_cache():
     """A larger page cache for SQLite while a statement is stored and reconciled (a million rows and their
-    indexes), given back after: the window's own memory stays as it was."""
+    indexes), and its sorts (the walk by date, the index builds) in memory rather than temporary files; given
+    back after: the window's own memory stays as it was."""
     conn = database.connection()
     before = conn.execute("PRAGMA cache_size").fetchone()[0]
+    store = conn.execute("PRAGMA temp_store").fetchone()[0]
     conn.execute(f"PRAGMA cache_size = {-BIG_CACHE_KIB}")
+    conn.execute("PRAGMA temp_store = MEMORY")
     try:
         yield
     finally:
         conn.execute(f"PRAGMA cache_size = {before}")
+        conn.execute(f"PRAGMA temp_store = {store}")
 
 
 _CONTRACT_INDEX = (
@@ -298,7 +310,8 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     if big:  # a big statement: its rows' index of contracts is built once at the end, quicker than row by row
         index = conn.execute(_CONTRACT_INDEX).fetchone()
         conn.execute(f'DROP INDEX "{index[0]}"')
-    for batch in _read(opened, progress):
+    tally = _Tally()
+    for batch in _read(opened, progress, tally):
         rows += len(batch)
         store.store(_rows(batch, contracts, statement.id))
         if len(store.problems) >= st.MAX_PROBLEMS:
@@ -311,8 +324,9 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     if not store.new:
         statement.delete_instance()  # nothing new: the book is left as it was
         return Imported(None, opened.format.name, rows, 0, store.already, store.repeated)
+    tally.add(store.skipped, -1)
     Statement.update(
-        first_day=store.first, last_day=store.last, rows=rows, new_lines=store.new, totals=json.dumps(store.totals)
+        first_day=tally.first, last_day=tally.last, rows=rows, new_lines=store.new, totals=json.dumps(tally.totals)
     ).where(Statement.id == statement.id).execute()
     ops._audit(None, "statement imported", f"{path.name}: {store.new:,} new rows ({opened.format.name})", now)
     if progress:
@@ -321,13 +335,14 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     return Imported(statement, opened.format.name, rows, store.new, store.already, store.repeated)
 
 
-def _read(opened: st.Opened, progress) -> Iterator[list[tuple]]:
+def _read(opened: st.Opened, progress, tally: _Tally) -> Iterator[list[tuple]]:
     """Batches of lines (as `_fields` gives them): read here, or for a big file in a second process (reading is
     Python work on one core; storing is SQLite's on the other). Problems end up in `opened.problems` either way."""
     if opened.path.stat().st_size < READ_APART_FROM:
         rows = map(_fields, opened.lines())
         n = 0
         while batch := list(itertools.islice(rows, _BATCH)):
+            tally.add(batch)
             n += len(batch)
             if progress:
                 progress("read", n)
@@ -345,8 +360,9 @@ def _read(opened: st.Opened, progress) -> Iterator[list[tuple]]:
                 batch = receive.recv()
             except EOFError:
                 raise RuleError("Reading the statement stopped unexpectedly; nothing was recorded.") from None
-            if isinstance(batch, tuple):  # ("done", problems)
+            if isinstance(batch, tuple):  # ("done", problems, tally)
                 opened.problems.extend(batch[1])
+                tally.__dict__.update(batch[2].__dict__)
                 return
             n += len(batch)
             if progress:
@@ -363,14 +379,16 @@ def _read_apart(opened: st.Opened, send) -> None:
     """The second process: reads the lines and sends them in batches, then ("done", problems)."""
     try:
         rows = map(_fields, opened.lines())
+        tally = _Tally()
         while batch := list(itertools.islice(rows, 5000)):
             send.send(batch)
-        send.send(("done", opened.problems))
+            tally.add(batch)
+        send.send(("done", opened.problems, tally))
     except (EOFError, BrokenPipeError):
         return  # the reading process is gone
     except Exception as exc:  # said in words by the other process
         with contextlib.suppress(OSError):
-            send.send(("done", [f"row 1: the statement could not be read ({exc})."]))
+            send.send(("done", [f"row 1: the statement could not be read ({exc})."], _Tally()))
     finally:
         send.close()
 
@@ -386,7 +404,11 @@ def _row_of(problem: str) -> int:
 def reconcile(contracts: Iterable[int] | None = None, progress: Callable[[str, int], None] | None = None) -> None:
     """Rebuild the reconciliation of the whole book (or of some contracts) in one transaction: models/matching.py.
     `progress(stage, rows)` may raise to cancel (nothing is written then)."""
-    matching.rebuild(contracts, progress)
+    if contracts is not None:
+        matching.rebuild(contracts, progress)
+        return
+    with _big_cache():
+        matching.rebuild(contracts, progress)
 
 
 # ------------------------------------------------------------------ the client's choices

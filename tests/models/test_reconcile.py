@@ -497,6 +497,11 @@ def test_an_overlapping_statement_adds_only_its_new_rows(demo, tmp_path):
     assert len(rc.statements()) == 2
     assert rc.agrees()
     assert rc.counts()[rc.MATCHED] == len(body)
+    # The statements' totals count each row once (the overlap is not counted twice): they equal the books'.
+    assert [(t.currency, t.cls, t.statement) for t in rc.totals()] == [
+        (t.currency, t.cls, t.books) for t in rc.totals()
+    ]
+    assert sum(t.statement for t in rc.totals()) > 0
 
 
 # ------------------------------------------------------------------ a statement with columns of its own
