@@ -471,6 +471,8 @@ class StatementMatch(BaseModel):
 
 # A line's further entries (the rows that are not its lead: few), for the sum of what a line covers.
 StatementMatch.add_index(StatementMatch.index(StatementMatch.line_id).where(StatementMatch.lead == False))  # noqa: E712
+# Every row of the statement by date (the view's "All"): the rows that count their line, in the order of days.
+StatementMatch.add_index(StatementMatch.index(StatementMatch.day).where(StatementMatch.lead == True))  # noqa: E712
 
 
 ALL_TABLES = [

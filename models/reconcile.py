@@ -26,6 +26,7 @@ import json
 import multiprocessing
 import os
 import re
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -277,18 +278,24 @@ def import_statement(
 @contextlib.contextmanager
 def _big_cache():
     """A larger page cache for SQLite while a statement is stored and reconciled (a million rows and their
-    indexes), and its sorts (the walk by date, the index builds) in memory rather than temporary files; given
-    back after: the window's own memory stays as it was."""
+    indexes), and its sorts (the walk by date, the index builds) in memory rather than temporary files. The
+    cache is given back after: the window's own memory stays as it was (sorts stay in memory when SQLite cannot
+    change that back inside the transaction)."""
     conn = database.connection()
     before = conn.execute("PRAGMA cache_size").fetchone()[0]
     store = conn.execute("PRAGMA temp_store").fetchone()[0]
     conn.execute(f"PRAGMA cache_size = {-BIG_CACHE_KIB}")
-    conn.execute("PRAGMA temp_store = MEMORY")
+    try:  # (SQLite keeps the setting once its temporary storage is in use in this transaction: only speed)
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except sqlite3.OperationalError:
+        store = None
     try:
         yield
     finally:
         conn.execute(f"PRAGMA cache_size = {before}")
-        conn.execute(f"PRAGMA temp_store = {store}")
+        if store is not None:
+            with contextlib.suppress(sqlite3.OperationalError):
+                conn.execute(f"PRAGMA temp_store = {store}")
 
 
 _CONTRACT_INDEX = (
@@ -636,7 +643,7 @@ def _as_row(r: tuple) -> Row:
 
 
 def _where(statuses: Iterable[str] | None, contract: int | None) -> tuple[str, tuple]:
-    clauses, args = ["m.lead"], []
+    clauses, args = ["m.lead = 1"], []  # (as the partial index of days says it)
     if statuses is not None:
         statuses = tuple(statuses)
         clauses.append(f"m.status IN ({','.join('?' * len(statuses))})")
