@@ -494,6 +494,8 @@ def statements(out: Path, settings, *, dark: bool = False) -> None:
             view = window.page.statement_tab.view
             view.table.selectRow(0)
             grab(window, out / "contract-statement-tab.png")
+            window.page.tabs.setCurrentWidget(window.page.ledger)  # each entry with its statement reference
+            grab(window, out / "contract-ledger-statement.png")
             mapping = window.reconcile_file(_custom_export(statement, tmp / "bank-export.csv"))
             for field, header in (("date", "Posted on"), ("currency", "Cur")):
                 mapping.choose(field, header)

@@ -68,7 +68,7 @@ from .matching import (  # noqa: F401 - the reconciliation's words and statuses,
     _period,
 )  # fmt: skip
 from .money import format_money
-from .reconciled import Row, Total, agrees, counts, page, report, statements, totals  # noqa: F401 - the view's
+from .reconciled import Row, Total, agrees, counts, page, references, report, statements, totals  # noqa: F401
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*[A-Za-z0-9]")
 READ_APART_FROM = 16 * 1024 * 1024  # bytes: a statement this big is read in a second process

@@ -236,3 +236,16 @@ def report(*, limit: int = 1000) -> dict:
             for r in differences
         ],
     }
+
+
+def references(contract: int) -> dict[int, str]:
+    """The statement's references on each of a contract's ledger entries: the rows matched with it (or found to
+    differ from it), by their row on the statement. An entry no statement row names is not in it."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for eid, ref in database.execute_sql(
+        "SELECT m.entry_id, l.reference FROM statement_match m JOIN statement_line l ON l.id = m.line_id "
+        "WHERE m.contract_id = ? AND m.entry_id IS NOT NULL ORDER BY l.statement_id, l.row",
+        (contract,),
+    ):
+        found[eid].append(ref)
+    return {eid: ", ".join(refs) for eid, refs in found.items()}

@@ -1,4 +1,5 @@
-"""The contract page's "Ledger" tab (R9, R12): every entry, newest first; refunds and reversals.
+"""The contract page's "Ledger" tab (R9, R12): every entry, newest first, with the reference of the marketplace's
+statement row matched with it (once a statement has been imported); refunds and reversals.
 
 Entries are never edited or deleted: a mistake is corrected by a reversal that names it (R12). Each button
 calls one operation of `models.ops` (imported where an action needs it); after a change the tab says
@@ -19,7 +20,10 @@ from desktop.widgets.fields import button
 from desktop.widgets.tables import item, table
 from models.entities import Contract, LedgerEntry
 from models.labels import ENTRY_KINDS as KIND_LABELS
+from models.reconciled import references
 from models.report import ledger_lines
+
+STATEMENT_COLUMN = 8  # the statement's reference, shown once a statement has been imported
 
 
 class LedgerTab(ContractTab):
@@ -29,7 +33,7 @@ class LedgerTab(ContractTab):
         self.refund_dialog = None  # the refund dialog while it is open (tests reach it here)
         self.ledger_table = table(
             "ledgerTable",
-            ["#", "Date", "Entry", "Direction", "Amount", "Escrow after", "Milestone", "Memo"],
+            ["#", "Date", "Entry", "Direction", "Amount", "Escrow after", "Milestone", "Memo", "On the statement"],
             right={4, 5},
         )
         self.ledger_table.itemSelectionChanged.connect(self._update_buttons)
@@ -70,6 +74,8 @@ class LedgerTab(ContractTab):
         """Newest first: each entry with where it moved the money and the contract's escrow after it."""
         t = self.ledger_table
         lines = ledger_lines(c)[::-1]
+        on_statement = references(c.id)  # the marketplace's reference of the statement row matched with each
+        t.setColumnHidden(STATEMENT_COLUMN, not on_statement)
         t.setRowCount(len(lines))
         for r, e in enumerate(lines):
             values = [
@@ -81,6 +87,7 @@ class LedgerTab(ContractTab):
                 item(formatting.money(e.escrow_after, c.currency), right=True),
                 item(e.milestone),
                 item(e.memo),
+                item(on_statement.get(e.id, "")),
             ]
             for col, cell in enumerate(values):
                 t.setItem(r, col, cell)

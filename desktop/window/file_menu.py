@@ -228,6 +228,8 @@ class FileMenu:
             self.statusBar().showMessage(f"Reading “{path.name}” was cancelled: nothing was recorded.", 10000)
             return None
         self.settings.setValue("statementFolder", str(path.parent))
+        if imported.new_lines:
+            self.refresh_all()  # the open contract's Statement and Ledger tabs show the rows just read
         self.statusBar().showMessage(imported.words(), 10000)
         return self.show_reconciliation(imported)
 

@@ -97,3 +97,23 @@ def test_the_tabs_and_the_views_buttons_have_mnemonics_of_their_own(demo_window)
     texts += [b.text() for b in (tab.view.record_button, tab.view.record_all_button) if b.isVisibleTo(tab)]
     letters = [t[t.index("&") + 1].lower() for t in texts]
     assert len(letters) == len(texts) == len(set(letters)), texts
+
+
+def test_the_ledger_tab_shows_the_statements_reference_on_each_entry_once_one_is_imported(demo_window, tmp_path):
+    """The link of a statement row to its entries is the statement's reference on each: the Ledger tab shows it in
+    a column of its own, which stays out of the way until a statement has been imported."""
+    contract_id = Contract.select().first().id
+    assert demo_window.select_contract(contract_id)
+    ledger = demo_window.page.ledger.ledger_table
+    assert ledger.isColumnHidden(8)
+    reconcile(demo_window, statement(tmp_path / "statement.csv")).reject()
+    assert demo_window.select_contract(contract_id)
+    ledger = demo_window.page.ledger.ledger_table
+    assert not ledger.isColumnHidden(8)
+    assert ledger.horizontalHeaderItem(8).text() == "On the statement"
+    shown = {int(ledger.item(r, 0).text()): ledger.item(r, 8).text() for r in range(ledger.rowCount())}
+    expected = {
+        r.entry_id: r.reference for r in rc.page(None, contract=contract_id, limit=1000) if r.entry_id is not None
+    }
+    assert expected and all(shown[e] == ref for e, ref in expected.items())
+    assert all(text == "" for e, text in shown.items() if e not in expected)  # a reversal, say: not on it
