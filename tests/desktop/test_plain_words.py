@@ -140,7 +140,8 @@ def test_no_rule_number_in_the_window_nor_on_any_contract_tab(demo_window):
     assert rule_numbers(window) == []
     for c in _kinds():
         window.search.clear()
-        assert window.select_contract(c.id) or window.page.show_contract(c.id) is None
+        assert window.select_contract(c.id)
+        assert window.page.contract.id == c.id
         tabs = window.page.tabs
         for i in range(tabs.count()):
             tabs.setCurrentIndex(i)
@@ -208,7 +209,8 @@ def test_no_rule_number_in_the_summary_of_a_contract_of_each_kind(demo, tmp_path
     assert export_summaries([c.id for c in kinds], out, book_name="demo.book", combined=True, now=NOON,
                             include_private=True) == [out]  # fmt: skip
     text = subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True, text=True).stdout
-    assert all(c.title[:20] in " ".join(text.split()) for c in kinds[:1])  # the text was read
+    read = " ".join(text.split())
+    assert all(c.title in read for c in kinds)  # the text was read, every summary in it
     assert RULE_NUMBER.findall(text) == []
 
 
