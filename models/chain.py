@@ -158,11 +158,11 @@ def _describe(run, entry_id: int, before: int | None) -> str:
         )
         return (
             f"{missing} missing from the ledger: deleted outside Escrowbook ({words} no longer follows "
-            "the entry before it) (R12)."
+            "the entry before it)."
         )
     return (
         f"{words} does not match its hash: it was edited, moved or added outside Escrowbook, or the "
-        "entry before it was (R12)."
+        "entry before it was."
     )
 
 
@@ -171,23 +171,21 @@ def _head_problems(run, last_id: int | None, last_hash: bytes) -> list[str]:
     if row is None:
         if last_id is None:
             return []
-        return ["the record of the ledger's last entry is missing: the book was edited outside Escrowbook (R12)."]
+        return ["the record of the ledger's last entry is missing: the book was edited outside Escrowbook."]
     head_id, _, head_hex = str(row[0]).partition(":")
     try:
         head_id = int(head_id)
     except ValueError:
-        return ["the record of the ledger's last entry is unreadable: the book was edited outside Escrowbook (R12)."]
+        return ["the record of the ledger's last entry is unreadable: the book was edited outside Escrowbook."]
     last = last_id or 0
     if head_id > last:
         gone = f"entry #{head_id} was" if head_id == last + 1 else f"entries #{last + 1}–#{head_id} were"
-        return [f"the ledger's last {gone} deleted outside Escrowbook (R12)."]
+        return [f"the ledger's last {gone} deleted outside Escrowbook."]
     if head_id < last:
-        return [
-            f"{_entry_words(run, last)} was added outside Escrowbook: the ledger's last entry was #{head_id} (R12)."
-        ]
+        return [f"{_entry_words(run, last)} was added outside Escrowbook: the ledger's last entry was #{head_id}."]
     if head_hex != last_hash.hex():
         return [
             f"{_entry_words(run, last)} does not match the ledger's recorded last entry: the ledger was "
-            "rewritten outside Escrowbook (R12)."
+            "rewritten outside Escrowbook."
         ]
     return []

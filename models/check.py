@@ -83,7 +83,7 @@ def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tup
     for mid, cid, title, cur, funded, out_of_it in run(_MILESTONE_OVERDRAWN.format(**sums, **w)):
         out.append(
             f"milestone #{mid} “{title}” of contract #{cid}: released and refunded "
-            f"{format_money(out_of_it, cur)} of {format_money(funded, cur)} funded (R12)."
+            f"{format_money(out_of_it, cur)} of {format_money(funded, cur)} funded."
         )
     for cid, cur, amount in run(_HELD.format(**sums, **w)):
         held[cid] = (amount, cur)
@@ -95,7 +95,7 @@ def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tup
     for pid, cid, amount, refunded, cur in run(refunds):
         out.append(
             f"payment #{pid} of contract #{cid}: refunds of {format_money(refunded, cur)} exceed the "
-            f"payment of {format_money(amount, cur)} (R9, R12)."
+            f"payment of {format_money(amount, cur)}."
         )
     known = kinds(E.KINDS)
     entries = (
@@ -105,21 +105,20 @@ def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tup
     )
     for eid, cid, cur, contract_cur, amount, kind in run(entries):
         if cur != contract_cur:
-            out.append(f"entry #{eid} of contract #{cid} is in {cur}, but the contract is in {contract_cur} (R1, R12).")
+            out.append(f"entry #{eid} of contract #{cid} is in {cur}, but the contract is in {contract_cur}.")
         if not isinstance(amount, int) or amount <= 0:
             out.append(
-                f"entry #{eid} of contract #{cid} has an amount of {amount!r}, not a positive whole number "
-                "of cents (R1)."
+                f"entry #{eid} of contract #{cid} has an amount of {amount!r}, not a positive whole number of cents."
             )
         if kind not in E.KINDS:
-            out.append(f"entry #{eid} of contract #{cid} has an unknown kind “{kind}” (R12).")
+            out.append(f"entry #{eid} of contract #{cid} has an unknown kind “{kind}”.")
     reversals = (
         "SELECT e.id, e.contract_id FROM ledger_entry e LEFT JOIN ledger_entry o ON o.id = e.reverses_id "
         f"WHERE e.kind = 'reversal' {w['where_e']} AND (o.id IS NULL OR o.kind = 'reversal' "
         "OR o.amount != e.amount OR o.contract_id != e.contract_id)"
     )
     for eid, cid in run(reversals):
-        out.append(f"reversal #{eid} of contract #{cid} does not match the entry it reverses (R12).")
+        out.append(f"reversal #{eid} of contract #{cid} does not match the entry it reverses.")
     out += consistency.problems(contract_id, run=run)  # links, dates and states no operation leaves
     return out, held
 
@@ -133,12 +132,12 @@ def escrow_problems(held: dict[int, tuple], contract_id: int | None = None, tota
     )
     for cid, title, cur, esc in database.execute_sql(sums):
         if esc < 0:
-            out.append(f"contract #{cid} “{title}”: escrow is {format_money(esc, cur)}, below zero (R12).")
+            out.append(f"contract #{cid} “{title}”: escrow is {format_money(esc, cur)}, below zero.")
         amount = held.get(cid, (0, cur))[0]
         if amount > esc:
             out.append(
                 f"contract #{cid}: its active milestones hold {format_money(amount, cur)} "
-                f"but its escrow is {format_money(esc, cur)} (R4, R12)."
+                f"but its escrow is {format_money(esc, cur)}."
             )
     return out
 

@@ -353,14 +353,14 @@ class _Row:
             self.problem(column, f"“{raw}”: {exc.message}")
             return None
         if minor <= 0:
-            self.problem(column, f"“{raw}”: an amount must be more than zero (R1).")
+            self.problem(column, f"“{raw}”: an amount must be more than zero.")
             return None
         return minor
 
     def currency(self, column: str = "currency") -> str | None:
         raw = self.cells[column].strip()
         if raw not in CURRENCY_EXPONENT:
-            self.problem(column, f"“{raw}” is not a currency Escrowbook knows (R1).")
+            self.problem(column, f"“{raw}” is not a currency Escrowbook knows.")
             return None
         return raw
 
@@ -537,7 +537,7 @@ def _contract(r: _Row, seen: dict[int, ContractIn], external_ids: dict[str, int]
     if since is not None:
         policy = Policy.get_or_none((Policy.key == key) & (Policy.effective_from == since))
         if policy is None:
-            r.problem("policy", f"this book has no policy “{key}” in effect from {since.isoformat()} (R13).")
+            r.problem("policy", f"this book has no policy “{key}” in effect from {since.isoformat()}.")
     currency = r.currency()
     budget = r.amount("budget", currency, required=False)
     status = r.choice("status", (Contract.ACTIVE, Contract.ENDED))

@@ -1281,7 +1281,7 @@ def _import(plan, now: datetime) -> list[str]:
             continue
         found = contract_problems(contract.id)
         if found:
-            problems.append(f"contracts.csv row {c.row}: contract {c.number}'s ledger breaks R12: {found[0]}")
+            problems.append(f"contracts.csv row {c.row}: contract {c.number} would not add up: {found[0]}")
     return problems
 
 

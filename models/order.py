@@ -214,4 +214,4 @@ def order_problems(contract_id: int | None = None, run=None, limit: int = 20) ->
     the contract's start, a release after its funding, a refund after its payment, a reversal after what it
     reverses, an ending after every entry that happens only on an active contract."""
     found = order_findings(contract_id, run, limit)
-    return [f"{what} #{eid} of contract #{cid} {wrong} (R16)." for eid, cid, what, wrong in found]
+    return [f"{what} #{eid} of contract #{cid} {wrong}." for eid, cid, what, wrong in found]

@@ -182,7 +182,7 @@ BAD = {
     "unknown policy": (dict(contracts=[changed(C1, C_HEAD, policy="fiverr")]), "no policy “fiverr”"),
     "payment beyond the escrow (R12)": (
         dict(ledger=[L1, ["2", "1", "2026-03-03", "release", "400.00", "USD", "1", "", "", "", ""]]),
-        "contracts.csv row 2: contract 1's ledger breaks R12",
+        "contracts.csv row 2: contract 1 would not add up",
     ),
 }
 

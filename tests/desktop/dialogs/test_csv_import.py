@@ -83,6 +83,6 @@ def test_a_ledger_that_breaks_r12_is_caught_in_the_preview(window, tmp_path):
     before = snapshot()
     dialog = window.import_dialog(sample(tmp_path / "in", ledger_amount="400.00"))  # pays more than funded
     lines = [dialog.problems.item(i).text() for i in range(dialog.problems.count())]
-    assert lines and lines[0].startswith("contracts.csv row 2: contract 10's ledger breaks R12")
+    assert lines and lines[0].startswith("contracts.csv row 2: contract 10 would not add up")
     assert not dialog.import_button.isEnabled()
     assert snapshot() == before
