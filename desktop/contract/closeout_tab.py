@@ -89,11 +89,11 @@ class CloseoutTab(ContractTab):
             "accessTable", "Access register", ["Access", "Where", "Given on", "Revoked on"], stretch=0
         )
         self.add_access_button = button(
-            "addAccessButton", "Add a&ccess…", self.add_access, tip="Register access given to the freelancer (a label)"
+            "addAccessButton", "&Add access…", self.add_access, tip="Register access given to the freelancer (a label)"
         )
         self.revoke_button = button(
             "revokeButton",
-            "Re&voke…",
+            "&Revoke…",
             self.revoke,
             tip="Record the day the selected access was changed or revoked",
         )
@@ -108,7 +108,7 @@ class CloseoutTab(ContractTab):
         self.add_deliverable_button.setAccessibleName("Add a thing to receive back")
         self.received_button = button(
             "receivedButton",
-            "Mark &received…",
+            "Mark rece&ived…",
             self.mark_received,
             tip="Record the day the selected thing came back",
         )

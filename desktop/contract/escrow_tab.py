@@ -83,21 +83,21 @@ class EscrowPanel(ContractTab):
 
         self.approved_button = button(
             "approvedButton",
-            "Freelancer &approved…",
+            "Freelancer a&pproved…",
             self.record_approved,
             description="The freelancer approved the refund",
         )
         self.no_reply_button = button(
-            "noReplyButton", "&No answer in 7 days…", self.record_no_reply, description="Silence counts as approval"
+            "noReplyButton", "No answer in 7 da&ys…", self.record_no_reply, description="Silence counts as approval"
         )
         self.disputed_button = button(
             "disputedButton",
-            "Freelancer &disputed…",
+            "Freela&ncer disputed…",
             self.record_disputed,
             description="The freelancer disputed the refund",
         )
         self.answered_button = button(
-            "answeredButton", "I a&nswered the dispute…", self.record_answer, description="You answered the dispute"
+            "answeredButton", "I ans&wered the dispute…", self.record_answer, description="You answered the dispute"
         )
         self.outcome_button = button(
             "outcomeButton",
@@ -107,26 +107,26 @@ class EscrowPanel(ContractTab):
         )
         # R8 (second version): the steps of mediation, one button each, shown for a dispute that has them.
         self.evidence_button = button(
-            "evidenceButton", "&Evidence sent…", self.record_evidence, description="Both sides sent their evidence"
+            "evidenceButton", "Ev&idence sent…", self.record_evidence, description="Both sides sent their evidence"
         )
         self.proposal_button = button(
-            "proposalButton", "Mediator &proposed…", self.record_proposal, description="The mediator proposed a split"
+            "proposalButton", "Mediato&r proposed…", self.record_proposal, description="The mediator proposed a split"
         )
         self.freelancer_accepted_button = button(
             "freelancerAcceptedButton",
-            "&Freelancer accepted…",
+            "Freelancer accepte&d…",
             lambda: self.record_acceptance("freelancer"),
             description="The freelancer accepted the proposal",
         )
         self.client_accepted_button = button(
             "clientAcceptedButton",
-            "I a&ccepted…",
+            "I &accepted…",
             lambda: self.record_acceptance("client"),
             description="You accepted the proposal",
         )
         self.arbitration_button = button(
             "arbitrationButton",
-            "Went to a&rbitration…",
+            "Went to ar&bitration…",
             self.record_arbitration,
             description="The proposal was not accepted by both",
         )
@@ -373,7 +373,7 @@ class EscrowPanel(ContractTab):
         self.approved_button.setToolTip("The freelancer approved: the amount comes back to you" if r else "")
         if r is not None and r.reply_due is not None:
             days = (r.reply_due - r.requested_on).days
-            self.no_reply_button.setText(f"&No answer in {days} days…")
+            self.no_reply_button.setText(f"No answer in {days} da&ys…")
             self.no_reply_button.setAccessibleName(f"No answer in {days} days")
             after = self._after(r.reply_due)
             self.no_reply_button.setEnabled(today >= after)

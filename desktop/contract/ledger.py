@@ -47,7 +47,7 @@ class LedgerTab(ContractTab):
         note.setWordWrap(True)
         self.refund_button = button(
             "recordRefundButton",
-            "Record re&fund…",
+            "Record refun&d…",
             self.record_refund,
             tip="A refund from the freelancer against a payment of the past 180 days",
         )

@@ -36,20 +36,20 @@ class MilestonesTab(ContractTab):
         self.milestone_table.itemSelectionChanged.connect(self._update_buttons)
         self.milestone_table.itemDoubleClicked.connect(lambda *_: self.edit_milestone())
         self.add_button = button("addMilestoneButton", "&Add…", self.add_milestone, "new-milestone")
-        self.edit_button = button("editMilestoneButton", "&Edit…", self.edit_milestone, "edit")
-        self.up_button = button("moveUpButton", "Move &up", lambda: self.move_milestone(-1))
+        self.edit_button = button("editMilestoneButton", "Ed&it…", self.edit_milestone, "edit")
+        self.up_button = button("moveUpButton", "Move u&p", lambda: self.move_milestone(-1))
         self.down_button = button("moveDownButton", "Move do&wn", lambda: self.move_milestone(1))
         self.delete_button = button("deleteMilestoneButton", "&Delete…", self.delete_milestone, "delete")
         self.fund_button = button(
             "fundButton",
-            "F&und…",
+            "Fu&nd…",
             self.fund_milestone,
             "fund",
             "Deposit the amount into escrow, with its fees, on the day you funded it",
         )
         self.changes_button = button(
             "requestChangesButton",
-            "Ask for c&hanges…",
+            "Ask for chan&ges…",
             self.request_changes,
             tip="You asked the freelancer for changes: the review clock stops until work is submitted again",
         )
@@ -70,7 +70,7 @@ class MilestonesTab(ContractTab):
         )
         self.submit_button = button(
             "submitWorkButton",
-            "Work &submitted…",
+            "W&ork submitted…",
             self.submit_work,
             "submit-work",
             "The freelancer submitted work: the review period starts on the day they did",

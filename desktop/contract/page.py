@@ -127,8 +127,8 @@ class ContractPage(ContractTab):
         self._lazy_tabs: dict[str, tuple[int, str, Callable[[], QWidget]]] = {}
         self._built_tabs: dict[str, QWidget] = {}
         self._lazy_tab("escrow_panel", "E&scrow refund", self._make_escrow_panel)
-        self._lazy_tab("closeout_tab", "&Closeout", self._make_closeout_tab)
-        self._lazy_tab("feedback_tab", "&Feedback", self._make_feedback_tab)
+        self._lazy_tab("closeout_tab", "Closeo&ut", self._make_closeout_tab)
+        self._lazy_tab("feedback_tab", "Feedbac&k", self._make_feedback_tab)
         self._lazy_tab("statement_tab", "S&tatement", self._make_statement_tab)
         self.tabs.currentChanged.connect(self._tab_shown)
 
