@@ -15,7 +15,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QGridLayout,
     QLabel,
@@ -131,6 +133,9 @@ class ContractPage(ContractTab):
         self._lazy_tab("feedback_tab", "Feedbac&k", self._make_feedback_tab)
         self._lazy_tab("statement_tab", "S&tatement", self._make_statement_tab)
         self.tabs.currentChanged.connect(self._tab_shown)
+        for keys, step in ((Qt.Modifier.CTRL | Qt.Key.Key_PageDown, 1), (Qt.Modifier.CTRL | Qt.Key.Key_PageUp, -1)):
+            shortcut = QShortcut(QKeySequence(keys), self, lambda step=step: self.next_tab(step))
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
@@ -157,6 +162,12 @@ class ContractPage(ContractTab):
         line = heights[1] - heights[0]
         base = heights[0] - line
         self.clocks_area.setMaximumHeight(base + max(2, (beside - base) // line) * line)
+
+    def next_tab(self, step: int = 1) -> None:
+        """Ctrl+PgDn (step 1) / Ctrl+PgUp (step -1): the next / previous tab, round the end."""
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
+        if not self.isAncestorOf(QApplication.focusWidget()):  # (a tab built now takes the place of the one in focus)
+            self.tabs.tabBar().setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _lazy_tab(self, attr: str, label: str, factory: Callable[[], QWidget]) -> None:
         index = self.tabs.addTab(QWidget(), label)

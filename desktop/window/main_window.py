@@ -13,8 +13,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QButtonGroup,
     QDockWidget,
     QHBoxLayout,
@@ -126,6 +128,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between its cells)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.table.horizontalHeader().setSectionsMovable(True)
@@ -178,7 +181,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         top.addWidget(self.count_label)
         top.addStretch(1)
         top.addWidget(self.search)
-        table_box = QWidget()
+        table_box = self.table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addLayout(top)
@@ -204,6 +207,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.attention_dock)
         self.attention_dock.hide()  # View → Needs Attention Panel (F9) shows it
+        for keys, step in ((Qt.Key.Key_F6, 1), (Qt.Modifier.SHIFT | Qt.Key.Key_F6, -1)):
+            QShortcut(QKeySequence(keys), self, lambda step=step: self.cycle_panes(step))
 
         self.status_money = QLabel()
         self.status_money.setObjectName("statusTotals")
@@ -327,6 +332,29 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         keep = self.selected_contract_id()
         self.model.set_filter(key)
         self._after_reload(keep)
+
+    def _panes(self) -> list[tuple[QWidget, QWidget]]:
+        """The main panes F6 goes through, each with the widget that takes the focus: the contracts table,
+        the contract's page (its current tab) and the attention panel when it is shown."""
+        panes: list[tuple[QWidget, QWidget]] = [(self.table_box, self.table)]
+        if self.page is not None and self.page.isVisible():
+            panes.append((self.page, self.page.tabs.currentWidget() or self.page.tabs))
+        if self.attention is not None and self.attention_dock.isVisible():
+            panes.append((self.attention_dock, self.attention.list))
+        return panes
+
+    def cycle_panes(self, step: int = 1) -> None:
+        """F6 (step 1) / Shift+F6 (step -1): the focus to the next / previous main pane."""
+        panes = self._panes()
+        focus = QApplication.focusWidget()
+        here = next((i for i, (root, _) in enumerate(panes) if focus is root or root.isAncestorOf(focus)), -1)
+        if here < 0 and step < 0:
+            here = 0
+        _, target = panes[(here + step) % len(panes)]
+        if target.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        else:  # a tab's page: its first control that takes the focus
+            target.nextInFocusChain().setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_search(self) -> None:
         self.stack.setCurrentWidget(self.splitter)
