@@ -345,6 +345,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
 
     def cycle_panes(self, step: int = 1) -> None:
         """F6 (step 1) / Shift+F6 (step -1): the focus to the next / previous main pane."""
+        if not self.table.isVisible():  # the welcome page: one pane only
+            return
         panes = self._panes()
         focus = QApplication.focusWidget()
         here = next((i for i, (root, _) in enumerate(panes) if focus is root or root.isAncestorOf(focus)), -1)
