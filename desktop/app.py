@@ -6,47 +6,18 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.version import APP_ID, APP_NAME
+from desktop.widgets import appearance
 from models.errors import BookError
 
 
-def dark_palette() -> QPalette:
-    """Fusion's colours for a dark system scheme (Qt follows the system's light or dark choice)."""
-    p = QPalette()
-    base, window, text = QColor("#1e1f22"), QColor("#2b2d30"), QColor("#dfe1e5")
-    for role, colour in (
-        (QPalette.ColorRole.Window, window),
-        (QPalette.ColorRole.WindowText, text),
-        (QPalette.ColorRole.Base, base),
-        (QPalette.ColorRole.AlternateBase, QColor("#26282b")),
-        (QPalette.ColorRole.ToolTipBase, window),
-        (QPalette.ColorRole.ToolTipText, text),
-        (QPalette.ColorRole.Text, text),
-        (QPalette.ColorRole.Button, QColor("#393b40")),
-        (QPalette.ColorRole.ButtonText, text),
-        (QPalette.ColorRole.BrightText, QColor("#ff6b6b")),
-        (QPalette.ColorRole.Highlight, QColor("#2f65ca")),
-        (QPalette.ColorRole.HighlightedText, QColor("#ffffff")),
-        (QPalette.ColorRole.Link, QColor("#6ea1ff")),
-        (QPalette.ColorRole.PlaceholderText, QColor("#8c8f94")),
-        (QPalette.ColorRole.Mid, QColor("#4e5157")),
-    ):
-        p.setColor(role, colour)
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f737a"))
-    return p
-
-
 def apply_scheme(app: QApplication, dark: bool | None = None) -> None:
-    """Light or dark, as the system says (or as asked, for screenshots)."""
-    if dark is None:
-        dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
-    app.setStyle("Fusion")
-    app.setPalette(dark_palette() if dark else app.style().standardPalette())
+    """Light or dark, as the system says (or as asked, for screenshots and tests)."""
+    appearance.apply(app, "system" if dark is None else ("dark" if dark else "light"))
 
 
 def crash_report(exc_type, exc, tb) -> str:
@@ -130,8 +101,13 @@ def make_app() -> QApplication:
     app.setOrganizationName(APP_NAME)
     app.setOrganizationDomain("escrowbook.app")
     app.setDesktopFileName(APP_ID)  # the desktop matches the window to its launcher and icon
-    apply_scheme(app)
-    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _: apply_scheme(app))
+    appearance.apply(app, appearance.chosen(QSettings()))  # View → Appearance, as the user left it
+
+    def system_changed(_) -> None:
+        if appearance.chosen(QSettings()) == "system":
+            appearance.apply(app, "system")
+
+    QGuiApplication.styleHints().colorSchemeChanged.connect(system_changed)
     return app
 
 

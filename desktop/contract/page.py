@@ -31,6 +31,7 @@ from desktop import formatting
 from desktop.contract.base import ContractTab
 from desktop.contract.ledger import LedgerTab
 from desktop.contract.milestones import MilestonesTab
+from desktop.widgets import appearance
 from models import queries
 from models.clock import utc_now
 from models.entities import Clock, Contract
@@ -318,7 +319,7 @@ class ContractPage(ContractTab):
                     f"({formatting.utc_time(c.feedback_closes_at)})"
                 )
             mark = "⚠ " if overdue else ""
-            style = " style='color:#b42318'" if overdue else ""
+            style = " style='color:{}'".format(appearance.colour("overdue")) if overdue else ""
             lines.append(f"<li{style}>{mark}{html.escape(when + extra)}</li>")
         self.clocks.setText(_clocks_html(lines or ["<li>No deadlines running.</li>"]))
 

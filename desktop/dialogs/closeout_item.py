@@ -24,8 +24,6 @@ from models.clock import utc_today
 from models.entities import AccessGrant, CloseoutItem, Contract, Deliverable
 from models.labels import DELIVERABLE_KINDS as KIND_LABELS
 
-WARNING_COLOR = "#8a4b00"  # dark amber, 6.6:1 on white: a warning, not an error; the "⚠" says it without colour
-
 
 class AccessDialog(FormDialog):
     """Register access given to the freelancer (ops.add_access): a label, where, and the day it was given.
@@ -47,7 +45,7 @@ class AccessDialog(FormDialog):
         self.label_edit.setPlaceholderText("GitHub org: write access")
         self.label_edit.setMinimumWidth(240)
         self.secret_warning = FieldError(self, name="secretWarning", accessible_name="Warning about the access label")
-        self.secret_warning.setStyleSheet(f"color: {WARNING_COLOR};")
+        self.secret_warning.setColourName("warning")  # amber: a warning, not an error
         label_column = QVBoxLayout()
         label_column.setContentsMargins(0, 0, 0, 0)
         label_column.setSpacing(3)

@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.widgets.appearance import changed as appearance_changed
+from desktop.widgets.appearance import colour
+
 NOTES_HEIGHT = 72  # about three lines
 DATE_FORMAT = "d MMM yyyy"  # "9 Mar 2026": the month in words, so 3/9 and 9/3 are never confused
-ERROR_COLOR = "#b3261e"  # red with a 5.9:1 contrast on white; the "⚠" says it without colour
 
 
 def named(widget: QWidget, name: str, accessible: str) -> QWidget:
@@ -79,10 +81,23 @@ class FieldError(QLabel):
         self.setAccessibleName(accessible_name or "Error")
         self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what the user typed
         self.setWordWrap(True)
-        self.setStyleSheet(f"color: {ERROR_COLOR};")
+        self._colour = "error"
+        self._restyle()
+        appearance_changed().connect(self._restyle)  # View → Appearance: the colour follows at once
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.setVisible(False)
+
+    def setColourName(self, name: str) -> None:
+        """One of the app's own colours (`appearance.COLOURS`): "error" (the default) or "warning"."""
+        self._colour = name
+        self._restyle()
+
+    def _restyle(self) -> None:
+        # Red (or amber) that reads on the light or the dark palette; the "⚠" says it without colour.
+        style = f"color: {colour(self._colour)};"
+        if self.styleSheet() != style:
+            self.setStyleSheet(style)
 
     def setMessage(self, message: str | None) -> None:
         message = message or None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QSizePolicy,
     QStyle,
@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-STAR_COLOR = "#8a4b00"  # dark amber, 6.6:1 on white; the ★/☆ shapes and the number say it without colour
-STAR_COLOR_ON_DARK = "#f0a540"  # light amber, about 8:1 on the dark scheme's window (dark amber there is ~2:1)
+from desktop.widgets.appearance import colour
+
 FULL, EMPTY = "★", "☆"
 
 
@@ -143,8 +143,8 @@ class StarRating(QWidget):
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         group = QPalette.ColorGroup.Active if self.isEnabled() else QPalette.ColorGroup.Disabled
         text_color = self.palette().color(group, QPalette.ColorRole.WindowText)
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        full_color = text_color if not self.isEnabled() else (STAR_COLOR_ON_DARK if dark else STAR_COLOR)
+        # amber for the light or dark palette; the ★/☆ shapes and the number say it without colour
+        full_color = text_color if not self.isEnabled() else QColor(colour("star"))
         p.setFont(self._star_font)
         for n in range(1, 6):
             filled = n <= self._value

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from desktop.icons import icon
+from desktop.widgets import appearance
 
 Key = QKeySequence.StandardKey
 
@@ -84,6 +85,7 @@ RECENT = "recent"  # File → Open Recent
 CORRECTIONS = "corrections"  # Contract → Correct a Record (filled when it opens)
 FILTERS = "filters"  # View → All / Active / Ended / Needs attention (Ctrl+1 … Ctrl+4)
 ATTENTION = "attention"  # View → Needs Attention Panel (F9)
+APPEARANCE = "appearance"  # View → Appearance: System, Light, Dark
 CONTRACT_ACTIONS = ["act_new_contract", "act_edit_contract", None, "act_new_milestone", "act_fund", "act_submit",
                     "act_release", "act_refund", None, "act_end"]  # fmt: skip
 CONTRACT_MENU = [*CONTRACT_ACTIONS, None, CORRECTIONS]
@@ -94,7 +96,7 @@ MENUS = (
                None, "act_export_csv", "act_import_csv", "act_reconcile", None, "act_quit"]),
     ("&Edit", ["act_undo", "act_redo", None, "act_find", "act_delete"]),
     ("&Contract", CONTRACT_MENU),
-    ("&View", [FILTERS, None, ATTENTION, "act_refresh"]),
+    ("&View", [FILTERS, None, ATTENTION, "act_refresh", None, APPEARANCE]),
     ("&Help", ["act_help", "act_help_ending", "act_about"]),
 )  # fmt: skip
 TOOLBAR = [*CONTRACT_ACTIONS, None, "act_copy"]
@@ -155,6 +157,8 @@ def build_actions(window) -> None:
                 menu.addMenu(window.corrections_menu)
             elif entry == FILTERS:
                 _add_filters(window, menu)
+            elif entry == APPEARANCE:
+                _add_appearance(window, menu)
             elif entry == ATTENTION:
                 panel = window.attention_dock.toggleViewAction()
                 panel.setText("Needs Attention &Panel")
@@ -167,6 +171,28 @@ def build_actions(window) -> None:
     tools.setObjectName("mainToolbar")
     tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     _add(tools, window, TOOLBAR)
+
+
+def _add_appearance(window, menu: QMenu) -> None:
+    window.appearance_menu = QMenu("&Appearance", window)
+    window.appearance_menu.setObjectName("appearanceMenu")
+    window.appearance_actions = QActionGroup(window)
+    current = appearance.chosen(window.settings)
+    for mode, label in appearance.MODES:
+        a = QAction(label, window, checkable=True)
+        a.setObjectName(f"actionAppearance_{mode}")
+        a.setChecked(mode == current)
+        a.triggered.connect(lambda _=False, m=mode: window.set_appearance(m))
+        window.appearance_actions.addAction(a)
+        window.appearance_menu.addAction(a)
+    menu.addMenu(window.appearance_menu)
+
+
+def refresh_icons(window) -> None:
+    """The table's actions' icons again, in the palette's colours (after a change of appearance)."""
+    for spec in ACTIONS:
+        if spec.icon:
+            getattr(window, spec.attr).setIcon(icon(spec.icon))
 
 
 def _add_filters(window, menu: QMenu) -> None:

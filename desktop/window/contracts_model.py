@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QBrush, QColor
 
 from desktop import formatting
+from desktop.widgets import appearance
 from models.browse import ContractQuery, ContractRow, contract_row
 
 PAGE = 500  # rows fetched each time the view scrolls near the end of what it has
@@ -214,5 +214,4 @@ class ContractsModel(QAbstractTableModel):
 
 def overdue_colour() -> QColor:
     """Red that reads on a light or a dark window."""
-    window = QApplication.palette().color(QPalette.ColorRole.Window)
-    return QColor("#ff6b6b") if window.lightness() < 128 else QColor("#b42318")
+    return QColor(appearance.colour("overdue"))

@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.icons import icon
 from desktop.version import APP_NAME
-from desktop.widgets import prompts
-from desktop.window.actions import FILTER_CHOICES, build_actions
+from desktop.widgets import appearance, prompts
+from desktop.window.actions import FILTER_CHOICES, build_actions, refresh_icons
 from desktop.window.contracts_model import ID_ROLE, ContractsModel
 from desktop.window.edit_menu import EditMenu
 from desktop.window.file_menu import FileMenu
@@ -173,6 +173,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.filter_buttons["all"].setChecked(True)
         self.filter_buttons["attention"].setIcon(icon("attention"))
         self.filter_buttons["attention"].setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._style_filters()
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
         top = QHBoxLayout()
@@ -220,6 +221,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         if self.book is not None:
             self._build_book_parts()
         build_actions(self)
+        appearance.changed().connect(self._appearance_changed)
         self.update_undo_actions()
         self.resize(1280, 800)
         self._restore_settings()
@@ -636,6 +638,28 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.settings.setValue("window/header", self.table.horizontalHeader().saveState())
         self.settings.setValue("window/state", self.saveState())  # docks: the attention panel
         self.settings.sync()
+
+    # ------------------------------------------------------------ appearance
+    def set_appearance(self, mode: str) -> None:
+        """View → Appearance: System, Light or Dark, saved and applied at once."""
+        appearance.choose(QApplication.instance(), self.settings, mode)
+
+    def _style_filters(self) -> None:
+        style = appearance.checked_button_style()
+        for b in self.filter_buttons.values():
+            b.setStyleSheet(style)
+
+    def _appearance_changed(self) -> None:
+        """Light or dark: the app's own colours and the icons follow."""
+        from desktop import icons
+
+        icons.clear_cache()
+        self._style_filters()
+        self.filter_buttons["attention"].setIcon(icon("attention"))
+        refresh_icons(self)
+        self.table.viewport().update()
+        if self.book is not None and not self.book.db.is_closed():  # the page's deadlines, the panel's icons
+            self.refresh_all()
 
     def closeEvent(self, event) -> None:
         self.save_settings()
