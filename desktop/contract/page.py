@@ -120,6 +120,7 @@ class ContractPage(ContractTab):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("contractTabs")
+        self.tabs.tabBar().setAccessibleName("Contract page")
         self.milestones = MilestonesTab(self, today=self.today)
         self.ledger = LedgerTab(self, today=self.today)
         for tab, label in ((self.milestones, "&Milestones"), (self.ledger, "&Ledger")):

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.summary_pdf import export_summaries, file_name, paint_summaries, write_pdf
-from desktop.widgets.fields import FieldError
+from desktop.widgets.fields import FieldError, named, named_by_text
 from models.refusals import reason
 from models.report import contract_summary
 
@@ -74,6 +74,7 @@ class ExportDialog(QDialog):
         for choice in choices:
             b = QRadioButton(choice.label)
             b.setObjectName(f"choice_{choice.key}")
+            named_by_text(b)
             b.setEnabled(choice.count > 0)
             self.which.addButton(b)
             which_layout.addWidget(b)
@@ -89,6 +90,7 @@ class ExportDialog(QDialog):
         self.separate.setObjectName("separateFiles")
         self.combined = QRadioButton("One PDF with a contents page")
         self.combined.setObjectName("combinedFile")
+        named_by_text(self.separate, self.combined)
         self.separate.setChecked(True)
         files_layout.addWidget(self.separate)
         files_layout.addWidget(self.combined)
@@ -99,6 +101,8 @@ class ExportDialog(QDialog):
         self.private = QCheckBox("Include private notes")
         self.private.setObjectName("includePrivate")
         self.private.setToolTip(PRIVATE_HINT)
+        named_by_text(self.private)
+        self.private.setAccessibleDescription(PRIVATE_HINT)
         hint = QLabel(PRIVATE_HINT)
         hint.setWordWrap(True)
         hint.setObjectName("privateHint")
@@ -106,7 +110,8 @@ class ExportDialog(QDialog):
         self.error = FieldError(self, name="exportError", accessible_name="Problem exporting")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = buttons.addButton("&Export…", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.export_button.setObjectName("exportButton")
+        named(self.export_button, "exportButton", "Export")
+        named(buttons.button(QDialogButtonBox.StandardButton.Cancel), "cancelButton", "Cancel")
         self.export_button.setDefault(True)
         self.export_button.setEnabled(first is not None)
         self.export_button.clicked.connect(self.export)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
 
+from desktop.widgets.fields import named
 from models.resources import resource
 
 
@@ -29,6 +30,7 @@ class HelpDialog(QDialog):
         self.browser.setSearchPaths([str(resource("help"))])
         self.show_page(page)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        named(buttons.button(QDialogButtonBox.StandardButton.Close), "closeButton", "Close")
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser)

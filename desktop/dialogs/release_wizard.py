@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.dialogs import release_plan
 from desktop.dialogs.release_plan import NEW, ReleaseChoice
-from desktop.widgets.fields import FieldError, event_date_edit, left
+from desktop.widgets.fields import FieldError, event_date_edit, left, named_by_text
 from desktop.widgets.money_edit import MoneyEdit
 from models import queries
 from models.entities import Contract, Milestone
@@ -83,6 +83,10 @@ class ReleaseWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.setButtonText(QWizard.WizardButton.CommitButton, "&Pay now")
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Keep it open")
+        for which in (QWizard.WizardButton.BackButton, QWizard.WizardButton.NextButton,
+                      QWizard.WizardButton.CommitButton, QWizard.WizardButton.FinishButton,
+                      QWizard.WizardButton.CancelButton):  # fmt: skip
+            named_by_text(self.button(which))
         self.contract = contract
         self.today = today or date.today()
         self._open_end_contract = open_end_contract

@@ -10,6 +10,7 @@ from datetime import date
 from PySide6.QtCore import QDate, QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractSpinBox,
     QDateEdit,
     QDateTimeEdit,
@@ -36,12 +37,23 @@ def named(widget: QWidget, name: str, accessible: str) -> QWidget:
     return widget
 
 
+def spoken(text: str) -> str:
+    """What a screen reader should say for a control's text: no mnemonic "&", no trailing "…"."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…").strip()
+
+
+def named_by_text(*buttons: QAbstractButton) -> None:
+    """Each button (a radio button, a check box, a dialog's or wizard's own button) named after its text."""
+    for b in buttons:
+        b.setAccessibleName(spoken(b.text()))
+
+
 def button(
     name: str, text: str, slot: Callable, icon_name: str | None = None, tip: str = "", *, description: str = ""
 ) -> QPushButton:
     """A push button whose accessible name is its text without the mnemonic "&" and the trailing "…"."""
     b = QPushButton(text)
-    named(b, name, text.replace("&", "").rstrip("…"))
+    named(b, name, spoken(text))
     if icon_name:
         from desktop.icons import icon
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 
 from desktop.icons import icon
 from desktop.widgets import appearance
+from desktop.widgets.fields import spoken
 
 Key = QKeySequence.StandardKey
 
@@ -171,6 +172,12 @@ def build_actions(window) -> None:
     tools.setObjectName("mainToolbar")
     tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     _add(tools, window, TOOLBAR)
+    for action in tools.actions():  # the toolbar's buttons, spoken as their actions
+        widget = tools.widgetForAction(action)
+        if widget is not None and not action.isSeparator():
+            widget.setObjectName(f"tool_{action.objectName()}")
+            widget.setAccessibleName(spoken(action.text()))
+            widget.setAccessibleDescription(action.statusTip() or action.toolTip())
 
 
 def _add_appearance(window, menu: QMenu) -> None:

@@ -147,6 +147,9 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.search.setPlaceholderText("Search title, freelancer or contract id (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        for b in self.search.findChildren(QToolButton):  # the line edit's own buttons: clear, and the search icon
+            clear = b.defaultAction() is not None and b.defaultAction().objectName() == "_q_qlineeditclearaction"
+            b.setAccessibleName("Clear search" if clear else "Search")
         self.search.setMinimumWidth(320)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
