@@ -42,6 +42,7 @@ from desktop import formatting
 from desktop.dialogs import release_plan
 from desktop.dialogs.release_plan import NEW, ReleaseChoice
 from desktop.widgets.fields import FieldError, event_date_edit, left
+from desktop.widgets.follow import follow_contract
 from desktop.widgets.money_edit import MoneyEdit
 from models import queries
 from models.entities import Contract, Milestone
@@ -99,6 +100,7 @@ class ReleaseWizard(QWizard):
         for page in (self.choose, self.amount, self.review, self.done_page):
             self.addPage(page)
         self.resize(620, 480)
+        self.watch = follow_contract(self, contract.id)  # the contract ends elsewhere: the wizard closes
 
     # What the pages decided, in minor units of the contract's currency.
     def money(self, minor: int) -> str:
@@ -121,7 +123,8 @@ class ReleaseWizard(QWizard):
     def pay(self) -> bool:
         """The only write: one operation, all or nothing (R14)."""
         try:
-            self.released = release_plan.pay(self.contract, self.choice, today=self.today)
+            with self.watch.own():
+                self.released = release_plan.pay(self.contract, self.choice, today=self.today)
         except RuleError as exc:
             (self.review.date_error if exc.field == "date" else self.review.error).setMessage(exc.message)
             return False
@@ -135,7 +138,8 @@ class ReleaseWizard(QWizard):
         dialog = self._open_end_contract(self, Contract.get_by_id(self.contract.id))
         dialog.contract_changed.connect(self.contract_changed)
         self.end_dialog = dialog  # tests reach the open confirmation here
-        dialog.exec()
+        with self.watch.own():
+            dialog.exec()
         self.end_dialog = None
         self.ended = dialog.ended
         self.go_to_closeout = dialog.go_to_closeout

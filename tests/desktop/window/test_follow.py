@@ -1,0 +1,52 @@
+"""Dialogs that follow the book: a contract that ends elsewhere closes the wizard and the end-contract
+confirmation open on it, and the status bar says why; the dialogs' own writes and other contracts' do not."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication
+
+from desktop.contract.flows import end_contract_dialog, release_wizard
+from models import ops
+from models.entities import Contract
+from tests.desktop.conftest import TODAY
+
+
+def opened(qtbot, dialog):
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def test_the_release_wizard_closes_when_its_contract_ends_elsewhere(window, qtbot, filled):
+    logo = filled["logo"]
+    wizard = opened(qtbot, release_wizard(Contract.get_by_id(logo.id), window, today=TODAY))
+    ops.add_milestone(filled["site"], "Other work", 10_000)  # another contract: the wizard stays
+    ops.add_milestone(logo, "More sketches", 10_000)  # the same contract, still active: it stays too
+    assert wizard.isVisible()
+    ops.end_contract(Contract.get_by_id(logo.id), agreed=True, request_escrow_refund=True, today=TODAY)
+    QApplication.processEvents()
+    assert not wizard.isVisible()
+    assert window.statusBar().currentMessage() == (
+        "“Logo redesign” has ended, so “Release a payment — Logo redesign” was closed."
+    )
+
+
+def test_the_end_contract_confirmation_closes_when_its_contract_ends_elsewhere(window, qtbot, filled):
+    site = filled["site"]
+    dialog = opened(qtbot, end_contract_dialog(Contract.get_by_id(site.id), window, today=TODAY))
+    ops.end_contract(Contract.get_by_id(site.id), agreed=True, today=TODAY)
+    QApplication.processEvents()
+    assert not dialog.isVisible() and not dialog.ended
+    assert "“Website” has ended" in window.statusBar().currentMessage()
+
+
+def test_the_confirmations_own_ending_keeps_it_open_on_what_happened(window, qtbot, filled):
+    site = filled["site"]
+    dialog = opened(qtbot, end_contract_dialog(Contract.get_by_id(site.id), window, today=TODAY))
+    dialog.agreed.setChecked(True)
+    dialog.end_button.click()
+    QApplication.processEvents()
+    assert dialog.isVisible() and dialog.ended
+    assert dialog.stack.currentWidget() is dialog.after_page
+    assert window.statusBar().currentMessage() == ""
