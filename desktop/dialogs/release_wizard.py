@@ -21,7 +21,7 @@ import html
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -215,6 +215,15 @@ class ChoosePage(QWizardPage):
         chosen = self.group.button(milestone_id) if milestone_id is not None else None
         (chosen or (self.group.buttons()[0] if self.active else self.new_choice)).setChecked(True)
         self._changed()
+
+    def initializePage(self) -> None:
+        """The focus on the first thing to do: the milestone chosen, or the new one's title when that is the only
+        choice (typing goes where the user looks)."""
+        QTimer.singleShot(0, self, self._focus_first)  # after QWizard has given the page its own focus
+
+    def _focus_first(self) -> None:
+        if self.choice() == NEW and not self.active:
+            self.new_title.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def choice(self) -> int | None:
         return self.group.checkedId() if self.group.checkedButton() else None

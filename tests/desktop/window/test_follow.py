@@ -50,3 +50,31 @@ def test_the_confirmations_own_ending_keeps_it_open_on_what_happened(window, qtb
     assert dialog.isVisible() and dialog.ended
     assert dialog.stack.currentWidget() is dialog.after_page
     assert window.statusBar().currentMessage() == ""
+
+
+def focused_on_open(qtbot, dialog):
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None and dialog.isAncestorOf(QApplication.focusWidget()))
+    return QApplication.focusWidget()
+
+
+def test_the_wizard_opens_with_the_focus_on_its_first_field(window, qtbot, filled):
+    logo = Contract.get_by_id(filled["logo"].id)
+    wizard = release_wizard(logo, window, today=TODAY)
+    assert focused_on_open(qtbot, wizard) is wizard.choose.group.checkedButton()  # the milestone to release
+
+
+def test_with_no_active_milestone_the_wizard_opens_in_the_title_field(window, qtbot, filled):
+    site = Contract.get_by_id(filled["site"].id)  # its one milestone is paid: a new one is the only choice
+    wizard = release_wizard(site, window, today=TODAY)
+    focused_on_open(qtbot, wizard)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is wizard.choose.new_title, timeout=1000)
+    qtbot.keyClicks(QApplication.focusWidget(), "Bonus")
+    assert wizard.choice.new_title == "Bonus"  # typing is not lost
+
+
+def test_the_end_contract_confirmation_opens_with_the_focus_on_its_first_field(window, qtbot, filled):
+    dialog = end_contract_dialog(Contract.get_by_id(filled["site"].id), window, today=TODAY)
+    assert focused_on_open(qtbot, dialog) is dialog.agreed
