@@ -578,12 +578,14 @@ class EndContractDialog(QDialog):
         else:
             self.email_status.setText("No email app opened. Use Copy email and paste it into a message instead.")
             self.email_status.setVisible(True)
+            self._fit()  # as tall as the wrapped words need: none cut off
 
     def copy_email(self) -> None:
         subject, body = queries.escrow_refund_email(Contract.get_by_id(self.contract.id))
         QGuiApplication.clipboard().setText(f"Subject: {subject}\n\n{body}")
         self.email_status.setText("The email is on the clipboard.")
         self.email_status.setVisible(True)
+        self._fit()
 
     def open_closeout(self) -> None:
         self.go_to_closeout = True

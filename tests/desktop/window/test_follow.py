@@ -78,3 +78,22 @@ def test_with_no_active_milestone_the_wizard_opens_in_the_title_field(window, qt
 def test_the_end_contract_confirmation_opens_with_the_focus_on_its_first_field(window, qtbot, filled):
     dialog = end_contract_dialog(Contract.get_by_id(filled["site"].id), window, today=TODAY)
     assert focused_on_open(qtbot, dialog) is dialog.agreed
+
+
+def test_the_contract_ended_dialog_shows_its_whole_text_when_no_mail_program_opens(window, qtbot, filled):
+    dialog = end_contract_dialog(Contract.get_by_id(filled["site"].id), window, today=TODAY)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    dialog.agreed.setChecked(True)
+    dialog.end_button.click()
+    dialog.open_url = lambda url: False  # no mail program
+    dialog.email_button.click()
+    QApplication.processEvents()
+    label = dialog.email_status
+    assert label.isVisible() and label.wordWrap()
+    assert label.text().startswith("No email app opened.")
+    assert label.height() >= label.heightForWidth(label.width())  # every wrapped line fits
+    for part in (dialog.ended_text, dialog.request_text, dialog.next_text):
+        assert part.height() >= part.heightForWidth(part.width())
+    assert dialog.height() >= dialog.heightForWidth(dialog.width())
