@@ -106,7 +106,8 @@ def _announce(op, args, kwargs, result) -> None:
     for ref in list(_listeners):
         method = ref()
         if method is None:
-            _listeners.remove(ref)
+            if ref in _listeners:  # (a listener may have taken itself off meanwhile)
+                _listeners.remove(ref)
         else:
             method(op, args, kwargs, result)
 

@@ -274,6 +274,12 @@ class ContractPage(ContractTab):
             if tab is not skip:
                 tab.show_contract(c)
 
+    def show_nothing(self, title: str, text: str) -> None:
+        """No contract, and why (a search or a filter that matches none): the page says so in its own words."""
+        self.show_contract(None)
+        self.title.setText(title)
+        self.subtitle.setText(text)
+
     def _tabs(self) -> list[ContractTab]:
         """The tabs built so far: milestones and ledger always, the others once first shown."""
         return [self.milestones, self.ledger, *self._built_tabs.values()]

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.icons import icon
 from desktop.widgets.fields import FieldError, event_date_edit, left, named
+from desktop.widgets.follow import follow_contract
 from models import fields, ops, queries
 from models.entities import Contract, EscrowRefundRequest
 from models.errors import RuleError
@@ -149,6 +150,7 @@ class EndContractDialog(QDialog):
         self._show_escrow()
         self._fit()
         self.agreed.setFocus()
+        self.watch = follow_contract(self, self.contract.id)  # the contract ends elsewhere: the dialog closes
 
     # ------------------------------------------------------------------ before
 
@@ -433,7 +435,8 @@ class EndContractDialog(QDialog):
         self.error.clear()
         wizard = self._open_release_wizard(self, fresh)
         wizard.contract_changed.connect(self.contract_changed)
-        wizard.exec()
+        with self.watch.own():
+            wizard.exec()
         self.contract = Contract.get_by_id(self.contract.id)
         if self.contract.status == Contract.ENDED:
             self.ended = True
@@ -450,15 +453,16 @@ class EndContractDialog(QDialog):
         if self.missing():
             return False
         try:
-            self.request = ops.end_contract(
-                self.contract,
-                agreed=self.agreed.isChecked(),
-                request_escrow_refund=self.escrow > 0,
-                reason=self.reason_text(),
-                note=self.note.toPlainText(),
-                on=self.on(),
-                today=self.today,
-            )
+            with self.watch.own():
+                self.request = ops.end_contract(
+                    self.contract,
+                    agreed=self.agreed.isChecked(),
+                    request_escrow_refund=self.escrow > 0,
+                    reason=self.reason_text(),
+                    note=self.note.toPlainText(),
+                    on=self.on(),
+                    today=self.today,
+                )
         except RuleError as exc:
             if exc.field == "date":  # under the day it is about
                 self.error.clear()
@@ -574,12 +578,14 @@ class EndContractDialog(QDialog):
         else:
             self.email_status.setText("No email app opened. Use Copy email and paste it into a message instead.")
             self.email_status.setVisible(True)
+            self._fit()  # as tall as the wrapped words need: none cut off
 
     def copy_email(self) -> None:
         subject, body = queries.escrow_refund_email(Contract.get_by_id(self.contract.id))
         QGuiApplication.clipboard().setText(f"Subject: {subject}\n\n{body}")
         self.email_status.setText("The email is on the clipboard.")
         self.email_status.setVisible(True)
+        self._fit()
 
     def open_closeout(self) -> None:
         self.go_to_closeout = True

@@ -21,7 +21,7 @@ import html
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -42,6 +42,7 @@ from desktop import formatting
 from desktop.dialogs import release_plan
 from desktop.dialogs.release_plan import NEW, ReleaseChoice
 from desktop.widgets.fields import FieldError, event_date_edit, left, named_by_text
+from desktop.widgets.follow import follow_contract
 from desktop.widgets.money_edit import MoneyEdit
 from models import queries
 from models.entities import Contract, Milestone
@@ -103,6 +104,7 @@ class ReleaseWizard(QWizard):
         for page in (self.choose, self.amount, self.review, self.done_page):
             self.addPage(page)
         self.resize(620, 480)
+        self.watch = follow_contract(self, contract.id)  # the contract ends elsewhere: the wizard closes
 
     # What the pages decided, in minor units of the contract's currency.
     def money(self, minor: int) -> str:
@@ -125,7 +127,8 @@ class ReleaseWizard(QWizard):
     def pay(self) -> bool:
         """The only write: one operation, all or nothing (R14)."""
         try:
-            self.released = release_plan.pay(self.contract, self.choice, today=self.today)
+            with self.watch.own():
+                self.released = release_plan.pay(self.contract, self.choice, today=self.today)
         except RuleError as exc:
             (self.review.date_error if exc.field == "date" else self.review.error).setMessage(exc.message)
             return False
@@ -139,7 +142,8 @@ class ReleaseWizard(QWizard):
         dialog = self._open_end_contract(self, Contract.get_by_id(self.contract.id))
         dialog.contract_changed.connect(self.contract_changed)
         self.end_dialog = dialog  # tests reach the open confirmation here
-        dialog.exec()
+        with self.watch.own():
+            dialog.exec()
         self.end_dialog = None
         self.ended = dialog.ended
         self.go_to_closeout = dialog.go_to_closeout
@@ -215,6 +219,15 @@ class ChoosePage(QWizardPage):
         chosen = self.group.button(milestone_id) if milestone_id is not None else None
         (chosen or (self.group.buttons()[0] if self.active else self.new_choice)).setChecked(True)
         self._changed()
+
+    def initializePage(self) -> None:
+        """The focus on the first thing to do: the milestone chosen, or the new one's title when that is the only
+        choice (typing goes where the user looks)."""
+        QTimer.singleShot(0, self, self._focus_first)  # after QWizard has given the page its own focus
+
+    def _focus_first(self) -> None:
+        if self.choice() == NEW and not self.active:
+            self.new_title.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def choice(self) -> int | None:
         return self.group.checkedId() if self.group.checkedButton() else None

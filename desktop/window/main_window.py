@@ -384,7 +384,20 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self._update_count()
         if keep is not None:
             self.select_contract(keep)
+        elif self.model.rowCount():  # back from a search that matched nothing: the first contract, as on opening
+            self.table.selectRow(0)
+        if self.page is not None and not self.model.rowCount():  # nothing matches: no stale contract on the page
+            self.page.show_nothing(*self._no_match_words())
         self._update_actions()
+
+    def _no_match_words(self) -> tuple[str, str]:
+        """What the page says when the search and the filter match no contract."""
+        shown = {"active": "active ", "ended": "ended ", "attention": ""}.get(self.model.filter, "")
+        where = " among those that need attention" if self.model.filter == "attention" else ""
+        if self.model.search:
+            title = f"No {shown}contract matches “{self.model.search}”{where}."
+            return title, "Check the spelling, or search for part of a title, a freelancer's name or a contract id."
+        return f"No {shown}contracts{where}.", "Choose All to see every contract in the book."
 
     def _update_count(self) -> None:
         typed = self.search.text().strip()

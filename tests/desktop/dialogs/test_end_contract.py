@@ -422,6 +422,7 @@ def test_r7_r16_the_automatic_releases_by_the_day_chosen_are_shown_and_recorded_
 def test_r14_refusal_when_the_contract_ended_elsewhere_is_shown_at_the_top(qtbot, contract, unchanged):
     d = open_dialog(qtbot, contract)
     ids = emitted(d)
+    ops.unlisten(d.watch.after_operation)  # a write the dialog is not told of (told, it closes: test_follow)
     ops.end_contract(contract, agreed=True, today=TODAY)  # another window got there first
     d.agreed.setChecked(True)
     with unchanged():
@@ -453,6 +454,7 @@ def test_r14_escrow_that_appeared_meanwhile_is_refused_and_then_offered(qtbot, c
 
 def test_release_first_on_an_ended_contract_says_why(qtbot, funded, unchanged):
     d = open_dialog(qtbot, funded)
+    ops.unlisten(d.watch.after_operation)  # a write the dialog is not told of (told, it closes: test_follow)
     ops.end_contract(funded, agreed=True, request_escrow_refund=True, today=TODAY)
     d.release_choice.setChecked(True)
     with unchanged():

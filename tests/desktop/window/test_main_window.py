@@ -594,3 +594,32 @@ def test_selection_survives_a_refresh_beyond_the_first_page(qtbot, book, setting
     w.refresh_all()
     assert w.selected_contract_id() == far.id
     assert titles(w)[w.table.currentIndex().row()] == far.title
+
+
+def test_a_search_that_matches_nothing_clears_the_page_and_says_so(demo_window, qtbot):
+    window = demo_window
+    first = window.page.title.text()
+    assert window.page.contract is not None
+    qtbot.keyClicks(window.search, "xyzzy")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=2000)
+    assert window.count_label.text() == "0 contracts"
+    assert window.page.contract is None
+    assert window.page.title.text() == "No contract matches “xyzzy”."
+    assert first not in window.page.subtitle.text()
+    assert window.page.money.text() == ""
+    assert window.page.milestones.milestone_table.rowCount() == 0
+    assert not window.act_end.isEnabled() and not window.act_edit_contract.isEnabled()
+    window.search.clear()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=2000)
+    assert window.page.contract is not None  # the first contract again, as on opening
+    assert window.page.title.text() == window.model.rows[0].title
+
+
+def test_a_filter_with_no_contracts_says_so(window, qtbot):
+    qtbot.keyClicks(window.search, "Annual")
+    qtbot.waitUntil(lambda: titles(window) == ["Annual report"], timeout=2000)
+    window.select_contract(Contract.get(Contract.title == "Annual report").id)
+    qtbot.mouseClick(window.filter_buttons["active"], Qt.MouseButton.LeftButton)
+    assert titles(window) == []
+    assert window.page.contract is None
+    assert window.page.title.text() == "No active contract matches “Annual”."
