@@ -39,6 +39,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .resources import user_data
+
 ROOT_ENV = "ESCROWBOOK_ANCHORS"
 ID_KEY = "book_id"  # book_info keys
 SESSION_KEY = "session"
@@ -61,9 +63,8 @@ def root() -> Path:
     named = os.environ.get(ROOT_ENV)
     if named:
         return Path(named).expanduser()
-    import platformdirs
 
-    return platformdirs.user_data_path("Escrowbook", appauthor=False) / "anchors"
+    return user_data("anchors")
 
 
 def _file(book_id: str, path: Path | str, folder: Path | None = None) -> Path | None:

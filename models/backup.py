@@ -41,13 +41,13 @@ from pathlib import Path
 from typing import Protocol
 
 import peewee as pw
-import platformdirs
 
 from . import anchor
 from .bookfile import mark_copy, probe
 from .clock import utc_now
 from .errors import BookError, RuleError
 from .partfiles import incomplete, remove_leftovers, sync, temporary_beside, whole_book
+from .resources import user_data
 
 
 class OpenBook(Protocol):
@@ -82,7 +82,7 @@ def backups_root() -> Path:
     named = os.environ.get(ROOT_ENV)
     if named:
         return Path(named).expanduser()
-    return platformdirs.user_data_path("Escrowbook", appauthor=False) / "backups"
+    return user_data("backups")
 
 
 def folder_for(book_path: str | os.PathLike, root: Path | None = None) -> Path:

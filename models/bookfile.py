@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 from . import anchor
 from .errors import BookError
+from .resources import user_data
 
 APPLICATION_ID = 0x45424B31  # "EBK1" in the SQLite header: this file is an Escrowbook book
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -73,9 +74,8 @@ STAMP = "%Y%m%dT%H%M%SZ"
 
 def default_book_path() -> Path:
     """The book a double-click opens: escrowbook.book in the user's data folder."""
-    import platformdirs  # only here: a book given by name never needs it
 
-    return platformdirs.user_data_path("Escrowbook", appauthor=False) / "escrowbook.book"
+    return user_data("escrowbook.book")
 
 
 def refuse(path: Path, why: str, reason: str) -> BookError:

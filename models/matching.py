@@ -113,8 +113,8 @@ def rebuild(contracts: Iterable[int] | None = None, progress: Callable[[str, int
         conn.execute(f"PRAGMA threads = {threads}")
 
 
-_LINE_CLASS = "CASE kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in KIND_CLASS.items()) + " END"
-_ENTRY_CLASS = "CASE e.kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in ENTRY_CLASS.items()) + " END"
+LINE_CLASS_SQL = "CASE kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in KIND_CLASS.items()) + " END"
+ENTRY_CLASS_SQL = "CASE e.kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in ENTRY_CLASS.items()) + " END"
 
 
 def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: tuple, progress=None) -> None:
@@ -129,13 +129,14 @@ def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: 
     by_scan = bool(where_e) or (date.fromisoformat(near_to) - date.fromisoformat(near_from)).days > 184
     # Columns in this order so that [1:5] is the key both sides share: contract, class, currency, amount.
     entries = conn.execute(
-        f"""SELECT e.date, e.contract_id, {_ENTRY_CLASS}, e.currency, e.amount, e.id, e.funding_id FROM ledger_entry e
+        f"""SELECT e.date, e.contract_id, {ENTRY_CLASS_SQL}, e.currency, e.amount, e.id, e.funding_id
+            FROM ledger_entry e
             WHERE {"+" if by_scan else ""}e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
             ORDER BY e.date, e.id""",
         (near_from, near_to, *kinds, *args),
     )
     lines = database.connection().execute(
-        f"""SELECT day, contract_id, {_LINE_CLASS}, currency, amount, id FROM statement_line
+        f"""SELECT day, contract_id, {LINE_CLASS_SQL}, currency, amount, id FROM statement_line
             WHERE contract_id IS NOT NULL AND kind != ?{where_l} ORDER BY day, row""",
         (st.NOT_KEPT, *args),
     )

@@ -547,13 +547,13 @@ def _record_line(ln: StatementLine, *, today: date | None) -> LedgerEntry:
             raise RuleError(f"“{c.title}” has {why} to release it from: release it on the contract.")
         return ops.release_payment(fits[0], ln.amount, on=on, today=today)
     if ln.kind == st.REFUND:
-        from .queries import payment_refunded
+        from . import queries as q
 
         payments = [
             p for p in c.ledger.where(LedgerEntry.kind.in_(LedgerEntry.PAYMENT_KINDS)).order_by(LedgerEntry.date.desc())
-            if p.amount - payment_refunded(p) >= ln.amount and p.date <= on
+            if p.amount - q.payment_refunded(p) >= ln.amount and p.date <= on
         ]  # fmt: skip
-        live = [p for p in payments if not LedgerEntry.select().where(LedgerEntry.reverses == p.id).exists()]
+        live = [p for p in payments if q.is_live(p)]
         if not live:
             raise RuleError(f"“{c.title}” has no payment with {format_money(ln.amount, ln.currency)} left to refund.")
         return ops.record_refund(live[0], ln.amount, memo="From the marketplace's statement", on=on, today=today)

@@ -22,7 +22,9 @@ from .matching import (
     DATE_DIFFERS,
     DIFFERENCES,
     ENTRY_CLASS,
+    ENTRY_CLASS_SQL,
     KIND_CLASS,
+    LINE_CLASS_SQL,
     NO_CONTRACT,
     NOT_KEPT,
     STATEMENT_ONLY,
@@ -154,8 +156,6 @@ def totals(contract: int | None = None) -> list[Total]:
     period = _period()
     if period is None:
         return []
-    cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in KIND_CLASS.items())
-    ecases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in ENTRY_CLASS.items())
     where_l, where_e, args = "", "", ()
     if contract is not None:
         where_l, where_e, args = " AND contract_id = ?", " AND e.contract_id = ?", (contract,)
@@ -167,7 +167,7 @@ def totals(contract: int | None = None) -> list[Total]:
                     sums[(cur, KIND_CLASS[kind])][0] += total
     else:
         for cur, cls, total in database.execute_sql(
-            f"SELECT currency, CASE kind {cases} END AS cls, SUM(amount) FROM statement_line "
+            f"SELECT currency, {LINE_CLASS_SQL} AS cls, SUM(amount) FROM statement_line "
             f"WHERE kind != '{st.NOT_KEPT}'{where_l} GROUP BY currency, cls",
             args,
         ):
@@ -178,9 +178,9 @@ def totals(contract: int | None = None) -> list[Total]:
     on = "+e.date" if wide else "e.date"
     kinds = ",".join(repr(k) for k in ENTRY_CLASS)
     for sql, sign in (
-        (f"SELECT e.currency, CASE e.kind {ecases} END AS cls, SUM(e.amount) FROM ledger_entry e "
+        (f"SELECT e.currency, {ENTRY_CLASS_SQL} AS cls, SUM(e.amount) FROM ledger_entry e "
          f"WHERE e.kind IN ({kinds}) AND {on} BETWEEN ? AND ?{where_e} GROUP BY e.currency, cls", 1),
-        (f"SELECT e.currency, CASE e.kind {ecases} END AS cls, SUM(e.amount) FROM ledger_entry e WHERE e.id IN "
+        (f"SELECT e.currency, {ENTRY_CLASS_SQL} AS cls, SUM(e.amount) FROM ledger_entry e WHERE e.id IN "
          "(SELECT reverses_id FROM ledger_entry WHERE reverses_id IS NOT NULL) "
          f"AND e.kind IN ({kinds}) AND e.date BETWEEN ? AND ?{where_e} GROUP BY e.currency, cls", -1),
     ):  # fmt: skip

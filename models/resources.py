@@ -16,5 +16,12 @@ def resources_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "resources"
 
 
+def user_data(*parts: str) -> Path:
+    """A place in the user's own data folder (platformdirs: imported only when asked, start-up never needs it)."""
+    import platformdirs
+
+    return platformdirs.user_data_path("Escrowbook", appauthor=False).joinpath(*parts)
+
+
 def resource(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)

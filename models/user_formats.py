@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .resources import user_data
+
 ROOT_ENV = "ESCROWBOOK_STATEMENT_FORMATS"
 
 
@@ -18,6 +20,5 @@ def statement_formats_folder() -> Path:
     named = os.environ.get(ROOT_ENV)
     if named:
         return Path(named).expanduser()
-    import platformdirs  # only here: most books never see a statement
 
-    return platformdirs.user_data_path("Escrowbook", appauthor=False) / "statement-formats"
+    return user_data("statement-formats")
