@@ -38,7 +38,12 @@ class HelpDialog(QDialog):
         self.resize(660, 600)
 
     def show_page(self, page: str) -> None:
-        self.browser.setSource(QUrl.fromLocalFile(str(resource("help", page))))
+        """Show a help page, scrolled to its section when the page names one (`rules.html#refunds`)."""
+        name, _, section = page.partition("#")
+        url = QUrl.fromLocalFile(str(resource("help", name)))
+        if section:
+            url.setFragment(section)
+        self.browser.setSource(url)
 
     def follow(self, url: QUrl) -> None:
         if url.scheme() == "action":

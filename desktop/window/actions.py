@@ -68,7 +68,7 @@ ACTIONS = (
     Action("act_end", "actionEndContract", "E&nd Contract…", "end_contract", None, "end-contract",
            "End the selected contract: agree it, settle the escrow, then close out"),
     Action("act_refund", "actionRecordRefund", "Record Re&fund…", "page.ledger.record_refund", None, None,
-           "A refund from the freelancer against a payment of the past 180 days"),
+           "A refund from the freelancer against one of their payments"),
     Action("act_delete", "actionDeleteMilestone", "&Delete Milestone…", "page.milestones.delete_milestone",
            Key.Delete, "delete"),
     Action("act_undo", "actionUndo", "&Undo", "undo", "Ctrl+Z"),
@@ -79,6 +79,7 @@ ACTIONS = (
     Action("act_about", "actionAbout", "&About Escrowbook", "show_about"),
     Action("act_help_ending", "actionHelpEnding", "&Ending a Fixed-Price Contract", "show_help",
            args=("ending.html",)),
+    Action("act_help_rules", "actionHelpRules", "&Why the Books Work This Way", "show_help", args=("rules.html",)),
 )  # fmt: skip
 
 FILTER_CHOICES = [("all", "All"), ("active", "Active"), ("ended", "Ended"), ("attention", "Needs attention")]
@@ -98,7 +99,7 @@ MENUS = (
     ("&Edit", ["act_undo", "act_redo", None, "act_find", "act_delete"]),
     ("&Contract", CONTRACT_MENU),
     ("&View", [FILTERS, None, ATTENTION, "act_refresh", None, APPEARANCE]),
-    ("&Help", ["act_help", "act_help_ending", "act_about"]),
+    ("&Help", ["act_help", "act_help_ending", "act_help_rules", None, "act_about"]),
 )  # fmt: skip
 TOOLBAR = [*CONTRACT_ACTIONS, None, "act_copy"]
 
