@@ -2,7 +2,7 @@
 page, the help, each dialog and the pages of two PDF summaries, into docs/screenshots/
 (run offscreen; the PDF pages need poppler-utils' pdftoppm).
 
-    python -m desktop.screenshots [OUT_DIR] [--only statements]
+    python -m desktop.screenshots [OUT_DIR] [--only statements|screens]
 """
 
 from __future__ import annotations
@@ -586,6 +586,7 @@ def main(out: Path) -> None:
     apply_scheme(app, dark=False)
     second_version(out, settings)
     statements_light_and_dark(out, settings)
+    screens(out, settings)
 
 
 def statements_light_and_dark(out: Path, settings) -> None:
@@ -598,9 +599,71 @@ def statements_light_and_dark(out: Path, settings) -> None:
     apply_scheme(app, dark=False)
 
 
+# The screens users have (name, width, height, scale): the window as it opens on each, light and dark.
+SCREENS = (("1024x600", 1024, 600, 1), ("1366x768", 1366, 768, 1), ("1366x768-scale2", 1366, 768, 2))
+LONG_TITLE = (
+    "Redesign of the customer onboarding flow, the billing settings and the account recovery pages for the "
+    "web app, with usability tests in three markets and a hand-over of every source file and design token"
+)[:200]
+ARABIC_NAME = "ليلى عبد الرحمن"
+
+
+def screens(out: Path, settings) -> None:
+    """`--only screens`: the main window as it opens on each of SCREENS, light and dark, showing a contract
+    with a 200-character title and an Arabic freelancer name. The offscreen platform's screen size is set
+    per process (a config file), so each screen is drawn by a child process of its own."""
+    import json
+    import subprocess
+
+    tmp = Path(tempfile.mkdtemp(prefix="escrowbook-screens-"))
+    for name, width, height, scale in SCREENS:
+        config = tmp / f"{name}.json"
+        screen = {"name": name, "x": 0, "y": 0, "width": width, "height": height}
+        config.write_text(json.dumps({"screens": [{**screen, "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+        env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}", "QT_SCALE_FACTOR": str(scale)}
+        command = [sys.executable, "-m", "desktop.screenshots", str(out), "--screen", name]
+        subprocess.run(command, env=env, check=True)
+
+
+def one_screen(out: Path, name: str) -> None:
+    """The child of `screens`: this process's screen, light then dark, as the window opens (no resize)."""
+    from desktop import icons
+    from desktop.app import apply_scheme, make_app
+    from desktop.window.main_window import MainWindow
+    from models import ops
+    from models.book import open_book
+    from models.demo import generate
+
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_app()
+    tmp = Path(tempfile.mkdtemp(prefix="escrowbook-screen-"))
+    generate(tmp / "demo.book", 60, seed=4, today=TODAY)
+    book = open_book(tmp / "demo.book", create=False)
+    freelancer = ops.create_freelancer(ARABIC_NAME)
+    contract = ops.create_contract(LONG_TITLE, freelancer, started_on=date(2026, 10, 1), today=TODAY)
+    milestone = ops.add_milestone(contract, "Onboarding flow", 120000)
+    ops.fund_milestone(milestone, on=date(2026, 10, 2), today=TODAY)
+    ops.submit_work(milestone, on=TODAY, today=TODAY)
+    book.close()
+    for dark in (False, True):
+        apply_scheme(app, dark=dark)
+        icons.clear_cache()
+        book = open_book(tmp / "demo.book", create=False)
+        settings = QSettings(str(tmp / f"settings-{dark}.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(book, today=TODAY, now=lambda: NOW, settings=settings)
+        window.show()
+        QApplication.processEvents()
+        show(window, contract.id)
+        suffix = "dark" if dark else "light"
+        grab(window, out / f"screen-{name}-{suffix}.png")
+        window.close()
+        book.close()
+    apply_scheme(app, dark=False)
+
+
 def only(name: str, out: Path) -> None:
     """`python -m desktop.screenshots OUT --only statements`: one group of screenshots, not all of them."""
-    groups = {"statements": statements_light_and_dark}
+    groups = {"statements": statements_light_and_dark, "screens": screens}
     if name not in groups:
         raise SystemExit(f"--only takes one of: {', '.join(groups)}")
     out.mkdir(parents=True, exist_ok=True)
@@ -610,7 +673,10 @@ def only(name: str, out: Path) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if "--only" in args:
+    if "--screen" in args:
+        i = args.index("--screen")
+        one_screen(Path(args[0]), args[i + 1])
+    elif "--only" in args:
         i = args.index("--only")
         group = args[i + 1] if i + 1 < len(args) else ""
         del args[i : i + 2]
