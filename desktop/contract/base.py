@@ -89,6 +89,7 @@ class ContractTab(QWidget):
             if self.date_dialog is dialog:
                 self.date_dialog = None
 
+        dialog.follow(contract_id)  # the contract ends elsewhere: the question no longer applies
         dialog.accepted.connect(recorded)
         dialog.finished.connect(closed)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

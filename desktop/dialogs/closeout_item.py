@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets.fields import FieldError, event_date_edit, left, line_edit, qdate
+from desktop.widgets.follow import record
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from models import fields, ops
 from models.clock import utc_today
@@ -81,6 +82,7 @@ class AccessDialog(FormDialog):
         self.watch("where", self.where_edit.textChanged)
         self.watch("given_on", self.given_on_edit.dateChanged)
         self.finish()
+        self.follow(contract.id)
 
     def given_on(self) -> date:
         return self.given_on_edit.date().toPython()
@@ -146,6 +148,7 @@ class DeliverableDialog(FormDialog):
         self.watch("label", self.label_edit.textChanged)
         self.watch("kind", self.kind_combo.currentIndexChanged)
         self.finish()
+        self.follow(contract.id)
 
     def kind(self) -> str:
         return self.kind_combo.currentData()
@@ -184,6 +187,7 @@ class CloseoutItemDialog(FormDialog):
         self.watch("date", self.date_edit.dateChanged)
         self.watch("note", self.note_edit.textChanged)
         self.finish()
+        self.follow(contract.id, shows=lambda i=self.item.id: record(CloseoutItem, i))  # ticked elsewhere
         self.date_edit.setFocus()
 
     def on(self) -> date:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets.fields import left, line_edit, notes_edit, qdate
+from desktop.widgets.follow import record
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from desktop.widgets.money_edit import MoneyEdit
 from models import fields, ops, order
@@ -226,6 +227,8 @@ class ContractDialog(FormDialog):
             signal.connect(lambda *_: self._show_initiation_fee())
         self.watch("initiation_fee", self.initiation_fee_edit.textChanged)
         self.finish()
+        if contract is not None:  # editing: the contract ends, or is edited, elsewhere
+            self.follow(contract.id, shows=lambda c=contract.id: record(Contract, c))
 
     # ------------------------------------------------------------ choices
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from desktop import formatting
 from desktop.widgets.fields import FieldError, event_date_edit, left
+from desktop.widgets.follow import record
 from desktop.widgets.form_dialog import FormDialog
 from desktop.widgets.money_edit import MoneyEdit
 from models import mediation, ops
@@ -115,6 +116,7 @@ class DisputeOutcomeDialog(FormDialog):
         self.sum_line.setAccessibleName("Sum of the two parts")
         self.sum_line.setTextFormat(Qt.TextFormat.PlainText)
         self.sum_error = FieldError(self, name="sumError", accessible_name="Sum of the two parts error")
+        self.sum_error.reserve(2)  # two lines (the sum, what is off), kept: nothing moves while typing
         total = QVBoxLayout()
         total.setContentsMargins(0, 0, 0, 0)
         total.setSpacing(3)
@@ -124,6 +126,7 @@ class DisputeOutcomeDialog(FormDialog):
         self.add_row("date", "&On:", self.date_row, buddy=self.date_edit)
         self.watch("date", self.date_edit.dateChanged)
         self.finish()
+        self.follow(self.contract.id, shows=lambda d=self.dispute.id: record(Dispute, d))  # settled elsewhere
 
     def _money(self, minor: int) -> str:
         return formatting.money(minor, self.currency)

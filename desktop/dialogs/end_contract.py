@@ -190,6 +190,7 @@ class EndContractDialog(QDialog):
         # The day it ended (R16).
         self.date_edit = event_date_edit("endDateEdit", "Date the contract ended", c.started_on, self.today)
         self.date_error = FieldError(self, name="dateError", accessible_name="Date the contract ended message")
+        self.date_error.reserve()  # its room kept: nothing moves while the user types
         self.date_label = QLabel("&On:")
         self.date_label.setObjectName("dateLabel")
         self.date_label.setBuddy(self.date_edit)

@@ -61,6 +61,12 @@ def window_text(contract: Contract, now: datetime | None) -> str:
 STAR_LABELS = {**CATEGORY_LABELS, "rating": "Rating"}
 
 
+def _feedback_state(contract_id: int) -> tuple:
+    """Both sides' feedback on the contract as it stands (the ids of the rows, corrections included)."""
+    rows = Feedback.select(Feedback.id).where(Feedback.contract == contract_id).tuples()
+    return tuple(r[0] for r in rows)
+
+
 class _StarsDialog(FormDialog):
     """A form with a StarRating row per star field of the contract's form: a row per category and the overall
     score under them (v1), or one "Rating" row (v2)."""
@@ -194,6 +200,7 @@ class FeedbackDialog(_StarsDialog):
             self._add_private_part(contract)
 
         self.finish()
+        self.follow(contract.id, shows=lambda: _feedback_state(contract.id))  # feedback recorded elsewhere
         if self.sealed:
             self._seal(self.existing)
         else:
@@ -399,6 +406,7 @@ class FreelancerFeedbackDialog(_StarsDialog):
             self.comment_edit.setPlainText(correcting.comment)
             self.date_edit.setDate(qdate(correcting.submitted_at.date()))
         self.finish()
+        self.follow(contract.id, shows=lambda: _feedback_state(contract.id))  # feedback recorded elsewhere
 
     def on(self) -> date:
         return self.date_edit.day()

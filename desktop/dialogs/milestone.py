@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets.fields import line_edit, notes_edit, qdate
+from desktop.widgets.follow import record
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from desktop.widgets.money_edit import MoneyEdit
 from models import fields, ops, queries
@@ -97,6 +98,8 @@ class MilestoneDialog(FormDialog):
         self.watch("due_on", self.due_date_edit.dateChanged)
         self.watch("description", self.description_edit.textChanged)
         self.finish()
+        shows = None if milestone is None else (lambda m=milestone.id: record(Milestone, m))
+        self.follow(contract.id, shows=shows)  # the contract ends, or the milestone changes, elsewhere
 
     def due_on(self) -> date | None:
         return self.due_date_edit.date().toPython() if self.due_check.isChecked() else None

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.icons import icon
-from desktop.widgets.fields import FieldError
+from desktop.widgets.fields import FieldError, named_by_text
 from models import queries
 from models.clock import utc_today
 from models.errors import RuleError
@@ -37,6 +37,7 @@ class OverdueEventsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("overdueEventsDialog")
         self.setWindowTitle("Happened at the marketplace")
+        self.setAccessibleName("Happened at the marketplace")
         self.today = utc_today(today)
         self.recorded = 0
         self.events = queries.overdue_automatic_events(self.today)
@@ -73,6 +74,7 @@ class OverdueEventsDialog(QDialog):
         self.record_button.clicked.connect(self.record)
         self.later_button = QPushButton("Not now")
         self.later_button.setObjectName("laterButton")
+        named_by_text(self.record_button, self.later_button)
         self.later_button.setToolTip("Nothing is recorded; you will be asked again next time.")
         self.later_button.clicked.connect(self.reject)
         buttons = QDialogButtonBox()

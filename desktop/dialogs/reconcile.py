@@ -504,6 +504,7 @@ class ReconcileDialog(QDialog):
         layout.addWidget(self.view, 1)
         layout.addWidget(buttons)
         self.view.refresh(default_filter=True)
+        self.view.table.setFocus()  # the rows, where the work is (the filter buttons come first in Tab order)
         screen = (parent.screen() if parent is not None else QApplication.primaryScreen()).availableGeometry()
         self.resize(min(1240, screen.width() - 40), min(700, screen.height() - 60))
 

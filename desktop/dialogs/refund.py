@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from desktop.formatting import day, money
 from desktop.widgets.fields import event_date_edit, left
+from desktop.widgets.follow import ledger
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from desktop.widgets.money_edit import MoneyEdit
 from models import fields, ops, queries
@@ -229,12 +230,20 @@ class RefundDialog(FormDialog):
         self.watch("support_case", self.support_case_edit.textChanged)
         self._kind_chosen()
         self.finish()
+        contract_id = self.contract.id
+        # A payment refunded or reversed elsewhere, or the contract ended (refunds go on after it): the list
+        # shows the book as it is now, what was typed stays.
+        self.follow(contract_id, shows=lambda: ledger(contract_id), refresh=self._book_changed)
         self.resize(REFUND_DIALOG_WIDTH, self.sizeHint().height())
 
     # ------------------------------------------------------------ payments
 
     def received_on(self) -> date:
         return self.received_on_edit.day()
+
+    def _book_changed(self) -> None:
+        self.load_payments()
+        self.refresh()
 
     def load_payments(self) -> None:
         """Read the payments from the book and show each as refundable on the date received, or why not."""

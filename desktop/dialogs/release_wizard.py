@@ -203,6 +203,7 @@ class ChoosePage(QWizardPage):
         self.new_amount.setObjectName("newAmountEdit")
         self.new_amount.setAccessibleName("New milestone amount")
         self.new_error = FieldError(name="newAmountError", accessible_name="New milestone amount message")
+        self.new_error.reserve()  # its room kept: nothing moves while the user types
         self.funding_note = _label(name="fundingNote")
         form.addRow("&Title:", self.new_title)
         form.addRow("&Details:", self.new_details)
@@ -293,6 +294,7 @@ class AmountPage(QWizardPage):
         self.part.setAccessibleName("Amount to release")
         self.part.setMaximumWidth(200)
         self.error = FieldError(name="amountError", accessible_name="Amount message")
+        self.error.reserve()  # its room kept: nothing moves while the user types
         self.after = _label(name="escrowAfter")
         layout = QVBoxLayout(self)
         layout.addWidget(self.full)
@@ -351,6 +353,7 @@ class ReviewPage(QWizardPage):
             "releaseDateEdit", "Date of the payment", wizard.contract.started_on, wizard.today
         )
         self.date_error = FieldError(name="dateError", accessible_name="Date of the payment message")
+        self.date_error.reserve()  # its room kept: nothing moves while the user types
         on_label = QLabel("&On:")
         on_label.setObjectName("dateLabel")
         on_label.setBuddy(self.date_edit)

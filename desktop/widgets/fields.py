@@ -88,6 +88,7 @@ class FieldError(QLabel):
     def __init__(self, parent: QWidget | None = None, *, name: str = "", accessible_name: str = ""):
         super().__init__(parent)
         self._message: str | None = None
+        self._reserved = False
         if name:
             self.setObjectName(name)
         self.setAccessibleName(accessible_name or "Error")
@@ -119,6 +120,19 @@ class FieldError(QLabel):
         self.setText(f"{self.PREFIX}{message}" if message else "")
         self.setAccessibleDescription(message or "")
         self.setVisible(message is not None)
+        if self._reserved and message is not None and self.width() > 0:
+            # A longer message than the space kept for it: the space grows once, and stays (nothing moves back).
+            self.setMinimumHeight(max(self.minimumHeight(), self.heightForWidth(self.width())))
+
+    def reserve(self, lines: int = 1) -> FieldError:
+        """Keep room for a message of `lines` lines whether or not one shows, so that the fields around it never
+        move while the user types (a message appearing or going away changes no geometry)."""
+        self._reserved = True
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+        self.setMinimumHeight(lines * self.fontMetrics().lineSpacing() + 2 * self.margin())
+        return self
 
     def message(self) -> str | None:
         """The message without its "⚠" prefix (None when there is none)."""

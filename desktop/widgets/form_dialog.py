@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets.fields import FieldError
+from desktop.widgets.follow import ContractWatch, follow_contract
 from models.errors import RuleError
 
 DIALOG_WIDTH = 480
+HINT_LINES = 1  # most messages under a field are one line at this width; a longer one makes room once, and keeps it
 
 
 def rule_message(check: Callable, *args, **kwargs) -> str | None:
@@ -59,6 +61,7 @@ class FormDialog(QDialog):
         self._show_all = False
         self._refusal: tuple[str | None, str] | None = None  # (field, message) of the last refused OK
         self._tab_chain: list[QWidget] = []
+        self.contract_watch: ContractWatch | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(18, 16, 18, 14)
@@ -105,6 +108,7 @@ class FormDialog(QDialog):
         """
         buddy = buddy or field
         error = FieldError(self, name=f"{_camel(key)}Error", accessible_name=f"{buddy.accessibleName()} error".strip())
+        error.reserve(HINT_LINES)  # the room its message takes, kept: nothing moves as the user types
         box = QWidget()
         box.setObjectName(f"{_camel(key)}Row")
         column = QVBoxLayout(box)
@@ -138,6 +142,13 @@ class FormDialog(QDialog):
             QWidget.setTabOrder(first, second)
         self.refresh()
         self.resize(DIALOG_WIDTH, self.sizeHint().height())
+
+    def follow(
+        self, contract_id: int, shows: Callable[[], object] | None = None, refresh: Callable[[], None] | None = None
+    ) -> None:
+        """Close when the contract shown changes state elsewhere (or `shows()`, the record shown, changes); with
+        `refresh`, show the change instead (desktop/widgets/follow.py)."""
+        self.contract_watch = follow_contract(self, contract_id, shows, refresh)
 
     def watch(self, key: str, signal) -> None:
         """Judge the form again whenever `signal` says field `key` changed."""
@@ -185,7 +196,11 @@ class FormDialog(QDialog):
         if not self.refresh():
             return
         try:
-            self.submit()
+            if self.contract_watch is None:
+                self.submit()
+            else:
+                with self.contract_watch.own():  # its own write closes nothing
+                    self.submit()
         except RuleError as exc:
             self._refusal = (exc.field, exc.message)
             self.refresh()

@@ -23,17 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.contract.flows import end_contract_dialog, release_wizard
-from desktop.dialogs.contract import ContractDialog
-from desktop.dialogs.feedback import FeedbackDialog
-from desktop.dialogs.freelancer import FreelancerDialog
-from desktop.dialogs.milestone import MilestoneDialog
-from desktop.dialogs.refund import RefundDialog
 from desktop.widgets.star_rating import StarRating
-from models import queries
-from models.entities import Contract, LedgerEntry, Milestone
-from tests.desktop.statements import DEMO_TODAY, custom_export, reconcile, statement
-from tests.desktop.test_mnemonics import NOON, _kinds, _open
+from tests.desktop.every_dialog import every_dialog
+from tests.desktop.test_mnemonics import _kinds
 
 INTERACTIVE = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit, QTextEdit, QAbstractItemView,
                QTabBar, QSlider, StarRating)  # fmt: skip
@@ -80,59 +72,15 @@ def test_every_control_of_the_main_window_has_a_name(demo_window):
             assert unnamed(window) == [], (c.title, c.status, tabs.tabText(i))
 
 
-def test_every_control_of_the_main_dialogs_has_a_name(qtbot, demo_window, tmp_path):
-    window = demo_window
-    active = Contract.select().where(Contract.status == Contract.ACTIVE)
-    funded = next(
-        c for c in active.order_by(Contract.id)
-        if Milestone.select().where((Milestone.contract == c) & (Milestone.state == Milestone.ACTIVE)).exists()
-    )  # fmt: skip
-    paid = next(
-        c for c in Contract.select().order_by(Contract.id)
-        if LedgerEntry.select().where((LedgerEntry.contract == c) & (LedgerEntry.kind == LedgerEntry.RELEASE)).exists()
-    )  # fmt: skip
-    ended = next(
-        c for c in Contract.select().where(Contract.status == Contract.ENDED).order_by(Contract.id)
-        if queries.feedback_window_open(c, NOON)
-    )  # fmt: skip
-    wizard = _open(qtbot, release_wizard(funded, window, today=DEMO_TODAY))
-    for _ in range(len(wizard.pageIds())):
-        assert unnamed(wizard) == [], wizard.currentPage().title()
-        if not wizard.button(wizard.WizardButton.NextButton).isEnabled():
-            break
-        wizard.next()
-        QApplication.processEvents()
-    wizard.reject()
-    milestone = Milestone.select().where(Milestone.contract == funded).first()
-    dialogs = [
-        end_contract_dialog(Contract.get_by_id(funded.id), window, today=DEMO_TODAY),
-        RefundDialog(Contract.get_by_id(paid.id), window, today=DEMO_TODAY),
-        FeedbackDialog(Contract.get_by_id(ended.id), window, now=NOON),
-        ContractDialog(window, today=DEMO_TODAY, new_freelancer=FreelancerDialog),
-        ContractDialog(window, Contract.get_by_id(funded.id), today=DEMO_TODAY, new_freelancer=FreelancerDialog),
-        MilestoneDialog(Contract.get_by_id(funded.id), window),
-        MilestoneDialog(Contract.get_by_id(funded.id), window, milestone),
-        FreelancerDialog(window),
-    ]
-    for dialog in dialogs:
-        _open(qtbot, dialog)
-        assert unnamed(dialog) == [], dialog.windowTitle()
-        dialog.reject()
-    window.select_contract(paid.id)
-    export = _open(qtbot, window.export_dialog())
-    assert unnamed(export) == []
-    export.reject()
-    window.show_help()
-    assert unnamed(window.help_dialog) == []
-    window.help_dialog.close()
-    shown = reconcile(window, statement(tmp_path / "statement.csv"))
-    qtbot.waitExposed(shown)
-    assert unnamed(shown) == []
-    shown.reject()
-    mapping = reconcile(window, custom_export(statement(tmp_path / "s2.csv"), tmp_path / "bank.csv"))
-    qtbot.waitExposed(mapping)
-    assert unnamed(mapping) == []
-    mapping.reject()
+def test_every_control_of_every_dialog_has_a_name(qtbot, demo_window, tmp_path):
+    """Every dialog of desktop/dialogs/ (each page of the release wizard), the small ones too, as it opens."""
+    walked = []
+    for name, dialog in every_dialog(qtbot, demo_window, tmp_path):
+        walked.append(name)
+        assert unnamed(dialog) == [], name
+    assert {"refund", "event date", "closeout item", "dispute outcome", "contract picker", "overdue events"} <= set(
+        walked
+    )
 
 
 def test_the_stars_speak_their_value_and_follow_it(qtbot):

@@ -8,21 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import UTC, datetime, time
 
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMenuBar, QTabBar, QWidget
 
-from desktop.contract.flows import end_contract_dialog, release_wizard
-from desktop.dialogs.contract import ContractDialog
-from desktop.dialogs.feedback import FeedbackDialog
-from desktop.dialogs.freelancer import FreelancerDialog
-from desktop.dialogs.milestone import MilestoneDialog
-from desktop.dialogs.refund import RefundDialog
-from models import queries
-from models.entities import Contract, LedgerEntry, Milestone
-from tests.desktop.statements import DEMO_TODAY, custom_export, reconcile, statement
+from models.entities import Contract
+from tests.desktop.every_dialog import every_dialog
 
-NOON = datetime.combine(DEMO_TODAY, time(12, 0), tzinfo=UTC)
 AMPERSAND = re.compile(r"&(.)")
 
 
@@ -95,61 +86,7 @@ def test_no_two_visible_things_share_an_alt_letter_in_the_main_window(demo_windo
     assert clashes(window) == {}
 
 
-def _open(qtbot, dialog):
-    qtbot.addWidget(dialog)
-    dialog.open()
-    qtbot.waitExposed(dialog)
-    QApplication.processEvents()
-    return dialog
-
-
 def test_no_two_visible_things_share_an_alt_letter_in_a_dialog(qtbot, demo_window, tmp_path):
-    window = demo_window
-    active = Contract.select().where(Contract.status == Contract.ACTIVE)
-    funded = next(
-        c for c in active.order_by(Contract.id)
-        if Milestone.select().where((Milestone.contract == c) & (Milestone.state == Milestone.ACTIVE)).exists()
-    )  # fmt: skip
-    paid = next(
-        c for c in Contract.select().order_by(Contract.id)
-        if LedgerEntry.select().where((LedgerEntry.contract == c) & (LedgerEntry.kind == LedgerEntry.RELEASE)).exists()
-    )  # fmt: skip
-    ended = next(
-        c for c in Contract.select().where(Contract.status == Contract.ENDED).order_by(Contract.id)
-        if queries.feedback_window_open(c, NOON)
-    )  # fmt: skip
-    wizard = _open(qtbot, release_wizard(funded, window, today=DEMO_TODAY))
-    for _ in range(len(wizard.pageIds())):
-        assert clashes(wizard) == {}, wizard.currentPage().title()
-        if not wizard.button(wizard.WizardButton.NextButton).isEnabled():
-            break
-        wizard.next()
-        QApplication.processEvents()
-    wizard.reject()
-    milestone = Milestone.select().where(Milestone.contract == funded).first()
-    dialogs = [
-        end_contract_dialog(Contract.get_by_id(funded.id), window, today=DEMO_TODAY),
-        RefundDialog(Contract.get_by_id(paid.id), window, today=DEMO_TODAY),
-        FeedbackDialog(Contract.get_by_id(ended.id), window, now=NOON),
-        ContractDialog(window, today=DEMO_TODAY, new_freelancer=FreelancerDialog),
-        ContractDialog(window, Contract.get_by_id(funded.id), today=DEMO_TODAY, new_freelancer=FreelancerDialog),
-        MilestoneDialog(Contract.get_by_id(funded.id), window),
-        MilestoneDialog(Contract.get_by_id(funded.id), window, milestone),
-        FreelancerDialog(window),
-    ]
-    for dialog in dialogs:
-        _open(qtbot, dialog)
-        assert clashes(dialog) == {}, dialog.windowTitle()
-        dialog.reject()
-    window.select_contract(paid.id)
-    export = _open(qtbot, window.export_dialog())
-    assert clashes(export) == {}
-    export.reject()
-    shown = reconcile(window, statement(tmp_path / "statement.csv"))
-    qtbot.waitExposed(shown)
-    assert clashes(shown) == {}
-    shown.reject()
-    mapping = reconcile(window, custom_export(statement(tmp_path / "s2.csv"), tmp_path / "bank.csv"))
-    qtbot.waitExposed(mapping)
-    assert clashes(mapping) == {}
-    mapping.reject()
+    """Every dialog of desktop/dialogs/ (each page of the release wizard) as it opens."""
+    for name, dialog in every_dialog(qtbot, demo_window, tmp_path):
+        assert clashes(dialog) == {}, name

@@ -24,16 +24,14 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QTextEdit,
     QWidget,
+    QWizard,
 )
 
-from desktop.contract.flows import end_contract_dialog, release_wizard
-from desktop.dialogs.feedback import FeedbackDialog
-from desktop.dialogs.refund import RefundDialog
 from desktop.summary_pdf import export_summaries
-from models import queries
-from models.entities import Contract, LedgerEntry, Milestone
+from models.entities import Contract
 from models.resources import resource
-from tests.desktop.statements import DEMO_TODAY, reconcile, statement
+from tests.desktop.every_dialog import every_dialog
+from tests.desktop.statements import DEMO_TODAY
 
 RULE_NUMBER = re.compile(r"\bR\d{1,2}\b")
 COMMAND = re.compile(r"\bescrowbook\s+[a-z-]+|\bterminal\b|\bcommand line\b")  # the program, lower case
@@ -149,57 +147,16 @@ def test_no_rule_number_in_the_window_nor_on_any_contract_tab(demo_window):
             assert rule_numbers(window) == [], (c.title, tabs.tabText(i))
 
 
-def _open(qtbot, dialog):
-    qtbot.addWidget(dialog)
-    dialog.open()
-    qtbot.waitExposed(dialog)
-    QApplication.processEvents()
-    return dialog
-
-
-def test_no_rule_number_in_the_main_dialogs(qtbot, demo_window, tmp_path):
-    window = demo_window
-    active = Contract.select().where(Contract.status == Contract.ACTIVE)
-    funded = next(
-        c for c in active.order_by(Contract.id)
-        if Milestone.select().where((Milestone.contract == c) & (Milestone.state == Milestone.ACTIVE)).exists()
-    )  # fmt: skip
-    paid = next(
-        c for c in Contract.select().order_by(Contract.id)
-        if LedgerEntry.select().where((LedgerEntry.contract == c) & (LedgerEntry.kind == LedgerEntry.RELEASE)).exists()
-    )  # fmt: skip
-    ended = next(
-        c for c in Contract.select().where(Contract.status == Contract.ENDED).order_by(Contract.id)
-        if queries.feedback_window_open(c, NOON)
-    )  # fmt: skip
-    wizard = _open(qtbot, release_wizard(funded, window, today=DEMO_TODAY))
-    pages = [wizard.page(i) for i in wizard.pageIds()]
-    for page in pages:
-        assert rule_numbers(page) == [], page.title()
-    assert rule_numbers(wizard) == []
-    wizard.reject()
-    dialogs = [
-        end_contract_dialog(Contract.get_by_id(funded.id), window, today=DEMO_TODAY),
-        RefundDialog(Contract.get_by_id(paid.id), window, today=DEMO_TODAY),
-        FeedbackDialog(Contract.get_by_id(ended.id), window, now=NOON),
-    ]
-    for dialog in dialogs:
-        _open(qtbot, dialog)
-        assert rule_numbers(dialog) == [], dialog.windowTitle()
-        dialog.reject()
-    window.select_contract(paid.id)
-    export = _open(qtbot, window.export_dialog())
-    assert rule_numbers(export) == []
-    export.reject()
-    window.show_help()
-    assert rule_numbers(window.help_dialog) == []
-    window.help_dialog.browser.setSource(window.help_dialog.browser.source().resolved("ending.html"))
-    assert rule_numbers(window.help_dialog) == []
-    window.help_dialog.close()
-    shown = reconcile(window, statement(tmp_path / "statement.csv"))
-    qtbot.waitExposed(shown)
-    assert rule_numbers(shown) == []
-    shown.reject()
+def test_no_rule_number_in_any_dialog(qtbot, demo_window, tmp_path):
+    """Every dialog of desktop/dialogs/ as it opens (the release wizard's pages all at once), and help's pages."""
+    for name, dialog in every_dialog(qtbot, demo_window, tmp_path, wizard_pages=False):
+        if isinstance(dialog, QWizard):
+            for i in dialog.pageIds():
+                assert rule_numbers(dialog.page(i)) == [], (name, dialog.page(i).title())
+        assert rule_numbers(dialog) == [], name
+        if name == "help":
+            dialog.browser.setSource(dialog.browser.source().resolved("ending.html"))
+            assert rule_numbers(dialog) == [], "help: ending"
 
 
 def test_no_rule_number_in_the_summary_of_a_contract_of_each_kind(demo, tmp_path):
