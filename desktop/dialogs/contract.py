@@ -30,6 +30,7 @@ from desktop.widgets.fields import left, line_edit, notes_edit, qdate
 from desktop.widgets.follow import record
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from desktop.widgets.money_edit import MoneyEdit
+from desktop.widgets.why import with_why
 from models import fields, ops, order
 from models.clock import utc_today
 from models.entities import Contract, Freelancer, LedgerEntry, Policy
@@ -158,7 +159,7 @@ class ContractDialog(FormDialog):
         fee_row.setContentsMargins(0, 0, 0, 0)
         fee_row.setSpacing(2)
         fee_row.addLayout(left(self.initiation_fee_edit))
-        fee_row.addWidget(self.initiation_fee_hint)
+        fee_row.addWidget(with_why(self.initiation_fee_hint, "fees", "the marketplace's fees"))
 
         self.fixed_note = QLabel()
         self.fixed_note.setObjectName("fixedNote")

@@ -20,6 +20,7 @@ from desktop.widgets.fields import FieldError, event_date_edit, left
 from desktop.widgets.follow import record
 from desktop.widgets.form_dialog import FormDialog
 from desktop.widgets.money_edit import MoneyEdit
+from desktop.widgets.why import with_why
 from models import mediation, ops
 from models.clock import utc_today
 from models.entities import Contract, Dispute
@@ -80,7 +81,8 @@ class DisputeOutcomeDialog(FormDialog):
         intro.setObjectName("outcomeIntro")
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.PlainText)
-        self.layout().insertWidget(1, intro)  # under the general message, above the form
+        # under the general message, above the form
+        self.layout().insertWidget(1, with_why(intro, "escrow-refund", "disputes"))
 
         self.edits: dict[str, MoneyEdit] = {}
         self.nothing: dict[str, QCheckBox] = {}

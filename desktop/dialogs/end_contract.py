@@ -48,6 +48,7 @@ from desktop import formatting
 from desktop.icons import icon
 from desktop.widgets.fields import FieldError, event_date_edit, left, named
 from desktop.widgets.follow import follow_contract
+from desktop.widgets.why import with_why
 from models import fields, ops, queries
 from models.entities import Contract, EscrowRefundRequest
 from models.errors import RuleError
@@ -179,7 +180,7 @@ class EndContractDialog(QDialog):
             "terms and can cost you your account.",
             refunds,
         ]
-        layout.addWidget(_label(_bullets(reminders), "remindersText"))
+        layout.addWidget(with_why(_label(_bullets(reminders), "remindersText"), "ending", "ending a contract"))
         self.agreed = named(
             QCheckBox(f"I have &agreed the ending with {c.freelancer.name} (required)"),
             "agreedCheck",
@@ -216,7 +217,7 @@ class EndContractDialog(QDialog):
         self.automatic_text.setContentsMargins(0, 0, 0, 4)
         box.addWidget(self.automatic_text)
         self.escrow_text = _label(name="escrowText")
-        box.addWidget(self.escrow_text)
+        box.addWidget(with_why(self.escrow_text, "escrow-refund", "escrow refund requests"))
         self.choices = QWidget()
         self.choices.setObjectName("escrowChoices")
         choices = QVBoxLayout(self.choices)

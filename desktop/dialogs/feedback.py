@@ -30,6 +30,7 @@ from desktop.widgets import prompts
 from desktop.widgets.fields import event_date_edit, left, line_edit, qdate
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from desktop.widgets.star_rating import StarRating
+from desktop.widgets.why import with_why
 from models import corrections, fields, ops, queries
 from models.clock import utc_now
 from models.entities import Contract, Feedback
@@ -186,7 +187,7 @@ class FeedbackDialog(_StarsDialog):
         self.sealed_note.setFrameShape(QFrame.Shape.StyledPanel)
         self.sealed_note.setContentsMargins(8, 6, 8, 6)
         outer = self.layout()
-        outer.insertWidget(1, self.blind_note)
+        outer.insertWidget(1, with_why(self.blind_note, "feedback", "double-blind feedback"))
         outer.insertWidget(2, self.sealed_note)
 
         self._add_stars()

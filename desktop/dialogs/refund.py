@@ -41,6 +41,7 @@ from desktop.widgets.fields import event_date_edit, left
 from desktop.widgets.follow import ledger
 from desktop.widgets.form_dialog import FormDialog, rule_message
 from desktop.widgets.money_edit import MoneyEdit
+from desktop.widgets.why import with_why
 from models import fields, ops, queries
 from models.clock import utc_today
 from models.entities import Contract, LedgerEntry
@@ -124,7 +125,7 @@ class RefundDialog(FormDialog):
         intro.setObjectName("introLabel")
         intro.setTextFormat(Qt.TextFormat.PlainText)  # names and titles as typed
         intro.setWordWrap(True)
-        self.layout().insertWidget(1, intro)
+        self.layout().insertWidget(1, with_why(intro, "refunds", "how long a payment can be refunded"))
 
         # -- the payments
         self.payment_list = QTableWidget(0, len(COLUMNS))

@@ -73,3 +73,30 @@ class WhyLink(QPushButton):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setStyleSheet("QPushButton { color: palette(link); text-decoration: underline; padding: 0 4px; }")
         self.clicked.connect(lambda: open_help(self, self.page))
+        self._last_in_tab_order = False
+
+    def showEvent(self, event) -> None:
+        """Last in its window's Tab order, once shown: the fields come first, and a dialog or wizard page that
+        gives the focus to its first control never gives it to the explanation beside it."""
+        super().showEvent(event)
+        if not self._last_in_tab_order:
+            self._last_in_tab_order = True
+            last = self.window().previousInFocusChain()
+            if last is not self and last is not self.window():
+                QWidget.setTabOrder(last, self)
+
+
+def with_why(widget: QWidget, section: str, about: str) -> QWidget:
+    """`widget` (an explanation) with a "Why?" link at its right, which opens the help's `section`."""
+    from PySide6.QtWidgets import QHBoxLayout
+
+    box = QWidget()
+    box.setObjectName(f"{widget.objectName() or 'text'}WithWhy")
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(6)
+    row.addWidget(widget, 1)
+    link = WhyLink(section, about, box)
+    row.addWidget(link, 0, Qt.AlignmentFlag.AlignTop)
+    box.why = link
+    return box

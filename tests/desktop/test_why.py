@@ -69,3 +69,21 @@ def test_why_link_is_not_the_default_button_and_names_only_sections_that_exist(w
 
     with pytest.raises(ValueError):
         WhyLink("r9", "a rule number", window)
+
+
+def test_dialogs_explain_their_rules_with_why_links_last_in_the_tab_order(qtbot, demo_window, tmp_path):
+    from tests.desktop.every_dialog import every_dialog
+
+    found: dict[str, set[str]] = {}
+    for name, dialog in every_dialog(qtbot, demo_window, tmp_path):
+        links = [w for w in dialog.findChildren(WhyLink) if w.isVisibleTo(dialog)]
+        found[name] = {w.section for w in links}
+        for link in links:  # after every field and button: Tab reaches the fields first
+            after = link.nextInFocusChain()
+            while after is not dialog and not (after.isVisibleTo(dialog) and after.focusPolicy() & Qt.TabFocus):
+                after = after.nextInFocusChain()
+            assert after is dialog or isinstance(after, WhyLink), (name, link.section, after.objectName())
+    assert found["refund"] == {"refunds"}
+    assert found["end contract"] == {"ending", "escrow-refund"}
+    assert "feedback" in found["feedback"]
+    assert found["dispute outcome"] == {"escrow-refund"}

@@ -476,7 +476,7 @@ def test_every_interactive_widget_is_named(qtbot, funded):
     # a combo box's or a date edit's own parts, and its calendar
     interactive = [w for w in interactive if not isinstance(w.parent(), (QComboBox, QAbstractSpinBox))]
     interactive = [w for w in interactive if not in_calendar(w)]
-    assert len(interactive) == 14
+    assert len(interactive) == 16  # with the two "Why?" links
     for w in interactive:
         assert w.objectName() and w.accessibleName(), w
     names = {w.objectName() for w in interactive}
@@ -493,6 +493,8 @@ def test_every_interactive_widget_is_named(qtbot, funded):
         "cancelButton",
         "emailButton",
         "copyEmailButton",
+        "why_ending",
+        "why_escrow_refund",
         "closeoutButton",
         "closeButton",
     }
