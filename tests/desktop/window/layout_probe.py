@@ -106,6 +106,7 @@ def main() -> None:
             out["tabs"][attr] = measure(window, app)
             if args.grab:
                 grab(window, args.grab / f"tab-{attr}{'-dark' if args.dark else ''}.png")
+                grab(page, args.grab / f"page-{attr}{'-dark' if args.dark else ''}.png")  # the whole page, unscrolled
         page.tabs.setCurrentIndex(0)
         window.attention_dock.toggleViewAction().trigger()  # View → Needs Attention Panel (F9)
         for _ in range(5):

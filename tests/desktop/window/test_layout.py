@@ -145,3 +145,14 @@ def test_layout_money_and_date_columns_fit_a_larger_font(book, filled, settings,
             assert w.table.columnWidth(COLUMN_KEYS.index(key)) > metrics.horizontalAdvance(text), key
     finally:
         app.setFont(before)
+
+
+def test_layout_milestone_buttons_wrap_in_a_narrow_window(window, layla, qtbot):
+    tab = window.page.milestones
+    assert tab.minimumSizeHint().width() < 400  # ten buttons do not set the page's width
+    window.resize(640, 560)
+    qtbot.waitUntil(lambda: window.page_area.viewport().width() < 640)
+    shown = [b for b in (tab.add_button, tab.release_button, tab.submit_button) if b.isVisible()]
+    rows = {b.y() for b in shown}
+    assert len(rows) > 1  # on two lines
+    assert all(b.geometry().right() <= tab.width() for b in shown)  # none cut off at the right
