@@ -12,12 +12,13 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop import formatting
 from desktop.contract.base import ContractTab
 from desktop.widgets import prompts
 from desktop.widgets.fields import button
+from desktop.widgets.flow_layout import FlowLayout
 from desktop.widgets.tables import item, table
 from models import labels, queries
 from models.entities import Contract, Milestone
@@ -75,7 +76,7 @@ class MilestonesTab(ContractTab):
             "submit-work",
             "The freelancer submitted work: the review period starts on the day they did",
         )
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()  # a narrow window: the buttons wrap onto a second line
         for b in (
             self.add_button,
             self.edit_button,
@@ -89,7 +90,6 @@ class MilestonesTab(ContractTab):
             self.leftover_button,
         ):
             buttons.addWidget(b)
-        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.milestone_table)

@@ -32,6 +32,7 @@ from desktop.contract.base import ContractTab
 from desktop.contract.ledger import LedgerTab
 from desktop.contract.milestones import MilestonesTab
 from desktop.widgets import appearance
+from desktop.widgets.elided_label import ElidedLabel
 from models import queries
 from models.clock import utc_now
 from models.entities import Clock, Contract
@@ -68,18 +69,17 @@ class ContractPage(ContractTab):
         # screenshots hand in their own).
         self.now: Callable[[], datetime] = now or utc_now
 
-        self.title = QLabel()
+        # The title and the subtitle (names, status, ids) are the client's own words, of any length and script:
+        # plain text ("<b>" shown as typed), cut with "…" where the page is narrower (the whole in the tooltip),
+        # never widening the window, each line in the app's direction (widgets/elided_label.py).
+        self.title = ElidedLabel()
         self.title.setObjectName("contractTitle")
-        self.title.setTextFormat(Qt.TextFormat.PlainText)  # a title is shown as typed, "<b>" and all
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         self.title.setFont(font)
-        self.subtitle = QLabel()
+        self.subtitle = ElidedLabel()
         self.subtitle.setObjectName("contractSubtitle")
-        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
-        self.subtitle.setWordWrap(True)
 
         self.money = QLabel()
         self.money.setObjectName("moneySummary")

@@ -19,14 +19,18 @@ from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -37,8 +41,9 @@ from desktop import formatting
 from desktop.icons import icon
 from desktop.version import APP_NAME
 from desktop.widgets import appearance, prompts
+from desktop.widgets.elided_label import ElidedLabel
 from desktop.window.actions import FILTER_CHOICES, build_actions, refresh_icons
-from desktop.window.contracts_model import ID_ROLE, ContractsModel
+from desktop.window.contracts_model import COLUMNS, ID_ROLE, ContractsModel
 from desktop.window.edit_menu import EditMenu
 from desktop.window.file_menu import FileMenu
 from models.bookfile import BookFile
@@ -57,6 +62,10 @@ SEARCH_DELAY_MS = 200  # debounce: search when typing pauses
 
 # Sensible first widths, one per column of the table; the user's own are kept in QSettings.
 DEFAULT_WIDTHS = [160, 125, 140, 60, 100, 96, 100, 84, 88, 88, 200]
+MONEY_COLUMNS = ("budget", "escrow", "paid", "refunded")
+DATE_COLUMNS = ("started", "ended")
+MIN_ROWS = 5  # whole rows the contracts table always shows
+FIRST_SIZE = (1280, 800)  # the window's size on first start, where the screen has room for it
 SELECT_READS_AHEAD = 2_000  # rows the table reads at most to find a contract to keep selected (about 40 ms)
 STATUS_CURRENCIES = 2  # at most, per figure in the status bar (fewer if they do not fit); the tooltip has them all
 
@@ -150,7 +159,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         for b in self.search.findChildren(QToolButton):  # the line edit's own buttons: clear, and the search icon
             clear = b.defaultAction() is not None and b.defaultAction().objectName() == "_q_qlineeditclearaction"
             b.setAccessibleName("Clear search" if clear else "Search")
-        self.search.setMinimumWidth(320)
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("Search title") + 48)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
@@ -177,19 +186,20 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.filter_buttons["attention"].setIcon(icon("attention"))
         self.filter_buttons["attention"].setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self._style_filters()
-        self.count_label = QLabel()
+        self.count_label = ElidedLabel()  # "12 contracts · type 3 or more characters…": cut before widening the window
         self.count_label.setObjectName("countLabel")
+        self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         top = QHBoxLayout()
         top.addLayout(filters)
         top.addSpacing(12)
-        top.addWidget(self.count_label)
-        top.addStretch(1)
-        top.addWidget(self.search)
+        top.addWidget(self.count_label, 1)
+        top.addWidget(self.search, 1)
         table_box = self.table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.addLayout(top)
         table_layout.addWidget(self.table)
+        self._keep_rows_visible()
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("mainSplitter")
@@ -216,6 +226,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
 
         self.status_money = QLabel()
         self.status_money.setObjectName("statusTotals")
+        self.status_money.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # _fit_status
         self.status_attention = QLabel()
         self.status_attention.setObjectName("statusAttention")
         self.statusBar().addWidget(self.status_money, 1)
@@ -224,9 +235,10 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         if self.book is not None:
             self._build_book_parts()
         build_actions(self)
+        for more in self.findChildren(QToolButton, "qt_toolbar_ext_button"):  # a narrow window's »: the rest
+            more.setAccessibleName("More toolbar buttons")
         appearance.changed().connect(self._appearance_changed)
         self.update_undo_actions()
-        self.resize(1280, 800)
         self._restore_settings()
         self.load_book()
 
@@ -251,11 +263,18 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.make_history()
         self.page.changed.connect(self.contract_changed)
         self.page.milestones.milestone_table.itemSelectionChanged.connect(self._update_actions)
-        self.splitter.replaceWidget(1, self.page).deleteLater()
+        # The page scrolls inside its part of the window: however tall a tab is, the table keeps its rows, and a
+        # small screen (1024×600, or 1366×768 at scale 2) reaches every control of the page.
+        self.page_area = QScrollArea()
+        self.page_area.setObjectName("contractPageArea")
+        self.page_area.setWidgetResizable(True)
+        self.page_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.page_area.setWidget(self.page)
+        self.splitter.replaceWidget(1, self.page_area).deleteLater()
         self.splitter.setStretchFactor(1, 2)  # (a stretch factor is the widget's own: the page takes it over)
         self.attention = AttentionPanel(self, today=self.today)
         self.attention.open_requested.connect(self.open_attention_item)
-        self.attention.setMinimumWidth(420)
+        self.attention.setMinimumWidth(self.fontMetrics().averageCharWidth() * 30)
         self.attention.list.setWordWrap(True)  # whole sentences, not cut at the dock's edge
         self.attention_dock.setWidget(self.attention)
 
@@ -521,10 +540,13 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             return
         room = self.statusBar().width() - self.status_attention.sizeHint().width() - 32
         metrics = self.status_money.fontMetrics()
-        for cap in range(STATUS_CURRENCIES, -1, -1):
-            text = "     ".join(f"{name}: {status_figure(v, k, cap=cap)}" for name, v, k in labels)
-            if metrics.horizontalAdvance(text) <= room:
-                break
+        # Fewer currencies first, then fewer figures (a narrow window: the first ones; the tooltip has them all).
+        for shown in range(len(labels), 0, -1):
+            for cap in range(STATUS_CURRENCIES, -1, -1):
+                text = "     ".join(f"{name}: {status_figure(v, k, cap=cap)}" for name, v, k in labels[:shown])
+                if metrics.horizontalAdvance(text) <= room:
+                    self.status_money.setText(text)
+                    return
         self.status_money.setText(text)
 
     def resizeEvent(self, event) -> None:
@@ -630,15 +652,61 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             f"<p>This book: {self.book.path}</p>",
         )
 
+    # ------------------------------------------------------------ layout
+    def _keep_rows_visible(self) -> None:
+        """The contracts table never shows fewer than MIN_ROWS whole rows: the splitter gives the page less
+        (it scrolls) and the window is never made smaller than that."""
+        rows = self.table.verticalHeader().defaultSectionSize() * MIN_ROWS
+        header = self.table.horizontalHeader().sizeHint().height()
+        scrollbar = self.table.horizontalScrollBar().sizeHint().height()
+        self.table.setMinimumHeight(rows + header + scrollbar + 2 * self.table.frameWidth())
+
+    def _fit_columns(self) -> None:
+        """Amounts and dates fit their columns in the current font ("11,850.00 CAD" whole, not "11,850.00 C…"):
+        a column narrower than its widest likely text is widened (wider ones, the user's own, are kept)."""
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        pad = 2 * metrics.averageCharWidth() + self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize) + 8
+        months = [formatting.day(date(2026, m, 28)) for m in range(1, 13)]
+        samples = {
+            "money": [formatting.money(-123_456_789, cur) for cur in ("USD", "EUR", "CAD", "GBP", "CHF")],
+            "date": months,
+        }
+        for col, (key, title, _) in enumerate(COLUMNS):
+            kind = "money" if key in MONEY_COLUMNS else "date" if key in DATE_COLUMNS else None
+            if kind is None:
+                continue
+            widest = max(metrics.horizontalAdvance(t) for t in (*samples[kind], title))
+            header_text = header.fontMetrics().horizontalAdvance(title)
+            needed = max(widest, header_text) + pad
+            if self.table.columnWidth(col) < needed:
+                self.table.setColumnWidth(col, needed)
+
+    def _fit_to_screen(self, restored: bool) -> None:
+        """Within the screen's available area: the size restored from the settings, or a first size that leaves
+        room for the window's frame, moved onto the screen if it was off it (a screen since unplugged)."""
+        screen = (self.screen() or QApplication.primaryScreen()).availableGeometry()
+        if restored:
+            width, height = min(self.width(), screen.width()), min(self.height(), screen.height())
+        else:
+            width = min(FIRST_SIZE[0], screen.width() * 19 // 20)
+            height = min(FIRST_SIZE[1], screen.height() * 9 // 10)
+        width = max(width, min(self.minimumSizeHint().width(), screen.width()))
+        height = max(height, min(self.minimumSizeHint().height(), screen.height()))
+        self.resize(width, height)
+        if restored and screen.contains(self.geometry()):
+            return
+        x = screen.x() + (screen.width() - width) // 2
+        y = screen.y() + (screen.height() - height) // 2
+        self.move(x, y)
+
     # ------------------------------------------------------------ settings
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry", type=QByteArray)
-        if geometry:
-            self.restoreGeometry(geometry)
+        restored = bool(geometry) and self.restoreGeometry(geometry)
+        self._fit_to_screen(restored)
         splitter = self.settings.value("window/splitter", type=QByteArray)
-        if splitter:
-            self.splitter.restoreState(splitter)
-        else:
+        if not (splitter and self.splitter.restoreState(splitter)):
             self.splitter.setSizes([400, 400])
         state = self.settings.value("window/state", type=QByteArray)
         if state:
@@ -647,6 +715,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         if header:
             self.table.horizontalHeader().restoreState(header)
             self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self._fit_columns()
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())

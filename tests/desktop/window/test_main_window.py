@@ -122,6 +122,7 @@ def test_status_bar_shows_totals_per_currency_and_attention(window):
 
 
 def test_status_bar_totals_shrink_to_fit_never_cut_off(window, qtbot, filled):
+    window.resize(1280, 720)  # a wide window (the first size fits the test's screen, 800 pixels wide)
     ana = filled["logo"].freelancer
     for currency in ("GBP", "CAD", "AUD", "CHF", "SEK", "NOK"):  # eight currencies in all
         c = ops.create_contract(f"Work in {currency}", ana, currency=currency, started_on=date(2026, 3, 1), today=TODAY)

@@ -1,0 +1,76 @@
+"""A label for the client's own words (a title, a name): any length, never wider than the room it is given.
+
+`ElidedLabel` shows each of its lines whole when there is room and cut with "…" when there is not, the whole text
+then in its tooltip; it asks for no minimum width, so a 200-character title cannot widen the window. Its lines
+are laid out in the widget's own direction (the app's), whatever script the text starts with: an Arabic name at
+the start of a line does not turn the line right to left (the text itself isolates user words with FSI … PDI).
+`text()` is always the whole text.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStyle
+
+
+class ElidedLabel(QLabel):
+    """Plain text, one line per "\\n", each elided at the right when it does not fit; the full text as tooltip."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(False)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._tip = ""  # the tooltip this label set itself (the full text while it is elided)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._update_tip()
+
+    def lines(self) -> list[str]:
+        return self.text().split("\n")
+
+    def shown_lines(self) -> list[str]:
+        """The lines as painted: each cut with "…" where it does not fit the label's width."""
+        metrics = self.fontMetrics()
+        width = self.contentsRect().width()
+        return [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in self.lines()]
+
+    def is_elided(self) -> bool:
+        return self.shown_lines() != self.lines()
+
+    def _update_tip(self) -> None:
+        tip = self.text() if self.is_elided() else ""
+        if self.toolTip() == self._tip:  # (a tooltip set from outside is left alone)
+            self.setToolTip(tip)
+        self._tip = tip
+
+    def sizeHint(self) -> QSize:
+        metrics = self.fontMetrics()
+        margins = self.contentsMargins()
+        width = max((metrics.horizontalAdvance(line) for line in self.lines()), default=0)
+        height = metrics.lineSpacing() * len(self.lines())
+        return QSize(width + margins.left() + margins.right(), height + margins.top() + margins.bottom())
+
+    def minimumSizeHint(self) -> QSize:
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance("M…") + margins.left() + margins.right()
+        return QSize(width, self.sizeHint().height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._update_tip()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setLayoutDirection(self.layoutDirection())  # the lines' direction: the widget's, not the text's
+        rect = self.contentsRect()
+        line_height = self.fontMetrics().lineSpacing()
+        flags = int(QStyle.visualAlignment(self.layoutDirection(), Qt.AlignmentFlag.AlignLeft))
+        flags |= int(Qt.AlignmentFlag.AlignVCenter)
+        for i, line in enumerate(self.shown_lines()):
+            box = QRect(rect.left(), rect.top() + i * line_height, rect.width(), line_height)
+            style = self.style()
+            style.drawItemText(painter, box, flags, self.palette(), self.isEnabled(), line, self.foregroundRole())
