@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -151,6 +154,22 @@ def _tooltip(item: queries.AttentionItem, text: str, overdue: bool) -> str:
     return "\n".join(lines)
 
 
+class _Wrapping(QStyledItemDelegate):
+    """Each line as tall as its sentence wrapped to the panel's width (a tree view measures rows unwrapped)."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
+        view = self.parent()
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        depth, parent = 0, index.parent()
+        while parent.isValid():
+            depth, parent = depth + 1, parent.parent()
+        width = view.header().sectionSize(0) - view.indentation() * (depth + 1)
+        opt.rect = QRect(0, 0, max(width, 80), 10_000)  # (a style wraps only in a valid rectangle)
+        opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+        return view.style().sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), view)
+
+
 class AttentionPanel(QWidget):
     """The book's "needs attention" list, grouped by kind and, within a kind, by contract (when a contract has
     more than one line of that kind), each group header with its count; groups collapse (Left/Right or a
@@ -178,9 +197,12 @@ class AttentionPanel(QWidget):
         self.list.setHeaderHidden(True)
         self.list.setColumnCount(1)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.list.setAlternatingRowColors(True)
         self.list.setUniformRowHeights(False)
+        self.list.setWordWrap(True)  # whole sentences: rows grow to their wrapped text, laid out again on a resize
+        self.list.setItemDelegate(_Wrapping(self.list))
+        self.list.header().sectionResized.connect(lambda *_: self.list.scheduleDelayedItemsLayout())
         self.list.setIconSize(QSize(20, 20))
         self.list.itemActivated.connect(self._activated)
         self.header.setBuddy(self.list)

@@ -400,3 +400,62 @@ def test_r8_v2_mediation_steps_are_attention_lines_at_their_edges(panel, freelan
     assert p.grab().save("/tmp/shots-v2-r15/attention-mediation.png")
     mediation.record_arbitration(d, today=date(2027, 1, 18))
     assert dispute_lines(date(2027, 1, 18)) == []
+
+
+# ------------------------------------------------------------------ the contracts table's Next deadline
+
+
+def test_the_table_shows_a_next_deadline_for_every_contract_the_needs_attention_filter_includes(demo_window, qtbot):
+    from desktop import formatting
+    from desktop.window.contracts_model import DECORATION, FOREGROUND, ID_ROLE, NEXT, deadline_state
+
+    w = demo_window
+    model = w.model
+
+    def shown():
+        """(contract id, Next deadline text, its state) of every row, all fetched."""
+        while model.canFetchMore():
+            model.fetchMore()
+        out = []
+        for row in range(model.rowCount()):
+            index = model.index(row, NEXT)
+            state = deadline_state(model.rows[row], model.today)
+            assert (model.data(index, DECORATION) is None) == (state is None)
+            assert (model.data(index, FOREGROUND) is None) == (state is None)
+            out.append((model.data(index, ID_ROLE), model.data(index), state))
+        return out
+
+    w.set_filter("attention")
+    needing = shown()
+    assert needing and all(text and state for _id, text, state in needing)
+    w.set_filter("all")
+    everything = shown()
+    assert {i for i, _text, state in everything if state} == {i for i, *_ in needing}
+    # The words say it too: "overdue since …", "today", or the day.
+    for _id, text, state in everything:
+        if state == formatting.OVERDUE:
+            assert text.startswith("overdue since ")
+        if state == formatting.DUE_TODAY:
+            assert text.startswith("today · ")
+    w.attention_dock.show()
+    QApplication.processEvents()
+    shot(w, "window-attention")
+
+
+def test_in_a_narrow_panel_each_line_wraps_to_its_whole_sentence(busy_book, qtbot):
+    p = AttentionPanel(today=lambda: date(2026, 9, 3))
+    qtbot.addWidget(p)
+    p.resize(420, 560)
+    p.show()
+    QApplication.processEvents()
+    metrics = p.list.fontMetrics()
+    for line in p.line_items():
+        rect = p.list.visualItemRect(line)
+        lines_needed = -(-metrics.horizontalAdvance(line.text(0)) // (rect.width() - 40))
+        assert rect.height() >= metrics.lineSpacing() * min(lines_needed, 3), line.text(0)
+    p.resize(900, 560)
+    QApplication.processEvents()
+    p.list.executeDelayedItemsLayout()
+    short = p.line_items()[3]  # "Your answer to the dispute on “Brochure” was due yesterday — 2 Sep 2026"
+    assert p.list.visualItemRect(short).height() < 2 * metrics.lineSpacing()
+    shot(p, "narrow")
