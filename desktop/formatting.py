@@ -47,7 +47,7 @@ SHORT_LABELS = {
     "refund_window": "Refund window closes",
     "support_refund": "Support refunds end",
     "feedback": "Feedback closes",
-    "closeout": "Closeout open",
+    "closeout": "Closeout due",
     "dormant": "Dormant",
 }
 
@@ -77,3 +77,25 @@ def deadline(due: date | None, kind: str, today: date, *, short: bool = False) -
     else:
         when = day(due)
     return f"{when} · {what}", overdue
+
+
+# How a deadline that needs attention stands today, each with its own icon (a shape: never colour alone) and
+# its own colour (desktop/widgets/appearance.COLOURS, 4.5:1 on light and dark): (icon, colour, words).
+OVERDUE, DUE_TODAY, SOON = "overdue", "due_today", "soon"
+STATES = {
+    OVERDUE: ("overdue", "overdue", "Overdue"),
+    DUE_TODAY: ("due-today", "due_today", "Due today"),
+    SOON: ("attention", "upcoming", "Coming up"),
+}
+
+
+def deadline_state(due: date | None, kind: str, today: date, attention: bool = True) -> str | None:
+    """OVERDUE, DUE_TODAY or SOON for a deadline that needs attention today (None: it does not). A dormant
+    contract is a state from its day on, not a deadline missed (R15): SOON."""
+    if due is None or not attention:
+        return None
+    if kind == "dormant":
+        return SOON
+    if due < today:
+        return OVERDUE
+    return DUE_TODAY if due == today else SOON

@@ -33,6 +33,7 @@ ICON_NAMES: tuple[str, ...] = (
     "search",
     "attention",
     "overdue",
+    "due-today",
     "help",
     "refresh",
     "app",
@@ -98,8 +99,9 @@ class _SvgEngine(QIconEngine):
         return _SvgEngine(self._sources, self._sizes)
 
 
-def icon(name: str) -> QIcon:
-    """The icon `resources/icons/<name>.svg`, coloured for the current palette.
+def icon(name: str, colour: str | None = None) -> QIcon:
+    """The icon `resources/icons/<name>.svg`, coloured for the current palette (or drawn in `colour`, one of
+    the app's own colours for the palette in use, when given: a deadline's state).
 
     Needs a QApplication (or QGuiApplication). Raises FileNotFoundError for an unknown name.
     """
@@ -108,7 +110,7 @@ def icon(name: str) -> QIcon:
         key: tuple = (name, None)
     else:
         colours = (
-            palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText),
+            QColor(colour) if colour else palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText),
             palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText),
             palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.HighlightedText),
         )

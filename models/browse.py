@@ -26,6 +26,21 @@ ATTENTION_WHERE = (
     "((k.lapses = 0 AND k.warn_from <= :today) OR (k.lapses = 1 AND k.due >= :today AND k.warn_from <= :today))"
 )
 
+# The Next deadline of a contract, one definition read by the contracts table: its soonest clock that needs
+# attention today (ATTENTION_WHERE, the condition of the "Needs attention" filter and of the panel), else its
+# soonest that still runs and asks something of the client (a refund window is shown only once it needs
+# attention; a window that lapsed is no deadline any more). As "YYYY-MM-DD A kind", A = 1 when it needs
+# attention: so a contract is in the filter exactly when its Next deadline is shown as needing attention.
+# (The table sorts by the maintained soonest deadline, contract_totals.next_due, which has an index: the two
+# differ where a deadline needing attention comes after one that does not yet, a refund window, a closed
+# feedback window.)
+NEXT_DEADLINE = f"""(SELECT k.due || ' ' || ({ATTENTION_WHERE}) || ' ' || k.kind FROM clock k
+ WHERE k.contract_id = c.id AND (({ATTENTION_WHERE})
+       OR (k.kind NOT IN ('refund_window', 'support_refund') AND (k.lapses = 0 OR k.due >= :today)))
+ ORDER BY ({ATTENTION_WHERE}) DESC, k.due, k.kind LIMIT 1)"""
+# The "Needs attention" filter: contracts with a clock that needs attention today.
+NEEDS_ATTENTION = f"c.id IN (SELECT k.contract_id FROM clock k WHERE {ATTENTION_WHERE})"
+
 # key -> SQL sort expressions (each indexed). The freelancer sort walks freelancers by name.
 SORTS: dict[str, tuple[str, ...]] = {
     "title": ("c.title",),
@@ -44,10 +59,11 @@ FILTERS = ("all", "active", "ended", "attention")
 
 _COLUMNS = """
 c.id, c.title, f.name, c.status, c.currency, c.budget, t.escrow, t.released, t.refunded,
-c.started_on, c.ended_on, t.next_due, t.next_kind,
+c.started_on, c.ended_on, {next} AS next_deadline,
 (SELECT COUNT(*) FROM closeout_item i WHERE i.contract_id = c.id AND i.done_on IS NULL),
 (SELECT k.due FROM clock k WHERE k.contract_id = c.id AND k.kind = 'dormant')
 """
+COLUMNS_SQL = _COLUMNS.format(next=NEXT_DEADLINE)
 
 
 class ContractRow(NamedTuple):
@@ -68,14 +84,16 @@ class ContractRow(NamedTuple):
     next_kind: str
     closeout_open: int
     dormant_on: date | None = None  # R15: the day it becomes (or became) dormant, if nothing is recorded before
+    next_attention: bool = False  # its Next deadline needs attention today (so it is in the "Needs attention" filter)
 
 
 def _row(r: tuple) -> ContractRow:
     def d(v):
         return None if v is None else date.fromisoformat(v) if isinstance(v, str) else v
 
-    return ContractRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], d(r[9]), d(r[10]), d(r[11]), r[12], r[13],
-                       d(r[14]))  # fmt: skip
+    due, attention, kind = r[11].split(" ", 2) if r[11] else (None, "0", "")
+    return ContractRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], d(r[9]), d(r[10]), d(due), kind, r[12],
+                       d(r[13]), attention == "1")  # fmt: skip
 
 
 def fts_phrase(text: str) -> str:
@@ -101,7 +119,7 @@ class ContractQuery:
         self.filter = filter_
         self.search = search.strip()
         self.conds: list[str] = []
-        self.params: dict = {}
+        self.params: dict = {"today": utc_today(today).isoformat()}  # the Next deadline is read for this day
         self.selective = False  # few rows left: let SQLite fetch them and sort
         self.matches: int | None = None
         self._count: int | None = None
@@ -109,8 +127,7 @@ class ContractQuery:
             self.conds.append("+c.status = :status")  # unary +: walk the sort index, not the status index
             self.params["status"] = filter_
         elif filter_ == "attention":
-            self.conds.append(f"c.id IN (SELECT k.contract_id FROM clock k WHERE {ATTENTION_WHERE})")
-            self.params["today"] = utc_today(today).isoformat()
+            self.conds.append(NEEDS_ATTENTION)
             self.selective = True
         if len(self.search) >= MIN_SEARCH:
             self.params["match"] = fts_phrase(self.search)
@@ -155,7 +172,7 @@ class ContractQuery:
         tie = "t.contract_id" if SORTS[sort][-1].startswith("t.") else "c.id"
         order = ", ".join(f"{expr}{direction}" for expr in (*SORTS[sort], tie))
         sql = (
-            f"SELECT {_COLUMNS}{self._from(sort)}{self._where()} "
+            f"SELECT {COLUMNS_SQL}{self._from(sort)}{self._where()} "
             f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
         )
         return [_row(r) for r in self.conn.execute(sql, self.params)]
@@ -177,11 +194,11 @@ class ContractQuery:
         return self.conn.execute(sql, params).fetchone() is not None
 
 
-def contract_row(conn: sqlite3.Connection, contract_id: int) -> ContractRow | None:
+def contract_row(conn: sqlite3.Connection, contract_id: int, today: date | None = None) -> ContractRow | None:
     """The current line of one contract (to update a row after an operation)."""
     sql = (
-        f"SELECT {_COLUMNS} FROM contract c JOIN freelancer f ON f.id = c.freelancer_id "
+        f"SELECT {COLUMNS_SQL} FROM contract c JOIN freelancer f ON f.id = c.freelancer_id "
         "JOIN contract_totals t ON t.contract_id = c.id WHERE c.id = :id"
     )
-    r = conn.execute(sql, {"id": int(contract_id)}).fetchone()
+    r = conn.execute(sql, {"id": int(contract_id), "today": utc_today(today).isoformat()}).fetchone()
     return None if r is None else _row(r)

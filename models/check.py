@@ -31,6 +31,7 @@ from .summary import (
     MONTH_COLUMNS,
     TOTALS_COLUMNS,
     clocks_sql,
+    closeout_grace,
     contract_filters,
     kinds,
     months_sql,
@@ -169,7 +170,8 @@ def _fresh_summaries() -> None:
 
 def _make_fresh() -> None:
     _drop_fresh()
-    database.execute_sql(f"CREATE TEMP TABLE fresh_clock AS SELECT * FROM ({clocks_sql()})")
+    fresh = clocks_sql(None, closeout_grace(database))
+    database.execute_sql(f"CREATE TEMP TABLE fresh_clock AS SELECT * FROM ({fresh})")
     # The totals' next deadline reads the stored clocks, which summary_problems verifies separately.
     database.execute_sql(f"CREATE TEMP TABLE fresh_totals AS SELECT * FROM ({totals_sql()})")
     database.execute_sql(f"CREATE TEMP TABLE fresh_search AS SELECT * FROM ({search_sql()})")

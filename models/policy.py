@@ -74,6 +74,9 @@ class Terms:
     mediation_acceptance_days: int | None = None  # R8 (v2)
     feedback_form: str = "categories"  # R10: "categories" (v1) or "rating" (v2)
     feedback_minimum_net: str | None = None  # R10 (v2): feedback shown only when the contract netted this much
+    # R11: days after the ending before open closeout items are overdue (a version that does not name it: the
+    # week every version meant)
+    closeout_grace_days: int = 7
 
     def minimum(self, currency: str) -> str | None:
         """The milestone minimum in `currency`, as text in major units (None: no minimum)."""
@@ -103,6 +106,7 @@ def read_terms(source: str, milestone_minimum: str | None = None) -> Terms:
         mediation_acceptance_days=clocks.get("mediation_acceptance_days"),
         feedback_form=str(data.get("feedback", {}).get("form", "categories")),
         feedback_minimum_net=data.get("feedback", {}).get("minimum_net"),
+        closeout_grace_days=int(clocks.get("closeout_grace_days", 7)),
     )
 
 

@@ -363,6 +363,9 @@ class AttentionItem:
     dormant_after_days: int | None = None  # R15: the contract's policy's days of inactivity (its dormancy line)
     # The payment a refund clock is about (R9): its amount, currency and day; None for other clocks.
     payment: tuple[int, str, date] | None = None
+    milestone: str | None = None  # R6: the title of the milestone under review (R9: the one a payment was for)
+    request: tuple[int, str, date] | None = None  # R8: the escrow refund request's amount, currency and day
+    open_items: tuple[str, ...] = ()  # R11: the closeout items still open, in the checklist's order
 
     @property
     def label(self) -> str:
@@ -377,17 +380,29 @@ def contract_clocks(contract: Contract) -> list[Clock]:
     return list(Clock.select().where(Clock.contract == contract).order_by(Clock.due, Clock.kind))
 
 
+_SEP = "\x1f"  # between the labels of open closeout items (a character no label holds)
+
+
 def attention(today: date | None = None, limit: int | None = None) -> list[AttentionItem]:
-    """The book's list of what needs attention today, soonest first (clock.warn_from is indexed)."""
+    """The book's list of what needs attention today, soonest first (clock.warn_from is indexed), each with
+    what it is about: the payment, the milestone, the escrow refund request, the closeout items still open."""
     today = utc_today(today).isoformat()
     sql = (
-        "SELECT k.due, k.kind, k.contract_id, c.title, k.ref, p.dormant_after_days, e.amount, e.currency, e.date "
+        "SELECT k.due, k.kind, k.contract_id, c.title, k.ref, p.dormant_after_days, e.amount, e.currency, e.date, "
+        "COALESCE(m.title, pm.title), r.amount, c.currency, r.requested_on, "
+        f"CASE WHEN k.kind = '{Clock.CLOSEOUT}' THEN (SELECT group_concat(i.label, char(31)) FROM "
+        "(SELECT i.label FROM closeout_item i WHERE i.contract_id = k.contract_id AND i.done_on IS NULL "
+        "ORDER BY i.id) i) END "
         "FROM clock k JOIN contract c ON c.id = k.contract_id JOIN policy p ON p.id = c.policy_id "
         f"LEFT JOIN ledger_entry e ON e.id = k.ref AND k.kind IN {PAYMENT_CLOCKS} "
-        f"WHERE {ATTENTION_WHERE} ORDER BY k.due, k.kind, k.contract_id"
+        f"LEFT JOIN milestone m ON m.id = k.ref AND k.kind = '{Clock.REVIEW}' "
+        "LEFT JOIN milestone pm ON pm.id = e.milestone_id "
+        f"LEFT JOIN escrow_refund_request r ON r.id = k.ref AND k.kind = '{Clock.ESCROW_REPLY}' "
+        f"WHERE {ATTENTION_WHERE} ORDER BY k.due, k.kind, k.contract_id, k.ref"
     )
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
+    rows = database.execute_sql(sql, {"today": today})
     return [
         AttentionItem(
             date.fromisoformat(d),
@@ -397,9 +412,22 @@ def attention(today: date | None = None, limit: int | None = None) -> list[Atten
             ref,
             dormant_after_days=quiet if kind == Clock.DORMANT else None,
             payment=None if amount is None else (amount, currency, date.fromisoformat(paid_on)),
+            milestone=milestone,
+            request=None if asked is None else (asked, own, _day(on)),
+            open_items=tuple(items.split(_SEP)) if items else (),
         )
-        for d, kind, cid, title, ref, quiet, amount, currency, paid_on in database.execute_sql(sql, {"today": today})
+        for d, kind, cid, title, ref, quiet, amount, currency, paid_on, milestone, asked, own, on, items in rows
     ]
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def attention_counts(today: date | None = None) -> dict[str, int]:
+    """How many clocks of each kind need attention today (every one, not only a panel's first lines)."""
+    sql = f"SELECT k.kind, COUNT(*) FROM clock k WHERE {ATTENTION_WHERE} GROUP BY k.kind"
+    return dict(database.execute_sql(sql, {"today": utc_today(today).isoformat()}).fetchall())
 
 
 def attention_count(today: date | None = None) -> int:

@@ -91,7 +91,7 @@ WARN_DAYS = {
     "refund_window": 14,  # R9
     "support_refund": 14,  # R9 (v2)
     "feedback": 3,  # R10
-    "closeout": 0,  # R11
+    "closeout": 0,  # R11: due is the last day of the grace after the ending; overdue the day after
     "dormant": 0,  # R15: from the day it became dormant, until something new is recorded
 }
 LAPSING = ("refund_window", "support_refund", "feedback")
@@ -163,7 +163,7 @@ SELECT c.id, 'feedback', date(c.feedback_closes_at), NULL
  WHERE c.status = 'ended' AND c.feedback_closes_at IS NOT NULL {where_c}
    AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.contract_id = c.id AND f.author = 'client')
 UNION ALL
-SELECT c.id, 'closeout', c.ended_on, NULL
+SELECT c.id, 'closeout', date(c.ended_on, '+' || {closeout_grace} || ' days'), NULL
   FROM contract c
  WHERE c.status = 'ended' {where_c}
    AND EXISTS (SELECT 1 FROM closeout_item i WHERE i.contract_id = c.id AND i.done_on IS NULL)
@@ -209,8 +209,21 @@ def contract_filters(contract_id: int | None) -> dict[str, str]:
     return {f"where_{a}": f"AND {column} = {cid}" for a, column in _ALIASES.items()}
 
 
-def clocks_sql(contract_id: int | None = None) -> str:
+def closeout_grace(db: pw.Database) -> str:
+    """SQL: the closeout grace in days of contract `c`'s policy version (R11), read from each version's text the
+    book keeps (policy.Terms.closeout_grace_days), as `CASE c.policy_id WHEN 1 THEN 7 ... END`."""
+    from .policy import stored_terms
+
+    rows = db.execute_sql("SELECT id, source, milestone_minimum FROM policy ORDER BY id").fetchall()
+    default = stored_terms("").closeout_grace_days
+    whens = " ".join(f"WHEN {int(pid)} THEN {int(stored_terms(src, m).closeout_grace_days)}" for pid, src, m in rows)
+    return f"(CASE c.policy_id {whens} ELSE {int(default)} END)" if whens else str(int(default))
+
+
+def clocks_sql(contract_id: int | None = None, closeout_grace: str = "7") -> str:
+    """Every clock (of one contract); `closeout_grace`: SQL of the grace in days of `c`'s policy (closeout_grace)."""
     return _CLOCKS_SELECT.format(
+        closeout_grace=closeout_grace,
         payment_kinds=kinds(E.PAYMENT_KINDS),
         warn_case=_WARN_CASE,
         lapsing=kinds(LAPSING),
@@ -264,7 +277,8 @@ def refresh(db: pw.Database, contract_id: int | None = None, *, only: tuple[str,
         else:
             db.execute_sql(f"DELETE FROM {table} WHERE contract_id = ?", (contract_id,))
         columns, sql = derive[table]
-        db.execute_sql(f"INSERT INTO {table} ({columns}) " + sql(contract_id))
+        text = clocks_sql(contract_id, closeout_grace(db)) if table == "clock" else sql(contract_id)
+        db.execute_sql(f"INSERT INTO {table} ({columns}) " + text)
 
 
 def refresh_search(db: pw.Database, contract_id: int | None = None) -> None:

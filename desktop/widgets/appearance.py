@@ -20,6 +20,8 @@ COLOURS = {
     "warning": ("#8a4b00", "#f0a540"),
     "star": ("#8a4b00", "#f0a540"),
     "overdue": ("#b42318", "#ff8a80"),
+    "due_today": ("#8a4b00", "#f0a540"),  # a deadline due today (with the "due-today" clock icon)
+    "upcoming": ("#1d4f91", "#8ab4f8"),  # one coming up that needs attention (with the "attention" bell)
     "checked_background": ("#1f5fbf", "#8ab4f8"),  # the checked filter button
     "checked_text": ("#ffffff", "#0d1b2e"),
 }

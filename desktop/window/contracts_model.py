@@ -154,15 +154,21 @@ class ContractsModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         if role == TOOLTIP and row.next_kind:
-            return formatting.deadline(row.next_due, row.next_kind, self.today)[0]
-        late = row.next_due is not None and row.next_due < self.today and row.next_kind != "dormant"
-        if role in (FOREGROUND, DECORATION) and late:
-            # Overdue: colour *and* the words "overdue since" and an icon, never colour alone.
+            text = formatting.deadline(row.next_due, row.next_kind, self.today)[0]
+            state = deadline_state(row, self.today)
+            return f"{formatting.STATES[state][2]}: {text}" if state else text
+        if role in (FOREGROUND, DECORATION):
+            # Needs attention: colour *and* an icon of its own shape for overdue, due today and coming up, and
+            # the words ("overdue since", "today"), never colour alone.
+            state = deadline_state(row, self.today)
+            if state is None:
+                return None
+            icon_name, colour, _words = formatting.STATES[state]
             if role == FOREGROUND:
-                return QBrush(overdue_colour())
+                return QBrush(QColor(appearance.colour(colour)))
             from desktop.icons import icon
 
-            return icon("overdue")
+            return icon(icon_name, appearance.colour(colour))
         return None
 
     def _text(self, row: ContractRow, key: str) -> str:
@@ -195,7 +201,7 @@ class ContractsModel(QAbstractTableModel):
         """Update, insert or remove one contract's row after an operation changed it."""
         i = self.row_of(contract_id)
         belongs = self.query is not None and self.query.includes(contract_id)
-        fresh = contract_row(self.query.conn, contract_id) if belongs else None
+        fresh = contract_row(self.query.conn, contract_id, self.today) if belongs else None
         if i is not None and fresh is not None:
             self.rows[i] = fresh
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
@@ -210,6 +216,12 @@ class ContractsModel(QAbstractTableModel):
             self.rows.insert(0, fresh)
             self._total += 1
             self.endInsertRows()
+
+
+def deadline_state(row: ContractRow, today: date | None = None) -> str | None:
+    """How the row's Next deadline stands (formatting.STATES), when it needs attention (the filter's condition,
+    read with the row: models.browse.NEXT_DEADLINE)."""
+    return formatting.deadline_state(row.next_due, row.next_kind, today or date.today(), row.next_attention)
 
 
 def overdue_colour() -> QColor:

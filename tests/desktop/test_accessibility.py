@@ -102,7 +102,8 @@ def test_each_attention_line_speaks_its_deadline(demo_window):
     QApplication.processEvents()
     panel = window.attention
     assert panel.items
-    for row, item in enumerate(panel.items):
-        spoken = panel.list.item(row).data(Qt.ItemDataRole.AccessibleTextRole)
+    lines = {line.data(0, Qt.ItemDataRole.UserRole): line for line in panel.line_items()}
+    for item in panel.items:
+        spoken = lines[(item.kind, item.contract_id, item.ref)].data(0, Qt.ItemDataRole.AccessibleTextRole)
         assert spoken and f"{item.contract_title}" in spoken, spoken
         assert item.due.strftime("%Y") in spoken, spoken  # the date it is due, in words

@@ -59,7 +59,8 @@ def pairs(palette: QPalette) -> list[tuple[str, str, QColor]]:
         ("link", c(R.Link), c(R.Base)),
         ("checked filter button", own("checked_text", palette), own("checked_background", palette)),
     ]
-    for name in ("error", "warning", "star", "overdue"):  # labels on the window, fields, table rows
+    # labels on the window, fields, table rows; the deadlines' states (overdue, due today, coming up), text and icons
+    for name in ("error", "warning", "star", "overdue", "due_today", "upcoming"):
         for where, role in (("window", R.Window), ("base", R.Base), ("alternate rows", R.AlternateBase)):
             found.append((f"{name} on {where}", own(name, palette), c(role)))
     # attention, overdue and toolbar icons are drawn in the window text colour (desktop/icons.py)

@@ -207,12 +207,13 @@ def test_r16_the_monday_catch_up_gives_the_same_deadlines_as_the_week_day_by_day
         # (No 30-day mediation clock: this contract is under the marketplace's second version, whose mediation
         # steps start once both sides have sent their evidence, tests/models/test_r08_mediation_steps.py.)
         ("feedback", date(2027, 3, 18)),  # 14 days from the ending on Thursday
-        ("closeout", THU),  # open items since the ending
+        ("closeout", THU + timedelta(days=7)),  # open items a week after the ending (the grace)
         ("refund_window", date(2027, 8, 30)),  # 180 days from the payment on Wednesday
     } <= clocks
     assert expected["dates"]["ended"] == THU and expected["dates"]["submitted"] == TUE
     assert expected["dates"]["request"] == [(THU, date(2027, 3, 11), "disputed", FRI)]
     assert (expected["dates"]["revoked"], expected["dates"]["received"]) == (SAT, SUN)
-    assert expected["attention"] == ["Closeout of “Shop redesign” still has open items — the contract ended 4 Mar 2027"]
+    # On Monday the closeout is within its week of grace after Thursday's ending (R11): nothing needs attention.
+    assert expected["attention"] == ["Nothing needs attention."]
     assert "12 Mar 2027 · Dispute: your answer due" in expected["page"] and "18 Mar 2027" in expected["page"]
     assert ("dispute_answer", date(2027, 3, 12)) in {(a.kind, a.due) for a in expected["to come"][2]}  # Wednesday

@@ -170,6 +170,6 @@ def test_r11_active_contract_is_not_closed_out(contract):
     assert not queries.is_closed_out(contract)
 
 
-def test_r11_open_closeout_items_are_a_clock(contract):
+def test_r11_open_closeout_items_are_a_clock_due_at_the_end_of_the_grace(contract):
     ended_on(contract, today=date(2026, 3, 4))
-    assert ("closeout", date(2026, 3, 4)) in {(k.kind, k.due) for k in queries.contract_clocks(contract)}
+    assert ("closeout", date(2026, 3, 11)) in {(k.kind, k.due) for k in queries.contract_clocks(contract)}

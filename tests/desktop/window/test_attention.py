@@ -85,65 +85,146 @@ def test_the_panel_lists_every_kind_of_clock_soonest_first_in_words(panel, busy_
     b = busy_book
     assert [(i.kind, i.contract_id) for i in p.items] == [
         ("closeout", b["website"].id),
-        ("closeout", b["brochure"].id),
         ("escrow_reply", b["website"].id),
+        ("closeout", b["brochure"].id),
         ("dispute_answer", b["brochure"].id),
         ("feedback", b["website"].id),
         ("review", b["logo"].id),
         ("refund_window", b["logo"].id),
     ]
+    revoke = "Change or revoke every password and access given to the freelancer"
+    # Grouped by kind (in the order of each kind's soonest line), each group with its count; each line names
+    # what it is about: the milestone, the payment, the request, the closeout items still open.
+    assert p.groups() == [
+        "Closeouts due — 2, 2 overdue",
+        "Escrow refund replies due — 1, 1 overdue",
+        "Dispute answers due — 1",
+        "Feedback windows closing — 1",
+        "Review periods ending — 1",
+        "Refund windows closing — 1",
+    ]
     assert p.lines() == [
-        "Closeout of “Website” still has open items — the contract ended 20 Aug 2026",
-        "Closeout of “Brochure” still has open items — the contract ended 24 Aug 2026",
-        "Escrow refund reply for “Website” was due 5 days ago — 27 Aug 2026",
+        f"Closeout of “Website” was due 5 days ago — 27 Aug 2026: 4 items open: {revoke} and 3 more",
+        f"Closeout of “Brochure” was due yesterday — 31 Aug 2026: 4 items open: {revoke} and 3 more",
+        "Escrow refund reply of $200.00 (asked 20 Aug 2026) for “Website” was due 5 days ago — 27 Aug 2026",
         "Your answer to the dispute on “Brochure” is due tomorrow — 2 Sep 2026",
         "Feedback for “Website” closes in 2 days — 3 Sep 2026, 23:59 UTC",
-        "Review period of “Logo redesign” ends in 2 days (automatic release) — 3 Sep 2026",
-        "Refund window for the payment of $100.00 on 10 Mar 2026 on “Logo redesign” closes in 5 days — 6 Sep 2026",
+        "Review period of “Icons” on “Logo redesign” ends in 2 days (automatic release) — 3 Sep 2026",
+        "Refund window for the payment of $100.00 for “Concepts” on 10 Mar 2026 on “Logo redesign” closes in 5 days"
+        " — 6 Sep 2026",
     ]
-    assert p.header.text() == "7 things need attention, 1 overdue"
+    assert p.header.text() == "7 things need attention, 3 overdue"
     # Overdue is said in words and with the overdue icon, not by colour alone.
-    overdue = p.list.item(2)
-    assert overdue.data(Qt.ItemDataRole.AccessibleTextRole).startswith("Overdue: ")
-    assert overdue.toolTip().startswith("Overdue: ")
-    assert not overdue.icon().isNull()
-    assert overdue.icon().cacheKey() != p.list.item(3).icon().cacheKey()
+    overdue = p.line_items()[2]
+    assert overdue.data(0, Qt.ItemDataRole.AccessibleTextRole).startswith("Overdue: Escrow refund reply of $200.00")
+    assert overdue.toolTip(0).startswith("Overdue: ")
+    assert not overdue.icon(0).isNull()
+    assert overdue.icon(0).cacheKey() != p.line_items()[3].icon(0).cacheKey()
+    # The closeout's tooltip names every item still open.
+    assert f"• {revoke}" in p.line_items()[0].toolTip(0) and "• Leave feedback" in p.line_items()[0].toolTip(0)
     shot(p, "panel")
+
+
+def test_overdue_due_today_and_coming_up_each_have_their_own_icon_colour_and_words(panel, busy_book, qtbot):
+    import desktop.window.attention as attention
+    from desktop import formatting
+    from desktop.widgets import appearance
+
+    p = AttentionPanel(today=lambda: date(2026, 9, 3))
+    qtbot.addWidget(p)
+    p.resize(760, 340)
+    p.show()
+    by_state = {}
+    for line in p.line_items():
+        by_state.setdefault(line.data(0, attention.STATE_ROLE), line)
+    overdue, today, soon = (by_state[s] for s in (formatting.OVERDUE, formatting.DUE_TODAY, formatting.SOON))
+    assert overdue.text(0).startswith("Closeout of “Website” was due 7 days ago — 27 Aug 2026")
+    assert today.text(0) == "Feedback for “Website” closes today — 3 Sep 2026, 23:59 UTC"
+    assert soon.text(0).startswith("Refund window for the payment of $100.00")
+    spoken = [line.data(0, Qt.ItemDataRole.AccessibleTextRole) for line in (overdue, today, soon)]
+    assert [s.split(":")[0] for s in spoken] == ["Overdue", "Due today", "Coming up"]
+    # Three shapes (not one icon in three colours): different SVG files, each drawn in its state's colour.
+    names = [formatting.STATES[s][0] for s in (formatting.OVERDUE, formatting.DUE_TODAY, formatting.SOON)]
+    assert len(set(names)) == 3
+    from models.resources import resource
+
+    shapes = {resource("icons", n + ".svg").read_text().replace("#000000", "") for n in names}
+    assert len(shapes) == 3
+    images = [line.icon(0).pixmap(20, 20).toImage() for line in (overdue, today, soon)]
+    assert images[0] != images[1] and images[1] != images[2] and images[0] != images[2]
+    colours = [line.foreground(0).color().name() for line in (overdue, today, soon)]
+    assert colours == [appearance.colour(c) for c in ("overdue", "due_today", "upcoming")]
+    assert len(set(colours)) == 3
+    for mode in ("light", "dark"):
+        appearance.apply(QApplication.instance(), mode)
+        p.refresh()
+        p.list.expandAll()
+        shot(p, f"states-{mode}")
+    appearance.apply(QApplication.instance(), "light")
+
+
+def test_a_contract_with_several_lines_of_a_kind_is_a_group_and_groups_collapse(panel, contract, qtbot):
+    for title, day in (("Sketches", 20), ("Colours", 21)):
+        m = ops.add_milestone(contract, title, 10_000)
+        ops.fund_milestone(m, today=date(2026, 8, day))
+        ops.submit_work(m, today=date(2026, 8, day))
+    p = panel()
+    assert p.groups() == ["Review periods ending — 2", "“Logo redesign” — 2"]
+    assert p.lines() == [
+        "Review period of “Sketches” on “Logo redesign” ends in 2 days (automatic release) — 3 Sep 2026",
+        "Review period of “Colours” on “Logo redesign” ends in 3 days (automatic release) — 4 Sep 2026",
+    ]
+    assert len(set(p.lines())) == len(p.lines())  # no two lines of one contract read the same
+    group = p.list.topLevelItem(0)
+    assert group.isExpanded() and group.data(0, Qt.ItemDataRole.AccessibleTextRole) == "Review periods ending: 2"
+    # Keyboard: the first line is current; Up walks to the group headers and Left collapses a group.
+    p.list.setFocus()
+    assert p.list.currentItem() is p.line_items()[0]
+    group.setSelected(False)
+    p.list.setCurrentItem(group)
+    qtbot.keyClick(p.list, Qt.Key.Key_Left)
+    assert not group.isExpanded()
+    qtbot.keyClick(p.list, Qt.Key.Key_Right)
+    assert group.isExpanded()
 
 
 def test_activating_a_line_asks_to_open_what_it_is_about(panel, busy_book, qtbot):
     p = panel()
     b = busy_book
-    p.list.itemActivated.emit(p.list.item(3))
+    lines = p.line_items()
+    p.list.itemActivated.emit(lines[3], 0)
     assert p.opened == [("dispute_answer", b["brochure"].id, b["dispute"].id)]
 
     p.list.setFocus()
-    p.list.setCurrentRow(2)
+    p.list.setCurrentItem(lines[2])
     qtbot.keyClick(p.list, Qt.Key.Key_Return)
     assert p.opened[-1] == ("escrow_reply", b["website"].id, b["request"].id)
 
-    rect = p.list.visualItemRect(p.list.item(5))
+    p.list.scrollToItem(lines[5])
+    rect = p.list.visualItemRect(lines[5])
     qtbot.mouseClick(p.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(p.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert p.opened[-1] == ("review", b["logo"].id, b["icons"].id)
 
-    p.list.itemActivated.emit(p.list.item(0))
+    p.list.itemActivated.emit(lines[0], 0)
     assert p.opened[-1] == ("closeout", b["website"].id, None)
-    assert p.list.item(0).data(ITEM_ROLE) == ("closeout", b["website"].id, None)
+    assert lines[0].data(0, ITEM_ROLE) == ("closeout", b["website"].id, None)
+    p.list.itemActivated.emit(p.list.topLevelItem(0), 0)  # a group header opens nothing
+    assert len(p.opened) == 4
 
 
 def test_the_panel_says_when_nothing_needs_attention_and_refreshes(panel, contract):
     p = panel()
     assert p.lines() == [EMPTY]
     assert p.header.text() == "Needs attention"
-    p.list.itemActivated.emit(p.list.item(0))
+    p.list.itemActivated.emit(p.list.topLevelItem(0), 0)
     assert p.opened == []
 
     m = ops.add_milestone(contract, "Draft", 10_000)
     ops.fund_milestone(m, today=date(2026, 8, 20))
     ops.submit_work(m, today=date(2026, 8, 20))
     p.refresh()
-    assert p.lines() == ["Review period of “Logo redesign” ends in 2 days (automatic release) — 3 Sep 2026"]
+    assert p.lines() == ["Review period of “Draft” on “Logo redesign” ends in 2 days (automatic release) — 3 Sep 2026"]
     assert p.header.text() == "1 thing needs attention"
 
 
@@ -158,8 +239,11 @@ def test_the_panel_shows_at_most_its_limit_then_how_many_more(panel, contract, m
     p = panel()
     assert len(p.items) == 2
     assert p.lines()[-1] == "…and 1 more"
+    assert p.groups()[0] == "Review periods ending — 3"  # the count of every line of the kind, not only shown
     assert p.header.text() == "3 things need attention"
-    p.list.itemActivated.emit(p.list.item(2))
+    note = p.list.topLevelItem(0).child(p.list.topLevelItem(0).childCount() - 1)
+    assert note.text(0) == "…and 1 more"
+    p.list.itemActivated.emit(note, 0)
     assert p.opened == []
 
 
@@ -256,8 +340,8 @@ def test_a_mediation_ending_soon_is_listed_too(panel, contract, freelancer):
     assert ("mediation", flyer.id, date(2026, 9, 4)) in kinds
     line = next(text for text in p.lines() if "Flyer" in text and "ediation" in text)
     assert "4 Sep 2026" in line
-    p.list.setCurrentRow([i.kind for i in p.items].index("mediation"))
-    p.list.itemActivated.emit(p.list.currentItem())
+    p.list.setCurrentItem(next(x for x in p.line_items() if x.data(0, ITEM_ROLE)[0] == "mediation"))
+    p.list.itemActivated.emit(p.list.currentItem(), 0)
     assert p.opened[-1][:2] == ("mediation", flyer.id)
 
 
@@ -316,3 +400,62 @@ def test_r8_v2_mediation_steps_are_attention_lines_at_their_edges(panel, freelan
     assert p.grab().save("/tmp/shots-v2-r15/attention-mediation.png")
     mediation.record_arbitration(d, today=date(2027, 1, 18))
     assert dispute_lines(date(2027, 1, 18)) == []
+
+
+# ------------------------------------------------------------------ the contracts table's Next deadline
+
+
+def test_the_table_shows_a_next_deadline_for_every_contract_the_needs_attention_filter_includes(demo_window, qtbot):
+    from desktop import formatting
+    from desktop.window.contracts_model import DECORATION, FOREGROUND, ID_ROLE, NEXT, deadline_state
+
+    w = demo_window
+    model = w.model
+
+    def shown():
+        """(contract id, Next deadline text, its state) of every row, all fetched."""
+        while model.canFetchMore():
+            model.fetchMore()
+        out = []
+        for row in range(model.rowCount()):
+            index = model.index(row, NEXT)
+            state = deadline_state(model.rows[row], model.today)
+            assert (model.data(index, DECORATION) is None) == (state is None)
+            assert (model.data(index, FOREGROUND) is None) == (state is None)
+            out.append((model.data(index, ID_ROLE), model.data(index), state))
+        return out
+
+    w.set_filter("attention")
+    needing = shown()
+    assert needing and all(text and state for _id, text, state in needing)
+    w.set_filter("all")
+    everything = shown()
+    assert {i for i, _text, state in everything if state} == {i for i, *_ in needing}
+    # The words say it too: "overdue since …", "today", or the day.
+    for _id, text, state in everything:
+        if state == formatting.OVERDUE:
+            assert text.startswith("overdue since ")
+        if state == formatting.DUE_TODAY:
+            assert text.startswith("today · ")
+    w.attention_dock.show()
+    QApplication.processEvents()
+    shot(w, "window-attention")
+
+
+def test_in_a_narrow_panel_each_line_wraps_to_its_whole_sentence(busy_book, qtbot):
+    p = AttentionPanel(today=lambda: date(2026, 9, 3))
+    qtbot.addWidget(p)
+    p.resize(420, 560)
+    p.show()
+    QApplication.processEvents()
+    metrics = p.list.fontMetrics()
+    for line in p.line_items():
+        rect = p.list.visualItemRect(line)
+        lines_needed = -(-metrics.horizontalAdvance(line.text(0)) // (rect.width() - 40))
+        assert rect.height() >= metrics.lineSpacing() * min(lines_needed, 3), line.text(0)
+    p.resize(900, 560)
+    QApplication.processEvents()
+    p.list.executeDelayedItemsLayout()
+    short = p.line_items()[3]  # "Your answer to the dispute on “Brochure” was due yesterday — 2 Sep 2026"
+    assert p.list.visualItemRect(short).height() < 2 * metrics.lineSpacing()
+    shot(p, "narrow")
