@@ -119,6 +119,15 @@ def _statements(db: pw.Database) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "ledger_entry_date" ON "ledger_entry" ("date")')
 
 
+def _closeout_grace(db: pw.Database) -> None:
+    """Book format 6: closeout items are overdue only after the grace of the contract's policy (R11: 7 days from
+    the ending), so the deadlines the book keeps (its clocks, and each contract's next deadline) are derived
+    again from its records."""
+    from .summary import refresh
+
+    refresh(db, only=("clock", "contract_totals"))
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -127,6 +136,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _withdrawable_feedback,
     _second_policy_version,
     _statements,
+    _closeout_grace,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):

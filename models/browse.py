@@ -56,6 +56,9 @@ SORTS: dict[str, tuple[str, ...]] = {
     "next": ("t.next_due IS NULL", "t.next_due"),
 }
 FILTERS = ("all", "active", "ended", "attention")
+# The Next deadline as shown (NEXT_DEADLINE), to sort a selective query by: its few rows are sorted by the date
+# each shows, not by the maintained one.
+NEXT_SHOWN = ("next_deadline IS NULL", "substr(next_deadline, 1, 10)")
 
 _COLUMNS = """
 c.id, c.title, f.name, c.status, c.currency, c.budget, t.escrow, t.released, t.refunded,
@@ -171,6 +174,8 @@ class ContractQuery:
         # Ties broken by the id of the table the scan walks, which its index already holds in order.
         tie = "t.contract_id" if SORTS[sort][-1].startswith("t.") else "c.id"
         order = ", ".join(f"{expr}{direction}" for expr in (*SORTS[sort], tie))
+        if sort == "next" and self.selective:  # few rows (the "Needs attention" filter): by the date shown
+            order = ", ".join(f"{expr}{direction}" for expr in (*NEXT_SHOWN, "c.id"))
         sql = (
             f"SELECT {COLUMNS_SQL}{self._from(sort)}{self._where()} "
             f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"

@@ -118,6 +118,9 @@ def test_the_next_deadline_and_the_needs_attention_filter_agree_on_every_day(eve
         # contract whose Next deadline is shown as needing attention is in the filter.
         assert filtered <= {r.id for r in rows if r.next_due is not None}, day
         assert shown == filtered, day
+        # The filter sorted by Next deadline lists them by the date each shows, soonest first.
+        ordered = ContractQuery(book.conn, filter_="attention", today=day).page(sort="next", limit=-1)
+        assert [r.next_due for r in ordered] == sorted(r.next_due for r in ordered), day
         # And the panel lists exactly these contracts.
         assert {i.contract_id for i in queries.attention(day)} == filtered, day
         seen_attention |= {r.next_kind for r in rows if r.next_attention}
@@ -140,3 +143,21 @@ def test_a_refund_window_that_needs_attention_is_the_next_deadline_of_a_contract
     assert ContractQuery(book.conn, filter_="attention", today=date(2026, 9, 1)).ids() == [contract.id]
     lapsed = ContractQuery(book.conn, today=date(2026, 9, 7)).page(limit=-1)[0]
     assert lapsed.next_due is None and ContractQuery(book.conn, filter_="attention", today=date(2026, 9, 7)).ids() == []
+
+
+def test_the_needs_attention_filter_sorts_by_the_next_deadline_it_shows(contract, book, freelancer):
+    """A refund window closing tomorrow (needs attention) is shown before a review due in two days, even though
+    the contract's soonest running deadline, which the whole table sorts by, is a review ten days away."""
+    today = date(2026, 9, 1)
+    paid = funded_milestone(contract, title="Logo", today=START)
+    ops.release_payment(paid, today=today + timedelta(days=1) - timedelta(days=180))
+    ops.submit_work(funded_milestone(contract, title="Icons", today=START), today=today - timedelta(days=4))
+    other = ops.create_contract("Website", freelancer, started_on=START, today=START)
+    ops.submit_work(funded_milestone(other, title="Home page", today=START), today=today - timedelta(days=12))
+    rows = ContractQuery(book.conn, filter_="attention", today=today).page(sort="next", limit=-1)
+    assert [(r.title, r.next_due, r.next_kind) for r in rows] == [
+        ("Logo redesign", today + timedelta(days=1), "refund_window"),
+        ("Website", today + timedelta(days=2), "review"),
+    ]
+    newest_first = ContractQuery(book.conn, filter_="attention", today=today).page(sort="next", descending=True)
+    assert [r.title for r in newest_first] == ["Website", "Logo redesign"]

@@ -182,7 +182,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 5
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 6
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -281,7 +281,7 @@ def test_format_5_migration_makes_room_for_statements_and_keeps_every_record(tmp
     conn.close()
     assert not tables & {"statement", "statement_line", "statement_choice", "statement_match"}
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == 5
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version()
         names = {r[0] for r in book.db.execute_sql("SELECT name FROM sqlite_master")}
         assert {"statement", "statement_line", "statement_choice", "statement_match", "ledger_entry_date"} <= names
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
@@ -296,3 +296,31 @@ def test_format_5_migration_makes_room_for_statements_and_keeps_every_record(tmp
         assert reconcile.agrees()
     (backup,) = backups_of(path)
     assert backup.before_upgrade_from == 4
+
+
+def test_format_6_migration_gives_closeout_deadlines_their_grace_R11(tmp_path, backups_folder):
+    """Book format 6: a format-5 book kept each contract's closeout deadline on the day it ended; migrated, its
+    closeout items are due 7 days after the ending (the policy's grace), the next deadlines follow, and `check`
+    finds the book's kept deadlines equal to the ones derived from its records."""
+    from datetime import timedelta
+
+    from models.entities import Clock, Contract, ContractTotals
+
+    path = tmp_path / "old.book"
+    _build(path)
+    ended = date(2026, 3, 20)
+    with open_book(path):
+        (c,) = Contract.select()
+        ops.end_contract(c, agreed=True, request_escrow_refund=True, on=ended, today=ended)
+    as_format(path, 5)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT due FROM clock WHERE kind = 'closeout'").fetchall() == [(ended.isoformat(),)]
+    conn.close()
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 6
+        closeout = Clock.get(Clock.kind == Clock.CLOSEOUT)
+        assert closeout.due == ended + timedelta(days=7)
+        assert ContractTotals.get().next_due <= closeout.due
+        assert check_book(str(book.path)) == []
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 5
