@@ -66,6 +66,7 @@ MONEY_COLUMNS = ("budget", "escrow", "paid", "refunded")
 DATE_COLUMNS = ("started", "ended")
 MIN_ROWS = 5  # whole rows the contracts table always shows
 FIRST_SIZE = (1280, 800)  # the window's size on first start, where the screen has room for it
+FIT_ROWS = 200  # the rows read first whose amounts and dates the columns are widened to fit
 SELECT_READS_AHEAD = 2_000  # rows the table reads at most to find a contract to keep selected (about 40 ms)
 STATUS_CURRENCIES = 2  # at most, per figure in the status bar (fewer if they do not fit); the tooltip has them all
 
@@ -132,6 +133,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.table.setObjectName("contractsTable")
         self.table.setAccessibleName("Contracts")
         self.table.setModel(self.model)
+        self.model.modelReset.connect(self._fit_columns)  # widened to the amounts and dates just read
+        self.model.rowsInserted.connect(lambda _parent, first, last: self._fit_columns(first, last))
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -661,24 +664,21 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         scrollbar = self.table.horizontalScrollBar().sizeHint().height()
         self.table.setMinimumHeight(rows + header + scrollbar + 2 * self.table.frameWidth())
 
-    def _fit_columns(self) -> None:
+    def _fit_columns(self, first: int = 0, last: int = FIT_ROWS - 1) -> None:
         """Amounts and dates fit their columns in the current font ("11,850.00 CAD" whole, not "11,850.00 C…"):
-        a column narrower than its widest likely text is widened (wider ones, the user's own, are kept)."""
+        a column narrower than the widest of its rows `first`..`last` (those just read; at most FIT_ROWS) or
+        than its title is widened; wider ones, the user's own, are kept."""
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
         pad = 2 * metrics.averageCharWidth() + self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize) + 8
-        months = [formatting.day(date(2026, m, 28)) for m in range(1, 13)]
-        samples = {
-            "money": [formatting.money(-123_456_789, cur) for cur in ("USD", "EUR", "CAD", "GBP", "CHF")],
-            "date": months,
-        }
+        model = self.table.model()
+        rows = range(first, min(last + 1, first + FIT_ROWS, model.rowCount()))
         for col, (key, title, _) in enumerate(COLUMNS):
-            kind = "money" if key in MONEY_COLUMNS else "date" if key in DATE_COLUMNS else None
-            if kind is None:
+            if key not in MONEY_COLUMNS and key not in DATE_COLUMNS:
                 continue
-            widest = max(metrics.horizontalAdvance(t) for t in (*samples[kind], title))
-            header_text = header.fontMetrics().horizontalAdvance(title)
-            needed = max(widest, header_text) + pad
+            shown = (model.data(model.index(row, col)) or "" for row in rows)
+            widest = max((metrics.horizontalAdvance(t) for t in shown), default=0)
+            needed = max(widest, header.fontMetrics().horizontalAdvance(title)) + pad
             if self.table.columnWidth(col) < needed:
                 self.table.setColumnWidth(col, needed)
 
