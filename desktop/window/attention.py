@@ -170,6 +170,9 @@ class _Wrapping(QStyledItemDelegate):
         return view.style().sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), view)
 
 
+WIDTH_CHARS = 60  # the panel's width when it first opens, in average characters
+
+
 class AttentionPanel(QWidget):
     """The book's "needs attention" list, grouped by kind and, within a kind, by contract (when a contract has
     more than one line of that kind), each group header with its count; groups collapse (Left/Right or a
@@ -214,6 +217,11 @@ class AttentionPanel(QWidget):
         layout.addWidget(self.list, 1)
         # Filled when first shown, not when built: the panel starts hidden, and on a big book its
         # list costs more than the whole window's first paint.
+
+    def sizeHint(self) -> QSize:
+        """Wide enough for a line of about 60 characters (the dock opens at this width; the user can narrow it
+        down to its minimum)."""
+        return QSize(self.fontMetrics().averageCharWidth() * WIDTH_CHARS, super().sizeHint().height())
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -122,6 +122,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self._opening: BookFile | None = book if isinstance(book, BookFile) else None
         self.page: ContractPage | None = None  # the contract's page and the attention panel: with the book
         self.attention: AttentionPanel | None = None
+        self._attention_sized = False  # the panel given its first width (or restored with the window state)
         self._today = today
         self._now = now
         self.settings = settings or QSettings()
@@ -280,6 +281,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.attention.setMinimumWidth(self.fontMetrics().averageCharWidth() * 30)
         self.attention.list.setWordWrap(True)  # whole sentences, not cut at the dock's edge
         self.attention_dock.setWidget(self.attention)
+        self.attention_dock.visibilityChanged.connect(self._size_attention_dock)
 
     def _with_book(self, slot):
         """`slot` for an action or button: run once the book has finished opening (should the user act in the
@@ -664,13 +666,27 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         scrollbar = self.table.horizontalScrollBar().sizeHint().height()
         self.table.setMinimumHeight(rows + header + scrollbar + 2 * self.table.frameWidth())
 
+    def _size_attention_dock(self, visible: bool) -> None:
+        """The first time the panel opens (its width not restored from the settings), at its own width of about
+        60 characters, but never more than a third of the window."""
+        if not visible or self._attention_sized or self.attention is None:
+            return
+        self._attention_sized = True
+        width = min(self.attention.sizeHint().width(), self.width() // 3)
+        self.resizeDocks([self.attention_dock], [max(width, self.attention.minimumWidth())], Qt.Orientation.Horizontal)
+
     def _fit_columns(self, first: int = 0, last: int = FIT_ROWS - 1) -> None:
         """Amounts and dates fit their columns in the current font ("11,850.00 CAD" whole, not "11,850.00 C…"):
         a column narrower than the widest of its rows `first`..`last` (those just read; at most FIT_ROWS) or
         than its title is widened; wider ones, the user's own, are kept."""
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
-        pad = 2 * metrics.averageCharWidth() + self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize) + 8
+        style = self.style()
+        # A cell's text has the focus frame's margins and a little air either side; a title, the sort arrow.
+        cell_pad = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1) + metrics.averageCharWidth()
+        title_pad = 2 * style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + style.pixelMetric(
+            QStyle.PixelMetric.PM_HeaderMarkSize
+        )
         model = self.table.model()
         rows = range(first, min(last + 1, first + FIT_ROWS, model.rowCount()))
         for col, (key, title, _) in enumerate(COLUMNS):
@@ -678,7 +694,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
                 continue
             shown = (model.data(model.index(row, col)) or "" for row in rows)
             widest = max((metrics.horizontalAdvance(t) for t in shown), default=0)
-            needed = max(widest, header.fontMetrics().horizontalAdvance(title)) + pad
+            needed = max(widest + cell_pad, header.fontMetrics().horizontalAdvance(title) + title_pad)
             if self.table.columnWidth(col) < needed:
                 self.table.setColumnWidth(col, needed)
 
@@ -710,7 +726,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             self.splitter.setSizes([400, 400])
         state = self.settings.value("window/state", type=QByteArray)
         if state:
-            self.restoreState(state)
+            self._attention_sized = self.restoreState(state)  # the panel's width too, as the user left it
         header = self.settings.value("window/header", type=QByteArray)
         if header:
             self.table.horizontalHeader().restoreState(header)
