@@ -87,3 +87,13 @@ def test_debian_package_names():
     assert debian_package("libX11.so.6") == "libx11-6"
     assert debian_package("libxkbcommon-x11.so.0") == "libxkbcommon-x11-0"
     assert debian_package("libxcb-render-util.so.0") == "libxcb-render-util0"
+
+
+def test_every_picture_the_readme_shows_is_in_the_repository_in_light_and_dark():
+    import re
+
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", (ROOT / "README.md").read_text())
+    assert pictures, "the README shows the app"
+    missing = [p for p in pictures if not (ROOT / p).is_file()]
+    assert missing == [], f"the README shows pictures that are not in the repository: {missing}"
+    assert {"docs/screenshots/main-light.png", "docs/screenshots/main-dark.png"} <= set(pictures)

@@ -90,3 +90,41 @@ def test_no_two_visible_things_share_an_alt_letter_in_a_dialog(qtbot, demo_windo
     """Every dialog of desktop/dialogs/ (each page of the release wizard) as it opens."""
     for name, dialog in every_dialog(qtbot, demo_window, tmp_path):
         assert clashes(dialog) == {}, name
+
+
+def menu_clashes(menu, path: str) -> dict[str, list[str]]:
+    """Within one drop-down menu (and each of its submenus), the items that share a letter."""
+    found: dict[str, list[str]] = defaultdict(list)
+    out: dict[str, list[str]] = {}
+    menu.aboutToShow.emit()  # menus filled as they open (Open Recent, Correct a Record)
+    for a in menu.actions():
+        if a.isSeparator() or not a.isVisible():
+            continue
+        letter = mnemonic(a.text())
+        if letter:
+            found[letter].append(a.text())
+        if a.menu() is not None:
+            out.update(menu_clashes(a.menu(), f"{path} → {a.text()}"))
+    out.update({f"{path}: {letter}": items for letter, items in found.items() if len(items) > 1})
+    return out
+
+
+def test_no_two_items_of_a_drop_down_menu_share_an_alt_letter(demo_window):
+    bar = demo_window.menuBar()
+    menus = [a.menu() for a in bar.actions() if a.menu() is not None]
+    assert [m.title() for m in menus][:2] == ["&File", "&Edit"]
+    for menu in menus:
+        assert menu_clashes(menu, menu.title()) == {}
+    for c in _kinds():  # the corrections offered change with the contract
+        assert demo_window.select_contract(c.id)
+        for menu in menus:
+            assert menu_clashes(menu, menu.title()) == {}, c.title
+
+
+def test_a_menu_clash_is_found_where_there_is_one(demo_window):
+    menu = demo_window.menuBar().actions()[0].menu()
+    added = [menu.addAction("&Zeta"), menu.addAction("&Zulu")]
+    found = menu_clashes(menu, "File")
+    for a in added:
+        menu.removeAction(a)
+    assert found == {"File: z": ["&Zeta", "&Zulu"]}
