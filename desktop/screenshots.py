@@ -510,8 +510,8 @@ def main(out: Path) -> None:
     from desktop.app import apply_scheme, make_app
     from desktop.dialogs.contract import ContractDialog
     from desktop.dialogs.freelancer import FreelancerDialog
-    from desktop.dialogs.help import HelpDialog
     from desktop.dialogs.milestone import MilestoneDialog
+    from desktop.widgets.help_browser import HelpDialog
     from desktop.window.main_window import MainWindow
     from models.book import open_book
     from models.demo import generate

@@ -125,7 +125,7 @@ class SmokeTest:
         self.say(f"“{title}” finds {found} of {SMOKE_CONTRACTS} contracts")
 
     def help(self) -> None:
-        from desktop.dialogs.help import HelpDialog
+        from desktop.widgets.help_browser import HelpDialog
 
         dialog = HelpDialog(self.window)
         dialog.show()

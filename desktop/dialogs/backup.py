@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from desktop.formatting import local_time
 from desktop.widgets import prompts
 from desktop.widgets.fields import FieldError
+from desktop.widgets.screen_fit import keep_on_screen
 from models.backup import DEFAULT_KEEP, Backup, backup_if_due, backups_of, contracts_in, folder_for, restore
 from models.errors import BookError, RuleError
 
@@ -102,6 +103,7 @@ class RestoreBackupDialog(QDialog):
 
     def __init__(self, book_path: Path, parent: QWidget | None = None, *, root: Path | None = None):
         super().__init__(parent)
+        keep_on_screen(self)  # never larger than the screen
         self.setObjectName("restoreBackupDialog")
         self.setWindowTitle("Restore from Backup")
         self.setAccessibleName("Restore from Backup")

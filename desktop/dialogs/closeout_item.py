@@ -73,7 +73,7 @@ class AccessDialog(FormDialog):
         note = QLabel("Name the access, never the password or key itself.")
         note.setObjectName("accessHint")
         note.setWordWrap(True)
-        self.layout().insertWidget(1, note)
+        self.content.insertWidget(1, note)
 
         self.add_row("label", "&Access:", label_column, buddy=self.label_edit)
         self.add_row("where", "&Where:", self.where_edit)
@@ -178,7 +178,7 @@ class CloseoutItemDialog(FormDialog):
         sentence.setObjectName("itemSentence")
         sentence.setWordWrap(True)
         sentence.setTextFormat(Qt.TextFormat.PlainText)
-        self.layout().insertWidget(1, sentence)
+        self.content.insertWidget(1, sentence)
 
         self.date_edit = event_date_edit("doneOnEdit", "Date it was done", contract.started_on, today)
         self.note_edit = line_edit("noteEdit", "Note", "Optional, e.g. how it was done")

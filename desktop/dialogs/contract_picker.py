@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop import formatting
 from desktop.widgets.fields import action_and_cancel
+from desktop.widgets.screen_fit import keep_on_screen
 
 SHOWN = 200  # contracts listed at most; typing narrows them
 SEARCH_DELAY_MS = 150
@@ -48,6 +49,7 @@ class ContractPickerDialog(QDialog):
 
     def __init__(self, parent: QWidget | None, *, currency: str, freelancer: str = "", what: str = ""):
         super().__init__(parent)
+        keep_on_screen(self)  # never larger than the screen
         self.setObjectName("contractPickerDialog")
         self.setWindowTitle("Choose the Contract")
         self.setAccessibleName("Choose the contract")

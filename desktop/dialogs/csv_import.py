@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets.fields import FieldError
+from desktop.widgets.screen_fit import keep_on_screen
 from models import ops
 from models.csv_io import FILES, ImportPlan, ImportRefused, read_folder
 
@@ -34,6 +35,7 @@ class ImportDialog(QDialog):
 
     def __init__(self, parent: QWidget | None, folder: Path):
         super().__init__(parent)
+        keep_on_screen(self)  # never larger than the screen
         self.setObjectName("importDialog")
         self.setWindowTitle("Import CSV")
         self.setAccessibleName("Import CSV")

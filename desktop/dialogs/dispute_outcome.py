@@ -82,7 +82,7 @@ class DisputeOutcomeDialog(FormDialog):
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.PlainText)
         # under the general message, above the form
-        self.layout().insertWidget(1, with_why(intro, "escrow-refund", "disputes"))
+        self.content.insertWidget(1, with_why(intro, "escrow-refund", "disputes"))
 
         self.edits: dict[str, MoneyEdit] = {}
         self.nothing: dict[str, QCheckBox] = {}

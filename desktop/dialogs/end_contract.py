@@ -48,6 +48,7 @@ from desktop import formatting
 from desktop.icons import icon
 from desktop.widgets.fields import FieldError, event_date_edit, left, named
 from desktop.widgets.follow import follow_contract
+from desktop.widgets.screen_fit import fit_on_screen, keep_on_screen
 from desktop.widgets.why import with_why
 from models import fields, ops, queries
 from models.entities import Contract, EscrowRefundRequest
@@ -117,6 +118,7 @@ class EndContractDialog(QDialog):
         """`open_release_wizard(parent, contract)` makes the release wizard that "Release it first…" opens (one that
         does not offer to end the contract: the ending happens here). Without it, that button stays disabled."""
         super().__init__(parent)
+        keep_on_screen(self)  # never larger than the screen
         self._open_release_wizard = open_release_wizard
         self.contract = Contract.get_by_id(contract.id if isinstance(contract, Contract) else contract)
         self.today = today or date.today()
@@ -616,3 +618,5 @@ class EndContractDialog(QDialog):
         self.layout().activate()
         width = max(self.width(), DIALOG_WIDTH) if self.isVisible() else DIALOG_WIDTH
         self.resize(width, self.heightForWidth(width))
+        if self.isVisible():
+            fit_on_screen(self)  # grown to its text, but never past the screen's edge

@@ -50,7 +50,7 @@ class EventDateDialog(FormDialog):
         self.sentence.setAccessibleName("What will be recorded")
         self.sentence.setTextFormat(Qt.TextFormat.PlainText)  # titles and labels as typed
         self.sentence.setWordWrap(True)
-        self.layout().insertWidget(1, self.sentence)  # under the general message, above the form
+        self.content.insertWidget(1, self.sentence)  # under the general message, above the form
 
         self.date_edit = event_date_edit("eventDateEdit", date_name, earliest, today)
         self.add_row("date", "&On:", left(self.date_edit, "the day it happened"), buddy=self.date_edit)

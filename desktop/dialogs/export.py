@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.summary_pdf import export_summaries, file_name, paint_summaries, write_pdf
 from desktop.widgets.fields import FieldError, named, named_by_text
+from desktop.widgets.screen_fit import keep_on_screen
 from models.refusals import reason
 from models.report import contract_summary
 
@@ -52,6 +53,7 @@ class ExportDialog(QDialog):
 
     def __init__(self, parent: QWidget | None, *, choices: list[Choice], book_name: str, folder: Path):
         super().__init__(parent)
+        keep_on_screen(self)  # never larger than the screen
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export Summaries to PDF")
         self.setAccessibleName("Export summaries to PDF")

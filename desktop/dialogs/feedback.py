@@ -29,6 +29,7 @@ from desktop import formatting
 from desktop.widgets import prompts
 from desktop.widgets.fields import event_date_edit, left, line_edit, qdate
 from desktop.widgets.form_dialog import FormDialog, rule_message
+from desktop.widgets.screen_fit import fit_on_screen
 from desktop.widgets.star_rating import StarRating
 from desktop.widgets.why import with_why
 from models import corrections, fields, ops, queries
@@ -186,7 +187,7 @@ class FeedbackDialog(_StarsDialog):
         self.sealed_note.setAccessibleName("Sealed")
         self.sealed_note.setFrameShape(QFrame.Shape.StyledPanel)
         self.sealed_note.setContentsMargins(8, 6, 8, 6)
-        outer = self.layout()
+        outer = self.content
         outer.insertWidget(1, with_why(self.blind_note, "feedback", "double-blind feedback"))
         outer.insertWidget(2, self.sealed_note)
 
@@ -299,6 +300,8 @@ class FeedbackDialog(_StarsDialog):
         self.refresh()
         self.adjustSize()
         self.resize(self.width(), self.sizeHint().height())
+        if self.isVisible():
+            fit_on_screen(self)
 
     def recommend(self) -> int | None:
         v = self.recommend_spin.value()
@@ -388,7 +391,7 @@ class FreelancerFeedbackDialog(_StarsDialog):
         )
         self.note.setObjectName("recordNote")
         self.note.setWordWrap(True)
-        self.layout().insertWidget(1, self.note)
+        self.content.insertWidget(1, self.note)
         self._add_stars()
         self._add_comment("The freelancer's comment")
         self.date_edit = event_date_edit("leftOnEdit", "Date the freelancer left it", contract.started_on, self.today)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop.icons import icon
 from desktop.widgets.fields import FieldError, named_by_text
+from desktop.widgets.screen_fit import keep_on_screen
 from models import queries
 from models.clock import utc_today
 from models.errors import RuleError
@@ -35,6 +36,7 @@ class OverdueEventsDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None, *, today: date | None = None):
         super().__init__(parent)
+        keep_on_screen(self)  # never larger than the screen
         self.setObjectName("overdueEventsDialog")
         self.setWindowTitle("Happened at the marketplace")
         self.setAccessibleName("Happened at the marketplace")

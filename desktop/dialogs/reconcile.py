@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.widgets import prompts
 from desktop.widgets.fields import button
+from desktop.widgets.screen_fit import keep_on_screen
 from desktop.widgets.statement_rows import (
     COLUMN_KEYS,
     CONTRACT_COLUMN,
@@ -484,6 +485,7 @@ class ReconcileDialog(QDialog):
         pick_contract: Callable[[QWidget, rc.Row], int | None] | None = None,
     ):
         super().__init__(parent)
+        keep_on_screen(self)  # never larger than the screen
         self.setObjectName("reconcileDialog")
         self.setWindowTitle("Reconcile Statement")
         self.setAccessibleName("Reconcile statement")

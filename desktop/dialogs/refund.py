@@ -125,7 +125,7 @@ class RefundDialog(FormDialog):
         intro.setObjectName("introLabel")
         intro.setTextFormat(Qt.TextFormat.PlainText)  # names and titles as typed
         intro.setWordWrap(True)
-        self.layout().insertWidget(1, with_why(intro, "refunds", "how long a payment can be refunded"))
+        self.content.insertWidget(1, with_why(intro, "refunds", "how long a payment can be refunded"))
 
         # -- the payments
         self.payment_list = QTableWidget(0, len(COLUMNS))

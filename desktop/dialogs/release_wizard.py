@@ -44,6 +44,7 @@ from desktop.dialogs.release_plan import NEW, ReleaseChoice
 from desktop.widgets.fields import FieldError, event_date_edit, left, named_by_text
 from desktop.widgets.follow import follow_contract
 from desktop.widgets.money_edit import MoneyEdit
+from desktop.widgets.screen_fit import keep_on_screen
 from models import queries
 from models.entities import Contract, Milestone
 from models.errors import RuleError
@@ -77,6 +78,7 @@ class ReleaseWizard(QWizard):
         opens (it has `ended`, `go_to_closeout` and a `contract_changed` signal). Without it (the wizard was
         opened from that confirmation) the last page offers to go back to it instead."""
         super().__init__(parent)
+        keep_on_screen(self)  # never larger than the screen
         self.setObjectName("releaseWizard")
         self.setWindowTitle(f"Release a payment — {contract.title}")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)

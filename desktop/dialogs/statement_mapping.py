@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets.fields import FieldError, action_and_cancel
+from desktop.widgets.screen_fit import keep_on_screen
 from models import statements as st
 from models.errors import RuleError
 
@@ -127,6 +128,7 @@ class StatementMappingDialog(QDialog):
 
     def __init__(self, parent: QWidget | None, *, path: Path, unknown: st.UnknownFormat, folder: Path):
         super().__init__(parent)
+        keep_on_screen(self)  # never larger than the screen
         self.setObjectName("statementMappingDialog")
         self.setWindowTitle("Match the Statement's Columns")
         self.setAccessibleName("Match the statement's columns")

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.widgets.fields import FieldError
 from desktop.widgets.follow import ContractWatch, follow_contract
+from desktop.widgets.screen_fit import BodyScroll, keep_on_screen
 from models.errors import RuleError
 
 DIALOG_WIDTH = 480
@@ -55,6 +56,7 @@ class FormDialog(QDialog):
         self.setAccessibleName(title)
         self.setModal(True)
         self.setMinimumWidth(DIALOG_WIDTH)
+        keep_on_screen(self)  # never taller than the screen: the body scrolls, OK and Cancel stay in view
         self._errors: dict[str, FieldError] = {}
         self._inputs: dict[str, QWidget] = {}
         self._touched: set[str] = set()
@@ -63,9 +65,18 @@ class FormDialog(QDialog):
         self._tab_chain: list[QWidget] = []
         self.contract_watch: ContractWatch | None = None
 
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(18, 16, 18, 14)
+        # The dialog: its body (the general message, what a subclass puts above the form, the form) in a scroll
+        # area that is as tall as the body where the screen has room, and scrolls where it has not; then OK and
+        # Cancel, always in view. `content` is the body's layout (a subclass inserts its text at 1).
+        window = QVBoxLayout(self)
+        window.setContentsMargins(18, 16, 18, 14)
+        window.setSpacing(10)
+        body = QWidget()
+        body.setObjectName("formBody")
+        outer = self.content = QVBoxLayout(body)
+        outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(10)
+        window.addWidget(BodyScroll(body, self), 1)
         self.general_error = FieldError(self, name="generalError", accessible_name="Problem with this form")
         outer.addWidget(self.general_error)
         self.form = QFormLayout()
@@ -89,7 +100,7 @@ class FormDialog(QDialog):
         self.cancel_button.setAccessibleName("Cancel")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        outer.addWidget(self.buttons)
+        window.addWidget(self.buttons)
 
     # ------------------------------------------------------------ building
 

@@ -10,25 +10,25 @@ from models.resources import resource
 
 HELP_PAGE = "rules.html"
 
-# Each section of the rules page and the bookkeeping rule (RULES.md) it explains to the client.
-SECTIONS = {
-    "money": "R1",
-    "minimum": "R2",
-    "fees": "R3",
-    "leftover": "R4",
-    "release": "R5",
-    "review": "R6",
-    "ending": "R7",
-    "escrow-refund": "R8",
-    "refunds": "R9",
-    "feedback": "R10",
-    "closeout": "R11",
-    "ledger": "R12",
-    "versions": "R13",
-    "all-or-nothing": "R14",
-    "dormant": "R15",
-    "order": "R16",
-}
+# Each section of the rules page, beside the bookkeeping rule of RULES.md it explains to the client.
+SECTIONS = (
+    "money",  # R1
+    "minimum",  # R2
+    "fees",  # R3
+    "leftover",  # R4
+    "release",  # R5
+    "review",  # R6
+    "ending",  # R7
+    "escrow-refund",  # R8
+    "refunds",  # R9
+    "feedback",  # R10
+    "closeout",  # R11
+    "ledger",  # R12
+    "versions",  # R13
+    "all-or-nothing",  # R14
+    "dormant",  # R15
+    "order",  # R16
+)
 
 
 def sections() -> set[str]:
@@ -47,7 +47,7 @@ def open_help(origin: QWidget, page: str) -> None:
     if callable(show):
         show(page)
         return
-    from desktop.dialogs.help import HelpDialog
+    from desktop.widgets.help_browser import HelpDialog
 
     dialog = HelpDialog(window, page)
     window.why_help = dialog  # tests reach the help a dialog opened here

@@ -641,7 +641,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
 
     # ------------------------------------------------------------ help
     def show_help(self, page: str = "index.html") -> None:
-        from desktop.dialogs.help import HelpDialog
+        from desktop.widgets.help_browser import HelpDialog
 
         actions = {"release": self.page.milestones.release_payment, "end": self.end_contract}
         self.help_dialog = HelpDialog(self, page, actions=actions)

@@ -1,4 +1,5 @@
-"""Help: the pages of resources/help/ in a QTextBrowser.
+"""Help (a reusable part, so a "Why?" link in any dialog can open it): the pages of resources/help/ in a
+QTextBrowser.
 
 Links of the form `action:NAME` run an action of the window that opened the help
 (e.g. `action:release` opens the release wizard), so a page can lead to the dialog it explains.
@@ -13,12 +14,14 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
 
 from desktop.widgets.fields import named
+from desktop.widgets.screen_fit import keep_on_screen
 from models.resources import resource
 
 
 class HelpDialog(QDialog):
     def __init__(self, parent=None, page: str = "index.html", actions: dict[str, Callable[[], None]] | None = None):
         super().__init__(parent)
+        keep_on_screen(self)  # never larger than the screen
         self.setObjectName("helpDialog")
         self.setWindowTitle("Escrowbook Help")
         self.actions = actions or {}
