@@ -170,6 +170,16 @@ class _Wrapping(QStyledItemDelegate):
         return view.style().sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), view)
 
 
+def _unselectable(text: str, *, bold: bool = False, italic: bool = False) -> QTreeWidgetItem:
+    item = QTreeWidgetItem([text])
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+    font = item.font(0)
+    font.setBold(bold)
+    font.setItalic(italic)
+    item.setFont(0, font)
+    return item
+
+
 WIDTH_CHARS = 60  # the panel's width when it first opens, in average characters
 
 
@@ -299,22 +309,13 @@ class AttentionPanel(QWidget):
 
     def _group(self, text: str) -> QTreeWidgetItem:
         """A group's header: its name and count; not selectable, so arrows walk the lines and Left collapses."""
-        group = QTreeWidgetItem([text])
-        group.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        font = group.font(0)
-        font.setBold(True)
-        group.setFont(0, font)
+        group = _unselectable(text, bold=True)
         group.setData(0, Qt.ItemDataRole.AccessibleTextRole, text.replace(" — ", ": "))
         return group
 
     def _note(self, text: str) -> QTreeWidgetItem:
         """A line that is not a clock: not selectable, opens nothing."""
-        note = QTreeWidgetItem([text])
-        note.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        font = note.font(0)
-        font.setItalic(True)
-        note.setFont(0, font)
-        return note
+        return _unselectable(text, italic=True)
 
     def _activated(self, line: QTreeWidgetItem, _column: int = 0) -> None:
         data = line.data(0, ITEM_ROLE)
