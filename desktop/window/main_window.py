@@ -66,7 +66,7 @@ MONEY_COLUMNS = ("budget", "escrow", "paid", "refunded")
 DATE_COLUMNS = ("started", "ended")
 MIN_ROWS = 5  # whole rows the contracts table always shows
 FIRST_SIZE = (1280, 800)  # the window's size on first start, where the screen has room for it
-FIT_ROWS = 200  # the rows read first whose amounts and dates the columns are widened to fit
+FIT_ROWS = 60  # the rows measured before the table knows which are in view
 SELECT_READS_AHEAD = 2_000  # rows the table reads at most to find a contract to keep selected (about 40 ms)
 STATUS_CURRENCIES = 2  # at most, per figure in the status bar (fewer if they do not fit); the tooltip has them all
 
@@ -135,7 +135,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.table.setAccessibleName("Contracts")
         self.table.setModel(self.model)
         self.model.modelReset.connect(self._fit_columns)  # widened to the amounts and dates just read
-        self.model.rowsInserted.connect(lambda _parent, first, last: self._fit_columns(first, last))
+        self.table.verticalScrollBar().valueChanged.connect(self._fit_columns)  # the rows coming into view
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -675,10 +675,10 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         width = min(self.attention.sizeHint().width(), self.width() // 3)
         self.resizeDocks([self.attention_dock], [max(width, self.attention.minimumWidth())], Qt.Orientation.Horizontal)
 
-    def _fit_columns(self, first: int = 0, last: int = FIT_ROWS - 1) -> None:
+    def _fit_columns(self, *_) -> None:
         """Amounts and dates fit their columns in the current font ("11,850.00 CAD" whole, not "11,850.00 C…"):
-        a column narrower than the widest of its rows `first`..`last` (those just read; at most FIT_ROWS) or
-        than its title is widened; wider ones, the user's own, are kept."""
+        a column narrower than the widest of the rows in view or than its title is widened (wider ones, the
+        user's own, are kept). Run when rows are read and when the table scrolls (about a millisecond)."""
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
         style = self.style()
@@ -688,7 +688,9 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             QStyle.PixelMetric.PM_HeaderMarkSize
         )
         model = self.table.model()
-        rows = range(first, min(last + 1, first + FIT_ROWS, model.rowCount()))
+        top = max(self.table.rowAt(0), 0)
+        bottom = self.table.rowAt(self.table.viewport().height() - 1)
+        rows = range(top, min(model.rowCount(), (bottom if bottom >= 0 else top + FIT_ROWS) + 1))
         for col, (key, title, _) in enumerate(COLUMNS):
             if key not in MONEY_COLUMNS and key not in DATE_COLUMNS:
                 continue
