@@ -47,6 +47,7 @@ test-dist: $(DIST_STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/demo_and_check.py
 	$(BIN)/python benchmarks/table.py
+	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/reconcile.py
 
 bench-startup: $(STAMP)

@@ -22,9 +22,13 @@ from .clock import utc_today
 
 # A clock needs attention from its warn_from day; one that lapses stops needing it once due has passed
 # (the clocks of RULES.md and their warning periods: models/summary.py). models/queries.py reads it too.
-ATTENTION_WHERE = (
-    "((k.lapses = 0 AND k.warn_from <= :today) OR (k.lapses = 1 AND k.due >= :today AND k.warn_from <= :today))"
+# Its two parts (a clock that lapses, or not) are also walked apart, each along the (lapses, due) index, to list
+# the soonest first without reading every clock that needs attention (queries.attention).
+ATTENTION_PARTS = (
+    "k.lapses = 0 AND k.warn_from <= :today",
+    "k.lapses = 1 AND k.due >= :today AND k.warn_from <= :today",
 )
+ATTENTION_WHERE = "(" + " OR ".join(f"({part})" for part in ATTENTION_PARTS) + ")"
 
 # The Next deadline of a contract, one definition read by the contracts table: its soonest clock that needs
 # attention today (ATTENTION_WHERE, the condition of the "Needs attention" filter and of the panel), else its

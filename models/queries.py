@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from .browse import ATTENTION_WHERE
+from .browse import ATTENTION_PARTS, ATTENTION_WHERE
 from .clock import utc_now, utc_today
 from .entities import (
     Clock,
@@ -393,15 +393,16 @@ def attention(today: date | None = None, limit: int | None = None) -> list[Atten
         f"CASE WHEN k.kind = '{Clock.CLOSEOUT}' THEN (SELECT group_concat(i.label, char(31)) FROM "
         "(SELECT i.label FROM closeout_item i WHERE i.contract_id = k.contract_id AND i.done_on IS NULL "
         "ORDER BY i.id) i) END "
-        "FROM clock k JOIN contract c ON c.id = k.contract_id JOIN policy p ON p.id = c.policy_id "
+        # The clocks first, sorted and cut to `limit` (SQLite would otherwise join and describe every clock that
+        # needs attention before sorting), then what each is about.
+        f"FROM ({_soonest_needing_attention(limit)}) k JOIN contract c ON c.id = k.contract_id "
+        "JOIN policy p ON p.id = c.policy_id "
         f"LEFT JOIN ledger_entry e ON e.id = k.ref AND k.kind IN {PAYMENT_CLOCKS} "
         f"LEFT JOIN milestone m ON m.id = k.ref AND k.kind = '{Clock.REVIEW}' "
         "LEFT JOIN milestone pm ON pm.id = e.milestone_id "
         f"LEFT JOIN escrow_refund_request r ON r.id = k.ref AND k.kind = '{Clock.ESCROW_REPLY}' "
-        f"WHERE {ATTENTION_WHERE} ORDER BY k.due, k.kind, k.contract_id, k.ref"
+        "ORDER BY k.due, k.kind, k.contract_id, k.ref"
     )
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
     rows = database.execute_sql(sql, {"today": today})
     return [
         AttentionItem(
@@ -418,6 +419,19 @@ def attention(today: date | None = None, limit: int | None = None) -> list[Atten
         )
         for d, kind, cid, title, ref, quiet, amount, currency, paid_on, milestone, asked, own, on, items in rows
     ]
+
+
+def _soonest_needing_attention(limit: int | None) -> str:
+    """SQL: the clocks that need attention today, soonest first, at most `limit`. With a limit, each part of the
+    condition walks the (lapses, due) index in order and stops at `limit` (the unary + keeps SQLite off the
+    warn_from index, which would read every clock past its warning day and sort them), and the two are merged."""
+    order = "ORDER BY k.due, k.kind, k.contract_id, k.ref"
+    if limit is None:
+        return f"SELECT * FROM clock k WHERE {ATTENTION_WHERE} {order}"
+    cut = f" LIMIT {int(limit)}"
+    parts = [part.replace("k.warn_from <=", "+k.warn_from <=") for part in ATTENTION_PARTS]
+    walks = " UNION ALL ".join(f"SELECT * FROM (SELECT * FROM clock k WHERE {part} {order}{cut})" for part in parts)
+    return f"SELECT * FROM ({walks}) k {order}{cut}"
 
 
 def _day(value) -> date:

@@ -1,0 +1,102 @@
+"""Benchmark: the contract page and the attention panel on the big book, offscreen, inside one app.
+
+Figures (a user's click should feel instant; DESIGN.md's interaction budget, 50 ms for a sort or a keystroke, is
+for the table: the page is allowed twice that, as it reads one contract's every record):
+- page_ms_max / page_ms_median: clicking a row to the contract page shown (its summary, deadlines and the tab
+  that is open), for contracts spread over the whole book (budget <= 100 ms);
+- tab_ms_max: each tab of the contract with the most ledger entries, opened (budget <= 100 ms);
+- attention_panel_ms: View → Needs Attention Panel (F9) to the panel filled, the first time, and
+  attention_refresh_ms: filled again after a change (budget <= 100 ms each).
+Prints one JSON object on its last line and exits 0 even when over budget ("ok" says so).
+
+    python benchmarks/pages.py [--contracts 100000] [--book PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import figure, given_or_demo  # benchmarks/common.py: these scripts run from this folder
+
+SAMPLES = 25  # contracts spread evenly over the book's ids
+
+
+def measure(book: Path, settings: Path) -> dict:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.app import make_app
+    from desktop.window.main_window import MainWindow
+    from models.book import open_book
+
+    app = make_app()
+    opened = open_book(book, create=False)
+    window = MainWindow(opened, settings=QSettings(str(settings), QSettings.Format.IniFormat))
+    window.resize(1280, 800)
+    window.show()
+    deadline = time.perf_counter() + 60
+    while not window.status_attention.text() and time.perf_counter() < deadline:
+        app.processEvents()
+    app.processEvents()
+    if getattr(window, "overdue_dialog", None) is not None:
+        window.overdue_dialog.reject()
+
+    def timed(action) -> float:
+        started = time.perf_counter()
+        action()
+        QApplication.processEvents()  # painted
+        return (time.perf_counter() - started) * 1000
+
+    conn = opened.conn
+    top = conn.execute("SELECT MAX(id) FROM contract").fetchone()[0]
+    ids = sorted({max(1, top * i // SAMPLES) for i in range(1, SAMPLES + 1)})
+    window.page.show_contract(ids[0])  # the page's first build (its widgets), not a click
+    QApplication.processEvents()
+    pages = [timed(lambda cid=cid: window.page.show_contract(cid)) for cid in ids]
+    busiest = conn.execute(
+        "SELECT contract_id FROM ledger_entry GROUP BY contract_id ORDER BY COUNT(*) DESC LIMIT 1"
+    ).fetchone()[0]
+    window.page.show_contract(busiest)
+    tabs = window.page.tabs
+    tab_times = {
+        tabs.tabText(i).replace("&", ""): timed(lambda i=i: tabs.setCurrentIndex(i)) for i in range(tabs.count())
+    }
+    panel = timed(window.attention_dock.show)
+    refresh = timed(window.attention.refresh)
+    lines = len(window.attention.items)
+    window.close()
+    opened.close()
+    return {"pages": pages, "tabs": tab_times, "panel": panel, "refresh": refresh, "lines": lines}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contracts", type=int, default=100_000)
+    parser.add_argument("--book", type=Path, help="an existing big book (else one is generated)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="escrowbook-pages-") as tmp:
+        book = given_or_demo(args.book, Path(tmp), args.contracts)
+        timings = measure(book, Path(tmp) / "settings.ini")
+    worst_tab = max(timings["tabs"], key=timings["tabs"].get)
+    result = {
+        "page_ms_max": figure(max(timings["pages"]), 100, "ms", contracts_opened=len(timings["pages"])),
+        "page_ms_median": figure(statistics.median(timings["pages"]), 100, "ms"),
+        "tab_ms_max": figure(timings["tabs"][worst_tab], 100, "ms", worst=worst_tab),
+        "attention_panel_ms": figure(timings["panel"], 100, "ms", lines=timings["lines"]),
+        "attention_refresh_ms": figure(timings["refresh"], 100, "ms"),
+        "contracts": {"value": args.contracts if args.book is None else None, "unit": "contracts"},
+    }
+    print(json.dumps(timings), file=sys.stderr)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
