@@ -36,7 +36,7 @@ _MONTH_ROWS = (
 _DAY_ROWS = (
     "SELECT day, kind, {sign} * SUM(starts), {sign} * SUM(ends) FROM ("
     "SELECT warn_from AS day, kind, COUNT(*) AS starts, 0 AS ends FROM clock WHERE 1 {where} GROUP BY 1, 2 "
-    "UNION ALL SELECT due, kind, 0, COUNT(*) FROM clock WHERE lapses = 1 {where} GROUP BY 1, 2"
+    "UNION ALL SELECT due, kind, 0, COUNT(*) FROM clock WHERE +lapses = 1 {where} GROUP BY 1, 2"
     ") GROUP BY day, kind"
 )
 _SOURCES = {

@@ -728,20 +728,25 @@ class LedgerMachine(RuleBasedStateMachine):
             for name in names:
                 t[name] += getattr(b, name)
         assert queries.book_totals() == money
+        paid_kinds = ", ".join(f"'{k}'" for k in LedgerEntry.PAYMENT_KINDS)
         for year in {self.FIRST_DAY.year, self.today.year}:
             paid: dict[str, dict[str, int]] = {}
-            for e in LedgerEntry.select():
-                if e.date.year == year and queries.is_live(e) and e.kind in (*LedgerEntry.PAYMENT_KINDS, "refund"):
-                    sums = paid.setdefault(e.currency, {"paid": 0, "refunded": 0})
-                    sums["refunded" if e.kind == LedgerEntry.REFUND else "paid"] += e.amount
+            rows = database.execute_sql(  # the live ledger's payments and refunds dated in the year
+                f"SELECT currency, kind = 'refund', SUM(amount) FROM live_entry WHERE substr(date, 1, 4) = ? "
+                f"AND kind IN ({paid_kinds}, 'refund') GROUP BY 1, 2",
+                (f"{year:04d}",),
+            )
+            for currency, refund, amount in rows:
+                paid.setdefault(currency, {"paid": 0, "refunded": 0})["refunded" if refund else "paid"] = amount
             assert queries.book_year(year) == paid
         for status in ("all", "active", "ended"):
             query = ContractQuery(self.book.conn, filter_=status)
             every = Contract.select().where(Contract.status == status) if status != "all" else Contract.select()
             assert query.count() == every.count()
+        clocks = [(k.warn_from, k.due, k.lapses) for k in Clock.select()]
         for day in (self.today, self.today - timedelta(days=30), self.today + timedelta(days=1), self.FIRST_DAY):
             # A clock needs attention from its warn_from day; one that lapses, only until its due day.
-            counted = sum(k.warn_from <= day and (not k.lapses or k.due >= day) for k in Clock.select())
+            counted = sum(warn <= day and (not lapses or due >= day) for warn, due, lapses in clocks)
             assert queries.attention_count(day) == counted
             assert sum(queries.attention_counts(day).values()) == counted
 
