@@ -128,6 +128,20 @@ def _closeout_grace(db: pw.Database) -> None:
     refresh(db, only=("clock", "contract_totals"))
 
 
+def _book_totals(db: pw.Database) -> None:
+    """Book format 7: the book's totals kept as the contracts change (models/book_totals.py), per currency (with
+    each status's contracts: each contract's summary says its status), per month and per day of attention, so
+    the status bar and the filters read a few rows at any size of book. Filled here from the contracts'."""
+    from . import book_totals
+    from .entities import AttentionDay, BookMonth, BookTotal
+
+    db.create_tables([BookTotal, BookMonth, AttentionDay])
+    if not any(row[1] == "status" for row in db.execute_sql("PRAGMA table_info(contract_totals)")):
+        db.execute_sql("ALTER TABLE contract_totals ADD COLUMN status VARCHAR(255)")
+    db.execute_sql("UPDATE contract_totals SET status = (SELECT c.status FROM contract c WHERE c.id = contract_id)")
+    book_totals.rebuild(db.execute_sql)
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -137,6 +151,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _second_policy_version,
     _statements,
     _closeout_grace,
+    _book_totals,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
@@ -153,6 +168,7 @@ ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
         ("dispute", "proposed_on"),
     ),
     5: (("statement_line", "reference"), ("statement_match", "status")),
+    7: (("contract_totals", "status"),),
 }
 
 

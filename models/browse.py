@@ -60,6 +60,7 @@ SORTS: dict[str, tuple[str, ...]] = {
     "next": ("t.next_due IS NULL", "t.next_due"),
 }
 FILTERS = ("all", "active", "ended", "attention")
+KEPT_COUNTS = {"all": "contracts", "active": "active", "ended": "ended"}  # book_total's column of each filter
 # The Next deadline as shown (NEXT_DEADLINE), to sort a selective query by: its few rows are sorted by the date
 # each shows, not by the maintained one.
 NEXT_SHOWN = ("next_deadline IS NULL", "substr(next_deadline, 1, 10)")
@@ -191,6 +192,10 @@ class ContractQuery:
         return [row.id for row in self.page(sort=sort, descending=descending, limit=-1)]
 
     def count(self) -> int:
+        if self._count is None and self.matches is None and self.filter in KEPT_COUNTS:
+            # No search: the book's kept count of the filter's contracts (models/book_totals.py), a row per currency.
+            sql = f"SELECT COALESCE(SUM({KEPT_COUNTS[self.filter]}), 0) FROM book_total"
+            self._count = self.conn.execute(sql).fetchone()[0]
         if self._count is None:
             where = self._where().replace("+c.", "c.")
             self._count = self.conn.execute(f"SELECT COUNT(*) FROM contract c{where}", self.params).fetchone()[0]

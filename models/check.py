@@ -19,7 +19,7 @@ import urllib.parse
 
 import peewee as pw
 
-from . import anchor, consistency
+from . import anchor, book_totals, consistency
 from .bookfile import new_connection
 from .chain import chain_problems
 from .entities import LedgerEntry as E
@@ -366,6 +366,7 @@ def check_book(path: str | None = None) -> list[str]:
         trust = trust_problems(path)
         _fresh_summaries()
         summary = summary_problems() + search_index_problems()
+        summary += book_totals.problems()  # the book's kept totals (models/book_totals.py)
         if not workers:  # no path: everything on the open book's connection
             found["integrity"] = integrity_problems()
             if not found["integrity"]:

@@ -336,6 +336,7 @@ class ContractTotals(BaseModel):
     currency = pw.CharField(max_length=3)  # the contract's: book totals per currency read this table alone
     next_due = pw.DateField(null=True)  # indexed as (next_due IS NULL, next_due) by book.py: soonest first
     next_kind = pw.CharField(default="")
+    status = pw.CharField(null=True)  # the contract's (book format 7): the book's counts per status are kept by it
 
     class Meta:
         # The status bar's totals per currency come from this index alone.
@@ -385,6 +386,49 @@ class ContractMonth(BaseModel):
     class Meta:
         primary_key = pw.CompositeKey("contract", "month")
         indexes = ((("month", "currency", "paid", "refunded"), False),)
+
+
+class BookTotal(BaseModel):
+    """Maintained (book format 7): the book's totals in one currency, kept by every operation as it changes one
+    contract (models/book_totals.py), so the status bar and the filters read a few rows, never every contract."""
+
+    currency = pw.CharField(max_length=3, primary_key=True)
+    contracts = pw.IntegerField()
+    active = pw.IntegerField()
+    ended = pw.IntegerField()
+    funded = pw.IntegerField()
+    released = pw.IntegerField()
+    escrow_refunded = pw.IntegerField()
+    refunded = pw.IntegerField()
+    fees = pw.IntegerField()
+    escrow = pw.IntegerField()
+
+
+class BookMonth(BaseModel):
+    """Maintained (book format 7): payments and refunds of the whole book per month and currency."""
+
+    month = pw.CharField()  # "YYYY-MM"
+    currency = pw.CharField(max_length=3)
+    paid = pw.IntegerField()
+    refunded = pw.IntegerField()
+    contracts = pw.IntegerField()  # the contract_month rows it sums (none left: the row goes)
+
+    class Meta:
+        primary_key = pw.CompositeKey("month", "currency")
+
+
+class AttentionDay(BaseModel):
+    """Maintained (book format 7): per day and kind of clock, how many clocks start needing attention that day
+    (their warn_from) and how many lapsing clocks stop after it (their due). What needs attention on any day is
+    the starts up to that day less the ends before it: a count that never goes stale as the days pass."""
+
+    day = pw.CharField()  # "YYYY-MM-DD"
+    kind = pw.CharField()
+    starts = pw.IntegerField()
+    ends = pw.IntegerField()
+
+    class Meta:
+        primary_key = pw.CompositeKey("day", "kind")
 
 
 class BookInfo(BaseModel):
@@ -497,4 +541,7 @@ ALL_TABLES = [
     StatementLine,
     StatementChoice,
     StatementMatch,
+    BookTotal,
+    BookMonth,
+    AttentionDay,
 ]

@@ -439,13 +439,23 @@ def _day(value) -> date:
 
 
 def attention_counts(today: date | None = None) -> dict[str, int]:
-    """How many clocks of each kind need attention today (every one, not only a panel's first lines)."""
-    sql = f"SELECT k.kind, COUNT(*) FROM clock k WHERE {ATTENTION_WHERE} GROUP BY k.kind"
-    return dict(database.execute_sql(sql, {"today": utc_today(today).isoformat()}).fetchall())
+    """How many clocks of each kind need attention today (every one, not only a panel's first lines): those that
+    started needing it by today less the lapsing ones that stopped before today, from the kept days
+    (models/book_totals.py: a few rows per day of the book, never every clock)."""
+    sql = (
+        "SELECT kind, SUM(starts) - SUM(CASE WHEN day < :today THEN ends ELSE 0 END) FROM attention_day "
+        "WHERE day <= :today GROUP BY kind"
+    )
+    rows = database.execute_sql(sql, {"today": utc_today(today).isoformat()}).fetchall()
+    return {kind: n for kind, n in rows if n}
 
 
 def attention_count(today: date | None = None) -> int:
-    sql = f"SELECT COUNT(*) FROM clock k WHERE {ATTENTION_WHERE}"
+    """How many clocks need attention today (as attention_counts, in one figure)."""
+    sql = (
+        "SELECT COALESCE(SUM(starts) - SUM(CASE WHEN day < :today THEN ends ELSE 0 END), 0) FROM attention_day "
+        "WHERE day <= :today"
+    )
     return database.execute_sql(sql, {"today": utc_today(today).isoformat()}).fetchone()[0]
 
 
@@ -511,9 +521,10 @@ def overdue_automatic_events(today: date | None = None) -> list[AutomaticEvent]:
 
 
 def book_year(year: int) -> dict[str, dict[str, int]]:
-    """Payments and refunds dated in `year`, per currency (never added across currencies, R1)."""
+    """Payments and refunds dated in `year`, per currency (never added across currencies, R1), from the kept
+    monthly totals of the book (models/book_totals.py)."""
     sql = (
-        "SELECT currency, SUM(paid), SUM(refunded) FROM contract_month "
+        "SELECT currency, SUM(paid), SUM(refunded) FROM book_month "
         "WHERE month >= ? AND month <= ? GROUP BY currency ORDER BY currency"
     )
     rows = database.execute_sql(sql, (f"{year:04d}-01", f"{year:04d}-12"))
@@ -521,14 +532,10 @@ def book_year(year: int) -> dict[str, dict[str, int]]:
 
 
 def book_totals() -> dict[str, dict[str, int]]:
-    """Totals per currency (never added across currencies, R1), from the maintained summary."""
-    sql = """
-    SELECT t.currency, SUM(t.funded), SUM(t.released), SUM(t.escrow_refunded), SUM(t.refunded),
-           SUM(t.fees), SUM(t.escrow), COUNT(*)
-    FROM contract_totals t
-    GROUP BY t.currency ORDER BY t.currency
-    """
+    """Totals per currency (never added across currencies, R1), kept as the contracts change
+    (models/book_totals.py): a row per currency, whatever the size of the book."""
     keys = ("funded", "released", "escrow_refunded", "refunded", "fees", "escrow", "contracts")
+    sql = f"SELECT currency, {', '.join(keys)} FROM book_total ORDER BY currency"
     out = {row[0]: dict(zip(keys, row[1:], strict=True)) for row in database.execute_sql(sql)}
     for t in out.values():
         t["net_cost"] = t["released"] + t["fees"] - t["refunded"]  # as Balances.net_cost, per currency

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import peewee as pw
 
+from . import book_totals
 from .entities import LedgerEntry as E
 
 
@@ -60,7 +61,7 @@ SELECT c.id AS contract_id, c.currency AS currency,
        COALESCE(s.escrow_refunded, 0) AS escrow_refunded, COALESCE(s.refunded, 0) AS refunded,
        COALESCE(s.fees, 0) AS fees,
        COALESCE(s.funded, 0) - COALESCE(s.released, 0) - COALESCE(s.escrow_refunded, 0) AS escrow,
-       substr(n.next, 1, 10) AS next_due, COALESCE(substr(n.next, 12), '') AS next_kind
+       substr(n.next, 1, 10) AS next_due, COALESCE(substr(n.next, 12), '') AS next_kind, c.status AS status
 FROM contract c
 LEFT JOIN (
     SELECT e.contract_id,
@@ -77,7 +78,9 @@ LEFT JOIN (
 WHERE 1 {where_c}
 """
 
-TOTALS_COLUMNS = "contract_id, currency, funded, released, escrow_refunded, refunded, fees, escrow, next_due, next_kind"
+TOTALS_COLUMNS = (
+    "contract_id, currency, funded, released, escrow_refunded, refunded, fees, escrow, next_due, next_kind, status"
+)
 
 # How many days ahead each clock starts to need attention. Overdue clocks always
 # do, except those that simply lapse (a refund window or a feedback window that closed).
@@ -259,8 +262,12 @@ SUMMARIES = ("clock", "contract_totals", "contract_month", "contract_search")
 def refresh(db: pw.Database, contract_id: int | None = None, *, only: tuple[str, ...] = SUMMARIES) -> None:
     """Rebuild the summaries of one contract (or of every contract) from its records.
 
-    The clock goes first: the totals' "next deadline" is read from it.
+    The clock goes first: the totals' "next deadline" is read from it. The book's totals (models/book_totals.py)
+    follow: one contract's old rows are taken out of them first and its new ones added last.
     """
+    run = db.execute_sql
+    if contract_id is not None:
+        book_totals.add(run, contract_id, -1)
     derive = {
         "clock": (CLOCK_COLUMNS, clocks_sql),
         "contract_totals": (TOTALS_COLUMNS, totals_sql),
@@ -278,7 +285,18 @@ def refresh(db: pw.Database, contract_id: int | None = None, *, only: tuple[str,
             db.execute_sql(f"DELETE FROM {table} WHERE contract_id = ?", (contract_id,))
         columns, sql = derive[table]
         text = clocks_sql(contract_id, closeout_grace(db)) if table == "clock" else sql(contract_id)
+        if table == "contract_totals" and contract_id is None and not _has_status(db):  # before format 7
+            columns, text = columns.removesuffix(", status"), f"SELECT {columns.removesuffix(', status')} FROM ({text})"
         db.execute_sql(f"INSERT INTO {table} ({columns}) " + text)
+    if contract_id is not None:
+        book_totals.add(run, contract_id, 1)
+    elif book_totals.present(run):
+        book_totals.rebuild(run)
+
+
+def _has_status(db: pw.Database) -> bool:
+    """Whether contract_totals has its status column (book format 7; not while older migrations run)."""
+    return any(row[1] == "status" for row in db.execute_sql("PRAGMA table_info(contract_totals)"))
 
 
 def refresh_search(db: pw.Database, contract_id: int | None = None) -> None:

@@ -8,7 +8,7 @@ import os
 import re
 import sqlite3
 import stat
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -182,7 +182,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 6
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 7
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -302,8 +302,6 @@ def test_format_6_migration_gives_closeout_deadlines_their_grace_R11(tmp_path, b
     """Book format 6: a format-5 book kept each contract's closeout deadline on the day it ended; migrated, its
     closeout items are due 7 days after the ending (the policy's grace), the next deadlines follow, and `check`
     finds the book's kept deadlines equal to the ones derived from its records."""
-    from datetime import timedelta
-
     from models.entities import Clock, Contract, ContractTotals
 
     path = tmp_path / "old.book"
@@ -317,10 +315,68 @@ def test_format_6_migration_gives_closeout_deadlines_their_grace_R11(tmp_path, b
     assert conn.execute("SELECT due FROM clock WHERE kind = 'closeout'").fetchall() == [(ended.isoformat(),)]
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 6
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version()
         closeout = Clock.get(Clock.kind == Clock.CLOSEOUT)
         assert closeout.due == ended + timedelta(days=7)
         assert ContractTotals.get().next_due <= closeout.due
         assert check_book(str(book.path)) == []
     (backup,) = backups_of(path)
     assert backup.before_upgrade_from == 5
+
+
+def test_format_7_migration_fills_the_book_totals_from_its_contracts(tmp_path, backups_folder):
+    """Book format 7: a format-6 book kept no totals of the whole book; migrated, the totals per currency, the
+    payments and refunds of the year, the contracts of each status and what needs attention are filled from its
+    contracts (the figures the status bar and the filters showed before), and `check` finds them equal."""
+    from models import queries
+    from models.browse import ContractQuery
+
+    path = tmp_path / "old.book"
+    _build(path)  # $300.00 funded, $200.00 paid, $100.00 in escrow
+    with open_book(path):
+        f = ops.create_freelancer("Bo Lindqvist")
+        site = ops.create_contract("Website", f, currency="EUR", started_on=START, today=PAID)
+        m = ops.add_milestone(site, "Pages", 80_000)
+        ops.fund_milestone(m, today=START)
+        paid = ops.release_payment(m, today=PAID)
+        ops.record_refund(paid, 5_000, today=PAID)
+        ops.end_contract(site, agreed=True, today=PAID)
+    as_format(path, 6)
+    conn = sqlite3.connect(path)
+    assert "book_total" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 7
+        totals = queries.book_totals()
+        assert {cur: (t["escrow"], t["released"], t["refunded"], t["contracts"]) for cur, t in totals.items()} == {
+            "EUR": (0, 80_000, 5_000, 1),
+            "USD": (10_000, 20_000, 0, 1),
+        }
+        assert queries.book_year(PAID.year) == {
+            "EUR": {"paid": 80_000, "refunded": 5_000},
+            "USD": {"paid": 20_000, "refunded": 0},
+        }
+        counts = {k: ContractQuery(book.conn, filter_=k).count() for k in ("all", "active", "ended")}
+        assert counts == {"all": 2, "active": 1, "ended": 1}
+        day = PAID + timedelta(days=2)  # the ended contract's feedback window and closeout are days away
+        assert queries.attention_count(day) == 0
+        assert queries.attention_count(PAID + timedelta(days=60)) == 1  # its closeout, overdue
+        assert check_book(str(book.path)) == []
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 6
+
+
+def test_check_reports_the_book_totals_out_of_date(ledger, capsys):
+    """`escrowbook check` compares the kept totals with the contracts': a total, a month's payments or a day's
+    count of what needs attention changed outside Escrowbook is reported in words, each once."""
+    _edit(
+        ledger,
+        "UPDATE book_total SET escrow = escrow + 1",
+        "UPDATE book_month SET paid = 0",
+        "INSERT INTO attention_day (day, kind, starts, ends) VALUES ('2026-03-09', 'review', 1, 0)",
+    )
+    assert main(["check", str(ledger)]) == 1
+    said = capsys.readouterr().out
+    assert "the book's totals in USD differ from what its contracts add up to (kept total out of date)." in said
+    assert "the book's payments and refunds of 2026-03 in USD differ from what its contracts add up to" in said
+    assert "the count of what needs attention (review clocks on 2026-03-09) differs from what its contracts" in said

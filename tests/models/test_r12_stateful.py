@@ -19,9 +19,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from models import corrections, mediation, ops, order, queries
 from models.book import open_book
+from models.browse import ContractQuery
 from models.check import check_book
 from models.entities import (
     AccessGrant,
+    Clock,
     CloseoutItem,
     Contract,
     Deliverable,
@@ -710,6 +712,43 @@ class LedgerMachine(RuleBasedStateMachine):
         """R12 and R16: `escrowbook check` finds nothing: every ledger invariant, the ledger's order of events,
         the hash chain, and the maintained summaries equal a fresh derivation."""
         assert check_book() == []
+
+    @invariant()
+    def kept_totals_equal_computed_ones(self):
+        """The book's kept totals (the status bar, the filters' counts, what needs attention) equal those computed
+        from every contract: the money per currency from each contract's ledger, the payments of each year from
+        the ledger's dates, the contracts of each status, and what needs attention counted clock by clock, on
+        today and on days before and after it (the kept count is never one that goes stale as days pass)."""
+        names = ("funded", "released", "escrow_refunded", "refunded", "fees", "escrow", "net_cost")
+        money: dict[str, dict[str, int]] = {}
+        for c in Contract.select():
+            b = queries.balances(c)
+            t = money.setdefault(c.currency, dict.fromkeys((*names, "contracts"), 0))
+            t["contracts"] += 1
+            for name in names:
+                t[name] += getattr(b, name)
+        assert queries.book_totals() == money
+        paid_kinds = ", ".join(f"'{k}'" for k in LedgerEntry.PAYMENT_KINDS)
+        for year in {self.FIRST_DAY.year, self.today.year}:
+            paid: dict[str, dict[str, int]] = {}
+            rows = database.execute_sql(  # the live ledger's payments and refunds dated in the year
+                f"SELECT currency, kind = 'refund', SUM(amount) FROM live_entry WHERE substr(date, 1, 4) = ? "
+                f"AND kind IN ({paid_kinds}, 'refund') GROUP BY 1, 2",
+                (f"{year:04d}",),
+            )
+            for currency, refund, amount in rows:
+                paid.setdefault(currency, {"paid": 0, "refunded": 0})["refunded" if refund else "paid"] = amount
+            assert queries.book_year(year) == paid
+        for status in ("all", "active", "ended"):
+            query = ContractQuery(self.book.conn, filter_=status)
+            every = Contract.select().where(Contract.status == status) if status != "all" else Contract.select()
+            assert query.count() == every.count()
+        clocks = [(k.warn_from, k.due, k.lapses) for k in Clock.select()]
+        for day in (self.today, self.today - timedelta(days=30), self.today + timedelta(days=1), self.FIRST_DAY):
+            # A clock needs attention from its warn_from day; one that lapses, only until its due day.
+            counted = sum(warn <= day and (not lapses or due >= day) for warn, due, lapses in clocks)
+            assert queries.attention_count(day) == counted
+            assert sum(queries.attention_counts(day).values()) == counted
 
     @invariant()
     def books_balance(self):
