@@ -182,7 +182,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 6
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 7
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -317,10 +317,33 @@ def test_format_6_migration_gives_closeout_deadlines_their_grace_R11(tmp_path, b
     assert conn.execute("SELECT due FROM clock WHERE kind = 'closeout'").fetchall() == [(ended.isoformat(),)]
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 6
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 7
         closeout = Clock.get(Clock.kind == Clock.CLOSEOUT)
         assert closeout.due == ended + timedelta(days=7)
         assert ContractTotals.get().next_due <= closeout.due
         assert check_book(str(book.path)) == []
     (backup,) = backups_of(path)
     assert backup.before_upgrade_from == 5
+
+
+def test_format_7_migration_gives_one_and_two_character_search_its_indexes(tmp_path, backups_folder):
+    """Book format 7: a format-6 book had no index for searches of one or two characters; migrated, each of
+    title, freelancer name and contract id has one that ignores case, and such a search reads through them."""
+    from models.browse import PREFIX_IDS, ContractQuery, like_prefix
+
+    path = tmp_path / "old.book"
+    _build(path)
+    as_format(path, 6)
+    conn = sqlite3.connect(path)
+    assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE '%nocase'").fetchall()
+    conn.close()
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 7
+        plan = book.conn.execute("EXPLAIN QUERY PLAN " + PREFIX_IDS, {"prefix": like_prefix("Lo")})
+        plan = " ".join(r[3] for r in plan)
+        for index in ("contract_title_nocase", "freelancer_name_nocase", "contract_external_id_nocase"):
+            assert f"INDEX {index} " in plan
+        assert [r.title for r in ContractQuery(book.conn, search="lo").page()] == ["Logo redesign"]
+        assert check_book(str(book.path)) == []
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 6
