@@ -142,6 +142,13 @@ def _book_totals(db: pw.Database) -> None:
     book_totals.rebuild(db.execute_sql)
 
 
+def _prefix_search(db: pw.Database) -> None:
+    """Book format 8: searches of one or two characters find the titles, freelancer names and contract ids that
+    start with them (models/browse.py), each from an index that ignores the case of A to Z."""
+    for table, column in (("contract", "title"), ("freelancer", "name"), ("contract", "external_id")):
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{table}_{column}_nocase" ON "{table}" ("{column}" COLLATE NOCASE)')
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -152,6 +159,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _statements,
     _closeout_grace,
     _book_totals,
+    _prefix_search,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):

@@ -3,7 +3,9 @@
 The contracts table of the main window pages through these queries (never a
 proxy model over the whole book). Every sort key has an index, ties are broken
 by contract id, search uses the FTS5 trigram index (three characters or more;
-shorter text does not filter: the window says so), and the
+one or two find the titles, freelancer names and contract ids starting with them,
+from their NOCASE indexes), no query counts its matches before the first page
+(`count()` is asked for apart: the window runs it off its GUI thread), and the
 "Needs attention" filter reads the clock table's covering indexes. Nothing here
 writes.
 
@@ -44,6 +46,10 @@ NEXT_DEADLINE = f"""(SELECT k.due || ' ' || ({ATTENTION_WHERE}) || ' ' || k.kind
  ORDER BY ({ATTENTION_WHERE}) DESC, k.due, k.kind LIMIT 1)"""
 # The "Needs attention" filter: contracts with a clock that needs attention today.
 NEEDS_ATTENTION = f"c.id IN (SELECT k.contract_id FROM clock k WHERE {ATTENTION_WHERE})"
+# The same test on one row, to walk a sort index when many contracts need attention (through the row's clocks).
+ATTENTION_ROW = (
+    f"EXISTS (SELECT 1 FROM clock k INDEXED BY clock_contract_id_due WHERE k.contract_id = c.id AND {ATTENTION_WHERE})"
+)
 
 # key -> SQL sort expressions (each indexed). The freelancer sort walks freelancers by name.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -61,8 +67,8 @@ SORTS: dict[str, tuple[str, ...]] = {
 }
 FILTERS = ("all", "active", "ended", "attention")
 KEPT_COUNTS = {"all": "contracts", "active": "active", "ended": "ended"}  # book_total's column of each filter
-# The Next deadline as shown (NEXT_DEADLINE), to sort a selective query by: its few rows are sorted by the date
-# each shows, not by the maintained one.
+# The Next deadline as shown (NEXT_DEADLINE), to sort the "Needs attention" filter by: its rows are sorted by the
+# date each shows, not by the maintained one (read for every row it holds).
 NEXT_SHOWN = ("next_deadline IS NULL", "substr(next_deadline, 1, 10)")
 
 _COLUMNS = """
@@ -109,15 +115,53 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-MIN_SEARCH = 3  # the trigram index answers from three characters on; shorter text does not filter
-SPARSE = 5000  # up to this many search matches are fetched and sorted; more are tested while walking in order
+MIN_SEARCH = 3  # the trigram index answers from three characters on; one or two find what starts with them
+SPARSE = 20_000  # up to this many search matches are fetched and sorted (by their keys: ~1-2 µs each); more are
+# tested while walking a sort index in order
+
+# One or two characters: the contracts whose title, freelancer's name or contract id starts with them, letters
+# A to Z in either case (SQLite's LIKE), each from its own index (COLLATE NOCASE, book format 7).
+PREFIX_IDS = (
+    "SELECT id FROM contract WHERE title LIKE :prefix ESCAPE '\\'"
+    " UNION ALL SELECT c2.id FROM freelancer f2 JOIN contract c2 ON c2.freelancer_id = f2.id"
+    " WHERE f2.name LIKE :prefix ESCAPE '\\'"
+    " UNION ALL SELECT id FROM contract WHERE external_id LIKE :prefix ESCAPE '\\'"
+)
+FTS_IDS = "SELECT rowid FROM contract_search WHERE contract_search MATCH :match"
+
+
+def like_prefix(text: str) -> str:
+    """A LIKE pattern for what starts with `text` (its own %, _ and \\ taken literally)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def prefix_matches(text: str, *fields: str | None) -> bool:
+    """What a one- or two-character search finds, in Python: a field starting with the text, A to Z in either
+    case (as SQLite's LIKE compares). The tests hold the SQL to it."""
+
+    def fold(s: str) -> str:
+        return "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in s)
+
+    return any(f is not None and fold(f).startswith(fold(text)) for f in fields)
+
+
+def filter_count(conn: sqlite3.Connection, filter_: str, today: date | None = None) -> int:
+    """How many contracts a filter shows (no search): All, Active and Ended from the book's kept counts; Needs
+    attention by reading the contracts it holds (what needs attention depends on the day)."""
+    if filter_ not in FILTERS:
+        raise ValueError(f"unknown filter {filter_!r}")
+    if filter_ in KEPT_COUNTS:  # the book's kept count of the filter's contracts (models/book_totals.py)
+        return conn.execute(f"SELECT COALESCE(SUM({KEPT_COUNTS[filter_]}), 0) FROM book_total").fetchone()[0]
+    sql = f"SELECT COUNT(DISTINCT k.contract_id) FROM clock k WHERE {ATTENTION_WHERE}"
+    return conn.execute(sql, {"today": utc_today(today).isoformat()}).fetchone()[0]
 
 
 class ContractQuery:
     """One filter and search over the contracts, read page by page in any order.
 
-    Built once per filter or search change (it asks the search index how many
-    contracts match, once), then `page()` for each sort or scroll and `count()`.
+    Built once per filter or search change: it asks the search index whether at most SPARSE contracts match
+    (reading no more than SPARSE + 1 of them, whatever the query), then `page()` for each sort or scroll.
+    `count()` counts every match: the window runs it off its GUI thread, after the first page is shown.
     """
 
     def __init__(self, conn: sqlite3.Connection, *, filter_: str = "all", search: str = "", today: date | None = None):
@@ -127,41 +171,49 @@ class ContractQuery:
         self.filter = filter_
         self.search = search.strip()
         self.conds: list[str] = []
+        self.count_conds: list[str] = []  # the same, for count(): sets, never a test on each row
         self.params: dict = {"today": utc_today(today).isoformat()}  # the Next deadline is read for this day
         self.selective = False  # few rows left: let SQLite fetch them and sort
-        self.matches: int | None = None
+        self.sparse: bool | None = None  # the search matches at most SPARSE contracts (None: no search)
         self._count: int | None = None
         if filter_ in ("active", "ended"):
             self.conds.append("+c.status = :status")  # unary +: walk the sort index, not the status index
             self.params["status"] = filter_
-        elif filter_ == "attention":
-            self.conds.append(NEEDS_ATTENTION)
-            self.selective = True
+        self.count_conds = [cond.replace("+c.", "c.") for cond in self.conds]
+        if filter_ == "attention":  # few: fetched and sorted; many: each row tested while walking in order
+            capped = f"SELECT COUNT(*) FROM (SELECT 1 FROM clock k WHERE {ATTENTION_WHERE} LIMIT {SPARSE + 1})"
+            self.selective = self.conn.execute(capped, self.params).fetchone()[0] <= SPARSE
+            self.conds.append(NEEDS_ATTENTION if self.selective else ATTENTION_ROW)
+            self.count_conds.append(NEEDS_ATTENTION)
         if len(self.search) >= MIN_SEARCH:
             self.params["match"] = fts_phrase(self.search)
-            self.matches = self.conn.execute(
-                "SELECT COUNT(*) FROM contract_search WHERE contract_search MATCH :match", self.params
-            ).fetchone()[0]
-            sparse = self.matches <= SPARSE
-            # Few matches: fetch and sort them. Many (unary +): walk the sort index and test each row.
-            plus = "" if sparse or self.selective else "+"
-            self.conds.append(f"{plus}c.id IN (SELECT rowid FROM contract_search WHERE contract_search MATCH :match)")
-            self.selective = self.selective or sparse
-            if filter_ == "all":
-                self._count = self.matches
+            ids = FTS_IDS
+        elif self.search:
+            self.params["prefix"] = like_prefix(self.search)
+            ids = PREFIX_IDS
+        else:
+            return
+        capped = f"SELECT COUNT(*) FROM ({ids} LIMIT {SPARSE + 1})"
+        self.sparse = self.conn.execute(capped, self.params).fetchone()[0] <= SPARSE
+        self.count_conds.append(f"c.id IN ({ids})")
+        # Few matches: fetch and sort them. Many (unary +): walk the sort index, each row looked up among the
+        # matches (a test of the row's own text instead costs far more where the matches are bunched in the
+        # order: titles starting with "Lo" are all in the middle of the title order).
+        self.conds.append(f"{'' if self.sparse else '+'}c.id IN ({ids})")
+        self.selective = self.selective or self.sparse
 
-    def _where(self, *extra: str) -> str:
-        conds = [*self.conds, *extra]
+    def _where(self, *extra: str, conds: list[str] | None = None) -> str:
+        conds = [*(self.conds if conds is None else conds), *extra]
         return (" WHERE " + " AND ".join(conds)) if conds else ""
 
-    def _from(self, sort: str) -> str:
+    def _from(self, sort: str, selective: bool) -> str:
         """Drive the scan from the table whose index gives the order, unless few rows are left."""
-        if sort == "freelancer" and not self.selective:
+        if sort == "freelancer" and not selective:
             return (
                 " FROM freelancer f CROSS JOIN contract c ON c.freelancer_id = f.id"
                 " JOIN contract_totals t ON t.contract_id = c.id"
             )
-        if SORTS[sort][-1].startswith("t.") and not self.selective:
+        if SORTS[sort][-1].startswith("t.") and not selective:
             return (
                 " FROM contract_totals t CROSS JOIN contract c ON c.id = t.contract_id"
                 " JOIN freelancer f ON f.id = c.freelancer_id"
@@ -171,6 +223,16 @@ class ContractQuery:
             " JOIN contract_totals t ON t.contract_id = c.id"
         )
 
+    @staticmethod
+    def _keys_from(sort: str, conds: list[str]) -> str:
+        """The tables a selective query's sort keys and conditions read, no more (a join per match is not free)."""
+        tables = " FROM contract c"
+        if sort == "freelancer" or any("f." in cond for cond in conds):
+            tables += " JOIN freelancer f ON f.id = c.freelancer_id"
+        if SORTS[sort][-1].startswith("t."):
+            tables += " JOIN contract_totals t ON t.contract_id = c.id"
+        return tables
+
     def page(self, *, sort: str = "title", descending: bool = False, offset: int = 0, limit: int = 500):
         """One page of contracts in the requested order."""
         if sort not in SORTS:
@@ -179,32 +241,41 @@ class ContractQuery:
         # Ties broken by the id of the table the scan walks, which its index already holds in order.
         tie = "t.contract_id" if SORTS[sort][-1].startswith("t.") else "c.id"
         order = ", ".join(f"{expr}{direction}" for expr in (*SORTS[sort], tie))
-        if sort == "next" and self.selective:  # few rows (the "Needs attention" filter): by the date shown
+        selective, conds = self.selective, self.conds
+        shown = ""
+        if sort == "next" and self.filter == "attention":  # the "Needs attention" filter: by the date shown
             order = ", ".join(f"{expr}{direction}" for expr in (*NEXT_SHOWN, "c.id"))
-        sql = (
-            f"SELECT {COLUMNS_SQL}{self._from(sort)}{self._where()} "
-            f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
-        )
+            selective, conds, shown = True, self.count_conds, f", {NEXT_DEADLINE} AS next_deadline"
+        window = f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
+        if selective:  # the matches are sorted by their keys alone: the columns are read for the page only
+            sql = (
+                f"SELECT {COLUMNS_SQL} FROM (SELECT c.id AS id{shown}{self._keys_from(sort, conds)}"
+                f"{self._where(conds=conds)} {window}) p"
+                " CROSS JOIN contract c ON c.id = p.id JOIN freelancer f ON f.id = c.freelancer_id"
+                f" JOIN contract_totals t ON t.contract_id = c.id ORDER BY {order}"
+            )
+        else:  # walking a sort index: it stops at the page's last row
+            sql = f"SELECT {COLUMNS_SQL}{self._from(sort, False)}{self._where()} {window}"
         return [_row(r) for r in self.conn.execute(sql, self.params)]
 
     def ids(self, *, sort: str = "title", descending: bool = False) -> list[int]:
         """Every matching contract's number, in the requested order (to export what the table shows)."""
         return [row.id for row in self.page(sort=sort, descending=descending, limit=-1)]
 
-    def count(self) -> int:
-        if self._count is None and self.matches is None and self.filter in KEPT_COUNTS:
-            # No search: the book's kept count of the filter's contracts (models/book_totals.py), a row per currency.
-            sql = f"SELECT COALESCE(SUM({KEPT_COUNTS[self.filter]}), 0) FROM book_total"
-            self._count = self.conn.execute(sql).fetchone()[0]
+    def count(self, conn: sqlite3.Connection | None = None) -> int:
+        """How many contracts match: reads every match (the window asks off its GUI thread)."""
+        if self._count is None and not self.search:
+            self._count = filter_count(conn or self.conn, self.filter, date.fromisoformat(self.params["today"]))
         if self._count is None:
-            where = self._where().replace("+c.", "c.")
-            self._count = self.conn.execute(f"SELECT COUNT(*) FROM contract c{where}", self.params).fetchone()[0]
+            where = (" WHERE " + " AND ".join(self.count_conds)) if self.count_conds else ""
+            sql = f"SELECT COUNT(*) FROM contract c{where}"
+            self._count = (conn or self.conn).execute(sql, self.params).fetchone()[0]
         return self._count
 
     def includes(self, contract_id: int) -> bool:
         """Whether a contract belongs in this filter and search."""
         params = {**self.params, "one": int(contract_id)}
-        sql = f"SELECT 1 FROM contract c{self._where('c.id = :one')}"
+        sql = f"SELECT 1 FROM contract c JOIN freelancer f ON f.id = c.freelancer_id{self._where('c.id = :one')}"
         return self.conn.execute(sql, params).fetchone() is not None
 
 

@@ -3,15 +3,21 @@
 Sorting, filtering and searching happen in SQL (models.browse) with indexes;
 the model holds only the rows fetched so far (500 at a time, more as the view
 scrolls: canFetchMore/fetchMore). Never a QSortFilterProxyModel over the book.
+
+How many contracts match is not read before the first page is shown: unless the
+first page holds them all, a worker thread counts them (Counter), and `counted`
+tells the window; a newer filter or search drops an older count (interrupted if
+it is reading).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from desktop import formatting
@@ -60,6 +66,61 @@ def status_text(row: ContractRow, today: date | None = None) -> str:
     return "Ended · closed out"
 
 
+class _Relay(QObject):
+    """Carries a count from the worker thread to the GUI thread (a queued signal). Parentless, and kept by
+    each job, so it outlives a model closed while a job still runs."""
+
+    counted = Signal(int, int)  # generation, count
+
+
+class Counter:
+    """Counts a query's matches on a worker thread, one count at a time; a newer count cancels an older one.
+
+    The book's connection is the only one (the book is locked to it), so the worker reads through it: while
+    it reads, `sql` is held; `cancel()` (GUI thread) interrupts the statement and waits for it to stop, so that
+    the GUI thread's next statement is never the one interrupted. A cancelled count's result is dropped
+    (its generation is no longer the current one)."""
+
+    def __init__(self, on_counted: Callable[[int, int], None]):
+        self.generation = 0
+        self.sql = threading.Lock()
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(2)  # a job waiting on its turn for `sql` never holds up the next
+        self.relay = _Relay()
+        self.relay.counted.connect(on_counted)
+        self.before = None  # tests: called on the worker thread with the query before it counts
+
+    def cancel(self, conn: sqlite3.Connection | None = None) -> None:
+        self.generation += 1
+        if not self.sql.acquire(blocking=False):
+            if conn is not None:
+                conn.interrupt()
+            self.sql.acquire()
+        self.sql.release()
+
+    def start(self, query: ContractQuery) -> int:
+        self.cancel(query.conn)
+        generation = self.generation
+        relay, before, sql, current = self.relay, self.before, self.sql, lambda: self.generation
+
+        class Job(QRunnable):
+            def run(self) -> None:
+                if before is not None:
+                    before(query)
+                with sql:
+                    if current() != generation:
+                        return
+                    try:
+                        found = query.count()
+                    except (sqlite3.Error, ValueError):  # interrupted, or the book was closed
+                        return
+                if current() == generation:
+                    relay.counted.emit(generation, found)
+
+        self.pool.start(Job())
+        return generation
+
+
 class ContractsModel(QAbstractTableModel):
     def __init__(self, connection: Callable[[], sqlite3.Connection], parent=None, today: date | None = None):
         super().__init__(parent)
@@ -71,29 +132,52 @@ class ContractsModel(QAbstractTableModel):
         self.filter = "all"
         self.search = ""
         self.query: ContractQuery | None = None
-        self._total = 0
+        self._total: int | None = 0  # None: being counted
+        self.first_page = FIRST_PAGE
+        self.counter = Counter(self._counted)
+        self.on_counted: Callable[[], None] | None = None  # the window's: the count arrived
 
     # -- what is shown
     @property
     def today(self) -> date:
         return self._today or date.today()  # the local date, as the window's
 
-    def total(self) -> int:
-        """How many contracts match the filter and search (not only those fetched)."""
+    def total(self) -> int | None:
+        """How many contracts match the filter and search (not only those fetched); None while counting."""
         return self._total
 
     def reload(self) -> None:
-        """Run the query again from the first page (after a filter, search or sort change)."""
+        """Run the query again from the first page (after a filter, search or sort change); count its matches
+        after, on a worker thread, unless the first page holds them all."""
+        conn = self.connection()
+        self.counter.cancel(conn)
         self.beginResetModel()
         try:
-            self.query = ContractQuery(self.connection(), filter_=self.filter, search=self.search, today=self.today)
-            self._total = self.query.count()
-            self.rows = self.query.page(sort=self.sort_key, descending=self.descending, limit=FIRST_PAGE)
+            query = ContractQuery(conn, filter_=self.filter, search=self.search, today=self.today)
+            self.query = query
+            self.rows = query.page(sort=self.sort_key, descending=self.descending, limit=self.first_page)
+            self._total = len(self.rows) if len(self.rows) < self.first_page else None
         except BaseException:  # the book could not be read: show nothing rather than rows of another query
             self.query, self._total, self.rows = None, 0, []
             raise
         finally:
             self.endResetModel()
+        if self._total is None:
+            self.counter.start(query)
+
+    def counting(self) -> bool:
+        return self._total is None
+
+    def stop_counting(self) -> None:
+        """Before the book is closed: no count reads it any more."""
+        self.counter.cancel(self.query.conn if self.query is not None else None)
+
+    def _counted(self, generation: int, count: int) -> None:
+        if generation != self.counter.generation or self._total is not None:
+            return  # a newer filter or search came since
+        self._total = max(count, len(self.rows))
+        if self.on_counted is not None:
+            self.on_counted()
 
     def set_filter(self, filter_: str) -> None:
         self.filter = filter_
@@ -119,14 +203,18 @@ class ContractsModel(QAbstractTableModel):
         return None
 
     def canFetchMore(self, parent=NO_PARENT) -> bool:
-        return not parent.isValid() and len(self.rows) < self._total
+        return not parent.isValid() and (self._total is None or len(self.rows) < self._total)
 
     def fetchMore(self, parent=NO_PARENT) -> None:
         if parent.isValid() or self.query is None:
             return
         more = self.query.page(sort=self.sort_key, descending=self.descending, offset=len(self.rows), limit=PAGE)
+        if len(more) < PAGE:  # the last page: all are read, whatever the count says
+            self.counter.cancel(self.query.conn)
+            self._total = len(self.rows) + len(more)
+            if self.on_counted is not None:
+                self.on_counted()
         if not more:
-            self._total = len(self.rows)
             return
         self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
         self.rows.extend(more)
@@ -208,13 +296,15 @@ class ContractsModel(QAbstractTableModel):
         elif i is not None:
             self.beginRemoveRows(QModelIndex(), i, i)
             del self.rows[i]
-            self._total -= 1
+            if self._total is not None:
+                self._total -= 1
             self.endRemoveRows()
         elif fresh is not None:
             # A new contract: shown at the top until the next sort puts it in its place.
             self.beginInsertRows(QModelIndex(), 0, 0)
             self.rows.insert(0, fresh)
-            self._total += 1
+            if self._total is not None:
+                self._total += 1
             self.endInsertRows()
 
 

@@ -52,6 +52,7 @@ class FileMenu:
         from models.book import open_book
 
         current = self.book.path
+        self.model.stop_counting()  # no count reads the book being closed
         self.book.close()
         try:
             self.book = open_book(path, create=create)

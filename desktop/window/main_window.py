@@ -58,6 +58,12 @@ if TYPE_CHECKING:
 
 
 SEARCH_DELAY_MS = 200  # debounce: search when typing pauses
+# What the search box finds, in plain words (its tooltip; models.browse: prefix below MIN_SEARCH, else anywhere).
+SEARCH_HINT = (
+    "One or two characters find the titles, freelancer names and contract ids that start with them; "
+    f"{MIN_SEARCH} or more find them anywhere in a title, a name or an id. Capital letters or not, either way."
+)
+COUNTING = "counting…"  # the count label while the matches are counted (after the first page is shown)
 
 
 # Sensible first widths, one per column of the table; the user's own are kept in QSettings.
@@ -130,6 +136,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.setWindowIcon(icon("app"))
 
         self.model = ContractsModel(lambda: (self.book or self._opening).conn, self, today=today)
+        self.model.on_counted = self._update_count
         self.table = QTableView()
         self.table.setObjectName("contractsTable")
         self.table.setAccessibleName("Contracts")
@@ -158,6 +165,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.search.setObjectName("searchBox")
         self.search.setAccessibleName("Search contracts")
         self.search.setPlaceholderText("Search title, freelancer or contract id (Ctrl+F)")
+        self.search.setToolTip(SEARCH_HINT)
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         for b in self.search.findChildren(QToolButton):  # the line edit's own buttons: clear, and the search icon
@@ -190,7 +198,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.filter_buttons["attention"].setIcon(icon("attention"))
         self.filter_buttons["attention"].setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self._style_filters()
-        self.count_label = ElidedLabel()  # "12 contracts · type 3 or more characters…": cut before widening the window
+        self.count_label = ElidedLabel()  # "12 contracts starting with “lo”": cut before widening the window
         self.count_label.setObjectName("countLabel")
         self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         top = QHBoxLayout()
@@ -300,6 +308,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         if self._opening is None:
             return self.book is not None
         opening, self._opening = self._opening, None
+        self.model.stop_counting()  # adopt puts peewee over the connection: no count reads it meanwhile
         from models.book import adopt
 
         try:
@@ -335,7 +344,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             self.history.clear()
         self._remember_recent(opened.path)
         self.model.reload()
-        empty = self.model.total() == 0 and self.model.filter == "all" and not self.model.search
+        empty = not self.model.rows and self.model.filter == "all" and not self.model.search
         self.stack.setCurrentWidget(self.welcome if empty else self.splitter)
         if self.page is not None:
             self.page.show_contract(None)
@@ -395,8 +404,6 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
     def apply_search(self) -> None:
         self._search_timer.stop()
         text = self.search.text().strip()
-        if len(text) < MIN_SEARCH:
-            text = ""  # the search index needs three characters; fewer show everything
         if text == self.model.search:
             self._update_count()
             return
@@ -424,11 +431,11 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         return f"No {shown}contracts{where}.", "Choose All to see every contract in the book."
 
     def _update_count(self) -> None:
-        typed = self.search.text().strip()
+        """The count label: "12 contracts", or "counting…" until the worker has counted the matches."""
         total = self.model.total()
-        text = f"{total:,} contract{'s' if total != 1 else ''}"
-        if 0 < len(typed) < MIN_SEARCH:
-            text += f" · type {MIN_SEARCH} or more characters to search"
+        text = COUNTING if total is None else f"{total:,} contract{'s' if total != 1 else ''}"
+        if total is not None and 0 < len(self.model.search) < MIN_SEARCH:
+            text += f" starting with “{self.model.search}”"
         self.count_label.setText(text)
 
     def selected_contract_id(self) -> int | None:
@@ -766,6 +773,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_settings()
+        self.model.stop_counting()
         if self.book is not None:
             self.book.close()
         elif self._opening is not None:  # closed before the book finished opening: release its lock

@@ -182,7 +182,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 7
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 8
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -346,7 +346,7 @@ def test_format_7_migration_fills_the_book_totals_from_its_contracts(tmp_path, b
     assert "book_total" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 7
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 8
         totals = queries.book_totals()
         assert {cur: (t["escrow"], t["released"], t["refunded"], t["contracts"]) for cur, t in totals.items()} == {
             "EUR": (0, 80_000, 5_000, 1),
@@ -380,3 +380,26 @@ def test_check_reports_the_book_totals_out_of_date(ledger, capsys):
     assert "the book's totals in USD differ from what its contracts add up to (kept total out of date)." in said
     assert "the book's payments and refunds of 2026-03 in USD differ from what its contracts add up to" in said
     assert "the count of what needs attention (review clocks on 2026-03-09) differs from what its contracts" in said
+
+
+def test_format_8_migration_gives_one_and_two_character_search_its_indexes(tmp_path, backups_folder):
+    """Book format 8: a format-7 book had no index for searches of one or two characters; migrated, each of
+    title, freelancer name and contract id has one that ignores case, and such a search reads through them."""
+    from models.browse import PREFIX_IDS, ContractQuery, like_prefix
+
+    path = tmp_path / "old.book"
+    _build(path)
+    as_format(path, 7)
+    conn = sqlite3.connect(path)
+    assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE '%nocase'").fetchall()
+    conn.close()
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 8
+        plan = book.conn.execute("EXPLAIN QUERY PLAN " + PREFIX_IDS, {"prefix": like_prefix("Lo")})
+        plan = " ".join(r[3] for r in plan)
+        for index in ("contract_title_nocase", "freelancer_name_nocase", "contract_external_id_nocase"):
+            assert f"INDEX {index} " in plan
+        assert [r.title for r in ContractQuery(book.conn, search="lo").page()] == ["Logo redesign"]
+        assert check_book(str(book.path)) == []
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 7

@@ -1,0 +1,127 @@
+"""The contracts table shows a search's or filter's first page before it knows how many contracts match: a worker
+thread counts them after (the label says "counting…" until then), and a newer keystroke drops an older count.
+
+The worker is held on an Event the test controls (`Counter.before`), never timed."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from desktop.window.contracts_model import ContractsModel
+from desktop.window.main_window import COUNTING, SEARCH_HINT
+
+from ..conftest import TODAY
+
+
+class Gates:
+    """One Event per search text: the worker counting that search waits for it (and notes its thread)."""
+
+    def __init__(self, *searches: str):
+        self.events = {s: threading.Event() for s in searches}
+        self.threads: dict[str, threading.Thread] = {}
+
+    def __call__(self, query) -> None:
+        self.threads[query.search] = threading.current_thread()
+        if query.search in self.events:  # any other count runs at once
+            self.events[query.search].wait(10)
+
+    def open(self, search: str) -> None:
+        self.events[search].set()
+
+    def open_all(self) -> None:
+        for e in self.events.values():
+            e.set()
+
+
+@pytest.fixture
+def model(book, filled):
+    m = ContractsModel(lambda: book.conn, today=TODAY)
+    m.first_page = 1  # three contracts: a first page of one leaves the rest to be counted
+    counted = []
+    m.counter.relay.counted.connect(lambda generation, n: counted.append((generation, n)))
+    m.counted = counted
+    yield m
+    m.counter.pool.waitForDone(10_000)
+
+
+def test_the_count_runs_on_a_worker_thread_after_the_first_page_is_shown(model, qtbot):
+    gates = model.counter.before = Gates("Ana")
+    model.search = "Ana"  # the freelancer of two contracts
+    model.reload()
+    assert [r.title for r in model.rows] == ["Annual report"]  # the first page, shown
+    assert model.total() is None and model.canFetchMore()  # not counted yet
+    gates.open("Ana")
+    qtbot.waitUntil(lambda: model.total() is not None)
+    assert model.total() == 2 and model.counted == [(model.counter.generation, 2)]
+    assert gates.threads["Ana"] is not threading.main_thread()
+
+
+def test_a_newer_keystrokes_count_wins_over_an_older_one_that_finishes_later(model, qtbot):
+    gates = model.counter.before = Gates("Ana", "w")
+    model.search = "Ana"  # 2 contracts
+    model.reload()
+    model.search = "w"  # 1 contract: Website
+    model.reload()
+    assert [r.title for r in model.rows] == ["Website"] and model.total() is None
+    gates.open("w")
+    qtbot.waitUntil(lambda: model.total() is not None)
+    assert model.total() == 1
+    gates.open("Ana")  # the older count finishes last: dropped
+    assert model.counter.pool.waitForDone(10_000)
+    qtbot.wait(0)  # any queued result delivered
+    assert model.total() == 1 and [n for _, n in model.counted] == [1]
+
+
+def test_a_filter_change_cancels_the_count_of_the_search_before_it(model, qtbot):
+    gates = model.counter.before = Gates("Ana")
+    model.search = "Ana"  # 2 contracts: its count waits
+    model.reload()
+    model.search = ""
+    model.filter = "active"  # 2 contracts too: counted at once
+    model.reload()
+    assert [r.title for r in model.rows] == ["Logo redesign"] and model.total() is None
+    qtbot.waitUntil(lambda: model.total() is not None)
+    gates.open_all()
+    assert model.counter.pool.waitForDone(10_000)
+    qtbot.wait(0)
+    assert model.total() == 2 and model.counted == [(model.counter.generation, 2)]  # the search's: never sent
+
+
+def test_the_window_says_counting_until_the_count_arrives(window, qtbot):
+    window.model.first_page = 1
+    # The view reads on while the table has room below its last row, and reading to the end tells the total
+    # too: here it reads no further, so the total can only come from the count.
+    window.model.fetchMore = lambda *_: None
+    gates = window.model.counter.before = Gates("Ana")
+    window.search.setText("Ana")
+    window.apply_search()
+    assert [r.title for r in window.model.rows][:1] == ["Annual report"]
+    assert window.count_label.text() == COUNTING
+    gates.open("Ana")
+    qtbot.waitUntil(lambda: window.count_label.text() == "2 contracts")
+    assert window.model.counter.pool.waitForDone(10_000)
+
+
+def test_the_search_box_says_what_one_or_two_characters_find(window):
+    assert window.search.toolTip() == SEARCH_HINT
+    assert "One or two characters find the titles, freelancer names and contract ids that start with them" in (
+        SEARCH_HINT
+    )
+    assert "3 or more find them anywhere" in SEARCH_HINT
+    assert window.search.placeholderText() == "Search title, freelancer or contract id (Ctrl+F)"
+
+
+def test_reading_to_the_last_row_tells_the_total_and_drops_the_count(model, qtbot):
+    gates = model.counter.before = Gates("Ana")
+    model.search = "Ana"
+    model.reload()
+    assert model.total() is None
+    model.fetchMore()  # as the view does when the table has room: the rest, fewer than a page
+    assert [r.title for r in model.rows] == ["Annual report", "Logo redesign"] and model.total() == 2
+    assert not model.canFetchMore()
+    gates.open_all()
+    assert model.counter.pool.waitForDone(10_000)
+    qtbot.wait(0)
+    assert model.counted == []

@@ -1,0 +1,103 @@
+"""Searching the contracts table (models/browse.py): one or two characters find the titles, freelancer names and
+contract ids that start with them, as a full scan of the book finds them; three or more, anywhere in them; no
+search counts its matches before its first page (the count is asked for apart)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models import browse, ops
+from models.book import open_book
+from models.browse import ContractQuery, filter_count, prefix_matches
+
+START = date(2026, 1, 5)
+# Letters in both cases, a letter outside A to Z in both cases, LIKE's own wildcards and escape, digits, a dash.
+ALPHABET = "aAbBzZéÉ%_\\-1 "
+text = st.text(alphabet=ALPHABET, min_size=1, max_size=6).filter(lambda s: s.strip() == s and s)
+contract = st.tuples(text, st.integers(0, 2), st.one_of(st.just(""), text))  # title, freelancer, contract id
+query = st.text(alphabet=ALPHABET, min_size=1, max_size=2).filter(lambda s: s.strip() == s and s)
+
+
+def _book(folder: Path, contracts) -> open_book:
+    book = open_book(folder / "search.book")
+    names = [ops.create_freelancer(n) for n in ("Ana Ruiz", "ana Ruiz", "Émile Zola")]
+    for title, who, external_id in contracts:
+        ops.create_contract(title, names[who], external_id=external_id, started_on=START, today=START)
+    return book
+
+
+def _scan(conn: sqlite3.Connection, q: str) -> set[int]:
+    """The full scan: every contract of the book, tested in Python."""
+    rows = conn.execute("SELECT c.id, c.title, f.name, c.external_id FROM contract c JOIN freelancer f "
+                        "ON f.id = c.freelancer_id").fetchall()  # fmt: skip
+    return {cid for cid, *fields in rows if prefix_matches(q, *fields)}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(contracts=st.lists(contract, min_size=1, max_size=12), queries=st.lists(query, min_size=1, max_size=4))
+def test_one_and_two_character_search_finds_what_a_full_scan_finds(contracts, queries, monkeypatch):
+    with tempfile.TemporaryDirectory() as folder, contextlib.closing(_book(Path(folder), contracts)) as book:
+        for q in queries:
+            expected = _scan(book.conn, q)
+            for sparse in (browse.SPARSE, 0):  # few matches (fetched, then sorted) and many (walked in order)
+                monkeypatch.setattr(browse, "SPARSE", sparse)
+                found = ContractQuery(book.conn, search=q, today=START)
+                assert found.sparse == (len(expected) <= sparse)
+                for sort in ("title", "freelancer", "next"):
+                    ids = found.ids(sort=sort)
+                    assert len(ids) == len(set(ids)) and set(ids) == expected, (q, sort)
+                assert found.count() == len(expected)
+                assert all(found.includes(cid) == (cid in expected) for cid in range(1, len(contracts) + 1))
+
+
+def test_prefix_search_reads_the_nocase_indexes(book, freelancer):
+    """One or two characters: each column is searched through its own index, never by reading the table."""
+    ops.create_contract("Logo redesign", freelancer, external_id="UP-555", started_on=START, today=START)
+    plan = [r[3] for r in book.conn.execute("EXPLAIN QUERY PLAN " + browse.PREFIX_IDS, {"prefix": "lo%"})]
+    assert [p.split(" (")[0] for p in plan if p.startswith("SEARCH")] == [
+        "SEARCH contract USING COVERING INDEX contract_title_nocase",
+        "SEARCH f2 USING COVERING INDEX freelancer_name_nocase",
+        "SEARCH c2 USING COVERING INDEX contract_freelancer_id",
+        "SEARCH contract USING COVERING INDEX contract_external_id_nocase",
+    ]
+    assert not [p for p in plan if p.startswith("SCAN")]
+
+
+def test_no_search_counts_its_matches_before_its_first_page(book, freelancer, monkeypatch):
+    """Building a query and reading its first page read at most SPARSE + 1 matches, whatever the query: the
+    full count is only read when asked for (the window asks off its GUI thread)."""
+    for n in range(6):
+        ops.create_contract(f"Logo {n}", freelancer, external_id=f"UP-{n}", started_on=START, today=START)
+    monkeypatch.setattr(browse, "SPARSE", 2)
+    statements: list[str] = []
+    book.conn.set_trace_callback(statements.append)
+    try:
+        for search in ("", "lo", "L", "Logo", "Ana Ruiz", "UP-"):
+            statements.clear()
+            q = ContractQuery(book.conn, search=search, today=START)
+            assert len(q.page(limit=3)) == 3
+            assert not [s for s in statements if "COUNT(*)" in s and "LIMIT" not in s], search
+            statements.clear()
+            assert q.count() == 6
+            # A search counts its matches; no search reads the book's kept count of contracts.
+            assert [s for s in statements if ("COUNT(*)" if search else "FROM book_total") in s]
+    finally:
+        book.conn.set_trace_callback(None)
+
+
+@pytest.mark.parametrize("filter_", browse.FILTERS)
+def test_filter_count_is_the_number_of_contracts_the_filter_shows(book, freelancer, filter_):
+    for n in range(3):
+        c = ops.create_contract(f"Logo {n}", freelancer, started_on=START, today=START)
+    ops.end_contract(c, agreed=True, on=START, today=START)
+    later = date(2026, 3, 2)  # the ended contract's closeout is overdue (R11): it needs attention
+    shown = ContractQuery(book.conn, filter_=filter_, today=later).ids()
+    assert filter_count(book.conn, filter_, later) == len(shown) > 0
