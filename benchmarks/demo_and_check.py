@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -32,24 +31,30 @@ CHECK_BUDGET_S = 5.0
 CHECK_VS_INTEGRITY_BUDGET = 1.2  # check's time over SQLite's integrity_check's, measured in the same run
 CHECK_RSS_BUDGET_MIB = 300.0  # at any size of book (issue 20: memory that does not grow with the book)
 
-INTEGRITY = "import sqlite3, sys; c = sqlite3.connect(f'file:{sys.argv[1]}?mode=ro', uri=True); " + (
-    "print(c.execute('PRAGMA integrity_check').fetchall()[:3])"
+# Peak memory: the child's own high-water mark (/proc/self/status VmHWM, read as it exits). A fork's
+# ru_maxrss would count this process's memory too (Linux keeps it across exec).
+PEAK = (
+    "import atexit, sys; atexit.register(lambda: print('VmHWM', [l.split()[1] for l in open('/proc/self/status') "
+    "if l.startswith('VmHWM')][0], file=sys.stderr)); "
 )
+INTEGRITY = (
+    PEAK
+    + "import sqlite3; c = sqlite3.connect(f'file:{sys.argv[1]}?mode=ro', uri=True); "
+    + ("print(c.execute('PRAGMA integrity_check').fetchall()[:3])")
+)
+CHECK = PEAK + "from desktop.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def measured(argv: list[str]) -> tuple[float, float, str]:
-    """Run a process to its end; its wall time (s), its peak resident memory (MiB, that child only) and output."""
+    """Run a process to its end; its wall time (s), its peak resident memory (MiB, when it tells it: PEAK) and
+    its output."""
     started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as out:
-        proc = subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        took = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        text = out.read()
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(argv)} failed ({proc.returncode}):\n{text}")
-    return took, usage.ru_maxrss / 1024, text  # (Linux: ru_maxrss in KiB)
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    peak = [int(line.split()[1]) / 1024 for line in done.stderr.splitlines() if line.startswith("VmHWM")]
+    return took, (peak or [0.0])[0], done.stdout
 
 
 def timed(args: list[str]) -> float:
@@ -86,7 +91,7 @@ def main() -> None:
         size = book.stat().st_size
         integrity, integrity_mib, said = measured([sys.executable, "-c", INTEGRITY, str(book.absolute())])
         print(f"integrity_check: {said.strip()}", file=sys.stderr)
-        check, check_mib, said = measured([sys.executable, "-m", "desktop", "check", str(book)])
+        check, check_mib, said = measured([sys.executable, "-c", CHECK, "check", str(book)])
         print(said.strip().splitlines()[-1], file=sys.stderr)
     result = {
         "contracts": {"value": args.contracts if args.book is None else None, "unit": "contracts"},

@@ -363,7 +363,7 @@ class _Tracker:
             if self.progress is not None:
                 try:
                     self.progress(done, PROGRESS_TOTAL, what)
-                except CheckCancelled:
+                except BaseException:  # CheckCancelled, or Ctrl+C as it was told: every part stops
                     self.stopped.set()
                     raise
 
@@ -459,7 +459,7 @@ def check_book(
                 tracker.tell(key, 0.0, what)
                 verify(run, found, lambda fraction, key=key, what=what: tracker.tell(key, fraction, what))
                 tracker.tell(key, 1.0, what)
-        except CheckCancelled:
+        except (CheckCancelled, KeyboardInterrupt):
             tracker.stopped.set()
         except sqlite3.DatabaseError as exc:
             if not tracker.cancelled():
