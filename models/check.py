@@ -5,7 +5,7 @@ escrow held by active milestones is part of it. Per milestone: released +
 refunded <= funded. Per payment: refunds <= payment. Every entry's currency
 is its contract's, every amount > 0, every reversal names a live original, and
 every entry is in the order of events R16 requires (models/order.py).
-`escrowbook check` adds SQLite's integrity check, the links no foreign key
+`escrowbook check` adds SQLite's quick check of the file, the links no foreign key
 holds (an imported statement's rows name their statement and their contract),
 and compares the maintained summaries with a fresh derivation from the ledger.
 """
