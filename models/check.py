@@ -375,8 +375,9 @@ class _Tracker:
 # What is checked, in the order it is done, with its share of the time (measured at 100,000 contracts): one lane
 # per connection, the lanes side by side. A verifier is `(key, words, weight, verify(run, found, tell))`.
 # LEDGER_LANE and INTEGRITY_LANE read the file through their own read-only connections; SUMMARY_VERIFIERS run on
-# the open book's connection (the fresh summaries live in its temporary database): append one there to check one
-# more maintained summary (`verify()` returns its findings, reported after the others').
+# the connection that derived the summaries afresh (temp.fresh_*: the open book's, or with `own_connection` a third
+# read-only one), after them: append one there to check one more maintained summary (`verify(run)` returns its
+# findings, in words, reported after the others').
 def _chain(run, found, tell) -> None:
     last = run("SELECT max(id) FROM ledger_entry").fetchone()[0] or 1
     found["chain"] = chain_problems(run=run, step=lambda done: tell(done / last))
