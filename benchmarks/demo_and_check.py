@@ -1,12 +1,15 @@
 """Benchmark: `escrowbook demo` and `escrowbook check` of the big book (100,000 contracts).
 
 Runs both commands as a user would (separate processes, from the source tree),
-and, in the same run, a baseline: plain sqlite3 `executemany` of 600,000 rows,
+and, in the same run, two baselines: plain sqlite3 `executemany` of 600,000 rows,
 the reference DESIGN.md quotes (1.3 s on this machine), so a reader can tell a
-slow machine from a slow program. Prints one JSON object on its last line and
-exits 0 even when a figure is over budget (its "ok" says so).
+slow machine from a slow program; and SQLite's own `PRAGMA integrity_check` of the
+same book in a plain process, which `check` must stay within 1.2x of (issue 20).
+The check's peak memory is its process's maximum resident set (os.wait4's rusage
+of that one child). Prints one JSON object on its last line and exits 0 even when
+a figure is over budget (its "ok" says so).
 
-    python benchmarks/demo_and_check.py [--contracts 100000]
+    python benchmarks/demo_and_check.py [--contracts 100000] [--book PATH (checked as it is: no demo)]
 """
 
 from __future__ import annotations
@@ -25,15 +28,38 @@ from common import figure  # benchmarks/common.py: these scripts run from this f
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_BUDGET_S = 10.0
 CHECK_BUDGET_S = 5.0
+CHECK_VS_INTEGRITY_BUDGET = 1.2  # check's time over SQLite's integrity_check's, measured in the same run
+CHECK_RSS_BUDGET_MIB = 300.0  # at any size of book (issue 20: memory that does not grow with the book)
+
+# Peak memory: the child's own high-water mark (/proc/self/status VmHWM, read as it exits). A fork's
+# ru_maxrss would count this process's memory too (Linux keeps it across exec).
+PEAK = (
+    "import atexit, sys; atexit.register(lambda: print('VmHWM', [l.split()[1] for l in open('/proc/self/status') "
+    "if l.startswith('VmHWM')][0], file=sys.stderr)); "
+)
+INTEGRITY = (
+    PEAK
+    + "import sqlite3; c = sqlite3.connect(f'file:{sys.argv[1]}?mode=ro', uri=True); "
+    + ("print(c.execute('PRAGMA integrity_check').fetchall()[:3])")
+)
+CHECK = PEAK + "from desktop.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def measured(argv: list[str]) -> tuple[float, float, str]:
+    """Run a process to its end; its wall time (s), its peak resident memory (MiB, when it tells it: PEAK) and
+    its output."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    peak = [int(line.split()[1]) / 1024 for line in done.stderr.splitlines() if line.startswith("VmHWM")]
+    return took, (peak or [0.0])[0], done.stdout
 
 
 def timed(args: list[str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "desktop", *args], cwd=ROOT, capture_output=True, text=True)
-    took = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"escrowbook {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    print(done.stdout.strip(), file=sys.stderr)
+    took, _, out = measured([sys.executable, "-m", "desktop", *args])
+    print(out.strip(), file=sys.stderr)
     return took
 
 
@@ -52,23 +78,35 @@ def baseline(folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contracts", type=int, default=100_000)
+    parser.add_argument("--book", type=Path, help="check this book (not written to) instead of a new demo book")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="escrowbook-bench-") as tmp:
         folder = Path(tmp)
         base = baseline(folder)
-        book = folder / "big.book"
-        demo = timed(["demo", str(book), "--contracts", str(args.contracts)])
+        demo = None
+        book = args.book
+        if book is None:
+            book = folder / "big.book"
+            demo = timed(["demo", str(book), "--contracts", str(args.contracts)])
         size = book.stat().st_size
-        check = timed(["check", str(book)])
+        integrity, integrity_mib, said = measured([sys.executable, "-c", INTEGRITY, str(book.absolute())])
+        print(f"integrity_check: {said.strip()}", file=sys.stderr)
+        check, check_mib, said = measured([sys.executable, "-c", CHECK, "check", str(book)])
+        print(said.strip().splitlines()[-1], file=sys.stderr)
     result = {
-        "contracts": {"value": args.contracts, "unit": "contracts"},
-        "demo_s": figure(demo, DEMO_BUDGET_S, "s"),
-        "check_s": figure(check, CHECK_BUDGET_S, "s"),
+        "contracts": {"value": args.contracts if args.book is None else None, "unit": "contracts"},
+        "check_s": figure(check, CHECK_BUDGET_S if args.book is None and args.contracts <= 100_000 else None, "s"),
+        "integrity_check_s": figure(integrity, None, "s"),
+        "check_vs_integrity_check": figure(check / integrity, CHECK_VS_INTEGRITY_BUDGET, "x"),
+        "check_peak_rss_mib": figure(check_mib, CHECK_RSS_BUDGET_MIB, "MiB"),
+        "integrity_check_peak_rss_mib": figure(integrity_mib, None, "MiB"),
         "book_mb": figure(size / 2**20, None, "MiB"),
         "baseline_executemany_600k_s": figure(base, None, "s"),
-        "demo_vs_baseline": figure(demo / base, None, "x"),
         "check_vs_baseline": figure(check / base, None, "x"),
     }
+    if demo is not None:
+        result["demo_s"] = figure(demo, DEMO_BUDGET_S, "s")
+        result["demo_vs_baseline"] = figure(demo / base, None, "x")
     print(json.dumps(result))
 
 

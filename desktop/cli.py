@@ -295,9 +295,29 @@ def _demo_statement(args) -> int:
     return 0
 
 
+class _ProgressLine:
+    """The check's progress as one line rewritten in place, on a terminal only (a script sees the result alone)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.shown = ""
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        line = f"Checking… {100 * done // max(total, 1)}% ({what})" if done < total else ""
+        if line != self.shown:
+            self.stream.write(f"\r\x1b[K{line}")
+            self.stream.flush()
+            self.shown = line
+
+    def clear(self) -> None:
+        self(1, 1, "")
+
+
 def cmd_check(args) -> int:
+    import threading
+
     from models.book import open_to_check
-    from models.check import check_book
+    from models.check import CheckCancelled, check_book
     from models.errors import BookError
     from models.queries import book_totals
 
@@ -307,9 +327,17 @@ def cmd_check(args) -> int:
     except BookError as exc:
         print(f"escrowbook check: {exc}", file=sys.stderr)
         return 1
+    line = _ProgressLine(sys.stdout) if sys.stdout.isatty() else None
+    cancel = threading.Event()
     try:
-        problems = check_book(str(book.path))
+        problems = check_book(str(book.path), progress=line, cancel=cancel)
         totals = book_totals() if not problems else {}
+    except (KeyboardInterrupt, CheckCancelled):
+        cancel.set()  # (the check's other connections stop at once)
+        if line is not None:
+            line.clear()
+        print(f"{args.path}: the check was stopped before its end; the book was not checked through.")
+        return 130
     finally:
         book.close()
     took = time.perf_counter() - started

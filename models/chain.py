@@ -107,10 +107,11 @@ def backfill(db) -> None:
 CHUNK = 20_000
 
 
-def chain_problems(run: Callable, limit: int = 20) -> list[str]:
+def chain_problems(run: Callable, limit: int = 20, step: Callable[[int], None] | None = None) -> list[str]:
     """Every entry whose hash does not follow from the one before, and a head that does not match.
 
-    `run(sql, params=())` executes a query on the open book's connection or a second read-only one.
+    `run(sql, params=())` executes a query on the open book's connection or a second read-only one. The
+    ledger is read in one pass in the order of its ids, a chunk at a time; `step(last_id)` is told after each.
     """
     broken: list[tuple[int, int | None]] = []  # (entry id, id of the entry before it)
     cursor = run(f"SELECT hash, {PAYLOAD_SQL}, id FROM ledger_entry ORDER BY id")
@@ -129,6 +130,8 @@ def chain_problems(run: Callable, limit: int = 20) -> list[str]:
                 previous = stored if isinstance(stored, bytes) else ZERO
                 previous_id = entry_id
         previous, previous_id = hashes[-1] if isinstance(hashes[-1], bytes) else ZERO, rows[-1][2]
+        if step is not None:
+            step(previous_id)
     out = [_describe(run, entry_id, before) for entry_id, before in broken[:limit]]
     if len(out) < limit:
         out += _head_problems(run, previous_id, previous)

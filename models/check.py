@@ -5,7 +5,7 @@ escrow held by active milestones is part of it. Per milestone: released +
 refunded <= funded. Per payment: refunds <= payment. Every entry's currency
 is its contract's, every amount > 0, every reversal names a live original, and
 every entry is in the order of events R16 requires (models/order.py).
-`escrowbook check` adds SQLite's integrity check, the links no foreign key
+`escrowbook check` adds SQLite's quick check of the file, the links no foreign key
 holds (an imported statement's rows name their statement and their contract),
 and compares the maintained summaries with a fresh derivation from the ledger.
 """
@@ -16,6 +16,7 @@ import contextlib
 import sqlite3
 import threading
 import urllib.parse
+from collections.abc import Callable
 
 import peewee as pw
 
@@ -59,9 +60,6 @@ FROM milestone m JOIN live_entry e ON e.milestone_id = m.id JOIN contract c ON c
 WHERE m.state IN ('active', 'submitted') {where_m}
 GROUP BY m.contract_id
 """
-
-
-MMAP_BYTES = 1 << 30
 
 
 def _main_connection(sql: str, params=()):
@@ -124,14 +122,16 @@ def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tup
     return out, held
 
 
-def escrow_problems(held: dict[int, tuple], contract_id: int | None = None, totals: str | None = None) -> list[str]:
+def escrow_problems(
+    held: dict[int, tuple], contract_id: int | None = None, totals: str | None = None, run=_main_connection
+) -> list[str]:
     """R12 escrow >= 0 per contract, and R4: active milestones hold no more than the escrow."""
     out: list[str] = []
     source = totals or f"({totals_sql(contract_id)})"
     sums = (
         f"SELECT t.contract_id, c.title, c.currency, t.escrow FROM {source} t JOIN contract c ON c.id = t.contract_id"
     )
-    for cid, title, cur, esc in database.execute_sql(sums):
+    for cid, title, cur, esc in run(sums):
         if esc < 0:
             out.append(f"contract #{cid} “{title}”: escrow is {format_money(esc, cur)}, below zero.")
         amount = held.get(cid, (0, cur))[0]
@@ -150,50 +150,57 @@ def contract_problems(contract_id: int | None = None, limit: int = 50) -> list[s
 
 
 @contextlib.contextmanager
-def _writes_allowed():
+def _writes_allowed(run=_main_connection):
     """A book opened to be checked refuses every write (`PRAGMA query_only`, models.book.open_to_check); the
     check's own scratch tables live in SQLite's temporary database, never in the book, and its search-index
     check is rolled back: for those, and only those, writing is allowed."""
-    read_only = database.execute_sql("PRAGMA query_only").fetchone()[0]
-    database.execute_sql("PRAGMA query_only = OFF")
+    read_only = run("PRAGMA query_only").fetchone()[0]
+    run("PRAGMA query_only = OFF")
     try:
         yield
     finally:
-        database.execute_sql(f"PRAGMA query_only = {int(read_only)}")
+        run(f"PRAGMA query_only = {int(read_only)}")
 
 
-def _fresh_summaries() -> None:
+class _Runner:
+    """`run` as the one method of a database that closeout_grace asks for."""
+
+    def __init__(self, run):
+        self.execute_sql = run
+
+
+def _fresh_summaries(run=_main_connection) -> None:
     """temp.fresh_clock and temp.fresh_totals: the summaries derived anew from the ledger."""
-    with _writes_allowed():
-        _make_fresh()
+    with _writes_allowed(run):
+        _make_fresh(run)
 
 
-def _make_fresh() -> None:
-    _drop_fresh()
-    fresh = clocks_sql(None, closeout_grace(database))
-    database.execute_sql(f"CREATE TEMP TABLE fresh_clock AS SELECT * FROM ({fresh})")
+def _make_fresh(run=_main_connection) -> None:
+    _drop_fresh_tables(run)
+    fresh = clocks_sql(None, closeout_grace(_Runner(run)))
+    run(f"CREATE TEMP TABLE fresh_clock AS SELECT * FROM ({fresh})")
     # The totals' next deadline reads the stored clocks, which summary_problems verifies separately.
-    database.execute_sql(f"CREATE TEMP TABLE fresh_totals AS SELECT * FROM ({totals_sql()})")
-    database.execute_sql(f"CREATE TEMP TABLE fresh_search AS SELECT * FROM ({search_sql()})")
-    database.execute_sql(f"CREATE TEMP TABLE fresh_month AS SELECT * FROM ({months_sql()})")
-    database.execute_sql(
+    run(f"CREATE TEMP TABLE fresh_totals AS SELECT * FROM ({totals_sql()})")
+    run(f"CREATE TEMP TABLE fresh_search AS SELECT * FROM ({search_sql()})")
+    run(f"CREATE TEMP TABLE fresh_month AS SELECT * FROM ({months_sql()})")
+    run(
         "CREATE TEMP VIEW contract_search_rows AS SELECT rowid AS contract_id, title, freelancer, external_id "
         "FROM main.contract_search"
     )
 
 
-def _drop_fresh() -> None:
-    with _writes_allowed():
-        _drop_fresh_tables()
+def _drop_fresh(run=_main_connection) -> None:
+    with _writes_allowed(run):
+        _drop_fresh_tables(run)
 
 
-def _drop_fresh_tables() -> None:
+def _drop_fresh_tables(run=_main_connection) -> None:
     for name in ("fresh_clock", "fresh_totals", "fresh_search", "fresh_month"):
-        database.execute_sql(f"DROP TABLE IF EXISTS temp.{name}")
-    database.execute_sql("DROP VIEW IF EXISTS temp.contract_search_rows")
+        run(f"DROP TABLE IF EXISTS temp.{name}")
+    run("DROP VIEW IF EXISTS temp.contract_search_rows")
 
 
-def summary_problems(limit: int = 20) -> list[str]:
+def summary_problems(limit: int = 20, run=_main_connection) -> list[str]:
     """Compare the maintained summaries (clock, contract_totals) with temp.fresh_*."""
     out: list[str] = []
     pairs = (
@@ -208,7 +215,7 @@ def summary_problems(limit: int = 20) -> list[str]:
         ),
     )
     for cols, stored, fresh, what in pairs:
-        stale = database.execute_sql(
+        stale = run(
             f"SELECT contract_id FROM (SELECT {cols} FROM {fresh} EXCEPT SELECT {cols} FROM {stored}) "
             f"UNION SELECT contract_id FROM (SELECT {cols} FROM {stored} EXCEPT SELECT {cols} FROM {fresh}) "
             f"LIMIT {limit}"
@@ -217,11 +224,13 @@ def summary_problems(limit: int = 20) -> list[str]:
     return out
 
 
-def integrity_problems(conn: sqlite3.Connection | None = None) -> list[str]:
-    """SQLite's own integrity check (on `conn`, or the open book's connection)."""
+def integrity_problems(conn: sqlite3.Connection | None = None, run=None, pragma: str = "quick_check") -> list[str]:
+    """SQLite's own check of the file (on `conn`, `run`, or the open book's connection): its quick check, every
+    page and record of every table and index read and verified (the full `integrity_check` adds the comparison of
+    each index with its table, several times slower on a large book; the check's own queries read the tables)."""
+    run = run or (conn.execute if conn else _main_connection)
     try:
-        cursor = conn.execute("PRAGMA integrity_check") if conn else database.execute_sql("PRAGMA integrity_check")
-        rows = [r[0] for r in cursor]
+        rows = [r[0] for r in run(f"PRAGMA {pragma}")]
     except sqlite3.DatabaseError as exc:
         rows = [str(exc)]
     if rows == ["ok"]:
@@ -260,20 +269,20 @@ def statement_problems(limit: int = 20, run=_main_connection) -> list[str]:
     return out[:limit]
 
 
-def search_index_problems() -> list[str]:
+def search_index_problems(run=_main_connection) -> list[str]:
     """SQLite's own check of the search index against the contracts it indexes (FTS5 'integrity-check').
 
     It is asked for as a write, so it runs inside a savepoint that is rolled back: nothing is written (and on
     a book opened read-only, or on read-only media, where it cannot run, the search rows are still compared
     with the contracts by `summary_problems`)."""
     try:
-        with _writes_allowed():
-            database.execute_sql("SAVEPOINT search_check")
+        with _writes_allowed(run):
+            run("SAVEPOINT search_check")
             try:
-                database.execute_sql("INSERT INTO contract_search (contract_search) VALUES ('integrity-check')")
+                run("INSERT INTO contract_search (contract_search) VALUES ('integrity-check')")
             finally:
-                database.execute_sql("ROLLBACK TO search_check")
-                database.execute_sql("RELEASE search_check")
+                run("ROLLBACK TO search_check")
+                run("RELEASE search_check")
     except (sqlite3.DatabaseError, pw.DatabaseError) as exc:
         if "readonly" in str(exc) or "read-only" in str(exc):
             return []
@@ -304,12 +313,11 @@ def policy_problems(run=_main_connection) -> list[str]:
     return out
 
 
-def trust_problems(path: str | None = None) -> list[str]:
+def trust_problems(path: str | None = None, run=_main_connection) -> list[str]:
     """A schema the app's migrations do not make, and a ledger that no longer extends the head noted outside
     the book when this computer last had it (models/anchor.py)."""
     from .book import schema_problems  # (book.py opens books; check only reads them)
 
-    run = database.execute_sql
     out = [f"this book contains a change Escrowbook did not make: {p}." for p in schema_problems(run)]
     out += policy_problems(run)
     if path is None:  # (the open book's own connection only: no file to look its notes up by)
@@ -318,77 +326,210 @@ def trust_problems(path: str | None = None) -> list[str]:
     return out + anchor.extends(run, anchor.read(book_id, path))
 
 
-def check_book(path: str | None = None) -> list[str]:
+class CheckCancelled(Exception):
+    """The check was stopped before its end (its progress callback raised this, or `cancel` was set)."""
+
+    def __init__(self, message: str = "The check was stopped before its end: the book was not checked through."):
+        super().__init__(message)
+
+
+Progress = Callable[[int, int, str], None]  # (done, total, what is being checked), done == total at the end
+
+PROGRESS_TOTAL = 1000
+CHECK_CACHE_KIB = 16 * 1024  # each check connection's page cache: memory that does not grow with the book
+_HANDLER_STEPS = 20_000  # SQLite virtual machine steps between two looks at `cancel`
+
+
+class _Tracker:
+    """The check's progress, told from any of its threads, in parts of PROGRESS_TOTAL; and its cancellation."""
+
+    def __init__(self, progress: Progress | None, cancel, weights: dict[str, int]):
+        self.progress, self.cancel = progress, cancel
+        self.stopped = threading.Event()
+        scale = PROGRESS_TOTAL / sum(weights.values())
+        self.weights = {k: w * scale for k, w in weights.items()}
+        self.parts: dict[str, float] = dict.fromkeys(weights, 0.0)
+        self.lock = threading.Lock()
+
+    def cancelled(self) -> bool:
+        return self.stopped.is_set() or (self.cancel is not None and self.cancel.is_set())
+
+    def tell(self, key: str, fraction: float, what: str) -> None:
+        if self.cancelled():
+            raise CheckCancelled
+        with self.lock:
+            self.parts[key] = self.weights[key] * min(max(fraction, 0.0), 1.0)
+            done = min(int(sum(self.parts.values())), PROGRESS_TOTAL - 1)
+            if self.progress is not None:
+                try:
+                    self.progress(done, PROGRESS_TOTAL, what)
+                except BaseException:  # CheckCancelled, or Ctrl+C as it was told: every part stops
+                    self.stopped.set()
+                    raise
+
+    def watch(self, conn: sqlite3.Connection) -> None:
+        """Stop `conn`'s statement under way when the check is cancelled (SQLite raises 'interrupted')."""
+        conn.set_progress_handler(lambda: 1 if self.cancelled() else 0, _HANDLER_STEPS)
+
+
+# What is checked, in the order it is done, with its share of the time (measured at 100,000 contracts): one lane
+# per connection, the lanes side by side. A verifier is `(key, words, weight, verify(run, found, tell))`.
+# LEDGER_LANE and INTEGRITY_LANE read the file through their own read-only connections; SUMMARY_VERIFIERS run on
+# the connection that derived the summaries afresh (temp.fresh_*: the open book's, or with `own_connection` a third
+# read-only one), after them: append one there to check one more maintained summary (`verify(run)` returns its
+# findings, in words, reported after the others').
+def _chain(run, found, tell) -> None:
+    last = run("SELECT max(id) FROM ledger_entry").fetchone()[0] or 1
+    found["chain"] = chain_problems(run=run, step=lambda done: tell(done / last))
+
+
+def _ledger(run, found, tell) -> None:
+    found["ledger"] = ledger_problems(run=run)
+
+
+def _order(run, found, tell) -> None:
+    found["order"] = order_problems(run=run)
+
+
+def _integrity(run, found, tell) -> None:
+    found["integrity"] = integrity_problems(run=run)
+
+
+def _links(run, found, tell) -> None:
+    if not found.get("integrity"):
+        found["fk"] = foreign_key_problems(run=run) + statement_problems(run=run)
+
+
+INTEGRITY_LANE = [
+    ("integrity", "the file's structure (SQLite's quick check)", 9, _integrity),
+    ("links", "the links between records", 9, _links),
+    ("ledger", "the balances of every contract", 40, _ledger),
+]
+LEDGER_LANE = [
+    ("chain", "the ledger's hash chain", 57, _chain),
+    ("order", "the order of events", 17, _order),
+]
+SUMMARY_VERIFIERS: list[tuple[str, str, int, Callable]] = [
+    ("summaries", "the stored summaries against the ledger", 30, lambda run: summary_problems(run=run)),
+    ("search", "the search index", 5, lambda run: search_index_problems(run=run)),
+    ("totals", "the book's kept totals", 5, lambda run: book_totals.problems(run=run)),  # models/book_totals.py
+]
+
+
+def _read_only(uri: str, tracker: _Tracker) -> sqlite3.Connection:
+    conn = new_connection(uri, uri=True)  # (trusted_schema off, as on every connection to a book)
+    conn.execute(f"PRAGMA cache_size = -{CHECK_CACHE_KIB}")
+    conn.execute("PRAGMA temp_store = FILE")  # (scratch tables and sorts spill to temporary files)
+    tracker.watch(conn)
+    return conn
+
+
+def check_book(
+    path: str | None = None, progress: Progress | None = None, cancel=None, own_connection: bool = False
+) -> list[str]:
     """Everything `escrowbook check` verifies; an empty list means the book is sound.
 
     With the open book's `path`, two more read-only connections to the fully
     checkpointed file (the open book keeps it locked against writers) share the
-    work with this one: one runs SQLite's integrity check and the foreign keys,
-    one verifies the ledger's hash chain (models/chain.py) and the ledger's
-    invariants, while this connection derives the summaries afresh and compares
-    them. What is found on a file that fails the integrity check is not trusted:
-    only the integrity check's findings are reported then.
+    work with this one: one runs SQLite's quick check, the foreign keys and the
+    ledger's invariants, one verifies the ledger's hash chain (models/chain.py)
+    and the order of events, while this connection derives the summaries afresh
+    and compares them. Each reads its tables in ordered passes, with a bounded
+    page cache and its scratch tables in temporary files, so memory does not grow
+    with the book. What is found on a file that fails the quick check is not
+    trusted: only its findings are reported then.
+
+    `own_connection`: the summaries too are derived on a read-only connection of
+    the check's own, and the open book's connection is not used at all (the app
+    checks from a worker thread: it checkpoints the book first, and writes nothing
+    meanwhile); the search index's own check, a write, is not run then.
+
+    `progress(done, total, what)` is told as it goes, from any of its threads; it
+    ends with done == total. Raising CheckCancelled in it, or setting `cancel` (a
+    threading.Event), stops the check: CheckCancelled is raised.
     """
+    lanes = [INTEGRITY_LANE, LEDGER_LANE]
+    weights = {key: weight for lane in lanes for key, _, weight, _ in lane}
+    weights |= {"fresh": 49, "trust": 1} | {key: weight for key, _, weight, _ in SUMMARY_VERIFIERS}
+    tracker = _Tracker(progress, cancel, weights)
     found: dict[str, list] = {}
+    errors: list[BaseException] = []
 
-    def integrity(conn) -> None:
+    def run_lane(lane, run) -> None:
         try:
-            found["integrity"] = integrity_problems(conn=conn)
-            if not found["integrity"]:
-                found["fk"] = foreign_key_problems(run=conn.execute) + statement_problems(run=conn.execute)
+            for key, what, _, verify in lane:
+                tracker.tell(key, 0.0, what)
+                verify(run, found, lambda fraction, key=key, what=what: tracker.tell(key, fraction, what))
+                tracker.tell(key, 1.0, what)
+        except (CheckCancelled, KeyboardInterrupt):
+            tracker.stopped.set()
         except sqlite3.DatabaseError as exc:
-            found["integrity"] = [f"SQLite integrity check: {exc}"]
-        finally:
-            conn.close()
+            if not tracker.cancelled():
+                errors.append(exc)  # a damaged file: the quick check says why
 
-    def ledger(conn) -> None:
+    def worker(lane, conn) -> None:
         try:
-            found["chain"] = chain_problems(run=conn.execute)
-            found["ledger"] = ledger_problems(run=conn.execute)
-            found["order"] = order_problems(run=conn.execute)
-        except sqlite3.DatabaseError:
-            pass  # a damaged file: the integrity check says why
+            run_lane(lane, conn.execute)
         finally:
             conn.close()
 
     workers = []
     if path is not None:
-        if not database.execute_sql("PRAGMA query_only").fetchone()[0]:  # (a book opened to be checked has no log)
-            database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if not own_connection and not database.execute_sql("PRAGMA query_only").fetchone()[0]:
+            database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # (a book opened to be checked has no log)
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
-        for target, name in ((integrity, "check-integrity"), (ledger, "check-ledger")):
-            conn = new_connection(uri, uri=True)  # (trusted_schema off, as on every connection to a book)
-            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")  # read-only: mapped pages read with no copying
-            workers.append(threading.Thread(target=target, args=(conn,), name=name))
+        for lane, name in ((INTEGRITY_LANE, "check-integrity"), (LEDGER_LANE, "check-ledger")):
+            workers.append(threading.Thread(target=worker, args=(lane, _read_only(uri, tracker)), name=name))
             workers[-1].start()
+    if own_connection and path is not None:
+        conn = _read_only(uri, tracker)
+        run, close = conn.execute, conn.close
+    else:
+        main = database.connection()
+        tracker.watch(main)
+        run, close = _main_connection, lambda: main.set_progress_handler(None, 0)
     problems: list[str] = []
     try:
-        trust = trust_problems(path)
-        _fresh_summaries()
-        summary = summary_problems() + search_index_problems()
-        summary += book_totals.problems()  # the book's kept totals (models/book_totals.py)
+        tracker.tell("trust", 0.0, "the book's schema and policies")
+        trust = trust_problems(path, run=run)
+        tracker.tell("trust", 1.0, "the book's schema and policies")
+        tracker.tell("fresh", 0.0, "the summaries, derived afresh from the ledger")
+        _fresh_summaries(run)
+        tracker.tell("fresh", 1.0, "the summaries, derived afresh from the ledger")
+        summary: list[str] = []
+        for key, what, _, verify in SUMMARY_VERIFIERS:
+            tracker.tell(key, 0.0, what)
+            summary += verify(run)
+            tracker.tell(key, 1.0, what)
         if not workers:  # no path: everything on the open book's connection
-            found["integrity"] = integrity_problems()
-            if not found["integrity"]:
-                found["fk"] = foreign_key_problems() + statement_problems()
-                found["chain"] = chain_problems(run=_main_connection)
-                found["ledger"] = ledger_problems()
-                found["order"] = order_problems()
-        else:
-            for worker in workers:
-                worker.join()
+            for lane in lanes:
+                run_lane(lane, run)
+        for worker_thread in workers:
+            worker_thread.join()
+        if tracker.cancelled():
+            raise CheckCancelled
         if found.get("integrity"):
             return found["integrity"]
-        if "ledger" not in found:
-            return ["the book could not be read through (its ledger could not be read)."]
+        if "ledger" not in found or "chain" not in found or "order" not in found:
+            return [f"the book could not be read through ({errors[0] if errors else 'its ledger could not be read'})."]
         ledger_found, held = found["ledger"]
-        problems = found["fk"] + escrow_problems(held, totals="temp.fresh_totals") + ledger_found + found["order"]
-        problems = trust + problems + found["chain"] + summary
+        escrow = escrow_problems(held, totals="temp.fresh_totals", run=run)
+        problems = trust + found["fk"] + escrow + ledger_found + found["order"] + found["chain"] + summary
     except (sqlite3.DatabaseError, pw.DatabaseError) as exc:  # a damaged file fails any query: integrity says why
-        for worker in workers:
-            worker.join()
+        for worker_thread in workers:
+            worker_thread.join()
+        if tracker.cancelled():
+            raise CheckCancelled from None
         problems = found.get("integrity") or [f"the book could not be read through ({exc})."]
+    except CheckCancelled:
+        tracker.stopped.set()
+        for worker_thread in workers:
+            worker_thread.join()
+        raise
     finally:
         with contextlib.suppress(Exception):
-            _drop_fresh()
+            _drop_fresh(run)
+        close()
+    if progress is not None:
+        progress(PROGRESS_TOTAL, PROGRESS_TOTAL, "done")
     return problems

@@ -188,6 +188,18 @@ class FileMenu:
         )
 
     # ------------------------------------------------------------ the marketplace's statement
+    check_dialog = None  # Tools → Check Book…'s dialog while open (tests reach it here)
+
+    def check_book_dialog(self):
+        """Tools → Check Book…: the whole book verified, as `escrowbook check` does, in a worker thread with
+        a progress bar and Cancel (desktop/dialogs/check_book.py). Returns the dialog, opened."""
+        from desktop.dialogs.check_book import CheckBookDialog
+
+        self.check_dialog = CheckBookDialog(self, self.book.path)
+        self.check_dialog.open()
+        self.check_dialog.start()
+        return self.check_dialog
+
     def reconcile_statement(self) -> None:
         """File → Reconcile Statement…: a CSV chosen, read into the book, and the reconciliation shown."""
         path = self.choose_statement_file()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from datetime import date
@@ -162,3 +164,52 @@ def test_demo_killed_midway_leaves_no_generator_running(tmp_path):
     while any(_alive(g) for g in generators) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(g) for g in generators), "the generator outlived the demo command"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_check_shows_its_progress_on_one_line_of_a_terminal(tmp_path, monkeypatch):
+    path = tmp_path / "demo.book"
+    assert main(["demo", str(path), "--contracts", "30"]) == 0
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert main(["check", str(path)]) == 0
+    out = terminal.getvalue()
+    updates = [u for u in out.split("\r\x1b[K") if u]
+    assert any(u.startswith("Checking… ") and "% (the ledger's hash chain)" in u for u in updates)
+    assert "\n" not in "".join(updates[:-1])  # one line, rewritten: no line of progress is left behind
+    assert updates[-1].startswith(f"{path}: OK. 30 contracts")
+
+
+def test_check_prints_only_its_result_when_not_on_a_terminal(tmp_path, capsys):
+    path = tmp_path / "demo.book"
+    assert main(["demo", str(path), "--contracts", "30"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path}: OK. 30 contracts") and out.count("\n") == 1
+    assert "Checking" not in out and "\r" not in out
+
+
+def test_check_stopped_says_so(tmp_path, capsys, monkeypatch):
+    from models import check
+
+    path = tmp_path / "demo.book"
+    assert main(["demo", str(path), "--contracts", "30"]) == 0
+    real = check.check_book
+
+    def interrupted(*args, progress=None, cancel=None, **kwargs):
+        def ctrl_c(done, total, what):
+            if threading.current_thread() is threading.main_thread() and "summaries" in what:
+                raise KeyboardInterrupt  # as Ctrl+C arrives in the middle of the check
+
+        return real(*args, progress=ctrl_c, cancel=cancel, **kwargs)
+
+    monkeypatch.setattr(check, "check_book", interrupted)
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 130
+    out = capsys.readouterr().out
+    assert "the check was stopped before its end" in out and "OK" not in out

@@ -157,6 +157,7 @@ def factories(window, tmp_path: Path, only: str = "") -> dict[str, Callable[[], 
         "restore backup": restore,
         "import csv": import_csv,
         "overdue events": lambda: OverdueEventsDialog(window, today=DEMO_TODAY),
+        "check book": window.check_book_dialog,
         "contract picker": lambda: ContractPickerDialog(window, currency="USD", what="Which contract?"),
         "reconcile": lambda: reconcile(window, statement(tmp_path / "statement.csv")),
         "statement mapping": lambda: reconcile(
