@@ -73,6 +73,40 @@ def rebuild(run: Callable) -> None:
         run(f"INSERT INTO {table} ({', '.join(columns)}) {_rows(table, None)}")
 
 
+# What the status bar reads (models/queries.py reads the same through peewee): `run` is any connection's execute,
+# so that the window can fill its status bar from the book's own SQLite connection before peewee is imported.
+
+
+def currencies(run: Callable) -> dict[str, dict[str, int]]:
+    """Totals per currency (never added across currencies, R1): a row per currency, whatever the size of the book."""
+    keys = ("funded", "released", "escrow_refunded", "refunded", "fees", "escrow", "contracts")
+    sql = f"SELECT currency, {', '.join(keys)} FROM book_total ORDER BY currency"
+    out = {row[0]: dict(zip(keys, row[1:], strict=True)) for row in run(sql)}
+    for t in out.values():
+        t["net_cost"] = t["released"] + t["fees"] - t["refunded"]  # as Balances.net_cost, per currency
+    return out
+
+
+def year(run: Callable, year: int) -> dict[str, dict[str, int]]:
+    """Payments and refunds dated in `year`, per currency, from the kept monthly totals."""
+    sql = (
+        "SELECT currency, SUM(paid), SUM(refunded) FROM book_month "
+        "WHERE month >= ? AND month <= ? GROUP BY currency ORDER BY currency"
+    )
+    rows = run(sql, (f"{year:04d}-01", f"{year:04d}-12"))
+    return {cur: {"paid": paid, "refunded": refunded} for cur, paid, refunded in rows}
+
+
+def attention(run: Callable, today: str) -> int:
+    """How many clocks need attention on `today` (an ISO date): those that started needing it by then less the
+    lapsing ones that stopped before it."""
+    sql = (
+        "SELECT COALESCE(SUM(starts) - SUM(CASE WHEN day < :today THEN ends ELSE 0 END), 0) FROM attention_day "
+        "WHERE day <= :today"
+    )
+    return run(sql, {"today": today}).fetchone()[0]
+
+
 def present(run: Callable) -> bool:
     """Whether the book has these tables yet (not while an older format is being migrated)."""
     return run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'book_total'").fetchone() is not None

@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from . import anchor
 from .errors import BookError
 from .resources import user_data
 
@@ -287,6 +286,8 @@ def wal_foreign(path: Path, log: Path) -> str | None:
     if ids is None:
         return None
     book_id, session = ids
+    from . import anchor  # (here: only a log beside the book needs it, and it costs the window's first paint)
+
     known = anchor.read(book_id, path)
     if known is None:
         return None  # a book never opened here on this computer: nothing to compare the log with
@@ -301,6 +302,8 @@ def wal_foreign(path: Path, log: Path) -> str | None:
 
 def _file_ids(path: Path) -> tuple[str, str] | None:
     """The book id and session value stored in the file itself (its write-ahead log ignored)."""
+    from . import anchor
+
     conn = new_connection(read_only_uri(path, immutable=True), uri=True)
     try:
         rows = dict(
@@ -452,6 +455,8 @@ def mark_copy(path: Path, *, new_book: bool = False) -> None:
     it is a copy (models/anchor.py). A copy that becomes a book of its own (saved, restored) gets a new book id,
     so that what this computer noted about the original is never held against it."""
     import uuid
+
+    from . import anchor
 
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from . import chain, consistency, matching, order
+from . import chain, consistency, order
 from . import queries as q
 from .check import contract_problems
 from .clock import add_business_days, end_of_day, utc_now, utc_today
@@ -202,7 +202,10 @@ def _settle(contract: Contract) -> None:
     problems = contract_problems(contract.id)
     if problems:
         raise RuleError(f"That would break the books: {problems[0]}", rule="R12")
-    matching.follow(contract.id)  # the statement's reconciliation says what the books now say
+    if database.execute_sql("SELECT 1 FROM statement LIMIT 1").fetchone() is not None:
+        from . import matching  # (read once a statement is imported: most books start without one)
+
+        matching.follow(contract.id)  # the statement's reconciliation says what the books now say
 
 
 # ------------------------------------------------------------- freelancers

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from . import book_totals as kept
 from .browse import ATTENTION_PARTS, ATTENTION_WHERE
 from .clock import utc_now, utc_today
 from .entities import (
@@ -452,11 +453,7 @@ def attention_counts(today: date | None = None) -> dict[str, int]:
 
 def attention_count(today: date | None = None) -> int:
     """How many clocks need attention today (as attention_counts, in one figure)."""
-    sql = (
-        "SELECT COALESCE(SUM(starts) - SUM(CASE WHEN day < :today THEN ends ELSE 0 END), 0) FROM attention_day "
-        "WHERE day <= :today"
-    )
-    return database.execute_sql(sql, {"today": utc_today(today).isoformat()}).fetchone()[0]
+    return kept.attention(database.execute_sql, utc_today(today).isoformat())
 
 
 @dataclass(frozen=True)
@@ -523,20 +520,10 @@ def overdue_automatic_events(today: date | None = None) -> list[AutomaticEvent]:
 def book_year(year: int) -> dict[str, dict[str, int]]:
     """Payments and refunds dated in `year`, per currency (never added across currencies, R1), from the kept
     monthly totals of the book (models/book_totals.py)."""
-    sql = (
-        "SELECT currency, SUM(paid), SUM(refunded) FROM book_month "
-        "WHERE month >= ? AND month <= ? GROUP BY currency ORDER BY currency"
-    )
-    rows = database.execute_sql(sql, (f"{year:04d}-01", f"{year:04d}-12"))
-    return {cur: {"paid": paid, "refunded": refunded} for cur, paid, refunded in rows}
+    return kept.year(database.execute_sql, year)
 
 
 def book_totals() -> dict[str, dict[str, int]]:
     """Totals per currency (never added across currencies, R1), kept as the contracts change
     (models/book_totals.py): a row per currency, whatever the size of the book."""
-    keys = ("funded", "released", "escrow_refunded", "refunded", "fees", "escrow", "contracts")
-    sql = f"SELECT currency, {', '.join(keys)} FROM book_total ORDER BY currency"
-    out = {row[0]: dict(zip(keys, row[1:], strict=True)) for row in database.execute_sql(sql)}
-    for t in out.values():
-        t["net_cost"] = t["released"] + t["fees"] - t["refunded"]  # as Balances.net_cost, per currency
-    return out
+    return kept.currencies(database.execute_sql)

@@ -12,6 +12,7 @@ Only the standard library: models/bookfile.py runs before peewee is imported.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 
@@ -46,6 +47,11 @@ def structure(run: Callable) -> Structure:
         else:  # views and triggers: what they say is what they do
             out[(kind, name)] = (table, _sql(sql))
     return out
+
+
+def digest(found: Structure) -> str:
+    """A fingerprint of a structure: equal structures, and only those (SHA-256), have the same one."""
+    return hashlib.sha256(repr(sorted(found.items())).encode()).hexdigest()
 
 
 def differences(actual: Structure, expected: Structure, limit: int = 8) -> list[str]:

@@ -4,8 +4,8 @@ file each, on ContractTab).
 
 The page itself writes nothing: the tabs do, one operation per button. When a tab says `changed`, the page
 reads the overview and the other tabs again and says `changed(contract_id)` itself, so the window updates
-the table row and the status bar. The milestones and ledger tabs are built with the page; the others when
-first shown.
+the table row and the status bar. The milestones tab is built with the page; the others (the ledger too, with
+the statement's references its entries show) when first shown.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 
 from desktop import formatting
 from desktop.contract.base import ContractTab
-from desktop.contract.ledger import LedgerTab
 from desktop.contract.milestones import MilestonesTab
 from desktop.widgets import appearance
 from desktop.widgets.elided_label import ElidedLabel
@@ -122,14 +121,13 @@ class ContractPage(ContractTab):
         self.tabs.setObjectName("contractTabs")
         self.tabs.tabBar().setAccessibleName("Contract page")
         self.milestones = MilestonesTab(self, today=self.today)
-        self.ledger = LedgerTab(self, today=self.today)
-        for tab, label in ((self.milestones, "&Milestones"), (self.ledger, "&Ledger")):
-            tab.changed.connect(self._changed_elsewhere)
-            self.tabs.addTab(tab, label)
+        self.milestones.changed.connect(self._changed_elsewhere)
+        self.tabs.addTab(self.milestones, "&Milestones")
         # The other tabs are built when first shown (or first reached from code): on start-up only the
         # milestones tab is seen, and their modules and widgets would double the page's cost.
         self._lazy_tabs: dict[str, tuple[int, str, Callable[[], QWidget]]] = {}
         self._built_tabs: dict[str, QWidget] = {}
+        self._lazy_tab("ledger", "&Ledger", self._make_ledger_tab)
         self._lazy_tab("escrow_panel", "E&scrow refund", self._make_escrow_panel)
         self._lazy_tab("closeout_tab", "Closeo&ut", self._make_closeout_tab)
         self._lazy_tab("feedback_tab", "Feedbac&k", self._make_feedback_tab)
@@ -198,6 +196,10 @@ class ContractPage(ContractTab):
                 self._tab(attr)
 
     @property
+    def ledger(self):
+        return self._tab("ledger")
+
+    @property
     def escrow_panel(self):
         return self._tab("escrow_panel")
 
@@ -212,6 +214,13 @@ class ContractPage(ContractTab):
     @property
     def statement_tab(self):
         return self._tab("statement_tab")
+
+    def _make_ledger_tab(self) -> QWidget:
+        from desktop.contract.ledger import LedgerTab
+
+        tab = LedgerTab(self, today=self.today)
+        tab.changed.connect(self._changed_elsewhere)
+        return tab
 
     def _make_escrow_panel(self) -> QWidget:
         from desktop.contract.escrow_tab import EscrowPanel
@@ -281,8 +290,8 @@ class ContractPage(ContractTab):
         self.subtitle.setText(text)
 
     def _tabs(self) -> list[ContractTab]:
-        """The tabs built so far: milestones and ledger always, the others once first shown."""
-        return [self.milestones, self.ledger, *self._built_tabs.values()]
+        """The tabs built so far: milestones always, the others once first shown."""
+        return [self.milestones, *self._built_tabs.values()]
 
     def _changed_elsewhere(self, contract_id: int) -> None:
         """A tab (or a dialog it opened) changed the contract and has shown it again: read the rest again (the

@@ -8,6 +8,7 @@ contract's row, its page and the status bar are refreshed.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -352,15 +353,17 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             self.table.selectRow(0)
         self._update_actions()
         self._update_count()
-        # The status bar's totals follow right after the book is on screen, then anything the marketplace
-        # did by itself while the book was closed (R6, R8) is offered for recording on one confirmation,
-        # and the daily backup is scheduled.
-        after = [self.update_status, self.tell_what_opening_found, self.offer_overdue_events, self.schedule_backup]
+        # The status bar's totals follow right after the book is on screen (they need only its connection),
+        # then the rest of the book finishes opening, anything the marketplace did by itself while the book was
+        # closed (R6, R8) is offered for recording on one confirmation, and the daily backup is scheduled.
+        opening = [self.finish_opening] if self._opening is not None else []
+        after = [self.update_status, *opening, self.tell_what_opening_found, self.offer_overdue_events]
+        after.append(self.schedule_backup)
         if not self.isVisible():  # starting: the window's own first paint (the table's comes with it)
             shown = self
         else:  # another book in a window on screen: what now shows it
             shown = self.table.viewport() if self.stack.currentWidget() is self.splitter else self.welcome
-        AfterFirstPaint(shown, *([self.finish_opening] if self._opening is not None else []), *after)
+        AfterFirstPaint(shown, *after)
 
     # ------------------------------------------------------------ table
     def set_filter(self, key: str) -> None:
@@ -524,25 +527,39 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.update_status()
 
     def update_status(self) -> None:
-        """Book totals per currency (never added across currencies) and what needs attention."""
-        if self.book is None or self.book.db.is_closed():
+        """Book totals per currency (never added across currencies) and what needs attention, from the totals the
+        book keeps (models/book_totals.py: a few rows): read through the book's own SQLite connection while it
+        finishes opening, so that the status bar is filled right after the first paint, as the table is."""
+        from models import book_totals as kept
+
+        if self.book is not None:
+            if self.book.db.is_closed():
+                return
+            run = self.book.db.execute_sql
+        elif self._opening is not None:
+            run = self._opening.conn.execute
+        else:
             return
-        from models import queries
-
-        totals = queries.book_totals()
         year = self.today().year
-        this_year = queries.book_year(year)
-
+        try:
+            totals, this_year = kept.currencies(run), kept.year(run, year)
+            count = kept.attention(run, self.today().isoformat())
+        except sqlite3.DatabaseError:
+            if self.book is not None:
+                raise
+            # Not yet a book finished opening: it says in words what is wrong with the file (and the window
+            # closes), or, opened, its totals are read again right after.
+            QTimer.singleShot(0, self.update_status)
+            return
         labels = [("In escrow", totals, "escrow"), (f"Paid in {year}", this_year, "paid")]
         if any(t["refunded"] for t in this_year.values()):
             labels.append((f"Refunds in {year}", this_year, "refunded"))
         self.status_money.setToolTip("\n".join(f"{name}: {status_figure(v, k)}" for name, v, k in labels))
-        count = queries.attention_count(self.today())
         self.status_attention.setText(f"⚠ {count:,} need attention" if count else "Nothing needs attention")
         self._status_totals = labels
         self._fit_status()
         self.filter_buttons["attention"].setText(f"Needs attention ({count:,})" if count else "Needs attention")
-        if self.attention_dock.isVisible():
+        if self.attention is not None and self.attention_dock.isVisible():
             self.attention.refresh()
 
     def _fit_status(self) -> None:

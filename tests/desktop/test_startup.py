@@ -155,6 +155,7 @@ def test_the_start_up_path_imports_neither_peewee_nor_the_tables(book_path):
         from desktop.app import make_app, start
         app = make_app()
         window = start(sys.argv[1], create=False)
+        window.update_status()  # the status bar too: the first thing the window does after its first paint
         loaded = sorted(m for m in sys.modules if m == "peewee" or m in ("models.entities", "models.ops"))
         print(",".join(loaded) or "none", len(window.model.rows))
         window.close()
@@ -166,6 +167,49 @@ def test_the_start_up_path_imports_neither_peewee_nor_the_tables(book_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["none", "2"]
+
+
+def test_the_status_bar_is_filled_from_the_books_connection_before_it_finishes_opening(book_path, qtbot, settings):
+    window = start(book_path, create=False, settings=settings, today=TODAY)
+    qtbot.addWidget(window)
+    window.update_status()  # what the window does first after its first paint
+    assert window.book is None
+    early = (window.status_money.text(), window.status_attention.text(), window.status_money.toolTip())
+    assert "In escrow: $300.00" in early[2]  # (the window is not shown: the tooltip has every figure)
+    assert window.finish_opening()
+    window.update_status()
+    assert (window.status_money.text(), window.status_attention.text(), window.status_money.toolTip()) == early
+
+
+def test_finishing_opening_builds_the_ledger_tab_only_when_it_is_first_shown(book_path):
+    """The regression this guards: the ledger tab's modules (with the statements' and reconciliation's) cost the
+    filled window about 40 ms when built with the page, while the milestones tab is what a start shows."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from desktop.app import make_app, start
+        app = make_app()
+        window = start(sys.argv[1], create=False)
+        window.finish_opening()
+        lazy = ("desktop.contract.ledger", "models.reconciled", "models.statements")
+        print(",".join(m for m in lazy if m in sys.modules) or "none")
+        window.table.selectRow(1)  # Logo redesign: its milestone in escrow
+        window.page.tabs.setCurrentIndex(1)
+        print(window.page.tabs.tabText(1), window.page.ledger.ledger_table.rowCount() > 0)
+        print(",".join(m for m in lazy if m in sys.modules) or "none")
+        window.close()
+        """
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(book_path.parent / "config")}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(book_path)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:3] == [
+        "none",
+        "&Ledger True",
+        "desktop.contract.ledger,models.reconciled,models.statements",
+    ]
 
 
 def test_opening_another_book_in_the_window_shows_it_whole(book_path, tmp_path, qtbot, settings, prompts):

@@ -211,6 +211,44 @@ def test_bookfile_knows_this_versions_format_and_every_table():
     assert {m._meta.table_name for m in ALL_TABLES} == bookfile.TABLES
 
 
+def test_the_schema_fingerprint_is_this_versions_migrations():
+    """Opening a book compares its schema's fingerprint with one kept in models/book.py: it must be the schema the
+    migrations make (when they change, this gives the new value to keep)."""
+    from models import schema
+
+    made = schema.digest(book_module.expected_schema())
+    assert made == book_module.SCHEMA_DIGEST, f"the migrations changed: SCHEMA_DIGEST = {made!r}"
+
+
+def test_a_book_as_the_migrations_make_it_opens_without_a_book_made_in_memory(tmp_path, monkeypatch):
+    """The fingerprint says yes to a book in this version's format: nothing is built to compare it with."""
+    path = tmp_path / "mine.book"
+    _make_book(path)
+
+    def built(*_):
+        raise AssertionError("a new book was made in memory to compare with")
+
+    monkeypatch.setattr(book_module, "_expected", built)
+    with open_book(path, create=False) as opened:
+        assert opened.conn.execute("SELECT count(*) FROM contract").fetchone() == (3,)
+
+
+def test_a_book_with_a_trigger_is_refused_whatever_its_fingerprint(tmp_path, monkeypatch):
+    """The fingerprint only says yes: a book that differs from it is compared with the schema the migrations make
+    (here, a fingerprint that matches nothing), and a trigger added outside Escrowbook is refused in words."""
+    path = tmp_path / "mine.book"
+    _make_book(path)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TRIGGER sneaky AFTER INSERT ON ledger_entry BEGIN DELETE FROM audit_log; END")
+    conn.commit()
+    conn.close()
+    _refused(path, "untrusted", "trigger “sneaky”, which runs its own commands")
+    monkeypatch.setattr(book_module, "SCHEMA_DIGEST", "0" * 64)
+    _refused(path, "untrusted", "trigger “sneaky”, which runs its own commands")
+    with open_book(tmp_path / "new.book"):  # and a book as made is still trusted without the fingerprint
+        pass
+
+
 def test_a_book_missing_a_table_is_refused_as_damaged_and_left_untouched(tmp_path):
     path = tmp_path / "mine.book"
     _make_book(path)
