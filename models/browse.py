@@ -16,7 +16,9 @@ nor the tables: the window shows the table's first page before loading them.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import threading
 from datetime import date
 from typing import NamedTuple
 
@@ -118,6 +120,9 @@ def fts_phrase(text: str) -> str:
 MIN_SEARCH = 3  # the trigram index answers from three characters on; one or two find what starts with them
 SPARSE = 20_000  # up to this many search matches are fetched and sorted (by their keys: ~1-2 µs each); more are
 # tested while walking a sort index in order
+WALK_STEPS = 600  # SQLite instructions a first page's walk may take per row asked for (~20 ms for 100 rows at
+# 1,000,000 contracts): past them, the matches sit together far along the order (titles holding "Logo", in the
+# middle of the title order) and are fetched and sorted instead
 
 # One or two characters: the contracts whose title, freelancer's name or contract id starts with them, letters
 # A to Z in either case (SQLite's LIKE), each from its own index (COLLATE NOCASE, book format 7).
@@ -127,12 +132,21 @@ PREFIX_IDS = (
     " WHERE f2.name LIKE :prefix ESCAPE '\\'"
     " UNION ALL SELECT id FROM contract WHERE external_id LIKE :prefix ESCAPE '\\'"
 )
+# The same columns on one row, to test each row while walking a sort index when a search matches many: LIKE with
+# :pattern, what starts with the text (one or two characters) or holds it (three or more, where the trigram
+# index compares letters outside A to Z without their case too: a search for "é" finds "É" only among few).
+SEARCHED_ROW = ("c.title", "f.name", "c.external_id")
 FTS_IDS = "SELECT rowid FROM contract_search WHERE contract_search MATCH :match"
 
 
 def like_prefix(text: str) -> str:
     """A LIKE pattern for what starts with `text` (its own %, _ and \\ taken literally)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern for what holds `text` anywhere (its own %, _ and \\ taken literally)."""
+    return "%" + like_prefix(text)
 
 
 def prefix_matches(text: str, *fields: str | None) -> bool:
@@ -143,6 +157,18 @@ def prefix_matches(text: str, *fields: str | None) -> bool:
         return "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in s)
 
     return any(f is not None and fold(f).startswith(fold(text)) for f in fields)
+
+
+def contains_matches(text: str, *fields: str | None, unicode: bool = False) -> bool:
+    """What a search of three characters or more finds, in Python: a field holding the text, letters A to Z in
+    either case (as SQLite's LIKE compares, what a search matching many tests on each row), or every letter
+    with `unicode` (as the trigram index compares, what a search matching few reads). The tests hold the SQL
+    to it."""
+
+    def fold(s: str) -> str:
+        return s.lower() if unicode else "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in s)
+
+    return any(f is not None and fold(text) in fold(f) for f in fields)
 
 
 def filter_count(conn: sqlite3.Connection, filter_: str, today: date | None = None) -> int:
@@ -176,6 +202,7 @@ class ContractQuery:
         self.selective = False  # few rows left: let SQLite fetch them and sort
         self.sparse: bool | None = None  # the search matches at most SPARSE contracts (None: no search)
         self._count: int | None = None
+        self.walks: dict[tuple[str, bool], bool] = {}  # (sort, descending) -> a search's pages are walked, not fetched
         if filter_ in ("active", "ended"):
             self.conds.append("+c.status = :status")  # unary +: walk the sort index, not the status index
             self.params["status"] = filter_
@@ -185,22 +212,24 @@ class ContractQuery:
             self.selective = self.conn.execute(capped, self.params).fetchone()[0] <= SPARSE
             self.conds.append(NEEDS_ATTENTION if self.selective else ATTENTION_ROW)
             self.count_conds.append(NEEDS_ATTENTION)
+        if not self.search:
+            return
         if len(self.search) >= MIN_SEARCH:
             self.params["match"] = fts_phrase(self.search)
+            self.params["pattern"] = like_contains(self.search)
             ids = FTS_IDS
-        elif self.search:
-            self.params["prefix"] = like_prefix(self.search)
-            ids = PREFIX_IDS
         else:
-            return
+            self.params["prefix"] = self.params["pattern"] = like_prefix(self.search)
+            ids = PREFIX_IDS
         capped = f"SELECT COUNT(*) FROM ({ids} LIMIT {SPARSE + 1})"
         self.sparse = self.conn.execute(capped, self.params).fetchone()[0] <= SPARSE
         self.count_conds.append(f"c.id IN ({ids})")
-        # Few matches: fetch and sort them. Many (unary +): walk the sort index, each row looked up among the
-        # matches (a test of the row's own text instead costs far more where the matches are bunched in the
-        # order: titles starting with "Lo" are all in the middle of the title order).
-        self.conds.append(f"{'' if self.sparse else '+'}c.id IN ({ids})")
-        self.selective = self.selective or self.sparse
+        self.fetch_conds = [*self.conds, f"c.id IN ({ids})"]  # the matches fetched from the search's indexes
+        if self.sparse:  # few matches: fetch and sort them
+            self.conds = self.fetch_conds
+            self.selective = True
+        else:  # many: each row of the sort index tested on its own columns (unary +: never their indexes)
+            self.conds.append("(" + " OR ".join(f"+{test} LIKE :pattern ESCAPE '\\'" for test in SEARCHED_ROW) + ")")
 
     def _where(self, *extra: str, conds: list[str] | None = None) -> str:
         conds = [*(self.conds if conds is None else conds), *extra]
@@ -247,6 +276,15 @@ class ContractQuery:
             order = ", ".join(f"{expr}{direction}" for expr in (*NEXT_SHOWN, "c.id"))
             selective, conds, shown = True, self.count_conds, f", {NEXT_DEADLINE} AS next_deadline"
         window = f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
+        if self.sparse is False and not selective:  # a search matching many: walked, unless they sit far along
+            walked = self.walks.get((sort, descending))
+            if walked is None and offset == 0 and limit > 0:
+                found = self._walk(f"SELECT c.id{self._from(sort, False)}{self._where()} {window}", limit)
+                self.walks[sort, descending] = walked = found is not None
+                if found is not None:
+                    return self._rows(found)
+            if walked is False:
+                selective, conds = True, self.fetch_conds
         if selective:  # the matches are sorted by their keys alone: the columns are read for the page only
             sql = (
                 f"SELECT {COLUMNS_SQL} FROM (SELECT c.id AS id{shown}{self._keys_from(sort, conds)}"
@@ -257,6 +295,37 @@ class ContractQuery:
         else:  # walking a sort index: it stops at the page's last row
             sql = f"SELECT {COLUMNS_SQL}{self._from(sort, False)}{self._where()} {window}"
         return [_row(r) for r in self.conn.execute(sql, self.params)]
+
+    def _walk(self, sql: str, limit: int) -> list[int] | None:
+        """The contracts `sql` finds, or None if it takes more than WALK_STEPS instructions per row asked for.
+        Only this thread's statements are counted and stopped (a count may run on the connection meanwhile)."""
+        budget, thread, steps = WALK_STEPS * limit // 1000 + 1, threading.get_ident(), 0
+
+        def step() -> int:
+            nonlocal steps
+            if threading.get_ident() != thread:
+                return 0
+            steps += 1
+            return int(steps > budget)
+
+        self.conn.set_progress_handler(step, 1000)
+        try:
+            return [r[0] for r in self.conn.execute(sql, self.params)]
+        except sqlite3.OperationalError:
+            if steps <= budget:
+                raise  # interrupted by something else (conn.interrupt()): as any statement
+            return None
+        finally:
+            self.conn.set_progress_handler(None, 0)
+
+    def _rows(self, ids: list[int]) -> list[ContractRow]:
+        """The lines of these contracts, in this order."""
+        sql = (
+            f"SELECT {COLUMNS_SQL} FROM contract c JOIN freelancer f ON f.id = c.freelancer_id"
+            " JOIN contract_totals t ON t.contract_id = c.id WHERE c.id IN (SELECT value FROM json_each(:ids))"
+        )
+        rows = {r[0]: r for r in self.conn.execute(sql, {**self.params, "ids": json.dumps(ids)})}
+        return [_row(rows[i]) for i in ids]
 
     def ids(self, *, sort: str = "title", descending: bool = False) -> list[int]:
         """Every matching contract's number, in the requested order (to export what the table shows)."""
