@@ -190,7 +190,15 @@ class ContractQuery:
     `count()` counts every match: the window runs it off its GUI thread, after the first page is shown.
     """
 
-    def __init__(self, conn: sqlite3.Connection, *, filter_: str = "all", search: str = "", today: date | None = None):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        filter_: str = "all",
+        search: str = "",
+        today: date | None = None,
+        narrows: ContractQuery | None = None,
+    ):
         if filter_ not in FILTERS:
             raise ValueError(f"unknown filter {filter_!r}")
         self.conn = conn
@@ -203,6 +211,10 @@ class ContractQuery:
         self.sparse: bool | None = None  # the search matches at most SPARSE contracts (None: no search)
         self._count: int | None = None
         self.walks: dict[tuple[str, bool], bool] = {}  # (sort, descending) -> a search's pages are walked, not fetched
+        # (sort, descending) -> the sort keys of the first contract shown, None if none is: a search typed on from
+        # this one finds none before it (its matches are among these), so its walk starts there
+        self.firsts: dict[tuple[str, bool], tuple | None] = {}
+        self.changes = conn.total_changes  # the book as it was read (a write since could move the first contract)
         if filter_ in ("active", "ended"):
             self.conds.append("+c.status = :status")  # unary +: walk the sort index, not the status index
             self.params["status"] = filter_
@@ -212,6 +224,7 @@ class ContractQuery:
             self.selective = self.conn.execute(capped, self.params).fetchone()[0] <= SPARSE
             self.conds.append(NEEDS_ATTENTION if self.selective else ATTENTION_ROW)
             self.count_conds.append(NEEDS_ATTENTION)
+        self.after = narrows.firsts if narrows is not None and self._narrows(narrows) else {}
         if not self.search:
             return
         if len(self.search) >= MIN_SEARCH:
@@ -230,6 +243,27 @@ class ContractQuery:
             self.selective = True
         else:  # many: each row of the sort index tested on its own columns (unary +: never their indexes)
             self.conds.append("(" + " OR ".join(f"+{test} LIKE :pattern ESCAPE '\\'" for test in SEARCHED_ROW) + ")")
+
+    def _narrows(self, wider: ContractQuery) -> bool:
+        """Whether every contract this query finds, `wider` finds too (a search typed on, nothing written since)."""
+
+        def fold(text: str) -> str:
+            return "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in text)
+
+        old, new = fold(wider.search), fold(self.search)
+        same = (wider.conn, wider.filter, wider.params["today"], wider.changes) == (
+            self.conn,
+            self.filter,
+            self.params["today"],
+            self.conn.total_changes,
+        )
+        if not same:
+            return False
+        if not old:
+            return True
+        if len(old) >= MIN_SEARCH:  # held anywhere (in a few, the trigram index folds more letters: more found)
+            return len(new) >= MIN_SEARCH and old in new
+        return len(new) < MIN_SEARCH and new.startswith(old)
 
     def _where(self, *extra: str, conds: list[str] | None = None) -> str:
         conds = [*(self.conds if conds is None else conds), *extra]
@@ -279,10 +313,16 @@ class ContractQuery:
         if self.sparse is False and not selective:  # a search matching many: walked, unless they sit far along
             walked = self.walks.get((sort, descending))
             if walked is None and offset == 0 and limit > 0:
-                found = self._walk(f"SELECT c.id{self._from(sort, False)}{self._where()} {window}", limit)
+                start = self._start(sort, descending)
+                if start is None:
+                    return []
+                found = self._walk(f"SELECT c.id{self._from(sort, False)}{self._where(*start)} {window}", limit)
                 self.walks[sort, descending] = walked = found is not None
                 if found is not None:
-                    return self._rows(found)
+                    rows = self._rows(found)
+                    if sort in ("title", "freelancer"):
+                        self._first(sort, descending, rows)
+                    return rows
             if walked is False:
                 selective, conds = True, self.fetch_conds
         if selective:  # the matches are sorted by their keys alone: the columns are read for the page only
@@ -294,7 +334,36 @@ class ContractQuery:
             )
         else:  # walking a sort index: it stops at the page's last row
             sql = f"SELECT {COLUMNS_SQL}{self._from(sort, False)}{self._where()} {window}"
-        return [_row(r) for r in self.conn.execute(sql, self.params)]
+        rows = [_row(r) for r in self.conn.execute(sql, self.params)]
+        if offset == 0 and limit > 0 and sort in ("title", "freelancer") and not shown:
+            self._first(sort, descending, rows)
+        return rows
+
+    def _first(self, sort: str, descending: bool, rows: list[ContractRow]) -> None:
+        """Note the sort keys of the first contract shown (a narrower search typed next starts there)."""
+        if not rows:
+            self.firsts[sort, descending] = None
+        elif sort == "title":
+            self.firsts[sort, descending] = (rows[0].title, rows[0].id)
+        else:
+            fid = self.conn.execute("SELECT freelancer_id FROM contract WHERE id = ?", (rows[0].id,)).fetchone()[0]
+            self.firsts[sort, descending] = (rows[0].freelancer, fid, rows[0].id)
+
+    def _start(self, sort: str, descending: bool) -> list[str] | None:
+        """Where a walk starts: after no contract a wider search typed before showed first (None: it showed none)."""
+        if (sort, descending) not in self.after:
+            return []
+        keys = self.after[sort, descending]
+        if keys is None:
+            return None
+        self.params.update({f"after{n}": key for n, key in enumerate(keys)})
+        ge, gt = (">=", ">") if not descending else ("<=", "<")
+        if sort == "title":
+            return [f"c.title {ge} :after0", f"(c.title {gt} :after0 OR c.id {ge} :after1)"]
+        return [
+            f"(f.name, f.id) {ge} (:after0, :after1)",
+            f"((f.name, f.id) {gt} (:after0, :after1) OR c.id {ge} :after2)",
+        ]
 
     def _walk(self, sql: str, limit: int) -> list[int] | None:
         """The contracts `sql` finds, or None if it takes more than WALK_STEPS instructions per row asked for.

@@ -88,6 +88,17 @@ def test_search_of_three_characters_finds_what_a_full_scan_finds(contracts, quer
                     assert len(first) == min(3, len(ids)) and set(first) <= trigram, (q, sort)
                     if not any(ch in q for ch in "éÉ"):
                         assert first == ids[:3], (q, sort)
+                    for wider in ("", q[:-1] if len(q) > 3 else q[:2], q):  # typed before: its first shown is known
+                        before = ContractQuery(book.conn, search=wider, today=START)
+                        before.page(sort=sort, descending=True, limit=3)
+                        typed = ContractQuery(book.conn, search=q, today=START, narrows=before)
+                        assert typed.after == ({} if len(wider) == 2 else before.firsts), (wider, q)
+                        assert [r.id for r in typed.page(sort=sort, descending=True, limit=3)] == [
+                            r.id
+                            for r in ContractQuery(book.conn, search=q, today=START).page(
+                                sort=sort, descending=True, limit=3
+                            )
+                        ], (wider, q, sort)
                 assert found.count() == len(trigram)
                 assert all(found.includes(cid) == (cid in (trigram if sparse else expected))
                            for cid in range(1, len(contracts) + 1))  # fmt: skip
