@@ -92,7 +92,7 @@ def test_search_of_three_characters_finds_what_a_full_scan_finds(contracts, quer
                         before = ContractQuery(book.conn, search=wider, today=START)
                         before.page(sort=sort, descending=True, limit=3)
                         typed = ContractQuery(book.conn, search=q, today=START, narrows=before)
-                        assert typed.after == ({} if len(wider) == 2 else before.firsts), (wider, q)
+                        assert typed.after == ({} if 0 < len(wider.strip()) < 3 else before.firsts), (wider, q)
                         assert [r.id for r in typed.page(sort=sort, descending=True, limit=3)] == [
                             r.id
                             for r in ContractQuery(book.conn, search=q, today=START).page(
