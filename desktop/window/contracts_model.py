@@ -111,7 +111,7 @@ class Counter:
                     if current() != generation:
                         return
                     try:
-                        found = query.count()
+                        found = query.count(cancelled=lambda: current() != generation)
                     except (sqlite3.Error, ValueError):  # interrupted, or the book was closed
                         return
                 if current() == generation:
