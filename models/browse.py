@@ -358,7 +358,8 @@ class ContractQuery:
         keys = self.after[sort, descending]
         if keys is None:
             return None
-        self.params.update({f"after{n}": key for n, key in enumerate(keys)})
+        self.params = {**self.params, **{f"after{n}": key for n, key in enumerate(keys)}}  # a new dict: a count
+        # may be reading the old one on its thread
         ge, gt = (">=", ">") if not descending else ("<=", "<")
         if sort == "title":
             return [f"c.title {ge} :after0", f"(c.title {gt} :after0 OR c.id {ge} :after1)"]
