@@ -16,7 +16,9 @@ nor the tables: the window shows the table's first page before loading them.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import threading
 from datetime import date
 from typing import NamedTuple
 
@@ -118,6 +120,11 @@ def fts_phrase(text: str) -> str:
 MIN_SEARCH = 3  # the trigram index answers from three characters on; one or two find what starts with them
 SPARSE = 20_000  # up to this many search matches are fetched and sorted (by their keys: ~1-2 µs each); more are
 # tested while walking a sort index in order
+COUNT_SLICE = 5_000  # a search matching many is counted this many contracts at a time (~10 ms each at 1,000,000):
+# between two, the connection is free for the window's own reads (a count of every match at once held it ~0.5 s)
+WALK_STEPS = 600  # SQLite instructions a first page's walk may take per row asked for (~20 ms for 100 rows at
+# 1,000,000 contracts): past them, the matches sit together far along the order (titles holding "Logo", in the
+# middle of the title order) and are fetched and sorted instead
 
 # One or two characters: the contracts whose title, freelancer's name or contract id starts with them, letters
 # A to Z in either case (SQLite's LIKE), each from its own index (COLLATE NOCASE, book format 7).
@@ -127,12 +134,21 @@ PREFIX_IDS = (
     " WHERE f2.name LIKE :prefix ESCAPE '\\'"
     " UNION ALL SELECT id FROM contract WHERE external_id LIKE :prefix ESCAPE '\\'"
 )
+# The same columns on one row, to test each row while walking a sort index when a search matches many: LIKE with
+# :pattern, what starts with the text (one or two characters) or holds it (three or more, where the trigram
+# index compares letters outside A to Z without their case too: a search for "é" finds "É" only among few).
+SEARCHED_ROW = ("c.title", "f.name", "c.external_id")
 FTS_IDS = "SELECT rowid FROM contract_search WHERE contract_search MATCH :match"
 
 
 def like_prefix(text: str) -> str:
     """A LIKE pattern for what starts with `text` (its own %, _ and \\ taken literally)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern for what holds `text` anywhere (its own %, _ and \\ taken literally)."""
+    return "%" + like_prefix(text)
 
 
 def prefix_matches(text: str, *fields: str | None) -> bool:
@@ -143,6 +159,18 @@ def prefix_matches(text: str, *fields: str | None) -> bool:
         return "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in s)
 
     return any(f is not None and fold(f).startswith(fold(text)) for f in fields)
+
+
+def contains_matches(text: str, *fields: str | None, unicode: bool = False) -> bool:
+    """What a search of three characters or more finds, in Python: a field holding the text, letters A to Z in
+    either case (as SQLite's LIKE compares, what a search matching many tests on each row), or every letter
+    with `unicode` (as the trigram index compares, what a search matching few reads). The tests hold the SQL
+    to it."""
+
+    def fold(s: str) -> str:
+        return s.lower() if unicode else "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in s)
+
+    return any(f is not None and fold(text) in fold(f) for f in fields)
 
 
 def filter_count(conn: sqlite3.Connection, filter_: str, today: date | None = None) -> int:
@@ -164,7 +192,15 @@ class ContractQuery:
     `count()` counts every match: the window runs it off its GUI thread, after the first page is shown.
     """
 
-    def __init__(self, conn: sqlite3.Connection, *, filter_: str = "all", search: str = "", today: date | None = None):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        filter_: str = "all",
+        search: str = "",
+        today: date | None = None,
+        narrows: ContractQuery | None = None,
+    ):
         if filter_ not in FILTERS:
             raise ValueError(f"unknown filter {filter_!r}")
         self.conn = conn
@@ -176,6 +212,11 @@ class ContractQuery:
         self.selective = False  # few rows left: let SQLite fetch them and sort
         self.sparse: bool | None = None  # the search matches at most SPARSE contracts (None: no search)
         self._count: int | None = None
+        self.walks: dict[tuple[str, bool], bool] = {}  # (sort, descending) -> a search's pages are walked, not fetched
+        # (sort, descending) -> the sort keys of the first contract shown, None if none is: a search typed on from
+        # this one finds none before it (its matches are among these), so its walk starts there
+        self.firsts: dict[tuple[str, bool], tuple | None] = {}
+        self.changes = conn.total_changes  # the book as it was read (a write since could move the first contract)
         if filter_ in ("active", "ended"):
             self.conds.append("+c.status = :status")  # unary +: walk the sort index, not the status index
             self.params["status"] = filter_
@@ -185,22 +226,46 @@ class ContractQuery:
             self.selective = self.conn.execute(capped, self.params).fetchone()[0] <= SPARSE
             self.conds.append(NEEDS_ATTENTION if self.selective else ATTENTION_ROW)
             self.count_conds.append(NEEDS_ATTENTION)
+        self.after = narrows.firsts if narrows is not None and self._narrows(narrows) else {}
+        if not self.search:
+            return
         if len(self.search) >= MIN_SEARCH:
             self.params["match"] = fts_phrase(self.search)
+            self.params["pattern"] = like_contains(self.search)
             ids = FTS_IDS
-        elif self.search:
-            self.params["prefix"] = like_prefix(self.search)
-            ids = PREFIX_IDS
         else:
-            return
+            self.params["prefix"] = self.params["pattern"] = like_prefix(self.search)
+            ids = PREFIX_IDS
         capped = f"SELECT COUNT(*) FROM ({ids} LIMIT {SPARSE + 1})"
         self.sparse = self.conn.execute(capped, self.params).fetchone()[0] <= SPARSE
         self.count_conds.append(f"c.id IN ({ids})")
-        # Few matches: fetch and sort them. Many (unary +): walk the sort index, each row looked up among the
-        # matches (a test of the row's own text instead costs far more where the matches are bunched in the
-        # order: titles starting with "Lo" are all in the middle of the title order).
-        self.conds.append(f"{'' if self.sparse else '+'}c.id IN ({ids})")
-        self.selective = self.selective or self.sparse
+        self.fetch_conds = [*self.conds, f"c.id IN ({ids})"]  # the matches fetched from the search's indexes
+        if self.sparse:  # few matches: fetch and sort them
+            self.conds = self.fetch_conds
+            self.selective = True
+        else:  # many: each row of the sort index tested on its own columns (unary +: never their indexes)
+            self.conds.append("(" + " OR ".join(f"+{test} LIKE :pattern ESCAPE '\\'" for test in SEARCHED_ROW) + ")")
+
+    def _narrows(self, wider: ContractQuery) -> bool:
+        """Whether every contract this query finds, `wider` finds too (a search typed on, nothing written since)."""
+
+        def fold(text: str) -> str:
+            return "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in text)
+
+        old, new = fold(wider.search), fold(self.search)
+        same = (wider.conn, wider.filter, wider.params["today"], wider.changes) == (
+            self.conn,
+            self.filter,
+            self.params["today"],
+            self.conn.total_changes,
+        )
+        if not same:
+            return False
+        if not old:
+            return True
+        if len(old) >= MIN_SEARCH:  # held anywhere (in a few, the trigram index folds more letters: more found)
+            return len(new) >= MIN_SEARCH and old in new
+        return len(new) < MIN_SEARCH and new.startswith(old)
 
     def _where(self, *extra: str, conds: list[str] | None = None) -> str:
         conds = [*(self.conds if conds is None else conds), *extra]
@@ -247,6 +312,21 @@ class ContractQuery:
             order = ", ".join(f"{expr}{direction}" for expr in (*NEXT_SHOWN, "c.id"))
             selective, conds, shown = True, self.count_conds, f", {NEXT_DEADLINE} AS next_deadline"
         window = f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
+        if self.sparse is False and not selective:  # a search matching many: walked, unless they sit far along
+            walked = self.walks.get((sort, descending))
+            if walked is None and offset == 0 and limit > 0:
+                start = self._start(sort, descending)
+                if start is None:
+                    return []
+                found = self._walk(f"SELECT c.id{self._from(sort, False)}{self._where(*start)} {window}", limit)
+                self.walks[sort, descending] = walked = found is not None
+                if found is not None:
+                    rows = self._rows(found)
+                    if sort in ("title", "freelancer"):
+                        self._first(sort, descending, rows)
+                    return rows
+            if walked is False:
+                selective, conds = True, self.fetch_conds
         if selective:  # the matches are sorted by their keys alone: the columns are read for the page only
             sql = (
                 f"SELECT {COLUMNS_SQL} FROM (SELECT c.id AS id{shown}{self._keys_from(sort, conds)}"
@@ -256,20 +336,97 @@ class ContractQuery:
             )
         else:  # walking a sort index: it stops at the page's last row
             sql = f"SELECT {COLUMNS_SQL}{self._from(sort, False)}{self._where()} {window}"
-        return [_row(r) for r in self.conn.execute(sql, self.params)]
+        rows = [_row(r) for r in self.conn.execute(sql, self.params)]
+        if offset == 0 and limit > 0 and sort in ("title", "freelancer") and not shown:
+            self._first(sort, descending, rows)
+        return rows
+
+    def _first(self, sort: str, descending: bool, rows: list[ContractRow]) -> None:
+        """Note the sort keys of the first contract shown (a narrower search typed next starts there)."""
+        if not rows:
+            self.firsts[sort, descending] = None
+        elif sort == "title":
+            self.firsts[sort, descending] = (rows[0].title, rows[0].id)
+        else:
+            fid = self.conn.execute("SELECT freelancer_id FROM contract WHERE id = ?", (rows[0].id,)).fetchone()[0]
+            self.firsts[sort, descending] = (rows[0].freelancer, fid, rows[0].id)
+
+    def _start(self, sort: str, descending: bool) -> list[str] | None:
+        """Where a walk starts: after no contract a wider search typed before showed first (None: it showed none)."""
+        if (sort, descending) not in self.after:
+            return []
+        keys = self.after[sort, descending]
+        if keys is None:
+            return None
+        self.params = {**self.params, **{f"after{n}": key for n, key in enumerate(keys)}}  # a new dict: a count
+        # may be reading the old one on its thread
+        ge, gt = (">=", ">") if not descending else ("<=", "<")
+        if sort == "title":
+            return [f"c.title {ge} :after0", f"(c.title {gt} :after0 OR c.id {ge} :after1)"]
+        return [
+            f"(f.name, f.id) {ge} (:after0, :after1)",
+            f"((f.name, f.id) {gt} (:after0, :after1) OR c.id {ge} :after2)",
+        ]
+
+    def _walk(self, sql: str, limit: int) -> list[int] | None:
+        """The contracts `sql` finds, or None if it takes more than WALK_STEPS instructions per row asked for.
+        Only this thread's statements are counted and stopped (a count may run on the connection meanwhile)."""
+        budget, thread, steps = WALK_STEPS * limit // 1000 + 1, threading.get_ident(), 0
+
+        def step() -> int:
+            nonlocal steps
+            if threading.get_ident() != thread:
+                return 0
+            steps += 1
+            return int(steps > budget)
+
+        self.conn.set_progress_handler(step, 1000)
+        try:
+            return [r[0] for r in self.conn.execute(sql, self.params)]
+        except sqlite3.OperationalError:
+            if steps <= budget:
+                raise  # interrupted by something else (conn.interrupt()): as any statement
+            return None
+        finally:
+            self.conn.set_progress_handler(None, 0)
+
+    def _rows(self, ids: list[int]) -> list[ContractRow]:
+        """The lines of these contracts, in this order."""
+        sql = (
+            f"SELECT {COLUMNS_SQL} FROM contract c JOIN freelancer f ON f.id = c.freelancer_id"
+            " JOIN contract_totals t ON t.contract_id = c.id WHERE c.id IN (SELECT value FROM json_each(:ids))"
+        )
+        rows = {r[0]: r for r in self.conn.execute(sql, {**self.params, "ids": json.dumps(ids)})}
+        return [_row(rows[i]) for i in ids]
 
     def ids(self, *, sort: str = "title", descending: bool = False) -> list[int]:
         """Every matching contract's number, in the requested order (to export what the table shows)."""
         return [row.id for row in self.page(sort=sort, descending=descending, limit=-1)]
 
-    def count(self, conn: sqlite3.Connection | None = None) -> int:
-        """How many contracts match: reads every match (the window asks off its GUI thread)."""
+    def count(self, conn: sqlite3.Connection | None = None, cancelled=None) -> int:
+        """How many contracts match: reads every match (the window asks off its GUI thread). A search matching
+        many is counted COUNT_SLICE contracts at a time, each tested as its walk tests it; `cancelled()` is asked
+        between two (true: sqlite3.OperationalError, as if interrupted)."""
+        conn = conn or self.conn
         if self._count is None and not self.search:
-            self._count = filter_count(conn or self.conn, self.filter, date.fromisoformat(self.params["today"]))
+            self._count = filter_count(conn, self.filter, date.fromisoformat(self.params["today"]))
+        if self._count is None and self.sparse is False:
+            top = conn.execute("SELECT COALESCE(MAX(id), 0) FROM contract").fetchone()[0]
+            sql = (
+                "SELECT COUNT(*) FROM contract c JOIN freelancer f ON f.id = c.freelancer_id"
+                f"{self._where('c.id BETWEEN :low AND :high')}"
+            )
+            found = 0
+            for low in range(1, top + 1, COUNT_SLICE):
+                if cancelled is not None and cancelled():
+                    raise sqlite3.OperationalError("interrupted")
+                params = {**self.params, "low": low, "high": low + COUNT_SLICE - 1}
+                found += conn.execute(sql, params).fetchone()[0]
+            self._count = found
         if self._count is None:
             where = (" WHERE " + " AND ".join(self.count_conds)) if self.count_conds else ""
             sql = f"SELECT COUNT(*) FROM contract c{where}"
-            self._count = (conn or self.conn).execute(sql, self.params).fetchone()[0]
+            self._count = conn.execute(sql, self.params).fetchone()[0]
         return self._count
 
     def includes(self, contract_id: int) -> bool:

@@ -111,7 +111,7 @@ class Counter:
                     if current() != generation:
                         return
                     try:
-                        found = query.count()
+                        found = query.count(cancelled=lambda: current() != generation)
                     except (sqlite3.Error, ValueError):  # interrupted, or the book was closed
                         return
                 if current() == generation:
@@ -146,14 +146,15 @@ class ContractsModel(QAbstractTableModel):
         """How many contracts match the filter and search (not only those fetched); None while counting."""
         return self._total
 
-    def reload(self) -> None:
+    def reload(self, narrows: ContractQuery | None = None) -> None:
         """Run the query again from the first page (after a filter, search or sort change); count its matches
-        after, on a worker thread, unless the first page holds them all."""
+        after, on a worker thread, unless the first page holds them all. `narrows`: the query before a search
+        typed on (its first contract shown is where the new one's walk may start)."""
         conn = self.connection()
         self.counter.cancel(conn)
         self.beginResetModel()
         try:
-            query = ContractQuery(conn, filter_=self.filter, search=self.search, today=self.today)
+            query = ContractQuery(conn, filter_=self.filter, search=self.search, today=self.today, narrows=narrows)
             self.query = query
             self.rows = query.page(sort=self.sort_key, descending=self.descending, limit=self.first_page)
             self._total = len(self.rows) if len(self.rows) < self.first_page else None
@@ -185,7 +186,7 @@ class ContractsModel(QAbstractTableModel):
 
     def set_search(self, text: str) -> None:
         self.search = text
-        self.reload()
+        self.reload(narrows=self.query)
 
     # -- Qt's model interface
     def rowCount(self, parent=NO_PARENT) -> int:
