@@ -16,50 +16,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import figure, given_or_demo  # benchmarks/common.py: these scripts run from this folder
+from common import (  # benchmarks/common.py: these scripts run from this folder
+    figure,
+    given_or_demo,
+    settled_window,
+    timed_ms,
+)
 
 SAMPLES = 25  # contracts spread evenly over the book's ids
 
 
 def measure(book: Path, settings: Path) -> dict:
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    from desktop.app import make_app
-    from desktop.window.main_window import MainWindow
-    from models.book import open_book
-
-    app = make_app()
-    opened = open_book(book, create=False)
-    window = MainWindow(opened, settings=QSettings(str(settings), QSettings.Format.IniFormat))
-    window.resize(1280, 800)
-    window.show()
-    deadline = time.perf_counter() + 60
-    while not window.status_attention.text() and time.perf_counter() < deadline:
-        app.processEvents()
-    app.processEvents()
-    if getattr(window, "overdue_dialog", None) is not None:
-        window.overdue_dialog.reject()
-
-    def timed(action) -> float:
-        started = time.perf_counter()
-        action()
-        QApplication.processEvents()  # painted
-        return (time.perf_counter() - started) * 1000
+    window = settled_window(book, settings)
+    opened = window.book
+    timed = timed_ms
 
     conn = opened.conn
     top = conn.execute("SELECT MAX(id) FROM contract").fetchone()[0]
     ids = sorted({max(1, top * i // SAMPLES) for i in range(1, SAMPLES + 1)})
-    window.page.show_contract(ids[0])  # the page's first build (its widgets), not a click
-    QApplication.processEvents()
+    timed(lambda: window.page.show_contract(ids[0]))  # the page's first build (its widgets), not a click
     pages = [timed(lambda cid=cid: window.page.show_contract(cid)) for cid in ids]
     busiest = conn.execute(
         "SELECT contract_id FROM ledger_entry GROUP BY contract_id ORDER BY COUNT(*) DESC LIMIT 1"

@@ -29,7 +29,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import figure, given_or_demo  # benchmarks/common.py: these scripts run from this folder
+from common import (  # benchmarks/common.py: these scripts run from this folder
+    figure,
+    given_or_demo,
+    settled_window,
+    timed_ms,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 9  # children of each kind: the medians of nine are steady from run to run here
@@ -138,33 +143,12 @@ def child(code: str, *args: str) -> tuple[float, float, int, float]:
 
 def in_process(book: Path, settings: Path) -> dict:
     """Sort and search timings inside one app, as a user clicks and types."""
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import QSettings, Qt
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import Qt
 
-    from desktop.app import make_app
     from desktop.window.contracts_model import COLUMN_KEYS
-    from desktop.window.main_window import MainWindow
-    from models.book import open_book
 
-    app = make_app()
-    window = MainWindow(open_book(book, create=False), settings=QSettings(str(settings), QSettings.Format.IniFormat))
-    window.resize(1280, 800)
-    window.show()
-    # Let the window settle: what it fills in after its first paint (the status bar, the offer of the
-    # marketplace's overdue events), so that the first timed click measures only itself.
-    deadline = time.perf_counter() + 30
-    while not window.status_attention.text() and time.perf_counter() < deadline:
-        app.processEvents()
-    app.processEvents()
-    if getattr(window, "overdue_dialog", None) is not None:
-        window.overdue_dialog.reject()
-
-    def timed(action) -> float:
-        started = time.perf_counter()
-        action()
-        QApplication.processEvents()  # the view repaints its rows
-        return (time.perf_counter() - started) * 1000
+    window = settled_window(book, settings)
+    timed = timed_ms
 
     sorts = {}
     for column, key in enumerate(COLUMN_KEYS):
