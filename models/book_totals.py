@@ -97,14 +97,20 @@ def year(run: Callable, year: int) -> dict[str, dict[str, int]]:
     return {cur: {"paid": paid, "refunded": refunded} for cur, paid, refunded in rows}
 
 
+# What needs attention on :today, from the kept days: the clocks that started needing it by then less the lapsing
+# ones that stopped before it.
+_NEEDING = "SUM(starts) - SUM(CASE WHEN day < :today THEN ends ELSE 0 END)"
+
+
 def attention(run: Callable, today: str) -> int:
-    """How many clocks need attention on `today` (an ISO date): those that started needing it by then less the
-    lapsing ones that stopped before it."""
-    sql = (
-        "SELECT COALESCE(SUM(starts) - SUM(CASE WHEN day < :today THEN ends ELSE 0 END), 0) FROM attention_day "
-        "WHERE day <= :today"
-    )
-    return run(sql, {"today": today}).fetchone()[0]
+    """How many clocks need attention on `today` (an ISO date)."""
+    return run(f"SELECT COALESCE({_NEEDING}, 0) FROM attention_day WHERE day <= :today", {"today": today}).fetchone()[0]
+
+
+def attention_by_kind(run: Callable, today: str) -> dict[str, int]:
+    """As attention(), per kind of clock (the kinds with none left out)."""
+    rows = run(f"SELECT kind, {_NEEDING} FROM attention_day WHERE day <= :today GROUP BY kind", {"today": today})
+    return {kind: n for kind, n in rows if n}
 
 
 def present(run: Callable) -> bool:

@@ -443,12 +443,7 @@ def attention_counts(today: date | None = None) -> dict[str, int]:
     """How many clocks of each kind need attention today (every one, not only a panel's first lines): those that
     started needing it by today less the lapsing ones that stopped before today, from the kept days
     (models/book_totals.py: a few rows per day of the book, never every clock)."""
-    sql = (
-        "SELECT kind, SUM(starts) - SUM(CASE WHEN day < :today THEN ends ELSE 0 END) FROM attention_day "
-        "WHERE day <= :today GROUP BY kind"
-    )
-    rows = database.execute_sql(sql, {"today": utc_today(today).isoformat()}).fetchall()
-    return {kind: n for kind, n in rows if n}
+    return kept.attention_by_kind(database.execute_sql, utc_today(today).isoformat())
 
 
 def attention_count(today: date | None = None) -> int:
