@@ -188,3 +188,24 @@ def every_dialog(qtbot, window, tmp_path: Path, *, wizard_pages: bool = True) ->
         open_dialog(qtbot, dialog)
         yield name, dialog
         close(dialog)
+
+
+def contract_kinds() -> list[Contract]:
+    """One contract of each kind the demo book has: each status under each policy (marketplace or direct)."""
+    seen: dict[tuple, Contract] = {}
+    for c in Contract.select().order_by(Contract.id):
+        seen.setdefault((c.status, c.policy.key), c)
+    return list(seen.values())
+
+
+def each_contract_tab(window) -> Iterator[tuple[Contract, str]]:
+    """The main window showing each tab of the contract page, for a contract of each kind (its buttons and tabs
+    change with the contract's state): yields (contract, the tab's title) with that tab on screen."""
+    for c in contract_kinds():
+        window.search.clear()
+        assert window.select_contract(c.id)
+        tabs = window.page.tabs
+        for i in range(tabs.count()):
+            tabs.setCurrentIndex(i)
+            QApplication.processEvents()
+            yield c, tabs.tabText(i)

@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets.star_rating import StarRating
-from tests.desktop.every_dialog import every_dialog
-from tests.desktop.test_mnemonics import _kinds
+from tests.desktop.every_dialog import each_contract_tab, every_dialog
 
 INTERACTIVE = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit, QTextEdit, QAbstractItemView,
                QTabBar, QSlider, StarRating)  # fmt: skip
@@ -62,14 +61,8 @@ def test_every_control_of_the_main_window_has_a_name(demo_window):
     window.attention_dock.show()
     QApplication.processEvents()
     assert window.attention.list.isVisible()
-    for c in _kinds():
-        window.search.clear()
-        assert window.select_contract(c.id)
-        tabs = window.page.tabs
-        for i in range(tabs.count()):
-            tabs.setCurrentIndex(i)
-            QApplication.processEvents()
-            assert unnamed(window) == [], (c.title, c.status, tabs.tabText(i))
+    for c, tab in each_contract_tab(window):
+        assert unnamed(window) == [], (c.title, c.status, tab)
 
 
 def test_every_control_of_every_dialog_has_a_name(qtbot, demo_window, tmp_path):

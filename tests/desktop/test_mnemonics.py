@@ -11,8 +11,7 @@ from collections import defaultdict
 
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMenuBar, QTabBar, QWidget
 
-from models.entities import Contract
-from tests.desktop.every_dialog import every_dialog
+from tests.desktop.every_dialog import contract_kinds, each_contract_tab, every_dialog
 
 AMPERSAND = re.compile(r"&(.)")
 
@@ -64,23 +63,10 @@ def test_a_clash_is_found_where_there_is_one(demo_window):
     assert mnemonic("Fish && &Chips") == "c" and mnemonic("Fish && Chips") is None
 
 
-def _kinds() -> list[Contract]:
-    seen: dict[tuple, Contract] = {}
-    for c in Contract.select().order_by(Contract.id):
-        seen.setdefault((c.status, c.policy.key), c)
-    return list(seen.values())
-
-
 def test_no_two_visible_things_share_an_alt_letter_in_the_main_window(demo_window):
     window = demo_window
-    for c in _kinds():
-        window.search.clear()
-        assert window.select_contract(c.id)
-        tabs = window.page.tabs
-        for i in range(tabs.count()):
-            tabs.setCurrentIndex(i)
-            QApplication.processEvents()
-            assert clashes(window) == {}, (c.title, c.status, tabs.tabText(i))
+    for c, tab in each_contract_tab(window):
+        assert clashes(window) == {}, (c.title, c.status, tab)
     window.attention_dock.show()
     QApplication.processEvents()
     assert clashes(window) == {}
@@ -115,7 +101,7 @@ def test_no_two_items_of_a_drop_down_menu_share_an_alt_letter(demo_window):
     assert [m.title() for m in menus][:2] == ["&File", "&Edit"]
     for menu in menus:
         assert menu_clashes(menu, menu.title()) == {}
-    for c in _kinds():  # the corrections offered change with the contract
+    for c in contract_kinds():  # the corrections offered change with the contract
         assert demo_window.select_contract(c.id)
         for menu in menus:
             assert menu_clashes(menu, menu.title()) == {}, c.title

@@ -17,7 +17,6 @@ import pytest
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QMenu,
     QPlainTextEdit,
     QTableWidget,
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 from desktop.summary_pdf import export_summaries
 from models.entities import Contract
 from models.resources import resource
-from tests.desktop.every_dialog import every_dialog
+from tests.desktop.every_dialog import contract_kinds, each_contract_tab, every_dialog
 from tests.desktop.statements import DEMO_TODAY
 
 RULE_NUMBER = re.compile(r"\bR\d{1,2}\b")
@@ -125,26 +124,12 @@ def test_the_walk_finds_a_rule_number_where_there_is_one(demo_window):
     assert found == {"Refunds follow R9.", "See (R12)", "Refundable (R9)"}
 
 
-def _kinds() -> list[Contract]:
-    """One contract of each kind the demo book has: each status under each policy (marketplace or direct)."""
-    seen: dict[tuple, Contract] = {}
-    for c in Contract.select().order_by(Contract.id):
-        seen.setdefault((c.status, c.policy.key), c)
-    return list(seen.values())
-
-
 def test_no_rule_number_in_the_window_nor_on_any_contract_tab(demo_window):
     window = demo_window
     assert rule_numbers(window) == []
-    for c in _kinds():
-        window.search.clear()
-        assert window.select_contract(c.id)
+    for c, tab in each_contract_tab(window):
         assert window.page.contract.id == c.id
-        tabs = window.page.tabs
-        for i in range(tabs.count()):
-            tabs.setCurrentIndex(i)
-            QApplication.processEvents()
-            assert rule_numbers(window) == [], (c.title, tabs.tabText(i))
+        assert rule_numbers(window) == [], (c.title, tab)
 
 
 def test_no_rule_number_in_any_dialog(qtbot, demo_window, tmp_path):
@@ -160,7 +145,7 @@ def test_no_rule_number_in_any_dialog(qtbot, demo_window, tmp_path):
 
 
 def test_no_rule_number_in_the_summary_of_a_contract_of_each_kind(demo, tmp_path):
-    kinds = _kinds()
+    kinds = contract_kinds()
     assert {c.status for c in kinds} == {Contract.ACTIVE, Contract.ENDED}
     out = tmp_path / "summaries.pdf"
     assert export_summaries([c.id for c in kinds], out, book_name="demo.book", combined=True, now=NOON,
