@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.widgets import prompts
 from desktop.widgets.fields import button
-from desktop.widgets.screen_fit import keep_on_screen
+from desktop.widgets.screen_fit import available_area, keep_on_screen
 from desktop.widgets.statement_rows import (
     COLUMN_KEYS,
     CONTRACT_COLUMN,
@@ -507,7 +507,7 @@ class ReconcileDialog(QDialog):
         layout.addWidget(buttons)
         self.view.refresh(default_filter=True)
         self.view.table.setFocus()  # the rows, where the work is (the filter buttons come first in Tab order)
-        screen = (parent.screen() if parent is not None else QApplication.primaryScreen()).availableGeometry()
+        screen = available_area(parent if parent is not None else self)
         self.resize(min(1240, screen.width() - 40), min(700, screen.height() - 60))
 
 

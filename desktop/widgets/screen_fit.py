@@ -4,16 +4,21 @@ buttons out of reach; what no longer fits scrolls (FormDialog's body) or wraps."
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QWidget
+
+
+def available_area(window: QWidget) -> QRect:
+    """The available area of the screen under the middle of `window` (the primary screen's, when it is on none:
+    a screen since unplugged). Not QWidget.screen(), which has crashed PySide6 6.11 once a dialog was gone."""
+    screen = QApplication.screenAt(window.frameGeometry().center()) or QApplication.primaryScreen()
+    return screen.availableGeometry()
 
 
 def fit_on_screen(window: QWidget) -> None:
     """Resize `window` to at most its screen's available area (less its frame, once the frame is known), and
     move it so that it lies on the screen."""
-    # The screen under its middle (QWidget.screen() here has crashed PySide6 6.11 once a dialog was gone).
-    screen = QApplication.screenAt(window.frameGeometry().center()) or QApplication.primaryScreen()
-    screen = screen.availableGeometry()
+    screen = available_area(window)
     frame = window.frameGeometry()
     extra_w, extra_h = frame.width() - window.width(), frame.height() - window.height()
     width = min(window.width(), screen.width() - extra_w)

@@ -43,6 +43,7 @@ from desktop.icons import icon
 from desktop.version import APP_NAME
 from desktop.widgets import appearance, prompts
 from desktop.widgets.elided_label import ElidedLabel
+from desktop.widgets.screen_fit import available_area
 from desktop.window.actions import FILTER_CHOICES, build_actions, refresh_icons
 from desktop.window.contracts_model import COLUMNS, ID_ROLE, ContractsModel
 from desktop.window.edit_menu import EditMenu
@@ -727,7 +728,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
     def _fit_to_screen(self, restored: bool) -> None:
         """Within the screen's available area: the size restored from the settings, or a first size that leaves
         room for the window's frame, moved onto the screen if it was off it (a screen since unplugged)."""
-        screen = (self.screen() or QApplication.primaryScreen()).availableGeometry()
+        screen = available_area(self)
         if restored:
             width, height = min(self.width(), screen.width()), min(self.height(), screen.height())
         else:
