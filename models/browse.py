@@ -141,6 +141,11 @@ SEARCHED_ROW = ("c.title", "f.name", "c.external_id")
 FTS_IDS = "SELECT rowid FROM contract_search WHERE contract_search MATCH :match"
 
 
+def ascii_fold(text: str) -> str:
+    """`text` with A to Z in lower case and every other letter as it is, as SQLite's LIKE and NOCASE compare."""
+    return "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in text)
+
+
 def like_prefix(text: str) -> str:
     """A LIKE pattern for what starts with `text` (its own %, _ and \\ taken literally)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -155,10 +160,7 @@ def prefix_matches(text: str, *fields: str | None) -> bool:
     """What a one- or two-character search finds, in Python: a field starting with the text, A to Z in either
     case (as SQLite's LIKE compares). The tests hold the SQL to it."""
 
-    def fold(s: str) -> str:
-        return "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in s)
-
-    return any(f is not None and fold(f).startswith(fold(text)) for f in fields)
+    return any(f is not None and ascii_fold(f).startswith(ascii_fold(text)) for f in fields)
 
 
 def contains_matches(text: str, *fields: str | None, unicode: bool = False) -> bool:
@@ -167,9 +169,7 @@ def contains_matches(text: str, *fields: str | None, unicode: bool = False) -> b
     with `unicode` (as the trigram index compares, what a search matching few reads). The tests hold the SQL
     to it."""
 
-    def fold(s: str) -> str:
-        return s.lower() if unicode else "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in s)
-
+    fold = str.lower if unicode else ascii_fold
     return any(f is not None and fold(text) in fold(f) for f in fields)
 
 
@@ -249,10 +249,7 @@ class ContractQuery:
     def _narrows(self, wider: ContractQuery) -> bool:
         """Whether every contract this query finds, `wider` finds too (a search typed on, nothing written since)."""
 
-        def fold(text: str) -> str:
-            return "".join(chr(ord(ch) + 32) if "A" <= ch <= "Z" else ch for ch in text)
-
-        old, new = fold(wider.search), fold(self.search)
+        old, new = ascii_fold(wider.search), ascii_fold(self.search)
         same = (wider.conn, wider.filter, wider.params["today"], wider.changes) == (
             self.conn,
             self.filter,
