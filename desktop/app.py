@@ -5,14 +5,18 @@ from __future__ import annotations
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from desktop.version import APP_ID, APP_NAME
 from desktop.widgets import appearance
 from models.errors import BookError
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 
 def apply_scheme(app: QApplication, dark: bool | None = None) -> None:
@@ -34,6 +38,8 @@ def crash_report(exc_type, exc, tb) -> str:
 def show_crash(exc_type, exc, tb, parent=None) -> QMessageBox:
     """An unexpected error: say so plainly, with the details to copy. The book stays consistent because
     every operation is one transaction (R14): whatever was under way was rolled back."""
+    from PySide6.QtWidgets import QMessageBox  # (here: PySide sets a type up on its first use, not on start-up)
+
     box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, "Something went wrong in Escrowbook.", parent=parent)
     box.setObjectName("crashDialog")
     box.setInformativeText(
@@ -50,6 +56,8 @@ def show_refusal(exc: BaseException, parent=None) -> QMessageBox:
     """A storage, system or encoding error during a user action (a full disk, a damaged or locked book, a file
     that cannot be written): not a bug, so no crash dialog, but what happened in words, and that the book
     is as it was (every change is one transaction)."""
+    from PySide6.QtWidgets import QMessageBox
+
     from models.refusals import in_words
 
     box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, in_words(exc) or str(exc), parent=parent)
@@ -154,6 +162,8 @@ def run(book_path: str | None = None, *, quit_when_shown: bool = False) -> int:
     try:
         window = start(path)
     except BookError as exc:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 1
     window.show()

@@ -99,3 +99,8 @@ def deadline_state(due: date | None, kind: str, today: date, attention: bool = T
     if due < today:
         return OVERDUE
     return DUE_TODAY if due == today else SOON
+
+
+def spoken(text: str) -> str:
+    """What a screen reader should say for a control's text: no mnemonic "&", no trailing "…"."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…").strip()

@@ -16,7 +16,6 @@ nor the tables: the window shows the table's first page before loading them.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from datetime import date
@@ -393,7 +392,8 @@ class ContractQuery:
             f"SELECT {COLUMNS_SQL} FROM contract c JOIN freelancer f ON f.id = c.freelancer_id"
             " JOIN contract_totals t ON t.contract_id = c.id WHERE c.id IN (SELECT value FROM json_each(:ids))"
         )
-        rows = {r[0]: r for r in self.conn.execute(sql, {**self.params, "ids": json.dumps(ids)})}
+        as_json = "[" + ",".join(str(int(i)) for i in ids) + "]"  # (a JSON array of whole numbers)
+        rows = {r[0]: r for r in self.conn.execute(sql, {**self.params, "ids": as_json})}
         return [_row(rows[i]) for i in ids]
 
     def ids(self, *, sort: str = "title", descending: bool = False) -> list[int]:

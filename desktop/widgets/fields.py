@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.formatting import spoken
 from desktop.widgets.appearance import changed as appearance_changed
 from desktop.widgets.appearance import colour
 
@@ -35,11 +36,6 @@ def named(widget: QWidget, name: str, accessible: str) -> QWidget:
     widget.setObjectName(name)
     widget.setAccessibleName(accessible)
     return widget
-
-
-def spoken(text: str) -> str:
-    """What a screen reader should say for a control's text: no mnemonic "&", no trailing "…"."""
-    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…").strip()
 
 
 def named_by_text(*buttons: QAbstractButton) -> None:

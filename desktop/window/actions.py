@@ -13,11 +13,11 @@ from typing import NamedTuple
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolButton
 
+from desktop.formatting import spoken
 from desktop.icons import icon
 from desktop.widgets import appearance
-from desktop.widgets.fields import spoken
 
 Key = QKeySequence.StandardKey
 
@@ -176,12 +176,14 @@ def build_actions(window) -> None:
     tools.setObjectName("mainToolbar")
     tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     _add(tools, window, TOOLBAR)
-    for action in tools.actions():  # the toolbar's buttons, spoken as their actions
-        widget = tools.widgetForAction(action)
-        if widget is not None and not action.isSeparator():
-            widget.setObjectName(f"tool_{action.objectName()}")
-            widget.setAccessibleName(spoken(action.text()))
-            widget.setAccessibleDescription(action.statusTip() or action.toolTip())
+    # The toolbar's buttons, spoken as their actions. (Found as buttons: asking the toolbar for each action's
+    # widget makes PySide look up, and set up on start-up, every kind of widget it might be.)
+    for button in tools.findChildren(QToolButton):
+        action = button.defaultAction()
+        if action is not None and not action.isSeparator():
+            button.setObjectName(f"tool_{action.objectName()}")
+            button.setAccessibleName(spoken(action.text()))
+            button.setAccessibleDescription(action.statusTip() or action.toolTip())
 
 
 def _add_appearance(window, menu: QMenu) -> None:

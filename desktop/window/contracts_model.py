@@ -54,6 +54,7 @@ DECORATION = int(Qt.ItemDataRole.DecorationRole)
 TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+HORIZONTAL = Qt.Orientation.Horizontal
 
 
 def status_text(row: ContractRow, today: date | None = None) -> str:
@@ -195,12 +196,12 @@ class ContractsModel(QAbstractTableModel):
     def columnCount(self, parent=NO_PARENT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal:
-            if role == Qt.ItemDataRole.DisplayRole:
+    def headerData(self, section, orientation, role=DISPLAY):
+        if orientation == HORIZONTAL:  # (the names read once: the view asks for every title on every paint)
+            if role == DISPLAY:
                 return COLUMNS[section][1]
-            if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[section][2]:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if role == ALIGNMENT and COLUMNS[section][2]:
+                return RIGHT
         return None
 
     def canFetchMore(self, parent=NO_PARENT) -> bool:

@@ -10,13 +10,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
 
 from desktop.version import APP_NAME
 from desktop.widgets import prompts
 from desktop.window.actions import FILTER_CHOICES
 from models.errors import BookError
 from models.refusals import in_words, storage_errors
+
+
+def _file_dialog():
+    """QFileDialog, imported when a file is first asked for (PySide sets a type up on its first use: not on
+    start-up)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    return QFileDialog
+
 
 MAX_RECENT = 8
 
@@ -67,14 +75,14 @@ class FileMenu:
         return True
 
     def choose_book(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = _file_dialog().getOpenFileName(
             self, "Open Book", str(self.book.path.parent), "Escrowbook books (*.book);;All files (*)"
         )
         if path:
             self.switch_to(Path(path))
 
     def new_book(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = _file_dialog().getSaveFileName(
             self, "New Book", str(self.book.path.parent / "new.book"), "Escrowbook books (*.book)"
         )
         if not path:
@@ -86,7 +94,7 @@ class FileMenu:
         self.switch_to(path, create=True)
 
     def save_copy(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = _file_dialog().getSaveFileName(
             self,
             "Save a Copy",
             str(self.book.path.with_name(self.book.path.stem + " copy.book")),
@@ -137,7 +145,7 @@ class FileMenu:
         self.statusBar().showMessage(f"Exported {n:,} contract summar{'ies' if n != 1 else 'y'} to {where}", 10000)
 
     def export_csv(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
+        folder = _file_dialog().getExistingDirectory(
             self, "Export CSV Into Folder", self.settings.value("exportFolder", "")
         )
         if folder:
@@ -164,7 +172,7 @@ class FileMenu:
         return True
 
     def import_csv(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
+        folder = _file_dialog().getExistingDirectory(
             self, "Import CSV From Folder", self.settings.value("exportFolder", "")
         )
         if folder:
@@ -209,7 +217,7 @@ class FileMenu:
     def choose_statement_file(self) -> str:
         """The statement to read ("" when cancelled); replaced in tests, which cannot click a native dialog."""
         folder = self.settings.value("statementFolder", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = _file_dialog().getOpenFileName(
             self, "Reconcile Statement", folder, "Statements (*.csv *.txt);;All files (*)"
         )
         return path

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QScrollArea,
     QSizePolicy,
     QSplitter,
@@ -317,6 +316,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             self.book = adopt(opening)
         except BookError as exc:
             opening.conn.close()  # (adopt closed it already; the lock is released either way)
+            from PySide6.QtWidgets import QMessageBox  # (here: PySide sets a type up on its first use)
+
             QMessageBox.critical(self, APP_NAME, str(exc))
             self.close()
             return False
@@ -673,6 +674,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.help_dialog.show()
 
     def show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         from desktop.version import app_version
 
         QMessageBox.about(
@@ -714,7 +717,9 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         )
         model = self.table.model()
         top = max(self.table.rowAt(0), 0)
-        bottom = self.table.rowAt(self.table.viewport().height() - 1)
+        # (The viewport's height from the table: asking for the viewport itself would make PySide set up every
+        # kind of widget it might be, on start-up.)
+        bottom = self.table.rowAt(self.table.maximumViewportSize().height() - 1)
         rows = range(top, min(model.rowCount(), (bottom if bottom >= 0 else top + FIT_ROWS) + 1))
         for col, (key, title, _) in enumerate(COLUMNS):
             if key not in MONEY_COLUMNS and key not in DATE_COLUMNS:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop import app
 
@@ -12,7 +12,7 @@ def test_run_refuses_a_file_that_is_not_a_book(qtbot, tmp_path, monkeypatch):
     bad = tmp_path / "notes.book"
     bad.write_text("not a book")
     messages = []
-    monkeypatch.setattr(app.QMessageBox, "critical", lambda parent, title, text: messages.append(text))
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: messages.append(text))
     assert app.run(str(bad)) == 1
     assert messages and "not an Escrowbook book" in messages[0]
     assert bad.read_text() == "not a book"
