@@ -2,16 +2,18 @@
 
 Figures, each against a baseline measured in the same run:
 - start: process start to the main window painted with the big book, as a ratio to a
-  bare PySide6 window with a 100-row table started the same way (budget <= 1.5x);
+  bare PySide6 window with a 100-row table started the same way (budget <= 1.5x); and to the window filled
+  (its status bar's totals and attention count too; budget <= 1.5x);
 - sort: clicking each column header (both orders) to updated rows (budget <= 50 ms each);
 - search: each keystroke of realistic searches to updated rows (budget <= 50 ms each);
 - memory: resident memory with the big book open vs the empty book (budget <= 1.3x).
 Prints one JSON object on its last line; exits 0 even when over budget ("ok" says so).
 
 The app starts as desktop.app.run starts it (desktop.app.start): the table is painted from the book's
-SQLite connection first; right after the first paint the status bar's totals are read through that connection
-too ("start_status_ratio" measures until then), and the rest of the book (peewee, the tables, the contract's
-page) loads ("start_filled_ratio" measures until that is done too).
+SQLite connection first; right after the first paint the status bar's totals and the count of what needs
+attention are read through that connection too, from the totals the book keeps: "start_filled_ratio" measures
+until the window is filled so (issue 20: budget <= 1.5x). Then the rest of the book (peewee, the tables, the
+contract's page below the table) loads: "start_ready_ratio" measures until that is done too (not budgeted).
 
     python benchmarks/table.py [--contracts 100000] [--book PATH]
 """
@@ -208,11 +210,11 @@ def main() -> None:
     search_worst = max(searched, key=searched.get)
     result = {
         "start_ratio": figure(big_s / bare_s, 1.5, "x", big_book_s=round(big_s, 3), bare_window_s=round(bare_s, 3)),
-        # Not budgeted: the same start until the status bar's totals are filled in (read from the book's kept totals
-        # through its connection, right after the first paint), and until the rest of the book (peewee, the
-        # tables, the contract's page) has finished opening too.
-        "start_status_ratio": figure(big_status_s / bare_s, None, "x", big_book_s=round(big_status_s, 3)),
-        "start_filled_ratio": figure(big_filled_s / bare_s, None, "x", big_book_s=round(big_filled_s, 3)),
+        # The same start until the status bar's totals and attention count are filled in (read from the book's
+        # kept totals through its connection, right after the first paint); and, not budgeted, until the rest of
+        # the book (peewee, the tables, the contract's page) has finished opening too.
+        "start_filled_ratio": figure(big_status_s / bare_s, 1.5, "x", big_book_s=round(big_status_s, 3)),
+        "start_ready_ratio": figure(big_filled_s / bare_s, None, "x", big_book_s=round(big_filled_s, 3)),
         "sort_ms_max": figure(timings["sorts"][sort_worst], 50, "ms", worst=sort_worst),
         "sort_ms_median": figure(statistics.median(timings["sorts"].values()), 50, "ms"),
         "search_keystroke_ms_max": figure(searched[search_worst], 50, "ms", worst=search_worst),
