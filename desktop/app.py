@@ -104,7 +104,10 @@ def install_crash_dialog() -> None:
 
 
 def make_app() -> QApplication:
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(appearance.started_styled(sys.argv))
+        app.setProperty(appearance.STYLED, True)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setOrganizationDomain("escrowbook.app")

@@ -136,10 +136,22 @@ def system_is_dark() -> bool:
     return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
 
+STYLE = "Fusion"  # on every platform: the one style that draws with the app's own palettes
+STYLED = "escrowbookStyled"  # an application property: given STYLE already (by make_app, or by apply once)
+
+
+def started_styled(argv: list[str]) -> list[str]:
+    """The arguments to create the application with, so that it starts in STYLE (desktop.app.make_app): setting
+    it afterwards would have PySide set up its style type before the window's first paint."""
+    return [*argv[:1], "-style", STYLE, *argv[1:]]
+
+
 def apply(app: QApplication, mode: str = "system") -> None:
     """Fusion with the app's own light or dark palette: as asked, or as the system says."""
     dark = system_is_dark() if mode == "system" else mode == "dark"
-    app.setStyle("Fusion")
+    if not app.property(STYLED):
+        app.setStyle(STYLE)
+        app.setProperty(STYLED, True)
     app.setPalette(dark_palette() if dark else light_palette())
     changed().emit()
 

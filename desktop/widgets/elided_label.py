@@ -10,8 +10,8 @@ the start of a line does not turn the line right to left (the text itself isolat
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStyle
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 
 class ElidedLabel(QLabel):
@@ -68,9 +68,13 @@ class ElidedLabel(QLabel):
         painter.setLayoutDirection(self.layoutDirection())  # the lines' direction: the widget's, not the text's
         rect = self.contentsRect()
         line_height = self.fontMetrics().lineSpacing()
-        flags = int(QStyle.visualAlignment(self.layoutDirection(), Qt.AlignmentFlag.AlignLeft))
-        flags |= int(Qt.AlignmentFlag.AlignVCenter)
+        # Each line from the start of the app's direction (its left, or its right in a right-to-left language), in
+        # the text colour of the widget's state. (Drawn by the painter: the style's own drawing would set up
+        # PySide's style type before the window's first paint.)
+        rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
+        start = Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft
+        flags = int(start) | int(Qt.AlignmentFlag.AlignAbsolute) | int(Qt.AlignmentFlag.AlignVCenter)
+        group = QPalette.ColorGroup.Active if self.isEnabled() else QPalette.ColorGroup.Disabled
+        painter.setPen(self.palette().color(group, self.foregroundRole()))
         for i, line in enumerate(self.shown_lines()):
-            box = QRect(rect.left(), rect.top() + i * line_height, rect.width(), line_height)
-            style = self.style()
-            style.drawItemText(painter, box, flags, self.palette(), self.isEnabled(), line, self.foregroundRole())
+            painter.drawText(QRect(rect.left(), rect.top() + i * line_height, rect.width(), line_height), flags, line)

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -75,6 +74,7 @@ MIN_ROWS = 5  # whole rows the contracts table always shows
 FIRST_SIZE = (1280, 800)  # the window's size on first start, where the screen has room for it
 FIT_ROWS = 60  # the rows measured before the table knows which are in view
 SELECT_READS_AHEAD = 2_000  # rows the table reads at most to find a contract to keep selected (about 40 ms)
+FOCUS_MARGIN = 2  # Fusion's focus frame margin at 96 dpi, beside a cell's text (_fit_columns)
 STATUS_CURRENCIES = 2  # at most, per figure in the status bar (fewer if they do not fit); the tooltip has them all
 
 
@@ -709,24 +709,22 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         user's own, are kept). Run when rows are read and when the table scrolls (about a millisecond)."""
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
-        style = self.style()
-        # A cell's text has the focus frame's margins and a little air either side; a title, the sort arrow.
-        cell_pad = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1) + metrics.averageCharWidth()
-        title_pad = 2 * style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin) + style.pixelMetric(
-            QStyle.PixelMetric.PM_HeaderMarkSize
-        )
+        # A cell's text has the focus frame's margins and a little air either side (the app's style is always
+        # Fusion: its margin is 2 pixels at 96 dpi; asking the style would set up PySide's style type before the
+        # first paint); a title, what the header itself says it needs (its margins and the sort arrow).
+        cell_pad = 2 * (round(FOCUS_MARGIN * self.logicalDpiX() / 96) + 1) + metrics.averageCharWidth()
         model = self.table.model()
         top = max(self.table.rowAt(0), 0)
         # (The viewport's height from the table: asking for the viewport itself would make PySide set up every
         # kind of widget it might be, on start-up.)
         bottom = self.table.rowAt(self.table.maximumViewportSize().height() - 1)
         rows = range(top, min(model.rowCount(), (bottom if bottom >= 0 else top + FIT_ROWS) + 1))
-        for col, (key, title, _) in enumerate(COLUMNS):
+        for col, (key, _title, _) in enumerate(COLUMNS):
             if key not in MONEY_COLUMNS and key not in DATE_COLUMNS:
                 continue
             shown = (model.data(model.index(row, col)) or "" for row in rows)
             widest = max((metrics.horizontalAdvance(t) for t in shown), default=0)
-            needed = max(widest + cell_pad, header.fontMetrics().horizontalAdvance(title) + title_pad)
+            needed = max(widest + cell_pad, header.sectionSizeHint(col))
             if self.table.columnWidth(col) < needed:
                 self.table.setColumnWidth(col, needed)
 
