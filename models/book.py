@@ -149,6 +149,14 @@ def _prefix_search(db: pw.Database) -> None:
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{table}_{column}_nocase" ON "{table}" ("{column}" COLLATE NOCASE)')
 
 
+def _exchange_rates(db: pw.Database) -> None:
+    """Book format 9: exchange rates into a home currency (models/rates.py), typed per day or month or imported
+    from a file. The home currency itself is a fact of the book (`book_info`), none until the client chooses."""
+    from .entities import ExchangeRate
+
+    db.create_tables([ExchangeRate])
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -160,6 +168,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _closeout_grace,
     _book_totals,
     _prefix_search,
+    _exchange_rates,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
@@ -177,6 +186,7 @@ ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     ),
     5: (("statement_line", "reference"), ("statement_match", "status")),
     7: (("contract_totals", "status"),),
+    9: (("exchange_rate", "rate"),),
 }
 
 
@@ -304,7 +314,7 @@ def expected_schema() -> schema.Structure:
 # schema is exactly that one. tests/models/test_book_files.py fails with the new value when the migrations
 # change. Anything else (a book changed outside Escrowbook, or an SQLite that describes the same schema in
 # other words) is compared with the schema the migrations make, as before: the fingerprint only says yes.
-SCHEMA_DIGEST = "a468c3d3e6cf728efd6a74f15d3014ace541d4c6453e9fd53d12ca66a90dd7cb"
+SCHEMA_DIGEST = "b2a22b032123d78367cc8d0eb902dcfcb280da8dc18eb3be8419da19f0848624"
 
 
 def schema_problems(run) -> list[str]:

@@ -438,6 +438,22 @@ class BookInfo(BaseModel):
     value = pw.TextField()
 
 
+class ExchangeRate(BaseModel):
+    """An exchange rate into the book's home currency (models/rates.py): what one unit of `currency` was worth in
+    `home` on a day ("2026-03-05") or through a month ("2026-03"), exact, never a float. Book format 9."""
+
+    currency = pw.CharField(max_length=3)
+    home = pw.CharField(max_length=3)  # the home currency it converts into (the book's when it was recorded)
+    period = pw.CharField(max_length=10)  # a day, YYYY-MM-DD, or a month, YYYY-MM
+    rate = pw.CharField()  # exact: a decimal ("0.9234") or a fraction in lowest terms ("10000/10865")
+    quoted = pw.CharField()  # the figures as their source gave them ("0.9234"; "1 EUR = 1.0865 USD")
+    source = pw.CharField()  # "typed", or the name of the file it was imported from
+    recorded_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("home", "currency", "period"), True),)
+
+
 class SupportCase(BaseModel):
     """R9 (v2): a refund recorded through the marketplace's support (181 to 365 days after its payment), with
     the support case's reference. One per refund entry; the entry itself stays in the hash-chained ledger."""
@@ -544,4 +560,5 @@ ALL_TABLES = [
     BookTotal,
     BookMonth,
     AttentionDay,
+    ExchangeRate,
 ]
