@@ -13,10 +13,12 @@ and compares the maintained summaries with a fresh derivation from the ledger.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import threading
 import urllib.parse
 from collections.abc import Callable
+from fractions import Fraction
 
 import peewee as pw
 
@@ -25,7 +27,7 @@ from .bookfile import new_connection
 from .chain import chain_problems
 from .entities import LedgerEntry as E
 from .entities import database
-from .money import format_money
+from .money import CURRENCY_EXPONENT, format_money
 from .order import order_problems
 from .summary import (
     CLOCK_COLUMNS,
@@ -313,6 +315,46 @@ def policy_problems(run=_main_connection) -> list[str]:
     return out
 
 
+_STORED_RATE = re.compile(r"^[0-9]{1,40}(\.[0-9]{1,40})?$|^[0-9]{1,100}/[0-9]{1,100}$")
+_PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$")
+
+
+def stored_rate(text) -> Fraction | None:
+    """An exchange rate as the book keeps it (models/rates.py: a decimal, or a fraction n/d), or None when the
+    text is not one (a rate changed outside Escrowbook): more than zero, exact, never a float."""
+    if not isinstance(text, str) or not _STORED_RATE.match(text):
+        return None
+    den = text.partition("/")[2]
+    if den and int(den) == 0:
+        return None
+    value = Fraction(text)
+    return value if value > 0 else None
+
+
+def rate_problems(run=_main_connection, limit: int = 8) -> list[str]:
+    """Exchange rates no version of Escrowbook records: an unknown currency, a rate of the home currency into
+    itself, a period that is not a day or a month, a rate that is not a positive exact number; and a home
+    currency the app does not know."""
+    out = []
+    home = run("SELECT value FROM book_info WHERE key = 'home_currency'").fetchone()
+    if home is not None and home[0] not in CURRENCY_EXPONENT:
+        out.append(f"the book's home currency “{home[0]}” is not one Escrowbook knows (changed outside Escrowbook).")
+    for rowid, currency, into, period, rate in run(
+        "SELECT id, currency, home, period, rate FROM exchange_rate ORDER BY id"
+    ).fetchall():
+        if len(out) >= limit:
+            out.append("…and more exchange rates changed outside Escrowbook.")
+            break
+        where = f"the exchange rate #{rowid} ({currency} into {into} for {period})"
+        if currency not in CURRENCY_EXPONENT or into not in CURRENCY_EXPONENT or currency == into:
+            out.append(f"{where} is not between two currencies Escrowbook knows (changed outside Escrowbook).")
+        elif not isinstance(period, str) or not _PERIOD.match(period):
+            out.append(f"{where} is not for a day or a month (changed outside Escrowbook).")
+        elif stored_rate(rate) is None:
+            out.append(f"{where} is “{rate}”, not a rate (changed outside Escrowbook).")
+    return out
+
+
 def trust_problems(path: str | None = None, run=_main_connection) -> list[str]:
     """A schema the app's migrations do not make, and a ledger that no longer extends the head noted outside
     the book when this computer last had it (models/anchor.py)."""
@@ -320,6 +362,8 @@ def trust_problems(path: str | None = None, run=_main_connection) -> list[str]:
 
     out = [f"this book contains a change Escrowbook did not make: {p}." for p in schema_problems(run)]
     out += policy_problems(run)
+    if not out:  # (a schema changed may have no table of rates to read)
+        out += rate_problems(run)
     if path is None:  # (the open book's own connection only: no file to look its notes up by)
         return out
     book_id = anchor.state(run)[0]

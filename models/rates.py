@@ -51,6 +51,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 
+from .check import stored_rate
 from .clock import utc_now, utc_today
 from .entities import AuditLog, BookInfo, ExchangeRate, database
 from .errors import ImportRefused, RuleError
@@ -85,7 +86,7 @@ class Rate:
     currency: str
     home: str
     period: str  # YYYY-MM-DD (a day) or YYYY-MM (a month)
-    value: Fraction
+    value: Fraction | None  # None: the book's text of it is not a rate (changed outside Escrowbook)
     quoted: str  # the figures as their source gave them
     source: str  # TYPED, or the file's name
 
@@ -95,8 +96,8 @@ class Rate:
 
     @property
     def text(self) -> str:
-        """The rate exactly, as kept: a decimal, or a fraction in lowest terms."""
-        return exact_text(self.value)
+        """The rate exactly, as kept: a decimal, or a fraction in lowest terms ("" when it cannot be read)."""
+        return "" if self.value is None else exact_text(self.value)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def exact_text(value: Fraction) -> str:
     while den % 5 == 0:
         den //= 5
         fives += 1
-    if den != 1:
+    if den != 1 or max(twos, fives) > 40:  # (a decimal of more than 40 places is kept as its fraction)
         return f"{value.numerator}/{value.denominator}"
     places = max(twos, fives)
     if places == 0:
@@ -153,15 +154,26 @@ def exact_text(value: Fraction) -> str:
     return f"{sign}{whole}.{frac:0{places}d}"
 
 
-def read_exact(text: str) -> Fraction:
-    """What `exact_text` wrote."""
-    return Fraction(text)
+def read_exact(text: str) -> Fraction | None:
+    """What `exact_text` wrote; None for a text that is not a rate (one changed outside Escrowbook)."""
+    return stored_rate(text)
 
 
 def apply_rate(amount_minor: int, from_currency: str, rate: Fraction, home: str) -> int:
-    """The one conversion: exact, then one rounding, half to even, to the home currency's minor unit."""
+    """The one conversion: exact, then one rounding, half to even, to the home currency's minor unit.
+
+    In integers: amount x rate x 10^shift = n / d exactly; n = q d + r with 0 <= r < d (floor division, so
+    negative amounts too); the result is q, or q + 1 when r / d is more than a half, or is a half and q is odd."""
     shift = CURRENCY_EXPONENT[home] - CURRENCY_EXPONENT[from_currency]
-    return round(Fraction(int(amount_minor)) * Fraction(rate) * Fraction(10) ** shift)
+    n = int(amount_minor) * rate.numerator
+    d = rate.denominator
+    if shift >= 0:
+        n *= 10**shift
+    else:
+        d *= 10**-shift
+    q, r = divmod(n, d)
+    twice = 2 * r
+    return q + 1 if twice > d or (twice == d and q % 2) else q
 
 
 # ------------------------------------------------------------------ checks (dialogs call them as the user types)
@@ -368,6 +380,15 @@ def _converted(amount: int, currency: str, on_day: date, home: str | None, rate:
             f"no rate of {currency} into {home} for {on_day.isoformat()} (none that day, in the "
             f"{LOOK_BACK_DAYS} days before, or for {_month(on_day)})",
         )
+    if rate.value is None:
+        return Missing(
+            amount,
+            currency,
+            home,
+            on_day,
+            f"the book's rate of {currency} into {home} for {rate.period} cannot be read (it was changed outside "
+            "Escrowbook: Check the book)",
+        )
     value = apply_rate(amount, currency, rate.value, home)
     return Converted(value, home, rate.value, rate.period, rate.quoted, rate.source, amount, currency, on_day)
 
@@ -381,34 +402,41 @@ def convert(amount_minor: int, currency: str, on_day: date) -> Conversion:
 
 
 class Converter:
-    """Many conversions with the same rates: every rate into the home currency read once (reports)."""
+    """Many conversions with the same rates (reports): each currency's rates into the home currency are read
+    once, the first time an amount in it is converted."""
 
     def __init__(self, home: str | None = None):
         self.home = home or home_currency()
         self._days: dict[str, tuple[list[str], list[Rate]]] = {}
-        self._months: dict[tuple[str, str], Rate] = {}
-        if self.home is None:
-            return
+        self._months: dict[str, dict[str, Rate]] = {}
+
+    def _load(self, currency: str) -> None:
+        periods: list[str] = []
+        days: list[Rate] = []
+        months: dict[str, Rate] = {}
         rows = database.execute_sql(
-            "SELECT currency, home, period, rate, quoted, source FROM exchange_rate WHERE home = ? "
-            "ORDER BY currency, period",
-            (self.home,),
+            "SELECT currency, home, period, rate, quoted, source FROM exchange_rate WHERE home = ? AND currency = ? "
+            "ORDER BY period",
+            (self.home, currency),
         )
         for row in rows:
             rate = _rate(row)
             if rate.is_month:
-                self._months[(rate.currency, rate.period)] = rate
+                months[rate.period] = rate
             else:
-                periods, rates = self._days.setdefault(rate.currency, ([], []))
                 periods.append(rate.period)
-                rates.append(rate)
+                days.append(rate)
+        self._days[currency] = (periods, days)
+        self._months[currency] = months
 
     def rate_for(self, currency: str, on_day: date) -> Rate | None:
-        periods, rates = self._days.get(currency, ((), ()))
+        if currency not in self._days:
+            self._load(currency)
+        periods, days = self._days[currency]
         i = bisect.bisect_right(periods, on_day.isoformat())
         if i and periods[i - 1] >= (on_day - timedelta(days=LOOK_BACK_DAYS)).isoformat():
-            return rates[i - 1]
-        return self._months.get((currency, _month(on_day)))
+            return days[i - 1]
+        return self._months[currency].get(_month(on_day))
 
     def convert(self, amount_minor: int, currency: str, on_day: date) -> Conversion:
         rate = None if self.home is None or currency == self.home else self.rate_for(currency, on_day)
@@ -432,6 +460,21 @@ class RatesFile:
             self.problems.append(text)
         elif len(self.problems) == MAX_PROBLEMS:
             self.problems.append(f"…and more: reading stopped after {MAX_PROBLEMS} problems.")
+
+
+class RatesDiffer(ImportRefused):
+    """A rates file whose rates differ from rates the book has: nothing was imported. `problems` lists each."""
+
+    def __init__(self, conflicts: list[str]):
+        super().__init__(conflicts)
+        n = len(conflicts)
+        shown = "\n".join(f"• {c}" for c in conflicts[:20])
+        more = f"\n…and {n - 20} more." if n > 20 else ""
+        self.message = (
+            f"Nothing was imported: {n} rate{'s' if n != 1 else ''} of the file differ{'' if n != 1 else 's'} from "
+            f"the book's. Import it again choosing to replace the book's rates, or correct the file.\n{shown}{more}"
+        )
+        self.args = (self.message,)
 
 
 @dataclass(frozen=True)
@@ -686,7 +729,7 @@ def _store(plan: RatesFile, *, replace: bool, now: datetime | None) -> RatesImpo
     at = utc_now(now)
     home = plan.home
     have = {
-        (currency, period): (rowid, read_exact(rate), quoted, source)
+        (currency, period): (rowid, read_exact(rate), rate, source)
         for rowid, currency, period, rate, quoted, source in database.execute_sql(
             "SELECT id, currency, period, rate, quoted, source FROM exchange_rate WHERE home = ?", (home,)
         )
@@ -702,18 +745,11 @@ def _store(plan: RatesFile, *, replace: bool, now: datetime | None) -> RatesImpo
         else:
             changed.append((exact_text(value), quoted, plan.name, str(at), old[0]))
             conflicts.append(
-                f"{currency} for {period}: the book has {exact_text(old[1])} ({_source_words(old[3])}), "
+                f"{currency} for {period}: the book has {old[2]} ({_source_words(old[3])}), "
                 f"the file {exact_text(value)}."
             )
     if conflicts and not replace:
-        n = len(conflicts)
-        raise ImportRefused(
-            [
-                f"{n} rate{'s' if n != 1 else ''} of the file differ from the book's; import it again choosing to "
-                "replace the book's rates, or correct the file.",
-                *conflicts[:19],
-            ]
-        )
+        raise RatesDiffer(conflicts)
     conn = database.connection()
     conn.executemany(
         "INSERT INTO exchange_rate (currency, home, period, rate, quoted, source, recorded_at) "

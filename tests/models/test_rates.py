@@ -5,6 +5,7 @@ as missing, rates files (the European Central Bank's and a simple one) imported 
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -14,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import rates
+from models.book import open_book
+from models.check import check_book
 from models.entities import AuditLog, ExchangeRate
 from models.errors import ImportRefused, RuleError
 from models.money import CURRENCY_EXPONENT
@@ -337,7 +340,7 @@ def test_a_rate_of_the_file_that_differs_from_the_books_is_refused_unless_replac
     with unchanged(), pytest.raises(ImportRefused) as refused:
         rates.import_rates(path, today=TODAY)
     said = _rule_free(str(refused.value))
-    assert "1 rate of the file differ from the book's" in said
+    assert said.startswith("Nothing was imported: 1 rate of the file differs from the book's. Import it again")
     assert "USD for 2026-03-06: the book has 0.9 (typed), the file 2000/2173." in said
     done = rates.import_rates(path, replace=True, today=TODAY)
     assert (done.added, done.unchanged, done.replaced) == (6, 0, 1)
@@ -475,9 +478,10 @@ def test_converting_then_summing_stays_within_the_rounding_bound_of_summing_then
     and an exact half goes to the even one."""
     value = Fraction(rate)
     each = [rates.apply_rate(a, currency, value, home) for a in amounts]
+    scale = Fraction(10) ** (CURRENCY_EXPONENT[home] - CURRENCY_EXPONENT[currency])
+    assert each == [round(a * value * scale) for a in amounts]  # (Python rounds a Fraction half to even)
     whole = rates.apply_rate(sum(amounts), currency, value, home)
     assert 2 * abs(sum(each) - whole) <= len(amounts) + 1
-    scale = Fraction(10) ** (CURRENCY_EXPONENT[home] - CURRENCY_EXPONENT[currency])
     for a, got in zip(amounts, each, strict=True):
         exact = a * value * scale
         assert abs(got - exact) <= Fraction(1, 2)
@@ -486,7 +490,7 @@ def test_converting_then_summing_stays_within_the_rounding_bound_of_summing_then
     assert rates.apply_rate(-amounts[0], currency, value, home) == -each[0]
 
 
-@given(st.fractions(min_value=Fraction(1, 10**6), max_value=10**6))
+@given(st.fractions(min_value=Fraction(1, 10**6), max_value=10**6, max_denominator=10**60))
 def test_an_exact_rate_reads_back_as_it_was(value):
     assert rates.read_exact(rates.exact_text(value)) == value
 
@@ -499,3 +503,52 @@ def test_a_typed_rate_reads_back_exactly(eur, rate, currency):
     assert kept.value == Fraction(rate)
     (listed,) = rates.list_rates(currency)
     assert Decimal(listed.quoted) == rate and listed.value == Fraction(rate)
+
+
+# ------------------------------------------------------------------ rates changed outside Escrowbook
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        ("UPDATE exchange_rate SET rate = '-0.92'", "the exchange rate #1 (USD into EUR for 2026-03-06) is “-0.92”"),
+        ("UPDATE exchange_rate SET rate = '0.92e1'", "is “0.92e1”, not a rate"),
+        ("UPDATE exchange_rate SET rate = '1/0'", "is “1/0”, not a rate"),
+        ("UPDATE exchange_rate SET rate = '0'", "is “0”, not a rate"),
+        ("UPDATE exchange_rate SET rate = x'00'", "not a rate"),  # bytes, not text
+        ("UPDATE exchange_rate SET currency = 'XYZ'", "(XYZ into EUR for 2026-03-06) is not between two currencies"),
+        ("UPDATE exchange_rate SET currency = 'EUR'", "is not between two currencies Escrowbook knows"),
+        ("UPDATE exchange_rate SET period = '2026-3-6'", "is not for a day or a month"),
+        ("UPDATE book_info SET value = 'XYZ' WHERE key = 'home_currency'", "the book's home currency “XYZ” is not one"),
+    ],
+)
+def test_check_names_a_rate_changed_outside_escrowbook_and_conversion_never_uses_it(tmp_path, sql, said):
+    path = tmp_path / "rates.book"
+    with open_book(path):
+        rates.set_home_currency("EUR")
+        rates.record_rate("USD", FRI, "0.92", today=TODAY)
+        assert check_book(str(path)) == []
+    conn = sqlite3.connect(path)
+    conn.execute(sql)
+    conn.commit()
+    conn.close()
+    with open_book(path, create=False):
+        problems = check_book(str(path))
+        assert len(problems) == 1 and said in _rule_free(problems[0]), problems
+        result = rates.convert(10_000, "USD", FRI)
+        assert result.missing
+        if "home_currency" in sql:
+            assert rates.home_currency() is None
+        elif "SET rate" in sql:
+            assert result.reason.startswith("the book's rate of USD into EUR for 2026-03-06 cannot be read")
+            assert rates.Converter().convert(10_000, "USD", FRI) == result
+
+
+def test_many_differing_rates_are_each_named_and_counted(eur, tmp_path, unchanged):
+    rows = "".join(f"2026-03-{d:02d},USD,0.9{d}\n" for d in range(1, 26))
+    rates.import_rates(_write(tmp_path, rows, "march.csv"), today=TODAY)
+    changed = _write(tmp_path, rows.replace(",0.9", ",0.8"), "march-2.csv")
+    with unchanged(), pytest.raises(rates.RatesDiffer) as refused:
+        rates.import_rates(changed, today=TODAY)
+    said = str(refused.value)
+    assert said.startswith("Nothing was imported: 25 rates of the file differ from the book's.")
+    assert "• USD for 2026-03-01: the book has 0.91 (from march.csv), the file 0.81." in said
+    assert said.endswith("…and 5 more.") and len(refused.value.problems) == 25
