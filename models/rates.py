@@ -65,6 +65,7 @@ MAX_DECIMALS = 10
 MIN_RATE = Decimal("0.000001")  # one unit of a currency worth less than this, or more than MAX_RATE, is a typo
 MAX_RATE = Decimal(1_000_000)
 MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_CELL = 64  # characters: a date, a currency code, a rate
 MAX_PROBLEMS = 200  # a file that is not a rates file at all stops being read after this many
 ECB = "European Central Bank"
 SIMPLE = "date,currency,rate"
@@ -266,7 +267,8 @@ def set_home_currency(code: str, *, now: datetime | None = None) -> str:
     before = home_currency()
     if before == code:
         return code
-    BookInfo.insert(key=HOME_KEY, value=code).on_conflict_replace().execute()
+    if BookInfo.update(value=code).where(BookInfo.key == HOME_KEY).execute() == 0:
+        BookInfo.create(key=HOME_KEY, value=code)
     name = CURRENCY_NAME.get(code, code)
     detail = f"{code} ({name})" + (f", was {before}" if before else "")
     AuditLog.create(at=utc_now(now), contract=None, action="home currency set", detail=detail)
@@ -598,10 +600,18 @@ def read_rates(path: str | os.PathLike, home: str, *, today: date | None = None)
         for row in reader:
             number += 1
             cells = _cells(row)
-            if cells:
+            longest = max(map(len, cells), default=0)
+            if longest > MAX_CELL:
+                plan.problem(
+                    f"{path.name} row {number}: a cell of {longest} characters; the cells of a rates file are dates, "
+                    "currency codes and numbers."
+                )
+            elif cells:
                 records.append((number, cells))
     except csv.Error as exc:
         raise ImportRefused([f"{path.name} row {number + 1}: the row cannot be read as CSV ({exc})."]) from None
+    if plan.problems:
+        raise ImportRefused(plan.problems)
     if not records:
         raise ImportRefused([f"{path.name}: the file holds no rows."])
     head_row, head = records[0]
@@ -669,7 +679,13 @@ def _read_ecb(plan: RatesFile, head_row: int, head: list[str], records, today: d
     seen: dict[str, int] = {}
     for i, cell in enumerate(head[1:], start=1):
         code = cell.upper()
-        if not _CODE.match(cell) or code == EURO:
+        if code == EURO:
+            plan.problem(
+                f"{name} row {head_row}: the file has a column EUR; in the European Central Bank's layout every "
+                "rate is against the euro, which has no column of its own."
+            )
+            continue
+        if not _CODE.match(cell):
             plan.problem(
                 f"{name} row {head_row}: “{_shown(cell)}” is not a currency code; after “Date”, each column of "
                 "the header row names a currency (USD, JPY, …) whose rates against the euro it lists."

@@ -357,6 +357,7 @@ BAD_FILES = [
     ("NUL bytes", b"Date,USD\n2026-03-06,1.0\x0065\n", "NUL characters"),
     ("an unknown header", "Day,Value\n2026-03-06,1.08\n", "row 1: this is not a rates file Escrowbook reads"),
     ("a header that is not currencies", "Date,US Dollar\n2026-03-06,1.08\n", "“US Dollar” is not a currency code"),
+    ("a column for the euro", "Date,USD,EUR\n2026-03-06,1.08,1\n", "the file has a column EUR"),
     ("a column twice", "Date,USD,USD\n2026-03-06,1.08,1.08\n", "the column USD is there twice"),
     (
         "a day twice",
@@ -381,6 +382,7 @@ BAD_FILES = [
     ("a month in the bank's file", "Date,USD\n2026-03,1.08\n", "“2026-03” is not a date (YYYY-MM-DD)"),
     ("a day to come", "Date,USD\n2026-07-01,1.08\n", "2026-07-01 has not begun yet"),
     ("too many cells", "Date,USD\n2026-03-06,1.08,1.09\n", "row 2: 3 cells; the header row has 2"),
+    ("a cell too long", "Date,USD\n2026-03-06," + "1" * 100 + "\n", "row 2: a cell of 100 characters"),
     ("an unfinished quote", 'Date,USD\n2026-03-06,"1.08\n', "the row cannot be read as CSV"),
     ("no known currency", "Date,CNY,IDR\n2026-03-06,7.8,17000\n", "holds no rates for the currencies Escrowbook knows"),
     ("only missing rates", "Date,USD\n2026-03-06,N/A\n", "holds no rates for the currencies Escrowbook knows"),
