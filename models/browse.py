@@ -16,6 +16,7 @@ nor the tables: the window shows the table's first page before loading them.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from datetime import date
@@ -137,7 +138,17 @@ PREFIX_IDS = (
 # :pattern, what starts with the text (one or two characters) or holds it (three or more, where the trigram
 # index compares letters outside A to Z without their case too: a search for "é" finds "É" only among few).
 SEARCHED_ROW = ("c.title", "f.name", "c.external_id")
-FTS_IDS = "SELECT rowid FROM contract_search WHERE contract_search MATCH :match"
+FTS_IDS = "SELECT rowid AS id FROM contract_search WHERE contract_search MATCH :match"
+# A search's matches when they are few: the ids read once (as a JSON array), for its pages and its count.
+FOUND_IDS = "SELECT value FROM json_each(:found)"
+# The matches that are not in the title, of a search matching many titles (an arm of a title-ordered page):
+# the freelancer's name or the contract id starting with it (one or two characters), or holding it.
+OTHER_PREFIX_IDS = PREFIX_IDS.split(" UNION ALL ", 1)[1]
+OTHER_FTS_IDS = "SELECT rowid AS id FROM contract_search WHERE contract_search MATCH :others_match"
+TITLE_FTS_IDS = "SELECT rowid AS id FROM contract_search WHERE contract_search MATCH :title_match"
+OTHERS = 5_000  # a title-ordered page merges the title ranges with up to this many other matches, sorted apart
+TITLES_COUNTED = 100_000  # a search's title matches are counted up to this many (~5 ms at 1,000,000 contracts)
+SAMPLE_EVERY = 127  # one title match in this many is read to guess the range of titles holding them all
 
 
 def ascii_fold(text: str) -> str:
@@ -170,6 +181,17 @@ def contains_matches(text: str, *fields: str | None, unicode: bool = False) -> b
 
     fold = str.lower if unicode else ascii_fold
     return any(f is not None and fold(text) in fold(f) for f in fields)
+
+
+def _common_start(texts: list[str]) -> str:
+    """The longest text every one of `texts` starts with ("" for none)."""
+    if not texts:
+        return ""
+    low, high = min(texts), max(texts)
+    n = 0
+    while n < len(low) and low[n] == high[n]:
+        n += 1
+    return low[:n]
 
 
 def filter_count(conn: sqlite3.Connection, filter_: str, today: date | None = None) -> int:
@@ -211,6 +233,7 @@ class ContractQuery:
         self.selective = False  # few rows left: let SQLite fetch them and sort
         self.sparse: bool | None = None  # the search matches at most SPARSE contracts (None: no search)
         self._count: int | None = None
+        self._arms: list[str] | bool | None = False  # _title_arms(), once read
         self.walks: dict[tuple[str, bool], bool] = {}  # (sort, descending) -> a search's pages are walked, not fetched
         # (sort, descending) -> the sort keys of the first contract shown, None if none is: a search typed on from
         # this one finds none before it (its matches are among these), so its walk starts there
@@ -235,15 +258,25 @@ class ContractQuery:
         else:
             self.params["prefix"] = self.params["pattern"] = like_prefix(self.search)
             ids = PREFIX_IDS
-        capped = f"SELECT COUNT(*) FROM ({ids} LIMIT {SPARSE + 1})"
-        self.sparse = self.conn.execute(capped, self.params).fetchone()[0] <= SPARSE
+        capped = f"SELECT COUNT(*), json_group_array(id) FROM ({ids} LIMIT {SPARSE + 1})"
+        found, self.params["found"] = self.conn.execute(capped, self.params).fetchone()
+        self.sparse = found <= SPARSE
+        if self.sparse:  # the search's indexes are read once: its pages and its count read the ids found
+            ids = FOUND_IDS
+        else:
+            del self.params["found"]
+        self.filter_conds = list(self.conds)
         self.count_conds.append(f"c.id IN ({ids})")
         self.fetch_conds = [*self.conds, f"c.id IN ({ids})"]  # the matches fetched from the search's indexes
         if self.sparse:  # few matches: fetch and sort them
             self.conds = self.fetch_conds
             self.selective = True
-        else:  # many: each row of the sort index tested on its own columns (unary +: never their indexes)
-            self.conds.append("(" + " OR ".join(f"+{test} LIKE :pattern ESCAPE '\\'" for test in SEARCHED_ROW) + ")")
+        else:  # many: each row of the sort index tested on its own columns (unary +: never their indexes); a page
+            # fetched instead (its matches far along the order) is tested alike, so that a page finds the same
+            # contracts walked or fetched (the trigram index compares letters outside A to Z without their case)
+            row_test = "(" + " OR ".join(f"+{test} LIKE :pattern ESCAPE '\\'" for test in SEARCHED_ROW) + ")"
+            self.conds.append(row_test)
+            self.fetch_conds.append(row_test)
 
     def _narrows(self, wider: ContractQuery) -> bool:
         """Whether every contract this query finds, `wider` finds too (a search typed on, nothing written since)."""
@@ -310,6 +343,10 @@ class ContractQuery:
         window = f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
         if self.sparse is False and not selective:  # a search matching many: walked, unless they sit far along
             walked = self.walks.get((sort, descending))
+            if sort == "title" and (len(self.search) < MIN_SEARCH or (sort, descending) not in self.after):
+                arms = self._title_arms()  # matches in ranges of titles (unless typed on: walked from the first)
+                if arms is not None:
+                    return self._merged(arms, descending, offset, limit)
             if walked is None and offset == 0 and limit > 0:
                 start = self._start(sort, descending)
                 if start is None:
@@ -321,6 +358,8 @@ class ContractQuery:
                     if sort in ("title", "freelancer"):
                         self._first(sort, descending, rows)
                     return rows
+            if walked is False and sort == "title" and self._title_arms() is not None:
+                return self._merged(self._title_arms(), descending, offset, limit)
             if walked is False:
                 selective, conds = True, self.fetch_conds
         if selective:  # the matches are sorted by their keys alone: the columns are read for the page only
@@ -336,6 +375,79 @@ class ContractQuery:
         if offset == 0 and limit > 0 and sort in ("title", "freelancer") and not shown:
             self._first(sort, descending, rows)
         return rows
+
+    def _merged(self, arms: list[str], descending: bool, offset: int, limit: int) -> list[ContractRow]:
+        """A page in title order of the union of `arms` (each sorted: SQLite merges them, reading no more of each
+        than the page needs)."""
+        direction = " DESC" if descending else ""
+        sql = " UNION ".join(arms) + f" ORDER BY 1{direction}, 2{direction} LIMIT {int(limit)} OFFSET {int(offset)}"
+        rows = self._rows([r[1] for r in self.conn.execute(sql, self.params)])
+        if offset == 0 and limit > 0:
+            self._first("title", descending, rows)
+        return rows
+
+    def _title_arms(self) -> list[str] | None:
+        """A search matching many, in title order, as the union of sorted arms (SQLite merges them in order): its
+        title matches as ranges of the title index, each walked in order, and its other matches (freelancer,
+        contract id), fetched and sorted apart when at most OTHERS. None when the title matches are not in known
+        ranges or the others are more. Read once per query (the ranges' bounds go into `params`)."""
+        if self._arms is not False:
+            return self._arms
+        self._arms = None
+        params: dict = {}
+        if len(self.search) < MIN_SEARCH:  # what starts with it: each way of writing it in either case, A to Z
+            cases = [(ch.lower(), ch.upper()) if ch.isascii() and ch.isalpha() else (ch,) for ch in self.search]
+            starts = sorted({"".join(p) for p in itertools.product(*cases)})
+            test, others, others_test = "", OTHER_PREFIX_IDS, ""
+        else:  # what holds it: the range of titles starting as a sample of the matches all start, if it holds all
+            phrase = fts_phrase(self.search)
+            params = {"title_match": "{title} : " + phrase, "others_match": "{freelancer external_id} : " + phrase}
+            counted = (  # and a sample of them: one id in SAMPLE_EVERY, the first and the last
+                f"SELECT COUNT(*), json_group_array(id) FILTER (WHERE id % {SAMPLE_EVERY} = 0), MIN(id), MAX(id)"
+                f" FROM ({TITLE_FTS_IDS} LIMIT {TITLES_COUNTED + 1})"
+            )
+            titles, sample, first, last = self.conn.execute(counted, params).fetchone()
+            if titles > TITLES_COUNTED:
+                return None
+            sampled = "SELECT title FROM contract WHERE id IN (SELECT value FROM json_each(:sample)) OR id IN (?, ?)"
+            sampled = sampled.replace("?, ?", ":first, :last")
+            sample = {"sample": sample, "first": first, "last": last}
+            start = _common_start([r[0] for r in self.conn.execute(sampled, sample)])
+            starts = [start] if start else []
+            test = " AND c.title LIKE :pattern ESCAPE '\\'"
+            others = OTHER_FTS_IDS  # letters outside A to Z as the walk compares them: LIKE
+            others_test = " AND (f.name LIKE :pattern ESCAPE '\\' OR c.external_id LIKE :pattern ESCAPE '\\')"
+            if titles and not starts:
+                return None
+        for n, start in enumerate(starts):
+            if ord(start[-1]) == 0x10FFFF:
+                return None
+            params[f"low{n}"], params[f"high{n}"] = start, start[:-1] + chr(ord(start[-1]) + 1)
+        conds = "".join(f" AND {cond}" for cond in self.filter_conds)
+        arms = [
+            f"SELECT c.title, c.id FROM contract c INDEXED BY contract_title"
+            f" WHERE c.title >= :low{n} AND c.title < :high{n}{test}{conds}"
+            for n in range(len(starts))
+        ]
+        params = {**self.params, **params}
+        if len(self.search) >= MIN_SEARCH and starts:  # the range holds every title match (as many as counted)
+            held = (  # reading no more of the range than twice TITLES_COUNTED titles (past them: not all held)
+                f"SELECT COUNT(*) FROM (SELECT {test[5:]} AS held FROM contract c INDEXED BY contract_title"
+                f" WHERE c.title >= :low0 AND c.title < :high0 LIMIT {2 * TITLES_COUNTED}) WHERE held"
+            )
+            if self.conn.execute(held, params).fetchone()[0] != titles:
+                return None
+        capped = f"SELECT COUNT(*), json_group_array(id) FROM ({others} LIMIT {OTHERS + 1})"
+        found, params["others"] = self.conn.execute(capped, params).fetchone()
+        if found > OTHERS:
+            return None
+        arms.append(
+            "SELECT c.title, c.id FROM contract c JOIN freelancer f ON f.id = c.freelancer_id"
+            f" WHERE c.id IN (SELECT value FROM json_each(:others)){others_test}{conds}"
+        )
+        self.params = params  # a new dict: a count may be reading the old one on its thread
+        self._arms = arms
+        return arms
 
     def _first(self, sort: str, descending: bool, rows: list[ContractRow]) -> None:
         """Note the sort keys of the first contract shown (a narrower search typed next starts there)."""

@@ -414,12 +414,12 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             return
         keep = self.selected_contract_id()
         self.model.set_search(text)
-        self._after_reload(keep)
+        self._after_reload(keep, reads_ahead=0)  # a keystroke keeps it selected if it is on the first page
 
-    def _after_reload(self, keep: int | None) -> None:
+    def _after_reload(self, keep: int | None, reads_ahead: int = SELECT_READS_AHEAD) -> None:
         self._update_count()
         if keep is not None:
-            self.select_contract(keep)
+            self.select_contract(keep, reads_ahead)
         elif self.model.rowCount():  # back from a search that matched nothing: the first contract, as on opening
             self.table.selectRow(0)
         if self.page is not None and not self.model.rowCount():  # nothing matches: no stale contract on the page
@@ -448,13 +448,17 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             return None
         return self.page.contract.id if self.page.contract is not None else None
 
-    def select_contract(self, contract_id: int) -> bool:
+    def select_contract(self, contract_id: int, reads_ahead: int = SELECT_READS_AHEAD) -> bool:
         """Select a contract's row (selection survives a refresh when the row is still there), reading further
-        pages while the row is not among those read yet, up to SELECT_READS_AHEAD rows."""
+        pages while the row is not among those read yet, up to `reads_ahead` rows."""
         row = self.model.row_of(contract_id)
-        if row is None and (self.model.query is None or not self.model.query.includes(contract_id)):
-            return False  # not in this filter or search: nothing to read on to
-        while row is None and self.model.rowCount() < SELECT_READS_AHEAD and self.model.canFetchMore():
+        if row is None and (
+            self.model.rowCount() >= reads_ahead
+            or self.model.query is None
+            or not self.model.query.includes(contract_id)
+        ):
+            return False  # not in this filter or search (or not to be read on to)
+        while row is None and self.model.rowCount() < reads_ahead and self.model.canFetchMore():
             self.model.fetchMore()
             row = self.model.row_of(contract_id)
         if row is None:

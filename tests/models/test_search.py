@@ -5,6 +5,7 @@ search counts its matches before its first page (the count is asked for apart)."
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import tempfile
 from datetime import date
@@ -151,3 +152,79 @@ def test_filter_count_is_the_number_of_contracts_the_filter_shows(book, freelanc
     later = date(2026, 3, 2)  # the ended contract's closeout is overdue (R11): it needs attention
     shown = ContractQuery(book.conn, filter_=filter_, today=later).ids()
     assert filter_count(book.conn, filter_, later) == len(shown) > 0
+
+
+# Titles that sit together in the title order (as a book's titles of one kind do), in both cases, with Arabic
+# letters, LIKE's own characters and titles starting otherwise; freelancers and contract ids a search finds too.
+KINDS = ("Logo redesign #", "logo Redesign #", "LOGO #", "Data pipeline #", "شعار جديد #", "A_b%c\\ #", "Pitch deck #")
+
+
+def _bunched_book(folder: Path) -> open_book:
+    book = open_book(folder / "bunched.book")
+    names = [ops.create_freelancer(n) for n in ("Lola Pipe", "Ana Ruiz", "شادي", "pi Logan")]
+    for n in range(56):
+        kind = KINDS[n % len(KINDS)]
+        ops.create_contract(f"{kind}{n}", names[n % len(names)], external_id=f"UP-{n % 9}LO{n}", started_on=START,
+                            today=START)  # fmt: skip
+    return book
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["L", "l", "lO", "Lo", "pi", "P", "A_", "a%", "ش", "شع", "log", "LOGO", "Pip", "ipe", "شعا", "_b%", "UP-1", "zz"],
+)
+def test_a_search_matching_many_titles_in_a_row_shows_them_as_a_full_scan_finds_them_in_every_order(q, monkeypatch):
+    """A search matching many (past SPARSE) whose title matches sit in ranges of the title order (all that start
+    with one or two characters; those holding three or more, when all start alike): its title matches merged in
+    order with its other matches. The same contracts as a full scan finds, in the same order, whatever the sort
+    and the page asked for; and the same as walking the sort index or fetching and sorting every match."""
+    monkeypatch.setattr(browse, "SPARSE", 0)
+    monkeypatch.setattr(browse, "SAMPLE_EVERY", 3)
+    matches = prefix_matches if len(q) < browse.MIN_SEARCH else contains_matches
+    with tempfile.TemporaryDirectory() as folder, contextlib.closing(_bunched_book(Path(folder))) as book:
+        expected = _scan(book.conn, q, matches)
+        for descending in (False, True):
+            for sort in browse.SORTS:
+                found = ContractQuery(book.conn, search=q, today=START)
+                ids = found.ids(sort=sort, descending=descending)
+                assert len(ids) == len(set(ids)) and set(ids) == expected, (q, sort)
+                pages = [r.id for n in range(0, len(ids) + 7, 7) for r in found.page(sort=sort, descending=descending,
+                                                                                     offset=n, limit=7)]  # fmt: skip
+                assert pages == ids, (q, sort, descending)
+                monkeypatch.setattr(browse, "OTHERS", -1)  # the ranges are not used: walked or fetched
+                plain = ContractQuery(book.conn, search=q, today=START)
+                assert plain.ids(sort=sort, descending=descending) == ids, (q, sort, descending)
+                monkeypatch.setattr(browse, "OTHERS", 5_000)
+            ranged = ContractQuery(book.conn, search=q, today=START)
+            ranged.page(sort="title", descending=descending, limit=3)
+            if q in ("lO", "Lo", "pi", "شع", "Pip", "شعا", "_b%"):  # their title matches in ranges, few others
+                assert ranged._arms, q
+            rows = book.conn.execute(
+                "SELECT c.id, c.title FROM contract c WHERE c.id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(expected)),),
+            ).fetchall()
+            titles = [cid for _, cid in sorted(((t, cid) for cid, t in rows), reverse=descending)]
+            assert ranged.ids(sort="title", descending=descending) == titles, q
+
+
+def test_a_search_in_a_row_of_titles_reads_ranges_of_the_title_index(book, freelancer, monkeypatch):
+    """The title matches of a search matching many are read from ranges of the title index (each in order),
+    not sorted: one range for each way of writing one or two characters in either case."""
+    monkeypatch.setattr(browse, "SPARSE", 0)
+    for n in range(5):
+        ops.create_contract(f"Logo {n}", freelancer, started_on=START, today=START)
+    statements: list[str] = []
+    book.conn.set_trace_callback(statements.append)
+    try:
+        assert [r.title for r in ContractQuery(book.conn, search="lo", today=START).page(limit=2)] == [
+            "Logo 0",
+            "Logo 1",
+        ]
+    finally:
+        book.conn.set_trace_callback(None)
+    merged = next(s for s in statements if " UNION SELECT " in s)
+    assert merged.count("c.title >= ") == 4
+    plan = [r[3] for r in book.conn.execute("EXPLAIN QUERY PLAN " + merged)]
+    assert "MERGE (UNION)" in plan
+    assert plan.count("SEARCH c USING COVERING INDEX contract_title (title>? AND title<?)") == 4, plan
+    assert plan.count("USE TEMP B-TREE FOR ORDER BY") == 1, plan  # the other matches only, sorted apart
