@@ -1,7 +1,8 @@
 """Benchmark: reconciling the marketplace's statement against the big book (100,000 contracts).
 
-Writes the demo book's own statement (one row per movement of money, about 1.1 million rows; read from the book
-opened read-only), then, in the same run and as a user would (separate processes, from the source tree):
+Writes the demo book's own statement (one row per movement of money, about 1.1 million rows; a book given
+with --book is copied first and never written to), then, in the same run and as a user would (separate
+processes, from the source tree):
 - `escrowbook check` of the book: the baseline (DESIGN.md: reconciliation within 3× of it);
 - `escrowbook reconcile` of the whole statement against a copy of the book (import, matching, report), with its
   peak resident memory (issue 20: it must not grow with the book);
@@ -23,7 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, escrowbook, figure, given_or_demo  # benchmarks/common.py: these scripts run from this folder
+from common import (  # benchmarks/common.py: these scripts run from this folder
+    ROOT,
+    copied,
+    escrowbook,
+    figure,
+    given_or_demo,
+)
 
 RATIO_BUDGET = 3.0
 SMALL_BUDGET_S = 1.0
@@ -35,7 +42,7 @@ def write_statement(book: Path, out: Path) -> int:
     from models.book import open_to_check
     from models.statement_writer import write_statement as write
 
-    opened = open_to_check(book)  # read-only: the book given is never written to
+    opened = open_to_check(book)  # read-only
     try:
         return write(out)
     finally:
@@ -71,7 +78,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="escrowbook-bench-") as tmp:
         folder = Path(tmp)
-        book = given_or_demo(args.book, folder, args.contracts)
+        # (a book given is copied first: never written to, nor locked while another program has it open)
+        book = copied(args.book, folder) if args.book else given_or_demo(None, folder, args.contracts)
         statement = folder / "statement.csv"
         rows = write_statement(book, statement)
         print(f"statement: {rows:,} rows, {statement.stat().st_size / 1e6:.0f} MB", file=sys.stderr)
