@@ -70,3 +70,37 @@ def timed_ms(action) -> float:
     action()
     QApplication.processEvents()  # the view repaints
     return (time.perf_counter() - started) * 1000
+
+
+def copied(book: Path, folder: Path) -> Path:
+    """A copy of `book` in `folder`, to be opened for writing: a book given with --book is never written to
+    (opening a book in the app records a session and may migrate it)."""
+    import shutil
+
+    copy = folder / f"copy-{book.name}"
+    shutil.copyfile(book, copy)
+    return copy
+
+
+# Peak memory of a child process: its own high-water mark (/proc/self/status VmHWM, printed on stderr as it exits).
+# A fork's ru_maxrss would count this process's memory too (Linux keeps it across exec).
+PEAK = (
+    "import atexit, sys; atexit.register(lambda: print('VmHWM', [l.split()[1] for l in open('/proc/self/status') "
+    "if l.startswith('VmHWM')][0], file=sys.stderr)); "
+)
+
+
+def escrowbook(args: list[str], ok=(0,)) -> tuple[float, float, str]:
+    """Run `escrowbook ARGS` as a user would (a separate process, from the source tree) to its end: its wall
+    time (s), its peak resident memory (MiB) and its output. Exits with its words when it fails."""
+    import time
+
+    code = PEAK + "from desktop.cli import main; sys.exit(main(sys.argv[1:]))"
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True)
+    took = time.perf_counter() - started
+    if done.returncode not in ok:
+        said = f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        sys.exit(f"escrowbook {' '.join(args)} failed ({done.returncode}):\n{said}")
+    peak = [int(line.split()[1]) / 1024 for line in done.stderr.splitlines() if line.startswith("VmHWM")]
+    return took, (peak or [0.0])[0], done.stdout

@@ -1,9 +1,11 @@
 """Benchmark: reconciling the marketplace's statement against the big book (100,000 contracts).
 
-Writes the demo book's own statement (one row per movement of money, about 1.1 million rows), then, in the same
-run and as a user would (separate processes, from the source tree):
+Writes the demo book's own statement (one row per movement of money, about 1.1 million rows; a book given
+with --book is copied first and never written to), then, in the same run and as a user would (separate
+processes, from the source tree):
 - `escrowbook check` of the book: the baseline (DESIGN.md: reconciliation within 3× of it);
-- `escrowbook reconcile` of the whole statement against a copy of the book (import, matching, report);
+- `escrowbook reconcile` of the whole statement against a copy of the book (import, matching, report), with its
+  peak resident memory (issue 20: it must not grow with the book);
 - a 1,000-row statement (the statement's last thousand rows) against another copy, timed in this process from
   the call to the end of the matching (budget: 1 s).
 Prints one JSON object on its last line and exits 0 even when a figure is over budget (its "ok" says so).
@@ -14,37 +16,33 @@ Prints one JSON object on its last line and exits 0 even when a figure is over b
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, figure, given_or_demo  # benchmarks/common.py: these scripts run from this folder
+from common import (  # benchmarks/common.py: these scripts run from this folder
+    ROOT,
+    copied,
+    escrowbook,
+    figure,
+    given_or_demo,
+)
 
 RATIO_BUDGET = 3.0
 SMALL_BUDGET_S = 1.0
 SMALL_ROWS = 1000
 
 
-def timed(args: list[str], ok=(0,)) -> float:
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "desktop", *args], cwd=ROOT, capture_output=True, text=True)
-    took = time.perf_counter() - started
-    if done.returncode not in ok:
-        said = f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
-        sys.exit(f"escrowbook {' '.join(args)} failed ({done.returncode}):\n{said}")
-    return took
-
-
 def write_statement(book: Path, out: Path) -> int:
     sys.path.insert(0, str(ROOT))
-    from models.book import open_book
+    from models.book import open_to_check
     from models.statement_writer import write_statement as write
 
-    opened = open_book(book)
+    opened = open_to_check(book)  # read-only
     try:
         return write(out)
     finally:
@@ -52,8 +50,11 @@ def write_statement(book: Path, out: Path) -> int:
 
 
 def last_rows(statement: Path, out: Path, n: int) -> None:
-    lines = statement.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    out.write_text(lines[0] + "".join(lines[-n:]), encoding="utf-8-sig")
+    """The statement's header and its last `n` rows (read through once, never whole in memory)."""
+    with open(statement, encoding="utf-8-sig", newline="") as fh:
+        header = next(fh)
+        tail = collections.deque(fh, maxlen=n)
+    out.write_text(header + "".join(tail), encoding="utf-8-sig", newline="")
 
 
 def small_import(book: Path, statement: Path) -> tuple[float, dict]:
@@ -77,14 +78,16 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="escrowbook-bench-") as tmp:
         folder = Path(tmp)
-        book = given_or_demo(args.book, folder, args.contracts)
+        # (a book given is copied first: never written to, nor locked while another program has it open)
+        book = copied(args.book, folder) if args.book else given_or_demo(None, folder, args.contracts)
         statement = folder / "statement.csv"
         rows = write_statement(book, statement)
         print(f"statement: {rows:,} rows, {statement.stat().st_size / 1e6:.0f} MB", file=sys.stderr)
-        check = timed(["check", str(book)])
+        check, check_rss, _ = escrowbook(["check", str(book)])
         big = folder / "reconciled.book"
         shutil.copyfile(book, big)
-        whole = timed(["reconcile", "--book", str(big), "--statement", str(statement), "--json"], ok=(0, 1))
+        argv = ["reconcile", "--book", str(big), "--statement", str(statement), "--json"]
+        whole, whole_rss, _ = escrowbook(argv, ok=(0, 1))
         big.unlink()
         small_statement = folder / "small.csv"
         last_rows(statement, small_statement, SMALL_ROWS)
@@ -96,8 +99,8 @@ def main() -> None:
             json.dumps(
                 {
                     "statement_rows": figure(rows, None, "rows"),
-                    "check_s": figure(check, None, "s"),
-                    "reconcile_s": figure(whole, None, "s"),
+                    "check_s": figure(check, None, "s", peak_rss_mib=round(check_rss)),
+                    "reconcile_s": figure(whole, None, "s", peak_rss_mib=round(whole_rss)),
                     "reconcile_vs_check": figure(whole / check, RATIO_BUDGET, "×"),
                     "small_statement_s": figure(small, SMALL_BUDGET_S, "s", rows=SMALL_ROWS, matched=counts["matched"]),
                 }

@@ -61,6 +61,7 @@ STATUS_WORDS = {
 }
 NEAR_DAYS = 45  # a row and an entry this many days apart can still be the same event with its date wrong
 _BATCH = 20_000
+_LOOKUP = 900  # contracts looked up at a time (SQLite takes at most 999 parameters in older builds)
 
 
 def _period() -> tuple[str, str] | None:
@@ -128,12 +129,14 @@ def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: 
     # sorted (quicker than a million visits by the index of dates); a short one: by the index of dates.
     by_scan = bool(where_e) or (date.fromisoformat(near_to) - date.fromisoformat(near_from)).days > 184
     # Columns in this order so that [1:5] is the key both sides share: contract, class, currency, amount.
+    # The whole book: the walk reads the statements' period only; the entries of the days around it (a date that
+    # differs) matter only to the contracts that have rows left, and are read for those alone after the walk.
+    walk_from, walk_to = (near_from, near_to) if where_e else (first, last)
     entries = conn.execute(
-        f"""SELECT e.date, e.contract_id, {ENTRY_CLASS_SQL}, e.currency, e.amount, e.id, e.funding_id
-            FROM ledger_entry e
+        f"""SELECT {_ENTRY_COLUMNS} FROM ledger_entry e
             WHERE {"+" if by_scan else ""}e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
             ORDER BY e.date, e.id""",
-        (near_from, near_to, *kinds, *args),
+        (walk_from, walk_to, *kinds, *args),
     )
     lines = database.connection().execute(
         f"""SELECT day, contract_id, {LINE_CLASS_SQL}, currency, amount, id FROM statement_line
@@ -182,6 +185,8 @@ def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: 
             _write(conn, out)
             if progress is not None:
                 progress("match", done)
+    if not where_e and left_l:
+        _around(conn, (near_from, first, last, near_to), left_l, left_e, reversed_ids)
     for cid in sorted(left_l.keys() | left_e.keys()):
         if cid not in left_l:  # no row of the statement left for it: what it has within the period is books only
             out.extend((None, e[1], cid, BOOKS_ONLY, e[5], 0, True) for e in left_e[cid] if first <= e[5] <= last)
@@ -190,6 +195,44 @@ def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: 
         if len(out) >= _BATCH:
             _write(conn, out)
     _write(conn, out)
+
+
+_ENTRY_COLUMNS = f"e.date, e.contract_id, {ENTRY_CLASS_SQL}, e.currency, e.amount, e.id, e.funding_id"
+_BY_CONTRACT = 50_000  # contracts with rows left up to which the days around the period are read contract by contract
+
+
+def _around(conn, days: tuple[str, str, str, str], left_l: dict, left_e: dict, reversed_ids: set) -> None:
+    """Add to `left_e` the live entries dated within NEAR_DAYS before or after the period (near_from, first,
+    last, near_to) of the contracts that have rows left (`left_l`): by each contract's index when they are few,
+    else the days around read by date."""
+    near_from, first, last, near_to = days
+    kinds = tuple(ENTRY_CLASS)
+    marks = ",".join("?" * len(kinds))
+    where = f"e.kind IN ({marks}) AND (+e.date BETWEEN ? AND ? OR +e.date BETWEEN ? AND ?)"
+    before = (date.fromisoformat(first) - timedelta(days=1)).isoformat()
+    after = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+    args = (*kinds, near_from, before, after, near_to)
+    if len(left_l) <= _BY_CONTRACT:
+        cids = sorted(left_l)
+        found = itertools.chain.from_iterable(
+            conn.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM ledger_entry e "
+                f"WHERE e.contract_id IN ({','.join('?' * len(chunk))}) AND {where}",
+                (*chunk, *args),
+            )
+            for chunk in (cids[i : i + _LOOKUP] for i in range(0, len(cids), _LOOKUP))
+        )
+    else:
+        found = (
+            r
+            for r in conn.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM ledger_entry e WHERE {where.replace('+e.date', 'e.date')}", args
+            )
+            if r[1] in left_l
+        )
+    for r in found:
+        if r[5] not in reversed_ids:
+            left_e[r[1]].append((r[1], r[5], r[2], r[3], r[4], r[0], r[6]))
 
 
 def _write(conn, out: list[tuple]) -> None:

@@ -22,6 +22,7 @@ every rule still applies and a refusal explains itself.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import multiprocessing
@@ -98,35 +99,95 @@ class Imported:
 
 class _Contracts:
     """Finds a row's contract: by the contract's reference in the row, else by its freelancer (and, among their
-    contracts, by a milestone or contract title the description names), else the client's remembered choice."""
+    contracts, by a milestone or contract title the description names), else the client's remembered choice.
 
-    def __init__(self):
+    For a big statement every contract is read once (`whole`): quicker than a look-up per row. For a small one,
+    only the contracts its rows name are looked up, by the indexes of references and of freelancers, so that a
+    few rows are placed in a time that does not grow with the book (both ways find the same contracts)."""
+
+    def __init__(self, whole: bool = True):
+        self.whole = whole
         self.by_ref: dict[str, list[int]] = defaultdict(list)
         self.by_name: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for cid, ref, name, currency in database.execute_sql(
-            "SELECT c.id, c.external_id, f.name, c.currency FROM contract c JOIN freelancer f ON f.id = c.freelancer_id"
-        ):
-            ref = ref.strip()
-            if ref:
-                for form in {ref, ref.casefold(), ref.upper()}:
-                    self.by_ref[form].append(cid)
-            self.by_name[" ".join(name.casefold().split())].append((cid, currency))
+        if whole:
+            for cid, ref, name, currency in database.execute_sql(
+                "SELECT c.id, c.external_id, f.name, c.currency FROM contract c "
+                "JOIN freelancer f ON f.id = c.freelancer_id"
+            ):
+                self._add(cid, ref, name, currency)
+        else:
+            self.refs_looked: set[str] = set()
+            self.odd: list[tuple[int, str]] | None = None  # the references beyond ASCII, when once needed
+            self.names: dict[str, list[int]] = defaultdict(list)  # a freelancer's name as compared -> their ids
+            for fid, name in database.execute_sql("SELECT id, name FROM freelancer"):
+                self.names[" ".join(name.casefold().split())].append(fid)
+            self.names_looked: set[str] = set()
         self.choices = dict(database.execute_sql("SELECT key, contract_id FROM statement_choice").fetchall())
         self.titles: dict[int, list[str]] = {}
+
+    def _add(self, cid: int, ref: str, name: str, currency: str) -> None:
+        self._add_ref(cid, ref)
+        self.by_name[" ".join(name.casefold().split())].append((cid, currency))
+
+    def _add_ref(self, cid: int, ref: str) -> None:
+        ref = ref.strip()
+        if ref:
+            for form in {ref, ref.casefold(), ref.upper()}:
+                self.by_ref[form].append(cid)
+
+    def _ref(self, key: str) -> list[int] | None:
+        """The contracts a reference `key` names (as `by_ref` has them once every contract is read): looked up
+        by the references' index of A-to-Z case, in each way of writing `key` that another character's upper
+        case or case fold could give (“STRASSE-9” is “Straße-9” in upper case), then compared as `by_ref` does.
+        (References are stored stripped: models/fields.check_text.)"""
+        if not self.whole and key and key not in self.refs_looked:
+            self.refs_looked.add(key)
+            written = _written(key)
+            found = itertools.chain.from_iterable(
+                database.execute_sql("SELECT id, external_id FROM contract WHERE external_id = ? COLLATE NOCASE", (w,))
+                for w in written or [key]
+            )
+            if written is None:  # and every reference beyond ASCII, once
+                if self.odd is None:
+                    self.odd = database.execute_sql(
+                        "SELECT id, external_id FROM contract WHERE external_id GLOB '*[^ -~]*'"
+                    ).fetchall()
+                found = itertools.chain(found, self.odd)
+            for cid, ref in found:
+                ref = ref.strip()
+                if key in {ref, ref.casefold(), ref.upper()} and cid not in self.by_ref[key]:
+                    self.by_ref[key].append(cid)
+        return self.by_ref.get(key)
+
+    def _name(self, name: str) -> list[tuple[int, str]]:
+        """The contracts (id, currency) of the freelancers called `name` (as compared)."""
+        if not self.whole and name not in self.names_looked:
+            self.names_looked.add(name)
+            ids = self.names.get(name, [])
+            for i in range(0, len(ids), _LOOKUP):
+                chunk = ids[i : i + _LOOKUP]
+                self.by_name[name].extend(
+                    database.execute_sql(
+                        f"SELECT id, currency FROM contract WHERE freelancer_id IN ({','.join('?' * len(chunk))}) "
+                        "ORDER BY id",
+                        chunk,
+                    )
+                )
+        return self.by_name.get(name, ())
 
     def find(self, description: str, freelancer: str, currency: str) -> tuple[int | None, int, str]:
         """(contract id or None, how many contracts fit, the key a client's choice is remembered by)."""
         last = description.rsplit(None, 1)[-1].strip("()[]{}.,;:·#") if description else ""
-        found = self.by_ref.get(last)  # (a reference is written last, as a rule: looked at first)
+        found = self._ref(last)  # (a reference is written last, as a rule: looked at first)
         if found and len(found) == 1:
             return found[0], 1, ""
         for token in reversed(_TOKEN.findall(description)):
-            found = self.by_ref.get(token) or self.by_ref.get(token.casefold())
+            found = self._ref(token) or self._ref(token.casefold())
             if found and len(found) == 1:
                 return found[0], 1, ""
         key = choice_key(freelancer, description)
         name = " ".join(freelancer.casefold().split())
-        fits = [cid for cid, cur in self.by_name.get(name, ()) if cur == currency] if name else []
+        fits = [cid for cid, cur in self._name(name) if cur == currency] if name else []
         if len(fits) > 1:
             text = description.casefold()
             named = [cid for cid in fits if any(t in text for t in self._titles(cid))]
@@ -146,6 +207,42 @@ class _Contracts:
             )
             self.titles[cid] = [t.casefold() for (t,) in rows if len(t.strip()) >= 3]
         return self.titles[cid]
+
+
+@functools.cache
+def _cased_from() -> dict[str, str]:
+    """Each text that the upper case or the case fold of a character beyond ASCII gives, with those characters
+    (“SS”: “ß”, “ẞ”; “k”: the Kelvin sign): what a reference may be stored as where a statement writes the text."""
+    found: dict[str, str] = defaultdict(str)
+    for code in range(0x80, 0x1F000):  # (no character past these has a case)
+        c = chr(code)
+        for cased in {c.upper(), c.casefold()} - {c}:
+            found[cased] += c
+    return dict(found)
+
+
+# The ASCII characters in what other characters' upper case or case fold gives (“ﬁ”: “FI”, “ſ”: “s”, the Kelvin
+# sign: “k”); tests/models/test_reconcile.py checks it against _cased_from.
+_ASCII_CASED = frozenset("FILSTfilstk")
+_MAX_WRITTEN = 64  # ways of writing a reference looked up one by one at most (beyond: the odd ones read at once)
+
+
+def _written(key: str) -> list[str] | None:
+    """`key`, and each way of writing it with characters whose upper case or case fold gives a part of it (A to
+    Z case aside: SQLite's NOCASE finds those); None when there are more than _MAX_WRITTEN."""
+    if key.isascii() and not any(c in _ASCII_CASED for c in key):
+        return [key]  # (no other character's upper case or case fold gives any of its characters)
+    cased = _cased_from()
+    ways: list[list[str] | None] = [None] * len(key) + [[""]]  # ways[i]: the ways of writing key[i:]
+    for i in range(len(key) - 1, -1, -1):
+        here = [key[i] + w for w in ways[i + 1]]
+        for n in (1, 2, 3):
+            for c in cased.get(key[i : i + n], "") if i + n <= len(key) else "":
+                here.extend(c + w for w in ways[i + n])
+        if len(here) > _MAX_WRITTEN:
+            return None
+        ways[i] = here
+    return ways[0]
 
 
 def choice_key(freelancer: str, description: str) -> str:
@@ -306,7 +403,8 @@ _CONTRACT_INDEX = (
 
 
 def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
-    contracts = _Contracts()
+    big = opened.path.stat().st_size >= READ_APART_FROM
+    contracts = _Contracts(whole=big)
     conn = database.connection()
     statement = Statement.create(
         name=path.name[:200], format_key=opened.format.key, format_name=opened.format.name,
@@ -314,7 +412,6 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     )  # fmt: skip
     store = _Storer(conn, statement)
     rows = 0
-    big = opened.path.stat().st_size >= READ_APART_FROM
     if big:  # a big statement: its rows' index of contracts is built once at the end, quicker than row by row
         index = conn.execute(_CONTRACT_INDEX).fetchone()
         conn.execute(f'DROP INDEX "{index[0]}"')

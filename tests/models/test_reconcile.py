@@ -728,3 +728,67 @@ def test_a_row_of_a_freelancer_with_one_contract_goes_to_it_and_of_a_stranger_to
     }
     (stranger,) = rc.page([rc.NO_CONTRACT])
     assert stranger.words() == "No contract of the books fits it: choose its contract, or add the contract."
+
+
+# ------------------------------------------------------------------ a small statement: the contracts it names only
+@pytest.fixture
+def named_contracts(book):
+    """Four USD contracts (Direct policy) with references in several scripts and a milestone funded on each, and
+    a fifth freelancer, written "Bo  LUND" in the book, with one contract and no reference."""
+    out = {}
+    ana = ops.create_freelancer("Ana Ruiz")
+    for n, reference in enumerate(("ab-7", "Straße-9", "Ölbaum-3", "ﬁg-2")):
+        c = ops.create_contract(f"Work {n}", ana, policy="direct", currency="USD", started_on=START, today=START,
+                                external_id=reference)  # fmt: skip
+        ops.fund_milestone(ops.add_milestone(c, f"Part {n}", 10_000), on=START, today=START)
+        out[reference] = c.id
+    bo = ops.create_contract("Poster", ops.create_freelancer("Bo  LUND"), policy="direct", currency="USD",
+                             started_on=START, today=START)  # fmt: skip
+    ops.fund_milestone(ops.add_milestone(bo, "Poster", 10_000), on=START, today=START)
+    out["bo"] = bo.id
+    return out
+
+
+@pytest.mark.parametrize("read_apart_from", [0, rc.READ_APART_FROM], ids=["big", "small"])
+def test_a_row_finds_its_contract_by_its_reference_in_any_case_and_by_the_freelancer(
+    named_contracts, tmp_path, monkeypatch, read_apart_from
+):
+    """Whether the statement is big (every contract read at once) or small (only the contracts its rows name
+    looked up), a row finds the contract whose reference it names, in upper or lower case or case-folded
+    (“STRASSE-9” for “Straße-9”, “FIG-2” for “ﬁg-2”), and else the one contract of its freelancer, however
+    the freelancer's name is spaced and cased."""
+    monkeypatch.setattr(rc, "READ_APART_FROM", read_apart_from)
+    named = [("AB-7", "ab-7"), ("STRASSE-9", "Straße-9"), ("ölbaum-3", "Ölbaum-3"), ("FIG-2", "ﬁg-2")]
+    rows = [HEAD]
+    for n, (written, _) in enumerate(named):
+        rows.append(statement_row(f"90{n}", START, "Fixed Price", f"Escrow funding - Work {n} ({written})",
+                                  "-100.00", freelancer="Someone Else"))  # fmt: skip
+    rows.append(statement_row("909", START, "Fixed Price", "Escrow funding: Poster", "-100.00", freelancer="bo lund"))
+    rc.import_statement(save(tmp_path / "s.csv", rows))
+    found = {r.reference: (r.status, r.contract_id) for r in rc.page([rc.MATCHED, *rc.DIFFERENCES])}
+    assert found == {
+        **{f"90{n}": (rc.MATCHED, named_contracts[stored]) for n, (_, stored) in enumerate(named)},
+        "909": (rc.MATCHED, named_contracts["bo"]),
+    }
+
+
+def test_a_row_dated_days_after_its_entry_outside_the_period_still_finds_it(two_contracts, tmp_path):
+    """The statement's period is one day, a week after both fundings: the row naming “Logo redesign” finds its
+    funding with the date differing (read from the days around the period), and the other contract's funding,
+    outside the period, is not in the books only."""
+    logo, brand = two_contracts
+    day = START + timedelta(days=8)
+    row = statement_row("5001", day, "Fixed Price", "Escrow funding: Logo redesign sketches", "-100.00")
+    rc.import_statement(save(tmp_path / "s.csv", [HEAD, row]))
+    (fund,) = LedgerEntry.select().where(LedgerEntry.contract == logo, LedgerEntry.kind == LedgerEntry.FUND)
+    assert [(r.status, r.reference, r.entry_id, r.contract_id) for r in rc.page([rc.MATCHED, *rc.DIFFERENCES])] == [
+        (rc.DATE_DIFFERS, "5001", fund.id, logo.id)
+    ]
+
+
+def test_the_ascii_letters_other_characters_case_into_are_known():
+    """A reference in plain ASCII without these letters is looked up as it is written: no other character's upper
+    case or case fold (“ﬁ”: “FI”, “ſ”: “s”) can give any of its characters."""
+    assert {c for text in rc._cased_from() if text.isascii() for c in text} == rc._ASCII_CASED
+    assert rc._written("UP-10000001") == ["UP-10000001"]
+    assert sorted(rc._written("FIG-2")) == ["FIG-2", "FıG-2", "ﬁG-2"]
