@@ -43,12 +43,14 @@ from .summary import (
     totals_sql,
 )
 
-# Per milestone: released + escrow-refunded <= funded (R12); and what the active milestones of each contract hold
-# (R4). One pass over the ledger, grouped by milestone, read twice: only the milestones that break R12 are looked
-# up (over = 1), and the active ones summed per contract (over = 0: contract, currency, what they hold).
+# Per milestone: released + escrow-refunded <= funded (R12); what the active milestones of each contract hold
+# (R4); and each milestone's state beside what its entries say (models/consistency.py). One pass over the ledger,
+# grouped by milestone, read three times: only the milestones that break R12 are looked up (1), the active ones
+# summed per contract (0: contract, currency, what they hold), and the states no operation leaves (2: milestone,
+# contract, state, contract status, fundings, releases).
 _MILESTONE_SUMS = """
 WITH s AS MATERIALIZED (
-    SELECT e.milestone_id AS id, {funded} AS funded, {released} AS released, {refunded} AS refunded
+    SELECT e.milestone_id AS id, {funded} AS funded, {released} AS released, {refunded} AS refunded, {counts}
     FROM live_entry e WHERE e.milestone_id IS NOT NULL {where_e}
     GROUP BY e.milestone_id
 )
@@ -60,6 +62,10 @@ SELECT 0, NULL, m.contract_id, NULL, c.currency, SUM(s.funded - s.released - s.r
 FROM s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
 WHERE m.state IN ('active', 'submitted') {where_m}
 GROUP BY m.contract_id
+UNION ALL
+SELECT 2, m.id, m.contract_id, m.state, c.status, s.n_funded, s.n_released
+FROM s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
+WHERE ({states}) {where_m}
 """
 
 
@@ -80,9 +86,16 @@ def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tup
         "released": total(kinds(E.PAYMENT_KINDS)),
         "refunded": total(kinds(E.ESCROW_REFUND_KINDS)),
     }
-    for over, mid, cid, title, cur, funded, out_of_it in run(_MILESTONE_SUMS.format(**sums, **w)):
-        if not over:
+    states: list[tuple] = []
+    query = _MILESTONE_SUMS.format(
+        **sums, **w, counts=consistency.MILESTONE_COUNTS, states=consistency.MILESTONE_STATES
+    )
+    for part, mid, cid, title, cur, funded, out_of_it in run(query):
+        if part == 0:
             held[cid] = (funded, cur)
+            continue
+        if part == 2:
+            states.append((mid, cid, title, cur, funded, out_of_it))  # (state and status in the title's places)
             continue
         out.append(
             f"milestone #{mid} “{title}” of contract #{cid}: released and refunded "
@@ -120,7 +133,7 @@ def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tup
     )
     for eid, cid in run(reversals):
         out.append(f"reversal #{eid} of contract #{cid} does not match the entry it reverses.")
-    out += consistency.problems(contract_id, run=run)  # links, dates and states no operation leaves
+    out += consistency.problems(contract_id, run=run, milestones=states)  # links, dates and states no operation leaves
     return out, held
 
 
