@@ -192,3 +192,29 @@ def _head_problems(run, last_id: int | None, last_hash: bytes) -> list[str]:
             "rewritten outside Escrowbook."
         ]
     return []
+
+
+def problems_apart(uri: str, cache_kib: int, send) -> None:
+    """`chain_problems` in a process of its own (models/check.py): hashing every entry is Python work, which
+    here holds no lock against the check's other connections. Reads the book through `uri` (read-only), tells
+    ("step", fraction done) through `send` as it goes, and ends with ("done", problems) or ("error", words)."""
+    import sqlite3
+
+    from .bookfile import new_connection
+
+    conn = None
+    try:
+        conn = new_connection(uri, uri=True)
+        conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
+        conn.execute("PRAGMA temp_store = FILE")
+        last = conn.execute("SELECT max(id) FROM ledger_entry").fetchone()[0] or 1
+        found = chain_problems(run=conn.execute, step=lambda done: send.send(("step", done / last)))
+        send.send(("done", found))
+    except (EOFError, BrokenPipeError):
+        return  # the check is gone
+    except sqlite3.DatabaseError as exc:  # a damaged file: the quick check says why
+        send.send(("error", str(exc)))
+    finally:
+        if conn is not None:
+            conn.close()
+        send.close()

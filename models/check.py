@@ -13,6 +13,8 @@ and compares the maintained summaries with a fresh derivation from the ledger.
 from __future__ import annotations
 
 import contextlib
+import functools
+import multiprocessing
 import re
 import sqlite3
 import threading
@@ -22,7 +24,7 @@ from fractions import Fraction
 
 import peewee as pw
 
-from . import anchor, book_totals, consistency
+from . import anchor, book_totals, chain, consistency
 from .bookfile import new_connection
 from .chain import chain_problems
 from .entities import LedgerEntry as E
@@ -43,24 +45,29 @@ from .summary import (
     totals_sql,
 )
 
-# Per milestone: released + escrow-refunded <= funded (R12). One pass over the ledger, grouped by milestone;
-# only the milestones that break it are looked up.
-_MILESTONE_OVERDRAWN = """
-SELECT m.id, m.contract_id, m.title, c.currency, s.funded, s.released + s.refunded
-FROM (
-    SELECT e.milestone_id AS id, {funded} AS funded, {released} AS released, {refunded} AS refunded
+# Per milestone: released + escrow-refunded <= funded (R12); what the active milestones of each contract hold
+# (R4); and each milestone's state beside what its entries say (models/consistency.py). One pass over the ledger,
+# grouped by milestone, read three times: only the milestones that break R12 are looked up (1), the active ones
+# summed per contract (0: contract, currency, what they hold), and the states no operation leaves (2: milestone,
+# contract, state, contract status, fundings, releases).
+_MILESTONE_SUMS = """
+WITH s AS MATERIALIZED (
+    SELECT e.milestone_id AS id, {funded} AS funded, {released} AS released, {refunded} AS refunded, {counts}
     FROM live_entry e WHERE e.milestone_id IS NOT NULL {where_e}
     GROUP BY e.milestone_id
-) s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
+)
+SELECT 1, m.id, m.contract_id, m.title, c.currency, s.funded, s.released + s.refunded
+FROM s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
 WHERE s.released + s.refunded > s.funded
-"""
-
-# What the active milestones of each contract hold (R4): only they are looked at.
-_HELD = """
-SELECT m.contract_id, c.currency, {funded} - {released} - {refunded}
-FROM milestone m JOIN live_entry e ON e.milestone_id = m.id JOIN contract c ON c.id = m.contract_id
+UNION ALL
+SELECT 0, NULL, m.contract_id, NULL, c.currency, SUM(s.funded - s.released - s.refunded), NULL
+FROM s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
 WHERE m.state IN ('active', 'submitted') {where_m}
 GROUP BY m.contract_id
+UNION ALL
+SELECT 2, m.id, m.contract_id, m.state, c.status, s.n_funded, s.n_released
+FROM s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
+WHERE ({states}) {where_m}
 """
 
 
@@ -81,13 +88,21 @@ def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tup
         "released": total(kinds(E.PAYMENT_KINDS)),
         "refunded": total(kinds(E.ESCROW_REFUND_KINDS)),
     }
-    for mid, cid, title, cur, funded, out_of_it in run(_MILESTONE_OVERDRAWN.format(**sums, **w)):
+    states: list[tuple] = []
+    query = _MILESTONE_SUMS.format(
+        **sums, **w, counts=consistency.MILESTONE_COUNTS, states=consistency.MILESTONE_STATES
+    )
+    for part, mid, cid, title, cur, funded, out_of_it in run(query):
+        if part == 0:
+            held[cid] = (funded, cur)
+            continue
+        if part == 2:
+            states.append((mid, cid, title, cur, funded, out_of_it))  # (state and status in the title's places)
+            continue
         out.append(
             f"milestone #{mid} “{title}” of contract #{cid}: released and refunded "
             f"{format_money(out_of_it, cur)} of {format_money(funded, cur)} funded."
         )
-    for cid, cur, amount in run(_HELD.format(**sums, **w)):
-        held[cid] = (amount, cur)
     refunds = (
         "SELECT p.id, p.contract_id, p.amount, SUM(f.amount), p.currency FROM live_entry f "
         f"JOIN ledger_entry p ON p.id = f.payment_id WHERE f.kind = 'refund' {w['where_f']} "
@@ -120,7 +135,7 @@ def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tup
     )
     for eid, cid in run(reversals):
         out.append(f"reversal #{eid} of contract #{cid} does not match the entry it reverses.")
-    out += consistency.problems(contract_id, run=run)  # links, dates and states no operation leaves
+    out += consistency.problems(contract_id, run=run, milestones=states)  # links, dates and states no operation leaves
     return out, held
 
 
@@ -172,23 +187,15 @@ class _Runner:
 
 
 def _fresh_summaries(run=_main_connection) -> None:
-    """temp.fresh_clock and temp.fresh_totals: the summaries derived anew from the ledger."""
+    """temp.fresh_totals: the contracts' totals derived anew from the ledger (escrow_problems reads them too)."""
     with _writes_allowed(run):
         _make_fresh(run)
 
 
 def _make_fresh(run=_main_connection) -> None:
     _drop_fresh_tables(run)
-    fresh = clocks_sql(None, closeout_grace(_Runner(run)))
-    run(f"CREATE TEMP TABLE fresh_clock AS SELECT * FROM ({fresh})")
     # The totals' next deadline reads the stored clocks, which summary_problems verifies separately.
     run(f"CREATE TEMP TABLE fresh_totals AS SELECT * FROM ({totals_sql()})")
-    run(f"CREATE TEMP TABLE fresh_search AS SELECT * FROM ({search_sql()})")
-    run(f"CREATE TEMP TABLE fresh_month AS SELECT * FROM ({months_sql()})")
-    run(
-        "CREATE TEMP VIEW contract_search_rows AS SELECT rowid AS contract_id, title, freelancer, external_id "
-        "FROM main.contract_search"
-    )
 
 
 def _drop_fresh(run=_main_connection) -> None:
@@ -197,31 +204,42 @@ def _drop_fresh(run=_main_connection) -> None:
 
 
 def _drop_fresh_tables(run=_main_connection) -> None:
-    for name in ("fresh_clock", "fresh_totals", "fresh_search", "fresh_month"):
-        run(f"DROP TABLE IF EXISTS temp.{name}")
-    run("DROP VIEW IF EXISTS temp.contract_search_rows")
+    run("DROP TABLE IF EXISTS temp.fresh_totals")
+
+
+# The rows of a stored summary and of its fresh derivation, side by side: each distinct row counted +1 for each
+# time it is derived and -1 for each time it is stored; a count other than 0 is a difference (one sort of both,
+# instead of a scratch table and two EXCEPTs; a row stored twice is a difference too).
+_DIFFERENT = """
+SELECT DISTINCT contract_id FROM (
+    SELECT {cols} FROM (SELECT {cols}, 1 AS side FROM {fresh} UNION ALL SELECT {cols}, -1 FROM {stored})
+    GROUP BY {cols} HAVING SUM(side) != 0
+) LIMIT {limit}
+"""
 
 
 def summary_problems(limit: int = 20, run=_main_connection) -> list[str]:
-    """Compare the maintained summaries (clock, contract_totals) with temp.fresh_*."""
+    """Compare the maintained summaries (clock, contract_totals, contract_month, the search rows) with the same
+    derived afresh from the records (the totals from temp.fresh_totals, the others as they are compared)."""
     out: list[str] = []
     pairs = (
-        (CLOCK_COLUMNS, "main.clock", "temp.fresh_clock", "deadlines differ from its records"),
+        (
+            CLOCK_COLUMNS,
+            "main.clock",
+            f"({clocks_sql(None, closeout_grace(_Runner(run)))})",
+            "deadlines differ from its records",
+        ),
         (TOTALS_COLUMNS, "main.contract_totals", "temp.fresh_totals", "totals differ from its ledger"),
-        (MONTH_COLUMNS, "main.contract_month", "temp.fresh_month", "monthly payments differ from its ledger"),
+        (MONTH_COLUMNS, "main.contract_month", f"({months_sql()})", "monthly payments differ from its ledger"),
         (
             "contract_id, title, freelancer, external_id",
-            "temp.contract_search_rows",
-            "temp.fresh_search",
+            "(SELECT rowid AS contract_id, title, freelancer, external_id FROM main.contract_search)",
+            f"({search_sql()})",
             "search entry is out of date",
         ),
     )
     for cols, stored, fresh, what in pairs:
-        stale = run(
-            f"SELECT contract_id FROM (SELECT {cols} FROM {fresh} EXCEPT SELECT {cols} FROM {stored}) "
-            f"UNION SELECT contract_id FROM (SELECT {cols} FROM {stored} EXCEPT SELECT {cols} FROM {fresh}) "
-            f"LIMIT {limit}"
-        ).fetchall()
+        stale = run(_DIFFERENT.format(cols=cols, fresh=fresh, stored=stored, limit=int(limit))).fetchall()
         out += [f"contract #{cid}: its stored {what} (summary out of date)." for (cid,) in stale]
     return out
 
@@ -427,6 +445,45 @@ def _chain(run, found, tell) -> None:
     found["chain"] = chain_problems(run=run, step=lambda done: tell(done / last))
 
 
+CHAIN_APART_FROM = 200_000  # entries: from this many on, the hash chain is verified in a process of its own
+
+
+def _chain_apart(uri: str, run, found, tell) -> None:
+    """The hash chain verified in a second process (models/chain.py problems_apart): its Python work (a hash per
+    entry) then holds no lock the other lanes wait for, and runs beside them on a core of its own. Stopped when
+    the check is (`tell` raises CheckCancelled), and ended with it."""
+    if (run("SELECT max(id) FROM ledger_entry").fetchone()[0] or 0) < CHAIN_APART_FROM:
+        return _chain(run, found, tell)
+    ctx = multiprocessing.get_context("spawn")  # never fork: this process has the book (and a window) open
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=chain.problems_apart, args=(uri, CHECK_CACHE_KIB, send), daemon=True)
+    child.start()
+    send.close()
+    fraction = 0.0
+    try:
+        while True:
+            if not receive.poll(0.1):
+                tell(fraction)  # (raises CheckCancelled when the check is stopped)
+                continue
+            try:
+                what, value = receive.recv()
+            except EOFError:
+                raise sqlite3.DatabaseError("the ledger's hash chain could not be read through") from None
+            if what == "step":
+                fraction = value
+                tell(fraction)
+            elif what == "done":
+                found["chain"] = value
+                return
+            else:
+                raise sqlite3.DatabaseError(value)
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=10)
+        receive.close()
+
+
 def _ledger(run, found, tell) -> None:
     found["ledger"] = ledger_problems(run=run)
 
@@ -454,7 +511,7 @@ LEDGER_LANE = [
     ("order", "the order of events", 17, _order),
 ]
 SUMMARY_VERIFIERS: list[tuple[str, str, int, Callable]] = [
-    ("summaries", "the stored summaries against the ledger", 30, lambda run: summary_problems(run=run)),
+    ("summaries", "the stored summaries against the ledger", 47, lambda run: summary_problems(run=run)),
     ("search", "the search index", 5, lambda run: search_index_problems(run=run)),
     ("totals", "the book's kept totals", 5, lambda run: book_totals.problems(run=run)),  # models/book_totals.py
 ]
@@ -476,9 +533,9 @@ def check_book(
     With the open book's `path`, two more read-only connections to the fully
     checkpointed file (the open book keeps it locked against writers) share the
     work with this one: one runs SQLite's quick check, the foreign keys and the
-    ledger's invariants, one verifies the ledger's hash chain (models/chain.py)
-    and the order of events, while this connection derives the summaries afresh
-    and compares them. Each reads its tables in ordered passes, with a bounded
+    ledger's invariants, one verifies the ledger's hash chain (models/chain.py;
+    on a big book in a process of its own) and the order of events, while this
+    connection derives the summaries afresh and compares them. Each reads its tables in ordered passes, with a bounded
     page cache and its scratch tables in temporary files, so memory does not grow
     with the book. What is found on a file that fails the quick check is not
     trusted: only its findings are reported then.
@@ -494,7 +551,7 @@ def check_book(
     """
     lanes = [INTEGRITY_LANE, LEDGER_LANE]
     weights = {key: weight for lane in lanes for key, _, weight, _ in lane}
-    weights |= {"fresh": 49, "trust": 1} | {key: weight for key, _, weight, _ in SUMMARY_VERIFIERS}
+    weights |= {"fresh": 12, "trust": 1} | {key: weight for key, _, weight, _ in SUMMARY_VERIFIERS}
     tracker = _Tracker(progress, cancel, weights)
     found: dict[str, list] = {}
     errors: list[BaseException] = []
@@ -522,7 +579,9 @@ def check_book(
         if not own_connection and not database.execute_sql("PRAGMA query_only").fetchone()[0]:
             database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # (a book opened to be checked has no log)
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
-        for lane, name in ((INTEGRITY_LANE, "check-integrity"), (LEDGER_LANE, "check-ledger")):
+        apart = functools.partial(_chain_apart, uri)
+        ledger_lane = [(key, what, w, apart if verify is _chain else verify) for key, what, w, verify in LEDGER_LANE]
+        for lane, name in ((INTEGRITY_LANE, "check-integrity"), (ledger_lane, "check-ledger")):
             workers.append(threading.Thread(target=worker, args=(lane, _read_only(uri, tracker)), name=name))
             workers[-1].start()
     if own_connection and path is not None:
@@ -537,9 +596,9 @@ def check_book(
         tracker.tell("trust", 0.0, "the book's schema and policies")
         trust = trust_problems(path, run=run)
         tracker.tell("trust", 1.0, "the book's schema and policies")
-        tracker.tell("fresh", 0.0, "the summaries, derived afresh from the ledger")
+        tracker.tell("fresh", 0.0, "the contracts' totals, derived afresh from the ledger")
         _fresh_summaries(run)
-        tracker.tell("fresh", 1.0, "the summaries, derived afresh from the ledger")
+        tracker.tell("fresh", 1.0, "the contracts' totals, derived afresh from the ledger")
         summary: list[str] = []
         for key, what, _, verify in SUMMARY_VERIFIERS:
             tracker.tell(key, 0.0, what)

@@ -315,8 +315,19 @@ def _refund_window_words(row: tuple) -> list[str]:
     return []
 
 
-def findings(contract_id: int | None = None, run: Callable = _database, limit: int = 50) -> list[tuple]:
-    """(what, id, contract id, words) for every entry, milestone and contract no operation could have left so."""
+# What the first of _MILESTONES asks, as columns of a pass over the live entries grouped by milestone (`s`) that
+# a caller makes anyway (models/check.py reads R12's per-milestone sums in the same pass).
+MILESTONE_COUNTS = f"SUM(e.kind IN {_FUNDINGS}) AS n_funded, SUM(e.kind = 'release') AS n_released"
+MILESTONE_STATES = _MILESTONE_STATES.replace("s.funded", "s.n_funded").replace("s.released", "s.n_released")
+
+
+def findings(
+    contract_id: int | None = None, run: Callable = _database, limit: int = 50, milestones: list[tuple] | None = None
+) -> list[tuple]:
+    """(what, id, contract id, words) for every entry, milestone and contract no operation could have left so.
+
+    `milestones`: the rows of the first of _MILESTONES (milestone, contract, state, status, fundings, releases),
+    when the caller has them already (MILESTONE_COUNTS, MILESTONE_STATES)."""
     w = contract_filters(contract_id)
     out: list[tuple] = []
     for row in run(_ENTRIES.format(where_e=w["where_e"], limit=int(limit))).fetchall():
@@ -324,8 +335,12 @@ def findings(contract_id: int | None = None, run: Callable = _database, limit: i
     paid = "(" + ", ".join(f"'{k}'" for k in E.PAYMENT_KINDS) + ")"
     for row in run(_FEE_REFUNDS.format(where_e=w["where_e"], paid=paid)).fetchall():
         out += [("entry", row[0], row[1], words) for words in _fee_refund_words(row)]
-    for sql in _MILESTONES:
-        for row in run(sql.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall():
+    for i, sql in enumerate(_MILESTONES):
+        if i == 0 and milestones is not None:
+            rows = milestones[: int(limit)]
+        else:
+            rows = run(sql.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall()
+        for row in rows:
             out += [("milestone", row[0], row[1], words) for words in _milestone_words(row)]
     out += _currency_findings(w["where_c"], run, limit)
     for row in run(_REFUND_WINDOWS.format(where_f=w["where_f"], limit=int(limit))).fetchall():
@@ -337,9 +352,11 @@ def findings(contract_id: int | None = None, run: Callable = _database, limit: i
     return out[:limit]
 
 
-def problems(contract_id: int | None = None, run: Callable = _database, limit: int = 50) -> list[str]:
+def problems(
+    contract_id: int | None = None, run: Callable = _database, limit: int = 50, milestones: list[tuple] | None = None
+) -> list[str]:
     """The findings as `escrowbook check` reports them: "entry #12 of contract #3 is a refund that …"."""
     return [
         f"contract #{cid} {words}" if what == "contract" else f"{what} #{rid} of contract #{cid} {words}"
-        for what, rid, cid, words in findings(contract_id, run, limit)
+        for what, rid, cid, words in findings(contract_id, run, limit, milestones)
     ]

@@ -75,3 +75,31 @@ def test_a_problem_is_still_found_with_progress_told(paid_book, contract):
     problems = check_book(str(paid_book.path), progress=lambda *told: heard.append(told))
     assert any("is in EUR, but the contract is in USD" in p for p in problems)
     assert heard[-1][0] == PROGRESS_TOTAL
+
+
+def test_a_cancel_stops_the_chains_own_process_too(paid_book, monkeypatch):
+    from models import check
+
+    children = []
+    spawn = check.multiprocessing.get_context("spawn")
+
+    class Context:  # the spawn context, noting the processes it starts
+        Pipe = staticmethod(spawn.Pipe)
+
+        @staticmethod
+        def Process(*args, **kwargs):  # (multiprocessing's name)
+            children.append(spawn.Process(*args, **kwargs))
+            return children[-1]
+
+    monkeypatch.setattr(check, "CHAIN_APART_FROM", 0)  # (a big book's size: the chain goes apart)
+    monkeypatch.setattr(check.multiprocessing, "get_context", lambda method: Context)
+    cancel = threading.Event()
+
+    def progress(done, total, what):
+        if "hash chain" in what:
+            cancel.set()  # the user pressed Cancel as the chain was being verified
+
+    with pytest.raises(CheckCancelled):
+        check_book(str(paid_book.path), progress=progress, cancel=cancel)
+    assert len(children) == 1 and not children[0].is_alive()
+    assert check_book(str(paid_book.path)) == []

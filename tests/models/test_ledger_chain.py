@@ -438,3 +438,24 @@ def test_a_format_8_book_that_already_has_exchange_rates_is_refused(tmp_path):
     _edit(path, "PRAGMA user_version = 8")
     with pytest.raises(BookError, match="already has what format 9 added"):
         open_book(path, create=False)
+
+
+def test_r12_a_big_books_chain_is_verified_in_a_process_of_its_own_and_names_the_edited_entry(ledger, monkeypatch):
+    from models import check
+
+    started = []
+    real = check.multiprocessing.get_context
+
+    def context(method):
+        started.append(method)
+        return real(method)
+
+    monkeypatch.setattr(check, "CHAIN_APART_FROM", 0)  # (a big book's size: every book's chain goes apart)
+    monkeypatch.setattr(check.multiprocessing, "get_context", context)
+    _edit(ledger, "UPDATE ledger_entry SET amount = 900 WHERE id = 2")
+    problems = _check(ledger)
+    assert started == ["spawn"]
+    assert (
+        "ledger entry #2 of contract #1 (2026-03-01, fee, $9.00) does not match its hash: it was edited, moved "
+        "or added outside Escrowbook, or the entry before it was."
+    ) in problems
