@@ -49,6 +49,10 @@ HOME_NOTE = (
     "the rate recorded for its day or month, and each converted figure names that rate. Until you choose one, "
     "reports show each currency on its own."
 )
+IMPORT_NOTE = (
+    "Rates files: the European Central Bank's eurofxref-hist.csv, or date,currency,rate rows. A file with any "
+    "problem imports nothing."
+)
 NO_HOME = "Choose the home currency first: rates are recorded as what one unit of a currency was worth in it."
 SHOWN_DECIMALS = 6  # a rate crossed through the euro is kept as an exact fraction; the table shows it rounded
 WIDTH, HEIGHT = 720, 640
@@ -87,20 +91,34 @@ def imported_words(done: rates.RatesImported) -> str:
 
 
 class RatesModel(QAbstractTableModel):
-    """The rates recorded into the home currency, most recent first (a bank's history is tens of thousands of
-    rows: each cell is worded only when the view asks for it)."""
+    """The rates recorded into the home currency, most recent first, read from the book a page at a time as the
+    table scrolls (a bank's whole history is a hundred thousand rows and more)."""
 
     HEADERS = ("Currency", "Day or month", "Rate", "From")
+    PAGE = 200
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[rates.Rate] = []
+        self.total = 0
 
     def load(self) -> None:
         self.beginResetModel()
-        self.rows = sorted(rates.list_rates(), key=lambda r: r.currency)
-        self.rows.sort(key=lambda r: r.period, reverse=True)  # latest first (a month's own rate after its days)
+        self.total = rates.count_rates()
+        self.rows = rates.recent_rates(limit=self.PAGE)
         self.endResetModel()
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: B008 (Qt's signature)
+        return not parent.isValid() and len(self.rows) < self.total
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: B008
+        more = rates.recent_rates(offset=len(self.rows), limit=self.PAGE)
+        if more:
+            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
+            self.rows.extend(more)
+            self.endInsertRows()
+        else:
+            self.total = len(self.rows)
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self.rows)
@@ -197,9 +215,9 @@ class RatesDialog(QDialog):
         self.empty = QLabel()
         self.empty.setObjectName("ratesEmpty")
         self.empty.setWordWrap(True)
-        listing = QVBoxLayout(self.rates_box)
-        listing.addWidget(self.empty)
-        listing.addWidget(self.table, 1)
+        self.listing = QVBoxLayout(self.rates_box)
+        self.listing.addWidget(self.empty)
+        self.listing.addWidget(self.table, 1)
 
         # ---- a rate typed
         self.record_box = QGroupBox("Record a rate")
@@ -249,16 +267,11 @@ class RatesDialog(QDialog):
         self.period_edit.returnPressed.connect(self.record)
 
         # ---- a rates file
-        self.import_box = QGroupBox("Import a rates file")
+        self.import_box = QWidget()  # (in the rates' box, above the table: a small screen keeps rows for it)
         self.import_box.setObjectName("importBox")
-        import_note = QLabel(
-            "The European Central Bank's eurofxref-hist.csv, or a file of date,currency,rate rows. A file with any "
-            "problem imports nothing."
-        )
-        import_note.setObjectName("importNote")
-        import_note.setWordWrap(True)
         self.import_button = button("importRatesButton", "&Import Rates File…", self.import_file)
         self.import_button.setAutoDefault(False)
+        self.import_button.setAccessibleDescription(IMPORT_NOTE)
         self.busy = named(QProgressBar(), "importBusy", "Importing the rates file")
         self.busy.setRange(0, 0)  # busy, with no end known
         self.busy.setTextVisible(False)
@@ -271,7 +284,7 @@ class RatesDialog(QDialog):
         self.import_status.setWordWrap(True)
         self.import_status.setTextFormat(Qt.TextFormat.PlainText)
         self.import_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.import_status.hide()
+        self.import_status.setText(IMPORT_NOTE)
         self.import_problems = named(QPlainTextEdit(), "importProblems", "Why the file was not imported")
         self.import_problems.setReadOnly(True)
         self.import_problems.setTabChangesFocus(True)
@@ -281,10 +294,12 @@ class RatesDialog(QDialog):
         file_row.addWidget(self.import_button)
         file_row.addWidget(self.busy, 1)
         files = QVBoxLayout(self.import_box)
-        files.addWidget(import_note)
+        files.setContentsMargins(0, 0, 0, 0)
         files.addLayout(file_row)
         files.addWidget(self.import_status)
         files.addWidget(self.import_problems)
+
+        self.listing.insertWidget(0, self.import_box)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
@@ -297,7 +312,6 @@ class RatesDialog(QDialog):
         layout.setSpacing(10)
         layout.addWidget(home_box)
         layout.addWidget(self.record_box)
-        layout.addWidget(self.import_box)
         layout.addWidget(self.rates_box, 1)
         layout.addWidget(self.buttons)
         for first, second in (
@@ -346,7 +360,7 @@ class RatesDialog(QDialog):
             w.setEnabled(home is not None)
         self.home_suffix.setText(home or "")
         self.model.load()
-        n = len(self.model.rows)
+        n = self.model.total
         if home is None:
             self.rates_box.setTitle("Rates recorded")
             self.empty.setText(NO_HOME)
@@ -431,6 +445,7 @@ class RatesDialog(QDialog):
         self.rate_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def select(self, currency: str, period: str) -> None:
+        """The rate just typed, selected in the table (on its first page, or left unselected)."""
         for i, r in enumerate(self.model.rows):
             if r.currency == currency and r.period == period:
                 self.table.selectRow(i)
@@ -471,9 +486,8 @@ class RatesDialog(QDialog):
             self.ended.emit(outcome)
 
     def say(self, text: str) -> None:
-        """What the last import did (or is doing), in words; nothing (and no room taken) when there is nothing."""
-        self.import_status.setText(text)
-        self.import_status.setVisible(bool(text))
+        """What the last import did (or is doing), in words; before any, which files can be imported."""
+        self.import_status.setText(text or IMPORT_NOTE)
 
     def _busy(self, busy: bool, text: str = "") -> None:
         for w in (self.home_combo, self.record_box, self.import_box, self.table):

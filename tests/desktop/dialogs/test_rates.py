@@ -237,3 +237,19 @@ def test_tools_menu_opens_it_from_the_window(qtbot, window):
     qtbot.waitUntil(lambda: dialog.isVisible())
     assert dialog.windowTitle() == "Home Currency and Exchange Rates"
     dialog.reject()
+
+
+def test_a_long_history_is_read_a_page_at_a_time_as_the_table_asks(qtbot, eur, tmp_path, monkeypatch):
+    dialog = eur
+    monkeypatch.setattr(dialog.model, "PAGE", 4)
+    import_file(qtbot, dialog, write(tmp_path, ECB_FILE, "eurofxref-hist.csv"))
+    assert dialog.rates_box.title() == "Rates into EUR recorded: 6"
+    model = dialog.model
+    model.load()
+    assert model.rowCount() == 4 and model.canFetchMore()
+    model.fetchMore()
+    assert not model.canFetchMore()
+    assert [row[:2] for row in table(dialog)] == [
+        ["GBP", "2026-03-06"], ["JPY", "2026-03-06"], ["USD", "2026-03-06"],
+        ["GBP", "2026-03-05"], ["JPY", "2026-03-05"], ["USD", "2026-03-05"],
+    ]  # fmt: skip
