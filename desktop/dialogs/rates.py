@@ -17,7 +17,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QLocale, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -62,15 +62,16 @@ def currency_words(code: str) -> str:
     return f"{code} — {CURRENCY_NAME.get(code, code)}"
 
 
-def rate_words(rate: rates.Rate) -> str:
-    """“1 USD = 0.9234 EUR”; a rate kept as a fraction shows rounded, “1 USD ≈ 0.920386 EUR”."""
+def rate_words(rate: rates.Rate, sep: str = ".") -> str:
+    """“1 USD = 0.9234 EUR” (with the client's decimal separator `sep`); a rate kept as a fraction shows rounded,
+    “1 USD ≈ 0.920386 EUR”."""
     if rate.value is None:
         return f"1 {rate.currency} = ? {rate.home} (cannot be read)"
     exact = rate.text
     if "/" not in exact:
-        return f"1 {rate.currency} = {exact} {rate.home}"
+        return f"1 {rate.currency} = {exact.replace('.', sep)} {rate.home}"
     shown = rates.exact_text(round(rate.value, SHOWN_DECIMALS))  # (a Fraction rounded to 6 places: a decimal)
-    return f"1 {rate.currency} ≈ {shown} {rate.home}"
+    return f"1 {rate.currency} ≈ {shown.replace('.', sep)} {rate.home}"
 
 
 def source_words(rate: rates.Rate) -> str:
@@ -101,6 +102,7 @@ class RatesModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[rates.Rate] = []
         self.total = 0
+        self.sep = QLocale().decimalPoint()
 
     def load(self) -> None:
         self.beginResetModel()
@@ -142,7 +144,7 @@ class RatesModel(QAbstractTableModel):
             if col == 1:
                 return rate.period + ("" if not rate.is_month else " (month)")
             if col == 2:
-                return rate_words(rate)
+                return rate_words(rate, self.sep)
             return source_words(rate)
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 2 and rate.value is not None:
             if "/" in rate.text:
@@ -164,6 +166,7 @@ class RatesDialog(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         keep_on_screen(self)
         self.today = today
+        self.decimal_sep = QLocale().decimalPoint()  # a rate is typed as the client types numbers ("0,9234")
         self.choose_file = choose_file or self._choose_file
         self.worker: threading.Thread | None = None
         self.last_import: rates.RatesImported | None = None
@@ -225,7 +228,7 @@ class RatesDialog(QDialog):
         self.currency_combo = named(QComboBox(), "rateCurrencyCombo", "Currency of the rate")
         self.period_edit = line_edit("ratePeriodEdit", "Day or month of the rate", "2026-03-05 or 2026-03")
         self.period_edit.setMinimumWidth(self.period_edit.fontMetrics().horizontalAdvance("2026-03-05 or 2026-03") + 24)
-        self.rate_edit = line_edit("rateEdit", "Rate", "0.9234")
+        self.rate_edit = line_edit("rateEdit", "Rate", f"0{self.decimal_sep}9234")
         self.rate_edit.setMinimumWidth(130)
         self.rate_edit.setMaximumWidth(200)
         self.one_label = QLabel()
@@ -235,6 +238,10 @@ class RatesDialog(QDialog):
         self.period_error = FieldError(self, name="ratePeriodError", accessible_name="Day or month error").reserve()
         self.rate_error = FieldError(self, name="rateError", accessible_name="Rate error").reserve()
         self.record_error = FieldError(self, name="recordError", accessible_name="Problem recording the rate")
+        self.record_status = QLabel()  # the rate just recorded, in words
+        self.record_status.setObjectName("recordStatus")
+        self.record_status.setWordWrap(True)
+        self.record_status.hide()
         self.record_button = button("recordButton", "Record R&ate", self.record)
         self.record_button.setAutoDefault(False)
         grid = QGridLayout(self.record_box)
@@ -259,6 +266,7 @@ class RatesDialog(QDialog):
         grid.addWidget(self.period_error, 2, 0, 1, 5)
         grid.addWidget(self.rate_error, 3, 0, 1, 5)
         grid.addWidget(self.record_error, 4, 0, 1, 5)
+        grid.addWidget(self.record_status, 5, 0, 1, 5)
         grid.setColumnStretch(4, 1)
         self.currency_combo.currentIndexChanged.connect(lambda *_: self._typed("currency"))
         self.period_edit.textChanged.connect(lambda *_: self._typed("period"))
@@ -388,6 +396,8 @@ class RatesDialog(QDialog):
     # ------------------------------------------------------------ a rate typed
     def _typed(self, key: str) -> None:
         self._touched.add(key)
+        if self.rate_edit.text():
+            self.record_status.hide()  # (a new rate is being typed)
         self.record_error.clear()
         self._check()
 
@@ -401,7 +411,7 @@ class RatesDialog(QDialog):
         period = rule_message(rates.check_period, self.period_edit.text(), today=self.today)
         if period:
             out["period"] = period
-        rate = rule_message(rates.parse_rate, self.rate_edit.text(), currency, home)
+        rate = rule_message(rates.parse_rate, self.rate_edit.text(), currency, home, decimal_sep=self.decimal_sep)
         if rate:
             out["rate"] = rate
         return out
@@ -430,7 +440,11 @@ class RatesDialog(QDialog):
             return
         try:
             done = rates.record_rate(
-                self.currency_combo.currentData(), self.period_edit.text(), self.rate_edit.text(), today=self.today
+                self.currency_combo.currentData(),
+                self.period_edit.text(),
+                self.rate_edit.text(),
+                decimal_sep=self.decimal_sep,
+                today=self.today,
             )
         except RuleError as exc:
             self.record_error.setMessage(exc.message)
@@ -440,7 +454,8 @@ class RatesDialog(QDialog):
         self.show_book()
         self.record_error.clear()
         self.say("")
-        self.home_status.setText(f"Recorded: {rate_words(done)} for {done.period}.")
+        self.record_status.setText(f"Recorded: {rate_words(done, self.decimal_sep)} for {done.period}.")
+        self.record_status.show()
         self.select(done.currency, done.period)
         self.rate_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 

@@ -19,6 +19,9 @@ TODAY = date(2026, 3, 10)
 ECB_FILE = "Date,USD,JPY,GBP,ISK,\n2026-03-06,1.0865,161.50,0.8543,150.1,\n2026-03-05,1.0800,160.00,0.8500,N/A,\n"
 
 
+pytestmark = pytest.mark.usefixtures("en_us")
+
+
 @pytest.fixture
 def dialog(qtbot, book, show, prompts):
     return show(RatesDialog(None, today=TODAY))
@@ -100,7 +103,8 @@ def test_a_typed_rate_appears_in_the_table_most_recent_first(qtbot, eur):
     ]
     assert dialog.rates_box.title() == "Rates into EUR recorded: 2"
     assert dialog.rate_edit.text() == "" and dialog.rate_error.message() is None  # ready for the next one
-    assert dialog.home_status.text() == "Recorded: 1 JPY = 0.0062 EUR for 2026-03-05."
+    assert dialog.record_status.text() == "Recorded: 1 JPY = 0.0062 EUR for 2026-03-05."
+    assert dialog.record_status.isVisible()
 
 
 def test_a_bad_rate_or_day_is_said_under_its_field_as_typed_and_nothing_moves(qtbot, eur):
@@ -253,3 +257,22 @@ def test_a_long_history_is_read_a_page_at_a_time_as_the_table_asks(qtbot, eur, t
         ["GBP", "2026-03-06"], ["JPY", "2026-03-06"], ["USD", "2026-03-06"],
         ["GBP", "2026-03-05"], ["JPY", "2026-03-05"], ["USD", "2026-03-05"],
     ]  # fmt: skip
+
+
+def test_a_rate_is_typed_with_the_clients_decimal_comma(qtbot, book, show, prompts):
+    from PySide6.QtCore import QLocale
+
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    try:
+        dialog = show(RatesDialog(None, today=TODAY))
+    finally:
+        QLocale.setDefault(before)
+    rates.set_home_currency("EUR")
+    dialog.show_book()
+    assert dialog.rate_edit.placeholderText() == "0,9234"
+    type_rate(qtbot, dialog, "USD", "2026-03-05", "0.92")
+    assert dialog.rate_error.message() == "Use “,” as the decimal separator."
+    type_rate(qtbot, dialog, "USD", "2026-03-05", "0,9234")
+    qtbot_click(dialog.record_button)
+    assert table(dialog) == [["USD", "2026-03-05", "1 USD = 0,9234 EUR", "Typed"]]
