@@ -344,6 +344,28 @@ def list_rates(currency: str | None = None, *, home: str | None = None) -> list[
     return [_rate(r) for r in database.execute_sql(sql, args)]
 
 
+def count_rates(*, home: str | None = None) -> int:
+    """How many rates into the home currency (or `home`) the book has."""
+    home = home or home_currency()
+    if home is None:
+        return 0
+    return database.execute_sql("SELECT count(*) FROM exchange_rate WHERE home = ?", (home,)).fetchone()[0]
+
+
+def recent_rates(*, home: str | None = None, offset: int = 0, limit: int = 200) -> list[Rate]:
+    """A page of the rates into the home currency (or `home`), latest first (by day or month; a month's own rate
+    after its days), then by currency: a bank's whole history is read a page at a time, as it is shown."""
+    home = home or home_currency()
+    if home is None:
+        return []
+    rows = database.execute_sql(
+        "SELECT currency, home, period, rate, quoted, source FROM exchange_rate WHERE home = ? "
+        "ORDER BY period DESC, currency LIMIT ? OFFSET ?",
+        (home, int(limit), int(offset)),
+    )
+    return [_rate(r) for r in rows]
+
+
 # ------------------------------------------------------------------ conversion
 def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"

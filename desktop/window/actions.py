@@ -53,6 +53,8 @@ ACTIONS = (
            "Restore one of this book's automatic backups into a new file"),
     Action("act_check_book", "actionCheckBook", "&Check Book…", "check_book_dialog", None, None,
            "Verify the whole book: its balances, links, dates and summaries, and its ledger's hash chain"),
+    Action("act_rates", "actionExchangeRates", "Home Currency and Exchange &Rates…", "rates_dialog", None, None,
+           "Choose the currency reports add up in, and record or import exchange rates into it"),
     # Quit has no standard key on some platforms.
     Action("act_quit", "actionQuit", "&Quit", "close", "Ctrl+Q", needs_book=False),
     Action("act_new_contract", "actionNewContract", "&New Contract…", "new_contract", Key.New, "new-contract",
@@ -101,7 +103,7 @@ MENUS = (
     ("&Edit", ["act_undo", "act_redo", None, "act_find", "act_delete"]),
     ("&Contract", CONTRACT_MENU),
     ("&View", [FILTERS, None, ATTENTION, "act_refresh", None, APPEARANCE]),
-    ("Tools", ["act_check_book"]),  # (no Alt letter: each of "Tools" is a tab's or a button's already)
+    ("Tools", ["act_check_book", "act_rates"]),  # (no Alt letter: each of "Tools" is a tab's or a button's already)
     ("&Help", ["act_help", "act_help_ending", "act_help_rules", None, "act_about"]),
 )  # fmt: skip
 TOOLBAR = [*CONTRACT_ACTIONS, None, "act_copy"]

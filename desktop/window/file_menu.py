@@ -208,6 +208,16 @@ class FileMenu:
         self.check_dialog.start()
         return self.check_dialog
 
+    def rates_dialog(self):
+        """Tools → Home Currency and Exchange Rates…: the home currency, and the rates into it typed or imported
+        (desktop/dialogs/rates.py). Returns the dialog, opened."""
+        from desktop.dialogs.rates import RatesDialog
+
+        dialog = RatesDialog(self, today=self.today())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def reconcile_statement(self) -> None:
         """File → Reconcile Statement…: a CSV chosen, read into the book, and the reconciliation shown."""
         path = self.choose_statement_file()

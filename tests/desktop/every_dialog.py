@@ -131,6 +131,15 @@ def factories(window, tmp_path: Path, only: str = "") -> dict[str, Callable[[], 
             d = ops.record_escrow_refund_reply(request, "disputed", today=DEMO_TODAY)
         return DisputeOutcomeDialog(d, window, today=DEMO_TODAY)
 
+    def exchange_rates():
+        from models import rates
+
+        if rates.home_currency() is None:
+            rates.set_home_currency("EUR", now=NOON)
+            rates.record_rate("USD", "2026-11", "0.9234", today=DEMO_TODAY, now=NOON)
+            rates.record_rate("GBP", DEMO_TODAY, "1.1702", today=DEMO_TODAY, now=NOON)
+        return window.rates_dialog()
+
     def closeout_item():
         item = CloseoutItem.select().where(CloseoutItem.done_on.is_null()).first()
         return CloseoutItemDialog(item, window, today=DEMO_TODAY)
@@ -158,6 +167,7 @@ def factories(window, tmp_path: Path, only: str = "") -> dict[str, Callable[[], 
         "import csv": import_csv,
         "overdue events": lambda: OverdueEventsDialog(window, today=DEMO_TODAY),
         "check book": window.check_book_dialog,
+        "exchange rates": exchange_rates,
         "contract picker": lambda: ContractPickerDialog(window, currency="USD", what="Which contract?"),
         "reconcile": lambda: reconcile(window, statement(tmp_path / "statement.csv")),
         "statement mapping": lambda: reconcile(

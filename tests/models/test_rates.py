@@ -554,3 +554,14 @@ def test_many_differing_rates_are_each_named_and_counted(eur, tmp_path, unchange
     assert said.startswith("Nothing was imported: 25 rates of the file differ from the book's.")
     assert "• USD for 2026-03-01: the book has 0.91 (from march.csv), the file 0.81." in said
     assert said.endswith("…and 5 more.") and len(refused.value.problems) == 25
+
+
+def test_the_rates_are_read_a_page_at_a_time_latest_first(eur):
+    for currency, period in (("USD", "2026-02"), ("USD", "2026-02-27"), ("JPY", "2026-02-27"), ("GBP", "2026-03-02")):
+        rates.record_rate(currency, period, "1.5", today=TODAY)
+    assert rates.count_rates() == 4 and rates.count_rates(home="USD") == 0
+    pages = rates.recent_rates(limit=3) + rates.recent_rates(offset=3, limit=3)
+    assert [(r.currency, r.period) for r in pages] == [
+        ("GBP", "2026-03-02"), ("JPY", "2026-02-27"), ("USD", "2026-02-27"), ("USD", "2026-02"),
+    ]  # fmt: skip
+    assert pages[0].text == "1.5" and pages[0].source == rates.TYPED
