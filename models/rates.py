@@ -763,7 +763,19 @@ def _read_ecb(plan: RatesFile, head_row: int, head: list[str], records, today: d
 
 
 @operation
-def _store(plan: RatesFile, *, replace: bool, now: datetime | None) -> RatesImported:
+def store_rates(plan: RatesFile, *, replace: bool = False, now: datetime | None = None) -> RatesImported:
+    """The rates of a file read by `read_rates` (without problems) into the book: one operation, all or nothing.
+    Raises RatesDiffer naming every rate that differs from the book's (unless `replace`): nothing stored then.
+    (The app reads the file on a worker thread and stores it on its own: the book's one connection is used
+    by one thread.)"""
+    if plan.problems:
+        raise ImportRefused(plan.problems)
+    if plan.home != _require_home():
+        raise RuleError(
+            f"These rates are into {plan.home}, and the book's home currency is now {home_currency()}: import the "
+            "file again.",
+            field="home",
+        )
     at = utc_now(now)
     home = plan.home
     have = {
@@ -817,6 +829,4 @@ def import_rates(
     was imported."""
     home = _require_home()
     plan = read_rates(path, home, today=today)
-    if plan.problems:
-        raise ImportRefused(plan.problems)
-    return _store(plan, replace=replace, now=now)
+    return store_rates(plan, replace=replace, now=now)

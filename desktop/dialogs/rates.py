@@ -41,7 +41,7 @@ from desktop.widgets.screen_fit import keep_on_screen
 from models import rates
 from models.errors import RuleError
 from models.money import CURRENCY_EXPONENT, CURRENCY_NAME
-from models.refusals import in_words
+from models.refusals import in_words, storage_errors
 
 TITLE = "Home Currency and Exchange Rates"
 HOME_NOTE = (
@@ -484,21 +484,32 @@ class RatesDialog(QDialog):
         if path:
             self.start_import(Path(path))
 
-    def start_import(self, path: Path, *, replace: bool = False) -> None:
-        """One operation on a worker thread: the file imported (all or nothing); the dialog is busy meanwhile."""
+    def start_import(self, path: Path) -> None:
+        """The file read and checked on a worker thread (the dialog busy meanwhile), then its rates stored in one
+        operation, all or nothing, here on the window's thread (the book's one connection is used by one thread:
+        never beside the daily backup or a count)."""
         self.path = path
-        self.replace = replace
+        home = rates.home_currency()
+        if home is None:  # (the import is offered once a home currency is chosen)
+            return
         self._busy(True, f"Importing “{path.name}”…")
-        self.worker = threading.Thread(target=self._run, args=(path, replace), name="import-rates", daemon=True)
+        self.worker = threading.Thread(target=self._run, args=(path, home), name="read-rates", daemon=True)
         self.worker.start()
 
-    def _run(self, path: Path, replace: bool) -> None:
+    def _run(self, path: Path, home: str) -> None:
         try:
-            outcome = rates.import_rates(path, replace=replace, today=self.today)
-        except Exception as exc:  # a refusal (in words), or a file or the book that could not be read
+            outcome = rates.read_rates(path, home, today=self.today)  # the file only: nothing of the book is read
+        except Exception as exc:  # a file that could not be read
             outcome = exc
         with contextlib.suppress(RuntimeError):  # (the dialog is gone)
             self.ended.emit(outcome)
+
+    def _store(self, plan, *, replace: bool = False):
+        """The rates read into the book (an operation); what it did, or the refusal, as an outcome."""
+        try:
+            return rates.store_rates(plan, replace=replace)
+        except (RuleError, *storage_errors()) as exc:  # a file's problems, rates that differ from the book's, the
+            return exc  # home currency changed meanwhile; a full disk (nothing stored: one transaction)
 
     def say(self, text: str) -> None:
         """What the last import did (or is doing), in words; before any, which files can be imported."""
@@ -517,6 +528,9 @@ class RatesDialog(QDialog):
     def _imported(self, outcome) -> None:
         if self.worker is not None:
             self.worker.join()
+        plan = outcome if isinstance(outcome, rates.RatesFile) else None
+        if plan is not None:
+            outcome = self._store(plan)
         self._busy(False)
         self.show_book()
         if isinstance(outcome, rates.RatesDiffer):
@@ -529,8 +543,8 @@ class RatesDialog(QDialog):
             )
             if n > 10:
                 question += f"\n…and {n - 10:,} more."
-            if prompts.ask(self, "Replace Exchange Rates", question, "Replace"):
-                self.start_import(self.path, replace=True)
+            if plan is not None and prompts.ask(self, "Replace Exchange Rates", question, "Replace"):
+                self._imported(self._store(plan, replace=True))  # the file as read: not read again
             else:
                 self._refused(f"Nothing was imported: {some} of the file differ from the book's.", outcome.problems)
             return

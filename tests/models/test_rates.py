@@ -302,6 +302,21 @@ def test_the_central_banks_file_gives_rates_into_the_euro_exactly(eur, tmp_path)
     assert rates.convert(1_000, "CNY", FRI).missing
 
 
+def test_rates_read_into_one_home_currency_are_not_stored_after_it_changed(eur, tmp_path):
+    """The app reads a file on a worker thread and stores it after: a home currency changed in between refuses
+    the rates read, in words, and stores nothing."""
+    plan = rates.read_rates(_write(tmp_path, ECB_FILE, "eurofxref-hist.csv"), "EUR", today=TODAY)
+    rates.set_home_currency("USD")
+    with pytest.raises(RuleError) as refused:
+        rates.store_rates(plan)
+    assert refused.value.message == (
+        "These rates are into EUR, and the book's home currency is now USD: import the file again."
+    )
+    assert ExchangeRate.select().count() == 0
+    rates.set_home_currency("EUR")
+    assert rates.store_rates(plan).added == 7
+
+
 def test_a_home_currency_other_than_the_euro_is_crossed_through_it_exactly(book, tmp_path):
     rates.set_home_currency("USD")
     done = rates.import_rates(_write(tmp_path, ECB_FILE), today=TODAY)

@@ -125,23 +125,28 @@ def test_a_bad_rate_or_day_is_said_under_its_field_as_typed_and_nothing_moves(qt
     assert ExchangeRate.select().count() == 0
 
 
-def test_a_rates_file_is_imported_off_the_gui_thread_and_its_result_said_in_words(qtbot, eur, tmp_path):
+def test_a_rates_file_is_read_off_the_gui_thread_and_stored_on_it_and_its_result_said_in_words(
+    qtbot, eur, tmp_path, monkeypatch
+):
+    """The file is read and checked on a worker thread; its rates are stored by the window's thread (the book's
+    one connection is used by one thread only: never beside the daily backup or a count)."""
+    import threading
+
     dialog = eur
     threads = []
-    real = rates.import_rates
+    read, store = rates.read_rates, rates.store_rates
 
-    def spy(*args, **kwargs):
-        import threading
+    def spy(real, what):
+        def call(*args, **kwargs):
+            threads.append((what, threading.current_thread() is threading.main_thread()))
+            return real(*args, **kwargs)
 
-        threads.append(threading.current_thread() is threading.main_thread())
-        return real(*args, **kwargs)
+        return call
 
-    rates.import_rates = spy
-    try:
-        import_file(qtbot, dialog, write(tmp_path, ECB_FILE, "eurofxref-hist.csv"))
-    finally:
-        rates.import_rates = real
-    assert threads == [False]  # not on the GUI thread
+    monkeypatch.setattr(rates, "read_rates", spy(read, "read"))
+    monkeypatch.setattr(rates, "store_rates", spy(store, "store"))
+    import_file(qtbot, dialog, write(tmp_path, ECB_FILE, "eurofxref-hist.csv"))
+    assert threads == [("read", False), ("store", True)]
     assert dialog.import_status.text() == (
         "Imported “eurofxref-hist.csv” (the European Central Bank's layout, 2026-03-05 to 2026-03-06): 6 rates "
         "added, 0 unchanged, 0 replaced. Left out, as Escrowbook does not know them: ISK."
@@ -161,8 +166,8 @@ def test_the_dialog_is_busy_while_importing_and_does_not_close(qtbot, eur, tmp_p
 
     dialog = eur
     go = threading.Event()
-    real = rates.import_rates
-    monkeypatch.setattr(rates, "import_rates", lambda *a, **k: (go.wait(10), real(*a, **k))[1])
+    real = rates.read_rates
+    monkeypatch.setattr(rates, "read_rates", lambda *a, **k: (go.wait(10), real(*a, **k))[1])
     dialog.start_import(write(tmp_path, ECB_FILE, "eurofxref-hist.csv"))
     QApplication.processEvents()
     assert dialog.busy.isVisible() and dialog.import_status.text() == "Importing “eurofxref-hist.csv”…"
