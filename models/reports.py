@@ -447,11 +447,10 @@ def _grouped(
     groups = len(keys)
     page = keys[offset : None if limit is None else offset + limit]
     labels = _labels(label_kind, page) if label_kind else {k: k for k in page}
-    rows = tuple(
-        Row(k, labels.get(k, k), cur, _figures(per[(k, cur)], columns))
-        for k in page
-        for cur in sorted(c for kk, c in per if kk == k)
-    )
+    currencies: dict[str, list[str]] = defaultdict(list)
+    for k, cur in sorted(per):
+        currencies[k].append(cur)
+    rows = tuple(Row(k, labels.get(k, k), cur, _figures(per[(k, cur)], columns)) for k in page for cur in currencies[k])
     totals_base: dict[str, dict[str, int]] = defaultdict(dict)
     for (_, cur), v in per.items():
         t = totals_base[cur]
