@@ -1,0 +1,435 @@
+"""Reports (models/reports.py): each figure equals a straightforward recomputation from the live ledger, to the
+minor unit, per currency; conversions into the home currency name the rate and day they used, and an amount
+without a rate is shown as missing (the home figure then says it is incomplete); filters and the edges of a
+date range; the drill-down lists the entries behind a figure; random books add up to the ledger's totals."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models import ops, rates, reports
+from models.book import open_book
+from models.entities import Contract, LedgerEntry
+from models.errors import RuleError
+from models.reports import Filters
+from tests.models.rules import funded_milestone
+
+from ..conftest import START
+
+E = LedgerEntry
+D1, D2, D3 = date(2026, 3, 2), date(2026, 3, 31), date(2026, 4, 1)
+
+
+def live(first=None, last=None, **filters):
+    """The live ledger, straightforwardly: every entry that is neither a reversal nor reversed, with its
+    contract's freelancer, status and policy key."""
+    reversed_ids = {e.reverses_id for e in E.select().where(E.reverses.is_null(False))}
+    out = []
+    for e in E.select().where(E.kind != E.REVERSAL).order_by(E.id):
+        c = Contract.get_by_id(e.contract_id)
+        if e.id in reversed_ids or (first and e.date < first) or (last and e.date > last):
+            continue
+        if filters.get("status") and c.status != filters["status"]:
+            continue
+        if filters.get("freelancer_id") and c.freelancer_id != filters["freelancer_id"]:
+            continue
+        if filters.get("policy") and c.policy.key != filters["policy"]:
+            continue
+        out.append((e, c))
+    return out
+
+
+SIGNS = {
+    "paid": {E.RELEASE: 1, E.DISPUTE_RELEASE: 1},
+    "fees": {E.FEE: 1, E.FEE_REFUND: -1},
+    "refunded": {E.REFUND: 1},
+    "escrow_refunded": {E.ESCROW_REFUND: 1, E.DISPUTE_REFUND: 1},
+    "funded": {E.FUND: 1},
+}
+
+
+def recomputed(key_of, first=None, last=None, **filters) -> dict[tuple[str, str], dict[str, int]]:
+    """(group, currency) -> column -> minor units, summed entry by entry."""
+    out: dict = defaultdict(lambda: defaultdict(int))
+    for e, c in live(first, last, **filters):
+        for column, signs in SIGNS.items():
+            if e.kind in signs:
+                out[(key_of(e, c), e.currency)][column] += signs[e.kind] * e.amount
+    for v in out.values():
+        v["spend"] = v["paid"] + v["fees"] - v["refunded"]
+        v["escrow"] = v["funded"] - v["paid"] - v["escrow_refunded"]
+        v["actual"] = v["paid"] - v["refunded"]
+    return out
+
+
+def as_dict(report) -> dict[tuple[str, str], dict[str, int]]:
+    return {(r.key, r.currency): r.figures for r in report.rows}
+
+
+def expected(key_of, columns, **kw):
+    return {
+        k: {c: v[c] for c in columns}
+        for k, v in recomputed(key_of, **kw).items()
+        if any(v[c] for c in reports._base_columns(columns))  # a group with none of the report's entries: no row
+    }
+
+
+@pytest.fixture
+def small(book):
+    """Two freelancers, three contracts in USD, EUR and JPY, payments, fees, a refund, an escrow refund, a
+    reversal, across March and April 2026."""
+    ana = ops.create_freelancer("Ana Ruiz")
+    ben = ops.create_freelancer("Ben Okafor")
+    usd = ops.create_contract("Logo", ana, currency="USD", budget=60_000, started_on=START, today=START)
+    eur = ops.create_contract("Site", ben, currency="EUR", budget=200_000, started_on=START, today=START)
+    jpy = ops.create_contract("Copy", ana, policy="direct", currency="JPY", started_on=START, today=START)
+    m = funded_milestone(usd, 50_000, "Draft", today=D1)
+    pay = ops.release_payment(m, today=D2)
+    ops.record_refund(pay, 5_000, today=D3)
+    m2 = funded_milestone(usd, 30_000, "Final", today=D3)
+    ops.release_payment(m2, 10_000, today=D3)
+    m3 = funded_milestone(eur, 120_000, "Build", today=D1)
+    ops.release_payment(m3, today=D2)
+    wrong = funded_milestone(eur, 7_000, "Typo", today=D2)
+    fund = E.get((E.milestone == wrong.id) & (E.kind == E.FUND))
+    ops.reverse_entry(fund, memo="Recorded in error", today=D2)
+    m4 = funded_milestone(jpy, 9_000, "Text", today=D3)
+    ops.release_payment(m4, 4_000, today=D3)
+    ops.end_contract(jpy, agreed=True, request_escrow_refund=True, today=D3)
+    req = jpy.escrow_refund_requests.get()
+    ops.record_escrow_refund_reply(req, "approved", today=D3)
+    return {"ana": ana, "ben": ben, "usd": usd, "eur": eur, "jpy": jpy}
+
+
+def month(e, c):
+    return e.date.isoformat()[:7]
+
+
+# ------------------------------------------------------------------ figures equal the ledger
+@pytest.mark.parametrize("period", ["month", "quarter", "year"])
+def test_spend_by_period_equals_the_ledger_per_currency(small, period):
+    report = reports.spend_by_period(period, home=False)
+    key = lambda e, c: reports.period_of(e.date, period)  # noqa: E731
+    assert as_dict(report) == expected(key, reports.SPEND_COLUMNS)
+    assert report.home_rows == () and report.home_total is None
+
+
+def test_spend_by_period_names_months_quarters_and_years(small):
+    assert {r.key for r in reports.spend_by_period("month", home=False).rows} == {"2026-03", "2026-04"}
+    assert {r.key for r in reports.spend_by_period("quarter", home=False).rows} == {"2026-Q1", "2026-Q2"}
+    assert {r.key for r in reports.spend_by_period("year", home=False).rows} == {"2026"}
+    with pytest.raises(ValueError):
+        reports.spend_by_period("week")
+
+
+def test_spend_by_freelancer_and_by_contract_equal_the_ledger(small):
+    by_f = reports.spend_by_freelancer(home=False)
+    assert as_dict(by_f) == expected(lambda e, c: str(c.freelancer_id), reports.SPEND_COLUMNS)
+    assert {r.label for r in by_f.rows} == {"Ana Ruiz", "Ben Okafor"}
+    by_c = reports.spend_by_contract(home=False)
+    assert as_dict(by_c) == expected(lambda e, c: str(c.id), reports.SPEND_COLUMNS)
+    assert {r.label for r in by_c.rows} == {"Logo", "Site", "Copy"}
+    usd = small["usd"]
+    row = next(r for r in by_c.rows if r.key == str(usd.id))
+    # $500 paid, $100 paid, $50 refunded; fees: 5% of each funding and the $0.99 initiation fee
+    assert row.figures["paid"] == 60_000 and row.figures["refunded"] == 5_000
+    assert row.figures["fees"] == 2_500 + 1_500 + 99
+    assert row.figures["spend"] == 60_000 + 4_099 - 5_000
+
+
+def test_totals_are_per_currency_and_never_added_across(small):
+    report = reports.spend_by_period("month", home=False)
+    assert [t.currency for t in report.totals] == ["EUR", "JPY", "USD"]
+    led = expected(lambda e, c: "", reports.SPEND_COLUMNS)
+    assert {t.currency: t.figures for t in report.totals} == {cur: v for (_, cur), v in led.items()}
+
+
+def test_a_reversed_entry_counts_nowhere(small):
+    eur = reports.spend_by_contract(home=False, filters=Filters()).rows
+    funded = reports.escrow_by_month_end(home=False)
+    assert {t.currency: t.figures["funded"] for t in funded.totals}["EUR"] == 120_000  # the 70.00 reversed
+    assert any(r.currency == "EUR" for r in eur)
+
+
+def test_fees_and_their_share(small):
+    report = reports.fees_by_period("month", home=False)
+    assert as_dict(report) == expected(month, reports.FEES_COLUMNS)
+    march_usd = next(r for r in report.rows if r.key == "2026-03" and r.currency == "USD")
+    assert reports.fee_share(march_usd.figures["fees"], march_usd.figures["spend"]) == reports.Fraction(2_599, 52_599)
+    assert reports.fee_share(0, 0) is None
+
+
+def test_refunds_and_escrow_refunds(small):
+    report = reports.refunds_by_period("month", home=False)
+    assert as_dict(report) == expected(month, reports.REFUND_COLUMNS)
+    assert {(r.key, r.currency): r.figures for r in report.rows} == {
+        ("2026-04", "USD"): {"refunded": 5_000, "escrow_refunded": 0},
+        ("2026-04", "JPY"): {"refunded": 0, "escrow_refunded": 5_000},
+    }
+
+
+def test_escrow_held_at_each_month_end_equals_the_ledger_up_to_that_day(small):
+    report = reports.escrow_by_month_end(home=False)
+    for r in report.rows:
+        end = reports.period_days(r.key)[1]
+        held = recomputed(lambda e, c: "", last=end)[("", r.currency)]["escrow"]
+        assert r.figures["escrow"] == held, r
+    held = {(r.key, r.currency): r.figures["escrow"] for r in report.rows}
+    assert held[("2026-03", "USD")] == 0 and held[("2026-04", "USD")] == 20_000
+    assert held[("2026-04", "JPY")] == 0  # paid 4,000 of 9,000, the rest refunded from escrow
+
+
+def test_escrow_at_a_range_ending_mid_month_is_the_balance_of_that_day(small):
+    report = reports.escrow_by_month_end(first=D1, last=D1, home=False)
+    assert [(r.key, r.currency, r.figures["escrow"]) for r in report.rows] == [
+        ("2026-03", "EUR", 120_000),
+        ("2026-03", "USD", 50_000),
+    ]
+
+
+def test_budget_against_actual_flags_over_and_under(small):
+    usd, eur = small["usd"], small["eur"]
+    report = reports.budget_vs_actual(home=False)
+    rows = {r.key: r for r in report.rows}
+    assert set(rows) == {str(usd.id), str(eur.id)}  # the JPY contract has no budget
+    assert rows[str(usd.id)].figures == {"budget": 60_000, "paid": 60_000, "refunded": 5_000, "actual": 55_000,
+                                         "left": 5_000}  # fmt: skip
+    assert rows[str(usd.id)].flag == reports.UNDER
+    assert rows[str(eur.id)].figures["left"] == 80_000
+    ops.edit_contract(eur, budget=100_000)
+    over = reports.budget_vs_actual(home=False, over_only=True)
+    assert [(r.key, r.flag, r.figures["left"]) for r in over.rows] == [(str(eur.id), reports.OVER, -20_000)]
+    ops.edit_contract(eur, budget=120_000)
+    assert {r.key: r.flag for r in reports.budget_vs_actual(home=False).rows}[str(eur.id)] == reports.ON
+
+
+# ------------------------------------------------------------------ range and filters
+def test_the_first_and_last_days_of_a_range_are_in_it(small):
+    only_d2 = reports.spend_by_period("month", first=D2, last=D2, home=False)
+    assert as_dict(only_d2) == expected(month, reports.SPEND_COLUMNS, first=D2, last=D2)
+    assert {r.currency: r.figures["paid"] for r in only_d2.rows} == {"USD": 50_000, "EUR": 120_000}
+    before = reports.spend_by_period("month", last=D2 - timedelta(days=1), home=False)
+    assert {r.currency: (r.figures["paid"], r.figures["fees"]) for r in before.rows} == {
+        "USD": (0, 2_599),
+        "EUR": (0, 6_000 + 99),
+    }
+    after = reports.spend_by_period("month", first=D2 + timedelta(days=1), home=False)
+    assert {(r.key, r.currency) for r in after.rows} == {("2026-04", "USD"), ("2026-04", "JPY")}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"status": "ended"}, {"status": "active"}, {"policy": "direct"}, {"policy": "upwork"}, {"freelancer": "ben"}],
+)
+def test_filters_by_status_policy_and_freelancer(small, filters):
+    if "freelancer" in filters:
+        filters = {"freelancer_id": small[filters.pop("freelancer")].id}
+    report = reports.spend_by_contract(filters=Filters(**filters), home=False)
+    assert as_dict(report) == expected(lambda e, c: str(c.id), reports.SPEND_COLUMNS, **filters)
+    assert report.rows
+    esc = reports.escrow_by_month_end(filters=Filters(**filters), home=False)
+    for r in esc.rows:
+        held = recomputed(lambda e, c: "", last=reports.period_days(r.key)[1], **filters)[("", r.currency)]
+        assert r.figures["escrow"] == held["escrow"]
+
+
+def test_paging_and_sorting_by_contract(small):
+    full = reports.spend_by_contract(home=False, sort="spend")
+    assert full.groups == 3
+    spends = [r.figures["spend"] for r in full.rows]
+    assert spends == sorted(spends, reverse=True)
+    page = reports.spend_by_contract(home=False, sort="spend", offset=1, limit=1)
+    assert [r.key for r in page.rows] == [full.rows[1].key] and page.totals == full.totals
+
+
+# ------------------------------------------------------------------ the home currency
+def test_conversions_use_the_rate_of_each_day_and_name_it(small):
+    rates.set_home_currency("EUR")
+    rates.record_rate("USD", "2026-03-31", "0.9", today=D3)
+    rates.record_rate("USD", "2026-04", "0.8", today=D3)
+    rates.record_rate("JPY", "2026-04-01", "0.0062", today=D3)
+    report = reports.spend_by_period("month")
+    assert report.home == "EUR"
+    march, april = report.home_rows
+    # March: $500 paid on the 31st at 0.9; the fees of the 2nd have no rate (none that day, the 7 days before,
+    # or for March): missing, and the figure says so.
+    assert march.figures["paid"].amount == 45_000 + 120_000  # €1,200.00 of EUR at 1, unchanged
+    assert ("USD", "2026-03-31", "0.9") in march.figures["paid"].rates_used
+    assert not march.figures["fees"].complete and not march.complete
+    (gone,) = march.figures["fees"].missing
+    assert (gone.from_currency, gone.from_amount, gone.on_day) == ("USD", 2_599, D1)
+    assert "incomplete: 1 amount without a rate (2026-03-02)" in march.figures["fees"].describe()
+    # April: the USD of April 1st at the daily 0.9 of March 31st (the look-back), JPY at its own day's rate.
+    paid = april.figures["paid"]
+    assert paid.complete
+    assert paid.amount == rates.apply_rate(10_000, "USD", rates.Fraction("0.9"), "EUR") + rates.apply_rate(
+        4_000, "JPY", rates.Fraction("0.0062"), "EUR"
+    )
+    assert set(paid.rates_used) == {("USD", "2026-03-31", "0.9"), ("JPY", "2026-04-01", "0.0062")}
+    assert april.figures["spend"].amount == (
+        april.figures["paid"].amount + april.figures["fees"].amount - april.figures["refunded"].amount
+    )
+
+
+def test_day_sums_are_converted_once_each_half_to_even(book):
+    """Two entries of one day are added first and the sum converted with one rounding (the documented rule),
+    not each entry rounded."""
+    ana = ops.create_freelancer("Ana Ruiz")
+    c = ops.create_contract("Dots", ana, policy="direct", currency="USD", started_on=START, today=START)
+    for title in ("A", "B"):
+        m = funded_milestone(c, 1, title, today=D1)
+        ops.release_payment(m, today=D1)
+    rates.set_home_currency("EUR")
+    rates.record_rate("USD", D1, "0.5", today=D1)  # 1 cent -> half a cent: each alone would round to 0
+    home = reports.spend_by_period("month").home_rows[0].figures["paid"]
+    assert home.amount == 1 and len(home.parts) == 1 and home.parts[0].from_amount == 2
+    assert home.describe() == "at 1 USD = 0.5 EUR (2026-03-02)"
+
+
+def test_no_home_currency_means_no_home_rows_and_a_missing_rate_is_missing(small):
+    report = reports.spend_by_freelancer()
+    assert report.home is None and report.home_rows == ()
+    report = reports.spend_by_freelancer(home="GBP")
+    assert report.home == "GBP" and report.home_total is not None
+    assert not report.home_total.complete
+    assert report.home_total.figures["spend"].amount == 0  # nothing converted: nothing guessed
+    assert all(p.missing for p in report.home_total.figures["spend"].parts)
+
+
+def test_escrow_balance_is_converted_at_its_month_end(small):
+    rates.set_home_currency("EUR")
+    rates.record_rate("USD", "2026-04-30", "0.75", today=date(2026, 5, 1))
+    report = reports.escrow_by_month_end(first=D1, last=date(2026, 4, 30))
+    march, april = report.home_rows
+    assert april.figures["escrow"].amount == 15_000  # $200.00 held at 0.75
+    assert april.figures["escrow"].complete and april.figures["escrow"].rates_used == (("USD", "2026-04-30", "0.75"),)
+    assert march.figures["escrow"].parts == ()  # nothing held on March 31st
+    (second,) = reports.escrow_by_month_end(first=D1, last=D1).home_rows  # held on March 2nd: $500 and €1,200
+    assert second.figures["escrow"].amount == 120_000 and not second.figures["escrow"].complete
+    (gone,) = second.figures["escrow"].missing
+    assert (gone.from_amount, gone.from_currency, gone.on_day) == (50_000, "USD", D1)
+
+
+def test_budget_is_converted_at_the_contracts_start(small):
+    rates.set_home_currency("EUR")
+    rates.record_rate("USD", "2026-03", "0.5", today=D3)
+    rates.record_rate("USD", "2026-04", "0.6", today=D3)
+    usd = small["usd"]
+    report = reports.budget_vs_actual()
+    row = next(r for r in report.home_rows if r.key == str(usd.id))
+    assert row.figures["budget"].amount == 30_000
+    assert row.figures["budget"].rates_used == (("USD", "2026-03", "0.5"),)
+    assert row.figures["actual"].amount == 25_000 - 3_000 + 6_000  # 500 at .5, -50 at .6, 100 at .6
+
+
+# ------------------------------------------------------------------ drill-down
+def test_drill_down_lists_the_entries_behind_a_figure(small):
+    report = reports.spend_by_period("month", home=False)
+    for row in report.rows:
+        for column in reports.SPEND_COLUMNS:
+            lines, count = reports.entries_behind(column, group="period", key=row.key, currency=row.currency)
+            assert count == len(lines)
+            assert sum(line.amount for line in lines) == row.figures[column], (row, column)
+    usd = small["usd"]
+    lines, count = reports.entries_behind("spend", group="contract", key=str(usd.id), limit=2, offset=1)
+    everything, _ = reports.entries_behind("spend", group="contract", key=str(usd.id))
+    assert lines == everything[1:3] and count == len(everything)
+    assert [(line.date, line.kind) for line in everything[:2]] == [(D1, E.FEE), (D1, E.FEE)]
+    refund = next(line for line in everything if line.kind == E.REFUND)
+    assert refund.amount == -5_000 and refund.contract == "Logo"
+
+
+def test_drill_down_leaves_out_reversed_entries(small):
+    lines, _ = reports.entries_behind("funded", currency="EUR")
+    assert [line.amount for line in lines] == [120_000]
+
+
+# ------------------------------------------------------------------ random books
+ACTIONS = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # which contract
+        st.sampled_from(["fund", "release", "part", "refund", "reverse", "end"]),
+        st.integers(1, 50_000),
+        st.integers(0, 60),  # days after START
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=ACTIONS, cut=st.integers(0, 60))
+def test_report_totals_equal_the_ledger_totals_for_random_books(actions, cut):
+    folder = Path(tempfile.mkdtemp(prefix="reports-"))
+    opened = open_book(folder / "r.book")
+    try:
+        f = ops.create_freelancer("Ana Ruiz")
+        contracts = [
+            ops.create_contract(f"C{i}", f, currency=cur, policy=pol, budget=40_000, started_on=START, today=START)
+            for i, (cur, pol) in enumerate([("USD", "upwork"), ("EUR", "direct"), ("JPY", "direct"), ("USD", "direct")])
+        ]
+        last_day = START
+        for which, action, amount, days in actions:
+            c = Contract.get_by_id(contracts[which].id)
+            day = max(last_day, START + timedelta(days=days))
+            try:
+                if action == "fund":
+                    funded_milestone(c, amount, "M", today=day)
+                elif action in ("release", "part"):
+                    for m in c.milestones:
+                        if m.state == "active":
+                            ops.release_payment(m, min(amount, 1) if action == "part" else None, today=day)
+                            break
+                elif action == "refund":
+                    pay = c.ledger.where(E.kind == E.RELEASE).first()
+                    if pay is not None:
+                        ops.record_refund(pay, min(amount, pay.amount), today=day)
+                elif action == "reverse":
+                    e = c.ledger.order_by(E.id.desc()).first()
+                    if e is not None:
+                        ops.reverse_entry(e, today=day)
+                elif action == "end":
+                    ops.end_contract(c, agreed=True, request_escrow_refund=True, today=day)
+                last_day = day
+            except RuleError:
+                pass
+        split = START + timedelta(days=cut)
+        ledger = expected(lambda e, c: "", reports.SPEND_COLUMNS)
+        for report in (
+            reports.spend_by_period("month", home=False),
+            reports.spend_by_freelancer(home=False),
+            reports.spend_by_contract(home=False),
+            reports.spend_by_contract(first=date(2000, 1, 1), home=False),  # from the ledger, not the kept totals
+            reports.spend_by_freelancer(last=date(2100, 1, 1), home=False),
+        ):
+            assert {(t.currency): t.figures for t in report.totals} == {cur: v for (_, cur), v in ledger.items()}
+        halves = [reports.spend_by_period("year", last=split, home=False),
+                  reports.spend_by_period("year", first=split + timedelta(days=1), home=False)]  # fmt: skip
+        summed: dict = defaultdict(lambda: defaultdict(int))
+        for half in halves:
+            for t in half.totals:
+                for k, v in t.figures.items():
+                    summed[t.currency][k] += v
+        assert {cur: dict(v) for cur, v in summed.items() if any(v.values())} == {
+            cur: v for (_, cur), v in ledger.items()
+        }
+        escrow = reports.escrow_by_month_end(home=False)
+        held = {cur: v["escrow"] for (_, cur), v in recomputed(lambda e, c: "").items()}
+        assert {t.currency: t.figures["escrow"] for t in escrow.totals} == {
+            cur: v for cur, v in held.items() if cur in {t.currency for t in escrow.totals}
+        }
+        budget = reports.budget_vs_actual(home=False)
+        actual = recomputed(lambda e, c: str(c.id))
+        for r in budget.rows:
+            assert r.figures["actual"] == actual.get((r.key, r.currency), {}).get("actual", 0)
+        assert budget.rows == reports.budget_vs_actual(first=date(2000, 1, 1), home=False).rows
+    finally:
+        opened.close()
+        shutil.rmtree(folder, ignore_errors=True)
