@@ -512,6 +512,13 @@ class ContractQuery:
         """Every matching contract's number, in the requested order (to export what the table shows)."""
         return [row.id for row in self.page(sort=sort, descending=descending, limit=-1)]
 
+    def kept_count(self) -> int | None:
+        """How many contracts match when the book keeps the number (All, Active or Ended, no search: a row of its
+        kept totals, read at once); else None: `count` reads the matches (off the GUI thread)."""
+        if self._count is None and not self.search and self.filter in KEPT_COUNTS:
+            self._count = filter_count(self.conn, self.filter)
+        return self._count
+
     def count(self, conn: sqlite3.Connection | None = None, cancelled=None) -> int:
         """How many contracts match: reads every match (the window asks off its GUI thread). A search matching
         many is counted COUNT_SLICE contracts at a time, each tested as its walk tests it; `cancelled()` is asked

@@ -158,7 +158,7 @@ class ContractsModel(QAbstractTableModel):
             query = ContractQuery(conn, filter_=self.filter, search=self.search, today=self.today, narrows=narrows)
             self.query = query
             self.rows = query.page(sort=self.sort_key, descending=self.descending, limit=self.first_page)
-            self._total = len(self.rows) if len(self.rows) < self.first_page else None
+            self._total = len(self.rows) if len(self.rows) < self.first_page else query.kept_count()
         except BaseException:  # the book could not be read: show nothing rather than rows of another query
             self.query, self._total, self.rows = None, 0, []
             raise
