@@ -27,7 +27,7 @@ from pathlib import Path
 
 from common import ROOT, figure
 
-SCRIPTS = ("table", "pages", "export", "reconcile", "demo_and_check")  # each takes --book and --contracts
+SCRIPTS = ("table", "pages", "export", "reconcile", "reports", "demo_and_check")  # each takes --book and --contracts
 
 
 def cache_folder() -> Path:
