@@ -60,3 +60,26 @@ def test_the_app_names_the_desktop_file_the_deb_installs(qtbot):
     linux = Path(__file__).resolve().parents[2] / "packaging" / "linux"
     assert (linux / f"{app.APP_ID}.desktop").is_file()
     assert (linux / f"{app.APP_ID}.metainfo.xml.in").is_file()
+
+
+def test_the_app_starts_in_fusion_on_every_platform_and_keeps_it(tmp_path):
+    """Fusion (the style that draws with the app's own palettes) from the application's creation, whatever the
+    platform's or the environment's own style; a change of appearance keeps that style object."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "from desktop.app import make_app\n"
+        "from desktop.widgets import appearance\n"
+        "app = make_app()\n"
+        "first = app.style()\n"
+        "appearance.apply(app, 'dark')\n"
+        "print(first.name(), app.style() is first)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_STYLE_OVERRIDE": "windows", "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["fusion", "True"]
