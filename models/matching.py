@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from . import statements as st
 from .entities import LedgerEntry, database
+from .queries import in_chunks
 
 # What each statement kind and each ledger kind is, for matching (a dispute's outcome is a release or an
 # escrow refund on the statement; a fund from remaining escrow never leaves the marketplace: no statement row).
@@ -61,7 +62,6 @@ STATUS_WORDS = {
 }
 NEAR_DAYS = 45  # a row and an entry this many days apart can still be the same event with its date wrong
 _BATCH = 20_000
-_LOOKUP = 900  # contracts looked up at a time (SQLite takes at most 999 parameters in older builds)
 
 
 def _period() -> tuple[str, str] | None:
@@ -220,7 +220,7 @@ def _around(conn, days: tuple[str, str, str, str], left_l: dict, left_e: dict, r
                 f"WHERE e.contract_id IN ({','.join('?' * len(chunk))}) AND {where}",
                 (*chunk, *args),
             )
-            for chunk in (cids[i : i + _LOOKUP] for i in range(0, len(cids), _LOOKUP))
+            for chunk in in_chunks(cids)
         )
     else:
         found = (

@@ -30,6 +30,15 @@ from .summary import LAPSING as LAPSING  # re-exported: what lapses and when clo
 from .summary import WARN_DAYS as WARN_DAYS
 
 FUNDING_KINDS = LedgerEntry.FUNDING_KINDS
+LOOKUP = 900  # values bound in one "IN (...)" at most (SQLite takes at most 999 parameters in older builds)
+
+
+def in_chunks(values: list, size: int = LOOKUP):
+    """`values` in slices of at most `size`, each to bind in one "IN (...)" (models/reports, matching, reconcile)."""
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
 PAYMENT_CLOCKS = f"('{Clock.REFUND_WINDOW}', '{Clock.SUPPORT_REFUND}')"  # clocks whose ref is a payment (R9)
 
 

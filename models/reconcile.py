@@ -69,6 +69,7 @@ from .matching import (  # noqa: F401 - the reconciliation's words and statuses,
     _period,
 )  # fmt: skip
 from .money import format_money
+from .queries import in_chunks
 from .reconciled import Row, Total, agrees, counts, page, references, report, statements, totals  # noqa: F401
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*[A-Za-z0-9]")
@@ -164,8 +165,7 @@ class _Contracts:
         if not self.whole and name not in self.names_looked:
             self.names_looked.add(name)
             ids = self.names.get(name, [])
-            for i in range(0, len(ids), _LOOKUP):
-                chunk = ids[i : i + _LOOKUP]
+            for chunk in in_chunks(ids):
                 self.by_name[name].extend(
                     database.execute_sql(
                         f"SELECT id, currency FROM contract WHERE freelancer_id IN ({','.join('?' * len(chunk))}) "
@@ -253,7 +253,6 @@ def choice_key(freelancer: str, description: str) -> str:
 _INSERT_LINE = """INSERT OR IGNORE INTO statement_line (statement_id, row, reference, day, kind, amount, sign, currency,
   type, description, freelancer, known, contract_id, candidates, choice_key, chosen)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)"""
-_LOOKUP = 900  # references looked up in the book at a time (SQLite takes at most 999 parameters in older builds)
 # A stored row, as `_rows` makes it: the columns of _INSERT_LINE in their order.
 _REF, _DAY, _KIND, _AMOUNT, _SIGN, _CURRENCY = 2, 3, 4, 5, 6, 7
 
@@ -317,8 +316,7 @@ class _Storer:
         """A batch with references seen before: which rows were stored now, which were there already."""
         refs = list({r[_REF] for r in rows})
         stored: dict[str, tuple] = {}
-        for i in range(0, len(refs), _LOOKUP):
-            chunk = refs[i : i + _LOOKUP]
+        for chunk in in_chunks(refs):
             for ref, *rest in self.conn.execute(
                 "SELECT reference, statement_id, row, day, kind, amount, sign, currency FROM statement_line "
                 f"WHERE reference IN ({','.join('?' * len(chunk))})",

@@ -50,6 +50,7 @@ from datetime import date
 from fractions import Fraction
 
 from .entities import LedgerEntry, database
+from .queries import in_chunks
 from .rates import Conversion, Converter, Missing, home_currency
 
 E = LedgerEntry
@@ -200,16 +201,6 @@ def fee_share(fees: int, spend: int) -> Fraction | None:
 
 
 # ------------------------------------------------------------------ SQL
-def _period_sql(period: str, column: str = "e.date") -> str:
-    if period == "month":
-        return f"substr({column}, 1, 7)"
-    if period == "quarter":
-        return f"substr({column}, 1, 4) || '-Q' || ((CAST(substr({column}, 6, 2) AS INTEGER) + 2) / 3)"
-    if period == "year":
-        return f"substr({column}, 1, 4)"
-    raise ValueError(f"period is one of {PERIODS}, not {period!r}")
-
-
 def period_of(day: date, period: str) -> str:
     if period == "month":
         return f"{day.year:04d}-{day.month:02d}"
@@ -218,6 +209,13 @@ def period_of(day: date, period: str) -> str:
     if period == "year":
         return f"{day.year:04d}"
     raise ValueError(f"period is one of {PERIODS}, not {period!r}")
+
+
+def _by_period(period: str):
+    """The key of a day's group for a period report; refuses an unknown period."""
+    if period not in PERIODS:
+        raise ValueError(f"period is one of {PERIODS}, not {period!r}")
+    return lambda day: period_of(day, period)
 
 
 def period_days(key: str) -> tuple[date, date]:
@@ -274,9 +272,6 @@ def _sums(
     cond, cargs = filters.sql()
     where += cond
     args += cargs
-    if keys is not None:
-        where += f" AND {group} IN ({', '.join('?' for _ in keys)})"
-        args += list(keys)
     needs_contract = filters.any or (group is not None and "c." in group)
     join = " JOIN contract c ON c.id = e.contract_id" if needs_contract else ""
     g = group if group is not None else "''"
@@ -284,11 +279,15 @@ def _sums(
     select = f"SELECT {g}, e.currency, {day}, e.kind, SUM(e.amount) FROM ledger_entry e{join}"
     group_by = f" GROUP BY 1, 2{', 3' if by_day else ''}, 4"
     run = database.execute_sql
-    sums = {tuple(r[:4]): r[4] for r in run(select + " WHERE 1" + where + group_by, args)}
     reversed_where = " AND e.id IN (SELECT r.reverses_id FROM ledger_entry r WHERE r.reverses_id IS NOT NULL)"
-    for *k, amount in run(select + " WHERE 1" + reversed_where + where + group_by, args):
-        k = tuple(k)
-        sums[k] = sums[k] - amount
+    sums: dict[tuple, int] = {}
+    for chunk in [None] if keys is None else in_chunks(list(keys)):  # (some groups: a few IN lists)
+        some = "" if chunk is None else f" AND {group} IN ({', '.join('?' for _ in chunk)})"
+        bound = args if chunk is None else [*args, *chunk]
+        sums.update({tuple(r[:4]): r[4] for r in run(select + " WHERE 1" + where + some + group_by, bound)})
+        for *k, amount in run(select + " WHERE 1" + reversed_where + where + some + group_by, bound):
+            k = tuple(k)
+            sums[k] = sums[k] - amount
     return [(*k, v) for k, v in sums.items() if v]
 
 
@@ -391,8 +390,7 @@ def _labels(kind: str, keys: Iterable) -> dict[str, str]:
     table = "freelancer f" if kind == "freelancer" else "contract f"
     column = "name" if kind == "freelancer" else "title"
     out = {}
-    for i in range(0, len(keys), 900):
-        chunk = keys[i : i + 900]
+    for chunk in in_chunks(keys):
         sql = f"SELECT f.id, f.{column} FROM {table} WHERE f.id IN ({', '.join('?' for _ in chunk)})"
         out.update({str(i_): label for i_, label in database.execute_sql(sql, [int(k) for k in chunk])})
     return out
@@ -461,7 +459,8 @@ def _grouped(
     home_total = None
     if converter is not None:
         if key_of_day is None:
-            for g, cur, day, kind, amount in _sums(group, base, first, last, filters, by_day=True, keys=page):
+            keys = None if len(page) == groups else page  # (every group: no list of them to bind)
+            for g, cur, day, kind, amount in _sums(group, base, first, last, filters, by_day=True, keys=keys):
                 home_sums.add(str(g), kind, cur, day, amount, base)
             if limit is None:  # (a page's home total is the period report's of the same range and filters)
                 for _, cur, day, kind, amount in _sums(None, base, first, last, filters, by_day=True):
@@ -481,7 +480,6 @@ def spend_by_period(
     home: str | bool | None = None,
 ) -> Report:
     """Paid, fees, refunded and spend per month, quarter or year (the entries' own dates)."""
-    period_of(date(2000, 1, 1), period)  # (refuses an unknown period)
     return _grouped(
         f"spend by {period}",
         None,
@@ -490,7 +488,7 @@ def spend_by_period(
         last,
         filters,
         home,
-        key_of_day=lambda d: period_of(d, period),
+        key_of_day=_by_period(period),
     )
 
 
@@ -557,7 +555,6 @@ def fees_by_period(
     home: str | bool | None = None,
 ) -> Report:
     """Fees (less initiation fees returned) and the spend per period; `fee_share(fees, spend)` is their share."""
-    period_of(date(2000, 1, 1), period)
     return _grouped(
         f"fees by {period}",
         None,
@@ -566,7 +563,7 @@ def fees_by_period(
         last,
         filters,
         home,
-        key_of_day=lambda d: period_of(d, period),
+        key_of_day=_by_period(period),
     )
 
 
@@ -579,7 +576,6 @@ def refunds_by_period(
     home: str | bool | None = None,
 ) -> Report:
     """Refunds of payments and escrow refunds (from a request or a dispute's outcome) per period."""
-    period_of(date(2000, 1, 1), period)
     return _grouped(
         f"refunds by {period}",
         None,
@@ -588,7 +584,7 @@ def refunds_by_period(
         last,
         filters,
         home,
-        key_of_day=lambda d: period_of(d, period),
+        key_of_day=_by_period(period),
     )
 
 
@@ -726,11 +722,8 @@ def budget_vs_actual(
     if converter is not None:
         keys = [r.key for r in page]
         day_sums = _Home(converter)
-        group = "e.contract_id"
-        for i in range(0, len(keys), 900):
-            chunk = keys[i : i + 900]
-            for g, cur, day, kind, amount in _sums(group, base, first, last, filters, by_day=True, keys=chunk):
-                day_sums.add(str(g), kind, cur, day, amount, base)
+        for g, cur, day, kind, amount in _sums("e.contract_id", base, first, last, filters, by_day=True, keys=keys):
+            day_sums.add(str(g), kind, cur, day, amount, base)
         for r in page:
             hr = day_sums.row(r.key, r.label, ("paid", "refunded", "actual"))
             started = date.fromisoformat(str(contracts[r.key][3]))
