@@ -5,10 +5,12 @@ The one place that knows about PyInstaller's unpack folder.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
 
+@functools.cache  # asked for every icon and policy: the path resolved once
 def resources_dir() -> Path:
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:

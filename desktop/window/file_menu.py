@@ -317,9 +317,10 @@ class FileMenu:
         self.switch_to(path)
 
     def _remember_recent(self, path: Path) -> None:
-        recent = [p for p in self.settings.value("recentBooks", [], type=list) if p != str(path)]
-        recent.insert(0, str(path))
-        self.settings.setValue("recentBooks", recent[:MAX_RECENT])
+        stored = self.settings.value("recentBooks", [], type=list)
+        recent = [str(path)] + [p for p in stored if p != str(path)]
+        if recent[:MAX_RECENT] != stored:  # the same book as last time: no write (and no disk sync) at start
+            self.settings.setValue("recentBooks", recent[:MAX_RECENT])
         self.recent_menu.clear()
         for p in recent[:MAX_RECENT]:
             a = self.recent_menu.addAction(p)

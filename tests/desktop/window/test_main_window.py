@@ -372,6 +372,19 @@ def test_window_layout_persists(window, settings, book, qtbot):
     again.close()
 
 
+def test_open_recent_lists_the_last_book_first_once(window, settings, book, tmp_path):
+    other = tmp_path / "other.book"
+    open_book(other).close()
+    assert window.switch_to(other)
+    assert window.switch_to(book.path)
+    listed = [a.text() for a in window.recent_menu.actions()]
+    assert listed == [str(book.path), str(other)]
+    assert settings.value("recentBooks", [], type=list) == listed
+    assert window.switch_to(book.path)  # the same book again: the list stays as it is
+    assert [a.text() for a in window.recent_menu.actions()] == listed
+    assert settings.value("recentBooks", [], type=list) == listed
+
+
 def test_keyboard_shortcuts(window):
     shortcuts = {
         window.act_new_contract: "Ctrl+N",
