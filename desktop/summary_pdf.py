@@ -440,16 +440,17 @@ class Pages:
         """Cuts between rows, halfway between one row's text and the next (the header row repeats after each),
         and the foot of the table."""
         # Each block of the table once, in order: where its row's text starts and ends (a block knows its place
-        # in its cell; the layout, in the document).
+        # in its cell; the layout, in the document). A row starts where its first cell does (no merged cells here).
         rows = table.rows()
         tops, bottoms = [math.inf] * rows, [-math.inf] * rows
-        block, end = table.firstCursorPosition().block(), table.lastPosition()
-        while block.isValid() and (position := block.position()) <= end:
-            cell = table.cellAt(position)
-            if cell.isValid():
-                r, rect = cell.row(), layout.blockBoundingRect(block)
-                tops[r] = min(tops[r], rect.top())
-                bottoms[r] = max(bottoms[r], rect.bottom())
+        starts = [table.cellAt(r, 0).firstPosition() for r in range(1, rows)] + [table.lastPosition() + 1]
+        block, r = table.firstCursorPosition().block(), 0
+        while block.isValid() and (position := block.position()) < starts[-1]:
+            while position >= starts[r]:
+                r += 1
+            _, y, _, h = layout.blockBoundingRect(block).getRect()
+            tops[r] = min(tops[r], y)
+            bottoms[r] = max(bottoms[r], y + h)
             block = block.next()
 
         def rule(r: int) -> float:  # between row r - 1 and row r
