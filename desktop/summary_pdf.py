@@ -404,8 +404,9 @@ class Pages:
         doc.documentLayout().setPaintDevice(self.device)
         doc.setDefaultFont(self.body_font)
         doc.setDocumentMargin(0)
-        doc.setHtml(html_text)
+        # The width first: setHtml lays the document out, and a width set after it would lay it out again.
         doc.setTextWidth(self.body.width())  # one long page: the cuts are made below
+        doc.setHtml(html_text)
         return _Doc(doc, self._bands(doc))
 
     def _cuts(self, doc: QTextDocument) -> list[tuple[float, Slice | None]]:
@@ -418,8 +419,8 @@ class Pages:
         while block.isValid():
             table = QTextCursor(block).currentTable()
             if table is not None:
-                cuts.extend(self._table_cuts(table, layout, allow_first=not keep_next))
-                below = layout.frameBoundingRect(table).bottom()
+                table_cuts, below = self._table_cuts(table, layout, allow_first=not keep_next)
+                cuts.extend(table_cuts)
                 keep_next = False
                 block = table.lastCursorPosition().block().next()
                 continue
@@ -435,28 +436,33 @@ class Pages:
         return cuts
 
     @staticmethod
-    def _table_cuts(table: QTextTable, layout, *, allow_first: bool) -> list[tuple[float, Slice | None]]:
-        """Cuts between rows, halfway between one row's text and the next; the header row repeats after each."""
-
-        def cells(r: int):
-            return [table.cellAt(r, c) for c in range(table.columns())]
-
-        def top(r: int) -> float:  # a cell's block knows its place in the cell; the layout, in the document
-            return min(layout.blockBoundingRect(c.firstCursorPosition().block()).top() for c in cells(r))
-
-        def bottom(r: int) -> float:
-            return max(layout.blockBoundingRect(c.lastCursorPosition().block()).bottom() for c in cells(r))
+    def _table_cuts(table: QTextTable, layout, *, allow_first: bool) -> tuple[list[tuple[float, Slice | None]], float]:
+        """Cuts between rows, halfway between one row's text and the next (the header row repeats after each),
+        and the foot of the table."""
+        # Each block of the table once, in order: where its row's text starts and ends (a block knows its place
+        # in its cell; the layout, in the document). A row starts where its first cell does (no merged cells here).
+        rows = table.rows()
+        tops, bottoms = [math.inf] * rows, [-math.inf] * rows
+        starts = [table.cellAt(r, 0).firstPosition() for r in range(1, rows)] + [table.lastPosition() + 1]
+        block, r = table.firstCursorPosition().block(), 0
+        while block.isValid() and (position := block.position()) < starts[-1]:
+            while position >= starts[r]:
+                r += 1
+            _, y, _, h = layout.blockBoundingRect(block).getRect()
+            tops[r] = min(tops[r], y)
+            bottoms[r] = max(bottoms[r], y + h)
+            block = block.next()
 
         def rule(r: int) -> float:  # between row r - 1 and row r
-            return (bottom(r - 1) + top(r)) / 2
+            return (bottoms[r - 1] + tops[r]) / 2
 
         frame = layout.frameBoundingRect(table)
         cuts = [(frame.top(), None)] if allow_first else []
         headers = table.format().headerRowCount()
-        header = (frame.top(), rule(headers)) if 0 < headers < table.rows() else None
-        for r in range(headers + 1, table.rows()):
+        header = (frame.top(), rule(headers)) if 0 < headers < rows else None
+        for r in range(headers + 1, rows):
             cuts.append((rule(r), header))
-        return cuts
+        return cuts, frame.bottom()
 
     def _bands(self, doc: QTextDocument) -> list[tuple[Slice, Slice | None]]:
         cuts = self._cuts(doc)
