@@ -104,22 +104,26 @@ def rebuild(contracts: Iterable[int] | None = None, progress: Callable[[str, int
         where_e, where_l, args = f" AND e.contract_id IN ({marks})", f" AND contract_id IN ({marks})", tuple(ids)
         # (a few contracts: their entries by the contract's index, not the whole period's by date)
         indexes = []
-    if period is not None:
-        if not where_e and _few_contracts(conn):
-            # The rows name few contracts (a short statement): their entries by the contracts' index, as when some
-            # contracts are rematched; every other contract's entries within the period are in the books only,
-            # written by SQLite without being read here (a busy day of a big book holds tens of thousands).
-            where_e, args_e = f" AND e.contract_id IN ({_NAMED})", (st.NOT_KEPT,)
-            _match_all(conn, period, where_e, where_l, args_e, args, progress)
-            _books_only(conn, period)
-        else:
-            _match_all(conn, period, where_e, where_l, args, args, progress)
-    if indexes:
-        threads = conn.execute("PRAGMA threads").fetchone()[0]
-        conn.execute("PRAGMA threads = 2")  # the index builds sort on both cores
+    whole = contracts is None
+    threads = conn.execute("PRAGMA threads").fetchone()[0]
+    if whole:  # the walk's sorts and the index builds sort on both cores
+        conn.execute("PRAGMA threads = 2")
+    try:
+        if period is not None:
+            if whole and _few_contracts(conn):
+                # The rows name few contracts (a short statement): their entries by the contracts' index, as when
+                # some contracts are rematched; every other contract's entries within the period are in the books
+                # only, written by SQLite without being read here (a busy day of a big book holds tens of thousands).
+                where_e, args_e = f" AND e.contract_id IN ({_NAMED})", (st.NOT_KEPT,)
+                _match_all(conn, period, where_e, where_l, args_e, args, progress)
+                _books_only(conn, period)
+            else:
+                _match_all(conn, period, where_e, where_l, args, args, progress)
         for _, sql in indexes:
             conn.execute(sql)
-        conn.execute(f"PRAGMA threads = {threads}")
+    finally:
+        if whole:
+            conn.execute(f"PRAGMA threads = {threads}")
 
 
 _FEW_LINES = 1_000_000  # rows imported beyond which they are taken to name many contracts (not counted)
