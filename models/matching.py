@@ -104,23 +104,71 @@ def rebuild(contracts: Iterable[int] | None = None, progress: Callable[[str, int
         where_e, where_l, args = f" AND e.contract_id IN ({marks})", f" AND contract_id IN ({marks})", tuple(ids)
         # (a few contracts: their entries by the contract's index, not the whole period's by date)
         indexes = []
-    if period is not None:
-        _match_all(conn, period, where_e, where_l, args, progress)
-    if indexes:
-        threads = conn.execute("PRAGMA threads").fetchone()[0]
-        conn.execute("PRAGMA threads = 2")  # the index builds sort on both cores
+    whole = contracts is None
+    threads = conn.execute("PRAGMA threads").fetchone()[0]
+    if whole:  # the walk's sorts and the index builds sort on both cores
+        conn.execute("PRAGMA threads = 2")
+    try:
+        if period is not None:
+            if whole and _few_contracts(conn):
+                # The rows name few contracts (a short statement): their entries by the contracts' index, as when
+                # some contracts are rematched; every other contract's entries within the period are in the books
+                # only, written by SQLite without being read here (a busy day of a big book holds tens of thousands).
+                where_e, args_e = f" AND e.contract_id IN ({_NAMED})", (st.NOT_KEPT,)
+                _match_all(conn, period, where_e, where_l, args_e, args, progress)
+                _books_only(conn, period)
+            else:
+                _match_all(conn, period, where_e, where_l, args, args, progress)
         for _, sql in indexes:
             conn.execute(sql)
-        conn.execute(f"PRAGMA threads = {threads}")
+    finally:
+        if whole:
+            conn.execute(f"PRAGMA threads = {threads}")
+
+
+_FEW_LINES = 1_000_000  # rows imported beyond which they are taken to name many contracts (not counted)
+# The contracts the kept rows name (one value bound: the kind not kept).
+_NAMED = "SELECT contract_id FROM statement_line WHERE contract_id IS NOT NULL AND kind != ?"
+
+
+def _few_contracts(conn) -> bool:
+    """True when the kept rows name at most _BY_CONTRACT contracts."""
+    lines = conn.execute("SELECT SUM(new_lines) FROM statement").fetchone()[0] or 0
+    if lines > _FEW_LINES:
+        return False
+    named = conn.execute(
+        f"SELECT COUNT(*) FROM (SELECT DISTINCT contract_id FROM ({_NAMED}) LIMIT ?)", (st.NOT_KEPT, _BY_CONTRACT + 1)
+    ).fetchone()[0]
+    return named <= _BY_CONTRACT
+
+
+def _books_only(conn, period: tuple[str, str]) -> None:
+    """Every live entry within the period of a contract no kept row names: in the books only (as `_match_all`
+    finds them for such a contract), contract by contract in the order of dates."""
+    first, last = period
+    kinds = tuple(ENTRY_CLASS)
+    on = "+e.date" if _days(last, first) > 184 else "e.date"
+    conn.execute(
+        f"""INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead)
+            SELECT NULL, e.id, e.contract_id, ?, e.date, 0, 1 FROM ledger_entry e
+            WHERE {on} BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))})
+              AND e.id NOT IN (SELECT reverses_id FROM ledger_entry WHERE reverses_id IS NOT NULL)
+              AND e.contract_id NOT IN ({_NAMED})
+            ORDER BY e.contract_id, e.date, e.id""",
+        (BOOKS_ONLY, first, last, *kinds, st.NOT_KEPT),
+    )
 
 
 LINE_CLASS_SQL = "CASE kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in KIND_CLASS.items()) + " END"
 ENTRY_CLASS_SQL = "CASE e.kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in ENTRY_CLASS.items()) + " END"
 
 
-def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: tuple, progress=None) -> None:
+def _match_all(
+    conn, period: tuple[str, str], where_e: str, where_l: str, args_e: tuple, args_l: tuple, progress=None
+) -> None:
     """Walk the rows and the entries day by day, pairing those of the same contract, kind, currency and amount
-    (the n-th row with the n-th entry); what is left, contract by contract, goes to `_match`."""
+    (the n-th row with the n-th entry); what is left, contract by contract, goes to `_match`. `where_e` and
+    `where_l` (with their values `args_e`, `args_l`) limit the entries and the rows to some contracts."""
     first, last = period
     near_from = (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat()
     near_to = (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat()
@@ -136,12 +184,12 @@ def _match_all(conn, period: tuple[str, str], where_e: str, where_l: str, args: 
         f"""SELECT {_ENTRY_COLUMNS} FROM ledger_entry e
             WHERE {"+" if by_scan else ""}e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
             ORDER BY e.date, e.id""",
-        (walk_from, walk_to, *kinds, *args),
+        (walk_from, walk_to, *kinds, *args_e),
     )
     lines = database.connection().execute(
         f"""SELECT day, contract_id, {LINE_CLASS_SQL}, currency, amount, id FROM statement_line
             WHERE contract_id IS NOT NULL AND kind != ?{where_l} ORDER BY day, row""",
-        (st.NOT_KEPT, *args),
+        (st.NOT_KEPT, *args_l),
     )
     # The ledger itself is walked (R12: the live entries are those neither reversing nor reversed; a reversal is
     # of no kind matched here, and the few entries reversed are set aside by their ids).

@@ -74,7 +74,7 @@ from .reconciled import Row, Total, agrees, counts, page, references, report, st
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*[A-Za-z0-9]")
 READ_APART_FROM = 16 * 1024 * 1024  # bytes: a statement this big is read in a second process
-BIG_CACHE_KIB = 256 * 1024  # SQLite's page cache while a statement is stored and reconciled
+BIG_CACHE_KIB = 64 * 1024  # SQLite's page cache (and each sort's memory) while a statement is stored and reconciled
 
 
 # ------------------------------------------------------------------ import
@@ -108,8 +108,9 @@ class _Contracts:
 
     def __init__(self, whole: bool = True):
         self.whole = whole
-        self.by_ref: dict[str, list[int]] = defaultdict(list)
-        self.by_name: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self.by_ref: dict[str, int | list[int]] = {}  # (one contract: its id; several: a list, few)
+        # A freelancer's name as compared -> currency -> their contracts in it.
+        self.by_name: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         if whole:
             for cid, ref, name, currency in database.execute_sql(
                 "SELECT c.id, c.external_id, f.name, c.currency FROM contract c "
@@ -128,13 +129,23 @@ class _Contracts:
 
     def _add(self, cid: int, ref: str, name: str, currency: str) -> None:
         self._add_ref(cid, ref)
-        self.by_name[" ".join(name.casefold().split())].append((cid, currency))
+        self.by_name[" ".join(name.casefold().split())][currency].append(cid)
 
     def _add_ref(self, cid: int, ref: str) -> None:
         ref = ref.strip()
         if ref:
             for form in {ref, ref.casefold(), ref.upper()}:
-                self.by_ref[form].append(cid)
+                self._put(form, cid)
+
+    def _put(self, key: str, cid: int) -> None:
+        """Add `cid` to the contracts `key` names (a plain id while it is the one: a million lists spared)."""
+        had = self.by_ref.get(key)
+        if had is None:
+            self.by_ref[key] = cid
+        elif isinstance(had, int):
+            self.by_ref[key] = [had, cid]
+        else:
+            had.append(cid)
 
     def _ref(self, key: str) -> list[int] | None:
         """The contracts a reference `key` names (as `by_ref` has them once every contract is read): looked up
@@ -156,24 +167,28 @@ class _Contracts:
                 found = itertools.chain(found, self.odd)
             for cid, ref in found:
                 ref = ref.strip()
-                if key in {ref, ref.casefold(), ref.upper()} and cid not in self.by_ref[key]:
-                    self.by_ref[key].append(cid)
-        return self.by_ref.get(key)
+                if key in {ref, ref.casefold(), ref.upper()} and cid not in (self._ref_ids(key) or ()):
+                    self._put(key, cid)
+        return self._ref_ids(key)
 
-    def _name(self, name: str) -> list[tuple[int, str]]:
-        """The contracts (id, currency) of the freelancers called `name` (as compared)."""
+    def _ref_ids(self, key: str) -> list[int] | None:
+        found = self.by_ref.get(key)
+        return [found] if isinstance(found, int) else found
+
+    def _name(self, name: str) -> dict[str, list[int]]:
+        """The contracts of the freelancers called `name` (as compared), by currency."""
         if not self.whole and name not in self.names_looked:
             self.names_looked.add(name)
             ids = self.names.get(name, [])
+            by_currency = self.by_name[name]
             for chunk in in_chunks(ids):
-                self.by_name[name].extend(
-                    database.execute_sql(
-                        f"SELECT id, currency FROM contract WHERE freelancer_id IN ({','.join('?' * len(chunk))}) "
-                        "ORDER BY id",
-                        chunk,
-                    )
-                )
-        return self.by_name.get(name, ())
+                for cid, currency in database.execute_sql(
+                    f"SELECT id, currency FROM contract WHERE freelancer_id IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY id",
+                    chunk,
+                ):
+                    by_currency[currency].append(cid)
+        return self.by_name.get(name, {})
 
     def find(self, description: str, freelancer: str, currency: str) -> tuple[int | None, int, str]:
         """(contract id or None, how many contracts fit, the key a client's choice is remembered by)."""
@@ -187,7 +202,7 @@ class _Contracts:
                 return found[0], 1, ""
         key = choice_key(freelancer, description)
         name = " ".join(freelancer.casefold().split())
-        fits = [cid for cid, cur in self._name(name) if cur == currency] if name else []
+        fits = list(self._name(name).get(currency, ())) if name else []
         if len(fits) > 1:
             text = description.casefold()
             named = [cid for cid in fits if any(t in text for t in self._titles(cid))]
@@ -374,15 +389,15 @@ def import_statement(
 @contextlib.contextmanager
 def _big_cache():
     """A larger page cache for SQLite while a statement is stored and reconciled (a million rows and their
-    indexes), and its sorts (the walk by date, the index builds) in memory rather than temporary files. The
-    cache is given back after: the window's own memory stays as it was (sorts stay in memory when SQLite cannot
-    change that back inside the transaction)."""
+    indexes), with its sorts (the walk by date, the index builds) in temporary files beyond that much: memory that
+    does not grow with the book or the statement (sorts held in memory took gigabytes at 1,000,000 contracts). The
+    cache is given back after: the window's own memory stays as it was."""
     conn = database.connection()
     before = conn.execute("PRAGMA cache_size").fetchone()[0]
     store = conn.execute("PRAGMA temp_store").fetchone()[0]
     conn.execute(f"PRAGMA cache_size = {-BIG_CACHE_KIB}")
-    try:  # (SQLite keeps the setting once its temporary storage is in use in this transaction: only speed)
-        conn.execute("PRAGMA temp_store = MEMORY")
+    try:  # (SQLite keeps the setting once its temporary storage is in use in this transaction)
+        conn.execute("PRAGMA temp_store = FILE")
     except sqlite3.OperationalError:
         store = None
     try:
