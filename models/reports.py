@@ -348,6 +348,9 @@ def _add(target: dict[str, int], sums: tuple, base: list[str]) -> None:
             target[column] = target.get(column, 0) + value
 
 
+_DAYS: dict[str, date] = {}  # ISO day -> date, read once (a report names each of a book's days many times)
+
+
 class _Home:
     """Adds up day-sums per (group, column, currency, day), then converts each sum once. `memo`: conversions
     already made, shared between the groups and the total (a period's day-sum is its total's too)."""
@@ -368,13 +371,14 @@ class _Home:
     def amount(self, day_sums: dict[tuple[str, str], int]) -> HomeAmount:
         parts = []
         total = 0
-        memo = self.memo
+        memo, convert, days = self.memo, self.converter.convert, _DAYS
         for (currency, day), value in sorted(day_sums.items()):
             if value == 0:
                 continue
             conv = memo.get((value, currency, day))
             if conv is None:
-                conv = memo[(value, currency, day)] = self.converter.convert(value, currency, date.fromisoformat(day))
+                on_day = days.get(day) or days.setdefault(day, date.fromisoformat(day))
+                conv = memo[(value, currency, day)] = convert(value, currency, on_day)
             parts.append(conv)
             if not conv.missing:
                 total += conv.amount
