@@ -137,7 +137,11 @@ def problems(run: Callable | None = None, limit: int = 20) -> list[str]:
     cols = ", ".join(CONTRACT_DAY_COLUMNS)
     stale = run(
         _DIFFERENT.format(
-            key="contract_id", cols=cols, fresh=contract_days_sql(), stored="main.contract_day", limit=int(limit)
+            key="contract_id",
+            cols=cols,
+            fresh=_CONTRACT_DAYS.format(where=""),
+            stored="main.contract_day",
+            limit=int(limit),
         )
     ).fetchall()
     out += [
