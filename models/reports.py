@@ -542,15 +542,16 @@ def _by_contract(
     run = database.execute_sql
     source, args = _contract_sums(base, first, last, filters)
     some = " OR ".join(f"s.{b} != 0" for b in base)  # (a contract none of whose sums is other than 0: no row)
-    order = "s.id" if sort is None else f"max({_sql_figure(sort)}, 0) DESC, s.id"
-    page_sql = (
-        f"SELECT s.id, c.title, s.currency, {', '.join(f's.{b}' for b in base)} FROM ({source}) s "
-        f"JOIN contract c ON c.id = s.id WHERE ({some}) ORDER BY {order}"
-    )
+    rank = "0" if sort is None else f"max({_sql_figure(sort)}, 0)"  # (as the other reports: below 0 ranks as 0)
+    inner = f"SELECT s.*, {rank} AS rank FROM ({source}) s WHERE ({some}) ORDER BY rank DESC, s.id"
     page_args = list(args)
-    if limit is not None or offset:
-        page_sql += " LIMIT ? OFFSET ?"
+    if limit is not None or offset:  # the page first, then its titles
+        inner += " LIMIT ? OFFSET ?"
         page_args += [-1 if limit is None else int(limit), int(offset)]
+    page_sql = (
+        f"SELECT p.id, c.title, p.currency, {', '.join(f'p.{b}' for b in base)} FROM ({inner}) p "
+        "JOIN contract c ON c.id = p.id ORDER BY p.rank DESC, p.id"
+    )
     rows = []
     derived = [(c, DERIVED[c]) for c in columns if c in DERIVED]
     at = {b: i for i, b in enumerate(base)}
