@@ -308,9 +308,11 @@ def _group_rows(
         cond, args = filters.sql()
         group = "c.id" if by == "contract" else "c.freelancer_id"
         sums = ", ".join(f"SUM(t.{'released' if s == 'paid' else s})" for s in SUMS)
+        # (by freelancer: their index gives each contract's id in their order, its totals read by that id)
+        index = " INDEXED BY contract_freelancer_id" if by == "freelancer" else ""
         sql = (
-            f"SELECT {group}, t.currency, NULL, {sums} FROM contract_totals t JOIN contract c ON c.id = t.contract_id "
-            f"WHERE 1{cond} GROUP BY 1, 2"
+            f"SELECT {group}, t.currency, NULL, {sums} FROM contract c{index} JOIN contract_totals t "
+            f"ON t.contract_id = c.id WHERE 1{cond} GROUP BY 1, 2"
         )
         return run(sql, args).fetchall()
     where, args = _where(filters, "d", first=first, last=last)
@@ -459,8 +461,7 @@ def _grouped(
                 home_sums.add(key, cur, day, sums, base)
                 total_home.add("", cur, day, sums, base)
     else:
-        for g, cur, _, *sums in _group_rows(group, first, last, filters):
-            _add(per[(str(g), cur)], sums, base)
+        return _by_freelancer(name, columns, first, last, filters, home, offset=offset, limit=limit, sort=sort)
     per = {k: v for k, v in per.items() if any(v.values())}
     keys = sorted({k for k, _ in per}, key=lambda k: (len(k), k) if label_kind else k)
     if sort is not None:
@@ -494,6 +495,84 @@ def _grouped(
         home_rows = tuple(home_sums.row(k, labels.get(k, k), columns) for k in page)
         home_total = total_home.row("", "Total", columns) if key_of_day is not None or limit is None else None
     return Report(name, columns, rows, totals, home, home_rows, home_total, first, last, filters, groups)
+
+
+def _plan(columns: Iterable[str], base: list[str]) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
+    """Each column as (index in a row of SUMS, sign) pairs: a row's figures without a dict per step."""
+    return [
+        (c, tuple((_AT[b], sign) for b, sign in DERIVED.get(c, {c: 1}).items() if b in base and b in _AT))
+        for c in columns
+    ]
+
+
+def _by_freelancer(
+    name: str,
+    columns: tuple[str, ...],
+    first: date | None,
+    last: date | None,
+    filters: Filters,
+    home: str | bool | None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    sort: str | None = None,
+) -> Report:
+    """The freelancer report: SQL sums one row per (freelancer, currency); each becomes its figures once, the
+    freelancers are ordered (by id, or largest first by `sort`, by the largest of their currencies) and only the
+    page becomes rows, with its labels."""
+    base = _base_columns(columns)
+    home = _home(home)
+    converter = Converter(home) if home else None
+    plan = _plan(columns, base)
+    at_base = [_AT[b] for b in base]
+    per: dict[int, list[tuple[str, dict[str, int]]]] = defaultdict(list)
+    totals_base: dict[str, list[int]] = {}
+    for g, cur, _, *sums in _group_rows("freelancer", first, last, filters):
+        if not any(sums[i] for i in at_base):
+            continue
+        per[g].append((cur, {c: sum(sign * sums[i] for i, sign in parts) for c, parts in plan}))
+        t = totals_base.get(cur)
+        if t is None:
+            totals_base[cur] = list(sums)
+        else:
+            for i in at_base:
+                t[i] += sums[i]
+    keys = sorted(per)
+    if sort is not None:
+        best = {g: max(0, *(f[sort] for _, f in rows)) for g, rows in per.items()}
+        keys.sort(key=lambda g: -best[g])
+    groups = len(keys)
+    page = keys[offset : None if limit is None else offset + limit]
+    if len(page) > 1_000:  # (most of the freelancers: read every name at once)
+        names = dict(database.execute_sql("SELECT id, name FROM freelancer").fetchall())
+    else:
+        names = {int(k): v for k, v in _labels("freelancer", page).items()}
+    rows = tuple(
+        Row(str(g), names.get(g, str(g)), cur, figures) for g in page for cur, figures in sorted(per[g], key=_first)
+    )
+    totals = tuple(
+        Row("", "Total", cur, {c: sum(sign * t[i] for i, sign in parts) for c, parts in plan})
+        for cur, t in sorted(totals_base.items())
+    )
+    home_rows: tuple[HomeRow, ...] = ()
+    home_total = None
+    if converter is not None:
+        memo: dict = {}
+        home_sums = _Home(converter, memo)
+        keys_ = None if len(page) == groups else page
+        for g, cur, day, *sums in _group_rows("freelancer", first, last, filters, by_day=True, keys=keys_):
+            home_sums.add(str(g), cur, day, sums, base)
+        home_rows = tuple(home_sums.row(str(g), names.get(g, str(g)), columns) for g in page)
+        if limit is None:  # (a page's home total is the period report's of the same range and filters)
+            total_home = _Home(converter, memo)
+            for cur, day, *sums in _day_rows(first, last, filters):
+                total_home.add("", cur, day, sums, base)
+            home_total = total_home.row("", "Total", columns)
+    return Report(name, columns, rows, totals, home, home_rows, home_total, first, last, filters, groups)
+
+
+def _first(item: tuple) -> object:
+    return item[0]
 
 
 def _contract_sums(base: list[str], first: date | None, last: date | None, filters: Filters) -> tuple[str, list]:
