@@ -308,11 +308,9 @@ def _group_rows(
         cond, args = filters.sql()
         group = "c.id" if by == "contract" else "c.freelancer_id"
         sums = ", ".join(f"SUM(t.{'released' if s == 'paid' else s})" for s in SUMS)
-        # (by freelancer: their index gives each contract's id in their order, its totals read by that id)
-        index = " INDEXED BY contract_freelancer_id" if by == "freelancer" else ""
         sql = (
-            f"SELECT {group}, t.currency, NULL, {sums} FROM contract c{index} JOIN contract_totals t "
-            f"ON t.contract_id = c.id WHERE 1{cond} GROUP BY 1, 2"
+            f"SELECT {group}, t.currency, NULL, {sums} FROM contract_totals t JOIN contract c "
+            f"ON c.id = t.contract_id WHERE 1{cond} GROUP BY 1, 2"
         )
         return run(sql, args).fetchall()
     where, args = _where(filters, "d", first=first, last=last)
@@ -438,11 +436,12 @@ def _grouped(
 ) -> Report:
     """A report of flows (sums of entries) per group and currency, and per group in the home currency.
 
-    Period reports (`key_of_day`) read the day-sums once and group them in Python; the freelancer report reads
-    per (group, currency) and, for the home currency, the day-sums of the groups of the page only (the contract
-    report: `_by_contract`, sorted and paged in SQL)."""
+    Period reports (`key_of_day`) read the book's day-sums once and group them in Python; the freelancer and the
+    contract reports are `_by_freelancer` and `_by_contract`."""
     if group == "contract":
         return _by_contract(name, columns, first, last, filters, home, offset=offset, limit=limit, sort=sort)
+    if group == "freelancer":
+        return _by_freelancer(name, columns, first, last, filters, home, offset=offset, limit=limit, sort=sort)
     base = _base_columns(columns)
     home = _home(home)
     converter = Converter(home) if home else None
@@ -450,20 +449,17 @@ def _grouped(
     memo: dict = {}
     home_sums = _Home(converter, memo) if converter else None
     total_home = _Home(converter, memo) if converter else None
-    if key_of_day is not None:
-        keys_of: dict[str, str] = {}
-        for cur, day, *sums in _day_rows(first, last, filters):
-            key = keys_of.get(day)
-            if key is None:
-                key = keys_of[day] = key_of_day(date.fromisoformat(day))
-            _add(per[(key, cur)], sums, base)
-            if home_sums is not None:
-                home_sums.add(key, cur, day, sums, base)
-                total_home.add("", cur, day, sums, base)
-    else:
-        return _by_freelancer(name, columns, first, last, filters, home, offset=offset, limit=limit, sort=sort)
+    keys_of: dict[str, str] = {}
+    for cur, day, *sums in _day_rows(first, last, filters):
+        key = keys_of.get(day)
+        if key is None:
+            key = keys_of[day] = key_of_day(date.fromisoformat(day))
+        _add(per[(key, cur)], sums, base)
+        if home_sums is not None:
+            home_sums.add(key, cur, day, sums, base)
+            total_home.add("", cur, day, sums, base)
     per = {k: v for k, v in per.items() if any(v.values())}
-    keys = sorted({k for k, _ in per}, key=lambda k: (len(k), k) if label_kind else k)
+    keys = sorted({k for k, _ in per})
     if sort is not None:
         best = {}
         for (k, _), v in per.items():
@@ -471,11 +467,10 @@ def _grouped(
         keys.sort(key=lambda k: -best[k])
     groups = len(keys)
     page = keys[offset : None if limit is None else offset + limit]
-    labels = _labels(label_kind, page) if label_kind else {k: k for k in page}
     currencies: dict[str, list[str]] = defaultdict(list)
     for k, cur in sorted(per):
         currencies[k].append(cur)
-    rows = tuple(Row(k, labels.get(k, k), cur, _figures(per[(k, cur)], columns)) for k in page for cur in currencies[k])
+    rows = tuple(Row(k, k, cur, _figures(per[(k, cur)], columns)) for k in page for cur in currencies[k])
     totals_base: dict[str, dict[str, int]] = defaultdict(dict)
     for (_, cur), v in per.items():
         t = totals_base[cur]
@@ -485,24 +480,9 @@ def _grouped(
     home_rows: tuple[HomeRow, ...] = ()
     home_total = None
     if converter is not None:
-        if key_of_day is None:
-            keys = None if len(page) == groups else page  # (every group: no list of them to bind)
-            for g, cur, day, *sums in _group_rows(group, first, last, filters, by_day=True, keys=keys):
-                home_sums.add(str(g), cur, day, sums, base)
-            if limit is None:  # (a page's home total is the period report's of the same range and filters)
-                for cur, day, *sums in _day_rows(first, last, filters):
-                    total_home.add("", cur, day, sums, base)
-        home_rows = tuple(home_sums.row(k, labels.get(k, k), columns) for k in page)
-        home_total = total_home.row("", "Total", columns) if key_of_day is not None or limit is None else None
+        home_rows = tuple(home_sums.row(k, k, columns) for k in page)
+        home_total = total_home.row("", "Total", columns)
     return Report(name, columns, rows, totals, home, home_rows, home_total, first, last, filters, groups)
-
-
-def _plan(columns: Iterable[str], base: list[str]) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
-    """Each column as (index in a row of SUMS, sign) pairs: a row's figures without a dict per step."""
-    return [
-        (c, tuple((_AT[b], sign) for b, sign in DERIVED.get(c, {c: 1}).items() if b in base and b in _AT))
-        for c in columns
-    ]
 
 
 def _by_freelancer(
@@ -523,20 +503,36 @@ def _by_freelancer(
     base = _base_columns(columns)
     home = _home(home)
     converter = Converter(home) if home else None
-    plan = _plan(columns, base)
-    at_base = [_AT[b] for b in base]
+    # The figures in SQL, over one row per (freelancer, currency) (none whose sums are all 0): each a dict at once.
+    figures = ", ".join(_sql_figure(c) for c in columns)
+    some = " OR ".join(f"s.{b} != 0" for b in base)
+    if first is None and last is None:
+        cond, args = filters.sql()
+        sums = ", ".join(f"SUM(t.{'released' if b == 'paid' else b}) AS {b}" for b in base)
+        source = (
+            f"SELECT c.freelancer_id AS g, t.currency AS currency, {sums} FROM contract_totals t "
+            f"JOIN contract c ON c.id = t.contract_id WHERE 1{cond} GROUP BY 1, 2"
+        )
+    else:
+        where, args = _where(filters, "d", first=first, last=last)
+        sums = ", ".join(f"SUM(d.{b}) AS {b}" for b in base)
+        source = (
+            f"SELECT d.freelancer_id AS g, d.currency AS currency, {sums} FROM contract_day d WHERE 1{where} "
+            "GROUP BY 1, 2"
+        )
     per: dict[int, list[tuple[str, dict[str, int]]]] = defaultdict(list)
     totals_base: dict[str, list[int]] = {}
-    for g, cur, _, *sums in _group_rows("freelancer", first, last, filters):
-        if not any(sums[i] for i in at_base):
-            continue
-        per[g].append((cur, {c: sum(sign * sums[i] for i, sign in parts) for c, parts in plan}))
+    width = len(columns)
+    for g, cur, *values in database.execute_sql(
+        f"SELECT s.g, s.currency, {figures} FROM ({source}) s WHERE {some}", args
+    ):
+        per[g].append((cur, dict(zip(columns, values, strict=True))))
         t = totals_base.get(cur)
         if t is None:
-            totals_base[cur] = list(sums)
+            totals_base[cur] = values
         else:
-            for i in at_base:
-                t[i] += sums[i]
+            for i in range(width):
+                t[i] += values[i]
     keys = sorted(per)
     if sort is not None:
         best = {g: max(0, *(f[sort] for _, f in rows)) for g, rows in per.items()}
@@ -550,10 +546,7 @@ def _by_freelancer(
     rows = tuple(
         Row(str(g), names.get(g, str(g)), cur, figures) for g in page for cur, figures in sorted(per[g], key=_first)
     )
-    totals = tuple(
-        Row("", "Total", cur, {c: sum(sign * t[i] for i, sign in parts) for c, parts in plan})
-        for cur, t in sorted(totals_base.items())
-    )
+    totals = tuple(Row("", "Total", cur, dict(zip(columns, t, strict=True))) for cur, t in sorted(totals_base.items()))
     home_rows: tuple[HomeRow, ...] = ()
     home_total = None
     if converter is not None:
@@ -622,30 +615,32 @@ def _by_contract(
     source, args = _contract_sums(base, first, last, filters)
     some = " OR ".join(f"s.{b} != 0" for b in base)  # (a contract none of whose sums is other than 0: no row)
     rank = "0" if sort is None else f"max({_sql_figure(sort)}, 0)"  # (as the other reports: below 0 ranks as 0)
-    inner = f"SELECT s.*, {rank} AS rank FROM ({source}) s WHERE ({some}) ORDER BY rank DESC, s.id"
-    page_args = list(args)
+    sums = ", ".join(f"k.{b}" for b in base)
+    cut, cut_args = "", []
     if limit is not None or offset:  # the page first, then its titles
-        inner += " LIMIT ? OFFSET ?"
-        page_args += [-1 if limit is None else int(limit), int(offset)]
-    page_sql = (
-        f"SELECT p.id, c.title, p.currency, {', '.join(f'p.{b}' for b in base)} FROM ({inner}) p "
-        "JOIN contract c ON c.id = p.id ORDER BY p.rank DESC, p.id"
+        cut, cut_args = " LIMIT ? OFFSET ?", [-1 if limit is None else int(limit), int(offset)]
+    # One statement: the contracts' sums made once (a range's are summed from its days), then the page (with its
+    # titles) and the totals per currency (with how many contracts) both read from them.
+    sql = (
+        f"WITH k AS MATERIALIZED (SELECT s.*, {rank} AS rank FROM ({source}) s WHERE ({some})) "
+        f"SELECT 0, p.id, c.title, p.currency, p.rank, {sums.replace('k.', 'p.')} FROM "
+        f"(SELECT * FROM k ORDER BY rank DESC, id{cut}) p JOIN contract c ON c.id = p.id "
+        f"UNION ALL SELECT 1, COUNT(*), NULL, k.currency, NULL, {', '.join(f'SUM(k.{b})' for b in base)} FROM k "
+        "GROUP BY k.currency"
     )
+    found = run(sql, [*args, *cut_args]).fetchall()
     rows = []
     derived = [(c, DERIVED[c]) for c in columns if c in DERIVED]
     at = {b: i for i, b in enumerate(base)}
-    for cid, title, cur, *values in run(page_sql, page_args):
+    page = sorted((r for r in found if r[0] == 0), key=lambda r: (-r[4], r[1]))
+    for _, cid, title, cur, _, *values in page:
         figures = {c: values[at[c]] if c in at else 0 for c in columns}
         for c, signs in derived:
             figures[c] = sum(sign * values[at[b]] for b, sign in signs.items() if b in at)
         rows.append(Row(str(cid), title, cur, figures))
-    totals_sql = (
-        f"SELECT s.currency, COUNT(*), {', '.join(f'SUM(s.{b})' for b in base)} FROM ({source}) s "
-        f"WHERE ({some}) GROUP BY s.currency ORDER BY s.currency"
-    )
     totals = []
     groups = 0
-    for cur, count, *values in run(totals_sql, args):
+    for _, count, _, cur, _, *values in sorted((r for r in found if r[0] == 1), key=lambda r: r[3]):
         groups += count
         totals.append(Row("", "Total", cur, _figures(dict(zip(base, values, strict=True)), columns)))
     home_rows: tuple[HomeRow, ...] = ()
