@@ -889,20 +889,28 @@ def budget_vs_actual(
         )
         paid, refunded = "f.paid", "f.refunded"
     source = (
-        f"SELECT c.id AS id, c.title AS title, c.currency AS currency, c.budget AS budget, c.started_on AS started, "
-        f"COALESCE({paid}, 0) AS paid, COALESCE({refunded}, 0) AS refunded "
-        f"FROM contract c LEFT JOIN {flows} f ON f.contract_id = c.id WHERE c.budget IS NOT NULL{cond}"
+        f"SELECT c.id AS id, c.currency AS currency, c.budget AS budget, COALESCE({paid}, 0) AS paid, "
+        f"COALESCE({refunded}, 0) AS refunded FROM contract c LEFT JOIN {flows} f ON f.contract_id = c.id "
+        f"WHERE c.budget IS NOT NULL{cond}"
     )
-    bound = [*flow_args, *args]
-    over = " WHERE s.budget - s.paid + s.refunded < 0" if over_only else ""
-    page_sql = f"SELECT * FROM ({source}) s{over} ORDER BY s.id"
-    page_args = list(bound)
+    if over_only:
+        source = f"SELECT * FROM ({source}) WHERE budget - paid + refunded < 0"
+    cut, cut_args = "", []
     if limit is not None or offset:
-        page_sql += " LIMIT ? OFFSET ?"
-        page_args += [-1 if limit is None else int(limit), int(offset)]
+        cut, cut_args = " LIMIT ? OFFSET ?", [-1 if limit is None else int(limit), int(offset)]
+    # One statement: each contract's figures made once, then the page (with titles and starts) and the totals per
+    # currency (with how many contracts) both read from them.
+    sql = (
+        f"WITH k AS MATERIALIZED ({source}) "
+        "SELECT 0, p.id, c.title, p.currency, p.budget, c.started_on, p.paid, p.refunded FROM "
+        f"(SELECT * FROM k ORDER BY id{cut}) p JOIN contract c ON c.id = p.id "
+        "UNION ALL SELECT 1, COUNT(*), NULL, k.currency, SUM(k.budget), NULL, SUM(k.paid), SUM(k.refunded) FROM k "
+        "GROUP BY k.currency"
+    )
+    found = run(sql, [*flow_args, *args, *cut_args]).fetchall()
     page = []
     started_on = {}
-    for cid, title, cur, budget, started, p, r in run(page_sql, page_args):
+    for _, cid, title, cur, budget, started, p, r in sorted((f for f in found if f[0] == 0), key=lambda f: f[1]):
         actual = p - r
         left = budget - actual
         flag = OVER if left < 0 else ON if left == 0 else UNDER
@@ -912,11 +920,7 @@ def budget_vs_actual(
                         flag))  # fmt: skip
     totals = []
     groups = 0
-    totals_sql = (
-        f"SELECT s.currency, COUNT(*), SUM(s.budget), SUM(s.paid), SUM(s.refunded) FROM ({source}) s{over} "
-        "GROUP BY s.currency ORDER BY s.currency"
-    )
-    for cur, count, budget, p, r in run(totals_sql, bound):
+    for _, count, _, cur, budget, _, p, r in sorted((f for f in found if f[0] == 1), key=lambda f: f[3]):
         groups += count
         totals.append(Row("", "Total", cur, {"budget": budget, "paid": p, "refunded": r, "actual": p - r,
                                              "left": budget - p + r}))  # fmt: skip
