@@ -588,10 +588,10 @@ def _contract_sums(base: list[str], first: date | None, last: date | None, filte
     )
 
 
-def _sql_figure(column: str) -> str:
-    return (
-        " + ".join(f"({sign}) * s.{b}" for b, sign in DERIVED[column].items()) if column in DERIVED else f"s.{column}"
-    )
+def _sql_figure(column: str, base: str = "s.{}") -> str:
+    """SQL of a column's figure from its base columns (`base`: each one's SQL, as "s.{}" or "SUM(k.{})")."""
+    signs = DERIVED.get(column, {column: 1})
+    return " + ".join(f"({sign}) * {base.format(b)}" for b, sign in signs.items())
 
 
 def _by_contract(
@@ -615,34 +615,30 @@ def _by_contract(
     source, args = _contract_sums(base, first, last, filters)
     some = " OR ".join(f"s.{b} != 0" for b in base)  # (a contract none of whose sums is other than 0: no row)
     rank = "0" if sort is None else f"max({_sql_figure(sort)}, 0)"  # (as the other reports: below 0 ranks as 0)
-    sums = ", ".join(f"k.{b}" for b in base)
     cut, cut_args = "", []
     if limit is not None or offset:  # the page first, then its titles
         cut, cut_args = " LIMIT ? OFFSET ?", [-1 if limit is None else int(limit), int(offset)]
     # One statement: the contracts' sums made once (a range's are summed from its days), then the page (with its
-    # titles) and the totals per currency (with how many contracts) both read from them.
+    # titles) and the totals per currency (with how many contracts) both read from them, each with its figures.
+    page_figures = ", ".join(_sql_figure(c, "p.{}") for c in columns)
+    total_figures = ", ".join(_sql_figure(c, "SUM(k.{})") for c in columns)
     sql = (
         f"WITH k AS MATERIALIZED (SELECT s.*, {rank} AS rank FROM ({source}) s WHERE ({some})) "
-        f"SELECT 0, p.id, c.title, p.currency, p.rank, {sums.replace('k.', 'p.')} FROM "
+        f"SELECT 0, p.rank, p.id, c.title, p.currency, {page_figures} FROM "
         f"(SELECT * FROM k ORDER BY rank DESC, id{cut}) p JOIN contract c ON c.id = p.id "
-        f"UNION ALL SELECT 1, COUNT(*), NULL, k.currency, NULL, {', '.join(f'SUM(k.{b})' for b in base)} FROM k "
-        "GROUP BY k.currency"
+        f"UNION ALL SELECT 1, NULL, COUNT(*), NULL, k.currency, {total_figures} FROM k GROUP BY k.currency "
+        "ORDER BY 1, 2 DESC, 3, 5"
     )
-    found = run(sql, [*args, *cut_args]).fetchall()
     rows = []
-    derived = [(c, DERIVED[c]) for c in columns if c in DERIVED]
-    at = {b: i for i, b in enumerate(base)}
-    page = sorted((r for r in found if r[0] == 0), key=lambda r: (-r[4], r[1]))
-    for _, cid, title, cur, _, *values in page:
-        figures = {c: values[at[c]] if c in at else 0 for c in columns}
-        for c, signs in derived:
-            figures[c] = sum(sign * values[at[b]] for b, sign in signs.items() if b in at)
-        rows.append(Row(str(cid), title, cur, figures))
     totals = []
     groups = 0
-    for _, count, _, cur, _, *values in sorted((r for r in found if r[0] == 1), key=lambda r: r[3]):
-        groups += count
-        totals.append(Row("", "Total", cur, _figures(dict(zip(base, values, strict=True)), columns)))
+    for part, _, cid, title, cur, *values in run(sql, [*args, *cut_args]):
+        if part == 0:
+            rows.append(Row(str(cid), title, cur, dict(zip(columns, values, strict=True))))
+        else:
+            groups += cid  # (the count of the currency's contracts)
+            totals.append(Row("", "Total", cur, dict(zip(columns, values, strict=True))))
+    totals.sort(key=lambda r: r.currency)
     home_rows: tuple[HomeRow, ...] = ()
     home_total = None
     if converter is not None:
