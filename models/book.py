@@ -157,6 +157,16 @@ def _exchange_rates(db: pw.Database) -> None:
     db.create_tables([ExchangeRate])
 
 
+def _report_sums(db: pw.Database) -> None:
+    """Book format 10: the reports' day sums kept as the contracts change (models/report_totals.py), per contract
+    and day and per day of the whole book, so that no report reads the ledger. Filled here from the ledger."""
+    from . import report_totals
+    from .entities import ContractDay, ReportDay
+
+    db.create_tables([ContractDay, ReportDay])
+    report_totals.rebuild(db.execute_sql)
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -169,6 +179,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _book_totals,
     _prefix_search,
     _exchange_rates,
+    _report_sums,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
@@ -187,6 +198,7 @@ ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     5: (("statement_line", "reference"), ("statement_match", "status")),
     7: (("contract_totals", "status"),),
     9: (("exchange_rate", "rate"),),
+    10: (("contract_day", "paid"), ("report_day", "paid")),
 }
 
 
@@ -314,7 +326,7 @@ def expected_schema() -> schema.Structure:
 # schema is exactly that one. tests/models/test_book_files.py fails with the new value when the migrations
 # change. Anything else (a book changed outside Escrowbook, or an SQLite that describes the same schema in
 # other words) is compared with the schema the migrations make, as before: the fingerprint only says yes.
-SCHEMA_DIGEST = "b2a22b032123d78367cc8d0eb902dcfcb280da8dc18eb3be8419da19f0848624"
+SCHEMA_DIGEST = "2b666ffeb3f2173b893c65eca2a5f906e8b7820a493582e893f2e027a1493f04"
 
 
 def schema_problems(run) -> list[str]:

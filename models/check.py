@@ -24,7 +24,7 @@ from fractions import Fraction
 
 import peewee as pw
 
-from . import anchor, book_totals, chain, consistency
+from . import anchor, book_totals, chain, consistency, report_totals
 from .bookfile import new_connection
 from .chain import chain_problems
 from .entities import LedgerEntry as E
@@ -514,6 +514,7 @@ SUMMARY_VERIFIERS: list[tuple[str, str, int, Callable]] = [
     ("summaries", "the stored summaries against the ledger", 47, lambda run: summary_problems(run=run)),
     ("search", "the search index", 5, lambda run: search_index_problems(run=run)),
     ("totals", "the book's kept totals", 5, lambda run: book_totals.problems(run=run)),  # models/book_totals.py
+    ("reports", "the reports' day sums", 20, lambda run: report_totals.problems(run=run)),  # models/report_totals.py
 ]
 
 

@@ -340,12 +340,13 @@ class _BulkLoader:
             self.conn.execute(f'DROP INDEX "{name}"')
 
     def finish(self) -> None:
-        summaries = ("clock", "contract_totals", "contract_month")  # indexed after they are filled
+        summaries = ("clock", "contract_totals", "contract_month", "contract_day")  # indexed after they are filled
         for _, table, sql in self.indexes:
             if table not in summaries:
                 self.conn.execute(sql)
-        # The generator wrote the search rows and monthly sums itself; the rest is derived here.
-        refresh(self.db, only=("clock", "contract_totals"))
+        # The generator wrote the search rows and monthly sums itself; the rest is derived here (the reports' day
+        # sums in one more pass over the ledger: models/report_totals.py).
+        refresh(self.db, only=("clock", "contract_totals", "contract_day"))
         for _, table, sql in self.indexes:
             if table in summaries:
                 self.conn.execute(sql)

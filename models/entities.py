@@ -431,6 +431,48 @@ class AttentionDay(BaseModel):
         primary_key = pw.CompositeKey("day", "kind")
 
 
+class ContractDay(BaseModel):
+    """Maintained (book format 10): a contract's live ledger summed per day into the reports' columns, with the
+    contract's currency, freelancer, status and policy when it was derived (models/report_totals.py). Clustered
+    by day, so that a report over a date range reads only its days."""
+
+    contract = pw.ForeignKeyField(Contract, on_delete="CASCADE", index=True)
+    day = pw.CharField()  # "YYYY-MM-DD", the entries' date
+    currency = pw.CharField(max_length=3)
+    freelancer_id = pw.IntegerField()
+    status = pw.CharField()
+    policy_id = pw.IntegerField()
+    funded = pw.IntegerField()
+    paid = pw.IntegerField()  # releases and dispute releases
+    fees = pw.IntegerField()  # less initiation fees returned
+    refunded = pw.IntegerField()  # refunds of payments (R9)
+    escrow_refunded = pw.IntegerField()
+
+    class Meta:
+        primary_key = pw.CompositeKey("day", "contract")
+        without_rowid = True
+
+
+class ReportDay(BaseModel):
+    """Maintained (book format 10): the reports' columns per day, currency, contract status and policy for the
+    whole book, summed from `contract_day` and kept as a delta by every operation (models/report_totals.py)."""
+
+    day = pw.CharField()
+    currency = pw.CharField(max_length=3)
+    status = pw.CharField()
+    policy_id = pw.IntegerField()
+    funded = pw.IntegerField()
+    paid = pw.IntegerField()
+    fees = pw.IntegerField()
+    refunded = pw.IntegerField()
+    escrow_refunded = pw.IntegerField()
+    contracts = pw.IntegerField()  # the contract_day rows it sums (none left: the row goes)
+
+    class Meta:
+        primary_key = pw.CompositeKey("day", "currency", "status", "policy_id")
+        without_rowid = True
+
+
 class BookInfo(BaseModel):
     """Key/value facts about the book itself."""
 
@@ -561,4 +603,6 @@ ALL_TABLES = [
     BookMonth,
     AttentionDay,
     ExchangeRate,
+    ContractDay,
+    ReportDay,
 ]

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from . import chain, consistency, order
+from . import chain, consistency, order, report_totals
 from . import queries as q
 from .check import contract_problems
 from .clock import add_business_days, end_of_day, utc_now, utc_today
@@ -317,6 +317,8 @@ def edit_contract(
         changed.append("notes")
     c.save()
     refresh_search(database, c.id)
+    if freelancer is not None:  # the reports' day sums name the contract's freelancer (models/report_totals.py)
+        report_totals.refresh_contract(database.execute_sql, c.id)
     _audit(c, "contract edited", ", ".join(changed), now)
     return c
 

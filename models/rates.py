@@ -433,6 +433,7 @@ class Converter:
         self.home = home or home_currency()
         self._days: dict[str, tuple[list[str], list[Rate]]] = {}
         self._months: dict[str, dict[str, Rate]] = {}
+        self._found: dict[tuple[str, date], Rate | None] = {}  # (currency, day) -> its rate, once found
 
     def _load(self, currency: str) -> None:
         periods: list[str] = []
@@ -463,7 +464,13 @@ class Converter:
         return self._months[currency].get(_month(on_day))
 
     def convert(self, amount_minor: int, currency: str, on_day: date) -> Conversion:
-        rate = None if self.home is None or currency == self.home else self.rate_for(currency, on_day)
+        if self.home is None or currency == self.home:
+            rate = None
+        else:
+            try:
+                rate = self._found[(currency, on_day)]
+            except KeyError:  # (a report converts several sums of each currency and day: the rate is found once)
+                rate = self._found[(currency, on_day)] = self.rate_for(currency, on_day)
         return _converted(amount_minor, currency, on_day, self.home, rate)
 
 

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
+from . import report_totals
 from .entities import LedgerEntry, database
 from .queries import in_chunks
 from .rates import Conversion, Converter, Missing, home_currency
@@ -235,10 +236,6 @@ def _month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def _kinds_of(columns: Iterable[str]) -> list[str]:
-    return sorted({k for c in columns for k in COLUMN_KINDS[c]})
-
-
 def _base_columns(columns: Iterable[str]) -> list[str]:
     out: dict[str, None] = {}
     for c in columns:
@@ -248,73 +245,89 @@ def _base_columns(columns: Iterable[str]) -> list[str]:
     return list(out)
 
 
-def _sums(
-    group: str | None,
-    base: list[str],
+# The kept day sums (models/report_totals.py, verified against the ledger by `escrowbook check`): their columns, in
+# the order every query below returns them after its group, currency and day.
+SUMS = report_totals.SUMS
+_AT = {column: i for i, column in enumerate(SUMS)}
+_POLICY = " IN (SELECT id FROM policy WHERE key = ?)"
+
+
+def _where(filters: Filters, alias: str, *, first: date | None = None, last: date | None = None) -> tuple[str, list]:
+    """SQL conditions (" AND ...") on a kept table's own columns (`alias`: contract_day or report_day; the
+    freelancer only on contract_day, through the contracts' index), and their arguments."""
+    where, args = "", []
+    if first is not None:
+        where += f" AND {alias}.day >= ?"
+        args.append(first.isoformat())
+    if last is not None:
+        where += f" AND {alias}.day <= ?"
+        args.append(last.isoformat())
+    if filters.status is not None:
+        where += f" AND {alias}.status = ?"
+        args.append(filters.status)
+    if filters.freelancer_id is not None:
+        where += f" AND {alias}.contract_id IN (SELECT id FROM contract WHERE freelancer_id = ?)"
+        where += f" AND {alias}.freelancer_id = ?"
+        args += [int(filters.freelancer_id)] * 2
+    if filters.policy is not None:
+        where += f" AND {alias}.policy_id{_POLICY}"
+        args.append(filters.policy)
+    return where, args
+
+
+_SUMMED = ", ".join(f"SUM({{a}}.{s})" for s in SUMS)
+
+
+def _day_rows(first: date | None, last: date | None, filters: Filters) -> list[tuple]:
+    """The live ledger's sums per (currency, day) of the contracts `filters` keeps, dated first..last: rows
+    (currency, day, *SUMS). From the book's kept day sums (a few rows a day), or, for one freelancer, from
+    their contracts' own."""
+    table = "contract_day d" if filters.freelancer_id is not None else "report_day d"
+    where, args = _where(filters, "d", first=first, last=last)
+    sql = f"SELECT d.currency, d.day, {_SUMMED.format(a='d')} FROM {table} WHERE 1{where} GROUP BY d.day, d.currency"
+    return database.execute_sql(sql, args).fetchall()
+
+
+_GROUP = {"contract": "d.contract_id", "freelancer": "d.freelancer_id"}
+
+
+def _group_rows(
+    by: str,
     first: date | None,
     last: date | None,
     filters: Filters,
     *,
-    by_day: bool,
+    by_day: bool = False,
     keys: list | None = None,
 ) -> list[tuple]:
-    """Live-ledger sums: rows (group, currency, day or None, kind, amount). `group`: SQL over e and c (None: one
-    group, ""). Reversed entries are summed by a second query and subtracted (their amounts negated)."""
-    kinds = _kinds_of(base)
-    where = f" AND e.kind IN ({', '.join('?' for _ in kinds)})"
-    args: list = list(kinds)
-    if first is not None:
-        where += " AND e.date >= ?"
-        args.append(first.isoformat())
-    if last is not None:
-        where += " AND e.date <= ?"
-        args.append(last.isoformat())
-    cond, cargs = filters.sql()
-    where += cond
-    args += cargs
-    needs_contract = filters.any or (group is not None and "c." in group)
-    join = " JOIN contract c ON c.id = e.contract_id" if needs_contract else ""
-    g = group if group is not None else "''"
-    day = "e.date" if by_day else "NULL"
-    select = f"SELECT {g}, e.currency, {day}, e.kind, SUM(e.amount) FROM ledger_entry e{join}"
-    group_by = f" GROUP BY 1, 2{', 3' if by_day else ''}, 4"
+    """Sums per (group, currency[, day]) of the contracts `filters` keeps: rows (group, currency, day or None,
+    *SUMS). `by`: "contract" or "freelancer"; `keys`: only these groups. A contract's whole life (no range, not
+    by day) is read from its kept totals (models/summary.py), else from its kept day sums."""
     run = database.execute_sql
-    reversed_where = " AND e.id IN (SELECT r.reverses_id FROM ledger_entry r WHERE r.reverses_id IS NOT NULL)"
-    sums: dict[tuple, int] = {}
-    for chunk in [None] if keys is None else in_chunks(list(keys)):  # (some groups: a few IN lists)
-        some = "" if chunk is None else f" AND {group} IN ({', '.join('?' for _ in chunk)})"
-        bound = args if chunk is None else [*args, *chunk]
-        sums.update({tuple(r[:4]): r[4] for r in run(select + " WHERE 1" + where + some + group_by, bound)})
-        for *k, amount in run(select + " WHERE 1" + reversed_where + where + some + group_by, bound):
-            k = tuple(k)
-            sums[k] = sums[k] - amount
-    return [(*k, v) for k, v in sums.items() if v]
-
-
-# The maintained per-contract totals (models/summary.py, verified against the ledger by `escrowbook check`), as
-# the ledger kinds they sum (fees there are already less the initiation fees returned).
-_KEPT = {
-    E.FUND: "funded",
-    E.RELEASE: "released",
-    E.FEE: "fees",
-    E.REFUND: "refunded",
-    E.ESCROW_REFUND: "escrow_refunded",
-}
-
-
-def _kept_sums(group: str, filters: Filters) -> list[tuple]:
-    """Whole-life sums per (group, currency) from `contract_totals` (no date range): rows as `_sums`'s. `group`
-    is SQL over contract `c`. One pass over 100k small rows instead of a million ledger entries."""
-    cond, args = filters.sql()
-    columns = ", ".join(f"SUM(t.{c})" for c in _KEPT.values())
-    sql = (
-        f"SELECT {group}, t.currency, {columns} FROM contract_totals t JOIN contract c ON c.id = t.contract_id "
-        f"WHERE 1{cond} GROUP BY 1, 2"
-    )
-    out = []
-    for g, cur, *values in database.execute_sql(sql, args):
-        out += [(g, cur, None, kind, v) for kind, v in zip(_KEPT, values, strict=True) if v]
-    return out
+    if not by_day and first is None and last is None and keys is None:
+        cond, args = filters.sql()
+        group = "c.id" if by == "contract" else "c.freelancer_id"
+        sums = ", ".join(f"SUM(t.{'released' if s == 'paid' else s})" for s in SUMS)
+        sql = (
+            f"SELECT {group}, t.currency, NULL, {sums} FROM contract_totals t JOIN contract c "
+            f"ON c.id = t.contract_id WHERE 1{cond} GROUP BY 1, 2"
+        )
+        return run(sql, args).fetchall()
+    where, args = _where(filters, "d", first=first, last=last)
+    day = "d.day" if by_day else "NULL"
+    head = f"SELECT {_GROUP[by]}, d.currency, {day}, {_SUMMED.format(a='d')} FROM contract_day d WHERE 1{where}"
+    tail = f" GROUP BY 1, 2{', 3' if by_day else ''}"
+    if keys is None:
+        return run(head + tail, args).fetchall()
+    rows = []
+    for chunk in in_chunks([int(k) for k in keys]):  # (some groups: a few IN lists, each through an index)
+        marks = ", ".join("?" for _ in chunk)
+        some = f" AND d.contract_id IN ({marks})" if by == "contract" else (
+            f" AND d.contract_id IN (SELECT id FROM contract WHERE freelancer_id IN ({marks}))"
+            f" AND d.freelancer_id IN ({marks})"
+        )  # fmt: skip
+        rows += run(head + some + tail, [*args, *chunk] if by == "contract" else [*args, *chunk, *chunk]).fetchall()
+    return rows
 
 
 def _figures(base: dict[str, int], columns: Iterable[str]) -> dict[str, int]:
@@ -327,35 +340,45 @@ def _figures(base: dict[str, int], columns: Iterable[str]) -> dict[str, int]:
     return out
 
 
-def _add(target: dict[str, int], kind: str, amount: int, base: list[str]) -> None:
+def _add(target: dict[str, int], sums: tuple, base: list[str]) -> None:
+    """Add a row's sums (in SUMS order) into `target`'s base columns."""
     for column in base:
-        sign = COLUMN_KINDS[column].get(kind)
-        if sign:
-            target[column] = target.get(column, 0) + sign * amount
+        value = sums[_AT[column]]
+        if value:
+            target[column] = target.get(column, 0) + value
+
+
+_DAYS: dict[str, date] = {}  # ISO day -> date, read once (a report names each of a book's days many times)
 
 
 class _Home:
-    """Adds up day-sums per (group, column, currency, day), then converts each sum once."""
+    """Adds up day-sums per (group, column, currency, day), then converts each sum once. `memo`: conversions
+    already made, shared between the groups and the total (a period's day-sum is its total's too)."""
 
-    def __init__(self, converter: Converter):
+    def __init__(self, converter: Converter, memo: dict | None = None):
         self.converter = converter
+        self.memo = {} if memo is None else memo
         self.sums: dict[str, dict[str, dict[tuple[str, str], int]]] = defaultdict(lambda: defaultdict(dict))
 
-    def add(self, key: str, kind: str, currency: str, day: str, amount: int, base: list[str]) -> None:
+    def add(self, key: str, currency: str, day: str, sums: tuple, base: list[str]) -> None:
         columns = self.sums[key]
         for column in base:
-            sign = COLUMN_KINDS[column].get(kind)
-            if sign:
+            value = sums[_AT[column]]
+            if value:
                 cell = columns[column]
-                cell[(currency, day)] = cell.get((currency, day), 0) + sign * amount
+                cell[(currency, day)] = cell.get((currency, day), 0) + value
 
     def amount(self, day_sums: dict[tuple[str, str], int]) -> HomeAmount:
         parts = []
         total = 0
+        memo, convert, days = self.memo, self.converter.convert, _DAYS
         for (currency, day), value in sorted(day_sums.items()):
             if value == 0:
                 continue
-            conv = self.converter.convert(value, currency, date.fromisoformat(day))
+            conv = memo.get((value, currency, day))
+            if conv is None:
+                on_day = days.get(day) or days.setdefault(day, date.fromisoformat(day))
+                conv = memo[(value, currency, day)] = convert(value, currency, on_day)
             parts.append(conv)
             if not conv.missing:
                 total += conv.amount
@@ -413,30 +436,30 @@ def _grouped(
 ) -> Report:
     """A report of flows (sums of entries) per group and currency, and per group in the home currency.
 
-    Period reports (`key_of_day`) read day-sums once and group them in Python; the others read per (group,
-    currency) and, for the home currency, read day-sums of the groups of the page only."""
+    Period reports (`key_of_day`) read the book's day-sums once and group them in Python; the freelancer and the
+    contract reports are `_by_freelancer` and `_by_contract`."""
+    if group == "contract":
+        return _by_contract(name, columns, first, last, filters, home, offset=offset, limit=limit, sort=sort)
+    if group == "freelancer":
+        return _by_freelancer(name, columns, first, last, filters, home, offset=offset, limit=limit, sort=sort)
     base = _base_columns(columns)
     home = _home(home)
     converter = Converter(home) if home else None
     per: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    home_sums = _Home(converter) if converter else None
-    total_home = _Home(converter) if converter else None
-    if key_of_day is not None:
-        for _, cur, day, kind, amount in _sums(None, base, first, last, filters, by_day=True):
-            key = key_of_day(date.fromisoformat(day))
-            _add(per[(key, cur)], kind, amount, base)
-            if home_sums is not None:
-                home_sums.add(key, kind, cur, day, amount, base)
-                total_home.add("", kind, cur, day, amount, base)
-    else:
-        if first is None and last is None:  # the whole life of each contract: the maintained totals answer
-            sums = _kept_sums(group.replace("e.contract_id", "c.id"), filters)
-        else:
-            sums = _sums(group, base, first, last, filters, by_day=False)
-        for g, cur, _, kind, amount in sums:
-            _add(per[(str(g), cur)], kind, amount, base)
+    memo: dict = {}
+    home_sums = _Home(converter, memo) if converter else None
+    total_home = _Home(converter, memo) if converter else None
+    keys_of: dict[str, str] = {}
+    for cur, day, *sums in _day_rows(first, last, filters):
+        key = keys_of.get(day)
+        if key is None:
+            key = keys_of[day] = key_of_day(date.fromisoformat(day))
+        _add(per[(key, cur)], sums, base)
+        if home_sums is not None:
+            home_sums.add(key, cur, day, sums, base)
+            total_home.add("", cur, day, sums, base)
     per = {k: v for k, v in per.items() if any(v.values())}
-    keys = sorted({k for k, _ in per}, key=lambda k: (len(k), k) if label_kind else k)
+    keys = sorted({k for k, _ in per})
     if sort is not None:
         best = {}
         for (k, _), v in per.items():
@@ -444,11 +467,10 @@ def _grouped(
         keys.sort(key=lambda k: -best[k])
     groups = len(keys)
     page = keys[offset : None if limit is None else offset + limit]
-    labels = _labels(label_kind, page) if label_kind else {k: k for k in page}
     currencies: dict[str, list[str]] = defaultdict(list)
     for k, cur in sorted(per):
         currencies[k].append(cur)
-    rows = tuple(Row(k, labels.get(k, k), cur, _figures(per[(k, cur)], columns)) for k in page for cur in currencies[k])
+    rows = tuple(Row(k, k, cur, _figures(per[(k, cur)], columns)) for k in page for cur in currencies[k])
     totals_base: dict[str, dict[str, int]] = defaultdict(dict)
     for (_, cur), v in per.items():
         t = totals_base[cur]
@@ -458,16 +480,180 @@ def _grouped(
     home_rows: tuple[HomeRow, ...] = ()
     home_total = None
     if converter is not None:
-        if key_of_day is None:
-            keys = None if len(page) == groups else page  # (every group: no list of them to bind)
-            for g, cur, day, kind, amount in _sums(group, base, first, last, filters, by_day=True, keys=keys):
-                home_sums.add(str(g), kind, cur, day, amount, base)
-            if limit is None:  # (a page's home total is the period report's of the same range and filters)
-                for _, cur, day, kind, amount in _sums(None, base, first, last, filters, by_day=True):
-                    total_home.add("", kind, cur, day, amount, base)
-        home_rows = tuple(home_sums.row(k, labels.get(k, k), columns) for k in page)
-        home_total = total_home.row("", "Total", columns) if key_of_day is not None or limit is None else None
+        home_rows = tuple(home_sums.row(k, k, columns) for k in page)
+        home_total = total_home.row("", "Total", columns)
     return Report(name, columns, rows, totals, home, home_rows, home_total, first, last, filters, groups)
+
+
+def _by_freelancer(
+    name: str,
+    columns: tuple[str, ...],
+    first: date | None,
+    last: date | None,
+    filters: Filters,
+    home: str | bool | None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    sort: str | None = None,
+) -> Report:
+    """The freelancer report: SQL sums one row per (freelancer, currency); each becomes its figures once, the
+    freelancers are ordered (by id, or largest first by `sort`, by the largest of their currencies) and only the
+    page becomes rows, with its labels."""
+    base = _base_columns(columns)
+    home = _home(home)
+    converter = Converter(home) if home else None
+    # The figures in SQL, over one row per (freelancer, currency) (none whose sums are all 0): each a dict at once.
+    figures = ", ".join(_sql_figure(c) for c in columns)
+    some = " OR ".join(f"s.{b} != 0" for b in base)
+    if first is None and last is None:
+        cond, args = filters.sql()
+        sums = ", ".join(f"SUM(t.{'released' if b == 'paid' else b}) AS {b}" for b in base)
+        source = (
+            f"SELECT c.freelancer_id AS g, t.currency AS currency, {sums} FROM contract_totals t "
+            f"JOIN contract c ON c.id = t.contract_id WHERE 1{cond} GROUP BY 1, 2"
+        )
+    else:
+        where, args = _where(filters, "d", first=first, last=last)
+        sums = ", ".join(f"SUM(d.{b}) AS {b}" for b in base)
+        source = (
+            f"SELECT d.freelancer_id AS g, d.currency AS currency, {sums} FROM contract_day d WHERE 1{where} "
+            "GROUP BY 1, 2"
+        )
+    per: dict[int, list[tuple[str, dict[str, int]]]] = defaultdict(list)
+    totals_base: dict[str, list[int]] = {}
+    width = len(columns)
+    for g, cur, *values in database.execute_sql(
+        f"SELECT s.g, s.currency, {figures} FROM ({source}) s WHERE {some}", args
+    ):
+        per[g].append((cur, dict(zip(columns, values, strict=True))))
+        t = totals_base.get(cur)
+        if t is None:
+            totals_base[cur] = values
+        else:
+            for i in range(width):
+                t[i] += values[i]
+    keys = sorted(per)
+    if sort is not None:
+        best = {g: max(0, *(f[sort] for _, f in rows)) for g, rows in per.items()}
+        keys.sort(key=lambda g: -best[g])
+    groups = len(keys)
+    page = keys[offset : None if limit is None else offset + limit]
+    if len(page) > 1_000:  # (most of the freelancers: read every name at once)
+        names = dict(database.execute_sql("SELECT id, name FROM freelancer").fetchall())
+    else:
+        names = {int(k): v for k, v in _labels("freelancer", page).items()}
+    rows = tuple(
+        Row(str(g), names.get(g, str(g)), cur, figures) for g in page for cur, figures in sorted(per[g], key=_first)
+    )
+    totals = tuple(Row("", "Total", cur, dict(zip(columns, t, strict=True))) for cur, t in sorted(totals_base.items()))
+    home_rows: tuple[HomeRow, ...] = ()
+    home_total = None
+    if converter is not None:
+        memo: dict = {}
+        home_sums = _Home(converter, memo)
+        keys_ = None if len(page) == groups else page
+        for g, cur, day, *sums in _group_rows("freelancer", first, last, filters, by_day=True, keys=keys_):
+            home_sums.add(str(g), cur, day, sums, base)
+        home_rows = tuple(home_sums.row(str(g), names.get(g, str(g)), columns) for g in page)
+        if limit is None:  # (a page's home total is the period report's of the same range and filters)
+            total_home = _Home(converter, memo)
+            for cur, day, *sums in _day_rows(first, last, filters):
+                total_home.add("", cur, day, sums, base)
+            home_total = total_home.row("", "Total", columns)
+    return Report(name, columns, rows, totals, home, home_rows, home_total, first, last, filters, groups)
+
+
+def _first(item: tuple) -> object:
+    return item[0]
+
+
+def _contract_sums(base: list[str], first: date | None, last: date | None, filters: Filters) -> tuple[str, list]:
+    """SQL of one row per contract that `filters` keeps: (id, currency, *base) over its whole life (its kept
+    totals) or first..last (its kept day sums), and its arguments."""
+    if first is None and last is None:
+        cond, args = filters.sql()
+        columns = ", ".join(f"t.{'released' if b == 'paid' else b} AS {b}" for b in base)
+        join = " JOIN contract c ON c.id = t.contract_id" if filters.any else ""
+        return (
+            f"SELECT t.contract_id AS id, t.currency AS currency, {columns} FROM contract_totals t{join} WHERE 1{cond}",
+            args,
+        )
+    where, args = _where(filters, "d", first=first, last=last)
+    columns = ", ".join(f"SUM(d.{b}) AS {b}" for b in base)
+    return (
+        f"SELECT d.contract_id AS id, d.currency AS currency, {columns} FROM contract_day d WHERE 1{where} "
+        "GROUP BY d.contract_id, d.currency",
+        args,
+    )
+
+
+def _sql_figure(column: str, base: str = "s.{}") -> str:
+    """SQL of a column's figure from its base columns (`base`: each one's SQL, as "s.{}" or "SUM(k.{})")."""
+    signs = DERIVED.get(column, {column: 1})
+    return " + ".join(f"({sign}) * {base.format(b)}" for b, sign in signs.items())
+
+
+def _by_contract(
+    name: str,
+    columns: tuple[str, ...],
+    first: date | None,
+    last: date | None,
+    filters: Filters,
+    home: str | bool | None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    sort: str | None = None,
+) -> Report:
+    """The contract report: a contract has one currency, so its figures, its order (by id, or largest first by
+    `sort`) and the totals per currency are SQL over one row per contract; only the page becomes rows."""
+    base = _base_columns(columns)
+    home = _home(home)
+    converter = Converter(home) if home else None
+    run = database.execute_sql
+    source, args = _contract_sums(base, first, last, filters)
+    some = " OR ".join(f"s.{b} != 0" for b in base)  # (a contract none of whose sums is other than 0: no row)
+    rank = "0" if sort is None else f"max({_sql_figure(sort)}, 0)"  # (as the other reports: below 0 ranks as 0)
+    cut, cut_args = "", []
+    if limit is not None or offset:  # the page first, then its titles
+        cut, cut_args = " LIMIT ? OFFSET ?", [-1 if limit is None else int(limit), int(offset)]
+    # One statement: the contracts' sums made once (a range's are summed from its days), then the page (with its
+    # titles) and the totals per currency (with how many contracts) both read from them, each with its figures.
+    page_figures = ", ".join(_sql_figure(c, "p.{}") for c in columns)
+    total_figures = ", ".join(_sql_figure(c, "SUM(k.{})") for c in columns)
+    sql = (
+        f"WITH k AS MATERIALIZED (SELECT s.*, {rank} AS rank FROM ({source}) s WHERE ({some})) "
+        f"SELECT 0, p.rank, p.id, c.title, p.currency, {page_figures} FROM "
+        f"(SELECT * FROM k ORDER BY rank DESC, id{cut}) p JOIN contract c ON c.id = p.id "
+        f"UNION ALL SELECT 1, NULL, COUNT(*), NULL, k.currency, {total_figures} FROM k GROUP BY k.currency "
+        "ORDER BY 1, 2 DESC, 3, 5"
+    )
+    rows = []
+    totals = []
+    groups = 0
+    for part, _, cid, title, cur, *values in run(sql, [*args, *cut_args]):
+        if part == 0:
+            rows.append(Row(str(cid), title, cur, dict(zip(columns, values, strict=True))))
+        else:
+            groups += cid  # (the count of the currency's contracts)
+            totals.append(Row("", "Total", cur, dict(zip(columns, values, strict=True))))
+    totals.sort(key=lambda r: r.currency)
+    home_rows: tuple[HomeRow, ...] = ()
+    home_total = None
+    if converter is not None:
+        memo: dict = {}
+        home_sums = _Home(converter, memo)
+        keys = None if len(rows) == groups else [r.key for r in rows]
+        for g, cur, day, *sums in _group_rows("contract", first, last, filters, by_day=True, keys=keys):
+            home_sums.add(str(g), cur, day, sums, base)
+        home_rows = tuple(home_sums.row(r.key, r.label, columns) for r in rows)
+        if limit is None:
+            total_home = _Home(converter, memo)
+            for cur, day, *sums in _day_rows(first, last, filters):
+                total_home.add("", cur, day, sums, base)
+            home_total = total_home.row("", "Total", columns)
+    return Report(name, columns, tuple(rows), tuple(totals), home, home_rows, home_total, first, last, filters, groups)
 
 
 # ------------------------------------------------------------------ the reports
@@ -505,7 +691,7 @@ def spend_by_freelancer(
     """Paid, fees, refunded and spend per freelancer (key: the freelancer's id; label: their name)."""
     return _grouped(
         "spend by freelancer",
-        "c.freelancer_id",
+        "freelancer",
         SPEND_COLUMNS,
         first,
         last,
@@ -533,7 +719,7 @@ def spend_by_contract(
     currency is converted for the page's contracts only (the home total is the whole report's)."""
     return _grouped(
         "spend by contract",
-        "e.contract_id",
+        "contract",
         SPEND_COLUMNS,
         first,
         last,
@@ -613,24 +799,24 @@ def escrow_by_month_end(
     home = _home(home)
     converter = Converter(home) if home else None
     monthly: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    run = _sums(None, base, None, last, filters, by_day=True)
-    days = [date.fromisoformat(d) for _, _, d, _, _ in run]
+    run = _day_rows(None, last, filters)
+    days = [d for _, d, *_ in run]
     if first is None and days:
-        first = min(days)
+        first = date.fromisoformat(min(days))
     if last is None and days:
-        last = max(days)
+        last = date.fromisoformat(max(days))
     rows: list[Row] = []
     home_rows: list[HomeRow] = []
     if first is None or last is None or first > last:
         return Report("escrow by month end", columns, (), (), home, (), None, first, last, filters, 0)
     opening: dict[str, dict[str, int]] = defaultdict(dict)
-    for _, cur, d, kind, amount in run:
-        month = d[:7]
-        if d < first.isoformat():
-            _add(opening[cur], kind, amount, base)
+    start = first.isoformat()
+    for cur, d, *sums in run:
+        if d < start:
+            _add(opening[cur], sums, base)
         else:
-            _add(monthly[(month, cur)], kind, amount, base)
-    currencies = sorted({cur for _, cur, _, _, _ in run})
+            _add(monthly[(d[:7], cur)], sums, base)
+    currencies = sorted({cur for cur, *_ in run})
     held = {cur: _figures(opening[cur], ("escrow",))["escrow"] for cur in currencies}
     months = _months(first, last)
     in_range: dict[str, dict[str, int]] = defaultdict(dict)
@@ -678,63 +864,80 @@ def budget_vs_actual(
     """Per contract with a budget (key: its id; label: its title): the budget, paid, refunded, the actual (paid
     less refunded) and what is left of the budget (negative: over), flagged OVER, UNDER or ON budget in the
     contract's own currency. The range limits the payments and refunds counted. `over_only`: only the
-    contracts over budget. In the home currency the budget is converted at the rate of the contract's start."""
+    contracts over budget. In the home currency the budget is converted at the rate of the contract's start.
+    The contracts, their order (by id), the page and the totals per currency are SQL over each contract's kept
+    totals (no range) or kept day sums; only the page becomes rows."""
     columns = BUDGET_COLUMNS
     base = ["paid", "refunded"]
     home = _home(home)
     converter = Converter(home) if home else None
-    cond, cargs = filters.sql()
-    contracts = {
-        str(cid): (title, cur, budget, started)
-        for cid, title, cur, budget, started in database.execute_sql(
-            "SELECT c.id, c.title, c.currency, c.budget, c.started_on FROM contract c WHERE c.budget IS NOT NULL"
-            + cond
-            + " ORDER BY c.id",
-            cargs,
-        )
-    }
-    flows: dict[str, dict[str, int]] = defaultdict(dict)
+    run = database.execute_sql
+    cond, args = filters.sql()
     if first is None and last is None:
-        sums = _kept_sums("CASE WHEN c.budget IS NULL THEN NULL ELSE c.id END", filters)
+        flows = "contract_totals"
+        paid, refunded = "f.released", "f.refunded"
+        flow_args: list = []
     else:
-        sums = _sums(
-            "CASE WHEN c.budget IS NULL THEN NULL ELSE e.contract_id END", base, first, last, filters, by_day=False
+        where, flow_args = _where(NO_FILTERS, "d", first=first, last=last)
+        flows = (
+            "(SELECT d.contract_id, SUM(d.paid) AS paid, SUM(d.refunded) AS refunded FROM contract_day d "
+            f"WHERE 1{where} GROUP BY d.contract_id)"
         )
-    for g, _, _, kind, amount in sums:
-        if g is not None:
-            _add(flows[str(g)], kind, amount, base)
-    rows_all = []
-    for cid, (title, cur, budget, _) in contracts.items():
-        figures = _figures(flows.get(cid, {}), ("paid", "refunded", "actual"))
-        figures = {"budget": budget, **figures, "left": budget - figures["actual"]}
-        flag = OVER if figures["left"] < 0 else ON if figures["left"] == 0 else UNDER
-        if over_only and flag != OVER:
-            continue
-        rows_all.append(Row(cid, title, cur, figures, flag))
-    page = rows_all[offset : None if limit is None else offset + limit]
-    sums: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
-    for r in rows_all:
-        for c in columns:
-            sums[r.currency][c] += r.figures[c]
-    totals = tuple(Row("", "Total", cur, sums[cur]) for cur in sorted(sums))
+        paid, refunded = "f.paid", "f.refunded"
+    source = (
+        f"SELECT c.id AS id, c.currency AS currency, c.budget AS budget, COALESCE({paid}, 0) AS paid, "
+        f"COALESCE({refunded}, 0) AS refunded FROM contract c LEFT JOIN {flows} f ON f.contract_id = c.id "
+        f"WHERE c.budget IS NOT NULL{cond}"
+    )
+    if over_only:
+        source = f"SELECT * FROM ({source}) WHERE budget - paid + refunded < 0"
+    cut, cut_args = "", []
+    if limit is not None or offset:
+        cut, cut_args = " LIMIT ? OFFSET ?", [-1 if limit is None else int(limit), int(offset)]
+    # One statement: each contract's figures made once, then the page (with titles and starts) and the totals per
+    # currency (with how many contracts) both read from them.
+    sql = (
+        f"WITH k AS MATERIALIZED ({source}) "
+        "SELECT 0, p.id, c.title, p.currency, p.budget, c.started_on, p.paid, p.refunded FROM "
+        f"(SELECT * FROM k ORDER BY id{cut}) p JOIN contract c ON c.id = p.id "
+        "UNION ALL SELECT 1, COUNT(*), NULL, k.currency, SUM(k.budget), NULL, SUM(k.paid), SUM(k.refunded) FROM k "
+        "GROUP BY k.currency"
+    )
+    found = run(sql, [*flow_args, *args, *cut_args]).fetchall()
+    page = []
+    started_on = {}
+    for _, cid, title, cur, budget, started, p, r in sorted((f for f in found if f[0] == 0), key=lambda f: f[1]):
+        actual = p - r
+        left = budget - actual
+        flag = OVER if left < 0 else ON if left == 0 else UNDER
+        key = str(cid)
+        started_on[key] = started
+        page.append(Row(key, title, cur, {"budget": budget, "paid": p, "refunded": r, "actual": actual, "left": left},
+                        flag))  # fmt: skip
+    totals = []
+    groups = 0
+    for _, count, _, cur, budget, _, p, r in sorted((f for f in found if f[0] == 1), key=lambda f: f[3]):
+        groups += count
+        totals.append(Row("", "Total", cur, {"budget": budget, "paid": p, "refunded": r, "actual": p - r,
+                                             "left": budget - p + r}))  # fmt: skip
     home_rows: list[HomeRow] = []
     home_total = None
     if converter is not None:
         keys = [r.key for r in page]
         day_sums = _Home(converter)
-        for g, cur, day, kind, amount in _sums("e.contract_id", base, first, last, filters, by_day=True, keys=keys):
-            day_sums.add(str(g), kind, cur, day, amount, base)
+        for g, cur, day, *sums in _group_rows("contract", first, last, filters, by_day=True, keys=keys):
+            day_sums.add(str(g), cur, day, sums, base)
         for r in page:
             hr = day_sums.row(r.key, r.label, ("paid", "refunded", "actual"))
-            started = date.fromisoformat(str(contracts[r.key][3]))
+            started = date.fromisoformat(str(started_on[r.key]))
             b = converter.convert(r.figures["budget"], r.currency, started)
             budget = HomeAmount(0 if b.missing else b.amount, home, (b,))
             actual = hr.figures["actual"]
             left = HomeAmount(budget.amount - actual.amount, home, budget.parts + actual.parts)
             home_rows.append(HomeRow(r.key, r.label, home, {"budget": budget, **hr.figures, "left": left}))
     return Report(
-        "budget against actual", columns, tuple(page), totals, home, tuple(home_rows), home_total, first, last,
-        filters, len(rows_all),
+        "budget against actual", columns, tuple(page), tuple(totals), home, tuple(home_rows), home_total, first, last,
+        filters, groups,
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from . import book_totals
+from . import book_totals, report_totals
 from .entities import LedgerEntry as E
 
 
@@ -256,18 +256,20 @@ def totals_sql(contract_id: int | None = None, clock_table: str = "clock") -> st
     )
 
 
-SUMMARIES = ("clock", "contract_totals", "contract_month", "contract_search")
+SUMMARIES = ("clock", "contract_totals", "contract_month", "contract_search", "contract_day")
 
 
 def refresh(db: pw.Database, contract_id: int | None = None, *, only: tuple[str, ...] = SUMMARIES) -> None:
     """Rebuild the summaries of one contract (or of every contract) from its records.
 
     The clock goes first: the totals' "next deadline" is read from it. The book's totals (models/book_totals.py)
-    follow: one contract's old rows are taken out of them first and its new ones added last.
+    follow: one contract's old rows are taken out of them first and its new ones added last. The reports' day
+    sums (models/report_totals.py) move the same way, the contract's old days out and its new ones in.
     """
     run = db.execute_sql
     if contract_id is not None:
         book_totals.add(run, contract_id, -1)
+    day_sums = "contract_day" in only and report_totals.present(run)  # (book format 10 on)
     derive = {
         "clock": (CLOCK_COLUMNS, clocks_sql),
         "contract_totals": (TOTALS_COLUMNS, totals_sql),
@@ -278,6 +280,12 @@ def refresh(db: pw.Database, contract_id: int | None = None, *, only: tuple[str,
             continue
         if table == "contract_search":
             refresh_search(db, contract_id)
+            continue
+        if table == "contract_day":  # the reports' day sums, and the book's with them (models/report_totals.py)
+            if day_sums and contract_id is not None:
+                report_totals.refresh_contract(run, contract_id)
+            elif day_sums:
+                report_totals.rebuild(run)
             continue
         if contract_id is None:
             db.execute_sql(f"DELETE FROM {table}")
@@ -290,7 +298,7 @@ def refresh(db: pw.Database, contract_id: int | None = None, *, only: tuple[str,
         db.execute_sql(f"INSERT INTO {table} ({columns}) " + text)
     if contract_id is not None:
         book_totals.add(run, contract_id, 1)
-    elif book_totals.present(run):
+    elif book_totals.present(run) and set(only) & {"clock", "contract_totals", "contract_month"}:
         book_totals.rebuild(run)
 
 

@@ -182,7 +182,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 9
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 10
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -346,7 +346,7 @@ def test_format_7_migration_fills_the_book_totals_from_its_contracts(tmp_path, b
     assert "book_total" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 9
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 10
         totals = queries.book_totals()
         assert {cur: (t["escrow"], t["released"], t["refunded"], t["contracts"]) for cur, t in totals.items()} == {
             "EUR": (0, 80_000, 5_000, 1),
@@ -394,7 +394,7 @@ def test_format_8_migration_gives_one_and_two_character_search_its_indexes(tmp_p
     assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE '%nocase'").fetchall()
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 9
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 10
         plan = book.conn.execute("EXPLAIN QUERY PLAN " + PREFIX_IDS, {"prefix": like_prefix("Lo")})
         plan = " ".join(r[3] for r in plan)
         for index in ("contract_title_nocase", "freelancer_name_nocase", "contract_external_id_nocase"):
@@ -418,7 +418,7 @@ def test_format_9_migration_makes_room_for_exchange_rates_and_keeps_every_record
     assert "exchange_rate" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 9
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 10
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert rates.home_currency() is None
         rates.set_home_currency("EUR")
@@ -459,3 +459,80 @@ def test_r12_a_big_books_chain_is_verified_in_a_process_of_its_own_and_names_the
         "ledger entry #2 of contract #1 (2026-03-01, fee, $9.00) does not match its hash: it was edited, moved "
         "or added outside Escrowbook, or the entry before it was."
     ) in problems
+
+
+def test_format_10_migration_fills_the_reports_day_sums_from_the_ledger(tmp_path, backups_folder):
+    """Book format 10: a format-9 book kept no day sums for the reports; migrated, they are filled from its live
+    ledger (a reversed funding counts nowhere), the reports show the figures the ledger gives, `check` finds the
+    sums equal to their derivation, and the next operation keeps them."""
+    from models import reports
+
+    path = tmp_path / "old.book"
+    _build(path)  # $300.00 funded ($200.00 on 1 March, $100.00 on 5 March), $200.00 paid on 5 March
+    with open_book(path):
+        f = ops.create_freelancer("Bo Lindqvist")
+        site = ops.create_contract("Website", f, currency="EUR", started_on=START, today=PAID)
+        m = ops.add_milestone(site, "Pages", 80_000)
+        ops.fund_milestone(m, today=START)
+        wrong = ops.add_milestone(site, "Typo", 7_000)
+        ops.fund_milestone(wrong, today=PAID)
+        fund = LedgerEntry.get((LedgerEntry.milestone == wrong.id) & (LedgerEntry.kind == LedgerEntry.FUND))
+        ops.reverse_entry(fund, memo="Recorded in error", today=PAID)
+        ops.end_contract(site, agreed=True, request_escrow_refund=True, today=PAID)
+    as_format(path, 9)
+    conn = sqlite3.connect(path)
+    assert not {"contract_day", "report_day"} & {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 10
+        escrow = reports.escrow_by_month_end(home=False)
+        assert {t.currency: (t.figures["funded"], t.figures["paid"], t.figures["escrow"]) for t in escrow.totals} == {
+            "EUR": (80_000, 0, 80_000),  # the €70.00 funding reversed; the rest asked back, not yet answered
+            "USD": (30_000, 20_000, 10_000),
+        }
+        spend = reports.spend_by_period("month", home=False)
+        assert {(r.key, r.currency): r.figures["paid"] for r in spend.rows} == {
+            ("2026-03", "USD"): 20_000,
+            ("2026-03", "EUR"): 0,
+        }
+        days = book.db.execute_sql("SELECT contract_id, day, funded, paid FROM contract_day ORDER BY 1, 2").fetchall()
+        assert days == [(1, "2026-03-01", 20_000, 0), (1, "2026-03-05", 10_000, 20_000), (2, "2026-03-01", 80_000, 0)]
+        assert check_book(str(book.path)) == []
+        pay = LedgerEntry.get(LedgerEntry.kind == LedgerEntry.RELEASE)
+        ops.record_refund(pay, 5_000, today=PAID)
+        refunds = reports.refunds_by_period("month", home=False)
+        assert [(r.key, r.currency, r.figures["refunded"]) for r in refunds.rows] == [("2026-03", "USD", 5_000)]
+        assert check_book(str(book.path)) == []
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 9
+
+
+def test_a_format_9_book_that_already_has_the_reports_day_sums_is_refused(tmp_path):
+    """A book that says it is in format 9 but has format 10's day sums had its format number changed."""
+    from models.errors import BookError
+
+    path = tmp_path / "old.book"
+    _build(path)
+    _edit(path, "PRAGMA user_version = 9")
+    with pytest.raises(BookError, match="already has what format 10 added"):
+        open_book(path, create=False)
+
+
+def test_check_reports_the_reports_day_sums_out_of_date(ledger, capsys):
+    """`escrowbook check` compares the reports' day sums with the ledger (each contract's days) and with what the
+    contracts add up to (the book's days): a sum changed, a day added or one taken away outside Escrowbook is
+    reported in words, naming the contract or the day."""
+    _edit(
+        ledger,
+        "UPDATE contract_day SET paid = paid + 1 WHERE day = '2026-03-05'",
+        "UPDATE report_day SET fees = 0 WHERE day = '2026-03-01'",
+    )
+    assert main(["check", str(ledger)]) == 1
+    said = capsys.readouterr().out
+    assert "contract #1: its stored day sums for the reports differ from its ledger (summary out of date)." in said
+    assert "the reports' sums of 2026-03-01 in USD differ from what its contracts add up to (kept total out of" in said
+    assert "the reports' sums of 2026-03-05 in USD differ" in said  # (its contract's row was changed under it)
+    _edit(ledger, "DELETE FROM contract_day", "DELETE FROM report_day")
+    assert main(["check", str(ledger)]) == 1
+    said = capsys.readouterr().out
+    assert "contract #1: its stored day sums for the reports differ from its ledger" in said

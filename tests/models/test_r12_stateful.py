@@ -17,7 +17,7 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from models import corrections, mediation, ops, order, queries
+from models import corrections, mediation, ops, order, queries, report_totals
 from models.book import open_book
 from models.browse import ContractQuery
 from models.check import check_book
@@ -30,6 +30,7 @@ from models.entities import (
     Dispute,
     EscrowRefundRequest,
     Feedback,
+    Freelancer,
     LedgerEntry,
     Milestone,
     database,
@@ -374,6 +375,16 @@ class LedgerMachine(RuleBasedStateMachine):
             started_on=self.today - timedelta(days=started),
             today=self.today,
         )
+
+    @rule(pick=PICK, to_other=st.booleans())
+    def hand_over(self, pick, to_other):
+        """A contract recorded under the wrong freelancer, corrected (or back): the reports' day sums, which name
+        each contract's freelancer, move with it."""
+        c = self.pick(Contract.select(), pick)
+        if c:
+            name = "Second Freelancer" if to_other else "Random Freelancer"
+            other = Freelancer.get_or_none(Freelancer.name == name) or ops.create_freelancer(name)
+            self.attempt(ops.edit_contract, c, freelancer=other)
 
     @rule(pick=PICK, amount=AMOUNT)
     def add_milestone(self, pick, amount):
@@ -749,6 +760,43 @@ class LedgerMachine(RuleBasedStateMachine):
             counted = sum(warn <= day and (not lapses or due >= day) for warn, due, lapses in clocks)
             assert queries.attention_count(day) == counted
             assert sum(queries.attention_counts(day).values()) == counted
+
+    @invariant()
+    def report_sums_equal_the_ledger(self):
+        """The reports' kept day sums (models/report_totals.py) equal the live ledger summed entry by entry, after
+        every operation, correction, reversal, undo and redo: per contract and day (with the contract's currency,
+        freelancer, status and policy now), and per day, currency, status and policy for the whole book (with
+        how many contracts' days each sums)."""
+        signs = report_totals.COLUMN_KINDS
+        run = database.execute_sql
+        contracts = {r[0]: r for r in run("SELECT id, currency, freelancer_id, status, policy_id FROM contract")}
+        entries = run("SELECT id, contract_id, kind, amount, date, reverses_id FROM ledger_entry").fetchall()
+        reversed_ids = {reverses for *_, reverses in entries if reverses is not None}
+        days: dict[tuple, dict[str, int]] = {}
+        for eid, cid, kind, amount, day, _ in entries:
+            if kind == LedgerEntry.REVERSAL or eid in reversed_ids:
+                continue
+            key = (*contracts[cid][:1], str(day), *contracts[cid][1:])
+            for column, kinds in signs.items():
+                if kind in kinds:
+                    cell = days.setdefault(key, dict.fromkeys(signs, 0))
+                    cell[column] += kinds[kind] * amount
+        days = {k: v for k, v in days.items() if any(v.values())}
+        kept = database.execute_sql(
+            f"SELECT {', '.join(report_totals.CONTRACT_DAY_COLUMNS)} FROM contract_day ORDER BY contract_id, day"
+        ).fetchall()
+        assert kept == [(*k, *v.values()) for k, v in sorted(days.items())]
+        book: dict[tuple, list[int]] = {}
+        for (_, day, currency, _, status, policy_id), v in days.items():
+            cell = book.setdefault((day, currency, status, policy_id), [0] * (len(signs) + 1))
+            for i, amount in enumerate(v.values()):
+                cell[i] += amount
+            cell[-1] += 1
+        kept = database.execute_sql(
+            f"SELECT {', '.join(report_totals.REPORT_DAY_COLUMNS)} FROM report_day ORDER BY day, currency, status, "
+            "policy_id"
+        ).fetchall()
+        assert kept == [(*k, *v) for k, v in sorted(book.items())]
 
     @invariant()
     def books_balance(self):
