@@ -117,7 +117,8 @@ class ReportsDialog(QDialog):
         amounts = [("each", "In each currency")]
         if self.home:
             amounts.append(("home", f"In {self.home}, the home currency"))
-        self.amounts_combo = _combo("amountsCombo", "Amounts", amounts, 14)
+        self.amounts_combo = _combo("amountsCombo", "Amounts", amounts)
+        self.amounts_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.amounts_combo.setToolTip(NO_HOME if not self.home else "Each figure converted at the rate of its day")
         if self.home:
             self.amounts_combo.setCurrentIndex(1)
@@ -161,6 +162,7 @@ class ReportsDialog(QDialog):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # periods in order, names A-Z
         self.table.activated.connect(self.drill_down)
         self.table.selectionModel().currentChanged.connect(self._current_changed)
         self.details = QLabel(DRILL_HINT)
@@ -318,6 +320,11 @@ class ReportsDialog(QDialog):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self._fill(key)
+            header = self.table.horizontalHeader()
+            if not self.model.canFetchMore():  # every row read: in the order the table's heading shows
+                self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+            elif self.page_sort is not None:  # a page at a time: the report's own order, largest first
+                header.setSortIndicator(self.model.columns.index(self.page_sort), Qt.SortOrder.DescendingOrder)
         finally:
             QApplication.restoreOverrideCursor()
         self.entries.load(None)
@@ -369,6 +376,7 @@ class ReportsDialog(QDialog):
             totals = [report.home_total] if report.home_total is not None and key != "escrow_by_month_end" else []
             self.model.set_rows([*columns, *extra], title, report.home_rows, totals, periods=periods)
         self.report = report
+        self.table.setColumnHidden(1, self.in_home())  # (in the home currency every row is in it: headings say so)
         missing = self._missing()
         if missing:
             notes.insert(0, missing)
@@ -387,12 +395,9 @@ class ReportsDialog(QDialog):
         return list(page.home_rows)
 
     def _sort_pages(self, column: str | None) -> None:
-        if self.key() in report_views.SORTABLE_BY_QUERY and column is not None:
+        if self.key() in report_views.SORTABLE_BY_QUERY and column is not None and column != self.page_sort:
             self.page_sort = column
             self.run()
-            self.table.horizontalHeader().setSortIndicator(
-                self.model.columns.index(column), Qt.SortOrder.DescendingOrder
-            )
 
     def _missing(self) -> str:
         """The amounts no rate converts, in words (which currency, into which, which day), if any."""
@@ -441,6 +446,7 @@ class ReportsDialog(QDialog):
         figure = row.figures.get(column) if column in row.figures else None
         words = f"{self.model.label(row)} · {self.model.title(column)}: {self.model.text(row, column)}"
         if isinstance(figure, HomeAmount):
+            words += f" ({self.model.converted_from(row)})" if self.model.converted_from(row) else ""
             words += "\n" + conversion_words(figure).replace("\n", "; ")
         self.details.setText(words + "\n" + DRILL_HINT)
 
@@ -467,6 +473,9 @@ class ReportsDialog(QDialog):
         if drill.note:
             text += " " + drill.note
         self.entries_title.setText(text)
+        total = sum(self.splitter.sizes())
+        if self.splitter.sizes()[1] < total * 2 // 5:  # room for the entries once there are some
+            self.splitter.setSizes([total * 3 // 5, total * 2 // 5])
 
     # ------------------------------------------------------------ the chart
     def draw_chart(self) -> None:

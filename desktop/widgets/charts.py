@@ -166,11 +166,12 @@ def _value_axis(painter, plot: QRectF, low: int, high: int, data, palette) -> tu
     fm = QFontMetrics(painter.font())
     span = max(high - low, 1)
     step = nice_step(span, data.currency)
-    low = (low // step) * step
     high = -(-high // step) * step
+    if low < 0:  # room below zero for what is there, not a whole step more (a small refund, say)
+        low = min(low - span // 20, -step // 5)
     if high == low:
         high = low + step
-    ticks = list(range(low, high + 1, step))
+    ticks = list(range(-(-low // step) * step, high + 1, step))
     labels = [money_label(t, data.currency, short=True) for t in ticks]
     left = max(fm.horizontalAdvance(t) for t in labels) + 6
     area = QRectF(

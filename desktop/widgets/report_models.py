@@ -81,7 +81,10 @@ class ReportModel(QAbstractTableModel):
         self.more: Callable[[int], list] | None = None  # reads the next page (from an offset), when paging
         self.sort_pages: Callable[[str | None], None] | None = None  # paging: the report orders its rows
         self.periods = False  # the rows' keys are periods ("2026-03")
-        self.flag_rows: dict[str, Row] = {}  # budget in the home currency: each contract's row in its own currency
+        self.flag_rows: dict[str, Row] = {}
+        self.home: str | None = (
+            None  # the rows are in the home currency (the headings name it)  # budget in the home currency: each contract's row in its own currency
+        )
         self.warning = QColor("#8a4b00")
 
     # ------------------------------------------------------------ filling
@@ -92,6 +95,7 @@ class ReportModel(QAbstractTableModel):
         self.rows = list(rows)
         self.totals = list(totals)
         self.periods = periods
+        self.home = self.rows[0].currency if self.rows and isinstance(self.rows[0], HomeRow) else None
         self.groups = len(self.rows) if groups is None else groups
         self.more = more
         self.endResetModel()
@@ -127,6 +131,8 @@ class ReportModel(QAbstractTableModel):
             return self.group_title
         if column == "currency":
             return "Currency"
+        if self.home is not None and column not in ("flag", "share"):
+            return f"{COLUMN_TITLES.get(column, column)} ({self.home})"
         if column == "flag":
             return "Against budget"
         return COLUMN_TITLES.get(column, column)
@@ -211,7 +217,7 @@ class ReportModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == "label":
-                return self.label(row)
+                return "\n".join(t for t in (self.label(row), self.converted_from(row)) if t)
             if column == "currency":
                 return self.converted_from(row) or None
             figure = self.figure(row, column) if column not in ("currency", "flag") else None

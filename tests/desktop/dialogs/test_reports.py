@@ -233,10 +233,17 @@ def test_budget_flags_stay_in_words_in_the_home_currency(qtbot, window, with_hom
 def test_home_figures_name_the_rate_and_day_they_used(qtbot, window, with_home):
     dialog = opened(qtbot, window)
     assert dialog.amounts_combo.currentText() == "In EUR, the home currency"
+    assert headers(dialog)[2:] == ["Paid to freelancers (EUR)", "Fees (EUR)", "Refunds received (EUR)", "Spend (EUR)"]
+    assert dialog.table.isColumnHidden(1)  # every row is in euros: the headings say so
+    march = cell(dialog, "Mar 2026", "EUR", "label")
+    assert march.data(Qt.ItemDataRole.ToolTipRole) == "Mar 2026\nConverted into EUR from USD"
     paid = cell(dialog, "Mar 2026", "EUR", "paid")
     assert paid.data() == "€450.00"  # $500.00 at 0.9
     assert "1 USD = 0.9 EUR (rate of 2026-03)" in paid.data(Qt.ItemDataRole.ToolTipRole)
     dialog.table.setCurrentIndex(paid)
+    assert dialog.details.text().startswith(
+        "Mar 2026 · Paid to freelancers (EUR): €450.00 (Converted into EUR from USD)"
+    )
     assert "1 USD = 0.9 EUR (rate of 2026-03)" in dialog.details.text()
     site = cell(dialog, "Apr 2026", "EUR", "refunded")
     assert site.data() == "€46.00" and "1 USD = 0.92 EUR (rate of 2026-04)" in site.data(Qt.ItemDataRole.ToolTipRole)
@@ -261,7 +268,7 @@ def test_amounts_as_recorded_or_in_the_home_currency(qtbot, window, with_home):
     assert [r[1] for r in table(dialog)] == ["EUR"] * 4
     dialog.amounts_combo.setCurrentIndex(dialog.amounts_combo.findData("each"))
     dialog.run()
-    assert [r[1] for r in table(dialog)][:3] == ["USD", "EUR", "JPY"]
+    assert [r[:2] for r in table(dialog)][:3] == [["Copy", "JPY"], ["Logo", "USD"], ["Site", "EUR"]]
 
 
 def test_no_home_currency_says_how_to_choose_one(qtbot, window, books):
