@@ -16,6 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
 from desktop import formatting
+from desktop.widgets.appearance import colour
 from models import reports
 from models.labels import ENTRY_KINDS
 from models.report_views import COLUMN_TITLES, FLAG_WORDS, period_words
@@ -81,11 +82,8 @@ class ReportModel(QAbstractTableModel):
         self.more: Callable[[int], list] | None = None  # reads the next page (from an offset), when paging
         self.sort_pages: Callable[[str | None], None] | None = None  # paging: the report orders its rows
         self.periods = False  # the rows' keys are periods ("2026-03")
-        self.flag_rows: dict[str, Row] = {}
-        self.home: str | None = (
-            None  # the rows are in the home currency (the headings name it)  # budget in the home currency: each contract's row in its own currency
-        )
-        self.warning = QColor("#8a4b00")
+        self.flag_rows: dict[str, Row] = {}  # budget in the home currency: each contract's row in its own currency
+        self.home: str | None = None  # the rows are in the home currency (the headings name it)
 
     # ------------------------------------------------------------ filling
     def set_rows(self, columns, group_title, rows, totals, *, periods=False, groups=None, more=None) -> None:
@@ -213,7 +211,7 @@ class ReportModel(QAbstractTableModel):
             figure = self.figure(row, column) if column not in ("label", "currency", "flag") else None
             over = column == "flag" and self.flag_of(row) == reports.OVER
             if over or (isinstance(figure, HomeAmount) and not figure.complete):
-                return self.warning
+                return QColor(colour("warning"))  # (the words say it too: "⚠ Over budget", "rate missing")
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == "label":
