@@ -105,6 +105,21 @@ def test_the_reports_menu_opens_each_report(qtbot, window, books):
         QApplication.processEvents()
 
 
+def test_the_reports_window_has_a_key_and_each_report_a_letter(window):
+    assert window.act_report_period.shortcut().toString() == "Ctrl+Shift+R"
+    texts = [spec.text for spec in ACTIONS if spec.attr in REPORT_ACTIONS]
+    letters = [t[t.index("&") + 1].lower() for t in texts]
+    assert len(set(letters)) == len(texts) == 7
+
+
+def test_a_sort_chosen_is_kept_when_the_report_is_read_again(qtbot, window, books):
+    dialog = opened(qtbot, window, "spend_by_contract")
+    dialog.table.sortByColumn(dialog.model.columns.index("label"), Qt.SortOrder.DescendingOrder)
+    dialog.status_combo.setCurrentIndex(dialog.status_combo.findData("active"))
+    dialog.run()
+    assert [r[0] for r in table(dialog)] == ["Site", "Logo", "Copy", "Total", "Total", "Total"]
+
+
 def test_the_dates_default_to_this_year(qtbot, window, books):
     dialog = opened(qtbot, window)
     assert dialog.range_combo.currentText() == "This year"
