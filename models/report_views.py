@@ -169,6 +169,7 @@ def currencies(report: Report) -> list[str]:
     return out
 
 
+RANKED = 50  # freelancers converted into the home currency to find the top few of a chart by freelancer
 INCOMPLETE = "Some amounts have no exchange rate and are left out of the figures in {home}."
 
 
@@ -209,13 +210,16 @@ def spend_by_freelancer_chart(
     whole = run("spend_by_period", period=period, first=first, last=last, filters=filters, home=h)
     rows, complete = _rows_in(whole, currency)
     keys = [r.key for r in rows]
-    by_people = run("spend_by_freelancer", first=first, last=last, filters=filters, home=h if converting else False)
-    if converting:
+    if converting:  # (converted for the few who spent the most in any one currency, not for everyone)
+        by_people = run("spend_by_freelancer", first=first, last=last, filters=filters, home=h, limit=RANKED,
+                        sort="spend")  # fmt: skip
         ranked = sorted(by_people.home_rows, key=lambda r: -r.figures["spend"].amount)
+        everyone = by_people.groups
     else:
+        by_people = run("spend_by_freelancer", first=first, last=last, filters=filters, home=False)
         ranked = sorted((r for r in by_people.rows if r.currency == currency), key=lambda r: -r.figures["spend"])
+        everyone = len(ranked)
     ranked = [r for r in ranked if _value(r.figures["spend"])]
-    everyone = len(ranked)
     ranked = ranked[:top]
     series = []
     rest = {r.key: _value(r.figures["spend"]) for r in rows}

@@ -455,8 +455,8 @@ class ReportsDialog(QDialog):
         if not index.isValid() or self.report is None:
             return
         row_key, column, currency = self.model.data(index, KEY_ROLE)
-        if column in ("label", "currency", "flag", "share"):
-            column = "actual" if self.key() == "budget_vs_actual" else self.report.columns[-1]
+        if column in ("label", "currency", "flag", "share"):  # the row's own figure: its spend, fees, escrow...
+            column = {"budget_vs_actual": "actual", "fees_by_period": "fees"}.get(self.key(), self.report.columns[-1])
         drill = report_views.drill(self.key(), self.report, row_key, column, currency)
         row = self.model.row_at(index.row())
         if drill is None:
@@ -495,7 +495,7 @@ class ReportsDialog(QDialog):
     def chart_data(self, key: str):
         home = self.home if self.in_home() else None
         first, last = self.dates()
-        source = self._run(key, home=home or False) if key in ("budget_vs_actual", "spend_by_freelancer") else None
+        source = self._run(key, home=False) if key == "budget_vs_actual" else None  # (in each contract's currency)
         if key == "spend_by_freelancer":
             source = self._run("spend_by_period", home=home or False)
         report = source or self.report

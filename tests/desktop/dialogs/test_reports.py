@@ -342,3 +342,15 @@ def test_the_spend_chart_stacks_by_freelancer_with_the_others_adding_up(qtbot, w
     data = dialog.chart.data
     assert [s.name for s in data.series] == ["Ana Ruiz"]
     assert data.totals == tuple(sum(s.values[i] for s in data.series) for i in range(len(data.categories)))
+
+
+def test_the_chart_by_freelancer_in_the_home_currency_ranks_by_the_converted_spend(qtbot, window, with_home):
+    dialog = opened(qtbot, window)
+    dialog.tabs.setCurrentIndex(1)
+    assert dialog.chart_currency.currentData() == "EUR"
+    dialog.stack_combo.setCurrentIndex(1)
+    data = dialog.chart.data
+    assert [s.name for s in data.series] == ["Ben Okafor", "Ana Ruiz"]  # €1,260.99 against €427.39
+    assert data.categories == ("Mar 2026", "Apr 2026")
+    assert data.series[0].values == (0, 126_099) and data.series[1].values == (47_339, -4_600)
+    assert "no exchange rate" in data.note  # the yen has none: left out, and said so
