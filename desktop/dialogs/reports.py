@@ -484,8 +484,8 @@ class ReportsDialog(QDialog):
         self.tabs.setTabEnabled(1, has_chart)
         self.tabs.setTabToolTip(1, "" if has_chart else "This report has no chart: its table says it all.")
         self.stack_combo.setEnabled(key == "spend_by_period")
-        if not has_chart or self.tabs.currentIndex() != 1 or self.report is None:
-            return
+        if not has_chart or self.tabs.currentIndex() != 1 or self.report is None or self._pending.isActive():
+            return  # (a choice just made: the report is read again first, then drawn)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self.chart.set_data(self.chart_data(key))
