@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -103,7 +104,7 @@ class ReportsDialog(QDialog):
         self._pending = QTimer(self, singleShot=True, interval=0)
         self._pending.timeout.connect(self.run)
 
-        self.report_combo = _combo("reportCombo", "Report", [(k, t) for k, t, _, _ in CATALOGUE], 18)
+        self.report_combo = _combo("reportCombo", "Report", [(k, t) for k, t, _, _ in CATALOGUE], 30)
         self.period_combo = _combo("periodCombo", "Period", [(k, t) for k, t in PERIOD_TITLES.items()])
         self.range_combo = _combo("rangeCombo", "Dates", RANGES)
         self.from_edit = self._date_edit("fromEdit", "From")
@@ -428,11 +429,15 @@ class ReportsDialog(QDialog):
     def _size_columns(self) -> None:
         header = self.table.horizontalHeader()
         metrics = self.table.fontMetrics()
-        shown = min(self.model.rowCount(), 200)
-        for col in range(self.model.columnCount()):
-            widest = max([metrics.horizontalAdvance(self.model.headerData(col, Qt.Orientation.Horizontal) or "")]
-                         + [metrics.horizontalAdvance(self.model.data(self.model.index(r, col)) or "")
-                            for r in range(shown)])  # fmt: skip
+        bold_font = self.table.font()
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)  # the totals
+        m = self.model
+        rows = [*range(min(len(m.rows), 200)), *range(len(m.rows), m.rowCount())]
+        for col in range(m.columnCount()):
+            widest = max([metrics.horizontalAdvance(m.headerData(col, Qt.Orientation.Horizontal) or "")]
+                         + [(bold if m.is_total(r) else metrics).horizontalAdvance(m.data(m.index(r, col)) or "")
+                            for r in rows])  # fmt: skip
             limit = 280 if self.model.columns[col] == "label" else 230
             header.resizeSection(col, min(widest + 24, limit))
 
