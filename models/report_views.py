@@ -96,11 +96,9 @@ class Drill:
 def drill(report_key: str, report: Report, row_key: str, column: str, currency: str | None) -> Drill | None:
     """The entries behind a figure of `report` (a row's key, "" for a total; `currency` None: every currency, as
     a home-currency figure adds them). None when no ledger entry is behind the column (a budget, a share)."""
-    if column in ("share",):
+    if why_no_entries(report_key, row_key, column):
         return None
     note = ""
-    if column == "budget":
-        return None
     if column == "left":
         column, note = (
             "actual",
@@ -119,6 +117,17 @@ def drill(report_key: str, report: Report, row_key: str, column: str, currency: 
     if group is not None:
         kw.update(group=group, key=row_key)
     return Drill(column, kw, note)
+
+
+def why_no_entries(report_key: str, row_key: str, column: str) -> str:
+    """Why no ledger entries are listed behind a figure ("" when they are)."""
+    if column == "budget":
+        return "A budget is set on the contract, not recorded in the ledger: no entry is behind it."
+    if column == "share":
+        return "A share is the fees divided by the spend: the entries are behind each of them."
+    if report_key == "budget_vs_actual" and not row_key:
+        return "The totals count the contracts with a budget only: choose a contract's figure to list its entries."
+    return ""
 
 
 # ------------------------------------------------------------------ charts

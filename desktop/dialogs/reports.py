@@ -466,8 +466,7 @@ class ReportsDialog(QDialog):
         row = self.model.row_at(index.row())
         if drill is None:
             self.entries.load(None)
-            self.entries_title.setText(f"{self.model.title(column)}: no ledger entry is behind it (a budget is set on "
-                                       "the contract, not recorded).")  # fmt: skip
+            self.entries_title.setText(report_views.why_no_entries(self.key(), row_key, column))
             return
         self.entries.load(lambda offset, limit: reports.entries_behind(drill.column, **drill.kwargs, offset=offset,
                                                                        limit=limit))  # fmt: skip
