@@ -19,8 +19,8 @@ CATALOGUE = (
     ("spend_by_period", "Spend by period", True, "period"),
     ("spend_by_freelancer", "Spend by freelancer", False, "freelancer"),
     ("spend_by_contract", "Spend by contract", False, "contract"),
-    ("fees_by_period", "Fees and their share of the spend", True, "period"),
-    ("escrow_by_month_end", "Escrow held at each month end", False, "period"),
+    ("fees_by_period", "Fees and their share", True, "period"),
+    ("escrow_by_month_end", "Escrow held at month end", False, "period"),
     ("refunds_by_period", "Refunds and escrow refunds", True, "period"),
     ("budget_vs_actual", "Budget against actual", False, "contract"),
 )

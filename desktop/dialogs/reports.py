@@ -104,9 +104,9 @@ class ReportsDialog(QDialog):
         self._pending = QTimer(self, singleShot=True, interval=0)
         self._pending.timeout.connect(self.run)
 
-        self.report_combo = _combo("reportCombo", "Report", [(k, t) for k, t, _, _ in CATALOGUE], 30)
-        self.period_combo = _combo("periodCombo", "Period", [(k, t) for k, t in PERIOD_TITLES.items()])
-        self.range_combo = _combo("rangeCombo", "Dates", RANGES)
+        self.report_combo = _combo("reportCombo", "Report", [(k, t) for k, t, _, _ in CATALOGUE], 25)
+        self.period_combo = _combo("periodCombo", "Period", [(k, t) for k, t in PERIOD_TITLES.items()], 7)
+        self.range_combo = _combo("rangeCombo", "Dates", RANGES, 14)
         self.from_edit = self._date_edit("fromEdit", "From")
         self.to_edit = self._date_edit("toEdit", "To")
         self.status_combo = _combo("statusCombo", "Contract status", STATUSES)
@@ -126,21 +126,23 @@ class ReportsDialog(QDialog):
 
         # The choices, each label with its field, wrapping onto another line where the screen is narrow.
         choices = FlowLayout()
-        for text, widget in (
-            ("&Report:", self.report_combo), ("&Period:", self.period_combo), ("&Dates:", self.range_combo),
-            ("&From", self.from_edit), ("&to", self.to_edit), ("&Status:", self.status_combo),
-            ("Free&lancer:", self.freelancer_combo), ("Polic&y:", self.policy_combo), ("&Amounts:", self.amounts_combo),
+        for cells in (
+            (("&Report:", self.report_combo),), (("&Period:", self.period_combo),), (("&Dates:", self.range_combo),),
+            (("&From", self.from_edit), ("&to", self.to_edit)), (("&Status:", self.status_combo),),
+            (("Free&lancer:", self.freelancer_combo),), (("Polic&y:", self.policy_combo),),
+            (("&Amounts:", self.amounts_combo),),
         ):  # fmt: skip
-            pair = QWidget()
-            pair.setObjectName(f"{widget.objectName()}Pair")
+            pair = QWidget()  # (a label with its field, or the two dates, stay on one line together)
+            pair.setObjectName(f"{cells[0][1].objectName()}Pair")
             row = QHBoxLayout(pair)
             row.setContentsMargins(0, 0, 6, 0)
             row.setSpacing(4)
-            label = QLabel(text)
-            label.setObjectName(f"{widget.objectName()}Label")
-            label.setBuddy(widget)
-            row.addWidget(label)
-            row.addWidget(widget)
+            for text, widget in cells:
+                label = QLabel(text)
+                label.setObjectName(f"{widget.objectName()}Label")
+                label.setBuddy(widget)
+                row.addWidget(label)
+                row.addWidget(widget)
             choices.addWidget(pair)
 
         self.note = QLabel()  # what the figures leave out (rates missing), or how the rows are sorted when paged
