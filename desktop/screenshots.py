@@ -749,7 +749,10 @@ def report_views_here(out: Path) -> None:
                 dialog.table.horizontalScrollBar().setValue(0)
                 grab(dialog, out / f"report-{key}-largest-first-{suffix}.png")
             if key == "budget_vs_actual":
-                index = dialog.model.index(0, dialog.model.columns.index("actual"))
+                actual = dialog.model.columns.index("actual")
+                shown = [dialog.model.data(dialog.model.index(r, actual)) for r in range(dialog.model.rowCount())]
+                paid = next(r for r, text in enumerate(shown) if text not in ("€0.00", "$0.00"))
+                index = dialog.model.index(paid, actual)
                 dialog.table.setCurrentIndex(index)
                 dialog.drill_down(index)
                 grab(dialog, out / f"report-{key}-entries-{suffix}.png")

@@ -341,13 +341,14 @@ class ReportsDialog(QDialog):
         if key == "escrow_by_month_end":
             title = "Month end"
         periods = group == "period"
-        extra = ["share"] if key == "fees_by_period" else ["flag"] if key == "budget_vs_actual" else []
+        extra = ["share"] if key == "fees_by_period" else []
+        first = ["flag"] if key == "budget_vs_actual" else []  # (over or under budget: beside the contract's name)
         self.model.flag_rows = {}
         self.model.sort_pages = None
         notes = []
         if not self.in_home():
             report = self._run(key, home=False)
-            self.model.set_rows([*report.columns, *extra], title, report.rows, report.totals, periods=periods)
+            self.model.set_rows([*first, *report.columns, *extra], title, report.rows, report.totals, periods=periods)
             if not self.home and len({r.currency for r in report.rows}) > 1:
                 notes.append(NO_HOME)
         elif key in KEYED:
@@ -370,14 +371,14 @@ class ReportsDialog(QDialog):
                 if whole.home_total is not None:
                     totals = [whole.home_total]
             columns = [c for c in report.columns if not report.home_rows or c in report.home_rows[0].figures]
-            self.model.set_rows([*columns, *extra], title, report.home_rows, totals, periods=periods,
+            self.model.set_rows([*first, *columns, *extra], title, report.home_rows, totals, periods=periods,
                                 groups=report.groups, more=more)  # fmt: skip
             self.model.sort_pages = self._sort_pages
         else:
             report = self._run(key, home=self.home)
             columns = [c for c in report.columns if not report.home_rows or c in report.home_rows[0].figures]
             totals = [report.home_total] if report.home_total is not None and key != "escrow_by_month_end" else []
-            self.model.set_rows([*columns, *extra], title, report.home_rows, totals, periods=periods)
+            self.model.set_rows([*first, *columns, *extra], title, report.home_rows, totals, periods=periods)
         self.report = report
         self.table.setColumnHidden(1, self.in_home())  # (in the home currency every row is in it: headings say so)
         missing = self._missing()
@@ -454,7 +455,8 @@ class ReportsDialog(QDialog):
         words = f"{self.model.label(row)} · {self.model.title(column)}: {self.model.text(row, column)}"
         if isinstance(figure, HomeAmount):
             words += f" ({self.model.converted_from(row)})" if self.model.converted_from(row) else ""
-            words += "\n" + conversion_words(figure).replace("\n", "; ")
+            how = conversion_words(figure).replace("\n", "; ")
+            words += f"\n{how}" if how else ""
         self.details.setText(words + "\n" + DRILL_HINT)
 
     def drill_down(self, index) -> None:
