@@ -2,7 +2,7 @@
 page, the help, each dialog and the pages of two PDF summaries, into docs/screenshots/
 (run offscreen; the PDF pages need poppler-utils' pdftoppm).
 
-    python -m desktop.screenshots [OUT_DIR] [--only statements|screens]
+    python -m desktop.screenshots [OUT_DIR] [--only statements|screens|reports]
 """
 
 from __future__ import annotations
@@ -586,6 +586,7 @@ def main(out: Path) -> None:
     apply_scheme(app, dark=False)
     second_version(out, settings)
     statements_light_and_dark(out, settings)
+    report_views(out, settings)
     screens(out, settings)
 
 
@@ -661,9 +662,119 @@ def one_screen(out: Path, name: str) -> None:
     apply_scheme(app, dark=False)
 
 
+REPORT_KEYS = ("spend_by_period", "spend_by_freelancer", "spend_by_contract", "fees_by_period",
+               "escrow_by_month_end", "refunds_by_period", "budget_vs_actual")  # fmt: skip
+CHARTED = ("spend_by_period", "spend_by_freelancer", "escrow_by_month_end", "budget_vs_actual")
+
+
+def reports_book(path: Path) -> None:
+    """A demo book with a contract titled in 200 characters for a freelancer named in Arabic (over budget, and
+    the largest spender), the euro as the home currency and a rate for each month of each currency but the
+    Indian rupee's (its amounts show as missing a rate)."""
+    from models import ops, rates
+    from models.book import open_book
+    from models.demo import generate
+    from models.entities import Contract
+
+    generate(path, 200, seed=4, today=TODAY)
+    book = open_book(path, create=False)
+    freelancer = ops.create_freelancer(ARABIC_NAME)
+    contract = ops.create_contract(LONG_TITLE, freelancer, budget=1_000_000, started_on=date(2026, 2, 2), today=TODAY)
+    for n, month in enumerate((3, 5, 8, 10), start=1):
+        milestone = ops.add_milestone(contract, f"Stage {n}", 900_000)
+        ops.fund_milestone(milestone, on=date(2026, month, 3), today=TODAY)
+        ops.release_payment(milestone, on=date(2026, month, 20), today=TODAY)
+    rates.set_home_currency("EUR")
+    quoted = {"USD": "0.92", "GBP": "1.17", "JPY": "0.0062", "CAD": "0.68", "AUD": "0.61", "CHF": "1.04"}
+    currencies = {c for (c,) in Contract.select(Contract.currency).distinct().tuples()} - {"EUR", "INR"}
+    for currency in sorted(currencies):
+        for month in range(1, 12):
+            rates.record_rate(currency, f"2026-{month:02d}", quoted.get(currency, "0.5"), today=TODAY)
+    for month in range(1, 13):
+        rates.record_rate("USD", f"2025-{month:02d}", "0.9", today=TODAY)
+    book.close()
+
+
+def report_views(out: Path, settings) -> None:
+    """`--only reports`: the Reports window on a 1024×600 screen (drawn by a child process, whose offscreen
+    screen is that size: see `screens`)."""
+    import json
+    import subprocess
+
+    tmp = Path(tempfile.mkdtemp(prefix="escrowbook-reports-screen-"))
+    config = tmp / "1024x600.json"
+    screen = {"name": "1024x600", "x": 0, "y": 0, "width": 1024, "height": 600}
+    config.write_text(json.dumps({"screens": [{**screen, "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
+    subprocess.run([sys.executable, "-m", "desktop.screenshots", str(out), "--reports"], env=env, check=True)
+
+
+def report_views_here(out: Path) -> None:
+    """The child of `report_views`: the Reports window at 1024×600 on each report (in the home currency, and the
+    first also as recorded), each chart, and the entries behind a figure, light and dark."""
+    from PySide6.QtCore import Qt
+
+    from desktop import icons
+    from desktop.app import apply_scheme, make_app
+    from desktop.window.main_window import MainWindow
+    from models.book import open_book
+
+    out.mkdir(parents=True, exist_ok=True)
+    app = make_app()
+    tmp = Path(tempfile.mkdtemp(prefix="escrowbook-reports-"))
+    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+    reports_book(tmp / "demo.book")
+    for dark in (False, True):
+        apply_scheme(app, dark=dark)
+        icons.clear_cache()
+        suffix = "dark" if dark else "light"
+        book = open_book(tmp / "demo.book", create=False)
+        window = MainWindow(book, today=TODAY, now=lambda: NOW, settings=settings)
+        window.resize(1024, 600)
+        window.show()
+        QApplication.processEvents()
+        for key in REPORT_KEYS:
+            dialog = window.reports_dialog(key)
+            dialog.resize(1024, 600)
+            grab(dialog, out / f"report-{key}-{suffix}.png")
+            if key == "spend_by_period":
+                dialog.amounts_combo.setCurrentIndex(0)
+                dialog.run()
+                grab(dialog, out / f"report-{key}-as-recorded-{suffix}.png")
+                dialog.amounts_combo.setCurrentIndex(1)
+                dialog.run()
+            if key in ("spend_by_contract", "spend_by_freelancer"):  # the 200-character title, the Arabic name first
+                dialog.table.sortByColumn(dialog.model.columns.index("spend"), Qt.SortOrder.DescendingOrder)
+                dialog.table.setCurrentIndex(dialog.model.index(0, dialog.model.columns.index("spend")))
+                dialog.table.horizontalScrollBar().setValue(0)
+                grab(dialog, out / f"report-{key}-largest-first-{suffix}.png")
+            if key == "budget_vs_actual":
+                actual = dialog.model.columns.index("actual")
+                shown = [dialog.model.data(dialog.model.index(r, actual)) for r in range(dialog.model.rowCount())]
+                paid = next(r for r, text in enumerate(shown) if text not in ("€0.00", "$0.00"))
+                index = dialog.model.index(paid, actual)
+                dialog.table.setCurrentIndex(index)
+                dialog.drill_down(index)
+                grab(dialog, out / f"report-{key}-entries-{suffix}.png")
+            if key in CHARTED:
+                dialog.tabs.setCurrentIndex(1)
+                grab(dialog, out / f"chart-{key}-{suffix}.png")
+                if key == "spend_by_period":
+                    dialog.stack_combo.setCurrentIndex(1)
+                    grab(dialog, out / f"chart-{key}-by-freelancer-{suffix}.png")
+                if key == "budget_vs_actual":  # the contract titled in 200 characters is in US dollars
+                    dialog.chart_currency.setCurrentIndex(dialog.chart_currency.findData("USD"))
+                    grab(dialog, out / f"chart-{key}-usd-{suffix}.png")
+            dialog.reject()
+            QApplication.processEvents()
+        window.close()
+        book.close()
+    apply_scheme(app, dark=False)
+
+
 def only(name: str, out: Path) -> None:
     """`python -m desktop.screenshots OUT --only statements`: one group of screenshots, not all of them."""
-    groups = {"statements": statements_light_and_dark, "screens": screens}
+    groups = {"statements": statements_light_and_dark, "screens": screens, "reports": report_views}
     if name not in groups:
         raise SystemExit(f"--only takes one of: {', '.join(groups)}")
     out.mkdir(parents=True, exist_ok=True)
@@ -673,7 +784,9 @@ def only(name: str, out: Path) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if "--screen" in args:
+    if "--reports" in args:
+        report_views_here(Path(args[0]))
+    elif "--screen" in args:
         i = args.index("--screen")
         one_screen(Path(args[0]), args[i + 1])
     elif "--only" in args:

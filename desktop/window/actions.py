@@ -55,6 +55,21 @@ ACTIONS = (
            "Verify the whole book: its balances, links, dates and summaries, and its ledger's hash chain"),
     Action("act_rates", "actionExchangeRates", "Home Currency and Exchange &Rates…", "rates_dialog", None, None,
            "Choose the currency reports add up in, and record or import exchange rates into it"),
+    # Reports: one window (desktop/dialogs/reports.py), opened on the report chosen.
+    Action("act_report_period", "actionReportSpendByPeriod", "Spend by &Period…", "reports_dialog", "Ctrl+Shift+R",
+           None, "Paid to freelancers, fees, refunds and spend per month, quarter or year", ("spend_by_period",)),
+    Action("act_report_freelancer", "actionReportSpendByFreelancer", "Spend by &Freelancer…", "reports_dialog", None,
+           None, "What each freelancer cost: paid, fees, refunds and spend", ("spend_by_freelancer",)),
+    Action("act_report_contract", "actionReportSpendByContract", "Spend by &Contract…", "reports_dialog", None, None,
+           "What each contract cost: paid, fees, refunds and spend", ("spend_by_contract",)),
+    Action("act_report_fees", "actionReportFees", "Fees and Their &Share…", "reports_dialog", None, None,
+           "The fees per period and their share of the spend", ("fees_by_period",)),
+    Action("act_report_escrow", "actionReportEscrow", "&Escrow Held at Month End…", "reports_dialog", None, None,
+           "How much was held in escrow at the end of each month", ("escrow_by_month_end",)),
+    Action("act_report_refunds", "actionReportRefunds", "&Refunds and Escrow Refunds…", "reports_dialog", None, None,
+           "Refunds from freelancers and escrow returned to you, per period", ("refunds_by_period",)),
+    Action("act_report_budget", "actionReportBudget", "&Budget against Actual…", "reports_dialog", None, None,
+           "Each contract's budget against what it actually cost, over or under budget", ("budget_vs_actual",)),
     # Quit has no standard key on some platforms.
     Action("act_quit", "actionQuit", "&Quit", "close", "Ctrl+Q", needs_book=False),
     Action("act_new_contract", "actionNewContract", "&New Contract…", "new_contract", Key.New, "new-contract",
@@ -95,6 +110,8 @@ APPEARANCE = "appearance"  # View → Appearance: System, Light, Dark
 CONTRACT_ACTIONS = ["act_new_contract", "act_edit_contract", None, "act_new_milestone", "act_fund", "act_submit",
                     "act_release", "act_refund", None, "act_end"]  # fmt: skip
 CONTRACT_MENU = [*CONTRACT_ACTIONS, None, CORRECTIONS]
+REPORT_ACTIONS = ["act_report_period", "act_report_freelancer", "act_report_contract", "act_report_fees", None,
+                  "act_report_escrow", "act_report_refunds", "act_report_budget"]  # fmt: skip
 
 # Each menu's entries, in order: an action's attribute, None for a separator, or one of the names above.
 MENUS = (
@@ -103,6 +120,7 @@ MENUS = (
     ("&Edit", ["act_undo", "act_redo", None, "act_find", "act_delete"]),
     ("&Contract", CONTRACT_MENU),
     ("&View", [FILTERS, None, ATTENTION, "act_refresh", None, APPEARANCE]),
+    ("Reports", REPORT_ACTIONS),  # (no Alt letter: each of "Reports" is taken, as for Tools)
     ("Tools", ["act_check_book", "act_rates"]),  # (no Alt letter: each of "Tools" is a tab's or a button's already)
     ("&Help", ["act_help", "act_help_ending", "act_help_rules", None, "act_about"]),
 )  # fmt: skip

@@ -218,6 +218,17 @@ class FileMenu:
         dialog.open()
         return dialog
 
+    def reports_dialog(self, report: str = "spend_by_period"):
+        """Reports → …: the Reports window on `report` (a key of models.report_views.CATALOGUE), with its dates,
+        filters, table, drill-down and chart (desktop/dialogs/reports.py). Returns the dialog, opened."""
+        from desktop.dialogs.reports import ReportsDialog
+
+        dialog = ReportsDialog(self, report=report, today=self.today())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.reports_window = dialog  # tests and screenshots reach it here
+        return dialog
+
     def reconcile_statement(self) -> None:
         """File → Reconcile Statement…: a CSV chosen, read into the book, and the reconciliation shown."""
         path = self.choose_statement_file()

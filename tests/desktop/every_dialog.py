@@ -168,6 +168,8 @@ def factories(window, tmp_path: Path, only: str = "") -> dict[str, Callable[[], 
         "overdue events": lambda: OverdueEventsDialog(window, today=DEMO_TODAY),
         "check book": window.check_book_dialog,
         "exchange rates": exchange_rates,
+        "reports": lambda: window.reports_dialog("spend_by_period"),
+        "reports, budget against actual": lambda: window.reports_dialog("budget_vs_actual"),
         "contract picker": lambda: ContractPickerDialog(window, currency="USD", what="Which contract?"),
         "reconcile": lambda: reconcile(window, statement(tmp_path / "statement.csv")),
         "statement mapping": lambda: reconcile(

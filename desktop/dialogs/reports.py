@@ -1,0 +1,529 @@
+"""Reports → …: one window for every report of models/reports.py, with its dates, period and filters, a sortable
+table, the ledger entries behind any figure (Enter or a double-click on it), and a chart where one helps.
+
+Amounts are shown in each currency as recorded, or, once the book has a home currency, added up in it: each
+converted figure says which rates and days it used (its tooltip, and the line under the table), and one that
+lacks a rate says so in words, naming the currency and the day.
+
+Each report runs on the window's thread, with a busy cursor: the reports are single aggregate queries over the
+book's one connection (within 300 ms each on a book of 100,000 contracts, benchmarks/reports.py), and running
+them beside the daily backup or a count on a second thread would share that connection. A report of many rows
+in the home currency (by contract or by freelancer on a big book) reads a page at a time as the table scrolls.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import formatting
+from desktop.widgets.appearance import colour
+from desktop.widgets.charts import ChartWidget
+from desktop.widgets.fields import DATE_FORMAT, named, qdate
+from desktop.widgets.flow_layout import FlowLayout
+from desktop.widgets.report_models import KEY_ROLE, EntriesModel, ReportModel, conversion_words
+from desktop.widgets.screen_fit import keep_on_screen
+from models import rates, report_views, reports
+from models.entities import Freelancer
+from models.report_views import CATALOGUE, COLUMN_TITLES, GROUP_TITLES, KEYED, PERIOD_TITLES, TAKES_PERIOD
+from models.reports import Filters, HomeAmount
+
+TITLE = "Reports"
+HOME_PAGE = 500  # home-currency rows of a report by contract or freelancer read at a time
+RANGES = (
+    ("this_year", "This year"),
+    ("last_year", "Last year"),
+    ("this_quarter", "This quarter"),
+    ("last_12", "Last 12 months"),
+    ("all", "All dates"),
+    ("custom", "Chosen dates"),
+)
+STATUSES = (("", "Any status"), ("active", "Active"), ("ended", "Ended"))
+POLICIES = (("", "Any policy"), ("upwork", "Marketplace"), ("direct", "Direct"))
+CHARTED = {"spend_by_period", "spend_by_freelancer", "escrow_by_month_end", "budget_vs_actual"}
+DRILL_HINT = "Press Enter on a figure, or double-click it, to list the ledger entries behind it."
+NO_HOME = "To add every currency up in one, choose a home currency: Tools → Home Currency and Exchange Rates…"
+
+
+def date_range(choice: str, today: date) -> tuple[date | None, date | None]:
+    """The first and last day of a range choice (None: no limit); "custom" is the edits' own."""
+    if choice == "this_year":
+        return date(today.year, 1, 1), today
+    if choice == "last_year":
+        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    if choice == "this_quarter":
+        return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+    if choice == "last_12":
+        start = date(today.year - 1, today.month, 1) + timedelta(days=31)
+        return start.replace(day=1), today
+    return None, None
+
+
+def _combo(name: str, accessible: str, items, chars: int = 10) -> QComboBox:
+    combo = named(QComboBox(), name, accessible)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    for key, text in items:
+        combo.addItem(text, key)
+    return combo
+
+
+class ReportsDialog(QDialog):
+    """The Reports window: chooser, dates, period, filters, amounts; a table (and the entries behind a figure),
+    and a chart."""
+
+    def __init__(self, parent: QWidget | None = None, *, report: str = "spend_by_period", today: date | None = None):
+        super().__init__(parent)
+        self.setObjectName("reportsDialog")
+        self.setWindowTitle(TITLE)
+        self.setAccessibleName(TITLE)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+        keep_on_screen(self)
+        self.today = today or date.today()
+        self.home = rates.home_currency()
+        self.report: reports.Report | None = None
+        self.page_sort: str | None = None
+        self._pending = QTimer(self, singleShot=True, interval=0)
+        self._pending.timeout.connect(self.run)
+
+        self.report_combo = _combo("reportCombo", "Report", [(k, t) for k, t, _, _ in CATALOGUE], 25)
+        self.period_combo = _combo("periodCombo", "Period", [(k, t) for k, t in PERIOD_TITLES.items()], 7)
+        self.range_combo = _combo("rangeCombo", "Dates", RANGES, 14)
+        self.from_edit = self._date_edit("fromEdit", "From")
+        self.to_edit = self._date_edit("toEdit", "To")
+        self.status_combo = _combo("statusCombo", "Contract status", STATUSES)
+        self.freelancer_combo = _combo("freelancerCombo", "Freelancer", [(None, "Any freelancer")])
+        for fid, name in Freelancer.select(Freelancer.id, Freelancer.name).order_by(Freelancer.name).tuples():
+            self.freelancer_combo.addItem(name, fid)
+        self.freelancer_combo.setMaximumWidth(220)
+        self.policy_combo = _combo("policyCombo", "Policy", POLICIES)
+        amounts = [("each", "In each currency")]
+        if self.home:
+            amounts.append(("home", f"In {self.home}, the home currency"))
+        self.amounts_combo = _combo("amountsCombo", "Amounts", amounts)
+        self.amounts_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.amounts_combo.setToolTip(NO_HOME if not self.home else "Each figure converted at the rate of its day")
+        if self.home:
+            self.amounts_combo.setCurrentIndex(1)
+
+        # The choices, each label with its field, wrapping onto another line where the screen is narrow.
+        choices = FlowLayout()
+        for cells in (
+            (("&Report:", self.report_combo),), (("&Period:", self.period_combo),), (("&Dates:", self.range_combo),),
+            (("&From", self.from_edit), ("&to", self.to_edit)), (("&Status:", self.status_combo),),
+            (("Free&lancer:", self.freelancer_combo),), (("Polic&y:", self.policy_combo),),
+            (("&Amounts:", self.amounts_combo),),
+        ):  # fmt: skip
+            pair = QWidget()  # (a label with its field, or the two dates, stay on one line together)
+            pair.setObjectName(f"{cells[0][1].objectName()}Pair")
+            row = QHBoxLayout(pair)
+            row.setContentsMargins(0, 0, 6, 0)
+            row.setSpacing(4)
+            for text, widget in cells:
+                label = QLabel(text)
+                label.setObjectName(f"{widget.objectName()}Label")
+                label.setBuddy(widget)
+                row.addWidget(label)
+                row.addWidget(widget)
+            choices.addWidget(pair)
+
+        self.note = QLabel()  # what the figures leave out (rates missing), or how the rows are sorted when paged
+        self.note.setObjectName("reportNote")
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.hide()
+
+        self.model = ReportModel(self)
+        self.table = named(QTableView(), "reportTable", "Report")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectItems)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # periods in order, names A-Z
+        self.table.activated.connect(self.drill_down)
+        self.table.selectionModel().currentChanged.connect(self._current_changed)
+        self.details = QLabel(DRILL_HINT)
+        self.details.setObjectName("figureDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.entries_title = QLabel("Entries behind a figure")
+        self.entries_title.setObjectName("entriesTitle")
+        self.entries_title.setWordWrap(True)
+        self.entries = EntriesModel(self)
+        self.entries_table = named(QTableView(), "entriesTable", "Ledger entries behind the figure")
+        self.entries_table.setModel(self.entries)
+        self.entries_table.verticalHeader().setVisible(False)
+        self.entries_table.setTabKeyNavigation(False)
+        self.entries_table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.entries_table.setWordWrap(False)
+        self.entries_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.entries_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 4, 0, 0)
+        lower_layout.addWidget(self.entries_title)
+        lower_layout.addWidget(self.entries_table, 1)
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(self.table, 1)
+        upper_layout.addWidget(self.details)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("reportSplitter")
+        self.splitter.addWidget(upper)
+        self.splitter.addWidget(lower)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+
+        self.chart = ChartWidget()
+        self.stack_combo = _combo("stackCombo", "Stack the spend by", [("kind", "Kind"), ("freelancer", "Freelancer")])
+        self.chart_currency = _combo("chartCurrencyCombo", "Currency of the chart", [])
+        chart_page = QWidget()
+        chart_layout = QVBoxLayout(chart_page)
+        options = QHBoxLayout()
+        for text, widget in (("Stac&k by:", self.stack_combo), ("C&urrency:", self.chart_currency)):
+            label = QLabel(text)
+            label.setObjectName(f"{widget.objectName()}Label")
+            label.setBuddy(widget)
+            options.addWidget(label)
+            options.addWidget(widget)
+        options.addStretch(1)
+        chart_layout.addLayout(options)
+        chart_layout.addWidget(self.chart, 1)
+        self.tabs = named(QTabWidget(), "reportTabs", "Table or chart")
+        self.tabs.tabBar().setAccessibleName("Table or chart")
+        self.tabs.addTab(self.splitter, "Ta&ble")
+        self.tabs.addTab(chart_page, "C&hart")
+        self.tabs.currentChanged.connect(lambda *_: self.draw_chart())
+
+        self.summary = QLabel()
+        self.summary.setObjectName("reportSummary")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = named(buttons.button(QDialogButtonBox.StandardButton.Close), "closeButton", "Close")
+        close.setAutoDefault(False)
+        buttons.rejected.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(buttons)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(6)
+        layout.addLayout(choices)
+        layout.addWidget(self.note)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+
+        self.report_combo.setCurrentIndex(max(self.report_combo.findData(report), 0))
+        self._set_range("this_year")
+        for combo in (self.report_combo, self.period_combo, self.status_combo, self.freelancer_combo,
+                      self.policy_combo, self.amounts_combo):  # fmt: skip
+            combo.currentIndexChanged.connect(self._changed)
+        self.range_combo.currentIndexChanged.connect(lambda *_: self._set_range(self.range_combo.currentData()))
+        for edit in (self.from_edit, self.to_edit):
+            edit.dateChanged.connect(self._dates_typed)
+        self.stack_combo.currentIndexChanged.connect(lambda *_: self.draw_chart())
+        self.chart_currency.currentIndexChanged.connect(lambda *_: self.draw_chart())
+        self.resize(1000, 640)
+        self.run()
+        self.report_combo.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _date_edit(self, name: str, accessible: str) -> QDateEdit:
+        edit = named(QDateEdit(), name, accessible)
+        edit.setDisplayFormat(DATE_FORMAT)
+        edit.setCalendarPopup(True)
+        edit.setMaximumDate(qdate(self.today))
+        return edit
+
+    # ------------------------------------------------------------ choices
+    def key(self) -> str:
+        return self.report_combo.currentData()
+
+    def in_home(self) -> bool:
+        return self.home is not None and self.amounts_combo.currentData() == "home"
+
+    def filters(self) -> Filters:
+        return Filters(
+            status=self.status_combo.currentData() or None,
+            freelancer_id=self.freelancer_combo.currentData(),
+            policy=self.policy_combo.currentData() or None,
+        )
+
+    def dates(self) -> tuple[date | None, date | None]:
+        if self.range_combo.currentData() == "all":
+            return None, None
+        first, last = self.from_edit.date().toPython(), self.to_edit.date().toPython()
+        return (first, last) if first <= last else (last, first)
+
+    def _set_range(self, choice: str) -> None:
+        if choice != "custom":
+            first, last = date_range(choice, self.today)
+            for edit, day in ((self.from_edit, first), (self.to_edit, last)):
+                edit.blockSignals(True)
+                edit.setDate(qdate(day) if day else QDate())
+                edit.blockSignals(False)
+        everything = choice == "all"
+        self.from_edit.setEnabled(not everything)
+        self.to_edit.setEnabled(not everything)
+        self._changed()
+
+    def _dates_typed(self, *_) -> None:
+        self.range_combo.blockSignals(True)
+        self.range_combo.setCurrentIndex(self.range_combo.findData("custom"))
+        self.range_combo.blockSignals(False)
+        self._changed()
+
+    def _changed(self, *_) -> None:
+        self.page_sort = None
+        self._pending.start()  # several changes at once (a range sets both dates): one run
+
+    # ------------------------------------------------------------ the report
+    def _run(self, key: str, **kw) -> reports.Report:
+        first, last = self.dates()
+        kw.setdefault("period", self.period_combo.currentData())
+        return report_views.run(key, first=first, last=last, filters=self.filters(), **kw)
+
+    def run(self) -> None:
+        """The chosen report, read again with the choices made (a busy cursor meanwhile)."""
+        self._pending.stop()
+        key = self.key()
+        self.period_combo.setEnabled(key in TAKES_PERIOD)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self._fill(key)
+            header = self.table.horizontalHeader()
+            if not self.model.canFetchMore():  # every row read: in the order the table's heading shows
+                self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+            elif self.page_sort is not None:  # a page at a time: the report's own order, largest first
+                header.setSortIndicator(self.model.columns.index(self.page_sort), Qt.SortOrder.DescendingOrder)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.entries.load(None)
+        self.entries_title.setText("Entries behind a figure")
+        self.details.setText(DRILL_HINT)
+        self.draw_chart()
+
+    def _fill(self, key: str) -> None:
+        group = report_views.GROUP[key]
+        title = PERIOD_TITLES[self.period_combo.currentData()] if key in TAKES_PERIOD else GROUP_TITLES[group]
+        if key == "escrow_by_month_end":
+            title = "Month end"
+        periods = group == "period"
+        extra = ["share"] if key == "fees_by_period" else []
+        first = ["flag"] if key == "budget_vs_actual" else []  # (over or under budget: beside the contract's name)
+        self.model.flag_rows = {}
+        self.model.sort_pages = None
+        notes = []
+        if not self.in_home():
+            report = self._run(key, home=False)
+            self.model.set_rows([*first, *report.columns, *extra], title, report.rows, report.totals, periods=periods)
+            if not self.home and len({r.currency for r in report.rows}) > 1:
+                notes.append(NO_HOME)
+        elif key in KEYED:
+            report = self._run(key, home=self.home, limit=HOME_PAGE, sort=self.page_sort)
+            self.model.flag_rows = {r.key: r for r in report.rows}
+            more = None
+            if report.groups > HOME_PAGE:
+                more = self._more_rows
+                order = COLUMN_TITLES.get(self.page_sort or "", "")
+                if key in report_views.SORTABLE_BY_QUERY:
+                    notes.append(f"{report.groups:,} rows in {self.home}: read {HOME_PAGE:,} at a time as you scroll, "
+                                 + (f"largest {order.lower()} first." if order else "in the book's order; click a "
+                                    "figure's heading to see the largest first."))  # fmt: skip
+                else:
+                    notes.append(f"{report.groups:,} contracts in {self.home}: read {HOME_PAGE:,} at a time as you "
+                                 "scroll, in the book's order.")  # fmt: skip
+            totals = []
+            if key != "budget_vs_actual":
+                whole = self._run("spend_by_period", home=self.home, period="year")
+                if whole.home_total is not None:
+                    totals = [whole.home_total]
+            columns = [c for c in report.columns if not report.home_rows or c in report.home_rows[0].figures]
+            self.model.set_rows([*first, *columns, *extra], title, report.home_rows, totals, periods=periods,
+                                groups=report.groups, more=more)  # fmt: skip
+            self.model.sort_pages = self._sort_pages
+        else:
+            report = self._run(key, home=self.home)
+            columns = [c for c in report.columns if not report.home_rows or c in report.home_rows[0].figures]
+            totals = [report.home_total] if report.home_total is not None and key != "escrow_by_month_end" else []
+            self.model.set_rows([*first, *columns, *extra], title, report.home_rows, totals, periods=periods)
+        self.report = report
+        self.table.setColumnHidden(1, self.in_home())  # (in the home currency every row is in it: headings say so)
+        missing = self._missing()
+        if missing:
+            notes.insert(0, missing)
+        self.note.setText("\n".join(notes))
+        self.note.setVisible(bool(notes))
+        self.note.setStyleSheet(f"color: {colour('warning')};" if missing else "")
+        self._size_columns()
+        self._summarise(report)
+
+    def _run_kw(self) -> dict:
+        return {"home": self.home, "limit": HOME_PAGE, "sort": self.page_sort}
+
+    def _more_rows(self, offset: int) -> list:
+        page = self._run(self.key(), offset=offset, **self._run_kw())
+        self.model.flag_rows.update({r.key: r for r in page.rows})
+        return list(page.home_rows)
+
+    def _sort_pages(self, column: str | None) -> None:
+        if self.key() in report_views.SORTABLE_BY_QUERY and column is not None and column != self.page_sort:
+            self.page_sort = column
+            self.run()
+
+    def _missing(self) -> str:
+        """The amounts no rate converts, in words (which currency, into which, which day), if any."""
+        if not self.in_home():
+            return ""
+        found = {}
+        for row in [*self.model.rows, *self.model.totals]:
+            for figure in row.figures.values():
+                if isinstance(figure, HomeAmount):
+                    for m in figure.missing:
+                        found.setdefault((m.from_currency, m.on_day), m)
+        if not found:
+            return ""
+        first = found[min(found)]
+        n = len(found)
+        more = f" (and {n - 1:,} more days or currencies)" if n > 1 else ""
+        return (f"⚠ Rate missing: some amounts are left out of the {self.home} figures, which are marked "
+                f"“{'rate missing'}”. {first.reason[:1].upper()}{first.reason[1:]}{more}. Record the rates in Tools → "
+                "Home Currency and Exchange Rates….")  # fmt: skip
+
+    def _summarise(self, report: reports.Report) -> None:
+        first, last = self.dates()
+        span = "all dates" if first is None else f"{formatting.day(first)} to {formatting.day(last)}"
+        n = self.model.groups
+        what = "row" if n == 1 else "rows"
+        self.summary.setText(f"{report_views.TITLES[self.key()]}: {n:,} {what}, {span}.")
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        bold_font = self.table.font()
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)  # the totals
+        m = self.model
+        rows = [*range(min(len(m.rows), 200)), *range(len(m.rows), m.rowCount())]
+        for col in range(m.columnCount()):
+            widest = max([metrics.horizontalAdvance(m.headerData(col, Qt.Orientation.Horizontal) or "")]
+                         + [(bold if m.is_total(r) else metrics).horizontalAdvance(m.data(m.index(r, col)) or "")
+                            for r in rows])  # fmt: skip
+            limit = 280 if self.model.columns[col] == "label" else 230
+            header.resizeSection(col, min(widest + 24, limit))
+
+    # ------------------------------------------------------------ a figure
+    def _current_changed(self, current, _previous) -> None:
+        if not current.isValid():
+            self.details.setText(DRILL_HINT)
+            return
+        row = self.model.row_at(current.row())
+        column = self.model.columns[current.column()]
+        figure = row.figures.get(column) if column in row.figures else None
+        words = f"{self.model.label(row)} · {self.model.title(column)}: {self.model.text(row, column)}"
+        if isinstance(figure, HomeAmount):
+            words += f" ({self.model.converted_from(row)})" if self.model.converted_from(row) else ""
+            how = conversion_words(figure).replace("\n", "; ")
+            words += f"\n{how}" if how else ""
+        self.details.setText(words + "\n" + DRILL_HINT)
+
+    def drill_down(self, index) -> None:
+        """The ledger entries behind the figure at `index` (on the group's label or currency: its last figure)."""
+        if not index.isValid() or self.report is None:
+            return
+        row_key, column, currency = self.model.data(index, KEY_ROLE)
+        if column in ("label", "currency", "flag", "share"):  # the row's own figure: its spend, fees, escrow...
+            column = {"budget_vs_actual": "actual", "fees_by_period": "fees"}.get(self.key(), self.report.columns[-1])
+        drill = report_views.drill(self.key(), self.report, row_key, column, currency)
+        row = self.model.row_at(index.row())
+        if drill is None:
+            self.entries.load(None)
+            self.entries_title.setText(report_views.why_no_entries(self.key(), row_key, column))
+            return
+        self.entries.load(lambda offset, limit: reports.entries_behind(drill.column, **drill.kwargs, offset=offset,
+                                                                       limit=limit))  # fmt: skip
+        n = self.entries.count
+        where = currency or "every currency"
+        text = (f"{self.model.title(column)}, {self.model.label(row)}, {where}: {n:,} "
+                f"entr{'y' if n == 1 else 'ies'} behind it.")  # fmt: skip
+        if drill.note:
+            text += " " + drill.note
+        self.entries_title.setText(text)
+        total = sum(self.splitter.sizes())
+        if self.splitter.sizes()[1] < total * 2 // 5:  # room for the entries once there are some
+            self.splitter.setSizes([total * 3 // 5, total * 2 // 5])
+
+    # ------------------------------------------------------------ the chart
+    def draw_chart(self) -> None:
+        key = self.key()
+        has_chart = key in CHARTED
+        self.tabs.setTabEnabled(1, has_chart)
+        self.tabs.setTabToolTip(1, "" if has_chart else "This report has no chart: its table says it all.")
+        self.stack_combo.setEnabled(key == "spend_by_period")
+        if not has_chart or self.tabs.currentIndex() != 1 or self.report is None or self._pending.isActive():
+            return  # (a choice just made: the report is read again first, then drawn)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.chart.set_data(self.chart_data(key))
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def chart_data(self, key: str):
+        home = self.home if self.in_home() else None
+        first, last = self.dates()
+        source = self._run(key, home=False) if key == "budget_vs_actual" else None  # (in each contract's currency)
+        if key == "spend_by_freelancer":
+            source = self._run("spend_by_period", home=home or False)
+        report = source or self.report
+        choices = report_views.currencies(report)
+        chosen = self.chart_currency.currentData()
+        self.chart_currency.blockSignals(True)
+        self.chart_currency.clear()
+        for c in choices:
+            self.chart_currency.addItem(c, c)
+        self.chart_currency.setCurrentIndex(max(self.chart_currency.findData(chosen), 0))
+        self.chart_currency.blockSignals(False)
+        currency = self.chart_currency.currentData()
+        if currency is None:
+            return None
+        if key == "escrow_by_month_end":
+            return report_views.escrow_chart(report, currency)
+        if key == "budget_vs_actual":
+            return report_views.budget_chart(report, currency)
+        if key == "spend_by_freelancer" or self.stack_combo.currentData() == "freelancer":
+            period = self.period_combo.currentData() if key in TAKES_PERIOD else "month"
+            return report_views.spend_by_freelancer_chart(period, currency, first=first, last=last,
+                                                          filters=self.filters(), home=home)  # fmt: skip
+        return report_views.spend_chart(report, currency)

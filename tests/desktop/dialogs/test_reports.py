@@ -1,0 +1,356 @@
+"""The Reports window (desktop/dialogs/reports.py): the Reports menu opens each report; the table shows what the
+report computes for a small hand-built book (USD, EUR and JPY); sorting; filters; the entries behind a figure on
+Enter and on a double-click; home-currency figures with the rate they used, a missing rate said in words and
+naming the rate; budget flags in words; a home-currency report of many rows read a page at a time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from desktop import formatting
+from desktop.dialogs import reports as view
+from desktop.widgets.report_models import KEY_ROLE
+from desktop.window.actions import ACTIONS, REPORT_ACTIONS
+from desktop.window.main_window import MainWindow
+from models import ops, rates, reports
+from models.report_views import CATALOGUE
+from tests.models.rules import funded_milestone
+
+TODAY = date(2026, 4, 10)
+MAR, APR = date(2026, 3, 2), date(2026, 4, 1)
+
+
+@pytest.fixture
+def books(book):
+    """Ana: a USD contract with a $300.00 budget that paid $500.00 in March, $50.00 of it refunded in April (over
+    budget), and a JPY contract
+    (direct: no fees) paying ¥4,000 in April; Ben: a EUR contract with a €2,000.00 budget paying €1,200.00 in
+    April (under budget)."""
+    ana = ops.create_freelancer("Ana Ruiz")
+    ben = ops.create_freelancer("Ben Okafor")
+    logo = ops.create_contract("Logo", ana, currency="USD", budget=30_000, started_on=MAR, today=MAR)
+    site = ops.create_contract("Site", ben, currency="EUR", budget=200_000, started_on=MAR, today=MAR)
+    copy = ops.create_contract("Copy", ana, policy="direct", currency="JPY", started_on=MAR, today=MAR)
+    paid = ops.release_payment(funded_milestone(logo, 50_000, "Draft", today=MAR), today=MAR)
+    ops.record_refund(paid, 5_000, today=APR)
+    ops.release_payment(funded_milestone(site, 120_000, "Build", today=APR), today=APR)
+    ops.release_payment(funded_milestone(copy, 9_000, "Text", today=APR), 4_000, today=APR)
+    return {"ana": ana, "ben": ben, "logo": logo, "site": site, "copy": copy}
+
+
+@pytest.fixture
+def with_home(books):
+    """EUR as the home currency, a rate for US dollars through March and April; none for the yen."""
+    rates.set_home_currency("EUR")
+    rates.record_rate("USD", "2026-03", "0.9", today=TODAY)
+    rates.record_rate("USD", "2026-04", "0.92", today=TODAY)
+    return books
+
+
+@pytest.fixture
+def window(qtbot, book, tmp_path, prompts):
+    noon = datetime.combine(TODAY, time(12, 0), tzinfo=UTC)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(book, today=TODAY, now=lambda: noon, settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def opened(qtbot, window, report: str = "spend_by_period"):
+    dialog = window.reports_dialog(report)
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def table(dialog) -> list[list[str]]:
+    m = dialog.model
+    return [[m.data(m.index(r, c)) for c in range(m.columnCount())] for r in range(m.rowCount())]
+
+
+def headers(dialog) -> list[str]:
+    m = dialog.model
+    return [m.headerData(c, Qt.Orientation.Horizontal) for c in range(m.columnCount())]
+
+
+def cell(dialog, label: str, currency: str, column: str):
+    m = dialog.model
+    col = m.columns.index(column)
+    for r in range(m.rowCount()):
+        if m.data(m.index(r, 0)) == label and m.data(m.index(r, 1)) == currency:
+            return m.index(r, col)
+    raise AssertionError(f"no row {label} {currency}: {table(dialog)}")
+
+
+# ------------------------------------------------------------------ the menu
+def test_the_reports_menu_opens_each_report(qtbot, window, books):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "Reports")
+    listed = [a.objectName() for a in menu.actions() if not a.isSeparator()]
+    by_attr = {spec.attr: spec for spec in ACTIONS}
+    assert listed == [by_attr[a].name for a in REPORT_ACTIONS if a is not None]
+    for attr, (key, title, _, _) in zip([a for a in REPORT_ACTIONS if a], CATALOGUE, strict=True):
+        getattr(window, attr).trigger()
+        dialog = window.reports_window
+        qtbot.waitExposed(dialog)
+        assert dialog.report_combo.currentData() == key and dialog.report_combo.currentText() == title
+        assert dialog.model.rowCount() > 0, key
+        assert dialog.summary.text().startswith(title)
+        dialog.reject()
+        QApplication.processEvents()
+
+
+def test_the_reports_window_has_a_key_and_each_report_a_letter(window):
+    assert window.act_report_period.shortcut().toString() == "Ctrl+Shift+R"
+    texts = [spec.text for spec in ACTIONS if spec.attr in REPORT_ACTIONS]
+    letters = [t[t.index("&") + 1].lower() for t in texts]
+    assert len(set(letters)) == len(texts) == 7
+
+
+def test_a_sort_chosen_is_kept_when_the_report_is_read_again(qtbot, window, books):
+    dialog = opened(qtbot, window, "spend_by_contract")
+    dialog.table.sortByColumn(dialog.model.columns.index("label"), Qt.SortOrder.DescendingOrder)
+    dialog.status_combo.setCurrentIndex(dialog.status_combo.findData("active"))
+    dialog.run()
+    assert [r[0] for r in table(dialog)] == ["Site", "Logo", "Copy", "Total", "Total", "Total"]
+
+
+def test_the_dates_default_to_this_year(qtbot, window, books):
+    dialog = opened(qtbot, window)
+    assert dialog.range_combo.currentText() == "This year"
+    assert dialog.dates() == (date(2026, 1, 1), TODAY)
+    dialog.range_combo.setCurrentIndex(dialog.range_combo.findData("last_year"))
+    dialog.run()
+    assert dialog.dates() == (date(2025, 1, 1), date(2025, 12, 31))
+    assert dialog.model.rowCount() == 0  # nothing was recorded in 2025
+
+
+# ------------------------------------------------------------------ the table
+def test_the_table_shows_the_reports_figures_in_each_currency(qtbot, window, books):
+    dialog = opened(qtbot, window)
+    assert headers(dialog) == ["Month", "Currency", "Paid to freelancers", "Fees", "Refunds received", "Spend"]
+    expected = reports.spend_by_period("month", first=date(2026, 1, 1), last=TODAY, home=False)
+    shown = table(dialog)
+    rows = [
+        [
+            view.report_views.period_words(r.key),
+            r.currency,
+            *[formatting.money(r.figures[c], r.currency) for c in reports.SPEND_COLUMNS],
+        ]
+        for r in expected.rows
+    ]
+    totals = [["Total", r.currency, *[formatting.money(r.figures[c], r.currency) for c in reports.SPEND_COLUMNS]]
+              for r in expected.totals]  # fmt: skip
+    assert shown == rows + totals
+    # By hand: $500.00 paid in March with 5% and the $0.99 initiation fee; ¥4,000 paid under the direct policy.
+    assert shown[0] == ["Mar 2026", "USD", "$500.00", "$25.99", "$0.00", "$525.99"]
+    assert ["Apr 2026", "JPY", "¥4,000", "¥0", "¥0", "¥4,000"] in shown
+    assert ["Apr 2026", "USD", "$0.00", "$0.00", "$50.00", "−$50.00"] in shown
+
+
+def test_sorting_a_column_keeps_the_totals_last_and_never_compares_currencies(qtbot, window, books):
+    dialog = opened(qtbot, window, "spend_by_contract")
+    dialog.table.sortByColumn(dialog.model.columns.index("label"), Qt.SortOrder.AscendingOrder)
+    assert [r[0] for r in table(dialog)][:3] == ["Copy", "Logo", "Site"]
+    dialog.table.sortByColumn(dialog.model.columns.index("label"), Qt.SortOrder.DescendingOrder)
+    assert [r[0] for r in table(dialog)] == ["Site", "Logo", "Copy", "Total", "Total", "Total"]
+    dialog.table.sortByColumn(dialog.model.columns.index("spend"), Qt.SortOrder.DescendingOrder)
+    # Amounts in different currencies are not compared: by currency, then amount.
+    assert [r[1] for r in table(dialog)][:3] == ["USD", "JPY", "EUR"]
+
+
+def test_sorting_in_the_home_currency_sorts_by_the_converted_figure(qtbot, window, with_home):
+    rates.record_rate("JPY", "2026-04", "0.006", today=TODAY)
+    dialog = opened(qtbot, window, "spend_by_contract")
+    dialog.table.sortByColumn(dialog.model.columns.index("spend"), Qt.SortOrder.AscendingOrder)
+    # ¥4,000 = €24.00 < $525.99 at 0.9 less $50.00 at 0.92 = €427.39 < €1,260.99
+    assert [r[0] for r in table(dialog)] == ["Copy", "Logo", "Site", "Total in EUR"]
+
+
+def test_filters_narrow_the_report(qtbot, window, books):
+    dialog = opened(qtbot, window, "spend_by_freelancer")
+    assert {r[0] for r in table(dialog)} == {"Ana Ruiz", "Ben Okafor", "Total"}
+    dialog.freelancer_combo.setCurrentIndex(dialog.freelancer_combo.findData(books["ben"].id))
+    dialog.run()
+    assert table(dialog) == [["Ben Okafor", "EUR", "€1,200.00", "€60.99", "€0.00", "€1,260.99"],
+                             ["Total", "EUR", "€1,200.00", "€60.99", "€0.00", "€1,260.99"]]  # fmt: skip
+    dialog.freelancer_combo.setCurrentIndex(0)
+    dialog.policy_combo.setCurrentIndex(dialog.policy_combo.findData("direct"))
+    dialog.run()
+    assert [r[:3] for r in table(dialog)] == [["Ana Ruiz", "JPY", "¥4,000"], ["Total", "JPY", "¥4,000"]]
+    dialog.policy_combo.setCurrentIndex(0)
+    dialog.status_combo.setCurrentIndex(dialog.status_combo.findData("ended"))
+    dialog.run()
+    assert table(dialog) == []
+
+
+# ------------------------------------------------------------------ drill-down
+def test_enter_on_a_figure_lists_the_entries_behind_it(qtbot, window, books):
+    dialog = opened(qtbot, window)
+    index = cell(dialog, "Mar 2026", "USD", "fees")
+    dialog.table.setFocus()
+    dialog.table.setCurrentIndex(index)
+    QTest.keyClick(dialog.table, Qt.Key.Key_Return)
+    e = dialog.entries
+    lines = [[e.data(e.index(r, c)) for c in range(e.columnCount())] for r in range(e.rowCount())]
+    assert sorted(lines) == [["2 Mar 2026", "Logo", "Fee", "$0.99"], ["2 Mar 2026", "Logo", "Fee", "$25.00"]]
+    assert dialog.entries_title.text().startswith("Fees, Mar 2026, USD: 2 entries behind it.")
+
+
+def test_a_double_click_on_a_total_lists_every_entry_behind_it(qtbot, window, books):
+    dialog = opened(qtbot, window)
+    index = cell(dialog, "Total", "EUR", "spend")
+    dialog.table.scrollTo(index)
+    rect = dialog.table.visualRect(index)
+    QTest.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    QTest.mouseDClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    e = dialog.entries
+    kinds = sorted(e.data(e.index(r, 2)) for r in range(e.rowCount()))
+    assert kinds == ["Fee", "Fee", "Payment released"]
+    assert sum(1 for r in range(e.rowCount()) if e.data(e.index(r, 1)) == "Site") == 3
+
+
+def test_a_budget_has_no_entries_behind_it_and_says_so(qtbot, window, books):
+    dialog = opened(qtbot, window, "budget_vs_actual")
+    dialog.drill_down(cell(dialog, "Logo", "USD", "budget"))
+    assert dialog.entries.rowCount() == 0
+    assert dialog.entries_title.text().startswith("A budget is set on the contract, not recorded in the ledger")
+    dialog.drill_down(cell(dialog, "Logo", "USD", "actual"))
+    assert [dialog.entries.data(dialog.entries.index(0, c)) for c in range(4)] == [
+        "2 Mar 2026", "Logo", "Payment released", "$500.00"
+    ]  # fmt: skip
+
+
+# ------------------------------------------------------------------ budget flags
+def test_budget_against_actual_flags_over_and_under_budget_in_words(qtbot, window, books):
+    dialog = opened(qtbot, window, "budget_vs_actual")
+    assert "Against budget" in headers(dialog)
+    logo = cell(dialog, "Logo", "USD", "flag")
+    assert logo.data() == "⚠ Over budget by $150.00"
+    assert logo.data(Qt.ItemDataRole.ForegroundRole) is not None  # also in the warning colour
+    assert cell(dialog, "Site", "EUR", "flag").data() == "Under budget"
+    assert cell(dialog, "Site", "EUR", "left").data() == "€800.00"
+
+
+def test_budget_flags_stay_in_words_in_the_home_currency(qtbot, window, with_home):
+    dialog = opened(qtbot, window, "budget_vs_actual")
+    assert dialog.amounts_combo.currentData() == "home"
+    assert cell(dialog, "Logo", "EUR", "flag").data() == "⚠ Over budget by $150.00"
+    assert cell(dialog, "Site", "EUR", "flag").data() == "Under budget"
+
+
+# ------------------------------------------------------------------ the home currency
+def test_home_figures_name_the_rate_and_day_they_used(qtbot, window, with_home):
+    dialog = opened(qtbot, window)
+    assert dialog.amounts_combo.currentText() == "In EUR, the home currency"
+    assert headers(dialog)[2:] == ["Paid to freelancers (EUR)", "Fees (EUR)", "Refunds received (EUR)", "Spend (EUR)"]
+    assert dialog.table.isColumnHidden(1)  # every row is in euros: the headings say so
+    march = cell(dialog, "Mar 2026", "EUR", "label")
+    assert march.data(Qt.ItemDataRole.ToolTipRole) == "Mar 2026\nConverted into EUR from USD"
+    paid = cell(dialog, "Mar 2026", "EUR", "paid")
+    assert paid.data() == "€450.00"  # $500.00 at 0.9
+    assert "1 USD = 0.9 EUR (rate of 2026-03)" in paid.data(Qt.ItemDataRole.ToolTipRole)
+    dialog.table.setCurrentIndex(paid)
+    assert dialog.details.text().startswith(
+        "Mar 2026 · Paid to freelancers (EUR): €450.00 (Converted into EUR from USD)"
+    )
+    assert "1 USD = 0.9 EUR (rate of 2026-03)" in dialog.details.text()
+    site = cell(dialog, "Apr 2026", "EUR", "refunded")
+    assert site.data() == "€46.00" and "1 USD = 0.92 EUR (rate of 2026-04)" in site.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_missing_rate_is_shown_as_missing_in_words_naming_the_rate(qtbot, window, with_home):
+    dialog = opened(qtbot, window)
+    april = cell(dialog, "Apr 2026", "EUR", "paid")
+    assert april.data() == "⚠ €1,200.00, rate missing"  # ¥4,000 left out: no rate of JPY
+    assert "no rate of JPY into EUR for 2026-04-01" in april.data(Qt.ItemDataRole.ToolTipRole)
+    assert "¥4,000" in april.data(Qt.ItemDataRole.ToolTipRole)
+    note = dialog.note.text()
+    assert dialog.note.isVisible() and "Rate missing" in note and "No rate of JPY into EUR for 2026-04-01" in note
+    assert "Tools → Home Currency and Exchange Rates" in note
+    rates.record_rate("JPY", "2026-04", "0.006", today=TODAY)
+    dialog.run()
+    assert cell(dialog, "Apr 2026", "EUR", "paid").data() == "€1,224.00" and not dialog.note.isVisible()
+
+
+def test_amounts_as_recorded_or_in_the_home_currency(qtbot, window, with_home):
+    dialog = opened(qtbot, window, "spend_by_contract")
+    assert [r[1] for r in table(dialog)] == ["EUR"] * 4
+    dialog.amounts_combo.setCurrentIndex(dialog.amounts_combo.findData("each"))
+    dialog.run()
+    assert [r[:2] for r in table(dialog)][:3] == [["Copy", "JPY"], ["Logo", "USD"], ["Site", "EUR"]]
+
+
+def test_no_home_currency_says_how_to_choose_one(qtbot, window, books):
+    dialog = opened(qtbot, window)
+    assert dialog.amounts_combo.count() == 1
+    assert "choose a home currency" in dialog.note.text()
+
+
+def test_a_home_report_of_many_rows_is_read_a_page_at_a_time(qtbot, window, with_home, monkeypatch):
+    rates.record_rate("JPY", "2026-04", "0.006", today=TODAY)
+    monkeypatch.setattr(view, "HOME_PAGE", 2)
+    dialog = opened(qtbot, window, "spend_by_contract")
+    m = dialog.model
+    assert "3 rows in EUR: read 2 at a time" in dialog.note.text()
+    dialog.run()  # (the table on screen reads more pages as it has room for them: here, not yet)
+    assert m.groups == 3 and len(m.rows) == 2 and m.canFetchMore()
+    m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)
+    assert dialog.page_sort == "spend"
+    assert [r.label for r in m.rows] == ["Site", "Logo"]  # largest first, by the report itself, a page
+    assert "largest spend first" in dialog.note.text()
+    while m.canFetchMore():
+        m.fetchMore()
+    assert [r.label for r in m.rows] == ["Site", "Logo", "Copy"]
+    dialog.table.sortByColumn(m.columns.index("spend"), Qt.SortOrder.AscendingOrder)  # all read: sorted here
+    assert [r.label for r in m.rows] == ["Copy", "Logo", "Site"]
+
+
+def test_the_key_role_names_the_figure(qtbot, window, books):
+    dialog = opened(qtbot, window, "spend_by_freelancer")
+    index = cell(dialog, "Ben Okafor", "EUR", "spend")
+    assert index.data(KEY_ROLE) == (str(books["ben"].id), "spend", "EUR")
+
+
+# ------------------------------------------------------------------ the chart tab
+@pytest.mark.parametrize("key", ["spend_by_period", "spend_by_freelancer", "escrow_by_month_end", "budget_vs_actual"])
+def test_each_charted_report_draws_its_chart(qtbot, window, books, key):
+    dialog = opened(qtbot, window, key)
+    dialog.tabs.setCurrentIndex(1)
+    data = dialog.chart.data
+    assert data is not None and data.currency in ("USD", "EUR", "JPY")
+    assert not dialog.chart.grab().isNull()
+
+
+def test_reports_without_a_chart_say_so(qtbot, window, books):
+    dialog = opened(qtbot, window, "refunds_by_period")
+    assert not dialog.tabs.isTabEnabled(1)
+    assert "no chart" in dialog.tabs.tabToolTip(1)
+
+
+def test_the_spend_chart_stacks_by_freelancer_with_the_others_adding_up(qtbot, window, books):
+    dialog = opened(qtbot, window)
+    dialog.tabs.setCurrentIndex(1)
+    dialog.chart_currency.setCurrentIndex(dialog.chart_currency.findData("USD"))
+    assert [s.name for s in dialog.chart.data.series] == ["Paid to freelancers", "Fees", "Refunds received"]
+    dialog.stack_combo.setCurrentIndex(1)
+    data = dialog.chart.data
+    assert [s.name for s in data.series] == ["Ana Ruiz"]
+    assert data.totals == tuple(sum(s.values[i] for s in data.series) for i in range(len(data.categories)))
+
+
+def test_the_chart_by_freelancer_in_the_home_currency_ranks_by_the_converted_spend(qtbot, window, with_home):
+    dialog = opened(qtbot, window)
+    dialog.tabs.setCurrentIndex(1)
+    assert dialog.chart_currency.currentData() == "EUR"
+    dialog.stack_combo.setCurrentIndex(1)
+    data = dialog.chart.data
+    assert [s.name for s in data.series] == ["Ben Okafor", "Ana Ruiz"]  # €1,260.99 against €427.39
+    assert data.categories == ("Mar 2026", "Apr 2026")
+    assert data.series[0].values == (0, 126_099) and data.series[1].values == (47_339, -4_600)
+    assert "no exchange rate" in data.note  # the yen has none: left out, and said so
