@@ -555,7 +555,8 @@ class _Tracker:
 # LEDGER_LANE and INTEGRITY_LANE read the file through their own read-only connections; SUMMARY_VERIFIERS run on
 # the connection that derived the summaries afresh (temp.fresh_*: the open book's, or with `own_connection` a third
 # read-only one), after them: append one there to check one more maintained summary (`verify(run)` returns its
-# findings, in words, reported after the others').
+# findings, in words, reported after the others'). The book's kept totals, read from the stored summaries alone,
+# are checked in INTEGRITY_LANE instead, beside the derivation (their findings come last).
 def _chain(run, found, tell) -> None:
     last = run("SELECT max(id) FROM ledger_entry").fetchone()[0] or 1
     found["chain"] = chain_problems(run=run, step=lambda done: tell(done / last))
@@ -612,6 +613,10 @@ def _integrity(run, found, tell) -> None:
     found["integrity"] = integrity_problems(run=run)
 
 
+def _book_totals(run, found, tell) -> None:
+    found["totals"] = book_totals.problems(run=run)  # models/book_totals.py: read from the stored summaries only
+
+
 def _links(run, found, tell) -> None:
     if not found.get("integrity"):
         found["fk"] = foreign_key_problems(run=run) + statement_problems(run=run)
@@ -621,15 +626,15 @@ INTEGRITY_LANE = [
     ("integrity", "the file's structure (SQLite's quick check)", 9, _integrity),
     ("links", "the links between records", 9, _links),
     ("milestones", "the balances of every contract", 22, _milestones),
+    ("totals", "the book's kept totals", 5, _book_totals),
 ]
 LEDGER_LANE = [
     ("chain", "the ledger's hash chain", 57, _chain),
     ("entries", "the order of events and the links between entries", 18, _entries),
 ]
 SUMMARY_VERIFIERS: list[tuple[str, str, int, Callable]] = [
-    ("summaries", "the stored summaries against the ledger", 47, lambda run: summary_problems(run=run)),
+    ("summaries", "the stored summaries against the ledger", 35, lambda run: summary_problems(run=run)),
     ("search", "the search index", 5, lambda run: search_index_problems(run=run)),
-    ("totals", "the book's kept totals", 5, lambda run: book_totals.problems(run=run)),  # models/book_totals.py
 ]
 
 
@@ -729,10 +734,11 @@ def check_book(
             raise CheckCancelled
         if found.get("integrity"):
             return found["integrity"]
-        if "milestones" not in found or "chain" not in found or "entries" not in found:
+        if any(key not in found for key in ("milestones", "totals", "chain", "entries")):
             return [f"the book could not be read through ({errors[0] if errors else 'its ledger could not be read'})."]
         ledger_found, held, in_order = ledger_problems(run=run, scans=(found["milestones"], found["entries"]))
         escrow = escrow_problems(held, totals="temp.fresh_totals", run=run)
+        summary += found["totals"]  # (the book's kept totals, read beside the others: INTEGRITY_LANE)
         problems = trust + found["fk"] + escrow + ledger_found + in_order + found["chain"] + summary
     except (sqlite3.DatabaseError, pw.DatabaseError) as exc:  # a damaged file fails any query: integrity says why
         for worker_thread in workers:
