@@ -58,7 +58,7 @@ def _live_sum(kinds_sql: str) -> str:
 
 
 # Each sum is NULL when the milestone has no live entry of its kinds: a funding stands when `funded` is not NULL,
-# a release when `paid` is not (consistency.MILESTONE_COUNTS). The first release's id and contract, which R16's
+# a release when `paid` is not (consistency.MILESTONE_STATES). The first release's id and contract, which R16's
 # finding names, are read for the few milestones out of order only.
 _PAID = kinds((E.RELEASE,))
 _OTHER_PAYMENTS = kinds(tuple(k for k in E.PAYMENT_KINDS if k != E.RELEASE))
@@ -653,10 +653,11 @@ def check_book(
 
     With the open book's `path`, two more read-only connections to the fully
     checkpointed file (the open book keeps it locked against writers) share the
-    work with this one: one runs SQLite's quick check, the foreign keys and the
-    ledger's invariants, one verifies the ledger's hash chain (models/chain.py;
-    on a big book in a process of its own) and the order of events, while this
-    connection derives the summaries afresh and compares them. Each reads its tables in ordered passes, with a bounded
+    work with this one: one runs SQLite's quick check, the foreign keys, the pass
+    over the milestones with their entries and the book's kept totals, one verifies
+    the ledger's hash chain (models/chain.py; on a big book in a process of its own)
+    and makes the pass over the entries, while this connection derives the summaries
+    afresh and compares them. Each reads its tables in ordered passes, with a bounded
     page cache and its scratch tables in temporary files, so memory does not grow
     with the book. What is found on a file that fails the quick check is not
     trusted: only its findings are reported then.

@@ -320,9 +320,8 @@ def _refund_window_words(row: tuple) -> list[str]:
     return []
 
 
-# What the first of _MILESTONES asks, as columns of a pass over the live entries grouped by milestone (`s`) that
-# a caller makes anyway (models/check.py reads R12's per-milestone sums in the same pass).
-MILESTONE_COUNTS = f"SUM(e.kind IN {_FUNDINGS}) AS n_funded, SUM(e.kind = 'release') AS n_released"
+# What _MILESTONES ask, over the counts of a milestone's live fundings and releases (`s.n_funded`, `s.n_released`)
+# that a caller's own pass over the milestones says (models/check.py reads R12's per-milestone sums in that pass).
 MILESTONE_STATES = _MILESTONE_STATES.replace("s.funded", "s.n_funded").replace("s.released", "s.n_released")
 
 
@@ -338,7 +337,7 @@ def findings(
 
     When the caller has read them already in its own passes (models/check.py), `entries`: the rows of _ENTRIES
     (ENTRY_COLUMNS, ENTRY_WRONG); `milestones`: the rows of both of _MILESTONES (milestone, contract, state,
-    status, fundings, releases: MILESTONE_COUNTS, MILESTONE_STATES); `submissions`: the rows of _SUBMISSIONS."""
+    status, fundings, releases: MILESTONE_STATES); `submissions`: the rows of _SUBMISSIONS."""
     w = contract_filters(contract_id)
     out: list[tuple] = []
     if entries is None:
