@@ -46,14 +46,20 @@ _SOURCES = {
 }
 
 
-def _rows(table: str, contract_id: int | None, sign: int = 1) -> str:
+def _rows(table: str, contract_id: int | tuple[int, int] | None, sign: int = 1) -> str:
     _, _, sql, _ = _SOURCES[table]
-    where = "" if contract_id is None else f"AND contract_id = {int(contract_id)}"
+    if contract_id is None:
+        where = ""
+    elif isinstance(contract_id, tuple):
+        where = f"AND contract_id BETWEEN {int(contract_id[0])} AND {int(contract_id[1])}"
+    else:
+        where = f"AND contract_id = {int(contract_id)}"
     return sql.format(sign=int(sign), where=where)
 
 
-def add(run: Callable, contract_id: int, sign: int) -> None:
-    """Add (sign 1) or take out (sign -1) one contract's summary rows from the book's totals."""
+def add(run: Callable, contract_id: int | tuple[int, int], sign: int) -> None:
+    """Add (sign 1) or take out (sign -1) one contract's summary rows from the book's totals (or a slice of
+    contracts': the ids from lo to hi, a pair, as models/summary.py rebuilds every contract's)."""
     for table, (columns, keys, _, empty) in _SOURCES.items():
         values = columns[keys:]
         update = ", ".join(f"{c} = {c} + excluded.{c}" for c in values)
@@ -64,6 +70,12 @@ def add(run: Callable, contract_id: int, sign: int) -> None:
         if sign < 0:
             continue
         run(f"DELETE FROM {table} WHERE {empty}")  # (a few rows: per currency, month or day)
+
+
+def clear(run: Callable) -> None:
+    """Empty every table (before every contract's rows are added again, a slice at a time)."""
+    for table in _SOURCES:
+        run(f"DELETE FROM {table}")
 
 
 def rebuild(run: Callable) -> None:

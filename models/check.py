@@ -24,13 +24,12 @@ from fractions import Fraction
 
 import peewee as pw
 
-from . import anchor, book_totals, chain, consistency, report_totals
+from . import anchor, book_totals, chain, consistency, order, report_totals
 from .bookfile import new_connection
 from .chain import chain_problems
 from .entities import LedgerEntry as E
 from .entities import database
 from .money import CURRENCY_EXPONENT, format_money
-from .order import order_problems
 from .summary import (
     CLOCK_COLUMNS,
     MONTH_COLUMNS,
@@ -41,68 +40,168 @@ from .summary import (
     kinds,
     months_sql,
     search_sql,
-    total,
     totals_sql,
 )
 
-# Per milestone: released + escrow-refunded <= funded (R12); what the active milestones of each contract hold
-# (R4); and each milestone's state beside what its entries say (models/consistency.py). One pass over the ledger,
-# grouped by milestone, read three times: only the milestones that break R12 are looked up (1), the active ones
-# summed per contract (0: contract, currency, what they hold), and the states no operation leaves (2: milestone,
-# contract, state, contract status, fundings, releases).
-_MILESTONE_SUMS = """
-WITH s AS MATERIALIZED (
-    SELECT e.milestone_id AS id, {funded} AS funded, {released} AS released, {refunded} AS refunded, {counts}
-    FROM live_entry e WHERE e.milestone_id IS NOT NULL {where_e}
-    GROUP BY e.milestone_id
+# Two passes read what the ledger's invariants need, each table once, in the order of its ids.
+# Over the milestones, each with its entries (the ledger's milestone index) and whether each was reversed (`r`):
+# R12 per milestone (released + escrow-refunded <= funded), what the active milestones of each contract hold (R4),
+# each milestone's state beside its live entries (models/consistency.py), R6's first submission and R16's
+# releases against the milestone's first funding (models/order.py). Only the milestones with something to say
+# come back: a problem, or escrow held by an active one. {where_e}: the entries of one contract only.
+_LIVE = "r.id IS NULL"  # (the live_entry view's condition, beside `r`, for kinds other than 'reversal': R12)
+
+
+def _live_sum(kinds_sql: str) -> str:
+    """SQL: the sum of a milestone's live entries of these kinds, NULL when it has none."""
+    return f"SUM(CASE WHEN {_LIVE} AND e.kind IN {kinds_sql} THEN e.amount END)"
+
+
+# Each sum is NULL when the milestone has no live entry of its kinds: a funding stands when `funded` is not NULL,
+# a release when `paid` is not (consistency.MILESTONE_STATES). The first release's id and contract, which R16's
+# finding names, are read for the few milestones out of order only.
+_PAID = kinds((E.RELEASE,))
+_OTHER_PAYMENTS = kinds(tuple(k for k in E.PAYMENT_KINDS if k != E.RELEASE))
+_STATES = (  # (read outside the grouping, as `m`)
+    consistency.MILESTONE_STATES.replace("s.n_funded", "(funded IS NOT NULL)")
+    .replace("s.n_released", "(paid IS NOT NULL)")
+    .replace("c.status", "m.status")
 )
-SELECT 1, m.id, m.contract_id, m.title, c.currency, s.funded, s.released + s.refunded
-FROM s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
-WHERE s.released + s.refunded > s.funded
-UNION ALL
-SELECT 0, NULL, m.contract_id, NULL, c.currency, SUM(s.funded - s.released - s.refunded), NULL
-FROM s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
-WHERE m.state IN ('active', 'submitted') {where_m}
-GROUP BY m.contract_id
-UNION ALL
-SELECT 2, m.id, m.contract_id, m.state, c.status, s.n_funded, s.n_released
-FROM s JOIN milestone m ON m.id = s.id JOIN contract c ON c.id = m.contract_id
-WHERE ({states}) {where_m}
+_MILESTONE_PASS = f"""
+SELECT id, contract_id, title, state, known, status, currency,
+       IFNULL(funded, 0), IFNULL(paid, 0) + IFNULL(paid_otherwise, 0), IFNULL(refunded, 0),
+       funded IS NOT NULL, paid IS NOT NULL, funded_on, released_on, first_submitted_on, submitted_on,
+       known AND ({_STATES}), ({consistency.SUBMISSION_WRONG})
+FROM (
+    SELECT m.id, m.contract_id, m.title, m.state, c.id IS NOT NULL AS known, c.status, c.currency,
+           {_live_sum(kinds(E.FUNDING_KINDS))} AS funded, {_live_sum(_PAID)} AS paid,
+           {_live_sum(_OTHER_PAYMENTS)} AS paid_otherwise, {_live_sum(kinds(E.ESCROW_REFUND_KINDS))} AS refunded,
+           {order.MILESTONE_ORDER_DATES},
+           m.first_submitted_on, m.submitted_on
+    FROM milestone m LEFT JOIN contract c ON c.id = m.contract_id
+    LEFT JOIN ledger_entry e ON e.milestone_id = m.id {{where_e}}
+    LEFT JOIN ledger_entry r ON r.reverses_id = e.id
+    WHERE 1 {{where_m}}
+    GROUP BY m.id
+) m
+WHERE (known AND (IFNULL(paid, 0) + IFNULL(paid_otherwise, 0) + IFNULL(refunded, 0) > IFNULL(funded, 0)
+                  OR (state IN ('active', 'submitted')
+                      AND IFNULL(funded, 0) - IFNULL(paid, 0) - IFNULL(paid_otherwise, 0) - IFNULL(refunded, 0) != 0)))
+   OR (known AND ({_STATES})) OR {order.MILESTONE_ORDER} OR ({consistency.SUBMISSION_WRONG})
 """
+_FIRST_RELEASE = (
+    "SELECT MIN(CASE WHEN e.kind = 'release' THEN e.id END), MIN(e.contract_id) FROM ledger_entry e "
+    "WHERE e.milestone_id = ? {where_e}"
+)
+
+# Over the entries, each beside its contract and the entries and milestone it names (by primary key): R1's
+# currencies and amounts, R12's reversals, the links no operation leaves (models/consistency.py) and R16's order
+# of events (models/order.py); and whether an entry names a milestone missing or of another contract (`stray`:
+# R16's releases are then read as models/order.py reads them alone). Each condition is false where what it
+# needs is missing, as a join would leave the entry out.
+_ORDER_FLAGS = [f"({condition}) AS order_{i}" for i, (_, condition, _) in enumerate(order.ENTRY_ORDER)]
+_ENTRY_PASS = f"""
+SELECT {consistency.ENTRY_COLUMNS}, e.currency, c.currency, e.amount,
+       c.id IS NOT NULL AND (e.currency != c.currency OR e.amount <= 0 OR typeof(e.amount) != 'integer'
+                             OR e.kind NOT IN {kinds(E.KINDS)}) AS money,
+       e.kind = 'reversal' AND (o.id IS NULL OR o.kind = 'reversal' OR o.amount != e.amount
+                                OR o.contract_id != e.contract_id) AS reversal,
+       c.id IS NOT NULL AND ({consistency.ENTRY_WRONG}) AS unlinked,
+       {", ".join(_ORDER_FLAGS)},
+       e.milestone_id IS NOT NULL AND (m.id IS NULL OR m.contract_id != e.contract_id) AS stray
+FROM ledger_entry e LEFT JOIN contract c ON c.id = e.contract_id
+{consistency.ENTRY_LINKS}
+LEFT JOIN ledger_entry o ON o.id = e.reverses_id
+WHERE (money OR reversal OR unlinked OR {" OR ".join(f"order_{i}" for i in range(len(order.ENTRY_ORDER)))} OR stray)
+  {{where_e}}
+"""
+_ENTRY_COLUMNS = 15  # consistency.ENTRY_COLUMNS
 
 
 def _main_connection(sql: str, params=()):
     return database.execute_sql(sql, params)
 
 
-def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tuple[list[str], dict[int, tuple]]:
-    """The invariants that need only the ledger (R1, R3-R5, R9, R12), and what active milestones hold per contract.
-
-    `run(sql)` executes a query: the open book's connection, or a second read-only one.
-    """
+def milestone_scan(contract_id: int | None = None, run=_main_connection, order_limit: int = 20) -> dict:
+    """The pass over the milestones with their entries (_MILESTONE_PASS), as ledger_problems reads it."""
     w = contract_filters(contract_id)
-    out: list[str] = []
+    over: list[str] = []
     held: dict[int, tuple[int, str]] = {}
-    sums = {
-        "funded": total(kinds(E.FUNDING_KINDS)),
-        "released": total(kinds(E.PAYMENT_KINDS)),
-        "refunded": total(kinds(E.ESCROW_REFUND_KINDS)),
-    }
     states: list[tuple] = []
-    query = _MILESTONE_SUMS.format(
-        **sums, **w, counts=consistency.MILESTONE_COUNTS, states=consistency.MILESTONE_STATES
+    submissions: list[tuple] = []
+    late: list[tuple] = []  # R16: releases before their milestone's funding
+    for row in run(_MILESTONE_PASS.format(**w)):
+        (mid, cid, title, state, known, status, cur, funded, released, refunded, n_funded, n_released,
+         funded_on, released_on, first, latest, bad_state, bad_submission) = row  # fmt: skip
+        if known and released + refunded > funded:
+            over.append(
+                f"milestone #{mid} “{title}” of contract #{cid}: released and refunded "
+                f"{format_money(released + refunded, cur)} of {format_money(funded, cur)} funded."
+            )
+        if known and state in ("active", "submitted") and funded - released - refunded:
+            held[cid] = (held.get(cid, (0, cur))[0] + funded - released - refunded, cur)
+        if bad_state:
+            states.append((mid, cid, state, status, n_funded, n_released))
+        if released_on is not None and funded_on is not None and released_on < funded_on and len(late) < order_limit:
+            release_id, e_contract = run(_FIRST_RELEASE.format(**w), (mid,)).fetchone()
+            late.append((release_id, e_contract, *order.MILESTONE_ORDER_WORDS))
+        if bad_submission:
+            submissions.append((mid, cid, first, latest))
+    return {"over": over, "held": held, "states": states, "submissions": submissions, "late": late}
+
+
+def entry_scan(contract_id: int | None = None, run=_main_connection, limit: int = 50, order_limit: int = 20) -> dict:
+    """The pass over the entries (_ENTRY_PASS), as ledger_problems reads it."""
+    money: list[str] = []
+    reversals: list[str] = []
+    unlinked: list[tuple] = []
+    in_order: list[list[tuple]] = [[] for _ in order.ENTRY_ORDER]
+    stray = False
+    n = _ENTRY_COLUMNS
+    for row in run(_ENTRY_PASS.format(**contract_filters(contract_id))):
+        eid, cid = row[0], row[1]
+        cur, contract_cur, amount = row[n : n + 3]
+        wrong_money, reversal, wrong, *flags = row[n + 3 :]
+        names_stray = flags.pop()
+        stray = stray or bool(names_stray)
+        if wrong_money:
+            kind = row[2]
+            if cur != contract_cur:
+                money.append(f"entry #{eid} of contract #{cid} is in {cur}, but the contract is in {contract_cur}.")
+            if not isinstance(amount, int) or amount <= 0:
+                money.append(
+                    f"entry #{eid} of contract #{cid} has an amount of {amount!r}, "
+                    "not a positive whole number of cents."
+                )
+            if kind not in E.KINDS:
+                money.append(f"entry #{eid} of contract #{cid} has an unknown kind “{kind}”.")
+        if reversal:
+            reversals.append(f"reversal #{eid} of contract #{cid} does not match the entry it reverses.")
+        if wrong and len(unlinked) < limit:
+            unlinked.append(row[:n])
+        for found, flag, (_, _, words) in zip(in_order, flags, order.ENTRY_ORDER, strict=True):
+            if flag and len(found) < order_limit:
+                found.append((eid, cid, *words))
+    in_order_found = [f for found in in_order for f in found]
+    return {"money": money, "reversals": reversals, "unlinked": unlinked, "in_order": in_order_found, "stray": stray}
+
+
+def ledger_problems(
+    contract_id: int | None = None, run=_main_connection, limit: int = 50, order_limit: int = 20, scans=None
+) -> tuple[list[str], dict[int, tuple], list[str]]:
+    """The invariants that need only the ledger (R1, R3-R5, R9, R12), what active milestones hold per contract,
+    and the ledger's order of events (R16, models/order.py), from one pass over the milestones with their entries
+    and one over the entries (and a look at the few refunds and fee refunds).
+
+    `run(sql)` executes a query: the open book's connection, or a second read-only one. `scans`: the two passes
+    (milestone_scan, entry_scan), when the caller made them already (models/check.py makes them side by side).
+    """
+    milestones, entries = scans or (
+        milestone_scan(contract_id, run, order_limit),
+        entry_scan(contract_id, run, limit, order_limit),
     )
-    for part, mid, cid, title, cur, funded, out_of_it in run(query):
-        if part == 0:
-            held[cid] = (funded, cur)
-            continue
-        if part == 2:
-            states.append((mid, cid, title, cur, funded, out_of_it))  # (state and status in the title's places)
-            continue
-        out.append(
-            f"milestone #{mid} “{title}” of contract #{cid}: released and refunded "
-            f"{format_money(out_of_it, cur)} of {format_money(funded, cur)} funded."
-        )
+    w = contract_filters(contract_id)
+    out: list[str] = list(milestones["over"])
     refunds = (
         "SELECT p.id, p.contract_id, p.amount, SUM(f.amount), p.currency FROM live_entry f "
         f"JOIN ledger_entry p ON p.id = f.payment_id WHERE f.kind = 'refund' {w['where_f']} "
@@ -113,30 +212,20 @@ def ledger_problems(contract_id: int | None = None, run=_main_connection) -> tup
             f"payment #{pid} of contract #{cid}: refunds of {format_money(refunded, cur)} exceed the "
             f"payment of {format_money(amount, cur)}."
         )
-    known = kinds(E.KINDS)
-    entries = (
-        "SELECT e.id, e.contract_id, e.currency, c.currency, e.amount, e.kind FROM ledger_entry e "
-        "JOIN contract c ON c.id = e.contract_id WHERE (e.currency != c.currency OR e.amount <= 0 "
-        f"OR typeof(e.amount) != 'integer' OR e.kind NOT IN {known}) {w['where_e']}"
+    out += entries["money"] + entries["reversals"]
+    out += consistency.problems(
+        contract_id,
+        run=run,
+        limit=limit,
+        milestones=milestones["states"],
+        entries=entries["unlinked"],
+        submissions=milestones["submissions"],
     )
-    for eid, cid, cur, contract_cur, amount, kind in run(entries):
-        if cur != contract_cur:
-            out.append(f"entry #{eid} of contract #{cid} is in {cur}, but the contract is in {contract_cur}.")
-        if not isinstance(amount, int) or amount <= 0:
-            out.append(
-                f"entry #{eid} of contract #{cid} has an amount of {amount!r}, not a positive whole number of cents."
-            )
-        if kind not in E.KINDS:
-            out.append(f"entry #{eid} of contract #{cid} has an unknown kind “{kind}”.")
-    reversals = (
-        "SELECT e.id, e.contract_id FROM ledger_entry e LEFT JOIN ledger_entry o ON o.id = e.reverses_id "
-        f"WHERE e.kind = 'reversal' {w['where_e']} AND (o.id IS NULL OR o.kind = 'reversal' "
-        "OR o.amount != e.amount OR o.contract_id != e.contract_id)"
-    )
-    for eid, cid in run(reversals):
-        out.append(f"reversal #{eid} of contract #{cid} does not match the entry it reverses.")
-    out += consistency.problems(contract_id, run=run, milestones=states)  # links, dates and states no operation leaves
-    return out, held
+    late = milestones["late"]
+    if entries["stray"]:  # an entry names a milestone missing, or another contract's: releases as order.py reads them
+        late = order.releases_before_funding(contract_id, run, order_limit)
+    found = entries["in_order"] + late[:order_limit]
+    return out, milestones["held"], order.order_problems(contract_id, run, order_limit, found=found)
 
 
 def escrow_problems(
@@ -162,8 +251,8 @@ def escrow_problems(
 
 def contract_problems(contract_id: int | None = None, limit: int = 50) -> list[str]:
     """Every R12 invariant broken in one contract (or the whole book), in words."""
-    ledger, held = ledger_problems(contract_id)
-    return (escrow_problems(held, contract_id) + ledger + order_problems(contract_id))[:limit]
+    ledger, held, in_order = ledger_problems(contract_id)
+    return (escrow_problems(held, contract_id) + ledger + in_order)[:limit]
 
 
 @contextlib.contextmanager
@@ -218,6 +307,31 @@ SELECT DISTINCT contract_id FROM (
 """
 
 
+# The quick look first: each row derived afresh is found among the stored ones, through the stored table's own
+# index on its contract (a look-up per row, no sort of both), and the two have as many rows. The derived rows
+# are distinct (each names its contract and its record), so then the stored ones are those, each once; any
+# doubt (a row not found, a count that differs) and _DIFFERENT names the contracts.
+_FOUND = """
+SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM {table} s {indexed} WHERE {match})), 0),
+       (SELECT COUNT(*) FROM {table})
+FROM {fresh} f
+"""
+
+
+# The index each stored summary is looked up through (for the clock, the one on its contract and due day: SQLite
+# would choose a longer one, twice as slow to look up in); named only where the book has it.
+_LOOKUP = {"main.clock": "clock_contract_id_due"}
+
+
+def _agrees(cols: str, table: str, fresh: str, run) -> bool:
+    match = " AND ".join(f"s.{c} IS f.{c}" for c in (c.strip() for c in cols.split(",")))
+    index = _LOOKUP.get(table)
+    known = index and run("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (index,)).fetchone()
+    indexed = f"INDEXED BY {index}" if known else ""
+    derived, missing, stored = run(_FOUND.format(table=table, fresh=fresh, match=match, indexed=indexed)).fetchone()
+    return missing == 0 and derived == stored
+
+
 def summary_problems(limit: int = 20, run=_main_connection) -> list[str]:
     """Compare the maintained summaries (clock, contract_totals, contract_month, the search rows) with the same
     derived afresh from the records (the totals from temp.fresh_totals, the others as they are compared)."""
@@ -239,6 +353,8 @@ def summary_problems(limit: int = 20, run=_main_connection) -> list[str]:
         ),
     )
     for cols, stored, fresh, what in pairs:
+        if stored.startswith("main.") and _agrees(cols, stored, fresh, run):
+            continue
         stale = run(_DIFFERENT.format(cols=cols, fresh=fresh, stored=stored, limit=int(limit))).fetchall()
         out += [f"contract #{cid}: its stored {what} (summary out of date)." for (cid,) in stale]
     return out
@@ -439,7 +555,8 @@ class _Tracker:
 # LEDGER_LANE and INTEGRITY_LANE read the file through their own read-only connections; SUMMARY_VERIFIERS run on
 # the connection that derived the summaries afresh (temp.fresh_*: the open book's, or with `own_connection` a third
 # read-only one), after them: append one there to check one more maintained summary (`verify(run)` returns its
-# findings, in words, reported after the others').
+# findings, in words, reported after the others'). The book's kept totals, read from the stored summaries alone,
+# are checked in INTEGRITY_LANE instead, beside the derivation (their findings come last).
 def _chain(run, found, tell) -> None:
     last = run("SELECT max(id) FROM ledger_entry").fetchone()[0] or 1
     found["chain"] = chain_problems(run=run, step=lambda done: tell(done / last))
@@ -484,16 +601,20 @@ def _chain_apart(uri: str, run, found, tell) -> None:
         receive.close()
 
 
-def _ledger(run, found, tell) -> None:
-    found["ledger"] = ledger_problems(run=run)
+def _milestones(run, found, tell) -> None:
+    found["milestones"] = milestone_scan(run=run)
 
 
-def _order(run, found, tell) -> None:
-    found["order"] = order_problems(run=run)
+def _entries(run, found, tell) -> None:
+    found["entries"] = entry_scan(run=run)
 
 
 def _integrity(run, found, tell) -> None:
     found["integrity"] = integrity_problems(run=run)
+
+
+def _book_totals(run, found, tell) -> None:
+    found["totals"] = book_totals.problems(run=run)  # models/book_totals.py: read from the stored summaries only
 
 
 def _links(run, found, tell) -> None:
@@ -504,16 +625,16 @@ def _links(run, found, tell) -> None:
 INTEGRITY_LANE = [
     ("integrity", "the file's structure (SQLite's quick check)", 9, _integrity),
     ("links", "the links between records", 9, _links),
-    ("ledger", "the balances of every contract", 40, _ledger),
+    ("milestones", "the balances of every contract", 22, _milestones),
+    ("totals", "the book's kept totals", 5, _book_totals),
 ]
 LEDGER_LANE = [
     ("chain", "the ledger's hash chain", 57, _chain),
-    ("order", "the order of events", 17, _order),
+    ("entries", "the order of events and the links between entries", 18, _entries),
 ]
 SUMMARY_VERIFIERS: list[tuple[str, str, int, Callable]] = [
-    ("summaries", "the stored summaries against the ledger", 47, lambda run: summary_problems(run=run)),
+    ("summaries", "the stored summaries against the ledger", 35, lambda run: summary_problems(run=run)),
     ("search", "the search index", 5, lambda run: search_index_problems(run=run)),
-    ("totals", "the book's kept totals", 5, lambda run: book_totals.problems(run=run)),  # models/book_totals.py
     ("reports", "the reports' day sums", 20, lambda run: report_totals.problems(run=run)),  # models/report_totals.py
 ]
 
@@ -533,10 +654,11 @@ def check_book(
 
     With the open book's `path`, two more read-only connections to the fully
     checkpointed file (the open book keeps it locked against writers) share the
-    work with this one: one runs SQLite's quick check, the foreign keys and the
-    ledger's invariants, one verifies the ledger's hash chain (models/chain.py;
-    on a big book in a process of its own) and the order of events, while this
-    connection derives the summaries afresh and compares them. Each reads its tables in ordered passes, with a bounded
+    work with this one: one runs SQLite's quick check, the foreign keys, the pass
+    over the milestones with their entries and the book's kept totals, one verifies
+    the ledger's hash chain (models/chain.py; on a big book in a process of its own)
+    and makes the pass over the entries, while this connection derives the summaries
+    afresh and compares them. Each reads its tables in ordered passes, with a bounded
     page cache and its scratch tables in temporary files, so memory does not grow
     with the book. What is found on a file that fails the quick check is not
     trusted: only its findings are reported then.
@@ -614,11 +736,12 @@ def check_book(
             raise CheckCancelled
         if found.get("integrity"):
             return found["integrity"]
-        if "ledger" not in found or "chain" not in found or "order" not in found:
+        if any(key not in found for key in ("milestones", "totals", "chain", "entries")):
             return [f"the book could not be read through ({errors[0] if errors else 'its ledger could not be read'})."]
-        ledger_found, held = found["ledger"]
+        ledger_found, held, in_order = ledger_problems(run=run, scans=(found["milestones"], found["entries"]))
         escrow = escrow_problems(held, totals="temp.fresh_totals", run=run)
-        problems = trust + found["fk"] + escrow + ledger_found + found["order"] + found["chain"] + summary
+        summary += found["totals"]  # (the book's kept totals, read beside the others: INTEGRITY_LANE)
+        problems = trust + found["fk"] + escrow + ledger_found + in_order + found["chain"] + summary
     except (sqlite3.DatabaseError, pw.DatabaseError) as exc:  # a damaged file fails any query: integrity says why
         for worker_thread in workers:
             worker_thread.join()

@@ -47,15 +47,14 @@ _PAYMENTS = kinds(E.PAYMENT_KINDS)
 _FUNDINGS = kinds(E.FUNDING_KINDS)
 _IN_A_MILESTONE = kinds((E.FUND, E.FUND_FROM_ESCROW, E.RELEASE))
 
-# One scan of the ledger; each linked entry and milestone is looked up by its primary key.
-_ENTRIES = f"""
-SELECT e.id, e.contract_id, e.kind, e.date, c.ended_on, e.payment_id, p.kind, p.contract_id,
-       e.funding_id, f.kind, f.contract_id, f.date, e.reverses_id, e.milestone_id, m.contract_id
-FROM ledger_entry e JOIN contract c ON c.id = e.contract_id
-LEFT JOIN ledger_entry p ON p.id = e.payment_id
+# One scan of the ledger; each linked entry and milestone is looked up by its primary key. The columns, the links
+# and the condition are also read by the one pass over the ledger models/check.py makes over a book.
+ENTRY_COLUMNS = """e.id, e.contract_id, e.kind, e.date, c.ended_on, e.payment_id, p.kind, p.contract_id,
+       e.funding_id, f.kind, f.contract_id, f.date, e.reverses_id, e.milestone_id, m.contract_id"""
+ENTRY_LINKS = """LEFT JOIN ledger_entry p ON p.id = e.payment_id
 LEFT JOIN ledger_entry f ON f.id = e.funding_id
-LEFT JOIN milestone m ON m.id = e.milestone_id
-WHERE ((e.kind = 'refund' AND (p.id IS NULL OR p.kind NOT IN {_PAYMENTS} OR p.contract_id != e.contract_id))
+LEFT JOIN milestone m ON m.id = e.milestone_id"""
+ENTRY_WRONG = f"""(e.kind = 'refund' AND (p.id IS NULL OR p.kind NOT IN {_PAYMENTS} OR p.contract_id != e.contract_id))
     OR (e.kind NOT IN ('refund', 'fee_refund') AND e.payment_id IS NOT NULL)
     OR (e.kind = 'fee' AND (f.id IS NULL OR f.kind != 'fund' OR f.contract_id != e.contract_id
                             OR f.date != e.date OR (c.ended_on IS NOT NULL AND e.date > c.ended_on)))
@@ -63,7 +62,12 @@ WHERE ((e.kind = 'refund' AND (p.id IS NULL OR p.kind NOT IN {_PAYMENTS} OR p.co
     OR (e.kind != 'reversal' AND e.reverses_id IS NOT NULL)
     OR (e.kind IN {_IN_A_MILESTONE} AND e.milestone_id IS NULL)
     OR (e.milestone_id IS NOT NULL AND (m.id IS NULL OR m.contract_id != e.contract_id))
-    OR e.date > '{LATEST_DAY.isoformat()}' OR e.date < '{EARLIEST_DAY.isoformat()}'
+    OR e.date > '{LATEST_DAY.isoformat()}' OR e.date < '{EARLIEST_DAY.isoformat()}'"""
+_ENTRIES = f"""
+SELECT {ENTRY_COLUMNS}
+FROM ledger_entry e JOIN contract c ON c.id = e.contract_id
+{ENTRY_LINKS}
+WHERE ({ENTRY_WRONG}
 ) {{where_e}}
 LIMIT {{limit}}
 """
@@ -101,13 +105,14 @@ LIMIT {{limit}}
 
 
 # R6: work under review was first submitted on some day, never after its latest submission.
-_SUBMISSIONS = """
+SUBMISSION_WRONG = """(m.state = 'submitted' AND m.first_submitted_on IS NULL)
+    OR (m.first_submitted_on IS NOT NULL AND m.submitted_on IS NOT NULL AND m.first_submitted_on > m.submitted_on)"""
+_SUBMISSIONS = f"""
 SELECT m.id, m.contract_id, m.first_submitted_on, m.submitted_on
 FROM milestone m
-WHERE ((m.state = 'submitted' AND m.first_submitted_on IS NULL)
-    OR (m.first_submitted_on IS NOT NULL AND m.submitted_on IS NOT NULL AND m.first_submitted_on > m.submitted_on))
-  {where_m}
-LIMIT {limit}
+WHERE ({SUBMISSION_WRONG})
+  {{where_m}}
+LIMIT {{limit}}
 """
 
 
@@ -315,48 +320,57 @@ def _refund_window_words(row: tuple) -> list[str]:
     return []
 
 
-# What the first of _MILESTONES asks, as columns of a pass over the live entries grouped by milestone (`s`) that
-# a caller makes anyway (models/check.py reads R12's per-milestone sums in the same pass).
-MILESTONE_COUNTS = f"SUM(e.kind IN {_FUNDINGS}) AS n_funded, SUM(e.kind = 'release') AS n_released"
+# What _MILESTONES ask, over the counts of a milestone's live fundings and releases (`s.n_funded`, `s.n_released`)
+# that a caller's own pass over the milestones says (models/check.py reads R12's per-milestone sums in that pass).
 MILESTONE_STATES = _MILESTONE_STATES.replace("s.funded", "s.n_funded").replace("s.released", "s.n_released")
 
 
 def findings(
-    contract_id: int | None = None, run: Callable = _database, limit: int = 50, milestones: list[tuple] | None = None
+    contract_id: int | None = None,
+    run: Callable = _database,
+    limit: int = 50,
+    milestones: list[tuple] | None = None,
+    entries: list[tuple] | None = None,
+    submissions: list[tuple] | None = None,
 ) -> list[tuple]:
     """(what, id, contract id, words) for every entry, milestone and contract no operation could have left so.
 
-    `milestones`: the rows of the first of _MILESTONES (milestone, contract, state, status, fundings, releases),
-    when the caller has them already (MILESTONE_COUNTS, MILESTONE_STATES)."""
+    When the caller has read them already in its own passes (models/check.py), `entries`: the rows of _ENTRIES
+    (ENTRY_COLUMNS, ENTRY_WRONG); `milestones`: the rows of both of _MILESTONES (milestone, contract, state,
+    status, fundings, releases: MILESTONE_STATES); `submissions`: the rows of _SUBMISSIONS."""
     w = contract_filters(contract_id)
     out: list[tuple] = []
-    for row in run(_ENTRIES.format(where_e=w["where_e"], limit=int(limit))).fetchall():
+    if entries is None:
+        entries = run(_ENTRIES.format(where_e=w["where_e"], limit=int(limit))).fetchall()
+    for row in entries[: int(limit)]:
         out += [("entry", row[0], row[1], words) for words in _entry_words(row)]
     paid = "(" + ", ".join(f"'{k}'" for k in E.PAYMENT_KINDS) + ")"
     for row in run(_FEE_REFUNDS.format(where_e=w["where_e"], paid=paid)).fetchall():
         out += [("entry", row[0], row[1], words) for words in _fee_refund_words(row)]
-    for i, sql in enumerate(_MILESTONES):
-        if i == 0 and milestones is not None:
-            rows = milestones[: int(limit)]
-        else:
-            rows = run(sql.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall()
-        for row in rows:
-            out += [("milestone", row[0], row[1], words) for words in _milestone_words(row)]
+    if milestones is None:
+        milestones = [
+            row
+            for sql in _MILESTONES
+            for row in run(sql.format(where_e=w["where_e"], where_m=w["where_m"], limit=int(limit))).fetchall()
+        ]
+    for row in milestones[: 2 * int(limit)]:
+        out += [("milestone", row[0], row[1], words) for words in _milestone_words(row)]
     out += _currency_findings(w["where_c"], run, limit)
     for row in run(_REFUND_WINDOWS.format(where_f=w["where_f"], limit=int(limit))).fetchall():
         out += [("entry", row[0], row[1], words) for words in _refund_window_words(row)]
-    for row in run(_SUBMISSIONS.format(where_m=w["where_m"], limit=int(limit))).fetchall():
+    if submissions is None:
+        submissions = run(_SUBMISSIONS.format(where_m=w["where_m"], limit=int(limit))).fetchall()
+    for row in submissions[: int(limit)]:
         out += [("milestone", row[0], row[1], words) for words in _submission_words(row)]
     feedback = _FEEDBACK.format(rating_policies=_rating_policies(run), where_f=w["where_f"], limit=int(limit))
     out += [("feedback", fid, cid, _FEEDBACK_WORDS[bool(rating)]) for fid, cid, rating in run(feedback).fetchall()]
     return out[:limit]
 
 
-def problems(
-    contract_id: int | None = None, run: Callable = _database, limit: int = 50, milestones: list[tuple] | None = None
-) -> list[str]:
-    """The findings as `escrowbook check` reports them: "entry #12 of contract #3 is a refund that …"."""
+def problems(contract_id: int | None = None, run: Callable = _database, limit: int = 50, **scanned) -> list[str]:
+    """The findings as `escrowbook check` reports them: "entry #12 of contract #3 is a refund that …" (`scanned`:
+    the rows the caller has already, as findings takes them)."""
     return [
         f"contract #{cid} {words}" if what == "contract" else f"{what} #{rid} of contract #{cid} {words}"
-        for what, rid, cid, words in findings(contract_id, run, limit, milestones)
+        for what, rid, cid, words in findings(contract_id, run, limit, **scanned)
     ]

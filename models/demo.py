@@ -315,6 +315,9 @@ def _produce(seed: int, contracts: int, today: date, policies, send: Callable) -
     send(w.take())
 
 
+SUMMARY_TABLES = ("clock", "contract_totals", "contract_month", "contract_day")  # indexed once filled
+
+
 class _BulkLoader:
     """One transaction for the whole load; indexes dropped first and built once at the end.
 
@@ -340,16 +343,17 @@ class _BulkLoader:
             self.conn.execute(f'DROP INDEX "{name}"')
 
     def finish(self) -> None:
-        summaries = ("clock", "contract_totals", "contract_month", "contract_day")  # indexed after they are filled
-        for _, table, sql in self.indexes:
-            if table not in summaries:
+        # The summaries are indexed after they are filled, but for the clock's index on its contract: the totals
+        # of each slice of contracts read that slice's clocks through it (models/summary.py refresh).
+        later = [sql for name, t, sql in self.indexes if t in SUMMARY_TABLES and name != "clock_contract_id_due"]
+        for _, _, sql in self.indexes:
+            if sql not in later:
                 self.conn.execute(sql)
         # The generator wrote the search rows and monthly sums itself; the rest is derived here (the reports' day
         # sums in one more pass over the ledger: models/report_totals.py).
         refresh(self.db, only=("clock", "contract_totals", "contract_day"))
-        for _, table, sql in self.indexes:
-            if table in summaries:
-                self.conn.execute(sql)
+        for sql in later:
+            self.conn.execute(sql)
         self.conn.execute("COMMIT")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA journal_mode = WAL")

@@ -162,38 +162,48 @@ def after_dispute_steps(dispute, on: date) -> None:
         not_before(on, day, words)
 
 
-# R16 over the ledger, each query reading only what it needs: the entries against their contract (one scan),
-# refunds and reversals through their partial indexes, releases against their milestone's first funding (one
-# pass over the milestone index). Each finds (entry id, contract id); the words are (what it is, what is wrong).
-_QUERIES = (
+# R16 over the ledger, each condition once: (what the entry must be found beside, the condition on entry `e`, and
+# the words: what it is, what is wrong). The entries against their contract `c`, refunds against their payment `p`
+# and reversals against the entry `o` they reverse: for one contract, each a query of its own (refunds and
+# reversals through their partial indexes); over a book, conditions of the one pass over the ledger that
+# models/check.py makes (each false there when what it is checked beside is missing).
+ENTRY_ORDER = (
+    ("c", "e.date < c.started_on", ("entry", "is dated before the contract started")),
     (
-        "SELECT e.id, e.contract_id FROM ledger_entry e JOIN contract c ON c.id = e.contract_id "
-        "WHERE {where}e.date < c.started_on",
-        ("entry", "is dated before the contract started"),
-    ),
-    (
-        "SELECT e.id, e.contract_id FROM ledger_entry e JOIN contract c ON c.id = e.contract_id "
-        f"WHERE {{where}}c.ended_on IS NOT NULL AND e.kind IN {BEFORE_ENDING_KINDS!r} AND e.date > c.ended_on",
+        "c",
+        f"c.ended_on IS NOT NULL AND e.kind IN {BEFORE_ENDING_KINDS!r} AND e.date > c.ended_on",
         ("entry", "is dated after the contract ended"),
     ),
-    (
-        "SELECT e.id, e.contract_id FROM ledger_entry e JOIN ledger_entry p ON p.id = e.payment_id "
-        "WHERE {where}e.payment_id IS NOT NULL AND e.date < p.date",
-        ("refund", "is dated before its payment"),
+    ("p", "e.payment_id IS NOT NULL AND e.date < p.date", ("refund", "is dated before its payment")),
+    ("o", "e.reverses_id IS NOT NULL AND e.date < o.date", ("reversal", "is dated before the entry it reverses")),
+)
+_BESIDE = {
+    "c": "JOIN contract c ON c.id = e.contract_id",
+    "p": "JOIN ledger_entry p ON p.id = e.payment_id",
+    "o": "JOIN ledger_entry o ON o.id = e.reverses_id",
+}
+# Releases against their milestone's first funding, from every entry of the milestone (reversed or not): the
+# columns of a pass over the entries grouped by milestone, and when they are out of order.
+MILESTONE_ORDER_DATES = (
+    "MIN(CASE WHEN e.kind IN ('fund', 'fund_from_escrow') THEN e.date END) AS funded_on, "
+    "MIN(CASE WHEN e.kind = 'release' THEN e.date END) AS released_on"
+)
+MILESTONE_ORDER_NAMES = (
+    "MIN(CASE WHEN e.kind = 'release' THEN e.id END) AS release_id, MIN(e.contract_id) AS contract_id"
+)
+MILESTONE_ORDER = "released_on < funded_on"
+MILESTONE_ORDER_WORDS = ("payment", "is dated before its milestone was funded")
+_QUERIES = (
+    *(
+        (f"SELECT e.id, e.contract_id FROM ledger_entry e {_BESIDE[beside]} WHERE {{where}}{condition}", words)
+        for beside, condition, words in ENTRY_ORDER
     ),
     (
-        "SELECT e.id, e.contract_id FROM ledger_entry e JOIN ledger_entry o ON o.id = e.reverses_id "
-        "WHERE {where}e.reverses_id IS NOT NULL AND e.date < o.date",
-        ("reversal", "is dated before the entry it reverses"),
-    ),
-    (
-        "SELECT s.release_id, s.contract_id FROM (SELECT e.milestone_id, MIN(e.contract_id) AS contract_id, "
-        "MIN(CASE WHEN e.kind IN ('fund', 'fund_from_escrow') THEN e.date END) AS funded, "
-        "MIN(CASE WHEN e.kind = 'release' THEN e.date END) AS released, "
-        "MIN(CASE WHEN e.kind = 'release' THEN e.id END) AS release_id "
+        "SELECT s.release_id, s.contract_id FROM (SELECT e.milestone_id, "
+        f"{MILESTONE_ORDER_NAMES}, {MILESTONE_ORDER_DATES} "
         "FROM ledger_entry e WHERE {where}e.milestone_id IS NOT NULL GROUP BY e.milestone_id) s "
-        "WHERE s.released < s.funded",
-        ("payment", "is dated before its milestone was funded"),
+        f"WHERE {MILESTONE_ORDER}",
+        MILESTONE_ORDER_WORDS,
     ),
 )
 
@@ -209,9 +219,18 @@ def order_findings(contract_id: int | None = None, run=None, limit: int = 20) ->
     return out
 
 
-def order_problems(contract_id: int | None = None, run=None, limit: int = 20) -> list[str]:
+def releases_before_funding(contract_id: int | None = None, run=None, limit: int = 20) -> list[tuple]:
+    """The last of order_findings alone: releases dated before their milestone was funded."""
+    run = run or database.execute_sql
+    where = "" if contract_id is None else f"e.contract_id = {int(contract_id)} AND "
+    sql, (what, wrong) = _QUERIES[-1]
+    return [(eid, cid, what, wrong) for eid, cid in run(sql.format(where=where) + f" LIMIT {int(limit)}").fetchall()]
+
+
+def order_problems(contract_id: int | None = None, run=None, limit: int = 20, found=None) -> list[str]:
     """R16 over the whole book (or one contract), for `escrowbook check` and every operation: every entry after
     the contract's start, a release after its funding, a refund after its payment, a reversal after what it
     reverses, an ending after every entry that happens only on an active contract."""
-    found = order_findings(contract_id, run, limit)
+    if found is None:  # (`found`: order_findings' rows, when the caller has them already: models/check.py)
+        found = order_findings(contract_id, run, limit)
     return [f"{what} #{eid} of contract #{cid} {wrong}." for eid, cid, what, wrong in found]

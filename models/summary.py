@@ -125,7 +125,11 @@ LAST_ACTIVITY = """max(c.started_on,
                WHERE g.contract_id = c.id), ''),
     COALESCE((SELECT MAX(v.received_on) FROM deliverable v WHERE v.contract_id = c.id), ''))"""
 
-# Every clock of RULES.md, one row per deadline (R6, R8, R9 with its v2 support tier, R10, R11, R15).
+# Every clock of RULES.md, one row per deadline (R6, R8, R9 with its v2 support tier, R10, R11, R15). Both of a
+# payment's clocks (R9: its refund window and, v2, the support tier's) come from one pass over the payments,
+# each payment read once and its refunds summed once, beside the two kinds (`w`, always the inner loop). Requests
+# and disputes are read through their contract (the unary + keeps SQLite off their status indexes, which would
+# read every open one of the book for each slice of contracts: models/summary.py refresh).
 _CLOCKS_SELECT = """
 SELECT contract_id, kind, due, ref,
        date(due, '-' || {warn_case} || ' days') AS warn_from, kind IN {lapsing} AS lapses
@@ -135,29 +139,24 @@ SELECT m.contract_id AS contract_id, 'review' AS kind, m.auto_release_on AS due,
  WHERE m.state = 'submitted' AND m.auto_release_on IS NOT NULL AND c.status = 'active' {where_m}
 UNION ALL
 SELECT r.contract_id, 'escrow_reply', r.reply_due, r.id
-  FROM escrow_refund_request r WHERE r.status = 'pending' AND r.reply_due IS NOT NULL {where_r}
+  FROM escrow_refund_request r WHERE +r.status = 'pending' AND r.reply_due IS NOT NULL {where_r}
 UNION ALL
 SELECT d.contract_id, 'dispute_answer', d.answer_due, d.id
-  FROM dispute d WHERE d.status = 'open' AND d.answered_on IS NULL AND d.answer_due IS NOT NULL {where_d}
+  FROM dispute d WHERE +d.status = 'open' AND d.answered_on IS NULL AND d.answer_due IS NOT NULL {where_d}
 UNION ALL
 SELECT d.contract_id, 'mediation', d.mediation_ends, d.id
-  FROM dispute d WHERE d.status = 'open' AND d.mediation_ends IS NOT NULL {where_d}
+  FROM dispute d WHERE +d.status = 'open' AND d.mediation_ends IS NOT NULL {where_d}
 UNION ALL
 SELECT d.contract_id, 'dispute_proposal', d.proposal_due, d.id
-  FROM dispute d WHERE d.status = 'open' AND d.proposal_due IS NOT NULL AND d.proposed_on IS NULL {where_d}
+  FROM dispute d WHERE +d.status = 'open' AND d.proposal_due IS NOT NULL AND d.proposed_on IS NULL {where_d}
 UNION ALL
 SELECT d.contract_id, 'dispute_acceptance', d.acceptance_due, d.id
-  FROM dispute d WHERE d.status = 'open' AND d.acceptance_due IS NOT NULL AND d.arbitration_on IS NULL {where_d}
+  FROM dispute d WHERE +d.status = 'open' AND d.acceptance_due IS NOT NULL AND d.arbitration_on IS NULL {where_d}
 UNION ALL
-SELECT e.contract_id, 'refund_window', date(e.date, '+' || p.refund_window_days || ' days'), e.id
+SELECT e.contract_id, w.kind, date(e.date, '+' || {payment_days} || ' days'), e.id
   FROM live_entry e JOIN contract c ON c.id = e.contract_id JOIN policy p ON p.id = c.policy_id
- WHERE e.kind IN {payment_kinds} AND p.refund_window_days IS NOT NULL {where_e}
-   AND e.amount > (SELECT COALESCE(SUM(f.amount), 0) FROM live_entry f
-                    WHERE f.payment_id = e.id AND f.kind = 'refund')
-UNION ALL
-SELECT e.contract_id, 'support_refund', date(e.date, '+' || p.support_refund_days || ' days'), e.id
-  FROM live_entry e JOIN contract c ON c.id = e.contract_id JOIN policy p ON p.id = c.policy_id
- WHERE e.kind IN {payment_kinds} AND p.support_refund_days IS NOT NULL {where_e}
+  CROSS JOIN (SELECT 'refund_window' AS kind UNION ALL SELECT 'support_refund') w
+ WHERE e.kind IN {payment_kinds} AND {payment_days} IS NOT NULL {where_e}
    AND e.amount > (SELECT COALESCE(SUM(f.amount), 0) FROM live_entry f
                     WHERE f.payment_id = e.id AND f.kind = 'refund')
 UNION ALL
@@ -204,10 +203,17 @@ _ALIASES = {"m": "m.contract_id", "r": "r.contract_id", "d": "d.contract_id", "e
             "f": "f.contract_id", "c": "c.id"}  # fmt: skip
 
 
-def contract_filters(contract_id: int | None) -> dict[str, str]:
-    """{where_m: "AND m.contract_id = 7", ...}: one contract (an int, inlined), or "" for the whole book."""
+Contracts = int | tuple[int, int] | None  # one contract, the contracts of ids lo to hi (a slice), or every one
+
+
+def contract_filters(contract_id: Contracts) -> dict[str, str]:
+    """{where_m: "AND m.contract_id = 7", ...}: one contract (an int, inlined), the slice of contracts whose ids
+    are from lo to hi (a pair: "AND m.contract_id BETWEEN lo AND hi"), or "" for the whole book."""
     if contract_id is None:
         return {f"where_{a}": "" for a in _ALIASES}
+    if isinstance(contract_id, tuple):
+        lo, hi = (int(v) for v in contract_id)
+        return {f"where_{a}": f"AND {column} BETWEEN {lo} AND {hi}" for a, column in _ALIASES.items()}
     cid = int(contract_id)
     return {f"where_{a}": f"AND {column} = {cid}" for a, column in _ALIASES.items()}
 
@@ -223,7 +229,7 @@ def closeout_grace(db: pw.Database) -> str:
     return f"(CASE c.policy_id {whens} ELSE {int(default)} END)" if whens else str(int(default))
 
 
-def clocks_sql(contract_id: int | None = None, closeout_grace: str = "7") -> str:
+def clocks_sql(contract_id: Contracts = None, closeout_grace: str = "7") -> str:
     """Every clock (of one contract); `closeout_grace`: SQL of the grace in days of `c`'s policy (closeout_grace)."""
     return _CLOCKS_SELECT.format(
         closeout_grace=closeout_grace,
@@ -231,11 +237,12 @@ def clocks_sql(contract_id: int | None = None, closeout_grace: str = "7") -> str
         warn_case=_WARN_CASE,
         lapsing=kinds(LAPSING),
         last_activity=LAST_ACTIVITY,
+        payment_days="CASE w.kind WHEN 'refund_window' THEN p.refund_window_days ELSE p.support_refund_days END",
         **contract_filters(contract_id),
     )
 
 
-def months_sql(contract_id: int | None = None) -> str:
+def months_sql(contract_id: Contracts = None) -> str:
     return _MONTHS_SELECT.format(
         paid=total(BUCKETS["released"]),
         refunded=total(BUCKETS["refunded"]),
@@ -244,11 +251,11 @@ def months_sql(contract_id: int | None = None) -> str:
     )
 
 
-def search_sql(contract_id: int | None = None) -> str:
+def search_sql(contract_id: Contracts = None) -> str:
     return _SEARCH_SELECT.format(where_c=contract_filters(contract_id)["where_c"])
 
 
-def totals_sql(contract_id: int | None = None, clock_table: str = "clock") -> str:
+def totals_sql(contract_id: Contracts = None, clock_table: str = "clock") -> str:
     f = contract_filters(contract_id)
     where_k = f["where_c"].replace("c.id", "k.contract_id")
     return _TOTALS_SELECT.format(
@@ -257,6 +264,18 @@ def totals_sql(contract_id: int | None = None, clock_table: str = "clock") -> st
 
 
 SUMMARIES = ("clock", "contract_totals", "contract_month", "contract_search", "contract_day")
+SLICE = 10_000  # contracts derived together when every contract's summaries are rebuilt
+
+
+def slices(run, size: int = SLICE) -> list[tuple[int, int]]:
+    """The whole book as slices of contract ids, in order, each of `size` ids (the first and the last open-ended,
+    so that a row naming any contract id at all is in one)."""
+    lo, hi = run("SELECT MIN(id), MAX(id) FROM contract").fetchone()
+    if lo is None:
+        return [(-(2**63), 2**63 - 1)]
+    starts = list(range(int(lo), int(hi) + 1, size))
+    ends = [start - 1 for start in starts[1:]] + [2**63 - 1]
+    return [(-(2**63) if i == 0 else start, end) for i, (start, end) in enumerate(zip(starts, ends, strict=True))]
 
 
 def refresh(db: pw.Database, contract_id: int | None = None, *, only: tuple[str, ...] = SUMMARIES) -> None:
@@ -264,42 +283,59 @@ def refresh(db: pw.Database, contract_id: int | None = None, *, only: tuple[str,
 
     The clock goes first: the totals' "next deadline" is read from it. The book's totals (models/book_totals.py)
     follow: one contract's old rows are taken out of them first and its new ones added last. The reports' day
-    sums (models/report_totals.py) move the same way, the contract's old days out and its new ones in.
+    sums (models/report_totals.py) move the same way, the contract's old days out and its new ones in. Every
+    contract's summaries are rebuilt a slice of contracts at a time (`slices`), in the order of their ids: each
+    step reads and sorts a slice's rows only, through the indexes on their contract, so the time grows as the book
+    does (the clock's index on its contract must be there: the totals read each slice's clocks through it); the
+    reports' day sums then in one pass of their own (`report_totals.rebuild`).
     """
     run = db.execute_sql
+    day_sums = "contract_day" in only and report_totals.present(run)  # (book format 10 on)
     if contract_id is not None:
         book_totals.add(run, contract_id, -1)
-    day_sums = "contract_day" in only and report_totals.present(run)  # (book format 10 on)
+        _derive(db, contract_id, only)
+        if day_sums:
+            report_totals.refresh_contract(run, contract_id)
+        book_totals.add(run, contract_id, 1)
+        return
+    for table in SUMMARIES:
+        if table in only and table not in ("contract_search", "contract_day"):
+            db.execute_sql(f"DELETE FROM {table}")
+    totals = book_totals.present(run)
+    if totals:
+        book_totals.clear(run)
+    if "contract_search" in only:
+        refresh_search(db)
+    for part in slices(run):
+        _derive(db, part, only, whole=True)
+        if totals:
+            book_totals.add(run, part, 1)
+    if day_sums:
+        report_totals.rebuild(run)
+
+
+def _derive(db: pw.Database, contracts: Contracts, only: tuple[str, ...], whole: bool = False) -> None:
+    """Derive the clock, totals and monthly rows of one contract or of a slice of them (`whole`: their old rows
+    are gone already)."""
     derive = {
         "clock": (CLOCK_COLUMNS, clocks_sql),
         "contract_totals": (TOTALS_COLUMNS, totals_sql),
         "contract_month": (MONTH_COLUMNS, months_sql),
     }
     for table in SUMMARIES:
-        if table not in only:
+        if table not in only or table == "contract_day":  # the reports' day sums: `refresh` moves them
             continue
         if table == "contract_search":
-            refresh_search(db, contract_id)
+            if not whole:
+                refresh_search(db, contracts)
             continue
-        if table == "contract_day":  # the reports' day sums, and the book's with them (models/report_totals.py)
-            if day_sums and contract_id is not None:
-                report_totals.refresh_contract(run, contract_id)
-            elif day_sums:
-                report_totals.rebuild(run)
-            continue
-        if contract_id is None:
-            db.execute_sql(f"DELETE FROM {table}")
-        else:
-            db.execute_sql(f"DELETE FROM {table} WHERE contract_id = ?", (contract_id,))
+        if not whole:
+            db.execute_sql(f"DELETE FROM {table} WHERE contract_id = ?", (contracts,))
         columns, sql = derive[table]
-        text = clocks_sql(contract_id, closeout_grace(db)) if table == "clock" else sql(contract_id)
-        if table == "contract_totals" and contract_id is None and not _has_status(db):  # before format 7
+        text = clocks_sql(contracts, closeout_grace(db)) if table == "clock" else sql(contracts)
+        if table == "contract_totals" and whole and not _has_status(db):  # before format 7
             columns, text = columns.removesuffix(", status"), f"SELECT {columns.removesuffix(', status')} FROM ({text})"
         db.execute_sql(f"INSERT INTO {table} ({columns}) " + text)
-    if contract_id is not None:
-        book_totals.add(run, contract_id, 1)
-    elif book_totals.present(run) and set(only) & {"clock", "contract_totals", "contract_month"}:
-        book_totals.rebuild(run)
 
 
 def _has_status(db: pw.Database) -> bool:

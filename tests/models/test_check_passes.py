@@ -1,0 +1,180 @@
+"""`escrowbook check` reads the ledger in two passes (the milestones with their entries, and the entries with what
+they name) and compares each maintained summary with its derivation through the summary's own index: every
+finding each pass is made of is still made, over the whole book and for one contract (inside every operation).
+R4, R5, R6, R9, R12 and R16 findings; the summaries' (R12) last."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from models import ops
+from models.check import check_book, contract_problems
+from models.entities import database
+
+from ..conftest import START
+
+LATER = START + timedelta(days=3)
+
+
+@pytest.fixture
+def book_of(contract):
+    """A contract with a milestone funded and paid on 4 March, a refund of part of it and a reversed refund
+    (both on 4 March), and a second milestone funded and still active."""
+    paid = ops.add_milestone(contract, "Draft", 50_000)
+    ops.fund_milestone(paid, today=LATER)
+    payment = ops.release_payment(paid, today=LATER)
+    refund = ops.record_refund(payment, 5_000, today=LATER)
+    wrong = ops.record_refund(payment, 1_000, today=LATER)
+    reversal = ops.reverse_entry(wrong, memo="Typed twice", today=LATER)
+    active = ops.add_milestone(contract, "Build", 20_000)
+    funding = ops.fund_milestone(active, today=LATER)
+    ids = {
+        "contract": contract.id,
+        "paid": paid.id,
+        "active": active.id,
+        "payment": payment.id,
+        "refund": refund.id,
+        "reversal": reversal.id,
+        "funding": funding.id,
+    }
+    assert check_book() == [] and contract_problems(contract.id) == []
+    return ids
+
+
+# (what is changed outside the app, what check says) — each reached by one of the two passes over the ledger.
+LEDGER_CASES = {
+    "state unfunded": (
+        "UPDATE milestone SET state = 'unfunded' WHERE id = {paid}",
+        "milestone #{paid} of contract #{contract} is marked unfunded, but it was funded",
+    ),
+    "state paid, nothing released": (
+        "UPDATE milestone SET state = 'paid' WHERE id = {active}",
+        "milestone #{active} of contract #{contract} is marked paid, but nothing was released from it",
+    ),
+    "state closed on an active contract": (
+        "UPDATE milestone SET state = 'closed' WHERE id = {active}",
+        "milestone #{active} of contract #{contract} is marked closed, but the contract has not ended",
+    ),
+    "funding reversed outside the app": (
+        "UPDATE milestone SET state = 'active' WHERE id = (SELECT MAX(id) FROM milestone); "
+        "INSERT INTO milestone (contract_id, position, title, description, amount, state) "
+        "VALUES ({contract}, 3, 'Extra', '', 10000, 'active')",
+        "is marked funded, but no funding of it stands",
+    ),
+    "under review with no first day": (
+        "UPDATE milestone SET state = 'submitted', submitted_on = '2026-03-05', first_submitted_on = NULL "
+        "WHERE id = {active}",
+        "milestone #{active} of contract #{contract} is under review, but the day its work was first submitted",
+    ),
+    "released beyond the funding": (
+        "UPDATE ledger_entry SET amount = 60000 WHERE id = {payment}",
+        "milestone #{paid} “Draft” of contract #{contract}: released and refunded $600.00 of $500.00 funded.",
+    ),
+    "active milestones hold more than the escrow": (
+        "UPDATE ledger_entry SET kind = 'fund_from_escrow' WHERE id = {funding}",
+        "contract #{contract}: its active milestones hold $200.00 but its escrow is $0.00.",
+    ),
+    "payment before its funding": (
+        "UPDATE ledger_entry SET date = '2026-03-02' WHERE id = {payment}",
+        "payment #{payment} of contract #{contract} is dated before its milestone was funded.",
+    ),
+    "entry before the start": (
+        "UPDATE contract SET started_on = '2026-03-05' WHERE id = {contract}",
+        "entry #{funding} of contract #{contract} is dated before the contract started.",
+    ),
+    "refund before its payment": (
+        "UPDATE ledger_entry SET date = '2026-03-02' WHERE id = {refund}",
+        "refund #{refund} of contract #{contract} is dated before its payment.",
+    ),
+    "reversal before what it reverses": (
+        "UPDATE ledger_entry SET date = '2026-03-02' WHERE id = {reversal}",
+        "reversal #{reversal} of contract #{contract} is dated before the entry it reverses.",
+    ),
+    "reversal of another amount": (
+        "UPDATE ledger_entry SET amount = 999 WHERE id = {reversal}",
+        "reversal #{reversal} of contract #{contract} does not match the entry it reverses.",
+    ),
+    "unknown kind": (
+        "UPDATE ledger_entry SET kind = 'gift' WHERE id = {refund}",
+        "entry #{refund} of contract #{contract} has an unknown kind “gift”.",
+    ),
+    "amount not positive": (
+        "UPDATE ledger_entry SET amount = 0 WHERE id = {refund}",
+        "entry #{refund} of contract #{contract} has an amount of 0, not a positive whole number of cents.",
+    ),
+    "fee not linked to its deposit": (
+        "UPDATE ledger_entry SET funding_id = NULL WHERE kind = 'fee' AND funding_id = {funding}",
+        "is a fee that is not linked to the deposit it was charged on.",
+    ),
+    "dated beyond a book's days": (
+        "UPDATE ledger_entry SET date = '3001-03-04' WHERE id = {refund}",
+        "entry #{refund} of contract #{contract} is dated 3001-03-04, beyond the days a book holds",
+    ),
+    "milestone that is not there": (
+        "UPDATE ledger_entry SET milestone_id = 9999 WHERE id = {payment}",
+        "entry #{payment} of contract #{contract} names a milestone that is not one of its contract's milestones.",
+    ),
+    "payment before its funding, on a milestone that is not there": (
+        "UPDATE ledger_entry SET milestone_id = 9999 WHERE id = {funding}; "
+        "UPDATE ledger_entry SET milestone_id = 9999, date = '2026-03-02' WHERE id = {payment}",
+        "payment #{payment} of contract #{contract} is dated before its milestone was funded.",
+    ),
+}
+
+
+def _tamper(sql: str, ids: dict) -> None:
+    database.execute_sql("PRAGMA foreign_keys = OFF")
+    for statement in sql.format(**ids).split("; "):
+        database.execute_sql(statement)
+
+
+@pytest.mark.parametrize("case", LEDGER_CASES, ids=list(LEDGER_CASES))
+def test_r12_r16_each_finding_of_the_ledger_passes_is_made(book_of, case):
+    sql, words = LEDGER_CASES[case]
+    _tamper(sql, book_of)
+    said = words.format(**book_of)
+    found = check_book()
+    assert any(said in p for p in found), found
+    assert any(said in p for p in contract_problems(book_of["contract"], limit=200))  # (inside every operation)
+    assert not [p for p in found if re.search(r"\bR\d{1,2}\b", p)]  # in a client's words: no rule numbers
+
+
+# (what is changed outside the app, in which summary, what check says of the contract)
+SUMMARY_CASES = {
+    "a deadline moved": (
+        "UPDATE clock SET due = date(due, '+1 day') WHERE id = (SELECT MIN(id) FROM clock)",
+        "deadlines",
+    ),
+    "a deadline kept twice": (
+        "INSERT INTO clock (contract_id, kind, due, ref, warn_from, lapses) "
+        "SELECT contract_id, kind, due, ref, warn_from, lapses FROM clock LIMIT 1",
+        "deadlines",
+    ),
+    "a deadline lost": ("DELETE FROM clock WHERE id = (SELECT MAX(id) FROM clock)", "deadlines"),
+    "a deadline of another kind": (
+        "UPDATE clock SET kind = 'feedback' WHERE id = (SELECT MIN(id) FROM clock)",
+        "deadlines",
+    ),
+    "a total changed": ("UPDATE contract_totals SET fees = fees + 1", "totals"),
+    "a next deadline that is not one": (
+        "UPDATE contract_totals SET next_due = '2026-04-01', next_kind = 'review'",
+        "totals",
+    ),
+    "a month's payments changed": ("UPDATE contract_month SET paid = paid + 1", "monthly payments"),
+    "a month lost": ("DELETE FROM contract_month", "monthly payments"),
+    "a month that never was": (
+        "INSERT INTO contract_month (contract_id, month, currency, paid, refunded) "
+        "VALUES ({contract}, '2026-01', 'USD', 1, 0)",
+        "monthly payments",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SUMMARY_CASES, ids=list(SUMMARY_CASES))
+def test_r12_each_summary_kept_out_of_date_is_named(book_of, case):
+    sql, what = SUMMARY_CASES[case]
+    _tamper(sql, book_of)
+    assert f"contract #{book_of['contract']}: its stored {what} differ" in " ".join(check_book())
