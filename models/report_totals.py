@@ -116,46 +116,53 @@ def present(run: Callable) -> bool:
     return run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'report_day'").fetchone() is not None
 
 
-# The rows of a stored table and of its fresh derivation, side by side: each distinct row counted +1 when derived
-# and -1 when stored; a count other than 0 is a difference (as models/check.py compares the other summaries).
-_DIFFERENT = """
-SELECT DISTINCT {key} FROM (
-    SELECT {cols} FROM (SELECT {cols}, 1 AS side FROM ({fresh}) UNION ALL SELECT {cols}, -1 FROM {stored})
-    GROUP BY {cols} HAVING SUM(side) != 0
-) ORDER BY {key} LIMIT {limit}
-"""
-
-
 def problems(run: Callable | None = None, limit: int = 20) -> list[str]:
     """Where the kept day sums differ from their derivation, in words: each contract whose `contract_day` rows
-    differ from its ledger, and each day (and currency) whose book sums differ from its contracts' rows."""
+    differ from its ledger, and each day (and currency) whose book sums differ from its contracts' rows.
+
+    One ordered walk: the rows derived from the ledger beside the stored ones, both in the table's own order (day,
+    then contract: the stored side is read without a sort), while the stored rows are added up per day, currency,
+    status and policy for `report_day` (a few rows a day: its memory grows with the days, not the contracts)."""
     if run is None:
         from .entities import database
 
         run = database.execute_sql
-    out: list[str] = []
-    cols = ", ".join(CONTRACT_DAY_COLUMNS)
-    stale = run(
-        _DIFFERENT.format(
-            key="contract_id",
-            cols=cols,
-            fresh=_CONTRACT_DAYS.format(where=""),
-            stored="main.contract_day",
-            limit=int(limit),
-        )
-    ).fetchall()
-    out += [
+    fresh = iter(run(contract_days_sql()))
+    stored = iter(run(f"SELECT {', '.join(CONTRACT_DAY_COLUMNS)} FROM contract_day ORDER BY day, contract_id"))
+    stale: set[int] = set()
+    book: dict[tuple, list[int]] = {}
+    width = len(SUMS)
+
+    def add(row: tuple) -> None:
+        sums = book.setdefault((row[1], row[2], row[4], row[5]), [0] * (width + 1))  # day, currency, status, policy
+        for i, value in enumerate(row[6:]):
+            sums[i] += value
+        sums[width] += 1
+
+    f, s = next(fresh, None), next(stored, None)
+    while f is not None or s is not None:
+        f_key = None if f is None else (f[1], f[0])
+        s_key = None if s is None else (s[1], s[0])
+        if s is not None and (f_key is None or s_key <= f_key):
+            add(s)  # each stored row once, as the walk passes it
+        if f_key == s_key:
+            if f != s:
+                stale.add(f[0])
+            f, s = next(fresh, None), next(stored, None)
+        elif s_key is None or (f_key is not None and f_key < s_key):
+            stale.add(f[0])  # a day the ledger has and the table lacks
+            f = next(fresh, None)
+        else:
+            stale.add(s[0])  # a day the table has and the ledger does not
+            s = next(stored, None)
+    out = [
         f"contract #{cid}: its stored day sums for the reports differ from its ledger (summary out of date)."
-        for (cid,) in stale
+        for cid in sorted(stale)[:limit]
     ]
-    cols = ", ".join(REPORT_DAY_COLUMNS)
-    stale = run(
-        _DIFFERENT.format(
-            key="day, currency", cols=cols, fresh=_report_days(None), stored="main.report_day", limit=int(limit)
-        )
-    ).fetchall()
+    kept = {tuple(row[:4]): list(row[4:]) for row in run(f"SELECT {', '.join(REPORT_DAY_COLUMNS)} FROM report_day")}
+    wrong = sorted({key[:2] for key in book.keys() | kept.keys() if book.get(key) != kept.get(key)})
     out += [
         f"the reports' sums of {day} in {currency} differ from what its contracts add up to (kept total out of date)."
-        for day, currency in stale
+        for day, currency in wrong[:limit]
     ]
     return out[:limit]

@@ -536,3 +536,19 @@ def test_check_reports_the_reports_day_sums_out_of_date(ledger, capsys):
     assert main(["check", str(ledger)]) == 1
     said = capsys.readouterr().out
     assert "contract #1: its stored day sums for the reports differ from its ledger" in said
+
+
+def test_check_reports_a_day_sum_the_ledger_does_not_have(ledger, capsys):
+    """A day added to a contract's day sums (a day with no entry at all, after every day it has) is named: the
+    contract, and the book's day that no longer adds up."""
+    assert main(["check", str(ledger)]) == 0
+    capsys.readouterr()
+    _edit(
+        ledger,
+        "INSERT INTO contract_day SELECT contract_id, '2099-12-31', currency, freelancer_id, status, policy_id, "
+        "funded, paid, fees, refunded, escrow_refunded FROM contract_day WHERE contract_id = 1 LIMIT 1",
+    )
+    assert main(["check", str(ledger)]) == 1
+    said = capsys.readouterr().out
+    assert "contract #1: its stored day sums for the reports differ from its ledger (summary out of date)." in said
+    assert "the reports' sums of 2099-12-31 in USD differ from what its contracts add up to" in said
