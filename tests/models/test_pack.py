@@ -1,0 +1,160 @@
+"""The year-end pack's content, without Qt (models/pack.py): each report of the year as models/reports.py gives
+it, in the CSV rows to the minor unit and in the cells as the app formats money; converted figures with the
+rates they used listed, and a missing rate said in words; the CSV files formula-safe; the freelancers' pages."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+import pytest
+
+from models import reports
+from models.csv_io import plain_amount, unsafe_cell
+from models.pack import RATE_MISSING, build_pack, csv_tables, file_names, write_csv_file
+from tests.pack_book import ARABIC, FORMULA_TITLE, LONG_TITLE, build
+
+Y0, Y1 = date(2026, 1, 1), date(2026, 12, 31)
+
+
+@pytest.fixture
+def pack(book):
+    build()
+    return build_pack(2026)
+
+
+def tables(pack):
+    return {t.key: t for t in pack.tables}
+
+
+def report_rows(report, kept=None):
+    """What the CSV must hold for a report: each row per currency and each total, as plain amounts."""
+    out = []
+    for r in (*report.rows, *report.totals):
+        if kept is not None and r.key and r.key not in kept:
+            continue
+        out.append((r.key, r.label, r.currency, *(plain_amount(r.figures[c], r.currency) for c in report.columns)))
+    return out
+
+
+@pytest.mark.parametrize(
+    "key, report",
+    [
+        ("spend-by-month", lambda: reports.spend_by_period("month", first=Y0, last=Y1, home="EUR")),
+        ("spend-by-quarter", lambda: reports.spend_by_period("quarter", first=Y0, last=Y1, home="EUR")),
+        ("spend-by-freelancer", lambda: reports.spend_by_freelancer(first=Y0, last=Y1, home="EUR")),
+        ("spend-by-contract", lambda: reports.spend_by_contract(first=Y0, last=Y1, home="EUR")),
+        ("fees-by-month", lambda: reports.fees_by_period("month", first=Y0, last=Y1, home="EUR")),
+        ("escrow-by-month-end", lambda: reports.escrow_by_month_end(first=Y0, last=Y1, home="EUR")),
+        ("refunds-by-month", lambda: reports.refunds_by_period("month", first=Y0, last=Y1, home="EUR")),
+    ],
+)
+def test_each_report_of_the_year_is_in_the_csv_rows_to_the_minor_unit(pack, key, report):
+    expected = report()
+    table = tables(pack)[key]
+    width = 3 + len(expected.columns)
+    plain = [row[:width] for row in table.csv_rows if row[-2] == ""]
+    assert plain == report_rows(expected)
+    assert plain, "the hand-built book has figures in every report"
+    # Each group's converted row: the report's home figures, and the rates named missing where there is none.
+    converted = [row for row in table.csv_rows if row[-2] == "into EUR"]
+    groups = {r.key for r in expected.rows}  # (a month without escrow has a home row of nothing: no row shown)
+    home = [
+        *(h for h in expected.home_rows if h.key in groups),
+        *([expected.home_total] if expected.home_total else []),
+    ]
+    assert [r[0] for r in converted] == [h.key for h in home]
+    for row, h in zip(converted, home, strict=True):
+        for c, cell in zip(expected.columns, row[3:width], strict=True):
+            f = h.figures.get(c)
+            assert cell == ("" if f is None else plain_amount(f.amount, "EUR"))
+        assert ("without a rate" in row[-1]) == (not h.complete)
+
+
+def test_budget_against_actual_holds_the_contracts_of_the_year_to_its_end(pack, book):
+    table = tables(pack)["budget-against-actual"]
+    full = reports.budget_vs_actual(last=Y1, home="EUR")
+    titles = {r.label for r in full.rows}
+    assert "Old logo" in titles  # the report has every contract with a budget ...
+    shown = {row[1] for row in table.csv_rows if row[-2] == "" and row[0]}
+    assert shown == {LONG_TITLE, FORMULA_TITLE}  # ... the pack those active in 2026
+    usd = next(row for row in table.csv_rows if row[1] == LONG_TITLE and row[-2] == "")
+    # budget 600.00; paid 500.00 + 100.00, refunded 50.00: actual 550.00, 50.00 left, under budget
+    assert usd[3:9] == ("600.00", "600.00", "50.00", "550.00", "50.00", "under budget")
+    eur_row = next(r for r in table.rows if r[0] == FORMULA_TITLE)
+    assert eur_row[1:] == ("EUR", "€1,000.00", "€1,200.00", "€0.00", "€1,200.00", "−€200.00", "over budget")
+
+
+def test_figures_are_shown_as_the_app_formats_money(pack):
+    month = tables(pack)["spend-by-month"]
+    march_usd = next(r for r in month.rows if r[1] == "USD")
+    # paid $500.00; fees 5% of $500.00 plus the $0.99 initiation fee
+    assert march_usd[1:] == ("USD", "$500.00", "$25.99", "$0.00", "$525.99")
+    jpy = next(r for r in month.rows if r[1] == "JPY")
+    assert jpy[2] == "¥4,000"
+
+
+def test_converted_figures_list_their_rates_and_say_when_one_is_missing(pack):
+    assert ("USD", "2026-03", "0.9") in pack.rates_used
+    assert ("USD", "2026-04-01", "0.92") in pack.rates_used
+    assert all(cur != "JPY" for cur, _, _ in pack.rates_used)
+    assert pack.missing[0] == (
+        "No rate of JPY into EUR for 1 day (1 Apr 2026): amounts in JPY of that day are left out of the EUR "
+        f"figures, which say “{RATE_MISSING}”."
+    )
+    # The USD escrow still held at each month end from April on: no daily rate, no monthly rate for those months.
+    assert pack.missing[1].startswith("No rate of USD into EUR for 9 days (30 Apr 2026, 31 May 2026, ")
+    april = tables(pack)["spend-by-month"]
+    home_april = [r for r, k in zip(april.rows, april.kinds, strict=True) if k == "home"][1]
+    # April: USD paid 100.00 at 0.92 = €92.00 converted; JPY ¥4,000 has no rate
+    assert home_april[1] == "in EUR"
+    assert home_april[2] == f"€92.00\n+ {RATE_MISSING}"
+    march = next(r for r, k in zip(april.rows, april.kinds, strict=True) if k == "home")
+    assert march[2] == "€1,650.00"  # $500.00 at 0.9 + €1,200.00
+
+
+def test_without_a_home_currency_nothing_is_converted(book):
+    build()
+    pack = build_pack(2026, home=False)
+    assert pack.home is None and pack.rates_used == [] and pack.missing == []
+    assert all(k in ("row", "total") for t in pack.tables for k in t.kinds)
+    assert "rates-used" not in file_names(pack)
+
+
+def test_a_page_per_freelancer_with_their_contracts_and_totals(pack):
+    names = [f.name for f in pack.freelancers]
+    assert names == sorted(names, key=str.casefold) and set(names) == {ARABIC, "Ben Okafor"}
+    sara = next(f for f in pack.freelancers if f.name == ARABIC)
+    assert sara.agency == "Studio Nour"
+    contracts = [r[0] for r, k in zip(sara.table.rows, sara.table.kinds, strict=True) if k == "row" and r[0]]
+    assert contracts == [LONG_TITLE, "Copy"]
+    totals = [r for r, k in zip(sara.table.rows, sara.table.kinds, strict=True) if k == "total"]
+    assert [t[1] for t in totals] == ["JPY", "USD"] and totals[0][0] == "Total"
+    by_f = reports.spend_by_freelancer(first=Y0, last=Y1, home="EUR")
+    usd = next(r for r in by_f.rows if r.label == ARABIC and r.currency == "USD")
+    assert totals[1][5] == f"${usd.figures['spend'] // 100:,}.{usd.figures['spend'] % 100:02d}"
+
+
+def test_csv_files_equal_the_rows_and_are_formula_safe(pack, tmp_path):
+    for t in csv_tables(pack):
+        path = tmp_path / file_names(pack)[t.key]
+        assert write_csv_file(path, t.csv_headers, t.csv_rows) == len(t.csv_rows)
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            read = list(csv.reader(f))
+        assert tuple(read[0]) == t.csv_headers
+        assert [[unsafe_cell(c) for c in r] for r in read[1:]] == [[str(c) for c in r] for r in t.csv_rows]
+        for r in read[1:]:
+            assert not any(c.startswith(("=", "+", "-", "@")) for c in r), r
+    contract = next(t for t in pack.tables if t.key == "spend-by-contract")
+    path = tmp_path / "c.csv"
+    write_csv_file(path, contract.csv_headers, contract.csv_rows)
+    assert f"'{FORMULA_TITLE}" in path.read_text(encoding="utf-8-sig")
+
+
+def test_a_year_without_entries_gives_empty_reports(book):
+    build()
+    pack = build_pack(2024)
+    assert all(not t.rows for t in pack.tables if t.key != "escrow-by-month-end")
+    assert pack.freelancers == []
