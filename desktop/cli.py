@@ -14,8 +14,8 @@
                                                      the books (exit 0: they agree, 1: they differ,
                                                      2: the statement or the book cannot be read)
     escrowbook report --book PATH --year YYYY --out DIR [--home CUR|none]
-                                                     the year-end pack: one PDF of every report and a page per
-                                                     freelancer, and each report as CSV, into DIR
+                                                     the year-end pack: one PDF of every report and of each
+                                                     freelancer's contracts, and each report as CSV, into DIR
     escrowbook --smoke-test                          check this copy of the app works (exit 0 if it does)
 
 Headless commands never need a display: only `export-pdf` and `report` import Qt, to lay out their pages
@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--json", action="store_true", help="print the report as one JSON object")
     pack = sub.add_parser(
         "report",
-        help="write the year-end pack: one PDF of every report with a page per freelancer, and each report as CSV",
+        help="write the year-end pack: one PDF of every report and each freelancer's contracts, and each report as CSV",
     )
     pack.add_argument("--book", dest="pack_book", metavar="PATH", required=True, help="the book to read")
     pack.add_argument("--year", required=True, metavar="YYYY", help="the year of the pack (1 January to 31 December)")

@@ -1,6 +1,6 @@
 """The year-end pack for the accountant, arranged without Qt: each report of models/reports.py for one year as a
-table (the cells as the PDF shows them, and the rows as the CSV files hold them), a page per freelancer with
-their contracts and totals, the exchange rates used and the rates missing, in words. desktop/pack_pdf.py lays
+table (the cells as the PDF shows them, and the rows as the CSV files hold them), each freelancer's contracts
+and totals, the exchange rates used and the rates missing, in words. desktop/pack_pdf.py lays
 it out on paper; `write_csvs` writes the CSV files (formula-safe, as the exports are: models/csv_io.py).
 
 What a year's pack holds (`build_pack`):
@@ -11,7 +11,7 @@ What a year's pack holds (`build_pack`):
     last day, not ended before its first), each budget against everything paid on it up to the year's last
     day (a budget is for a contract's whole life: a contract begun the year before is not "under budget"
     because part of it was paid then);
-  - a page per freelancer paid, charged fees on or refunded in the year: their contracts of the year (from
+  - a part per freelancer paid, charged fees on or refunded in the year: their contracts of the year (from
     spend by contract) and their totals (from spend by freelancer).
 Each figure is in the contract's own currency (never added across currencies, R1); with a home currency, each
 group also has a row converted into it. A converted figure missing a rate says so in its cell ("rate
