@@ -29,6 +29,7 @@ A failure or a cancel removes the temporaries and leaves whatever was there befo
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -83,6 +84,7 @@ MM = RESOLUTION / 25.4  # device pixels per millimetre
 PAD_X, PAD_Y = 1.0 * MM, 0.55 * MM
 GAP = 3.0 * MM  # between blocks
 CHART_MM = 70.0
+FIRST_COLUMN = 0.25  # of the page: a table's first column (titles, names) is at least this wide
 CONTENTS_FREELANCERS = 300  # freelancers named in the contents, each with its page (more: where they start)
 FOOTER_GAP_MM = 4.0
 ChartPainter = Callable[[QPainter, QRectF, object, object], None]
@@ -119,8 +121,6 @@ class _Flow:
         self.page_height = float(rect.height())
         self.fonts = {
             "body": _font(BODY_PT),
-            "table": _font(TABLE_PT),
-            "bold": _font(TABLE_PT, bold=True),
             "h1": _font(H1_PT, bold=True),
             "h2": _font(H2_PT, bold=True),
             "footer": _font(FOOTER_PT),
@@ -227,21 +227,27 @@ class _Flow:
         self.fresh = False
 
     # ------------------------------------------------------------ tables
-    def _widths(self, table: Table) -> list[float]:
-        """Every column but the first as wide as its widest cell (measured on its longest text); the first
-        takes the rest, at least a third of the page; too wide for the page, all shrink alike."""
-        bold = self.metrics["bold"]  # (totals and headers are bold: the widest a cell's text is drawn)
+    def _scaled(self, scale: float) -> tuple[str, str]:
+        """The keys of the table fonts (plain, bold) at `scale` of TABLE_PT, made once."""
+        keys = (f"table@{scale:.2f}", f"bold@{scale:.2f}")
+        if keys[0] not in self.fonts:
+            for key, bold in zip(keys, (False, True), strict=True):
+                self.fonts[key] = _font(TABLE_PT * scale, bold=bold)
+                self.metrics[key] = QFontMetricsF(self.fonts[key], self.device)
+                self.line[key] = self.metrics[key].height()
+        return keys
+
+    def _widths(self, table: Table, bold_key: str) -> list[float]:
+        """Every column but the first as wide as its widest cell (measured on its longest text, in bold: totals
+        and headers are); the first takes the rest."""
+        bold = self.metrics[bold_key]
         n = len(table.headers)
         widths = [0.0] * n
         for i in range(1, n):
             longest = max((part for r in table.rows for part in r[i].split("\n")), key=len, default="")
             header = bold.horizontalAdvance(table.headers[i])
             widths[i] = max(bold.horizontalAdvance(longest), header) * 1.04 + 2 * PAD_X
-        rest = self.width - sum(widths[1:])
-        widths[0] = max(rest, self.width / 3)
-        total = sum(widths)
-        if total > self.width:
-            widths = [w * self.width / total for w in widths]
+        widths[0] = self.width - sum(widths[1:])
         return widths
 
     def _wraps(self, text: str, width: float, font: str) -> int:
@@ -253,25 +259,37 @@ class _Flow:
             return 0
         return sum(layout.lineCount() for part in parts for layout in self._lines(part, font, avail))
 
-    def _measure(self, table: Table) -> tuple[list[float], list[float], list[bool]]:
-        """The table's column widths, row heights and which rows wrap their first column (measured once)."""
+    def _measure(self, table: Table) -> tuple:
+        """The table's fonts, column widths, row heights and which rows wrap their first column (measured once).
+        A table whose figures leave its first column less than a quarter of the page is set smaller, so that no
+        figure is ever cut (down to 70%; narrower still, the first column wraps more)."""
         if table.key not in self.heights:
-            widths = self._widths(table)
+            scale = 1.0
+            plain, bold = self._scaled(scale)
+            widths = self._widths(table, bold)
+            if widths[0] < self.width * FIRST_COLUMN:
+                scale = max(0.7, math.floor(100 * (1 - FIRST_COLUMN) * self.width / sum(widths[1:])) / 100)
+                plain, bold = self._scaled(scale)
+                widths = self._widths(table, bold)
+            if widths[0] < self.width * 0.12:  # (never: a table of a few figures)
+                widths = [w * self.width / (sum(widths[1:]) + self.width * 0.12) for w in widths]
+                widths[0] = self.width - sum(widths[1:])
             heights, wraps = [], []
             for r, kind in zip(table.rows, table.kinds, strict=True):
-                font = "bold" if kind in (TOTAL, HOME_TOTAL) else "table"
+                font = bold if kind in (TOTAL, HOME_TOTAL) else plain
                 lines = self._wraps(r[0], widths[0], font) if r[0] else 0
                 wraps.append(lines > 0)
                 most = max(lines, 1, *(c.count("\n") + 1 for c in r[1:]))
                 heights.append(most * self.line[font] + 2 * PAD_Y)
-            self.heights[table.key] = (widths, heights, wraps)
-        return self.heights[table.key]
+            self.heights[table.key] = (scale, widths, heights, wraps)
+        scale, widths, heights, wraps = self.heights[table.key]
+        return self._scaled(scale), widths, heights, wraps  # (the fonts made here too: the cache is shared)
 
     def table_height(self, table: Table) -> float:
         if not table.rows:
             return self.line["body"]
-        widths, heights, _ = self._measure(table)
-        return max(1, self._wraps(table.headers[0], widths[0], "bold")) * self.line["bold"] + sum(heights)
+        (_, bold), widths, heights, _ = self._measure(table)
+        return max(1, self._wraps(table.headers[0], widths[0], bold)) * self.line[bold] + sum(heights)
 
     def table(self, table: Table) -> None:
         """The header row, then each row; a row that does not fit starts a page, which repeats the header.
@@ -279,27 +297,29 @@ class _Flow:
         if not table.rows:
             self.paragraph(table.empty, grey=True)
             return
-        widths, heights, wraps = self._measure(table)
-        head_lines = max(1, self._wraps(table.headers[0], widths[0], "bold"))
-        header_h = head_lines * self.line["bold"] + 2 * PAD_Y
+        fonts, widths, heights, wraps = self._measure(table)
+        bold = fonts[1]
+        head_lines = max(1, self._wraps(table.headers[0], widths[0], bold))
+        header_h = head_lines * self.line[bold] + 2 * PAD_Y
         self._room(header_h + heights[0])
-        self._row(table.headers, widths, header_h, table, "header", band=False, wrap=head_lines > 1)
+        self._row(table.headers, widths, header_h, table, "header", fonts, band=False, wrap=head_lines > 1)
         band = False
         for i, cells in enumerate(table.rows):
             h = heights[i]
             kind = table.kinds[i]
             if self.y + h > self.height:
                 self.new_page()
-                self._row(table.headers, widths, header_h, table, "header", band=False, wrap=head_lines > 1)
+                self._row(table.headers, widths, header_h, table, "header", fonts, band=False, wrap=head_lines > 1)
             if kind not in (HOME, HOME_TOTAL):
                 band = not band
-            self._row(cells, widths, h, table, kind, band=band and kind not in (TOTAL, HOME_TOTAL), wrap=wraps[i])
+            self._row(cells, widths, h, table, kind, fonts, band=band and kind not in (TOTAL, HOME_TOTAL),
+                      wrap=wraps[i])  # fmt: skip
         self.y += GAP
 
-    def _row(self, cells, widths, height, table: Table, kind: str, *, band: bool, wrap: bool) -> None:
+    def _row(self, cells, widths, height, table: Table, kind: str, fonts, *, band: bool, wrap: bool) -> None:
         p = self.painter
         if p is not None:
-            font = "bold" if kind in ("header", TOTAL, HOME_TOTAL) else "table"
+            font = fonts[1] if kind in ("header", TOTAL, HOME_TOTAL) else fonts[0]
             if kind == "header" or band:
                 p.fillRect(
                     QRectF(0, self.y, sum(widths), height), QColor(HEADER_FILL if kind == "header" else BAND_FILL)

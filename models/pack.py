@@ -146,7 +146,6 @@ def _report_table(
     *,
     share: bool = False,
     flags: bool = False,
-    keep: Callable[[str], bool] | None = None,
 ) -> Table:
     """The report's rows per group (each currency, then the group in the home currency), then its totals."""
     columns = report.columns
@@ -155,7 +154,7 @@ def _report_table(
     if share:
         extra += ("Fees' share",)
     if flags:
-        extra += ("Budget",)
+        extra += ("Over or under",)
     headers += extra
     numeric = frozenset(range(2, 2 + len(columns) + (1 if share else 0)))
     csv_headers = ("group", "label", "currency", *columns, *(("fee_share",) if share else ()),
@@ -205,8 +204,6 @@ def _report_table(
 
     last_key = None
     for r in report.rows:
-        if keep is not None and not keep(r.key):
-            continue
         if last_key is not None and r.key != last_key and last_key in home_of:
             add_home(home_of[last_key], "", HOME)
         add_row(r, r.label if r.key != last_key else "", ROW)
