@@ -62,15 +62,16 @@ from desktop.summary_pdf import (
     isolate,
     page_size_for,
 )
+from models.labels import day_text
 from models.pack import (
-    HOME,
-    HOME_TOTAL,
+    GROUP,
     TOTAL,
     Pack,
     PackCancelled,
     Table,
     csv_tables,
     file_names,
+    freelancers_table,
     generated_words,
     rates_table,
     write_csv_file,
@@ -82,6 +83,7 @@ H1_PT = 16.0
 H2_PT = 12.5
 MM = RESOLUTION / 25.4  # device pixels per millimetre
 PAD_X, PAD_Y = 1.0 * MM, 0.55 * MM
+GROUP_GAP = 1.5 * MM  # above a freelancer's name in the freelancers' table
 GAP = 3.0 * MM  # between blocks
 CHART_MM = 70.0
 FIRST_COLUMN = 0.25  # of the page: a table's first column (titles, names) is at least this wide
@@ -131,6 +133,7 @@ class _Flow:
         self.page = 1
         self.y = 0.0
         self.fresh = True  # nothing on this page yet
+        self._font_set = ""  # the painter's font (set only when it changes)
 
     # ------------------------------------------------------------ pages
     def new_page(self) -> None:
@@ -244,8 +247,9 @@ class _Flow:
         n = len(table.headers)
         widths = [0.0] * n
         for i in range(1, n):
-            longest = max((part for r in table.rows for part in r[i].split("\n")), key=len, default="")
-            header = bold.horizontalAdvance(table.headers[i])
+            longest = max((part for r, k in zip(table.rows, table.kinds, strict=True) if k != GROUP
+                           for part in r[i].split("\n")), key=len, default="")  # fmt: skip
+            header = max(bold.horizontalAdvance(part) for part in table.headers[i].split("\n"))
             widths[i] = max(bold.horizontalAdvance(longest), header) * 1.04 + 2 * PAD_X
         widths[0] = self.width - sum(widths[1:])
         return widths
@@ -276,7 +280,12 @@ class _Flow:
                 widths[0] = self.width - sum(widths[1:])
             heights, wraps = [], []
             for r, kind in zip(table.rows, table.kinds, strict=True):
-                font = bold if kind in (TOTAL, HOME_TOTAL) else plain
+                if kind == GROUP:  # a freelancer's name across the whole width
+                    lines = self._wraps(_group_text(r), self.width, bold)
+                    wraps.append(lines > 0)
+                    heights.append(max(lines, 1) * self.line[bold] + 2 * PAD_Y + GROUP_GAP)
+                    continue
+                font = bold if kind == TOTAL else plain
                 lines = self._wraps(r[0], widths[0], font) if r[0] else 0
                 wraps.append(lines > 0)
                 most = max(lines, 1, *(c.count("\n") + 1 for c in r[1:]))
@@ -285,47 +294,52 @@ class _Flow:
         scale, widths, heights, wraps = self.heights[table.key]
         return self._scaled(scale), widths, heights, wraps  # (the fonts made here too: the cache is shared)
 
-    def table_height(self, table: Table) -> float:
-        if not table.rows:
-            return self.line["body"]
-        (_, bold), widths, heights, _ = self._measure(table)
-        return max(1, self._wraps(table.headers[0], widths[0], bold)) * self.line[bold] + sum(heights)
-
-    def table(self, table: Table) -> None:
+    def table(self, table: Table, starts: dict[str, int] | None = None) -> None:
         """The header row, then each row; a row that does not fit starts a page, which repeats the header.
-        Only the first column wraps (the others are as wide as their widest cell); numbers keep their lines."""
+        Only the first column wraps (the others are as wide as their widest cell); numbers keep their lines.
+        A GROUP row (a freelancer's name) is kept with the row after it; `starts` gets the page of each."""
         if not table.rows:
             self.paragraph(table.empty, grey=True)
             return
         fonts, widths, heights, wraps = self._measure(table)
         bold = fonts[1]
-        head_lines = max(1, self._wraps(table.headers[0], widths[0], bold))
+        head_lines = max(1, self._wraps(table.headers[0], widths[0], bold),
+                         *(h.count("\n") + 1 for h in table.headers[1:]))  # fmt: skip
         header_h = head_lines * self.line[bold] + 2 * PAD_Y
         self._room(header_h + heights[0])
         self._row(table.headers, widths, header_h, table, "header", fonts, band=False, wrap=head_lines > 1)
         band = False
+        last = len(table.rows) - 1
         for i, cells in enumerate(table.rows):
             h = heights[i]
             kind = table.kinds[i]
-            if self.y + h > self.height:
+            need = h + (heights[i + 1] if kind == GROUP and i < last else 0)
+            if self.y + need > self.height:
                 self.new_page()
                 self._row(table.headers, widths, header_h, table, "header", fonts, band=False, wrap=head_lines > 1)
-            if kind not in (HOME, HOME_TOTAL):
+            if kind == GROUP:
+                band = False
+                if starts is not None:
+                    starts[table.keys[i]] = self.page
+            else:
                 band = not band
-            self._row(cells, widths, h, table, kind, fonts, band=band and kind not in (TOTAL, HOME_TOTAL),
-                      wrap=wraps[i])  # fmt: skip
+            self._row(cells, widths, h, table, kind, fonts, band=band and kind == "row", wrap=wraps[i])
         self.y += GAP
 
     def _row(self, cells, widths, height, table: Table, kind: str, fonts, *, band: bool, wrap: bool) -> None:
         p = self.painter
         if p is not None:
-            font = fonts[1] if kind in ("header", TOTAL, HOME_TOTAL) else fonts[0]
+            font = fonts[1] if kind in ("header", TOTAL, GROUP) else fonts[0]
             if kind == "header" or band:
                 p.fillRect(
                     QRectF(0, self.y, sum(widths), height), QColor(HEADER_FILL if kind == "header" else BAND_FILL)
                 )
-            p.setFont(self.fonts[font])
-            p.setPen(QColor(GREY if kind in (HOME, HOME_TOTAL) else "black"))
+            if font != self._font_set:
+                p.setFont(self.fonts[font])
+                self._font_set = font
+            if kind == GROUP:
+                self._group(cells, height, font, wrap)
+                return
             x = 0.0
             lh = self.line[font]
             top = self.y + PAD_Y
@@ -352,6 +366,28 @@ class _Flow:
         self.y += height
         self.fresh = False
 
+    def _group(self, cells, height: float, font: str, wrap: bool) -> None:
+        """A freelancer's name, number and agency across the whole width, a little apart from the rows above."""
+        p = self.painter
+        top = self.y + GROUP_GAP
+        p.drawLine(QPointF(0, top), QPointF(self.width, top))
+        text = _group_text(cells)
+        if wrap:
+            y = top + PAD_Y
+            for layout in self._lines(text, font, self.width - 2 * PAD_X):
+                layout.draw(p, QPointF(PAD_X, y))
+                y += layout.lineCount() * self.line[font]
+        else:
+            p.drawText(QRectF(PAD_X, top + PAD_Y, self.width - 2 * PAD_X, self.line[font]), _LEFT, text)
+        self.y += height
+        self.fresh = False
+
+
+def _group_text(cells) -> str:
+    """A freelancer's row of the freelancers' table: "Name · Freelancer #7 · agency Name" (user text isolated)."""
+    name, number, agency = cells[0], cells[1], cells[2]
+    return f"{isolate(name)}  ·  {number}" + (f"  ·  agency {isolate(agency)}" if agency else "")
+
 
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -359,24 +395,30 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 # ------------------------------------------------------------------ the pack on paper
 def _contents_table(pack: Pack, starts: dict[str, int]) -> Table:
+    """Each part with the page it starts on, and where each report's figures are."""
     rows, kinds = [], []
+    where = f"(each contract on its freelancer's page, from page {starts.get('freelancers', 0)})"
     for t in pack.tables:
-        rows.append((t.title, str(starts.get(t.key, 0))))
+        title = f"{t.title}: the totals {where}" if t.summary else t.title
+        rows.append((title, str(starts.get(t.key, 0))))
         kinds.append("row")
     if pack.home:
         rows.append(("Exchange rates used", str(starts.get("rates", 0))))
         kinds.append("row")
-    if len(pack.freelancers) > CONTENTS_FREELANCERS:
-        rows.append(("Freelancers, A to Z", str(starts.get("freelancers", 0))))
+    if pack.freelancers:
+        rows.append(("Freelancers and their contracts: each contract of the year with its spend and its budget "
+                     "against actual, then each freelancer's totals", str(starts.get("freelancers", 0))))  # fmt: skip
         kinds.append("row")
-    else:
+    if len(pack.freelancers) <= CONTENTS_FREELANCERS:
         for f in pack.freelancers:
-            rows.append((f.name, str(starts.get(f"freelancer-{f.freelancer_id}", 0))))
+            rows.append((f"    {f.name}", str(starts.get(f"freelancer-{f.freelancer_id}", 0))))
             kinds.append("row")
     return Table("contents", "Contents", "", ("Report or freelancer", "Page"), frozenset({1}), rows, kinds, (), [])
 
 
-def _body(flow: _Flow, pack: Pack, starts: dict[str, int]) -> None:
+def _body(flow: _Flow, pack: Pack, starts: dict[str, int], pages: dict[str, int]) -> None:
+    """The reports, the rates, the freelancers; `starts` gets where each begins (`pages`: those of the measuring
+    pass, for the words that point to a page)."""
     for t in pack.tables:
         flow.new_page()
         starts[t.key] = flow.page
@@ -385,6 +427,9 @@ def _body(flow: _Flow, pack: Pack, starts: dict[str, int]) -> None:
             flow.paragraph(t.intro, grey=True)
         flow.chart(t)
         flow.table(t)
+        if t.summary and pack.freelancers:
+            flow.paragraph(f"Each contract: on its freelancer's page (Freelancers and their contracts, from page "
+                           f"{pages.get('freelancers', 0)}).")  # fmt: skip
     if pack.home:
         flow.new_page()
         starts["rates"] = flow.page
@@ -397,18 +442,13 @@ def _body(flow: _Flow, pack: Pack, starts: dict[str, int]) -> None:
     if pack.freelancers:
         flow.new_page()
         starts["freelancers"] = flow.page
-        flow.heading("Freelancers")
-        flow.paragraph(f"Each freelancer paid, charged fees on or refunded in {pack.year}, A to Z: their contracts' "
-                       "payments, fees and refunds in the year, and their totals.", grey=True)  # fmt: skip
-        for f in pack.freelancers:
-            # A freelancer's part starts a page only when it does not fit on this one (kept whole when it can be).
-            flow._room(flow.line["h2"] * 1.5 + flow.line["body"] * 2 + GAP + flow.table_height(f.table))
-            starts[f"freelancer-{f.freelancer_id}"] = flow.page
-            flow.heading(isolate(f.name), 2)
-            sub = f"Freelancer #{f.freelancer_id}" + (f", agency {isolate(f.agency)}" if f.agency else "")
-            flow.paragraph(sub, grey=True, after=GAP / 2)
-            flow.table(f.table)
-            flow.y += GAP
+        flow.heading("Freelancers and their contracts")
+        home = f" and its spend in {pack.home}" if pack.home else ""
+        flow.paragraph(f"Each freelancer paid, charged fees on or refunded in {pack.year}, or with a contract active "
+                       f"in it, A to Z. Each contract once: its payments, fees and refunds in the year{home}, its "
+                       f"budget against everything paid on it up to {day_text(pack.last)}, and whether it is over "
+                       "or under budget; then the freelancer's totals of the year.", grey=True)  # fmt: skip
+        flow.table(freelancers_table(pack), starts)
 
 
 def _front(flow: _Flow, pack: Pack, book_name: str, generated_at: datetime, contents: Table) -> None:
@@ -441,7 +481,7 @@ def paint_pack(
     body.page = contents_pages.page
     body.y, body.fresh = contents_pages.y, contents_pages.fresh
     starts: dict[str, int] = {}
-    _body(body, pack, starts)
+    _body(body, pack, starts, {})
     total = body.page
     if cancelled():
         raise PackCancelled
@@ -450,7 +490,7 @@ def paint_pack(
         flow = _Flow(device, footer, painter, total=total, heights=heights, charts=charts, palette=palette,
                      cancelled=cancelled, progress=progress)  # fmt: skip
         _front(flow, pack, book_name, generated_at, _contents_table(pack, starts))
-        _body(flow, pack, {})
+        _body(flow, pack, {}, starts)
         flow.finish()
     finally:
         painter.end()

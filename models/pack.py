@@ -11,10 +11,16 @@ What a year's pack holds (`build_pack`):
     last day, not ended before its first), each budget against everything paid on it up to the year's last
     day (a budget is for a contract's whole life: a contract begun the year before is not "under budget"
     because part of it was paid then);
-  - a part per freelancer paid, charged fees on or refunded in the year: their contracts of the year (from
-    spend by contract) and their totals (from spend by freelancer).
+  - a part per freelancer paid, charged fees on or refunded in the year, or with a contract active in it: each
+    of their contracts listed once with all its figures (its spend in the year from spend by contract, its budget
+    against actual), then their totals of the year (from spend by freelancer).
+Each contract is listed once in the PDF: spend by contract and budget against actual show there only their totals
+(and how many contracts are over or under budget), and say that each contract is on its freelancer's page; their
+CSV files hold every contract's row.
 Each figure is in the contract's own currency (never added across currencies, R1); with a home currency, each
-group also has a row converted into it. A converted figure missing a rate says so in its cell ("rate
+group's figures are also converted into it, in columns of their own beside them ("Paid in EUR"), on the group's
+first row (a group in several currencies is converted as a whole). In the CSV files each group's converted
+figures are a row of their own ("into EUR"). A converted figure missing a rate says so in its cell ("rate
 missing"), and the pack lists, per currency, the days that had no rate and every rate it used.
 """
 
@@ -52,8 +58,9 @@ COLUMN_TITLES = {
     "actual": "Actual",
     "left": "Left of budget",
 }
-# Row kinds, for the PDF's styling: a group's row in one currency, its row in the home currency, a total.
-ROW, HOME, TOTAL, HOME_TOTAL = "row", "home", "total", "home total"
+# Row kinds, for the PDF's styling: a group's row in one currency, a total, a freelancer's name (their rows
+# follow).
+ROW, TOTAL, GROUP = "row", "total", "group"
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class Table:
     report: Report | None = None  # the report it shows (what a chart of it draws)
     empty: str = "Nothing in this year."
     keys: list[str] = field(default_factory=list)  # each row's group (a total's: "")
+    summary: bool = False  # the PDF shows only its totals: its rows are on the freelancers' pages
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,21 @@ def percent(share: Fraction | None) -> str:
 
 
 # ------------------------------------------------------------------ a report as a table
+def _home_columns(report: Report) -> list[str]:
+    """The report's columns that have a converted figure (the escrow report converts only its balance)."""
+    if report.home is None:
+        return []
+    homes = [*report.home_rows, *([report.home_total] if report.home_total else [])]
+    return [c for c in report.columns if any(c in h.figures for h in homes)]
+
+
+def _home_share(figures: dict) -> str:
+    fees, spend = figures.get("fees"), figures.get("spend")
+    if fees is None or spend is None or not (fees.complete and spend.complete):
+        return ""
+    return percent(reports.fee_share(fees.amount, spend.amount))
+
+
 def _report_table(
     report: Report,
     key: str,
@@ -146,17 +169,26 @@ def _report_table(
     *,
     share: bool = False,
     flags: bool = False,
+    summary: bool = False,
 ) -> Table:
-    """The report's rows per group (each currency, then the group in the home currency), then its totals."""
+    """The report as the PDF shows it: each group's row per currency, its figures converted into the home currency
+    in columns of their own on the group's first row (the whole group converted: all its currencies together),
+    then the totals. With `summary` the PDF's rows are only the totals (each contract is listed once in the
+    PDF: on its freelancer's page). The CSV rows hold everything: each row per currency, then each group's
+    converted row, then the totals and their converted row."""
     columns = report.columns
+    home_cols = _home_columns(report)
+    home = report.home
     headers = (group_header, "Currency", *(COLUMN_TITLES[c] for c in columns))
-    extra: tuple[str, ...] = ()
     if share:
-        extra += ("Fees' share",)
+        headers += ("Fees' share",)
     if flags:
-        extra += ("Over or under",)
-    headers += extra
-    numeric = frozenset(range(2, 2 + len(columns) + (1 if share else 0)))
+        headers += ("Over or under",)
+    headers += tuple(f"{COLUMN_TITLES[c]}\nin {home}" for c in home_cols)
+    if share and home_cols:
+        headers += (f"Share\nin {home}",)
+    n_native = 2 + len(columns) + (1 if share else 0)
+    numeric = frozenset([*range(2, n_native), *range(n_native + (1 if flags else 0), len(headers))])
     csv_headers = ("group", "label", "currency", *columns, *(("fee_share",) if share else ()),
                    *(("flag",) if flags else ()), "converted", "without_a_rate")  # fmt: skip
     home_of = {h.key: h for h in report.home_rows}
@@ -164,39 +196,39 @@ def _report_table(
     kinds: list[str] = []
     keys: list[str] = []
     csv_rows: list[tuple] = []
+    blank_home = ("",) * (len(home_cols) + (1 if share and home_cols else 0))
 
-    def share_of(figures: dict, home: bool = False) -> str:
-        if home:
-            fees, spend = figures.get("fees"), figures.get("spend")
-            if fees is None or spend is None or not (fees.complete and spend.complete):
-                return ""
-            return percent(reports.fee_share(fees.amount, spend.amount))
-        return percent(reports.fee_share(figures["fees"], figures["spend"]))
-
-    def add_row(r: Row, shown_label: str, kind: str) -> None:
-        cells = [shown_label, r.currency, *(money(r.figures[c], r.currency) for c in columns)]
+    def extras_of(r: Row) -> list[str]:
         extras = []
         if share:
-            extras.append(share_of(r.figures))
+            extras.append(percent(reports.fee_share(r.figures["fees"], r.figures["spend"])))
         if flags:
             extras.append(r.flag)
-        rows.append((*cells, *extras))
-        kinds.append(kind)
-        keys.append(r.key)
+        return extras
+
+    def home_cells(h: HomeRow | None) -> tuple[str, ...]:
+        if h is None:
+            return blank_home
+        cells = tuple(home_cell(h.figures.get(c)) for c in home_cols)
+        return (*cells, _home_share(h.figures)) if share and home_cols else cells
+
+    def add_row(r: Row, shown_label: str, kind: str, h: HomeRow | None, *, shown: bool = True) -> None:
+        extras = extras_of(r)
+        if shown:
+            rows.append((shown_label, r.currency, *(money(r.figures[c], r.currency) for c in columns), *extras,
+                         *home_cells(h)))  # fmt: skip
+            kinds.append(kind)
+            keys.append(r.key)
         csv_rows.append((r.key, r.label, r.currency, *(plain_amount(r.figures[c], r.currency) for c in columns),
                          *extras, "", ""))  # fmt: skip
 
-    def add_home(h: HomeRow, shown_label: str, kind: str) -> None:
+    def add_home_csv(h: HomeRow) -> None:
         figures = [h.figures.get(c) for c in columns]
-        cells = [shown_label, f"in {h.currency}", *(home_cell(f) for f in figures)]
         extras = []
         if share:
-            extras.append(share_of(h.figures, home=True))
+            extras.append(_home_share(h.figures))
         if flags:
             extras.append("")
-        rows.append((*cells, *extras))
-        kinds.append(kind)
-        keys.append(h.key)
         without = "; ".join(sorted({w for f in figures if (w := missing_words(f))}))
         csv_rows.append((h.key, h.label, h.currency,
                          *("" if f is None else plain_amount(f.amount, f.currency) for f in figures),
@@ -205,16 +237,29 @@ def _report_table(
     last_key = None
     for r in report.rows:
         if last_key is not None and r.key != last_key and last_key in home_of:
-            add_home(home_of[last_key], "", HOME)
-        add_row(r, r.label if r.key != last_key else "", ROW)
+            add_home_csv(home_of[last_key])
+        first_of_group = r.key != last_key
+        add_row(r, r.label if first_of_group else "", ROW, home_of.get(r.key) if first_of_group else None,
+                shown=not summary)  # fmt: skip
         last_key = r.key
     if last_key is not None and last_key in home_of:
-        add_home(home_of[last_key], "", HOME)
+        add_home_csv(home_of[last_key])
+    if summary and flags:
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for r in report.rows:
+            counts[r.currency][r.flag] += 1
     for n, t in enumerate(report.totals):
-        add_row(t, "" if n else "Total", TOTAL)
+        h = report.home_total if n == 0 and report.totals else None
+        add_row(t, "" if n else "Total", TOTAL, h)
+        if summary and flags:
+            c = counts[t.currency]
+            rows[-1] = (*rows[-1][: n_native], ", ".join(
+                f"{c[flag]:,} {flag}" for flag in (reports.OVER, reports.UNDER, reports.ON) if c[flag]
+            ), *rows[-1][n_native + 1:])  # fmt: skip
     if report.home_total is not None and report.totals:
-        add_home(report.home_total, "Total", HOME_TOTAL)
-    return Table(key, title, intro, headers, numeric, rows, kinds, csv_headers, csv_rows, report, keys=keys)
+        add_home_csv(report.home_total)
+    return Table(key, title, intro, headers, numeric, rows, kinds, csv_headers, csv_rows, report, keys=keys,
+                 summary=summary)  # fmt: skip
 
 
 def _budget_totals(report: Report, kept: set[str]) -> Report:
@@ -226,7 +271,16 @@ def _budget_totals(report: Report, kept: set[str]) -> Report:
             sums[r.currency][c] += r.figures[c]
     totals = tuple(Row("", "Total", cur, sums[cur]) for cur in sorted(sums))
     home_rows = tuple(h for h in report.home_rows if h.key in kept)
-    return Report(report.name, report.columns, rows, totals, report.home, home_rows, None, report.first,
+    home_total = None
+    if report.home is not None and home_rows:
+        # Each converted figure's sum over the kept contracts (each was converted on its own; a total keeps only
+        # the parts without a rate, to say it is incomplete: the rates used are listed from the rows).
+        home_total = HomeRow("", "Total", report.home, {
+            c: HomeAmount(sum(h.figures[c].amount for h in home_rows), report.home,
+                          tuple(m for h in home_rows for m in h.figures[c].missing))
+            for c in report.columns
+        })  # fmt: skip
+    return Report(report.name, report.columns, rows, totals, report.home, home_rows, home_total, report.first,
                   report.last, report.filters, len(rows))  # fmt: skip
 
 
@@ -273,7 +327,9 @@ def build_pack(
     tell("spend by contract")
     by_contract = reports.spend_by_contract(**span)
     tables.append(_report_table(by_contract, "spend-by-contract", "Spend by contract",
-                                "Each contract's payments, fees and refunds in the year.", "Contract"))  # fmt: skip
+                                f"The totals of the {len(by_contract.rows):,} contracts with payments, fees or "
+                                "refunds in the year. Each contract's figures are on its freelancer's page; the "
+                                "CSV file lists every contract.", "Contract", summary=True))  # fmt: skip
     tell("fees")
     r = reports.fees_by_period("month", **span)
     tables.append(_report_table(r, "fees-by-month", "Fees and their share",
@@ -294,14 +350,17 @@ def build_pack(
     contracts = _contracts()
     active = {cid for cid, (_, _, started, ended) in contracts.items()
               if started <= last.isoformat() and (ended is None or ended >= first.isoformat())}  # fmt: skip
-    r = _budget_totals(reports.budget_vs_actual(last=last, home=home or False), active)
-    tables.append(_report_table(r, "budget-against-actual", "Budget against actual",
-                                f"The contracts active at some time in {year}, each budget against everything paid "
-                                f"on it up to {day_text(last)} (the actual: paid less refunds). Over or under budget "
-                                "is decided in the contract's own currency. Converted, the budget is at the rate "
-                                "of the contract's start.", "Contract", flags=True))  # fmt: skip
+    budget = _budget_totals(reports.budget_vs_actual(last=last, home=home or False), active)
+    tables.append(_report_table(budget, "budget-against-actual", "Budget against actual",
+                                f"The {len(budget.rows):,} contracts active at some time in {year}, each budget "
+                                f"against everything paid on it up to {day_text(last)} (the actual: paid less "
+                                "refunds): their totals, and how many are over, under or on budget. Over or under "
+                                "budget is decided in the contract's own currency. Converted, each budget is at "
+                                "the rate of its contract's start. Each contract's budget, actual and what is left "
+                                "are on its freelancer's page; the CSV file lists every contract with all its "
+                                "figures.", "Contract", flags=True, summary=True))  # fmt: skip
     tell("freelancers' pages")
-    pages = _freelancer_pages(tables[2], tables[3], contracts)
+    pages = _freelancer_pages(by_freelancer, by_contract, budget, contracts)
     tell("exchange rates")
     used, missing = _rates(tables, pages)
     progress(STEPS, STEPS, "done")
@@ -317,33 +376,93 @@ def _contracts() -> dict[str, tuple[int, str, str, str | None]]:
     }
 
 
-def _freelancer_pages(by_freelancer: Table, by_contract: Table, contracts: dict) -> list[FreelancerPage]:
-    """Each freelancer's contracts (the rows of spend by contract, as shown there) and totals (their rows of
-    spend by freelancer, named "Total")."""
+FREELANCER_COLUMNS = ("paid", "fees", "refunded", "spend")
+BUDGET_COLUMNS = ("budget", "actual", "left")
+
+
+def freelancer_headers(home: str | None) -> tuple[tuple[str, ...], frozenset[int]]:
+    """The columns of a freelancer's table: a contract's spend in the year (and converted), its budget against
+    its actual up to the year's end, and the flag."""
+    headers = ("Contract", "Currency", *(COLUMN_TITLES[c] for c in FREELANCER_COLUMNS),
+               *((f"Spend\nin {home}",) if home else ()), "Budget", "Actual\nto year end", "Left of\nbudget",
+               "Over or\nunder")  # fmt: skip
+    return headers, frozenset(range(2, len(headers) - 1))
+
+
+def _freelancer_pages(
+    by_freelancer: Report, by_contract: Report, budget: Report, contracts: dict
+) -> list[FreelancerPage]:
+    """Each freelancer's contracts of the year, each listed once with all its figures: its spend in the year (from
+    spend by contract, and converted), its budget against actual (from budget against actual: the contracts
+    active in the year); then the freelancer's totals of the year per currency (spend by freelancer)."""
     names = {
         str(fid): (name, agency or "") for fid, name, agency in database.execute_sql(
             "SELECT id, name, agency FROM freelancer"
         )
     }  # fmt: skip
-    theirs: dict[str, list[int]] = defaultdict(list)
-    for i, (key, kind) in enumerate(zip(by_contract.keys, by_contract.kinds, strict=True)):
-        if kind in (ROW, HOME):
-            theirs[str(contracts[key][0])].append(i)
-    totals: dict[str, list[int]] = defaultdict(list)
-    for i, (key, kind) in enumerate(zip(by_freelancer.keys, by_freelancer.kinds, strict=True)):
-        if kind in (ROW, HOME):
-            totals[key].append(i)
+    home = by_contract.home
+    headers, numeric = freelancer_headers(home)
+    spend = {r.key: r for r in by_contract.rows}
+    spend_home = {h.key: h for h in by_contract.home_rows}
+    budgets = {r.key: r for r in budget.rows}
+    theirs: dict[str, list[str]] = defaultdict(list)
+    for cid in [*spend, *(k for k in budgets if k not in spend)]:
+        theirs[str(contracts[cid][0])].append(cid)
+    totals: dict[str, list[Row]] = defaultdict(list)
+    for r in by_freelancer.rows:
+        totals[r.key].append(r)
+    totals_home = {h.key: h for h in by_freelancer.home_rows}
+    blank = ("",) * len(FREELANCER_COLUMNS)
     pages = []
-    for fid in sorted(totals, key=lambda k: (names.get(k, ("", ""))[0].casefold(), int(k))):
+    for fid in sorted({*totals, *theirs}, key=lambda k: (names.get(k, ("", ""))[0].casefold(), int(k))):
         name, agency = names.get(fid, (f"Freelancer #{fid}", ""))
-        rows = [by_contract.rows[i] for i in theirs[fid]]
-        kinds = [by_contract.kinds[i] for i in theirs[fid]]
-        for n, i in enumerate(totals[fid]):
-            rows.append(("Total" if n == 0 else "", *by_freelancer.rows[i][1:]))
-            kinds.append(TOTAL if by_freelancer.kinds[i] == ROW else HOME_TOTAL)
-        table = Table(f"freelancer-{fid}", name, "", by_contract.headers, by_contract.numeric, rows, kinds, (), [])
+        rows: list[tuple[str, ...]] = []
+        kinds: list[str] = []
+        keys: list[str] = []
+        for cid in theirs[fid]:
+            s, b = spend.get(cid), budgets.get(cid)
+            cur = (s or b).currency
+            label = (s or b).label
+            cells = [label, cur]
+            cells += [money(s.figures[c], cur) for c in FREELANCER_COLUMNS] if s else blank
+            if home:
+                h = spend_home.get(cid)
+                cells.append(home_cell(h.figures.get("spend")) if h else "")
+            cells += [money(b.figures[c], cur) for c in BUDGET_COLUMNS] + [b.flag] if b else ("",) * 4
+            rows.append(tuple(cells))
+            kinds.append(ROW)
+            keys.append(cid)
+        for n, t in enumerate(totals[fid]):
+            cells = ["Total" if n == 0 else "", t.currency, *(money(t.figures[c], t.currency) for c in
+                                                              FREELANCER_COLUMNS)]  # fmt: skip
+            if home:
+                h = totals_home.get(fid) if n == 0 else None
+                cells.append(home_cell(h.figures.get("spend")) if h else "")
+            rows.append((*cells, "", "", "", ""))
+            kinds.append(TOTAL)
+            keys.append("")
+        table = Table(f"freelancer-{fid}", name, "", headers, numeric, rows, kinds, (), [], keys=keys)
         pages.append(FreelancerPage(int(fid), name, agency, table))
     return pages
+
+
+def freelancers_table(pack: Pack) -> Table:
+    """All the freelancers' pages as one table (as the PDF sets them, one after the other): before each
+    freelancer's rows, a row of kind GROUP naming them (its cells: name, "Freelancer #id", agency)."""
+    headers, numeric = freelancer_headers(pack.home)
+    rows: list[tuple[str, ...]] = []
+    kinds: list[str] = []
+    keys: list[str] = []
+    pad = ("",) * (len(headers) - 3)
+    for f in pack.freelancers:
+        rows.append((f.name, f"Freelancer #{f.freelancer_id}", f.agency, *pad))
+        kinds.append(GROUP)
+        keys.append(f"freelancer-{f.freelancer_id}")
+        rows += f.table.rows
+        kinds += f.table.kinds
+        keys += f.table.keys
+    return Table("freelancers", "Freelancers and their contracts", "", headers, numeric, rows, kinds, (), [],
+                 keys=keys)  # fmt: skip
 
 
 def _rates(tables: list[Table], pages: list[FreelancerPage]) -> tuple[list[tuple[str, str, str]], list[str]]:
@@ -445,8 +564,9 @@ def write_csv_file(path: Path, headers: Iterable[str], rows: Iterable[tuple]) ->
 def generated_words(pack: Pack, book_name: str, at: datetime) -> list[str]:
     """The lines under the pack's title: which book, when, and in which currencies."""
     home = (
-        f"Each figure is in its contract's own currency; each group is also converted into {pack.home} at the rates "
-        "listed at the end (a figure without a rate says so)."
+        f"Each figure is in its contract's own currency; the columns “in {pack.home}” convert each group (all its "
+        f"currencies together, on its first row) at the rates listed after the reports (a figure without a rate "
+        "says so)."
         if pack.home
         else "Each figure is in its contract's own currency (no home currency chosen: nothing is converted)."
     )

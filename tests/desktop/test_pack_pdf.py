@@ -6,6 +6,7 @@ and an earlier pack untouched."""
 from __future__ import annotations
 
 import errno
+import re
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -79,6 +80,31 @@ def test_the_contents_names_each_report_with_its_page(qapp, pack, tmp_path):
     page_of_month = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True,
                                    text=True).stdout  # fmt: skip
     assert "Spend by month" in page_of_month
+
+
+def test_each_contract_is_listed_once_and_the_contents_says_where(qapp, pack, tmp_path):
+    """Spend by contract and budget against actual give their totals and point to the freelancers' pages, where
+    each contract is, once; converted figures are columns beside the amounts, not rows of their own."""
+    pdf = write_pack(pack, tmp_path, book_name="test.book", generated_at=NOW)[0]
+    text = words(pdf)
+    assert text.count(FORMULA_TITLE) == 1 and text.count(" Copy ") == 1
+    raw = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    pages = raw.split("\f")
+    freelancers = next(n for n, page in enumerate(pages, start=1) if "Freelancers and their contracts" in page
+                       and "Ben Okafor" in page and n > 1)  # fmt: skip
+    contents = pages[0]
+    for title in ("Spend by contract", "Budget against actual"):
+        line = next(line for line in contents.splitlines() if line.strip().startswith(title))
+        assert f"each contract on its freelancer's page, from page {freelancers})" in line, line
+    assert f"Each contract: on its freelancer's page (Freelancers and their contracts, from page {freelancers})." in (
+        text
+    )
+    # The budget's totals: how many contracts are over and under budget.
+    assert "1 over budget" in text and "1 under budget" in text
+    # A converted figure on the same line as its amounts: March's EUR row with March's figures in EUR.
+    march = next(line for line in pages[1].splitlines() if line.strip().startswith("2026-03"))
+    assert "€1,200.00" in march and "€1,650.00" in march, march
+    assert not any(re.match(r"\s*in EUR\s+€", line) for page in pages for line in page.splitlines())
 
 
 def test_csv_files_are_written_beside_the_pdf(qapp, pack, tmp_path):

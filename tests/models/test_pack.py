@@ -11,6 +11,7 @@ import pytest
 
 from models import reports
 from models.csv_io import plain_amount, unsafe_cell
+from models.money import format_money
 from models.pack import RATE_MISSING, build_pack, csv_tables, file_names, write_csv_file
 from tests.pack_book import ARABIC, FORMULA_TITLE, LONG_TITLE, build
 
@@ -81,15 +82,27 @@ def test_budget_against_actual_holds_the_contracts_of_the_year_to_its_end(pack, 
     usd = next(row for row in table.csv_rows if row[1] == LONG_TITLE and row[-2] == "")
     # budget 600.00; paid 500.00 + 100.00, refunded 50.00: actual 550.00, 50.00 left, under budget
     assert usd[3:9] == ("600.00", "600.00", "50.00", "550.00", "50.00", "under budget")
-    eur_row = next(r for r in table.rows if r[0] == FORMULA_TITLE)
-    assert eur_row[1:] == ("EUR", "€1,000.00", "€1,200.00", "€0.00", "€1,200.00", "−€200.00", "over budget")
+    eur = next(row for row in table.csv_rows if row[1] == FORMULA_TITLE and row[-2] == "")
+    assert eur[2:9] == ("EUR", "1000.00", "1200.00", "0.00", "1200.00", "-200.00", "over budget")
+    # The PDF lists each contract once, on its freelancer's page: here only the totals, and how many are over or
+    # under budget in each currency, with the totals converted into EUR beside them.
+    assert table.summary and table.kinds == ["total", "total"]
+    assert table.rows[0][:8] == ("Total", "EUR", "€1,000.00", "€1,200.00", "€0.00", "€1,200.00", "−€200.00",
+                                 "1 over budget")  # fmt: skip
+    assert table.rows[1][1] == "USD" and table.rows[1][7] == "1 under budget"
+    # budget €1,000.00 + $600.00 at 0.9 (the rate of the USD contract's start); actual €1,200.00 + $550.00 paid
+    # less refunded, converted at the rates of their days
+    assert table.headers[8:] == ("Budget\nin EUR", "Paid\nin EUR", "Refunded\nin EUR", "Actual\nin EUR",
+                                 "Left of budget\nin EUR")  # fmt: skip
+    assert table.rows[0][8] == "€1,540.00"
+    assert table.rows[1][8:] == ("",) * 5
 
 
 def test_figures_are_shown_as_the_app_formats_money(pack):
     month = tables(pack)["spend-by-month"]
     march_usd = next(r for r in month.rows if r[1] == "USD")
-    # paid $500.00; fees 5% of $500.00 plus the $0.99 initiation fee
-    assert march_usd[1:] == ("USD", "$500.00", "$25.99", "$0.00", "$525.99")
+    # paid $500.00; fees 5% of $500.00 plus the $0.99 initiation fee; March converted on its first row (EUR's)
+    assert march_usd[1:] == ("USD", "$500.00", "$25.99", "$0.00", "$525.99", "", "", "", "")
     jpy = next(r for r in month.rows if r[1] == "JPY")
     assert jpy[2] == "¥4,000"
 
@@ -104,13 +117,14 @@ def test_converted_figures_list_their_rates_and_say_when_one_is_missing(pack):
     )
     # The USD escrow still held at each month end from April on: no daily rate, no monthly rate for those months.
     assert pack.missing[1].startswith("No rate of USD into EUR for 9 days (30 Apr 2026, 31 May 2026, ")
-    april = tables(pack)["spend-by-month"]
-    home_april = [r for r, k in zip(april.rows, april.kinds, strict=True) if k == "home"][1]
-    # April: USD paid 100.00 at 0.92 = €92.00 converted; JPY ¥4,000 has no rate
-    assert home_april[1] == "in EUR"
-    assert home_april[2] == f"€92.00\n+ {RATE_MISSING}"
-    march = next(r for r, k in zip(april.rows, april.kinds, strict=True) if k == "home")
-    assert march[2] == "€1,650.00"  # $500.00 at 0.9 + €1,200.00
+    month = tables(pack)["spend-by-month"]
+    assert month.headers[6:] == ("Paid\nin EUR", "Fees\nin EUR", "Refunded\nin EUR", "Spend\nin EUR")
+    assert month.kinds == ["row"] * 4 + ["total"] * 3  # no row of its own for a converted figure
+    # April: USD paid 100.00 at 0.92 = €92.00 converted; JPY ¥4,000 has no rate. On the month's first row.
+    april = next(r for r in month.rows if r[0] == "2026-04")
+    assert april[1] == "JPY" and april[6] == f"€92.00\n+ {RATE_MISSING}"
+    march = next(r for r in month.rows if r[0] == "2026-03")
+    assert march[1] == "EUR" and march[6] == "€1,650.00"  # $500.00 at 0.9 + €1,200.00
 
 
 def test_without_a_home_currency_nothing_is_converted(book):
@@ -118,6 +132,7 @@ def test_without_a_home_currency_nothing_is_converted(book):
     pack = build_pack(2026, home=False)
     assert pack.home is None and pack.rates_used == [] and pack.missing == []
     assert all(k in ("row", "total") for t in pack.tables for k in t.kinds)
+    assert not any("in EUR" in h or "\nin " in h for t in pack.tables for h in t.headers)
     assert "rates-used" not in file_names(pack)
 
 
@@ -126,13 +141,43 @@ def test_a_page_per_freelancer_with_their_contracts_and_totals(pack):
     assert names == sorted(names, key=str.casefold) and set(names) == {ARABIC, "Ben Okafor"}
     sara = next(f for f in pack.freelancers if f.name == ARABIC)
     assert sara.agency == "Studio Nour"
-    contracts = [r[0] for r, k in zip(sara.table.rows, sara.table.kinds, strict=True) if k == "row" and r[0]]
-    assert contracts == [LONG_TITLE, "Copy"]
+    contracts = [r for r, k in zip(sara.table.rows, sara.table.kinds, strict=True) if k == "row" and r[0]]
+    assert [r[0] for r in contracts] == [LONG_TITLE, "Copy"]
+    assert sara.table.headers == ("Contract", "Currency", "Paid", "Fees", "Refunded", "Spend", "Spend\nin EUR",
+                                  "Budget", "Actual\nto year end", "Left of\nbudget", "Over or\nunder")  # fmt: skip
+    # Each contract once, with all its figures: its spend in the year (and converted), its budget against actual.
+    long = contracts[0]
+    assert long[1:] == ("USD", "$600.00", "$40.99", "$50.00", "$590.99", long[6], "$600.00", "$550.00", "$50.00",
+                        "under budget")  # fmt: skip
+    assert long[6].startswith("€")
+    assert contracts[1][1:7] == ("JPY", "¥4,000", "¥0", "¥0", "¥4,000", RATE_MISSING)
+    assert contracts[1][7:] == ("", "", "", "")  # a contract without a budget
     totals = [r for r, k in zip(sara.table.rows, sara.table.kinds, strict=True) if k == "total"]
     assert [t[1] for t in totals] == ["JPY", "USD"] and totals[0][0] == "Total"
     by_f = reports.spend_by_freelancer(first=Y0, last=Y1, home="EUR")
     usd = next(r for r in by_f.rows if r.label == ARABIC and r.currency == "USD")
     assert totals[1][5] == f"${usd.figures['spend'] // 100:,}.{usd.figures['spend'] % 100:02d}"
+
+
+def test_each_contract_of_the_year_is_on_its_freelancers_page_once_with_every_figure(pack):
+    """Spend by contract and budget against actual show only their totals in the PDF: each of their contracts is
+    on exactly one freelancer's page, with the same figures as the reports' CSV rows."""
+    rows = [r for f in pack.freelancers for r, k in zip(f.table.rows, f.table.kinds, strict=True) if k == "row"]
+    keys = [k for f in pack.freelancers for k, kind in zip(f.table.keys, f.table.kinds, strict=True) if kind == "row"]
+    assert len(keys) == len(set(keys))
+    spend = reports.spend_by_contract(first=Y0, last=Y1, home="EUR")
+    budget = {r.key: r for r in tables(pack)["budget-against-actual"].report.rows}
+    assert set(keys) == {r.key for r in spend.rows} | set(budget)
+    by_key = dict(zip(keys, rows, strict=True))
+    for r in spend.rows:
+        shown = by_key[r.key]
+        assert shown[:6] == (r.label, r.currency, *(format_money(r.figures[c], r.currency)
+                                                     for c in ("paid", "fees", "refunded", "spend")))  # fmt: skip
+    for key, r in budget.items():
+        shown = by_key[key]
+        assert shown[7:] == (*(format_money(r.figures[c], r.currency) for c in ("budget", "actual", "left")), r.flag)
+    assert tables(pack)["spend-by-contract"].rows[0][0] == "Total"
+    assert all(k == "total" for t in pack.tables if t.summary for k in t.kinds)
 
 
 def test_csv_files_equal_the_rows_and_are_formula_safe(pack, tmp_path):
