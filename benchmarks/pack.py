@@ -112,8 +112,16 @@ def main() -> None:
         "reports_s": figure(m["reports_s"], None, "s"),
         "arrange_s": figure(m["arrange_s"], None, "s"),
         "arrange_and_write_s": figure(m["arrange_s"] + m["write_s"], ARRANGE_AND_WRITE_S, "s"),
-        "write_s": figure(m["write_s"], None, "s", pages=m["pages"], rows=m["rows"], csv_rows=m["csv_rows"],
-                          pdf_mb=round(m["pdf_mb"], 1), cpu_s=round(m["write_cpu_s"], 1)),
+        "write_s": figure(
+            m["write_s"],
+            None,
+            "s",
+            pages=m["pages"],
+            rows=m["rows"],
+            csv_rows=m["csv_rows"],
+            pdf_mb=round(m["pdf_mb"], 1),
+            cpu_s=round(m["write_cpu_s"], 1),
+        ),
         "freelancers": {"value": m["freelancers"], "unit": "freelancers"},
         "year": {"value": m["year"], "unit": "year"},
     }

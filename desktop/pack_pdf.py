@@ -134,6 +134,7 @@ class _Flow:
         self.y = 0.0
         self.fresh = True  # nothing on this page yet
         self._font_set = ""  # the painter's font (set only when it changes)
+        self._advances: dict[str, dict[str, float]] = {}
 
     # ------------------------------------------------------------ pages
     def new_page(self) -> None:
@@ -236,6 +237,7 @@ class _Flow:
         if keys[0] not in self.fonts:
             for key, bold in zip(keys, (False, True), strict=True):
                 self.fonts[key] = _font(TABLE_PT * scale, bold=bold)
+                self.fonts[key].setKerning(False)  # a figure's width is the sum of its characters' (_advance)
                 self.metrics[key] = QFontMetricsF(self.fonts[key], self.device)
                 self.line[key] = self.metrics[key].height()
         return keys
@@ -343,30 +345,41 @@ class _Flow:
             x = 0.0
             lh = self.line[font]
             top = self.y + PAD_Y
-            ascent = self.metrics[font].ascent()
-            advance = self.metrics[font].horizontalAdvance
+            base0 = top + self.metrics[font].ascent()
+            advance = self._advance(font)
+            numeric = table.numeric
+            draw = p.drawText
             for i, text in enumerate(cells):
                 w = widths[i]
                 if text:
-                    avail = w - 2 * PAD_X
-                    if i == 0 and wrap:
-                        y = top
-                        for layout in self._lines(text if kind == "header" else isolate(text), font, avail):
-                            layout.draw(p, QPointF(x + PAD_X, y))
-                            y += layout.lineCount() * lh
+                    if i == 0:
+                        if wrap:
+                            y = top
+                            for layout in self._lines(text if kind == "header" else isolate(text), font, w - 2 * PAD_X):
+                                layout.draw(p, QPointF(x + PAD_X, y))
+                                y += layout.lineCount() * lh
+                        else:
+                            draw(QPointF(x + PAD_X, base0), text if kind == "header" else isolate(text))
                     else:
-                        # Each line drawn at its baseline, a number's right edge at the cell's: a third faster
-                        # than drawText in a rectangle with an alignment (measured here), the same on paper.
-                        shown = isolate(text) if i == 0 and kind != "header" else text
-                        right = i in table.numeric
-                        base = top + ascent
-                        for part in shown.split("\n") if "\n" in shown else (shown,):
-                            left = x + PAD_X + (avail - advance(part) if right else 0.0)
-                            p.drawText(QPointF(left, base), part)
+                        # Each line drawn at its baseline, a number's right edge at the cell's: faster than
+                        # drawText in a rectangle with an alignment (measured here), the same on paper.
+                        base = base0
+                        for part in text.split("\n") if "\n" in text else (text,):
+                            draw(QPointF(x + w - PAD_X - advance(part) if i in numeric else x + PAD_X, base), part)
                             base += lh
                 x += w
         self.y += height
         self.fresh = False
+
+    def _advance(self, font: str) -> Callable[[str], float]:
+        """The width of a figure's text (digits, signs, currency symbols, "rate missing") in a table font: the sum
+        of its characters' advances, each measured once (the table fonts are set without kerning and ligatures,
+        so that sum is the text's width; a call to the font's metrics per figure cost as much as a third of its
+        drawing)."""
+        widths = self._advances.get(font)
+        if widths is None:
+            widths = self._advances[font] = _Advances(self.metrics[font].horizontalAdvance)
+        return lambda text: sum(map(widths.__getitem__, text))
 
     def _group(self, cells, height: float, font: str, wrap: bool) -> None:
         """A freelancer's name, number and agency across the whole width, a little apart from the rows above."""
@@ -383,6 +396,18 @@ class _Flow:
             p.drawText(QRectF(PAD_X, top + PAD_Y, self.width - 2 * PAD_X, self.line[font]), _LEFT, text)
         self.y += height
         self.fresh = False
+
+
+class _Advances(dict):
+    """Each character's advance in one font, measured when first asked for."""
+
+    def __init__(self, measure: Callable[[str], float]):
+        super().__init__()
+        self.measure = measure
+
+    def __missing__(self, ch: str) -> float:
+        w = self[ch] = self.measure(ch)
+        return w
 
 
 def _group_text(cells) -> str:
