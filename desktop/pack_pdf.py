@@ -1,21 +1,27 @@
 """The year-end pack on paper, and the whole pack written: its PDF and its CSV files (models/pack.py arranges
 what they hold; this module only lays it out and writes).
 
-The PDF: a title and contents page (each report and each freelancer with the page it starts on), each report
-as a table on pages of its own, the exchange rates used and the days without one, then each freelancer's
-contracts and totals, A to Z: each freelancer's part starts a new page only when it does not fit on the one
-under way (it is kept on one page when it can be). A page for each freelancer would be 12,000 pages for the
-demo book of 100,000 contracts, and QPdfWriter.newPage() alone took 2-3.5 ms a page here. Every page has the
-book's name, when it was generated and "Page N of M"; a table that runs onto the next page repeats its header
-row there; long titles wrap inside their cell; user text (titles, names) is isolated so that Arabic or Hebrew
-reads as written. The fonts are those of the
-contract summaries (desktop/summary_pdf.py), embedded by Qt's PDF engine.
+The PDF: a title and contents page (each part with the page it starts on, and where each report's figures
+are), each report as a table on pages of its own, the exchange rates used and the days without one, then the
+freelancers and their contracts, A to Z, as one table: a row naming each freelancer, their contracts (each
+contract of the year listed once in the whole PDF, with its spend and its budget against actual), their totals.
+Spend by contract and budget against actual show only their totals and point to those pages (their CSV files
+hold every contract). Converted figures are columns beside the amounts, not rows of their own. The volume is
+what costs: QPdfWriter took 2-5 ms a page (newPage, which writes out the page's text) and 15-30 µs a drawText
+here, and the earlier layout (a converted row under each group, each contract three times) was 7,282 pages and
+374,186 rows for the demo book of 100,000 contracts. Every page has the book's name, when it was generated
+and "Page N of M"; a table that runs onto the next page repeats its header row there; a freelancer's name is
+kept with their first row; long titles wrap inside their cell; user text (titles, names) is isolated so that
+Arabic or Hebrew reads as written. The fonts are those of the contract summaries (desktop/summary_pdf.py),
+embedded by Qt's PDF engine.
 
-Why not QTextDocument, as the summaries: a year of a big book is tens of thousands of table rows (40,000
-contracts, 12,000 freelancers in the demo book of 100,000), and QTextDocument took 0.6 ms a row to lay out
-and cut into pages (measured here), a minute and more for such a pack; the rows painted directly with
-QPainter, each cell one drawText, took 0.14 ms. So this module lays its tables out itself, in two passes
-over the same code: the first measures (pages, where each section starts), the second paints.
+Why not QTextDocument, as the summaries: a year of a big book is tens of thousands of table rows (70,000
+contracts active in 2026 in the demo book of 100,000), and QTextDocument took 0.6 ms a row to lay out and
+cut into pages (measured here), a minute and more for such a pack. The rows are painted directly with
+QPainter, each cell one drawText at its baseline (a third faster than into an aligned rectangle; a QTextLayout
+per row with tab stops was slower than that, one per page slower still, and a glyph run built in Python
+slower too: measured here). So this module lays its tables out itself, in two passes over the same code: the
+first measures (pages, where each section starts), the second paints.
 
 Charts: `charts` maps a table's key ("spend-by-month", ...) to a function `paint(painter, rect, report,
 palette)` that paints that report's chart into `rect`; a report with a chart gets CHART_MM of its first page
