@@ -107,6 +107,20 @@ def test_each_contract_is_listed_once_and_the_contents_says_where(qapp, pack, tm
     assert not any(re.match(r"\s*in EUR\s+€", line) for page in pages for line in page.splitlines())
 
 
+def test_the_contents_names_each_freelancer_with_the_page_of_their_contracts(qapp, pack, tmp_path):
+    pdf = write_pack(pack, tmp_path, book_name="test.book", generated_at=NOW)[0]
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout.split("\f")
+    # The contents' last entries, in the pack's order (A to Z); an Arabic name is read back in presentation forms.
+    entries = [line for line in pages[0].splitlines() if re.search(r"\s\d+$", line) and " Page " not in line]
+    assert "Ben Okafor" in entries[-2]
+    for f, line in zip(pack.freelancers, entries[-len(pack.freelancers) :], strict=True):
+        page = pages[int(line.split()[-1]) - 1]
+        assert f"Freelancer #{f.freelancer_id}" in page
+        # their contracts follow their name on that page
+        first = next(r[0] for r in f.table.rows)
+        assert first.split()[0] in page.split(f"Freelancer #{f.freelancer_id}", 1)[1]
+
+
 def test_csv_files_are_written_beside_the_pdf(qapp, pack, tmp_path):
     files = write_pack(pack, tmp_path / "out", book_name="test.book", generated_at=NOW)
     assert sorted(p.name for p in files) == sorted(file_names(pack).values())
