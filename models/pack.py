@@ -273,13 +273,22 @@ def _budget_totals(report: Report, kept: set[str]) -> Report:
     home_rows = tuple(h for h in report.home_rows if h.key in kept)
     home_total = None
     if report.home is not None and home_rows:
-        # Each converted figure's sum over the kept contracts (each was converted on its own; a total keeps only
-        # the parts without a rate, to say it is incomplete: the rates used are listed from the rows).
-        home_total = HomeRow("", "Total", report.home, {
-            c: HomeAmount(sum(h.figures[c].amount for h in home_rows), report.home,
-                          tuple(m for h in home_rows for m in h.figures[c].missing))
-            for c in report.columns
-        })  # fmt: skip
+        # Each converted figure's sum over the kept contracts (each converted on its own). The total keeps, of
+        # their parts, those without a rate (to say it is incomplete) and one with a rate (so that it is shown as
+        # a figure "+ rate missing", not as missing altogether); the rates used are listed from the rows.
+        figures = {}
+        for c in report.columns:
+            amount, kept_parts, priced = 0, [], None
+            for h in home_rows:
+                f = h.figures[c]
+                amount += f.amount
+                for p in f.parts:
+                    if p.missing:
+                        kept_parts.append(p)
+                    elif priced is None:
+                        priced = p
+            figures[c] = HomeAmount(amount, report.home, (*((priced,) if priced else ()), *kept_parts))
+        home_total = HomeRow("", "Total", report.home, figures)
     return Report(report.name, report.columns, rows, totals, report.home, home_rows, home_total, report.first,
                   report.last, report.filters, len(rows))  # fmt: skip
 

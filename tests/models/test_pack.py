@@ -203,3 +203,35 @@ def test_a_year_without_entries_gives_empty_reports(book):
     pack = build_pack(2024)
     assert all(not t.rows for t in pack.tables if t.key != "escrow-by-month-end")
     assert pack.freelancers == []
+
+
+def test_budget_totals_converted_say_what_had_no_rate_and_keep_the_rest():
+    """The budget report's converted totals (the PDF shows only totals): the sum of each contract's converted
+    figures; a part without a rate makes the total "+ rate missing", never missing altogether, never guessed."""
+    from fractions import Fraction
+
+    from models.pack import _budget_totals, home_cell
+    from models.rates import Converted, Missing
+    from models.reports import HomeAmount, HomeRow, Report, Row
+
+    def priced(minor):
+        return Converted(minor, "EUR", Fraction(9, 10), "2026-03", "0.9", "typed", minor, "USD", Y0)
+
+    gap = Missing(5000, "JPY", "EUR", date(2026, 4, 1), "no rate")
+    columns = ("budget", "paid", "refunded", "actual", "left")
+    rows = (Row("1", "A", "USD", dict.fromkeys(columns, 100)), Row("2", "B", "JPY", dict.fromkeys(columns, 5000)),
+            Row("3", "C", "USD", dict.fromkeys(columns, 7)))  # fmt: skip
+    home = (
+        HomeRow("1", "A", "EUR", {c: HomeAmount(90, "EUR", (priced(90),)) for c in columns}),
+        HomeRow("2", "B", "EUR", {c: HomeAmount(0, "EUR", (gap,)) for c in columns}),
+        HomeRow("3", "C", "EUR", {c: HomeAmount(6, "EUR", (priced(6),)) for c in columns}),
+    )
+    report = Report("budget against actual", columns, rows, (), "EUR", home)
+    kept = _budget_totals(report, {"1", "2"})  # "3" not active in the year
+    assert [t.currency for t in kept.totals] == ["JPY", "USD"] and kept.totals[1].figures["budget"] == 100
+    total = kept.home_total.figures["budget"]
+    assert total.amount == 90 and not total.complete
+    assert home_cell(total) == f"€0.90\n+ {RATE_MISSING}"
+    only_gap = _budget_totals(report, {"2"}).home_total.figures["budget"]
+    assert home_cell(only_gap) == RATE_MISSING
+    assert home_cell(_budget_totals(report, {"1", "3"}).home_total.figures["left"]) == "€0.96"
