@@ -170,6 +170,7 @@ def _report_table(
     share: bool = False,
     flags: bool = False,
     summary: bool = False,
+    home_shown: tuple[str, ...] | None = None,
 ) -> Table:
     """The report as the PDF shows it: each group's row per currency, its figures converted into the home currency
     in columns of their own on the group's first row (the whole group converted: all its currencies together),
@@ -177,18 +178,19 @@ def _report_table(
     PDF: on its freelancer's page). The CSV rows hold everything: each row per currency, then each group's
     converted row, then the totals and their converted row."""
     columns = report.columns
-    home_cols = _home_columns(report)
+    home_cols = [c for c in _home_columns(report) if home_shown is None or c in home_shown]
     home = report.home
+    shown_flags = flags and not summary  # (a summary says how many are over or under in its first column)
     headers = (group_header, "Currency", *(COLUMN_TITLES[c] for c in columns))
     if share:
         headers += ("Fees' share",)
-    if flags:
+    if shown_flags:
         headers += ("Over or under",)
     headers += tuple(f"{COLUMN_TITLES[c]}\nin {home}" for c in home_cols)
     if share and home_cols:
         headers += (f"Share\nin {home}",)
     n_native = 2 + len(columns) + (1 if share else 0)
-    numeric = frozenset([*range(2, n_native), *range(n_native + (1 if flags else 0), len(headers))])
+    numeric = frozenset([*range(2, n_native), *range(n_native + (1 if shown_flags else 0), len(headers))])
     csv_headers = ("group", "label", "currency", *columns, *(("fee_share",) if share else ()),
                    *(("flag",) if flags else ()), "converted", "without_a_rate")  # fmt: skip
     home_of = {h.key: h for h in report.home_rows}
@@ -215,8 +217,8 @@ def _report_table(
     def add_row(r: Row, shown_label: str, kind: str, h: HomeRow | None, *, shown: bool = True) -> None:
         extras = extras_of(r)
         if shown:
-            rows.append((shown_label, r.currency, *(money(r.figures[c], r.currency) for c in columns), *extras,
-                         *home_cells(h)))  # fmt: skip
+            rows.append((shown_label, r.currency, *(money(r.figures[c], r.currency) for c in columns),
+                         *(extras if shown_flags or not flags else extras[:-1]), *home_cells(h)))  # fmt: skip
             kinds.append(kind)
             keys.append(r.key)
         csv_rows.append((r.key, r.label, r.currency, *(plain_amount(r.figures[c], r.currency) for c in columns),
@@ -250,12 +252,13 @@ def _report_table(
             counts[r.currency][r.flag] += 1
     for n, t in enumerate(report.totals):
         h = report.home_total if n == 0 and report.totals else None
-        add_row(t, "" if n else "Total", TOTAL, h)
+        label = "" if n else "Total"
         if summary and flags:
             c = counts[t.currency]
-            rows[-1] = (*rows[-1][: n_native], ", ".join(
+            label = (f"{label}: " if label else "") + ", ".join(
                 f"{c[flag]:,} {flag}" for flag in (reports.OVER, reports.UNDER, reports.ON) if c[flag]
-            ), *rows[-1][n_native + 1:])  # fmt: skip
+            )
+        add_row(t, label, TOTAL, h)
     if report.home_total is not None and report.totals:
         add_home_csv(report.home_total)
     return Table(key, title, intro, headers, numeric, rows, kinds, csv_headers, csv_rows, report, keys=keys,
@@ -367,7 +370,9 @@ def build_pack(
                                 "budget is decided in the contract's own currency. Converted, each budget is at "
                                 "the rate of its contract's start. Each contract's budget, actual and what is left "
                                 "are on its freelancer's page; the CSV file lists every contract with all its "
-                                "figures.", "Contract", flags=True, summary=True))  # fmt: skip
+                                "figures. Converted here: the budget, the actual and what is left (the CSV file "
+                                "converts the paid and refunded too).", "Contract", flags=True, summary=True,
+                                home_shown=("budget", "actual", "left")))  # fmt: skip
     tell("freelancers' pages")
     pages = _freelancer_pages(by_freelancer, by_contract, budget, contracts)
     tell("exchange rates")
