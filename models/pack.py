@@ -170,7 +170,6 @@ def _report_table(
     share: bool = False,
     flags: bool = False,
     summary: bool = False,
-    home_shown: tuple[str, ...] | None = None,
 ) -> Table:
     """The report as the PDF shows it: each group's row per currency, its figures converted into the home currency
     in columns of their own on the group's first row (the whole group converted: all its currencies together),
@@ -178,7 +177,9 @@ def _report_table(
     PDF: on its freelancer's page). The CSV rows hold everything: each row per currency, then each group's
     converted row, then the totals and their converted row."""
     columns = report.columns
-    home_cols = [c for c in _home_columns(report) if home_shown is None or c in home_shown]
+    # A summary (a few rows of totals) says its converted totals in words under its intro: as columns they
+    # would not fit beside its figures.
+    home_cols = [] if summary else _home_columns(report)
     home = report.home
     shown_flags = flags and not summary  # (a summary says how many are over or under in its first column)
     headers = (group_header, "Currency", *(COLUMN_TITLES[c] for c in columns))
@@ -261,6 +262,12 @@ def _report_table(
         add_row(t, label, TOTAL, h)
     if report.home_total is not None and report.totals:
         add_home_csv(report.home_total)
+    if summary and report.home_total is not None and report.totals:
+        figures = report.home_total.figures
+        intro += f" All currencies together, converted into {home}: " + "; ".join(
+            f"{COLUMN_TITLES[c].lower()} {home_cell(figures[c]).replace(chr(10), ' ')}"
+            for c in columns if c in figures
+        ) + "."  # fmt: skip
     return Table(key, title, intro, headers, numeric, rows, kinds, csv_headers, csv_rows, report, keys=keys,
                  summary=summary)  # fmt: skip
 
@@ -370,9 +377,7 @@ def build_pack(
                                 "budget is decided in the contract's own currency. Converted, each budget is at "
                                 "the rate of its contract's start. Each contract's budget, actual and what is left "
                                 "are on its freelancer's page; the CSV file lists every contract with all its "
-                                "figures. Converted here: the budget, the actual and what is left (the CSV file "
-                                "converts the paid and refunded too).", "Contract", flags=True, summary=True,
-                                home_shown=("budget", "actual", "left")))  # fmt: skip
+                                "figures.", "Contract", flags=True, summary=True))  # fmt: skip
     tell("freelancers' pages")
     pages = _freelancer_pages(by_freelancer, by_contract, budget, contracts)
     tell("exchange rates")

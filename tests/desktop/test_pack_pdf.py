@@ -99,8 +99,11 @@ def test_each_contract_is_listed_once_and_the_contents_says_where(qapp, pack, tm
     assert f"Each contract: on its freelancer's page (Freelancers and their contracts, from page {freelancers})." in (
         text
     )
-    # The budget's totals: how many contracts are over and under budget.
-    assert "1 over budget" in text and "1 under budget" in text
+    # The budget's totals: how many contracts are over and under budget; converted, in words.
+    assert "Total: 1 over budget" in text and "1 under budget" in text
+    for t in pack.tables:
+        if t.summary:
+            assert " ".join(t.intro.split()) in text
     # A converted figure on the same line as its amounts: March's EUR row with March's figures in EUR.
     march = next(line for line in pages[1].splitlines() if line.strip().startswith("2026-03"))
     assert "€1,200.00" in march and "€1,650.00" in march, march
