@@ -13,9 +13,12 @@
                                                      import the marketplace's statement and compare it with
                                                      the books (exit 0: they agree, 1: they differ,
                                                      2: the statement or the book cannot be read)
+    escrowbook report --book PATH --year YYYY --out DIR [--home CUR|none]
+                                                     the year-end pack: one PDF of every report and of each
+                                                     freelancer's contracts, and each report as CSV, into DIR
     escrowbook --smoke-test                          check this copy of the app works (exit 0 if it does)
 
-Headless commands never need a display: only `export-pdf` imports Qt, to lay out its pages
+Headless commands never need a display: only `export-pdf` and `report` import Qt, to lay out their pages
 offscreen.
 """
 
@@ -105,6 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="record what is on the statement only, through the normal operations (each refusal is explained)",
     )
     rec.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    pack = sub.add_parser(
+        "report",
+        help="write the year-end pack: one PDF of every report and each freelancer's contracts, and each report as CSV",
+    )
+    pack.add_argument("--book", dest="pack_book", metavar="PATH", required=True, help="the book to read")
+    pack.add_argument("--year", required=True, metavar="YYYY", help="the year of the pack (1 January to 31 December)")
+    pack.add_argument("--out", required=True, metavar="DIR", help="the folder to write the pack into (made if missing)")
+    pack.add_argument(
+        "--home",
+        metavar="CUR",
+        help="also convert every figure into this currency (default: the book's home currency; none: no conversion)",
+    )
     return parser
 
 
@@ -242,6 +257,65 @@ def cmd_export_pdf(args) -> int:
     took = time.perf_counter() - started
     where = out if args.combined else f"{len(written):,} file{'s' if len(written) != 1 else ''} in {out}"
     print(f"Wrote {len(ids):,} summar{'ies' if len(ids) != 1 else 'y'} to {where} in {took:.1f} s.")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from datetime import UTC, date, datetime
+
+    from models.money import CURRENCY_EXPONENT
+
+    def fail(message: str) -> int:
+        print(f"escrowbook report: {message}", file=sys.stderr)
+        return 1
+
+    this_year = date.today().year
+    year_text = str(args.year).strip()
+    if not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
+        return fail(f"--year takes a year of four digits, such as {this_year}, not “{args.year}”. Nothing was written.")
+    year = int(year_text)
+    if year < 1900 or year > this_year:
+        return fail(f"--year {year} is not a year the books can hold (1900 to {this_year}). Nothing was written.")
+    home = None
+    if args.home is not None:
+        code = args.home.strip().upper()
+        if code == "NONE":
+            home = False
+        elif code in CURRENCY_EXPONENT:
+            home = code
+        else:
+            return fail(
+                f"“{args.home}” is not a currency Escrowbook knows: give a code such as EUR or USD, or “none”. "
+                "Nothing was written."
+            )
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return fail(f"--out names the folder to write the pack into, and “{out}” is a file. Nothing was written.")
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop.pack_pdf import write_pack
+    from models.pack import build_pack
+
+    app = QGuiApplication.instance() or QGuiApplication(["escrowbook"])  # noqa: F841 - fonts need it
+    started = time.perf_counter()
+    book = _open(args.pack_book, "report")
+    if book is None:
+        return 1
+    try:
+        pack = build_pack(year, home=home)
+        written = write_pack(pack, out, book_name=book.path.name, generated_at=datetime.now(UTC))
+    except OSError as exc:
+        from models.refusals import reason
+
+        return fail(f"the pack could not be written into {out}: {reason(exc)}. Nothing of it was left there.")
+    finally:
+        book.close()
+    took = time.perf_counter() - started
+    converted = f", converted into {pack.home}," if pack.home else ""
+    print(f"Wrote the {year} year-end pack{converted} to {out}: {written[0].name} and {len(written) - 1} CSV files "
+          f"in {took:.1f} s.")  # fmt: skip
     return 0
 
 
@@ -481,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return _app(args)
-    for name in ("path", "pdf_book", "csv_book", "rec_book", "statement", "out", "source"):
+    for name in ("path", "pdf_book", "csv_book", "rec_book", "pack_book", "statement", "out", "source"):
         if getattr(args, name, None) == "":  # ("" would mean the current folder to the system)
             print(f"escrowbook {args.command}: a file or folder name is needed, not an empty one.", file=sys.stderr)
             return 2 if args.command == "reconcile" else 1  # (reconcile's 1 means the books differ)
@@ -512,6 +586,8 @@ def _command(args) -> int:
         return cmd_import_csv(args)
     if args.command == "reconcile":
         return cmd_reconcile(args)
+    if args.command == "report":
+        return cmd_report(args)
     raise AssertionError(f"no such command: {args.command}")
 
 

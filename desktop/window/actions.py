@@ -43,6 +43,8 @@ ACTIONS = (
            "Write contract summaries to PDF: one each into a folder, or one file with a contents page"),
     Action("act_print", "actionPrintSummary", "&Print Summary…", "print_summary", Key.Print, None,
            "Print the selected contract's summary, with a preview first"),
+    Action("act_year_end", "actionYearEndPack", "&Year-end Pack…", "year_end_pack", None, None,
+           "A year's reports for your accountant: one PDF with each freelancer's contracts, and a CSV file per report"),
     Action("act_export_csv", "actionExportCsv", "Export CS&V…", "export_csv", None, None,
            "Write contracts.csv, milestones.csv and ledger.csv into a folder, for a spreadsheet"),
     Action("act_import_csv", "actionImportCsv", "&Import CSV…", "import_csv", None, None,
@@ -116,7 +118,7 @@ REPORT_ACTIONS = ["act_report_period", "act_report_freelancer", "act_report_cont
 # Each menu's entries, in order: an action's attribute, None for a separator, or one of the names above.
 MENUS = (
     ("&File", ["act_new_book", "act_open", RECENT, "act_copy", "act_restore", None, "act_export_pdf", "act_print",
-               None, "act_export_csv", "act_import_csv", "act_reconcile", None, "act_quit"]),
+               "act_year_end", None, "act_export_csv", "act_import_csv", "act_reconcile", None, "act_quit"]),
     ("&Edit", ["act_undo", "act_redo", None, "act_find", "act_delete"]),
     ("&Contract", CONTRACT_MENU),
     ("&View", [FILTERS, None, ATTENTION, "act_refresh", None, APPEARANCE]),

@@ -144,6 +144,49 @@ class FileMenu:
         where = dialog.written[0] if n == 1 else dialog.folder
         self.statusBar().showMessage(f"Exported {n:,} contract summar{'ies' if n != 1 else 'y'} to {where}", 10000)
 
+    year_end_dialog = None  # File → Year-end Pack…'s dialog while open (tests reach it here)
+
+    def year_end_pack(self):
+        """File → Year-end Pack…: a year's reports as one PDF and a CSV file each, for the accountant, written on a
+        worker thread with progress and Cancel (desktop/dialogs/year_end.py). Returns the dialog, opened.
+
+        The worker reads through the book's one connection while the window-modal dialog is open: the count of
+        the contracts table is stopped first (and started again once the dialog closes)."""
+        from desktop.dialogs.year_end import YearEndDialog
+        from models.entities import database
+        from models.rates import home_currency
+
+        low = database.execute_sql("SELECT MIN(date) FROM ledger_entry").fetchone()[0]
+        this = self.today().year
+        first = min(int(str(low)[:4]), this) if low else this
+        years = list(range(first, this + 1))
+        counting = self.model.counting()
+        if counting:
+            self.model.stop_counting()
+        dialog = YearEndDialog(
+            self,
+            book_name=self.book.path.name,
+            years=years,
+            year=this - 1 if this - 1 >= first else this,  # the year that ended last, once the book has it
+            home=home_currency(),
+            folder=Path(self.settings.value("exportFolder", str(Path.home()))),
+            interrupt=self.book.conn.interrupt,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._after_pack(dialog.folder, dialog.written))
+        if counting:
+            dialog.finished.connect(lambda _: self.refresh_all())
+        self.year_end_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _after_pack(self, folder: Path, written: list[Path]) -> None:
+        self.settings.setValue("exportFolder", str(folder))
+        if written:
+            self.statusBar().showMessage(
+                f"Wrote {written[0].name} and {len(written) - 1} CSV files into {folder}", 10000
+            )
+
     def export_csv(self) -> None:
         folder = _file_dialog().getExistingDirectory(
             self, "Export CSV Into Folder", self.settings.value("exportFolder", "")

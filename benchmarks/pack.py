@@ -1,0 +1,145 @@
+"""Benchmark: the year-end pack (models/pack.py, desktop/pack_pdf.py) of the big book's last year, with a home
+currency (budget: the whole pack <= 30 s, issue 21).
+
+Works on a copy of the book (--book PATH is copied, never written), given a home currency (EUR) and a rate per
+month for each other currency, as benchmarks/reports.py does. Figures: the whole pack (reading the reports,
+arranging them, the PDF and the CSV files written), and inside it the reports of models/reports.py alone (the
+baseline measured in the same run: `pack_over_reports` is what the pack adds to them), the PDF and CSVs written,
+and the pack's pages and rows. Prints one JSON object on its last line; exits 0 even when over budget.
+
+    python benchmarks/pack.py [--contracts 100000] [--book PATH] [--no-home]
+
+Figures: `arrange_s` (the reports' results made into the pack's tables and pages), `write_s` (the PDF and
+the CSV files written, with `cpu_s`, this process's CPU time, which the machine's load does not stretch) and
+`arrange_and_write_s`, the pack's own part, against its 12 s share of the 30 s.
+
+Measured on 5 Dec 2026 on the shared 2-core machine (load average 6-7: other runs and a whole test suite beside
+it), the 100,000-contract demo book's 2026 with EUR: 453 s in all, the reports alone 216 s, arranging 3 s, the
+PDF (7,282 pages, 374,186 table rows) and CSVs 235 s: far over the budget.
+
+On 6 Dec 2026, the reports' results computed once and reused (the same input for both), load average 2-4: the
+earlier layout (a converted row under each group; each contract in spend by contract, budget against actual and
+on its freelancer's page) wrote in 57.6 s and 63.7 s (CPU 52.7 s and 59.9 s): 7,282 pages, 374,186 rows,
+47.9 MB. This layout (converted figures in columns; each contract once, on its freelancer's page; denser rows;
+text drawn at its baseline) in 25.6 s and 29.8 s (CPU 25.4 s and 29.3 s, load 1.4-1.9): 2,121 pages, 121,065
+rows, 20.8 MB, the CSV files unchanged (257,225 rows: every report's full rows, one more: budget against
+actual's converted totals). Arranging took 7.4-8.2 s in both. So the pack's own part is 33-38 s against its
+12 s share: still over. What is left is volume: 70,000 contracts active in 2026 (each a row of
+up to 11 figures, 30,000 of them with no money moved in the year but a budget to compare), at about 13 µs a
+drawText and 2-5 ms a page in QPdfWriter here; and arranging, mostly formatting 670,000 figures for the PDF
+and 1.2 million for the CSVs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from common import figure, given_or_demo  # benchmarks/common.py: these scripts run from this folder
+
+BUDGET_S = 30
+ARRANGE_AND_WRITE_S = 12  # of those 30 s: the pack's own part, the reports' results arranged and written
+REPORT_STEPS = 8  # build_pack's first eight steps read the reports (models/pack.py STEPS)
+
+
+def prepare(book: Path) -> int:
+    """Home currency EUR and a monthly rate for every other currency; returns the book's last year."""
+    from models import rates, reports
+    from models.book import open_book
+    from models.entities import database
+
+    opened = open_book(book, create=False)
+    run = database.execute_sql
+    low, high = run("SELECT MIN(date), MAX(date) FROM ledger_entry").fetchone()
+    last = date.fromisoformat(str(high))
+    rates.set_home_currency("EUR")
+    with database.atomic():
+        for (cur,) in run("SELECT DISTINCT currency FROM contract").fetchall():
+            if cur != "EUR":
+                for m in reports._months(date.fromisoformat(str(low)), last):
+                    rates.record_rate(cur, m, "0.5" if cur != "JPY" else "0.006", today=max(last, date.today()))
+    opened.close()
+    return last.year
+
+
+def measure(book: Path, year: int, home: bool, out: Path) -> dict:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop.pack_pdf import write_pack
+    from models.book import open_book
+    from models.pack import build_pack
+
+    app = QGuiApplication.instance() or QGuiApplication([])  # noqa: F841 - fonts need it
+    opened = open_book(book, create=False)
+    marks: dict[int, float] = {}
+    started = time.perf_counter()
+    pack = build_pack(year, home=None if home else False, progress=lambda done, total, what: marks.setdefault(
+        done, time.perf_counter()))  # fmt: skip
+    built, built_cpu = time.perf_counter(), time.process_time()
+    files = write_pack(pack, out, book_name=book.name, generated_at=datetime.now(UTC))
+    done, done_cpu = time.perf_counter(), time.process_time()
+    opened.close()
+    info = subprocess.run(["pdfinfo", str(files[0])], capture_output=True, text=True).stdout
+    pages = next((int(line.split()[1]) for line in info.splitlines() if line.startswith("Pages:")), 0)
+    return {
+        "pack_s": done - started,
+        "reports_s": marks[REPORT_STEPS] - started,
+        "arrange_s": built - marks[REPORT_STEPS],
+        "write_s": done - built,
+        "write_cpu_s": done_cpu - built_cpu,  # this process's CPU time: what the machine's load does not stretch
+        "pages": pages,
+        "rows": sum(len(t.rows) for t in pack.tables) + sum(len(f.table.rows) + 1 for f in pack.freelancers),
+        "csv_rows": sum(len(t.csv_rows) for t in pack.tables),
+        "freelancers": len(pack.freelancers),
+        "pdf_mb": files[0].stat().st_size / 1e6,
+        "year": year,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contracts", type=int, default=100_000)
+    parser.add_argument("--book", type=Path, help="an existing big book, copied (else one is generated)")
+    parser.add_argument("--no-home", action="store_true", help="no home currency: nothing converted")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="escrowbook-pack-") as tmp:
+        if args.book is not None:
+            book = Path(tmp) / "copy.book"
+            shutil.copyfile(args.book, book)
+        else:
+            book = given_or_demo(None, Path(tmp), args.contracts)
+        year = prepare(book)
+        m = measure(book, year, not args.no_home, Path(tmp) / "pack")
+    print(json.dumps(m), file=sys.stderr)
+    result = {
+        "pack_s": figure(m["pack_s"], BUDGET_S, "s", pack_over_reports=round(m["pack_s"] / m["reports_s"], 2)),
+        "reports_s": figure(m["reports_s"], None, "s"),
+        "arrange_s": figure(m["arrange_s"], None, "s"),
+        "arrange_and_write_s": figure(m["arrange_s"] + m["write_s"], ARRANGE_AND_WRITE_S, "s"),
+        "write_s": figure(
+            m["write_s"],
+            None,
+            "s",
+            pages=m["pages"],
+            rows=m["rows"],
+            csv_rows=m["csv_rows"],
+            pdf_mb=round(m["pdf_mb"], 1),
+            cpu_s=round(m["write_cpu_s"], 1),
+        ),
+        "freelancers": {"value": m["freelancers"], "unit": "freelancers"},
+        "year": {"value": m["year"], "unit": "year"},
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,592 @@
+"""The year-end pack on paper, and the whole pack written: its PDF and its CSV files (models/pack.py arranges
+what they hold; this module only lays it out and writes).
+
+The PDF: a title and contents page (each part with the page it starts on, and where each report's figures
+are), each report as a table on pages of its own, the exchange rates used and the days without one, then the
+freelancers and their contracts, A to Z, as one table: a row naming each freelancer, their contracts (each
+contract of the year listed once in the whole PDF, with its spend and its budget against actual), their totals.
+Spend by contract and budget against actual show only their totals and point to those pages (their CSV files
+hold every contract). Converted figures are columns beside the amounts, not rows of their own. The volume is
+what costs: QPdfWriter took 2-5 ms a page (newPage, which writes out the page's text) and 15-30 µs a drawText
+here, and the earlier layout (a converted row under each group, each contract three times) was 7,282 pages and
+374,186 rows for the demo book of 100,000 contracts. Every page has the book's name, when it was generated
+and "Page N of M"; a table that runs onto the next page repeats its header row there; a freelancer's name is
+kept with their first row; long titles wrap inside their cell; user text (titles, names) is isolated so that
+Arabic or Hebrew reads as written. The fonts are those of the contract summaries (desktop/summary_pdf.py),
+embedded by Qt's PDF engine.
+
+Why not QTextDocument, as the summaries: a year of a big book is tens of thousands of table rows (70,000
+contracts active in 2026 in the demo book of 100,000), and QTextDocument took 0.6 ms a row to lay out and
+cut into pages (measured here), a minute and more for such a pack. The rows are painted directly with
+QPainter, each cell one drawText at its baseline (a third faster than into an aligned rectangle; a QTextLayout
+per row with tab stops was slower than that, one per page slower still, and a glyph run built in Python
+slower too: measured here). So this module lays its tables out itself, in two passes over the same code: the
+first measures (pages, where each section starts), the second paints.
+
+Charts: `charts` maps a table's key ("spend-by-month", ...) to a function `paint(painter, rect, report,
+palette)` that paints that report's chart into `rect`; a report with a chart gets CHART_MM of its first page
+for it, above its table (`_chart`). None is drawn for a report without one.
+
+Writing (`write_pack`): every file is written first under a temporary name in the target folder (each checked
+whole: the PDF's trailer, the CSV's length), and only when all of them are whole are they moved into place.
+A failure or a cancel removes the temporaries and leaves whatever was there before, untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextLayout,
+    QTextOption,
+)
+
+from desktop.summary_pdf import (
+    BAND_FILL,
+    BODY_PT,
+    FONT_FAMILIES,
+    FOOTER_PT,
+    GREY,
+    HEADER_FILL,
+    MARGINS_MM,
+    RESOLUTION,
+    check_pdf,
+    footer_text,
+    isolate,
+    page_size_for,
+)
+from models.labels import day_text
+from models.pack import (
+    GROUP,
+    TOTAL,
+    Pack,
+    PackCancelled,
+    Table,
+    csv_tables,
+    file_names,
+    freelancers_table,
+    generated_words,
+    rates_table,
+    write_csv_file,
+)
+from models.partfiles import remove_leftovers, temporary_beside
+
+TABLE_PT = 7.5
+H1_PT = 16.0
+H2_PT = 12.5
+MM = RESOLUTION / 25.4  # device pixels per millimetre
+PAD_X, PAD_Y = 1.0 * MM, 0.4 * MM
+GROUP_GAP = 1.5 * MM  # above a freelancer's name in the freelancers' table
+GAP = 3.0 * MM  # between blocks
+CHART_MM = 70.0
+FIRST_COLUMN = 0.25  # of the page: a table's first column (titles, names) is at least this wide
+CONTENTS_FREELANCERS = 300  # freelancers named in the contents, each with its page (more: where they start)
+FOOTER_GAP_MM = 4.0
+ChartPainter = Callable[[QPainter, QRectF, object, object], None]
+
+
+def _font(pt: float, *, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setFamilies(FONT_FAMILIES)
+    font.setPointSizeF(pt)
+    font.setBold(bold)
+    for tag in ("liga", "clig"):  # "fi" stays two letters: the PDF's text is searched and copied as written
+        font.setFeature(QFont.Tag(tag), 0)
+    return font
+
+
+class _Flow:
+    """Places blocks on pages, top to bottom. Without a painter it only measures (pages, heights)."""
+
+    def __init__(self, device, footer_left: str, painter: QPainter | None = None, *, total: int = 0,
+                 heights: dict | None = None, charts: Mapping[str, ChartPainter] = {}, palette=None,
+                 cancelled: Callable[[], bool] = lambda: False,
+                 progress: Callable[[int, int], None] = lambda done, total: None):  # fmt: skip
+        self.device = device
+        self.painter = painter
+        self.footer_left = footer_left
+        self.total = total
+        self.heights = {} if heights is None else heights
+        self.charts = charts
+        self.palette = palette
+        self.cancelled = cancelled
+        self.progress = progress
+        rect = device.pageLayout().paintRectPixels(device.resolution())
+        self.width = float(rect.width())
+        self.page_height = float(rect.height())
+        self.fonts = {
+            "body": _font(BODY_PT),
+            "h1": _font(H1_PT, bold=True),
+            "h2": _font(H2_PT, bold=True),
+            "footer": _font(FOOTER_PT),
+        }
+        self.metrics = {k: QFontMetricsF(f, device) for k, f in self.fonts.items()}
+        self.line = {k: m.height() for k, m in self.metrics.items()}
+        self.height = self.page_height - self.line["footer"] - FOOTER_GAP_MM * MM
+        self.page = 1
+        self.y = 0.0
+        self.fresh = True  # nothing on this page yet
+        self._font_set = ""  # the painter's font (set only when it changes)
+        self._advances: dict[str, dict[str, float]] = {}
+
+    # ------------------------------------------------------------ pages
+    def new_page(self) -> None:
+        if self.fresh and self.y == 0:
+            return
+        if self.painter is not None:
+            self._footer()
+            if self.cancelled():
+                raise PackCancelled
+            self.device.newPage()
+            self.progress(self.page, self.total)
+        self.page += 1
+        self.y = 0.0
+        self.fresh = True
+
+    def finish(self) -> None:
+        if self.painter is not None:
+            self._footer()
+            self.progress(self.page, self.total)
+
+    def _room(self, height: float) -> None:
+        if self.y + height > self.height and not self.fresh:
+            self.new_page()
+
+    def _footer(self) -> None:
+        p = self.painter
+        p.save()
+        p.setFont(self.fonts["footer"])
+        p.setPen(QColor("black"))
+        top = self.page_height - self.line["footer"]
+        p.drawLine(QPointF(0, top - 0.4 * MM), QPointF(self.width, top - 0.4 * MM))
+        box = QRectF(0, top, self.width, self.line["footer"])
+        flags = Qt.AlignmentFlag.AlignVCenter
+        p.drawText(box, int(Qt.AlignmentFlag.AlignLeft | flags), self.footer_left)
+        p.drawText(box, int(Qt.AlignmentFlag.AlignRight | flags), f"Page {self.page} of {self.total}")
+        p.restore()
+
+    # ------------------------------------------------------------ text
+    def _lines(self, text: str, font: str, width: float) -> list[QTextLayout]:
+        """Each paragraph of `text` laid out to `width` (words kept whole unless one is wider than the line)."""
+        out = []
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        for part in text.split("\n"):
+            layout = QTextLayout(part, self.fonts[font], self.device)
+            layout.setTextOption(option)
+            layout.beginLayout()
+            y = 0.0
+            while True:
+                line = layout.createLine()
+                if not line.isValid():
+                    break
+                line.setLineWidth(width)
+                line.setPosition(QPointF(0, y))
+                y += self.line[font]
+            layout.endLayout()
+            out.append(layout)
+        return out
+
+    def paragraph(self, text: str, font: str = "body", *, grey: bool = False, after: float = GAP) -> None:
+        """Text wrapped to the page's width, cut between lines across pages."""
+        h = self.line[font]
+        for layout in self._lines(text, font, self.width):
+            for i in range(layout.lineCount()):
+                self._room(h)
+                if self.painter is not None:
+                    self.painter.save()
+                    self.painter.setPen(QColor(GREY if grey else "black"))
+                    line = layout.lineAt(i)
+                    line.draw(self.painter, QPointF(0, self.y - line.y()))
+                    self.painter.restore()
+                self.y += h
+                self.fresh = False
+        self.y += after
+
+    def heading(self, text: str, level: int = 1) -> None:
+        font = "h1" if level == 1 else "h2"
+        self._room(self.line[font] * 3)  # a heading never ends a page
+        self.paragraph(text, font, after=GAP / 2)
+
+    # ------------------------------------------------------------ charts
+    def chart(self, table: Table) -> None:
+        """The place of a report's chart, above its table: painted by `charts[table.key]` when there is one."""
+        paint = self.charts.get(table.key)
+        if paint is None or table.report is None or not table.rows:
+            return
+        height = CHART_MM * MM
+        self._room(height)
+        if self.painter is not None:
+            self.painter.save()
+            paint(self.painter, QRectF(0, self.y, self.width, height), table.report, self.palette)
+            self.painter.restore()
+        self.y += height + GAP
+        self.fresh = False
+
+    # ------------------------------------------------------------ tables
+    def _scaled(self, scale: float) -> tuple[str, str]:
+        """The keys of the table fonts (plain, bold) at `scale` of TABLE_PT, made once."""
+        keys = (f"table@{scale:.2f}", f"bold@{scale:.2f}")
+        if keys[0] not in self.fonts:
+            for key, bold in zip(keys, (False, True), strict=True):
+                self.fonts[key] = _font(TABLE_PT * scale, bold=bold)
+                self.fonts[key].setKerning(False)  # a figure's width is the sum of its characters' (_advance)
+                self.metrics[key] = QFontMetricsF(self.fonts[key], self.device)
+                self.line[key] = self.metrics[key].height()
+        return keys
+
+    def _widths(self, table: Table, bold_key: str) -> list[float]:
+        """Every column but the first as wide as its widest cell (measured on its longest text, in bold: totals
+        and headers are); the first takes the rest."""
+        bold = self.metrics[bold_key]
+        n = len(table.headers)
+        widths = [0.0] * n
+        for i in range(1, n):
+            longest = max((part for r, k in zip(table.rows, table.kinds, strict=True) if k != GROUP
+                           for part in r[i].split("\n")), key=len, default="")  # fmt: skip
+            header = max(bold.horizontalAdvance(part) for part in table.headers[i].split("\n"))
+            widths[i] = max(bold.horizontalAdvance(longest), header) * 1.04 + 2 * PAD_X
+        widths[0] = self.width - sum(widths[1:])
+        return widths
+
+    def _wraps(self, text: str, width: float, font: str) -> int:
+        """How many lines the text of a first column takes (0: one line, nothing to wrap)."""
+        avail = width - 2 * PAD_X
+        m = self.metrics[font]
+        parts = text.split("\n")
+        if len(parts) == 1 and m.horizontalAdvance(text) <= avail:
+            return 0
+        return sum(layout.lineCount() for part in parts for layout in self._lines(part, font, avail))
+
+    def _measure(self, table: Table) -> tuple:
+        """The table's fonts, column widths, row heights and which rows wrap their first column (measured once).
+        A table whose figures leave its first column less than a quarter of the page is set smaller, so that no
+        figure is ever cut (down to 70%; narrower still, the first column wraps more)."""
+        if table.key not in self.heights:
+            scale = 1.0
+            plain, bold = self._scaled(scale)
+            widths = self._widths(table, bold)
+            if widths[0] < self.width * FIRST_COLUMN:
+                scale = max(0.7, math.floor(100 * (1 - FIRST_COLUMN) * self.width / sum(widths[1:])) / 100)
+                plain, bold = self._scaled(scale)
+                widths = self._widths(table, bold)
+            if widths[0] < self.width * 0.12:  # (never: a table of a few figures)
+                widths = [w * self.width / (sum(widths[1:]) + self.width * 0.12) for w in widths]
+                widths[0] = self.width - sum(widths[1:])
+            heights, wraps = [], []
+            for r, kind in zip(table.rows, table.kinds, strict=True):
+                if kind == GROUP:  # a freelancer's name across the whole width
+                    lines = self._wraps(_group_text(r), self.width, bold)
+                    wraps.append(lines > 0)
+                    heights.append(max(lines, 1) * self.line[bold] + 2 * PAD_Y + GROUP_GAP)
+                    continue
+                font = bold if kind == TOTAL else plain
+                lines = self._wraps(r[0], widths[0], font) if r[0] else 0
+                wraps.append(lines > 0)
+                most = max(lines, 1, *(c.count("\n") + 1 for c in r[1:]))
+                heights.append(most * self.line[font] + 2 * PAD_Y)
+            self.heights[table.key] = (scale, widths, heights, wraps)
+        scale, widths, heights, wraps = self.heights[table.key]
+        return self._scaled(scale), widths, heights, wraps  # (the fonts made here too: the cache is shared)
+
+    def table(self, table: Table, starts: dict[str, int] | None = None) -> None:
+        """The header row, then each row; a row that does not fit starts a page, which repeats the header.
+        Only the first column wraps (the others are as wide as their widest cell); numbers keep their lines.
+        A GROUP row (a freelancer's name) is kept with the row after it; `starts` gets the page of each."""
+        if not table.rows:
+            self.paragraph(table.empty, grey=True)
+            return
+        fonts, widths, heights, wraps = self._measure(table)
+        bold = fonts[1]
+        head_lines = max(1, self._wraps(table.headers[0], widths[0], bold),
+                         *(h.count("\n") + 1 for h in table.headers[1:]))  # fmt: skip
+        header_h = head_lines * self.line[bold] + 2 * PAD_Y
+        self._room(header_h + heights[0])
+        self._row(table.headers, widths, header_h, table, "header", fonts, band=False, wrap=head_lines > 1)
+        band = False
+        last = len(table.rows) - 1
+        for i, cells in enumerate(table.rows):
+            h = heights[i]
+            kind = table.kinds[i]
+            need = h + (heights[i + 1] if kind == GROUP and i < last else 0)
+            if self.y + need > self.height:
+                self.new_page()
+                self._row(table.headers, widths, header_h, table, "header", fonts, band=False, wrap=head_lines > 1)
+            if kind == GROUP:
+                band = False
+                if starts is not None:
+                    starts[table.keys[i]] = self.page
+            else:
+                band = not band
+            self._row(cells, widths, h, table, kind, fonts, band=band and kind == "row", wrap=wraps[i])
+        self.y += GAP
+
+    def _row(self, cells, widths, height, table: Table, kind: str, fonts, *, band: bool, wrap: bool) -> None:
+        p = self.painter
+        if p is not None:
+            font = fonts[1] if kind in ("header", TOTAL, GROUP) else fonts[0]
+            if kind == "header" or band:
+                p.fillRect(
+                    QRectF(0, self.y, sum(widths), height), QColor(HEADER_FILL if kind == "header" else BAND_FILL)
+                )
+            if font != self._font_set:
+                p.setFont(self.fonts[font])
+                self._font_set = font
+            if kind == GROUP:
+                self._group(cells, height, font, wrap)
+                return
+            x = 0.0
+            lh = self.line[font]
+            top = self.y + PAD_Y
+            base0 = top + self.metrics[font].ascent()
+            advance = self._advance(font)
+            numeric = table.numeric
+            draw = p.drawText
+            for i, text in enumerate(cells):
+                w = widths[i]
+                if text:
+                    if i == 0:
+                        if wrap:
+                            y = top
+                            for layout in self._lines(text if kind == "header" else isolate(text), font, w - 2 * PAD_X):
+                                layout.draw(p, QPointF(x + PAD_X, y))
+                                y += layout.lineCount() * lh
+                        else:
+                            draw(QPointF(x + PAD_X, base0), text if kind == "header" else isolate(text))
+                    else:
+                        # Each line drawn at its baseline, a number's right edge at the cell's: faster than
+                        # drawText in a rectangle with an alignment (measured here), the same on paper.
+                        base = base0
+                        for part in text.split("\n") if "\n" in text else (text,):
+                            draw(QPointF(x + w - PAD_X - advance(part) if i in numeric else x + PAD_X, base), part)
+                            base += lh
+                x += w
+        self.y += height
+        self.fresh = False
+
+    def _advance(self, font: str) -> Callable[[str], float]:
+        """The width of a figure's text (digits, signs, currency symbols, "rate missing") in a table font: the sum
+        of its characters' advances, each measured once (the table fonts are set without kerning and ligatures,
+        so that sum is the text's width; a call to the font's metrics per figure cost as much as a third of its
+        drawing)."""
+        widths = self._advances.get(font)
+        if widths is None:
+            widths = self._advances[font] = _Advances(self.metrics[font].horizontalAdvance)
+        return lambda text: sum(map(widths.__getitem__, text))
+
+    def _group(self, cells, height: float, font: str, wrap: bool) -> None:
+        """A freelancer's name, number and agency across the whole width, a little apart from the rows above."""
+        p = self.painter
+        top = self.y + GROUP_GAP
+        p.drawLine(QPointF(0, top), QPointF(self.width, top))
+        text = _group_text(cells)
+        if wrap:
+            y = top + PAD_Y
+            for layout in self._lines(text, font, self.width - 2 * PAD_X):
+                layout.draw(p, QPointF(PAD_X, y))
+                y += layout.lineCount() * self.line[font]
+        else:
+            p.drawText(QRectF(PAD_X, top + PAD_Y, self.width - 2 * PAD_X, self.line[font]), _LEFT, text)
+        self.y += height
+        self.fresh = False
+
+
+class _Advances(dict):
+    """Each character's advance in one font, measured when first asked for."""
+
+    def __init__(self, measure: Callable[[str], float]):
+        super().__init__()
+        self.measure = measure
+
+    def __missing__(self, ch: str) -> float:
+        w = self[ch] = self.measure(ch)
+        return w
+
+
+def _group_text(cells) -> str:
+    """A freelancer's row of the freelancers' table: "Name · Freelancer #7 · agency Name" (user text isolated)."""
+    name, number, agency = cells[0], cells[1], cells[2]
+    return f"{isolate(name)}  ·  {number}" + (f"  ·  agency {isolate(agency)}" if agency else "")
+
+
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+
+# ------------------------------------------------------------------ the pack on paper
+def _contents_table(pack: Pack, starts: dict[str, int]) -> Table:
+    """Each part with the page it starts on, and where each report's figures are."""
+    rows, kinds = [], []
+    where = f"(each contract on its freelancer's page, from page {starts.get('freelancers', 0)})"
+    for t in pack.tables:
+        title = f"{t.title}: the totals {where}" if t.summary else t.title
+        rows.append((title, str(starts.get(t.key, 0))))
+        kinds.append("row")
+    if pack.home:
+        rows.append(("Exchange rates used", str(starts.get("rates", 0))))
+        kinds.append("row")
+    if pack.freelancers:
+        rows.append(("Freelancers and their contracts: each contract of the year with its spend and its budget "
+                     "against actual, then each freelancer's totals", str(starts.get("freelancers", 0))))  # fmt: skip
+        kinds.append("row")
+    if len(pack.freelancers) <= CONTENTS_FREELANCERS:
+        for f in pack.freelancers:
+            rows.append((f"    {f.name}", str(starts.get(f"freelancer-{f.freelancer_id}", 0))))
+            kinds.append("row")
+    return Table("contents", "Contents", "", ("Report or freelancer", "Page"), frozenset({1}), rows, kinds, (), [])
+
+
+def _body(flow: _Flow, pack: Pack, starts: dict[str, int], pages: dict[str, int]) -> None:
+    """The reports, the rates, the freelancers; `starts` gets where each begins (`pages`: those of the measuring
+    pass, for the words that point to a page)."""
+    for t in pack.tables:
+        flow.new_page()
+        starts[t.key] = flow.page
+        flow.heading(t.title)
+        if t.intro:
+            flow.paragraph(t.intro, grey=True)
+        flow.chart(t)
+        flow.table(t)
+        if t.summary and pack.freelancers:
+            flow.paragraph(f"Each contract: on its freelancer's page (Freelancers and their contracts, from page "
+                           f"{pages.get('freelancers', 0)}).")  # fmt: skip
+    if pack.home:
+        flow.new_page()
+        starts["rates"] = flow.page
+        rates = rates_table(pack)
+        flow.heading(rates.title)
+        flow.paragraph(rates.intro, grey=True)
+        for words in pack.missing:
+            flow.paragraph(words)
+        flow.table(rates)
+    if pack.freelancers:
+        flow.new_page()
+        starts["freelancers"] = flow.page
+        flow.heading("Freelancers and their contracts")
+        home = f" and its spend in {pack.home}" if pack.home else ""
+        flow.paragraph(f"Each freelancer paid, charged fees on or refunded in {pack.year}, or with a contract active "
+                       f"in it, A to Z. Each contract once: its payments, fees and refunds in the year{home}, its "
+                       f"budget against everything paid on it up to {day_text(pack.last)}, and whether it is over "
+                       "or under budget; then the freelancer's totals of the year.", grey=True)  # fmt: skip
+        flow.table(freelancers_table(pack), starts)
+
+
+def _front(flow: _Flow, pack: Pack, book_name: str, generated_at: datetime, contents: Table) -> None:
+    flow.heading(f"Year-end pack {pack.year}")
+    for words in generated_words(pack, book_name, generated_at):
+        flow.paragraph(words, grey=True, after=GAP / 3)
+    flow.y += GAP
+    flow.heading("Contents", 2)
+    flow.table(contents)
+
+
+def paint_pack(
+    device,
+    pack: Pack,
+    *,
+    book_name: str,
+    generated_at: datetime,
+    charts: Mapping[str, ChartPainter] = {},
+    palette=None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> int:
+    """Measure, then paint the pack onto a PDF writer (or a printer); returns its pages. Raises PackCancelled."""
+    footer = footer_text(book_name, generated_at)
+    placeholder = {}
+    contents_pages = _Flow(device, footer, charts=charts)
+    _front(contents_pages, pack, book_name, generated_at, _contents_table(pack, placeholder))
+    heights: dict = {}
+    body = _Flow(device, footer, heights=heights, charts=charts)
+    body.page = contents_pages.page
+    body.y, body.fresh = contents_pages.y, contents_pages.fresh
+    starts: dict[str, int] = {}
+    _body(body, pack, starts, {})
+    total = body.page
+    if cancelled():
+        raise PackCancelled
+    painter = QPainter(device)
+    try:
+        flow = _Flow(device, footer, painter, total=total, heights=heights, charts=charts, palette=palette,
+                     cancelled=cancelled, progress=progress)  # fmt: skip
+        _front(flow, pack, book_name, generated_at, _contents_table(pack, starts))
+        _body(flow, pack, {}, starts)
+        flow.finish()
+    finally:
+        painter.end()
+    return total
+
+
+def _writer(path: Path, title: str, page_size: QPageSize | None) -> QPdfWriter:
+    writer = QPdfWriter(str(path))
+    writer.setResolution(RESOLUTION)
+    writer.setPageLayout(
+        QPageLayout(
+            page_size or page_size_for(), QPageLayout.Orientation.Portrait, MARGINS_MM, QPageLayout.Unit.Millimeter
+        )
+    )
+    writer.setTitle(title)
+    writer.setCreator("Escrowbook")
+    return writer
+
+
+def write_pack(
+    pack: Pack,
+    folder: str | os.PathLike,
+    *,
+    book_name: str,
+    generated_at: datetime,
+    charts: Mapping[str, ChartPainter] = {},
+    palette=None,
+    page_size: QPageSize | None = None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> list[Path]:
+    """The pack's PDF and CSV files into `folder` (made if missing); returns the files, PDF first.
+
+    All or nothing: each file is written under a temporary name beside its place and checked whole, and only
+    then are they all moved into place. Raises OSError (nothing of the pack left behind, any earlier pack
+    untouched) or PackCancelled (likewise)."""
+    folder = Path(folder)
+    made = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    names = file_names(pack)
+    try:
+        remove_leftovers(folder)  # what a killed pack left here
+        with contextlib.ExitStack() as stack:
+            parts: list[tuple[Path, Path]] = []
+            pdf_part = stack.enter_context(temporary_beside(folder / names["pdf"], "pdf"))
+            writer = _writer(pdf_part, f"Year-end pack {pack.year}", page_size)
+            try:
+                paint_pack(writer, pack, book_name=book_name, generated_at=generated_at, charts=charts,
+                           palette=palette, progress=progress, cancelled=cancelled)  # fmt: skip
+            finally:
+                del writer  # flushes and closes the file
+            check_pdf(pdf_part)
+            parts.append((pdf_part, folder / names["pdf"]))
+            for t in csv_tables(pack):
+                if cancelled():
+                    raise PackCancelled
+                part = stack.enter_context(temporary_beside(folder / names[t.key], "csv"))
+                write_csv_file(part, t.csv_headers, t.csv_rows)
+                parts.append((part, folder / names[t.key]))
+            for part, target in parts:
+                os.replace(part, target)
+            return [target for _, target in parts]
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # (only when empty: nothing of anyone's is removed)
+        raise
