@@ -419,8 +419,8 @@ class ReportsDialog(QDialog):
         n = len(found)
         more = f" (and {n - 1:,} more days or currencies)" if n > 1 else ""
         return (f"⚠ Rate missing: some amounts are left out of the {self.home} figures, which are marked "
-                f"“{'rate missing'}”. {first.reason[:1].upper()}{first.reason[1:]}{more}. Record the rates with Tools → "
-                "Home Currency and Exchange Rates…")  # fmt: skip
+                f"“{'rate missing'}”. {first.reason[:1].upper()}{first.reason[1:]}{more}. Record the rates with "
+                "Tools → Home Currency and Exchange Rates…")  # fmt: skip
 
     def _summarise(self, report: reports.Report) -> None:
         first, last = self.dates()
