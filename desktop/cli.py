@@ -296,6 +296,8 @@ def cmd_report(args) -> int:
     from PySide6.QtGui import QGuiApplication
 
     from desktop.pack_pdf import write_pack
+    from desktop.widgets.appearance import light_palette
+    from desktop.widgets.charts import pack_charts
     from models.pack import build_pack
 
     app = QGuiApplication.instance() or QGuiApplication(["escrowbook"])  # noqa: F841 - fonts need it
@@ -305,7 +307,8 @@ def cmd_report(args) -> int:
         return 1
     try:
         pack = build_pack(year, home=home)
-        written = write_pack(pack, out, book_name=book.path.name, generated_at=datetime.now(UTC))
+        written = write_pack(pack, out, book_name=book.path.name, generated_at=datetime.now(UTC), charts=pack_charts(),
+                             palette=light_palette())  # fmt: skip
     except OSError as exc:
         from models.refusals import reason
 

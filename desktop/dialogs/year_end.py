@@ -39,6 +39,8 @@ from PySide6.QtWidgets import (
 
 from desktop.pack_pdf import write_pack
 from desktop.widgets import prompts
+from desktop.widgets.appearance import light_palette
+from desktop.widgets.charts import pack_charts
 from desktop.widgets.elided_label import ElidedLabel
 from desktop.widgets.fields import FieldError, named
 from desktop.widgets.screen_fit import keep_on_screen
@@ -83,8 +85,8 @@ class YearEndDialog(QDialog):
         self.book_name = book_name
         self.folder = folder
         self.interrupt = interrupt
-        self.charts = charts or {}
-        self.palette_for_charts = palette
+        self.charts = pack_charts() if charts is None else charts  # (in the light palette: paper is white)
+        self.palette_for_charts = light_palette() if palette is None else palette
         self.cancel = threading.Event()
         self.worker: threading.Thread | None = None
         self.written: list[Path] = []

@@ -14,6 +14,7 @@ app's one formatter), and figures are written on the chart where they fit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
@@ -21,6 +22,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainte
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop import formatting
+from models import report_views
 from models.money import CURRENCY_EXPONENT
 
 _ROLE = QPalette.ColorRole
@@ -395,3 +397,23 @@ class ChartWidget(QWidget):
         else:
             paint_chart(painter, QRectF(self.rect()), self.data, self.palette())
         painter.end()
+
+
+def pack_charts() -> dict[str, Callable[[QPainter, QRectF, object, QPalette], None]]:
+    """The year-end pack's charts, by the key of the table they stand above (models/pack.py; desktop/pack_pdf.py
+    paints them): spend per month by kind, escrow held at each month end, budget against actual. Each is drawn in
+    the pack's home currency when it has one, else in the currency most of the report's rows are in."""
+
+    def drawn(make: Callable[[object, str], object]) -> Callable[[QPainter, QRectF, object, QPalette], None]:
+        def paint(painter: QPainter, rect: QRectF, report, palette: QPalette) -> None:
+            shown = report_views.currencies(report)
+            if shown:
+                paint_chart(painter, rect, make(report, shown[0]), palette)
+
+        return paint
+
+    return {
+        "spend-by-month": drawn(report_views.spend_chart),
+        "escrow-by-month-end": drawn(report_views.escrow_chart),
+        "budget-against-actual": drawn(report_views.budget_chart),
+    }

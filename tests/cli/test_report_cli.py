@@ -3,6 +3,7 @@ traceback), nothing written then."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -101,3 +102,16 @@ def test_a_folder_that_cannot_be_made_is_refused_in_words(known, tmp_path, capsy
     err = refused(capsys, "report", "--book", str(known), "--year", "2026", "--out", str(blocker / "sub"))
     assert "could not be written" in err and "not a folder" in err.lower()
     assert blocker.read_text() == "not a folder"
+
+
+def test_the_packs_pdf_holds_its_charts(known, tmp_path, capsys):
+    """Above its report's table, the pack draws the chart of spend per month by kind, of the escrow held at each
+    month end and of budget against actual, in the home currency (their titles and legends are the PDF's text)."""
+    out = tmp_path / "pack"
+    assert main(["report", "--book", str(known), "--year", "2026", "--out", str(out)]) == 0
+    capsys.readouterr()
+    pdf = out / "2026 year-end pack.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for title in ("Spend by month, by kind (EUR)", "Escrow held at each month end (EUR)", "Budget against actual"):
+        assert title in text
+    assert "Paid to freelancers" in text and "Held in escrow" in text  # the legends
