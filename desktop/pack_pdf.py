@@ -46,10 +46,8 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
-    QPageLayout,
     QPageSize,
     QPainter,
-    QPdfWriter,
     QTextLayout,
     QTextOption,
 )
@@ -61,12 +59,11 @@ from desktop.summary_pdf import (
     FOOTER_PT,
     GREY,
     HEADER_FILL,
-    MARGINS_MM,
     RESOLUTION,
     check_pdf,
     footer_text,
     isolate,
-    page_size_for,
+    pdf_writer,
 )
 from models.labels import day_text
 from models.pack import (
@@ -529,19 +526,6 @@ def paint_pack(
     return total
 
 
-def _writer(path: Path, title: str, page_size: QPageSize | None) -> QPdfWriter:
-    writer = QPdfWriter(str(path))
-    writer.setResolution(RESOLUTION)
-    writer.setPageLayout(
-        QPageLayout(
-            page_size or page_size_for(), QPageLayout.Orientation.Portrait, MARGINS_MM, QPageLayout.Unit.Millimeter
-        )
-    )
-    writer.setTitle(title)
-    writer.setCreator("Escrowbook")
-    return writer
-
-
 def write_pack(
     pack: Pack,
     folder: str | os.PathLike,
@@ -568,7 +552,7 @@ def write_pack(
         with contextlib.ExitStack() as stack:
             parts: list[tuple[Path, Path]] = []
             pdf_part = stack.enter_context(temporary_beside(folder / names["pdf"], "pdf"))
-            writer = _writer(pdf_part, f"Year-end pack {pack.year}", page_size)
+            writer = pdf_writer(pdf_part, f"Year-end pack {pack.year}", page_size)
             try:
                 paint_pack(writer, pack, book_name=book_name, generated_at=generated_at, charts=charts,
                            palette=palette, progress=progress, cancelled=cancelled)  # fmt: skip

@@ -530,7 +530,7 @@ def footer_text(book_name: str, generated_at: datetime) -> str:
     return f"{isolate(book_name)} · generated {_stamp(generated_at)} by Escrowbook"
 
 
-def _writer(path: Path, title: str, page_size: QPageSize | None) -> QPdfWriter:
+def pdf_writer(path: Path, title: str, page_size: QPageSize | None) -> QPdfWriter:
     writer = QPdfWriter(str(path))
     writer.setResolution(RESOLUTION)
     writer.setPageLayout(
@@ -587,7 +587,7 @@ def write_pdf(
     if tidy:  # (a batch tidies its folder once)
         remove_leftovers(path.parent)  # what a killed export left here (private notes, maybe)
     with temporary_beside(path, "pdf") as tmp:
-        writer = _writer(tmp, title, page_size)
+        writer = pdf_writer(tmp, title, page_size)
         done = paint_summaries(
             writer, summaries, book_name=book_name, generated_at=generated_at, contents=contents, cancelled=cancelled
         )

@@ -174,25 +174,33 @@ def _opt(value) -> str:
 ROWS = {"contracts.csv": _contract_rows, "milestones.csv": _milestone_rows, "ledger.csv": _ledger_rows}
 
 
+def write_rows(path: Path, headers: Iterable[str], rows: Iterable[tuple]) -> int:
+    """One CSV file as the exports write theirs (UTF-8 with a byte order mark, CRLF, each cell formula-safe), at
+    `path` itself (a temporary the caller moves into place), pushed to the disk and checked whole; returns the rows
+    written."""
+    n = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        w.writerow(headers)
+        for row in rows:
+            w.writerow([safe_cell(v) for v in row])
+            n += 1
+        f.flush()
+        written = f.tell()
+        os.fsync(f.fileno())
+    if Path(path).stat().st_size != written:
+        raise incomplete(Path(path), "CSV file")
+    return n
+
+
 def write_csv(path: Path, headers: Iterable[str], rows: Iterable[tuple]) -> int:
     """One CSV file, through a temporary file (models/partfiles.py: a killed export's is removed by the next)
     pushed to the disk and checked whole (as long as what was written) before it is moved into place, so a
     full disk never replaces a good file with a short one; returns the rows written."""
     path = Path(path)
     remove_leftovers(path.parent)
-    n = 0
     with temporary_beside(path, "csv") as part:
-        with open(part, "w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f, lineterminator="\r\n")
-            w.writerow(headers)
-            for row in rows:
-                w.writerow([safe_cell(v) for v in row])
-                n += 1
-            f.flush()
-            written = f.tell()
-            os.fsync(f.fileno())
-        if part.stat().st_size != written:
-            raise incomplete(part, "CSV file")
+        n = write_rows(part, headers, rows)
         os.replace(part, path)
     return n
 

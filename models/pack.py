@@ -26,8 +26,6 @@ missing"), and the pack lists, per currency, the days that had no rate and every
 
 from __future__ import annotations
 
-import csv
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -37,11 +35,10 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import reports
-from .csv_io import plain_amount, safe_cell
+from .csv_io import plain_amount, write_rows
 from .entities import database
 from .labels import day_text
 from .money import CURRENCY_EXPONENT, format_money
-from .partfiles import incomplete
 from .rates import home_currency
 from .reports import HomeAmount, HomeRow, Report, Row
 
@@ -563,21 +560,9 @@ def csv_tables(pack: Pack) -> list[Table]:
 
 
 def write_csv_file(path: Path, headers: Iterable[str], rows: Iterable[tuple]) -> int:
-    """One CSV file as the exports write theirs (UTF-8 with a byte order mark, CRLF, each cell formula-safe),
-    at `path` itself (a temporary the caller moves into place), pushed to the disk and checked whole."""
-    n = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f, lineterminator="\r\n")
-        w.writerow(headers)
-        for row in rows:
-            w.writerow([safe_cell(v) for v in row])
-            n += 1
-        f.flush()
-        written = f.tell()
-        os.fsync(f.fileno())
-    if Path(path).stat().st_size != written:
-        raise incomplete(Path(path), "CSV file")
-    return n
+    """One of the pack's CSV files, written as the exports write theirs, at `path` itself (a temporary the caller
+    moves into place with the rest of the pack)."""
+    return write_rows(path, headers, rows)
 
 
 def generated_words(pack: Pack, book_name: str, at: datetime) -> list[str]:
