@@ -200,6 +200,16 @@ def cmd_import_csv(args) -> int:
     return 0
 
 
+def _paint_app():
+    """The Qt application a headless command paints PDFs with (fonts need one): offscreen when there is no
+    display, the one already running when there is one (tests)."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    return QGuiApplication.instance() or QGuiApplication(["escrowbook"])
+
+
 def cmd_export_pdf(args) -> int:
     from datetime import UTC, datetime
 
@@ -217,13 +227,9 @@ def cmd_export_pdf(args) -> int:
         return fail("--out names a folder for one PDF per contract; add --combined to write one PDF file.")
     if args.combined and not out.parent.is_dir():
         return fail(f"the folder {out.parent} does not exist.")
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication
-
+    app = _paint_app()  # noqa: F841 - fonts need it
     from desktop.summary_pdf import export_summaries
 
-    app = QGuiApplication.instance() or QGuiApplication(["escrowbook"])  # noqa: F841 - fonts need it
     started = time.perf_counter()
     book = _open(args.pdf_book, "export-pdf")
     if book is None:
@@ -291,16 +297,12 @@ def cmd_report(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         return fail(f"--out names the folder to write the pack into, and “{out}” is a file. Nothing was written.")
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication
-
+    app = _paint_app()  # noqa: F841 - fonts need it
     from desktop.pack_pdf import write_pack
     from desktop.widgets.appearance import light_palette
     from desktop.widgets.charts import pack_charts
     from models.pack import build_pack
 
-    app = QGuiApplication.instance() or QGuiApplication(["escrowbook"])  # noqa: F841 - fonts need it
     started = time.perf_counter()
     book = _open(args.pack_book, "report")
     if book is None:
