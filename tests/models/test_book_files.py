@@ -249,6 +249,24 @@ def test_a_book_with_a_trigger_is_refused_whatever_its_fingerprint(tmp_path, mon
         pass
 
 
+def test_a_maintained_table_made_again_as_an_ordinary_one_is_noticed(tmp_path):
+    """The day sums are kept in tables without SQLite's row ids; the same columns in an ordinary table (rebuilt by
+    another program) hold the same figures but are not the schema the migrations make: the book is refused, and
+    the message names the table's key, which the ordinary table keeps in an index of its own."""
+    path = tmp_path / "mine.book"
+    _make_book(path)
+    conn = sqlite3.connect(path)
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'report_day'").fetchone()[0]
+    assert sql.rstrip().upper().endswith("WITHOUT ROWID")
+    conn.execute("ALTER TABLE report_day RENAME TO old_report_day")
+    conn.execute(sql.rstrip()[: -len("WITHOUT ROWID")])
+    conn.execute("INSERT INTO report_day SELECT * FROM old_report_day")
+    conn.execute("DROP TABLE old_report_day")
+    conn.commit()
+    conn.close()
+    _refused(path, "untrusted", "“sqlite_autoindex_report_day_1” was added")
+
+
 def test_a_book_missing_a_table_is_refused_as_damaged_and_left_untouched(tmp_path):
     path = tmp_path / "mine.book"
     _make_book(path)
