@@ -2,7 +2,7 @@
 page, the help, each dialog and the pages of two PDF summaries, into docs/screenshots/
 (run offscreen; the PDF pages need poppler-utils' pdftoppm).
 
-    python -m desktop.screenshots [OUT_DIR] [--only statements|screens|reports]
+    python -m desktop.screenshots [OUT_DIR] [--only statements|screens|reports|pack]
 """
 
 from __future__ import annotations
@@ -587,6 +587,7 @@ def main(out: Path) -> None:
     second_version(out, settings)
     statements_light_and_dark(out, settings)
     report_views(out, settings)
+    pack_pages(out, settings)
     screens(out, settings)
 
 
@@ -772,9 +773,60 @@ def report_views_here(out: Path) -> None:
     apply_scheme(app, dark=False)
 
 
+def pack_pages(out: Path, settings) -> None:
+    """`--only pack`: the Year-end Pack dialog, and pages of the pack's PDF for the reports' book (in euros): the
+    contents, the first report with its chart, the budget chart, and the page of the freelancer named in Arabic
+    with the contract titled in 200 characters (via poppler's pdftoppm)."""
+    import subprocess
+
+    from desktop.app import make_app
+    from desktop.pack_pdf import write_pack
+    from desktop.widgets.appearance import light_palette
+    from desktop.widgets.charts import pack_charts
+    from desktop.window.main_window import MainWindow
+    from models.book import open_book
+    from models.pack import build_pack
+
+    app = make_app()  # noqa: F841 - fonts and painting need it
+    tmp = Path(tempfile.mkdtemp(prefix="escrowbook-pack-"))
+    reports_book(tmp / "demo.book")
+    book = open_book(tmp / "demo.book", create=False)
+    window = MainWindow(book, today=TODAY, now=lambda: NOW, settings=settings)
+    window.show()
+    QApplication.processEvents()
+    dialog = window.year_end_pack()
+    grab(dialog, out / "year-end-dialog.png")
+    dialog.reject()
+    QApplication.processEvents()
+    window.close()  # and the book with it
+    book = open_book(tmp / "demo.book", create=False)
+    try:
+        pack = build_pack(TODAY.year, home="EUR")
+        written = write_pack(pack, tmp / "pack", book_name="demo.book", generated_at=NOW, charts=pack_charts(),
+                             palette=light_palette())  # fmt: skip
+    finally:
+        book.close()
+    pdf = written[0]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")
+    wanted = {"contents": 1, "spend": 2}
+    for number, page in enumerate(pages, start=1):
+        if "budget" not in wanted and "Budget against actual" in page and number > 2:
+            wanted["budget"] = number
+        if LONG_TITLE[:15] in page:  # its freelancer's page comes after the reports that list it
+            wanted["long-title"] = number
+    for stale in out.glob("pack-*.png"):
+        stale.unlink()
+    for name, number in wanted.items():
+        target = out / f"pack-{name}"
+        command = ["pdftoppm", "-png", "-r", "60", "-f", str(number), "-l", str(number), "-singlefile"]
+        subprocess.run([*command, str(pdf), str(target)], check=True)
+        print(f"{target}.png")
+
+
 def only(name: str, out: Path) -> None:
     """`python -m desktop.screenshots OUT --only statements`: one group of screenshots, not all of them."""
-    groups = {"statements": statements_light_and_dark, "screens": screens, "reports": report_views}
+    groups = {"statements": statements_light_and_dark, "screens": screens, "reports": report_views, "pack": pack_pages}
     if name not in groups:
         raise SystemExit(f"--only takes one of: {', '.join(groups)}")
     out.mkdir(parents=True, exist_ok=True)
