@@ -17,6 +17,17 @@ def figure(value: float, budget: float | None, unit: str, **extra) -> dict:
     return out
 
 
+def contracts_in(book: Path) -> int:
+    """How many contracts `book` holds (read-only: a book given with --book may be any size)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"{book.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM contract").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def demo_book(path: Path, contracts: int) -> Path:
     """Write a demo book with `escrowbook demo`, as a user would (a separate process, from the source tree)."""
     subprocess.run(

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from common import (  # benchmarks/common.py: these scripts run from this folder
+    contracts_in,
     copied,
     figure,
     given_or_demo,
@@ -66,6 +67,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="escrowbook-pages-") as tmp:
         folder = Path(tmp)  # a book given with --book is copied first: the window writes to the book it opens
         book = copied(args.book, folder) if args.book else given_or_demo(None, folder, args.contracts)
+        contracts = contracts_in(book)
         timings = measure(book, Path(tmp) / "settings.ini")
     worst_tab = max(timings["tabs"], key=timings["tabs"].get)
     result = {
@@ -74,7 +76,7 @@ def main() -> None:
         "tab_ms_max": figure(timings["tabs"][worst_tab], 100, "ms", worst=worst_tab),
         "attention_panel_ms": figure(timings["panel"], 100, "ms", lines=timings["lines"]),
         "attention_refresh_ms": figure(timings["refresh"], 100, "ms"),
-        "contracts": {"value": args.contracts if args.book is None else None, "unit": "contracts"},
+        "contracts": {"value": contracts, "unit": "contracts"},
     }
     print(json.dumps(timings), file=sys.stderr)
     print(json.dumps(result))

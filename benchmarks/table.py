@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from common import (  # benchmarks/common.py: these scripts run from this folder
+    contracts_in,
     figure,
     given_or_demo,
     settled_window,
@@ -182,6 +183,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="escrowbook-table-") as tmp:
         folder = Path(tmp)
         book = given_or_demo(args.book, folder, args.contracts)
+        contracts = contracts_in(book)
         empty = folder / "empty.book"
         subprocess.run([sys.executable, "-m", "desktop", "check", str(book)], cwd=ROOT, check=True, capture_output=True)
         from models.book import open_book
@@ -226,7 +228,7 @@ def main() -> None:
             big_book_mib=round(big_rss / 1024, 1),
             empty_book_mib=round(empty_rss / 1024, 1),
         ),
-        "contracts": {"value": args.contracts if args.book is None else None, "unit": "contracts"},
+        "contracts": {"value": contracts, "unit": "contracts"},
     }
     print(json.dumps(timings), file=sys.stderr)
     print(json.dumps(result))
