@@ -25,7 +25,7 @@ from pathlib import Path
 
 import peewee as pw
 
-from . import anchor, bookfile, chain, schema
+from . import anchor, bookfile, chain, pgstore, schema
 from .entities import ALL_TABLES, BookInfo, Feedback, database
 from .errors import BookError
 from .policy import stored_terms, sync_policies
@@ -38,9 +38,13 @@ BUSY_TIMEOUT_MS = bookfile.BUSY_TIMEOUT_MS
 def _create_schema(db: pw.Database) -> None:
     db.create_tables(ALL_TABLES)
     db.execute_sql(LIVE_VIEW)
-    db.execute_sql(SEARCH_TABLE)
-    # Soonest deadline first, contracts with none last, straight from an index.
-    db.execute_sql("CREATE INDEX contract_totals_next ON contract_totals (next_due IS NULL, next_due)")
+    if isinstance(db, pgstore.PgBookDatabase):  # (its search table and the index below in PostgreSQL's words)
+        for sql in (*pgstore.SEARCH_TABLE, pgstore.NEXT_DUE_INDEX):
+            db.execute_sql(sql)
+    else:
+        db.execute_sql(SEARCH_TABLE)
+        # Soonest deadline first, contracts with none last, straight from an index.
+        db.execute_sql("CREATE INDEX contract_totals_next ON contract_totals (next_due IS NULL, next_due)")
     BookInfo.insert(key="created_at", value=datetime.now(UTC).isoformat()).execute()
     BookInfo.insert(key=anchor.ID_KEY, value=uuid.uuid4().hex).execute()
 
@@ -221,7 +225,11 @@ class Book:
     """An open book. Close it (or use it as a context manager) to release the lock.
 
     `db` is peewee's database, to which the models are bound; `conn` is the SQLite
-    connection under it (the contracts table reads through it: models/browse.py)."""
+    connection under it (the contracts table reads through it: models/browse.py).
+    A book kept in PostgreSQL (models/pgstore.py) has `store` "postgresql", no `path`, its `address`
+    (the URL without its password) and a `conn` that answers the same SQL."""
+
+    store = "sqlite"
 
     def __init__(self, path: Path, db: pw.SqliteDatabase, conn: sqlite3.Connection, notices: tuple[str, ...] = ()):
         self.path = path
@@ -230,6 +238,11 @@ class Book:
         self.notices = notices  # what the user should know about opening it: files set aside, a ledger cut short
         self.read_only = False  # opened to be checked: nothing is written, no anchor either
         self.copy_of: Path | None = None  # checked through a private copy (an older format, migrated there)
+
+    @property
+    def address(self) -> str:
+        """Where the book is, as the user may see it: its file's path, or its database's URL."""
+        return str(self.path)
 
     def close(self) -> None:
         state = None
@@ -272,7 +285,10 @@ class _BookDatabase(pw.SqliteDatabase):
 
 
 def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
-    """Open (or create) the book at `path` and bind the models to it."""
+    """Open (or create) the book at `path` and bind the models to it: a file, or a PostgreSQL database's URL
+    (`postgresql://user@host/dbname`, models/pgstore.py)."""
+    if pgstore.is_address(path):
+        return open_shared(path, create=create)
     path = Path(path).expanduser().absolute()
     if not path.exists():
         if not create:
@@ -302,6 +318,59 @@ def adopt(opened: bookfile.BookFile) -> Book:
             database.initialize(None)
         raise
     return Book(path, db, conn, (*opened.notices, *cut))
+
+
+class SharedBook(Book):
+    """A book kept in PostgreSQL: many people may have it open at once; the server keeps it (no lock, no
+    file, no anchor outside it, no backups beside it)."""
+
+    store = pgstore.STORE
+
+    def __init__(self, url: str, db: pgstore.PgBookDatabase, notices: tuple[str, ...] = ()):
+        super().__init__(None, db, pgstore.PgConn(db), notices)
+        self.url = url
+
+    @property
+    def address(self) -> str:
+        return self.db.address
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+        if database.obj is self.db:
+            database.initialize(None)
+
+
+def open_shared(url: str, *, create: bool = True) -> SharedBook:
+    """Open the book kept in the PostgreSQL database at `url` (made there when the database is empty) and bind
+    the models to it. Refused in words: a server that cannot be reached, a database that holds something
+    else, a book of a newer format."""
+    db = pgstore.connect(url)
+    try:
+        database.initialize(db)
+        version = pgstore.book_format(db)
+        if version is None:
+            if not create:
+                raise pgstore._refuse(url, "the database is empty: it holds no book.", "missing")
+            pgstore.create_schema(db, MIGRATIONS)
+        elif version > schema_version():
+            raise pgstore._refuse(
+                url, f"it is in book format {version}, made by a later version of Escrowbook. Update Escrowbook.", "newer"
+            )
+        elif version < schema_version():
+            raise pgstore._refuse(
+                url, f"it is in book format {version}; this version opens shared books of format {schema_version()}.",
+                "older",
+            )
+        with db.atomic():
+            sync_policies()
+    except BaseException:
+        if not db.is_closed():
+            db.close()
+        if database.obj is db:
+            database.initialize(None)
+        raise
+    return SharedBook(url, db)
 
 
 @functools.cache
