@@ -9,13 +9,15 @@ datetime) as an argument; the real clock is only the default.
 from __future__ import annotations
 
 import functools
+import random
+import time
 import weakref
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from . import chain, consistency, order, report_totals
+from . import chain, consistency, order, pgstore, report_totals
 from . import queries as q
 from .check import contract_problems
 from .clock import add_business_days, end_of_day, utc_now, utc_today
@@ -79,15 +81,30 @@ def operation(fn):
 
     When the disk cannot take the write (full, failing, become read-only), SQLite rolls the transaction back
     and the operation is refused like any other, in words, instead of ending in a crash dialog.
+
+    On a book in PostgreSQL (models/pgstore.py) the transaction is SERIALIZABLE: when another person's
+    transaction made it fail, the whole operation runs again (the outermost one, a few times, a little later
+    each time), then it is refused in words with nothing recorded.
     """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         global _depth
         _depth += 1
+        tries = 0
         try:
-            with database.atomic():
-                result = fn(*args, **kwargs)
+            while True:
+                try:
+                    with database.atomic():
+                        result = fn(*args, **kwargs)
+                    break
+                except pw.OperationalError as exc:
+                    if _depth > 1 or not pgstore.is_conflict(exc):
+                        raise
+                    tries += 1
+                    if tries >= pgstore.RETRIES:
+                        raise RuleError(pgstore.CONFLICT_WORDS, rule="R14") from exc
+                    time.sleep(random.uniform(0.005, 0.02) * 2**tries)
         except pw.OperationalError as exc:
             refusal = _storage_refusal(exc)
             if refusal is None:

@@ -420,6 +420,21 @@ def _adapters():
     return DayDumper, MomentDumper, NumberLoader
 
 
+def _driver() -> None:
+    """Hand psycopg to peewee, which was loaded without it (models/__init__.py: a SQLite book needs no driver)."""
+    if pw.psycopg is not None:
+        return
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from psycopg.types.json import Json, Jsonb
+
+    pw.psycopg, pw.TransactionStatus, pw.Json_pg3, pw.Jsonb_pg3 = psycopg, TransactionStatus, Json, Jsonb
+    adapter = pw.Psycopg3Adapter
+    adapter.txn_idle = TransactionStatus.IDLE
+    adapter.txn_inerror = TransactionStatus.INERROR
+    adapter.txn_unknown = TransactionStatus.UNKNOWN
+
+
 class PgBookDatabase(pw.PostgresqlDatabase):
     """peewee over psycopg 3, SERIALIZABLE, answering the models' SQLite SQL (module docstring)."""
 
@@ -433,6 +448,7 @@ class PgBookDatabase(pw.PostgresqlDatabase):
     }
 
     def __init__(self, url: str, **kwargs):
+        _driver()
         kwargs.setdefault("connect_timeout", 10)
         super().__init__(url, prefer_psycopg3=True, isolation_level="SERIALIZABLE", **kwargs)
         self.address = shown(url)
@@ -514,8 +530,8 @@ def _refuse(url: str, why: str, reason: str) -> BookError:
 def connect(url: str) -> PgBookDatabase:
     """A connection to the book's database, or a refusal in words (server unreachable, no such database,
     not allowed)."""
-    db = PgBookDatabase(url)
     try:
+        db = PgBookDatabase(url)
         db.connect()
     except ImportError:
         raise _refuse(url, "the PostgreSQL driver (psycopg) is not installed.", "driver") from None
