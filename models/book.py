@@ -362,6 +362,9 @@ def open_shared(url: str, *, create: bool = True) -> SharedBook:
                 url, f"it is in book format {version}; this version opens shared books of format {schema_version()}.",
                 "older",
             )
+        changed = pgstore.schema_problems(db, MIGRATIONS)
+        if changed:
+            raise pgstore._refuse(url, "its tables were changed outside Escrowbook: " + "; ".join(changed) + ".", "untrusted")
         with db.atomic():
             sync_policies()
     except BaseException:
@@ -400,6 +403,9 @@ SCHEMA_DIGEST = "2b666ffeb3f2173b893c65eca2a5f906e8b7820a493582e893f2e027a1493f0
 
 def schema_problems(run) -> list[str]:
     """How a book's schema differs from the one this version's migrations make, in words."""
+    on = getattr(run, "__self__", None) or database.obj  # (a function of the open book's connection: that book)
+    if isinstance(on, pgstore.PgBookDatabase):
+        return pgstore.schema_problems(on, MIGRATIONS)
     found = schema.structure(run)
     if schema.digest(found) == SCHEMA_DIGEST:
         return []

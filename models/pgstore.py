@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import itertools
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -86,9 +87,28 @@ _WORDS = (
     (re.compile(r"\bAS\s+BLOB\s*\)", re.IGNORECASE), "AS BYTEA)"),
     (re.compile(r"(?<=[\s(,=])\+(?=[A-Za-z_])"), ""),  # SQLite's "not through an index" mark
     (re.compile(r"\s+WITHOUT\s+ROWID\b", re.IGNORECASE), ""),
+    # SQLite's `a IS b` and `a IS NOT b` compare any two values, NULL equal to NULL
+    (re.compile(r"\bIS\s+NOT\s+(?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b)(?=[\w(\x00])", re.IGNORECASE), "IS DISTINCT FROM "),
+    (re.compile(r"\bIS\s+(?!NOT\b|NULL\b|TRUE\b|FALSE\b|DISTINCT\b)(?=[\w(\x00])", re.IGNORECASE), "IS NOT DISTINCT FROM "),
+    # SQLite's schema names: the book's own (main) and the connection's scratch tables (temp, pg_temp here)
+    (re.compile(r"(?<![\w.])main\.(?=\w)", re.IGNORECASE), ""),
+    (re.compile(r"(?<![\w.])temp\.(?=\w)", re.IGNORECASE), "pg_temp."),
     # a condition, or 0 when it is NULL: FALSE on PostgreSQL, where a condition is not a number
     (re.compile(r"(COALESCE\([^(),]*?\sBETWEEN\s[^(),]*?),\s*0\)", re.IGNORECASE), r"\1, FALSE)"),
 )
+_PRAGMAS = {
+    # The server checks its pages itself, and refuses a row whose foreign key points at nothing when it is written.
+    "quick_check": "SELECT 'ok'",
+    "integrity_check": "SELECT 'ok'",
+    "foreign_key_check": "SELECT NULL, NULL, NULL, NULL WHERE FALSE",
+    "wal_checkpoint": "SELECT 0, 0, 0",
+    "foreign_keys": "SELECT 1",
+    # (turned off by the tests that write what no operation writes, to see `check` find it: a superuser's switch)
+    "foreign_keys=off": "SET session_replication_role = replica",
+    "foreign_keys=0": "SET session_replication_role = replica",
+    "foreign_keys=on": "SET session_replication_role = DEFAULT",
+    "foreign_keys=1": "SET session_replication_role = DEFAULT",
+}
 _PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)(?:\s*\(\s*(\w+)\s*\))?", re.IGNORECASE)
 _TABLE_INFO = (
     "SELECT c.ordinal_position - 1, c.column_name, upper(c.data_type), CASE WHEN c.is_nullable = 'NO' "
@@ -142,19 +162,22 @@ def _scalars(text: str) -> str:
 
 
 _SUBQUERY = re.compile(r"\b(FROM|JOIN)\s*\(\s*SELECT\b", re.IGNORECASE)
-_ALIASED = re.compile(r"\s*(AS\b|(?!(WHERE|GROUP|ORDER|LIMIT|UNION|JOIN|LEFT|INNER|CROSS|ON|HAVING|WINDOW)\b)[A-Za-z_])", re.IGNORECASE)
+_ALIASED = re.compile(r"\s*(AS\b|(?!(WHERE|GROUP|ORDER|LIMIT|OFFSET|UNION|EXCEPT|INTERSECT|JOIN|LEFT|RIGHT|FULL|INNER|CROSS|NATURAL|ON|HAVING|WINDOW)\b)[A-Za-z_])", re.IGNORECASE)
 
 
-def _aliases(text: str) -> str:
+def _aliases(text: str, names=None) -> str:
     """A name for each subquery in FROM that has none (SQLite needs none; PostgreSQL before 16 does)."""
-    out, pos, n = [], 0, 0
+    names = names if names is not None else itertools.count(1)
+    out, pos = [], 0
     for m in _SUBQUERY.finditer(text):
+        if m.start() < pos:
+            continue
         open_at = text.index("(", m.start())
         close = _matching(text, open_at)
+        out.append(text[pos : open_at + 1] + _aliases(text[open_at + 1 : close - 1], names) + ")")
         if not _ALIASED.match(text, close):
-            n += 1
-            out.append(text[pos:close] + f" AS sq_{n}")
-            pos = close
+            out.append(f" AS sq_{next(names)}")
+        pos = close
     out.append(text[pos:])
     return "".join(out)
 
@@ -265,6 +288,12 @@ def _or_conflict(text: str) -> str:
 REWRITES: dict[str, str] = {
     # models/check.py's pass over the milestones: their contract's columns are the group's too.
     "    GROUP BY m.id\n) m\n": "    GROUP BY m.id, c.id\n) m\n",
+    # models/check.py's look at SQLite's search index (FTS5's own check, in a savepoint rolled back): the search
+    # table here is a plain table, whose rows check compares with the contracts as on SQLite.
+    "INSERT INTO contract_search (contract_search) VALUES ('integrity-check')": "SELECT 1",
+    "SAVEPOINT search_check": "SELECT 1",
+    "ROLLBACK TO search_check": "SELECT 1",
+    "RELEASE search_check": "SELECT 1",
 }
 
 
@@ -288,7 +317,10 @@ def translate(sql: str) -> str:
         name, arg = pragma.group(1).lower(), pragma.group(2)
         if name == "table_info" and arg:
             return _TABLE_INFO.format(arg.strip('"'))
-        return "SELECT 0"  # the file's settings (cache, threads, checkpoints): PostgreSQL's server keeps its own
+        value = re.sub(r"\s+", "", sql[pragma.end() :]).lower()
+        if value.startswith("="):
+            return _PRAGMAS.get(name + value, "SELECT 0")
+        return _PRAGMAS.get(name, "SELECT 0")  # the file's settings (cache, threads): the server keeps its own
     from . import chain  # (chain builds on nothing here)
 
     if chain.PAYLOAD_SQL in sql:
@@ -565,3 +597,79 @@ def create_schema(db: PgBookDatabase, migrations) -> None:
             step(db)
         db.execute_sql("INSERT INTO book_info (key, value) VALUES (?, ?)", (APPLICATION_KEY, "escrowbook"))
         db.execute_sql("INSERT INTO book_info (key, value) VALUES (?, ?)", (FORMAT_KEY, str(len(migrations))))
+
+
+# --- the schema, compared with the one the app makes -------------------------------------------------------
+
+# What the catalogue says of each object in one schema ({schema}), independent of the order it was made in.
+_DESCRIBE = {
+    "column": "SELECT c.table_name, c.column_name, c.data_type || ' ' || c.is_nullable || ' ' || coalesce(c.column_default, '') "
+    "FROM information_schema.columns c JOIN pg_class t ON t.relname = c.table_name "
+    "AND t.relnamespace = '{schema}'::regnamespace AND t.relkind = 'r' WHERE c.table_schema = '{schema}'",
+    "constraint": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+    "WHERE connamespace = '{schema}'::regnamespace",
+    "index": "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = '{schema}'",
+    "view": "SELECT viewname, viewname, definition FROM pg_views WHERE schemaname = '{schema}'",
+    "trigger": "SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+    "WHERE NOT tgisinternal AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = '{schema}'::regnamespace)",
+    "function": "SELECT p.proname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', "
+    "md5(p.prosrc) FROM pg_proc p WHERE p.pronamespace = '{schema}'::regnamespace "
+    "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')",
+    "operator": "SELECT o.oprname, o.oprname || '(' || o.oprleft::regtype || ', ' || o.oprright::regtype || ')', "
+    "o.oprcode::text FROM pg_operator o WHERE o.oprnamespace = '{schema}'::regnamespace "
+    "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = o.oid AND d.deptype = 'e')",
+    "policy": "SELECT tablename, policyname, coalesce(qual, '') || ' ' || coalesce(with_check, '') FROM pg_policies "
+    "WHERE schemaname = '{schema}'",
+    "rule": "SELECT tablename, rulename, definition FROM pg_rules WHERE schemaname = '{schema}'",
+}
+
+
+def structure(db: PgBookDatabase, schema: str | None = None) -> dict:
+    """{(kind, name): what PostgreSQL says of it} for every object of the book's schema (models/schema.py's
+    counterpart): each table's columns and constraints, each index, view, trigger, function, operator, row
+    policy and rule."""
+    schema = schema or db.execute_sql("SELECT current_schema()").fetchone()[0]
+    out: dict = {}
+    tables: dict[str, list] = {}
+    for kind, sql in _DESCRIBE.items():
+        for owner, name, text in db.execute_sql(sql.format(schema=schema)).fetchall():
+            text = str(text).replace(f"{schema}.", "")
+            owner = str(owner).removeprefix(f"{schema}.")
+            if kind in ("column", "constraint"):
+                tables.setdefault(owner, []).append((kind, name, text))
+            else:
+                out[(kind, name)] = (owner, " ".join(text.split()))
+    for table, parts in tables.items():
+        out[("table", table)] = tuple(sorted(parts))
+    return out
+
+
+_expected_cache: dict = {}
+
+
+def expected_structure(db: PgBookDatabase, migrations) -> dict:
+    """The structure a new book has on this server: made by the migrations in a schema of its own inside a
+    transaction that is rolled back (nothing stays), once per server and run of the app."""
+    key = (db.server_version, len(migrations))
+    if key not in _expected_cache:
+        import uuid
+
+        schema = f"eb_expected_{uuid.uuid4().hex[:12]}"
+        with db.atomic() as txn:
+            db.execute_sql(f"CREATE SCHEMA {schema}")
+            db.execute_sql(f"SET LOCAL search_path = {schema}, public")
+            for sql in COMPAT_SQL:
+                db.execute_sql(sql)
+            for step in migrations:
+                step(db)
+            found = structure(db, schema)
+            txn.rollback()
+        _expected_cache[key] = found
+    return _expected_cache[key]
+
+
+def schema_problems(db: PgBookDatabase, migrations) -> list[str]:
+    """How the book's schema differs from the one this version's migrations make, in words."""
+    from . import schema as sqlite_schema
+
+    return sqlite_schema.differences(structure(db), expected_structure(db, migrations))
