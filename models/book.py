@@ -355,16 +355,21 @@ def open_shared(url: str, *, create: bool = True) -> SharedBook:
             pgstore.create_schema(db, MIGRATIONS)
         elif version > schema_version():
             raise pgstore._refuse(
-                url, f"it is in book format {version}, made by a later version of Escrowbook. Update Escrowbook.", "newer"
+                url,
+                f"it is in book format {version}, made by a later version of Escrowbook. Update Escrowbook.",
+                "newer",
             )
         elif version < schema_version():
             raise pgstore._refuse(
-                url, f"it is in book format {version}; this version opens shared books of format {schema_version()}.",
+                url,
+                f"it is in book format {version}; this version opens shared books of format {schema_version()}.",
                 "older",
             )
         changed = pgstore.schema_problems(db, MIGRATIONS)
         if changed:
-            raise pgstore._refuse(url, "its tables were changed outside Escrowbook: " + "; ".join(changed) + ".", "untrusted")
+            raise pgstore._refuse(
+                url, "its tables were changed outside Escrowbook: " + "; ".join(changed) + ".", "untrusted"
+            )
         with db.atomic():
             sync_policies()
     except BaseException:

@@ -26,6 +26,7 @@ import datetime as _dt
 import functools
 import itertools
 import re
+from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import peewee as pw
@@ -89,10 +90,16 @@ _WORDS = (
     (re.compile(r"\s+WITHOUT\s+ROWID\b", re.IGNORECASE), ""),
     # SQLite's `a IS b` and `a IS NOT b` compare any two values, NULL equal to NULL
     (re.compile(r"\bIS\s+NOT\s+(?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b)(?=[\w(\x00])", re.IGNORECASE), "IS DISTINCT FROM "),
-    (re.compile(r"\bIS\s+(?!NOT\b|NULL\b|TRUE\b|FALSE\b|DISTINCT\b)(?=[\w(\x00])", re.IGNORECASE), "IS NOT DISTINCT FROM "),
+    (
+        re.compile(r"\bIS\s+(?!NOT\b|NULL\b|TRUE\b|FALSE\b|DISTINCT\b)(?=[\w(\x00])", re.IGNORECASE),
+        "IS NOT DISTINCT FROM ",
+    ),
     # SQLite's schema names: the book's own (main) and the connection's scratch tables (temp, pg_temp here)
     (re.compile(r"(?<![\w.])main\.(?=\w)", re.IGNORECASE), ""),
     (re.compile(r"(?<![\w.])temp\.(?=\w)", re.IGNORECASE), "pg_temp."),
+    # SQLite's CROSS JOIN ... ON is an inner join that keeps its order; PostgreSQL's CROSS JOIN takes no ON
+    (re.compile(r"\bCROSS\s+JOIN\s+(\w+(?:\s+(?!ON\b)\w+)?)\s+ON\b", re.IGNORECASE), r"JOIN \1 ON"),
+    (re.compile(r"\bLIMIT\s+-1\b", re.IGNORECASE), "LIMIT ALL"),
     # a condition, or 0 when it is NULL: FALSE on PostgreSQL, where a condition is not a number
     (re.compile(r"(COALESCE\([^(),]*?\sBETWEEN\s[^(),]*?),\s*0\)", re.IGNORECASE), r"\1, FALSE)"),
 )
@@ -162,7 +169,10 @@ def _scalars(text: str) -> str:
 
 
 _SUBQUERY = re.compile(r"\b(FROM|JOIN)\s*\(\s*SELECT\b", re.IGNORECASE)
-_ALIASED = re.compile(r"\s*(AS\b|(?!(WHERE|GROUP|ORDER|LIMIT|OFFSET|UNION|EXCEPT|INTERSECT|JOIN|LEFT|RIGHT|FULL|INNER|CROSS|NATURAL|ON|HAVING|WINDOW)\b)[A-Za-z_])", re.IGNORECASE)
+_ALIASED = re.compile(
+    r"\s*(AS\b|(?!(WHERE|GROUP|ORDER|LIMIT|OFFSET|UNION|EXCEPT|INTERSECT|JOIN|LEFT|RIGHT|FULL|INNER|CROSS|NATURAL|ON|HAVING|WINDOW)\b)[A-Za-z_])",
+    re.IGNORECASE,
+)
 
 
 def _aliases(text: str, names=None) -> str:
@@ -182,23 +192,25 @@ def _aliases(text: str, names=None) -> str:
     return "".join(out)
 
 
-_CLAUSE_END = re.compile(r"\b(GROUP\s+BY|HAVING|ORDER\s+BY|LIMIT|UNION|WINDOW|EXCEPT|INTERSECT|RETURNING|ON\s+CONFLICT)\b|\)", re.IGNORECASE)
+_CLAUSE_END = re.compile(
+    r"\b(GROUP\s+BY|HAVING|ORDER\s+BY|LIMIT|OFFSET|UNION|WINDOW|EXCEPT|INTERSECT|RETURNING|ON\s+CONFLICT)\b|\)",
+    re.IGNORECASE,
+)
 _ALIAS_ITEM = re.compile(r"^(.*\S)\s+AS\s+(\w+)$", re.IGNORECASE | re.DOTALL)
 _PLAIN_COLUMN = re.compile(r"^(\w+\.)?\w+$")
 
 
 def _depth_zero(text: str, pattern: re.Pattern, start: int = 0):
-    """The matches of `pattern` in `text` outside any parentheses, from `start`."""
-    depth, i = 0, start
-    spans = []
-    for i, ch in enumerate(text[start:], start):
+    """The matches of `pattern` in `text` from `start` that are outside any parentheses opened after `start`."""
+    depth, before = 0, []
+    for ch in text[start:]:
+        before.append(depth)
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
-        spans.append(depth)
     for m in pattern.finditer(text, start):
-        if spans[m.start() - start] == 0 and text[m.start()] != "(":
+        if m.start() - start < len(before) and before[m.start() - start] == 0:
             yield m
 
 
@@ -244,7 +256,10 @@ def _named_results(text: str) -> str:
     if not names:
         return text
     word = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")(?![\w(])", re.IGNORECASE)
-    for clause in ("WHERE", "HAVING"):
+    clauses = ["WHERE", "HAVING"]
+    if next(_depth_zero(text, re.compile(r"\b(UNION|EXCEPT|INTERSECT)\b", re.IGNORECASE), start), None) is None:
+        clauses.append(r"ORDER\s+BY")  # (names in an expression there: a compound SELECT orders by names alone)
+    for clause in clauses:
         found = next(_depth_zero(text, re.compile(rf"\b{clause}\b", re.IGNORECASE), froms[0].end()), None)
         if found is None:
             continue
@@ -268,6 +283,50 @@ def _qualified_updates(text: str) -> str:
         return text
     table = m.group(1)
     return text[:at] + _SELF_UPDATE.sub(lambda u: f"{u.group(1)} = {table}.{u.group(1)}", text[at:])
+
+
+@functools.cache
+def _boolean_columns() -> dict[str, set[str]]:
+    """{table: its boolean columns}, from the models (SQLite keeps them as 0 and 1)."""
+    from .entities import ALL_TABLES
+
+    out: dict[str, set[str]] = {}
+    for model in ALL_TABLES:
+        for field in model._meta.sorted_fields:
+            if isinstance(field, pw.BooleanField):
+                out.setdefault(model._meta.table_name, set()).add(field.column_name)
+    return out
+
+
+_INSERT = re.compile(r"\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*(SELECT\b|VALUES\s*\()", re.IGNORECASE)
+
+
+def _boolean_values(text: str) -> str:
+    """The 0s and 1s an INSERT writes into boolean columns as FALSE and TRUE (a bound value as text, which
+    PostgreSQL reads as a boolean whether it is 0/1 or False/True)."""
+    m = _INSERT.match(text)
+    if m is None or m.group(1) not in _boolean_columns():
+        return text
+    flags = _boolean_columns()[m.group(1)]
+    columns = [c.strip().strip('"') for c in m.group(2).split(",")]
+    at = [i for i, c in enumerate(columns) if c in flags]
+    if not at:
+        return text
+    start = m.end()
+    if m.group(3).upper().startswith("VALUES"):
+        end = _matching(text, start - 1) - 1
+    else:
+        found = next(_depth_zero(text, re.compile(r"\bFROM\b", re.IGNORECASE), start), None)
+        end = found.start() if found is not None else len(text)
+    items = _split_top(text[start:end])
+    if len(items) != len(columns):
+        return text
+    for i in at:
+        item = items[i].strip()
+        said = {"0": "FALSE", "1": "TRUE", "?": "CAST(CAST(? AS TEXT) AS BOOLEAN)"}.get(item)
+        if said is not None:
+            items[i] = items[i].replace(item, said)
+    return text[:start] + ",".join(items) + text[end:]
 
 
 def _or_conflict(text: str) -> str:
@@ -336,6 +395,7 @@ def translate(sql: str) -> str:
     text = _FUNCTION.sub(lambda m: _FUNCTIONS[m.group(1).lower()] + "(", text)
     text = _scalars(text)
     text = _or_conflict(text)
+    text = _boolean_values(text)
     text = _aliases(text)
     text = _named_results(text)
     text = _qualified_updates(text)
@@ -398,6 +458,13 @@ COMPAT_SQL = (
             f"CREATE OPERATOR {op} (LEFTARG = boolean, RIGHTARG = integer, FUNCTION = sq_bool_{name})",
         )
     ),
+    # ... and a condition joined to text reads 1 or 0 there, not true or false
+    """CREATE FUNCTION sq_text_bool(text, boolean) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+       AS $$ SELECT $1 || $2::int::text $$""",
+    """CREATE FUNCTION sq_bool_text(boolean, text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+       AS $$ SELECT $1::int::text || $2 $$""",
+    "CREATE OPERATOR || (LEFTARG = text, RIGHTARG = boolean, FUNCTION = sq_text_bool)",
+    "CREATE OPERATOR || (LEFTARG = boolean, RIGHTARG = text, FUNCTION = sq_bool_text)",
     """CREATE FUNCTION sq_bool_sum(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE
        AS $$ SELECT coalesce($1, 0) + coalesce($2::int, 0) $$""",
     "CREATE AGGREGATE sum(boolean) (SFUNC = sq_bool_sum, STYPE = bigint)",
@@ -408,7 +475,8 @@ COMPAT_SQL = (
          FROM pg_tables t WHERE t.schemaname = current_schema()
        UNION ALL
        SELECT 'index', i.indexname, i.tablename,
-              CASE WHEN EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = (i.schemaname || '.' || i.indexname)::regclass)
+              CASE WHEN EXISTS (SELECT 1 FROM pg_constraint k
+                                WHERE k.conindid = (i.schemaname || '.' || i.indexname)::regclass)
                    THEN NULL ELSE regexp_replace(i.indexdef, '\(([a-z_]+)\)', '("\1")', 'g') END
          FROM pg_indexes i WHERE i.schemaname = current_schema()
        UNION ALL
@@ -471,7 +539,7 @@ class PgBookDatabase(pw.PostgresqlDatabase):
     """peewee over psycopg 3, SERIALIZABLE, answering the models' SQLite SQL (module docstring)."""
 
     store = STORE
-    field_types = {
+    field_types: ClassVar[dict[str, str]] = {
         **pw.PostgresqlDatabase.field_types,
         "INT": "BIGINT",
         "AUTO": "BIGSERIAL",
@@ -547,9 +615,7 @@ def is_conflict(exc: BaseException) -> bool:
     return False
 
 
-CONFLICT_WORDS = (
-    "Someone else changed the book at the same moment, again and again: nothing was recorded. Try again."
-)
+CONFLICT_WORDS = "Someone else changed the book at the same moment, again and again: nothing was recorded. Try again."
 
 
 # --- opening and creating -------------------------------------------------------------------------------------
@@ -603,7 +669,8 @@ def create_schema(db: PgBookDatabase, migrations) -> None:
 
 # What the catalogue says of each object in one schema ({schema}), independent of the order it was made in.
 _DESCRIBE = {
-    "column": "SELECT c.table_name, c.column_name, c.data_type || ' ' || c.is_nullable || ' ' || coalesce(c.column_default, '') "
+    "column": "SELECT c.table_name, c.column_name, "
+    "c.data_type || ' ' || c.is_nullable || ' ' || coalesce(c.column_default, '') "
     "FROM information_schema.columns c JOIN pg_class t ON t.relname = c.table_name "
     "AND t.relnamespace = '{schema}'::regnamespace AND t.relkind = 'r' WHERE c.table_schema = '{schema}'",
     "constraint": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "

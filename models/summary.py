@@ -186,7 +186,9 @@ WHERE e.kind IN {kinds} {where_e}
 GROUP BY e.contract_id, substr(e.date, 1, 7)
 """
 # (PostgreSQL asks that the currency be grouped by too: a contract's entries are all in its currency.)
-pgstore.rewrite("GROUP BY e.contract_id, substr(e.date, 1, 7)\n", "GROUP BY e.contract_id, substr(e.date, 1, 7), e.currency\n")
+pgstore.rewrite(
+    "GROUP BY e.contract_id, substr(e.date, 1, 7)\n", "GROUP BY e.contract_id, substr(e.date, 1, 7), e.currency\n"
+)
 
 # The search index of the contracts table: title, freelancer and external id (FTS5 trigrams).
 SEARCH_TABLE = (
