@@ -36,7 +36,9 @@ _names = itertools.count(1)
 
 def _on_postgresql(item) -> bool:
     spec = getattr(item, "callspec", None)
-    return spec is not None and spec.params.get("store") == "postgresql"
+    if spec is not None and spec.params.get("store") == "postgresql":
+        return True
+    return bool({"pg_cluster", "pg_database"} & set(getattr(item, "fixturenames", ())))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -91,30 +93,33 @@ def store(request) -> str:
 
 
 @pytest.fixture
-def new_book(store, tmp_path, request):
-    """new_book(name): another book on the test's store (a file in its folder, or a database of its own)."""
+def pg_database(pg_cluster):
+    """pg_database(): a new book kept in a database of its own on the session's server (dropped after the
+    test), open."""
+    import psycopg
+
     made: list[str] = []
 
-    def make(name: str = "test.book"):
-        if store == "sqlite":
-            return open_book(tmp_path / name)
-        import psycopg
-
-        cluster = request.getfixturevalue("pg_cluster")
+    def make():
         dbname = f"eb_{next(_names)}"
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+        with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {dbname} TEMPLATE eb_template")
         made.append(dbname)
-        return open_book(cluster.url(dbname))
+        return open_book(pg_cluster.url(dbname))
 
     yield make
-    if made:
-        import psycopg
+    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
+        for dbname in made:
+            conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
 
-        cluster = request.getfixturevalue("pg_cluster")
-        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-            for dbname in made:
-                conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+
+@pytest.fixture
+def new_book(store, tmp_path, request):
+    """new_book(name): another book on the test's store (a file in its folder, or a database of its own)."""
+    if store == "postgresql":
+        pg = request.getfixturevalue("pg_database")
+        return lambda name="test.book": pg()
+    return lambda name="test.book": open_book(tmp_path / name)
 
 
 @pytest.fixture
