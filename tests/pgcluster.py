@@ -19,7 +19,11 @@ PORT = 55432
 
 
 def binaries() -> Path | None:
-    """The folder of the newest installed PostgreSQL's initdb and pg_ctl, or None when there is none."""
+    """The folder of the newest installed PostgreSQL's initdb and pg_ctl, or None when there is none.
+    ESCROWBOOK_PG_BIN names another folder (empty: run without PostgreSQL)."""
+    if "ESCROWBOOK_PG_BIN" in os.environ:
+        where = os.environ["ESCROWBOOK_PG_BIN"]
+        return Path(where) if where and (Path(where) / "initdb").exists() else None
     found = sorted(
         (Path(p).parent for p in glob.glob("/usr/lib/postgresql/*/bin/initdb")),
         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
