@@ -10,8 +10,6 @@ every table first: the window shows the contracts table before it needs them.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
-import importlib.util
 import sys
 
 # peewee imports every PostgreSQL and MySQL driver it finds as it loads (psycopg: ~140 ms of CPU at every start);
@@ -20,11 +18,15 @@ import sys
 _DRIVERS = ("psycopg", "psycopg2", "psycopg2cffi", "pymysql", "MySQLdb")
 
 
-class _PeeweeWithoutDrivers(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class _PeeweeWithoutDrivers:
+    """An import hook (a finder of sys.meta_path and the loader it gives) for peewee alone, used once."""
+
     def find_spec(self, name, path, target=None):
         if name != "peewee":
             return None
         sys.meta_path.remove(self)
+        import importlib.util
+
         spec = importlib.util.find_spec("peewee")
         if spec is not None and spec.loader is not None:
             self.loader = spec.loader

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import peewee as pw
 
-from . import anchor, bookfile, chain, pgstore, schema
+from . import anchor, bookfile, chain, schema
 from .entities import ALL_TABLES, BookInfo, Feedback, database
 from .errors import BookError
 from .policy import stored_terms, sync_policies
@@ -38,7 +38,9 @@ BUSY_TIMEOUT_MS = bookfile.BUSY_TIMEOUT_MS
 def _create_schema(db: pw.Database) -> None:
     db.create_tables(ALL_TABLES)
     db.execute_sql(LIVE_VIEW)
-    if isinstance(db, pgstore.PgBookDatabase):  # (its search table and the index below in PostgreSQL's words)
+    if getattr(db, "store", "") == "postgresql":  # (its search table and the index below in PostgreSQL's words)
+        from . import pgstore
+
         for sql in (*pgstore.SEARCH_TABLE, pgstore.NEXT_DUE_INDEX):
             db.execute_sql(sql)
     else:
@@ -287,7 +289,9 @@ class _BookDatabase(pw.SqliteDatabase):
 def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
     """Open (or create) the book at `path` and bind the models to it: a file, or a PostgreSQL database's URL
     (`postgresql://user@host/dbname`, models/pgstore.py)."""
-    if pgstore.is_address(path):
+    if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+        from .pgstore import open_shared
+
         return open_shared(path, create=create)
     path = Path(path).expanduser().absolute()
     if not path.exists():
@@ -320,67 +324,6 @@ def adopt(opened: bookfile.BookFile) -> Book:
     return Book(path, db, conn, (*opened.notices, *cut))
 
 
-class SharedBook(Book):
-    """A book kept in PostgreSQL: many people may have it open at once; the server keeps it (no lock, no
-    file, no anchor outside it, no backups beside it)."""
-
-    store = pgstore.STORE
-
-    def __init__(self, url: str, db: pgstore.PgBookDatabase, notices: tuple[str, ...] = ()):
-        super().__init__(None, db, pgstore.PgConn(db), notices)
-        self.url = url
-
-    @property
-    def address(self) -> str:
-        return self.db.address
-
-    def close(self) -> None:
-        if not self.db.is_closed():
-            self.db.close()
-        if database.obj is self.db:
-            database.initialize(None)
-
-
-def open_shared(url: str, *, create: bool = True) -> SharedBook:
-    """Open the book kept in the PostgreSQL database at `url` (made there when the database is empty) and bind
-    the models to it. Refused in words: a server that cannot be reached, a database that holds something
-    else, a book of a newer format."""
-    db = pgstore.connect(url)
-    try:
-        database.initialize(db)
-        version = pgstore.book_format(db)
-        if version is None:
-            if not create:
-                raise pgstore._refuse(url, "the database is empty: it holds no book.", "missing")
-            pgstore.create_schema(db, MIGRATIONS)
-        elif version > schema_version():
-            raise pgstore._refuse(
-                url,
-                f"it is in book format {version}, made by a later version of Escrowbook. Update Escrowbook.",
-                "newer",
-            )
-        elif version < schema_version():
-            raise pgstore._refuse(
-                url,
-                f"it is in book format {version}; this version opens shared books of format {schema_version()}.",
-                "older",
-            )
-        changed = pgstore.schema_problems(db, MIGRATIONS)
-        if changed:
-            raise pgstore._refuse(
-                url, "its tables were changed outside Escrowbook: " + "; ".join(changed) + ".", "untrusted"
-            )
-        with db.atomic():
-            sync_policies()
-    except BaseException:
-        if not db.is_closed():
-            db.close()
-        if database.obj is db:
-            database.initialize(None)
-        raise
-    return SharedBook(url, db)
-
-
 @functools.cache
 def _expected(steps: tuple) -> schema.Structure:
     """The schema a new book has after the migrations `steps`, made in memory."""
@@ -409,7 +352,9 @@ SCHEMA_DIGEST = "2b666ffeb3f2173b893c65eca2a5f906e8b7820a493582e893f2e027a1493f0
 def schema_problems(run) -> list[str]:
     """How a book's schema differs from the one this version's migrations make, in words."""
     on = getattr(run, "__self__", None) or database.obj  # (a function of the open book's connection: that book)
-    if isinstance(on, pgstore.PgBookDatabase):
+    if getattr(on, "store", "") == "postgresql":
+        from . import pgstore
+
         return pgstore.schema_problems(on, MIGRATIONS)
     found = schema.structure(run)
     if schema.digest(found) == SCHEMA_DIGEST:

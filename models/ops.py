@@ -9,7 +9,6 @@ datetime) as an argument; the real clock is only the default.
 from __future__ import annotations
 
 import functools
-import random
 import time
 import weakref
 from dataclasses import asdict
@@ -17,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from . import chain, consistency, order, pgstore, report_totals
+from . import chain, consistency, order, report_totals
 from . import queries as q
 from .check import contract_problems
 from .clock import add_business_days, end_of_day, utc_now, utc_today
@@ -99,12 +98,16 @@ def operation(fn):
                         result = fn(*args, **kwargs)
                     break
                 except pw.OperationalError as exc:
-                    if _depth > 1 or not pgstore.is_conflict(exc):
+                    if _depth > 1 or getattr(database.obj, "store", "") != "postgresql":
+                        raise
+                    from . import pgstore  # (loaded with the book kept in PostgreSQL)
+
+                    if not pgstore.is_conflict(exc):
                         raise
                     tries += 1
                     if tries >= pgstore.RETRIES:
                         raise RuleError(pgstore.CONFLICT_WORDS, rule="R14") from exc
-                    time.sleep(random.uniform(0.005, 0.02) * 2**tries)
+                    time.sleep(pgstore.backoff(tries))
         except pw.OperationalError as exc:
             refusal = _storage_refusal(exc)
             if refusal is None:

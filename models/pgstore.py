@@ -31,7 +31,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import peewee as pw
 
+from . import pgtext
+from .book import MIGRATIONS, Book, schema_version
+from .entities import database
 from .errors import BookError
+from .policy import sync_policies
 
 SCHEME = "postgresql://"
 STORE = "postgresql"
@@ -342,9 +346,8 @@ def _or_conflict(text: str) -> str:
     return body + f" ON CONFLICT ({key}) DO UPDATE SET {sets}"
 
 
-# Pieces of the models' SQL that PostgreSQL needs said otherwise, each in the module that writes it
-# (`rewrite`): replaced as text before the rest of the translation.
-REWRITES: dict[str, str] = {
+# models/check.py's SQL said otherwise (check.py is left as it is: its pieces are registered here).
+for _sqlite, _postgresql in {
     # models/check.py's pass over the milestones: their contract's columns are the group's too.
     "    GROUP BY m.id\n) m\n": "    GROUP BY m.id, c.id\n) m\n",
     # models/check.py's look at SQLite's search index (FTS5's own check, in a savepoint rolled back): the search
@@ -353,13 +356,8 @@ REWRITES: dict[str, str] = {
     "SAVEPOINT search_check": "SELECT 1",
     "ROLLBACK TO search_check": "SELECT 1",
     "RELEASE search_check": "SELECT 1",
-}
-
-
-def rewrite(sqlite_text: str, postgresql_text: str) -> None:
-    """Say `sqlite_text`, wherever the models' SQL has it, as `postgresql_text` on a PostgreSQL book."""
-    REWRITES[sqlite_text] = postgresql_text
-    translate.cache_clear()
+}.items():
+    pgtext.rewrite(_sqlite, _postgresql)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -384,7 +382,7 @@ def translate(sql: str) -> str:
 
     if chain.PAYLOAD_SQL in sql:
         sql = sql.replace(chain.PAYLOAD_SQL, _payload_sql())
-    for before, after in REWRITES.items():
+    for before, after in pgtext.REWRITES.items():
         if before in sql:
             sql = sql.replace(before, after)
     text = _LITERAL.sub(hole, sql)
@@ -650,6 +648,65 @@ def book_format(db: PgBookDatabase) -> int | None:
     if rows.get(APPLICATION_KEY) != "escrowbook" or not str(rows.get(FORMAT_KEY, "")).isdigit():
         raise _refuse(db.database, "the database holds other tables, not an Escrowbook book.", "not_book")
     return int(rows[FORMAT_KEY])
+
+
+class SharedBook(Book):
+    """A book kept in PostgreSQL: many people may have it open at once; the server keeps it (no lock, no
+    file, no anchor outside it, no backups beside it)."""
+
+    store = STORE
+
+    def __init__(self, url: str, db: PgBookDatabase, notices: tuple[str, ...] = ()):
+        super().__init__(None, db, PgConn(db), notices)
+        self.url = url
+
+    @property
+    def address(self) -> str:
+        return self.db.address
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+        if database.obj is self.db:
+            database.initialize(None)
+
+
+def open_shared(url: str, *, create: bool = True) -> SharedBook:
+    """Open the book kept in the PostgreSQL database at `url` (made there when the database is empty) and bind
+    the models to it. Refused in words: a server that cannot be reached, a database that holds something
+    else, a book of a newer format."""
+    db = connect(url)
+    try:
+        database.initialize(db)
+        version = book_format(db)
+        if version is None:
+            if not create:
+                raise _refuse(url, "the database is empty: it holds no book.", "missing")
+            create_schema(db, MIGRATIONS)
+        elif version > schema_version():
+            raise _refuse(
+                url,
+                f"it is in book format {version}, made by a later version of Escrowbook. Update Escrowbook.",
+                "newer",
+            )
+        elif version < schema_version():
+            raise _refuse(
+                url,
+                f"it is in book format {version}; this version opens shared books of format {schema_version()}.",
+                "older",
+            )
+        changed = schema_problems(db, MIGRATIONS)
+        if changed:
+            raise _refuse(url, "its tables were changed outside Escrowbook: " + "; ".join(changed) + ".", "untrusted")
+        with db.atomic():
+            sync_policies()
+    except BaseException:
+        if not db.is_closed():
+            db.close()
+        if database.obj is db:
+            database.initialize(None)
+        raise
+    return SharedBook(url, db)
 
 
 def create_schema(db: PgBookDatabase, migrations) -> None:

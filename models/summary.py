@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from . import book_totals, pgstore, report_totals
+from . import book_totals, pgtext, report_totals
 from .entities import LedgerEntry as E
 
 
@@ -186,7 +186,7 @@ WHERE e.kind IN {kinds} {where_e}
 GROUP BY e.contract_id, substr(e.date, 1, 7)
 """
 # (PostgreSQL asks that the currency be grouped by too: a contract's entries are all in its currency.)
-pgstore.rewrite(
+pgtext.rewrite(
     "GROUP BY e.contract_id, substr(e.date, 1, 7)\n", "GROUP BY e.contract_id, substr(e.date, 1, 7), e.currency\n"
 )
 
