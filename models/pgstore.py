@@ -613,6 +613,14 @@ def is_conflict(exc: BaseException) -> bool:
     return False
 
 
+def backoff(tries: int) -> float:
+    """Seconds to wait before the next try: a little longer each time, spread so that two who lost to each other
+    do not meet again at once."""
+    import random
+
+    return random.uniform(0.005, 0.02) * 2**tries
+
+
 CONFLICT_WORDS = "Someone else changed the book at the same moment, again and again: nothing was recorded. Try again."
 
 
