@@ -290,8 +290,6 @@ def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
     """Open (or create) the book at `path` and bind the models to it: a file, or a PostgreSQL database's URL
     (`postgresql://user@host/dbname`, models/pgstore.py)."""
     if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
-        from .pgstore import open_shared
-
         return open_shared(path, create=create)
     path = Path(path).expanduser().absolute()
     if not path.exists():
@@ -322,6 +320,69 @@ def adopt(opened: bookfile.BookFile) -> Book:
             database.initialize(None)
         raise
     return Book(path, db, conn, (*opened.notices, *cut))
+
+
+class SharedBook(Book):
+    """A book kept in PostgreSQL: many people may have it open at once; the server keeps it (no lock, no
+    file, no anchor outside it, no backups beside it)."""
+
+    store = "postgresql"
+
+    def __init__(self, url: str, db, conn, notices: tuple[str, ...] = ()):
+        super().__init__(None, db, conn, notices)
+        self.url = url
+
+    @property
+    def address(self) -> str:
+        return self.db.address
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+        if database.obj is self.db:
+            database.initialize(None)
+
+
+def open_shared(url: str, *, create: bool = True) -> SharedBook:
+    """Open the book kept in the PostgreSQL database at `url` (made there when the database is empty) and bind
+    the models to it. Refused in words: a server that cannot be reached, a database that holds something
+    else, a book of a newer format."""
+    from . import pgstore  # (loaded with the first book kept in PostgreSQL)
+
+    db = pgstore.connect(url)
+    try:
+        database.initialize(db)
+        version = pgstore.book_format(db)
+        if version is None:
+            if not create:
+                raise pgstore.refuse(url, "the database is empty: it holds no book.", "missing")
+            pgstore.create_schema(db, MIGRATIONS)
+        elif version > schema_version():
+            raise pgstore.refuse(
+                url,
+                f"it is in book format {version}, made by a later version of Escrowbook. Update Escrowbook.",
+                "newer",
+            )
+        elif version < schema_version():
+            raise pgstore.refuse(
+                url,
+                f"it is in book format {version}; this version opens shared books of format {schema_version()}.",
+                "older",
+            )
+        changed = pgstore.schema_problems(db, MIGRATIONS)
+        if changed:
+            raise pgstore.refuse(
+                url, "its tables were changed outside Escrowbook: " + "; ".join(changed) + ".", "untrusted"
+            )
+        with db.atomic():
+            sync_policies()
+    except BaseException:
+        if not db.is_closed():
+            db.close()
+        if database.obj is db:
+            database.initialize(None)
+        raise
+    return SharedBook(url, db, pgstore.PgConn(db))
 
 
 @functools.cache

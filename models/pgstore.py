@@ -32,10 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 import peewee as pw
 
 from . import pgtext
-from .book import MIGRATIONS, Book, schema_version
-from .entities import database
 from .errors import BookError
-from .policy import sync_policies
 
 SCHEME = "postgresql://"
 STORE = "postgresql"
@@ -627,7 +624,7 @@ CONFLICT_WORDS = "Someone else changed the book at the same moment, again and ag
 # --- opening and creating -------------------------------------------------------------------------------------
 
 
-def _refuse(url: str, why: str, reason: str) -> BookError:
+def refuse(url: str, why: str, reason: str) -> BookError:
     return BookError(f"The shared book “{shown(url)}” cannot be opened: {why}", reason=reason)
 
 
@@ -638,10 +635,10 @@ def connect(url: str) -> PgBookDatabase:
         db = PgBookDatabase(url)
         db.connect()
     except ImportError:
-        raise _refuse(url, "the PostgreSQL driver (psycopg) is not installed.", "driver") from None
+        raise refuse(url, "the PostgreSQL driver (psycopg) is not installed.", "driver") from None
     except pw.DatabaseError as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise _refuse(url, f"the server did not let Escrowbook in ({first}).", "unreachable") from None
+        raise refuse(url, f"the server did not let Escrowbook in ({first}).", "unreachable") from None
     return db
 
 
@@ -651,70 +648,11 @@ def book_format(db: PgBookDatabase) -> int | None:
     if not db.get_tables():
         return None
     if not db.table_exists("book_info"):
-        raise _refuse(db.database, "the database holds other tables, not an Escrowbook book.", "not_book")
+        raise refuse(db.database, "the database holds other tables, not an Escrowbook book.", "not_book")
     rows = dict(db.execute_sql("SELECT key, value FROM book_info WHERE key IN (?, ?)", (APPLICATION_KEY, FORMAT_KEY)))
     if rows.get(APPLICATION_KEY) != "escrowbook" or not str(rows.get(FORMAT_KEY, "")).isdigit():
-        raise _refuse(db.database, "the database holds other tables, not an Escrowbook book.", "not_book")
+        raise refuse(db.database, "the database holds other tables, not an Escrowbook book.", "not_book")
     return int(rows[FORMAT_KEY])
-
-
-class SharedBook(Book):
-    """A book kept in PostgreSQL: many people may have it open at once; the server keeps it (no lock, no
-    file, no anchor outside it, no backups beside it)."""
-
-    store = STORE
-
-    def __init__(self, url: str, db: PgBookDatabase, notices: tuple[str, ...] = ()):
-        super().__init__(None, db, PgConn(db), notices)
-        self.url = url
-
-    @property
-    def address(self) -> str:
-        return self.db.address
-
-    def close(self) -> None:
-        if not self.db.is_closed():
-            self.db.close()
-        if database.obj is self.db:
-            database.initialize(None)
-
-
-def open_shared(url: str, *, create: bool = True) -> SharedBook:
-    """Open the book kept in the PostgreSQL database at `url` (made there when the database is empty) and bind
-    the models to it. Refused in words: a server that cannot be reached, a database that holds something
-    else, a book of a newer format."""
-    db = connect(url)
-    try:
-        database.initialize(db)
-        version = book_format(db)
-        if version is None:
-            if not create:
-                raise _refuse(url, "the database is empty: it holds no book.", "missing")
-            create_schema(db, MIGRATIONS)
-        elif version > schema_version():
-            raise _refuse(
-                url,
-                f"it is in book format {version}, made by a later version of Escrowbook. Update Escrowbook.",
-                "newer",
-            )
-        elif version < schema_version():
-            raise _refuse(
-                url,
-                f"it is in book format {version}; this version opens shared books of format {schema_version()}.",
-                "older",
-            )
-        changed = schema_problems(db, MIGRATIONS)
-        if changed:
-            raise _refuse(url, "its tables were changed outside Escrowbook: " + "; ".join(changed) + ".", "untrusted")
-        with db.atomic():
-            sync_policies()
-    except BaseException:
-        if not db.is_closed():
-            db.close()
-        if database.obj is db:
-            database.initialize(None)
-        raise
-    return SharedBook(url, db)
 
 
 def create_schema(db: PgBookDatabase, migrations) -> None:
