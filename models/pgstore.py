@@ -101,6 +101,7 @@ _WORDS = (
     # SQLite's CROSS JOIN ... ON is an inner join that keeps its order; PostgreSQL's CROSS JOIN takes no ON
     (re.compile(r"\bCROSS\s+JOIN\s+(\w+(?:\s+(?!ON\b)\w+)?)\s+ON\b", re.IGNORECASE), r"JOIN \1 ON"),
     (re.compile(r"\bLIMIT\s+-1\b", re.IGNORECASE), "LIMIT ALL"),
+    (re.compile(r"\bcontract_search\s+MATCH\s+(:\w+|\?)"), r"sq_fts(title, freelancer, external_id, \1)"),
     # a condition, or 0 when it is NULL: FALSE on PostgreSQL, where a condition is not a number
     (re.compile(r"(COALESCE\([^(),]*?\sBETWEEN\s[^(),]*?),\s*0\)", re.IGNORECASE), r"\1, FALSE)"),
 )
@@ -463,6 +464,17 @@ COMPAT_SQL = (
     """CREATE FUNCTION sq_bool_sum(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE
        AS $$ SELECT coalesce($1, 0) + coalesce($2::int, 0) $$""",
     "CREATE AGGREGATE sum(boolean) (SFUNC = sq_bool_sum, STYPE = bigint)",
+    # FTS5's trigram search of models/browse.py (`contract_search MATCH '"phrase"'`, or '{columns} : "phrase"'):
+    # the rows holding the phrase in any of those columns, letters in either case (ICU's lower case, as FTS5
+    # folds every letter's case).
+    r"""CREATE FUNCTION sq_fts(title text, freelancer text, external_id text, query text) RETURNS boolean
+       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+       SELECT (strpos(q.cols, 'title') > 0 AND strpos(lower(title COLLATE "und-x-icu"), q.phrase) > 0)
+           OR (strpos(q.cols, 'freelancer') > 0 AND strpos(lower(freelancer COLLATE "und-x-icu"), q.phrase) > 0)
+           OR (strpos(q.cols, 'external_id') > 0 AND strpos(lower(external_id COLLATE "und-x-icu"), q.phrase) > 0)
+       FROM (SELECT coalesce(substring(query FROM '^\{([^}]*)\}'), 'title freelancer external_id') AS cols,
+                    lower(replace(substring(query FROM '"(.*)"\s*$'), '""', '"') COLLATE "und-x-icu") AS phrase) q
+       $$""",
     # SQLite's catalogue as the models read it: which tables there are, and each index's SQL to make it again
     # (NULL for those a primary key or a unique constraint makes, as SQLite's own).
     r"""CREATE VIEW sqlite_master AS

@@ -231,3 +231,26 @@ def test_a_search_in_a_row_of_titles_reads_ranges_of_the_title_index(book, freel
     assert "MERGE (UNION)" in plan
     assert plan.count("SEARCH c USING COVERING INDEX contract_title (title>? AND title<?)") == 4, plan
     assert plan.count("USE TEMP B-TREE FOR ORDER BY") == 1, plan  # the other matches only, sorted apart
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("ogo", ["Logo redesign"]),  # three characters or more: held anywhere, letters in either case
+        ("LOGO", ["Logo redesign"]),
+        ("émile", ["Logo redesign"]),  # (the freelancer's name: every letter's case, as the trigram index folds it)
+        ("ÉMILE", ["Logo redesign"]),
+        ("up-5", ["Logo redesign"]),  # the contract id
+        ("lo", ["Logo redesign"]),  # one or two: what starts with them, A to Z in either case
+        ("an", ["Website"]),
+        ("é", []),  # (beyond A to Z, one or two characters are compared as typed)
+        ("É", ["Logo redesign"]),
+        ("zz", []),
+        ('"x', []),  # nothing typed is read as query syntax
+    ],
+)
+def test_a_search_finds_the_same_contracts_on_either_store(book, typed, found):
+    emile, ana = ops.create_freelancer("Émile Zola"), ops.create_freelancer("Ana Ruiz")
+    ops.create_contract("Logo redesign", emile, external_id="UP-555", started_on=START, today=START)
+    ops.create_contract("Website", ana, started_on=START, today=START)
+    assert [row.title for row in ContractQuery(book.conn, search=typed).page(limit=10)] == found
