@@ -246,6 +246,11 @@ class Book:
         """Where the book is, as the user may see it: its file's path, or its database's URL."""
         return str(self.path)
 
+    @property
+    def name(self) -> str:
+        """The book's name as its exports say it: its file's name, or its database's."""
+        return self.path.name
+
     def close(self) -> None:
         state = None
         if not self.db.is_closed() and not self.read_only:
@@ -335,6 +340,10 @@ class SharedBook(Book):
     @property
     def address(self) -> str:
         return self.db.address
+
+    @property
+    def name(self) -> str:
+        return self.db.database_name
 
     def close(self) -> None:
         if not self.db.is_closed():

@@ -559,6 +559,7 @@ class PgBookDatabase(pw.PostgresqlDatabase):
         kwargs.setdefault("connect_timeout", 10)
         super().__init__(url, prefer_psycopg3=True, isolation_level="SERIALIZABLE", **kwargs)
         self.address = shown(url)
+        self.database_name = urlsplit(url).path.lstrip("/") or "postgres"
 
     def _connect(self):
         conn = super()._connect()

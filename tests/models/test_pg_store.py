@@ -90,6 +90,7 @@ def test_a_new_database_gets_a_book_and_opens_again_as_one(pg_cluster):
             open_book(url, create=False)
         with open_book(url) as book:
             assert book.store == "postgresql" and book.address == url and book.path is None
+            assert book.name == "eb_fresh"
             ops.create_freelancer("Ana Ruiz")
         with open_book(url, create=False) as again:
             assert again.db.execute_sql("SELECT name FROM freelancer").fetchall() == [("Ana Ruiz",)]
