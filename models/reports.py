@@ -48,7 +48,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 from . import report_totals
@@ -926,17 +926,48 @@ def escrow_by_month_end(
 
 def _budget_flows(first: date | None, last: date | None) -> tuple[str, list]:
     """SQL of `contract c` joined with its payments and refunds (`paid`, `refunded`, 0 when none): over its whole
-    life (its kept totals) or first..last (its kept day sums, added up per contract); and its arguments."""
+    life (its kept totals) or first..last (`_paid_per_contract`); and its arguments."""
     if first is None and last is None:
         return (
             "contract c LEFT JOIN (SELECT t.contract_id, t.released AS paid, t.refunded AS refunded FROM "
             "contract_totals t) f ON f.contract_id = c.id",
             [],
         )
-    where, args = _where(NO_FILTERS, "d", first=first, last=last)
+    sql, args = _paid_per_contract(first, last)
+    return f"contract c LEFT JOIN ({sql}) f ON f.contract_id = c.id", args
+
+
+def _paid_per_contract(first: date | None, last: date | None) -> tuple[str, list]:
+    """SQL of each contract's payments and refunds dated first..last (either may be None), one row per contract
+    that has some: (contract_id, paid, refunded); and its arguments. The months the range covers whole are read
+    from the kept monthly sums (models/summary.py's contract_month: payments and refunds per contract and month,
+    a row a month where contract_day has one a day; read whole, its index by month would look up each row), the
+    days of a month it covers in part from the kept day sums."""
+    after = first if first is None or first.day == 1 else _month_end(first) + timedelta(days=1)
+    before = last if last is None or last == _month_end(last) else last.replace(day=1) - timedelta(days=1)
+    parts, args = [], []
+    if after is not None and before is not None and after > before:  # (no month whole: the days alone)
+        after = before = None
+        days = [(first, last)]
+    else:
+        days = [(first, None if after is None else after - timedelta(days=1))] if after != first else []
+        if before != last:
+            days.append((None if before is None else before + timedelta(days=1), last))
+        where = ""
+        if after is not None:
+            where += " AND m.month >= ?"
+            args.append(after.isoformat()[:7])
+        if before is not None:
+            where += " AND m.month <= ?"
+            args.append(before.isoformat()[:7])
+        parts.append(f"SELECT m.contract_id, m.paid, m.refunded FROM contract_month m NOT INDEXED WHERE 1{where}")
+    for a, b in days:
+        where, day_args = _where(NO_FILTERS, "d", first=a, last=b)
+        parts.append(f"SELECT d.contract_id, d.paid, d.refunded FROM contract_day d WHERE 1{where}")
+        args += day_args
+    union = " UNION ALL ".join(parts)
     return (
-        "contract c LEFT JOIN (SELECT d.contract_id, SUM(d.paid) AS paid, SUM(d.refunded) AS refunded FROM "
-        f"contract_day d WHERE 1{where} GROUP BY d.contract_id) f ON f.contract_id = c.id",
+        f"SELECT contract_id, SUM(paid) AS paid, SUM(refunded) AS refunded FROM ({union}) GROUP BY contract_id",
         args,
     )
 

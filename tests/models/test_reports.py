@@ -345,6 +345,9 @@ def test_paging_and_sorting_by_freelancer(small, first):
         (D2, None, Filters()),
         (D1, D2, Filters(status="active")),
         (D3, D3, Filters(policy="upwork")),
+        (D3, None, Filters()),  # (whole months: the kept monthly sums)
+        (None, D2, Filters(status="active")),
+        (date(2026, 2, 15), date(2026, 5, 10), Filters()),  # (whole months, and the days of a month at each end)
     ],
 )
 def test_budget_pages_and_totals_follow_the_whole_report(small, first, last, filters):
