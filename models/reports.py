@@ -424,27 +424,16 @@ def _labels(kind: str, keys: Iterable) -> dict[str, str]:
 
 def _grouped(
     name: str,
-    group: str | None,
     columns: tuple[str, ...],
     first: date | None,
     last: date | None,
     filters: Filters,
     home: str | bool | None,
     *,
-    label_kind: str | None = None,
-    key_of_day=None,
-    offset: int = 0,
-    limit: int | None = None,
-    sort: str | None = None,
+    key_of_day,
 ) -> Report:
-    """A report of flows (sums of entries) per group and currency, and per group in the home currency.
-
-    Period reports (`key_of_day`) read the book's day-sums once and group them in Python; the freelancer and the
-    contract reports are `_by_freelancer` and `_by_contract`."""
-    if group == "contract":
-        return _by_contract(first, last, filters, home, offset=offset, limit=limit, sort=sort)
-    if group == "freelancer":
-        return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort)
+    """A report of flows (sums of entries) per period and currency, and per period in the home currency: the
+    book's day-sums read once and grouped in Python (`key_of_day`: a day's period)."""
     base = _base_columns(columns)
     home = _home(home)
     converter = Converter(home) if home else None
@@ -462,14 +451,8 @@ def _grouped(
             home_sums.add(key, cur, day, sums, base)
             total_home.add("", cur, day, sums, base)
     per = {k: v for k, v in per.items() if any(v.values())}
-    keys = sorted({k for k, _ in per})
-    if sort is not None:
-        best = {}
-        for (k, _), v in per.items():
-            best[k] = max(best.get(k, 0), _figures(v, columns)[sort])
-        keys.sort(key=lambda k: -best[k])
-    groups = len(keys)
-    page = keys[offset : None if limit is None else offset + limit]
+    page = sorted({k for k, _ in per})
+    groups = len(page)
     currencies: dict[str, list[str]] = defaultdict(list)
     for k, cur in sorted(per):
         currencies[k].append(cur)
@@ -550,14 +533,16 @@ def _nonzero(a: str, paid: str = "paid") -> str:
     return f"(SUM({a}.{paid}) != 0 OR SUM({a}.fees) != 0 OR SUM({a}.refunded) != 0)"
 
 
-def _order(sort: str | None, key: str) -> str:
-    """SQL of the order of the groups: by `key`, or by a column largest first (below 0 ranks as 0), then by key."""
+def _order(sort: str | None, key: str, *, by_currency: bool = False) -> str:
+    """SQL of the order of the groups: by `key`, or by a column largest first (below 0 ranks as 0), then by key;
+    `by_currency`: by currency first (amounts in different currencies never compared), Z to A, as the Reports
+    window's table sorted largest first orders them."""
     if sort is None:
         return key
     if sort not in SPEND_COLUMNS:
         raise ValueError(f"sort is one of {SPEND_COLUMNS}, not {sort!r}")
     figure = " + ".join(f"({sign}) * {b}" for b, sign in DERIVED.get(sort, {sort: 1}).items())
-    return f"max({figure}, 0) DESC, {key}"
+    return f"{'currency DESC, ' if by_currency else ''}max({figure}, 0) DESC, {key}"
 
 
 def _freelancer_sums(first: date | None, last: date | None, filters: Filters) -> tuple[str, list]:
@@ -686,6 +671,7 @@ def _by_contract(
     offset: int = 0,
     limit: int | None = None,
     sort: str | None = None,
+    by_currency: bool = False,
 ) -> Report:
     """The contract report: a contract has one currency, so its figures, its order (by id, or largest first by
     `sort`) and its page are SQL over one row per contract. The whole report is one statement with the titles; a
@@ -693,7 +679,7 @@ def _by_contract(
     columns = SPEND_COLUMNS
     home = _home(home)
     run = database.execute_sql
-    order = _order(sort, "id")
+    order = _order(sort, "id", by_currency=by_currency)
     if limit is None and not offset:
         sql, args = _contract_sums(first, last, filters, titles=True)
         rows = _spend_rows(run(f"{sql} ORDER BY {order}", args))
@@ -739,7 +725,6 @@ def spend_by_period(
     """Paid, fees, refunded and spend per month, quarter or year (the entries' own dates)."""
     return _grouped(
         f"spend by {period}",
-        None,
         SPEND_COLUMNS,
         first,
         last,
@@ -759,20 +744,10 @@ def spend_by_freelancer(
     limit: int | None = None,
     sort: str | None = None,
 ) -> Report:
-    """Paid, fees, refunded and spend per freelancer (key: the freelancer's id; label: their name)."""
-    return _grouped(
-        "spend by freelancer",
-        "freelancer",
-        SPEND_COLUMNS,
-        first,
-        last,
-        filters,
-        home,
-        label_kind="freelancer",
-        offset=offset,
-        limit=limit,
-        sort=sort,
-    )
+    """Paid, fees, refunded and spend per freelancer (key: the freelancer's id; label: their name). `sort` (a
+    column) orders the freelancers by it, largest first by the largest of their currencies (else by id);
+    `offset`/`limit` give a page, as by contract."""
+    return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort)
 
 
 def spend_by_contract(
@@ -784,23 +759,13 @@ def spend_by_contract(
     offset: int = 0,
     limit: int | None = None,
     sort: str | None = None,
+    by_currency: bool = False,
 ) -> Report:
     """Paid, fees, refunded and spend per contract (key: the contract's id; label: its title). `sort` (a
-    column) orders the contracts by it, largest first (else by id); `offset`/`limit` give a page: the home
-    currency is converted for the page's contracts only (the home total is the whole report's)."""
-    return _grouped(
-        "spend by contract",
-        "contract",
-        SPEND_COLUMNS,
-        first,
-        last,
-        filters,
-        home,
-        label_kind="contract",
-        offset=offset,
-        limit=limit,
-        sort=sort,
-    )
+    column) orders the contracts by it, largest first (else by id), by currency first with `by_currency`;
+    `offset`/`limit` give a page: the home currency is converted for the page's contracts only (the home total
+    is the whole report's)."""
+    return _by_contract(first, last, filters, home, offset=offset, limit=limit, sort=sort, by_currency=by_currency)
 
 
 def fees_by_period(
@@ -814,7 +779,6 @@ def fees_by_period(
     """Fees (less initiation fees returned) and the spend per period; `fee_share(fees, spend)` is their share."""
     return _grouped(
         f"fees by {period}",
-        None,
         FEES_COLUMNS,
         first,
         last,
@@ -835,7 +799,6 @@ def refunds_by_period(
     """Refunds of payments and escrow refunds (from a request or a dispute's outcome) per period."""
     return _grouped(
         f"refunds by {period}",
-        None,
         REFUND_COLUMNS,
         first,
         last,
