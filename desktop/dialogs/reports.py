@@ -50,6 +50,7 @@ from models.reports import Filters, HomeAmount
 
 TITLE = "Reports"
 PAGE = 500  # contracts or freelancers of a report read at a time
+HOME_PAGE = 100  # ... in the home currency (each converted day by day: a freelancer's page takes 5 times a contract's)
 RANGES = (
     ("this_year", "This year"),
     ("last_year", "Last year"),
@@ -356,8 +357,9 @@ class ReportsDialog(QDialog):
         self.model.sort_pages = None
         notes = []
         if key in KEYED:  # many rows on a big book: a page at a time
-            report = self._run(key, **self._page_kw())
-            more = self._more_rows if report.groups > PAGE else None
+            kw = self._page_kw()
+            report = self._run(key, **kw)
+            more = self._more_rows if report.groups > kw["limit"] else None
             if more is not None:
                 notes.append(self._paging_note(key, report.groups))
             if self.in_home():
@@ -398,7 +400,7 @@ class ReportsDialog(QDialog):
     def _page_kw(self) -> dict:
         """A page of the report (its arguments): converted or as recorded, in the order chosen."""
         home = self.home if self.in_home() else False
-        return {"home": home, "limit": PAGE, "sort": self.page_sort, "by_currency": not home}
+        return {"home": home, "limit": HOME_PAGE if home else PAGE, "sort": self.page_sort, "by_currency": not home}
 
     def _paging_note(self, key: str, groups: int) -> str:
         what = "contracts" if report_views.GROUP[key] == "contract" else "freelancers"
@@ -412,7 +414,7 @@ class ReportsDialog(QDialog):
             how = "in the book's order."
         else:
             how = "in the book's order; a click on a heading reads them all to sort them."
-        return f"{groups:,} {what}{where}: read {PAGE:,} at a time as you scroll, {how}"
+        return f"{groups:,} {what}{where}: read {self._page_kw()['limit']:,} at a time as you scroll, {how}"
 
     def _sorts_pages(self, key: str) -> bool:
         """Whether the report sorts its own pages by a figure (by contract; by freelancer in the home currency: a

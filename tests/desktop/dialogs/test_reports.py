@@ -294,7 +294,7 @@ def test_no_home_currency_says_how_to_choose_one(qtbot, window, books):
 
 def test_a_home_report_of_many_rows_is_read_a_page_at_a_time(qtbot, window, with_home, monkeypatch):
     rates.record_rate("JPY", "2026-04", "0.006", today=TODAY)
-    monkeypatch.setattr(view, "PAGE", 2)
+    monkeypatch.setattr(view, "HOME_PAGE", 2)
     dialog = opened(qtbot, window, "spend_by_contract")
     m = dialog.model
     assert "3 contracts in EUR: read 2 at a time" in dialog.note.text()
