@@ -294,42 +294,32 @@ def _day_rows(first: date | None, last: date | None, filters: Filters) -> list[t
 _GROUP = {"contract": "d.contract_id", "freelancer": "d.freelancer_id"}
 
 
-def _group_rows(
-    by: str,
-    first: date | None,
-    last: date | None,
-    filters: Filters,
-    *,
-    by_day: bool = False,
-    keys: list | None = None,
+def _home_day_rows(
+    by: str, first: date | None, last: date | None, filters: Filters, base: Iterable[str], keys: list | None = None
 ) -> list[tuple]:
-    """Sums per (group, currency[, day]) of the contracts `filters` keeps: rows (group, currency, day or None,
-    *SUMS). `by`: "contract" or "freelancer"; `keys`: only these groups. A contract's whole life (no range, not
-    by day) is read from its kept totals (models/summary.py), else from its kept day sums."""
+    """The kept day sums of the contracts `filters` keeps, dated first..last, as `_Home.add` takes them: rows
+    (group, currency, day, *SUMS) with the SUMS not in `base` 0, one per contract and day that has some (a
+    freelancer's contracts of one day are added up by `_Home`: no sort here). `by`: "contract" or "freelancer";
+    `keys`: only these groups."""
     run = database.execute_sql
-    if not by_day and first is None and last is None and keys is None:
-        cond, args = filters.sql()
-        group = "c.id" if by == "contract" else "c.freelancer_id"
-        sums = ", ".join(f"SUM(t.{'released' if s == 'paid' else s})" for s in SUMS)
-        sql = (
-            f"SELECT {group}, t.currency, NULL, {sums} FROM contract_totals t JOIN contract c "
-            f"ON c.id = t.contract_id WHERE 1{cond} GROUP BY 1, 2"
-        )
-        return run(sql, args).fetchall()
+    base = list(base)
     where, args = _where(filters, "d", first=first, last=last)
-    day = "d.day" if by_day else "NULL"
-    head = f"SELECT {_GROUP[by]}, d.currency, {day}, {_SUMMED.format(a='d')} FROM contract_day d WHERE 1{where}"
-    tail = f" GROUP BY 1, 2{', 3' if by_day else ''}"
+    sums = ", ".join(f"d.{s}" if s in base else "0" for s in SUMS)
+    some = " OR ".join(f"d.{b} != 0" for b in base)
+    head = f"SELECT {_GROUP[by]}, d.currency, d.day, {sums} FROM contract_day d WHERE ({some}){where}"
     if keys is None:
-        return run(head + tail, args).fetchall()
+        return run(head, args).fetchall()
     rows = []
     for chunk in in_chunks([int(k) for k in keys]):  # (some groups: a few IN lists, each through an index)
         marks = ", ".join("?" for _ in chunk)
-        some = f" AND d.contract_id IN ({marks})" if by == "contract" else (
-            f" AND d.contract_id IN (SELECT id FROM contract WHERE freelancer_id IN ({marks}))"
-            f" AND d.freelancer_id IN ({marks})"
-        )  # fmt: skip
-        rows += run(head + some + tail, [*args, *chunk] if by == "contract" else [*args, *chunk, *chunk]).fetchall()
+        if by == "contract":
+            rows += run(f"{head} AND d.contract_id IN ({marks})", [*args, *chunk]).fetchall()
+        else:
+            sql = (
+                f"{head} AND d.contract_id IN (SELECT id FROM contract WHERE freelancer_id IN ({marks})) "
+                f"AND d.freelancer_id IN ({marks})"
+            )
+            rows += run(sql, [*args, *chunk, *chunk]).fetchall()
     return rows
 
 
@@ -360,45 +350,62 @@ class _Home:
 
     def __init__(self, converter: Converter, memo: dict | None = None):
         self.converter = converter
+        self.home = converter.home
         self.memo = {} if memo is None else memo
-        self.sums: dict[str, dict[str, dict[tuple[str, str], int]]] = defaultdict(lambda: defaultdict(dict))
+        self.sums: dict[str, dict[str, dict[tuple[str, str], int]]] = {}
+        self.nothing = HomeAmount(0, converter.home)  # (a column with no amount; one for all: it cannot change)
 
-    def add(self, key: str, currency: str, day: str, sums: tuple, base: list[str]) -> None:
-        columns = self.sums[key]
+    def add(self, key: str, currency: str, day: str, sums: tuple, base: Iterable[str]) -> None:
+        columns = self.sums.get(key)
+        if columns is None:
+            columns = self.sums[key] = {}
+        at = (currency, day)
         for column in base:
             value = sums[_AT[column]]
             if value:
-                cell = columns[column]
-                cell[(currency, day)] = cell.get((currency, day), 0) + value
+                cell = columns.get(column)
+                if cell is None:
+                    columns[column] = {at: value}
+                else:
+                    cell[at] = cell.get(at, 0) + value
 
     def amount(self, day_sums: dict[tuple[str, str], int]) -> HomeAmount:
         parts = []
         total = 0
         memo, convert, days = self.memo, self.converter.convert, _DAYS
-        for (currency, day), value in sorted(day_sums.items()):
+        for at in sorted(day_sums):  # (by currency, then day)
+            value = day_sums[at]
             if value == 0:
                 continue
-            conv = memo.get((value, currency, day))
+            conv = memo.get((value, at))
             if conv is None:
+                currency, day = at
                 on_day = days.get(day) or days.setdefault(day, date.fromisoformat(day))
-                conv = memo[(value, currency, day)] = convert(value, currency, on_day)
+                conv = memo[(value, at)] = convert(value, currency, on_day)
             parts.append(conv)
             if not conv.missing:
                 total += conv.amount
-        return HomeAmount(total, self.converter.home, tuple(parts))
+        return HomeAmount(total, self.home, tuple(parts))
 
     def row(self, key: str, label: str, columns: Iterable[str]) -> HomeRow:
-        cells = self.sums.get(key, {})
-        base = {c: self.amount(cells.get(c, {})) for c in COLUMN_KINDS if c in cells}
+        cells = self.sums.get(key)
+        base = {} if cells is None else {c: self.amount(cell) for c, cell in cells.items()}
+        home = self.home
         figures = {}
         for c in columns:
-            if c in DERIVED:
-                parts = tuple(p for b in DERIVED[c] if b in base for p in base[b].parts)
-                total = sum(sign * base[b].amount for b, sign in DERIVED[c].items() if b in base)
-                figures[c] = HomeAmount(total, self.converter.home, parts)
-            else:
-                figures[c] = base.get(c, HomeAmount(0, self.converter.home))
-        return HomeRow(key, label, self.converter.home, figures)
+            signs = DERIVED.get(c)
+            if signs is None:
+                figures[c] = base.get(c, self.nothing)
+                continue
+            parts: list = []
+            total = 0
+            for b, sign in signs.items():
+                amount = base.get(b)
+                if amount is not None:
+                    parts += amount.parts
+                    total += sign * amount.amount
+            figures[c] = HomeAmount(total, home, tuple(parts))
+        return HomeRow(key, label, home, figures)
 
 
 def _home(home: str | bool | None) -> str | None:
@@ -612,7 +619,7 @@ def _by_freelancer(
         memo: dict = {}
         home_sums = _Home(converter, memo)
         keys_ = None if len(page) == groups else page
-        for g, cur, day, *sums in _group_rows("freelancer", first, last, filters, by_day=True, keys=keys_):
+        for g, cur, day, *sums in _home_day_rows("freelancer", first, last, filters, SPEND_SUMS, keys_):
             home_sums.add(str(g), cur, day, sums, SPEND_SUMS)
         home_rows = tuple(home_sums.row(str(g), names.get(g, str(g)), columns) for g in page)
         if limit is None:  # (a page's home total is the period report's of the same range and filters)
@@ -704,7 +711,7 @@ def _by_contract(
         memo: dict = {}
         home_sums = _Home(converter, memo)
         keys = None if len(rows) == groups else [r.key for r in rows]
-        for g, cur, day, *sums in _group_rows("contract", first, last, filters, by_day=True, keys=keys):
+        for g, cur, day, *sums in _home_day_rows("contract", first, last, filters, SPEND_SUMS, keys):
             home_sums.add(str(g), cur, day, sums, SPEND_SUMS)
         home_rows = tuple(home_sums.row(r.key, r.label, columns) for r in rows)
         if limit is None:
@@ -933,6 +940,9 @@ def _paid_per_contract(first: date | None, last: date | None) -> tuple[str, list
     )
 
 
+BUDGET_SUMS = ("paid", "refunded")  # the kept sums behind budget against actual (actual = paid - refunded)
+
+
 def _budget_rows(found: Iterable[tuple]) -> list[Row]:
     """A `Row` of BUDGET_COLUMNS, flagged, for each (id, title, currency, budget, paid, refunded) found."""
     rows: list[Row] = []
@@ -1014,18 +1024,25 @@ def budget_vs_actual(
         converter = Converter(home)
         keys = [r.key for r in rows]
         started_on: dict[str, str] = {}
-        for chunk in in_chunks([int(k) for k in keys]):
-            marks = ", ".join("?" for _ in chunk)
-            found = run(f"SELECT id, started_on FROM contract WHERE id IN ({marks})", chunk)
+        if len(keys) > 1_000:  # (most of the contracts: every start at once)
+            found = run("SELECT id, started_on FROM contract WHERE budget IS NOT NULL")
             started_on.update((str(cid), str(started)) for cid, started in found)
+        else:
+            for chunk in in_chunks([int(k) for k in keys]):
+                marks = ", ".join("?" for _ in chunk)
+                found = run(f"SELECT id, started_on FROM contract WHERE id IN ({marks})", chunk)
+                started_on.update((str(cid), str(started)) for cid, started in found)
         day_sums = _Home(converter)
-        every = limit is None and not offset and not over_only and not filters.any
-        for g, cur, day, *sums in _group_rows("contract", first, last, filters, by_day=True,
-                                              keys=None if every else keys):  # fmt: skip
-            day_sums.add(str(g), cur, day, sums, ["paid", "refunded"])
+        every = limit is None and not offset and not over_only  # (every contract the filters keep)
+        for g, cur, day, *sums in _home_day_rows("contract", first, last, filters, BUDGET_SUMS,
+                                                 None if every else keys):  # fmt: skip
+            day_sums.add(str(g), cur, day, sums, BUDGET_SUMS)
+        days = _DAYS
         for r in rows:
             hr = day_sums.row(r.key, r.label, ("paid", "refunded", "actual"))
-            b = converter.convert(r.figures["budget"], r.currency, date.fromisoformat(started_on[r.key]))
+            started = started_on[r.key]
+            on_day = days.get(started) or days.setdefault(started, date.fromisoformat(started))
+            b = converter.convert(r.figures["budget"], r.currency, on_day)
             budget = HomeAmount(0 if b.missing else b.amount, home, (b,))
             actual = hr.figures["actual"]
             left = HomeAmount(budget.amount - actual.amount, home, budget.parts + actual.parts)
