@@ -534,6 +534,9 @@ def _spend_totals(first: date | None, last: date | None, filters: Filters) -> tu
     )
 
 
+_SOME = "(d.paid != 0 OR d.fees != 0 OR d.refunded != 0)"  # (a day of deposits only: nothing to add up, or sort)
+
+
 def _nonzero(a: str, paid: str = "paid") -> str:
     """SQL: some of the group's sums (of table `a`) is other than 0 (a group none of whose sums is: no row). (The
     sums spelt out: in HAVING a bare name is the table's column of one of the group's rows, not the sum.)"""
@@ -569,7 +572,7 @@ def _freelancer_sums(first: date | None, last: date | None, filters: Filters) ->
         where, args = _where(filters, "d", first=first, last=last)
         sql = (
             "SELECT d.freelancer_id AS g, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
-            f"SUM(d.refunded) AS refunded FROM contract_day d WHERE 1{where} GROUP BY 1, 2 HAVING {_nonzero('d')}"
+            f"SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} GROUP BY 1, 2 HAVING {_nonzero('d')}"
         )
     return f"{sql} ORDER BY 1, 2", args
 
@@ -658,7 +661,8 @@ def _contract_sums(first: date | None, last: date | None, filters: Filters, *, t
     where, args = _where(filters, "d", first=first, last=last)
     sums = (
         "SELECT d.contract_id AS id, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
-        f"SUM(d.refunded) AS refunded FROM contract_day d WHERE 1{where} GROUP BY +d.contract_id HAVING {_nonzero('d')}"
+        f"SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} GROUP BY +d.contract_id "
+        f"HAVING {_nonzero('d')}"
     )
     if not titles:
         return sums, args
