@@ -950,8 +950,9 @@ def _paid_per_contract(first: date | None, last: date | None) -> tuple[str, list
 BUDGET_SUMS = ("paid", "refunded")  # the kept sums behind budget against actual (actual = paid - refunded)
 
 
-def _budget_rows(found: Iterable[tuple]) -> list[Row]:
-    """A `Row` of BUDGET_COLUMNS, flagged, for each (id, title, currency, budget, paid, refunded) found."""
+def _budget_rows(found: Iterable[tuple], sums: dict[str, list[int]] | None = None) -> list[Row]:
+    """A `Row` of BUDGET_COLUMNS, flagged, for each (id, title, currency, budget, paid, refunded) found; and, into
+    `sums` if given, their budgets, payments and refunds added up per currency."""
     rows: list[Row] = []
     append = rows.append
     with _many_objects():
@@ -960,6 +961,14 @@ def _budget_rows(found: Iterable[tuple]) -> list[Row]:
             left = budget - actual
             figures = {"budget": budget, "paid": p, "refunded": r, "actual": actual, "left": left}
             append(_new(Row, (str(cid), title, cur, figures, OVER if left < 0 else ON if left == 0 else UNDER)))
+            if sums is not None:
+                s = sums.get(cur)
+                if s is None:
+                    sums[cur] = [budget, p, r]
+                else:
+                    s[0] += budget
+                    s[1] += p
+                    s[2] += r
     return rows
 
 
@@ -1000,18 +1009,9 @@ def budget_vs_actual(
         source = f"SELECT * FROM ({source}) WHERE budget - paid + refunded < 0"
     totals: list[Row] = []
     if limit is None and not offset:  # every contract (over budget): its rows, its totals as they are made
-        rows = _budget_rows(run(source + " ORDER BY id", [*flow_args, *args]))
-        groups = len(rows)
         sums: dict[str, list[int]] = {}
-        for r in rows:
-            f = r.figures
-            s = sums.get(r.currency)
-            if s is None:
-                sums[r.currency] = [f["budget"], f["paid"], f["refunded"]]
-            else:
-                s[0] += f["budget"]
-                s[1] += f["paid"]
-                s[2] += f["refunded"]
+        rows = _budget_rows(run(source + " ORDER BY id", [*flow_args, *args]), sums)
+        groups = len(rows)
         totals = [_budget_total(cur, *s) for cur, s in sorted(sums.items())]
     elif over_only:  # one statement: each contract's figures made once, then the page and the totals from them
         found = run(
