@@ -7,6 +7,12 @@ machine), whole life, for the book's last year, a quarter and a custom range, un
 freelancer, policy), with and without the home currency; and, as the baseline measured in the same run, one pass
 summing every ledger entry (`ledger_pass_ms`), with each report's ratio to it, the budget's ratio to it, and how
 many reports are over budget. A book of an older format is migrated in the copy: `migration_ms` times it.
+
+The whole reports (no page) are what a CSV export and the year-end pack read. The Reports window reads what the
+`window_*` figures time: a report of many rows opens on its first page (desktop/dialogs/reports.py's PAGE as
+recorded, HOME_PAGE in the home currency) with its totals and count, for the year so far, in the book's order;
+a figure's heading asks the report for its pages sorted; in the home currency the window's total is the period
+report's of the same range, read beside the page.
 Prints one JSON object on its last line and exits 0 even when over budget ("ok" says so).
 
     python benchmarks/reports.py [--contracts 100000] [--book PATH]
@@ -46,6 +52,7 @@ def measure(book: Path) -> dict:
     import os
 
     os.environ["ESCROWBOOK_BACKUPS"] = str(book.parent / "backups")  # (a migrated copy's backup: not the user's)
+    from desktop.dialogs.reports import HOME_PAGE, PAGE  # (the Reports window's pages)
     from models import rates, reports
     from models.book import open_book, schema_version
     from models.bookfile import probe
@@ -73,6 +80,7 @@ def measure(book: Path) -> dict:
     (busiest,) = run(
         "SELECT freelancer_id FROM contract GROUP BY freelancer_id ORDER BY COUNT(*) DESC, freelancer_id LIMIT 1"
     ).fetchone()
+    so_far = {"first": date(last.year, 1, 1), "last": last}  # (the window's default: this year, to the book's last day)
     one = reports.Filters(freelancer_id=busiest)
     direct = reports.Filters(policy="direct")
     ended = reports.Filters(status="ended")
@@ -127,6 +135,22 @@ def measure(book: Path) -> dict:
             "spend", group="period", key=f"{last.year}-{last.month:02d}", limit=100
         ),
         "drill_down_contract": lambda: reports.entries_behind("spend", group="contract", key=str(contract_id[0])),
+        # What the Reports window reads (its first page of a report of many rows, for the year so far).
+        "window_contract_page": lambda: reports.spend_by_contract(**so_far, home=False, limit=PAGE),
+        "window_contract_page_sorted": lambda: reports.spend_by_contract(
+            **so_far, home=False, limit=PAGE, sort="spend", by_currency=True
+        ),
+        "window_freelancer_page": lambda: reports.spend_by_freelancer(**so_far, home=False, limit=PAGE),
+        "window_budget_page": lambda: reports.budget_vs_actual(**so_far, home=False, limit=PAGE),
+        "window_contract_page_home": lambda: (
+            reports.spend_by_contract(**so_far, limit=HOME_PAGE),
+            reports.spend_by_period("year", **so_far),  # (the window's total in the home currency)
+        ),
+        "window_freelancer_page_home": lambda: (
+            reports.spend_by_freelancer(**so_far, limit=HOME_PAGE),
+            reports.spend_by_period("year", **so_far),
+        ),
+        "window_budget_page_home": lambda: reports.budget_vs_actual(**so_far, limit=HOME_PAGE),
     }
     baseline = best_ms(lambda: run("SELECT kind, SUM(amount) FROM ledger_entry GROUP BY kind").fetchall())
     timings = {name: best_ms(job, name) for name, job in jobs.items()}

@@ -29,6 +29,7 @@ TAKES_PERIOD = {key for key, _, takes, _ in CATALOGUE if takes}
 GROUP = {key: group for key, _, _, group in CATALOGUE}
 KEYED = {"spend_by_freelancer", "spend_by_contract", "budget_vs_actual"}  # one row per freelancer or contract
 SORTABLE_BY_QUERY = {"spend_by_freelancer", "spend_by_contract"}  # take `sort` (largest first) with a page
+SORTED_BY_CURRENCY = {"spend_by_contract"}  # take `by_currency` (sorted by currency first: a row per group)
 
 COLUMN_TITLES = {
     "paid": "Paid to freelancers",
@@ -69,9 +70,10 @@ def run(
     offset: int = 0,
     limit: int | None = None,
     sort: str | None = None,
+    by_currency: bool = False,
 ) -> Report:
     """One report of the catalogue with the arguments it takes (a period only where it applies; a page only for
-    the reports of many rows)."""
+    the reports of many rows; `by_currency`: sorted by currency first, by contract only)."""
     fn = reports.REPORTS[key]
     kw: dict = {"first": first, "last": last, "filters": filters, "home": home}
     if key in TAKES_PERIOD:
@@ -80,6 +82,8 @@ def run(
         kw.update(offset=offset, limit=limit)
         if key in SORTABLE_BY_QUERY:
             kw["sort"] = sort
+        if key in SORTED_BY_CURRENCY:
+            kw["by_currency"] = by_currency
     return fn(**kw)
 
 

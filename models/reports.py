@@ -35,19 +35,25 @@ which then says it is incomplete (`complete` False) -- a rate is never guessed.
 `entries_behind` is the drill-down: the ledger entries behind any figure (ids, dates, kinds, amounts as they
 count in it), a page at a time.
 
-Speed: each report is one or two aggregate queries over `ledger_entry` (its date index for a range); the
-reversed entries (found through the unique partial index on `reverses_id`) are subtracted by a second query
-instead of a NOT EXISTS per entry.
+Speed (benchmarks/reports.py: each within 300 ms on a book of 100,000 contracts): no report reads the ledger.
+The period reports add up the book's day sums (report_day, models/report_totals.py); a report by contract or
+by freelancer reads each contract's kept totals (whole life) or adds up its kept day sums (contract_day) in
+SQL, one GROUP BY, its totals from the book's day sums; budget against actual reads the kept monthly sums
+(contract_month) for the months a range covers whole. Their order and pages are SQL's, and a row is made once
+from a tuple. In the home currency only a page's groups are converted, each (column, currency, day) sum once.
 """
 
 from __future__ import annotations
 
 import calendar
+import contextlib
+import gc
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
+from typing import NamedTuple
 
 from . import report_totals
 from .entities import LedgerEntry, database
@@ -156,9 +162,9 @@ class HomeAmount:
         return "; ".join(words)
 
 
-@dataclass(frozen=True)
-class Row:
-    """One group in one currency: its figures in minor units of `currency`."""
+class Row(NamedTuple):
+    """One group in one currency: its figures in minor units of `currency`. (A named tuple, not a dataclass: a
+    report by contract makes 100,000 of them, and a tuple is made in a third of a frozen dataclass's time.)"""
 
     key: str  # "2026-03", "2026-Q1", "2026"; a freelancer's or a contract's id; "" for a total
     label: str
@@ -291,42 +297,32 @@ def _day_rows(first: date | None, last: date | None, filters: Filters) -> list[t
 _GROUP = {"contract": "d.contract_id", "freelancer": "d.freelancer_id"}
 
 
-def _group_rows(
-    by: str,
-    first: date | None,
-    last: date | None,
-    filters: Filters,
-    *,
-    by_day: bool = False,
-    keys: list | None = None,
+def _home_day_rows(
+    by: str, first: date | None, last: date | None, filters: Filters, base: Iterable[str], keys: list | None = None
 ) -> list[tuple]:
-    """Sums per (group, currency[, day]) of the contracts `filters` keeps: rows (group, currency, day or None,
-    *SUMS). `by`: "contract" or "freelancer"; `keys`: only these groups. A contract's whole life (no range, not
-    by day) is read from its kept totals (models/summary.py), else from its kept day sums."""
+    """The kept day sums of the contracts `filters` keeps, dated first..last, as `_Home.add` takes them: rows
+    (group, currency, day, *SUMS) with the SUMS not in `base` 0, one per contract and day that has some (a
+    freelancer's contracts of one day are added up by `_Home`: no sort here). `by`: "contract" or "freelancer";
+    `keys`: only these groups."""
     run = database.execute_sql
-    if not by_day and first is None and last is None and keys is None:
-        cond, args = filters.sql()
-        group = "c.id" if by == "contract" else "c.freelancer_id"
-        sums = ", ".join(f"SUM(t.{'released' if s == 'paid' else s})" for s in SUMS)
-        sql = (
-            f"SELECT {group}, t.currency, NULL, {sums} FROM contract_totals t JOIN contract c "
-            f"ON c.id = t.contract_id WHERE 1{cond} GROUP BY 1, 2"
-        )
-        return run(sql, args).fetchall()
+    base = list(base)
     where, args = _where(filters, "d", first=first, last=last)
-    day = "d.day" if by_day else "NULL"
-    head = f"SELECT {_GROUP[by]}, d.currency, {day}, {_SUMMED.format(a='d')} FROM contract_day d WHERE 1{where}"
-    tail = f" GROUP BY 1, 2{', 3' if by_day else ''}"
+    sums = ", ".join(f"d.{s}" if s in base else "0" for s in SUMS)
+    some = " OR ".join(f"d.{b} != 0" for b in base)
+    head = f"SELECT {_GROUP[by]}, d.currency, d.day, {sums} FROM contract_day d WHERE ({some}){where}"
     if keys is None:
-        return run(head + tail, args).fetchall()
+        return run(head, args).fetchall()
     rows = []
     for chunk in in_chunks([int(k) for k in keys]):  # (some groups: a few IN lists, each through an index)
         marks = ", ".join("?" for _ in chunk)
-        some = f" AND d.contract_id IN ({marks})" if by == "contract" else (
-            f" AND d.contract_id IN (SELECT id FROM contract WHERE freelancer_id IN ({marks}))"
-            f" AND d.freelancer_id IN ({marks})"
-        )  # fmt: skip
-        rows += run(head + some + tail, [*args, *chunk] if by == "contract" else [*args, *chunk, *chunk]).fetchall()
+        if by == "contract":
+            rows += run(f"{head} AND d.contract_id IN ({marks})", [*args, *chunk]).fetchall()
+        else:
+            sql = (
+                f"{head} AND d.contract_id IN (SELECT id FROM contract WHERE freelancer_id IN ({marks})) "
+                f"AND d.freelancer_id IN ({marks})"
+            )
+            rows += run(sql, [*args, *chunk, *chunk]).fetchall()
     return rows
 
 
@@ -357,45 +353,62 @@ class _Home:
 
     def __init__(self, converter: Converter, memo: dict | None = None):
         self.converter = converter
+        self.home = converter.home
         self.memo = {} if memo is None else memo
-        self.sums: dict[str, dict[str, dict[tuple[str, str], int]]] = defaultdict(lambda: defaultdict(dict))
+        self.sums: dict[str, dict[str, dict[tuple[str, str], int]]] = {}
+        self.nothing = HomeAmount(0, converter.home)  # (a column with no amount; one for all: it cannot change)
 
-    def add(self, key: str, currency: str, day: str, sums: tuple, base: list[str]) -> None:
-        columns = self.sums[key]
+    def add(self, key: str, currency: str, day: str, sums: tuple, base: Iterable[str]) -> None:
+        columns = self.sums.get(key)
+        if columns is None:
+            columns = self.sums[key] = {}
+        at = (currency, day)
         for column in base:
             value = sums[_AT[column]]
             if value:
-                cell = columns[column]
-                cell[(currency, day)] = cell.get((currency, day), 0) + value
+                cell = columns.get(column)
+                if cell is None:
+                    columns[column] = {at: value}
+                else:
+                    cell[at] = cell.get(at, 0) + value
 
     def amount(self, day_sums: dict[tuple[str, str], int]) -> HomeAmount:
         parts = []
         total = 0
         memo, convert, days = self.memo, self.converter.convert, _DAYS
-        for (currency, day), value in sorted(day_sums.items()):
+        for at in sorted(day_sums):  # (by currency, then day)
+            value = day_sums[at]
             if value == 0:
                 continue
-            conv = memo.get((value, currency, day))
+            conv = memo.get((value, at))
             if conv is None:
+                currency, day = at
                 on_day = days.get(day) or days.setdefault(day, date.fromisoformat(day))
-                conv = memo[(value, currency, day)] = convert(value, currency, on_day)
+                conv = memo[(value, at)] = convert(value, currency, on_day)
             parts.append(conv)
             if not conv.missing:
                 total += conv.amount
-        return HomeAmount(total, self.converter.home, tuple(parts))
+        return HomeAmount(total, self.home, tuple(parts))
 
     def row(self, key: str, label: str, columns: Iterable[str]) -> HomeRow:
-        cells = self.sums.get(key, {})
-        base = {c: self.amount(cells.get(c, {})) for c in COLUMN_KINDS if c in cells}
+        cells = self.sums.get(key)
+        base = {} if cells is None else {c: self.amount(cell) for c, cell in cells.items()}
+        home = self.home
         figures = {}
         for c in columns:
-            if c in DERIVED:
-                parts = tuple(p for b in DERIVED[c] if b in base for p in base[b].parts)
-                total = sum(sign * base[b].amount for b, sign in DERIVED[c].items() if b in base)
-                figures[c] = HomeAmount(total, self.converter.home, parts)
-            else:
-                figures[c] = base.get(c, HomeAmount(0, self.converter.home))
-        return HomeRow(key, label, self.converter.home, figures)
+            signs = DERIVED.get(c)
+            if signs is None:
+                figures[c] = base.get(c, self.nothing)
+                continue
+            parts: list = []
+            total = 0
+            for b, sign in signs.items():
+                amount = base.get(b)
+                if amount is not None:
+                    parts += amount.parts
+                    total += sign * amount.amount
+            figures[c] = HomeAmount(total, home, tuple(parts))
+        return HomeRow(key, label, home, figures)
 
 
 def _home(home: str | bool | None) -> str | None:
@@ -421,27 +434,16 @@ def _labels(kind: str, keys: Iterable) -> dict[str, str]:
 
 def _grouped(
     name: str,
-    group: str | None,
     columns: tuple[str, ...],
     first: date | None,
     last: date | None,
     filters: Filters,
     home: str | bool | None,
     *,
-    label_kind: str | None = None,
-    key_of_day=None,
-    offset: int = 0,
-    limit: int | None = None,
-    sort: str | None = None,
+    key_of_day,
 ) -> Report:
-    """A report of flows (sums of entries) per group and currency, and per group in the home currency.
-
-    Period reports (`key_of_day`) read the book's day-sums once and group them in Python; the freelancer and the
-    contract reports are `_by_freelancer` and `_by_contract`."""
-    if group == "contract":
-        return _by_contract(name, columns, first, last, filters, home, offset=offset, limit=limit, sort=sort)
-    if group == "freelancer":
-        return _by_freelancer(name, columns, first, last, filters, home, offset=offset, limit=limit, sort=sort)
+    """A report of flows (sums of entries) per period and currency, and per period in the home currency: the
+    book's day-sums read once and grouped in Python (`key_of_day`: a day's period)."""
     base = _base_columns(columns)
     home = _home(home)
     converter = Converter(home) if home else None
@@ -459,14 +461,8 @@ def _grouped(
             home_sums.add(key, cur, day, sums, base)
             total_home.add("", cur, day, sums, base)
     per = {k: v for k, v in per.items() if any(v.values())}
-    keys = sorted({k for k, _ in per})
-    if sort is not None:
-        best = {}
-        for (k, _), v in per.items():
-            best[k] = max(best.get(k, 0), _figures(v, columns)[sort])
-        keys.sort(key=lambda k: -best[k])
-    groups = len(keys)
-    page = keys[offset : None if limit is None else offset + limit]
+    page = sorted({k for k, _ in per})
+    groups = len(page)
     currencies: dict[str, list[str]] = defaultdict(list)
     for k, cur in sorted(per):
         currencies[k].append(cur)
@@ -485,9 +481,105 @@ def _grouped(
     return Report(name, columns, rows, totals, home, home_rows, home_total, first, last, filters, groups)
 
 
+# ------------------------------------------------------------------ by freelancer, by contract
+# A report by freelancer or by contract has a row per group: on a big book tens of thousands of them, each made
+# once from one tuple of SQL (no model instance), with the collector of cyclic garbage paused meanwhile (none of
+# these objects is in a cycle, and each of its collections would walk all of them again). Its totals per currency
+# are the book's day sums (a few thousand rows), not its rows added up again; its order and its page are SQL's.
+SPEND_SUMS = ("paid", "fees", "refunded")  # the base columns of SPEND_COLUMNS (spend = paid + fees - refunded)
+_new = tuple.__new__  # (a Row from its values at once, without the keyword handling of Row(...))
+
+
+@contextlib.contextmanager
+def _many_objects():
+    """The collector of cyclic garbage paused while a report makes its rows (back as it was after)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _spend_rows(found: Iterable[tuple], labels: Callable[[int], str] | None = None) -> list[Row]:
+    """A `Row` of SPEND_COLUMNS for each (group, currency, paid, fees, refunded) found, labelled by `labels`, or
+    for each (group, label, currency, paid, fees, refunded) when `labels` is None."""
+    rows: list[Row] = []
+    append = rows.append
+    with _many_objects():
+        if labels is not None:
+            found = ((g, labels(g), cur, p, f, r) for g, cur, p, f, r in found)
+        for g, label, cur, p, f, r in found:
+            append(_new(Row, (str(g), label, cur, {"paid": p, "fees": f, "refunded": r, "spend": p + f - r}, "")))
+    return rows
+
+
+def _book_sums(first: date | None, last: date | None, filters: Filters, base: Iterable[str]) -> dict[str, list[int]]:
+    """Per currency, the sums of the `base` columns over the contracts `filters` keeps, dated first..last: from the
+    book's day sums (for one freelancer, their contracts'), as `_day_rows`, added up per currency in SQL."""
+    table = "contract_day d" if filters.freelancer_id is not None else "report_day d"
+    where, args = _where(filters, "d", first=first, last=last)
+    sums = ", ".join(f"SUM(d.{b})" for b in base)
+    found = database.execute_sql(f"SELECT d.currency, {sums} FROM {table} WHERE 1{where} GROUP BY d.currency", args)
+    return {cur: sums for cur, *sums in found}
+
+
+def _spend_totals(first: date | None, last: date | None, filters: Filters) -> tuple[Row, ...]:
+    """The totals per currency of a report by freelancer or by contract: the book's sums of the range and filters.
+    They are what the report's rows add up to (a contract whose sums are all 0 adds nothing); a currency whose
+    sums are all 0 has no total, as in the period reports."""
+    return tuple(
+        Row("", "Total", cur, {"paid": p, "fees": f, "refunded": r, "spend": p + f - r})
+        for cur, (p, f, r) in sorted(_book_sums(first, last, filters, SPEND_SUMS).items())
+        if p or f or r
+    )
+
+
+_SOME = "(d.paid != 0 OR d.fees != 0 OR d.refunded != 0)"  # (a day of deposits only: nothing to add up, or sort)
+
+
+def _nonzero(a: str, paid: str = "paid") -> str:
+    """SQL: some of the group's sums (of table `a`) is other than 0 (a group none of whose sums is: no row). (The
+    sums spelt out: in HAVING a bare name is the table's column of one of the group's rows, not the sum.)"""
+    return f"(SUM({a}.{paid}) != 0 OR SUM({a}.fees) != 0 OR SUM({a}.refunded) != 0)"
+
+
+def _order(sort: str | None, key: str, *, by_currency: bool = False) -> str:
+    """SQL of the order of the groups: by `key`, or by a column largest first (below 0 ranks as 0), then by key;
+    `by_currency`: by currency first (amounts in different currencies never compared), Z to A, as the Reports
+    window's table sorted largest first orders them."""
+    if sort is None:
+        return key
+    if sort not in SPEND_COLUMNS:
+        raise ValueError(f"sort is one of {SPEND_COLUMNS}, not {sort!r}")
+    figure = " + ".join(f"({sign}) * {b}" for b, sign in DERIVED.get(sort, {sort: 1}).items())
+    return f"{'currency DESC, ' if by_currency else ''}max({figure}, 0) DESC, {key}"
+
+
+def _freelancer_sums(first: date | None, last: date | None, filters: Filters) -> tuple[str, list]:
+    """SQL of one row per (freelancer, currency) of the contracts `filters` keeps, whose sums are not all 0:
+    (g, currency, paid, fees, refunded), by freelancer and currency; and its arguments. A whole life is summed from
+    each contract's kept totals (the contracts read in their own order, each with its totals: through the
+    freelancers' index only for one freelancer), a range from the kept day sums."""
+    if first is None and last is None:
+        cond, args = filters.sql()
+        scan = "" if filters.freelancer_id is not None else " NOT INDEXED"
+        sql = (
+            "SELECT c.freelancer_id AS g, t.currency AS currency, SUM(t.released) AS paid, SUM(t.fees) AS fees, "
+            f"SUM(t.refunded) AS refunded FROM contract c{scan} CROSS JOIN contract_totals t ON t.contract_id = c.id "
+            f"WHERE 1{cond} GROUP BY 1, 2 HAVING {_nonzero('t', 'released')}"
+        )
+    else:
+        where, args = _where(filters, "d", first=first, last=last)
+        sql = (
+            "SELECT d.freelancer_id AS g, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
+            f"SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} GROUP BY 1, 2 HAVING {_nonzero('d')}"
+        )
+    return f"{sql} ORDER BY 1, 2", args
+
+
 def _by_freelancer(
-    name: str,
-    columns: tuple[str, ...],
     first: date | None,
     last: date | None,
     filters: Filters,
@@ -497,106 +589,94 @@ def _by_freelancer(
     limit: int | None = None,
     sort: str | None = None,
 ) -> Report:
-    """The freelancer report: SQL sums one row per (freelancer, currency); each becomes its figures once, the
-    freelancers are ordered (by id, or largest first by `sort`, by the largest of their currencies) and only the
-    page becomes rows, with its labels."""
-    base = _base_columns(columns)
+    """The freelancer report: SQL sums one row per (freelancer, currency); the freelancers are ordered (by id, or
+    largest first by `sort`, by the largest of their currencies) and only the page's become rows, with their
+    names."""
+    columns = SPEND_COLUMNS
     home = _home(home)
-    converter = Converter(home) if home else None
-    # The figures in SQL, over one row per (freelancer, currency) (none whose sums are all 0): each a dict at once.
-    figures = ", ".join(_sql_figure(c) for c in columns)
-    some = " OR ".join(f"s.{b} != 0" for b in base)
-    if first is None and last is None:
-        cond, args = filters.sql()
-        sums = ", ".join(f"SUM(t.{'released' if b == 'paid' else b}) AS {b}" for b in base)
-        source = (
-            f"SELECT c.freelancer_id AS g, t.currency AS currency, {sums} FROM contract_totals t "
-            f"JOIN contract c ON c.id = t.contract_id WHERE 1{cond} GROUP BY 1, 2"
-        )
+    _order(sort, "g")  # (refuses a column the report does not have)
+    sql, args = _freelancer_sums(first, last, filters)
+    found = database.execute_sql(sql, args).fetchall()  # by freelancer, then currency
+    if sort is None:
+        keys = list(dict.fromkeys(g for g, *_ in found))
     else:
-        where, args = _where(filters, "d", first=first, last=last)
-        sums = ", ".join(f"SUM(d.{b}) AS {b}" for b in base)
-        source = (
-            f"SELECT d.freelancer_id AS g, d.currency AS currency, {sums} FROM contract_day d WHERE 1{where} "
-            "GROUP BY 1, 2"
-        )
-    per: dict[int, list[tuple[str, dict[str, int]]]] = defaultdict(list)
-    totals_base: dict[str, list[int]] = {}
-    width = len(columns)
-    for g, cur, *values in database.execute_sql(
-        f"SELECT s.g, s.currency, {figures} FROM ({source}) s WHERE {some}", args
-    ):
-        per[g].append((cur, dict(zip(columns, values, strict=True))))
-        t = totals_base.get(cur)
-        if t is None:
-            totals_base[cur] = values
-        else:
-            for i in range(width):
-                t[i] += values[i]
-    keys = sorted(per)
-    if sort is not None:
-        best = {g: max(0, *(f[sort] for _, f in rows)) for g, rows in per.items()}
-        keys.sort(key=lambda g: -best[g])
+        at = None if sort == "spend" else 2 + SPEND_SUMS.index(sort)  # (its place in a row found)
+        best: dict[int, int] = {}
+        for row in found:
+            value = row[2] + row[3] - row[4] if at is None else row[at]
+            best[row[0]] = max(best.get(row[0], 0), value)
+        keys = sorted(best, key=lambda g: (-best[g], g))
     groups = len(keys)
-    page = keys[offset : None if limit is None else offset + limit]
+    whole = limit is None and not offset
+    page = keys if whole else keys[offset : None if limit is None else offset + limit]
     if len(page) > 1_000:  # (most of the freelancers: read every name at once)
         names = dict(database.execute_sql("SELECT id, name FROM freelancer").fetchall())
     else:
         names = {int(k): v for k, v in _labels("freelancer", page).items()}
-    rows = tuple(
-        Row(str(g), names.get(g, str(g)), cur, figures) for g in page for cur, figures in sorted(per[g], key=_first)
-    )
-    totals = tuple(Row("", "Total", cur, dict(zip(columns, t, strict=True))) for cur, t in sorted(totals_base.items()))
+    if not whole or sort is not None:
+        place = {g: i for i, g in enumerate(page)}
+        found = sorted((row for row in found if row[0] in place), key=lambda row: place[row[0]])  # (stable)
+    rows = _spend_rows(found, lambda g: names.get(g, str(g)))
+    totals = _spend_totals(first, last, filters)
     home_rows: tuple[HomeRow, ...] = ()
     home_total = None
-    if converter is not None:
+    if home:
+        converter = Converter(home)
         memo: dict = {}
         home_sums = _Home(converter, memo)
         keys_ = None if len(page) == groups else page
-        for g, cur, day, *sums in _group_rows("freelancer", first, last, filters, by_day=True, keys=keys_):
-            home_sums.add(str(g), cur, day, sums, base)
+        for g, cur, day, *sums in _home_day_rows("freelancer", first, last, filters, SPEND_SUMS, keys_):
+            home_sums.add(str(g), cur, day, sums, SPEND_SUMS)
         home_rows = tuple(home_sums.row(str(g), names.get(g, str(g)), columns) for g in page)
         if limit is None:  # (a page's home total is the period report's of the same range and filters)
-            total_home = _Home(converter, memo)
-            for cur, day, *sums in _day_rows(first, last, filters):
-                total_home.add("", cur, day, sums, base)
-            home_total = total_home.row("", "Total", columns)
-    return Report(name, columns, rows, totals, home, home_rows, home_total, first, last, filters, groups)
+            home_total = _home_total(converter, memo, first, last, filters, columns)
+    return Report("spend by freelancer", columns, tuple(rows), totals, home, home_rows, home_total, first, last,
+                  filters, groups)  # fmt: skip
 
 
-def _first(item: tuple) -> object:
-    return item[0]
+def _home_total(converter: Converter, memo: dict, first, last, filters: Filters, columns) -> HomeRow:
+    """A report's total in the home currency: the book's day sums of its range and filters, each converted."""
+    total_home = _Home(converter, memo)
+    base = _base_columns(columns)
+    for cur, day, *sums in _day_rows(first, last, filters):
+        total_home.add("", cur, day, sums, base)
+    return total_home.row("", "Total", columns)
 
 
-def _contract_sums(base: list[str], first: date | None, last: date | None, filters: Filters) -> tuple[str, list]:
-    """SQL of one row per contract that `filters` keeps: (id, currency, *base) over its whole life (its kept
-    totals) or first..last (its kept day sums), and its arguments."""
+def _contract_sums(first: date | None, last: date | None, filters: Filters, *, titles: bool) -> tuple[str, list]:
+    """SQL of one row per contract that `filters` keeps, whose sums are not all 0: (id[, title], currency, paid,
+    fees, refunded), over its whole life (its kept totals: the contracts read in their own order, each with its
+    totals) or first..last (its kept day sums, added up per contract: a contract has one currency, R1, fixed when
+    it is made); and its arguments. The caller orders it (ORDER BY ... id)."""
+    title = "c.title AS title, " if titles else ""
     if first is None and last is None:
         cond, args = filters.sql()
-        columns = ", ".join(f"t.{'released' if b == 'paid' else b} AS {b}" for b in base)
-        join = " JOIN contract c ON c.id = t.contract_id" if filters.any else ""
+        if not filters.any and not titles:  # (the kept totals alone: no contract to read)
+            head, source = "SELECT t.contract_id AS id, ", " FROM contract_totals t WHERE 1"
+        else:
+            head = f"SELECT c.id AS id, {title}"
+            source = f" FROM contract c CROSS JOIN contract_totals t ON t.contract_id = c.id WHERE 1{cond}"
         return (
-            f"SELECT t.contract_id AS id, t.currency AS currency, {columns} FROM contract_totals t{join} WHERE 1{cond}",
+            f"{head}t.currency AS currency, t.released AS paid, t.fees AS fees, t.refunded AS refunded{source} "
+            "AND (t.released != 0 OR t.fees != 0 OR t.refunded != 0)",
             args,
         )
     where, args = _where(filters, "d", first=first, last=last)
-    columns = ", ".join(f"SUM(d.{b}) AS {b}" for b in base)
+    sums = (
+        "SELECT d.contract_id AS id, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
+        f"SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} GROUP BY +d.contract_id "
+        f"HAVING {_nonzero('d')}"
+    )
+    if not titles:
+        return sums, args
     return (
-        f"SELECT d.contract_id AS id, d.currency AS currency, {columns} FROM contract_day d WHERE 1{where} "
-        "GROUP BY d.contract_id, d.currency",
+        "SELECT s.id AS id, c.title AS title, s.currency AS currency, s.paid AS paid, s.fees AS fees, "
+        f"s.refunded AS refunded FROM ({sums}) s CROSS JOIN contract c ON c.id = s.id",
         args,
     )
 
 
-def _sql_figure(column: str, base: str = "s.{}") -> str:
-    """SQL of a column's figure from its base columns (`base`: each one's SQL, as "s.{}" or "SUM(k.{})")."""
-    signs = DERIVED.get(column, {column: 1})
-    return " + ".join(f"({sign}) * {base.format(b)}" for b, sign in signs.items())
-
-
 def _by_contract(
-    name: str,
-    columns: tuple[str, ...],
     first: date | None,
     last: date | None,
     filters: Filters,
@@ -605,55 +685,46 @@ def _by_contract(
     offset: int = 0,
     limit: int | None = None,
     sort: str | None = None,
+    by_currency: bool = False,
 ) -> Report:
     """The contract report: a contract has one currency, so its figures, its order (by id, or largest first by
-    `sort`) and the totals per currency are SQL over one row per contract; only the page becomes rows."""
-    base = _base_columns(columns)
+    `sort`) and its page are SQL over one row per contract. The whole report is one statement with the titles; a
+    page is the contracts' sums cut in SQL with their count, then the titles of the page's contracts."""
+    columns = SPEND_COLUMNS
     home = _home(home)
-    converter = Converter(home) if home else None
     run = database.execute_sql
-    source, args = _contract_sums(base, first, last, filters)
-    some = " OR ".join(f"s.{b} != 0" for b in base)  # (a contract none of whose sums is other than 0: no row)
-    rank = "0" if sort is None else f"max({_sql_figure(sort)}, 0)"  # (as the other reports: below 0 ranks as 0)
-    cut, cut_args = "", []
-    if limit is not None or offset:  # the page first, then its titles
-        cut, cut_args = " LIMIT ? OFFSET ?", [-1 if limit is None else int(limit), int(offset)]
-    # One statement: the contracts' sums made once (a range's are summed from its days), then the page (with its
-    # titles) and the totals per currency (with how many contracts) both read from them, each with its figures.
-    page_figures = ", ".join(_sql_figure(c, "p.{}") for c in columns)
-    total_figures = ", ".join(_sql_figure(c, "SUM(k.{})") for c in columns)
-    sql = (
-        f"WITH k AS MATERIALIZED (SELECT s.*, {rank} AS rank FROM ({source}) s WHERE ({some})) "
-        f"SELECT 0, p.rank, p.id, c.title, p.currency, {page_figures} FROM "
-        f"(SELECT * FROM k ORDER BY rank DESC, id{cut}) p JOIN contract c ON c.id = p.id "
-        f"UNION ALL SELECT 1, NULL, COUNT(*), NULL, k.currency, {total_figures} FROM k GROUP BY k.currency "
-        "ORDER BY 1, 2 DESC, 3, 5"
-    )
-    rows = []
-    totals = []
-    groups = 0
-    for part, _, cid, title, cur, *values in run(sql, [*args, *cut_args]):
-        if part == 0:
-            rows.append(Row(str(cid), title, cur, dict(zip(columns, values, strict=True))))
-        else:
-            groups += cid  # (the count of the currency's contracts)
-            totals.append(Row("", "Total", cur, dict(zip(columns, values, strict=True))))
-    totals.sort(key=lambda r: r.currency)
+    order = _order(sort, "id", by_currency=by_currency)
+    if limit is None and not offset:
+        sql, args = _contract_sums(first, last, filters, titles=True)
+        rows = _spend_rows(run(f"{sql} ORDER BY {order}", args))
+        groups = len(rows)
+    else:
+        sql, args = _contract_sums(first, last, filters, titles=False)
+        # One statement: the contracts' sums made once, then the page and how many there are both read from them.
+        found = run(
+            f"WITH k AS MATERIALIZED ({sql}) SELECT * FROM (SELECT 0, id, currency, paid, fees, refunded FROM k "
+            f"ORDER BY {order} LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), NULL, NULL, NULL, NULL FROM k",
+            [*args, -1 if limit is None else int(limit), int(offset)],
+        ).fetchall()
+        page = [row[1:] for row in found if row[0] == 0]
+        groups = next(row[1] for row in found if row[0] == 1)
+        titles = {int(k): v for k, v in _labels("contract", [row[0] for row in page]).items()}
+        rows = _spend_rows(page, titles.__getitem__)
+    totals = _spend_totals(first, last, filters)
     home_rows: tuple[HomeRow, ...] = ()
     home_total = None
-    if converter is not None:
+    if home:
+        converter = Converter(home)
         memo: dict = {}
         home_sums = _Home(converter, memo)
         keys = None if len(rows) == groups else [r.key for r in rows]
-        for g, cur, day, *sums in _group_rows("contract", first, last, filters, by_day=True, keys=keys):
-            home_sums.add(str(g), cur, day, sums, base)
+        for g, cur, day, *sums in _home_day_rows("contract", first, last, filters, SPEND_SUMS, keys):
+            home_sums.add(str(g), cur, day, sums, SPEND_SUMS)
         home_rows = tuple(home_sums.row(r.key, r.label, columns) for r in rows)
         if limit is None:
-            total_home = _Home(converter, memo)
-            for cur, day, *sums in _day_rows(first, last, filters):
-                total_home.add("", cur, day, sums, base)
-            home_total = total_home.row("", "Total", columns)
-    return Report(name, columns, tuple(rows), tuple(totals), home, home_rows, home_total, first, last, filters, groups)
+            home_total = _home_total(converter, memo, first, last, filters, columns)
+    return Report("spend by contract", columns, tuple(rows), totals, home, home_rows, home_total, first, last,
+                  filters, groups)  # fmt: skip
 
 
 # ------------------------------------------------------------------ the reports
@@ -668,7 +739,6 @@ def spend_by_period(
     """Paid, fees, refunded and spend per month, quarter or year (the entries' own dates)."""
     return _grouped(
         f"spend by {period}",
-        None,
         SPEND_COLUMNS,
         first,
         last,
@@ -688,20 +758,10 @@ def spend_by_freelancer(
     limit: int | None = None,
     sort: str | None = None,
 ) -> Report:
-    """Paid, fees, refunded and spend per freelancer (key: the freelancer's id; label: their name)."""
-    return _grouped(
-        "spend by freelancer",
-        "freelancer",
-        SPEND_COLUMNS,
-        first,
-        last,
-        filters,
-        home,
-        label_kind="freelancer",
-        offset=offset,
-        limit=limit,
-        sort=sort,
-    )
+    """Paid, fees, refunded and spend per freelancer (key: the freelancer's id; label: their name). `sort` (a
+    column) orders the freelancers by it, largest first by the largest of their currencies (else by id);
+    `offset`/`limit` give a page, as by contract."""
+    return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort)
 
 
 def spend_by_contract(
@@ -713,23 +773,13 @@ def spend_by_contract(
     offset: int = 0,
     limit: int | None = None,
     sort: str | None = None,
+    by_currency: bool = False,
 ) -> Report:
     """Paid, fees, refunded and spend per contract (key: the contract's id; label: its title). `sort` (a
-    column) orders the contracts by it, largest first (else by id); `offset`/`limit` give a page: the home
-    currency is converted for the page's contracts only (the home total is the whole report's)."""
-    return _grouped(
-        "spend by contract",
-        "contract",
-        SPEND_COLUMNS,
-        first,
-        last,
-        filters,
-        home,
-        label_kind="contract",
-        offset=offset,
-        limit=limit,
-        sort=sort,
-    )
+    column) orders the contracts by it, largest first (else by id), by currency first with `by_currency`;
+    `offset`/`limit` give a page: the home currency is converted for the page's contracts only (the home total
+    is the whole report's)."""
+    return _by_contract(first, last, filters, home, offset=offset, limit=limit, sort=sort, by_currency=by_currency)
 
 
 def fees_by_period(
@@ -743,7 +793,6 @@ def fees_by_period(
     """Fees (less initiation fees returned) and the spend per period; `fee_share(fees, spend)` is their share."""
     return _grouped(
         f"fees by {period}",
-        None,
         FEES_COLUMNS,
         first,
         last,
@@ -764,7 +813,6 @@ def refunds_by_period(
     """Refunds of payments and escrow refunds (from a request or a dispute's outcome) per period."""
     return _grouped(
         f"refunds by {period}",
-        None,
         REFUND_COLUMNS,
         first,
         last,
@@ -851,6 +899,83 @@ def escrow_by_month_end(
     )  # fmt: skip
 
 
+def _budget_flows(first: date | None, last: date | None) -> tuple[str, list]:
+    """SQL of `contract c` joined with its payments and refunds (`paid`, `refunded`, 0 when none): over its whole
+    life (its kept totals) or first..last (`_paid_per_contract`); and its arguments."""
+    if first is None and last is None:
+        return (
+            "contract c LEFT JOIN (SELECT t.contract_id, t.released AS paid, t.refunded AS refunded FROM "
+            "contract_totals t) f ON f.contract_id = c.id",
+            [],
+        )
+    sql, args = _paid_per_contract(first, last)
+    return f"contract c LEFT JOIN ({sql}) f ON f.contract_id = c.id", args
+
+
+def _paid_per_contract(first: date | None, last: date | None) -> tuple[str, list]:
+    """SQL of each contract's payments and refunds dated first..last (either may be None), one row per contract
+    that has some: (contract_id, paid, refunded); and its arguments. The months the range covers whole are read
+    from the kept monthly sums (models/summary.py's contract_month: payments and refunds per contract and month,
+    a row a month where contract_day has one a day; read whole, its index by month would look up each row), the
+    days of a month it covers in part from the kept day sums."""
+    after = first if first is None or first.day == 1 else _month_end(first) + timedelta(days=1)
+    before = last if last is None or last == _month_end(last) else last.replace(day=1) - timedelta(days=1)
+    parts, args = [], []
+    if after is not None and before is not None and after > before:  # (no month whole: the days alone)
+        after = before = None
+        days = [(first, last)]
+    else:
+        days = [(first, None if after is None else after - timedelta(days=1))] if after != first else []
+        if before != last:
+            days.append((None if before is None else before + timedelta(days=1), last))
+        where = ""
+        if after is not None:
+            where += " AND m.month >= ?"
+            args.append(after.isoformat()[:7])
+        if before is not None:
+            where += " AND m.month <= ?"
+            args.append(before.isoformat()[:7])
+        parts.append(f"SELECT m.contract_id, m.paid, m.refunded FROM contract_month m NOT INDEXED WHERE 1{where}")
+    for a, b in days:
+        where, day_args = _where(NO_FILTERS, "d", first=a, last=b)
+        parts.append(f"SELECT d.contract_id, d.paid, d.refunded FROM contract_day d WHERE 1{where}")
+        args += day_args
+    union = " UNION ALL ".join(parts)
+    return (
+        f"SELECT contract_id, SUM(paid) AS paid, SUM(refunded) AS refunded FROM ({union}) GROUP BY contract_id",
+        args,
+    )
+
+
+BUDGET_SUMS = ("paid", "refunded")  # the kept sums behind budget against actual (actual = paid - refunded)
+
+
+def _budget_rows(found: Iterable[tuple], sums: dict[str, list[int]] | None = None) -> list[Row]:
+    """A `Row` of BUDGET_COLUMNS, flagged, for each (id, title, currency, budget, paid, refunded) found; and, into
+    `sums` if given, their budgets, payments and refunds added up per currency."""
+    rows: list[Row] = []
+    append = rows.append
+    with _many_objects():
+        for cid, title, cur, budget, p, r in found:
+            actual = p - r
+            left = budget - actual
+            figures = {"budget": budget, "paid": p, "refunded": r, "actual": actual, "left": left}
+            append(_new(Row, (str(cid), title, cur, figures, OVER if left < 0 else ON if left == 0 else UNDER)))
+            if sums is not None:
+                s = sums.get(cur)
+                if s is None:
+                    sums[cur] = [budget, p, r]
+                else:
+                    s[0] += budget
+                    s[1] += p
+                    s[2] += r
+    return rows
+
+
+def _budget_total(cur: str, budget: int, p: int, r: int) -> Row:
+    return Row("", "Total", cur, {"budget": budget, "paid": p, "refunded": r, "actual": p - r, "left": budget - p + r})
+
+
 def budget_vs_actual(
     *,
     first: date | None = None,
@@ -865,80 +990,122 @@ def budget_vs_actual(
     less refunded) and what is left of the budget (negative: over), flagged OVER, UNDER or ON budget in the
     contract's own currency. The range limits the payments and refunds counted. `over_only`: only the
     contracts over budget. In the home currency the budget is converted at the rate of the contract's start.
-    The contracts, their order (by id), the page and the totals per currency are SQL over each contract's kept
-    totals (no range) or kept day sums; only the page becomes rows."""
+
+    The whole report is one statement over the contracts with their kept totals (no range) or day sums, its
+    totals added up as its rows are made. A page (by id) reads its contracts, then their sums; its totals per
+    currency are the budgets' (one pass over the contracts) and the book's day sums less those of the contracts
+    without a budget. A page of the contracts over budget makes each contract's figures once in SQL, and cuts
+    the page and adds up the totals from them."""
     columns = BUDGET_COLUMNS
-    base = ["paid", "refunded"]
     home = _home(home)
-    converter = Converter(home) if home else None
     run = database.execute_sql
     cond, args = filters.sql()
-    if first is None and last is None:
-        flows = "contract_totals"
-        paid, refunded = "f.released", "f.refunded"
-        flow_args: list = []
-    else:
-        where, flow_args = _where(NO_FILTERS, "d", first=first, last=last)
-        flows = (
-            "(SELECT d.contract_id, SUM(d.paid) AS paid, SUM(d.refunded) AS refunded FROM contract_day d "
-            f"WHERE 1{where} GROUP BY d.contract_id)"
-        )
-        paid, refunded = "f.paid", "f.refunded"
+    flows, flow_args = _budget_flows(first, last)
     source = (
-        f"SELECT c.id AS id, c.currency AS currency, c.budget AS budget, COALESCE({paid}, 0) AS paid, "
-        f"COALESCE({refunded}, 0) AS refunded FROM contract c LEFT JOIN {flows} f ON f.contract_id = c.id "
-        f"WHERE c.budget IS NOT NULL{cond}"
+        "SELECT c.id AS id, c.title AS title, c.currency AS currency, c.budget AS budget, COALESCE(f.paid, 0) AS paid, "
+        f"COALESCE(f.refunded, 0) AS refunded FROM {flows} WHERE c.budget IS NOT NULL{cond}"
     )
     if over_only:
         source = f"SELECT * FROM ({source}) WHERE budget - paid + refunded < 0"
-    cut, cut_args = "", []
-    if limit is not None or offset:
-        cut, cut_args = " LIMIT ? OFFSET ?", [-1 if limit is None else int(limit), int(offset)]
-    # One statement: each contract's figures made once, then the page (with titles and starts) and the totals per
-    # currency (with how many contracts) both read from them.
-    sql = (
-        f"WITH k AS MATERIALIZED ({source}) "
-        "SELECT 0, p.id, c.title, p.currency, p.budget, c.started_on, p.paid, p.refunded FROM "
-        f"(SELECT * FROM k ORDER BY id{cut}) p JOIN contract c ON c.id = p.id "
-        "UNION ALL SELECT 1, COUNT(*), NULL, k.currency, SUM(k.budget), NULL, SUM(k.paid), SUM(k.refunded) FROM k "
-        "GROUP BY k.currency"
-    )
-    found = run(sql, [*flow_args, *args, *cut_args]).fetchall()
-    page = []
-    started_on = {}
-    for _, cid, title, cur, budget, started, p, r in sorted((f for f in found if f[0] == 0), key=lambda f: f[1]):
-        actual = p - r
-        left = budget - actual
-        flag = OVER if left < 0 else ON if left == 0 else UNDER
-        key = str(cid)
-        started_on[key] = started
-        page.append(Row(key, title, cur, {"budget": budget, "paid": p, "refunded": r, "actual": actual, "left": left},
-                        flag))  # fmt: skip
-    totals = []
-    groups = 0
-    for _, count, _, cur, budget, _, p, r in sorted((f for f in found if f[0] == 1), key=lambda f: f[3]):
-        groups += count
-        totals.append(Row("", "Total", cur, {"budget": budget, "paid": p, "refunded": r, "actual": p - r,
-                                             "left": budget - p + r}))  # fmt: skip
+    totals: list[Row] = []
+    if limit is None and not offset:  # every contract (over budget): its rows, its totals as they are made
+        sums: dict[str, list[int]] = {}
+        rows = _budget_rows(run(source + " ORDER BY id", [*flow_args, *args]), sums)
+        groups = len(rows)
+        totals = [_budget_total(cur, *s) for cur, s in sorted(sums.items())]
+    elif over_only:  # one statement: each contract's figures made once, then the page and the totals from them
+        found = run(
+            f"WITH k AS MATERIALIZED ({source}) SELECT * FROM (SELECT 0, id, title, currency, budget, paid, refunded "
+            "FROM k ORDER BY id LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), NULL, currency, SUM(budget), "
+            "SUM(paid), SUM(refunded) FROM k GROUP BY currency",
+            [*flow_args, *args, -1 if limit is None else int(limit), int(offset)],
+        ).fetchall()
+        rows = _budget_rows(row[1:] for row in found if row[0] == 0)
+        groups = sum(row[1] for row in found if row[0] == 1)
+        totals = [_budget_total(cur, b, p, r) for _, _, _, cur, b, p, r in sorted(
+            (row for row in found if row[0] == 1), key=lambda row: row[3])]  # fmt: skip
+    else:  # a page of every contract with a budget
+        rows, groups, totals = _budget_page(first, last, filters, offset, limit)
     home_rows: list[HomeRow] = []
-    home_total = None
-    if converter is not None:
-        keys = [r.key for r in page]
+    if home:
+        converter = Converter(home)
+        keys = [r.key for r in rows]
+        started_on: dict[str, str] = {}
+        if len(keys) > 1_000:  # (most of the contracts: every start at once)
+            found = run("SELECT id, started_on FROM contract WHERE budget IS NOT NULL")
+            started_on.update((str(cid), str(started)) for cid, started in found)
+        else:
+            for chunk in in_chunks([int(k) for k in keys]):
+                marks = ", ".join("?" for _ in chunk)
+                found = run(f"SELECT id, started_on FROM contract WHERE id IN ({marks})", chunk)
+                started_on.update((str(cid), str(started)) for cid, started in found)
         day_sums = _Home(converter)
-        for g, cur, day, *sums in _group_rows("contract", first, last, filters, by_day=True, keys=keys):
-            day_sums.add(str(g), cur, day, sums, base)
-        for r in page:
+        every = limit is None and not offset and not over_only  # (every contract the filters keep)
+        for g, cur, day, *sums in _home_day_rows("contract", first, last, filters, BUDGET_SUMS,
+                                                 None if every else keys):  # fmt: skip
+            day_sums.add(str(g), cur, day, sums, BUDGET_SUMS)
+        days = _DAYS
+        for r in rows:
             hr = day_sums.row(r.key, r.label, ("paid", "refunded", "actual"))
-            started = date.fromisoformat(str(started_on[r.key]))
-            b = converter.convert(r.figures["budget"], r.currency, started)
+            started = started_on[r.key]
+            on_day = days.get(started) or days.setdefault(started, date.fromisoformat(started))
+            b = converter.convert(r.figures["budget"], r.currency, on_day)
             budget = HomeAmount(0 if b.missing else b.amount, home, (b,))
             actual = hr.figures["actual"]
             left = HomeAmount(budget.amount - actual.amount, home, budget.parts + actual.parts)
             home_rows.append(HomeRow(r.key, r.label, home, {"budget": budget, **hr.figures, "left": left}))
     return Report(
-        "budget against actual", columns, tuple(page), tuple(totals), home, tuple(home_rows), home_total, first, last,
+        "budget against actual", columns, tuple(rows), tuple(totals), home, tuple(home_rows), None, first, last,
         filters, groups,
     )  # fmt: skip
+
+
+def _budget_page(
+    first: date | None, last: date | None, filters: Filters, offset: int, limit: int | None
+) -> tuple[list[Row], int, list[Row]]:
+    """A page of budget against actual (every contract with a budget, by id): its rows, how many contracts there
+    are, and the totals per currency of them all."""
+    run = database.execute_sql
+    cond, args = filters.sql()
+    page = run(
+        f"SELECT c.id, c.title, c.currency, c.budget FROM contract c WHERE c.budget IS NOT NULL{cond} ORDER BY c.id "
+        "LIMIT ? OFFSET ?",
+        [*args, -1 if limit is None else int(limit), int(offset)],
+    ).fetchall()
+    flows: dict[int, tuple[int, int]] = {}
+    where, range_args = _where(NO_FILTERS, "d", first=first, last=last)
+    for chunk in in_chunks([cid for cid, *_ in page]):
+        marks = ", ".join("?" for _ in chunk)
+        if first is None and last is None:
+            sql = f"SELECT contract_id, released, refunded FROM contract_totals WHERE contract_id IN ({marks})"
+            found = run(sql, chunk)
+        else:
+            sql = (
+                f"SELECT d.contract_id, SUM(d.paid), SUM(d.refunded) FROM contract_day d WHERE d.contract_id IN "
+                f"({marks}){where} GROUP BY d.contract_id"
+            )
+            found = run(sql, [*chunk, *range_args])
+        flows.update((cid, (p, r)) for cid, p, r in found)
+    rows = _budget_rows((cid, title, cur, budget, *flows.get(cid, (0, 0))) for cid, title, cur, budget in page)
+    # The totals: the budgets and how many (one pass over the contracts), and what was paid and refunded: the book's
+    # day sums of the range and filters, less those of the contracts without a budget (none, or a few, mostly).
+    budgets = run(
+        f"SELECT c.currency, COUNT(*), SUM(c.budget) FROM contract c WHERE c.budget IS NOT NULL{cond} "
+        "GROUP BY +c.currency",
+        args,
+    ).fetchall()
+    paid = _book_sums(first, last, filters, ("paid", "refunded"))
+    unbudgeted = run(
+        f"SELECT d.currency, SUM(d.paid), SUM(d.refunded) FROM contract_day d WHERE d.contract_id IN (SELECT c.id "
+        f"FROM contract c WHERE c.budget IS NULL{cond}){where} GROUP BY d.currency",
+        [*args, *range_args],
+    )
+    for cur, p, r in unbudgeted:
+        kept = paid.setdefault(cur, [0, 0])
+        kept[0] -= p
+        kept[1] -= r
+    totals = [_budget_total(cur, budget, *paid.get(cur, (0, 0))) for cur, _, budget in sorted(budgets)]
+    return rows, sum(n for _, n, _ in budgets), totals
 
 
 # ------------------------------------------------------------------ drill-down

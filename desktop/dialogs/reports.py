@@ -8,7 +8,10 @@ lacks a rate says so in words, naming the currency and the day.
 Each report runs on the window's thread, with a busy cursor: the reports are single aggregate queries over the
 book's one connection (within 300 ms each on a book of 100,000 contracts, benchmarks/reports.py), and running
 them beside the daily backup or a count on a second thread would share that connection. A report of many rows
-in the home currency (by contract or by freelancer on a big book) reads a page at a time as the table scrolls.
+(by contract, by freelancer, budget against actual, on a big book) reads a page at a time as the table scrolls:
+its first page, its totals and how many rows it has, in the book's order; a click on a figure's heading has the
+report sort its pages (largest first; by currency first when amounts are as recorded), or, where it cannot,
+reads the rest and sorts them here.
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ from models.report_views import CATALOGUE, COLUMN_TITLES, GROUP_TITLES, KEYED, P
 from models.reports import Filters, HomeAmount
 
 TITLE = "Reports"
-HOME_PAGE = 500  # home-currency rows of a report by contract or freelancer read at a time
+PAGE = 500  # contracts or freelancers of a report read at a time
+HOME_PAGE = 100  # ... in the home currency (each converted day by day: a freelancer's page takes 5 times a contract's)
 RANGES = (
     ("this_year", "This year"),
     ("last_year", "Last year"),
@@ -326,8 +330,14 @@ class ReportsDialog(QDialog):
             header = self.table.horizontalHeader()
             if not self.model.canFetchMore():  # every row read: in the order the table's heading shows
                 self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
-            elif self.page_sort is not None:  # a page at a time: the report's own order, largest first
-                header.setSortIndicator(self.model.columns.index(self.page_sort), Qt.SortOrder.DescendingOrder)
+            else:  # a page at a time: the report's own order (largest first), else the book's (no heading)
+                header.blockSignals(True)  # (shown, not asked of the model again)
+                if self.page_sort is not None:
+                    header.setSortIndicator(self.model.columns.index(self.page_sort), Qt.SortOrder.DescendingOrder)
+                else:
+                    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+                header.blockSignals(False)
+                header.viewport().update()
         finally:
             QApplication.restoreOverrideCursor()
         self.entries.load(None)
@@ -346,39 +356,36 @@ class ReportsDialog(QDialog):
         self.model.flag_rows = {}
         self.model.sort_pages = None
         notes = []
-        if not self.in_home():
+        if key in KEYED:  # many rows on a big book: a page at a time
+            kw = self._page_kw()
+            report = self._run(key, **kw)
+            more = self._more_rows if report.groups > kw["limit"] else None
+            if more is not None:
+                notes.append(self._paging_note(key, report.groups))
+            if self.in_home():
+                self.model.flag_rows = {r.key: r for r in report.rows}
+                totals = []
+                if key != "budget_vs_actual":
+                    whole = self._run("spend_by_period", home=self.home, period="year")
+                    if whole.home_total is not None:
+                        totals = [whole.home_total]
+                columns = [c for c in report.columns if not report.home_rows or c in report.home_rows[0].figures]
+                rows = report.home_rows
+            else:
+                columns, rows, totals = list(report.columns), report.rows, report.totals
+            self.model.set_rows([*first, *columns, *extra], title, rows, totals, periods=periods, groups=report.groups,
+                                more=more)  # fmt: skip
+            self.model.sort_pages = self._sort_pages
+        elif not self.in_home():
             report = self._run(key, home=False)
             self.model.set_rows([*first, *report.columns, *extra], title, report.rows, report.totals, periods=periods)
-            if not self.home and len({r.currency for r in report.rows}) > 1:
-                notes.append(NO_HOME)
-        elif key in KEYED:
-            report = self._run(key, home=self.home, limit=HOME_PAGE, sort=self.page_sort)
-            self.model.flag_rows = {r.key: r for r in report.rows}
-            more = None
-            if report.groups > HOME_PAGE:
-                more = self._more_rows
-                order = COLUMN_TITLES.get(self.page_sort or "", "")
-                if key in report_views.SORTABLE_BY_QUERY:
-                    notes.append(f"{report.groups:,} rows in {self.home}: read {HOME_PAGE:,} at a time as you scroll, "
-                                 + (f"largest {order.lower()} first." if order else "in the book's order; click a "
-                                    "figure's heading to see the largest first."))  # fmt: skip
-                else:
-                    notes.append(f"{report.groups:,} contracts in {self.home}: read {HOME_PAGE:,} at a time as you "
-                                 "scroll, in the book's order.")  # fmt: skip
-            totals = []
-            if key != "budget_vs_actual":
-                whole = self._run("spend_by_period", home=self.home, period="year")
-                if whole.home_total is not None:
-                    totals = [whole.home_total]
-            columns = [c for c in report.columns if not report.home_rows or c in report.home_rows[0].figures]
-            self.model.set_rows([*first, *columns, *extra], title, report.home_rows, totals, periods=periods,
-                                groups=report.groups, more=more)  # fmt: skip
-            self.model.sort_pages = self._sort_pages
         else:
             report = self._run(key, home=self.home)
             columns = [c for c in report.columns if not report.home_rows or c in report.home_rows[0].figures]
             totals = [report.home_total] if report.home_total is not None and key != "escrow_by_month_end" else []
             self.model.set_rows([*first, *columns, *extra], title, report.home_rows, totals, periods=periods)
+        if not self.in_home() and not self.home and len({r.currency for r in report.totals}) > 1:
+            notes.append(NO_HOME)
         self.report = report
         self.table.setColumnHidden(1, self.in_home())  # (in the home currency every row is in it: headings say so)
         missing = self._missing()
@@ -390,18 +397,50 @@ class ReportsDialog(QDialog):
         self._size_columns()
         self._summarise(report)
 
-    def _run_kw(self) -> dict:
-        return {"home": self.home, "limit": HOME_PAGE, "sort": self.page_sort}
+    def _page_kw(self) -> dict:
+        """A page of the report (its arguments): converted or as recorded, in the order chosen."""
+        home = self.home if self.in_home() else False
+        return {"home": home, "limit": HOME_PAGE if home else PAGE, "sort": self.page_sort, "by_currency": not home}
 
-    def _more_rows(self, offset: int) -> list:
-        page = self._run(self.key(), offset=offset, **self._run_kw())
+    def _paging_note(self, key: str, groups: int) -> str:
+        what = "contracts" if report_views.GROUP[key] == "contract" else "freelancers"
+        where = f" in {self.home}" if self.in_home() else ""
+        order = COLUMN_TITLES.get(self.page_sort or "", "").lower()
+        if order:
+            how = f"largest {order} first" + ("" if self.in_home() else " in each currency") + "."
+        elif self._sorts_pages(key):
+            how = "in the book's order; click a figure's heading to see the largest first."
+        elif self.in_home():
+            how = "in the book's order."
+        else:
+            how = "in the book's order; a click on a heading reads them all to sort them."
+        return f"{groups:,} {what}{where}: read {self._page_kw()['limit']:,} at a time as you scroll, {how}"
+
+    def _sorts_pages(self, key: str) -> bool:
+        """Whether the report sorts its own pages by a figure (by contract; by freelancer in the home currency: a
+        freelancer's rows in several currencies are one converted row)."""
+        return key in report_views.SORTED_BY_CURRENCY or (self.in_home() and key in report_views.SORTABLE_BY_QUERY)
+
+    def _more_rows(self, offset: int, rest: bool = False) -> list:
+        kw = self._page_kw()
+        if rest:
+            kw["limit"] = None
+        page = self._run(self.key(), offset=offset, **kw)
+        if not self.in_home():
+            return list(page.rows)
         self.model.flag_rows.update({r.key: r for r in page.rows})
         return list(page.home_rows)
 
-    def _sort_pages(self, column: str | None) -> None:
-        if self.key() in report_views.SORTABLE_BY_QUERY and column is not None and column != self.page_sort:
-            self.page_sort = column
-            self.run()
+    def _sort_pages(self, column: str | None) -> bool:
+        """A heading clicked while the rows come a page at a time: True when the report orders its pages (or, in
+        the home currency, keeps its order: every page converted would take long); False to read the rest and
+        sort them here."""
+        if column is not None and self._sorts_pages(self.key()):
+            if column != self.page_sort:
+                self.page_sort = column
+                self.run()
+            return True
+        return self.in_home()
 
     def _missing(self) -> str:
         """The amounts no rate converts, in words (which currency, into which, which day), if any."""
@@ -425,8 +464,9 @@ class ReportsDialog(QDialog):
     def _summarise(self, report: reports.Report) -> None:
         first, last = self.dates()
         span = "all dates" if first is None else f"{formatting.day(first)} to {formatting.day(last)}"
-        n = self.model.groups
-        what = "row" if n == 1 else "rows"
+        group = report_views.GROUP[self.key()]
+        n = report.groups if self.key() in KEYED else self.model.groups
+        what = {"contract": "contract", "freelancer": "freelancer"}.get(group, "row") + ("" if n == 1 else "s")
         self.summary.setText(f"{report_views.TITLES[self.key()]}: {n:,} {what}, {span}.")
 
     def _size_columns(self) -> None:

@@ -4,8 +4,8 @@ page at a time.
 
 A report is already added up (a few hundred rows at most, except by contract or by freelancer on a big book), so
 `ReportModel` sorts the rows it holds in Python; the totals stay at the bottom whatever the order. When the rows
-come a page at a time (a home-currency report of many contracts), sorting is asked of the report itself
-(`sort_pages`), which orders them largest first.
+come a page at a time (a report by contract or freelancer on a big book), sorting is asked of the report itself
+(`sort_pages`), which orders them largest first; or, where it cannot, the rest of its rows are read first.
 """
 
 from __future__ import annotations
@@ -69,6 +69,11 @@ def _sort_value(figure) -> int:
     return figure.amount if isinstance(figure, HomeAmount) else figure
 
 
+def _groups_in(rows: list) -> int:
+    """How many groups the rows are of (a group's rows, one per currency, come together)."""
+    return len(dict.fromkeys(r.key for r in rows))
+
+
 class ReportModel(QAbstractTableModel):
     """A report's rows (`Row`s per currency, or `HomeRow`s in the home currency) and its totals last."""
 
@@ -78,9 +83,10 @@ class ReportModel(QAbstractTableModel):
         self.totals: list[Row | HomeRow] = []
         self.columns: list[str] = []
         self.group_title = ""
-        self.groups = 0  # how many rows the report has in all (more than `rows` while paging)
-        self.more: Callable[[int], list] | None = None  # reads the next page (from an offset), when paging
-        self.sort_pages: Callable[[str | None], None] | None = None  # paging: the report orders its rows
+        self.groups = 0  # how many rows the report has in all; while paging, how many groups (more than read)
+        self.read = 0  # while paging, how many groups (contracts, freelancers) `rows` holds
+        self.more: Callable[[int, bool], list] | None = None  # paging: the next page (or all the rest) from a group
+        self.sort_pages: Callable[[str | None], bool] | None = None  # paging: the report orders its pages (True)
         self.periods = False  # the rows' keys are periods ("2026-03")
         self.flag_rows: dict[str, Row] = {}  # budget in the home currency: each contract's row in its own currency
         self.home: str | None = None  # the rows are in the home currency (the headings name it)
@@ -95,20 +101,23 @@ class ReportModel(QAbstractTableModel):
         self.periods = periods
         self.home = self.rows[0].currency if self.rows and isinstance(self.rows[0], HomeRow) else None
         self.groups = len(self.rows) if groups is None else groups
+        self.read = _groups_in(self.rows)
         self.more = more
         self.endResetModel()
 
     def canFetchMore(self, parent=NO_PARENT) -> bool:
-        return not parent.isValid() and self.more is not None and len(self.rows) < self.groups
+        return not parent.isValid() and self.more is not None and self.read < self.groups
 
-    def fetchMore(self, parent=NO_PARENT) -> None:
-        rows = self.more(len(self.rows)) if self.more else []
+    def fetchMore(self, parent=NO_PARENT, *, rest: bool = False) -> None:
+        """The next page of rows (`rest`: all of them still unread)."""
+        rows = self.more(self.read, rest) if self.more else []
         if not rows:
-            self.groups = len(self.rows)
+            self.groups = self.read
             return
         at = len(self.rows)
         self.beginInsertRows(NO_PARENT, at, at + len(rows) - 1)
         self.rows.extend(rows)
+        self.read += _groups_in(rows)
         self.endInsertRows()
 
     # ------------------------------------------------------------ reading
@@ -245,9 +254,10 @@ class ReportModel(QAbstractTableModel):
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         key = self.columns[column] if 0 <= column < len(self.columns) else "label"
-        if self.sort_pages is not None and len(self.rows) < self.groups:
-            self.sort_pages(key if key not in ("label", "currency", "flag", "share") else None)
-            return
+        if self.sort_pages is not None and self.canFetchMore():
+            if self.sort_pages(key if key not in ("label", "currency", "flag", "share") else None):
+                return  # (the report orders its pages, or keeps its order)
+            self.fetchMore(rest=True)  # every row read, then sorted here
         self.layoutAboutToBeChanged.emit()
         self.rows.sort(key=lambda r: self.sort_key(r, key), reverse=order == Qt.SortOrder.DescendingOrder)
         self.layoutChanged.emit()

@@ -292,20 +292,88 @@ def test_paging_and_sorting_by_contract(small):
     assert spends == sorted(spends, reverse=True)
     page = reports.spend_by_contract(home=False, sort="spend", offset=1, limit=1)
     assert [r.key for r in page.rows] == [full.rows[1].key] and page.totals == full.totals
-    for sort in ("refunded", "fees", None):  # (ties and figures below nothing: by id, as the whole report)
-        full = reports.spend_by_contract(first=D2, home=False, sort=sort)
-        pages = [reports.spend_by_contract(first=D2, home=False, sort=sort, offset=i, limit=1) for i in range(3)]
-        assert [r for p in pages for r in p.rows] == list(full.rows) and {p.groups for p in pages} == {full.groups}
+    for first in (None, D2):  # (a whole life from the kept totals, a range from the day sums)
+        for sort in ("refunded", "fees", None):  # (ties and figures below nothing: by id, as the whole report)
+            full = reports.spend_by_contract(first=first, home=False, sort=sort)
+            pages = [reports.spend_by_contract(first=first, home=False, sort=sort, offset=i, limit=1) for i in range(3)]
+            assert [r for p in pages for r in p.rows] == list(full.rows)
+            assert {p.groups for p in pages} == {full.groups} and all(p.totals == full.totals for p in pages)
 
 
-def test_budget_pages_and_totals_follow_the_whole_report(small):
+def test_a_group_counts_when_one_of_its_days_has_none_of_its_figures(small):
+    """Contracts paid on one day and only funded on another (no fee under a direct policy), either way round, are
+    in the range's reports by contract and by freelancer, with their payments."""
+    for title, paid_on, funded_on in (("Docs", D1, D2), ("Deck", D2, D1)):
+        c = ops.create_contract(title, small["ben"], policy="direct", currency="GBP", started_on=START, today=START)
+        m = funded_milestone(c, 10_000, "One", today=D1)
+        funded_milestone(c, 5_000, "Two", today=funded_on)
+        ops.release_payment(m, today=paid_on)
+    for report in (
+        reports.spend_by_contract(first=D1, last=D2, home=False),
+        reports.spend_by_contract(first=D1, last=D2, home=False, limit=5),
+    ):
+        assert [r.figures["paid"] for r in report.rows if r.currency == "GBP"] == [10_000, 10_000]
+    by_freelancer = reports.spend_by_freelancer(first=D1, last=D2, home=False)
+    assert [r.figures["paid"] for r in by_freelancer.rows if r.currency == "GBP"] == [20_000]
+
+
+def test_the_whole_reports_by_contract_are_in_the_books_order(small):
+    """By id (the order the contracts were made), not by title: "Logo", "Site", "Copy"."""
+    ids = [str(small[k].id) for k in ("usd", "eur", "jpy")]
+    assert [r.key for r in reports.spend_by_contract(home=False).rows] == ids
+    assert [r.key for r in reports.spend_by_contract(first=D1, last=D3, home=False).rows] == ids
+    ops.edit_contract(small["jpy"], budget=5_000)
+    assert [r.key for r in reports.budget_vs_actual(home=False).rows] == ids
+    assert [r.key for r in reports.budget_vs_actual(first=D2, home=False).rows] == ids
+
+
+@pytest.mark.parametrize("first", [None, D2])
+def test_paging_and_sorting_by_freelancer(small, first):
+    for sort in ("spend", "refunded", None):
+        full = reports.spend_by_freelancer(first=first, home=False, sort=sort)
+        pages = [reports.spend_by_freelancer(first=first, home=False, sort=sort, offset=i, limit=1) for i in range(2)]
+        assert [r for p in pages for r in p.rows] == list(full.rows)
+        assert {p.groups for p in pages} == {full.groups} == {2} and all(p.totals == full.totals for p in pages)
+    ana = str(small["ana"].id)
+    assert [r.currency for r in full.rows if r.key == ana] == ["JPY", "USD"]  # (a freelancer's rows by currency)
+
+
+@pytest.mark.parametrize(
+    "first, last, filters",
+    [
+        (None, None, Filters()),
+        (D2, None, Filters()),
+        (D1, D2, Filters(status="active")),
+        (D3, D3, Filters(policy="upwork")),
+        (D3, None, Filters()),  # (whole months: the kept monthly sums)
+        (None, D2, Filters(status="active")),
+        (date(2026, 2, 15), date(2026, 5, 10), Filters()),  # (whole months, and the days of a month at each end)
+    ],
+)
+def test_budget_pages_and_totals_follow_the_whole_report(small, first, last, filters):
     ops.edit_contract(small["eur"], budget=100_000)
-    full = reports.budget_vs_actual(home=False)
-    pages = [reports.budget_vs_actual(home=False, offset=i, limit=1) for i in range(full.groups)]
+    kw = dict(first=first, last=last, filters=filters, home=False)
+    full = reports.budget_vs_actual(**kw)
+    pages = [reports.budget_vs_actual(**kw, offset=i, limit=1) for i in range(full.groups)]
     assert [r for p in pages for r in p.rows] == list(full.rows)
-    assert all(p.totals == full.totals and p.groups == full.groups == 2 for p in pages)
+    assert all(p.totals == full.totals and p.groups == full.groups for p in pages)
+    assert full.groups == len(full.rows) == len(
+        {c.id for c in Contract.select() if c.budget is not None and (filters.status in (None, c.status))
+         and (filters.policy in (None, c.policy.key))}
+    )  # fmt: skip
+    flows = recomputed(lambda e, c: str(c.id), first, last, **{"status": filters.status, "policy": filters.policy})
+    for r in full.rows:
+        assert r.figures["actual"] == flows.get((r.key, r.currency), {}).get("actual", 0)
+    for t in full.totals:  # (the contracts without a budget, as "Copy", count in no total)
+        rows = [r for r in full.rows if r.currency == t.currency]
+        assert t.figures == {c: sum(r.figures[c] for r in rows) for c in reports.BUDGET_COLUMNS}
+
+
+def test_budget_over_only(small):
+    ops.edit_contract(small["eur"], budget=100_000)
     over = reports.budget_vs_actual(home=False, over_only=True)
     assert over.groups == 1 and [t.figures["left"] for t in over.totals] == [-20_000]
+    assert reports.budget_vs_actual(home=False, over_only=True, limit=1).rows == over.rows
 
 
 # ------------------------------------------------------------------ the home currency

@@ -297,7 +297,7 @@ def test_a_home_report_of_many_rows_is_read_a_page_at_a_time(qtbot, window, with
     monkeypatch.setattr(view, "HOME_PAGE", 2)
     dialog = opened(qtbot, window, "spend_by_contract")
     m = dialog.model
-    assert "3 rows in EUR: read 2 at a time" in dialog.note.text()
+    assert "3 contracts in EUR: read 2 at a time" in dialog.note.text()
     dialog.run()  # (the table on screen reads more pages as it has room for them: here, not yet)
     assert m.groups == 3 and len(m.rows) == 2 and m.canFetchMore()
     m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)
@@ -309,6 +309,40 @@ def test_a_home_report_of_many_rows_is_read_a_page_at_a_time(qtbot, window, with
     assert [r.label for r in m.rows] == ["Site", "Logo", "Copy"]
     dialog.table.sortByColumn(m.columns.index("spend"), Qt.SortOrder.AscendingOrder)  # all read: sorted here
     assert [r.label for r in m.rows] == ["Copy", "Logo", "Site"]
+
+
+def test_a_report_as_recorded_of_many_contracts_is_read_a_page_at_a_time(qtbot, window, books, monkeypatch):
+    monkeypatch.setattr(view, "PAGE", 2)
+    dialog = opened(qtbot, window, "spend_by_contract")
+    m = dialog.model
+    assert "3 contracts: read 2 at a time as you scroll, in the book's order" in dialog.note.text()
+    assert [r[:2] for r in table(dialog)] == [["Logo", "USD"], ["Site", "EUR"], ["Total", "EUR"], ["Total", "JPY"],
+                                             ["Total", "USD"]]  # fmt: skip
+    assert dialog.table.horizontalHeader().sortIndicatorSection() == -1  # (no heading claims an order)
+    assert dialog.summary.text().startswith("Spend by contract: 3 contracts,")
+    m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)  # by the report: by currency, largest first
+    assert [r.label for r in m.rows] == ["Logo", "Copy"]  # (USD, then JPY: as the table sorts all its rows)
+    assert "largest spend first in each currency" in dialog.note.text()
+    m.fetchMore()
+    assert [r.label for r in m.rows] == ["Logo", "Copy", "Site"] and not m.canFetchMore()
+
+
+def test_a_heading_the_report_cannot_sort_by_reads_every_page_first(qtbot, window, books, monkeypatch):
+    monkeypatch.setattr(view, "PAGE", 1)
+    dialog = opened(qtbot, window, "spend_by_freelancer")
+    m = dialog.model
+    ana, ben = str(books["ana"].id), str(books["ben"].id)
+    assert [(r.key, r.currency) for r in m.rows] == [(ana, "JPY"), (ana, "USD")]  # a freelancer's rows together
+    assert "2 freelancers: read 1 at a time" in dialog.note.text() and m.canFetchMore()
+    dialog.table.sortByColumn(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)
+    assert not m.canFetchMore() and [(r.key, r.currency) for r in m.rows] == [(ana, "USD"), (ana, "JPY"), (ben, "EUR")]
+    dialog = opened(qtbot, window, "budget_vs_actual")
+    assert [r.label for r in dialog.model.rows] == ["Logo"] and {r.currency for r in dialog.model.totals} == {
+        "USD",
+        "EUR",
+    }
+    dialog.table.sortByColumn(dialog.model.columns.index("left"), Qt.SortOrder.AscendingOrder)
+    assert [r.label for r in dialog.model.rows] == ["Site", "Logo"]  # (by currency, then what is left)
 
 
 def test_the_key_role_names_the_figure(qtbot, window, books):
