@@ -17,6 +17,7 @@ from a cache that every summary of a batch shares, with the fonts and their metr
 from __future__ import annotations
 
 import errno
+import functools
 import math
 import os
 import re
@@ -95,6 +96,7 @@ NBSP = "\u00a0"  # dates and amounts never break across lines
 LINE_BREAK = "\u2028"  # a new line inside a paragraph (a comment's, a note's)
 
 
+@functools.lru_cache(maxsize=4096)  # (a batch writes the same days again and again; strftime is not quick)
 def _day(d: date | None) -> str:
     return "" if d is None else f"{d.day}{NBSP}{d:%b}{NBSP}{d:%Y}"
 
