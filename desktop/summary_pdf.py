@@ -425,6 +425,7 @@ class _Style:
         self.wrap_right.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.bold_format = QTextCharFormat()
         self.bold_format.setFont(self.fonts["bold"])
+        self.colors = {name: QColor(name) for name in ("black", GREY, HEADER_FILL, BAND_FILL)}
 
     def width(self, font: str, text: str) -> float:
         cache = self.widths[font]
@@ -552,16 +553,13 @@ class _Layout:
         xs = [0.0]
         for w in cols[:-1]:
             xs.append(xs[-1] + w)
-        width = xs[-1] + cols[-1]
         self._begin("table")
         header = None
         if g.headers is not None:
-            fill = (QRectF(0, 0, width, 0), QColor(HEADER_FILL))
-            header = self._row(g.headers, g, cols, xs, pad, bold, fill, header=True)
+            header = self._row(g.headers, g, cols, xs, pad, bold, HEADER_FILL, header=True)
             self._add(header, cut=not self.keep)
-        band = QColor(BAND_FILL)
         for n, cells in enumerate(g.rows):
-            fill = (QRectF(0, 0, width, 0), band) if n % 2 and not g.facts else None
+            fill = BAND_FILL if n % 2 and not g.facts else None
             unit = self._row(cells, g, cols, xs, pad, bold if n in g.bold_rows else plain, fill)
             if n:
                 self._add(unit, cut=True, header=header)
@@ -576,10 +574,11 @@ class _Layout:
         cell; the page after such a cut repeats the table's header."""
         tallest = max((op for op in unit.ops if op[0] is None), key=lambda op: op[3].boundingRect().height())
         _, _, pos, layout = tallest
-        cuts = [(pos.y() + layout.lineAt(i).y(), header) for i in range(1, layout.lineCount())]
-        self.cuts[len(self.cuts) :] = cuts
+        self.cuts.extend((pos.y() + layout.lineAt(i).y(), header) for i in range(1, layout.lineCount()))
 
-    def _row(self, cells, g: Grid, cols, xs, pad, font: str, fill, *, header: bool = False) -> _Unit:
+    def _row(self, cells, g: Grid, cols, xs, pad, font: str, fill: str | None, *, header: bool = False) -> _Unit:
+        """One row of `g` at the current height: each cell on one line when it fits (or never wraps), else
+        wrapped in its column; a cell's smaller second text under it; `fill` the row's band."""
         st = self.st
         top = self.y + pad
         base = top + st.ascent[font]
@@ -608,9 +607,10 @@ class _Layout:
                 ops.append((None, i in grey, QPointF(x, top + h), layout))
                 h += more
             height = max(height, h)
+        band = None
         if fill is not None:
-            fill = (QRectF(0, self.y, fill[0].width(), height + 2 * pad), fill[1])
-        return _Unit(self.y, height + 2 * pad, fill, ops)
+            band = (QRectF(0, self.y, xs[-1] + cols[-1], height + 2 * pad), self.st.colors[fill])
+        return _Unit(self.y, height + 2 * pad, band, ops)
 
     def _columns(self, g: Grid, width: float, pad: float, plain: str, bold: str) -> list[float]:
         """Each column's width: its share, widened to the widest text of a column that never wraps (taken from
@@ -627,8 +627,8 @@ class _Layout:
                 if need > cols[i]:
                     grown += need - cols[i]
                     cols[i] = need
-            if grown:
-                others = [i for i in range(n) if i not in fixed]
+            others = [i for i in range(n) if i not in fixed]
+            if grown and others:
                 room = sum(cols[i] for i in others)
                 for i in others:
                     cols[i] -= grown * cols[i] / room
@@ -759,7 +759,7 @@ class _Pen:
         self.painter = painter
         self.fonts = style.fonts
         self.ascent = style.ascent
-        self.colors = {False: QColor("black"), True: QColor(GREY)}
+        self.colors = {False: style.colors["black"], True: style.colors[GREY]}
         self.font: str | None = None  # (a new page starts with the painter's own)
         self.grey: bool | None = None
 
