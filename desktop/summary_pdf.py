@@ -7,11 +7,13 @@ page they run onto. Fonts are embedded by Qt's PDF engine. The paper is A4, or L
 it. Files are written to a temporary name beside the target and moved into place, so a failed or cancelled
 export never leaves a half-written PDF.
 
-Why not QTextDocument (as before): a summary is written a thousand times in a batch, and laying out its
-HTML took as long as painting and embedding its fonts together (9.5 ms of about 27). Here each table's
-columns are known before its rows are read, a cell that fits on its line is one drawText at its baseline,
-and only text that wraps gets a QTextLayout; the widths of texts met before (dates, amounts, labels) come
-from a cache that every summary of a batch shares, with the fonts and their metrics.
+Why not QTextDocument (as before): a summary is written a thousand times in a batch, and laying out its HTML
+took 9.5 ms of the 24 ms of CPU a summary took, painting it 6 more. Here each table's columns are known before
+its rows are read, a cell that fits on its line is one drawText at its baseline, and only text that wraps gets
+a QTextLayout; the widths of texts met before (dates, amounts, labels) come from a cache that every summary of
+a batch shares, with the fonts and their metrics: about 1 ms to lay a summary out and 3 ms to paint it. Most
+of what is left is Qt embedding the two faces (regular and bold) in QPainter.end(), about 9.5 ms: some 2 ms a
+face and 45 µs a glyph used, measured here; bold stays bold, so both are embedded.
 """
 
 from __future__ import annotations
