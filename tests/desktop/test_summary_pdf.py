@@ -20,7 +20,7 @@ import pytest
 from PySide6.QtCore import QLocale
 
 from desktop import summary_pdf
-from desktop.summary_pdf import Pages, export_summaries, page_size_for, summary_html, write_pdf
+from desktop.summary_pdf import Pages, export_summaries, page_size_for, summary_blocks, write_pdf
 from models import ops, queries, report
 from models.entities import Contract, LedgerEntry
 from tests.conftest import START
@@ -216,19 +216,14 @@ def test_no_line_of_any_summary_is_cut_by_a_page_break(qapp, long_contract, know
     pages = Pages(QPdfWriter(str(tmp_path / "unused.pdf")), "footer")
     for cid in (long_contract.id, known.id):
         for private in (False, True):
-            d = pages.layout(summary_html(report.contract_summary(cid, now=NOW, include_private=private)))
-            layout = d.doc.documentLayout()
-            block = d.doc.begin()
-            while block.isValid():
-                top = layout.blockBoundingRect(block).top()
-                lines = block.layout()
-                for i in range(lines.lineCount() if block.text().strip() else 0):
-                    y0 = top + lines.lineAt(i).y()
-                    y1 = y0 + lines.lineAt(i).height()
-                    assert any(a - 0.01 <= y0 and y1 <= b + 0.01 for (a, b), _ in d.bands), block.text()
-                block = block.next()
+            d = pages.layout(summary_blocks(report.contract_summary(cid, now=NOW, include_private=private)))
+            assert d.pages > 1 or (cid == known.id and not private)
+            # Each line and each table row lies whole on one page, and each page's band, with the table header
+            # it repeats, fits the page's body.
+            for unit in d.units:
+                assert sum(a - 0.01 <= unit.y and unit.y + unit.h <= b + 0.01 for (a, b), _ in d.bands) == 1
             for (a, b), header in d.bands:
-                assert b - a + (header[1] - header[0] if header else 0) <= pages.body.height() + 0.01
+                assert b - a + (header.h if header else 0) <= pages.body.height() + 0.01
 
 
 def test_paper_is_a4_or_letter_by_locale(qapp):
@@ -398,3 +393,42 @@ def test_r6_r9_the_pdf_shows_a_support_refund_and_both_submission_dates(qapp, bo
         "\u2069", ""
     )
     assert "Submitted 1 Jun 2027, again 13 Jun 2027; released automatically on 27 Jun 2027" in text
+
+
+def word_boxes(path: Path) -> list[tuple[int, float, float, str]]:
+    """Each word pdftotext reads, with its page and its left and right edges (points)."""
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    boxes, page = [], 0
+    for line in out.splitlines():
+        if "<page " in line:
+            page += 1
+        elif m := re.search(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*)</word>', line):
+            boxes.append((page, float(m.group(1)), float(m.group(2)), m.group(3)))
+    return boxes
+
+
+def test_long_texts_wrap_inside_the_page_and_a_memo_longer_than_a_page_is_read_once(qapp, book, tmp_path):
+    """A 200-character title in Arabic and English, an Arabic name, the largest amounts a book takes, an address
+    without a space and a memo of 20,000 characters: nothing runs past the margins, the amounts' columns grow to
+    hold them, and each word of the memo (a row taller than a page, cut between its lines) is read exactly once."""
+    f = ops.create_freelancer("سارة المنصور", agency="שלום סטודיו", email="x" * 150 + "@example.com")
+    title = ("تصميم الشعار والهوية البصرية " + "and the brand book of the whole company " * 5)[:200]
+    c = ops.create_contract(title, f, policy="direct", currency="USD", started_on=START, today=START)
+    big = ops.add_milestone(c, "Everything at once", 999_999_999_999_99, due_on=START + timedelta(days=30))
+    ops.fund_milestone(big, today=START)
+    memo = " ".join(f"w{n:05d}" for n in range(1, 2858))  # 19,999 characters, each word once
+    ops.release_payment(big, 500_000_000_000_00, memo=memo, today=START + timedelta(days=1))
+    path = export(c.id, tmp_path / "long.pdf")
+
+    width = 595.0  # A4, in points (the tests run in an English locale of A4: see en_us)
+    boxes = word_boxes(path)
+    right = max(x1 for _, _, x1, _ in boxes)
+    assert right <= width - 16 / 25.4 * 72 + 0.5, right  # within the right margin (16 mm)
+    text = " ".join(unicodedata.normalize("NFKC", w) for _, _, _, w in boxes)
+    assert "$999,999,999,999.99" in text and "$500,000,000,000.00" in text and "$499,999,999,999.99" in text
+    memo_words = [w for _, _, _, w in boxes if re.fullmatch(r"w\d{5}", w)]
+    assert sorted(memo_words) == memo.split()  # none lost or doubled across the pages the row spans
+    assert page_count(path) > 5
+    # The ledger's header row is repeated on each page the memo runs onto.
+    for n in range(3, page_count(path)):
+        assert pdf_text(path, n).split()[:3] == ["Date", "#", "Entry"]

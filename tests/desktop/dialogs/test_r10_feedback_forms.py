@@ -177,13 +177,14 @@ def test_r10_v2_tab_hides_the_freelancers_feedback_under_the_minimum_and_says_wh
 
 
 def test_r10_v2_summary_pdf_shows_the_rating_and_keeps_the_private_note_out_unless_asked(book, freelancer):
-    from desktop.summary_pdf import summary_html
+    from desktop.summary_pdf import Para, blocks_text, summary_blocks
     from models.report import contract_summary
 
     c = v2_ended(freelancer)
     ops.submit_feedback(c, {"rating": 5}, comment="Sharp icons", private_note="NOTE-FOR-ME", now=NOW)
-    html = summary_html(contract_summary(c, now=AFTER_WINDOW))
-    assert "Public rating" in html and "5 of 5" in html and "Sharp icons" in html
-    assert "Overall score" not in html and "NOTE-FOR-ME" not in html
-    asked = summary_html(contract_summary(c, include_private=True, now=AFTER_WINDOW))
-    assert "Private note on the freelancer:</b> \u2068NOTE-FOR-ME\u2069" in asked  # (isolated, as all typed text)
+    text = blocks_text(summary_blocks(contract_summary(c, now=AFTER_WINDOW)))
+    assert "Public rating" in text and "5 of 5" in text and "Sharp icons" in text
+    assert "Overall score" not in text and "NOTE-FOR-ME" not in text
+    asked = summary_blocks(contract_summary(c, include_private=True, now=AFTER_WINDOW))
+    note = "Private note on the freelancer: \u2068NOTE-FOR-ME\u2069"  # (isolated, as all typed text)
+    assert Para(note, bold=len("Private note on the freelancer:")) in asked  # its lead-in in bold
