@@ -41,6 +41,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -109,17 +110,18 @@ def _font(pt: float, *, bold: bool = False) -> QFont:
 
 
 class _Flow:
-    """Places blocks on pages, top to bottom. Without a painter it only measures (pages, heights)."""
+    """Places blocks on pages, top to bottom. Without a painter it only measures (pages, each table's rows);
+    `measured` keeps what it measured for the flow that paints."""
 
     def __init__(self, device, footer_left: str, painter: QPainter | None = None, *, total: int = 0,
-                 heights: dict | None = None, charts: Mapping[str, ChartPainter] = {}, palette=None,
+                 measured: dict | None = None, charts: Mapping[str, ChartPainter] = {}, palette=None,
                  cancelled: Callable[[], bool] = lambda: False,
                  progress: Callable[[int, int], None] = lambda done, total: None):  # fmt: skip
         self.device = device
         self.painter = painter
         self.footer_left = footer_left
         self.total = total
-        self.heights = {} if heights is None else heights
+        self.measured = {} if measured is None else measured
         self.charts = charts
         self.palette = palette
         self.cancelled = cancelled
@@ -140,7 +142,6 @@ class _Flow:
         self.y = 0.0
         self.fresh = True  # nothing on this page yet
         self._font_set = ""  # the painter's font (set only when it changes)
-        self._widths_cache: dict[str, _Widths] = {}
         self._fills = {c: QColor(c) for c in (HEADER_FILL, BAND_FILL)}
 
     # ------------------------------------------------------------ pages
@@ -251,9 +252,9 @@ class _Flow:
 
     def _width_of(self, font: str) -> _Widths:
         """The width of a text in a table font, each text measured once (see _Widths)."""
-        widths = self._widths_cache.get(font)
+        widths = self.measured.get(("widths", font))
         if widths is None:
-            widths = self._widths_cache[font] = _Widths(self.metrics[font])
+            widths = self.measured["widths", font] = _Widths(self.metrics[font])
         return widths
 
     def _columns(self, table: Table, bold: str) -> list[float]:
@@ -262,14 +263,34 @@ class _Flow:
         width = self._width_of(bold)
         n = len(table.headers)
         widths = [0.0] * n
-        for i in range(1, n):
-            texts = {r[i] for r, k in zip(table.rows, table.kinds, strict=True) if k != GROUP}
-            parts = {part for t in texts if t for part in t.split("\n")} if any("\n" in t for t in texts) else texts
-            widest = max((width[t] for t in parts if t), default=0.0)
-            header = max(width[part] for part in table.headers[i].split("\n"))
-            widths[i] = max(widest, header) * 1.04 + 2 * PAD_X
+        for i, texts in enumerate(self._texts(table), start=1):
+            widest = max((width[part] for part in table.headers[i].split("\n")), default=0.0)
+            if texts:
+                # The longest texts first: once a text that long cannot be wider than the widest yet, however
+                # wide its characters, no shorter one can (figures are many, and mostly alike).
+                most = max(width.chars[ch] for ch in set("".join(texts)))
+                for text in sorted(texts, key=len, reverse=True):
+                    if len(text) * most <= widest:
+                        break
+                    widest = max(widest, width[text])
+            widths[i] = widest * 1.04 + 2 * PAD_X
         widths[0] = self.width - sum(widths[1:])
         return widths
+
+    def _texts(self, table: Table) -> list[set[str]]:
+        """Each column's texts but the first's (each line of them), once each (a freelancer's row aside)."""
+        key = ("texts", table.key)
+        if key not in self.measured:
+            rows = [r for r, k in zip(table.rows, table.kinds, strict=True) if k != GROUP]
+            columns = []
+            for i in range(1, len(table.headers)):
+                texts = set(map(itemgetter(i), rows))
+                if any("\n" in t for t in texts):
+                    texts = {part for t in texts for part in t.split("\n")}
+                texts.discard("")
+                columns.append(texts)
+            self.measured[key] = columns
+        return self.measured[key]
 
     def _fit(self, text: str, font: str, avail: float, *, user: bool = True):
         """A first column's text made to fit `avail`: None (as it is, on one line), a text to draw on one line
@@ -329,7 +350,7 @@ class _Flow:
         by the measuring and the painting flows). A table whose figures leave its first column less than a
         quarter of the page is set smaller, so that no figure is ever cut (down to 70%; narrower still, the
         first column wraps more)."""
-        m = self.heights.get(table.key)
+        m = self.measured.get(table.key)
         if m is None:
             scale = 1.0
             plain, bold = self._scaled(scale)
@@ -359,11 +380,11 @@ class _Flow:
             header = self._fit(table.headers[0], bold, avail, user=False)
             head_lines = max(self._count(header), *(h.count("\n") + 1 for h in table.headers[1:]))
             lefts = [sum(widths[:i]) for i in range(len(widths))]
-            columns = [(i, lefts[i] + widths[i] - PAD_X if i in table.numeric else lefts[i] + PAD_X, i in table.numeric)
-                       for i in range(1, len(widths))]  # fmt: skip
-            m = _Measured(scale, plain, bold, widths, columns, heights, firsts, header,
+            columns = [(i, lefts[i] + widths[i] - PAD_X if i in table.numeric else round(lefts[i] + PAD_X),
+                        i in table.numeric) for i in range(1, len(widths))]  # fmt: skip
+            m = _Measured(scale, plain, bold, widths, round(PAD_X), columns, heights, firsts, header,
                           head_lines * line[bold] + 2 * PAD_Y)  # fmt: skip
-            self.heights[table.key] = m
+            self.measured[table.key] = m
         self._scaled(m.scale)  # (the fonts made in this flow too)
         return m
 
@@ -410,7 +431,8 @@ class _Flow:
 
     def _cells(self, cells, first, m: _Measured, font: str, height: float, fill: str | None) -> None:
         """One row: each cell one drawText at its baseline, a number's right edge at its column's (faster than
-        drawText into a rectangle with an alignment, or a QTextLayout per row: measured here)."""
+        drawText into a rectangle with an alignment, or a QTextLayout per row: measured here). At whole device
+        pixels (300 a inch): drawText(x, y, text) is a third faster than at a QPointF."""
         p = self.painter
         y = self.y
         if fill is not None:
@@ -419,35 +441,39 @@ class _Flow:
             p.setFont(self.fonts[font])
             self._font_set = font
         top = y + PAD_Y
-        base = top + self.metrics[font].ascent()
-        lh = self.line[font]
+        base = round(top + self.metrics[font].ascent())
         draw = p.drawText
         if first is None:
             if cells[0]:
-                draw(QPointF(PAD_X, base), cells[0])
+                draw(m.left, base, cells[0])
         else:
-            self._first(first, top, base, lh)
+            self._first(first, top, base, self.line[font])
         width = self._width_of(font)
         for i, x, numeric in m.columns:
             text = cells[i]
-            if not text:
-                continue
-            if "\n" in text:
-                b = base
-                for part in text.split("\n"):
-                    draw(QPointF(x - width[part] if numeric else x, b), part)
-                    b += lh
-            else:
-                draw(QPointF(x - width[text] if numeric else x, base), text)
+            if text:
+                if "\n" in text:
+                    self._lines_of(text, x, numeric, base, font)
+                elif numeric:
+                    draw(round(x - width[text]), base, text)
+                else:
+                    draw(x, base, text)
+
+    def _lines_of(self, text: str, x: float, numeric: bool, base: float, font: str) -> None:
+        """A cell of several lines, each at its baseline."""
+        width = self._width_of(font)
+        for part in text.split("\n"):
+            self.painter.drawText(round(x - width[part]) if numeric else x, round(base), part)
+            base += self.line[font]
 
     def _first(self, first, top: float, base: float, lh: float) -> None:
         """A first column fitted by `_fit` (other than as it is)."""
         p = self.painter
         if isinstance(first, str):
-            p.drawText(QPointF(PAD_X, base), first)
+            p.drawText(round(PAD_X), round(base), first)
         elif isinstance(first, tuple):
             for line in first:
-                p.drawText(QPointF(PAD_X, base), line)
+                p.drawText(round(PAD_X), round(base), line)
                 base += lh
         else:
             for layout in first:
@@ -477,6 +503,7 @@ class _Measured:
     plain: str
     bold: str
     widths: list[float]
+    left: int  # where the first column's text starts
     columns: list[tuple[int, float, bool]]  # each column but the first: where it is drawn from, numeric or not
     heights: list[float]
     firsts: list
@@ -605,8 +632,8 @@ def paint_pack(
     placeholder = {}
     contents_pages = _Flow(device, footer, charts=charts)
     _front(contents_pages, pack, book_name, generated_at, _contents_table(pack, placeholder))
-    heights: dict = {}
-    body = _Flow(device, footer, heights=heights, charts=charts)
+    measured: dict = {}
+    body = _Flow(device, footer, measured=measured, charts=charts)
     body.page = contents_pages.page
     body.y, body.fresh = contents_pages.y, contents_pages.fresh
     starts: dict[str, int] = {}
@@ -616,7 +643,7 @@ def paint_pack(
         raise PackCancelled
     painter = QPainter(device)
     try:
-        flow = _Flow(device, footer, painter, total=total, heights=heights, charts=charts, palette=palette,
+        flow = _Flow(device, footer, painter, total=total, measured=measured, charts=charts, palette=palette,
                      cancelled=cancelled, progress=progress)  # fmt: skip
         _front(flow, pack, book_name, generated_at, _contents_table(pack, starts))
         _body(flow, pack, {}, starts)
