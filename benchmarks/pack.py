@@ -70,38 +70,110 @@ def prepare(book: Path) -> int:
     return last.year
 
 
-def measure(book: Path, year: int, home: bool, out: Path) -> dict:
+class Clock:
+    """Marks of wall and CPU time (this process's: what the machine's load does not stretch), by name."""
+
+    def __init__(self):
+        self.marks: dict[str, tuple[float, float]] = {}
+
+    def mark(self, name: str) -> None:
+        self.marks.setdefault(name, (time.perf_counter(), time.process_time()))
+
+    def between(self, start: str, end: str) -> tuple[float, float]:
+        (w0, c0), (w1, c1) = self.marks[start], self.marks[end]
+        return w1 - w0, c1 - c0
+
+
+def part_pages(pdf: Path) -> dict[str, int]:
+    """Where the PDF's parts start, from its contents page: the first report, the rates, the freelancers."""
+    text = subprocess.run(["pdftotext", "-layout", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    starts = {}
+    for line in text.splitlines():
+        words = line.split()
+        if not words or not words[-1].isdigit():
+            continue
+        for name, title in (("reports", "Spend by month"), ("rates", "Exchange rates used"),
+                            ("freelancers", "Freelancers and their contracts")):  # fmt: skip
+            if line.strip().startswith(title):
+                starts.setdefault(name, int(words[-1]))
+    return starts
+
+
+def measure(book: Path, year: int, home: bool, out: Path, profile: Path | None = None) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
-    from desktop.pack_pdf import write_pack
+    from desktop import pack_pdf
+    from desktop.widgets.appearance import light_palette
+    from desktop.widgets.charts import pack_charts
     from models.book import open_book
     from models.pack import build_pack
 
     app = QGuiApplication.instance() or QGuiApplication([])  # noqa: F841 - fonts need it
     opened = open_book(book, create=False)
-    marks: dict[int, float] = {}
-    started = time.perf_counter()
-    pack = build_pack(year, home=None if home else False, progress=lambda done, total, what: marks.setdefault(
-        done, time.perf_counter()))  # fmt: skip
-    built, built_cpu = time.perf_counter(), time.process_time()
-    files = write_pack(pack, out, book_name=book.name, generated_at=datetime.now(UTC))
-    done, done_cpu = time.perf_counter(), time.process_time()
+    clock = Clock()
+    pages: dict[int, tuple[float, float]] = {}
+    csv = [0.0, 0.0]
+    write_csv_file = pack_pdf.write_csv_file
+
+    def timed_csv(*args):
+        w, c = time.perf_counter(), time.process_time()
+        try:
+            return write_csv_file(*args)
+        finally:
+            csv[0] += time.perf_counter() - w
+            csv[1] += time.process_time() - c
+
+    pack_pdf.write_csv_file = timed_csv  # (how long the CSV files take, inside write_pack)
+    profiler = None
+    if profile is not None:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    clock.mark("start")
+    pack = build_pack(year, home=None if home else False,
+                      progress=lambda done, total, what: clock.mark(f"step {done}"))  # fmt: skip
+    clock.mark("built")
+    files = pack_pdf.write_pack(pack, out, book_name=book.name, generated_at=datetime.now(UTC), charts=pack_charts(),
+                                palette=light_palette(),
+                                progress=lambda done, total: pages.setdefault(done, (time.perf_counter(),
+                                                                                     time.process_time())))  # fmt: skip
+    clock.mark("done")
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    pack_pdf.write_csv_file = write_csv_file
     opened.close()
     info = subprocess.run(["pdfinfo", str(files[0])], capture_output=True, text=True).stdout
-    pages = next((int(line.split()[1]) for line in info.splitlines() if line.startswith("Pages:")), 0)
+    n = next((int(line.split()[1]) for line in info.splitlines() if line.startswith("Pages:")), 0)
+    starts = part_pages(files[0])
+    # The PDF's parts: from the end of building (the measuring pass and the contents page come first) to the page
+    # before each part's first, then the last page to the end of the CSV files and the moves into place.
+    bounds = [("pdf_measure_and_contents", starts.get("reports", 2) - 1), ("pdf_reports", starts.get("rates",
+              starts.get("freelancers", n + 1)) - 1), ("pdf_rates", starts.get("freelancers", n + 1) - 1),
+              ("pdf_freelancers", n)]  # fmt: skip
+    stages = {"reports": clock.between("start", f"step {REPORT_STEPS}"),
+              "arrange": clock.between(f"step {REPORT_STEPS}", "built")}  # fmt: skip
+    previous = clock.marks["built"]
+    for name, last_page in bounds:
+        if last_page in pages:
+            stages[name] = (pages[last_page][0] - previous[0], pages[last_page][1] - previous[1])
+            previous = pages[last_page]
+    stages["csv"] = (csv[0], csv[1])
+    end = clock.marks["done"]
+    stages["pdf_close_and_moves"] = (end[0] - previous[0] - csv[0], end[1] - previous[1] - csv[1])
     return {
-        "pack_s": done - started,
-        "reports_s": marks[REPORT_STEPS] - started,
-        "arrange_s": built - marks[REPORT_STEPS],
-        "write_s": done - built,
-        "write_cpu_s": done_cpu - built_cpu,  # this process's CPU time: what the machine's load does not stretch
-        "pages": pages,
+        "pack_s": clock.between("start", "done")[0],
+        "pack_cpu_s": clock.between("start", "done")[1],
+        "stages": {k: {"s": round(w, 2), "cpu_s": round(c, 2)} for k, (w, c) in stages.items()},
+        "pages": n,
         "rows": sum(len(t.rows) for t in pack.tables) + sum(len(f.table.rows) + 1 for f in pack.freelancers),
         "csv_rows": sum(len(t.csv_rows) for t in pack.tables),
         "freelancers": len(pack.freelancers),
         "pdf_mb": files[0].stat().st_size / 1e6,
         "year": year,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -110,6 +182,8 @@ def main() -> None:
     parser.add_argument("--contracts", type=int, default=100_000)
     parser.add_argument("--book", type=Path, help="an existing big book, copied (else one is generated)")
     parser.add_argument("--no-home", action="store_true", help="no home currency: nothing converted")
+    parser.add_argument("--profile", type=Path, metavar="PATH", help="write cProfile's statistics of the pack here")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="write the pack into DIR (kept), to look at")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="escrowbook-pack-") as tmp:
         if args.book is not None:
@@ -118,23 +192,29 @@ def main() -> None:
         else:
             book = given_or_demo(None, Path(tmp), args.contracts)
         year = prepare(book)
-        m = measure(book, year, not args.no_home, Path(tmp) / "pack")
+        m = measure(book, year, not args.no_home, args.keep or Path(tmp) / "pack", args.profile)
     print(json.dumps(m), file=sys.stderr)
+    stages = m["stages"]
+    own = sum(v["s"] for k, v in stages.items() if k != "reports")
     result = {
-        "pack_s": figure(m["pack_s"], BUDGET_S, "s", pack_over_reports=round(m["pack_s"] / m["reports_s"], 2)),
-        "reports_s": figure(m["reports_s"], None, "s"),
-        "arrange_s": figure(m["arrange_s"], None, "s"),
-        "arrange_and_write_s": figure(m["arrange_s"] + m["write_s"], ARRANGE_AND_WRITE_S, "s"),
-        "write_s": figure(
-            m["write_s"],
-            None,
+        "pack_s": figure(
+            m["pack_s"],
+            BUDGET_S,
             "s",
-            pages=m["pages"],
-            rows=m["rows"],
-            csv_rows=m["csv_rows"],
-            pdf_mb=round(m["pdf_mb"], 1),
-            cpu_s=round(m["write_cpu_s"], 1),
+            cpu_s=round(m["pack_cpu_s"], 1),
+            load=round(m["load"], 1),
+            pack_over_reports=round(m["pack_s"] / stages["reports"]["s"], 2),
         ),
+        "reports_s": figure(stages["reports"]["s"], None, "s", cpu_s=stages["reports"]["cpu_s"]),
+        "arrange_and_write_s": figure(
+            own,
+            ARRANGE_AND_WRITE_S,
+            "s",
+            cpu_s=round(sum(v["cpu_s"] for k, v in stages.items() if k != "reports"), 1),
+            stages={k: v for k, v in stages.items() if k != "reports"},
+        ),
+        "pdf": {"pages": m["pages"], "rows": m["rows"], "mb": round(m["pdf_mb"], 1)},
+        "csv_rows": {"value": m["csv_rows"], "unit": "rows"},
         "freelancers": {"value": m["freelancers"], "unit": "freelancers"},
         "year": {"value": m["year"], "unit": "year"},
     }

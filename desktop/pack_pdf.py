@@ -37,8 +37,11 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -68,6 +71,7 @@ from desktop.summary_pdf import (
 from models.labels import day_text
 from models.pack import (
     GROUP,
+    ROW,
     TOTAL,
     Pack,
     PackCancelled,
@@ -106,17 +110,18 @@ def _font(pt: float, *, bold: bool = False) -> QFont:
 
 
 class _Flow:
-    """Places blocks on pages, top to bottom. Without a painter it only measures (pages, heights)."""
+    """Places blocks on pages, top to bottom. Without a painter it only measures (pages, each table's rows);
+    `measured` keeps what it measured for the flow that paints."""
 
     def __init__(self, device, footer_left: str, painter: QPainter | None = None, *, total: int = 0,
-                 heights: dict | None = None, charts: Mapping[str, ChartPainter] = {}, palette=None,
+                 measured: dict | None = None, charts: Mapping[str, ChartPainter] = {}, palette=None,
                  cancelled: Callable[[], bool] = lambda: False,
                  progress: Callable[[int, int], None] = lambda done, total: None):  # fmt: skip
         self.device = device
         self.painter = painter
         self.footer_left = footer_left
         self.total = total
-        self.heights = {} if heights is None else heights
+        self.measured = {} if measured is None else measured
         self.charts = charts
         self.palette = palette
         self.cancelled = cancelled
@@ -137,7 +142,7 @@ class _Flow:
         self.y = 0.0
         self.fresh = True  # nothing on this page yet
         self._font_set = ""  # the painter's font (set only when it changes)
-        self._advances: dict[str, dict[str, float]] = {}
+        self._fills = {c: QColor(c) for c in (HEADER_FILL, BAND_FILL)}
 
     # ------------------------------------------------------------ pages
     def new_page(self) -> None:
@@ -240,64 +245,148 @@ class _Flow:
         if keys[0] not in self.fonts:
             for key, bold in zip(keys, (False, True), strict=True):
                 self.fonts[key] = _font(TABLE_PT * scale, bold=bold)
-                self.fonts[key].setKerning(False)  # a figure's width is the sum of its characters' (_advance)
+                self.fonts[key].setKerning(False)  # a text's width is the sum of its characters' (_Widths)
                 self.metrics[key] = QFontMetricsF(self.fonts[key], self.device)
                 self.line[key] = self.metrics[key].height()
         return keys
 
-    def _widths(self, table: Table, bold_key: str) -> list[float]:
-        """Every column but the first as wide as its widest cell (measured on its longest text, in bold: totals
-        and headers are); the first takes the rest."""
-        bold = self.metrics[bold_key]
+    def _width_of(self, font: str) -> _Widths:
+        """The width of a text in a table font, each text measured once (see _Widths)."""
+        widths = self.measured.get(("widths", font))
+        if widths is None:
+            widths = self.measured["widths", font] = _Widths(self.metrics[font])
+        return widths
+
+    def _columns(self, table: Table, bold: str) -> list[float]:
+        """Every column but the first as wide as its widest cell (in bold: totals and headers are); the first
+        takes the rest."""
+        width = self._width_of(bold)
         n = len(table.headers)
         widths = [0.0] * n
-        for i in range(1, n):
-            longest = max((part for r, k in zip(table.rows, table.kinds, strict=True) if k != GROUP
-                           for part in r[i].split("\n")), key=len, default="")  # fmt: skip
-            header = max(bold.horizontalAdvance(part) for part in table.headers[i].split("\n"))
-            widths[i] = max(bold.horizontalAdvance(longest), header) * 1.04 + 2 * PAD_X
+        for i, texts in enumerate(self._texts(table), start=1):
+            widest = max((width[part] for part in table.headers[i].split("\n")), default=0.0)
+            if texts:
+                # The longest texts first: once a text that long cannot be wider than the widest yet, however
+                # wide its characters, no shorter one can (figures are many, and mostly alike).
+                most = max(width.chars[ch] for ch in set("".join(texts)))
+                for text in sorted(texts, key=len, reverse=True):
+                    if len(text) * most <= widest:
+                        break
+                    widest = max(widest, width[text])
+            widths[i] = widest * 1.04 + 2 * PAD_X
         widths[0] = self.width - sum(widths[1:])
         return widths
 
-    def _wraps(self, text: str, width: float, font: str) -> int:
-        """How many lines the text of a first column takes (0: one line, nothing to wrap)."""
-        avail = width - 2 * PAD_X
-        m = self.metrics[font]
-        parts = text.split("\n")
-        if len(parts) == 1 and m.horizontalAdvance(text) <= avail:
-            return 0
-        return sum(layout.lineCount() for part in parts for layout in self._lines(part, font, avail))
+    def _texts(self, table: Table) -> list[set[str]]:
+        """Each column's texts but the first's (each line of them), once each (a freelancer's row aside)."""
+        key = ("texts", table.key)
+        if key not in self.measured:
+            rows = [r for r, k in zip(table.rows, table.kinds, strict=True) if k != GROUP]
+            columns = []
+            for i in range(1, len(table.headers)):
+                texts = set(map(itemgetter(i), rows))
+                if any("\n" in t for t in texts):
+                    texts = {part for t in texts for part in t.split("\n")}
+                texts.discard("")
+                columns.append(texts)
+            self.measured[key] = columns
+        return self.measured[key]
 
-    def _measure(self, table: Table) -> tuple:
-        """The table's fonts, column widths, row heights and which rows wrap their first column (measured once).
-        A table whose figures leave its first column less than a quarter of the page is set smaller, so that no
-        figure is ever cut (down to 70%; narrower still, the first column wraps more)."""
-        if table.key not in self.heights:
+    def _fit(self, text: str, font: str, avail: float, *, user: bool = True):
+        """A first column's text made to fit `avail`: None (as it is, on one line), a text to draw on one line
+        (user text isolated), the lines of a text wrapped at its spaces (a tuple), or Qt's layouts of a text in a
+        script whose width is not the sum of its characters' (a list). Words are kept whole unless one is wider
+        than the line."""
+        if not text:
+            return None
+        if not _COMPLEX.search(text):
+            if "\n" not in text and self._width_of(font)[text] <= avail:
+                return None
+            return tuple(line for part in text.split("\n") for line in self._wrap(part, font, avail))
+        parts = [isolate(part) if user else part for part in text.split("\n")]
+        if len(parts) == 1 and self.metrics[font].horizontalAdvance(parts[0]) <= avail:
+            return parts[0]
+        return [layout for part in parts for layout in self._lines(part, font, avail)]
+
+    def _wrap(self, text: str, font: str, avail: float) -> list[str]:
+        """A line of text (without a script that shapes its letters) cut at its spaces into lines of `avail` at
+        most, a word wider than a line cut where it reaches the line's end."""
+        width = self._width_of(font)
+        chars = width.chars
+        space = chars[" "]
+        lines: list[str] = []
+        line, used = "", 0.0
+        for word in text.split(" "):
+            w = width[word]
+            if line and used + space + w <= avail:
+                line, used = f"{line} {word}", used + space + w
+                continue
+            if line:
+                lines.append(line)
+            while w > avail and len(word) > 1:
+                reach, k = 0.0, 0
+                for k, ch in enumerate(word):  # noqa: B007 - k is where the word is cut
+                    reach += chars[ch]
+                    if reach > avail:
+                        break
+                lines.append(word[: max(k, 1)])
+                word = word[max(k, 1) :]
+                w = width[word]
+            line, used = word, w
+        lines.append(line)
+        return lines
+
+    @staticmethod
+    def _count(first) -> int:
+        """How many lines a first column fitted by `_fit` takes."""
+        if first is None or isinstance(first, str):
+            return 1
+        if isinstance(first, tuple):
+            return len(first)
+        return sum(layout.lineCount() for layout in first)
+
+    def _measure(self, table: Table) -> _Measured:
+        """The table's fonts, columns, row heights and first columns fitted (measured once: the cache is shared
+        by the measuring and the painting flows). A table whose figures leave its first column less than a
+        quarter of the page is set smaller, so that no figure is ever cut (down to 70%; narrower still, the
+        first column wraps more)."""
+        m = self.measured.get(table.key)
+        if m is None:
             scale = 1.0
             plain, bold = self._scaled(scale)
-            widths = self._widths(table, bold)
+            widths = self._columns(table, bold)
             if widths[0] < self.width * FIRST_COLUMN:
                 scale = max(0.7, math.floor(100 * (1 - FIRST_COLUMN) * self.width / sum(widths[1:])) / 100)
                 plain, bold = self._scaled(scale)
-                widths = self._widths(table, bold)
+                widths = self._columns(table, bold)
             if widths[0] < self.width * 0.12:  # (never: a table of a few figures)
                 widths = [w * self.width / (sum(widths[1:]) + self.width * 0.12) for w in widths]
                 widths[0] = self.width - sum(widths[1:])
-            heights, wraps = [], []
+            avail = widths[0] - 2 * PAD_X
+            heights, firsts = [], []
+            line = {plain: self.line[plain], bold: self.line[bold]}
             for r, kind in zip(table.rows, table.kinds, strict=True):
                 if kind == GROUP:  # a freelancer's name across the whole width
-                    lines = self._wraps(_group_text(r), self.width, bold)
-                    wraps.append(lines > 0)
-                    heights.append(max(lines, 1) * self.line[bold] + 2 * PAD_Y + GROUP_GAP)
+                    first = self._fit(_group_text(r), bold, self.width - 2 * PAD_X, user=False)
+                    firsts.append(first)
+                    heights.append(self._count(first) * line[bold] + 2 * PAD_Y + GROUP_GAP)
                     continue
-                font = bold if kind == TOTAL else plain
-                lines = self._wraps(r[0], widths[0], font) if r[0] else 0
-                wraps.append(lines > 0)
-                most = max(lines, 1, *(c.count("\n") + 1 for c in r[1:]))
-                heights.append(most * self.line[font] + 2 * PAD_Y)
-            self.heights[table.key] = (scale, widths, heights, wraps)
-        scale, widths, heights, wraps = self.heights[table.key]
-        return self._scaled(scale), widths, heights, wraps  # (the fonts made here too: the cache is shared)
+                first = self._fit(r[0], plain if kind != TOTAL else bold, avail)
+                firsts.append(first)
+                most = self._count(first)
+                if "\n" in "".join(r[1:]):
+                    most = max(most, *(c.count("\n") + 1 for c in r[1:]))
+                heights.append(most * line[bold if kind == TOTAL else plain] + 2 * PAD_Y)
+            header = self._fit(table.headers[0], bold, avail, user=False)
+            head_lines = max(self._count(header), *(h.count("\n") + 1 for h in table.headers[1:]))
+            lefts = [sum(widths[:i]) for i in range(len(widths))]
+            columns = [(i, lefts[i] + widths[i] - PAD_X if i in table.numeric else round(lefts[i] + PAD_X),
+                        i in table.numeric) for i in range(1, len(widths))]  # fmt: skip
+            m = _Measured(scale, plain, bold, widths, round(PAD_X), columns, heights, firsts, header,
+                          head_lines * line[bold] + 2 * PAD_Y)  # fmt: skip
+            self.measured[table.key] = m
+        self._scaled(m.scale)  # (the fonts made in this flow too)
+        return m
 
     def table(self, table: Table, starts: dict[str, int] | None = None) -> None:
         """The header row, then each row; a row that does not fit starts a page, which repeats the header.
@@ -306,99 +395,134 @@ class _Flow:
         if not table.rows:
             self.paragraph(table.empty, grey=True)
             return
-        fonts, widths, heights, wraps = self._measure(table)
-        bold = fonts[1]
-        head_lines = max(1, self._wraps(table.headers[0], widths[0], bold),
-                         *(h.count("\n") + 1 for h in table.headers[1:]))  # fmt: skip
-        header_h = head_lines * self.line[bold] + 2 * PAD_Y
-        self._room(header_h + heights[0])
-        self._row(table.headers, widths, header_h, table, "header", fonts, band=False, wrap=head_lines > 1)
+        m = self._measure(table)
+        heights, kinds, firsts, rows = m.heights, table.kinds, m.firsts, table.rows
+        paint = self.painter is not None
+        self._room(m.header_height + heights[0])
+        self._header(table, m)
         band = False
-        last = len(table.rows) - 1
-        for i, cells in enumerate(table.rows):
+        last = len(rows) - 1
+        for i, kind in enumerate(kinds):
             h = heights[i]
-            kind = table.kinds[i]
-            need = h + (heights[i + 1] if kind == GROUP and i < last else 0)
+            need = h + heights[i + 1] if kind == GROUP and i < last else h
             if self.y + need > self.height:
                 self.new_page()
-                self._row(table.headers, widths, header_h, table, "header", fonts, band=False, wrap=head_lines > 1)
+                self._header(table, m)
             if kind == GROUP:
                 band = False
                 if starts is not None:
                     starts[table.keys[i]] = self.page
+                if paint:
+                    self._group(rows[i], firsts[i], m)
             else:
                 band = not band
-            self._row(cells, widths, h, table, kind, fonts, band=band and kind == "row", wrap=wraps[i])
+                if paint:
+                    self._cells(rows[i], firsts[i], m, m.bold if kind == TOTAL else m.plain, h,
+                                BAND_FILL if band and kind == ROW else None)  # fmt: skip
+            self.y += h
+        self.fresh = False
         self.y += GAP
 
-    def _row(self, cells, widths, height, table: Table, kind: str, fonts, *, band: bool, wrap: bool) -> None:
-        p = self.painter
-        if p is not None:
-            font = fonts[1] if kind in ("header", TOTAL, GROUP) else fonts[0]
-            if kind == "header" or band:
-                p.fillRect(
-                    QRectF(0, self.y, sum(widths), height), QColor(HEADER_FILL if kind == "header" else BAND_FILL)
-                )
-            if font != self._font_set:
-                p.setFont(self.fonts[font])
-                self._font_set = font
-            if kind == GROUP:
-                self._group(cells, height, font, wrap)
-                return
-            x = 0.0
-            lh = self.line[font]
-            top = self.y + PAD_Y
-            base0 = top + self.metrics[font].ascent()
-            advance = self._advance(font)
-            numeric = table.numeric
-            draw = p.drawText
-            for i, text in enumerate(cells):
-                w = widths[i]
-                if text:
-                    if i == 0:
-                        if wrap:
-                            y = top
-                            for layout in self._lines(text if kind == "header" else isolate(text), font, w - 2 * PAD_X):
-                                layout.draw(p, QPointF(x + PAD_X, y))
-                                y += layout.lineCount() * lh
-                        else:
-                            draw(QPointF(x + PAD_X, base0), text if kind == "header" else isolate(text))
-                    else:
-                        # Each line drawn at its baseline, a number's right edge at the cell's: faster than
-                        # drawText in a rectangle with an alignment (measured here), the same on paper.
-                        base = base0
-                        for part in text.split("\n") if "\n" in text else (text,):
-                            draw(QPointF(x + w - PAD_X - advance(part) if i in numeric else x + PAD_X, base), part)
-                            base += lh
-                x += w
-        self.y += height
+    def _header(self, table: Table, m: _Measured) -> None:
+        if self.painter is not None:
+            self._cells(table.headers, m.header, m, m.bold, m.header_height, HEADER_FILL)
+        self.y += m.header_height
         self.fresh = False
 
-    def _advance(self, font: str) -> Callable[[str], float]:
-        """The width of a figure's text (digits, signs, currency symbols, "rate missing") in a table font: the sum
-        of its characters' advances, each measured once (the table fonts are set without kerning and ligatures,
-        so that sum is the text's width; a call to the font's metrics per figure cost as much as a third of its
-        drawing)."""
-        widths = self._advances.get(font)
-        if widths is None:
-            widths = self._advances[font] = _Advances(self.metrics[font].horizontalAdvance)
-        return lambda text: sum(map(widths.__getitem__, text))
+    def _cells(self, cells, first, m: _Measured, font: str, height: float, fill: str | None) -> None:
+        """One row: each cell one drawText at its baseline, a number's right edge at its column's (faster than
+        drawText into a rectangle with an alignment, or a QTextLayout per row: measured here). At whole device
+        pixels (300 a inch): drawText(x, y, text) is a third faster than at a QPointF."""
+        p = self.painter
+        y = self.y
+        if fill is not None:
+            p.fillRect(QRectF(0, y, self.width, height), self._fills[fill])
+        if font != self._font_set:
+            p.setFont(self.fonts[font])
+            self._font_set = font
+        top = y + PAD_Y
+        base = round(top + self.metrics[font].ascent())
+        draw = p.drawText
+        if first is None:
+            if cells[0]:
+                draw(m.left, base, cells[0])
+        else:
+            self._first(first, top, base, self.line[font])
+        width = self._width_of(font)
+        for i, x, numeric in m.columns:
+            text = cells[i]
+            if text:
+                if "\n" in text:
+                    self._lines_of(text, x, numeric, base, font)
+                elif numeric:
+                    draw(round(x - width[text]), base, text)
+                else:
+                    draw(x, base, text)
 
-    def _group(self, cells, height: float, font: str, wrap: bool) -> None:
+    def _lines_of(self, text: str, x: float, numeric: bool, base: float, font: str) -> None:
+        """A cell of several lines, each at its baseline."""
+        width = self._width_of(font)
+        for part in text.split("\n"):
+            self.painter.drawText(round(x - width[part]) if numeric else x, round(base), part)
+            base += self.line[font]
+
+    def _first(self, first, top: float, base: float, lh: float) -> None:
+        """A first column fitted by `_fit` (other than as it is)."""
+        p = self.painter
+        if isinstance(first, str):
+            p.drawText(round(PAD_X), round(base), first)
+        elif isinstance(first, tuple):
+            for line in first:
+                p.drawText(round(PAD_X), round(base), line)
+                base += lh
+        else:
+            for layout in first:
+                layout.draw(p, QPointF(PAD_X, top))
+                top += layout.lineCount() * lh
+
+    def _group(self, cells, first, m: _Measured) -> None:
         """A freelancer's name, number and agency across the whole width, a little apart from the rows above."""
         p = self.painter
         top = self.y + GROUP_GAP
         p.drawLine(QPointF(0, top), QPointF(self.width, top))
-        text = _group_text(cells)
-        if wrap:
-            y = top + PAD_Y
-            for layout in self._lines(text, font, self.width - 2 * PAD_X):
-                layout.draw(p, QPointF(PAD_X, y))
-                y += layout.lineCount() * self.line[font]
+        if m.bold != self._font_set:
+            p.setFont(self.fonts[m.bold])
+            self._font_set = m.bold
+        base = top + PAD_Y + self.metrics[m.bold].ascent()
+        if first is None:
+            p.drawText(QPointF(PAD_X, base), _group_text(cells))
         else:
-            p.drawText(QRectF(PAD_X, top + PAD_Y, self.width - 2 * PAD_X, self.line[font]), _LEFT, text)
-        self.y += height
-        self.fresh = False
+            self._first(first, top + PAD_Y, base, self.line[m.bold])
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """A table measured: its fonts (keys), columns, each row's height and first column fitted (`_Flow._fit`)."""
+
+    scale: float
+    plain: str
+    bold: str
+    widths: list[float]
+    left: int  # where the first column's text starts
+    columns: list[tuple[int, float, bool]]  # each column but the first: where it is drawn from, numeric or not
+    heights: list[float]
+    firsts: list
+    header: object  # the header's first column, fitted
+    header_height: float
+
+
+class _Widths(dict):
+    """Each text's width in a table font (set without kerning and ligatures, so that the sum of its characters'
+    advances is its width), measured when first asked for: a call to the font's metrics per figure cost as much as
+    a third of its drawing, and the same figures come back often."""
+
+    def __init__(self, metrics: QFontMetricsF):
+        super().__init__()
+        self.chars = _Advances(metrics.horizontalAdvance)
+
+    def __missing__(self, text: str) -> float:
+        w = self[text] = sum(map(self.chars.__getitem__, text))
+        return w
 
 
 class _Advances(dict):
@@ -413,13 +537,16 @@ class _Advances(dict):
         return w
 
 
+# Text outside these ranges (right-to-left scripts, scripts that join or combine their letters, direction marks)
+# is measured and wrapped by Qt's text layout, isolated; within them, a text's width is the sum of its characters'.
+_COMPLEX = re.compile("[^\u0020-\u007e\u00a0-\u02ff\u0370-\u052f\u1e00-\u1fff\u2010-\u2027\u2030-\u205e\u20a0-\u20cf"
+                      "\u2100-\u2bff]")  # fmt: skip
+
+
 def _group_text(cells) -> str:
     """A freelancer's row of the freelancers' table: "Name · Freelancer #7 · agency Name" (user text isolated)."""
     name, number, agency = cells[0], cells[1], cells[2]
     return f"{isolate(name)}  ·  {number}" + (f"  ·  agency {isolate(agency)}" if agency else "")
-
-
-_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
 # ------------------------------------------------------------------ the pack on paper
@@ -505,8 +632,8 @@ def paint_pack(
     placeholder = {}
     contents_pages = _Flow(device, footer, charts=charts)
     _front(contents_pages, pack, book_name, generated_at, _contents_table(pack, placeholder))
-    heights: dict = {}
-    body = _Flow(device, footer, heights=heights, charts=charts)
+    measured: dict = {}
+    body = _Flow(device, footer, measured=measured, charts=charts)
     body.page = contents_pages.page
     body.y, body.fresh = contents_pages.y, contents_pages.fresh
     starts: dict[str, int] = {}
@@ -516,7 +643,7 @@ def paint_pack(
         raise PackCancelled
     painter = QPainter(device)
     try:
-        flow = _Flow(device, footer, painter, total=total, heights=heights, charts=charts, palette=palette,
+        flow = _Flow(device, footer, painter, total=total, measured=measured, charts=charts, palette=palette,
                      cancelled=cancelled, progress=progress)  # fmt: skip
         _front(flow, pack, book_name, generated_at, _contents_table(pack, starts))
         _body(flow, pack, {}, starts)

@@ -26,12 +26,15 @@ missing"), and the pack lists, per currency, the days that had no rate and every
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from . import reports
@@ -111,24 +114,38 @@ class PackCancelled(Exception):
 
 
 # ------------------------------------------------------------------ cells
+# A pack formats hundreds of thousands of amounts, and the same ones come back often (budgets, $0.00): each is
+# formatted once per pack (build_pack empties these when it ends).
+@functools.cache
 def money(minor: int, currency: str) -> str:
     return format_money(minor, currency)
+
+
+_plain = functools.lru_cache(maxsize=None)(plain_amount)
+_MISSING = attrgetter("missing")
+_PARTS = attrgetter("parts")
+
+
+def complete(figure: HomeAmount) -> bool:
+    """Whether every part of a converted figure had a rate (HomeAmount.complete, without making its tuple of
+    missing parts: a pack asks it of every converted figure)."""
+    return not any(map(_MISSING, figure.parts))
 
 
 def home_cell(figure: HomeAmount | None) -> str:
     """A converted figure as shown: the amount; with "rate missing" when a part of it had no rate."""
     if figure is None:
         return ""
-    if figure.complete:
+    if complete(figure):
         return money(figure.amount, figure.currency)
-    if all(p.missing for p in figure.parts):
+    if all(map(_MISSING, figure.parts)):
         return RATE_MISSING
     return f"{money(figure.amount, figure.currency)}\n+ {RATE_MISSING}"
 
 
 def missing_words(figure: HomeAmount | None) -> str:
     """For a CSV cell: what of a converted figure had no rate ("" when nothing)."""
-    if figure is None or figure.complete:
+    if figure is None or complete(figure):
         return ""
     return figure.describe().split("; ")[-1]
 
@@ -152,7 +169,7 @@ def _home_columns(report: Report) -> list[str]:
 
 def _home_share(figures: dict) -> str:
     fees, spend = figures.get("fees"), figures.get("spend")
-    if fees is None or spend is None or not (fees.complete and spend.complete):
+    if fees is None or spend is None or not (complete(fees) and complete(spend)):
         return ""
     return percent(reports.fee_share(fees.amount, spend.amount))
 
@@ -197,6 +214,7 @@ def _report_table(
     keys: list[str] = []
     csv_rows: list[tuple] = []
     blank_home = ("",) * (len(home_cols) + (1 if share and home_cols else 0))
+    figures_of = _getter(columns)
 
     def extras_of(r: Row) -> list[str]:
         extras = []
@@ -213,14 +231,14 @@ def _report_table(
         return (*cells, _home_share(h.figures)) if share and home_cols else cells
 
     def add_row(r: Row, shown_label: str, kind: str, h: HomeRow | None, *, shown: bool = True) -> None:
-        extras = extras_of(r)
+        extras = extras_of(r) if share or flags else ()
+        figures, cur = figures_of(r.figures), repeat(r.currency)
         if shown:
-            rows.append((shown_label, r.currency, *(money(r.figures[c], r.currency) for c in columns),
+            rows.append((shown_label, r.currency, *map(money, figures, cur),
                          *(extras if shown_flags or not flags else extras[:-1]), *home_cells(h)))  # fmt: skip
             kinds.append(kind)
             keys.append(r.key)
-        csv_rows.append((r.key, r.label, r.currency, *(plain_amount(r.figures[c], r.currency) for c in columns),
-                         *extras, "", ""))  # fmt: skip
+        csv_rows.append((r.key, r.label, r.currency, *map(_plain, figures, cur), *extras, "", ""))
 
     def add_home_csv(h: HomeRow) -> None:
         figures = [h.figures.get(c) for c in columns]
@@ -229,9 +247,12 @@ def _report_table(
             extras.append(_home_share(h.figures))
         if flags:
             extras.append("")
-        without = "; ".join(sorted({w for f in figures if (w := missing_words(f))}))
+        given = [f for f in figures if f is not None]
+        without = ""
+        if any(map(_MISSING, chain.from_iterable(map(_PARTS, given)))):  # (mostly not: one look at all parts)
+            without = "; ".join(sorted({w for f in given if (w := missing_words(f))}))
         csv_rows.append((h.key, h.label, h.currency,
-                         *("" if f is None else plain_amount(f.amount, f.currency) for f in figures),
+                         *("" if f is None else _plain(f.amount, f.currency) for f in figures),
                          *extras, f"into {h.currency}", without))  # fmt: skip
 
     last_key = None
@@ -267,6 +288,12 @@ def _report_table(
         ) + "."  # fmt: skip
     return Table(key, title, intro, headers, numeric, rows, kinds, csv_headers, csv_rows, report, keys=keys,
                  summary=summary)  # fmt: skip
+
+
+def _getter(columns: tuple[str, ...]) -> Callable[[dict], tuple]:
+    """A row's figures of `columns`, in their order, as a tuple."""
+    get = itemgetter(*columns)
+    return get if len(columns) > 1 else lambda figures: (get(figures),)
 
 
 def _budget_totals(report: Report, kept: set[str]) -> Report:
@@ -313,6 +340,14 @@ def build_pack(
 ) -> Pack:
     """The pack of `year`: every report, the freelancers' pages, the rates. `home`: a currency code, None for
     the book's home currency (if it has one), False for none. Raises PackCancelled when `cancelled()`."""
+    try:
+        return _build_pack(year, home, progress, cancelled)
+    finally:
+        money.cache_clear()
+        _plain.cache_clear()
+
+
+def _build_pack(year: int, home, progress: Callable[[int, int, str], None], cancelled: Callable[[], bool]) -> Pack:
     if home is None or home is True:
         home = home_currency()
     home = home or None
@@ -429,6 +464,7 @@ def _freelancer_pages(
         totals[r.key].append(r)
     totals_home = {h.key: h for h in by_freelancer.home_rows}
     blank = ("",) * len(FREELANCER_COLUMNS)
+    spend_of, budget_of = _getter(FREELANCER_COLUMNS), _getter(BUDGET_COLUMNS)
     pages = []
     for fid in sorted({*totals, *theirs}, key=lambda k: (names.get(k, ("", ""))[0].casefold(), int(k))):
         name, agency = names.get(fid, (f"Freelancer #{fid}", ""))
@@ -439,18 +475,19 @@ def _freelancer_pages(
             s, b = spend.get(cid), budgets.get(cid)
             cur = (s or b).currency
             label = (s or b).label
-            cells = [label, cur]
-            cells += [money(s.figures[c], cur) for c in FREELANCER_COLUMNS] if s else blank
+            cells = [label, cur, *(map(money, spend_of(s.figures), repeat(cur)) if s else blank)]
             if home:
                 h = spend_home.get(cid)
                 cells.append(home_cell(h.figures.get("spend")) if h else "")
-            cells += [money(b.figures[c], cur) for c in BUDGET_COLUMNS] + [b.flag] if b else ("",) * 4
+            if b:
+                cells += [*map(money, budget_of(b.figures), repeat(cur)), b.flag]
+            else:
+                cells += ("", "", "", "")
             rows.append(tuple(cells))
             kinds.append(ROW)
             keys.append(cid)
         for n, t in enumerate(totals[fid]):
-            cells = ["Total" if n == 0 else "", t.currency, *(money(t.figures[c], t.currency) for c in
-                                                              FREELANCER_COLUMNS)]  # fmt: skip
+            cells = ["Total" if n == 0 else "", t.currency, *map(money, spend_of(t.figures), repeat(t.currency))]
             if home:
                 h = totals_home.get(fid) if n == 0 else None
                 cells.append(home_cell(h.figures.get("spend")) if h else "")
