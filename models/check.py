@@ -634,6 +634,10 @@ def _entries(run, found, tell) -> None:
     found["entries"] = entry_scan(run=run)
 
 
+def _ledger(run, found, tell) -> None:  # (after both passes over the ledger: AFTER)
+    found["ledger"] = ledger_problems(run=run, scans=(found["milestones"], found["entries"]))
+
+
 def _integrity(run, found, tell) -> None:
     found["integrity"] = integrity_problems(run=run)
 
@@ -669,6 +673,7 @@ PASSES = [
     ("days", "the reports' day sums against the ledger", 20, _days),
     ("milestones", "the balances of every contract", 22, _milestones),
     ("entries", "the order of events and the links between entries", 18, _entries),
+    ("ledger", "the refunds, fees and feedback against their records", 2, _ledger),
     ("book_days", "the reports' sums of each day", 9, _book_days),
     ("totals", "the book's kept totals", 5, _book_totals),
     ("links", "the links between records", 3, _links),
@@ -678,7 +683,8 @@ SUMMARY_VERIFIERS: list[tuple[str, str, int, Callable]] = [
     ("summaries", "the stored summaries against the ledger", 35, lambda run: summary_problems(run=run)),
     ("search", "the search index", 5, lambda run: search_index_problems(run=run)),
 ]
-FOUND_BY_PASSES = ("integrity", "days", "milestones", "entries", "book_days", "totals", "links", "chain")
+AFTER = {"ledger": ("milestones", "entries")}  # a pass that reads what others found is taken after them
+FOUND_BY_PASSES = ("integrity", "days", "milestones", "entries", "ledger", "book_days", "totals", "links", "chain")
 PASS_CONNECTIONS = 2  # read-only connections besides the one that derives the summaries (and the chain's)
 
 
@@ -726,9 +732,10 @@ def check_book(
     left = list(PASSES)  # the passes no connection has taken yet
     taking = threading.Lock()
 
-    def take():
+    def take():  # (a connection with none ready stops: the one that ends what a pass waits for takes it)
         with taking:
-            return left.pop(0) if left else None
+            ready = [i for i, (key, *_) in enumerate(left) if all(k in found for k in AFTER.get(key, ()))]
+            return left.pop(ready[0]) if ready else None
 
     def run_lane(next_verifier, run) -> None:
         try:
@@ -791,7 +798,7 @@ def check_book(
             return found["integrity"]
         if any(key not in found for key in FOUND_BY_PASSES):
             return [f"the book could not be read through ({errors[0] if errors else 'its ledger could not be read'})."]
-        ledger_found, held, in_order = ledger_problems(run=run, scans=(found["milestones"], found["entries"]))
+        ledger_found, held, in_order = found["ledger"]
         escrow = escrow_problems(held, totals="temp.fresh_totals", run=run)
         summary += report_totals.problems(run, agree=found["days"], book_days=found["book_days"])
         summary += found["totals"]  # (the book's kept totals, read from the stored summaries only)
