@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -47,20 +49,27 @@ INTEGRITY = (
 CHECK = PEAK + "from desktop.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
-def measured(argv: list[str]) -> tuple[float, float, str]:
-    """Run a process to its end; its wall time (s), its peak resident memory (MiB, when it tells it: PEAK) and
-    its output."""
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def measured(argv: list[str]) -> tuple[float, float, str, float]:
+    """Run a process to its end; its wall time (s), its peak resident memory (MiB, when it tells it: PEAK), its
+    output and its processor time (s, user and system, with the processes it started and waited for: on two
+    cores, a check that takes the same time as integrity_check may use up to twice its processor time)."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
     took = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     peak = [int(line.split()[1]) / 1024 for line in done.stderr.splitlines() if line.startswith("VmHWM")]
-    return took, (peak or [0.0])[0], done.stdout
+    return took, (peak or [0.0])[0], done.stdout, _children_cpu() - cpu
 
 
 def timed(args: list[str]) -> float:
-    took, _, out = measured([sys.executable, "-m", "desktop", *args])
+    took, _, out, _ = measured([sys.executable, "-m", "desktop", *args])
     print(out.strip(), file=sys.stderr)
     return took
 
@@ -115,9 +124,12 @@ def main() -> None:
         rows = rows_in(book)
         base = baseline(folder, rows)
         size = book.stat().st_size
-        integrity, integrity_mib, said = measured([sys.executable, "-c", INTEGRITY, str(book.absolute())])
+        load = os.getloadavg()[0]
+        integrity, integrity_mib, said, integrity_cpu = measured(
+            [sys.executable, "-c", INTEGRITY, str(book.absolute())]
+        )
         print(f"integrity_check: {said.strip()}", file=sys.stderr)
-        check, check_mib, said = measured([sys.executable, "-c", CHECK, "check", str(book)])
+        check, check_mib, said, check_cpu = measured([sys.executable, "-c", CHECK, "check", str(book)])
         print(said.strip().splitlines()[-1], file=sys.stderr)
     result = {
         "contracts": {"value": args.contracts if args.book is None else None, "unit": "contracts"},
@@ -126,6 +138,10 @@ def main() -> None:
         "check_vs_integrity_check": figure(check / integrity, CHECK_VS_INTEGRITY_BUDGET, "x"),
         "check_peak_rss_mib": figure(check_mib, CHECK_RSS_BUDGET_MIB, "MiB"),
         "integrity_check_peak_rss_mib": figure(integrity_mib, None, "MiB"),
+        "check_cpu_s": figure(check_cpu, None, "s"),
+        "integrity_check_cpu_s": figure(integrity_cpu, None, "s"),
+        "check_cpu_vs_integrity_check_cpu": figure(check_cpu / integrity_cpu, None, "x"),
+        "load_before": figure(load, None, "runnable processes (1-minute load average)"),
         "book_mb": figure(size / 2**20, None, "MiB"),
         "book_rows": {"value": rows, "unit": "rows"},
         "baseline_write_rows_s": figure(base, None, "s"),

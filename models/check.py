@@ -100,6 +100,13 @@ _FIRST_RELEASE = (
 # R16's releases are then read as models/order.py reads them alone). Each condition is false where what it
 # needs is missing, as a join would leave the entry out.
 _ORDER_FLAGS = [f"({condition}) AS order_{i}" for i, (_, condition, _) in enumerate(order.ENTRY_ORDER)]
+# An entry naming a record the book does not have (`dangling`: what the ledger's foreign keys hold, read from the
+# same look-ups): only then does check_book ask SQLite's own foreign key check over the ledger, which would look
+# each of them up once more.
+_DANGLING = """(c.id IS NULL OR (e.milestone_id IS NOT NULL AND m.id IS NULL)
+        OR (e.payment_id IS NOT NULL AND p.id IS NULL) OR (e.funding_id IS NOT NULL AND f.id IS NULL)
+        OR (e.reverses_id IS NOT NULL AND o.id IS NULL)
+        OR (e.dispute_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dispute d WHERE d.id = e.dispute_id)))"""
 _ENTRY_PASS = f"""
 SELECT {consistency.ENTRY_COLUMNS}, e.currency, c.currency, e.amount,
        c.id IS NOT NULL AND (e.currency != c.currency OR e.amount <= 0 OR typeof(e.amount) != 'integer'
@@ -108,11 +115,13 @@ SELECT {consistency.ENTRY_COLUMNS}, e.currency, c.currency, e.amount,
                                 OR o.contract_id != e.contract_id) AS reversal,
        c.id IS NOT NULL AND ({consistency.ENTRY_WRONG}) AS unlinked,
        {", ".join(_ORDER_FLAGS)},
-       e.milestone_id IS NOT NULL AND (m.id IS NULL OR m.contract_id != e.contract_id) AS stray
+       e.milestone_id IS NOT NULL AND (m.id IS NULL OR m.contract_id != e.contract_id) AS stray,
+       {_DANGLING} AS dangling
 FROM ledger_entry e LEFT JOIN contract c ON c.id = e.contract_id
 {consistency.ENTRY_LINKS}
 LEFT JOIN ledger_entry o ON o.id = e.reverses_id
-WHERE (money OR reversal OR unlinked OR {" OR ".join(f"order_{i}" for i in range(len(order.ENTRY_ORDER)))} OR stray)
+WHERE (money OR reversal OR unlinked OR {" OR ".join(f"order_{i}" for i in range(len(order.ENTRY_ORDER)))} OR stray
+       OR dangling)
   {{where_e}}
 """
 _ENTRY_COLUMNS = 15  # consistency.ENTRY_COLUMNS
@@ -156,14 +165,14 @@ def entry_scan(contract_id: int | None = None, run=_main_connection, limit: int 
     reversals: list[str] = []
     unlinked: list[tuple] = []
     in_order: list[list[tuple]] = [[] for _ in order.ENTRY_ORDER]
-    stray = False
+    stray = dangling = False
     n = _ENTRY_COLUMNS
     for row in run(_ENTRY_PASS.format(**contract_filters(contract_id))):
         eid, cid = row[0], row[1]
         cur, contract_cur, amount = row[n : n + 3]
-        wrong_money, reversal, wrong, *flags = row[n + 3 :]
-        names_stray = flags.pop()
+        wrong_money, reversal, wrong, *flags, names_stray, names_missing = row[n + 3 :]
         stray = stray or bool(names_stray)
+        dangling = dangling or bool(names_missing)
         if wrong_money:
             kind = row[2]
             if cur != contract_cur:
@@ -183,7 +192,14 @@ def entry_scan(contract_id: int | None = None, run=_main_connection, limit: int 
             if flag and len(found) < order_limit:
                 found.append((eid, cid, *words))
     in_order_found = [f for found in in_order for f in found]
-    return {"money": money, "reversals": reversals, "unlinked": unlinked, "in_order": in_order_found, "stray": stray}
+    return {
+        "money": money,
+        "reversals": reversals,
+        "unlinked": unlinked,
+        "in_order": in_order_found,
+        "stray": stray,
+        "dangling": dangling,
+    }
 
 
 def ledger_problems(
@@ -375,8 +391,15 @@ def integrity_problems(conn: sqlite3.Connection | None = None, run=None, pragma:
 
 
 def foreign_key_problems(limit: int = 20, run=_main_connection) -> list[str]:
+    """SQLite's own foreign key check of every table, in its words (a table kept in the order of its key, such as
+    the reports' day sums, has no row number to name)."""
     rows = run("PRAGMA foreign_key_check").fetchall()
-    return [f"table {t} row {rowid} points at a missing {parent} row." for t, rowid, parent, _ in rows[:limit]]
+    return [
+        f"table {t} row {rowid} points at a missing {parent} row."
+        if rowid is not None
+        else f"a row of table {t} points at a missing {parent} row."
+        for t, rowid, parent, _ in rows[:limit]
+    ]
 
 
 # Each imported statement row names its statement, and the contract it was found (or chosen) for: plain numbers,
@@ -550,13 +573,15 @@ class _Tracker:
         conn.set_progress_handler(lambda: 1 if self.cancelled() else 0, _HANDLER_STEPS)
 
 
-# What is checked, in the order it is done, with its share of the time (measured at 100,000 contracts): one lane
-# per connection, the lanes side by side. A verifier is `(key, words, weight, verify(run, found, tell))`.
-# LEDGER_LANE and INTEGRITY_LANE read the file through their own read-only connections; SUMMARY_VERIFIERS run on
-# the connection that derived the summaries afresh (temp.fresh_*: the open book's, or with `own_connection` a third
-# read-only one), after them: append one there to check one more maintained summary (`verify(run)` returns its
-# findings, in words, reported after the others'). The book's kept totals, read from the stored summaries alone,
-# are checked in INTEGRITY_LANE instead, beside the derivation (their findings come last).
+# What is checked, with its share of the time (measured at 100,000 contracts). A verifier is `(key, words, weight,
+# verify(run, found, tell))`. PASSES read the file side by side through read-only connections of the check's own:
+# each connection takes the next pass no other has taken (the longest first after SQLite's own check, so that
+# they end close together), and the connection that derives the summaries afresh joins them when it is done.
+# CHAIN, the ledger's hash chain, is verified beside them all (on a big book in a process of its own).
+# SUMMARY_VERIFIERS run on the connection that derived the summaries afresh (temp.fresh_*: the open book's, or with
+# `own_connection` a read-only one of the check's own), after them: append one there to check one more maintained
+# summary (`verify(run)` returns its findings, in words, reported after the others'). The reports' day sums and
+# the book's kept totals are verified among PASSES; their findings come last.
 def _chain(run, found, tell) -> None:
     last = run("SELECT max(id) FROM ledger_entry").fetchone()[0] or 1
     found["chain"] = chain_problems(run=run, step=lambda done: tell(done / last))
@@ -609,6 +634,10 @@ def _entries(run, found, tell) -> None:
     found["entries"] = entry_scan(run=run)
 
 
+def _ledger(run, found, tell) -> None:  # (after both passes over the ledger: AFTER)
+    found["ledger"] = ledger_problems(run=run, scans=(found["milestones"], found["entries"]))
+
+
 def _integrity(run, found, tell) -> None:
     found["integrity"] = integrity_problems(run=run)
 
@@ -617,26 +646,46 @@ def _book_totals(run, found, tell) -> None:
     found["totals"] = book_totals.problems(run=run)  # models/book_totals.py: read from the stored summaries only
 
 
+# The ledger's and the reports' day sums' links are read by their own passes (an entry's `dangling`; every day sum
+# found among those the ledger gives, each beside its contract): SQLite's foreign key check asks every other table.
+_LINKS_READ_BY_PASSES = ("ledger_entry", "contract_day")
+
+
 def _links(run, found, tell) -> None:
-    if not found.get("integrity"):
-        found["fk"] = foreign_key_problems(run=run) + statement_problems(run=run)
+    tables = run(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
+        f"AND name NOT IN {_LINKS_READ_BY_PASSES!r}"
+    ).fetchall()
+    found["links"] = any(run(f'PRAGMA foreign_key_check("{name}")').fetchone() for (name,) in tables)
+    found["statements"] = statement_problems(run=run)
 
 
-INTEGRITY_LANE = [
+def _days(run, found, tell) -> None:
+    found["days"] = report_totals.contract_days_agree(run)  # models/report_totals.py
+
+
+def _book_days(run, found, tell) -> None:
+    found["book_days"] = report_totals.book_day_problems(run)  # (from the stored day sums only)
+
+
+PASSES = [
     ("integrity", "the file's structure (SQLite's quick check)", 9, _integrity),
-    ("links", "the links between records", 9, _links),
+    ("days", "the reports' day sums against the ledger", 20, _days),
     ("milestones", "the balances of every contract", 22, _milestones),
-    ("totals", "the book's kept totals", 5, _book_totals),
-]
-LEDGER_LANE = [
-    ("chain", "the ledger's hash chain", 57, _chain),
     ("entries", "the order of events and the links between entries", 18, _entries),
+    ("ledger", "the refunds, fees and feedback against their records", 2, _ledger),
+    ("book_days", "the reports' sums of each day", 9, _book_days),
+    ("totals", "the book's kept totals", 5, _book_totals),
+    ("links", "the links between records", 3, _links),
 ]
+CHAIN = ("chain", "the ledger's hash chain", 30, _chain)
 SUMMARY_VERIFIERS: list[tuple[str, str, int, Callable]] = [
     ("summaries", "the stored summaries against the ledger", 35, lambda run: summary_problems(run=run)),
     ("search", "the search index", 5, lambda run: search_index_problems(run=run)),
-    ("reports", "the reports' day sums", 20, lambda run: report_totals.problems(run=run)),  # models/report_totals.py
 ]
+AFTER = {"ledger": ("milestones", "entries")}  # a pass that reads what others found is taken after them
+FOUND_BY_PASSES = ("integrity", "days", "milestones", "entries", "ledger", "book_days", "totals", "links", "chain")
+PASS_CONNECTIONS = 2  # read-only connections besides the one that derives the summaries (and the chain's)
 
 
 def _read_only(uri: str, tracker: _Tracker) -> sqlite3.Connection:
@@ -652,16 +701,18 @@ def check_book(
 ) -> list[str]:
     """Everything `escrowbook check` verifies; an empty list means the book is sound.
 
-    With the open book's `path`, two more read-only connections to the fully
+    With the open book's `path`, more read-only connections to the fully
     checkpointed file (the open book keeps it locked against writers) share the
-    work with this one: one runs SQLite's quick check, the foreign keys, the pass
-    over the milestones with their entries and the book's kept totals, one verifies
-    the ledger's hash chain (models/chain.py; on a big book in a process of its own)
-    and makes the pass over the entries, while this connection derives the summaries
-    afresh and compares them. Each reads its tables in ordered passes, with a bounded
-    page cache and its scratch tables in temporary files, so memory does not grow
-    with the book. What is found on a file that fails the quick check is not
-    trusted: only its findings are reported then.
+    work with this one: two take the passes (PASSES: SQLite's quick check, the
+    pass over the milestones with their entries, the one over the entries, the
+    reports' day sums against the ledger, the book's kept totals, the links) one
+    after the other, each the next not yet taken; one verifies the ledger's hash
+    chain (models/chain.py; on a big book in a process of its own); and this
+    connection derives the summaries afresh and compares them, then takes passes
+    too. Each reads its tables in ordered passes, with a bounded page cache and its
+    scratch tables and sorts in temporary files, so memory does not grow with the
+    book. What is found on a file that fails the quick check is not trusted: only
+    its findings are reported then.
 
     `own_connection`: the summaries too are derived on a read-only connection of
     the check's own, and the open book's connection is not used at all (the app
@@ -672,16 +723,24 @@ def check_book(
     ends with done == total. Raising CheckCancelled in it, or setting `cancel` (a
     threading.Event), stops the check: CheckCancelled is raised.
     """
-    lanes = [INTEGRITY_LANE, LEDGER_LANE]
-    weights = {key: weight for lane in lanes for key, _, weight, _ in lane}
+    verifiers = [*PASSES, CHAIN]
+    weights = {key: weight for key, _, weight, _ in verifiers}
     weights |= {"fresh": 12, "trust": 1} | {key: weight for key, _, weight, _ in SUMMARY_VERIFIERS}
     tracker = _Tracker(progress, cancel, weights)
     found: dict[str, list] = {}
     errors: list[BaseException] = []
+    left = list(PASSES)  # the passes no connection has taken yet
+    taking = threading.Lock()
 
-    def run_lane(lane, run) -> None:
+    def take():  # (a connection with none ready stops: the one that ends what a pass waits for takes it)
+        with taking:
+            ready = [i for i, (key, *_) in enumerate(left) if all(k in found for k in AFTER.get(key, ()))]
+            return left.pop(ready[0]) if ready else None
+
+    def run_lane(next_verifier, run) -> None:
         try:
-            for key, what, _, verify in lane:
+            while (verifier := next_verifier()) is not None:
+                key, what, _, verify = verifier
                 tracker.tell(key, 0.0, what)
                 verify(run, found, lambda fraction, key=key, what=what: tracker.tell(key, fraction, what))
                 tracker.tell(key, 1.0, what)
@@ -691,9 +750,9 @@ def check_book(
             if not tracker.cancelled():
                 errors.append(exc)  # a damaged file: the quick check says why
 
-    def worker(lane, conn) -> None:
+    def worker(next_verifier, conn) -> None:
         try:
-            run_lane(lane, conn.execute)
+            run_lane(next_verifier, conn.execute)
         finally:
             conn.close()
 
@@ -702,10 +761,11 @@ def check_book(
         if not own_connection and not database.execute_sql("PRAGMA query_only").fetchone()[0]:
             database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # (a book opened to be checked has no log)
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
-        apart = functools.partial(_chain_apart, uri)
-        ledger_lane = [(key, what, w, apart if verify is _chain else verify) for key, what, w, verify in LEDGER_LANE]
-        for lane, name in ((INTEGRITY_LANE, "check-integrity"), (ledger_lane, "check-ledger")):
-            workers.append(threading.Thread(target=worker, args=(lane, _read_only(uri, tracker)), name=name))
+        chain = (*CHAIN[:3], functools.partial(_chain_apart, uri))
+        lanes = [(functools.partial(next, iter([chain]), None), "check-chain")]
+        lanes += [(take, f"check-passes-{i + 1}") for i in range(PASS_CONNECTIONS)]
+        for next_verifier, name in lanes:
+            workers.append(threading.Thread(target=worker, args=(next_verifier, _read_only(uri, tracker)), name=name))
             workers[-1].start()
     if own_connection and path is not None:
         conn = _read_only(uri, tracker)
@@ -728,20 +788,24 @@ def check_book(
             summary += verify(run)
             tracker.tell(key, 1.0, what)
         if not workers:  # no path: everything on the open book's connection
-            for lane in lanes:
-                run_lane(lane, run)
+            left.append(CHAIN)
+        run_lane(take, run)  # (the passes still left, beside the other connections)
         for worker_thread in workers:
             worker_thread.join()
         if tracker.cancelled():
             raise CheckCancelled
         if found.get("integrity"):
             return found["integrity"]
-        if any(key not in found for key in ("milestones", "totals", "chain", "entries")):
+        if any(key not in found for key in FOUND_BY_PASSES):
             return [f"the book could not be read through ({errors[0] if errors else 'its ledger could not be read'})."]
-        ledger_found, held, in_order = ledger_problems(run=run, scans=(found["milestones"], found["entries"]))
+        ledger_found, held, in_order = found["ledger"]
         escrow = escrow_problems(held, totals="temp.fresh_totals", run=run)
-        summary += found["totals"]  # (the book's kept totals, read beside the others: INTEGRITY_LANE)
-        problems = trust + found["fk"] + escrow + ledger_found + in_order + found["chain"] + summary
+        summary += report_totals.problems(run, agree=found["days"], book_days=found["book_days"])
+        summary += found["totals"]  # (the book's kept totals, read from the stored summaries only)
+        fk = found["statements"]
+        if found["links"] or found["entries"]["dangling"] or not found["days"]:  # (SQLite's words, every table)
+            fk = foreign_key_problems(run=run) + fk
+        problems = trust + fk + escrow + ledger_found + in_order + found["chain"] + summary
     except (sqlite3.DatabaseError, pw.DatabaseError) as exc:  # a damaged file fails any query: integrity says why
         for worker_thread in workers:
             worker_thread.join()

@@ -123,17 +123,102 @@ def present(run: Callable) -> bool:
     return run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'report_day'").fetchone() is not None
 
 
-def problems(run: Callable | None = None, limit: int = 20) -> list[str]:
+# The check's quick look (problems()): every contract's day sums derived from the live ledger in one pass (the table
+# in the order of its ids, whatever the order its entries were recorded in, then one sort of each entry's contract,
+# day, kind and amount: no index order is read, so no entry is looked for at random), each derived row looked up in
+# `contract_day` by its key (day, contract), and as many rows stored as derived. The derived rows are distinct,
+# so then the stored ones are those, each once. A day derived as anything but text is left to the exact walk.
+_DERIVED_DAYS = f"""
+SELECT e.contract_id AS contract_id, e.date AS day, {", ".join(f"{_column_sql(s)} AS {s}" for s in SUMS)}
+FROM ledger_entry e NOT INDEXED
+WHERE e.kind IN ({", ".join(f"'{k}'" for k in KINDS)})
+  AND NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = e.id)
+GROUP BY e.contract_id, e.date HAVING {" OR ".join(f"{s} != 0" for s in SUMS)}
+"""  # (live: neither a reversal nor reversed, R12)
+_AGREE = f"""
+SELECT COUNT(*),
+       COALESCE(SUM(typeof(d.day) != 'text' OR NOT EXISTS (
+           SELECT 1 FROM contract_day s WHERE s.day = CAST(d.day AS TEXT) AND s.contract_id = d.contract_id
+           AND {" AND ".join(f"s.{c} IS d.{c}" for c in CONTRACT_DAY_COLUMNS[2:])})), 0),
+       (SELECT COUNT(*) FROM contract_day)
+FROM (SELECT d.contract_id, d.day, c.currency, c.freelancer_id, c.status, c.policy_id,
+             {", ".join(f"d.{s}" for s in SUMS)}
+      FROM ({_DERIVED_DAYS}) d JOIN contract c ON c.id = d.contract_id) d
+"""
+
+
+def contract_days_agree(run: Callable) -> bool:
+    """Whether `contract_day` holds exactly the rows derived from the live ledger (a quick look: when it does not,
+    problems() names the contracts)."""
+    derived, missing, stored = run(_AGREE).fetchone()
+    return missing == 0 and derived == stored
+
+
+def _book_days(kept: dict[tuple, list], book: dict[tuple, list], limit: int) -> list[str]:
+    wrong = sorted({key[:2] for key in book.keys() | kept.keys() if book.get(key) != kept.get(key)})
+    return [
+        f"the reports' sums of {day} in {currency} differ from what its contracts add up to (kept total out of date)."
+        for day, currency in wrong[:limit]
+    ]
+
+
+def _kept_book_days(run: Callable) -> dict[tuple, list]:
+    return {tuple(row[:4]): list(row[4:]) for row in run(f"SELECT {', '.join(REPORT_DAY_COLUMNS)} FROM report_day")}
+
+
+# The quick look at the book's days: each day of `report_day`, its contracts' rows added up (the day's rows only,
+# read in the order of the table's key) beside its kept rows, both as one text (SQLite's quote() of each value:
+# the same text only for the same values, of the same types), and every contract row on one of those days.
+_ROW_TEXT = " || ',' || ".join(f"quote({c})" for c in REPORT_DAY_COLUMNS[1:])
+_BY = "currency, status, policy_id"
+_BOOK_DAYS_AGREE = f"""
+SELECT COALESCE(SUM(added IS NOT kept), 0), (SELECT COALESCE(SUM(contracts), 0) FROM report_day),
+       (SELECT COUNT(*) FROM contract_day)
+FROM (SELECT (SELECT group_concat(x, ';') FROM (
+                 SELECT {_ROW_TEXT} AS x
+                 FROM (SELECT {_BY}, {", ".join(f"SUM({s}) AS {s}" for s in SUMS)}, COUNT(*) AS contracts
+                       FROM contract_day s WHERE s.day = d.day GROUP BY {_BY} ORDER BY {_BY}))) AS added,
+             (SELECT group_concat(x, ';') FROM (
+                 SELECT {_ROW_TEXT} AS x FROM report_day k WHERE k.day = d.day ORDER BY {_BY})) AS kept
+      FROM (SELECT DISTINCT day FROM report_day) d)
+"""
+
+
+def book_day_problems(run: Callable, limit: int = 20) -> list[str]:
+    """Each day (and currency) whose `report_day` sums differ from what the stored `contract_day` rows add up to
+    (a few rows a day: the memory grows with the days, not the contracts). The quick look first, a day at a time
+    (_BOOK_DAYS_AGREE); any doubt, and the whole table is added up to name the days."""
+    differ, kept, stored = run(_BOOK_DAYS_AGREE).fetchone()
+    if differ == 0 and kept == stored:
+        return []
+    book = {tuple(row[:4]): list(row[4:]) for row in run(_report_days(None))}
+    return _book_days(_kept_book_days(run), book, limit)
+
+
+def _in_order(value) -> tuple:
+    """A value as SQLite orders it (NULL, then numbers, then text, then blobs): a day changed outside Escrowbook
+    into a number still has its place in the walk."""
+    rank = 0 if value is None else 1 if isinstance(value, int | float) else 2 if isinstance(value, str) else 3
+    return (rank, value if rank else 0)
+
+
+def problems(
+    run: Callable | None = None, limit: int = 20, agree: bool | None = None, book_days: list[str] | None = None
+) -> list[str]:
     """Where the kept day sums differ from their derivation, in words: each contract whose `contract_day` rows
     differ from its ledger, and each day (and currency) whose book sums differ from its contracts' rows.
 
-    One ordered walk: the rows derived from the ledger beside the stored ones, both in the table's own order (day,
-    then contract: the stored side is read without a sort), while the stored rows are added up per day, currency,
-    status and policy for `report_day` (a few rows a day: its memory grows with the days, not the contracts)."""
+    The quick look first (contract_days_agree; `agree`: its answer, when the caller has it already), and when
+    `contract_day` agrees, the book's days added up from it (book_day_problems; `book_days`: its findings, when
+    the caller has them). Otherwise one ordered walk names the contracts: the rows derived from the ledger beside
+    the stored ones, both in the table's own order (day, then contract: the stored side is read without a sort),
+    while the stored rows are added up per day, currency, status and policy for `report_day`."""
     if run is None:
         from .entities import database
 
         run = database.execute_sql
+    if contract_days_agree(run) if agree is None else agree:
+        return (book_day_problems(run, limit) if book_days is None else book_days)[:limit]
     fresh = iter(run(contract_days_sql()))
     stored = iter(run(f"SELECT {', '.join(CONTRACT_DAY_COLUMNS)} FROM contract_day ORDER BY day, contract_id"))
     stale: set[int] = set()
@@ -143,13 +228,14 @@ def problems(run: Callable | None = None, limit: int = 20) -> list[str]:
     def add(row: tuple) -> None:
         sums = book.setdefault((row[1], row[2], row[4], row[5]), [0] * (width + 1))  # day, currency, status, policy
         for i, value in enumerate(row[6:]):
-            sums[i] += value
+            number = isinstance(value, int | float) and isinstance(sums[i], int | float)
+            sums[i] = sums[i] + value if number else None  # (a sum changed into text: that day differs)
         sums[width] += 1
 
     f, s = next(fresh, None), next(stored, None)
     while f is not None or s is not None:
-        f_key = None if f is None else (f[1], f[0])
-        s_key = None if s is None else (s[1], s[0])
+        f_key = None if f is None else (_in_order(f[1]), _in_order(f[0]))
+        s_key = None if s is None else (_in_order(s[1]), _in_order(s[0]))
         if s is not None and (f_key is None or s_key <= f_key):
             add(s)  # each stored row once, as the walk passes it
         if f_key == s_key:
@@ -166,10 +252,5 @@ def problems(run: Callable | None = None, limit: int = 20) -> list[str]:
         f"contract #{cid}: its stored day sums for the reports differ from its ledger (summary out of date)."
         for cid in sorted(stale)[:limit]
     ]
-    kept = {tuple(row[:4]): list(row[4:]) for row in run(f"SELECT {', '.join(REPORT_DAY_COLUMNS)} FROM report_day")}
-    wrong = sorted({key[:2] for key in book.keys() | kept.keys() if book.get(key) != kept.get(key)})
-    out += [
-        f"the reports' sums of {day} in {currency} differ from what its contracts add up to (kept total out of date)."
-        for day, currency in wrong[:limit]
-    ]
+    out += _book_days(_kept_book_days(run), book, limit)
     return out[:limit]

@@ -178,3 +178,92 @@ def test_r12_each_summary_kept_out_of_date_is_named(book_of, case):
     sql, what = SUMMARY_CASES[case]
     _tamper(sql, book_of)
     assert f"contract #{book_of['contract']}: its stored {what} differ" in " ".join(check_book())
+
+
+# (what is changed outside the app, what check says): the links no foreign key may break. The ledger's are read by
+# the pass over the entries and the reports' day sums' by their comparison with the ledger; SQLite's own foreign key
+# check, which names them, is asked over every table only when one of those, or its check of the other tables,
+# finds one.
+LINK_CASES = {
+    "an entry names a dispute the book does not have": (
+        "UPDATE ledger_entry SET dispute_id = 9999 WHERE id = {refund}",
+        "table ledger_entry row {refund} points at a missing dispute row.",
+    ),
+    "an entry names a contract the book does not have": (
+        "UPDATE ledger_entry SET contract_id = 9999 WHERE id = {funding}",
+        "table ledger_entry row {funding} points at a missing contract row.",
+    ),
+    "a refund names a payment the book does not have": (
+        "UPDATE ledger_entry SET payment_id = 9999 WHERE id = {refund}",
+        "table ledger_entry row {refund} points at a missing ledger_entry row.",
+    ),
+    "a day sum names a contract the book does not have": (
+        "UPDATE contract_day SET contract_id = 9999 WHERE contract_id = {contract}",
+        "a row of table contract_day points at a missing contract row.",
+    ),
+    "a milestone names a contract the book does not have": (
+        "UPDATE milestone SET contract_id = 9999 WHERE id = {active}",
+        "table milestone row {active} points at a missing contract row.",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", LINK_CASES, ids=list(LINK_CASES))
+def test_each_link_to_a_missing_record_is_named(book, book_of, case):
+    sql, words = LINK_CASES[case]
+    _tamper(sql, book_of)
+    said = words.format(**book_of)
+    assert said in check_book(str(book.path)), said  # (the passes side by side, each on its connection)
+    assert said in check_book()  # (every pass on the open book's connection)
+
+
+def _day(sql: str) -> str:
+    return database.execute_sql(sql).fetchone()[0]
+
+
+# (what is changed outside the app, what check says): the reports' day sums, per contract and per day of the book.
+# Each is first compared in a quick look (models/report_totals.py); what it doubts is then named.
+DAY_SUM_CASES = {
+    "a contract's day under another status": (
+        "UPDATE contract_day SET status = 'ended' WHERE contract_id = {contract}",
+        "contract #{contract}: its stored day sums for the reports differ from its ledger (summary out of date).",
+    ),
+    "a contract's day lost": (
+        "DELETE FROM contract_day WHERE contract_id = {contract} AND day = '{last}'",
+        "contract #{contract}: its stored day sums for the reports differ from its ledger (summary out of date).",
+    ),
+    "an entry dated with a number": (
+        "UPDATE ledger_entry SET date = 20260304 WHERE id = {funding}",
+        "contract #{contract}: its stored day sums for the reports differ from its ledger (summary out of date).",
+    ),
+    "a contract's day sum changed into words": (
+        "UPDATE contract_day SET paid = 'lots' WHERE contract_id = {contract} AND day = '{last}'",
+        "the reports' sums of {last} in USD differ from what its contracts add up to (kept total out of date).",
+    ),
+    "a day of the book lost": (
+        "DELETE FROM report_day WHERE day = '{last}'",
+        "the reports' sums of {last} in USD differ from what its contracts add up to (kept total out of date).",
+    ),
+    "a day of the book that never was": (
+        "INSERT INTO report_day VALUES ('2026-01-02', 'USD', 'active', 1, 100, 0, 0, 0, 0, 1)",
+        "the reports' sums of 2026-01-02 in USD differ from what its contracts add up to (kept total out of date).",
+    ),
+    "a day of the book counting one contract more": (
+        "UPDATE report_day SET contracts = contracts + 1 WHERE day = '{last}'",
+        "the reports' sums of {last} in USD differ from what its contracts add up to (kept total out of date).",
+    ),
+    "a day of the book under another policy": (
+        "UPDATE report_day SET policy_id = policy_id + 100 WHERE day = '{last}'",
+        "the reports' sums of {last} in USD differ from what its contracts add up to (kept total out of date).",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DAY_SUM_CASES, ids=list(DAY_SUM_CASES))
+def test_each_day_sum_kept_out_of_date_is_named(book, book_of, case):
+    sql, words = DAY_SUM_CASES[case]
+    ids = {**book_of, "last": _day("SELECT MAX(day) FROM contract_day")}
+    _tamper(sql, ids)
+    said = words.format(**ids)
+    assert said in check_book(str(book.path)), said
+    assert said in check_book()
