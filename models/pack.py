@@ -241,7 +241,7 @@ def _report_table(
         csv_rows.append((r.key, r.label, r.currency, *map(_plain, figures, cur), *extras, "", ""))
 
     def add_home_csv(h: HomeRow) -> None:
-        figures = [h.figures.get(c) for c in columns]
+        figures = list(map(h.figures.get, columns))
         extras = []
         if share:
             extras.append(_home_share(h.figures))
@@ -251,9 +251,8 @@ def _report_table(
         without = ""
         if any(map(_MISSING, chain.from_iterable(map(_PARTS, given)))):  # (mostly not: one look at all parts)
             without = "; ".join(sorted({w for f in given if (w := missing_words(f))}))
-        csv_rows.append((h.key, h.label, h.currency,
-                         *("" if f is None else _plain(f.amount, f.currency) for f in figures),
-                         *extras, f"into {h.currency}", without))  # fmt: skip
+        amounts = ["" if f is None else _plain(f.amount, f.currency) for f in figures]
+        csv_rows.append((h.key, h.label, h.currency, *amounts, *extras, f"into {h.currency}", without))
 
     last_key = None
     for r in report.rows:
