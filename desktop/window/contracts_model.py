@@ -26,6 +26,7 @@ from models.browse import ContractQuery, ContractRow, contract_row
 
 PAGE = 500  # rows fetched each time the view scrolls near the end of what it has
 FIRST_PAGE = 100  # rows read on (re)loading: a few screens' worth, so the table shows at once
+INTERRUPT_AGAIN_S = 0.005  # a count being cancelled is interrupted again this often until it stops
 NO_PARENT = QModelIndex()  # the root: a table has no children
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the contract id of a row
 
@@ -93,10 +94,15 @@ class Counter:
 
     def cancel(self, conn: sqlite3.Connection | None = None) -> None:
         self.generation += 1
-        if not self.sql.acquire(blocking=False):
-            if conn is not None:
-                conn.interrupt()
+        # SQLite interrupts only the statements running when asked: a count that starts its next statement just
+        # after would run it to the end (seconds on a big book) while the GUI thread waits. So ask again until
+        # the worker lets go (it checks the generation between its statements).
+        if conn is None:
             self.sql.acquire()
+        elif not self.sql.acquire(blocking=False):
+            conn.interrupt()
+            while not self.sql.acquire(timeout=INTERRUPT_AGAIN_S):
+                conn.interrupt()
         self.sql.release()
 
     def start(self, query: ContractQuery) -> int:

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from desktop.window.contracts_model import ContractsModel
+from desktop.window.contracts_model import ContractsModel, Counter
 from desktop.window.main_window import COUNTING, SEARCH_HINT
 
 from ..conftest import TODAY
@@ -124,3 +124,38 @@ def test_reading_to_the_last_row_tells_the_total_and_drops_the_count(model, qtbo
     assert model.counter.pool.waitForDone(10_000)
     qtbot.wait(0)
     assert model.counted == []
+
+
+def test_cancelling_a_count_stops_a_statement_it_starts_just_after_the_interrupt(book):
+    """SQLite's interrupt stops only what runs when it is asked: a count that was between two statements then
+    (it checks for a newer keystroke only between them) starts the next one after it. The keystroke that
+    cancelled it must not wait for that statement to finish (on a big book: seconds, the window frozen)."""
+    counter = Counter(lambda *_: None)
+    between, asked = threading.Event(), threading.Event()
+
+    class Conn:  # the book's connection, noting the GUI thread's interrupt
+        def interrupt(self):
+            book.conn.interrupt()
+            asked.set()
+
+    class Query:
+        conn = Conn()
+
+        def count(self, cancelled):
+            between.set()
+            asked.wait(10)  # the interrupt came while no statement ran: the next one starts after it
+            endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
+            return book.conn.execute(endless).fetchone()[0]
+
+    counter.start(Query())
+    assert between.wait(10)
+    cancelling = threading.Thread(target=counter.cancel, args=(Query.conn,), daemon=True)
+    cancelling.start()
+    cancelling.join(5)
+    stuck = cancelling.is_alive()
+    while cancelling.is_alive():  # (the old way: stop the statement so the test's book can close)
+        book.conn.interrupt()
+        cancelling.join(0.1)
+    assert not stuck, "the keystroke waited for the count's statement to run to its end"
+    assert counter.pool.waitForDone(10_000)
+    assert book.conn.execute("SELECT COUNT(*) FROM contract").fetchone()[0] >= 0  # the book reads on afterwards
