@@ -398,10 +398,20 @@ class ContractQuery:
         if len(self.search) < MIN_SEARCH:  # what starts with it: each way of writing it in either case, A to Z
             cases = [(ch.lower(), ch.upper()) if ch.isascii() and ch.isalpha() else (ch,) for ch in self.search]
             starts = sorted({"".join(p) for p in itertools.product(*cases)})
-            test, others, others_test = "", OTHER_PREFIX_IDS, ""
+            test, others_test = "", ""
+            other_ids = self._others(self.params, OTHER_PREFIX_IDS)
+            if other_ids is None:
+                return None
         else:  # what holds it: the range of titles starting as a sample of the matches all start, if it holds all
             phrase = fts_phrase(self.search)
             params = {"title_match": "{title} : " + phrase, "others_match": "{freelancer external_id} : " + phrase}
+            # letters outside A to Z as the walk compares them: LIKE
+            others_test = " AND (f.name LIKE :pattern ESCAPE '\\' OR c.external_id LIKE :pattern ESCAPE '\\')"
+            # The other matches first: more than OTHERS and no arms are made, whatever the titles (a search
+            # matching every contract id, say: counting its title matches would read every id's entry, ~50 ms).
+            other_ids = self._others({**self.params, **params}, OTHER_FTS_IDS)
+            if other_ids is None:
+                return None
             counted = (  # and a sample of them: one id in SAMPLE_EVERY, the first and the last
                 f"SELECT COUNT(*), json_group_array(id) FILTER (WHERE id % {SAMPLE_EVERY} = 0), MIN(id), MAX(id)"
                 f" FROM ({TITLE_FTS_IDS} LIMIT {TITLES_COUNTED + 1})"
@@ -415,8 +425,6 @@ class ContractQuery:
             start = _common_start([r[0] for r in self.conn.execute(sampled, sample)])
             starts = [start] if start else []
             test = " AND c.title LIKE :pattern ESCAPE '\\'"
-            others = OTHER_FTS_IDS  # letters outside A to Z as the walk compares them: LIKE
-            others_test = " AND (f.name LIKE :pattern ESCAPE '\\' OR c.external_id LIKE :pattern ESCAPE '\\')"
             if titles and not starts:
                 return None
         for n, start in enumerate(starts):
@@ -437,10 +445,7 @@ class ContractQuery:
             )
             if self.conn.execute(held, params).fetchone()[0] != titles:
                 return None
-        capped = f"SELECT COUNT(*), json_group_array(id) FROM ({others} LIMIT {OTHERS + 1})"
-        found, params["others"] = self.conn.execute(capped, params).fetchone()
-        if found > OTHERS:
-            return None
+        params["others"] = other_ids
         arms.append(
             "SELECT c.title, c.id FROM contract c JOIN freelancer f ON f.id = c.freelancer_id"
             f" WHERE c.id IN (SELECT value FROM json_each(:others)){others_test}{conds}"
@@ -448,6 +453,13 @@ class ContractQuery:
         self.params = params  # a new dict: a count may be reading the old one on its thread
         self._arms = arms
         return arms
+
+    def _others(self, params: dict, others: str) -> str | None:
+        """The search's matches outside the titles (freelancer, contract id: `others` finds them), as a JSON array
+        of their ids, when at most OTHERS; else None. Reads no more than OTHERS + 1 of them."""
+        capped = f"SELECT COUNT(*), json_group_array(id) FROM ({others} LIMIT {OTHERS + 1})"
+        found, ids = self.conn.execute(capped, params).fetchone()
+        return None if found > OTHERS else ids
 
     def _first(self, sort: str, descending: bool, rows: list[ContractRow]) -> None:
         """Note the sort keys of the first contract shown (a narrower search typed next starts there)."""
