@@ -42,7 +42,7 @@ from .csv_io import plain_amount, write_rows
 from .entities import database
 from .labels import day_text
 from .money import CURRENCY_EXPONENT, format_money
-from .rates import home_currency
+from .rates import converting_together, home_currency
 from .reports import HomeAmount, HomeRow, Report, Row
 
 RATE_MISSING = "rate missing"
@@ -340,7 +340,8 @@ def build_pack(
     """The pack of `year`: every report, the freelancers' pages, the rates. `home`: a currency code, None for
     the book's home currency (if it has one), False for none. Raises PackCancelled when `cancelled()`."""
     try:
-        return _build_pack(year, home, progress, cancelled)
+        with converting_together():  # (its reports convert the same day sums: each once)
+            return _build_pack(year, home, progress, cancelled)
     finally:
         money.cache_clear()
         _plain.cache_clear()

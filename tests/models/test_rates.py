@@ -284,6 +284,21 @@ def test_the_converter_for_many_amounts_finds_the_rates_convert_finds(eur):
             assert converter.convert(12_345, currency, day) == rates.convert(12_345, currency, day), (day, currency)
 
 
+def test_converters_made_together_share_their_rates_and_only_while_together(eur):
+    """The year-end pack's reports convert together: the rates as they were when the first of them read them,
+    each amount converted once; a converter made afterwards reads the rates again."""
+    rates.record_rate("USD", FRI, "0.92", today=TODAY)
+    with rates.converting_together():
+        first = rates.Converter().convert(10_000, "USD", FRI)
+        rates.record_rate("USD", FRI, "0.95", today=TODAY)  # (the pack records none: the first reading holds)
+        second = rates.Converter().convert(10_000, "USD", FRI)
+        assert second is first and (second.amount, second.quoted) == (9_200, "0.92")
+        assert rates.Converter().convert(10_000, "EUR", FRI).amount == 10_000
+    after = rates.Converter().convert(10_000, "USD", FRI)
+    assert (after.amount, after.quoted) == (9_500, "0.95")
+    assert rates.Converter("EUR").convert(10_000, "USD", FRI) == after
+
+
 # ------------------------------------------------------------------ rates files
 def test_the_central_banks_file_gives_rates_into_the_euro_exactly(eur, tmp_path):
     done = rates.import_rates(_write(tmp_path, ECB_FILE, "eurofxref-hist.csv"), today=TODAY)
