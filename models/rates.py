@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -495,18 +496,30 @@ class Converter:
 _together = threading.local()
 
 
+class Together(dict):
+    """What the Converters made inside `converting_together()` share: per home currency, their rates and
+    conversions."""
+
+    def all_priced(self) -> bool:
+        """Whether every amount converted so far had a rate (then no figure made of them misses one)."""
+        return not any(any(map(_IS_MISSING, made.values())) for *_, made in self.values())
+
+
+_IS_MISSING = attrgetter("missing")
+
+
 @contextmanager
-def converting_together() -> Iterator[None]:
+def converting_together() -> Iterator[Together]:
     """While inside, the Converters made in this thread share their rates and conversions, per home currency:
     for several reports read one after the other from the same rates (the year-end pack). The rates are those
     read first: nothing inside may record or import rates."""
     outer = getattr(_together, "held", None)
     if outer is not None:  # (already inside: the outer one holds)
-        yield
+        yield outer
         return
-    _together.held = {}
+    _together.held = Together()
     try:
-        yield
+        yield _together.held
     finally:
         _together.held = None
 
