@@ -124,6 +124,7 @@ def money(minor: int, currency: str) -> str:
 _plain = functools.lru_cache(maxsize=None)(plain_amount)
 _MISSING = attrgetter("missing")
 _PARTS = attrgetter("parts")
+_AMOUNT = attrgetter("amount")
 
 
 # While a pack is arranged whose reports had a rate for every amount they converted (as most have): no figure of
@@ -317,11 +318,12 @@ def _budget_totals(report: Report, kept: set[str]) -> Report:
         # a figure "+ rate missing", not as missing altogether); the rates used are listed from the rows.
         figures = {}
         for c in report.columns:
-            amount, kept_parts, priced = 0, [], None
-            for h in home_rows:
-                f = h.figures[c]
-                amount += f.amount
-                for p in f.parts:
+            column = [h.figures[c] for h in home_rows]
+            amount, kept_parts, priced = sum(map(_AMOUNT, column)), [], None
+            if _all_priced:  # (nothing to keep but the first part)
+                priced = next(chain.from_iterable(map(_PARTS, column)), None)
+            else:
+                for p in chain.from_iterable(map(_PARTS, column)):
                     if p.missing:
                         kept_parts.append(p)
                     elif priced is None:
@@ -392,8 +394,9 @@ def _build_pack(
     contracts = _contracts()
     active = {cid for cid, (_, _, started, ended) in contracts.items()
               if started <= last.isoformat() and (ended is None or ended >= first.isoformat())}  # fmt: skip
-    budget = _budget_totals(reports.budget_vs_actual(last=last, home=home or False), active)
-    _all_priced = together.all_priced()
+    budget_read = reports.budget_vs_actual(last=last, home=home or False)
+    _all_priced = together.all_priced()  # (every report read: whatever they converted)
+    budget = _budget_totals(budget_read, active)
     tables = [
         _report_table(by_month, "spend-by-month", "Spend by month",
                       "What was paid to freelancers, the fees, and the refunds of payments, each on its own date; the "
