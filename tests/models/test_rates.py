@@ -277,11 +277,15 @@ def test_the_converter_for_many_amounts_finds_the_rates_convert_finds(eur):
     rates.record_rate("USD", FRI, "0.92", today=TODAY)
     rates.record_rate("USD", "2026-03", "0.90", today=TODAY)
     rates.record_rate("GBP", "2026-04", "1.17", today=TODAY)
+    rates.record_rate("JPY", "2026-03", "0.0065", today=TODAY)  # (0 decimals into 2: the shift the other way)
+    rates.record_rate("KWD", "2026-03", "2.75", today=TODAY)  # (3 decimals into 2)
     converter = rates.Converter()
     for offset in range(-10, 70):
         day = FRI + timedelta(days=offset)
-        for currency in ("USD", "GBP", "EUR", "JPY"):
-            assert converter.convert(12_345, currency, day) == rates.convert(12_345, currency, day), (day, currency)
+        for currency in ("USD", "GBP", "EUR", "JPY", "KWD"):
+            for amount in (12_345, -12_345, 5, -5, 15, 25, 0, 1):  # (halves rounded to even, negatives alike)
+                expected = rates.convert(amount, currency, day)
+                assert converter.convert(amount, currency, day) == expected, (day, currency, amount)
 
 
 def test_converters_made_together_share_their_rates_and_only_while_together(eur):
