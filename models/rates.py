@@ -107,8 +107,8 @@ class Rate:
 
 class Converted(NamedTuple):
     """An amount converted into the home currency, with the rate and the day (or month) of that rate. (A named
-    tuple, not a frozen dataclass: a year-end pack makes close to a million of them, and a tuple is made in a
-    sixth of the time.)"""
+    tuple, not a frozen dataclass: a year-end pack makes half a million of them, and a tuple is made in about a
+    third of the time, 0.7 us against 2.3-2.7 us here.)"""
 
     amount: int  # minor units of `currency` (the home currency)
     currency: str
