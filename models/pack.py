@@ -42,7 +42,7 @@ from .csv_io import plain_amount, write_rows
 from .entities import database
 from .labels import day_text
 from .money import CURRENCY_EXPONENT, format_money
-from .rates import home_currency
+from .rates import Together, converting_together, home_currency
 from .reports import HomeAmount, HomeRow, Report, Row
 
 RATE_MISSING = "rate missing"
@@ -124,12 +124,19 @@ def money(minor: int, currency: str) -> str:
 _plain = functools.lru_cache(maxsize=None)(plain_amount)
 _MISSING = attrgetter("missing")
 _PARTS = attrgetter("parts")
+_AMOUNT = attrgetter("amount")
+
+
+# While a pack is arranged whose reports had a rate for every amount they converted (as most have): no figure of
+# theirs misses one, and `complete` need not look through each one's parts (a freelancer's or a month's are
+# hundreds).
+_all_priced = False
 
 
 def complete(figure: HomeAmount) -> bool:
     """Whether every part of a converted figure had a rate (HomeAmount.complete, without making its tuple of
     missing parts: a pack asks it of every converted figure)."""
-    return not any(map(_MISSING, figure.parts))
+    return _all_priced or not any(map(_MISSING, figure.parts))
 
 
 def home_cell(figure: HomeAmount | None) -> str:
@@ -249,7 +256,7 @@ def _report_table(
             extras.append("")
         given = [f for f in figures if f is not None]
         without = ""
-        if any(map(_MISSING, chain.from_iterable(map(_PARTS, given)))):  # (mostly not: one look at all parts)
+        if not _all_priced and any(map(_MISSING, chain.from_iterable(map(_PARTS, given)))):  # (one look at all)
             without = "; ".join(sorted({w for f in given if (w := missing_words(f))}))
         amounts = ["" if f is None else _plain(f.amount, f.currency) for f in figures]
         csv_rows.append((h.key, h.label, h.currency, *amounts, *extras, f"into {h.currency}", without))
@@ -311,11 +318,12 @@ def _budget_totals(report: Report, kept: set[str]) -> Report:
         # a figure "+ rate missing", not as missing altogether); the rates used are listed from the rows.
         figures = {}
         for c in report.columns:
-            amount, kept_parts, priced = 0, [], None
-            for h in home_rows:
-                f = h.figures[c]
-                amount += f.amount
-                for p in f.parts:
+            column = [h.figures[c] for h in home_rows]
+            amount, kept_parts, priced = sum(map(_AMOUNT, column)), [], None
+            if _all_priced:  # (nothing to keep but the first part)
+                priced = next(chain.from_iterable(map(_PARTS, column)), None)
+            else:
+                for p in chain.from_iterable(map(_PARTS, column)):
                     if p.missing:
                         kept_parts.append(p)
                     elif priced is None:
@@ -339,14 +347,20 @@ def build_pack(
 ) -> Pack:
     """The pack of `year`: every report, the freelancers' pages, the rates. `home`: a currency code, None for
     the book's home currency (if it has one), False for none. Raises PackCancelled when `cancelled()`."""
+    global _all_priced
     try:
-        return _build_pack(year, home, progress, cancelled)
+        with converting_together() as together:  # (its reports convert the same day sums: each once)
+            return _build_pack(year, home, progress, cancelled, together)
     finally:
+        _all_priced = False
         money.cache_clear()
         _plain.cache_clear()
 
 
-def _build_pack(year: int, home, progress: Callable[[int, int, str], None], cancelled: Callable[[], bool]) -> Pack:
+def _build_pack(
+    year: int, home, progress: Callable[[int, int, str], None], cancelled: Callable[[], bool], together: Together
+) -> Pack:
+    global _all_priced
     if home is None or home is True:
         home = home_currency()
     home = home or None
@@ -361,58 +375,61 @@ def _build_pack(year: int, home, progress: Callable[[int, int, str], None], canc
         progress(step, STEPS, what)
         step += 1
 
-    tables: list[Table] = []
+    # The reports are read first, then arranged (knowing whether any amount lacked a rate).
     tell("spend by month")
-    r = reports.spend_by_period("month", **span)
-    tables.append(_report_table(r, "spend-by-month", "Spend by month",
-                                "What was paid to freelancers, the fees, and the refunds of payments, each on its own "
-                                "date; the spend is paid plus fees less refunds.", "Month"))  # fmt: skip
+    by_month = reports.spend_by_period("month", **span)
     tell("spend by quarter")
-    r = reports.spend_by_period("quarter", **span)
-    tables.append(_report_table(r, "spend-by-quarter", "Spend by quarter", "The same, by quarter.", "Quarter"))
+    by_quarter = reports.spend_by_period("quarter", **span)
     tell("spend by freelancer")
     by_freelancer = reports.spend_by_freelancer(**span)
-    tables.append(_report_table(by_freelancer, "spend-by-freelancer", "Spend by freelancer",
-                                "Each freelancer's payments, fees and refunds in the year.", "Freelancer"))  # fmt: skip
     tell("spend by contract")
     by_contract = reports.spend_by_contract(**span)
-    tables.append(_report_table(by_contract, "spend-by-contract", "Spend by contract",
-                                f"The totals of the {len(by_contract.rows):,} contracts with payments, fees or "
-                                "refunds in the year. Each contract's figures are on its freelancer's page; the "
-                                "CSV file lists every contract.", "Contract", summary=True))  # fmt: skip
     tell("fees")
-    r = reports.fees_by_period("month", **span)
-    tables.append(_report_table(r, "fees-by-month", "Fees and their share",
-                                "Marketplace and contract-initiation fees (less initiation fees returned), and their "
-                                "share of the spend.", "Month", share=True))  # fmt: skip
+    fees = reports.fees_by_period("month", **span)
     tell("escrow held")
-    r = reports.escrow_by_month_end(**span)
-    tables.append(_report_table(r, "escrow-by-month-end", "Escrow held at each month end",
-                                "The escrow held at the end of each month (a balance: everything funded up to that "
-                                "day, less payments and escrow refunds), with the month's movements. Converted, only "
-                                "the balance, at the rate of the month's last day.", "Month"))  # fmt: skip
+    escrow = reports.escrow_by_month_end(**span)
     tell("refunds")
-    r = reports.refunds_by_period("month", **span)
-    tables.append(_report_table(r, "refunds-by-month", "Refunds and escrow refunds",
-                                "Refunds of payments from freelancers, and escrow returned to you (from an escrow "
-                                "refund request or a dispute's outcome).", "Month"))  # fmt: skip
+    refunds = reports.refunds_by_period("month", **span)
     tell("budget against actual")
     contracts = _contracts()
     active = {cid for cid, (_, _, started, ended) in contracts.items()
               if started <= last.isoformat() and (ended is None or ended >= first.isoformat())}  # fmt: skip
-    budget = _budget_totals(reports.budget_vs_actual(last=last, home=home or False), active)
-    tables.append(_report_table(budget, "budget-against-actual", "Budget against actual",
-                                f"The {len(budget.rows):,} contracts active at some time in {year}, each budget "
-                                f"against everything paid on it up to {day_text(last)} (the actual: paid less "
-                                "refunds): their totals, and how many are over, under or on budget. Over or under "
-                                "budget is decided in the contract's own currency. Converted, each budget is at "
-                                "the rate of its contract's start. Each contract's budget, actual and what is left "
-                                "are on its freelancer's page; the CSV file lists every contract with all its "
-                                "figures.", "Contract", flags=True, summary=True))  # fmt: skip
+    budget_read = reports.budget_vs_actual(last=last, home=home or False)
+    _all_priced = together.all_priced()  # (every report read: whatever they converted)
+    budget = _budget_totals(budget_read, active)
+    tables = [
+        _report_table(by_month, "spend-by-month", "Spend by month",
+                      "What was paid to freelancers, the fees, and the refunds of payments, each on its own date; the "
+                      "spend is paid plus fees less refunds.", "Month"),
+        _report_table(by_quarter, "spend-by-quarter", "Spend by quarter", "The same, by quarter.", "Quarter"),
+        _report_table(by_freelancer, "spend-by-freelancer", "Spend by freelancer",
+                      "Each freelancer's payments, fees and refunds in the year.", "Freelancer"),
+        _report_table(by_contract, "spend-by-contract", "Spend by contract",
+                      f"The totals of the {len(by_contract.rows):,} contracts with payments, fees or refunds in the "
+                      "year. Each contract's figures are on its freelancer's page; the CSV file lists every "
+                      "contract.", "Contract", summary=True),
+        _report_table(fees, "fees-by-month", "Fees and their share",
+                      "Marketplace and contract-initiation fees (less initiation fees returned), and their share of "
+                      "the spend.", "Month", share=True),
+        _report_table(escrow, "escrow-by-month-end", "Escrow held at each month end",
+                      "The escrow held at the end of each month (a balance: everything funded up to that day, less "
+                      "payments and escrow refunds), with the month's movements. Converted, only the balance, at the "
+                      "rate of the month's last day.", "Month"),
+        _report_table(refunds, "refunds-by-month", "Refunds and escrow refunds",
+                      "Refunds of payments from freelancers, and escrow returned to you (from an escrow refund "
+                      "request or a dispute's outcome).", "Month"),
+        _report_table(budget, "budget-against-actual", "Budget against actual",
+                      f"The {len(budget.rows):,} contracts active at some time in {year}, each budget against "
+                      f"everything paid on it up to {day_text(last)} (the actual: paid less refunds): their totals, "
+                      "and how many are over, under or on budget. Over or under budget is decided in the contract's "
+                      "own currency. Converted, each budget is at the rate of its contract's start. Each contract's "
+                      "budget, actual and what is left are on its freelancer's page; the CSV file lists every "
+                      "contract with all its figures.", "Contract", flags=True, summary=True),
+    ]  # fmt: skip
     tell("freelancers' pages")
     pages = _freelancer_pages(by_freelancer, by_contract, budget, contracts)
     tell("exchange rates")
-    used, missing = _rates(tables, pages)
+    used, missing = _rates(tables)
     progress(STEPS, STEPS, "done")
     return Pack(year, home, tables, pages, used, missing)
 
@@ -517,24 +534,29 @@ def freelancers_table(pack: Pack) -> Table:
                  keys=keys)  # fmt: skip
 
 
-def _rates(tables: list[Table], pages: list[FreelancerPage]) -> tuple[list[tuple[str, str, str]], list[str]]:
+_RATE_OF = attrgetter("from_currency", "period", "quoted")
+
+
+def _rates(tables: list[Table]) -> tuple[list[tuple[str, str, str]], list[str]]:
     """Every rate the pack's converted figures used, and per currency the days that had none, in words."""
-    used: set[tuple[str, str, str]] = set()
     missing: dict[str, set[date]] = defaultdict(set)
     home = None
+    parts = []
     for t in tables:
         rep = t.report
         if rep is None or rep.home is None:
             continue
         home = rep.home
         rows = [*rep.home_rows, *([rep.home_total] if rep.home_total else [])]
-        for h in rows:
-            for f in h.figures.values():
-                for p in f.parts:
-                    if p.missing:
-                        missing[p.from_currency].add(p.on_day)
-                    elif p.period is not None:
-                        used.add((p.from_currency, p.period, p.quoted))
+        parts += chain.from_iterable(map(_PARTS, chain.from_iterable(h.figures.values() for h in rows)))
+    # (Over a million parts, at the speed of C: the missing ones are looked at one by one only when there are any.)
+    if any(map(_MISSING, parts)):
+        for p in parts:
+            if p.missing:
+                missing[p.from_currency].add(p.on_day)
+        parts = [p for p in parts if not p.missing]
+    used = set(map(_RATE_OF, parts))
+    used = {u for u in used if u[1] is not None}  # (an amount in the home currency itself needs no rate)
     words = []
     for cur in sorted(missing):
         days = sorted(missing[cur])

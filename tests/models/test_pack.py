@@ -9,10 +9,11 @@ from datetime import date
 
 import pytest
 
-from models import reports
+from models import ops, rates, reports
 from models.csv_io import plain_amount, unsafe_cell
 from models.money import format_money
 from models.pack import RATE_MISSING, build_pack, csv_tables, file_names, write_csv_file
+from models.rates import Together
 from tests.pack_book import ARABIC, FORMULA_TITLE, LONG_TITLE, build
 
 Y0, Y1 = date(2026, 1, 1), date(2026, 12, 31)
@@ -236,3 +237,45 @@ def test_budget_totals_converted_say_what_had_no_rate_and_keep_the_rest():
     only_gap = _budget_totals(report, {"2"}).home_total.figures["budget"]
     assert home_cell(only_gap) == RATE_MISSING
     assert home_cell(_budget_totals(report, {"1", "3"}).home_total.figures["left"]) == "€0.96"
+
+
+def _every_month_priced(years=(2025, 2026)):
+    for year in years:
+        for month in range(1, 13):
+            rates.record_rate("USD", f"{year}-{month:02d}", "0.9", today=date(2026, 12, 5))
+            rates.record_rate("JPY", f"{year}-{month:02d}", "0.006", today=date(2026, 12, 5))
+
+
+def _shown(pack):
+    return ([(t.rows, t.csv_rows, t.intro) for t in pack.tables], [f.table.rows for f in pack.freelancers],
+            pack.rates_used, pack.missing)  # fmt: skip
+
+
+def test_with_a_rate_for_every_amount_the_pack_is_what_looking_through_every_figure_gives(book, monkeypatch):
+    """When every amount its reports converted had a rate, the pack does not look through each converted figure for
+    a missing one: what it shows is what looking gives."""
+    build()
+    _every_month_priced()
+    pack = build_pack(2026)
+    assert pack.missing == [] and ("JPY", "2026-04", "0.006") in pack.rates_used
+    cells = [c for t in pack.tables for row in t.rows for c in row] + [c for t in pack.tables for r in t.csv_rows
+                                                                       for c in r]  # fmt: skip
+    assert not any(RATE_MISSING in str(c) or "without a rate" in str(c) for c in cells)
+    monkeypatch.setattr(Together, "all_priced", lambda self: False)
+    assert _shown(build_pack(2026)) == _shown(pack)
+
+
+def test_a_rate_missing_only_for_a_budgets_start_is_still_said(book):
+    """The budget of a contract begun on a day without a rate: its budget against actual says so, though every
+    amount of the other reports had one."""
+    build()
+    _every_month_priced(years=(2026,))
+    rates.record_rate("USD", "2025-03", "0.9", today=date(2026, 12, 5))  # (the old contract's: not in 2026's pack)
+    late = ops.create_contract("Late start", ops.create_freelancer("Noor"), currency="USD", budget=5_000,
+                               started_on=date(2024, 6, 3), today=date(2024, 6, 3))  # fmt: skip
+    assert late.budget == 5_000
+    pack = build_pack(2026)
+    budget = tables(pack)["budget-against-actual"]
+    row = next(r for r in budget.csv_rows if r[1] == "Late start" and r[-2] == "into EUR")
+    assert row[-1] != "" and "without a rate" in row[-1]
+    assert pack.missing and pack.missing[0].startswith("No rate of USD into EUR for 1 day (3 Jun 2024)")

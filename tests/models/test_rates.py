@@ -277,11 +277,30 @@ def test_the_converter_for_many_amounts_finds_the_rates_convert_finds(eur):
     rates.record_rate("USD", FRI, "0.92", today=TODAY)
     rates.record_rate("USD", "2026-03", "0.90", today=TODAY)
     rates.record_rate("GBP", "2026-04", "1.17", today=TODAY)
+    rates.record_rate("JPY", "2026-03", "0.0065", today=TODAY)  # (0 decimals into 2: the shift the other way)
+    rates.record_rate("KWD", "2026-03", "2.75", today=TODAY)  # (3 decimals into 2)
     converter = rates.Converter()
     for offset in range(-10, 70):
         day = FRI + timedelta(days=offset)
-        for currency in ("USD", "GBP", "EUR", "JPY"):
-            assert converter.convert(12_345, currency, day) == rates.convert(12_345, currency, day), (day, currency)
+        for currency in ("USD", "GBP", "EUR", "JPY", "KWD"):
+            for amount in (12_345, -12_345, 5, -5, 15, 25, 0, 1):  # (halves rounded to even, negatives alike)
+                expected = rates.convert(amount, currency, day)
+                assert converter.convert(amount, currency, day) == expected, (day, currency, amount)
+
+
+def test_converters_made_together_share_their_rates_and_only_while_together(eur):
+    """The year-end pack's reports convert together: the rates as they were when the first of them read them,
+    each amount converted once; a converter made afterwards reads the rates again."""
+    rates.record_rate("USD", FRI, "0.92", today=TODAY)
+    with rates.converting_together():
+        first = rates.Converter().convert(10_000, "USD", FRI)
+        rates.record_rate("USD", FRI, "0.95", today=TODAY)  # (the pack records none: the first reading holds)
+        second = rates.Converter().convert(10_000, "USD", FRI)
+        assert second is first and (second.amount, second.quoted) == (9_200, "0.92")
+        assert rates.Converter().convert(10_000, "EUR", FRI).amount == 10_000
+    after = rates.Converter().convert(10_000, "USD", FRI)
+    assert (after.amount, after.quoted) == (9_500, "0.95")
+    assert rates.Converter("EUR").convert(10_000, "USD", FRI) == after
 
 
 # ------------------------------------------------------------------ rates files
