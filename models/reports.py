@@ -200,6 +200,7 @@ class Report:
     last: date | None = None
     filters: Filters = field(default_factory=Filters)
     groups: int = 0  # how many groups in all (a paged report returns some of them)
+    counted: bool = True  # False: a page read without counting (count=False): `groups` is what it read, +1 if more
 
 
 def fee_share(fees: int, spend: int) -> Fraction | None:
@@ -515,13 +516,16 @@ def _spend_rows(found: Iterable[tuple], labels: Callable[[int], str] | None = No
     return rows
 
 
-def _book_sums(first: date | None, last: date | None, filters: Filters, base: Iterable[str]) -> dict[str, list[int]]:
+def _book_sums(
+    first: date | None, last: date | None, filters: Filters, base: Iterable[str], run: Callable | None = None
+) -> dict[str, list[int]]:
     """Per currency, the sums of the `base` columns over the contracts `filters` keeps, dated first..last: from the
     book's day sums (for one freelancer, their contracts'), as `_day_rows`, added up per currency in SQL."""
     table = "contract_day d" if filters.freelancer_id is not None else "report_day d"
     where, args = _where(filters, "d", first=first, last=last)
     sums = ", ".join(f"SUM(d.{b})" for b in base)
-    found = database.execute_sql(f"SELECT d.currency, {sums} FROM {table} WHERE 1{where} GROUP BY d.currency", args)
+    found = (run or database.execute_sql)(f"SELECT d.currency, {sums} FROM {table} WHERE 1{where} GROUP BY d.currency",
+                                          args)  # fmt: skip
     return {cur: sums for cur, *sums in found}
 
 
@@ -588,32 +592,48 @@ def _by_freelancer(
     offset: int = 0,
     limit: int | None = None,
     sort: str | None = None,
+    after: int | str | None = None,
+    count: bool = True,
 ) -> Report:
     """The freelancer report: SQL sums one row per (freelancer, currency); the freelancers are ordered (by id, or
     largest first by `sort`, by the largest of their currencies) and only the page's become rows, with their
-    names."""
+    names. A page in the book's order is walked freelancer by freelancer (models/report_pages.py)."""
+    from . import report_pages
+
     columns = SPEND_COLUMNS
     home = _home(home)
     _order(sort, "g")  # (refuses a column the report does not have)
-    sql, args = _freelancer_sums(first, last, filters)
-    found = database.execute_sql(sql, args).fetchall()  # by freelancer, then currency
-    if sort is None:
-        keys = list(dict.fromkeys(g for g, *_ in found))
+    counted = True
+    walked = report_pages.walks(filters, sort, limit) and (after is not None or not count)
+    if walked:  # a page in the book's order: the freelancers walked in turn until it is full
+        found, more = report_pages.freelancer_page(first, last, filters, after=after, offset=offset, limit=limit)
+        page = list(dict.fromkeys(g for g, *_ in found))
+        groups = offset + len(page) + more
+        counted = not more and after is None
+        if count and not counted:
+            groups, counted = report_pages.count("spend_by_freelancer", database.execute_sql, first=first,
+                                                 last=last, filters=filters)[0], True  # fmt: skip
+        whole = False
     else:
-        at = None if sort == "spend" else 2 + SPEND_SUMS.index(sort)  # (its place in a row found)
-        best: dict[int, int] = {}
-        for row in found:
-            value = row[2] + row[3] - row[4] if at is None else row[at]
-            best[row[0]] = max(best.get(row[0], 0), value)
-        keys = sorted(best, key=lambda g: (-best[g], g))
-    groups = len(keys)
-    whole = limit is None and not offset
-    page = keys if whole else keys[offset : None if limit is None else offset + limit]
+        sql, args = _freelancer_sums(first, last, filters)
+        found = database.execute_sql(sql, args).fetchall()  # by freelancer, then currency
+        if sort is None:
+            keys = list(dict.fromkeys(g for g, *_ in found))
+        else:
+            at = None if sort == "spend" else 2 + SPEND_SUMS.index(sort)  # (its place in a row found)
+            best: dict[int, int] = {}
+            for row in found:
+                value = row[2] + row[3] - row[4] if at is None else row[at]
+                best[row[0]] = max(best.get(row[0], 0), value)
+            keys = sorted(best, key=lambda g: (-best[g], g))
+        groups = len(keys)
+        whole = limit is None and not offset
+        page = keys if whole else keys[offset : None if limit is None else offset + limit]
     if len(page) > 1_000:  # (most of the freelancers: read every name at once)
         names = dict(database.execute_sql("SELECT id, name FROM freelancer").fetchall())
     else:
         names = {int(k): v for k, v in _labels("freelancer", page).items()}
-    if not whole or sort is not None:
+    if not walked and (not whole or sort is not None):
         place = {g: i for i, g in enumerate(page)}
         found = sorted((row for row in found if row[0] in place), key=lambda row: place[row[0]])  # (stable)
     rows = _spend_rows(found, lambda g: names.get(g, str(g)))
@@ -624,14 +644,14 @@ def _by_freelancer(
         converter = Converter(home)
         memo: dict = {}
         home_sums = _Home(converter, memo)
-        keys_ = None if len(page) == groups else page
+        keys_ = None if len(page) == groups and not walked else page
         for g, cur, day, *sums in _home_day_rows("freelancer", first, last, filters, SPEND_SUMS, keys_):
             home_sums.add(str(g), cur, day, sums, SPEND_SUMS)
         home_rows = tuple(home_sums.row(str(g), names.get(g, str(g)), columns) for g in page)
         if limit is None:  # (a page's home total is the period report's of the same range and filters)
             home_total = _home_total(converter, memo, first, last, filters, columns)
     return Report("spend by freelancer", columns, tuple(rows), totals, home, home_rows, home_total, first, last,
-                  filters, groups)  # fmt: skip
+                  filters, groups, counted)  # fmt: skip
 
 
 def _home_total(converter: Converter, memo: dict, first, last, filters: Filters, columns) -> HomeRow:
@@ -686,15 +706,31 @@ def _by_contract(
     limit: int | None = None,
     sort: str | None = None,
     by_currency: bool = False,
+    after: int | str | None = None,
+    count: bool = True,
 ) -> Report:
     """The contract report: a contract has one currency, so its figures, its order (by id, or largest first by
     `sort`) and its page are SQL over one row per contract. The whole report is one statement with the titles; a
-    page is the contracts' sums cut in SQL with their count, then the titles of the page's contracts."""
+    page is the contracts' sums cut in SQL with their count, then the titles of the page's contracts; a page in
+    the book's order walks the contracts in turn until it is full (models/report_pages.py)."""
+    from . import report_pages
+
     columns = SPEND_COLUMNS
     home = _home(home)
     run = database.execute_sql
     order = _order(sort, "id", by_currency=by_currency)
-    if limit is None and not offset:
+    counted = True
+    walked = report_pages.walks(filters, sort, limit) and (after is not None or not count)
+    if walked:
+        page, more = report_pages.contract_page(first, last, filters, after=after, offset=offset, limit=limit)
+        groups = offset + len(page) + more
+        counted = not more and after is None
+        if count and not counted:
+            groups, counted = report_pages.count("spend_by_contract", run, first=first, last=last,
+                                                 filters=filters)[0], True  # fmt: skip
+        titles = {int(k): v for k, v in _labels("contract", [row[0] for row in page]).items()}
+        rows = _spend_rows(page, titles.__getitem__)
+    elif limit is None and not offset:
         sql, args = _contract_sums(first, last, filters, titles=True)
         rows = _spend_rows(run(f"{sql} ORDER BY {order}", args))
         groups = len(rows)
@@ -717,14 +753,14 @@ def _by_contract(
         converter = Converter(home)
         memo: dict = {}
         home_sums = _Home(converter, memo)
-        keys = None if len(rows) == groups else [r.key for r in rows]
+        keys = None if len(rows) == groups and not walked else [r.key for r in rows]
         for g, cur, day, *sums in _home_day_rows("contract", first, last, filters, SPEND_SUMS, keys):
             home_sums.add(str(g), cur, day, sums, SPEND_SUMS)
         home_rows = tuple(home_sums.row(r.key, r.label, columns) for r in rows)
         if limit is None:
             home_total = _home_total(converter, memo, first, last, filters, columns)
     return Report("spend by contract", columns, tuple(rows), totals, home, home_rows, home_total, first, last,
-                  filters, groups)  # fmt: skip
+                  filters, groups, counted)  # fmt: skip
 
 
 # ------------------------------------------------------------------ the reports
@@ -757,11 +793,14 @@ def spend_by_freelancer(
     offset: int = 0,
     limit: int | None = None,
     sort: str | None = None,
+    after: int | str | None = None,
+    count: bool = True,
 ) -> Report:
     """Paid, fees, refunded and spend per freelancer (key: the freelancer's id; label: their name). `sort` (a
     column) orders the freelancers by it, largest first by the largest of their currencies (else by id);
-    `offset`/`limit` give a page, as by contract."""
-    return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort)
+    `offset`/`limit` give a page, as by contract; `after` and `count` too."""
+    return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort, after=after,
+                          count=count)  # fmt: skip
 
 
 def spend_by_contract(
@@ -774,12 +813,17 @@ def spend_by_contract(
     limit: int | None = None,
     sort: str | None = None,
     by_currency: bool = False,
+    after: int | str | None = None,
+    count: bool = True,
 ) -> Report:
     """Paid, fees, refunded and spend per contract (key: the contract's id; label: its title). `sort` (a
     column) orders the contracts by it, largest first (else by id), by currency first with `by_currency`;
     `offset`/`limit` give a page: the home currency is converted for the page's contracts only (the home total
-    is the whole report's)."""
-    return _by_contract(first, last, filters, home, offset=offset, limit=limit, sort=sort, by_currency=by_currency)
+    is the whole report's). A page in the book's order (no `sort`) may start `after` a contract's id (the last
+    one read, instead of an offset); `count=False`: not counted (a first page that costs what a page costs:
+    `Report.counted` is False and `groups` what it read, +1 if more follow; models/report_pages.count counts)."""
+    return _by_contract(first, last, filters, home, offset=offset, limit=limit, sort=sort, by_currency=by_currency,
+                        after=after, count=count)  # fmt: skip
 
 
 def fees_by_period(
@@ -985,6 +1029,8 @@ def budget_vs_actual(
     offset: int = 0,
     limit: int | None = None,
     over_only: bool = False,
+    after: int | str | None = None,
+    count: bool = True,
 ) -> Report:
     """Per contract with a budget (key: its id; label: its title): the budget, paid, refunded, the actual (paid
     less refunded) and what is left of the budget (negative: over), flagged OVER, UNDER or ON budget in the
@@ -995,7 +1041,8 @@ def budget_vs_actual(
     totals added up as its rows are made. A page (by id) reads its contracts, then their sums; its totals per
     currency are the budgets' (one pass over the contracts) and the book's day sums less those of the contracts
     without a budget. A page of the contracts over budget makes each contract's figures once in SQL, and cuts
-    the page and adds up the totals from them."""
+    the page and adds up the totals from them. A page by id may start `after` a contract's id (the last one read);
+    `count=False`: neither counted nor added up (no totals: models/report_pages.count gives both)."""
     columns = BUDGET_COLUMNS
     home = _home(home)
     run = database.execute_sql
@@ -1008,7 +1055,8 @@ def budget_vs_actual(
     if over_only:
         source = f"SELECT * FROM ({source}) WHERE budget - paid + refunded < 0"
     totals: list[Row] = []
-    if limit is None and not offset:  # every contract (over budget): its rows, its totals as they are made
+    counted = True
+    if limit is None and not offset and after is None:  # every contract (over budget): its rows, its totals
         sums: dict[str, list[int]] = {}
         rows = _budget_rows(run(source + " ORDER BY id", [*flow_args, *args]), sums)
         groups = len(rows)
@@ -1025,7 +1073,7 @@ def budget_vs_actual(
         totals = [_budget_total(cur, b, p, r) for _, _, _, cur, b, p, r in sorted(
             (row for row in found if row[0] == 1), key=lambda row: row[3])]  # fmt: skip
     else:  # a page of every contract with a budget
-        rows, groups, totals = _budget_page(first, last, filters, offset, limit)
+        rows, groups, totals, counted = _budget_page(first, last, filters, offset, limit, after, count)
     home_rows: list[HomeRow] = []
     if home:
         converter = Converter(home)
@@ -1040,7 +1088,7 @@ def budget_vs_actual(
                 found = run(f"SELECT id, started_on FROM contract WHERE id IN ({marks})", chunk)
                 started_on.update((str(cid), str(started)) for cid, started in found)
         day_sums = _Home(converter)
-        every = limit is None and not offset and not over_only  # (every contract the filters keep)
+        every = limit is None and not offset and not over_only and after is None  # (every contract the filters keep)
         for g, cur, day, *sums in _home_day_rows("contract", first, last, filters, BUDGET_SUMS,
                                                  None if every else keys):  # fmt: skip
             day_sums.add(str(g), cur, day, sums, BUDGET_SUMS)
@@ -1056,22 +1104,32 @@ def budget_vs_actual(
             home_rows.append(HomeRow(r.key, r.label, home, {"budget": budget, **hr.figures, "left": left}))
     return Report(
         "budget against actual", columns, tuple(rows), tuple(totals), home, tuple(home_rows), None, first, last,
-        filters, groups,
+        filters, groups, counted,
     )  # fmt: skip
 
 
 def _budget_page(
-    first: date | None, last: date | None, filters: Filters, offset: int, limit: int | None
-) -> tuple[list[Row], int, list[Row]]:
-    """A page of budget against actual (every contract with a budget, by id): its rows, how many contracts there
-    are, and the totals per currency of them all."""
+    first: date | None,
+    last: date | None,
+    filters: Filters,
+    offset: int,
+    limit: int | None,
+    after: int | str | None = None,
+    count: bool = True,
+) -> tuple[list[Row], int, list[Row], bool]:
+    """A page of budget against actual (every contract with a budget, by id, after `after`): its rows, how many
+    contracts there are, the totals per currency of them all, and whether they were counted (`count`: else the
+    contracts read, +1 if more follow, and no totals unless the page holds them all)."""
     run = database.execute_sql
     cond, args = filters.sql()
+    start, start_args = ("", []) if after is None else (" AND c.id > ?", [int(after)])
     page = run(
-        f"SELECT c.id, c.title, c.currency, c.budget FROM contract c WHERE c.budget IS NOT NULL{cond} ORDER BY c.id "
-        "LIMIT ? OFFSET ?",
-        [*args, -1 if limit is None else int(limit), int(offset)],
+        f"SELECT c.id, c.title, c.currency, c.budget FROM contract c WHERE c.budget IS NOT NULL{start}{cond} "
+        "ORDER BY c.id LIMIT ? OFFSET ?",
+        [*start_args, *args, -1 if limit is None else int(limit) + (not count), int(offset)],
     ).fetchall()
+    more = not count and limit is not None and len(page) > limit
+    page = page[:limit]
     flows: dict[int, tuple[int, int]] = {}
     where, range_args = _where(NO_FILTERS, "d", first=first, last=last)
     for chunk in in_chunks([cid for cid, *_ in page]):
@@ -1086,15 +1144,31 @@ def _budget_page(
             )
             found = run(sql, [*chunk, *range_args])
         flows.update((cid, (p, r)) for cid, p, r in found)
-    rows = _budget_rows((cid, title, cur, budget, *flows.get(cid, (0, 0))) for cid, title, cur, budget in page)
-    # The totals: the budgets and how many (one pass over the contracts), and what was paid and refunded: the book's
-    # day sums of the range and filters, less those of the contracts without a budget (none, or a few, mostly).
+    sums: dict[str, list[int]] = {}
+    rows = _budget_rows(((cid, title, cur, budget, *flows.get(cid, (0, 0))) for cid, title, cur, budget in page), sums)
+    if not count:
+        if more or after is not None or offset:  # (the page is not the whole report: counted apart)
+            return rows, offset + len(page) + more, [], False
+        return rows, len(rows), [_budget_total(cur, *s) for cur, s in sorted(sums.items())], True
+    groups, totals = _budget_totals(first, last, filters)
+    return rows, groups, totals, True
+
+
+def _budget_totals(
+    first: date | None, last: date | None, filters: Filters, run: Callable | None = None
+) -> tuple[int, list[Row]]:
+    """How many contracts budget against actual has, and its totals per currency: the budgets and how many (one
+    pass over the contracts), and what was paid and refunded: the book's day sums of the range and filters, less
+    those of the contracts without a budget (none, or a few, mostly). `run`: a connection's `execute`."""
+    run = run or database.execute_sql
+    cond, args = filters.sql()
+    where, range_args = _where(NO_FILTERS, "d", first=first, last=last)
     budgets = run(
         f"SELECT c.currency, COUNT(*), SUM(c.budget) FROM contract c WHERE c.budget IS NOT NULL{cond} "
         "GROUP BY +c.currency",
         args,
     ).fetchall()
-    paid = _book_sums(first, last, filters, ("paid", "refunded"))
+    paid = _book_sums(first, last, filters, ("paid", "refunded"), run)
     unbudgeted = run(
         f"SELECT d.currency, SUM(d.paid), SUM(d.refunded) FROM contract_day d WHERE d.contract_id IN (SELECT c.id "
         f"FROM contract c WHERE c.budget IS NULL{cond}){where} GROUP BY d.currency",
@@ -1105,7 +1179,7 @@ def _budget_page(
         kept[0] -= p
         kept[1] -= r
     totals = [_budget_total(cur, budget, *paid.get(cur, (0, 0))) for cur, _, budget in sorted(budgets)]
-    return rows, sum(n for _, n, _ in budgets), totals
+    return sum(n for _, n, _ in budgets), totals
 
 
 # ------------------------------------------------------------------ drill-down
