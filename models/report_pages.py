@@ -23,7 +23,8 @@ from datetime import date
 
 from . import reports
 from .entities import database
-from .reports import Filters, Row
+from .rates import Converter
+from .reports import Filters, HomeRow, Report, Row
 
 SPEND = "(d.paid != 0 OR d.fees != 0 OR d.refunded != 0)"  # (as reports._SOME: a day of deposits only adds nothing)
 
@@ -136,6 +137,50 @@ def freelancer_page(
     finally:
         cursor.close()  # (the walk stops here: the rest is never read)
     return page, more
+
+
+def page(
+    key: str,
+    *,
+    first: date | None = None,
+    last: date | None = None,
+    filters: Filters = reports.NO_FILTERS,
+    home: str | bool | None = None,
+    after: int | str | None = None,
+    offset: int = 0,
+    limit: int,
+) -> Report:
+    """A page of the report `key` (spend_by_contract, spend_by_freelancer or budget_vs_actual, in the book's order)
+    without counting: its rows (and home rows) as the whole report's, from after the group `after` (and `offset`
+    more). `Report.counted` is False unless the page holds the whole report: `groups` is then the groups read,
+    +1 if more follow. By contract and by freelancer its totals are the book's day sums (the whole report's, at
+    once); budget against actual's are counted with its rows (`count`). One freelancer's report (a filter): read
+    as before, counted."""
+    if key == "budget_vs_actual":
+        return reports.budget_vs_actual(first=first, last=last, filters=filters, home=home, offset=offset,
+                                        limit=limit, after=after, count=False)  # fmt: skip
+    kw = dict(first=first, last=last, filters=filters, home=home, limit=limit)
+    if not walks(filters, None, limit):
+        return reports.REPORTS[key](**kw, offset=offset)  # (one freelancer's few rows: read, and counted)
+    by = "contract" if key == "spend_by_contract" else "freelancer"
+    walk = contract_page if by == "contract" else freelancer_page
+    found, more = walk(first, last, filters, after=None if after is None else int(after), offset=offset, limit=limit)
+    keys = list(dict.fromkeys(g for g, *_ in found))
+    labels = {int(k): v for k, v in reports._labels(by, keys).items()}
+    label = lambda g: labels.get(g, str(g))  # noqa: E731
+    rows = reports._spend_rows(found, label)
+    columns = reports.SPEND_COLUMNS
+    home = reports._home(home)
+    home_rows: tuple[HomeRow, ...] = ()
+    if home:  # (the page's groups only, each (column, currency, day) sum converted once)
+        sums = reports._Home(Converter(home), {})
+        for g, cur, day, *values in reports._home_day_rows(by, first, last, filters, reports.SPEND_SUMS, keys):
+            sums.add(str(g), cur, day, values, reports.SPEND_SUMS)
+        home_rows = tuple(sums.row(str(g), label(g), columns) for g in keys)
+    counted = not more and after is None
+    name = "spend by contract" if by == "contract" else "spend by freelancer"
+    return Report(name, columns, tuple(rows), reports._spend_totals(first, last, filters), home, home_rows, None,
+                  first, last, filters, offset + len(keys) + more, counted)  # fmt: skip
 
 
 # ------------------------------------------------------------------ counted apart

@@ -520,12 +520,13 @@ def _book_sums(
     first: date | None, last: date | None, filters: Filters, base: Iterable[str], run: Callable | None = None
 ) -> dict[str, list[int]]:
     """Per currency, the sums of the `base` columns over the contracts `filters` keeps, dated first..last: from the
-    book's day sums (for one freelancer, their contracts'), as `_day_rows`, added up per currency in SQL."""
+    book's day sums (for one freelancer, their contracts'), as `_day_rows`, added up per currency in SQL. `run`: a
+    connection's `execute` (else the book's)."""
     table = "contract_day d" if filters.freelancer_id is not None else "report_day d"
     where, args = _where(filters, "d", first=first, last=last)
     sums = ", ".join(f"SUM(d.{b})" for b in base)
-    found = (run or database.execute_sql)(f"SELECT d.currency, {sums} FROM {table} WHERE 1{where} GROUP BY d.currency",
-                                          args)  # fmt: skip
+    sql = f"SELECT d.currency, {sums} FROM {table} WHERE 1{where} GROUP BY d.currency"
+    found = (run or database.execute_sql)(sql, args)
     return {cur: sums for cur, *sums in found}
 
 
@@ -592,48 +593,32 @@ def _by_freelancer(
     offset: int = 0,
     limit: int | None = None,
     sort: str | None = None,
-    after: int | str | None = None,
-    count: bool = True,
 ) -> Report:
     """The freelancer report: SQL sums one row per (freelancer, currency); the freelancers are ordered (by id, or
     largest first by `sort`, by the largest of their currencies) and only the page's become rows, with their
-    names. A page in the book's order is walked freelancer by freelancer (models/report_pages.py)."""
-    from . import report_pages
-
+    names."""
     columns = SPEND_COLUMNS
     home = _home(home)
     _order(sort, "g")  # (refuses a column the report does not have)
-    counted = True
-    walked = report_pages.walks(filters, sort, limit) and (after is not None or not count)
-    if walked:  # a page in the book's order: the freelancers walked in turn until it is full
-        found, more = report_pages.freelancer_page(first, last, filters, after=after, offset=offset, limit=limit)
-        page = list(dict.fromkeys(g for g, *_ in found))
-        groups = offset + len(page) + more
-        counted = not more and after is None
-        if count and not counted:
-            groups, counted = report_pages.count("spend_by_freelancer", database.execute_sql, first=first,
-                                                 last=last, filters=filters)[0], True  # fmt: skip
-        whole = False
+    sql, args = _freelancer_sums(first, last, filters)
+    found = database.execute_sql(sql, args).fetchall()  # by freelancer, then currency
+    if sort is None:
+        keys = list(dict.fromkeys(g for g, *_ in found))
     else:
-        sql, args = _freelancer_sums(first, last, filters)
-        found = database.execute_sql(sql, args).fetchall()  # by freelancer, then currency
-        if sort is None:
-            keys = list(dict.fromkeys(g for g, *_ in found))
-        else:
-            at = None if sort == "spend" else 2 + SPEND_SUMS.index(sort)  # (its place in a row found)
-            best: dict[int, int] = {}
-            for row in found:
-                value = row[2] + row[3] - row[4] if at is None else row[at]
-                best[row[0]] = max(best.get(row[0], 0), value)
-            keys = sorted(best, key=lambda g: (-best[g], g))
-        groups = len(keys)
-        whole = limit is None and not offset
-        page = keys if whole else keys[offset : None if limit is None else offset + limit]
+        at = None if sort == "spend" else 2 + SPEND_SUMS.index(sort)  # (its place in a row found)
+        best: dict[int, int] = {}
+        for row in found:
+            value = row[2] + row[3] - row[4] if at is None else row[at]
+            best[row[0]] = max(best.get(row[0], 0), value)
+        keys = sorted(best, key=lambda g: (-best[g], g))
+    groups = len(keys)
+    whole = limit is None and not offset
+    page = keys if whole else keys[offset : None if limit is None else offset + limit]
     if len(page) > 1_000:  # (most of the freelancers: read every name at once)
         names = dict(database.execute_sql("SELECT id, name FROM freelancer").fetchall())
     else:
         names = {int(k): v for k, v in _labels("freelancer", page).items()}
-    if not walked and (not whole or sort is not None):
+    if not whole or sort is not None:
         place = {g: i for i, g in enumerate(page)}
         found = sorted((row for row in found if row[0] in place), key=lambda row: place[row[0]])  # (stable)
     rows = _spend_rows(found, lambda g: names.get(g, str(g)))
@@ -644,14 +629,14 @@ def _by_freelancer(
         converter = Converter(home)
         memo: dict = {}
         home_sums = _Home(converter, memo)
-        keys_ = None if len(page) == groups and not walked else page
+        keys_ = None if len(page) == groups else page
         for g, cur, day, *sums in _home_day_rows("freelancer", first, last, filters, SPEND_SUMS, keys_):
             home_sums.add(str(g), cur, day, sums, SPEND_SUMS)
         home_rows = tuple(home_sums.row(str(g), names.get(g, str(g)), columns) for g in page)
         if limit is None:  # (a page's home total is the period report's of the same range and filters)
             home_total = _home_total(converter, memo, first, last, filters, columns)
     return Report("spend by freelancer", columns, tuple(rows), totals, home, home_rows, home_total, first, last,
-                  filters, groups, counted)  # fmt: skip
+                  filters, groups)  # fmt: skip
 
 
 def _home_total(converter: Converter, memo: dict, first, last, filters: Filters, columns) -> HomeRow:
@@ -706,31 +691,15 @@ def _by_contract(
     limit: int | None = None,
     sort: str | None = None,
     by_currency: bool = False,
-    after: int | str | None = None,
-    count: bool = True,
 ) -> Report:
     """The contract report: a contract has one currency, so its figures, its order (by id, or largest first by
     `sort`) and its page are SQL over one row per contract. The whole report is one statement with the titles; a
-    page is the contracts' sums cut in SQL with their count, then the titles of the page's contracts; a page in
-    the book's order walks the contracts in turn until it is full (models/report_pages.py)."""
-    from . import report_pages
-
+    page is the contracts' sums cut in SQL with their count, then the titles of the page's contracts."""
     columns = SPEND_COLUMNS
     home = _home(home)
     run = database.execute_sql
     order = _order(sort, "id", by_currency=by_currency)
-    counted = True
-    walked = report_pages.walks(filters, sort, limit) and (after is not None or not count)
-    if walked:
-        page, more = report_pages.contract_page(first, last, filters, after=after, offset=offset, limit=limit)
-        groups = offset + len(page) + more
-        counted = not more and after is None
-        if count and not counted:
-            groups, counted = report_pages.count("spend_by_contract", run, first=first, last=last,
-                                                 filters=filters)[0], True  # fmt: skip
-        titles = {int(k): v for k, v in _labels("contract", [row[0] for row in page]).items()}
-        rows = _spend_rows(page, titles.__getitem__)
-    elif limit is None and not offset:
+    if limit is None and not offset:
         sql, args = _contract_sums(first, last, filters, titles=True)
         rows = _spend_rows(run(f"{sql} ORDER BY {order}", args))
         groups = len(rows)
@@ -753,14 +722,14 @@ def _by_contract(
         converter = Converter(home)
         memo: dict = {}
         home_sums = _Home(converter, memo)
-        keys = None if len(rows) == groups and not walked else [r.key for r in rows]
+        keys = None if len(rows) == groups else [r.key for r in rows]
         for g, cur, day, *sums in _home_day_rows("contract", first, last, filters, SPEND_SUMS, keys):
             home_sums.add(str(g), cur, day, sums, SPEND_SUMS)
         home_rows = tuple(home_sums.row(r.key, r.label, columns) for r in rows)
         if limit is None:
             home_total = _home_total(converter, memo, first, last, filters, columns)
     return Report("spend by contract", columns, tuple(rows), totals, home, home_rows, home_total, first, last,
-                  filters, groups, counted)  # fmt: skip
+                  filters, groups)  # fmt: skip
 
 
 # ------------------------------------------------------------------ the reports
@@ -793,14 +762,11 @@ def spend_by_freelancer(
     offset: int = 0,
     limit: int | None = None,
     sort: str | None = None,
-    after: int | str | None = None,
-    count: bool = True,
 ) -> Report:
     """Paid, fees, refunded and spend per freelancer (key: the freelancer's id; label: their name). `sort` (a
     column) orders the freelancers by it, largest first by the largest of their currencies (else by id);
-    `offset`/`limit` give a page, as by contract; `after` and `count` too."""
-    return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort, after=after,
-                          count=count)  # fmt: skip
+    `offset`/`limit` give a page, as by contract."""
+    return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort)
 
 
 def spend_by_contract(
@@ -813,17 +779,12 @@ def spend_by_contract(
     limit: int | None = None,
     sort: str | None = None,
     by_currency: bool = False,
-    after: int | str | None = None,
-    count: bool = True,
 ) -> Report:
     """Paid, fees, refunded and spend per contract (key: the contract's id; label: its title). `sort` (a
     column) orders the contracts by it, largest first (else by id), by currency first with `by_currency`;
     `offset`/`limit` give a page: the home currency is converted for the page's contracts only (the home total
-    is the whole report's). A page in the book's order (no `sort`) may start `after` a contract's id (the last
-    one read, instead of an offset); `count=False`: not counted (a first page that costs what a page costs:
-    `Report.counted` is False and `groups` what it read, +1 if more follow; models/report_pages.count counts)."""
-    return _by_contract(first, last, filters, home, offset=offset, limit=limit, sort=sort, by_currency=by_currency,
-                        after=after, count=count)  # fmt: skip
+    is the whole report's)."""
+    return _by_contract(first, last, filters, home, offset=offset, limit=limit, sort=sort, by_currency=by_currency)
 
 
 def fees_by_period(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from models import ops, rates, report_pages, reports
+from models import ops, rates, report_pages, report_views
 from models.entities import database
 from models.reports import Filters
 from tests.models.rules import funded_milestone
@@ -15,11 +15,8 @@ from tests.models.test_reports import D1, D2, D3, small  # noqa: F401 (the hand-
 
 from ..conftest import START
 
-REPORTS = {
-    "spend_by_contract": reports.spend_by_contract,
-    "spend_by_freelancer": reports.spend_by_freelancer,
-    "budget_vs_actual": reports.budget_vs_actual,
-}
+KEYS = ("spend_by_contract", "spend_by_freelancer", "budget_vs_actual")
+run = report_views.run  # (the window's way to a report, its pages, `after` and `count` with them)
 
 
 @pytest.fixture
@@ -48,7 +45,7 @@ def walked(key: str, limit: int, **kw) -> tuple[list, list]:
     comes back empty: the rows, and each page as read."""
     rows, pages, after = [], [], None
     while True:
-        page = REPORTS[key](limit=limit, count=False, after=after, **kw)
+        page = run(key, limit=limit, count=False, after=after, **kw)
         pages.append(page)
         if not page.rows:
             return rows, pages
@@ -56,7 +53,7 @@ def walked(key: str, limit: int, **kw) -> tuple[list, list]:
         after = page.rows[-1].key
 
 
-@pytest.mark.parametrize("key", list(REPORTS))
+@pytest.mark.parametrize("key", list(KEYS))
 @pytest.mark.parametrize(
     "first, last, filters",
     [
@@ -69,13 +66,13 @@ def walked(key: str, limit: int, **kw) -> tuple[list, list]:
 )
 def test_pages_walked_in_the_books_order_are_the_whole_reports_rows(more, key, first, last, filters):
     kw = dict(first=first, last=last, filters=filters, home=False)
-    whole = REPORTS[key](**kw)
+    whole = run(key, **kw)
     for limit in (1, 2):
         rows, pages = walked(key, limit, **kw)
         assert rows == list(whole.rows)
         groups = [len({r.key for r in p.rows}) for p in pages]
         assert all(n == limit for n in groups[:-2]) and groups[-1] == 0
-    first_page = REPORTS[key](limit=1, count=False, **kw)
+    first_page = run(key, limit=1, count=False, **kw)
     if whole.groups > 1:  # (more follow: not counted, one more than it read)
         assert not first_page.counted and first_page.groups == 2
     else:
@@ -86,18 +83,18 @@ def test_pages_walked_in_the_books_order_are_the_whole_reports_rows(more, key, f
         assert list(totals) == list(whole.totals) and (whole.groups <= 1 or first_page.totals == ())
     else:
         assert totals is None and first_page.totals == whole.totals  # (from the book's day sums: at once)
-    every = REPORTS[key](limit=100, count=False, **kw)  # a page that holds them all: counted, totals and all
+    every = run(key, limit=100, count=False, **kw)  # a page that holds them all: counted, totals and all
     assert every.counted and every.groups == whole.groups and every.totals == whole.totals
 
 
 def test_a_page_counted_as_before_when_asked_and_for_one_freelancer(more):
-    for key in REPORTS:
-        whole = REPORTS[key](home=False)
-        after = REPORTS[key](home=False, limit=1, after=whole.rows[0].key)  # (count=True: counted then)
+    for key in KEYS:
+        whole = run(key, home=False)
+        after = run(key, home=False, limit=1, after=whole.rows[0].key)  # (count=True: counted then)
         assert after.counted and after.groups == whole.groups
         assert after.rows[0].key == next(r.key for r in whole.rows if r.key != whole.rows[0].key)
     cy = Filters(freelancer_id=more["cy"].id)
-    page = reports.spend_by_contract(home=False, filters=cy, limit=1, count=False)  # (a few: read whole)
+    page = run("spend_by_contract", home=False, filters=cy, limit=1, count=False)  # (a few: read whole)
     assert page.counted and page.groups == 3
 
 
@@ -109,15 +106,16 @@ def test_a_freelancer_whose_sums_add_up_to_nothing_has_no_row_in_a_page(more):
     assert [(r.currency, r.figures["spend"]) for r in cy] == [("GBP", 10_000 + 20_000 + 30_000 - 30_000)]
 
 
-@pytest.mark.parametrize("key", list(REPORTS))
+@pytest.mark.parametrize("key", list(KEYS))
 def test_a_walked_page_in_the_home_currency_converts_its_groups_as_the_whole_report(more, key):
     rates.set_home_currency("EUR")
     for cur, rate in (("USD", "0.9"), ("GBP", "1.15"), ("JPY", "0.0062")):
         for month in ("2026-03", "2026-04"):
             rates.record_rate(cur, month, rate, today=D3)
-    whole = {r.key: r for r in REPORTS[key](first=D2, last=D3).home_rows}
-    page = REPORTS[key](first=D2, last=D3, limit=2, count=False)
-    later = REPORTS[key](first=D2, last=D3, limit=2, count=False, after=page.home_rows[-1].key)
+    kw = dict(first=D2, last=D3, home=None)  # (None: the book's home currency)
+    whole = {r.key: r for r in run(key, **kw).home_rows}
+    page = run(key, **kw, limit=2, count=False)
+    later = run(key, **kw, limit=2, count=False, after=page.home_rows[-1].key)
     for row in (*page.home_rows, *later.home_rows):
         assert row == whole[row.key]
     assert len(page.home_rows) == 2 and later.home_rows and page.home_rows[-1].key != later.home_rows[0].key
