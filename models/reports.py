@@ -952,6 +952,24 @@ def _paid_per_contract(first: date | None, last: date | None) -> tuple[str, list
     )
 
 
+def _budget_in_range(first: date | None, last: date | None, cond: str, args: list, over_only: bool) -> Iterable[tuple]:
+    """(id, title, currency, budget, paid, refunded) of every contract with a budget that the filters keep (`cond`:
+    filters.sql()), by id, paid and refunded first..last: each contract's payments of the range added up apart
+    (`_paid_per_contract`) and matched with the contracts here, as they are read (a join in SQL would index
+    the sums first, in a temporary index: a fifth of the whole report's time on a book of 100,000 contracts)."""
+    sql, flow_args = _paid_per_contract(first, last)
+    flows = {cid: (p, r) for cid, p, r in database.execute_sql(sql, flow_args)}
+    none = (0, 0)
+    found = database.execute_sql(
+        f"SELECT c.id, c.title, c.currency, c.budget FROM contract c WHERE c.budget IS NOT NULL{cond} ORDER BY c.id",
+        args,
+    )
+    for cid, title, cur, budget in found:
+        p, r = flows.get(cid, none)
+        if not over_only or budget - p + r < 0:
+            yield cid, title, cur, budget, p, r
+
+
 BUDGET_SUMS = ("paid", "refunded")  # the kept sums behind budget against actual (actual = paid - refunded)
 
 
@@ -1019,7 +1037,11 @@ def budget_vs_actual(
     counted = True
     if limit is None and not offset and after is None:  # every contract (over budget): its rows, its totals
         sums: dict[str, list[int]] = {}
-        rows = _budget_rows(run(source + " ORDER BY id", [*flow_args, *args]), sums)
+        if first is None and last is None:
+            found = run(source + " ORDER BY id", [*flow_args, *args])
+        else:
+            found = _budget_in_range(first, last, cond, args, over_only)
+        rows = _budget_rows(found, sums)
         groups = len(rows)
         totals = [_budget_total(cur, *s) for cur, s in sorted(sums.items())]
     elif over_only:  # one statement: each contract's figures made once, then the page and the totals from them
