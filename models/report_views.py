@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from . import reports
+from . import report_pages, reports
+from .entities import database
 from .reports import Filters, HomeAmount, Report
 
 # (key of reports.REPORTS, the name in the menu and the chooser, takes a period?, drill-down group)
@@ -71,11 +72,20 @@ def run(
     limit: int | None = None,
     sort: str | None = None,
     by_currency: bool = False,
+    after: str | None = None,
+    count: bool = True,
 ) -> Report:
     """One report of the catalogue with the arguments it takes (a period only where it applies; a page only for
-    the reports of many rows; `by_currency`: sorted by currency first, by contract only)."""
+    the reports of many rows, and for them `after` (the last group read) and `count` (False: a page in the book's
+    order is not counted: models/report_pages.py); `by_currency`: sorted by currency first, by contract only)."""
     fn = reports.REPORTS[key]
     kw: dict = {"first": first, "last": last, "filters": filters, "home": home}
+    if key in KEYED and sort is None and limit is not None and (not count or after is not None):
+        page = report_pages.page(key, **kw, after=after, offset=offset, limit=limit)  # (the book's order, walked)
+        if count and not page.counted:
+            groups, totals = report_pages.count(key, database.execute_sql, first=first, last=last, filters=filters)
+            page = replace(page, groups=groups, counted=True, totals=page.totals if totals is None else totals)
+        return page
     if key in TAKES_PERIOD:
         return fn(period, **kw)
     if key in KEYED:

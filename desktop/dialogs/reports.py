@@ -7,18 +7,21 @@ lacks a rate says so in words, naming the currency and the day.
 
 Each report runs on the window's thread, with a busy cursor: the reports are single aggregate queries over the
 book's one connection (within 300 ms each on a book of 100,000 contracts, benchmarks/reports.py), and running
-them beside the daily backup or a count on a second thread would share that connection. A report of many rows
-(by contract, by freelancer, budget against actual, on a big book) reads a page at a time as the table scrolls:
-its first page, its totals and how many rows it has, in the book's order; a click on a figure's heading has the
-report sort its pages (largest first; by currency first when amounts are as recorded), or, where it cannot,
-reads the rest and sorts them here.
+them beside the daily backup would share that connection. A report of many rows (by contract, by freelancer,
+budget against actual, on a big book) reads a page at a time as the table scrolls, in the book's order: its first
+page (and its totals, but for budget against actual) without counting its rows, each next page from after the last
+row read; then a worker thread counts the rows (and adds up budget against actual's totals) as the contracts
+table counts its own, "counting…" meanwhile (models/report_pages.py; a statement the window runs meanwhile stops
+the count, which starts again after). A click on a figure's heading has the report sort its pages (largest first;
+by currency first when amounts are as recorded), or, where it cannot, reads the rest and sorts them here.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
@@ -39,12 +42,13 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.widgets.appearance import colour
 from desktop.widgets.charts import ChartWidget
+from desktop.widgets.counter import Counter
 from desktop.widgets.fields import DATE_FORMAT, named, qdate
 from desktop.widgets.flow_layout import FlowLayout
 from desktop.widgets.report_models import KEY_ROLE, EntriesModel, ReportModel, conversion_words
 from desktop.widgets.screen_fit import keep_on_screen
-from models import rates, report_views, reports
-from models.entities import Freelancer
+from models import rates, report_pages, report_views, reports
+from models.entities import database
 from models.report_views import CATALOGUE, COLUMN_TITLES, GROUP_TITLES, KEYED, PERIOD_TITLES, TAKES_PERIOD
 from models.reports import Filters, HomeAmount
 
@@ -80,6 +84,38 @@ def date_range(choice: str, today: date) -> tuple[date | None, date | None]:
     return None, None
 
 
+class _Choices(QAbstractListModel):
+    """A combo box's choices (data, text) as one list: a big book's 125,000 freelancers are read in a tenth of a
+    second, where an item each took two seconds."""
+
+    def __init__(self, choices: list[tuple], parent=None):
+        super().__init__(parent)
+        self.choices = choices
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.choices)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.EditRole):
+            return self.choices[index.row()][1]
+        if role == Qt.ItemDataRole.UserRole:
+            return self.choices[index.row()][0]
+        return None
+
+
+class _ReportCount:
+    """How many rows a report has (and budget against actual's totals), as the Counter reads it: on its worker
+    thread, through the book's connection (models/report_pages.count)."""
+
+    def __init__(self, conn, key: str, first: date | None, last: date | None, filters: Filters):
+        self.conn, self.key, self.first, self.last, self.filters = conn, key, first, last, filters
+
+    def count(self, *, cancelled=None) -> tuple[int, tuple | None]:
+        return report_pages.count(self.key, self.conn.execute, first=self.first, last=self.last, filters=self.filters)
+
+
 def _combo(name: str, accessible: str, items, chars: int = 10) -> QComboBox:
     combo = named(QComboBox(), name, accessible)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -107,6 +143,12 @@ class ReportsDialog(QDialog):
         self.page_sort: str | None = None
         self._pending = QTimer(self, singleShot=True, interval=0)
         self._pending.timeout.connect(self.run)
+        self.counter = Counter(self._counted)
+        self.counting: _ReportCount | None = None  # the rows of the report shown being counted
+        self._count_next: _ReportCount | None = None  # ... once it is shown
+        self._notes: list[str] = []  # said above the table
+        self._paging_at: int | None = None  # which of them says how the rows are read (and how many)
+        self.finished.connect(self._stop_counting)
 
         self.report_combo = _combo("reportCombo", "Report", [(k, t) for k, t, _, _ in CATALOGUE], 25)
         self.period_combo = _combo("periodCombo", "Period", [(k, t) for k, t in PERIOD_TITLES.items()], 7)
@@ -114,9 +156,11 @@ class ReportsDialog(QDialog):
         self.from_edit = self._date_edit("fromEdit", "From")
         self.to_edit = self._date_edit("toEdit", "To")
         self.status_combo = _combo("statusCombo", "Contract status", STATUSES)
-        self.freelancer_combo = _combo("freelancerCombo", "Freelancer", [(None, "Any freelancer")])
-        for fid, name in Freelancer.select(Freelancer.id, Freelancer.name).order_by(Freelancer.name).tuples():
-            self.freelancer_combo.addItem(name, fid)
+        self.freelancer_combo = _combo("freelancerCombo", "Freelancer", [])
+        found = database.execute_sql("SELECT id, name FROM freelancer ORDER BY name")
+        self.freelancers = _Choices([(None, "Any freelancer"), *found], self)
+        self.freelancer_combo.setModel(self.freelancers)  # (a book's every freelancer: a list, not an item each)
+        self.freelancer_combo.view().setUniformItemSizes(True)
         self.freelancer_combo.setMaximumWidth(220)
         self.policy_combo = _combo("policyCombo", "Policy", POLICIES)
         amounts = [("each", "In each currency")]
@@ -322,6 +366,7 @@ class ReportsDialog(QDialog):
     def run(self) -> None:
         """The chosen report, read again with the choices made (a busy cursor meanwhile)."""
         self._pending.stop()
+        self._stop_counting()
         key = self.key()
         self.period_combo.setEnabled(key in TAKES_PERIOD)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -344,6 +389,51 @@ class ReportsDialog(QDialog):
         self.entries_title.setText("Entries behind a figure")
         self.details.setText(DRILL_HINT)
         self.draw_chart()
+        self.counting, self._count_next = self._count_next, None
+        if self.counting is not None:
+            self.counter.start(self.counting)
+
+    # ------------------------------------------------------------ counting
+    def _stop_counting(self, *_) -> None:
+        if self.counting is not None:
+            self.counter.cancel(self.counting.conn)
+            self.counting = None
+
+    @contextlib.contextmanager
+    def _reading(self):
+        """A statement on the window's thread while the rows are counted: the count stops first (else the
+        statement would wait for it on the one connection) and starts again after."""
+        paused = self.counting
+        if paused is not None:
+            self.counter.cancel(paused.conn)
+        try:
+            yield
+        finally:
+            if paused is not None and self.counting is paused:
+                self.counter.start(paused)
+
+    def _counted(self, generation: int, found) -> None:
+        if generation != self.counter.generation or self.counting is None:
+            return  # (another report or other choices since)
+        self.counting = None
+        groups, totals = found
+        self.model.set_count(groups)
+        if totals is not None and not self.in_home():  # budget against actual: its totals, counted with it
+            self.model.set_totals(totals)
+            if not self.home and len({t.currency for t in totals}) > 1 and NO_HOME not in self._notes:
+                self._notes.append(NO_HOME)
+        if self._paging_at is not None:
+            if self.model.canFetchMore():
+                self._notes[self._paging_at] = self._paging_note(self.key(), self.model.groups)
+            else:  # (every row read meanwhile)
+                del self._notes[self._paging_at]
+                self._paging_at = None
+        self._show_notes()
+        self._summarise(self.model.groups)
+
+    def _show_notes(self) -> None:
+        self.note.setText("\n".join(self._notes))
+        self.note.setVisible(bool(self._notes))
 
     def _fill(self, key: str) -> None:
         group = report_views.GROUP[key]
@@ -356,12 +446,16 @@ class ReportsDialog(QDialog):
         self.model.flag_rows = {}
         self.model.sort_pages = None
         notes = []
+        self._paging_at = None
         if key in KEYED:  # many rows on a big book: a page at a time
             kw = self._page_kw()
             report = self._run(key, **kw)
             more = self._more_rows if report.groups > kw["limit"] else None
+            if not report.counted:  # (counted after the page is shown, on a worker thread)
+                self._count_next = _ReportCount(database.connection(), key, *self.dates(), self.filters())
             if more is not None:
-                notes.append(self._paging_note(key, report.groups))
+                self._paging_at = len(notes)
+                notes.append(self._paging_note(key, report.groups if report.counted else None))
             if self.in_home():
                 self.model.flag_rows = {r.key: r for r in report.rows}
                 totals = []
@@ -391,18 +485,21 @@ class ReportsDialog(QDialog):
         missing = self._missing()
         if missing:
             notes.insert(0, missing)
-        self.note.setText("\n".join(notes))
-        self.note.setVisible(bool(notes))
+            self._paging_at = None if self._paging_at is None else self._paging_at + 1
+        self._notes = notes
+        self._show_notes()
         self.note.setStyleSheet(f"color: {colour('warning')};" if missing else "")
         self._size_columns()
-        self._summarise(report)
+        self._summarise(report.groups if report.counted else None)
 
     def _page_kw(self) -> dict:
-        """A page of the report (its arguments): converted or as recorded, in the order chosen."""
+        """A page of the report (its arguments): converted or as recorded, in the order chosen (in the book's
+        order, not counted: the count comes after)."""
         home = self.home if self.in_home() else False
-        return {"home": home, "limit": HOME_PAGE if home else PAGE, "sort": self.page_sort, "by_currency": not home}
+        return {"home": home, "limit": HOME_PAGE if home else PAGE, "sort": self.page_sort, "by_currency": not home,
+                "count": self.page_sort is not None}  # fmt: skip
 
-    def _paging_note(self, key: str, groups: int) -> str:
+    def _paging_note(self, key: str, groups: int | None) -> str:
         what = "contracts" if report_views.GROUP[key] == "contract" else "freelancers"
         where = f" in {self.home}" if self.in_home() else ""
         order = COLUMN_TITLES.get(self.page_sort or "", "").lower()
@@ -414,7 +511,8 @@ class ReportsDialog(QDialog):
             how = "in the book's order."
         else:
             how = "in the book's order; a click on a heading reads them all to sort them."
-        return f"{groups:,} {what}{where}: read {self._page_kw()['limit']:,} at a time as you scroll, {how}"
+        many = f"{groups:,} {what}" if groups is not None else f"{what.capitalize()} (counting…)"
+        return f"{many}{where}: read {self._page_kw()['limit']:,} at a time as you scroll, {how}"
 
     def _sorts_pages(self, key: str) -> bool:
         """Whether the report sorts its own pages by a figure (by contract; by freelancer in the home currency: a
@@ -423,9 +521,15 @@ class ReportsDialog(QDialog):
 
     def _more_rows(self, offset: int, rest: bool = False) -> list:
         kw = self._page_kw()
-        if rest:
-            kw["limit"] = None
-        page = self._run(self.key(), offset=offset, **kw)
+        if rest:  # (all the rest: from the report read whole, by the offset of what was read)
+            kw.update(limit=None, count=True)
+        with self._reading():
+            if not kw["count"] and self.model.rows:  # the next page in the book's order: after the last row read
+                page = self._run(self.key(), after=self.model.rows[-1].key, **kw)
+            else:
+                page = self._run(self.key(), offset=offset, **kw)
+        if not page.counted:  # (not counted yet: at least what is read, and one more when more follow)
+            self.model.groups = max(self.model.groups, self.model.read + page.groups)
         if not self.in_home():
             return list(page.rows)
         self.model.flag_rows.update({r.key: r for r in page.rows})
@@ -461,13 +565,15 @@ class ReportsDialog(QDialog):
                 f"“{'rate missing'}”. {first.reason[:1].upper()}{first.reason[1:]}{more}. Record the rates with "
                 "Tools → Home Currency and Exchange Rates…")  # fmt: skip
 
-    def _summarise(self, report: reports.Report) -> None:
+    def _summarise(self, groups: int | None) -> None:
+        """The report, how many rows (`groups`; None: being counted) and its dates, under the table."""
         first, last = self.dates()
         span = "all dates" if first is None else f"{formatting.day(first)} to {formatting.day(last)}"
         group = report_views.GROUP[self.key()]
-        n = report.groups if self.key() in KEYED else self.model.groups
+        n = groups if self.key() in KEYED else self.model.groups
         what = {"contract": "contract", "freelancer": "freelancer"}.get(group, "row") + ("" if n == 1 else "s")
-        self.summary.setText(f"{report_views.TITLES[self.key()]}: {n:,} {what}, {span}.")
+        many = f"{n:,} {what}" if n is not None else f"counting {what}…"
+        self.summary.setText(f"{report_views.TITLES[self.key()]}: {many}, {span}.")
 
     def _size_columns(self) -> None:
         header = self.table.horizontalHeader()
@@ -512,8 +618,12 @@ class ReportsDialog(QDialog):
             self.entries.load(None)
             self.entries_title.setText(report_views.why_no_entries(self.key(), row_key, column))
             return
-        self.entries.load(lambda offset, limit: reports.entries_behind(drill.column, **drill.kwargs, offset=offset,
-                                                                       limit=limit))  # fmt: skip
+
+        def entries(offset: int, limit: int):
+            with self._reading():
+                return reports.entries_behind(drill.column, **drill.kwargs, offset=offset, limit=limit)
+
+        self.entries.load(entries)
         n = self.entries.count
         where = currency or "every currency"
         text = (f"{self.model.title(column)}, {self.model.label(row)}, {where}: {n:,} "
@@ -536,7 +646,8 @@ class ReportsDialog(QDialog):
             return  # (a choice just made: the report is read again first, then drawn)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self.chart.set_data(self.chart_data(key))
+            with self._reading():
+                self.chart.set_data(self.chart_data(key))
         finally:
             QApplication.restoreOverrideCursor()
 

@@ -105,6 +105,22 @@ class ReportModel(QAbstractTableModel):
         self.more = more
         self.endResetModel()
 
+    def set_count(self, groups: int) -> None:
+        """How many rows the report has, counted after its first page (never fewer than those read)."""
+        self.groups = max(groups, self.read)
+
+    def set_totals(self, totals) -> None:
+        """The totals, added up after the first page (in place of those shown)."""
+        at = len(self.rows)
+        if self.totals:
+            self.beginRemoveRows(NO_PARENT, at, at + len(self.totals) - 1)
+            self.totals = []
+            self.endRemoveRows()
+        if totals:
+            self.beginInsertRows(NO_PARENT, at, at + len(totals) - 1)
+            self.totals = list(totals)
+            self.endInsertRows()
+
     def canFetchMore(self, parent=NO_PARENT) -> bool:
         return not parent.isValid() and self.more is not None and self.read < self.groups
 

@@ -5,6 +5,8 @@ naming the rate; budget flags in words; a home-currency report of many rows read
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from datetime import UTC, date, datetime, time
 
 import pytest
@@ -61,6 +63,45 @@ def window(qtbot, book, tmp_path, prompts):
     w.show()
     qtbot.waitExposed(w)
     return w
+
+
+class CountedAtOnce:
+    """In place of the window's Counter: the count read as soon as it is asked for, on the window's thread (the
+    tests of paging then do not depend on when a worker's count arrives)."""
+
+    def __init__(self, on_counted):
+        self.on_counted = on_counted
+        self.generation = 0
+
+    def cancel(self, conn=None) -> None:
+        self.generation += 1
+
+    def start(self, query) -> int:
+        self.generation += 1
+        self.on_counted(self.generation, query.count())
+        return self.generation
+
+
+@pytest.fixture
+def counted_at_once(monkeypatch):
+    monkeypatch.setattr(view, "Counter", CountedAtOnce)
+
+
+@pytest.fixture
+def held_count(monkeypatch):
+    """The worker's count waits until the test sets the Event it returns (and gives up, as an interrupted count,
+    when the window cancels it meanwhile)."""
+    gate = threading.Event()
+    count = view._ReportCount.count
+
+    def held(self, *, cancelled=None):
+        while not gate.wait(0.005):
+            if cancelled is not None and cancelled():
+                raise sqlite3.OperationalError("interrupted")
+        return count(self, cancelled=cancelled)
+
+    monkeypatch.setattr(view._ReportCount, "count", held)
+    return gate
 
 
 def opened(qtbot, window, report: str = "spend_by_period"):
@@ -292,7 +333,7 @@ def test_no_home_currency_says_how_to_choose_one(qtbot, window, books):
     assert "choose a home currency" in dialog.note.text()
 
 
-def test_a_home_report_of_many_rows_is_read_a_page_at_a_time(qtbot, window, with_home, monkeypatch):
+def test_a_home_report_of_many_rows_is_read_a_page_at_a_time(qtbot, window, with_home, monkeypatch, counted_at_once):
     rates.record_rate("JPY", "2026-04", "0.006", today=TODAY)
     monkeypatch.setattr(view, "HOME_PAGE", 2)
     dialog = opened(qtbot, window, "spend_by_contract")
@@ -311,7 +352,9 @@ def test_a_home_report_of_many_rows_is_read_a_page_at_a_time(qtbot, window, with
     assert [r.label for r in m.rows] == ["Copy", "Logo", "Site"]
 
 
-def test_a_report_as_recorded_of_many_contracts_is_read_a_page_at_a_time(qtbot, window, books, monkeypatch):
+def test_a_report_as_recorded_of_many_contracts_is_read_a_page_at_a_time(
+    qtbot, window, books, monkeypatch, counted_at_once
+):
     monkeypatch.setattr(view, "PAGE", 2)
     dialog = opened(qtbot, window, "spend_by_contract")
     m = dialog.model
@@ -327,7 +370,7 @@ def test_a_report_as_recorded_of_many_contracts_is_read_a_page_at_a_time(qtbot, 
     assert [r.label for r in m.rows] == ["Logo", "Copy", "Site"] and not m.canFetchMore()
 
 
-def test_a_heading_the_report_cannot_sort_by_reads_every_page_first(qtbot, window, books, monkeypatch):
+def test_a_heading_the_report_cannot_sort_by_reads_every_page_first(qtbot, window, books, monkeypatch, counted_at_once):
     monkeypatch.setattr(view, "PAGE", 1)
     dialog = opened(qtbot, window, "spend_by_freelancer")
     m = dialog.model
@@ -343,6 +386,40 @@ def test_a_heading_the_report_cannot_sort_by_reads_every_page_first(qtbot, windo
     }
     dialog.table.sortByColumn(dialog.model.columns.index("left"), Qt.SortOrder.AscendingOrder)
     assert [r.label for r in dialog.model.rows] == ["Site", "Logo"]  # (by currency, then what is left)
+
+
+def test_a_first_page_is_shown_before_its_rows_are_counted(qtbot, window, books, monkeypatch, held_count):
+    """Budget against actual, a contract a page: the first page at once, "counting…" until the worker thread has
+    counted the contracts and added up their totals, then the count and the totals."""
+    monkeypatch.setattr(view, "PAGE", 1)
+    dialog = opened(qtbot, window, "budget_vs_actual")
+    m = dialog.model
+    assert [r.label for r in m.rows] == ["Logo"] and m.totals == [] and m.canFetchMore()
+    assert dialog.summary.text().startswith("Budget against actual: counting contracts…,")
+    assert dialog.note.text().startswith("Contracts (counting…): read 1 at a time as you scroll")
+    held_count.set()
+    qtbot.waitUntil(lambda: dialog.counting is None, timeout=10_000)
+    assert dialog.summary.text().startswith("Budget against actual: 2 contracts,")
+    assert [(t.currency, t.figures["budget"]) for t in m.totals] == [("EUR", 200_000), ("USD", 30_000)]
+    assert "counting" not in dialog.note.text()
+    dialog.close()
+
+
+def test_a_page_read_while_counting_stops_the_count_which_starts_again(qtbot, window, books, monkeypatch, held_count):
+    monkeypatch.setattr(view, "PAGE", 1)
+    dialog = opened(qtbot, window, "spend_by_contract")
+    m = dialog.model
+    counting = dialog.counting
+    assert counting is not None and [r.label for r in m.rows] == ["Logo"]
+    generation = dialog.counter.generation
+    while m.canFetchMore():  # (each page read on the window's thread, the count held: not waited for)
+        m.fetchMore()
+    assert [r.label for r in m.rows] == ["Logo", "Site", "Copy"] and dialog.counter.generation > generation
+    assert dialog.counting is counting  # (started again)
+    held_count.set()
+    qtbot.waitUntil(lambda: dialog.counting is None, timeout=10_000)
+    assert m.groups == 3 and dialog.summary.text().startswith("Spend by contract: 3 contracts,")
+    dialog.close()
 
 
 def test_the_key_role_names_the_figure(qtbot, window, books):
