@@ -73,6 +73,7 @@ _FUNCTIONS = {
     "json_each": "sq_json_each",
     "json_group_array": "sq_json_group_array",
     "typeof": "sq_typeof",
+    "quote": "quote_nullable",  # (a number comes out quoted there: the models compare such texts with each other)
 }
 _FUNCTION = re.compile(r"(?<![\w.])(" + "|".join(_FUNCTIONS) + r")\s*\(", re.IGNORECASE)
 _SCALAR = re.compile(r"(?<![\w.])(max|min)\s*\(", re.IGNORECASE)
@@ -81,6 +82,7 @@ _REPLACE_KEYS = {"book_info": "key", "book_total": "currency"}
 _WORDS = (
     (re.compile(r"\bWHERE\s+1\b(?!\s*[=<>!.\d])", re.IGNORECASE), "WHERE TRUE"),
     (re.compile(r"\bINDEXED\s+BY\s+\w+", re.IGNORECASE), ""),
+    (re.compile(r"\s+NOT\s+INDEXED\b", re.IGNORECASE), ""),
     (re.compile(r"\bCREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\b", re.IGNORECASE), "CREATE OR REPLACE VIEW"),
     (re.compile(r"\bNOT\s+LIKE\b", re.IGNORECASE), "NOT ILIKE"),
     (re.compile(r"(?<!NOT )\bLIKE\b", re.IGNORECASE), "ILIKE"),
@@ -109,7 +111,9 @@ _PRAGMAS = {
     # The server checks its pages itself, and refuses a row whose foreign key points at nothing when it is written.
     "quick_check": "SELECT 'ok'",
     "integrity_check": "SELECT 'ok'",
-    "foreign_key_check": "SELECT NULL, NULL, NULL, NULL WHERE FALSE",
+    # (the server refuses a row whose foreign key points at nothing, unless its triggers were switched off:
+    # sq_foreign_key_check looks for such rows as SQLite's check does)
+    "foreign_key_check": "SELECT * FROM sq_foreign_key_check(NULL)",
     "wal_checkpoint": "SELECT 0, 0, 0",
     "foreign_keys": "SELECT 1",
     # (turned off by the tests that write what no operation writes, to see `check` find it: a superuser's switch)
@@ -118,7 +122,7 @@ _PRAGMAS = {
     "foreign_keys=on": "SET session_replication_role = DEFAULT",
     "foreign_keys=1": "SET session_replication_role = DEFAULT",
 }
-_PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)(?:\s*\(\s*(\w+)\s*\))?", re.IGNORECASE)
+_PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)(?:\s*\(\s*(\"?\w+\"?)\s*\))?", re.IGNORECASE)
 _TABLE_INFO = (
     "SELECT c.ordinal_position - 1, c.column_name, upper(c.data_type), CASE WHEN c.is_nullable = 'NO' "
     "THEN 1 ELSE 0 END, c.column_default, 0 FROM information_schema.columns c "
@@ -250,14 +254,14 @@ def _named_results(text: str) -> str:
     froms = list(_depth_zero(text, re.compile(r"\bFROM\b", re.IGNORECASE), start))
     if not froms:
         return text
-    names = {}
+    names, columns = {}, {}  # (what a name stands for: computed; a column of the tables, named otherwise)
     for item in _split_top(text[start : froms[0].start()]):
         m = _ALIAS_ITEM.match(item.strip())
-        if m and not _PLAIN_COLUMN.match(m.group(1).strip()):
-            names[m.group(2).lower()] = m.group(1).strip()
-    if not names:
+        if m:
+            plain = _PLAIN_COLUMN.match(m.group(1).strip())
+            (columns if plain else names)[m.group(2).lower()] = m.group(1).strip()
+    if not names and not columns:
         return text
-    word = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")(?![\w(])", re.IGNORECASE)
     clauses = ["WHERE", "HAVING"]
     if next(_depth_zero(text, re.compile(r"\b(UNION|EXCEPT|INTERSECT)\b", re.IGNORECASE), start), None) is None:
         clauses.append(r"ORDER\s+BY")  # (names in an expression there: a compound SELECT orders by names alone)
@@ -267,9 +271,27 @@ def _named_results(text: str) -> str:
             continue
         end = next(_depth_zero(text, _CLAUSE_END, found.end()), None)
         stop = end.start() if end is not None else len(text)
-        body = word.sub(lambda w: f"({names[w.group(1).lower()]})", text[found.end() : stop])
+        body = text[found.end() : stop]
+        if clause.startswith("ORDER"):
+            # SQLite orders by what the SELECT names, in an expression too (`max(paid + fees, 0)`); PostgreSQL
+            # only by a name alone, which stays as it is
+            both = {**columns, **names}
+            body = ",".join(item if _ORDER_NAME.match(item) else _said(item, both) for item in _split_top(body))
+        else:
+            body = _said(body, names)
         text = text[: found.end()] + body + text[stop:]
     return text
+
+
+_ORDER_NAME = re.compile(r"^\s*\w+(\s+(ASC|DESC))?(\s+NULLS\s+(FIRST|LAST))?\s*$", re.IGNORECASE)
+
+
+def _said(text: str, names: dict[str, str]) -> str:
+    """`text` with each of `names` (not qualified, not a function's) replaced by what it stands for."""
+    if not names:
+        return text
+    word = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")(?![\w(])", re.IGNORECASE)
+    return word.sub(lambda w: f"({names[w.group(1).lower()]})", text)
 
 
 _SELF_UPDATE = re.compile(r"\b(\w+)\s*=\s*\1\b(?!\s*\()")
@@ -354,6 +376,12 @@ for _sqlite, _postgresql in {
     "SAVEPOINT search_check": "SELECT 1",
     "ROLLBACK TO search_check": "SELECT 1",
     "RELEASE search_check": "SELECT 1",
+    # models/check.py's links: every table but SQLite's virtual ones (whose SQL says so; here the search table is
+    # a plain one, and the catalogue keeps no table's SQL)
+    " AND sql NOT LIKE 'CREATE VIRTUAL%' ": " ",
+    # models/reports.py's sums by contract: SQLite's `+` keeps its index out of the grouping, and it takes the
+    # contract's one currency as it comes; PostgreSQL groups by both.
+    " GROUP BY +d.contract_id HAVING ": " GROUP BY d.contract_id, d.currency HAVING ",
 }.items():
     pgtext.rewrite(_sqlite, _postgresql)
 
@@ -372,6 +400,8 @@ def translate(sql: str) -> str:
         name, arg = pragma.group(1).lower(), pragma.group(2)
         if name == "table_info" and arg:
             return _TABLE_INFO.format(arg.strip('"'))
+        if name == "foreign_key_check" and arg:
+            return "SELECT * FROM sq_foreign_key_check('{}')".format(arg.strip('"'))
         value = re.sub(r"\s+", "", sql[pragma.end() :]).lower()
         if value.startswith("="):
             return _PRAGMAS.get(name + value, "SELECT 0")
@@ -475,6 +505,39 @@ COMPAT_SQL = (
        FROM (SELECT coalesce(substring(query FROM '^\{([^}]*)\}'), 'title freelancer external_id') AS cols,
                     lower(replace(substring(query FROM '"(.*)"\s*$'), '""', '"') COLLATE "und-x-icu") AS phrase) q
        $$""",
+    # SQLite's PRAGMA foreign_key_check(table): each row of the book's tables (or of `only_table`) whose foreign key
+    # names a row its parent table does not have (table, the row's id or NULL when its key is not one number,
+    # parent table, the key's number), found by an anti-join per foreign key of the catalogue. The server keeps
+    # these links itself; they break only where its triggers were switched off (session_replication_role).
+    r"""CREATE FUNCTION sq_foreign_key_check(only_table text)
+       RETURNS TABLE ("table" text, rowid bigint, parent text, fkid integer) LANGUAGE plpgsql STABLE AS $$
+       DECLARE
+         k record;
+       BEGIN
+         FOR k IN
+           SELECT t.relname::text AS child, p.relname::text AS parent, f.oid,
+                  (SELECT string_agg(format('t.%I IS NOT NULL', a.attname), ' AND ') FROM unnest(f.conkey) c(n)
+                     JOIN pg_attribute a ON a.attrelid = f.conrelid AND a.attnum = c.n) AS present,
+                  (SELECT string_agg(format('q.%I = t.%I', pa.attname, ca.attname), ' AND ')
+                     FROM unnest(f.conkey, f.confkey) c(n, m)
+                     JOIN pg_attribute ca ON ca.attrelid = f.conrelid AND ca.attnum = c.n
+                     JOIN pg_attribute pa ON pa.attrelid = f.confrelid AND pa.attnum = c.m) AS matches,
+                  (SELECT format('t.%I', a.attname) FROM pg_constraint pk
+                     JOIN pg_attribute a ON a.attrelid = pk.conrelid AND a.attnum = pk.conkey[1]
+                    WHERE pk.conrelid = f.conrelid AND pk.contype = 'p' AND cardinality(pk.conkey) = 1
+                      AND a.atttypid IN ('bigint'::regtype, 'integer'::regtype)) AS id,
+                  row_number() OVER (PARTITION BY f.conrelid ORDER BY f.oid) - 1 AS n
+             FROM pg_constraint f JOIN pg_class t ON t.oid = f.conrelid JOIN pg_class p ON p.oid = f.confrelid
+            WHERE f.contype = 'f' AND t.relnamespace = current_schema()::regnamespace
+              AND (only_table IS NULL OR t.relname = only_table)
+            ORDER BY t.relname, f.oid
+         LOOP
+           RETURN QUERY EXECUTE format(
+             'SELECT %L::text, %s::bigint, %L::text, %s::integer FROM %I t WHERE %s '
+             'AND NOT EXISTS (SELECT 1 FROM %I q WHERE %s) ORDER BY 2',
+             k.child, coalesce(k.id, 'NULL'), k.parent, k.n, k.child, k.present, k.parent, k.matches);
+         END LOOP;
+       END $$""",
     # SQLite's catalogue as the models read it: which tables there are, and each index's SQL to make it again
     # (NULL for those a primary key or a unique constraint makes, as SQLite's own).
     r"""CREATE VIEW sqlite_master AS

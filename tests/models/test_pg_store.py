@@ -140,6 +140,16 @@ def test_what_is_not_a_book_or_was_changed_outside_escrowbook_is_refused_in_word
         ("SELECT date(d, '+3 days'), title LIKE ? FROM t", "SELECT sq_date(d, '+3 days'), title ILIKE %s FROM t"),
         ("SELECT 1 FROM t WHERE a IS b", "SELECT 1 FROM t WHERE a IS NOT DISTINCT FROM b"),
         ("PRAGMA table_info(contract)", pgstore.translate("PRAGMA table_info(contract)")),
+        ("SELECT quote(a) FROM contract c NOT INDEXED", "SELECT quote_nullable(a) FROM contract c"),
+        (
+            "SELECT d.currency AS cur FROM contract_day d GROUP BY +d.contract_id HAVING 1",
+            "SELECT d.currency AS cur FROM contract_day d GROUP BY d.contract_id, d.currency HAVING 1",
+        ),
+        (
+            "SELECT t.released AS paid, t.fees AS fees FROM t ORDER BY max(paid + fees, 0) DESC, paid",
+            "SELECT t.released AS paid, t.fees AS fees FROM t ORDER BY GREATEST((t.released) + (t.fees), 0) DESC, paid",
+        ),
+        ('PRAGMA foreign_key_check("milestone")', "SELECT * FROM sq_foreign_key_check('milestone')"),
     ],
 )
 def test_sqlite_sql_in_postgresql_words(sqlite, postgresql):
