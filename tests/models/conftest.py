@@ -38,6 +38,7 @@ PG_MODULES = {
     "test_ledger_chain.py",
     "test_matching_ways.py",
     "test_pack.py",
+    "test_pg_concurrency.py",
     "test_pg_store.py",
     "test_r01_money.py",
     "test_r02_currencies.py",
