@@ -573,7 +573,13 @@ def open_to_check(path: str | os.PathLike) -> Book:
     with the lock an open book takes (SQLite may create an empty log beside it for that moment, removed when
     the check ends); on read-only media nobody can write it meanwhile, and it is read as it lies, with no lock
     and no file made beside it. A book in an older format is checked through a private copy migrated in a
-    temporary folder. Raises BookError, as opening does."""
+    temporary folder. Raises BookError, as opening does.
+
+    A book kept in PostgreSQL (its address) is opened as the app opens it, but never made there: the server keeps
+    its data (no file, no lock: others may be writing it meanwhile, each operation in a transaction of its own),
+    and shared books are made in the current format only."""
+    if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+        return open_shared(path, create=False)
     path = Path(path).expanduser().absolute()
     version = bookfile.probe(path, schema_version())
     for suffix, what in (("-journal", "a rollback journal"), ("-wal", "a log of its latest changes")):

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from models import chain, ops, pgstore
-from models.book import open_book, schema_version
+from models.book import open_book, open_to_check, schema_version
 from models.entities import LedgerEntry
 from models.errors import BookError, RuleError
 
@@ -160,3 +160,22 @@ def test_sqlite_sql_in_postgresql_words(sqlite, postgresql):
 def test_an_address_is_shown_without_its_password():
     assert pgstore.shown("postgresql://ana:secret@db.example/books") == "postgresql://ana@db.example/books"
     assert pgstore.shown("postgresql://ana@/books?host=/tmp") == "postgresql://ana@/books?host=/tmp"
+
+
+def test_escrowbook_check_takes_a_shared_books_address(shared, funded, capsys):
+    import psycopg
+
+    from desktop.cli import main
+
+    ops.release_payment(funded, today=date(2026, 3, 2))
+    url = shared.url
+    assert main(["check", url]) == 0
+    assert f"{url}: OK. 1 contracts in 1 currencies; every invariant holds" in capsys.readouterr().out
+    with psycopg.connect(url, autocommit=True) as conn:  # (a change no operation makes, its triggers off)
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("UPDATE ledger_entry SET milestone_id = 9999 WHERE kind = 'release'")
+    assert main(["check", url]) == 1
+    out = capsys.readouterr().out
+    assert "problem(s) found" in out and "points at a missing milestone row." in out
+    with pytest.raises(BookError, match="the database is empty: it holds no book"):  # (check never makes one)
+        open_to_check(url.replace(f"/{shared.name}?", "/postgres?"))
