@@ -297,6 +297,48 @@ def _said(text: str, names: dict[str, str]) -> str:
 _SELF_UPDATE = re.compile(r"\b(\w+)\s*=\s*\1\b(?!\s*\()")
 
 
+_GROUP_BY = re.compile(r"\bGROUP\s+BY\b", re.IGNORECASE)
+_CONTRACT_KEYS = {"d.contract_id", "c.id"}
+
+
+def _contract_currency(text: str) -> str:
+    """A SELECT of the reports' day sums (`contract_day d`) grouped by contract, whose currency it shows as it
+    comes (SQLite takes it from any of the group's rows: a contract's are all in its currency): PostgreSQL
+    groups by the currency too, which makes the same groups. Done for each SELECT, subqueries first."""
+    if "contract_day d" not in text or "d.currency" not in text:
+        return text
+    out, pos = [], 0
+    for m in re.finditer(r"\(\s*SELECT\b", text, re.IGNORECASE):
+        if m.start() < pos:
+            continue
+        close = _matching(text, m.start())
+        out.append(text[pos : m.start() + 1] + _contract_currency(text[m.start() + 1 : close - 1]) + ")")
+        pos = close
+    out.append(text[pos:])
+    text = "".join(out)
+    select = re.match(r"\s*SELECT\b", text, re.IGNORECASE)
+    if select is None:
+        return text
+    start = select.end()
+    froms = next(_depth_zero(text, re.compile(r"\bFROM\b", re.IGNORECASE), start), None)
+    if froms is None:
+        return text
+    shown = [item.strip() for item in _split_top(text[start : froms.start()])]
+    if not any(item == "d.currency" or item.startswith("d.currency ") for item in shown):
+        return text
+    group = next(_depth_zero(text, _GROUP_BY, froms.end()), None)
+    if group is None:
+        return text
+    end = next(_depth_zero(text, _CLAUSE_END, group.end()), None)
+    stop = end.start() if end is not None else len(text)
+    keys = {key.strip() for key in _split_top(text[group.end() : stop])}
+    if "d.currency" in keys or not keys & _CONTRACT_KEYS:
+        return text
+    body = text[group.end() : stop]
+    kept = body.rstrip()
+    return text[: group.end()] + kept + ", d.currency" + body[len(kept) :] + text[stop:]
+
+
 def _qualified_updates(text: str) -> str:
     """In an upsert's DO UPDATE SET, `c = c + excluded.c` names the row's own `c` (PostgreSQL asks which)."""
     at = text.upper().find("DO UPDATE SET")
@@ -379,9 +421,6 @@ for _sqlite, _postgresql in {
     # models/check.py's links: every table but SQLite's virtual ones (whose SQL says so; here the search table is
     # a plain one, and the catalogue keeps no table's SQL)
     " AND sql NOT LIKE 'CREATE VIRTUAL%' ": " ",
-    # models/reports.py's sums by contract: SQLite's `+` keeps its index out of the grouping, and it takes the
-    # contract's one currency as it comes; PostgreSQL groups by both.
-    " GROUP BY +d.contract_id HAVING ": " GROUP BY d.contract_id, d.currency HAVING ",
 }.items():
     pgtext.rewrite(_sqlite, _postgresql)
 
@@ -424,6 +463,7 @@ def translate(sql: str) -> str:
     text = _boolean_values(text)
     text = _aliases(text)
     text = _named_results(text)
+    text = _contract_currency(text)
     text = _qualified_updates(text)
 
     def param(m: re.Match) -> str:

@@ -146,6 +146,12 @@ def test_what_is_not_a_book_or_was_changed_outside_escrowbook_is_refused_in_word
             "SELECT d.currency AS cur FROM contract_day d GROUP BY d.contract_id, d.currency HAVING 1",
         ),
         (
+            "SELECT n FROM (SELECT c.id, d.currency, SUM(d.paid) FROM contract c JOIN contract_day d ON d.contract_id "
+            "= c.id GROUP BY c.id) AS s",
+            "SELECT n FROM (SELECT c.id, d.currency, SUM(d.paid) FROM contract c JOIN contract_day d ON d.contract_id "
+            "= c.id GROUP BY c.id, d.currency) AS s",
+        ),
+        (
             "SELECT t.released AS paid, t.fees AS fees FROM t ORDER BY max(paid + fees, 0) DESC, paid",
             "SELECT t.released AS paid, t.fees AS fees FROM t ORDER BY GREATEST((t.released) + (t.fees), 0) DESC, paid",
         ),
