@@ -131,6 +131,12 @@ def start(path: str | Path, *, create: bool = True, settings=None, today=None):
     from desktop.window.main_window import MainWindow
     from models import bookfile
 
+    if str(path).startswith(("postgresql://", "postgres://")):  # a shared book (models/pgstore.py, issue 22)
+        raise BookError(
+            "A shared book (postgresql://…) opens from Escrowbook's commands for now (export-csv, import-csv, "
+            "export-pdf, report): the window opens shared books in a coming version.",
+            reason="shared",
+        )
     path = Path(path).expanduser().absolute()
     if not path.exists():
         from models.book import open_book
@@ -157,7 +163,7 @@ def run(book_path: str | None = None, *, quit_when_shown: bool = False) -> int:
     app = make_app()
     install_crash_dialog()
     if book_path:
-        path = Path(book_path)
+        path = book_path if book_path.startswith(("postgresql://", "postgres://")) else Path(book_path)
     else:
         from models.bookfile import default_book_path
 

@@ -241,7 +241,7 @@ def cmd_export_pdf(args) -> int:
         written = export_summaries(
             ids,
             out,
-            book_name=book.path.name,
+            book_name=book.name,
             combined=args.combined,
             include_private=args.include_private,
             now=datetime.now(UTC),
@@ -309,7 +309,7 @@ def cmd_report(args) -> int:
         return 1
     try:
         pack = build_pack(year, home=home)
-        written = write_pack(pack, out, book_name=book.path.name, generated_at=datetime.now(UTC), charts=pack_charts(),
+        written = write_pack(pack, out, book_name=book.name, generated_at=datetime.now(UTC), charts=pack_charts(),
                              palette=light_palette())  # fmt: skip
     except OSError as exc:
         from models.refusals import reason

@@ -10,6 +10,46 @@ every table first: the window shows the contracts table before it needs them.
 from __future__ import annotations
 
 import importlib
+import sys
+
+# peewee imports every PostgreSQL and MySQL driver it finds as it loads (psycopg: ~140 ms of CPU at every start);
+# a SQLite book needs none of them. They are hidden from peewee while it loads; models/pgstore.py hands it
+# psycopg when a book kept in PostgreSQL is opened.
+_DRIVERS = ("psycopg", "psycopg2", "psycopg2cffi", "pymysql", "MySQLdb")
+
+
+class _PeeweeWithoutDrivers:
+    """An import hook (a finder of sys.meta_path and the loader it gives) for peewee alone, used once."""
+
+    def find_spec(self, name, path, target=None):
+        if name != "peewee":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec("peewee")
+        if spec is not None and spec.loader is not None:
+            self.loader = spec.loader
+            spec.loader = self
+        return spec
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        hidden = [n for n in _DRIVERS if n not in sys.modules]
+        for n in hidden:
+            sys.modules[n] = None  # (an import of it fails at once: ImportError)
+        try:
+            self.loader.exec_module(module)
+        finally:
+            for n in hidden:
+                if sys.modules.get(n, 0) is None:
+                    del sys.modules[n]
+
+
+if "peewee" not in sys.modules:
+    sys.meta_path.insert(0, _PeeweeWithoutDrivers())
 
 _WHERE = {
     "Book": "book",

@@ -38,9 +38,15 @@ BUSY_TIMEOUT_MS = bookfile.BUSY_TIMEOUT_MS
 def _create_schema(db: pw.Database) -> None:
     db.create_tables(ALL_TABLES)
     db.execute_sql(LIVE_VIEW)
-    db.execute_sql(SEARCH_TABLE)
-    # Soonest deadline first, contracts with none last, straight from an index.
-    db.execute_sql("CREATE INDEX contract_totals_next ON contract_totals (next_due IS NULL, next_due)")
+    if getattr(db, "store", "") == "postgresql":  # (its search table and the index below in PostgreSQL's words)
+        from . import pgstore
+
+        for sql in (*pgstore.SEARCH_TABLE, pgstore.NEXT_DUE_INDEX):
+            db.execute_sql(sql)
+    else:
+        db.execute_sql(SEARCH_TABLE)
+        # Soonest deadline first, contracts with none last, straight from an index.
+        db.execute_sql("CREATE INDEX contract_totals_next ON contract_totals (next_due IS NULL, next_due)")
     BookInfo.insert(key="created_at", value=datetime.now(UTC).isoformat()).execute()
     BookInfo.insert(key=anchor.ID_KEY, value=uuid.uuid4().hex).execute()
 
@@ -221,7 +227,11 @@ class Book:
     """An open book. Close it (or use it as a context manager) to release the lock.
 
     `db` is peewee's database, to which the models are bound; `conn` is the SQLite
-    connection under it (the contracts table reads through it: models/browse.py)."""
+    connection under it (the contracts table reads through it: models/browse.py).
+    A book kept in PostgreSQL (models/pgstore.py) has `store` "postgresql", no `path`, its `address`
+    (the URL without its password) and a `conn` that answers the same SQL."""
+
+    store = "sqlite"
 
     def __init__(self, path: Path, db: pw.SqliteDatabase, conn: sqlite3.Connection, notices: tuple[str, ...] = ()):
         self.path = path
@@ -230,6 +240,16 @@ class Book:
         self.notices = notices  # what the user should know about opening it: files set aside, a ledger cut short
         self.read_only = False  # opened to be checked: nothing is written, no anchor either
         self.copy_of: Path | None = None  # checked through a private copy (an older format, migrated there)
+
+    @property
+    def address(self) -> str:
+        """Where the book is, as the user may see it: its file's path, or its database's URL."""
+        return str(self.path)
+
+    @property
+    def name(self) -> str:
+        """The book's name as its exports say it: its file's name, or its database's."""
+        return self.path.name
 
     def close(self) -> None:
         state = None
@@ -272,7 +292,10 @@ class _BookDatabase(pw.SqliteDatabase):
 
 
 def open_book(path: str | os.PathLike, *, create: bool = True) -> Book:
-    """Open (or create) the book at `path` and bind the models to it."""
+    """Open (or create) the book at `path` and bind the models to it: a file, or a PostgreSQL database's URL
+    (`postgresql://user@host/dbname`, models/pgstore.py)."""
+    if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+        return open_shared(path, create=create)
     path = Path(path).expanduser().absolute()
     if not path.exists():
         if not create:
@@ -304,6 +327,73 @@ def adopt(opened: bookfile.BookFile) -> Book:
     return Book(path, db, conn, (*opened.notices, *cut))
 
 
+class SharedBook(Book):
+    """A book kept in PostgreSQL: many people may have it open at once; the server keeps it (no lock, no
+    file, no anchor outside it, no backups beside it)."""
+
+    store = "postgresql"
+
+    def __init__(self, url: str, db, conn, notices: tuple[str, ...] = ()):
+        super().__init__(None, db, conn, notices)
+        self.url = url
+
+    @property
+    def address(self) -> str:
+        return self.db.address
+
+    @property
+    def name(self) -> str:
+        return self.db.database_name
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+        if database.obj is self.db:
+            database.initialize(None)
+
+
+def open_shared(url: str, *, create: bool = True) -> SharedBook:
+    """Open the book kept in the PostgreSQL database at `url` (made there when the database is empty) and bind
+    the models to it. Refused in words: a server that cannot be reached, a database that holds something
+    else, a book of a newer format."""
+    from . import pgstore  # (loaded with the first book kept in PostgreSQL)
+
+    db = pgstore.connect(url)
+    try:
+        database.initialize(db)
+        version = pgstore.book_format(db)
+        if version is None:
+            if not create:
+                raise pgstore.refuse(url, "the database is empty: it holds no book.", "missing")
+            pgstore.create_schema(db, MIGRATIONS)
+        elif version > schema_version():
+            raise pgstore.refuse(
+                url,
+                f"it is in book format {version}, made by a later version of Escrowbook. Update Escrowbook.",
+                "newer",
+            )
+        elif version < schema_version():
+            raise pgstore.refuse(
+                url,
+                f"it is in book format {version}; this version opens shared books of format {schema_version()}.",
+                "older",
+            )
+        changed = pgstore.schema_problems(db, MIGRATIONS)
+        if changed:
+            raise pgstore.refuse(
+                url, "its tables were changed outside Escrowbook: " + "; ".join(changed) + ".", "untrusted"
+            )
+        with db.atomic():
+            sync_policies()
+    except BaseException:
+        if not db.is_closed():
+            db.close()
+        if database.obj is db:
+            database.initialize(None)
+        raise
+    return SharedBook(url, db, pgstore.PgConn(db))
+
+
 @functools.cache
 def _expected(steps: tuple) -> schema.Structure:
     """The schema a new book has after the migrations `steps`, made in memory."""
@@ -331,6 +421,11 @@ SCHEMA_DIGEST = "2b666ffeb3f2173b893c65eca2a5f906e8b7820a493582e893f2e027a1493f0
 
 def schema_problems(run) -> list[str]:
     """How a book's schema differs from the one this version's migrations make, in words."""
+    on = getattr(run, "__self__", None) or database.obj  # (a function of the open book's connection: that book)
+    if getattr(on, "store", "") == "postgresql":
+        from . import pgstore
+
+        return pgstore.schema_problems(on, MIGRATIONS)
     found = schema.structure(run)
     if schema.digest(found) == SCHEMA_DIGEST:
         return []
@@ -478,7 +573,13 @@ def open_to_check(path: str | os.PathLike) -> Book:
     with the lock an open book takes (SQLite may create an empty log beside it for that moment, removed when
     the check ends); on read-only media nobody can write it meanwhile, and it is read as it lies, with no lock
     and no file made beside it. A book in an older format is checked through a private copy migrated in a
-    temporary folder. Raises BookError, as opening does."""
+    temporary folder. Raises BookError, as opening does.
+
+    A book kept in PostgreSQL (its address) is opened as the app opens it, but never made there: the server keeps
+    its data (no file, no lock: others may be writing it meanwhile, each operation in a transaction of its own),
+    and shared books are made in the current format only."""
+    if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+        return open_shared(path, create=False)
     path = Path(path).expanduser().absolute()
     version = bookfile.probe(path, schema_version())
     for suffix, what in (("-journal", "a rollback journal"), ("-wal", "a log of its latest changes")):

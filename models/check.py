@@ -719,6 +719,10 @@ def check_book(
     checks from a worker thread: it checkpoints the book first, and writes nothing
     meanwhile); the search index's own check, a write, is not run then.
 
+    On a book kept in PostgreSQL there is no file: `path` is not used, and every pass runs on the calling
+    thread's own connection to the database (the server's catalogue answers SQLite's foreign key check:
+    models/pgstore.py).
+
     `progress(done, total, what)` is told as it goes, from any of its threads; it
     ends with done == total. Raising CheckCancelled in it, or setting `cancel` (a
     threading.Event), stops the check: CheckCancelled is raised.
@@ -757,6 +761,8 @@ def check_book(
             conn.close()
 
     workers = []
+    if getattr(database.obj, "store", "sqlite") == "postgresql":
+        path = None  # (a book kept in PostgreSQL has no file: every pass on this thread's own connection to it)
     if path is not None:
         if not own_connection and not database.execute_sql("PRAGMA query_only").fetchone()[0]:
             database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # (a book opened to be checked has no log)

@@ -9,6 +9,7 @@ datetime) as an argument; the real clock is only the default.
 from __future__ import annotations
 
 import functools
+import time
 import weakref
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -79,15 +80,34 @@ def operation(fn):
 
     When the disk cannot take the write (full, failing, become read-only), SQLite rolls the transaction back
     and the operation is refused like any other, in words, instead of ending in a crash dialog.
+
+    On a book in PostgreSQL (models/pgstore.py) the transaction is SERIALIZABLE: when another person's
+    transaction made it fail, the whole operation runs again (the outermost one, a few times, a little later
+    each time), then it is refused in words with nothing recorded.
     """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         global _depth
         _depth += 1
+        tries = 0
         try:
-            with database.atomic():
-                result = fn(*args, **kwargs)
+            while True:
+                try:
+                    with database.atomic():
+                        result = fn(*args, **kwargs)
+                    break
+                except pw.OperationalError as exc:
+                    if _depth > 1 or getattr(database.obj, "store", "") != "postgresql":
+                        raise
+                    from . import pgstore  # (loaded with the book kept in PostgreSQL)
+
+                    if not pgstore.is_conflict(exc):
+                        raise
+                    tries += 1
+                    if tries >= pgstore.RETRIES:
+                        raise RuleError(pgstore.CONFLICT_WORDS, rule="R14") from exc
+                    time.sleep(pgstore.backoff(tries))
         except pw.OperationalError as exc:
             refusal = _storage_refusal(exc)
             if refusal is None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from . import pgtext
 from .entities import LedgerEntry as E
 
 # The one place that says which kinds make which column, and with which sign (as models/reports.COLUMN_KINDS).
@@ -58,6 +59,12 @@ _CONTRACT_DAYS = (
     + " FROM live_entry e JOIN contract c ON c.id = e.contract_id"
     " WHERE e.kind IN (" + ", ".join(f"'{k}'" for k in KINDS) + ") {where}"
     " GROUP BY e.contract_id, e.date HAVING " + " OR ".join(f"{s} != 0" for s in SUMS)
+)
+# PostgreSQL groups by the contract too (its columns are then the group's) and reads no names from the SELECT in
+# HAVING (models/pgtext.py).
+pgtext.rewrite(
+    " GROUP BY e.contract_id, e.date HAVING " + " OR ".join(f"{s} != 0" for s in SUMS),
+    " GROUP BY e.contract_id, e.date, c.id HAVING " + " OR ".join(f"{_column_sql(s)} != 0" for s in SUMS),
 )
 
 # The book's day sums, from the contracts' ({where}: one contract, or every one).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import peewee as pw
 
-from . import book_totals, report_totals
+from . import book_totals, pgtext, report_totals
 from .entities import LedgerEntry as E
 
 
@@ -173,7 +173,7 @@ UNION ALL
 SELECT c.id, 'dormant', date({last_activity}, '+' || p.dormant_after_days || ' days'), NULL
   FROM contract c JOIN policy p ON p.id = c.policy_id
  WHERE c.status = 'active' AND p.dormant_after_days IS NOT NULL {where_c}
-)
+) AS clocks
 """
 
 # Payments and refunds per contract and month (R5, R9), for the book's figures of a year.
@@ -185,6 +185,10 @@ FROM live_entry e
 WHERE e.kind IN {kinds} {where_e}
 GROUP BY e.contract_id, substr(e.date, 1, 7)
 """
+# (PostgreSQL asks that the currency be grouped by too: a contract's entries are all in its currency.)
+pgtext.rewrite(
+    "GROUP BY e.contract_id, substr(e.date, 1, 7)\n", "GROUP BY e.contract_id, substr(e.date, 1, 7), e.currency\n"
+)
 
 # The search index of the contracts table: title, freelancer and external id (FTS5 trigrams).
 SEARCH_TABLE = (

@@ -147,8 +147,9 @@ def snapshot(ignore: dict[str, set[str]] | None = None) -> dict[str, list[tuple]
         columns = ", ".join(f.column_name for f in model._meta.sorted_fields if f.column_name not in skip)
         where = " WHERE key != 'session'" if table == "book_info" else ""
         order = "rowid"
-        if model._meta.without_rowid:  # (the reports' day sums: in the order of their key)
-            order = ", ".join(model._meta.fields[n].column_name for n in model._meta.primary_key.field_names)
+        # (the reports' day sums, and every table of a book in PostgreSQL: in the order of their key)
+        if model._meta.without_rowid or getattr(database.obj, "store", "") == "postgresql":
+            order = ", ".join(f.column_name for f in model._meta.get_primary_keys())
         sql = f"SELECT {columns if skip else '*'} FROM {table}{where} ORDER BY {order}"
         out[table] = database.execute_sql(sql).fetchall()
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import peewee as pw
 import pytest
 
 from models import ops
@@ -259,10 +260,19 @@ DAY_SUM_CASES = {
 }
 
 
+# What only SQLite lets a change outside the app write: words in a column of numbers.
+TYPES_KEPT_BY_POSTGRESQL = {"a contract's day sum changed into words"}
+
+
 @pytest.mark.parametrize("case", DAY_SUM_CASES, ids=list(DAY_SUM_CASES))
 def test_each_day_sum_kept_out_of_date_is_named(book, book_of, case):
     sql, words = DAY_SUM_CASES[case]
     ids = {**book_of, "last": _day("SELECT MAX(day) FROM contract_day")}
+    if book.store == "postgresql" and case in TYPES_KEPT_BY_POSTGRESQL:
+        with pytest.raises(pw.DataError, match="invalid input syntax"):  # (the server keeps each column's type)
+            _tamper(sql, ids)
+        assert check_book(str(book.path)) == []
+        return
     _tamper(sql, ids)
     said = words.format(**ids)
     assert said in check_book(str(book.path)), said

@@ -234,7 +234,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_export_and_import_commands(rich, book, tmp_path):
-    path = str(book.path)
+    path = book.address
     book.close()
     out = tmp_path / "csv"
     done = run_cli("export-csv", "--book", path, "--out", str(out))

@@ -16,7 +16,14 @@ from pathlib import Path
 import pytest
 from hypothesis import event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from models import corrections, mediation, ops, order, queries, report_totals
 from models.book import open_book
@@ -217,13 +224,16 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.today = self.FIRST_DAY
         self.dir = Path(tempfile.mkdtemp(prefix="escrowbook-stateful-"))
-        self.book = open_book(self.dir / "random.book")
+        self.book = self.new_book()
         self.history = History(lambda: self.today)  # registers itself with ops.listen
         self.freelancer = ops.create_freelancer("Random Freelancer")
         self.asked_changes: dict[int, date] = {}  # milestone id -> the submission changes were asked on
         self.kept = {"ledger_entry": [], "audit_log": []}
         self.refused = 0
         self.done = 0
+
+    def new_book(self):
+        return open_book(self.dir / "random.book")
 
     def teardown(self):
         self.history = None  # its listener goes with it (ops holds it weakly)
@@ -876,3 +886,27 @@ LedgerMachineAcrossVersions.TestCase.settings = settings(max_examples=25, statef
 LedgerMachine.TestCase.pytestmark = LedgerMachineAcrossVersions.TestCase.pytestmark = [pytest.mark.timeout(900)]
 test_r12_r14_r16_random_operations_keep_every_invariant = LedgerMachine.TestCase
 test_r12_r13_r14_r16_random_operations_under_both_policy_versions = LedgerMachineAcrossVersions.TestCase
+
+
+# The same two machines on books kept in PostgreSQL (tests/models/conftest.py starts the server), each run on a
+# database of its own: fewer runs, as every step checks the whole book through the server.
+ON_POSTGRESQL = settings(max_examples=5, stateful_step_count=100, deadline=None)
+
+
+def _on_postgresql(machine: type[LedgerMachine], new_database) -> type[LedgerMachine]:
+    class OnPostgresql(machine):
+        def new_book(self):
+            return new_database()
+
+    OnPostgresql.__name__ = f"{machine.__name__}OnPostgresql"
+    return OnPostgresql
+
+
+@pytest.mark.timeout(900)
+def test_r12_r14_r16_random_operations_keep_every_invariant_on_postgresql(pg_database):
+    run_state_machine_as_test(_on_postgresql(LedgerMachine, pg_database), settings=ON_POSTGRESQL)
+
+
+@pytest.mark.timeout(900)
+def test_r12_r13_r14_r16_random_operations_under_both_policy_versions_on_postgresql(pg_database):
+    run_state_machine_as_test(_on_postgresql(LedgerMachineAcrossVersions, pg_database), settings=ON_POSTGRESQL)

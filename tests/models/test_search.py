@@ -109,6 +109,7 @@ def test_search_of_three_characters_finds_what_a_full_scan_finds(contracts, quer
                            for cid in range(1, len(contracts) + 1))  # fmt: skip
 
 
+@pytest.mark.parametrize("store", ["sqlite"])  # (SQLite's query plan and statements: tests/models/conftest.py)
 def test_prefix_search_reads_the_nocase_indexes(book, freelancer):
     """One or two characters: each column is searched through its own index, never by reading the table."""
     ops.create_contract("Logo redesign", freelancer, external_id="UP-555", started_on=START, today=START)
@@ -122,6 +123,7 @@ def test_prefix_search_reads_the_nocase_indexes(book, freelancer):
     assert not [p for p in plan if p.startswith("SCAN")]
 
 
+@pytest.mark.parametrize("store", ["sqlite"])  # (SQLite's query plan and statements: tests/models/conftest.py)
 def test_no_search_counts_its_matches_before_its_first_page(book, freelancer, monkeypatch):
     """Building a query and reading its first page read at most SPARSE + 1 matches, whatever the query: the
     full count is only read when asked for (the window asks off its GUI thread)."""
@@ -207,6 +209,7 @@ def test_a_search_matching_many_titles_in_a_row_shows_them_as_a_full_scan_finds_
             assert ranged.ids(sort="title", descending=descending) == titles, q
 
 
+@pytest.mark.parametrize("store", ["sqlite"])  # (SQLite's query plan and statements: tests/models/conftest.py)
 def test_a_search_in_a_row_of_titles_reads_ranges_of_the_title_index(book, freelancer, monkeypatch):
     """The title matches of a search matching many are read from ranges of the title index (each in order),
     not sorted: one range for each way of writing one or two characters in either case."""
@@ -228,3 +231,26 @@ def test_a_search_in_a_row_of_titles_reads_ranges_of_the_title_index(book, freel
     assert "MERGE (UNION)" in plan
     assert plan.count("SEARCH c USING COVERING INDEX contract_title (title>? AND title<?)") == 4, plan
     assert plan.count("USE TEMP B-TREE FOR ORDER BY") == 1, plan  # the other matches only, sorted apart
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("ogo", ["Logo redesign"]),  # three characters or more: held anywhere, letters in either case
+        ("LOGO", ["Logo redesign"]),
+        ("émile", ["Logo redesign"]),  # (the freelancer's name: every letter's case, as the trigram index folds it)
+        ("ÉMILE", ["Logo redesign"]),
+        ("up-5", ["Logo redesign"]),  # the contract id
+        ("lo", ["Logo redesign"]),  # one or two: what starts with them, A to Z in either case
+        ("an", ["Website"]),
+        ("é", []),  # (beyond A to Z, one or two characters are compared as typed)
+        ("É", ["Logo redesign"]),
+        ("zz", []),
+        ('"x', []),  # nothing typed is read as query syntax
+    ],
+)
+def test_a_search_finds_the_same_contracts_on_either_store(book, typed, found):
+    emile, ana = ops.create_freelancer("Émile Zola"), ops.create_freelancer("Ana Ruiz")
+    ops.create_contract("Logo redesign", emile, external_id="UP-555", started_on=START, today=START)
+    ops.create_contract("Website", ana, started_on=START, today=START)
+    assert [row.title for row in ContractQuery(book.conn, search=typed).page(limit=10)] == found

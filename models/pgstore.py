@@ -1,0 +1,861 @@
+"""The second store: a book kept in PostgreSQL, behind the same models and operations as a SQLite book.
+
+`escrowbook --book postgresql://user@host/dbname` opens one (models/book.open_book dispatches here). The models
+and their raw SQL are written for SQLite; PostgreSQL is made to answer that SQL the way SQLite does, in two
+places and nowhere else, so that the SQLite paths do no extra work at all:
+
+- at the driver boundary (`PgBookDatabase`): integers are 64-bit (money goes up to 10^15 minor units), days and
+  moments are stored as SQLite keeps them, as text ('2026-03-01', '2026-03-01 12:00:00.100000'), so comparing,
+  cutting (substr) and hashing them gives the same answers; sums come back as Python ints, not Decimals;
+- in the SQL text (`translate`, cached per statement): SQLite's placeholders (`?`, `:name`) become psycopg's,
+  and the few SQLite-only words become PostgreSQL's (`WHERE 1`, `INDEXED BY`, `INSERT OR REPLACE/IGNORE`,
+  scalar max/min, date(), julianday(), json_each, json_group_array, group_concat, LIKE folding A to Z only);
+  the functions PostgreSQL lacks are made in the book's own schema when it is created (`COMPAT_SQL`).
+
+Every operation runs in one SERIALIZABLE transaction; models/ops.operation retries one that another writer's
+transaction made fail (`is_conflict`) a bounded number of times, then refuses it in words.
+
+The search of the contracts table (FTS5 on SQLite) is a plain table on PostgreSQL with trigram indexes
+(pg_trgm). Books on PostgreSQL are made at the current format (there are no older ones to migrate); the file
+checks of a SQLite book (header, lock, backups beside it) have no counterpart: the server keeps the data.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import itertools
+import re
+from typing import ClassVar
+from urllib.parse import urlsplit, urlunsplit
+
+import peewee as pw
+
+from . import pgtext
+from .errors import BookError
+
+SCHEME = "postgresql://"
+STORE = "postgresql"
+# Serialization failures and deadlocks: the transaction lost to another one and may simply be run again.
+CONFLICT_STATES = ("40001", "40P01")
+RETRIES = 5  # tries of one operation before it is refused in words
+FORMAT_KEY = "format"  # book_info: the book format (SQLite keeps it in the file's header)
+APPLICATION_KEY = "application"  # book_info: says the database holds an Escrowbook book
+
+
+def is_address(target) -> bool:
+    return isinstance(target, str) and (target.startswith(SCHEME) or target.startswith("postgres://"))
+
+
+def shown(url: str) -> str:
+    """The address without its password, as the user may see it (titles, messages, anchors)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    user = f"{parts.username}@" if parts.username else ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, parts.query, parts.fragment))
+
+
+# --- the SQL text -------------------------------------------------------------------------------------------
+
+# String literals and quoted names are set aside while the text is rewritten, then put back.
+_LITERAL = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+_HOLE = re.compile(r"\x00(\d+)\x00")
+_PARAM = re.compile(r"::|\?|(?<![:\w]):([A-Za-z_]\w*)|%")
+_FUNCTIONS = {
+    "ifnull": "coalesce",
+    "group_concat": "string_agg",
+    "char": "chr",
+    "date": "sq_date",
+    "julianday": "sq_julianday",
+    "json_each": "sq_json_each",
+    "json_group_array": "sq_json_group_array",
+    "typeof": "sq_typeof",
+    "quote": "quote_nullable",  # (a number comes out quoted there: the models compare such texts with each other)
+}
+_FUNCTION = re.compile(r"(?<![\w.])(" + "|".join(_FUNCTIONS) + r")\s*\(", re.IGNORECASE)
+_SCALAR = re.compile(r"(?<![\w.])(max|min)\s*\(", re.IGNORECASE)
+# The table each `INSERT OR REPLACE` of the models writes, with the key a row is replaced by.
+_REPLACE_KEYS = {"book_info": "key", "book_total": "currency"}
+_WORDS = (
+    (re.compile(r"\bWHERE\s+1\b(?!\s*[=<>!.\d])", re.IGNORECASE), "WHERE TRUE"),
+    (re.compile(r"\bINDEXED\s+BY\s+\w+", re.IGNORECASE), ""),
+    (re.compile(r"\s+NOT\s+INDEXED\b", re.IGNORECASE), ""),
+    (re.compile(r"\bCREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\b", re.IGNORECASE), "CREATE OR REPLACE VIEW"),
+    (re.compile(r"\bNOT\s+LIKE\b", re.IGNORECASE), "NOT ILIKE"),
+    (re.compile(r"(?<!NOT )\bLIKE\b", re.IGNORECASE), "ILIKE"),
+    (re.compile(r"\bAS\s+INTEGER\s*\)", re.IGNORECASE), "AS BIGINT)"),
+    (re.compile(r"\bAS\s+REAL\s*\)", re.IGNORECASE), "AS DOUBLE PRECISION)"),
+    (re.compile(r"\bAS\s+BLOB\s*\)", re.IGNORECASE), "AS BYTEA)"),
+    (re.compile(r"(?<=[\s(,=])\+(?=[A-Za-z_])"), ""),  # SQLite's "not through an index" mark
+    (re.compile(r"\s+WITHOUT\s+ROWID\b", re.IGNORECASE), ""),
+    # SQLite's `a IS b` and `a IS NOT b` compare any two values, NULL equal to NULL
+    (re.compile(r"\bIS\s+NOT\s+(?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b)(?=[\w(\x00])", re.IGNORECASE), "IS DISTINCT FROM "),
+    (
+        re.compile(r"\bIS\s+(?!NOT\b|NULL\b|TRUE\b|FALSE\b|DISTINCT\b)(?=[\w(\x00])", re.IGNORECASE),
+        "IS NOT DISTINCT FROM ",
+    ),
+    # SQLite's schema names: the book's own (main) and the connection's scratch tables (temp, pg_temp here)
+    (re.compile(r"(?<![\w.])main\.(?=\w)", re.IGNORECASE), ""),
+    (re.compile(r"(?<![\w.])temp\.(?=\w)", re.IGNORECASE), "pg_temp."),
+    # SQLite's CROSS JOIN ... ON is an inner join that keeps its order; PostgreSQL's CROSS JOIN takes no ON
+    (re.compile(r"\bCROSS\s+JOIN\s+(\w+(?:\s+(?!ON\b)\w+)?)\s+ON\b", re.IGNORECASE), r"JOIN \1 ON"),
+    (re.compile(r"\bLIMIT\s+-1\b", re.IGNORECASE), "LIMIT ALL"),
+    (re.compile(r"\bcontract_search\s+MATCH\s+(:\w+|\?)"), r"sq_fts(title, freelancer, external_id, \1)"),
+    # a condition, or 0 when it is NULL: FALSE on PostgreSQL, where a condition is not a number
+    (re.compile(r"(COALESCE\([^(),]*?\sBETWEEN\s[^(),]*?),\s*0\)", re.IGNORECASE), r"\1, FALSE)"),
+)
+_PRAGMAS = {
+    # The server checks its pages itself, and refuses a row whose foreign key points at nothing when it is written.
+    "quick_check": "SELECT 'ok'",
+    "integrity_check": "SELECT 'ok'",
+    # (the server refuses a row whose foreign key points at nothing, unless its triggers were switched off:
+    # sq_foreign_key_check looks for such rows as SQLite's check does)
+    "foreign_key_check": "SELECT * FROM sq_foreign_key_check(NULL)",
+    "wal_checkpoint": "SELECT 0, 0, 0",
+    "foreign_keys": "SELECT 1",
+    # (turned off by the tests that write what no operation writes, to see `check` find it: a superuser's switch)
+    "foreign_keys=off": "SET session_replication_role = replica",
+    "foreign_keys=0": "SET session_replication_role = replica",
+    "foreign_keys=on": "SET session_replication_role = DEFAULT",
+    "foreign_keys=1": "SET session_replication_role = DEFAULT",
+}
+_PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)(?:\s*\(\s*(\"?\w+\"?)\s*\))?", re.IGNORECASE)
+_TABLE_INFO = (
+    "SELECT c.ordinal_position - 1, c.column_name, upper(c.data_type), CASE WHEN c.is_nullable = 'NO' "
+    "THEN 1 ELSE 0 END, c.column_default, 0 FROM information_schema.columns c "
+    "WHERE c.table_schema = current_schema() AND c.table_name = '{}' ORDER BY c.ordinal_position"
+)
+
+
+def _matching(text: str, start: int) -> int:
+    """The index just past the parenthesis that closes the one at `start` (literals are holes here)."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return len(text)
+
+
+def _top_level_comma(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            return True
+    return False
+
+
+def _scalars(text: str) -> str:
+    """SQLite's max(a, b, ...) and min(a, b, ...) of several values: GREATEST and LEAST (the aggregates of
+    one value stay as they are). The models COALESCE every value that may be NULL, so NULLs never differ."""
+    out, pos = [], 0
+    for m in _SCALAR.finditer(text):
+        if m.start() < pos:
+            continue
+        open_at = m.end() - 1
+        close = _matching(text, open_at)
+        inner = text[open_at + 1 : close - 1]
+        name = m.group(1).lower()
+        if _top_level_comma(inner):
+            out.append(text[pos : m.start()])
+            out.append(("GREATEST(" if name == "max" else "LEAST(") + _scalars(inner) + ")")
+            pos = close
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_SUBQUERY = re.compile(r"\b(FROM|JOIN)\s*\(\s*SELECT\b", re.IGNORECASE)
+_ALIASED = re.compile(
+    r"\s*(AS\b|(?!(WHERE|GROUP|ORDER|LIMIT|OFFSET|UNION|EXCEPT|INTERSECT|JOIN|LEFT|RIGHT|FULL|INNER|CROSS|NATURAL|ON|HAVING|WINDOW)\b)[A-Za-z_])",
+    re.IGNORECASE,
+)
+
+
+def _aliases(text: str, names=None) -> str:
+    """A name for each subquery in FROM that has none (SQLite needs none; PostgreSQL before 16 does)."""
+    names = names if names is not None else itertools.count(1)
+    out, pos = [], 0
+    for m in _SUBQUERY.finditer(text):
+        if m.start() < pos:
+            continue
+        open_at = text.index("(", m.start())
+        close = _matching(text, open_at)
+        out.append(text[pos : open_at + 1] + _aliases(text[open_at + 1 : close - 1], names) + ")")
+        if not _ALIASED.match(text, close):
+            out.append(f" AS sq_{next(names)}")
+        pos = close
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_CLAUSE_END = re.compile(
+    r"\b(GROUP\s+BY|HAVING|ORDER\s+BY|LIMIT|OFFSET|UNION|WINDOW|EXCEPT|INTERSECT|RETURNING|ON\s+CONFLICT)\b|\)",
+    re.IGNORECASE,
+)
+_ALIAS_ITEM = re.compile(r"^(.*\S)\s+AS\s+(\w+)$", re.IGNORECASE | re.DOTALL)
+_PLAIN_COLUMN = re.compile(r"^(\w+\.)?\w+$")
+
+
+def _depth_zero(text: str, pattern: re.Pattern, start: int = 0):
+    """The matches of `pattern` in `text` from `start` that are outside any parentheses opened after `start`."""
+    depth, before = 0, []
+    for ch in text[start:]:
+        before.append(depth)
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+    for m in pattern.finditer(text, start):
+        if m.start() - start < len(before) and before[m.start() - start] == 0:
+            yield m
+
+
+def _split_top(text: str) -> list[str]:
+    parts, depth, last = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[last:i])
+            last = i + 1
+    parts.append(text[last:])
+    return parts
+
+
+def _named_results(text: str) -> str:
+    """SQLite lets WHERE and HAVING name what the SELECT computes (`... AS money ... WHERE money`); PostgreSQL
+    needs the computation itself there. Done for each SELECT, subqueries first."""
+    # subqueries first
+    out, pos = [], 0
+    for m in re.finditer(r"\(\s*SELECT\b", text, re.IGNORECASE):
+        if m.start() < pos:
+            continue
+        close = _matching(text, m.start())
+        out.append(text[pos : m.start() + 1] + _named_results(text[m.start() + 1 : close - 1]) + ")")
+        pos = close
+    out.append(text[pos:])
+    text = "".join(out)
+    select = re.match(r"\s*SELECT\b", text, re.IGNORECASE)
+    if select is None:
+        return text
+    start = select.end()
+    froms = list(_depth_zero(text, re.compile(r"\bFROM\b", re.IGNORECASE), start))
+    if not froms:
+        return text
+    names, columns = {}, {}  # (what a name stands for: computed; a column of the tables, named otherwise)
+    for item in _split_top(text[start : froms[0].start()]):
+        m = _ALIAS_ITEM.match(item.strip())
+        if m:
+            plain = _PLAIN_COLUMN.match(m.group(1).strip())
+            (columns if plain else names)[m.group(2).lower()] = m.group(1).strip()
+    if not names and not columns:
+        return text
+    clauses = ["WHERE", "HAVING"]
+    if next(_depth_zero(text, re.compile(r"\b(UNION|EXCEPT|INTERSECT)\b", re.IGNORECASE), start), None) is None:
+        clauses.append(r"ORDER\s+BY")  # (names in an expression there: a compound SELECT orders by names alone)
+    for clause in clauses:
+        found = next(_depth_zero(text, re.compile(rf"\b{clause}\b", re.IGNORECASE), froms[0].end()), None)
+        if found is None:
+            continue
+        end = next(_depth_zero(text, _CLAUSE_END, found.end()), None)
+        stop = end.start() if end is not None else len(text)
+        body = text[found.end() : stop]
+        if clause.startswith("ORDER"):
+            # SQLite orders by what the SELECT names, in an expression too (`max(paid + fees, 0)`); PostgreSQL
+            # only by a name alone, which stays as it is
+            both = {**columns, **names}
+            body = ",".join(item if _ORDER_NAME.match(item) else _said(item, both) for item in _split_top(body))
+        else:
+            body = _said(body, names)
+        text = text[: found.end()] + body + text[stop:]
+    return text
+
+
+_ORDER_NAME = re.compile(r"^\s*\w+(\s+(ASC|DESC))?(\s+NULLS\s+(FIRST|LAST))?\s*$", re.IGNORECASE)
+
+
+def _said(text: str, names: dict[str, str]) -> str:
+    """`text` with each of `names` (not qualified, not a function's) replaced by what it stands for."""
+    if not names:
+        return text
+    word = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")(?![\w(])", re.IGNORECASE)
+    return word.sub(lambda w: f"({names[w.group(1).lower()]})", text)
+
+
+_SELF_UPDATE = re.compile(r"\b(\w+)\s*=\s*\1\b(?!\s*\()")
+
+
+_GROUP_BY = re.compile(r"\bGROUP\s+BY\b", re.IGNORECASE)
+_CONTRACT_KEYS = {"d.contract_id", "c.id"}
+
+
+def _contract_currency(text: str) -> str:
+    """A SELECT of the reports' day sums (`contract_day d`) grouped by contract, whose currency it shows as it
+    comes (SQLite takes it from any of the group's rows: a contract's are all in its currency): PostgreSQL
+    groups by the currency too, which makes the same groups. Done for each SELECT, subqueries first."""
+    if "contract_day d" not in text or "d.currency" not in text:
+        return text
+    out, pos = [], 0
+    for m in re.finditer(r"\(\s*SELECT\b", text, re.IGNORECASE):
+        if m.start() < pos:
+            continue
+        close = _matching(text, m.start())
+        out.append(text[pos : m.start() + 1] + _contract_currency(text[m.start() + 1 : close - 1]) + ")")
+        pos = close
+    out.append(text[pos:])
+    text = "".join(out)
+    select = re.match(r"\s*SELECT\b", text, re.IGNORECASE)
+    if select is None:
+        return text
+    start = select.end()
+    froms = next(_depth_zero(text, re.compile(r"\bFROM\b", re.IGNORECASE), start), None)
+    if froms is None:
+        return text
+    shown = [item.strip() for item in _split_top(text[start : froms.start()])]
+    if not any(item == "d.currency" or item.startswith("d.currency ") for item in shown):
+        return text
+    group = next(_depth_zero(text, _GROUP_BY, froms.end()), None)
+    if group is None:
+        return text
+    end = next(_depth_zero(text, _CLAUSE_END, group.end()), None)
+    stop = end.start() if end is not None else len(text)
+    keys = {key.strip() for key in _split_top(text[group.end() : stop])}
+    if "d.currency" in keys or not keys & _CONTRACT_KEYS:
+        return text
+    body = text[group.end() : stop]
+    kept = body.rstrip()
+    return text[: group.end()] + kept + ", d.currency" + body[len(kept) :] + text[stop:]
+
+
+def _qualified_updates(text: str) -> str:
+    """In an upsert's DO UPDATE SET, `c = c + excluded.c` names the row's own `c` (PostgreSQL asks which)."""
+    at = text.upper().find("DO UPDATE SET")
+    if at < 0:
+        return text
+    m = re.match(r"\s*INSERT\s+INTO\s+(\w+)", text, re.IGNORECASE)
+    if m is None:
+        return text
+    table = m.group(1)
+    return text[:at] + _SELF_UPDATE.sub(lambda u: f"{u.group(1)} = {table}.{u.group(1)}", text[at:])
+
+
+@functools.cache
+def _boolean_columns() -> dict[str, set[str]]:
+    """{table: its boolean columns}, from the models (SQLite keeps them as 0 and 1)."""
+    from .entities import ALL_TABLES
+
+    out: dict[str, set[str]] = {}
+    for model in ALL_TABLES:
+        for field in model._meta.sorted_fields:
+            if isinstance(field, pw.BooleanField):
+                out.setdefault(model._meta.table_name, set()).add(field.column_name)
+    return out
+
+
+_INSERT = re.compile(r"\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*)\)\s*(SELECT\b|VALUES\s*\()", re.IGNORECASE)
+
+
+def _boolean_values(text: str) -> str:
+    """The 0s and 1s an INSERT writes into boolean columns as FALSE and TRUE (a bound value as text, which
+    PostgreSQL reads as a boolean whether it is 0/1 or False/True)."""
+    m = _INSERT.match(text)
+    if m is None or m.group(1) not in _boolean_columns():
+        return text
+    flags = _boolean_columns()[m.group(1)]
+    columns = [c.strip().strip('"') for c in m.group(2).split(",")]
+    at = [i for i, c in enumerate(columns) if c in flags]
+    if not at:
+        return text
+    start = m.end()
+    if m.group(3).upper().startswith("VALUES"):
+        end = _matching(text, start - 1) - 1
+    else:
+        found = next(_depth_zero(text, re.compile(r"\bFROM\b", re.IGNORECASE), start), None)
+        end = found.start() if found is not None else len(text)
+    items = _split_top(text[start:end])
+    if len(items) != len(columns):
+        return text
+    for i in at:
+        item = items[i].strip()
+        said = {"0": "FALSE", "1": "TRUE", "?": "CAST(CAST(? AS TEXT) AS BOOLEAN)"}.get(item)
+        if said is not None:
+            items[i] = items[i].replace(item, said)
+    return text[:start] + ",".join(items) + text[end:]
+
+
+def _or_conflict(text: str) -> str:
+    m = re.match(r"\s*INSERT\s+OR\s+(REPLACE|IGNORE)\s+INTO\s+(\w+)\s*\(([^)]*)\)", text, re.IGNORECASE)
+    if m is None:
+        return text
+    how, table, columns = m.group(1).upper(), m.group(2), [c.strip() for c in m.group(3).split(",")]
+    body = f"INSERT INTO {table} ({m.group(3)})" + text[m.end() :]
+    if how == "IGNORE":
+        return body + " ON CONFLICT DO NOTHING"
+    key = _REPLACE_KEYS[table]
+    sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    return body + f" ON CONFLICT ({key}) DO UPDATE SET {sets}"
+
+
+# models/check.py's SQL said otherwise (check.py is left as it is: its pieces are registered here).
+for _sqlite, _postgresql in {
+    # models/check.py's pass over the milestones: their contract's columns are the group's too.
+    "    GROUP BY m.id\n) m\n": "    GROUP BY m.id, c.id\n) m\n",
+    # models/check.py's look at SQLite's search index (FTS5's own check, in a savepoint rolled back): the search
+    # table here is a plain table, whose rows check compares with the contracts as on SQLite.
+    "INSERT INTO contract_search (contract_search) VALUES ('integrity-check')": "SELECT 1",
+    "SAVEPOINT search_check": "SELECT 1",
+    "ROLLBACK TO search_check": "SELECT 1",
+    "RELEASE search_check": "SELECT 1",
+    # models/check.py's links: every table but SQLite's virtual ones (whose SQL says so; here the search table is
+    # a plain one, and the catalogue keeps no table's SQL)
+    " AND sql NOT LIKE 'CREATE VIRTUAL%' ": " ",
+}.items():
+    pgtext.rewrite(_sqlite, _postgresql)
+
+
+@functools.lru_cache(maxsize=4096)
+def translate(sql: str) -> str:
+    """SQLite's SQL as the models write it, in PostgreSQL's words with psycopg's placeholders."""
+    literals: list[str] = []
+
+    def hole(m: re.Match) -> str:
+        literals.append(m.group(0))
+        return f"\x00{len(literals) - 1}\x00"
+
+    pragma = _PRAGMA.match(sql)
+    if pragma:
+        name, arg = pragma.group(1).lower(), pragma.group(2)
+        if name == "table_info" and arg:
+            return _TABLE_INFO.format(arg.strip('"'))
+        if name == "foreign_key_check" and arg:
+            return "SELECT * FROM sq_foreign_key_check('{}')".format(arg.strip('"'))
+        value = re.sub(r"\s+", "", sql[pragma.end() :]).lower()
+        if value.startswith("="):
+            return _PRAGMAS.get(name + value, "SELECT 0")
+        return _PRAGMAS.get(name, "SELECT 0")  # the file's settings (cache, threads): the server keeps its own
+    from . import chain  # (chain builds on nothing here)
+
+    if chain.PAYLOAD_SQL in sql:
+        sql = sql.replace(chain.PAYLOAD_SQL, _payload_sql())
+    for before, after in pgtext.REWRITES.items():
+        if before in sql:
+            sql = sql.replace(before, after)
+    text = _LITERAL.sub(hole, sql)
+    if "%s" in text or "%(" in text:  # psycopg's placeholders already (peewee's own introspection)
+        return sql
+    for pattern, words in _WORDS:
+        text = pattern.sub(words, text)
+    text = _FUNCTION.sub(lambda m: _FUNCTIONS[m.group(1).lower()] + "(", text)
+    text = _scalars(text)
+    text = _or_conflict(text)
+    text = _boolean_values(text)
+    text = _aliases(text)
+    text = _named_results(text)
+    text = _contract_currency(text)
+    text = _qualified_updates(text)
+
+    def param(m: re.Match) -> str:
+        t = m.group(0)
+        if t == "::":
+            return t
+        if t == "?":
+            return "%s"
+        if t == "%":
+            return "%%"
+        return f"%({m.group(1)})s"
+
+    text = _PARAM.sub(param, text)
+    return _HOLE.sub(lambda m: literals[int(m.group(1))].replace("%", "%%"), text)
+
+
+@functools.cache
+def _payload_sql() -> str:
+    """chain.PAYLOAD_SQL's bytes computed by PostgreSQL: every column as text, NULL as 'None'."""
+    from . import chain
+
+    parts = ", ".join(f"coalesce({c}::text, 'None')" if c in chain._NULLABLE else f"{c}::text" for c in chain.COLUMNS)
+    return f"convert_to(concat_ws(chr(31), {parts}), 'UTF8')"
+
+
+# --- what PostgreSQL lacks, made in the book's schema ---------------------------------------------------------
+
+COMPAT_SQL = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    # SQLite's COLLATE NOCASE: A to Z in either case are equal.
+    "CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+    """CREATE FUNCTION sq_date(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+       AS $$ SELECT to_char($1::timestamp, 'YYYY-MM-DD') $$""",
+    """CREATE FUNCTION sq_date(text, text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+       AS $$ SELECT to_char($1::timestamp + $2::interval, 'YYYY-MM-DD') $$""",
+    """CREATE FUNCTION sq_julianday(text) RETURNS double precision LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+       AS $$ SELECT extract(epoch FROM $1::timestamp)::double precision / 86400 + 2440587.5 $$""",
+    """CREATE FUNCTION sq_json_each(text) RETURNS TABLE (value bigint) LANGUAGE sql IMMUTABLE STRICT
+       AS $$ SELECT v::bigint FROM json_array_elements_text($1::json) v $$""",
+    """CREATE FUNCTION sq_json_text(anyarray) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+       AS $$ SELECT array_to_json($1)::text $$""",
+    """CREATE FUNCTION sq_json_push(anyarray, anyelement) RETURNS anyarray LANGUAGE sql IMMUTABLE PARALLEL SAFE
+       AS $$ SELECT array_append($1, $2) $$""",
+    """CREATE AGGREGATE sq_json_group_array(anyelement)
+       (SFUNC = sq_json_push, STYPE = anyarray, FINALFUNC = sq_json_text, INITCOND = '{}')""",
+    """CREATE FUNCTION sq_typeof(anyelement) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+       SELECT CASE WHEN $1 IS NULL THEN 'null' ELSE CASE pg_typeof($1)::text
+         WHEN 'bigint' THEN 'integer' WHEN 'integer' THEN 'integer' WHEN 'smallint' THEN 'integer'
+         WHEN 'boolean' THEN 'integer' WHEN 'double precision' THEN 'real' WHEN 'real' THEN 'real'
+         WHEN 'numeric' THEN 'real' WHEN 'bytea' THEN 'blob' ELSE 'text' END END $$""",
+    # SQLite's booleans are 0 and 1: `flag = 0`, `(x IS NOT NULL) > 0` and SUM(condition) read as there.
+    *(
+        sql
+        for name, op in (("eq", "="), ("ne", "<>"), ("lt", "<"), ("gt", ">"), ("le", "<="), ("ge", ">="))
+        for sql in (
+            f"CREATE FUNCTION sq_bool_{name}(boolean, integer) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+            f"AS $$ SELECT $1::int {op} $2 $$",
+            f"CREATE OPERATOR {op} (LEFTARG = boolean, RIGHTARG = integer, FUNCTION = sq_bool_{name})",
+        )
+    ),
+    # ... and a condition joined to text reads 1 or 0 there, not true or false
+    """CREATE FUNCTION sq_text_bool(text, boolean) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+       AS $$ SELECT $1 || $2::int::text $$""",
+    """CREATE FUNCTION sq_bool_text(boolean, text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+       AS $$ SELECT $1::int::text || $2 $$""",
+    "CREATE OPERATOR || (LEFTARG = text, RIGHTARG = boolean, FUNCTION = sq_text_bool)",
+    "CREATE OPERATOR || (LEFTARG = boolean, RIGHTARG = text, FUNCTION = sq_bool_text)",
+    """CREATE FUNCTION sq_bool_sum(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE
+       AS $$ SELECT coalesce($1, 0) + coalesce($2::int, 0) $$""",
+    "CREATE AGGREGATE sum(boolean) (SFUNC = sq_bool_sum, STYPE = bigint)",
+    # FTS5's trigram search of models/browse.py (`contract_search MATCH '"phrase"'`, or '{columns} : "phrase"'):
+    # the rows holding the phrase in any of those columns, letters in either case (ICU's lower case, as FTS5
+    # folds every letter's case).
+    r"""CREATE FUNCTION sq_fts(title text, freelancer text, external_id text, query text) RETURNS boolean
+       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+       SELECT (strpos(q.cols, 'title') > 0 AND strpos(lower(title COLLATE "und-x-icu"), q.phrase) > 0)
+           OR (strpos(q.cols, 'freelancer') > 0 AND strpos(lower(freelancer COLLATE "und-x-icu"), q.phrase) > 0)
+           OR (strpos(q.cols, 'external_id') > 0 AND strpos(lower(external_id COLLATE "und-x-icu"), q.phrase) > 0)
+       FROM (SELECT coalesce(substring(query FROM '^\{([^}]*)\}'), 'title freelancer external_id') AS cols,
+                    lower(replace(substring(query FROM '"(.*)"\s*$'), '""', '"') COLLATE "und-x-icu") AS phrase) q
+       $$""",
+    # SQLite's PRAGMA foreign_key_check(table): each row of the book's tables (or of `only_table`) whose foreign key
+    # names a row its parent table does not have (table, the row's id or NULL when its key is not one number,
+    # parent table, the key's number), found by an anti-join per foreign key of the catalogue. The server keeps
+    # these links itself; they break only where its triggers were switched off (session_replication_role).
+    r"""CREATE FUNCTION sq_foreign_key_check(only_table text)
+       RETURNS TABLE ("table" text, rowid bigint, parent text, fkid integer) LANGUAGE plpgsql STABLE AS $$
+       DECLARE
+         k record;
+       BEGIN
+         FOR k IN
+           SELECT t.relname::text AS child, p.relname::text AS parent, f.oid,
+                  (SELECT string_agg(format('t.%I IS NOT NULL', a.attname), ' AND ') FROM unnest(f.conkey) c(n)
+                     JOIN pg_attribute a ON a.attrelid = f.conrelid AND a.attnum = c.n) AS present,
+                  (SELECT string_agg(format('q.%I = t.%I', pa.attname, ca.attname), ' AND ')
+                     FROM unnest(f.conkey, f.confkey) c(n, m)
+                     JOIN pg_attribute ca ON ca.attrelid = f.conrelid AND ca.attnum = c.n
+                     JOIN pg_attribute pa ON pa.attrelid = f.confrelid AND pa.attnum = c.m) AS matches,
+                  (SELECT format('t.%I', a.attname) FROM pg_constraint pk
+                     JOIN pg_attribute a ON a.attrelid = pk.conrelid AND a.attnum = pk.conkey[1]
+                    WHERE pk.conrelid = f.conrelid AND pk.contype = 'p' AND cardinality(pk.conkey) = 1
+                      AND a.atttypid IN ('bigint'::regtype, 'integer'::regtype)) AS id,
+                  row_number() OVER (PARTITION BY f.conrelid ORDER BY f.oid) - 1 AS n
+             FROM pg_constraint f JOIN pg_class t ON t.oid = f.conrelid JOIN pg_class p ON p.oid = f.confrelid
+            WHERE f.contype = 'f' AND t.relnamespace = current_schema()::regnamespace
+              AND (only_table IS NULL OR t.relname = only_table)
+            ORDER BY t.relname, f.oid
+         LOOP
+           RETURN QUERY EXECUTE format(
+             'SELECT %L::text, %s::bigint, %L::text, %s::integer FROM %I t WHERE %s '
+             'AND NOT EXISTS (SELECT 1 FROM %I q WHERE %s) ORDER BY 2',
+             k.child, coalesce(k.id, 'NULL'), k.parent, k.n, k.child, k.present, k.parent, k.matches);
+         END LOOP;
+       END $$""",
+    # SQLite's catalogue as the models read it: which tables there are, and each index's SQL to make it again
+    # (NULL for those a primary key or a unique constraint makes, as SQLite's own).
+    r"""CREATE VIEW sqlite_master AS
+       SELECT 'table'::text AS type, t.tablename::text AS name, t.tablename::text AS tbl_name, NULL::text AS sql
+         FROM pg_tables t WHERE t.schemaname = current_schema()
+       UNION ALL
+       SELECT 'index', i.indexname, i.tablename,
+              CASE WHEN EXISTS (SELECT 1 FROM pg_constraint k
+                                WHERE k.conindid = (i.schemaname || '.' || i.indexname)::regclass)
+                   THEN NULL ELSE regexp_replace(i.indexdef, '\(([a-z_]+)\)', '("\1")', 'g') END
+         FROM pg_indexes i WHERE i.schemaname = current_schema()
+       UNION ALL
+       SELECT 'view', v.viewname, v.viewname, v.definition FROM pg_views v WHERE v.schemaname = current_schema()""",
+)
+
+# The contracts table's search: a plain table (the same columns as SQLite's FTS5 one, `rowid` the contract's
+# id), searched with ILIKE through trigram indexes.
+SEARCH_TABLE = (
+    "CREATE TABLE IF NOT EXISTS contract_search (rowid BIGINT PRIMARY KEY, title TEXT NOT NULL, "
+    "freelancer TEXT NOT NULL, external_id TEXT NOT NULL)",
+    *(
+        f"CREATE INDEX IF NOT EXISTS contract_search_{c} ON contract_search USING gin ({c} gin_trgm_ops)"
+        for c in ("title", "freelancer", "external_id")
+    ),
+)
+NEXT_DUE_INDEX = "CREATE INDEX contract_totals_next ON contract_totals ((next_due IS NULL), next_due)"
+
+
+# --- the driver boundary --------------------------------------------------------------------------------------
+
+
+def _adapters():
+    """psycopg's dumpers and loaders that make values travel as they do with SQLite (made once)."""
+    from psycopg.adapt import Loader
+    from psycopg.types.string import StrDumperUnknown
+
+    class DayDumper(StrDumperUnknown):
+        def dump(self, obj):
+            return obj.isoformat().encode()
+
+    class MomentDumper(StrDumperUnknown):
+        def dump(self, obj):
+            return str(obj).encode()
+
+    class NumberLoader(Loader):  # SUM of integers is an integer, as in SQLite
+        def load(self, data):
+            text = bytes(data).decode()
+            return float(text) if "." in text or "e" in text.lower() or "N" in text else int(text)
+
+    return DayDumper, MomentDumper, NumberLoader
+
+
+def _driver() -> None:
+    """Hand psycopg to peewee, which was loaded without it (models/__init__.py: a SQLite book needs no driver)."""
+    if pw.psycopg is not None:
+        return
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from psycopg.types.json import Json, Jsonb
+
+    pw.psycopg, pw.TransactionStatus, pw.Json_pg3, pw.Jsonb_pg3 = psycopg, TransactionStatus, Json, Jsonb
+    adapter = pw.Psycopg3Adapter
+    adapter.txn_idle = TransactionStatus.IDLE
+    adapter.txn_inerror = TransactionStatus.INERROR
+    adapter.txn_unknown = TransactionStatus.UNKNOWN
+
+
+class PgBookDatabase(pw.PostgresqlDatabase):
+    """peewee over psycopg 3, SERIALIZABLE, answering the models' SQLite SQL (module docstring)."""
+
+    store = STORE
+    field_types: ClassVar[dict[str, str]] = {
+        **pw.PostgresqlDatabase.field_types,
+        "INT": "BIGINT",
+        "AUTO": "BIGSERIAL",
+        "DATE": "TEXT",
+        "DATETIME": "TEXT",
+    }
+
+    def __init__(self, url: str, **kwargs):
+        _driver()
+        kwargs.setdefault("connect_timeout", 10)
+        super().__init__(url, prefer_psycopg3=True, isolation_level="SERIALIZABLE", **kwargs)
+        self.address = shown(url)
+        self.database_name = urlsplit(url).path.lstrip("/") or "postgres"
+
+    def _connect(self):
+        conn = super()._connect()
+        day, moment, number = _adapters()
+        conn.adapters.register_dumper(_dt.date, day)
+        conn.adapters.register_dumper(_dt.datetime, moment)
+        conn.adapters.register_loader("numeric", number)
+        return conn
+
+    def execute_sql(self, sql, params=None):
+        sql = translate(sql)
+        if isinstance(params, dict):
+            pass
+        elif params is not None and not isinstance(params, (list, tuple)):
+            params = tuple(params)
+        return super().execute_sql(sql, params)
+
+    def connection(self) -> PgConn:
+        """What the models ask of SQLite's connection (`execute`, `executemany`), in PostgreSQL's words; psycopg's
+        own connection is `driver_connection()`."""
+        return PgConn(self)
+
+    def driver_connection(self):
+        return super().connection()
+
+
+class PgConn:
+    """What the models ask of a SQLite connection (`execute`, `executemany`), on a PostgreSQL book: the
+    book's own connection, its SQL translated."""
+
+    def __init__(self, db: PgBookDatabase):
+        self.db = db
+
+    def execute(self, sql: str, params=()):
+        return self.db.execute_sql(sql, params or None)
+
+    def executemany(self, sql: str, rows):
+        cursor = self.db.cursor()
+        with pw.__exception_wrapper__:
+            cursor.executemany(translate(sql), list(rows))
+        return cursor
+
+    def interrupt(self) -> None:
+        self.db.driver_connection().cancel_safe()
+
+    def set_progress_handler(self, handler, n) -> None:  # (SQLite's walk budget: the server times its own)
+        return None
+
+    @property
+    def total_changes(self) -> int:
+        return 0
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) is PostgreSQL saying another transaction won: run it again."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) in CONFLICT_STATES:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def backoff(tries: int) -> float:
+    """Seconds to wait before the next try: a little longer each time, spread so that two who lost to each other
+    do not meet again at once."""
+    import random
+
+    return random.uniform(0.005, 0.02) * 2**tries
+
+
+CONFLICT_WORDS = "Someone else changed the book at the same moment, again and again: nothing was recorded. Try again."
+
+
+# --- opening and creating -------------------------------------------------------------------------------------
+
+
+def refuse(url: str, why: str, reason: str) -> BookError:
+    return BookError(f"The shared book “{shown(url)}” cannot be opened: {why}", reason=reason)
+
+
+def connect(url: str) -> PgBookDatabase:
+    """A connection to the book's database, or a refusal in words (server unreachable, no such database,
+    not allowed)."""
+    try:
+        db = PgBookDatabase(url)
+        db.connect()
+    except ImportError:
+        raise refuse(url, "the PostgreSQL driver (psycopg) is not installed.", "driver") from None
+    except pw.DatabaseError as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise refuse(url, f"the server did not let Escrowbook in ({first}).", "unreachable") from None
+    return db
+
+
+def book_format(db: PgBookDatabase) -> int | None:
+    """The book format the database says it holds; None when it holds no tables at all (a new, empty one);
+    a refusal when it holds something that is not an Escrowbook book."""
+    if not db.get_tables():
+        return None
+    if not db.table_exists("book_info"):
+        raise refuse(db.database, "the database holds other tables, not an Escrowbook book.", "not_book")
+    rows = dict(db.execute_sql("SELECT key, value FROM book_info WHERE key IN (?, ?)", (APPLICATION_KEY, FORMAT_KEY)))
+    if rows.get(APPLICATION_KEY) != "escrowbook" or not str(rows.get(FORMAT_KEY, "")).isdigit():
+        raise refuse(db.database, "the database holds other tables, not an Escrowbook book.", "not_book")
+    return int(rows[FORMAT_KEY])
+
+
+def create_schema(db: PgBookDatabase, migrations) -> None:
+    """A new book in an empty database, in one transaction: the compatibility functions, every table of the
+    current format (the migrations run in order on the new, empty book, as for a new SQLite book) and the
+    rows that say what the database holds."""
+    with db.atomic():
+        for sql in COMPAT_SQL:
+            db.execute_sql(sql)
+        for step in migrations:
+            step(db)
+        db.execute_sql("INSERT INTO book_info (key, value) VALUES (?, ?)", (APPLICATION_KEY, "escrowbook"))
+        db.execute_sql("INSERT INTO book_info (key, value) VALUES (?, ?)", (FORMAT_KEY, str(len(migrations))))
+
+
+# --- the schema, compared with the one the app makes -------------------------------------------------------
+
+# What the catalogue says of each object in one schema ({schema}), independent of the order it was made in.
+_DESCRIBE = {
+    "column": "SELECT c.table_name, c.column_name, "
+    "c.data_type || ' ' || c.is_nullable || ' ' || coalesce(c.column_default, '') "
+    "FROM information_schema.columns c JOIN pg_class t ON t.relname = c.table_name "
+    "AND t.relnamespace = '{schema}'::regnamespace AND t.relkind = 'r' WHERE c.table_schema = '{schema}'",
+    "constraint": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+    "WHERE connamespace = '{schema}'::regnamespace",
+    "index": "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = '{schema}'",
+    "view": "SELECT viewname, viewname, definition FROM pg_views WHERE schemaname = '{schema}'",
+    "trigger": "SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+    "WHERE NOT tgisinternal AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = '{schema}'::regnamespace)",
+    "function": "SELECT p.proname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', "
+    "md5(p.prosrc) FROM pg_proc p WHERE p.pronamespace = '{schema}'::regnamespace "
+    "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')",
+    "operator": "SELECT o.oprname, o.oprname || '(' || o.oprleft::regtype || ', ' || o.oprright::regtype || ')', "
+    "o.oprcode::text FROM pg_operator o WHERE o.oprnamespace = '{schema}'::regnamespace "
+    "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = o.oid AND d.deptype = 'e')",
+    "policy": "SELECT tablename, policyname, coalesce(qual, '') || ' ' || coalesce(with_check, '') FROM pg_policies "
+    "WHERE schemaname = '{schema}'",
+    "rule": "SELECT tablename, rulename, definition FROM pg_rules WHERE schemaname = '{schema}'",
+}
+
+
+def structure(db: PgBookDatabase, schema: str | None = None) -> dict:
+    """{(kind, name): what PostgreSQL says of it} for every object of the book's schema (models/schema.py's
+    counterpart): each table's columns and constraints, each index, view, trigger, function, operator, row
+    policy and rule."""
+    schema = schema or db.execute_sql("SELECT current_schema()").fetchone()[0]
+    out: dict = {}
+    tables: dict[str, list] = {}
+    for kind, sql in _DESCRIBE.items():
+        for owner, name, text in db.execute_sql(sql.format(schema=schema)).fetchall():
+            text = str(text).replace(f"{schema}.", "")
+            owner = str(owner).removeprefix(f"{schema}.")
+            if kind in ("column", "constraint"):
+                tables.setdefault(owner, []).append((kind, name, text))
+            else:
+                out[(kind, name)] = (owner, " ".join(text.split()))
+    for table, parts in tables.items():
+        out[("table", table)] = tuple(sorted(parts))
+    return out
+
+
+_expected_cache: dict = {}
+
+
+def expected_structure(db: PgBookDatabase, migrations) -> dict:
+    """The structure a new book has on this server: made by the migrations in a schema of its own inside a
+    transaction that is rolled back (nothing stays), once per server and run of the app."""
+    key = (db.server_version, len(migrations))
+    if key not in _expected_cache:
+        import uuid
+
+        schema = f"eb_expected_{uuid.uuid4().hex[:12]}"
+        with db.atomic() as txn:
+            db.execute_sql(f"CREATE SCHEMA {schema}")
+            db.execute_sql(f"SET LOCAL search_path = {schema}, public")
+            for sql in COMPAT_SQL:
+                db.execute_sql(sql)
+            for step in migrations:
+                step(db)
+            found = structure(db, schema)
+            txn.rollback()
+        _expected_cache[key] = found
+    return _expected_cache[key]
+
+
+def schema_problems(db: PgBookDatabase, migrations) -> list[str]:
+    """How the book's schema differs from the one this version's migrations make, in words."""
+    from . import schema as sqlite_schema
+
+    return sqlite_schema.differences(structure(db), expected_structure(db, migrations))

@@ -1,0 +1,187 @@
+"""A book kept in PostgreSQL (models/pgstore.py): opened or refused in words, its operations retried when another
+writer's transaction won, then refused in words with nothing recorded; the SQL translation it rests on.
+(Every other module of tests/models runs on such a book too: tests/models/conftest.py.)"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from models import chain, ops, pgstore
+from models.book import open_book, open_to_check, schema_version
+from models.entities import LedgerEntry
+from models.errors import BookError, RuleError
+
+from ..conftest import START
+
+
+def _other_writer(pg_database_url: str):
+    """Another person's connection to the same book, changing the ledger's head row as an operation of theirs
+    would (committed at once)."""
+    import psycopg
+
+    def write():
+        with psycopg.connect(pg_database_url, autocommit=True) as conn:
+            conn.execute("UPDATE book_info SET value = value WHERE key = %s", (chain.HEAD_KEY,))
+
+    return write
+
+
+@pytest.fixture
+def shared(pg_database):
+    book = pg_database()
+    yield book
+    book.close()
+
+
+@pytest.fixture
+def funded(shared):
+    f = ops.create_freelancer("Ana Ruiz")
+    c = ops.create_contract("Logo redesign", f, currency="USD", started_on=START, today=START)
+    m = ops.add_milestone(c, "Draft", 50_000)
+    ops.fund_milestone(m, today=START)
+    return m
+
+
+def test_an_operation_that_loses_to_another_writer_is_run_again_and_recorded_once(shared, funded, monkeypatch):
+    other = _other_writer(shared.url)
+    calls = []
+
+    def append_entry(db, entry_id):
+        calls.append(entry_id)
+        if len(calls) == 1:  # the other person's operation commits in the middle of this one
+            other()
+        return original(db, entry_id)
+
+    original = chain.append_entry
+    monkeypatch.setattr(chain, "append_entry", append_entry)
+    ops.release_payment(funded, today=date(2026, 3, 2))
+    assert len(calls) == 2  # the first try lost, the second was recorded
+    assert [e.kind for e in LedgerEntry.select().order_by(LedgerEntry.id)].count("release") == 1
+
+
+def test_an_operation_that_keeps_losing_is_refused_in_words_and_nothing_is_recorded(
+    shared, funded, monkeypatch, unchanged
+):
+    other = _other_writer(shared.url)
+    original = chain.append_entry
+
+    def append_entry(db, entry_id):
+        other()
+        return original(db, entry_id)
+
+    monkeypatch.setattr(chain, "append_entry", append_entry)
+    with unchanged(), pytest.raises(RuleError) as refused:
+        ops.release_payment(funded, today=date(2026, 3, 2))
+    assert str(refused.value) == pgstore.CONFLICT_WORDS
+    assert "nothing was recorded" in str(refused.value)
+
+
+def test_a_new_database_gets_a_book_and_opens_again_as_one(pg_cluster):
+    import psycopg
+
+    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS eb_fresh WITH (FORCE)")
+        conn.execute("CREATE DATABASE eb_fresh")
+    url = pg_cluster.url("eb_fresh")
+    try:
+        with pytest.raises(BookError, match="the database is empty: it holds no book"):
+            open_book(url, create=False)
+        with open_book(url) as book:
+            assert book.store == "postgresql" and book.address == url and book.path is None
+            assert book.name == "eb_fresh"
+            ops.create_freelancer("Ana Ruiz")
+        with open_book(url, create=False) as again:
+            assert again.db.execute_sql("SELECT name FROM freelancer").fetchall() == [("Ana Ruiz",)]
+    finally:
+        with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS eb_fresh WITH (FORCE)")
+
+
+def test_what_is_not_a_book_or_was_changed_outside_escrowbook_is_refused_in_words(pg_database, pg_cluster):
+    import psycopg
+
+    book = pg_database()
+    url = book.url
+    book.close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"UPDATE book_info SET value = '{schema_version() + 1}' WHERE key = 'format'")
+    with pytest.raises(BookError, match="made by a later version of Escrowbook"):
+        open_book(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"UPDATE book_info SET value = '{schema_version()}' WHERE key = 'format'")
+        conn.execute("CREATE TABLE notes (id BIGINT)")
+    with pytest.raises(BookError, match="its tables were changed outside Escrowbook: a table “notes” was added"):
+        open_book(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE notes")
+        conn.execute("DELETE FROM book_info WHERE key = 'application'")
+    with pytest.raises(BookError, match="the database holds other tables, not an Escrowbook book"):
+        open_book(url)
+    with pytest.raises(BookError, match="the server did not let Escrowbook in"):
+        open_book(pg_cluster.url("no_such_database"))
+
+
+@pytest.mark.parametrize(
+    ("sqlite", "postgresql"),
+    [
+        ("SELECT a FROM t WHERE b = ? AND c = :name", "SELECT a FROM t WHERE b = %s AND c = %(name)s"),
+        ("SELECT '?:x%' || x::text, a % 2 FROM t", "SELECT '?:x%%' || x::text, a %% 2 FROM t"),
+        ("SELECT 1 FROM t WHERE 1 AND a", "SELECT 1 FROM t WHERE TRUE AND a"),
+        ("SELECT a FROM t INDEXED BY t_a WHERE +a = 1", "SELECT a FROM t  WHERE a = 1"),
+        ("SELECT max(a, COALESCE(b, '')), max(c) FROM t", "SELECT GREATEST(a, COALESCE(b, '')), max(c) FROM t"),
+        (
+            "INSERT OR REPLACE INTO book_info (key, value) VALUES (?, ?)",
+            "INSERT INTO book_info (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        ),
+        ("SELECT n FROM (SELECT 1 AS n) WHERE n > 0", "SELECT n FROM (SELECT 1 AS n) AS sq_1 WHERE n > 0"),
+        ("SELECT a > 0 AS big FROM t WHERE big", "SELECT a > 0 AS big FROM t WHERE (a > 0)"),
+        ("SELECT date(d, '+3 days'), title LIKE ? FROM t", "SELECT sq_date(d, '+3 days'), title ILIKE %s FROM t"),
+        ("SELECT 1 FROM t WHERE a IS b", "SELECT 1 FROM t WHERE a IS NOT DISTINCT FROM b"),
+        ("PRAGMA table_info(contract)", pgstore.translate("PRAGMA table_info(contract)")),
+        ("SELECT quote(a) FROM contract c NOT INDEXED", "SELECT quote_nullable(a) FROM contract c"),
+        (
+            "SELECT d.currency AS cur FROM contract_day d GROUP BY +d.contract_id HAVING 1",
+            "SELECT d.currency AS cur FROM contract_day d GROUP BY d.contract_id, d.currency HAVING 1",
+        ),
+        (
+            "SELECT n FROM (SELECT c.id, d.currency, SUM(d.paid) FROM contract c JOIN contract_day d ON d.contract_id "
+            "= c.id GROUP BY c.id) AS s",
+            "SELECT n FROM (SELECT c.id, d.currency, SUM(d.paid) FROM contract c JOIN contract_day d ON d.contract_id "
+            "= c.id GROUP BY c.id, d.currency) AS s",
+        ),
+        (
+            "SELECT t.released AS paid, t.fees AS fees FROM t ORDER BY max(paid + fees, 0) DESC, paid",
+            "SELECT t.released AS paid, t.fees AS fees FROM t ORDER BY GREATEST((t.released) + (t.fees), 0) DESC, paid",
+        ),
+        ('PRAGMA foreign_key_check("milestone")', "SELECT * FROM sq_foreign_key_check('milestone')"),
+    ],
+)
+def test_sqlite_sql_in_postgresql_words(sqlite, postgresql):
+    assert pgstore.translate(sqlite) == postgresql
+    assert "information_schema.columns" in pgstore.translate("PRAGMA table_info(contract)")
+
+
+def test_an_address_is_shown_without_its_password():
+    assert pgstore.shown("postgresql://ana:secret@db.example/books") == "postgresql://ana@db.example/books"
+    assert pgstore.shown("postgresql://ana@/books?host=/tmp") == "postgresql://ana@/books?host=/tmp"
+
+
+def test_escrowbook_check_takes_a_shared_books_address(shared, funded, capsys):
+    import psycopg
+
+    from desktop.cli import main
+
+    ops.release_payment(funded, today=date(2026, 3, 2))
+    url = shared.url
+    assert main(["check", url]) == 0
+    assert f"{url}: OK. 1 contracts in 1 currencies; every invariant holds" in capsys.readouterr().out
+    with psycopg.connect(url, autocommit=True) as conn:  # (a change no operation makes, its triggers off)
+        conn.execute("SET session_replication_role = replica")
+        conn.execute("UPDATE ledger_entry SET milestone_id = 9999 WHERE kind = 'release'")
+    assert main(["check", url]) == 1
+    out = capsys.readouterr().out
+    assert "problem(s) found" in out and "points at a missing milestone row." in out
+    with pytest.raises(BookError, match="the database is empty: it holds no book"):  # (check never makes one)
+        open_to_check(url.replace(f"/{shared.name}?", "/postgres?"))
