@@ -400,6 +400,11 @@ def cmd_check(args) -> int:
     from models.errors import BookError
     from models.queries import book_totals
 
+    where = args.path  # as the user typed it; a shared book's address without its password
+    if str(where).startswith(("postgresql://", "postgres://")):
+        from models.pgstore import shown
+
+        where = shown(where)
     started = time.perf_counter()
     try:  # read-only: nothing is written to the book or beside it, and it is never migrated
         book = open_to_check(args.path)
@@ -415,19 +420,19 @@ def cmd_check(args) -> int:
         cancel.set()  # (the check's other connections stop at once)
         if line is not None:
             line.clear()
-        print(f"{args.path}: the check was stopped before its end; the book was not checked through.")
+        print(f"{where}: the check was stopped before its end; the book was not checked through.")
         return 130
     finally:
         book.close()
     took = time.perf_counter() - started
     if problems:
-        print(f"{args.path}: {len(problems)} problem(s) found:")
+        print(f"{where}: {len(problems)} problem(s) found:")
         for p in problems:
             print(f"  - {p}")
         return 1
     contracts = sum(t["contracts"] for t in totals.values())
     currencies = len(totals)
-    print(f"{args.path}: OK. {contracts:,} contracts in {currencies} currencies; every invariant holds ({took:.1f} s).")
+    print(f"{where}: OK. {contracts:,} contracts in {currencies} currencies; every invariant holds ({took:.1f} s).")
     return 0
 
 

@@ -185,3 +185,13 @@ def test_escrowbook_check_takes_a_shared_books_address(shared, funded, capsys):
     assert "problem(s) found" in out and "points at a missing milestone row." in out
     with pytest.raises(BookError, match="the database is empty: it holds no book"):  # (check never makes one)
         open_to_check(url.replace(f"/{shared.name}?", "/postgres?"))
+
+
+def test_escrowbook_check_never_prints_the_password_in_a_shared_books_address(shared, funded, capsys):
+    from desktop.cli import main
+
+    url = shared.url.replace("postgresql://postgres@", "postgresql://postgres:s3cret-word@")  # (trust: not asked)
+    assert main(["check", url]) == 0
+    out, err = capsys.readouterr()
+    assert f"{pgstore.shown(url)}: OK. 1 contracts in 1 currencies" in out
+    assert "s3cret-word" not in out + err
