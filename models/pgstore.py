@@ -234,19 +234,23 @@ def _split_top(text: str) -> list[str]:
     return parts
 
 
-def _named_results(text: str) -> str:
-    """SQLite lets WHERE and HAVING name what the SELECT computes (`... AS money ... WHERE money`); PostgreSQL
-    needs the computation itself there. Done for each SELECT, subqueries first."""
-    # subqueries first
+def _subqueries_first(text: str, rewrite) -> str:
+    """`text` with `rewrite` done to each of its parenthesised subqueries (each rewrites its own, in turn)."""
     out, pos = [], 0
     for m in re.finditer(r"\(\s*SELECT\b", text, re.IGNORECASE):
         if m.start() < pos:
             continue
         close = _matching(text, m.start())
-        out.append(text[pos : m.start() + 1] + _named_results(text[m.start() + 1 : close - 1]) + ")")
+        out.append(text[pos : m.start() + 1] + rewrite(text[m.start() + 1 : close - 1]) + ")")
         pos = close
     out.append(text[pos:])
-    text = "".join(out)
+    return "".join(out)
+
+
+def _named_results(text: str) -> str:
+    """SQLite lets WHERE and HAVING name what the SELECT computes (`... AS money ... WHERE money`); PostgreSQL
+    needs the computation itself there. Done for each SELECT, subqueries first."""
+    text = _subqueries_first(text, _named_results)
     select = re.match(r"\s*SELECT\b", text, re.IGNORECASE)
     if select is None:
         return text
@@ -307,15 +311,7 @@ def _contract_currency(text: str) -> str:
     groups by the currency too, which makes the same groups. Done for each SELECT, subqueries first."""
     if "contract_day d" not in text or "d.currency" not in text:
         return text
-    out, pos = [], 0
-    for m in re.finditer(r"\(\s*SELECT\b", text, re.IGNORECASE):
-        if m.start() < pos:
-            continue
-        close = _matching(text, m.start())
-        out.append(text[pos : m.start() + 1] + _contract_currency(text[m.start() + 1 : close - 1]) + ")")
-        pos = close
-    out.append(text[pos:])
-    text = "".join(out)
+    text = _subqueries_first(text, _contract_currency)
     select = re.match(r"\s*SELECT\b", text, re.IGNORECASE)
     if select is None:
         return text
