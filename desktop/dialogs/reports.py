@@ -47,7 +47,7 @@ from desktop.widgets.fields import DATE_FORMAT, named, qdate
 from desktop.widgets.flow_layout import FlowLayout
 from desktop.widgets.report_models import KEY_ROLE, EntriesModel, ReportModel, conversion_words
 from desktop.widgets.screen_fit import keep_on_screen
-from models import rates, report_pages, report_views, reports
+from models import queries, rates, report_pages, report_views, reports
 from models.entities import database
 from models.report_views import CATALOGUE, COLUMN_TITLES, GROUP_TITLES, KEYED, PERIOD_TITLES, TAKES_PERIOD
 from models.reports import Filters, HomeAmount
@@ -157,8 +157,7 @@ class ReportsDialog(QDialog):
         self.to_edit = self._date_edit("toEdit", "To")
         self.status_combo = _combo("statusCombo", "Contract status", STATUSES)
         self.freelancer_combo = _combo("freelancerCombo", "Freelancer", [])
-        found = database.execute_sql("SELECT id, name FROM freelancer ORDER BY name")
-        self.freelancers = _Choices([(None, "Any freelancer"), *found], self)
+        self.freelancers = _Choices([(None, "Any freelancer"), *queries.freelancer_choices()], self)
         self.freelancer_combo.setModel(self.freelancers)  # (a book's every freelancer: a list, not an item each)
         self.freelancer_combo.view().setUniformItemSizes(True)
         self.freelancer_combo.setMaximumWidth(220)

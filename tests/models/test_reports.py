@@ -559,3 +559,13 @@ def test_report_totals_equal_the_ledger_totals_for_random_books(actions, cut):
     finally:
         opened.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_freelancer_filters_choices_are_every_freelancer_by_name(book):
+    from models import queries
+
+    zoe, ana = ops.create_freelancer("Zoë Park"), ops.create_freelancer("Ana Ruiz")
+    ops.create_freelancer("Ana Ruiz", agency="Studio Norte")  # a namesake: listed too, by its own id
+    choices = queries.freelancer_choices()
+    assert [name for _, name in choices] == ["Ana Ruiz", "Ana Ruiz", "Zoë Park"]
+    assert choices[0][0] == ana.id and choices[-1][0] == zoe.id
