@@ -112,7 +112,7 @@ def make_app() -> QApplication:
     app.setOrganizationName(APP_NAME)
     app.setOrganizationDomain("escrowbook.app")
     app.setDesktopFileName(APP_ID)  # the desktop matches the window to its launcher and icon
-    appearance.apply(app, appearance.chosen(QSettings()))  # View → Appearance, as the user left it
+    appearance.apply(app, appearance.chosen(QSettings()), starting=True)  # View → Appearance, as left
 
     def system_changed(_) -> None:
         if appearance.chosen(QSettings()) == "system":

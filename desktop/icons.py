@@ -12,11 +12,12 @@ Icons are cached per name and colours: after a palette change, call `icon()` aga
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize
 from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
+from desktop.widgets import qt_values
 from models.resources import resource
 
 ICON_NAMES: tuple[str, ...] = (
@@ -148,14 +149,14 @@ def _renderer(svg: bytes) -> QSvgRenderer:
     renderer = QSvgRenderer(QByteArray(svg))
     if not renderer.isValid():
         raise ValueError("an icon's SVG could not be parsed")
-    renderer.setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
+    renderer.setProperty("aspectRatioMode", qt_values.KEEP_ASPECT_RATIO)
     return renderer
 
 
 def _render(renderer: QSvgRenderer, size: int, ratio: float, opacity: float = 1.0) -> QPixmap:
     pixels = round(size * ratio)
     pixmap = QPixmap(pixels, pixels)
-    pixmap.fill(Qt.GlobalColor.transparent)
+    pixmap.fill(QColor(0, 0, 0, 0))  # transparent
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)

@@ -7,7 +7,7 @@ light and a dark value here, each with at least 4.5:1 contrast (WCAG AA) on the 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -133,11 +133,14 @@ def chosen(settings) -> str:
 
 
 def system_is_dark() -> bool:
+    from PySide6.QtCore import Qt  # (here: asking makes Qt's namespace, which start-up leaves for later: settle)
+
     return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
 
 STYLE = "Fusion"  # on every platform: the one style that draws with the app's own palettes
 STYLED = "escrowbookStyled"  # an application property: given STYLE already (by make_app, or by apply once)
+GUESSED = "escrowbookSchemeGuessed"  # an application property: light or dark taken from the system's palette
 
 
 def started_styled(argv: list[str]) -> list[str]:
@@ -146,14 +149,30 @@ def started_styled(argv: list[str]) -> list[str]:
     return [*argv[:1], "-style", STYLE, *argv[1:]]
 
 
-def apply(app: QApplication, mode: str = "system") -> None:
-    """Fusion with the app's own light or dark palette: as asked, or as the system says."""
-    dark = system_is_dark() if mode == "system" else mode == "dark"
+def apply(app: QApplication, mode: str = "system", *, starting: bool = False) -> None:
+    """Fusion with the app's own light or dark palette: as asked, or as the system says.
+
+    `starting` (desktop.app.make_app): the system's choice is read from the palette the system gave the app
+    rather than asked for, which would make Qt's namespace before the window's first paint (qt_values.py);
+    `settle` asks, right after that paint, and follows the answer should the two differ."""
+    if mode == "system" and starting:
+        dark = is_dark(app.palette())
+        app.setProperty(GUESSED, True)
+    else:
+        dark = system_is_dark() if mode == "system" else mode == "dark"
+        app.setProperty(GUESSED, False)
     if not app.property(STYLED):
         app.setStyle(STYLE)
         app.setProperty(STYLED, True)
     app.setPalette(dark_palette() if dark else light_palette())
     changed().emit()
+
+
+def settle(app: QApplication) -> None:
+    """After the window's first paint: a start in the system's colours, asked for now (`apply`)."""
+    if app.property(GUESSED) and system_is_dark() != is_dark(app.palette()):
+        apply(app, "system")
+    app.setProperty(GUESSED, False)
 
 
 def choose(app: QApplication, settings, mode: str) -> None:

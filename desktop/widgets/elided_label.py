@@ -9,9 +9,11 @@ the start of a line does not turn the line right to left (the text itself isolat
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy
+
+from desktop.widgets import qt_values
 
 
 class ElidedLabel(QLabel):
@@ -19,7 +21,7 @@ class ElidedLabel(QLabel):
 
     def __init__(self, text: str = "", parent=None):
         super().__init__(parent)
-        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setProperty("textFormat", qt_values.PLAIN_TEXT)  # (the main window has one: qt_values.py)
         self.setWordWrap(False)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._tip = ""  # the tooltip this label set itself (the full text while it is elided)
@@ -36,7 +38,11 @@ class ElidedLabel(QLabel):
         """The lines as painted: each cut with "…" where it does not fit the label's width."""
         metrics = self.fontMetrics()
         width = self.contentsRect().width()
-        return [metrics.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in self.lines()]
+        # (A line narrower by a whole pixel fits as it is; `_elided` measures the others exactly.)
+        fit = width - 1
+        return [
+            line if metrics.horizontalAdvance(line) <= fit else _elided(metrics, line, width) for line in self.lines()
+        ]
 
     def is_elided(self) -> bool:
         return self.shown_lines() != self.lines()
@@ -64,17 +70,21 @@ class ElidedLabel(QLabel):
         self._update_tip()
 
     def paintEvent(self, event) -> None:
+        # Each line from the start of the app's direction (its left, or its right in a right-to-left language), in
+        # the text colour of the widget's state: a painter on a widget starts with the widget's direction (not the
+        # text's) and with its text colour for the state it is in (enabled or not). (Drawn by the painter: the
+        # style's own drawing would set up PySide's style type before the window's first paint; and a pen set
+        # here would make Qt's namespace, desktop/widgets/qt_values.py.)
         painter = QPainter(self)
-        painter.setLayoutDirection(self.layoutDirection())  # the lines' direction: the widget's, not the text's
         rect = self.contentsRect()
         line_height = self.fontMetrics().lineSpacing()
-        # Each line from the start of the app's direction (its left, or its right in a right-to-left language), in
-        # the text colour of the widget's state. (Drawn by the painter: the style's own drawing would set up
-        # PySide's style type before the window's first paint.)
-        rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
-        start = Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft
-        flags = int(start) | int(Qt.AlignmentFlag.AlignAbsolute) | int(Qt.AlignmentFlag.AlignVCenter)
-        group = QPalette.ColorGroup.Active if self.isEnabled() else QPalette.ColorGroup.Disabled
-        painter.setPen(self.palette().color(group, self.foregroundRole()))
+        start = qt_values.ALIGN_RIGHT if self.isRightToLeft() else qt_values.ALIGN_LEFT
+        flags = start | qt_values.ALIGN_ABSOLUTE | qt_values.ALIGN_VCENTER
         for i, line in enumerate(self.shown_lines()):
             painter.drawText(QRect(rect.left(), rect.top() + i * line_height, rect.width(), line_height), flags, line)
+
+
+def _elided(metrics, line: str, width: int) -> str:
+    from PySide6.QtCore import Qt  # (here: a line that fits, as on the window's first paint, needs no cutting)
+
+    return metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)

@@ -4,8 +4,10 @@ buttons out of reach; what no longer fits scrolls (FormDialog's body) or wraps."
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, QTimer
 from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QWidget
+
+from desktop.widgets import qt_values
 
 
 def available_area(window: QWidget) -> QRect:
@@ -42,7 +44,7 @@ class BodyScroll(QScrollArea):
         self.setWidget(body)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setProperty("focusPolicy", qt_values.NO_FOCUS)
 
     def sizeHint(self) -> QSize:
         hint = self.widget().sizeHint()

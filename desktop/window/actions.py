@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolButton
 
 from desktop.formatting import spoken
 from desktop.icons import icon
-from desktop.widgets import appearance
+from desktop.widgets import appearance, qt_values
 
 Key = QKeySequence.StandardKey
 
@@ -145,7 +144,7 @@ def make_action(window: QMainWindow, spec: Action) -> QAction:
     a = QAction(spec.text, window)
     a.setObjectName(spec.name)
     if spec.shortcut is not None:
-        a.setShortcut(QKeySequence(spec.shortcut))
+        a.setShortcuts([QKeySequence(spec.shortcut)])  # (setShortcut would make Qt's namespace: qt_values.py)
     if spec.icon:
         a.setIcon(icon(spec.icon))
     if spec.tip:
@@ -190,13 +189,13 @@ def build_actions(window) -> None:
                 panel = window.attention_dock.toggleViewAction()
                 panel.setText("Needs Attention &Panel")
                 panel.setObjectName("actionAttentionPanel")
-                panel.setShortcut(QKeySequence("F9"))
+                panel.setShortcuts([QKeySequence("F9")])
                 menu.addAction(panel)
             else:
                 _add(menu, window, [entry])
     tools = window.addToolBar("Main")
     tools.setObjectName("mainToolbar")
-    tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    tools.setProperty("toolButtonStyle", qt_values.TEXT_BESIDE_ICON)
     _add(tools, window, TOOLBAR)
     # The toolbar's buttons, spoken as their actions. (Found as buttons: asking the toolbar for each action's
     # widget makes PySide look up, and set up on start-up, every kind of widget it might be.)
@@ -235,7 +234,7 @@ def _add_filters(window, menu: QMenu) -> None:
     for n, (key, label) in enumerate(FILTER_CHOICES, start=1):
         a = QAction(label, window, checkable=True)
         a.setObjectName(f"actionFilter_{key}")
-        a.setShortcut(QKeySequence(f"Ctrl+{n}"))
+        a.setShortcuts([QKeySequence(f"Ctrl+{n}")])
         a.triggered.connect(lambda _=False, k=key: window.set_filter(k))
         window.filter_actions.addAction(a)
         menu.addAction(a)

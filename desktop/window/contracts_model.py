@@ -16,18 +16,19 @@ import sqlite3
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QAbstractTableModel, QModelIndex
+from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from desktop import formatting
-from desktop.widgets import appearance
+from desktop.widgets import appearance, qt_values
 from desktop.widgets.counter import Counter
 from models.browse import ContractQuery, ContractRow, contract_row
 
 PAGE = 500  # rows fetched each time the view scrolls near the end of what it has
 FIRST_PAGE = 100  # rows read on (re)loading: a few screens' worth, so the table shows at once
 NO_PARENT = QModelIndex()  # the root: a table has no children
-ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the contract id of a row
+ID_ROLE = qt_values.USER_ROLE + 1  # the contract id of a row
 
 # (key in models.browse.SORTS, header, right-aligned?)
 COLUMNS = [
@@ -45,16 +46,50 @@ COLUMNS = [
 ]
 COLUMN_KEYS = [c[0] for c in COLUMNS]
 NEXT = COLUMN_KEYS.index("next")
-# The roles data() answers, as the plain numbers Qt passes (data() runs for every cell the view paints).
-DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
-ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
-FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
-DECORATION = int(Qt.ItemDataRole.DecorationRole)
-TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-HORIZONTAL = Qt.Orientation.Horizontal
+# The roles data() answers, as the plain numbers Qt passes (data() runs for every cell the view paints; and the
+# window's first paint makes no use of `Qt` itself: desktop/widgets/qt_values.py).
+DISPLAY = qt_values.DISPLAY_ROLE
+ACCESSIBLE = qt_values.ACCESSIBLE_TEXT_ROLE
+ALIGNMENT = qt_values.TEXT_ALIGNMENT_ROLE
+FOREGROUND = qt_values.FOREGROUND_ROLE
+DECORATION = qt_values.DECORATION_ROLE
+TOOLTIP = qt_values.TOOLTIP_ROLE
+RIGHT = qt_values.ALIGN_RIGHT | qt_values.ALIGN_VCENTER
+LEFT = qt_values.ALIGN_LEFT | qt_values.ALIGN_VCENTER
+
+
+def header_model(parent) -> QStandardItemModel:
+    """The column titles, kept by Qt itself, for the table's header (ContractsTable)."""
+    header = QStandardItemModel(0, len(COLUMNS), parent)
+    for column, (_key, title, right) in enumerate(COLUMNS):
+        item = QStandardItem(title)
+        if right:
+            item.setData(RIGHT, ALIGNMENT)
+        header.setHorizontalHeaderItem(column, item)
+    return header
+
+
+class ContractsTable(QTableView):
+    """The contracts table, its column titles read from `header_model` rather than from the ContractsModel.
+
+    A header asks its model for each title with Qt's orientation, and a model of ours would take that as a `Qt`
+    value: the window's first paint would make Qt's namespace (desktop/widgets/qt_values.py). So the header has
+    a model of its own, which Qt answers without Python; the rows, the order and the selection are the
+    ContractsModel's. (ContractsModel.headerData gives the same titles to whoever asks the table's model, such
+    as a screen reader.) `setModel` is QTableView's, less what a table of merged cells needs."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._titles = header_model(self)
+
+    def setModel(self, model) -> None:
+        self.verticalHeader().setModel(model)
+        self.horizontalHeader().setModel(self._titles)
+        QAbstractItemView.setModel(self, model)
+
+    def setSelectionModel(self, selection) -> None:
+        self.verticalHeader().setSelectionModel(selection)  # (the titles' header has its own: a column is
+        QAbstractItemView.setSelectionModel(self, selection)  # not selected by its title here, rows are)
 
 
 def status_text(row: ContractRow, today: date | None = None) -> str:
@@ -142,7 +177,10 @@ class ContractsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=DISPLAY):
-        if orientation == HORIZONTAL:  # (the names read once: the view asks for every title on every paint)
+        """The titles of header_model, for whoever asks the model itself (a screen reader's view of the table)."""
+        from PySide6.QtCore import Qt
+
+        if orientation == Qt.Orientation.Horizontal:
             if role == DISPLAY:
                 return COLUMNS[section][1]
             if role == ALIGNMENT and COLUMNS[section][2]:
@@ -167,7 +205,9 @@ class ContractsModel(QAbstractTableModel):
         self.rows.extend(more)
         self.endInsertRows()
 
-    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+    def sort(self, column: int, order=None) -> None:
+        from PySide6.QtCore import Qt  # (here: the view sorts only once it has been painted)
+
         key, descending = COLUMN_KEYS[column], order == Qt.SortOrder.DescendingOrder
         if self.query is not None and (key, descending) == (self.sort_key, self.descending):
             return  # the view asks again for the order it has

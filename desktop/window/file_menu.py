@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-
 from desktop.version import APP_NAME
 from desktop.widgets import prompts
 from desktop.window.actions import FILTER_CHOICES
@@ -172,7 +170,7 @@ class FileMenu:
             folder=Path(self.settings.value("exportFolder", str(Path.home()))),
             interrupt=self.book.conn.interrupt,
         )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _delete_on_close(dialog)
         dialog.accepted.connect(lambda: self._after_pack(dialog.folder, dialog.written))
         if counting:
             dialog.finished.connect(lambda _: self.refresh_all())
@@ -257,7 +255,7 @@ class FileMenu:
         from desktop.dialogs.rates import RatesDialog
 
         dialog = RatesDialog(self, today=self.today())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _delete_on_close(dialog)
         dialog.open()
         return dialog
 
@@ -267,7 +265,7 @@ class FileMenu:
         from desktop.dialogs.reports import ReportsDialog
 
         dialog = ReportsDialog(self, report=report, today=self.today())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _delete_on_close(dialog)
         dialog.open()
         self.reports_window = dialog  # tests and screenshots reach it here
         return dialog
@@ -324,7 +322,7 @@ class FileMenu:
 
         dialog = StatementMappingDialog(self, path=path, unknown=unknown, folder=folder)
         self.mapping_dialog = dialog
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _delete_on_close(dialog)
         dialog.accepted.connect(lambda: self.reconcile_file(path, dialog.format))
         dialog.open()
         return dialog
@@ -337,7 +335,7 @@ class FileMenu:
         dialog = ReconcileDialog(self, imported=imported, today=self.today, pick_contract=pick_contract)
         dialog.view.changed.connect(lambda _ids: self.refresh_all())
         self.reconcile_dialog = dialog
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _delete_on_close(dialog)
         dialog.open()
         return dialog
 
@@ -380,3 +378,10 @@ class FileMenu:
             a = self.recent_menu.addAction(p)
             a.triggered.connect(lambda _=False, p=p: self.switch_to(Path(p)))
         self.recent_menu.setEnabled(bool(recent))
+
+
+def _delete_on_close(dialog) -> None:
+    """A dialog the window keeps no reference to: gone once closed."""
+    from PySide6.QtCore import Qt  # (here: this module is on the way to the window's first paint, qt_values.py)
+
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

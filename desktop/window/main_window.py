@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -39,11 +38,11 @@ from PySide6.QtWidgets import (
 from desktop import formatting
 from desktop.icons import icon
 from desktop.version import APP_NAME
-from desktop.widgets import appearance, prompts
+from desktop.widgets import appearance, prompts, qt_values
 from desktop.widgets.elided_label import ElidedLabel
 from desktop.widgets.screen_fit import available_area
 from desktop.window.actions import FILTER_CHOICES, build_actions, refresh_icons
-from desktop.window.contracts_model import COLUMNS, ID_ROLE, ContractsModel
+from desktop.window.contracts_model import COLUMNS, ID_ROLE, ContractsModel, ContractsTable
 from desktop.window.edit_menu import EditMenu
 from desktop.window.file_menu import FileMenu
 from models.bookfile import BookFile
@@ -130,6 +129,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.page: ContractPage | None = None  # the contract's page and the attention panel: with the book
         self.attention: AttentionPanel | None = None
         self._attention_sized = False  # the panel given its first width (or restored with the window state)
+        self._widgets_finished = False  # _finish_widgets done
         self._today = today
         self._now = now
         self.settings = settings or QSettings()
@@ -138,13 +138,12 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
 
         self.model = ContractsModel(lambda: (self.book or self._opening).conn, self, today=today)
         self.model.on_counted = self._update_count
-        self.table = QTableView()
+        self.table = ContractsTable()
         self.table.setObjectName("contractsTable")
         self.table.setAccessibleName("Contracts")
         self.table.setModel(self.model)
         self.model.modelReset.connect(self._fit_columns)  # widened to the amounts and dates just read
         self.table.verticalScrollBar().valueChanged.connect(self._fit_columns)  # the rows coming into view
-        self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
@@ -155,10 +154,9 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.table.horizontalHeader().setSectionsMovable(True)
         self.table.horizontalHeader().setHighlightSections(False)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         for col, width in enumerate(DEFAULT_WIDTHS):
             self.table.setColumnWidth(col, width)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.setProperty("contextMenuPolicy", qt_values.CUSTOM_CONTEXT_MENU)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().currentRowChanged.connect(self._selection_changed)
 
@@ -197,7 +195,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             filters.addWidget(b)
         self.filter_buttons["all"].setChecked(True)
         self.filter_buttons["attention"].setIcon(icon("attention"))
-        self.filter_buttons["attention"].setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.filter_buttons["attention"].setProperty("toolButtonStyle", qt_values.TEXT_BESIDE_ICON)
         self._style_filters()
         self.count_label = ElidedLabel()  # "12 contracts starting with “lo”": cut before widening the window
         self.count_label.setObjectName("countLabel")
@@ -214,7 +212,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         table_layout.addWidget(self.table)
         self._keep_rows_visible()
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = QSplitter()
+        self.splitter.setProperty("orientation", qt_values.VERTICAL)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(table_box)
         self.splitter.addWidget(QWidget())  # the contract's page, once the book is open
@@ -232,9 +231,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.attention_dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable
         )
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.attention_dock)
-        self.attention_dock.hide()  # View → Needs Attention Panel (F9) shows it
-        for keys, step in ((Qt.Key.Key_F6, 1), (Qt.Modifier.SHIFT | Qt.Key.Key_F6, -1)):
+        self.attention_dock.hide()  # View → Needs Attention Panel (F9) shows it (docked in _finish_widgets)
+        for keys, step in (("F6", 1), ("Shift+F6", -1)):
             QShortcut(QKeySequence(keys), self, lambda step=step: self.cycle_panes(step))
 
         self.status_money = QLabel()
@@ -253,7 +251,25 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         appearance.changed().connect(self._appearance_changed)
         self.update_undo_actions()
         self._restore_settings()
+        if self.book is not None:  # (a book file still to open finishes them with the book, after the first paint)
+            self._finish_widgets()
         self.load_book()
+
+    def _finish_widgets(self) -> None:
+        """What the window's first paint can do without, and which uses Qt's own enums (qt_values.py says why):
+        the table sorts by a click on a column's title, by its title A to Z first; the attention panel's dock
+        goes to the right, unless the window's saved state has placed it already."""
+        if self._widgets_finished:
+            return
+        self._widgets_finished = True
+        from PySide6.QtCore import Qt
+
+        appearance.settle(QApplication.instance())
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)  # (shows the indicator; the model has this order already)
+        if self.dockWidgetArea(self.attention_dock) == Qt.DockWidgetArea.NoDockWidgetArea:
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.attention_dock)
+            self.attention_dock.hide()
 
     @property
     def welcome(self) -> WelcomePage:
@@ -309,6 +325,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         if self._opening is None:
             return self.book is not None
         opening, self._opening = self._opening, None
+        self._finish_widgets()
         self.model.stop_counting()  # adopt puts peewee over the connection: no count reads it meanwhile
         from models.book import adopt
 
@@ -396,6 +413,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         if here < 0 and step < 0:
             here = 0
         _, target = panes[(here + step) % len(panes)]
+        from PySide6.QtCore import Qt
+
         if target.focusPolicy() & Qt.FocusPolicy.TabFocus:
             target.setFocus(Qt.FocusReason.ShortcutFocusReason)
         else:  # a tab's page: its first control that takes the focus
@@ -704,6 +723,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         if not visible or self._attention_sized or self.attention is None:
             return
         self._attention_sized = True
+        from PySide6.QtCore import Qt
+
         width = min(self.attention.sizeHint().width(), self.width() // 3)
         self.resizeDocks([self.attention_dock], [max(width, self.attention.minimumWidth())], Qt.Orientation.Horizontal)
 
@@ -764,7 +785,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         header = self.settings.value("window/header", type=QByteArray)
         if header:
             self.table.horizontalHeader().restoreState(header)
-            self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+            self.table.horizontalHeader().setSortIndicatorShown(False)  # the table's order: _finish_widgets
         self._fit_columns()
 
     def save_settings(self) -> None:

@@ -122,6 +122,29 @@ def test_make_app_applies_the_saved_choice(qt, monkeypatch):
     assert appearance.is_dark(qt.palette())
 
 
+@pytest.mark.parametrize("system_dark", [True, False])
+@pytest.mark.parametrize("palette_dark", [True, False])
+def test_a_start_in_the_systems_colours_guesses_from_its_palette_then_follows_the_system(
+    qt, monkeypatch, system_dark, palette_dark
+):
+    """At start-up "System" is read from the palette the system gave (asking would cost the first paint:
+    desktop/widgets/qt_values.py); right after the first paint `settle` asks, and follows the system if the guess
+    was wrong. Once settled, asking again changes nothing."""
+    from desktop import app
+
+    monkeypatch.setattr(appearance, "system_is_dark", lambda: system_dark)
+    qt.setPalette(appearance.dark_palette() if palette_dark else appearance.light_palette())  # the system's
+    monkeypatch.setattr(app, "QSettings", lambda: _Fake("system"))
+    app.make_app()
+    assert appearance.is_dark(qt.palette()) is palette_dark  # the guess
+    appearance.settle(qt)
+    assert appearance.is_dark(qt.palette()) is system_dark
+    monkeypatch.setattr(appearance, "system_is_dark", lambda: not system_dark)  # (a later change of the system's
+    appearance.settle(qt)  # comes through its own signal, not through settle)
+    assert appearance.is_dark(qt.palette()) is system_dark
+    appearance.apply(qt, "light")
+
+
 class _Fake:
     def __init__(self, mode):
         self.mode = mode

@@ -255,3 +255,69 @@ def test_an_unexpected_error_while_finishing_closes_the_window_and_releases_the_
     monkeypatch.undo()
     with open_book(book_path, create=False) as book:  # the lock was released
         assert book.path == book_path
+
+
+FIRST_PAINT = textwrap.dedent(
+    """
+    import sys
+    from PySide6 import QtCore
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from desktop.app import make_app, start
+    app = make_app()
+    window = start(sys.argv[1], create=False)
+
+    def finished():
+        if window.book is None:  # the rest of the book: right after the first paint
+            QTimer.singleShot(10, finished)
+            return
+        from PySide6.QtCore import Qt
+
+        header = window.table.horizontalHeader()
+        print("sorted", header.sortIndicatorSection(), header.sortIndicatorOrder().name, header.isSortIndicatorShown())
+        print("dock", window.dockWidgetArea(window.attention_dock).name, window.attention_dock.isVisible())
+        shown = [header.model().headerData(c, Qt.Orientation.Horizontal) for c in range(header.count())]
+        asked = [window.model.headerData(c, Qt.Orientation.Horizontal) for c in range(header.count())]
+        print("titles", shown == asked, "|".join(shown))
+        window.close()
+        app.quit()
+
+    class Painted(QObject):  # installed last, so called first: before anything the window does after it
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                obj.removeEventFilter(self)
+                print("namespace made", "Qt" in vars(QtCore), flush=True)
+                QTimer.singleShot(0, finished)
+            return False
+
+    painted = Painted()
+    window.installEventFilter(painted)
+    window.show()
+    app.exec()
+    """
+)
+
+
+def test_the_first_paint_makes_no_qt_namespace_and_the_table_sorts_once_shown(book_path):
+    """The regression this guards: PySide makes the whole `Qt` namespace (93 enums, about 20 ms: a tenth of a bare
+    window's start) the first time Python touches it; desktop/widgets/qt_values.py lists what the way to the first
+    paint uses instead. Right after that paint the table sorts by its titles' clicks (title A to Z first) and the
+    attention panel docks on the right: on a first start, and on the next one, from the window's saved state."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(book_path.parent / "config")}
+    for start_ in ("first", "next"):
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_PAINT, str(book_path)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.splitlines() == [
+            "namespace made False",
+            "sorted 0 AscendingOrder True",
+            "dock RightDockWidgetArea False",
+            "titles True Title|Freelancer|Status|Currency|Budget|In escrow|Paid|Refunded|Started|Ended|Next deadline",
+        ], start_
+        assert "QAbstractItemView" not in out.stderr  # (no warning of a selection model on another model)
+    assert (book_path.parent / "config").exists()  # the second start restored the first one's window state
