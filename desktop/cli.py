@@ -120,6 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CUR",
         help="also convert every figure into this currency (default: the book's home currency; none: no conversion)",
     )
+    copy = sub.add_parser(
+        "copy-book",
+        help="copy a book into an empty PostgreSQL database, or a shared book into a new file, and check the copy",
+        description="Copy a whole book from a file into an empty PostgreSQL database (postgresql://user@host/dbname), "
+        "or from one into a new file. Both are checked: the copy must pass and hold the same records, totals and "
+        "chain of ledger entries as the book it was copied from, or it is removed.",
+    )
+    copy.add_argument("copy_source", metavar="SOURCE", help="the book to copy (a file, or a shared book's address)")
+    copy.add_argument("copy_target", metavar="TARGET", help="a new file, or an empty database's address")
     return parser
 
 
@@ -436,6 +445,33 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_copy_book(args) -> int:
+    from models.copy_book import copy_book
+    from models.errors import BookError
+
+    def step(what: str) -> None:  # one line on a terminal, rewritten as the copy goes
+        sys.stdout.write(f"\r\x1b[K{what[:1].upper()}{what[1:]}…")
+        sys.stdout.flush()
+
+    terminal = sys.stdout.isatty()
+    started = time.perf_counter()
+    try:
+        copied = copy_book(args.copy_source, args.copy_target, step if terminal else None)
+    except BookError as exc:
+        if terminal:
+            sys.stdout.write("\r\x1b[K")
+        print(f"escrowbook copy-book: {exc}", file=sys.stderr)
+        return 1
+    if terminal:
+        sys.stdout.write("\r\x1b[K")
+    entries = copied.rows.get("ledger_entry", 0)
+    print(
+        f"{copied.source} copied to {copied.target}: {copied.contracts:,} contracts, {entries:,} ledger entries; "
+        f"both checked, the same records, totals and chain of entries ({time.perf_counter() - started:.1f} s)."
+    )
+    return 0
+
+
 def cmd_reconcile(args) -> int:
     import json
 
@@ -565,7 +601,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return _app(args)
-    for name in ("path", "pdf_book", "csv_book", "rec_book", "pack_book", "statement", "out", "source"):
+    for name in (
+        "path",
+        "pdf_book",
+        "csv_book",
+        "rec_book",
+        "pack_book",
+        "statement",
+        "out",
+        "source",
+        "copy_source",
+        "copy_target",
+    ):
         if getattr(args, name, None) == "":  # ("" would mean the current folder to the system)
             print(f"escrowbook {args.command}: a file or folder name is needed, not an empty one.", file=sys.stderr)
             return 2 if args.command == "reconcile" else 1  # (reconcile's 1 means the books differ)
@@ -598,6 +645,8 @@ def _command(args) -> int:
         return cmd_reconcile(args)
     if args.command == "report":
         return cmd_report(args)
+    if args.command == "copy-book":
+        return cmd_copy_book(args)
     raise AssertionError(f"no such command: {args.command}")
 
 

@@ -348,7 +348,7 @@ def _qualified_updates(text: str) -> str:
 
 
 @functools.cache
-def _boolean_columns() -> dict[str, set[str]]:
+def boolean_columns() -> dict[str, set[str]]:
     """{table: its boolean columns}, from the models (SQLite keeps them as 0 and 1)."""
     from .entities import ALL_TABLES
 
@@ -367,9 +367,9 @@ def _boolean_values(text: str) -> str:
     """The 0s and 1s an INSERT writes into boolean columns as FALSE and TRUE (a bound value as text, which
     PostgreSQL reads as a boolean whether it is 0/1 or False/True)."""
     m = _INSERT.match(text)
-    if m is None or m.group(1) not in _boolean_columns():
+    if m is None or m.group(1) not in boolean_columns():
         return text
-    flags = _boolean_columns()[m.group(1)]
+    flags = boolean_columns()[m.group(1)]
     columns = [c.strip().strip('"') for c in m.group(2).split(",")]
     at = [i for i, c in enumerate(columns) if c in flags]
     if not at:

@@ -30,6 +30,7 @@ STORES = ("sqlite", "postgresql")
 PG_MODULES = {
     "test_book_files.py",
     "test_check_passes.py",
+    "test_copy_book.py",
     "test_corrections.py",
     "test_csv.py",
     "test_deadlines.py",
