@@ -129,6 +129,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     copy.add_argument("copy_source", metavar="SOURCE", help="the book to copy (a file, or a shared book's address)")
     copy.add_argument("copy_target", metavar="TARGET", help="a new file, or an empty database's address")
+    backup = sub.add_parser(
+        "backup",
+        help="back up a book into a new file: a copy of a book file, or pg_dump's archive of a shared book",
+        description="Back up a book into a new file, with its store's own tools: SQLite's backup API for a book "
+        "file (the backup is itself a book), pg_dump's custom format for a shared book (restored with pg_restore "
+        "into a new, empty database, then checked with `escrowbook check`).",
+    )
+    backup.add_argument("backup_book", metavar="BOOK", help="the book (a file, or a shared book's address)")
+    backup.add_argument("--out", dest="backup_out", required=True, metavar="FILE", help="the new file to write")
     return parser
 
 
@@ -472,6 +481,21 @@ def cmd_copy_book(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    from models.book_backup import back_up
+    from models.errors import BookError
+    from models.pgstore import shown
+
+    try:
+        written = back_up(args.backup_book, args.backup_out)
+    except BookError as exc:
+        print(f"escrowbook backup: {exc}", file=sys.stderr)
+        return 1
+    size = written.stat().st_size
+    print(f"{shown(args.backup_book)} backed up to {written} ({size / 1_048_576:.1f} MB).")
+    return 0
+
+
 def cmd_reconcile(args) -> int:
     import json
 
@@ -612,6 +636,8 @@ def main(argv: list[str] | None = None) -> int:
         "source",
         "copy_source",
         "copy_target",
+        "backup_book",
+        "backup_out",
     ):
         if getattr(args, name, None) == "":  # ("" would mean the current folder to the system)
             print(f"escrowbook {args.command}: a file or folder name is needed, not an empty one.", file=sys.stderr)
@@ -647,6 +673,8 @@ def _command(args) -> int:
         return cmd_report(args)
     if args.command == "copy-book":
         return cmd_copy_book(args)
+    if args.command == "backup":
+        return cmd_backup(args)
     raise AssertionError(f"no such command: {args.command}")
 
 

@@ -1,6 +1,7 @@
-"""`escrowbook copy-book`: a book moved from a file into PostgreSQL and back is the same book, proved by `check`
-on both sides (issue 22); a target that holds anything, and a source with problems, are refused in words and
-nothing is left behind."""
+"""Moving and keeping a book with its store's own tools (issue 22). `escrowbook copy-book`: a book moved from a
+file into PostgreSQL and back is the same book, proved by `check` on both sides; a target that holds anything,
+and a source with problems, are refused in words and nothing is left behind. `escrowbook backup`: pg_dump's
+archive of a shared book restores with pg_restore into the same book; a book file's backup is itself a book."""
 
 from __future__ import annotations
 
@@ -149,3 +150,46 @@ def test_a_copy_that_fails_midway_leaves_no_half_book_behind(source, empty_datab
         copy_book(str(source), url)
     monkeypatch.setattr(module, "_insert", real)
     assert copy_book(str(source), url).contracts == 41  # (the database was emptied again: it takes the copy)
+
+
+def test_a_shared_book_is_backed_up_with_pg_dump_and_restores_with_pg_restore_into_the_same_book(
+    source, empty_database, tmp_path, capsys
+):
+    import subprocess
+
+    from models.book_backup import pg_tool
+
+    url = empty_database()
+    copy_book(str(source), url)
+    before = _what(url)
+    dump = tmp_path / "team.dump"
+    assert main(["backup", url, "--out", str(dump)]) == 0
+    assert f"{url} backed up to {dump} (" in capsys.readouterr().out
+    assert dump.stat().st_mode & 0o777 == 0o600 and not list(tmp_path.glob("*.part"))
+    restored = empty_database()
+    done = subprocess.run(
+        [pg_tool("pg_restore"), "--no-owner", "--no-privileges", f"--dbname={restored}", str(dump)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert main(["check", restored]) == 0
+    assert _what(restored) == before
+    assert main(["backup", url, "--out", str(dump)]) == 1  # (never over a file)
+    assert "already exists: a backup is written to a new file only" in capsys.readouterr().err
+
+
+def test_a_book_file_is_backed_up_with_sqlites_backup_api_into_a_book(source, tmp_path, capsys):
+    before = _what(source)
+    copy = tmp_path / "saved.book"
+    assert main(["backup", str(source), "--out", str(copy)]) == 0
+    assert main(["check", str(copy)]) == 0
+    assert _what(copy) == before
+
+
+def test_a_backup_of_what_is_no_book_is_refused_in_words(empty_database, tmp_path, capsys):
+    url = empty_database()
+    assert main(["backup", url, "--out", str(tmp_path / "x.dump")]) == 1
+    assert "the database is empty: it holds no book" in capsys.readouterr().err
+    assert not (tmp_path / "x.dump").exists()
