@@ -394,7 +394,7 @@ def _build_pack(
     contracts = _contracts()
     active = {cid for cid, (_, _, started, ended) in contracts.items()
               if started <= last.isoformat() and (ended is None or ended >= first.isoformat())}  # fmt: skip
-    budget_read = reports.budget_vs_actual(last=last, home=home or False)
+    budget_read = reports.budget_vs_actual(last=last, home=home or False, active_from=first)  # (only the active)
     _all_priced = together.all_priced()  # (every report read: whatever they converted)
     budget = _budget_totals(budget_read, active)
     tables = [

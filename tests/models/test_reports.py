@@ -456,6 +456,26 @@ def test_budget_is_converted_at_the_contracts_start(small):
     assert row.figures["actual"].amount == 25_000 - 3_000 + 6_000  # 500 at .5, -50 at .6, 100 at .6
 
 
+def test_budget_of_the_contracts_active_in_a_range_is_the_whole_reports_rows_of_those(small):
+    """`active_from` (the year-end pack's): only the contracts active at some time from that day to `last`, each
+    with the figures, and in the home currency the conversions, the whole report gives it."""
+    rates.set_home_currency("EUR")
+    rates.record_rate("USD", "2026-03", "0.5", today=D3)
+    rates.record_rate("USD", "2026-04", "0.6", today=D3)
+    ended = ops.create_contract("Ended early", small["ben"], currency="USD", budget=9_000, started_on=START,
+                                today=START)  # fmt: skip
+    ops.end_contract(ended, agreed=True, today=D1)
+    later = ops.create_contract("Started late", small["ben"], currency="USD", budget=5_000, started_on=D3, today=D3)
+    for active_from, last, gone in ((D2, D3, {ended.id}), (D1, D2, {later.id}), (START, D3, set())):
+        kept = reports.budget_vs_actual(last=last, active_from=active_from)
+        every = reports.budget_vs_actual(last=last)
+        keys = {r.key for r in every.rows} - {str(i) for i in gone}
+        assert kept.rows == tuple(r for r in every.rows if r.key in keys) and kept.groups == len(keys)
+        assert kept.home_rows == tuple(h for h in every.home_rows if h.key in keys)
+    with pytest.raises(ValueError):
+        reports.budget_vs_actual(last=D3, active_from=D2, limit=10)
+
+
 # ------------------------------------------------------------------ drill-down
 def test_drill_down_lists_the_entries_behind_a_figure(small):
     report = reports.spend_by_period("month", home=False)
