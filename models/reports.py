@@ -624,6 +624,13 @@ def _freelancer_sums(first: date | None, last: date | None, filters: Filters) ->
             f"SUM(t.refunded) AS refunded FROM contract c{scan} CROSS JOIN contract_totals t ON t.contract_id = c.id "
             f"WHERE 1{cond} GROUP BY 1, 2 HAVING {_nonzero('t', 'released')}"
         )
+    elif not filters.any:  # (each contract's sums of the range, then its freelancer's: fewer rows to sort)
+        flows, args = _paid_per_contract(first, last, fees=True)
+        sql = (
+            "SELECT c.freelancer_id AS g, c.currency AS currency, SUM(s.paid) AS paid, SUM(s.fees) AS fees, "
+            f"SUM(s.refunded) AS refunded FROM ({flows}) s CROSS JOIN contract c ON c.id = s.contract_id "
+            f"GROUP BY 1, 2 HAVING {_nonzero('s')}"
+        )
     else:
         where, args = _where(filters, "d", first=first, last=last)
         sql = (
@@ -710,6 +717,14 @@ def _contract_sums(first: date | None, last: date | None, filters: Filters, *, t
         return (
             f"{head}t.currency AS currency, t.released AS paid, t.fees AS fees, t.refunded AS refunded{source} "
             "AND (t.released != 0 OR t.fees != 0 OR t.refunded != 0)",
+            args,
+        )
+    if titles and not filters.any:  # (each contract's sums of the range as budget against actual's: fewer to sort)
+        flows, args = _paid_per_contract(first, last, fees=True)
+        return (
+            "SELECT s.contract_id AS id, c.title AS title, c.currency AS currency, s.paid AS paid, s.fees AS fees, "
+            f"s.refunded AS refunded FROM ({flows}) s CROSS JOIN contract c ON c.id = s.contract_id "
+            "WHERE s.paid != 0 OR s.fees != 0 OR s.refunded != 0",
             args,
         )
     where, args = _where(filters, "d", first=first, last=last)
@@ -961,15 +976,18 @@ def _budget_flows(first: date | None, last: date | None) -> tuple[str, list]:
     return f"contract c LEFT JOIN ({sql}) f ON f.contract_id = c.id", args
 
 
-def _paid_per_contract(first: date | None, last: date | None) -> tuple[str, list]:
+def _paid_per_contract(first: date | None, last: date | None, *, fees: bool = False) -> tuple[str, list]:
     """SQL of each contract's payments and refunds dated first..last (either may be None), one row per contract
-    that has some: (contract_id, paid, refunded); and its arguments. The months the range covers whole are read
-    from the kept monthly sums (models/summary.py's contract_month: payments and refunds per contract and month,
-    a row a month where contract_day has one a day; read whole, its index by month would look up each row), the
-    days of a month it covers in part from the kept day sums."""
+    that has some: (contract_id, paid, refunded), or with `fees` (contract_id, paid, fees, refunded); and its
+    arguments. The months the range covers whole are read from the kept monthly sums (models/summary.py's
+    contract_month: payments and refunds per contract and month, a row a month where contract_day has one a day;
+    read whole, its index by month would look up each row), their fees from the kept day sums of the days that
+    have some, the days of a month it covers in part from the kept day sums. (Fewer rows to sort into contracts
+    than every day's.)"""
     after = first if first is None or first.day == 1 else _month_end(first) + timedelta(days=1)
     before = last if last is None or last == _month_end(last) else last.replace(day=1) - timedelta(days=1)
     parts, args = [], []
+    no_fees = ", 0 AS fees" if fees else ""
     if after is not None and before is not None and after > before:  # (no month whole: the days alone)
         after = before = None
         days = [(first, last)]
@@ -984,49 +1002,60 @@ def _paid_per_contract(first: date | None, last: date | None) -> tuple[str, list
         if before is not None:
             where += " AND m.month <= ?"
             args.append(before.isoformat()[:7])
-        parts.append(f"SELECT m.contract_id, m.paid, m.refunded FROM contract_month m NOT INDEXED WHERE 1{where}")
+        parts.append(
+            f"SELECT m.contract_id, m.paid{no_fees}, m.refunded FROM contract_month m NOT INDEXED WHERE 1{where}"
+        )
+        if fees:  # (the whole months' fees)
+            where, day_args = _where(NO_FILTERS, "d", first=after, last=before)
+            parts.append(f"SELECT d.contract_id, 0, d.fees, 0 FROM contract_day d WHERE d.fees != 0{where}")
+            args += day_args
     for a, b in days:
         where, day_args = _where(NO_FILTERS, "d", first=a, last=b)
-        parts.append(f"SELECT d.contract_id, d.paid, d.refunded FROM contract_day d WHERE 1{where}")
+        parts.append(f"SELECT d.contract_id, d.paid{', d.fees' if fees else ''}, d.refunded FROM contract_day d "
+                     f"WHERE 1{where}")  # fmt: skip
         args += day_args
     union = " UNION ALL ".join(parts)
-    return (
-        f"SELECT contract_id, SUM(paid) AS paid, SUM(refunded) AS refunded FROM ({union}) GROUP BY contract_id",
-        args,
-    )
+    summed = "SUM(paid) AS paid, SUM(fees) AS fees" if fees else "SUM(paid) AS paid"
+    return f"SELECT contract_id, {summed}, SUM(refunded) AS refunded FROM ({union}) GROUP BY contract_id", args
 
 
-def _budget_in_range(first: date | None, last: date | None, cond: str, args: list, over_only: bool) -> Iterable[tuple]:
-    """(id, title, currency, budget, paid, refunded) of every contract with a budget that the filters keep (`cond`:
-    filters.sql()), by id, paid and refunded first..last: each contract's payments of the range added up apart
-    (`_paid_per_contract`) and matched with the contracts here, as they are read (a join in SQL would index
+def _budget_in_range(first: date | None, last: date | None, cond: str, args: list) -> tuple[Iterable[tuple], dict]:
+    """Every contract with a budget that the filters keep (`cond`: filters.sql()), by id: (id, title, currency,
+    budget); and each one's payments and refunds first..last (id -> (paid, refunded), those with some): added up
+    apart (`_paid_per_contract`), to be matched with the contracts as they are read (a join in SQL would index
     the sums first, in a temporary index: a fifth of the whole report's time on a book of 100,000 contracts)."""
     sql, flow_args = _paid_per_contract(first, last)
     flows = {cid: (p, r) for cid, p, r in database.execute_sql(sql, flow_args)}
-    none = (0, 0)
     found = database.execute_sql(
         f"SELECT c.id, c.title, c.currency, c.budget FROM contract c WHERE c.budget IS NOT NULL{cond} ORDER BY c.id",
         args,
     )
-    for cid, title, cur, budget in found:
-        p, r = flows.get(cid, none)
-        if not over_only or budget - p + r < 0:
-            yield cid, title, cur, budget, p, r
+    return found, flows
 
 
 BUDGET_SUMS = ("paid", "refunded")  # the kept sums behind budget against actual (actual = paid - refunded)
 
 
-def _budget_rows(found: Iterable[tuple], sums: dict[str, list[int]] | None = None) -> list[Row]:
-    """A `Row` of BUDGET_COLUMNS, flagged, for each (id, title, currency, budget, paid, refunded) found; and, into
-    `sums` if given, their budgets, payments and refunds added up per currency."""
+def _budget_rows(
+    found: Iterable[tuple], sums: dict[str, list[int]] | None = None, flows: dict | None = None, over_only=False
+) -> list[Row]:
+    """A `Row` of BUDGET_COLUMNS, flagged, for each (id, title, currency, budget, paid, refunded) found, or each
+    (id, title, currency, budget) with its (paid, refunded) in `flows` (none there: 0); `over_only`: only those
+    over budget. Into `sums` if given, their budgets, payments and refunds added up per currency."""
     rows: list[Row] = []
     append = rows.append
+    none = (0, 0)
     with _many_objects():
-        for cid, title, cur, budget, p, r in found:
-            actual = p - r
-            left = budget - actual
-            figures = {"budget": budget, "paid": p, "refunded": r, "actual": actual, "left": left}
+        for row in found:
+            if flows is None:
+                cid, title, cur, budget, p, r = row
+            else:
+                cid, title, cur, budget = row
+                p, r = flows.get(cid, none)
+            left = budget - p + r
+            if over_only and left >= 0:
+                continue
+            figures = {"budget": budget, "paid": p, "refunded": r, "actual": p - r, "left": left}
             append(_new(Row, (str(cid), title, cur, figures, OVER if left < 0 else ON if left == 0 else UNDER)))
             if sums is not None:
                 s = sums.get(cur)
@@ -1093,10 +1122,10 @@ def budget_vs_actual(
     if limit is None and not offset and after is None:  # every contract (over budget): its rows, its totals
         sums: dict[str, list[int]] = {}
         if first is None and last is None:
-            found = run(source + " ORDER BY id", [*flow_args, *args])
+            rows = _budget_rows(run(source + " ORDER BY id", [*flow_args, *args]), sums)
         else:
-            found = _budget_in_range(first, last, cond, args, over_only)
-        rows = _budget_rows(found, sums)
+            found, paid = _budget_in_range(first, last, cond, args)
+            rows = _budget_rows(found, sums, paid, over_only)
         groups = len(rows)
         totals = [_budget_total(cur, *s) for cur, s in sorted(sums.items())]
     elif over_only:  # one statement: each contract's figures made once, then the page and the totals from them

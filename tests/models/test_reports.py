@@ -264,6 +264,21 @@ def test_a_contract_given_to_another_freelancer_counts_for_them_in_every_report(
 
 
 @pytest.mark.parametrize(
+    "first, last",
+    [(START, D3), (D1, date(2026, 4, 30)), (START, date(2026, 4, 30)), (D1, D3), (D3, None), (None, D2)],
+)
+def test_by_freelancer_and_by_contract_over_whole_months_and_parts_of_months_equal_the_ledger(small, first, last):
+    """A range of whole months (their payments and refunds from the kept monthly sums, their fees from the days
+    that have some) and parts of months at either end (from the kept day sums), as the ledger says."""
+    for report, key in (
+        (reports.spend_by_freelancer(first=first, last=last, home=False), lambda e, c: str(c.freelancer_id)),
+        (reports.spend_by_contract(first=first, last=last, home=False), lambda e, c: str(c.id)),
+    ):
+        assert as_dict(report) == expected(key, reports.SPEND_COLUMNS, first=first, last=last), report.name
+        assert [r.key for r in report.rows] == sorted((r.key for r in report.rows), key=int)
+
+
+@pytest.mark.parametrize(
     "filters",
     [{"status": "ended"}, {"status": "active"}, {"policy": "direct"}, {"policy": "upwork"}, {"freelancer": "ben"}],
 )
