@@ -349,7 +349,8 @@ def build_pack(
     the book's home currency (if it has one), False for none. Raises PackCancelled when `cancelled()`."""
     global _all_priced
     try:
-        with converting_together() as together:  # (its reports convert the same day sums: each once)
+        # (its reports convert the same day sums: each once; hundreds of thousands of objects made, none in a cycle)
+        with converting_together() as together, reports.many_objects():
             return _build_pack(year, home, progress, cancelled, together)
     finally:
         _all_priced = False

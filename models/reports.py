@@ -541,8 +541,10 @@ SPEND_SUMS = ("paid", "fees", "refunded")  # the base columns of SPEND_COLUMNS (
 
 
 @contextlib.contextmanager
-def _many_objects():
-    """The collector of cyclic garbage paused while a report makes its rows (back as it was after)."""
+def many_objects():
+    """The collector of cyclic garbage paused while a report makes its rows, or a year-end pack its tables (back as
+    it was after). A collection walks every object made since the last, all of them at times: with hundreds of
+    thousands of rows and conversions made, that was two fifths of the year-end pack's reports' time."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -557,7 +559,7 @@ def _spend_rows(found: Iterable[tuple], labels: Callable[[int], str] | None = No
     for each (group, label, currency, paid, fees, refunded) when `labels` is None."""
     rows: list[Row] = []
     append = rows.append
-    with _many_objects():
+    with many_objects():
         if labels is not None:
             found = ((g, labels(g), cur, p, f, r) for g, cur, p, f, r in found)
         for g, label, cur, p, f, r in found:
@@ -812,6 +814,7 @@ def spend_by_period(
     )
 
 
+@many_objects()  # (its home currency's conversions too)
 def spend_by_freelancer(
     *,
     first: date | None = None,
@@ -828,6 +831,7 @@ def spend_by_freelancer(
     return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort)
 
 
+@many_objects()  # (its home currency's conversions too)
 def spend_by_contract(
     *,
     first: date | None = None,
@@ -1045,7 +1049,7 @@ def _budget_rows(
     rows: list[Row] = []
     append = rows.append
     none = (0, 0)
-    with _many_objects():
+    with many_objects():
         for row in found:
             if flows is None:
                 cid, title, cur, budget, p, r = row
@@ -1072,6 +1076,7 @@ def _budget_total(cur: str, budget: int, p: int, r: int) -> Row:
     return Row("", "Total", cur, {"budget": budget, "paid": p, "refunded": r, "actual": p - r, "left": budget - p + r})
 
 
+@many_objects()  # (its home currency's conversions too)
 def budget_vs_actual(
     *,
     first: date | None = None,

@@ -5,6 +5,7 @@ date range; the drill-down lists the entries behind a figure; random books add u
 
 from __future__ import annotations
 
+import gc
 import shutil
 import tempfile
 from collections import defaultdict
@@ -489,6 +490,29 @@ def test_budget_of_the_contracts_active_in_a_range_is_the_whole_reports_rows_of_
         assert kept.home_rows == tuple(h for h in every.home_rows if h.key in keys)
     with pytest.raises(ValueError):
         reports.budget_vs_actual(last=D3, active_from=D2, limit=10)
+
+
+def test_the_collector_of_cyclic_garbage_is_paused_while_a_big_report_converts_and_back_as_it_was_after(
+    small, monkeypatch
+):
+    rates.set_home_currency("EUR")
+    seen = []
+    row = reports._Home.row
+    monkeypatch.setattr(reports._Home, "row", lambda self, *a: (seen.append(gc.isenabled()), row(self, *a))[1])
+    assert gc.isenabled()
+    for report in (reports.spend_by_contract, reports.spend_by_freelancer, reports.budget_vs_actual):
+        seen.clear()
+        report()
+        assert seen and not any(seen) and gc.isenabled(), report
+    with pytest.raises(ValueError):
+        reports.budget_vs_actual(active_from=D1, limit=1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        reports.spend_by_contract()
+        assert not gc.isenabled()  # (paused by someone else: left so)
+    finally:
+        gc.enable()
 
 
 # ------------------------------------------------------------------ drill-down
