@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -440,8 +441,8 @@ class Converter:
             if shared is not None:
                 shared[self.home] = state
         # currency -> (its days' periods, their rates); currency -> month -> rate; (currency, day) -> its rate, once
-        # found; (amount, currency, day) -> its conversion, once made; and `memo`, for the reports: (amount,
-        # (currency, ISO day)) -> the same conversions, found without making a date
+        # found; (amount, currency, day) -> its conversion, once made; and `memo`, for the reports, which keep
+        # there what they convert (convert_once): (currency, ISO day) -> amount -> its conversion
         self._days, self._months, self._found, self._made, self.memo = state
 
     def _load(self, currency: str) -> None:
@@ -475,11 +476,14 @@ class Converter:
     def convert(self, amount_minor: int, currency: str, on_day: date) -> Conversion:
         key = (amount_minor, currency, on_day)
         made = self._made.get(key)
-        if made is not None:
-            return made
+        if made is None:
+            made = self._made[key] = self.convert_once(amount_minor, currency, on_day)
+        return made
+
+    def convert_once(self, amount_minor: int, currency: str, on_day: date) -> Conversion:
+        """`convert`, for a caller that keeps what it converts (in `memo`): not looked up, not kept here."""
         if self.home is None or currency == self.home:
-            made = self._made[key] = _converted(amount_minor, currency, on_day, self.home, None)
-            return made
+            return _converted(amount_minor, currency, on_day, self.home, None)
         try:
             rate, factors = self._found[(currency, on_day)]
         except KeyError:  # (a report converts several sums of each currency and day: the rate is found once)
@@ -487,17 +491,15 @@ class Converter:
             factors = None if rate is None or rate.value is None else _factors(currency, rate.value, self.home)
             self._found[(currency, on_day)] = rate, factors
         if factors is None:
-            made = self._made[key] = _converted(amount_minor, currency, on_day, self.home, rate)
-            return made
+            return _converted(amount_minor, currency, on_day, self.home, rate)
         # apply_rate's arithmetic, with the rate's terms scaled to the currencies' minor units once per rate
         n, d = factors
         q, r = divmod(amount_minor * n, d)
         twice = 2 * r
         if twice > d or (twice == d and q % 2):
             q += 1
-        made = self._made[key] = _new(Converted, (q, self.home, rate.value, rate.period, rate.quoted, rate.source,
-                                                  amount_minor, currency, on_day))  # fmt: skip
-        return made
+        return _new(Converted, (q, self.home, rate.value, rate.period, rate.quoted, rate.source, amount_minor,
+                                currency, on_day))  # fmt: skip
 
 
 _new = tuple.__new__  # (a Converted from its values at once, without the keyword handling of Converted(...))
@@ -520,7 +522,11 @@ class Together(dict):
 
     def all_priced(self) -> bool:
         """Whether every amount converted so far had a rate (then no figure made of them misses one)."""
-        return not any(any(map(_IS_MISSING, made.values())) for _, _, _, made, _ in self.values())
+        return not any(
+            any(map(_IS_MISSING, made.values())) or any(map(_IS_MISSING, chain.from_iterable(map(dict.values,
+                                                                                                   memo.values()))))
+            for _, _, _, made, memo in self.values()
+        )  # fmt: skip
 
 
 _IS_MISSING = attrgetter("missing")

@@ -365,15 +365,15 @@ class _Home:
     """Adds up day-sums per (group, currency, day), then converts each column's sum once. A group's day-sums are
     kept as SQL gave them (its row: the sums of `base`, in its order, from its place `offset`; a contract's day is
     one row), added up only when a group has several rows of a day (a freelancer's contracts, a period's
-    statuses). `memo`: conversions already made, by (currency, ISO day) then amount (by default the converter's,
-    which every report converting together shares: a period's day-sum is its total's too)."""
+    statuses). Its conversions are kept in the converter's `memo`, by (currency, ISO day) then amount, which every
+    report converting together shares (a period's day-sum is its total's too)."""
 
-    def __init__(self, converter: Converter, base: Iterable[str] = SUMS, memo: dict | None = None, *, offset: int = 0):
+    def __init__(self, converter: Converter, base: Iterable[str] = SUMS, *, offset: int = 0):
         self.converter = converter
         self.home = converter.home
         self.offset = offset
         self.at = {c: offset + i for i, c in enumerate(base)}
-        self.memo = converter.memo if memo is None else memo
+        self.memo = converter.memo
         self.sums: dict[str, dict[tuple[str, str], Sequence[int]]] = {}
         self.nothing = HomeAmount(0, converter.home)  # (a column with no amount; one for all: it cannot change)
 
@@ -407,7 +407,7 @@ class _Home:
     def _convert(self, at: tuple[str, str], value: int):
         currency, day = at
         on_day = _DAYS.get(day) or _DAYS.setdefault(day, date.fromisoformat(day))
-        conv = self.memo[at][value] = self.converter.convert(value, currency, on_day)
+        conv = self.memo[at][value] = self.converter.convert_once(value, currency, on_day)
         return conv
 
     def amount(self, ordered: list[tuple[tuple[str, str], Sequence[int]]], at_column: int) -> HomeAmount:
