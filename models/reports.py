@@ -38,9 +38,12 @@ count in it), a page at a time.
 Speed (benchmarks/reports.py: each within 300 ms on a book of 100,000 contracts): no report reads the ledger.
 The period reports add up the book's day sums (report_day, models/report_totals.py); a report by contract or
 by freelancer reads each contract's kept totals (whole life) or adds up its kept day sums (contract_day) in
-SQL, one GROUP BY, its totals from the book's day sums; budget against actual reads the kept monthly sums
-(contract_month) for the months a range covers whole. Their order and pages are SQL's, and a row is made once
-from a tuple. In the home currency only a page's groups are converted, each (column, currency, day) sum once.
+SQL, one GROUP BY, its totals from the book's day sums; budget against actual, and unfiltered reports by
+contract or by freelancer over a range, read the kept monthly sums (contract_month) for the months a range
+covers whole (fewer rows to sort into contracts than every day's). Their order and pages are SQL's, and a row
+is made once from a tuple, with the collector of cyclic garbage paused (`many_objects`). In the home currency
+only a page's groups are converted, each (column, currency, day) sum once, kept in the converters' memo that
+reports converting together share (the year-end pack's).
 """
 
 from __future__ import annotations
