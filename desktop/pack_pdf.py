@@ -84,6 +84,7 @@ from models.pack import (
     write_csv_file,
 )
 from models.partfiles import remove_leftovers, temporary_beside
+from models.reports import many_objects
 
 TABLE_PT = 7.5
 H1_PT = 16.0
@@ -670,7 +671,13 @@ def write_pack(
     All or nothing: each file is written under a temporary name beside its place and checked whole, and only
     then are they all moved into place. Raises OSError (nothing of the pack left behind, any earlier pack
     untouched) or PackCancelled (likewise)."""
-    folder = Path(folder)
+    with many_objects():  # (a table's rows and a page's texts: many objects, none in a cycle)
+        return _write_pack(pack, Path(folder), book_name=book_name, generated_at=generated_at, charts=charts,
+                           palette=palette, page_size=page_size, progress=progress, cancelled=cancelled)  # fmt: skip
+
+
+def _write_pack(pack: Pack, folder: Path, *, book_name: str, generated_at: datetime, charts, palette, page_size,
+                progress, cancelled) -> list[Path]:  # fmt: skip
     made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     names = file_names(pack)

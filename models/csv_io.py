@@ -97,6 +97,7 @@ _EXTRA_NEEDED = {
     "ledger.csv": "SELECT 1 FROM support_case LIMIT 1",
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)  # (each one character)
 _PLAIN_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _INSTANT = "%Y-%m-%dT%H:%M:%SZ"
@@ -182,8 +183,8 @@ def write_rows(path: Path, headers: Iterable[str], rows: Iterable[tuple]) -> int
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f, lineterminator="\r\n")
         w.writerow(headers)
-        for row in rows:
-            w.writerow([safe_cell(v) for v in row])
+        for row in rows:  # (a text that starts safe as it is: as safe_cell gives it, without a call)
+            w.writerow([v if v.__class__ is str and v[:1] not in _FORMULA_FIRST else safe_cell(v) for v in row])
             n += 1
         f.flush()
         written = f.tell()

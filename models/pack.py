@@ -349,7 +349,8 @@ def build_pack(
     the book's home currency (if it has one), False for none. Raises PackCancelled when `cancelled()`."""
     global _all_priced
     try:
-        with converting_together() as together:  # (its reports convert the same day sums: each once)
+        # (its reports convert the same day sums: each once; hundreds of thousands of objects made, none in a cycle)
+        with converting_together() as together, reports.many_objects():
             return _build_pack(year, home, progress, cancelled, together)
     finally:
         _all_priced = False
@@ -394,7 +395,7 @@ def _build_pack(
     contracts = _contracts()
     active = {cid for cid, (_, _, started, ended) in contracts.items()
               if started <= last.isoformat() and (ended is None or ended >= first.isoformat())}  # fmt: skip
-    budget_read = reports.budget_vs_actual(last=last, home=home or False)
+    budget_read = reports.budget_vs_actual(last=last, home=home or False, active_from=first)  # (only the active)
     _all_priced = together.all_priced()  # (every report read: whatever they converted)
     budget = _budget_totals(budget_read, active)
     tables = [

@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -171,14 +172,8 @@ def apply_rate(amount_minor: int, from_currency: str, rate: Fraction, home: str)
 
     In integers: amount x rate x 10^shift = n / d exactly; n = q d + r with 0 <= r < d (floor division, so
     negative amounts too); the result is q, or q + 1 when r / d is more than a half, or is a half and q is odd."""
-    shift = CURRENCY_EXPONENT[home] - CURRENCY_EXPONENT[from_currency]
-    n = int(amount_minor) * rate.numerator
-    d = rate.denominator
-    if shift >= 0:
-        n *= 10**shift
-    else:
-        d *= 10**-shift
-    q, r = divmod(n, d)
+    n, d = _factors(from_currency, rate, home)
+    q, r = divmod(int(amount_minor) * n, d)
     twice = 2 * r
     return q + 1 if twice > d or (twice == d and q % 2) else q
 
@@ -442,12 +437,13 @@ class Converter:
         shared = getattr(_together, "held", None)
         state = None if shared is None else shared.get(self.home)
         if state is None:
-            state = ({}, {}, {}, {})
+            state = ({}, {}, {}, {}, {})
             if shared is not None:
                 shared[self.home] = state
         # currency -> (its days' periods, their rates); currency -> month -> rate; (currency, day) -> its rate, once
-        # found; (amount, currency, day) -> its conversion, once made
-        self._days, self._months, self._found, self._made = state
+        # found; (amount, currency, day) -> its conversion, once made; and `memo`, for the reports, which keep
+        # there what they convert (convert_once): (currency, ISO day) -> amount -> its conversion
+        self._days, self._months, self._found, self._made, self.memo = state
 
     def _load(self, currency: str) -> None:
         periods: list[str] = []
@@ -480,17 +476,41 @@ class Converter:
     def convert(self, amount_minor: int, currency: str, on_day: date) -> Conversion:
         key = (amount_minor, currency, on_day)
         made = self._made.get(key)
-        if made is not None:
-            return made
-        if self.home is None or currency == self.home:
-            rate = None
-        else:
-            try:
-                rate = self._found[(currency, on_day)]
-            except KeyError:  # (a report converts several sums of each currency and day: the rate is found once)
-                rate = self._found[(currency, on_day)] = self.rate_for(currency, on_day)
-        made = self._made[key] = _converted(amount_minor, currency, on_day, self.home, rate)
+        if made is None:
+            made = self._made[key] = self.convert_once(amount_minor, currency, on_day)
         return made
+
+    def convert_once(self, amount_minor: int, currency: str, on_day: date) -> Conversion:
+        """`convert`, for a caller that keeps what it converts (in `memo`): not looked up, not kept here."""
+        if self.home is None or currency == self.home:
+            return _converted(amount_minor, currency, on_day, self.home, None)
+        try:
+            rate, factors = self._found[(currency, on_day)]
+        except KeyError:  # (a report converts several sums of each currency and day: the rate is found once)
+            rate = self.rate_for(currency, on_day)
+            factors = None if rate is None or rate.value is None else _factors(currency, rate.value, self.home)
+            self._found[(currency, on_day)] = rate, factors
+        if factors is None:
+            return _converted(amount_minor, currency, on_day, self.home, rate)
+        # apply_rate's arithmetic, with the rate's terms scaled to the currencies' minor units once per rate
+        n, d = factors
+        q, r = divmod(amount_minor * n, d)
+        twice = 2 * r
+        if twice > d or (twice == d and q % 2):
+            q += 1
+        return _new(Converted, (q, self.home, rate.value, rate.period, rate.quoted, rate.source, amount_minor,
+                                currency, on_day))  # fmt: skip
+
+
+_new = tuple.__new__  # (a Converted from its values at once, without the keyword handling of Converted(...))
+
+
+def _factors(from_currency: str, rate: Fraction, home: str) -> tuple[int, int]:
+    """apply_rate's numerator factor and denominator for a rate: amount x n / d is the amount converted, exactly."""
+    shift = CURRENCY_EXPONENT[home] - CURRENCY_EXPONENT[from_currency]
+    if shift >= 0:
+        return rate.numerator * 10**shift, rate.denominator
+    return rate.numerator, rate.denominator * 10**-shift
 
 
 _together = threading.local()
@@ -502,7 +522,11 @@ class Together(dict):
 
     def all_priced(self) -> bool:
         """Whether every amount converted so far had a rate (then no figure made of them misses one)."""
-        return not any(any(map(_IS_MISSING, made.values())) for *_, made in self.values())
+        return not any(
+            any(map(_IS_MISSING, made.values())) or any(map(_IS_MISSING, chain.from_iterable(map(dict.values,
+                                                                                                   memo.values()))))
+            for _, _, _, made, memo in self.values()
+        )  # fmt: skip
 
 
 _IS_MISSING = attrgetter("missing")

@@ -173,9 +173,8 @@ def page(
     home = reports._home(home)
     home_rows: tuple[HomeRow, ...] = ()
     if home:  # (the page's groups only, each (column, currency, day) sum converted once)
-        sums = reports._Home(Converter(home), {})
-        for g, cur, day, *values in reports._home_day_rows(by, first, last, filters, reports.SPEND_SUMS, keys):
-            sums.add(str(g), cur, day, values, reports.SPEND_SUMS)
+        sums = reports._Home(Converter(home), reports.SPEND_SUMS, offset=3)
+        sums.add_rows(reports._home_day_rows(by, first, last, filters, reports.SPEND_SUMS, keys))
         home_rows = tuple(sums.row(str(g), label(g), columns) for g in keys)
     counted = not more and after is None
     name = "spend by contract" if by == "contract" else "spend by freelancer"

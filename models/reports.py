@@ -38,18 +38,22 @@ count in it), a page at a time.
 Speed (benchmarks/reports.py: each within 300 ms on a book of 100,000 contracts): no report reads the ledger.
 The period reports add up the book's day sums (report_day, models/report_totals.py); a report by contract or
 by freelancer reads each contract's kept totals (whole life) or adds up its kept day sums (contract_day) in
-SQL, one GROUP BY, its totals from the book's day sums; budget against actual reads the kept monthly sums
-(contract_month) for the months a range covers whole. Their order and pages are SQL's, and a row is made once
-from a tuple. In the home currency only a page's groups are converted, each (column, currency, day) sum once.
+SQL, one GROUP BY, its totals from the book's day sums; budget against actual, and unfiltered reports by
+contract or by freelancer over a range, read the kept monthly sums (contract_month) for the months a range
+covers whole (fewer rows to sort into contracts than every day's). Their order and pages are SQL's, and a row
+is made once from a tuple, with the collector of cyclic garbage paused (`many_objects`). In the home currency
+only a page's groups are converted, each (column, currency, day) sum once, kept in the converters' memo that
+reports converting together share (the year-end pack's).
 """
 
 from __future__ import annotations
 
 import calendar
 import contextlib
+import functools
 import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
@@ -117,9 +121,9 @@ NO_FILTERS = Filters()
 
 
 # ------------------------------------------------------------------ results
-@dataclass(frozen=True)
-class HomeAmount:
-    """A figure converted into the home currency: the sum of its converted day-sums (see the module's text)."""
+class HomeAmount(NamedTuple):
+    """A figure converted into the home currency: the sum of its converted day-sums (see the module's text). (A
+    named tuple, not a frozen dataclass, as Row: the year-end pack makes hundreds of thousands of them.)"""
 
     amount: int  # minor units of `currency`; the parts that have no rate are left out (then `complete` is False)
     currency: str
@@ -162,6 +166,9 @@ class HomeAmount:
         return "; ".join(words)
 
 
+_new = tuple.__new__  # (a named tuple from its values at once, without the keyword handling of Row(...))
+
+
 class Row(NamedTuple):
     """One group in one currency: its figures in minor units of `currency`. (A named tuple, not a dataclass: a
     report by contract makes 100,000 of them, and a tuple is made in a third of a frozen dataclass's time.)"""
@@ -173,9 +180,8 @@ class Row(NamedTuple):
     flag: str = ""  # budget against actual: OVER, UNDER, ON or NO_BUDGET
 
 
-@dataclass(frozen=True)
-class HomeRow:
-    """One group with all its currencies converted into the home currency."""
+class HomeRow(NamedTuple):
+    """One group with all its currencies converted into the home currency. (A named tuple, as Row.)"""
 
     key: str
     label: str
@@ -299,16 +305,26 @@ _GROUP = {"contract": "d.contract_id", "freelancer": "d.freelancer_id"}
 
 
 def _home_day_rows(
-    by: str, first: date | None, last: date | None, filters: Filters, base: Iterable[str], keys: list | None = None
+    by: str,
+    first: date | None,
+    last: date | None,
+    filters: Filters,
+    base: Iterable[str],
+    keys: list | None = None,
+    contracts: tuple[str, list] = ("", []),
 ) -> list[tuple]:
     """The kept day sums of the contracts `filters` keeps, dated first..last, as `_Home.add` takes them: rows
-    (group, currency, day, *SUMS) with the SUMS not in `base` 0, one per contract and day that has some (a
+    (group, currency, day, *sums of `base`, in its order), one per contract and day that has some (a
     freelancer's contracts of one day are added up by `_Home`: no sort here). `by`: "contract" or "freelancer";
-    `keys`: only these groups."""
+    `keys`: only these groups; `contracts`: only the contracts `c` that these SQL conditions (" AND ...") and
+    arguments keep."""
     run = database.execute_sql
     base = list(base)
     where, args = _where(filters, "d", first=first, last=last)
-    sums = ", ".join(f"d.{s}" if s in base else "0" for s in SUMS)
+    if contracts[0]:  # (looked up as the day sums are read in their order: not each contract's through an index)
+        where += f" AND +d.contract_id IN (SELECT c.id FROM contract c WHERE 1{contracts[0]})"
+        args += contracts[1]
+    sums = ", ".join(f"d.{b}" for b in base)
     some = " OR ".join(f"d.{b} != 0" for b in base)
     head = f"SELECT {_GROUP[by]}, d.currency, d.day, {sums} FROM contract_day d WHERE ({some}){where}"
     if keys is None:
@@ -349,52 +365,84 @@ _DAYS: dict[str, date] = {}  # ISO day -> date, read once (a report names each o
 
 
 class _Home:
-    """Adds up day-sums per (group, column, currency, day), then converts each sum once. `memo`: conversions
-    already made, shared between the groups and the total (a period's day-sum is its total's too)."""
+    """Adds up day-sums per (group, currency, day), then converts each column's sum once. A group's day-sums are
+    kept as SQL gave them (its row: the sums of `base`, in its order, from its place `offset`; a contract's day is
+    one row), added up only when a group has several rows of a day (a freelancer's contracts, a period's
+    statuses). Its conversions are kept in the converter's `memo`, by (currency, ISO day) then amount, which every
+    report converting together shares (a period's day-sum is its total's too)."""
 
-    def __init__(self, converter: Converter, memo: dict | None = None):
+    def __init__(self, converter: Converter, base: Iterable[str] = SUMS, *, offset: int = 0):
         self.converter = converter
         self.home = converter.home
-        self.memo = {} if memo is None else memo
-        self.sums: dict[str, dict[str, dict[tuple[str, str], int]]] = {}
+        self.offset = offset
+        self.at = {c: offset + i for i, c in enumerate(base)}
+        self.memo = converter.memo
+        self.sums: dict[str, dict[tuple[str, str], Sequence[int]]] = {}
         self.nothing = HomeAmount(0, converter.home)  # (a column with no amount; one for all: it cannot change)
 
-    def add(self, key: str, currency: str, day: str, sums: tuple, base: Iterable[str]) -> None:
-        columns = self.sums.get(key)
-        if columns is None:
-            columns = self.sums[key] = {}
+    def add(self, key: str, currency: str, day: str, row: Sequence) -> None:
+        """A row holding day-sums (never changed here) of group `key`."""
+        cells = self.sums.get(key)
         at = (currency, day)
-        for column in base:
-            value = sums[_AT[column]]
-            if value:
-                cell = columns.get(column)
-                if cell is None:
-                    columns[column] = {at: value}
-                else:
-                    cell[at] = cell.get(at, 0) + value
+        if cells is None:
+            self.sums[key] = {at: row}
+            return
+        was = cells.get(at)
+        if was is None:
+            cells[at] = row
+        else:
+            off = self.offset
+            cells[at] = [*row[:off], *(a + b for a, b in zip(was[off:], row[off:], strict=True))]
 
-    def amount(self, day_sums: dict[tuple[str, str], int]) -> HomeAmount:
+    def add_rows(self, rows: Iterable[tuple]) -> None:
+        """Rows (group, currency, day, *sums) as `_home_day_rows` gives them (`offset` 3), each `add`ed."""
+        sums, add = self.sums, self.add
+        for row in rows:
+            key, at = str(row[0]), (row[1], row[2])
+            cells = sums.get(key)
+            if cells is None:
+                sums[key] = {at: row}
+            elif at not in cells:
+                cells[at] = row
+            else:
+                add(key, row[1], row[2], row)
+
+    def _convert(self, at: tuple[str, str], value: int):
+        currency, day = at
+        on_day = _DAYS.get(day) or _DAYS.setdefault(day, date.fromisoformat(day))
+        conv = self.memo[at][value] = self.converter.convert_once(value, currency, on_day)
+        return conv
+
+    def amount(self, ordered: list[tuple[tuple[str, str], Sequence[int]]], at_column: int) -> HomeAmount:
+        """One column (its place in a row) of a group's day-sums, `ordered` by currency then day, converted."""
         parts = []
         total = 0
-        memo, convert, days = self.memo, self.converter.convert, _DAYS
-        for at in sorted(day_sums):  # (by currency, then day)
-            value = day_sums[at]
-            if value == 0:
+        memo = self.memo
+        for at, sums in ordered:
+            value = sums[at_column]
+            if not value:
                 continue
-            conv = memo.get((value, at))
+            sub = memo.get(at)
+            if sub is None:
+                sub = memo[at] = {}
+            conv = sub.get(value)
             if conv is None:
-                currency, day = at
-                on_day = days.get(day) or days.setdefault(day, date.fromisoformat(day))
-                conv = memo[(value, at)] = convert(value, currency, on_day)
+                conv = self._convert(at, value)
             parts.append(conv)
-            if not conv.missing:
-                total += conv.amount
-        return HomeAmount(total, self.home, tuple(parts))
+            amount = conv.amount  # (None when it has no rate)
+            if amount is not None:
+                total += amount
+        return _new(HomeAmount, (total, self.home, tuple(parts))) if parts else self.nothing
 
-    def row(self, key: str, label: str, columns: Iterable[str]) -> HomeRow:
+    def row(self, key: str, label: str, columns: tuple[str, ...]) -> HomeRow:
         cells = self.sums.get(key)
-        base = {} if cells is None else {c: self.amount(cell) for c, cell in cells.items()}
         home = self.home
+        base: dict[str, HomeAmount] = {}
+        if cells is not None:
+            ordered = sorted(cells.items())  # (by currency, then day)
+            at = self.at
+            for c in _bases_of(columns):
+                base[c] = self.amount(ordered, at[c])
         figures = {}
         for c in columns:
             signs = DERIVED.get(c)
@@ -408,8 +456,14 @@ class _Home:
                 if amount is not None:
                     parts += amount.parts
                     total += sign * amount.amount
-            figures[c] = HomeAmount(total, home, tuple(parts))
-        return HomeRow(key, label, home, figures)
+            figures[c] = _new(HomeAmount, (total, home, tuple(parts)))
+        return _new(HomeRow, (key, label, home, figures))
+
+
+@functools.cache
+def _bases_of(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The kept sums (base columns) that `columns` are made of."""
+    return tuple(_base_columns(columns))
 
 
 def _home(home: str | bool | None) -> str | None:
@@ -449,9 +503,8 @@ def _grouped(
     home = _home(home)
     converter = Converter(home) if home else None
     per: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    memo: dict = {}
-    home_sums = _Home(converter, memo) if converter else None
-    total_home = _Home(converter, memo) if converter else None
+    home_sums = _Home(converter) if converter else None
+    total_home = _Home(converter) if converter else None
     keys_of: dict[str, str] = {}
     for cur, day, *sums in _day_rows(first, last, filters):
         key = keys_of.get(day)
@@ -459,8 +512,8 @@ def _grouped(
             key = keys_of[day] = key_of_day(date.fromisoformat(day))
         _add(per[(key, cur)], sums, base)
         if home_sums is not None:
-            home_sums.add(key, cur, day, sums, base)
-            total_home.add("", cur, day, sums, base)
+            home_sums.add(key, cur, day, sums)
+            total_home.add("", cur, day, sums)
     per = {k: v for k, v in per.items() if any(v.values())}
     page = sorted({k for k, _ in per})
     groups = len(page)
@@ -488,12 +541,13 @@ def _grouped(
 # these objects is in a cycle, and each of its collections would walk all of them again). Its totals per currency
 # are the book's day sums (a few thousand rows), not its rows added up again; its order and its page are SQL's.
 SPEND_SUMS = ("paid", "fees", "refunded")  # the base columns of SPEND_COLUMNS (spend = paid + fees - refunded)
-_new = tuple.__new__  # (a Row from its values at once, without the keyword handling of Row(...))
 
 
 @contextlib.contextmanager
-def _many_objects():
-    """The collector of cyclic garbage paused while a report makes its rows (back as it was after)."""
+def many_objects():
+    """The collector of cyclic garbage paused while a report makes its rows, or a year-end pack its tables (back as
+    it was after). A collection walks every object made since the last, all of them at times: with hundreds of
+    thousands of rows and conversions made, that was two fifths of the year-end pack's reports' time."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -508,7 +562,7 @@ def _spend_rows(found: Iterable[tuple], labels: Callable[[int], str] | None = No
     for each (group, label, currency, paid, fees, refunded) when `labels` is None."""
     rows: list[Row] = []
     append = rows.append
-    with _many_objects():
+    with many_objects():
         if labels is not None:
             found = ((g, labels(g), cur, p, f, r) for g, cur, p, f, r in found)
         for g, label, cur, p, f, r in found:
@@ -575,6 +629,13 @@ def _freelancer_sums(first: date | None, last: date | None, filters: Filters) ->
             f"SUM(t.refunded) AS refunded FROM contract c{scan} CROSS JOIN contract_totals t ON t.contract_id = c.id "
             f"WHERE 1{cond} GROUP BY 1, 2 HAVING {_nonzero('t', 'released')}"
         )
+    elif not filters.any:  # (each contract's sums of the range, then its freelancer's: fewer rows to sort)
+        flows, args = _paid_per_contract(first, last, fees=True)
+        sql = (
+            "SELECT c.freelancer_id AS g, c.currency AS currency, SUM(s.paid) AS paid, SUM(s.fees) AS fees, "
+            f"SUM(s.refunded) AS refunded FROM ({flows}) s CROSS JOIN contract c ON c.id = s.contract_id "
+            f"GROUP BY 1, 2 HAVING {_nonzero('s')}"
+        )
     else:
         where, args = _where(filters, "d", first=first, last=last)
         sql = (
@@ -627,24 +688,21 @@ def _by_freelancer(
     home_total = None
     if home:
         converter = Converter(home)
-        memo: dict = {}
-        home_sums = _Home(converter, memo)
+        home_sums = _Home(converter, SPEND_SUMS, offset=3)
         keys_ = None if len(page) == groups else page
-        for g, cur, day, *sums in _home_day_rows("freelancer", first, last, filters, SPEND_SUMS, keys_):
-            home_sums.add(str(g), cur, day, sums, SPEND_SUMS)
+        home_sums.add_rows(_home_day_rows("freelancer", first, last, filters, SPEND_SUMS, keys_))
         home_rows = tuple(home_sums.row(str(g), names.get(g, str(g)), columns) for g in page)
         if limit is None:  # (a page's home total is the period report's of the same range and filters)
-            home_total = _home_total(converter, memo, first, last, filters, columns)
+            home_total = _home_total(converter, first, last, filters, columns)
     return Report("spend by freelancer", columns, tuple(rows), totals, home, home_rows, home_total, first, last,
                   filters, groups)  # fmt: skip
 
 
-def _home_total(converter: Converter, memo: dict, first, last, filters: Filters, columns) -> HomeRow:
+def _home_total(converter: Converter, first, last, filters: Filters, columns) -> HomeRow:
     """A report's total in the home currency: the book's day sums of its range and filters, each converted."""
-    total_home = _Home(converter, memo)
-    base = _base_columns(columns)
+    total_home = _Home(converter)
     for cur, day, *sums in _day_rows(first, last, filters):
-        total_home.add("", cur, day, sums, base)
+        total_home.add("", cur, day, sums)
     return total_home.row("", "Total", columns)
 
 
@@ -664,6 +722,14 @@ def _contract_sums(first: date | None, last: date | None, filters: Filters, *, t
         return (
             f"{head}t.currency AS currency, t.released AS paid, t.fees AS fees, t.refunded AS refunded{source} "
             "AND (t.released != 0 OR t.fees != 0 OR t.refunded != 0)",
+            args,
+        )
+    if titles and not filters.any:  # (each contract's sums of the range as budget against actual's: fewer to sort)
+        flows, args = _paid_per_contract(first, last, fees=True)
+        return (
+            "SELECT s.contract_id AS id, c.title AS title, c.currency AS currency, s.paid AS paid, s.fees AS fees, "
+            f"s.refunded AS refunded FROM ({flows}) s CROSS JOIN contract c ON c.id = s.contract_id "
+            "WHERE s.paid != 0 OR s.fees != 0 OR s.refunded != 0",
             args,
         )
     where, args = _where(filters, "d", first=first, last=last)
@@ -720,14 +786,12 @@ def _by_contract(
     home_total = None
     if home:
         converter = Converter(home)
-        memo: dict = {}
-        home_sums = _Home(converter, memo)
+        home_sums = _Home(converter, SPEND_SUMS, offset=3)
         keys = None if len(rows) == groups else [r.key for r in rows]
-        for g, cur, day, *sums in _home_day_rows("contract", first, last, filters, SPEND_SUMS, keys):
-            home_sums.add(str(g), cur, day, sums, SPEND_SUMS)
+        home_sums.add_rows(_home_day_rows("contract", first, last, filters, SPEND_SUMS, keys))
         home_rows = tuple(home_sums.row(r.key, r.label, columns) for r in rows)
         if limit is None:
-            home_total = _home_total(converter, memo, first, last, filters, columns)
+            home_total = _home_total(converter, first, last, filters, columns)
     return Report("spend by contract", columns, tuple(rows), totals, home, home_rows, home_total, first, last,
                   filters, groups)  # fmt: skip
 
@@ -753,6 +817,7 @@ def spend_by_period(
     )
 
 
+@many_objects()  # (its home currency's conversions too)
 def spend_by_freelancer(
     *,
     first: date | None = None,
@@ -769,6 +834,7 @@ def spend_by_freelancer(
     return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort)
 
 
+@many_objects()  # (its home currency's conversions too)
 def spend_by_contract(
     *,
     first: date | None = None,
@@ -917,15 +983,18 @@ def _budget_flows(first: date | None, last: date | None) -> tuple[str, list]:
     return f"contract c LEFT JOIN ({sql}) f ON f.contract_id = c.id", args
 
 
-def _paid_per_contract(first: date | None, last: date | None) -> tuple[str, list]:
+def _paid_per_contract(first: date | None, last: date | None, *, fees: bool = False) -> tuple[str, list]:
     """SQL of each contract's payments and refunds dated first..last (either may be None), one row per contract
-    that has some: (contract_id, paid, refunded); and its arguments. The months the range covers whole are read
-    from the kept monthly sums (models/summary.py's contract_month: payments and refunds per contract and month,
-    a row a month where contract_day has one a day; read whole, its index by month would look up each row), the
-    days of a month it covers in part from the kept day sums."""
+    that has some: (contract_id, paid, refunded), or with `fees` (contract_id, paid, fees, refunded); and its
+    arguments. The months the range covers whole are read from the kept monthly sums (models/summary.py's
+    contract_month: payments and refunds per contract and month, a row a month where contract_day has one a day;
+    read whole, its index by month would look up each row), their fees from the kept day sums of the days that
+    have some, the days of a month it covers in part from the kept day sums. (Fewer rows to sort into contracts
+    than every day's.)"""
     after = first if first is None or first.day == 1 else _month_end(first) + timedelta(days=1)
     before = last if last is None or last == _month_end(last) else last.replace(day=1) - timedelta(days=1)
     parts, args = [], []
+    no_fees = ", 0 AS fees" if fees else ""
     if after is not None and before is not None and after > before:  # (no month whole: the days alone)
         after = before = None
         days = [(first, last)]
@@ -940,49 +1009,60 @@ def _paid_per_contract(first: date | None, last: date | None) -> tuple[str, list
         if before is not None:
             where += " AND m.month <= ?"
             args.append(before.isoformat()[:7])
-        parts.append(f"SELECT m.contract_id, m.paid, m.refunded FROM contract_month m NOT INDEXED WHERE 1{where}")
+        parts.append(
+            f"SELECT m.contract_id, m.paid{no_fees}, m.refunded FROM contract_month m NOT INDEXED WHERE 1{where}"
+        )
+        if fees:  # (the whole months' fees)
+            where, day_args = _where(NO_FILTERS, "d", first=after, last=before)
+            parts.append(f"SELECT d.contract_id, 0, d.fees, 0 FROM contract_day d WHERE d.fees != 0{where}")
+            args += day_args
     for a, b in days:
         where, day_args = _where(NO_FILTERS, "d", first=a, last=b)
-        parts.append(f"SELECT d.contract_id, d.paid, d.refunded FROM contract_day d WHERE 1{where}")
+        parts.append(f"SELECT d.contract_id, d.paid{', d.fees' if fees else ''}, d.refunded FROM contract_day d "
+                     f"WHERE 1{where}")  # fmt: skip
         args += day_args
     union = " UNION ALL ".join(parts)
-    return (
-        f"SELECT contract_id, SUM(paid) AS paid, SUM(refunded) AS refunded FROM ({union}) GROUP BY contract_id",
-        args,
-    )
+    summed = "SUM(paid) AS paid, SUM(fees) AS fees" if fees else "SUM(paid) AS paid"
+    return f"SELECT contract_id, {summed}, SUM(refunded) AS refunded FROM ({union}) GROUP BY contract_id", args
 
 
-def _budget_in_range(first: date | None, last: date | None, cond: str, args: list, over_only: bool) -> Iterable[tuple]:
-    """(id, title, currency, budget, paid, refunded) of every contract with a budget that the filters keep (`cond`:
-    filters.sql()), by id, paid and refunded first..last: each contract's payments of the range added up apart
-    (`_paid_per_contract`) and matched with the contracts here, as they are read (a join in SQL would index
+def _budget_in_range(first: date | None, last: date | None, cond: str, args: list) -> tuple[Iterable[tuple], dict]:
+    """Every contract with a budget that the filters keep (`cond`: filters.sql()), by id: (id, title, currency,
+    budget); and each one's payments and refunds first..last (id -> (paid, refunded), those with some): added up
+    apart (`_paid_per_contract`), to be matched with the contracts as they are read (a join in SQL would index
     the sums first, in a temporary index: a fifth of the whole report's time on a book of 100,000 contracts)."""
     sql, flow_args = _paid_per_contract(first, last)
     flows = {cid: (p, r) for cid, p, r in database.execute_sql(sql, flow_args)}
-    none = (0, 0)
     found = database.execute_sql(
         f"SELECT c.id, c.title, c.currency, c.budget FROM contract c WHERE c.budget IS NOT NULL{cond} ORDER BY c.id",
         args,
     )
-    for cid, title, cur, budget in found:
-        p, r = flows.get(cid, none)
-        if not over_only or budget - p + r < 0:
-            yield cid, title, cur, budget, p, r
+    return found, flows
 
 
 BUDGET_SUMS = ("paid", "refunded")  # the kept sums behind budget against actual (actual = paid - refunded)
 
 
-def _budget_rows(found: Iterable[tuple], sums: dict[str, list[int]] | None = None) -> list[Row]:
-    """A `Row` of BUDGET_COLUMNS, flagged, for each (id, title, currency, budget, paid, refunded) found; and, into
-    `sums` if given, their budgets, payments and refunds added up per currency."""
+def _budget_rows(
+    found: Iterable[tuple], sums: dict[str, list[int]] | None = None, flows: dict | None = None, over_only=False
+) -> list[Row]:
+    """A `Row` of BUDGET_COLUMNS, flagged, for each (id, title, currency, budget, paid, refunded) found, or each
+    (id, title, currency, budget) with its (paid, refunded) in `flows` (none there: 0); `over_only`: only those
+    over budget. Into `sums` if given, their budgets, payments and refunds added up per currency."""
     rows: list[Row] = []
     append = rows.append
-    with _many_objects():
-        for cid, title, cur, budget, p, r in found:
-            actual = p - r
-            left = budget - actual
-            figures = {"budget": budget, "paid": p, "refunded": r, "actual": actual, "left": left}
+    none = (0, 0)
+    with many_objects():
+        for row in found:
+            if flows is None:
+                cid, title, cur, budget, p, r = row
+            else:
+                cid, title, cur, budget = row
+                p, r = flows.get(cid, none)
+            left = budget - p + r
+            if over_only and left >= 0:
+                continue
+            figures = {"budget": budget, "paid": p, "refunded": r, "actual": p - r, "left": left}
             append(_new(Row, (str(cid), title, cur, figures, OVER if left < 0 else ON if left == 0 else UNDER)))
             if sums is not None:
                 s = sums.get(cur)
@@ -999,6 +1079,7 @@ def _budget_total(cur: str, budget: int, p: int, r: int) -> Row:
     return Row("", "Total", cur, {"budget": budget, "paid": p, "refunded": r, "actual": p - r, "left": budget - p + r})
 
 
+@many_objects()  # (its home currency's conversions too)
 def budget_vs_actual(
     *,
     first: date | None = None,
@@ -1010,11 +1091,14 @@ def budget_vs_actual(
     over_only: bool = False,
     after: int | str | None = None,
     count: bool = True,
+    active_from: date | None = None,
 ) -> Report:
     """Per contract with a budget (key: its id; label: its title): the budget, paid, refunded, the actual (paid
     less refunded) and what is left of the budget (negative: over), flagged OVER, UNDER or ON budget in the
     contract's own currency. The range limits the payments and refunds counted. `over_only`: only the
     contracts over budget. In the home currency the budget is converted at the rate of the contract's start.
+    `active_from` (the whole report only): only the contracts active at some time from that day to `last`
+    (started on or before `last`, not ended before `active_from`), as the year-end pack lists them.
 
     The whole report is one statement over the contracts with their kept totals (no range) or day sums, its
     totals added up as its rows are made. A page (by id) reads its contracts, then their sums; its totals per
@@ -1026,6 +1110,14 @@ def budget_vs_actual(
     home = _home(home)
     run = database.execute_sql
     cond, args = filters.sql()
+    active = ("", [])
+    if active_from is not None:
+        if limit is not None or offset or after is not None:
+            raise ValueError("active_from is for the whole report, not a page")
+        active = (" AND (c.ended_on IS NULL OR c.ended_on >= ?)", [active_from.isoformat()])
+        if last is not None:
+            active = (f" AND c.started_on <= ?{active[0]}", [last.isoformat(), *active[1]])
+        cond, args = cond + active[0], [*args, *active[1]]
     flows, flow_args = _budget_flows(first, last)
     source = (
         "SELECT c.id AS id, c.title AS title, c.currency AS currency, c.budget AS budget, COALESCE(f.paid, 0) AS paid, "
@@ -1038,10 +1130,10 @@ def budget_vs_actual(
     if limit is None and not offset and after is None:  # every contract (over budget): its rows, its totals
         sums: dict[str, list[int]] = {}
         if first is None and last is None:
-            found = run(source + " ORDER BY id", [*flow_args, *args])
+            rows = _budget_rows(run(source + " ORDER BY id", [*flow_args, *args]), sums)
         else:
-            found = _budget_in_range(first, last, cond, args, over_only)
-        rows = _budget_rows(found, sums)
+            found, paid = _budget_in_range(first, last, cond, args)
+            rows = _budget_rows(found, sums, paid, over_only)
         groups = len(rows)
         totals = [_budget_total(cur, *s) for cur, s in sorted(sums.items())]
     elif over_only:  # one statement: each contract's figures made once, then the page and the totals from them
@@ -1070,11 +1162,11 @@ def budget_vs_actual(
                 marks = ", ".join("?" for _ in chunk)
                 found = run(f"SELECT id, started_on FROM contract WHERE id IN ({marks})", chunk)
                 started_on.update((str(cid), str(started)) for cid, started in found)
-        day_sums = _Home(converter)
+        day_sums = _Home(converter, BUDGET_SUMS, offset=3)
         every = limit is None and not offset and not over_only and after is None  # (every contract the filters keep)
-        for g, cur, day, *sums in _home_day_rows("contract", first, last, filters, BUDGET_SUMS,
-                                                 None if every else keys):  # fmt: skip
-            day_sums.add(str(g), cur, day, sums, BUDGET_SUMS)
+        day_sums.add_rows(
+            _home_day_rows("contract", first, last, filters, BUDGET_SUMS, None if every else keys, active)
+        )
         days = _DAYS
         for r in rows:
             hr = day_sums.row(r.key, r.label, ("paid", "refunded", "actual"))

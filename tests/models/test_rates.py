@@ -303,6 +303,23 @@ def test_converters_made_together_share_their_rates_and_only_while_together(eur)
     assert rates.Converter("EUR").convert(10_000, "USD", FRI) == after
 
 
+def test_together_says_whether_every_amount_converted_had_a_rate_kept_by_the_converters_or_by_the_reports(eur):
+    """The reports keep what they convert in the converters' shared memo (convert_once), not in the converters
+    themselves: a missing rate among either is seen."""
+    rates.record_rate("USD", FRI, "0.92", today=TODAY)
+    for kept_by_reports in (False, True):
+        with rates.converting_together() as together:
+            converter = rates.Converter()
+            assert converter.convert_once(10_000, "USD", FRI) == converter.convert(10_000, "USD", FRI)
+            assert together.all_priced()
+            far = FRI - timedelta(days=90)  # (no rate that day, in the look-back or for its month)
+            if kept_by_reports:
+                converter.memo.setdefault(("USD", far.isoformat()), {})[5] = converter.convert_once(5, "USD", far)
+            else:
+                converter.convert(5, "USD", far)
+            assert not together.all_priced()
+
+
 # ------------------------------------------------------------------ rates files
 def test_the_central_banks_file_gives_rates_into_the_euro_exactly(eur, tmp_path):
     done = rates.import_rates(_write(tmp_path, ECB_FILE, "eurofxref-hist.csv"), today=TODAY)
