@@ -36,7 +36,7 @@ class Action(NamedTuple):
 ACTIONS = (
     Action("act_new_book", "actionNewBook", "&New Book…", "new_book"),
     Action("act_open", "actionOpenBook", "&Open Book…", "choose_book", Key.Open, "open-book"),
-    Action("act_open_shared", "actionOpenSharedBook", "Open &Shared Book…", "open_shared_book", None, None,
+    Action("act_open_shared", "actionOpenSharedBook", "Open S&hared Book…", "open_shared_book", None, None,
            "Open a book kept in a PostgreSQL database, shared with your team"),
     Action("act_copy", "actionSaveCopy", "Save a &Copy…", "save_copy", None, "save-copy",
            "Save a consistent copy of this book to another file"),

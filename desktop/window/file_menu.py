@@ -87,10 +87,10 @@ class FileMenu:
         address, ok = QInputDialog.getText(
             self,
             "Open Shared Book",
-            "The shared book's address, as your database's administrator gave it:\n"
-            "postgresql://your-name@server/book-name\n\n"
-            "Your password is asked for by the server's own means (a password file, or PGPASSWORD); "
-            "Escrowbook never stores it. An empty database gets a new book.",
+            "The shared book's address, as your database's administrator gave it,\n"
+            "such as postgresql://your-name@server/book-name\n\n"
+            "The server asks for your password its own way (a password file,\n"
+            "or PGPASSWORD): Escrowbook never stores it. An empty database gets a new book.",
         )
         address = address.strip()
         if not ok or not address:
