@@ -92,48 +92,47 @@ def test_what_another_person_records_shows_within_a_second(shared, qtbot, settin
     window.close()
 
 
-def test_file_open_shared_book_asks_for_the_address_and_opens_it(shared, qtbot, tmp_path, settings, monkeypatch):
-    from PySide6.QtWidgets import QInputDialog
-
-    file_book = tmp_path / "mine.book"
-    open_book(file_book).close()
-    window = start(file_book, settings=settings, today=TODAY)
+@pytest.fixture
+def file_window(qtbot, tmp_path, settings, prompts):
+    """The window on a book file, finished opening."""
+    path = tmp_path / "mine.book"
+    open_book(path).close()
+    window = start(path, settings=settings, today=TODAY)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.book is not None)
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: (f"  {shared} ", True)))
-    window.act_open_shared.trigger()
-    assert window.book.store == "postgresql" and titles(window) == ["Annual report", "Logo redesign"]
-    assert window.windowTitle().endswith("(shared) — Escrowbook")
-    assert window.switch_to(file_book) is True  # and back to the file
-    assert window.book.store == "sqlite" and window.act_copy.isEnabled()
+    yield window
     window.close()
 
 
-def test_an_address_that_is_not_a_shared_books_is_refused_in_words(qtbot, tmp_path, settings, prompts, monkeypatch):
+def asked(monkeypatch, answer: str) -> None:
+    """File → Open Shared Book…'s question, answered."""
     from PySide6.QtWidgets import QInputDialog
 
-    file_book = tmp_path / "mine.book"
-    open_book(file_book).close()
-    window = start(file_book, settings=settings, today=TODAY)
-    qtbot.addWidget(window)
-    window.finish_opening()
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: (str(tmp_path / "x.book"), True)))
-    window.act_open_shared.trigger()
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: (answer, True)))
+
+
+def test_file_open_shared_book_asks_for_the_address_and_opens_it(shared, file_window, monkeypatch):
+    path = file_window.book.path
+    asked(monkeypatch, f"  {shared} ")
+    file_window.act_open_shared.trigger()
+    assert file_window.book.store == "postgresql" and titles(file_window) == ["Annual report", "Logo redesign"]
+    assert file_window.windowTitle().endswith("(shared) — Escrowbook")
+    assert file_window.switch_to(path) is True  # and back to the file
+    assert file_window.book.store == "sqlite" and file_window.act_copy.isEnabled()
+
+
+def test_an_address_that_is_not_a_shared_books_is_refused_in_words(file_window, tmp_path, prompts, monkeypatch):
+    path = file_window.book.path
+    asked(monkeypatch, str(tmp_path / "x.book"))
+    file_window.act_open_shared.trigger()
     assert prompts.warnings[-1].startswith("A shared book's address starts with postgresql://")
-    assert window.book.path == file_book
-    window.close()
+    assert file_window.book.path == path
 
 
-@pytest.mark.parametrize("where", ["postgresql://nobody@/no_such_book?host=/nowhere&port=1"])
-def test_a_shared_book_that_cannot_be_reached_is_refused_and_the_open_book_kept(where, qtbot, tmp_path, settings,
-                                                                               prompts):  # fmt: skip
-    file_book = tmp_path / "mine.book"
-    open_book(file_book).close()
-    window = start(file_book, settings=settings, today=TODAY)
-    qtbot.addWidget(window)
-    window.finish_opening()
-    assert window.switch_to(where, create=True) is False
+def test_a_shared_book_that_cannot_be_reached_is_refused_and_the_open_book_kept(file_window, prompts, monkeypatch):
+    path = file_window.book.path
+    asked(monkeypatch, "postgresql://nobody@/no_such_book?host=/nowhere&port=1")
+    file_window.act_open_shared.trigger()
     assert "cannot be opened: the server did not let Escrowbook in" in prompts.warnings[-1]
-    assert window.book.path == file_book
-    window.close()
+    assert file_window.book.path == path
