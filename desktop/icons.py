@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPalette, QPixma
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
-from desktop.widgets import qt_values
+from desktop import qt_values
 from models.resources import resource
 
 ICON_NAMES: tuple[str, ...] = (

@@ -13,7 +13,7 @@ from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
-from desktop.widgets import qt_values
+from desktop import qt_values
 
 
 class ElidedLabel(QLabel):
@@ -74,7 +74,7 @@ class ElidedLabel(QLabel):
         # the text colour of the widget's state: a painter on a widget starts with the widget's direction (not the
         # text's) and with its text colour for the state it is in (enabled or not). (Drawn by the painter: the
         # style's own drawing would set up PySide's style type before the window's first paint; and a pen set
-        # here would make Qt's namespace, desktop/widgets/qt_values.py.)
+        # here would make Qt's namespace, desktop/qt_values.py.)
         painter = QPainter(self)
         rect = self.contentsRect()
         line_height = self.fontMetrics().lineSpacing()

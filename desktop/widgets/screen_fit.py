@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, QTimer
 from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QWidget
 
-from desktop.widgets import qt_values
+from desktop import qt_values
 
 
 def available_area(window: QWidget) -> QRect:

@@ -14,9 +14,10 @@ from typing import NamedTuple
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolButton
 
+from desktop import qt_values
 from desktop.formatting import spoken
 from desktop.icons import icon
-from desktop.widgets import appearance, qt_values
+from desktop.widgets import appearance
 
 Key = QKeySequence.StandardKey
 

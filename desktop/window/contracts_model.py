@@ -20,8 +20,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-from desktop import formatting
-from desktop.widgets import appearance, qt_values
+from desktop import formatting, qt_values
+from desktop.widgets import appearance
 from desktop.widgets.counter import Counter
 from models.browse import ContractQuery, ContractRow, contract_row
 
@@ -47,7 +47,7 @@ COLUMNS = [
 COLUMN_KEYS = [c[0] for c in COLUMNS]
 NEXT = COLUMN_KEYS.index("next")
 # The roles data() answers, as the plain numbers Qt passes (data() runs for every cell the view paints; and the
-# window's first paint makes no use of `Qt` itself: desktop/widgets/qt_values.py).
+# window's first paint makes no use of `Qt` itself: desktop/qt_values.py).
 DISPLAY = qt_values.DISPLAY_ROLE
 ACCESSIBLE = qt_values.ACCESSIBLE_TEXT_ROLE
 ALIGNMENT = qt_values.TEXT_ALIGNMENT_ROLE
@@ -73,7 +73,7 @@ class ContractsTable(QTableView):
     """The contracts table, its column titles read from `header_model` rather than from the ContractsModel.
 
     A header asks its model for each title with Qt's orientation, and a model of ours would take that as a `Qt`
-    value: the window's first paint would make Qt's namespace (desktop/widgets/qt_values.py). So the header has
+    value: the window's first paint would make Qt's namespace (desktop/qt_values.py). So the header has
     a model of its own, which Qt answers without Python; the rows, the order and the selection are the
     ContractsModel's. (ContractsModel.headerData gives the same titles to whoever asks the table's model, such
     as a screen reader.) `setModel` is QTableView's, less what a table of merged cells needs."""

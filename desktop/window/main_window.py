@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import formatting
+from desktop import formatting, qt_values
 from desktop.icons import icon
 from desktop.version import APP_NAME
-from desktop.widgets import appearance, prompts, qt_values
+from desktop.widgets import appearance, prompts
 from desktop.widgets.elided_label import ElidedLabel
 from desktop.widgets.screen_fit import available_area
 from desktop.window.actions import FILTER_CHOICES, build_actions, refresh_icons

@@ -128,7 +128,7 @@ def test_a_start_in_the_systems_colours_guesses_from_its_palette_then_follows_th
     qt, monkeypatch, system_dark, palette_dark
 ):
     """At start-up "System" is read from the palette the system gave (asking would cost the first paint:
-    desktop/widgets/qt_values.py); right after the first paint `settle` asks, and follows the system if the guess
+    desktop/qt_values.py); right after the first paint `settle` asks, and follows the system if the guess
     was wrong. Once settled, asking again changes nothing."""
     from desktop import app
 

@@ -299,7 +299,7 @@ FIRST_PAINT = textwrap.dedent(
 
 def test_the_first_paint_makes_no_qt_namespace_and_the_table_sorts_once_shown(book_path):
     """The regression this guards: PySide makes the whole `Qt` namespace (93 enums, about 20 ms: a tenth of a bare
-    window's start) the first time Python touches it; desktop/widgets/qt_values.py lists what the way to the first
+    window's start) the first time Python touches it; desktop/qt_values.py lists what the way to the first
     paint uses instead. Right after that paint the table sorts by its titles' clicks (title A to Z first) and the
     attention panel docks on the right: on a first start, and on the next one, from the window's saved state."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(book_path.parent / "config")}

@@ -8,7 +8,7 @@ parts that need Qt's enums themselves (sorting by a column, the attention panel'
 the first paint. Elsewhere code uses `Qt` as usual: it is there by then.
 
 Qt takes the numbers where a role or a flag is an `int` (a model's data(), QPainter.drawText), and for an enum
-where it is a property (`widget.setProperty("textFormat", PLAIN_TEXT)`). tests/desktop/widgets/test_qt_values.py
+where it is a property (`widget.setProperty("textFormat", PLAIN_TEXT)`). tests/desktop/test_qt_values.py
 checks each against Qt's own value, and tests/desktop/test_startup.py that the window paints without making the
 namespace.
 """

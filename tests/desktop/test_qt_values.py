@@ -1,11 +1,11 @@
-"""desktop/widgets/qt_values.py: each plain number is the value of Qt's own enum it stands for."""
+"""desktop/qt_values.py: each plain number is the value of Qt's own enum it stands for."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop.widgets import qt_values
+from desktop import qt_values
 
 STANDS_FOR = {
     "DISPLAY_ROLE": Qt.ItemDataRole.DisplayRole,
