@@ -89,7 +89,7 @@ def after_daily_backup(app, window) -> list[float]:
     from desktop.dialogs.backup import BACKUP_DELAY_MS
     from models.backup import backup_due
 
-    if not backup_due(window.book):
+    if window.book.store != "sqlite" or not backup_due(window.book):  # (a shared book: its server backs it up)
         return []
     pauses: list[float] = []
     last = [time.perf_counter()]

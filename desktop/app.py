@@ -132,11 +132,9 @@ def start(path: str | Path, *, create: bool = True, settings=None, today=None):
     from models import bookfile
 
     if str(path).startswith(("postgresql://", "postgres://")):  # a shared book (models/pgstore.py, issue 22)
-        raise BookError(
-            "A shared book (postgresql://…) opens from Escrowbook's commands for now (export-csv, import-csv, "
-            "export-pdf, report): the window opens shared books in a coming version.",
-            reason="shared",
-        )
+        from models.book import open_shared  # (made there when the database is empty)
+
+        return MainWindow(open_shared(str(path)), settings=settings, today=today)
     path = Path(path).expanduser().absolute()
     if not path.exists():
         from models.book import open_book

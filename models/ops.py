@@ -96,6 +96,10 @@ def operation(fn):
                 try:
                     with database.atomic():
                         result = fn(*args, **kwargs)
+                        if _depth == 1 and getattr(database.obj, "store", "") == "postgresql":
+                            from . import pgstore
+
+                            pgstore.announce_change(database.obj)  # (others' windows follow: issue 22)
                     break
                 except pw.OperationalError as exc:
                     if _depth > 1 or getattr(database.obj, "store", "") != "postgresql":

@@ -712,6 +712,40 @@ class PgConn:
         return 0
 
 
+# --- others' changes ---------------------------------------------------------------------------------------------
+
+CHANNEL = "escrowbook_changed"  # each operation on a shared book NOTIFYs it (models/ops.operation)
+
+
+def announce_change(db: PgBookDatabase) -> None:
+    """Inside an operation's transaction: tell whoever listens that the book changed. PostgreSQL delivers it when
+    the transaction commits, and never for one rolled back (a refused operation changed nothing)."""
+    db.execute_sql(f"NOTIFY {CHANNEL}")
+
+
+class ChangeListener:
+    """Hears the changes other people make to a shared book: a connection of its own that LISTENs for what each
+    operation announces (`announce_change`). `heard()` answers at once, without a query: whether anyone changed
+    the book since it was last asked, but for the connections named in `own` (the asker's own operations)."""
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        self.conn.execute(f"LISTEN {CHANNEL}")
+
+    def heard(self, own: frozenset[int] = frozenset()) -> bool:
+        return any(n.pid not in own for n in self.conn.notifies(timeout=0))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def backend_pid(db: PgBookDatabase) -> int:
+    """The server process of the calling thread's connection to the book (what its announcements come from)."""
+    return db.driver_connection().info.backend_pid
+
+
 def is_conflict(exc: BaseException) -> bool:
     """Whether `exc` (or what caused it) is PostgreSQL saying another transaction won: run it again."""
     seen: BaseException | None = exc

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -14,12 +16,131 @@ from hypothesis import HealthCheck, settings
 from models import ops
 from models.book import open_book
 from models.entities import ALL_TABLES, Dispute, database
+from tests import pgcluster
 
 # Operations write real files: no per-example deadline on a noisy machine.
 settings.register_profile("escrowbook", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("escrowbook")
 
 START = date(2026, 3, 1)  # a Sunday; contracts in the fixtures start here
+
+
+# The modules whose every test passes on PostgreSQL too (a module added later runs on SQLite only until it is
+# listed here). Not yet listed, as they test what a book kept in PostgreSQL does not have yet (issue 22's later
+# parts): test_backup.py (backups are copies of the book's file, SQLite's backup API; a shared book's will be
+# pg_dump's), test_check_progress.py (`check` by the file's path, on read-only connections of its own in
+# parallel lanes and a separate process for the hash chain: `check` of a shared book by its address is to
+# come). A test of SQLite alone (its query plans, its statements) says so: @pytest.mark.parametrize("store",
+# ["sqlite"]).
+# (ESCROWBOOK_PG_MODULES=all runs every module on PostgreSQL too, to see how far the others are.)
+PG_MODULES = {
+    "test_book_files.py",
+    "test_check_passes.py",
+    "test_copy_book.py",
+    "test_corrections.py",
+    "test_csv.py",
+    "test_deadlines.py",
+    "test_demo.py",
+    "test_fields.py",
+    "test_ledger_chain.py",
+    "test_matching_ways.py",
+    "test_pack.py",
+    "test_pg_concurrency.py",
+    "test_pg_store.py",
+    "test_r01_money.py",
+    "test_r02_currencies.py",
+    "test_r02_milestones.py",
+    "test_r03_funding_and_fees.py",
+    "test_r04_active_milestone.py",
+    "test_r05_release.py",
+    "test_r06_review_period.py",
+    "test_r07_ending.py",
+    "test_r08_escrow_refund_and_disputes.py",
+    "test_r08_mediation_steps.py",
+    "test_r09_refunds.py",
+    "test_r10_feedback.py",
+    "test_r11_closeout.py",
+    "test_r11_deliverables_and_secrets.py",
+    "test_r12_ledger.py",
+    "test_r12_stateful.py",
+    "test_r13_old_books.py",
+    "test_r13_policies.py",
+    "test_r14_all_or_nothing.py",
+    "test_r15_dormancy.py",
+    "test_r16_order_of_events.py",
+    "test_rates.py",
+    "test_reconcile.py",
+    "test_report_pages.py",  # (branch rep2's, passing on PostgreSQL with rep2 and pack2 merged beside this)
+    "test_report_views.py",
+    "test_reports.py",
+    "test_search.py",
+    "test_smoke.py",
+    "test_statements.py",
+    "test_undo.py",
+    "test_user_formats.py",
+    "test_shared_window.py",  # (tests/desktop/window: the main window on a shared book)
+}
+
+
+def _on_postgresql(item) -> bool:
+    spec = getattr(item, "callspec", None)
+    if spec is not None and spec.params.get("store") == "postgresql":
+        return True
+    return bool({"pg_cluster", "pg_database"} & set(getattr(item, "fixturenames", ())))
+
+
+def _missing() -> str | None:
+    """Why the PostgreSQL runs cannot run here, or None."""
+    if pgcluster.binaries() is None:
+        return "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb, or ESCROWBOOK_PG_BIN)"
+    if importlib.util.find_spec("psycopg") is None:
+        return "psycopg is not installed (pip install -e '.[test]')"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    why = _missing()
+    installed = why is None
+    keep, drop = [], []
+    for item in items:
+        listed = Path(item.fspath).name in PG_MODULES or os.environ.get("ESCROWBOOK_PG_MODULES") == "all"
+        if _on_postgresql(item) and (not installed or not listed):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+    if not installed:
+        config.stash[_MISSING] = (why, len(drop))
+
+
+_MISSING = pytest.StashKey[tuple]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    why, missing = config.stash.get(_MISSING, ("", 0))
+    if missing:
+        terminalreporter.write_line(
+            f"{why}: {missing} tests of the PostgreSQL store were deselected; they ran on SQLite only."
+        )
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL cluster for the session, and the name of a database holding a new, empty book (the
+    template of each test's own)."""
+    import psycopg
+
+    cluster = pgcluster.Cluster(pgcluster.binaries())
+    admin = cluster.start()
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE eb_template")
+        open_book(cluster.url("eb_template")).close()
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture

@@ -92,7 +92,8 @@ class CheckBookDialog(QDialog):
 
     def _run(self) -> None:
         try:
-            outcome = check_book(str(self.path), progress=self._tell, cancel=self.cancel, own_connection=True)
+            path = None if self.path is None else str(self.path)  # (None: a shared book, on its own connection)
+            outcome = check_book(path, progress=self._tell, cancel=self.cancel, own_connection=True)
         except Exception as exc:  # CheckCancelled, or a file that could not be read: said in words
             outcome = exc
         with contextlib.suppress(RuntimeError):  # (the dialog is gone)

@@ -37,6 +37,8 @@ class Action(NamedTuple):
 ACTIONS = (
     Action("act_new_book", "actionNewBook", "&New Book…", "new_book"),
     Action("act_open", "actionOpenBook", "&Open Book…", "choose_book", Key.Open, "open-book"),
+    Action("act_open_shared", "actionOpenSharedBook", "Open S&hared Book…", "open_shared_book", None, None,
+           "Open a book kept in a PostgreSQL database, shared with your team"),
     Action("act_copy", "actionSaveCopy", "Save a &Copy…", "save_copy", None, "save-copy",
            "Save a consistent copy of this book to another file"),
     Action("act_export_pdf", "actionExportPdf", "&Export Summaries to PDF…", "export_pdf", "Ctrl+Shift+E", None,
@@ -117,8 +119,9 @@ REPORT_ACTIONS = ["act_report_period", "act_report_freelancer", "act_report_cont
 
 # Each menu's entries, in order: an action's attribute, None for a separator, or one of the names above.
 MENUS = (
-    ("&File", ["act_new_book", "act_open", RECENT, "act_copy", "act_restore", None, "act_export_pdf", "act_print",
-               "act_year_end", None, "act_export_csv", "act_import_csv", "act_reconcile", None, "act_quit"]),
+    ("&File", ["act_new_book", "act_open", "act_open_shared", RECENT, "act_copy", "act_restore", None,
+               "act_export_pdf", "act_print", "act_year_end", None, "act_export_csv", "act_import_csv", "act_reconcile",
+               None, "act_quit"]),
     ("&Edit", ["act_undo", "act_redo", None, "act_find", "act_delete"]),
     ("&Contract", CONTRACT_MENU),
     ("&View", [FILTERS, None, ATTENTION, "act_refresh", None, APPEARANCE]),

@@ -48,16 +48,19 @@ class FileMenu:
 
         return restore_from_backup(self)
 
-    def switch_to(self, path: Path, *, create: bool = False) -> bool:
-        """Open another book; on refusal keep the current one open and say why."""
-        path = Path(path)
+    def switch_to(self, path: Path | str, *, create: bool = False) -> bool:
+        """Open another book (a file, or a shared book's address); on refusal keep the current one open and say
+        why."""
+        path = str(path) if _is_shared(path) else Path(path)
         if not self.finish_opening():
             return False
-        if path.resolve() == self.book.path.resolve():
+        current = self.book.url if self.book.store == "postgresql" else self.book.path
+        files = isinstance(path, Path) and isinstance(current, Path)
+        if path == current or (files and path.resolve() == current.resolve()):
             return True
         from models.book import open_book
 
-        current = self.book.path
+        self.stop_following()
         self.model.stop_counting()  # no count reads the book being closed
         self.book.close()
         try:
@@ -67,21 +70,46 @@ class FileMenu:
             self.book = open_book(current, create=False)
             self.model.reload()  # through the book's new connection
             self._after_reload(keep)
+            self._follow_others()
             self.warn(APP_NAME, str(exc) if isinstance(exc, BookError) else in_words(exc))
             return False
         self.load_book()
         return True
 
+    def _folder(self) -> Path:
+        """Where the file dialogs start: the open book's folder (a shared book has none: the home folder)."""
+        return self.book.path.parent if self.book.path is not None else Path.home()
+
+    def open_shared_book(self) -> None:
+        """File → Open Shared Book…: a book kept in PostgreSQL, by its address (an empty database gets a new book)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        address, ok = QInputDialog.getText(
+            self,
+            "Open Shared Book",
+            "The shared book's address, as your database's administrator gave it,\n"
+            "such as postgresql://your-name@server/book-name\n\n"
+            "The server asks for your password its own way (a password file,\n"
+            "or PGPASSWORD): Escrowbook never stores it. An empty database gets a new book.",
+        )
+        address = address.strip()
+        if not ok or not address:
+            return
+        if not _is_shared(address):
+            self.warn(APP_NAME, "A shared book's address starts with postgresql:// (a book file opens with Open Book).")
+            return
+        self.switch_to(address, create=True)
+
     def choose_book(self) -> None:
         path, _ = _file_dialog().getOpenFileName(
-            self, "Open Book", str(self.book.path.parent), "Escrowbook books (*.book);;All files (*)"
+            self, "Open Book", str(self._folder()), "Escrowbook books (*.book);;All files (*)"
         )
         if path:
             self.switch_to(Path(path))
 
     def new_book(self) -> None:
         path, _ = _file_dialog().getSaveFileName(
-            self, "New Book", str(self.book.path.parent / "new.book"), "Escrowbook books (*.book)"
+            self, "New Book", str(self._folder() / "new.book"), "Escrowbook books (*.book)"
         )
         if not path:
             return
@@ -129,7 +157,7 @@ class FileMenu:
         everything = Contract.select().count()
         choices.append(Choice("all", f"Every contract in the book ({everything:,})", everything, select_contracts))
         folder = Path(self.settings.value("exportFolder", str(Path.home())))
-        return ExportDialog(self, choices=choices, book_name=self.book.path.name, folder=folder)
+        return ExportDialog(self, choices=choices, book_name=self.book.name, folder=folder)
 
     def export_pdf(self) -> None:
         dialog = self.export_dialog()
@@ -163,7 +191,7 @@ class FileMenu:
             self.model.stop_counting()
         dialog = YearEndDialog(
             self,
-            book_name=self.book.path.name,
+            book_name=self.book.name,
             years=years,
             year=this - 1 if this - 1 >= first else this,  # the year that ended last, once the book has it
             home=home_currency(),
@@ -244,7 +272,7 @@ class FileMenu:
         a progress bar and Cancel (desktop/dialogs/check_book.py). Returns the dialog, opened."""
         from desktop.dialogs.check_book import CheckBookDialog
 
-        self.check_dialog = CheckBookDialog(self, self.book.path)
+        self.check_dialog = CheckBookDialog(self, self.book.path)  # (None: a shared book, checked on the server)
         self.check_dialog.open()
         self.check_dialog.start()
         return self.check_dialog
@@ -345,7 +373,7 @@ class FileMenu:
         cid = self.selected_contract_id()
         if cid is None:
             return
-        dialog = print_preview(self, cid, book_name=self.book.path.name)
+        dialog = print_preview(self, cid, book_name=self.book.name)
         dialog.exec()
 
     def save_copy_to(self, path: Path) -> bool:
@@ -385,3 +413,7 @@ def _delete_on_close(dialog) -> None:
     from PySide6.QtCore import Qt  # (here: this module is on the way to the window's first paint, qt_values.py)
 
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+
+def _is_shared(where) -> bool:
+    return isinstance(where, str) and where.startswith(("postgresql://", "postgres://"))

@@ -62,7 +62,12 @@ SEARCH_HINT = (
     "One or two characters find the titles, freelancer names and contract ids that start with them; "
     f"{MIN_SEARCH} or more find them anywhere in a title, a name or an id. Capital letters or not, either way."
 )
-COUNTING = "counting…"  # the count label while the matches are counted (after the first page is shown)
+COUNTING = "counting…"
+OTHERS_MS = 500  # how often a window on a shared book looks whether others changed it (a look costs no query)
+SHARED_BACKUP = (
+    "A shared book is kept by its database server, and backed up with the database's own tools: "
+    "escrowbook backup, or your server's backups."
+)  # the count label while the matches are counted (after the first page is shown)
 
 
 # Sensible first widths, one per column of the table; the user's own are kept in QSettings.
@@ -75,6 +80,11 @@ FIT_ROWS = 60  # the rows measured before the table knows which are in view
 SELECT_READS_AHEAD = 2_000  # rows the table reads at most to find a contract to keep selected (about 40 ms)
 FOCUS_MARGIN = 2  # Fusion's focus frame margin at 96 dpi, beside a cell's text (_fit_columns)
 STATUS_CURRENCIES = 2  # at most, per figure in the status bar (fewer if they do not fit); the tooltip has them all
+
+
+def book_name(opened) -> str:
+    """A book's name as the window shows it: its file's name, or its database's (a book still opening is a file)."""
+    return opened.path.name if getattr(opened, "path", None) is not None else opened.name
 
 
 def status_figure(values: dict[str, dict], key: str, *, cap: int | None = None) -> str:
@@ -130,6 +140,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.attention: AttentionPanel | None = None
         self._attention_sized = False  # the panel given its first width (or restored with the window state)
         self._widgets_finished = False  # _finish_widgets done
+        self._others = None  # on a shared book: what others record (models.pgstore.ChangeListener), and its timer
+        self._others_timer: QTimer | None = None
         self._today = today
         self._now = now
         self.settings = settings or QSettings()
@@ -359,10 +371,17 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
     def load_book(self) -> None:
         """Show the open book: welcome page when empty, else the table from its first page."""
         opened = self.book or self._opening
-        self.setWindowTitle(f"{opened.path.name} — {APP_NAME}")
+        shared = self.book is not None and self.book.store == "postgresql"
+        self.setWindowTitle(f"{book_name(opened)}{' (shared)' if shared else ''} — {APP_NAME}")
         if self.history is not None:  # what this session did belongs to the book it did it in
             self.history.clear()
-        self._remember_recent(opened.path)
+        if not shared:  # (an address may hold a password: it is not kept in the settings)
+            self._remember_recent(opened.path)
+        # A shared book is kept by its server: it is backed up with its own tools (`escrowbook backup`), not
+        # copied or restored as a file.
+        for action in (self.act_copy, self.act_restore):
+            action.setEnabled(not shared)
+            action.setToolTip(SHARED_BACKUP if shared else action.statusTip())
         self.model.reload()
         empty = not self.model.rows and self.model.filter == "all" and not self.model.search
         self.stack.setCurrentWidget(self.welcome if empty else self.splitter)
@@ -377,7 +396,9 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         # closed (R6, R8) is offered for recording on one confirmation, and the daily backup is scheduled.
         opening = [self.finish_opening] if self._opening is not None else []
         after = [self.update_status, *opening, self.tell_what_opening_found, self.offer_overdue_events]
-        after.append(self.schedule_backup)
+        if not shared:
+            after.append(self.schedule_backup)
+        self._follow_others()
         if not self.isVisible():  # starting: the window's own first paint (the table's comes with it)
             shown = self
         else:  # another book in a window on screen: what now shows it
@@ -543,6 +564,31 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self._update_actions()
         self.update_status()
 
+    def _follow_others(self) -> None:
+        """On a shared book, what the others who have it open record shows here too, within OTHERS_MS: each of
+        their operations is announced by the server when it commits (models.pgstore.ChangeListener), and the
+        window then reads the table, the contract's page and the status bar again (its own are shown already)."""
+        self.stop_following()
+        if self.book is None or self.book.store != "postgresql":
+            return
+        from models import pgstore
+
+        self._others = pgstore.ChangeListener(self.book.url)
+        own = frozenset({pgstore.backend_pid(self.book.db)})
+        self._others_timer = QTimer(self)
+        self._others_timer.setInterval(OTHERS_MS)
+        self._others_timer.timeout.connect(lambda: self._others.heard(own) and self.refresh_all())
+        self._others_timer.start()
+
+    def stop_following(self) -> None:
+        if self._others_timer is not None:
+            self._others_timer.stop()
+            self._others_timer.deleteLater()
+            self._others_timer = None
+        if self._others is not None:
+            self._others.close()
+            self._others = None
+
     def refresh_all(self) -> None:
         keep = self.selected_contract_id()
         self.model.reload()
@@ -612,7 +658,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         (models/bookfile.py, models/anchor.py): said once, when the book has opened."""
         if self.book is None or not self.book.notices:
             return
-        self.warn(f"{self.book.path.name} — {APP_NAME}", "\n\n".join(self.book.notices))
+        self.warn(f"{self.book.name} — {APP_NAME}", "\n\n".join(self.book.notices))
 
     # ------------------------------------------------------------ what needs attention
     def offer_overdue_events(self) -> None:
@@ -705,7 +751,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
             self,
             "About Escrowbook",
             f"<b>Escrowbook {app_version()}</b><p>Your own offline books of fixed-price contracts.</p>"
-            f"<p>This book: {self.book.path}</p>",
+            f"<p>This book: {self.book.address}</p>",
         )
 
     # ------------------------------------------------------------ layout
@@ -819,6 +865,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_settings()
+        self.stop_following()
         self.model.stop_counting()
         if self.book is not None:
             self.book.close()

@@ -18,11 +18,11 @@ def test_run_refuses_a_file_that_is_not_a_book(qtbot, tmp_path, monkeypatch):
     assert bad.read_text() == "not a book"
 
 
-def test_run_says_where_a_shared_book_opens_for_now(qtbot, monkeypatch):
+def test_run_says_in_words_why_a_shared_book_cannot_be_opened(qtbot, monkeypatch):
     messages = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: messages.append(text))
-    assert app.run("postgresql://ana@db.example/books") == 1
-    assert messages and "opens from Escrowbook's commands for now" in messages[0]
+    assert app.run("postgresql://ana@nowhere.invalid/books") == 1
+    assert messages[0].startswith("The shared book “postgresql://ana@nowhere.invalid/books” cannot be opened: ")
 
 
 def test_dark_and_light_schemes(qtbot):
