@@ -16,6 +16,10 @@
     escrowbook report --book PATH --year YYYY --out DIR [--home CUR|none]
                                                      the year-end pack: one PDF of every report and of each
                                                      freelancer's contracts, and each report as CSV, into DIR
+    escrowbook people add postgresql://… --login L --name "NAME" --role owner|bookkeeper|viewer
+    escrowbook people remove postgresql://… --login L
+    escrowbook people list postgresql://…           a shared book's people and their roles (the server
+                                                     enforces them: models/people.py)
     escrowbook --smoke-test                          check this copy of the app works (exit 0 if it does)
 
 Headless commands never need a display: only `export-pdf` and `report` import Qt, to lay out their pages
@@ -120,6 +124,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CUR",
         help="also convert every figure into this currency (default: the book's home currency; none: no conversion)",
     )
+    people = sub.add_parser(
+        "people",
+        help="a shared book's people and their roles: owner, bookkeeper or viewer",
+        description="The people of a book kept in PostgreSQL and what each may do (owner: everything and the "
+        "people; bookkeeper: records and corrects; viewer: reads and exports). The server enforces the roles.",
+    )
+    how = people.add_subparsers(dest="people_command", required=True)
+    for name, words in (("add", "add a person, or give them another role"), ("remove", "take a person's role back")):
+        one = how.add_parser(name, help=words)
+        one.add_argument("people_book", metavar="ADDRESS", help="the shared book (postgresql://user@host/dbname)")
+        one.add_argument("--login", required=True, help="their login on the database server")
+        if name == "add":
+            one.add_argument("--name", required=True, help="their name, as the book shows who made each record")
+            one.add_argument("--role", required=True, help="owner, bookkeeper or viewer")
+    listing = how.add_parser("list", help="list the people and their roles")
+    listing.add_argument("people_book", metavar="ADDRESS", help="the shared book (postgresql://user@host/dbname)")
     return parser
 
 
@@ -436,6 +456,44 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_people(args) -> int:
+    from models import people
+    from models.errors import RuleError
+    from models.pgstore import is_address
+
+    command = f"people {args.people_command}"
+    if not is_address(args.people_book):
+        print(
+            f"escrowbook {command}: people and roles are for a book kept in PostgreSQL (postgresql://…); "
+            "a book file has one user, you.",
+            file=sys.stderr,
+        )
+        return 1
+    book = _open(args.people_book, command)
+    if book is None:
+        return 1
+    try:
+        if args.people_command == "add":
+            p = people.add(args.login, args.name, args.role)
+            print(f"{p.name} ({p.login}) is a {p.role} of {book.name}: {people.ROLE_WORDS[p.role]}.")
+        elif args.people_command == "remove":
+            p = people.remove(args.login)
+            print(f"{p.name} ({p.login}) is no longer one of {book.name}'s people; their records still name them.")
+        else:
+            listed = people.people()
+            for p in listed:
+                role = p.role or "(no longer one of its people)"
+                print(f"{p.login}\t{p.name}\t{role}")
+            if not listed:
+                print(f"{book.name} has no people yet: whoever made it adds them (escrowbook people add).")
+    except RuleError as exc:
+        print(f"escrowbook {command}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        book.close()
+    return 0
+
+
 def cmd_reconcile(args) -> int:
     import json
 
@@ -565,7 +623,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return _app(args)
-    for name in ("path", "pdf_book", "csv_book", "rec_book", "pack_book", "statement", "out", "source"):
+    for name in ("path", "pdf_book", "csv_book", "rec_book", "pack_book", "people_book", "statement", "out", "source"):
         if getattr(args, name, None) == "":  # ("" would mean the current folder to the system)
             print(f"escrowbook {args.command}: a file or folder name is needed, not an empty one.", file=sys.stderr)
             return 2 if args.command == "reconcile" else 1  # (reconcile's 1 means the books differ)
@@ -598,6 +656,8 @@ def _command(args) -> int:
         return cmd_reconcile(args)
     if args.command == "report":
         return cmd_report(args)
+    if args.command == "people":
+        return cmd_people(args)
     raise AssertionError(f"no such command: {args.command}")
 
 
