@@ -288,3 +288,27 @@ def test_a_book_file_has_one_user_and_no_people_to_manage(book, capsys):
         people.add("ana", "Ana", "viewer")
     assert main(["people", "list", str(book.path)]) == 1
     assert "people and roles are for a book kept in PostgreSQL" in capsys.readouterr().err
+
+
+def test_the_ledger_tab_says_who_recorded_each_entry_in_a_shared_book_only(team, tmp_path, qtbot):
+    from desktop.contract.ledger import MADE_BY_COLUMN, LedgerTab
+
+    book, logins = team
+    book.close()
+
+    def shown(tab: LedgerTab) -> tuple[bool, set[str]]:
+        t = tab.ledger_table
+        return t.isColumnHidden(MADE_BY_COLUMN), {t.item(r, MADE_BY_COLUMN).text() for r in range(t.rowCount())}
+
+    for where in (as_login(book.url, logins["bookkeeper"]), tmp_path / "own.book"):
+        with open_book(where):
+            c = ops.create_contract("Logo redesign", ops.create_freelancer("Ana Ruiz"), currency="USD",
+                                    started_on=START, today=START)  # fmt: skip
+            ops.fund_milestone(ops.add_milestone(c, "Draft", 50_000), today=START)
+            tab = LedgerTab(today=lambda: START)
+            qtbot.addWidget(tab)
+            tab.show_contract(c.id)
+            if isinstance(where, str):
+                assert shown(tab) == (False, {named(logins, "bookkeeper")})
+            else:
+                assert shown(tab) == (True, {""})
