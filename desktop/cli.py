@@ -458,7 +458,8 @@ def cmd_check(args) -> int:
 
 def cmd_people(args) -> int:
     from models import people
-    from models.errors import RuleError
+    from models.book import open_book
+    from models.errors import BookError, RuleError
     from models.pgstore import is_address
 
     command = f"people {args.people_command}"
@@ -469,8 +470,10 @@ def cmd_people(args) -> int:
             file=sys.stderr,
         )
         return 1
-    book = _open(args.people_book, command)
-    if book is None:
+    try:  # (the first person added to an empty database makes the book there, as its first opening does)
+        book = open_book(args.people_book, create=args.people_command == "add")
+    except BookError as exc:
+        print(f"escrowbook {command}: {exc}", file=sys.stderr)
         return 1
     try:
         if args.people_command == "add":
