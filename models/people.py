@@ -69,10 +69,16 @@ SCHEMA_SQL = (
          RETURN NEW;
        END $$""",
     *(f"ALTER TABLE {t} ADD COLUMN made_by TEXT NOT NULL DEFAULT session_user" for t in RECORD_TABLES),
+    # (the function is called only for a row that names someone else: the default costs nothing more)
     *(
-        f"CREATE TRIGGER {t}_made_by BEFORE INSERT OR UPDATE OF made_by ON {t} "
-        "FOR EACH ROW EXECUTE FUNCTION sq_made_by()"
+        sql
         for t in (*RECORD_TABLES, "person")
+        for sql in (
+            f"CREATE TRIGGER {t}_made_by BEFORE INSERT ON {t} FOR EACH ROW "
+            "WHEN (NEW.made_by IS DISTINCT FROM session_user) EXECUTE FUNCTION sq_made_by()",
+            f"CREATE TRIGGER {t}_made_by_kept BEFORE UPDATE OF made_by ON {t} FOR EACH ROW "
+            "WHEN (NEW.made_by IS DISTINCT FROM OLD.made_by) EXECUTE FUNCTION sq_made_by()",
+        )
     ),
 )
 
