@@ -478,7 +478,7 @@ def cmd_people(args) -> int:
     try:
         if args.people_command == "add":
             p = people.add(args.login, args.name, args.role)
-            print(f"{p.name} ({p.login}) is a {p.role} of {book.name}: {people.ROLE_WORDS[p.role]}.")
+            print(f"{p.name} ({p.login}) is {people.a(p.role)} of {book.name}: {people.ROLE_WORDS[p.role]}.")
         elif args.people_command == "remove":
             p = people.remove(args.login)
             print(f"{p.name} ({p.login}) is no longer one of {book.name}'s people; their records still name them.")

@@ -101,9 +101,14 @@ def denied_words() -> str:
             "Ask the book's owner to add you."
         )
     return (
-        f"Nothing was recorded: your login “{login}” is a {role} of this book, who {ROLE_WORDS[role]}. "
+        f"Nothing was recorded: your login “{login}” is {a(role)} of this book, who {ROLE_WORDS[role]}. "
         "Ask the book's owner if you need to do more."
     )
+
+
+def a(role: str) -> str:
+    """The role with its article: "an owner", "a viewer"."""
+    return f"{'an' if role[0] in 'aeiou' else 'a'} {role}"
 
 
 def _me() -> tuple[str, str | None]:
@@ -189,7 +194,7 @@ def _require_owner(db, doing: str) -> None:
     login = _login(db)
     role = role_of(db, login)
     if role != "owner":
-        who = f"a {role}" if role else "not one of its people"
+        who = a(role) if role else "not one of its people"
         raise RuleError(f"Only the book's owners {doing}: your login “{login}” is {who}.")
 
 

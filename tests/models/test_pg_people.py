@@ -328,6 +328,10 @@ def test_the_first_person_added_to_an_empty_database_makes_the_book_there(pg_clu
         assert main(["people", "list", url]) == 1
         assert "the database is empty: it holds no book" in capsys.readouterr().err
         assert main(["people", "add", url, "--login", login, "--name", "The Boss", "--role", "owner"]) == 0
+        assert (
+            capsys.readouterr().out
+            == f"The Boss ({login}) is an owner of {dbname}: does everything and manages the people.\n"
+        )
         assert main(["people", "list", as_login(url, login)]) == 0
         assert capsys.readouterr().out.splitlines()[-1] == f"{login}\tThe Boss\towner"
     finally:
