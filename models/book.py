@@ -378,6 +378,8 @@ def open_shared(url: str, *, create: bool = True) -> SharedBook:
                 f"it is in book format {version}; this version opens shared books of format {schema_version()}.",
                 "older",
             )
+        if version is not None and not db.table_exists("person"):
+            _name_people(db, url)
         changed = pgstore.schema_problems(db, MIGRATIONS)
         if changed:
             raise pgstore.refuse(
@@ -415,6 +417,21 @@ def _readable_format(db, url: str) -> int | None:
             "(escrowbook people add).",
             "denied",
         ) from None
+
+
+def _name_people(db, url: str) -> None:
+    """A shared book made before books named their people (models/people.py) gets what names them, when the one
+    who made it opens it; anyone else is refused in words until then."""
+    from . import people, pgstore
+
+    if not people.owns_tables(db):
+        raise pgstore.refuse(
+            url,
+            "it was made by an earlier version, before shared books named their people and who made each record: "
+            "the one who made it opens it once with this version first, which adds them.",
+            "older",
+        )
+    people.add_to_older_book(db)
 
 
 @functools.cache

@@ -121,6 +121,15 @@ def _me() -> tuple[str, str | None]:
         return "?", None
 
 
+def add_to_older_book(db) -> None:
+    """What names the people and the maker of each record (SCHEMA_SQL), added in one transaction to a shared book
+    made before this version had them, by the one who made it (who owns its tables). Its records made until then
+    name that login."""
+    with db.atomic():
+        for sql in SCHEMA_SQL:
+            db.execute_sql(sql)
+
+
 def _shared(db) -> None:
     if getattr(db, "store", "") != "postgresql":
         raise RuleError("People and roles are for a book kept in PostgreSQL: a book file has one user, you.")

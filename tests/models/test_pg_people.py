@@ -337,3 +337,29 @@ def test_the_first_person_added_to_an_empty_database_makes_the_book_there(pg_clu
     finally:
         with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+
+
+def test_a_shared_book_made_before_it_named_its_people_gets_them_when_its_maker_opens_it(pg_database):
+    import psycopg
+
+    book = pg_database()
+    f = ops.create_freelancer("Ana Ruiz")
+    book.close()
+    with psycopg.connect(book.url, autocommit=True) as conn:  # (the book as the version before made it)
+        conn.execute("DROP TABLE person")
+        conn.execute("DROP FUNCTION sq_made_by() CASCADE")
+        for table in people.RECORD_TABLES:
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN made_by")
+        reader = f"read{next(_logins)}_{book.name}"
+        conn.execute(f"CREATE ROLE {reader} LOGIN")
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}")
+    with pytest.raises(BookError, match="it was made by an earlier version, before shared books named their people"):
+        open_book(as_login(book.url, reader))
+    with open_book(book.url):
+        assert people.made_by("freelancer", f.id) == "postgres"
+        ops.create_freelancer("Bo Li")
+    with open_book(book.url) as again:
+        assert again.db.execute_sql("SELECT name, made_by FROM freelancer ORDER BY id").fetchall() == [
+            ("Ana Ruiz", "postgres"),
+            ("Bo Li", "postgres"),
+        ]
