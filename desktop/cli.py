@@ -16,6 +16,10 @@
     escrowbook report --book PATH --year YYYY --out DIR [--home CUR|none]
                                                      the year-end pack: one PDF of every report and of each
                                                      freelancer's contracts, and each report as CSV, into DIR
+    escrowbook people add postgresql://… --login L --name "NAME" --role owner|bookkeeper|viewer
+    escrowbook people remove postgresql://… --login L
+    escrowbook people list postgresql://…           a shared book's people and their roles (the server
+                                                     enforces them: models/people.py)
     escrowbook --smoke-test                          check this copy of the app works (exit 0 if it does)
 
 Headless commands never need a display: only `export-pdf` and `report` import Qt, to lay out their pages
@@ -138,6 +142,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("backup_book", metavar="BOOK", help="the book (a file, or a shared book's address)")
     backup.add_argument("--out", dest="backup_out", required=True, metavar="FILE", help="the new file to write")
+    people = sub.add_parser(
+        "people",
+        help="a shared book's people and their roles: owner, bookkeeper or viewer",
+        description="The people of a book kept in PostgreSQL and what each may do (owner: everything and the "
+        "people; bookkeeper: records and corrects; viewer: reads and exports). The server enforces the roles.",
+    )
+    how = people.add_subparsers(dest="people_command", required=True)
+    for name, words in (("add", "add a person, or give them another role"), ("remove", "take a person's role back")):
+        one = how.add_parser(name, help=words)
+        one.add_argument("people_book", metavar="ADDRESS", help="the shared book (postgresql://user@host/dbname)")
+        one.add_argument("--login", required=True, help="their login on the database server")
+        if name == "add":
+            one.add_argument("--name", required=True, help="their name, as the book shows who made each record")
+            one.add_argument("--role", required=True, help="owner, bookkeeper or viewer")
+    listing = how.add_parser("list", help="list the people and their roles")
+    listing.add_argument("people_book", metavar="ADDRESS", help="the shared book (postgresql://user@host/dbname)")
     return parser
 
 
@@ -493,6 +513,46 @@ def cmd_backup(args) -> int:
         return 1
     size = written.stat().st_size
     print(f"{shown(args.backup_book)} backed up to {written} ({size / 1_048_576:.1f} MB).")
+
+
+def cmd_people(args) -> int:
+    from models import people
+    from models.book import open_book
+    from models.errors import BookError, RuleError
+    from models.pgstore import is_address
+
+    command = f"people {args.people_command}"
+    if not is_address(args.people_book):
+        print(
+            f"escrowbook {command}: people and roles are for a book kept in PostgreSQL (postgresql://…); "
+            "a book file has one user, you.",
+            file=sys.stderr,
+        )
+        return 1
+    try:  # (the first person added to an empty database makes the book there, as its first opening does)
+        book = open_book(args.people_book, create=args.people_command == "add")
+    except BookError as exc:
+        print(f"escrowbook {command}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if args.people_command == "add":
+            p = people.add(args.login, args.name, args.role)
+            print(f"{p.name} ({p.login}) is {people.a(p.role)} of {book.name}: {people.ROLE_WORDS[p.role]}.")
+        elif args.people_command == "remove":
+            p = people.remove(args.login)
+            print(f"{p.name} ({p.login}) is no longer one of {book.name}'s people; their records still name them.")
+        else:
+            listed = people.people()
+            for p in listed:
+                role = p.role or "(no longer one of its people)"
+                print(f"{p.login}\t{p.name}\t{role}")
+            if not listed:
+                print(f"{book.name} has no people yet: whoever made it adds them (escrowbook people add).")
+    except RuleError as exc:
+        print(f"escrowbook {command}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        book.close()
     return 0
 
 
@@ -631,6 +691,7 @@ def main(argv: list[str] | None = None) -> int:
         "csv_book",
         "rec_book",
         "pack_book",
+        "people_book",
         "statement",
         "out",
         "source",
@@ -675,6 +736,8 @@ def _command(args) -> int:
         return cmd_copy_book(args)
     if args.command == "backup":
         return cmd_backup(args)
+    if args.command == "people":
+        return cmd_people(args)
     raise AssertionError(f"no such command: {args.command}")
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import peewee as pw
 
-from . import anchor, bookfile, chain, schema
+from . import anchor, bookfile, chain, refusals, schema
 from .entities import ALL_TABLES, BookInfo, Feedback, database
 from .errors import BookError
 from .policy import stored_terms, sync_policies
@@ -361,7 +361,7 @@ def open_shared(url: str, *, create: bool = True) -> SharedBook:
     db = pgstore.connect(url)
     try:
         database.initialize(db)
-        version = pgstore.book_format(db)
+        version = _readable_format(db, url)
         if version is None:
             if not create:
                 raise pgstore.refuse(url, "the database is empty: it holds no book.", "missing")
@@ -378,13 +378,20 @@ def open_shared(url: str, *, create: bool = True) -> SharedBook:
                 f"it is in book format {version}; this version opens shared books of format {schema_version()}.",
                 "older",
             )
+        if version is not None and not db.table_exists("person"):
+            _name_people(db, url)
         changed = pgstore.schema_problems(db, MIGRATIONS)
         if changed:
             raise pgstore.refuse(
                 url, "its tables were changed outside Escrowbook: " + "; ".join(changed) + ".", "untrusted"
             )
-        with db.atomic():
-            sync_policies()
+        try:
+            with db.atomic():
+                sync_policies()
+        except pw.DatabaseError as exc:
+            if not refusals.is_denied(exc):
+                raise
+            # (a viewer's: the policies this version ships are copied in by the next one who may write)
     except BaseException:
         if not db.is_closed():
             db.close()
@@ -392,6 +399,39 @@ def open_shared(url: str, *, create: bool = True) -> SharedBook:
             database.initialize(None)
         raise
     return SharedBook(url, db, pgstore.PgConn(db))
+
+
+def _readable_format(db, url: str) -> int | None:
+    """pgstore.book_format, or a refusal in words when the login may not read the book (none of its people)."""
+    from . import pgstore
+
+    try:
+        return pgstore.book_format(db)
+    except pw.DatabaseError as exc:
+        if not refusals.is_denied(exc):
+            raise
+        login = db.execute_sql("SELECT session_user").fetchone()[0]
+        raise pgstore.refuse(
+            url,
+            f"the login “{login}” is not one of this book's people: ask the book's owner to add it "
+            "(escrowbook people add).",
+            "denied",
+        ) from None
+
+
+def _name_people(db, url: str) -> None:
+    """A shared book made before books named their people (models/people.py) gets what names them, when the one
+    who made it opens it; anyone else is refused in words until then."""
+    from . import people, pgstore
+
+    if not people.owns_tables(db):
+        raise pgstore.refuse(
+            url,
+            "it was made by an earlier version, before shared books named their people and who made each record: "
+            "the one who made it opens it once with this version first, which adds them.",
+            "older",
+        )
+    people.add_to_older_book(db)
 
 
 @functools.cache

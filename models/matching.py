@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
+from . import people
 from . import statements as st
 from .entities import LedgerEntry, database
 from .queries import in_chunks
@@ -81,11 +82,14 @@ def rebuild(contracts: Iterable[int] | None = None, progress: Callable[[str, int
     conn = database.connection()
     period = _period()
     if contracts is None:
-        # Rebuilt whole: the indexes are dropped and made again after (quicker than keeping them row by row).
-        indexes = conn.execute(
-            "SELECT name, sql FROM sqlite_master "
-            "WHERE type = 'index' AND tbl_name = 'statement_match' AND sql IS NOT NULL"
-        ).fetchall()
+        # Rebuilt whole: the indexes are dropped and made again after (quicker than keeping them row by row), by
+        # whoever may (a shared book's bookkeeper may not: models/people.py).
+        indexes = []
+        if people.owns_tables(database.obj):
+            indexes = conn.execute(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'index' AND tbl_name = 'statement_match' AND sql IS NOT NULL"
+            ).fetchall()
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
         conn.execute("DELETE FROM statement_match")

@@ -58,6 +58,7 @@ from .fields import (
 )
 from .money import check_currency, fee_on, format_money
 from .policy import policy_for
+from .refusals import is_denied
 from .summary import refresh, refresh_search
 
 _depth = 0  # how many operations are running (one calls another: only the outermost is announced)
@@ -83,7 +84,8 @@ def operation(fn):
 
     On a book in PostgreSQL (models/pgstore.py) the transaction is SERIALIZABLE: when another person's
     transaction made it fail, the whole operation runs again (the outermost one, a few times, a little later
-    each time), then it is refused in words with nothing recorded.
+    each time), then it is refused in words with nothing recorded. A write the login's role does not allow
+    (models/people.py: the database refuses it) is refused in words too.
     """
 
     @functools.wraps(fn)
@@ -117,6 +119,14 @@ def operation(fn):
             if refusal is None:
                 raise
             raise refusal from exc
+        except pw.DatabaseError as exc:
+            if _depth > 1 or getattr(database.obj, "store", "") != "postgresql":
+                raise
+            if not is_denied(exc):  # (a book kept in PostgreSQL: the login's role may not allow the write)
+                raise
+            from . import people
+
+            raise RuleError(people.denied_words()) from exc
         finally:
             _depth -= 1
         if _depth == 0:

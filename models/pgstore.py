@@ -801,15 +801,23 @@ def book_format(db: PgBookDatabase) -> int | None:
     return int(rows[FORMAT_KEY])
 
 
+def _people_sql() -> tuple[str, ...]:
+    from .people import SCHEMA_SQL  # (loaded with the models, which a book kept in PostgreSQL has bound)
+
+    return SCHEMA_SQL
+
+
 def create_schema(db: PgBookDatabase, migrations) -> None:
     """A new book in an empty database, in one transaction: the compatibility functions, every table of the
-    current format (the migrations run in order on the new, empty book, as for a new SQLite book) and the
-    rows that say what the database holds."""
+    current format (the migrations run in order on the new, empty book, as for a new SQLite book), what names
+    the people and the maker of each record (models/people.py) and the rows that say what the database holds."""
     with db.atomic():
         for sql in COMPAT_SQL:
             db.execute_sql(sql)
         for step in migrations:
             step(db)
+        for sql in _people_sql():
+            db.execute_sql(sql)
         db.execute_sql("INSERT INTO book_info (key, value) VALUES (?, ?)", (APPLICATION_KEY, "escrowbook"))
         db.execute_sql("INSERT INTO book_info (key, value) VALUES (?, ?)", (FORMAT_KEY, str(len(migrations))))
 
@@ -850,6 +858,8 @@ def structure(db: PgBookDatabase, schema: str | None = None) -> dict:
     for kind, sql in _DESCRIBE.items():
         for owner, name, text in db.execute_sql(sql.format(schema=schema)).fetchall():
             text = str(text).replace(f"{schema}.", "")
+            if schema.startswith("pg_temp"):  # (the catalogue's views name the session's temporary schema so)
+                text = text.replace("pg_temp.", "")
             owner = str(owner).removeprefix(f"{schema}.")
             if kind in ("column", "constraint"):
                 tables.setdefault(owner, []).append((kind, name, text))
@@ -864,20 +874,20 @@ _expected_cache: dict = {}
 
 
 def expected_structure(db: PgBookDatabase, migrations) -> dict:
-    """The structure a new book has on this server: made by the migrations in a schema of its own inside a
-    transaction that is rolled back (nothing stays), once per server and run of the app."""
+    """The structure a new book has on this server: made by the migrations in the session's own temporary schema
+    inside a transaction that is rolled back (nothing stays), once per server and run of the app. (Any login may
+    make temporary objects: a viewer's or a bookkeeper's, who may create nothing in the database, too.)"""
     key = (db.server_version, len(migrations))
     if key not in _expected_cache:
-        import uuid
-
-        schema = f"eb_expected_{uuid.uuid4().hex[:12]}"
         with db.atomic() as txn:
-            db.execute_sql(f"CREATE SCHEMA {schema}")
-            db.execute_sql(f"SET LOCAL search_path = {schema}, public")
+            db.execute_sql("SET LOCAL search_path = pg_temp, public")
             for sql in COMPAT_SQL:
                 db.execute_sql(sql)
             for step in migrations:
                 step(db)
+            for sql in _people_sql():
+                db.execute_sql(sql)
+            schema = db.execute_sql("SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema()").fetchone()[0]
             found = structure(db, schema)
             txn.rollback()
         _expected_cache[key] = found

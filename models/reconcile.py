@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from . import matching, ops
+from . import matching, ops, people
 from . import statements as st
 from .entities import (
     Contract,
@@ -418,6 +418,7 @@ _CONTRACT_INDEX = (
 def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     big = opened.path.stat().st_size >= READ_APART_FROM
     contracts = _Contracts(whole=big)
+    rebuild = big and people.owns_tables(database.obj)  # (a shared book's bookkeeper may not: models/people.py)
     conn = database.connection()
     statement = Statement.create(
         name=path.name[:200], format_key=opened.format.key, format_name=opened.format.name,
@@ -425,7 +426,7 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     )  # fmt: skip
     store = _Storer(conn, statement)
     rows = 0
-    if big:  # a big statement: its rows' index of contracts is built once at the end, quicker than row by row
+    if rebuild:  # a big statement: its rows' index of contracts is built once at the end, quicker than row by row
         index = conn.execute(_CONTRACT_INDEX).fetchone()
         conn.execute(f'DROP INDEX "{index[0]}"')
     tally = _Tally()
@@ -434,7 +435,7 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
         store.store(_rows(batch, contracts, statement.id))
         if len(store.problems) >= st.MAX_PROBLEMS:
             break
-    if big:
+    if rebuild:
         conn.execute(index[1])
     problems = opened.problems + store.problems
     if problems:

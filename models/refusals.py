@@ -52,6 +52,11 @@ def in_words(exc: BaseException) -> str | None:
     if isinstance(exc, OSError):
         where = exc.filename or ""
         return f"A file could not be read or written{f' ({where})' if where else ''}: {reason(exc)}."
+    if isinstance(exc, storage_errors()) and is_denied(exc):  # a shared book's server (models/people.py)
+        return (
+            "The server keeping the shared book refused it: your login's role in the book does not allow it. "
+            "Nothing was changed; ask the book's owner if you need to do more."
+        )
     if isinstance(exc, storage_errors()):  # sqlite3's errors, or peewee's
         text = str(exc)
         low = text.lower()
@@ -68,3 +73,14 @@ def in_words(exc: BaseException) -> str | None:
             "Nothing was changed; if it happens again, restore the book's latest backup (File, Restore from Backup)."
         )
     return None
+
+
+def is_denied(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) is PostgreSQL refusing the login what its role in a shared book does not
+    allow ("insufficient privilege": models/people.py)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) == "42501":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -46,6 +46,7 @@ PG_MODULES = {
     "test_matching_ways.py",
     "test_pack.py",
     "test_pg_concurrency.py",
+    "test_pg_people.py",
     "test_pg_store.py",
     "test_r01_money.py",
     "test_r02_currencies.py",

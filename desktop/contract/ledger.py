@@ -1,5 +1,6 @@
 """The contract page's "Ledger" tab (R9, R12): every entry, newest first, with the reference of the marketplace's
-statement row matched with it (once a statement has been imported); refunds and reversals.
+statement row matched with it (once a statement has been imported) and, in a shared book, who recorded it
+(models/people.py); refunds and reversals.
 
 Entries are never edited or deleted: a mistake is corrected by a reversal that names it (R12). Each button
 calls one operation of `models.ops` (imported where an action needs it); after a change the tab says
@@ -18,12 +19,14 @@ from desktop import formatting
 from desktop.contract.base import ContractTab
 from desktop.widgets.fields import button
 from desktop.widgets.tables import item, table
+from models import people
 from models.entities import Contract, LedgerEntry
 from models.labels import ENTRY_KINDS as KIND_LABELS
 from models.reconciled import references
 from models.report import ledger_lines
 
 STATEMENT_COLUMN = 8  # the statement's reference, shown once a statement has been imported
+MADE_BY_COLUMN = 9  # who recorded the entry: shown in a shared book (a book file has one user)
 
 
 class LedgerTab(ContractTab):
@@ -33,9 +36,10 @@ class LedgerTab(ContractTab):
         self.refund_dialog = None  # the refund dialog while it is open (tests reach it here)
         self.ledger_table = table(
             "ledgerTable",
-            ["#", "Date", "Entry", "Direction", "Amount", "Escrow after", "Milestone", "Memo", "On the statement"],
+            ["#", "Date", "Entry", "Direction", "Amount", "Escrow after", "Milestone", "Memo", "On the statement",
+             "Recorded by"],
             right={4, 5},
-        )
+        )  # fmt: skip
         self.ledger_table.itemSelectionChanged.connect(self._update_buttons)
         self.reverse_button = button(
             "reverseButton",
@@ -76,6 +80,8 @@ class LedgerTab(ContractTab):
         lines = ledger_lines(c)[::-1]
         on_statement = references(c.id)  # the marketplace's reference of the statement row matched with each
         t.setColumnHidden(STATEMENT_COLUMN, not on_statement)
+        made = people.makers("ledger_entry", [e.id for e in lines])
+        t.setColumnHidden(MADE_BY_COLUMN, not made)
         t.setRowCount(len(lines))
         for r, e in enumerate(lines):
             values = [
@@ -88,6 +94,7 @@ class LedgerTab(ContractTab):
                 item(e.milestone),
                 item(e.memo),
                 item(on_statement.get(e.id, "")),
+                item(made.get(e.id, "")),
             ]
             for col, cell in enumerate(values):
                 t.setItem(r, col, cell)
