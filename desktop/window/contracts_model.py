@@ -5,9 +5,10 @@ the model holds only the rows fetched so far (500 at a time, more as the view
 scrolls: canFetchMore/fetchMore). Never a QSortFilterProxyModel over the book.
 
 How many contracts match is not read before the first page is shown: unless the
-first page holds them all, a worker thread counts them (Counter), and `counted`
-tells the window; a newer filter or search drops an older count (interrupted if
-it is reading).
+first page holds them all, a worker thread counts them (Counter), starting once
+the view has painted the page (COUNT_AFTER_MS), and `counted` tells the window;
+a newer filter or search drops an older count (interrupted if it is reading, never
+started if it is still waiting).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QTimer
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
@@ -27,6 +28,10 @@ from models.browse import ContractQuery, ContractRow, contract_row
 
 PAGE = 500  # rows fetched each time the view scrolls near the end of what it has
 FIRST_PAGE = 100  # rows read on (re)loading: a few screens' worth, so the table shows at once
+# A count starts this long after its first page is read: once the view has painted it (a count started at once
+# ran beside the paint, on a busy machine of two cores a keystroke's update then took up to twice as long); a
+# newer keystroke, filter or sort before then means it never starts.
+COUNT_AFTER_MS = 40
 NO_PARENT = QModelIndex()  # the root: a table has no children
 ID_ROLE = qt_values.USER_ROLE + 1  # the contract id of a row
 
@@ -116,6 +121,10 @@ class ContractsModel(QAbstractTableModel):
         self._total: int | None = 0  # None: being counted
         self.first_page = FIRST_PAGE
         self.counter = Counter(self._counted)
+        self._count_soon = QTimer(self)  # starts the count of the first page just read (COUNT_AFTER_MS)
+        self._count_soon.setSingleShot(True)
+        self._count_soon.setInterval(COUNT_AFTER_MS)
+        self._count_soon.timeout.connect(self._start_count)
         self.on_counted: Callable[[], None] | None = None  # the window's: the count arrived
 
     # -- what is shown
@@ -129,9 +138,10 @@ class ContractsModel(QAbstractTableModel):
 
     def reload(self, narrows: ContractQuery | None = None) -> None:
         """Run the query again from the first page (after a filter, search or sort change); count its matches
-        after, on a worker thread, unless the first page holds them all. `narrows`: the query before a search
-        typed on (its first contract shown is where the new one's walk may start)."""
+        after (once the page is painted), on a worker thread, unless the first page holds them all. `narrows`:
+        the query before a search typed on (its first contract shown is where the new one's walk may start)."""
         conn = self.connection()
+        self._count_soon.stop()
         self.counter.cancel(conn)
         self.beginResetModel()
         try:
@@ -145,13 +155,18 @@ class ContractsModel(QAbstractTableModel):
         finally:
             self.endResetModel()
         if self._total is None:
-            self.counter.start(query)
+            self._count_soon.start()
+
+    def _start_count(self) -> None:
+        if self.query is not None and self._total is None:
+            self.counter.start(self.query)
 
     def counting(self) -> bool:
         return self._total is None
 
     def stop_counting(self) -> None:
-        """Before the book is closed: no count reads it any more."""
+        """Before the book is closed: no count reads it any more (nor starts)."""
+        self._count_soon.stop()
         self.counter.cancel(self.query.conn if self.query is not None else None)
 
     def _counted(self, generation: int, count: int) -> None:
@@ -195,6 +210,7 @@ class ContractsModel(QAbstractTableModel):
             return
         more = self.query.page(sort=self.sort_key, descending=self.descending, offset=len(self.rows), limit=PAGE)
         if len(more) < PAGE:  # the last page: all are read, whatever the count says
+            self._count_soon.stop()
             self.counter.cancel(self.query.conn)
             self._total = len(self.rows) + len(more)
             if self.on_counted is not None:

@@ -181,7 +181,7 @@ def test_a_search_matching_many_titles_in_a_row_shows_them_as_a_full_scan_finds_
     order with its other matches. The same contracts as a full scan finds, in the same order, whatever the sort
     and the page asked for; and the same as walking the sort index or fetching and sorting every match."""
     monkeypatch.setattr(browse, "SPARSE", 0)
-    monkeypatch.setattr(browse, "SAMPLE_EVERY", 3)
+    monkeypatch.setattr(browse, "SAMPLES", 2)  # the first, the middle and the last title match by id
     matches = prefix_matches if len(q) < browse.MIN_SEARCH else contains_matches
     with tempfile.TemporaryDirectory() as folder, contextlib.closing(_bunched_book(Path(folder))) as book:
         expected = _scan(book.conn, q, matches)
@@ -207,6 +207,39 @@ def test_a_search_matching_many_titles_in_a_row_shows_them_as_a_full_scan_finds_
             ).fetchall()
             titles = [cid for _, cid in sorted(((t, cid) for cid, t in rows), reverse=descending)]
             assert ranged.ids(sort="title", descending=descending) == titles, q
+
+
+@pytest.mark.parametrize(
+    ("extra", "q", "ranged"),
+    [
+        ((), "pip", True),  # the range's start holds the search: all held when the range has as many titles
+        ((4, "Pipette"), "pip", False),  # a title match outside the range (no seek of the sample finds it)
+        ((4, "Data pipeline #4"), "2 x", True),  # the start does not hold it: the range's titles tested one by one
+        ((4, "Pipette #2 x"), "2 x", False),  # (and one outside the range)
+        ((), "zzz", True),  # no title match: the other matches alone
+    ],
+)
+def test_a_search_matching_many_titles_in_a_row_holding_it_reads_them_from_their_range(book, extra, q, ranged,
+                                                                                        monkeypatch):  # fmt: skip
+    """The range of titles a sample of the title matches starts with is used only when it holds them all, found
+    by counting: the same contracts in the same order as a full scan, on either store."""
+    monkeypatch.setattr(browse, "SPARSE", 0)
+    monkeypatch.setattr(browse, "SAMPLES", 2)  # the title matches with the first, the middle and the last id
+    ana, zed = ops.create_freelancer("Ana Ruiz"), ops.create_freelancer("Zzz Pip")
+    for n in range(1, 14):
+        title = extra[1] if extra and n == extra[0] else f"Data pipeline #{n}2 x"
+        ops.create_contract(title, ana if n % 5 else zed, external_id=f"UP-{n}", started_on=START, today=START)
+    expected = _scan(book.conn, q, contains_matches)
+    assert expected
+    for descending in (False, True):
+        found = ContractQuery(book.conn, search=q, today=START)
+        rows = found.page(sort="title", descending=descending, limit=5)
+        assert bool(found._arms) == ranged, (q, extra)
+        titles = sorted((r.title, r.id) for r in ContractQuery(book.conn, today=START).page(limit=-1)
+                        if r.id in expected)  # fmt: skip
+        order = [cid for _, cid in (titles[::-1] if descending else titles)]
+        assert [r.id for r in rows] == order[:5]
+        assert found.ids(sort="title", descending=descending) == order, (q, extra, descending)
 
 
 @pytest.mark.parametrize("store", ["sqlite"])  # (SQLite's query plan and statements: tests/models/conftest.py)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from PySide6.QtCore import QEvent, QObject
 
 from desktop.window.contracts_model import ContractsModel, Counter
 from desktop.window.main_window import COUNTING, SEARCH_HINT
@@ -62,6 +63,7 @@ def test_a_newer_keystrokes_count_wins_over_an_older_one_that_finishes_later(mod
     gates = model.counter.before = Gates("Ana", "w")
     model.search = "Ana"  # 2 contracts
     model.reload()
+    qtbot.waitUntil(lambda: "Ana" in gates.threads)  # its count started (and waits)
     model.search = "w"  # 1 contract: Website
     model.reload()
     assert [r.title for r in model.rows] == ["Website"] and model.total() is None
@@ -78,6 +80,7 @@ def test_a_filter_change_cancels_the_count_of_the_search_before_it(model, qtbot)
     gates = model.counter.before = Gates("Ana")
     model.search = "Ana"  # 2 contracts: its count waits
     model.reload()
+    qtbot.waitUntil(lambda: "Ana" in gates.threads)
     model.search = ""
     model.filter = "active"  # 2 contracts too: a number the book keeps, read at once (no count to wait for)
     model.reload()
@@ -103,6 +106,42 @@ def test_the_window_says_counting_until_the_count_arrives(window, qtbot):
     assert window.model.counter.pool.waitForDone(10_000)
 
 
+def test_a_search_typed_over_before_its_count_starts_is_never_counted(model, qtbot):
+    gates = model.counter.before = Gates()  # every count runs at once: the searches counted are noted
+    model.search = "Ana"
+    model.reload()
+    model.search = "w"  # the next keystroke, before the first page of "Ana" had been painted
+    model.reload()
+    qtbot.waitUntil(lambda: model.total() is not None)
+    assert model.total() == 1 and list(gates.threads) == ["w"]
+    assert model.counter.pool.waitForDone(10_000)
+
+
+def test_the_count_starts_once_the_table_has_painted_the_first_page(window, qtbot):
+    """A count running beside the paint slows it: it starts after."""
+    window.model.first_page = 1
+    window.model.fetchMore = lambda *_: None  # (the total comes from the count only)
+    seen: list[str] = []
+
+    class Paints(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                seen.append("paint")
+            return False
+
+    paints = Paints()
+    window.table.viewport().installEventFilter(paints)
+    start = window.model.counter.start
+    window.model.counter.start = lambda query: (seen.append("count"), start(query))[1]
+    window.search.setText("Ana")
+    window.apply_search()
+    assert seen == [] and window.count_label.text() == COUNTING
+    qtbot.waitUntil(lambda: window.count_label.text() == "2 contracts")
+    assert "paint" in seen[: seen.index("count")], seen
+    window.table.viewport().removeEventFilter(paints)
+    assert window.model.counter.pool.waitForDone(10_000)
+
+
 def test_the_search_box_says_what_one_or_two_characters_find(window):
     assert window.search.toolTip() == SEARCH_HINT
     assert "One or two characters find the titles, freelancer names and contract ids that start with them" in (
@@ -116,6 +155,7 @@ def test_reading_to_the_last_row_tells_the_total_and_drops_the_count(model, qtbo
     gates = model.counter.before = Gates("Ana")
     model.search = "Ana"
     model.reload()
+    qtbot.waitUntil(lambda: "Ana" in gates.threads)
     assert model.total() is None
     model.fetchMore()  # as the view does when the table has room: the rest, fewer than a page
     assert [r.title for r in model.rows] == ["Annual report", "Logo redesign"] and model.total() == 2
