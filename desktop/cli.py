@@ -513,6 +513,7 @@ def cmd_backup(args) -> int:
         return 1
     size = written.stat().st_size
     print(f"{shown(args.backup_book)} backed up to {written} ({size / 1_048_576:.1f} MB).")
+    return 0
 
 
 def cmd_people(args) -> int:
