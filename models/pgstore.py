@@ -807,17 +807,23 @@ def _people_sql() -> tuple[str, ...]:
     return SCHEMA_SQL
 
 
+def _make_schema(db: PgBookDatabase, migrations) -> None:
+    """Every object of a book of the current format, in the schema first on the search path: the compatibility
+    functions, the tables (the migrations in order, as for a new SQLite book) and the people's (models/people.py)."""
+    for sql in COMPAT_SQL:
+        db.execute_sql(sql)
+    for step in migrations:
+        step(db)
+    for sql in _people_sql():
+        db.execute_sql(sql)
+
+
 def create_schema(db: PgBookDatabase, migrations) -> None:
     """A new book in an empty database, in one transaction: the compatibility functions, every table of the
     current format (the migrations run in order on the new, empty book, as for a new SQLite book), what names
     the people and the maker of each record (models/people.py) and the rows that say what the database holds."""
     with db.atomic():
-        for sql in COMPAT_SQL:
-            db.execute_sql(sql)
-        for step in migrations:
-            step(db)
-        for sql in _people_sql():
-            db.execute_sql(sql)
+        _make_schema(db, migrations)
         db.execute_sql("INSERT INTO book_info (key, value) VALUES (?, ?)", (APPLICATION_KEY, "escrowbook"))
         db.execute_sql("INSERT INTO book_info (key, value) VALUES (?, ?)", (FORMAT_KEY, str(len(migrations))))
 
@@ -881,12 +887,7 @@ def expected_structure(db: PgBookDatabase, migrations) -> dict:
     if key not in _expected_cache:
         with db.atomic() as txn:
             db.execute_sql("SET LOCAL search_path = pg_temp, public")
-            for sql in COMPAT_SQL:
-                db.execute_sql(sql)
-            for step in migrations:
-                step(db)
-            for sql in _people_sql():
-                db.execute_sql(sql)
+            _make_schema(db, migrations)
             schema = db.execute_sql("SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema()").fetchone()[0]
             found = structure(db, schema)
             txn.rollback()
