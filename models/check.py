@@ -24,7 +24,7 @@ from fractions import Fraction
 
 import peewee as pw
 
-from . import anchor, book_totals, chain, consistency, order, report_totals
+from . import anchor, book_totals, chain, consistency, kept_sums, order, report_totals
 from .bookfile import new_connection
 from .chain import chain_problems
 from .entities import LedgerEntry as E
@@ -362,9 +362,11 @@ def _agrees(cols: str, table: str, fresh: str, run) -> bool:
     return missing == 0 and derived == stored
 
 
-def summary_problems(limit: int = 20, run=_main_connection) -> list[str]:
+def summary_problems(limit: int = 20, run=_main_connection, verified: tuple[str, ...] = ()) -> list[str]:
     """Compare the maintained summaries (clock, contract_totals, contract_month, the search rows) with the same
-    derived afresh from the records (the totals from temp.fresh_totals, the others as they are compared)."""
+    derived afresh from the records (the totals from temp.fresh_totals, the others as they are compared).
+    `verified`: the tables models/kept_sums.py found equal to their derivation already ("main.contract_totals",
+    "main.contract_month"), not derived again."""
     out: list[str] = []
     pairs = (
         (
@@ -383,6 +385,8 @@ def summary_problems(limit: int = 20, run=_main_connection) -> list[str]:
         ),
     )
     for cols, stored, fresh, what in pairs:
+        if stored in verified:
+            continue
         if stored.startswith("main.") and _agrees(cols, stored, fresh, run):
             continue
         stale = run(_DIFFERENT.format(cols=cols, fresh=fresh, stored=stored, limit=int(limit))).fetchall()
@@ -694,9 +698,18 @@ PASSES = [
 ]
 CHAIN = ("chain", "the ledger's hash chain", 30, _chain)
 SUMMARY_VERIFIERS: list[tuple[str, str, int, Callable]] = [
-    ("summaries", "the stored summaries against the ledger", 35, lambda run: summary_problems(run=run)),
-    ("search", "the search index", 5, lambda run: search_index_problems(run=run)),
+    (
+        "summaries",
+        "the stored summaries against the ledger",
+        35,
+        lambda run, verified: summary_problems(run=run, verified=verified),
+    ),
+    ("search", "the search index", 5, lambda run, verified: search_index_problems(run=run)),
 ]
+# On a book file the kept sums per contract and day, month and contract, and the book's per day, are verified in one
+# pass over the ledger and one over each (models/kept_sums.py), instead of the "days" and "book_days" passes and
+# the totals and months derived afresh.
+SUMS = ("sums", "the kept sums against the ledger", 25)
 AFTER = {"ledger": ("milestones", "entries")}  # a pass that reads what others found is taken after them
 FOUND_BY_PASSES = ("integrity", "days", "milestones", "entries", "ledger", "book_days", "totals", "links", "chain")
 PASS_CONNECTIONS = 2  # read-only connections besides the one that derives the summaries (and the chain's)
@@ -741,13 +754,16 @@ def check_book(
     ends with done == total. Raising CheckCancelled in it, or setting `cancel` (a
     threading.Event), stops the check: CheckCancelled is raised.
     """
-    verifiers = [*PASSES, CHAIN]
-    weights = {key: weight for key, _, weight, _ in verifiers}
+    file_sums = getattr(database.obj, "store", "sqlite") != "postgresql"  # (models/kept_sums.py: SUMS)
+    passes = [p for p in PASSES if not (file_sums and p[0] in ("days", "book_days"))]
+    weights = {key: weight for key, _, weight, _ in [*passes, CHAIN]}
     weights |= {"fresh": 12, "trust": 1} | {key: weight for key, _, weight, _ in SUMMARY_VERIFIERS}
+    if file_sums:
+        weights[SUMS[0]] = SUMS[2]
     tracker = _Tracker(progress, cancel, weights)
     found: dict[str, list] = {}
     errors: list[BaseException] = []
-    left = list(PASSES)  # the passes no connection has taken yet
+    left = list(passes)  # the passes no connection has taken yet
     taking = threading.Lock()
 
     def take():  # (a connection with none ready stops: the one that ends what a pass waits for takes it)
@@ -799,13 +815,24 @@ def check_book(
         tracker.tell("trust", 0.0, "the book's schema and policies")
         trust = trust_problems(path, run=run)
         tracker.tell("trust", 1.0, "the book's schema and policies")
+        verified: tuple[str, ...] = ()
+        if file_sums:
+            tracker.tell(SUMS[0], 0.0, SUMS[1])
+            with _writes_allowed(run):  # (its weights are scratch tables: SQLite's temporary database)
+                verdict = kept_sums.verify(run)
+            found["days"] = verdict.days
+            found["book_days"] = [] if verdict.book_days else report_totals.book_day_problems(run)
+            verified = ("main.contract_totals",) * verdict.totals + ("main.contract_month",) * verdict.months
+            tracker.tell(SUMS[0], 1.0, SUMS[1])
+        totals = "main.contract_totals" if "main.contract_totals" in verified else "temp.fresh_totals"
         tracker.tell("fresh", 0.0, "the contracts' totals, derived afresh from the ledger")
-        _fresh_summaries(run)
+        if totals == "temp.fresh_totals":
+            _fresh_summaries(run)
         tracker.tell("fresh", 1.0, "the contracts' totals, derived afresh from the ledger")
         summary: list[str] = []
         for key, what, _, verify in SUMMARY_VERIFIERS:
             tracker.tell(key, 0.0, what)
-            summary += verify(run)
+            summary += verify(run, verified)
             tracker.tell(key, 1.0, what)
         if not workers:  # no path: everything on the open book's connection
             left.append(CHAIN)
@@ -819,7 +846,7 @@ def check_book(
         if any(key not in found for key in FOUND_BY_PASSES):
             return [f"the book could not be read through ({errors[0] if errors else 'its ledger could not be read'})."]
         ledger_found, held, in_order = found["ledger"]
-        escrow = escrow_problems(held, totals="temp.fresh_totals", run=run)
+        escrow = escrow_problems(held, totals=totals, run=run)  # (the kept totals, when they agree with the ledger)
         summary += report_totals.problems(run, agree=found["days"], book_days=found["book_days"])
         summary += found["totals"]  # (the book's kept totals, read from the stored summaries only)
         fk = found["statements"]

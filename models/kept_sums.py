@@ -1,0 +1,231 @@
+"""R12 The kept sums of the ledger, verified by `escrowbook check` without deriving them afresh (SQLite books).
+
+Three summaries are sums of the live ledger's amounts (neither a reversal nor reversed): per contract and day
+(`contract_day`, models/report_totals.py), per contract and month (`contract_month`) and per contract
+(`contract_totals`, models/summary.py). Deriving them afresh means grouping a million entries three ways: three
+sorts of the ledger. A sum can be verified without grouping:
+
+    for random weights w(contract, day) and m(column),
+    sum over the stored rows of w(key) * m(column) * value  ==  sum over the entries of w(key) * m(column) * amount
+
+(modulo the prime P). Both sides are one pass over their table with no sort and no memory that grows with the
+book. When a stored row differs from its derivation, the two sides differ by a nonzero polynomial of degree 3
+in the weights, so they agree by chance with probability at most 3 / P (one in 700 million), whatever the
+difference and however it was made: the weights are drawn afresh from the system's randomness (SQLite's
+random(), seeded by the operating system) for every check, and never stored. A weight per contract times a
+weight per day (or month) is as good as one per pair (the difference is then a bilinear form in the two).
+
+What is not a sum is compared exactly, in the same passes: each stored row's currency, freelancer, status and
+policy against its contract's, the totals' escrow (funded - released - escrow refunded), next deadline and
+status, a row for every contract in `contract_totals`, no day or month row that adds up to nothing, whole
+numbers only. Anything these passes cannot vouch for (an entry or a row naming a contract the book does not
+have, a contract id beyond P) and any difference at all leave the verdict to the exact derivation, which names
+the contracts (models/check.py, models/report_totals.py).
+
+A book kept in PostgreSQL is verified by the exact derivation (its server hashes the rows instead of sorting).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import report_totals
+
+P = 2_147_483_647  # 2**31 - 1, a prime: a product of two residues fits SQLite's 64-bit integers
+TEMP_CACHE_KIB = 16 * 1024  # the weights' page cache: 4 MiB a 100,000 contracts (a temporary file beyond)
+_DRAW = f"((random() & 2147483647) % {P - 1} + 1)"  # a weight from 1 to P - 1, from SQLite's own randomness
+_LIVE = "NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = e.id)"  # (and a kind of _KINDS: R12)
+
+# The totals' columns, each with the day sums' column of the same kinds and sign (models/summary.py BUCKETS and
+# LESS, models/report_totals.py COLUMN_KINDS: tests/models/test_kept_sums.py holds them equal).
+_TOTALS_AS_DAYS = {
+    "funded": "funded",
+    "released": "paid",
+    "escrow_refunded": "escrow_refunded",
+    "refunded": "refunded",
+    "fees": "fees",
+}
+_MONTHS = {"paid": "paid", "refunded": "refunded"}  # contract_month's columns, as the day sums'
+
+
+@dataclass
+class Verdict:
+    """Which kept summaries the fingerprints vouch for (each True: agrees with its derivation from the ledger)."""
+
+    days: bool
+    months: bool
+    totals: bool
+    book_days: bool  # report_day against contract_day (meaningful when `days`: models/report_totals.py problems)
+
+
+def _row_factor(multipliers: dict[str, int], alias: str) -> str:
+    """SQL: a stored row's columns, each times its multiplier, added up (modulo P)."""
+    return "((" + " + ".join(f"{alias}.{c} % {P} * {m} % {P}" for c, m in multipliers.items()) + f") % {P})"
+
+
+_BOOK_KEY = "currency, status, policy_id"  # report_day's key besides the day
+
+
+def _same_key(a: str, b: str) -> str:
+    """SQL: the same currency, status and policy, compared as they are stored (no conversion)."""
+    return " AND ".join(f"{a}.{k} = +{b}.{k}" for k in _BOOK_KEY.split(", "))
+
+
+def _whole(alias: str, columns) -> str:
+    return " OR ".join(f"typeof({alias}.{c}) != 'integer'" for c in columns)
+
+
+def _weights(run: Callable, kinds: list[tuple[str, int, int]]) -> None:
+    """The weights of this check, in the connection's temporary database: one per contract (check_wc, beside
+    the contract's currency, freelancer, status and policy, read here in one pass), per day (check_wd, with its
+    month's) and per month (check_wm), for every key either side names; and each kind's multipliers (check_wk)."""
+    drop(run)
+    run(
+        "CREATE TEMP TABLE check_wg (currency, status, policy_id, w INTEGER NOT NULL, PRIMARY KEY (currency, status, "
+        "policy_id)) WITHOUT ROWID"
+    )
+    run(f"INSERT INTO temp.check_wg SELECT *, {_DRAW} FROM (SELECT DISTINCT {_BOOK_KEY} FROM contract)")
+    run(f"INSERT OR IGNORE INTO temp.check_wg SELECT *, {_DRAW} FROM (SELECT DISTINCT {_BOOK_KEY} FROM report_day)")
+    run(
+        "CREATE TEMP TABLE check_wc (id INTEGER PRIMARY KEY, w INTEGER NOT NULL, currency, freelancer_id, status, "
+        "policy_id, g INTEGER)"
+    )
+    run(
+        f"INSERT INTO temp.check_wc SELECT c.id, {_DRAW}, {', '.join(f'c.{d}' for d in report_totals.DIMENSIONS)}, "
+        f"g.w FROM contract c LEFT JOIN temp.check_wg g ON {_same_key('g', 'c')}"
+    )
+    run("CREATE TEMP TABLE check_wd (day PRIMARY KEY, w INTEGER NOT NULL, wm INTEGER) WITHOUT ROWID")
+    run(f"INSERT INTO temp.check_wd (day, w) SELECT date, {_DRAW} FROM (SELECT DISTINCT date FROM ledger_entry)")
+    run(
+        f"INSERT OR IGNORE INTO temp.check_wd (day, w) SELECT day, {_DRAW} FROM (SELECT DISTINCT day FROM contract_day)"
+    )
+    run("CREATE TEMP TABLE check_wm (month PRIMARY KEY, w INTEGER NOT NULL) WITHOUT ROWID")
+    run(f"INSERT OR IGNORE INTO temp.check_wm SELECT substr(day, 1, 7), {_DRAW} FROM temp.check_wd")
+    run(f"INSERT OR IGNORE INTO temp.check_wm SELECT month, {_DRAW} FROM (SELECT DISTINCT month FROM contract_month)")
+    run("UPDATE temp.check_wd SET wm = (SELECT m.w FROM temp.check_wm m WHERE m.month = substr(check_wd.day, 1, 7))")
+    run("CREATE TEMP TABLE check_wk (kind TEXT PRIMARY KEY, d INTEGER NOT NULL, m INTEGER NOT NULL) WITHOUT ROWID")
+    for row in kinds:
+        run("INSERT INTO temp.check_wk VALUES (?, ?, ?)", row)
+
+
+def drop(run: Callable) -> None:
+    for table in ("check_wc", "check_wg", "check_wm", "check_wd", "check_wk"):
+        run(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+def _draws(columns) -> dict[str, int]:
+    return {c: secrets.randbelow(P - 1) + 1 for c in columns}
+
+
+def verify(run: Callable) -> Verdict:
+    """Whether the kept day, month and contract sums agree with the live ledger (see above); the caller allows
+    writes to the temporary database (models/check.py) and derives afresh whatever is not vouched for."""
+    if (run("SELECT MAX(id) FROM contract").fetchone()[0] or 0) >= P:
+        return Verdict(False, False, False, False)
+    day_m = _draws(report_totals.SUMS)
+    month_m = _draws(_MONTHS)
+
+    def signed(m: int, sign: int) -> int:
+        return m if sign > 0 else P - m
+
+    kinds = [
+        (
+            kind,
+            next(signed(day_m[c], ks[kind]) for c, ks in report_totals.COLUMN_KINDS.items() if kind in ks),
+            next((signed(month_m[c], ks[kind]) for c in _MONTHS if kind in (ks := report_totals.COLUMN_KINDS[c])), 0),
+        )
+        for kind in report_totals.KINDS
+    ]
+    cache = run("PRAGMA temp.cache_size").fetchone()[0]
+    run(f"PRAGMA temp.cache_size = -{TEMP_CACHE_KIB}")  # (the weights are looked up in random order)
+    try:
+        _weights(run, kinds)
+        return _verify(run, day_m, month_m)
+    finally:
+        drop(run)
+        run(f"PRAGMA temp.cache_size = {int(cache)}")
+
+
+def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Verdict:
+    amount = f"(e.amount % {P})"
+    # The ledger: each live entry of the kinds summed, its amount weighted three ways (by its contract and day,
+    # its contract and month, its contract), in one pass in the order of the table.
+    days_sum, months_sum, totals_sum, unknown = run(
+        f"""
+        SELECT COALESCE(SUM(wc.w * wd.w % {P} * k.d % {P} * {amount} % {P}), 0),
+               COALESCE(SUM(wc.w * wd.wm % {P} * k.m % {P} * {amount} % {P}), 0),
+               COALESCE(SUM(wc.w * k.d % {P} * {amount} % {P}), 0),
+               COALESCE(SUM(wc.w IS NULL OR wd.w IS NULL), 0)
+        FROM ledger_entry e CROSS JOIN temp.check_wk k ON k.kind = e.kind
+        LEFT JOIN temp.check_wc wc ON wc.id = e.contract_id LEFT JOIN temp.check_wd wd ON wd.day = +e.date
+        WHERE {_LIVE}
+        """
+    ).fetchone()
+    if unknown:
+        return Verdict(False, False, False, False)
+    dims = " OR ".join(f"s.{d} IS NOT wc.{d}" for d in report_totals.DIMENSIONS)
+    nothing = " AND ".join(f"s.{c} = 0" for c in report_totals.SUMS)
+    # contract_day, a day at a time (the order of its key): each day's rows weighted by their contracts, then by
+    # the day; each row's contract's currency, freelancer, status and policy as the derivation gives them.
+    # Beside it, the same rows weighted by their day and their currency, status and policy (and counted), as the
+    # book's day sums (report_day) add them up.
+    count_m = _draws(["contracts"])["contracts"]
+    days = run(
+        f"""
+        SELECT COALESCE(SUM(wd.w * x.sum % {P}), 0) % {P}, COALESCE(SUM(wd.w * x.book % {P}), 0) % {P},
+               COALESCE(SUM(x.bad), 0) + COALESCE(SUM(wd.w IS NULL), 0)
+        FROM (SELECT s.day AS day, SUM(wc.w * {_row_factor(day_m, "s")} % {P}) % {P} AS sum,
+                     SUM(wc.g * (({_row_factor(day_m, "s")} + {count_m}) % {P}) % {P}) % {P} AS book,
+                     SUM(wc.w IS NULL OR wc.g IS NULL OR {dims} OR ({nothing}) OR {_whole("s", report_totals.SUMS)})
+                     AS bad
+              FROM contract_day s LEFT JOIN temp.check_wc wc ON wc.id = s.contract_id
+              GROUP BY s.day) x
+        LEFT JOIN temp.check_wd wd ON wd.day = +x.day
+        """
+    ).fetchone()
+    book = run(
+        f"""
+        SELECT COALESCE(SUM(wd.w * g.w % {P} * (({_row_factor(day_m, "r")} + r.contracts % {P} * {count_m}) % {P})
+                            % {P}), 0) % {P},
+               COALESCE(SUM(wd.w IS NULL OR g.w IS NULL OR r.contracts <= 0
+                            OR {_whole("r", (*report_totals.SUMS, "contracts"))}), 0)
+        FROM report_day r LEFT JOIN temp.check_wd wd ON wd.day = +r.day
+        LEFT JOIN temp.check_wg g ON {_same_key("g", "r")}
+        """
+    ).fetchone()
+    months = run(
+        f"""
+        SELECT COALESCE(SUM(wc.w * wm.w % {P} * {_row_factor(month_m, "s")} % {P}), 0) % {P},
+               COALESCE(SUM(wc.w IS NULL OR wm.w IS NULL OR s.currency IS NOT wc.currency
+                            OR (s.paid = 0 AND s.refunded = 0) OR {_whole("s", _MONTHS)}), 0)
+        FROM contract_month s LEFT JOIN temp.check_wc wc ON wc.id = s.contract_id
+        LEFT JOIN temp.check_wm wm ON wm.month = +s.month
+        """
+    ).fetchone()
+    totals_m = {total: day_m[day] for total, day in _TOTALS_AS_DAYS.items()}
+    # The soonest deadline that asks something of the client, as the totals derive it (models/summary.py), from
+    # the stored clocks (compared with their own derivation separately).
+    soonest = (
+        "(SELECT MIN(k.due || ' ' || k.kind) FROM clock k "
+        "WHERE k.contract_id = s.contract_id AND k.kind NOT IN ('refund_window', 'support_refund'))"
+    )
+    totals = run(
+        f"""
+        SELECT COALESCE(SUM(wc.w * {_row_factor(totals_m, "s")} % {P}), 0) % {P},
+               COALESCE(SUM(wc.w IS NULL OR s.currency IS NOT wc.currency OR s.status IS NOT wc.status
+                            OR s.escrow IS NOT s.funded - s.released - s.escrow_refunded
+                            OR {_whole("s", (*_TOTALS_AS_DAYS, "escrow"))}
+                            OR s.next_due IS NOT substr({soonest}, 1, 10)
+                            OR s.next_kind IS NOT COALESCE(substr({soonest}, 12), '')), 0),
+               COUNT(*), (SELECT COUNT(*) FROM contract)
+        FROM contract_totals s LEFT JOIN temp.check_wc wc ON wc.id = s.contract_id
+        """
+    ).fetchone()
+    return Verdict(  # (SQLite's remainder of a negative sum is negative: Python's is not)
+        days=days[2] == 0 and days[0] % P == days_sum % P,
+        book_days=days[2] == 0 and book[1] == 0 and days[1] % P == book[0] % P,
+        months=months[1] == 0 and months[0] % P == months_sum % P,
+        totals=totals[1] == 0 and totals[2] == totals[3] and totals[0] % P == totals_sum % P,
+    )

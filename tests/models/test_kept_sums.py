@@ -1,0 +1,183 @@
+"""R12 `escrowbook check` verifies the kept sums of a book file (per contract and day, per contract and month,
+per contract, and the book's per day) by weighted sums over the ledger and over each table (models/kept_sums.py),
+without deriving them afresh. Every change a derivation would find is found, in particular those that leave
+every total unchanged (an amount moved between two days, two contracts or two columns); and what is found is
+then named by the exact derivation, in the client's words."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from models import kept_sums, ops, report_totals
+from models.check import check_book
+from models.entities import database
+from models.summary import BUCKETS, LESS
+
+from ..conftest import START
+
+DAY_1 = START + timedelta(days=2)
+DAY_2 = START + timedelta(days=5)
+
+
+@pytest.fixture
+def two_contracts(book, freelancer, contract):
+    """Two USD contracts, each with a milestone funded on DAY_1 and paid on DAY_2, and a refund of part of the
+    first's payment on DAY_2."""
+    other = ops.create_contract("Website", freelancer, currency="USD", started_on=START, today=START)
+    ids = {"a": contract.id, "b": other.id, "day_1": DAY_1.isoformat(), "day_2": DAY_2.isoformat()}
+    for c, amount in ((contract, 40_000), (other, 25_000)):
+        m = ops.add_milestone(c, "Design", amount)
+        ops.fund_milestone(m, today=DAY_1)
+        payment = ops.release_payment(m, today=DAY_2)
+        if c is contract:
+            ops.record_refund(payment, 3_000, today=DAY_2)
+    assert check_book() == []
+    return ids
+
+
+def _verdict() -> kept_sums.Verdict:
+    return kept_sums.verify(database.execute_sql)
+
+
+def _tamper(sql: str, ids: dict) -> None:
+    database.execute_sql("PRAGMA foreign_keys = OFF")
+    for statement in sql.format(**ids).split("; "):
+        database.execute_sql(statement)
+
+
+def test_r12_the_totals_and_months_add_up_the_same_kinds_as_the_day_sums():
+    """The contracts' totals and months are verified with the day sums' multipliers: each total must add up
+    exactly the kinds (and signs) of its day sums' column."""
+
+    def kinds_of(sql_list: str) -> set[str]:
+        return set(re.findall(r"'(\w+)'", sql_list))
+
+    for total, day in kept_sums._TOTALS_AS_DAYS.items():
+        column = report_totals.COLUMN_KINDS[day]
+        assert kinds_of(BUCKETS[total]) == {k for k, sign in column.items() if sign > 0}, total
+        assert kinds_of(LESS.get(total, "()")) == {k for k, sign in column.items() if sign < 0}, total
+    for month, day in kept_sums._MONTHS.items():
+        assert month == day and all(sign > 0 for sign in report_totals.COLUMN_KINDS[day].values())
+
+
+def test_r12_kept_sums_of_a_sound_book_agree(two_contracts):
+    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True)
+    tables = "SELECT name FROM temp.sqlite_master WHERE name LIKE 'check_w%'"
+    assert database.execute_sql(tables).fetchall() == []  # (its weights go with it)
+
+
+def test_r12_kept_sums_of_an_empty_book_agree(book):
+    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True)
+
+
+# (what is changed outside the app, the kept sum that no longer agrees, what check then says)
+DAYS = "contract #{a}: its stored day sums for the reports differ from its ledger (summary out of date)."
+CASES = {
+    "an amount moved from one day to another": (
+        "UPDATE contract_day SET funded = funded - 100 WHERE contract_id = {a} AND day = '{day_1}'; "
+        "UPDATE contract_day SET funded = funded + 100 WHERE contract_id = {a} AND day = '{day_2}'",
+        "days",
+        DAYS,
+    ),
+    "an amount moved from one contract to another on a day": (
+        "UPDATE contract_day SET paid = paid - 100 WHERE contract_id = {a} AND day = '{day_2}'; "
+        "UPDATE contract_day SET paid = paid + 100 WHERE contract_id = {b} AND day = '{day_2}'",
+        "days",
+        DAYS,
+    ),
+    "an amount moved from one column to another": (
+        "UPDATE contract_day SET paid = paid - 100, refunded = refunded + 100 "
+        "WHERE contract_id = {a} AND day = '{day_2}'",
+        "days",
+        DAYS,
+    ),
+    "a day's row under another freelancer": (
+        "UPDATE contract_day SET freelancer_id = freelancer_id + 1 WHERE contract_id = {a} AND day = '{day_1}'",
+        "days",
+        DAYS,
+    ),
+    "a day's row adding up to nothing": (
+        "INSERT INTO contract_day SELECT contract_id, '2026-01-05', currency, freelancer_id, status, policy_id, "
+        "0, 0, 0, 0, 0 FROM contract_day WHERE contract_id = {a} LIMIT 1",
+        "days",
+        DAYS,
+    ),
+    "a total moved from one contract to another": (
+        "UPDATE contract_totals SET released = released - 100 WHERE contract_id = {a}; "
+        "UPDATE contract_totals SET released = released + 100 WHERE contract_id = {b}",
+        "totals",
+        "contract #{a}: its stored totals differ from its ledger (summary out of date).",
+    ),
+    "an escrow that is not what was funded less what went out": (
+        "UPDATE contract_totals SET escrow = escrow + 100 WHERE contract_id = {a}",
+        "totals",
+        "contract #{a}: its stored totals differ from its ledger (summary out of date).",
+    ),
+    "a contract's totals lost": (
+        "DELETE FROM contract_totals WHERE contract_id = {a}",
+        "totals",
+        "contract #{a}: its stored totals differ from its ledger (summary out of date).",
+    ),
+    "a month's payment counted as a refund": (
+        "UPDATE contract_month SET paid = paid - 100, refunded = refunded + 100 WHERE contract_id = {a}",
+        "months",
+        "contract #{a}: its stored monthly payments differ from its ledger (summary out of date).",
+    ),
+    "a month's payments moved from one contract to another": (
+        "UPDATE contract_month SET paid = paid - 100 WHERE contract_id = {a}; "
+        "UPDATE contract_month SET paid = paid + 100 WHERE contract_id = {b}",
+        "months",
+        "contract #{a}: its stored monthly payments differ from its ledger (summary out of date).",
+    ),
+    "a book's day sum moved from one day to another": (
+        "UPDATE report_day SET funded = funded - 100 WHERE day = '{day_1}'; "
+        "UPDATE report_day SET funded = funded + 100 WHERE day = '{day_2}'",
+        "book_days",
+        "the reports' sums of {day_1} in USD differ from what its contracts add up to (kept total out of date).",
+    ),
+    "a book's day under another status": (
+        "UPDATE report_day SET status = 'ended' WHERE day = '{day_1}'",
+        "book_days",
+        "the reports' sums of {day_1} in USD differ from what its contracts add up to (kept total out of date).",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_r12_a_kept_sum_changed_outside_the_app_is_found_and_named(book, two_contracts, case):
+    sql, verdict, words = CASES[case]
+    _tamper(sql, two_contracts)
+    found = _verdict()
+    assert getattr(found, verdict) is False, found
+    assert all(getattr(found, other) for other in ("days", "months", "totals") if other != verdict), found
+    said = words.format(**two_contracts)
+    assert said in check_book(str(book.path)), said  # (each pass on a connection of its own)
+    assert said in check_book()  # (every pass on the open book's connection)
+
+
+@pytest.mark.parametrize("value", ["40000.5", "'forty thousand'"])
+def test_r12_a_kept_sum_that_is_not_a_whole_number_is_found(two_contracts, value):
+    _tamper(f"UPDATE contract_totals SET funded = {value} WHERE contract_id = {{a}}", two_contracts)
+    assert _verdict().totals is False
+    said = "contract #{a}: its stored totals differ from its ledger (summary out of date).".format(**two_contracts)
+    assert said in check_book()
+
+
+def test_r12_an_entry_of_a_contract_the_book_does_not_have_leaves_the_verdict_to_the_derivation(two_contracts):
+    _tamper("UPDATE ledger_entry SET contract_id = 9999 WHERE id = (SELECT MAX(id) FROM ledger_entry)", two_contracts)
+    assert _verdict() == kept_sums.Verdict(days=False, months=False, totals=False, book_days=False)
+
+
+def test_r12_each_check_draws_its_own_weights(two_contracts, monkeypatch):
+    """The weights are never the same twice (a change made to pass one check's weights fails the next's)."""
+    drawn: list[int] = []
+    real = kept_sums._draws
+    monkeypatch.setattr(kept_sums, "_draws", lambda columns: (d := real(columns), drawn.extend(d.values()))[0])
+    _verdict()
+    first = list(drawn)
+    drawn.clear()
+    _verdict()
+    assert first != drawn and len(set(first)) == len(first)
