@@ -362,30 +362,38 @@ def _agrees(cols: str, table: str, fresh: str, run) -> bool:
     return missing == 0 and derived == stored
 
 
-def summary_problems(limit: int = 20, run=_main_connection, verified: tuple[str, ...] = ()) -> list[str]:
-    """Compare the maintained summaries (clock, contract_totals, contract_month, the search rows) with the same
-    derived afresh from the records (the totals from temp.fresh_totals, the others as they are compared).
-    `verified`: the tables models/kept_sums.py found equal to their derivation already ("main.contract_totals",
-    "main.contract_month"), not derived again."""
+SUMMARIES = ("clock", "totals", "months", "search")  # the maintained summaries summary_problems compares
+
+
+def summary_problems(limit: int = 20, run=_main_connection, skip: tuple[str, ...] = ()) -> list[str]:
+    """Compare the maintained summaries (SUMMARIES: clock, contract_totals, contract_month, the search rows) with
+    the same derived afresh from the records (the totals from temp.fresh_totals, the others as they are compared).
+    `skip`: those not compared here (found equal to their derivation already by models/kept_sums.py, or compared
+    on another connection)."""
     out: list[str] = []
-    pairs = (
-        (
+    pairs = {
+        "clock": (
             CLOCK_COLUMNS,
             "main.clock",
             f"({clocks_sql(None, closeout_grace(_Runner(run)))})",
             "deadlines differ from its records",
         ),
-        (TOTALS_COLUMNS, "main.contract_totals", "temp.fresh_totals", "totals differ from its ledger"),
-        (MONTH_COLUMNS, "main.contract_month", f"({months_sql()})", "monthly payments differ from its ledger"),
-        (
+        "totals": (TOTALS_COLUMNS, "main.contract_totals", "temp.fresh_totals", "totals differ from its ledger"),
+        "months": (
+            MONTH_COLUMNS,
+            "main.contract_month",
+            f"({months_sql()})",
+            "monthly payments differ from its ledger",
+        ),
+        "search": (
             "contract_id, title, freelancer, external_id",
             "(SELECT rowid AS contract_id, title, freelancer, external_id FROM main.contract_search)",
             f"({search_sql()})",
             "search entry is out of date",
         ),
-    )
-    for cols, stored, fresh, what in pairs:
-        if stored in verified:
+    }
+    for name, (cols, stored, fresh, what) in pairs.items():
+        if name in skip:
             continue
         if stored.startswith("main.") and _agrees(cols, stored, fresh, run):
             continue
@@ -702,14 +710,22 @@ SUMMARY_VERIFIERS: list[tuple[str, str, int, Callable]] = [
         "summaries",
         "the stored summaries against the ledger",
         35,
-        lambda run, verified: summary_problems(run=run, verified=verified),
+        lambda run, skip: summary_problems(run=run, skip=skip),
     ),
-    ("search", "the search index", 5, lambda run, verified: search_index_problems(run=run)),
+    ("search", "the search index", 5, lambda run, skip: search_index_problems(run=run)),
 ]
 # On a book file the kept sums per contract and day, month and contract, and the book's per day, are verified in one
 # pass over the ledger and one over each (models/kept_sums.py), instead of the "days" and "book_days" passes and
-# the totals and months derived afresh.
+# the totals and months derived afresh; and the deadlines and the search rows, which need no summary derived
+# afresh on the connection that derives them, are compared among the PASSES (DEADLINES).
 SUMS = ("sums", "the kept sums against the ledger", 25)
+
+
+def _deadlines(run, found, tell) -> None:
+    found["deadlines"] = summary_problems(run=run, skip=("totals", "months"))
+
+
+DEADLINES = ("deadlines", "the deadlines and the search entries against their records", 12, _deadlines)
 AFTER = {"ledger": ("milestones", "entries")}  # a pass that reads what others found is taken after them
 FOUND_BY_PASSES = ("integrity", "days", "milestones", "entries", "ledger", "book_days", "totals", "links", "chain")
 PASS_CONNECTIONS = 2  # read-only connections besides the one that derives the summaries (and the chain's)
@@ -755,7 +771,10 @@ def check_book(
     threading.Event), stops the check: CheckCancelled is raised.
     """
     file_sums = getattr(database.obj, "store", "sqlite") != "postgresql"  # (models/kept_sums.py: SUMS)
+    apart = file_sums and path is not None  # (connections of its own: DEADLINES among the passes)
     passes = [p for p in PASSES if not (file_sums and p[0] in ("days", "book_days"))]
+    if apart:  # (among the longest: taken right after the passes over the ledger)
+        passes.insert(next(i for i, p in enumerate(passes) if p[0] == "entries") + 1, DEADLINES)
     weights = {key: weight for key, _, weight, _ in [*passes, CHAIN]}
     weights |= {"fresh": 12, "trust": 1} | {key: weight for key, _, weight, _ in SUMMARY_VERIFIERS}
     if file_sums:
@@ -815,16 +834,16 @@ def check_book(
         tracker.tell("trust", 0.0, "the book's schema and policies")
         trust = trust_problems(path, run=run)
         tracker.tell("trust", 1.0, "the book's schema and policies")
-        verified: tuple[str, ...] = ()
+        skip: tuple[str, ...] = ("clock", "search") if apart else ()  # (DEADLINES compares them)
         if file_sums:
             tracker.tell(SUMS[0], 0.0, SUMS[1])
             with _writes_allowed(run):  # (its weights are scratch tables: SQLite's temporary database)
                 verdict = kept_sums.verify(run)
             found["days"] = verdict.days
             found["book_days"] = [] if verdict.book_days else report_totals.book_day_problems(run)
-            verified = ("main.contract_totals",) * verdict.totals + ("main.contract_month",) * verdict.months
+            skip += ("totals",) * verdict.totals + ("months",) * verdict.months
             tracker.tell(SUMS[0], 1.0, SUMS[1])
-        totals = "main.contract_totals" if "main.contract_totals" in verified else "temp.fresh_totals"
+        totals = "main.contract_totals" if "totals" in skip else "temp.fresh_totals"
         tracker.tell("fresh", 0.0, "the contracts' totals, derived afresh from the ledger")
         if totals == "temp.fresh_totals":
             _fresh_summaries(run)
@@ -832,7 +851,7 @@ def check_book(
         summary: list[str] = []
         for key, what, _, verify in SUMMARY_VERIFIERS:
             tracker.tell(key, 0.0, what)
-            summary += verify(run, verified)
+            summary += verify(run, skip)
             tracker.tell(key, 1.0, what)
         if not workers:  # no path: everything on the open book's connection
             left.append(CHAIN)
@@ -843,11 +862,12 @@ def check_book(
             raise CheckCancelled
         if found.get("integrity"):
             return found["integrity"]
-        if any(key not in found for key in FOUND_BY_PASSES):
+        if any(key not in found for key in (*FOUND_BY_PASSES, *("deadlines",) * apart)):
             return [f"the book could not be read through ({errors[0] if errors else 'its ledger could not be read'})."]
         ledger_found, held, in_order = found["ledger"]
         escrow = escrow_problems(held, totals=totals, run=run)  # (the kept totals, when they agree with the ledger)
         summary += report_totals.problems(run, agree=found["days"], book_days=found["book_days"])
+        summary += found.get("deadlines", [])  # (compared among the passes, with connections of its own: DEADLINES)
         summary += found["totals"]  # (the book's kept totals, read from the stored summaries only)
         fk = found["statements"]
         if found["links"] or found["entries"]["dangling"] or not found["days"]:  # (SQLite's words, every table)
