@@ -71,7 +71,6 @@ _FUNCTIONS = {
     "date": "sq_date",
     "julianday": "sq_julianday",
     "json_each": "sq_json_each",
-    "json_group_array": "sq_json_group_array",
     "typeof": "sq_typeof",
     "quote": "quote_nullable",  # (a number comes out quoted there: the models compare such texts with each other)
 }
@@ -170,6 +169,24 @@ def _scalars(text: str) -> str:
             out.append(text[pos : m.start()])
             out.append(("GREATEST(" if name == "max" else "LEAST(") + _scalars(inner) + ")")
             pos = close
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_JSON_ARRAY = re.compile(r"(?<![\w.])json_group_array\s*\(", re.IGNORECASE)
+
+
+def _json_arrays(text: str) -> str:
+    """SQLite's json_group_array(x): the values as a JSON array, '[]' for none, through PostgreSQL's own array_agg
+    (the book's sq_json_group_array, an aggregate that copies its array at each value, took seconds for 20,000)."""
+    out, pos = [], 0
+    for m in _JSON_ARRAY.finditer(text):
+        if m.start() < pos:
+            continue
+        close = _matching(text, m.end() - 1)
+        inner = _json_arrays(text[m.end() : close - 1])
+        out.append(text[pos : m.start()] + f"coalesce(array_to_json(array_agg({inner}))::text, '[]')")
+        pos = close
     out.append(text[pos:])
     return "".join(out)
 
@@ -454,6 +471,7 @@ def translate(sql: str) -> str:
     for pattern, words in _WORDS:
         text = pattern.sub(words, text)
     text = _FUNCTION.sub(lambda m: _FUNCTIONS[m.group(1).lower()] + "(", text)
+    text = _json_arrays(text)
     text = _scalars(text)
     text = _or_conflict(text)
     text = _boolean_values(text)
