@@ -78,6 +78,30 @@ _FUNCTION = re.compile(r"(?<![\w.])(" + "|".join(_FUNCTIONS) + r")\s*\(", re.IGN
 _SCALAR = re.compile(r"(?<![\w.])(max|min)\s*\(", re.IGNORECASE)
 # The table each `INSERT OR REPLACE` of the models writes, with the key a row is replaced by.
 _REPLACE_KEYS = {"book_info": "key", "book_total": "currency"}
+# FTS5's trigram search of models/browse.py (`contract_search MATCH :query`, the query '"phrase"' or
+# '{columns} : "phrase"'): the rows whose columns named (all three when none is) hold the phrase, every letter in
+# either case (ICU's lower case, as FTS5 folds every letter's case: what sq_fts says too). Said as LIKE on each
+# column's lower case, which its trigram index answers (SEARCH_INDEXES): the pattern is made from the query by
+# immutable functions of the bound value, so the server makes it once, when it plans the statement.
+_FTS_COLUMNS = ("title", "freelancer", "external_id")
+_FTS_FOLDED = 'lower({} COLLATE "und-x-icu")'
+
+
+def _fts_match(param: str) -> str:
+    query = f":{param}"
+    columns = f"coalesce(substring({query} FROM '^\\{{([^}}]*)\\}}'), 'title freelancer external_id')"
+    phrase = _FTS_FOLDED.format(f"""replace(substring({query} FROM '"(.*)"\\s*$'), '""', '"')""")
+    pattern = f"""'%' || replace(replace(replace({phrase}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"""
+    return (
+        "("
+        + " OR ".join(
+            f"{_FTS_FOLDED.format(c)} ~~ CASE WHEN strpos({columns}, '{c}') > 0 THEN {pattern} END"
+            for c in _FTS_COLUMNS
+        )
+        + ")"
+    )
+
+
 _WORDS = (
     (re.compile(r"\bWHERE\s+1\b(?!\s*[=<>!.\d])", re.IGNORECASE), "WHERE TRUE"),
     (re.compile(r"\bINDEXED\s+BY\s+\w+", re.IGNORECASE), ""),
@@ -102,7 +126,8 @@ _WORDS = (
     # SQLite's CROSS JOIN ... ON is an inner join that keeps its order; PostgreSQL's CROSS JOIN takes no ON
     (re.compile(r"\bCROSS\s+JOIN\s+(\w+(?:\s+(?!ON\b)\w+)?)\s+ON\b", re.IGNORECASE), r"JOIN \1 ON"),
     (re.compile(r"\bLIMIT\s+-1\b", re.IGNORECASE), "LIMIT ALL"),
-    (re.compile(r"\bcontract_search\s+MATCH\s+(:\w+|\?)"), r"sq_fts(title, freelancer, external_id, \1)"),
+    (re.compile(r"\bcontract_search\s+MATCH\s+:(\w+)"), lambda m: _fts_match(m.group(1))),
+    (re.compile(r"\bcontract_search\s+MATCH\s+\?"), "sq_fts(title, freelancer, external_id, ?)"),
     # a condition, or 0 when it is NULL: FALSE on PostgreSQL, where a condition is not a number
     (re.compile(r"(COALESCE\([^(),]*?\sBETWEEN\s[^(),]*?),\s*0\)", re.IGNORECASE), r"\1, FALSE)"),
 )
@@ -434,6 +459,14 @@ for _sqlite, _postgresql in {
     # models/check.py's links: every table but SQLite's virtual ones (whose SQL says so; here the search table is
     # a plain one, and the catalogue keeps no table's SQL)
     " AND sql NOT LIKE 'CREATE VIRTUAL%' ": " ",
+    # models/browse.py's search of one or two characters (PREFIX_IDS): what starts with them, A to Z in either case
+    # as SQLite's LIKE compares (ILIKE here, which no index answers): LIKE on the column with A to Z in lower case
+    # (lower() in the "C" collation), whose index (BROWSE_INDEXES) holds what starts alike together
+    **{
+        f"WHERE {column} LIKE :prefix ESCAPE '\\'": f'WHERE lower(({column} COLLATE "C"))'
+        ' ~~ lower((:prefix COLLATE "C"))'
+        for column in ("title", "f2.name", "external_id")
+    },
 }.items():
     pgtext.rewrite(_sqlite, _postgresql)
 
@@ -608,15 +641,49 @@ COMPAT_SQL = (
 )
 
 # The contracts table's search: a plain table (the same columns as SQLite's FTS5 one, `rowid` the contract's
-# id), searched with ILIKE through trigram indexes.
+# id), searched through trigram indexes of its columns' lower case (BROWSE_INDEXES).
 SEARCH_TABLE = (
     "CREATE TABLE IF NOT EXISTS contract_search (rowid BIGINT PRIMARY KEY, title TEXT NOT NULL, "
     "freelancer TEXT NOT NULL, external_id TEXT NOT NULL)",
-    *(
-        f"CREATE INDEX IF NOT EXISTS contract_search_{c} ON contract_search USING gin ({c} gin_trgm_ops)"
-        for c in ("title", "freelancer", "external_id")
-    ),
 )
+# PostgreSQL's own indexes of the contracts table (models/browse.py), made after the migrations (_make_schema):
+# - each search column's lower case, every letter (ICU's, as FTS5 folds them), in a trigram index: a search of
+#   three characters or more (`contract_search MATCH`, _fts_match) reads them, never the whole table;
+# - the title, the freelancer's name and the contract id with A to Z in lower case (lower() in the "C"
+#   collation: SQLite's LIKE), in order: a search of one or two characters reads what starts with them;
+# - each sort key with the contract's id after it: a page sorted by a key many contracts share (a status, an
+#   amount of 0, no end date) is read in order from the index, ties broken by id as SQLite's indexes break them
+#   (each of its indexes ends with the row's id), instead of reading every contract of the first key to sort them.
+BROWSE_INDEXES = {
+    **{
+        f"contract_search_{c}_folded": f"CREATE INDEX contract_search_{c}_folded ON contract_search "
+        f'USING gin (lower(({c} COLLATE "und-x-icu")) gin_trgm_ops)'
+        for c in ("title", "freelancer", "external_id")
+    },
+    **{
+        f"{table}_{c}_folded": f'CREATE INDEX {table}_{c}_folded ON {table} USING btree (lower(({c} COLLATE "C")))'
+        for table, c in (("contract", "title"), ("freelancer", "name"), ("contract", "external_id"))
+    },
+    **{
+        f"contract_{c}_id": f"CREATE INDEX contract_{c}_id ON contract USING btree ({c}, id)"
+        for c in ("title", "status", "currency", "budget", "started_on", "ended_on", "freelancer_id")
+    },
+    "freelancer_name_id": "CREATE INDEX freelancer_name_id ON freelancer USING btree (name, id)",
+    **{
+        f"contract_totals_{c}_id": f"CREATE INDEX contract_totals_{c}_id ON contract_totals "
+        f"USING btree ({c}, contract_id)"
+        for c in ("escrow", "released", "refunded")
+    },
+    "contract_totals_next_id": "CREATE INDEX contract_totals_next_id ON contract_totals "
+    "USING btree (((next_due IS NULL)), next_due, contract_id)",
+}
+# The indexes of the search an earlier version made (of the columns as they are: ILIKE), which BROWSE_INDEXES
+# replace: a book that has them is as the version before made it (upgrade_indexes drops them).
+SUPERSEDED_INDEXES = {
+    f"contract_search_{c}": f"CREATE INDEX contract_search_{c} ON contract_search USING gin ({c} gin_trgm_ops)"
+    for c in ("title", "freelancer", "external_id")
+}
+BROWSE_TABLES = ("contract", "freelancer", "contract_totals", "contract_search")
 NEXT_DUE_INDEX = "CREATE INDEX contract_totals_next ON contract_totals ((next_due IS NULL), next_due)"
 
 
@@ -827,11 +894,14 @@ def _people_sql() -> tuple[str, ...]:
 
 def _make_schema(db: PgBookDatabase, migrations) -> None:
     """Every object of a book of the current format, in the schema first on the search path: the compatibility
-    functions, the tables (the migrations in order, as for a new SQLite book) and the people's (models/people.py)."""
+    functions, the tables (the migrations in order, as for a new SQLite book), PostgreSQL's own indexes of the
+    contracts table (BROWSE_INDEXES) and the people's (models/people.py)."""
     for sql in COMPAT_SQL:
         db.execute_sql(sql)
     for step in migrations:
         step(db)
+    for sql in BROWSE_INDEXES.values():
+        db.execute_sql(sql)
     for sql in _people_sql():
         db.execute_sql(sql)
 
@@ -914,7 +984,38 @@ def expected_structure(db: PgBookDatabase, migrations) -> dict:
 
 
 def schema_problems(db: PgBookDatabase, migrations) -> list[str]:
-    """How the book's schema differs from the one this version's migrations make, in words."""
+    """How the book's schema differs from the one this version's migrations make, in words. A book made by an
+    earlier version may lack indexes of BROWSE_INDEXES and have those they replace (SUPERSEDED_INDEXES), as that
+    version made them: only its searches and sorts are slower until its maker opens it (upgrade_indexes)."""
     from . import schema as sqlite_schema
 
-    return sqlite_schema.differences(structure(db), expected_structure(db, migrations))
+    actual, expected = structure(db), dict(expected_structure(db, migrations))
+    for name in BROWSE_INDEXES:
+        if ("index", name) not in actual:
+            expected.pop(("index", name), None)
+    for name, sql in SUPERSEDED_INDEXES.items():
+        if actual.get(("index", name)) == ("contract_search", sql) and ("index", name) not in expected:
+            del actual[("index", name)]
+    return sqlite_schema.differences(actual, expected)
+
+
+def upgrade_indexes(db: PgBookDatabase) -> bool:
+    """A shared book made by an earlier version gets the indexes of BROWSE_INDEXES it lacks, and loses those they
+    replace, when the owner of its tables opens it (no one else may change them: the book opens as it is, its
+    searches and sorts slower). The tables' statistics are gathered again for the new indexes' expressions. True
+    when something was changed."""
+    from .people import owns_tables
+
+    names = {r[0] for r in db.execute_sql("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")}
+    missing = [sql for name, sql in BROWSE_INDEXES.items() if name not in names]
+    superseded = [name for name in SUPERSEDED_INDEXES if name in names]
+    if not (missing or superseded) or not owns_tables(db):
+        return False
+    with db.atomic():
+        for sql in missing:
+            db.execute_sql(sql)
+        for name in superseded:
+            db.execute_sql(f"DROP INDEX {name}")
+    for table in BROWSE_TABLES:
+        db.execute_sql(f"ANALYZE {table}")
+    return True
