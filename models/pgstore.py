@@ -216,6 +216,35 @@ def _json_arrays(text: str) -> str:
     return "".join(out)
 
 
+_PAGE_END = re.compile(
+    r"\s+ORDER\s+BY\s+(\d+(?:\s+(?:ASC|DESC))?(?:\s*,\s*\d+(?:\s+(?:ASC|DESC))?)*)\s+LIMIT\s+(\d+)\s+OFFSET\s+(\d+)\s*$",
+    re.IGNORECASE,
+)
+_COMPOUND = re.compile(r"\bUNION(?:\s+ALL)?\b", re.IGNORECASE)
+
+
+def _limited_arms(text: str) -> str:
+    """A page of a compound SELECT ordered by its columns (`a UNION b ORDER BY 1, 2 LIMIT n OFFSET m`, the title
+    order of models/browse.py's searches matching many): each arm ordered and cut at n + m rows first. PostgreSQL
+    reads every arm whole, then makes the union and sorts it (SQLite merges the arms in order and reads no more of
+    each than the page needs); every row of the page is among the first n + m of its arm (fewer than n + m rows of
+    the union come before it), so each arm is read from its index up to there."""
+    end = _PAGE_END.search(text)
+    if end is None or not text.lstrip().upper().startswith("SELECT"):
+        return text
+    cuts = list(_depth_zero(text[: end.start()], _COMPOUND))
+    if not cuts:
+        return text
+    rows = int(end.group(2)) + int(end.group(3))
+    bounds = [0, *(i for cut in cuts for i in (cut.start(), cut.end())), end.start()]
+    out = []
+    for n in range(0, len(bounds), 2):
+        out.append(f"({text[bounds[n] : bounds[n + 1]].strip()} ORDER BY {end.group(1)} LIMIT {rows})")
+        if n + 2 < len(bounds):
+            out.append(text[bounds[n + 1] : bounds[n + 2]].strip())
+    return " ".join(out) + text[end.start() :]
+
+
 _SUBQUERY = re.compile(r"\b(FROM|JOIN)\s*\(\s*SELECT\b", re.IGNORECASE)
 _ALIASED = re.compile(
     r"\s*(AS\b|(?!(WHERE|GROUP|ORDER|LIMIT|OFFSET|UNION|EXCEPT|INTERSECT|JOIN|LEFT|RIGHT|FULL|INNER|CROSS|NATURAL|ON|HAVING|WINDOW)\b)[A-Za-z_])",
@@ -512,6 +541,7 @@ def translate(sql: str) -> str:
     text = _named_results(text)
     text = _contract_currency(text)
     text = _qualified_updates(text)
+    text = _limited_arms(text)
 
     def param(m: re.Match) -> str:
         t = m.group(0)
