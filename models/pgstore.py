@@ -26,6 +26,8 @@ import datetime as _dt
 import functools
 import itertools
 import re
+import sqlite3
+import threading
 from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -774,9 +776,11 @@ class PgBookDatabase(pw.PostgresqlDatabase):
         super().__init__(url, prefer_psycopg3=True, isolation_level="SERIALIZABLE", **kwargs)
         self.address = shown(url)
         self.database_name = urlsplit(url).path.lstrip("/") or "postgres"
+        self.drivers: dict[int, object] = {}  # thread -> its psycopg connection (each thread has its own)
 
     def _connect(self):
         conn = super()._connect()
+        self.drivers[threading.get_ident()] = conn
         day, moment, number = _adapters()
         conn.adapters.register_dumper(_dt.date, day)
         conn.adapters.register_dumper(_dt.datetime, moment)
@@ -786,6 +790,12 @@ class PgBookDatabase(pw.PostgresqlDatabase):
         # index matching every contract for "UP-" at ~0.4 s where reading the table takes 35 ms).
         conn.execute("SET plan_cache_mode = force_custom_plan")
         return conn
+
+    def _close(self, conn):
+        for thread, known in list(self.drivers.items()):
+            if known is conn:
+                del self.drivers[thread]
+        super()._close(conn)
 
     def execute_sql(self, sql, params=None):
         sql = translate(sql)
@@ -812,7 +822,12 @@ class PgConn:
         self.db = db
 
     def execute(self, sql: str, params=()):
-        return self.db.execute_sql(sql, params or None)
+        try:
+            return self.db.execute_sql(sql, params or None)
+        except pw.OperationalError as exc:
+            if _sqlstate(exc) == QUERY_CANCELED:  # interrupt(): as SQLite says it
+                raise sqlite3.OperationalError("interrupted") from exc
+            raise
 
     def executemany(self, sql: str, rows):
         cursor = self.db.cursor()
@@ -821,7 +836,15 @@ class PgConn:
         return cursor
 
     def interrupt(self) -> None:
-        self.db.driver_connection().cancel_safe()
+        """Stop the statement under way on the book's connections, on any thread (as SQLite's interrupt stops the
+        one its connection runs: a count on the window's worker thread, a pack being made); it fails with
+        sqlite3.OperationalError("interrupted"), as on SQLite. Each thread reads through a connection of its own
+        here: the one asking (the GUI thread) runs nothing meanwhile."""
+        from psycopg.pq import TransactionStatus
+
+        for conn in list(self.db.drivers.values()):
+            if not conn.closed and conn.info.transaction_status == TransactionStatus.ACTIVE:
+                conn.cancel_safe()
 
     def set_progress_handler(self, handler, n) -> None:  # (SQLite's walk budget: the server times its own)
         return None
@@ -863,6 +886,19 @@ class ChangeListener:
 def backend_pid(db: PgBookDatabase) -> int:
     """The server process of the calling thread's connection to the book (what its announcements come from)."""
     return db.driver_connection().info.backend_pid
+
+
+QUERY_CANCELED = "57014"  # the server stopped a statement when asked (PgConn.interrupt)
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The first SQLSTATE PostgreSQL gave in `exc` or what caused it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None):
+            return seen.sqlstate
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def is_conflict(exc: BaseException) -> bool:
