@@ -128,6 +128,13 @@ _WORDS = (
     # SQLite's CROSS JOIN ... ON is an inner join that keeps its order; PostgreSQL's CROSS JOIN takes no ON
     (re.compile(r"\bCROSS\s+JOIN\s+(\w+(?:\s+(?!ON\b)\w+)?)\s+ON\b", re.IGNORECASE), r"JOIN \1 ON"),
     (re.compile(r"\bLIMIT\s+-1\b", re.IGNORECASE), "LIMIT ALL"),
+    # a JSON array of ids (models/browse.py's matches of a search) as an array the server makes once (the
+    # subquery) and looks up in the index, one id after the other: sq_json_each's rows were each joined apart, at
+    # three to four times the cost (a search's page sorted 10,000 matches in 40 ms)
+    (
+        re.compile(r"(?<!NOT )\bIN\s*\(\s*SELECT\s+value\s+FROM\s+json_each\s*\((:\w+)\)\s*\)", re.IGNORECASE),
+        r"= ANY ((SELECT translate(\1, '[]', '{}')::bigint[])::bigint[])",
+    ),
     (re.compile(r"\bcontract_search\s+MATCH\s+:(\w+)"), lambda m: _fts_match(m.group(1))),
     (re.compile(r"\bcontract_search\s+MATCH\s+\?"), "sq_fts(title, freelancer, external_id, ?)"),
     # a condition, or 0 when it is NULL: FALSE on PostgreSQL, where a condition is not a number
