@@ -380,6 +380,8 @@ def open_shared(url: str, *, create: bool = True) -> SharedBook:
             )
         if version is not None and not db.table_exists("person"):
             _name_people(db, url)
+        if version is not None:
+            pgstore.upgrade_indexes(db)  # (a book an earlier version made: its maker's opening adds them)
         changed = pgstore.schema_problems(db, MIGRATIONS)
         if changed:
             raise pgstore.refuse(

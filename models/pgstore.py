@@ -26,6 +26,8 @@ import datetime as _dt
 import functools
 import itertools
 import re
+import sqlite3
+import threading
 from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -71,7 +73,6 @@ _FUNCTIONS = {
     "date": "sq_date",
     "julianday": "sq_julianday",
     "json_each": "sq_json_each",
-    "json_group_array": "sq_json_group_array",
     "typeof": "sq_typeof",
     "quote": "quote_nullable",  # (a number comes out quoted there: the models compare such texts with each other)
 }
@@ -79,6 +80,30 @@ _FUNCTION = re.compile(r"(?<![\w.])(" + "|".join(_FUNCTIONS) + r")\s*\(", re.IGN
 _SCALAR = re.compile(r"(?<![\w.])(max|min)\s*\(", re.IGNORECASE)
 # The table each `INSERT OR REPLACE` of the models writes, with the key a row is replaced by.
 _REPLACE_KEYS = {"book_info": "key", "book_total": "currency"}
+# FTS5's trigram search of models/browse.py (`contract_search MATCH :query`, the query '"phrase"' or
+# '{columns} : "phrase"'): the rows whose columns named (all three when none is) hold the phrase, every letter in
+# either case (ICU's lower case, as FTS5 folds every letter's case: what sq_fts says too). Said as LIKE on each
+# column's lower case, which its trigram index answers (SEARCH_INDEXES): the pattern is made from the query by
+# immutable functions of the bound value, so the server makes it once, when it plans the statement.
+_FTS_COLUMNS = ("title", "freelancer", "external_id")
+_FTS_FOLDED = 'lower({} COLLATE "und-x-icu")'
+
+
+def _fts_match(param: str) -> str:
+    query = f":{param}"
+    columns = f"coalesce(substring({query} FROM '^\\{{([^}}]*)\\}}'), 'title freelancer external_id')"
+    phrase = _FTS_FOLDED.format(f"""replace(substring({query} FROM '"(.*)"\\s*$'), '""', '"')""")
+    pattern = f"""'%' || replace(replace(replace({phrase}, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"""
+    return (
+        "("
+        + " OR ".join(
+            f"{_FTS_FOLDED.format(c)} ~~ CASE WHEN strpos({columns}, '{c}') > 0 THEN {pattern} END"
+            for c in _FTS_COLUMNS
+        )
+        + ")"
+    )
+
+
 _WORDS = (
     (re.compile(r"\bWHERE\s+1\b(?!\s*[=<>!.\d])", re.IGNORECASE), "WHERE TRUE"),
     (re.compile(r"\bINDEXED\s+BY\s+\w+", re.IGNORECASE), ""),
@@ -103,7 +128,15 @@ _WORDS = (
     # SQLite's CROSS JOIN ... ON is an inner join that keeps its order; PostgreSQL's CROSS JOIN takes no ON
     (re.compile(r"\bCROSS\s+JOIN\s+(\w+(?:\s+(?!ON\b)\w+)?)\s+ON\b", re.IGNORECASE), r"JOIN \1 ON"),
     (re.compile(r"\bLIMIT\s+-1\b", re.IGNORECASE), "LIMIT ALL"),
-    (re.compile(r"\bcontract_search\s+MATCH\s+(:\w+|\?)"), r"sq_fts(title, freelancer, external_id, \1)"),
+    # a JSON array of ids (models/browse.py's matches of a search) as an array the server makes once (the
+    # subquery) and looks up in the index, one id after the other: sq_json_each's rows were each joined apart, at
+    # three to four times the cost (a search's page sorted 10,000 matches in 40 ms)
+    (
+        re.compile(r"(?<!NOT )\bIN\s*\(\s*SELECT\s+value\s+FROM\s+json_each\s*\((:\w+)\)\s*\)", re.IGNORECASE),
+        r"= ANY ((SELECT translate(\1, '[]', '{}')::bigint[])::bigint[])",
+    ),
+    (re.compile(r"\bcontract_search\s+MATCH\s+:(\w+)"), lambda m: _fts_match(m.group(1))),
+    (re.compile(r"\bcontract_search\s+MATCH\s+\?"), "sq_fts(title, freelancer, external_id, ?)"),
     # a condition, or 0 when it is NULL: FALSE on PostgreSQL, where a condition is not a number
     (re.compile(r"(COALESCE\([^(),]*?\sBETWEEN\s[^(),]*?),\s*0\)", re.IGNORECASE), r"\1, FALSE)"),
 )
@@ -172,6 +205,53 @@ def _scalars(text: str) -> str:
             pos = close
     out.append(text[pos:])
     return "".join(out)
+
+
+_JSON_ARRAY = re.compile(r"(?<![\w.])json_group_array\s*\(", re.IGNORECASE)
+
+
+def _json_arrays(text: str) -> str:
+    """SQLite's json_group_array(x): the values as a JSON array, '[]' for none, through PostgreSQL's own array_agg
+    (the book's sq_json_group_array, an aggregate that copies its array at each value, took seconds for 20,000)."""
+    out, pos = [], 0
+    for m in _JSON_ARRAY.finditer(text):
+        if m.start() < pos:
+            continue
+        close = _matching(text, m.end() - 1)
+        inner = _json_arrays(text[m.end() : close - 1])
+        out.append(text[pos : m.start()] + f"coalesce(array_to_json(array_agg({inner}))::text, '[]')")
+        pos = close
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_PAGE_END = re.compile(
+    r"\s+ORDER\s+BY\s+(\d+(?:\s+(?:ASC|DESC))?(?:\s*,\s*\d+(?:\s+(?:ASC|DESC))?)*)\s+LIMIT\s+(\d+)\s+OFFSET\s+(\d+)\s*$",
+    re.IGNORECASE,
+)
+_COMPOUND = re.compile(r"\bUNION(?:\s+ALL)?\b", re.IGNORECASE)
+
+
+def _limited_arms(text: str) -> str:
+    """A page of a compound SELECT ordered by its columns (`a UNION b ORDER BY 1, 2 LIMIT n OFFSET m`, the title
+    order of models/browse.py's searches matching many): each arm ordered and cut at n + m rows first. PostgreSQL
+    reads every arm whole, then makes the union and sorts it (SQLite merges the arms in order and reads no more of
+    each than the page needs); every row of the page is among the first n + m of its arm (fewer than n + m rows of
+    the union come before it), so each arm is read from its index up to there."""
+    end = _PAGE_END.search(text)
+    if end is None or not text.lstrip().upper().startswith("SELECT"):
+        return text
+    cuts = list(_depth_zero(text[: end.start()], _COMPOUND))
+    if not cuts:
+        return text
+    rows = int(end.group(2)) + int(end.group(3))
+    bounds = [0, *(i for cut in cuts for i in (cut.start(), cut.end())), end.start()]
+    out = []
+    for n in range(0, len(bounds), 2):
+        out.append(f"({text[bounds[n] : bounds[n + 1]].strip()} ORDER BY {end.group(1)} LIMIT {rows})")
+        if n + 2 < len(bounds):
+            out.append(text[bounds[n + 1] : bounds[n + 2]].strip())
+    return " ".join(out) + text[end.start() :]
 
 
 _SUBQUERY = re.compile(r"\b(FROM|JOIN)\s*\(\s*SELECT\b", re.IGNORECASE)
@@ -417,6 +497,14 @@ for _sqlite, _postgresql in {
     # models/check.py's links: every table but SQLite's virtual ones (whose SQL says so; here the search table is
     # a plain one, and the catalogue keeps no table's SQL)
     " AND sql NOT LIKE 'CREATE VIRTUAL%' ": " ",
+    # models/browse.py's search of one or two characters (PREFIX_IDS): what starts with them, A to Z in either case
+    # as SQLite's LIKE compares (ILIKE here, which no index answers): LIKE on the column with A to Z in lower case
+    # (lower() in the "C" collation), whose index (BROWSE_INDEXES) holds what starts alike together
+    **{
+        f"WHERE {column} LIKE :prefix ESCAPE '\\'": f'WHERE lower(({column} COLLATE "C"))'
+        ' ~~ lower((:prefix COLLATE "C"))'
+        for column in ("title", "f2.name", "external_id")
+    },
 }.items():
     pgtext.rewrite(_sqlite, _postgresql)
 
@@ -454,6 +542,7 @@ def translate(sql: str) -> str:
     for pattern, words in _WORDS:
         text = pattern.sub(words, text)
     text = _FUNCTION.sub(lambda m: _FUNCTIONS[m.group(1).lower()] + "(", text)
+    text = _json_arrays(text)
     text = _scalars(text)
     text = _or_conflict(text)
     text = _boolean_values(text)
@@ -461,6 +550,7 @@ def translate(sql: str) -> str:
     text = _named_results(text)
     text = _contract_currency(text)
     text = _qualified_updates(text)
+    text = _limited_arms(text)
 
     def param(m: re.Match) -> str:
         t = m.group(0)
@@ -590,15 +680,49 @@ COMPAT_SQL = (
 )
 
 # The contracts table's search: a plain table (the same columns as SQLite's FTS5 one, `rowid` the contract's
-# id), searched with ILIKE through trigram indexes.
+# id), searched through trigram indexes of its columns' lower case (BROWSE_INDEXES).
 SEARCH_TABLE = (
     "CREATE TABLE IF NOT EXISTS contract_search (rowid BIGINT PRIMARY KEY, title TEXT NOT NULL, "
     "freelancer TEXT NOT NULL, external_id TEXT NOT NULL)",
-    *(
-        f"CREATE INDEX IF NOT EXISTS contract_search_{c} ON contract_search USING gin ({c} gin_trgm_ops)"
-        for c in ("title", "freelancer", "external_id")
-    ),
 )
+# PostgreSQL's own indexes of the contracts table (models/browse.py), made after the migrations (_make_schema):
+# - each search column's lower case, every letter (ICU's, as FTS5 folds them), in a trigram index: a search of
+#   three characters or more (`contract_search MATCH`, _fts_match) reads them, never the whole table;
+# - the title, the freelancer's name and the contract id with A to Z in lower case (lower() in the "C"
+#   collation: SQLite's LIKE), in order: a search of one or two characters reads what starts with them;
+# - each sort key with the contract's id after it: a page sorted by a key many contracts share (a status, an
+#   amount of 0, no end date) is read in order from the index, ties broken by id as SQLite's indexes break them
+#   (each of its indexes ends with the row's id), instead of reading every contract of the first key to sort them.
+BROWSE_INDEXES = {
+    **{
+        f"contract_search_{c}_folded": f"CREATE INDEX contract_search_{c}_folded ON contract_search "
+        f'USING gin (lower(({c} COLLATE "und-x-icu")) gin_trgm_ops)'
+        for c in ("title", "freelancer", "external_id")
+    },
+    **{
+        f"{table}_{c}_folded": f'CREATE INDEX {table}_{c}_folded ON {table} USING btree (lower(({c} COLLATE "C")))'
+        for table, c in (("contract", "title"), ("freelancer", "name"), ("contract", "external_id"))
+    },
+    **{
+        f"contract_{c}_id": f"CREATE INDEX contract_{c}_id ON contract USING btree ({c}, id)"
+        for c in ("title", "status", "currency", "budget", "started_on", "ended_on", "freelancer_id")
+    },
+    "freelancer_name_id": "CREATE INDEX freelancer_name_id ON freelancer USING btree (name, id)",
+    **{
+        f"contract_totals_{c}_id": f"CREATE INDEX contract_totals_{c}_id ON contract_totals "
+        f"USING btree ({c}, contract_id)"
+        for c in ("escrow", "released", "refunded")
+    },
+    "contract_totals_next_id": "CREATE INDEX contract_totals_next_id ON contract_totals "
+    "USING btree (((next_due IS NULL)), next_due, contract_id)",
+}
+# The indexes of the search an earlier version made (of the columns as they are: ILIKE), which BROWSE_INDEXES
+# replace: a book that has them is as the version before made it (upgrade_indexes drops them).
+SUPERSEDED_INDEXES = {
+    f"contract_search_{c}": f"CREATE INDEX contract_search_{c} ON contract_search USING gin ({c} gin_trgm_ops)"
+    for c in ("title", "freelancer", "external_id")
+}
+BROWSE_TABLES = ("contract", "freelancer", "contract_totals", "contract_search")
 NEXT_DUE_INDEX = "CREATE INDEX contract_totals_next ON contract_totals ((next_due IS NULL), next_due)"
 
 
@@ -659,14 +783,26 @@ class PgBookDatabase(pw.PostgresqlDatabase):
         super().__init__(url, prefer_psycopg3=True, isolation_level="SERIALIZABLE", **kwargs)
         self.address = shown(url)
         self.database_name = urlsplit(url).path.lstrip("/") or "postgres"
+        self.drivers: dict[int, object] = {}  # thread -> its psycopg connection (each thread has its own)
 
     def _connect(self):
         conn = super()._connect()
+        self.drivers[threading.get_ident()] = conn
         day, moment, number = _adapters()
         conn.adapters.register_dumper(_dt.date, day)
         conn.adapters.register_dumper(_dt.datetime, moment)
         conn.adapters.register_loader("numeric", number)
+        # Each statement planned for its own values: a search's pattern decides which index is worth reading (a
+        # plan made once for any pattern, as the server may choose for a statement run often, read a trigram
+        # index matching every contract for "UP-" at ~0.4 s where reading the table takes 35 ms).
+        conn.execute("SET plan_cache_mode = force_custom_plan")
         return conn
+
+    def _close(self, conn):
+        for thread, known in list(self.drivers.items()):
+            if known is conn:
+                del self.drivers[thread]
+        super()._close(conn)
 
     def execute_sql(self, sql, params=None):
         sql = translate(sql)
@@ -693,7 +829,12 @@ class PgConn:
         self.db = db
 
     def execute(self, sql: str, params=()):
-        return self.db.execute_sql(sql, params or None)
+        try:
+            return self.db.execute_sql(sql, params or None)
+        except pw.OperationalError as exc:
+            if _sqlstate(exc) == QUERY_CANCELED:  # interrupt(): as SQLite says it
+                raise sqlite3.OperationalError("interrupted") from exc
+            raise
 
     def executemany(self, sql: str, rows):
         cursor = self.db.cursor()
@@ -702,7 +843,15 @@ class PgConn:
         return cursor
 
     def interrupt(self) -> None:
-        self.db.driver_connection().cancel_safe()
+        """Stop the statement under way on the book's connections, on any thread (as SQLite's interrupt stops the
+        one its connection runs: a count on the window's worker thread, a pack being made); it fails with
+        sqlite3.OperationalError("interrupted"), as on SQLite. Each thread reads through a connection of its own
+        here: the one asking (the GUI thread) runs nothing meanwhile."""
+        from psycopg.pq import TransactionStatus
+
+        for conn in list(self.db.drivers.values()):
+            if not conn.closed and conn.info.transaction_status == TransactionStatus.ACTIVE:
+                conn.cancel_safe()
 
     def set_progress_handler(self, handler, n) -> None:  # (SQLite's walk budget: the server times its own)
         return None
@@ -744,6 +893,19 @@ class ChangeListener:
 def backend_pid(db: PgBookDatabase) -> int:
     """The server process of the calling thread's connection to the book (what its announcements come from)."""
     return db.driver_connection().info.backend_pid
+
+
+QUERY_CANCELED = "57014"  # the server stopped a statement when asked (PgConn.interrupt)
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The first SQLSTATE PostgreSQL gave in `exc` or what caused it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None):
+            return seen.sqlstate
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def is_conflict(exc: BaseException) -> bool:
@@ -809,11 +971,14 @@ def _people_sql() -> tuple[str, ...]:
 
 def _make_schema(db: PgBookDatabase, migrations) -> None:
     """Every object of a book of the current format, in the schema first on the search path: the compatibility
-    functions, the tables (the migrations in order, as for a new SQLite book) and the people's (models/people.py)."""
+    functions, the tables (the migrations in order, as for a new SQLite book), PostgreSQL's own indexes of the
+    contracts table (BROWSE_INDEXES) and the people's (models/people.py)."""
     for sql in COMPAT_SQL:
         db.execute_sql(sql)
     for step in migrations:
         step(db)
+    for sql in BROWSE_INDEXES.values():
+        db.execute_sql(sql)
     for sql in _people_sql():
         db.execute_sql(sql)
 
@@ -896,7 +1061,38 @@ def expected_structure(db: PgBookDatabase, migrations) -> dict:
 
 
 def schema_problems(db: PgBookDatabase, migrations) -> list[str]:
-    """How the book's schema differs from the one this version's migrations make, in words."""
+    """How the book's schema differs from the one this version's migrations make, in words. A book made by an
+    earlier version may lack indexes of BROWSE_INDEXES and have those they replace (SUPERSEDED_INDEXES), as that
+    version made them: only its searches and sorts are slower until its maker opens it (upgrade_indexes)."""
     from . import schema as sqlite_schema
 
-    return sqlite_schema.differences(structure(db), expected_structure(db, migrations))
+    actual, expected = structure(db), dict(expected_structure(db, migrations))
+    for name in BROWSE_INDEXES:
+        if ("index", name) not in actual:
+            expected.pop(("index", name), None)
+    for name, sql in SUPERSEDED_INDEXES.items():
+        if actual.get(("index", name)) == ("contract_search", sql) and ("index", name) not in expected:
+            del actual[("index", name)]
+    return sqlite_schema.differences(actual, expected)
+
+
+def upgrade_indexes(db: PgBookDatabase) -> bool:
+    """A shared book made by an earlier version gets the indexes of BROWSE_INDEXES it lacks, and loses those they
+    replace, when the owner of its tables opens it (no one else may change them: the book opens as it is, its
+    searches and sorts slower). The tables' statistics are gathered again for the new indexes' expressions. True
+    when something was changed."""
+    from .people import owns_tables
+
+    names = {r[0] for r in db.execute_sql("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")}
+    missing = [sql for name, sql in BROWSE_INDEXES.items() if name not in names]
+    superseded = [name for name in SUPERSEDED_INDEXES if name in names]
+    if not (missing or superseded) or not owns_tables(db):
+        return False
+    with db.atomic():
+        for sql in missing:
+            db.execute_sql(sql)
+        for name in superseded:
+            db.execute_sql(f"DROP INDEX {name}")
+    for table in BROWSE_TABLES:
+        db.execute_sql(f"ANALYZE {table}")
+    return True

@@ -195,3 +195,35 @@ def test_escrowbook_check_never_prints_the_password_in_a_shared_books_address(sh
     out, err = capsys.readouterr()
     assert f"{pgstore.shown(url)}: OK. 1 contracts in 1 currencies" in out
     assert "s3cret-word" not in out + err
+
+
+def test_interrupt_stops_a_statement_another_thread_runs_on_the_book_as_sqlite_says_it(shared):
+    """The window counts a search's matches on a worker thread, which reads through a connection of its own here:
+    the next keystroke's interrupt stops that statement at once (not the GUI thread's own, idle connection), and it
+    fails as SQLite's interrupted statement does, which the counter expects. The book reads on after it."""
+    import sqlite3
+    import threading
+    import time
+
+    failed: list[BaseException] = []
+    started = threading.Event()
+
+    def count():
+        started.set()
+        try:
+            shared.conn.execute("SELECT pg_sleep(30)").fetchall()
+        except BaseException as exc:  # (what the worker thread's statement ends with)
+            failed.append(exc)
+        finally:
+            shared.db.close()  # (the worker's own connection)
+
+    worker = threading.Thread(target=count)
+    began = time.perf_counter()
+    worker.start()
+    started.wait()
+    while not worker.join(0.01) and worker.is_alive() and time.perf_counter() - began < 10:
+        shared.conn.interrupt()
+    assert not worker.is_alive() and time.perf_counter() - began < 10
+    assert len(failed) == 1 and isinstance(failed[0], sqlite3.OperationalError), failed
+    assert str(failed[0]) == "interrupted"
+    assert shared.conn.execute("SELECT 1").fetchone()[0] == 1

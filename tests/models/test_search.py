@@ -5,18 +5,17 @@ search counts its matches before its first page (the count is asked for apart)."
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sqlite3
-import tempfile
 from datetime import date
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import browse, ops
-from models.book import open_book
+from models.book import MIGRATIONS, open_book
 from models.browse import ContractQuery, contains_matches, filter_count, prefix_matches
 
 START = date(2026, 1, 5)
@@ -27,8 +26,12 @@ contract = st.tuples(text, st.integers(0, 2), st.one_of(st.just(""), text))  # t
 query = st.text(alphabet=ALPHABET, min_size=1, max_size=2).filter(lambda s: s.strip() == s and s)
 
 
-def _book(folder: Path, contracts, names=("Ana Ruiz", "ana Ruiz", "Émile Zola")) -> open_book:
-    book = open_book(folder / "search.book")
+_made = itertools.count(1)
+
+
+def _book(new_book, contracts, names=("Ana Ruiz", "ana Ruiz", "Émile Zola")) -> open_book:
+    """A new book on the test's store (a file, or a database of its own on PostgreSQL) holding `contracts`."""
+    book = new_book(f"search-{next(_made)}.book")
     names = [ops.create_freelancer(n) for n in names]
     for title, who, external_id in contracts:
         ops.create_contract(title, names[who], external_id=external_id, started_on=START, today=START)
@@ -44,8 +47,9 @@ def _scan(conn: sqlite3.Connection, q: str, matches=prefix_matches) -> set[int]:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(contracts=st.lists(contract, min_size=1, max_size=12), queries=st.lists(query, min_size=1, max_size=4))
-def test_one_and_two_character_search_finds_what_a_full_scan_finds(contracts, queries, monkeypatch):
-    with tempfile.TemporaryDirectory() as folder, contextlib.closing(_book(Path(folder), contracts)) as book:
+def test_one_and_two_character_search_finds_what_a_full_scan_finds(contracts, queries, monkeypatch, new_book):
+    """On either store (on PostgreSQL, from its prefix indexes of the columns with A to Z in lower case)."""
+    with contextlib.closing(_book(new_book, contracts)) as book:
         for q in queries:
             expected = _scan(book.conn, q)
             for sparse in (browse.SPARSE, 0):  # few matches (fetched, then sorted) and many (walked in order)
@@ -66,12 +70,13 @@ long_contract = st.tuples(long_text, st.integers(0, 2), st.one_of(st.just(""), l
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(contracts=st.lists(long_contract, min_size=1, max_size=12), queries=st.lists(long_query, min_size=1, max_size=4))
-def test_search_of_three_characters_finds_what_a_full_scan_finds(contracts, queries, monkeypatch):
+def test_search_of_three_characters_finds_what_a_full_scan_finds(contracts, queries, monkeypatch, new_book):
     """Few matches come from the trigram index, many from a test of each row walked (LIKE): the same contracts,
-    but for letters outside A to Z, whose case the trigram index ignores and LIKE does not."""
+    but for letters outside A to Z, whose case the trigram index ignores and LIKE does not. On either store (on
+    PostgreSQL, from the trigram indexes of the columns' lower case)."""
     names = ("Ab-z1 Éa", "aB%Z_ é", "zz\\ab 1")  # freelancers a search of these letters finds too
     monkeypatch.setattr(browse, "COUNT_SLICE", 2)
-    with tempfile.TemporaryDirectory() as folder, contextlib.closing(_book(Path(folder), contracts, names)) as book:
+    with contextlib.closing(_book(new_book, contracts, names)) as book:
         for q in queries:
             expected = _scan(book.conn, q, contains_matches)
             trigram = _scan(book.conn, q, lambda *a: contains_matches(*a, unicode=True))
@@ -161,8 +166,8 @@ def test_filter_count_is_the_number_of_contracts_the_filter_shows(book, freelanc
 KINDS = ("Logo redesign #", "logo Redesign #", "LOGO #", "Data pipeline #", "شعار جديد #", "A_b%c\\ #", "Pitch deck #")
 
 
-def _bunched_book(folder: Path) -> open_book:
-    book = open_book(folder / "bunched.book")
+def _bunched_book(new_book) -> open_book:
+    book = new_book("bunched.book")
     names = [ops.create_freelancer(n) for n in ("Lola Pipe", "Ana Ruiz", "شادي", "pi Logan")]
     for n in range(56):
         kind = KINDS[n % len(KINDS)]
@@ -175,7 +180,9 @@ def _bunched_book(folder: Path) -> open_book:
     "q",
     ["L", "l", "lO", "Lo", "pi", "P", "A_", "a%", "ش", "شع", "log", "LOGO", "Pip", "ipe", "شعا", "_b%", "UP-1", "zz"],
 )
-def test_a_search_matching_many_titles_in_a_row_shows_them_as_a_full_scan_finds_them_in_every_order(q, monkeypatch):
+def test_a_search_matching_many_titles_in_a_row_shows_them_as_a_full_scan_finds_them_in_every_order(
+    q, monkeypatch, new_book
+):
     """A search matching many (past SPARSE) whose title matches sit in ranges of the title order (all that start
     with one or two characters; those holding three or more, when all start alike): its title matches merged in
     order with its other matches. The same contracts as a full scan finds, in the same order, whatever the sort
@@ -183,7 +190,7 @@ def test_a_search_matching_many_titles_in_a_row_shows_them_as_a_full_scan_finds_
     monkeypatch.setattr(browse, "SPARSE", 0)
     monkeypatch.setattr(browse, "SAMPLES", 2)  # the first, the middle and the last title match by id
     matches = prefix_matches if len(q) < browse.MIN_SEARCH else contains_matches
-    with tempfile.TemporaryDirectory() as folder, contextlib.closing(_bunched_book(Path(folder))) as book:
+    with contextlib.closing(_bunched_book(new_book)) as book:
         expected = _scan(book.conn, q, matches)
         for descending in (False, True):
             for sort in browse.SORTS:
@@ -287,3 +294,81 @@ def test_a_search_finds_the_same_contracts_on_either_store(book, typed, found):
     ops.create_contract("Logo redesign", emile, external_id="UP-555", started_on=START, today=START)
     ops.create_contract("Website", ana, started_on=START, today=START)
     assert [row.title for row in ContractQuery(book.conn, search=typed).page(limit=10)] == found
+
+
+def _plans(book, monkeypatch, **query) -> list[str]:
+    """PostgreSQL's plan of each statement a query's first page runs (its count asked for too)."""
+    statements: list[tuple] = []
+    execute = book.conn.execute
+
+    def traced(sql, params=()):
+        statements.append((sql, params))
+        return execute(sql, params)
+
+    monkeypatch.setattr(book.conn, "execute", traced)
+    try:
+        sort, descending = query.pop("sort", "title"), query.pop("descending", False)
+        ContractQuery(book.conn, today=START, **query).page(sort=sort, descending=descending, limit=10)
+    finally:
+        monkeypatch.undo()
+    from models import pgstore
+
+    return [
+        "\n".join(r[0] for r in book.db.execute_sql("EXPLAIN " + pgstore.translate(sql), params or None))
+        for sql, params in statements
+    ]
+
+
+@pytest.mark.parametrize("store", ["postgresql"])  # (PostgreSQL's own indexes: models/pgstore.BROWSE_INDEXES)
+def test_searches_and_sorts_on_postgresql_read_the_indexes_made_for_them(book, freelancer, monkeypatch):
+    """On a shared book, a search of one or two characters reads the prefix indexes of the columns with A to Z in
+    lower case, one of three or more the trigram indexes of the columns' lower case, never a whole table; and a
+    page in any order is read in that order from an index that holds the contract's id after the sort key (ties
+    in order too), never sorted (but for the contracts of one freelancer, by id). The server is told to avoid
+    reading tables whole and sorting: it still does when no index can answer."""
+    ops.create_contract("Logo redesign", freelancer, external_id="UP-555", started_on=START, today=START)
+    for sql in ("SET enable_seqscan = off", "SET enable_sort = off"):
+        book.conn.execute(sql)
+    prefix = _plans(book, monkeypatch, search="lo")[0]
+    assert all(f"{name}_folded" in prefix for name in ("contract_title", "freelancer_name", "contract_external_id"))
+    trigram = _plans(book, monkeypatch, search="ogo r")[0]
+    assert all(f"contract_search_{c}_folded" in trigram for c in ("title", "freelancer", "external_id"))
+    assert "Seq Scan" not in prefix + trigram
+    for sort in browse.SORTS:
+        for descending in (False, True):
+            plan = _plans(book, monkeypatch, sort=sort, descending=descending)[-1]
+            main = plan.split("SubPlan")[0].splitlines()  # (each contract's next deadline: its clocks, sorted)
+            sorted_keys = [line for line in main if "Sort Key:" in line]
+            if sort == "freelancer":  # each freelancer's contracts by id, the freelancers in order from the index
+                assert len(sorted_keys) <= 1, plan
+                assert not sorted_keys or any("Presorted Key: f.name, f.id" in line for line in main), plan
+            else:
+                assert not sorted_keys, (sort, descending, plan)
+            assert "Seq Scan" not in "\n".join(main), (sort, descending, plan)
+
+
+@pytest.mark.parametrize("store", ["postgresql"])  # (PostgreSQL's own indexes: models/pgstore.BROWSE_INDEXES)
+def test_a_shared_book_made_before_the_browse_indexes_opens_and_gets_them_when_its_maker_opens_it(book, freelancer):
+    """A book made before BROWSE_INDEXES (with the search's trigram indexes of the columns as they are) opens as it
+    is and passes the schema's comparison, finding the same contracts; opened by the owner of its tables, it gets
+    the new indexes and loses the old ones. Any other index is still a change made outside Escrowbook."""
+    from models import pgstore
+
+    ops.create_contract("Logo redesign", freelancer, external_id="UP-555", started_on=START, today=START)
+    ops.create_contract("Émile's pitch", freelancer, external_id="UP-556", started_on=START, today=START)
+    found = {q: ContractQuery(book.conn, search=q, today=START).ids() for q in ("lo", "émi", "ÉMI", "up-5", "An")}
+    for name in pgstore.BROWSE_INDEXES:
+        book.db.execute_sql(f"DROP INDEX {name}")
+    for sql in pgstore.SUPERSEDED_INDEXES.values():
+        book.db.execute_sql(sql)
+    assert pgstore.schema_problems(book.db, MIGRATIONS) == []
+    assert {q: ContractQuery(book.conn, search=q, today=START).ids() for q in found} == found
+    url = book.url
+    book.close()
+    with contextlib.closing(open_book(url, create=False)) as again:
+        names = {r[0] for r in again.db.execute_sql("SELECT indexname FROM pg_indexes")}
+        assert set(pgstore.BROWSE_INDEXES) <= names and not set(pgstore.SUPERSEDED_INDEXES) & names
+        assert pgstore.schema_problems(again.db, MIGRATIONS) == []
+        assert {q: ContractQuery(again.conn, search=q, today=START).ids() for q in found} == found
+        again.db.execute_sql("CREATE INDEX contract_search_title ON contract_search (title)")
+        assert pgstore.schema_problems(again.db, MIGRATIONS) == ["a index “contract_search_title” was added"]
