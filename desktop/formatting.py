@@ -104,3 +104,10 @@ def deadline_state(due: date | None, kind: str, today: date, attention: bool = T
 def spoken(text: str) -> str:
     """What a screen reader should say for a control's text: no mnemonic "&", no trailing "…"."""
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…").strip()
+
+
+def person(name: str) -> str:
+    """A person's name (who recorded something, in a shared book) inside a sentence or a cell of text: set apart
+    in a direction of its own (first strong isolate ... pop directional isolate), so an Arabic name reads as
+    written and the English around it keeps its order."""
+    return f"\u2068{name}\u2069" if name else ""

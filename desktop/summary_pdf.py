@@ -231,15 +231,14 @@ def summary_blocks(s: ContractSummary) -> list[Block]:
             ]
             for e in s.ledger
         ]
-        out.append(
-            Grid(
-                ["Date", "#", "Entry", "Milestone", "Memo", "Amount", "Escrow after"],
-                rows,
-                numeric=frozenset({5, 6}),
-                nowrap=frozenset({0, 1}),
-                widths=(13, 6, 19, 18, 16, 14, 14),
-            )
-        )
+        headers = ["Date", "#", "Entry", "Milestone", "Memo", "Amount", "Escrow after"]
+        widths = (13, 6, 19, 18, 16, 14, 14)
+        if any(e.made_by for e in s.ledger):  # a shared book: who recorded each entry (a book file has one user)
+            for row, e in zip(rows, s.ledger, strict=True):
+                row.append(isolate(e.made_by))
+            headers.append("Recorded by")
+            widths = (12, 5, 15, 13, 12, 12, 13, 18)
+        out.append(Grid(headers, rows, numeric=frozenset({5, 6}), nowrap=frozenset({0, 1}), widths=widths))
     else:
         out.append(_grey("No money has moved yet."))
 

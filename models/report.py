@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 import peewee as pw
 
-from . import queries
+from . import people, queries
 from .clock import utc_now
 from .entities import (
     AccessGrant,
@@ -80,6 +80,7 @@ class LedgerLine:
     escrow_after: int  # the contract's escrow once this entry is counted, in date order
     direction: str = ""  # "You → escrow", "Escrow → freelancer", … (labels.direction)
     support: str = ""  # R9 (v2): "through the marketplace's support, case ABC-123" beside such a refund
+    made_by: str = ""  # in a shared book, who recorded it, by name (people.makers); "" in a book file (one user)
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,7 @@ def ledger_lines(c: Contract) -> list[LedgerLine]:
     cases = {}
     if any(e.kind == LedgerEntry.REFUND for e in entries):
         cases = dict(database.execute_sql(_SUPPORT_CASES, (c.id, LedgerEntry.REFUND)).fetchall())
+    made = people.makers("ledger_entry", by_id)  # ({} in a book file: no query)
     escrow = 0
     lines = []
     for e in entries:
@@ -313,7 +315,11 @@ def ledger_lines(c: Contract) -> list[LedgerLine]:
             label = ENTRY_KINDS.get(e.kind, e.kind) + (" (reversed)" if e.id in reversed_ids else "")
             way = direction(e.kind)
         support = through_support(cases.get(e.id))
-        lines.append(LedgerLine(e.id, e.date, label, e.milestone_title or "", e.memo, e.amount, escrow, way, support))
+        lines.append(
+            LedgerLine(
+                e.id, e.date, label, e.milestone_title or "", e.memo, e.amount, escrow, way, support, made.get(e.id, "")
+            )
+        )
     return lines
 
 

@@ -80,6 +80,7 @@ PG_MODULES = {
     "test_undo.py",
     "test_user_formats.py",
     "test_shared_window.py",  # (tests/desktop/window: the main window on a shared book)
+    "test_made_by.py",  # (tests/desktop/contract: who recorded what, on the contract's page and in its PDF)
 }
 
 

@@ -16,7 +16,8 @@ the outcome dialog's own "On:" field), so an answer typed in days later is dated
 when it was given. "No answer" waits for the reply date to pass; the others are
 enabled while there is something to answer, and say in their tooltips until when;
 the operation still decides. A refusal (RuleError) is shown in the dialog in the
-client's words and changes nothing (R14).
+client's words and changes nothing (R14). In a shared book, each request and dispute says who
+recorded it (its maker's name, models.people.makers, as the Ledger tab does); a book file has one user.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from desktop import formatting
 from desktop.contract.base import ContractTab
 from desktop.dialogs.dispute_outcome import DisputeOutcomeDialog
 from desktop.widgets.fields import button
-from models import mediation, ops, queries
+from models import mediation, ops, people, queries
 from models.entities import Contract, Dispute, EscrowRefundRequest, LedgerEntry
 from models.labels import DISPUTE_OUTCOMES as OUTCOME_WORDS
 from models.labels import REQUEST_STATUSES as STATUS_WORDS
@@ -219,10 +220,22 @@ class EscrowPanel(ContractTab):
         def head(text: str) -> str:
             return f"<tr><td colspan='2' style='padding-top:10px'><b>{text}</b></td></tr>"
 
+        way = "rtl" if self.layoutDirection() == Qt.LayoutDirection.RightToLeft else "ltr"
+
+        def recorded_by(name: str) -> str:
+            """Who recorded it (a shared book): the name set apart in a direction of its own (FSI ... PDI), in a
+            cell of the panel's direction, so an Arabic name reads as written and lines up with the dates."""
+            name = html.escape(formatting.person(name))
+            return f"<tr><td style='padding-right:18px'>Recorded by</td><td dir='{way}'>{name}</td></tr>"
+
         parts = [f"<p>In escrow on this contract now: <b>{money(queries.balances(c).escrow)}</b></p>"]
         policy = c.policy
+        made = people.makers("escrow_refund_request", [r.id for r in requests])  # ({} in a book file)
+        disputes = people.makers("dispute", [d.id for r in requests for d in r.disputes]) if made else {}
         for r in requests:
             rows = [row("Requested on", formatting.day(r.requested_on))]
+            if r.id in made:
+                rows.append(recorded_by(made[r.id]))
             if r.reply_due is not None:
                 due = formatting.day(r.reply_due)
                 rows.append(row("Reply due", _with(due, _when(r.reply_due, today) if r.status == r.PENDING else "")))
@@ -236,15 +249,18 @@ class EscrowPanel(ContractTab):
             rows.append(row("Status", f"<b>{html.escape(status)}</b>"))
             for d in r.disputes:  # one table, so the dispute's dates line up with the request's
                 rows.append(head(f"Dispute over {money(d.amount)}"))
-                rows += self._dispute_rows(d, policy, today, row, money)
+                by = recorded_by(disputes[d.id]) if d.id in disputes else ""
+                rows += self._dispute_rows(d, policy, today, row, money, by)
             parts.append(f"<h3>Escrow refund request: {money(r.amount)}</h3>")
             parts.append(f"<table cellspacing='0' cellpadding='2'>{''.join(rows)}</table>")
         return "".join(parts)
 
     @staticmethod
-    def _dispute_rows(d: Dispute, policy, today: date, row, money) -> list[str]:
+    def _dispute_rows(d: Dispute, policy, today: date, row, money, recorded_by: str = "") -> list[str]:
         is_open = d.status == Dispute.OPEN
         rows = [row("Opened on", formatting.day(d.opened_on))]
+        if recorded_by:  # (a shared book: the row saying who recorded the dispute)
+            rows.append(recorded_by)
         if d.answer_due is not None:
             days = policy.dispute_answer_business_days
             rule = f"{days} business days, Monday to Friday" if days else ""

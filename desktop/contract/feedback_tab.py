@@ -3,7 +3,8 @@
 The rules live in the models: the window (`queries.feedback_window_open`), the double-blind reveal
 (`queries.freelancer_feedback_visible`) and the overall score (`queries.overall_score`). The tab opens the
 feedback dialogs (desktop/dialogs/feedback.py), whose Submit calls one operation each. Time is an argument
-(`now`), never read here except as the default of the outermost call.
+(`now`), never read here except as the default of the outermost call. In a shared book, each feedback says who
+recorded it (its maker's name, models.people.makers, as the Ledger tab does); a book file has one user.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from desktop.contract.base import ContractTab
 from desktop.dialogs.feedback import FeedbackDialog, FreelancerFeedbackDialog, overall_text, window_text
 from desktop.widgets import prompts
 from desktop.widgets.star_rating import StarRating
-from models import queries
+from models import people, queries
 from models.clock import utc_now
 from models.entities import Contract, Feedback
 from models.labels import FEEDBACK_CATEGORIES as CATEGORY_LABELS
@@ -248,10 +249,13 @@ class FeedbackTab(ContractTab):
         ended = c.status == Contract.ENDED
 
         mine = queries.client_feedback(c)
+        theirs = queries.freelancer_feedback(c)
+        made = people.makers("feedback", [fb.id for fb in (mine, theirs) if fb is not None])  # ({} in a book file)
         if mine is not None:
+            by = f", by {formatting.person(made[mine.id])}" if mine.id in made else ""
             self.mine_state.setText(
                 f"Sealed: submitted {formatting.local_time(mine.submitted_at)} your time "
-                f"({formatting.utc_time(mine.submitted_at)})."
+                f"({formatting.utc_time(mine.submitted_at)}){by}."
             )
             self.mine_view.show_feedback(mine, private=True)
         elif is_open:
@@ -264,12 +268,12 @@ class FeedbackTab(ContractTab):
         self.leave_button.setVisible(mine is None and is_open)
         self.view_button.setVisible(mine is not None)
 
-        theirs = queries.freelancer_feedback(c)
         visible = theirs is not None and queries.freelancer_feedback_visible(c, now)
         if theirs is None:
             self.theirs_state.setText(NOT_RECORDED if ended else "Feedback opens when the contract ends.")
         elif visible:
-            self.theirs_state.setText(f"Left on {formatting.day(theirs.submitted_at.date())}.")
+            by = f" Recorded by {formatting.person(made[theirs.id])}." if theirs.id in made else ""
+            self.theirs_state.setText(f"Left on {formatting.day(theirs.submitted_at.date())}.{by}")
             self.theirs_view.show_feedback(theirs)
         else:
             self.theirs_state.setText(queries.feedback_minimum_note(c) or HIDDEN_TEXT)

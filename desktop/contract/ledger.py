@@ -1,6 +1,6 @@
 """The contract page's "Ledger" tab (R9, R12): every entry, newest first, with the reference of the marketplace's
 statement row matched with it (once a statement has been imported) and, in a shared book, who recorded it
-(models/people.py); refunds and reversals.
+(models/people.py, through models.report.ledger_lines); refunds and reversals.
 
 Entries are never edited or deleted: a mistake is corrected by a reversal that names it (R12). Each button
 calls one operation of `models.ops` (imported where an action needs it); after a change the tab says
@@ -18,8 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from desktop import formatting
 from desktop.contract.base import ContractTab
 from desktop.widgets.fields import button
-from desktop.widgets.tables import item, table
-from models import people
+from desktop.widgets.tables import item, person_cell, person_column, table
 from models.entities import Contract, LedgerEntry
 from models.labels import ENTRY_KINDS as KIND_LABELS
 from models.reconciled import references
@@ -40,6 +39,7 @@ class LedgerTab(ContractTab):
              "Recorded by"],
             right={4, 5},
         )  # fmt: skip
+        person_column(self.ledger_table, MADE_BY_COLUMN)
         self.ledger_table.itemSelectionChanged.connect(self._update_buttons)
         self.reverse_button = button(
             "reverseButton",
@@ -80,8 +80,7 @@ class LedgerTab(ContractTab):
         lines = ledger_lines(c)[::-1]
         on_statement = references(c.id)  # the marketplace's reference of the statement row matched with each
         t.setColumnHidden(STATEMENT_COLUMN, not on_statement)
-        made = people.makers("ledger_entry", [e.id for e in lines])
-        t.setColumnHidden(MADE_BY_COLUMN, not made)
+        t.setColumnHidden(MADE_BY_COLUMN, not any(e.made_by for e in lines))  # (a book file's: none)
         t.setRowCount(len(lines))
         for r, e in enumerate(lines):
             values = [
@@ -94,7 +93,7 @@ class LedgerTab(ContractTab):
                 item(e.milestone),
                 item(e.memo),
                 item(on_statement.get(e.id, "")),
-                item(made.get(e.id, "")),
+                person_cell(e.made_by),
             ]
             for col, cell in enumerate(values):
                 t.setItem(r, col, cell)

@@ -1,5 +1,6 @@
 """The contract page's "Milestones" tab (R2 to R6): add, edit, reorder, delete, fund, work submitted, ask
-for changes, and release (the wizard).
+for changes, and release (the wizard). In a shared book, a column says who recorded each milestone (its maker's
+name, models.people.makers, as the Ledger tab says who recorded each entry).
 
 Each button calls one operation of `models.ops` (imported where an action needs it, not on start-up); a
 refusal is shown in the client's words and changes nothing (R14). After a change the tab says
@@ -19,10 +20,12 @@ from desktop.contract.base import ContractTab
 from desktop.widgets import prompts
 from desktop.widgets.fields import button
 from desktop.widgets.flow_layout import FlowLayout
-from desktop.widgets.tables import item, table
-from models import labels, queries
+from desktop.widgets.tables import item, person_cell, person_column, table
+from models import labels, people, queries
 from models.entities import Contract, Milestone
 from models.labels import MILESTONE_STATES as STATE_LABELS
+
+MADE_BY_COLUMN = 6  # who recorded the milestone: shown in a shared book (a book file has one user)
 
 
 class MilestonesTab(ContractTab):
@@ -32,8 +35,9 @@ class MilestonesTab(ContractTab):
         self.wizard = None  # the release wizard while it is open (tests reach it here)
         self.leftover = 0  # escrow not in any milestone (R4), in minor units
         self.milestone_table = table(
-            "milestoneTable", ["#", "Milestone", "Amount", "In escrow", "Due", "State"], right={2, 3}
+            "milestoneTable", ["#", "Milestone", "Amount", "In escrow", "Due", "State", "Recorded by"], right={2, 3}
         )
+        person_column(self.milestone_table, MADE_BY_COLUMN)
         self.milestone_table.itemSelectionChanged.connect(self._update_buttons)
         self.milestone_table.itemDoubleClicked.connect(lambda *_: self.edit_milestone())
         self.add_button = button("addMilestoneButton", "&Add…", self.add_milestone, "new-milestone")
@@ -110,6 +114,8 @@ class MilestonesTab(ContractTab):
         t = self.milestone_table
         keep = self.selected_milestone_id()
         milestones = list(Milestone.select().where(Milestone.contract == c).order_by(Milestone.position))
+        made = people.makers("milestone", [m.id for m in milestones])  # ({} in a book file)
+        t.setColumnHidden(MADE_BY_COLUMN, not made)
         # R4: escrow left after a partial release belongs to no milestone: a row of its own says how much.
         self.leftover = queries.unassigned_escrow(c) if c.status == Contract.ACTIVE else 0
         t.setRowCount(len(milestones) + (1 if self.leftover > 0 else 0))
@@ -126,6 +132,7 @@ class MilestonesTab(ContractTab):
                 item(formatting.money(self.leftover, c.currency), right=True),
                 item(""),
                 item("Left after a partial release"),
+                item(""),
             ]
             for col, cell in enumerate(cells):
                 cell.setToolTip(tip)
@@ -142,6 +149,7 @@ class MilestonesTab(ContractTab):
                 item(formatting.money(queries.milestone_escrow(m), c.currency), right=True),
                 item(formatting.day(m.due_on)),
                 item(state),
+                person_cell(made.get(m.id, "")),
             ]
             for col, cell in enumerate(values):
                 t.setItem(r, col, cell)

@@ -6,6 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
 )
@@ -40,3 +42,26 @@ def table(name: str, headers: list[str], right: set[int]) -> QTableWidget:
     t.horizontalHeader().setStretchLastSection(True)
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return t
+
+
+class _OneLine(QStyledItemDelegate):
+    """Cells on one line, cut with "…" when the column is narrower (never wrapped into a row too low for two)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index) -> None:
+        super().initStyleOption(option, index)
+        option.features &= ~QStyleOptionViewItem.ViewItemFeature.WrapText
+        option.textElideMode = Qt.TextElideMode.ElideRight
+
+
+def person_column(t: QTableWidget, col: int) -> None:
+    """Column `col` of `t` names people (who recorded each row, in a shared book): each name on one line, cut with
+    "…" where the column is narrower; the whole name is in the cell's tooltip (`person_cell`)."""
+    t.setItemDelegateForColumn(col, _OneLine(t))
+
+
+def person_cell(name: str) -> QTableWidgetItem:
+    """A cell naming a person (see `person_column`): the whole name in its tooltip too."""
+    cell = item(name)
+    if name:
+        cell.setToolTip(name)
+    return cell
