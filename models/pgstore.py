@@ -766,6 +766,59 @@ def backoff(tries: int) -> float:
 
 CONFLICT_WORDS = "Someone else changed the book at the same moment, again and again: nothing was recorded. Try again."
 
+# Writers take turns. Every operation moves the ledger's one head (models/chain.py) or a total that others' move too,
+# so two at once mostly conflict, and under SERIALIZABLE one of them would fail and run again, a few times, then be
+# refused. Instead, the outermost operation waits for its turn BEFORE its transaction begins (its snapshot is taken
+# after the one before it committed) and holds it until its transaction has ended: a session-level advisory lock
+# of the server, on this database (each book is a database: its two keys name Escrowbook's writes). Readers never
+# take it, so they never wait; a process that dies holding it loses it with its connection; nobody waits longer than
+# TURN_SECONDS: then the operation is refused in words. A writer that does not take turns (an older version, psql)
+# is still met by SERIALIZABLE and the retries (models/ops.operation).
+TURN_KEYS = (0x45534352, 1)  # ("ESCR": Escrowbook's, 1: the book's writes)
+TURN_SECONDS = 10.0
+LOCK_TIMEOUT_STATE = "55P03"
+TURN_WORDS = (
+    "Someone else's change to the book has been under way for a while and is not finished: nothing was recorded. "
+    "Try again in a moment."
+)
+
+
+def _in_state(exc: BaseException, state: str) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) == state:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def take_turn(db: PgBookDatabase) -> None:
+    """Wait until no other operation is writing the book (TURN_SECONDS at most), then hold the turn until `end_turn`.
+    Outside any transaction (the caller's begins after it). Refused in words when the wait is too long."""
+    ms = max(1, round(TURN_SECONDS * 1000))
+    try:
+        with pw.__exception_wrapper__:
+            # (one implicit transaction: the timeout is this wait's alone, the lock the session's, kept after it)
+            db.driver_connection().execute(f"SET LOCAL lock_timeout = {ms}; SELECT pg_advisory_lock{TURN_KEYS}")
+    except pw.OperationalError as exc:
+        if _in_state(exc, LOCK_TIMEOUT_STATE):
+            from .errors import RuleError
+
+            raise RuleError(TURN_WORDS, rule="R14") from None
+        raise
+
+
+def end_turn(db: PgBookDatabase) -> None:
+    """The next writer's turn, once the operation's transaction has ended (committed or rolled back). A connection
+    lost meanwhile has ended the turn with it."""
+    if db.is_closed() or db.in_transaction():
+        return
+    try:
+        with pw.__exception_wrapper__:
+            db.driver_connection().execute(f"SELECT pg_advisory_unlock{TURN_KEYS}")
+    except pw.DatabaseError:
+        pass
+
 
 # --- opening and creating -------------------------------------------------------------------------------------
 
