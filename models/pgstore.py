@@ -12,8 +12,9 @@ places and nowhere else, so that the SQLite paths do no extra work at all:
   scalar max/min, date(), julianday(), json_each, json_group_array, group_concat, LIKE folding A to Z only);
   the functions PostgreSQL lacks are made in the book's own schema when it is created (`COMPAT_SQL`).
 
-Every operation runs in one SERIALIZABLE transaction; models/ops.operation retries one that another writer's
-transaction made fail (`is_conflict`) a bounded number of times, then refuses it in words.
+Every operation runs in one SERIALIZABLE transaction, begun once it is the operation's turn among the book's writers
+(`take_turn`); models/ops.operation retries one that another writer's transaction made fail all the same
+(`is_conflict`) a bounded number of times, then refuses it in words.
 
 The search of the contracts table (FTS5 on SQLite) is a plain table on PostgreSQL with trigram indexes
 (pg_trgm). Books on PostgreSQL are made at the current format (there are no older ones to migrate); the file
