@@ -845,9 +845,10 @@ def connect(url: str) -> PgBookDatabase:
 def book_format(db: PgBookDatabase) -> int | None:
     """The book format the database says it holds; None when it holds no tables at all (a new, empty one);
     a refusal when it holds something that is not an Escrowbook book."""
-    if not db.get_tables():
+    tables = db.get_tables()
+    if not tables:
         return None
-    if not db.table_exists("book_info"):
+    if "book_info" not in tables:
         raise refuse(db.database, "the database holds other tables, not an Escrowbook book.", "not_book")
     rows = dict(db.execute_sql("SELECT key, value FROM book_info WHERE key IN (?, ?)", (APPLICATION_KEY, FORMAT_KEY)))
     if rows.get(APPLICATION_KEY) != "escrowbook" or not str(rows.get(FORMAT_KEY, "")).isdigit():
