@@ -249,3 +249,23 @@ def test_a_schema_changed_outside_escrowbook_is_refused_whatever_the_fingerprint
         conn.execute("DROP FUNCTION sneaky()")
     with open_book(url, create=False):  # (the wrong fingerprints still in place)
         pass
+
+
+def test_r13_a_shared_book_lacking_a_policy_this_version_ships_gets_it_when_opened(shared):
+    """Opening reads the policies the book holds once, and copies in (in a transaction) only what it lacks."""
+    import psycopg
+
+    from models.policy import load_policy_files, missing_policies
+
+    url = shared.url
+    assert missing_policies() == []
+    shared.close()
+    first = load_policy_files()[0]
+    version = (first.key, str(first.effective_from))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DELETE FROM policy WHERE key = %s AND effective_from = %s", version)
+        assert conn.execute(
+            "SELECT count(*) FROM policy WHERE key = %s AND effective_from = %s", version
+        ).fetchone() == (0,)
+    with open_book(url, create=False):
+        assert missing_policies() == []
