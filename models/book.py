@@ -28,7 +28,7 @@ import peewee as pw
 from . import anchor, bookfile, chain, refusals, schema
 from .entities import ALL_TABLES, BookInfo, Feedback, database
 from .errors import BookError
-from .policy import stored_terms, sync_policies
+from .policy import missing_policies, stored_terms, sync_policies
 from .summary import LIVE_VIEW, SEARCH_TABLE
 
 APPLICATION_ID = bookfile.APPLICATION_ID  # (re-exported: the tests and backups read it from here)
@@ -388,8 +388,9 @@ def open_shared(url: str, *, create: bool = True) -> SharedBook:
                 url, "its tables were changed outside Escrowbook: " + "; ".join(changed) + ".", "untrusted"
             )
         try:
-            with db.atomic():
-                sync_policies()
+            if missing_policies():  # (one read; a transaction only when this version ships a policy the book lacks)
+                with db.atomic():
+                    sync_policies()
         except pw.DatabaseError as exc:
             if not refusals.is_denied(exc):
                 raise

@@ -82,9 +82,11 @@ def operation(fn):
     When the disk cannot take the write (full, failing, become read-only), SQLite rolls the transaction back
     and the operation is refused like any other, in words, instead of ending in a crash dialog.
 
-    On a book in PostgreSQL (models/pgstore.py) the transaction is SERIALIZABLE: when another person's
-    transaction made it fail, the whole operation runs again (the outermost one, a few times, a little later
-    each time), then it is refused in words with nothing recorded. A write the login's role does not allow
+    On a book in PostgreSQL (models/pgstore.py) the outermost operation first waits for its turn among the book's
+    writers (pgstore.take_turn: a few seconds at most, then it is refused in words), so that two people's operations
+    run one after the other instead of failing. The transaction is SERIALIZABLE: when another person's transaction
+    made it fail all the same, the whole operation runs again (the outermost one, a few times, a little later each
+    time), then it is refused in words with nothing recorded. A write the login's role does not allow
     (models/people.py: the database refuses it) is refused in words too.
     """
 
@@ -93,7 +95,13 @@ def operation(fn):
         global _depth
         _depth += 1
         tries = 0
+        turn = None  # a shared book's writers take turns (models/pgstore.take_turn), the outermost operation for all
         try:
+            if _depth == 1 and getattr(database.obj, "store", "") == "postgresql" and not database.obj.in_transaction():
+                from . import pgstore
+
+                pgstore.take_turn(database.obj)
+                turn = database.obj
             while True:
                 try:
                     with database.atomic():
@@ -129,6 +137,8 @@ def operation(fn):
             raise RuleError(people.denied_words()) from exc
         finally:
             _depth -= 1
+            if turn is not None:
+                pgstore.end_turn(turn)
         if _depth == 0:
             _announce(wrapper, args, kwargs, result)
         return result

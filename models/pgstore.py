@@ -12,8 +12,9 @@ places and nowhere else, so that the SQLite paths do no extra work at all:
   scalar max/min, date(), julianday(), json_each, json_group_array, group_concat, LIKE folding A to Z only);
   the functions PostgreSQL lacks are made in the book's own schema when it is created (`COMPAT_SQL`).
 
-Every operation runs in one SERIALIZABLE transaction; models/ops.operation retries one that another writer's
-transaction made fail (`is_conflict`) a bounded number of times, then refuses it in words.
+Every operation runs in one SERIALIZABLE transaction, begun once it is the operation's turn among the book's writers
+(`take_turn`); models/ops.operation retries one that another writer's transaction made fail all the same
+(`is_conflict`) a bounded number of times, then refuses it in words.
 
 The search of the contracts table (FTS5 on SQLite) is a plain table on PostgreSQL with trigram indexes
 (pg_trgm). Books on PostgreSQL are made at the current format (there are no older ones to migrate); the file
@@ -928,6 +929,59 @@ def backoff(tries: int) -> float:
 
 CONFLICT_WORDS = "Someone else changed the book at the same moment, again and again: nothing was recorded. Try again."
 
+# Writers take turns. Every operation moves the ledger's one head (models/chain.py) or a total that others' move too,
+# so two at once mostly conflict, and under SERIALIZABLE one of them would fail and run again, a few times, then be
+# refused. Instead, the outermost operation waits for its turn BEFORE its transaction begins (its snapshot is taken
+# after the one before it committed) and holds it until its transaction has ended: a session-level advisory lock
+# of the server, on this database (each book is a database: its two keys name Escrowbook's writes). Readers never
+# take it, so they never wait; a process that dies holding it loses it with its connection; nobody waits longer than
+# TURN_SECONDS: then the operation is refused in words. A writer that does not take turns (an older version, psql)
+# is still met by SERIALIZABLE and the retries (models/ops.operation).
+TURN_KEYS = (0x45534352, 1)  # ("ESCR": Escrowbook's, 1: the book's writes)
+TURN_SECONDS = 10.0
+LOCK_TIMEOUT_STATE = "55P03"
+TURN_WORDS = (
+    "Someone else's change to the book has been under way for a while and is not finished: nothing was recorded. "
+    "Try again in a moment."
+)
+
+
+def _in_state(exc: BaseException, state: str) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) == state:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def take_turn(db: PgBookDatabase) -> None:
+    """Wait until no other operation is writing the book (TURN_SECONDS at most), then hold the turn until `end_turn`.
+    Outside any transaction (the caller's begins after it). Refused in words when the wait is too long."""
+    ms = max(1, round(TURN_SECONDS * 1000))
+    try:
+        with pw.__exception_wrapper__:
+            # (one implicit transaction: the timeout is this wait's alone, the lock the session's, kept after it)
+            db.driver_connection().execute(f"SET LOCAL lock_timeout = {ms}; SELECT pg_advisory_lock{TURN_KEYS}")
+    except pw.OperationalError as exc:
+        if _in_state(exc, LOCK_TIMEOUT_STATE):
+            from .errors import RuleError
+
+            raise RuleError(TURN_WORDS, rule="R14") from None
+        raise
+
+
+def end_turn(db: PgBookDatabase) -> None:
+    """The next writer's turn, once the operation's transaction has ended (committed or rolled back). A connection
+    lost meanwhile has ended the turn with it."""
+    if db.is_closed() or db.in_transaction():
+        return
+    try:
+        with pw.__exception_wrapper__:
+            db.driver_connection().execute(f"SELECT pg_advisory_unlock{TURN_KEYS}")
+    except pw.DatabaseError:
+        pass
+
 
 # --- opening and creating -------------------------------------------------------------------------------------
 
@@ -953,9 +1007,10 @@ def connect(url: str) -> PgBookDatabase:
 def book_format(db: PgBookDatabase) -> int | None:
     """The book format the database says it holds; None when it holds no tables at all (a new, empty one);
     a refusal when it holds something that is not an Escrowbook book."""
-    if not db.get_tables():
+    tables = db.get_tables()
+    if not tables:
         return None
-    if not db.table_exists("book_info"):
+    if "book_info" not in tables:
         raise refuse(db.database, "the database holds other tables, not an Escrowbook book.", "not_book")
     rows = dict(db.execute_sql("SELECT key, value FROM book_info WHERE key IN (?, ?)", (APPLICATION_KEY, FORMAT_KEY)))
     if rows.get(APPLICATION_KEY) != "escrowbook" or not str(rows.get(FORMAT_KEY, "")).isdigit():
@@ -1060,13 +1115,32 @@ def expected_structure(db: PgBookDatabase, migrations) -> dict:
     return _expected_cache[key]
 
 
+# schema.digest(expected_structure(...)) on a server of each PostgreSQL major version (the catalogue words some
+# definitions differently from one major version to the next): the schema this version's migrations make,
+# fingerprinted once for each version of the app, so that opening a shared book needs no schema made and rolled
+# back to compare with (~0.4 s of a window's start) when the book's schema is exactly that one.
+# tests/models/test_pg_store.py computes it again on the tests' server and fails with the new value when the
+# migrations change. The fingerprint only ever says yes: a book whose schema differs, or a server of another major
+# version, is compared with the schema the migrations make, as before.
+STRUCTURE_DIGESTS: dict[int, str] = {
+    15: "61a80be700bb8844b3daa26952a79ce18c2006cd09e2228d1a080dcdf2c9a472",
+}
+
+
+def major_version(db: PgBookDatabase) -> int:
+    return db.server_version // 10000
+
+
 def schema_problems(db: PgBookDatabase, migrations) -> list[str]:
     """How the book's schema differs from the one this version's migrations make, in words. A book made by an
     earlier version may lack indexes of BROWSE_INDEXES and have those they replace (SUPERSEDED_INDEXES), as that
     version made them: only its searches and sorts are slower until its maker opens it (upgrade_indexes)."""
     from . import schema as sqlite_schema
 
-    actual, expected = structure(db), dict(expected_structure(db, migrations))
+    actual = structure(db)
+    if sqlite_schema.digest(actual) == STRUCTURE_DIGESTS.get(major_version(db)):
+        return []
+    expected = dict(expected_structure(db, migrations))
     for name in BROWSE_INDEXES:
         if ("index", name) not in actual:
             expected.pop(("index", name), None)

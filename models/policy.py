@@ -131,12 +131,16 @@ def stored_terms(source: str, milestone_minimum: str | None = None) -> Terms:
     return _terms(source, milestone_minimum)
 
 
+def missing_policies() -> list:
+    """The shipped policy versions the open book does not hold yet (one read)."""
+    held = {(key, str(day)) for key, day in Policy.select(Policy.key, Policy.effective_from).tuples()}
+    return [pf for pf in load_policy_files() if (pf.key, str(pf.effective_from)) not in held]
+
+
 def sync_policies() -> None:
     """Copy into the open book any shipped policy version it does not hold yet."""
-    for pf in load_policy_files():
-        exists = Policy.select().where((Policy.key == pf.key) & (Policy.effective_from == pf.effective_from)).exists()
-        if not exists:
-            Policy.create(key=pf.key, effective_from=pf.effective_from, source=pf.source, **pf.fields)
+    for pf in missing_policies():
+        Policy.create(key=pf.key, effective_from=pf.effective_from, source=pf.source, **pf.fields)
 
 
 def policy_for(key: str, on: date) -> Policy:

@@ -128,7 +128,8 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
     ):
         """`book` is an open Book, or a BookFile that desktop.app.start opened and locked without peewee: the
         window then shows the table at once and finishes opening the book right after its first paint, or
-        before any action that needs it, should one come first (`finish_opening`, `_with_book`).
+        before any action that needs it, should one come first (`finish_opening`, `_with_book`). A shared book
+        comes open whole, and only its contract's page and attention panel wait for the first paint so.
 
         `today` (the local date) and `now` (the current UTC time, for the feedback window and the client's own
         feedback) are the real clock unless given (tests, screenshots)."""
@@ -255,7 +256,9 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         self.statusBar().addWidget(self.status_money, 1)
         self.statusBar().addPermanentWidget(self.status_attention)
 
-        if self.book is not None:
+        # A shared book is opened whole (and its schema checked) before the window is made; its page and panel
+        # still come right after the first paint, as a book file's do (finish_opening).
+        if self.book is not None and self.book.store != "postgresql":
             self._build_book_parts()
         build_actions(self)
         for more in self.findChildren(QToolButton, "qt_toolbar_ext_button"):  # a narrow window's »: the rest
@@ -263,7 +266,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         appearance.changed().connect(self._appearance_changed)
         self.update_undo_actions()
         self._restore_settings()
-        if self.book is not None:  # (a book file still to open finishes them with the book, after the first paint)
+        if self.page is not None:  # (a book still to finish opening finishes them with it, after the first paint)
             self._finish_widgets()
         self.load_book()
 
@@ -332,9 +335,14 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
 
     def finish_opening(self) -> bool:
         """Put peewee over the book the window was started with (models.book.adopt), then build the contract's
-        page showing the selected contract. Does nothing once done; False if the book was refused after all
-        (the window then says why and closes)."""
+        page showing the selected contract (a shared book, open already: only the page). Does nothing once done;
+        False if the book was refused after all (the window then says why and closes)."""
         if self._opening is None:
+            if self.book is not None and self.page is None:  # a shared book: only its page and panel were to come
+                self._finish_widgets()
+                self._build_book_parts()
+                self.page.show_contract(None)
+                self._selection_changed(self.table.currentIndex(), None)
             return self.book is not None
         opening, self._opening = self._opening, None
         self._finish_widgets()
@@ -394,7 +402,7 @@ class MainWindow(FileMenu, EditMenu, QMainWindow):
         # The status bar's totals follow right after the book is on screen (they need only its connection),
         # then the rest of the book finishes opening, anything the marketplace did by itself while the book was
         # closed (R6, R8) is offered for recording on one confirmation, and the daily backup is scheduled.
-        opening = [self.finish_opening] if self._opening is not None else []
+        opening = [self.finish_opening] if self._opening is not None or self.page is None else []
         after = [self.update_status, *opening, self.tell_what_opening_found, self.offer_overdue_events]
         if not shared:
             after.append(self.schedule_backup)

@@ -227,3 +227,77 @@ def test_interrupt_stops_a_statement_another_thread_runs_on_the_book_as_sqlite_s
     assert len(failed) == 1 and isinstance(failed[0], sqlite3.OperationalError), failed
     assert str(failed[0]) == "interrupted"
     assert shared.conn.execute("SELECT 1").fetchone()[0] == 1
+
+
+def test_the_fingerprint_of_the_schema_the_migrations_make_on_this_server(shared):
+    """pgstore.STRUCTURE_DIGESTS: the schema this version's migrations make, fingerprinted for each PostgreSQL major
+    version, computed again here on a real server (when the migrations change, this gives the new value to keep)."""
+    from models import schema
+    from models.book import MIGRATIONS
+
+    pgstore._expected_cache.clear()  # (made again here, not taken from an earlier test)
+    made = schema.digest(pgstore.expected_structure(shared.db, MIGRATIONS))
+    major = pgstore.major_version(shared.db)
+    said = f"the migrations changed: STRUCTURE_DIGESTS[{major}] = {made!r}"
+    assert made == pgstore.STRUCTURE_DIGESTS.get(major), said
+    assert schema.digest(pgstore.structure(shared.db)) == made  # a new book's own schema is that one
+
+
+def test_a_shared_book_as_the_migrations_make_it_opens_without_a_schema_made_to_compare_with(shared, monkeypatch):
+    """The fingerprint says yes to a book of this version's schema: no schema is made in a temporary one (~0.4 s of
+    the window's start) to compare it with."""
+    url = shared.url
+    shared.close()
+
+    def built(*_):
+        raise AssertionError("a schema was made to compare with")
+
+    monkeypatch.setattr(pgstore, "expected_structure", built)
+    with open_book(url, create=False) as again:
+        assert again.db.execute_sql("SELECT count(*) FROM contract").fetchone() == (0,)
+
+
+def test_a_schema_changed_outside_escrowbook_is_refused_whatever_the_fingerprint_says(pg_database, monkeypatch):
+    """The fingerprint is computed from the book's own catalogue and only says yes to the schema it was made of: a
+    trigger added is refused with it, without it (a server of another major version) and with a wrong one; a book as
+    made still opens without it, compared with the schema the migrations make."""
+    import psycopg
+
+    book = pg_database()
+    url = book.url
+    book.close()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION sneaky() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$")
+        conn.execute("CREATE TRIGGER sneaky BEFORE INSERT ON ledger_entry FOR EACH ROW EXECUTE FUNCTION sneaky()")
+    changed = "its tables were changed outside Escrowbook: .*trigger “sneaky” runs its own commands"
+    with pytest.raises(BookError, match=changed):
+        open_book(url)
+    for digests in ({}, {major: "0" * 64 for major in range(10, 40)}):
+        monkeypatch.setattr(pgstore, "STRUCTURE_DIGESTS", digests)
+        with pytest.raises(BookError, match=changed):
+            open_book(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER sneaky ON ledger_entry")
+        conn.execute("DROP FUNCTION sneaky()")
+    with open_book(url, create=False):  # (the wrong fingerprints still in place)
+        pass
+
+
+def test_r13_a_shared_book_lacking_a_policy_this_version_ships_gets_it_when_opened(shared):
+    """Opening reads the policies the book holds once, and copies in (in a transaction) only what it lacks."""
+    import psycopg
+
+    from models.policy import load_policy_files, missing_policies
+
+    url = shared.url
+    assert missing_policies() == []
+    shared.close()
+    first = load_policy_files()[0]
+    version = (first.key, str(first.effective_from))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DELETE FROM policy WHERE key = %s AND effective_from = %s", version)
+        assert conn.execute(
+            "SELECT count(*) FROM policy WHERE key = %s AND effective_from = %s", version
+        ).fetchone() == (0,)
+    with open_book(url, create=False):
+        assert missing_policies() == []

@@ -136,3 +136,21 @@ def test_a_shared_book_that_cannot_be_reached_is_refused_and_the_open_book_kept(
     file_window.act_open_shared.trigger()
     assert "cannot be opened: the server did not let Escrowbook in" in prompts.warnings[-1]
     assert file_window.book.path == path
+
+
+def test_the_window_on_a_shared_book_paints_its_table_first_and_its_contracts_page_right_after(shared, qtbot, settings):
+    """The book is opened whole, its schema checked, before the window is made; the contract's page and the attention
+    panel are made right after the first paint (as on a book file), or before an action that comes sooner."""
+    window = start(shared, settings=settings, today=TODAY)
+    qtbot.addWidget(window)
+    assert window.book is not None and window.page is None and window.attention is None
+    assert titles(window) == ["Annual report", "Logo redesign"]
+    window.show()
+    qtbot.waitUntil(lambda: window.page is not None)
+    assert window.page.contract is not None and window.page.contract.title == "Annual report"
+    window.close()
+    early = start(shared, settings=settings, today=TODAY)  # what an action before the first paint does first
+    qtbot.addWidget(early)
+    assert early.finish_opening() is True
+    assert early.page is not None and early.attention is not None and early.page.contract.title == "Annual report"
+    early.close()
