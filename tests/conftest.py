@@ -42,6 +42,7 @@ PG_MODULES = {
     "test_deadlines.py",
     "test_demo.py",
     "test_fields.py",
+    "test_kept_sums.py",
     "test_ledger_chain.py",
     "test_matching_ways.py",
     "test_pack.py",
