@@ -26,12 +26,12 @@ START = date(2026, 3, 1)  # a Sunday; contracts in the fixtures start here
 
 
 # The modules whose every test passes on PostgreSQL too (a module added later runs on SQLite only until it is
-# listed here). Not yet listed, as they test what a book kept in PostgreSQL does not have yet (issue 22's later
-# parts): test_backup.py (backups are copies of the book's file, SQLite's backup API; a shared book's will be
-# pg_dump's), test_check_progress.py (`check` by the file's path, on read-only connections of its own in
-# parallel lanes and a separate process for the hash chain: `check` of a shared book by its address is to
-# come). A test of SQLite alone (its query plans, its statements) says so: @pytest.mark.parametrize("store",
-# ["sqlite"]).
+# listed here). Not listed, as they test what only a book file has: test_backup.py (the automatic backups of a
+# book file, copies made with SQLite's backup API; a shared book is backed up with pg_dump, `escrowbook backup`:
+# tests/models/test_copy_book.py) and test_check_progress.py (`check` by the file's path, on read-only connections
+# of its own in parallel lanes and a separate process for the hash chain; a shared book's check by its address,
+# on one connection, is in test_check_passes.py). A test of SQLite alone (its query plans, its statements) says
+# so: @pytest.mark.parametrize("store", ["sqlite"]).
 # (ESCROWBOOK_PG_MODULES=all runs every module on PostgreSQL too, to see how far the others are.)
 PG_MODULES = {
     "test_book_files.py",
