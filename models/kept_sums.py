@@ -3,7 +3,8 @@
 Three summaries are sums of the live ledger's amounts (neither a reversal nor reversed): per contract and day
 (`contract_day`, models/report_totals.py), per contract and month (`contract_month`) and per contract
 (`contract_totals`, models/summary.py). Deriving them afresh means grouping a million entries three ways: three
-sorts of the ledger. A sum can be verified without grouping:
+sorts of the ledger; and the book's day sums (`report_day`) are those of `contract_day` per day, currency, status
+and policy, one more sort. A sum can be verified without grouping:
 
     for random weights w(contract, day) and m(column),
     sum over the stored rows of w(key) * m(column) * value  ==  sum over the entries of w(key) * m(column) * amount
@@ -11,9 +12,11 @@ sorts of the ledger. A sum can be verified without grouping:
 (modulo the prime P). Both sides are one pass over their table with no sort and no memory that grows with the
 book. When a stored row differs from its derivation, the two sides differ by a nonzero polynomial of degree 3
 in the weights, so they agree by chance with probability at most 3 / P (one in 700 million), whatever the
-difference and however it was made: the weights are drawn afresh from the system's randomness (SQLite's
-random(), seeded by the operating system) for every check, and never stored. A weight per contract times a
-weight per day (or month) is as good as one per pair (the difference is then a bilinear form in the two).
+difference and however it was made: the weights are drawn afresh for every check (SQLite's random(), seeded by
+the operating system; the columns' multipliers from Python's `secrets`), and never stored. A weight per contract
+times a weight per day (or month) is as good as one per pair (the difference is then a bilinear form in the
+two); `report_day` is weighted by its day times its currency, status and policy, and counted, in the same pass
+over `contract_day`.
 
 What is not a sum is compared exactly, in the same passes: each stored row's currency, freelancer, status and
 policy against its contract's, the totals' escrow (funded - released - escrow refunded), next deadline and
@@ -36,7 +39,7 @@ from . import report_totals
 P = 2_147_483_647  # 2**31 - 1, a prime: a product of two residues fits SQLite's 64-bit integers
 TEMP_CACHE_KIB = 16 * 1024  # the weights' page cache: 4 MiB a 100,000 contracts (a temporary file beyond)
 _DRAW = f"((random() & 2147483647) % {P - 1} + 1)"  # a weight from 1 to P - 1, from SQLite's own randomness
-_LIVE = "NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = e.id)"  # (and a kind of _KINDS: R12)
+_LIVE = "NOT EXISTS (SELECT 1 FROM ledger_entry r WHERE r.reverses_id = e.id)"  # (of a kind summed: check_wk, R12)
 
 # The totals' columns, each with the day sums' column of the same kinds and sign (models/summary.py BUCKETS and
 # LESS, models/report_totals.py COLUMN_KINDS: tests/models/test_kept_sums.py holds them equal).
@@ -78,9 +81,10 @@ def _whole(alias: str, columns) -> str:
 
 
 def _weights(run: Callable, kinds: list[tuple[str, int, int]]) -> None:
-    """The weights of this check, in the connection's temporary database: one per contract (check_wc, beside
-    the contract's currency, freelancer, status and policy, read here in one pass), per day (check_wd, with its
-    month's) and per month (check_wm), for every key either side names; and each kind's multipliers (check_wk)."""
+    """The weights of this check, in the connection's temporary database: one per currency, status and policy
+    (check_wg), per contract (check_wc, beside the contract's currency, freelancer, status and policy and its
+    check_wg weight, read here in one pass), per day (check_wd, with its month's) and per month (check_wm), for
+    every key either side names; and each kind's multipliers (check_wk: only the kinds summed have one)."""
     drop(run)
     run(
         "CREATE TEMP TABLE check_wg (currency, status, policy_id, w INTEGER NOT NULL, PRIMARY KEY (currency, status, "
