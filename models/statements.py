@@ -87,19 +87,17 @@ csv.field_size_limit(1 << 24)  # a long cell is refused by length, with its row,
 
 # ------------------------------------------------------------------ cells
 class _Dates:
-    """Date cells read by the format's layouts, each distinct text once (a statement repeats few dates)."""
+    """Date cells read by the format's layouts, each distinct text once (a statement repeats few dates): `seen`
+    holds (the day as ISO text, None) or (None, what is wrong)."""
 
     def __init__(self, layouts: tuple[str, ...]):
         self.layouts = layouts
         self.patterns = [_date_pattern(layout) for layout in layouts]
-        self.seen: dict[str, date | str] = {}
+        self.seen: dict[str, tuple[str | None, str | None]] = {}
 
-    def __call__(self, text: str) -> date:
-        got = self.seen.get(text)
-        if got is None:
-            got = self.seen[text] = self._read(text)
-        if isinstance(got, str):
-            raise ValueError(got)
+    def read(self, text: str) -> tuple[str | None, str | None]:
+        got = self._read(text)
+        got = self.seen[text] = (got.isoformat(), None) if isinstance(got, date) else (None, got.rstrip("."))
         return got
 
     def _read(self, text: str) -> date | str:
@@ -226,7 +224,13 @@ class Opened:
 
     def lines(self, progress: Callable[[int], None] | None = None) -> Iterator[Line]:
         """Every line; problems are collected in `self.problems` (reading stops after MAX_PROBLEMS)."""
-        yield from _lines(self, progress)
+        for r in _lines(self, progress):
+            yield Line(r[0], r[1], date.fromisoformat(r[2]), *r[3:])
+
+    def rows(self, progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
+        """Every line as a tuple of Line's fields in their order, the day as ISO text (“2026-03-01”): as the book
+        stores it, without a Line made for each of a million rows."""
+        return _lines(self, progress)
 
 
 def _decode_head(path: Path) -> tuple[str, str]:
@@ -311,7 +315,12 @@ def _split(line: str, sep: str) -> list[str] | None:
         return None
 
 
-def _lines(opened: Opened, progress) -> Iterator[Line]:
+def _lines(opened: Opened, progress) -> Iterator[tuple]:
+    """Each record of the statement as a row of the book's table (`Opened.rows`); problems go to `opened.problems`.
+
+    A statement of a big book has a million rows: each is read here in one pass of this loop, with what repeats
+    (dates, amounts, types, currencies) read once per distinct text and the rest left to helpers only when a row
+    has something wrong."""
     fmt = opened.format
     index = {_normal_header(h): i for i, h in reversed(list(enumerate(opened.headers)))}
     width = len(opened.headers)
@@ -333,13 +342,16 @@ def _lines(opened: Opened, progress) -> Iterator[Line]:
     at_ref, at_free, at_cur = one("reference"), one("freelancer"), one("currency")
     at_desc = [index[_normal_header(n)] for n in fmt.columns.get("description", ()) if _normal_header(n) in index]
     needed = max(i for i in (at_date, at_amount, at_type, at_ref, at_free, at_cur, *at_desc) if i is not None) + 1
-    dates = _Dates(fmt.dates)
+    days = _Dates(fmt.dates)
     amounts = _Amounts(fmt.decimal_mark)
-    kinds: dict[str, tuple] = {}
+    types = _Types(fmt)
+    currencies: dict[str, str] = {}  # a currency cell -> its code
     fingerprints: dict[str, int] = {}
     problems = opened.problems
     errors = "surrogateescape" if opened.encoding != "utf-16" else "strict"  # a bad byte is found in its own row
     getter = operator.itemgetter(*at_desc) if len(at_desc) > 1 else None
+    odd, exponents, plain, default_currency = _ODD.search, CURRENCY_EXPONENT, NOT_KEPT, fmt.currency
+    day_seen, amount_seen, type_seen = days.seen, amounts.seen, types.seen
     records = 0
     with open(opened.path, encoding=opened.encoding, newline="", errors=errors) as fh:
         reader = csv.reader(fh, delimiter=opened.separator, strict=True)
@@ -353,20 +365,86 @@ def _lines(opened: Opened, progress) -> Iterator[Line]:
                 row += 1
                 if progress is not None and row % 50_000 == 0:
                     progress(row)
-                if (len(cells) < needed or not cells[at_date].strip()) and not "".join(cells).strip():
-                    continue  # a blank line, or one of empty cells
+                if len(cells) < needed or not cells[at_date].strip():
+                    if not "".join(cells).strip():
+                        continue  # a blank line, or one of empty cells
+                    if len(cells) < needed:
+                        records += 1
+                        problems.append(f"row {row}: {len(cells)} cells; this statement's rows have {width}.")
+                        if len(problems) >= MAX_PROBLEMS:
+                            return
+                        continue
                 records += 1
-                if len(cells) < needed:
-                    problems.append(f"row {row}: {len(cells)} cells; this statement's rows have {width}.")
+                joined = "".join(cells)
+                if (len(joined) > MAX_CELL and any(len(c) > MAX_CELL for c in cells)) or (
+                    not joined.isprintable() and odd(joined)  # (printable: no control character, no bad byte)
+                ):
+                    problems.append(_odd_row(row, cells, joined))
                     if len(problems) >= MAX_PROBLEMS:
                         return
                     continue
-                at = (at_date, at_amount, at_type, at_ref, at_free, at_cur, at_desc, getter)
-                line = _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, *at)
-                if line is not None:
-                    yield line
-                elif len(problems) >= MAX_PROBLEMS:
-                    return
+                wrong = None
+                currency = default_currency
+                if at_cur is not None:
+                    code = cells[at_cur]
+                    currency = currencies.get(code)
+                    if currency is None:
+                        currency = currencies[code] = code.strip().upper() or default_currency
+                    if currency not in exponents:
+                        wrong = [f"“{_shown(code.strip())}” is not a currency Escrowbook knows"]
+                        currency = default_currency
+                day, why = day_seen.get(cells[at_date]) or days.read(cells[at_date])
+                if why is not None:
+                    wrong = [*(wrong or ()), why]
+                sign, amount, why = amount_seen.get((cells[at_amount], currency)) or amounts.read(
+                    cells[at_amount], currency
+                )
+                if why is not None:
+                    wrong = [*(wrong or ()), why]
+                type_text, rules, known = type_seen.get(cells[at_type]) or types.read(cells[at_type])
+                if not type_text:
+                    wrong = [*(wrong or ()), "the transaction type is empty"]
+                if wrong:
+                    problems.append(f"row {row}: " + "; ".join(wrong) + ".")
+                    if len(problems) >= MAX_PROBLEMS:
+                        return
+                    continue
+                if getter is not None:
+                    description = " · ".join(filter(None, map(str.strip, getter(cells))))
+                    if "\n" in description or "\r" in description or "\t" in description or "  " in description:
+                        description = " · ".join(_clean(cells[i]) for i in at_desc if cells[i].strip())
+                else:
+                    description = _clean(cells[at_desc[0]]) if at_desc else ""
+                freelancer = cells[at_free].strip() if at_free is not None else ""
+                if "\n" in freelancer or "\r" in freelancer or "  " in freelancer or "\t" in freelancer:
+                    freelancer = " ".join(freelancer.split())  # (as _clean does)
+                kind = plain
+                if rules:
+                    lower = None
+                    for rule_kind, words in rules:
+                        if words:
+                            if lower is None:
+                                lower = description.casefold()
+                            for w in words:
+                                if w in lower:
+                                    break
+                            else:
+                                continue  # (the description holds none of the rule's words)
+                        kind = rule_kind
+                        break
+                reference = cells[at_ref].strip() if at_ref is not None else ""
+                if not reference:
+                    # No reference: a fingerprint of what the row says; identical rows are told apart by their order.
+                    text = "\x1f".join((day, type_text, description, freelancer, str(sign * amount), currency))
+                    digest = hashlib.sha256(text.encode()).hexdigest()[:20]
+                    n = fingerprints[digest] = fingerprints.get(digest, 0) + 1
+                    reference = f"~{digest}" + (f"-{n}" if n > 1 else "")
+                elif len(reference) > 200:
+                    problems.append(f"row {row}: the reference has {len(reference)} characters; at most 200 are kept.")
+                    if len(problems) >= MAX_PROBLEMS:
+                        return
+                    continue
+                yield (row, reference, day, kind, amount, sign, currency, type_text, description, freelancer, known)
         except csv.Error as exc:
             problems.append(f"row {row + 1}: the CSV could not be read there ({exc}).")
         except UnicodeDecodeError:
@@ -377,105 +455,51 @@ def _lines(opened: Opened, progress) -> Iterator[Line]:
         problems.append(f"row {opened.header_row}: the statement has a header row but no transactions.")
 
 
+def _odd_row(row: int, cells: list[str], joined: str) -> str:
+    """What is wrong with a row that has a cell too long, control characters or bytes that are not UTF-8."""
+    long = next((c for c in cells if len(c) > MAX_CELL), None)
+    if long is not None:
+        return f"row {row}: a cell has {len(long):,} characters; a statement's cells have at most {MAX_CELL:,}."
+    if _CONTROL.search(joined):
+        return f"row {row}: a cell holds control characters, which a statement never has."
+    return f"row {row}: the file is not UTF-8 text there. Save it as “CSV UTF-8” and try again."
+
+
 class _Amounts:
-    """Amount cells read once per distinct text and currency (a statement repeats its amounts)."""
+    """Amount cells read once per distinct text and currency (a statement repeats its amounts): `seen` holds
+    (sign, minor units, None) or (1, 0, what is wrong)."""
 
     def __init__(self, mark: str):
         self.mark = mark
-        self.seen: dict[tuple[str, str], tuple[int, int] | str] = {}
+        self.seen: dict[tuple[str, str], tuple[int, int, str | None]] = {}
 
-    def __call__(self, text: str, currency: str) -> tuple[int, int]:
-        got = self.seen.get((text, currency))
-        if got is None:
-            try:
-                got = read_amount(text, currency, self.mark)
-            except ValueError as exc:
-                got = str(exc)
-            if len(self.seen) > 500_000:
-                self.seen.clear()
-            self.seen[(text, currency)] = got
-        if isinstance(got, str):
-            raise ValueError(got)
+    def read(self, text: str, currency: str) -> tuple[int, int, str | None]:
+        try:
+            got = (*read_amount(text, currency, self.mark), None)
+        except ValueError as exc:
+            got = (1, 0, str(exc).rstrip("."))
+        if len(self.seen) > 500_000:
+            self.seen.clear()
+        self.seen[(text, currency)] = got
+        return got
+
+
+class _Types:
+    """Transaction type cells read once per distinct text: `seen` holds (the type as read, the kinds its rules
+    give with their words (empty: any description), whether any rule names it)."""
+
+    def __init__(self, fmt: Format):
+        self.fmt = fmt
+        self.seen: dict[str, tuple[str, list[tuple[str, tuple[str, ...]]], bool]] = {}
+
+    def read(self, cell: str) -> tuple[str, list[tuple[str, tuple[str, ...]]], bool]:
+        text = _clean(cell)
+        t = normal_type(text)
+        rules = [(r.kind, r.words) for r in self.fmt.rules if t in r.types]
+        got = self.seen[cell] = (text, rules, self.fmt.known_type(text))
         return got
 
 
 def _clean(text: str) -> str:
     text = text.strip()
     return " ".join(text.split()) if ("\n" in text or "\r" in text or "  " in text or "\t" in text) else text
-
-
-def _line(row, cells, fmt, dates, amounts, kinds, fingerprints, problems, at_date, at_amount, at_type, at_ref,
-          at_free, at_cur, at_desc, getter) -> Line | None:  # fmt: skip
-    wrong = []
-    joined = "".join(cells)
-    if len(joined) > MAX_CELL:
-        long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
-        if long is not None:
-            problems.append(
-                f"row {row}: a cell has {len(cells[long]):,} characters; a statement's cells have at most {MAX_CELL:,}."
-            )
-            return None
-    if _ODD.search(joined):
-        if _CONTROL.search(joined):
-            problems.append(f"row {row}: a cell holds control characters, which a statement never has.")
-        else:
-            problems.append(f"row {row}: the file is not UTF-8 text there. Save it as “CSV UTF-8” and try again.")
-        return None
-    currency = fmt.currency
-    if at_cur is not None:
-        code = cells[at_cur]
-        currency = kinds.get(("currency", code))
-        if currency is None:
-            currency = kinds[("currency", code)] = code.strip().upper() or fmt.currency
-        if currency not in CURRENCY_EXPONENT:
-            wrong.append(f"“{_shown(code.strip())}” is not a currency Escrowbook knows")
-            currency = fmt.currency
-    try:
-        day = dates(cells[at_date])
-    except ValueError as exc:
-        wrong.append(str(exc).rstrip("."))
-        day = None
-    try:
-        sign, amount = amounts(cells[at_amount], currency)
-    except ValueError as exc:
-        wrong.append(str(exc).rstrip("."))
-        sign, amount = 1, 0
-    typed = kinds.get(cells[at_type])  # (the type as read, the rules that name it, whether any does)
-    if typed is None:
-        text = _clean(cells[at_type])
-        named = [r for r in fmt.rules if normal_type(text) in r.types]
-        typed = kinds[cells[at_type]] = (text, named, fmt.known_type(text))
-    type_text = typed[0]
-    if not type_text:
-        wrong.append("the transaction type is empty")
-    if wrong:
-        problems.append(f"row {row}: " + "; ".join(wrong) + ".")
-        return None
-    if getter is not None:
-        description = " · ".join(filter(None, map(str.strip, getter(cells))))
-        if "\n" in description or "\r" in description or "\t" in description or "  " in description:
-            description = " · ".join(_clean(cells[i]) for i in at_desc if cells[i].strip())
-    else:
-        description = _clean(cells[at_desc[0]]) if at_desc else ""
-    freelancer = _clean(cells[at_free]) if at_free is not None else ""
-    kind = NOT_KEPT
-    if typed[1]:
-        lower = None
-        for rule in typed[1]:
-            if rule.words:
-                lower = lower if lower is not None else description.casefold()
-                if not any(w in lower for w in rule.words):
-                    continue
-            kind = rule.kind
-            break
-    reference = cells[at_ref].strip() if at_ref is not None else ""
-    if not reference:
-        # No reference: a fingerprint of what the row says; identical rows are told apart by their order.
-        text = "\x1f".join((day.isoformat(), type_text, description, freelancer, str(sign * amount), currency))
-        digest = hashlib.sha256(text.encode()).hexdigest()[:20]
-        n = fingerprints[digest] = fingerprints.get(digest, 0) + 1
-        reference = f"~{digest}" + (f"-{n}" if n > 1 else "")
-    elif len(reference) > 200:
-        problems.append(f"row {row}: the reference has {len(reference)} characters; at most 200 are kept.")
-        return None
-    return Line(row, reference, day, kind, amount, sign, currency, type_text, description, freelancer, typed[2])
