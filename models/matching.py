@@ -75,10 +75,16 @@ SELECT id, NULL, NULL, CASE WHEN kind = ? THEN ? WHEN candidates > 1 THEN ? ELSE
 FROM statement_line WHERE (contract_id IS NULL OR kind = ?)"""
 
 
-def rebuild(contracts: Iterable[int] | None = None, progress: Callable[[str, int], None] | None = None) -> None:
+def rebuild(
+    contracts: Iterable[int] | None = None,
+    progress: Callable[[str, int], None] | None = None,
+    entries: Callable[[str, tuple], Iterable[tuple] | None] | None = None,
+) -> None:
     """Rebuild the reconciliation (`StatementMatch`) from the imported rows, the live ledger and the client's
     choices: of the whole book, or of some contracts only (after a row was recorded or assigned). Deterministic:
-    run again on the same book, it writes the same rows."""
+    run again on the same book, it writes the same rows. `entries(sql, values)`, when given, may read the
+    ledger's entries the walk of the whole book reads, elsewhere (models/reconcile.py: in a second process), or
+    say None (then they are read here)."""
     conn = database.connection()
     period = _period()
     if contracts is None:
@@ -122,7 +128,7 @@ def rebuild(contracts: Iterable[int] | None = None, progress: Callable[[str, int
                 _match_all(conn, period, where_e, where_l, args_e, args, progress)
                 _books_only(conn, period)
             else:
-                _match_all(conn, period, where_e, where_l, args, args, progress)
+                _match_all(conn, period, where_e, where_l, args, args, progress, entries)
         for _, sql in indexes:
             conn.execute(sql)
     finally:
@@ -168,11 +174,13 @@ ENTRY_CLASS_SQL = "CASE e.kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in
 
 
 def _match_all(
-    conn, period: tuple[str, str], where_e: str, where_l: str, args_e: tuple, args_l: tuple, progress=None
-) -> None:
+    conn, period: tuple[str, str], where_e: str, where_l: str, args_e: tuple, args_l: tuple, progress=None,
+    read_apart: Callable[[str, tuple], Iterable[tuple] | None] | None = None,
+) -> None:  # fmt: skip
     """Walk the rows and the entries day by day, pairing those of the same contract, kind, currency and amount
     (the n-th row with the n-th entry); what is left, contract by contract, goes to `_match`. `where_e` and
-    `where_l` (with their values `args_e`, `args_l`) limit the entries and the rows to some contracts."""
+    `where_l` (with their values `args_e`, `args_l`) limit the entries and the rows to some contracts;
+    `read_apart` may read the entries (`rebuild`)."""
     first, last = period
     near_from = (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat()
     near_to = (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat()
@@ -184,12 +192,11 @@ def _match_all(
     # The whole book: the walk reads the statements' period only; the entries of the days around it (a date that
     # differs) matter only to the contracts that have rows left, and are read for those alone after the walk.
     walk_from, walk_to = (near_from, near_to) if where_e else (first, last)
-    entries = conn.execute(
-        f"""SELECT {_ENTRY_COLUMNS} FROM ledger_entry e
+    entries_sql = f"""SELECT {_ENTRY_COLUMNS} FROM ledger_entry e
             WHERE {"+" if by_scan else ""}e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
-            ORDER BY e.date, e.id""",
-        (walk_from, walk_to, *kinds, *args_e),
-    )
+            ORDER BY e.date, e.id"""
+    entries_args = (walk_from, walk_to, *kinds, *args_e)
+    entries = (read_apart and read_apart(entries_sql, entries_args)) or conn.execute(entries_sql, entries_args)
     lines = database.connection().execute(
         f"""SELECT day, contract_id, {LINE_CLASS_SQL}, currency, amount, id FROM statement_line
             WHERE contract_id IS NOT NULL AND kind != ?{where_l} ORDER BY day, row""",

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from . import matching, ops, people
+from . import bookfile, matching, ops, people
 from . import statements as st
 from .entities import (
     Contract,
@@ -73,6 +73,7 @@ from .queries import in_chunks
 from .reconciled import Row, Total, agrees, counts, page, references, report, statements, totals  # noqa: F401
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*[A-Za-z0-9]")
+_AROUND_REF = "()[]{}.,;:·#"  # what may be written around a reference ending a description
 READ_APART_FROM = 16 * 1024 * 1024  # bytes: a statement this big is read in a second process
 BIG_CACHE_KIB = 64 * 1024  # SQLite's page cache (and each sort's memory) while a statement is stored and reconciled
 
@@ -192,7 +193,7 @@ class _Contracts:
 
     def find(self, description: str, freelancer: str, currency: str) -> tuple[int | None, int, str]:
         """(contract id or None, how many contracts fit, the key a client's choice is remembered by)."""
-        last = description.rsplit(None, 1)[-1].strip("()[]{}.,;:·#") if description else ""
+        last = description.rsplit(None, 1)[-1].strip(_AROUND_REF) if description else ""
         found = self._ref(last)  # (a reference is written last, as a rule: looked at first)
         if found and len(found) == 1:
             return found[0], 1, ""
@@ -272,12 +273,6 @@ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)"""
 _REF, _DAY, _KIND, _AMOUNT, _SIGN, _CURRENCY = 2, 3, 4, 5, 6, 7
 
 
-def _fields(line: st.Line) -> tuple:
-    """A line as it travels from the reading process: the columns of _INSERT_LINE from `row` to `known`."""
-    return (line.row, line.reference, line.day.isoformat(), line.kind, line.amount, line.sign, line.currency,
-            line.type, line.description, line.freelancer, line.known)  # fmt: skip
-
-
 class _Tally:
     """A statement's period and its totals per currency and kind (the kinds kept), counted where it is read."""
 
@@ -286,7 +281,7 @@ class _Tally:
         self.totals: dict[str, dict[str, int]] = {}
 
     def add(self, batch: list[tuple], sign: int = 1) -> None:
-        """Count lines as `_fields` gives them (sign -1: take back lines that were not stored after all)."""
+        """Count lines as `Opened.rows` gives them (sign -1: take back lines that were not stored after all)."""
         if sign > 0 and batch:
             self.first = min(self.first, min(f[2] for f in batch))
             self.last = max(self.last, max(f[2] for f in batch))
@@ -297,11 +292,17 @@ class _Tally:
 
 
 def _rows(batch: list[tuple], contracts: _Contracts, statement_id: int) -> list[tuple]:
-    """Lines (as `_fields` gives them) with their statement and contract: rows of _INSERT_LINE."""
+    """Lines (as `Opened.rows` gives them) with their statement and contract: rows of _INSERT_LINE."""
     find, not_kept, out = contracts.find, st.NOT_KEPT, []
+    # Every contract read (a big statement): a row whose last word is the reference of one contract is found
+    # here at once, as `find` would find it first.
+    by_ref = contracts.by_ref if contracts.whole else {}
     for f in batch:
-        found = find(f[8], f[9], f[6]) if f[3] != not_kept else (None, 0, "")
-        out.append((statement_id, *f, *found))
+        if f[3] == not_kept:
+            out.append((statement_id, *f, None, 0, ""))
+            continue
+        cid = by_ref.get(f[8].rsplit(None, 1)[-1].strip(_AROUND_REF)) if f[8] else None
+        out.append((statement_id, *f, cid, 1, "") if type(cid) is int else (statement_id, *f, *find(f[8], f[9], f[6])))
     return out
 
 
@@ -347,7 +348,7 @@ class _Storer:
                 new.append(r)  # this very row
             else:
                 self._seen(r, prior, (r[_DAY], r[_KIND], r[_AMOUNT], r[_SIGN], r[_CURRENCY]))
-                self.skipped.append(r[1:12])  # (as `_fields` gives it: not counted in the statement's totals)
+                self.skipped.append(r[1:12])  # (as `Opened.rows` gives it: not counted in the statement's totals)
         self.new += len(new)
 
     def _seen(self, r: tuple, prior: tuple, figures: tuple) -> None:
@@ -430,79 +431,143 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
         index = conn.execute(_CONTRACT_INDEX).fetchone()
         conn.execute(f'DROP INDEX "{index[0]}"')
     tally = _Tally()
-    for batch in _read(opened, progress, tally):
-        rows += len(batch)
-        store.store(_rows(batch, contracts, statement.id))
-        if len(store.problems) >= st.MAX_PROBLEMS:
-            break
-    if rebuild:
-        conn.execute(index[1])
-    problems = opened.problems + store.problems
-    if problems:
-        raise st.StatementRefused(sorted(problems, key=_row_of))
-    if not store.new:
-        statement.delete_instance()  # nothing new: the book is left as it was
-        return Imported(None, opened.format.name, rows, 0, store.already, store.repeated)
-    tally.add(store.skipped, -1)
-    Statement.update(
-        first_day=tally.first, last_day=tally.last, rows=rows, new_lines=store.new, totals=json.dumps(tally.totals)
-    ).where(Statement.id == statement.id).execute()
-    ops._audit(None, "statement imported", f"{path.name}: {store.new:,} new rows ({opened.format.name})", now)
-    if progress:
-        progress("match", 0)
-    reconcile(progress=progress)
+    with _Reader(opened, progress, tally) as reader:
+        for batch in reader.batches():
+            rows += len(batch)
+            store.store(_rows(batch, contracts, statement.id))
+            if len(store.problems) >= st.MAX_PROBLEMS:
+                break
+        if rebuild:
+            conn.execute(index[1])
+        problems = opened.problems + store.problems
+        if problems:
+            raise st.StatementRefused(sorted(problems, key=_row_of))
+        if not store.new:
+            statement.delete_instance()  # nothing new: the book is left as it was
+            return Imported(None, opened.format.name, rows, 0, store.already, store.repeated)
+        tally.add(store.skipped, -1)
+        Statement.update(
+            first_day=tally.first, last_day=tally.last, rows=rows, new_lines=store.new, totals=json.dumps(tally.totals)
+        ).where(Statement.id == statement.id).execute()
+        ops._audit(None, "statement imported", f"{path.name}: {store.new:,} new rows ({opened.format.name})", now)
+        if progress:
+            progress("match", 0)
+        matching.rebuild(None, progress, entries=reader.entries)  # (the whole book: as `reconcile` does)
     return Imported(statement, opened.format.name, rows, store.new, store.already, store.repeated)
 
 
-def _read(opened: st.Opened, progress, tally: _Tally) -> Iterator[list[tuple]]:
-    """Batches of lines (as `_fields` gives them): read here, or for a big file in a second process (reading is
-    Python work on one core; storing is SQLite's on the other). Problems end up in `opened.problems` either way."""
-    if opened.path.stat().st_size < READ_APART_FROM:
-        rows = map(_fields, opened.lines())
-        n = 0
-        while batch := list(itertools.islice(rows, _BATCH)):
-            tally.add(batch)
-            n += len(batch)
-            if progress:
-                progress("read", n)
-            yield batch
-        return
-    ctx = multiprocessing.get_context("spawn")  # never fork: this process has the book and the window open
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_read_apart, args=(opened, send), daemon=True)
-    child.start()
-    send.close()
-    try:
+class _Reader:
+    """Reads a statement's lines in batches (as `Opened.rows` gives them): here, or for a big file in a second
+    process (reading is Python work on one core; storing is SQLite's on the other). That process then reads the
+    ledger's entries for the matching walk too (`entries`), on the other core again, while this one reads the
+    statement's rows back and pairs them. Problems end up in `opened.problems` either way."""
+
+    def __init__(self, opened: st.Opened, progress, tally: _Tally):
+        self.opened, self.progress, self.tally = opened, progress, tally
+        self.child = None
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.child is not None:
+            if self.child.is_alive():
+                self.child.terminate()
+            self.child.join(timeout=10)
+            self.receive.close()
+            self.ask.close()
+            self.child = None
+
+    def batches(self) -> Iterator[list[tuple]]:
+        progress, tally = self.progress, self.tally
+        if self.opened.path.stat().st_size < READ_APART_FROM:
+            rows = self.opened.rows()
+            n = 0
+            while batch := list(itertools.islice(rows, _BATCH)):
+                tally.add(batch)
+                n += len(batch)
+                if progress:
+                    progress("read", n)
+                yield batch
+            return
+        ctx = multiprocessing.get_context("spawn")  # never fork: this process has the book and the window open
+        self.receive, send = ctx.Pipe(duplex=False)
+        ask, self.ask = ctx.Pipe(duplex=False)
+        self.child = ctx.Process(target=_read_apart, args=(self.opened, send, ask), daemon=True)
+        self.child.start()
+        send.close()
+        ask.close()
         n = 0
         while True:
-            try:
-                batch = receive.recv()
-            except EOFError:
-                raise RuleError("Reading the statement stopped unexpectedly; nothing was recorded.") from None
+            batch = self._next("Reading the statement stopped unexpectedly; nothing was recorded.")
             if isinstance(batch, tuple):  # ("done", problems, tally)
-                opened.problems.extend(batch[1])
+                self.opened.problems.extend(batch[1])
                 tally.__dict__.update(batch[2].__dict__)
                 return
             n += len(batch)
             if progress:
                 progress("read", n)
             yield batch
-    finally:
-        if child.is_alive():
-            child.terminate()
-        child.join(timeout=10)
-        receive.close()
+
+    def entries(self, sql: str, args: tuple) -> Iterator[tuple] | None:
+        """The rows of `sql` (a read of the ledger) as the second process reads them from the book file, on a
+        read-only connection of its own; None when there is no such process or its view of the ledger is not this
+        transaction's (then the caller reads them itself).
+
+        That connection reads the file as it was last checkpointed, without the write-ahead log (models/check.py
+        reads it so too): this transaction's rows are not in it, nor those of any transaction since the last
+        checkpoint. Entries are only ever added (R12: a correction is a new entry) and each one's hash chains it
+        to all before it (models/chain.py), so the ledger read there is this one exactly when its last entry and
+        that entry's hash are the same in both."""
+        path = _book_file()
+        if self.child is None or path is None or not self.child.is_alive():
+            return None
+        head = database.execute_sql(_HEAD).fetchone()
+        self.ask.send((str(path), sql, args, head))
+        first = self._next(_LEDGER_STOPPED)
+        if first == ("stale",):
+            return None
+        return self._entries(first)
+
+    def _entries(self, batch) -> Iterator[tuple]:
+        while not isinstance(batch, tuple):
+            yield from batch
+            batch = self._next(_LEDGER_STOPPED)
+        if batch != ("end",):  # ("failed",): the file could not be read to the end
+            raise RuleError(_LEDGER_STOPPED)
+
+    def _next(self, words: str):
+        try:
+            return self.receive.recv()
+        except EOFError:
+            raise RuleError(words) from None
 
 
-def _read_apart(opened: st.Opened, send) -> None:
-    """The second process: reads the lines and sends them in batches, then ("done", problems)."""
+_HEAD = "SELECT id, hash FROM ledger_entry ORDER BY id DESC LIMIT 1"  # the ledger's last entry and its hash
+_LEDGER_STOPPED = "Reading the books for the reconciliation stopped unexpectedly; nothing was recorded."
+
+
+def _book_file() -> Path | None:
+    """The open book's file (None: a book kept in PostgreSQL, or one in memory)."""
+    if getattr(database.obj, "store", "sqlite") == "postgresql":
+        return None
+    path = Path(str(getattr(database.obj, "database", "") or ""))
+    return path if path.name and path.is_file() else None
+
+
+def _read_apart(opened: st.Opened, send, ask) -> None:
+    """The second process: reads the lines and sends them in batches, then ("done", problems, tally); then the
+    ledger's entries the other process asks for, if it does (`_Reader.entries`)."""
     try:
-        rows = map(_fields, opened.lines())
+        rows = opened.rows()
         tally = _Tally()
         while batch := list(itertools.islice(rows, 5000)):
             send.send(batch)
             tally.add(batch)
         send.send(("done", opened.problems, tally))
+        request = ask.recv()
+        if request is not None:
+            _entries_apart(*request, send)
     except (EOFError, BrokenPipeError):
         return  # the reading process is gone
     except Exception as exc:  # said in words by the other process
@@ -510,6 +575,28 @@ def _read_apart(opened: st.Opened, send) -> None:
             send.send(("done", [f"row 1: the statement could not be read ({exc})."], _Tally()))
     finally:
         send.close()
+        ask.close()
+
+
+def _entries_apart(path: str, sql: str, args: tuple, head: tuple | None, send) -> None:
+    """Send the rows of `sql` read from the book file at `path` in batches, then ("end",); ("stale",) instead
+    when the file's ledger does not end with `head` (or cannot be read); ("failed",) when reading stops."""
+    sent = False
+    try:
+        conn = bookfile.new_connection(bookfile.read_only_uri(Path(path), immutable=True), uri=True)
+        try:
+            if conn.execute(_HEAD).fetchone() != head:
+                send.send(("stale",))
+                return
+            rows = conn.execute(sql, args)
+            while batch := rows.fetchmany(_BATCH):
+                send.send(batch)
+                sent = True
+            send.send(("end",))
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        send.send(("failed",) if sent else ("stale",))
 
 
 def _row_of(problem: str) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from models import ops
+from models import matching, ops
 from models import queries as q
 from models import reconcile as rc
 from models import statements as st
@@ -640,6 +640,48 @@ def test_a_big_statement_is_read_in_a_second_process_with_the_same_result(demo, 
     with pytest.raises(st.StatementRefused) as refused:
         rc.import_statement(save(tmp_path / "bad.csv", rows))
     assert refused.value.problems[0].startswith("row 6:") and snapshot() == before
+
+
+def test_a_big_statement_s_second_process_reads_the_ledger_for_the_matching_only_from_a_current_file(
+    demo, tmp_path, monkeypatch
+):
+    """The second process then reads the ledger's entries for the matching, from the book file as it was last
+    checkpointed: only when that file's ledger is this one (the same last entry, with the same hash). An entry
+    recorded since is in the write-ahead log only: that file is set aside and the entries are read here. Either
+    way the reconciliation is what reading everything in one process gives, row for row."""
+    path, rows = statement(tmp_path)
+    half = len(rows) // 2
+    monkeypatch.setattr(rc, "READ_APART_FROM", 0)
+    monkeypatch.setattr(matching, "_FEW_LINES", -1)  # (the walk of the whole ledger, as a big book's statement has)
+    read_apart = []
+    entries = rc._Reader.entries
+
+    def spied(reader, sql, args):
+        got = entries(reader, sql, args)
+        read_apart.append(got is not None)
+        return got
+
+    monkeypatch.setattr(rc._Reader, "entries", spied)
+
+    def everything() -> list[tuple]:
+        return [(r.status, r.row, r.entry_id, r.contract_id) for r in rc.page(rc.STATUSES, limit=100_000)]
+
+    demo.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    rc.import_statement(save(tmp_path / "first.csv", rows[:half]))
+    assert read_apart == [True]
+    found = everything()
+    rc.reconcile()  # (in this process)
+    assert everything() == found
+    # An entry recorded since the file was checkpointed: within the second half's period, on no row.
+    day = date.fromisoformat(rows[-1][DATE])
+    contract = Contract.get(Contract.status == Contract.ACTIVE, Contract.currency == "USD")
+    funding = ops.fund_milestone(ops.add_milestone(contract, "Extra", 10_000), on=day, today=day)
+    rc.import_statement(save(tmp_path / "second.csv", [rows[0], *rows[half:]]))
+    assert read_apart == [True, False]
+    found = everything()
+    assert (rc.BOOKS_ONLY, None, funding.id, contract.id) in found
+    rc.reconcile()
+    assert everything() == found
 
 
 # ------------------------------------------------------------------ one row for several entries, several for one
