@@ -183,6 +183,27 @@ def test_r12_each_summary_kept_out_of_date_is_named(book, book_of, case):
     assert said in " ".join(check_book(str(book.path)))  # (the deadlines among the passes, on a connection apart)
 
 
+# (what is changed outside the app, the contract whose search entry check names): the search rows as the search
+# index keeps them, compared with the contracts (on a book file, in the index's own table of what it indexes).
+SEARCH_CASES = {
+    "a contract renamed": ("UPDATE contract SET title = 'Renamed outside the app' WHERE id = {contract}", "contract"),
+    "a search entry lost": ("DELETE FROM contract_search WHERE rowid = {contract}", "contract"),
+    "a search entry of no contract": (
+        "INSERT INTO contract_search (rowid, title, freelancer, external_id) VALUES (9999, 'Ghost', 'Nobody', '')",
+        9999,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SEARCH_CASES, ids=list(SEARCH_CASES))
+def test_r12_each_search_entry_kept_out_of_date_is_named(book, book_of, case):
+    sql, named = SEARCH_CASES[case]
+    _tamper(sql, book_of)
+    said = f"contract #{book_of.get(named, named)}: its stored search entry is out of date (summary out of date)."
+    assert said in check_book()
+    assert said in check_book(str(book.path))
+
+
 # (what is changed outside the app, what check says): the links no foreign key may break. The ledger's are read by
 # the pass over the entries and the reports' day sums' by their comparison with the ledger; SQLite's own foreign key
 # check, which names them, is asked over every table only when one of those, or its check of the other tables,
