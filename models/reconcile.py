@@ -269,6 +269,10 @@ def choice_key(freelancer: str, description: str) -> str:
 _INSERT_LINE = """INSERT OR IGNORE INTO statement_line (statement_id, row, reference, day, kind, amount, sign, currency,
   type, description, freelancer, known, contract_id, candidates, choice_key, chosen)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0)"""
+_LINE_COLUMNS = (
+    "statement_id, row, reference, day, kind, amount, sign, currency, type, description, freelancer, known, "
+    "contract_id, candidates, choice_key"
+)  # (those of _INSERT_LINE but `chosen`)
 # A stored row, as `_rows` makes it: the columns of _INSERT_LINE in their order.
 _REF, _DAY, _KIND, _AMOUNT, _SIGN, _CURRENCY = 2, 3, 4, 5, 6, 7
 
@@ -316,9 +320,13 @@ class _Storer:
         self.repeated: list[str] = []
         self.problems: list[str] = []
         self.skipped: list[tuple] = []  # lines seen before, not stored again
+        self.unique_later = False  # True: the references' unique index is made after every row is stored
 
     def store(self, rows: list[tuple]) -> None:
         if not rows:
+            return
+        if self.unique_later:
+            self.new += self.conn.executemany(_INSERT_LINE, rows).rowcount
             return
         # A reference already in the book (imported before, or earlier in this file) is left as it is by the
         # unique index; when the count says some were, the batch's rows are sorted out by what the book holds.
@@ -350,6 +358,35 @@ class _Storer:
                 self._seen(r, prior, (r[_DAY], r[_KIND], r[_AMOUNT], r[_SIGN], r[_CURRENCY]))
                 self.skipped.append(r[1:12])  # (as `Opened.rows` gives it: not counted in the statement's totals)
         self.new += len(new)
+
+    def make_unique(self, index_sql: str) -> None:
+        """Make the references' unique index (`index_sql`) after every row was stored without it: a reference stored
+        twice (imported before, or earlier in this file) is sorted out first, as `store` does with the index there:
+        each row after the first with its reference is taken out again, in the order of the file."""
+        try:
+            self.conn.execute(index_sql)
+            return
+        except sqlite3.IntegrityError:  # (a reference twice: the index is not made, the rest of the transaction stands)
+            pass
+        twice = self.conn.execute(
+            f"SELECT id, {_LINE_COLUMNS} FROM statement_line WHERE reference IN "
+            "(SELECT reference FROM statement_line GROUP BY reference HAVING COUNT(*) > 1) "
+            "ORDER BY reference, statement_id = ?, row",  # (a row of an earlier import first)
+            (self.statement.id,),
+        ).fetchall()
+        later = []  # (the row stored again, the one stored first with its reference)
+        for _, same in itertools.groupby(twice, key=lambda r: r[1 + _REF]):
+            first, *again = same
+            later += [(r, first) for r in again]
+        later.sort(key=lambda pair: pair[0][2])  # (the order of the file)
+        for again, first in later:
+            r = again[1:]  # (a row of _INSERT_LINE)
+            prior = (first[1], first[2], *first[1 + _DAY : 1 + _CURRENCY + 1])
+            self._seen(r, prior, (r[_DAY], r[_KIND], r[_AMOUNT], r[_SIGN], r[_CURRENCY]))
+            self.skipped.append(r[1:12])  # (as `Opened.rows` gives it: not counted in the statement's totals)
+        self.conn.executemany("DELETE FROM statement_line WHERE id = ?", [(again[0],) for again, _ in later])
+        self.new -= len(later)
+        self.conn.execute(index_sql)
 
     def _seen(self, r: tuple, prior: tuple, figures: tuple) -> None:
         statement_id, row, *before = prior
@@ -414,31 +451,59 @@ _CONTRACT_INDEX = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'statement_line' "
     "AND sql LIKE '%(\"contract_id\")%'"
 )
+_REFERENCE_INDEX = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'statement_line' "
+    "AND sql LIKE 'CREATE UNIQUE INDEX %(\"reference\")%'"
+)
+
+
+@contextlib.contextmanager
+def _sorting_threads(conn):
+    """SQLite's sorts (an index built) on both cores, for the while."""
+    threads = conn.execute("PRAGMA threads").fetchone()[0]
+    conn.execute("PRAGMA threads = 2")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA threads = {threads}")
 
 
 def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     big = opened.path.stat().st_size >= READ_APART_FROM
-    contracts = _Contracts(whole=big)
-    rebuild = big and people.owns_tables(database.obj)  # (a shared book's bookkeeper may not: models/people.py)
-    conn = database.connection()
-    statement = Statement.create(
-        name=path.name[:200], format_key=opened.format.key, format_name=opened.format.name,
-        imported_at=ops._now(now), first_day=date.max, last_day=date.min, rows=0, new_lines=0,
-    )  # fmt: skip
-    store = _Storer(conn, statement)
-    rows = 0
-    if rebuild:  # a big statement: its rows' index of contracts is built once at the end, quicker than row by row
-        index = conn.execute(_CONTRACT_INDEX).fetchone()
-        conn.execute(f'DROP INDEX "{index[0]}"')
     tally = _Tally()
     with _Reader(opened, progress, tally) as reader:
-        for batch in reader.batches():
+        batches = reader.batches()  # (a big statement's second process reads while the contracts are read here)
+        contracts = _Contracts(whole=big)
+        rebuild = big and people.owns_tables(database.obj)  # (a shared book's bookkeeper may not: models/people.py)
+        conn = database.connection()
+        statement = Statement.create(
+            name=path.name[:200], format_key=opened.format.key, format_name=opened.format.name,
+            imported_at=ops._now(now), first_day=date.max, last_day=date.min, rows=0, new_lines=0,
+        )  # fmt: skip
+        store = _Storer(conn, statement)
+        rows = 0
+        # A big statement: its rows' index of contracts is built once at the end, quicker than row by row; on a book
+        # file, their references' unique index too (a million references in the order of dates, looked up one by
+        # one in an index bigger than the page cache, are most of the time spent storing them). (On PostgreSQL an
+        # index refused for a reference twice would end the transaction: there the index stays.)
+        indexes = []
+        if rebuild:
+            indexes = [conn.execute(_CONTRACT_INDEX).fetchone()]
+            if _book_file() is not None:
+                indexes.append(conn.execute(_REFERENCE_INDEX).fetchone())
+                store.unique_later = True
+            for name, _ in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
+        for batch in batches:
             rows += len(batch)
             store.store(_rows(batch, contracts, statement.id))
             if len(store.problems) >= st.MAX_PROBLEMS:
                 break
-        if rebuild:
-            conn.execute(index[1])
+        if indexes:
+            with _sorting_threads(conn):
+                if store.unique_later:
+                    store.make_unique(indexes[1][1])
+                conn.execute(indexes[0][1])
         problems = opened.problems + store.problems
         if problems:
             raise st.StatementRefused(sorted(problems, key=_row_of))
@@ -479,17 +544,9 @@ class _Reader:
             self.child = None
 
     def batches(self) -> Iterator[list[tuple]]:
-        progress, tally = self.progress, self.tally
+        """The lines in batches; a big file's second process starts reading at once (before the first is asked)."""
         if self.opened.path.stat().st_size < READ_APART_FROM:
-            rows = self.opened.rows()
-            n = 0
-            while batch := list(itertools.islice(rows, _BATCH)):
-                tally.add(batch)
-                n += len(batch)
-                if progress:
-                    progress("read", n)
-                yield batch
-            return
+            return self._here()
         ctx = multiprocessing.get_context("spawn")  # never fork: this process has the book and the window open
         self.receive, send = ctx.Pipe(duplex=False)
         ask, self.ask = ctx.Pipe(duplex=False)
@@ -497,16 +554,28 @@ class _Reader:
         self.child.start()
         send.close()
         ask.close()
+        return self._apart()
+
+    def _here(self) -> Iterator[list[tuple]]:
+        rows, n = self.opened.rows(), 0
+        while batch := list(itertools.islice(rows, _BATCH)):
+            self.tally.add(batch)
+            n += len(batch)
+            if self.progress:
+                self.progress("read", n)
+            yield batch
+
+    def _apart(self) -> Iterator[list[tuple]]:
         n = 0
         while True:
             batch = self._next("Reading the statement stopped unexpectedly; nothing was recorded.")
             if isinstance(batch, tuple):  # ("done", problems, tally)
                 self.opened.problems.extend(batch[1])
-                tally.__dict__.update(batch[2].__dict__)
+                self.tally.__dict__.update(batch[2].__dict__)
                 return
             n += len(batch)
-            if progress:
-                progress("read", n)
+            if self.progress:
+                self.progress("read", n)
             yield batch
 
     def entries(self, sql: str, args: tuple) -> Iterator[tuple] | None:

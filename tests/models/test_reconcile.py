@@ -212,7 +212,13 @@ def test_a_row_duplicated_with_a_new_reference_is_on_the_statement_only(demo, tm
     assert r.contract_id == LedgerEntry.get_by_id(entry_of(rows[i][REF])).contract_id
 
 
-def test_a_row_repeated_verbatim_is_kept_once(demo, tmp_path):
+# A big statement (read in a second process) is stored without its references' unique index, made after.
+SIZES = pytest.mark.parametrize("read_apart_from", [rc.READ_APART_FROM, 0], ids=["small", "big"])
+
+
+@SIZES
+def test_a_row_repeated_verbatim_is_kept_once(demo, tmp_path, monkeypatch, read_apart_from):
+    monkeypatch.setattr(rc, "READ_APART_FROM", read_apart_from)
     path, rows = statement(tmp_path)
     (i,) = middle(rows, "Payment released")
     save(path, [*rows, rows[i]])
@@ -459,7 +465,9 @@ def test_check_names_statement_rows_whose_statement_or_contract_is_not_in_the_bo
 
 
 # ------------------------------------------------------------------ importing again
-def test_r12_importing_the_same_statement_again_changes_nothing(demo, tmp_path):
+@SIZES
+def test_r12_importing_the_same_statement_again_changes_nothing(demo, tmp_path, monkeypatch, read_apart_from):
+    monkeypatch.setattr(rc, "READ_APART_FROM", read_apart_from)
     path, rows = statement(tmp_path)
     rc.import_statement(path)
     before = snapshot()
@@ -482,7 +490,9 @@ def test_the_same_statement_in_the_other_format_adds_nothing(demo, tmp_path):
     assert snapshot() == before and got.new_lines == 0
 
 
-def test_an_overlapping_statement_adds_only_its_new_rows(demo, tmp_path):
+@SIZES
+def test_an_overlapping_statement_adds_only_its_new_rows(demo, tmp_path, monkeypatch, read_apart_from):
+    monkeypatch.setattr(rc, "READ_APART_FROM", read_apart_from)
     path, rows = statement(tmp_path)
     head, body = rows[0], rows[1:]
     half = len(body) // 2

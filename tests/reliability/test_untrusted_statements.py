@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from models import reconcile as rc
 from models import statements as st
 from models.entities import Statement, StatementLine
 from models.reconcile import import_statement
@@ -278,7 +279,14 @@ def test_a_statement_with_many_bad_rows_stops_at_fifty_problems_and_says_there_a
     assert StatementLine.select().count() == 0
 
 
-def test_r12_a_reference_imported_before_with_other_figures_is_refused(book, tmp_path):
+# A big statement (read in a second process, past READ_APART_FROM) is stored without its references' unique index,
+# made after: a reference seen before is sorted out then, with the same words.
+SIZES = pytest.mark.parametrize("read_apart_from", [rc.READ_APART_FROM, 0], ids=["small", "big"])
+
+
+@SIZES
+def test_r12_a_reference_imported_before_with_other_figures_is_refused(book, tmp_path, monkeypatch, read_apart_from):
+    monkeypatch.setattr(rc, "READ_APART_FROM", read_apart_from)
     first = tmp_path / "march.csv"
     first.write_bytes(encoded(good(3)))
     import_statement(first)
@@ -291,6 +299,33 @@ def test_r12_a_reference_imported_before_with_other_figures_is_refused(book, tmp
     assert raised.value.problems == [
         "row 4: the reference “800000002” was imported before with other figures ($300.00 on 3 Mar 2026)."
     ]
+
+
+@SIZES
+def test_r12_references_twice_are_named_in_the_order_of_the_file_and_nothing_is_recorded(
+    book, tmp_path, monkeypatch, read_apart_from
+):
+    """Rows that repeat a row imported before or one earlier in the file, with other figures, each named with its
+    row, in the order of the file; the same figures are left as they were."""
+    monkeypatch.setattr(rc, "READ_APART_FROM", read_apart_from)
+    first = tmp_path / "march.csv"
+    first.write_bytes(encoded(good(3)))
+    import_statement(first)
+    before = snapshot()
+    second = tmp_path / "april.csv"
+    rows = [
+        cells("900000001", day="2026-04-01"),
+        cells("800000003", day="2026-03-04", amount="-1.00"),  # imported before with other figures
+        cells("900000001", day="2026-04-02"),  # row 2 of this file again, on another day
+        cells("800000002", day="2026-03-03"),  # imported before: the same figures
+        cells("900000001", day="2026-04-01"),  # row 2 again, the same figures
+    ]
+    second.write_bytes(encoded(rows))
+    with pytest.raises(st.StatementRefused) as raised:
+        import_statement(second)
+    assert snapshot() == before
+    assert [p.split(":")[0] for p in raised.value.problems] == ["row 3", "row 4"]
+    assert raised.value.problems[1] == "row 4: it has the reference of row 2 with other figures."
 
 
 def test_a_header_the_chosen_format_does_not_have_is_refused_naming_its_columns(book, tmp_path):
@@ -526,7 +561,9 @@ def test_a_formula_in_a_cell_is_kept_as_text_never_run(book, tmp_path):
     assert imported(book, path)[0].description == '=HYPERLINK("http://evil","x")'
 
 
-def test_a_row_listed_twice_with_the_same_figures_is_kept_once(book, tmp_path):
+@SIZES
+def test_a_row_listed_twice_with_the_same_figures_is_kept_once(book, tmp_path, monkeypatch, read_apart_from):
+    monkeypatch.setattr(rc, "READ_APART_FROM", read_apart_from)
     rows = good(3)
     path = tmp_path / "s.csv"
     path.write_bytes(encoded([*rows, rows[1]]))
