@@ -410,7 +410,11 @@ def _search_rows_agree(fresh: str, run) -> bool:
     columns), each looked up by its contract. search_index_problems checks the index itself against that table."""
     if getattr(database.obj, "store", "sqlite") == "postgresql":
         return False
-    if not run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'contract_search_content'").fetchone():
+    kept = run(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND (name = 'contract_search_content' "
+        "OR name = 'contract_search' AND sql LIKE 'CREATE VIRTUAL TABLE % USING fts5(%')"
+    ).fetchone()[0]
+    if kept != 2:  # (the index and its table, as this version makes them)
         return False
     aliased = f"(SELECT contract_id AS id, title AS c0, freelancer AS c1, external_id AS c2 FROM {fresh})"
     return _agrees("id, c0, c1, c2", "main.contract_search_content", aliased, run)

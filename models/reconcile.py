@@ -489,8 +489,9 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
         indexes = []
         if rebuild:
             indexes = [conn.execute(_CONTRACT_INDEX).fetchone()]
-            if _book_file() is not None:
-                indexes.append(conn.execute(_REFERENCE_INDEX).fetchone())
+            unique = conn.execute(_REFERENCE_INDEX).fetchone() if _book_file() is not None else None
+            if unique is not None:
+                indexes.append(unique)
                 store.unique_later = True
             for name, _ in indexes:
                 conn.execute(f'DROP INDEX "{name}"')
@@ -505,6 +506,8 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
                     store.make_unique(indexes[1][1])
                 conn.execute(indexes[0][1])
         problems = opened.problems + store.problems
+        if store.unique_later and len(store.problems) >= st.MAX_PROBLEMS:
+            problems = store.problems  # (as when storing stops there: the rows read after it are not looked at)
         if problems:
             raise st.StatementRefused(sorted(problems, key=_row_of))
         if not store.new:
@@ -591,10 +594,15 @@ class _Reader:
         path = _book_file()
         if self.child is None or path is None or not self.child.is_alive():
             return None
+        if database.execute_sql("PRAGMA journal_mode").fetchone()[0] != "wal":
+            return None  # (with a rollback journal, this transaction's pages may be in the file already)
         head = database.execute_sql(_HEAD).fetchone()
-        self.ask.send((str(path), sql, args, head))
+        try:
+            self.ask.send((str(path), sql, args, head))
+        except OSError:  # (the second process has just ended)
+            return None
         first = self._next(_LEDGER_STOPPED)
-        if first == ("stale",):
+        if not isinstance(first, list):  # ("stale",), ("end",) for no entries, or nothing read: read here
             return None
         return self._entries(first)
 
@@ -649,7 +657,7 @@ def _read_apart(opened: st.Opened, send, ask) -> None:
 
 def _entries_apart(path: str, sql: str, args: tuple, head: tuple | None, send) -> None:
     """Send the rows of `sql` read from the book file at `path` in batches, then ("end",); ("stale",) instead
-    when the file's ledger does not end with `head` (or cannot be read); ("failed",) when reading stops."""
+    when the file's ledger does not end with `head` (or cannot be read); ("failed",) when reading stops midway."""
     sent = False
     try:
         conn = bookfile.new_connection(bookfile.read_only_uri(Path(path), immutable=True), uri=True)
@@ -664,7 +672,7 @@ def _entries_apart(path: str, sql: str, args: tuple, head: tuple | None, send) -
             send.send(("end",))
         finally:
             conn.close()
-    except sqlite3.Error:
+    except Exception:  # (the file could not be read: here when nothing was sent yet, else the import stops)
         send.send(("failed",) if sent else ("stale",))
 
 

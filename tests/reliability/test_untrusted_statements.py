@@ -328,6 +328,25 @@ def test_r12_references_twice_are_named_in_the_order_of_the_file_and_nothing_is_
     assert raised.value.problems[1] == "row 4: it has the reference of row 2 with other figures."
 
 
+def test_a_big_statement_stops_at_fifty_references_imported_before_with_other_figures(book, tmp_path, monkeypatch):
+    """A big statement's references are looked at once all its rows are stored: the first fifty that were imported
+    before with other figures are named, in the order of the file, and nothing read after them (a bad date)."""
+    monkeypatch.setattr(rc, "READ_APART_FROM", 0)
+    first = tmp_path / "march.csv"
+    first.write_bytes(encoded(good(60)))
+    import_statement(first)
+    before = snapshot()
+    again = [cells(r[1], day=r[0], amount="-301.00") for r in good(60)] + [cells("900000001", day="2026-02-30")]
+    second = tmp_path / "march-again.csv"
+    second.write_bytes(encoded(again))
+    with pytest.raises(st.StatementRefused) as raised:
+        import_statement(second)
+    assert snapshot() == before
+    assert len(raised.value.problems) == st.MAX_PROBLEMS
+    assert [int(p.split(":")[0][4:]) for p in raised.value.problems] == list(range(2, 52))
+    assert all("was imported before with other figures ($300.00 on" in p for p in raised.value.problems)
+
+
 def test_a_header_the_chosen_format_does_not_have_is_refused_naming_its_columns(book, tmp_path):
     path = tmp_path / "s.csv"
     path.write_bytes(encoded(good(2)))
