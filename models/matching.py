@@ -210,6 +210,7 @@ def _match_all(
     done = 0
     left_l: dict[int, list] = defaultdict(list)
     left_e: dict[int, list] = defaultdict(list)
+    books: dict[tuple[str, str], int] = {}  # the live entries walked, added up by currency and class
     out: list[tuple] = []
     by_day = operator.itemgetter(0)
     days_e = itertools.groupby(entries, key=by_day)
@@ -224,8 +225,12 @@ def _match_all(
             day, es, ls = de[0], de[1], dl[1]
         same: dict[tuple, list] = {}
         for r in es:
+            key = (r[3], r[2])  # (currency, class: as the totals add them up)
             if r[5] not in reversed_ids:
                 same.setdefault(r[1:5], []).append(r)
+                books[key] = books.get(key, 0) + r[4]
+            else:
+                books.setdefault(key, 0)
         for r in ls:
             found = same.get(r[1:5])
             if found:
@@ -244,6 +249,8 @@ def _match_all(
             _write(conn, out)
             if progress is not None:
                 progress("match", done)
+    if not where_e:  # (the walk read every entry within the period)
+        _walked_totals.update(db=database.obj, end=_ledger_end(conn), period=period, books=books)
     if not where_e and left_l:
         _around(conn, (near_from, first, last, near_to), left_l, left_e, reversed_ids)
     for cid in sorted(left_l.keys() | left_e.keys()):
@@ -257,6 +264,30 @@ def _match_all(
 
 
 _ENTRY_COLUMNS = f"e.date, e.contract_id, {ENTRY_CLASS_SQL}, e.currency, e.amount, e.id, e.funding_id"
+
+# The books' side of the reconciliation's totals (models/reconciled.py `totals`), added up by the last walk of the
+# whole book as it read the entries within the statements' period: for that book, that period and the ledger as it
+# then ended (its last entry and that entry's hash). Entries are only ever added, each chained by its hash to all
+# before it (R12, models/chain.py): a ledger that still ends with the same entry is the same ledger, and the totals
+# asked for right after a reconciliation are not read from it again.
+_walked_totals: dict = {}
+
+
+def _ledger_end(conn) -> tuple | None:
+    return conn.execute("SELECT id, hash FROM ledger_entry ORDER BY id DESC LIMIT 1").fetchone()
+
+
+def walked_totals(period: tuple[str, str]) -> dict[tuple[str, str], int] | None:
+    """The books' totals per (currency, class) within `period` as the last walk added them up, when they are still
+    those of the open book's ledger; else None (the caller reads them)."""
+    w = _walked_totals
+    if not w or w["db"] is not database.obj or w["period"] != tuple(period):
+        return None
+    if _ledger_end(database.connection()) != w["end"]:
+        return None
+    return dict(w["books"])
+
+
 _BY_CONTRACT = 50_000  # contracts with rows left up to which the days around the period are read contract by contract
 
 

@@ -30,6 +30,7 @@ from .matching import (
     STATEMENT_ONLY,
     STATUSES,
     _period,
+    walked_totals,
 )
 from .money import format_money
 
@@ -172,12 +173,16 @@ def totals(contract: int | None = None) -> list[Total]:
             args,
         ):
             sums[(cur, cls)][0] = total
-    # The live entries dated within the period: all of them, less those reversed (few, found by their index).
-    # A long period is read straight through the table; a short one by the index of dates.
+    # The live entries dated within the period: as the last walk of the whole book added them up, while they are
+    # still the ledger's (models/matching.py); else all of them read, less those reversed (few, found by their
+    # index). A long period is read straight through the table; a short one by the index of dates.
+    walked = walked_totals(period) if contract is None else None
+    for (cur, cls), total in (walked or {}).items():
+        sums[(cur, cls)][1] += total
     wide = (date.fromisoformat(period[1]) - date.fromisoformat(period[0])).days > 92 or contract is not None
     on = "+e.date" if wide else "e.date"
     kinds = ",".join(repr(k) for k in ENTRY_CLASS)
-    for sql, sign in (
+    for sql, sign in () if walked is not None else (
         (f"SELECT e.currency, {ENTRY_CLASS_SQL} AS cls, SUM(e.amount) FROM ledger_entry e "
          f"WHERE e.kind IN ({kinds}) AND {on} BETWEEN ? AND ?{where_e} GROUP BY e.currency, cls", 1),
         (f"SELECT e.currency, {ENTRY_CLASS_SQL} AS cls, SUM(e.amount) FROM ledger_entry e WHERE e.id IN "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from models import matching, ops
+from models import matching, ops, reconciled
 from models import queries as q
 from models import reconcile as rc
 from models import statements as st
@@ -692,6 +692,42 @@ def test_a_big_statement_s_second_process_reads_the_ledger_for_the_matching_only
     assert (rc.BOOKS_ONLY, None, funding.id, contract.id) in found
     rc.reconcile()
     assert everything() == found
+
+
+def test_the_books_totals_added_up_by_the_walk_are_those_read_from_the_ledger_until_it_changes(
+    demo, tmp_path, monkeypatch
+):
+    """The walk of the whole book adds up the books' side of the totals as it reads the entries: the totals asked
+    for right after are those, equal to what reading the ledger gives; once an entry is added (a reversal here,
+    R12: recorded in error), the ledger is read again."""
+    path, _ = statement(tmp_path)
+    release = live_release()[0]
+    ops.reverse_entry(live_release()[1], memo="Recorded in error", today=TODAY)  # (a class with a reversed entry)
+    monkeypatch.setattr(matching, "_FEW_LINES", -1)  # (the walk of the whole ledger, as a big book's statement has)
+    rc.import_statement(path)
+    walked = []
+    real = matching.walked_totals
+    monkeypatch.setattr(reconciled, "walked_totals", lambda period: walked.append(real(period)) or walked[-1])
+
+    def read() -> list:
+        kept = dict(matching._walked_totals)
+        matching._walked_totals.clear()
+        try:
+            return rc.totals()
+        finally:
+            matching._walked_totals.update(kept)
+
+    got = rc.totals()
+    assert walked[-1] is not None  # (as the walk added them up)
+    assert got == read()
+    ops.reverse_entry(release, memo="Recorded in error", today=TODAY)
+    after = rc.totals()
+    assert walked[-1] is None and after == read()
+
+    def paid(totals) -> int:
+        return next(t.difference for t in totals if t.currency == release.currency and t.cls == "paid")
+
+    assert paid(after) - paid(got) == release.amount  # (on the statement, no longer in the books)
 
 
 # ------------------------------------------------------------------ one row for several entries, several for one
