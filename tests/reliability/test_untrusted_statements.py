@@ -284,13 +284,18 @@ def test_a_statement_with_many_bad_rows_stops_at_fifty_problems_and_says_there_a
 SIZES = pytest.mark.parametrize("read_apart_from", [rc.READ_APART_FROM, 0], ids=["small", "big"])
 
 
+def imported_before(tmp_path: Path, n: int) -> dict:
+    """A statement of `n` good rows imported; the book as it then is."""
+    first = tmp_path / "march.csv"
+    first.write_bytes(encoded(good(n)))
+    import_statement(first)
+    return snapshot()
+
+
 @SIZES
 def test_r12_a_reference_imported_before_with_other_figures_is_refused(book, tmp_path, monkeypatch, read_apart_from):
     monkeypatch.setattr(rc, "READ_APART_FROM", read_apart_from)
-    first = tmp_path / "march.csv"
-    first.write_bytes(encoded(good(3)))
-    import_statement(first)
-    before = snapshot()
+    before = imported_before(tmp_path, 3)
     second = tmp_path / "march-again.csv"
     second.write_bytes(encoded([*good(2, start=4), cells("800000002", day="2026-03-03", amount="-350.00")]))
     with pytest.raises(st.StatementRefused) as raised:
@@ -308,10 +313,7 @@ def test_r12_references_twice_are_named_in_the_order_of_the_file_and_nothing_is_
     """Rows that repeat a row imported before or one earlier in the file, with other figures, each named with its
     row, in the order of the file; the same figures are left as they were."""
     monkeypatch.setattr(rc, "READ_APART_FROM", read_apart_from)
-    first = tmp_path / "march.csv"
-    first.write_bytes(encoded(good(3)))
-    import_statement(first)
-    before = snapshot()
+    before = imported_before(tmp_path, 3)
     second = tmp_path / "april.csv"
     rows = [
         cells("900000001", day="2026-04-01"),
@@ -332,10 +334,7 @@ def test_a_big_statement_stops_at_fifty_references_imported_before_with_other_fi
     """A big statement's references are looked at once all its rows are stored: the first fifty that were imported
     before with other figures are named, in the order of the file, and nothing read after them (a bad date)."""
     monkeypatch.setattr(rc, "READ_APART_FROM", 0)
-    first = tmp_path / "march.csv"
-    first.write_bytes(encoded(good(60)))
-    import_statement(first)
-    before = snapshot()
+    before = imported_before(tmp_path, 60)
     again = [cells(r[1], day=r[0], amount="-301.00") for r in good(60)] + [cells("900000001", day="2026-02-30")]
     second = tmp_path / "march-again.csv"
     second.write_bytes(encoded(again))
