@@ -14,6 +14,7 @@ Imports nothing of the operations (models/ops.py imports this module).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import operator
 from collections import defaultdict
@@ -115,10 +116,8 @@ def rebuild(
         # (a few contracts: their entries by the contract's index, not the whole period's by date)
         indexes = []
     whole = contracts is None
-    threads = conn.execute("PRAGMA threads").fetchone()[0]
-    if whole:  # the walk's sorts and the index builds sort on both cores
-        conn.execute("PRAGMA threads = 2")
-    try:
+    # (the whole book: the walk's sorts and the index builds sort on both cores)
+    with sorting_threads(conn) if whole else contextlib.nullcontext():
         if period is not None:
             if whole and _few_contracts(conn):
                 # The rows name few contracts (a short statement): their entries by the contracts' index, as when
@@ -131,9 +130,17 @@ def rebuild(
                 _match_all(conn, period, where_e, where_l, args, args, progress, entries)
         for _, sql in indexes:
             conn.execute(sql)
+
+
+@contextlib.contextmanager
+def sorting_threads(conn):
+    """SQLite's sorts (the walk's, an index built) on both cores, for the while."""
+    threads = conn.execute("PRAGMA threads").fetchone()[0]
+    conn.execute("PRAGMA threads = 2")
+    try:
+        yield
     finally:
-        if whole:
-            conn.execute(f"PRAGMA threads = {threads}")
+        conn.execute(f"PRAGMA threads = {threads}")
 
 
 _FEW_LINES = 1_000_000  # rows imported beyond which they are taken to name many contracts (not counted)
@@ -250,7 +257,7 @@ def _match_all(
             if progress is not None:
                 progress("match", done)
     if not where_e:  # (the walk read every entry within the period)
-        _walked_totals.update(db=database.obj, end=_ledger_end(conn), period=period, books=books)
+        _walked_totals.update(db=database.obj, end=ledger_end(conn), period=period, books=books)
     if not where_e and left_l:
         _around(conn, (near_from, first, last, near_to), left_l, left_e, reversed_ids)
     for cid in sorted(left_l.keys() | left_e.keys()):
@@ -273,7 +280,8 @@ _ENTRY_COLUMNS = f"e.date, e.contract_id, {ENTRY_CLASS_SQL}, e.currency, e.amoun
 _walked_totals: dict = {}
 
 
-def _ledger_end(conn) -> tuple | None:
+def ledger_end(conn) -> tuple | None:
+    """The ledger's last entry and its hash, (id, hash), on any connection to the book (None: no entry)."""
     return conn.execute("SELECT id, hash FROM ledger_entry ORDER BY id DESC LIMIT 1").fetchone()
 
 
@@ -283,7 +291,7 @@ def walked_totals(period: tuple[str, str]) -> dict[tuple[str, str], int] | None:
     w = _walked_totals
     if not w or w["db"] is not database.obj or w["period"] != tuple(period):
         return None
-    if _ledger_end(database.connection()) != w["end"]:
+    if ledger_end(database.connection()) != w["end"]:
         return None
     return dict(w["books"])
 

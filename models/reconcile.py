@@ -458,17 +458,6 @@ _REFERENCE_INDEX = (
 )
 
 
-@contextlib.contextmanager
-def _sorting_threads(conn):
-    """SQLite's sorts (an index built) on both cores, for the while."""
-    threads = conn.execute("PRAGMA threads").fetchone()[0]
-    conn.execute("PRAGMA threads = 2")
-    try:
-        yield
-    finally:
-        conn.execute(f"PRAGMA threads = {threads}")
-
-
 def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
     big = opened.path.stat().st_size >= READ_APART_FROM
     tally = _Tally()
@@ -502,7 +491,7 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
             if len(store.problems) >= st.MAX_PROBLEMS:
                 break
         if indexes:
-            with _sorting_threads(conn):
+            with matching.sorting_threads(conn):
                 if store.unique_later:
                     store.make_unique(indexes[1][1])
                 conn.execute(indexes[0][1])
@@ -597,7 +586,7 @@ class _Reader:
             return None
         if database.execute_sql("PRAGMA journal_mode").fetchone()[0] != "wal":
             return None  # (with a rollback journal, this transaction's pages may be in the file already)
-        head = database.execute_sql(_HEAD).fetchone()
+        head = matching.ledger_end(database.connection())
         try:
             self.ask.send((str(path), sql, args, head))
         except OSError:  # (the second process has just ended)
@@ -627,7 +616,6 @@ def _send(conn, message) -> None:
     conn.send_bytes(marshal.dumps(message))
 
 
-_HEAD = "SELECT id, hash FROM ledger_entry ORDER BY id DESC LIMIT 1"  # the ledger's last entry and its hash
 _LEDGER_STOPPED = "Reading the books for the reconciliation stopped unexpectedly; nothing was recorded."
 
 
@@ -668,7 +656,7 @@ def _entries_apart(path: str, sql: str, args: tuple, head: tuple | None, send) -
     try:
         conn = bookfile.new_connection(bookfile.read_only_uri(Path(path), immutable=True), uri=True)
         try:
-            if conn.execute(_HEAD).fetchone() != head:
+            if matching.ledger_end(conn) != head:
                 _send(send, ("stale",))
                 return
             rows = conn.execute(sql, args)
