@@ -182,12 +182,12 @@ ENTRY_CLASS_SQL = "CASE e.kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in
 
 def _match_all(
     conn, period: tuple[str, str], where_e: str, where_l: str, args_e: tuple, args_l: tuple, progress=None,
-    read_apart: Callable[[str, tuple], Iterable[tuple] | None] | None = None,
+    read_entries: Callable[[str, tuple], Iterable[tuple] | None] | None = None,
 ) -> None:  # fmt: skip
     """Walk the rows and the entries day by day, pairing those of the same contract, kind, currency and amount
     (the n-th row with the n-th entry); what is left, contract by contract, goes to `_match`. `where_e` and
     `where_l` (with their values `args_e`, `args_l`) limit the entries and the rows to some contracts;
-    `read_apart` may read the entries (`rebuild`)."""
+    `read_entries` may read the entries (`rebuild`: its `entries`)."""
     first, last = period
     near_from = (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat()
     near_to = (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat()
@@ -203,7 +203,7 @@ def _match_all(
             WHERE {"+" if by_scan else ""}e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
             ORDER BY e.date, e.id"""
     entries_args = (walk_from, walk_to, *kinds, *args_e)
-    entries = (read_apart and read_apart(entries_sql, entries_args)) or conn.execute(entries_sql, entries_args)
+    entries = (read_entries and read_entries(entries_sql, entries_args)) or conn.execute(entries_sql, entries_args)
     lines = database.connection().execute(
         f"""SELECT day, contract_id, {LINE_CLASS_SQL}, currency, amount, id FROM statement_line
             WHERE contract_id IS NOT NULL AND kind != ?{where_l} ORDER BY day, row""",
