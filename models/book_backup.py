@@ -70,9 +70,12 @@ def back_up(book: str, target: str | os.PathLike) -> Path:
     if pgstore.is_address(book):
         return _dump(book, target)
     from .backup import copy_book
-    from .book import open_book
+    from .book import open_to_check
 
-    with open_book(book, create=False) as opened:  # (locked meanwhile: nobody writes it during the copy)
+    # Opened as `check` opens it: read-only, refused in words when it is open in the app or untrusted, and locked
+    # meanwhile (nobody writes it during the copy); the book itself is not changed, not even its session. A book
+    # in an older format is backed up in this version's format (a migrated private copy: the book is not touched).
+    with open_to_check(book) as opened:
         copy_book(opened.conn, target)
     return target
 

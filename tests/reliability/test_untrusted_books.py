@@ -422,6 +422,47 @@ def test_check_of_a_book_open_in_the_app_says_so(tmp_path, capsys):
     assert code == 1 and "open in Escrowbook now" in said
 
 
+def test_a_backup_changes_nothing_of_the_book_it_copies(tmp_path, anchors_folder, capsys):
+    path = tmp_path / "mine.book"
+    ledger = _build(path)
+    notes = _files(anchors_folder)
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir() if p.is_file()}
+    copy = tmp_path / "saved" / "copy.book"
+    copy.parent.mkdir()
+    assert main(["backup", str(path), "--out", str(copy)]) == 0
+    assert "backed up to" in capsys.readouterr().out
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.iterdir() if p.is_file()} == before
+    assert _files(anchors_folder) == notes  # (no session begun: the book was never opened for writing)
+    with open_book(copy, create=False):
+        assert _ledger() == ledger
+
+
+def test_a_backup_of_a_book_open_in_the_app_says_so_and_writes_nothing(tmp_path, capsys):
+    path = tmp_path / "mine.book"
+    _build(path, contracts=1)
+    copy = tmp_path / "copy.book"
+    with open_book(path, create=False):
+        ops.create_freelancer("Bo")
+        assert main(["backup", str(path), "--out", str(copy)]) == 1
+    said = capsys.readouterr().err
+    assert "open in Escrowbook now" in said and "Traceback" not in said
+    assert not copy.exists() and not list(tmp_path.glob("*.part"))
+
+
+def test_a_backup_of_an_older_book_leaves_it_in_its_format(tmp_path, capsys):
+    path = tmp_path / "old.book"
+    ledger = _build(path, contracts=1)
+    as_format(path, 2)
+    before = _files(tmp_path)
+    copy = tmp_path / "saved" / "copy.book"
+    copy.parent.mkdir()
+    assert main(["backup", str(path), "--out", str(copy)]) == 0
+    assert _files(tmp_path) == before and not list(tmp_path.glob("*backups*"))
+    assert main(["check", str(copy)]) == 0
+    with open_book(copy, create=False):
+        assert _ledger() == ledger
+
+
 def test_check_reports_a_search_index_that_drifted_from_the_contracts(tmp_path, capsys):
     path = tmp_path / "mine.book"
     _build(path, contracts=2)
