@@ -133,13 +133,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 def pg_cluster():
     """A PostgreSQL cluster for the session, and the name of a database holding a new, empty book (the
     template of each test's own)."""
-    import psycopg
-
     cluster = pgcluster.Cluster(pgcluster.binaries())
-    admin = cluster.start()
+    cluster.start()
     try:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute("CREATE DATABASE eb_template")
+        cluster.admin("CREATE DATABASE eb_template")
         open_book(cluster.url("eb_template")).close()
         yield cluster
     finally:

@@ -8,11 +8,13 @@ made (PostgreSQL refuses to run as root).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 PORT = 55432
@@ -61,6 +63,27 @@ class Cluster:
 
     def url(self, dbname: str) -> str:
         return f"postgresql://postgres@/{dbname}?host={self.root}&port={PORT}"
+
+    def admin(self, *statements: str) -> None:
+        """Run statements as the server's administrator, outside any transaction (CREATE and DROP DATABASE)."""
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            for sql in statements:
+                conn.execute(sql)
+
+    @contextlib.contextmanager
+    def database(self, name: str, template: str | None = None) -> Iterator[str]:
+        """A new database `name` (empty, or a copy of `template`) for as long as the block runs: its address.
+        Dropped after it, whoever is still connected."""
+        self.admin(
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+            f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""),
+        )
+        try:
+            yield self.url(name)
+        finally:
+            self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def stop(self) -> None:
         try:

@@ -15,6 +15,19 @@ TODAY = date(2026, 3, 10)
 NOW = datetime.combine(TODAY, time(12, 0), tzinfo=UTC)  # the window's clock for feedback: noon UTC of TODAY
 
 
+def two_contracts() -> None:
+    """In the open book: Ana Ruiz's two contracts, "Logo redesign" with a milestone in escrow and "Annual report"."""
+    ana = ops.create_freelancer("Ana Ruiz")
+    logo = ops.create_contract("Logo redesign", ana, started_on=date(2026, 3, 1), today=TODAY)
+    ops.fund_milestone(ops.add_milestone(logo, "Sketches", 30_000), today=date(2026, 3, 2))
+    ops.create_contract("Annual report", ana, started_on=date(2026, 2, 1), today=TODAY)
+
+
+def titles(window) -> list[str]:
+    """The titles of the contracts the window's table has, in its order."""
+    return [r.title for r in window.model.rows]
+
+
 @pytest.fixture
 def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

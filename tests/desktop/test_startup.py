@@ -22,7 +22,7 @@ from models.entities import Contract
 from models.errors import BookError
 
 from ..conftest import as_format
-from .conftest import TODAY
+from .conftest import TODAY, titles, two_contracts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,15 +32,8 @@ def book_path(tmp_path, backups_folder) -> Path:
     """A closed book with two contracts, one of them with a milestone in escrow."""
     path = tmp_path / "mine.book"
     with open_book(path):
-        ana = ops.create_freelancer("Ana Ruiz")
-        logo = ops.create_contract("Logo redesign", ana, started_on=date(2026, 3, 1), today=TODAY)
-        ops.fund_milestone(ops.add_milestone(logo, "Sketches", 30_000), today=date(2026, 3, 2))
-        ops.create_contract("Annual report", ana, started_on=date(2026, 2, 1), today=TODAY)
+        two_contracts()
     return path
-
-
-def titles(window) -> list[str]:
-    return [r.title for r in window.model.rows]
 
 
 def test_the_table_is_shown_before_the_book_finishes_opening_then_the_page_follows(book_path, qtbot, settings):

@@ -8,6 +8,7 @@ that run on PostgreSQL too).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import pytest
@@ -28,21 +29,8 @@ def store(request) -> str:
 def pg_database(pg_cluster):
     """pg_database(): a new book kept in a database of its own on the session's server (dropped after the
     test), open."""
-    import psycopg
-
-    made: list[str] = []
-
-    def make():
-        dbname = f"eb_{next(_names)}"
-        with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {dbname} TEMPLATE eb_template")
-        made.append(dbname)
-        return open_book(pg_cluster.url(dbname))
-
-    yield make
-    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-        for dbname in made:
-            conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+    with contextlib.ExitStack() as made:
+        yield lambda: open_book(made.enter_context(pg_cluster.database(f"eb_{next(_names)}", "eb_template")))
 
 
 @pytest.fixture

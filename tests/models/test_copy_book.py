@@ -5,6 +5,7 @@ archive of a shared book restores with pg_restore into the same book; a book fil
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from datetime import date
 
@@ -25,21 +26,8 @@ _names = itertools.count(1)
 @pytest.fixture
 def empty_database(pg_cluster):
     """empty_database(): the address of a new, empty database (dropped after the test)."""
-    import psycopg
-
-    made: list[str] = []
-
-    def make() -> str:
-        name = f"eb_copy_{next(_names)}"
-        with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
-        made.append(name)
-        return pg_cluster.url(name)
-
-    yield make
-    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-        for name in made:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with contextlib.ExitStack() as made:
+        yield lambda: made.enter_context(pg_cluster.database(f"eb_copy_{next(_names)}"))
 
 
 @pytest.fixture

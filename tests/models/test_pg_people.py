@@ -315,16 +315,11 @@ def test_the_ledger_tab_says_who_recorded_each_entry_in_a_shared_book_only(team,
 
 
 def test_the_first_person_added_to_an_empty_database_makes_the_book_there(pg_cluster, capsys):
-    import psycopg
-
     from desktop.cli import main
 
     n = next(_logins)
     dbname, login = f"eb_people_{n}", f"boss{n}_people"
-    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {dbname}")
-    url = pg_cluster.url(dbname)
-    try:
+    with pg_cluster.database(dbname) as url:
         assert main(["people", "list", url]) == 1
         assert "the database is empty: it holds no book" in capsys.readouterr().err
         assert main(["people", "add", url, "--login", login, "--name", "The Boss", "--role", "owner"]) == 0
@@ -334,9 +329,6 @@ def test_the_first_person_added_to_an_empty_database_makes_the_book_there(pg_clu
         )
         assert main(["people", "list", as_login(url, login)]) == 0
         assert capsys.readouterr().out.splitlines()[-1] == f"{login}\tThe Boss\towner"
-    finally:
-        with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
 
 
 def test_a_shared_book_made_before_it_named_its_people_gets_them_when_its_maker_opens_it(pg_database):

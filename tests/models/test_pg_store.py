@@ -79,13 +79,7 @@ def test_an_operation_that_keeps_losing_is_refused_in_words_and_nothing_is_recor
 
 
 def test_a_new_database_gets_a_book_and_opens_again_as_one(pg_cluster):
-    import psycopg
-
-    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS eb_fresh WITH (FORCE)")
-        conn.execute("CREATE DATABASE eb_fresh")
-    url = pg_cluster.url("eb_fresh")
-    try:
+    with pg_cluster.database("eb_fresh") as url:
         with pytest.raises(BookError, match="the database is empty: it holds no book"):
             open_book(url, create=False)
         with open_book(url) as book:
@@ -94,9 +88,6 @@ def test_a_new_database_gets_a_book_and_opens_again_as_one(pg_cluster):
             ops.create_freelancer("Ana Ruiz")
         with open_book(url, create=False) as again:
             assert again.db.execute_sql("SELECT name FROM freelancer").fetchall() == [("Ana Ruiz",)]
-    finally:
-        with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS eb_fresh WITH (FORCE)")
 
 
 def test_what_is_not_a_book_or_was_changed_outside_escrowbook_is_refused_in_words(pg_database, pg_cluster):

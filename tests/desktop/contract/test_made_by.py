@@ -32,18 +32,12 @@ _names = itertools.count(1)
 @pytest.fixture
 def shared(pg_cluster):
     """The address of a new shared book as its bookkeeper, named MARYAM, logs in, and that login."""
-    import psycopg
-
     name = f"eb_madeby_{next(_names)}"
-    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE eb_template")
-    url = pg_cluster.url(name)
     login = f"keeper_{name}"
-    with open_book(url):
-        people.add(login, MARYAM, "bookkeeper")
-    yield url.replace("postgresql://postgres@", f"postgresql://{login}@", 1), login
-    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with pg_cluster.database(name, "eb_template") as url:
+        with open_book(url):
+            people.add(login, MARYAM, "bookkeeper")
+        yield url.replace("postgresql://postgres@", f"postgresql://{login}@", 1), login
 
 
 def recorded():

@@ -15,12 +15,8 @@ from models import ops
 from models.book import open_book
 from models.entities import Contract, LedgerEntry, Milestone
 from tests.conftest import snapshot
-from tests.desktop.conftest import TODAY
+from tests.desktop.conftest import TODAY, titles
 from tests.ui import record_on
-
-
-def titles(window) -> list[str]:
-    return [r.title for r in window.model.rows]
 
 
 def shown(window, row: int, key: str) -> str:

@@ -8,7 +8,6 @@ import itertools
 import subprocess
 import sys
 import textwrap
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from desktop.window.main_window import OTHERS_MS
 from models import ops
 from models.book import open_book
 
-from ..conftest import TODAY
+from ..conftest import TODAY, titles, two_contracts
 
 ROOT = Path(__file__).resolve().parents[3]
 _names = itertools.count(1)
@@ -27,24 +26,10 @@ _names = itertools.count(1)
 @pytest.fixture
 def shared(pg_cluster):
     """The address of a shared book with two contracts (dropped after the test)."""
-    import psycopg
-
-    name = f"eb_window_{next(_names)}"
-    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = pg_cluster.url(name)
-    with open_book(url):
-        ana = ops.create_freelancer("Ana Ruiz")
-        logo = ops.create_contract("Logo redesign", ana, started_on=date(2026, 3, 1), today=TODAY)
-        ops.fund_milestone(ops.add_milestone(logo, "Sketches", 30_000), today=date(2026, 3, 2))
-        ops.create_contract("Annual report", ana, started_on=date(2026, 2, 1), today=TODAY)
-    yield url
-    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def titles(window) -> list[str]:
-    return [r.title for r in window.model.rows]
+    with pg_cluster.database(f"eb_window_{next(_names)}") as url:
+        with open_book(url):
+            two_contracts()
+        yield url
 
 
 def test_the_window_opens_a_shared_book_by_its_address(shared, qtbot, settings):
