@@ -13,7 +13,7 @@ import pytest
 
 from models import kept_sums, ops, report_totals
 from models.check import check_book
-from models.entities import database
+from models.entities import LedgerEntry, database
 from models.summary import BUCKETS, LESS
 
 from ..conftest import START
@@ -172,6 +172,25 @@ def test_r12_a_kept_sum_that_is_not_a_whole_number_is_found(two_contracts, value
     assert _verdict().totals is False
     said = "contract #{a}: its stored totals differ from its ledger (summary out of date).".format(**two_contracts)
     assert said in check_book()
+
+
+@SQLITE_ONLY
+def test_r12_reversed_entries_are_left_out_of_the_sums_as_the_kept_sums_leave_them(two_contracts, contract):
+    """The ledger's side counts every entry less the reversed ones: a book with reversals agrees, and a reversal
+    made to name another entry outside the app (the kept sums no longer the live ledger's) is found."""
+    refund = LedgerEntry.get((LedgerEntry.contract == contract.id) & (LedgerEntry.kind == "refund"))
+    ops.reverse_entry(refund, memo="refunded twice", today=DAY_2)
+    m = ops.add_milestone(contract, "Extra", 9_000)
+    ops.reverse_entry(ops.fund_milestone(m, today=DAY_2), memo="typed twice", today=DAY_2)
+    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True)
+    assert check_book() == []
+    _tamper(
+        "UPDATE ledger_entry SET reverses_id = (SELECT payment_id FROM ledger_entry WHERE id = {refund}) "
+        "WHERE reverses_id = {refund}",
+        {**two_contracts, "refund": refund.id},
+    )
+    verdict = _verdict()
+    assert not verdict.days and not verdict.months and not verdict.totals
 
 
 @SQLITE_ONLY
