@@ -91,8 +91,9 @@ def books(sizes: tuple[int, ...]) -> tuple[dict[int, Path], dict]:
 
 def run(script: str, book: Path, contracts: int) -> dict:
     """One benchmark script on one book: its last JSON line (or what went wrong, in words)."""
+    runs = ["--runs", "1"] if script == "demo_and_check" and contracts >= 1_000_000 else []  # (its RUNS)
     done = subprocess.run(
-        [sys.executable, f"{script}.py", "--book", str(book), "--contracts", str(contracts)],
+        [sys.executable, f"{script}.py", "--book", str(book), "--contracts", str(contracts), *runs],
         cwd=ROOT / "benchmarks",
         capture_output=True,
         text=True,
