@@ -91,7 +91,7 @@ def books(sizes: tuple[int, ...]) -> tuple[dict[int, Path], dict]:
 
 def run(script: str, book: Path, contracts: int) -> dict:
     """One benchmark script on one book: its last JSON line (or what went wrong, in words)."""
-    runs = ["--runs", "1"] if script == "demo_and_check" and contracts >= 1_000_000 else []  # (its RUNS)
+    runs = ["--runs", "1"] if script in ("demo_and_check", "reconcile") and contracts >= 1_000_000 else []  # (RUNS)
     done = subprocess.run(
         [sys.executable, f"{script}.py", "--book", str(book), "--contracts", str(contracts), *runs],
         cwd=ROOT / "benchmarks",
