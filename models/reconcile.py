@@ -28,8 +28,10 @@ import json
 import marshal
 import multiprocessing
 import os
+import queue
 import re
 import sqlite3
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -76,6 +78,7 @@ from .reconciled import Row, Total, agrees, counts, page, references, report, st
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*[A-Za-z0-9]")
 _AROUND_REF = "()[]{}.,;:·#"  # what may be written around a reference ending a description
 READ_APART_FROM = 16 * 1024 * 1024  # bytes: a statement this big is read in a second process
+_AHEAD = 128  # batches of a statement the second process may read ahead of this one (about 100 MB at most)
 BIG_CACHE_KIB = 64 * 1024  # SQLite's page cache (and each sort's memory) while a statement is stored and reconciled
 
 
@@ -523,15 +526,21 @@ class _Reader:
     def __init__(self, opened: st.Opened, progress, tally: _Tally):
         self.opened, self.progress, self.tally = opened, progress, tally
         self.child = None
+        self.ahead: queue.Queue = queue.Queue(maxsize=_AHEAD)
+        self.stop = threading.Event()
+        self.taker: threading.Thread | None = None
 
     def __enter__(self) -> _Reader:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.stop.set()
         if self.child is not None:
             if self.child.is_alive():
                 self.child.terminate()
             self.child.join(timeout=10)
+            if self.taker is not None:
+                self.taker.join(timeout=10)
             self.receive.close()
             self.ask.close()
             self.child = None
@@ -547,7 +556,28 @@ class _Reader:
         self.child.start()
         send.close()
         ask.close()
+        self.taker = threading.Thread(target=self._take, name="statement-batches", daemon=True)
+        self.taker.start()
         return self._apart()
+
+    def _take(self) -> None:
+        """The second process's batches, taken off the pipe as they come into `ahead` (at most _AHEAD), on a thread
+        of their own: that process reads on while this one is busy elsewhere (reading the contracts first, a batch
+        stored). Ends at the batches' end (an empty message, put last: what follows is read by `_next`), when the
+        pipe ends (None, put last) or when the import stops (`stop`)."""
+        while not self.stop.is_set():
+            try:
+                message = self.receive.recv_bytes()
+            except (EOFError, OSError):
+                message = None
+            while not self.stop.is_set():
+                try:
+                    self.ahead.put(message, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if not message:
+                return
 
     def _here(self) -> Iterator[list[tuple]]:
         rows, n = self.opened.rows(), 0
@@ -560,8 +590,12 @@ class _Reader:
 
     def _apart(self) -> Iterator[list[tuple]]:
         n = 0
+        stopped = "Reading the statement stopped unexpectedly; nothing was recorded."
         while True:
-            batch = self._next("Reading the statement stopped unexpectedly; nothing was recorded.")
+            message = self.ahead.get()
+            if message is None:
+                raise RuleError(stopped)
+            batch = marshal.loads(message) if message else self._next(stopped)  # (b"": ("done", problems) follows)
             if isinstance(batch, tuple):  # ("done", problems)
                 self.opened.problems.extend(batch[1])
                 return
@@ -635,6 +669,7 @@ def _read_apart(opened: st.Opened, send, ask) -> None:
         rows = opened.rows()
         while batch := list(itertools.islice(rows, 5000)):
             _send(send, batch)
+        send.send_bytes(b"")  # (the batches' end: the other process's thread that takes them stops there)
         _send(send, ("done", opened.problems))
         request = ask.recv()
         if request is not None:

@@ -8,6 +8,8 @@ nothing.
 from __future__ import annotations
 
 import csv
+import multiprocessing
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -425,6 +427,47 @@ def test_cancelled_while_matching_the_book_is_unchanged(demo, tmp_path, stop):
     assert rc.statements() == [] and StatementLine.select().count() == 0
     got = rc.import_statement(path)  # and the book is still there to import into
     assert got.new_lines == len(rows) - 1 and rc.agrees()
+
+
+def _batch_takers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "statement-batches" and t.is_alive()]
+
+
+def test_a_big_statement_is_read_on_while_the_contracts_are_read(demo, tmp_path, monkeypatch):
+    """A big statement's second process is not kept waiting: its batches are taken as they come, whatever this
+    process is doing (here: every batch taken before this one asks for the first, as it reads the contracts)."""
+    monkeypatch.setattr(rc, "READ_APART_FROM", 0)
+    path, rows = statement(tmp_path)
+    taken, real = [], rc._Contracts
+
+    def contracts(*args, **kwargs):
+        (taker,) = _batch_takers()
+        taker.join(timeout=30)
+        taken.append(not taker.is_alive())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rc, "_Contracts", contracts)
+    got = rc.import_statement(path)
+    assert taken == [True]
+    assert got.new_lines == len(rows) - 1 and rc.agrees()
+
+
+def test_a_big_statement_cancelled_while_read_leaves_nothing_running_and_the_book_unchanged(
+    demo, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(rc, "READ_APART_FROM", 0)
+    path, rows = statement(tmp_path)
+    before = snapshot()
+
+    def progress(stage: str, n: int) -> None:
+        if stage == "read":
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        rc.import_statement(path, progress=progress)
+    assert _batch_takers() == [] and multiprocessing.active_children() == []
+    assert snapshot() == before
+    assert rc.import_statement(path).new_lines == len(rows) - 1 and rc.agrees()
 
 
 # ------------------------------------------------------------------ check
