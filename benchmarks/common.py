@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# A figure compared with its baseline (check with integrity_check, reconciliation with check) is the median of this
+# many runs of each, one after the other: on a shared machine one run of ten seconds is easily slowed by a tenth,
+# and a single pair's ratio would say so instead of the program's (each pair's ratio is printed too). A big book's
+# runs, minutes long, even such moments out: benchmarks/big.py runs the 1,000,000-contract book once.
+RUNS = 3
+
+
+def add_runs(parser) -> None:
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"runs of each, one after the other (default {RUNS})")
+
+
+def alternated(runs: int, baseline: Callable[[], tuple], measured: Callable[[], tuple]) -> tuple[list, list]:
+    """`baseline()` and `measured()` run one after the other, `runs` times: the results of each, in order."""
+    pairs = [(baseline(), measured()) for _ in range(runs)]
+    return [b for b, _ in pairs], [m for _, m in pairs]
+
+
+def median(results: list[tuple], i: int = 0) -> float:
+    """The median of the results' `i`th figures (0: the seconds)."""
+    return statistics.median(r[i] for r in results)
+
+
+def each_ratio(baseline: list[tuple], measured: list[tuple], unit: str) -> dict:
+    """Each run's ratio of the measured program's seconds to its baseline's, in the order they ran."""
+    return {"value": [round(m[0] / b[0], 3) for b, m in zip(baseline, measured, strict=True)], "unit": unit}
 
 
 def figure(value: float, budget: float | None, unit: str, **extra) -> dict:

@@ -21,24 +21,25 @@ import json
 import os
 import resource
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import contracts_in, figure  # benchmarks/common.py: these scripts run from this folder
+from common import (  # benchmarks/common.py: these scripts run from this folder
+    add_runs,
+    alternated,
+    contracts_in,
+    each_ratio,
+    figure,
+    median,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_VS_ROWS_BUDGET = 25.0  # the demo's time over SQLite writing as many rows in one transaction (DESIGN.md)
 CHECK_VS_INTEGRITY_BUDGET = 1.2  # check's time over SQLite's integrity_check's, measured in the same run
 CHECK_RSS_BUDGET_MIB = 300.0  # at any size of book (issue 20: memory that does not grow with the book)
-# integrity_check and check each run this many times, one after the other, and the median of each is compared: on
-# a shared machine one run of ten seconds is easily slowed by a tenth, and a single pair's ratio would say so
-# instead of the check's (each pair's ratio is printed too). A big book's runs, minutes long, even such moments
-# out: benchmarks/big.py runs the 1,000,000-contract book once.
-RUNS = 3
 
 # Peak memory: the child's own high-water mark (/proc/self/status VmHWM, read as it exits), plus that of the
 # largest process it started itself and waited for (the check verifies a big book's hash chain in a process of
@@ -73,6 +74,12 @@ def measured(argv: list[str]) -> tuple[float, float, str, float]:
         sys.exit(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     peak = [int(line.split()[1]) / 1024 for line in done.stderr.splitlines() if line.startswith("VmHWM")]
     return took, (peak or [0.0])[0], done.stdout, _children_cpu() - cpu
+
+
+def said(run: tuple, before: str = "") -> tuple:
+    """A run of `measured`, its output's last line told on stderr."""
+    print(before + (run[2].strip().splitlines() or [""])[-1], file=sys.stderr)
+    return run
 
 
 def timed(args: list[str]) -> float:
@@ -120,7 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contracts", type=int, default=100_000)
     parser.add_argument("--book", type=Path, help="check this book (not written to) instead of a new demo book")
-    parser.add_argument("--runs", type=int, default=RUNS, help=f"runs of each, one after the other (default {RUNS})")
+    add_runs(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="escrowbook-bench-") as tmp:
         folder = Path(tmp)
@@ -134,24 +141,21 @@ def main() -> None:
         contracts = contracts_in(book)
         size = book.stat().st_size
         load = os.getloadavg()[0]
-        pairs = []  # (integrity_check, check): each a (seconds, peak MiB, processor seconds), one after the other
-        for _ in range(args.runs):
-            integrity = measured([sys.executable, "-c", INTEGRITY, str(book.absolute())])
-            print(f"integrity_check: {integrity[2].strip()}", file=sys.stderr)
-            check = measured([sys.executable, "-c", CHECK, "check", str(book)])
-            print(check[2].strip().splitlines()[-1], file=sys.stderr)
-            pairs.append(((integrity[0], integrity[1], integrity[3]), (check[0], check[1], check[3])))
-    # Each figure is the median of its runs (the peaks: the highest); the ratios are the medians' (RUNS).
-    integrity, check = (statistics.median(p[side][0] for p in pairs) for side in (0, 1))
-    integrity_cpu, check_cpu = (statistics.median(p[side][2] for p in pairs) for side in (0, 1))
-    integrity_mib, check_mib = (max(p[side][1] for p in pairs) for side in (0, 1))
+        integrities, checks = alternated(  # each run: (seconds, peak MiB, output, processor seconds)
+            args.runs,
+            lambda: said(measured([sys.executable, "-c", INTEGRITY, str(book.absolute())]), "integrity_check: "),
+            lambda: said(measured([sys.executable, "-c", CHECK, "check", str(book)])),
+        )
+    # Each figure is the median of its runs (the peaks: the highest); the ratios are the medians' (common.RUNS).
+    integrity, check, integrity_cpu, check_cpu = (median(r, i) for i in (0, 3) for r in (integrities, checks))
+    integrity_mib, check_mib = (max(r[1] for r in results) for results in (integrities, checks))
     result = {
         "contracts": {"value": contracts, "unit": "contracts"},
         "runs": {"value": args.runs, "unit": "runs of each, one after the other"},
         "check_s": figure(check, None, "s"),
         "integrity_check_s": figure(integrity, None, "s"),
         "check_vs_integrity_check": figure(check / integrity, CHECK_VS_INTEGRITY_BUDGET, "x"),
-        "each_run_check_vs_integrity_check": {"value": [round(c[0] / i[0], 3) for i, c in pairs], "unit": "x"},
+        "each_run_check_vs_integrity_check": each_ratio(integrities, checks, "x"),
         "check_peak_rss_mib": figure(check_mib, CHECK_RSS_BUDGET_MIB, "MiB"),
         "integrity_check_peak_rss_mib": figure(integrity_mib, None, "MiB"),
         "check_cpu_s": figure(check_cpu, None, "s"),

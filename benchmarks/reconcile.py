@@ -20,7 +20,6 @@ import argparse
 import collections
 import json
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -28,16 +27,19 @@ from pathlib import Path
 
 from common import (  # benchmarks/common.py: these scripts run from this folder
     ROOT,
+    add_runs,
+    alternated,
     copied,
+    each_ratio,
     escrowbook,
     figure,
     given_or_demo,
+    median,
 )
 
 RATIO_BUDGET = 3.0
 SMALL_BUDGET_S = 1.0
 SMALL_ROWS = 1000
-RUNS = 3  # check and reconciliation each run this many times and their medians compared (benchmarks/big.py: once at 1M)
 
 
 def write_statement(book: Path, out: Path) -> int:
@@ -78,7 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contracts", type=int, default=100_000)
     parser.add_argument("--book", type=Path, help="a demo book already written (it is copied, never changed)")
-    parser.add_argument("--runs", type=int, default=RUNS, help=f"runs of each, one after the other (default {RUNS})")
+    add_runs(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="escrowbook-bench-") as tmp:
         folder = Path(tmp)
@@ -87,18 +89,19 @@ def main() -> None:
         statement = folder / "statement.csv"
         rows = write_statement(book, statement)
         print(f"statement: {rows:,} rows, {statement.stat().st_size / 1e6:.0f} MB", file=sys.stderr)
-        pairs = []  # (check, reconcile): each (seconds, peak MiB), one after the other
-        for _ in range(args.runs):
-            checked = escrowbook(["check", str(book)])
+
+        def reconciled() -> tuple[float, float, str]:
             big = folder / "reconciled.book"
             shutil.copyfile(book, big)
-            argv = ["reconcile", "--book", str(big), "--statement", str(statement), "--json"]
-            reconciled = escrowbook(argv, ok=(0, 1))
-            big.unlink()
-            pairs.append((checked[:2], reconciled[:2]))
+            try:
+                return escrowbook(["reconcile", "--book", str(big), "--statement", str(statement), "--json"], ok=(0, 1))
+            finally:
+                big.unlink()
+
+        checks, reconciles = alternated(args.runs, lambda: escrowbook(["check", str(book)]), reconciled)
         # The medians of the runs (the peaks: the highest), as benchmarks/demo_and_check.py compares its own.
-        check, whole = (statistics.median(p[side][0] for p in pairs) for side in (0, 1))
-        check_rss, whole_rss = (max(p[side][1] for p in pairs) for side in (0, 1))
+        check, whole = median(checks), median(reconciles)
+        check_rss, whole_rss = (max(r[1] for r in results) for results in (checks, reconciles))
         small_statement = folder / "small.csv"
         last_rows(statement, small_statement, SMALL_ROWS)
         small_book = folder / "small.book"
@@ -112,7 +115,7 @@ def main() -> None:
                     "check_s": figure(check, None, "s", peak_rss_mib=round(check_rss)),
                     "reconcile_s": figure(whole, None, "s", peak_rss_mib=round(whole_rss)),
                     "reconcile_vs_check": figure(whole / check, RATIO_BUDGET, "×"),
-                    "each_run_reconcile_vs_check": {"value": [round(r[0] / c[0], 3) for c, r in pairs], "unit": "×"},
+                    "each_run_reconcile_vs_check": each_ratio(checks, reconciles, "×"),
                     "small_statement_s": figure(small, SMALL_BUDGET_S, "s", rows=SMALL_ROWS, matched=counts["matched"]),
                 }
             )
