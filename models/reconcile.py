@@ -568,7 +568,7 @@ class _Reader:
         while not self.stop.is_set():
             try:
                 message = self.receive.recv_bytes()
-            except (EOFError, OSError):
+            except Exception:  # (EOFError: the second process is gone; whatever else: this read cannot go on)
                 message = None
             while not self.stop.is_set():
                 try:
