@@ -631,7 +631,8 @@ def open_to_check(path: str | os.PathLike) -> Book:
             raise _refuse(
                 path,
                 f"{what} lies beside it (“{beside.name}”): it is open in Escrowbook now, or Escrowbook stopped "
-                "before closing it. Close it there, or open it in Escrowbook once, then check it again.",
+                "before closing it. Close it there, or open it in Escrowbook once (it takes in those changes), "
+                "then try again.",
                 "not_closed",
             )
     writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
