@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -17,7 +18,12 @@ RUNS = 3
 
 
 def add_runs(parser) -> None:
-    parser.add_argument("--runs", type=int, default=RUNS, help=f"runs of each, one after the other (default {RUNS})")
+    def runs(text: str) -> int:
+        if not text.isdigit() or int(text) < 1:
+            raise argparse.ArgumentTypeError("a whole number of runs, at least 1")
+        return int(text)
+
+    parser.add_argument("--runs", type=runs, default=RUNS, help=f"runs of each, one after the other (default {RUNS})")
 
 
 def alternated(runs: int, baseline: Callable[[], tuple], measured: Callable[[], tuple]) -> tuple[list, list]:

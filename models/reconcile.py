@@ -539,6 +539,9 @@ class _Reader:
             if self.child.is_alive():
                 self.child.terminate()
             self.child.join(timeout=10)
+            if self.child.is_alive():  # (stuck past its end: the pipe is closed only once nothing reads it)
+                self.child.kill()
+                self.child.join(timeout=10)
             if self.taker is not None:
                 self.taker.join(timeout=10)
             self.receive.close()
