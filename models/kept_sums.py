@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import report_totals
+from .entities import REVERSED_IDS_SQL
 
 P = 2_147_483_647  # 2**31 - 1, a prime: a product of two residues fits SQLite's 64-bit integers
 TEMP_CACHE_KIB = 16 * 1024  # the weights' page cache: 4 MiB a 100,000 contracts (a temporary file beyond)
@@ -42,7 +43,7 @@ _DRAW = f"((random() & 2147483647) % {P - 1} + 1)"  # a weight from 1 to P - 1, 
 # The live entries (R12) are every entry of a kind summed (check_wk) but those a reversal names: their sums are
 # those of every entry less those of the reversed ones, read through the index of the reversals (a few, where a
 # look-up per entry for a reversal naming it would cost a fifth of the pass).
-_REVERSED = "e.id IN (SELECT reverses_id FROM ledger_entry WHERE reverses_id IS NOT NULL)"
+_REVERSED = f"e.id IN ({REVERSED_IDS_SQL})"
 
 # The totals' columns, each with the day sums' column of the same kinds and sign (models/summary.py BUCKETS and
 # LESS, models/report_totals.py COLUMN_KINDS: tests/models/test_kept_sums.py holds them equal).

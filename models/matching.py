@@ -23,7 +23,7 @@ from datetime import date, timedelta
 
 from . import people
 from . import statements as st
-from .entities import LedgerEntry, database
+from .entities import REVERSED_IDS_SQL, LedgerEntry, database
 from .queries import in_chunks
 
 # What each statement kind and each ledger kind is, for matching (a dispute's outcome is a release or an
@@ -169,7 +169,7 @@ def _books_only(conn, period: tuple[str, str]) -> None:
         f"""INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead)
             SELECT NULL, e.id, e.contract_id, ?, e.date, 0, 1 FROM ledger_entry e
             WHERE {on} BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))})
-              AND e.id NOT IN (SELECT reverses_id FROM ledger_entry WHERE reverses_id IS NOT NULL)
+              AND e.id NOT IN ({REVERSED_IDS_SQL})
               AND e.contract_id NOT IN ({_NAMED})
             ORDER BY e.contract_id, e.date, e.id""",
         (BOOKS_ONLY, first, last, *kinds, st.NOT_KEPT),
@@ -211,9 +211,7 @@ def _match_all(
     )
     # The ledger itself is walked (R12: the live entries are those neither reversing nor reversed; a reversal is
     # of no kind matched here, and the few entries reversed are set aside by their ids).
-    reversed_ids = {
-        eid for (eid,) in conn.execute("SELECT reverses_id FROM ledger_entry WHERE reverses_id IS NOT NULL")
-    }
+    reversed_ids = {eid for (eid,) in conn.execute(REVERSED_IDS_SQL)}
     done = 0
     left_l: dict[int, list] = defaultdict(list)
     left_e: dict[int, list] = defaultdict(list)

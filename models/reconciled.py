@@ -12,7 +12,7 @@ from datetime import date
 from typing import NamedTuple
 
 from . import statements as st
-from .entities import Statement, database
+from .entities import REVERSED_IDS_SQL, Statement, database
 from .labels import day_text
 from .matching import (
     AMOUNT_DIFFERS,
@@ -186,7 +186,7 @@ def totals(contract: int | None = None) -> list[Total]:
         (f"SELECT e.currency, {ENTRY_CLASS_SQL} AS cls, SUM(e.amount) FROM ledger_entry e "
          f"WHERE e.kind IN ({kinds}) AND {on} BETWEEN ? AND ?{where_e} GROUP BY e.currency, cls", 1),
         (f"SELECT e.currency, {ENTRY_CLASS_SQL} AS cls, SUM(e.amount) FROM ledger_entry e WHERE e.id IN "
-         "(SELECT reverses_id FROM ledger_entry WHERE reverses_id IS NOT NULL) "
+         f"({REVERSED_IDS_SQL}) "
          f"AND e.kind IN ({kinds}) AND e.date BETWEEN ? AND ?{where_e} GROUP BY e.currency, cls", -1),
     ):  # fmt: skip
         for cur, cls, total in database.execute_sql(sql, (*period, *args)):
