@@ -166,16 +166,17 @@ def after_dispute_steps(dispute, on: date) -> None:
 # the words: what it is, what is wrong). The entries against their contract `c`, refunds against their payment `p`
 # and reversals against the entry `o` they reverse: for one contract, each a query of its own (refunds and
 # reversals through their partial indexes); over a book, conditions of the one pass over the ledger that
-# models/check.py makes (each false there when what it is checked beside is missing).
+# models/check.py makes (each false there when what it is checked beside is missing). Dates are compared as they
+# are stored (`+`: models/consistency.py ENTRY_WRONG).
 ENTRY_ORDER = (
-    ("c", "e.date < c.started_on", ("entry", "is dated before the contract started")),
+    ("c", "+e.date < +c.started_on", ("entry", "is dated before the contract started")),
     (
         "c",
-        f"c.ended_on IS NOT NULL AND e.kind IN {BEFORE_ENDING_KINDS!r} AND e.date > c.ended_on",
+        f"c.ended_on IS NOT NULL AND e.kind IN {BEFORE_ENDING_KINDS!r} AND +e.date > +c.ended_on",
         ("entry", "is dated after the contract ended"),
     ),
-    ("p", "e.payment_id IS NOT NULL AND e.date < p.date", ("refund", "is dated before its payment")),
-    ("o", "e.reverses_id IS NOT NULL AND e.date < o.date", ("reversal", "is dated before the entry it reverses")),
+    ("p", "e.payment_id IS NOT NULL AND +e.date < +p.date", ("refund", "is dated before its payment")),
+    ("o", "e.reverses_id IS NOT NULL AND +e.date < +o.date", ("reversal", "is dated before the entry it reverses")),
 )
 _BESIDE = {
     "c": "JOIN contract c ON c.id = e.contract_id",
