@@ -81,6 +81,7 @@ _FULL_MONTHS = {
 }  # fmt: skip
 _SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "C$": "CAD", "A$": "AUD"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # (tab, line feed and carriage return are text)
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))  # (str.isprintable of plain ASCII text: these bytes only)
 _ODD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")  # either of the two
 csv.field_size_limit(1 << 24)  # a long cell is refused by length, with its row, not by the csv module
 
@@ -351,6 +352,7 @@ def _lines(opened: Opened, progress) -> Iterator[tuple]:
     errors = "surrogateescape" if opened.encoding != "utf-16" else "strict"  # a bad byte is found in its own row
     getter = operator.itemgetter(*at_desc) if len(at_desc) > 1 else None
     odd, exponents, plain, default_currency = _ODD.search, CURRENCY_EXPONENT, NOT_KEPT, fmt.currency
+    printable_ascii = _PRINTABLE_ASCII
     day_seen, amount_seen, type_seen = days.seen, amounts.seen, types.seen
     records = 0
     with open(opened.path, encoding=opened.encoding, newline="", errors=errors) as fh:
@@ -376,8 +378,13 @@ def _lines(opened: Opened, progress) -> Iterator[tuple]:
                         continue
                 records += 1
                 joined = "".join(cells)
+                # Printable: no control character, no bad byte (so no line break, no tab). Plain ASCII, nearly every
+                # row, is asked byte by byte (quicker than str.isprintable's look-up of each character).
+                printable = (
+                    not joined.encode().translate(None, printable_ascii) if joined.isascii() else joined.isprintable()
+                )
                 if (len(joined) > MAX_CELL and any(len(c) > MAX_CELL for c in cells)) or (
-                    not joined.isprintable() and odd(joined)  # (printable: no control character, no bad byte)
+                    not printable and odd(joined)
                 ):
                     problems.append(_odd_row(row, cells, joined))
                     if len(problems) >= MAX_PROBLEMS:
@@ -409,22 +416,26 @@ def _lines(opened: Opened, progress) -> Iterator[tuple]:
                     if len(problems) >= MAX_PROBLEMS:
                         return
                     continue
+                # (What _clean tidies: a double space, or in a row that is not all printable a line break or a tab.)
+                parts = None
                 if getter is not None:
-                    description = " · ".join(filter(None, map(str.strip, getter(cells))))
-                    if "\n" in description or "\r" in description or "\t" in description or "  " in description:
-                        description = " · ".join(_clean(cells[i]) for i in at_desc if cells[i].strip())
+                    parts = list(filter(None, map(str.strip, getter(cells))))
+                    description = " · ".join(parts)
+                    if "  " in description or (not printable and _breaks(description)):
+                        parts = [_clean(cells[i]) for i in at_desc if cells[i].strip()]
+                        description = " · ".join(parts)
                 else:
                     description = _clean(cells[at_desc[0]]) if at_desc else ""
                 freelancer = cells[at_free].strip() if at_free is not None else ""
-                if "\n" in freelancer or "\r" in freelancer or "  " in freelancer or "\t" in freelancer:
+                if "  " in freelancer or (not printable and _breaks(freelancer)):
                     freelancer = " ".join(freelancer.split())  # (as _clean does)
                 kind = plain
                 if rules:
                     lower = None
                     for rule_kind, words in rules:
                         if words:
-                            if lower is None:
-                                lower = description.casefold()
+                            if lower is None:  # (each part's own: the separator's dot is not plain ASCII)
+                                lower = " · ".join(map(str.casefold, parts)) if parts else description.casefold()
                             for w in words:
                                 if w in lower:
                                     break
@@ -498,6 +509,10 @@ class _Types:
         rules = [(r.kind, r.words) for r in self.fmt.rules if t in r.types]
         got = self.seen[cell] = (text, rules, self.fmt.known_type(text))
         return got
+
+
+def _breaks(text: str) -> bool:
+    return "\n" in text or "\r" in text or "\t" in text
 
 
 def _clean(text: str) -> str:
