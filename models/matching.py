@@ -217,6 +217,7 @@ def _match_all(
     left_e: dict[int, list] = defaultdict(list)
     books: dict[tuple[str, str], int] = {}  # the live entries walked, added up by currency and class
     out: list[tuple] = []
+    matched: list[tuple] = []  # the walk's pairs: (line, entry, contract, day), each MATCHED, its line's lead
     by_day = operator.itemgetter(0)
     days_e = itertools.groupby(entries, key=by_day)
     days_l = itertools.groupby(lines, key=by_day)
@@ -239,7 +240,7 @@ def _match_all(
         for r in ls:
             found = same.get(r[1:5])
             if found:
-                out.append((r[5], found.pop(0)[5], r[1], MATCHED, day, 0, True))
+                matched.append((r[5], found.pop(0)[5], r[1], day))
             else:
                 left_l[r[1]].append((r[1], r[5], r[2], r[3], r[4], day))
         for waiting in same.values():
@@ -249,11 +250,12 @@ def _match_all(
             de = next(days_e, None)
         if ls:
             dl = next(days_l, None)
-        if len(out) >= _BATCH:
-            done += len(out)
-            _write(conn, out)
+        if len(matched) >= _BATCH:
+            done += len(matched)
+            _write_matched(conn, matched)
             if progress is not None:
                 progress("match", done)
+    _write_matched(conn, matched)
     if not where_e:  # (the walk read every entry within the period)
         _walked_totals.update(db=database.obj, end=ledger_end(conn), period=period, books=books)
     if not where_e and left_l:
@@ -329,6 +331,17 @@ def _around(conn, days: tuple[str, str, str, str], left_l: dict, left_e: dict, r
     for r in found:
         if r[5] not in reversed_ids:
             left_e[r[1]].append((r[1], r[5], r[2], r[3], r[4], r[0], r[6]))
+
+
+def _write_matched(conn, matched: list[tuple]) -> None:
+    """The walk's pairs, written with their status, difference and lead said once in the statement (four values
+    bound a row instead of seven: most of a statement's rows are written here)."""
+    conn.executemany(
+        "INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead) "
+        f"VALUES (?,?,?,'{MATCHED}',?,0,1)",
+        matched,
+    )
+    matched.clear()
 
 
 def _write(conn, out: list[tuple]) -> None:
