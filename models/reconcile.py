@@ -79,6 +79,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*[A-Za-z0-9]")
 _AROUND_REF = "()[]{}.,;:·#"  # what may be written around a reference ending a description
 READ_APART_FROM = 16 * 1024 * 1024  # bytes: a statement this big is read in a second process
 _AHEAD = 128  # batches of a statement the second process may read ahead of this one (about 100 MB at most)
+_AHEAD_BYTES = 128 * 1024 * 1024  # and their bytes at most (a batch of long rows is bigger): one is always let in
 BIG_CACHE_KIB = 64 * 1024  # SQLite's page cache (and each sort's memory) while a statement is stored and reconciled
 
 
@@ -529,6 +530,8 @@ class _Reader:
         self.ahead: queue.Queue = queue.Queue(maxsize=_AHEAD)
         self.stop = threading.Event()
         self.taker: threading.Thread | None = None
+        self.room = threading.Condition()  # told when a batch taken ahead is read
+        self.held = 0  # the bytes of the batches taken ahead and not read yet
 
     def __enter__(self) -> _Reader:
         return self
@@ -564,15 +567,20 @@ class _Reader:
         return self._apart()
 
     def _take(self) -> None:
-        """The second process's batches, taken off the pipe as they come into `ahead` (at most _AHEAD), on a thread
-        of their own: that process reads on while this one is busy elsewhere (reading the contracts first, a batch
-        stored). Ends at the batches' end (an empty message, put last: what follows is read by `_next`), when the
+        """The second process's batches, taken off the pipe as they come into `ahead` (at most _AHEAD of them, and
+        _AHEAD_BYTES), on a thread of their own: that process reads on while this one is busy elsewhere (reading the
+        contracts first, a batch stored). Ends at the batches' end (an empty message, put last: what follows is read by `_next`), when the
         pipe ends (None, put last) or when the import stops (`stop`)."""
         while not self.stop.is_set():
             try:
                 message = self.receive.recv_bytes()
             except Exception:  # (EOFError: the second process is gone; whatever else: this read cannot go on)
                 message = None
+            size = len(message or b"")
+            with self.room:  # (_AHEAD_BYTES: the next batch waits until those ahead of it are read)
+                while self.held and self.held + size > _AHEAD_BYTES and not self.stop.is_set():
+                    self.room.wait(0.1)
+                self.held += size
             while not self.stop.is_set():
                 try:
                     self.ahead.put(message, timeout=0.1)
@@ -596,6 +604,9 @@ class _Reader:
         stopped = "Reading the statement stopped unexpectedly; nothing was recorded."
         while True:
             message = self.ahead.get()
+            with self.room:
+                self.held -= len(message or b"")
+                self.room.notify()
             if message is None:
                 raise RuleError(stopped)
             batch = marshal.loads(message) if message else self._next(stopped)  # (b"": ("done", problems) follows)

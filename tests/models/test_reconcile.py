@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -450,6 +451,44 @@ def test_a_big_statement_is_read_on_while_the_contracts_are_read(demo, tmp_path,
     got = rc.import_statement(path)
     assert taken == [True]
     assert got.new_lines == len(rows) - 1 and rc.agrees()
+
+
+def test_a_big_statement_is_read_ahead_no_further_than_its_bytes_allow(demo, tmp_path, monkeypatch):
+    """A statement of long rows does not fill this process's memory: the batches taken ahead of the one being read
+    stop at _AHEAD_BYTES (one is always let in). Here the budget is one byte: before the first batch is asked
+    for, one is taken and the thread waits for room; the statement is then imported whole."""
+    monkeypatch.setattr(rc, "READ_APART_FROM", 0)
+    monkeypatch.setattr(rc, "_AHEAD_BYTES", 1)
+    path, rows = statement(tmp_path)
+    extra = [
+        statement_row(f"9{n:08d}", TODAY - timedelta(days=n % 300), "VAT", f"VAT {n}", "-1.00")
+        for n in range(11_000)  # (the second process sends 5,000 rows a batch: three batches more)
+    ]
+    save(path, rows + extra)
+    seen, real = [], rc._Contracts
+
+    def contracts(*args, **kwargs):
+        (taker,) = _batch_takers()
+        reader = next(r for r in _readers if r.taker is taker)
+        deadline = time.monotonic() + 30
+        while reader.ahead.qsize() < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # (a thread not held back would take every batch meanwhile, and end)
+        seen.append((reader.ahead.qsize(), taker.is_alive()))
+        return real(*args, **kwargs)
+
+    _readers: list = []
+    enter = rc._Reader.__enter__
+
+    def remember(self):
+        _readers.append(self)
+        return enter(self)
+
+    monkeypatch.setattr(rc._Reader, "__enter__", remember)
+    monkeypatch.setattr(rc, "_Contracts", contracts)
+    got = rc.import_statement(path)
+    assert seen == [(1, True)]
+    assert got.new_lines == len(rows) - 1 + len(extra) and rc.agrees()
 
 
 def test_a_big_statement_cancelled_while_read_leaves_nothing_running_and_the_book_unchanged(
