@@ -675,6 +675,17 @@ def _checked_copy(path: Path, conn: sqlite3.Connection) -> Book:
     try:
         conn.execute("PRAGMA query_only = OFF")  # (the copy is written, not the book: the backup API reads it)
         bookfile._copy(conn, copy)
+    except (sqlite3.Error, OSError) as exc:  # (the temporary folder's disk full, say: the book is not at fault)
+        _remove_quietly(copy)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+        raise _refuse(
+            path,
+            f"it is in an older format, and is read through a copy in the temporary folder ({folder.parent}), "
+            f"which could not hold that copy ({exc}). Free some space there, then try again. The book was left as "
+            "it is.",
+            "no_room",
+        ) from None
     finally:
         conn.close()
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import main
-from models import chain, ops
+from models import bookfile, chain, ops
 from models.book import open_book, open_to_check
 from models.check import check_book
 from models.entities import AuditLog, Contract, LedgerEntry
@@ -466,6 +466,30 @@ def test_a_backup_of_an_older_book_leaves_it_in_its_format(tmp_path, capsys, mon
     assert main(["check", str(copy)]) == 0
     with open_book(copy, create=False):
         assert _ledger() == ledger
+
+
+def test_an_older_book_whose_copy_the_temporary_folder_cannot_hold_is_refused_in_words(tmp_path, capsys, monkeypatch):
+    """The private copy an older book is checked through fails halfway (a full disk): `check` says so, not that
+    the book is damaged, and leaves no part of the copy behind."""
+    path = tmp_path / "old.book"
+    _build(path, contracts=1)
+    as_format(path, 2)
+    before = _files(tmp_path)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def full(conn, target):
+        target.write_bytes(b"SQLite format 3\x00" + bytes(4000))  # (a part written, then no room)
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(bookfile, "_copy", full)
+    code, said = _check_cli(path, capsys)
+    assert code != 0 and "could not hold that copy (database or disk is full)" in said
+    assert "Free some space there, then try again" in said and "damaged" not in said
+    assert "Traceback" not in said
+    assert list(scratch.iterdir()) == []
+    assert _files(tmp_path) == before
 
 
 def test_check_reports_a_search_index_that_drifted_from_the_contracts(tmp_path, capsys):
