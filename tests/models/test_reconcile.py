@@ -453,42 +453,84 @@ def test_a_big_statement_is_read_on_while_the_contracts_are_read(demo, tmp_path,
     assert got.new_lines == len(rows) - 1 and rc.agrees()
 
 
-def test_a_big_statement_is_read_ahead_no_further_than_its_bytes_allow(demo, tmp_path, monkeypatch):
+@pytest.fixture
+def readers(monkeypatch) -> list:
+    """Every statement reader (`rc._Reader`) made while the test runs, as it is entered."""
+    made: list = []
+    enter = rc._Reader.__enter__
+
+    def remember(self):
+        made.append(self)
+        return enter(self)
+
+    monkeypatch.setattr(rc._Reader, "__enter__", remember)
+    return made
+
+
+def _longer_statement(tmp_path: Path) -> tuple[Path, list[list[str]]]:
+    """The demo's statement and 11,000 rows of a type not kept after it: the second process sends 5,000 rows a
+    batch, so three batches more."""
+    path, rows = statement(tmp_path)
+    extra = [
+        statement_row(f"9{n:08d}", TODAY - timedelta(days=n % 300), "VAT", f"VAT {n}", "-1.00") for n in range(11_000)
+    ]
+    save(path, rows + extra)
+    return path, rows + extra
+
+
+def _one_batch_ahead(reader) -> None:
+    """Wait until the reader's thread has taken a batch ahead, and a moment more."""
+    deadline = time.monotonic() + 30
+    while reader.ahead.qsize() < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # (a thread not held back would take every batch meanwhile, and end)
+
+
+def test_a_big_statement_is_read_ahead_no_further_than_its_bytes_allow(demo, tmp_path, monkeypatch, readers):
     """A statement of long rows does not fill this process's memory: the batches taken ahead of the one being read
     stop at _AHEAD_BYTES (one is always let in). Here the budget is one byte: before the first batch is asked
     for, one is taken and the thread waits for room; the statement is then imported whole."""
     monkeypatch.setattr(rc, "READ_APART_FROM", 0)
     monkeypatch.setattr(rc, "_AHEAD_BYTES", 1)
-    path, rows = statement(tmp_path)
-    extra = [
-        statement_row(f"9{n:08d}", TODAY - timedelta(days=n % 300), "VAT", f"VAT {n}", "-1.00")
-        for n in range(11_000)  # (the second process sends 5,000 rows a batch: three batches more)
-    ]
-    save(path, rows + extra)
+    path, rows = _longer_statement(tmp_path)
     seen, real = [], rc._Contracts
 
     def contracts(*args, **kwargs):
-        (taker,) = _batch_takers()
-        reader = next(r for r in _readers if r.taker is taker)
-        deadline = time.monotonic() + 30
-        while reader.ahead.qsize() < 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)  # (a thread not held back would take every batch meanwhile, and end)
-        seen.append((reader.ahead.qsize(), taker.is_alive()))
+        (reader,) = readers
+        _one_batch_ahead(reader)
+        seen.append((reader.ahead.qsize(), reader.taker.is_alive()))
         return real(*args, **kwargs)
 
-    _readers: list = []
-    enter = rc._Reader.__enter__
-
-    def remember(self):
-        _readers.append(self)
-        return enter(self)
-
-    monkeypatch.setattr(rc._Reader, "__enter__", remember)
     monkeypatch.setattr(rc, "_Contracts", contracts)
     got = rc.import_statement(path)
     assert seen == [(1, True)]
-    assert got.new_lines == len(rows) - 1 + len(extra) and rc.agrees()
+    assert got.new_lines == len(rows) - 1 and rc.agrees()
+
+
+def test_a_second_process_gone_halfway_through_the_statement_records_nothing(demo, tmp_path, monkeypatch, readers):
+    """The second process ends with batches still to send (killed here, while this one reads the contracts): the
+    import stops in words, nothing is recorded and nothing is left running; the statement imports whole after."""
+    monkeypatch.setattr(rc, "READ_APART_FROM", 0)
+    monkeypatch.setattr(rc, "_AHEAD_BYTES", 1)
+    path, rows = _longer_statement(tmp_path)
+    before = snapshot()
+    real = rc._Contracts
+
+    def contracts(*args, **kwargs):
+        (reader,) = readers
+        _one_batch_ahead(reader)
+        reader.child.kill()
+        reader.child.join(timeout=30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rc, "_Contracts", contracts)
+    with pytest.raises(RuleError) as refused:
+        rc.import_statement(path)
+    assert str(refused.value) == "Reading the statement stopped unexpectedly; nothing was recorded."
+    assert _batch_takers() == [] and multiprocessing.active_children() == []
+    assert snapshot() == before
+    monkeypatch.setattr(rc, "_Contracts", real)
+    assert rc.import_statement(path).new_lines == len(rows) - 1 and rc.agrees()
 
 
 def test_a_big_statement_cancelled_while_read_leaves_nothing_running_and_the_book_unchanged(
