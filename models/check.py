@@ -54,8 +54,9 @@ _LIVE = "r.id IS NULL"  # (the live_entry view's condition, beside `r`, for kind
 
 
 def _live_sum(kinds_sql: str) -> str:
-    """SQL: the sum of a milestone's live entries of these kinds, NULL when it has none."""
-    return f"SUM(CASE WHEN {_LIVE} AND e.kind IN {kinds_sql} THEN e.amount END)"
+    """SQL: the sum of a milestone's live entries of these kinds, NULL when it has none. (FILTER: the other entries
+    are not handed to the sum at all, where a CASE gave it a NULL for each.)"""
+    return f"SUM(e.amount) FILTER (WHERE {_LIVE} AND e.kind IN {kinds_sql})"
 
 
 # Each sum is NULL when the milestone has no live entry of its kinds: a funding stands when `funded` is not NULL,

@@ -186,8 +186,8 @@ _BESIDE = {
 # Releases against their milestone's first funding, from every entry of the milestone (reversed or not): the
 # columns of a pass over the entries grouped by milestone, and when they are out of order.
 MILESTONE_ORDER_DATES = (
-    "MIN(CASE WHEN e.kind IN ('fund', 'fund_from_escrow') THEN e.date END) AS funded_on, "
-    "MIN(CASE WHEN e.kind = 'release' THEN e.date END) AS released_on"
+    "MIN(e.date) FILTER (WHERE e.kind IN ('fund', 'fund_from_escrow')) AS funded_on, "
+    "MIN(e.date) FILTER (WHERE e.kind = 'release') AS released_on"
 )
 MILESTONE_ORDER_NAMES = (
     "MIN(CASE WHEN e.kind = 'release' THEN e.id END) AS release_id, MIN(e.contract_id) AS contract_id"

@@ -569,8 +569,8 @@ class _Reader:
     def _take(self) -> None:
         """The second process's batches, taken off the pipe as they come into `ahead` (at most _AHEAD of them, and
         _AHEAD_BYTES), on a thread of their own: that process reads on while this one is busy elsewhere (reading the
-        contracts first, a batch stored). Ends at the batches' end (an empty message, put last: what follows is read by `_next`), when the
-        pipe ends (None, put last) or when the import stops (`stop`)."""
+        contracts first, a batch stored). Ends at the batches' end (an empty message, put last: what follows is read
+        by `_next`), when the pipe ends (None, put last) or when the import stops (`stop`)."""
         while not self.stop.is_set():
             try:
                 message = self.receive.recv_bytes()
