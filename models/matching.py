@@ -71,7 +71,10 @@ def _period() -> tuple[str, str] | None:
     return (first, last) if first else None
 
 
-_FREE_ROWS = """INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead)
+# Every statement_match row is written by one of these (the rows free of a contract, those in the books only, the
+# walk's pairs and the rest).
+_INTO_MATCH = "INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead)"
+_FREE_ROWS = f"""{_INTO_MATCH}
 SELECT id, NULL, NULL, CASE WHEN kind = ? THEN ? WHEN candidates > 1 THEN ? ELSE ? END, day, 0, 1
 FROM statement_line WHERE (contract_id IS NULL OR kind = ?)"""
 
@@ -166,7 +169,7 @@ def _books_only(conn, period: tuple[str, str]) -> None:
     kinds = tuple(ENTRY_CLASS)
     on = "+e.date" if _days(last, first) > 184 else "e.date"
     conn.execute(
-        f"""INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead)
+        f"""{_INTO_MATCH}
             SELECT NULL, e.id, e.contract_id, ?, e.date, 0, 1 FROM ledger_entry e
             WHERE {on} BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))})
               AND e.id NOT IN ({REVERSED_IDS_SQL})
@@ -336,20 +339,12 @@ def _around(conn, days: tuple[str, str, str, str], left_l: dict, left_e: dict, r
 def _write_matched(conn, matched: list[tuple]) -> None:
     """The walk's pairs, written with their status, difference and lead said once in the statement (four values
     bound a row instead of seven: most of a statement's rows are written here)."""
-    conn.executemany(
-        "INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead) "
-        f"VALUES (?,?,?,'{MATCHED}',?,0,1)",
-        matched,
-    )
+    conn.executemany(f"{_INTO_MATCH} VALUES (?,?,?,'{MATCHED}',?,0,1)", matched)
     matched.clear()
 
 
 def _write(conn, out: list[tuple]) -> None:
-    conn.executemany(
-        "INSERT INTO statement_match (line_id, entry_id, contract_id, status, day, difference, lead) "
-        "VALUES (?,?,?,?,?,?,?)",
-        out,
-    )
+    conn.executemany(f"{_INTO_MATCH} VALUES (?,?,?,?,?,?,?)", out)
     out.clear()
 
 
