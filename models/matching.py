@@ -83,12 +83,14 @@ def rebuild(
     contracts: Iterable[int] | None = None,
     progress: Callable[[str, int], None] | None = None,
     entries: Callable[[str, tuple], Iterable[tuple] | None] | None = None,
+    order: str | None = None,
 ) -> None:
     """Rebuild the reconciliation (`StatementMatch`) from the imported rows, the live ledger and the client's
     choices: of the whole book, or of some contracts only (after a row was recorded or assigned). Deterministic:
     run again on the same book, it writes the same rows. `entries(sql, values)`, when given, may read the
     ledger's entries the walk of the whole book reads, elsewhere (models/reconcile.py: in a second process), or
-    say None (then they are read here)."""
+    say None (then they are read here). `order`, when given, says that the book's statement rows are those of one
+    statement, stored in the order of their days (RISING: the earliest first; FALLING: the latest first)."""
     conn = database.connection()
     period = _period()
     if contracts is None:
@@ -127,10 +129,10 @@ def rebuild(
                 # some contracts are rematched; every other contract's entries within the period are in the books
                 # only, written by SQLite without being read here (a busy day of a big book holds tens of thousands).
                 where_e, args_e = f" AND e.contract_id IN ({_NAMED})", (st.NOT_KEPT,)
-                _match_all(conn, period, where_e, where_l, args_e, args, progress)
+                _match_all(conn, period, where_e, where_l, args_e, args, progress, order=order)
                 _books_only(conn, period)
             else:
-                _match_all(conn, period, where_e, where_l, args, args, progress, entries)
+                _match_all(conn, period, where_e, where_l, args, args, progress, entries, order)
         for _, sql in indexes:
             conn.execute(sql)
 
@@ -185,12 +187,12 @@ ENTRY_CLASS_SQL = "CASE e.kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in
 
 def _match_all(
     conn, period: tuple[str, str], where_e: str, where_l: str, args_e: tuple, args_l: tuple, progress=None,
-    read_entries: Callable[[str, tuple], Iterable[tuple] | None] | None = None,
+    read_entries: Callable[[str, tuple], Iterable[tuple] | None] | None = None, order: str | None = None,
 ) -> None:  # fmt: skip
     """Walk the rows and the entries day by day, pairing those of the same contract, kind, currency and amount
     (the n-th row with the n-th entry); what is left, contract by contract, goes to `_match`. `where_e` and
     `where_l` (with their values `args_e`, `args_l`) limit the entries and the rows to some contracts;
-    `read_entries` may read the entries (`rebuild`: its `entries`)."""
+    `read_entries` may read the entries (`rebuild`: its `entries`); `order` as `rebuild` has it."""
     first, last = period
     near_from = (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat()
     near_to = (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat()
@@ -207,9 +209,13 @@ def _match_all(
             ORDER BY e.date, e.id"""
     entries_args = (walk_from, walk_to, *kinds, *args_e)
     entries = (read_entries and read_entries(entries_sql, entries_args)) or conn.execute(entries_sql, entries_args)
+    # The rows by day, then row. One statement's rows stored in the order of their days are in that order by id
+    # already (a row stored after another comes after it in the file): read so, SQLite need not sort them all
+    # first (ten million rows at 1,000,000 contracts); stored latest first, each day's rows are turned around.
     lines = database.connection().execute(
         f"""SELECT day, contract_id, {LINE_CLASS_SQL}, currency, amount, id FROM statement_line
-            WHERE contract_id IS NOT NULL AND kind != ?{where_l} ORDER BY day, row""",
+            WHERE contract_id IS NOT NULL AND kind != ?{where_l}
+            ORDER BY {_LINES_ORDER[order]}""",
         (st.NOT_KEPT, *args_l),
     )
     # The ledger itself is walked (R12: the live entries are those neither reversing nor reversed; a reversal is
@@ -224,6 +230,8 @@ def _match_all(
     by_day = operator.itemgetter(0)
     days_e = itertools.groupby(entries, key=by_day)
     days_l = itertools.groupby(lines, key=by_day)
+    if order == FALLING:
+        days_l = ((day, list(rows)[::-1]) for day, rows in days_l)
     de, dl = next(days_e, None), next(days_l, None)
     while de is not None or dl is not None:
         if dl is None or (de is not None and de[0] < dl[0]):
@@ -272,6 +280,9 @@ def _match_all(
             _write(conn, out)
     _write(conn, out)
 
+
+RISING, FALLING = "rising", "falling"  # a statement's rows stored in the order of their days: earliest, latest first
+_LINES_ORDER = {None: "day, row", RISING: "id", FALLING: "id DESC"}
 
 _ENTRY_COLUMNS = f"e.date, e.contract_id, {ENTRY_CLASS_SQL}, e.currency, e.amount, e.id, e.funding_id"
 

@@ -27,6 +27,7 @@ import itertools
 import json
 import marshal
 import multiprocessing
+import operator
 import os
 import queue
 import re
@@ -283,17 +284,31 @@ _REF, _DAY, _KIND, _AMOUNT, _SIGN, _CURRENCY = 2, 3, 4, 5, 6, 7
 
 
 class _Tally:
-    """A statement's period and its totals per currency and kind (the kinds kept), counted where it is read."""
+    """A statement's period and its totals per currency and kind (the kinds kept), counted where it is read; and
+    whether its rows came in the order of their days (`order`: matching.RISING, matching.FALLING or None)."""
 
     def __init__(self):
         self.first, self.last = "9999-12-31", "0000-01-01"
         self.totals: dict[str, dict[str, int]] = {}
+        self.rising = self.falling = True  # (so far: each row's day no earlier / no later than the one before it)
+        self.end: str | None = None  # the day of the last row read
+
+    @property
+    def order(self) -> str | None:
+        return matching.RISING if self.rising else matching.FALLING if self.falling else None
 
     def add(self, batch: list[tuple], sign: int = 1) -> None:
         """Count lines as `Opened.rows` gives them (sign -1: take back lines that were not stored after all)."""
         if sign > 0 and batch:
-            self.first = min(self.first, min(f[2] for f in batch))
-            self.last = max(self.last, max(f[2] for f in batch))
+            days = [f[2] for f in batch]
+            self.first, self.last = min(self.first, min(days)), max(self.last, max(days))
+            if self.end is not None:
+                days.insert(0, self.end)
+            self.end = days[-1]
+            nexts = itertools.islice(days, 1, None)
+            self.rising = self.rising and all(map(operator.le, days, nexts))
+            nexts = itertools.islice(days, 1, None)
+            self.falling = self.falling and all(map(operator.ge, days, nexts))
         for f in batch:
             if f[3] != st.NOT_KEPT:
                 kinds = self.totals.setdefault(f[6], {})
@@ -475,6 +490,9 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
             imported_at=ops._now(now), first_day=date.max, last_day=date.min, rows=0, new_lines=0,
         )  # fmt: skip
         store = _Storer(conn, statement)
+        # The book holds no other statement's rows: when this one's came in the order of their days, the walk reads
+        # them back in the order they were stored, without sorting them (matching.rebuild `order`).
+        alone = conn.execute("SELECT 1 FROM statement_line LIMIT 1").fetchone() is None
         rows = 0
         # A big statement: its rows' index of contracts is built once at the end, quicker than row by row; on a book
         # file, their references' unique index too (a million references in the order of dates, looked up one by
@@ -514,7 +532,8 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
         ops._audit(None, "statement imported", f"{path.name}: {store.new:,} new rows ({opened.format.name})", now)
         if progress:
             progress("match", 0)
-        matching.rebuild(None, progress, entries=reader.entries)  # (the whole book: as `reconcile` does)
+        # (the whole book: as `reconcile` does)
+        matching.rebuild(None, progress, entries=reader.entries, order=tally.order if alone else None)
     return Imported(statement, opened.format.name, rows, store.new, store.already, store.repeated)
 
 

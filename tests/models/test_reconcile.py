@@ -23,7 +23,7 @@ from models import statements as st
 from models.book import open_book
 from models.check import check_book
 from models.demo import generate
-from models.entities import Contract, LedgerEntry, Milestone, StatementLine
+from models.entities import Contract, LedgerEntry, Milestone, StatementLine, StatementMatch
 from models.errors import RuleError
 from models.statement_writer import REFERENCE_BASE, write_statement
 
@@ -636,6 +636,70 @@ def test_an_overlapping_statement_adds_only_its_new_rows(demo, tmp_path, monkeyp
         (t.currency, t.cls, t.books) for t in rc.totals()
     ]
     assert sum(t.statement for t in rc.totals()) > 0
+
+
+def _pairs() -> list[tuple]:
+    """Every row of the reconciliation: (the statement row's reference, entry, contract, status, day, difference,
+    lead), in a fixed order."""
+    references = dict(StatementLine.select(StatementLine.id, StatementLine.reference).tuples())
+    return sorted(
+        (references.get(m.line_id, ""), m.entry_id or 0, m.contract_id or 0, m.status, str(m.day),
+         m.difference, m.lead)
+        for m in StatementMatch.select()
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("order", [matching.RISING, matching.FALLING, None], ids=["rising", "falling", "shuffled"])
+@SIZES
+def test_a_statement_read_back_in_the_order_it_was_stored_pairs_as_when_sorted(
+    demo, tmp_path, monkeypatch, read_apart_from, order
+):
+    """The first statement of a book, its rows in the order of their days (earliest or latest first), is walked in
+    the order it was stored instead of sorted by day and row: the same pairs. Two same-day fundings of one contract
+    for the same amount make the order within a day count (the n-th row pairs with the n-th entry)."""
+    monkeypatch.setattr(rc, "READ_APART_FROM", read_apart_from)
+    contract = Contract.select().where(Contract.status == Contract.ACTIVE).order_by(Contract.id).first()
+    day = TODAY - timedelta(days=3)
+    for title in ("Twin A", "Twin B"):
+        ops.fund_milestone(ops.add_milestone(contract, title, 12_000), on=day, today=TODAY)
+    path, rows = statement(tmp_path)
+    head, body = rows[0], rows[1:]
+    assert [r[DATE] for r in body] == sorted(r[DATE] for r in body)  # (as written: the earliest first)
+    if order == matching.FALLING:
+        body.reverse()
+    elif order is None:
+        body = body[1::2] + body[::2]
+    save(path, [head, *body])
+    given = []
+    rebuild = matching.rebuild
+    monkeypatch.setattr(matching, "rebuild", lambda *a, **k: given.append(k.get("order")) or rebuild(*a, **k))
+    rc.import_statement(path)
+    assert given == [order]
+    walked = _pairs()
+    twins = [p for p in walked if p[1] and LedgerEntry.get_by_id(p[1]).amount == 12_000 and p[4] == str(day)]
+    assert len(twins) == 2 and {p[3] for p in twins} == {rc.MATCHED}
+    rc.reconcile()  # the whole book again, its rows sorted by day and row
+    assert given == [order, None]
+    assert _pairs() == walked
+    assert rc.agrees()
+
+
+def test_a_statement_of_earlier_days_imported_after_another_is_walked_sorted(demo, tmp_path, monkeypatch):
+    """Rows of an earlier statement are in the book: the rows are sorted by day and row for the walk, however the
+    new statement's came (read back in the order stored, the later statement's days would come first)."""
+    path, rows = statement(tmp_path)
+    head, body = rows[0], rows[1:]
+    half = len(body) // 2
+    given = []
+    rebuild = matching.rebuild
+    monkeypatch.setattr(matching, "rebuild", lambda *a, **k: given.append(k.get("order")) or rebuild(*a, **k))
+    rc.import_statement(save(tmp_path / "later.csv", [head, *body[half:]]))
+    rc.import_statement(save(tmp_path / "earlier.csv", [head, *body[:half]]))
+    assert given == [matching.RISING, None]
+    walked = _pairs()
+    assert rc.agrees() and rc.counts()[rc.MATCHED] == len(body)
+    rc.reconcile()
+    assert _pairs() == walked
 
 
 # ------------------------------------------------------------------ a statement with columns of its own
