@@ -185,6 +185,41 @@ LINE_CLASS_SQL = "CASE kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in KI
 ENTRY_CLASS_SQL = "CASE e.kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in ENTRY_CLASS.items()) + " END"
 
 
+def whole_walk_read(lines: int) -> tuple[str, tuple] | None:
+    """The read of the ledger's entries (SQL, values) that `rebuild` of the whole book will make when the statements'
+    rows number `lines`, if that is certain before it starts; else None (no statement has a period yet, or
+    `_few_contracts` may choose to read a few contracts' entries only). models/reconcile.py asks for it early."""
+    period = _period()
+    return _entries_read(period, "", ()) if period is not None and lines > _FEW_LINES else None
+
+
+def _near(period: tuple[str, str]) -> tuple[str, str]:
+    """The first and last days of the entries a row of `period` may be paired with (a date that differs)."""
+    first, last = period
+    return (
+        (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat(),
+        (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat(),
+    )
+
+
+def _entries_read(period: tuple[str, str], where_e: str, args_e: tuple) -> tuple[str, tuple]:
+    """The walk's read of the ledger's entries (SQL, values), by date then id: of some contracts (`where_e`, with its
+    values `args_e`) or of the whole book."""
+    near_from, near_to = _near(period)
+    kinds = tuple(ENTRY_CLASS)
+    # A few contracts: their entries by the contract's index; a long period: the ledger read straight through and
+    # sorted (quicker than a million visits by the index of dates); a short one: by the index of dates.
+    by_scan = bool(where_e) or (date.fromisoformat(near_to) - date.fromisoformat(near_from)).days > 184
+    # Columns in this order so that [1:5] is the key both sides share: contract, class, currency, amount.
+    # The whole book: the walk reads the statements' period only; the entries of the days around it (a date that
+    # differs) matter only to the contracts that have rows left, and are read for those alone after the walk.
+    walk_from, walk_to = (near_from, near_to) if where_e else period
+    sql = f"""SELECT {_ENTRY_COLUMNS} FROM ledger_entry e
+            WHERE {"+" if by_scan else ""}e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
+            ORDER BY e.date, e.id"""
+    return sql, (walk_from, walk_to, *kinds, *args_e)
+
+
 def _match_all(
     conn, period: tuple[str, str], where_e: str, where_l: str, args_e: tuple, args_l: tuple, progress=None,
     read_entries: Callable[[str, tuple], Iterable[tuple] | None] | None = None, order: str | None = None,
@@ -194,20 +229,8 @@ def _match_all(
     `where_l` (with their values `args_e`, `args_l`) limit the entries and the rows to some contracts;
     `read_entries` may read the entries (`rebuild`: its `entries`); `order` as `rebuild` has it."""
     first, last = period
-    near_from = (date.fromisoformat(first) - timedelta(days=NEAR_DAYS)).isoformat()
-    near_to = (date.fromisoformat(last) + timedelta(days=NEAR_DAYS)).isoformat()
-    kinds = tuple(ENTRY_CLASS)
-    # A few contracts: their entries by the contract's index; a long period: the ledger read straight through and
-    # sorted (quicker than a million visits by the index of dates); a short one: by the index of dates.
-    by_scan = bool(where_e) or (date.fromisoformat(near_to) - date.fromisoformat(near_from)).days > 184
-    # Columns in this order so that [1:5] is the key both sides share: contract, class, currency, amount.
-    # The whole book: the walk reads the statements' period only; the entries of the days around it (a date that
-    # differs) matter only to the contracts that have rows left, and are read for those alone after the walk.
-    walk_from, walk_to = (near_from, near_to) if where_e else (first, last)
-    entries_sql = f"""SELECT {_ENTRY_COLUMNS} FROM ledger_entry e
-            WHERE {"+" if by_scan else ""}e.date BETWEEN ? AND ? AND e.kind IN ({",".join("?" * len(kinds))}){where_e}
-            ORDER BY e.date, e.id"""
-    entries_args = (walk_from, walk_to, *kinds, *args_e)
+    near_from, near_to = _near(period)
+    entries_sql, entries_args = _entries_read(period, where_e, args_e)
     entries = (read_entries and read_entries(entries_sql, entries_args)) or conn.execute(entries_sql, entries_args)
     # The rows by day, then row. One statement's rows stored in the order of their days are in that order by id
     # already (a row stored after another comes after it in the file): read so, SQLite need not sort them all

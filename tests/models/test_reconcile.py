@@ -882,6 +882,39 @@ def test_a_big_statement_s_second_process_reads_the_ledger_for_the_matching_only
     assert everything() == found
 
 
+@pytest.mark.parametrize("same", [True, False], ids=["the walk's read", "another read"])
+def test_a_big_statement_s_second_process_is_asked_for_the_ledger_before_the_rows_indexes_are_built(
+    demo, tmp_path, monkeypatch, same
+):
+    """A statement too big to be taken for a few contracts': the walk's read of the ledger is asked of the second
+    process as soon as the rows are stored, and read and sorted there while this process builds the rows' indexes.
+    Were the walk to read something else after all, it reads that here: the same reconciliation either way."""
+    path, rows = statement(tmp_path)
+    monkeypatch.setattr(rc, "READ_APART_FROM", 0)
+    monkeypatch.setattr(matching, "_FEW_LINES", -1)  # (the walk of the whole ledger, as a big book's statement has)
+    if not same:
+        read = matching.whole_walk_read
+        monkeypatch.setattr(matching, "whole_walk_read", lambda lines: (read(lines)[0] + " ", read(lines)[1]))
+    events = []
+    ask, make_unique, entries = rc._Reader.ask_early, rc._Storer.make_unique, rc._Reader.entries
+    monkeypatch.setattr(rc._Reader, "ask_early", lambda r, *a: events.append("asked") or ask(r, *a))
+    monkeypatch.setattr(rc._Storer, "make_unique", lambda s, *a: events.append("indexes") or make_unique(s, *a))
+
+    def spied(reader, *args):
+        got = entries(reader, *args)
+        events.append(got is not None)
+        return got
+
+    monkeypatch.setattr(rc._Reader, "entries", spied)
+    demo.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    rc.import_statement(path)
+    assert events == ["asked", "indexes", same]
+    found = [(r.status, r.row, r.entry_id, r.contract_id) for r in rc.page(rc.STATUSES, limit=100_000)]
+    assert rc.agrees() and rc.counts()[rc.MATCHED] == len(rows) - 1
+    rc.reconcile()  # (in this process)
+    assert [(r.status, r.row, r.entry_id, r.contract_id) for r in rc.page(rc.STATUSES, limit=100_000)] == found
+
+
 def test_the_books_totals_added_up_by_the_walk_are_those_read_from_the_ledger_until_it_changes(
     demo, tmp_path, monkeypatch
 ):
