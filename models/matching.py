@@ -263,23 +263,38 @@ def _match_all(
             day, es, ls = dl[0], (), dl[1]
         else:
             day, es, ls = de[0], de[1], dl[1]
-        same: dict[tuple, list] = {}
+        # The day's live entries by (contract, class, currency, amount): the first of each, and those after it (a
+        # few: the same amount twice in a day), each in the order of ids.
+        same: dict[tuple, tuple] = {}
+        more: dict[tuple, list] = {}
         for r in es:
             key = (r[3], r[2])  # (currency, class: as the totals add them up)
             if r[5] not in reversed_ids:
-                same.setdefault(r[1:5], []).append(r)
+                k = r[1:5]
+                if k in same:
+                    more.setdefault(k, []).append(r)
+                else:
+                    same[k] = r
                 books[key] = books.get(key, 0) + r[4]
             else:
                 books.setdefault(key, 0)
+        twice = bool(more)
         for r in ls:
-            found = same.get(r[1:5])
-            if found:
-                matched.append((r[5], found.pop(0)[5], r[1], day))
+            k = r[1:5]
+            found = same.pop(k, None)
+            if found is not None:
+                matched.append((r[5], found[5], r[1], day))
+                if more and k in more:  # the next entry of that key waits for the next row
+                    same[k] = more[k].pop(0)
+                    if not more[k]:
+                        del more[k]
             else:
                 left_l[r[1]].append((r[1], r[5], r[2], r[3], r[4], day))
-        for waiting in same.values():
-            for r in waiting:
-                left_e[r[1]].append((r[1], r[5], r[2], r[3], r[4], r[0], r[6]))
+        waiting = [*same.values(), *itertools.chain.from_iterable(more.values())]
+        if twice:  # (in the order of ids, as when each key has one entry)
+            waiting.sort(key=_ID)
+        for r in waiting:
+            left_e[r[1]].append((r[1], r[5], r[2], r[3], r[4], r[0], r[6]))
         if es:
             de = next(days_e, None)
         if ls:
@@ -304,6 +319,7 @@ def _match_all(
     _write(conn, out)
 
 
+_ID = operator.itemgetter(5)  # an entry's id, in the rows the walk reads (_ENTRY_COLUMNS)
 RISING, FALLING = "rising", "falling"  # a statement's rows stored in the order of their days: earliest, latest first
 _LINES_ORDER = {None: "day, row", RISING: "id", FALLING: "id DESC"}
 
