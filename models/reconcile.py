@@ -662,6 +662,7 @@ class _Reader:
             self.ask_early(sql, args)
         if self.asked != (sql, args) or not self.sent:
             return None  # (asked for another read, or never: the second process is not asked twice)
+        self.sent = False  # (its one read: that process ends after it)
         first = self._next(_LEDGER_STOPPED)
         if not isinstance(first, list):  # ("stale",), ("end",) for no entries, or nothing read: read here
             return None
