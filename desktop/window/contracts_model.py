@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QTimer
-from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from desktop import formatting, qt_values
@@ -255,8 +255,9 @@ class ContractsModel(QAbstractTableModel):
             if state is None:
                 return None
             icon_name, colour, _words = formatting.STATES[state]
-            if role == FOREGROUND:
-                return QBrush(QColor(appearance.colour(colour)))
+            if role == FOREGROUND:  # (a colour, which Qt paints the text with as with a brush: the first QBrush
+                # made in a process costs PySide6 about 50 ms of setting up, here on the window's first paint)
+                return QColor(appearance.colour(colour))
             from desktop.icons import icon
 
             return icon(icon_name, appearance.colour(colour))

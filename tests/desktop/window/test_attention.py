@@ -7,9 +7,11 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from desktop.dialogs.overdue_events import OverdueEventsDialog, overdue_events_dialog
+from desktop.widgets import appearance
 from desktop.window.attention import EMPTY, ITEM_ROLE, AttentionPanel
 from models import ops, queries
 from models.check import check_book
@@ -422,6 +424,8 @@ def test_the_table_shows_a_next_deadline_for_every_contract_the_needs_attention_
             state = deadline_state(model.rows[row], model.today)
             assert (model.data(index, DECORATION) is None) == (state is None)
             assert (model.data(index, FOREGROUND) is None) == (state is None)
+            if state is not None:  # the words in the state's own colour
+                assert model.data(index, FOREGROUND) == QColor(appearance.colour(formatting.STATES[state][1]))
             out.append((model.data(index, ID_ROLE), model.data(index), state))
         return out
 
