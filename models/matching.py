@@ -153,10 +153,14 @@ _FEW_LINES = 1_000_000  # rows imported beyond which they are taken to name many
 _NAMED = "SELECT contract_id FROM statement_line WHERE contract_id IS NOT NULL AND kind != ?"
 
 
+def _imported_lines(conn) -> int:
+    """The rows the book's statements added (each statement's new ones)."""
+    return conn.execute("SELECT SUM(new_lines) FROM statement").fetchone()[0] or 0
+
+
 def _few_contracts(conn) -> bool:
     """True when the kept rows name at most _BY_CONTRACT contracts."""
-    lines = conn.execute("SELECT SUM(new_lines) FROM statement").fetchone()[0] or 0
-    if lines > _FEW_LINES:
+    if _imported_lines(conn) > _FEW_LINES:
         return False
     named = conn.execute(
         f"SELECT COUNT(*) FROM (SELECT DISTINCT contract_id FROM ({_NAMED}) LIMIT ?)", (st.NOT_KEPT, _BY_CONTRACT + 1)
@@ -185,12 +189,15 @@ LINE_CLASS_SQL = "CASE kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in KI
 ENTRY_CLASS_SQL = "CASE e.kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in ENTRY_CLASS.items()) + " END"
 
 
-def whole_walk_read(lines: int) -> tuple[str, tuple] | None:
-    """The read of the ledger's entries (SQL, values) that `rebuild` of the whole book will make when the statements'
-    rows number `lines`, if that is certain before it starts; else None (no statement has a period yet, or
-    `_few_contracts` may choose to read a few contracts' entries only). models/reconcile.py asks for it early."""
+def whole_walk_read(conn, adding: int) -> tuple[str, tuple] | None:
+    """The read of the ledger's entries (SQL, values) that `rebuild` of the whole book will make once `adding` more
+    rows are counted among the statements' (models/reconcile.py asks for it before they are), if that is certain
+    already; else None (no statement has a period yet, or `_few_contracts` may choose to read a few contracts'
+    entries only)."""
     period = _period()
-    return _entries_read(period, "", ()) if period is not None and lines > _FEW_LINES else None
+    if period is None or _imported_lines(conn) + adding <= _FEW_LINES:
+        return None
+    return _entries_read(period, "", ())
 
 
 def _near(period: tuple[str, str]) -> tuple[str, str]:

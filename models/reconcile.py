@@ -516,8 +516,7 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
             # The walk's read of the ledger, when it is certain already: the second process reads and sorts it
             # while the indexes are built here (ten million entries at 1,000,000 contracts).
             Statement.update(first_day=tally.first, last_day=tally.last).where(Statement.id == statement.id).execute()
-            earlier = conn.execute("SELECT COALESCE(SUM(new_lines), 0) FROM statement").fetchone()[0]
-            read = matching.whole_walk_read(earlier + store.new)
+            read = matching.whole_walk_read(conn, store.new)
             if read is not None:
                 reader.ask_early(*read)
         if indexes:

@@ -894,7 +894,7 @@ def test_a_big_statement_s_second_process_is_asked_for_the_ledger_before_the_row
     monkeypatch.setattr(matching, "_FEW_LINES", -1)  # (the walk of the whole ledger, as a big book's statement has)
     if not same:
         read = matching.whole_walk_read
-        monkeypatch.setattr(matching, "whole_walk_read", lambda lines: (read(lines)[0] + " ", read(lines)[1]))
+        monkeypatch.setattr(matching, "whole_walk_read", lambda *a: (read(*a)[0] + " ", read(*a)[1]))
     events = []
     ask, make_unique, entries = rc._Reader.ask_early, rc._Storer.make_unique, rc._Reader.entries
     monkeypatch.setattr(rc._Reader, "ask_early", lambda r, *a: events.append("asked") or ask(r, *a))
