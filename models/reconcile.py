@@ -512,10 +512,11 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
             store.store(_rows(batch, contracts, statement.id))
             if len(store.problems) >= st.MAX_PROBLEMS:
                 break
+        # (the statement's period, known once every row is read: the walk's read below depends on it)
+        Statement.update(first_day=tally.first, last_day=tally.last).where(Statement.id == statement.id).execute()
         if big and not (opened.problems or store.problems):
             # The walk's read of the ledger, when it is certain already: the second process reads and sorts it
             # while the indexes are built here (ten million entries at 1,000,000 contracts).
-            Statement.update(first_day=tally.first, last_day=tally.last).where(Statement.id == statement.id).execute()
             read = matching.whole_walk_read(conn, store.new)
             if read is not None:
                 reader.ask_early(*read)
@@ -533,9 +534,9 @@ def _import(path: Path, opened: st.Opened, now, progress) -> Imported:
             statement.delete_instance()  # nothing new: the book is left as it was
             return Imported(None, opened.format.name, rows, 0, store.already, store.repeated)
         tally.add(store.skipped, -1)
-        Statement.update(
-            first_day=tally.first, last_day=tally.last, rows=rows, new_lines=store.new, totals=json.dumps(tally.totals)
-        ).where(Statement.id == statement.id).execute()
+        Statement.update(rows=rows, new_lines=store.new, totals=json.dumps(tally.totals)).where(
+            Statement.id == statement.id
+        ).execute()
         ops._audit(None, "statement imported", f"{path.name}: {store.new:,} new rows ({opened.format.name})", now)
         if progress:
             progress("match", 0)
