@@ -74,10 +74,12 @@ def run(
     by_currency: bool = False,
     after: str | None = None,
     count: bool = True,
+    ordered: reports.Ordered | None = None,
 ) -> Report:
     """One report of the catalogue with the arguments it takes (a period only where it applies; a page only for
     the reports of many rows, and for them `after` (the last group read) and `count` (False: a page in the book's
-    order is not counted: models/report_pages.py); `by_currency`: sorted by currency first, by contract only)."""
+    order is not counted: models/report_pages.py); `by_currency`: sorted by currency first, by contract only;
+    `ordered`: a sorted page's order read already, on a worker thread (reports.ordered_page))."""
     fn = reports.REPORTS[key]
     kw: dict = {"first": first, "last": last, "filters": filters, "home": home}
     if key in KEYED and sort is None and limit is not None and (not count or after is not None):
@@ -92,6 +94,8 @@ def run(
         kw.update(offset=offset, limit=limit)
         if key in SORTABLE_BY_QUERY:
             kw["sort"] = sort
+            if ordered is not None:
+                kw["ordered"] = ordered
         if key in SORTED_BY_CURRENCY:
             kw["by_currency"] = by_currency
     return fn(**kw)

@@ -645,24 +645,54 @@ def _freelancer_sums(first: date | None, last: date | None, filters: Filters) ->
     return f"{sql} ORDER BY 1, 2", args
 
 
-def _by_freelancer(
-    first: date | None,
-    last: date | None,
-    filters: Filters,
-    home: str | bool | None,
+class Ordered(NamedTuple):
+    """What a sorted page of a report by contract or by freelancer costs: the page's groups' sums, (group,
+    currency, paid, fees, refunded) in the page's order, and how many groups the whole report has. Every group of
+    the range is added up before the first can be placed, so on a big book this is read apart, on the Reports
+    window's worker thread (`ordered_page`); the report is then made of it (`ordered=`) in a page's time."""
+
+    rows: list[tuple]
+    groups: int
+    key: str  # "spend_by_contract" or "spend_by_freelancer"
+    sort: str
+    by_currency: bool
+    offset: int
+    limit: int
+
+
+def ordered_page(
+    key: str,
+    run: Callable,
     *,
+    first: date | None = None,
+    last: date | None = None,
+    filters: Filters = NO_FILTERS,
+    sort: str,
+    by_currency: bool = False,
     offset: int = 0,
-    limit: int | None = None,
-    sort: str | None = None,
-) -> Report:
-    """The freelancer report: SQL sums one row per (freelancer, currency); the freelancers are ordered (by id, or
-    largest first by `sort`, by the largest of their currencies) and only the page's become rows, with their
-    names."""
-    columns = SPEND_COLUMNS
-    home = _home(home)
+    limit: int,
+) -> Ordered:
+    """The groups of a page of the report `key` (spend_by_contract or spend_by_freelancer) sorted by the column
+    `sort`, largest first (by currency first with `by_currency`, by contract only), and how many groups there are:
+    the part of `spend_by_contract`/`spend_by_freelancer(sort=…, limit=…)` that adds up every group. `run`: a
+    connection's `execute` (the Reports window's worker thread has no peewee connection of its own)."""
+    if key == "spend_by_contract":
+        rows, groups = _contract_order(run, first, last, filters, sort, by_currency, offset, limit)
+    elif key == "spend_by_freelancer":
+        rows, groups = _freelancer_order(run, first, last, filters, sort, offset, limit)
+    else:
+        raise ValueError(f"no sorted page of {key!r}")
+    return Ordered(rows, groups, key, sort, by_currency, offset, limit)
+
+
+def _freelancer_order(
+    run: Callable, first, last, filters: Filters, sort: str | None, offset: int, limit: int | None
+) -> tuple[list[tuple], int]:
+    """The rows (g, currency, paid, fees, refunded) of a page of freelancers in the report's order (by id, or
+    largest first by `sort`, by the largest of their currencies), and how many freelancers have rows."""
     _order(sort, "g")  # (refuses a column the report does not have)
     sql, args = _freelancer_sums(first, last, filters)
-    found = database.execute_sql(sql, args).fetchall()  # by freelancer, then currency
+    found = run(sql, args).fetchall()  # by freelancer, then currency
     if sort is None:
         keys = list(dict.fromkeys(g for g, *_ in found))
     else:
@@ -673,15 +703,47 @@ def _by_freelancer(
             best[row[0]] = max(best.get(row[0], 0), value)
         keys = sorted(best, key=lambda g: (-best[g], g))
     groups = len(keys)
-    whole = limit is None and not offset
-    page = keys if whole else keys[offset : None if limit is None else offset + limit]
+    if (limit is None and not offset) and sort is None:
+        return found, groups
+    page = keys[offset : None if limit is None else offset + limit]
+    place = {g: i for i, g in enumerate(page)}
+    return sorted((row for row in found if row[0] in place), key=lambda row: place[row[0]]), groups  # (stable)
+
+
+def _checked(ordered: Ordered, key: str, sort, by_currency: bool, offset: int, limit) -> Ordered:
+    """`ordered`, when it was read for this very page (else a ValueError: a page of another order or place)."""
+    if (ordered.key, ordered.sort, ordered.by_currency, ordered.offset, ordered.limit) != (
+        key, sort, by_currency, offset, limit
+    ):  # fmt: skip
+        raise ValueError("the sorted page read is of another page of the report")
+    return ordered
+
+
+def _by_freelancer(
+    first: date | None,
+    last: date | None,
+    filters: Filters,
+    home: str | bool | None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    sort: str | None = None,
+    ordered: Ordered | None = None,
+) -> Report:
+    """The freelancer report: SQL sums one row per (freelancer, currency); the freelancers are ordered (by id, or
+    largest first by `sort`, by the largest of their currencies) and only the page's become rows, with their
+    names (`ordered`: the page's rows in order, read already)."""
+    columns = SPEND_COLUMNS
+    home = _home(home)
+    if ordered is not None:
+        found, groups = _checked(ordered, "spend_by_freelancer", sort, False, offset, limit)[:2]
+    else:
+        found, groups = _freelancer_order(database.execute_sql, first, last, filters, sort, offset, limit)
+    page = list(dict.fromkeys(g for g, *_ in found))
     if len(page) > 1_000:  # (most of the freelancers: read every name at once)
         names = dict(database.execute_sql("SELECT id, name FROM freelancer").fetchall())
     else:
         names = {int(k): v for k, v in _labels("freelancer", page).items()}
-    if not whole or sort is not None:
-        place = {g: i for i, g in enumerate(page)}
-        found = sorted((row for row in found if row[0] in place), key=lambda row: place[row[0]])  # (stable)
     rows = _spend_rows(found, lambda g: names.get(g, str(g)))
     totals = _spend_totals(first, last, filters)
     home_rows: tuple[HomeRow, ...] = ()
@@ -747,6 +809,22 @@ def _contract_sums(first: date | None, last: date | None, filters: Filters, *, t
     )
 
 
+def _contract_order(
+    run: Callable, first, last, filters: Filters, sort: str | None, by_currency: bool, offset: int, limit: int | None
+) -> tuple[list[tuple], int]:
+    """The rows (id, currency, paid, fees, refunded) of a page of contracts in the report's order, and how many
+    contracts have rows: one statement, the contracts' sums made once, then the page and how many there are both
+    read from them."""
+    order = _order(sort, "id", by_currency=by_currency)
+    sql, args = _contract_sums(first, last, filters, titles=False)
+    found = run(
+        f"WITH k AS MATERIALIZED ({sql}) SELECT * FROM (SELECT 0, id, currency, paid, fees, refunded FROM k "
+        f"ORDER BY {order} LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), NULL, NULL, NULL, NULL FROM k",
+        [*args, -1 if limit is None else int(limit), int(offset)],
+    ).fetchall()
+    return [row[1:] for row in found if row[0] == 0], next(row[1] for row in found if row[0] == 1)
+
+
 def _by_contract(
     first: date | None,
     last: date | None,
@@ -757,28 +835,25 @@ def _by_contract(
     limit: int | None = None,
     sort: str | None = None,
     by_currency: bool = False,
+    ordered: Ordered | None = None,
 ) -> Report:
     """The contract report: a contract has one currency, so its figures, its order (by id, or largest first by
     `sort`) and its page are SQL over one row per contract. The whole report is one statement with the titles; a
-    page is the contracts' sums cut in SQL with their count, then the titles of the page's contracts."""
+    page is the contracts' sums cut in SQL with their count (`ordered`: read already), then the titles of the
+    page's contracts."""
     columns = SPEND_COLUMNS
     home = _home(home)
     run = database.execute_sql
     order = _order(sort, "id", by_currency=by_currency)
-    if limit is None and not offset:
+    if limit is None and not offset and ordered is None:
         sql, args = _contract_sums(first, last, filters, titles=True)
         rows = _spend_rows(run(f"{sql} ORDER BY {order}", args))
         groups = len(rows)
     else:
-        sql, args = _contract_sums(first, last, filters, titles=False)
-        # One statement: the contracts' sums made once, then the page and how many there are both read from them.
-        found = run(
-            f"WITH k AS MATERIALIZED ({sql}) SELECT * FROM (SELECT 0, id, currency, paid, fees, refunded FROM k "
-            f"ORDER BY {order} LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), NULL, NULL, NULL, NULL FROM k",
-            [*args, -1 if limit is None else int(limit), int(offset)],
-        ).fetchall()
-        page = [row[1:] for row in found if row[0] == 0]
-        groups = next(row[1] for row in found if row[0] == 1)
+        if ordered is not None:
+            page, groups = _checked(ordered, "spend_by_contract", sort, by_currency, offset, limit)[:2]
+        else:
+            page, groups = _contract_order(run, first, last, filters, sort, by_currency, offset, limit)
         titles = {int(k): v for k, v in _labels("contract", [row[0] for row in page]).items()}
         rows = _spend_rows(page, titles.__getitem__)
     totals = _spend_totals(first, last, filters)
@@ -827,11 +902,12 @@ def spend_by_freelancer(
     offset: int = 0,
     limit: int | None = None,
     sort: str | None = None,
+    ordered: Ordered | None = None,
 ) -> Report:
     """Paid, fees, refunded and spend per freelancer (key: the freelancer's id; label: their name). `sort` (a
     column) orders the freelancers by it, largest first by the largest of their currencies (else by id);
-    `offset`/`limit` give a page, as by contract."""
-    return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort)
+    `offset`/`limit` give a page, as by contract; `ordered`: that page's order, read already (`ordered_page`)."""
+    return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort, ordered=ordered)
 
 
 @many_objects()  # (its home currency's conversions too)
@@ -845,12 +921,14 @@ def spend_by_contract(
     limit: int | None = None,
     sort: str | None = None,
     by_currency: bool = False,
+    ordered: Ordered | None = None,
 ) -> Report:
     """Paid, fees, refunded and spend per contract (key: the contract's id; label: its title). `sort` (a
     column) orders the contracts by it, largest first (else by id), by currency first with `by_currency`;
     `offset`/`limit` give a page: the home currency is converted for the page's contracts only (the home total
-    is the whole report's)."""
-    return _by_contract(first, last, filters, home, offset=offset, limit=limit, sort=sort, by_currency=by_currency)
+    is the whole report's); `ordered`: that page's order, read already (`ordered_page`)."""
+    return _by_contract(first, last, filters, home, offset=offset, limit=limit, sort=sort, by_currency=by_currency,
+                        ordered=ordered)  # fmt: skip
 
 
 def fees_by_period(
@@ -1348,6 +1426,7 @@ __all__ = [
     "Filters",
     "HomeAmount",
     "HomeRow",
+    "Ordered",
     "Report",
     "Row",
     "budget_vs_actual",
@@ -1355,6 +1434,7 @@ __all__ = [
     "escrow_by_month_end",
     "fee_share",
     "fees_by_period",
+    "ordered_page",
     "refunds_by_period",
     "spend_by_contract",
     "spend_by_freelancer",

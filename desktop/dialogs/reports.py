@@ -13,7 +13,11 @@ page (and its totals, but for budget against actual) without counting its rows, 
 row read; then a worker thread counts the rows (and adds up budget against actual's totals) as the contracts
 table counts its own, "counting…" meanwhile (models/report_pages.py; a statement the window runs meanwhile stops
 the count, which starts again after). A click on a figure's heading has the report sort its pages (largest first;
-by currency first when amounts are as recorded), or, where it cannot, reads the rest and sorts them here.
+by currency first when amounts are as recorded), or, where it cannot, reads the rest and sorts them here. A page
+sorted by a figure adds up every contract or freelancer of the dates before it can place the first (seconds on a
+book of a million contracts, where the other pages take milliseconds), so that read runs on the worker thread too,
+in the count's place, for the first page and each next one (models/reports.ordered_page): the window stays usable,
+its rows stay as they are meanwhile, and the line above the table says that they are being sorted.
 """
 
 from __future__ import annotations
@@ -116,6 +120,23 @@ class _ReportCount:
         return report_pages.count(self.key, self.conn.execute, first=self.first, last=self.last, filters=self.filters)
 
 
+class _SortedRead:
+    """A page of a report by contract or by freelancer sorted by a figure, as the Counter reads it on its worker
+    thread: every contract or freelancer of the dates is added up before the first can be placed (seconds on a book
+    of a million contracts), through the book's connection (models/reports.ordered_page). The window stays usable
+    meanwhile and makes the page's rows of it when it comes (`run(ordered=…)`, `ReportModel.add_rows`)."""
+
+    def __init__(self, conn, key: str, first: date | None, last: date | None, filters: Filters, sort: str, *,
+                 by_currency: bool, offset: int, limit: int):  # fmt: skip
+        self.conn, self.key, self.first, self.last, self.filters = conn, key, first, last, filters
+        self.sort, self.by_currency, self.offset, self.limit = sort, by_currency, offset, limit
+
+    def count(self, *, cancelled=None) -> reports.Ordered:
+        return reports.ordered_page(self.key, self.conn.execute, first=self.first, last=self.last,
+                                    filters=self.filters, sort=self.sort, by_currency=self.by_currency,
+                                    offset=self.offset, limit=self.limit)  # fmt: skip
+
+
 def _combo(name: str, accessible: str, items, chars: int = 10) -> QComboBox:
     combo = named(QComboBox(), name, accessible)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -144,7 +165,8 @@ class ReportsDialog(QDialog):
         self._pending = QTimer(self, singleShot=True, interval=0)
         self._pending.timeout.connect(self.run)
         self.counter = Counter(self._counted)
-        self.counting: _ReportCount | None = None  # the rows of the report shown being counted
+        # the rows of the report shown being counted, or a sorted page of it being read (on the worker thread)
+        self.counting: _ReportCount | _SortedRead | None = None
         self._count_next: _ReportCount | None = None  # ... once it is shown
         self._notes: list[str] = []  # said above the table
         self._paging_at: int | None = None  # which of them says how the rows are read (and how many)
@@ -362,15 +384,19 @@ class ReportsDialog(QDialog):
         kw.setdefault("period", self.period_combo.currentData())
         return report_views.run(key, first=first, last=last, filters=self.filters(), **kw)
 
-    def run(self) -> None:
-        """The chosen report, read again with the choices made (a busy cursor meanwhile)."""
+    def run(self, ordered: reports.Ordered | None = None) -> None:
+        """The chosen report, read again with the choices made (a busy cursor meanwhile). Sorted by a figure a page
+        at a time, its first page is read on the worker thread (`_read_sorted`), then shown (`ordered`)."""
         self._pending.stop()
         self._stop_counting()
         key = self.key()
         self.period_combo.setEnabled(key in TAKES_PERIOD)
+        if ordered is None and key in KEYED and self.page_sort is not None:
+            self._read_sorted(key, 0)
+            return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            self._fill(key)
+            self._fill(key, ordered)
             header = self.table.horizontalHeader()
             if not self.model.canFetchMore():  # every row read: in the order the table's heading shows
                 self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
@@ -411,10 +437,47 @@ class ReportsDialog(QDialog):
             if paused is not None and self.counting is paused:
                 self.counter.start(paused)
 
+    def _read_sorted(self, key: str, offset: int) -> None:
+        """A page sorted by `page_sort` read on the worker thread: the first (the rows shown stay until it comes, in
+        the book's order, no more of them read meanwhile) or the next, from `offset`."""
+        kw = self._page_kw()
+        first, last = self.dates()
+        self.counting = _SortedRead(database.connection(), key, first, last, self.filters(), self.page_sort,
+                                    by_currency=kw["by_currency"] and key in report_views.SORTED_BY_CURRENCY,
+                                    offset=offset, limit=kw["limit"])  # fmt: skip
+        self.model.waiting = True
+        if offset == 0:
+            header = self.table.horizontalHeader()
+            if self.page_sort in self.model.columns:  # (the heading clicked: shown at once)
+                header.blockSignals(True)
+                header.setSortIndicator(self.model.columns.index(self.page_sort), Qt.SortOrder.DescendingOrder)
+                header.blockSignals(False)
+                header.viewport().update()
+            if self._paging_at is None:
+                self._paging_at = len(self._notes)
+                self._notes.append("")
+            self._notes[self._paging_at] = self._sorting_note(key)
+            self._show_notes()
+        self.counter.start(self.counting)
+
+    def _sorting_note(self, key: str) -> str:
+        what = "contracts" if report_views.GROUP[key] == "contract" else "freelancers"
+        order = COLUMN_TITLES[self.page_sort].lower()
+        each = "" if self.in_home() else " in each currency"
+        return (f"Sorting the {what} by {order}, largest first{each}: every one of them is added up first. "
+                "The rows below stay in the book's order until then.")  # fmt: skip
+
     def _counted(self, generation: int, found) -> None:
         if generation != self.counter.generation or self.counting is None:
             return  # (another report or other choices since)
         self.counting = None
+        if isinstance(found, reports.Ordered):  # a sorted page, read
+            if found.offset == 0:
+                self.run(ordered=found)
+            else:
+                self.model.add_rows(self._page_rows(self._run(self.key(), ordered=found, offset=found.offset,
+                                                              **self._page_kw())))  # fmt: skip
+            return
         groups, totals = found
         self.model.set_count(groups)
         if totals is not None and not self.in_home():  # budget against actual: its totals, counted with it
@@ -434,7 +497,7 @@ class ReportsDialog(QDialog):
         self.note.setText("\n".join(self._notes))
         self.note.setVisible(bool(self._notes))
 
-    def _fill(self, key: str) -> None:
+    def _fill(self, key: str, ordered: reports.Ordered | None = None) -> None:
         group = report_views.GROUP[key]
         title = PERIOD_TITLES[self.period_combo.currentData()] if key in TAKES_PERIOD else GROUP_TITLES[group]
         if key == "escrow_by_month_end":
@@ -448,7 +511,7 @@ class ReportsDialog(QDialog):
         self._paging_at = None
         if key in KEYED:  # many rows on a big book: a page at a time
             kw = self._page_kw()
-            report = self._run(key, **kw)
+            report = self._run(key, **kw, ordered=ordered)
             more = self._more_rows if report.groups > kw["limit"] else None
             if not report.counted:  # (counted after the page is shown, on a worker thread)
                 self._count_next = _ReportCount(database.connection(), key, *self.dates(), self.filters())
@@ -518,15 +581,25 @@ class ReportsDialog(QDialog):
         freelancer's rows in several currencies are one converted row)."""
         return key in report_views.SORTED_BY_CURRENCY or (self.in_home() and key in report_views.SORTABLE_BY_QUERY)
 
-    def _more_rows(self, offset: int, rest: bool = False) -> list:
+    def _more_rows(self, offset: int, rest: bool = False) -> list | None:
+        """The next page of rows (`rest`: all the rest), or None when it is read on the worker thread (a page sorted
+        by a figure: `_counted` adds it)."""
         kw = self._page_kw()
         if rest:  # (all the rest: from the report read whole, by the offset of what was read)
             kw.update(limit=None, count=True)
+        elif self.page_sort is not None:
+            self._stop_counting()
+            self._read_sorted(self.key(), offset)
+            return None
         with self._reading():
             if not kw["count"] and self.model.rows:  # the next page in the book's order: after the last row read
                 page = self._run(self.key(), after=self.model.rows[-1].key, **kw)
             else:
                 page = self._run(self.key(), offset=offset, **kw)
+        return self._page_rows(page)
+
+    def _page_rows(self, page: reports.Report) -> list:
+        """A next page's rows, as the table shows them (as recorded, or converted)."""
         if not page.counted:  # (not counted yet: at least what is read, and one more when more follow)
             self.model.groups = max(self.model.groups, self.model.read + page.groups)
         if not self.in_home():
@@ -543,6 +616,9 @@ class ReportsDialog(QDialog):
                 self.page_sort = column
                 self.run()
             return True
+        if self.model.waiting and not self.in_home():  # (a sorted page being read: given up for the book's order)
+            self.page_sort = None
+            self.run()
         return self.in_home()
 
     def _missing(self) -> str:

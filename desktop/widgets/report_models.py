@@ -85,7 +85,9 @@ class ReportModel(QAbstractTableModel):
         self.group_title = ""
         self.groups = 0  # how many rows the report has in all; while paging, how many groups (more than read)
         self.read = 0  # while paging, how many groups (contracts, freelancers) `rows` holds
-        self.more: Callable[[int, bool], list] | None = None  # paging: the next page (or all the rest) from a group
+        # paging: the next page (or all the rest) from a group; None when it is read apart (add_rows, when it comes)
+        self.more: Callable[[int, bool], list | None] | None = None
+        self.waiting = False  # rows are being read on a worker thread: no other page is asked for meanwhile
         self.sort_pages: Callable[[str | None], bool] | None = None  # paging: the report orders its pages (True)
         self.periods = False  # the rows' keys are periods ("2026-03")
         self.flag_rows: dict[str, Row] = {}  # budget in the home currency: each contract's row in its own currency
@@ -103,6 +105,7 @@ class ReportModel(QAbstractTableModel):
         self.groups = len(self.rows) if groups is None else groups
         self.read = _groups_in(self.rows)
         self.more = more
+        self.waiting = False
         self.endResetModel()
 
     def set_count(self, groups: int) -> None:
@@ -122,11 +125,21 @@ class ReportModel(QAbstractTableModel):
             self.endInsertRows()
 
     def canFetchMore(self, parent=NO_PARENT) -> bool:
-        return not parent.isValid() and self.more is not None and self.read < self.groups
+        return not parent.isValid() and self.more is not None and self.read < self.groups and not self.waiting
 
     def fetchMore(self, parent=NO_PARENT, *, rest: bool = False) -> None:
-        """The next page of rows (`rest`: all of them still unread)."""
+        """The next page of rows (`rest`: all of them still unread), or, when `more` reads it apart, nothing yet:
+        `add_rows` adds it when it comes."""
+        if self.waiting:
+            return
+        self.waiting = True
         rows = self.more(self.read, rest) if self.more else []
+        if rows is not None:
+            self.add_rows(rows)
+
+    def add_rows(self, rows: list) -> None:
+        """The page read (none: every row is read)."""
+        self.waiting = False
         if not rows:
             self.groups = self.read
             return
@@ -270,7 +283,7 @@ class ReportModel(QAbstractTableModel):
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         key = self.columns[column] if 0 <= column < len(self.columns) else "label"
-        if self.sort_pages is not None and self.canFetchMore():
+        if self.sort_pages is not None and (self.waiting or self.canFetchMore()):
             if self.sort_pages(key if key not in ("label", "currency", "flag", "share") else None):
                 return  # (the report orders its pages, or keeps its order)
             self.fetchMore(rest=True)  # every row read, then sorted here

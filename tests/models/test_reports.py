@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from models import ops, rates, reports
 from models.book import open_book
-from models.entities import Contract, LedgerEntry
+from models.entities import Contract, LedgerEntry, database
 from models.errors import RuleError
 from models.reports import Filters
 from tests.models.rules import funded_milestone
@@ -314,6 +314,33 @@ def test_paging_and_sorting_by_contract(small):
             pages = [reports.spend_by_contract(first=first, home=False, sort=sort, offset=i, limit=1) for i in range(3)]
             assert [r for p in pages for r in p.rows] == list(full.rows)
             assert {p.groups for p in pages} == {full.groups} and all(p.totals == full.totals for p in pages)
+
+
+def test_a_sorted_page_read_apart_is_the_page_read_at_once(small):
+    """What the Reports window reads on its worker thread for a page sorted by a figure (reports.ordered_page,
+    through a connection's `execute`), made into the report (`ordered=`), is the page the report reads itself; an
+    order read for another page is refused, not shown."""
+    run = database.connection().execute
+    for key, fn, kw in (
+        ("spend_by_contract", reports.spend_by_contract, {"by_currency": True}),
+        ("spend_by_contract", reports.spend_by_contract, {}),
+        ("spend_by_freelancer", reports.spend_by_freelancer, {}),
+    ):
+        for first, home in ((None, False), (D2, None)):
+            for offset in (0, 1):
+                at_once = fn(first=first, home=home, sort="spend", offset=offset, limit=1, **kw)
+                order = reports.ordered_page(key, run, first=first, sort="spend", offset=offset, limit=1, **kw)
+                assert order.groups == at_once.groups and len(order.rows) >= 1
+                apart = fn(first=first, home=home, sort="spend", offset=offset, limit=1, ordered=order, **kw)
+                assert apart == at_once, (key, first, offset)
+        with pytest.raises(ValueError, match="another page"):
+            fn(home=False, sort="fees", limit=1, ordered=order, **kw)
+    with pytest.raises(ValueError, match="no sorted page"):
+        reports.ordered_page("budget_vs_actual", run, sort="spend", limit=1)
+    # The report is made of the order it is given (another page's, here), not read again.
+    second = reports.ordered_page("spend_by_contract", run, sort="spend", offset=1, limit=1)
+    shown = reports.spend_by_contract(home=False, sort="spend", limit=1, ordered=second._replace(offset=0))
+    assert [r.key for r in shown.rows] == [str(second.rows[0][0])]
 
 
 def test_a_group_counts_when_one_of_its_days_has_none_of_its_figures(small):

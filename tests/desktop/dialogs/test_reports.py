@@ -104,6 +104,27 @@ def held_count(monkeypatch):
     return gate
 
 
+@pytest.fixture
+def held_sort(monkeypatch):
+    """The worker's read of a sorted page waits until the test sets the Event it returns (and gives up, as an
+    interrupted read, when the window cancels it meanwhile); the list it returns logs each read: (sort, offset,
+    thread, "read" or "cancelled")."""
+    gate, log = threading.Event(), []
+    read = view._SortedRead.count
+
+    def held(self, *, cancelled=None):
+        while not gate.wait(0.005):
+            if cancelled is not None and cancelled():
+                log.append((self.sort, self.offset, threading.get_ident(), "cancelled"))
+                raise sqlite3.OperationalError("interrupted")
+        found = read(self, cancelled=cancelled)
+        log.append((self.sort, self.offset, threading.get_ident(), "read"))
+        return found
+
+    monkeypatch.setattr(view._SortedRead, "count", held)
+    return gate, log
+
+
 def opened(qtbot, window, report: str = "spend_by_period"):
     dialog = window.reports_dialog(report)
     qtbot.waitExposed(dialog)
@@ -368,6 +389,70 @@ def test_a_report_as_recorded_of_many_contracts_is_read_a_page_at_a_time(
     assert "largest spend first in each currency" in dialog.note.text()
     m.fetchMore()
     assert [r.label for r in m.rows] == ["Logo", "Copy", "Site"] and not m.canFetchMore()
+
+
+def test_a_heading_clicked_sorts_on_the_worker_thread_while_the_window_shows_its_rows(
+    qtbot, window, books, monkeypatch, held_sort
+):
+    """Sorted by a figure, every contract of the dates is added up before the first can be placed (seconds on a
+    book of a million contracts): that read runs on the worker thread, for the first page and each next one. The
+    click returns at once, the rows shown stay (no page read meanwhile) and the line above the table says what is
+    under way."""
+    gate, log = held_sort
+    monkeypatch.setattr(view, "PAGE", 2)
+    dialog = opened(qtbot, window, "spend_by_contract")
+    m = dialog.model
+    assert [r.label for r in m.rows] == ["Logo", "Site"]  # (the table reads more pages as it has room: not yet)
+    m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)  # (the count under way given up: sorted, counted)
+    assert [r.label for r in m.rows] == ["Logo", "Site"] and not m.canFetchMore()  # (the read is held)
+    assert "Sorting the contracts by spend, largest first in each currency: every one of them is added up first. " \
+           "The rows below stay in the book's order until then." in dialog.note.text()  # fmt: skip
+    assert dialog.table.horizontalHeader().sortIndicatorSection() == m.columns.index("spend")
+    gate.set()
+    qtbot.waitUntil(lambda: [r.label for r in m.rows][:2] == ["Logo", "Copy"], timeout=10_000)
+    assert "largest spend first in each currency" in dialog.note.text() and "Sorting" not in dialog.note.text()
+    assert dialog.summary.text().startswith("Spend by contract: 3 contracts,")
+    if m.canFetchMore():  # the next page, sorted: read on the worker thread too (the table asks for it itself)
+        m.fetchMore()
+    qtbot.waitUntil(lambda: len(m.rows) == 3, timeout=10_000)
+    assert [r.label for r in m.rows] == ["Logo", "Copy", "Site"] and not m.canFetchMore()
+    assert [(sort, offset, outcome) for sort, offset, _, outcome in log] == [("spend", 0, "read"), ("spend", 2, "read")]
+    assert threading.main_thread().ident not in {thread for _, _, thread, _ in log}
+    dialog.close()
+
+
+def test_a_newer_heading_cancels_the_sorted_read_under_way(qtbot, window, with_home, monkeypatch, held_sort):
+    gate, log = held_sort
+    rates.record_rate("JPY", "2026-04", "0.006", today=TODAY)
+    monkeypatch.setattr(view, "HOME_PAGE", 2)
+    dialog = opened(qtbot, window, "spend_by_contract")
+    m = dialog.model
+    m.sort(m.columns.index("refunded"), Qt.SortOrder.DescendingOrder)
+    assert "Sorting the contracts by refunds received, largest first:" in dialog.note.text()
+    m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)  # (the first read still held)
+    assert "Sorting the contracts by spend, largest first:" in dialog.note.text()
+    gate.set()
+    qtbot.waitUntil(lambda: dialog.counting is None and not m.waiting, timeout=10_000)
+    assert [r.label for r in m.rows][:2] == ["Site", "Logo"] and "largest spend first" in dialog.note.text()
+    # The older read was given up (before it began, or interrupted): never read to its end, never shown.
+    assert [sort for sort, _, _, outcome in log if outcome == "read"][:1] == ["spend"]
+    assert {sort for sort, _, _, outcome in log if outcome == "read"} == {"spend"}
+    dialog.close()
+
+
+def test_a_heading_of_words_clicked_while_a_sorted_read_is_under_way_sorts_every_row_here(
+    qtbot, window, books, monkeypatch, held_sort
+):
+    _gate, log = held_sort
+    monkeypatch.setattr(view, "PAGE", 2)
+    dialog = opened(qtbot, window, "spend_by_contract")
+    m = dialog.model
+    m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)
+    assert m.waiting and len(m.rows) == 2
+    dialog.table.sortByColumn(m.columns.index("label"), Qt.SortOrder.AscendingOrder)  # (the read given up)
+    assert [r.label for r in m.rows] == ["Copy", "Logo", "Site"] and not m.canFetchMore() and not m.waiting
+    assert dialog.page_sort is None and "read" not in [outcome for *_, outcome in log]  # (given up, never shown)
+    dialog.close()
 
 
 def test_a_heading_the_report_cannot_sort_by_reads_every_page_first(qtbot, window, books, monkeypatch, counted_at_once):
