@@ -45,7 +45,7 @@ import io
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -432,8 +432,9 @@ class Converter:
     Inside `converting_together()`, every Converter of the same home currency in that thread shares what it has
     read and converted (the year-end pack's reports convert the same contracts' day sums several times)."""
 
-    def __init__(self, home: str | None = None):
+    def __init__(self, home: str | None = None, *, run: Callable | None = None):
         self.home = home or home_currency()
+        self.run = run or database.execute_sql  # (a connection's `execute`: a worker thread has no peewee connection)
         shared = getattr(_together, "held", None)
         state = None if shared is None else shared.get(self.home)
         if state is None:
@@ -449,7 +450,7 @@ class Converter:
         periods: list[str] = []
         days: list[Rate] = []
         months: dict[str, Rate] = {}
-        rows = database.execute_sql(
+        rows = self.run(
             "SELECT currency, home, period, rate, quoted, source FROM exchange_rate WHERE home = ? AND currency = ? "
             "ORDER BY period",
             (self.home, currency),
@@ -503,6 +504,18 @@ class Converter:
 
 
 _new = tuple.__new__  # (a Converted from its values at once, without the keyword handling of Converted(...))
+
+
+def factors_of(converter: Converter, currency: str, on_day: date) -> tuple[int, int]:
+    """What `converter` converts an amount of `currency` dated `on_day` with: (n, d), the amount x n / d, rounded
+    half to even (convert_once's arithmetic); (1, 1) in the home currency; (0, 1) when there is no rate to use:
+    the amount is left out of a converted figure, as convert_once's Missing is."""
+    if currency == converter.home:
+        return 1, 1
+    rate = converter.rate_for(currency, on_day)
+    if rate is None or rate.value is None:
+        return 0, 1
+    return _factors(currency, rate.value, converter.home)
 
 
 def _factors(from_currency: str, rate: Fraction, home: str) -> tuple[int, int]:

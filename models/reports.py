@@ -62,7 +62,7 @@ from typing import NamedTuple
 from . import report_totals
 from .entities import LedgerEntry, database
 from .queries import in_chunks
-from .rates import Conversion, Converter, Missing, home_currency
+from .rates import Conversion, Converter, Missing, factors_of, home_currency
 
 E = LedgerEntry
 
@@ -312,13 +312,14 @@ def _home_day_rows(
     base: Iterable[str],
     keys: list | None = None,
     contracts: tuple[str, list] = ("", []),
+    run: Callable | None = None,
 ) -> list[tuple]:
     """The kept day sums of the contracts `filters` keeps, dated first..last, as `_Home.add` takes them: rows
     (group, currency, day, *sums of `base`, in its order), one per contract and day that has some (a
     freelancer's contracts of one day are added up by `_Home`: no sort here). `by`: "contract" or "freelancer";
     `keys`: only these groups; `contracts`: only the contracts `c` that these SQL conditions (" AND ...") and
-    arguments keep."""
-    run = database.execute_sql
+    arguments keep; `run`: a connection's `execute` (else the book's)."""
+    run = run or database.execute_sql
     base = list(base)
     where, args = _where(filters, "d", first=first, last=last)
     if contracts[0]:  # (looked up as the day sums are read in their order: not each contract's through an index)
@@ -656,6 +657,7 @@ class Ordered(NamedTuple):
     key: str  # "spend_by_contract" or "spend_by_freelancer"
     sort: str
     by_currency: bool
+    home: str | None  # the figures compared as converted into it (else as recorded)
     offset: int
     limit: int
 
@@ -669,32 +671,45 @@ def ordered_page(
     filters: Filters = NO_FILTERS,
     sort: str,
     by_currency: bool = False,
+    home: str | None = None,
     offset: int = 0,
     limit: int,
 ) -> Ordered:
     """The groups of a page of the report `key` (spend_by_contract or spend_by_freelancer) sorted by the column
-    `sort`, largest first (by currency first with `by_currency`, by contract only), and how many groups there are:
+    `sort`, largest first (by currency first with `by_currency`, by contract only; as converted into `home`, the
+    report's home currency, without), and how many groups there are:
     the part of `spend_by_contract`/`spend_by_freelancer(sort=…, limit=…)` that adds up every group. `run`: a
     connection's `execute` (the Reports window's worker thread has no peewee connection of its own)."""
     if key == "spend_by_contract":
-        rows, groups = _contract_order(run, first, last, filters, sort, by_currency, offset, limit)
+        rows, groups = _contract_order(run, first, last, filters, sort, by_currency, offset, limit, home)
     elif key == "spend_by_freelancer":
-        rows, groups = _freelancer_order(run, first, last, filters, sort, offset, limit)
+        rows, groups = _freelancer_order(run, first, last, filters, sort, offset, limit, home)
     else:
         raise ValueError(f"no sorted page of {key!r}")
-    return Ordered(rows, groups, key, sort, by_currency, offset, limit)
+    return Ordered(rows, groups, key, sort, by_currency, home, offset, limit)
 
 
 def _freelancer_order(
-    run: Callable, first, last, filters: Filters, sort: str | None, offset: int, limit: int | None
+    run: Callable,
+    first,
+    last,
+    filters: Filters,
+    sort: str | None,
+    offset: int,
+    limit: int | None,
+    home: str | None = None,
 ) -> tuple[list[tuple], int]:
     """The rows (g, currency, paid, fees, refunded) of a page of freelancers in the report's order (by id, or
-    largest first by `sort`, by the largest of their currencies), and how many freelancers have rows."""
+    largest first by `sort`: by the largest of their currencies, or with `home` by the figure converted into it,
+    all their currencies added up), and how many freelancers have rows."""
     _order(sort, "g")  # (refuses a column the report does not have)
     sql, args = _freelancer_sums(first, last, filters)
     found = run(sql, args).fetchall()  # by freelancer, then currency
     if sort is None:
         keys = list(dict.fromkeys(g for g, *_ in found))
+    elif home is not None:
+        values = _home_values("freelancer", run, home, first, last, filters, sort)
+        keys = sorted(dict.fromkeys(g for g, *_ in found), key=lambda g: (-max(values.get(g, 0), 0), g))
     else:
         at = None if sort == "spend" else 2 + SPEND_SUMS.index(sort)  # (its place in a row found)
         best: dict[int, int] = {}
@@ -710,10 +725,10 @@ def _freelancer_order(
     return sorted((row for row in found if row[0] in place), key=lambda row: place[row[0]]), groups  # (stable)
 
 
-def _checked(ordered: Ordered, key: str, sort, by_currency: bool, offset: int, limit) -> Ordered:
+def _checked(ordered: Ordered, key: str, sort, by_currency: bool, home, offset: int, limit) -> Ordered:
     """`ordered`, when it was read for this very page (else a ValueError: a page of another order or place)."""
-    if (ordered.key, ordered.sort, ordered.by_currency, ordered.offset, ordered.limit) != (
-        key, sort, by_currency, offset, limit
+    if (ordered.key, ordered.sort, ordered.by_currency, ordered.home, ordered.offset, ordered.limit) != (
+        key, sort, by_currency, home, offset, limit
     ):  # fmt: skip
         raise ValueError("the sorted page read is of another page of the report")
     return ordered
@@ -736,9 +751,9 @@ def _by_freelancer(
     columns = SPEND_COLUMNS
     home = _home(home)
     if ordered is not None:
-        found, groups = _checked(ordered, "spend_by_freelancer", sort, False, offset, limit)[:2]
+        found, groups = _checked(ordered, "spend_by_freelancer", sort, False, home, offset, limit)[:2]
     else:
-        found, groups = _freelancer_order(database.execute_sql, first, last, filters, sort, offset, limit)
+        found, groups = _freelancer_order(database.execute_sql, first, last, filters, sort, offset, limit, home)
     page = list(dict.fromkeys(g for g, *_ in found))
     if len(page) > 1_000:  # (most of the freelancers: read every name at once)
         names = dict(database.execute_sql("SELECT id, name FROM freelancer").fetchall())
@@ -809,12 +824,142 @@ def _contract_sums(first: date | None, last: date | None, filters: Filters, *, t
     )
 
 
+# ------------------------------------------------------------------ the order in the home currency
+# A report by contract or by freelancer sorted by a figure in the home currency is ordered by the figure as it is
+# shown: each day's sum converted at that day's rate and rounded (half to even), as `_Home` converts them, the
+# conversions added up. Amounts in different currencies are never compared as recorded (¥100,000 is not more than
+# €1,000). SQL converts every day's sum with the factors of its currency and day (amount x n / d, exactly, in
+# whole numbers: rates.factors_of), so that only the page is converted again in Python. That is a pass over every
+# day of the dates, with a look-up and a conversion per day: twice the time of the same order as recorded (the
+# Reports window reads it on its worker thread).
+_FIT = 2**62  # |amount| x a factor stays below this: SQL's 64-bit whole numbers never overflow into floats
+
+
+def _factors_table(run: Callable, home: str, first: date | None, last: date | None) -> int:
+    """The temporary table `report_factor(currency, day, n, d)` filled with the factors that convert into `home`
+    each currency and day of the book's day sums dated first..last (n = 0: no rate, the amount is left out, as the
+    figures leave it out); and the largest amount they may all multiply in SQL (a larger one, or a day with no
+    factors, and the caller converts in Python). A table, not a list in the statement: looked up by its key."""
+    converter = Converter(home, run=run)
+    where, args = _where(NO_FILTERS, "r", first=first, last=last)
+    values, largest = [], 1
+    for currency, day in run(f"SELECT DISTINCT r.currency, r.day FROM report_day r WHERE 1{where}", args).fetchall():
+        try:
+            n, d = factors_of(converter, str(currency), date.fromisoformat(str(day)))
+        except (KeyError, ValueError):  # (a currency or day the book should not hold: left to Python's conversion)
+            continue
+        largest = max(largest, n, d)
+        values.append(f"({_quoted(currency)}, {_quoted(day)}, {int(n)}, {int(d)})")
+    run(
+        "CREATE TEMP TABLE IF NOT EXISTS report_factor (currency TEXT NOT NULL, day TEXT NOT NULL, n BIGINT NOT "
+        "NULL, d BIGINT NOT NULL, PRIMARY KEY (currency, day))"
+    )
+    run("DELETE FROM report_factor")
+    for chunk in range(0, len(values), 5_000):
+        run(f"INSERT INTO report_factor (currency, day, n, d) VALUES {', '.join(values[chunk : chunk + 5_000])}")
+    return _FIT // (2 * largest)
+
+
+def _quoted(text) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _converted_sql(column: str) -> str:
+    """SQL: `column` (a day's sum) converted with the factors of table `f`, rounded half to even (as
+    rates.Converter.convert_once, of the amount's size, then its sign: half to even is symmetric)."""
+    product = f"(abs({column}) * f.n)"
+    whole, twice = f"({product} / f.d)", f"(2 * ({product} % f.d))"
+    up = f"CASE WHEN {twice} > f.d OR ({twice} = f.d AND {whole} % 2 = 1) THEN 1 ELSE 0 END"
+    sign = f"CASE WHEN {column} < 0 THEN -1 ELSE 1 END"
+    return f"(CASE WHEN {column} = 0 OR f.n = 0 THEN 0 ELSE {sign} * ({whole} + {up}) END)"
+
+
+def _too_big_sql(columns: Iterable[str], fit: int) -> str:
+    """SQL: 1 when a day has no factors or an amount too large to convert in SQL, else 0."""
+    big = " OR ".join(f"abs({c}) > {int(fit)}" for c in columns)
+    return f"(CASE WHEN f.n IS NULL OR {big} THEN 1 ELSE 0 END)"
+
+
+def _home_figure(sort: str, sums: Sequence[int]) -> int:
+    """The figure `sort` of a group's converted (paid, fees, refunded)."""
+    return sum(sign * sums[SPEND_SUMS.index(b)] for b, sign in DERIVED.get(sort, {sort: 1}).items())
+
+
+def _home_values(by: str, run: Callable, home: str, first, last, filters: Filters, sort: str) -> dict[int, int]:
+    """Each group's (contract's, freelancer's) figure `sort` in `home`, as its row in the home currency shows it,
+    for every group with day sums dated first..last that `filters` keeps. Converted in SQL; in Python (`_Home`)
+    when SQL cannot convert every amount exactly."""
+    fit = _factors_table(run, home, first, last)
+    where, args = _where(filters, "d", first=first, last=last)
+    join = "LEFT JOIN report_factor f ON f.currency = d.currency AND f.day = d.day"
+    if by == "contract":
+        key, source = "d.contract_id", f"contract_day d {join} WHERE {_SOME}{where} GROUP BY d.contract_id"
+    else:  # (a freelancer's contracts' sums of a day added up first, then converted: as `_Home` adds them)
+        days = (
+            "SELECT d.freelancer_id AS g, d.currency AS currency, d.day AS day, SUM(d.paid) AS paid, "
+            f"SUM(d.fees) AS fees, SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} "
+            "GROUP BY d.freelancer_id, d.currency, d.day"
+        )
+        key, source = "d.g", f"({days}) d {join} GROUP BY d.g"
+    sums = ", ".join(f"SUM({_converted_sql(f'd.{b}')})" for b in SPEND_SUMS)
+    too_big = _too_big_sql([f"d.{b}" for b in SPEND_SUMS], fit)
+    found = run(f"SELECT {key}, {sums}, MAX({too_big}) FROM {source}", args).fetchall()
+    if not any(row[4] for row in found):
+        return {int(row[0]): _home_figure(sort, row[1:4]) for row in found}
+    sums_ = _Home(Converter(home, run=run), SPEND_SUMS, offset=3)  # (exactly, in Python: slower)
+    sums_.add_rows(_home_day_rows(by, first, last, filters, SPEND_SUMS, run=run))
+    return {int(g): sums_.row(g, "", (sort,)).figures[sort].amount for g in sums_.sums}
+
+
+def _contract_home_order(
+    run: Callable, home: str, first, last, filters: Filters, sort: str, offset: int, limit: int | None
+) -> tuple[list[tuple], int]:
+    """`_contract_order` by a figure in the home currency: each contract's day sums dated first..last, as recorded
+    and converted (`_converted_sql`), added up in one statement, then the page in the order of the converted
+    figure and how many contracts there are."""
+    fit = _factors_table(run, home, first, last)
+    where, args = _where(filters, "d", first=first, last=last)
+    converted = ", ".join(f"SUM({_converted_sql(f'd.{b}')}) AS h_{b}" for b in SPEND_SUMS)
+    figure = " + ".join(f"({sign}) * h_{b}" for b, sign in DERIVED.get(sort, {sort: 1}).items())
+    too_big = _too_big_sql([f"d.{b}" for b in SPEND_SUMS], fit)
+    found = run(
+        "WITH k AS MATERIALIZED (SELECT d.contract_id AS id, d.currency AS currency, SUM(d.paid) AS "
+        f"paid, SUM(d.fees) AS fees, SUM(d.refunded) AS refunded, {converted}, MAX({too_big}) AS big "
+        "FROM contract_day d LEFT JOIN report_factor f ON f.currency = d.currency AND f.day = d.day "
+        f"WHERE {_SOME}{where} "
+        f"GROUP BY +d.contract_id HAVING {_nonzero('d')}) SELECT * FROM (SELECT 0, id, currency, paid, fees, "
+        f"refunded FROM k ORDER BY max({figure}, 0) DESC, id LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), NULL, "
+        "MAX(big), NULL, NULL FROM k",
+        [*args, -1 if limit is None else int(limit), int(offset)],
+    ).fetchall()
+    page = [row[1:] for row in found if row[0] == 0]
+    groups, big = next((row[1], row[3]) for row in found if row[0] == 1)
+    if not big:
+        return page, groups
+    # (an amount SQL cannot convert exactly: every contract's figure converted in Python, then sorted here)
+    values = _home_values("contract", run, home, first, last, filters, sort)
+    sql, args = _contract_sums(first, last, filters, titles=False)
+    rows = sorted(run(sql, args).fetchall(), key=lambda row: (-max(values.get(row[0], 0), 0), row[0]))
+    return rows[offset : None if limit is None else offset + limit], len(rows)
+
+
 def _contract_order(
-    run: Callable, first, last, filters: Filters, sort: str | None, by_currency: bool, offset: int, limit: int | None
+    run: Callable,
+    first,
+    last,
+    filters: Filters,
+    sort: str | None,
+    by_currency: bool,
+    offset: int,
+    limit: int | None,
+    home: str | None = None,
 ) -> tuple[list[tuple], int]:
     """The rows (id, currency, paid, fees, refunded) of a page of contracts in the report's order, and how many
     contracts have rows: one statement, the contracts' sums made once, then the page and how many there are both
-    read from them."""
+    read from them. With `home` (and not `by_currency`), a figure is compared as converted into it."""
+    if home is not None and sort is not None and not by_currency:
+        _order(sort, "id")  # (refuses a column the report does not have)
+        return _contract_home_order(run, home, first, last, filters, sort, offset, limit)
     order = _order(sort, "id", by_currency=by_currency)
     sql, args = _contract_sums(first, last, filters, titles=False)
     found = run(
@@ -845,15 +990,15 @@ def _by_contract(
     home = _home(home)
     run = database.execute_sql
     order = _order(sort, "id", by_currency=by_currency)
-    if limit is None and not offset and ordered is None:
+    if limit is None and not offset and ordered is None and (sort is None or by_currency or home is None):
         sql, args = _contract_sums(first, last, filters, titles=True)
         rows = _spend_rows(run(f"{sql} ORDER BY {order}", args))
         groups = len(rows)
     else:
         if ordered is not None:
-            page, groups = _checked(ordered, "spend_by_contract", sort, by_currency, offset, limit)[:2]
+            page, groups = _checked(ordered, "spend_by_contract", sort, by_currency, home, offset, limit)[:2]
         else:
-            page, groups = _contract_order(run, first, last, filters, sort, by_currency, offset, limit)
+            page, groups = _contract_order(run, first, last, filters, sort, by_currency, offset, limit, home)
         titles = {int(k): v for k, v in _labels("contract", [row[0] for row in page]).items()}
         rows = _spend_rows(page, titles.__getitem__)
     totals = _spend_totals(first, last, filters)

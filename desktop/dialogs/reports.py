@@ -127,14 +127,14 @@ class _SortedRead:
     meanwhile and makes the page's rows of it when it comes (`run(ordered=…)`, `ReportModel.add_rows`)."""
 
     def __init__(self, conn, key: str, first: date | None, last: date | None, filters: Filters, sort: str, *,
-                 by_currency: bool, offset: int, limit: int):  # fmt: skip
+                 by_currency: bool, home: str | None, offset: int, limit: int):  # fmt: skip
         self.conn, self.key, self.first, self.last, self.filters = conn, key, first, last, filters
-        self.sort, self.by_currency, self.offset, self.limit = sort, by_currency, offset, limit
+        self.sort, self.by_currency, self.home, self.offset, self.limit = sort, by_currency, home, offset, limit
 
     def count(self, *, cancelled=None) -> reports.Ordered:
         return reports.ordered_page(self.key, self.conn.execute, first=self.first, last=self.last,
                                     filters=self.filters, sort=self.sort, by_currency=self.by_currency,
-                                    offset=self.offset, limit=self.limit)  # fmt: skip
+                                    home=self.home, offset=self.offset, limit=self.limit)  # fmt: skip
 
 
 def _combo(name: str, accessible: str, items, chars: int = 10) -> QComboBox:
@@ -444,7 +444,7 @@ class ReportsDialog(QDialog):
         first, last = self.dates()
         self.counting = _SortedRead(database.connection(), key, first, last, self.filters(), self.page_sort,
                                     by_currency=kw["by_currency"] and key in report_views.SORTED_BY_CURRENCY,
-                                    offset=offset, limit=kw["limit"])  # fmt: skip
+                                    home=kw["home"] or None, offset=offset, limit=kw["limit"])  # fmt: skip
         self.model.waiting = True
         if offset == 0:
             header = self.table.horizontalHeader()

@@ -343,6 +343,70 @@ def test_a_sorted_page_read_apart_is_the_page_read_at_once(small):
     assert [r.key for r in shown.rows] == [str(second.rows[0][0])]
 
 
+@pytest.fixture
+def mixed(book):
+    """Contracts whose order as recorded is not their order in euros (the home currency): Ana's ¥500,000
+    (€3,000.00) and 3 US cents paid a cent a day (each cent converts to nothing at 0.5: half to even), Ben's
+    €1,000.00 and ₹100,000.00 (€1,100.00), Cleo's 2 US cents in one day (€0.01). No fees (direct contracts)."""
+    rates.set_home_currency("EUR")
+    for currency, rate in (("JPY", "0.006"), ("INR", "0.011"), ("USD", "0.5")):
+        rates.record_rate(currency, "2026-03", rate, today=D2)
+    people = {name: ops.create_freelancer(name) for name in ("Ana", "Ben", "Cleo")}
+    made = {}
+    for title, who, currency, days in (
+        ("Yen", "Ana", "JPY", [500_000]),
+        ("Euro", "Ben", "EUR", [100_000]),
+        ("Rupee", "Ben", "INR", [10_000_000]),
+        ("Cents", "Ana", "USD", [1, 1, 1]),
+        ("Two", "Cleo", "USD", [2]),
+    ):
+        c = ops.create_contract(title, people[who], policy="direct", currency=currency, started_on=START, today=START)
+        for i, amount in enumerate(days):
+            ops.release_payment(funded_milestone(c, amount, f"Part {i}", today=D1), today=D1 + timedelta(days=i))
+        made[title] = c
+    return made
+
+
+def _in_euros(report) -> list[tuple[str, int]]:
+    return [(r.label, r.figures["spend"].amount) for r in report.home_rows]
+
+
+def test_sorted_in_the_home_currency_by_the_figures_converted_not_as_recorded(mixed):
+    """A figure's heading in the home currency orders the contracts (and freelancers) by the figure as the
+    table shows it: each day's sum converted and rounded, then added up; never by amounts in different currencies
+    compared as recorded (₹100,000 is 10,000,000 paise: more than ¥500,000 as a number, less in euros)."""
+    by_contract = reports.spend_by_contract(sort="spend", limit=10)
+    assert _in_euros(by_contract) == [("Yen", 300_000), ("Rupee", 110_000), ("Euro", 100_000), ("Two", 1),
+                                      ("Cents", 0)]  # fmt: skip
+    pages = [reports.spend_by_contract(sort="spend", offset=i, limit=2) for i in (0, 2, 4)]
+    assert [row for page in pages for row in _in_euros(page)] == _in_euros(by_contract)
+    assert {page.groups for page in pages} == {5}
+    by_freelancer = reports.spend_by_freelancer(sort="spend", limit=10)
+    assert _in_euros(by_freelancer) == [("Ana", 300_000), ("Ben", 210_000), ("Cleo", 1)]
+    assert _in_euros(reports.spend_by_freelancer(sort="spend", offset=1, limit=1)) == [("Ben", 210_000)]
+    # As recorded, by currency first (each currency's amounts compared among themselves only): unchanged.
+    recorded = reports.spend_by_contract(home=False, sort="spend", by_currency=True, limit=10)
+    assert [r.label for r in recorded.rows] == ["Cents", "Two", "Yen", "Rupee", "Euro"]
+    # What the Reports window reads on its worker thread: the same pages.
+    run = database.connection().execute
+    for key, fn in (
+        ("spend_by_contract", reports.spend_by_contract),
+        ("spend_by_freelancer", reports.spend_by_freelancer),
+    ):
+        order = reports.ordered_page(key, run, sort="spend", home="EUR", offset=1, limit=2)
+        assert fn(sort="spend", offset=1, limit=2, ordered=order) == fn(sort="spend", offset=1, limit=2)
+
+
+def test_sorted_in_the_home_currency_exactly_when_sql_cannot_convert_an_amount(mixed, monkeypatch):
+    """Amounts too large for SQL's whole numbers to convert exactly are converted in Python: the same order."""
+    at_once = _in_euros(reports.spend_by_contract(sort="spend", limit=10))
+    people = _in_euros(reports.spend_by_freelancer(sort="spend", limit=10))
+    monkeypatch.setattr(reports, "_FIT", 2**10)  # (every amount of more than a few units is too large)
+    assert _in_euros(reports.spend_by_contract(sort="spend", limit=10)) == at_once
+    assert _in_euros(reports.spend_by_contract(sort="paid", offset=1, limit=2)) == at_once[1:3]
+    assert _in_euros(reports.spend_by_freelancer(sort="spend", limit=10)) == people
+
+
 def test_a_group_counts_when_one_of_its_days_has_none_of_its_figures(small):
     """Contracts paid on one day and only funded on another (no fee under a direct policy), either way round, are
     in the range's reports by contract and by freelancer, with their payments."""
