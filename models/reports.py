@@ -661,6 +661,19 @@ class Ordered(NamedTuple):
     offset: int
     limit: int
 
+    def covers(self, offset: int, limit: int) -> bool:
+        """Whether the page of `limit` groups from `offset` is within what was read (every group after the first
+        read, to the last, counts: a window asks for several pages at once and shows them one by one)."""
+        return self.offset <= offset and (offset + limit <= self.offset + self.limit or self.offset + self.limit
+                                          >= self.groups)  # fmt: skip
+
+    def page(self, offset: int, limit: int) -> Ordered:
+        """The page of `limit` groups from `offset` (within what was read: `covers`), as `ordered_page` reads it."""
+        keys = list(dict.fromkeys(row[0] for row in self.rows))[offset - self.offset : offset - self.offset + limit]
+        wanted = set(keys)
+        rows = [row for row in self.rows if row[0] in wanted]
+        return self._replace(rows=rows, offset=offset, limit=limit)
+
 
 def ordered_page(
     key: str,
@@ -893,12 +906,12 @@ def _home_values(by: str, run: Callable, home: str, first, last, filters: Filter
     where, args = _where(filters, "d", first=first, last=last)
     join = "LEFT JOIN report_factor f ON f.currency = d.currency AND f.day = d.day"
     if by == "contract":
-        key, source = "d.contract_id", f"contract_day d {join} WHERE {_SOME}{where} GROUP BY d.contract_id"
+        key, source = "d.contract_id", f"contract_day d {join} WHERE {_SOME}{where} GROUP BY +d.contract_id"
     else:  # (a freelancer's contracts' sums of a day added up first, then converted: as `_Home` adds them)
         days = (
             "SELECT d.freelancer_id AS g, d.currency AS currency, d.day AS day, SUM(d.paid) AS paid, "
             f"SUM(d.fees) AS fees, SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} "
-            "GROUP BY d.freelancer_id, d.currency, d.day"
+            "GROUP BY +d.freelancer_id, d.currency, d.day"
         )
         key, source = "d.g", f"({days}) d {join} GROUP BY d.g"
     sums = ", ".join(f"SUM({_converted_sql(f'd.{b}')})" for b in SPEND_SUMS)

@@ -58,6 +58,7 @@ from models.reports import Filters, HomeAmount
 
 TITLE = "Reports"
 PAGE = 500  # contracts or freelancers of a report read at a time
+SORTED_AHEAD = 20  # pages read at once when sorted by a figure (each read adds up every row: scrolling reads none)
 HOME_PAGE = 100  # ... in the home currency (each converted day by day: a freelancer's page takes 5 times a contract's)
 RANGES = (
     ("this_year", "This year"),
@@ -162,6 +163,7 @@ class ReportsDialog(QDialog):
         self.home = rates.home_currency()
         self.report: reports.Report | None = None
         self.page_sort: str | None = None
+        self._sorted: reports.Ordered | None = None  # the pages sorted by `page_sort` read (SORTED_AHEAD at a time)
         self._pending = QTimer(self, singleShot=True, interval=0)
         self._pending.timeout.connect(self.run)
         self.counter = Counter(self._counted)
@@ -391,9 +393,11 @@ class ReportsDialog(QDialog):
         self._stop_counting()
         key = self.key()
         self.period_combo.setEnabled(key in TAKES_PERIOD)
-        if ordered is None and key in KEYED and self.page_sort is not None:
-            self._read_sorted(key, 0)
-            return
+        if ordered is None:
+            self._sorted = None
+            if key in KEYED and self.page_sort is not None:
+                self._read_sorted(key, 0)
+                return
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self._fill(key, ordered)
@@ -444,7 +448,8 @@ class ReportsDialog(QDialog):
         first, last = self.dates()
         self.counting = _SortedRead(database.connection(), key, first, last, self.filters(), self.page_sort,
                                     by_currency=kw["by_currency"] and key in report_views.SORTED_BY_CURRENCY,
-                                    home=kw["home"] or None, offset=offset, limit=kw["limit"])  # fmt: skip
+                                    home=kw["home"] or None, offset=offset,
+                                    limit=kw["limit"] * SORTED_AHEAD)  # fmt: skip
         self.model.waiting = True
         if offset == 0:
             header = self.table.horizontalHeader()
@@ -471,12 +476,13 @@ class ReportsDialog(QDialog):
         if generation != self.counter.generation or self.counting is None:
             return  # (another report or other choices since)
         self.counting = None
-        if isinstance(found, reports.Ordered):  # a sorted page, read
+        if isinstance(found, reports.Ordered):  # sorted pages, read
+            self._sorted = found
+            limit = self._page_kw()["limit"]
             if found.offset == 0:
-                self.run(ordered=found)
+                self.run(ordered=found.page(0, limit))
             else:
-                self.model.add_rows(self._page_rows(self._run(self.key(), ordered=found, offset=found.offset,
-                                                              **self._page_kw())))  # fmt: skip
+                self.model.add_rows(self._sorted_page(found.offset))
             return
         groups, totals = found
         self.model.set_count(groups)
@@ -588,6 +594,8 @@ class ReportsDialog(QDialog):
         if rest:  # (all the rest: from the report read whole, by the offset of what was read)
             kw.update(limit=None, count=True)
         elif self.page_sort is not None:
+            if self._sorted is not None and self._sorted.covers(offset, kw["limit"]):
+                return self._sorted_page(offset)  # (read with the pages before it)
             self._stop_counting()
             self._read_sorted(self.key(), offset)
             return None
@@ -597,6 +605,12 @@ class ReportsDialog(QDialog):
             else:
                 page = self._run(self.key(), offset=offset, **kw)
         return self._page_rows(page)
+
+    def _sorted_page(self, offset: int) -> list:
+        """The rows of the sorted page from `offset`, from the pages read (`_sorted`, which covers it)."""
+        kw = self._page_kw()
+        return self._page_rows(self._run(self.key(), ordered=self._sorted.page(offset, kw["limit"]), offset=offset,
+                                         **kw))  # fmt: skip
 
     def _page_rows(self, page: reports.Report) -> list:
         """A next page's rows, as the table shows them (as recorded, or converted)."""

@@ -337,6 +337,14 @@ def test_a_sorted_page_read_apart_is_the_page_read_at_once(small):
             fn(home=False, sort="fees", limit=1, ordered=order, **kw)
     with pytest.raises(ValueError, match="no sorted page"):
         reports.ordered_page("budget_vs_actual", run, sort="spend", limit=1)
+    # Several pages read at once give each page as it is read alone (a freelancer's rows, one per currency, kept).
+    for key in ("spend_by_contract", "spend_by_freelancer"):
+        block = reports.ordered_page(key, run, sort="spend", offset=0, limit=3)
+        assert block.covers(1, 1) and block.covers(2, 5) and block.covers(0, 4) is (block.groups <= 3)
+        assert not block._replace(groups=4).covers(2, 2) and not block._replace(offset=1).covers(0, 1)
+        for offset in (0, 1):
+            alone = reports.ordered_page(key, run, sort="spend", offset=offset, limit=1)
+            assert block.page(offset, 1) == alone
     # The report is made of the order it is given (another page's, here), not read again.
     second = reports.ordered_page("spend_by_contract", run, sort="spend", offset=1, limit=1)
     shown = reports.spend_by_contract(home=False, sort="spend", limit=1, ordered=second._replace(offset=0))

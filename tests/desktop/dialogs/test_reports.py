@@ -400,6 +400,7 @@ def test_a_heading_clicked_sorts_on_the_worker_thread_while_the_window_shows_its
     under way."""
     gate, log = held_sort
     monkeypatch.setattr(view, "PAGE", 2)
+    monkeypatch.setattr(view, "SORTED_AHEAD", 1)  # (a page read at a time)
     dialog = opened(qtbot, window, "spend_by_contract")
     m = dialog.model
     assert [r.label for r in m.rows] == ["Logo", "Site"]  # (the table reads more pages as it has room: not yet)
@@ -418,6 +419,32 @@ def test_a_heading_clicked_sorts_on_the_worker_thread_while_the_window_shows_its
     assert [r.label for r in m.rows] == ["Logo", "Copy", "Site"] and not m.canFetchMore()
     assert [(sort, offset, outcome) for sort, offset, _, outcome in log] == [("spend", 0, "read"), ("spend", 2, "read")]
     assert threading.main_thread().ident not in {thread for _, _, thread, _ in log}
+    dialog.close()
+
+
+def test_the_pages_sorted_are_read_several_at_once_and_shown_as_the_table_scrolls(
+    qtbot, window, books, monkeypatch, held_sort
+):
+    """Each read of sorted pages adds up every contract: it reads several pages, and the next ones are shown from
+    it as the table scrolls, with no other read."""
+    gate, log = held_sort
+    gate.set()
+    monkeypatch.setattr(view, "PAGE", 1)
+    monkeypatch.setattr(view, "SORTED_AHEAD", 2)
+    dialog = opened(qtbot, window, "spend_by_contract")
+    m = dialog.model
+    m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: dialog.counting is None and not m.waiting and len(m.rows) >= 1, timeout=10_000)
+
+    def scrolled() -> bool:  # (the table asks for the next pages itself as it has room; or is asked here)
+        if m.canFetchMore():
+            m.fetchMore()
+        return len(m.rows) == 3 and not m.waiting
+
+    qtbot.waitUntil(scrolled, timeout=10_000)
+    assert [r.label for r in m.rows] == ["Logo", "Copy", "Site"] and not m.canFetchMore()
+    # Pages 1 and 2 read at once; page 2 shown from that read; page 3, beyond it, read on the worker thread.
+    assert [(offset, outcome) for _, offset, _, outcome in log] == [(0, "read"), (2, "read")]
     dialog.close()
 
 
