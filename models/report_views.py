@@ -196,6 +196,7 @@ def currencies(report: Report) -> list[str]:
     return out
 
 
+TOP = 5  # freelancers of a chart by freelancer (the rest are "Others")
 RANKED = 50  # freelancers converted into the home currency to find the top few of a chart by freelancer
 INCOMPLETE = "Some amounts have no exchange rate and are left out of the figures in {home}."
 
@@ -228,10 +229,12 @@ def spend_by_freelancer_chart(
     last: date | None = None,
     filters: Filters = reports.NO_FILTERS,
     home: str | None = None,
-    top: int = 5,
+    top: int = TOP,
+    ranked: reports.Ordered | None = None,
 ) -> ChartData:
     """Spend per period stacked by freelancer: the `top` who cost the most over the range (in `currency`), and
-    "Others" for everyone else (the whole less theirs, so the stack adds up to the period's spend exactly)."""
+    "Others" for everyone else (the whole less theirs, so the stack adds up to the period's spend exactly).
+    `ranked`: in the home currency, the freelancers' order read already (`ranking`: on a worker thread)."""
     converting = home is not None and currency == home
     h = home if converting else False
     whole = run("spend_by_period", period=period, first=first, last=last, filters=filters, home=h)
@@ -239,7 +242,7 @@ def spend_by_freelancer_chart(
     keys = [r.key for r in rows]
     if converting:  # (converted for the few who spent the most in any one currency, not for everyone)
         by_people = run("spend_by_freelancer", first=first, last=last, filters=filters, home=h, limit=RANKED,
-                        sort="spend")  # fmt: skip
+                        sort="spend", ordered=ranked)  # fmt: skip
         ranked = sorted(by_people.home_rows, key=lambda r: -r.figures["spend"].amount)
         everyone = by_people.groups
     else:
@@ -265,6 +268,14 @@ def spend_by_freelancer_chart(
     totals = tuple(_value(r.figures["spend"]) for r in rows)
     return ChartData("stacked", f"Spend by {period}, by freelancer", currency, tuple(period_words(k) for k in keys),
                      tuple(series), (), note, "Spend", totals)  # fmt: skip
+
+
+def ranking(run, *, first: date | None = None, last: date | None = None, filters: Filters = reports.NO_FILTERS,
+            home: str) -> reports.Ordered:  # fmt: skip
+    """The order `spend_by_freelancer_chart` ranks the freelancers in, in the home currency (every freelancer's
+    spend converted first: seconds on a big book), through `run`, a connection's `execute`."""
+    return reports.ordered_page("spend_by_freelancer", run, first=first, last=last, filters=filters, sort="spend",
+                                home=home, limit=RANKED)  # fmt: skip
 
 
 def escrow_chart(report: Report, currency: str) -> ChartData:

@@ -138,6 +138,21 @@ class _SortedRead:
                                     home=self.home, offset=self.offset, limit=self.limit)  # fmt: skip
 
 
+class _ChartRanking:
+    """The freelancers ranked by their spend in the home currency for the chart stacked by freelancer, as the
+    Counter reads it on its worker thread (models/report_views.ranking: every freelancer's spend converted)."""
+
+    def __init__(self, conn, first: date | None, last: date | None, filters: Filters, home: str):
+        self.conn, self.first, self.last, self.filters, self.home = conn, first, last, filters, home
+
+    def count(self, *, cancelled=None) -> reports.Ordered:
+        return report_views.ranking(self.conn.execute, first=self.first, last=self.last, filters=self.filters,
+                                    home=self.home)  # fmt: skip
+
+
+RANKING = object()  # chart_data: the chart waits for its freelancers' ranking (read on the worker thread)
+
+
 def _combo(name: str, accessible: str, items, chars: int = 10) -> QComboBox:
     combo = named(QComboBox(), name, accessible)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -167,8 +182,11 @@ class ReportsDialog(QDialog):
         self._pending = QTimer(self, singleShot=True, interval=0)
         self._pending.timeout.connect(self.run)
         self.counter = Counter(self._counted)
-        # the rows of the report shown being counted, or a sorted page of it being read (on the worker thread)
-        self.counting: _ReportCount | _SortedRead | None = None
+        # the rows of the report shown being counted, or a sorted page of it being read, or the freelancers ranked
+        # for the chart (on the worker thread)
+        self.counting: _ReportCount | _SortedRead | _ChartRanking | None = None
+        self._resume: _ReportCount | _SortedRead | None = None  # ... given way to the chart's ranking: started after
+        self._ranked: tuple[tuple, reports.Ordered] | None = None  # the chart's ranking read, for its choices
         self._count_next: _ReportCount | None = None  # ... once it is shown
         self._notes: list[str] = []  # said above the table
         self._paging_at: int | None = None  # which of them says how the rows are read (and how many)
@@ -391,6 +409,7 @@ class ReportsDialog(QDialog):
         at a time, its first page is read on the worker thread (`_read_sorted`), then shown (`ordered`)."""
         self._pending.stop()
         self._stop_counting()
+        self._resume = None
         key = self.key()
         self.period_combo.setEnabled(key in TAKES_PERIOD)
         if ordered is None:
@@ -418,9 +437,12 @@ class ReportsDialog(QDialog):
         self.entries_title.setText("Entries behind a figure")
         self.details.setText(DRILL_HINT)
         self.draw_chart()
-        self.counting, self._count_next = self._count_next, None
-        if self.counting is not None:
-            self.counter.start(self.counting)
+        count, self._count_next = self._count_next, None
+        if count is not None and isinstance(self.counting, _ChartRanking):
+            self._resume = count  # (counted once the chart's freelancers are ranked)
+        elif count is not None:
+            self.counting = count
+            self.counter.start(count)
 
     # ------------------------------------------------------------ counting
     def _stop_counting(self, *_) -> None:
@@ -475,7 +497,15 @@ class ReportsDialog(QDialog):
     def _counted(self, generation: int, found) -> None:
         if generation != self.counter.generation or self.counting is None:
             return  # (another report or other choices since)
-        self.counting = None
+        job, self.counting = self.counting, None
+        if isinstance(job, _ChartRanking):  # the chart's ranking, read: drawn, then what it made wait goes on
+            self._ranked = (self._ranking_for(), found)
+            self.draw_chart()
+            resume, self._resume = self._resume, None
+            if resume is not None and self.counting is None:
+                self.counting = resume
+                self.counter.start(resume)
+            return
         if isinstance(found, reports.Ordered):  # sorted pages, read
             self._sorted = found
             limit = self._page_kw()["limit"]
@@ -736,9 +766,26 @@ class ReportsDialog(QDialog):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             with self._reading():
-                self.chart.set_data(self.chart_data(key))
+                data = self.chart_data(key)
         finally:
             QApplication.restoreOverrideCursor()
+        if data is not RANKING:
+            self.chart.set_data(data)
+            return
+        self.chart.set_message(f"Finding the {report_views.TOP} freelancers who cost the most in {self.home}: "
+                               "everyone's spend is converted day by day first.")  # fmt: skip
+        if isinstance(self.counting, _ChartRanking):
+            return  # (being read)
+        self._resume = self._resume or self.counting  # (a count or a sort under way: started again after)
+        if self.counting is not None:
+            self.counter.cancel(self.counting.conn)
+        first, last = self.dates()
+        self.counting = _ChartRanking(database.connection(), first, last, self.filters(), self.home)
+        self.counter.start(self.counting)
+
+    def _ranking_for(self) -> tuple:
+        """What the chart's ranking depends on: the dates, the filters and the home currency."""
+        return (*self.dates(), self.filters(), self.home)
 
     def chart_data(self, key: str):
         home = self.home if self.in_home() else None
@@ -764,6 +811,12 @@ class ReportsDialog(QDialog):
             return report_views.budget_chart(report, currency)
         if key == "spend_by_freelancer" or self.stack_combo.currentData() == "freelancer":
             period = self.period_combo.currentData() if key in TAKES_PERIOD else "month"
+            ranked = None
+            if home is not None and currency == home:  # (ranked in the home currency: read on the worker thread)
+                if self._ranked is None or self._ranked[0] != self._ranking_for():
+                    return RANKING
+                ranked = self._ranked[1]
             return report_views.spend_by_freelancer_chart(period, currency, first=first, last=last,
-                                                          filters=self.filters(), home=home)  # fmt: skip
+                                                          filters=self.filters(), home=home,
+                                                          ranked=ranked)  # fmt: skip
         return report_views.spend_chart(report, currency)

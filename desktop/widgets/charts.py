@@ -376,11 +376,20 @@ class ChartWidget(QWidget):
         self.setObjectName("chartWidget")
         self.setAccessibleName("Chart")
         self.data = None
+        self.message = "This report has no chart."  # shown when there is no data
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(240, 160)
 
+    def set_message(self, text: str) -> None:
+        """No chart yet: `text` says why (it is being read, say)."""
+        self.data = None
+        self.message = text
+        self.setAccessibleDescription(text)
+        self.update()
+
     def set_data(self, data) -> None:
         self.data = data
+        self.message = "This report has no chart."
         if data is not None:
             self.setAccessibleDescription(f"{data.title} in {data.currency}: {', '.join(legend_texts(data))}")
         self.update()
@@ -393,7 +402,8 @@ class ChartWidget(QWidget):
         if self.data is None:
             painter.fillRect(self.rect(), self.palette().color(_ROLE.Base))
             painter.setPen(self.palette().color(_ROLE.PlaceholderText))
-            painter.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, "This report has no chart.")
+            painter.drawText(QRectF(self.rect()).adjusted(24, 0, -24, 0),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)  # fmt: skip
         else:
             paint_chart(painter, QRectF(self.rect()), self.data, self.palette())
         painter.end()

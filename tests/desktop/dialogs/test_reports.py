@@ -550,6 +550,25 @@ def test_each_charted_report_draws_its_chart(qtbot, window, books, key):
     assert not dialog.chart.grab().isNull()
 
 
+def test_the_chart_ranked_on_the_worker_thread_lets_a_sorted_read_under_way_go_on_after(
+    qtbot, window, with_home, monkeypatch, held_sort
+):
+    gate, log = held_sort
+    monkeypatch.setattr(view, "HOME_PAGE", 1)
+    dialog = opened(qtbot, window, "spend_by_freelancer")
+    m = dialog.model
+    m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)  # (held)
+    assert m.waiting and "Sorting the freelancers by spend" in dialog.note.text()
+    dialog.tabs.setCurrentIndex(1)  # the chart by freelancer, in euros: the sort gives way to its ranking
+    qtbot.waitUntil(lambda: dialog.chart.data is not None, timeout=10_000)
+    assert [s.name for s in dialog.chart.data.series][:2] == ["Ben Okafor", "Ana Ruiz"]
+    gate.set()  # the sort, started again after the ranking, goes on
+    qtbot.waitUntil(lambda: not m.waiting and dialog.counting is None, timeout=10_000)
+    assert [r.label for r in m.rows][:1] == ["Ben Okafor"] and "largest spend first" in dialog.note.text()
+    assert [outcome for *_, outcome in log][-1] == "read"
+    dialog.close()
+
+
 def test_reports_without_a_chart_say_so(qtbot, window, books):
     dialog = opened(qtbot, window, "refunds_by_period")
     assert not dialog.tabs.isTabEnabled(1)
@@ -568,10 +587,15 @@ def test_the_spend_chart_stacks_by_freelancer_with_the_others_adding_up(qtbot, w
 
 
 def test_the_chart_by_freelancer_in_the_home_currency_ranks_by_the_converted_spend(qtbot, window, with_home):
+    """Ranking everyone by their spend in the home currency converts every freelancer's days (seconds on a big
+    book): the chart is ranked on the worker thread and says so meanwhile."""
     dialog = opened(qtbot, window)
     dialog.tabs.setCurrentIndex(1)
     assert dialog.chart_currency.currentData() == "EUR"
     dialog.stack_combo.setCurrentIndex(1)
+    assert dialog.chart.data is None and isinstance(dialog.counting, view._ChartRanking)  # (shown when it comes)
+    assert dialog.chart.message.startswith("Finding the 5 freelancers who cost the most in EUR")
+    qtbot.waitUntil(lambda: dialog.chart.data is not None, timeout=10_000)
     data = dialog.chart.data
     assert [s.name for s in data.series] == ["Ben Okafor", "Ana Ruiz"]  # €1,260.99 against €427.39
     assert data.categories == ("Mar 2026", "Apr 2026")
