@@ -492,7 +492,7 @@ class ReportsDialog(QDialog):
         order = COLUMN_TITLES[self.page_sort].lower()
         each = "" if self.in_home() else " in each currency"
         return (f"Sorting the {what} by {order}, largest first{each}: every one of them is added up first. "
-                "The rows below stay in the book's order until then.")  # fmt: skip
+                "The rows below stay as they are until then.")  # fmt: skip
 
     def _counted(self, generation: int, found) -> None:
         if generation != self.counter.generation or self.counting is None:

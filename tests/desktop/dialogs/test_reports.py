@@ -407,7 +407,7 @@ def test_a_heading_clicked_sorts_on_the_worker_thread_while_the_window_shows_its
     m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)  # (the count under way given up: sorted, counted)
     assert [r.label for r in m.rows] == ["Logo", "Site"] and not m.canFetchMore()  # (the read is held)
     assert "Sorting the contracts by spend, largest first in each currency: every one of them is added up first. " \
-           "The rows below stay in the book's order until then." in dialog.note.text()  # fmt: skip
+           "The rows below stay as they are until then." in dialog.note.text()  # fmt: skip
     assert dialog.table.horizontalHeader().sortIndicatorSection() == m.columns.index("spend")
     gate.set()
     qtbot.waitUntil(lambda: [r.label for r in m.rows][:2] == ["Logo", "Copy"], timeout=10_000)
