@@ -689,10 +689,10 @@ def ordered_page(
     limit: int,
 ) -> Ordered:
     """The groups of a page of the report `key` (spend_by_contract or spend_by_freelancer) sorted by the column
-    `sort`, largest first (by currency first with `by_currency`, by contract only; as converted into `home`, the
-    report's home currency, without), and how many groups there are:
-    the part of `spend_by_contract`/`spend_by_freelancer(sort=…, limit=…)` that adds up every group. `run`: a
-    connection's `execute` (the Reports window's worker thread has no peewee connection of its own)."""
+    `sort`, largest first (by currency first with `by_currency`, by contract only; else, with `home`, the figures
+    compared as converted into it), and how many groups there are: the part of
+    `spend_by_contract`/`spend_by_freelancer(sort=…, limit=…)` that adds up every group. `run`: a connection's
+    `execute` (the Reports window's worker thread has no peewee connection of its own)."""
     if key == "spend_by_contract":
         rows, groups = _contract_order(run, first, last, filters, sort, by_currency, offset, limit, home)
     elif key == "spend_by_freelancer":
@@ -759,8 +759,8 @@ def _by_freelancer(
     ordered: Ordered | None = None,
 ) -> Report:
     """The freelancer report: SQL sums one row per (freelancer, currency); the freelancers are ordered (by id, or
-    largest first by `sort`, by the largest of their currencies) and only the page's become rows, with their
-    names (`ordered`: the page's rows in order, read already)."""
+    largest first by `sort`: by the largest of their currencies, or in the home currency by the figure converted)
+    and only the page's become rows, with their names (`ordered`: the page's rows in order, read already)."""
     columns = SPEND_COLUMNS
     home = _home(home)
     if ordered is not None:

@@ -464,8 +464,8 @@ class ReportsDialog(QDialog):
                 self.counter.start(paused)
 
     def _read_sorted(self, key: str, offset: int) -> None:
-        """A page sorted by `page_sort` read on the worker thread: the first (the rows shown stay until it comes, in
-        the book's order, no more of them read meanwhile) or the next, from `offset`."""
+        """Pages sorted by `page_sort` read on the worker thread (SORTED_AHEAD of them): from the first (the rows
+        shown stay as they are until they come, no more of them read meanwhile) or from `offset`."""
         kw = self._page_kw()
         first, last = self.dates()
         self.counting = _SortedRead(database.connection(), key, first, last, self.filters(), self.page_sort,
