@@ -12,9 +12,11 @@ The whole reports (no page) are what a CSV export and the year-end pack read. Th
 `window_*` figures time: a report of many rows opens on its first page (desktop/dialogs/reports.py's PAGE as
 recorded, HOME_PAGE in the home currency) with its totals (but budget against actual's), for the year so far, in
 the book's order, without counting its rows (models/report_pages.py); a next page from after a row half-way
-through the book; a figure's heading asks the report for its pages sorted; in the home currency the window's
-total is the period report's of the same range, read beside the page. The count a worker thread reads after the
-first page is shown (`count_*`: no budget, the window waits for none of it) is timed apart.
+through the book; a figure's heading asks the report for its pages sorted (the window reads them on its worker
+thread, but the client waits for them: they keep the budget; the `*_page_home` sorted ones order by the figures
+converted, every day of the dates first); in the home currency the window's total is the period report's of the
+same range, read beside the page. The count a worker thread reads after the first page is shown (`count_*`: no
+budget, the window waits for none of it) is timed apart.
 Prints one JSON object on its last line and exits 0 even when over budget ("ok" says so).
 
     python benchmarks/reports.py [--contracts 100000] [--book PATH]
