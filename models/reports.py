@@ -862,14 +862,15 @@ def _factors_table(run: Callable, home: str, first: date | None, last: date | No
         except (KeyError, ValueError):  # (a currency or day the book should not hold: left to Python's conversion)
             continue
         largest = max(largest, n, d)
-        values.append(f"({_quoted(currency)}, {_quoted(day)}, {int(n)}, {int(d)})")
+        values.append(f"({_quoted(currency)}, {_quoted(day)}, {int(n)}, {int(d)}, {int(d) // 2}, {1 - int(d) % 2})")
     run(
         "CREATE TEMP TABLE IF NOT EXISTS report_factor (currency TEXT NOT NULL, day TEXT NOT NULL, n BIGINT NOT "
-        "NULL, d BIGINT NOT NULL, PRIMARY KEY (currency, day))"
+        "NULL, d BIGINT NOT NULL, h BIGINT NOT NULL, e INTEGER NOT NULL, PRIMARY KEY (currency, day))"
     )
     run("DELETE FROM report_factor")
     for chunk in range(0, len(values), 5_000):
-        run(f"INSERT INTO report_factor (currency, day, n, d) VALUES {', '.join(values[chunk : chunk + 5_000])}")
+        rows = ", ".join(values[chunk : chunk + 5_000])
+        run(f"INSERT INTO report_factor (currency, day, n, d, h, e) VALUES {rows}")
     return _FIT // (2 * largest)
 
 
@@ -878,24 +879,22 @@ def _quoted(text) -> str:
 
 
 def _converted_sql(column: str) -> str:
-    """SQL: `column` (a day's sum) converted with the factors of table `f`, rounded half to even (as
-    rates.Converter.convert_once, of the amount's size, then its sign: half to even is symmetric)."""
-    product = f"(abs({column}) * f.n)"
-    whole, twice = f"({product} / f.d)", f"(2 * ({product} % f.d))"
-    up = f"CASE WHEN {twice} > f.d OR ({twice} = f.d AND {whole} % 2 = 1) THEN 1 ELSE 0 END"
-    sign = f"CASE WHEN {column} < 0 THEN -1 ELSE 1 END"
-    return f"(CASE WHEN {column} = 0 OR f.n = 0 THEN 0 ELSE {sign} * ({whole} + {up}) END)"
+    """SQL: `column` (a day's sum) converted with the factors of table `f`, rounded half to even, as
+    rates.Converter.convert_once rounds (of the amount's size, then its sign: half to even is symmetric). With
+    h = d // 2, (x n + h) / d rounds x n / d half up; an exact half (d even, nothing left over) whose quotient is
+    odd is one too many. No rate (n = 0): h / d, nothing."""
+
+    def size(x: str) -> str:
+        t = f"({x} * f.n + f.h)"
+        return f"(CASE WHEN f.e = 1 AND {t} % f.d = 0 AND ({t} / f.d) % 2 = 1 THEN {t} / f.d - 1 ELSE {t} / f.d END)"
+
+    return f"(CASE WHEN {column} > 0 THEN {size(column)} WHEN {column} < 0 THEN -{size(f'(-{column})')} ELSE 0 END)"
 
 
 def _too_big_sql(columns: Iterable[str], fit: int) -> str:
     """SQL: 1 when a day has no factors or an amount too large to convert in SQL, else 0."""
     big = " OR ".join(f"abs({c}) > {int(fit)}" for c in columns)
     return f"(CASE WHEN f.n IS NULL OR {big} THEN 1 ELSE 0 END)"
-
-
-def _home_figure(sort: str, sums: Sequence[int]) -> int:
-    """The figure `sort` of a group's converted (paid, fees, refunded)."""
-    return sum(sign * sums[SPEND_SUMS.index(b)] for b, sign in DERIVED.get(sort, {sort: 1}).items())
 
 
 def _home_values(by: str, run: Callable, home: str, first, last, filters: Filters, sort: str) -> dict[int, int]:
@@ -914,11 +913,12 @@ def _home_values(by: str, run: Callable, home: str, first, last, filters: Filter
             "GROUP BY +d.freelancer_id, d.currency, d.day"
         )
         key, source = "d.g", f"({days}) d {join} GROUP BY d.g"
-    sums = ", ".join(f"SUM({_converted_sql(f'd.{b}')})" for b in SPEND_SUMS)
-    too_big = _too_big_sql([f"d.{b}" for b in SPEND_SUMS], fit)
-    found = run(f"SELECT {key}, {sums}, MAX({too_big}) FROM {source}", args).fetchall()
-    if not any(row[4] for row in found):
-        return {int(row[0]): _home_figure(sort, row[1:4]) for row in found}
+    signs = DERIVED.get(sort, {sort: 1})  # (only the sums the figure is made of are converted)
+    figure = " + ".join(f"({sign}) * SUM({_converted_sql(f'd.{b}')})" for b, sign in signs.items())
+    too_big = _too_big_sql([f"d.{b}" for b in signs], fit)
+    found = run(f"SELECT {key}, {figure}, MAX({too_big}) FROM {source}", args).fetchall()
+    if not any(row[2] for row in found):
+        return {int(row[0]): int(row[1]) for row in found}
     sums_ = _Home(Converter(home, run=run), SPEND_SUMS, offset=3)  # (exactly, in Python: slower)
     sums_.add_rows(_home_day_rows(by, first, last, filters, SPEND_SUMS, run=run))
     return {int(g): sums_.row(g, "", (sort,)).figures[sort].amount for g in sums_.sums}
@@ -932,9 +932,10 @@ def _contract_home_order(
     figure and how many contracts there are."""
     fit = _factors_table(run, home, first, last)
     where, args = _where(filters, "d", first=first, last=last)
-    converted = ", ".join(f"SUM({_converted_sql(f'd.{b}')}) AS h_{b}" for b in SPEND_SUMS)
-    figure = " + ".join(f"({sign}) * h_{b}" for b, sign in DERIVED.get(sort, {sort: 1}).items())
-    too_big = _too_big_sql([f"d.{b}" for b in SPEND_SUMS], fit)
+    signs = DERIVED.get(sort, {sort: 1})  # (only the sums the figure is made of are converted)
+    converted = ", ".join(f"SUM({_converted_sql(f'd.{b}')}) AS h_{b}" for b in signs)
+    figure = " + ".join(f"({sign}) * h_{b}" for b, sign in signs.items())
+    too_big = _too_big_sql([f"d.{b}" for b in signs], fit)
     found = run(
         "WITH k AS MATERIALIZED (SELECT d.contract_id AS id, d.currency AS currency, SUM(d.paid) AS "
         f"paid, SUM(d.fees) AS fees, SUM(d.refunded) AS refunded, {converted}, MAX({too_big}) AS big "
