@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import shutil
+import sqlite3
 import tempfile
 from collections import defaultdict
 from datetime import date, timedelta
@@ -403,6 +404,29 @@ def test_sorted_in_the_home_currency_by_the_figures_converted_not_as_recorded(mi
     ):
         order = reports.ordered_page(key, run, sort="spend", home="EUR", offset=1, limit=2)
         assert fn(sort="spend", offset=1, limit=2, ordered=order) == fn(sort="spend", offset=1, limit=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    amount=st.integers(-(10**9), 10**9),
+    rate=st.fractions(min_value=0, max_value=100, max_denominator=10**4),
+    pair=st.sampled_from([("USD", "EUR"), ("JPY", "EUR"), ("EUR", "JPY"), ("KWD", "USD"), ("INR", "GBP")]),
+)
+def test_the_conversion_in_sql_rounds_as_the_one_conversion(amount, rate, pair):
+    """What the sorted reports convert in SQL (reports._converted_sql, with rates.factors_of's factors) is
+    rates.apply_rate's result to the minor unit, halves to even, negative amounts too."""
+    from models.rates import _factors, apply_rate
+
+    n, d = _factors(pair[0], rate, pair[1])
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE f (n, d, h, e)")
+    conn.execute("CREATE TABLE v (a)")
+    conn.execute("INSERT INTO f VALUES (?, ?, ?, ?)", (n, d, d // 2, 1 - d % 2))
+    conn.execute("INSERT INTO v VALUES (?)", (amount,))
+    if abs(amount) * n + d >= 2**63:  # (too large for SQL's whole numbers: the reports convert these in Python)
+        return
+    (converted,) = conn.execute(f"SELECT {reports._converted_sql('v.a')} FROM v, f").fetchone()
+    assert converted == apply_rate(amount, pair[0], rate, pair[1])
 
 
 def test_sorted_in_the_home_currency_exactly_when_sql_cannot_convert_an_amount(mixed, monkeypatch):
