@@ -721,7 +721,7 @@ def _freelancer_order(
     if sort is None:
         keys = list(dict.fromkeys(g for g, *_ in found))
     elif home is not None:
-        values = _home_values("freelancer", run, home, first, last, filters, sort)
+        values = _freelancer_home_values(run, home, first, last, filters, sort)
         keys = sorted(dict.fromkeys(g for g, *_ in found), key=lambda g: (-max(values.get(g, 0), 0), g))
     else:
         at = None if sort == "spend" else 2 + SPEND_SUMS.index(sort)  # (its place in a row found)
@@ -897,31 +897,33 @@ def _too_big_sql(columns: Iterable[str], fit: int) -> str:
     return f"(CASE WHEN f.n IS NULL OR {big} THEN 1 ELSE 0 END)"
 
 
-def _home_values(by: str, run: Callable, home: str, first, last, filters: Filters, sort: str) -> dict[int, int]:
-    """Each group's (contract's, freelancer's) figure `sort` in `home`, as its row in the home currency shows it,
-    for every group with day sums dated first..last that `filters` keeps. Converted in SQL; in Python (`_Home`)
-    when SQL cannot convert every amount exactly."""
+def _freelancer_home_values(run: Callable, home: str, first, last, filters: Filters, sort: str) -> dict[int, int]:
+    """Each freelancer's figure `sort` in `home`, as their row in the home currency shows it, for every freelancer
+    with day sums dated first..last that `filters` keeps: their contracts' sums of a day added up first, then
+    converted (as `_Home` adds them). Converted in SQL; in Python when SQL cannot convert every amount exactly."""
     fit = _factors_table(run, home, first, last)
     where, args = _where(filters, "d", first=first, last=last)
+    days = (
+        "SELECT d.freelancer_id AS g, d.currency AS currency, d.day AS day, SUM(d.paid) AS paid, "
+        f"SUM(d.fees) AS fees, SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} "
+        "GROUP BY +d.freelancer_id, d.currency, d.day"
+    )
     join = "LEFT JOIN report_factor f ON f.currency = d.currency AND f.day = d.day"
-    if by == "contract":
-        key, source = "d.contract_id", f"contract_day d {join} WHERE {_SOME}{where} GROUP BY +d.contract_id"
-    else:  # (a freelancer's contracts' sums of a day added up first, then converted: as `_Home` adds them)
-        days = (
-            "SELECT d.freelancer_id AS g, d.currency AS currency, d.day AS day, SUM(d.paid) AS paid, "
-            f"SUM(d.fees) AS fees, SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} "
-            "GROUP BY +d.freelancer_id, d.currency, d.day"
-        )
-        key, source = "d.g", f"({days}) d {join} GROUP BY d.g"
     signs = DERIVED.get(sort, {sort: 1})  # (only the sums the figure is made of are converted)
     figure = " + ".join(f"({sign}) * SUM({_converted_sql(f'd.{b}')})" for b, sign in signs.items())
     too_big = _too_big_sql([f"d.{b}" for b in signs], fit)
-    found = run(f"SELECT {key}, {figure}, MAX({too_big}) FROM {source}", args).fetchall()
+    found = run(f"SELECT d.g, {figure}, MAX({too_big}) FROM ({days}) d {join} GROUP BY d.g", args).fetchall()
     if not any(row[2] for row in found):
         return {int(row[0]): int(row[1]) for row in found}
-    sums_ = _Home(Converter(home, run=run), SPEND_SUMS, offset=3)  # (exactly, in Python: slower)
-    sums_.add_rows(_home_day_rows(by, first, last, filters, SPEND_SUMS, run=run))
-    return {int(g): sums_.row(g, "", (sort,)).figures[sort].amount for g in sums_.sums}
+    return _home_values_in_python("freelancer", run, home, first, last, filters, sort)
+
+
+def _home_values_in_python(by: str, run: Callable, home: str, first, last, filters: Filters, sort: str) -> dict:
+    """Each group's (contract's, freelancer's) figure `sort` in `home`, each day's sum converted in Python
+    (`_Home`): exactly, whatever the amounts; slower than in SQL."""
+    sums = _Home(Converter(home, run=run), SPEND_SUMS, offset=3)
+    sums.add_rows(_home_day_rows(by, first, last, filters, SPEND_SUMS, run=run))
+    return {int(g): sums.row(g, "", (sort,)).figures[sort].amount for g in sums.sums}
 
 
 def _contract_home_order(
@@ -951,7 +953,7 @@ def _contract_home_order(
     if not big:
         return page, groups
     # (an amount SQL cannot convert exactly: every contract's figure converted in Python, then sorted here)
-    values = _home_values("contract", run, home, first, last, filters, sort)
+    values = _home_values_in_python("contract", run, home, first, last, filters, sort)
     sql, args = _contract_sums(first, last, filters, titles=False)
     rows = sorted(run(sql, args).fetchall(), key=lambda row: (-max(values.get(row[0], 0), 0), row[0]))
     return rows[offset : None if limit is None else offset + limit], len(rows)
