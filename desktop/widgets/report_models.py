@@ -133,7 +133,11 @@ class ReportModel(QAbstractTableModel):
         if self.waiting:
             return
         self.waiting = True
-        rows = self.more(self.read, rest) if self.more else []
+        try:
+            rows = self.more(self.read, rest) if self.more else []
+        except BaseException:
+            self.waiting = False  # (nothing is being read after all)
+            raise
         if rows is not None:
             self.add_rows(rows)
 
