@@ -491,8 +491,7 @@ class ReportsDialog(QDialog):
         what = "contracts" if report_views.GROUP[key] == "contract" else "freelancers"
         order = COLUMN_TITLES[self.page_sort].lower()
         each = "" if self.in_home() else " in each currency"
-        return (f"Sorting the {what} by {order}, largest first{each}: every one of them is added up first. "
-                "The rows below stay as they are until then.")  # fmt: skip
+        return f"Sorting all the {what} by {order}, largest first{each}…"
 
     def _counted(self, generation: int, found) -> None:
         if generation != self.counter.generation or self.counting is None:

@@ -406,8 +406,7 @@ def test_a_heading_clicked_sorts_on_the_worker_thread_while_the_window_shows_its
     assert [r.label for r in m.rows] == ["Logo", "Site"]  # (the table reads more pages as it has room: not yet)
     m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)  # (the count under way given up: sorted, counted)
     assert [r.label for r in m.rows] == ["Logo", "Site"] and not m.canFetchMore()  # (the read is held)
-    assert "Sorting the contracts by spend, largest first in each currency: every one of them is added up first. " \
-           "The rows below stay as they are until then." in dialog.note.text()  # fmt: skip
+    assert "Sorting all the contracts by spend, largest first in each currency…" in dialog.note.text()
     assert dialog.table.horizontalHeader().sortIndicatorSection() == m.columns.index("spend")
     gate.set()
     qtbot.waitUntil(lambda: [r.label for r in m.rows][:2] == ["Logo", "Copy"], timeout=10_000)
@@ -455,9 +454,9 @@ def test_a_newer_heading_cancels_the_sorted_read_under_way(qtbot, window, with_h
     dialog = opened(qtbot, window, "spend_by_contract")
     m = dialog.model
     m.sort(m.columns.index("refunded"), Qt.SortOrder.DescendingOrder)
-    assert "Sorting the contracts by refunds received, largest first:" in dialog.note.text()
+    assert "Sorting all the contracts by refunds received, largest first…" in dialog.note.text()
     m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)  # (the first read still held)
-    assert "Sorting the contracts by spend, largest first:" in dialog.note.text()
+    assert "Sorting all the contracts by spend, largest first…" in dialog.note.text()
     gate.set()
     qtbot.waitUntil(lambda: dialog.counting is None and not m.waiting, timeout=10_000)
     assert [r.label for r in m.rows][:2] == ["Site", "Logo"] and "largest spend first" in dialog.note.text()
@@ -558,7 +557,7 @@ def test_the_chart_ranked_on_the_worker_thread_lets_a_sorted_read_under_way_go_o
     dialog = opened(qtbot, window, "spend_by_freelancer")
     m = dialog.model
     m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)  # (held)
-    assert m.waiting and "Sorting the freelancers by spend" in dialog.note.text()
+    assert m.waiting and "Sorting all the freelancers by spend" in dialog.note.text()
     dialog.tabs.setCurrentIndex(1)  # the chart by freelancer, in euros: the sort gives way to its ranking
     qtbot.waitUntil(lambda: dialog.chart.data is not None, timeout=10_000)
     assert [s.name for s in dialog.chart.data.series][:2] == ["Ben Okafor", "Ana Ruiz"]
