@@ -938,18 +938,13 @@ def _contract_home_order(
     converted = ", ".join(f"SUM({_converted_sql(f'd.{b}')}) AS h_{b}" for b in signs)
     figure = " + ".join(f"({sign}) * h_{b}" for b, sign in signs.items())
     too_big = _too_big_sql([f"d.{b}" for b in signs], fit)
-    found = run(
-        "WITH k AS MATERIALIZED (SELECT d.contract_id AS id, d.currency AS currency, SUM(d.paid) AS "
-        f"paid, SUM(d.fees) AS fees, SUM(d.refunded) AS refunded, {converted}, MAX({too_big}) AS big "
-        "FROM contract_day d LEFT JOIN report_factor f ON f.currency = d.currency AND f.day = d.day "
-        f"WHERE {_SOME}{where} "
-        f"GROUP BY +d.contract_id HAVING {_nonzero('d')}) SELECT * FROM (SELECT 0, id, currency, paid, fees, "
-        f"refunded FROM k ORDER BY max({figure}, 0) DESC, id LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), NULL, "
-        "MAX(big), NULL, NULL FROM k",
-        [*args, -1 if limit is None else int(limit), int(offset)],
-    ).fetchall()
-    page = [row[1:] for row in found if row[0] == 0]
-    groups, big = next((row[1], row[3]) for row in found if row[0] == 1)
+    sums = (
+        "SELECT d.contract_id AS id, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
+        f"SUM(d.refunded) AS refunded, {converted}, MAX({too_big}) AS big FROM contract_day d LEFT JOIN "
+        f"report_factor f ON f.currency = d.currency AND f.day = d.day WHERE {_SOME}{where} GROUP BY +d.contract_id "
+        f"HAVING {_nonzero('d')}"
+    )
+    page, groups, big = _page_and_count(run, sums, args, f"max({figure}, 0) DESC, id", offset, limit, "MAX(big)")
     if not big:
         return page, groups
     # (an amount SQL cannot convert exactly: every contract's figure converted in Python, then sorted here)
@@ -978,12 +973,21 @@ def _contract_order(
         return _contract_home_order(run, home, first, last, filters, sort, offset, limit)
     order = _order(sort, "id", by_currency=by_currency)
     sql, args = _contract_sums(first, last, filters, titles=False)
+    return _page_and_count(run, sql, args, order, offset, limit)[:2]
+
+
+def _page_and_count(
+    run: Callable, sql: str, args: list, order: str, offset: int, limit: int | None, more: str = "NULL"
+) -> tuple[list[tuple], int, object]:
+    """One statement: the contracts' sums (`sql`: id, currency, paid, fees, refunded, ...) made once, then the page
+    in `order` and how many there are both read from them; and `more`, an aggregate of them (or nothing)."""
     found = run(
         f"WITH k AS MATERIALIZED ({sql}) SELECT * FROM (SELECT 0, id, currency, paid, fees, refunded FROM k "
-        f"ORDER BY {order} LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), NULL, NULL, NULL, NULL FROM k",
+        f"ORDER BY {order} LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), NULL, {more}, NULL, NULL FROM k",
         [*args, -1 if limit is None else int(limit), int(offset)],
     ).fetchall()
-    return [row[1:] for row in found if row[0] == 0], next(row[1] for row in found if row[0] == 1)
+    groups, extra = next((row[1], row[3]) for row in found if row[0] == 1)
+    return [row[1:] for row in found if row[0] == 0], groups, extra
 
 
 def _by_contract(
