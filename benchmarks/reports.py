@@ -155,6 +155,9 @@ def measure(book: Path) -> dict:
         "window_contract_page_sorted": lambda: reports.spend_by_contract(
             **so_far, home=False, limit=PAGE, sort="spend", by_currency=True
         ),
+        "window_budget_page_sorted": lambda: reports.budget_vs_actual(
+            **so_far, home=False, limit=PAGE, sort="left", by_currency=True
+        ),
         "window_freelancer_page": lambda: window("spend_by_freelancer", home=False, limit=PAGE),
         "window_budget_page": lambda: window("budget_vs_actual", home=False, limit=PAGE),
         "window_contract_page_home": lambda: (

@@ -29,8 +29,9 @@ TITLES = {key: title for key, title, _, _ in CATALOGUE}
 TAKES_PERIOD = {key for key, _, takes, _ in CATALOGUE if takes}
 GROUP = {key: group for key, _, _, group in CATALOGUE}
 KEYED = {"spend_by_freelancer", "spend_by_contract", "budget_vs_actual"}  # one row per freelancer or contract
-SORTABLE_BY_QUERY = {"spend_by_freelancer", "spend_by_contract"}  # take `sort` (largest first) with a page
-SORTED_BY_CURRENCY = {"spend_by_contract"}  # take `by_currency` (sorted by currency first: a row per group)
+SORTABLE_BY_QUERY = {"spend_by_freelancer", "spend_by_contract", "budget_vs_actual"}  # take `sort` (largest first)
+SORTED_BY_CURRENCY = {"spend_by_contract", "budget_vs_actual"}  # take `by_currency` (by currency first: a row a group)
+SORTED_IN_HOME = {"spend_by_freelancer", "spend_by_contract"}  # sorted by their figures converted (home)
 
 COLUMN_TITLES = {
     "paid": "Paid to freelancers",

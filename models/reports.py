@@ -660,6 +660,7 @@ class Ordered(NamedTuple):
     home: str | None  # the figures compared as converted into it (else as recorded)
     offset: int
     limit: int
+    totals: tuple = ()  # budget against actual: (currency, contracts, budget, paid, refunded) of every contract
 
     def covers(self, offset: int, limit: int) -> bool:
         """Whether the page of `limit` groups from `offset` is within what was read (every group after the first
@@ -691,15 +692,21 @@ def ordered_page(
     """The groups of a page of the report `key` (spend_by_contract or spend_by_freelancer) sorted by the column
     `sort`, largest first (by currency first with `by_currency`, by contract only; else, with `home`, the figures
     compared as converted into it), and how many groups there are: the part of
-    `spend_by_contract`/`spend_by_freelancer(sort=…, limit=…)` that adds up every group. `run`: a connection's
-    `execute` (the Reports window's worker thread has no peewee connection of its own)."""
+    `spend_by_contract`/`spend_by_freelancer(sort=…, limit=…)` that adds up every group. Budget against actual
+    (`budget_vs_actual`) sorts by currency first, always (its figures are compared as recorded), and reads its
+    totals with its order. `run`: a connection's `execute` (the Reports window's worker thread has no peewee
+    connection of its own)."""
+    totals: tuple = ()
     if key == "spend_by_contract":
         rows, groups = _contract_order(run, first, last, filters, sort, by_currency, offset, limit, home)
     elif key == "spend_by_freelancer":
         rows, groups = _freelancer_order(run, first, last, filters, sort, offset, limit, home)
+    elif key == "budget_vs_actual":
+        _budget_sort(sort, by_currency)
+        rows, groups, totals = _budget_order(run, first, last, filters, sort, offset, limit)
     else:
         raise ValueError(f"no sorted page of {key!r}")
-    return Ordered(rows, groups, key, sort, by_currency, home, offset, limit)
+    return Ordered(rows, groups, key, sort, by_currency, home, offset, limit, tuple(totals))
 
 
 def _freelancer_order(
@@ -1335,6 +1342,9 @@ def budget_vs_actual(
     after: int | str | None = None,
     count: bool = True,
     active_from: date | None = None,
+    sort: str | None = None,
+    by_currency: bool = False,
+    ordered: Ordered | None = None,
 ) -> Report:
     """Per contract with a budget (key: its id; label: its title): the budget, paid, refunded, the actual (paid
     less refunded) and what is left of the budget (negative: over), flagged OVER, UNDER or ON budget in the
@@ -1348,10 +1358,19 @@ def budget_vs_actual(
     currency are the budgets' (one pass over the contracts) and the book's day sums less those of the contracts
     without a budget. A page of the contracts over budget makes each contract's figures once in SQL, and cuts
     the page and adds up the totals from them. A page by id may start `after` a contract's id (the last one read);
-    `count=False`: neither counted nor added up (no totals: models/report_pages.count gives both)."""
+    `count=False`: neither counted nor added up (no totals: models/report_pages.count gives both).
+
+    `sort` (a column, with `by_currency`): the contracts by currency (Z to A), then largest first by that figure as
+    recorded, then by id, as the Reports window's table sorted largest first orders them; one statement makes
+    every contract's figures once, then cuts the page and adds up the totals from them (`ordered`: read already,
+    on the window's worker thread: `ordered_page`)."""
     columns = BUDGET_COLUMNS
     home = _home(home)
     run = database.execute_sql
+    if sort is not None:
+        _budget_sort(sort, by_currency)
+        if over_only or active_from is not None or after is not None:
+            raise ValueError("a sorted budget report is of every contract with a budget, from an offset")
     cond, args = filters.sql()
     active = ("", [])
     if active_from is not None:
@@ -1370,7 +1389,16 @@ def budget_vs_actual(
         source = f"SELECT * FROM ({source}) WHERE budget - paid + refunded < 0"
     totals: list[Row] = []
     counted = True
-    if limit is None and not offset and after is None:  # every contract (over budget): its rows, its totals
+    if sort is not None:  # largest first: every contract's figures made once, the page cut and totals added up
+        if ordered is not None:
+            ordered = _checked(ordered, "budget_vs_actual", sort, by_currency, home, offset, limit)
+            page, groups, found = ordered.rows, ordered.groups, ordered.totals
+        else:
+            page, groups, found = _budget_order(run, first, last, filters, sort, offset, limit)
+        titles = {int(k): v for k, v in _labels("contract", [row[0] for row in page]).items()}
+        rows = _budget_rows((cid, titles[cid], cur, b, p, r) for cid, cur, b, p, r in page)
+        totals = [_budget_total(cur, b, p, r) for cur, _, b, p, r in found]
+    elif limit is None and not offset and after is None:  # every contract (over budget): its rows, its totals
         sums: dict[str, list[int]] = {}
         if first is None and last is None:
             rows = _budget_rows(run(source + " ORDER BY id", [*flow_args, *args]), sums)
@@ -1424,6 +1452,40 @@ def budget_vs_actual(
         "budget against actual", columns, tuple(rows), tuple(totals), home, tuple(home_rows), None, first, last,
         filters, groups, counted,
     )  # fmt: skip
+
+
+# SQL of each column of BUDGET_COLUMNS, to sort by
+BUDGET_ORDER = {"budget": "budget", "paid": "paid", "refunded": "refunded", "actual": "paid - refunded",
+                "left": "budget - paid + refunded"}  # fmt: skip
+
+
+def _budget_sort(sort: str, by_currency: bool) -> None:
+    """Refuses a sort budget against actual cannot make (a column it does not have; not by currency first)."""
+    if sort not in BUDGET_ORDER:
+        raise ValueError(f"sort is one of {BUDGET_COLUMNS}, not {sort!r}")
+    if not by_currency:
+        raise ValueError("budget against actual is sorted by currency first: its figures are compared as recorded")
+
+
+def _budget_order(
+    run: Callable, first: date | None, last: date | None, filters: Filters, sort: str, offset: int, limit: int | None
+) -> tuple[list[tuple], int, list[tuple]]:
+    """A page of budget against actual sorted by `sort`, largest first in each currency (Z to A), then by id: its
+    rows (id, currency, budget, paid, refunded), how many contracts have a budget, and their totals per currency,
+    (currency, contracts, budget, paid, refunded): one statement, every contract's figures made once, then the
+    page and the totals both read from them."""
+    cond, args = filters.sql()
+    flows, flow_args = _budget_flows(first, last)
+    found = run(
+        "WITH k AS MATERIALIZED (SELECT c.id AS id, c.currency AS currency, c.budget AS budget, COALESCE(f.paid, 0) "
+        f"AS paid, COALESCE(f.refunded, 0) AS refunded FROM {flows} WHERE c.budget IS NOT NULL{cond}) "
+        "SELECT * FROM (SELECT 0, id, currency, budget, paid, refunded FROM k ORDER BY currency DESC, "
+        f"{BUDGET_ORDER[sort]} DESC, id LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), currency, SUM(budget), "
+        "SUM(paid), SUM(refunded) FROM k GROUP BY currency",
+        [*flow_args, *args, -1 if limit is None else int(limit), int(offset)],
+    ).fetchall()
+    totals = sorted((row[2], row[1], *row[3:]) for row in found if row[0] == 1)
+    return [row[1:] for row in found if row[0] == 0], sum(n for _, n, *_ in totals), totals
 
 
 def _budget_page(

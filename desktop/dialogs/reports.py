@@ -612,9 +612,12 @@ class ReportsDialog(QDialog):
         return f"{many}{where}: read {self._page_kw()['limit']:,} at a time as you scroll, {how}"
 
     def _sorts_pages(self, key: str) -> bool:
-        """Whether the report sorts its own pages by a figure (by contract; by freelancer in the home currency: a
-        freelancer's rows in several currencies are one converted row)."""
-        return key in report_views.SORTED_BY_CURRENCY or (self.in_home() and key in report_views.SORTABLE_BY_QUERY)
+        """Whether the report sorts its own pages by a figure: by contract, and budget against actual, as recorded
+        (by currency first); by contract and by freelancer in the home currency (a freelancer's rows in several
+        currencies are one converted row)."""
+        if self.in_home():
+            return key in report_views.SORTED_IN_HOME
+        return key in report_views.SORTED_BY_CURRENCY
 
     def _more_rows(self, offset: int, rest: bool = False) -> list | None:
         """The next page of rows (`rest`: all the rest), or None when it is read on the worker thread (a page sorted

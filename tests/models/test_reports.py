@@ -337,7 +337,18 @@ def test_a_sorted_page_read_apart_is_the_page_read_at_once(small):
         with pytest.raises(ValueError, match="another page"):
             fn(home=False, sort="fees", limit=1, ordered=order, **kw)
     with pytest.raises(ValueError, match="no sorted page"):
-        reports.ordered_page("budget_vs_actual", run, sort="spend", limit=1)
+        reports.ordered_page("spend_by_period", run, sort="spend", limit=1)
+    # Budget against actual: its order and its totals, read apart, make the page the report reads itself.
+    ops.create_contract("Ads", small["ana"], currency="USD", budget=90_000, started_on=START, today=START)
+    for first in (None, D2):
+        for offset in (0, 1, 2):
+            kw = {"first": first, "sort": "left", "by_currency": True, "offset": offset, "limit": 1}
+            at_once = reports.budget_vs_actual(home=False, **kw)
+            order = reports.ordered_page("budget_vs_actual", run, **kw)
+            assert order.groups == at_once.groups == 3 and len(order.totals) == 2
+            assert reports.budget_vs_actual(home=False, ordered=order, **kw) == at_once, (first, offset)
+    with pytest.raises(ValueError, match="another page"):
+        reports.budget_vs_actual(home=False, sort="paid", by_currency=True, limit=1, ordered=order)
     # Several pages read at once give each page as it is read alone (a freelancer's rows, one per currency, kept).
     for key in ("spend_by_contract", "spend_by_freelancer"):
         block = reports.ordered_page(key, run, sort="spend", offset=0, limit=3)
@@ -506,6 +517,45 @@ def test_budget_pages_and_totals_follow_the_whole_report(small, first, last, fil
     for t in full.totals:  # (the contracts without a budget, as "Copy", count in no total)
         rows = [r for r in full.rows if r.currency == t.currency]
         assert t.figures == {c: sum(r.figures[c] for r in rows) for c in reports.BUDGET_COLUMNS}
+
+
+@pytest.mark.parametrize(
+    "first, last, filters",
+    [
+        (None, None, Filters()),  # (a whole life: the kept totals)
+        (D2, None, Filters()),
+        (D1, D2, Filters(status="active")),
+        (date(2026, 2, 15), date(2026, 5, 10), Filters()),  # (whole months, and the days of a month at each end)
+    ],
+)
+def test_budget_sorted_by_a_figure_a_page_at_a_time_is_the_whole_report_sorted_as_the_table_sorts(
+    small, first, last, filters
+):
+    """The Reports window sorts budget against actual by a figure a page at a time: the pages, one after another,
+    are the whole report as its table sorts it (by currency, Z to A; the figure largest first, below 0 last; ties
+    in the contracts' order), each with the count and the totals of the whole report."""
+    ana = small["ana"]
+    ads = ops.create_contract("Ads", ana, currency="USD", budget=60_000, started_on=START, today=START)  # (as Logo)
+    blog = ops.create_contract("Blog", ana, currency="USD", budget=10_000, started_on=START, today=START)
+    ops.create_contract("Card", ana, currency="USD", budget=10_000, started_on=START, today=START)  # (as Blog)
+    ops.release_payment(funded_milestone(blog, 25_000, "Posts", today=D2), today=D2)  # (over budget)
+    ops.release_payment(funded_milestone(ads, 5_000, "Banner", today=D3), today=D3)
+    kw = dict(first=first, last=last, filters=filters, home=False)
+    full = reports.budget_vs_actual(**kw)
+    assert full.groups == 5
+    for sort in reports.BUDGET_COLUMNS:
+        want = sorted(full.rows, key=lambda r: (r.currency, r.figures[sort]), reverse=True)  # (ties: by id)
+        pages = [reports.budget_vs_actual(**kw, sort=sort, by_currency=True, offset=i, limit=2) for i in (0, 2, 4)]
+        assert [r for p in pages for r in p.rows] == want, sort
+        assert all(p.groups == full.groups and p.totals == full.totals for p in pages), sort
+    left = [r.label for r in reports.budget_vs_actual(home=False, sort="left", by_currency=True, limit=5).rows]
+    assert left == ["Ads", "Card", "Logo", "Blog", "Site"]  # (USD, then EUR; in USD, over budget last)
+    with pytest.raises(ValueError, match="by currency first"):
+        reports.budget_vs_actual(home=False, sort="left", limit=5)
+    with pytest.raises(ValueError, match="sort is one of"):
+        reports.budget_vs_actual(home=False, sort="spend", by_currency=True, limit=5)
+    with pytest.raises(ValueError, match="every contract with a budget"):
+        reports.budget_vs_actual(home=False, sort="left", by_currency=True, over_only=True, limit=5)
 
 
 def test_budget_over_only(small):

@@ -495,8 +495,45 @@ def test_a_heading_the_report_cannot_sort_by_reads_every_page_first(qtbot, windo
         "USD",
         "EUR",
     }
-    dialog.table.sortByColumn(dialog.model.columns.index("left"), Qt.SortOrder.AscendingOrder)
-    assert [r.label for r in dialog.model.rows] == ["Site", "Logo"]  # (by currency, then what is left)
+    dialog.table.sortByColumn(dialog.model.columns.index("flag"), Qt.SortOrder.DescendingOrder)  # (over, under: words)
+    assert [r.label for r in dialog.model.rows] == ["Site", "Logo"] and not dialog.model.canFetchMore()
+
+
+def test_budget_against_actual_sorts_by_a_figure_on_the_worker_thread(qtbot, window, books, monkeypatch, held_sort):
+    """Budget against actual sorted by what is left of each budget, a page at a time: every contract's figures are
+    made first, on the worker thread, the rows shown staying meanwhile; then the contracts by currency, the most
+    left first, with their count and totals."""
+    gate, log = held_sort
+    monkeypatch.setattr(view, "PAGE", 1)
+    dialog = opened(qtbot, window, "budget_vs_actual")
+    m = dialog.model
+    assert "in the book's order; click a figure's heading to see the largest first." in dialog.note.text()
+    dialog.table.sortByColumn(m.columns.index("left"), Qt.SortOrder.AscendingOrder)  # (the count given up)
+    assert [r.label for r in m.rows] == ["Logo"] and m.waiting and not m.canFetchMore()  # (the read is held)
+    assert "Sorting all the contracts by left of budget, largest first in each currency…" in dialog.note.text()
+    header = dialog.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (m.columns.index("left"),
+                                                                            Qt.SortOrder.DescendingOrder)  # fmt: skip
+    m.sort(m.columns.index("budget"), Qt.SortOrder.DescendingOrder)  # (a newer heading: the first read given up)
+    gate.set()
+
+    def scrolled() -> bool:  # (the table asks for the next page itself as it has room; or is asked here)
+        if m.canFetchMore():
+            m.fetchMore()
+        return dialog.counting is None and not m.waiting and len(m.rows) == 2
+
+    qtbot.waitUntil(scrolled, timeout=10_000)
+    assert [r.label for r in m.rows] == ["Logo", "Site"] and not m.canFetchMore()  # (USD, then EUR)
+    assert [(t.currency, t.figures["budget"], t.figures["left"]) for t in m.totals] == [
+        ("EUR", 200_000, 80_000),
+        ("USD", 30_000, -15_000),
+    ]
+    assert "2 contracts: read 1 at a time as you scroll, largest budget first in each currency." in dialog.note.text()
+    assert dialog.summary.text().startswith("Budget against actual: 2 contracts,")
+    # One read, of the newer heading (page 2 shown from it), on the worker thread.
+    assert [(sort, offset, outcome) for sort, offset, _, outcome in log if outcome == "read"] == [("budget", 0, "read")]
+    assert threading.main_thread().ident not in {thread for _, _, thread, _ in log}
+    dialog.close()
 
 
 def test_a_first_page_is_shown_before_its_rows_are_counted(qtbot, window, books, monkeypatch, held_count):
