@@ -167,7 +167,8 @@ def _value_axis(painter, plot: QRectF, low: int, high: int, data, palette) -> tu
     """Gridlines and money labels on the left; returns the plot without the labels and value -> y."""
     fm = QFontMetrics(painter.font())
     span = max(high - low, 1)
-    step = nice_step(span, data.currency)
+    room = int((plot.height() - fm.height() * 2) // (fm.height() * 1.5))  # (labels a line and a half apart, at least)
+    step = nice_step(span, data.currency, max(1, min(4, room)))
     high = -(-high // step) * step
     if low < 0:  # room below zero for what is there, not a whole step more (a small refund, say)
         low = min(low - span // 20, -step // 5)
@@ -319,12 +320,30 @@ def paint_budget(painter: QPainter, rect: QRectF, data, palette: QPalette) -> No
     flag_w = max((fm.horizontalAdvance(f) for f in data.flags), default=0) + 8
     value_w = fm.horizontalAdvance(money_label(top_value, data.currency)) + 8
     bars = QRectF(plot.left() + label_w, plot.top(), plot.width() - label_w - flag_w - value_w, plot.height())
-    row_h = min(bars.height() / n, fm.height() * 2.6)
     font_ = QFont(painter.font())
     small = QFont(font_)
     small.setPointSizeF(max(font_.pointSizeF() * 0.85, 6))
+    row_min = QFontMetrics(small).height() * 1.6 + 4  # (a contract's two bars, each with its amount)
+    if bars.height() // row_min < n:  # too low a chart for every contract: the first ones, and a line saying so
+        bars.setHeight(max(bars.height() - fm.height(), 0))
+        shown = int(bars.height() // row_min)
+        if shown > 1:
+            words = f"The first {shown} of these {n} contracts shown: a taller window shows them all."
+        elif shown == 1:
+            words = f"Only the first of these {n} contracts shown: a taller window shows them all."
+        else:
+            words = f"No room for these {n} contracts: a taller window shows them."
+        painter.setPen(palette.color(_ROLE.PlaceholderText))
+        painter.drawText(QRectF(plot.left(), bars.bottom() if shown else plot.top(), plot.width(), fm.height()),
+                         Qt.AlignmentFlag.AlignLeft,
+                         fm.elidedText(words, Qt.TextElideMode.ElideRight, int(plot.width())))  # fmt: skip
+        if not shown:
+            painter.restore()
+            return
+        n = shown
+    row_h = min(bars.height() / n, fm.height() * 2.6)
     warning = QColor(WARNING[1] if _dark(palette) else WARNING[0])
-    for i, title in enumerate(data.categories):
+    for i, title in enumerate(data.categories[:n]):
         y = bars.top() + row_h * i
         painter.setPen(palette.color(_ROLE.Text))
         shown = fm.elidedText(title, Qt.TextElideMode.ElideRight, int(label_w - 8))
@@ -378,7 +397,7 @@ class ChartWidget(QWidget):
         self.data = None
         self.message = "This report has no chart."  # shown when there is no data
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(240, 160)
+        self.setMinimumSize(240, 96)  # (a low window: fewer bars, said so, rather than a chart cut off)
 
     def set_message(self, text: str) -> None:
         """No chart yet: `text` says why (it is being read, say)."""

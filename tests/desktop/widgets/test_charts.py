@@ -4,6 +4,8 @@ each series; the value axis is in money; the series are told apart without colou
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
@@ -121,3 +123,54 @@ def test_the_chart_widget_paints_its_data_and_nothing(qtbot):
     widget.set_data(budget(3))
     assert "Budget against actual in USD" in widget.accessibleDescription()
     assert not widget.grab().isNull()
+
+
+class Recording(QPainter):
+    """A painter that keeps each text it draws, with where (a QRectF, or a QPointF)."""
+
+    def __init__(self, device):
+        super().__init__(device)
+        self.texts: list[tuple[object, str]] = []
+
+    def drawText(self, *args):  # (Qt's name)
+        self.texts.append((args[0], args[-1]))
+        super().drawText(*args)
+
+
+def drawn(data: ChartData, width: int, height: int) -> list[tuple[object, str]]:
+    image = QImage(width, height, QImage.Format.Format_ARGB32)
+    painter = Recording(image)
+    charts.paint_chart(painter, QRectF(0, 0, width, height), data, appearance.light_palette())
+    painter.end()
+    return painter.texts
+
+
+def test_a_chart_too_low_for_every_contract_draws_those_that_fit_and_says_so(qapp):
+    """A low window (a small screen at 200%) has room for only some of the budget chart's contracts: it draws those
+    that fit, one under the other, and says how many of them it shows, rather than drawing them over each other."""
+    titles = lambda texts: [t for _, t in texts if t.startswith("Contract ")]  # noqa: E731
+    tall = drawn(budget(12), 640, 360)
+    assert len(titles(tall)) == 12 and not [t for _, t in tall if "taller window" in t]
+    low = drawn(budget(12), 640, 150)
+    shown = titles(low)
+    assert 1 < len(shown) < 12
+    assert f"The first {len(shown)} of these 12 contracts shown: a taller window shows them all." in [t for _, t in low]
+    tops = [where.top() for where, t in low if t.startswith("Contract ")]
+    heights = [where.height() for where, t in low if t.startswith("Contract ")]
+    assert all(b - a >= h for a, b, h in zip(tops, tops[1:], heights, strict=False))  # (none over another)
+    lowest = drawn(budget(12), 640, 70)
+    assert titles(lowest) == [] and "No room for these 12 contracts: a taller window shows them." in [
+        t for _, t in lowest
+    ]
+
+
+def test_a_low_chart_has_fewer_steps_on_its_value_axis_never_one_label_over_another(qapp):
+    for height in (360, 160, 110):
+        texts = drawn(stacked(2), 640, height)
+        axis = sorted((where for where, t in texts if t.startswith("$") and isinstance(where, QRectF)
+                       and where.left() < 10), key=lambda r: r.top())  # fmt: skip
+        assert len(axis) >= 2, height  # ($0 and a step at least)
+        assert all(b.top() - a.top() >= a.height() for a, b in pairwise(axis)), height
+    assert len([t for _, t in drawn(stacked(2), 640, 360) if t.startswith("$")]) > len(
+        [t for _, t in drawn(stacked(2), 640, 110) if t.startswith("$")]
+    )
