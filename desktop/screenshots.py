@@ -36,6 +36,17 @@ def grab(widget: QWidget, path: Path) -> None:
     print(path)
 
 
+def settled(dialog, seconds: float = 60) -> None:
+    """The Reports window's worker thread done (a count, a sorted page, a chart's few rows), as a user would wait."""
+    import time as clock
+
+    end = clock.monotonic() + seconds
+    while (dialog.counting is not None or dialog.model.waiting) and clock.monotonic() < end:
+        QApplication.processEvents()
+        clock.sleep(0.01)
+    QApplication.processEvents()
+
+
 def summaries(window, out: Path) -> None:
     """The export dialog, and the pages of a short and a three-page PDF summary (via poppler's pdftoppm)."""
     import subprocess
@@ -746,6 +757,7 @@ def report_views_here(out: Path) -> None:
                 dialog.run()
             if key in ("spend_by_contract", "spend_by_freelancer"):  # the 200-character title, the Arabic name first
                 dialog.table.sortByColumn(dialog.model.columns.index("spend"), Qt.SortOrder.DescendingOrder)
+                settled(dialog)
                 dialog.table.setCurrentIndex(dialog.model.index(0, dialog.model.columns.index("spend")))
                 dialog.table.horizontalScrollBar().setValue(0)
                 grab(dialog, out / f"report-{key}-largest-first-{suffix}.png")
@@ -759,12 +771,15 @@ def report_views_here(out: Path) -> None:
                 grab(dialog, out / f"report-{key}-entries-{suffix}.png")
             if key in CHARTED:
                 dialog.tabs.setCurrentIndex(1)
+                settled(dialog)
                 grab(dialog, out / f"chart-{key}-{suffix}.png")
                 if key == "spend_by_period":
                     dialog.stack_combo.setCurrentIndex(1)
+                    settled(dialog)
                     grab(dialog, out / f"chart-{key}-by-freelancer-{suffix}.png")
                 if key == "budget_vs_actual":  # the contract titled in 200 characters is in US dollars
                     dialog.chart_currency.setCurrentIndex(dialog.chart_currency.findData("USD"))
+                    settled(dialog)
                     grab(dialog, out / f"chart-{key}-usd-{suffix}.png")
             dialog.reject()
             QApplication.processEvents()

@@ -185,9 +185,11 @@ def _rows_in(report: Report, currency: str) -> tuple[list, bool]:
     return [r for r in report.rows if r.currency == currency], True
 
 
-def currencies(report: Report) -> list[str]:
+def currencies(report: Report | reports.Top) -> list[str]:
     """The currencies a chart of `report` can be drawn in: the home currency first (when converted), then each
     currency of its rows, most rows first."""
+    if isinstance(report, reports.Top):
+        return sorted(report.counts, key=lambda c: (-report.counts[c], c))
     count: dict[str, int] = {}
     for r in report.rows:
         count[r.currency] = count.get(r.currency, 0) + 1
@@ -198,6 +200,7 @@ def currencies(report: Report) -> list[str]:
 
 
 TOP = 5  # freelancers of a chart by freelancer (the rest are "Others")
+BUDGET_TOP = 12  # contracts of the chart of budget against actual
 RANKED = 50  # freelancers converted into the home currency to find the top few of a chart by freelancer
 INCOMPLETE = "Some amounts have no exchange rate and are left out of the figures in {home}."
 
@@ -231,11 +234,12 @@ def spend_by_freelancer_chart(
     filters: Filters = reports.NO_FILTERS,
     home: str | None = None,
     top: int = TOP,
-    ranked: reports.Ordered | None = None,
+    ranked: reports.Ordered | reports.Top | None = None,
 ) -> ChartData:
     """Spend per period stacked by freelancer: the `top` who cost the most over the range (in `currency`), and
     "Others" for everyone else (the whole less theirs, so the stack adds up to the period's spend exactly).
-    `ranked`: in the home currency, the freelancers' order read already (`ranking`: on a worker thread)."""
+    `ranked`: the freelancers' order read already (on a worker thread): in the home currency (`ranking`), or in
+    each currency as recorded (`chart_top`)."""
     converting = home is not None and currency == home
     h = home if converting else False
     whole = run("spend_by_period", period=period, first=first, last=last, filters=filters, home=h)
@@ -246,6 +250,9 @@ def spend_by_freelancer_chart(
                         sort="spend", ordered=ranked)  # fmt: skip
         ranked = sorted(by_people.home_rows, key=lambda r: -r.figures["spend"].amount)
         everyone = by_people.groups
+    elif isinstance(ranked, reports.Top):  # (each currency's few read already)
+        everyone = ranked.counts.get(currency, 0)
+        ranked = ranked.of(currency)
     else:
         by_people = run("spend_by_freelancer", first=first, last=last, filters=filters, home=False)
         ranked = sorted((r for r in by_people.rows if r.currency == currency), key=lambda r: -r.figures["spend"])
@@ -279,6 +286,15 @@ def ranking(run, *, first: date | None = None, last: date | None = None, filters
                                 home=home, limit=RANKED)  # fmt: skip
 
 
+def chart_top(key: str, run, *, first: date | None = None, last: date | None = None,
+              filters: Filters = reports.NO_FILTERS) -> reports.Top:  # fmt: skip
+    """The rows the chart of `key` (spend_by_freelancer as recorded, stacked by freelancer; budget_vs_actual)
+    shows in each of its currencies, read through `run`, a connection's `execute` (on a worker thread: every row
+    of the report is made first)."""
+    return reports.top_rows(key, run, first=first, last=last, filters=filters,
+                            top=BUDGET_TOP if key == "budget_vs_actual" else TOP)  # fmt: skip
+
+
 def escrow_chart(report: Report, currency: str) -> ChartData:
     """The escrow held at each month end, as a line over the months (filled below)."""
     if report.home is not None and currency == report.home and report.home_rows:
@@ -301,18 +317,22 @@ def escrow_chart(report: Report, currency: str) -> ChartData:
     return ChartData("area", "Escrow held at each month end", currency, cats, series, (), note, "Held in escrow")
 
 
-def budget_chart(report: Report, currency: str, top: int = 12) -> ChartData:
-    """Budget against actual per contract: the `top` largest budgets (those over budget first)."""
-    rows = [r for r in report.rows if r.currency == currency]
-    rows.sort(key=lambda r: (r.flag != reports.OVER, -r.figures["budget"]))
-    shown = rows[:top]
+def budget_chart(report: Report | reports.Top, currency: str, top: int = BUDGET_TOP) -> ChartData:
+    """Budget against actual per contract: the `top` largest budgets (those over budget first); of the whole
+    report, or of its few read already (`chart_top`)."""
+    if isinstance(report, reports.Top):
+        shown, everyone = report.of(currency)[:top], report.counts.get(currency, 0)
+    else:
+        rows = [r for r in report.rows if r.currency == currency]
+        rows.sort(key=lambda r: (r.flag != reports.OVER, -r.figures["budget"]))
+        shown, everyone = rows[:top], len(rows)
     series = (
         Series(COLUMN_TITLES["budget"], tuple(r.figures["budget"] for r in shown)),
         Series(COLUMN_TITLES["actual"], tuple(r.figures["actual"] for r in shown)),
     )
     flags = tuple(FLAG_WORDS.get(r.flag, "") for r in shown)
     note = ""
-    if len(rows) > len(shown):
-        note = f"The {len(shown)} contracts over budget or with the largest budgets, of {len(rows):,} in {currency}."
+    if everyone > len(shown):
+        note = f"The {len(shown)} contracts over budget or with the largest budgets, of {everyone:,} in {currency}."
     return ChartData("budget", "Budget against actual", currency, tuple(r.label for r in shown), series, flags, note,
                      "Amount")  # fmt: skip

@@ -475,16 +475,19 @@ def _home(home: str | bool | None) -> str | None:
     return home
 
 
-def _labels(kind: str, keys: Iterable) -> dict[str, str]:
+def _labels(kind: str, keys: Iterable, run: Callable | None = None) -> dict[str, str]:
+    """The names of the freelancers or the titles of the contracts (`kind`) of these ids, by id as text (`run`: a
+    connection's `execute`, else the book's)."""
     keys = list(keys)
     if not keys:
         return {}
+    run = run or database.execute_sql
     table = "freelancer f" if kind == "freelancer" else "contract f"
     column = "name" if kind == "freelancer" else "title"
     out = {}
     for chunk in in_chunks(keys):
         sql = f"SELECT f.id, f.{column} FROM {table} WHERE f.id IN ({', '.join('?' for _ in chunk)})"
-        out.update({str(i_): label for i_, label in database.execute_sql(sql, [int(k) for k in chunk])})
+        out.update({str(i_): label for i_, label in run(sql, [int(k) for k in chunk])})
     return out
 
 
@@ -1467,6 +1470,18 @@ def _budget_sort(sort: str, by_currency: bool) -> None:
         raise ValueError("budget against actual is sorted by currency first: its figures are compared as recorded")
 
 
+def _budget_figures(first: date | None, last: date | None, filters: Filters) -> tuple[str, list]:
+    """SQL of (id, currency, budget, paid, refunded) of every contract with a budget that `filters` keeps, its
+    payments and refunds those of first..last; and its arguments."""
+    cond, args = filters.sql()
+    flows, flow_args = _budget_flows(first, last)
+    return (
+        "SELECT c.id AS id, c.currency AS currency, c.budget AS budget, COALESCE(f.paid, 0) AS paid, "
+        f"COALESCE(f.refunded, 0) AS refunded FROM {flows} WHERE c.budget IS NOT NULL{cond}",
+        [*flow_args, *args],
+    )
+
+
 def _budget_order(
     run: Callable, first: date | None, last: date | None, filters: Filters, sort: str, offset: int, limit: int | None
 ) -> tuple[list[tuple], int, list[tuple]]:
@@ -1474,15 +1489,12 @@ def _budget_order(
     rows (id, currency, budget, paid, refunded), how many contracts have a budget, and their totals per currency,
     (currency, contracts, budget, paid, refunded): one statement, every contract's figures made once, then the
     page and the totals both read from them."""
-    cond, args = filters.sql()
-    flows, flow_args = _budget_flows(first, last)
+    sql, args = _budget_figures(first, last, filters)
     found = run(
-        "WITH k AS MATERIALIZED (SELECT c.id AS id, c.currency AS currency, c.budget AS budget, COALESCE(f.paid, 0) "
-        f"AS paid, COALESCE(f.refunded, 0) AS refunded FROM {flows} WHERE c.budget IS NOT NULL{cond}) "
-        "SELECT * FROM (SELECT 0, id, currency, budget, paid, refunded FROM k ORDER BY currency DESC, "
-        f"{BUDGET_ORDER[sort]} DESC, id LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), currency, SUM(budget), "
-        "SUM(paid), SUM(refunded) FROM k GROUP BY currency",
-        [*flow_args, *args, -1 if limit is None else int(limit), int(offset)],
+        f"WITH k AS MATERIALIZED ({sql}) SELECT * FROM (SELECT 0, id, currency, budget, paid, refunded FROM k ORDER "
+        f"BY currency DESC, {BUDGET_ORDER[sort]} DESC, id LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), currency, "
+        "SUM(budget), SUM(paid), SUM(refunded) FROM k GROUP BY currency",
+        [*args, -1 if limit is None else int(limit), int(offset)],
     ).fetchall()
     totals = sorted((row[2], row[1], *row[3:]) for row in found if row[0] == 1)
     return [row[1:] for row in found if row[0] == 0], sum(n for _, n, *_ in totals), totals
@@ -1560,6 +1572,65 @@ def _budget_totals(
         kept[1] -= r
     totals = [_budget_total(cur, budget, *paid.get(cur, (0, 0))) for cur, _, budget in sorted(budgets)]
     return sum(n for _, n, _ in budgets), totals
+
+
+# ------------------------------------------------------------------ a chart's few rows
+class Top(NamedTuple):
+    """What a chart shows of a report of a row per freelancer or contract, read apart (on the Reports window's
+    worker thread: every row of the dates is made before the first few are known, seconds on a big book): the
+    first few rows of each currency, in the chart's order, and how many rows each currency has in the report."""
+
+    key: str  # "spend_by_freelancer" or "budget_vs_actual"
+    rows: tuple[Row, ...]  # by currency, each currency's in the chart's order
+    counts: dict[str, int]
+
+    def of(self, currency: str) -> list[Row]:
+        return [r for r in self.rows if r.currency == currency]
+
+
+# The chart's order of each report: by freelancer, the most spend first (none spent: not shown); budget against
+# actual, the contracts over budget first, then the largest budgets. Ties: by id.
+_TOP_ORDER = {
+    "spend_by_freelancer": ("paid + fees - refunded != 0", "paid + fees - refunded DESC, g"),
+    "budget_vs_actual": ("1", "(budget - paid + refunded >= 0), budget DESC, id"),
+}
+
+
+def top_rows(
+    key: str,
+    run: Callable,
+    *,
+    first: date | None = None,
+    last: date | None = None,
+    filters: Filters = NO_FILTERS,
+    top: int,
+) -> Top:
+    """The `top` rows of each currency of the report `key` (spend_by_freelancer, as recorded; budget_vs_actual)
+    that its chart shows, and how many rows each currency has: one statement makes every row once, ranks each
+    currency's (a window function), then counts them. `run`: a connection's `execute`."""
+    if key == "spend_by_freelancer":
+        sql, args = _freelancer_sums(first, last, filters)
+        columns, kind = "g, currency, paid, fees, refunded", "freelancer"
+    elif key == "budget_vs_actual":
+        sql, args = _budget_figures(first, last, filters)
+        columns, kind = "id, currency, budget, paid, refunded", "contract"
+    else:
+        raise ValueError(f"no chart's rows of {key!r}")
+    shown, order = _TOP_ORDER[key]
+    found = run(
+        f"WITH k AS MATERIALIZED ({sql}) SELECT 0, n, {columns} FROM (SELECT k.*, ROW_NUMBER() OVER (PARTITION BY "
+        f"currency ORDER BY {order}) AS n FROM k WHERE {shown}) t WHERE n <= ? UNION ALL SELECT 1, COUNT(*), NULL, "
+        "currency, NULL, NULL, NULL FROM k GROUP BY currency",
+        [*args, int(top)],
+    ).fetchall()
+    counts = {row[3]: row[1] for row in found if row[0] == 1}
+    ranked = [row[2:] for row in sorted((row for row in found if row[0] == 0), key=lambda row: (row[3], row[1]))]
+    labels = {int(k): v for k, v in _labels(kind, [row[0] for row in ranked], run).items()}
+    if key == "spend_by_freelancer":
+        rows = _spend_rows(ranked, labels.__getitem__)
+    else:
+        rows = _budget_rows((cid, labels[cid], cur, b, p, r) for cid, cur, b, p, r in ranked)
+    return Top(key, tuple(rows), counts)
 
 
 # ------------------------------------------------------------------ drill-down

@@ -17,13 +17,16 @@ by currency first when amounts are as recorded), or, where it cannot, reads the 
 sorted by a figure adds up every contract or freelancer of the dates before it can place the first (seconds on a
 book of a million contracts, where the other pages take milliseconds), so that read runs on the worker thread too,
 in the count's place, for the first page and each next one (models/reports.ordered_page): the window stays usable,
-its rows stay as they are meanwhile, and the line above the table says that they are being sorted.
+its rows stay as they are meanwhile, and the line above the table says that they are being sorted. The charts that
+show a few of many rows (by freelancer; budget against actual) find them on the worker thread too, the chart saying
+so meanwhile (`_ChartRanking`).
 """
 
 from __future__ import annotations
 
 import contextlib
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFontMetrics
@@ -139,18 +142,40 @@ class _SortedRead:
 
 
 class _ChartRanking:
-    """The freelancers ranked by their spend in the home currency for the chart stacked by freelancer, as the
-    Counter reads it on its worker thread (models/report_views.ranking: every freelancer's spend converted)."""
+    """The few freelancers or contracts a chart shows, as the Counter reads them on its worker thread (every row of
+    the dates is made before the first few are known: seconds on a big book). `kind`: "home", the freelancers
+    ranked by their spend in the home currency (models/report_views.ranking: every freelancer's spend converted);
+    "freelancer", the few who spent the most in each currency as recorded; "budget", the contracts over budget and
+    with the largest budgets in each currency (models/report_views.chart_top). `made_for`: the dates, filters and
+    home currency it was read for (the window's `_ranking_for`)."""
 
-    def __init__(self, conn, first: date | None, last: date | None, filters: Filters, home: str):
-        self.conn, self.first, self.last, self.filters, self.home = conn, first, last, filters, home
+    def __init__(self, conn, kind: str, made_for: tuple, first: date | None, last: date | None, filters: Filters,
+                 home: str | None):  # fmt: skip
+        self.conn, self.kind, self.made_for = conn, kind, made_for
+        self.first, self.last, self.filters, self.home = first, last, filters, home
 
-    def count(self, *, cancelled=None) -> reports.Ordered:
-        return report_views.ranking(self.conn.execute, first=self.first, last=self.last, filters=self.filters,
-                                    home=self.home)  # fmt: skip
+    def count(self, *, cancelled=None) -> reports.Ordered | reports.Top:
+        if self.kind == "home":
+            return report_views.ranking(self.conn.execute, first=self.first, last=self.last, filters=self.filters,
+                                        home=self.home)  # fmt: skip
+        key = "budget_vs_actual" if self.kind == "budget" else "spend_by_freelancer"
+        return report_views.chart_top(key, self.conn.execute, first=self.first, last=self.last, filters=self.filters)
 
 
-RANKING = object()  # chart_data: the chart waits for its freelancers' ranking (read on the worker thread)
+class _Ranking(NamedTuple):
+    """chart_data: the chart waits for its few rows, `kind` (_ChartRanking), read on the worker thread."""
+
+    kind: str
+
+
+RANKING_WORDS = {  # said in the chart's place meanwhile
+    "home": "Finding the {top} freelancers who cost the most in {home}: everyone's spend is converted day by day "
+    "first.",
+    "freelancer": "Finding the {top} freelancers who cost the most in each currency: everyone's spend is added up "
+    "first.",
+    "budget": "Finding the contracts over budget and those with the largest budgets: every contract's figures are "
+    "added up first.",
+}
 
 
 def _combo(name: str, accessible: str, items, chars: int = 10) -> QComboBox:
@@ -186,7 +211,8 @@ class ReportsDialog(QDialog):
         # for the chart (on the worker thread)
         self.counting: _ReportCount | _SortedRead | _ChartRanking | None = None
         self._resume: _ReportCount | _SortedRead | None = None  # ... given way to the chart's ranking: started after
-        self._ranked: tuple[tuple, reports.Ordered] | None = None  # the chart's ranking read, for its choices
+        # the chart's few rows read (_ChartRanking), by kind: what they were read for, and them
+        self._ranked: dict[str, tuple[tuple, reports.Ordered | reports.Top]] = {}
         self._count_next: _ReportCount | None = None  # ... once it is shown
         self._notes: list[str] = []  # said above the table
         self._paging_at: int | None = None  # which of them says how the rows are read (and how many)
@@ -497,8 +523,8 @@ class ReportsDialog(QDialog):
         if generation != self.counter.generation or self.counting is None:
             return  # (another report or other choices since)
         job, self.counting = self.counting, None
-        if isinstance(job, _ChartRanking):  # the chart's ranking, read: drawn, then what it made wait goes on
-            self._ranked = (self._ranking_for(), found)
+        if isinstance(job, _ChartRanking):  # the chart's few rows, read: drawn, then what they made wait goes on
+            self._ranked[job.kind] = (job.made_for, found)
             self.draw_chart()
             resume, self._resume = self._resume, None
             if resume is not None and self.counting is None:
@@ -771,31 +797,44 @@ class ReportsDialog(QDialog):
                 data = self.chart_data(key)
         finally:
             QApplication.restoreOverrideCursor()
-        if data is not RANKING:
+        if not isinstance(data, _Ranking):
             self.chart.set_data(data)
             return
-        self.chart.set_message(f"Finding the {report_views.TOP} freelancers who cost the most in {self.home}: "
-                               "everyone's spend is converted day by day first.")  # fmt: skip
+        top = report_views.BUDGET_TOP if data.kind == "budget" else report_views.TOP
+        self.chart.set_message(RANKING_WORDS[data.kind].format(top=top, home=self.home))
         if isinstance(self.counting, _ChartRanking):
-            return  # (being read)
+            return  # (being read: drawn when it comes, this one read then if it is still wanted)
         self._resume = self._resume or self.counting  # (a count or a sort under way: started again after)
         if self.counting is not None:
             self.counter.cancel(self.counting.conn)
         first, last = self.dates()
-        self.counting = _ChartRanking(database.connection(), first, last, self.filters(), self.home)
+        home = self.home if data.kind == "home" else None
+        self.counting = _ChartRanking(database.connection(), data.kind, self._ranking_for(data.kind), first, last,
+                                      self.filters(), home)  # fmt: skip
         self.counter.start(self.counting)
 
-    def _ranking_for(self) -> tuple:
-        """What the chart's ranking depends on: the dates, the filters and the home currency."""
-        return (*self.dates(), self.filters(), self.home)
+    def _ranking_for(self, kind: str) -> tuple:
+        """What the chart's few rows of `kind` depend on: the dates, the filters (and the home currency)."""
+        return (*self.dates(), self.filters(), self.home if kind == "home" else None)
+
+    def _ranked_read(self, kind: str) -> reports.Ordered | reports.Top | None:
+        """The chart's few rows of `kind`, when they were read for the dates and filters chosen."""
+        found = self._ranked.get(kind)
+        return found[1] if found is not None and found[0] == self._ranking_for(kind) else None
 
     def chart_data(self, key: str):
+        """The chart of the report `key` as the choices have it; or, while its few rows are read on the worker
+        thread (by freelancer, budget against actual: every row of the dates is made first), what is read."""
         home = self.home if self.in_home() else None
         first, last = self.dates()
-        source = self._run(key, home=False) if key == "budget_vs_actual" else None  # (in each contract's currency)
+        source = None
+        if key == "budget_vs_actual":  # (in each contract's currency: the few the chart shows in each)
+            source = self._ranked_read("budget")
+            if source is None:
+                return _Ranking("budget")
         if key == "spend_by_freelancer":
             source = self._run("spend_by_period", home=home or False)
-        report = source or self.report
+        report = self.report if source is None else source
         choices = report_views.currencies(report)
         chosen = self.chart_currency.currentData()
         self.chart_currency.blockSignals(True)
@@ -813,11 +852,10 @@ class ReportsDialog(QDialog):
             return report_views.budget_chart(report, currency)
         if key == "spend_by_freelancer" or self.stack_combo.currentData() == "freelancer":
             period = self.period_combo.currentData() if key in TAKES_PERIOD else "month"
-            ranked = None
-            if home is not None and currency == home:  # (ranked in the home currency: read on the worker thread)
-                if self._ranked is None or self._ranked[0] != self._ranking_for():
-                    return RANKING
-                ranked = self._ranked[1]
+            kind = "home" if home is not None and currency == home else "freelancer"  # (ranked converted or not)
+            ranked = self._ranked_read(kind)
+            if ranked is None:
+                return _Ranking(kind)
             return report_views.spend_by_freelancer_chart(period, currency, first=first, last=last,
                                                           filters=self.filters(), home=home,
                                                           ranked=ranked)  # fmt: skip

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from models import ops, report_views, reports
-from models.entities import LedgerEntry
+from models.entities import LedgerEntry, database
 from tests.models.rules import funded_milestone
 
 from ..conftest import START
@@ -103,6 +103,38 @@ def test_the_budget_chart_puts_the_contracts_over_budget_first(small):
     data = report_views.budget_chart(report, "USD", top=1)
     assert data.categories == ("Logo",) and data.flags in (("Over budget",), ("Under budget",))
     assert "of 1 in USD" not in data.note
+
+
+@pytest.mark.parametrize("dates", [(None, None), (D2, D3), (D3, None)], ids=["all dates", "31 Mar-1 Apr", "from 1 Apr"])
+def test_a_charts_few_rows_read_apart_draw_the_chart_the_whole_report_draws(small, dates):
+    """The Reports window reads the few freelancers or contracts a chart shows on its worker thread
+    (report_views.chart_top: each currency's first few ranked in SQL): the chart drawn of them is the chart drawn
+    of the whole report, in every currency, with its choices of currency and its note of how many are left out."""
+    first, last = dates
+    dev = ops.create_freelancer("Dee Vos")
+    for title, budget, paid in (("Ads", 60_000, 0), ("Blog", 10_000, 25_000), ("Card", 90_000, 30_000)):
+        c = ops.create_contract(title, dev, currency="USD", budget=budget, started_on=START, today=START)
+        if paid:
+            ops.release_payment(funded_milestone(c, paid, "Work", today=D3), today=D3)  # (Blog: over budget)
+    run = database.connection().execute
+    budget = report_views.run("budget_vs_actual", first=first, last=last, home=False)
+    few = report_views.chart_top("budget_vs_actual", run, first=first, last=last)
+    assert report_views.currencies(few) == report_views.currencies(budget) == ["USD", "EUR"]
+    for top in (1, 2, report_views.BUDGET_TOP):
+        read = reports.top_rows("budget_vs_actual", run, first=first, last=last, top=top)
+        for currency in ("USD", "EUR"):
+            assert report_views.budget_chart(read, currency, top) == report_views.budget_chart(budget, currency, top)
+    shown = report_views.budget_chart(few, "USD")
+    assert shown.categories[0] == "Blog" and shown.flags[0] == "Over budget"
+    for top in (1, 2, 3):
+        read = reports.top_rows("spend_by_freelancer", run, first=first, last=last, top=top)
+        for currency in ("USD", "EUR", "JPY"):
+            whole = report_views.spend_by_freelancer_chart("month", currency, first=first, last=last, top=top)
+            apart = report_views.spend_by_freelancer_chart("month", currency, first=first, last=last, top=top,
+                                                           ranked=read)  # fmt: skip
+            assert apart == whole, (top, currency)
+    with pytest.raises(ValueError, match="no chart's rows"):
+        reports.top_rows("spend_by_contract", run, top=1)
 
 
 def test_period_words():

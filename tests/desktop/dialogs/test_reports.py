@@ -581,9 +581,10 @@ def test_the_key_role_names_the_figure(qtbot, window, books):
 def test_each_charted_report_draws_its_chart(qtbot, window, books, key):
     dialog = opened(qtbot, window, key)
     dialog.tabs.setCurrentIndex(1)
-    data = dialog.chart.data
-    assert data is not None and data.currency in ("USD", "EUR", "JPY")
+    qtbot.waitUntil(lambda: dialog.chart.data is not None, timeout=10_000)  # (by freelancer, budget: worker thread)
+    assert dialog.chart.data.currency in ("USD", "EUR", "JPY")
     assert not dialog.chart.grab().isNull()
+    dialog.close()
 
 
 def test_the_chart_ranked_on_the_worker_thread_lets_a_sorted_read_under_way_go_on_after(
@@ -616,10 +617,49 @@ def test_the_spend_chart_stacks_by_freelancer_with_the_others_adding_up(qtbot, w
     dialog.tabs.setCurrentIndex(1)
     dialog.chart_currency.setCurrentIndex(dialog.chart_currency.findData("USD"))
     assert [s.name for s in dialog.chart.data.series] == ["Paid to freelancers", "Fees", "Refunds received"]
-    dialog.stack_combo.setCurrentIndex(1)
+    dialog.stack_combo.setCurrentIndex(1)  # (the few who spent the most in each currency: on the worker thread)
+    assert dialog.chart.data is None and isinstance(dialog.counting, view._ChartRanking)
+    assert dialog.chart.message == ("Finding the 5 freelancers who cost the most in each currency: everyone's spend "
+                                    "is added up first.")  # fmt: skip
+    qtbot.waitUntil(lambda: dialog.chart.data is not None, timeout=10_000)
     data = dialog.chart.data
-    assert [s.name for s in data.series] == ["Ana Ruiz"]
+    assert [s.name for s in data.series] == ["Ana Ruiz"] and data.currency == "USD"
     assert data.totals == tuple(sum(s.values[i] for s in data.series) for i in range(len(data.categories)))
+    dialog.chart_currency.setCurrentIndex(dialog.chart_currency.findData("EUR"))  # (read for every currency: drawn)
+    assert dialog.counting is None and dialog.chart.data.currency == "EUR"
+    assert [s.name for s in dialog.chart.data.series] == ["Ben Okafor"]
+    dialog.close()
+
+
+def test_the_budget_chart_finds_its_contracts_on_the_worker_thread(qtbot, window, books, monkeypatch):
+    """The budget chart shows the contracts over budget and the largest budgets: finding them makes every
+    contract's figures first (seconds on a big book), on the worker thread, the chart saying so meanwhile; the
+    report's count waits meanwhile and is read after."""
+    gate, ran_on = threading.Event(), []
+    read = view._ChartRanking.count
+
+    def held(self, *, cancelled=None):
+        gate.wait(10)
+        ran_on.append(threading.get_ident())
+        return read(self, cancelled=cancelled)
+
+    monkeypatch.setattr(view._ChartRanking, "count", held)
+    monkeypatch.setattr(view, "PAGE", 1)
+    dialog = opened(qtbot, window, "budget_vs_actual")
+    dialog.tabs.setCurrentIndex(1)
+    assert dialog.chart.data is None and isinstance(dialog.counting, view._ChartRanking)
+    assert dialog.chart.message.startswith("Finding the contracts over budget and those with the largest budgets")
+    assert dialog.summary.text().startswith("Budget against actual: counting contracts…,")
+    gate.set()
+    qtbot.waitUntil(lambda: dialog.chart.data is not None and dialog.counting is None, timeout=10_000)
+    data = dialog.chart.data
+    assert [dialog.chart_currency.itemData(i) for i in range(dialog.chart_currency.count())] == ["EUR", "USD"]
+    assert (data.currency, data.categories, data.flags) == ("EUR", ("Site",), ("Under budget",))
+    dialog.chart_currency.setCurrentIndex(dialog.chart_currency.findData("USD"))  # (read for every currency: drawn)
+    assert (dialog.chart.data.categories, dialog.chart.data.flags) == (("Logo",), ("Over budget",))
+    assert dialog.summary.text().startswith("Budget against actual: 2 contracts,")  # (counted after)
+    assert ran_on and threading.main_thread().ident not in ran_on
+    dialog.close()
 
 
 def test_the_chart_by_freelancer_in_the_home_currency_ranks_by_the_converted_spend(qtbot, window, with_home):
