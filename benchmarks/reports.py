@@ -158,6 +158,9 @@ def measure(book: Path) -> dict:
         "window_budget_page_sorted": lambda: reports.budget_vs_actual(
             **so_far, home=False, limit=PAGE, sort="left", by_currency=True
         ),
+        # (the few a chart shows, read on the worker thread: the chart waits for them)
+        "chart_top_budget": lambda: report_views.chart_top("budget_vs_actual", run, **so_far),
+        "chart_top_freelancer": lambda: report_views.chart_top("spend_by_freelancer", run, **so_far),
         "window_freelancer_page": lambda: window("spend_by_freelancer", home=False, limit=PAGE),
         "window_budget_page": lambda: window("budget_vs_actual", home=False, limit=PAGE),
         "window_contract_page_home": lambda: (

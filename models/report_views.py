@@ -8,6 +8,7 @@ freelancer of the top few, and once for the whole, so that "others" is the rest 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -76,13 +77,19 @@ def run(
     after: str | None = None,
     count: bool = True,
     ordered: reports.Ordered | None = None,
+    through: Callable | None = None,
 ) -> Report:
     """One report of the catalogue with the arguments it takes (a period only where it applies; a page only for
     the reports of many rows, and for them `after` (the last group read) and `count` (False: a page in the book's
     order is not counted: models/report_pages.py); `by_currency`: sorted by currency first, by contract only;
-    `ordered`: a sorted page's order read already, on a worker thread (reports.ordered_page))."""
+    `ordered`: a sorted page's order read already, on a worker thread (reports.ordered_page)); `through`: read
+    through a connection's `execute` (the rest of a report of many rows, as recorded, on a worker thread)."""
     fn = reports.REPORTS[key]
     kw: dict = {"first": first, "last": last, "filters": filters, "home": home}
+    if through is not None:  # (the rest of a report of many rows, read on a worker thread)
+        if key not in KEYED or limit is not None:
+            raise ValueError("only the rest of a report of many rows is read through another connection")
+        kw["run"] = through
     if key in KEYED and sort is None and limit is not None and (not count or after is not None):
         page = report_pages.page(key, **kw, after=after, offset=offset, limit=limit)  # (the book's order, walked)
         if count and not page.counted:

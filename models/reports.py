@@ -588,13 +588,15 @@ def _book_sums(
     return {cur: sums for cur, *sums in found}
 
 
-def _spend_totals(first: date | None, last: date | None, filters: Filters) -> tuple[Row, ...]:
+def _spend_totals(
+    first: date | None, last: date | None, filters: Filters, run: Callable | None = None
+) -> tuple[Row, ...]:
     """The totals per currency of a report by freelancer or by contract: the book's sums of the range and filters.
     They are what the report's rows add up to (a contract whose sums are all 0 adds nothing); a currency whose
     sums are all 0 has no total, as in the period reports."""
     return tuple(
         Row("", "Total", cur, {"paid": p, "fees": f, "refunded": r, "spend": p + f - r})
-        for cur, (p, f, r) in sorted(_book_sums(first, last, filters, SPEND_SUMS).items())
+        for cur, (p, f, r) in sorted(_book_sums(first, last, filters, SPEND_SUMS, run).items())
         if p or f or r
     )
 
@@ -748,6 +750,13 @@ def _freelancer_order(
     return sorted((row for row in found if row[0] in place), key=lambda row: place[row[0]]), groups  # (stable)
 
 
+def _through(run: Callable | None, home: str | None) -> None:
+    """Refuses a report in the home currency read through another connection (`run`): its conversions read the
+    book's rates through the book's own."""
+    if run is not None and home:
+        raise ValueError("a report read through another connection is as recorded, not in the home currency")
+
+
 def _checked(ordered: Ordered, key: str, sort, by_currency: bool, home, offset: int, limit) -> Ordered:
     """`ordered`, when it was read for this very page (else a ValueError: a page of another order or place)."""
     if (ordered.key, ordered.sort, ordered.by_currency, ordered.home, ordered.offset, ordered.limit) != (
@@ -767,23 +776,27 @@ def _by_freelancer(
     limit: int | None = None,
     sort: str | None = None,
     ordered: Ordered | None = None,
+    run: Callable | None = None,
 ) -> Report:
     """The freelancer report: SQL sums one row per (freelancer, currency); the freelancers are ordered (by id, or
     largest first by `sort`: by the largest of their currencies, or in the home currency by the figure converted)
-    and only the page's become rows, with their names (`ordered`: the page's rows in order, read already)."""
+    and only the page's become rows, with their names (`ordered`: the page's rows in order, read already; `run`:
+    read through a connection's `execute`, as recorded only)."""
     columns = SPEND_COLUMNS
     home = _home(home)
+    _through(run, home)
+    run = run or database.execute_sql
     if ordered is not None:
         found, groups = _checked(ordered, "spend_by_freelancer", sort, False, home, offset, limit)[:2]
     else:
-        found, groups = _freelancer_order(database.execute_sql, first, last, filters, sort, offset, limit, home)
+        found, groups = _freelancer_order(run, first, last, filters, sort, offset, limit, home)
     page = list(dict.fromkeys(g for g, *_ in found))
     if len(page) > 1_000:  # (most of the freelancers: read every name at once)
-        names = dict(database.execute_sql("SELECT id, name FROM freelancer").fetchall())
+        names = dict(run("SELECT id, name FROM freelancer").fetchall())
     else:
-        names = {int(k): v for k, v in _labels("freelancer", page).items()}
+        names = {int(k): v for k, v in _labels("freelancer", page, run).items()}
     rows = _spend_rows(found, lambda g: names.get(g, str(g)))
-    totals = _spend_totals(first, last, filters)
+    totals = _spend_totals(first, last, filters, run)
     home_rows: tuple[HomeRow, ...] = ()
     home_total = None
     if home:
@@ -986,6 +999,9 @@ def _contract_order(
     return _page_and_count(run, sql, args, order, offset, limit)[:2]
 
 
+_ALL = 2**62  # a LIMIT argument for no limit (PostgreSQL refuses SQLite's -1 as an argument)
+
+
 def _page_and_count(
     run: Callable, sql: str, args: list, order: str, offset: int, limit: int | None, more: str = "NULL"
 ) -> tuple[list[tuple], int, object]:
@@ -994,7 +1010,7 @@ def _page_and_count(
     found = run(
         f"WITH k AS MATERIALIZED ({sql}) SELECT * FROM (SELECT 0, id, currency, paid, fees, refunded FROM k "
         f"ORDER BY {order} LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), NULL, {more}, NULL, NULL FROM k",
-        [*args, -1 if limit is None else int(limit), int(offset)],
+        [*args, _ALL if limit is None else int(limit), int(offset)],
     ).fetchall()
     groups, extra = next((row[1], row[3]) for row in found if row[0] == 1)
     return [row[1:] for row in found if row[0] == 0], groups, extra
@@ -1011,14 +1027,16 @@ def _by_contract(
     sort: str | None = None,
     by_currency: bool = False,
     ordered: Ordered | None = None,
+    run: Callable | None = None,
 ) -> Report:
     """The contract report: a contract has one currency, so its figures, its order (by id, or largest first by
     `sort`) and its page are SQL over one row per contract. The whole report is one statement with the titles; a
     page is the contracts' sums cut in SQL with their count (`ordered`: read already), then the titles of the
-    page's contracts."""
+    page's contracts. `run`: read through a connection's `execute`, as recorded only."""
     columns = SPEND_COLUMNS
     home = _home(home)
-    run = database.execute_sql
+    _through(run, home)
+    run = run or database.execute_sql
     order = _order(sort, "id", by_currency=by_currency)
     if limit is None and not offset and ordered is None and (sort is None or by_currency or home is None):
         sql, args = _contract_sums(first, last, filters, titles=True)
@@ -1029,9 +1047,9 @@ def _by_contract(
             page, groups = _checked(ordered, "spend_by_contract", sort, by_currency, home, offset, limit)[:2]
         else:
             page, groups = _contract_order(run, first, last, filters, sort, by_currency, offset, limit, home)
-        titles = {int(k): v for k, v in _labels("contract", [row[0] for row in page]).items()}
+        titles = {int(k): v for k, v in _labels("contract", [row[0] for row in page], run).items()}
         rows = _spend_rows(page, titles.__getitem__)
-    totals = _spend_totals(first, last, filters)
+    totals = _spend_totals(first, last, filters, run)
     home_rows: tuple[HomeRow, ...] = ()
     home_total = None
     if home:
@@ -1078,11 +1096,14 @@ def spend_by_freelancer(
     limit: int | None = None,
     sort: str | None = None,
     ordered: Ordered | None = None,
+    run: Callable | None = None,
 ) -> Report:
     """Paid, fees, refunded and spend per freelancer (key: the freelancer's id; label: their name). `sort` (a
     column) orders the freelancers by it, largest first by the largest of their currencies (else by id);
-    `offset`/`limit` give a page, as by contract; `ordered`: that page's order, read already (`ordered_page`)."""
-    return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort, ordered=ordered)
+    `offset`/`limit` give a page, as by contract; `ordered`: that page's order, read already (`ordered_page`);
+    `run`: read through a connection's `execute` (on a worker thread), as recorded only."""
+    return _by_freelancer(first, last, filters, home, offset=offset, limit=limit, sort=sort, ordered=ordered,
+                          run=run)  # fmt: skip
 
 
 @many_objects()  # (its home currency's conversions too)
@@ -1097,13 +1118,15 @@ def spend_by_contract(
     sort: str | None = None,
     by_currency: bool = False,
     ordered: Ordered | None = None,
+    run: Callable | None = None,
 ) -> Report:
     """Paid, fees, refunded and spend per contract (key: the contract's id; label: its title). `sort` (a
     column) orders the contracts by it, largest first (else by id), by currency first with `by_currency`;
     `offset`/`limit` give a page: the home currency is converted for the page's contracts only (the home total
-    is the whole report's); `ordered`: that page's order, read already (`ordered_page`)."""
+    is the whole report's); `ordered`: that page's order, read already (`ordered_page`); `run`: read through a
+    connection's `execute` (on a worker thread), as recorded only."""
     return _by_contract(first, last, filters, home, offset=offset, limit=limit, sort=sort, by_currency=by_currency,
-                        ordered=ordered)  # fmt: skip
+                        ordered=ordered, run=run)  # fmt: skip
 
 
 def fees_by_period(
@@ -1279,14 +1302,16 @@ def _paid_per_contract(first: date | None, last: date | None, *, fees: bool = Fa
     return f"SELECT contract_id, {summed}, SUM(refunded) AS refunded FROM ({union}) GROUP BY contract_id", args
 
 
-def _budget_in_range(first: date | None, last: date | None, cond: str, args: list) -> tuple[Iterable[tuple], dict]:
+def _budget_in_range(
+    first: date | None, last: date | None, cond: str, args: list, run: Callable
+) -> tuple[Iterable[tuple], dict]:
     """Every contract with a budget that the filters keep (`cond`: filters.sql()), by id: (id, title, currency,
     budget); and each one's payments and refunds first..last (id -> (paid, refunded), those with some): added up
     apart (`_paid_per_contract`), to be matched with the contracts as they are read (a join in SQL would index
     the sums first, in a temporary index: a fifth of the whole report's time on a book of 100,000 contracts)."""
     sql, flow_args = _paid_per_contract(first, last)
-    flows = {cid: (p, r) for cid, p, r in database.execute_sql(sql, flow_args)}
-    found = database.execute_sql(
+    flows = {cid: (p, r) for cid, p, r in run(sql, flow_args)}
+    found = run(
         f"SELECT c.id, c.title, c.currency, c.budget FROM contract c WHERE c.budget IS NOT NULL{cond} ORDER BY c.id",
         args,
     )
@@ -1348,6 +1373,7 @@ def budget_vs_actual(
     sort: str | None = None,
     by_currency: bool = False,
     ordered: Ordered | None = None,
+    run: Callable | None = None,
 ) -> Report:
     """Per contract with a budget (key: its id; label: its title): the budget, paid, refunded, the actual (paid
     less refunded) and what is left of the budget (negative: over), flagged OVER, UNDER or ON budget in the
@@ -1366,10 +1392,12 @@ def budget_vs_actual(
     `sort` (a column, with `by_currency`): the contracts by currency (Z to A), then largest first by that figure as
     recorded, then by id, as the Reports window's table sorted largest first orders them; one statement makes
     every contract's figures once, then cuts the page and adds up the totals from them (`ordered`: read already,
-    on the window's worker thread: `ordered_page`)."""
+    on the window's worker thread: `ordered_page`). `run`: read through a connection's `execute`, as recorded
+    only."""
     columns = BUDGET_COLUMNS
     home = _home(home)
-    run = database.execute_sql
+    _through(run, home)
+    run = run or database.execute_sql
     if sort is not None:
         _budget_sort(sort, by_currency)
         if over_only or active_from is not None or after is not None:
@@ -1398,7 +1426,7 @@ def budget_vs_actual(
             page, groups, found = ordered.rows, ordered.groups, ordered.totals
         else:
             page, groups, found = _budget_order(run, first, last, filters, sort, offset, limit)
-        titles = {int(k): v for k, v in _labels("contract", [row[0] for row in page]).items()}
+        titles = {int(k): v for k, v in _labels("contract", [row[0] for row in page], run).items()}
         rows = _budget_rows((cid, titles[cid], cur, b, p, r) for cid, cur, b, p, r in page)
         totals = [_budget_total(cur, b, p, r) for cur, _, b, p, r in found]
     elif limit is None and not offset and after is None:  # every contract (over budget): its rows, its totals
@@ -1406,7 +1434,7 @@ def budget_vs_actual(
         if first is None and last is None:
             rows = _budget_rows(run(source + " ORDER BY id", [*flow_args, *args]), sums)
         else:
-            found, paid = _budget_in_range(first, last, cond, args)
+            found, paid = _budget_in_range(first, last, cond, args, run)
             rows = _budget_rows(found, sums, paid, over_only)
         groups = len(rows)
         totals = [_budget_total(cur, *s) for cur, s in sorted(sums.items())]
@@ -1415,14 +1443,14 @@ def budget_vs_actual(
             f"WITH k AS MATERIALIZED ({source}) SELECT * FROM (SELECT 0, id, title, currency, budget, paid, refunded "
             "FROM k ORDER BY id LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), NULL, currency, SUM(budget), "
             "SUM(paid), SUM(refunded) FROM k GROUP BY currency",
-            [*flow_args, *args, -1 if limit is None else int(limit), int(offset)],
+            [*flow_args, *args, _ALL if limit is None else int(limit), int(offset)],
         ).fetchall()
         rows = _budget_rows(row[1:] for row in found if row[0] == 0)
         groups = sum(row[1] for row in found if row[0] == 1)
         totals = [_budget_total(cur, b, p, r) for _, _, _, cur, b, p, r in sorted(
             (row for row in found if row[0] == 1), key=lambda row: row[3])]  # fmt: skip
     else:  # a page of every contract with a budget
-        rows, groups, totals, counted = _budget_page(first, last, filters, offset, limit, after, count)
+        rows, groups, totals, counted = _budget_page(first, last, filters, offset, limit, after, count, run)
     home_rows: list[HomeRow] = []
     if home:
         converter = Converter(home)
@@ -1494,7 +1522,7 @@ def _budget_order(
         f"WITH k AS MATERIALIZED ({sql}) SELECT * FROM (SELECT 0, id, currency, budget, paid, refunded FROM k ORDER "
         f"BY currency DESC, {BUDGET_ORDER[sort]} DESC, id LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), currency, "
         "SUM(budget), SUM(paid), SUM(refunded) FROM k GROUP BY currency",
-        [*args, -1 if limit is None else int(limit), int(offset)],
+        [*args, _ALL if limit is None else int(limit), int(offset)],
     ).fetchall()
     totals = sorted((row[2], row[1], *row[3:]) for row in found if row[0] == 1)
     return [row[1:] for row in found if row[0] == 0], sum(n for _, n, *_ in totals), totals
@@ -1508,17 +1536,18 @@ def _budget_page(
     limit: int | None,
     after: int | str | None = None,
     count: bool = True,
+    run: Callable | None = None,
 ) -> tuple[list[Row], int, list[Row], bool]:
     """A page of budget against actual (every contract with a budget, by id, after `after`): its rows, how many
     contracts there are, the totals per currency of them all, and whether they were counted (`count`: else the
     contracts read, +1 if more follow, and no totals unless the page holds them all)."""
-    run = database.execute_sql
+    run = run or database.execute_sql
     cond, args = filters.sql()
     start, start_args = ("", []) if after is None else (" AND c.id > ?", [int(after)])
     page = run(
         f"SELECT c.id, c.title, c.currency, c.budget FROM contract c WHERE c.budget IS NOT NULL{start}{cond} "
         "ORDER BY c.id LIMIT ? OFFSET ?",
-        [*start_args, *args, -1 if limit is None else int(limit) + (not count), int(offset)],
+        [*start_args, *args, _ALL if limit is None else int(limit) + (not count), int(offset)],
     ).fetchall()
     more = not count and limit is not None and len(page) > limit
     page = page[:limit]
@@ -1542,7 +1571,7 @@ def _budget_page(
         if more or after is not None or offset:  # (the page is not the whole report: counted apart)
             return rows, offset + len(page) + more, [], False
         return rows, len(rows), [_budget_total(cur, *s) for cur, s in sorted(sums.items())], True
-    groups, totals = _budget_totals(first, last, filters)
+    groups, totals = _budget_totals(first, last, filters, run)
     return rows, groups, totals, True
 
 

@@ -141,6 +141,22 @@ class _SortedRead:
                                     home=self.home, offset=self.offset, limit=self.limit)  # fmt: skip
 
 
+class _RestRead:
+    """The rows of a report not read yet (every one after the first `offset` groups), as the Counter reads them on
+    its worker thread, to be sorted here by a heading the report cannot sort its pages by (any heading of the
+    freelancers as recorded, whose rows in several currencies each go to their own place; a heading of words): a
+    million rows on a big book. Read through the book's connection (report_views.run(through=…)), as recorded."""
+
+    def __init__(self, conn, key: str, first: date | None, last: date | None, filters: Filters, kw: dict,
+                 offset: int):  # fmt: skip
+        self.conn, self.key, self.first, self.last, self.filters = conn, key, first, last, filters
+        self.kw, self.offset = kw, offset
+
+    def count(self, *, cancelled=None) -> reports.Report:
+        return report_views.run(self.key, first=self.first, last=self.last, filters=self.filters, offset=self.offset,
+                                through=self.conn.execute, **self.kw)  # fmt: skip
+
+
 class _ChartRanking:
     """The few freelancers or contracts a chart shows, as the Counter reads them on its worker thread (every row of
     the dates is made before the first few are known: seconds on a big book). `kind`: "home", the freelancers
@@ -209,8 +225,9 @@ class ReportsDialog(QDialog):
         self.counter = Counter(self._counted)
         # the rows of the report shown being counted, or a sorted page of it being read, or the freelancers ranked
         # for the chart (on the worker thread)
-        self.counting: _ReportCount | _SortedRead | _ChartRanking | None = None
-        self._resume: _ReportCount | _SortedRead | None = None  # ... given way to the chart's ranking: started after
+        self.counting: _ReportCount | _SortedRead | _RestRead | _ChartRanking | None = None
+        # ... given way to the chart's ranking: started after
+        self._resume: _ReportCount | _SortedRead | _RestRead | None = None
         # the chart's few rows read (_ChartRanking), by kind: what they were read for, and them
         self._ranked: dict[str, tuple[tuple, reports.Ordered | reports.Top]] = {}
         self._count_next: _ReportCount | None = None  # ... once it is shown
@@ -531,6 +548,14 @@ class ReportsDialog(QDialog):
                 self.counting = resume
                 self.counter.start(resume)
             return
+        if isinstance(job, _RestRead):  # every row read: shown, then sorted as the heading asked (`sort_when_read`)
+            if self._paging_at is not None:
+                del self._notes[self._paging_at]
+                self._paging_at = None
+                self._show_notes()
+            self.model.add_rows(list(found.rows), every=True)
+            self._summarise(self.model.groups)
+            return
         if isinstance(found, reports.Ordered):  # sorted pages, read
             self._sorted = found
             limit = self._page_kw()["limit"]
@@ -651,6 +676,18 @@ class ReportsDialog(QDialog):
         kw = self._page_kw()
         if rest:  # (all the rest: from the report read whole, by the offset of what was read)
             kw.update(limit=None, count=True)
+            if not self.in_home():  # (read on the worker thread: a million rows on a big book)
+                self._stop_counting()
+                first, last = self.dates()
+                self.counting = _RestRead(database.connection(), self.key(), first, last, self.filters(), kw, offset)
+                what = "contracts" if report_views.GROUP[self.key()] == "contract" else "freelancers"
+                if self._paging_at is None:
+                    self._paging_at = len(self._notes)
+                    self._notes.append("")
+                self._notes[self._paging_at] = f"Reading all the {what} to sort them…"
+                self._show_notes()
+                self.counter.start(self.counting)
+                return None
         elif self.page_sort is not None:
             if self._sorted is not None and self._sorted.covers(offset, kw["limit"]):
                 return self._sorted_page(offset)  # (read with the pages before it)

@@ -89,6 +89,7 @@ class ReportModel(QAbstractTableModel):
         self.more: Callable[[int, bool], list | None] | None = None
         self.waiting = False  # rows are being read on a worker thread: no other page is asked for meanwhile
         self.sort_pages: Callable[[str | None], bool] | None = None  # paging: the report orders its pages (True)
+        self.sort_when_read: tuple[int, Qt.SortOrder] | None = None  # the rest being read apart: then sorted so
         self.periods = False  # the rows' keys are periods ("2026-03")
         self.flag_rows: dict[str, Row] = {}  # budget in the home currency: each contract's row in its own currency
         self.home: str | None = None  # the rows are in the home currency (the headings name it)
@@ -106,6 +107,7 @@ class ReportModel(QAbstractTableModel):
         self.read = _groups_in(self.rows)
         self.more = more
         self.waiting = False
+        self.sort_when_read = None
         self.endResetModel()
 
     def set_count(self, groups: int) -> None:
@@ -141,17 +143,22 @@ class ReportModel(QAbstractTableModel):
         if rows is not None:
             self.add_rows(rows)
 
-    def add_rows(self, rows: list) -> None:
-        """The page read (none: every row is read)."""
+    def add_rows(self, rows: list, *, every: bool = False) -> None:
+        """The page read (none: every row is read; `every`: the rows are all the rest), then sorted if a heading
+        asked for it meanwhile (`sort_when_read`)."""
         self.waiting = False
-        if not rows:
+        if rows:
+            at = len(self.rows)
+            self.beginInsertRows(NO_PARENT, at, at + len(rows) - 1)
+            self.rows.extend(rows)
+            self.read += _groups_in(rows)
+            self.endInsertRows()
+        if every or not rows:
             self.groups = self.read
-            return
-        at = len(self.rows)
-        self.beginInsertRows(NO_PARENT, at, at + len(rows) - 1)
-        self.rows.extend(rows)
-        self.read += _groups_in(rows)
-        self.endInsertRows()
+        if self.sort_when_read is not None and not self.canFetchMore():
+            column, order = self.sort_when_read
+            self.sort_when_read = None
+            self.sort(column, order)
 
     # ------------------------------------------------------------ reading
     def rowCount(self, parent=NO_PARENT) -> int:
@@ -287,10 +294,16 @@ class ReportModel(QAbstractTableModel):
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         key = self.columns[column] if 0 <= column < len(self.columns) else "label"
+        if self.waiting and self.sort_when_read is not None:  # (every row being read already: then in this order)
+            self.sort_when_read = (column, order)
+            return
         if self.sort_pages is not None and (self.waiting or self.canFetchMore()):
             if self.sort_pages(key if key not in ("label", "currency", "flag", "share") else None):
                 return  # (the report orders its pages, or keeps its order)
             self.fetchMore(rest=True)  # every row read, then sorted here
+            if self.waiting:  # (read apart, on a worker thread: sorted when they come, `add_rows`)
+                self.sort_when_read = (column, order)
+                return
         self.layoutAboutToBeChanged.emit()
         self.rows.sort(key=lambda r: self.sort_key(r, key), reverse=order == Qt.SortOrder.DescendingOrder)
         self.layoutChanged.emit()

@@ -137,5 +137,27 @@ def test_a_charts_few_rows_read_apart_draw_the_chart_the_whole_report_draws(smal
         reports.top_rows("spend_by_contract", run, top=1)
 
 
+@pytest.mark.parametrize("key", sorted(report_views.KEYED))
+def test_the_rest_of_a_report_read_through_another_connection_is_the_rest_read_here(small, key):
+    """The Reports window reads the rows it has not shown yet on its worker thread, through the book's connection
+    (`through`), to sort them all by a heading the report cannot sort its pages by: the rows are the report's own,
+    after the first groups, with its count and totals; in the home currency, or a page, it is refused."""
+    run = database.connection().execute
+    for first, last in ((None, None), (D2, D3), (D3, None)):
+        whole = report_views.run(key, first=first, last=last, home=False)
+        for offset in (0, 1, 2):
+            kw = dict(first=first, last=last, home=False, offset=offset)
+            rest = report_views.run(key, **kw, through=run)
+            assert rest == report_views.run(key, **kw), (first, offset)
+            keys = list(dict.fromkeys(r.key for r in whole.rows))[offset:]
+            assert [r for r in rest.rows if r.key in keys] == list(rest.rows) and rest.groups == whole.groups
+    with pytest.raises(ValueError, match="not in the home currency"):
+        report_views.run(key, home="EUR", through=run)
+    with pytest.raises(ValueError, match="only the rest of a report of many rows"):
+        report_views.run(key, home=False, limit=1, through=run)
+    with pytest.raises(ValueError, match="only the rest of a report of many rows"):
+        report_views.run("spend_by_period", home=False, through=run)
+
+
 def test_period_words():
     assert [report_views.period_words(k) for k in ("2026-03", "2026-Q1", "2026")] == ["Mar 2026", "Q1 2026", "2026"]

@@ -476,8 +476,61 @@ def test_a_heading_of_words_clicked_while_a_sorted_read_is_under_way_sorts_every
     m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)
     assert m.waiting and len(m.rows) == 2
     dialog.table.sortByColumn(m.columns.index("label"), Qt.SortOrder.AscendingOrder)  # (the read given up)
-    assert [r.label for r in m.rows] == ["Copy", "Logo", "Site"] and not m.canFetchMore() and not m.waiting
+    qtbot.waitUntil(lambda: not m.waiting and dialog.counting is None, timeout=10_000)  # (the rest: worker thread)
+    assert [r.label for r in m.rows] == ["Copy", "Logo", "Site"] and not m.canFetchMore()
     assert dialog.page_sort is None and "read" not in [outcome for *_, outcome in log]  # (given up, never shown)
+    dialog.close()
+
+
+@pytest.fixture
+def held_rest(monkeypatch):
+    """The worker's read of the rows not read yet waits until the test sets the Event it returns (and gives up, as
+    an interrupted read, when the window cancels it meanwhile); the list it returns logs the threads it ran on."""
+    gate, threads = threading.Event(), []
+    read = view._RestRead.count
+
+    def held(self, *, cancelled=None):
+        while not gate.wait(0.005):
+            if cancelled is not None and cancelled():
+                raise sqlite3.OperationalError("interrupted")
+        threads.append(threading.get_ident())
+        return read(self, cancelled=cancelled)
+
+    monkeypatch.setattr(view._RestRead, "count", held)
+    return gate, threads
+
+
+def test_a_heading_the_freelancers_cannot_be_sorted_by_a_page_at_a_time_reads_the_rest_on_the_worker_thread(
+    qtbot, window, books, monkeypatch, held_rest
+):
+    """The freelancers as recorded have a row per currency, each going to its own place when sorted by a figure:
+    every row is read (a million on a big book) on the worker thread, the rows shown staying meanwhile and the line
+    above the table saying so; then all of them are sorted here, by currency, the largest first."""
+    gate, threads = held_rest
+    monkeypatch.setattr(view, "PAGE", 1)
+    dialog = opened(qtbot, window, "spend_by_freelancer")
+    m = dialog.model
+    ana, ben = str(books["ana"].id), str(books["ben"].id)
+    assert [(r.key, r.currency) for r in m.rows] == [(ana, "JPY"), (ana, "USD")] and m.canFetchMore()
+    dialog.table.sortByColumn(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)
+    assert [(r.key, r.currency) for r in m.rows] == [(ana, "JPY"), (ana, "USD")]  # (the read is held)
+    assert m.waiting and not m.canFetchMore() and isinstance(dialog.counting, view._RestRead)
+    assert "Reading all the freelancers to sort them…" in dialog.note.text()
+    reading = dialog.counting
+    dialog.table.sortByColumn(m.columns.index("label"), Qt.SortOrder.DescendingOrder)  # (meanwhile: that order)
+    assert dialog.counting is reading and m.waiting  # (the same read goes on)
+    gate.set()
+    qtbot.waitUntil(lambda: not m.waiting and dialog.counting is None, timeout=10_000)
+    assert [(r.key, r.currency) for r in m.rows] == [(ben, "EUR"), (ana, "USD"), (ana, "JPY")]
+    dialog.table.sortByColumn(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)  # (all read: sorted at once)
+    assert [(r.key, r.currency) for r in m.rows] == [(ana, "USD"), (ana, "JPY"), (ben, "EUR")]
+    assert (
+        not m.canFetchMore()
+        and "Reading all" not in dialog.note.text()
+        and "read 1 at a time" not in (dialog.note.text())
+    )
+    assert dialog.summary.text().startswith("Spend by freelancer: 2 freelancers,")
+    assert len(threads) == 1 and threading.main_thread().ident not in threads
     dialog.close()
 
 
