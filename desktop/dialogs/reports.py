@@ -13,7 +13,8 @@ page (and its totals, but for budget against actual) without counting its rows, 
 row read; then a worker thread counts the rows (and adds up budget against actual's totals) as the contracts
 table counts its own, "counting…" meanwhile (models/report_pages.py; a statement the window runs meanwhile stops
 the count, which starts again after). A click on a figure's heading has the report sort its pages (largest first;
-by currency first when amounts are as recorded), or, where it cannot, reads the rest and sorts them here. A page
+by currency first when amounts are as recorded), or, where it cannot, reads the rest (on the worker thread,
+`_RestRead`) and sorts them here. A page
 sorted by a figure adds up every contract or freelancer of the dates before it can place the first (seconds on a
 book of a million contracts, where the other pages take milliseconds), so that read runs on the worker thread too,
 in the count's place, for the first page and each next one (models/reports.ordered_page): the window stays usable,
