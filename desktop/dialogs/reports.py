@@ -29,7 +29,7 @@ import contextlib
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from PySide6.QtCore import QAbstractListModel, QDate, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractListModel, QDate, QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
@@ -339,6 +339,9 @@ class ReportsDialog(QDialog):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setCollapsible(1, True)  # (on a low window the entries fold away until some are asked for)
+        self.splitter.installEventFilter(self)
+        self._drilled = False  # the entries behind a figure were asked for (since the report was read)
 
         self.chart = ChartWidget()
         self.stack_combo = _combo("stackCombo", "Stack the spend by", [("kind", "Kind"), ("freelancer", "Freelancer")])
@@ -478,6 +481,8 @@ class ReportsDialog(QDialog):
         finally:
             QApplication.restoreOverrideCursor()
         self.entries.load(None)
+        self._drilled = False
+        self._fit_entries()
         self.entries_title.setText("Entries behind a figure")
         self.details.setText(DRILL_HINT)
         self.draw_chart()
@@ -799,9 +804,11 @@ class ReportsDialog(QDialog):
             column = {"budget_vs_actual": "actual", "fees_by_period": "fees"}.get(self.key(), self.report.columns[-1])
         drill = report_views.drill(self.key(), self.report, row_key, column, currency)
         row = self.model.row_at(index.row())
+        self._drilled = True
         if drill is None:
             self.entries.load(None)
             self.entries_title.setText(report_views.why_no_entries(self.key(), row_key, column))
+            self._open_entries()
             return
 
         def entries(offset: int, limit: int):
@@ -816,9 +823,31 @@ class ReportsDialog(QDialog):
         if drill.note:
             text += " " + drill.note
         self.entries_title.setText(text)
+        self._open_entries()
+
+    def _open_entries(self) -> None:
+        """Room for the entries behind a figure, once they are asked for."""
         total = sum(self.splitter.sizes())
-        if self.splitter.sizes()[1] < total * 2 // 5:  # room for the entries once there are some
+        if self.splitter.sizes()[1] < total * 2 // 5:
             self.splitter.setSizes([total * 3 // 5, total * 2 // 5])
+
+    def _fit_entries(self) -> None:
+        """On a low window (a small screen, or one at 200%) the report's table takes all the room below the choices
+        until a figure's entries are asked for: the entries behind a figure fold away (and open again on a taller
+        window)."""
+        if self._drilled:
+            return
+        total = sum(self.splitter.sizes())
+        low = self.splitter.height() < 12 * self.table.verticalHeader().defaultSectionSize()
+        if low and self.splitter.sizes()[1] > 0:
+            self.splitter.setSizes([total, 0])
+        elif not low and self.splitter.sizes()[1] == 0 and total > 0:
+            self.splitter.setSizes([total * 3 // 4, total // 4])
+
+    def eventFilter(self, watched, event) -> bool:  # (Qt's name)
+        if watched is self.splitter and event.type() == QEvent.Type.Resize:
+            self._fit_entries()
+        return super().eventFilter(watched, event)
 
     # ------------------------------------------------------------ the chart
     def draw_chart(self) -> None:

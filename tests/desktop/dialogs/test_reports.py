@@ -288,6 +288,29 @@ def test_a_budget_has_no_entries_behind_it_and_says_so(qtbot, window, books):
     ]  # fmt: skip
 
 
+def test_on_a_low_window_the_entries_fold_away_until_a_figures_entries_are_asked_for(qtbot, window, books):
+    """A small screen at 200% leaves the Reports window a few lines below its choices: the report's table takes
+    them all, the entries behind a figure folded away; asking for a figure's entries (or why it has none) opens
+    them; a taller window has room for both."""
+    dialog = opened(qtbot, window, "budget_vs_actual")
+    row = dialog.table.verticalHeader().defaultSectionSize()
+    dialog.resize(900, dialog.height() - dialog.splitter.height() + 8 * row)  # (room for eight rows below)
+    qtbot.waitUntil(lambda: dialog.splitter.height() < 12 * row, timeout=5_000)
+    qtbot.waitUntil(lambda: dialog.splitter.sizes()[1] == 0, timeout=5_000)
+    assert dialog.table.height() > 5 * row
+    dialog.drill_down(cell(dialog, "Logo", "USD", "budget"))  # (no entries: the words why are shown)
+    assert dialog.splitter.sizes()[1] > 0 and dialog.entries_title.text().startswith("A budget is set")
+    dialog.resize(900, dialog.height() + 1)  # (asked for: they stay open)
+    QApplication.processEvents()
+    assert dialog.splitter.sizes()[1] > 0
+    dialog.run()  # (read again: none asked for)
+    QApplication.processEvents()
+    assert dialog.splitter.sizes()[1] == 0
+    dialog.resize(1000, 640)
+    qtbot.waitUntil(lambda: dialog.splitter.sizes()[1] > 0, timeout=5_000)  # (a taller window: room for both)
+    dialog.close()
+
+
 # ------------------------------------------------------------------ budget flags
 def test_budget_against_actual_flags_over_and_under_budget_in_words(qtbot, window, books):
     dialog = opened(qtbot, window, "budget_vs_actual")
