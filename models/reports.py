@@ -1411,11 +1411,7 @@ def budget_vs_actual(
         if last is not None:
             active = (f" AND c.started_on <= ?{active[0]}", [last.isoformat(), *active[1]])
         cond, args = cond + active[0], [*args, *active[1]]
-    flows, flow_args = _budget_flows(first, last)
-    source = (
-        "SELECT c.id AS id, c.title AS title, c.currency AS currency, c.budget AS budget, COALESCE(f.paid, 0) AS paid, "
-        f"COALESCE(f.refunded, 0) AS refunded FROM {flows} WHERE c.budget IS NOT NULL{cond}"
-    )
+    source, source_args = _budget_figures(first, last, cond, args, titles=True)
     if over_only:
         source = f"SELECT * FROM ({source}) WHERE budget - paid + refunded < 0"
     totals: list[Row] = []
@@ -1432,23 +1428,16 @@ def budget_vs_actual(
     elif limit is None and not offset and after is None:  # every contract (over budget): its rows, its totals
         sums: dict[str, list[int]] = {}
         if first is None and last is None:
-            rows = _budget_rows(run(source + " ORDER BY id", [*flow_args, *args]), sums)
+            rows = _budget_rows(run(source + " ORDER BY id", source_args), sums)
         else:
             found, paid = _budget_in_range(first, last, cond, args, run)
             rows = _budget_rows(found, sums, paid, over_only)
         groups = len(rows)
         totals = [_budget_total(cur, *s) for cur, s in sorted(sums.items())]
     elif over_only:  # one statement: each contract's figures made once, then the page and the totals from them
-        found = run(
-            f"WITH k AS MATERIALIZED ({source}) SELECT * FROM (SELECT 0, id, title, currency, budget, paid, refunded "
-            "FROM k ORDER BY id LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), NULL, currency, SUM(budget), "
-            "SUM(paid), SUM(refunded) FROM k GROUP BY currency",
-            [*flow_args, *args, _ALL if limit is None else int(limit), int(offset)],
-        ).fetchall()
-        rows = _budget_rows(row[1:] for row in found if row[0] == 0)
-        groups = sum(row[1] for row in found if row[0] == 1)
-        totals = [_budget_total(cur, b, p, r) for _, _, _, cur, b, p, r in sorted(
-            (row for row in found if row[0] == 1), key=lambda row: row[3])]  # fmt: skip
+        page, groups, found = _budget_cut(run, source, source_args, "id", offset, limit, titles=True)
+        rows = _budget_rows(page)
+        totals = [_budget_total(cur, b, p, r) for cur, _, b, p, r in found]
     else:  # a page of every contract with a budget
         rows, groups, totals, counted = _budget_page(first, last, filters, offset, limit, after, count, run)
     home_rows: list[HomeRow] = []
@@ -1498,16 +1487,36 @@ def _budget_sort(sort: str, by_currency: bool) -> None:
         raise ValueError("budget against actual is sorted by currency first: its figures are compared as recorded")
 
 
-def _budget_figures(first: date | None, last: date | None, filters: Filters) -> tuple[str, list]:
-    """SQL of (id, currency, budget, paid, refunded) of every contract with a budget that `filters` keeps, its
-    payments and refunds those of first..last; and its arguments."""
-    cond, args = filters.sql()
+def _budget_figures(
+    first: date | None, last: date | None, cond: str, args: list, *, titles: bool = False
+) -> tuple[str, list]:
+    """SQL of (id[, title], currency, budget, paid, refunded) of every contract with a budget that the conditions
+    on `c` keep (`cond`, `args`: Filters.sql()'s), its payments and refunds those of first..last; and its
+    arguments."""
     flows, flow_args = _budget_flows(first, last)
+    title = " c.title AS title," if titles else ""
     return (
-        "SELECT c.id AS id, c.currency AS currency, c.budget AS budget, COALESCE(f.paid, 0) AS paid, "
+        f"SELECT c.id AS id,{title} c.currency AS currency, c.budget AS budget, COALESCE(f.paid, 0) AS paid, "
         f"COALESCE(f.refunded, 0) AS refunded FROM {flows} WHERE c.budget IS NOT NULL{cond}",
         [*flow_args, *args],
     )
+
+
+def _budget_cut(
+    run: Callable, source: str, args: list, order: str, offset: int, limit: int | None, *, titles: bool = False
+) -> tuple[list[tuple], int, list[tuple]]:
+    """One statement: every contract's figures (`source`, `_budget_figures`) made once, then the page in `order`
+    and the totals per currency both read from them. The page's rows (id[, title], currency, budget, paid,
+    refunded), how many contracts there are, and the totals (currency, contracts, budget, paid, refunded)."""
+    head, blank = ("id, title, currency", "NULL, ") if titles else ("id, currency", "")
+    found = run(
+        f"WITH k AS MATERIALIZED ({source}) SELECT * FROM (SELECT 0, {head}, budget, paid, refunded FROM k ORDER BY "
+        f"{order} LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), {blank}currency, SUM(budget), SUM(paid), "
+        "SUM(refunded) FROM k GROUP BY currency",
+        [*args, _ALL if limit is None else int(limit), int(offset)],
+    ).fetchall()
+    totals = sorted((row[-4], row[1], *row[-3:]) for row in found if row[0] == 1)
+    return [row[1:] for row in found if row[0] == 0], sum(n for _, n, *_ in totals), totals
 
 
 def _budget_order(
@@ -1517,15 +1526,8 @@ def _budget_order(
     rows (id, currency, budget, paid, refunded), how many contracts have a budget, and their totals per currency,
     (currency, contracts, budget, paid, refunded): one statement, every contract's figures made once, then the
     page and the totals both read from them."""
-    sql, args = _budget_figures(first, last, filters)
-    found = run(
-        f"WITH k AS MATERIALIZED ({sql}) SELECT * FROM (SELECT 0, id, currency, budget, paid, refunded FROM k ORDER "
-        f"BY currency DESC, {BUDGET_ORDER[sort]} DESC, id LIMIT ? OFFSET ?) UNION ALL SELECT 1, COUNT(*), currency, "
-        "SUM(budget), SUM(paid), SUM(refunded) FROM k GROUP BY currency",
-        [*args, _ALL if limit is None else int(limit), int(offset)],
-    ).fetchall()
-    totals = sorted((row[2], row[1], *row[3:]) for row in found if row[0] == 1)
-    return [row[1:] for row in found if row[0] == 0], sum(n for _, n, *_ in totals), totals
+    source, args = _budget_figures(first, last, *filters.sql())
+    return _budget_cut(run, source, args, f"currency DESC, {BUDGET_ORDER[sort]} DESC, id", offset, limit)
 
 
 def _budget_page(
@@ -1617,11 +1619,20 @@ class Top(NamedTuple):
         return [r for r in self.rows if r.currency == currency]
 
 
-# The chart's order of each report: by freelancer, the most spend first (none spent: not shown); budget against
-# actual, the contracts over budget first, then the largest budgets. Ties: by id.
-_TOP_ORDER = {
-    "spend_by_freelancer": ("paid + fees - refunded != 0", "paid + fees - refunded DESC, g"),
-    "budget_vs_actual": ("1", "(budget - paid + refunded >= 0), budget DESC, id"),
+# The chart's order of each report, in SQL and of the rows read (in Python, to put the currencies' few together):
+# by freelancer, the most spend first (none spent: not shown); budget against actual, the contracts over budget
+# first, then the largest budgets. Ties: by id.
+_TOP_ORDER: dict[str, tuple[str, str, Callable[[tuple], tuple]]] = {
+    "spend_by_freelancer": (
+        "paid + fees - refunded != 0",
+        "paid + fees - refunded DESC, g",
+        lambda row: (row[1], -(row[2] + row[3] - row[4]), row[0]),  # (g, currency, paid, fees, refunded)
+    ),
+    "budget_vs_actual": (
+        "budget IS NOT NULL",  # (every one)
+        "(budget - paid + refunded >= 0), budget DESC, id",
+        lambda row: (row[1], row[2] - row[3] + row[4] >= 0, -row[2], row[0]),  # (id, currency, budget, paid, ...)
+    ),
 }
 
 
@@ -1635,25 +1646,27 @@ def top_rows(
     top: int,
 ) -> Top:
     """The `top` rows of each currency of the report `key` (spend_by_freelancer, as recorded; budget_vs_actual)
-    that its chart shows, and how many rows each currency has: one statement makes every row once, ranks each
-    currency's (a window function), then counts them. `run`: a connection's `execute`."""
+    that its chart shows, and how many rows each currency has: one statement makes every row once, reads the first
+    few of each of the book's currencies (each a LIMIT: a window function ranking every row took twice as long),
+    then counts them. `run`: a connection's `execute`."""
     if key == "spend_by_freelancer":
         sql, args = _freelancer_sums(first, last, filters)
         columns, kind = "g, currency, paid, fees, refunded", "freelancer"
     elif key == "budget_vs_actual":
-        sql, args = _budget_figures(first, last, filters)
+        sql, args = _budget_figures(first, last, *filters.sql())
         columns, kind = "id, currency, budget, paid, refunded", "contract"
     else:
         raise ValueError(f"no chart's rows of {key!r}")
-    shown, order = _TOP_ORDER[key]
+    shown, order, in_order = _TOP_ORDER[key]
+    currencies = [c for (c,) in run("SELECT currency FROM book_total ORDER BY currency")]  # (the book's: kept)
+    few = "".join(f"SELECT * FROM (SELECT 0, {columns} FROM k WHERE currency = ? AND {shown} ORDER BY {order} LIMIT "
+                  f"?) t{i} UNION ALL " for i in range(len(currencies)))  # fmt: skip
     found = run(
-        f"WITH k AS MATERIALIZED ({sql}) SELECT 0, n, {columns} FROM (SELECT k.*, ROW_NUMBER() OVER (PARTITION BY "
-        f"currency ORDER BY {order}) AS n FROM k WHERE {shown}) t WHERE n <= ? UNION ALL SELECT 1, COUNT(*), NULL, "
-        "currency, NULL, NULL, NULL FROM k GROUP BY currency",
-        [*args, int(top)],
+        f"WITH k AS MATERIALIZED ({sql}) {few}SELECT 1, COUNT(*), currency, NULL, NULL, NULL FROM k GROUP BY currency",
+        [*args, *(x for c in currencies for x in (c, int(top)))],
     ).fetchall()
-    counts = {row[3]: row[1] for row in found if row[0] == 1}
-    ranked = [row[2:] for row in sorted((row for row in found if row[0] == 0), key=lambda row: (row[3], row[1]))]
+    counts = {row[2]: row[1] for row in found if row[0] == 1}
+    ranked = sorted((row[1:] for row in found if row[0] == 0), key=in_order)
     labels = {int(k): v for k, v in _labels(kind, [row[0] for row in ranked], run).items()}
     if key == "spend_by_freelancer":
         rows = _spend_rows(ranked, labels.__getitem__)
