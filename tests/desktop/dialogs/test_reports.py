@@ -87,41 +87,39 @@ def counted_at_once(monkeypatch):
     monkeypatch.setattr(view, "Counter", CountedAtOnce)
 
 
-@pytest.fixture
-def held_count(monkeypatch):
-    """The worker's count waits until the test sets the Event it returns (and gives up, as an interrupted count,
-    when the window cancels it meanwhile)."""
+def hold(monkeypatch, job, logged=lambda job, thread, outcome: None) -> threading.Event:
+    """The worker's reads of `job` (one of the window's worker jobs) wait until the test sets the Event returned
+    (and give up, as an interrupted read, when the window cancels them meanwhile); `logged(job, thread, "read" or
+    "cancelled")` is told of each."""
     gate = threading.Event()
-    count = view._ReportCount.count
+    read = job.count
 
     def held(self, *, cancelled=None):
         while not gate.wait(0.005):
             if cancelled is not None and cancelled():
+                logged(self, threading.get_ident(), "cancelled")
                 raise sqlite3.OperationalError("interrupted")
-        return count(self, cancelled=cancelled)
+        found = read(self, cancelled=cancelled)
+        logged(self, threading.get_ident(), "read")
+        return found
 
-    monkeypatch.setattr(view._ReportCount, "count", held)
+    monkeypatch.setattr(job, "count", held)
     return gate
 
 
 @pytest.fixture
+def held_count(monkeypatch):
+    """The worker's count waits until the test sets the Event it returns (`hold`)."""
+    return hold(monkeypatch, view._ReportCount)
+
+
+@pytest.fixture
 def held_sort(monkeypatch):
-    """The worker's read of a sorted page waits until the test sets the Event it returns (and gives up, as an
-    interrupted read, when the window cancels it meanwhile); the list it returns logs each read: (sort, offset,
-    thread, "read" or "cancelled")."""
-    gate, log = threading.Event(), []
-    read = view._SortedRead.count
-
-    def held(self, *, cancelled=None):
-        while not gate.wait(0.005):
-            if cancelled is not None and cancelled():
-                log.append((self.sort, self.offset, threading.get_ident(), "cancelled"))
-                raise sqlite3.OperationalError("interrupted")
-        found = read(self, cancelled=cancelled)
-        log.append((self.sort, self.offset, threading.get_ident(), "read"))
-        return found
-
-    monkeypatch.setattr(view._SortedRead, "count", held)
+    """The worker's read of a sorted page waits until the test sets the Event it returns (`hold`); the list it
+    returns logs each read: (sort, offset, thread, "read" or "cancelled")."""
+    log = []
+    gate = hold(monkeypatch, view._SortedRead, lambda job, thread, outcome: log.append((job.sort, job.offset, thread,
+                                                                                        outcome)))  # fmt: skip
     return gate, log
 
 
@@ -507,19 +505,10 @@ def test_a_heading_of_words_clicked_while_a_sorted_read_is_under_way_sorts_every
 
 @pytest.fixture
 def held_rest(monkeypatch):
-    """The worker's read of the rows not read yet waits until the test sets the Event it returns (and gives up, as
-    an interrupted read, when the window cancels it meanwhile); the list it returns logs the threads it ran on."""
-    gate, threads = threading.Event(), []
-    read = view._RestRead.count
-
-    def held(self, *, cancelled=None):
-        while not gate.wait(0.005):
-            if cancelled is not None and cancelled():
-                raise sqlite3.OperationalError("interrupted")
-        threads.append(threading.get_ident())
-        return read(self, cancelled=cancelled)
-
-    monkeypatch.setattr(view._RestRead, "count", held)
+    """The worker's read of the rows not read yet waits until the test sets the Event it returns (`hold`); the list
+    it returns logs the threads it read on."""
+    threads = []
+    gate = hold(monkeypatch, view._RestRead, lambda job, thread, outcome: outcome == "read" and threads.append(thread))
     return gate, threads
 
 
@@ -711,15 +700,8 @@ def test_the_budget_chart_finds_its_contracts_on_the_worker_thread(qtbot, window
     """The budget chart shows the contracts over budget and the largest budgets: finding them makes every
     contract's figures first (seconds on a big book), on the worker thread, the chart saying so meanwhile; the
     report's count waits meanwhile and is read after."""
-    gate, ran_on = threading.Event(), []
-    read = view._ChartRanking.count
-
-    def held(self, *, cancelled=None):
-        gate.wait(10)
-        ran_on.append(threading.get_ident())
-        return read(self, cancelled=cancelled)
-
-    monkeypatch.setattr(view._ChartRanking, "count", held)
+    ran_on = []
+    gate = hold(monkeypatch, view._ChartRanking, lambda job, thread, outcome: ran_on.append(thread))
     monkeypatch.setattr(view, "PAGE", 1)
     dialog = opened(qtbot, window, "budget_vs_actual")
     dialog.tabs.setCurrentIndex(1)
