@@ -19,7 +19,7 @@ from desktop.dialogs import reports as view
 from desktop.widgets.report_models import KEY_ROLE
 from desktop.window.actions import ACTIONS, REPORT_ACTIONS
 from desktop.window.main_window import MainWindow
-from models import ops, rates, reports
+from models import ops, rates, report_views, reports
 from models.report_views import CATALOGUE
 from tests.models.rules import funded_milestone
 
@@ -639,6 +639,50 @@ def test_the_key_role_names_the_figure(qtbot, window, books):
     dialog = opened(qtbot, window, "spend_by_freelancer")
     index = cell(dialog, "Ben Okafor", "EUR", "spend")
     assert index.data(KEY_ROLE) == (str(books["ben"].id), "spend", "EUR")
+
+
+@pytest.mark.parametrize("amounts", ["each", "home"])
+def test_no_heading_and_no_chart_reads_a_whole_report_on_the_windows_thread(
+    qtbot, window, with_home, monkeypatch, amounts
+):
+    """A whole report by contract or by freelancer is a million rows on a big book: whatever heading is clicked,
+    and whichever chart is drawn, the window's own thread reads none (the rest and the sorted pages are read on
+    the worker thread, the charts' few rows too)."""
+    whole = []
+    run = report_views.run
+
+    def watched(key, **kw):
+        if (
+            key in report_views.KEYED
+            and kw.get("limit") is None
+            and threading.current_thread() is (threading.main_thread())
+        ):
+            whole.append((key, {k: v for k, v in kw.items() if k in ("sort", "offset", "home")}))
+        return run(key, **kw)
+
+    monkeypatch.setattr(report_views, "run", watched)
+    monkeypatch.setattr(view, "PAGE", 1)
+    monkeypatch.setattr(view, "HOME_PAGE", 1)
+    settled = lambda: not dialog.model.waiting and dialog.counting is None  # noqa: E731
+    for key in sorted(report_views.KEYED):
+        dialog = opened(qtbot, window, key)
+        dialog.amounts_combo.setCurrentIndex(dialog.amounts_combo.findData(amounts))
+        dialog.run()
+        m = dialog.model
+        for column in range(m.columnCount()):
+            if not dialog.table.isColumnHidden(column):
+                for order in (Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder):
+                    dialog.table.sortByColumn(column, order)
+                    qtbot.waitUntil(settled, timeout=10_000)
+        if key in view.CHARTED:
+            dialog.tabs.setCurrentIndex(1)
+            qtbot.waitUntil(lambda: dialog.chart.data is not None and settled(), timeout=10_000)  # noqa: B023
+            if key == "spend_by_freelancer":
+                for i in range(dialog.chart_currency.count()):
+                    dialog.chart_currency.setCurrentIndex(i)
+                    qtbot.waitUntil(lambda: dialog.chart.data is not None and settled(), timeout=10_000)  # noqa: B023
+        dialog.close()
+    assert whole == []
 
 
 # ------------------------------------------------------------------ the chart tab
