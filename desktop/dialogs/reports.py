@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from PySide6.QtCore import QAbstractListModel, QDate, QEvent, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -77,6 +78,7 @@ POLICIES = (("", "Any policy"), ("upwork", "Marketplace"), ("direct", "Direct"))
 CHARTED = {"spend_by_period", "spend_by_freelancer", "escrow_by_month_end", "budget_vs_actual"}
 DRILL_HINT = "Press Enter on a figure, or double-click it, to list the ledger entries behind it."
 NO_HOME = "To add every currency up in one, choose a home currency: Tools → Home Currency and Exchange Rates…"
+LOW_LINES = 32  # a window lower than this many lines of text folds its filters behind "More choices"
 
 
 def date_range(choice: str, today: date) -> tuple[date | None, date | None]:
@@ -257,6 +259,16 @@ class ReportsDialog(QDialog):
         if self.home:
             self.amounts_combo.setCurrentIndex(1)
 
+        # On a low window (a small screen at 200%) the filters and the amounts fold behind one button, so that the
+        # report's table keeps some rows; the button says which of them are set meanwhile.
+        self.more_button = named(QToolButton(), "moreChoicesButton", "More choices")
+        self.more_button.setCheckable(True)
+        self.more_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.more_button.setToolTip("Status, freelancer, policy and amounts: shown or put away to leave the table room")
+        self.more_button.toggled.connect(lambda *_: self._fit_choices())
+        self._more_pairs: list[QWidget] = []
+        self._more_keys: list[QShortcut] = []
+
         # The choices, each label with its field, wrapping onto another line where the screen is narrow.
         choices = FlowLayout()
         for cells in (
@@ -276,6 +288,14 @@ class ReportsDialog(QDialog):
                 label.setBuddy(widget)
                 row.addWidget(label)
                 row.addWidget(widget)
+            if cells[0][1] is self.status_combo:
+                choices.addWidget(self.more_button)  # (after the dates: hidden but on a low window)
+            if cells[0][1] in (self.status_combo, self.freelancer_combo, self.policy_combo, self.amounts_combo):
+                self._more_pairs.append(pair)
+                key = QKeySequence(QKeySequence.mnemonic(cells[0][0]))  # (its label's Alt key, while it is folded)
+                shortcut = QShortcut(key, self, enabled=False)
+                shortcut.activated.connect(lambda widget=cells[0][1]: self._unfold_to(widget))
+                self._more_keys.append(shortcut)
             choices.addWidget(pair)
 
         self.note = QLabel()  # what the figures leave out (rates missing), or how the rows are sorted when paged
@@ -443,6 +463,7 @@ class ReportsDialog(QDialog):
 
     def _changed(self, *_) -> None:
         self.page_sort = None
+        self._fit_choices()
         self._pending.start()  # several changes at once (a range sets both dates): one run
 
     # ------------------------------------------------------------ the report
@@ -843,6 +864,48 @@ class ReportsDialog(QDialog):
             self.splitter.setSizes([total, 0])
         elif not low and self.splitter.sizes()[1] == 0 and total > 0:
             self.splitter.setSizes([total * 3 // 4, total // 4])
+
+    def _set_choices(self) -> list[str]:
+        """The choices behind "More choices" that differ from a new window's, as they read (a long name cut)."""
+        amounts = "home" if self.home else "each"
+        defaults = ((self.status_combo, None), (self.freelancer_combo, None), (self.policy_combo, None),
+                    (self.amounts_combo, amounts))  # fmt: skip
+        metrics = self.more_button.fontMetrics()
+        return [  # (each in a direction of its own: an Arabic name and the English after it keep their order)
+            formatting.person(
+                metrics.elidedText(combo.currentText(), Qt.TextElideMode.ElideRight, 14 * metrics.averageCharWidth())
+            )
+            for combo, default in defaults
+            if (combo.currentData() or None) != default
+        ]
+
+    def _fit_choices(self) -> None:
+        """On a low window the filters and the amounts fold behind "More choices" (unless it is pressed), which
+        says what of them is set; on a taller one they are all shown and the button is not. Folded, each one's
+        Alt key opens them and goes to it."""
+        low = self.height() < LOW_LINES * self.fontMetrics().height()
+        folded = low and not self.more_button.isChecked()
+        if folded:
+            chosen = ", ".join(self._set_choices()).replace("&", "&&")  # (a name's "&" is not a mnemonic)
+            text = "Mor&e choices" + (f": {chosen}" if chosen else "")
+        else:
+            text = "F&ewer choices"
+        self.more_button.setText(text)
+        self.more_button.setAccessibleName(formatting.spoken(text))  # (what is set, read out too)
+        self.more_button.setVisible(low)
+        for pair in self._more_pairs:
+            pair.setVisible(not folded)
+        for shortcut in self._more_keys:
+            shortcut.setEnabled(folded)
+
+    def _unfold_to(self, widget: QWidget) -> None:
+        """The folded choices shown, and `widget` (one of them) given the keyboard."""
+        self.more_button.setChecked(True)
+        widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def resizeEvent(self, event) -> None:  # (Qt's name)
+        super().resizeEvent(event)
+        self._fit_choices()
 
     def eventFilter(self, watched, event) -> bool:  # (Qt's name)
         if watched is self.splitter and event.type() == QEvent.Type.Resize:

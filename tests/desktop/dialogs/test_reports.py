@@ -309,6 +309,43 @@ def test_on_a_low_window_the_entries_fold_away_until_a_figures_entries_are_asked
     dialog.close()
 
 
+def test_on_a_low_window_the_filters_fold_behind_more_choices_which_says_what_is_set(qtbot, window, books):
+    """A small screen at 200% leaves the Reports window room for four lines of choices and a few rows: status,
+    freelancer, policy and amounts fold behind "More choices", which names what of them is set, so that the table
+    keeps its rows; pressed, they show; each one's Alt key still reaches it; a taller window shows them all."""
+    lee = ops.create_freelancer("Lee & Moss")  # (a name's "&" is shown as itself, not as a mnemonic)
+    ops.create_contract("Mural", lee, currency="USD", started_on=MAR, today=MAR)
+    dialog = opened(qtbot, window, "spend_by_contract")
+    button = dialog.more_button
+    assert not button.isVisible() and dialog.status_combo.isVisible()  # (the window as it opens: all shown)
+    dialog.resize(700, (view.LOW_LINES - 6) * dialog.fontMetrics().height())
+    qtbot.waitUntil(button.isVisible, timeout=5_000)
+    hidden = (dialog.status_combo, dialog.freelancer_combo, dialog.policy_combo, dialog.amounts_combo)
+    assert not any(combo.isVisible() for combo in hidden)
+    assert button.text() == "Mor&e choices" and button.accessibleName() == "More choices"
+
+    button.click()  # (shown, the button folds them again)
+    assert all(combo.isVisible() for combo in hidden) and button.text() == "F&ewer choices"
+    dialog.status_combo.setCurrentIndex(dialog.status_combo.findData("active"))
+    dialog.freelancer_combo.setCurrentIndex(dialog.freelancer_combo.findData(lee.id))
+    button.click()
+    assert not dialog.status_combo.isVisible()
+    assert button.text() == "Mor&e choices: \u2068Active\u2069, \u2068Lee && Moss\u2069"
+    assert button.accessibleName() == "More choices: \u2068Active\u2069, \u2068Lee & Moss\u2069"
+    qtbot.waitUntil(lambda: dialog.report is not None and dialog.report.filters.freelancer_id == lee.id)
+
+    dialog.activateWindow()
+    QTest.keyClick(dialog, Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)  # (Polic&y, folded: opens and goes there)
+    assert dialog.policy_combo.isVisible() and button.isChecked()
+    assert QApplication.focusWidget() is dialog.policy_combo
+
+    button.click()
+    dialog.resize(1000, 640)  # (a taller window: all shown, no button)
+    qtbot.waitUntil(lambda: not button.isVisible(), timeout=5_000)
+    assert all(combo.isVisible() for combo in hidden)
+    dialog.close()
+
+
 # ------------------------------------------------------------------ budget flags
 def test_budget_against_actual_flags_over_and_under_budget_in_words(qtbot, window, books):
     dialog = opened(qtbot, window, "budget_vs_actual")
