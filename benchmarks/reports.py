@@ -1,12 +1,14 @@
 """Benchmark: each report of models/reports.py on the big book (budget <= 300 ms each, issue 21).
 
 Works on a copy of the book (--book PATH is copied, never written; a book of another format is migrated in the
-copy). The copy gets a home currency (EUR) and a rate per month for each of its other currencies, so that the
-reports convert. Figures: each report's milliseconds (the best of REPEAT runs, since other programs share the
-machine), whole life, for the book's last year, a quarter and a custom range, unfiltered and filtered (status,
-freelancer, policy), with and without the home currency; and, as the baseline measured in the same run, one pass
-summing every ledger entry (`ledger_pass_ms`), with each report's ratio to it, the budget's ratio to it, and how
-many reports are over budget. A book of an older format is migrated in the copy: `migration_ms` times it.
+copy). The copy gets a home currency (EUR) and a rate per month for each of its other currencies, moving up to 12%
+either way from month to month as rates do, so that the reports convert (and a page sorted in the home currency
+cannot rank its groups by one rate a currency). Figures: each report's milliseconds (the best of REPEAT runs, since
+other programs share the machine), whole life, for the book's last year, a quarter and a custom range, unfiltered
+and filtered (status, freelancer, policy), with and without the home currency; and, as the baseline measured in the
+same run, one pass summing every ledger entry (`ledger_pass_ms`), with each report's ratio to it, the budget's ratio
+to it, and how many reports are over budget. A book of an older format is migrated in the copy: `migration_ms` times
+it.
 
 The whole reports (no page) are what a CSV export and the year-end pack read. The Reports window reads what the
 `window_*` figures time: a report of many rows opens on its first page (desktop/dialogs/reports.py's PAGE as
@@ -14,7 +16,8 @@ recorded, HOME_PAGE in the home currency) with its totals (but budget against ac
 the book's order, without counting its rows (models/report_pages.py); a next page from after a row half-way
 through the book; a figure's heading asks the report for its pages sorted (the window reads them on its worker
 thread, but the client waits for them: they keep the budget; the `*_page_home` sorted ones order by the figures
-converted, every day of the dates first); in the home currency the window's total is the period report's of the
+converted: each group's figure bounded by its currency's rates over the dates, then only the groups that may be
+on the page or before it converted day by day); in the home currency the window's total is the period report's of the
 same range, read beside the page. The count a worker thread reads after the first page is shown (`count_*`: no
 budget, the window waits for none of it) is timed apart.
 Prints one JSON object on its last line and exits 0 even when over budget ("ok" says so).
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -56,7 +60,7 @@ def measure(book: Path) -> dict:
     import os
 
     os.environ["ESCROWBOOK_BACKUPS"] = str(book.parent / "backups")  # (a migrated copy's backup: not the user's)
-    from desktop.dialogs.reports import HOME_PAGE, PAGE  # (the Reports window's pages)
+    from desktop.dialogs.reports import HOME_PAGE, HOME_SORTED_AHEAD, PAGE  # (the Reports window's pages)
     from models import rates, report_pages, report_views, reports
     from models.book import open_book, schema_version
     from models.bookfile import probe
@@ -74,9 +78,10 @@ def measure(book: Path) -> dict:
     rates.set_home_currency("EUR")
     months = reports._months(date.fromisoformat(str(low)), last)
     with database.atomic():
-        for cur in currencies:
-            for m in months:
-                rates.record_rate(cur, m, "0.5" if cur != "JPY" else "0.006", today=today)
+        for j, cur in enumerate(currencies):
+            for i, m in enumerate(months):  # (up to 12% either way, month by month, as rates move)
+                rate = (0.006 if cur == "JPY" else 0.5) * (1 + 0.12 * math.sin(i / 5 + j))
+                rates.record_rate(cur, m, f"{rate:.6g}", today=today)
     year = date(last.year, 1, 1), date(last.year, 12, 31)
     quarter = date(last.year, 4, 1), date(last.year, 6, 30)
     custom = date(last.year - 1, 11, 15), date(last.year, 2, 14)  # (mid-month to mid-month, across a year end)
@@ -157,6 +162,13 @@ def measure(book: Path) -> dict:
         ),
         "window_budget_page_sorted": lambda: reports.budget_vs_actual(
             **so_far, home=False, limit=PAGE, sort="left", by_currency=True
+        ),
+        # (what a figure's heading reads in the home currency: HOME_SORTED_AHEAD pages at once, on the worker thread)
+        "window_contract_sorted_home": lambda: reports.ordered_page(
+            "spend_by_contract", run, **so_far, sort="spend", home="EUR", limit=HOME_PAGE * HOME_SORTED_AHEAD
+        ),
+        "window_freelancer_sorted_home": lambda: reports.ordered_page(
+            "spend_by_freelancer", run, **so_far, sort="spend", home="EUR", limit=HOME_PAGE * HOME_SORTED_AHEAD
         ),
         # (the few a chart shows, read on the worker thread: the chart waits for them)
         "chart_top_budget": lambda: report_views.chart_top("budget_vs_actual", run, **so_far),

@@ -52,6 +52,7 @@ import calendar
 import contextlib
 import functools
 import gc
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -728,12 +729,21 @@ def _freelancer_order(
     largest first by `sort`: by the largest of their currencies, or with `home` by the figure converted into it,
     all their currencies added up), and how many freelancers have rows."""
     _order(sort, "g")  # (refuses a column the report does not have)
+    if home is not None and sort is not None:
+        fit, ranges = _factors_table(run, home, first, last)
+        top = None if limit is None else offset + limit
+        groups = None if top is None else _narrowed(run, "freelancer", first, last, filters, sort, top, ranges)
+        if groups is not None:  # (only the freelancers that may be on the page or before it converted)
+            values = _freelancer_home_values(run, home, first, last, filters, sort, fit, narrowed=True)
+            ids = [int(g) for (g,) in run("SELECT id FROM report_candidate").fetchall()]
+            keys = sorted(ids, key=lambda g: (-max(values.get(g, 0), 0), g))[offset:top]
+            return _freelancer_rows(run, first, last, filters, keys), groups
     sql, args = _freelancer_sums(first, last, filters)
     found = run(sql, args).fetchall()  # by freelancer, then currency
     if sort is None:
         keys = list(dict.fromkeys(g for g, *_ in found))
     elif home is not None:
-        values = _freelancer_home_values(run, home, first, last, filters, sort)
+        values = _freelancer_home_values(run, home, first, last, filters, sort, fit)
         keys = sorted(dict.fromkeys(g for g, *_ in found), key=lambda g: (-max(values.get(g, 0), 0), g))
     else:
         at = None if sort == "spend" else 2 + SPEND_SUMS.index(sort)  # (its place in a row found)
@@ -865,26 +875,31 @@ def _contract_sums(first: date | None, last: date | None, filters: Filters, *, t
 # shown: each day's sum converted at that day's rate and rounded (half to even), as `_Home` converts them, the
 # conversions added up. Amounts in different currencies are never compared as recorded (¥100,000 is not more than
 # €1,000). SQL converts every day's sum with the factors of its currency and day (amount x n / d, exactly, in
-# whole numbers: rates.factors_of), so that only the page is converted again in Python. That is a pass over every
-# day of the dates, with a look-up and a conversion per day: twice the time of the same order as recorded (the
-# Reports window reads it on its worker thread).
+# whole numbers: rates.factors_of), so that only the page is converted again in Python. Every day of the dates with
+# a look-up and a conversion would take twice the time of the same order as recorded: so the groups that cannot be
+# on the page or before it are left out first (`_narrowed`), and only the others' days converted (the Reports
+# window reads it on its worker thread).
 _FIT = 2**62  # |amount| x a factor stays below this: SQL's 64-bit whole numbers never overflow into floats
 
 
-def _factors_table(run: Callable, home: str, first: date | None, last: date | None) -> int:
+def _factors_table(run: Callable, home: str, first: date | None, last: date | None) -> tuple[int, dict]:
     """The temporary table `report_factor(currency, day, n, d)` filled with the factors that convert into `home`
     each currency and day of the book's day sums dated first..last (n = 0: no rate, the amount is left out, as the
-    figures leave it out); and the largest amount they may all multiply in SQL (a larger one, or a day with no
-    factors, and the caller converts in Python). A table, not a list in the statement: looked up by its key."""
+    figures leave it out); the largest amount they may all multiply in SQL (a larger one, or a day with no
+    factors, and the caller converts in Python); and the least and the most n / d of each currency (`_narrowed`).
+    A table, not a list in the statement: looked up by its key."""
     converter = Converter(home, run=run)
     where, args = _where(NO_FILTERS, "r", first=first, last=last)
     values, largest = [], 1
+    ranges: dict[str, tuple[float, float]] = {}
     for currency, day in run(f"SELECT DISTINCT r.currency, r.day FROM report_day r WHERE 1{where}", args).fetchall():
         try:
             n, d = factors_of(converter, str(currency), date.fromisoformat(str(day)))
         except (KeyError, ValueError):  # (a currency or day the book should not hold: left to Python's conversion)
             continue
         largest = max(largest, n, d)
+        lo, hi = ranges.get(str(currency), (n / d, n / d))
+        ranges[str(currency)] = (min(lo, n / d), max(hi, n / d))
         values.append(f"({_quoted(currency)}, {_quoted(day)}, {int(n)}, {int(d)}, {int(d) // 2}, {1 - int(d) % 2})")
     run(
         "CREATE TEMP TABLE IF NOT EXISTS report_factor (currency TEXT NOT NULL, day TEXT NOT NULL, n BIGINT NOT "
@@ -894,7 +909,78 @@ def _factors_table(run: Callable, home: str, first: date | None, last: date | No
     for chunk in range(0, len(values), 5_000):
         rows = ", ".join(values[chunk : chunk + 5_000])
         run(f"INSERT INTO report_factor (currency, day, n, d, h, e) VALUES {rows}")
-    return _FIT // (2 * largest)
+    return _FIT // (2 * largest), ranges
+
+
+# A sorted page in the home currency needs the exact figure of only the groups that may be on it or before it. One
+# pass over the day sums, as recorded, bounds each group's figure. Of each day, the figure adds up its sums x, each
+# with its sign s (spend: paid + fees - refunds), converted: s x n / d rounded. With lo <= n / d <= hi, the least and
+# the most factor of the currency over the dates, s x converted lies between s x lo and s x hi when s x >= 0 (between
+# s x hi and s x lo when below), give or take half a unit of rounding. So with a = the sum of the s x above 0 and
+# b = the sum of those below, a group's figure lies between a lo + b hi and a hi + b lo, give or take half a unit
+# for each day and sum (a + b is the figure as recorded, a - b the sums' sizes added up). A group whose most is
+# below the `top`-th largest least cannot be among the first `top`: only the others are converted exactly
+# (`_converted_sql`), through the index on their contract. (Floats widened by far more than their error: only
+# which groups are converted depends on them.)
+_WIDE = 1e-9  # bounds widened by this share
+_CANDIDATES_CONTRACTS = "SELECT c.id FROM contract c WHERE c.freelancer_id IN (SELECT id FROM report_candidate)"
+
+
+def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, top: int, ranges: dict) -> int | None:
+    """The temporary table `report_candidate(id)` filled with the groups (contracts, freelancers) that may be among
+    the first `top` by the figure `sort` converted (`_factors_table`'s `ranges`), and how many groups the report
+    has; or None when that leaves most groups (the top reaches the groups at 0, or there are fewer): every group is
+    then converted."""
+    if not ranges:
+        return None
+    run("CREATE TEMP TABLE IF NOT EXISTS report_range (currency TEXT PRIMARY KEY, lo DOUBLE PRECISION NOT NULL, "
+        "hi DOUBLE PRECISION NOT NULL)")  # fmt: skip
+    run("DELETE FROM report_range")
+    for currency, (lo, hi) in ranges.items():
+        run(
+            "INSERT INTO report_range (currency, lo, hi) VALUES (?, ?, ?)",
+            (currency, lo * (1 - _WIDE), hi * (1 + _WIDE)),
+        )
+    where, args = _where(filters, "d", first=first, last=last)
+    signs = DERIVED.get(sort, {sort: 1})
+    recorded = " + ".join(f"({sign}) * SUM(d.{b})" for b, sign in signs.items())  # (a + b)
+    size = " + ".join(f"abs(d.{b})" for b in signs)  # (a - b: each sum's size)
+    key = _GROUP[by]
+    grouped = f"+{key}" if by == "contract" else f"+{key}, d.currency"
+    inner = (
+        f"SELECT {key} AS g, d.currency AS currency, CASE WHEN {_nonzero('d')} THEN 1 ELSE 0 END AS shown, "
+        f"{recorded} AS f, SUM({size}) AS m, COUNT(*) * {len(signs)} + 2 AS n FROM contract_day d "
+        f"WHERE {_SOME}{where} GROUP BY {grouped}"
+    )
+    # a = (f + m) / 2, b = (f - m) / 2: a hi + b lo = (f (hi + lo) + m (hi - lo)) / 2, a lo + b hi likewise
+    slack = "(n + m * r.hi * ?)"  # (half a unit a sum and day, and the floats' error: halved with the rest)
+    bounded = (
+        f"SELECT i.g AS g, i.shown AS shown, (f * (r.hi + r.lo) + m * (r.hi - r.lo) + {slack}) / 2 AS up, "
+        f"(f * (r.hi + r.lo) - m * (r.hi - r.lo) - {slack}) / 2 AS low, r.hi AS hi FROM ({inner}) i "
+        "LEFT JOIN report_range r ON r.currency = i.currency"
+    )
+    per = (
+        f"SELECT g, shown, up, COALESCE(low, 0) AS low, CASE WHEN hi IS NULL THEN 1 ELSE 0 END AS unknown "
+        f"FROM ({bounded}) w"
+        if by == "contract"
+        else f"SELECT g, MAX(shown) AS shown, SUM(up) AS up, CASE WHEN COUNT(*) = COUNT(hi) THEN SUM(low) ELSE 0 END "
+        f"AS low, COUNT(*) - COUNT(hi) AS unknown FROM ({bounded}) w GROUP BY g"  # (a figure's least is 0 at worst)
+    )
+    bounds = run(f"SELECT g, up, low, unknown FROM ({per}) p WHERE shown = 1", [_WIDE, _WIDE, *args]).fetchall()
+    groups = len(bounds)
+    if groups <= top:
+        return None
+    least_on_top = heapq.nlargest(top, (row[2] for row in bounds))[-1]  # (the top-th largest least)
+    if least_on_top <= 0:
+        return None
+    ids = [int(g) for g, up, _, unknown in bounds if unknown or up >= least_on_top]
+    if 2 * len(ids) > groups:
+        return None
+    run("CREATE TEMP TABLE IF NOT EXISTS report_candidate (id BIGINT PRIMARY KEY)")
+    run("DELETE FROM report_candidate")
+    for chunk in in_chunks(ids):
+        run(f"INSERT INTO report_candidate (id) VALUES {', '.join('(?)' for _ in chunk)}", chunk)
+    return groups
 
 
 def _quoted(text) -> str:
@@ -920,12 +1006,16 @@ def _too_big_sql(columns: Iterable[str], fit: int) -> str:
     return f"(CASE WHEN f.n IS NULL OR {big} THEN 1 ELSE 0 END)"
 
 
-def _freelancer_home_values(run: Callable, home: str, first, last, filters: Filters, sort: str) -> dict[int, int]:
-    """Each freelancer's figure `sort` in `home`, as their row in the home currency shows it, for every freelancer
-    with day sums dated first..last that `filters` keeps: their contracts' sums of a day added up first, then
+def _freelancer_home_values(
+    run: Callable, home: str, first, last, filters: Filters, sort: str, fit: int, *, narrowed: bool = False
+) -> dict[int, int]:
+    """Each freelancer's figure `sort` in `home`, converted with `report_factor` (`_factors_table`, whose `fit`), as
+    their row in the home currency shows it, for every freelancer with day sums dated first..last that `filters`
+    keeps (`narrowed`: those of `report_candidate` only): their contracts' sums of a day added up first, then
     converted (as `_Home` adds them). Converted in SQL; in Python when SQL cannot convert every amount exactly."""
-    fit = _factors_table(run, home, first, last)
     where, args = _where(filters, "d", first=first, last=last)
+    if narrowed:  # (their contracts' day sums read through the index on the contract)
+        where += f" AND d.contract_id IN ({_CANDIDATES_CONTRACTS})"
     days = (
         "SELECT d.freelancer_id AS g, d.currency AS currency, d.day AS day, SUM(d.paid) AS paid, "
         f"SUM(d.fees) AS fees, SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} "
@@ -941,6 +1031,23 @@ def _freelancer_home_values(run: Callable, home: str, first, last, filters: Filt
     return _home_values_in_python("freelancer", run, home, first, last, filters, sort)
 
 
+def _freelancer_rows(run: Callable, first, last, filters: Filters, keys: list[int]) -> list[tuple]:
+    """The rows (g, currency, paid, fees, refunded) of the freelancers `keys`, in their order: their contracts' day
+    sums dated first..last that `filters` keeps, added up per currency (a whole life's equal its kept totals)."""
+    run("DELETE FROM report_candidate")
+    for chunk in in_chunks(keys):
+        run(f"INSERT INTO report_candidate (id) VALUES {', '.join('(?)' for _ in chunk)}", chunk)
+    where, args = _where(filters, "d", first=first, last=last)
+    found = run(
+        "SELECT d.freelancer_id AS g, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
+        f"SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} AND d.contract_id IN "
+        f"({_CANDIDATES_CONTRACTS}) GROUP BY 1, 2 HAVING {_nonzero('d')} ORDER BY 1, 2",
+        args,
+    ).fetchall()
+    place = {g: i for i, g in enumerate(keys)}
+    return sorted(found, key=lambda row: place[row[0]])  # (stable: each freelancer's currencies in order)
+
+
 def _home_values_in_python(by: str, run: Callable, home: str, first, last, filters: Filters, sort: str) -> dict:
     """Each group's (contract's, freelancer's) figure `sort` in `home`, each day's sum converted in Python
     (`_Home`): exactly, whatever the amounts; slower than in SQL."""
@@ -954,9 +1061,14 @@ def _contract_home_order(
 ) -> tuple[list[tuple], int]:
     """`_contract_order` by a figure in the home currency: each contract's day sums dated first..last, as recorded
     and converted (`_converted_sql`), added up in one statement, then the page in the order of the converted
-    figure and how many contracts there are."""
-    fit = _factors_table(run, home, first, last)
+    figure and how many contracts there are (only those that may be on the page or before it converted, when
+    that leaves out most: `_narrowed`)."""
+    fit, ranges = _factors_table(run, home, first, last)
+    top = None if limit is None else offset + limit
+    groups = None if top is None else _narrowed(run, "contract", first, last, filters, sort, top, ranges)
     where, args = _where(filters, "d", first=first, last=last)
+    if groups is not None:  # (each through the index on its contract)
+        where += " AND d.contract_id IN (SELECT id FROM report_candidate)"
     signs = DERIVED.get(sort, {sort: 1})  # (only the sums the figure is made of are converted)
     converted = ", ".join(f"SUM({_converted_sql(f'd.{b}')}) AS h_{b}" for b in signs)
     figure = " + ".join(f"({sign}) * h_{b}" for b, sign in signs.items())
@@ -967,9 +1079,9 @@ def _contract_home_order(
         f"report_factor f ON f.currency = d.currency AND f.day = d.day WHERE {_SOME}{where} GROUP BY +d.contract_id "
         f"HAVING {_nonzero('d')}"
     )
-    page, groups, big = _page_and_count(run, sums, args, f"max({figure}, 0) DESC, id", offset, limit, "MAX(big)")
+    page, counted, big = _page_and_count(run, sums, args, f"max({figure}, 0) DESC, id", offset, limit, "MAX(big)")
     if not big:
-        return page, groups
+        return page, counted if groups is None else groups
     # (an amount SQL cannot convert exactly: every contract's figure converted in Python, then sorted here)
     values = _home_values_in_python("contract", run, home, first, last, filters, sort)
     sql, args = _contract_sums(first, last, filters, titles=False)

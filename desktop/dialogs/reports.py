@@ -64,6 +64,8 @@ from models.reports import Filters, HomeAmount
 TITLE = "Reports"
 PAGE = 500  # contracts or freelancers of a report read at a time
 SORTED_AHEAD = 20  # pages read at once when sorted by a figure (each read adds up every row: scrolling reads none)
+HOME_SORTED_AHEAD = 5  # ... in the home currency (a read converts the groups that may be on its pages: the fewer, the
+# quicker; 500 freelancers in 0.8 s on a book of 100,000 contracts, 2,000 in 1.4 s)
 HOME_PAGE = 100  # ... in the home currency (each converted day by day: a freelancer's page takes 5 times a contract's)
 RANGES = (
     ("this_year", "This year"),
@@ -534,14 +536,16 @@ class ReportsDialog(QDialog):
                 self.counter.start(paused)
 
     def _read_sorted(self, key: str, offset: int) -> None:
-        """Pages sorted by `page_sort` read on the worker thread (SORTED_AHEAD of them): from the first (the rows
-        shown stay as they are until they come, no more of them read meanwhile) or from `offset`."""
+        """Pages sorted by `page_sort` read on the worker thread (SORTED_AHEAD of them, HOME_SORTED_AHEAD in the home
+        currency): from the first (the rows shown stay as they are until they come, no more of them read meanwhile)
+        or from `offset`."""
         kw = self._page_kw()
+        ahead = HOME_SORTED_AHEAD if kw["home"] else SORTED_AHEAD
         first, last = self.dates()
         self.counting = _SortedRead(database.connection(), key, first, last, self.filters(), self.page_sort,
                                     by_currency=kw["by_currency"] and key in report_views.SORTED_BY_CURRENCY,
                                     home=kw["home"] or None, offset=offset,
-                                    limit=kw["limit"] * SORTED_AHEAD)  # fmt: skip
+                                    limit=kw["limit"] * ahead)  # fmt: skip
         self.model.waiting = True
         if offset == 0:
             header = self.table.horizontalHeader()

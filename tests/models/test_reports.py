@@ -417,6 +417,59 @@ def test_sorted_in_the_home_currency_by_the_figures_converted_not_as_recorded(mi
         assert fn(sort="spend", offset=1, limit=2, ordered=order) == fn(sort="spend", offset=1, limit=2)
 
 
+@pytest.fixture
+def spread(book):
+    """Twenty contracts of six freelancers in four currencies, paid on one to three days of March and April at rates
+    that double or halve with the month (a figure converted is far from its figure as recorded times one rate; a
+    bound that left out how far the rates of the dates go apart would leave out groups of the page), some with the
+    marketplace's fees, three refunded half of their first payment in April (below 0 in April); EUR the home
+    currency."""
+    rates.set_home_currency("EUR")
+    for currency, march, april in (("USD", "0.5", "1.5"), ("JPY", "0.009", "0.004"), ("GBP", "1.6", "0.8")):
+        rates.record_rate(currency, "2026-03", march, today=D3)
+        rates.record_rate(currency, "2026-04", april, today=D3)
+    people = [ops.create_freelancer(f"Person {i}") for i in range(6)]
+    for i in range(20):
+        currency = ("USD", "JPY", "EUR", "GBP")[i % 4]
+        policy = "direct" if i % 3 == 0 else "upwork"
+        c = ops.create_contract(f"C{i}", people[i % 6], policy=policy, currency=currency, started_on=START, today=START)
+        first = None
+        for j, day in enumerate((D1, D2, D3)[: 1 + i % 3]):
+            amount = (100 if currency == "JPY" else 1) * (5_000 + 1_337 * ((i * 7 + j * 3) % 11))
+            paid = ops.release_payment(funded_milestone(c, amount, f"Part {j}", today=day), today=day)
+            first = first or (paid, amount)
+        if i % 7 == 3:
+            ops.record_refund(first[0], first[1] // 2, today=D3)
+    return people
+
+
+def test_sorted_in_the_home_currency_converts_only_the_groups_that_may_be_on_the_page(spread, monkeypatch):
+    """A page sorted by a figure in the home currency converts exactly only the contracts (freelancers) whose figure,
+    bounded by the least and the most rate of its currency over the dates, may be on the page or before it
+    (reports._narrowed): the pages are those of every group converted, for each figure, range, filter and place,
+    with figures below 0 and a top that reaches the groups at 0 (then every group is converted)."""
+    run = database.connection().execute
+    real, narrowed = reports._narrowed, []
+
+    def watched(*args, **kw):
+        groups = real(*args, **kw)
+        narrowed.append(groups is not None)
+        return groups
+
+    for key in ("spend_by_contract", "spend_by_freelancer"):
+        for sort in reports.SPEND_COLUMNS:
+            for first, last in ((None, None), (D1, D2), (D3, D3)):
+                for filters in (Filters(), Filters(policy="upwork")):
+                    for offset, limit in ((0, 2), (2, 3), (5, 20)):
+                        kw = {"first": first, "last": last, "filters": filters, "sort": sort, "home": "EUR"}
+                        monkeypatch.setattr(reports, "_narrowed", watched)
+                        page = reports.ordered_page(key, run, offset=offset, limit=limit, **kw)
+                        monkeypatch.setattr(reports, "_narrowed", lambda *a, **k: None)
+                        every = reports.ordered_page(key, run, offset=offset, limit=limit, **kw)
+                        assert page == every, (key, sort, first, filters, offset)
+    assert len(narrowed) // 3 < sum(narrowed) < len(narrowed)  # (many pages narrowed; a few tops reach the 0s)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     amount=st.integers(-(10**9), 10**9),

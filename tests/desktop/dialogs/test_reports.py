@@ -513,6 +513,7 @@ def test_a_newer_heading_cancels_the_sorted_read_under_way(qtbot, window, with_h
     m = dialog.model
     m.sort(m.columns.index("refunded"), Qt.SortOrder.DescendingOrder)
     assert "Sorting all the contracts by refunds received, largest first…" in dialog.note.text()
+    assert dialog.counting.limit == 2 * view.HOME_SORTED_AHEAD  # (in the home currency, 5 pages a read: not 20)
     m.sort(m.columns.index("spend"), Qt.SortOrder.DescendingOrder)  # (the first read still held)
     assert "Sorting all the contracts by spend, largest first…" in dialog.note.text()
     gate.set()
