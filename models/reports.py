@@ -976,11 +976,16 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
     ids = [int(g) for g, up, _, unknown in bounds if unknown or up >= least_on_top]
     if 2 * len(ids) > groups:
         return None
+    _candidates(run, ids)
+    return groups
+
+
+def _candidates(run: Callable, ids: list[int]) -> None:
+    """The temporary table `report_candidate(id)` holding `ids` (and nothing else)."""
     run("CREATE TEMP TABLE IF NOT EXISTS report_candidate (id BIGINT PRIMARY KEY)")
     run("DELETE FROM report_candidate")
     for chunk in in_chunks(ids):
         run(f"INSERT INTO report_candidate (id) VALUES {', '.join('(?)' for _ in chunk)}", chunk)
-    return groups
 
 
 def _quoted(text) -> str:
@@ -1034,9 +1039,7 @@ def _freelancer_home_values(
 def _freelancer_rows(run: Callable, first, last, filters: Filters, keys: list[int]) -> list[tuple]:
     """The rows (g, currency, paid, fees, refunded) of the freelancers `keys`, in their order: their contracts' day
     sums dated first..last that `filters` keeps, added up per currency (a whole life's equal its kept totals)."""
-    run("DELETE FROM report_candidate")
-    for chunk in in_chunks(keys):
-        run(f"INSERT INTO report_candidate (id) VALUES {', '.join('(?)' for _ in chunk)}", chunk)
+    _candidates(run, keys)
     where, args = _where(filters, "d", first=first, last=last)
     found = run(
         "SELECT d.freelancer_id AS g, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
