@@ -869,7 +869,7 @@ class ReportsDialog(QDialog):
         elif not low and self.splitter.sizes()[1] == 0 and total > 0:
             self.splitter.setSizes([total * 3 // 4, total // 4])
 
-    def _set_choices(self) -> list[str]:
+    def _choices_set(self) -> list[str]:
         """The choices behind "More choices" that differ from a new window's, as they read (a long name cut)."""
         amounts = "home" if self.home else "each"
         defaults = ((self.status_combo, None), (self.freelancer_combo, None), (self.policy_combo, None),
@@ -890,7 +890,7 @@ class ReportsDialog(QDialog):
         low = self.height() < LOW_LINES * self.fontMetrics().height()
         folded = low and not self.more_button.isChecked()
         if folded:
-            chosen = ", ".join(self._set_choices()).replace("&", "&&")  # (a name's "&" is not a mnemonic)
+            chosen = ", ".join(self._choices_set()).replace("&", "&&")  # (a name's "&" is not a mnemonic)
             text = "Mor&e choices" + (f": {chosen}" if chosen else "")
         else:
             text = "F&ewer choices"
