@@ -173,6 +173,16 @@ def _report_sums(db: pw.Database) -> None:
     report_totals.rebuild(db.execute_sql)
 
 
+def _year_sums(db: pw.Database) -> None:
+    """Book format 11: each contract's day sums added up per year (models/report_totals.py `contract_year`), kept
+    with them, so that a report over whole years reads a row per contract and year. Filled here from the days."""
+    from . import report_totals
+    from .entities import ContractYear
+
+    db.create_tables([ContractYear])
+    report_totals.rebuild_years(db.execute_sql)
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -186,6 +196,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _prefix_search,
     _exchange_rates,
     _report_sums,
+    _year_sums,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
@@ -205,6 +216,7 @@ ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     7: (("contract_totals", "status"),),
     9: (("exchange_rate", "rate"),),
     10: (("contract_day", "paid"), ("report_day", "paid")),
+    11: (("contract_year", "paid"),),
 }
 
 
@@ -459,7 +471,7 @@ def expected_schema() -> schema.Structure:
 # schema is exactly that one. tests/models/test_book_files.py fails with the new value when the migrations
 # change. Anything else (a book changed outside Escrowbook, or an SQLite that describes the same schema in
 # other words) is compared with the schema the migrations make, as before: the fingerprint only says yes.
-SCHEMA_DIGEST = "2b666ffeb3f2173b893c65eca2a5f906e8b7820a493582e893f2e027a1493f04"
+SCHEMA_DIGEST = "94344e56833eccbeb7bafde94cb59cb292e179e4c92191ef85cd2c24d2fcc5d6"
 
 
 def schema_problems(run) -> list[str]:

@@ -869,6 +869,7 @@ def check_book(
             with _writes_allowed(run):  # (its weights are scratch tables: SQLite's temporary database)
                 verdict = kept_sums.verify(run)
             found["days"] = verdict.days
+            found["years"] = verdict.years
             found["book_days"] = [] if verdict.book_days else report_totals.book_day_problems(run)
             skip += ("totals",) * verdict.totals + ("months",) * verdict.months
             tracker.tell(SUMS[0], 1.0, SUMS[1])
@@ -896,6 +897,8 @@ def check_book(
         ledger_found, held, in_order = found["ledger"]
         escrow = escrow_problems(held, totals=totals, run=run)  # (the kept totals, when they agree with the ledger)
         summary += report_totals.problems(run, agree=found["days"], book_days=found["book_days"])
+        if not found.get("years"):  # (vouched for by the kept sums' fingerprints, else compared exactly)
+            summary += report_totals.year_problems(run, days_agree=found["days"])
         summary += found.get("deadlines", [])  # (compared among the passes, with connections of its own: DEADLINES)
         summary += found["totals"]  # (the book's kept totals, read from the stored summaries only)
         fk = found["statements"]

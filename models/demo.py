@@ -315,7 +315,7 @@ def _produce(seed: int, contracts: int, today: date, policies, send: Callable) -
     send(w.take())
 
 
-SUMMARY_TABLES = ("clock", "contract_totals", "contract_month", "contract_day")  # indexed once filled
+SUMMARY_TABLES = ("clock", "contract_totals", "contract_month", "contract_day", "contract_year")  # indexed once filled
 
 
 class _BulkLoader:

@@ -456,6 +456,28 @@ class ContractDay(BaseModel):
         without_rowid = True
 
 
+class ContractYear(BaseModel):
+    """Maintained (book format 11): a contract's day sums (`contract_day`) added up per year, with the same
+    columns, so that a report over whole years reads a row per contract and year, not one per day
+    (models/report_totals.py). Clustered by year."""
+
+    contract = pw.ForeignKeyField(Contract, on_delete="CASCADE", index=True)
+    year = pw.CharField()  # "YYYY" of the days it adds up
+    currency = pw.CharField(max_length=3)
+    freelancer_id = pw.IntegerField()
+    status = pw.CharField()
+    policy_id = pw.IntegerField()
+    funded = pw.IntegerField()
+    paid = pw.IntegerField()
+    fees = pw.IntegerField()
+    refunded = pw.IntegerField()
+    escrow_refunded = pw.IntegerField()
+
+    class Meta:
+        primary_key = pw.CompositeKey("year", "contract")
+        without_rowid = True
+
+
 class ReportDay(BaseModel):
     """Maintained (book format 10): the reports' columns per day, currency, contract status and policy for the
     whole book, summed from `contract_day` and kept as a delta by every operation (models/report_totals.py)."""
@@ -608,4 +630,5 @@ ALL_TABLES = [
     ExchangeRate,
     ContractDay,
     ReportDay,
+    ContractYear,
 ]

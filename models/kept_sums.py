@@ -2,9 +2,10 @@
 
 Three summaries are sums of the live ledger's amounts (neither a reversal nor reversed): per contract and day
 (`contract_day`, models/report_totals.py), per contract and month (`contract_month`) and per contract
-(`contract_totals`, models/summary.py). Deriving them afresh means grouping a million entries three ways: three
-sorts of the ledger; and the book's day sums (`report_day`) are those of `contract_day` per day, currency, status
-and policy, one more sort. A sum can be verified without grouping:
+(`contract_totals`, models/summary.py); a fourth, per contract and year (`contract_year`), adds up the first.
+Deriving them afresh means grouping a million entries three ways: three sorts of the ledger; and the book's day sums
+(`report_day`) are those of `contract_day` per day, currency, status and policy, one more sort. A sum can be
+verified without grouping:
 
     for random weights w(contract, day) and m(column),
     sum over the stored rows of w(key) * m(column) * value  ==  sum over the entries of w(key) * m(column) * amount
@@ -16,7 +17,8 @@ difference and however it was made: the weights are drawn afresh for every check
 the operating system; the columns' multipliers from Python's `secrets`), and never stored. A weight per contract
 times a weight per day (or month) is as good as one per pair (the difference is then a bilinear form in the
 two); `report_day` is weighted by its day times its currency, status and policy, and counted, in the same pass
-over `contract_day`.
+over `contract_day`; and `contract_year` by its contract times its year, as each day's row is by its year in the
+same pass again.
 
 What is not a sum is compared exactly, in the same passes: each stored row's currency, freelancer, status and
 policy against its contract's, the totals' escrow (funded - released - escrow refunded), next deadline and
@@ -65,6 +67,7 @@ class Verdict:
     months: bool
     totals: bool
     book_days: bool  # report_day against contract_day (meaningful when `days`: models/report_totals.py problems)
+    years: bool  # contract_year against contract_day (meaningful when `days`: year_problems)
 
 
 def _row_factor(multipliers: dict[str, int], alias: str) -> str:
@@ -104,7 +107,7 @@ def _weights(run: Callable, kinds: list[tuple[str, int, int]]) -> None:
         f"INSERT INTO temp.check_wc SELECT c.id, {_DRAW}, {', '.join(f'c.{d}' for d in report_totals.DIMENSIONS)}, "
         f"g.w FROM contract c LEFT JOIN temp.check_wg g ON {_same_key('g', 'c')}"
     )
-    run("CREATE TEMP TABLE check_wd (day PRIMARY KEY, w INTEGER NOT NULL, wm INTEGER) WITHOUT ROWID")
+    run("CREATE TEMP TABLE check_wd (day PRIMARY KEY, w INTEGER NOT NULL, wm INTEGER, wy INTEGER) WITHOUT ROWID")
     run(f"INSERT INTO temp.check_wd (day, w) SELECT date, {_DRAW} FROM (SELECT DISTINCT date FROM ledger_entry)")
     run(
         f"INSERT OR IGNORE INTO temp.check_wd (day, w) SELECT day, {_DRAW} FROM (SELECT DISTINCT day FROM contract_day)"
@@ -113,13 +116,17 @@ def _weights(run: Callable, kinds: list[tuple[str, int, int]]) -> None:
     run(f"INSERT OR IGNORE INTO temp.check_wm SELECT substr(day, 1, 7), {_DRAW} FROM temp.check_wd")
     run(f"INSERT OR IGNORE INTO temp.check_wm SELECT month, {_DRAW} FROM (SELECT DISTINCT month FROM contract_month)")
     run("UPDATE temp.check_wd SET wm = (SELECT m.w FROM temp.check_wm m WHERE m.month = substr(check_wd.day, 1, 7))")
+    run("CREATE TEMP TABLE check_wy (year PRIMARY KEY, w INTEGER NOT NULL) WITHOUT ROWID")
+    run(f"INSERT OR IGNORE INTO temp.check_wy SELECT substr(day, 1, 4), {_DRAW} FROM temp.check_wd")
+    run(f"INSERT OR IGNORE INTO temp.check_wy SELECT year, {_DRAW} FROM (SELECT DISTINCT year FROM contract_year)")
+    run("UPDATE temp.check_wd SET wy = (SELECT y.w FROM temp.check_wy y WHERE y.year = substr(check_wd.day, 1, 4))")
     run("CREATE TEMP TABLE check_wk (kind TEXT PRIMARY KEY, d INTEGER NOT NULL, m INTEGER NOT NULL) WITHOUT ROWID")
     for row in kinds:
         run("INSERT INTO temp.check_wk VALUES (?, ?, ?)", row)
 
 
 def drop(run: Callable) -> None:
-    for table in ("check_wc", "check_wg", "check_wm", "check_wd", "check_wk"):
+    for table in ("check_wc", "check_wg", "check_wm", "check_wy", "check_wd", "check_wk"):
         run(f"DROP TABLE IF EXISTS temp.{table}")
 
 
@@ -131,7 +138,7 @@ def verify(run: Callable) -> Verdict:
     """Whether the kept day, month and contract sums agree with the live ledger (see above); the caller allows
     writes to the temporary database (models/check.py) and derives afresh whatever is not vouched for."""
     if (run("SELECT MAX(id) FROM contract").fetchone()[0] or 0) >= P:
-        return Verdict(False, False, False, False)
+        return Verdict(False, False, False, False, False)
     day_m = _draws(report_totals.SUMS)
     month_m = _draws(_MONTHS)
 
@@ -171,7 +178,7 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
         """
     every = run(ledger).fetchone()
     if every[3]:  # (an entry naming a contract the book does not have, reversed or not: the exact derivation)
-        return Verdict(False, False, False, False)
+        return Verdict(False, False, False, False, False)
     reversed_ = run(f"{ledger} WHERE {_REVERSED}").fetchone()
     days_sum, months_sum, totals_sum = (e - r for e, r in zip(every[:3], reversed_[:3], strict=True))
     dims = " OR ".join(f"s.{d} IS NOT wc.{d}" for d in report_totals.DIMENSIONS)
@@ -184,7 +191,8 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
     days = run(
         f"""
         SELECT COALESCE(SUM(wd.w * x.sum % {P}), 0) % {P}, COALESCE(SUM(wd.w * x.book % {P}), 0) % {P},
-               COALESCE(SUM(x.bad), 0) + COALESCE(SUM(wd.w IS NULL), 0)
+               COALESCE(SUM(x.bad), 0) + COALESCE(SUM(wd.w IS NULL OR wd.wy IS NULL), 0),
+               COALESCE(SUM(wd.wy * x.sum % {P}), 0) % {P}
         FROM (SELECT s.day AS day, SUM(wc.w * {_row_factor(day_m, "s")} % {P}) % {P} AS sum,
                      SUM(wc.g * (({_row_factor(day_m, "s")} + {count_m}) % {P}) % {P}) % {P} AS book,
                      SUM(wc.w IS NULL OR wc.g IS NULL OR {dims} OR ({nothing}) OR {_whole("s", report_totals.SUMS)})
@@ -202,6 +210,17 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
                             OR {_whole("r", (*report_totals.SUMS, "contracts"))}), 0)
         FROM report_day r LEFT JOIN temp.check_wd wd ON wd.day = +r.day
         LEFT JOIN temp.check_wg g ON {_same_key("g", "r")}
+        """
+    ).fetchone()
+    # contract_year, in the order of its key: each row weighted by its contract and year, as the day rows are
+    # above, each day's by its year (the same sums, added up per contract and year), with the same exact checks.
+    years = run(
+        f"""
+        SELECT COALESCE(SUM(wc.w * wy.w % {P} * {_row_factor(day_m, "s")} % {P}), 0) % {P},
+               COALESCE(SUM(wc.w IS NULL OR wy.w IS NULL OR {dims} OR ({nothing}) OR typeof(s.year) != 'text'
+                            OR {_whole("s", report_totals.SUMS)}), 0)
+        FROM contract_year s LEFT JOIN temp.check_wc wc ON wc.id = s.contract_id
+        LEFT JOIN temp.check_wy wy ON wy.year = +s.year
         """
     ).fetchone()
     months = run(
@@ -235,6 +254,7 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
     return Verdict(  # (SQLite's remainder of a negative sum is negative: Python's is not)
         days=days[2] == 0 and days[0] % P == days_sum % P,
         book_days=days[2] == 0 and book[1] == 0 and days[1] % P == book[0] % P,
+        years=days[2] == 0 and years[1] == 0 and days[3] % P == years[0] % P,
         months=months[1] == 0 and months[0] % P == months_sum % P,
         totals=totals[1] == 0 and totals[2] == totals[3] and totals[0] % P == totals_sum % P,
     )

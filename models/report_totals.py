@@ -1,8 +1,9 @@
-"""The reports' maintained day sums (book format 10): per contract and day, and per day of the whole book.
+"""The reports' maintained day sums (book format 10): per contract and day, per day of the whole book, and per
+contract and year (format 11).
 
 The reports (models/reports.py) add up the live ledger (R12) per period, freelancer or contract, within a date
 range and for some contracts (status, freelancer, policy). A book of 100,000 contracts has a million entries:
-no report reads them. They read these two tables instead:
+no report reads them. They read these tables instead:
 
   - `contract_day`: one row per contract and day with live entries, the day's sums per column of the reports
     (funded, paid, fees less initiation fees returned, refunds of payments, escrow refunds) and the contract's
@@ -14,9 +15,15 @@ no report reads them. They read these two tables instead:
     with the count of contract rows each sums. Kept as a delta, as the book's totals are (models/book_totals.py):
     the contract's old `contract_day` rows are taken out before they are derived anew and its new ones added
     after; a row whose count falls to 0 goes.
+  - `contract_year` (book format 11): each contract's `contract_day` rows added up per year, with the same
+    columns, so that a report over whole years (the year so far, a past year) reads a row per contract and year
+    (a book of a million contracts has three million day rows in a year, and 400,000 rows of that year). Kept
+    with the contract's days: derived anew from them after them, in the same transaction.
 
 `problems()` (called by `escrowbook check`) derives both afresh, `contract_day` from the ledger and `report_day`
-from `contract_day`, and names in words every contract and every day whose kept sums differ.
+from `contract_day`, and names in words every contract and every day whose kept sums differ; `year_problems()` adds
+up the days per contract and year and names every contract whose `contract_year` rows differ (on a book file, only
+when the kept sums' fingerprints do not vouch for them: models/kept_sums.py).
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ KINDS = tuple(sorted({k for kinds in COLUMN_KINDS.values() for k in kinds}))
 DIMENSIONS = ("currency", "freelancer_id", "status", "policy_id")  # the contract's, when the row was derived
 CONTRACT_DAY_COLUMNS = ("contract_id", "day", *DIMENSIONS, *SUMS)
 REPORT_DAY_COLUMNS = ("day", "currency", "status", "policy_id", *SUMS, "contracts")
-TABLES = ("contract_day", "report_day")
+CONTRACT_YEAR_COLUMNS = ("contract_id", "year", *DIMENSIONS, *SUMS)
+TABLES = ("contract_day", "report_day", "contract_year")
 
 
 def _column_sql(column: str) -> str:
@@ -75,6 +83,30 @@ _REPORT_DAYS = (
 )
 
 
+# A contract's years (book format 11), from its day sums ({days}: contract_day, or the days derived from the
+# ledger): a row per contract and year whose sums are not all 0, with the contract's currency, freelancer, status
+# and policy as its day rows name them (the same on every row of a contract: derived together).
+_YEAR_KEY = "contract_id, substr(day, 1, 4), " + ", ".join(DIMENSIONS)
+_CONTRACT_YEARS = (
+    "SELECT * FROM (SELECT contract_id, substr(day, 1, 4) AS year, "
+    + ", ".join(DIMENSIONS)
+    + ", "
+    + ", ".join(f"SUM({s}) AS {s}" for s in SUMS)
+    + " FROM {days} WHERE 1 {where} GROUP BY "
+    + _YEAR_KEY
+    + ") AS y WHERE "
+    + " OR ".join(f"{s} != 0" for s in SUMS)
+)
+
+
+def contract_years_sql(contract_id: int | None = None, days: str = "contract_day") -> str:
+    """SQL: the `contract_year` rows of one contract (or of every contract, by year then contract: the table's
+    order), added up from its day sums (`days`: the kept ones, or a SELECT of them)."""
+    if contract_id is None:
+        return _CONTRACT_YEARS.format(days=days, where="") + " ORDER BY 2, 1"
+    return _CONTRACT_YEARS.format(days=days, where=f"AND contract_id = {int(contract_id)}")
+
+
 def contract_days_sql(contract_id: int | None = None) -> str:
     """SQL: the `contract_day` rows of one contract (or of every contract, by day then contract: the table's
     order), derived from its ledger."""
@@ -108,6 +140,8 @@ def refresh_contract(run: Callable, contract_id: int) -> None:
     run("DELETE FROM contract_day WHERE contract_id = ?", (int(contract_id),))
     run(f"INSERT INTO contract_day ({', '.join(CONTRACT_DAY_COLUMNS)}) {contract_days_sql(contract_id)}")
     add(run, contract_id, 1)
+    run("DELETE FROM contract_year WHERE contract_id = ?", (int(contract_id),))
+    run(f"INSERT INTO contract_year ({', '.join(CONTRACT_YEAR_COLUMNS)}) {contract_years_sql(contract_id)}")
 
 
 def rebuild(run: Callable) -> None:
@@ -116,11 +150,23 @@ def rebuild(run: Callable) -> None:
     run(f"INSERT INTO contract_day ({', '.join(CONTRACT_DAY_COLUMNS)}) {contract_days_sql()}")
     run("DELETE FROM report_day")
     run(f"INSERT INTO report_day ({', '.join(REPORT_DAY_COLUMNS)}) {_report_days(None)}")
+    if _has(run, "contract_year"):  # (book format 11 on: not while format 10's migration fills the days)
+        rebuild_years(run)
+
+
+def rebuild_years(run: Callable) -> None:
+    """`contract_year` added up anew from the kept day sums (a migrated book, the demo)."""
+    run("DELETE FROM contract_year")
+    run(f"INSERT INTO contract_year ({', '.join(CONTRACT_YEAR_COLUMNS)}) {contract_years_sql()}")
 
 
 def present(run: Callable) -> bool:
     """Whether the book has these tables yet (not while an older format is being migrated)."""
-    return run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'report_day'").fetchone() is not None
+    return _has(run, "report_day")
+
+
+def _has(run: Callable, table: str) -> bool:
+    return run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
 
 
 # The check's quick look (problems()): every contract's day sums derived from the live ledger in one pass (the table
@@ -254,3 +300,26 @@ def problems(
     ]
     out += _book_days(_kept_book_days(run), book, limit)
     return out[:limit]
+
+
+def year_problems(run: Callable | None = None, limit: int = 20, days_agree: bool = False) -> list[str]:
+    """Each contract whose `contract_year` rows differ from its day sums added up per year, in words: from the kept
+    day sums when they agree with the ledger (`days_agree`), else from the days derived from the ledger afresh. Both
+    sides in SQL, each row looked for among the other side's (the rows of either side that the other lacks)."""
+    if run is None:
+        from .entities import database
+
+        run = database.execute_sql
+    days = "contract_day" if days_agree else f"({_CONTRACT_DAYS.format(where='')}) AS derived"
+    columns = ", ".join(CONTRACT_YEAR_COLUMNS)
+    derived = f"SELECT {columns} FROM ({contract_years_sql(days=days)}) AS y"
+    stored = f"SELECT {columns} FROM contract_year"
+    wrong = run(
+        f"SELECT DISTINCT contract_id FROM (SELECT * FROM ({stored} EXCEPT {derived}) AS a UNION ALL "
+        f"SELECT * FROM ({derived} EXCEPT {stored}) AS b) AS w ORDER BY 1 LIMIT ?",
+        (int(limit),),
+    ).fetchall()
+    return [
+        f"contract #{cid}: its stored yearly sums for the reports differ from its ledger (summary out of date)."
+        for (cid,) in wrong
+    ]

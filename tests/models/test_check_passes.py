@@ -225,6 +225,10 @@ LINK_CASES = {
         "UPDATE contract_day SET contract_id = 9999 WHERE contract_id = {contract}",
         "a row of table contract_day points at a missing contract row.",
     ),
+    "a year's sums name a contract the book does not have": (
+        "UPDATE contract_year SET contract_id = 9999 WHERE contract_id = {contract}",
+        "a row of table contract_year points at a missing contract row.",
+    ),
     "a milestone names a contract the book does not have": (
         "UPDATE milestone SET contract_id = 9999 WHERE id = {active}",
         "table milestone row {active} points at a missing contract row.",
@@ -263,6 +267,18 @@ DAY_SUM_CASES = {
     "a contract's day sum changed into words": (
         "UPDATE contract_day SET paid = 'lots' WHERE contract_id = {contract} AND day = '{last}'",
         "the reports' sums of {last} in USD differ from what its contracts add up to (kept total out of date).",
+    ),
+    "a contract's year under another status": (
+        "UPDATE contract_year SET status = 'ended' WHERE contract_id = {contract}",
+        "contract #{contract}: its stored yearly sums for the reports differ from its ledger (summary out of date).",
+    ),
+    "a contract's year paid once more": (
+        "UPDATE contract_year SET paid = paid + 1 WHERE contract_id = {contract}",
+        "contract #{contract}: its stored yearly sums for the reports differ from its ledger (summary out of date).",
+    ),
+    "a contract's year lost": (
+        "DELETE FROM contract_year WHERE contract_id = {contract}",
+        "contract #{contract}: its stored yearly sums for the reports differ from its ledger (summary out of date).",
     ),
     "a day of the book lost": (
         "DELETE FROM report_day WHERE day = '{last}'",

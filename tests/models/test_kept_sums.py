@@ -1,8 +1,8 @@
-"""R12 `escrowbook check` verifies the kept sums of a book file (per contract and day, per contract and month,
-per contract, and the book's per day) by weighted sums over the ledger and over each table (models/kept_sums.py),
-without deriving them afresh. Every change a derivation would find is found, in particular those that leave
-every total unchanged (an amount moved between two days, two contracts or two columns); and what is found is
-then named by the exact derivation, in the client's words."""
+"""R12 `escrowbook check` verifies the kept sums of a book file (per contract and day, per contract and month, per
+contract, per contract and year, and the book's per day) by weighted sums over the ledger and over each table
+(models/kept_sums.py), without deriving them afresh. Every change a derivation would find is found, in particular
+those that leave every total unchanged (an amount moved between two days, two contracts or two columns); and what is
+found is then named by the exact derivation, in the client's words."""
 
 from __future__ import annotations
 
@@ -69,18 +69,19 @@ def test_r12_the_totals_and_months_add_up_the_same_kinds_as_the_day_sums():
 
 @SQLITE_ONLY
 def test_r12_kept_sums_of_a_sound_book_agree(two_contracts):
-    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True)
+    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True, years=True)
     tables = "SELECT name FROM temp.sqlite_master WHERE name LIKE 'check_w%'"
     assert database.execute_sql(tables).fetchall() == []  # (its weights go with it)
 
 
 @SQLITE_ONLY
 def test_r12_kept_sums_of_an_empty_book_agree(book):
-    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True)
+    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True, years=True)
 
 
 # (what is changed outside the app, the kept sum that no longer agrees, what check then says)
 DAYS = "contract #{a}: its stored day sums for the reports differ from its ledger (summary out of date)."
+YEARS = "contract #{a}: its stored yearly sums for the reports differ from its ledger (summary out of date)."
 CASES = {
     "an amount moved from one day to another": (
         "UPDATE contract_day SET funded = funded - 100 WHERE contract_id = {a} AND day = '{day_1}'; "
@@ -138,6 +139,34 @@ CASES = {
         "months",
         "contract #{a}: its stored monthly payments differ from its ledger (summary out of date).",
     ),
+    "a year's payments moved from one contract to another": (
+        "UPDATE contract_year SET paid = paid - 100 WHERE contract_id = {a}; "
+        "UPDATE contract_year SET paid = paid + 100 WHERE contract_id = {b}",
+        "years",
+        YEARS,
+    ),
+    "a year's row under another year": (
+        "UPDATE contract_year SET year = '2019' WHERE contract_id = {a}",
+        "years",
+        YEARS,
+    ),
+    "a year's row under another status": (
+        "UPDATE contract_year SET status = 'ended' WHERE contract_id = {a}",
+        "years",
+        YEARS,
+    ),
+    "a contract's year lost": ("DELETE FROM contract_year WHERE contract_id = {a}", "years", YEARS),
+    "a year's row adding up to nothing": (
+        "INSERT INTO contract_year SELECT contract_id, '2019', currency, freelancer_id, status, policy_id, "
+        "0, 0, 0, 0, 0 FROM contract_year WHERE contract_id = {a} LIMIT 1",
+        "years",
+        YEARS,
+    ),
+    "a year's sum that is not a whole number": (
+        "UPDATE contract_year SET fees = fees + 0.5 WHERE contract_id = {a}",
+        "years",
+        YEARS,
+    ),
     "a book's day sum moved from one day to another": (
         "UPDATE report_day SET funded = funded - 100 WHERE day = '{day_1}'; "
         "UPDATE report_day SET funded = funded + 100 WHERE day = '{day_2}'",
@@ -182,7 +211,7 @@ def test_r12_reversed_entries_are_left_out_of_the_sums_as_the_kept_sums_leave_th
     ops.reverse_entry(refund, memo="refunded twice", today=DAY_2)
     m = ops.add_milestone(contract, "Extra", 9_000)
     ops.reverse_entry(ops.fund_milestone(m, today=DAY_2), memo="typed twice", today=DAY_2)
-    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True)
+    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True, years=True)
     assert check_book() == []
     _tamper(
         "UPDATE ledger_entry SET reverses_id = (SELECT payment_id FROM ledger_entry WHERE id = {refund}) "
@@ -196,7 +225,7 @@ def test_r12_reversed_entries_are_left_out_of_the_sums_as_the_kept_sums_leave_th
 @SQLITE_ONLY
 def test_r12_an_entry_of_a_contract_the_book_does_not_have_leaves_the_verdict_to_the_derivation(two_contracts):
     _tamper("UPDATE ledger_entry SET contract_id = 9999 WHERE id = (SELECT MAX(id) FROM ledger_entry)", two_contracts)
-    assert _verdict() == kept_sums.Verdict(days=False, months=False, totals=False, book_days=False)
+    assert _verdict() == kept_sums.Verdict(days=False, months=False, totals=False, book_days=False, years=False)
 
 
 @SQLITE_ONLY

@@ -182,7 +182,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 10
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -346,7 +346,7 @@ def test_format_7_migration_fills_the_book_totals_from_its_contracts(tmp_path, b
     assert "book_total" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 10
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
         totals = queries.book_totals()
         assert {cur: (t["escrow"], t["released"], t["refunded"], t["contracts"]) for cur, t in totals.items()} == {
             "EUR": (0, 80_000, 5_000, 1),
@@ -394,7 +394,7 @@ def test_format_8_migration_gives_one_and_two_character_search_its_indexes(tmp_p
     assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE '%nocase'").fetchall()
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 10
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
         plan = book.conn.execute("EXPLAIN QUERY PLAN " + PREFIX_IDS, {"prefix": like_prefix("Lo")})
         plan = " ".join(r[3] for r in plan)
         for index in ("contract_title_nocase", "freelancer_name_nocase", "contract_external_id_nocase"):
@@ -418,7 +418,7 @@ def test_format_9_migration_makes_room_for_exchange_rates_and_keeps_every_record
     assert "exchange_rate" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 10
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert rates.home_currency() is None
         rates.set_home_currency("EUR")
@@ -484,7 +484,7 @@ def test_format_10_migration_fills_the_reports_day_sums_from_the_ledger(tmp_path
     assert not {"contract_day", "report_day"} & {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 10
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
         escrow = reports.escrow_by_month_end(home=False)
         assert {t.currency: (t.figures["funded"], t.figures["paid"], t.figures["escrow"]) for t in escrow.totals} == {
             "EUR": (80_000, 0, 80_000),  # the €70.00 funding reversed; the rest asked back, not yet answered
@@ -515,6 +515,58 @@ def test_a_format_9_book_that_already_has_the_reports_day_sums_is_refused(tmp_pa
     _build(path)
     _edit(path, "PRAGMA user_version = 9")
     with pytest.raises(BookError, match="already has what format 10 added"):
+        open_book(path, create=False)
+
+
+def test_format_11_migration_adds_up_each_contracts_day_sums_per_year(tmp_path, backups_folder):
+    """Book format 11: a format-10 book kept no yearly sums; migrated, each contract's day sums are added up per
+    year (a day of 2025 and two of 2026 here), a report of a whole year reads them as the ledger says, `check` finds
+    them equal to their derivation, and the next operation keeps them."""
+    from models import reports
+
+    path = tmp_path / "old.book"
+    _build(path)  # $300.00 funded ($200.00 on 1 March, $100.00 on 5 March 2026), $200.00 paid on 5 March
+    with open_book(path):
+        f = ops.create_freelancer("Bo Lindqvist")
+        site = ops.create_contract("Website", f, currency="EUR", started_on=date(2025, 12, 1), today=PAID)
+        m = ops.add_milestone(site, "Pages", 80_000)
+        ops.fund_milestone(m, today=date(2025, 12, 30))
+        ops.release_payment(m, 30_000, today=date(2025, 12, 31))
+        m2 = ops.add_milestone(site, "Copy", 20_000)
+        ops.fund_milestone(m2, today=START)
+        ops.release_payment(m2, today=START)
+    as_format(path, 10)
+    conn = sqlite3.connect(path)
+    assert "contract_year" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
+        years = book.db.execute_sql("SELECT contract_id, year, funded, paid FROM contract_year ORDER BY 1, 2")
+        assert years.fetchall() == [(1, "2026", 30_000, 20_000), (2, "2025", 80_000, 30_000), (2, "2026", 20_000, 20_000)]
+        assert check_book(str(book.path)) == [] and check_book() == []
+        whole_2026 = {"first": date(2026, 1, 1), "last": date(2026, 12, 31)}
+        paid = reports.spend_by_contract(**whole_2026, home=False)
+        assert [(r.key, r.currency, r.figures["paid"]) for r in paid.rows] == [
+            ("1", "USD", 20_000),
+            ("2", "EUR", 20_000),
+        ]
+        pay = LedgerEntry.get(LedgerEntry.kind == LedgerEntry.RELEASE)
+        ops.record_refund(pay, 5_000, today=PAID)
+        paid = reports.spend_by_contract(**whole_2026, home=False)
+        assert [(r.key, r.figures["refunded"]) for r in paid.rows] == [("1", 5_000), ("2", 0)]
+        assert check_book(str(book.path)) == []
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 10
+
+
+def test_a_format_10_book_that_already_has_the_yearly_sums_is_refused(tmp_path):
+    """A book that says it is in format 10 but has format 11's yearly sums had its format number changed."""
+    from models.errors import BookError
+
+    path = tmp_path / "old.book"
+    _build(path)
+    _edit(path, "PRAGMA user_version = 10")
+    with pytest.raises(BookError, match="already has what format 11 added"):
         open_book(path, create=False)
 
 

@@ -777,7 +777,7 @@ class LedgerMachine(RuleBasedStateMachine):
         """The reports' kept day sums (models/report_totals.py) equal the live ledger summed entry by entry, after
         every operation, correction, reversal, undo and redo: per contract and day (with the contract's currency,
         freelancer, status and policy now), and per day, currency, status and policy for the whole book (with
-        how many contracts' days each sums)."""
+        how many contracts' days each sums); and per contract and year."""
         signs = report_totals.COLUMN_KINDS
         run = database.execute_sql
         contracts = {r[0]: r for r in run("SELECT id, currency, freelancer_id, status, policy_id FROM contract")}
@@ -808,6 +808,15 @@ class LedgerMachine(RuleBasedStateMachine):
             "policy_id"
         ).fetchall()
         assert kept == [(*k, *v) for k, v in sorted(book.items())]
+        years: dict[tuple, list[int]] = {}  # (each contract's days added up per year: contract_year, format 11)
+        for (cid, day, *dimensions), v in days.items():
+            cell = years.setdefault((cid, day[:4], *dimensions), [0] * len(signs))
+            for i, amount in enumerate(v.values()):
+                cell[i] += amount
+        kept = database.execute_sql(
+            f"SELECT {', '.join(report_totals.CONTRACT_YEAR_COLUMNS)} FROM contract_year ORDER BY contract_id, year"
+        ).fetchall()
+        assert kept == [(*k, *v) for k, v in sorted(years.items()) if any(v)]
 
     @invariant()
     def books_balance(self):
