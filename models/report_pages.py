@@ -194,10 +194,10 @@ def count(
     """How many rows (contracts, freelancers) the report `key` has, and, for budget against actual, its totals
     per currency (None for the others: their page has them already). `run`: a connection's `execute`."""
     if key == "spend_by_contract":
-        sql, args = reports._contract_sums(first, last, filters, titles=False)
+        sql, args = reports._contract_sums(run, first, last, filters, titles=False)
         return run(f"SELECT COUNT(*) FROM ({sql})", args).fetchone()[0], None
     if key == "spend_by_freelancer":
-        sql, args = reports._freelancer_sums(first, last, filters)
+        sql, args = reports._freelancer_sums(run, first, last, filters)
         return run(f"SELECT COUNT(DISTINCT g) FROM ({sql})", args).fetchone()[0], None
     if key == "budget_vs_actual":
         groups, totals = reports._budget_totals(first, last, filters, run)

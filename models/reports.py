@@ -38,9 +38,11 @@ count in it), a page at a time.
 Speed (benchmarks/reports.py: each within 300 ms on a book of 100,000 contracts): no report reads the ledger.
 The period reports add up the book's day sums (report_day, models/report_totals.py); a report by contract or
 by freelancer reads each contract's kept totals (whole life) or adds up its kept day sums (contract_day) in
-SQL, one GROUP BY, its totals from the book's day sums; budget against actual, and unfiltered reports by
-contract or by freelancer over a range, read the kept monthly sums (contract_month) for the months a range
-covers whole (fewer rows to sort into contracts than every day's). Their order and pages are SQL's, and a row
+SQL, one GROUP BY, its totals from the book's day sums; a range that is whole years as far as the book's days
+go (the year so far) reads each contract's kept yearly sums instead (contract_year: one row per contract in a
+year, nothing to group; `_years`); budget against actual, and unfiltered reports by contract or by freelancer
+over another range, read the kept monthly sums (contract_month) for the months a range covers whole (fewer rows
+to sort into contracts than every day's). Their order and pages are SQL's, and a row
 is made once from a tuple, with the collector of cyclic garbage paused (`many_objects`). In the home currency
 only a page's groups are converted, each (column, currency, day) sum once, kept in the converters' memo that
 reports converting together share (the year-end pack's).
@@ -287,6 +289,47 @@ def _where(filters: Filters, alias: str, *, first: date | None = None, last: dat
         where += f" AND {alias}.policy_id{_POLICY}"
         args.append(filters.policy)
     return where, args
+
+
+def _years(run: Callable, first: date | None, last: date | None) -> tuple[str | None, str | None] | None:
+    """The years ("YYYY"; None: no bound) that first..last is, as far as the book's kept day sums go: whole years,
+    but for days before its first day in that year and after its last day in that year that have no sums at all
+    (the year so far, to today: nothing is dated later, R16). Then a report by contract or by freelancer adds up
+    each contract's kept yearly sums (contract_year, models/report_totals.py), a row per contract and year, for
+    its rows per contract and day. None: a range of days with sums outside it in its years (a quarter, say), or
+    no range (the kept totals are read then)."""
+    if first is None and last is None:
+        return None
+    gaps = []
+    if first is not None and (first.month, first.day) != (1, 1):
+        gaps.append((date(first.year, 1, 1), first - timedelta(days=1)))
+    if last is not None and (last.month, last.day) != (12, 31):
+        gaps.append((last + timedelta(days=1), date(last.year, 12, 31)))
+    for a, b in gaps:
+        if run("SELECT 1 FROM report_day WHERE day >= ? AND day <= ? LIMIT 1", (str(a), str(b))).fetchone():
+            return None
+    return (None if first is None else f"{first.year:04d}", None if last is None else f"{last.year:04d}")
+
+
+def _year_where(filters: Filters, alias: str, years: tuple[str | None, str | None]) -> tuple[str, list]:
+    """SQL conditions (" AND ...") on `contract_year` (`alias`): its years (`_years`) and the filters; and their
+    arguments."""
+    first, last = years
+    where, args = "", []
+    if first is not None and first == last:
+        where, args = f" AND {alias}.year = ?", [first]
+    else:
+        if first is not None:
+            where, args = f" AND {alias}.year >= ?", [first]
+        if last is not None:
+            where, args = where + f" AND {alias}.year <= ?", [*args, last]
+    rest, rest_args = _where(filters, alias)
+    return where + rest, [*args, *rest_args]
+
+
+def _one_year(years: tuple[str | None, str | None]) -> bool:
+    """Whether `years` is one year: a row per contract then, none to add up."""
+    return years[0] is not None and years[0] == years[1]
 
 
 _SUMMED = ", ".join(f"SUM({{a}}.{s})" for s in SUMS)
@@ -623,12 +666,21 @@ def _order(sort: str | None, key: str, *, by_currency: bool = False) -> str:
     return f"{'currency DESC, ' if by_currency else ''}max({figure}, 0) DESC, {key}"
 
 
-def _freelancer_sums(first: date | None, last: date | None, filters: Filters) -> tuple[str, list]:
+def _freelancer_sums(run: Callable, first: date | None, last: date | None, filters: Filters) -> tuple[str, list]:
     """SQL of one row per (freelancer, currency) of the contracts `filters` keeps, whose sums are not all 0:
     (g, currency, paid, fees, refunded), by freelancer and currency; and its arguments. A whole life is summed from
     each contract's kept totals (the contracts read in their own order, each with its totals: through the
-    freelancers' index only for one freelancer), a range from the kept day sums."""
-    if first is None and last is None:
+    freelancers' index only for one freelancer), whole years from the kept yearly sums (`_years`), another range
+    from the kept day sums."""
+    years = _years(run, first, last)
+    if years is not None:
+        where, args = _year_where(filters, "d", years)
+        sql = (
+            "SELECT d.freelancer_id AS g, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
+            f"SUM(d.refunded) AS refunded FROM contract_year d WHERE {_SOME}{where} GROUP BY 1, 2 "
+            f"HAVING {_nonzero('d')}"
+        )
+    elif first is None and last is None:
         cond, args = filters.sql()
         scan = "" if filters.freelancer_id is not None else " NOT INDEXED"
         sql = (
@@ -637,7 +689,7 @@ def _freelancer_sums(first: date | None, last: date | None, filters: Filters) ->
             f"WHERE 1{cond} GROUP BY 1, 2 HAVING {_nonzero('t', 'released')}"
         )
     elif not filters.any:  # (each contract's sums of the range, then its freelancer's: fewer rows to sort)
-        flows, args = _paid_per_contract(first, last, fees=True)
+        flows, args = _paid_per_contract(run, first, last, fees=True)
         sql = (
             "SELECT c.freelancer_id AS g, c.currency AS currency, SUM(s.paid) AS paid, SUM(s.fees) AS fees, "
             f"SUM(s.refunded) AS refunded FROM ({flows}) s CROSS JOIN contract c ON c.id = s.contract_id "
@@ -738,7 +790,7 @@ def _freelancer_order(
             ids = [int(g) for (g,) in run("SELECT id FROM report_candidate").fetchall()]
             keys = sorted(ids, key=lambda g: (-max(values.get(g, 0), 0), g))[offset:top]
             return _freelancer_rows(run, first, last, filters, keys), groups
-    sql, args = _freelancer_sums(first, last, filters)
+    sql, args = _freelancer_sums(run, first, last, filters)
     found = run(sql, args).fetchall()  # by freelancer, then currency
     if sort is None:
         keys = list(dict.fromkeys(g for g, *_ in found))
@@ -829,12 +881,16 @@ def _home_total(converter: Converter, first, last, filters: Filters, columns) ->
     return total_home.row("", "Total", columns)
 
 
-def _contract_sums(first: date | None, last: date | None, filters: Filters, *, titles: bool) -> tuple[str, list]:
+def _contract_sums(
+    run: Callable, first: date | None, last: date | None, filters: Filters, *, titles: bool
+) -> tuple[str, list]:
     """SQL of one row per contract that `filters` keeps, whose sums are not all 0: (id[, title], currency, paid,
     fees, refunded), over its whole life (its kept totals: the contracts read in their own order, each with its
-    totals) or first..last (its kept day sums, added up per contract: a contract has one currency, R1, fixed when
-    it is made); and its arguments. The caller orders it (ORDER BY ... id)."""
+    totals) or first..last (its kept yearly sums for whole years, `_years`: a row per contract in one year; else
+    its kept day sums, added up per contract: a contract has one currency, R1, fixed when it is made); and its
+    arguments. The caller orders it (ORDER BY ... id)."""
     title = "c.title AS title, " if titles else ""
+    years = _years(run, first, last)
     if first is None and last is None:
         cond, args = filters.sql()
         if not filters.any and not titles:  # (the kept totals alone: no contract to read)
@@ -847,20 +903,34 @@ def _contract_sums(first: date | None, last: date | None, filters: Filters, *, t
             "AND (t.released != 0 OR t.fees != 0 OR t.refunded != 0)",
             args,
         )
-    if titles and not filters.any:  # (each contract's sums of the range as budget against actual's: fewer to sort)
-        flows, args = _paid_per_contract(first, last, fees=True)
+    if years is not None:
+        where, args = _year_where(filters, "d", years)
+        if _one_year(years):
+            sums = (
+                "SELECT d.contract_id AS id, d.currency AS currency, d.paid AS paid, d.fees AS fees, "
+                f"d.refunded AS refunded FROM contract_year d WHERE {_SOME}{where}"
+            )
+        else:
+            sums = (
+                "SELECT d.contract_id AS id, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
+                f"SUM(d.refunded) AS refunded FROM contract_year d WHERE {_SOME}{where} "
+                f"GROUP BY d.contract_id, d.currency HAVING {_nonzero('d')}"
+            )
+    elif titles and not filters.any:  # (each contract's sums of the range as budget against actual's: fewer to sort)
+        flows, args = _paid_per_contract(run, first, last, fees=True)
         return (
             "SELECT s.contract_id AS id, c.title AS title, c.currency AS currency, s.paid AS paid, s.fees AS fees, "
             f"s.refunded AS refunded FROM ({flows}) s CROSS JOIN contract c ON c.id = s.contract_id "
             "WHERE s.paid != 0 OR s.fees != 0 OR s.refunded != 0",
             args,
         )
-    where, args = _where(filters, "d", first=first, last=last)
-    sums = (
-        "SELECT d.contract_id AS id, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
-        f"SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} GROUP BY +d.contract_id "
-        f"HAVING {_nonzero('d')}"
-    )
+    else:
+        where, args = _where(filters, "d", first=first, last=last)
+        sums = (
+            "SELECT d.contract_id AS id, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
+            f"SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} GROUP BY +d.contract_id "
+            f"HAVING {_nonzero('d')}"
+        )
     if not titles:
         return sums, args
     return (
@@ -1087,7 +1157,7 @@ def _contract_home_order(
         return page, counted if groups is None else groups
     # (an amount SQL cannot convert exactly: every contract's figure converted in Python, then sorted here)
     values = _home_values_in_python("contract", run, home, first, last, filters, sort)
-    sql, args = _contract_sums(first, last, filters, titles=False)
+    sql, args = _contract_sums(run, first, last, filters, titles=False)
     rows = sorted(run(sql, args).fetchall(), key=lambda row: (-max(values.get(row[0], 0), 0), row[0]))
     return rows[offset : None if limit is None else offset + limit], len(rows)
 
@@ -1110,7 +1180,7 @@ def _contract_order(
         _order(sort, "id")  # (refuses a column the report does not have)
         return _contract_home_order(run, home, first, last, filters, sort, offset, limit)
     order = _order(sort, "id", by_currency=by_currency)
-    sql, args = _contract_sums(first, last, filters, titles=False)
+    sql, args = _contract_sums(run, first, last, filters, titles=False)
     return _page_and_count(run, sql, args, order, offset, limit)[:2]
 
 
@@ -1154,7 +1224,7 @@ def _by_contract(
     run = run or database.execute_sql
     order = _order(sort, "id", by_currency=by_currency)
     if limit is None and not offset and ordered is None and (sort is None or by_currency or home is None):
-        sql, args = _contract_sums(first, last, filters, titles=True)
+        sql, args = _contract_sums(run, first, last, filters, titles=True)
         rows = _spend_rows(run(f"{sql} ORDER BY {order}", args))
         groups = len(rows)
     else:
@@ -1361,7 +1431,7 @@ def escrow_by_month_end(
     )  # fmt: skip
 
 
-def _budget_flows(first: date | None, last: date | None) -> tuple[str, list]:
+def _budget_flows(run: Callable, first: date | None, last: date | None) -> tuple[str, list]:
     """SQL of `contract c` joined with its payments and refunds (`paid`, `refunded`, 0 when none): over its whole
     life (its kept totals) or first..last (`_paid_per_contract`); and its arguments."""
     if first is None and last is None:
@@ -1370,18 +1440,32 @@ def _budget_flows(first: date | None, last: date | None) -> tuple[str, list]:
             "contract_totals t) f ON f.contract_id = c.id",
             [],
         )
-    sql, args = _paid_per_contract(first, last)
+    sql, args = _paid_per_contract(run, first, last)
     return f"contract c LEFT JOIN ({sql}) f ON f.contract_id = c.id", args
 
 
-def _paid_per_contract(first: date | None, last: date | None, *, fees: bool = False) -> tuple[str, list]:
+def _paid_per_contract(run: Callable, first: date | None, last: date | None, *, fees: bool = False) -> tuple[str, list]:
     """SQL of each contract's payments and refunds dated first..last (either may be None), one row per contract
     that has some: (contract_id, paid, refunded), or with `fees` (contract_id, paid, fees, refunded); and its
-    arguments. The months the range covers whole are read from the kept monthly sums (models/summary.py's
+    arguments. Whole years (`_years`) are read from the kept yearly sums (a row per contract in one year). Else
+    the months the range covers whole are read from the kept monthly sums (models/summary.py's
     contract_month: payments and refunds per contract and month, a row a month where contract_day has one a day;
     read whole, its index by month would look up each row), their fees from the kept day sums of the days that
     have some, the days of a month it covers in part from the kept day sums. (Fewer rows to sort into contracts
     than every day's.)"""
+    years = _years(run, first, last)
+    if years is not None:
+        where, args = _year_where(NO_FILTERS, "y", years)
+        some = f"(y.paid != 0 OR y.refunded != 0{' OR y.fees != 0' if fees else ''})"
+        if _one_year(years):
+            columns = f"y.paid{', y.fees' if fees else ''}, y.refunded"
+            return f"SELECT y.contract_id, {columns} FROM contract_year y WHERE {some}{where}", args
+        summed = "SUM(y.paid) AS paid, SUM(y.fees) AS fees" if fees else "SUM(y.paid) AS paid"
+        return (
+            f"SELECT y.contract_id, {summed}, SUM(y.refunded) AS refunded FROM contract_year y WHERE {some}{where} "
+            "GROUP BY y.contract_id",
+            args,
+        )
     after = first if first is None or first.day == 1 else _month_end(first) + timedelta(days=1)
     before = last if last is None or last == _month_end(last) else last.replace(day=1) - timedelta(days=1)
     parts, args = [], []
@@ -1424,7 +1508,7 @@ def _budget_in_range(
     budget); and each one's payments and refunds first..last (id -> (paid, refunded), those with some): added up
     apart (`_paid_per_contract`), to be matched with the contracts as they are read (a join in SQL would index
     the sums first, in a temporary index: a fifth of the whole report's time on a book of 100,000 contracts)."""
-    sql, flow_args = _paid_per_contract(first, last)
+    sql, flow_args = _paid_per_contract(run, first, last)
     flows = {cid: (p, r) for cid, p, r in run(sql, flow_args)}
     found = run(
         f"SELECT c.id, c.title, c.currency, c.budget FROM contract c WHERE c.budget IS NOT NULL{cond} ORDER BY c.id",
@@ -1526,7 +1610,7 @@ def budget_vs_actual(
         if last is not None:
             active = (f" AND c.started_on <= ?{active[0]}", [last.isoformat(), *active[1]])
         cond, args = cond + active[0], [*args, *active[1]]
-    source, source_args = _budget_figures(first, last, cond, args, titles=True)
+    source, source_args = _budget_figures(run, first, last, cond, args, titles=True)
     if over_only:
         source = f"SELECT * FROM ({source}) WHERE budget - paid + refunded < 0"
     totals: list[Row] = []
@@ -1603,12 +1687,12 @@ def _budget_sort(sort: str, by_currency: bool) -> None:
 
 
 def _budget_figures(
-    first: date | None, last: date | None, cond: str, args: list, *, titles: bool = False
+    run: Callable, first: date | None, last: date | None, cond: str, args: list, *, titles: bool = False
 ) -> tuple[str, list]:
     """SQL of (id[, title], currency, budget, paid, refunded) of every contract with a budget that the conditions
     on `c` keep (`cond`, `args`: Filters.sql()'s), its payments and refunds those of first..last; and its
     arguments."""
-    flows, flow_args = _budget_flows(first, last)
+    flows, flow_args = _budget_flows(run, first, last)
     title = " c.title AS title," if titles else ""
     return (
         f"SELECT c.id AS id,{title} c.currency AS currency, c.budget AS budget, COALESCE(f.paid, 0) AS paid, "
@@ -1641,7 +1725,7 @@ def _budget_order(
     rows (id, currency, budget, paid, refunded), how many contracts have a budget, and their totals per currency,
     (currency, contracts, budget, paid, refunded): one statement, every contract's figures made once, then the
     page and the totals both read from them."""
-    source, args = _budget_figures(first, last, *filters.sql())
+    source, args = _budget_figures(run, first, last, *filters.sql())
     return _budget_cut(run, source, args, f"currency DESC, {BUDGET_ORDER[sort]} DESC, id", offset, limit)
 
 
@@ -1765,10 +1849,10 @@ def top_rows(
     few of each of the book's currencies (each a LIMIT: a window function ranking every row took twice as long),
     then counts them. `run`: a connection's `execute`."""
     if key == "spend_by_freelancer":
-        sql, args = _freelancer_sums(first, last, filters)
+        sql, args = _freelancer_sums(run, first, last, filters)
         columns, kind = "g, currency, paid, fees, refunded", "freelancer"
     elif key == "budget_vs_actual":
-        sql, args = _budget_figures(first, last, *filters.sql())
+        sql, args = _budget_figures(run, first, last, *filters.sql())
         columns, kind = "id, currency, budget, paid, refunded", "contract"
     else:
         raise ValueError(f"no chart's rows of {key!r}")

@@ -503,6 +503,101 @@ def test_sorted_in_the_home_currency_exactly_when_sql_cannot_convert_an_amount(m
     assert _in_euros(reports.spend_by_freelancer(sort="spend", limit=10)) == people
 
 
+YEAR_DAYS = (date(2024, 11, 20), date(2025, 1, 10), date(2025, 3, 15), date(2025, 6, 15), date(2026, 2, 2), D1)
+
+
+@pytest.fixture
+def over_years(book):
+    """Five contracts of three freelancers in USD and EUR, paid (with the marketplace's fees but on the direct one)
+    and some refunded a quarter, on days of 2024, 2025 and 2026; one ended, one handed to another freelancer, one
+    only funded in 2026 (a year row with no payment)."""
+    started = date(2024, 11, 1)
+    people = [ops.create_freelancer(name) for name in ("Ana Ruiz", "Ben Okafor", "Chen Wei")]
+    made = []
+    for i in range(5):
+        c = ops.create_contract(f"C{i}", people[i % 3], policy="direct" if i == 2 else "upwork",
+                                currency=("USD", "EUR")[i % 2], budget=30_000 + 7_000 * i, started_on=started,
+                                today=started)  # fmt: skip
+        for j, day in enumerate(YEAR_DAYS[i % 2 :: 1 + i % 2]):
+            amount = 10_000 + 1_111 * ((i * 3 + j) % 7)
+            paid = ops.release_payment(funded_milestone(c, amount, f"Part {j}", today=day), today=day)
+            if (i + j) % 3 == 0:
+                ops.record_refund(paid, amount // 4, today=day)
+        made.append(c)
+    ops.end_contract(made[3], agreed=True, today=D1)
+    ops.edit_contract(made[4], freelancer=people[0])
+    funded_milestone(made[0], 5_000, "Later", today=D1)
+    return {"people": people, "contracts": made}
+
+
+# (first, last): whole years as far as the book's days go; then ranges with days outside them in their years.
+YEAR_RANGES = [
+    (date(2025, 1, 1), date(2025, 12, 31)),
+    (date(2024, 1, 1), date(2025, 12, 31)),
+    (None, date(2025, 12, 31)),
+    (date(2025, 1, 1), None),
+    (date(2026, 1, 1), date(2026, 12, 7)),  # the year so far: nothing is dated later
+    (date(2025, 1, 1), date(2025, 6, 30)),  # nothing later in 2025
+    (date(2025, 1, 2), date(2026, 3, 2)),  # nothing before 10 January in 2025, nor after 2 March in 2026
+]
+DAY_RANGES = [(date(2025, 2, 1), date(2025, 12, 31)), (date(2025, 1, 1), date(2025, 3, 31)), (D1, D1)]
+
+
+def _sorted_reads(run, kw: dict, kept: Filters) -> tuple:
+    """Every sorted page, chart's rows and count of the reports of a row per contract or freelancer."""
+    from models import report_pages
+
+    pages = [
+        reports.ordered_page(key, run, **kw, filters=kept, sort=sort, offset=at, limit=n, **more)
+        for key, sorts, more in (
+            ("spend_by_contract", reports.SPEND_COLUMNS, {"by_currency": True}),
+            ("spend_by_contract", reports.SPEND_COLUMNS, {}),
+            ("spend_by_freelancer", reports.SPEND_COLUMNS, {}),
+            ("budget_vs_actual", ("left", "actual"), {"by_currency": True}),
+        )
+        for sort in sorts
+        for at, n in ((0, 2), (2, 3))
+    ]
+    tops = [reports.top_rows(key, run, **kw, filters=kept, top=2) for key in reports._TOP_ORDER]
+    counts = [
+        report_pages.count(key, run, **kw, filters=kept)
+        for key in ("spend_by_contract", "spend_by_freelancer", "budget_vs_actual")
+    ]
+    return pages, tops, counts
+
+
+def test_whole_years_are_read_from_the_kept_yearly_sums_and_give_what_the_days_give(over_years, monkeypatch):
+    """A range that is whole years as far as the book's days go (the year so far, say) is added up from each
+    contract's kept yearly sums (contract_year): every report by contract or by freelancer, budget against
+    actual, their sorted pages, their charts' rows and their counts are what the ledger gives, and what the day
+    sums give (reports._years answering None); a range with days outside it in its years reads the days."""
+    run = database.connection().execute
+    ana = over_years["people"][0]
+    for first, last in YEAR_RANGES + DAY_RANGES:
+        assert (reports._years(run, first, last) is not None) is ((first, last) in YEAR_RANGES), (first, last)
+        for filters in ({}, {"status": "ended"}, {"policy": "direct"}, {"freelancer_id": ana.id}):
+            kept, kw = Filters(**filters), {"first": first, "last": last}
+            for report, key in (
+                (reports.spend_by_contract(**kw, filters=kept, home=False), lambda e, c: str(c.id)),
+                (reports.spend_by_freelancer(**kw, filters=kept, home=False), lambda e, c: str(c.freelancer_id)),
+            ):
+                assert as_dict(report) == expected(key, reports.SPEND_COLUMNS, **kw, **filters), (report.name, kw)
+            actual = recomputed(lambda e, c: str(c.id), **kw, **filters)
+            for r in reports.budget_vs_actual(**kw, filters=kept, home=False).rows:
+                assert r.figures["actual"] == actual.get((r.key, r.currency), {}).get("actual", 0), (r.key, kw)
+
+            from_years = _sorted_reads(run, kw, kept)
+            monkeypatch.setattr(reports, "_years", lambda *a: None)
+            assert _sorted_reads(run, kw, kept) == from_years, (kw, filters)
+            monkeypatch.undo()
+    # The yearly sums of 2025 as the reports read them: each contract's payments of the year, one row each.
+    year = reports.spend_by_contract(first=date(2025, 1, 1), last=date(2025, 12, 31), home=False)
+    assert {r.key: r.figures["paid"] for r in year.rows} == {
+        k: v["paid"] for (k, _), v in recomputed(lambda e, c: str(c.id), date(2025, 1, 1), date(2025, 12, 31)).items()
+    }
+    assert len(year.rows) == 5
+
+
 def test_a_group_counts_when_one_of_its_days_has_none_of_its_figures(small):
     """Contracts paid on one day and only funded on another (no fee under a direct policy), either way round, are
     in the range's reports by contract and by freelancer, with their payments."""
