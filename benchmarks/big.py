@@ -40,12 +40,14 @@ def cache_folder() -> Path:
 
 
 def code_digest() -> str:
-    """The book format and a digest of the demo's own code and the policies: a new one means new books. (Other
-    changes to models/ that alter what a book holds come with a new book format.)"""
+    """The book format and a digest of the demo's own code, the policies and the schema: a new one means new books.
+    (Other changes to models/ that alter what a book holds come with a new book format.)"""
     sys.path.insert(0, str(ROOT))
+    from models.book import SCHEMA_DIGEST
     from models.bookfile import SCHEMA_VERSION
 
     digest = hashlib.sha256((ROOT / "models" / "demo.py").read_bytes())
+    digest.update(SCHEMA_DIGEST.encode())
     for path in sorted((ROOT / "resources" / "policies").glob("*.toml")):
         digest.update(path.read_bytes())
     return f"f{SCHEMA_VERSION}-{digest.hexdigest()[:12]}"

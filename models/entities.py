@@ -459,7 +459,8 @@ class ContractDay(BaseModel):
 class ContractYear(BaseModel):
     """Maintained (book format 11): a contract's day sums (`contract_day`) added up per year, with the same
     columns, so that a report over whole years reads a row per contract and year, not one per day
-    (models/report_totals.py). Clustered by year."""
+    (models/report_totals.py); with the sizes of its days' spend sums added up and how many days it adds up (what
+    bounds its figures converted day by day: models/reports.py `_narrowed`). Clustered by year."""
 
     contract = pw.ForeignKeyField(Contract, on_delete="CASCADE", index=True)
     year = pw.CharField()  # "YYYY" of the days it adds up
@@ -472,6 +473,10 @@ class ContractYear(BaseModel):
     fees = pw.IntegerField()
     refunded = pw.IntegerField()
     escrow_refunded = pw.IntegerField()
+    paid_size = pw.IntegerField()  # the days' paid sums, each as its size (abs), added up
+    fees_size = pw.IntegerField()
+    refunded_size = pw.IntegerField()
+    days = pw.IntegerField()  # its contract_day rows
 
     class Meta:
         primary_key = pw.CompositeKey("year", "contract")

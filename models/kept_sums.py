@@ -188,12 +188,17 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
     # Beside it, the same rows weighted by their day and their currency, status and policy (and counted), as the
     # book's day sums (report_day) add them up.
     count_m = _draws(["contracts"])["contracts"]
+    # contract_year's sizes and days, as each day's row gives them (its sums' sizes, and 1 day).
+    size_m = _draws([*report_totals.SIZED, "days"])
+    sizes = " + ".join(f"abs(s.{c}) % {P} * {size_m[c]} % {P}" for c in report_totals.SIZED)
+    day_sizes = f"(({_row_factor(day_m, 's')} + {sizes} + {size_m['days']}) % {P})"
     days = run(
         f"""
         SELECT COALESCE(SUM(wd.w * x.sum % {P}), 0) % {P}, COALESCE(SUM(wd.w * x.book % {P}), 0) % {P},
                COALESCE(SUM(x.bad), 0) + COALESCE(SUM(wd.w IS NULL OR wd.wy IS NULL), 0),
-               COALESCE(SUM(wd.wy * x.sum % {P}), 0) % {P}
+               COALESCE(SUM(wd.wy * x.year % {P}), 0) % {P}
         FROM (SELECT s.day AS day, SUM(wc.w * {_row_factor(day_m, "s")} % {P}) % {P} AS sum,
+                     SUM(wc.w * {day_sizes} % {P}) % {P} AS year,
                      SUM(wc.g * (({_row_factor(day_m, "s")} + {count_m}) % {P}) % {P}) % {P} AS book,
                      SUM(wc.w IS NULL OR wc.g IS NULL OR {dims} OR ({nothing}) OR {_whole("s", report_totals.SUMS)})
                      AS bad
@@ -213,12 +218,16 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
         """
     ).fetchone()
     # contract_year, in the order of its key: each row weighted by its contract and year, as the day rows are
-    # above, each day's by its year (the same sums, added up per contract and year), with the same exact checks.
+    # above, each day's by its year (the same sums, added up per contract and year, and their sizes and days), with
+    # the same exact checks.
+    year_columns = report_totals.CONTRACT_YEAR_COLUMNS[2 + len(report_totals.DIMENSIONS) :]
+    stored_sizes = " + ".join(f"s.{c}_size % {P} * {size_m[c]} % {P}" for c in report_totals.SIZED)
+    year_sizes = f"(({_row_factor(day_m, 's')} + {stored_sizes} + s.days % {P} * {size_m['days']}) % {P})"
     years = run(
         f"""
-        SELECT COALESCE(SUM(wc.w * wy.w % {P} * {_row_factor(day_m, "s")} % {P}), 0) % {P},
-               COALESCE(SUM(wc.w IS NULL OR wy.w IS NULL OR {dims} OR ({nothing}) OR typeof(s.year) != 'text'
-                            OR {_whole("s", report_totals.SUMS)}), 0)
+        SELECT COALESCE(SUM(wc.w * wy.w % {P} * {year_sizes} % {P}), 0) % {P},
+               COALESCE(SUM(wc.w IS NULL OR wy.w IS NULL OR {dims} OR s.days <= 0 OR typeof(s.year) != 'text'
+                            OR {_whole("s", year_columns)}), 0)
         FROM contract_year s LEFT JOIN temp.check_wc wc ON wc.id = s.contract_id
         LEFT JOIN temp.check_wy wy ON wy.year = +s.year
         """

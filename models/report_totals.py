@@ -46,7 +46,8 @@ KINDS = tuple(sorted({k for kinds in COLUMN_KINDS.values() for k in kinds}))
 DIMENSIONS = ("currency", "freelancer_id", "status", "policy_id")  # the contract's, when the row was derived
 CONTRACT_DAY_COLUMNS = ("contract_id", "day", *DIMENSIONS, *SUMS)
 REPORT_DAY_COLUMNS = ("day", "currency", "status", "policy_id", *SUMS, "contracts")
-CONTRACT_YEAR_COLUMNS = ("contract_id", "year", *DIMENSIONS, *SUMS)
+SIZED = ("paid", "fees", "refunded")  # the sums whose days' sizes contract_year adds up (the spend's)
+CONTRACT_YEAR_COLUMNS = ("contract_id", "year", *DIMENSIONS, *SUMS, *(f"{s}_size" for s in SIZED), "days")
 TABLES = ("contract_day", "report_day", "contract_year")
 
 
@@ -84,18 +85,15 @@ _REPORT_DAYS = (
 
 
 # A contract's years (book format 11), from its day sums ({days}: contract_day, or the days derived from the
-# ledger): a row per contract and year whose sums are not all 0, with the contract's currency, freelancer, status
-# and policy as its day rows name them (the same on every row of a contract: derived together).
+# ledger): a row per contract and year with days, with the contract's currency, freelancer, status and policy as
+# its day rows name them (the same on every row of a contract: derived together), the sizes of its days' spend sums
+# added up and how many days. (A year whose sums add up to 0, a fee returned the next day, keeps its row: its sizes
+# bound what its days convert to.)
 _YEAR_KEY = "contract_id, substr(day, 1, 4), " + ", ".join(DIMENSIONS)
 _CONTRACT_YEARS = (
-    "SELECT * FROM (SELECT contract_id, substr(day, 1, 4) AS year, "
-    + ", ".join(DIMENSIONS)
-    + ", "
-    + ", ".join(f"SUM({s}) AS {s}" for s in SUMS)
-    + " FROM {days} WHERE 1 {where} GROUP BY "
-    + _YEAR_KEY
-    + ") AS y WHERE "
-    + " OR ".join(f"{s} != 0" for s in SUMS)
+    f"SELECT contract_id, substr(day, 1, 4) AS year, {', '.join(DIMENSIONS)}, "
+    f"{', '.join(f'SUM({s}) AS {s}' for s in SUMS)}, {', '.join(f'SUM(abs({s})) AS {s}_size' for s in SIZED)}, "
+    f"COUNT(*) AS days FROM {{days}} WHERE 1 {{where}} GROUP BY {_YEAR_KEY}"
 )
 
 

@@ -991,7 +991,8 @@ def _factors_table(run: Callable, home: str, first: date | None, last: date | No
 # for each day and sum (a + b is the figure as recorded, a - b the sums' sizes added up). A group whose most is
 # below the `top`-th largest least cannot be among the first `top`: only the others are converted exactly
 # (`_converted_sql`), through the index on their contract. (Floats widened by far more than their error: only
-# which groups are converted depends on them.)
+# which groups are converted depends on them.) Over whole years (`_years`) the pass reads each contract's kept
+# years instead of its days: their sums, the sizes of their days' sums added up, and how many days.
 _WIDE = 1e-9  # bounds widened by this share
 _CANDIDATES_CONTRACTS = "SELECT c.id FROM contract c WHERE c.freelancer_id IN (SELECT id FROM report_candidate)"
 
@@ -1011,16 +1012,22 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
             "INSERT INTO report_range (currency, lo, hi) VALUES (?, ?, ?)",
             (currency, lo * (1 - _WIDE), hi * (1 + _WIDE)),
         )
-    where, args = _where(filters, "d", first=first, last=last)
     signs = DERIVED.get(sort, {sort: 1})
     recorded = " + ".join(f"({sign}) * SUM(d.{b})" for b, sign in signs.items())  # (a + b)
-    size = " + ".join(f"abs(d.{b})" for b in signs)  # (a - b: each sum's size)
     key = _GROUP[by]
-    grouped = f"+{key}" if by == "contract" else f"+{key}, d.currency"
+    years = _years(run, first, last)
+    if years is not None:  # (whole years: each contract's kept years, with its days' sizes and how many days)
+        where, args = _year_where(filters, "d", years)
+        size, days, source = " + ".join(f"d.{b}_size" for b in signs), "SUM(d.days)", "contract_year d WHERE 1"
+        grouped = f"{key}, d.currency"
+    else:
+        where, args = _where(filters, "d", first=first, last=last)
+        size = " + ".join(f"abs(d.{b})" for b in signs)  # (a - b: each sum's size)
+        days, source = "COUNT(*)", f"contract_day d WHERE {_SOME}"
+        grouped = f"+{key}" if by == "contract" else f"+{key}, d.currency"
     inner = (
         f"SELECT {key} AS g, d.currency AS currency, CASE WHEN {_nonzero('d')} THEN 1 ELSE 0 END AS shown, "
-        f"{recorded} AS f, SUM({size}) AS m, COUNT(*) * {len(signs)} + 2 AS n FROM contract_day d "
-        f"WHERE {_SOME}{where} GROUP BY {grouped}"
+        f"{recorded} AS f, SUM({size}) AS m, {days} * {len(signs)} + 2 AS n FROM {source}{where} GROUP BY {grouped}"
     )
     # a = (f + m) / 2, b = (f - m) / 2: a hi + b lo = (f (hi + lo) + m (hi - lo)) / 2, a lo + b hi likewise
     slack = "(n + m * r.hi * ?)"  # (half a unit a sum and day, and the floats' error: halved with the rest)

@@ -156,9 +156,19 @@ CASES = {
         YEARS,
     ),
     "a contract's year lost": ("DELETE FROM contract_year WHERE contract_id = {a}", "years", YEARS),
-    "a year's row adding up to nothing": (
+    "a year's row of no day": (
         "INSERT INTO contract_year SELECT contract_id, '2019', currency, freelancer_id, status, policy_id, "
-        "0, 0, 0, 0, 0 FROM contract_year WHERE contract_id = {a} LIMIT 1",
+        "0, 0, 0, 0, 0, 0, 0, 0, 0 FROM contract_year WHERE contract_id = {a} LIMIT 1",
+        "years",
+        YEARS,
+    ),
+    "a year's fees' size changed": (
+        "UPDATE contract_year SET fees_size = fees_size + 1 WHERE contract_id = {a}",
+        "years",
+        YEARS,
+    ),
+    "a year's days counted once more": (
+        "UPDATE contract_year SET days = days + 1 WHERE contract_id = {a}",
         "years",
         YEARS,
     ),

@@ -542,7 +542,11 @@ def test_format_11_migration_adds_up_each_contracts_day_sums_per_year(tmp_path, 
     with open_book(path, create=False) as book:
         assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
         years = book.db.execute_sql("SELECT contract_id, year, funded, paid FROM contract_year ORDER BY 1, 2")
-        assert years.fetchall() == [(1, "2026", 30_000, 20_000), (2, "2025", 80_000, 30_000), (2, "2026", 20_000, 20_000)]
+        assert years.fetchall() == [
+            (1, "2026", 30_000, 20_000),
+            (2, "2025", 80_000, 30_000),
+            (2, "2026", 20_000, 20_000),
+        ]
         assert check_book(str(book.path)) == [] and check_book() == []
         whole_2026 = {"first": date(2026, 1, 1), "last": date(2026, 12, 31)}
         paid = reports.spend_by_contract(**whole_2026, home=False)

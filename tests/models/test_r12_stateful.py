@@ -808,15 +808,19 @@ class LedgerMachine(RuleBasedStateMachine):
             "policy_id"
         ).fetchall()
         assert kept == [(*k, *v) for k, v in sorted(book.items())]
-        years: dict[tuple, list[int]] = {}  # (each contract's days added up per year: contract_year, format 11)
+        # Per contract and year (contract_year, format 11): its days added up, their spend sums' sizes, its days.
+        years: dict[tuple, list[int]] = {}
         for (cid, day, *dimensions), v in days.items():
-            cell = years.setdefault((cid, day[:4], *dimensions), [0] * len(signs))
-            for i, amount in enumerate(v.values()):
+            cell = years.setdefault((cid, day[:4], *dimensions), [0] * (len(signs) + len(report_totals.SIZED) + 1))
+            for i, amount in enumerate(v[c] for c in report_totals.SUMS):
                 cell[i] += amount
+            for i, column in enumerate(report_totals.SIZED):
+                cell[len(signs) + i] += abs(v[column])
+            cell[-1] += 1
         kept = database.execute_sql(
             f"SELECT {', '.join(report_totals.CONTRACT_YEAR_COLUMNS)} FROM contract_year ORDER BY contract_id, year"
         ).fetchall()
-        assert kept == [(*k, *v) for k, v in sorted(years.items()) if any(v)]
+        assert kept == [(*k, *v) for k, v in sorted(years.items())]
 
     @invariant()
     def books_balance(self):

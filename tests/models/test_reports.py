@@ -446,8 +446,9 @@ def spread(book):
 def test_sorted_in_the_home_currency_converts_only_the_groups_that_may_be_on_the_page(spread, monkeypatch):
     """A page sorted by a figure in the home currency converts exactly only the contracts (freelancers) whose figure,
     bounded by the least and the most rate of its currency over the dates, may be on the page or before it
-    (reports._narrowed): the pages are those of every group converted, for each figure, range, filter and place,
-    with figures below 0 and a top that reaches the groups at 0 (then every group is converted)."""
+    (reports._narrowed): the pages are those of every group converted, for each figure, range (whole years too: the
+    bounds from each contract's kept years), filter and place, with figures below 0 and a top that reaches the
+    groups at 0 (then every group is converted)."""
     run = database.connection().execute
     real, narrowed = reports._narrowed, []
 
@@ -458,7 +459,7 @@ def test_sorted_in_the_home_currency_converts_only_the_groups_that_may_be_on_the
 
     for key in ("spend_by_contract", "spend_by_freelancer"):
         for sort in reports.SPEND_COLUMNS:
-            for first, last in ((None, None), (D1, D2), (D3, D3)):
+            for first, last in ((None, None), (D1, D2), (D3, D3), *WHOLE_2026):
                 for filters in (Filters(), Filters(policy="upwork")):
                     for offset, limit in ((0, 2), (2, 3), (5, 20)):
                         kw = {"first": first, "last": last, "filters": filters, "sort": sort, "home": "EUR"}
@@ -468,6 +469,11 @@ def test_sorted_in_the_home_currency_converts_only_the_groups_that_may_be_on_the
                         every = reports.ordered_page(key, run, offset=offset, limit=limit, **kw)
                         assert page == every, (key, sort, first, filters, offset)
     assert len(narrowed) // 3 < sum(narrowed) < len(narrowed)  # (many pages narrowed; a few tops reach the 0s)
+    assert all(reports._years(run, first, last) for first, last in WHOLE_2026)  # (bounded from the kept years)
+
+
+# Whole years as far as the book's days go: bounded from each contract's kept years, their days' sizes added up.
+WHOLE_2026 = ((date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 1, 1), None))
 
 
 @settings(max_examples=300, deadline=None)
