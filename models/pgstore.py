@@ -387,10 +387,11 @@ _CONTRACT_KEYS = {"d.contract_id", "c.id"}
 
 
 def _contract_currency(text: str) -> str:
-    """A SELECT of the reports' day sums (`contract_day d`) grouped by contract, whose currency it shows as it
-    comes (SQLite takes it from any of the group's rows: a contract's are all in its currency): PostgreSQL
-    groups by the currency too, which makes the same groups. Done for each SELECT, subqueries first."""
-    if "contract_day d" not in text or "d.currency" not in text:
+    """A SELECT of the reports' day or year sums (`contract_day d`, `contract_year d`) grouped by contract, whose
+    currency it shows as it comes (SQLite takes it from any of the group's rows: a contract's are all in its
+    currency): PostgreSQL groups by the currency too, which makes the same groups. Done for each SELECT, subqueries
+    first."""
+    if ("contract_day d" not in text and "contract_year d" not in text) or "d.currency" not in text:
         return text
     text = _subqueries_first(text, _contract_currency)
     select = re.match(r"\s*SELECT\b", text, re.IGNORECASE)

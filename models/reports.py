@@ -54,7 +54,6 @@ import calendar
 import contextlib
 import functools
 import gc
-import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -914,7 +913,7 @@ def _contract_sums(
             sums = (
                 "SELECT d.contract_id AS id, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
                 f"SUM(d.refunded) AS refunded FROM contract_year d WHERE {_SOME}{where} "
-                f"GROUP BY d.contract_id, d.currency HAVING {_nonzero('d')}"
+                f"GROUP BY d.contract_id HAVING {_nonzero('d')}"
             )
     elif titles and not filters.any:  # (each contract's sums of the range as budget against actual's: fewer to sort)
         flows, args = _paid_per_contract(run, first, last, fees=True)
@@ -1019,7 +1018,7 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
     if years is not None:  # (whole years: each contract's kept years, with its days' sizes and how many days)
         where, args = _year_where(filters, "d", years)
         size, days, source = " + ".join(f"d.{b}_size" for b in signs), "SUM(d.days)", "contract_year d WHERE 1"
-        grouped = f"{key}, d.currency"
+        grouped = key if by == "contract" else f"{key}, d.currency"  # (by contract: in the order of the key)
     else:
         where, args = _where(filters, "d", first=first, last=last)
         size = " + ".join(f"abs(d.{b})" for b in signs)  # (a - b: each sum's size)
@@ -1029,6 +1028,12 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
         f"SELECT {key} AS g, d.currency AS currency, CASE WHEN {_nonzero('d')} THEN 1 ELSE 0 END AS shown, "
         f"{recorded} AS f, SUM({size}) AS m, {days} * {len(signs)} + 2 AS n FROM {source}{where} GROUP BY {grouped}"
     )
+    if years is not None and by == "contract" and _one_year(years):  # (a row per contract: nothing to add up)
+        inner = (
+            f"SELECT {key} AS g, d.currency AS currency, CASE WHEN {_SOME} THEN 1 ELSE 0 END AS shown, "
+            + " + ".join(f"({sign}) * d.{b}" for b, sign in signs.items())
+            + f" AS f, {size} AS m, d.days * {len(signs)} + 2 AS n FROM {source}{where}"
+        )
     # a = (f + m) / 2, b = (f - m) / 2: a hi + b lo = (f (hi + lo) + m (hi - lo)) / 2, a lo + b hi likewise
     slack = "(n + m * r.hi * ?)"  # (half a unit a sum and day, and the floats' error: halved with the rest)
     bounded = (
@@ -1043,14 +1048,19 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
         else f"SELECT g, MAX(shown) AS shown, SUM(up) AS up, CASE WHEN COUNT(*) = COUNT(hi) THEN SUM(low) ELSE 0 END "
         f"AS low, COUNT(*) - COUNT(hi) AS unknown FROM ({bounded}) w GROUP BY g"  # (a figure's least is 0 at worst)
     )
-    bounds = run(f"SELECT g, up, low, unknown FROM ({per}) p WHERE shown = 1", [_WIDE, _WIDE, *args]).fetchall()
-    groups = len(bounds)
-    if groups <= top:
+    # In SQL, every group's bounds made once: the top-th largest least, the groups whose most reaches it (or whose
+    # currency has no rate), and how many groups there are (only the few candidates come back).
+    found = run(
+        f"WITH k AS MATERIALIZED (SELECT g, up, low, unknown FROM ({per}) p WHERE shown = 1), "
+        "t AS (SELECT low FROM k ORDER BY low DESC LIMIT 1 OFFSET ?) "
+        "SELECT 0, g, NULL FROM k WHERE unknown != 0 OR up >= (SELECT low FROM t) "
+        "UNION ALL SELECT 1, COUNT(*), (SELECT low FROM t) FROM k",
+        [_WIDE, _WIDE, *args, top - 1],
+    ).fetchall()
+    groups, least_on_top = next((row[1], row[2]) for row in found if row[0] == 1)
+    if groups <= top or least_on_top is None or least_on_top <= 0:
         return None
-    least_on_top = heapq.nlargest(top, (row[2] for row in bounds))[-1]  # (the top-th largest least)
-    if least_on_top <= 0:
-        return None
-    ids = [int(g) for g, up, _, unknown in bounds if unknown or up >= least_on_top]
+    ids = [int(row[1]) for row in found if row[0] == 0]
     if 2 * len(ids) > groups:
         return None
     _candidates(run, ids)
