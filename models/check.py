@@ -897,7 +897,7 @@ def check_book(
         ledger_found, held, in_order = found["ledger"]
         escrow = escrow_problems(held, totals=totals, run=run)  # (the kept totals, when they agree with the ledger)
         summary += report_totals.problems(run, agree=found["days"], book_days=found["book_days"])
-        if not found.get("years"):  # (vouched for by the kept sums' fingerprints, else compared exactly)
+        if not (found.get("years") and found["days"]):  # (vouched for by the fingerprints, else compared exactly)
             summary += report_totals.year_problems(run, days_agree=found["days"])
         summary += found.get("deadlines", [])  # (compared among the passes, with connections of its own: DEADLINES)
         summary += found["totals"]  # (the book's kept totals, read from the stored summaries only)
