@@ -331,6 +331,29 @@ def _one_year(years: tuple[str | None, str | None]) -> bool:
     return years[0] is not None and years[0] == years[1]
 
 
+def _contract_years(
+    years: tuple[str | None, str | None], filters: Filters, columns: tuple[str, ...]
+) -> tuple[str, list]:
+    """SQL of each contract's kept yearly sums over `years` (`_years`), one row per contract that `filters` keeps
+    whose `columns` are not all 0: (id, currency, *columns), as kept over one year, added up over several; and its
+    arguments."""
+    where, args = _year_where(filters, "d", years)
+    some = "(" + " OR ".join(f"d.{c} != 0" for c in columns) + ")"
+    if _one_year(years):
+        shown = ", ".join(f"d.{c} AS {c}" for c in columns)
+        return (
+            f"SELECT d.contract_id AS id, d.currency AS currency, {shown} FROM contract_year d WHERE {some}{where}",
+            args,
+        )
+    summed = ", ".join(f"SUM(d.{c}) AS {c}" for c in columns)
+    nonzero = " OR ".join(f"SUM(d.{c}) != 0" for c in columns)
+    return (
+        f"SELECT d.contract_id AS id, d.currency AS currency, {summed} FROM contract_year d WHERE {some}{where} "
+        f"GROUP BY d.contract_id HAVING {nonzero}",
+        args,
+    )
+
+
 _SUMMED = ", ".join(f"SUM({{a}}.{s})" for s in SUMS)
 
 
@@ -903,18 +926,7 @@ def _contract_sums(
             args,
         )
     if years is not None:
-        where, args = _year_where(filters, "d", years)
-        if _one_year(years):
-            sums = (
-                "SELECT d.contract_id AS id, d.currency AS currency, d.paid AS paid, d.fees AS fees, "
-                f"d.refunded AS refunded FROM contract_year d WHERE {_SOME}{where}"
-            )
-        else:
-            sums = (
-                "SELECT d.contract_id AS id, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
-                f"SUM(d.refunded) AS refunded FROM contract_year d WHERE {_SOME}{where} "
-                f"GROUP BY d.contract_id HAVING {_nonzero('d')}"
-            )
+        sums, args = _contract_years(years, filters, SPEND_SUMS)
     elif titles and not filters.any:  # (each contract's sums of the range as budget against actual's: fewer to sort)
         flows, args = _paid_per_contract(run, first, last, fees=True)
         return (
@@ -1472,17 +1484,9 @@ def _paid_per_contract(run: Callable, first: date | None, last: date | None, *, 
     than every day's.)"""
     years = _years(run, first, last)
     if years is not None:
-        where, args = _year_where(NO_FILTERS, "y", years)
-        some = f"(y.paid != 0 OR y.refunded != 0{' OR y.fees != 0' if fees else ''})"
-        if _one_year(years):
-            columns = f"y.paid{', y.fees' if fees else ''}, y.refunded"
-            return f"SELECT y.contract_id, {columns} FROM contract_year y WHERE {some}{where}", args
-        summed = "SUM(y.paid) AS paid, SUM(y.fees) AS fees" if fees else "SUM(y.paid) AS paid"
-        return (
-            f"SELECT y.contract_id, {summed}, SUM(y.refunded) AS refunded FROM contract_year y WHERE {some}{where} "
-            "GROUP BY y.contract_id",
-            args,
-        )
+        columns = ("paid", "fees", "refunded") if fees else ("paid", "refunded")
+        sql, args = _contract_years(years, NO_FILTERS, columns)
+        return f"SELECT y.id AS contract_id, {', '.join(f'y.{c}' for c in columns)} FROM ({sql}) y", args
     after = first if first is None or first.day == 1 else _month_end(first) + timedelta(days=1)
     before = last if last is None or last == _month_end(last) else last.replace(day=1) - timedelta(days=1)
     parts, args = [], []
