@@ -1024,12 +1024,18 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
             (currency, lo * (1 - _WIDE), hi * (1 + _WIDE)),
         )
     signs = DERIVED.get(sort, {sort: 1})
-    recorded = " + ".join(f"({sign}) * SUM(d.{b})" for b, sign in signs.items())  # (a + b)
     key = _GROUP[by]
     years = _years(run, first, last)
+    one_row = years is not None and by == "contract" and _one_year(years)  # (a row per contract: nothing to add up)
+
+    def added(x: str) -> str:
+        return x if one_row else f"SUM({x})"
+
+    recorded = " + ".join(f"({sign}) * {added(f'd.{b}')}" for b, sign in signs.items())  # (a + b)
+    shown = " OR ".join(f"{added(f'd.{b}')} != 0" for b in SPEND_SUMS)
     if years is not None:  # (whole years: each contract's kept years, with its days' sizes and how many days)
         where, args = _year_where(filters, "d", years)
-        size, days, source = " + ".join(f"d.{b}_size" for b in signs), "SUM(d.days)", "contract_year d WHERE 1"
+        size, days, source = " + ".join(f"d.{b}_size" for b in signs), added("d.days"), "contract_year d WHERE 1"
         grouped = key if by == "contract" else f"{key}, d.currency"  # (by contract: in the order of the key)
     else:
         where, args = _where(filters, "d", first=first, last=last)
@@ -1037,15 +1043,9 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
         days, source = "COUNT(*)", f"contract_day d WHERE {_SOME}"
         grouped = f"+{key}" if by == "contract" else f"+{key}, d.currency"
     inner = (
-        f"SELECT {key} AS g, d.currency AS currency, CASE WHEN {_nonzero('d')} THEN 1 ELSE 0 END AS shown, "
-        f"{recorded} AS f, SUM({size}) AS m, {days} * {len(signs)} + 2 AS n FROM {source}{where} GROUP BY {grouped}"
-    )
-    if years is not None and by == "contract" and _one_year(years):  # (a row per contract: nothing to add up)
-        inner = (
-            f"SELECT {key} AS g, d.currency AS currency, CASE WHEN {_SOME} THEN 1 ELSE 0 END AS shown, "
-            + " + ".join(f"({sign}) * d.{b}" for b, sign in signs.items())
-            + f" AS f, {size} AS m, d.days * {len(signs)} + 2 AS n FROM {source}{where}"
-        )
+        f"SELECT {key} AS g, d.currency AS currency, CASE WHEN {shown} THEN 1 ELSE 0 END AS shown, {recorded} AS f, "
+        f"{added(size)} AS m, {days} * {len(signs)} + 2 AS n FROM {source}{where}"
+    ) + ("" if one_row else f" GROUP BY {grouped}")
     # a = (f + m) / 2, b = (f - m) / 2: a hi + b lo = (f (hi + lo) + m (hi - lo)) / 2, a lo + b hi likewise
     slack = "(n + m * r.hi * ?)"  # (half a unit a sum and day, and the floats' error: halved with the rest)
     bounded = (
