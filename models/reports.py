@@ -1002,8 +1002,8 @@ def _factors_table(run: Callable, home: str, first: date | None, last: date | No
 # for each day and sum (a + b is the figure as recorded, a - b the sums' sizes added up). A group whose most is
 # below the `top`-th largest least cannot be among the first `top`: only the others are converted exactly
 # (`_converted_sql`), through the index on their contract. (Floats widened by far more than their error: only
-# which groups are converted depends on them.) Over whole years (`_years`) the pass reads each contract's kept
-# years instead of its days: their sums, the sizes of their days' sums added up, and how many days.
+# which groups are converted depends on them.) Over whole years (`_years`), and over all dates, the pass reads each
+# contract's kept years instead of its days: their sums, the sizes of their days' sums added up, and how many days.
 _WIDE = 1e-9  # bounds widened by this share
 _CANDIDATES_CONTRACTS = "SELECT c.id FROM contract c WHERE c.freelancer_id IN (SELECT id FROM report_candidate)"
 
@@ -1025,7 +1025,8 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
         )
     signs = DERIVED.get(sort, {sort: 1})
     key = _GROUP[by]
-    years = _years(run, first, last)
+    # (over all dates, every year of every contract: the kept totals that other reports read then have no sizes)
+    years = (None, None) if first is None and last is None else _years(run, first, last)
     one_row = years is not None and by == "contract" and _one_year(years)  # (a row per contract: nothing to add up)
 
     def added(x: str) -> str:

@@ -446,9 +446,9 @@ def spread(book):
 def test_sorted_in_the_home_currency_converts_only_the_groups_that_may_be_on_the_page(spread, monkeypatch):
     """A page sorted by a figure in the home currency converts exactly only the contracts (freelancers) whose figure,
     bounded by the least and the most rate of its currency over the dates, may be on the page or before it
-    (reports._narrowed): the pages are those of every group converted, for each figure, range (whole years too: the
-    bounds from each contract's kept years), filter and place, with figures below 0 and a top that reaches the
-    groups at 0 (then every group is converted)."""
+    (reports._narrowed): the pages are those of every group converted, for each figure, range (whole years and all
+    dates too: the bounds from each contract's kept years), filter and place, with figures below 0 and a top that
+    reaches the groups at 0 (then every group is converted)."""
     run = database.connection().execute
     real, narrowed = reports._narrowed, []
 
