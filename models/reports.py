@@ -293,12 +293,12 @@ def _where(filters: Filters, alias: str, *, first: date | None = None, last: dat
 def _years(run: Callable, first: date | None, last: date | None) -> tuple[str | None, str | None] | None:
     """The years ("YYYY"; None: no bound) that first..last is, as far as the book's kept day sums go: whole years,
     but for days before its first day in that year and after its last day in that year that have no sums at all
-    (the year so far, to today: nothing is dated later, R16). Then a report by contract or by freelancer adds up
-    each contract's kept yearly sums (contract_year, models/report_totals.py), a row per contract and year, for
-    its rows per contract and day. None: a range of days with sums outside it in its years (a quarter, say), or
-    no range (the kept totals are read then)."""
-    if first is None and last is None:
-        return None
+    (the year so far, to today: nothing is dated later, R16); all dates are every year, (None, None). Then a report
+    by contract or by freelancer may add up each contract's kept yearly sums (contract_year,
+    models/report_totals.py), a row per contract and year, for its rows per contract and day (over all dates the
+    reports read each contract's kept totals, a row per contract, but for the bounds of a page sorted in the home
+    currency, which need the yearly sums' sizes: `_narrowed`). None: a range of days with sums outside it in its
+    years (a quarter, say)."""
     gaps = []
     if first is not None and (first.month, first.day) != (1, 1):
         gaps.append((date(first.year, 1, 1), first - timedelta(days=1)))
@@ -694,21 +694,20 @@ def _freelancer_sums(run: Callable, first: date | None, last: date | None, filte
     each contract's kept totals (the contracts read in their own order, each with its totals: through the
     freelancers' index only for one freelancer), whole years from the kept yearly sums (`_years`), another range
     from the kept day sums."""
-    years = _years(run, first, last)
-    if years is not None:
-        where, args = _year_where(filters, "d", years)
-        sql = (
-            "SELECT d.freelancer_id AS g, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
-            f"SUM(d.refunded) AS refunded FROM contract_year d WHERE {_SOME}{where} GROUP BY 1, 2 "
-            f"HAVING {_nonzero('d')}"
-        )
-    elif first is None and last is None:
+    if first is None and last is None:
         cond, args = filters.sql()
         scan = "" if filters.freelancer_id is not None else " NOT INDEXED"
         sql = (
             "SELECT c.freelancer_id AS g, t.currency AS currency, SUM(t.released) AS paid, SUM(t.fees) AS fees, "
             f"SUM(t.refunded) AS refunded FROM contract c{scan} CROSS JOIN contract_totals t ON t.contract_id = c.id "
             f"WHERE 1{cond} GROUP BY 1, 2 HAVING {_nonzero('t', 'released')}"
+        )
+    elif (years := _years(run, first, last)) is not None:
+        where, args = _year_where(filters, "d", years)
+        sql = (
+            "SELECT d.freelancer_id AS g, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
+            f"SUM(d.refunded) AS refunded FROM contract_year d WHERE {_SOME}{where} GROUP BY 1, 2 "
+            f"HAVING {_nonzero('d')}"
         )
     elif not filters.any:  # (each contract's sums of the range, then its freelancer's: fewer rows to sort)
         flows, args = _paid_per_contract(run, first, last, fees=True)
@@ -912,7 +911,6 @@ def _contract_sums(
     its kept day sums, added up per contract: a contract has one currency, R1, fixed when it is made); and its
     arguments. The caller orders it (ORDER BY ... id)."""
     title = "c.title AS title, " if titles else ""
-    years = _years(run, first, last)
     if first is None and last is None:
         cond, args = filters.sql()
         if not filters.any and not titles:  # (the kept totals alone: no contract to read)
@@ -925,7 +923,7 @@ def _contract_sums(
             "AND (t.released != 0 OR t.fees != 0 OR t.refunded != 0)",
             args,
         )
-    if years is not None:
+    if (years := _years(run, first, last)) is not None:
         sums, args = _contract_years(years, filters, SPEND_SUMS)
     elif titles and not filters.any:  # (each contract's sums of the range as budget against actual's: fewer to sort)
         flows, args = _paid_per_contract(run, first, last, fees=True)
@@ -1025,8 +1023,7 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
         )
     signs = DERIVED.get(sort, {sort: 1})
     key = _GROUP[by]
-    # (over all dates, every year of every contract: the kept totals that other reports read then have no sizes)
-    years = (None, None) if first is None and last is None else _years(run, first, last)
+    years = _years(run, first, last)
     one_row = years is not None and by == "contract" and _one_year(years)  # (a row per contract: nothing to add up)
 
     def added(x: str) -> str:
