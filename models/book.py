@@ -183,6 +183,20 @@ def _year_sums(db: pw.Database) -> None:
     report_totals.rebuild_years(db.execute_sql)
 
 
+# Each year's contracts of a currency, largest first by their kept year's spend sums' sizes added up: a page in the
+# home currency walks them (models/reports.py `_walked`), and stops once no contract left can reach it.
+YEAR_SIZE_INDEX = (
+    "CREATE INDEX IF NOT EXISTS contract_year_size ON contract_year "
+    "(year, currency, (paid_size + fees_size + refunded_size))"
+)
+
+
+def _year_size_index(db: pw.Database) -> None:
+    """Book format 12: the kept years indexed by year, currency and the size of their spend sums (YEAR_SIZE_INDEX),
+    so that a page of contracts sorted in the home currency reads only the largest (the same SQL in PostgreSQL)."""
+    db.execute_sql(YEAR_SIZE_INDEX)
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -197,6 +211,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _exchange_rates,
     _report_sums,
     _year_sums,
+    _year_size_index,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
@@ -471,7 +486,7 @@ def expected_schema() -> schema.Structure:
 # schema is exactly that one. tests/models/test_book_files.py fails with the new value when the migrations
 # change. Anything else (a book changed outside Escrowbook, or an SQLite that describes the same schema in
 # other words) is compared with the schema the migrations make, as before: the fingerprint only says yes.
-SCHEMA_DIGEST = "d72087cd3bd4b4c8bc28d1ba7d39c7ababecbeb3df7e9bede66789103e7b82eb"
+SCHEMA_DIGEST = "6ea9282be712791cd80424b62488660f1edcb56d343bed46d74065e876eb2094"
 
 
 def schema_problems(run) -> list[str]:

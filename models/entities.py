@@ -460,7 +460,9 @@ class ContractYear(BaseModel):
     """Maintained (book format 11): a contract's day sums (`contract_day`) added up per year, with the same
     columns, so that a report over whole years reads a row per contract and year, not one per day
     (models/report_totals.py); with the sizes of its days' spend sums added up and how many days it adds up (what
-    bounds its figures converted day by day: models/reports.py `_narrowed`). Clustered by year."""
+    bounds its figures converted day by day: models/reports.py `_narrowed`). Clustered by year; indexed (book format
+    12, models/book.py YEAR_SIZE_INDEX) by year, currency and its spend sums' sizes added up, largest first for a
+    page of contracts sorted in the home currency (models/reports.py `_walked`)."""
 
     contract = pw.ForeignKeyField(Contract, on_delete="CASCADE", index=True)
     year = pw.CharField()  # "YYYY" of the days it adds up

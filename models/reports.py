@@ -1001,7 +1001,8 @@ def _factors_table(run: Callable, home: str, first: date | None, last: date | No
 # below the `top`-th largest least cannot be among the first `top`: only the others are converted exactly
 # (`_converted_sql`), through the index on their contract. (Floats widened by far more than their error: only
 # which groups are converted depends on them.) Over whole years (`_years`), and over all dates, the pass reads each
-# contract's kept years instead of its days: their sums, the sizes of their days' sums added up, and how many days.
+# contract's kept years instead of its days: their sums, the sizes of their days' sums added up, and how many days;
+# by contract, it reads only the largest of them, walked through their index by size (`_walked`).
 _WIDE = 1e-9  # bounds widened by this share
 _CANDIDATES_CONTRACTS = "SELECT c.id FROM contract c WHERE c.freelancer_id IN (SELECT id FROM report_candidate)"
 
@@ -1010,7 +1011,8 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
     """The temporary table `report_candidate(id)` filled with the groups (contracts, freelancers) that may be among
     the first `top` by the figure `sort` converted (`_factors_table`'s `ranges`), and how many groups the report
     has; or None when that leaves most groups (the top reaches the groups at 0, or there are fewer): every group is
-    then converted."""
+    then converted. Contracts over whole years or all dates are walked largest first (`_walked`); the others are
+    each bounded in one pass."""
     if not ranges:
         return None
     run("CREATE TEMP TABLE IF NOT EXISTS report_range (currency TEXT PRIMARY KEY, lo DOUBLE PRECISION NOT NULL, "
@@ -1021,9 +1023,42 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
             "INSERT INTO report_range (currency, lo, hi) VALUES (?, ?, ?)",
             (currency, lo * (1 - _WIDE), hi * (1 + _WIDE)),
         )
+    years = _years(run, first, last)
+    if by == "contract" and years is not None:
+        return _walked(run, first, last, filters, sort, top, ranges, years)
+    per, args = _bounds_sql(by, first, last, filters, sort, years)
+    # In SQL, every group's bounds made once: the top-th largest least, the groups whose most reaches it (or whose
+    # currency has no rate), and how many groups there are (only the few candidates come back).
+    found = run(
+        f"WITH k AS MATERIALIZED (SELECT g, up, low, unknown FROM ({per}) p WHERE shown = 1), "
+        "t AS (SELECT low FROM k ORDER BY low DESC LIMIT 1 OFFSET ?) "
+        "SELECT 0, g, NULL FROM k WHERE unknown != 0 OR up >= (SELECT low FROM t) "
+        "UNION ALL SELECT 1, COUNT(*), (SELECT low FROM t) FROM k",
+        [*args, top - 1],
+    ).fetchall()
+    groups, least_on_top = next((row[1], row[2]) for row in found if row[0] == 1)
+    if groups <= top or least_on_top is None or least_on_top <= 0:
+        return None
+    return _kept_candidates(run, [int(row[1]) for row in found if row[0] == 0], groups)
+
+
+def _kept_candidates(run: Callable, ids: list[int], groups: int) -> int | None:
+    """`report_candidate` holding `ids` and how many groups there are (`groups`), or None when most groups may be
+    on the page: every one is then converted."""
+    if 2 * len(ids) > groups:
+        return None
+    _candidates(run, ids)
+    return groups
+
+
+def _bounds_sql(
+    by: str, first, last, filters: Filters, sort: str, years: tuple | None, *, seen: bool = False
+) -> tuple[str, list]:
+    """SQL of each group's bounds (`_narrowed`): (g, shown, up, low, unknown), from each contract's kept years over
+    whole years or all dates (`years`, `_years`), else its days; `seen`: only the contracts of `report_seen`
+    (through the index on the contract); and its arguments (`report_range` holds the currencies' rates)."""
     signs = DERIVED.get(sort, {sort: 1})
     key = _GROUP[by]
-    years = _years(run, first, last)
     one_row = years is not None and by == "contract" and _one_year(years)  # (a row per contract: nothing to add up)
 
     def added(x: str) -> str:
@@ -1040,6 +1075,8 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
         size = " + ".join(f"abs(d.{b})" for b in signs)  # (a - b: each sum's size)
         days, source = "COUNT(*)", f"contract_day d WHERE {_SOME}"
         grouped = f"+{key}" if by == "contract" else f"+{key}, d.currency"
+    if seen:
+        where += " AND d.contract_id IN (SELECT id FROM report_seen)"
     inner = (
         f"SELECT {key} AS g, d.currency AS currency, CASE WHEN {shown} THEN 1 ELSE 0 END AS shown, {recorded} AS f, "
         f"{added(size)} AS m, {days} * {len(signs)} + 2 AS n FROM {source}{where}"
@@ -1058,23 +1095,93 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
         else f"SELECT g, MAX(shown) AS shown, SUM(up) AS up, CASE WHEN COUNT(*) = COUNT(hi) THEN SUM(low) ELSE 0 END "
         f"AS low, COUNT(*) - COUNT(hi) AS unknown FROM ({bounded}) w GROUP BY g"  # (a figure's least is 0 at worst)
     )
-    # In SQL, every group's bounds made once: the top-th largest least, the groups whose most reaches it (or whose
-    # currency has no rate), and how many groups there are (only the few candidates come back).
-    found = run(
-        f"WITH k AS MATERIALIZED (SELECT g, up, low, unknown FROM ({per}) p WHERE shown = 1), "
-        "t AS (SELECT low FROM k ORDER BY low DESC LIMIT 1 OFFSET ?) "
-        "SELECT 0, g, NULL FROM k WHERE unknown != 0 OR up >= (SELECT low FROM t) "
-        "UNION ALL SELECT 1, COUNT(*), (SELECT low FROM t) FROM k",
-        [_WIDE, _WIDE, *args, top - 1],
-    ).fetchall()
-    groups, least_on_top = next((row[1], row[2]) for row in found if row[0] == 1)
-    if groups <= top or least_on_top is None or least_on_top <= 0:
+    return per, [_WIDE, _WIDE, *args]
+
+
+# Over whole years or all dates, a page of contracts in the home currency walks each year's contracts of each
+# currency largest first, by the size of their kept year's spend sums added up (book format 12: the index
+# contract_year_size, models/book.py), a batch at a time, and bounds only the contracts it meets. A contract not
+# met yet has, in each year it was not met in, at most the size of the last one met there: its figure converted is
+# at most those sizes added up times the currency's most factor, plus half a unit for each sum and day (at most 366
+# days a year). Once that is below the `top`-th largest least of the contracts met, in every currency, no contract
+# left can be on the page or before it: the contracts met whose most reaches that least are the candidates.
+SIZE_SQL = "(d.paid_size + d.fees_size + d.refunded_size)"  # (as the index contract_year_size spells it, on `d`)
+_WALK_STEP = 256  # the first batch of each year and currency (at least twice `top`), doubled each round
+
+
+def _walked(run: Callable, first, last, filters: Filters, sort: str, top: int, ranges: dict, years) -> int | None:
+    """`_narrowed` of contracts over whole years or all dates (`years`), largest first through the index by year,
+    currency and size: `report_candidate` filled, and how many contracts the report has (None: every contract is
+    converted)."""
+    where, args = _where(NO_FILTERS, "r", first=first, last=last)
+    currencies = {str(c) for (c,) in run(f"SELECT DISTINCT r.currency FROM report_day r WHERE 1{where}", args)}
+    span = run(f"SELECT MIN(r.day), MAX(r.day) FROM report_day r WHERE 1{where}", args).fetchone()
+    if span[0] is None or not currencies <= set(ranges):  # (no day; a currency with no factor: all bounded at once)
         return None
-    ids = [int(row[1]) for row in found if row[0] == 0]
-    if 2 * len(ids) > groups:
+    first_year, last_year = (years[0] or str(span[0])[:4]), (years[1] or str(span[1])[:4])
+    signs = DERIVED.get(sort, {sort: 1})
+    rest, rest_args = _year_where(filters, "d", (None, None))
+    walks = {(f"{y:04d}", c): [0, 0, False] for y in range(int(first_year), int(last_year) + 1) for c in currencies}
+    bounds: dict[int, tuple[int, float, float, int]] = {}  # contract -> (shown, up, low, unknown)
+    step = max(_WALK_STEP, 2 * top)
+    run("CREATE TEMP TABLE IF NOT EXISTS report_seen (id BIGINT PRIMARY KEY)")
+    per, per_args = _bounds_sql("contract", first, last, filters, sort, years, seen=True)
+    ahead = set(walks)  # (the walks to read on: at first all)
+    while True:
+        met: set[int] = set()
+        for (year, currency), walk in walks.items():  # walk: [rows read, the last one's size, all read]
+            if walk[2] or (year, currency) not in ahead:
+                continue
+            rows = run(
+                f"SELECT d.contract_id, {SIZE_SQL} FROM contract_year d WHERE d.year = ? AND d.currency = ?{rest} "
+                f"ORDER BY {SIZE_SQL} DESC LIMIT ? OFFSET ?",
+                [year, currency, *rest_args, step, walk[0]],
+            ).fetchall()
+            walk[0] += len(rows)
+            walk[1] = rows[-1][1] if rows else 0
+            walk[2] = len(rows) < step
+            met.update(int(g) for g, _ in rows if int(g) not in bounds)
+        if met:
+            run("DELETE FROM report_seen")
+            for chunk in in_chunks(sorted(met)):
+                run(f"INSERT INTO report_seen (id) VALUES {', '.join('(?)' for _ in chunk)}", chunk)
+            bounds.update((int(g), (shown, up, low, unknown)) for g, shown, up, low, unknown in run(per, per_args))
+        lows = sorted((b[2] for b in bounds.values() if b[0] == 1), reverse=True)
+        least_on_top = lows[top - 1] if len(lows) >= top else None
+        if least_on_top is not None and least_on_top <= 0:
+            return None  # (the top reaches the contracts at 0)
+        if all(walk[2] for walk in walks.values()):
+            break
+        if least_on_top is None:
+            ahead = set(walks)
+        elif all(_most_left(walks, c, ranges[c][1], len(signs)) < least_on_top for c in currencies):
+            break  # (no contract left can reach the page)
+        else:  # (read on only the currencies whose contracts left may still reach the page, and of those the years
+            # whose last size is at least their share of what the page's least allows; else all their years)
+            ahead = set()
+            for currency in currencies:
+                hi = ranges[currency][1]
+                if _most_left(walks, currency, hi, len(signs)) < least_on_top:
+                    continue
+                left = [(y, c) for (y, c), walk in walks.items() if c == currency and not walk[2]]
+                share = least_on_top / (hi * (1 + _WIDE) ** 2 * len(left))
+                ahead.update([w for w in left if walks[w][1] >= share] or left)
+        step *= 2
+    if least_on_top is None:  # (as few contracts as the top, or fewer)
         return None
-    _candidates(run, ids)
-    return groups
+    ids = [g for g, (shown, up, _, unknown) in bounds.items() if shown == 1 and (unknown or up >= least_on_top)]
+    sql, count_args = _contract_sums(run, first, last, filters, titles=False)
+    groups = run(f"SELECT COUNT(*) FROM ({sql}) s", count_args).fetchone()[0]
+    return _kept_candidates(run, ids, groups)
+
+
+def _most_left(walks: dict, currency: str, hi: float, sums: int) -> float:
+    """The most a contract of `currency` not met yet by the `walks` may come to converted (`_walked`)."""
+    left = [walk for (_, c), walk in walks.items() if c == currency and not walk[2]]
+    if not left:  # (every one of its contracts met)
+        return 0
+    most = sum(walk[1] for walk in left) * hi * (1 + _WIDE) ** 2  # (its sizes at the most factor, widened)
+    return most + (366 * len(left) * sums + 2) / 2 + 1
 
 
 def _candidates(run: Callable, ids: list[int]) -> None:

@@ -182,7 +182,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -346,7 +346,7 @@ def test_format_7_migration_fills_the_book_totals_from_its_contracts(tmp_path, b
     assert "book_total" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
         totals = queries.book_totals()
         assert {cur: (t["escrow"], t["released"], t["refunded"], t["contracts"]) for cur, t in totals.items()} == {
             "EUR": (0, 80_000, 5_000, 1),
@@ -394,7 +394,7 @@ def test_format_8_migration_gives_one_and_two_character_search_its_indexes(tmp_p
     assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE '%nocase'").fetchall()
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
         plan = book.conn.execute("EXPLAIN QUERY PLAN " + PREFIX_IDS, {"prefix": like_prefix("Lo")})
         plan = " ".join(r[3] for r in plan)
         for index in ("contract_title_nocase", "freelancer_name_nocase", "contract_external_id_nocase"):
@@ -418,7 +418,7 @@ def test_format_9_migration_makes_room_for_exchange_rates_and_keeps_every_record
     assert "exchange_rate" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert rates.home_currency() is None
         rates.set_home_currency("EUR")
@@ -473,7 +473,7 @@ def test_format_10_migration_fills_the_reports_day_sums_from_the_ledger(tmp_path
     assert not {"contract_day", "report_day"} & {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
         escrow = reports.escrow_by_month_end(home=False)
         assert {t.currency: (t.figures["funded"], t.figures["paid"], t.figures["escrow"]) for t in escrow.totals} == {
             "EUR": (80_000, 0, 80_000),  # the €70.00 funding reversed; the rest asked back, not yet answered
@@ -518,7 +518,7 @@ def test_format_11_migration_adds_up_each_contracts_day_sums_per_year(tmp_path, 
     assert "contract_year" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 11
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
         years = book.db.execute_sql("SELECT contract_id, year, funded, paid FROM contract_year ORDER BY 1, 2")
         assert years.fetchall() == [
             (1, "2026", 30_000, 20_000),
@@ -539,6 +539,45 @@ def test_format_11_migration_adds_up_each_contracts_day_sums_per_year(tmp_path, 
         assert check_book(str(book.path)) == []
     (backup,) = backups_of(path)
     assert backup.before_upgrade_from == 10
+
+
+def test_format_12_migration_indexes_the_kept_years_by_size_and_a_page_in_the_home_currency_reads_it(
+    tmp_path, backups_folder
+):
+    """Book format 12: a format-11 book had no index of its kept years by size; migrated, it has it, `check` finds
+    the book sound, and a page of contracts sorted in the home currency over a whole year walks it to the same
+    page as every contract converted."""
+    from models import rates, reports
+
+    path = tmp_path / "old.book"
+    _build(path)  # $200.00 paid on 5 March 2026
+    with open_book(path):
+        f = ops.create_freelancer("Bo Lindqvist")
+        for i, amount in enumerate((90_000, 10_000, 50_000)):
+            site = ops.create_contract(f"Site {i}", f, currency="EUR", started_on=START, today=PAID)
+            m = ops.add_milestone(site, "Pages", amount)
+            ops.fund_milestone(m, today=START)
+            ops.release_payment(m, today=PAID)
+    as_format(path, 11)
+    conn = sqlite3.connect(path)
+    assert "contract_year_size" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
+        plan = book.db.execute_sql(
+            "EXPLAIN QUERY PLAN SELECT d.contract_id FROM contract_year d WHERE d.year = '2026' AND d.currency = "
+            f"'EUR' ORDER BY {reports.SIZE_SQL} DESC LIMIT 2"
+        ).fetchall()
+        assert "contract_year_size" in str(plan) and "TEMP B-TREE" not in str(plan)
+        assert check_book(str(book.path)) == [] and check_book() == []
+        rates.set_home_currency("EUR")
+        rates.record_rate("USD", "2026-03", "0.9", today=PAID)
+        year = {"first": date(2026, 1, 1), "last": date(2026, 12, 31)}
+        page = reports.spend_by_contract(**year, limit=2, sort="spend")
+        assert [(r.label, r.figures["paid"].amount) for r in page.home_rows] == [("Site 0", 90_000), ("Site 2", 50_000)]
+        assert page.groups == 4
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 11
 
 
 @pytest.mark.parametrize("said", [8, 9, 10], ids=["format 9's rates", "format 10's day sums", "format 11's years"])

@@ -472,6 +472,100 @@ def test_sorted_in_the_home_currency_converts_only_the_groups_that_may_be_on_the
     assert all(reports._years(run, first, last) for first, last in WHOLE_2026)  # (bounded from the kept years)
 
 
+class _Fetched(list):
+    """Rows already read, answered as a cursor answers them."""
+
+    def fetchall(self) -> list:
+        return list(self)
+
+
+@pytest.fixture
+def years_apart(book):
+    """Fourteen contracts in three currencies paid over 2024, 2025 and 2026 at rates that go from half to one and a
+    half with the quarter: some paid a little in each of the three years (a large figure made of small years), some
+    much in one year, one refunded in 2026 more than it was paid that year; EUR the home currency."""
+    rates.set_home_currency("EUR")
+    for month in range(28):  # 2024-01 .. 2026-04
+        year, m = 2024 + month // 12, 1 + month % 12
+        for currency, rate in (("USD", ("0.5", "1.5")[(month // 3) % 2]), ("GBP", ("1.5", "0.5")[(month // 3) % 2])):
+            rates.record_rate(currency, f"{year}-{m:02d}", rate, today=D3)
+    people = [ops.create_freelancer(f"Person {i}") for i in range(3)]
+    days = (date(2024, 5, 10), date(2025, 8, 20), date(2026, 2, 3))
+    for i in range(14):
+        currency = ("USD", "GBP", "EUR")[i % 3]
+        policy = "direct" if i % 4 == 0 else "upwork"
+        c = ops.create_contract(
+            f"Y{i}", people[i % 3], policy=policy, currency=currency, started_on=date(2024, 1, 2), today=days[0]
+        )
+        paid_on = days if i % 2 == 0 else (days[i % 3],)
+        for j, day in enumerate(paid_on):
+            amount = (4_000 if len(paid_on) == 3 else 9_000) + 1_111 * ((i * 5 + j) % 7)
+            paid = ops.release_payment(funded_milestone(c, amount, f"Part {j}", today=day), today=day)
+        if i == 6:
+            ops.record_refund(paid, amount // 2, today=D3)
+    return people
+
+
+def test_sorted_in_the_home_currency_by_contract_walks_the_largest_years_and_stops_early(years_apart, monkeypatch):
+    """Over whole years and all dates, a page of contracts sorted in the home currency walks each year's contracts
+    of each currency largest first (reports._walked, a batch at a time: one row here) and stops once no contract
+    left can reach the page, the years it was not met in added up: each page is the one with every contract
+    converted, for each figure, range, filter and place, and some pages stop before reading every year."""
+    run = database.connection().execute
+    monkeypatch.setattr(reports, "_WALK_STEP", 1)
+    read, stopped = [], []
+
+    def counted(sql, args=()):
+        found = run(sql, args)
+        if f"ORDER BY {reports.SIZE_SQL} DESC" not in sql:
+            return found
+        rows = _Fetched(found.fetchall())
+        read[-1] += len(rows)
+        return rows
+
+    (kept,) = run("SELECT COUNT(*) FROM contract_year").fetchone()
+    for sort in reports.SPEND_COLUMNS:
+        for first, last in (
+            (None, None),
+            (date(2025, 1, 1), date(2025, 12, 31)),
+            (date(2024, 1, 1), date(2026, 12, 31)),
+            (date(2025, 1, 1), None),
+        ):
+            assert reports._years(run, first, last) is not None  # (whole years: walked)
+            for filters in (Filters(), Filters(policy="upwork"), Filters(freelancer_id=1)):
+                for offset, limit in ((0, 1), (0, 2), (1, 3), (4, 20)):
+                    kw = {"first": first, "last": last, "filters": filters, "sort": sort, "home": "EUR"}
+                    read.append(0)
+                    page = reports.ordered_page("spend_by_contract", counted, offset=offset, limit=limit, **kw)
+                    with monkeypatch.context() as every:
+                        every.setattr(reports, "_narrowed", lambda *a, **k: None)
+                        assert page == reports.ordered_page("spend_by_contract", run, offset=offset, limit=limit, **kw)
+                    stopped.append(0 < read[-1] < kept and first is None and not filters.any)
+    assert any(stopped)  # (over all dates, some pages read fewer years than the book keeps)
+
+
+def test_a_contract_made_of_small_years_is_still_found_by_the_walk(book, monkeypatch):
+    """A contract paid a little in each of three years (€5,000.00 a year) comes first over all dates, though in
+    each year's walk it comes after those paid more that year: the walk stops only once the years' sizes left,
+    added up, cannot reach the page (reports._walked), not at the largest one of them."""
+    rates.set_home_currency("EUR")
+    person = ops.create_freelancer("Ana")
+    days = (date(2024, 5, 10), date(2025, 8, 20), date(2026, 2, 3))
+    plan = [("Small years", [500_000, 500_000, 500_000])]
+    plan += [(f"In 2024 #{i}", [600_000 + 100_000 * i, 0, 0]) for i in range(8)]
+    plan += [(f"In 2025 #{i}", [0, 600_000 + 50_000 * i, 0]) for i in range(3)]
+    plan += [(f"In 2026 #{i}", [0, 0, 600_000 + 50_000 * i]) for i in range(3)]
+    for title, amounts in plan:
+        c = ops.create_contract(title, person, currency="EUR", started_on=date(2024, 1, 2), today=days[0])
+        for day, amount in zip(days, amounts, strict=True):
+            if amount:
+                ops.release_payment(funded_milestone(c, amount, str(day), today=day), today=day)
+    monkeypatch.setattr(reports, "_WALK_STEP", 1)
+    page = reports.spend_by_contract(sort="paid", limit=1)
+    assert [(r.label, r.figures["paid"].amount) for r in page.home_rows] == [("Small years", 1_500_000)]
+    assert page.groups == 15
+
+
 # Whole years as far as the book's days go: bounded from each contract's kept years, their days' sizes added up.
 WHOLE_2026 = ((date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 1, 1), None))
 
