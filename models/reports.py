@@ -1127,25 +1127,43 @@ def _walked(run: Callable, first, last, filters: Filters, sort: str, top: int, r
     run("CREATE TEMP TABLE IF NOT EXISTS report_seen (id BIGINT PRIMARY KEY)")
     per, per_args = _bounds_sql("contract", first, last, filters, sort, years, seen=True)
     ahead = set(walks)  # (the walks to read on: at first all)
+    known: dict[int, dict[str, int]] = {}  # a contract met but not bounded: the sizes of its years read so far
+    least_on_top = None
     while True:
-        met: set[int] = set()
+        met: dict[int, str] = {}  # (contract -> its currency)
         for (year, currency), walk in walks.items():  # walk: [rows read, the last one's size, all read]
             if walk[2] or (year, currency) not in ahead:
                 continue
             rows = run(
                 f"SELECT d.contract_id, {SIZE_SQL} FROM contract_year d WHERE d.year = ? AND d.currency = ?{rest} "
-                f"ORDER BY {SIZE_SQL} DESC LIMIT ? OFFSET ?",
+                f"ORDER BY {SIZE_SQL} DESC, d.contract_id DESC LIMIT ? OFFSET ?",  # (one order: no row read twice)
                 [year, currency, *rest_args, step, walk[0]],
             ).fetchall()
             walk[0] += len(rows)
             walk[1] = rows[-1][1] if rows else 0
             walk[2] = len(rows) < step
-            met.update(int(g) for g, _ in rows if int(g) not in bounds)
-        if met:
+            for g, size in rows:
+                if (g := int(g)) not in bounds:
+                    known.setdefault(g, {})[year] = int(size)
+                    met[g] = currency
+        # Bounded (a look-up of each of its years) only a contract met that may reach the page: at most its years
+        # read so far, and in each other year the last size read there (none once that year's walk is done).
+        level = {w: 0 if walk[2] else walk[1] for w, walk in walks.items()}
+        most = {c: _most_left(walks, c, ranges[c][1], len(signs), every_year=True) for c in currencies}
+        factor = {c: ranges[c][1] * (1 + _WIDE) ** 2 for c in currencies}
+        closer = [
+            g
+            for g, c in met.items()
+            if least_on_top is None
+            or most[c] + (sum(known[g].values()) - sum(level[(y, c)] for y in known[g])) * factor[c] >= least_on_top
+        ]
+        if closer:
             run("DELETE FROM report_seen")
-            for chunk in in_chunks(sorted(met)):
+            for chunk in in_chunks(sorted(closer)):
                 run(f"INSERT INTO report_seen (id) VALUES {', '.join('(?)' for _ in chunk)}", chunk)
             bounds.update((int(g), (shown, up, low, unknown)) for g, shown, up, low, unknown in run(per, per_args))
+            for g in closer:
+                known.pop(g, None)
         lows = sorted((b[2] for b in bounds.values() if b[0] == 1), reverse=True)
         least_on_top = lows[top - 1] if len(lows) >= top else None
         if least_on_top is not None and least_on_top <= 0:
@@ -1175,13 +1193,16 @@ def _walked(run: Callable, first, last, filters: Filters, sort: str, top: int, r
     return _kept_candidates(run, ids, groups)
 
 
-def _most_left(walks: dict, currency: str, hi: float, sums: int) -> float:
-    """The most a contract of `currency` not met yet by the `walks` may come to converted (`_walked`)."""
+def _most_left(walks: dict, currency: str, hi: float, sums: int, *, every_year: bool = False) -> float:
+    """The most a contract of `currency` not met yet by the `walks` may come to converted (`_walked`): the last sizes
+    read of its years added up, at the most factor, and half a unit a sum and day. `every_year`: with half a unit a
+    sum and day of each of its years, the walks done too (for a contract met in some of them)."""
     left = [walk for (_, c), walk in walks.items() if c == currency and not walk[2]]
-    if not left:  # (every one of its contracts met)
+    if not left and not every_year:  # (every one of its contracts met)
         return 0
+    years = sum(1 for _, c in walks if c == currency) if every_year else len(left)
     most = sum(walk[1] for walk in left) * hi * (1 + _WIDE) ** 2  # (its sizes at the most factor, widened)
-    return most + (366 * len(left) * sums + 2) / 2 + 1
+    return most + (366 * years * sums + 2) / 2 + 1
 
 
 def _candidates(run: Callable, ids: list[int]) -> None:

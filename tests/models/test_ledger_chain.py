@@ -46,6 +46,14 @@ def ledger(tmp_path):
     return path
 
 
+def _as_format_without(path, n, name):
+    """The closed book at `path` turned into format `n` (conftest.as_format), which had no table or index `name`."""
+    as_format(path, n)
+    conn = sqlite3.connect(path)
+    assert name not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+
+
 def _edit(path, *statements):
     """Edit the closed book with plain sqlite3, as someone outside the app would."""
     conn = sqlite3.connect(path)
@@ -341,10 +349,7 @@ def test_format_7_migration_fills_the_book_totals_from_its_contracts(tmp_path, b
         paid = ops.release_payment(m, today=PAID)
         ops.record_refund(paid, 5_000, today=PAID)
         ops.end_contract(site, agreed=True, today=PAID)
-    as_format(path, 6)
-    conn = sqlite3.connect(path)
-    assert "book_total" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    conn.close()
+    _as_format_without(path, 6, "book_total")
     with open_book(path, create=False) as book:
         assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
         totals = queries.book_totals()
@@ -413,10 +418,7 @@ def test_format_9_migration_makes_room_for_exchange_rates_and_keeps_every_record
 
     path = tmp_path / "old.book"
     entries = _build(path)
-    as_format(path, 8)
-    conn = sqlite3.connect(path)
-    assert "exchange_rate" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    conn.close()
+    _as_format_without(path, 8, "exchange_rate")
     with open_book(path, create=False) as book:
         assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
@@ -513,10 +515,7 @@ def test_format_11_migration_adds_up_each_contracts_day_sums_per_year(tmp_path, 
         m2 = ops.add_milestone(site, "Copy", 20_000)
         ops.fund_milestone(m2, today=START)
         ops.release_payment(m2, today=START)
-    as_format(path, 10)
-    conn = sqlite3.connect(path)
-    assert "contract_year" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    conn.close()
+    _as_format_without(path, 10, "contract_year")
     with open_book(path, create=False) as book:
         assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
         years = book.db.execute_sql("SELECT contract_id, year, funded, paid FROM contract_year ORDER BY 1, 2")
@@ -558,15 +557,12 @@ def test_format_12_migration_indexes_the_kept_years_by_size_and_a_page_in_the_ho
             m = ops.add_milestone(site, "Pages", amount)
             ops.fund_milestone(m, today=START)
             ops.release_payment(m, today=PAID)
-    as_format(path, 11)
-    conn = sqlite3.connect(path)
-    assert "contract_year_size" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    conn.close()
+    _as_format_without(path, 11, "contract_year_size")
     with open_book(path, create=False) as book:
         assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
         plan = book.db.execute_sql(
             "EXPLAIN QUERY PLAN SELECT d.contract_id FROM contract_year d WHERE d.year = '2026' AND d.currency = "
-            f"'EUR' ORDER BY {reports.SIZE_SQL} DESC LIMIT 2"
+            f"'EUR' ORDER BY {reports.SIZE_SQL} DESC, d.contract_id DESC LIMIT 2"
         ).fetchall()
         assert "contract_year_size" in str(plan) and "TEMP B-TREE" not in str(plan)
         assert check_book(str(book.path)) == [] and check_book() == []
