@@ -1124,7 +1124,6 @@ def _walked(run: Callable, first, last, filters: Filters, sort: str, top: int, r
     walks = {(f"{y:04d}", c): [0, 0, False] for y in range(int(first_year), int(last_year) + 1) for c in currencies}
     bounds: dict[int, tuple[int, float, float, int]] = {}  # contract -> (shown, up, low, unknown)
     step = max(_WALK_STEP, 2 * top)
-    run("CREATE TEMP TABLE IF NOT EXISTS report_seen (id BIGINT PRIMARY KEY)")
     per, per_args = _bounds_sql("contract", first, last, filters, sort, years, seen=True)
     ahead = set(walks)  # (the walks to read on: at first all)
     known: dict[int, dict[str, int]] = {}  # a contract met but not bounded: the sizes of its years read so far
@@ -1158,9 +1157,7 @@ def _walked(run: Callable, first, last, filters: Filters, sort: str, top: int, r
             or most[c] + (sum(known[g].values()) - sum(level[(y, c)] for y in known[g])) * factor[c] >= least_on_top
         ]
         if closer:
-            run("DELETE FROM report_seen")
-            for chunk in in_chunks(sorted(closer)):
-                run(f"INSERT INTO report_seen (id) VALUES {', '.join('(?)' for _ in chunk)}", chunk)
+            _candidates(run, sorted(closer), "report_seen")
             bounds.update((int(g), (shown, up, low, unknown)) for g, shown, up, low, unknown in run(per, per_args))
             for g in closer:
                 known.pop(g, None)
@@ -1205,12 +1202,13 @@ def _most_left(walks: dict, currency: str, hi: float, sums: int, *, every_year: 
     return most + (366 * years * sums + 2) / 2 + 1
 
 
-def _candidates(run: Callable, ids: list[int]) -> None:
-    """The temporary table `report_candidate(id)` holding `ids` (and nothing else)."""
-    run("CREATE TEMP TABLE IF NOT EXISTS report_candidate (id BIGINT PRIMARY KEY)")
-    run("DELETE FROM report_candidate")
-    for chunk in in_chunks(ids):
-        run(f"INSERT INTO report_candidate (id) VALUES {', '.join('(?)' for _ in chunk)}", chunk)
+def _candidates(run: Callable, ids: Iterable[int], table: str = "report_candidate") -> None:
+    """The temporary table `table(id)` (`report_candidate`, or `_walked`'s `report_seen`) holding `ids` (and nothing
+    else)."""
+    run(f"CREATE TEMP TABLE IF NOT EXISTS {table} (id BIGINT PRIMARY KEY)")
+    run(f"DELETE FROM {table}")
+    for chunk in in_chunks(list(ids)):
+        run(f"INSERT INTO {table} (id) VALUES {', '.join('(?)' for _ in chunk)}", chunk)
 
 
 def _quoted(text) -> str:
