@@ -1167,21 +1167,20 @@ def _walked(run: Callable, first, last, filters: Filters, sort: str, top: int, r
             return None  # (the top reaches the contracts at 0)
         if all(walk[2] for walk in walks.values()):
             break
+        step *= 2  # (the next batch of each walk read on)
         if least_on_top is None:
             ahead = set(walks)
-        elif all(_most_left(walks, c, ranges[c][1], len(signs)) < least_on_top for c in currencies):
+            continue
+        # (read on only the currencies whose contracts left may still reach the page, and of those the years whose
+        # last size is at least their share of what the page's least allows; else all their years)
+        reaching = [c for c in currencies if _most_left(walks, c, ranges[c][1], len(signs)) >= least_on_top]
+        if not reaching:
             break  # (no contract left can reach the page)
-        else:  # (read on only the currencies whose contracts left may still reach the page, and of those the years
-            # whose last size is at least their share of what the page's least allows; else all their years)
-            ahead = set()
-            for currency in currencies:
-                hi = ranges[currency][1]
-                if _most_left(walks, currency, hi, len(signs)) < least_on_top:
-                    continue
-                left = [(y, c) for (y, c), walk in walks.items() if c == currency and not walk[2]]
-                share = least_on_top / (hi * (1 + _WIDE) ** 2 * len(left))
-                ahead.update([w for w in left if walks[w][1] >= share] or left)
-        step *= 2
+        ahead = set()
+        for currency in reaching:
+            left = [(y, c) for (y, c), walk in walks.items() if c == currency and not walk[2]]
+            share = least_on_top / (ranges[currency][1] * (1 + _WIDE) ** 2 * len(left))
+            ahead.update([w for w in left if walks[w][1] >= share] or left)
     if least_on_top is None:  # (as few contracts as the top, or fewer)
         return None
     ids = [g for g, (shown, up, _, unknown) in bounds.items() if shown == 1 and (unknown or up >= least_on_top)]
