@@ -197,6 +197,26 @@ def _year_size_index(db: pw.Database) -> None:
     db.execute_sql(YEAR_SIZE_INDEX)
 
 
+# Each year's freelancers of a currency, largest first by their kept year's spend sums' sizes added up: a page of
+# freelancers in the home currency walks them (models/reports.py `_walked`), as a page of contracts walks theirs.
+FREELANCER_YEAR_SIZE_INDEX = (
+    "CREATE INDEX IF NOT EXISTS freelancer_year_size ON freelancer_year "
+    "(year, currency, (paid_size + fees_size + refunded_size))"
+)
+
+
+def _freelancer_years(db: pw.Database) -> None:
+    """Book format 13: each freelancer's kept yearly sums per currency (models/report_totals.py `freelancer_year`),
+    kept with their contracts' years, and indexed by size (FREELANCER_YEAR_SIZE_INDEX), so that a page of
+    freelancers sorted in the home currency reads only the largest. Filled here from the contracts' years."""
+    from . import report_totals
+    from .entities import FreelancerYear
+
+    db.create_tables([FreelancerYear])
+    report_totals.rebuild_freelancer_years(db.execute_sql)
+    db.execute_sql(FREELANCER_YEAR_SIZE_INDEX)
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -212,6 +232,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _report_sums,
     _year_sums,
     _year_size_index,
+    _freelancer_years,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
@@ -232,6 +253,7 @@ ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     9: (("exchange_rate", "rate"),),
     10: (("contract_day", "paid"), ("report_day", "paid")),
     11: (("contract_year", "paid"),),
+    13: (("freelancer_year", "paid"),),
 }
 
 
@@ -486,7 +508,7 @@ def expected_schema() -> schema.Structure:
 # schema is exactly that one. tests/models/test_book_files.py fails with the new value when the migrations
 # change. Anything else (a book changed outside Escrowbook, or an SQLite that describes the same schema in
 # other words) is compared with the schema the migrations make, as before: the fingerprint only says yes.
-SCHEMA_DIGEST = "6ea9282be712791cd80424b62488660f1edcb56d343bed46d74065e876eb2094"
+SCHEMA_DIGEST = "821b81d61481d46762b9f780990fde0ed713e5726e8144a4eb387c4f69799eff"
 
 
 def schema_problems(run) -> list[str]:

@@ -315,7 +315,8 @@ def _produce(seed: int, contracts: int, today: date, policies, send: Callable) -
     send(w.take())
 
 
-SUMMARY_TABLES = ("clock", "contract_totals", "contract_month", "contract_day", "contract_year")  # indexed once filled
+# (indexed once filled)
+SUMMARY_TABLES = ("clock", "contract_totals", "contract_month", "contract_day", "contract_year", "freelancer_year")
 
 
 class _BulkLoader:

@@ -485,6 +485,31 @@ class ContractYear(BaseModel):
         without_rowid = True
 
 
+class FreelancerYear(BaseModel):
+    """Maintained (book format 13): a freelancer's kept yearly sums (`contract_year`) of their contracts of one
+    currency added up, with their sizes and days, and how many contract years it adds up (none left: the row goes);
+    kept as a delta by every operation (models/report_totals.py), so that a page of freelancers sorted in the home
+    currency walks them largest first (models/reports.py `_walked`) and a report by freelancer over whole years
+    reads a row per freelancer and year. Clustered by year; indexed by freelancer, and by year, currency and its
+    spend sums' sizes added up (models/book.py FREELANCER_YEAR_SIZE_INDEX)."""
+
+    year = pw.CharField()  # "YYYY" of the days it adds up
+    freelancer_id = pw.IntegerField(index=True)  # as the contract years it adds up name them
+    currency = pw.CharField(max_length=3)
+    paid = pw.IntegerField()
+    fees = pw.IntegerField()
+    refunded = pw.IntegerField()
+    paid_size = pw.IntegerField()  # the contract years' sizes added up
+    fees_size = pw.IntegerField()
+    refunded_size = pw.IntegerField()
+    days = pw.IntegerField()  # the contract years' days added up (a day of two contracts counts twice)
+    contracts = pw.IntegerField()  # the contract_year rows it adds up
+
+    class Meta:
+        primary_key = pw.CompositeKey("year", "freelancer_id", "currency")
+        without_rowid = True
+
+
 class ReportDay(BaseModel):
     """Maintained (book format 10): the reports' columns per day, currency, contract status and policy for the
     whole book, summed from `contract_day` and kept as a delta by every operation (models/report_totals.py)."""
@@ -638,4 +663,5 @@ ALL_TABLES = [
     ContractDay,
     ReportDay,
     ContractYear,
+    FreelancerYear,
 ]

@@ -17,8 +17,9 @@ difference and however it was made: the weights are drawn afresh for every check
 the operating system; the columns' multipliers from Python's `secrets`), and never stored. A weight per contract
 times a weight per day (or month) is as good as one per pair (the difference is then a bilinear form in the
 two); `report_day` is weighted by its day times its currency, status and policy, and counted, in the same pass
-over `contract_day`; and `contract_year` by its contract times its year, as each day's row is by its year in the
-same pass again.
+over `contract_day`; `contract_year` by its contract times its year, as each day's row is by its year in the
+same pass again; and `freelancer_year` by its freelancer times its year times its currency, and counted, as each
+`contract_year` row is by its contract's freelancer and currency and its year in the pass over that table.
 
 What is not a sum is compared exactly, in the same passes: each stored row's currency, freelancer, status and
 policy against its contract's, the totals' escrow (funded - released - escrow refunded), next deadline and
@@ -68,6 +69,7 @@ class Verdict:
     totals: bool
     book_days: bool  # report_day against contract_day (meaningful when `days`: models/report_totals.py problems)
     years: bool  # contract_year against contract_day (meaningful when `days`: year_problems)
+    freelancer_years: bool  # freelancer_year against contract_year (meaningful when `years`: freelancer_year_problems)
 
 
 def _row_factor(multipliers: dict[str, int], alias: str) -> str:
@@ -99,13 +101,22 @@ def _weights(run: Callable, kinds: list[tuple[str, int, int]]) -> None:
     )
     run(f"INSERT INTO temp.check_wg SELECT *, {_DRAW} FROM (SELECT DISTINCT {_BOOK_KEY} FROM contract)")
     run(f"INSERT OR IGNORE INTO temp.check_wg SELECT *, {_DRAW} FROM (SELECT DISTINCT {_BOOK_KEY} FROM report_day)")
+    # (a freelancer's weight and a currency's, for the freelancers' years: each contract's beside it)
+    run("CREATE TEMP TABLE check_wf (freelancer_id PRIMARY KEY, w INTEGER NOT NULL) WITHOUT ROWID")
+    run("CREATE TEMP TABLE check_wu (currency PRIMARY KEY, w INTEGER NOT NULL) WITHOUT ROWID")
+    for table, column in (("check_wf", "freelancer_id"), ("check_wu", "currency")):
+        for source in ("contract", "freelancer_year"):
+            distinct = f"SELECT DISTINCT {column} FROM {source}"
+            run(f"INSERT OR IGNORE INTO temp.{table} SELECT {column}, {_DRAW} FROM ({distinct})")
     run(
         "CREATE TEMP TABLE check_wc (id INTEGER PRIMARY KEY, w INTEGER NOT NULL, currency, freelancer_id, status, "
-        "policy_id, g INTEGER)"
+        "policy_id, g INTEGER, f INTEGER)"
     )
     run(
         f"INSERT INTO temp.check_wc SELECT c.id, {_DRAW}, {', '.join(f'c.{d}' for d in report_totals.DIMENSIONS)}, "
-        f"g.w FROM contract c LEFT JOIN temp.check_wg g ON {_same_key('g', 'c')}"
+        f"g.w, wf.w * wu.w % {P} FROM contract c LEFT JOIN temp.check_wg g ON {_same_key('g', 'c')} "
+        "LEFT JOIN temp.check_wf wf ON wf.freelancer_id = c.freelancer_id "
+        "LEFT JOIN temp.check_wu wu ON wu.currency = c.currency"
     )
     run("CREATE TEMP TABLE check_wd (day PRIMARY KEY, w INTEGER NOT NULL, wm INTEGER, wy INTEGER) WITHOUT ROWID")
     run(f"INSERT INTO temp.check_wd (day, w) SELECT date, {_DRAW} FROM (SELECT DISTINCT date FROM ledger_entry)")
@@ -119,6 +130,7 @@ def _weights(run: Callable, kinds: list[tuple[str, int, int]]) -> None:
     run("CREATE TEMP TABLE check_wy (year PRIMARY KEY, w INTEGER NOT NULL) WITHOUT ROWID")
     run(f"INSERT OR IGNORE INTO temp.check_wy SELECT substr(day, 1, 4), {_DRAW} FROM temp.check_wd")
     run(f"INSERT OR IGNORE INTO temp.check_wy SELECT year, {_DRAW} FROM (SELECT DISTINCT year FROM contract_year)")
+    run(f"INSERT OR IGNORE INTO temp.check_wy SELECT year, {_DRAW} FROM (SELECT DISTINCT year FROM freelancer_year)")
     run("UPDATE temp.check_wd SET wy = (SELECT y.w FROM temp.check_wy y WHERE y.year = substr(check_wd.day, 1, 4))")
     run("CREATE TEMP TABLE check_wk (kind TEXT PRIMARY KEY, d INTEGER NOT NULL, m INTEGER NOT NULL) WITHOUT ROWID")
     for row in kinds:
@@ -126,7 +138,7 @@ def _weights(run: Callable, kinds: list[tuple[str, int, int]]) -> None:
 
 
 def drop(run: Callable) -> None:
-    for table in ("check_wc", "check_wg", "check_wm", "check_wy", "check_wd", "check_wk"):
+    for table in ("check_wc", "check_wg", "check_wf", "check_wu", "check_wm", "check_wy", "check_wd", "check_wk"):
         run(f"DROP TABLE IF EXISTS temp.{table}")
 
 
@@ -138,7 +150,7 @@ def verify(run: Callable) -> Verdict:
     """Whether the kept day, month and contract sums agree with the live ledger (see above); the caller allows
     writes to the temporary database (models/check.py) and derives afresh whatever is not vouched for."""
     if (run("SELECT MAX(id) FROM contract").fetchone()[0] or 0) >= P:
-        return Verdict(False, False, False, False, False)
+        return Verdict(False, False, False, False, False, False)
     day_m = _draws(report_totals.SUMS)
     month_m = _draws(_MONTHS)
 
@@ -178,7 +190,7 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
         """
     every = run(ledger).fetchone()
     if every[3]:  # (an entry naming a contract the book does not have, reversed or not: the exact derivation)
-        return Verdict(False, False, False, False, False)
+        return Verdict(False, False, False, False, False, False)
     reversed_ = run(f"{ledger} WHERE {_REVERSED}").fetchone()
     days_sum, months_sum, totals_sum = (e - r for e, r in zip(every[:3], reversed_[:3], strict=True))
     dims = " OR ".join(f"s.{d} IS NOT wc.{d}" for d in report_totals.DIMENSIONS)
@@ -223,13 +235,30 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
     year_columns = report_totals.CONTRACT_YEAR_COLUMNS[2 + len(report_totals.DIMENSIONS) :]
     stored_sizes = " + ".join(f"s.{c}_size % {P} * {size_m[c]} % {P}" for c in report_totals.SIZED)
     year_sizes = f"(({_row_factor(day_m, 's')} + {stored_sizes} + s.days % {P} * {size_m['days']}) % {P})"
+    # Beside it, each row weighted by its contract's freelancer and currency and by its year, with its spend sums,
+    # sizes and days and counted (free_m), as the freelancers' years (freelancer_year) add them up.
+    free_m = _draws(report_totals.FREELANCER_YEAR_COLUMNS[3:])
+    counted = f"(({_row_factor({c: m for c, m in free_m.items() if c != 'contracts'}, 's')} + {{count}}) % {P})"
     years = run(
         f"""
         SELECT COALESCE(SUM(wc.w * wy.w % {P} * {year_sizes} % {P}), 0) % {P},
-               COALESCE(SUM(wc.w IS NULL OR wy.w IS NULL OR {dims} OR s.days <= 0 OR typeof(s.year) != 'text'
-                            OR {_whole("s", year_columns)}), 0)
+               COALESCE(SUM(wc.w IS NULL OR wy.w IS NULL OR wc.f IS NULL OR {dims} OR s.days <= 0
+                            OR typeof(s.year) != 'text' OR {_whole("s", year_columns)}), 0),
+               COALESCE(SUM(wc.f * wy.w % {P} * {counted.format(count=free_m["contracts"])} % {P}), 0) % {P}
         FROM contract_year s LEFT JOIN temp.check_wc wc ON wc.id = s.contract_id
         LEFT JOIN temp.check_wy wy ON wy.year = +s.year
+        """
+    ).fetchone()
+    # freelancer_year, in the order of its key: each row weighted by its freelancer, currency and year.
+    count = f"s.contracts % {P} * {free_m['contracts']} % {P}"
+    freelancer_years = run(
+        f"""
+        SELECT COALESCE(SUM(wf.w * wu.w % {P} * wy.w % {P} * {counted.format(count=count)} % {P}), 0) % {P},
+               COALESCE(SUM(wf.w IS NULL OR wu.w IS NULL OR wy.w IS NULL OR s.contracts <= 0 OR s.days <= 0
+                            OR typeof(s.year) != 'text'
+                            OR {_whole("s", report_totals.FREELANCER_YEAR_COLUMNS[3:])}), 0)
+        FROM freelancer_year s LEFT JOIN temp.check_wf wf ON wf.freelancer_id = +s.freelancer_id
+        LEFT JOIN temp.check_wu wu ON wu.currency = +s.currency LEFT JOIN temp.check_wy wy ON wy.year = +s.year
         """
     ).fetchone()
     months = run(
@@ -264,6 +293,7 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
         days=days[2] == 0 and days[0] % P == days_sum % P,
         book_days=days[2] == 0 and book[1] == 0 and days[1] % P == book[0] % P,
         years=days[2] == 0 and years[1] == 0 and days[3] % P == years[0] % P,
+        freelancer_years=years[1] == 0 and freelancer_years[1] == 0 and years[2] % P == freelancer_years[0] % P,
         months=months[1] == 0 and months[0] % P == months_sum % P,
         totals=totals[1] == 0 and totals[2] == totals[3] and totals[0] % P == totals_sum % P,
     )

@@ -19,11 +19,17 @@ no report reads them. They read these tables instead:
     columns, so that a report over whole years (the year so far, a past year) reads a row per contract and year
     (a book of a million contracts has three million day rows in a year, and 400,000 rows of that year). Kept
     with the contract's days: derived anew from them after them, in the same transaction.
+  - `freelancer_year` (book format 13): the `contract_year` rows of each freelancer, year and currency added up
+    (the spend sums, their sizes and days), with the count of contract years each adds up: what a page of
+    freelancers sorted in the home currency walks largest first, and a report by freelancer over whole years
+    reads. Kept as a delta, as `report_day` is: the contract's old years taken out before they are derived anew
+    and its new ones added after; a row whose count falls to 0 goes.
 
 `problems()` (called by `escrowbook check`) derives both afresh, `contract_day` from the ledger and `report_day`
 from `contract_day`, and names in words every contract and every day whose kept sums differ; `year_problems()` adds
-up the days per contract and year and names every contract whose `contract_year` rows differ (on a book file, only
-when the kept sums' fingerprints do not vouch for them: models/kept_sums.py).
+up the days per contract and year and names every contract whose `contract_year` rows differ, and
+`freelancer_year_problems()` every freelancer whose `freelancer_year` rows differ from their contracts' years (on a
+book file, only when the kept sums' fingerprints do not vouch for them: models/kept_sums.py).
 """
 
 from __future__ import annotations
@@ -48,7 +54,9 @@ CONTRACT_DAY_COLUMNS = ("contract_id", "day", *DIMENSIONS, *SUMS)
 REPORT_DAY_COLUMNS = ("day", "currency", "status", "policy_id", *SUMS, "contracts")
 SIZED = ("paid", "fees", "refunded")  # the sums whose days' sizes contract_year adds up (the spend's)
 CONTRACT_YEAR_COLUMNS = ("contract_id", "year", *DIMENSIONS, *SUMS, *(f"{s}_size" for s in SIZED), "days")
-TABLES = ("contract_day", "report_day", "contract_year")
+FREELANCER_YEAR_KEY = ("year", "freelancer_id", "currency")
+FREELANCER_YEAR_COLUMNS = (*FREELANCER_YEAR_KEY, *SIZED, *(f"{s}_size" for s in SIZED), "days", "contracts")
+TABLES = ("contract_day", "report_day", "contract_year", "freelancer_year")
 
 
 def _column_sql(column: str) -> str:
@@ -97,6 +105,38 @@ _CONTRACT_YEARS = (
 )
 
 
+# The freelancers' years (book format 13), from their contracts' ({years}: contract_year, or a SELECT of its rows;
+# {where}: one contract's, or every one): each freelancer, year and currency's spend sums, sizes and days added up,
+# and how many contract years ({sign}: -1 to take them out).
+_FREELANCER_YEARS = (
+    "SELECT year, freelancer_id, currency, "
+    + ", ".join(f"{{sign}} * SUM({c})" for c in FREELANCER_YEAR_COLUMNS[3:-1])
+    + ", {sign} * COUNT(*) FROM {years} WHERE 1 {where} GROUP BY year, freelancer_id, currency"
+)
+
+
+def freelancer_years_sql(contract_id: int | None = None, sign: int = 1, years: str = "contract_year") -> str:
+    """SQL: the `freelancer_year` rows one contract's years make (or every contract's: the table's rows, in the
+    order of its key), from `years` (the kept contract years, or a SELECT of them), times `sign`."""
+    if contract_id is None:
+        return _FREELANCER_YEARS.format(sign=int(sign), years=years, where="") + " ORDER BY 1, 2, 3"
+    return _FREELANCER_YEARS.format(sign=int(sign), years=years, where=f"AND contract_id = {int(contract_id)}")
+
+
+def add_years(run: Callable, contract_id: int, sign: int) -> None:
+    """Add (sign 1) or take out (sign -1) one contract's `contract_year` rows from its freelancer's
+    `freelancer_year`."""
+    keys = FREELANCER_YEAR_KEY
+    update = ", ".join(f"{c} = freelancer_year.{c} + excluded.{c}" for c in FREELANCER_YEAR_COLUMNS[3:])
+    run(
+        f"INSERT INTO freelancer_year ({', '.join(FREELANCER_YEAR_COLUMNS)}) {freelancer_years_sql(contract_id, sign)} "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {update}"
+    )
+    if sign < 0:
+        mine = "SELECT freelancer_id FROM contract_year WHERE contract_id = ?"
+        run(f"DELETE FROM freelancer_year WHERE contracts = 0 AND freelancer_id IN ({mine})", (int(contract_id),))
+
+
 def contract_years_sql(contract_id: int | None = None, days: str = "contract_day") -> str:
     """SQL: the `contract_year` rows of one contract (or of every contract, by year then contract: the table's
     order), added up from its day sums (`days`: the kept ones, or a SELECT of them)."""
@@ -138,8 +178,10 @@ def refresh_contract(run: Callable, contract_id: int) -> None:
     run("DELETE FROM contract_day WHERE contract_id = ?", (int(contract_id),))
     run(f"INSERT INTO contract_day ({', '.join(CONTRACT_DAY_COLUMNS)}) {contract_days_sql(contract_id)}")
     add(run, contract_id, 1)
+    add_years(run, contract_id, -1)
     run("DELETE FROM contract_year WHERE contract_id = ?", (int(contract_id),))
     run(f"INSERT INTO contract_year ({', '.join(CONTRACT_YEAR_COLUMNS)}) {contract_years_sql(contract_id)}")
+    add_years(run, contract_id, 1)
 
 
 def rebuild(run: Callable) -> None:
@@ -153,9 +195,18 @@ def rebuild(run: Callable) -> None:
 
 
 def rebuild_years(run: Callable) -> None:
-    """`contract_year` added up anew from the kept day sums (a migrated book, the demo)."""
+    """`contract_year` added up anew from the kept day sums, and `freelancer_year` from it (a migrated book, the
+    demo)."""
     run("DELETE FROM contract_year")
     run(f"INSERT INTO contract_year ({', '.join(CONTRACT_YEAR_COLUMNS)}) {contract_years_sql()}")
+    if _has(run, "freelancer_year"):  # (book format 13 on)
+        rebuild_freelancer_years(run)
+
+
+def rebuild_freelancer_years(run: Callable) -> None:
+    """`freelancer_year` added up anew from the kept contract years (a migrated book, the demo)."""
+    run("DELETE FROM freelancer_year")
+    run(f"INSERT INTO freelancer_year ({', '.join(FREELANCER_YEAR_COLUMNS)}) {freelancer_years_sql()}")
 
 
 def present(run: Callable) -> bool:
@@ -320,4 +371,29 @@ def year_problems(run: Callable | None = None, limit: int = 20, days_agree: bool
     return [
         f"contract #{cid}: its stored yearly sums for the reports differ from its ledger (summary out of date)."
         for (cid,) in wrong
+    ]
+
+
+def freelancer_year_problems(run: Callable | None = None, limit: int = 20, days_agree: bool = False) -> list[str]:
+    """Each freelancer whose `freelancer_year` rows differ from their contracts' years, in words: added up from the
+    contracts' years derived afresh (from the kept day sums when they agree with the ledger, `days_agree`, else from
+    the days derived from the ledger), so that a freelancer's rows are judged against the ledger even when the
+    contracts' kept years are wrong too. Both sides in SQL, as year_problems compares them."""
+    if run is None:
+        from .entities import database
+
+        run = database.execute_sql
+    days = "contract_day" if days_agree else f"({_CONTRACT_DAYS.format(where='')}) AS derived"
+    columns = ", ".join(FREELANCER_YEAR_COLUMNS)
+    derived = f"SELECT * FROM ({freelancer_years_sql(years=f'({contract_years_sql(days=days)}) AS y')}) AS f"
+    stored = f"SELECT {columns} FROM freelancer_year"
+    wrong = run(
+        f"SELECT DISTINCT freelancer_id FROM (SELECT * FROM ({stored} EXCEPT {derived}) AS a UNION ALL "
+        f"SELECT * FROM ({derived} EXCEPT {stored}) AS b) AS w ORDER BY 1 LIMIT ?",
+        (int(limit),),
+    ).fetchall()
+    return [
+        f"freelancer #{fid}: the stored yearly sums of their contracts for the reports differ from the ledger "
+        "(summary out of date)."
+        for (fid,) in wrong
     ]

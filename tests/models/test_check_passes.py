@@ -40,6 +40,7 @@ def book_of(contract):
         "refund": refund.id,
         "reversal": reversal.id,
         "funding": funding.id,
+        "freelancer": contract.freelancer_id,
     }
     assert check_book() == [] and contract_problems(contract.id) == []
     return ids
@@ -279,6 +280,21 @@ DAY_SUM_CASES = {
     "a contract's year lost": (
         "DELETE FROM contract_year WHERE contract_id = {contract}",
         "contract #{contract}: its stored yearly sums for the reports differ from its ledger (summary out of date).",
+    ),
+    "a freelancer's year paid once more": (
+        "UPDATE freelancer_year SET paid = paid + 1 WHERE freelancer_id = {freelancer}",
+        "freelancer #{freelancer}: the stored yearly sums of their contracts for the reports differ from the ledger "
+        "(summary out of date).",
+    ),
+    "a freelancer's year lost": (
+        "DELETE FROM freelancer_year WHERE freelancer_id = {freelancer}",
+        "freelancer #{freelancer}: the stored yearly sums of their contracts for the reports differ from the ledger "
+        "(summary out of date).",
+    ),
+    "a freelancer's year of a contract that never was": (
+        "UPDATE freelancer_year SET contracts = contracts + 1, days = days + 1 WHERE freelancer_id = {freelancer}",
+        "freelancer #{freelancer}: the stored yearly sums of their contracts for the reports differ from the ledger "
+        "(summary out of date).",
     ),
     "a day of the book lost": (
         "DELETE FROM report_day WHERE day = '{last}'",

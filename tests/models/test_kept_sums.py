@@ -31,7 +31,7 @@ def two_contracts(book, freelancer, contract):
     """Two USD contracts, each with a milestone funded on DAY_1 and paid on DAY_2, and a refund of part of the
     first's payment on DAY_2."""
     other = ops.create_contract("Website", freelancer, currency="USD", started_on=START, today=START)
-    ids = {"a": contract.id, "b": other.id, "day_1": DAY_1.isoformat(), "day_2": DAY_2.isoformat()}
+    ids = {"a": contract.id, "b": other.id, "f": freelancer.id, "day_1": DAY_1.isoformat(), "day_2": DAY_2.isoformat()}
     for c, amount in ((contract, 40_000), (other, 25_000)):
         m = ops.add_milestone(c, "Design", amount)
         ops.fund_milestone(m, today=DAY_1)
@@ -69,19 +69,27 @@ def test_r12_the_totals_and_months_add_up_the_same_kinds_as_the_day_sums():
 
 @SQLITE_ONLY
 def test_r12_kept_sums_of_a_sound_book_agree(two_contracts):
-    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True, years=True)
+    assert _verdict() == kept_sums.Verdict(
+        days=True, months=True, totals=True, book_days=True, years=True, freelancer_years=True
+    )
     tables = "SELECT name FROM temp.sqlite_master WHERE name LIKE 'check_w%'"
     assert database.execute_sql(tables).fetchall() == []  # (its weights go with it)
 
 
 @SQLITE_ONLY
 def test_r12_kept_sums_of_an_empty_book_agree(book):
-    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True, years=True)
+    assert _verdict() == kept_sums.Verdict(
+        days=True, months=True, totals=True, book_days=True, years=True, freelancer_years=True
+    )
 
 
 # (what is changed outside the app, the kept sum that no longer agrees, what check then says)
 DAYS = "contract #{a}: its stored day sums for the reports differ from its ledger (summary out of date)."
 YEARS = "contract #{a}: its stored yearly sums for the reports differ from its ledger (summary out of date)."
+FREELANCERS = (
+    "freelancer #{f}: the stored yearly sums of their contracts for the reports differ from the ledger (summary out of "
+    "date)."
+)
 CASES = {
     "an amount moved from one day to another": (
         "UPDATE contract_day SET funded = funded - 100 WHERE contract_id = {a} AND day = '{day_1}'; "
@@ -177,6 +185,36 @@ CASES = {
         "years",
         YEARS,
     ),
+    "a freelancer's year's payments changed": (
+        "UPDATE freelancer_year SET paid = paid + 100 WHERE freelancer_id = {f}",
+        "freelancer_years",
+        FREELANCERS,
+    ),
+    "a freelancer's year under another freelancer": (
+        "UPDATE freelancer_year SET freelancer_id = freelancer_id + 1 WHERE freelancer_id = {f}",
+        "freelancer_years",
+        FREELANCERS,
+    ),
+    "a freelancer's year counting one contract too many": (
+        "UPDATE freelancer_year SET contracts = contracts + 1 WHERE freelancer_id = {f}",
+        "freelancer_years",
+        FREELANCERS,
+    ),
+    "a freelancer's year's refunds' size changed": (
+        "UPDATE freelancer_year SET refunded_size = refunded_size + 1 WHERE freelancer_id = {f}",
+        "freelancer_years",
+        FREELANCERS,
+    ),
+    "a freelancer's year lost": (
+        "DELETE FROM freelancer_year WHERE freelancer_id = {f}",
+        "freelancer_years",
+        FREELANCERS,
+    ),
+    "a freelancer's year that is not a whole number": (
+        "UPDATE freelancer_year SET fees = fees + 0.5 WHERE freelancer_id = {f}",
+        "freelancer_years",
+        FREELANCERS,
+    ),
     "a book's day sum moved from one day to another": (
         "UPDATE report_day SET funded = funded - 100 WHERE day = '{day_1}'; "
         "UPDATE report_day SET funded = funded + 100 WHERE day = '{day_2}'",
@@ -221,7 +259,9 @@ def test_r12_reversed_entries_are_left_out_of_the_sums_as_the_kept_sums_leave_th
     ops.reverse_entry(refund, memo="refunded twice", today=DAY_2)
     m = ops.add_milestone(contract, "Extra", 9_000)
     ops.reverse_entry(ops.fund_milestone(m, today=DAY_2), memo="typed twice", today=DAY_2)
-    assert _verdict() == kept_sums.Verdict(days=True, months=True, totals=True, book_days=True, years=True)
+    assert _verdict() == kept_sums.Verdict(
+        days=True, months=True, totals=True, book_days=True, years=True, freelancer_years=True
+    )
     assert check_book() == []
     _tamper(
         "UPDATE ledger_entry SET reverses_id = (SELECT payment_id FROM ledger_entry WHERE id = {refund}) "
@@ -235,7 +275,9 @@ def test_r12_reversed_entries_are_left_out_of_the_sums_as_the_kept_sums_leave_th
 @SQLITE_ONLY
 def test_r12_an_entry_of_a_contract_the_book_does_not_have_leaves_the_verdict_to_the_derivation(two_contracts):
     _tamper("UPDATE ledger_entry SET contract_id = 9999 WHERE id = (SELECT MAX(id) FROM ledger_entry)", two_contracts)
-    assert _verdict() == kept_sums.Verdict(days=False, months=False, totals=False, book_days=False, years=False)
+    assert _verdict() == kept_sums.Verdict(
+        days=False, months=False, totals=False, book_days=False, years=False, freelancer_years=False
+    )
 
 
 @SQLITE_ONLY

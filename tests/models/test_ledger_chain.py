@@ -190,7 +190,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -351,7 +351,7 @@ def test_format_7_migration_fills_the_book_totals_from_its_contracts(tmp_path, b
         ops.end_contract(site, agreed=True, today=PAID)
     _as_format_without(path, 6, "book_total")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
         totals = queries.book_totals()
         assert {cur: (t["escrow"], t["released"], t["refunded"], t["contracts"]) for cur, t in totals.items()} == {
             "EUR": (0, 80_000, 5_000, 1),
@@ -399,7 +399,7 @@ def test_format_8_migration_gives_one_and_two_character_search_its_indexes(tmp_p
     assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE '%nocase'").fetchall()
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
         plan = book.conn.execute("EXPLAIN QUERY PLAN " + PREFIX_IDS, {"prefix": like_prefix("Lo")})
         plan = " ".join(r[3] for r in plan)
         for index in ("contract_title_nocase", "freelancer_name_nocase", "contract_external_id_nocase"):
@@ -420,7 +420,7 @@ def test_format_9_migration_makes_room_for_exchange_rates_and_keeps_every_record
     entries = _build(path)
     _as_format_without(path, 8, "exchange_rate")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert rates.home_currency() is None
         rates.set_home_currency("EUR")
@@ -475,7 +475,7 @@ def test_format_10_migration_fills_the_reports_day_sums_from_the_ledger(tmp_path
     assert not {"contract_day", "report_day"} & {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
         escrow = reports.escrow_by_month_end(home=False)
         assert {t.currency: (t.figures["funded"], t.figures["paid"], t.figures["escrow"]) for t in escrow.totals} == {
             "EUR": (80_000, 0, 80_000),  # the €70.00 funding reversed; the rest asked back, not yet answered
@@ -517,7 +517,7 @@ def test_format_11_migration_adds_up_each_contracts_day_sums_per_year(tmp_path, 
         ops.release_payment(m2, today=START)
     _as_format_without(path, 10, "contract_year")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
         years = book.db.execute_sql("SELECT contract_id, year, funded, paid FROM contract_year ORDER BY 1, 2")
         assert years.fetchall() == [
             (1, "2026", 30_000, 20_000),
@@ -559,7 +559,7 @@ def test_format_12_migration_indexes_the_kept_years_by_size_and_a_page_in_the_ho
             ops.release_payment(m, today=PAID)
     _as_format_without(path, 11, "contract_year_size")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 12
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
         plan = book.db.execute_sql(
             "EXPLAIN QUERY PLAN SELECT d.contract_id FROM contract_year d WHERE d.year = '2026' AND d.currency = "
             f"'EUR' ORDER BY {reports.SIZE_SQL} DESC, d.contract_id DESC LIMIT 2"

@@ -777,7 +777,7 @@ class LedgerMachine(RuleBasedStateMachine):
         """The reports' kept day sums (models/report_totals.py) equal the live ledger summed entry by entry, after
         every operation, correction, reversal, undo and redo: per contract and day (with the contract's currency,
         freelancer, status and policy now), and per day, currency, status and policy for the whole book (with
-        how many contracts' days each sums); and per contract and year."""
+        how many contracts' days each sums); per contract and year; and per freelancer, year and currency."""
         signs = report_totals.COLUMN_KINDS
         run = database.execute_sql
         contracts = {r[0]: r for r in run("SELECT id, currency, freelancer_id, status, policy_id FROM contract")}
@@ -821,6 +821,19 @@ class LedgerMachine(RuleBasedStateMachine):
             f"SELECT {', '.join(report_totals.CONTRACT_YEAR_COLUMNS)} FROM contract_year ORDER BY contract_id, year"
         ).fetchall()
         assert kept == [(*k, *v) for k, v in sorted(years.items())]
+        # Per freelancer, year and currency (freelancer_year, format 13): their contracts' years added up, with their
+        # spend sums' sizes and days, and how many contract years.
+        spend = [report_totals.SUMS.index(c) for c in report_totals.SIZED]
+        freelancers: dict[tuple, list[int]] = {}
+        for (_, year, currency, freelancer_id, *_), v in years.items():
+            cell = freelancers.setdefault((year, freelancer_id, currency), [0] * (2 * len(spend) + 2))
+            for i, amount in enumerate([*(v[i] for i in spend), *v[len(signs) :], 1]):
+                cell[i] += amount
+        kept = database.execute_sql(
+            f"SELECT {', '.join(report_totals.FREELANCER_YEAR_COLUMNS)} FROM freelancer_year "
+            "ORDER BY year, freelancer_id, currency"
+        ).fetchall()
+        assert kept == [(*k, *v) for k, v in sorted(freelancers.items())]
 
     @invariant()
     def books_balance(self):
