@@ -1011,8 +1011,8 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
     """The temporary table `report_candidate(id)` filled with the groups (contracts, freelancers) that may be among
     the first `top` by the figure `sort` converted (`_factors_table`'s `ranges`), and how many groups the report
     has; or None when that leaves most groups (the top reaches the groups at 0, or there are fewer): every group is
-    then converted. Contracts over whole years or all dates are walked largest first (`_walked`); the others are
-    each bounded in one pass."""
+    then converted. Contracts over whole years or all dates are walked largest first (`_walked`), and freelancers
+    too when no filter leaves out some of their contracts; the others are each bounded in one pass."""
     if not ranges:
         return None
     run("CREATE TEMP TABLE IF NOT EXISTS report_range (currency TEXT PRIMARY KEY, lo DOUBLE PRECISION NOT NULL, "
@@ -1024,8 +1024,8 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
             (currency, lo * (1 - _WIDE), hi * (1 + _WIDE)),
         )
     years = _years(run, first, last)
-    if by == "contract" and years is not None:
-        return _walked(run, first, last, filters, sort, top, ranges, years)
+    if years is not None and (by == "contract" or not filters.any):
+        return _walked(run, by, first, last, filters, sort, top, ranges, years)
     per, args = _bounds_sql(by, first, last, filters, sort, years)
     # In SQL, every group's bounds made once: the top-th largest least, the groups whose most reaches it (or whose
     # currency has no rate), and how many groups there are (only the few candidates come back).
@@ -1055,8 +1055,9 @@ def _bounds_sql(
     by: str, first, last, filters: Filters, sort: str, years: tuple | None, *, seen: bool = False
 ) -> tuple[str, list]:
     """SQL of each group's bounds (`_narrowed`): (g, shown, up, low, unknown), from each contract's kept years over
-    whole years or all dates (`years`, `_years`), else its days; `seen`: only the contracts of `report_seen`
-    (through the index on the contract); and its arguments (`report_range` holds the currencies' rates)."""
+    whole years or all dates (`years`, `_years`), or each freelancer's (`freelancer_year`) when no filter leaves out
+    some of their contracts, else its days; `seen`: only the groups of `report_seen` (through the index on the
+    contract or the freelancer); and its arguments (`report_range` holds the currencies' rates)."""
     signs = DERIVED.get(sort, {sort: 1})
     key = _GROUP[by]
     one_row = years is not None and by == "contract" and _one_year(years)  # (a row per contract: nothing to add up)
@@ -1068,7 +1069,8 @@ def _bounds_sql(
     shown = " OR ".join(f"{added(f'd.{b}')} != 0" for b in SPEND_SUMS)
     if years is not None:  # (whole years: each contract's kept years, with its days' sizes and how many days)
         where, args = _year_where(filters, "d", years)
-        size, days, source = " + ".join(f"d.{b}_size" for b in signs), added("d.days"), "contract_year d WHERE 1"
+        table = "freelancer_year" if by == "freelancer" and not filters.any else "contract_year"
+        size, days, source = " + ".join(f"d.{b}_size" for b in signs), added("d.days"), f"{table} d WHERE 1"
         grouped = key if by == "contract" else f"{key}, d.currency"  # (by contract: in the order of the key)
     else:
         where, args = _where(filters, "d", first=first, last=last)
@@ -1076,7 +1078,7 @@ def _bounds_sql(
         days, source = "COUNT(*)", f"contract_day d WHERE {_SOME}"
         grouped = f"+{key}" if by == "contract" else f"+{key}, d.currency"
     if seen:
-        where += " AND d.contract_id IN (SELECT id FROM report_seen)"
+        where += f" AND {key} IN (SELECT id FROM report_seen)"
     inner = (
         f"SELECT {key} AS g, d.currency AS currency, CASE WHEN {shown} THEN 1 ELSE 0 END AS shown, {recorded} AS f, "
         f"{added(size)} AS m, {days} * {len(signs)} + 2 AS n FROM {source}{where}"
@@ -1105,14 +1107,22 @@ def _bounds_sql(
 # at most those sizes added up times the currency's most factor, plus half a unit for each sum and day (at most 366
 # days a year). Once that is below the `top`-th largest least of the contracts met, in every currency, no contract
 # left can be on the page or before it: the contracts met whose most reaches that least are the candidates.
-SIZE_SQL = "(d.paid_size + d.fees_size + d.refunded_size)"  # (as the index contract_year_size spells it, on `d`)
+# A page of freelancers walks their kept years the same way (book format 13: freelancer_year, its index
+# freelancer_year_size), each year and currency's freelancers largest first by their contracts' sizes added up. A
+# freelancer may have contracts in several currencies: one not met yet may come to the most of every currency added
+# up (a contract, to its own currency's). Their figure converts each day's sums of their contracts added up: still
+# half a unit for each sum and day, at most 366 days a year and currency, whatever the contracts.
+SIZE_SQL = "(d.paid_size + d.fees_size + d.refunded_size)"  # (as the indexes *_year_size spell it, on `d`)
 _WALK_STEP = 256  # the first batch of each year and currency (at least twice `top`), doubled each round
+_WALKED = {"contract": ("contract_year", "d.contract_id"), "freelancer": ("freelancer_year", "d.freelancer_id")}
 
 
-def _walked(run: Callable, first, last, filters: Filters, sort: str, top: int, ranges: dict, years) -> int | None:
-    """`_narrowed` of contracts over whole years or all dates (`years`), largest first through the index by year,
-    currency and size: `report_candidate` filled, and how many contracts the report has (None: every contract is
-    converted)."""
+def _walked(
+    run: Callable, by: str, first, last, filters: Filters, sort: str, top: int, ranges: dict, years
+) -> int | None:
+    """`_narrowed` of contracts or freelancers (`by`) over whole years or all dates (`years`), largest first through
+    the index by year, currency and size: `report_candidate` filled, and how many groups the report has (None: every
+    group is converted)."""
     where, args = _where(NO_FILTERS, "r", first=first, last=last)
     currencies = {str(c) for (c,) in run(f"SELECT DISTINCT r.currency FROM report_day r WHERE 1{where}", args)}
     span = run(f"SELECT MIN(r.day), MAX(r.day) FROM report_day r WHERE 1{where}", args).fetchone()
@@ -1120,22 +1130,27 @@ def _walked(run: Callable, first, last, filters: Filters, sort: str, top: int, r
         return None
     first_year, last_year = (years[0] or str(span[0])[:4]), (years[1] or str(span[1])[:4])
     signs = DERIVED.get(sort, {sort: 1})
+    table, key = _WALKED[by]
     rest, rest_args = _year_where(filters, "d", (None, None))
     walks = {(f"{y:04d}", c): [0, 0, False] for y in range(int(first_year), int(last_year) + 1) for c in currencies}
-    bounds: dict[int, tuple[int, float, float, int]] = {}  # contract -> (shown, up, low, unknown)
+    # The currencies a group's rows may be in: a contract's own; a freelancer's, any.
+    pools = [(c,) for c in sorted(currencies)] if by == "contract" else [tuple(sorted(currencies))]
+    pool_of = {c: pool for pool in pools for c in pool}
+    factor = {c: ranges[c][1] * (1 + _WIDE) ** 2 for c in currencies}
+    bounds: dict[int, tuple[int, float, float, int]] = {}  # group -> (shown, up, low, unknown)
     step = max(_WALK_STEP, 2 * top)
-    per, per_args = _bounds_sql("contract", first, last, filters, sort, years, seen=True)
+    per, per_args = _bounds_sql(by, first, last, filters, sort, years, seen=True)
     ahead = set(walks)  # (the walks to read on: at first all)
-    known: dict[int, dict[str, int]] = {}  # a contract met but not bounded: the sizes of its years read so far
+    known: dict[int, dict[tuple, int]] = {}  # a group met but not bounded: the sizes of its rows read, by walk
     least_on_top = None
     while True:
-        met: dict[int, str] = {}  # (contract -> its currency)
+        met: dict[int, str] = {}  # (group -> a currency it was met in)
         for (year, currency), walk in walks.items():  # walk: [rows read, the last one's size, all read]
             if walk[2] or (year, currency) not in ahead:
                 continue
             rows = run(
-                f"SELECT d.contract_id, {SIZE_SQL} FROM contract_year d WHERE d.year = ? AND d.currency = ?{rest} "
-                f"ORDER BY {SIZE_SQL} DESC, d.contract_id DESC LIMIT ? OFFSET ?",  # (one order: no row read twice)
+                f"SELECT {key}, {SIZE_SQL} FROM {table} d WHERE d.year = ? AND d.currency = ?{rest} "
+                f"ORDER BY {SIZE_SQL} DESC, {key} DESC LIMIT ? OFFSET ?",  # (one order: no row read twice)
                 [year, currency, *rest_args, step, walk[0]],
             ).fetchall()
             walk[0] += len(rows)
@@ -1143,18 +1158,18 @@ def _walked(run: Callable, first, last, filters: Filters, sort: str, top: int, r
             walk[2] = len(rows) < step
             for g, size in rows:
                 if (g := int(g)) not in bounds:
-                    known.setdefault(g, {})[year] = int(size)
+                    known.setdefault(g, {})[(year, currency)] = int(size)
                     met[g] = currency
-        # Bounded (a look-up of each of its years) only a contract met that may reach the page: at most its years
-        # read so far, and in each other year the last size read there (none once that year's walk is done).
+        # Bounded (a look-up of each of its rows) only a group met that may reach the page: at most its rows read so
+        # far, and in each other year and currency of its pool the last size read there (none once that walk is
+        # done).
         level = {w: 0 if walk[2] else walk[1] for w, walk in walks.items()}
-        most = {c: _most_left(walks, c, ranges[c][1], len(signs), every_year=True) for c in currencies}
-        factor = {c: ranges[c][1] * (1 + _WIDE) ** 2 for c in currencies}
+        most = {pool: _most_left(walks, pool, factor, len(signs), every_year=True) for pool in pools}
         closer = [
             g
             for g, c in met.items()
             if least_on_top is None
-            or most[c] + (sum(known[g].values()) - sum(level[(y, c)] for y in known[g])) * factor[c] >= least_on_top
+            or most[pool_of[c]] + sum((size - level[w]) * factor[w[1]] for w, size in known[g].items()) >= least_on_top
         ]
         if closer:
             _candidates(run, sorted(closer), "report_seen")
@@ -1164,41 +1179,60 @@ def _walked(run: Callable, first, last, filters: Filters, sort: str, top: int, r
         lows = sorted((b[2] for b in bounds.values() if b[0] == 1), reverse=True)
         least_on_top = lows[top - 1] if len(lows) >= top else None
         if least_on_top is not None and least_on_top <= 0:
-            return None  # (the top reaches the contracts at 0)
+            return None  # (the top reaches the groups at 0)
         if all(walk[2] for walk in walks.values()):
             break
         step *= 2  # (the next batch of each walk read on)
         if least_on_top is None:
             ahead = set(walks)
             continue
-        # (read on only the currencies whose contracts left may still reach the page, and of those the years whose
-        # last size is at least their share of what the page's least allows; else all their years)
-        reaching = [c for c in currencies if _most_left(walks, c, ranges[c][1], len(signs)) >= least_on_top]
+        # (read on only the pools whose groups left may still reach the page, and of their walks those whose last
+        # size is at least their share of what the page's least allows; else all their walks)
+        reaching = [pool for pool in pools if _most_left(walks, pool, factor, len(signs)) >= least_on_top]
         if not reaching:
-            break  # (no contract left can reach the page)
+            break  # (no group left can reach the page)
         ahead = set()
-        for currency in reaching:
-            left = [(y, c) for (y, c), walk in walks.items() if c == currency and not walk[2]]
-            share = least_on_top / (ranges[currency][1] * (1 + _WIDE) ** 2 * len(left))
-            ahead.update([w for w in left if walks[w][1] >= share] or left)
-    if least_on_top is None:  # (as few contracts as the top, or fewer)
+        for pool in reaching:
+            left = [w for w, walk in walks.items() if w[1] in pool and not walk[2]]
+            share = least_on_top / len(left)
+            ahead.update([w for w in left if walks[w][1] * factor[w[1]] >= share] or left)
+    if least_on_top is None:  # (as few groups as the top, or fewer)
         return None
     ids = [g for g, (shown, up, _, unknown) in bounds.items() if shown == 1 and (unknown or up >= least_on_top)]
-    sql, count_args = _contract_sums(run, first, last, filters, titles=False)
+    if by == "contract":
+        sql, count_args = _contract_sums(run, first, last, filters, titles=False)
+    else:
+        sql, count_args = _freelancer_years(years)
     groups = run(f"SELECT COUNT(*) FROM ({sql}) s", count_args).fetchone()[0]
     return _kept_candidates(run, ids, groups)
 
 
-def _most_left(walks: dict, currency: str, hi: float, sums: int, *, every_year: bool = False) -> float:
-    """The most a contract of `currency` not met yet by the `walks` may come to converted (`_walked`): the last sizes
-    read of its years added up, at the most factor, and half a unit a sum and day. `every_year`: with half a unit a
-    sum and day of each of its years, the walks done too (for a contract met in some of them)."""
-    left = [walk for (_, c), walk in walks.items() if c == currency and not walk[2]]
-    if not left and not every_year:  # (every one of its contracts met)
-        return 0
-    years = sum(1 for _, c in walks if c == currency) if every_year else len(left)
-    most = sum(walk[1] for walk in left) * hi * (1 + _WIDE) ** 2  # (its sizes at the most factor, widened)
-    return most + (366 * years * sums + 2) / 2 + 1
+def _freelancer_years(years: tuple[str | None, str | None]) -> tuple[str, list]:
+    """SQL of one row per freelancer with some spend over whole years or all dates (`years`), from their kept years
+    (`freelancer_year`): as many as a report by freelancer has rows of them; and its arguments."""
+    where, args = _year_where(NO_FILTERS, "d", years)
+    some = " OR ".join(f"SUM(d.{c}) != 0" for c in SPEND_SUMS)
+    return (
+        f"SELECT DISTINCT g FROM (SELECT d.freelancer_id AS g FROM freelancer_year d WHERE 1{where} "
+        f"GROUP BY d.freelancer_id, d.currency HAVING {some}) f",
+        args,
+    )
+
+
+def _most_left(walks: dict, pool: tuple, factor: dict, sums: int, *, every_year: bool = False) -> float:
+    """The most a group whose rows are in the currencies `pool` and not met yet by the `walks` may come to converted
+    (`_walked`): the last sizes read of its years and currencies added up, each at its currency's most `factor`,
+    and half a unit a sum and day of each. `every_year`: with half a unit a sum and day of each of its years, the
+    walks done too (for a group met in some of them)."""
+    most = 0.0
+    for currency in pool:
+        left = [walk for (_, c), walk in walks.items() if c == currency and not walk[2]]
+        if not left and not every_year:  # (every one of its groups met)
+            continue
+        years = sum(1 for _, c in walks if c == currency) if every_year else len(left)
+        most += sum(walk[1] for walk in left) * factor[currency]  # (its sizes at the most factor, widened)
+        most += (366 * years * sums + 2) / 2 + 1
+    return most
 
 
 def _candidates(run: Callable, ids: Iterable[int], table: str = "report_candidate") -> None:

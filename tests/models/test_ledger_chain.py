@@ -576,10 +576,56 @@ def test_format_12_migration_indexes_the_kept_years_by_size_and_a_page_in_the_ho
     assert backup.before_upgrade_from == 11
 
 
-@pytest.mark.parametrize("said", [8, 9, 10], ids=["format 9's rates", "format 10's day sums", "format 11's years"])
+def test_format_13_migration_adds_up_each_freelancers_years_and_a_page_of_freelancers_walks_them(
+    tmp_path, backups_folder
+):
+    """Book format 13: a format-12 book kept no yearly sums per freelancer; migrated, each freelancer's contracts'
+    years are added up per currency (with their sizes, days and how many contract years), indexed by size, `check`
+    finds the book sound, and a page of freelancers sorted in the home currency over a year walks them to the same
+    page as every freelancer converted."""
+    from models import rates, report_totals, reports
+
+    path = tmp_path / "old.book"
+    _build(path)  # $200.00 paid on 5 March 2026
+    with open_book(path) as book:
+        people = [ops.create_freelancer(name) for name in ("Bo Lindqvist", "Ama Owusu")]
+        for i, (amount, currency) in enumerate(((90_000, "EUR"), (10_000, "USD"), (50_000, "USD"), (30_000, "EUR"))):
+            site = ops.create_contract(f"Site {i}", people[i % 2], currency=currency, started_on=START, today=PAID)
+            m = ops.add_milestone(site, "Pages", amount)
+            ops.fund_milestone(m, today=START)
+            ops.release_payment(m, today=PAID)
+        columns = ", ".join(report_totals.FREELANCER_YEAR_COLUMNS)
+        kept = book.db.execute_sql(f"SELECT {columns} FROM freelancer_year ORDER BY 1, 2, 3").fetchall()
+    assert len(kept) == 5  # (the first contract's freelancer in USD; Bo and Ama each in EUR and USD)
+    _as_format_without(path, 12, "freelancer_year")
+    with open_book(path, create=False) as book:
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
+        assert book.db.execute_sql(f"SELECT {columns} FROM freelancer_year ORDER BY 1, 2, 3").fetchall() == kept
+        plan = book.db.execute_sql(
+            "EXPLAIN QUERY PLAN SELECT d.freelancer_id FROM freelancer_year d WHERE d.year = '2026' AND d.currency = "
+            f"'EUR' ORDER BY {reports.SIZE_SQL} DESC, d.freelancer_id DESC LIMIT 2"
+        ).fetchall()
+        assert "freelancer_year_size" in str(plan) and "TEMP B-TREE" not in str(plan)
+        assert check_book(str(book.path)) == [] and check_book() == []
+        rates.set_home_currency("EUR")
+        rates.record_rate("USD", "2026-03", "0.9", today=PAID)
+        year = {"first": date(2026, 1, 1), "last": date(2026, 12, 31)}
+        page = reports.spend_by_freelancer(**year, limit=1, sort="paid")
+        assert [(r.label, r.figures["paid"].amount) for r in page.home_rows] == [("Bo Lindqvist", 135_000)]
+        assert page.groups == 3
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 12
+
+
+@pytest.mark.parametrize(
+    "said",
+    [8, 9, 10, 12],
+    ids=["format 9's rates", "format 10's day sums", "format 11's years", "format 13's freelancers' years"],
+)
 def test_a_book_that_says_it_is_in_an_older_format_but_has_what_the_next_added_is_refused(tmp_path, said):
     """A book that says it is in an older format but has what the next format added (its table of rates, its day
-    sums, its yearly sums) had its format number changed outside Escrowbook: it is refused, never migrated."""
+    sums, its yearly sums, its freelancers' yearly sums) had its format number changed outside Escrowbook: it is
+    refused, never migrated."""
     from models.errors import BookError
 
     path = tmp_path / "old.book"

@@ -566,6 +566,105 @@ def test_a_contract_made_of_small_years_is_still_found_by_the_walk(book, monkeyp
     assert page.groups == 15
 
 
+@pytest.fixture
+def freelancers_apart(book):
+    """Ten freelancers with one to three contracts each, in USD, GBP and EUR, paid over 2024, 2025 and 2026 at rates
+    that go from half to one and a half with the quarter (two contracts of one freelancer paid on the same day, a
+    payment partly refunded a month later), and one freelancer paid a little in each currency and year; EUR the
+    home currency."""
+    rates.set_home_currency("EUR")
+    for month in range(28):  # 2024-01 .. 2026-04
+        year, m = 2024 + month // 12, 1 + month % 12
+        for currency, rate in (("USD", ("0.5", "1.5")[(month // 3) % 2]), ("GBP", ("1.5", "0.5")[(month // 3) % 2])):
+            rates.record_rate(currency, f"{year}-{m:02d}", rate, today=D3)
+    days = (date(2024, 5, 10), date(2025, 8, 20), date(2026, 2, 3))
+
+    def paid(person, title, currency, day, amount):
+        c = ops.create_contract(title, person, currency=currency, started_on=date(2024, 1, 2), today=days[0])
+        return ops.release_payment(funded_milestone(c, amount, title, today=day), today=day)
+
+    for i in range(10):
+        person = ops.create_freelancer(f"Person {i}")
+        for j in range(1 + i % 3):
+            payment = paid(person, f"P{i}.{j}", ("USD", "GBP", "EUR")[(i + j) % 3], days[(i * j) % 3],
+                           9_000 + 1_111 * ((i * 5 + j) % 7))  # fmt: skip
+        if i == 4:
+            ops.record_refund(payment, 4_000, today=payment.date + timedelta(days=30))
+    thin = ops.create_freelancer("Spread thin")
+    for currency in ("USD", "GBP", "EUR"):
+        for day in days:
+            paid(thin, f"Thin {currency} {day.year}", currency, day, 8_000)
+
+
+def test_sorted_in_the_home_currency_by_freelancer_walks_their_largest_years_and_stops_early(
+    freelancers_apart, monkeypatch
+):
+    """Over whole years and all dates, a page of freelancers sorted in the home currency walks each year's
+    freelancers of each currency largest first (reports._walked over their kept years, a batch at a time: one row
+    here) and stops once no freelancer left can reach the page, every currency and year they were not met in added
+    up: each page is the one with every freelancer converted, for each figure, range, filter (with a filter, each
+    freelancer is bounded from their contracts' years) and place, and some pages stop before reading every row."""
+    run = database.connection().execute
+    monkeypatch.setattr(reports, "_WALK_STEP", 1)
+    read, stopped = [], []
+
+    def counted(sql, args=()):
+        found = run(sql, args)
+        if "FROM freelancer_year d WHERE d.year = ?" not in sql:
+            return found
+        rows = _Fetched(found.fetchall())
+        read[-1] += len(rows)
+        return rows
+
+    (kept,) = run("SELECT COUNT(*) FROM freelancer_year").fetchone()
+    for sort in reports.SPEND_COLUMNS:
+        for first, last in (
+            (None, None),
+            (date(2025, 1, 1), date(2025, 12, 31)),
+            (date(2024, 1, 1), date(2026, 12, 31)),
+            (date(2025, 1, 1), None),
+        ):
+            for filters in (Filters(), Filters(policy="upwork")):
+                for offset, limit in ((0, 1), (0, 2), (1, 3), (4, 20)):
+                    kw = {"first": first, "last": last, "filters": filters, "sort": sort, "home": "EUR"}
+                    read.append(0)
+                    page = reports.ordered_page("spend_by_freelancer", counted, offset=offset, limit=limit, **kw)
+                    with monkeypatch.context() as every:
+                        every.setattr(reports, "_narrowed", lambda *a, **k: None)
+                        assert page == reports.ordered_page(
+                            "spend_by_freelancer", run, offset=offset, limit=limit, **kw
+                        ), (sort, first, last, filters, offset)
+                    assert (read[-1] > 0) is not filters.any  # (walked, but for the filtered)
+                    stopped.append(0 < read[-1] < kept and first is None)
+    assert any(stopped)  # (over all dates, some pages read fewer rows than the book keeps)
+
+
+def test_a_freelancer_paid_a_little_in_each_currency_is_still_found_by_the_walk(book, monkeypatch):
+    """A freelancer paid $9,000.00, £9,000.00 and €9,000.00 in 2026 (€27,000.00 at par) comes first, though in each
+    currency's walk they come after six paid €10,000.00 or more in that currency alone: a freelancer not met yet may
+    come to what is left of every currency added up (reports._walked), not of one of them, as a contract may."""
+    rates.set_home_currency("EUR")
+    for currency in ("USD", "GBP"):
+        rates.record_rate(currency, "2026-02", "1", today=D3)
+    day = date(2026, 2, 3)
+
+    def paid(person, currency, amount):
+        c = ops.create_contract(f"{person.name} {currency}", person, currency=currency, started_on=day, today=day)
+        ops.release_payment(funded_milestone(c, amount, "Work", today=day), today=day)
+
+    for currency in ("USD", "GBP", "EUR"):
+        for k in range(6):
+            paid(ops.create_freelancer(f"{currency} {k}"), currency, 1_000_000 + 10_000 * k)
+    thin = ops.create_freelancer("Spread thin")
+    for currency in ("USD", "GBP", "EUR"):
+        paid(thin, currency, 900_000)
+    monkeypatch.setattr(reports, "_WALK_STEP", 1)
+    for first, last in ((date(2026, 1, 1), date(2026, 12, 31)), (None, None)):
+        page = reports.spend_by_freelancer(first=first, last=last, sort="spend", limit=1)
+        assert [(r.label, r.figures["paid"].amount) for r in page.home_rows] == [("Spread thin", 2_700_000)]
+        assert page.groups == 19
+
+
 # Whole years as far as the book's days go: bounded from each contract's kept years, their days' sizes added up.
 WHOLE_2026 = ((date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 1, 1), None))
 
