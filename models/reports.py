@@ -692,8 +692,9 @@ def _freelancer_sums(run: Callable, first: date | None, last: date | None, filte
     """SQL of one row per (freelancer, currency) of the contracts `filters` keeps, whose sums are not all 0:
     (g, currency, paid, fees, refunded), by freelancer and currency; and its arguments. A whole life is summed from
     each contract's kept totals (the contracts read in their own order, each with its totals: through the
-    freelancers' index only for one freelancer), whole years from the kept yearly sums (`_years`), another range
-    from the kept day sums."""
+    freelancers' index only for one freelancer), whole years from the kept yearly sums (`_years`: the freelancers'
+    own when no filter leaves out some of their contracts, else their contracts'), another range from the kept day
+    sums."""
     if first is None and last is None:
         cond, args = filters.sql()
         scan = "" if filters.freelancer_id is not None else " NOT INDEXED"
@@ -704,10 +705,10 @@ def _freelancer_sums(run: Callable, first: date | None, last: date | None, filte
         )
     elif (years := _years(run, first, last)) is not None:
         where, args = _year_where(filters, "d", years)
+        source = "freelancer_year d WHERE 1" if not filters.any else f"contract_year d WHERE {_SOME}"
         sql = (
             "SELECT d.freelancer_id AS g, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
-            f"SUM(d.refunded) AS refunded FROM contract_year d WHERE {_SOME}{where} GROUP BY 1, 2 "
-            f"HAVING {_nonzero('d')}"
+            f"SUM(d.refunded) AS refunded FROM {source}{where} GROUP BY 1, 2 HAVING {_nonzero('d')}"
         )
     elif not filters.any:  # (each contract's sums of the range, then its freelancer's: fewer rows to sort)
         flows, args = _paid_per_contract(run, first, last, fees=True)
@@ -1201,22 +1202,39 @@ def _walked(
     ids = [g for g, (shown, up, _, unknown) in bounds.items() if shown == 1 and (unknown or up >= least_on_top)]
     if by == "contract":
         sql, count_args = _contract_sums(run, first, last, filters, titles=False)
+        groups = run(f"SELECT COUNT(*) FROM ({sql}) s", count_args).fetchone()[0]
     else:
-        sql, count_args = _freelancer_years(years)
-    groups = run(f"SELECT COUNT(*) FROM ({sql}) s", count_args).fetchone()[0]
+        groups = _freelancer_count(run, years)
     return _kept_candidates(run, ids, groups)
 
 
-def _freelancer_years(years: tuple[str | None, str | None]) -> tuple[str, list]:
-    """SQL of one row per freelancer with some spend over whole years or all dates (`years`), from their kept years
-    (`freelancer_year`): as many as a report by freelancer has rows of them; and its arguments."""
+def _freelancer_count(run: Callable, years: tuple[str | None, str | None]) -> int:
+    """How many freelancers have some spend over whole years or all dates (`years`), from their kept years
+    (`freelancer_year`): as many as a report by freelancer has rows of them. One year has a row per freelancer and
+    currency: each freelancer's read in the order of the table. Over several, a freelancer all of whose rows have
+    sums of 0 or more, some above 0, has some spend in each of their currencies: only the others (a fee returned
+    in a later year, a year of nothing but funding: found in one pass over the table) are added up per currency,
+    through the index on the freelancer; the rest are counted from that index alone."""
     where, args = _year_where(NO_FILTERS, "d", years)
-    some = " OR ".join(f"SUM(d.{c}) != 0" for c in SPEND_SUMS)
-    return (
-        f"SELECT DISTINCT g FROM (SELECT d.freelancer_id AS g FROM freelancer_year d WHERE 1{where} "
-        f"GROUP BY d.freelancer_id, d.currency HAVING {some}) f",
-        args,
+    some = " OR ".join(f"d.{c} != 0" for c in SPEND_SUMS)
+    if _one_year(years):
+        sql = (
+            f"SELECT COUNT(*) FROM (SELECT d.freelancer_id FROM freelancer_year d WHERE 1{where} "
+            f"GROUP BY d.freelancer_id HAVING SUM(CASE WHEN {some} THEN 1 ELSE 0 END) > 0) s"
+        )
+        return int(run(sql, args).fetchone()[0])
+    sure = " AND ".join(f"d.{c} >= 0" for c in SPEND_SUMS) + f" AND ({some})"
+    summed = " OR ".join(f"SUM(e.{c}) != 0" for c in SPEND_SUMS)
+    shown = (
+        f"SELECT 1 FROM freelancer_year e WHERE e.freelancer_id = x.g{where.replace('d.', 'e.')} "
+        f"GROUP BY e.currency HAVING {summed}"
     )
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM (SELECT DISTINCT d.freelancer_id FROM freelancer_year d WHERE 1{where}) a) - "
+        f"(SELECT COUNT(*) FROM (SELECT DISTINCT +d.freelancer_id AS g FROM freelancer_year d WHERE NOT ({sure})"
+        f"{where}) x WHERE NOT EXISTS ({shown}))"
+    )
+    return int(run(sql, [*args, *args, *args]).fetchone()[0])
 
 
 def _most_left(walks: dict, pool: tuple, factor: dict, sums: int, *, every_year: bool = False) -> float:

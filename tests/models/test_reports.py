@@ -594,6 +594,14 @@ def freelancers_apart(book):
     for currency in ("USD", "GBP", "EUR"):
         for day in days:
             paid(thin, f"Thin {currency} {day.year}", currency, day, 8_000)
+    # Years with no spend (only funding, directly with the freelancer: no fee): one freelancer has nothing else, one
+    # is paid the next year.
+    for name, pays in (("Only funded", False), ("Funded, paid later", True)):
+        person = ops.create_freelancer(name)
+        c = ops.create_contract(name, person, policy="direct", currency="USD", started_on=days[0], today=days[0])
+        funded_milestone(c, 5_000, "Held", today=days[1])
+        if pays:
+            paid(person, f"{name} later", "USD", days[2], 7_000)
 
 
 def test_sorted_in_the_home_currency_by_freelancer_walks_their_largest_years_and_stops_early(
@@ -617,6 +625,8 @@ def test_sorted_in_the_home_currency_by_freelancer_walks_their_largest_years_and
         return rows
 
     (kept,) = run("SELECT COUNT(*) FROM freelancer_year").fetchone()
+    (no_spend,) = run("SELECT COUNT(*) FROM freelancer_year WHERE paid = 0 AND fees = 0 AND refunded = 0").fetchone()
+    assert no_spend == 2  # (counted apart: reports._freelancer_count)
     for sort in reports.SPEND_COLUMNS:
         for first, last in (
             (None, None),
