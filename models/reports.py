@@ -1312,13 +1312,20 @@ def _freelancer_home_values(
 
 def _freelancer_rows(run: Callable, first, last, filters: Filters, keys: list[int]) -> list[tuple]:
     """The rows (g, currency, paid, fees, refunded) of the freelancers `keys`, in their order: their contracts' day
-    sums dated first..last that `filters` keeps, added up per currency (a whole life's equal its kept totals)."""
+    sums dated first..last that `filters` keeps, added up per currency (a whole life's equal its kept totals); over
+    whole years or all dates with no filter, their kept years added up (`freelancer_year`, a row per year and
+    currency)."""
     _candidates(run, keys)
-    where, args = _where(filters, "d", first=first, last=last)
+    years = None if filters.any else _years(run, first, last)
+    if years is not None:
+        where, args = _year_where(NO_FILTERS, "d", years)
+        source = f"freelancer_year d WHERE d.freelancer_id IN (SELECT id FROM report_candidate){where}"
+    else:
+        where, args = _where(filters, "d", first=first, last=last)
+        source = f"contract_day d WHERE {_SOME}{where} AND d.contract_id IN ({_CANDIDATES_CONTRACTS})"
     found = run(
         "SELECT d.freelancer_id AS g, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
-        f"SUM(d.refunded) AS refunded FROM contract_day d WHERE {_SOME}{where} AND d.contract_id IN "
-        f"({_CANDIDATES_CONTRACTS}) GROUP BY 1, 2 HAVING {_nonzero('d')} ORDER BY 1, 2",
+        f"SUM(d.refunded) AS refunded FROM {source} GROUP BY 1, 2 HAVING {_nonzero('d')} ORDER BY 1, 2",
         args,
     ).fetchall()
     place = {g: i for i, g in enumerate(keys)}
