@@ -126,15 +126,22 @@ def freelancer_years_sql(contract_id: int | None = None, sign: int = 1, years: s
 def add_years(run: Callable, contract_id: int, sign: int) -> None:
     """Add (sign 1) or take out (sign -1) one contract's `contract_year` rows from its freelancer's
     `freelancer_year`."""
-    keys = FREELANCER_YEAR_KEY
-    update = ", ".join(f"{c} = freelancer_year.{c} + excluded.{c}" for c in FREELANCER_YEAR_COLUMNS[3:])
+    mine = "freelancer_id IN (SELECT freelancer_id FROM contract_year WHERE contract_id = ?)"
+    rows = freelancer_years_sql(contract_id, sign)
+    _moved(run, "freelancer_year", FREELANCER_YEAR_COLUMNS, len(FREELANCER_YEAR_KEY), rows, mine, contract_id, sign)
+
+
+def _moved(run: Callable, table: str, columns: tuple, keys: int, rows: str, mine: str, contract_id: int, sign: int):
+    """One contract's `rows` (SQL, the first `keys` of `columns` their key) added to the kept `table`'s, each to the
+    row of its key; taken out (sign -1), a row they leave counting no contract goes (`mine`: SQL of the rows the
+    contract's may be, its argument the contract)."""
+    update = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns[keys:])
     run(
-        f"INSERT INTO freelancer_year ({', '.join(FREELANCER_YEAR_COLUMNS)}) {freelancer_years_sql(contract_id, sign)} "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {update}"
+        f"INSERT INTO {table} ({', '.join(columns)}) {rows} "
+        f"ON CONFLICT ({', '.join(columns[:keys])}) DO UPDATE SET {update}"
     )
     if sign < 0:
-        mine = "SELECT freelancer_id FROM contract_year WHERE contract_id = ?"
-        run(f"DELETE FROM freelancer_year WHERE contracts = 0 AND freelancer_id IN ({mine})", (int(contract_id),))
+        run(f"DELETE FROM {table} WHERE contracts = 0 AND {mine}", (int(contract_id),))
 
 
 def contract_years_sql(contract_id: int | None = None, days: str = "contract_day") -> str:
@@ -160,15 +167,8 @@ def _report_days(contract_id: int | None, sign: int = 1) -> str:
 
 def add(run: Callable, contract_id: int, sign: int) -> None:
     """Add (sign 1) or take out (sign -1) one contract's `contract_day` rows from the book's `report_day`."""
-    keys, values = REPORT_DAY_COLUMNS[:4], REPORT_DAY_COLUMNS[4:]
-    update = ", ".join(f"{c} = {c} + excluded.{c}" for c in values)
-    run(
-        f"INSERT INTO report_day ({', '.join(REPORT_DAY_COLUMNS)}) {_report_days(contract_id, sign)} "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {update}"
-    )
-    if sign < 0:
-        days = "SELECT day FROM contract_day WHERE contract_id = ?"
-        run(f"DELETE FROM report_day WHERE contracts = 0 AND day IN ({days})", (int(contract_id),))
+    mine = "day IN (SELECT day FROM contract_day WHERE contract_id = ?)"
+    _moved(run, "report_day", REPORT_DAY_COLUMNS, 4, _report_days(contract_id, sign), mine, contract_id, sign)
 
 
 def refresh_contract(run: Callable, contract_id: int) -> None:
@@ -359,19 +359,28 @@ def year_problems(run: Callable | None = None, limit: int = 20, days_agree: bool
         from .entities import database
 
         run = database.execute_sql
-    days = "contract_day" if days_agree else f"({_CONTRACT_DAYS.format(where='')}) AS derived"
     columns = ", ".join(CONTRACT_YEAR_COLUMNS)
-    derived = f"SELECT {columns} FROM ({contract_years_sql(days=days)}) AS y"
-    stored = f"SELECT {columns} FROM contract_year"
+    derived = f"SELECT {columns} FROM ({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
+    return [
+        f"contract #{cid}: its stored yearly sums for the reports differ from its ledger (summary out of date)."
+        for cid in _differing(run, "contract_id", f"SELECT {columns} FROM contract_year", derived, limit)
+    ]
+
+
+def _days_to_add_up(days_agree: bool) -> str:
+    """The day sums a check adds up: the kept ones when they agree with the ledger, else those derived afresh."""
+    return "contract_day" if days_agree else f"({_CONTRACT_DAYS.format(where='')}) AS derived"
+
+
+def _differing(run: Callable, key: str, stored: str, derived: str, limit: int) -> list:
+    """The `key` (contract, freelancer) of each row of either SELECT (`stored`, `derived`: the same columns) that the
+    other lacks, the first `limit` of them."""
     wrong = run(
-        f"SELECT DISTINCT contract_id FROM (SELECT * FROM ({stored} EXCEPT {derived}) AS a UNION ALL "
+        f"SELECT DISTINCT {key} FROM (SELECT * FROM ({stored} EXCEPT {derived}) AS a UNION ALL "
         f"SELECT * FROM ({derived} EXCEPT {stored}) AS b) AS w ORDER BY 1 LIMIT ?",
         (int(limit),),
     ).fetchall()
-    return [
-        f"contract #{cid}: its stored yearly sums for the reports differ from its ledger (summary out of date)."
-        for (cid,) in wrong
-    ]
+    return [row[0] for row in wrong]
 
 
 def freelancer_year_problems(run: Callable | None = None, limit: int = 20, days_agree: bool = False) -> list[str]:
@@ -383,17 +392,12 @@ def freelancer_year_problems(run: Callable | None = None, limit: int = 20, days_
         from .entities import database
 
         run = database.execute_sql
-    days = "contract_day" if days_agree else f"({_CONTRACT_DAYS.format(where='')}) AS derived"
-    columns = ", ".join(FREELANCER_YEAR_COLUMNS)
-    derived = f"SELECT * FROM ({freelancer_years_sql(years=f'({contract_years_sql(days=days)}) AS y')}) AS f"
-    stored = f"SELECT {columns} FROM freelancer_year"
-    wrong = run(
-        f"SELECT DISTINCT freelancer_id FROM (SELECT * FROM ({stored} EXCEPT {derived}) AS a UNION ALL "
-        f"SELECT * FROM ({derived} EXCEPT {stored}) AS b) AS w ORDER BY 1 LIMIT ?",
-        (int(limit),),
-    ).fetchall()
+    years = f"({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
+    stored = f"SELECT {', '.join(FREELANCER_YEAR_COLUMNS)} FROM freelancer_year"
     return [
         f"freelancer #{fid}: the stored yearly sums of their contracts for the reports differ from the ledger "
         "(summary out of date)."
-        for (fid,) in wrong
+        for fid in _differing(
+            run, "freelancer_id", stored, f"SELECT * FROM ({freelancer_years_sql(years=years)}) AS f", limit
+        )
     ]

@@ -479,6 +479,31 @@ class _Fetched(list):
         return list(self)
 
 
+# Whole years and all dates the walks are tried over (the book's years: 2024 to 2026), and the places of the pages.
+WALKED_RANGES = (
+    (None, None),
+    (date(2025, 1, 1), date(2025, 12, 31)),
+    (date(2024, 1, 1), date(2026, 12, 31)),
+    (date(2025, 1, 1), None),
+)
+WALKED_PLACES = ((0, 1), (0, 2), (1, 3), (4, 20))
+
+
+def _walk_counted(run, table: str, read: list[int]):
+    """`run`, adding to read[-1] the rows each batch of the walk through `table`'s kept years reads
+    (reports._walked)."""
+
+    def counted(sql, args=()):
+        found = run(sql, args)
+        if f"FROM {table} d WHERE d.year = ?" not in sql or f"ORDER BY {reports.SIZE_SQL} DESC" not in sql:
+            return found
+        rows = _Fetched(found.fetchall())
+        read[-1] += len(rows)
+        return rows
+
+    return counted
+
+
 @pytest.fixture
 def years_apart(book):
     """Fourteen contracts in three currencies paid over 2024, 2025 and 2026 at rates that go from half to one and a
@@ -514,26 +539,14 @@ def test_sorted_in_the_home_currency_by_contract_walks_the_largest_years_and_sto
     run = database.connection().execute
     monkeypatch.setattr(reports, "_WALK_STEP", 1)
     read, stopped = [], []
-
-    def counted(sql, args=()):
-        found = run(sql, args)
-        if f"ORDER BY {reports.SIZE_SQL} DESC" not in sql:
-            return found
-        rows = _Fetched(found.fetchall())
-        read[-1] += len(rows)
-        return rows
+    counted = _walk_counted(run, "contract_year", read)
 
     (kept,) = run("SELECT COUNT(*) FROM contract_year").fetchone()
     for sort in reports.SPEND_COLUMNS:
-        for first, last in (
-            (None, None),
-            (date(2025, 1, 1), date(2025, 12, 31)),
-            (date(2024, 1, 1), date(2026, 12, 31)),
-            (date(2025, 1, 1), None),
-        ):
+        for first, last in WALKED_RANGES:
             assert reports._years(run, first, last) is not None  # (whole years: walked)
             for filters in (Filters(), Filters(policy="upwork"), Filters(freelancer_id=1)):
-                for offset, limit in ((0, 1), (0, 2), (1, 3), (4, 20)):
+                for offset, limit in WALKED_PLACES:
                     kw = {"first": first, "last": last, "filters": filters, "sort": sort, "home": "EUR"}
                     read.append(0)
                     page = reports.ordered_page("spend_by_contract", counted, offset=offset, limit=limit, **kw)
@@ -615,27 +628,15 @@ def test_sorted_in_the_home_currency_by_freelancer_walks_their_largest_years_and
     run = database.connection().execute
     monkeypatch.setattr(reports, "_WALK_STEP", 1)
     read, stopped = [], []
-
-    def counted(sql, args=()):
-        found = run(sql, args)
-        if "FROM freelancer_year d WHERE d.year = ?" not in sql:
-            return found
-        rows = _Fetched(found.fetchall())
-        read[-1] += len(rows)
-        return rows
+    counted = _walk_counted(run, "freelancer_year", read)
 
     (kept,) = run("SELECT COUNT(*) FROM freelancer_year").fetchone()
     (no_spend,) = run("SELECT COUNT(*) FROM freelancer_year WHERE paid = 0 AND fees = 0 AND refunded = 0").fetchone()
     assert no_spend == 2  # (counted apart: reports._freelancer_count)
     for sort in reports.SPEND_COLUMNS:
-        for first, last in (
-            (None, None),
-            (date(2025, 1, 1), date(2025, 12, 31)),
-            (date(2024, 1, 1), date(2026, 12, 31)),
-            (date(2025, 1, 1), None),
-        ):
+        for first, last in WALKED_RANGES:
             for filters in (Filters(), Filters(policy="upwork")):
-                for offset, limit in ((0, 1), (0, 2), (1, 3), (4, 20)):
+                for offset, limit in WALKED_PLACES:
                     kw = {"first": first, "last": last, "filters": filters, "sort": sort, "home": "EUR"}
                     read.append(0)
                     page = reports.ordered_page("spend_by_freelancer", counted, offset=offset, limit=limit, **kw)
