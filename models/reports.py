@@ -326,6 +326,13 @@ def _year_where(filters: Filters, alias: str, years: tuple[str | None, str | Non
     return where + rest, [*args, *rest_args]
 
 
+def _freelancers_kept(filters: Filters) -> bool:
+    """Whether the freelancers' own kept years (`freelancer_year`, book format 13) give a report by freelancer over
+    whole years: when no filter leaves out some of their contracts (they add up every contract of the freelancer;
+    with a filter, their contracts' kept years are added up instead)."""
+    return not filters.any
+
+
 def _one_year(years: tuple[str | None, str | None]) -> bool:
     """Whether `years` is one year: a row per contract then, none to add up."""
     return years[0] is not None and years[0] == years[1]
@@ -705,7 +712,7 @@ def _freelancer_sums(run: Callable, first: date | None, last: date | None, filte
         )
     elif (years := _years(run, first, last)) is not None:
         where, args = _year_where(filters, "d", years)
-        source = "freelancer_year d WHERE 1" if not filters.any else f"contract_year d WHERE {_SOME}"
+        source = "freelancer_year d WHERE 1" if _freelancers_kept(filters) else f"contract_year d WHERE {_SOME}"
         sql = (
             "SELECT d.freelancer_id AS g, d.currency AS currency, SUM(d.paid) AS paid, SUM(d.fees) AS fees, "
             f"SUM(d.refunded) AS refunded FROM {source}{where} GROUP BY 1, 2 HAVING {_nonzero('d')}"
@@ -1025,7 +1032,7 @@ def _narrowed(run: Callable, by: str, first, last, filters: Filters, sort: str, 
             (currency, lo * (1 - _WIDE), hi * (1 + _WIDE)),
         )
     years = _years(run, first, last)
-    if years is not None and (by == "contract" or not filters.any):
+    if years is not None and (by == "contract" or _freelancers_kept(filters)):
         return _walked(run, by, first, last, filters, sort, top, ranges, years)
     per, args = _bounds_sql(by, first, last, filters, sort, years)
     # In SQL, every group's bounds made once: the top-th largest least, the groups whose most reaches it (or whose
@@ -1070,7 +1077,7 @@ def _bounds_sql(
     shown = " OR ".join(f"{added(f'd.{b}')} != 0" for b in SPEND_SUMS)
     if years is not None:  # (whole years: each contract's kept years, with its days' sizes and how many days)
         where, args = _year_where(filters, "d", years)
-        table = "freelancer_year" if by == "freelancer" and not filters.any else "contract_year"
+        table = "freelancer_year" if by == "freelancer" and _freelancers_kept(filters) else "contract_year"
         size, days, source = " + ".join(f"d.{b}_size" for b in signs), added("d.days"), f"{table} d WHERE 1"
         grouped = key if by == "contract" else f"{key}, d.currency"  # (by contract: in the order of the key)
     else:
@@ -1316,7 +1323,7 @@ def _freelancer_rows(run: Callable, first, last, filters: Filters, keys: list[in
     whole years or all dates with no filter, their kept years added up (`freelancer_year`, a row per year and
     currency)."""
     _candidates(run, keys)
-    years = None if filters.any else _years(run, first, last)
+    years = _years(run, first, last) if _freelancers_kept(filters) else None
     if years is not None:
         where, args = _year_where(NO_FILTERS, "d", years)
         source = f"freelancer_year d WHERE d.freelancer_id IN (SELECT id FROM report_candidate){where}"

@@ -479,6 +479,14 @@ class _Fetched(list):
         return list(self)
 
 
+def _as_every_group_converted(key: str, counted, run, monkeypatch, offset: int, limit: int, kw: dict) -> None:
+    """The page of `key` read through `counted` (walked, its rows counted) is the one with every group converted."""
+    page = reports.ordered_page(key, counted, offset=offset, limit=limit, **kw)
+    with monkeypatch.context() as every:
+        every.setattr(reports, "_narrowed", lambda *a, **k: None)
+        assert page == reports.ordered_page(key, run, offset=offset, limit=limit, **kw), (key, offset, limit, kw)
+
+
 # Whole years and all dates the walks are tried over (the book's years: 2024 to 2026), and the places of the pages.
 WALKED_RANGES = (
     (None, None),
@@ -549,10 +557,7 @@ def test_sorted_in_the_home_currency_by_contract_walks_the_largest_years_and_sto
                 for offset, limit in WALKED_PLACES:
                     kw = {"first": first, "last": last, "filters": filters, "sort": sort, "home": "EUR"}
                     read.append(0)
-                    page = reports.ordered_page("spend_by_contract", counted, offset=offset, limit=limit, **kw)
-                    with monkeypatch.context() as every:
-                        every.setattr(reports, "_narrowed", lambda *a, **k: None)
-                        assert page == reports.ordered_page("spend_by_contract", run, offset=offset, limit=limit, **kw)
+                    _as_every_group_converted("spend_by_contract", counted, run, monkeypatch, offset, limit, kw)
                     stopped.append(0 < read[-1] < kept and first is None and not filters.any)
     assert any(stopped)  # (over all dates, some pages read fewer years than the book keeps)
 
@@ -639,12 +644,7 @@ def test_sorted_in_the_home_currency_by_freelancer_walks_their_largest_years_and
                 for offset, limit in WALKED_PLACES:
                     kw = {"first": first, "last": last, "filters": filters, "sort": sort, "home": "EUR"}
                     read.append(0)
-                    page = reports.ordered_page("spend_by_freelancer", counted, offset=offset, limit=limit, **kw)
-                    with monkeypatch.context() as every:
-                        every.setattr(reports, "_narrowed", lambda *a, **k: None)
-                        assert page == reports.ordered_page(
-                            "spend_by_freelancer", run, offset=offset, limit=limit, **kw
-                        ), (sort, first, last, filters, offset)
+                    _as_every_group_converted("spend_by_freelancer", counted, run, monkeypatch, offset, limit, kw)
                     assert (read[-1] > 0) is not filters.any  # (walked, but for the filtered)
                     stopped.append(0 < read[-1] < kept and first is None)
     assert any(stopped)  # (over all dates, some pages read fewer rows than the book keeps)
