@@ -2059,6 +2059,9 @@ def top_rows(
     few of each of the book's currencies (each a LIMIT: a window function ranking every row took twice as long),
     then counts them. `run`: a connection's `execute`."""
     if key == "spend_by_freelancer":
+        years = _years(run, first, last) if _freelancers_kept(filters) else None
+        if years is not None and _one_year(years):
+            return _top_freelancers_walked(run, years[0], top)
         sql, args = _freelancer_sums(run, first, last, filters)
         columns, kind = "g, currency, paid, fees, refunded", "freelancer"
     elif key == "budget_vs_actual":
@@ -2082,6 +2085,44 @@ def top_rows(
     else:
         rows = _budget_rows((cid, labels[cid], cur, b, p, r) for cid, cur, b, p, r in ranked)
     return Top(key, tuple(rows), counts)
+
+
+def _top_freelancers_walked(run: Callable, year: str, top: int) -> Top:
+    """`top_rows` of spend by freelancer over one whole year with no filter, from the freelancers' kept years
+    (`freelancer_year`: a row per freelancer and currency, as the report's): each currency's rows walked largest
+    first by size through their index (`freelancer_year_size`), a batch at a time, until the `top`-th spend found is
+    above the size of the last row read, which no row left can reach (a spend, paid + fees - refunds, is at most
+    its sums' sizes added up); then each currency's rows counted in one pass over the year."""
+    in_order = _TOP_ORDER["spend_by_freelancer"][2]
+    nonzero = " OR ".join(f"d.{c} != 0" for c in SPEND_SUMS)
+    counts = {
+        str(c): int(n)
+        for c, n in run(
+            f"SELECT d.currency, COUNT(*) FROM freelancer_year d WHERE d.year = ? AND ({nonzero}) "
+            "GROUP BY +d.currency",  # (the year's rows read in their own order, then sorted: not each looked up)
+            [year],
+        )
+    }
+    found: list[tuple] = []
+    step = max(_WALK_STEP, 2 * top)
+    for currency in sorted(counts):
+        best: list[tuple] = []  # (the currency's rows shown so far, in the chart's order: the first `top` kept)
+        read = 0
+        while True:
+            rows = run(
+                f"SELECT d.freelancer_id, d.currency, d.paid, d.fees, d.refunded, {SIZE_SQL} FROM freelancer_year d "
+                f"WHERE d.year = ? AND d.currency = ? ORDER BY {SIZE_SQL} DESC, d.freelancer_id DESC LIMIT ? OFFSET ?",
+                [year, currency, step, read],
+            ).fetchall()
+            read += len(rows)
+            spent = [(int(g), str(c), int(p), int(f), int(r)) for g, c, p, f, r, _ in rows if p + f - r != 0]
+            best = sorted(best + spent, key=in_order)[:top]
+            if len(rows) < step or (len(best) == top and best[-1][2] + best[-1][3] - best[-1][4] > rows[-1][5]):
+                break  # (every row read, or none left can reach the chart: a tie may, on its id)
+            step *= 2
+        found += best
+    labels = {int(k): v for k, v in _labels("freelancer", [row[0] for row in found], run).items()}
+    return Top("spend_by_freelancer", tuple(_spend_rows(found, labels.__getitem__)), counts)
 
 
 # ------------------------------------------------------------------ drill-down

@@ -676,6 +676,53 @@ def test_a_freelancer_paid_a_little_in_each_currency_is_still_found_by_the_walk(
         assert page.groups == 19
 
 
+def test_a_charts_few_freelancers_of_a_year_are_walked_largest_first_and_give_what_the_days_give(
+    freelancers_apart, monkeypatch
+):
+    """Over one whole year with no filter, the few freelancers a chart shows of each currency are read walking the
+    year's freelancers largest first (reports._top_freelancers_walked, a row at a time here) until none left can
+    reach the chart: the rows and the counts are those the day sums give, for each year and number shown, and some
+    walks stop before reading every row of their year."""
+    run = database.connection().execute
+    monkeypatch.setattr(reports, "_WALK_STEP", 1)
+    read, stopped = [], []
+    counted = _walk_counted(run, "freelancer_year", read)
+    for year in (2024, 2025, 2026):
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        (kept,) = run("SELECT COUNT(*) FROM freelancer_year WHERE year = ?", (str(year),)).fetchone()
+        for top in (1, 2, 3, 20):
+            read.append(0)
+            walked = reports.top_rows("spend_by_freelancer", counted, first=first, last=last, top=top)
+            with monkeypatch.context() as days:
+                days.setattr(reports, "_years", lambda *a: None)
+                assert walked == reports.top_rows("spend_by_freelancer", run, first=first, last=last, top=top)
+            assert read[-1] > 0 and walked.rows, (year, top)
+            stopped.append(read[-1] < kept)
+    assert any(stopped)
+
+
+def test_a_charts_walk_reads_on_past_a_large_refund_and_a_tie_for_the_last_place(book, monkeypatch):
+    """In 2026, a freelancer paid $900.00 and refunded $600.00 (the largest sums, a spend of $300.00), and three
+    paid $500.00 each: the chart of one shows the first of the three by id, though the walk meets the refunded one
+    first, then the last of the three (by size, then id, largest first): it stops only once the last place's spend
+    is above every size left."""
+    day = date(2026, 2, 3)
+
+    def paid(name: str, amount: int):
+        person = ops.create_freelancer(name)
+        c = ops.create_contract(name, person, currency="USD", started_on=day, today=day)
+        return ops.release_payment(funded_milestone(c, amount, "Work", today=day), today=day)
+
+    ops.record_refund(paid("Refunded", 90_000), 60_000, today=day + timedelta(days=5))
+    for i in range(3):
+        paid(f"Same {i}", 50_000)
+    monkeypatch.setattr(reports, "_WALK_STEP", 1)
+    run = database.connection().execute
+    for top, shown in ((1, ["Same 0"]), (4, ["Same 0", "Same 1", "Same 2", "Refunded"])):
+        few = reports.top_rows("spend_by_freelancer", run, first=date(2026, 1, 1), last=date(2026, 12, 31), top=top)
+        assert [r.label for r in few.rows] == shown and few.counts == {"USD": 4}
+
+
 # Whole years as far as the book's days go: bounded from each contract's kept years, their days' sizes added up.
 WHOLE_2026 = ((date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 1, 1), None))
 
