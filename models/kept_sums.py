@@ -115,8 +115,8 @@ def _weights(run: Callable, kinds: list[tuple[str, int, int]]) -> None:
     run(
         f"INSERT INTO temp.check_wc SELECT c.id, {_DRAW}, {', '.join(f'c.{d}' for d in report_totals.DIMENSIONS)}, "
         f"g.w, wf.w * wu.w % {P} FROM contract c LEFT JOIN temp.check_wg g ON {_same_key('g', 'c')} "
-        "LEFT JOIN temp.check_wf wf ON wf.freelancer_id = c.freelancer_id "
-        "LEFT JOIN temp.check_wu wu ON wu.currency = c.currency"
+        "LEFT JOIN temp.check_wf wf ON wf.freelancer_id = +c.freelancer_id "
+        "LEFT JOIN temp.check_wu wu ON wu.currency = +c.currency"
     )
     run("CREATE TEMP TABLE check_wd (day PRIMARY KEY, w INTEGER NOT NULL, wm INTEGER, wy INTEGER) WITHOUT ROWID")
     run(f"INSERT INTO temp.check_wd (day, w) SELECT date, {_DRAW} FROM (SELECT DISTINCT date FROM ledger_entry)")
