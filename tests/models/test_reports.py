@@ -676,6 +676,36 @@ def test_a_freelancer_paid_a_little_in_each_currency_is_still_found_by_the_walk(
         assert page.groups == 19
 
 
+def test_the_freelancers_whose_most_reaches_furthest_are_converted_first_and_the_rest_only_if_they_may_reach_the_page(
+    book, monkeypatch
+):
+    """Two freelancers paid $9,000.00 each in February 2026 at 0.5 (€4,500.00, though the dollar went to 1.5 in
+    March: each may come to €13,500.00), one paid €10,000.00 and others far less: the two whose most reaches furthest
+    are converted first (reports._converted_in_turn), and the one paid in euros after them, as their figures leave
+    room above its least; it comes first."""
+    rates.set_home_currency("EUR")
+    rates.record_rate("USD", "2026-02", "0.5", today=D3)
+    rates.record_rate("USD", "2026-03", "1.5", today=D3)
+
+    def paid(name: str, currency: str, amount: int, day: date) -> None:
+        person = ops.create_freelancer(name)
+        c = ops.create_contract(name, person, currency=currency, started_on=date(2026, 1, 5), today=date(2026, 1, 5))
+        ops.release_payment(funded_milestone(c, amount, "Work", today=day), today=day)
+
+    paid("Dollars 1", "USD", 900_000, date(2026, 2, 10))
+    paid("Dollars 2", "USD", 900_000, date(2026, 2, 11))
+    paid("In March", "USD", 1_000, date(2026, 3, 2))
+    paid("Euros", "EUR", 1_000_000, date(2026, 2, 12))
+    for i in range(6):  # (far below: never candidates, so that the few are looked at apart)
+        paid(f"Small {i}", "EUR", 10_000, date(2026, 2, 12))
+    turns = []
+    real = reports._freelancer_home_values
+    monkeypatch.setattr(reports, "_freelancer_home_values", lambda *a, **k: turns.append(1) or real(*a, **k))
+    page = reports.spend_by_freelancer(first=date(2026, 1, 1), last=date(2026, 12, 31), sort="spend", limit=1)
+    assert [(r.label, r.figures["paid"].amount) for r in page.home_rows] == [("Euros", 1_000_000)]
+    assert len(turns) == 2 and page.groups == 10
+
+
 def test_a_charts_few_freelancers_of_a_year_are_walked_largest_first_and_give_what_the_days_give(
     freelancers_apart, monkeypatch
 ):
