@@ -1157,9 +1157,7 @@ def _walked(
             if walk[2] or (year, currency) not in ahead:
                 continue
             rows = run(
-                f"SELECT {key}, {SIZE_SQL} FROM {table} d WHERE d.year = ? AND d.currency = ?{rest} "
-                f"ORDER BY {SIZE_SQL} DESC, {key} DESC LIMIT ? OFFSET ?",  # (one order: no row read twice)
-                [year, currency, *rest_args, step, walk[0]],
+                _largest_first(table, key, f"{key}, {SIZE_SQL}", rest), [year, currency, *rest_args, step, walk[0]]
             ).fetchall()
             walk[0] += len(rows)
             walk[1] = rows[-1][1] if rows else 0
@@ -1213,6 +1211,16 @@ def _walked(
     else:
         groups = _freelancer_count(run, years)
     return _kept_candidates(run, ids, groups)
+
+
+def _largest_first(table: str, key: str, columns: str, rest: str = "") -> str:
+    """SQL of a batch of a walk through `table`'s kept years (contract_year, freelancer_year) of one year and
+    currency (the arguments: year, currency, those of `rest`'s conditions, how many, from which), largest first by
+    size through their index (*_year_size), then by `key`, largest first: one order, so no row is read twice."""
+    return (
+        f"SELECT {columns} FROM {table} d WHERE d.year = ? AND d.currency = ?{rest} "
+        f"ORDER BY {SIZE_SQL} DESC, {key} DESC LIMIT ? OFFSET ?"
+    )
 
 
 def _freelancer_count(run: Callable, years: tuple[str | None, str | None]) -> int:
@@ -2093,7 +2101,8 @@ def top_rows(
     """The `top` rows of each currency of the report `key` (spend_by_freelancer, as recorded; budget_vs_actual)
     that its chart shows, and how many rows each currency has: one statement makes every row once, reads the first
     few of each of the book's currencies (each a LIMIT: a window function ranking every row took twice as long),
-    then counts them. `run`: a connection's `execute`."""
+    then counts them (by freelancer over one whole year with no filter, from their kept years: walked largest
+    first instead, `_top_freelancers_walked`). `run`: a connection's `execute`."""
     if key == "spend_by_freelancer":
         years = _years(run, first, last) if _freelancers_kept(filters) else None
         if years is not None and _one_year(years):
@@ -2145,10 +2154,9 @@ def _top_freelancers_walked(run: Callable, year: str, top: int) -> Top:
         best: list[tuple] = []  # (the currency's rows shown so far, in the chart's order: the first `top` kept)
         read = 0
         while True:
+            columns = f"d.freelancer_id, d.currency, d.paid, d.fees, d.refunded, {SIZE_SQL}"
             rows = run(
-                f"SELECT d.freelancer_id, d.currency, d.paid, d.fees, d.refunded, {SIZE_SQL} FROM freelancer_year d "
-                f"WHERE d.year = ? AND d.currency = ? ORDER BY {SIZE_SQL} DESC, d.freelancer_id DESC LIMIT ? OFFSET ?",
-                [year, currency, step, read],
+                _largest_first("freelancer_year", "d.freelancer_id", columns), [year, currency, step, read]
             ).fetchall()
             read += len(rows)
             spent = [(int(g), str(c), int(p), int(f), int(r)) for g, c, p, f, r, _ in rows if p + f - r != 0]
