@@ -217,6 +217,34 @@ def _freelancer_years(db: pw.Database) -> None:
     db.execute_sql(FREELANCER_YEAR_SIZE_INDEX)
 
 
+# Each year's contracts with a budget, of a currency, by what is left of the budget after the year's payments and
+# refunds (negative: over budget), with the figures budget against actual shows (models/reports.py
+# `_budget_walked`: a page sorted by what is left reads only its own rows, and the chart's contracts over budget are
+# the index's few below zero); and each currency's contracts by their budget, largest first.
+BUDGET_LEFT_INDEX = (
+    "CREATE INDEX IF NOT EXISTS contract_year_left ON contract_year "
+    "(year, currency, (budget - paid + refunded), budget, paid, refunded) WHERE budget IS NOT NULL"
+)
+CURRENCY_BUDGET_INDEX = (
+    "CREATE INDEX IF NOT EXISTS contract_currency_budget ON contract (currency, budget) WHERE budget IS NOT NULL"
+)
+
+
+def _budget_years(db: pw.Database) -> None:
+    """Book format 14: each contract's kept years name its budget (models/report_totals.py), and are indexed by
+    year, currency and what is left of the budget (BUDGET_LEFT_INDEX); the contracts by currency and budget
+    (CURRENCY_BUDGET_INDEX): budget against actual over a whole year, sorted by what is left or by the budget, and
+    its chart, read only the rows they show. Filled here from the contracts."""
+    columns = {row[1] for row in db.execute_sql("PRAGMA table_info(contract_year)")}
+    if "budget" not in columns:  # a new book (or one whose years format 11 made just now) has it already
+        db.execute_sql("ALTER TABLE contract_year ADD COLUMN budget INTEGER")
+        db.execute_sql(
+            "UPDATE contract_year SET budget = (SELECT c.budget FROM contract c WHERE c.id = contract_year.contract_id)"
+        )
+    db.execute_sql(BUDGET_LEFT_INDEX)
+    db.execute_sql(CURRENCY_BUDGET_INDEX)
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -233,6 +261,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _year_sums,
     _year_size_index,
     _freelancer_years,
+    _budget_years,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
@@ -254,6 +283,7 @@ ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     10: (("contract_day", "paid"), ("report_day", "paid")),
     11: (("contract_year", "paid"),),
     13: (("freelancer_year", "paid"),),
+    14: (("contract_year", "budget"),),
 }
 
 
@@ -508,7 +538,7 @@ def expected_schema() -> schema.Structure:
 # schema is exactly that one. tests/models/test_book_files.py fails with the new value when the migrations
 # change. Anything else (a book changed outside Escrowbook, or an SQLite that describes the same schema in
 # other words) is compared with the schema the migrations make, as before: the fingerprint only says yes.
-SCHEMA_DIGEST = "821b81d61481d46762b9f780990fde0ed713e5726e8144a4eb387c4f69799eff"
+SCHEMA_DIGEST = "df370ebfe98632d1f8ed531e3ada357f8ebd99d229907409cc107b7ce8439466"
 
 
 def schema_problems(run) -> list[str]:

@@ -462,7 +462,9 @@ class ContractYear(BaseModel):
     (models/report_totals.py); with the sizes of its days' spend sums added up and how many days it adds up (what
     bounds its figures converted day by day: models/reports.py `_narrowed`). Clustered by year; indexed (book format
     12, models/book.py YEAR_SIZE_INDEX) by year, currency and its spend sums' sizes added up, largest first for a
-    page of contracts sorted in the home currency (models/reports.py `_walked`)."""
+    page of contracts sorted in the home currency (models/reports.py `_walked`); and (book format 14, BUDGET_LEFT_INDEX)
+    by year, currency and what is left of its contract's budget after the year's payments and refunds, for budget
+    against actual over a whole year (models/reports.py `_budget_walked`)."""
 
     contract = pw.ForeignKeyField(Contract, on_delete="CASCADE", index=True)
     year = pw.CharField()  # "YYYY" of the days it adds up
@@ -479,6 +481,7 @@ class ContractYear(BaseModel):
     fees_size = pw.IntegerField()
     refunded_size = pw.IntegerField()
     days = pw.IntegerField()  # its contract_day rows
+    budget = pw.IntegerField(null=True)  # (book format 14) the contract's budget when the row was derived
 
     class Meta:
         primary_key = pw.CompositeKey("year", "contract")

@@ -22,11 +22,11 @@ same pass again; and `freelancer_year` by its freelancer times its year times it
 `contract_year` row is by its contract's freelancer and currency and its year in the pass over that table.
 
 What is not a sum is compared exactly, in the same passes: each stored row's currency, freelancer, status and
-policy against its contract's, the totals' escrow (funded - released - escrow refunded), next deadline and
-status, a row for every contract in `contract_totals`, no day or month row that adds up to nothing, whole
-numbers only. Anything these passes cannot vouch for (an entry or a row naming a contract the book does not
-have, a contract id beyond P) and any difference at all leave the verdict to the exact derivation, which names
-the contracts (models/check.py, models/report_totals.py).
+policy (and each year's budget) against its contract's, the totals' escrow (funded - released - escrow refunded),
+next deadline and status, a row for every contract in `contract_totals`, no day or month row that adds up to
+nothing, whole numbers only. Anything these passes cannot vouch for (an entry or a row naming a contract the book
+does not have, a contract id beyond P) and any difference at all leave the verdict to the exact derivation, which
+names the contracts (models/check.py, models/report_totals.py).
 
 A book kept in PostgreSQL is verified by the exact derivation (its server hashes the rows instead of sorting).
 """
@@ -110,11 +110,11 @@ def _weights(run: Callable, kinds: list[tuple[str, int, int]]) -> None:
             run(f"INSERT OR IGNORE INTO temp.{table} SELECT {column}, {_DRAW} FROM ({distinct})")
     run(
         "CREATE TEMP TABLE check_wc (id INTEGER PRIMARY KEY, w INTEGER NOT NULL, currency, freelancer_id, status, "
-        "policy_id, g INTEGER, f INTEGER)"
+        "policy_id, g INTEGER, f INTEGER, budget)"
     )
     run(
         f"INSERT INTO temp.check_wc SELECT c.id, {_DRAW}, {', '.join(f'c.{d}' for d in report_totals.DIMENSIONS)}, "
-        f"g.w, wf.w * wu.w % {P} FROM contract c LEFT JOIN temp.check_wg g ON {_same_key('g', 'c')} "
+        f"g.w, wf.w * wu.w % {P}, c.budget FROM contract c LEFT JOIN temp.check_wg g ON {_same_key('g', 'c')} "
         "LEFT JOIN temp.check_wf wf ON wf.freelancer_id = +c.freelancer_id "
         "LEFT JOIN temp.check_wu wu ON wu.currency = +c.currency"
     )
@@ -231,8 +231,8 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
     ).fetchone()
     # contract_year, in the order of its key: each row weighted by its contract and year, as the day rows are
     # above, each day's by its year (the same sums, added up per contract and year, and their sizes and days), with
-    # the same exact checks.
-    year_columns = report_totals.CONTRACT_YEAR_COLUMNS[2 + len(report_totals.DIMENSIONS) :]
+    # the same exact checks, and its budget against its contract's (book format 14).
+    year_columns = report_totals.YEAR_SUMS
     stored_sizes = " + ".join(f"s.{c}_size % {P} * {size_m[c]} % {P}" for c in report_totals.SIZED)
     year_sizes = f"(({_row_factor(day_m, 's')} + {stored_sizes} + s.days % {P} * {size_m['days']}) % {P})"
     # Beside it, each row weighted by its contract's freelancer and currency and by its year, with its spend sums,
@@ -242,7 +242,8 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
     years = run(
         f"""
         SELECT COALESCE(SUM(wc.w * wy.w % {P} * {year_sizes} % {P}), 0) % {P},
-               COALESCE(SUM(wc.w IS NULL OR wy.w IS NULL OR wc.f IS NULL OR {dims} OR s.days <= 0
+               COALESCE(SUM(wc.w IS NULL OR wy.w IS NULL OR wc.f IS NULL OR {dims} OR s.budget IS NOT wc.budget
+                            OR s.days <= 0
                             OR typeof(s.year) != 'text' OR {_whole("s", year_columns)}), 0),
                COALESCE(SUM(wc.f * wy.w % {P} * {counted.format(count=free_m["contracts"])} % {P}), 0) % {P}
         FROM contract_year s LEFT JOIN temp.check_wc wc ON wc.id = s.contract_id

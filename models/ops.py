@@ -363,6 +363,8 @@ def edit_contract(
     refresh_search(database, c.id)
     if freelancer is not None:  # the reports' day sums name the contract's freelancer (models/report_totals.py)
         report_totals.refresh_contract(database.execute_sql, c.id)
+    elif budget is not ...:  # (its kept years name its budget)
+        report_totals.budget_changed(database.execute_sql, c.id)
     _audit(c, "contract edited", ", ".join(changed), now)
     return c
 

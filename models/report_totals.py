@@ -18,7 +18,8 @@ no report reads them. They read these tables instead:
   - `contract_year` (book format 11): each contract's `contract_day` rows added up per year, with the same
     columns, so that a report over whole years (the year so far, a past year) reads a row per contract and year
     (a book of a million contracts has three million day rows in a year, and 400,000 rows of that year). Kept
-    with the contract's days: derived anew from them after them, in the same transaction.
+    with the contract's days: derived anew from them after them, in the same transaction. With the contract's
+    budget (book format 14), given anew when the budget is edited (`budget_changed`).
   - `freelancer_year` (book format 13): the `contract_year` rows of each freelancer, year and currency added up
     (the spend sums, their sizes and days), with the count of contract years each adds up: what a page of
     freelancers sorted in the home currency walks largest first, and a report by freelancer over whole years
@@ -53,7 +54,9 @@ DIMENSIONS = ("currency", "freelancer_id", "status", "policy_id")  # the contrac
 CONTRACT_DAY_COLUMNS = ("contract_id", "day", *DIMENSIONS, *SUMS)
 REPORT_DAY_COLUMNS = ("day", "currency", "status", "policy_id", *SUMS, "contracts")
 SIZED = ("paid", "fees", "refunded")  # the sums whose days' sizes contract_year adds up (the spend's)
-CONTRACT_YEAR_COLUMNS = ("contract_id", "year", *DIMENSIONS, *SUMS, *(f"{s}_size" for s in SIZED), "days")
+YEAR_SUMS = (*SUMS, *(f"{s}_size" for s in SIZED), "days")  # contract_year's whole numbers, added up from the days
+# (the contract's budget last, book format 14: as it was when the row was derived, as its DIMENSIONS are)
+CONTRACT_YEAR_COLUMNS = ("contract_id", "year", *DIMENSIONS, *YEAR_SUMS, "budget")
 FREELANCER_YEAR_KEY = ("year", "freelancer_id", "currency")
 FREELANCER_YEAR_COLUMNS = (*FREELANCER_YEAR_KEY, *SIZED, *(f"{s}_size" for s in SIZED), "days", "contracts")
 TABLES = ("contract_day", "report_day", "contract_year", "freelancer_year")
@@ -95,13 +98,15 @@ _REPORT_DAYS = (
 # A contract's years (book format 11), from its day sums ({days}: contract_day, or the days derived from the
 # ledger): a row per contract and year with days, with the contract's currency, freelancer, status and policy as
 # its day rows name them (the same on every row of a contract: derived together), the sizes of its days' spend sums
-# added up and how many days. (A year whose sums add up to 0, a fee returned the next day, keeps its row: its sizes
-# bound what its days convert to.)
+# added up, how many days, and the contract's budget (book format 14: what budget against actual over a whole year
+# walks, models/book.py BUDGET_LEFT_INDEX). (A year whose sums add up to 0, a fee returned the next day, keeps its
+# row: its sizes bound what its days convert to.)
 _YEAR_KEY = "contract_id, substr(day, 1, 4), " + ", ".join(DIMENSIONS)
 _CONTRACT_YEARS = (
     f"SELECT contract_id, substr(day, 1, 4) AS year, {', '.join(DIMENSIONS)}, "
     f"{', '.join(f'SUM({s}) AS {s}' for s in SUMS)}, {', '.join(f'SUM(abs({s})) AS {s}_size' for s in SIZED)}, "
-    f"COUNT(*) AS days FROM {{days}} WHERE 1 {{where}} GROUP BY {_YEAR_KEY}"
+    "COUNT(*) AS days, (SELECT b.budget FROM contract b WHERE b.id = contract_id) AS budget "
+    f"FROM {{days}} WHERE 1 {{where}} GROUP BY {_YEAR_KEY}"
 )
 
 
@@ -182,6 +187,15 @@ def refresh_contract(run: Callable, contract_id: int) -> None:
     run("DELETE FROM contract_year WHERE contract_id = ?", (int(contract_id),))
     run(f"INSERT INTO contract_year ({', '.join(CONTRACT_YEAR_COLUMNS)}) {contract_years_sql(contract_id)}")
     add_years(run, contract_id, 1)
+
+
+def budget_changed(run: Callable, contract_id: int) -> None:
+    """The contract's years given its budget as it now is (an edit of the budget: models/ops.py edit_contract)."""
+    run(
+        "UPDATE contract_year SET budget = (SELECT c.budget FROM contract c WHERE c.id = contract_year.contract_id) "
+        "WHERE contract_id = ?",
+        (int(contract_id),),
+    )
 
 
 def rebuild(run: Callable) -> None:

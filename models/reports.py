@@ -54,6 +54,7 @@ import calendar
 import contextlib
 import functools
 import gc
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -1978,9 +1979,130 @@ def _budget_order(
     """A page of budget against actual sorted by `sort`, largest first in each currency (Z to A), then by id: its
     rows (id, currency, budget, paid, refunded), how many contracts have a budget, and their totals per currency,
     (currency, contracts, budget, paid, refunded): one statement, every contract's figures made once, then the
-    page and the totals both read from them."""
+    page and the totals both read from them (over one whole year with no filter, by what is left or by the budget:
+    only the page's own rows read, `_budget_walked`)."""
+    walks = sort in _BUDGET_WALKS and limit is not None and offset + limit <= _BUDGET_WALK_MOST
+    year = _budget_year(run, first, last, filters) if walks else None
+    if year is not None:
+        return _budget_walked(run, year, sort, offset, limit)
     source, args = _budget_figures(run, first, last, *filters.sql())
     return _budget_cut(run, source, args, f"currency DESC, {BUDGET_ORDER[sort]} DESC, id", offset, limit)
+
+
+_BUDGET_WALKS = ("left", "budget")  # the figures a page of budget against actual over a year walks its indexes by
+# The rows a walk reads at most (a page further down: every contract's figures made at once instead, which takes as
+# long at a million contracts as walking about 500,000 rows in order).
+_BUDGET_WALK_MOST = 500_000
+# What is left of a budget after the year's payments and refunds, as BUDGET_LEFT_INDEX (models/book.py) keeps it.
+_LEFT_SQL = "(y.budget - y.paid + y.refunded)"
+
+
+def _budget_year(run: Callable, first: date | None, last: date | None, filters: Filters) -> str | None:
+    """The year ("YYYY") whose kept years (`contract_year`, with their contracts' budgets: book format 14) give
+    budget against actual over first..last in the order of its indexes: one whole year (`_years`) with no filter;
+    else None."""
+    if filters.any:
+        return None
+    years = _years(run, first, last)
+    return years[0] if years is not None and _one_year(years) else None
+
+
+def _budget_year_totals(run: Callable, year: str) -> list[tuple]:
+    """Budget against actual's totals over `year` with no filter, per currency: (currency, contracts, budget,
+    paid, refunded) of every contract with a budget. Each read from its index alone (CURRENCY_BUDGET_INDEX, the
+    budgets; BUDGET_LEFT_INDEX, the year's payments and refunds), no contract looked up."""
+    budgets = _budgets(run)
+    flows = {
+        str(cur): (int(p), int(r))
+        for cur, p, r in run(
+            "SELECT y.currency, SUM(y.paid), SUM(y.refunded) FROM contract_year y WHERE y.year = ? AND y.budget IS "
+            "NOT NULL GROUP BY y.currency",
+            [year],
+        )
+    }
+    return sorted((cur, n, b, *flows.get(cur, (0, 0))) for cur, n, b in budgets)
+
+
+def _budgets(run: Callable) -> list[tuple[str, int, int]]:
+    """(currency, contracts, budget) of every contract with a budget, per currency, from CURRENCY_BUDGET_INDEX."""
+    found = run(
+        "SELECT c.currency, COUNT(*), SUM(c.budget) FROM contract c WHERE c.budget IS NOT NULL GROUP BY c.currency"
+    )
+    return [(str(cur), int(n), int(b)) for cur, n, b in found]
+
+
+def _year_flows(run: Callable, year: str, ids: list[int]) -> dict[int, tuple[int, int]]:
+    """The payments and refunds of `year` of each contract of `ids` that has some (id -> (paid, refunded))."""
+    flows: dict[int, tuple[int, int]] = {}
+    for chunk in in_chunks(ids):
+        marks = ", ".join("?" for _ in chunk)
+        found = run(
+            f"SELECT y.contract_id, y.paid, y.refunded FROM contract_year y WHERE y.year = ? AND y.contract_id IN "
+            f"({marks})",
+            [year, *chunk],
+        )
+        flows.update((int(cid), (int(p), int(r))) for cid, p, r in found)
+    return flows
+
+
+def _by_budget(run: Callable, currency: str, n: int, rest: str = "", args: Sequence = ()) -> list[tuple[int, int]]:
+    """The first `n` contracts with a budget in `currency` (and `rest`, conditions on `c`), largest budget first,
+    then by id, through CURRENCY_BUDGET_INDEX: (id, budget)."""
+    found = run(
+        f"SELECT c.id, c.budget FROM contract c WHERE c.currency = ? AND c.budget IS NOT NULL{rest} "
+        "ORDER BY c.budget DESC, c.id LIMIT ?",
+        [currency, *args, int(n)],
+    )
+    return [(int(cid), int(budget)) for cid, budget in found]
+
+
+def _budget_firsts(run: Callable, year: str, currency: str, sort: str, n: int) -> list[tuple]:
+    """The first `n` rows (id, currency, budget, paid, refunded) of budget against actual over `year` in `currency`,
+    sorted by `sort` (what is left, or the budget) largest first, then by id.
+
+    By the budget: the contracts in the order of their index, and their year's payments looked up. By what is left:
+    two lists in that order merged, the year's rows with a budget in the order of theirs (BUDGET_LEFT_INDEX), and
+    the contracts with no payment nor refund in the year, whose budget is all left, largest first (only those that
+    may come before the first list's last: a budget at least what is left on it)."""
+    if sort == "budget":
+        firsts = _by_budget(run, currency, n)
+        flows = _year_flows(run, year, [cid for cid, _ in firsts])
+        return [(cid, currency, budget, *flows.get(cid, (0, 0))) for cid, budget in firsts]
+    kept = [
+        (int(cid), currency, int(b), int(p), int(r))
+        for cid, b, p, r in run(
+            f"SELECT y.contract_id, y.budget, y.paid, y.refunded FROM contract_year y WHERE y.year = ? AND "
+            f"y.currency = ? AND y.budget IS NOT NULL ORDER BY {_LEFT_SQL} DESC, y.contract_id LIMIT ?",
+            [year, currency, int(n)],
+        )
+    ]
+    rest, args = " AND NOT EXISTS (SELECT 1 FROM contract_year y WHERE y.year = ? AND y.contract_id = c.id)", [year]
+    if len(kept) == n:  # (a contract none of whose budget went may come before the last of them, no later)
+        rest, args = f"{rest} AND c.budget >= ?", [*args, kept[-1][2] - kept[-1][3] + kept[-1][4]]
+    untouched = [(cid, currency, budget, 0, 0) for cid, budget in _by_budget(run, currency, n, rest, args)]
+    return list(heapq.merge(kept, untouched, key=lambda row: (row[3] - row[2] - row[4], row[0])))[:n]
+
+
+def _budget_walked(
+    run: Callable, year: str, sort: str, offset: int, limit: int
+) -> tuple[list[tuple], int, list[tuple]]:
+    """`_budget_order` over one whole `year` with no filter, sorted by what is left or by the budget: each
+    currency's (Z to A) first rows read in order (`_budget_firsts`) until the page is full, the currencies before
+    it skipped by their counts; the totals from the indexes (`_budget_year_totals`)."""
+    totals = _budget_year_totals(run, year)
+    page: list[tuple] = []
+    skip, want = int(offset), int(limit)
+    for currency, contracts, *_ in sorted(totals, reverse=True):
+        if want <= 0:
+            break
+        if skip >= contracts:
+            skip -= contracts
+            continue
+        rows = _budget_firsts(run, year, currency, sort, skip + want)[skip:]
+        page += rows
+        want -= len(rows)
+        skip = 0
+    return page, sum(n for _, n, *_ in totals), totals
 
 
 def _budget_page(
@@ -2102,7 +2224,8 @@ def top_rows(
     that its chart shows, and how many rows each currency has: one statement makes every row once, reads the first
     few of each of the book's currencies (each a LIMIT: a window function ranking every row took twice as long),
     then counts them (by freelancer over one whole year with no filter, from their kept years: walked largest
-    first instead, `_top_freelancers_walked`). `run`: a connection's `execute`."""
+    first instead, `_top_freelancers_walked`; budget against actual over one whole year with no filter: read from
+    its indexes, `_top_budgets_walked`). `run`: a connection's `execute`."""
     if key == "spend_by_freelancer":
         years = _years(run, first, last) if _freelancers_kept(filters) else None
         if years is not None and _one_year(years):
@@ -2110,6 +2233,9 @@ def top_rows(
         sql, args = _freelancer_sums(run, first, last, filters)
         columns, kind = "g, currency, paid, fees, refunded", "freelancer"
     elif key == "budget_vs_actual":
+        year = _budget_year(run, first, last, filters)
+        if year is not None:
+            return _top_budgets_walked(run, year, top)
         sql, args = _budget_figures(run, first, last, *filters.sql())
         columns, kind = "id, currency, budget, paid, refunded", "contract"
     else:
@@ -2167,6 +2293,33 @@ def _top_freelancers_walked(run: Callable, year: str, top: int) -> Top:
         found += best
     labels = {int(k): v for k, v in _labels("freelancer", [row[0] for row in found], run).items()}
     return Top("spend_by_freelancer", tuple(_spend_rows(found, labels.__getitem__)), counts)
+
+
+def _top_budgets_walked(run: Callable, year: str, top: int) -> Top:
+    """`top_rows` of budget against actual over one whole `year` with no filter, from its indexes: in each currency
+    the contracts over budget in the year (the kept years whose budget left is below zero, BUDGET_LEFT_INDEX), the
+    largest budgets first, then the largest budgets of the rest (CURRENCY_BUDGET_INDEX: the `top` largest, less
+    those shown already), with their year's payments and refunds; counted from the budgets' index."""
+    in_order = _TOP_ORDER["budget_vs_actual"][2]
+    counts = {currency: n for currency, n, _ in _budgets(run)}
+    found: list[tuple] = []
+    for currency in sorted(counts):
+        over = [
+            (int(cid), currency, int(b), int(p), int(r))
+            for cid, b, p, r in run(
+                f"SELECT y.contract_id, y.budget, y.paid, y.refunded FROM contract_year y WHERE y.year = ? AND "
+                f"y.currency = ? AND y.budget IS NOT NULL AND {_LEFT_SQL} < 0 ORDER BY y.budget DESC, y.contract_id "
+                "LIMIT ?",
+                [year, currency, int(top)],
+            )
+        ]
+        shown = {row[0] for row in over}
+        largest = [row for row in _by_budget(run, currency, top) if row[0] not in shown][: top - len(over)]
+        flows = _year_flows(run, year, [cid for cid, _ in largest])
+        found += over + [(cid, currency, budget, *flows.get(cid, (0, 0))) for cid, budget in largest]
+    ranked = sorted(found, key=in_order)
+    labels = {int(k): v for k, v in _labels("contract", [row[0] for row in ranked], run).items()}
+    return Top("budget_vs_actual", tuple(_budget_rows((cid, labels[cid], *rest) for cid, *rest in ranked)), counts)
 
 
 # ------------------------------------------------------------------ drill-down

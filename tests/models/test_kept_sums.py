@@ -166,7 +166,7 @@ CASES = {
     "a contract's year lost": ("DELETE FROM contract_year WHERE contract_id = {a}", "years", YEARS),
     "a year's row of no day": (
         "INSERT INTO contract_year SELECT contract_id, '2019', currency, freelancer_id, status, policy_id, "
-        "0, 0, 0, 0, 0, 0, 0, 0, 0 FROM contract_year WHERE contract_id = {a} LIMIT 1",
+        "0, 0, 0, 0, 0, 0, 0, 0, 0, budget FROM contract_year WHERE contract_id = {a} LIMIT 1",
         "years",
         YEARS,
     ),
@@ -177,6 +177,17 @@ CASES = {
     ),
     "a year's days counted once more": (
         "UPDATE contract_year SET days = days + 1 WHERE contract_id = {a}",
+        "years",
+        YEARS,
+    ),
+    "a year's budget that is not its contract's": (
+        "UPDATE contract_year SET budget = COALESCE(budget, 0) + 100 WHERE contract_id = {a}",
+        "years",
+        YEARS,
+    ),
+    "a year's budget taken away from it": (
+        "UPDATE contract SET budget = 50000 WHERE id = {a}; "
+        "UPDATE contract_year SET budget = NULL WHERE contract_id = {a}",
         "years",
         YEARS,
     ),

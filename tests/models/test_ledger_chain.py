@@ -190,7 +190,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 14
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -351,7 +351,7 @@ def test_format_7_migration_fills_the_book_totals_from_its_contracts(tmp_path, b
         ops.end_contract(site, agreed=True, today=PAID)
     _as_format_without(path, 6, "book_total")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 14
         totals = queries.book_totals()
         assert {cur: (t["escrow"], t["released"], t["refunded"], t["contracts"]) for cur, t in totals.items()} == {
             "EUR": (0, 80_000, 5_000, 1),
@@ -399,7 +399,7 @@ def test_format_8_migration_gives_one_and_two_character_search_its_indexes(tmp_p
     assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE '%nocase'").fetchall()
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 14
         plan = book.conn.execute("EXPLAIN QUERY PLAN " + PREFIX_IDS, {"prefix": like_prefix("Lo")})
         plan = " ".join(r[3] for r in plan)
         for index in ("contract_title_nocase", "freelancer_name_nocase", "contract_external_id_nocase"):
@@ -420,7 +420,7 @@ def test_format_9_migration_makes_room_for_exchange_rates_and_keeps_every_record
     entries = _build(path)
     _as_format_without(path, 8, "exchange_rate")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 14
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert rates.home_currency() is None
         rates.set_home_currency("EUR")
@@ -475,7 +475,7 @@ def test_format_10_migration_fills_the_reports_day_sums_from_the_ledger(tmp_path
     assert not {"contract_day", "report_day"} & {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 14
         escrow = reports.escrow_by_month_end(home=False)
         assert {t.currency: (t.figures["funded"], t.figures["paid"], t.figures["escrow"]) for t in escrow.totals} == {
             "EUR": (80_000, 0, 80_000),  # the €70.00 funding reversed; the rest asked back, not yet answered
@@ -517,7 +517,7 @@ def test_format_11_migration_adds_up_each_contracts_day_sums_per_year(tmp_path, 
         ops.release_payment(m2, today=START)
     _as_format_without(path, 10, "contract_year")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 14
         years = book.db.execute_sql("SELECT contract_id, year, funded, paid FROM contract_year ORDER BY 1, 2")
         assert years.fetchall() == [
             (1, "2026", 30_000, 20_000),
@@ -559,7 +559,7 @@ def test_format_12_migration_indexes_the_kept_years_by_size_and_a_page_in_the_ho
             ops.release_payment(m, today=PAID)
     _as_format_without(path, 11, "contract_year_size")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 14
         plan = book.db.execute_sql(
             "EXPLAIN QUERY PLAN SELECT d.contract_id FROM contract_year d WHERE d.year = '2026' AND d.currency = "
             f"'EUR' ORDER BY {reports.SIZE_SQL} DESC, d.contract_id DESC LIMIT 2"
@@ -599,7 +599,7 @@ def test_format_13_migration_adds_up_each_freelancers_years_and_a_page_of_freela
     assert len(kept) == 5  # (the first contract's freelancer in USD; Bo and Ama each in EUR and USD)
     _as_format_without(path, 12, "freelancer_year")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 13
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 14
         assert book.db.execute_sql(f"SELECT {columns} FROM freelancer_year ORDER BY 1, 2, 3").fetchall() == kept
         plan = book.db.execute_sql(
             "EXPLAIN QUERY PLAN SELECT d.freelancer_id FROM freelancer_year d WHERE d.year = '2026' AND d.currency = "
@@ -615,6 +615,48 @@ def test_format_13_migration_adds_up_each_freelancers_years_and_a_page_of_freela
         assert page.groups == 3
     (backup,) = backups_of(path)
     assert backup.before_upgrade_from == 12
+
+
+def test_format_14_migration_gives_the_kept_years_their_budgets_and_budget_against_actual_reads_its_indexes(
+    tmp_path, backups_folder
+):
+    """Book format 14: a format-13 book's kept years named no budget; migrated, each names its contract's (none
+    for a contract without one), they are indexed by what is left of it and the contracts by currency and budget,
+    `check` finds the book sound, and budget against actual over a year sorted by what is left reads the indexes."""
+    from models import reports
+
+    path = tmp_path / "old.book"
+    _build(path)  # $200.00 paid on 5 March 2026 (no budget)
+    with open_book(path):
+        f = ops.create_freelancer("Bo Lindqvist")
+        for i, (budget, paid) in enumerate(((90_000, 100_000), (10_000, 5_000), (50_000, 20_000))):
+            site = ops.create_contract(f"Site {i}", f, currency="USD", budget=budget, started_on=START, today=PAID)
+            m = ops.add_milestone(site, "Pages", paid)
+            ops.fund_milestone(m, today=START)
+            ops.release_payment(m, today=PAID)
+    as_format(path, 13)
+    conn = sqlite3.connect(path)
+    assert "budget" not in {r[1] for r in conn.execute("PRAGMA table_info(contract_year)")}
+    conn.close()
+    with open_book(path, create=False) as book:
+        run = book.db.execute_sql
+        assert run("PRAGMA user_version").fetchone()[0] == schema_version() == 14
+        assert run("SELECT contract_id, budget FROM contract_year ORDER BY 1").fetchall() == [
+            (1, None), (2, 90_000), (3, 10_000), (4, 50_000)
+        ]  # fmt: skip
+        walk = f"SELECT y.contract_id FROM contract_year y WHERE y.year = '2026' AND y.currency = 'USD' AND " \
+               f"y.budget IS NOT NULL ORDER BY {reports._LEFT_SQL} DESC LIMIT 2"  # fmt: skip
+        assert "contract_year_left" in str(run("EXPLAIN QUERY PLAN " + walk).fetchall())
+        largest = "SELECT c.id FROM contract c WHERE c.currency = 'USD' AND c.budget IS NOT NULL ORDER BY c.budget DESC"
+        assert "contract_currency_budget" in str(run("EXPLAIN QUERY PLAN " + largest).fetchall())
+        assert check_book(str(book.path)) == [] and check_book() == []
+        year = {"first": date(2026, 1, 1), "last": date(2026, 12, 31)}
+        page = reports.budget_vs_actual(**year, home=False, sort="left", by_currency=True, limit=3)
+        assert [(r.label, r.figures["left"]) for r in page.rows] == [
+            ("Site 2", 30_000), ("Site 1", 5_000), ("Site 0", -10_000)
+        ]  # fmt: skip
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 13
 
 
 @pytest.mark.parametrize(

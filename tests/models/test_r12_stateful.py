@@ -397,6 +397,13 @@ class LedgerMachine(RuleBasedStateMachine):
             other = Freelancer.get_or_none(Freelancer.name == name) or ops.create_freelancer(name)
             self.attempt(ops.edit_contract, c, freelancer=other)
 
+    @rule(pick=PICK, budget=st.one_of(st.none(), AMOUNT))
+    def rebudget(self, pick, budget):
+        """A contract's budget set, changed or taken away: its kept years, which name it, follow."""
+        c = self.pick(Contract.select(), pick)
+        if c:
+            self.attempt(ops.edit_contract, c, budget=budget)
+
     @rule(pick=PICK, amount=AMOUNT)
     def add_milestone(self, pick, amount):
         c = self.pick(Contract.select(), pick)
@@ -777,7 +784,8 @@ class LedgerMachine(RuleBasedStateMachine):
         """The reports' kept day sums (models/report_totals.py) equal the live ledger summed entry by entry, after
         every operation, correction, reversal, undo and redo: per contract and day (with the contract's currency,
         freelancer, status and policy now), and per day, currency, status and policy for the whole book (with
-        how many contracts' days each sums); per contract and year; and per freelancer, year and currency."""
+        how many contracts' days each sums); per contract and year (with its budget now); and per freelancer, year
+        and currency."""
         signs = report_totals.COLUMN_KINDS
         run = database.execute_sql
         contracts = {r[0]: r for r in run("SELECT id, currency, freelancer_id, status, policy_id FROM contract")}
@@ -817,10 +825,11 @@ class LedgerMachine(RuleBasedStateMachine):
             for i, column in enumerate(report_totals.SIZED):
                 cell[len(signs) + i] += abs(v[column])
             cell[-1] += 1
+        budgets = dict(run("SELECT id, budget FROM contract").fetchall())
         kept = database.execute_sql(
             f"SELECT {', '.join(report_totals.CONTRACT_YEAR_COLUMNS)} FROM contract_year ORDER BY contract_id, year"
         ).fetchall()
-        assert kept == [(*k, *v) for k, v in sorted(years.items())]
+        assert kept == [(*k, *v, budgets[k[0]]) for k, v in sorted(years.items())]
         # Per freelancer, year and currency (freelancer_year, format 13): their contracts' years added up, with their
         # spend sums' sizes and days, and how many contract years.
         spend = [report_totals.SUMS.index(c) for c in report_totals.SIZED]

@@ -5,6 +5,7 @@ date range; the drill-down lists the entries behind a figure; random books add u
 
 from __future__ import annotations
 
+import functools
 import gc
 import shutil
 import sqlite3
@@ -751,6 +752,126 @@ def test_a_charts_walk_reads_on_past_a_large_refund_and_a_tie_for_the_last_place
     for top, shown in ((1, ["Same 0"]), (4, ["Same 0", "Same 1", "Same 2", "Refunded"])):
         few = reports.top_rows("spend_by_freelancer", run, first=date(2026, 1, 1), last=date(2026, 12, 31), top=top)
         assert [r.label for r in few.rows] == shown and few.counts == {"USD": 4}
+
+
+@pytest.fixture
+def budgets_apart(book):
+    """Contracts with budgets in USD, EUR and JPY, paid and refunded in 2025 and 2026: in 2026 one over budget and
+    one more with the same budget (over too), one refunded for a 2025 payment (more left than its budget: $350.00),
+    one untouched in 2026 with just as much left and a smaller id, one never paid, one without a budget."""
+    dev = ops.create_freelancer("Dee Vos")
+    made = {}
+
+    def contract(title, currency, budget, *flows):
+        c = ops.create_contract(title, dev, currency=currency, budget=budget, started_on=date(2025, 6, 2),
+                                today=date(2025, 6, 2))  # fmt: skip
+        for amount, day, refund in flows:
+            pay = ops.release_payment(funded_milestone(c, amount, "Work", today=day), today=day)
+            if refund:
+                ops.record_refund(pay, refund[0], today=refund[1])
+        made[title] = c
+        return c
+
+    contract("Idle", "USD", 35_000, (20_000, date(2025, 7, 1), None))
+    contract("Refunded", "USD", 20_000, (40_000, date(2025, 12, 1), (15_000, date(2026, 1, 15))))
+    contract("Spent", "USD", 50_000, (30_000, date(2025, 8, 1), None), (20_000, date(2026, 2, 3), None))
+    contract("Over", "USD", 10_000, (25_000, date(2026, 3, 4), None))
+    contract("Same", "USD", 10_000, (12_000, date(2026, 4, 5), None))
+    contract("Never", "USD", 60_000)
+    contract("Unbudgeted", "USD", None, (90_000, date(2026, 5, 6), None))
+    contract("Euro", "EUR", 100_000, (40_000, date(2026, 6, 7), None))
+    contract("Euro idle", "EUR", 5_000, (5_000, date(2025, 9, 8), None))
+    contract("Yen", "JPY", 1_000_000)
+    return made
+
+
+def _walk_noted(walk, read: list[int], *args):
+    """`reports._budget_walked(*args)`, its offset and limit added up noted in `read`: the rows it reads."""
+    read.append(args[3] + args[4])
+    return walk(*args)
+
+
+def _every_budget_read(monkeypatch) -> None:
+    """Budget against actual read as before book format 14: every contract's figures made in one statement."""
+    monkeypatch.setattr(reports, "_budget_year", lambda *a: None)
+
+
+@pytest.mark.parametrize("year", [2026, 2025])
+def test_r12_budget_sorted_over_a_year_reads_its_indexes_to_the_pages_every_contract_gives(
+    budgets_apart, monkeypatch, year
+):
+    """Over one whole year with no filter, budget against actual sorted by what is left or by the budget is read
+    from the kept years with their budgets and the contracts by budget (reports._budget_walked): every page, of
+    every size and from every offset, with its count and totals, is the one every contract's figures give, in 2026
+    (a refund of an older payment leaves more than the budget, and ties with an untouched contract of a smaller id)
+    and 2025; and after budgets are edited, given or taken away (the kept years follow). A page further down than a
+    walk reads at most is made of every contract's figures, and is the same."""
+    run = database.connection().execute
+    first, last = date(year, 1, 1), date(year, 12, 31)
+
+    def pages() -> dict:
+        return {
+            (sort, offset, limit): reports._budget_order(run, first, last, Filters(), sort, offset, limit)
+            for sort in reports._BUDGET_WALKS
+            for limit in (1, 2, 3, 20)
+            for offset in range(0, 11, limit)
+        }
+
+    for edit in ({}, {"Idle": 70_000, "Spent": None, "Unbudgeted": 1_000, "Over": 50_000}):
+        for title, budget in edit.items():
+            ops.edit_contract(budgets_apart[title], budget=budget)
+        with monkeypatch.context() as walked:
+            walked.setattr(reports, "_budget_figures", None)  # (not read: the walk reads its indexes)
+            got = pages()
+        with monkeypatch.context() as every:
+            _every_budget_read(every)
+            assert got == pages()
+        with monkeypatch.context() as deep:  # (a page further down than a walk reads: every contract's figures)
+            deep.setattr(reports, "_BUDGET_WALK_MOST", 3)
+            read: list[int] = []
+            deep.setattr(reports, "_budget_walked", functools.partial(_walk_noted, reports._budget_walked, read))
+            assert got == pages() and read and max(read) == 3
+        assert got["left", 0, 20][1] == 9  # (one budget taken away, one given)
+    if year == 2026:  # (after the edits: Idle's 70,000 first, then Never's 60,000 and Euro's 60,000 of 100,000)
+        page = reports.budget_vs_actual(first=first, last=last, home=False, sort="left", by_currency=True, limit=4)
+        assert [(r.label, r.figures["left"]) for r in page.rows] == [
+            ("Idle", 70_000), ("Never", 60_000), ("Refunded", 35_000), ("Over", 25_000)
+        ]  # fmt: skip
+
+
+def test_r12_budget_left_ties_an_untouched_contract_with_a_smaller_id_first(budgets_apart):
+    """In 2026 "Idle" (nothing paid in the year, $350.00 of its budget left) and "Refunded" ($350.00 left after a
+    refund of an older payment) tie on what is left, as "Spent" ($300.00 left of $500.00) and "Never" (given a
+    budget of $300.00) do: in each tie the smaller id first, on a page of any size, though the page's last row read
+    from the kept years is the tied one with the larger id."""
+    ops.edit_contract(budgets_apart["Never"], budget=30_000)
+    year = {"first": date(2026, 1, 1), "last": date(2026, 12, 31)}
+    for limit in (1, 2, 3, 4):
+        page = reports.budget_vs_actual(**year, home=False, sort="left", by_currency=True, limit=limit)
+        assert [r.label for r in page.rows] == ["Idle", "Refunded", "Spent", "Never"][:limit]
+
+
+@pytest.mark.parametrize("year", [2026, 2025])
+def test_r12_the_budget_charts_contracts_over_a_year_are_read_from_its_indexes(budgets_apart, monkeypatch, year):
+    """Over one whole year with no filter, the contracts a chart of budget against actual shows in each currency
+    (those over budget first, the largest budgets first, then the largest budgets) are read from the indexes
+    (reports._top_budgets_walked): the rows and the counts every contract's figures give, for every number shown."""
+    run = database.connection().execute
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    for top in (1, 2, 3, 12):
+        with monkeypatch.context() as walked:
+            walked.setattr(reports, "_budget_figures", None)
+            got = reports.top_rows("budget_vs_actual", run, first=first, last=last, top=top)
+        with monkeypatch.context() as every:
+            _every_budget_read(every)
+            assert got == reports.top_rows("budget_vs_actual", run, first=first, last=last, top=top), top
+    few = reports.top_rows("budget_vs_actual", run, first=first, last=last, top=3)
+    assert few.counts == {"EUR": 2, "JPY": 1, "USD": 6}
+    shown = [(r.label, r.flag) for r in few.of("USD")]
+    if year == 2026:
+        assert shown == [("Over", reports.OVER), ("Same", reports.OVER), ("Never", reports.UNDER)]
+    else:
+        assert shown == [("Refunded", reports.OVER), ("Never", reports.UNDER), ("Spent", reports.UNDER)]
 
 
 # Whole years as far as the book's days go: bounded from each contract's kept years, their days' sizes added up.
