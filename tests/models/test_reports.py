@@ -874,6 +874,21 @@ def test_r12_the_budget_charts_contracts_over_a_year_are_read_from_its_indexes(b
         assert shown == [("Refunded", reports.OVER), ("Never", reports.UNDER), ("Spent", reports.UNDER)]
 
 
+@pytest.mark.parametrize("store", ["sqlite"])
+def test_budget_against_actual_of_every_contract_reads_the_contracts_in_their_own_order(budgets_apart, store):
+    """Budget against actual over all dates, a quarter or a whole year, every contract's figures made at once (the
+    whole report, its pages over budget, a sorted page from far down), reads the contracts table through, not every
+    contract looked up through the index of the budgets (at random: 2.5 s instead of 1.1 s at a million contracts,
+    since the partial index of the budgets by currency made SQLite think few contracts have one)."""
+    run = database.connection().execute
+    for first, last in ((None, None), (date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 1, 1), date(2026, 12, 31))):
+        sql, args = reports._budget_figures(run, first, last, "", [], titles=True)
+        plan = " | ".join(row[3] for row in run(f"EXPLAIN QUERY PLAN {sql}", args))
+        assert "SCAN c" in plan and "contract_budget" not in plan and "contract_currency_budget" not in plan, plan
+        found, _ = reports._budget_in_range(first, last, "", [], run)
+        assert len(list(found)) == 9
+
+
 # Whole years as far as the book's days go: bounded from each contract's kept years, their days' sizes added up.
 WHOLE_2026 = ((date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 1, 1), None))
 
