@@ -706,10 +706,10 @@ def _freelancer_sums(run: Callable, first: date | None, last: date | None, filte
     sums."""
     if first is None and last is None:
         cond, args = filters.sql()
-        scan = "" if filters.freelancer_id is not None else " NOT INDEXED"
         sql = (
             "SELECT c.freelancer_id AS g, t.currency AS currency, SUM(t.released) AS paid, SUM(t.fees) AS fees, "
-            f"SUM(t.refunded) AS refunded FROM contract c{scan} CROSS JOIN contract_totals t ON t.contract_id = c.id "
+            f"SUM(t.refunded) AS refunded FROM contract c{_every_contract(cond)} CROSS JOIN contract_totals t ON "
+            "t.contract_id = c.id "
             f"WHERE 1{cond} GROUP BY 1, 2 HAVING {_nonzero('t', 'released')}"
         )
     elif (years := _years(run, first, last)) is not None:
@@ -1696,7 +1696,7 @@ def escrow_by_month_end(
 
 def _every_contract(cond: str) -> str:
     """How `contract c` is read under conditions (`cond`: Filters.sql()'s) that keep most contracts: in its own order
-    (NOT INDEXED: else SQLite reads the index of the budgets and looks up every contract in it at random, since a
+    (NOT INDEXED: else SQLite may read an index and look up every contract in it at random; with budgets, since a
     partial index names `budget IS NOT NULL`, CURRENCY_BUDGET_INDEX), but one freelancer's, through their index."""
     return "" if "c.freelancer_id" in cond else " NOT INDEXED"
 
