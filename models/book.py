@@ -245,6 +245,26 @@ def _budget_years(db: pw.Database) -> None:
     db.execute_sql(CURRENCY_BUDGET_INDEX)
 
 
+# Each currency's contracts, largest first by their whole life's spend sums' sizes added up: a page of contracts over
+# all dates in the home currency walks them (models/reports.py `_walked`), one walk per currency, where it would
+# otherwise walk each year's and bound a contract not met yet by its size in every year at once.
+LIFE_SIZE_INDEX = (
+    "CREATE INDEX IF NOT EXISTS contract_life_size ON contract_life (currency, (paid_size + fees_size + refunded_size))"
+)
+
+
+def _life_sums(db: pw.Database) -> None:
+    """Book format 15: each contract's kept years added up, a row per contract (models/report_totals.py
+    `contract_life`), kept with them, and indexed by currency and size (LIFE_SIZE_INDEX), so that a page of
+    contracts over all dates sorted in the home currency reads only the largest. Filled here from the years."""
+    from . import report_totals
+    from .entities import ContractLife
+
+    db.create_tables([ContractLife])
+    report_totals.rebuild_life(db.execute_sql)
+    db.execute_sql(LIFE_SIZE_INDEX)
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -262,6 +282,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _year_size_index,
     _freelancer_years,
     _budget_years,
+    _life_sums,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
@@ -284,6 +305,7 @@ ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     11: (("contract_year", "paid"),),
     13: (("freelancer_year", "paid"),),
     14: (("contract_year", "budget"),),
+    15: (("contract_life", "paid"),),
 }
 
 
@@ -538,7 +560,7 @@ def expected_schema() -> schema.Structure:
 # schema is exactly that one. tests/models/test_book_files.py fails with the new value when the migrations
 # change. Anything else (a book changed outside Escrowbook, or an SQLite that describes the same schema in
 # other words) is compared with the schema the migrations make, as before: the fingerprint only says yes.
-SCHEMA_DIGEST = "df370ebfe98632d1f8ed531e3ada357f8ebd99d229907409cc107b7ce8439466"
+SCHEMA_DIGEST = "2fbbf4cef97f36c751aae531c9ca7aca760c7477bba265898e62b3defef9360a"
 
 
 def schema_problems(run) -> list[str]:

@@ -38,7 +38,7 @@ APPLICATION_ID = 0x45424B31  # "EBK1" in the SQLite header: this file is an Escr
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 LOCK_WAIT_MS = 300
-SCHEMA_VERSION = 14  # the book format this version writes: len(models.book.MIGRATIONS) (a test holds them equal)
+SCHEMA_VERSION = 15  # the book format this version writes: len(models.book.MIGRATIONS) (a test holds them equal)
 TABLES = frozenset(  # every table of the current format (models.entities.ALL_TABLES; a test holds them equal)
     {
         "access_grant",
@@ -51,6 +51,7 @@ TABLES = frozenset(  # every table of the current format (models.entities.ALL_TA
         "closeout_item",
         "contract",
         "contract_day",
+        "contract_life",
         "contract_month",
         "contract_totals",
         "contract_year",

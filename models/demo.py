@@ -316,7 +316,15 @@ def _produce(seed: int, contracts: int, today: date, policies, send: Callable) -
 
 
 # (indexed once filled)
-SUMMARY_TABLES = ("clock", "contract_totals", "contract_month", "contract_day", "contract_year", "freelancer_year")
+SUMMARY_TABLES = (
+    "clock",
+    "contract_totals",
+    "contract_month",
+    "contract_day",
+    "contract_year",
+    "freelancer_year",
+    "contract_life",
+)
 
 
 class _BulkLoader:

@@ -513,6 +513,30 @@ class FreelancerYear(BaseModel):
         without_rowid = True
 
 
+class ContractLife(BaseModel):
+    """Maintained (book format 15): a contract's kept years (`contract_year`) added up, a row per contract with
+    days: its sums over all dates, the sizes of its days' spend sums and how many days, with its currency,
+    freelancer, status and policy as its years name them; derived anew with its years (models/report_totals.py), so
+    that a page of contracts over all dates sorted in the home currency walks them largest first (models/reports.py
+    `_walked`), one walk per currency, indexed by currency and its spend sums' sizes added up (models/book.py
+    LIFE_SIZE_INDEX)."""
+
+    contract = pw.ForeignKeyField(Contract, primary_key=True, on_delete="CASCADE")
+    currency = pw.CharField(max_length=3)
+    freelancer_id = pw.IntegerField()
+    status = pw.CharField()
+    policy_id = pw.IntegerField()
+    funded = pw.IntegerField()
+    paid = pw.IntegerField()
+    fees = pw.IntegerField()
+    refunded = pw.IntegerField()
+    escrow_refunded = pw.IntegerField()
+    paid_size = pw.IntegerField()  # its years' sizes added up
+    fees_size = pw.IntegerField()
+    refunded_size = pw.IntegerField()
+    days = pw.IntegerField()  # its years' days added up: its contract_day rows
+
+
 class ReportDay(BaseModel):
     """Maintained (book format 10): the reports' columns per day, currency, contract status and policy for the
     whole book, summed from `contract_day` and kept as a delta by every operation (models/report_totals.py)."""
@@ -667,4 +691,5 @@ ALL_TABLES = [
     ReportDay,
     ContractYear,
     FreelancerYear,
+    ContractLife,
 ]

@@ -18,8 +18,9 @@ the operating system; the columns' multipliers from Python's `secrets`), and nev
 times a weight per day (or month) is as good as one per pair (the difference is then a bilinear form in the
 two); `report_day` is weighted by its day times its currency, status and policy, and counted, in the same pass
 over `contract_day`; `contract_year` by its contract times its year, as each day's row is by its year in the
-same pass again; and `freelancer_year` by its freelancer times its year times its currency, and counted, as each
-`contract_year` row is by its contract's freelancer and currency and its year in the pass over that table.
+same pass again; `freelancer_year` by its freelancer times its year times its currency, and counted, as each
+`contract_year` row is by its contract's freelancer and currency and its year in the pass over that table; and
+`contract_life` by its contract alone, as each `contract_year` row is in that pass again.
 
 What is not a sum is compared exactly, in the same passes: each stored row's currency, freelancer, status and
 policy (and each year's budget) against its contract's, the totals' escrow (funded - released - escrow refunded),
@@ -70,6 +71,7 @@ class Verdict:
     book_days: bool  # report_day against contract_day (meaningful when `days`: models/report_totals.py problems)
     years: bool  # contract_year against contract_day (meaningful when `days`: year_problems)
     freelancer_years: bool  # freelancer_year against contract_year (meaningful when `years`: freelancer_year_problems)
+    life: bool  # contract_life against contract_year (meaningful when `years`: models/report_totals.py life_problems)
 
 
 def _row_factor(multipliers: dict[str, int], alias: str) -> str:
@@ -150,7 +152,7 @@ def verify(run: Callable) -> Verdict:
     """Whether the kept day, month and contract sums agree with the live ledger (see above); the caller allows
     writes to the temporary database (models/check.py) and derives afresh whatever is not vouched for."""
     if (run("SELECT MAX(id) FROM contract").fetchone()[0] or 0) >= P:
-        return Verdict(False, False, False, False, False, False)
+        return Verdict(False, False, False, False, False, False, False)
     day_m = _draws(report_totals.SUMS)
     month_m = _draws(_MONTHS)
 
@@ -190,7 +192,7 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
         """
     every = run(ledger).fetchone()
     if every[3]:  # (an entry naming a contract the book does not have, reversed or not: the exact derivation)
-        return Verdict(False, False, False, False, False, False)
+        return Verdict(False, False, False, False, False, False, False)
     reversed_ = run(f"{ledger} WHERE {_REVERSED}").fetchone()
     days_sum, months_sum, totals_sum = (e - r for e, r in zip(every[:3], reversed_[:3], strict=True))
     dims = " OR ".join(f"s.{d} IS NOT wc.{d}" for d in report_totals.DIMENSIONS)
@@ -239,13 +241,17 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
     # sizes and days and counted (free_m), as the freelancers' years (freelancer_year) add them up.
     free_m = _draws(report_totals.FREELANCER_YEAR_COLUMNS[3:])
     counted = f"(({_row_factor({c: m for c, m in free_m.items() if c != 'contracts'}, 's')} + {{count}}) % {P})"
+    # And each row weighted by its contract alone, with its sums, sizes and days (life_m), as its contract's whole
+    # life (contract_life, book format 15) adds them up.
+    life_m = _draws(report_totals.YEAR_SUMS)
     years = run(
         f"""
         SELECT COALESCE(SUM(wc.w * wy.w % {P} * {year_sizes} % {P}), 0) % {P},
                COALESCE(SUM(wc.w IS NULL OR wy.w IS NULL OR wc.f IS NULL OR {dims} OR s.budget IS NOT wc.budget
                             OR s.days <= 0
                             OR typeof(s.year) != 'text' OR {_whole("s", year_columns)}), 0),
-               COALESCE(SUM(wc.f * wy.w % {P} * {counted.format(count=free_m["contracts"])} % {P}), 0) % {P}
+               COALESCE(SUM(wc.f * wy.w % {P} * {counted.format(count=free_m["contracts"])} % {P}), 0) % {P},
+               COALESCE(SUM(wc.w * {_row_factor(life_m, "s")} % {P}), 0) % {P}
         FROM contract_year s LEFT JOIN temp.check_wc wc ON wc.id = s.contract_id
         LEFT JOIN temp.check_wy wy ON wy.year = +s.year
         """
@@ -260,6 +266,15 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
                             OR {_whole("s", report_totals.FREELANCER_YEAR_COLUMNS[3:])}), 0)
         FROM freelancer_year s LEFT JOIN temp.check_wf wf ON wf.freelancer_id = +s.freelancer_id
         LEFT JOIN temp.check_wu wu ON wu.currency = +s.currency LEFT JOIN temp.check_wy wy ON wy.year = +s.year
+        """
+    ).fetchone()
+    # contract_life, in the order of its contracts: each row weighted by its contract, with the same exact checks as
+    # its years (a contract's life has its currency, freelancer, status and policy, and some days).
+    life = run(
+        f"""
+        SELECT COALESCE(SUM(wc.w * {_row_factor(life_m, "s")} % {P}), 0) % {P},
+               COALESCE(SUM(wc.w IS NULL OR {dims} OR s.days <= 0 OR {_whole("s", report_totals.YEAR_SUMS)}), 0)
+        FROM contract_life s LEFT JOIN temp.check_wc wc ON wc.id = s.contract_id
         """
     ).fetchone()
     months = run(
@@ -295,6 +310,7 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
         book_days=days[2] == 0 and book[1] == 0 and days[1] % P == book[0] % P,
         years=days[2] == 0 and years[1] == 0 and days[3] % P == years[0] % P,
         freelancer_years=years[1] == 0 and freelancer_years[1] == 0 and years[2] % P == freelancer_years[0] % P,
+        life=years[1] == 0 and life[1] == 0 and years[3] % P == life[0] % P,
         months=months[1] == 0 and months[0] % P == months_sum % P,
         totals=totals[1] == 0 and totals[2] == totals[3] and totals[0] % P == totals_sum % P,
     )

@@ -25,12 +25,17 @@ no report reads them. They read these tables instead:
     freelancers sorted in the home currency walks largest first, and a report by freelancer over whole years
     reads. Kept as a delta, as `report_day` is: the contract's old years taken out before they are derived anew
     and its new ones added after; a row whose count falls to 0 goes.
+  - `contract_life` (book format 15): each contract's `contract_year` rows added up, a row per contract (its sums
+    over all dates, their days' sizes and how many days): what a page of contracts over all dates, sorted in the
+    home currency, walks largest first (by currency and size: models/book.py LIFE_SIZE_INDEX) instead of each
+    year's. Kept with the contract's years: derived anew from them after them, in the same transaction.
 
 `problems()` (called by `escrowbook check`) derives both afresh, `contract_day` from the ledger and `report_day`
 from `contract_day`, and names in words every contract and every day whose kept sums differ; `year_problems()` adds
-up the days per contract and year and names every contract whose `contract_year` rows differ, and
-`freelancer_year_problems()` every freelancer whose `freelancer_year` rows differ from their contracts' years (on a
-book file, only when the kept sums' fingerprints do not vouch for them: models/kept_sums.py).
+up the days per contract and year and names every contract whose `contract_year` rows differ,
+`freelancer_year_problems()` every freelancer whose `freelancer_year` rows differ from their contracts' years, and
+`life_problems()` every contract whose `contract_life` row differs from its years added up (on a book file, only
+when the kept sums' fingerprints do not vouch for them: models/kept_sums.py).
 """
 
 from __future__ import annotations
@@ -59,7 +64,8 @@ YEAR_SUMS = (*SUMS, *(f"{s}_size" for s in SIZED), "days")  # contract_year's wh
 CONTRACT_YEAR_COLUMNS = ("contract_id", "year", *DIMENSIONS, *YEAR_SUMS, "budget")
 FREELANCER_YEAR_KEY = ("year", "freelancer_id", "currency")
 FREELANCER_YEAR_COLUMNS = (*FREELANCER_YEAR_KEY, *SIZED, *(f"{s}_size" for s in SIZED), "days", "contracts")
-TABLES = ("contract_day", "report_day", "contract_year", "freelancer_year")
+CONTRACT_LIFE_COLUMNS = ("contract_id", *DIMENSIONS, *YEAR_SUMS)  # (book format 15: no year, no budget)
+TABLES = ("contract_day", "report_day", "contract_year", "freelancer_year", "contract_life")
 
 
 def _column_sql(column: str) -> str:
@@ -128,6 +134,25 @@ def freelancer_years_sql(contract_id: int | None = None, sign: int = 1, years: s
     return _FREELANCER_YEARS.format(sign=int(sign), years=years, where=f"AND contract_id = {int(contract_id)}")
 
 
+# A contract's whole life (book format 15), from its years ({years}: contract_year, or a SELECT of its rows; {where}:
+# one contract's, or every one): its sums, sizes and days added up, a row per contract, with the currency,
+# freelancer, status and policy its years name (the same on each: derived together; the most of them, should a
+# changed book's years differ, which check names).
+_CONTRACT_LIFE = (
+    f"SELECT contract_id, {', '.join(f'MAX({d})' for d in DIMENSIONS)}, "
+    + ", ".join(f"SUM({c})" for c in YEAR_SUMS)
+    + " FROM {years} WHERE 1 {where} GROUP BY contract_id"
+)
+
+
+def contract_life_sql(contract_id: int | None = None, years: str = "contract_year") -> str:
+    """SQL: the `contract_life` row of one contract (or of every contract, in the order of their ids), added up
+    from its years (`years`: the kept ones, or a SELECT of them)."""
+    if contract_id is None:
+        return _CONTRACT_LIFE.format(years=years, where="") + " ORDER BY 1"
+    return _CONTRACT_LIFE.format(years=years, where=f"AND contract_id = {int(contract_id)}")
+
+
 def add_years(run: Callable, contract_id: int, sign: int) -> None:
     """Add (sign 1) or take out (sign -1) one contract's `contract_year` rows from its freelancer's
     `freelancer_year`."""
@@ -187,6 +212,8 @@ def refresh_contract(run: Callable, contract_id: int) -> None:
     run("DELETE FROM contract_year WHERE contract_id = ?", (int(contract_id),))
     run(f"INSERT INTO contract_year ({', '.join(CONTRACT_YEAR_COLUMNS)}) {contract_years_sql(contract_id)}")
     add_years(run, contract_id, 1)
+    run("DELETE FROM contract_life WHERE contract_id = ?", (int(contract_id),))
+    run(f"INSERT INTO contract_life ({', '.join(CONTRACT_LIFE_COLUMNS)}) {contract_life_sql(contract_id)}")
 
 
 def budget_changed(run: Callable, contract_id: int) -> None:
@@ -215,12 +242,20 @@ def rebuild_years(run: Callable) -> None:
     run(f"INSERT INTO contract_year ({', '.join(CONTRACT_YEAR_COLUMNS)}) {contract_years_sql()}")
     if _has(run, "freelancer_year"):  # (book format 13 on)
         rebuild_freelancer_years(run)
+    if _has(run, "contract_life"):  # (book format 15 on)
+        rebuild_life(run)
 
 
 def rebuild_freelancer_years(run: Callable) -> None:
     """`freelancer_year` added up anew from the kept contract years (a migrated book, the demo)."""
     run("DELETE FROM freelancer_year")
     run(f"INSERT INTO freelancer_year ({', '.join(FREELANCER_YEAR_COLUMNS)}) {freelancer_years_sql()}")
+
+
+def rebuild_life(run: Callable) -> None:
+    """`contract_life` added up anew from the kept contract years (a migrated book, the demo)."""
+    run("DELETE FROM contract_life")
+    run(f"INSERT INTO contract_life ({', '.join(CONTRACT_LIFE_COLUMNS)}) {contract_life_sql()}")
 
 
 def present(run: Callable) -> bool:
@@ -413,5 +448,23 @@ def freelancer_year_problems(run: Callable | None = None, limit: int = 20, days_
         "(summary out of date)."
         for fid in _differing(
             run, "freelancer_id", stored, f"SELECT * FROM ({freelancer_years_sql(years=years)}) AS f", limit
+        )
+    ]
+
+
+def life_problems(run: Callable | None = None, limit: int = 20, days_agree: bool = False) -> list[str]:
+    """Each contract whose `contract_life` row differs from its years added up, in words: from its years derived
+    afresh (from the kept day sums when they agree with the ledger, `days_agree`, else from the days derived from
+    the ledger), so that a contract's row is judged against the ledger even when its kept years are wrong too."""
+    if run is None:
+        from .entities import database
+
+        run = database.execute_sql
+    years = f"({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
+    stored = f"SELECT {', '.join(CONTRACT_LIFE_COLUMNS)} FROM contract_life"
+    return [
+        f"contract #{cid}: its stored sums over all dates for the reports differ from its ledger (summary out of date)."
+        for cid in _differing(
+            run, "contract_id", stored, f"SELECT * FROM ({contract_life_sql(years=years)}) AS f", limit
         )
     ]

@@ -1069,7 +1069,8 @@ def _bounds_sql(
     contract or the freelancer); and its arguments (`report_range` holds the currencies' rates)."""
     signs = DERIVED.get(sort, {sort: 1})
     key = _GROUP[by]
-    one_row = years is not None and by == "contract" and _one_year(years)  # (a row per contract: nothing to add up)
+    life = _life(by, years)
+    one_row = life or (years is not None and by == "contract" and _one_year(years))  # (a row per contract)
 
     def added(x: str) -> str:
         return x if one_row else f"SUM({x})"
@@ -1079,6 +1080,7 @@ def _bounds_sql(
     if years is not None:  # (whole years: each contract's kept years, with its days' sizes and how many days)
         where, args = _year_where(filters, "d", years)
         table = "freelancer_year" if by == "freelancer" and _freelancers_kept(filters) else "contract_year"
+        table = "contract_life" if life else table
         size, days, source = " + ".join(f"d.{b}_size" for b in signs), added("d.days"), f"{table} d WHERE 1"
         grouped = key if by == "contract" else f"{key}, d.currency"  # (by contract: in the order of the key)
     else:
@@ -1121,9 +1123,18 @@ def _bounds_sql(
 # freelancer may have contracts in several currencies: one not met yet may come to the most of every currency added
 # up (a contract, to its own currency's). Their figure converts each day's sums of their contracts added up: still
 # half a unit for each sum and day, at most 366 days a year and currency, whatever the contracts.
-SIZE_SQL = "(d.paid_size + d.fees_size + d.refunded_size)"  # (as the indexes *_year_size spell it, on `d`)
+# Over all dates, a page of contracts walks each currency's contracts largest first by their whole life's sizes
+# instead (book format 15: contract_life, its index contract_life_size), one walk per currency, a contract not met
+# yet at most the size of the last one met, plus half a unit for each sum and day of the book's span.
+SIZE_SQL = "(d.paid_size + d.fees_size + d.refunded_size)"  # (as the indexes *_size spell it, on `d`)
 _WALK_STEP = 256  # the first batch of each year and currency (at least twice `top`), doubled each round
 _WALKED = {"contract": ("contract_year", "d.contract_id"), "freelancer": ("freelancer_year", "d.freelancer_id")}
+
+
+def _life(by: str, years: tuple | None) -> bool:
+    """Whether a page of `by` over `years` reads each contract's whole life (`contract_life`): contracts over all
+    dates."""
+    return by == "contract" and years == (None, None)
 
 
 def _walked(
@@ -1141,7 +1152,14 @@ def _walked(
     signs = DERIVED.get(sort, {sort: 1})
     table, key = _WALKED[by]
     rest, rest_args = _year_where(filters, "d", (None, None))
-    walks = {(f"{y:04d}", c): [0, 0, False] for y in range(int(first_year), int(last_year) + 1) for c in currencies}
+    life = _life(by, years)
+    if life:  # (a walk per currency, its days at most the book's span)
+        table = "contract_life"
+        walk_days = (date.fromisoformat(str(span[1])) - date.fromisoformat(str(span[0]))).days + 1
+        walks = {(None, c): [0, 0, False] for c in currencies}
+    else:
+        walk_days = 366
+        walks = {(f"{y:04d}", c): [0, 0, False] for y in range(int(first_year), int(last_year) + 1) for c in currencies}
     # The currencies a group's rows may be in: a contract's own; a freelancer's, any.
     pools = [(c,) for c in sorted(currencies)] if by == "contract" else [tuple(sorted(currencies))]
     pool_of = {c: pool for pool in pools for c in pool}
@@ -1157,8 +1175,9 @@ def _walked(
         for (year, currency), walk in walks.items():  # walk: [rows read, the last one's size, all read]
             if walk[2] or (year, currency) not in ahead:
                 continue
+            at = [currency] if life else [year, currency]
             rows = run(
-                _largest_first(table, key, f"{key}, {SIZE_SQL}", rest), [year, currency, *rest_args, step, walk[0]]
+                _largest_first(table, key, f"{key}, {SIZE_SQL}", rest), [*at, *rest_args, step, walk[0]]
             ).fetchall()
             walk[0] += len(rows)
             walk[1] = rows[-1][1] if rows else 0
@@ -1171,7 +1190,7 @@ def _walked(
         # far, and in each other year and currency of its pool the last size read there (none once that walk is
         # done).
         level = {w: 0 if walk[2] else walk[1] for w, walk in walks.items()}
-        most = {pool: _most_left(walks, pool, factor, len(signs), every_year=True) for pool in pools}
+        most = {pool: _most_left(walks, pool, factor, len(signs), walk_days, every_year=True) for pool in pools}
         closer = [
             g
             for g, c in met.items()
@@ -1195,7 +1214,7 @@ def _walked(
             continue
         # (read on only the pools whose groups left may still reach the page, and of their walks those whose last
         # size is at least their share of what the page's least allows; else all their walks)
-        reaching = [pool for pool in pools if _most_left(walks, pool, factor, len(signs)) >= least_on_top]
+        reaching = [pool for pool in pools if _most_left(walks, pool, factor, len(signs), walk_days) >= least_on_top]
         if not reaching:
             break  # (no group left can reach the page)
         ahead = set()
@@ -1218,8 +1237,9 @@ def _largest_first(table: str, key: str, columns: str, rest: str = "") -> str:
     """SQL of a batch of a walk through `table`'s kept years (contract_year, freelancer_year) of one year and
     currency (the arguments: year, currency, those of `rest`'s conditions, how many, from which), largest first by
     size through their index (*_year_size), then by `key`, largest first: one order, so no row is read twice."""
+    year = "" if table == "contract_life" else "d.year = ? AND "  # (a contract's whole life: no year)
     return (
-        f"SELECT {columns} FROM {table} d WHERE d.year = ? AND d.currency = ?{rest} "
+        f"SELECT {columns} FROM {table} d WHERE {year}d.currency = ?{rest} "
         f"ORDER BY {SIZE_SQL} DESC, {key} DESC LIMIT ? OFFSET ?"
     )
 
@@ -1253,11 +1273,14 @@ def _freelancer_count(run: Callable, years: tuple[str | None, str | None]) -> in
     return int(run(sql, [*args, *args, *args]).fetchone()[0])
 
 
-def _most_left(walks: dict, pool: tuple, factor: dict, sums: int, *, every_year: bool = False) -> float:
+def _most_left(
+    walks: dict, pool: tuple, factor: dict, sums: int, days: int = 366, *, every_year: bool = False
+) -> float:
     """The most a group whose rows are in the currencies `pool` and not met yet by the `walks` may come to converted
     (`_walked`): the last sizes read of its years and currencies added up, each at its currency's most `factor`,
-    and half a unit a sum and day of each. `every_year`: with half a unit a sum and day of each of its years, the
-    walks done too (for a group met in some of them)."""
+    and half a unit a sum and day of each (at most `days` days a walk: a year's, or the book's span for a contract's
+    whole life). `every_year`: with half a unit a sum and day of each of its years, the walks done too (for a group
+    met in some of them)."""
     most = 0.0
     for currency in pool:
         left = [walk for (_, c), walk in walks.items() if c == currency and not walk[2]]
@@ -1265,7 +1288,7 @@ def _most_left(walks: dict, pool: tuple, factor: dict, sums: int, *, every_year:
             continue
         years = sum(1 for _, c in walks if c == currency) if every_year else len(left)
         most += sum(walk[1] for walk in left) * factor[currency]  # (its sizes at the most factor, widened)
-        most += (366 * years * sums + 2) / 2 + 1
+        most += (days * years * sums + 2) / 2 + 1
     return most
 
 

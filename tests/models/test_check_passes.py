@@ -296,6 +296,21 @@ DAY_SUM_CASES = {
         "freelancer #{freelancer}: the stored yearly sums of their contracts for the reports differ from the ledger "
         "(summary out of date).",
     ),
+    "a contract's sums over all dates paid once more": (
+        "UPDATE contract_life SET paid = paid + 1 WHERE contract_id = {contract}",
+        "contract #{contract}: its stored sums over all dates for the reports differ from its ledger (summary out of "
+        "date).",
+    ),
+    "a contract's sums over all dates lost": (
+        "DELETE FROM contract_life WHERE contract_id = {contract}",
+        "contract #{contract}: its stored sums over all dates for the reports differ from its ledger (summary out of "
+        "date).",
+    ),
+    "a contract's sums over all dates under another status": (
+        "UPDATE contract_life SET status = 'ended' WHERE contract_id = {contract}",
+        "contract #{contract}: its stored sums over all dates for the reports differ from its ledger (summary out of "
+        "date).",
+    ),
     "a day of the book lost": (
         "DELETE FROM report_day WHERE day = '{last}'",
         "the reports' sums of {last} in USD differ from what its contracts add up to (kept total out of date).",

@@ -843,6 +843,16 @@ class LedgerMachine(RuleBasedStateMachine):
             "ORDER BY year, freelancer_id, currency"
         ).fetchall()
         assert kept == [(*k, *v) for k, v in sorted(freelancers.items())]
+        # Per contract over all dates (contract_life, format 15): its years added up, a row per contract with days.
+        lives: dict[tuple, list[int]] = {}
+        for (cid, _, *dimensions), v in years.items():
+            cell = lives.setdefault((cid, *dimensions), [0] * len(v))
+            for i, amount in enumerate(v):
+                cell[i] += amount
+        kept = database.execute_sql(
+            f"SELECT {', '.join(report_totals.CONTRACT_LIFE_COLUMNS)} FROM contract_life ORDER BY contract_id"
+        ).fetchall()
+        assert kept == [(*k, *v) for k, v in sorted(lives.items())]
 
     @invariant()
     def books_balance(self):
