@@ -265,6 +265,27 @@ def _life_sums(db: pw.Database) -> None:
     db.execute_sql(LIFE_SIZE_INDEX)
 
 
+# Each currency's freelancers, largest first by their contracts' spend sums' sizes over all dates added up: a page of
+# freelancers over all dates in the home currency walks them (models/reports.py `_walked`), as contracts walk theirs.
+FREELANCER_LIFE_SIZE_INDEX = (
+    "CREATE INDEX IF NOT EXISTS freelancer_life_size ON freelancer_life "
+    "(currency, (paid_size + fees_size + refunded_size))"
+)
+
+
+def _freelancer_life(db: pw.Database) -> None:
+    """Book format 16: each freelancer's contracts' sums over all dates added up per currency (models/report_totals.py
+    `freelancer_life`), kept with them, and indexed by currency and size (FREELANCER_LIFE_SIZE_INDEX), so that a page
+    of freelancers over all dates sorted in the home currency reads only the largest. Filled here from the
+    contracts'."""
+    from . import report_totals
+    from .entities import FreelancerLife
+
+    db.create_tables([FreelancerLife])
+    report_totals.rebuild_freelancer_life(db.execute_sql)
+    db.execute_sql(FREELANCER_LIFE_SIZE_INDEX)
+
+
 # MIGRATIONS[n] upgrades a book from schema version n to n + 1. Each runs in one transaction; an
 # existing book is backed up first (models/backup.py: kept in its backups folder, never pruned).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -283,6 +304,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     _freelancer_years,
     _budget_years,
     _life_sums,
+    _freelancer_life,
 ]
 # The columns each format added. A book that says it is in an older format but already has a later format's
 # columns had its format number changed outside Escrowbook (to have the ledger re-hashed by a migration, say):
@@ -306,6 +328,7 @@ ADDED_COLUMNS: dict[int, tuple[tuple[str, str], ...]] = {
     13: (("freelancer_year", "paid"),),
     14: (("contract_year", "budget"),),
     15: (("contract_life", "paid"),),
+    16: (("freelancer_life", "paid"),),
 }
 
 
@@ -560,7 +583,7 @@ def expected_schema() -> schema.Structure:
 # schema is exactly that one. tests/models/test_book_files.py fails with the new value when the migrations
 # change. Anything else (a book changed outside Escrowbook, or an SQLite that describes the same schema in
 # other words) is compared with the schema the migrations make, as before: the fingerprint only says yes.
-SCHEMA_DIGEST = "2fbbf4cef97f36c751aae531c9ca7aca760c7477bba265898e62b3defef9360a"
+SCHEMA_DIGEST = "8262ece7eda8e2a7dce6163cb54c3ad9ccec59c8437e50e65e8dd385551dd681"
 
 
 def schema_problems(run) -> list[str]:

@@ -38,7 +38,7 @@ APPLICATION_ID = 0x45424B31  # "EBK1" in the SQLite header: this file is an Escr
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
 LOCK_WAIT_MS = 300
-SCHEMA_VERSION = 15  # the book format this version writes: len(models.book.MIGRATIONS) (a test holds them equal)
+SCHEMA_VERSION = 16  # the book format this version writes: len(models.book.MIGRATIONS) (a test holds them equal)
 TABLES = frozenset(  # every table of the current format (models.entities.ALL_TABLES; a test holds them equal)
     {
         "access_grant",
@@ -61,6 +61,7 @@ TABLES = frozenset(  # every table of the current format (models.entities.ALL_TA
         "exchange_rate",
         "feedback",
         "freelancer",
+        "freelancer_life",
         "freelancer_year",
         "ledger_entry",
         "milestone",

@@ -872,6 +872,7 @@ def check_book(
             found["years"] = verdict.years
             found["freelancer_years"] = verdict.freelancer_years
             found["life"] = verdict.life
+            found["freelancer_life"] = verdict.freelancer_life
             found["book_days"] = [] if verdict.book_days else report_totals.book_day_problems(run)
             skip += ("totals",) * verdict.totals + ("months",) * verdict.months
             tracker.tell(SUMS[0], 1.0, SUMS[1])
@@ -905,6 +906,8 @@ def check_book(
             summary += report_totals.freelancer_year_problems(run, days_agree=found["days"])
         if not (found.get("life") and found.get("years") and found["days"]):  # (likewise)
             summary += report_totals.life_problems(run, days_agree=found["days"])
+        if not (found.get("freelancer_life") and found.get("life") and found.get("years") and found["days"]):
+            summary += report_totals.freelancer_life_problems(run, days_agree=found["days"])  # (likewise)
         summary += found.get("deadlines", [])  # (compared among the passes, with connections of its own: DEADLINES)
         summary += found["totals"]  # (the book's kept totals, read from the stored summaries only)
         fk = found["statements"]

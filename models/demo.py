@@ -324,6 +324,7 @@ SUMMARY_TABLES = (
     "contract_year",
     "freelancer_year",
     "contract_life",
+    "freelancer_life",
 )
 
 

@@ -537,6 +537,29 @@ class ContractLife(BaseModel):
     days = pw.IntegerField()  # its years' days added up: its contract_day rows
 
 
+class FreelancerLife(BaseModel):
+    """Maintained (book format 16): a freelancer's contracts' kept sums over all dates (`contract_life`) of one
+    currency added up, with their sizes and days, and how many contracts it adds up (none left: the row goes); kept
+    as a delta by every operation (models/report_totals.py), so that a page of freelancers over all dates sorted in
+    the home currency walks them largest first (models/reports.py `_walked`), indexed by currency and its spend sums'
+    sizes added up (models/book.py FREELANCER_LIFE_SIZE_INDEX)."""
+
+    freelancer_id = pw.IntegerField()  # as the contract lives it adds up name them
+    currency = pw.CharField(max_length=3)
+    paid = pw.IntegerField()
+    fees = pw.IntegerField()
+    refunded = pw.IntegerField()
+    paid_size = pw.IntegerField()  # the contract lives' sizes added up
+    fees_size = pw.IntegerField()
+    refunded_size = pw.IntegerField()
+    days = pw.IntegerField()  # the contract lives' days added up (a day of two contracts counts twice)
+    contracts = pw.IntegerField()  # the contract_life rows it adds up
+
+    class Meta:
+        primary_key = pw.CompositeKey("freelancer_id", "currency")
+        without_rowid = True
+
+
 class ReportDay(BaseModel):
     """Maintained (book format 10): the reports' columns per day, currency, contract status and policy for the
     whole book, summed from `contract_day` and kept as a delta by every operation (models/report_totals.py)."""
@@ -692,4 +715,5 @@ ALL_TABLES = [
     ContractYear,
     FreelancerYear,
     ContractLife,
+    FreelancerLife,
 ]

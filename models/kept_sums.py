@@ -20,7 +20,9 @@ two); `report_day` is weighted by its day times its currency, status and policy,
 over `contract_day`; `contract_year` by its contract times its year, as each day's row is by its year in the
 same pass again; `freelancer_year` by its freelancer times its year times its currency, and counted, as each
 `contract_year` row is by its contract's freelancer and currency and its year in the pass over that table; and
-`contract_life` by its contract alone, as each `contract_year` row is in that pass again.
+`contract_life` by its contract alone, as each `contract_year` row is in that pass again; and `freelancer_life` by
+its freelancer times its currency, and counted, as each `contract_life` row is by its contract's in the pass over
+that table.
 
 What is not a sum is compared exactly, in the same passes: each stored row's currency, freelancer, status and
 policy (and each year's budget) against its contract's, the totals' escrow (funded - released - escrow refunded),
@@ -72,6 +74,7 @@ class Verdict:
     years: bool  # contract_year against contract_day (meaningful when `days`: year_problems)
     freelancer_years: bool  # freelancer_year against contract_year (meaningful when `years`: freelancer_year_problems)
     life: bool  # contract_life against contract_year (meaningful when `years`: models/report_totals.py life_problems)
+    freelancer_life: bool  # freelancer_life against contract_life (meaningful when `life`: freelancer_life_problems)
 
 
 def _row_factor(multipliers: dict[str, int], alias: str) -> str:
@@ -107,7 +110,7 @@ def _weights(run: Callable, kinds: list[tuple[str, int, int]]) -> None:
     run("CREATE TEMP TABLE check_wf (freelancer_id PRIMARY KEY, w INTEGER NOT NULL) WITHOUT ROWID")
     run("CREATE TEMP TABLE check_wu (currency PRIMARY KEY, w INTEGER NOT NULL) WITHOUT ROWID")
     for table, column in (("check_wf", "freelancer_id"), ("check_wu", "currency")):
-        for source in ("contract", "freelancer_year"):
+        for source in ("contract", "freelancer_year", "freelancer_life"):
             distinct = f"SELECT DISTINCT {column} FROM {source}"
             run(f"INSERT OR IGNORE INTO temp.{table} SELECT {column}, {_DRAW} FROM ({distinct})")
     run(
@@ -152,7 +155,7 @@ def verify(run: Callable) -> Verdict:
     """Whether the kept day, month and contract sums agree with the live ledger (see above); the caller allows
     writes to the temporary database (models/check.py) and derives afresh whatever is not vouched for."""
     if (run("SELECT MAX(id) FROM contract").fetchone()[0] or 0) >= P:
-        return Verdict(False, False, False, False, False, False, False)
+        return Verdict(False, False, False, False, False, False, False, False)
     day_m = _draws(report_totals.SUMS)
     month_m = _draws(_MONTHS)
 
@@ -192,7 +195,7 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
         """
     every = run(ledger).fetchone()
     if every[3]:  # (an entry naming a contract the book does not have, reversed or not: the exact derivation)
-        return Verdict(False, False, False, False, False, False, False)
+        return Verdict(False, False, False, False, False, False, False, False)
     reversed_ = run(f"{ledger} WHERE {_REVERSED}").fetchone()
     days_sum, months_sum, totals_sum = (e - r for e, r in zip(every[:3], reversed_[:3], strict=True))
     dims = " OR ".join(f"s.{d} IS NOT wc.{d}" for d in report_totals.DIMENSIONS)
@@ -269,12 +272,29 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
         """
     ).fetchone()
     # contract_life, in the order of its contracts: each row weighted by its contract, with the same exact checks as
-    # its years (a contract's life has its currency, freelancer, status and policy, and some days).
+    # its years (a contract's life has its currency, freelancer, status and policy, and some days); beside it, each
+    # row weighted by its contract's freelancer and currency, with its spend sums, sizes and days and counted
+    # (lives_m), as the freelancers' lives (freelancer_life, book format 16) add them up.
+    lives_m = _draws(report_totals.FREELANCER_LIFE_COLUMNS[2:])
+    lived = f"(({_row_factor({c: m for c, m in lives_m.items() if c != 'contracts'}, 's')} + {{count}}) % {P})"
     life = run(
         f"""
         SELECT COALESCE(SUM(wc.w * {_row_factor(life_m, "s")} % {P}), 0) % {P},
-               COALESCE(SUM(wc.w IS NULL OR {dims} OR s.days <= 0 OR {_whole("s", report_totals.YEAR_SUMS)}), 0)
+               COALESCE(SUM(wc.w IS NULL OR wc.f IS NULL OR {dims} OR s.days <= 0
+                            OR {_whole("s", report_totals.YEAR_SUMS)}), 0),
+               COALESCE(SUM(wc.f * {lived.format(count=lives_m["contracts"])} % {P}), 0) % {P}
         FROM contract_life s LEFT JOIN temp.check_wc wc ON wc.id = s.contract_id
+        """
+    ).fetchone()
+    # freelancer_life, in the order of its key: each row weighted by its freelancer and currency.
+    lives_count = f"s.contracts % {P} * {lives_m['contracts']} % {P}"
+    freelancer_life = run(
+        f"""
+        SELECT COALESCE(SUM(wf.w * wu.w % {P} * {lived.format(count=lives_count)} % {P}), 0) % {P},
+               COALESCE(SUM(wf.w IS NULL OR wu.w IS NULL OR s.contracts <= 0 OR s.days <= 0
+                            OR {_whole("s", report_totals.FREELANCER_LIFE_COLUMNS[2:])}), 0)
+        FROM freelancer_life s LEFT JOIN temp.check_wf wf ON wf.freelancer_id = +s.freelancer_id
+        LEFT JOIN temp.check_wu wu ON wu.currency = +s.currency
         """
     ).fetchone()
     months = run(
@@ -311,6 +331,7 @@ def _verify(run: Callable, day_m: dict[str, int], month_m: dict[str, int]) -> Ve
         years=days[2] == 0 and years[1] == 0 and days[3] % P == years[0] % P,
         freelancer_years=years[1] == 0 and freelancer_years[1] == 0 and years[2] % P == freelancer_years[0] % P,
         life=years[1] == 0 and life[1] == 0 and years[3] % P == life[0] % P,
+        freelancer_life=life[1] == 0 and freelancer_life[1] == 0 and life[2] % P == freelancer_life[0] % P,
         months=months[1] == 0 and months[0] % P == months_sum % P,
         totals=totals[1] == 0 and totals[2] == totals[3] and totals[0] % P == totals_sum % P,
     )

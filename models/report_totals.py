@@ -29,13 +29,18 @@ no report reads them. They read these tables instead:
     over all dates, their days' sizes and how many days): what a page of contracts over all dates, sorted in the
     home currency, walks largest first (by currency and size: models/book.py LIFE_SIZE_INDEX) instead of each
     year's. Kept with the contract's years: derived anew from them after them, in the same transaction.
+  - `freelancer_life` (book format 16): the `contract_life` rows of each freelancer and currency added up (the
+    spend sums, their sizes and days), with how many contracts: what a page of freelancers over all dates walks.
+    Kept as a delta, as `freelancer_year` is: the contract's old row taken out before it is derived anew and its
+    new one added after; a row whose count falls to 0 goes.
 
 `problems()` (called by `escrowbook check`) derives both afresh, `contract_day` from the ledger and `report_day`
 from `contract_day`, and names in words every contract and every day whose kept sums differ; `year_problems()` adds
 up the days per contract and year and names every contract whose `contract_year` rows differ,
 `freelancer_year_problems()` every freelancer whose `freelancer_year` rows differ from their contracts' years, and
-`life_problems()` every contract whose `contract_life` row differs from its years added up (on a book file, only
-when the kept sums' fingerprints do not vouch for them: models/kept_sums.py).
+`life_problems()` every contract whose `contract_life` row differs from its years added up, and
+`freelancer_life_problems()` every freelancer whose `freelancer_life` rows differ from their contracts' (on a book
+file, only when the kept sums' fingerprints do not vouch for them: models/kept_sums.py).
 """
 
 from __future__ import annotations
@@ -65,7 +70,9 @@ CONTRACT_YEAR_COLUMNS = ("contract_id", "year", *DIMENSIONS, *YEAR_SUMS, "budget
 FREELANCER_YEAR_KEY = ("year", "freelancer_id", "currency")
 FREELANCER_YEAR_COLUMNS = (*FREELANCER_YEAR_KEY, *SIZED, *(f"{s}_size" for s in SIZED), "days", "contracts")
 CONTRACT_LIFE_COLUMNS = ("contract_id", *DIMENSIONS, *YEAR_SUMS)  # (book format 15: no year, no budget)
-TABLES = ("contract_day", "report_day", "contract_year", "freelancer_year", "contract_life")
+FREELANCER_LIFE_KEY = ("freelancer_id", "currency")
+FREELANCER_LIFE_COLUMNS = (*FREELANCER_LIFE_KEY, *FREELANCER_YEAR_COLUMNS[3:])  # (book format 16: no year)
+TABLES = ("contract_day", "report_day", "contract_year", "freelancer_year", "contract_life", "freelancer_life")
 
 
 def _column_sql(column: str) -> str:
@@ -139,8 +146,8 @@ def freelancer_years_sql(contract_id: int | None = None, sign: int = 1, years: s
 # freelancer, status and policy its years name (the same on each: derived together; the most of them, should a
 # changed book's years differ, which check names).
 _CONTRACT_LIFE = (
-    f"SELECT contract_id, {', '.join(f'MAX({d})' for d in DIMENSIONS)}, "
-    + ", ".join(f"SUM({c})" for c in YEAR_SUMS)
+    f"SELECT contract_id, {', '.join(f'MAX({d}) AS {d}' for d in DIMENSIONS)}, "
+    + ", ".join(f"SUM({c}) AS {c}" for c in YEAR_SUMS)
     + " FROM {years} WHERE 1 {where} GROUP BY contract_id"
 )
 
@@ -151,6 +158,33 @@ def contract_life_sql(contract_id: int | None = None, years: str = "contract_yea
     if contract_id is None:
         return _CONTRACT_LIFE.format(years=years, where="") + " ORDER BY 1"
     return _CONTRACT_LIFE.format(years=years, where=f"AND contract_id = {int(contract_id)}")
+
+
+# The freelancers' whole lives (book format 16), from their contracts' ({lives}: contract_life, or a SELECT of its
+# rows; {where}: one contract's, or every one): each freelancer and currency's spend sums, sizes and days added up,
+# and how many contracts ({sign}: -1 to take them out).
+_FREELANCER_LIFE = (
+    "SELECT freelancer_id, currency, "
+    + ", ".join(f"{{sign}} * SUM({c})" for c in FREELANCER_LIFE_COLUMNS[2:-1])
+    + ", {sign} * COUNT(*) FROM {lives} WHERE 1 {where} GROUP BY freelancer_id, currency"
+)
+
+
+def freelancer_life_sql(contract_id: int | None = None, sign: int = 1, lives: str = "contract_life") -> str:
+    """SQL: the `freelancer_life` rows one contract's whole life makes (or every contract's: the table's rows, in
+    the order of its key), from `lives` (the kept contract lives, or a SELECT of them), times `sign`."""
+    if contract_id is None:
+        return _FREELANCER_LIFE.format(sign=int(sign), lives=lives, where="") + " ORDER BY 1, 2"
+    return _FREELANCER_LIFE.format(sign=int(sign), lives=lives, where=f"AND contract_id = {int(contract_id)}")
+
+
+def add_life(run: Callable, contract_id: int, sign: int) -> None:
+    """Add (sign 1) or take out (sign -1) one contract's `contract_life` row from its freelancer's
+    `freelancer_life`."""
+    mine = "freelancer_id IN (SELECT freelancer_id FROM contract_life WHERE contract_id = ?)"
+    rows = freelancer_life_sql(contract_id, sign)
+    keys = len(FREELANCER_LIFE_KEY)
+    _moved(run, "freelancer_life", FREELANCER_LIFE_COLUMNS, keys, rows, mine, contract_id, sign)
 
 
 def add_years(run: Callable, contract_id: int, sign: int) -> None:
@@ -212,8 +246,10 @@ def refresh_contract(run: Callable, contract_id: int) -> None:
     run("DELETE FROM contract_year WHERE contract_id = ?", (int(contract_id),))
     run(f"INSERT INTO contract_year ({', '.join(CONTRACT_YEAR_COLUMNS)}) {contract_years_sql(contract_id)}")
     add_years(run, contract_id, 1)
+    add_life(run, contract_id, -1)
     run("DELETE FROM contract_life WHERE contract_id = ?", (int(contract_id),))
     run(f"INSERT INTO contract_life ({', '.join(CONTRACT_LIFE_COLUMNS)}) {contract_life_sql(contract_id)}")
+    add_life(run, contract_id, 1)
 
 
 def budget_changed(run: Callable, contract_id: int) -> None:
@@ -256,6 +292,14 @@ def rebuild_life(run: Callable) -> None:
     """`contract_life` added up anew from the kept contract years (a migrated book, the demo)."""
     run("DELETE FROM contract_life")
     run(f"INSERT INTO contract_life ({', '.join(CONTRACT_LIFE_COLUMNS)}) {contract_life_sql()}")
+    if _has(run, "freelancer_life"):  # (book format 16 on)
+        rebuild_freelancer_life(run)
+
+
+def rebuild_freelancer_life(run: Callable) -> None:
+    """`freelancer_life` added up anew from the kept contract lives (a migrated book, the demo)."""
+    run("DELETE FROM freelancer_life")
+    run(f"INSERT INTO freelancer_life ({', '.join(FREELANCER_LIFE_COLUMNS)}) {freelancer_life_sql()}")
 
 
 def present(run: Callable) -> bool:
@@ -466,5 +510,25 @@ def life_problems(run: Callable | None = None, limit: int = 20, days_agree: bool
         f"contract #{cid}: its stored sums over all dates for the reports differ from its ledger (summary out of date)."
         for cid in _differing(
             run, "contract_id", stored, f"SELECT * FROM ({contract_life_sql(years=years)}) AS f", limit
+        )
+    ]
+
+
+def freelancer_life_problems(run: Callable | None = None, limit: int = 20, days_agree: bool = False) -> list[str]:
+    """Each freelancer whose `freelancer_life` rows differ from their contracts' whole lives, in words: added up from
+    the contracts' lives derived afresh (from their years, from the kept day sums when they agree with the ledger,
+    `days_agree`, else from the days derived from the ledger)."""
+    if run is None:
+        from .entities import database
+
+        run = database.execute_sql
+    years = f"({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
+    lives = f"({contract_life_sql(years=years)}) AS l"
+    stored = f"SELECT {', '.join(FREELANCER_LIFE_COLUMNS)} FROM freelancer_life"
+    return [
+        f"freelancer #{fid}: the stored sums of their contracts over all dates for the reports differ from the ledger "
+        "(summary out of date)."
+        for fid in _differing(
+            run, "freelancer_id", stored, f"SELECT * FROM ({freelancer_life_sql(lives=lives)}) AS f", limit
         )
     ]

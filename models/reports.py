@@ -1069,8 +1069,10 @@ def _bounds_sql(
     contract or the freelancer); and its arguments (`report_range` holds the currencies' rates)."""
     signs = DERIVED.get(sort, {sort: 1})
     key = _GROUP[by]
-    life = _life(by, years)
-    one_row = life or (years is not None and by == "contract" and _one_year(years))  # (a row per contract)
+    life = _life(by, years, filters)
+    one_row = (life and by == "contract") or (
+        years is not None and by == "contract" and _one_year(years)
+    )  # (a row per contract)
 
     def added(x: str) -> str:
         return x if one_row else f"SUM({x})"
@@ -1080,7 +1082,7 @@ def _bounds_sql(
     if years is not None:  # (whole years: each contract's kept years, with its days' sizes and how many days)
         where, args = _year_where(filters, "d", years)
         table = "freelancer_year" if by == "freelancer" and _freelancers_kept(filters) else "contract_year"
-        table = "contract_life" if life else table
+        table = _LIVES[by] if life else table
         size, days, source = " + ".join(f"d.{b}_size" for b in signs), added("d.days"), f"{table} d WHERE 1"
         grouped = key if by == "contract" else f"{key}, d.currency"  # (by contract: in the order of the key)
     else:
@@ -1125,16 +1127,21 @@ def _bounds_sql(
 # half a unit for each sum and day, at most 366 days a year and currency, whatever the contracts.
 # Over all dates, a page of contracts walks each currency's contracts largest first by their whole life's sizes
 # instead (book format 15: contract_life, its index contract_life_size), one walk per currency, a contract not met
-# yet at most the size of the last one met, plus half a unit for each sum and day of the book's span.
+# yet at most the size of the last one met, plus half a unit for each sum and day of the book's span; a page of
+# freelancers walks theirs (book format 16: freelancer_life, its index freelancer_life_size) the same way.
 SIZE_SQL = "(d.paid_size + d.fees_size + d.refunded_size)"  # (as the indexes *_size spell it, on `d`)
 _WALK_STEP = 256  # the first batch of each year and currency (at least twice `top`), doubled each round
 _WALKED = {"contract": ("contract_year", "d.contract_id"), "freelancer": ("freelancer_year", "d.freelancer_id")}
 
 
-def _life(by: str, years: tuple | None) -> bool:
-    """Whether a page of `by` over `years` reads each contract's whole life (`contract_life`): contracts over all
-    dates."""
-    return by == "contract" and years == (None, None)
+def _life(by: str, years: tuple | None, filters: Filters) -> bool:
+    """Whether a page of `by` over `years` reads each contract's whole life (`contract_life`: contracts over all
+    dates), or each freelancer's (`freelancer_life`: freelancers over all dates, when no filter leaves out some of
+    their contracts)."""
+    return years == (None, None) and (by == "contract" or _freelancers_kept(filters))
+
+
+_LIVES = {"contract": "contract_life", "freelancer": "freelancer_life"}
 
 
 def _walked(
@@ -1152,9 +1159,9 @@ def _walked(
     signs = DERIVED.get(sort, {sort: 1})
     table, key = _WALKED[by]
     rest, rest_args = _year_where(filters, "d", (None, None))
-    life = _life(by, years)
+    life = _life(by, years, filters)
     if life:  # (a walk per currency, its days at most the book's span)
-        table = "contract_life"
+        table = _LIVES[by]
         walk_days = (date.fromisoformat(str(span[1])) - date.fromisoformat(str(span[0]))).days + 1
         walks = {(None, c): [0, 0, False] for c in currencies}
     else:
@@ -1237,7 +1244,7 @@ def _largest_first(table: str, key: str, columns: str, rest: str = "") -> str:
     """SQL of a batch of a walk through `table`'s kept years (contract_year, freelancer_year) of one year and
     currency (the arguments: year, currency, those of `rest`'s conditions, how many, from which), largest first by
     size through their index (*_year_size), then by `key`, largest first: one order, so no row is read twice."""
-    year = "" if table == "contract_life" else "d.year = ? AND "  # (a contract's whole life: no year)
+    year = "" if table in _LIVES.values() else "d.year = ? AND "  # (a whole life: no year)
     return (
         f"SELECT {columns} FROM {table} d WHERE {year}d.currency = ?{rest} "
         f"ORDER BY {SIZE_SQL} DESC, {key} DESC LIMIT ? OFFSET ?"

@@ -166,6 +166,7 @@ def backups_folder(tmp_path, monkeypatch):
 # What each book format added, undone: `as_format(path, n)` turns a closed book of this version's format into
 # what format n was, as a book an older version wrote (the tests of each migration start from it).
 UNDO_FORMAT = {
+    16: ("DROP TABLE freelancer_life",),
     15: ("DROP TABLE contract_life",),
     14: (
         "DROP INDEX contract_year_left",

@@ -109,7 +109,7 @@ def test_a_book_in_an_older_format_is_migrated_before_the_window_is_built(book_p
     window = start(book_path, create=False, settings=settings, today=TODAY)
     qtbot.addWidget(window)
     assert window.book is not None and window.page is not None  # opened whole, migrated
-    assert window.book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 15
+    assert window.book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 16
     assert titles(window) == ["Annual report", "Logo redesign"]
 
 

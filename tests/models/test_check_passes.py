@@ -311,6 +311,16 @@ DAY_SUM_CASES = {
         "contract #{contract}: its stored sums over all dates for the reports differ from its ledger (summary out of "
         "date).",
     ),
+    "a freelancer's sums over all dates paid once more": (
+        "UPDATE freelancer_life SET paid = paid + 1 WHERE freelancer_id = {freelancer}",
+        "freelancer #{freelancer}: the stored sums of their contracts over all dates for the reports differ from the "
+        "ledger (summary out of date).",
+    ),
+    "a freelancer's sums over all dates lost": (
+        "DELETE FROM freelancer_life WHERE freelancer_id = {freelancer}",
+        "freelancer #{freelancer}: the stored sums of their contracts over all dates for the reports differ from the "
+        "ledger (summary out of date).",
+    ),
     "a day of the book lost": (
         "DELETE FROM report_day WHERE day = '{last}'",
         "the reports' sums of {last} in USD differ from what its contracts add up to (kept total out of date).",

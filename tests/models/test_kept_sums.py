@@ -70,7 +70,14 @@ def test_r12_the_totals_and_months_add_up_the_same_kinds_as_the_day_sums():
 @SQLITE_ONLY
 def test_r12_kept_sums_of_a_sound_book_agree(two_contracts):
     assert _verdict() == kept_sums.Verdict(
-        days=True, months=True, totals=True, book_days=True, years=True, freelancer_years=True, life=True
+        days=True,
+        months=True,
+        totals=True,
+        book_days=True,
+        years=True,
+        freelancer_years=True,
+        life=True,
+        freelancer_life=True,
     )
     tables = "SELECT name FROM temp.sqlite_master WHERE name LIKE 'check_w%'"
     assert database.execute_sql(tables).fetchall() == []  # (its weights go with it)
@@ -79,7 +86,14 @@ def test_r12_kept_sums_of_a_sound_book_agree(two_contracts):
 @SQLITE_ONLY
 def test_r12_kept_sums_of_an_empty_book_agree(book):
     assert _verdict() == kept_sums.Verdict(
-        days=True, months=True, totals=True, book_days=True, years=True, freelancer_years=True, life=True
+        days=True,
+        months=True,
+        totals=True,
+        book_days=True,
+        years=True,
+        freelancer_years=True,
+        life=True,
+        freelancer_life=True,
     )
 
 
@@ -87,6 +101,10 @@ def test_r12_kept_sums_of_an_empty_book_agree(book):
 DAYS = "contract #{a}: its stored day sums for the reports differ from its ledger (summary out of date)."
 YEARS = "contract #{a}: its stored yearly sums for the reports differ from its ledger (summary out of date)."
 LIFE = "contract #{a}: its stored sums over all dates for the reports differ from its ledger (summary out of date)."
+FREELANCER_LIFE = (
+    "freelancer #{f}: the stored sums of their contracts over all dates for the reports differ from the ledger "
+    "(summary out of date)."
+)
 FREELANCERS = (
     "freelancer #{f}: the stored yearly sums of their contracts for the reports differ from the ledger (summary out of "
     "date)."
@@ -257,6 +275,31 @@ CASES = {
         "life",
         LIFE,
     ),
+    "a freelancer's payments over all dates changed": (
+        "UPDATE freelancer_life SET paid = paid + 100 WHERE freelancer_id = {f}",
+        "freelancer_life",
+        FREELANCER_LIFE,
+    ),
+    "a freelancer's sums over all dates under another freelancer": (
+        "UPDATE freelancer_life SET freelancer_id = freelancer_id + 1 WHERE freelancer_id = {f}",
+        "freelancer_life",
+        FREELANCER_LIFE,
+    ),
+    "a freelancer's sums over all dates counting one contract too many": (
+        "UPDATE freelancer_life SET contracts = contracts + 1 WHERE freelancer_id = {f}",
+        "freelancer_life",
+        FREELANCER_LIFE,
+    ),
+    "a freelancer's sums over all dates lost": (
+        "DELETE FROM freelancer_life WHERE freelancer_id = {f}",
+        "freelancer_life",
+        FREELANCER_LIFE,
+    ),
+    "a freelancer's days over all dates that are not a whole number": (
+        "UPDATE freelancer_life SET days = days + 0.5 WHERE freelancer_id = {f}",
+        "freelancer_life",
+        FREELANCER_LIFE,
+    ),
     "a book's day sum moved from one day to another": (
         "UPDATE report_day SET funded = funded - 100 WHERE day = '{day_1}'; "
         "UPDATE report_day SET funded = funded + 100 WHERE day = '{day_2}'",
@@ -302,7 +345,14 @@ def test_r12_reversed_entries_are_left_out_of_the_sums_as_the_kept_sums_leave_th
     m = ops.add_milestone(contract, "Extra", 9_000)
     ops.reverse_entry(ops.fund_milestone(m, today=DAY_2), memo="typed twice", today=DAY_2)
     assert _verdict() == kept_sums.Verdict(
-        days=True, months=True, totals=True, book_days=True, years=True, freelancer_years=True, life=True
+        days=True,
+        months=True,
+        totals=True,
+        book_days=True,
+        years=True,
+        freelancer_years=True,
+        life=True,
+        freelancer_life=True,
     )
     assert check_book() == []
     _tamper(
@@ -318,7 +368,14 @@ def test_r12_reversed_entries_are_left_out_of_the_sums_as_the_kept_sums_leave_th
 def test_r12_an_entry_of_a_contract_the_book_does_not_have_leaves_the_verdict_to_the_derivation(two_contracts):
     _tamper("UPDATE ledger_entry SET contract_id = 9999 WHERE id = (SELECT MAX(id) FROM ledger_entry)", two_contracts)
     assert _verdict() == kept_sums.Verdict(
-        days=False, months=False, totals=False, book_days=False, years=False, freelancer_years=False, life=False
+        days=False,
+        months=False,
+        totals=False,
+        book_days=False,
+        years=False,
+        freelancer_years=False,
+        life=False,
+        freelancer_life=False,
     )
 
 

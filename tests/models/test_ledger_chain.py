@@ -190,7 +190,7 @@ def test_format_2_migration_chains_a_format_1_book_after_backing_it_up(tmp_path,
     entries = _build(path)
     _as_format_1(path)
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 15
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 16
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert all(len(e.hash) == 32 for e in LedgerEntry.select())
         assert check_book(str(book.path)) == []
@@ -351,7 +351,7 @@ def test_format_7_migration_fills_the_book_totals_from_its_contracts(tmp_path, b
         ops.end_contract(site, agreed=True, today=PAID)
     _as_format_without(path, 6, "book_total")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 15
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 16
         totals = queries.book_totals()
         assert {cur: (t["escrow"], t["released"], t["refunded"], t["contracts"]) for cur, t in totals.items()} == {
             "EUR": (0, 80_000, 5_000, 1),
@@ -399,7 +399,7 @@ def test_format_8_migration_gives_one_and_two_character_search_its_indexes(tmp_p
     assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE '%nocase'").fetchall()
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 15
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 16
         plan = book.conn.execute("EXPLAIN QUERY PLAN " + PREFIX_IDS, {"prefix": like_prefix("Lo")})
         plan = " ".join(r[3] for r in plan)
         for index in ("contract_title_nocase", "freelancer_name_nocase", "contract_external_id_nocase"):
@@ -420,7 +420,7 @@ def test_format_9_migration_makes_room_for_exchange_rates_and_keeps_every_record
     entries = _build(path)
     _as_format_without(path, 8, "exchange_rate")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 15
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 16
         assert [(e.id, e.kind, e.amount) for e in LedgerEntry.select().order_by(LedgerEntry.id)] == entries
         assert rates.home_currency() is None
         rates.set_home_currency("EUR")
@@ -475,7 +475,7 @@ def test_format_10_migration_fills_the_reports_day_sums_from_the_ledger(tmp_path
     assert not {"contract_day", "report_day"} & {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 15
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 16
         escrow = reports.escrow_by_month_end(home=False)
         assert {t.currency: (t.figures["funded"], t.figures["paid"], t.figures["escrow"]) for t in escrow.totals} == {
             "EUR": (80_000, 0, 80_000),  # the €70.00 funding reversed; the rest asked back, not yet answered
@@ -517,7 +517,7 @@ def test_format_11_migration_adds_up_each_contracts_day_sums_per_year(tmp_path, 
         ops.release_payment(m2, today=START)
     _as_format_without(path, 10, "contract_year")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 15
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 16
         years = book.db.execute_sql("SELECT contract_id, year, funded, paid FROM contract_year ORDER BY 1, 2")
         assert years.fetchall() == [
             (1, "2026", 30_000, 20_000),
@@ -559,7 +559,7 @@ def test_format_12_migration_indexes_the_kept_years_by_size_and_a_page_in_the_ho
             ops.release_payment(m, today=PAID)
     _as_format_without(path, 11, "contract_year_size")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 15
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 16
         plan = book.db.execute_sql(
             "EXPLAIN QUERY PLAN SELECT d.contract_id FROM contract_year d WHERE d.year = '2026' AND d.currency = "
             f"'EUR' ORDER BY {reports.SIZE_SQL} DESC, d.contract_id DESC LIMIT 2"
@@ -599,7 +599,7 @@ def test_format_13_migration_adds_up_each_freelancers_years_and_a_page_of_freela
     assert len(kept) == 5  # (the first contract's freelancer in USD; Bo and Ama each in EUR and USD)
     _as_format_without(path, 12, "freelancer_year")
     with open_book(path, create=False) as book:
-        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 15
+        assert book.db.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version() == 16
         assert book.db.execute_sql(f"SELECT {columns} FROM freelancer_year ORDER BY 1, 2, 3").fetchall() == kept
         plan = book.db.execute_sql(
             "EXPLAIN QUERY PLAN SELECT d.freelancer_id FROM freelancer_year d WHERE d.year = '2026' AND d.currency = "
@@ -640,7 +640,7 @@ def test_format_14_migration_gives_the_kept_years_their_budgets_and_budget_again
     conn.close()
     with open_book(path, create=False) as book:
         run = book.db.execute_sql
-        assert run("PRAGMA user_version").fetchone()[0] == schema_version() == 15
+        assert run("PRAGMA user_version").fetchone()[0] == schema_version() == 16
         assert run("SELECT contract_id, budget FROM contract_year ORDER BY 1").fetchall() == [
             (1, None), (2, 90_000), (3, 10_000), (4, 50_000)
         ]  # fmt: skip
@@ -685,7 +685,7 @@ def test_format_15_migration_adds_up_each_contracts_years_and_a_page_over_all_da
     as_format(path, 14)
     with open_book(path, create=False) as book:
         run = book.db.execute_sql
-        assert run("PRAGMA user_version").fetchone()[0] == schema_version() == 15
+        assert run("PRAGMA user_version").fetchone()[0] == schema_version() == 16
         assert run(f"SELECT {columns} FROM contract_life ORDER BY 1").fetchall() == kept
         plan = run(
             "EXPLAIN QUERY PLAN SELECT d.contract_id FROM contract_life d WHERE d.currency = 'EUR' "
@@ -701,6 +701,52 @@ def test_format_15_migration_adds_up_each_contracts_years_and_a_page_over_all_da
         assert page.groups == 5
     (backup,) = backups_of(path)
     assert backup.before_upgrade_from == 14
+
+
+def test_format_16_migration_adds_up_each_freelancers_contracts_over_all_dates_and_a_page_walks_them(
+    tmp_path, backups_folder
+):
+    """Book format 16: a format-15 book kept no sums per freelancer over all dates; migrated, each freelancer's
+    contracts' whole lives are added up per currency (with their sizes, days and how many contracts), indexed by
+    currency and size, `check` finds the book sound, and a page of freelancers over all dates sorted in the home
+    currency walks them to the right page."""
+    from models import rates, report_totals, reports
+
+    path = tmp_path / "old.book"
+    _build(path)  # $200.00 paid on 5 March 2026, to Ana Ruiz
+    with open_book(path) as book:
+        people = [ops.create_freelancer(name) for name in ("Bo Lindqvist", "Ama Owusu")]
+        for i, (amount, currency, day) in enumerate(
+            ((90_000, "EUR", PAID), (10_000, "USD", date(2025, 6, 2)), (50_000, "USD", PAID), (30_000, "EUR", PAID))
+        ):
+            site = ops.create_contract(
+                f"Site {i}", people[i % 2], currency=currency, started_on=date(2025, 1, 2), today=day
+            )
+            m = ops.add_milestone(site, "Pages", amount)
+            ops.fund_milestone(m, today=day)
+            ops.release_payment(m, today=day)
+        columns = ", ".join(report_totals.FREELANCER_LIFE_COLUMNS)
+        kept = book.db.execute_sql(f"SELECT {columns} FROM freelancer_life ORDER BY 1, 2").fetchall()
+    assert len(kept) == 5  # (Ana in USD; Bo and Ama each in EUR and USD)
+    as_format(path, 15)
+    with open_book(path, create=False) as book:
+        run = book.db.execute_sql
+        assert run("PRAGMA user_version").fetchone()[0] == schema_version() == 16
+        assert run(f"SELECT {columns} FROM freelancer_life ORDER BY 1, 2").fetchall() == kept
+        plan = run(
+            "EXPLAIN QUERY PLAN SELECT d.freelancer_id FROM freelancer_life d WHERE d.currency = 'EUR' "
+            f"ORDER BY {reports.SIZE_SQL} DESC, d.freelancer_id DESC LIMIT 2"
+        ).fetchall()
+        assert "freelancer_life_size" in str(plan) and "TEMP B-TREE" not in str(plan)
+        assert check_book(str(book.path)) == [] and check_book() == []
+        rates.set_home_currency("EUR")
+        rates.record_rate("USD", "2026-03", "0.9", today=PAID)
+        rates.record_rate("USD", "2025-06", "0.5", today=PAID)
+        page = reports.spend_by_freelancer(limit=1, sort="paid")
+        assert [(r.label, r.figures["paid"].amount) for r in page.home_rows] == [("Bo Lindqvist", 135_000)]
+        assert page.groups == 3
+    (backup,) = backups_of(path)
+    assert backup.before_upgrade_from == 15
 
 
 @pytest.mark.parametrize(

@@ -853,6 +853,18 @@ class LedgerMachine(RuleBasedStateMachine):
             f"SELECT {', '.join(report_totals.CONTRACT_LIFE_COLUMNS)} FROM contract_life ORDER BY contract_id"
         ).fetchall()
         assert kept == [(*k, *v) for k, v in sorted(lives.items())]
+        # Per freelancer and currency over all dates (freelancer_life, format 16): their contracts' lives added up,
+        # with their spend sums' sizes and days, and how many contracts.
+        theirs: dict[tuple, list[int]] = {}
+        for (_, currency, freelancer_id, *_), v in lives.items():
+            cell = theirs.setdefault((freelancer_id, currency), [0] * (2 * len(spend) + 2))
+            for i, amount in enumerate([*(v[i] for i in spend), *v[len(signs) :], 1]):
+                cell[i] += amount
+        kept = database.execute_sql(
+            f"SELECT {', '.join(report_totals.FREELANCER_LIFE_COLUMNS)} FROM freelancer_life "
+            "ORDER BY freelancer_id, currency"
+        ).fetchall()
+        assert kept == [(*k, *v) for k, v in sorted(theirs.items())]
 
     @invariant()
     def books_balance(self):

@@ -500,10 +500,9 @@ WALKED_PLACES = ((0, 1), (0, 2), (1, 3), (4, 20))
 
 def _walk_counted(run, table: str, read: list[int]):
     """`run`, adding to read[-1] the rows each batch of the walk through `table`'s kept years reads, or through the
-    contracts' whole lives (contract_life, for contract_year: a page of contracts over all dates) (reports._walked)."""
-    walks = [f"FROM {table} d WHERE d.year = ?"] + ["FROM contract_life d WHERE d.currency = ?"] * (
-        table == "contract_year"
-    )
+    whole lives (contract_life, freelancer_life: a page over all dates) (reports._walked)."""
+    life = table.replace("_year", "_life")
+    walks = [f"FROM {table} d WHERE d.year = ?", f"FROM {life} d WHERE d.currency = ?"]
 
     def counted(sql, args=()):
         found = run(sql, args)
@@ -630,17 +629,19 @@ def freelancers_apart(book):
 def test_sorted_in_the_home_currency_by_freelancer_walks_their_largest_years_and_stops_early(
     freelancers_apart, monkeypatch
 ):
-    """Over whole years and all dates, a page of freelancers sorted in the home currency walks each year's
-    freelancers of each currency largest first (reports._walked over their kept years, a batch at a time: one row
-    here) and stops once no freelancer left can reach the page, every currency and year they were not met in added
-    up: each page is the one with every freelancer converted, for each figure, range, filter (with a filter, each
-    freelancer is bounded from their contracts' years) and place, and some pages stop before reading every row."""
+    """Over whole years, a page of freelancers sorted in the home currency walks each year's freelancers of each
+    currency largest first (reports._walked over their kept years, a batch at a time: one row here) and stops once no
+    freelancer left can reach the page, every currency and year they were not met in added up; over all dates, each
+    currency's freelancers by their contracts' whole lives (freelancer_life). Each page is the one with every
+    freelancer converted, for each figure, range, filter (with a filter, each freelancer is bounded from their
+    contracts' years) and place, and some pages stop before reading every row."""
     run = database.connection().execute
     monkeypatch.setattr(reports, "_WALK_STEP", 1)
     read, stopped = [], []
     counted = _walk_counted(run, "freelancer_year", read)
 
     (kept,) = run("SELECT COUNT(*) FROM freelancer_year").fetchone()
+    (lives,) = run("SELECT COUNT(*) FROM freelancer_life").fetchone()
     (no_spend,) = run("SELECT COUNT(*) FROM freelancer_year WHERE paid = 0 AND fees = 0 AND refunded = 0").fetchone()
     assert no_spend == 2  # (counted apart: reports._freelancer_count)
     for sort in reports.SPEND_COLUMNS:
@@ -651,7 +652,7 @@ def test_sorted_in_the_home_currency_by_freelancer_walks_their_largest_years_and
                     read.append(0)
                     _as_every_group_converted("spend_by_freelancer", counted, run, monkeypatch, offset, limit, kw)
                     assert (read[-1] > 0) is not filters.any  # (walked, but for the filtered)
-                    stopped.append(0 < read[-1] < kept and first is None)
+                    stopped.append(0 < read[-1] < (lives if last is None else kept) and first is None)
     assert any(stopped)  # (over all dates, some pages read fewer rows than the book keeps)
 
 
