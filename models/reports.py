@@ -1257,12 +1257,14 @@ def _freelancer_count(run: Callable, years: tuple[str | None, str | None]) -> in
     currency: each freelancer's read in the order of the table. Over several, a freelancer all of whose rows have
     sums of 0 or more, some above 0, has some spend in each of their currencies: only the others (a fee returned
     in a later year, a year of nothing but funding: found in one pass over the table) are added up per currency,
-    through the index on the freelancer; the rest are counted from that index alone."""
+    through the index on the freelancer; the rest are counted from that index alone. All dates have a row per
+    freelancer and currency too (book format 16: `freelancer_life`), read as one year's."""
     where, args = _year_where(NO_FILTERS, "d", years)
     some = " OR ".join(f"d.{c} != 0" for c in SPEND_SUMS)
-    if _one_year(years):
+    if _one_year(years) or years == (None, None):
+        table = "freelancer_year" if _one_year(years) else "freelancer_life"
         sql = (
-            f"SELECT COUNT(*) FROM (SELECT d.freelancer_id FROM freelancer_year d WHERE 1{where} "
+            f"SELECT COUNT(*) FROM (SELECT d.freelancer_id FROM {table} d WHERE 1{where} "
             f"GROUP BY d.freelancer_id HAVING SUM(CASE WHEN {some} THEN 1 ELSE 0 END) > 0) s"
         )
         return int(run(sql, args).fetchone()[0])
