@@ -448,21 +448,30 @@ def year_problems(run: Callable | None = None, limit: int = 20, days_agree: bool
     """Each contract whose `contract_year` rows differ from its day sums added up per year, in words: from the kept
     day sums when they agree with the ledger (`days_agree`), else from the days derived from the ledger afresh. Both
     sides in SQL, each row looked for among the other side's (the rows of either side that the other lacks)."""
-    if run is None:
-        from .entities import database
-
-        run = database.execute_sql
-    columns = ", ".join(CONTRACT_YEAR_COLUMNS)
-    derived = f"SELECT {columns} FROM ({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
+    derived = (
+        f"SELECT {', '.join(CONTRACT_YEAR_COLUMNS)} FROM ({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
+    )
     return [
         f"contract #{cid}: its stored yearly sums for the reports differ from its ledger (summary out of date)."
-        for cid in _differing(run, "contract_id", f"SELECT {columns} FROM contract_year", derived, limit)
+        for cid in _kept_differing(run, "contract_id", "contract_year", CONTRACT_YEAR_COLUMNS, derived, limit)
     ]
 
 
 def _days_to_add_up(days_agree: bool) -> str:
     """The day sums a check adds up: the kept ones when they agree with the ledger, else those derived afresh."""
     return "contract_day" if days_agree else f"({_CONTRACT_DAYS.format(where='')}) AS derived"
+
+
+def _kept_differing(
+    run: Callable | None, key: str, table: str, columns: tuple[str, ...], derived: str, limit: int
+) -> list:
+    """The `key` (contract, freelancer) of each row of the kept `table` (its `columns`) or of `derived` (a SELECT of
+    the same columns) that the other lacks, the first `limit` of them (`run`: the open book's, if None)."""
+    if run is None:
+        from .entities import database
+
+        run = database.execute_sql
+    return _differing(run, key, f"SELECT {', '.join(columns)} FROM {table}", derived, limit)
 
 
 def _differing(run: Callable, key: str, stored: str, derived: str, limit: int) -> list:
@@ -481,18 +490,12 @@ def freelancer_year_problems(run: Callable | None = None, limit: int = 20, days_
     contracts' years derived afresh (from the kept day sums when they agree with the ledger, `days_agree`, else from
     the days derived from the ledger), so that a freelancer's rows are judged against the ledger even when the
     contracts' kept years are wrong too. Both sides in SQL, as year_problems compares them."""
-    if run is None:
-        from .entities import database
-
-        run = database.execute_sql
     years = f"({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
-    stored = f"SELECT {', '.join(FREELANCER_YEAR_COLUMNS)} FROM freelancer_year"
+    derived = f"SELECT * FROM ({freelancer_years_sql(years=years)}) AS f"
     return [
         f"freelancer #{fid}: the stored yearly sums of their contracts for the reports differ from the ledger "
         "(summary out of date)."
-        for fid in _differing(
-            run, "freelancer_id", stored, f"SELECT * FROM ({freelancer_years_sql(years=years)}) AS f", limit
-        )
+        for fid in _kept_differing(run, "freelancer_id", "freelancer_year", FREELANCER_YEAR_COLUMNS, derived, limit)
     ]
 
 
@@ -500,17 +503,11 @@ def life_problems(run: Callable | None = None, limit: int = 20, days_agree: bool
     """Each contract whose `contract_life` row differs from its years added up, in words: from its years derived
     afresh (from the kept day sums when they agree with the ledger, `days_agree`, else from the days derived from
     the ledger), so that a contract's row is judged against the ledger even when its kept years are wrong too."""
-    if run is None:
-        from .entities import database
-
-        run = database.execute_sql
     years = f"({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
-    stored = f"SELECT {', '.join(CONTRACT_LIFE_COLUMNS)} FROM contract_life"
+    derived = f"SELECT * FROM ({contract_life_sql(years=years)}) AS f"
     return [
         f"contract #{cid}: its stored sums over all dates for the reports differ from its ledger (summary out of date)."
-        for cid in _differing(
-            run, "contract_id", stored, f"SELECT * FROM ({contract_life_sql(years=years)}) AS f", limit
-        )
+        for cid in _kept_differing(run, "contract_id", "contract_life", CONTRACT_LIFE_COLUMNS, derived, limit)
     ]
 
 
@@ -518,17 +515,10 @@ def freelancer_life_problems(run: Callable | None = None, limit: int = 20, days_
     """Each freelancer whose `freelancer_life` rows differ from their contracts' whole lives, in words: added up from
     the contracts' lives derived afresh (from their years, from the kept day sums when they agree with the ledger,
     `days_agree`, else from the days derived from the ledger)."""
-    if run is None:
-        from .entities import database
-
-        run = database.execute_sql
     years = f"({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
-    lives = f"({contract_life_sql(years=years)}) AS l"
-    stored = f"SELECT {', '.join(FREELANCER_LIFE_COLUMNS)} FROM freelancer_life"
+    derived = f"SELECT * FROM ({freelancer_life_sql(lives=f'({contract_life_sql(years=years)}) AS l')}) AS f"
     return [
         f"freelancer #{fid}: the stored sums of their contracts over all dates for the reports differ from the ledger "
         "(summary out of date)."
-        for fid in _differing(
-            run, "freelancer_id", stored, f"SELECT * FROM ({freelancer_life_sql(lives=lives)}) AS f", limit
-        )
+        for fid in _kept_differing(run, "freelancer_id", "freelancer_life", FREELANCER_LIFE_COLUMNS, derived, limit)
     ]
