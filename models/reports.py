@@ -1070,9 +1070,7 @@ def _bounds_sql(
     signs = DERIVED.get(sort, {sort: 1})
     key = _GROUP[by]
     life = _life(by, years, filters)
-    one_row = (life and by == "contract") or (
-        years is not None and by == "contract" and _one_year(years)
-    )  # (a row per contract)
+    one_row = by == "contract" and years is not None and (life or _one_year(years))  # (a row per contract)
 
     def added(x: str) -> str:
         return x if one_row else f"SUM({x})"
@@ -1081,8 +1079,8 @@ def _bounds_sql(
     shown = " OR ".join(f"{added(f'd.{b}')} != 0" for b in SPEND_SUMS)
     if years is not None:  # (whole years: each contract's kept years, with its days' sizes and how many days)
         where, args = _year_where(filters, "d", years)
-        table = "freelancer_year" if by == "freelancer" and _freelancers_kept(filters) else "contract_year"
-        table = _LIVES[by] if life else table
+        kept_years = "freelancer_year" if by == "freelancer" and _freelancers_kept(filters) else "contract_year"
+        table = _LIVES[by] if life else kept_years
         size, days, source = " + ".join(f"d.{b}_size" for b in signs), added("d.days"), f"{table} d WHERE 1"
         grouped = key if by == "contract" else f"{key}, d.currency"  # (by contract: in the order of the key)
     else:
@@ -1261,8 +1259,9 @@ def _freelancer_count(run: Callable, years: tuple[str | None, str | None]) -> in
     freelancer and currency too (book format 16: `freelancer_life`), read as one year's."""
     where, args = _year_where(NO_FILTERS, "d", years)
     some = " OR ".join(f"d.{c} != 0" for c in SPEND_SUMS)
-    if _one_year(years) or years == (None, None):
-        table = "freelancer_year" if _one_year(years) else "freelancer_life"
+    life = _life("freelancer", years, NO_FILTERS)
+    if _one_year(years) or life:
+        table = _LIVES["freelancer"] if life else "freelancer_year"
         sql = (
             f"SELECT COUNT(*) FROM (SELECT d.freelancer_id FROM {table} d WHERE 1{where} "
             f"GROUP BY d.freelancer_id HAVING SUM(CASE WHEN {some} THEN 1 ELSE 0 END) > 0) s"
