@@ -315,6 +315,8 @@ def _produce(seed: int, contracts: int, today: date, policies, send: Callable) -
     send(w.take())
 
 
+LOAD_CACHE_KIB = 65_536  # the page cache while loading and indexing, and so what each run of a sort holds
+
 # (indexed once filled)
 SUMMARY_TABLES = (
     "clock",
@@ -341,8 +343,15 @@ class _BulkLoader:
         self.conn.execute("PRAGMA foreign_keys = OFF")
         self.conn.execute("PRAGMA journal_mode = OFF")
         self.conn.execute("PRAGMA synchronous = OFF")
-        self.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading and indexing
-        self.conn.execute("PRAGMA temp_store = MEMORY")
+        # The index builds and the grouped passes sort more rows than fit in memory at a million contracts.
+        # SQLite's sorter then sorts a cache's worth at a time (each on a helper thread while the next is read:
+        # `threads`), writes it to a temporary file and merges them; with temporary files kept in memory
+        # (temp_store MEMORY) it never does: it sorts every row as one list, on one core, and that grew faster
+        # than the rows. Measured on 1,000,000 contracts: the index on the ledger's dates 13.2 s sorted in memory,
+        # 7.6 s by runs of 256 MiB, 5.6 s by runs of 64 MiB; the whole demo 210 s -> 172 s (18.5 s -> 16.8 s
+        # at 100,000).
+        self.conn.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
+        self.conn.execute("PRAGMA temp_store = FILE")
         self.conn.execute("PRAGMA threads = 2")  # index builds sort on both cores (the generator is done by then)
         self.conn.execute("BEGIN")
         self.indexes = self.conn.execute(
