@@ -321,6 +321,31 @@ def _drop_fresh(run=_main_connection) -> None:
 
 def _drop_fresh_tables(run=_main_connection) -> None:
     run("DROP TABLE IF EXISTS temp.fresh_totals")
+    report_totals.drop_fresh(run)
+
+
+def _kept_year_problems(run, found: dict) -> list[str]:
+    """The kept years and whole lives of the contracts and freelancers (models/report_totals.py) compared exactly
+    with their derivation, each table the fingerprints do not vouch for (`found`: the passes' verdicts); the
+    contracts' years and lives derived once for all of them (report_totals.derive_fresh)."""
+    days = found["days"]
+    years = bool(found.get("years")) and days
+    life = bool(found.get("life")) and years
+    compared = [
+        problems_of
+        for problems_of, vouched in (
+            (report_totals.year_problems, years),
+            (report_totals.freelancer_year_problems, found.get("freelancer_years") and years),
+            (report_totals.life_problems, life),
+            (report_totals.freelancer_life_problems, found.get("freelancer_life") and life),
+        )
+        if not vouched
+    ]
+    if not compared:
+        return []
+    with _writes_allowed(run):  # (scratch tables: SQLite's temporary database)
+        report_totals.derive_fresh(run, days)
+    return [problem for problems_of in compared for problem in problems_of(run, days_agree=days, fresh=True)]
 
 
 # The rows of a stored summary and of its fresh derivation, side by side: each distinct row counted +1 for each
@@ -900,14 +925,7 @@ def check_book(
         ledger_found, held, in_order = found["ledger"]
         escrow = escrow_problems(held, totals=totals, run=run)  # (the kept totals, when they agree with the ledger)
         summary += report_totals.problems(run, agree=found["days"], book_days=found["book_days"])
-        if not (found.get("years") and found["days"]):  # (vouched for by the fingerprints, else compared exactly)
-            summary += report_totals.year_problems(run, days_agree=found["days"])
-        if not (found.get("freelancer_years") and found.get("years") and found["days"]):  # (likewise)
-            summary += report_totals.freelancer_year_problems(run, days_agree=found["days"])
-        if not (found.get("life") and found.get("years") and found["days"]):  # (likewise)
-            summary += report_totals.life_problems(run, days_agree=found["days"])
-        if not (found.get("freelancer_life") and found.get("life") and found.get("years") and found["days"]):
-            summary += report_totals.freelancer_life_problems(run, days_agree=found["days"])  # (likewise)
+        summary += _kept_year_problems(run, found)
         summary += found.get("deadlines", [])  # (compared among the passes, with connections of its own: DEADLINES)
         summary += found["totals"]  # (the book's kept totals, read from the stored summaries only)
         fk = found["statements"]

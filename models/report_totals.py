@@ -444,13 +444,48 @@ def problems(
     return out[:limit]
 
 
-def year_problems(run: Callable | None = None, limit: int = 20, days_agree: bool = False) -> list[str]:
+# The contracts' years and whole lives derived afresh once, in scratch tables (SQLite's temporary database, or the
+# session's in PostgreSQL), when the kept sums' fingerprints do not vouch for them (`escrowbook check`): each of the
+# four comparisons below then reads them there (`fresh`) instead of deriving them again, twice (a book of 1,000,000
+# contracts: each derivation from the ledger takes half a minute).
+FRESH_YEARS = "temp.fresh_years"
+FRESH_LIVES = "temp.fresh_lives"
+
+
+def derive_fresh(run: Callable, days_agree: bool) -> None:
+    """FRESH_YEARS and FRESH_LIVES filled: the contracts' years added up from the kept day sums when they agree with
+    the ledger (`days_agree`), else from the days derived from the ledger afresh, and their lives from those years.
+    The caller allows the writes (a book opened to be checked refuses them) and drops both (`drop_fresh`)."""
+    drop_fresh(run)
+    years = contract_years_sql(days=_days_to_add_up(days_agree))
+    run(f"CREATE TEMP TABLE fresh_years AS SELECT {', '.join(CONTRACT_YEAR_COLUMNS)} FROM ({years}) AS y")
+    lives = contract_life_sql(years=FRESH_YEARS)
+    run(f"CREATE TEMP TABLE fresh_lives AS SELECT {', '.join(CONTRACT_LIFE_COLUMNS)} FROM ({lives}) AS l")
+
+
+def drop_fresh(run: Callable) -> None:
+    for table in (FRESH_YEARS, FRESH_LIVES):
+        run(f"DROP TABLE IF EXISTS {table}")
+
+
+def _fresh_years(days_agree: bool, fresh: bool) -> str:
+    """The contracts' years to compare with (a table, or a SELECT of it): FRESH_YEARS (`fresh`), else derived here."""
+    return FRESH_YEARS if fresh else f"({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
+
+
+def _fresh_lives(days_agree: bool, fresh: bool) -> str:
+    """The contracts' whole lives to compare with: FRESH_LIVES (`fresh`), else added up here from their years."""
+    return FRESH_LIVES if fresh else f"({contract_life_sql(years=_fresh_years(days_agree, False))}) AS l"
+
+
+def year_problems(
+    run: Callable | None = None, limit: int = 20, days_agree: bool = False, *, fresh: bool = False
+) -> list[str]:
     """Each contract whose `contract_year` rows differ from its day sums added up per year, in words: from the kept
-    day sums when they agree with the ledger (`days_agree`), else from the days derived from the ledger afresh. Both
-    sides in SQL, each row looked for among the other side's (the rows of either side that the other lacks)."""
-    derived = (
-        f"SELECT {', '.join(CONTRACT_YEAR_COLUMNS)} FROM ({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
-    )
+    day sums when they agree with the ledger (`days_agree`), else from the days derived from the ledger afresh (or
+    those years as `derive_fresh` left them: `fresh`). Both sides in SQL, each row looked for among the other side's
+    (the rows of either side that the other lacks)."""
+    derived = f"SELECT {', '.join(CONTRACT_YEAR_COLUMNS)} FROM {_fresh_years(days_agree, fresh)}"
     return [
         f"contract #{cid}: its stored yearly sums for the reports differ from its ledger (summary out of date)."
         for cid in _kept_differing(run, "contract_id", "contract_year", CONTRACT_YEAR_COLUMNS, derived, limit)
@@ -485,13 +520,15 @@ def _differing(run: Callable, key: str, stored: str, derived: str, limit: int) -
     return [row[0] for row in wrong]
 
 
-def freelancer_year_problems(run: Callable | None = None, limit: int = 20, days_agree: bool = False) -> list[str]:
+def freelancer_year_problems(
+    run: Callable | None = None, limit: int = 20, days_agree: bool = False, *, fresh: bool = False
+) -> list[str]:
     """Each freelancer whose `freelancer_year` rows differ from their contracts' years, in words: added up from the
     contracts' years derived afresh (from the kept day sums when they agree with the ledger, `days_agree`, else from
-    the days derived from the ledger), so that a freelancer's rows are judged against the ledger even when the
-    contracts' kept years are wrong too. Both sides in SQL, as year_problems compares them."""
-    years = f"({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
-    derived = f"SELECT * FROM ({freelancer_years_sql(years=years)}) AS f"
+    the days derived from the ledger; `fresh`: as `derive_fresh` left them), so that a freelancer's rows are judged
+    against the ledger even when the contracts' kept years are wrong too. Both sides in SQL, as year_problems
+    compares them."""
+    derived = f"SELECT * FROM ({freelancer_years_sql(years=_fresh_years(days_agree, fresh))}) AS f"
     return [
         f"freelancer #{fid}: the stored yearly sums of their contracts for the reports differ from the ledger "
         "(summary out of date)."
@@ -499,24 +536,27 @@ def freelancer_year_problems(run: Callable | None = None, limit: int = 20, days_
     ]
 
 
-def life_problems(run: Callable | None = None, limit: int = 20, days_agree: bool = False) -> list[str]:
+def life_problems(
+    run: Callable | None = None, limit: int = 20, days_agree: bool = False, *, fresh: bool = False
+) -> list[str]:
     """Each contract whose `contract_life` row differs from its years added up, in words: from its years derived
     afresh (from the kept day sums when they agree with the ledger, `days_agree`, else from the days derived from
-    the ledger), so that a contract's row is judged against the ledger even when its kept years are wrong too."""
-    years = f"({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
-    derived = f"SELECT * FROM ({contract_life_sql(years=years)}) AS f"
+    the ledger; `fresh`: as `derive_fresh` left them), so that a contract's row is judged against the ledger even
+    when its kept years are wrong too."""
+    derived = f"SELECT {', '.join(CONTRACT_LIFE_COLUMNS)} FROM {_fresh_lives(days_agree, fresh)}"
     return [
         f"contract #{cid}: its stored sums over all dates for the reports differ from its ledger (summary out of date)."
         for cid in _kept_differing(run, "contract_id", "contract_life", CONTRACT_LIFE_COLUMNS, derived, limit)
     ]
 
 
-def freelancer_life_problems(run: Callable | None = None, limit: int = 20, days_agree: bool = False) -> list[str]:
+def freelancer_life_problems(
+    run: Callable | None = None, limit: int = 20, days_agree: bool = False, *, fresh: bool = False
+) -> list[str]:
     """Each freelancer whose `freelancer_life` rows differ from their contracts' whole lives, in words: added up from
     the contracts' lives derived afresh (from their years, from the kept day sums when they agree with the ledger,
-    `days_agree`, else from the days derived from the ledger)."""
-    years = f"({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
-    derived = f"SELECT * FROM ({freelancer_life_sql(lives=f'({contract_life_sql(years=years)}) AS l')}) AS f"
+    `days_agree`, else from the days derived from the ledger; `fresh`: as `derive_fresh` left them)."""
+    derived = f"SELECT * FROM ({freelancer_life_sql(lives=_fresh_lives(days_agree, fresh))}) AS f"
     return [
         f"freelancer #{fid}: the stored sums of their contracts over all dates for the reports differ from the ledger "
         "(summary out of date)."

@@ -357,3 +357,39 @@ def test_each_day_sum_kept_out_of_date_is_named(book, book_of, case):
     said = words.format(**ids)
     assert said in check_book(str(book.path)), said
     assert said in check_book()
+
+
+# The scratch tables of a check: the contracts' years and whole lives derived once for every comparison of the kept
+# ones (models/report_totals.py derive_fresh), in SQLite's temporary database (or the session's in PostgreSQL).
+_SCRATCH = {
+    "sqlite": "SELECT name FROM sqlite_temp_master WHERE name IN ('fresh_years', 'fresh_lives')",
+    "postgresql": "SELECT tablename FROM pg_tables WHERE schemaname LIKE 'pg_temp%' "
+    "AND tablename IN ('fresh_years', 'fresh_lives')",
+}
+
+
+def test_every_kept_sum_of_a_contract_out_of_date_at_once_is_named_and_no_scratch_is_left(book, book_of):
+    """A contract's day sums, years and whole life, and its freelancer's years and whole life, all out of date at
+    once: each is named, the years and lives judged against the ledger's days (the kept days are wrong too), and
+    the check leaves none of its scratch tables behind."""
+    _tamper(
+        "UPDATE contract_day SET paid = paid + 1 WHERE contract_id = {contract}; "
+        "UPDATE contract_year SET paid = paid + 2 WHERE contract_id = {contract}; "
+        "UPDATE contract_life SET paid = paid + 3 WHERE contract_id = {contract}; "
+        "UPDATE freelancer_year SET paid = paid + 4 WHERE freelancer_id = {freelancer}; "
+        "UPDATE freelancer_life SET paid = paid + 5 WHERE freelancer_id = {freelancer}",
+        book_of,
+    )
+    words = [
+        "contract #{contract}: its stored day sums for the reports differ from its ledger (summary out of date).",
+        "contract #{contract}: its stored yearly sums for the reports differ from its ledger (summary out of date).",
+        "freelancer #{freelancer}: the stored yearly sums of their contracts for the reports differ from the ledger "
+        "(summary out of date).",
+        "contract #{contract}: its stored sums over all dates for the reports differ from its ledger (summary out of "
+        "date).",
+        "freelancer #{freelancer}: the stored sums of their contracts over all dates for the reports differ from the "
+        "ledger (summary out of date).",
+    ]
+    for found in (check_book(str(book.path)), check_book()):  # (the passes apart, and all on the open book's)
+        assert [said for said in (w.format(**book_of) for w in words) if said not in found] == [], found
+        assert database.execute_sql(_SCRATCH[book.store]).fetchall() == []
