@@ -1252,20 +1252,17 @@ def _largest_first(table: str, key: str, columns: str, rest: str = "") -> str:
 def _freelancer_count(run: Callable, years: tuple[str | None, str | None]) -> int:
     """How many freelancers have some spend over whole years or all dates (`years`), from their kept years
     (`freelancer_year`): as many as a report by freelancer has rows of them. One year has a row per freelancer and
-    currency: each freelancer's read in the order of the table. Over several, a freelancer all of whose rows have
-    sums of 0 or more, some above 0, has some spend in each of their currencies: only the others (a fee returned
-    in a later year, a year of nothing but funding: found in one pass over the table) are added up per currency,
-    through the index on the freelancer; the rest are counted from that index alone. All dates have a row per
-    freelancer and currency too (book format 16: `freelancer_life`), read as one year's."""
+    currency: the freelancers with a row of some spend, each counted once. Over several, a freelancer all of whose
+    rows have sums of 0 or more, some above 0, has some spend in each of their currencies: only the others (a fee
+    returned in a later year, a year of nothing but funding: found in one pass over the table) are added up per
+    currency, through the index on the freelancer; the rest are counted from that index alone. All dates have a row
+    per freelancer and currency too (book format 16: `freelancer_life`), counted as one year's."""
     where, args = _year_where(NO_FILTERS, "d", years)
     some = " OR ".join(f"d.{c} != 0" for c in SPEND_SUMS)
     life = _life("freelancer", years, NO_FILTERS)
     if _one_year(years) or life:
         table = _LIVES["freelancer"] if life else "freelancer_year"
-        sql = (
-            f"SELECT COUNT(*) FROM (SELECT d.freelancer_id FROM {table} d WHERE 1{where} "
-            f"GROUP BY d.freelancer_id HAVING SUM(CASE WHEN {some} THEN 1 ELSE 0 END) > 0) s"
-        )
+        sql = f"SELECT COUNT(DISTINCT d.freelancer_id) FROM {table} d WHERE ({some}){where}"
         return int(run(sql, args).fetchone()[0])
     sure = " AND ".join(f"d.{c} >= 0" for c in SPEND_SUMS) + f" AND ({some})"
     summed = " OR ".join(f"SUM(e.{c}) != 0" for c in SPEND_SUMS)
