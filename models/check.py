@@ -345,7 +345,7 @@ def _kept_year_problems(run, found: dict) -> list[str]:
         return []
     with _writes_allowed(run):  # (scratch tables: SQLite's temporary database)
         report_totals.derive_fresh(run, days)
-    return [problem for problems_of in compared for problem in problems_of(run, days_agree=days, fresh=True)]
+    return [problem for problems_of in compared for problem in problems_of(run)]
 
 
 # The rows of a stored summary and of its fresh derivation, side by side: each distinct row counted +1 for each

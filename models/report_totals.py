@@ -35,12 +35,12 @@ no report reads them. They read these tables instead:
     new one added after; a row whose count falls to 0 goes.
 
 `problems()` (called by `escrowbook check`) derives both afresh, `contract_day` from the ledger and `report_day`
-from `contract_day`, and names in words every contract and every day whose kept sums differ; `year_problems()` adds
-up the days per contract and year and names every contract whose `contract_year` rows differ,
-`freelancer_year_problems()` every freelancer whose `freelancer_year` rows differ from their contracts' years, and
-`life_problems()` every contract whose `contract_life` row differs from its years added up, and
-`freelancer_life_problems()` every freelancer whose `freelancer_life` rows differ from their contracts' (on a book
-file, only when the kept sums' fingerprints do not vouch for them: models/kept_sums.py).
+from `contract_day`, and names in words every contract and every day whose kept sums differ; `derive_fresh()` adds
+up the days per contract and year and each contract's years, once, and then `year_problems()` names every contract
+whose `contract_year` rows differ, `freelancer_year_problems()` every freelancer whose `freelancer_year` rows differ
+from their contracts' years, `life_problems()` every contract whose `contract_life` row differs from its years added
+up, and `freelancer_life_problems()` every freelancer whose `freelancer_life` rows differ from their contracts' (on a
+book file, only when the kept sums' fingerprints do not vouch for them: models/kept_sums.py).
 """
 
 from __future__ import annotations
@@ -445,9 +445,9 @@ def problems(
 
 
 # The contracts' years and whole lives derived afresh once, in scratch tables (SQLite's temporary database, or the
-# session's in PostgreSQL), when the kept sums' fingerprints do not vouch for them (`escrowbook check`): each of the
-# four comparisons below then reads them there (`fresh`) instead of deriving them again, twice (a book of 1,000,000
-# contracts: each derivation from the ledger takes half a minute).
+# session's in PostgreSQL), when the kept sums' fingerprints do not vouch for them (`escrowbook check`): the four
+# comparisons below read them there, instead of each deriving them again, twice (a book of 1,000,000 contracts: each
+# derivation from the ledger takes half a minute).
 FRESH_YEARS = "temp.fresh_years"
 FRESH_LIVES = "temp.fresh_lives"
 
@@ -468,24 +468,11 @@ def drop_fresh(run: Callable) -> None:
         run(f"DROP TABLE IF EXISTS {table}")
 
 
-def _fresh_years(days_agree: bool, fresh: bool) -> str:
-    """The contracts' years to compare with (a table, or a SELECT of it): FRESH_YEARS (`fresh`), else derived here."""
-    return FRESH_YEARS if fresh else f"({contract_years_sql(days=_days_to_add_up(days_agree))}) AS y"
-
-
-def _fresh_lives(days_agree: bool, fresh: bool) -> str:
-    """The contracts' whole lives to compare with: FRESH_LIVES (`fresh`), else added up here from their years."""
-    return FRESH_LIVES if fresh else f"({contract_life_sql(years=_fresh_years(days_agree, False))}) AS l"
-
-
-def year_problems(
-    run: Callable | None = None, limit: int = 20, days_agree: bool = False, *, fresh: bool = False
-) -> list[str]:
-    """Each contract whose `contract_year` rows differ from its day sums added up per year, in words: from the kept
-    day sums when they agree with the ledger (`days_agree`), else from the days derived from the ledger afresh (or
-    those years as `derive_fresh` left them: `fresh`). Both sides in SQL, each row looked for among the other side's
+def year_problems(run: Callable | None = None, limit: int = 20) -> list[str]:
+    """Each contract whose `contract_year` rows differ from its day sums added up per year, in words: the years
+    `derive_fresh` left in FRESH_YEARS (called first). Both sides in SQL, each row looked for among the other side's
     (the rows of either side that the other lacks)."""
-    derived = f"SELECT {', '.join(CONTRACT_YEAR_COLUMNS)} FROM {_fresh_years(days_agree, fresh)}"
+    derived = f"SELECT {', '.join(CONTRACT_YEAR_COLUMNS)} FROM {FRESH_YEARS}"
     return [
         f"contract #{cid}: its stored yearly sums for the reports differ from its ledger (summary out of date)."
         for cid in _kept_differing(run, "contract_id", "contract_year", CONTRACT_YEAR_COLUMNS, derived, limit)
@@ -520,15 +507,11 @@ def _differing(run: Callable, key: str, stored: str, derived: str, limit: int) -
     return [row[0] for row in wrong]
 
 
-def freelancer_year_problems(
-    run: Callable | None = None, limit: int = 20, days_agree: bool = False, *, fresh: bool = False
-) -> list[str]:
+def freelancer_year_problems(run: Callable | None = None, limit: int = 20) -> list[str]:
     """Each freelancer whose `freelancer_year` rows differ from their contracts' years, in words: added up from the
-    contracts' years derived afresh (from the kept day sums when they agree with the ledger, `days_agree`, else from
-    the days derived from the ledger; `fresh`: as `derive_fresh` left them), so that a freelancer's rows are judged
-    against the ledger even when the contracts' kept years are wrong too. Both sides in SQL, as year_problems
-    compares them."""
-    derived = f"SELECT * FROM ({freelancer_years_sql(years=_fresh_years(days_agree, fresh))}) AS f"
+    contracts' years derived afresh (FRESH_YEARS, `derive_fresh`), so that a freelancer's rows are judged against the
+    ledger even when the contracts' kept years are wrong too. Both sides in SQL, as year_problems compares them."""
+    derived = f"SELECT * FROM ({freelancer_years_sql(years=FRESH_YEARS)}) AS f"
     return [
         f"freelancer #{fid}: the stored yearly sums of their contracts for the reports differ from the ledger "
         "(summary out of date)."
@@ -536,27 +519,21 @@ def freelancer_year_problems(
     ]
 
 
-def life_problems(
-    run: Callable | None = None, limit: int = 20, days_agree: bool = False, *, fresh: bool = False
-) -> list[str]:
+def life_problems(run: Callable | None = None, limit: int = 20) -> list[str]:
     """Each contract whose `contract_life` row differs from its years added up, in words: from its years derived
-    afresh (from the kept day sums when they agree with the ledger, `days_agree`, else from the days derived from
-    the ledger; `fresh`: as `derive_fresh` left them), so that a contract's row is judged against the ledger even
-    when its kept years are wrong too."""
-    derived = f"SELECT {', '.join(CONTRACT_LIFE_COLUMNS)} FROM {_fresh_lives(days_agree, fresh)}"
+    afresh (FRESH_LIVES, `derive_fresh`), so that a contract's row is judged against the ledger even when its kept
+    years are wrong too."""
+    derived = f"SELECT {', '.join(CONTRACT_LIFE_COLUMNS)} FROM {FRESH_LIVES}"
     return [
         f"contract #{cid}: its stored sums over all dates for the reports differ from its ledger (summary out of date)."
         for cid in _kept_differing(run, "contract_id", "contract_life", CONTRACT_LIFE_COLUMNS, derived, limit)
     ]
 
 
-def freelancer_life_problems(
-    run: Callable | None = None, limit: int = 20, days_agree: bool = False, *, fresh: bool = False
-) -> list[str]:
+def freelancer_life_problems(run: Callable | None = None, limit: int = 20) -> list[str]:
     """Each freelancer whose `freelancer_life` rows differ from their contracts' whole lives, in words: added up from
-    the contracts' lives derived afresh (from their years, from the kept day sums when they agree with the ledger,
-    `days_agree`, else from the days derived from the ledger; `fresh`: as `derive_fresh` left them)."""
-    derived = f"SELECT * FROM ({freelancer_life_sql(lives=_fresh_lives(days_agree, fresh))}) AS f"
+    the contracts' lives derived afresh (FRESH_LIVES, `derive_fresh`)."""
+    derived = f"SELECT * FROM ({freelancer_life_sql(lives=FRESH_LIVES)}) AS f"
     return [
         f"freelancer #{fid}: the stored sums of their contracts over all dates for the reports differ from the ledger "
         "(summary out of date)."
